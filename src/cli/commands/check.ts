@@ -1,0 +1,108 @@
+// kmc check <model> | --all
+
+import type { Command } from 'commander';
+import { bundled, type ModelEntry } from '../../../models/index.js';
+import { compileModel, type CompiledModel } from '../../model/compile.js';
+import { parseParamArgs } from '../../model/params.js';
+import { exitCodeOf, type CheckResult } from '../../engine/result.js';
+import { headline, renderResult, renderTable } from '../../report/text.js';
+import { resultToJson } from '../../report/json.js';
+import { UsageError } from '../../util/errors.js';
+import { seconds, thousands } from '../../util/format.js';
+import type { Io } from '../io.js';
+import { loadModel } from '../load.js';
+import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
+import { runCheck, type RunCheckOptions } from '../run-check.js';
+
+export interface CheckCliOptions {
+  all?: boolean;
+  variant?: string;
+  param: string[];
+  property: string[];
+  maxStates?: number;
+  maxTime?: number;
+  maxDepth?: number;
+  maxMemory?: number;
+  first?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('check')
+    .description('explore every interleaving of a model; exit 0 verified, 1 violated, 2 bad usage or broken model, 3 incomplete')
+    .argument('[model]', 'a bundled model name (see kmc list) or a path to a model module')
+    .option('--all', 'check every bundled model in every variant')
+    .option('--variant <name>', 'the variant to check (default: the model\'s first)')
+    .option('--param <name=value>', 'set a parameter, e.g. --param cpus=3 (repeatable)', collect, [])
+    .option('--property <name>', 'check only this property (repeatable)', collect, [])
+    .option('--max-states <n>', 'stop after this many distinct states (reported incomplete)', parseCount('--max-states'))
+    .option('--max-time <duration>', 'stop after this long, e.g. 60s or 5m (reported incomplete)', parseDuration('--max-time'))
+    .option('--max-depth <n>', 'do not expand states deeper than this (reported incomplete)', parseCount('--max-depth'))
+    .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
+    .option('--first', 'stop at the first violation found')
+    .option('--json', 'print one machine-readable JSON result')
+    .option('--quiet', 'no progress output')
+    .action(async (name: string | undefined, opts: CheckCliOptions) => {
+      if (opts.all) {
+        if (name) throw new UsageError('kmc check: give a model or --all, not both');
+        if (opts.variant || opts.param.length || opts.property.length)
+          throw new UsageError('kmc check --all checks every model at its defaults; --variant, --param and --property go with a single model');
+        setExit(await checkAll(io, opts));
+        return;
+      }
+      if (!name) throw new UsageError(`kmc check: name a model (${bundled.map((e) => e.model.name).join(', ')}) or use --all`);
+      const entry = await loadModel(name);
+      const params = parseParamArgs(opts.param);
+      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: opts.property, io });
+      if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
+      else io.out(renderResult(model, result));
+      setExit(exitCodeOf(result));
+    });
+}
+
+function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
+  return {
+    maxStates: opts.maxStates,
+    maxTimeMs: opts.maxTime,
+    maxDepth: opts.maxDepth,
+    maxMemory: opts.maxMemory,
+    first: opts.first,
+    quiet: opts.quiet === true || opts.json === true,
+  };
+}
+
+/** Exit code of several results: an error beats a violation beats incomplete beats verified. */
+export function combinedExit(results: readonly CheckResult[]): number {
+  const codes = results.map(exitCodeOf);
+  for (const c of [2, 1, 3]) if (codes.includes(c)) return c;
+  return 0;
+}
+
+async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
+  const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
+  for (const entry of bundled) {
+    for (const variant of Object.keys(entry.model.variants)) {
+      const { result, model } = await runCheck(entry, { ...limits(opts), variant, io });
+      results.push({ entry, result, model });
+      if (!opts.json && !opts.quiet) io.err(headline(result));
+    }
+  }
+  if (opts.json) {
+    io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model)), null, 2));
+  } else {
+    const rows = results.map(({ result: r }) => [
+      r.run.model,
+      r.run.variant,
+      r.status,
+      r.status === 'error' ? '-' : thousands(r.stats.states),
+      r.status === 'error' ? '-' : seconds(r.stats.timeMs),
+      r.status === 'violated' ? r.violations.map((v) => `${v.property} (${v.path.length} steps)`).join(', ') : r.status === 'error' ? r.message : '',
+    ]);
+    io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)'], rows, [24, 18, 10, 12, 10, 60]));
+  }
+  return combinedExit(results.map((r) => r.result));
+}
+
+export { compileModel };

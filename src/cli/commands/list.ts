@@ -1,0 +1,45 @@
+// kmc list: models, variants, parameters with defaults, properties.
+
+import type { Command } from 'commander';
+import { bundled } from '../../../models/index.js';
+import type { Io } from '../io.js';
+
+export function registerList(program: Command, io: Io, _setExit: (code: number) => void): void {
+  program
+    .command('list')
+    .description('list the bundled models with their variants, parameters and properties')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        io.out(
+          JSON.stringify(
+            bundled.map((e) => ({
+              model: e.model.name,
+              doc: e.model.doc,
+              seed: e.model.seed,
+              variants: e.model.variants,
+              params: e.model.params,
+              properties: e.properties.properties.map((p) => ({ name: p.name, kind: p.kind, doc: p.doc })),
+            })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      const out: string[] = [];
+      for (const e of bundled) {
+        out.push(`${e.model.name}${e.model.seed ? `  (seed ${e.model.seed})` : ''}`, `  ${e.model.doc}`);
+        out.push('  variants:');
+        for (const [v, doc] of Object.entries(e.model.variants)) out.push(`    ${v.padEnd(18)} ${doc}`);
+        out.push('  parameters:');
+        for (const [k, p] of Object.entries(e.model.params))
+          out.push(`    ${`${k}=${p.default}`.padEnd(18)} ${p.doc}${p.min !== undefined || p.max !== undefined ? ` [${p.min ?? ''}..${p.max ?? ''}]` : ''}`);
+        out.push('  properties:');
+        for (const p of e.properties.properties) out.push(`    ${p.name.padEnd(30)} ${p.kind.padEnd(9)} ${p.doc}`);
+        out.push('');
+      }
+      if (bundled.length === 0) out.push('(no bundled models)');
+      io.out(out.join('\n'));
+    });
+}

@@ -1,0 +1,41 @@
+// The kmc command line. Each command lives in its own file under commands/ and registers
+// itself here; this file maps errors to exit codes: 2 for bad usage or a broken model.
+
+import { Command, CommanderError } from 'commander';
+import { ModelError, UsageError } from '../util/errors.js';
+import { processIo, type Io } from './io.js';
+import { registerCheck } from './commands/check.js';
+import { registerList } from './commands/list.js';
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('kmc')
+    .description('kmc, the kernel model checker: every interleaving of kernel code paths, or the shortest one that breaks a property')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError(false);
+  registerCheck(program, io, setExit);
+  registerList(program, io, setExit);
+  return program;
+}
+
+/** Run the CLI on `argv` (process.argv form); resolves to the exit code. */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is bad usage.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError || e instanceof ModelError) {
+      io.err(`kmc: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,138 @@
+// check(): the exhaustive breadth-first search of a model, returned as data. assertHolds()
+// is the throwing form for tests.
+
+import { compileModel, StepError, type CompiledModel, type CompileOptions } from '../model/compile.js';
+import type { ModelDef } from '../model/types.js';
+import type { Property, PropertySet } from '../property/types.js';
+import { collisionProbability } from '../util/hash.js';
+import { ModelError } from '../util/errors.js';
+import { ExhaustiveChooser } from './chooser.js';
+import { makeEvaluator, selectProperties } from './evaluate.js';
+import { StateQueue } from './frontier.js';
+import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
+import { search, type Progress, type SearchOutcome } from './search.js';
+import { FingerprintSet } from './visited.js';
+
+export interface CheckOptions extends CompileOptions {
+  /** Names of the properties to check (default: all of the model's). */
+  property?: readonly string[] | undefined;
+  maxStates?: number | undefined;
+  maxDepth?: number | undefined;
+  maxTimeMs?: number | undefined;
+  maxMemory?: number | undefined;
+  /** Stop at the first violation instead of finding the shortest violation of every property. */
+  first?: boolean | undefined;
+  interrupted?: () => boolean;
+  onProgress?: (p: Progress) => void;
+}
+
+export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
+  if (!p) return [];
+  return Array.isArray(p) ? p : (p as PropertySet).properties;
+}
+
+export function check(def: ModelDef, properties: PropertySet | readonly Property[], options: CheckOptions = {}): CheckResult {
+  let model: CompiledModel;
+  try {
+    model = compileModel(def, options);
+  } catch (e) {
+    if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: options.variant ?? '', params: {} }, message: e.message };
+    throw e;
+  }
+  const all = propertiesOf(properties);
+  const selected = selectProperties(all, options.property, def.name);
+  const store = new FingerprintSet();
+  const outcome = search(model, makeEvaluator(model, all, selected), {
+    frontier: new StateQueue(model.width, 'fifo'),
+    store,
+    chooser: new ExhaustiveChooser(),
+    maxStates: options.maxStates,
+    maxDepth: options.maxDepth,
+    maxTimeMs: options.maxTimeMs,
+    maxMemory: options.maxMemory,
+    stopOnFirstViolation: options.first === true,
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return toResult(model, selected, outcome, store.bytesPerState(), 1);
+}
+
+export function runInfo(model: CompiledModel): RunInfo {
+  return { model: model.name, variant: model.variant, params: { ...model.params } };
+}
+
+/** Turn a search outcome into the public result (shared with the parallel search). */
+export function toResult(
+  model: CompiledModel,
+  selected: readonly Property[],
+  outcome: SearchOutcome,
+  bytesPerState: number,
+  workers: number,
+): CheckResult {
+  const run = runInfo(model);
+  if (outcome.error) {
+    const e = outcome.error;
+    const r: CheckResult = { status: 'error', run, message: e.message };
+    if (e instanceof StepError) Object.assign(r, { thread: e.thread, label: e.label, state: e.state });
+    return r;
+  }
+  const stats: Stats = {
+    states: outcome.states,
+    transitions: outcome.transitions,
+    diameter: outcome.diameter,
+    timeMs: outcome.timeMs,
+    statesPerSecond: outcome.timeMs > 0 ? (outcome.states / outcome.timeMs) * 1000 : 0,
+    peakMemory: outcome.peakRss,
+    bytesPerState,
+    collisionProbability: collisionProbability(outcome.states),
+    workers,
+  };
+  const complete = outcome.stoppedBy === undefined;
+  const violations: Violation[] = outcome.violations.map((v) => {
+    const out: Violation = { property: v.property.name, kind: v.property.kind, path: v.path, message: v.message };
+    if (v.blocked) out.blocked = v.blocked;
+    return out;
+  });
+  const byName = new Map(violations.map((v) => [v.property, v]));
+  const properties: PropertyStatus[] = selected.map((p) => {
+    const v = byName.get(p.name);
+    if (v) return { name: p.name, kind: p.kind, doc: p.doc, status: 'violated', violation: v };
+    return { name: p.name, kind: p.kind, doc: p.doc, status: complete ? 'holds' : 'unknown' };
+  });
+  // Shortest first, then in property order.
+  violations.sort((a, b) => a.path.length - b.path.length);
+  if (violations.length > 0) {
+    const r: CheckResult = { status: 'violated', run, stats, properties, violations, complete };
+    if (outcome.stoppedBy) r.stoppedBy = outcome.stoppedBy;
+    return r;
+  }
+  if (!complete) return { status: 'incomplete', run, stats, properties, stoppedBy: outcome.stoppedBy! };
+  return { status: 'verified', run, stats, properties };
+}
+
+export class CheckFailure extends Error {
+  constructor(readonly result: CheckResult) {
+    super(describeFailure(result));
+    this.name = 'CheckFailure';
+  }
+}
+
+function describeFailure(r: CheckResult): string {
+  switch (r.status) {
+    case 'verified':
+      return 'verified';
+    case 'violated':
+      return `${r.run.model} (${r.run.variant}): ${r.violations.map((v) => `${v.property} violated after ${v.path.length} steps: ${v.message}`).join('; ')}`;
+    case 'incomplete':
+      return `${r.run.model} (${r.run.variant}): search incomplete (${r.stoppedBy}) after ${r.stats.states} states: not verified`;
+    case 'error':
+      return `${r.run.model}: ${r.message}`;
+  }
+}
+
+/** Throws unless the exhaustive search verifies every selected property. */
+export function assertHolds(def: ModelDef, properties: PropertySet | readonly Property[], options: CheckOptions = {}): CheckResult & { status: 'verified' } {
+  const r = check(def, properties, options);
+  if (r.status !== 'verified') throw new CheckFailure(r);
+  return r;
+}

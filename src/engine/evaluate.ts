@@ -1,0 +1,120 @@
+// Binds a model's properties to a compiled model: evaluates invariants on packed states and
+// step properties on the state before a step, without allocating per state.
+
+import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import { END } from '../model/types.js';
+import type { Property, StateInfo, StepInfo } from '../property/types.js';
+import { UsageError } from '../util/errors.js';
+
+export interface Evaluator {
+  properties: Property[];
+  /** Names of the invariants violated in `state` (empty array when none; reused). */
+  invariants(state: Int32Array): readonly Property[];
+  /** Step properties violated when `action` runs from `state`. */
+  steps(state: Int32Array, action: CompiledAction): readonly Property[];
+  /** The assertion property for a fired tag, or undefined when it is not selected. */
+  assertion(tag: string): Property | undefined;
+  /** Is this fired tag declared by any property of the model (selected or not)? */
+  declared(tag: string): boolean;
+  deadlock: Property | undefined;
+  /** A StateInfo over `state` (valid until the next call). */
+  info(state: Int32Array): StateInfo<unknown>;
+  explain(p: Property, state: Int32Array, action?: CompiledAction): string;
+}
+
+/** Select properties by name; unknown names are a usage error naming the valid ones. */
+export function selectProperties(all: readonly Property[], names: readonly string[] | undefined, model: string): Property[] {
+  if (!names || names.length === 0) return [...all];
+  const byName = new Map(all.map((p) => [p.name, p]));
+  return names.map((n) => {
+    const p = byName.get(n);
+    if (!p) throw new UsageError(`model ${model} has no property '${n}'; its properties are: ${all.map((q) => q.name).join(', ')}`);
+    return p;
+  });
+}
+
+export function makeEvaluator(model: CompiledModel, all: readonly Property[], selected: readonly Property[]): Evaluator {
+  let words: Int32Array = model.init;
+  const indexOf = (t: string | number): number => {
+    if (typeof t === 'number') return t;
+    const i = model.threadNames.indexOf(t);
+    if (i < 0) throw new Error(`no thread named '${t}' (threads: ${model.threadNames.join(', ')})`);
+    return i;
+  };
+  const info: StateInfo<unknown> = {
+    get vars() {
+      return model.view(words);
+    },
+    threads: model.threadNames,
+    params: model.params,
+    variant: model.variant,
+    at(t) {
+      const i = indexOf(t);
+      const pc = words[i]!;
+      return pc === PC_END ? END : model.threads[i]!.locations[pc]!.id;
+    },
+    fnAt(t) {
+      const i = indexOf(t);
+      const pc = words[i]!;
+      return pc === PC_END ? '' : model.threads[i]!.locations[pc]!.actions[0]!.fn;
+    },
+    ended(t) {
+      return words[indexOf(t)] === PC_END;
+    },
+  };
+  const invariants = selected.filter((p) => p.kind === 'invariant');
+  const stepProps = selected.filter((p) => p.kind === 'step');
+  const assertions = new Map(selected.filter((p) => p.kind === 'assertion').map((p) => [p.tag, p] as const));
+  const declaredTags = new Set(all.flatMap((p) => (p.kind === 'assertion' ? [p.tag] : [])));
+  const out: Property[] = [];
+  const stepInfo = (a: CompiledAction): StepInfo => ({
+    thread: model.threadNames[a.thread]!,
+    threadIndex: a.thread,
+    id: a.id,
+    label: a.label,
+    fn: a.fn,
+    tags: a.tags,
+  });
+  const stepInfos = new Map<CompiledAction, StepInfo>();
+  const infoOf = (a: CompiledAction) => {
+    let s = stepInfos.get(a);
+    if (!s) stepInfos.set(a, (s = stepInfo(a)));
+    return s;
+  };
+  return {
+    properties: [...selected],
+    invariants(state) {
+      out.length = 0;
+      if (invariants.length === 0) return out;
+      words = state;
+      model.view(state);
+      for (const p of invariants) if (!p.holds(info)) out.push(p);
+      return out;
+    },
+    steps(state, action) {
+      out.length = 0;
+      if (stepProps.length === 0) return out;
+      words = state;
+      model.view(state);
+      const si = infoOf(action);
+      for (const p of stepProps) if (!p.holds(info, si)) out.push(p);
+      return out;
+    },
+    assertion: (tag) => assertions.get(tag),
+    declared: (tag) => declaredTags.has(tag),
+    deadlock: selected.find((p) => p.kind === 'deadlock'),
+    info(state) {
+      words = state;
+      model.view(state);
+      return info;
+    },
+    explain(p, state, action) {
+      words = state;
+      model.view(state);
+      if (p.kind === 'invariant') return p.explain ? p.explain(info) : `invariant ${p.name} is false: ${p.doc}`;
+      if (p.kind === 'step' && action) return p.explain ? p.explain(info, infoOf(action)) : `${p.doc}: violated by '${action.label}'`;
+      if (p.kind === 'assertion') return `${p.tag} fired`;
+      return p.doc;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// The frontier: packed states waiting to be expanded, with their id and depth. Breadth-first
+// search takes them first-in first-out, depth-first last-in first-out; random walks and
+// replay keep one state at a time. States live in chunks of one Int32Array each, so a
+// frontier of millions of states is a few hundred typed arrays, not millions of objects.
+
+export interface Frontier {
+  push(state: Int32Array, id: number, depth: number): void;
+  /** Copy the next state into `into`; returns false when empty. */
+  pop(into: Int32Array): boolean;
+  /** Id and depth of the state last popped. */
+  readonly id: number;
+  readonly depth: number;
+  readonly size: number;
+  /** Bytes held by queued states. */
+  bytes(): number;
+}
+
+const CHUNK_ENTRIES = 4096;
+
+/** FIFO (breadth-first) or LIFO (depth-first) queue of packed states. */
+export class StateQueue implements Frontier {
+  private chunks: Int32Array[] = [];
+  private head = 0; // entry index of the next pop (FIFO)
+  private tail = 0; // entry index of the next push
+  private readonly stride: number;
+  id = -1;
+  depth = 0;
+
+  constructor(
+    private readonly width: number,
+    private readonly order: 'fifo' | 'lifo' = 'fifo',
+  ) {
+    this.stride = width + 2;
+  }
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  push(state: Int32Array, id: number, depth: number): void {
+    const chunkIndex = Math.floor(this.tail / CHUNK_ENTRIES) - this.dropped;
+    let chunk = this.chunks[chunkIndex];
+    if (chunk === undefined) {
+      chunk = new Int32Array(CHUNK_ENTRIES * this.stride);
+      this.chunks.push(chunk);
+    }
+    const off = (this.tail % CHUNK_ENTRIES) * this.stride;
+    chunk[off] = id;
+    chunk[off + 1] = depth;
+    chunk.set(state.subarray(0, this.width), off + 2);
+    this.tail++;
+  }
+
+  private dropped = 0; // chunks released from the front (FIFO)
+
+  pop(into: Int32Array): boolean {
+    if (this.tail === this.head) return false;
+    const entry = this.order === 'fifo' ? this.head++ : --this.tail;
+    const chunkIndex = Math.floor(entry / CHUNK_ENTRIES) - this.dropped;
+    const chunk = this.chunks[chunkIndex]!;
+    const off = (entry % CHUNK_ENTRIES) * this.stride;
+    this.id = chunk[off]!;
+    this.depth = chunk[off + 1]!;
+    into.set(chunk.subarray(off + 2, off + 2 + this.width));
+    if (this.order === 'fifo') {
+      // Release chunks the head has passed.
+      if (this.head % CHUNK_ENTRIES === 0 && this.head > 0) {
+        this.chunks.shift();
+        this.dropped++;
+      }
+      if (this.head === this.tail) this.reset();
+    } else if (this.tail % CHUNK_ENTRIES === 0 && this.chunks.length > Math.floor(this.tail / CHUNK_ENTRIES) + 1) {
+      this.chunks.pop();
+    }
+    return true;
+  }
+
+  private reset(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.tail = 0;
+    this.dropped = 0;
+  }
+
+  bytes(): number {
+    return this.chunks.length * CHUNK_ENTRIES * this.stride * 4;
+  }
+}

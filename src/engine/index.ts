@@ -1,0 +1,8 @@
+// The engine's public surface.
+export { check, assertHolds, CheckFailure, toResult, runInfo, propertiesOf, type CheckOptions } from './check.js';
+export { search, type SearchOptions, type SearchOutcome, type Progress, type FoundViolation } from './search.js';
+export { ExhaustiveChooser, RandomChooser, ReplayChooser, formatPath, parsePath, type Chooser } from './chooser.js';
+export { StateQueue, type Frontier } from './frontier.js';
+export { FingerprintSet, PathLog, pathTo, type StateStore } from './visited.js';
+export { makeEvaluator, selectProperties, type Evaluator } from './evaluate.js';
+export * from './result.js';

@@ -1,0 +1,64 @@
+// What a check returns: data, as discriminated unions. The CLI and reporters render it; the
+// `assert` form (assertHolds) throws.
+
+import type { BlockedThread } from '../model/compile.js';
+import type { Property } from '../property/types.js';
+
+export interface Stats {
+  /** Distinct states stored. */
+  states: number;
+  /** Transitions executed (successor computations). */
+  transitions: number;
+  /** The greatest depth (steps from the initial state) of any stored state. */
+  diameter: number;
+  timeMs: number;
+  statesPerSecond: number;
+  /** Peak resident set size of the process, in bytes. */
+  peakMemory: number;
+  /** Bytes per stored state in the visited set. */
+  bytesPerState: number;
+  /** Probability that two distinct states shared a fingerprint (so one was never explored). */
+  collisionProbability: number;
+  workers: number;
+}
+
+export interface Violation {
+  property: string;
+  kind: Property['kind'];
+  /** The choice index at each step, from the initial state: the trace currency. */
+  path: number[];
+  /** What went wrong, in one line. */
+  message: string;
+  /** For deadlocks: each blocked thread and what it waits for. */
+  blocked?: BlockedThread[];
+}
+
+export type PropertyStatus =
+  | { name: string; kind: Property['kind']; doc: string; status: 'holds' }
+  | { name: string; kind: Property['kind']; doc: string; status: 'violated'; violation: Violation }
+  /** The search was cut short before finding a violation: no verdict. */
+  | { name: string; kind: Property['kind']; doc: string; status: 'unknown' };
+
+export type StopReason = 'max-states' | 'max-time' | 'max-depth' | 'max-memory' | 'interrupted' | 'first-violation';
+
+export interface RunInfo {
+  model: string;
+  variant: string;
+  params: Record<string, number | boolean>;
+}
+
+export type CheckResult =
+  /** Exhaustive search, every selected property holds in every reachable state. */
+  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[] }
+  /** At least one property violated (shortest counterexamples); `complete` says whether the whole space was explored. */
+  | { status: 'violated'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; violations: Violation[]; complete: boolean; stoppedBy?: StopReason }
+  /** The search stopped early with no violation: no verdict. */
+  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason }
+  /** The model is broken (a step threw, wrote a bad value...). */
+  | { status: 'error'; run: RunInfo; message: string; thread?: string; label?: string; state?: unknown };
+
+export const EXIT = { verified: 0, violated: 1, error: 2, incomplete: 3 } as const;
+
+export function exitCodeOf(r: CheckResult): number {
+  return EXIT[r.status];
+}

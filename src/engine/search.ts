@@ -1,0 +1,207 @@
+// The one search core. Exhaustive breadth-first search, random walks and replay differ only in
+// the frontier (which state next), the store (deduplicate or not) and the chooser (which
+// enabled actions to follow); every bound, property and statistic is handled here once.
+//
+// Shortest counterexamples: with a FIFO frontier states are expanded in order of depth, and a
+// property's violation is recorded the first time it is seen, so the recorded one is at the
+// least depth (invariants when a state is first stored, step properties and assertions when
+// the step runs, deadlocks when the state is expanded).
+
+import { StepError, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import type { Property } from '../property/types.js';
+import { hashHi, hashLo } from '../util/hash.js';
+import { ModelError } from '../util/errors.js';
+import type { Chooser } from './chooser.js';
+import type { Evaluator } from './evaluate.js';
+import type { Frontier } from './frontier.js';
+import type { StopReason } from './result.js';
+import { pathTo, type StateStore } from './visited.js';
+import type { BlockedThread } from '../model/compile.js';
+
+export interface Progress {
+  states: number;
+  transitions: number;
+  queue: number;
+  depth: number;
+  elapsedMs: number;
+  rss: number;
+}
+
+export interface SearchOptions {
+  frontier: Frontier;
+  store: StateStore;
+  chooser: Chooser;
+  maxStates?: number | undefined;
+  maxDepth?: number | undefined;
+  maxTimeMs?: number | undefined;
+  maxMemory?: number | undefined;
+  /** Stop at the first violation of any property (random walks, `--first`). */
+  stopOnFirstViolation?: boolean;
+  /** Polled between expansions: Ctrl-C sets it. */
+  interrupted?: () => boolean;
+  onProgress?: (p: Progress) => void;
+  progressIntervalMs?: number;
+}
+
+export interface FoundViolation {
+  property: Property;
+  /** Path to the state where it shows (for step properties and assertions: the source state). */
+  path: number[];
+  message: string;
+  blocked?: BlockedThread[];
+}
+
+export interface SearchOutcome {
+  states: number;
+  transitions: number;
+  diameter: number;
+  timeMs: number;
+  peakRss: number;
+  violations: FoundViolation[];
+  stoppedBy: StopReason | undefined;
+  /** Set when a model step threw: the search stopped there. */
+  error?: StepError | ModelError;
+}
+
+interface Pending {
+  property: Property;
+  id: number;
+  choice: number;
+  message: string;
+  blocked?: BlockedThread[];
+}
+
+export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOptions): SearchOutcome {
+  const start = performance.now();
+  const width = model.width;
+  const current = new Int32Array(width);
+  const next = new Int32Array(width);
+  const actions: CompiledAction[] = [];
+  const found = new Map<string, Pending>();
+  let transitions = 0;
+  let diameter = 0;
+  let stoppedBy: StopReason | undefined;
+  let peakRss = process.memoryUsage.rss();
+  let lastProgress = start;
+  const progressEvery = o.progressIntervalMs ?? 1000;
+  const maxStates = o.maxStates ?? Infinity;
+  const maxDepth = o.maxDepth ?? Infinity;
+  const maxTime = o.maxTimeMs ?? Infinity;
+  const maxMemory = o.maxMemory ?? Infinity;
+
+  const record = (property: Property, id: number, choice: number, message: () => string, blocked?: () => BlockedThread[]) => {
+    if (found.has(property.name)) return;
+    const v: Pending = { property, id, choice, message: message() };
+    if (blocked) v.blocked = blocked();
+    found.set(property.name, v);
+  };
+  const done = () => o.stopOnFirstViolation === true && found.size > 0;
+
+  const finish = (error?: StepError | ModelError): SearchOutcome => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    const violations = [...found.values()].map((v): FoundViolation => {
+      const path = pathTo(o.store, v.id);
+      if (v.choice >= 0) path.push(v.choice);
+      const f: FoundViolation = { property: v.property, path, message: v.message };
+      if (v.blocked) f.blocked = v.blocked;
+      return f;
+    });
+    const out: SearchOutcome = {
+      states: o.store.size,
+      transitions,
+      diameter,
+      timeMs: performance.now() - start,
+      peakRss,
+      violations,
+      stoppedBy,
+    };
+    if (error) out.error = error;
+    return out;
+  };
+
+  try {
+    // The initial state.
+    const initId = o.store.insert(hashHi(model.init), hashLo(model.init), -1, 0);
+    for (const p of evaluator.invariants(model.init)) record(p, initId, -1, () => evaluator.explain(p, model.init));
+    o.frontier.push(model.init, initId, 0);
+
+    let expansions = 0;
+    while (o.frontier.pop(current)) {
+      if (done()) {
+        stoppedBy = 'first-violation';
+        break;
+      }
+      const id = o.frontier.id;
+      const depth = o.frontier.depth;
+      if ((++expansions & 1023) === 0) {
+        const now = performance.now();
+        if (o.interrupted?.()) {
+          stoppedBy = 'interrupted';
+          break;
+        }
+        if (now - start > maxTime) {
+          stoppedBy = 'max-time';
+          break;
+        }
+        if (now - lastProgress >= progressEvery) {
+          lastProgress = now;
+          const rss = process.memoryUsage.rss();
+          peakRss = Math.max(peakRss, rss);
+          if (rss > maxMemory) {
+            stoppedBy = 'max-memory';
+            break;
+          }
+          o.onProgress?.({ states: o.store.size, transitions, queue: o.frontier.size, depth, elapsedMs: now - start, rss });
+        }
+      }
+      const n = model.enabled(current, actions);
+      if (n === 0) {
+        if (evaluator.deadlock && model.isDeadlock(current, 0)) {
+          const state = current.slice();
+          record(evaluator.deadlock, id, -1, () => deadlockMessage(model.blocked(state)), () => model.blocked(state));
+        }
+        continue;
+      }
+      if (depth >= maxDepth) {
+        stoppedBy ??= 'max-depth';
+        continue;
+      }
+      const chosen = o.chooser.choose(n, depth);
+      for (let k = 0; k < chosen.length; k++) {
+        const choice = chosen[k]!;
+        const action = actions[choice]!;
+        for (const p of evaluator.steps(current, action)) record(p, id, choice, () => evaluator.explain(p, current, action));
+        const outcome = model.apply(current, action, next);
+        transitions++;
+        for (const tag of outcome.fired) {
+          const p = evaluator.assertion(tag);
+          if (p) record(p, id, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
+          else if (!evaluator.declared(tag))
+            throw new ModelError(
+              `model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`,
+            );
+        }
+        const sid = o.store.insert(hashHi(next), hashLo(next), id, choice);
+        if (sid < 0) continue;
+        if (depth + 1 > diameter) diameter = depth + 1;
+        for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));
+        if (!outcome.halted) o.frontier.push(next, sid, depth + 1);
+        // Conservative: reaching the bound with work left, or exactly at it, is never "verified".
+        if (o.store.size >= maxStates) {
+          stoppedBy = 'max-states';
+          break;
+        }
+      }
+      if (stoppedBy === 'max-states') break;
+    }
+    if (stoppedBy === undefined && o.frontier.size > 0 && done()) stoppedBy = 'first-violation';
+    return finish();
+  } catch (e) {
+    if (e instanceof StepError || e instanceof ModelError) return finish(e);
+    throw e;
+  }
+}
+
+function deadlockMessage(blocked: BlockedThread[]): string {
+  return `deadlock: no step can run; ${blocked.map((b) => `${b.thread} is stuck at '${b.label}' waiting for ${b.waitsFor}`).join('; ')}`;
+}

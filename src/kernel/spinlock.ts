@@ -1,0 +1,95 @@
+// spinlock_t: a lock word holding the owner's thread index, or -1 when free. spin_lock is a
+// step enabled only while the lock is free (spinning is not a state change), so a thread
+// spinning forever shows up as a deadlock naming the holder.
+
+import type { Draft, LocationDef, StepEnv } from '../model/index.js';
+
+export interface Spinlock {
+  holder: number;
+}
+
+export const UNLOCKED = -1;
+
+/** The initial state of a spinlock (DEFINE_SPINLOCK). */
+export function spinlock(): Spinlock {
+  return { holder: UNLOCKED };
+}
+
+/** A named lock and where it lives in the state: `lockRef('kvm_lock', s => s.kvm_lock)`. */
+export interface LockRef<S> {
+  name: string;
+  get(state: S | Draft<S>): Spinlock;
+}
+
+export function lockRef<S>(name: string, get: (state: S) => Spinlock): LockRef<S> {
+  return { name, get: get as LockRef<S>['get'] };
+}
+
+export function spinIsLocked(lock: Spinlock): boolean {
+  return lock.holder !== UNLOCKED;
+}
+
+export function heldBy(lock: Spinlock, thread: number): boolean {
+  return lock.holder === thread;
+}
+
+export function holderName(lock: Spinlock, env: Pick<StepEnv, 'threadNames'>): string {
+  return lock.holder === UNLOCKED ? 'nobody' : (env.threadNames[lock.holder] ?? `thread ${lock.holder}`);
+}
+
+export interface LockStepOptions<S> {
+  /** Where control goes afterwards. */
+  next?: string;
+  /** Extra update in the same atomic step (e.g. the statement right after the lock). */
+  run?: (d: Draft<S>, env: StepEnv) => void;
+  /** Label override (defaults to `fn: spin_lock(&name)`). */
+  label?: string;
+  /** Extra guard (e.g. "this CPU is not interrupted"). */
+  guard?: (s: S, env: StepEnv) => boolean;
+  tags?: string[];
+}
+
+/** `spin_lock(&lock)` in function `fn`. */
+export function spinLock<S>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+  const extra = o.guard;
+  return {
+    id,
+    actions: [
+      {
+        label: o.label ?? `${fn}: spin_lock(&${lock.name})`,
+        fn,
+        guard: extra ? (s, env) => lock.get(s).holder === UNLOCKED && extra(s, env) : (s) => lock.get(s).holder === UNLOCKED,
+        blockedOn: (s, env) =>
+          lock.get(s).holder === UNLOCKED ? 'its context to allow it' : `${lock.name}, held by ${holderName(lock.get(s), env)}`,
+        run: (d, env) => {
+          lock.get(d).holder = env.self;
+          o.run?.(d, env);
+        },
+        tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
+        ...(o.next !== undefined ? { next: o.next } : {}),
+      },
+    ],
+  };
+}
+
+/** `spin_unlock(&lock)`: releasing a lock the thread does not hold is a BUG (spinlock debugging). */
+export function spinUnlock<S>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+  return {
+    id,
+    actions: [
+      {
+        label: o.label ?? `${fn}: spin_unlock(&${lock.name})`,
+        fn,
+        ...(o.guard ? { guard: o.guard } : {}),
+        run: (d, env) => {
+          const l = lock.get(d);
+          env.bugOn(l.holder !== env.self, `spin_unlock(&${lock.name}) by a non-owner`);
+          l.holder = UNLOCKED;
+          o.run?.(d, env);
+        },
+        tags: ['spin_unlock', `unlock:${lock.name}`, ...(o.tags ?? [])],
+        ...(o.next !== undefined ? { next: o.next } : {}),
+      },
+    ],
+  };
+}

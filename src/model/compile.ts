@@ -1,0 +1,353 @@
+// A model, compiled for one variant and parameter set, into an executable transition system
+// over packed states.
+//
+// A packed state is an Int32Array: the program counter of each thread (location index, or -1
+// when the thread has ended) followed by the variables in the layout's slots. This file is the
+// one place that defines what a step does; the explorer, random search and replay all go
+// through `enabled` and `apply`.
+
+import { ModelError } from '../util/errors.js';
+import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
+import { resolveParams, resolveVariant } from './params.js';
+import { END, type ActionDef, type ModelDef, type ParamValues, type StepEnv, type ThreadDef } from './types.js';
+
+export const PC_END = -1;
+
+export interface CompiledAction {
+  /** Thread index. */
+  thread: number;
+  /** Location index in the thread's program. */
+  location: number;
+  /** Index of the action within its location. */
+  alt: number;
+  /** Location id (the program counter's name). */
+  id: string;
+  label: string;
+  fn: string;
+  tags: readonly string[];
+  def: ActionDef<any>;
+  /** Static successor location (index or PC_END), or null when `next` is computed. */
+  staticNext: number | null;
+}
+
+export interface CompiledLocation {
+  id: string;
+  end: boolean;
+  actions: CompiledAction[];
+}
+
+export interface CompiledThread {
+  name: string;
+  locations: CompiledLocation[];
+  ids: Map<string, number>;
+}
+
+/** What happened when a step ran. */
+export interface StepOutcome {
+  /** Tags of the WARN_ON/BUG_ON assertions that fired in this step. */
+  fired: string[];
+  /** A BUG_ON fired: the state after the step has no successors. */
+  halted: boolean;
+}
+
+export interface BlockedThread {
+  thread: string;
+  at: string;
+  label: string;
+  waitsFor: string;
+}
+
+/** Thrown for a step that throws or misbehaves; carries what a report must name. */
+export class StepError extends ModelError {
+  constructor(
+    message: string,
+    readonly model: string,
+    readonly thread: string,
+    readonly label: string,
+    readonly state: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface CompiledModel<S extends object = any> {
+  def: ModelDef<S>;
+  name: string;
+  variant: string;
+  params: ParamValues;
+  threads: CompiledThread[];
+  threadNames: string[];
+  layout: Layout;
+  /** Number of program counters (= threads). */
+  pcs: number;
+  /** Length of a packed state: pcs + layout.size. */
+  width: number;
+  init: Int32Array;
+  /** The view target: engines may enable footprint recording through it. */
+  target: ViewTarget;
+  /** Fill `out` with the enabled actions of `state` in canonical order; returns the count. */
+  enabled(state: Int32Array, out: CompiledAction[]): number;
+  /** Apply `action` to `src`, writing the successor into `dst` (same width). */
+  apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
+  /** Threads that have not ended and are not at an end location, with what they wait for. */
+  blocked(state: Int32Array): BlockedThread[];
+  /** Is `state` a deadlock: no action enabled, and some thread not ended nor at an end location? */
+  isDeadlock(state: Int32Array, enabledCount: number): boolean;
+  /** The model's variables as plain data. */
+  vars(state: Int32Array): S;
+  /** Location id of each thread (END for ended threads). */
+  locationIds(state: Int32Array): string[];
+  /** Read-only view of the variables of `state` (valid until the next call on this model). */
+  view(state: Int32Array): S;
+  /** Pack plain variables and location ids into a state (used by replay to compare and by tests). */
+  pack(vars: unknown, locations: readonly string[]): Int32Array;
+  /** Every action of every thread (for listings and footprints). */
+  allActions: CompiledAction[];
+}
+
+export interface CompileOptions {
+  variant?: string | undefined;
+  params?: Record<string, string | number | boolean>;
+}
+
+export function compileModel<S extends object>(def: ModelDef<S>, options: CompileOptions = {}): CompiledModel<S> {
+  const variant = resolveVariant(def, options.variant);
+  const params = resolveParams(def, options.params ?? {});
+  let system;
+  try {
+    system = def.build({ params, variant });
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(`model ${def.name} (variant ${variant}) failed to build: ${(e as Error).message ?? String(e)}`);
+  }
+  const layout = buildLayout(system.init as unknown as StateData);
+  const threadDefs = system.threads;
+  if (threadDefs.length === 0) throw new ModelError(`model ${def.name}: no threads`);
+  const threadNames = threadDefs.map((t) => t.name);
+  const dup = threadNames.find((n, i) => threadNames.indexOf(n) !== i);
+  if (dup) throw new ModelError(`model ${def.name}: two threads are named '${dup}'`);
+  const pcs = threadDefs.length;
+  const width = pcs + layout.size;
+  const target: ViewTarget = { words: new Int32Array(width), base: pcs, readOnly: true, reads: null, writes: null };
+  const root = buildView(layout.root, target) as S;
+
+  const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti));
+  const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
+
+  const init = new Int32Array(width);
+  packInto(layout.root, system.init, init, pcs);
+  for (let t = 0; t < pcs; t++) init[t] = threads[t]!.locations.length > 0 ? 0 : PC_END;
+
+  // Per-thread environments; `fired`/`halted` collect what WARN_ON/BUG_ON saw during one step.
+  let fired: string[] = [];
+  let halted = false;
+  const envs: StepEnv[] = threadNames.map((name, self) => ({
+    thread: name,
+    self,
+    threadNames,
+    warnOn(cond: boolean, tag: string) {
+      if (cond) fired.push(tag);
+    },
+    bugOn(cond: boolean, tag: string) {
+      if (cond) {
+        fired.push(tag);
+        halted = true;
+        throw BUG;
+      }
+    },
+  }));
+
+  const plainState = (state: Int32Array) => ({
+    locations: locationIds(state),
+    vars: unpack(layout.root, state, pcs),
+  });
+
+  const fail = (action: CompiledAction, state: Int32Array, what: string, e: unknown): never => {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new StepError(
+      `model ${def.name}: thread ${threadNames[action.thread]}, step '${action.label}': ${what}: ${msg}`,
+      def.name,
+      threadNames[action.thread]!,
+      action.label,
+      plainState(state),
+    );
+  };
+
+  function locationIds(state: Int32Array): string[] {
+    const out: string[] = [];
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      out.push(pc === PC_END ? END : threads[t]!.locations[pc]!.id);
+    }
+    return out;
+  }
+
+  function enabled(state: Int32Array, out: CompiledAction[]): number {
+    target.words = state;
+    target.readOnly = true;
+    let n = 0;
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      if (pc === PC_END) continue;
+      const loc = threads[t]!.locations[pc]!;
+      for (let a = 0; a < loc.actions.length; a++) {
+        const action = loc.actions[a]!;
+        const guard = action.def.guard;
+        if (guard !== undefined) {
+          let ok: boolean;
+          try {
+            ok = guard(root, envs[t]!);
+          } catch (e) {
+            return fail(action, state, 'its guard threw', e);
+          }
+          if (!ok) continue;
+        }
+        out[n++] = action;
+      }
+    }
+    return n;
+  }
+
+  function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+    dst.set(src);
+    target.words = dst;
+    target.readOnly = false;
+    fired = [];
+    halted = false;
+    const env = envs[action.thread]!;
+    const run = action.def.run;
+    if (run !== undefined) {
+      try {
+        run(root as never, env);
+      } catch (e) {
+        if (e !== BUG) return fail(action, src, 'it threw', e);
+      }
+    }
+    target.readOnly = true;
+    let next = action.staticNext;
+    if (next === null) {
+      let id: string;
+      try {
+        id = (action.def.next as (s: S, env: StepEnv) => string)(root, env);
+      } catch (e) {
+        return fail(action, src, 'its next() threw', e);
+      }
+      const resolved = resolveNext(threads[action.thread]!, id);
+      if (resolved === undefined)
+        return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
+      next = resolved;
+    }
+    dst[action.thread] = next;
+    return { fired, halted };
+  }
+
+  function blocked(state: Int32Array): BlockedThread[] {
+    target.words = state;
+    target.readOnly = true;
+    const out: BlockedThread[] = [];
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      if (pc === PC_END) continue;
+      const loc = threads[t]!.locations[pc]!;
+      if (loc.end) continue;
+      const first = loc.actions[0]!;
+      const waits = loc.actions
+        .map((a) => (a.def.blockedOn ? a.def.blockedOn(root, envs[t]!) : a.def.guard ? 'its guard to hold' : 'nothing'))
+        .join(' or ');
+      out.push({ thread: threadNames[t]!, at: loc.id, label: first.label, waitsFor: waits });
+    }
+    return out;
+  }
+
+  function isDeadlock(state: Int32Array, enabledCount: number): boolean {
+    if (enabledCount > 0) return false;
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      if (pc !== PC_END && !threads[t]!.locations[pc]!.end) return true;
+    }
+    return false;
+  }
+
+  function pack(vars: unknown, locations: readonly string[]): Int32Array {
+    const out = new Int32Array(width);
+    if (locations.length !== pcs) throw new ModelError(`expected ${pcs} thread locations, got ${locations.length}`);
+    for (let t = 0; t < pcs; t++) {
+      const id = locations[t]!;
+      const idx = id === END ? PC_END : threads[t]!.ids.get(id);
+      if (idx === undefined) throw new ModelError(`thread ${threadNames[t]} has no location '${id}'`);
+      out[t] = idx;
+    }
+    packInto(layout.root, vars, out, pcs);
+    return out;
+  }
+
+  return {
+    def,
+    name: def.name,
+    variant,
+    params,
+    threads,
+    threadNames,
+    layout,
+    pcs,
+    width,
+    init,
+    target,
+    enabled,
+    apply,
+    blocked,
+    isDeadlock,
+    vars: (state) => unpack(layout.root, state, pcs) as S,
+    locationIds,
+    view(state) {
+      target.words = state;
+      target.readOnly = true;
+      return root;
+    },
+    pack,
+    allActions,
+  };
+}
+
+/** Thrown by bugOn to abandon the rest of the recipe. */
+const BUG: unique symbol = Symbol('BUG');
+
+function resolveNext(thread: CompiledThread, id: string): number | undefined {
+  return id === END ? PC_END : thread.ids.get(id);
+}
+
+function compileThread(model: string, t: ThreadDef<any>, ti: number): CompiledThread {
+  const ids = new Map<string, number>();
+  t.program.forEach((loc, i) => {
+    if (ids.has(loc.id)) throw new ModelError(`model ${model}: thread ${t.name} has two locations with id '${loc.id}'`);
+    if (loc.actions.length === 0) throw new ModelError(`model ${model}: thread ${t.name}, location '${loc.id}' has no action`);
+    ids.set(loc.id, i);
+  });
+  const locations: CompiledLocation[] = t.program.map((loc, li) => ({
+    id: loc.id,
+    end: loc.end === true,
+    actions: loc.actions.map((a, ai): CompiledAction => {
+      let staticNext: number | null;
+      if (a.next === undefined) staticNext = li + 1 < t.program.length ? li + 1 : PC_END;
+      else if (typeof a.next === 'string') {
+        const r = a.next === END ? PC_END : ids.get(a.next);
+        if (r === undefined)
+          throw new ModelError(`model ${model}: thread ${t.name}, step '${a.label}': next '${a.next}' is not a location of the thread`);
+        staticNext = r;
+      } else staticNext = null;
+      const colon = a.label.indexOf(':');
+      return {
+        thread: ti,
+        location: li,
+        alt: ai,
+        id: loc.id,
+        label: a.label,
+        fn: a.fn ?? (colon > 0 ? a.label.slice(0, colon).trim() : ''),
+        tags: a.tags ?? [],
+        def: a,
+        staticNext,
+      };
+    }),
+  }));
+  return { name: t.name, locations, ids };
+}

@@ -1,0 +1,105 @@
+// The model API: what a model author writes. It knows nothing of the engine.
+//
+// A model is a set of named threads. Each thread is a program of labelled atomic steps: a
+// program counter points at a *location*; a location offers one or more *actions* (more than
+// one is a nondeterministic choice, e.g. "the enable succeeds" / "the enable fails"). An action
+// has a guard (is it enabled?), an update written as an immer recipe on a draft of the state,
+// and where control goes next.
+
+import type { Draft } from 'immer';
+import type { StateData } from './layout.js';
+
+/** Where control goes when a thread's program ends. */
+export const END = '$end';
+
+/** What a step's recipe, guard and `next` get besides the state. */
+export interface StepEnv {
+  /** The thread's name, e.g. `cpu1/hotplug`. */
+  readonly thread: string;
+  /** The thread's index in the model (stable; used as a lock owner id). */
+  readonly self: number;
+  /** Thread index -> name, for messages. */
+  readonly threadNames: readonly string[];
+  /**
+   * WARN_ON(cond): when `cond` is true the step still completes (as in the kernel), and the
+   * assertion property named `tag` is violated.
+   */
+  warnOn(cond: boolean, tag: string): void;
+  /**
+   * BUG_ON(cond): when `cond` is true the kernel oopses: the assertion property named `tag` is
+   * violated and the resulting state has no successors.
+   */
+  bugOn(cond: boolean, tag: string): void;
+}
+
+export type Recipe<S> = (draft: Draft<S>, env: StepEnv) => void;
+export type Guard<S> = (state: S, env: StepEnv) => boolean;
+export type Next<S> = string | ((state: S, env: StepEnv) => string);
+
+/** One atomic action. */
+export interface ActionDef<S> {
+  /** The C statement this action models, e.g. `kvm_cpu_hotplug: spin_lock(&kvm_lock)`. */
+  label: string;
+  /** The C function the statement belongs to (defaults to the label's text before `:`). */
+  fn?: string;
+  /** Enabled only when this holds (a `spin_lock` on a held lock is not). */
+  guard?: Guard<S>;
+  /** What the thread waits for when the guard is false (shown in deadlock reports). */
+  blockedOn?: (state: S, env: StepEnv) => string;
+  /** The update, as an immer recipe. */
+  run?: Recipe<S>;
+  /** The location to go to afterwards (its id, or END); evaluated on the state after `run`. Defaults to the next location. */
+  next?: Next<S>;
+  /** Free-form tags read by properties, e.g. `might_sleep`, `lock:kvm_lock`. */
+  tags?: readonly string[];
+}
+
+/** A program location: an id for the program counter and the actions offered there. */
+export interface LocationDef<S> {
+  /** Unique within the thread; what `next` names. */
+  id: string;
+  actions: ActionDef<S>[];
+  /**
+   * A valid end state (SPIN's `end:` labels): a thread blocked here is idle, not deadlocked
+   * (an interrupt handler waiting for an interrupt, a device waiting for work).
+   */
+  end?: boolean;
+}
+
+export interface ThreadDef<S> {
+  name: string;
+  program: LocationDef<S>[];
+}
+
+export interface ParamSpec {
+  type: 'int' | 'bool';
+  default: number | boolean;
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+export type ParamValues = Record<string, number | boolean>;
+
+export interface BuildContext {
+  params: ParamValues;
+  variant: string;
+}
+
+/** What `build` returns: the concrete system for one variant and parameter set. */
+export interface System<S> {
+  init: S;
+  threads: ThreadDef<S>[];
+}
+
+export interface ModelDef<S extends object = any> {
+  name: string;
+  /** One-paragraph description; shown by `kmc list`. */
+  doc: string;
+  /** The seed thread (file name under shared/seeds/) the model comes from, if any. */
+  seed?: string;
+  params: Record<string, ParamSpec>;
+  /** Variant name -> what code it encodes. The first is the default. */
+  variants: Record<string, string>;
+  build(ctx: BuildContext): System<S>;
+}

@@ -1,0 +1,3 @@
+// The public property API.
+export type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
+export { invariant, stepProperty, assertion, deadlockFree, defineProperties } from './define.js';

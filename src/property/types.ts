@@ -1,0 +1,69 @@
+// Properties: what must hold in every reachable state, at every step, or of the whole run.
+// A model's properties live in properties/<model>.ts, apart from the model, so a user can add
+// one without touching the model.
+
+import type { ParamValues } from '../model/types.js';
+
+/** What a property sees of a state: the variables (read-only) and where each thread is. */
+export interface StateInfo<S> {
+  readonly vars: S;
+  readonly threads: readonly string[];
+  readonly params: ParamValues;
+  readonly variant: string;
+  /** Location id of a thread (by name or index); END when it has ended. */
+  at(thread: string | number): string;
+  /** The C function of the statement the thread is about to run ('' when ended). */
+  fnAt(thread: string | number): string;
+  ended(thread: string | number): boolean;
+}
+
+/** The step about to run, for step properties. */
+export interface StepInfo {
+  readonly thread: string;
+  readonly threadIndex: number;
+  readonly id: string;
+  readonly label: string;
+  readonly fn: string;
+  readonly tags: readonly string[];
+}
+
+interface Common {
+  /** Unique within the model; what `--property NAME` selects. */
+  name: string;
+  /** One line: what the property says, in kernel terms. */
+  doc: string;
+}
+
+/** Holds in every reachable state. */
+export interface Invariant<S> extends Common {
+  kind: 'invariant';
+  holds(s: StateInfo<S>): boolean;
+  /** Optional: why it fails in `s`, for the report. */
+  explain?(s: StateInfo<S>): string;
+}
+
+/** Holds of the state just before every step that runs (a precondition on statements). */
+export interface StepProperty<S> extends Common {
+  kind: 'step';
+  holds(before: StateInfo<S>, step: StepInfo): boolean;
+  explain?(before: StateInfo<S>, step: StepInfo): string;
+}
+
+/** A BUG_ON/WARN_ON inside a step, by the tag the step passes to env.warnOn / env.bugOn. */
+export interface AssertionProperty extends Common {
+  kind: 'assertion';
+  tag: string;
+}
+
+/** Every thread either ends or stops at a valid end location. */
+export interface DeadlockProperty extends Common {
+  kind: 'deadlock';
+}
+
+export type Property<S = any> = Invariant<S> | StepProperty<S> | AssertionProperty | DeadlockProperty;
+
+export interface PropertySet<S = any> {
+  /** The model these properties are about. */
+  model: string;
+  properties: Property<S>[];
+}

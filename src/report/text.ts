@@ -1,0 +1,148 @@
+// Plain-text rendering of results and counterexamples for the terminal.
+//
+// A counterexample is a table: one column per thread that runs in it, one row per step with
+// the C statement the step models, and the variables the step changed. Cells wrap; nothing is
+// cut off.
+
+import type { CompiledModel } from '../model/compile.js';
+import { END } from '../model/types.js';
+import type { CheckResult, Violation } from '../engine/result.js';
+import { formatPath } from '../engine/chooser.js';
+import { expandPath, type Trace } from '../trace/expand.js';
+import { bytes, probability, seconds, thousands } from '../util/format.js';
+
+export const CELL_WIDTH = 34;
+
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(/(?<=[ ,(])/)) {
+      if (line.length + word.length > width && line.length > 0) {
+        out.push(line.trimEnd());
+        line = '';
+      }
+      let w = word;
+      while (w.length > width) {
+        out.push(w.slice(0, width));
+        w = w.slice(width);
+      }
+      line += w;
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+export function renderTable(header: string[], rows: string[][], widths: number[]): string {
+  const wrapped = rows.map((r) => r.map((c, i) => wrap(c, widths[i]!)));
+  const colWidths = widths.map((w, i) =>
+    Math.max(header[i]!.length, ...wrapped.map((r) => Math.max(...r[i]!.map((l) => l.length))), Math.min(w, 1)),
+  );
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(colWidths[i]!)).join(' | ') + ' |';
+  const sep = '|-' + colWidths.map((w) => '-'.repeat(w)).join('-|-') + '-|';
+  const out = [line(header), sep];
+  for (const r of wrapped) {
+    const h = Math.max(...r.map((c) => c.length));
+    for (let k = 0; k < h; k++) out.push(line(r.map((c) => c[k] ?? '')));
+  }
+  return out.join('\n');
+}
+
+export function formatValue(v: number | boolean): string {
+  return String(v);
+}
+
+export function renderTrace(model: CompiledModel, trace: Trace): string {
+  const acting = [...new Set(trace.steps.map((s) => s.threadIndex))].sort((a, b) => a - b);
+  const header = ['#', ...acting.map((t) => model.threadNames[t]!), 'changed'];
+  const rows = trace.steps.map((s) => {
+    const cells = acting.map((t) => (t === s.threadIndex ? s.label + (s.fired.length ? `\n!! ${s.fired.join(', ')}` : '') : ''));
+    const changes = s.changes.map((c) => `${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`).join('\n');
+    return [String(s.index), ...cells, changes];
+  });
+  const widths = [3, ...acting.map(() => CELL_WIDTH), 40];
+  if (trace.steps.length === 0) return '(the initial state itself)';
+  return renderTable(header, rows, widths);
+}
+
+export function renderState(model: CompiledModel, state: Int32Array): string {
+  const ids = model.locationIds(state);
+  const where = model.threadNames
+    .map((t, i) => {
+      const id = ids[i]!;
+      if (id === END) return `  ${t}: finished`;
+      const loc = model.threads[i]!.locations[state[i]!]!;
+      return `  ${t}: at '${loc.actions.map((a) => a.label).join("' | '")}'`;
+    })
+    .join('\n');
+  const vars = model.layout.paths.map((p, i) => `${p}=${formatValue(model.layout.kinds[i] === 'bool' ? state[model.pcs + i] !== 0 : state[model.pcs + i]!)}`);
+  return `${where}\n  ${wrap(vars.join('  '), 100).join('\n  ')}`;
+}
+
+export function renderViolation(model: CompiledModel, v: Violation): string {
+  const trace = expandPath(model, v.path);
+  const last = trace.steps.length ? trace.steps[trace.steps.length - 1]!.state : trace.init;
+  const lines = [
+    `Property ${v.property} (${v.kind}) violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`,
+    `Replay path: ${formatPath(v.path) || '(empty)'}`,
+    renderTrace(model, trace),
+  ];
+  if (v.blocked && v.blocked.length) {
+    lines.push('Blocked threads:');
+    for (const b of v.blocked) lines.push(`  ${b.thread} at '${b.label}', waiting for ${b.waitsFor}`);
+  }
+  lines.push('Final state:', renderState(model, last));
+  return lines.join('\n');
+}
+
+export function renderStats(r: CheckResult & { stats: unknown }): string {
+  if (r.status === 'error') return '';
+  const s = r.stats;
+  return [
+    `${thousands(s.states)} distinct states, ${thousands(s.transitions)} transitions, diameter ${s.diameter}`,
+    `${seconds(s.timeMs)}, ${thousands(s.statesPerSecond)} states/s, peak memory ${bytes(s.peakMemory)}, ${s.bytesPerState.toFixed(1)} bytes/state in the visited set`,
+    `fingerprint collision probability ${probability(s.collisionProbability)}; ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+  ].join('\n');
+}
+
+const STOP_TEXT: Record<string, string> = {
+  'max-states': 'the --max-states bound',
+  'max-time': 'the --max-time bound',
+  'max-depth': 'the --max-depth bound',
+  'max-memory': 'the memory bound',
+  interrupted: 'an interrupt',
+  'first-violation': '--first (stopped at the first violation)',
+};
+
+export function headline(r: CheckResult): string {
+  const who = `${r.run.model} --variant ${r.run.variant}${paramText(r.run.params)}`;
+  switch (r.status) {
+    case 'verified':
+      return `VERIFIED ${who}: every property holds in all ${thousands(r.stats.states)} reachable states (exhaustive)`;
+    case 'violated':
+      return `VIOLATED ${who}: ${r.violations.map((v) => v.property).join(', ')}${r.complete ? '' : ` (search stopped early by ${STOP_TEXT[r.stoppedBy ?? ''] ?? r.stoppedBy}; other properties unknown)`}`;
+    case 'incomplete':
+      return `INCOMPLETE ${who}: stopped by ${STOP_TEXT[r.stoppedBy] ?? r.stoppedBy} after ${thousands(r.stats.states)} states; NOT verified`;
+    case 'error':
+      return `ERROR ${who}: ${r.message}`;
+  }
+}
+
+export function paramText(params: Record<string, number | boolean>): string {
+  const entries = Object.entries(params);
+  return entries.length ? ' ' + entries.map(([k, v]) => `${k}=${v}`).join(' ') : '';
+}
+
+export function renderResult(model: CompiledModel | undefined, r: CheckResult): string {
+  const out = [headline(r)];
+  if (r.status === 'error') {
+    if (r.state !== undefined) out.push(`State: ${JSON.stringify(r.state)}`);
+    return out.join('\n');
+  }
+  out.push('Properties:');
+  for (const p of r.properties) out.push(`  ${p.status.padEnd(8)} ${p.name}: ${p.doc}`);
+  if (r.status === 'violated' && model) for (const v of r.violations) out.push('', renderViolation(model, v));
+  out.push('', renderStats(r));
+  return out.join('\n');
+}

@@ -1,0 +1,87 @@
+// Expanding a path (the choice index at each step) into a trace: the states, and for each step
+// the thread, the statement and the variables it changed. Every index is checked against the
+// enabled actions of the state it is taken from: nothing is trusted.
+
+import type { CompiledModel } from '../model/compile.js';
+import type { CompiledAction } from '../model/compile.js';
+import { UsageError } from '../util/errors.js';
+
+export interface Change {
+  /** Dotted path of the variable, e.g. `cpus_hardware_enabled[1]`. */
+  path: string;
+  before: number | boolean;
+  after: number | boolean;
+}
+
+export interface TraceStep {
+  /** 1-based step number. */
+  index: number;
+  choice: number;
+  thread: string;
+  threadIndex: number;
+  /** Location id of the step. */
+  id: string;
+  label: string;
+  fn: string;
+  /** Where the thread goes next (location id or END). */
+  nextId: string;
+  changes: Change[];
+  /** WARN_ON/BUG_ON tags that fired in this step. */
+  fired: string[];
+  state: Int32Array;
+}
+
+export interface Trace {
+  model: string;
+  variant: string;
+  params: Record<string, number | boolean>;
+  path: number[];
+  init: Int32Array;
+  steps: TraceStep[];
+}
+
+export function expandPath(model: CompiledModel, path: readonly number[]): Trace {
+  const steps: TraceStep[] = [];
+  const actions: CompiledAction[] = [];
+  let state = model.init;
+  path.forEach((choice, i) => {
+    const n = model.enabled(state, actions);
+    if (!Number.isInteger(choice) || choice < 0 || choice >= n)
+      throw new UsageError(
+        `step ${i + 1} of the path chooses action ${choice}, but ${n === 0 ? 'no action is' : `only actions 0..${n - 1} are`} enabled there (model ${model.name}, variant ${model.variant})`,
+      );
+    const action = actions[choice]!;
+    const next = new Int32Array(model.width);
+    const outcome = model.apply(state, action, next);
+    steps.push({
+      index: i + 1,
+      choice,
+      thread: model.threadNames[action.thread]!,
+      threadIndex: action.thread,
+      id: action.id,
+      label: action.label,
+      fn: action.fn,
+      nextId: model.locationIds(next)[action.thread]!,
+      changes: diffStates(model, state, next),
+      fired: outcome.fired,
+      state: next,
+    });
+    state = next;
+  });
+  return { model: model.name, variant: model.variant, params: { ...model.params }, path: [...path], init: model.init, steps };
+}
+
+/** The variables that differ between two packed states (program counters excluded). */
+export function diffStates(model: CompiledModel, a: Int32Array, b: Int32Array): Change[] {
+  const out: Change[] = [];
+  const { paths, kinds } = model.layout;
+  for (let i = 0; i < paths.length; i++) {
+    const x = a[model.pcs + i]!;
+    const y = b[model.pcs + i]!;
+    if (x !== y) {
+      const bool = kinds[i] === 'bool';
+      out.push({ path: paths[i]!, before: bool ? x !== 0 : x, after: bool ? y !== 0 : y });
+    }
+  }
+  return out;
+}
