@@ -1,0 +1,82 @@
+// Reusable lock-discipline properties, the checks lockdep and spinlock debugging make:
+//   - a function that requires a lock runs only with it held (lockdep_assert_held);
+//   - every lock a thread took is released by the time the thread ends;
+//   - no sleeping lock is taken in atomic context (might_sleep);
+//   - an interrupt line's disable depth never goes below zero (unbalanced enable_irq).
+
+import { invariant, stepProperty, type Invariant, type StepProperty } from '../src/property/index.js';
+import { UNLOCKED, type LockRef, type IrqDesc } from '../src/kernel/index.js';
+
+/**
+ * Every step of a function matching `fn` runs with `lock` held. By default "held" means held by
+ * anyone: on_each_cpu runs `*_nolock` functions in IPI handlers on behalf of the caller that
+ * holds the lock, so the holder is not the CPU running the function. `bySelf` requires the
+ * running thread itself to be the holder.
+ */
+export function lockHeldIn<S>(
+  name: string,
+  fn: RegExp | string,
+  lock: LockRef<S>,
+  o: { bySelf?: boolean; doc?: string } = {},
+): StepProperty<S> {
+  const matches = typeof fn === 'string' ? (f: string) => f === fn : (f: string) => fn.test(f);
+  return stepProperty<S>(
+    name,
+    o.doc ?? `${String(fn)} runs only with ${lock.name} held${o.bySelf ? ' by the running thread' : ''}`,
+    (s, step) => {
+      if (!matches(step.fn)) return true;
+      const holder = lock.get(s.vars).holder;
+      return o.bySelf ? holder === step.threadIndex : holder !== UNLOCKED;
+    },
+    (s, step) => `${step.thread} runs '${step.label}' while ${lock.name} is ${lock.get(s.vars).holder === UNLOCKED ? 'free' : `held by ${s.threads[lock.get(s.vars).holder]}`}`,
+  );
+}
+
+/** A thread that has ended holds none of `locks`. */
+export function locksReleasedAtEnd<S>(name: string, locks: LockRef<S>[], doc?: string): Invariant<S> {
+  return invariant<S>(
+    name,
+    doc ?? `every lock (${locks.map((l) => l.name).join(', ')}) taken on a path is released when the path ends`,
+    (s) => locks.every((l) => {
+      const h = l.get(s.vars).holder;
+      return h === UNLOCKED || !s.ended(h);
+    }),
+    (s) => {
+      const leaked = locks.filter((l) => l.get(s.vars).holder !== UNLOCKED && s.ended(l.get(s.vars).holder));
+      return leaked.map((l) => `${s.threads[l.get(s.vars).holder]} ended holding ${l.name}`).join('; ');
+    },
+  );
+}
+
+/**
+ * No step tagged `might_sleep` (mutex_lock, ...) runs in atomic context. `atomic` says whether
+ * a thread is in atomic context in a state (holding a spinlock, interrupts off, in an IRQ
+ * handler): the model knows which of its threads are interrupt handlers and which locks spin.
+ */
+export function noSleepInAtomic<S>(
+  name: string,
+  atomic: (s: { vars: S; threads: readonly string[] }, thread: number) => string | null,
+  doc = 'no sleeping lock (mutex) is taken in atomic context',
+): StepProperty<S> {
+  return stepProperty<S>(
+    name,
+    doc,
+    (s, step) => !step.tags.includes('might_sleep') || atomic(s, step.threadIndex) === null,
+    (s, step) => `${step.thread} runs '${step.label}' (might sleep) in atomic context: ${atomic(s, step.threadIndex)}`,
+  );
+}
+
+/** The spinlocks among `locks` that thread `t` holds (for `noSleepInAtomic`). */
+export function spinlocksHeldBy<S>(vars: S, locks: LockRef<S>[], t: number): string[] {
+  return locks.filter((l) => l.get(vars).holder === t).map((l) => l.name);
+}
+
+/** disable_irq depth never below zero (enable_irq without a matching disable_irq). */
+export function irqDepthNonNegative<S>(name: string, irq: { name: string; get: (s: S) => IrqDesc }): Invariant<S> {
+  return invariant<S>(
+    name,
+    `the disable depth of ${irq.name} never goes below zero (no unbalanced enable_irq)`,
+    (s) => irq.get(s.vars).depth >= 0,
+    (s) => `${irq.name} depth is ${irq.get(s.vars).depth}`,
+  );
+}
