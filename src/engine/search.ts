@@ -7,11 +7,12 @@
 // least depth (invariants when a state is first stored, step properties and assertions when
 // the step runs, deadlocks when the state is expanded).
 
-import { StepError, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import { StepError, type CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
 import { ModelError } from '../util/errors.js';
 import type { Chooser } from './chooser.js';
+import { Expander, type ExpandHandlers } from './expand.js';
 import type { Evaluator } from './evaluate.js';
 import type { Frontier } from './frontier.js';
 import type { StopReason } from './result.js';
@@ -75,8 +76,6 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   const start = performance.now();
   const width = model.width;
   const current = new Int32Array(width);
-  const next = new Int32Array(width);
-  const actions: CompiledAction[] = [];
   const found = new Map<string, Pending>();
   let transitions = 0;
   let diameter = 0;
@@ -119,6 +118,22 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     return out;
   };
 
+  const expander = new Expander(model, evaluator, o.chooser);
+  let id = 0;
+  let depth = 0;
+  const handlers: ExpandHandlers = {
+    violation: (p, choice, message, blocked) => record(p, id, choice, message, blocked),
+    successor: (next, choice, halted) => {
+      const sid = o.store.insert(hashHi(next), hashLo(next), id, choice);
+      if (sid < 0) return;
+      if (depth + 1 > diameter) diameter = depth + 1;
+      for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));
+      if (!halted) o.frontier.push(next, sid, depth + 1);
+      // Conservative: reaching the bound is never "verified", even if nothing was left to do.
+      if (o.store.size >= maxStates) stoppedBy ??= 'max-states';
+    },
+  };
+
   try {
     // The initial state.
     const initId = o.store.insert(hashHi(model.init), hashLo(model.init), -1, 0);
@@ -126,13 +141,14 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     o.frontier.push(model.init, initId, 0);
 
     let expansions = 0;
-    while (o.frontier.pop(current)) {
+    let depthCut = false;
+    while (stoppedBy === undefined && o.frontier.pop(current)) {
       if (done()) {
         stoppedBy = 'first-violation';
         break;
       }
-      const id = o.frontier.id;
-      const depth = o.frontier.depth;
+      id = o.frontier.id;
+      depth = o.frontier.depth;
       if ((++expansions & 1023) === 0) {
         const now = performance.now();
         if (o.interrupted?.()) {
@@ -151,57 +167,20 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
             stoppedBy = 'max-memory';
             break;
           }
-          o.onProgress?.({ states: o.store.size, transitions, queue: o.frontier.size, depth, elapsedMs: now - start, rss });
+          o.onProgress?.({ states: o.store.size, transitions: expander.transitions, queue: o.frontier.size, depth, elapsedMs: now - start, rss });
         }
       }
-      const n = model.enabled(current, actions);
-      if (n === 0) {
-        if (evaluator.deadlock && model.isDeadlock(current, 0)) {
-          const state = current.slice();
-          record(evaluator.deadlock, id, -1, () => deadlockMessage(model.blocked(state)), () => model.blocked(state));
-        }
-        continue;
-      }
-      if (depth >= maxDepth) {
-        stoppedBy ??= 'max-depth';
-        continue;
-      }
-      const chosen = o.chooser.choose(n, depth);
-      for (let k = 0; k < chosen.length; k++) {
-        const choice = chosen[k]!;
-        const action = actions[choice]!;
-        for (const p of evaluator.steps(current, action)) record(p, id, choice, () => evaluator.explain(p, current, action));
-        const outcome = model.apply(current, action, next);
-        transitions++;
-        for (const tag of outcome.fired) {
-          const p = evaluator.assertion(tag);
-          if (p) record(p, id, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
-          else if (!evaluator.declared(tag))
-            throw new ModelError(
-              `model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`,
-            );
-        }
-        const sid = o.store.insert(hashHi(next), hashLo(next), id, choice);
-        if (sid < 0) continue;
-        if (depth + 1 > diameter) diameter = depth + 1;
-        for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));
-        if (!outcome.halted) o.frontier.push(next, sid, depth + 1);
-        // Conservative: reaching the bound with work left, or exactly at it, is never "verified".
-        if (o.store.size >= maxStates) {
-          stoppedBy = 'max-states';
-          break;
-        }
-      }
-      if (stoppedBy === 'max-states') break;
+      // A state at the depth bound is still checked (deadlock) but not expanded; the search
+      // goes on with the rest of the frontier and is reported as cut by the bound.
+      if (expander.expand(current, depth, maxDepth, handlers) < 0) depthCut = true;
     }
-    if (stoppedBy === undefined && o.frontier.size > 0 && done()) stoppedBy = 'first-violation';
+    if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
+    if (stoppedBy === undefined && done()) stoppedBy = 'first-violation';
+    transitions = expander.transitions;
     return finish();
   } catch (e) {
+    transitions = expander.transitions;
     if (e instanceof StepError || e instanceof ModelError) return finish(e);
     throw e;
   }
-}
-
-function deadlockMessage(blocked: BlockedThread[]): string {
-  return `deadlock: no step can run; ${blocked.map((b) => `${b.thread} is stuck at '${b.label}' waiting for ${b.waitsFor}`).join('; ')}`;
 }

@@ -1,0 +1,74 @@
+// Expanding one state: the part of the search every mode shares (sequential, parallel
+// workers, random walks, replay). Computes the enabled actions, checks deadlock, step
+// properties and assertions, applies the chosen actions and hands each successor to a sink.
+// What happens to successors (deduplication, frontier, ownership by another worker) is the
+// caller's business.
+
+import type { BlockedThread, CompiledAction, CompiledModel } from '../model/compile.js';
+import type { Property } from '../property/types.js';
+import { ModelError } from '../util/errors.js';
+import type { Chooser } from './chooser.js';
+import type { Evaluator } from './evaluate.js';
+
+export interface ExpandHandlers {
+  /** A successor of the expanded state, reached by enabled action `choice`. `next` is reused: copy it to keep it. */
+  successor(next: Int32Array, choice: number, halted: boolean): void;
+  /**
+   * A violation seen while expanding: `choice` is the action that violated it (-1: the state
+   * itself, a deadlock). `message`/`blocked` are computed only when the caller wants them.
+   */
+  violation(property: Property, choice: number, message: () => string, blocked?: () => BlockedThread[]): void;
+}
+
+export class Expander {
+  private readonly actions: CompiledAction[] = [];
+  private readonly next: Int32Array;
+  /** Number of transitions computed so far. */
+  transitions = 0;
+
+  constructor(
+    private readonly model: CompiledModel,
+    private readonly evaluator: Evaluator,
+    private readonly chooser: Chooser,
+  ) {
+    this.next = new Int32Array(model.width);
+  }
+
+  /**
+   * Expand `state` at `depth`. Returns the number of enabled actions (0 for a terminal state or
+   * a deadlock), or -1 when `depth` is at the depth bound and the state was not expanded.
+   */
+  expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers): number {
+    const { model, evaluator, actions, next } = this;
+    const n = model.enabled(state, actions);
+    if (n === 0) {
+      const deadlock = evaluator.deadlock;
+      if (deadlock && model.isDeadlock(state, 0)) {
+        const copy = state.slice();
+        h.violation(deadlock, -1, () => deadlockMessage(model.blocked(copy)), () => model.blocked(copy));
+      }
+      return 0;
+    }
+    if (depth >= maxDepth) return -1;
+    const chosen = this.chooser.choose(n, depth);
+    for (let k = 0; k < chosen.length; k++) {
+      const choice = chosen[k]!;
+      const action = actions[choice]!;
+      for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
+      const outcome = model.apply(state, action, next);
+      this.transitions++;
+      for (const tag of outcome.fired) {
+        const p = evaluator.assertion(tag);
+        if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
+        else if (!evaluator.declared(tag))
+          throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
+      }
+      h.successor(next, choice, outcome.halted);
+    }
+    return n;
+  }
+}
+
+export function deadlockMessage(blocked: BlockedThread[]): string {
+  return `deadlock: no step can run; ${blocked.map((b) => `${b.thread} is stuck at '${b.label}' waiting for ${b.waitsFor}`).join('; ')}`;
+}
