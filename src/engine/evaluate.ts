@@ -8,7 +8,7 @@ import { UsageError } from '../util/errors.js';
 
 export interface Evaluator {
   properties: Property[];
-  /** Names of the invariants violated in `state` (empty array when none; reused). */
+  /** The invariants violated in `state` (a shared empty array when none). */
   invariants(state: Int32Array): readonly Property[];
   /** Step properties violated when `action` runs from `state`. */
   steps(state: Int32Array, action: CompiledAction): readonly Property[];
@@ -66,7 +66,8 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
   const stepProps = selected.filter((p) => p.kind === 'step');
   const assertions = new Map(selected.filter((p) => p.kind === 'assertion').map((p) => [p.tag, p] as const));
   const declaredTags = new Set(all.flatMap((p) => (p.kind === 'assertion' ? [p.tag] : [])));
-  const out: Property[] = [];
+  // Most states violate nothing: return a shared empty array then, a fresh one otherwise.
+  const NONE: readonly Property[] = Object.freeze([]);
   const stepInfo = (a: CompiledAction): StepInfo => ({
     thread: model.threadNames[a.thread]!,
     threadIndex: a.thread,
@@ -84,21 +85,21 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
   return {
     properties: [...selected],
     invariants(state) {
-      out.length = 0;
-      if (invariants.length === 0) return out;
+      if (invariants.length === 0) return NONE;
       words = state;
       model.view(state);
-      for (const p of invariants) if (!p.holds(info)) out.push(p);
-      return out;
+      let out: Property[] | undefined;
+      for (const p of invariants) if (!p.holds(info)) (out ??= []).push(p);
+      return out ?? NONE;
     },
     steps(state, action) {
-      out.length = 0;
-      if (stepProps.length === 0) return out;
+      if (stepProps.length === 0) return NONE;
       words = state;
       model.view(state);
       const si = infoOf(action);
-      for (const p of stepProps) if (!p.holds(info, si)) out.push(p);
-      return out;
+      let out: Property[] | undefined;
+      for (const p of stepProps) if (!p.holds(info, si)) (out ??= []).push(p);
+      return out ?? NONE;
     },
     assertion: (tag) => assertions.get(tag),
     declared: (tag) => declaredTags.has(tag),

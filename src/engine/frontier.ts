@@ -47,7 +47,10 @@ export class StateQueue implements Frontier {
     const off = (this.tail % CHUNK_ENTRIES) * this.stride;
     chunk[off] = id;
     chunk[off + 1] = depth;
-    chunk.set(state.subarray(0, this.width), off + 2);
+    // A plain loop: for the short arrays states are, it beats subarray() + set().
+    const w = this.width;
+    const base = off + 2;
+    for (let i = 0; i < w; i++) chunk[base + i] = state[i]!;
     this.tail++;
   }
 
@@ -61,7 +64,9 @@ export class StateQueue implements Frontier {
     const off = (entry % CHUNK_ENTRIES) * this.stride;
     this.id = chunk[off]!;
     this.depth = chunk[off + 1]!;
-    into.set(chunk.subarray(off + 2, off + 2 + this.width));
+    const w = this.width;
+    const base = off + 2;
+    for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
     if (this.order === 'fifo') {
       // Release chunks the head has passed.
       if (this.head % CHUNK_ENTRIES === 0 && this.head > 0) {
