@@ -7,6 +7,7 @@ import { parseParamArgs } from '../../model/params.js';
 import { exitCodeOf, type CheckResult } from '../../engine/result.js';
 import { headline, renderResult, renderTable } from '../../report/text.js';
 import { resultToJson } from '../../report/json.js';
+import { renderMarkdown } from '../../report/markdown.js';
 import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
@@ -25,6 +26,7 @@ export interface CheckCliOptions {
   maxMemory?: number;
   first?: boolean;
   json?: boolean;
+  markdown?: boolean;
   quiet?: boolean;
 }
 
@@ -43,6 +45,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
     .option('--json', 'print one machine-readable JSON result')
+    .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
     .action(async (name: string | undefined, opts: CheckCliOptions) => {
       if (opts.all) {
@@ -52,6 +55,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         setExit(await checkAll(io, opts));
         return;
       }
+      if (opts.markdown) throw new UsageError('--markdown goes with --all');
       if (!name) throw new UsageError(`kmc check: name a model (${bundled.map((e) => e.model.name).join(', ')}) or use --all`);
       const entry = await loadModel(name);
       const params = parseParamArgs(opts.param);
@@ -86,11 +90,13 @@ async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
     for (const variant of Object.keys(entry.model.variants)) {
       const { result, model } = await runCheck(entry, { ...limits(opts), variant, io });
       results.push({ entry, result, model });
-      if (!opts.json && !opts.quiet) io.err(headline(result));
+      if (!opts.json && !opts.markdown && !opts.quiet) io.err(headline(result));
     }
   }
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model)), null, 2));
+  } else if (opts.markdown) {
+    io.out(renderMarkdown(results));
   } else {
     const rows = results.map(({ result: r }) => [
       r.run.model,

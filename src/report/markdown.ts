@@ -1,0 +1,73 @@
+// Markdown for `kmc check --all --markdown`: the README's "What kmc finds" table, generated
+// from results, never typed by hand. One row per model × variant × property; under the table,
+// for each violation, a two-line account of the interleaving built from its trace: which
+// thread ran which functions, in order, and what broke.
+
+import type { CompiledModel } from '../model/compile.js';
+import type { CheckResult } from '../engine/result.js';
+import { formatPath } from '../engine/chooser.js';
+import { expandPath, type Trace } from '../trace/expand.js';
+import { thousands } from '../util/format.js';
+
+export interface MarkdownRun {
+  result: CheckResult;
+  model: CompiledModel | undefined;
+}
+
+const VERDICT: Record<string, string> = {
+  holds: 'holds',
+  violated: '**violated**',
+  unknown: 'unknown (search incomplete)',
+};
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/**
+ * The interleaving in one line: consecutive steps of one thread form a segment, named by the
+ * functions it ran: `cpu0: hardware_enable_all (3 steps) → cpu1/hotplug: kvm_cpu_hotplug (2)`.
+ */
+export function interleavingSummary(trace: Trace): string {
+  const segments: { thread: string; fns: string[]; steps: number }[] = [];
+  for (const s of trace.steps) {
+    const last = segments[segments.length - 1];
+    const fn = s.fn || s.label;
+    if (last && last.thread === s.thread) {
+      last.steps++;
+      if (last.fns[last.fns.length - 1] !== fn) last.fns.push(fn);
+    } else segments.push({ thread: s.thread, fns: [fn], steps: 1 });
+  }
+  if (segments.length === 0) return 'the initial state itself';
+  return segments.map((g) => `${g.thread}: ${g.fns.join(', ')} (${g.steps})`).join(' → ');
+}
+
+export function renderMarkdown(runs: readonly MarkdownRun[]): string {
+  const rows: string[] = [
+    '| model | variant | property | verdict | states | trace length |',
+    '|---|---|---|---|---:|---:|',
+  ];
+  const notes: string[] = [];
+  for (const { result: r, model } of runs) {
+    if (r.status === 'error') {
+      rows.push(`| ${r.run.model} | ${r.run.variant} | – | error: ${cell(r.message)} | – | – |`);
+      continue;
+    }
+    const states = thousands(r.stats.states) + (r.status === 'incomplete' || (r.status === 'violated' && !r.complete) ? ' (incomplete)' : '');
+    for (const p of r.properties) {
+      const len = p.status === 'violated' ? String(p.violation.path.length) : '';
+      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[p.status]} | ${states} | ${len} |`);
+      if (p.status === 'violated' && model) {
+        const trace = expandPath(model, p.violation.path);
+        notes.push(
+          `- **${r.run.model} ${r.run.variant}, ${p.name}** (replay \`${formatPath(p.violation.path) || '(empty)'}\`):  \n` +
+            `  ${cell(interleavingSummary(trace))}  \n` +
+            `  ${cell(p.violation.message)}`,
+        );
+      }
+    }
+  }
+  const out = [rows.join('\n')];
+  if (notes.length) out.push('', 'How each violation happens (thread: functions run (steps), in order; then what broke):', '', notes.join('\n'));
+  return out.join('\n');
+}
