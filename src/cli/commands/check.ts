@@ -8,6 +8,7 @@ import { exitCodeOf, type CheckResult } from '../../engine/result.js';
 import { headline, renderResult, renderTable } from '../../report/text.js';
 import { resultToJson } from '../../report/json.js';
 import { renderMarkdown } from '../../report/markdown.js';
+import { emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
 import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
@@ -28,6 +29,10 @@ export interface CheckCliOptions {
   json?: boolean;
   markdown?: boolean;
   quiet?: boolean;
+  reporter?: ReporterName;
+  reportFile?: string;
+  expect?: string;
+  writeExpect?: string;
 }
 
 export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -47,6 +52,10 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
+    .option('--reporter <format>', `CI report, one result per model × variant × property: ${REPORTERS.join(', ')}`, parseReporter)
+    .option('--report-file <file>', 'write the --reporter output to this file instead of stdout')
+    .option('--expect <file>', 'compare every verdict and distinct-state count with this expectations file; exit 0 only if all match')
+    .option('--write-expect <file>', 'write the expectations file from this run (review it, then keep it)')
     .action(async (name: string | undefined, opts: CheckCliOptions) => {
       if (opts.all) {
         if (name) throw new UsageError('kmc check: give a model or --all, not both');
@@ -61,8 +70,9 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const params = parseParamArgs(opts.param);
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: opts.property, io });
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
-      else io.out(renderResult(model, result));
-      setExit(exitCodeOf(result));
+      else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
+      const override = emitReports([{ result, model, source: entry.source }], opts, io);
+      setExit(override ?? exitCodeOf(result));
     });
 }
 
@@ -73,7 +83,7 @@ function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
     maxDepth: opts.maxDepth,
     maxMemory: opts.maxMemory,
     first: opts.first,
-    quiet: opts.quiet === true || opts.json === true,
+    quiet: opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile),
   };
 }
 
@@ -90,11 +100,13 @@ async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
     for (const variant of Object.keys(entry.model.variants)) {
       const { result, model } = await runCheck(entry, { ...limits(opts), variant, io });
       results.push({ entry, result, model });
-      if (!opts.json && !opts.markdown && !opts.quiet) io.err(headline(result));
+      if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
     }
   }
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model)), null, 2));
+  } else if (opts.reporter && !opts.reportFile) {
+    // the report is the output
   } else if (opts.markdown) {
     io.out(renderMarkdown(results));
   } else {
@@ -108,7 +120,8 @@ async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
     ]);
     io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)'], rows, [24, 18, 10, 12, 10, 60]));
   }
-  return combinedExit(results.map((r) => r.result));
+  const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: r.entry.source })), opts, io);
+  return override ?? combinedExit(results.map((r) => r.result));
 }
 
 export { compileModel };

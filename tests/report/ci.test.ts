@@ -1,0 +1,101 @@
+// The CI reporters: one result per model × variant × property, each output validated against
+// its schema (kmc's JSON schema, the SARIF 2.1.0 schema, a JUnit XSD).
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import Ajv from 'ajv';
+import AjvDraft04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { validateXML } from 'xmllint-wasm';
+import { check } from '../../src/engine/check.js';
+import { compileModel } from '../../src/model/compile.js';
+import type { ReportRun } from '../../src/report/ci.js';
+import { flattenRuns } from '../../src/report/ci.js';
+import { renderReport } from '../../src/cli/reporting.js';
+import * as tb from '../fixtures/textbook.js';
+
+const require = createRequire(import.meta.url);
+const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const kmcSchema = JSON.parse(readFileSync(new URL('../../schemas/kmc-ci-report.schema.json', import.meta.url), 'utf8'));
+const junitXsd = readFileSync(new URL('../../schemas/junit.xsd', import.meta.url), 'utf8');
+
+function run(def: any, props: any, variant: string, extra: Record<string, unknown> = {}): ReportRun {
+  const result = check(def, props, { variant, ...extra });
+  return { result, model: compileModel(def, { variant }), source: 'tests/fixtures/textbook.ts' };
+}
+
+const runs: ReportRun[] = [
+  run(tb.lostUpdate, tb.lostUpdateProps, 'racy'),
+  run(tb.lostUpdate, tb.lostUpdateProps, 'atomic'),
+  run(tb.abba, tb.abbaProps, 'abba'),
+  run(tb.peterson, tb.petersonProps, 'correct', { maxStates: 5 }),
+];
+
+describe('CI rows', () => {
+  it('has one row per model × variant × property with the checker’s verdicts', () => {
+    const rows = flattenRuns(runs);
+    expect(rows.map((r) => `${r.model} ${r.variant} ${r.property} ${r.status}`)).toEqual([
+      'lost-update racy no-lost-update violated',
+      'lost-update racy deadlock holds',
+      'lost-update atomic no-lost-update holds',
+      'lost-update atomic deadlock holds',
+      'abba abba deadlock violated',
+      'peterson correct mutex unknown',
+      'peterson correct deadlock unknown',
+    ]);
+    const racy = rows[0]!;
+    expect(racy.traceLength).toBe(4);
+    expect(racy.replay).toMatch(/^\d+(\/\d+){3}$/);
+  });
+});
+
+describe('kmc JSON report', () => {
+  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+  const validate = ajv.compile(kmcSchema);
+  it('validates against schemas/kmc-ci-report.schema.json', () => {
+    const doc = JSON.parse(renderReport('json', runs));
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+  });
+  it('the schema rejects a malformed report (the check can fail)', () => {
+    const doc = JSON.parse(renderReport('json', runs));
+    doc.results[0].status = 'fine';
+    expect(validate(doc)).toBe(false);
+  });
+});
+
+describe('SARIF report', () => {
+  // The schema's patterns are written for ECMAScript without the unicode flag.
+  const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(sarifSchema);
+  it('validates against the SARIF 2.1.0 schema', () => {
+    const doc = JSON.parse(renderReport('sarif', runs));
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const results = doc.runs[0].results as { kind: string; ruleId: string; codeFlows?: unknown[] }[];
+    expect(results).toHaveLength(7);
+    expect(results.map((r) => r.kind)).toEqual(['fail', 'pass', 'pass', 'pass', 'fail', 'open', 'open']);
+    expect(results[0]!.codeFlows).toHaveLength(1);
+  });
+  it('the schema rejects a malformed log (the check can fail)', () => {
+    const doc = JSON.parse(renderReport('sarif', runs));
+    doc.runs[0].results[0].kind = 'broken';
+    expect(validate(doc)).toBe(false);
+  });
+});
+
+describe('JUnit report', () => {
+  it('validates against the JUnit XSD and counts failures', async () => {
+    const xml = renderReport('junit', runs);
+    const v = await validateXML({ xml: [{ fileName: 'report.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: junitXsd }] });
+    expect(v.errors).toEqual([]);
+    expect(v.valid).toBe(true);
+    expect(xml).toContain('<testsuites name="kmc" tests="7" failures="2" errors="0" skipped="2">');
+    expect(xml).toContain('lost-update.racy');
+  });
+  it('the XSD rejects a malformed report (the check can fail)', async () => {
+    const xml = renderReport('junit', runs).replace('<testcase ', '<testcas ').replace('</testcase>', '</testcas>');
+    const v = await validateXML({ xml: [{ fileName: 'report.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: junitXsd }] });
+    expect(v.valid).toBe(false);
+  });
+});
