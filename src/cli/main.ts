@@ -6,6 +6,7 @@ import { ModelError, UsageError } from '../util/errors.js';
 import { processIo, type Io } from './io.js';
 import { registerCheck } from './commands/check.js';
 import { registerList } from './commands/list.js';
+import { registerSimulate } from './commands/simulate.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError(false);
   registerCheck(program, io, setExit);
   registerList(program, io, setExit);
+  registerSimulate(program, io, setExit);
   return program;
 }
 

@@ -3,13 +3,15 @@
 // plugs in here); replay the one the trace names. Everything else is the same search core.
 
 import { UsageError } from '../util/errors.js';
+import type { CompiledAction } from '../model/compile.js';
 
 export interface Chooser {
   /**
    * Indices (into the state's enabled actions, 0..n-1) to follow from a state at `depth`.
-   * An empty result follows none.
+   * An empty result follows none. `enabled` are the actions themselves (which thread, which
+   * step), for choosers that prefer some threads, like the random search's schedules.
    */
-  choose(n: number, depth: number): readonly number[];
+  choose(n: number, depth: number, enabled: readonly CompiledAction[]): readonly number[];
 }
 
 export class ExhaustiveChooser implements Chooser {
@@ -45,14 +47,5 @@ export class ReplayChooser implements Chooser {
   }
 }
 
-/** The trace currency: choice indices joined by '/', as Stateright's paths. */
-export function formatPath(path: readonly number[]): string {
-  return path.join('/');
-}
-
-export function parsePath(text: string): number[] {
-  const t = text.trim();
-  if (t === '') return [];
-  if (!/^\d+(\/\d+)*$/.test(t)) throw new UsageError(`a replay path is choice indices separated by '/', like 0/2/1/1; got '${text}'`);
-  return t.split('/').map(Number);
-}
+// The trace currency (choice indices joined by '/') lives in the trace layer, which trace files use.
+export { formatPath, parsePath } from '../trace/path.js';

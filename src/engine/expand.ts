@@ -50,7 +50,7 @@ export class Expander {
       return 0;
     }
     if (depth >= maxDepth) return -1;
-    const chosen = this.chooser.choose(n, depth);
+    const chosen = this.chooser.choose(n, depth, actions);
     for (let k = 0; k < chosen.length; k++) {
       const choice = chosen[k]!;
       const action = actions[choice]!;
