@@ -8,6 +8,8 @@ import { exitCodeOf, type CheckResult } from '../../engine/result.js';
 import { headline, renderResult, renderTable } from '../../report/text.js';
 import { resultToJson } from '../../report/json.js';
 import { renderMarkdown } from '../../report/markdown.js';
+import { renderHtml } from '../../report/html.js';
+import { writeFileSync } from 'node:fs';
 import { emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
 import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
@@ -31,6 +33,7 @@ export interface CheckCliOptions {
   quiet?: boolean;
   reporter?: ReporterName;
   reportFile?: string;
+  html?: string;
   expect?: string;
   writeExpect?: string;
 }
@@ -52,6 +55,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
+    .option('--html <file>', 'write the counterexamples as a self-contained HTML page (swimlanes per thread)')
     .option('--reporter <format>', `CI report, one result per model × variant × property: ${REPORTERS.join(', ')}`, parseReporter)
     .option('--report-file <file>', 'write the --reporter output to this file instead of stdout')
     .option('--expect <file>', 'compare every verdict and distinct-state count with this expectations file; exit 0 only if all match')
@@ -65,12 +69,14 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         return;
       }
       if (opts.markdown) throw new UsageError('--markdown goes with --all');
+      if (opts.html && opts.all) throw new UsageError('--html goes with a single model');
       if (!name) throw new UsageError(`kmc check: name a model (${bundled.map((e) => e.model.name).join(', ')}) or use --all`);
       const entry = await loadModel(name);
       const params = parseParamArgs(opts.param);
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: opts.property, io });
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
+      if (opts.html) writeHtml(opts.html, result, model, io);
       const override = emitReports([{ result, model, source: entry.source }], opts, io);
       setExit(override ?? exitCodeOf(result));
     });
@@ -125,3 +131,10 @@ async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
 }
 
 export { compileModel };
+
+function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io): void {
+  const title = `kmc: ${headline(result)}`;
+  const traces = result.status === 'violated' && model ? result.violations.map((violation) => ({ model, violation })) : [];
+  writeFileSync(file, renderHtml(traces, title));
+  io.err(`kmc: wrote ${file} (${traces.length} counterexample${traces.length === 1 ? '' : 's'})`);
+}
