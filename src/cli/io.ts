@@ -5,10 +5,29 @@ export interface Io {
   err(text: string): void;
   /** Is stdout a terminal (live progress line) or a pipe/file (plain lines)? */
   isTTY: boolean;
+  /**
+   * Call `handler` on Ctrl-C (SIGINT) until the returned function is called. Optional: an Io
+   * without it (tests) is never interrupted, or interrupts by calling the handler itself.
+   */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 export const processIo: Io = {
   out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   err: (t) => void process.stderr.write(t.endsWith('\n') || t.endsWith('\r') ? t : t + '\n'),
   isTTY: process.stderr.isTTY === true,
+  onInterrupt(handler) {
+    let count = 0;
+    const h = () => {
+      // The first Ctrl-C stops the search cleanly (statistics so far, exit 3); a second one
+      // does not wait for that.
+      if (++count > 1) {
+        process.stderr.write('\nkmc: interrupted again; exiting without a result\n');
+        process.exit(130);
+      }
+      handler();
+    };
+    process.on('SIGINT', h);
+    return () => void process.off('SIGINT', h);
+  },
 };

@@ -6,6 +6,8 @@ import { ModelError, UsageError } from '../util/errors.js';
 import { processIo, type Io } from './io.js';
 import { registerCheck } from './commands/check.js';
 import { registerList } from './commands/list.js';
+import { registerReplay } from './commands/replay.js';
+import { registerProve } from './commands/prove.js';
 import { registerSimulate } from './commands/simulate.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -18,6 +20,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError(false);
   registerCheck(program, io, setExit);
   registerList(program, io, setExit);
+  registerReplay(program, io, setExit);
+  registerProve(program, io, setExit);
   registerSimulate(program, io, setExit);
   return program;
 }

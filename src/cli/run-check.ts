@@ -1,14 +1,17 @@
-// Runs one check for the CLI: compiles the model, wires progress output, returns the result
-// with the compiled model (the report needs it to expand counterexample paths).
+// Runs one check for the CLI: compiles the model (the report needs it to expand counterexample
+// paths), runs the search on the worker pool (even with --workers 1: the main thread stays free
+// to print progress and to hear Ctrl-C), wires progress output and the interrupt.
 
+import { isAbsolute } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { ModelEntry } from '../../models/index.js';
 import { compileModel, type CompiledModel } from '../model/compile.js';
-import { check } from '../engine/check.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
+import { bundledRegistry, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
 import { ModelError } from '../util/errors.js';
-import { bytes, seconds, thousands } from '../util/format.js';
 import type { Io } from './io.js';
+import { ProgressPrinter } from './progress.js';
 
 export interface RunCheckOptions {
   variant?: string | undefined;
@@ -17,13 +20,36 @@ export interface RunCheckOptions {
   maxStates?: number | undefined;
   maxTimeMs?: number | undefined;
   maxDepth?: number | undefined;
+  /** Default: 80% of the machine's memory (defaultMaxMemory). */
   maxMemory?: number | undefined;
   first?: boolean | undefined;
   quiet?: boolean;
+  /** Worker threads (default: one per core); ignored when `checker` is given. */
+  workers?: number | undefined;
+  /** A pool to reuse across checks (kmc check --all); otherwise one is made for this check. */
+  checker?: ParallelChecker | undefined;
+  progressIntervalMs?: number | undefined;
   io: Io;
 }
 
-export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<{ result: CheckResult; model: CompiledModel | undefined }> {
+export interface RunCheckOutcome {
+  result: CheckResult;
+  model: CompiledModel | undefined;
+  /** Ctrl-C was pressed during this check. */
+  interrupted: boolean;
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/** Where worker threads load an entry's model: the bundled registry, or the user's file. */
+export function modelSource(entry: ModelEntry): ModelSource {
+  if (isAbsolute(entry.source) || entry.source.startsWith('file:')) return { kind: 'file', module: entry.source };
+  return { kind: 'bundled', registry: bundledRegistry(), source: entry.source };
+}
+
+export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
   let model: CompiledModel | undefined;
   try {
     model = compileModel(entry.model, { variant: o.variant, params: o.params ?? {} });
@@ -31,29 +57,41 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<{
     if (!(e instanceof ModelError)) throw e;
     // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
   }
-  const result = check(entry.model, entry.properties, {
-    variant: o.variant,
-    params: o.params ?? {},
-    property: o.property,
-    maxStates: o.maxStates,
-    maxTimeMs: o.maxTimeMs,
-    maxDepth: o.maxDepth,
-    maxMemory: o.maxMemory,
-    first: o.first,
-    ...(o.quiet ? {} : { onProgress: progressPrinter(o.io) }),
+  const checker = o.checker ?? new ParallelChecker(o.workers ?? defaultWorkers());
+  const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
+  const interrupt = new AbortController();
+  const stopListening = o.io.onInterrupt?.(() => {
+    if (interrupt.signal.aborted) return;
+    printer?.finish();
+    o.io.err('kmc: interrupted: stopping the workers (Ctrl-C again to quit at once)');
+    interrupt.abort();
   });
-  return { result, model };
+  try {
+    const result = await checker.check(
+      { model: entry.model, properties: entry.properties, source: modelSource(entry) },
+      {
+        variant: o.variant,
+        params: o.params ?? {},
+        property: o.property,
+        maxStates: o.maxStates,
+        maxTimeMs: o.maxTimeMs,
+        maxDepth: o.maxDepth,
+        maxMemory: o.maxMemory ?? defaultMaxMemory(),
+        first: o.first,
+        signal: interrupt.signal,
+        onProgress: printer?.update,
+        progressIntervalMs: o.progressIntervalMs,
+      },
+    );
+    return { result, model, interrupted: interrupt.signal.aborted };
+  } finally {
+    printer?.finish();
+    stopListening?.();
+    if (!o.checker) await checker.close();
+  }
 }
 
-/** A status line about once a second on a terminal; a plain line every few seconds otherwise. */
+/** A progress callback for searches that run on the main thread (kmc prove). */
 export function progressPrinter(io: Io): (p: Progress) => void {
-  let last = 0;
-  return (p) => {
-    const line = `${thousands(p.states)} states, ${thousands((p.states / p.elapsedMs) * 1000)} states/s, queue ${thousands(p.queue)}, depth ${p.depth}, ${seconds(p.elapsedMs)}, ${bytes(p.rss)}`;
-    if (io.isTTY) io.err(`\r\x1b[K${line}\r`);
-    else if (p.elapsedMs - last >= 5000) {
-      last = p.elapsedMs;
-      io.err(`progress: ${line}`);
-    }
-  };
+  return new ProgressPrinter(io).update;
 }

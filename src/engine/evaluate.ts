@@ -33,8 +33,32 @@ export function selectProperties(all: readonly Property[], names: readonly strin
   });
 }
 
-export function makeEvaluator(model: CompiledModel, all: readonly Property[], selected: readonly Property[]): Evaluator {
+/**
+ * Footprint recording (src/engine/reduction): properties read the variables through `view`
+ * (views over model.target that record every slot read), and a read of a thread's location
+ * (at, fnAt, ended) is recorded into model.target.reads as -1 - thread.
+ */
+export interface RecordingOptions {
+  view(state: Int32Array): unknown;
+}
+
+export function makeEvaluator(model: CompiledModel, all: readonly Property[], selected: readonly Property[], recording?: RecordingOptions): Evaluator {
   let words: Int32Array = model.init;
+  const viewOf = recording ? (state: Int32Array) => recording.view(state) : (state: Int32Array) => model.view(state);
+  // The variables of `words`, decoded once per evaluation (model.view); properties only read it.
+  let vars: unknown = viewOf(words);
+  const load = (state: Int32Array) => {
+    words = state;
+    vars = viewOf(state);
+  };
+  const target = model.target;
+  const pcRead = recording
+    ? (i: number) => {
+        if (target.reads) target.reads.add(-1 - i);
+      }
+    : undefined;
+  // Recording views refuse writes themselves; the plain object is compared after the fact.
+  const unchanged = recording ? () => {} : (state: Int32Array, who: string) => model.unchanged(state, who);
   const indexOf = (t: string | number): number => {
     if (typeof t === 'number') return t;
     const i = model.threadNames.indexOf(t);
@@ -43,23 +67,27 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
   };
   const info: StateInfo<unknown> = {
     get vars() {
-      return model.view(words);
+      return vars;
     },
     threads: model.threadNames,
     params: model.params,
     variant: model.variant,
     at(t) {
       const i = indexOf(t);
+      pcRead?.(i);
       const pc = words[i]!;
       return pc === PC_END ? END : model.threads[i]!.locations[pc]!.id;
     },
     fnAt(t) {
       const i = indexOf(t);
+      pcRead?.(i);
       const pc = words[i]!;
       return pc === PC_END ? '' : model.threads[i]!.locations[pc]!.actions[0]!.fn;
     },
     ended(t) {
-      return words[indexOf(t)] === PC_END;
+      const i = indexOf(t);
+      pcRead?.(i);
+      return words[i] === PC_END;
     },
   };
   const invariants = selected.filter((p) => p.kind === 'invariant');
@@ -86,32 +114,30 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     properties: [...selected],
     invariants(state) {
       if (invariants.length === 0) return NONE;
-      words = state;
-      model.view(state);
+      load(state);
       let out: Property[] | undefined;
       for (const p of invariants) if (!p.holds(info)) (out ??= []).push(p);
+      unchanged(state, 'an invariant');
       return out ?? NONE;
     },
     steps(state, action) {
       if (stepProps.length === 0) return NONE;
-      words = state;
-      model.view(state);
+      load(state);
       const si = infoOf(action);
       let out: Property[] | undefined;
       for (const p of stepProps) if (!p.holds(info, si)) (out ??= []).push(p);
+      unchanged(state, 'a step property');
       return out ?? NONE;
     },
     assertion: (tag) => assertions.get(tag),
     declared: (tag) => declaredTags.has(tag),
     deadlock: selected.find((p) => p.kind === 'deadlock'),
     info(state) {
-      words = state;
-      model.view(state);
+      load(state);
       return info;
     },
     explain(p, state, action) {
-      words = state;
-      model.view(state);
+      load(state);
       if (p.kind === 'invariant') return p.explain ? p.explain(info) : `invariant ${p.name} is false: ${p.doc}`;
       if (p.kind === 'step' && action) return p.explain ? p.explain(info, infoOf(action)) : `${p.doc}: violated by '${action.label}'`;
       if (p.kind === 'assertion') return `${p.tag} fired`;

@@ -9,6 +9,7 @@ import type { Property } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import type { Chooser } from './chooser.js';
 import type { Evaluator } from './evaluate.js';
+import type { Reducer } from './reduction/reducer.js';
 
 export interface ExpandHandlers {
   /** A successor of the expanded state, reached by enabled action `choice`. `next` is reused: copy it to keep it. */
@@ -30,6 +31,8 @@ export class Expander {
     private readonly model: CompiledModel,
     private readonly evaluator: Evaluator,
     private readonly chooser: Chooser,
+    /** State-space reductions (src/engine/reduction): consulted on every state when present. */
+    private readonly reducer?: Reducer,
   ) {
     this.next = new Int32Array(model.width);
   }
@@ -41,6 +44,7 @@ export class Expander {
   expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers): number {
     const { model, evaluator, actions, next } = this;
     const n = model.enabled(state, actions);
+    if (this.reducer !== undefined) return this.expandReduced(state, depth, maxDepth, h, n);
     if (n === 0) {
       const deadlock = evaluator.deadlock;
       if (deadlock && model.isDeadlock(state, 0)) {
@@ -65,6 +69,48 @@ export class Expander {
       }
       h.successor(next, choice, outcome.halted);
     }
+    return n;
+  }
+
+  /**
+   * The same expansion with a reducer: it sees every state (footprints), may narrow the actions
+   * followed to an ample set (indices stay indices into the full enabled list, so every path
+   * replays on the unreduced model) and ask for the rest afterwards (cycle proviso), may refuse
+   * a transition (preemption bound) and rewrites each successor (canonical form, extra words).
+   */
+  private expandReduced(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers, n: number): number {
+    const { model, evaluator, actions, next } = this;
+    const r = this.reducer!;
+    r.visit(state, n, actions);
+    if (n === 0) {
+      const deadlock = evaluator.deadlock;
+      if (deadlock && model.isDeadlock(state, 0)) {
+        const copy = state.slice();
+        h.violation(deadlock, -1, () => deadlockMessage(model.blocked(copy)), () => model.blocked(copy));
+      }
+      return 0;
+    }
+    if (depth >= maxDepth) return -1;
+    const chosen = this.chooser.choose(n, depth, actions);
+    const follow = (choice: number) => {
+      const action = actions[choice]!;
+      if (!r.admit(state, action, n, actions)) return;
+      for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
+      const outcome = model.apply(state, action, next);
+      this.transitions++;
+      for (const tag of outcome.fired) {
+        const p = evaluator.assertion(tag);
+        if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
+        else if (!evaluator.declared(tag))
+          throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
+      }
+      r.successor(state, action, next, outcome.halted);
+      h.successor(next, choice, outcome.halted);
+    };
+    const first = r.select(state, n, actions, chosen);
+    for (let k = 0; k < first.length; k++) follow(first[k]!);
+    const rest = r.rest(chosen);
+    for (let k = 0; k < rest.length; k++) follow(rest[k]!);
     return n;
   }
 }

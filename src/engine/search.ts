@@ -72,6 +72,9 @@ interface Pending {
   blocked?: BlockedThread[];
 }
 
+/** XORed into the high fingerprint lane of a halted (BUG_ON) state. */
+export const HALTED_MARK = 0x68a17ed5;
+
 export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOptions): SearchOutcome {
   const start = performance.now();
   const width = model.width;
@@ -124,7 +127,11 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   const handlers: ExpandHandlers = {
     violation: (p, choice, message, blocked) => record(p, id, choice, message, blocked),
     successor: (next, choice, halted) => {
-      const sid = o.store.insert(hashHi(next), hashLo(next), id, choice);
+      // A state reached by a BUG_ON is a dead kernel: it must not be mistaken for the same
+      // variables and locations reached normally (which has successors), so its fingerprint
+      // is marked. Without this, whichever was reached first hid the other.
+      const hi = halted ? (hashHi(next) ^ HALTED_MARK) >>> 0 : hashHi(next);
+      const sid = o.store.insert(hi, hashLo(next), id, choice);
       if (sid < 0) return;
       if (depth + 1 > diameter) diameter = depth + 1;
       for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));

@@ -67,6 +67,20 @@ export class FingerprintSet implements StateStore {
     return id;
   }
 
+  /** Is this fingerprint stored? (Partial-order reduction's cycle proviso asks before inserting.) */
+  has(hi: number, lo: number): boolean {
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    const table = this.table;
+    const fp = this.fp;
+    for (;;) {
+      const slot = table[i]!;
+      if (slot === 0) return false;
+      const id = slot - 1;
+      if (fp[2 * id + 1] === lo && fp[2 * id] === hi) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   parentOf(id: number): number {
     return this.parent[id]!;
   }

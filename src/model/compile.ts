@@ -8,8 +8,9 @@
 
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
+import { buildCodec } from './codec.js';
 import { resolveParams, resolveVariant } from './params.js';
-import { END, type ActionDef, type ModelDef, type ParamValues, type StepEnv, type ThreadDef } from './types.js';
+import { END, type ActionDef, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
 
 export const PC_END = -1;
 
@@ -89,6 +90,13 @@ export interface CompiledModel<S extends object = any> {
   enabled(state: Int32Array, out: CompiledAction[]): number;
   /** Apply `action` to `src`, writing the successor into `dst` (same width). */
   apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
+  /**
+   * The same as `apply`, through views that record every slot read and written into
+   * `target.reads`/`target.writes` when those are set (footprints). Slower; same result.
+   */
+  applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
+  /** The same as `enabled`, through views (guards' reads recorded when `target.reads` is set). */
+  enabledViaViews(state: Int32Array, out: CompiledAction[]): number;
   /** Threads that have not ended and are not at an end location, with what they wait for. */
   blocked(state: Int32Array): BlockedThread[];
   /** Is `state` a deadlock: no action enabled, and some thread not ended nor at an end location? */
@@ -97,12 +105,19 @@ export interface CompiledModel<S extends object = any> {
   vars(state: Int32Array): S;
   /** Location id of each thread (END for ended threads). */
   locationIds(state: Int32Array): string[];
-  /** Read-only view of the variables of `state` (valid until the next call on this model). */
+  /**
+   * The variables of `state` as a plain object, for guards, properties and reports to read
+   * (valid until the next call on this model; must not be written: `unchanged` checks).
+   */
   view(state: Int32Array): S;
+  /** Throws a ModelError naming `who` if the object `view` returned was written to. */
+  unchanged(state: Int32Array, who: string): void;
   /** Pack plain variables and location ids into a state (used by replay to compare and by tests). */
   pack(vars: unknown, locations: readonly string[]): Int32Array;
   /** Every action of every thread (for listings and footprints). */
   allActions: CompiledAction[];
+  /** The interchangeable members the model declares (symmetry reduction; empty: none). */
+  symmetry: readonly SymmetryDef[];
 }
 
 export interface CompileOptions {
@@ -130,6 +145,26 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   const width = pcs + layout.size;
   const target: ViewTarget = { words: new Int32Array(width), base: pcs, readOnly: true, reads: null, writes: null };
   const root = buildView(layout.root, target) as S;
+  const codec = buildCodec(layout);
+  const scratch = codec.scratch as S;
+  // Which variables the scratch object holds, by content (not by buffer identity, since callers
+  // reuse buffers): loading a state whose variables equal these skips the decode.
+  const loadedVars = new Int32Array(layout.size);
+  let loadedValid = false;
+  const load = (state: Int32Array): void => {
+    if (loadedValid) {
+      let same = true;
+      for (let i = 0; i < layout.size; i++)
+        if (loadedVars[i] !== state[pcs + i]) {
+          same = false;
+          break;
+        }
+      if (same) return;
+    }
+    codec.decode(state, pcs);
+    for (let i = 0; i < layout.size; i++) loadedVars[i] = state[pcs + i]!;
+    loadedValid = true;
+  };
 
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
@@ -182,7 +217,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return out;
   }
 
-  function enabled(state: Int32Array, out: CompiledAction[]): number {
+  function enabledViaViews(state: Int32Array, out: CompiledAction[]): number {
     target.words = state;
     target.readOnly = true;
     let n = 0;
@@ -208,7 +243,81 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return n;
   }
 
+  // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
+  function enabled(state: Int32Array, out: CompiledAction[]): number {
+    load(state);
+    let n = 0;
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      if (pc === PC_END) continue;
+      const loc = threads[t]!.locations[pc]!;
+      for (let a = 0; a < loc.actions.length; a++) {
+        const action = loc.actions[a]!;
+        const guard = action.def.guard;
+        if (guard !== undefined) {
+          let ok: boolean;
+          try {
+            ok = guard(scratch, envs[t]!);
+          } catch (e) {
+            return fail(action, state, 'its guard threw', e);
+          }
+          if (!ok) continue;
+        }
+        out[n++] = action;
+      }
+    }
+    if (!codec.same(state, pcs)) {
+      loadedValid = false;
+      const culprit = out[0] ?? threads.flatMap((th) => th.locations.flatMap((l) => l.actions))[0]!;
+      return fail(culprit, state, 'a guard', new Error('wrote to the state (guards must only read it)'));
+    }
+    return n;
+  }
+
   function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+    load(src);
+    loadedValid = false; // the recipe mutates the scratch object
+    fired = [];
+    halted = false;
+    const env = envs[action.thread]!;
+    const run = action.def.run;
+    if (run !== undefined) {
+      try {
+        run(scratch as never, env);
+      } catch (e) {
+        if (e !== BUG) return fail(action, src, 'it threw', e);
+      }
+    }
+    try {
+      codec.encode(dst, pcs);
+    } catch (e) {
+      return fail(action, src, 'it wrote a value of the wrong shape', e);
+    }
+    for (let t = 0; t < pcs; t++) dst[t] = src[t]!;
+    for (let i = 0; i < layout.size; i++) loadedVars[i] = dst[pcs + i]!;
+    loadedValid = true;
+    let next = action.staticNext;
+    if (next === null) {
+      let id: string;
+      try {
+        id = (action.def.next as (s: S, env: StepEnv) => string)(scratch, env);
+      } catch (e) {
+        return fail(action, src, 'its next() threw', e);
+      }
+      if (!codec.same(dst, pcs)) {
+        loadedValid = false;
+        return fail(action, src, 'its next()', new Error('wrote to the state (next must only read it)'));
+      }
+      const resolved = resolveNext(threads[action.thread]!, id);
+      if (resolved === undefined)
+        return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
+      next = resolved;
+    }
+    dst[action.thread] = next;
+    return { fired, halted };
+  }
+
+  function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     dst.set(src);
     target.words = dst;
     target.readOnly = false;
@@ -242,8 +351,8 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   }
 
   function blocked(state: Int32Array): BlockedThread[] {
-    target.words = state;
-    target.readOnly = true;
+    load(state);
+    const root = scratch;
     const out: BlockedThread[] = [];
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
@@ -295,17 +404,25 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     target,
     enabled,
     apply,
+    enabledViaViews,
+    applyViaViews,
     blocked,
     isDeadlock,
     vars: (state) => unpack(layout.root, state, pcs) as S,
     locationIds,
     view(state) {
-      target.words = state;
-      target.readOnly = true;
-      return root;
+      load(state);
+      return scratch;
+    },
+    unchanged(state, who) {
+      if (!codec.same(state, pcs)) {
+        loadedValid = false;
+        throw new ModelError(`model ${def.name}: ${who} wrote to the state (it must only read it)`);
+      }
     },
     pack,
     allActions,
+    symmetry: system.symmetry ?? [],
   };
 }
 

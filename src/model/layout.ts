@@ -30,9 +30,17 @@ export interface ViewTarget {
   base: number;
   /** Set while guards and properties read: a write then is a model bug. */
   readOnly: boolean;
-  /** Footprint recording (issue 5): when non-null, every slot read/written is added. */
-  reads: Set<number> | null;
-  writes: Set<number> | null;
+  /**
+   * Footprint recording (issue 5): when non-null, every slot read/written is added (the layout
+   * offset; the property evaluator adds a thread's program counter read as -1 - thread).
+   */
+  reads: SlotSink | null;
+  writes: SlotSink | null;
+}
+
+/** Where recorded slots go: a Set<number>, or the engine's footprint recorder. */
+export interface SlotSink {
+  add(slot: number): unknown;
 }
 
 export interface Layout {
@@ -159,6 +167,10 @@ const ARRAY_METHODS = [
 export function buildView(node: LayoutNode, target: ViewTarget): unknown {
   if (node.kind === 'int' || node.kind === 'bool') throw new Error('leaf nodes have no view');
   const proto: Record<string | symbol, unknown> = Object.create(null);
+  // The fields are own, enumerable, non-configurable properties of the view (not of its
+  // prototype), so that Object.keys/values/entries, spread and Object.assign see them as they
+  // see an immer draft's, and `delete` of a field throws instead of silently doing nothing.
+  const own: PropertyDescriptorMap = {};
   const children = new Map<string, unknown>();
   const entries: [string, LayoutNode][] =
     node.kind === 'object' ? [...node.fields] : node.items.map((n, i) => [String(i), n] as [string, LayoutNode]);
@@ -166,7 +178,7 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
     if (child.kind === 'int' || child.kind === 'bool') {
       const off = child.offset;
       const isBool = child.kind === 'bool';
-      Object.defineProperty(proto, key, {
+      own[key] = {
         enumerable: true,
         get(this: unknown) {
           if (target.reads) target.reads.add(off);
@@ -185,11 +197,11 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
             target.words[target.base + off] = v;
           }
         },
-      });
+      };
     } else {
       const sub = buildView(child, target);
       children.set(key, sub);
-      Object.defineProperty(proto, key, {
+      own[key] = {
         enumerable: true,
         get() {
           return sub;
@@ -198,12 +210,13 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
           if (target.readOnly) throw new ModelError(`${child.path}: written while the state is read-only (in a guard, next or property)`);
           if (v === sub) return;
           // Assigning plain data (or another view) over a sub-object: read it fully first,
-          // since it may be a view aliasing the slots being written.
-          const data = isView(v) ? toPlain(v) : v;
+          // since it may be, or contain, views aliasing the slots being written (a swap
+          // `d.q = [d.q[1], d.q[0]]` must read both items before writing either).
+          const data = deepPlain(v);
           if (target.writes) for (let i = 0; i < child.width; i++) target.writes.add(child.offset + i);
           packInto(child, data, target.words, target.base);
         },
-      });
+      };
     }
   }
   if (node.kind === 'array') {
@@ -238,6 +251,7 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
   Object.defineProperty(proto, VIEW_TARGET, { value: target });
   Object.defineProperty(proto, 'toJSON', { value: () => toPlain(self) });
   const self = Object.create(proto) as object;
+  Object.defineProperties(self, own);
   Object.preventExtensions(self);
   return self;
 }
@@ -247,6 +261,18 @@ const VIEW_TARGET = Symbol('kmc.view.target');
 
 export function isView(v: unknown): v is object {
   return v !== null && typeof v === 'object' && VIEW_NODE in v;
+}
+
+/** Plain data of `v` with every view inside it (at any depth) read out; plain leaves unchanged. */
+function deepPlain(v: unknown): unknown {
+  if (isView(v)) return toPlain(v);
+  if (Array.isArray(v)) return v.map(deepPlain);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = deepPlain((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
 }
 
 /** Plain data of a view (or of plain data, unchanged). */

@@ -86,10 +86,41 @@ export interface BuildContext {
   variant: string;
 }
 
+/**
+ * Interchangeable members of the system (identical CPUs, identical VM creators): permuting the
+ * members, with everything the declaration says is indexed by them or refers to them, maps every
+ * reachable state to a reachable state with the same behaviour and the same property values.
+ * The engine then keeps one state per orbit (symmetry reduction, `kmc check --no-symmetry`
+ * turns it off). Paths are layout paths (`online`, `xcalls.pending`, `kvm_lock.holder`); `[*]`
+ * stands for every index of an array (`xcalls.pending[*]`: each row of `pending`).
+ * tests/engine/reduction/ checks each bundled declaration against the model's own steps.
+ */
+export interface SymmetryDef {
+  /** What is interchangeable, for reports: 'creators', 'CPUs 0-2'. */
+  name: string;
+  /** The member indices (CPU numbers, creator numbers): the indices of the `indexed` arrays. */
+  members: number[];
+  /** The threads each member runs, by name; every member runs as many, matched by position. */
+  threads?: (member: number) => string[];
+  /** Arrays indexed by member: entry `m` belongs to member `m` (entries of equal shape). */
+  indexed?: string[];
+  /** Slots whose value is a thread index (a lock holder, `busy`): renamed with the threads. */
+  threadValues?: string[];
+  /** Slots whose value is a member index. */
+  memberValues?: string[];
+  /**
+   * Location ids that name a member (`enable.c1.inc`, for a thread's choice of CPU): the id of
+   * location `id` of `thread` once every member `m` is renamed `rename(m)`. Default: unchanged.
+   */
+  locations?: (thread: string, id: string, rename: (member: number) => number) => string;
+}
+
 /** What `build` returns: the concrete system for one variant and parameter set. */
 export interface System<S> {
   init: S;
   threads: ThreadDef<S>[];
+  /** Interchangeable members (optional; see SymmetryDef). */
+  symmetry?: SymmetryDef[];
 }
 
 export interface ModelDef<S extends object = any> {

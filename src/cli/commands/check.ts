@@ -16,7 +16,9 @@ import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
 import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
-import { runCheck, type RunCheckOptions } from '../run-check.js';
+import { defaultWorkers, runCheck, type RunCheckOptions } from '../run-check.js';
+import { ParallelChecker } from '../../parallel/index.js';
+import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 
 export interface CheckCliOptions {
   all?: boolean;
@@ -36,6 +38,9 @@ export interface CheckCliOptions {
   html?: string;
   expect?: string;
   writeExpect?: string;
+  traces?: boolean;
+  traceDir?: string;
+  workers?: number;
 }
 
 export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -52,9 +57,12 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-depth <n>', 'do not expand states deeper than this (reported incomplete)', parseCount('--max-depth'))
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
+    .option('--workers <n>', `worker threads sharing the search (default: one per core, here ${defaultWorkers()})`, parseCount('--workers'))
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
+    .option('--trace-dir <dir>', 'write an ITF trace file (*.itf.json) for every violation into this directory', DEFAULT_TRACE_DIR)
+    .option('--no-traces', 'do not write trace files')
     .option('--html <file>', 'write the counterexamples as a self-contained HTML page (swimlanes per thread)')
     .option('--reporter <format>', `CI report, one result per model × variant × property: ${REPORTERS.join(', ')}`, parseReporter)
     .option('--report-file <file>', 'write the --reporter output to this file instead of stdout')
@@ -76,6 +84,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: opts.property, io });
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
+      emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
       if (opts.html) writeHtml(opts.html, result, model, io);
       const override = emitReports([{ result, model, source: entry.source }], opts, io);
       setExit(override ?? exitCodeOf(result));
@@ -89,6 +98,7 @@ function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
     maxDepth: opts.maxDepth,
     maxMemory: opts.maxMemory,
     first: opts.first,
+    workers: opts.workers,
     quiet: opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile),
   };
 }
@@ -102,12 +112,20 @@ export function combinedExit(results: readonly CheckResult[]): number {
 
 async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
   const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
-  for (const entry of bundled) {
-    for (const variant of Object.keys(entry.model.variants)) {
-      const { result, model } = await runCheck(entry, { ...limits(opts), variant, io });
-      results.push({ entry, result, model });
-      if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
+  // One pool for every run; after a Ctrl-C the rest are not started.
+  const checker = new ParallelChecker(opts.workers ?? defaultWorkers());
+  try {
+    all: for (const entry of bundled) {
+      for (const variant of Object.keys(entry.model.variants)) {
+        const { result, model, interrupted } = await runCheck(entry, { ...limits(opts), variant, io, checker });
+        results.push({ entry, result, model });
+        emitTraceFiles(opts, entry.source, model, result, io, false);
+        if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
+        if (interrupted) break all;
+      }
     }
+  } finally {
+    await checker.close();
   }
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model)), null, 2));

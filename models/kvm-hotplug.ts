@@ -1,0 +1,780 @@
+// kvm_lock and hardware virtualization enable/disable under CPU hotplug, reboot and suspend.
+//
+// Seed: shared/seeds/000_d2d561611161b9c3.txt, "[PATCH 0/2] KVM: fix and cleanup: kvm_lock and
+// hardware_disable" (Takuya Yoshikawa, 2010-11-16): patch 1 takes kvm_lock around
+// hardware_disable() in the CPU_DYING case of kvm_cpu_hotplug(), patch 2 renames
+// hardware_[dis|en]able() to *_nolock() and adds locking wrappers. Zachary Amsden: "I believe
+// your patch is correct and the lock should be there". Nobody asks whether stop_machine already
+// excludes everything the lock could exclude; the model lets the checker answer.
+//
+// Functions modelled (virt/kvm/kvm_main.c of 2.6.37 = the seed's pre-image, unless marked):
+//   hardware_enable(_nolock): if (cpumask_test_cpu(cpu, cpus_hardware_enabled)) return;
+//     cpumask_set_cpu(); r = kvm_arch_hardware_enable(NULL); if (r) { cpumask_clear_cpu();
+//     atomic_inc(&hardware_enable_failed); }
+//   hardware_disable(_nolock): if (!cpumask_test_cpu(...)) return; cpumask_clear_cpu();
+//     kvm_arch_hardware_disable(NULL).
+//   hardware_disable_all_nolock (BUG_ON(!kvm_usage_count); kvm_usage_count--; if
+//     (!kvm_usage_count) on_each_cpu(hardware_disable, NULL, 1)), hardware_disable_all()
+//     (kvm_lock around it), hardware_enable_all() (spin_lock(&kvm_lock); kvm_usage_count++; if
+//     (kvm_usage_count == 1) { atomic_set(&hardware_enable_failed, 0); on_each_cpu(hardware_enable,
+//     NULL, 1); if (atomic_read(&hardware_enable_failed)) { hardware_disable_all_nolock(); r =
+//     -EBUSY; } } spin_unlock(&kvm_lock)), called by kvm_create_vm() and kvm_destroy_vm().
+//   kvm_cpu_hotplug(): the unlocked `if (!kvm_usage_count) return NOTIFY_OK;` at its top, then
+//     CPU_DYING: hardware_disable(NULL) (2.6.37: no lock), CPU_STARTING: spin_lock(&kvm_lock);
+//     hardware_enable(NULL); spin_unlock(&kvm_lock).
+//   kvm_reboot(): kvm_rebooting = true; on_each_cpu(hardware_disable, NULL, 1) -- no kvm_lock.
+//   kvm_suspend(): if (kvm_usage_count) hardware_disable(NULL). kvm_resume(): if
+//     (kvm_usage_count) { WARN_ON(spin_is_locked(&kvm_lock)); hardware_enable(NULL); }
+//   The kernel around them (2.6.37 kernel/cpu.c, kernel/stop_machine.c, kernel/smp.c,
+//   arch/x86/kernel/smpboot.c, kernel/power/suspend.c; not in the seed): _cpu_down() →
+//   cpu_hotplug_begin(); __stop_machine(take_cpu_down) whose take_cpu_down() runs on the dying
+//   CPU: __cpu_disable() (clears it from cpu_online_mask) and then the CPU_DYING notifiers;
+//   CPU_DEAD; cpu_hotplug_done(). _cpu_up() → the new CPU's start_secondary() runs
+//   notify_cpu_starting() (CPU_STARTING) with interrupts off *before* set_cpu_online(cpu, true)
+//   and local_irq_enable(). on_each_cpu() of 2.6.37 is preempt_disable();
+//   smp_call_function(func, info, 1) (IPI every other online CPU and wait); local_irq_disable();
+//   func(); local_irq_enable(); preempt_enable(). Suspend: freeze_processes(),
+//   disable_nonboot_cpus() (the same _cpu_down, with CPU_DYING_FROZEN), sysdev suspend with
+//   interrupts off on the boot CPU, resume, enable_nonboot_cpus(), thaw_processes().
+//
+// Variants:
+//   v2.6.37   the seed's pre-image: CPU_DYING calls hardware_disable() without kvm_lock.
+//   patch-1   PATCH 1/2: spin_lock(&kvm_lock) around hardware_disable() in CPU_DYING. The
+//             unlocked `if (!kvm_usage_count)` at the top of kvm_cpu_hotplug() stays.
+//   patch-2   PATCH 1/2 + 2/2 (what was applied): hardware_enable/disable() are wrappers that
+//             take kvm_lock around hardware_enable/disable_nolock(); the notifier calls the
+//             wrappers; on_each_cpu, kvm_reboot, kvm_suspend and kvm_resume call the *_nolock ones.
+//   upstream  the later form: the hotplug callbacks test kvm_usage_count under the lock
+//             (kvm_starting_cpu/kvm_dying_cpu: lock; if (kvm_usage_count) hardware_*_nolock();
+//             unlock, since v4.10, when the lock was the raw spinlock kvm_count_lock), and
+//             hardware_enable_all()/hardware_disable_all() hold cpus_read_lock() around it
+//             (v6.3, "KVM: Disable CPU hotplug during hardware enabling/disabling"), so their
+//             on_each_cpu cannot overlap a hotplug operation; on_each_cpu runs func locally
+//             between sending the IPIs and waiting (since 2021). This is the form just before
+//             v6.3 moved the callbacks into the ONLINE section (see "left out").
+//   v4.10     upstream without cpus_read_lock (v4.10..v6.2; on_each_cpu of that time): added to
+//             tell which of the two upstream changes closes the CPU_STARTING race.
+// The lock is called kvm_lock in every variant (from about v3.13 to v6.2 the lock that guards
+// kvm_usage_count was the raw spinlock kvm_count_lock).
+//
+// Threads:
+//   creatorN      a VM creator: KVM_CREATE_VM → hardware_enable_all(), the VM lives (user space),
+//                 close → kvm_destroy_vm() → hardware_disable_all(). A failed enable ends it.
+//   cpuX/hotplug  the hotplug of the last CPU X, `rounds` times offline then online. Its
+//                 CPU_DYING steps run ON cpu X with interrupts off, after X left cpu_online_mask;
+//                 its CPU_STARTING steps run on X with interrupts off before X is online.
+//   pm            (if suspend or reboot) one suspend/resume cycle, then the reboot notifier.
+//   cpuN/ipi      cpu N's IPI handler: runs a queued call when N is online, has interrupts on and
+//                 is not stopped; one step per call (it runs with interrupts off).
+//
+// CPUs. A task's code is preemptible except between spin_lock and spin_unlock and inside
+// on_each_cpu (preempt_disable). A preemptible task may run on any CPU, so the model picks the
+// CPU when the task becomes non-preemptible (the spin_lock step, or on_each_cpu's
+// preempt_disable in kvm_reboot): one action per online CPU that no other thread occupies
+// non-preemptibly (`busy`). The pick matters: it is where on_each_cpu calls func locally and
+// which CPU it does not IPI, and a busy CPU cannot be stopped or taken down.
+//
+// stopMachine. With stopMachine=true (the real kernel) take_cpu_down() runs under
+// __stop_machine(): the step that enters it is enabled only when no online CPU is busy (holds a
+// spinlock, is inside on_each_cpu) or has interrupts off -- the stopper threads can only run
+// there then -- and until the CPU_DYING callbacks return, no other thread takes a step (every
+// other CPU spins in stop_machine with interrupts off). Since every sender waits for its IPIs
+// with preemption off, no IPI can be pending then. With stopMachine=false, the hypothetical
+// behind "is the lock necessary?": only the dying CPU must be free; it turns interrupts off,
+// leaves cpu_online_mask and runs CPU_DYING while the other CPUs run on. An IPI queued for it
+// before it left the mask stays queued (2.6.37's smp.c has no flush for it, later kernels flush
+// it in CPU_DYING) and runs when the CPU is next online with interrupts on.
+//
+// Suspend. freeze_processes() is enabled only when every task is out of the kernel (user tasks
+// freeze at the kernel exit, not while holding a spinlock or inside a hotplug operation); from
+// then until thaw_processes() no task enters the kernel. disable_nonboot_cpus() takes down each
+// online non-boot CPU with the same CPU_DYING code (the pm thread runs it on that CPU's behalf:
+// every other context is frozen or offline, so one thread is exact), kvm_suspend()/kvm_resume()
+// run on cpu0 with interrupts off, enable_nonboot_cpus() brings back those CPUs with the
+// CPU_STARTING code. A CPU the hotplug thread had left offline stays offline.
+//
+// Atomicity, and why the merged steps are sound:
+// - A hardware_enable/disable body is ONE step per outcome (already set / enabled / failed;
+//   not set / disabled). Every caller runs it with interrupts off on its CPU (IPI handler,
+//   on_each_cpu's local call, CPU_STARTING/DYING, kvm_suspend/resume), and only code running on
+//   a CPU reads or writes that CPU's cpus_hardware_enabled bit and hardware state, so nothing
+//   can observe the body half done. The one shared write, atomic_inc(&hardware_enable_failed),
+//   is read only by the sender after it waited for every call (or, from CPU_STARTING, by nobody
+//   before the next atomic_set). bit-matches-hardware therefore checks the bodies' code, not
+//   their interleaving.
+// - The syscall entry is merged into the first kernel step (spin_lock, or cpus_read_lock) and
+//   the exit into the last (spin_unlock / cpus_read_unlock): the code between is preemptible
+//   and touches nothing shared, so a task entering a little later is an interleaving we have.
+// - kvm_usage_count++ together with `if (kvm_usage_count == 1) atomic_set(...)`: the
+//   atomic_set's variable is written by nobody else while the lock is held (the CPU_STARTING
+//   enable runs under kvm_lock in every variant).
+// - cpu_hotplug_done() is merged with the last step of the operation (after stop_machine
+//   returns; with local_irq_enable() of the new CPU on the way up): the writer side only
+//   delays readers a little longer.
+// - A spinning spin_lock is a guard: the spinner occupies no CPU until it gets the lock. In the
+//   kernel it spins with preemption off (so stop_machine waits for it), but the schedule where
+//   it reached spin_lock just after stop_machine started is real, so no behaviour is added
+//   that the kernel lacks; only the (harmless) spin itself is not a state.
+//
+// Left out, and why that is sound:
+// - printk, the kvm_arch_* internals (a CPU's hardware state is one boolean), vcpus and VM
+//   memory: the properties are about which CPUs have virtualization on.
+// - CPU_TASKS_FROZEN handling is `val &= ~CPU_TASKS_FROZEN`: the suspend path runs the same code.
+// - Only the last CPU is hotplugged (cpu0 is the boot CPU, and the others are symmetric); one
+//   hotplug operation at a time (cpu_add_remove_lock serialises them anyway).
+// - kvm_exit() (module unload) is left out: it unregisters the notifiers first.
+// - CPU_DOWN_PREPARE / CPU_UP_PREPARE / CPU_ONLINE / CPU_DEAD notifiers: kvm_cpu_hotplug ignores
+//   them; they are folded into the hotplug thread's neighbouring steps.
+// - disable_nonboot_cpus()'s own cpu_hotplug_begin() and stop_machine are not steps: with every
+//   task frozen and the other CPUs idle there is nobody for them to wait for or to stop.
+// - Each creator creates one VM. The pm thread suspends before it reboots; a suspend after the
+//   reboot notifier is not modelled (the system is going down by then).
+// - The machine's power loss during suspend is not modelled: kvm_suspend disabled cpu0 and
+//   CPU_DYING the others before it, which is what the properties check.
+// - The v6.3 move of the callbacks to the ONLINE section (kvm_online_cpu/kvm_offline_cpu under
+//   the kvm_lock mutex, called with interrupts on while the CPU is online) and the 2023
+//   system_state check in hardware_enable_all() are left out: they are later than the forms this
+//   model is about; the upstream variant keeps the STARTING/DYING callbacks so that stopMachine
+//   keeps its meaning.
+// - 2.6.37's kvm_rebooting is only read by the fault fixups, not by the code modelled: it is
+//   kept as state for the properties.
+//
+// Verdicts (pinned in tests/models/kvm-hotplug.test.ts), and where they differ from the thread:
+// - Under stop_machine (the real kernel) patch-1's lock closes no race. v2.6.37 and patch-1 have
+//   the same verdict on every outcome property, and the CPU_DYING spin_lock never finds kvm_lock
+//   held (both tested): stop_machine cannot start while a kvm_lock holder or an on_each_cpu
+//   caller runs, and nothing runs beside CPU_DYING. "The lock should be there" is right as a
+//   rule (with reboot=false, nolock-under-kvm-lock fails for v2.6.37 only), not as a fix.
+// - Without stop_machine (stopMachine=false) the lock would not help either. The unlocked
+//   `if (!kvm_usage_count)` before it still lets the dying CPU miss the last
+//   hardware_disable_all() (dead-cpu-disabled, 15 steps). And the lock is taken with interrupts
+//   off, so it deadlocks against a holder waiting in on_each_cpu for that CPU's IPI (7 steps).
+//   v2.6.37 deadlocks there too (11 steps), but only through the stale-IPI assumption above (the
+//   IPI is still queued when the CPU spins in CPU_STARTING). patch-1's deadlock does not need it.
+// - The race the thread did not see is in CPU_STARTING, not CPU_DYING, and all three 2010 forms
+//   have it (quiescent, 16 steps). The starting CPU reads kvm_usage_count == 0 unlocked, and
+//   hardware_enable_all()'s on_each_cpu misses it because it is not online yet: it comes online
+//   with virtualization off while a VM exists. Or it reads 1 just before the last VM goes away
+//   and comes online enabled with none, and a later CPU_DYING then leaves a dead CPU enabled
+//   (dead-cpu-disabled at default size). Testing the count under the lock (v4.10) does not
+//   close it, since set_cpu_online() comes after the callback. cpus_read_lock() in
+//   hardware_enable_all() does (upstream).
+// - kvm_reboot without the lock races in every variant, upstream included. An in-flight
+//   hardware_enable_all() (its IPI taken after the reboot IPI, or its local call after it)
+//   leaves a CPU enabled when kvm_reboot's on_each_cpu returns (reboot-disables-all). VM
+//   creation and CPU_STARTING after it re-enable CPUs as well (off-after-reboot: the "reboot -f"
+//   case upstream addressed in 2023 with a system_state check, left out here). nolock-under-kvm-lock fails
+//   in every variant whenever reboot=true, on kvm_reboot's unlocked on_each_cpu.
+// - With enableCanFail, upstream's quiescent fails too: kvm_starting_cpu ignores a failed enable,
+//   and the CPU comes online without virtualization while VMs exist (v6.3 made the online
+//   callback fail the hotplug instead). The 2010 forms and v4.10 also fail
+//   failed-enable-rolls-back. A CPU that raced through CPU_STARTING is enabled but not yet in
+//   cpu_online_mask, so the rollback's on_each_cpu(hardware_disable) does not reach it.
+// - Hold in every variant: bit-matches-hardware (the bodies are atomic, see above),
+//   resume-warn-on (the freezer keeps every kvm_lock holder out), usage-count-bug-on,
+//   locks-released, cpus-restored-at-end, no-sleep-in-atomic.
+
+import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type LocationDef, type StepEnv, type ThreadDef } from '../src/model/index.js';
+import {
+  atomic, atomic_inc, atomic_read, atomic_set, crossCalls, cpumask, lockRef, onEachCpuCall, ipiCallThread, spinIsLocked, spinLock,
+  spinUnlock, spinlock, cpuCallActions, holderName, UNLOCKED, type Atomic, type CpuCall, type CrossCalls, type Spinlock,
+} from '../src/kernel/index.js';
+
+export type KvmHotplugState = {
+  kvm_lock: Spinlock;
+  kvm_usage_count: number;
+  hardware_enable_failed: Atomic;
+  kvm_rebooting: boolean;
+  /** The cpus_hardware_enabled cpumask. */
+  cpus_hardware_enabled: boolean[];
+  /** Per-CPU hardware state: virtualization on (VMXON done / EFER.SVME set). */
+  hw_enabled: boolean[];
+  /** cpu_online_mask. */
+  online: boolean[];
+  /** CPU_DYING has run and the CPU has not started booting again. */
+  dead: boolean[];
+  irqs_off: boolean[];
+  /** Thread running non-preemptibly on the CPU (spinlock held, in on_each_cpu, irqs off), or -1. */
+  busy: number[];
+  xcalls: CrossCalls;
+  /** cpu_hotplug_lock: cpus_read_lock() readers, and the hotplug operation (writer). */
+  cpu_hotplug: { readers: number; writer: boolean };
+  /** Inside stop_machine: every other online CPU spins with interrupts off. */
+  stopped: boolean;
+  /** freeze_processes() done, thaw_processes() not yet. */
+  frozen: boolean;
+  /** CPUs taken down by disable_nonboot_cpus(), to bring back. */
+  frozen_cpus: boolean[];
+  /** Tasks inside a system call (not freezable). */
+  in_kernel: number;
+};
+type S = KvmHotplugState;
+type D = Draft<S>;
+
+/** The WARN_ON tag of kvm_resume. */
+export const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
+/** The BUG_ON tag of hardware_disable_all_nolock. */
+export const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
+
+const VARIANTS = {
+  'v2.6.37': 'kvm_main.c of 2.6.37 (the seed\'s pre-image): CPU_DYING calls hardware_disable() without kvm_lock',
+  'patch-1': 'PATCH 1/2: spin_lock(&kvm_lock) around hardware_disable() in CPU_DYING; the unlocked kvm_usage_count test stays',
+  'patch-2': 'PATCH 1/2 + 2/2: hardware_enable/disable() wrappers take kvm_lock around *_nolock(); on_each_cpu, reboot, suspend and resume call *_nolock()',
+  upstream: 'later upstream: kvm_starting_cpu/kvm_dying_cpu test kvm_usage_count under the lock, hardware_enable_all/disable_all hold cpus_read_lock() (v6.3 before the ONLINE-section move)',
+  'v4.10': 'v4.10..v6.2: kvm_starting_cpu/kvm_dying_cpu test kvm_usage_count under the lock, no cpus_read_lock()',
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+/** How each variant writes the code. */
+interface Code {
+  enableFn: string;
+  disableFn: string;
+  /** 'notifier': kvm_cpu_hotplug() with the unlocked count test; 'cpuhp': kvm_starting_cpu/kvm_dying_cpu. */
+  callbacks: 'notifier' | 'cpuhp';
+  /** notifier form: who takes kvm_lock around the CPU_DYING body: nobody, kvm_cpu_hotplug, or the hardware_disable() wrapper. */
+  dyingLock: 'none' | 'caller' | 'wrapper';
+  /** notifier form: who takes kvm_lock around the CPU_STARTING body. */
+  startingLock: 'caller' | 'wrapper';
+  cpusReadLock: boolean;
+  order: 'remote-first' | 'local-first';
+}
+
+const CODE: Record<Variant, Code> = {
+  'v2.6.37': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'none', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
+  'patch-1': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
+  'patch-2': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'notifier', dyingLock: 'wrapper', startingLock: 'wrapper', cpusReadLock: false, order: 'remote-first' },
+  upstream: { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
+  'v4.10': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
+};
+
+const ENABLE = 1;
+const DISABLE = 2;
+
+const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
+
+export default defineModel<S>({
+  name: 'kvm-hotplug',
+  doc: 'kvm_lock, kvm_usage_count and per-CPU hardware enable/disable (hardware_enable_all, on_each_cpu IPIs) racing CPU hotplug (CPU_DYING under stop_machine, CPU_STARTING), kvm_reboot and suspend/resume (seed 000)',
+  seed: '000_d2d561611161b9c3.txt',
+  params: {
+    cpus: intParam(2, 'CPUs; the last one is hotplugged, cpu0 is the boot CPU', { min: 2, max: 6 }),
+    creators: intParam(2, 'VM creators (hardware_enable_all, then hardware_disable_all)', { min: 0, max: 4 }),
+    rounds: intParam(1, 'hotplug rounds of the last CPU (offline, then online)', { min: 0, max: 3 }),
+    enableCanFail: boolParam(false, 'kvm_arch_hardware_enable() may fail on any CPU (failure path of hardware_enable_all)'),
+    stopMachine: boolParam(true, 'CPU_DYING runs under stop_machine (the real kernel); false: only the dying CPU stops'),
+    reboot: boolParam(true, 'the reboot notifier kvm_reboot() runs once (after the suspend cycle, if any)'),
+    suspend: boolParam(true, 'one suspend/resume cycle (freeze, disable_nonboot_cpus, kvm_suspend, kvm_resume, thaw)'),
+  },
+  variants: VARIANTS,
+  build({ params, variant }) {
+    const code = CODE[variant as Variant];
+    const cpus = params.cpus as number;
+    const nCreators = params.creators as number;
+    const rounds = params.rounds as number;
+    const canFail = params.enableCanFail as boolean;
+    const stopMachine = params.stopMachine as boolean;
+    const reboot = params.reboot as boolean;
+    const suspend = params.suspend as boolean;
+    const X = cpus - 1;
+    const cpuIds = Array.from({ length: cpus }, (_, c) => c);
+
+    // Thread indices (a lock holder and `busy` are thread indices).
+    const creatorNames = Array.from({ length: nCreators }, (_, i) => `creator${i}`);
+    const hotplugName = `cpu${X}/hotplug`;
+    const hasPm = reboot || suspend;
+    const senderNames = [...creatorNames, ...(reboot ? ['pm'] : [])];
+    const pmSender = nCreators;
+
+    const xcalls = (s: S | D) => s.xcalls;
+    const online = (s: S | D) => s.online;
+    /** A task may become non-preemptible on `c`: online, and nobody runs there non-preemptibly. */
+    const canRunOn = (s: S, c: number) => s.online[c]! && s.busy[c]! < 0;
+
+    const enableCall: CpuCall<S> = {
+      id: ENABLE,
+      name: code.enableFn,
+      outcomes: [
+        { what: 'cpumask_test_cpu(cpu, cpus_hardware_enabled): already set, return', when: (s, c) => s.cpus_hardware_enabled[c]! },
+        {
+          what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) = 0',
+          when: (s, c) => !s.cpus_hardware_enabled[c]!,
+          run: (d, c) => {
+            d.cpus_hardware_enabled[c] = true;
+            d.hw_enabled[c] = true;
+          },
+        },
+        ...(canFail
+          ? [
+              {
+                what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
+                when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
+                run: (d: D) => atomic_inc(d.hardware_enable_failed),
+              },
+            ]
+          : []),
+      ],
+    };
+    const disableCall: CpuCall<S> = {
+      id: DISABLE,
+      name: code.disableFn,
+      outcomes: [
+        { what: '!cpumask_test_cpu(cpu, cpus_hardware_enabled): return', when: (s, c) => !s.cpus_hardware_enabled[c]! },
+        {
+          what: 'cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL)',
+          when: (s, c) => s.cpus_hardware_enabled[c]!,
+          run: (d, c) => {
+            d.cpus_hardware_enabled[c] = false;
+            d.hw_enabled[c] = false;
+          },
+        },
+      ],
+    };
+
+    const body = (id: string, f: CpuCall<S>, cpu: number, where: string, next: string, tags: string[] = []): LocationDef<S> =>
+      choice(id, cpuCallActions(f, cpu, { where, next, tags }));
+
+    // --- kvm_lock taken by a task: the task becomes non-preemptible on the CPU it runs on.
+    const lockOnSomeCpu = (
+      id: string,
+      fn: string,
+      where: string,
+      target: (c: number) => string,
+      entry: boolean,
+    ): LocationDef<S> =>
+      choice(
+        id,
+        cpuIds.map(
+          (c): ActionDef<S> => ({
+            label: `${fn}: spin_lock(&kvm_lock) [on cpu${c}${where}]`,
+            fn,
+            guard: (s) => s.kvm_lock.holder === UNLOCKED && canRunOn(s, c) && (!entry || !s.frozen),
+            blockedOn: (s, env) =>
+              s.kvm_lock.holder !== UNLOCKED
+                ? `kvm_lock, held by ${holderName(s.kvm_lock, env)} (on cpu${c})`
+                : s.frozen && entry
+                  ? `the freezer, tasks are frozen (on cpu${c})`
+                  : `cpu${c} to be online and free`,
+            run: (d, env) => {
+              d.kvm_lock.holder = env.self;
+              d.busy[c] = env.self;
+              if (entry) d.in_kernel += 1;
+            },
+            tags: ['spin_lock', 'lock:kvm_lock'],
+            next: target(c),
+          }),
+        ),
+      );
+
+    const unlockFrom = (id: string, label: string, fn: string, c: number, next: string, exitKernel: boolean, tags: string[] = []) =>
+      step<S>(id, label, {
+        fn,
+        run: (d, env) => {
+          env.bugOn(d.kvm_lock.holder !== env.self, 'spin_unlock(&kvm_lock) by a non-owner');
+          d.kvm_lock.holder = UNLOCKED;
+          d.busy[c] = -1;
+          if (exitKernel) d.in_kernel -= 1;
+        },
+        tags: ['spin_unlock', 'unlock:kvm_lock', ...tags],
+        next,
+      });
+
+    const cpusReadLock = (id: string, fn: string, next: string): LocationDef<S> =>
+      step<S>(id, `${fn}: cpus_read_lock()`, {
+        guard: (s) => !s.frozen && !s.cpu_hotplug.writer,
+        blockedOn: (s) => (s.frozen ? 'the freezer (tasks are frozen)' : 'cpu_hotplug_lock, write-held by the hotplug operation'),
+        run: (d) => {
+          d.cpu_hotplug.readers += 1;
+          d.in_kernel += 1;
+        },
+        tags: ['cpus_read_lock', 'might_sleep'],
+        next,
+      });
+    const cpusReadUnlock = (id: string, fn: string, next: string): LocationDef<S> =>
+      step<S>(id, `${fn}: cpus_read_unlock()`, {
+        run: (d) => {
+          d.cpu_hotplug.readers -= 1;
+          d.in_kernel -= 1;
+        },
+        tags: ['cpus_read_unlock'],
+        next,
+      });
+
+    /** hardware_disable_all_nolock() by a task pinned to cpu `c`, holding kvm_lock. */
+    const disableAllNolock = (p: string, c: number, sender: number, senderName: string, next: string): LocationDef<S>[] => [
+      step<S>(`${p}.dec`, 'hardware_disable_all_nolock: BUG_ON(!kvm_usage_count); kvm_usage_count--; if (!kvm_usage_count)', {
+        run: (d, env) => {
+          env.bugOn(d.kvm_usage_count === 0, USAGE_BUG);
+          d.kvm_usage_count -= 1;
+        },
+        next: (s) => (s.kvm_usage_count === 0 ? `${p}.off` : next),
+      }),
+      ...onEachCpuCall<S>({
+        id: `${p}.off`, caller: 'hardware_disable_all_nolock', func: disableCall, sender, senderName, cpu: c, xcalls, online,
+        order: code.order, next,
+      }),
+    ];
+
+    // --- A VM creator.
+    const creator = (i: number): ThreadDef<S> => {
+      const name = creatorNames[i]!;
+      const L: LocationDef<S>[] = [];
+      const readLock = code.cpusReadLock;
+      // kvm_create_vm → hardware_enable_all()
+      if (readLock) {
+        L.push(cpusReadLock('user.create', 'hardware_enable_all', 'enable.lock'));
+        L.push(lockOnSomeCpu('enable.lock', 'hardware_enable_all', '', (c) => `enable.c${c}.inc`, false));
+      } else {
+        L.push(lockOnSomeCpu('user.create', 'hardware_enable_all', ', KVM_CREATE_VM', (c) => `enable.c${c}.inc`, true));
+      }
+      const afterOk = readLock ? 'enable.unlock_cpus' : 'user.alive';
+      const afterFail = readLock ? 'fail.unlock_cpus' : END;
+      for (const c of cpuIds) {
+        const p = `enable.c${c}`;
+        L.push(
+          step<S>(`${p}.inc`, 'hardware_enable_all: kvm_usage_count++; if (kvm_usage_count == 1) atomic_set(&hardware_enable_failed, 0)', {
+            run: (d) => {
+              d.kvm_usage_count += 1;
+              if (d.kvm_usage_count === 1) atomic_set(d.hardware_enable_failed, 0);
+            },
+            next: (s) => (s.kvm_usage_count === 1 ? `${p}.on` : `${p}.ok`),
+          }),
+          ...onEachCpuCall<S>({
+            id: `${p}.on`, caller: 'hardware_enable_all', func: enableCall, sender: i, senderName: name, cpu: c, xcalls, online,
+            order: code.order, next: `${p}.check`,
+          }),
+          step<S>(`${p}.check`, 'hardware_enable_all: if (atomic_read(&hardware_enable_failed))', {
+            next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.fail.dec` : `${p}.ok`),
+          }),
+          ...disableAllNolock(`${p}.fail`, c, i, name, `${p}.ebusy`),
+          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed']),
+          unlockFrom(`${p}.ok`, 'hardware_enable_all: spin_unlock(&kvm_lock); return 0', 'hardware_enable_all', c, afterOk, !readLock),
+        );
+      }
+      if (readLock) {
+        L.push(cpusReadUnlock('enable.unlock_cpus', 'hardware_enable_all', 'user.alive'));
+        L.push(cpusReadUnlock('fail.unlock_cpus', 'hardware_enable_all', END));
+      }
+      // kvm_destroy_vm → hardware_disable_all()
+      if (readLock) {
+        L.push(cpusReadLock('user.alive', 'hardware_disable_all', 'disable.lock'));
+        L.push(lockOnSomeCpu('disable.lock', 'hardware_disable_all', '', (c) => `disable.c${c}.dec`, false));
+      } else {
+        L.push(lockOnSomeCpu('user.alive', 'hardware_disable_all', ', kvm_destroy_vm', (c) => `disable.c${c}.dec`, true));
+      }
+      for (const c of cpuIds) {
+        const p = `disable.c${c}`;
+        L.push(
+          ...disableAllNolock(p, c, i, name, `${p}.unlock`),
+          unlockFrom(`${p}.unlock`, 'hardware_disable_all: spin_unlock(&kvm_lock)', 'hardware_disable_all', c, readLock ? 'disable.unlock_cpus' : END, !readLock),
+        );
+      }
+      if (readLock) L.push(cpusReadUnlock('disable.unlock_cpus', 'hardware_disable_all', END));
+      return thread<S>(name, L);
+    };
+
+    // --- The kvm callbacks a CPU runs on itself, with interrupts off, while it dies / starts.
+    const lockSteps = (p: string, fn: string, raw: boolean) => ({
+      lock: (next: string) =>
+        spinLock<S>(`${p}.lock`, fn, kvmLock, { next, label: `${fn}: ${raw ? 'raw_' : ''}spin_lock(&kvm_lock)` }),
+      unlock: (next: string) =>
+        spinUnlock<S>(`${p}.unlock`, fn, kvmLock, { next, label: `${fn}: ${raw ? 'raw_' : ''}spin_unlock(&kvm_lock)` }),
+    });
+
+    const callback = (p: string, cpu: number, dying: boolean, next: string): LocationDef<S>[] => {
+      const f = dying ? disableCall : enableCall;
+      const event = dying ? 'CPU_DYING' : 'CPU_STARTING';
+      const where = `cpu${cpu}, ${event}, interrupts off`;
+      if (code.callbacks === 'cpuhp') {
+        const fn = dying ? 'kvm_dying_cpu' : 'kvm_starting_cpu';
+        const l = lockSteps(p, fn, true);
+        return [
+          l.lock(`${p}.check`),
+          step<S>(`${p}.check`, `${fn}: if (kvm_usage_count) [${where}]`, {
+            next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`),
+          }),
+          body(`${p}.body`, f, cpu, where, `${p}.unlock`),
+          l.unlock(next),
+        ];
+      }
+      const lockBy = dying ? code.dyingLock : code.startingLock;
+      const check = step<S>(`${p}.check`, `kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK [${where}]`, {
+        next: (s) => (s.kvm_usage_count === 0 ? next : lockBy === 'none' ? `${p}.body` : `${p}.lock`),
+      });
+      if (lockBy === 'none') return [check, body(`${p}.body`, f, cpu, `${where}, case ${event}: ${f.name}(NULL)`, next)];
+      const l = lockSteps(p, lockBy === 'caller' ? 'kvm_cpu_hotplug' : dying ? 'hardware_disable' : 'hardware_enable', false);
+      return [check, l.lock(`${p}.body`), body(`${p}.body`, f, cpu, where, `${p}.unlock`), l.unlock(next)];
+    };
+
+    // --- The hotplug thread: `rounds` times offline then online of cpu X.
+    const hotplug = (): ThreadDef<S> => {
+      const L: LocationDef<S>[] = [];
+      const begin = code.cpusReadLock ? 'cpus_write_lock()' : 'cpu_hotplug_begin()';
+      const done = code.cpusReadLock ? 'cpus_write_unlock()' : 'cpu_hotplug_done()';
+      const writerFree = (s: S) => !s.frozen && !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0;
+      const writerBlocked = (s: S) =>
+        s.frozen ? 'the freezer (tasks are frozen)' : `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`;
+      for (let k = 0; k < rounds; k++) {
+        const r = `r${k}`;
+        const last = k === rounds - 1;
+        L.push(
+          step<S>(`user.${r}.down`, `_cpu_down(cpu${X}): ${begin}`, {
+            guard: writerFree,
+            blockedOn: writerBlocked,
+            run: (d) => {
+              d.cpu_hotplug.writer = true;
+              d.in_kernel += 1;
+            },
+          }),
+          stopMachine
+            ? step<S>(`${r}.stop`, `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): every online CPU stops with interrupts off`, {
+                guard: (s) => cpuIds.every((c) => !s.online[c] || (s.busy[c]! < 0 && !s.irqs_off[c])),
+                blockedOn: (s, env) =>
+                  `every online CPU to be preemptible (${cpuIds.filter((c) => s.online[c] && s.busy[c]! >= 0).map((c) => `cpu${c}: ${env.threadNames[s.busy[c]!]}`).join(', ')})`,
+                run: (d, env) => {
+                  d.stopped = true;
+                  d.busy[X] = env.self;
+                  d.irqs_off[X] = true;
+                },
+              })
+            : step<S>(`${r}.stop`, `take_cpu_down: runs on cpu${X} with interrupts off (no stop_machine: the other CPUs run on)`, {
+                guard: (s) => s.busy[X]! < 0 && !s.irqs_off[X],
+                blockedOn: (s, env) => `cpu${X} to be preemptible (${env.threadNames[s.busy[X]!] ?? '?'} runs there)`,
+                run: (d, env) => {
+                  d.busy[X] = env.self;
+                  d.irqs_off[X] = true;
+                },
+              }),
+          step<S>(`${r}.disable`, `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, {
+            run: (d) => {
+              d.online[X] = false;
+            },
+          }),
+          ...callback(`${r}.dying`, X, true, `${r}.dead`),
+          step<S>(`${r}.dead`, `_cpu_down: ${stopMachine ? 'stop_machine returns; ' : ''}CPU_DEAD; ${done}`, {
+            run: (d) => {
+              d.stopped = false;
+              d.busy[X] = -1;
+              d.dead[X] = true;
+              d.cpu_hotplug.writer = false;
+              d.in_kernel -= 1;
+            },
+          }),
+          step<S>(`user.${r}.up`, `_cpu_up(cpu${X}): ${begin}; __cpu_up(): cpu${X} runs start_secondary() with interrupts off`, {
+            guard: writerFree,
+            blockedOn: writerBlocked,
+            run: (d, env) => {
+              d.cpu_hotplug.writer = true;
+              d.in_kernel += 1;
+              d.dead[X] = false;
+              d.busy[X] = env.self;
+            },
+          }),
+          ...callback(`${r}.starting`, X, false, `${r}.online`),
+          step<S>(`${r}.online`, `start_secondary: set_cpu_online(cpu${X}, true)`, {
+            run: (d) => {
+              d.online[X] = true;
+            },
+          }),
+          step<S>(`${r}.irqon`, `start_secondary: local_irq_enable(); _cpu_up: CPU_ONLINE; ${done}`, {
+            run: (d) => {
+              d.irqs_off[X] = false;
+              d.busy[X] = -1;
+              d.cpu_hotplug.writer = false;
+              d.in_kernel -= 1;
+            },
+            next: last ? END : `user.r${k + 1}.down`,
+          }),
+        );
+      }
+      return thread<S>(hotplugName, L);
+    };
+
+    // --- pm: one suspend/resume cycle, then the reboot notifier.
+    const pm = (): ThreadDef<S> => {
+      const L: LocationDef<S>[] = [];
+      const afterSuspend = reboot ? 'user.reboot' : END;
+      if (suspend) {
+        const nonBoot = cpuIds.filter((c) => c !== 0);
+        const downId = (c: number) => (c < cpus ? `susp.down${c}` : 'susp.irqoff');
+        const upId = (c: number) => (c < cpus ? `susp.up${c}` : 'susp.thaw');
+        L.push(
+          step<S>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
+            guard: (s) => s.in_kernel === 0,
+            blockedOn: (s) => `${s.in_kernel} task(s) to leave the kernel`,
+            run: (d) => {
+              d.frozen = true;
+            },
+            next: downId(1),
+          }),
+        );
+        for (const c of nonBoot) {
+          const dying = callback(`susp.c${c}.dying`, c, true, `susp.dead${c}`);
+          L.push(
+            choice<S>(`susp.down${c}`, [
+              {
+                label: `disable_nonboot_cpus: _cpu_down(cpu${c}, 1); cpumask_set_cpu(cpu${c}, frozen_cpus): take_cpu_down: interrupts off; __cpu_disable(): set_cpu_online(cpu${c}, false)`,
+                guard: (s) => s.online[c]!,
+                run: (d, env) => {
+                  d.frozen_cpus[c] = true;
+                  d.busy[c] = env.self;
+                  d.irqs_off[c] = true;
+                  d.online[c] = false;
+                },
+                next: dying[0]!.id,
+              },
+              { label: `disable_nonboot_cpus: for_each_online_cpu(cpu): cpu${c} is not online, skipped`, guard: (s) => !s.online[c], next: downId(c + 1) },
+            ]),
+            ...dying,
+            step<S>(`susp.dead${c}`, `disable_nonboot_cpus: _cpu_down(cpu${c}, 1): CPU_DEAD`, {
+              run: (d) => {
+                d.busy[c] = -1;
+                d.dead[c] = true;
+              },
+              next: downId(c + 1),
+            }),
+          );
+        }
+        L.push(
+          step<S>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
+            run: (d, env) => {
+              d.irqs_off[0] = true;
+              d.busy[0] = env.self;
+            },
+          }),
+          step<S>('susp.kvm', 'sysdev_suspend → kvm_suspend: if (kvm_usage_count)', {
+            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume'),
+          }),
+          body('susp.body', disableCall, 0, 'cpu0, kvm_suspend, interrupts off', 'susp.resume', ['syscore']),
+          step<S>('susp.resume', 'suspend_enter: the system sleeps and wakes; sysdev_resume → kvm_resume: if (kvm_usage_count)', {
+            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
+          }),
+          step<S>('susp.warn', 'kvm_resume: WARN_ON(spin_is_locked(&kvm_lock))', {
+            run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN),
+          }),
+          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', 'susp.irqon', ['syscore']),
+          step<S>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
+            run: (d) => {
+              d.irqs_off[0] = false;
+              d.busy[0] = -1;
+            },
+            next: upId(1),
+          }),
+        );
+        for (const c of nonBoot) {
+          const starting = callback(`susp.c${c}.starting`, c, false, `susp.online${c}`);
+          L.push(
+            choice<S>(`susp.up${c}`, [
+              {
+                label: `enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu${c}, 1): cpu${c} runs start_secondary() with interrupts off`,
+                guard: (s) => s.frozen_cpus[c]!,
+                run: (d, env) => {
+                  d.frozen_cpus[c] = false;
+                  d.dead[c] = false;
+                  d.busy[c] = env.self;
+                },
+                next: starting[0]!.id,
+              },
+              { label: `enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): cpu${c} is not in frozen_cpus, skipped`, guard: (s) => !s.frozen_cpus[c], next: upId(c + 1) },
+            ]),
+            ...starting,
+            step<S>(`susp.online${c}`, `start_secondary: set_cpu_online(cpu${c}, true); local_irq_enable()`, {
+              run: (d) => {
+                d.online[c] = true;
+                d.irqs_off[c] = false;
+                d.busy[c] = -1;
+              },
+              next: upId(c + 1),
+            }),
+          );
+        }
+        L.push(
+          step<S>('susp.thaw', 'suspend_finish: thaw_processes()', {
+            run: (d) => {
+              d.frozen = false;
+            },
+            next: afterSuspend,
+          }),
+        );
+      }
+      if (reboot) {
+        L.push(
+          choice<S>(
+            'user.reboot',
+            cpuIds.map((c) => ({
+              label: `kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu${c}]`,
+              fn: 'kvm_reboot',
+              guard: (s: S) => canRunOn(s, c),
+              blockedOn: () => `a CPU to run on (cpu${c} is offline or busy)`,
+              run: (d: D, env: StepEnv) => {
+                d.kvm_rebooting = true;
+                d.busy[c] = env.self;
+              },
+              next: `reboot.c${c}`,
+            })),
+          ),
+        );
+        for (const c of cpuIds) {
+          L.push(
+            ...onEachCpuCall<S>({
+              id: `reboot.c${c}`, caller: 'kvm_reboot', func: disableCall, sender: pmSender, senderName: 'pm', cpu: c, xcalls, online,
+              order: code.order, next: 'reboot.ret', returnTags: ['kvm_reboot_return', `on-cpu:${c}`],
+              onReturn: (d) => {
+                d.busy[c] = -1;
+              },
+            }),
+          );
+        }
+        L.push(step<S>('reboot.ret', 'kvm_reboot: return NOTIFY_OK', { next: END }));
+      }
+      return thread<S>('pm', L);
+    };
+
+    const threads: ThreadDef<S>[] = creatorNames.map((_, i) => creator(i));
+    if (rounds > 0) threads.push(hotplug());
+    if (hasPm) threads.push(pm());
+    if (senderNames.length > 0)
+      for (const c of cpuIds)
+        threads.push(
+          ipiCallThread<S>({
+            name: `cpu${c}/ipi`, cpu: c, funcs: [enableCall, disableCall], xcalls, senders: senderNames,
+            canTakeIpi: (s) => s.online[c]! && !s.irqs_off[c] && !s.stopped,
+          }),
+        );
+
+    // stop_machine: while the hotplug thread is inside it, no other thread takes a step.
+    const stoppable = threads.map((t) =>
+      t.name === hotplugName
+        ? t
+        : {
+            ...t,
+            program: t.program.map((loc) => ({
+              ...loc,
+              actions: loc.actions.map((a) => {
+                const g = a.guard;
+                return { ...a, guard: g ? (s: S, env: StepEnv) => !s.stopped && g(s, env) : (s: S) => !s.stopped };
+              }),
+            })),
+          },
+    );
+
+    const init: S = {
+      kvm_lock: spinlock(),
+      kvm_usage_count: 0,
+      hardware_enable_failed: atomic(0),
+      kvm_rebooting: false,
+      cpus_hardware_enabled: cpumask(cpus),
+      hw_enabled: cpumask(cpus),
+      online: cpumask(cpus, () => true),
+      dead: cpumask(cpus),
+      irqs_off: cpumask(cpus),
+      busy: cpuIds.map(() => -1),
+      xcalls: crossCalls(senderNames.length, cpus),
+      cpu_hotplug: { readers: 0, writer: false },
+      stopped: false,
+      frozen: false,
+      frozen_cpus: cpumask(cpus),
+      in_kernel: 0,
+    };
+    return { init, threads: stoppable };
+  },
+});

@@ -1,0 +1,696 @@
+// Suspend versus freeze of a bus-mastering driver (seed 001_b3ba74c2c9db97c6.txt: linux-pm,
+// "Re: [PATCH 2/2] Fix console handling during suspend/resume", Benjamin Herrenschmidt replying
+// to Linus Torvalds, 2006-06-17).
+//
+// Linus: for snapshotting (STD) a bus master need not be suspended, only frozen: freeze_uhci()
+// clears the run bit (USBCMD.RS) and waits udelay(1), unfreeze_uhci() sets it again, "if the
+// caller also guarantees that interrupts are off during this". Ben: "you also need to synchronize
+// with other things trying to re-enable queue processing (root hub activity, urb processing,
+// etc.)", which ends up "quite similar to a full suspend"; and with a prepare() step in which
+// "bus drivers do not hotplug new devices in between prepare() and finish()" the USB hub driver
+// is "stopped from a device insertion point of view".
+//
+// Functions modelled. From the seed: freeze_uhci, unfreeze_uhci (Linus's, verbatim). From the
+// uhci-hcd/usbcore of the time (2.6.17, not in the seed; the shape was checked against a 2.6.17
+// derived uhci-hcd.c: start_rh, wakeup_rh, suspend_rh, uhci_irq, hc_died, finish_reset):
+//   - start_rh (is_stopped = 0; USBINTR; USBCMD = RS|CF|MAXP; rh_state = RUNNING; hcd->state =
+//     HC_STATE_RUNNING), wakeup_rh, called from uhci_hub_status_data when the root hub is
+//     auto-stopped and a port changed, and from uhci_rh_resume.
+//   - suspend_rh(uhci, UHCI_RH_SUSPENDED) under uhci->lock: the auto-stopped early return;
+//     USBINTR = RESUME only; USBCMD = EGSM|CF (RS clear); udelay(5); if not yet halted
+//     rh_state = SUSPENDING, drop the lock, msleep(1), retake it; rh_state = new_state;
+//     is_stopped; poll_rh = 0; uhci_scan_schedule.
+//   - uhci_irq: status = inw(USBSTS); outw(status, USBSTS); if (status & USBSTS_HCH) under
+//     uhci->lock: if (rh_state >= UHCI_RH_RUNNING) "host controller halted, very bad!" hc_died()
+//     (uhci_reset_hc, finish_reset: rh_state = RESET, is_stopped, hcd->state = HALT, poll_rh = 0;
+//     hc_inaccessible = 1); then uhci_scan_schedule under uhci->lock.
+//   - usb_hcd_submit_urb (switch (hcd->state): HALT fails with -ESHUTDOWN) and uhci_urb_enqueue
+//     (under uhci->lock: queue the URB, uhci_activate_qh links it into the schedule; UHCI never
+//     touches RS here).
+//   - usb_hcd_poll_rh_status -> uhci_hub_status_data (uhci_scan_schedule; switch (rh_state):
+//     AUTO_STOPPED and a port change -> wakeup_rh) -> hub_irq -> kick_khubd.
+//   - khubd: hub_events (usb_lock_device(hdev); if (hub->quiescing) goto loop; clear
+//     C_PORT_CONNECTION; hub_port_init's GET_DESCRIPTOR control URB, waited for; usb_new_device
+//     -> device_add; usb_unlock_device). hub_quiesce / hub_activate (hub->quiescing, kick_khubd).
+//   - The proposed prepare()/finish() (did not exist in 2006): for USB, prepare() quiesces the
+//     hub driver as hub_quiesce does (under usb_lock_device(hdev), the lock hub_events holds), and
+//     finish() re-activates it as hub_activate does. This is Ben's "the hub driver of USB would be
+//     essentially stopped by prepare() (at least from a device insertion point of view)".
+//   - The controller itself: with RS set it fetches the next active TD from the schedule and
+//     transfers its buffer (both DMA); with IOC it sets USBSTS.USBINT, which raises the IRQ when
+//     USBINTR.IOC is enabled. With RS clear it "completes the current transaction on the USB and
+//     then halts" (UHCI 1.1 design guide, USBCMD bit 0), then sets USBSTS.HCH.
+//
+// Variants.
+//   freeze-run-bit: Linus. The PM core calls freeze_uhci() and unfreeze_uhci() with local
+//     interrupts off on its CPU (cpu0) and takes no driver lock; the USB bus has no prepare() and
+//     no finish() (the PM core's prepare/finish steps are only markers of the window there).
+//   driver-suspend: Ben. prepare() quiesces the hub driver; freeze is the driver's own suspend:
+//     suspend_rh(uhci, UHCI_RH_SUSPENDED) under uhci->lock, so that every path that could restart
+//     the queue (wakeup_rh from root-hub polling, hc_died from the IRQ handler) sees the
+//     suspended state under the same lock; hcd->state = HC_STATE_SUSPENDED; thaw is
+//     uhci_rh_resume -> wakeup_rh -> start_rh under uhci->lock; finish() re-activates the hub.
+//     URBs submitted while suspended are linked into the stopped schedule (what uhci_urb_enqueue
+//     does) and run after thaw: Ben's "stop processing of queues", not failing them. 2.6.17's
+//     usbcore instead failed them with -ESHUTDOWN while hcd->state was HC_STATE_SUSPENDED: that is
+//     the parameter rejectWhileSuspended.
+//
+// Threads (one CPU each unless said): cpu0/pm-core (prepare -> freeze -> snapshot -> thaw ->
+// finish), cpu0/uhci_irq (the UHCI interrupt, delivered to cpu0: it runs only while cpu0 has
+// interrupts on, and cpu0's PM core waits while it runs), usb-driverN (URB submitters: a USB
+// device driver on the device attached to port 1), usb-port (a user plugging `hotplug` devices
+// into the root hub), rh_timer (usb_hcd_poll_rh_status), khubd (hub_events), uhci-hc (the
+// controller's DMA engine).
+//
+// Simplifications, and why they are sound for these properties:
+// - Registers are reduced to the bits that matter: USBCMD.RS, USBSTS.HCH and USBINT, USBINTR.IOC,
+//   and a count of ports with PORTSC.CSC set. freeze_uhci's `cmd = inw(..) & ~USBCMD_RS;
+//   outw(cmd, ..)` is one step: whatever inw read, the outw leaves RS clear (and unfreeze_uhci's
+//   leaves it set), so splitting the read from the write changes no RS value; the other bits of
+//   USBCMD (EGSM, CF, MAXP, FGR) are not modelled.
+// - start_rh is one step (is_stopped = 0 and the USBCMD write together, under uhci->lock). Split,
+//   a freeze_uhci reading is_stopped == 0 between them would clear RS before start_rh sets it:
+//   RS ends up set during the freeze exactly as when freeze_uhci returns early on is_stopped and
+//   start_rh runs later, which the model has.
+// - The controller fetches TDs in URB index order (the real order is the schedule's). Which URB
+//   moves first does not matter to any property: they are all alike.
+// - With RS set the controller also reads the frame list every frame even with no TD queued; the
+//   DMA steps here are only the TD fetch and the data transfer, and run-bit-clear-while-frozen
+//   covers the frame-list reads.
+// - msleep(1) in suspend_rh waits until USBSTS.HCH: one frame (1 ms) is longer than any
+//   transaction, and a transaction never crosses a frame, so the controller has halted by then.
+//   udelay(1) in freeze_uhci and udelay(5) in suspend_rh wait for nothing: a full-speed
+//   transaction takes tens of microseconds. Parameter finishInFlight=false makes the controller
+//   stop at once instead.
+// - uhci_hub_status_data runs from the rh_timer (poll_rh) and, in the suspended or auto-stopped
+//   states, from uhci_irq on a Resume-Detect interrupt (usb_hcd_poll_rh_status both ways). One
+//   thread, rh_timer, runs it whenever a port change is unreported or a retired TD is waiting to
+//   be given back; in rh_state SUSPENDED the only thing it does (usb_hcd_resume_root_hub) is ask
+//   khubd, which is modelled as the same kick_khubd. With irqsOffWhileFrozen the RD-interrupt
+//   path could not run on cpu0; running it anyway adds behaviours, so "holds" stays sound.
+// - Root-hub auto-stop (RUNNING_NODEVS -> suspend_rh(AUTO_STOPPED) after a second without
+//   devices) is not modelled; the root hub starts auto-stopped iff no device is attached
+//   (submitters = 0), which is the case in which freeze_uhci returns early on is_stopped.
+// - The process freezer is left out: the thread argues about whether it is needed, and it
+//   stops neither the root-hub timer nor the IRQ handler, which are the paths that touch RS.
+// - khubd enumerates a new device with one control URB (GET_DESCRIPTOR) and then device_add; the
+//   rest of hub_port_init/usb_new_device is more URBs of the same kind. usb_start_wait_urb's
+//   timeout is taken only when the controller is dead (the URB can never complete): a timeout
+//   during a long freeze fails an enumeration, which is a lost request the model does not claim.
+// - Completed URBs are given back by uhci_scan_schedule (from the IRQ handler, the root-hub poll,
+//   suspend_rh); on a dead controller it gives back nothing. Completion handlers do nothing.
+// - The snapshot (swsusp_suspend: local_irq_disable; swsusp_arch_suspend; local_irq_enable) is one
+//   step: nothing on cpu0 can interleave with it, and a DMA during it is a DMA between freeze
+//   and thaw before or after it as well.
+
+import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type LocationDef, type ThreadDef } from '../src/model/index.js';
+import {
+  localIrqDisable,
+  localIrqEnable,
+  lockRef,
+  mutex,
+  mutexLock,
+  mutexUnlock,
+  spinlock,
+  spinLock,
+  spinUnlock,
+  type Mutex,
+  type Spinlock,
+} from '../src/kernel/index.js';
+
+/** Life of an URB (urb[i]); properties/pm-freeze.ts keeps the same numbers (a test checks). */
+export const URB = {
+  /** Not submitted yet. */
+  IDLE: 0,
+  /** usb_hcd_submit_urb accepted it; uhci_urb_enqueue has not linked it yet. */
+  SUBMITTED: 1,
+  /** Its TD is in the schedule, Active. */
+  LINKED: 2,
+  /** The controller fetched the TD and the transaction is in progress. */
+  INFLIGHT: 3,
+  /** The controller retired the TD; uhci_scan_schedule has not given it back. */
+  DONE: 4,
+  /** usb_hcd_giveback_urb with status 0. */
+  GIVEN_BACK: 5,
+  /** Failed: -ESHUTDOWN from usbcore, or killed after a timeout on a dead controller. */
+  FAILED: 6,
+} as const;
+
+/** enum uhci_rh_state (uhci-hcd.h), in its order: uhci_irq compares with >=. */
+export const RH = { RESET: 0, SUSPENDED: 1, AUTO_STOPPED: 2, RESUMING: 3, SUSPENDING: 4, RUNNING: 5, RUNNING_NODEVS: 6 } as const;
+
+/** hcd->state, the values usb_hcd_submit_urb switches on. */
+export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2 } as const;
+
+export type PmFreezeState = {
+  // UHCI registers.
+  usbcmd_rs: boolean;
+  usbsts_hch: boolean;
+  usbsts_usbint: boolean;
+  usbintr_ioc: boolean;
+  /** Root-hub ports with PORTSC.CSC (connect status change) set. */
+  portsc_csc: number;
+  /** The URB whose transaction the controller has started, or -1. */
+  hc_inflight: number;
+  // struct uhci_hcd / struct usb_hcd.
+  uhci_lock: Spinlock;
+  is_stopped: boolean;
+  rh_state: number;
+  hc_inaccessible: boolean;
+  hcd_state: number;
+  // Root-hub polling, the hub driver, khubd.
+  /** uhci_hub_status_data's `status` (a port change seen), carried to usb_hcd_poll_rh_status. */
+  rh_status: boolean;
+  /** The pending port changes were reported to khubd and not cleared since. */
+  rh_reported: boolean;
+  /** The root hub is on hub_event_list (kick_khubd). */
+  hub_event: boolean;
+  hub_quiescing: boolean;
+  hdev_lock: Mutex;
+  /** Devices khubd has started to enumerate (its next control URB is urb[base + enumerated - 1]). */
+  enumerated: number;
+  devices_added: number;
+  // cpu0: the PM core and the UHCI interrupt.
+  irqs_off: boolean[];
+  in_irq: boolean;
+  /** uhci_irq's local `status & USBSTS_HCH`. */
+  irq_status_hch: boolean;
+  // The PM transition, as windows the properties read.
+  /** prepare() has returned and finish() has not been called. */
+  pm_prepared: boolean;
+  /** freeze has returned and thaw has not begun. */
+  pm_frozen: boolean;
+  // URBs: submitter i's round r is urb[i * rounds + r]; khubd's k-th enumeration follows.
+  urb: number[];
+};
+type S = PmFreezeState;
+
+export const THREADS = { pm: 'cpu0/pm-core', irq: 'cpu0/uhci_irq' } as const;
+
+const uhciLock = lockRef<S>('uhci->lock', (s) => s.uhci_lock);
+const hdevLock = lockRef<S>('hdev->dev.sem', (s) => s.hdev_lock);
+const cpu0Irqs = (s: S | Draft<S>) => s.irqs_off as boolean[];
+
+/** The first URB whose TD is active in the schedule, or -1. */
+function firstLinked(s: S): number {
+  for (let i = 0; i < s.urb.length; i++) if (s.urb[i] === URB.LINKED) return i;
+  return -1;
+}
+
+function anyDone(s: S): boolean {
+  for (let i = 0; i < s.urb.length; i++) if (s.urb[i] === URB.DONE) return true;
+  return false;
+}
+
+export default defineModel<S>({
+  name: 'pm-freeze',
+  doc:
+    'Freezing a bus-mastering driver for a snapshot (seed 001): Linus\'s freeze_uhci()/unfreeze_uhci() (clear/set USBCMD.RS, ' +
+    'interrupts off) against the UHCI paths that restart the schedule or declare the controller dead (root-hub polling ' +
+    'wakeup_rh, uhci_irq/hc_died, URB submission, khubd enumeration), versus Ben\'s driver suspend under uhci->lock plus a ' +
+    'prepare()/finish() that stops hub hotplug.',
+  seed: '001_b3ba74c2c9db97c6.txt',
+  params: {
+    submitters: intParam(1, 'USB device drivers submitting URBs to the device on port 1 (0: no device attached, the root hub starts auto-stopped)', { min: 0, max: 3 }),
+    rounds: intParam(1, 'URBs each submitter submits, one after the other', { min: 1, max: 3 }),
+    hotplug: intParam(1, 'devices plugged into the root hub during the run (each enumerated by khubd)', { min: 0, max: 2 }),
+    irq: boolParam(true, 'the UHCI IRQ handler runs (false: retired TDs are given back by root-hub polling only)'),
+    finishInFlight: boolParam(true, 'with RS cleared the controller completes the transaction in progress before it halts (UHCI spec); false: it stops at once'),
+    irqsOffWhileFrozen: boolParam(false, 'freeze-run-bit only: cpu0 keeps interrupts off from freeze_uhci to unfreeze_uhci, the strongest reading of "the caller guarantees that interrupts are off"'),
+    rejectWhileSuspended: boolParam(false, 'usb_hcd_submit_urb fails URBs with -ESHUTDOWN while hcd->state is HC_STATE_SUSPENDED, as 2.6.17 usbcore did (false: they are queued and run after thaw)'),
+  },
+  variants: {
+    'freeze-run-bit':
+      'Linus: freeze_uhci()/unfreeze_uhci() clear/set USBCMD.RS (is_stopped check, udelay(1)) with cpu0 interrupts off, no driver lock, no prepare()/finish()',
+    'driver-suspend':
+      'Ben: the driver suspends its queue under uhci->lock (suspend_rh(SUSPENDED), hcd->state = SUSPENDED; resume via wakeup_rh/start_rh), and prepare()/finish() quiesce/reactivate the hub driver so no device is added in between',
+  },
+  build({ params, variant }) {
+    const submitters = params.submitters as number;
+    const rounds = params.rounds as number;
+    const hotplug = params.hotplug as number;
+    const irq = params.irq as boolean;
+    const finishInFlight = params.finishInFlight as boolean;
+    const irqsOffWhileFrozen = (params.irqsOffWhileFrozen as boolean) && variant === 'freeze-run-bit';
+    const rejectWhileSuspended = params.rejectWhileSuspended as boolean;
+    const ben = variant === 'driver-suspend';
+    const attached = submitters > 0;
+    const enumBase = submitters * rounds;
+
+    // cpu0 runs the PM core and the UHCI interrupt: the PM core makes no progress while
+    // uhci_irq runs, and uhci_irq cannot start while cpu0 has interrupts off.
+    const cpu0Free = (s: S) => !s.in_irq;
+
+    // ---- shared driver statements ---------------------------------------------------------
+
+    /** usb_hcd_submit_urb fails the URB with -ESHUTDOWN. */
+    const rejects = (s: S) => s.hcd_state === HCD.HALT || (s.hcd_state === HCD.SUSPENDED && rejectWhileSuspended);
+
+    /** usb_submit_urb -> usb_hcd_submit_urb -> uhci_urb_enqueue, for urb[idx(s)]. */
+    const submitUrb = (p: string, idx: (s: S | Draft<S>) => number, ok: string, failed: string): LocationDef<S>[] => [
+      choice<S>(`${p}submit`, [
+        {
+          label: 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_RUNNING: list_add_tail(&urb->urb_list, &ep->urb_list)',
+          guard: (s) => !rejects(s),
+          run: (d) => void (d.urb[idx(d)] = URB.SUBMITTED),
+          next: `${p}lock`,
+        },
+        {
+          label: rejectWhileSuspended
+            ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT, HC_STATE_SUSPENDED: status = -ESHUTDOWN'
+            : 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT: status = -ESHUTDOWN',
+          guard: rejects,
+          run: (d) => void (d.urb[idx(d)] = URB.FAILED),
+          next: failed,
+        },
+      ]),
+      spinLock<S>(`${p}lock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_lock_irqsave(&uhci->lock, flags)' }),
+      step<S>(`${p}link`, 'uhci_activate_qh: list_add_tail(&urbp->node, &qh->queue); link the QH into the schedule (TD Active)', {
+        run: (d) => void (d.urb[idx(d)] = URB.LINKED),
+      }),
+      spinUnlock<S>(`${p}unlock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_unlock_irqrestore(&uhci->lock, flags)', next: ok }),
+    ];
+
+    /** uhci_scan_schedule: give back every URB whose TDs the controller retired (caller holds uhci->lock). */
+    const scanSchedule = (id: string, next?: string): LocationDef<S> =>
+      step<S>(id, 'uhci_scan_schedule: usb_hcd_giveback_urb() for each URB whose TDs are no longer Active', {
+        run: (d) => {
+          if (d.hc_inaccessible) return;
+          for (let i = 0; i < d.urb.length; i++) if (d.urb[i] === URB.DONE) d.urb[i] = URB.GIVEN_BACK;
+        },
+        ...(next !== undefined ? { next } : {}),
+      });
+
+    /** start_rh (caller holds uhci->lock). */
+    const startRh = (id: string, next: string, extra?: (d: Draft<S>) => void): LocationDef<S> =>
+      step<S>(
+        id,
+        'start_rh: uhci->is_stopped = 0; outw(USBINTR_TIMEOUT | USBINTR_RESUME | USBINTR_IOC | USBINTR_SP, USBINTR); outw(USBCMD_RS | USBCMD_CF | USBCMD_MAXP, USBCMD); uhci->rh_state = UHCI_RH_RUNNING',
+        {
+          run: (d) => {
+            d.hcd_state = HCD.RUNNING;
+            d.is_stopped = false;
+            d.usbintr_ioc = true;
+            d.usbcmd_rs = true;
+            d.usbsts_hch = false;
+            d.rh_state = RH.RUNNING;
+            extra?.(d);
+          },
+          tags: ['outw:USBCMD'],
+          next,
+        },
+      );
+
+    // ---- cpu0/pm-core ----------------------------------------------------------------------
+
+    const pmLinus = (): LocationDef<S>[] => [
+      step<S>('prepare', 'dpm_prepare: usb_bus_type has no ->prepare(): khubd keeps running', {
+        guard: cpu0Free,
+        run: (d) => void (d.pm_prepared = true),
+      }),
+      localIrqDisable<S>('freeze_irqoff', 'device_suspend', cpu0Irqs, 0, { guard: cpu0Free }),
+      step<S>('freeze_stopped', 'freeze_uhci: if (uhci->is_stopped) return;', {
+        run: (d) => void (d.is_stopped && (d.pm_frozen = true)),
+        next: (s) => (s.pm_frozen ? (irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon') : 'freeze_outw'),
+      }),
+      step<S>('freeze_outw', 'freeze_uhci: cmd = inw(uhci->io_addr + USBCMD) & ~USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
+        run: (d) => void (d.usbcmd_rs = false),
+        tags: ['outw:USBCMD'],
+      }),
+      step<S>('freeze_udelay', 'freeze_uhci: udelay(1)', {
+        run: (d) => void (d.pm_frozen = true),
+        next: irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon',
+      }),
+      ...(irqsOffWhileFrozen ? [] : [localIrqEnable<S>('freeze_irqon', 'device_suspend', cpu0Irqs, 0)]),
+      step<S>(
+        'snapshot',
+        irqsOffWhileFrozen
+          ? 'swsusp_suspend: swsusp_arch_suspend() /* the image; interrupts still off */'
+          : 'swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()',
+        { guard: cpu0Free },
+      ),
+      ...(irqsOffWhileFrozen ? [] : [localIrqDisable<S>('thaw_irqoff', 'device_resume', cpu0Irqs, 0, { guard: cpu0Free })]),
+      step<S>('thaw_stopped', 'unfreeze_uhci: if (uhci->is_stopped) return;', {
+        run: (d) => void (d.pm_frozen = false),
+        next: (s) => (s.is_stopped ? 'thaw_irqon' : 'thaw_outw'),
+      }),
+      step<S>('thaw_outw', 'unfreeze_uhci: cmd = inw(uhci->io_addr + USBCMD) | USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
+        run: (d) => {
+          d.usbcmd_rs = true;
+          d.usbsts_hch = false;
+        },
+        tags: ['outw:USBCMD'],
+      }),
+      localIrqEnable<S>('thaw_irqon', 'device_resume', cpu0Irqs, 0),
+      step<S>('finish', 'dpm_finish: usb_bus_type has no ->finish()', {
+        guard: cpu0Free,
+        run: (d) => void (d.pm_prepared = false),
+        next: END,
+      }),
+    ];
+
+    const pmBen = (): LocationDef<S>[] => [
+      mutexLock<S>('prepare_lock', 'usb_prepare', hdevLock, { label: 'usb_prepare: usb_lock_device(hdev)', guard: cpu0Free }),
+      step<S>('prepare_quiesce', 'hub_quiesce: hub->quiescing = 1', { guard: cpu0Free, run: (d) => void (d.hub_quiescing = true) }),
+      mutexUnlock<S>('prepare_unlock', 'usb_prepare', hdevLock, {
+        label: 'usb_prepare: usb_unlock_device(hdev)',
+        guard: cpu0Free,
+        run: (d) => void (d.pm_prepared = true),
+      }),
+      spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, {
+        label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)',
+        guard: cpu0Free,
+        run: (d) => void (d.irqs_off[0] = true),
+      }),
+      step<S>('freeze_autostopped', 'suspend_rh: if (uhci->rh_state == UHCI_RH_AUTO_STOPPED) { uhci->rh_state = new_state; return; }', {
+        run: (d) => void (d.rh_state === RH.AUTO_STOPPED && (d.rh_state = RH.SUSPENDED)),
+        next: (s) => (s.rh_state === RH.SUSPENDED ? 'freeze_unlock' : 'freeze_outw'),
+      }),
+      step<S>('freeze_outw', 'suspend_rh: outw(USBINTR_RESUME, USBINTR); outw(USBCMD_EGSM | USBCMD_CF, USBCMD)', {
+        run: (d) => {
+          d.usbintr_ioc = false;
+          d.usbcmd_rs = false;
+        },
+        tags: ['outw:USBCMD'],
+      }),
+      step<S>('freeze_hch', 'suspend_rh: udelay(5); if (!(inw(uhci->io_addr + USBSTS) & USBSTS_HCH))', {
+        next: (s) => (s.usbsts_hch ? 'freeze_stopped' : 'freeze_suspending'),
+      }),
+      spinUnlock<S>('freeze_suspending', 'suspend_rh', uhciLock, {
+        label: 'suspend_rh: uhci->rh_state = UHCI_RH_SUSPENDING; spin_unlock_irq(&uhci->lock)',
+        run: (d) => {
+          d.rh_state = RH.SUSPENDING;
+          d.irqs_off[0] = false;
+        },
+      }),
+      step<S>('freeze_msleep', 'suspend_rh: msleep(1) /* one frame: the controller has halted */', {
+        guard: (s) => cpu0Free(s) && s.usbsts_hch,
+        blockedOn: () => 'USBSTS.HCH (the controller to halt)',
+        tags: ['might_sleep'],
+      }),
+      spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, {
+        label: 'suspend_rh: spin_lock_irq(&uhci->lock)',
+        guard: cpu0Free,
+        run: (d) => void (d.irqs_off[0] = true),
+      }),
+      step<S>('freeze_stopped', 'suspend_rh: uhci->rh_state = new_state; uhci->is_stopped = UHCI_IS_STOPPED; hcd->poll_rh = 0', {
+        run: (d) => {
+          d.rh_state = RH.SUSPENDED;
+          d.is_stopped = true;
+        },
+      }),
+      scanSchedule('freeze_scan'),
+      spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, {
+        label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)',
+        run: (d) => void (d.irqs_off[0] = false),
+      }),
+      step<S>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
+        guard: cpu0Free,
+        run: (d) => {
+          d.hcd_state = HCD.SUSPENDED;
+          d.pm_frozen = true;
+        },
+      }),
+      step<S>('snapshot', 'swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()', {
+        guard: cpu0Free,
+      }),
+      spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, {
+        label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)',
+        guard: cpu0Free,
+        run: (d) => {
+          d.irqs_off[0] = true;
+          d.pm_frozen = false;
+        },
+      }),
+      step<S>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci) /* rh_state = UHCI_RH_RESUMING */', {
+        run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
+        next: (s) => (s.hc_inaccessible ? 'thaw_unlock' : 'thaw_start'),
+      }),
+      startRh('thaw_start', 'thaw_unlock'),
+      spinUnlock<S>('thaw_unlock', 'uhci_rh_resume', uhciLock, {
+        label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)',
+        run: (d) => void (d.irqs_off[0] = false),
+      }),
+      mutexLock<S>('finish_lock', 'usb_finish', hdevLock, {
+        label: 'usb_finish: usb_lock_device(hdev)',
+        guard: cpu0Free,
+        run: (d) => void (d.pm_prepared = false),
+      }),
+      step<S>('finish_activate', 'hub_activate: hub->quiescing = 0; kick_khubd(hub)', {
+        guard: cpu0Free,
+        run: (d) => {
+          d.hub_quiescing = false;
+          d.hub_event = true;
+        },
+      }),
+      mutexUnlock<S>('finish_unlock', 'usb_finish', hdevLock, { label: 'usb_finish: usb_unlock_device(hdev)', guard: cpu0Free, next: END }),
+    ];
+
+    // ---- usb-driverN: URB submitters -------------------------------------------------------
+
+    const submitter = (i: number): ThreadDef<S> =>
+      thread<S>(
+        `usb-driver${i}`,
+        Array.from({ length: rounds }, (_, r) => {
+          const next = r + 1 < rounds ? `r${r + 1}_submit` : END;
+          return submitUrb(`r${r}_`, () => i * rounds + r, next, next);
+        }),
+      );
+
+    // ---- usb-port: the user plugs devices in -----------------------------------------------
+
+    const port = thread<S>(
+      'usb-port',
+      Array.from({ length: hotplug }, (_, k) =>
+        step<S>(`plug${k}`, 'root hub port: a device is plugged in: PORTSC.CCS = 1, PORTSC.CSC = 1', {
+          run: (d) => void (d.portsc_csc += 1),
+        }),
+      ),
+    );
+
+    // ---- rh_timer: usb_hcd_poll_rh_status -> uhci_hub_status_data ---------------------------
+
+    /** get_hub_status_data: a port has a connect change khubd has not been told about. */
+    const newPortChange = (s: S) => s.portsc_csc > 0 && !s.rh_reported;
+    const rhTimer = thread<S>('rh_timer', [
+      {
+        ...spinLock<S>('idle', 'uhci_hub_status_data', uhciLock, {
+          label: 'uhci_hub_status_data: spin_lock_irqsave(&uhci->lock, flags)',
+          guard: (s) => !s.hc_inaccessible && (newPortChange(s) || anyDone(s)),
+        }),
+        end: true,
+      },
+      scanSchedule('scan'),
+      choice<S>('status', [
+        {
+          label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) case UHCI_RH_AUTO_STOPPED: if (status) wakeup_rh(uhci)',
+          guard: (s) => s.rh_state === RH.AUTO_STOPPED && newPortChange(s),
+          run: (d) => void (d.rh_status = true),
+          next: 'start',
+        },
+        {
+          label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) /* not auto-stopped: no wakeup_rh */',
+          guard: (s) => s.rh_state !== RH.AUTO_STOPPED || !newPortChange(s),
+          run: (d) => void (d.rh_status = newPortChange(d as S)),
+          next: 'unlock',
+        },
+      ]),
+      startRh('start', 'unlock'),
+      spinUnlock<S>('unlock', 'uhci_hub_status_data', uhciLock, {
+        label: 'uhci_hub_status_data: spin_unlock_irqrestore(&uhci->lock, flags)',
+      }),
+      choice<S>('report', [
+        {
+          label: 'usb_hcd_poll_rh_status: if (length > 0) usb_hcd_giveback_urb(hcd, urb) -> hub_irq(): kick_khubd(hub)',
+          guard: (s) => s.rh_status,
+          run: (d) => {
+            d.rh_status = false;
+            d.rh_reported = true;
+            d.hub_event = true;
+          },
+          next: 'idle',
+        },
+        { label: 'usb_hcd_poll_rh_status: if (length > 0) /* no new port change */', guard: (s) => !s.rh_status, next: 'idle' },
+      ]),
+    ]);
+
+    // ---- khubd: hub_events -----------------------------------------------------------------
+
+    const enumUrb = (s: S | Draft<S>) => enumBase + s.enumerated - 1;
+    const khubd = thread<S>('khubd', [
+      step<S>('idle', 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); list_del_init(&hub->event_list)', {
+        guard: (s) => s.hub_event,
+        run: (d) => void (d.hub_event = false),
+        end: true,
+      }),
+      mutexLock<S>('lock', 'hub_events', hdevLock, { label: 'hub_events: usb_lock_device(hdev)' }),
+      step<S>('quiescing', 'hub_events: if (hub->quiescing) goto loop;', {
+        next: (s) => (s.hub_quiescing ? 'unlock' : 'port'),
+      }),
+      choice<S>('port', [
+        {
+          label: 'hub_events: if (portchange & USB_PORT_STAT_C_CONNECTION) clear_port_feature(hdev, i, USB_PORT_FEAT_C_CONNECTION)',
+          guard: (s) => s.portsc_csc > 0,
+          run: (d) => {
+            d.portsc_csc -= 1;
+            d.rh_reported = false;
+            d.enumerated += 1;
+          },
+          next: 'enum_submit',
+        },
+        { label: 'hub_events: no port has a connect change left', guard: (s) => s.portsc_csc === 0, next: 'unlock' },
+      ]),
+      ...submitUrb('enum_', enumUrb, 'enum_wait', 'port'),
+      step<S>('enum_wait', 'usb_start_wait_urb: wait_for_completion_timeout(&ctx.done, USB_CTRL_GET_TIMEOUT) /* GET_DESCRIPTOR */', {
+        guard: (s) => s.urb[enumUrb(s)] === URB.GIVEN_BACK || s.urb[enumUrb(s)] === URB.FAILED || s.hc_inaccessible,
+        blockedOn: () => 'the completion of its GET_DESCRIPTOR URB',
+        run: (d) => {
+          const i = enumUrb(d);
+          if (d.urb[i] !== URB.GIVEN_BACK) d.urb[i] = URB.FAILED; // timed out on a dead controller: usb_kill_urb
+        },
+        next: (s) => (s.urb[enumUrb(s)] === URB.GIVEN_BACK ? 'add' : 'port'),
+      }),
+      step<S>('add', 'usb_new_device: device_add(&udev->dev)', {
+        run: (d) => void (d.devices_added += 1),
+        tags: ['device_add'],
+        next: 'port',
+      }),
+      mutexUnlock<S>('unlock', 'hub_events', hdevLock, { label: 'hub_events: usb_unlock_device(hdev)', next: 'idle' }),
+    ]);
+
+    // ---- cpu0/uhci_irq ---------------------------------------------------------------------
+
+    const irqThread = thread<S>(THREADS.irq, [
+      step<S>('idle', 'uhci_irq: status = inw(uhci->io_addr + USBSTS)', {
+        guard: (s) => s.usbsts_usbint && s.usbintr_ioc && !s.irqs_off[0],
+        blockedOn: () => 'an interrupt (USBSTS.USBINT with USBINTR.IOC, cpu0 interrupts on)',
+        run: (d) => {
+          d.in_irq = true;
+          d.irq_status_hch = d.usbsts_hch;
+        },
+        end: true,
+      }),
+      step<S>('ack', 'uhci_irq: outw(status, uhci->io_addr + USBSTS) /* Clear it */', {
+        run: (d) => void (d.usbsts_usbint = false),
+        next: (s) => (s.irq_status_hch ? 'hch_lock' : 'scan_lock'),
+      }),
+      spinLock<S>('hch_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: if (status & USBSTS_HCH) spin_lock_irqsave(&uhci->lock, flags)' }),
+      choice<S>('hch', [
+        {
+          label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING) { dev_err("host controller halted, very bad!"); hc_died(uhci); }',
+          guard: (s) => s.rh_state >= RH.RUNNING,
+          run: (d) => {
+            // hc_died: uhci_reset_hc (USBINTR = 0, GRESET, USBCMD = 0), finish_reset, hc_inaccessible = 1.
+            if (d.hc_inflight >= 0) d.urb[d.hc_inflight] = URB.LINKED;
+            d.hc_inflight = -1;
+            d.usbintr_ioc = false;
+            d.usbcmd_rs = false;
+            d.usbsts_hch = true;
+            d.rh_state = RH.RESET;
+            d.is_stopped = true;
+            d.hcd_state = HCD.HALT;
+            d.hc_inaccessible = true;
+          },
+          tags: ['outw:USBCMD'],
+        },
+        { label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING) /* no: halted on purpose */', guard: (s) => s.rh_state < RH.RUNNING },
+      ]),
+      spinUnlock<S>('hch_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags)' }),
+      spinLock<S>('scan_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_lock_irqsave(&uhci->lock, flags)' }),
+      scanSchedule('scan'),
+      spinUnlock<S>('scan_unlock', 'uhci_irq', uhciLock, {
+        label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags); return IRQ_HANDLED',
+        run: (d) => void (d.in_irq = false),
+        next: 'idle',
+      }),
+    ]);
+
+    // ---- uhci-hc: the controller -----------------------------------------------------------
+
+    const hc = thread<S>('uhci-hc', [
+      choice<S>(
+        'run',
+        [
+          {
+            label: 'UHCI hardware: USBCMD.RS set: fetch the next Active TD from the schedule (DMA read)',
+            guard: (s) => s.usbcmd_rs && s.hc_inflight < 0 && firstLinked(s) >= 0,
+            run: (d) => {
+              const i = firstLinked(d as S);
+              d.hc_inflight = i;
+              d.urb[i] = URB.INFLIGHT;
+            },
+            tags: ['dma'],
+            next: 'run',
+          },
+          {
+            label: 'UHCI hardware: transfer the TD\'s data buffer (DMA), write back the TD (Active = 0); IOC: set USBSTS.USBINT',
+            guard: (s) => s.hc_inflight >= 0 && (s.usbcmd_rs || finishInFlight),
+            run: (d) => {
+              d.urb[d.hc_inflight] = URB.DONE;
+              d.hc_inflight = -1;
+              d.usbsts_usbint = true;
+            },
+            tags: ['dma'],
+            next: 'run',
+          },
+          {
+            label: 'UHCI hardware: USBCMD.RS clear and no transaction in progress: halt, set USBSTS.HCH',
+            guard: (s) => !s.usbcmd_rs && !s.usbsts_hch && s.hc_inflight < 0,
+            run: (d) => void (d.usbsts_hch = true),
+            next: 'run',
+          },
+          {
+            label: 'UHCI hardware: USBCMD.RS clear: abandon the transaction in progress (TD stays Active), halt, set USBSTS.HCH',
+            guard: (s) => !finishInFlight && !s.usbcmd_rs && !s.usbsts_hch && s.hc_inflight >= 0,
+            run: (d) => {
+              d.urb[d.hc_inflight] = URB.LINKED;
+              d.hc_inflight = -1;
+              d.usbsts_hch = true;
+            },
+            next: 'run',
+          },
+        ],
+        { end: true },
+      ),
+    ]);
+
+    const init: S = {
+      usbcmd_rs: attached,
+      usbsts_hch: !attached,
+      usbsts_usbint: false,
+      usbintr_ioc: attached,
+      portsc_csc: 0,
+      hc_inflight: -1,
+      uhci_lock: spinlock(),
+      is_stopped: !attached,
+      rh_state: attached ? RH.RUNNING : RH.AUTO_STOPPED,
+      hc_inaccessible: false,
+      hcd_state: HCD.RUNNING,
+      rh_status: false,
+      rh_reported: false,
+      hub_event: false,
+      hub_quiescing: false,
+      hdev_lock: mutex(),
+      enumerated: 0,
+      devices_added: 0,
+      irqs_off: [false],
+      in_irq: false,
+      irq_status_hch: false,
+      pm_prepared: false,
+      pm_frozen: false,
+      urb: Array.from({ length: enumBase + hotplug }, () => URB.IDLE),
+    };
+
+    return {
+      init,
+      threads: [
+        thread<S>(THREADS.pm, ben ? pmBen() : pmLinus()),
+        ...Array.from({ length: submitters }, (_, i) => submitter(i)),
+        ...(hotplug > 0 ? [port, khubd] : []),
+        rhTimer,
+        ...(irq ? [irqThread] : []),
+        hc,
+      ],
+    };
+  },
+});

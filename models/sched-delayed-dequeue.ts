@@ -1,0 +1,905 @@
+// sched/fair delayed dequeue versus kvm_sched_out (seed 004_0072234a9c79b19b.txt: LKML, "Re: [PATCH
+// 17/24] sched/fair: Implement delayed dequeue", Sean Christopherson, Peter Zijlstra, Mike
+// Galbraith, 2024-10-10).
+//
+// Sean: with 152e11f6df29 a task that blocks in schedule() may keep p->on_rq set (its entity is
+// "delayed": se.sched_delayed, dequeued for real by __block_task() when it is picked again, or
+// requeued by a wakeup). kvm_sched_out() keys vcpu->preempted off current->on_rq, so a vCPU that
+// HLTs and calls schedule() is seen as preempted; vmx_vcpu_pi_put() then sets the posted-interrupt
+// descriptor's SN (suppress notification) bit, "and the target vCPU never gets its wake event".
+// Peter's fix adds task_is_runnable(p) = p->on_rq && !p->se.sched_delayed and uses it in
+// kvm_sched_out() and in the freezer's __set_task_frozen() ("Allow freezing the sched_delayed
+// tasks; they will not execute until ttwu() fixes them up").
+//
+// Variants:
+//   eevdf             before delayed dequeue: block_task() always dequeues (p->on_rq = 0).
+//   delayed-dequeue   152e11f6df29: dequeue_entity() may delay a sleeping, non-eligible entity;
+//                     kvm_sched_out() and __set_task_frozen() still test p->on_rq.
+//   task_is_runnable  the fix: DELAY_DEQUEUE kept, both tests use task_is_runnable().
+//
+// Functions modelled (Linux 6.12 era; the seed gives kvm_sched_out, task_is_runnable and the
+// __set_task_frozen hunk, the rest is the code of that time):
+//   vCPU (cpu0/vcpuN, one task per vCPU, all on cpu0): kvm_vcpu_block (prepare_to_rcuwait,
+//     set_current_state(TASK_INTERRUPTIBLE), kvm_vcpu_check_block -> kvm_arch_vcpu_runnable ->
+//     vmx_sync_pir_to_irr / kvm_apic_update_irr, schedule(), finish_rcuwait), vcpu_enter_guest.
+//   __schedule on cpu0: rq_lock, signal_pending_state, block_task (dequeue_task ->
+//     dequeue_entity with DELAY_DEQUEUE, __block_task), pick_next_task / pick_next_entity (a
+//     picked sched_delayed entity is dequeued: dequeue_entities(DEQUEUE_DELAYED) ->
+//     __block_task), context_switch -> prepare_task_switch -> fire_sched_out_preempt_notifiers,
+//     finish_task_switch -> fire_sched_in_preempt_notifiers; preempt_schedule_irq (SM_PREEMPT).
+//   KVM preempt notifiers: kvm_sched_out (scheduled_out, preempted, ready) -> kvm_arch_vcpu_put
+//     -> vmx_vcpu_pi_put (pi_enable_wakeup_handler: list_add_tail, WARN(pi_desc->sn), NV =
+//     POSTED_INTR_WAKEUP_VECTOR, self-IPI if ON; pi_set_sn if preempted); kvm_sched_in
+//     (preempted = ready = false) -> kvm_arch_vcpu_load -> vmx_vcpu_pi_load (fast path
+//     pi_test_and_clear_sn; slow path list_del, SN = 0, NV = POSTED_INTR_VECTOR; set ON if PIR).
+//   Posted interrupts: the PI descriptor (PIR, ON, SN, NV; NDST is always cpu0); senders are
+//     hardware: sender 0 of each vCPU is an assigned device posting through VT-d, senders 1.. are
+//     vCPUs on other pCPUs sending IPIs through IPI virtualization. Both do, atomically, "PIR |=
+//     vec; if (!ON && !SN) { ON = 1; send NV to NDST }". The wakeup vector's handler
+//     (sysvec_kvm_posted_intr_wakeup_ipi -> pi_wakeup_handler) walks cpu0's wakeup list and
+//     kvm_vcpu_wake_up()s each vCPU with ON set (rcuwait_wake_up -> wake_up_process -> ttwu).
+//   ttwu (src/kernel/sched.ts): ttwu_state_match with saved_state, ttwu_runnable (requeues a
+//     sched_delayed entity), activation.
+//   Freezer (parameter `freezer`): freeze_processes / try_to_freeze_tasks -> freeze_task ->
+//     task_call_func(__set_task_frozen) or fake_signal_wake_up; thaw_processes -> __thaw_task
+//     (__restore_freezer_state, wake_up_state(p, TASK_FROZEN)); and a freezable sleeper on cpu0
+//     (cpu0/nanosleep: do_nanosleep's TASK_INTERRUPTIBLE|TASK_FREEZABLE loop, get_signal ->
+//     try_to_freeze -> __refrigerator, whose TASK_FROZEN is a special state and never delayed).
+//
+// Threads: cpu0/vcpuN (N < vcpus), cpu0/other (the context cpu0 runs when no modelled task does:
+//   a competing CFS task or idle; its __schedule picks the next task), cpu0/irq (the wakeup
+//   vector's handler), one sender per (vCPU, sender), and with `freezer`: cpu0/nanosleep and
+//   cpu2/freezer.
+//
+// Simplifications, and why they are sound for these properties:
+// - The freezer targets only the nanosleep task, not the vCPUs. kvm_vcpu_block() sleeps in
+//   TASK_INTERRUPTIBLE without TASK_FREEZABLE, so __set_task_frozen() refuses a vCPU by its state
+//   test whatever p->on_rq says: the decision is the same in all three variants (always
+//   fake_signal_wake_up(), which makes the vCPU leave KVM_RUN with -EINTR). The line the fix
+//   changes only matters for a TASK_FREEZABLE sleeper, which is what cpu0/nanosleep is.
+// - Which entity pick_next_task() chooses, and whether dequeue_entity() finds the entity
+//   eligible, are nondeterministic choices: the model has every outcome of the EEVDF arithmetic
+//   it abstracts (an over-approximation; every violation found is a real interleaving of the
+//   code, given some vruntime/lag values). cpu0/other stands for every other CFS task and idle:
+//   a context switch from a modelled task always goes to it, and its __schedule picks a task
+//   later; a direct switch between two modelled tasks is the same with an empty interval.
+// - cpu0/other's __schedule and the nanosleep task's schedule() are one atomic step each: they
+//   run under the rq lock with interrupts off, and nothing they write (curr, on_rq,
+//   sched_delayed, __state of a non-vCPU) is read without that lock by anyone but the hardware
+//   senders, which read only the PI descriptor. The vCPU's __schedule is split into the steps that
+//   touch the PI descriptor (the senders race with those), under the rq lock throughout.
+// - try_to_wake_up and task_call_func are atomic steps that wait while a __schedule holds the rq
+//   lock. In the kernel, ttwu and task_call_func take p->pi_lock and then the rq lock (or wait for
+//   p->on_cpu == 0) before touching on_rq/sched_delayed, so they serialize with __schedule; their
+//   pi_lock-only parts (state match, saved_state) touch variables __schedule does not, so they
+//   commute with its steps.
+// - pi_wakeup_handler's per-CPU lock is not modelled: the list is only touched on cpu0 (no
+//   migration) with interrupts off (pi_enable_wakeup_handler in __schedule, vmx_vcpu_pi_load
+//   under local_irq_save) or from the handler itself, so cpu0's interrupt masking already
+//   excludes them. The handler's list walk is one step per vCPU (test ON, then wake).
+// - The POSTED_INTR_VECTOR notification is dropped: when the vCPU is not in guest mode its host
+//   handler (kvm_posted_intr_ipi) only counts the IRQ; the pending interrupt is found through ON
+//   by vmx_sync_pir_to_irr (kvm_vcpu_check_block) or vmx_vcpu_pi_load.
+// - kvm_sched_out's writes (scheduled_out, preempted, ready) are one step with the notifier
+//   call: they happen on cpu0 under the rq lock and only cpu0 reads preempted (vmx_vcpu_pi_put).
+//   vmx_vcpu_pi_put's "kvm_vcpu_is_blocking(vcpu) && !vmx_interrupt_blocked(vcpu)" is evaluated
+//   in that step too (only the vCPU writes rcuwait.task); the guest is assumed to HLT with
+//   interrupts enabled (STI; HLT), so vmx_interrupt_blocked() is false. pi_enable_wakeup_handler's
+//   cmpxchg and its test of ON in `new` are one step: `new` is the value the cmpxchg installed.
+// - vmx_sync_pir_to_irr's kvm_apic_update_irr is one step (xchg of the PIR word; one word holds
+//   every modelled vector). kvm_vcpu_check_block's other tests (pending timer, KVM_REQ_UNBLOCK)
+//   are false: no timer, no request. Halt polling is off (halt_poll_ns = 0): a poll is only an
+//   earlier kvm_vcpu_check_block.
+// - Involuntary preemption (a budget of `preemptions` on cpu0) is allowed at each point of
+//   kvm_vcpu_block where preemption is enabled (before prepare_to_rcuwait's section, after it,
+//   after set_current_state, after kvm_vcpu_check_block returned 0) and in do_nanosleep after
+//   set_current_state. The budget bounds the search; it does not remove orders within it.
+// - After kvm_vcpu_block returns, the vCPU re-enters the guest (vcpu_enter_guest, VM-entry) and
+//   the model stops following it: the guest takes the interrupt, cpu0 goes back to cpu0/other
+//   (as a later preemption would) and the vCPU is not picked again. A vCPU in guest mode gets
+//   posted interrupts from the hardware directly: no property concerns it any more.
+// - Each vCPU halts once; each sender posts `interrupts` interrupts on its own vector (one PIR
+//   bit per sender). The vCPUs other than vcpu0 start switched out, preempted right after their
+//   HLT exit (preempted, SN set, runnable), so that they start the same way vcpu0 would after a
+//   preemption.
+// - `ready` is modelled (kvm_sched_out, kvm_sched_in, kvm_vcpu_wake_up) but nothing reads it:
+//   kvm_vcpu_on_spin's directed yield is not modelled.
+// - A preemption always switches to cpu0/other (one that picks prev again changes nothing); a
+//   voluntary schedule() may pick prev again when it is still runnable. The switch-in by
+//   cpu0/other includes finish_task_switch's rq unlock, so kvm_sched_in runs with the rq lock
+//   free and interrupts on, as in the kernel (fire_sched_in_preempt_notifiers follows
+//   finish_lock_switch).
+// - The freezer runs one freeze/thaw cycle on the nanosleep task (a user task: freeze_task's
+//   fake_signal_wake_up, not the PF_KTHREAD wake_up_state); try_to_freeze_tasks retries or times
+//   out. get_signal clears TIF_SIGPENDING (recalc_sigpending: the fake signal queued nothing) when
+//   it calls try_to_freeze; doing it there rather than after the refrigerator changes nothing the
+//   model reads, since TASK_FROZEN is not interruptible (signal_pending_state is false for it).
+//   The hrtimer that would end the nanosleep never fires (a long sleep).
+//
+// Verdicts (pinned in tests/models/sched-delayed-dequeue.test.ts): eevdf and task_is_runnable
+// hold every property at every size tried. delayed-dequeue loses the wakeup in 12 steps, the
+// thread's scenario exactly: schedule() delays the dequeue, kvm_sched_out() sees on_rq and sets
+// preempted, vmx_vcpu_pi_put() enables the wakeup vector and then sets SN, the device posts into
+// the suppressed descriptor; no preemption is needed. With the freezer, delayed-dequeue also
+// refuses to freeze a sleeping (delayed) freezable task and wakes it with a fake signal: a
+// spurious wakeup, not a hang or a frozen task running (frozen-task-not-scheduled and the
+// freezer's part of deadlock hold), which is Peter's "isn't a correctness thing"; the fix freezes
+// the delayed task in place, and it is never scheduled while frozen.
+
+import {
+  defineModel, step, choice, thread, intParam, boolParam, END,
+  type ActionDef, type Draft, type LocationDef, type ThreadDef,
+} from '../src/model/index.js';
+import {
+  spinlock, lockRef, spinLock, spinUnlock, UNLOCKED, type Spinlock,
+  preemptNotifiers, fire_sched_out_preempt_notifiers, fire_sched_in_preempt_notifiers, type PreemptNotifier,
+  taskStruct, task_is_runnable, try_to_wake_up, block_task, __block_task, signal_pending_state, frozen,
+  TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_FREEZABLE, TASK_FROZEN, TASK_NORMAL, __TASK_STOPPED, __TASK_TRACED,
+  type TaskStruct,
+} from '../src/kernel/index.js';
+
+/** arch/x86/include/asm/irq_vectors.h */
+export const POSTED_INTR_VECTOR = 0xf2;
+export const POSTED_INTR_WAKEUP_VECTOR = 0xf1;
+/** cpu0.curr when cpu0 runs a task the model does not follow (another CFS task, or idle). */
+export const OTHER = -1;
+/** vmx_vcpu_pi_put's WARN in pi_enable_wakeup_handler. */
+export const SN_SET_BEFORE_BLOCKING = 'PI descriptor SN field set before blocking';
+
+/** struct pi_desc, reduced to what the protocol uses (NDST is always cpu0). */
+type PiDesc = { pir: number; on: boolean; sn: boolean; nv: number };
+
+type Vcpu = {
+  wants_to_run: boolean;
+  preempted: boolean;
+  ready: boolean;
+  scheduled_out: boolean;
+  /** rcuwait.task != NULL: kvm_vcpu_is_blocking() (prepare_to_rcuwait .. finish_rcuwait). */
+  rcuwait_task: boolean;
+  /** The vAPIC IRR bits that kvm_apic_update_irr() took from the PIR. */
+  irr: number;
+  pi: PiDesc;
+  /** On per_cpu(wakeup_vcpus_on_cpu, 0). */
+  on_wakeup_list: boolean;
+  /** Back in the guest after kvm_vcpu_block: the model no longer follows it. */
+  in_guest: boolean;
+  /** Ghost (read only by properties): the last __schedule that switched this vCPU out called block_task(). */
+  blocked_in_schedule: boolean;
+};
+
+type S = {
+  /** Tasks on cpu0: vcpu0..vcpuN-1, then (with the freezer) the nanosleep task. */
+  tasks: TaskStruct[];
+  /** preempt_notifier_register()ed (the vCPU tasks: vcpu_load in KVM_RUN). */
+  notifiers: boolean[];
+  vcpus: Vcpu[];
+  cpu0: {
+    /** rq->curr: a task index, or OTHER. */
+    curr: number;
+    irqs_disabled: boolean;
+    /** cpu0 is running the wakeup vector's handler: the interrupted context waits. */
+    in_irq: boolean;
+    /** POSTED_INTR_WAKEUP_VECTOR pending in cpu0's local APIC. */
+    wakeup_ipi: boolean;
+  };
+  rq_lock: Spinlock;
+  freezer_lock: Spinlock;
+  pm_freezing: boolean;
+  /** Involuntary preemptions left on cpu0. */
+  preempt_budget: number;
+};
+
+const VARIANTS = {
+  eevdf: 'before delayed dequeue: a task that blocks in schedule() is dequeued at once (p->on_rq = 0); kvm_sched_out() and __set_task_frozen() test p->on_rq',
+  'delayed-dequeue': 'commit 152e11f6df29 "sched/fair: Implement delayed dequeue": a non-eligible sleeper keeps p->on_rq with se.sched_delayed until picked or woken; kvm_sched_out() and __set_task_frozen() still test p->on_rq',
+  task_is_runnable: 'the fix: DELAY_DEQUEUE kept; kvm_sched_out() and __set_task_frozen() test task_is_runnable(p) = p->on_rq && !p->se.sched_delayed',
+} as const;
+
+export default defineModel<S>({
+  name: 'sched-delayed-dequeue',
+  doc:
+    'A vCPU halting in kvm_vcpu_block() under EEVDF with and without DELAY_DEQUEUE: kvm_sched_out() decides vcpu->preempted from ' +
+    'p->on_rq (or task_is_runnable()), vmx_vcpu_pi_put() suppresses posted-interrupt notifications (SN) for a preempted vCPU, and ' +
+    'a device or another vCPU posts the interrupt that should wake it; plus the freezer\'s __set_task_frozen() on a delayed sleeper.',
+  seed: '004_0072234a9c79b19b.txt',
+  params: {
+    vcpus: intParam(1, 'vCPU tasks halting on cpu0 (each halts once)', { min: 1, max: 3 }),
+    senders: intParam(1, 'posting sources per vCPU: sender 0 is an assigned device (VT-d), senders 1.. are vCPUs on other pCPUs (IPI virtualization)', { min: 1, max: 3 }),
+    interrupts: intParam(1, 'interrupts each sender posts', { min: 1, max: 3 }),
+    preemptions: intParam(1, 'involuntary preemptions allowed on cpu0', { min: 0, max: 3 }),
+    freezer: boolParam(false, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0'),
+  },
+  variants: VARIANTS,
+  build({ params, variant }) {
+    const nVcpus = params.vcpus as number;
+    const nSenders = params.senders as number;
+    const nInterrupts = params.interrupts as number;
+    const withFreezer = params.freezer as boolean;
+    const delayDequeue = variant !== 'eevdf';
+    const fixed = variant === 'task_is_runnable';
+    const SLEEPER = nVcpus;
+    const taskName = (t: number) => (t === SLEEPER && withFreezer ? 'nanosleep' : `vcpu${t}`);
+
+    const rq = lockRef<S>('rq->__lock', (s) => s.rq_lock);
+    const freezerLock = lockRef<S>('freezer_lock', (s) => s.freezer_lock);
+    const rqFree = (s: S) => s.rq_lock.holder === UNLOCKED;
+    const onCpu0 = (s: S) => !s.cpu0.in_irq;
+
+    // The test the fix changes, as each variant writes it.
+    const runnableTest = fixed ? 'task_is_runnable(current)' : 'current->on_rq';
+    const isRunnableForKvm = (p: TaskStruct) => (fixed ? task_is_runnable(p) : p.on_rq);
+    const freezerTest = fixed ? 'task_is_runnable(p)' : 'p->on_rq';
+    const isRunnableForFreezer = isRunnableForKvm;
+
+    // kvm_preempt_ops: kvm_sched_out / kvm_sched_in, up to the call of kvm_arch_vcpu_put/load.
+    const kvmPreemptOps: PreemptNotifier<S> = {
+      name: 'kvm_preempt_ops',
+      sched_out(d, task) {
+        const vcpu = d.vcpus[task]!;
+        vcpu.scheduled_out = true;
+        if (isRunnableForKvm(d.tasks[task]!) && vcpu.wants_to_run) {
+          vcpu.preempted = true;
+          vcpu.ready = true;
+        }
+      },
+      sched_in(d, task) {
+        const vcpu = d.vcpus[task]!;
+        vcpu.preempted = false;
+        vcpu.ready = false;
+      },
+    };
+
+    const rqUnlockIrq = (d: Draft<S>) => {
+      d.rq_lock.holder = UNLOCKED;
+      d.cpu0.irqs_disabled = false;
+    };
+
+    // ---- the vCPU's side of __schedule() and the preempt notifiers --------------------------
+    // `p` prefixes the location ids; `resume` is where schedule() returns to.
+
+    /** preempt_schedule_irq() at a preemption point: __schedule(SM_PREEMPT) takes the rq lock. */
+    const preemptAction = (v: number, p: string): ActionDef<S> => ({
+      label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): rq_lock(rq, &rf)',
+      fn: 'preempt_schedule_irq',
+      guard: (s) => s.preempt_budget > 0 && onCpu0(s) && rqFree(s),
+      blockedOn: (s) => (s.preempt_budget > 0 ? `${rq.name}, held by ${s.rq_lock.holder}` : 'no preemption budget left'),
+      run: (d, env) => {
+        d.preempt_budget -= 1;
+        d.rq_lock.holder = env.self;
+        d.cpu0.irqs_disabled = true;
+        d.vcpus[v]!.blocked_in_schedule = false;
+      },
+      next: `${p}.pick`,
+      tags: ['spin_lock', `lock:${rq.name}`, 'preempt'],
+    });
+
+    const vcpuSchedOut = (v: number, p: string, voluntary: boolean, resume: string): LocationDef<S>[] => {
+      const me = (s: S | Draft<S>) => s.tasks[v]!;
+      const out: LocationDef<S>[] = [];
+      if (voluntary) {
+        out.push(
+          spinLock(`${p}.lock`, '__schedule', rq, {
+            label: '__schedule: rq_lock(rq, &rf) (interrupts off)',
+            guard: onCpu0,
+            run: (d) => void (d.cpu0.irqs_disabled = true),
+            next: `${p}.block`,
+          }),
+        );
+        const blockActions: ActionDef<S>[] = [
+          {
+            label: '__schedule: prev_state = READ_ONCE(prev->__state) == TASK_RUNNING: no block_task()',
+            guard: (s) => me(s).__state === TASK_RUNNING,
+            run: (d) => void (d.vcpus[v]!.blocked_in_schedule = false),
+            next: `${p}.pick`,
+          },
+          {
+            label: '__schedule: if (signal_pending_state(prev_state, prev)) WRITE_ONCE(prev->__state, TASK_RUNNING)',
+            guard: (s) => me(s).__state !== TASK_RUNNING && signal_pending_state(me(s).__state, me(s)),
+            run: (d) => {
+              me(d).__state = TASK_RUNNING;
+              d.vcpus[v]!.blocked_in_schedule = false;
+            },
+            next: `${p}.pick`,
+          },
+          {
+            label: delayDequeue
+              ? 'block_task: dequeue_entity(): entity_eligible(): dequeued; __block_task(): WRITE_ONCE(p->on_rq, 0)'
+              : 'block_task: dequeue_task(rq, p, DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0)',
+            guard: (s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s)),
+            run: (d) => {
+              block_task(me(d), false);
+              d.vcpus[v]!.blocked_in_schedule = true;
+            },
+            next: `${p}.pick`,
+          },
+        ];
+        if (delayDequeue)
+          blockActions.push({
+            label: 'block_task: dequeue_entity(): !entity_eligible(cfs_rq, se): se->sched_delayed = 1; return false (p->on_rq stays 1)',
+            guard: (s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s)),
+            run: (d) => {
+              block_task(me(d), true);
+              d.vcpus[v]!.blocked_in_schedule = true;
+            },
+            next: `${p}.pick`,
+          });
+        out.push(choice(`${p}.block`, blockActions));
+      }
+      const pickActions: ActionDef<S>[] = [];
+      if (voluntary)
+        pickActions.push({
+          label: 'pick_next_task: next == prev (no context switch); rq_unlock_irq(rq, &rf)',
+          fn: 'pick_next_task',
+          guard: (s) => task_is_runnable(me(s)),
+          run: rqUnlockIrq,
+          next: resume,
+          tags: ['spin_unlock', `unlock:${rq.name}`],
+        });
+      if (delayDequeue)
+        pickActions.push({
+          label: 'pick_next_entity: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)',
+          guard: (s) => me(s).sched_delayed,
+          run: (d) => {
+            me(d).sched_delayed = false;
+            __block_task(me(d));
+          },
+          next: `${p}.pick`,
+        });
+      pickActions.push({
+        label: `kvm_sched_out: WRITE_ONCE(vcpu->scheduled_out, true); if (${runnableTest} && vcpu->wants_to_run) { WRITE_ONCE(vcpu->preempted, true); WRITE_ONCE(vcpu->ready, true); }`,
+        fn: 'kvm_sched_out',
+        run: (d, env) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, v, OTHER, env),
+        // vmx_vcpu_pi_put: if (kvm_vcpu_is_blocking(vcpu) && !vmx_interrupt_blocked(vcpu)) pi_enable_wakeup_handler(vcpu)
+        next: (s) => (s.vcpus[v]!.rcuwait_task ? `${p}.wl_add` : `${p}.sn`),
+        tags: ['context_switch'],
+      });
+      out.push(choice(`${p}.pick`, pickActions));
+      out.push(
+        step(`${p}.wl_add`, 'pi_enable_wakeup_handler: list_add_tail(&vmx->pi_wakeup_list, &per_cpu(wakeup_vcpus_on_cpu, vcpu->cpu)); WARN(pi_desc->sn, ...)', {
+          run: (d, env) => {
+            d.vcpus[v]!.on_wakeup_list = true;
+            env.warnOn(d.vcpus[v]!.pi.sn, SN_SET_BEFORE_BLOCKING);
+          },
+        }),
+        step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR (pi_try_set_control); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
+          run: (d) => {
+            const pi = d.vcpus[v]!.pi;
+            pi.nv = POSTED_INTR_WAKEUP_VECTOR;
+            if (pi.on) d.cpu0.wakeup_ipi = true;
+          },
+        }),
+        step(`${p}.sn`, 'vmx_vcpu_pi_put: if (vcpu->preempted) pi_set_sn(pi_desc)', {
+          run: (d) => {
+            const vcpu = d.vcpus[v]!;
+            if (vcpu.preempted) vcpu.pi.sn = true;
+          },
+        }),
+        spinUnlock(`${p}.switch`, 'context_switch', rq, {
+          label: 'context_switch: switch_to(prev, next); finish_task_switch(): raw_spin_rq_unlock_irq(rq) (cpu0 runs another task)',
+          run: (d) => {
+            d.cpu0.curr = OTHER;
+            d.cpu0.irqs_disabled = false;
+          },
+          next: `${p}.off`,
+        }),
+      );
+      out.push(...vcpuSchedIn(v, p, resume));
+      return out;
+    };
+
+    /** Switched out until cpu0's scheduler picks the vCPU; then kvm_sched_in -> vmx_vcpu_pi_load. */
+    const vcpuSchedIn = (v: number, p: string, resume: string): LocationDef<S>[] => {
+      const done = (d: Draft<S>) => void (d.vcpus[v]!.scheduled_out = false);
+      return [
+        step(`${p}.off`, 'kvm_sched_in: WRITE_ONCE(vcpu->preempted, false); WRITE_ONCE(vcpu->ready, false)', {
+          fn: 'kvm_sched_in',
+          guard: (s) => s.cpu0.curr === v && onCpu0(s),
+          blockedOn: (s) => `cpu0's scheduler to pick vcpu${v} (${describeTask(s.tasks[v]!)}, ${describePi(s.vcpus[v]!.pi)})`,
+          run: (d, env) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, v, 0, env),
+        }),
+        choice(`${p}.load`, [
+          {
+            label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn(pi_desc)) goto after_clear_sn',
+            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && s.vcpus[v]!.pi.sn,
+            run: (d) => void (d.vcpus[v]!.pi.sn = false),
+            next: `${p}.on`,
+          },
+          {
+            label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR && !SN: return; kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)',
+            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && !s.vcpus[v]!.pi.sn,
+            run: done,
+            next: resume,
+          },
+          {
+            label: 'vmx_vcpu_pi_load: local_irq_save(flags); if (pi_desc->nv == POSTED_INTR_WAKEUP_VECTOR) list_del(&vmx->pi_wakeup_list)',
+            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv === POSTED_INTR_WAKEUP_VECTOR,
+            run: (d) => {
+              d.cpu0.irqs_disabled = true;
+              d.vcpus[v]!.on_wakeup_list = false;
+            },
+            next: `${p}.ctl`,
+          },
+        ]),
+        step(`${p}.ctl`, 'vmx_vcpu_pi_load: new.sn = 0; new.nv = POSTED_INTR_VECTOR (pi_try_set_control); local_irq_restore(flags)', {
+          run: (d) => {
+            const pi = d.vcpus[v]!.pi;
+            pi.sn = false;
+            pi.nv = POSTED_INTR_VECTOR;
+            d.cpu0.irqs_disabled = false;
+          },
+        }),
+        step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
+          guard: onCpu0,
+          run: (d) => {
+            const pi = d.vcpus[v]!.pi;
+            if (pi.pir !== 0) pi.on = true;
+            done(d);
+          },
+          next: resume,
+        }),
+      ];
+    };
+
+    /** A location of kvm_vcpu_block where preemption is enabled: the statement, or a preemption. */
+    const preemptible = (v: number, loc: LocationDef<S>): LocationDef<S>[] => [
+      { ...loc, actions: [...loc.actions, preemptAction(v, `pre.${loc.id}`)] },
+    ];
+    const preemptPath = (v: number, at: string) => vcpuSchedOut(v, `pre.${at}`, false, at);
+
+    const vcpuThread = (v: number): ThreadDef<S> => {
+      const me = (s: S | Draft<S>) => s.tasks[v]!;
+      const vc = (s: S | Draft<S>) => s.vcpus[v]!;
+      const g = (extra?: (s: S) => boolean) => (extra ? (s: S) => onCpu0(s) && extra(s) : onCpu0);
+      const program: (LocationDef<S> | LocationDef<S>[])[] = [];
+      // vcpu1.. start switched out, preempted right after their HLT exit.
+      if (v > 0) program.push(vcpuSchedIn(v, 'start', 'rcu'));
+      program.push(
+        preemptible(v, step('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait) (kvm_vcpu_is_blocking() from here)', {
+          guard: g(),
+          run: (d) => void (vc(d).rcuwait_task = true),
+        })),
+        preemptible(v, step('state', 'kvm_vcpu_block: set_current_state(TASK_INTERRUPTIBLE)', {
+          guard: g(),
+          run: (d) => void (me(d).__state = TASK_INTERRUPTIBLE),
+        })),
+        preemptible(v, choice('on', [
+          {
+            label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) pi_clear_on(&vmx->pi_desc)',
+            guard: g((s) => vc(s).pi.on),
+            run: (d) => void (vc(d).pi.on = false),
+            next: 'irr',
+          },
+          {
+            label: 'vmx_sync_pir_to_irr: !pi_test_on(&vmx->pi_desc): max_irr = kvm_lapic_find_highest_irr(vcpu)',
+            guard: g((s) => !vc(s).pi.on),
+            next: 'check',
+          },
+        ])),
+        step('irr', 'kvm_apic_update_irr: pir_val = xchg(&pir[i], 0); irr |= pir_val', {
+          guard: g(),
+          run: (d) => {
+            const vcpu = vc(d);
+            vcpu.irr |= vcpu.pi.pir;
+            vcpu.pi.pir = 0;
+          },
+        }),
+        choice('check', [
+          {
+            label: 'kvm_vcpu_check_block: if (kvm_arch_vcpu_runnable(vcpu) || signal_pending(current)) goto out (-EINTR: stop blocking)',
+            guard: g((s) => vc(s).irr !== 0 || me(s).sigpending),
+            next: 'finish',
+          },
+          {
+            label: 'kvm_vcpu_check_block: ret = 0 (no event); kvm_vcpu_block: waited = true; schedule()',
+            guard: g((s) => vc(s).irr === 0 && !me(s).sigpending),
+            next: 'sched.lock',
+          },
+        ]),
+      );
+      // schedule() from kvm_vcpu_block; preemption is also possible just before it.
+      const sched = vcpuSchedOut(v, 'sched', true, 'state');
+      program.push(preemptible(v, sched[0]!), sched.slice(1));
+      program.push(
+        step('finish', 'kvm_vcpu_block: finish_rcuwait(wait) (rcuwait.task = NULL; __set_current_state(TASK_RUNNING))', {
+          guard: g(),
+          run: (d) => {
+            vc(d).rcuwait_task = false;
+            me(d).__state = TASK_RUNNING;
+          },
+        }),
+        step('guest', 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry (the guest takes the interrupt; cpu0 goes back to the other task)', {
+          guard: g(),
+          run: (d) => {
+            vc(d).in_guest = true;
+            d.cpu0.curr = OTHER;
+          },
+          next: END,
+        }),
+      );
+      for (const at of ['rcu', 'state', 'on', 'sched.lock']) program.push(preemptPath(v, at));
+      return thread<S>(`cpu0/vcpu${v}`, program);
+    };
+
+    // ---- cpu0/other: every other context of cpu0; its __schedule picks the next task --------
+    const schedTasks = Array.from({ length: nVcpus + (withFreezer ? 1 : 0) }, (_, t) => t);
+    const otherActions: ActionDef<S>[] = [];
+    for (const t of schedTasks) {
+      const isVcpu = t < nVcpus;
+      if (delayDequeue)
+        otherActions.push({
+          label: `pick_next_entity: ${taskName(t)}: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)`,
+          fn: 'pick_next_entity',
+          guard: (s) => s.cpu0.curr === OTHER && onCpu0(s) && rqFree(s) && s.tasks[t]!.sched_delayed,
+          run: (d) => {
+            d.tasks[t]!.sched_delayed = false;
+            __block_task(d.tasks[t]!);
+          },
+          next: 'run',
+        });
+      otherActions.push({
+        label: `__schedule: next = pick_next_task(rq) = ${taskName(t)}; context_switch(rq, prev, next)`,
+        fn: '__schedule',
+        guard: (s) =>
+          s.cpu0.curr === OTHER && onCpu0(s) && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest),
+        run: (d) => void (d.cpu0.curr = t),
+        next: 'run',
+        tags: ['switch-in', `switch-in:${t}`],
+      });
+    }
+    const other = thread<S>('cpu0/other', [choice('run', otherActions, { end: true })]);
+
+    // ---- cpu0/irq: POSTED_INTR_WAKEUP_VECTOR -> pi_wakeup_handler ---------------------------
+    const irqProgram: LocationDef<S>[] = [
+      step('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
+        fn: 'pi_wakeup_handler',
+        guard: (s) => s.cpu0.wakeup_ipi && !s.cpu0.irqs_disabled && !s.cpu0.in_irq,
+        run: (d) => {
+          d.cpu0.wakeup_ipi = false;
+          d.cpu0.in_irq = true;
+        },
+        next: 'walk0',
+        end: true,
+      }),
+    ];
+    for (let i = 0; i < nVcpus; i++) {
+      const after = i + 1 < nVcpus ? `walk${i + 1}` : 'unlock';
+      irqProgram.push(
+        choice(`walk${i}`, [
+          {
+            label: `pi_wakeup_handler: list_for_each_entry(vmx, wakeup_list, ...): vcpu${i}: if (pi_test_on(&vmx->pi_desc))`,
+            guard: (s) => s.vcpus[i]!.on_wakeup_list && s.vcpus[i]!.pi.on,
+            next: `wake${i}`,
+          },
+          {
+            label: `pi_wakeup_handler: vcpu${i} is not on the wakeup list, or !pi_test_on(&vmx->pi_desc)`,
+            guard: (s) => !(s.vcpus[i]!.on_wakeup_list && s.vcpus[i]!.pi.on),
+            next: after,
+          },
+        ]),
+        step(`wake${i}`, `kvm_vcpu_wake_up(vcpu${i}): rcuwait_wake_up(&vcpu->wait) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)`, {
+          fn: 'kvm_vcpu_wake_up',
+          guard: rqFree,
+          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          run: (d) => {
+            const vcpu = d.vcpus[i]!;
+            if (vcpu.rcuwait_task && try_to_wake_up(d.tasks[i]!, TASK_NORMAL)) vcpu.ready = true;
+          },
+          next: after,
+        }),
+      );
+    }
+    irqProgram.push(
+      step('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock) (return from interrupt)', {
+        run: (d) => void (d.cpu0.in_irq = false),
+        next: 'idle',
+      }),
+    );
+    const irq = thread<S>('cpu0/irq', irqProgram);
+
+    // ---- the senders: hardware posting into vcpuN's PI descriptor ---------------------------
+    const senders: ThreadDef<S>[] = [];
+    for (let v = 0; v < nVcpus; v++)
+      for (let k = 0; k < nSenders; k++) {
+        const fn = k === 0 ? 'vtd_posted_interrupt' : 'ipiv_posted_interrupt';
+        const name = k === 0 ? `device->vcpu${v}` : `cpu${k}/vcpu-ipi->vcpu${v}`;
+        const posts = Array.from({ length: nInterrupts }, (_, j) =>
+          step<S>(`post${j}`, `${fn}: PIR[vec${k}] = 1; if (!ON && !SN) { ON = 1; send NV to NDST }`, {
+            run: (d) => {
+              const vcpu = d.vcpus[v]!;
+              const pi = vcpu.pi;
+              pi.pir |= 1 << k;
+              if (!pi.on && !pi.sn) {
+                pi.on = true;
+                // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
+                if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
+              }
+            },
+            next: j + 1 < nInterrupts ? `post${j + 1}` : END,
+          }),
+        );
+        senders.push(thread<S>(name, posts));
+      }
+
+    // ---- the freezer and a freezable sleeper ------------------------------------------------
+    const freezerThreads: ThreadDef<S>[] = [];
+    if (withFreezer) {
+      const T = SLEEPER;
+      const me = (s: S | Draft<S>) => s.tasks[T]!;
+      const mine = (extra?: (s: S) => boolean) => (extra ? (s: S) => s.cpu0.curr === T && onCpu0(s) && extra(s) : (s: S) => s.cpu0.curr === T && onCpu0(s));
+      // The sleeper's steps run only while it is current: `start`, `preempted`, `asleep` and
+      // `frz.off` wait for cpu0's scheduler to pick it; every step waits while cpu0 is in the IRQ.
+      const run = (extra?: (s: S) => boolean) => (extra ? (s: S) => onCpu0(s) && extra(s) : onCpu0);
+      const switchIn = (id: string, next: string, end = false) =>
+        step<S>(id, 'finish_task_switch: fire_sched_in_preempt_notifiers(current) (none registered)', {
+          guard: mine(),
+          blockedOn: (s) => `cpu0's scheduler to pick nanosleep (${describeTask(s.tasks[T]!)})`,
+          next,
+          end,
+        });
+      const switchOut = (d: Draft<S>) => void (d.cpu0.curr = OTHER);
+      const sleepActions: ActionDef<S>[] = [
+        {
+          label: '__schedule: prev_state == TASK_RUNNING: no block_task(); next == prev',
+          guard: run((s) => me(s).__state === TASK_RUNNING),
+          next: 'after',
+        },
+        {
+          label: '__schedule: if (signal_pending_state(prev_state, prev)) WRITE_ONCE(prev->__state, TASK_RUNNING); next == prev',
+          guard: run((s) => me(s).__state !== TASK_RUNNING && signal_pending_state(me(s).__state, me(s))),
+          run: (d) => void (me(d).__state = TASK_RUNNING),
+          next: 'after',
+        },
+        {
+          label: '__schedule: block_task(): dequeue_task(DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0); context_switch(rq, prev, next)',
+          guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
+          run: (d) => {
+            block_task(me(d), false);
+            switchOut(d);
+          },
+          next: 'asleep',
+        },
+      ];
+      if (delayDequeue)
+        sleepActions.push({
+          label: '__schedule: block_task(): dequeue_entity(): !entity_eligible(): se->sched_delayed = 1 (p->on_rq stays 1); context_switch(rq, prev, next)',
+          guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
+          run: (d) => {
+            block_task(me(d), true);
+            switchOut(d);
+          },
+          next: 'asleep',
+        });
+      sleepActions.push({
+        label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): context_switch(rq, prev, next)',
+        fn: 'preempt_schedule_irq',
+        guard: run((s) => s.preempt_budget > 0),
+        run: (d) => {
+          d.preempt_budget -= 1;
+          switchOut(d);
+        },
+        next: 'preempted',
+        tags: ['preempt'],
+      });
+      const sleeper = thread<S>('cpu0/nanosleep', [
+        switchIn('start', 'set'),
+        step('set', 'do_nanosleep: set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE)', {
+          guard: run(),
+          run: (d) => void (me(d).__state = TASK_INTERRUPTIBLE | TASK_FREEZABLE),
+        }),
+        choice('schedule', sleepActions),
+        switchIn('preempted', 'schedule'),
+        switchIn('asleep', 'after', true),
+        choice('after', [
+          {
+            label: 'do_nanosleep: } while (t->task && !signal_pending(current)): sleep again',
+            guard: run((s) => !me(s).sigpending),
+            next: 'set',
+          },
+          {
+            label: 'do_nanosleep: signal_pending(current): return -ERESTART_RESTARTBLOCK',
+            guard: run((s) => me(s).sigpending),
+            next: 'signal',
+          },
+        ]),
+        choice('signal', [
+          {
+            label: 'get_signal: try_to_freeze(): freezing(current): __refrigerator(false)',
+            guard: run((s) => s.pm_freezing),
+            // recalc_sigpending(): the freezer's fake signal queued nothing.
+            run: (d) => void (me(d).sigpending = false),
+            next: 'frz.set',
+          },
+          {
+            label: 'get_signal: try_to_freeze(): !freezing(current); restart the nanosleep',
+            guard: run((s) => !s.pm_freezing),
+            run: (d) => void (me(d).sigpending = false),
+            next: 'set',
+          },
+        ]),
+        step('frz.set', '__refrigerator: WRITE_ONCE(current->__state, TASK_FROZEN); current->saved_state = TASK_RUNNING', {
+          guard: run(),
+          run: (d) => {
+            me(d).__state = TASK_FROZEN;
+            me(d).saved_state = TASK_RUNNING;
+          },
+        }),
+        step('frz.check', '__refrigerator: spin_lock_irq(&freezer_lock); freeze = freezing(current); spin_unlock_irq(&freezer_lock)', {
+          guard: run((s) => s.freezer_lock.holder === UNLOCKED),
+          blockedOn: (s) => `freezer_lock, held by ${s.freezer_lock.holder}`,
+          next: (s) => (s.pm_freezing ? 'frz.schedule' : 'frz.out'),
+        }),
+        choice('frz.schedule', [
+          {
+            label: '__refrigerator: schedule(): prev_state == TASK_RUNNING (thawed): no block_task()',
+            fn: '__schedule',
+            guard: run((s) => me(s).__state === TASK_RUNNING),
+            next: 'frz.set',
+          },
+          {
+            label: '__refrigerator: schedule(): block_task(DEQUEUE_SPECIAL) (TASK_FROZEN is never delayed): __block_task(): WRITE_ONCE(p->on_rq, 0); context_switch()',
+            fn: '__schedule',
+            guard: run((s) => me(s).__state !== TASK_RUNNING),
+            run: (d) => {
+              block_task(me(d), delayDequeue);
+              switchOut(d);
+            },
+            next: 'frz.off',
+          },
+        ]),
+        switchIn('frz.off', 'frz.set'),
+        step('frz.out', '__refrigerator: __set_current_state(TASK_RUNNING); (the nanosleep is restarted)', {
+          guard: run(),
+          run: (d) => void (me(d).__state = TASK_RUNNING),
+          next: 'set',
+        }),
+      ]);
+
+      const pinned = (extra?: (s: S) => boolean) => (extra ? (s: S) => rqFree(s) && extra(s) : rqFree);
+      const refuseRunnable = (s: S) => isRunnableForFreezer(me(s));
+      const refuseCurr = (s: S) => !refuseRunnable(s) && s.cpu0.curr === T;
+      const refuseState = (s: S) =>
+        !refuseRunnable(s) && !refuseCurr(s) && (me(s).__state & (TASK_FREEZABLE | __TASK_STOPPED | __TASK_TRACED)) === 0;
+      const freezer = thread<S>('cpu2/freezer', [
+        step('begin', 'freeze_processes: pm_freezing = true', { run: (d) => void (d.pm_freezing = true) }),
+        spinLock('lock', 'freeze_task', freezerLock, { label: 'freeze_task: spin_lock_irqsave(&freezer_lock, flags)' }),
+        choice('decide', [
+          {
+            label: 'freeze_task: if (!freezing(p) || frozen(p)) return false (already frozen)',
+            guard: (s) => frozen(me(s)),
+            next: 'unlock.done',
+          },
+          {
+            label: `__set_task_frozen: if (${freezerTest}) return 0`,
+            fn: '__set_task_frozen',
+            guard: pinned((s) => !frozen(me(s)) && refuseRunnable(s)),
+            blockedOn: () => `${rq.name} (task_call_func)`,
+            next: 'fake',
+            tags: ['freezer-refuse-runnable'],
+          },
+          {
+            label: '__set_task_frozen: if (p != current && task_curr(p)) return 0',
+            fn: '__set_task_frozen',
+            guard: pinned((s) => !frozen(me(s)) && refuseCurr(s)),
+            blockedOn: () => `${rq.name} (task_call_func)`,
+            next: 'fake',
+          },
+          {
+            label: '__set_task_frozen: if (!(state & (TASK_FREEZABLE | __TASK_STOPPED | __TASK_TRACED))) return 0',
+            fn: '__set_task_frozen',
+            guard: pinned((s) => !frozen(me(s)) && refuseState(s)),
+            blockedOn: () => `${rq.name} (task_call_func)`,
+            next: 'fake',
+          },
+          {
+            label: '__set_task_frozen: p->saved_state = p->__state; WRITE_ONCE(p->__state, TASK_FROZEN)',
+            fn: '__set_task_frozen',
+            guard: pinned((s) => !frozen(me(s)) && !refuseRunnable(s) && !refuseCurr(s) && !refuseState(s)),
+            blockedOn: () => `${rq.name} (task_call_func)`,
+            run: (d) => {
+              me(d).saved_state = me(d).__state;
+              me(d).__state = TASK_FROZEN;
+            },
+            next: 'unlock.done',
+            tags: ['freezer-freeze'],
+          },
+        ]),
+        step('fake', 'fake_signal_wake_up: signal_wake_up(p, 0): set_tsk_thread_flag(p, TIF_SIGPENDING)', {
+          run: (d) => void (me(d).sigpending = true),
+        }),
+        step('fake.wake', 'signal_wake_up_state: wake_up_state(p, TASK_INTERRUPTIBLE)', {
+          guard: rqFree,
+          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          run: (d) => void try_to_wake_up(me(d), TASK_INTERRUPTIBLE),
+          tags: ['freezer-fake-wakeup'],
+        }),
+        spinUnlock('unlock.retry', 'freeze_task', freezerLock, { label: 'freeze_task: spin_unlock_irqrestore(&freezer_lock, flags); return true', next: 'retry' }),
+        choice('retry', [
+          { label: 'try_to_freeze_tasks: todo: msleep(sleep_usecs / USEC_PER_MSEC); retry', next: 'lock' },
+          { label: 'try_to_freeze_tasks: time_after(jiffies, end_time): "Freezing of tasks failed"', next: 'thaw' },
+        ]),
+        spinUnlock('unlock.done', 'freeze_task', freezerLock, { label: 'freeze_task: spin_unlock_irqrestore(&freezer_lock, flags); return false', next: 'thaw' }),
+        step('thaw', 'thaw_processes: pm_freezing = false', { run: (d) => void (d.pm_freezing = false) }),
+        spinLock('thaw.lock', '__thaw_task', freezerLock, { label: '__thaw_task: spin_lock_irqsave(&freezer_lock, flags)' }),
+        choice('thaw.restore', [
+          {
+            label: '__thaw_task: if (!frozen(p)) goto unlock',
+            guard: (s) => !frozen(me(s)),
+            next: 'thaw.unlock',
+          },
+          {
+            label: '__restore_freezer_state: WRITE_ONCE(p->__state, p->saved_state); p->saved_state = TASK_RUNNING; return 1',
+            fn: '__restore_freezer_state',
+            guard: pinned((s) => frozen(me(s)) && me(s).saved_state !== TASK_RUNNING),
+            run: (d) => {
+              me(d).__state = me(d).saved_state;
+              me(d).saved_state = TASK_RUNNING;
+            },
+            next: 'thaw.unlock',
+          },
+          {
+            label: '__restore_freezer_state: saved_state == TASK_RUNNING: return 0',
+            fn: '__restore_freezer_state',
+            guard: pinned((s) => frozen(me(s)) && me(s).saved_state === TASK_RUNNING),
+            next: 'thaw.wake',
+          },
+        ]),
+        step('thaw.wake', '__thaw_task: wake_up_state(p, TASK_FROZEN)', {
+          guard: rqFree,
+          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          run: (d) => void try_to_wake_up(me(d), TASK_FROZEN),
+        }),
+        spinUnlock('thaw.unlock', '__thaw_task', freezerLock, { label: '__thaw_task: spin_unlock_irqrestore(&freezer_lock, flags)', next: END }),
+      ]);
+      freezerThreads.push(sleeper, freezer);
+    }
+
+    const vcpu = (v: number): Vcpu => ({
+      wants_to_run: true,
+      preempted: v > 0,
+      ready: v > 0,
+      scheduled_out: v > 0,
+      rcuwait_task: false,
+      irr: 0,
+      pi: { pir: 0, on: false, sn: v > 0, nv: POSTED_INTR_VECTOR },
+      on_wakeup_list: false,
+      in_guest: false,
+      blocked_in_schedule: false,
+    });
+    const nTasks = schedTasks.length;
+    const notifiers = preemptNotifiers(nTasks);
+    for (let v = 0; v < nVcpus; v++) notifiers[v] = true;
+    return {
+      init: {
+        tasks: schedTasks.map(() => taskStruct()),
+        notifiers,
+        vcpus: Array.from({ length: nVcpus }, (_, v) => vcpu(v)),
+        cpu0: { curr: 0, irqs_disabled: false, in_irq: false, wakeup_ipi: false },
+        rq_lock: spinlock(),
+        freezer_lock: spinlock(),
+        pm_freezing: false,
+        preempt_budget: params.preemptions as number,
+      },
+      threads: [
+        ...Array.from({ length: nVcpus }, (_, v) => vcpuThread(v)),
+        other,
+        irq,
+        ...senders,
+        ...freezerThreads,
+      ],
+    };
+  },
+});
+
+function describeTask(p: TaskStruct): string {
+  const state =
+    p.__state === TASK_RUNNING ? 'TASK_RUNNING'
+    : p.__state === TASK_INTERRUPTIBLE ? 'TASK_INTERRUPTIBLE'
+    : p.__state === (TASK_INTERRUPTIBLE | TASK_FREEZABLE) ? 'TASK_INTERRUPTIBLE|TASK_FREEZABLE'
+    : p.__state === TASK_FROZEN ? 'TASK_FROZEN'
+    : `__state=0x${p.__state.toString(16)}`;
+  return `${state}, on_rq=${p.on_rq ? 1 : 0}, sched_delayed=${p.sched_delayed ? 1 : 0}`;
+}
+
+function describePi(pi: PiDesc): string {
+  return `PIR=0x${pi.pir.toString(16)} ON=${pi.on ? 1 : 0} SN=${pi.sn ? 1 : 0} NV=${pi.nv === POSTED_INTR_WAKEUP_VECTOR ? 'POSTED_INTR_WAKEUP_VECTOR' : 'POSTED_INTR_VECTOR'}`;
+}

@@ -1,0 +1,111 @@
+// Properties of the kvm-intx-mask model (seed 003): what the INTx masking code must guarantee to
+// the host (balanced enable_irq, a shared line never left disabled, no sleeping in atomic
+// context), to the guest (no interrupt while it masks INTx, no interrupt lost while it does not),
+// and to whoever gets the device after deassignment (not left masked).
+//
+// This file reads the model's state through the type below, a copy of the parts of
+// KvmIntxMaskState (models/kvm-intx-mask.ts) it needs: properties may not import models.
+// `lineCanFire` mirrors the guard of the hard-IRQ thread's idle step; the model test checks the
+// two agree on every reachable state.
+
+import { defineProperties, invariant, stepProperty, assertion, deadlockFree, type StateInfo } from '../src/property/index.js';
+import { lockRef, UNBALANCED_ENABLE, type IrqDesc, type Spinlock } from '../src/kernel/index.js';
+import { irqDepthNonNegative, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+
+type State = {
+  dev: { status: boolean; intxDisable: boolean };
+  other: { status: boolean };
+  line: { desc: IrqDesc; oneshotMasked: boolean; spuriousDisabled: boolean; kvmAction: boolean };
+  irqThread: { runThread: boolean };
+  kvm: { intxLock: Spinlock; maskIntx: boolean };
+  guest: { line: boolean };
+  rcu: { reader: boolean[] };
+  qemu: { deassigned: boolean };
+};
+
+/** Tags the model puts on steps (models/kvm-intx-mask.ts: TAG_GUEST_IRQ_RAISE, TAG_HW_UNMASK). */
+export const GUEST_IRQ_RAISE = 'kvm_set_irq(level=1)';
+export const HW_UNMASK = 'pci_intx_unmask';
+const HARDIRQ_THREAD = 'cpu0/hardirq';
+
+const intxLock = lockRef<State>('intx_lock', (s) => s.kvm.intxLock);
+
+/** The hard-IRQ thread's idle guard: the line is asserted, enabled, and has an action. */
+export function lineCanFire(v: State, shared: boolean): boolean {
+  const asserted = (v.dev.status && !v.dev.intxDisable) || v.other.status;
+  return asserted && v.line.desc.depth <= 0 && !v.line.oneshotMasked && (v.line.kvmAction || shared);
+}
+
+/**
+ * Every thread is at its idle location (or has finished): nothing is in the middle of a function.
+ * The qemu thread's idle location is its choice point, not an end location: a pending interrupt
+ * must not wait for the guest to happen to toggle INTx again.
+ */
+function allIdle(s: StateInfo<State>): boolean {
+  return s.threads.every((t) => s.ended(t) || s.at(t) === 'idle');
+}
+
+/**
+ * The system has settled with the device's interrupt pending and the guest willing to take it,
+ * yet nothing can deliver it: the host line cannot fire, the IRQ thread is not woken, the guest
+ * line is low, and every thread is idle.
+ */
+export function interruptLost(s: StateInfo<State>): boolean {
+  const v = s.vars;
+  return (
+    v.dev.status &&
+    v.line.kvmAction &&
+    !v.kvm.maskIntx &&
+    !v.guest.line &&
+    !v.irqThread.runThread &&
+    !lineCanFire(v, s.params.shared === true) &&
+    allIdle(s)
+  );
+}
+
+export const properties = defineProperties<State>('kvm-intx-mask', [
+  irqDepthNonNegative<State>('irq-depth-nonnegative', { name: 'the host IRQ line', get: (s) => s.line.desc }),
+  assertion('unbalanced-enable-irq', 'enable_irq(host_irq) never WARNs "Unbalanced enable for IRQ"', UNBALANCED_ENABLE),
+  stepProperty<State>(
+    'guest-line-not-raised-while-masked',
+    'kvm_set_irq(.., guest_irq, 1) never runs while the guest has INTx masked (KVM_DEV_ASSIGN_MASK_INTX)',
+    (s, step) => !step.tags.includes(GUEST_IRQ_RAISE) || !s.vars.kvm.maskIntx,
+    (_s, step) => `${step.thread} raises the guest line ('${step.label}') while MASK_INTX is set`,
+  ),
+  stepProperty<State>(
+    'no-hw-unmask-while-guest-masked',
+    'the kernel never clears the device\'s INTX_DISABLE bit while the guest has INTx masked (the API promise)',
+    (s, step) => !step.tags.includes(HW_UNMASK) || !s.vars.kvm.maskIntx,
+    (_s, step) => `${step.thread} unmasks the device ('${step.label}') while MASK_INTX is set`,
+  ),
+  invariant<State>(
+    'no-lost-interrupt',
+    'when every thread is idle, no device interrupt is pending undelivered while the IRQ is assigned and the guest has INTx unmasked',
+    (s) => !interruptLost(s),
+    (s) =>
+      `the device's interrupt is pending (INTX_DISABLE ${s.vars.dev.intxDisable ? 'set' : 'clear'}, line depth ${s.vars.line.desc.depth}), ` +
+      'the guest has INTx unmasked, and nothing will deliver it',
+  ),
+  noSleepInAtomic<State>('no-sleep-in-atomic', (s, t) => {
+    const name = s.threads[t];
+    if (name === HARDIRQ_THREAD) return 'hard IRQ context';
+    const held = spinlocksHeldBy(s.vars, [intxLock], t);
+    if (held.length > 0) return `holding spinlock ${held.join(', ')}`;
+    if (s.vars.rcu.reader[t] === true) return 'inside rcu_read_lock() (kvm_notify_acked_irq)';
+    return null;
+  }),
+  invariant<State>(
+    'device-unmasked-after-deassign',
+    'once the deassign ioctl has returned, the device is not left with INTx disabled (PCI_COMMAND_INTX_DISABLE)',
+    (s) => !s.vars.qemu.deassigned || !s.vars.dev.intxDisable,
+    () => 'the deassign ioctl returned and the device still has PCI_COMMAND_INTX_DISABLE set',
+  ),
+  invariant<State>(
+    'shared-line-not-disabled',
+    'the interrupt line is never disabled while the other device shares it (no disable_irq, no "nobody cared")',
+    (s) => s.params.shared !== true || (s.vars.line.desc.depth <= 0 && !s.vars.line.spuriousDisabled),
+    (s) =>
+      `the shared line is disabled (depth ${s.vars.line.desc.depth}${s.vars.line.spuriousDisabled ? ', IRQS_SPURIOUS_DISABLED' : ''})`,
+  ),
+  deadlockFree(),
+]);

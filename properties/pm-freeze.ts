@@ -1,0 +1,100 @@
+// Properties of models/pm-freeze.ts (seed 001: freezing a bus-mastering driver for a snapshot).
+//
+// The state is read through a view type listing only the fields these properties use; the
+// model's URB numbering is repeated here (tests/models/pm-freeze.test.ts checks both agree),
+// since a properties file imports no model.
+
+import { assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../src/property/index.js';
+import { lockRef, type Mutex, type Spinlock } from '../src/kernel/index.js';
+import { lockHeldIn, locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+
+/** models/pm-freeze.ts URB: the life of urb[i]. */
+export const URB_STATE = { IDLE: 0, SUBMITTED: 1, LINKED: 2, INFLIGHT: 3, DONE: 4, GIVEN_BACK: 5, FAILED: 6 } as const;
+
+const PM_THREAD = 'cpu0/pm-core';
+const IRQ_THREAD = 'cpu0/uhci_irq';
+
+type View = {
+  usbcmd_rs: boolean;
+  hc_inaccessible: boolean;
+  pm_prepared: boolean;
+  pm_frozen: boolean;
+  irqs_off: boolean[];
+  uhci_lock: Spinlock;
+  hdev_lock: Mutex;
+  urb: number[];
+};
+
+const uhciLock = lockRef<View>('uhci->lock', (s) => s.uhci_lock);
+const hdevLock = lockRef<View>('hdev->dev.sem', (s) => s.hdev_lock);
+
+/** Why urb[i] is lost in `v` (null when it is not), `pmEnded` = the PM core has finished. */
+function lostBecause(v: View, i: number, pmEnded: boolean): string | null {
+  const st = v.urb[i]!;
+  if (st === URB_STATE.FAILED) return `urb[${i}] failed (-ESHUTDOWN, or killed after a timeout)`;
+  const pending = st >= URB_STATE.SUBMITTED && st <= URB_STATE.DONE;
+  if (pending && v.hc_inaccessible) return `urb[${i}] is queued on a controller hc_died() declared dead`;
+  if (pmEnded && st === URB_STATE.LINKED && !v.usbcmd_rs)
+    return `the PM transition is over and urb[${i}] sits in the schedule with USBCMD.RS clear`;
+  return null;
+}
+
+export const properties = defineProperties<View>('pm-freeze', [
+  stepProperty(
+    'no-dma-while-frozen',
+    'the controller does no DMA (TD fetch or data transfer) after freeze has returned and before thaw begins',
+    (s, step) => !step.tags.includes('dma') || !s.vars.pm_frozen,
+    (_s, step) => `'${step.label}' runs after freeze returned and before thaw`,
+  ),
+  invariant(
+    'run-bit-clear-while-frozen',
+    'USBCMD.RS is clear from the return of freeze until thaw (with RS set the controller reads the frame list every frame)',
+    (s) => !s.vars.pm_frozen || !s.vars.usbcmd_rs,
+    () => 'USBCMD.RS is set while the controller is supposed to be frozen',
+  ),
+  stepProperty(
+    'no-hotplug-between-prepare-and-finish',
+    'no USB device is added (usb_new_device: device_add) after prepare() returned and before finish() is called',
+    (s, step) => !step.tags.includes('device_add') || !s.vars.pm_prepared,
+    (_s, step) => `${step.thread} runs '${step.label}' between prepare() and finish()`,
+  ),
+  invariant(
+    'no-urb-lost',
+    'a submitted URB is never lost: never failed (-ESHUTDOWN, or killed on a dead controller), never left on a controller ' +
+      'hc_died() declared dead, and once the PM core has finished never left in a schedule whose run bit is clear',
+    (s) => {
+      const pmEnded = s.ended(PM_THREAD);
+      for (let i = 0; i < s.vars.urb.length; i++) if (lostBecause(s.vars, i, pmEnded) !== null) return false;
+      return true;
+    },
+    (s) => {
+      const pmEnded = s.ended(PM_THREAD);
+      return s.vars.urb
+        .map((_, i) => lostBecause(s.vars, i, pmEnded))
+        .filter((x) => x !== null)
+        .join('; ');
+    },
+  ),
+  deadlockFree(),
+  stepProperty(
+    'usbcmd-under-uhci-lock',
+    'USBCMD is written only by a thread holding uhci->lock, so no other path can set or clear RS behind its back',
+    (s, step) => !step.tags.includes('outw:USBCMD') || s.vars.uhci_lock.holder === step.threadIndex,
+    (s, step) =>
+      `${step.thread} runs '${step.label}' with uhci->lock ${s.vars.uhci_lock.holder < 0 ? 'free' : `held by ${s.threads[s.vars.uhci_lock.holder]}`}`,
+  ),
+  lockHeldIn('uhci-lock-held', /^(start_rh|uhci_scan_schedule|uhci_activate_qh)$/, uhciLock, {
+    bySelf: true,
+    doc: 'start_rh, uhci_scan_schedule and uhci_activate_qh run only with uhci->lock held by the running thread',
+  }),
+  locksReleasedAtEnd('locks-released', [uhciLock, hdevLock]),
+  noSleepInAtomic<View>('no-sleep-in-atomic', (s, t) => {
+    const held = spinlocksHeldBy(s.vars, [uhciLock], t);
+    if (held.length > 0) return `holding ${held.join(', ')}`;
+    if (s.threads[t] === PM_THREAD && s.vars.irqs_off[0]) return 'cpu0 interrupts off';
+    if (s.threads[t] === IRQ_THREAD) return 'in uhci_irq (hard IRQ)';
+    return null;
+  }),
+  assertion('spin-unlock-owner', 'spin_unlock(&uhci->lock) only by its holder', 'spin_unlock(&uhci->lock) by a non-owner'),
+  assertion('mutex-unlock-owner', 'usb_unlock_device(hdev) only by its holder', 'mutex_unlock(&hdev->dev.sem) by a non-owner'),
+]);

@@ -1,0 +1,169 @@
+// kmc replay <trace.itf.json | model path>
+//
+//   kmc replay traces/abba--abba--deadlock.itf.json          re-execute and check a trace file
+//   kmc replay traces/abba--abba--deadlock.itf.json --variant ordered   ... on the patched variant
+//   kmc replay abba 0/1 --variant abba                       replay a bare path
+//
+// Exit: 0 no property violated along the replay (on another variant: the interleaving no
+// longer breaks the trace's property), 1 a property is violated along it, 2 bad usage, a
+// malformed trace file or one that does not match its model, 3 the cross-variant match was
+// inconclusive.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { bundled, type ModelEntry } from '../../../models/index.js';
+import { compileModel, type CompiledModel } from '../../model/compile.js';
+import { parseParamArgs } from '../../model/params.js';
+import { propertiesOf } from '../../engine/check.js';
+import { parsePath } from '../../engine/chooser.js';
+import { selectProperties } from '../../engine/evaluate.js';
+import { describeStop, replayOnVariant, replayPath, replayTraceFile, type ReplayRun } from '../../engine/replay.js';
+import { inconclusive } from '../../trace/cross-variant.js';
+import { decodeTrace, TraceFileError, type DecodedTrace } from '../../trace/itf.js';
+import { renderReplay, renderVariantReplay, violationLine } from '../../report/replay.js';
+import { ModelError, UsageError } from '../../util/errors.js';
+import type { Io } from '../io.js';
+import { loadModel } from '../load.js';
+import { collect } from '../options.js';
+import { stepThrough, terminalKeys, type KeySource } from '../stepper.js';
+
+export interface ReplayCliOptions {
+  variant?: string;
+  param: string[];
+  property: string[];
+  model?: string;
+  step?: boolean;
+}
+
+export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource): void {
+  program
+    .command('replay')
+    .description('re-execute a trace file (checking every state) or a replay path; with --variant, run a trace on another (patched) variant. Exit 0 no violation, 1 violated, 2 bad usage or a trace that does not match, 3 inconclusive')
+    .argument('<trace-or-model>', 'a trace file (*.itf.json) written by kmc check, or a model name or module path followed by a path')
+    .argument('[path]', 'with a model: the choice index at each step, e.g. 0/2/1/1')
+    .option('--variant <name>', "with a path: the model's variant; with a trace file: run the trace on this variant (the patch)")
+    .option('--param <name=value>', 'with a path: set a parameter (repeatable); a trace file fixes its own', collect, [])
+    .option('--property <name>', 'evaluate only this property along the replay (repeatable)', collect, [])
+    .option('--model <name|path>', 'the model a trace file is for (default: the model it names, or its source file)')
+    .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
+    .action(async (target: string, path: string | undefined, opts: ReplayCliOptions) => {
+      if (path !== undefined) {
+        if (opts.model) throw new UsageError('kmc replay: --model goes with a trace file; with a path, name the model first');
+        setExit(await replayBarePath(io, target, path, opts, keys));
+        return;
+      }
+      setExit(await replayFile(io, target, opts, keys));
+    });
+}
+
+async function replayBarePath(io: Io, name: string, pathText: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
+  const entry = await loadModel(name);
+  const path = parsePath(pathText);
+  const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
+  const run = replay(entry, model, opts.property, path);
+  await show(io, run, opts, keys);
+  if (run.stop) {
+    io.err(`kmc: the path does not replay on ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`);
+    return 2;
+  }
+  return exitOf(run);
+}
+
+function replay(entry: ModelEntry, model: CompiledModel, property: string[], path: number[]): ReplayRun {
+  const all = propertiesOf(entry.properties);
+  return replayPath(model, all, selectProperties(all, property, model.name), path);
+}
+
+async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySource | undefined, file?: string): Promise<void> {
+  if (opts.step) {
+    if (keys) {
+      await stepThrough(run, io, keys, file);
+      return;
+    }
+    if (process.stdin.isTTY) {
+      const k = terminalKeys();
+      try {
+        await stepThrough(run, io, k.next, file);
+      } finally {
+        k.close();
+      }
+      return;
+    }
+    io.err('kmc: --step needs a terminal on stdin; showing the whole trace');
+  }
+  io.out(renderReplay(run, file));
+}
+
+function exitOf(run: ReplayRun): number {
+  if (run.error) return 2;
+  return run.violations.length > 0 ? 1 : 0;
+}
+
+export function readTraceFile(file: string): DecodedTrace {
+  if (!existsSync(file)) {
+    if (bundled.some((e) => e.model.name === file))
+      throw new UsageError(`kmc replay ${file}: give a replay path after the model (e.g. kmc replay ${file} 0/2/1/1), or a trace file`);
+    throw new UsageError(`kmc replay: no trace file at ${file} (to replay a path, give a model and the path: kmc replay <model> 0/2/1/1)`);
+  }
+  if (statSync(file).isDirectory()) throw new UsageError(`kmc replay: ${file} is a directory, not a trace file`);
+  return decodeTrace(readFileSync(file, 'utf8'), file);
+}
+
+/** The model a trace file is for: --model, else the bundled model it names, else its source file. */
+export async function modelForTrace(t: DecodedTrace, given?: string): Promise<ModelEntry> {
+  let entry: ModelEntry;
+  if (given) entry = await loadModel(given);
+  else if (bundled.some((e) => e.model.name === t.meta.model)) entry = await loadModel(t.meta.model);
+  else if (t.meta.source && existsSync(resolve(t.meta.source))) entry = await loadModel(resolve(t.meta.source));
+  else
+    throw new TraceFileError(
+      `trace file ${t.file} is for model '${t.meta.model}', which is not bundled${t.meta.source ? ` and whose source ${t.meta.source} does not exist here` : ''}; give the model with --model NAME|PATH`,
+    );
+  if (entry.model.name !== t.meta.model)
+    throw new TraceFileError(`trace file ${t.file} was written for model '${t.meta.model}', not for '${entry.model.name}' (${entry.source})`);
+  return entry;
+}
+
+export function compileFor(entry: ModelEntry, t: DecodedTrace, variant: string): CompiledModel {
+  try {
+    return compileModel(entry.model, { variant, params: t.meta.params });
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ModelError) throw new TraceFileError(`trace file ${t.file}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function replayFile(io: Io, file: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
+  if (opts.param.length) throw new UsageError('kmc replay: a trace file fixes its parameters; --param goes with a bare path');
+  const t = readTraceFile(file);
+  const entry = await modelForTrace(t, opts.model);
+  const all = propertiesOf(entry.properties);
+  const selected = selectProperties(all, opts.property, entry.model.name);
+  const model = compileFor(entry, t, t.meta.variant);
+  const run = replayTraceFile(model, all, selected, t);
+  if (opts.variant === undefined || opts.variant === t.meta.variant) {
+    await show(io, run, opts, keys, file);
+    return exitOf(run);
+  }
+  if (opts.step) throw new UsageError('kmc replay: --step shows a trace on its own variant; leave out --variant');
+  if (run.error) {
+    io.out(renderReplay(run, file));
+    return 2;
+  }
+  const target = compileFor(entry, t, opts.variant);
+  const vr = replayOnVariant(run, target, all, selected);
+  const property = t.meta.violation?.property;
+  const own = property ? run.violations.find((v) => v.property.name === property) : run.violations[0];
+  io.out(
+    [
+      `Trace file ${file} replays on ${model.name} --variant ${model.variant} (${run.trace.steps.length} steps, every recorded state matches)${own ? `: ${violationLine(own)}` : ''}`,
+      '',
+      renderVariantReplay(run, vr, property ?? own?.property.name),
+    ].join('\n'),
+  );
+  if (vr.run.error) return 2;
+  const still = property ? vr.run.violations.some((v) => v.property.name === property) : vr.run.violations.length > 0;
+  if (still) return 1;
+  return inconclusive(vr.port.end) ? 3 : 0;
+}

@@ -1,0 +1,22 @@
+// The hook by which state-space reductions plug into the one search core: the Expander
+// (src/engine/expand.ts) consults a Reducer on every state it expands, so breadth-first search,
+// bounded runs and whatever else drives an Expander go through the same reductions.
+//
+// Indices stay indices into the FULL enabled list of the state: a reduced search only follows
+// fewer of them, so every path it reports replays on the unreduced model (symmetry, which
+// stores one state per orbit, rebuilds real paths at the end: symmetry-path.ts).
+
+import type { CompiledAction } from '../../model/compile.js';
+
+export interface Reducer {
+  /** Every expanded state, with its enabled actions (footprints of the guards: por.ts). */
+  visit(state: Int32Array, n: number, actions: readonly CompiledAction[]): void;
+  /** The indices to follow first, a subset of `chosen` (partial-order reduction's ample set). */
+  select(state: Int32Array, n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[];
+  /** After those ran: the rest of `chosen` when the state must be expanded fully after all (cycle proviso), else none. */
+  rest(chosen: readonly number[]): readonly number[];
+  /** May `action` be taken from `state`? (false: beyond the preemption bound, not a transition of the bounded system). */
+  admit(state: Int32Array, action: CompiledAction, n: number, actions: readonly CompiledAction[]): boolean;
+  /** Rewrite the successor in place (extra words, canonical form) before the search stores it. */
+  successor(state: Int32Array, action: CompiledAction, next: Int32Array, halted: boolean): void;
+}

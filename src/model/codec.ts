@@ -1,0 +1,149 @@
+// The fast path between packed states and the plain objects recipes and guards run on.
+//
+// Views (layout.ts) intercept every access, which makes them the right tool to record
+// footprints, but an array view's numbered accessors put V8 in its slow dictionary mode
+// (hundreds of nanoseconds per element read). The hot path instead keeps one plain, sealed
+// object tree of the state's shape (the *scratch*): `decode` writes a packed state's slots
+// into it, guards and recipes read and mutate it at full speed, and `encode` reads it back into
+// a packed state, validating every value (int32 or boolean, array lengths, object shapes) as
+// the views do. Both functions are generated per layout (straight-line code, no recursion).
+//
+// Shape safety: the scratch tree's objects are sealed, so a recipe that adds a key throws
+// (models are ES modules, hence strict mode); an array whose length a recipe changes (push,
+// pop, splice, length =) is rejected by `encode`. A recipe may replace a sub-object or an
+// array wholesale (`d.lock = { holder: 0 }`); `encode` then checks the replacement's shape, and
+// `decode` puts the original sealed node back before the next step.
+
+import { ModelError } from '../util/errors.js';
+import type { Layout, LayoutNode, StateData } from './layout.js';
+
+export interface Codec {
+  /** The scratch tree (sealed plain objects and arrays). */
+  readonly scratch: Record<string, unknown>;
+  /** Write `words[base..)` into the scratch tree. */
+  decode(words: Int32Array, base: number): void;
+  /** Read the scratch tree into `words[base..)`, validating every value. */
+  encode(words: Int32Array, base: number): void;
+  /** Does the scratch tree hold exactly `words[base..)`? (Detects writes by guards and properties.) */
+  same(words: Int32Array, base: number): boolean;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return JSON.stringify(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function key(k: string): string {
+  return JSON.stringify(k);
+}
+
+export function buildCodec(layout: Layout): Codec {
+  // Skeleton nodes, by index: K[0] is the root.
+  const K: unknown[] = [];
+  const build = (node: LayoutNode): unknown => {
+    if (node.kind === 'int') return 0;
+    if (node.kind === 'bool') return false;
+    const idx = K.length;
+    K.push(null);
+    let value: unknown;
+    if (node.kind === 'array') value = node.items.map((item) => build(item));
+    else {
+      const o: Record<string, unknown> = {};
+      for (const [k, child] of node.fields) o[k] = build(child);
+      value = o;
+    }
+    // Objects are sealed (adding a key throws); arrays are not, because a sealed array's
+    // element stores are ten times slower in V8: a push or pop shows up as a length change,
+    // which encode rejects.
+    K[idx] = Array.isArray(value) ? value : Object.seal(value as object);
+    return K[idx];
+  };
+  build(layout.root);
+
+  const dec: string[] = [];
+  const enc: string[] = [];
+  const same: string[] = [];
+  const paths: string[] = [];
+  // For a replaced object: exactly the layout's keys (by path index).
+  const keySets: (string[] | null)[] = [];
+  let skeletonIndex = 0;
+  let tmp = 0;
+  // Walk the layout once, emitting the three functions' bodies. `ref` is the JS expression of
+  // the current node in the (possibly replaced) scratch tree, for encode and same; `sk` its
+  // skeleton index, for decode.
+  const walk = (node: LayoutNode, ref: string, sk: number): void => {
+    const children: [string, LayoutNode][] = node.kind === 'object' ? [...node.fields] : node.kind === 'array' ? node.items.map((n, i) => [String(i), n]) : [];
+    for (const [k, child] of children) {
+      const acc = node.kind === 'array' ? `[${k}]` : `[${key(k)}]`;
+      if (child.kind === 'int' || child.kind === 'bool') {
+        const off = child.offset;
+        const p = paths.push(child.path) - 1;
+        const v = `v${tmp++}`;
+        if (child.kind === 'int') {
+          dec.push(`K[${sk}]${acc} = w[b + ${off}];`);
+          enc.push(`{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) bad(${p}, ${v}, 'an int32 integer'); w[b + ${off}] = ${v}; }`);
+          same.push(`if (${ref}${acc} !== w[b + ${off}]) return false;`);
+        } else {
+          dec.push(`K[${sk}]${acc} = w[b + ${off}] !== 0;`);
+          enc.push(`{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'boolean') bad(${p}, ${v}, 'a boolean'); w[b + ${off}] = ${v} ? 1 : 0; }`);
+          same.push(`if (${ref}${acc} !== (w[b + ${off}] !== 0)) return false;`);
+        }
+      } else {
+        const childSk = ++skeletonIndex;
+        const r = `r${tmp++}`;
+        const p = paths.push(child.path) - 1;
+        keySets[p] = child.kind === 'object' ? child.keys : null;
+        // decode: put the skeleton node back if a recipe replaced it.
+        dec.push(`if (K[${sk}]${acc} !== K[${childSk}]) K[${sk}]${acc} = K[${childSk}];`);
+        // ...and an array's length if a failed step pushed or popped before encode caught it.
+        if (child.kind === 'array') dec.push(`if (K[${childSk}].length !== ${child.length}) K[${childSk}].length = ${child.length};`);
+        const expectText = child.kind === 'array' ? `an array of length ${child.length}` : `an object with keys ${child.keys.join(', ')}`;
+        const shapeCheck =
+          child.kind === 'array'
+            ? `!Array.isArray(${r}) || ${r}.length !== ${child.length}`
+            : `${r} === null || typeof ${r} !== 'object' || Array.isArray(${r}) || (${r} !== K[${childSk}] && !keysAre(${r}, ${p}))`;
+        enc.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)});`);
+        // Compare values through whatever the tree holds now (a replaced node is fine if equal).
+        same.push(
+          child.kind === 'array'
+            ? `const ${r} = ${ref}${acc}; if (!Array.isArray(${r}) || ${r}.length !== ${child.length}) return false;`
+            : `const ${r} = ${ref}${acc}; if (${r} === null || typeof ${r} !== 'object') return false;`,
+        );
+        walk(child, r, childSk);
+      }
+    }
+  };
+  walk(layout.root, 's', 0);
+
+  const bad = (p: number, v: unknown, expected: string): never => {
+    throw new ModelError(`${paths[p]} = ${describe(v)}: expected ${expected} (state shapes and types are fixed)`);
+  };
+  const keysAre = (o: object, p: number): boolean => {
+    const want = keySets[p];
+    if (!want) return true;
+    const have = Object.keys(o);
+    if (have.length !== want.length || !want.every((k) => k in o)) {
+      const extra = have.filter((k) => !want.includes(k));
+      const missing = want.filter((k) => !(k in o));
+      throw new ModelError(
+        `${paths[p]}: replaced by an object with ${extra.length ? `extra key(s) ${extra.join(', ')}` : ''}${extra.length && missing.length ? ' and ' : ''}${missing.length ? `missing key(s) ${missing.join(', ')}` : ''} (state shapes are fixed)`,
+      );
+    }
+    return true;
+  };
+
+  const decode = new Function('K', `return function decode(w, b) {\n${dec.join('\n')}\n};`)(K) as Codec['decode'];
+  const encode = new Function('bad', 'keysAre', 'K', `return function encode(w, b) {\nconst s = K[0];\n${enc.join('\n')}\n};`)(bad, keysAre, K) as Codec['encode'];
+  const sameFn = new Function('K', `return function same(w, b) {\nconst s = K[0];\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
+  return { scratch: K[0] as Record<string, unknown>, decode, encode, same: sameFn };
+}
+
+/** A deep, unsealed copy of plain state data (for tests and for handing state out). */
+export function clonePlain(v: StateData): StateData {
+  return structuredClone(v);
+}

@@ -1,0 +1,147 @@
+// The control block shared by the orchestrator and every worker of one run: a stop flag (Ctrl-C,
+// a bound, a worker's error), a barrier between levels, a doorbell per worker (a peer sent it
+// states), and a board of per-worker counters the main thread reads for progress. All of it
+// lives in SharedArrayBuffers and is read and written with Atomics, so the main thread can stop
+// a search it cannot otherwise interrupt (the workers never yield to their event loops).
+//
+// Every blocking wait is an Atomics.wait with a timeout that re-checks the stop flag, so a
+// stopped or failed run never leaves a worker waiting for a peer that has gone.
+
+export const STOP = {
+  none: 0,
+  interrupted: 1,
+  maxStates: 2,
+  maxTime: 3,
+  maxMemory: 4,
+  error: 5,
+} as const;
+
+export type StopCode = (typeof STOP)[keyof typeof STOP];
+
+const I_STOP = 0;
+const I_BAR_COUNT = 1;
+const I_BAR_GEN = 2;
+const I_BELLS = 4;
+
+/** Per-worker counters on the board (Float64 slots, stride BOARD_STRIDE). */
+export const B = {
+  states: 0,
+  transitions: 1,
+  queue: 2,
+  depth: 3,
+  /** New states this worker stored in the level being built. */
+  fresh: 4,
+  /** Violations this worker recorded while building the current level. */
+  found: 5,
+  rss: 6,
+} as const;
+const BOARD_STRIDE = 8;
+/** Global slots after the per-worker ones, written by worker 0 between the two level barriers. */
+export const G = {
+  /** States in the level just built. */
+  levelSize: 0,
+  /** 1 when the search ends after this level (nothing new, or --first found a violation). */
+  done: 1,
+} as const;
+
+const WAIT_MS = 50;
+
+export class Control {
+  readonly i32: Int32Array;
+  readonly board: Float64Array;
+
+  static allocate(workers: number): { control: SharedArrayBuffer; board: SharedArrayBuffer } {
+    return {
+      control: new SharedArrayBuffer((I_BELLS + workers) * 4),
+      board: new SharedArrayBuffer((workers * BOARD_STRIDE + 4) * 8),
+    };
+  }
+
+  constructor(
+    control: SharedArrayBuffer,
+    board: SharedArrayBuffer,
+    readonly workers: number,
+  ) {
+    this.i32 = new Int32Array(control);
+    this.board = new Float64Array(board);
+  }
+
+  get stopCode(): number {
+    return Atomics.load(this.i32, I_STOP);
+  }
+
+  get stopped(): boolean {
+    return Atomics.load(this.i32, I_STOP) !== STOP.none;
+  }
+
+  /** Ask every worker to stop; the first reason wins. Returns whether this call set it. */
+  stop(code: StopCode): boolean {
+    const won = Atomics.compareExchange(this.i32, I_STOP, STOP.none, code) === STOP.none;
+    Atomics.notify(this.i32, I_BAR_GEN);
+    for (let w = 0; w < this.workers; w++) {
+      Atomics.add(this.i32, I_BELLS + w, 1);
+      Atomics.notify(this.i32, I_BELLS + w);
+    }
+    return won;
+  }
+
+  /** Wait until every worker has arrived; false when the run was stopped meanwhile. */
+  barrier(): boolean {
+    const i32 = this.i32;
+    const gen = Atomics.load(i32, I_BAR_GEN);
+    if (Atomics.add(i32, I_BAR_COUNT, 1) === this.workers - 1) {
+      Atomics.store(i32, I_BAR_COUNT, 0);
+      Atomics.add(i32, I_BAR_GEN, 1);
+      Atomics.notify(i32, I_BAR_GEN);
+      return !this.stopped;
+    }
+    for (;;) {
+      if (Atomics.load(i32, I_BAR_GEN) !== gen) return !this.stopped;
+      if (this.stopped) return false;
+      Atomics.wait(i32, I_BAR_GEN, gen, WAIT_MS);
+    }
+  }
+
+  /** Tell worker `w` that a message is waiting for it. */
+  ring(w: number): void {
+    Atomics.add(this.i32, I_BELLS + w, 1);
+    Atomics.notify(this.i32, I_BELLS + w);
+  }
+
+  bell(w: number): number {
+    return Atomics.load(this.i32, I_BELLS + w);
+  }
+
+  /** Sleep until worker `w`'s bell differs from `seen` (or a short timeout). */
+  waitBell(w: number, seen: number): void {
+    Atomics.wait(this.i32, I_BELLS + w, seen, WAIT_MS);
+  }
+
+  set(w: number, slot: number, v: number): void {
+    this.board[w * BOARD_STRIDE + slot] = v;
+  }
+
+  get(w: number, slot: number): number {
+    return this.board[w * BOARD_STRIDE + slot]!;
+  }
+
+  sum(slot: number): number {
+    let s = 0;
+    for (let w = 0; w < this.workers; w++) s += this.board[w * BOARD_STRIDE + slot]!;
+    return s;
+  }
+
+  max(slot: number): number {
+    let m = 0;
+    for (let w = 0; w < this.workers; w++) m = Math.max(m, this.board[w * BOARD_STRIDE + slot]!);
+    return m;
+  }
+
+  setGlobal(slot: number, v: number): void {
+    this.board[this.workers * BOARD_STRIDE + slot] = v;
+  }
+
+  global(slot: number): number {
+    return this.board[this.workers * BOARD_STRIDE + slot]!;
+  }
+}

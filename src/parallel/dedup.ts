@@ -1,0 +1,44 @@
+// What the level-synchronous search needs from a deduplication scheme. Two implement it:
+// partitioned.ts (each state has an owner worker; successors travel to it) and shared-table.ts
+// (one lock-free table all workers insert into). bench/README.md has the measurements.
+
+/** Where a scheme hands the states that are new at the level being built. */
+export interface NewStateSink {
+  /**
+   * `state` (valid only during the call) is stored for the first time, as this worker's `i`-th
+   * new state of the level; `halted` states (a BUG_ON fired) are stored but never expanded.
+   */
+  added(state: Int32Array, i: number, halted: boolean): void;
+}
+
+export interface Dedup {
+  /** States this worker stores (its share of the distinct states). */
+  readonly size: number;
+  /** This worker's new states in the level being built. */
+  readonly newCount: number;
+  /** States from now on are at depth `level`. */
+  beginLevel(level: number): void;
+  /**
+   * A successor reached by the edge with key `edge` (see ranks.ts); hi/lo is its fingerprint.
+   * It ends up with exactly one worker, which keeps the smallest edge key among all offers.
+   */
+  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void;
+  /** Take in what peers sent (called between expansions). */
+  poll(): void;
+  /**
+   * This worker has expanded all its states of the level: exchange until every offer of the
+   * level has reached its worker. Afterwards the new states and their edge keys are final.
+   * False when the run was stopped meanwhile.
+   */
+  finishLevel(): boolean;
+  /** The smallest edge key that reached this worker's `i`-th new state of the level. */
+  edgeOf(i: number): number;
+  /** Bytes held by this worker's part of the visited set. */
+  bytes(): number;
+  close(): void;
+}
+
+/** The owner of a fingerprint among `workers`: the top bits of the high lane (the visited set's buckets use the low bits). */
+export function ownerOf(hi: number, workers: number): number {
+  return ((hi >>> 16) * workers) >>> 16;
+}

@@ -1,0 +1,181 @@
+// Hash-partitioned ownership: every state belongs to one worker, chosen by its fingerprint.
+// A worker keeps the states it owns in a private visited set (the engine's FingerprintSet, no
+// locks, no atomics), expands only those, and sends each successor it does not own to the
+// owner in batches over a MessagePort. Batches are read synchronously (receiveMessageOnPort)
+// between expansions, so a worker never has to yield to its event loop; a doorbell in the
+// control block tells it that something arrived. At the end of a level each worker sends every
+// peer an end marker; ports are FIFO, so once a worker has every peer's marker it has every
+// successor of the level.
+
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { FingerprintSet } from '../engine/visited.js';
+import type { Control } from './control.js';
+import { ownerOf, type Dedup, type NewStateSink } from './dedup.js';
+
+/** Per entry: hi, lo, edge (high and low words), halted, then the packed state. */
+const HEADER = 5;
+/** Words per batch (about 128 KiB). */
+const BATCH_WORDS = 1 << 15;
+const TWO32 = 2 ** 32;
+
+interface Batch {
+  n: number;
+  data: Int32Array<ArrayBuffer>;
+}
+
+interface EndMarker {
+  end: number;
+}
+
+export class PartitionedDedup implements Dedup {
+  private readonly store = new FingerprintSet(1 << 16);
+  private readonly stride: number;
+  private readonly perBatch: number;
+  private readonly out: (Int32Array<ArrayBuffer> | null)[];
+  private readonly outCount: number[];
+  private levelStart = 0;
+  private level = 0;
+  private edges = new Float64Array(1024);
+  private seenBell = 0;
+  private ends = 0;
+
+  constructor(
+    private readonly me: number,
+    private readonly workers: number,
+    private readonly width: number,
+    private readonly ports: (MessagePort | null)[],
+    private readonly control: Control,
+    private readonly sink: NewStateSink,
+  ) {
+    this.stride = width + HEADER;
+    this.perBatch = Math.max(16, Math.floor(BATCH_WORDS / this.stride));
+    this.out = ports.map(() => null);
+    this.outCount = ports.map(() => 0);
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  get newCount(): number {
+    return this.store.size - this.levelStart;
+  }
+
+  beginLevel(level: number): void {
+    this.level = level;
+    this.levelStart = this.store.size;
+  }
+
+  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
+    const o = this.workers === 1 ? 0 : ownerOf(hi, this.workers);
+    if (o === this.me) {
+      this.insert(state, hi, lo, edge, halted);
+      return;
+    }
+    let buf = this.out[o];
+    if (!buf) buf = this.out[o] = new Int32Array(this.perBatch * this.stride);
+    const k = this.outCount[o]!;
+    const at = k * this.stride;
+    buf[at] = hi;
+    buf[at + 1] = lo;
+    const eh = Math.floor(edge / TWO32);
+    buf[at + 2] = eh;
+    buf[at + 3] = edge - eh * TWO32;
+    buf[at + 4] = halted ? 1 : 0;
+    buf.set(state.subarray(0, this.width), at + HEADER);
+    this.outCount[o] = k + 1;
+    if (k + 1 === this.perBatch) this.flush(o);
+  }
+
+  private insert(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
+    const id = this.store.insert(hi, lo, -1, 0);
+    if (id >= 0) {
+      const i = id - this.levelStart;
+      if (i >= this.edges.length) {
+        const grown = new Float64Array(this.edges.length * 2);
+        grown.set(this.edges);
+        this.edges = grown;
+      }
+      this.edges[i] = edge;
+      this.sink.added(state, i, halted);
+      return;
+    }
+    const i = -id - 1 - this.levelStart;
+    // States of earlier levels have their parent already; at this level keep the smallest key.
+    if (i >= 0 && edge < this.edges[i]!) this.edges[i] = edge;
+  }
+
+  private flush(o: number): void {
+    const buf = this.out[o];
+    const n = this.outCount[o]!;
+    if (!buf || n === 0) return;
+    const data = n === this.perBatch ? buf : buf.slice(0, n * this.stride);
+    const msg: Batch = { n, data };
+    this.ports[o]!.postMessage(msg, [data.buffer]);
+    this.control.ring(o);
+    if (data === buf) this.out[o] = null;
+    this.outCount[o] = 0;
+  }
+
+  poll(): void {
+    if (this.workers === 1) return;
+    const bell = this.control.bell(this.me);
+    if (bell === this.seenBell) return;
+    this.seenBell = bell;
+    this.drain();
+  }
+
+  private drain(): void {
+    for (let w = 0; w < this.workers; w++) {
+      const port = this.ports[w];
+      if (!port) continue;
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const msg = m.message as Batch | EndMarker;
+        if ('end' in msg) {
+          if (msg.end !== this.level) throw new Error(`worker ${this.me}: end of level ${msg.end} from worker ${w} while at level ${this.level}`);
+          this.ends++;
+          continue;
+        }
+        const { n, data } = msg;
+        const stride = this.stride;
+        for (let k = 0, at = 0; k < n; k++, at += stride) {
+          const edge = data[at + 2]! * TWO32 + (data[at + 3]! >>> 0);
+          this.insert(data.subarray(at + HEADER, at + stride), data[at]! >>> 0, data[at + 1]! >>> 0, edge, data[at + 4] !== 0);
+        }
+      }
+    }
+  }
+
+  finishLevel(): boolean {
+    if (this.workers === 1) return !this.control.stopped;
+    for (let w = 0; w < this.workers; w++) {
+      if (w === this.me) continue;
+      this.flush(w);
+      const end: EndMarker = { end: this.level };
+      this.ports[w]!.postMessage(end);
+      this.control.ring(w);
+    }
+    for (;;) {
+      const bell = this.control.bell(this.me);
+      this.seenBell = bell;
+      this.drain();
+      if (this.ends === this.workers - 1) break;
+      if (this.control.stopped) return false;
+      this.control.waitBell(this.me, bell);
+    }
+    this.ends = 0;
+    return !this.control.stopped;
+  }
+
+  edgeOf(i: number): number {
+    return this.edges[i]!;
+  }
+
+  bytes(): number {
+    return this.store.bytes() + this.edges.byteLength;
+  }
+
+  close(): void {
+    for (const p of this.ports) p?.close();
+  }
+}

@@ -1,0 +1,92 @@
+// What the orchestrator (pool.ts, main thread) and the workers (worker.ts) exchange: the task a
+// worker runs and the report it returns. Plain, structured-clonable data only: functions (the
+// model, its properties) never cross threads; each worker imports the model module itself.
+
+import type { MessagePort } from 'node:worker_threads';
+
+/** Where a worker finds the model. */
+export type ModelSource =
+  /** A bundled model: the registry module (models/index.js or .ts, absolute path) and the entry's `source`. */
+  | { kind: 'bundled'; registry: string; source: string }
+  /**
+   * A model module (absolute path or file: URL, query string allowed) exporting the model as
+   * `default` or `model` (or `exportName`) and its properties as `properties` (or `propertiesName`).
+   */
+  | { kind: 'file'; module: string; exportName?: string; propertiesName?: string };
+
+/**
+ * How workers deduplicate states without a global lock.
+ *  - partitioned: each state has an owner (by fingerprint); successors are sent to their owner,
+ *    which keeps them in a private visited set. The default (see bench/README.md).
+ *  - shared-table: one lock-free fingerprint table in a SharedArrayBuffer, inserted into with
+ *    compare-and-swap. Fixed capacity; kept for the measurement in bench/.
+ */
+export type DedupKind = 'partitioned' | 'shared-table';
+
+export interface WorkerLimits {
+  maxStates?: number | undefined;
+  maxDepth?: number | undefined;
+  maxMemory?: number | undefined;
+  /** Stop at the end of the first level in which a violation is found. */
+  first: boolean;
+}
+
+export interface WorkerTask {
+  /** This worker's index, 0..workers-1 (worker 0 also does the per-level bookkeeping). */
+  index: number;
+  workers: number;
+  source: ModelSource;
+  variant?: string | undefined;
+  params: Record<string, string | number | boolean>;
+  property?: readonly string[] | undefined;
+  /** Names of all the model's properties as the orchestrator loaded them (a consistency check). */
+  propertyNames: readonly string[];
+  limits: WorkerLimits;
+  dedup: DedupKind;
+  control: SharedArrayBuffer;
+  board: SharedArrayBuffer;
+  ranks: SharedArrayBuffer;
+  levels: SharedArrayBuffer;
+  /** shared-table only. */
+  table?: SharedArrayBuffer | undefined;
+  /** partitioned only: ports[j] is the channel to worker j (null for this worker itself). */
+  ports: (MessagePort | null)[];
+}
+
+/**
+ * A violation as a position in the level-synchronous search: found while expanding the state of
+ * rank `rank` at depth `level` (level -1: the initial state itself), by its enabled action
+ * `choice` (-1: the state itself, a deadlock). `length` is the length of the path to it.
+ */
+export interface Candidate {
+  /** Index of the property among the selected ones. */
+  property: number;
+  length: number;
+  level: number;
+  rank: number;
+  choice: number;
+  /** Within one action: step properties (0) are checked before assertions (1), before invariants of the successor (2). */
+  order: number;
+}
+
+export interface WorkerError {
+  message: string;
+  /** Set when a model step threw (StepError): what the report must name. */
+  step?: { model: string; thread: string; label: string; state: unknown };
+}
+
+export interface WorkerReport {
+  index: number;
+  states: number;
+  transitions: number;
+  diameter: number;
+  depthCut: boolean;
+  peakRss: number;
+  /** Bytes held by this worker's visited set. */
+  storeBytes: number;
+  /** Epoch milliseconds when the search started and ended in this worker. */
+  searchStart: number;
+  searchEnd: number;
+  candidates: Candidate[];
+  error?: WorkerError;
+}

@@ -1,0 +1,223 @@
+// Level ranks: the parent links of the parallel search, and what makes its counterexamples the
+// ones the sequential search finds.
+//
+// The sequential breadth-first search stores the states of each depth in a fixed order: by the
+// position of the parent in the previous depth, then by the index of the enabled action taken
+// (the first edge that reaches a state wins). By induction that is the lexicographic order of
+// the states' paths, and each state's parent link is the lexicographically smallest shortest
+// path to it. The parallel search reproduces exactly that without a global order of insertion:
+//
+//  - every state of depth L has a rank, its position in that order (0..N_L-1);
+//  - an edge from the state of rank r by action c has the key r*K + c (K bounds the number of
+//    enabled actions of any state), so keys order edges as the sequential search meets them;
+//  - a state of depth L+1 keeps the smallest key of the edges that reach it (its owner takes
+//    the minimum, whatever order the edges arrive in from the workers);
+//  - at the end of the level every state's key is set in a bitmap over the key space
+//    [0, N_L*K); a state's rank at depth L+1 is the number of keys below its own (a prefix
+//    count per block of 8 words plus popcounts), and the key of rank r is found by select.
+//
+// So the bitmaps are the parent links: the path to (L, r) is select(L, r) = r'*K + c, then the
+// path to (L-1, r') and c. Memory: K bits of bitmap and K/32 bits of prefix count per parent,
+// about K*(1/8 + 1/32) bytes per state, kept for every level in one growable SharedArrayBuffer
+// (worker 0 grows it between levels; the others only read the level header it wrote before a
+// barrier).
+
+const BLOCK_WORDS = 4;
+const HEADER_FIELDS = 3; // offset (in words), parents, size
+const MAX_RANK_BYTES = 2 ** 32;
+const MAX_LEVEL_BYTES = 2 ** 26;
+const GROW_STEP = 1 << 16;
+
+export function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** The word and bit of a key (keys may exceed 2^32). */
+/** A growable SharedArrayBuffer (ES2024; the project's lib is ES2023, Node 20 has them). */
+interface GrowableBuffer extends SharedArrayBuffer {
+  grow(newLength: number): void;
+  readonly maxByteLength: number;
+}
+const Growable = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => GrowableBuffer;
+
+function wordOf(key: number): number {
+  return key < 0x80000000 ? key >>> 5 : Math.floor(key / 32);
+}
+
+export class LevelRanks {
+  private words: Int32Array;
+  private header: Float64Array;
+  /** The level whose extent is cached below (setBit and rank are called once per state). */
+  private cachedLevel = -1;
+  private cachedOff = 0;
+  private cachedWords = 0;
+  private readonly ranks: GrowableBuffer;
+  private readonly levels: GrowableBuffer;
+
+  /** Shared buffers for one run: grown on demand, up to 4 GiB of bitmaps. */
+  static allocate(): { ranks: SharedArrayBuffer; levels: SharedArrayBuffer } {
+    return {
+      ranks: new Growable(0, { maxByteLength: MAX_RANK_BYTES }),
+      levels: new Growable(GROW_STEP, { maxByteLength: MAX_LEVEL_BYTES }),
+    };
+  }
+
+  constructor(
+    ranks: SharedArrayBuffer,
+    levels: SharedArrayBuffer,
+    /** Bound on the number of enabled actions of any state. */
+    readonly K: number,
+  ) {
+    this.ranks = ranks as GrowableBuffer;
+    this.levels = levels as GrowableBuffer;
+    this.words = new Int32Array(ranks);
+    this.header = new Float64Array(levels);
+  }
+
+  private refresh(): void {
+    // Length-tracking views follow the buffer; re-creating them is cheap and also covers
+    // engines where they would not.
+    if (this.words.byteLength !== this.ranks.byteLength) this.words = new Int32Array(this.ranks);
+    if (this.header.byteLength !== this.levels.byteLength) this.header = new Float64Array(this.levels);
+  }
+
+  private slot(level: number): number {
+    return 2 + level * HEADER_FIELDS;
+  }
+
+  /** Bytes of bitmaps and prefix counts held. */
+  bytes(): number {
+    return this.ranks.byteLength;
+  }
+
+  /** Worker 0, between levels: room for the keys of depth `level`, whose parents are the `parents` states of depth level-1. */
+  prepare(level: number, parents: number): void {
+    this.refresh();
+    const bits = parents * this.K;
+    const nWords = Math.max(1, Math.ceil(bits / 32));
+    const blocks = Math.ceil(nWords / BLOCK_WORDS);
+    const offset = this.header[1]!; // words in use
+    const end = offset + nWords + blocks;
+    if (end * 4 > MAX_RANK_BYTES)
+      throw new RangeError(`the parent links of depth ${level} (${parents} parents x ${this.K} actions) do not fit in 4 GiB`);
+    if (end * 4 > this.ranks.byteLength) this.ranks.grow(Math.min(MAX_RANK_BYTES, Math.max(end * 4, Math.ceil((end * 4 * 1.25) / GROW_STEP) * GROW_STEP)));
+    const s = this.slot(level);
+    if ((s + HEADER_FIELDS) * 8 > this.levels.byteLength) {
+      if ((s + HEADER_FIELDS) * 8 > MAX_LEVEL_BYTES) throw new RangeError(`more than ${Math.floor(MAX_LEVEL_BYTES / 8 / HEADER_FIELDS)} levels`);
+      this.levels.grow(Math.min(MAX_LEVEL_BYTES, this.levels.byteLength * 2));
+    }
+    this.refresh();
+    this.cachedLevel = -1;
+    this.header[s] = offset;
+    this.header[s + 1] = parents;
+    this.header[s + 2] = -1;
+    this.header[1] = end;
+    this.header[0] = level;
+  }
+
+  /** Any worker, after prepare and before seal: mark the key of a state of depth `level`. */
+  setBit(level: number, key: number): void {
+    if (level !== this.cachedLevel) this.cache(level);
+    const w = wordOf(key);
+    Atomics.or(this.words, this.cachedOff + w, 1 << (key - w * 32));
+  }
+
+  private cache(level: number): void {
+    this.refresh();
+    const { off, nWords } = this.extent(level);
+    this.cachedLevel = level;
+    this.cachedOff = off;
+    this.cachedWords = nWords;
+  }
+
+  /** Worker 0, once every key of the level is set: the prefix counts; returns the number of states. */
+  seal(level: number): number {
+    this.refresh();
+    const s = this.slot(level);
+    const { off, nWords } = this.extent(level);
+    const words = this.words;
+    const prefix = off + nWords;
+    let count = 0;
+    for (let w = 0; w < nWords; w++) {
+      if (w % BLOCK_WORDS === 0) words[prefix + w / BLOCK_WORDS] = count;
+      count += popcount(Atomics.load(words, off + w));
+    }
+    this.header[s + 2] = count;
+    return count;
+  }
+
+  private extent(level: number): { off: number; nWords: number } {
+    const s = this.slot(level);
+    const off = this.header[s]!;
+    const parents = this.header[s + 1]!;
+    return { off, nWords: Math.max(1, Math.ceil((parents * this.K) / 32)) };
+  }
+
+  /** Number of states of depth `level` (after seal; depth 0 has the initial state only). */
+  size(level: number): number {
+    if (level === 0) return 1;
+    this.refresh();
+    return this.header[this.slot(level) + 2]!;
+  }
+
+  /** The rank at depth `level` of the state whose smallest incoming edge key is `key`. */
+  rank(level: number, key: number): number {
+    if (level === 0) return 0;
+    if (level !== this.cachedLevel) this.cache(level);
+    const off = this.cachedOff;
+    const nWords = this.cachedWords;
+    const words = this.words;
+    const w = wordOf(key);
+    const bit = key - w * 32;
+    const block = Math.floor(w / BLOCK_WORDS);
+    let r = words[off + nWords + block]!;
+    for (let i = block * BLOCK_WORDS; i < w; i++) r += popcount(words[off + i]!);
+    return r + (bit === 0 ? 0 : popcount(words[off + w]! & (-1 >>> (32 - bit))));
+  }
+
+  /** The key of the state of rank `rank` at depth `level` (the inverse of rank). */
+  select(level: number, rank: number): number {
+    this.refresh();
+    const { off, nWords } = this.extent(level);
+    const words = this.words;
+    const blocks = Math.ceil(nWords / BLOCK_WORDS);
+    const prefix = off + nWords;
+    // The last block whose prefix count is <= rank.
+    let lo = 0;
+    let hi = blocks - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (words[prefix + mid]! <= rank) lo = mid;
+      else hi = mid - 1;
+    }
+    let left = rank - words[prefix + lo]!;
+    for (let w = lo * BLOCK_WORDS; w < nWords; w++) {
+      let x = words[off + w]!;
+      const c = popcount(x);
+      if (left >= c) {
+        left -= c;
+        continue;
+      }
+      for (let b = 0; b < 32; b++, x >>>= 1) {
+        if ((x & 1) === 0) continue;
+        if (left === 0) return w * 32 + b;
+        left--;
+      }
+    }
+    throw new RangeError(`no state of rank ${rank} at depth ${level}`);
+  }
+
+  /** The choice indices from the initial state to the state of rank `rank` at depth `level`. */
+  path(level: number, rank: number): number[] {
+    const path: number[] = [];
+    for (let l = level, r = rank; l > 0; l--) {
+      const key = this.select(l, r);
+      const c = key % this.K;
+      path.push(c);
+      r = (key - c) / this.K;
+    }
+    return path.reverse();
+  }
+}

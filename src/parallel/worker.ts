@@ -1,0 +1,68 @@
+// The piscina task: one worker's part of one parallel check. It loads and compiles the model
+// itself (functions cannot be sent between threads), runs the level-synchronous search with
+// the chosen deduplication scheme, and returns a plain report. It never throws: a model step
+// that throws, a broken model or a bug here becomes `error` in the report, and the stop flag
+// is raised so the other workers leave their barriers instead of waiting forever.
+
+import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
+import { compileModel, StepError } from '../model/compile.js';
+import { ModelError, UsageError } from '../util/errors.js';
+import { Control, STOP } from './control.js';
+import { levelSearch, maxBranching } from './level-search.js';
+import { loadModel } from './load-model.js';
+import { PartitionedDedup } from './partitioned.js';
+import type { WorkerError, WorkerReport, WorkerTask } from './protocol.js';
+import { LevelRanks } from './ranks.js';
+import { SharedTableDedup } from './shared-table.js';
+
+const now = () => performance.timeOrigin + performance.now();
+
+export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
+  const control = new Control(task.control, task.board, task.workers);
+  const report: WorkerReport = {
+    index: task.index,
+    states: 0,
+    transitions: 0,
+    diameter: 0,
+    depthCut: false,
+    peakRss: process.memoryUsage.rss(),
+    storeBytes: 0,
+    searchStart: now(),
+    searchEnd: now(),
+    candidates: [],
+  };
+  try {
+    const loaded = await loadModel(task.source);
+    const names = loaded.properties.map((p) => p.name);
+    if (names.join('\n') !== task.propertyNames.join('\n'))
+      throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
+    const model = compileModel(loaded.model, { variant: task.variant, params: task.params });
+    const selected = selectProperties(loaded.properties, task.property, model.name);
+    const evaluator = makeEvaluator(model, loaded.properties, selected);
+    const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(model));
+    report.searchStart = now();
+    const result = levelSearch({ model, evaluator, selected, me: task.index, control, ranks, limits: task.limits }, (sink) =>
+      task.dedup === 'shared-table'
+        ? new SharedTableDedup(task.table!, control, sink)
+        : new PartitionedDedup(task.index, task.workers, model.width, task.ports, control, sink),
+    );
+    Object.assign(report, result);
+  } catch (e) {
+    control.stop(STOP.error);
+    report.error = describe(e, task.index);
+  } finally {
+    for (const p of task.ports) p?.close();
+  }
+  report.searchEnd = now();
+  return report;
+}
+
+function describe(e: unknown, index: number): WorkerError {
+  if (e instanceof StepError) return { message: e.message, step: { model: e.model, thread: e.thread, label: e.label, state: e.state } };
+  if (e instanceof Error) {
+    // ModelError and UsageError messages are written for the user; anything else is ours.
+    if (e instanceof ModelError || e instanceof UsageError) return { message: e.message };
+    return { message: `worker ${index}: ${e.name}: ${e.message}` };
+  }
+  return { message: `worker ${index}: ${String(e)}` };
+}

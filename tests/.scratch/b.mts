@@ -1,0 +1,11 @@
+import { buildLayout, buildView, packInto, unpack } from '../../src/model/layout.ts';
+import { produce } from 'immer';
+const init = { q: [{ a: 1, b: true }, { a: 2, b: false }], m: [[1, 2], [3, 4]] };
+const L = buildLayout(init);
+const target = { words: new Int32Array(L.size), base: 0, readOnly: false, reads: null, writes: null };
+const v: any = buildView(L.root, target);
+packInto(L.root, init, target.words, 0);
+const rec = (d: any) => { d.q = [d.q[1], d.q[0]]; d.m = [d.m[1], d.m[0]]; };
+rec(v);
+console.log('view ', JSON.stringify(unpack(L.root, target.words, 0)));
+console.log('immer', JSON.stringify(produce(init, rec)));

@@ -1,0 +1,86 @@
+// The frontier (StateQueue) against an array oracle: FIFO and LIFO, interleaved pushes and
+// pops, across chunk boundaries (4096 entries per chunk), and its memory as it drains.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StateQueue } from '../../src/engine/frontier.js';
+
+const CHUNK = 4096;
+const WIDTH = 3;
+
+type Op = { push: number } | { pop: number };
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ push: fc.integer({ min: 1, max: 3 * CHUNK }) }),
+  fc.record({ pop: fc.integer({ min: 1, max: 3 * CHUNK }) }),
+  fc.record({ push: fc.integer({ min: 1, max: 5 }) }),
+  fc.record({ pop: fc.integer({ min: 1, max: 5 }) }),
+);
+
+function runAgainstOracle(order: 'fifo' | 'lifo', ops: Op[]): void {
+  const q = new StateQueue(WIDTH, order);
+  // The oracle: an array, taken from the front (head index) or the back.
+  const oracle: [number, number, number[]][] = [];
+  let head = 0;
+  const take = () => (order === 'fifo' ? (head < oracle.length ? oracle[head++] : undefined) : oracle.length > head ? oracle.pop() : undefined);
+  const left = () => oracle.length - head;
+  const out = new Int32Array(WIDTH);
+  // A state wider than the queue's width: only the first WIDTH words are kept.
+  const state = new Int32Array(WIDTH + 2);
+  let next = 0;
+  let wrong = 0;
+  for (const o of ops) {
+    if ('push' in o) {
+      for (let k = 0; k < o.push; k++, next++) {
+        for (let w = 0; w < state.length; w++) state[w] = next * 10 + w;
+        q.push(state, next, next % 97);
+        oracle.push([next, next % 97, Array.from(state.subarray(0, WIDTH))]);
+      }
+    } else {
+      for (let k = 0; k < o.pop; k++) {
+        const want = take();
+        const got = q.pop(out);
+        if (want === undefined) {
+          if (got) wrong++;
+          break;
+        }
+        if (!got || q.id !== want[0] || q.depth !== want[1] || out.some((v, w) => v !== want[2][w])) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(q.size).toBe(left());
+  }
+  // Drain: everything left comes out in order, then the queue is empty and holds (almost) nothing.
+  for (let want = take(); want !== undefined; want = take()) {
+    const got = q.pop(out);
+    if (!got || q.id !== want[0] || q.depth !== want[1] || out.some((v, w) => v !== want[2][w])) wrong++;
+  }
+  expect(wrong).toBe(0);
+  expect(q.pop(out)).toBe(false);
+  expect(q.size).toBe(0);
+  expect(q.bytes()).toBeLessThanOrEqual(CHUNK * (WIDTH + 2) * 4);
+}
+
+describe('StateQueue', () => {
+  it.each(['fifo', 'lifo'] as const)('%s: same order, ids, depths and states as an array, across chunks', (order) => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 12 }), (ops) => runAgainstOracle(order, ops)),
+      { numRuns: 60 },
+    );
+  });
+
+  it.each(['fifo', 'lifo'] as const)('%s: exactly at chunk boundaries', (order) => {
+    for (const n of [CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 2 * CHUNK + 1]) {
+      runAgainstOracle(order, [{ push: n }, { pop: 1 }, { push: 1 }, { pop: n }, { push: CHUNK }, { pop: CHUNK + 1 }]);
+    }
+  });
+
+  it('fifo releases the chunks its head has passed', () => {
+    const q = new StateQueue(WIDTH, 'fifo');
+    const s = new Int32Array(WIDTH);
+    for (let i = 0; i < 5 * CHUNK; i++) q.push(s, i, 0);
+    const full = q.bytes();
+    expect(full).toBe(5 * CHUNK * (WIDTH + 2) * 4);
+    for (let i = 0; i < 3 * CHUNK; i++) q.pop(s);
+    expect(q.bytes()).toBe(2 * CHUNK * (WIDTH + 2) * 4);
+  });
+});

@@ -1,0 +1,79 @@
+// Parameters and variants: defaults, parsing, and bad values as one UsageError naming what is valid.
+
+import { describe, expect, it } from 'vitest';
+import { boolParam, defineModel, intParam, step, thread } from '../../src/model/index.js';
+import { defaultParams, parseParamArgs, resolveParams, resolveVariant } from '../../src/model/params.js';
+import { compileModel } from '../../src/model/compile.js';
+import { check } from '../../src/engine/check.js';
+import { UsageError } from '../../src/util/errors.js';
+
+type S = { n: number };
+const def = defineModel<S>({
+  name: 'knobs',
+  doc: 'a model with parameters',
+  params: { cpus: intParam(2, 'CPUs', { min: 1, max: 4 }), fail: boolParam(false, 'enable can fail'), rounds: intParam(1, 'rounds') },
+  variants: { before: 'the code before the patch', after: 'the patch' },
+  build: () => ({ init: { n: 0 }, threads: [thread<S>('t', [step<S>('s', 'f: nop')])] }),
+});
+const bare = defineModel<S>({ ...def, name: 'bare', params: {}, variants: {} });
+
+function usage(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('parameters', () => {
+  it('default to their specs, and parse overrides given as strings or values', () => {
+    expect(defaultParams(def)).toEqual({ cpus: 2, fail: false, rounds: 1 });
+    expect(resolveParams(def, { cpus: '3', fail: 'true' })).toEqual({ cpus: 3, fail: true, rounds: 1 });
+    expect(resolveParams(def, { cpus: 4, fail: true, rounds: ' -2 ' })).toEqual({ cpus: 4, fail: true, rounds: -2 });
+    for (const yes of ['true', '1', 'yes', 'on']) expect(resolveParams(def, { fail: yes }).fail).toBe(true);
+    for (const no of ['false', '0', 'no', 'off']) expect(resolveParams(def, { fail: no }).fail).toBe(false);
+    expect(intParam(3, 'doc', { min: 0 })).toEqual({ type: 'int', default: 3, doc: 'doc', min: 0 });
+  });
+
+  it.each([
+    [{ cpu: '2' }, "model knobs has no parameter 'cpu'; its parameters are: cpus, fail, rounds"],
+    [{ cpus: 'two' }, "parameter knobs.cpus is an integer, not 'two'"],
+    [{ cpus: '2.5' }, "parameter knobs.cpus is an integer, not '2.5'"],
+    [{ cpus: '' }, "parameter knobs.cpus is an integer, not ''"],
+    [{ cpus: 2.5 }, "parameter knobs.cpus is an integer, not '2.5'"],
+    [{ cpus: '0' }, 'parameter knobs.cpus=0 is below its minimum 1'],
+    [{ cpus: '5' }, 'parameter knobs.cpus=5 is above its maximum 4'],
+    [{ fail: 'maybe' }, "parameter knobs.fail is a boolean: use fail=true or fail=false, not 'maybe'"],
+  ])('reject %j with one line naming what is valid', (overrides, message) => {
+    expect(usage(() => resolveParams(def, overrides))).toBe(message);
+  });
+
+  it('name "(none)" when the model has no parameters', () => {
+    expect(usage(() => resolveParams(bare, { cpus: '1' }))).toBe("model bare has no parameter 'cpus'; its parameters are: (none)");
+  });
+
+  it('--param arguments are name=value', () => {
+    expect(parseParamArgs(['cpus=3', 'fail=', 'x_y-z=a=b'])).toEqual({ cpus: '3', fail: '', 'x_y-z': 'a=b' });
+    expect(usage(() => parseParamArgs(['cpus']))).toBe("--param expects name=value (e.g. --param cpus=3), not 'cpus'");
+    expect(usage(() => parseParamArgs(['=3']))).toMatch(/^--param expects name=value/);
+  });
+});
+
+describe('variants', () => {
+  it('default to the first, and an unknown one names the valid ones', () => {
+    expect(resolveVariant(def, undefined)).toBe('before');
+    expect(resolveVariant(def, 'after')).toBe('after');
+    expect(usage(() => resolveVariant(def, 'v2'))).toBe("model knobs has no variant 'v2'; its variants are: before, after");
+    expect(usage(() => resolveVariant(bare, undefined))).toBe('model bare declares no variants');
+  });
+
+  it('compileModel and check() pass bad parameters and variants on as UsageErrors', () => {
+    expect(() => compileModel(def, { params: { cpus: '9' } })).toThrow(UsageError);
+    expect(() => check(def, [], { variant: 'nope' })).toThrow(/has no variant 'nope'/);
+    expect(() => check(def, [], { params: { nope: 1 } })).toThrow(/has no parameter 'nope'/);
+    const m = compileModel(def, { variant: 'after', params: { cpus: '3' } });
+    expect([m.variant, m.params]).toEqual(['after', { cpus: 3, fail: false, rounds: 1 }]);
+  });
+});

@@ -1,0 +1,292 @@
+// kvm-hotplug (seed 000): verdicts, distinct-state counts and shortest traces of every variant
+// on every property, pinned (the counts are what the checker computes; a change to the model or
+// the engine that moves them must be looked at), and what the traces say about the thread's
+// question: is kvm_lock needed in CPU_DYING?
+import { describe, expect, it } from 'vitest';
+import model from '../../models/kvm-hotplug.js';
+import { properties } from '../../properties/kvm-hotplug.js';
+import { bundled } from '../../models/index.js';
+import { check, type CheckResult } from '../../src/engine/index.js';
+import { compileModel } from '../../src/model/compile.js';
+import { invariant, stepProperty } from '../../src/property/index.js';
+import { expandPath } from '../../src/trace/expand.js';
+import { expectTraceFixtures } from '../helpers/trace-fixture.js';
+
+type Params = Record<string, number | boolean>;
+const VARIANTS = ['v2.6.37', 'patch-1', 'patch-2', 'upstream', 'v4.10'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+/** Property -> 'holds', or the length of its shortest counterexample. */
+function verdicts(r: CheckResult): Record<string, 'holds' | number> {
+  if (r.status === 'error') throw new Error(r.message);
+  const out: Record<string, 'holds' | number> = {};
+  for (const p of r.properties) {
+    if (p.status === 'unknown') throw new Error(`${p.name}: no verdict`);
+    out[p.name] = p.status === 'holds' ? 'holds' : p.violation.path.length;
+  }
+  return out;
+}
+
+const ALL_HOLD = {
+  'nolock-under-kvm-lock': 'holds',
+  'bit-matches-hardware': 'holds',
+  quiescent: 'holds',
+  'dead-cpu-disabled': 'holds',
+  'failed-enable-rolls-back': 'holds',
+  'reboot-disables-all': 'holds',
+  'off-after-reboot': 'holds',
+  'resume-warn-on': 'holds',
+  'usage-count-bug-on': 'holds',
+  deadlock: 'holds',
+  'locks-released': 'holds',
+  'cpus-restored-at-end': 'holds',
+  'no-sleep-in-atomic': 'holds',
+} as const;
+type Prop = keyof typeof ALL_HOLD;
+
+interface Case {
+  what: string;
+  params: Params;
+  suffix: string;
+  expected: Record<Variant, { states: number; verdicts: Partial<Record<Prop, number>> }>;
+}
+
+const CASES: Case[] = [
+  {
+    what: 'defaults: 2 CPUs, 2 creators, 1 hotplug round, suspend/resume then reboot, stop_machine',
+    params: {},
+    suffix: '',
+    expected: {
+      'v2.6.37': { states: 8629, verdicts: { 'nolock-under-kvm-lock': 12, quiescent: 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      'patch-1': { states: 8734, verdicts: { 'nolock-under-kvm-lock': 15, quiescent: 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      'patch-2': { states: 8734, verdicts: { 'nolock-under-kvm-lock': 15, quiescent: 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      upstream: { states: 13617, verdicts: { 'nolock-under-kvm-lock': 18, 'reboot-disables-all': 26, 'off-after-reboot': 24 } },
+      'v4.10': { states: 8555, verdicts: { 'nolock-under-kvm-lock': 19, quiescent: 20, 'dead-cpu-disabled': 33, 'reboot-disables-all': 27, 'off-after-reboot': 24 } },
+    },
+  },
+  {
+    what: 'larger: 3 CPUs',
+    params: { cpus: 3 },
+    suffix: '--cpus3',
+    expected: {
+      'v2.6.37': { states: 39280, verdicts: { 'nolock-under-kvm-lock': 13, quiescent: 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 } },
+      'patch-1': { states: 39485, verdicts: { 'nolock-under-kvm-lock': 21, quiescent: 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 } },
+      'patch-2': { states: 39485, verdicts: { 'nolock-under-kvm-lock': 21, quiescent: 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 } },
+      upstream: { states: 76782, verdicts: { 'nolock-under-kvm-lock': 28, 'reboot-disables-all': 35, 'off-after-reboot': 35 } },
+      'v4.10': { states: 38169, verdicts: { 'nolock-under-kvm-lock': 28, quiescent: 21, 'dead-cpu-disabled': 40, 'reboot-disables-all': 36, 'off-after-reboot': 34 } },
+    },
+  },
+  {
+    what: 'no reboot, no suspend: only VM creation and hotplug (the lock rule tells the 2010 forms apart)',
+    params: { reboot: false, suspend: false },
+    suffix: '--no-reboot',
+    expected: {
+      'v2.6.37': { states: 947, verdicts: { 'nolock-under-kvm-lock': 13, quiescent: 16 } },
+      'patch-1': { states: 957, verdicts: { quiescent: 16 } },
+      'patch-2': { states: 957, verdicts: { quiescent: 16 } },
+      upstream: { states: 944, verdicts: {} },
+      'v4.10': { states: 914, verdicts: { quiescent: 20 } },
+    },
+  },
+  {
+    what: 'CPU_DYING without stop_machine (the hypothetical behind "is the lock necessary?"), no reboot, no suspend',
+    params: { reboot: false, suspend: false, stopMachine: false },
+    suffix: '--no-stop-machine',
+    expected: {
+      'v2.6.37': { states: 1451, verdicts: { 'nolock-under-kvm-lock': 7, quiescent: 16, 'dead-cpu-disabled': 15, deadlock: 11 } },
+      'patch-1': { states: 1459, verdicts: { quiescent: 16, 'dead-cpu-disabled': 15, deadlock: 7 } },
+      'patch-2': { states: 1459, verdicts: { quiescent: 16, 'dead-cpu-disabled': 15, deadlock: 7 } },
+      upstream: { states: 944, verdicts: {} },
+      'v4.10': { states: 1249, verdicts: { quiescent: 20, 'dead-cpu-disabled': 21, deadlock: 6 } },
+    },
+  },
+  {
+    what: 'kvm_arch_hardware_enable() may fail',
+    params: { enableCanFail: true },
+    suffix: '--enable-can-fail',
+    expected: {
+      'v2.6.37': { states: 24415, verdicts: { 'nolock-under-kvm-lock': 12, quiescent: 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      'patch-1': { states: 24600, verdicts: { 'nolock-under-kvm-lock': 15, quiescent: 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      'patch-2': { states: 24600, verdicts: { 'nolock-under-kvm-lock': 15, quiescent: 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 } },
+      upstream: { states: 44567, verdicts: { 'nolock-under-kvm-lock': 18, quiescent: 23, 'reboot-disables-all': 26, 'off-after-reboot': 24 } },
+      'v4.10': { states: 24038, verdicts: { 'nolock-under-kvm-lock': 19, quiescent: 20, 'dead-cpu-disabled': 33, 'failed-enable-rolls-back': 36, 'reboot-disables-all': 27, 'off-after-reboot': 24 } },
+    },
+  },
+];
+
+describe('kvm-hotplug: verdicts, state counts, shortest traces', () => {
+  for (const c of CASES) {
+    for (const variant of VARIANTS) {
+      it(`${variant}, ${c.what}`, () => {
+        const r = check(model, properties, { variant, params: c.params });
+        const want = c.expected[variant];
+        if (r.status === 'error') throw new Error(r.message);
+        expect(r.status).toBe(Object.keys(want.verdicts).length === 0 ? 'verified' : 'violated');
+        expect(r.stats.states).toBe(want.states);
+        expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...want.verdicts });
+        if (r.status === 'violated') expect(r.complete).toBe(true);
+        expectTraceFixtures(compileModel(model, { variant, params: c.params }), r, c.suffix);
+      });
+    }
+  }
+});
+
+const NO_REBOOT: Params = { reboot: false, suspend: false };
+
+function run(variant: Variant, params: Params = {}) {
+  const r = check(model, properties, { variant, params });
+  if (r.status !== 'violated') throw new Error(`expected a violation, got ${r.status}`);
+  const m = compileModel(model, { variant, params });
+  const trace = (property: Prop) => {
+    const v = r.violations.find((x) => x.property === property);
+    if (!v) throw new Error(`no violation of ${property}`);
+    return { v, steps: expandPath(m, v.path).steps };
+  };
+  return { r, m, trace };
+}
+const indexOf = (steps: { label: string }[], part: string) => steps.findIndex((s) => s.label.includes(part));
+
+describe('kvm-hotplug: what the traces say', () => {
+  it('v2.6.37: CPU_STARTING reads kvm_usage_count == 0 unlocked, and on_each_cpu misses the CPU that is not online yet', () => {
+    const { trace } = run('v2.6.37', NO_REBOOT);
+    const { v, steps } = trace('quiescent');
+    expect(v.message).toBe('quiescent with kvm_usage_count = 1, but cpu1 is online with virtualization off');
+    const starting = indexOf(steps, 'kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK [cpu1, CPU_STARTING');
+    const inc = indexOf(steps, 'kvm_usage_count++');
+    const send = indexOf(steps, 'smp_call_function(): IPI every other online CPU');
+    const online = indexOf(steps, 'set_cpu_online(cpu1, true)');
+    expect(starting).toBeGreaterThanOrEqual(0);
+    expect(starting < inc && inc < send && send < online).toBe(true);
+    expect(steps[send]!.changes).toEqual([]); // no IPI queued: cpu1 is not in cpu_online_mask
+  });
+
+  it('without stop_machine, patch-1 deadlocks: the dying CPU spins on kvm_lock with interrupts off, the holder waits for its IPI', () => {
+    const { trace } = run('patch-1', { ...NO_REBOOT, stopMachine: false });
+    const { v } = trace('deadlock');
+    expect(v.blocked?.map((b) => `${b.thread} @ ${b.label}: ${b.waitsFor}`)).toEqual([
+      'creator0 @ hardware_enable_all: on_each_cpu(hardware_enable, NULL, 1): wait until every IPI has run [cpu0]: IPIs still pending on cpu1',
+      'creator1 @ hardware_enable_all: spin_lock(&kvm_lock) [on cpu0, KVM_CREATE_VM]: kvm_lock, held by creator0 (on cpu0) or kvm_lock, held by creator0 (on cpu1)',
+      'cpu1/hotplug @ kvm_cpu_hotplug: spin_lock(&kvm_lock): kvm_lock, held by creator0',
+    ]);
+  });
+
+  it('without stop_machine, patch-1 still leaves a dead CPU enabled: the kvm_usage_count test before its lock is unlocked', () => {
+    const { trace } = run('patch-1', { ...NO_REBOOT, stopMachine: false });
+    const { v, steps } = trace('dead-cpu-disabled');
+    expect(v.message).toBe('cpu1 is dead with virtualization on (kvm_usage_count = 0)');
+    const dec = indexOf(steps, 'kvm_usage_count--');
+    const check = indexOf(steps, 'kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK [cpu1, CPU_DYING');
+    expect(dec).toBeGreaterThanOrEqual(0);
+    expect(check).toBeGreaterThan(dec);
+    expect(steps.some((s) => s.thread === 'cpu1/hotplug' && s.label.includes('spin_lock'))).toBe(false);
+  });
+
+  it('v4.10: testing the count under the lock does not close the CPU_STARTING race (set_cpu_online comes after the callback)', () => {
+    const { trace } = run('v4.10', NO_REBOOT);
+    const { v, steps } = trace('quiescent');
+    expect(v.message).toBe('quiescent with kvm_usage_count = 1, but cpu1 is online with virtualization off');
+    const test = indexOf(steps, 'kvm_starting_cpu: if (kvm_usage_count)');
+    expect(test).toBeGreaterThanOrEqual(0);
+    expect(test).toBeLessThan(indexOf(steps, 'kvm_usage_count++'));
+    expect(indexOf(steps, 'kvm_usage_count++')).toBeLessThan(indexOf(steps, 'set_cpu_online(cpu1, true)'));
+  });
+
+  it('kvm_reboot without the lock: an in-flight hardware_enable_all re-enables a CPU before on_each_cpu returns, upstream included', () => {
+    const { trace } = run('upstream', { suspend: false });
+    const { v, steps } = trace('reboot-disables-all');
+    expect(v.message).toMatch(/^kvm_reboot's on_each_cpu returns with cpu\d enabled$/);
+    const rebootStart = indexOf(steps, 'kvm_reboot: kvm_rebooting = true');
+    const enable = steps.findIndex((s) => s.label.startsWith('hardware_enable_nolock: cpumask_set_cpu'));
+    expect(indexOf(steps, 'hardware_enable_all: cpus_read_lock()')).toBeLessThan(rebootStart);
+    expect(enable).toBeGreaterThan(rebootStart);
+  });
+});
+
+describe('kvm-hotplug: stop_machine decides whether CPU_DYING needs kvm_lock', () => {
+  const OUTCOMES: Prop[] = ['dead-cpu-disabled', 'deadlock'];
+  for (const variant of VARIANTS) {
+    it(`${variant}: dead-cpu-disabled and deadlock with and without stop_machine`, () => {
+      const at = (stopMachine: boolean) => {
+        const r = check(model, properties, { variant, params: { ...NO_REBOOT, stopMachine }, property: OUTCOMES });
+        return Object.fromEntries(Object.entries(verdicts(r)).map(([k, x]) => [k, x === 'holds' ? 'holds' : 'violated']));
+      };
+      expect(at(true)).toEqual({ 'dead-cpu-disabled': 'holds', deadlock: 'holds' });
+      // upstream's cpus_read_lock keeps every kvm_lock holder out of a hotplug operation, so it
+      // does not depend on stop_machine.
+      expect(at(false)).toEqual(
+        variant === 'upstream' ? { 'dead-cpu-disabled': 'holds', deadlock: 'holds' } : { 'dead-cpu-disabled': 'violated', deadlock: 'violated' },
+      );
+    });
+  }
+
+  it('under stop_machine the CPU_DYING spin_lock of patch-1 never finds kvm_lock held; without it, it does', () => {
+    type K = { kvm_lock: { holder: number } };
+    const contended = stepProperty<K>(
+      'dying-lock-uncontended',
+      'CPU_DYING finds kvm_lock free',
+      (s, step) => !(step.thread.endsWith('/hotplug') && step.label === 'kvm_cpu_hotplug: spin_lock(&kvm_lock)' && s.at(step.threadIndex).includes('dying')) || s.vars.kvm_lock.holder === -1,
+    );
+    const blocked = invariant<K>('dying-never-waits', 'the hotplug thread never waits for kvm_lock in CPU_DYING', (s) =>
+      !s.threads.some((t, i) => t.endsWith('/hotplug') && s.at(i).includes('dying.lock')) || s.vars.kvm_lock.holder === -1,
+    );
+    expect(check(model, [contended, blocked], { variant: 'patch-1', params: { ...NO_REBOOT, creators: 2, rounds: 2 } }).status).toBe('verified');
+    expect(check(model, [blocked], { variant: 'patch-1', params: { ...NO_REBOOT, stopMachine: false } }).status).toBe('violated');
+  });
+
+  it('under stop_machine v2.6.37 and patch-1 differ only in the lock rule: every outcome is the same', () => {
+    for (const params of [NO_REBOOT, {}, { enableCanFail: true, ...NO_REBOOT, rounds: 2 }]) {
+      const a = verdicts(check(model, properties, { variant: 'v2.6.37', params }));
+      const b = verdicts(check(model, properties, { variant: 'patch-1', params }));
+      delete a['nolock-under-kvm-lock'];
+      delete b['nolock-under-kvm-lock'];
+      expect(b).toEqual(a);
+    }
+  });
+});
+
+describe('kvm-hotplug: the properties that hold are not vacuous', () => {
+  it('kvm_resume reaches its WARN_ON with VMs alive', () => {
+    for (const variant of ['v2.6.37', 'upstream'] as const) {
+      const r = check(model, [invariant<object>('no-warn-reached', 'kvm_resume never reaches the WARN_ON', (s) => s.at('pm') !== 'susp.warn')], {
+        variant,
+      });
+      expect(r.status).toBe('violated');
+    }
+  });
+
+  it('hardware_enable_all fails and rolls back (with enableCanFail), in upstream where failed-enable-rolls-back holds', () => {
+    const r = check(model, [stepProperty<object>('never-fails', 'hardware_enable_all never returns -EBUSY', (_s, step) => !step.tags.includes('enable_all_failed'))], {
+      variant: 'upstream',
+      params: { enableCanFail: true },
+    });
+    expect(r.status).toBe('violated');
+  });
+
+  it('CPU_DYING does disable an enabled CPU under stop_machine (the DYING body runs with a VM alive)', () => {
+    const r = check(
+      model,
+      [stepProperty<object>('dying-never-disables', 'CPU_DYING never clears a bit', (_s, step) => !(step.label.includes('cpumask_clear_cpu') && step.label.includes('CPU_DYING')))],
+      { variant: 'v2.6.37', params: NO_REBOOT },
+    );
+    expect(r.status).toBe('violated');
+  });
+
+  it('a VM creator can run on the hotplugged CPU, and stop_machine then waits for it', () => {
+    type B = { busy: number[] };
+    const r = check(model, [invariant<B>('never-on-cpu1', 'no creator is pinned to cpu1', (s) => !s.vars.busy.some((b, c) => c === 1 && s.threads[b]?.startsWith('creator')))], {
+      variant: 'v2.6.37',
+      params: NO_REBOOT,
+    });
+    expect(r.status).toBe('violated');
+  });
+});
+
+describe('kvm-hotplug: registration', () => {
+  it('is bundled, with its properties and source file', () => {
+    const entry = bundled.find((e) => e.model.name === 'kvm-hotplug');
+    expect(entry?.source).toBe('models/kvm-hotplug.ts');
+    expect(entry?.properties).toBe(properties);
+    expect(Object.keys(model.variants)).toEqual([...VARIANTS]);
+    expect(model.seed).toBe('000_d2d561611161b9c3.txt');
+  });
+});
