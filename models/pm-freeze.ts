@@ -102,6 +102,28 @@
 // - The snapshot (swsusp_suspend: local_irq_disable; swsusp_arch_suspend; local_irq_enable) is one
 //   step: nothing on cpu0 can interleave with it, and a DMA during it is a DMA between freeze
 //   and thaw before or after it as well.
+// - The UHCI interrupt is delivered to cpu0 only. That is the case most favourable to Linus's
+//   "interrupts off" (on another CPU local_irq_disable would not hold uhci_irq off at all), so
+//   no violation below comes from that choice; the "holds" under irqsOffWhileFrozen needs it.
+// - Submitters are asynchronous (usb_submit_urb, completion handlers that do not resubmit);
+//   only khubd waits for its URB. In UHCI, unlike OHCI (Ben: "there may be issues with OHCI"),
+//   uhci_urb_enqueue never touches RS: a URB submitted during the freeze only waits.
+//
+// What the checker says (tests/models/pm-freeze.test.ts pins it), and how it meets the thread.
+// As expected, freeze-run-bit has DMA between freeze and thaw and driver-suspend holds. The
+// shortest DMA is not one of Ben's software paths but the hardware: the transaction the
+// controller had started when RS was cleared completes after udelay(1), since nothing waits for
+// USBSTS.HCH (suspend_rh does: udelay(5), test HCH, msleep(1)). With finishInFlight=false and a
+// device attached, freeze-run-bit does no DMA at all: for UHCI the only path that sets RS again is
+// the root-hub auto-start (wakeup_rh from uhci_hub_status_data), which needs the root hub
+// auto-stopped; with no device attached (submitters=0) freeze_uhci returns on is_stopped, a
+// plugged-in device auto-starts the controller and khubd's GET_DESCRIPTOR is DMAed while frozen.
+// Ben's IRQ-handler path loses requests instead: once interrupts are back on, uhci_irq sees HCH
+// with rh_state still RUNNING (freeze_uhci did not tell the driver) and runs hc_died(); unfreeze
+// then returns on is_stopped and the URB never runs. Keeping cpu0's interrupts off from freeze
+// to thaw (irqsOffWhileFrozen) closes that one, not the hotplug nor the in-flight DMA.
+// driver-suspend with 2.6.17 usbcore (rejectWhileSuspended) fails a URB submitted while
+// suspended with -ESHUTDOWN: Ben's scheme needs the drivers above to hold their requests.
 
 import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type LocationDef, type ThreadDef } from '../src/model/index.js';
 import {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { CompiledModel } from '../model/compile.js';
 import { defaultParams } from '../model/params.js';
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult, Violation } from '../engine/result.js';
 import { expandPath } from '../trace/expand.js';
 import { encodeTrace, traceFileName, traceToText } from '../trace/itf.js';
 import type { Io } from './io.js';
@@ -18,16 +18,19 @@ export interface WrittenTrace {
 
 export function writeTraceFiles(dir: string, source: string, model: CompiledModel | undefined, result: CheckResult): WrittenTrace[] {
   if (result.status !== 'violated' || !model) return [];
+  return result.violations.map((v) => writeViolationTrace(dir, source, model, v));
+}
+
+/** Write one violation's trace file (check and simulate both use it). */
+export function writeViolationTrace(dir: string, source: string, model: CompiledModel, v: Violation): WrittenTrace {
   mkdirSync(dir, { recursive: true });
   const defaults = defaultParams(model.def);
-  const changed = Object.fromEntries(Object.entries(model.params).filter(([k, v]) => defaults[k] !== v));
-  return result.violations.map((v) => {
-    const trace = expandPath(model, v.path);
-    const itf = encodeTrace(model, trace, { source, modelRef: isAbsolute(source) ? source : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });
-    const file = join(dir, traceFileName(model.name, model.variant, changed, v.property));
-    writeFileSync(file, traceToText(itf));
-    return { property: v.property, file };
-  });
+  const changed = Object.fromEntries(Object.entries(model.params).filter(([k, x]) => defaults[k] !== x));
+  const trace = expandPath(model, v.path);
+  const itf = encodeTrace(model, trace, { source, modelRef: isAbsolute(source) ? source : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });
+  const file = join(dir, traceFileName(model.name, model.variant, changed, v.property));
+  writeFileSync(file, traceToText(itf));
+  return { property: v.property, file };
 }
 
 export function renderWrittenTraces(files: readonly WrittenTrace[]): string {

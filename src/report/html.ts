@@ -16,7 +16,10 @@ function esc(s: string): string {
 
 export interface HtmlTrace {
   model: CompiledModel;
-  violation: Violation;
+  /** The violation the trace shows; without one (a replay that breaks nothing) the page says so. */
+  violation?: Violation;
+  /** The path to draw (default: the violation's). */
+  path?: readonly number[];
 }
 
 function stateRows(model: CompiledModel, state: Int32Array): { where: [string, string][]; vars: [string, string][] } {
@@ -35,13 +38,14 @@ function stateRows(model: CompiledModel, state: Int32Array): { where: [string, s
 
 function section(t: HtmlTrace, index: number): string {
   const { model, violation: v } = t;
-  const trace = expandPath(model, v.path);
+  const path = t.path ?? v?.path ?? [];
+  const trace = expandPath(model, path);
   const lanes = model.threadNames;
   const states = [trace.init, ...trace.steps.map((s) => s.state)].map((s) => stateRows(model, s));
   const head = lanes.map((l) => `<div class="lane-head">${esc(l)}</div>`).join('');
   const rows = trace.steps
     .map((s, i) => {
-      const last = i === trace.steps.length - 1;
+      const last = v !== undefined && i === trace.steps.length - 1;
       const cells = lanes
         .map((_, li) =>
           li === s.threadIndex
@@ -53,14 +57,18 @@ function section(t: HtmlTrace, index: number): string {
       return `${cells}<div class="diff">${diff || '<span class="none">no variable changed</span>'}</div>`;
     })
     .join('\n');
-  const blocked = v.blocked?.length
+  const blocked = v?.blocked?.length
     ? `<ul class="blocked">${v.blocked.map((b) => `<li><b>${esc(b.thread)}</b> stuck at <code>${esc(b.label)}</code>, waiting for ${esc(b.waitsFor)}</li>`).join('')}</ul>`
     : '';
   return `
 <section class="trace" id="trace-${index}">
-  <h2 class="property">Property <code>${esc(v.property)}</code> (${esc(v.kind)}) violated after ${v.path.length} steps</h2>
-  <p class="message">${esc(v.message)}</p>${blocked}
-  <p class="meta">${esc(model.name)} --variant ${esc(model.variant)} ${esc(Object.entries(model.params).map(([k, x]) => `${k}=${x}`).join(' '))} · replay <code>${esc(formatPath(v.path) || '(empty)')}</code></p>
+  ${
+    v
+      ? `<h2 class="property">Property <code>${esc(v.property)}</code> (${esc(v.kind)}) violated after ${v.path.length} steps</h2>
+  <p class="message">${esc(v.message)}</p>${blocked}`
+      : `<h2 class="property ok">No property violated along these ${path.length} steps</h2>`
+  }
+  <p class="meta">${esc(model.name)} --variant ${esc(model.variant)} ${esc(Object.entries(model.params).map(([k, x]) => `${k}=${x}`).join(' '))} · replay <code>${esc(formatPath(path) || '(empty)')}</code></p>
   <div class="grid" style="grid-template-columns: repeat(${lanes.length}, minmax(11rem, 1fr)) minmax(14rem, 1.2fr)">
     ${head}<div class="lane-head">changed</div>
     ${rows}
@@ -77,6 +85,7 @@ export function renderHtml(traces: readonly HtmlTrace[], title: string): string 
   body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; background: #fafafa; }
   h1 { font-size: 1.3rem; margin: 0 0 1rem; }
   h2.property { font-size: 1.1rem; color: #fff; background: #c62828; padding: .4rem .7rem; border-radius: 4px; display: inline-block; margin: 0; }
+  h2.property.ok { background: #2e7d32; }
   .message { font-weight: 600; color: #b71c1c; }
   .meta { color: #555; }
   .grid { display: grid; gap: 4px 8px; align-items: stretch; margin: 1rem 0; }

@@ -9,7 +9,8 @@
 // malformed trace file or one that does not match its model, 3 the cross-variant match was
 // inconclusive.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { renderHtml } from '../../report/html.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { bundled, type ModelEntry } from '../../../models/index.js';
@@ -34,6 +35,7 @@ export interface ReplayCliOptions {
   property: string[];
   model?: string;
   step?: boolean;
+  html?: string;
 }
 
 export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource): void {
@@ -47,6 +49,7 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--property <name>', 'evaluate only this property along the replay (repeatable)', collect, [])
     .option('--model <name|path>', 'the model a trace file is for (default: the model it names, or its source file)')
     .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
+    .option('--html <file>', 'also write the replayed trace as a self-contained HTML page')
     .action(async (target: string, path: string | undefined, opts: ReplayCliOptions) => {
       if (path !== undefined) {
         if (opts.model) throw new UsageError('kmc replay: --model goes with a trace file; with a path, name the model first');
@@ -76,6 +79,7 @@ function replay(entry: ModelEntry, model: CompiledModel, property: string[], pat
 }
 
 async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySource | undefined, file?: string): Promise<void> {
+  if (opts.html) writeReplayHtml(opts.html, run, io);
   if (opts.step) {
     if (keys) {
       await stepThrough(run, io, keys, file);
@@ -93,6 +97,20 @@ async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySou
     io.err('kmc: --step needs a terminal on stdin; showing the whole trace');
   }
   io.out(renderReplay(run, file));
+}
+
+/** The replayed trace as a page: up to the first violation, or the whole path when none. */
+function writeReplayHtml(out: string, run: ReplayRun, io: Io): void {
+  const first = run.violations[0];
+  const ran = run.trace.steps.length;
+  const page = first
+    ? renderHtml(
+        [{ model: run.model, violation: { property: first.property.name, kind: first.property.kind, path: run.path.slice(0, first.step), message: first.message, ...(first.blocked ? { blocked: first.blocked } : {}) } }],
+        `kmc replay: ${run.model.name} --variant ${run.model.variant}`,
+      )
+    : renderHtml([{ model: run.model, path: run.path.slice(0, ran) }], `kmc replay: ${run.model.name} --variant ${run.model.variant}`);
+  writeFileSync(out, page);
+  io.err(`kmc: wrote ${out}`);
 }
 
 function exitOf(run: ReplayRun): number {

@@ -13,6 +13,7 @@ import { UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
 import { collect, parseCount } from '../options.js';
+import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
 
 interface SimulateCliOptions {
   variant?: string;
@@ -22,6 +23,8 @@ interface SimulateCliOptions {
   seed?: number;
   depth: number;
   json?: boolean;
+  traceDir: string;
+  traces: boolean;
 }
 
 function parseSeed(v: string): number {
@@ -41,6 +44,8 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--seed <n>', 'seed (default: random, printed so the run can be repeated)', parseSeed)
     .option('--depth <n>', 'steps per run at most', parseCount('--depth'), 200)
     .option('--json', 'machine-readable result')
+    .option('--trace-dir <dir>', 'where to write the trace file of a violation', DEFAULT_TRACE_DIR)
+    .option('--no-traces', 'write no trace file')
     .action((name: string, opts: SimulateCliOptions) => {
       return loadModel(name).then((entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
@@ -67,13 +72,16 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
           setExit(3);
           return;
         }
+        const violation = { property: r.violation.property.name, kind: r.violation.property.kind, path: r.violation.path, message: r.violation.message, ...(r.violation.blocked ? { blocked: r.violation.blocked } : {}) };
+        const written = opts.traces ? writeViolationTrace(opts.traceDir, entry.source, model, violation) : undefined;
         if (!opts.json) {
           io.out(
             `VIOLATED ${who}: ${r.violation.property.name}, found by random search in run ${r.runs} (seed ${r.seed}); ` +
               `shrunk from ${r.shrunkFrom} to ${r.violation.path.length} steps with ${r.switches} context switch${r.switches === 1 ? '' : 'es'}`,
           );
-          io.out(renderViolation(model, { property: r.violation.property.name, kind: r.violation.property.kind, path: r.violation.path, message: r.violation.message, ...(r.violation.blocked ? { blocked: r.violation.blocked } : {}) }));
-        }
+          io.out(renderViolation(model, violation));
+          if (written) io.out(renderWrittenTraces([written]));
+        } else if (written) io.err(renderWrittenTraces([written]));
         setExit(1);
       });
     });
