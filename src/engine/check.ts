@@ -9,7 +9,8 @@ import { ModelError } from '../util/errors.js';
 import { ExhaustiveChooser } from './chooser.js';
 import { makeEvaluator, selectProperties } from './evaluate.js';
 import { StateQueue } from './frontier.js';
-import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
+import type { CheckResult, PropertyStatus, Reductions, RunInfo, Stats, Violation } from './result.js';
+import { searchWithReductions } from './reduction/run.js';
 import { search, type Progress, type SearchOutcome } from './search.js';
 import { FingerprintSet } from './visited.js';
 
@@ -24,6 +25,16 @@ export interface CheckOptions extends CompileOptions {
   first?: boolean | undefined;
   interrupted?: () => boolean;
   onProgress?: (p: Progress) => void;
+  /**
+   * State-space reductions (src/engine/reduction). The API searches without them unless asked
+   * (its state counts are the model's own); `kmc check` turns POR and symmetry on by default.
+   */
+  por?: boolean | undefined;
+  symmetry?: boolean | undefined;
+  /** Explore only interleavings with at most this many preemptions (never verified then). */
+  preemptionBound?: number | undefined;
+  /** With POR: re-search without it up to the counterexamples' length, so that they are shortest. */
+  shortest?: boolean | undefined;
 }
 
 export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
@@ -41,6 +52,7 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
   }
   const all = propertiesOf(properties);
   const selected = selectProperties(all, options.property, def.name);
+  if (options.por || options.symmetry || options.preemptionBound !== undefined) return checkReduced(model, all, selected, options);
   const store = new FingerprintSet();
   const outcome = search(model, makeEvaluator(model, all, selected), {
     frontier: new StateQueue(model.width, 'fifo'),
@@ -55,6 +67,39 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return toResult(model, selected, outcome, store.bytesPerState(), 1);
+}
+
+function checkReduced(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
+  let r;
+  try {
+    r = searchWithReductions(model, all, selected, {
+      por: options.por,
+      symmetry: options.symmetry,
+      preemptionBound: options.preemptionBound,
+      shortest: options.shortest,
+      maxStates: options.maxStates,
+      maxDepth: options.maxDepth,
+      maxTimeMs: options.maxTimeMs,
+      maxMemory: options.maxMemory,
+      stopOnFirstViolation: options.first === true,
+      ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ModelError) return { status: 'error', run: runInfo(model), message: e.message };
+    throw e;
+  }
+  const { outcome, summary } = r;
+  // A bounded run explored a smaller system: it is never complete, so never verified.
+  if (summary.preemptionBound !== undefined && outcome.stoppedBy === undefined) outcome.stoppedBy = 'preemption-bound';
+  const result = toResult(model, selected, outcome, r.bytesPerState, 1);
+  if (result.status === 'error') return result;
+  const reductions: Reductions = { por: summary.por, passes: summary.passes, symmetry: summary.symmetry, notes: summary.notes };
+  if (summary.preemptionBound !== undefined) reductions.preemptionBound = summary.preemptionBound;
+  result.reductions = reductions;
+  if (result.status === 'violated')
+    for (const v of result.violations) v.shortest = summary.shortest[v.property] ?? false;
+  return result;
 }
 
 export function runInfo(model: CompiledModel): RunInfo {

@@ -31,6 +31,25 @@ export interface Violation {
   message: string;
   /** For deadlocks: each blocked thread and what it waits for. */
   blocked?: BlockedThread[];
+  /**
+   * Set when reductions ran: whether this path is known to be a shortest one (partial-order
+   * reduction and the preemption bound may find a longer one; `--shortest` makes it so).
+   * Absent: the plain breadth-first search, whose paths are shortest.
+   */
+  shortest?: boolean;
+}
+
+/** Which reductions a run used (absent: none). */
+export interface Reductions {
+  /** Partial-order reduction ran (passes: how many times the reduced search ran, see src/engine/reduction/por.ts). */
+  por: boolean;
+  passes: number;
+  /** Symmetry groups applied: name and members. */
+  symmetry: { name: string; members: number[] }[];
+  /** The preemption bound, when the run was bounded (never verified then). */
+  preemptionBound?: number;
+  /** Why a requested reduction did not run. */
+  notes: string[];
 }
 
 export type PropertyStatus =
@@ -39,7 +58,15 @@ export type PropertyStatus =
   /** The search was cut short before finding a violation: no verdict. */
   | { name: string; kind: Property['kind']; doc: string; status: 'unknown' };
 
-export type StopReason = 'max-states' | 'max-time' | 'max-depth' | 'max-memory' | 'interrupted' | 'first-violation';
+export type StopReason =
+  | 'max-states'
+  | 'max-time'
+  | 'max-depth'
+  | 'max-memory'
+  | 'interrupted'
+  | 'first-violation'
+  /** Only interleavings with at most `reductions.preemptionBound` preemptions were explored. */
+  | 'preemption-bound';
 
 export interface RunInfo {
   model: string;
@@ -49,11 +76,20 @@ export interface RunInfo {
 
 export type CheckResult =
   /** Exhaustive search, every selected property holds in every reachable state. */
-  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[] }
+  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; reductions?: Reductions }
   /** At least one property violated (shortest counterexamples); `complete` says whether the whole space was explored. */
-  | { status: 'violated'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; violations: Violation[]; complete: boolean; stoppedBy?: StopReason }
+  | {
+      status: 'violated';
+      run: RunInfo;
+      stats: Stats;
+      properties: PropertyStatus[];
+      violations: Violation[];
+      complete: boolean;
+      stoppedBy?: StopReason;
+      reductions?: Reductions;
+    }
   /** The search stopped early with no violation: no verdict. */
-  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason }
+  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason; reductions?: Reductions }
   /** The model is broken (a step threw, wrote a bad value...). */
   | { status: 'error'; run: RunInfo; message: string; thread?: string; label?: string; state?: unknown };
 

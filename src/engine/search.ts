@@ -15,6 +15,7 @@ import type { Chooser } from './chooser.js';
 import { Expander, type ExpandHandlers } from './expand.js';
 import type { Evaluator } from './evaluate.js';
 import type { Frontier } from './frontier.js';
+import type { Reducer } from './reduction/reducer.js';
 import type { StopReason } from './result.js';
 import { pathTo, type StateStore } from './visited.js';
 import type { BlockedThread } from '../model/compile.js';
@@ -42,6 +43,8 @@ export interface SearchOptions {
   interrupted?: () => boolean;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
+  /** State-space reductions (src/engine/reduction), consulted by the Expander on every state. */
+  reducer?: Reducer;
 }
 
 export interface FoundViolation {
@@ -121,7 +124,7 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     return out;
   };
 
-  const expander = new Expander(model, evaluator, o.chooser);
+  const expander = new Expander(model, evaluator, o.chooser, o.reducer);
   let id = 0;
   let depth = 0;
   const handlers: ExpandHandlers = {

@@ -184,7 +184,7 @@ export class Canonicalizer {
 
     // Indexed arrays: entry `member` of each.
     const entries: number[][] = d.members.map(() => []);
-    const arrays: LayoutNode[] = [];
+    const arrays: (LayoutNode & { kind: 'array' })[] = [];
     for (const path of d.indexed ?? [])
       for (const node of resolve(model.layout.root, path, where)) {
         if (node.kind !== 'array') throw new ModelError(`${where}: indexed '${path}' is not an array`);

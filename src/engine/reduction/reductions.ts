@@ -1,0 +1,102 @@
+// The reductions of one run, as the Reducer the Expander consults: partial-order reduction
+// (por.ts), symmetry (symmetry.ts) and the preemption bound (preemption.ts), each optional.
+// Order on a successor: the bound's extra words first (they are part of the state), then the
+// canonical form, then what partial-order reduction checks on the state the search will store.
+
+import type { CompiledAction, CompiledModel } from '../../model/compile.js';
+import type { Property } from '../../property/types.js';
+import type { Reducer } from './reducer.js';
+import { Canonicalizer } from './symmetry.js';
+import { PartialOrder } from './por.js';
+import { PreemptionBound } from './preemption.js';
+
+export interface ReductionOptions {
+  /** Partial-order reduction. */
+  por?: boolean | undefined;
+  /** Symmetry reduction over the members the model declares. */
+  symmetry?: boolean | undefined;
+  /** Explore only interleavings with at most this many preemptions. */
+  preemptionBound?: number | undefined;
+}
+
+const NONE: readonly number[] = Object.freeze([]);
+
+export class Reductions implements Reducer {
+  /** The model the search runs on: the bound widens its states by two words. */
+  readonly model: CompiledModel;
+  readonly canon: Canonicalizer | null;
+  readonly por: PartialOrder | null;
+  readonly bound: PreemptionBound | null;
+  /** Why a requested reduction does not run (for the report). */
+  readonly notes: string[] = [];
+  private actions: readonly CompiledAction[] = NONE as never;
+
+  constructor(base: CompiledModel, all: readonly Property[], selected: readonly Property[], o: ReductionOptions) {
+    const k = o.preemptionBound;
+    if (k !== undefined && (!Number.isInteger(k) || k < 0)) throw new RangeError(`preemption bound must be a non-negative integer, not ${k}`);
+    this.bound = k === undefined ? null : new PreemptionBound(base.width, k);
+    this.model = this.bound ? widen(base, 2, this.bound) : base;
+    let canon: Canonicalizer | null = null;
+    if (o.symmetry) {
+      if (base.symmetry.length === 0) this.notes.push('symmetry: the model declares no interchangeable members');
+      else {
+        canon = new Canonicalizer(base, base.symmetry, this.bound ? ['thread', 'plain'] : []);
+        if (!canon.active) canon = null;
+      }
+    }
+    this.canon = canon;
+    if (o.por && this.bound) {
+      // Ample sets preserve reachable states up to reordering, not the number of preemptions a
+      // path needs (Coons, Musuvathi & McKinley, "Bounded partial-order reduction", OOPSLA 2013).
+      this.notes.push('partial-order reduction: off under --preemption-bound (a reordered path may need more preemptions)');
+      this.por = null;
+    } else this.por = o.por ? new PartialOrder(this.model, all, selected, canon ? canon.slotMaps() : null) : null;
+  }
+
+  get active(): boolean {
+    return this.por !== null || this.canon !== null || this.bound !== null;
+  }
+
+  /** The initial state of the search (with the bound's words, canonical). */
+  initial(): Int32Array {
+    const s = this.model.init.slice();
+    this.canon?.canonicalize(s);
+    return s;
+  }
+
+  visit(state: Int32Array): void {
+    this.por?.visitGuards(state);
+  }
+
+  select(state: Int32Array, _n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
+    this.actions = actions;
+    return this.por ? this.por.select(state, actions, chosen) : chosen;
+  }
+
+  rest(chosen: readonly number[]): readonly number[] {
+    return this.por ? this.por.rest(this.actions, chosen) : NONE;
+  }
+
+  admit(state: Int32Array, action: CompiledAction, n: number, actions: readonly CompiledAction[]): boolean {
+    if (this.bound && !this.bound.admit(state, action, n, actions)) return false;
+    this.por?.visitStep(state, action);
+    return true;
+  }
+
+  successor(_state: Int32Array, action: CompiledAction, next: Int32Array, halted: boolean): void {
+    this.bound?.write(action, next);
+    this.canon?.canonicalize(next);
+    if (this.por) {
+      this.por.visitInvariants(next);
+      this.por.successor(next, halted);
+    }
+  }
+}
+
+/** The model with `extra` words appended to its states (the functions ignore them). */
+function widen(model: CompiledModel, extra: number, bound: PreemptionBound): CompiledModel {
+  const init = new Int32Array(model.width + extra);
+  init.set(model.init);
+  bound.init(init);
+  return { ...model, width: model.width + extra, init };
+}
