@@ -9,7 +9,7 @@
 
 import { StepError, type CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
-import { hashHi, hashLo } from '../util/hash.js';
+import { hash64, hashHi, hashLo } from '../util/hash.js';
 import { ModelError } from '../util/errors.js';
 import type { Chooser } from './chooser.js';
 import { Expander, type ExpandHandlers } from './expand.js';
@@ -133,8 +133,9 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
       // A state reached by a BUG_ON is a dead kernel: it must not be mistaken for the same
       // variables and locations reached normally (which has successors), so its fingerprint
       // is marked. Without this, whichever was reached first hid the other.
-      const hi = halted ? (hashHi(next) ^ HALTED_MARK) >>> 0 : hashHi(next);
-      const sid = o.store.insert(hi, hashLo(next), id, choice);
+      const h = hash64(next);
+      const hi = halted ? (h ^ HALTED_MARK) >>> 0 : h;
+      const sid = o.store.insert(hi, hash64.lo, id, choice);
       if (sid < 0) return;
       if (depth + 1 > diameter) diameter = depth + 1;
       for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));

@@ -132,5 +132,10 @@ export function ipiThread<S>(o: IpiThreadOptions<S>): ThreadDef<S> {
     next: 'idle',
     tags: ['ipi'],
   }));
-  return { name: o.name, program: [{ id: 'idle', end: true, actions }] };
+  const anyEnabled = (s: S) => {
+    const rows = o.xcalls(s).pending;
+    for (let i = 0; i < rows.length; i++) if (rows[i]![o.cpu] !== 0) return o.canTakeIpi(s);
+    return false;
+  };
+  return { name: o.name, program: [{ id: 'idle', end: true, actions, anyEnabled }] };
 }

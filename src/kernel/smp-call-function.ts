@@ -187,5 +187,11 @@ export function ipiCallThread<S>(o: IpiCallThreadOptions<S>): ThreadDef<S> {
       }).map((a) => ({ ...a, blockedOn: () => 'an IPI' })),
     ),
   );
-  return { name: o.name, program: [{ id: 'idle', end: true, actions }] };
+  // One test while idle instead of one per sender x function x outcome.
+  const anyEnabled = (s: S) => {
+    const rows = o.xcalls(s).pending;
+    for (let i = 0; i < rows.length; i++) if (rows[i]![o.cpu] !== 0) return o.canTakeIpi(s);
+    return false;
+  };
+  return { name: o.name, program: [{ id: 'idle', end: true, actions, anyEnabled }] };
 }

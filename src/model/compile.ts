@@ -34,6 +34,8 @@ export interface CompiledAction {
 export interface CompiledLocation {
   id: string;
   end: boolean;
+  /** The location-wide precondition (LocationDef.anyEnabled), if any. */
+  anyEnabled: ((s: any, env: StepEnv) => boolean) | undefined;
   actions: CompiledAction[];
 }
 
@@ -174,18 +176,19 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   for (let t = 0; t < pcs; t++) init[t] = threads[t]!.locations.length > 0 ? 0 : PC_END;
 
   // Per-thread environments; `fired`/`halted` collect what WARN_ON/BUG_ON saw during one step.
-  let fired: string[] = [];
+  // Most steps fire nothing: they share one frozen outcome instead of allocating.
+  let fired: string[] = NOTHING_FIRED;
   let halted = false;
   const envs: StepEnv[] = threadNames.map((name, self) => ({
     thread: name,
     self,
     threadNames,
     warnOn(cond: boolean, tag: string) {
-      if (cond) fired.push(tag);
+      if (cond) (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
     },
     bugOn(cond: boolean, tag: string) {
       if (cond) {
-        fired.push(tag);
+        (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
         halted = true;
         throw BUG;
       }
@@ -251,6 +254,15 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       const pc = state[t]!;
       if (pc === PC_END) continue;
       const loc = threads[t]!.locations[pc]!;
+      if (loc.anyEnabled !== undefined) {
+        let any: boolean;
+        try {
+          any = loc.anyEnabled(scratch, envs[t]!);
+        } catch (e) {
+          return fail(loc.actions[0]!, state, "its location's anyEnabled threw", e);
+        }
+        if (!any) continue;
+      }
       for (let a = 0; a < loc.actions.length; a++) {
         const action = loc.actions[a]!;
         const guard = action.def.guard;
@@ -277,7 +289,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     load(src);
     loadedValid = false; // the recipe mutates the scratch object
-    fired = [];
+    fired = NOTHING_FIRED;
     halted = false;
     const env = envs[action.thread]!;
     const run = action.def.run;
@@ -314,7 +326,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       next = resolved;
     }
     dst[action.thread] = next;
-    return { fired, halted };
+    return fired === NOTHING_FIRED && !halted ? QUIET : { fired, halted };
   }
 
   function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
@@ -426,6 +438,9 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   };
 }
 
+const NOTHING_FIRED: string[] = Object.freeze([]) as unknown as string[];
+const QUIET: StepOutcome = Object.freeze({ fired: NOTHING_FIRED, halted: false });
+
 /** Thrown by bugOn to abandon the rest of the recipe. */
 const BUG: unique symbol = Symbol('BUG');
 
@@ -443,6 +458,7 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number): CompiledTh
   const locations: CompiledLocation[] = t.program.map((loc, li) => ({
     id: loc.id,
     end: loc.end === true,
+    anyEnabled: loc.anyEnabled,
     actions: loc.actions.map((a, ai): CompiledAction => {
       let staticNext: number | null;
       if (a.next === undefined) staticNext = li + 1 < t.program.length ? li + 1 : PC_END;

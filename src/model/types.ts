@@ -64,6 +64,12 @@ export interface LocationDef<S> {
    * (an interrupt handler waiting for an interrupt, a device waiting for work).
    */
   end?: boolean;
+  /**
+   * Optional: a condition every action here needs (each action's own guard must imply it).
+   * When false, the location's action guards are not evaluated at all: a location offering
+   * many actions (an IPI handler: one per sender and function) costs one test while idle.
+   */
+  anyEnabled?: Guard<S>;
 }
 
 export interface ThreadDef<S> {
