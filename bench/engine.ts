@@ -16,15 +16,16 @@ export interface EngineSize {
   params: Record<string, number | boolean>;
 }
 
-/** kvm-hotplug sizes, smallest first (cpus 2..5, then more creators and rounds). */
+/** kvm-hotplug sizes, smallest first: 2..5 CPUs at the model's defaults, then more creators and rounds. */
 export const KVM_SIZES: EngineSize[] = [
   { label: 'cpus=2', params: { cpus: 2 } },
   { label: 'cpus=3', params: { cpus: 3 } },
-  { label: 'cpus=3 creators=2', params: { cpus: 3, creators: 2 } },
+  { label: 'cpus=3 creators=3', params: { cpus: 3, creators: 3 } },
+  { label: 'cpus=3 rounds=2', params: { cpus: 3, rounds: 2 } },
   { label: 'cpus=4', params: { cpus: 4 } },
-  { label: 'cpus=4 creators=2', params: { cpus: 4, creators: 2 } },
+  { label: 'cpus=4 creators=3', params: { cpus: 4, creators: 3 } },
   { label: 'cpus=5', params: { cpus: 5 } },
-  { label: 'cpus=5 creators=2 rounds=2', params: { cpus: 5, creators: 2, rounds: 2 } },
+  { label: 'cpus=5 creators=3 rounds=2', params: { cpus: 5, creators: 3, rounds: 2 } },
 ];
 
 export interface EngineRow {
