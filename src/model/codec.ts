@@ -107,7 +107,7 @@ export function buildCodec(layout: Layout): Codec {
           child.kind === 'array'
             ? `!Array.isArray(${r}) || ${r}.length !== ${child.length}`
             : `${r} === null || typeof ${r} !== 'object' || Array.isArray(${r}) || (${r} !== K[${childSk}] && !keysAre(${r}, ${p}))`;
-        enc.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)});`);
+        enc.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)}); if (${r} !== K[${childSk}]) rep = true;`);
         // Compare values through whatever the tree holds now (a replaced node is fine if equal).
         same.push(
           child.kind === 'array'
@@ -138,7 +138,30 @@ export function buildCodec(layout: Layout): Codec {
   };
 
   const decode = new Function('K', `return function decode(w, b) {\n${dec.join('\n')}\n};`)(K) as Codec['decode'];
-  const encode = new Function('bad', 'keysAre', 'K', `return function encode(w, b) {\nconst s = K[0];\n${enc.join('\n')}\n};`)(bad, keysAre, K) as Codec['encode'];
+  // A recipe may move parts of the state around (a swap: `d.q = [d.q[1], d.q[0]]`), but it
+  // must not leave one object at two places (`d.x = d.y`): immer would then alias them, and a
+  // later write through one would change both, which a packed state cannot represent. When a
+  // step replaced any node, encode checks that no object appears twice.
+  const noAliases = (): void => {
+    const seen = new Map<object, string>();
+    const visit = (v: unknown, path: string): void => {
+      if (v === null || typeof v !== 'object') return;
+      const other = seen.get(v);
+      if (other !== undefined)
+        throw new ModelError(`${path} and ${other} are the same object after the step (an assignment like d.x = d.y): copy it instead (d.x = { ...d.y }), since each part of a state is a value of its own`);
+      seen.set(v, path);
+      if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`));
+      else for (const [k, x] of Object.entries(v)) visit(x, path ? `${path}.${k}` : k);
+    };
+    visit(K[0], '');
+  };
+  const encode = new Function(
+    'bad',
+    'keysAre',
+    'K',
+    'noAliases',
+    `return function encode(w, b) {\nconst s = K[0];\nlet rep = false;\n${enc.join('\n')}\nif (rep) noAliases();\n};`,
+  )(bad, keysAre, K, noAliases) as Codec['encode'];
   const sameFn = new Function('K', `return function same(w, b) {\nconst s = K[0];\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
   return { scratch: K[0] as Record<string, unknown>, decode, encode, same: sameFn };
 }

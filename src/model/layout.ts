@@ -280,5 +280,9 @@ export function toPlain(v: unknown): unknown {
   if (!isView(v)) return v;
   const node = (v as Record<symbol, LayoutNode>)[VIEW_NODE]!;
   const target = (v as Record<symbol, ViewTarget>)[VIEW_TARGET]!;
+  // Reading a whole sub-object (`d.x = d.y`, a swap, JSON.stringify) reads every slot of it:
+  // footprints must see those reads as they see the getters'.
+  if (target.reads && (node.kind === 'object' || node.kind === 'array'))
+    for (let i = 0; i < node.width; i++) target.reads.add(node.offset + i);
   return unpack(node, target.words, target.base);
 }

@@ -235,13 +235,33 @@ describe('views', () => {
 
   it('record the slots read and written when footprints are on', () => {
     const { view, target, layout } = viewOf({ a: 0, b: [0, 0], c: { d: false } });
-    target.reads = new Set();
-    target.writes = new Set();
+    const reads = new Set<number>();
+    const writes = new Set<number>();
+    Object.assign(target, { reads, writes });
     void view.a;
     view.b[1] = view.b[0]! + 1;
     view.c = { d: true };
-    expect([...target.reads].map((i) => layout.paths[i]).sort()).toEqual(['a', 'b[0]']);
-    expect([...target.writes].map((i) => layout.paths[i]).sort()).toEqual(['b[1]', 'c.d']);
+    expect([...reads].map((i) => layout.paths[i]).sort()).toEqual(['a', 'b[0]']);
+    expect([...writes].map((i) => layout.paths[i]).sort()).toEqual(['b[1]', 'c.d']);
+  });
+
+  it('record as reads every slot of a sub-object read whole (copy, swap, JSON)', () => {
+    const { view, target, layout } = viewOf({ x: { f: 1, g: true }, y: { f: 2, g: false }, q: [[1], [2]], z: 0 });
+    const paths = (set: Set<number>) => [...set].map((i) => layout.paths[i]).sort();
+    const reads = new Set<number>();
+    const writes = new Set<number>();
+    Object.assign(target, { reads, writes });
+    view.x = view.y;
+    expect([paths(reads), paths(writes)]).toEqual([
+      ['y.f', 'y.g'],
+      ['x.f', 'x.g'],
+    ]);
+    reads.clear();
+    view.q = [view.q[1]!, view.q[0]!];
+    expect(paths(reads)).toEqual(['q[0][0]', 'q[1][0]']);
+    reads.clear();
+    JSON.stringify(view.x);
+    expect(paths(reads)).toEqual(['x.f', 'x.g']);
   });
 });
 
