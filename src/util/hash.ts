@@ -1,34 +1,13 @@
-// 64-bit fingerprints of packed states, as two independent 32-bit lanes.
-// Each lane is a murmur3-style mix over the int32 words with its own seed; the pair is
-// the fingerprint. Equal arrays give equal fingerprints; the collision estimate in
-// `collisionProbability` assumes the 64 bits behave as uniformly random.
+// 64-bit fingerprints of packed states, as two 32-bit lanes computed in one pass: each lane is a
+// murmur3-style mix over the int32 words with its own seed (the same mixed word feeds both), then
+// its own finalizer; the pair is the fingerprint. Equal arrays give equal fingerprints; the
+// collision estimate in `collisionProbability` assumes the 64 bits behave as uniformly random
+// (tests/util/hash.test.ts checks collision rates on structured states).
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function mixLane(words: Int32Array, seed: number, length: number): number {
-  let h = seed | 0;
-  for (let i = 0; i < length; i++) {
-    let k = Math.imul(words[i]!, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/**
- * Both lanes in one pass (the same values as hashHi and hashLo): returns the high lane and
- * leaves the low lane in `hash64.lo`. The hot path's fingerprint.
- */
+/** Both lanes in one pass: returns the high lane and leaves the low lane in `hash64.lo`. */
 export function hash64(words: Int32Array): number {
   const length = words.length;
   let h1 = 0x9747b28c | 0;
@@ -58,14 +37,15 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-/** High 32 bits of the fingerprint of `words[0..length)`. */
-export function hashHi(words: Int32Array, length = words.length): number {
-  return mixLane(words, 0x9747b28c, length);
+/** High 32 bits of the fingerprint of `words`. */
+export function hashHi(words: Int32Array): number {
+  return hash64(words);
 }
 
-/** Low 32 bits of the fingerprint of `words[0..length)`. */
-export function hashLo(words: Int32Array, length = words.length): number {
-  return mixLane(words, 0x2545f491, length);
+/** Low 32 bits of the fingerprint of `words`. */
+export function hashLo(words: Int32Array): number {
+  hash64(words);
+  return hash64.lo;
 }
 
 /** The fingerprint as a 16-digit hex string (for reports and traces). */
