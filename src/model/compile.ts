@@ -220,44 +220,21 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return out;
   }
 
-  function enabledViaViews(state: Int32Array, out: CompiledAction[]): number {
-    target.words = state;
-    target.readOnly = true;
+  /**
+   * The enabled actions of `state`, guards evaluated on `vars` (the scratch object, or the
+   * views when footprints are recorded). Location-wide `anyEnabled` tests are a shortcut only
+   * on the hot path: the views evaluate every guard, so their recorded reads cover them all.
+   */
+  function collectEnabled(state: Int32Array, out: CompiledAction[], vars: S, shortcut: boolean): number {
     let n = 0;
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
       if (pc === PC_END) continue;
       const loc = threads[t]!.locations[pc]!;
-      for (let a = 0; a < loc.actions.length; a++) {
-        const action = loc.actions[a]!;
-        const guard = action.def.guard;
-        if (guard !== undefined) {
-          let ok: boolean;
-          try {
-            ok = guard(root, envs[t]!);
-          } catch (e) {
-            return fail(action, state, 'its guard threw', e);
-          }
-          if (!ok) continue;
-        }
-        out[n++] = action;
-      }
-    }
-    return n;
-  }
-
-  // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
-  function enabled(state: Int32Array, out: CompiledAction[]): number {
-    load(state);
-    let n = 0;
-    for (let t = 0; t < pcs; t++) {
-      const pc = state[t]!;
-      if (pc === PC_END) continue;
-      const loc = threads[t]!.locations[pc]!;
-      if (loc.anyEnabled !== undefined) {
+      if (shortcut && loc.anyEnabled !== undefined) {
         let any: boolean;
         try {
-          any = loc.anyEnabled(scratch, envs[t]!);
+          any = loc.anyEnabled(vars, envs[t]!);
         } catch (e) {
           return fail(loc.actions[0]!, state, "its location's anyEnabled threw", e);
         }
@@ -269,7 +246,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         if (guard !== undefined) {
           let ok: boolean;
           try {
-            ok = guard(scratch, envs[t]!);
+            ok = guard(vars, envs[t]!);
           } catch (e) {
             return fail(action, state, 'its guard threw', e);
           }
@@ -278,9 +255,22 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         out[n++] = action;
       }
     }
+    return n;
+  }
+
+  function enabledViaViews(state: Int32Array, out: CompiledAction[]): number {
+    target.words = state;
+    target.readOnly = true;
+    return collectEnabled(state, out, root, false);
+  }
+
+  // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
+  function enabled(state: Int32Array, out: CompiledAction[]): number {
+    load(state);
+    const n = collectEnabled(state, out, scratch, true);
     if (!codec.same(state, pcs)) {
       loadedValid = false;
-      const culprit = out[0] ?? threads.flatMap((th) => th.locations.flatMap((l) => l.actions))[0]!;
+      const culprit = out[0] ?? allActions[0]!;
       return fail(culprit, state, 'a guard', new Error('wrote to the state (guards must only read it)'));
     }
     return n;
