@@ -70,7 +70,8 @@ export function variantDiagram(vr: VariantReplay, oldSteps: number): string {
     }
     const step = vr.run.trace.steps[n++];
     if (!step) break;
-    items.push({ over: [t], text: stepText(step, s.kind === 'extra' ? `(for ${s.oldStep})` : `${s.oldStep}`) });
+    const chose = s.chose ? `\n(chosen of ${s.chose.alternatives.length} alternatives)` : '';
+    items.push({ over: [t], text: stepText(step, s.kind === 'extra' ? `(for ${s.oldStep})` : `${s.oldStep}`) + chose });
     for (const v of vr.run.violations) if (v.step === n) items.push({ over: all(model), text: `✗ ${violationLine(v)}` });
   }
   const end = vr.port.end;

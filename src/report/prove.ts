@@ -8,7 +8,7 @@ import { inconclusive } from '../trace/cross-variant.js';
 import { replayCommand } from '../trace/itf.js';
 import { thousands } from '../util/format.js';
 import { traceDiagram, variantDiagram } from './mermaid.js';
-import { capitalize, describePortEnd, renderVariantReplay, violationLine } from './replay.js';
+import { capitalize, describeChoices, describePortEnd, renderVariantReplay, violationLine } from './replay.js';
 import { paramText, renderTrace } from './text.js';
 
 export interface Part {
@@ -62,6 +62,11 @@ export function proofParts(p: ProveResult): [Part, Part, Part] {
     else if (inconclusive(f.port.end)) detail3 = `no: ${where}`;
     else if (f.port.end.kind === 'completed') detail3 = `${where}, and ${ce.violation.property} holds along them`;
     else detail3 = where;
+    const choices = describeChoices(f.port);
+    if (choices.length > 0) {
+      const shown = choices.slice(0, 2).join('; ');
+      detail3 += ` (${shown}${choices.length > 2 ? `; and ${choices.length - 2} more choices` : ''})`;
+    }
   }
   const part3: Part = { ok: p.parts.blocked, claim: `the ${p.from} interleaving no longer breaks it on ${p.to}`, detail: detail3 };
   return [part1, part2, part3];
@@ -127,7 +132,7 @@ export function renderProveMarkdown(p: ProveResult, command?: string): string {
       '',
       `#### The same interleaving on ${code(p.to)}`,
       '',
-      `Steps are matched by thread and C statement; a thread first runs the steps the patched code puts before a matched one when they are its only way forward. ${cell(capitalize(describePortEnd(p.onFixed.port.end, ce.run.trace.steps.length, p.to)))}.`,
+      `Steps are matched by thread and C statement; a thread first runs the steps the patched code puts before a matched one; where it has several ways forward, each is tried and the one that places the most old steps is kept. ${cell(capitalize(describePortEnd(p.onFixed.port.end, ce.run.trace.steps.length, p.to)))}.`,
       '',
       '```mermaid',
       variantDiagram(p.onFixed, ce.run.trace.steps.length),

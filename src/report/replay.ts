@@ -5,8 +5,9 @@ import type { CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import { formatPath } from '../engine/chooser.js';
 import { describeStop, type ReplayRun, type ReplayViolation, type VariantReplay } from '../engine/replay.js';
-import type { PortEnd, PortedStep } from '../trace/cross-variant.js';
+import type { Port, PortChoice, PortEnd, PortedStep } from '../trace/cross-variant.js';
 import type { TraceStep } from '../trace/expand.js';
+import { thousands } from '../util/format.js';
 import { formatValue, paramText, renderState, renderTable, renderTrace } from './text.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -88,11 +89,47 @@ export function describePortEnd(end: PortEnd, oldSteps: number, variant: string)
       return `it stops at ${at(end.oldStep)}: ${end.thread}'s '${end.label}' hits a BUG_ON on ${variant} (${end.fired.join(', ')})`;
     case 'no-thread':
       return `inconclusive at ${at(end.oldStep)}: ${variant} has no thread named ${end.thread}`;
-    case 'ambiguous':
-      return `inconclusive at ${at(end.oldStep)}: to get to '${end.wanted}', ${end.thread} faces a choice the old trace cannot settle: ${end.options.map((o) => `'${o}'`).join(' or ')}`;
+    case 'bound':
+      return end.options.length > 1
+        ? `inconclusive at ${at(end.oldStep)}: to get to '${end.wanted}', ${end.thread} has ${end.options.length} ways forward (${end.options.map((o) => `'${o}'`).join(' or ')}), and trying them ran over the bound of ${thousands(end.budget)} steps on ${variant}`
+        : `inconclusive at ${at(end.oldStep)}: getting ${end.thread} to '${end.wanted}' ran over the bound of ${thousands(end.budget)} steps on ${variant}`;
     case 'loops':
       return `inconclusive at ${at(end.oldStep)}: ${end.thread} loops on ${variant} without reaching '${end.wanted}'`;
   }
+}
+
+const ENDS: Record<PortEnd['kind'], string> = {
+  completed: 'completed',
+  blocked: 'then blocked',
+  absent: 'then a statement the patch removed',
+  ended: 'then the thread finishes',
+  halted: 'then a BUG_ON',
+  'no-thread': 'then a thread the patch does not have',
+  loops: 'then it loops',
+  bound: 'then the bound',
+};
+
+const WHY: Record<PortChoice['by'], string> = {
+  placed: 'it places the most old steps',
+  definite: 'it places as many old steps as any, and stops definitely',
+  closest: "it is the closest to the old trace's labels",
+  first: "it is as close to the old trace's labels as another, and comes first",
+};
+
+/** "chose 'A' of 2 alternatives: 'A' (…) or 'B' (…): why", for a step the port chose (rule 7). */
+export function describeChoice(c: PortChoice, oldSteps: number): string {
+  const alts = c.alternatives.map((a) => {
+    const how = a.placed === undefined ? 'not tried' : a.end === 'completed' ? `places all ${oldSteps} old steps` : `places ${a.placed} of ${oldSteps} old steps, ${ENDS[a.end!]}`;
+    return `'${a.label}' (${how})`;
+  });
+  return `chose '${c.alternatives[c.taken]!.label}' of ${c.alternatives.length} alternatives: ${alts.join(' or ')}: ${WHY[c.by]}`;
+}
+
+/** Every choice the port made, one sentence each: "before old step 2, creator0 chose …". */
+export function describeChoices(port: Port): string[] {
+  return port.steps.flatMap((s) =>
+    s.kind !== 'done-earlier' && s.chose ? [`${s.kind === 'extra' ? `before old step ${s.oldStep}` : `at old step ${s.oldStep}`}, ${s.thread} ${describeChoice(s.chose, port.oldSteps)}`] : [],
+  );
 }
 
 /** Table rows of the ported run: each executed step, placeholders for steps done earlier, and the stop. */
@@ -105,7 +142,11 @@ export function portRows(vr: VariantReplay): string[][] {
       continue;
     }
     const step = vr.run.trace.steps[n++];
-    const note = [s.kind === 'extra' ? `runs first: ${s.thread} must pass it to reach old step ${s.oldStep}` : '', ...(step?.fired.map((t) => `!! ${t} fired`) ?? [])]
+    const note = [
+      s.kind === 'extra' ? `runs first: ${s.thread} must pass it to reach old step ${s.oldStep}` : '',
+      s.chose ? describeChoice(s.chose, vr.port.oldSteps) : '',
+      ...(step?.fired.map((t) => `!! ${t} fired`) ?? []),
+    ]
       .filter(Boolean)
       .join('\n');
     rows.push([String(n), s.kind === 'extra' ? `(${s.oldStep})` : String(s.oldStep), s.thread, s.label, note]);
@@ -130,6 +171,8 @@ export function renderVariantReplay(from: ReplayRun, vr: VariantReplay, property
     renderTable(['#', 'old step', 'thread', `statement on ${to.variant}`, 'note'], portRows(vr), [3, 8, 24, 40, 40]),
     `Outcome: ${describePortEnd(vr.port.end, old, to.variant)}.`,
   ];
+  const choices = describeChoices(vr.port);
+  if (choices.length) lines.push(`${plural(choices.length, 'choice')} settled (a thread had several ways forward; kmc tried them):`, ...choices.map((c) => `  ${capitalize(c)}.`));
   if (vr.run.error) lines.push(`ERROR: ${vr.run.error.message}`);
   const r = reproduced(vr, property);
   if (r) lines.push(`STILL VIOLATED on ${to.variant}: ${violationLine(r)}`);

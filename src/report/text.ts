@@ -85,6 +85,9 @@ export function renderViolation(model: CompiledModel, v: Violation): string {
   const last = trace.steps.length ? trace.steps[trace.steps.length - 1]!.state : trace.init;
   const lines = [
     `Property ${v.property} (${v.kind}) violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`,
+    ...(v.shortest === false
+      ? ['(not known to be a shortest trace: found under partial-order reduction or a preemption bound; --shortest makes it one)']
+      : []),
     `Replay path: ${formatPath(v.path) || '(empty)'}`,
     renderTrace(model, trace),
   ];
@@ -96,10 +99,23 @@ export function renderViolation(model: CompiledModel, v: Violation): string {
   return lines.join('\n');
 }
 
+/** Which reductions ran, in one line (empty when none). */
+export function renderReductions(r: CheckResult): string {
+  if (r.status === 'error' || !r.reductions) return '';
+  const x = r.reductions;
+  const parts: string[] = [];
+  parts.push(x.por ? `partial-order (${x.passes} pass${x.passes === 1 ? '' : 'es'})` : 'no partial-order');
+  parts.push(x.symmetry.length ? `symmetry over ${x.symmetry.map((g) => `${g.name} (${g.members.length}!)`).join(' × ')}` : 'no symmetry');
+  if (x.preemptionBound !== undefined) parts.push(`at most ${x.preemptionBound} preemption${x.preemptionBound === 1 ? '' : 's'}`);
+  return [`reductions: ${parts.join(', ')}`, ...x.notes.map((n) => `  note: ${n}`)].join('\n');
+}
+
 export function renderStats(r: CheckResult & { stats: unknown }): string {
   if (r.status === 'error') return '';
   const s = r.stats;
+  const red = renderReductions(r);
   return [
+    ...(red ? [red] : []),
     `${thousands(s.states)} distinct states, ${thousands(s.transitions)} transitions, diameter ${s.diameter}`,
     `${seconds(s.timeMs)}, ${thousands(s.statesPerSecond)} states/s, peak memory ${bytes(s.peakMemory)}, ${s.bytesPerState.toFixed(1)} bytes/state in the visited set`,
     `fingerprint collision probability ${probability(s.collisionProbability)}; ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
@@ -113,6 +129,7 @@ const STOP_TEXT: Record<string, string> = {
   'max-memory': 'the memory bound',
   interrupted: 'an interrupt',
   'first-violation': '--first (stopped at the first violation)',
+  'preemption-bound': 'the --preemption-bound (only interleavings with few preemptions were explored)',
 };
 
 export function headline(r: CheckResult): string {
@@ -123,6 +140,8 @@ export function headline(r: CheckResult): string {
     case 'violated':
       return `VIOLATED ${who}: ${r.violations.map((v) => v.property).join(', ')}${r.complete ? '' : ` (search stopped early by ${STOP_TEXT[r.stoppedBy ?? ''] ?? r.stoppedBy}; other properties unknown)`}`;
     case 'incomplete':
+      if (r.stoppedBy === 'preemption-bound')
+        return `NO VIOLATION WITHIN ${r.reductions?.preemptionBound} PREEMPTION${r.reductions?.preemptionBound === 1 ? '' : 'S'} ${who}: ${thousands(r.stats.states)} states of the bounded search; NOT verified`;
       return `INCOMPLETE ${who}: stopped by ${STOP_TEXT[r.stoppedBy] ?? r.stoppedBy} after ${thousands(r.stats.states)} states; NOT verified`;
     case 'error':
       return `ERROR ${who}: ${r.message}`;

@@ -5,6 +5,7 @@ import { run } from '../../src/cli/main.js';
 const ABBA = resolve('tests/fixtures/models/abba.ts');
 const LOST = resolve('tests/fixtures/models/lost-update.ts');
 const PETERSON = resolve('tests/fixtures/models/peterson.ts');
+const PINNED = resolve('tests/fixtures/models/pinned-counter.ts');
 
 async function kmc(...args: string[]) {
   const out: string[] = [];
@@ -23,6 +24,17 @@ describe('kmc prove', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toMatch(new RegExp(`^PROVED [\\w-]+.*: ${from} -> ${to}$`));
     expect(r.out.split('\n').slice(1, 4).every((l) => / yes -- /.test(l))).toBe(true);
+  });
+
+  it('a lock the patch takes on either CPU: proved, and the output says which CPU it chose and why', async () => {
+    const r = await kmc('prove', PINNED, '--from', 'racy', '--to', 'locked', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('PROVED pinned-counter: racy -> locked');
+    expect(r.out.split('\n')[3]).toMatch(
+      /^  3\. the racy interleaving no longer breaks it on locked: yes -- it stops at step 2 of 4: .*\(before old step 1, t0 chose 'inc: spin_lock\(&lock\) \[on cpu1\]' of 2 alternatives: .*: it is the closest to the old trace's labels\)$/,
+    );
+    const md = await kmc('prove', PINNED, '--from', 'racy', '--to', 'locked', '--markdown');
+    expect(md.out).toContain('(chosen of 2 alternatives)');
   });
 
   it('the wrong way round is not proved (exit 1), and says which parts failed', async () => {

@@ -4,9 +4,10 @@ import { replayOnVariant, replayPath } from '../../src/engine/replay.js';
 import { compileModel } from '../../src/model/compile.js';
 import { choice, defineModel, END, step, thread, type LocationDef } from '../../src/model/index.js';
 import { defineProperties, invariant, assertion } from '../../src/property/index.js';
-import { inconclusive, portTrace, statementText, type OldStep } from '../../src/trace/cross-variant.js';
+import { inconclusive, portTrace, statementText, withoutNote, type OldStep } from '../../src/trace/cross-variant.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
+import { choices, FLIPS, pinnedCounter, pinnedCounterProps } from '../fixtures/choices.js';
 
 /** The shortest counterexample of `from`, as old steps. */
 function oldSteps(def: Parameters<typeof check>[0], props: Parameters<typeof check>[1], from: string): OldStep[] {
@@ -139,10 +140,20 @@ describe('the matching rule, one case at a time', () => {
     expect(inconclusive(p.end)).toBe(false);
   });
 
-  it('a new nondeterministic choice the old trace cannot settle: ambiguous (inconclusive)', () => {
+  it('a new nondeterministic choice: tried in order, and the first of two equal ways is kept (rule 7)', () => {
     const p = port('new-choice');
-    expect(p.end).toEqual({ kind: 'ambiguous', oldStep: 1, thread: 't0', wanted: 'f: x = v', options: ['f: fast path', 'f: slow path'] });
-    expect(inconclusive(p.end)).toBe(true);
+    expect(p.end).toEqual({ kind: 'completed' });
+    expect(p.steps[0]).toEqual({
+      kind: 'extra',
+      oldStep: 1,
+      choice: 0,
+      thread: 't0',
+      id: 'pick',
+      label: 'f: fast path',
+      // The fast path placed every old step, so the slow path (as close to the old trace) was not tried.
+      chose: { alternatives: [{ label: 'f: fast path', choice: 0, placed: 2, end: 'completed' }, { label: 'f: slow path', choice: 1 }], taken: 0, by: 'first' },
+    });
+    expect(p.steps.slice(1).map((s) => [s.kind, s.label])).toEqual([['matched', 'f: x = v'], ['matched', 'g: y = 1']]);
   });
 
   it('a new loop that never lets the thread through: loops (inconclusive)', () => {
@@ -165,5 +176,135 @@ describe('the matching rule, one case at a time', () => {
   it('statement text drops the C function', () => {
     expect(statementText('lock_ab: spin_lock(&A)')).toBe('spin_lock(&A)');
     expect(statementText('no function here')).toBe('no function here');
+  });
+
+  it("a statement's trailing note in brackets is not C code; an index is", () => {
+    expect(withoutNote('spin_lock(&kvm_lock) [on cpu0, KVM_CREATE_VM]')).toBe('spin_lock(&kvm_lock)');
+    expect(withoutNote('flag[i] = true')).toBe('flag[i] = true');
+    expect(withoutNote('x = a[1] [cpu1]')).toBe('x = a[1]');
+  });
+});
+
+// Rule 7: a thread with several ways forward. The old code is `f: x = 1` in t0 and `g: ready = true`
+// in t1 (or a spin_lock on cpu1 first); the patched variants are in tests/fixtures/choices.ts.
+const OLD_X: OldStep[] = [
+  { thread: 't0', label: 'f: x = 1', id: 'work' },
+  { thread: 't1', label: 'g: ready = true', id: 'set' },
+];
+const OLD_LOCKED: OldStep[] = [
+  { thread: 't0', label: 'f: spin_lock(&L) [on cpu1, ioctl]', id: 'lock' },
+  { thread: 't0', label: 'f: x = 1', id: 'work' },
+];
+const onChoices = (variant: string, old = OLD_X, maxSteps?: number) =>
+  portTrace(old, compileModel(choices, { variant }), maxSteps === undefined ? {} : { maxSteps });
+/** Every step the port ran belongs to the thread of its old step: no other thread ran on its own. */
+const ownThreadsOnly = (p: ReturnType<typeof onChoices>, old: readonly OldStep[]) =>
+  p.steps.every((s) => s.thread === old[s.oldStep - 1]!.thread);
+
+describe('choices the old trace does not settle (rule 7)', () => {
+  it('the way that places the most old steps: the hardware call that succeeds, not the one that fails and returns', () => {
+    const p = onChoices('may-fail');
+    expect(p.end).toEqual({ kind: 'completed' });
+    expect(p.steps.map((s) => [s.kind, s.label])).toEqual([
+      ['extra', 'f: r = hw_enable() -> 0'],
+      ['matched', 'f: x = 1'],
+      ['matched', 'g: ready = true'],
+    ]);
+    expect(p.steps[0]).toMatchObject({
+      choice: 1,
+      chose: {
+        alternatives: [
+          { label: 'f: r = hw_enable() -> -EIO', choice: 0, placed: 0, end: 'ended' },
+          { label: 'f: r = hw_enable() -> 0', choice: 1, placed: 2, end: 'completed' },
+        ],
+        taken: 1,
+        by: 'placed',
+      },
+    });
+    expect(p.path).toEqual([1, 0, 0]);
+    expect(ownThreadsOnly(p, OLD_X)).toBe(true);
+  });
+
+  it('as many old steps either way: one that stops definitely (sleeping on ready) over one that loops (spinning on it)', () => {
+    const p = onChoices('spin-or-sleep');
+    expect(p.end).toEqual({ kind: 'blocked', oldStep: 1, thread: 't0', wanted: 'f: x = 1', id: 'sleep', label: 'f: wait_event(wq, ready)', waitsFor: 'ready to be set (by t1)', extra: true });
+    expect(inconclusive(p.end)).toBe(false);
+    expect(p.steps).toHaveLength(1);
+    expect(p.steps[0]).toMatchObject({
+      kind: 'extra',
+      label: 'f: if (!ready) wait_event(wq, ready)',
+      chose: {
+        alternatives: [
+          { label: 'f: while (!ready) cpu_relax()', placed: 0, end: 'loops' },
+          { label: 'f: if (!ready) wait_event(wq, ready)', placed: 0, end: 'blocked' },
+        ],
+        by: 'definite',
+      },
+    });
+    // t1 could set ready, but other threads never run on their own.
+    expect(ownThreadsOnly(p, OLD_X)).toBe(true);
+  });
+
+  it('several statements are the old one: the lock on the CPU the old step ran on, after the new mutex_lock', () => {
+    const p = onChoices('mutex-then-lock', OLD_LOCKED);
+    expect(p.end).toEqual({ kind: 'completed' });
+    expect(p.steps.map((s) => [s.kind, s.oldStep, s.label])).toEqual([
+      ['extra', 1, 'f: mutex_lock(&M)'],
+      ['matched', 1, 'f: spin_lock(&L) [on cpu1]'],
+      ['matched', 2, 'f: x = 1'],
+    ]);
+    // cpu1 is the closest to '[on cpu1, ioctl]' although cpu0 has the lower index; cpu0 was not
+    // needed: cpu1 placed every old step.
+    expect(p.steps[1]).toMatchObject({
+      choice: 1,
+      chose: { alternatives: [{ label: 'f: spin_lock(&L) [on cpu0]', choice: 0 }, { label: 'f: spin_lock(&L) [on cpu1]', choice: 1, placed: 2, end: 'completed' }], taken: 1, by: 'closest' },
+    });
+    expect(p.path).toEqual([0, 1, 0]);
+  });
+
+  it('choices that lead to the same state are tried once: 12 coin flips cost a few dozen steps, not 4096 runs', () => {
+    const p = onChoices('coin-flips');
+    expect(p.end).toMatchObject({ kind: 'blocked', oldStep: 1, thread: 't0', label: 'f: wait_event(wq, ready)', extra: true });
+    expect(p.steps).toHaveLength(FLIPS);
+    expect(p.steps.every((s) => s.kind === 'extra' && s.chose?.by === 'first' && s.label.endsWith('[heads]'))).toBe(true);
+    // 2 steps per flip suffice with the flips memoized; without, it would need thousands.
+    expect(onChoices('coin-flips', OLD_X, 2 * FLIPS).end.kind).toBe('blocked');
+  });
+
+  it('past the bound the match is inconclusive at the first choice, and says which ways it had', () => {
+    const p = onChoices('coin-flips', OLD_X, 5);
+    expect(p.end).toEqual({ kind: 'bound', oldStep: 1, thread: 't0', wanted: 'f: x = 1', options: ['f: flip 0 [heads]', 'f: flip 0 [tails]'], budget: 5 });
+    expect(inconclusive(p.end)).toBe(true);
+    expect(p.steps).toEqual([]);
+    expect(p.path).toEqual([]);
+    // The bound counts every step, forced ones too.
+    const q = portTrace(oldSteps(abba, abbaProps, 'abba'), compileModel(abba, { variant: 'ordered' }), { maxSteps: 0 });
+    expect(q.end).toEqual({ kind: 'bound', oldStep: 1, thread: 't0', wanted: 'lock_ab: spin_lock(&A)', options: ['lock_ab: spin_lock(&A)'], budget: 0 });
+  });
+
+  it('the lost update fixed by a lock taken on either CPU: t0 locks on the CPU it ran on, then t1 waits for the lock', () => {
+    const old = oldSteps(pinnedCounter, pinnedCounterProps, 'racy');
+    expect(old.map((s) => s.label)).toEqual(['inc: tmp = counter [on cpu1]', 'inc: tmp = counter [on cpu0]', 'inc: counter = tmp + 1 [on cpu1]', 'inc: counter = tmp + 1 [on cpu0]']);
+    const p = portTrace(old, compileModel(pinnedCounter, { variant: 'locked' }));
+    expect(p.steps.map((s) => [s.kind, s.thread, s.label])).toEqual([
+      ['extra', 't0', 'inc: spin_lock(&lock) [on cpu1]'],
+      ['matched', 't0', 'inc: tmp = counter'],
+    ]);
+    expect(p.steps[0]).toMatchObject({ chose: { alternatives: [{ placed: 1, end: 'blocked' }, { placed: 1, end: 'blocked' }], taken: 1, by: 'closest' } });
+    expect(p.end).toEqual({
+      kind: 'blocked',
+      oldStep: 2,
+      thread: 't1',
+      wanted: 'inc: tmp = counter [on cpu0]',
+      id: 'lock',
+      label: 'inc: spin_lock(&lock) [on cpu0]',
+      waitsFor: 'lock, held by t0',
+      extra: true,
+    });
+  });
+
+  it('the same old trace and model always give the same port', () => {
+    for (const v of ['may-fail', 'spin-or-sleep', 'coin-flips']) expect(onChoices(v)).toEqual(onChoices(v));
+    expect(onChoices('mutex-then-lock', OLD_LOCKED)).toEqual(onChoices('mutex-then-lock', OLD_LOCKED));
   });
 });
