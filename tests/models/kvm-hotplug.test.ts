@@ -11,21 +11,12 @@ import { compileModel } from '../../src/model/compile.js';
 import { invariant, stepProperty } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 type Params = Record<string, number | boolean>;
 const VARIANTS = ['v2.6.37', 'patch-1', 'patch-2', 'upstream', 'v4.10'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-/** Property -> 'holds', or the length of its shortest counterexample. */
-function verdicts(r: CheckResult): Record<string, 'holds' | number> {
-  if (r.status === 'error') throw new Error(r.message);
-  const out: Record<string, 'holds' | number> = {};
-  for (const p of r.properties) {
-    if (p.status === 'unknown') throw new Error(`${p.name}: no verdict`);
-    out[p.name] = p.status === 'holds' ? 'holds' : p.violation.path.length;
-  }
-  return out;
-}
 
 const ALL_HOLD = {
   'nolock-under-kvm-lock': 'holds',

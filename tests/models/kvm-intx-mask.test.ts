@@ -13,6 +13,7 @@ import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 type Params = Record<string, number | boolean>;
 type Variant = 'v1' | 'merged';
@@ -31,16 +32,6 @@ const ALL_HOLD = {
 } as const;
 type PropertyName = keyof typeof ALL_HOLD;
 
-/** Property -> 'holds', or the length of its shortest counterexample. */
-function verdicts(r: CheckResult): Record<string, 'holds' | number> {
-  if (r.status === 'error') throw new Error(r.message);
-  const out: Record<string, 'holds' | number> = {};
-  for (const p of r.properties) {
-    if (p.status === 'unknown') throw new Error(`${p.name}: no verdict`);
-    out[p.name] = p.status === 'holds' ? 'holds' : p.violation.path.length;
-  }
-  return out;
-}
 
 // The violations present in every PCI 2.3 run with the seed's code at these sizes:
 // the unmask ioctl's unbalanced enable_irq (20 steps), the mutex under rcu_read_lock (16), the

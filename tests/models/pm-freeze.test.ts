@@ -14,14 +14,10 @@ import type { ParamValues } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 import { expectAgreement } from '../oracle/compare.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 type Verdicts = Record<string, number | 'holds'>;
 
-/** Each property: the length of its shortest counterexample, or 'holds'. */
-function verdicts(r: CheckResult): Verdicts {
-  if (r.status === 'error' || r.status === 'incomplete') throw new Error(`no verdict: ${JSON.stringify(r)}`);
-  return Object.fromEntries(r.properties.map((p) => [p.name, p.status === 'violated' ? p.violation.path.length : (p.status as 'holds')]));
-}
 
 const ALL_HOLD: Verdicts = {
   'no-dma-while-frozen': 'holds',

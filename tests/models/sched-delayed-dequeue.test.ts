@@ -17,21 +17,12 @@ import { invariant } from '../../src/property/index.js';
 import { TASK_FROZEN } from '../../src/kernel/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 type Params = Record<string, number | boolean>;
 type Variant = 'eevdf' | 'delayed-dequeue' | 'task_is_runnable';
 const VARIANTS: Variant[] = ['eevdf', 'delayed-dequeue', 'task_is_runnable'];
 
-/** Property -> 'holds', or the length of its shortest counterexample. */
-function verdicts(r: CheckResult): Record<string, 'holds' | number> {
-  if (r.status === 'error') throw new Error(r.message);
-  const out: Record<string, 'holds' | number> = {};
-  for (const p of r.properties) {
-    if (p.status === 'unknown') throw new Error(`${p.name}: no verdict`);
-    out[p.name] = p.status === 'holds' ? 'holds' : p.violation.path.length;
-  }
-  return out;
-}
 
 const ALL_HOLD = {
   'no-lost-wakeup': 'holds',

@@ -13,19 +13,10 @@ import { bundled } from '../../models/index.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 import { invariant } from '../../src/property/index.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 type Params = Record<string, number | boolean>;
 
-/** Property -> 'holds', or the length of its shortest counterexample. */
-function verdicts(r: CheckResult): Record<string, 'holds' | number> {
-  if (r.status === 'error') throw new Error(r.message);
-  const out: Record<string, 'holds' | number> = {};
-  for (const p of r.properties) {
-    if (p.status === 'unknown') throw new Error(`${p.name}: no verdict`);
-    out[p.name] = p.status === 'holds' ? 'holds' : p.violation.path.length;
-  }
-  return out;
-}
 
 const ALL_HOLD = {
   'locks-released': 'holds',
