@@ -8,6 +8,7 @@ import { expandPath } from '../../src/trace/expand.js';
 import { decodeTrace, encodeTrace, traceToText, TraceFileError } from '../../src/trace/itf.js';
 import { ModelError } from '../../src/util/errors.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
+import type { ModelDef } from '../../src/model/index.js';
 
 const textbook = [
   [abba, abbaProps, 'abba'],
@@ -53,7 +54,7 @@ describe('replay goes through the search core', () => {
     for (const [def, props, variant] of textbook) {
       const r = check(def, props, { variant });
       if (r.status !== 'violated') throw new Error(`${def.name} must be violated`);
-      const model = compileModel(def, { variant });
+      const model = compileModel(def as ModelDef, { variant });
       const all = propertiesOf(props);
       for (const v of r.violations) {
         const run = replayPath(model, all, all, v.path);

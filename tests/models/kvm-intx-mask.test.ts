@@ -308,7 +308,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
     // Also pinned by the verdict table (defaults, irqs=2, ...); here further shapes.
     const props = ['guest-line-not-raised-while-masked', 'no-hw-unmask-while-guest-masked'] as const;
     for (const variant of VARIANTS)
-      for (const params of [{ spuriousAcks: 1 }, { pci23: false, shared: false, maskRounds: 2, irqs: 2 }])
+      for (const params of [{ spuriousAcks: 1 }, { pci23: false, shared: false, maskRounds: 2, irqs: 2 }] as Params[])
         expect(holding(variant, params, props)).toEqual(allTrue(props));
   });
 
@@ -400,7 +400,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
 
 describe('kvm-intx-mask: the model itself', () => {
   it("the properties' lineCanFire is the hard-IRQ thread's idle guard, on every reachable state", () => {
-    for (const params of [{}, { pci23: false, shared: false, irqs: 2 }, { shared: false, irqs: 2 }]) {
+    for (const params of [{}, { pci23: false, shared: false, irqs: 2 }, { shared: false, irqs: 2 }] as Params[]) {
       const m = compileModel(model, { variant: 'v1', params });
       const hardirq = m.threadNames.indexOf('cpu0/hardirq');
       const idle = m.threads[hardirq]!.ids.get('idle')!;
@@ -445,13 +445,13 @@ describe('kvm-intx-mask: the model itself', () => {
 
   it('views and immer produce agree', () => {
     for (const variant of VARIANTS)
-      for (const params of [{}, { pci23: false, shared: false }, { withIntxMaskLock: false, deassign: 2, spuriousAcks: 1 }])
+      for (const params of [{}, { pci23: false, shared: false }, { withIntxMaskLock: false, deassign: 2, spuriousAcks: 1 }] as Params[])
         expect(expectViewsMatchProduce(model, { variant, params }, 2000).states).toBeGreaterThan(0);
   });
 
   it('agrees with the reference explorer at small sizes (defaults exceed the shared oracle test\'s bound)', () => {
     for (const variant of VARIANTS)
-      for (const params of [{ maskRounds: 0 }, { pci23: false, shared: false, setMaskArgPci23: true }, { deassignMasksIntx: false, maskRounds: 0 }]) {
+      for (const params of [{ maskRounds: 0 }, { pci23: false, shared: false, setMaskArgPci23: true }, { deassignMasksIntx: false, maskRounds: 0 }] as Params[]) {
         const { ref } = expectAgreement(model, properties, { variant, params, maxStates: 15_000 });
         expect(ref.truncated).toBe(false);
       }

@@ -235,7 +235,7 @@ describe('xen-remove-from-physmap: the code each variant encodes', () => {
 
   it('steps give the same states through views as through immer on the non-default paths', () => {
     for (const variant of ['as-posted', 'reviewed'])
-      for (const params of [{ addToPhysmap: true }, { p2mLockRecursive: false }, { hypercalls: 2, rounds: 2 }])
+      for (const params of [{ addToPhysmap: true }, { p2mLockRecursive: false }, { hypercalls: 2, rounds: 2 }] as Record<string, number | boolean>[])
         expect(expectViewsMatchProduce(model, { variant, params }, 2000).states).toBeGreaterThan(0);
   });
 

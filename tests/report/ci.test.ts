@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import Ajv from 'ajv';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import AjvDraft04Module from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
 import { validateXML } from 'xmllint-wasm';
 import { check } from '../../src/engine/check.js';
 import { compileModel } from '../../src/model/compile.js';
@@ -16,6 +16,10 @@ import { renderReport } from '../../src/cli/reporting.js';
 import * as tb from '../fixtures/textbook.js';
 
 const require = createRequire(import.meta.url);
+// CommonJS packages whose types declare only `export default`: under NodeNext the default import is
+// the module object, whose `default` is the class (at run time both are).
+const AjvDraft04 = AjvDraft04Module.default;
+const addFormats = addFormatsModule.default;
 const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
 const kmcSchema = JSON.parse(readFileSync(new URL('../../schemas/kmc-ci-report.schema.json', import.meta.url), 'utf8'));
 const junitXsd = readFileSync(new URL('../../schemas/junit.xsd', import.meta.url), 'utf8');

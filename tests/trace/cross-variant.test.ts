@@ -8,12 +8,13 @@ import { inconclusive, portTrace, statementText, withoutNote, type OldStep } fro
 import { expandPath } from '../../src/trace/expand.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
 import { choices, FLIPS, pinnedCounter, pinnedCounterProps } from '../fixtures/choices.js';
+import type { ModelDef } from '../../src/model/index.js';
 
 /** The shortest counterexample of `from`, as old steps. */
 function oldSteps(def: Parameters<typeof check>[0], props: Parameters<typeof check>[1], from: string): OldStep[] {
   const r = check(def, props, { variant: from });
   if (r.status !== 'violated') throw new Error(`${def.name} ${from} must be violated`);
-  const model = compileModel(def, { variant: from });
+  const model = compileModel(def as ModelDef, { variant: from });
   return expandPath(model, r.violations[0]!.path).steps.map((s) => ({ thread: s.thread, label: s.label, id: s.id }));
 }
 
@@ -58,7 +59,7 @@ describe('textbook patches', () => {
     for (const [def, props, v] of [[abba, abbaProps, 'abba'], [lostUpdate, lostUpdateProps, 'racy'], [peterson, petersonProps, 'broken']] as const) {
       const r = check(def, props, { variant: v });
       if (r.status !== 'violated') throw new Error('violated');
-      const model = compileModel(def, { variant: v });
+      const model = compileModel(def as ModelDef, { variant: v });
       const port = portTrace(expandPath(model, r.violations[0]!.path).steps.map((s) => ({ thread: s.thread, label: s.label, id: s.id })), model);
       expect(port.end).toEqual({ kind: 'completed' });
       expect(port.path).toEqual(r.violations[0]!.path);

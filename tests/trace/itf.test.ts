@@ -5,6 +5,7 @@ import { defineModel, step, thread } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { decodeTrace, encodeTrace, pcVarFor, traceFileName, traceToText, TraceFileError, type ItfTrace } from '../../src/trace/itf.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
+import type { ModelDef } from '../../src/model/index.js';
 
 function abbaTrace(): { itf: ItfTrace; text: string } {
   const r = check(abba, abbaProps, { variant: 'abba' });
@@ -71,7 +72,7 @@ describe('ITF encoding (ADR-015)', () => {
     for (const [def, props, variant] of [[abba, abbaProps, 'abba'], [lostUpdate, lostUpdateProps, 'racy'], [peterson, petersonProps, 'broken']] as const) {
       const r = check(def, props, { variant });
       if (r.status !== 'violated') throw new Error(`${def.name} ${variant} must be violated`);
-      const model = compileModel(def, { variant });
+      const model = compileModel(def as ModelDef, { variant });
       for (const v of r.violations) {
         const trace = expandPath(model, v.path);
         const text = traceToText(encodeTrace(model, trace, { source: 's', violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } }));
