@@ -174,7 +174,7 @@
 //   resume-warn-on (the freezer keeps every kvm_lock holder out), usage-count-bug-on,
 //   locks-released, cpus-restored-at-end, no-sleep-in-atomic.
 
-import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type LocationDef, type StepEnv, type ThreadDef } from '../src/model/index.js';
+import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type LocationDef, type StepEnv, type SymmetryDef, type ThreadDef } from '../src/model/index.js';
 import {
   atomic, atomic_inc, atomic_read, atomic_set, crossCalls, cpumask, lockRef, onEachCpuCall, ipiCallThread, spinIsLocked, spinLock,
   spinUnlock, spinlock, cpuCallActions, holderName, UNLOCKED, type Atomic, type CpuCall, type CrossCalls, type Spinlock,
@@ -775,6 +775,33 @@ export default defineModel<S>({
       frozen_cpus: cpumask(cpus),
       in_kernel: 0,
     };
-    return { init, threads: stoppable };
+    // Symmetry (declaration only; the engine keeps one state per orbit, kmc check --no-symmetry
+    // turns it off). The VM creators are interchangeable: same program, sender row i of
+    // xcalls.pending is creator i's, and thread indices in kvm_lock.holder and busy[] name them.
+    // The CPUs other than the hotplugged one are interchangeable too, unless the suspend cycle
+    // runs: disable_nonboot_cpus() takes the CPUs down in a fixed order, and the boot CPU alone
+    // runs kvm_suspend(). A creator's or the reboot's location names the CPU it runs on
+    // (`enable.c1.inc`), so the permutation renames those ids.
+    const symmetry: SymmetryDef[] = [];
+    if (nCreators >= 2)
+      symmetry.push({
+        name: 'creators',
+        members: creatorNames.map((_, i) => i),
+        threads: (i) => [creatorNames[i]!],
+        indexed: ['xcalls.pending'],
+        threadValues: ['kvm_lock.holder', 'busy'],
+      });
+    if (!suspend && X >= 2) {
+      const members = cpuIds.filter((c) => c !== X);
+      symmetry.push({
+        name: `CPUs ${members.join(', ')}`,
+        members,
+        threads: (c) => (senderNames.length > 0 ? [`cpu${c}/ipi`] : []),
+        indexed: ['cpus_hardware_enabled', 'hw_enabled', 'online', 'dead', 'irqs_off', 'busy', 'frozen_cpus', 'xcalls.pending[*]'],
+        threadValues: ['kvm_lock.holder', 'busy'],
+        locations: (_thread, id, rename) => id.replace(/(^|\.)c(\d+)(?=\.|$)/g, (_m, pre: string, c: string) => `${pre}c${rename(Number(c))}`),
+      });
+    }
+    return { init, threads: stoppable, symmetry };
   },
 });

@@ -354,6 +354,23 @@ export default defineModel<S>({
         round: Array.from({ length: n }, () => 0),
       },
       threads,
+      // Symmetry (declaration only; kmc check --no-symmetry turns it off): the dom0 vCPUs
+      // issuing the hypercall run the same code; per-thread state (RCU reader and grace-period
+      // snapshot, round counter) is indexed by thread, and the lock holders are thread indices.
+      // They are threads 0..hypercalls-1, so member i is thread i.
+      ...(hypercalls >= 2
+        ? {
+            symmetry: [
+              {
+                name: 'hypercall vCPUs',
+                members: Array.from({ length: hypercalls }, (_, i) => i),
+                threads: (i: number) => [`cpu${i}/remove_from_physmap`],
+                indexed: ['rcu.reader', 'rcu.waitFor', 'round'],
+                threadValues: ['domain.lock.holder', 'p2m.lock.holder'],
+              },
+            ],
+          }
+        : {}),
     };
   },
 });

@@ -9,7 +9,7 @@ import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { bundledRegistry, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
-import { ModelError } from '../util/errors.js';
+import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import { ProgressPrinter } from './progress.js';
 
@@ -29,6 +29,11 @@ export interface RunCheckOptions {
   /** A pool to reuse across checks (kmc check --all); otherwise one is made for this check. */
   checker?: ParallelChecker | undefined;
   progressIntervalMs?: number | undefined;
+  /** State-space reductions (default on in the CLI; they run in the sequential search, in one worker). */
+  por?: boolean | undefined;
+  symmetry?: boolean | undefined;
+  preemptionBound?: number | undefined;
+  shortest?: boolean | undefined;
   io: Io;
 }
 
@@ -38,6 +43,8 @@ export interface RunCheckOutcome {
   /** Ctrl-C was pressed during this check. */
   interrupted: boolean;
 }
+
+const MAX_WORKERS = 256;
 
 export function defaultWorkers(): number {
   return availableParallelism();
@@ -57,32 +64,43 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     if (!(e instanceof ModelError)) throw e;
     // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
   }
-  const checker = o.checker ?? new ParallelChecker(o.workers ?? defaultWorkers());
+  // Reductions (on by default in the CLI) run in the sequential search, which the parallel one
+  // does not replace: asking for several workers as well is a usage error, not a silent choice.
+  const reduced = o.por !== false || o.symmetry !== false || o.preemptionBound !== undefined;
+  if (reduced && o.workers !== undefined && o.workers > 1)
+    throw new UsageError(
+      `--workers ${o.workers}: the parallel search does not do partial-order or symmetry reduction nor a preemption bound; add --no-por --no-symmetry to search with ${o.workers} workers, or drop --workers`,
+    );
+  if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
+  // Either way the search runs on the pool, off the main thread, which stays free for the
+  // progress line and for Ctrl-C.
+  const checker = o.checker ?? new ParallelChecker(reduced ? 1 : (o.workers ?? defaultWorkers()));
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.(() => {
     if (interrupt.signal.aborted) return;
     printer?.finish();
-    o.io.err('kmc: interrupted: stopping the workers (Ctrl-C again to quit at once)');
+    o.io.err('kmc: interrupted: stopping the search (Ctrl-C again to quit at once)');
     interrupt.abort();
   });
   try {
-    const result = await checker.check(
-      { model: entry.model, properties: entry.properties, source: modelSource(entry) },
-      {
-        variant: o.variant,
-        params: o.params ?? {},
-        property: o.property,
-        maxStates: o.maxStates,
-        maxTimeMs: o.maxTimeMs,
-        maxDepth: o.maxDepth,
-        maxMemory: o.maxMemory ?? defaultMaxMemory(),
-        first: o.first,
-        signal: interrupt.signal,
-        onProgress: printer?.update,
-        progressIntervalMs: o.progressIntervalMs,
-      },
-    );
+    const target = { model: entry.model, properties: entry.properties, source: modelSource(entry) };
+    const options = {
+      variant: o.variant,
+      params: o.params ?? {},
+      property: o.property,
+      maxStates: o.maxStates,
+      maxTimeMs: o.maxTimeMs,
+      maxDepth: o.maxDepth,
+      maxMemory: o.maxMemory ?? defaultMaxMemory(),
+      first: o.first,
+      signal: interrupt.signal,
+      onProgress: printer?.update,
+      progressIntervalMs: o.progressIntervalMs,
+    };
+    const result = reduced
+      ? await checker.checkSequential(target, { ...options, por: o.por !== false, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest })
+      : await checker.check(target, options);
     return { result, model, interrupted: interrupt.signal.aborted };
   } finally {
     printer?.finish();

@@ -35,6 +35,8 @@ export interface CheckOptions extends CompileOptions {
   preemptionBound?: number | undefined;
   /** With POR: re-search without it up to the counterexamples' length, so that they are shortest. */
   shortest?: boolean | undefined;
+  /** With POR: how much footprints are learned before reducing (see src/engine/reduction/run.ts; for tests). */
+  porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
 }
 
 export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
@@ -77,6 +79,9 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       symmetry: options.symmetry,
       preemptionBound: options.preemptionBound,
       shortest: options.shortest,
+      seedStates: options.porSeed?.states,
+      seedWalks: options.porSeed?.walks,
+      keepPor: options.porSeed?.keep,
       maxStates: options.maxStates,
       maxDepth: options.maxDepth,
       maxTimeMs: options.maxTimeMs,

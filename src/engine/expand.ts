@@ -81,7 +81,7 @@ export class Expander {
   private expandReduced(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers, n: number): number {
     const { model, evaluator, actions, next } = this;
     const r = this.reducer!;
-    r.visit(state, n, actions);
+    r.visit(state, n, actions, depth);
     if (n === 0) {
       const deadlock = evaluator.deadlock;
       if (deadlock && model.isDeadlock(state, 0)) {

@@ -15,11 +15,11 @@ import type { FoundViolation, Progress, SearchOutcome } from '../engine/search.j
 import { compileModel, StepError, type BlockedThread, type CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
-import { ModelError } from '../util/errors.js';
+import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { comesBefore, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
-import type { Candidate, DedupKind, ModelSource, WorkerReport, WorkerTask } from './protocol.js';
+import type { Candidate, DedupKind, ModelSource, SequentialReductions, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
 
@@ -59,6 +59,9 @@ const MEMORY_CHECK_MS = 250;
 export class ParallelChecker {
   private readonly pool: Piscina<WorkerTask, WorkerReport>;
   private busy = false;
+  /** Set when the pool itself failed (a worker that cannot even start): every run then fails with it. */
+  private broken: Error | undefined;
+  private onBroken: ((e: Error) => void) | undefined;
 
   constructor(readonly workers: number) {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, not ${workers}`);
@@ -71,6 +74,33 @@ export class ParallelChecker {
       concurrentTasksPerWorker: 1,
       idleTimeout: 2 ** 31 - 1,
     });
+    // A worker failing outside any task would otherwise be an unhandled 'error' event (a crash
+    // with a stack trace) and could leave tasks queued for a thread that never comes.
+    this.pool.on('error', (e: Error) => {
+      this.broken = e;
+      this.onBroken?.(e);
+    });
+  }
+
+  /** Run tasks on the pool; rejects as soon as the pool breaks instead of waiting for them. */
+  private runTasks(tasks: { task: WorkerTask; transferList: MessagePort[] }[], onFailure: () => void): Promise<PromiseSettledResult<WorkerReport>[]> {
+    if (this.broken) return Promise.reject(this.broken);
+    const broken = new Promise<never>((_, reject) => {
+      this.onBroken = (e) => {
+        onFailure();
+        reject(e);
+      };
+    });
+    const all = Promise.allSettled(
+      tasks.map(({ task, transferList }) =>
+        this.pool.run(task, { transferList }).catch((e: unknown) => {
+          // A worker that dies (not a model error: those come back in its report) must not leave the others waiting.
+          onFailure();
+          throw e;
+        }),
+      ),
+    );
+    return Promise.race([all, broken]).finally(() => (this.onBroken = undefined));
   }
 
   async close(): Promise<void> {
@@ -87,33 +117,66 @@ export class ParallelChecker {
     }
   }
 
-  private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
-    const def = target.model;
-    let model: CompiledModel;
+  /**
+   * The engine's sequential check() (with reductions, which the parallel search does not do) in
+   * one worker of the pool: the main thread stays free, so progress, the memory bound and
+   * Ctrl-C work as for a parallel run. The result is check()'s own (stats.workers = 1).
+   */
+  async checkSequential(target: ParallelTarget, options: ParallelCheckOptions & SequentialReductions = {}): Promise<CheckResult> {
+    if (this.busy) throw new Error('ParallelChecker runs one check at a time');
+    this.busy = true;
     try {
-      model = compileModel(def, o);
-    } catch (e) {
-      if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: o.variant ?? '', params: {} }, message: e.message };
-      throw e;
+      const all = propertiesOf(target.properties as PropertySet | Property[]);
+      selectProperties(all, options.property, target.model.name);
+      const { control: controlBuf, board } = Control.allocate(1);
+      const control = new Control(controlBuf, board, 1);
+      const o = { ...options, maxTimeMs: undefined };
+      const watch = this.watch(control, o, 1);
+      const task: WorkerTask = {
+        mode: 'sequential',
+        reductions: { por: options.por, symmetry: options.symmetry, preemptionBound: options.preemptionBound, shortest: options.shortest },
+        index: 0,
+        workers: 1,
+        source: target.source,
+        variant: options.variant,
+        params: options.params ?? {},
+        property: options.property,
+        propertyNames: all.map((p) => p.name),
+        limits: { maxStates: options.maxStates, maxDepth: options.maxDepth, maxMemory: options.maxMemory, maxTimeMs: options.maxTimeMs, first: options.first === true },
+        dedup: 'partitioned',
+        control: controlBuf,
+        board,
+        // Unused by the sequential search.
+        ranks: new SharedArrayBuffer(0),
+        levels: new SharedArrayBuffer(0),
+        ports: [null],
+      };
+      let report: WorkerReport;
+      try {
+        const [settled] = await this.runTasks([{ task, transferList: [] }], () => control.stop(STOP.error));
+        if (settled!.status === 'rejected') throw settled!.reason;
+        report = settled!.value;
+      } catch (e) {
+        return { status: 'error', run: { model: target.model.name, variant: options.variant ?? '', params: {} }, message: `worker 0 failed: ${(e as Error)?.message ?? String(e)}` };
+      } finally {
+        watch.stop();
+      }
+      if (report.error) {
+        const r: CheckResult = { status: 'error', run: { model: target.model.name, variant: options.variant ?? '', params: {} }, message: report.error.message };
+        if (report.error.step) Object.assign(r, { thread: report.error.step.thread, label: report.error.step.label, state: report.error.step.state });
+        return r;
+      }
+      const result = report.result!;
+      // The memory bound is watched from here too (the search reads it only once a second).
+      if (control.stopCode === STOP.maxMemory && (result.status === 'incomplete' || result.status === 'violated') && result.stoppedBy === 'interrupted')
+        result.stoppedBy = 'max-memory';
+      return result;
+    } finally {
+      this.busy = false;
     }
-    const all = propertiesOf(target.properties as PropertySet | Property[]);
-    const selected = selectProperties(all, o.property, def.name);
-    const W = this.workers;
-    const dedup = o.dedup ?? 'partitioned';
+  }
 
-    const { control: controlBuf, board } = Control.allocate(W);
-    const control = new Control(controlBuf, board, W);
-    const rankBufs = LevelRanks.allocate();
-    const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 22) : undefined;
-    const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
-    if (dedup === 'partitioned')
-      for (let i = 0; i < W; i++)
-        for (let j = i + 1; j < W; j++) {
-          const ch = new MessageChannel();
-          ports[i]![j] = ch.port1;
-          ports[j]![i] = ch.port2;
-        }
-
+  private watch(control: Control, o: ParallelCheckOptions, W: number): Watch {
     const start = performance.now();
     let peakRss = process.memoryUsage.rss();
     const maxMemory = o.maxMemory ?? Infinity;
@@ -148,6 +211,49 @@ export class ParallelChecker {
     if (o.signal?.aborted) onAbort();
     o.signal?.addEventListener('abort', onAbort);
 
+    return {
+      stop: () => {
+        for (const t of timers) clearInterval(t);
+        o.signal?.removeEventListener('abort', onAbort);
+      },
+      peakRss: () => peakRss,
+    };
+  }
+
+  private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
+    // State-space reductions (src/engine/reduction) run in the sequential search only: refuse
+    // them rather than ignore them (partial-order reduction's cycle proviso needs the visited
+    // set at the moment a state is expanded, which no single worker has).
+    const asked = [o.por && 'partial-order reduction', o.symmetry && 'symmetry reduction', o.preemptionBound !== undefined && 'a preemption bound'].filter(Boolean);
+    if (asked.length)
+      throw new UsageError(`the parallel search does not do ${asked.join(' or ')}: use one worker (the sequential search), or turn them off (--no-por --no-symmetry)`);
+    const def = target.model;
+    let model: CompiledModel;
+    try {
+      model = compileModel(def, o);
+    } catch (e) {
+      if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: o.variant ?? '', params: {} }, message: e.message };
+      throw e;
+    }
+    const all = propertiesOf(target.properties as PropertySet | Property[]);
+    const selected = selectProperties(all, o.property, def.name);
+    const W = this.workers;
+    const dedup = o.dedup ?? 'partitioned';
+
+    const { control: controlBuf, board } = Control.allocate(W);
+    const control = new Control(controlBuf, board, W);
+    const rankBufs = LevelRanks.allocate();
+    const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 22) : undefined;
+    const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
+    if (dedup === 'partitioned')
+      for (let i = 0; i < W; i++)
+        for (let j = i + 1; j < W; j++) {
+          const ch = new MessageChannel();
+          ports[i]![j] = ch.port1;
+          ports[j]![i] = ch.port2;
+        }
+
+    const watch = this.watch(control, o, W);
     const base = {
       workers: W,
       source: target.source,
@@ -165,20 +271,17 @@ export class ParallelChecker {
     };
     let settled: PromiseSettledResult<WorkerReport>[];
     try {
-      settled = await Promise.allSettled(
+      settled = await this.runTasks(
         Array.from({ length: W }, (_, index) => {
           const mine = ports[index]!;
-          const task: WorkerTask = { ...base, index, ports: mine };
-          // A worker that dies (not a model error: those come back in its report) must not leave the others waiting.
-          return this.pool.run(task, { transferList: mine.filter((p): p is MessagePort => p !== null) }).catch((e: unknown) => {
-            control.stop(STOP.error);
-            throw e;
-          });
+          return { task: { ...base, index, ports: mine }, transferList: mine.filter((p): p is MessagePort => p !== null) };
         }),
+        () => control.stop(STOP.error),
       );
+    } catch (e) {
+      return { status: 'error', run: runOf(model), message: `the worker pool failed: ${(e as Error)?.message ?? String(e)}` };
     } finally {
-      for (const t of timers) clearInterval(t);
-      o.signal?.removeEventListener('abort', onAbort);
+      watch.stop();
     }
 
     const reports: WorkerReport[] = [];
@@ -216,13 +319,19 @@ export class ParallelChecker {
       transitions: reports.reduce((s, r) => s + r.transitions, 0),
       diameter: reports.reduce((m, r) => Math.max(m, r.diameter), 0),
       timeMs: Math.max(...reports.map((r) => r.searchEnd)) - Math.min(...reports.map((r) => r.searchStart)),
-      peakRss: Math.max(peakRss, ...reports.map((r) => r.peakRss)),
+      peakRss: Math.max(watch.peakRss(), ...reports.map((r) => r.peakRss)),
       violations: candidates.map((c) => violationOf(model, evaluator, selected[c.property]!, c, ranks)),
       stoppedBy,
     };
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();
     return toResult(model, selected, outcome, states > 0 ? storeBytes / states : 0, W);
   }
+}
+
+/** Samples progress and memory, enforces the time bound and forwards the interrupt, for one run. */
+interface Watch {
+  stop(): void;
+  peakRss(): number;
 }
 
 /** Run one check on a fresh pool of `workers` threads (default: one per core). */

@@ -3,6 +3,7 @@
 // model, its properties) never cross threads; each worker imports the model module itself.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { CheckResult } from '../engine/result.js';
 
 /** Where a worker finds the model. */
 export type ModelSource =
@@ -23,15 +24,32 @@ export type ModelSource =
  */
 export type DedupKind = 'partitioned' | 'shared-table';
 
+export interface SequentialReductions {
+  por?: boolean | undefined;
+  symmetry?: boolean | undefined;
+  preemptionBound?: number | undefined;
+  shortest?: boolean | undefined;
+}
+
 export interface WorkerLimits {
   maxStates?: number | undefined;
   maxDepth?: number | undefined;
   maxMemory?: number | undefined;
+  /** sequential only (the level search is timed by the orchestrator). */
+  maxTimeMs?: number | undefined;
   /** Stop at the end of the first level in which a violation is found. */
   first: boolean;
 }
 
 export interface WorkerTask {
+  /**
+   * 'level' (default): this worker's share of the level-synchronous search. 'sequential': the
+   * engine's check() (with reductions, which the level search does not do) in this one worker,
+   * so that the main thread stays free for progress and Ctrl-C.
+   */
+  mode?: 'level' | 'sequential';
+  /** sequential only: the reductions to apply. */
+  reductions?: SequentialReductions;
   /** This worker's index, 0..workers-1 (worker 0 also does the per-level bookkeeping). */
   index: number;
   workers: number;
@@ -89,4 +107,6 @@ export interface WorkerReport {
   searchEnd: number;
   candidates: Candidate[];
   error?: WorkerError;
+  /** sequential only: the whole result, as check() returned it. */
+  result?: CheckResult;
 }

@@ -34,7 +34,6 @@ export function popcount(x: number): number {
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-/** The word and bit of a key (keys may exceed 2^32). */
 /** A growable SharedArrayBuffer (ES2024; the project's lib is ES2023, Node 20 has them). */
 interface GrowableBuffer extends SharedArrayBuffer {
   grow(newLength: number): void;
@@ -42,7 +41,8 @@ interface GrowableBuffer extends SharedArrayBuffer {
 }
 const Growable = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => GrowableBuffer;
 
-function wordOf(key: number): number {
+/** The bitmap word of a key (keys may exceed 2^32). */
+export function wordOf(key: number): number {
   return key < 0x80000000 ? key >>> 5 : Math.floor(key / 32);
 }
 

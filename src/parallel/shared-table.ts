@@ -9,7 +9,7 @@
 // fingerprint lanes, and the smallest edge key seen at that depth (unsigned 32 bits; wider keys
 // are an error here, the partitioned scheme has no such limit).
 
-import type { Control } from './control.js';
+import { B, type Control } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
 
 const SLOT = 4;
@@ -110,7 +110,7 @@ export class SharedTableDedup implements Dedup {
 
   poll(): void {
     // Nothing arrives by message; the table's load is checked here, between expansions.
-    if (this.control.sum(0) > this.limit) throw this.full();
+    if (this.control.sum(B.states) > this.limit) throw this.full();
   }
 
   private full(): Error {

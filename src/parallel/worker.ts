@@ -4,10 +4,14 @@
 // that throws, a broken model or a bug here becomes `error` in the report, and the stop flag
 // is raised so the other workers leave their barriers instead of waiting forever.
 
+import { check } from '../engine/check.js';
 import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
+import type { CheckResult } from '../engine/result.js';
+import type { ModelDef } from '../model/types.js';
+import type { Property } from '../property/types.js';
 import { compileModel, StepError } from '../model/compile.js';
 import { ModelError, UsageError } from '../util/errors.js';
-import { Control, STOP } from './control.js';
+import { B, Control, STOP } from './control.js';
 import { levelSearch, maxBranching } from './level-search.js';
 import { loadModel } from './load-model.js';
 import { PartitionedDedup } from './partitioned.js';
@@ -36,6 +40,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const names = loaded.properties.map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
+    if (task.mode === 'sequential') {
+      report.searchStart = now();
+      report.result = sequential(task, loaded.model, loaded.properties, control);
+      report.searchEnd = now();
+      return report;
+    }
     const model = compileModel(loaded.model, { variant: task.variant, params: task.params });
     const selected = selectProperties(loaded.properties, task.property, model.name);
     const evaluator = makeEvaluator(model, loaded.properties, selected);
@@ -55,6 +65,30 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
   }
   report.searchEnd = now();
   return report;
+}
+
+/** The engine's own check(), polled for the stop flag, reporting progress on the board. */
+function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
+  const l = task.limits;
+  return check(model, properties, {
+    variant: task.variant,
+    params: task.params,
+    property: task.property,
+    maxStates: l.maxStates,
+    maxDepth: l.maxDepth,
+    maxTimeMs: l.maxTimeMs,
+    maxMemory: l.maxMemory,
+    first: l.first,
+    ...task.reductions,
+    interrupted: () => control.stopped,
+    onProgress: (p) => {
+      control.set(task.index, B.states, p.states);
+      control.set(task.index, B.transitions, p.transitions);
+      control.set(task.index, B.queue, p.queue);
+      control.set(task.index, B.depth, p.depth);
+      control.set(task.index, B.rss, p.rss);
+    },
+  });
 }
 
 function describe(e: unknown, index: number): WorkerError {

@@ -55,7 +55,7 @@ describe('the status line', () => {
 
 describe('progress of a real check', () => {
   const entry = { model: lostUpdate, properties: lostUpdateProps, source: fileURLToPath(new URL('../fixtures/models/lost-update.ts', import.meta.url)) };
-  const options = { variant: 'racy', params: { threads: '6' }, workers: 2, progressIntervalMs: 20 };
+  const options = { variant: 'racy', params: { threads: '6' }, workers: 2, por: false, symmetry: false, progressIntervalMs: 20 };
 
   it('a terminal gets status lines while the workers search', async () => {
     const io = fakeIo(true);
@@ -75,31 +75,47 @@ describe('progress of a real check', () => {
 
   it('the summary says how many workers ran', async () => {
     const io = fakeIo(false);
-    const code = await run(['node', 'kmc', 'check', entry.source, '--param', 'threads=3', '--workers', '3', '--quiet', '--no-traces'], io);
+    const code = await run(['node', 'kmc', 'check', entry.source, '--param', 'threads=3', '--workers', '3', '--no-por', '--no-symmetry', '--quiet', '--no-traces'], io);
     expect(code).toBe(1);
     expect(io.outs.join('\n')).toMatch(/; 3 workers$/m);
   });
 
-  it('an interrupt from the terminal stops the search: incomplete, exit 3', async () => {
+  /** A terminal Io that presses Ctrl-C at the first status line (the search is under way). */
+  function interruptingIo(): Io & { outs: string[]; errs: string[]; listening: () => boolean } {
     let interrupt: (() => void) | undefined;
-    const io: Io & { outs: string[]; errs: string[] } = {
-      ...fakeIo(true),
+    const io = fakeIo(true);
+    return {
+      ...io,
+      err: (t) => {
+        io.err(t);
+        if (t.startsWith('\r\x1b[K') && t.length > 4) interrupt?.();
+      },
       onInterrupt: (h) => {
         interrupt = h;
         return () => void (interrupt = undefined);
       },
+      listening: () => interrupt !== undefined,
     };
-    // Interrupt at the first status line: the search is under way.
-    const err = io.err;
-    io.err = (t) => {
-      err(t);
-      if (t.startsWith('\r\x1b[K') && t.length > 4) interrupt?.();
-    };
-    const code = await run(['node', 'kmc', 'check', entry.source, '--param', 'threads=8', '--workers', '2', '--no-traces'], io);
+  }
+
+  it('Ctrl-C on the parallel search: every worker stops, the statistics so far, incomplete, exit 3', async () => {
+    const io = interruptingIo();
+    const code = await run(['node', 'kmc', 'check', entry.source, '--param', 'threads=8', '--workers', '2', '--no-por', '--no-symmetry', '--no-traces'], io);
     expect(code).toBe(3);
     expect(io.errs.join('')).toContain('kmc: interrupted');
-    expect(io.outs.join('\n')).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified/);
-    expect(io.outs.join('\n')).toMatch(/2 workers/);
-    expect(interrupt).toBeUndefined();
+    const out = io.outs.join('\n');
+    expect(out).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified/);
+    expect(out).toMatch(/^[\d,]+ distinct states/m);
+    expect(out).toMatch(/; 2 workers$/m);
+    expect(io.listening()).toBe(false);
+  });
+
+  it('Ctrl-C on the default search (reductions, sequential, in one worker): the same', async () => {
+    const io = interruptingIo();
+    const code = await run(['node', 'kmc', 'check', entry.source, '--param', 'threads=8', '--no-traces'], io);
+    expect(code).toBe(3);
+    const out = io.outs.join('\n');
+    expect(out).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified/);
+    expect(out).toMatch(/; 1 worker$/m);
   });
 });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { propertiesOf } from '../../src/engine/check.js';
 import { replayOnVariant, replayPath } from '../../src/engine/replay.js';
 import { compileModel } from '../../src/model/compile.js';
-import { describePortEnd, renderReplay, renderReplayStep, renderVariantReplay } from '../../src/report/replay.js';
+import { describeChoice, describePortEnd, renderReplay, renderReplayStep, renderVariantReplay } from '../../src/report/replay.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
+import { pinnedCounter, pinnedCounterProps } from '../fixtures/choices.js';
 
 const luModel = compileModel(lostUpdate, { variant: 'racy' });
 const luAll = propertiesOf(lostUpdateProps);
@@ -59,9 +60,39 @@ describe('an interleaving on another variant as text', () => {
     expect(describePortEnd({ kind: 'ended', oldStep: 2, thread: 't', wanted: 'f: x' }, 3, 'fixed')).toBe("it stops at step 2 of 3: on fixed, t finishes without reaching 'f: x'");
     expect(describePortEnd({ kind: 'halted', oldStep: 1, thread: 't', label: 'f: BUG_ON(y)', fired: ['y'] }, 3, 'fixed')).toBe("it stops at step 1 of 3: t's 'f: BUG_ON(y)' hits a BUG_ON on fixed (y)");
     expect(describePortEnd({ kind: 'no-thread', oldStep: 1, thread: 't', wanted: 'f: x' }, 3, 'fixed')).toBe('inconclusive at step 1 of 3: fixed has no thread named t');
-    expect(describePortEnd({ kind: 'ambiguous', oldStep: 1, thread: 't', wanted: 'f: x', options: ['a', 'b'] }, 3, 'fixed')).toBe(
-      "inconclusive at step 1 of 3: to get to 'f: x', t faces a choice the old trace cannot settle: 'a' or 'b'",
+    expect(describePortEnd({ kind: 'bound', oldStep: 1, thread: 't', wanted: 'f: x', options: ['a', 'b'], budget: 5000 }, 3, 'fixed')).toBe(
+      "inconclusive at step 1 of 3: to get to 'f: x', t has 2 ways forward ('a' or 'b'), and trying them ran over the bound of 5,000 steps on fixed",
+    );
+    expect(describePortEnd({ kind: 'bound', oldStep: 2, thread: 't', wanted: 'f: x', options: ['a'], budget: 10 }, 3, 'fixed')).toBe(
+      "inconclusive at step 2 of 3: getting t to 'f: x' ran over the bound of 10 steps on fixed",
     );
     expect(describePortEnd({ kind: 'loops', oldStep: 1, thread: 't', wanted: 'f: x' }, 3, 'fixed')).toBe("inconclusive at step 1 of 3: t loops on fixed without reaching 'f: x'");
+  });
+
+  it('a choice says what was chosen, among what, how far each way got, and why', () => {
+    const alternatives = [
+      { label: 'f: spin_lock(&L) [on cpu0]', choice: 0, placed: 3, end: 'blocked' as const },
+      { label: 'f: spin_lock(&L) [on cpu1]', choice: 1, placed: 2, end: 'ended' as const },
+      { label: 'f: spin_lock(&L) [on cpu2]', choice: 2 },
+    ];
+    expect(describeChoice({ alternatives, taken: 0, by: 'placed' }, 13)).toBe(
+      "chose 'f: spin_lock(&L) [on cpu0]' of 3 alternatives: 'f: spin_lock(&L) [on cpu0]' (places 3 of 13 old steps, then blocked) or " +
+        "'f: spin_lock(&L) [on cpu1]' (places 2 of 13 old steps, then the thread finishes) or 'f: spin_lock(&L) [on cpu2]' (not tried): it places the most old steps",
+    );
+    expect(describeChoice({ alternatives: [{ label: 'a', choice: 0, placed: 4, end: 'completed' }, { label: 'b', choice: 1 }], taken: 0, by: 'closest' }, 4)).toBe(
+      "chose 'a' of 2 alternatives: 'a' (places all 4 old steps) or 'b' (not tried): it is the closest to the old trace's labels",
+    );
+  });
+
+  it('the table and the text of a ported run name every choice', () => {
+    const all = propertiesOf(pinnedCounterProps);
+    const run = replayPath(compileModel(pinnedCounter, { variant: 'racy' }), all, all, [0, 1, 0, 0]);
+    const vr = replayOnVariant(run, compileModel(pinnedCounter, { variant: 'locked' }), all, all);
+    const text = renderVariantReplay(run, vr, 'no-lost-update');
+    expect(text).toContain('| 1 | (1)      | t0     | inc: spin_lock(&lock) [on cpu1] | runs first: t0 must pass it to reach     |');
+    expect(text).toContain("|   |          |        |                                 | chose 'inc: spin_lock(&lock) [on cpu1]'  |");
+    expect(text).toContain(
+      "1 choice settled (a thread had several ways forward; kmc tried them):\n  Before old step 1, t0 chose 'inc: spin_lock(&lock) [on cpu1]' of 2 alternatives: ",
+    );
   });
 });

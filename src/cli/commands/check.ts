@@ -41,6 +41,16 @@ export interface CheckCliOptions {
   traces?: boolean;
   traceDir?: string;
   workers?: number;
+  /** Commander's --no-por / --no-symmetry: true unless turned off. */
+  por?: boolean;
+  symmetry?: boolean;
+  preemptionBound?: number;
+  shortest?: boolean;
+}
+
+function parsePreemptionBound(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`--preemption-bound expects a whole number of preemptions (0, 1, 2...), not '${v}'`);
+  return Number(v.trim());
 }
 
 export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -57,7 +67,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-depth <n>', 'do not expand states deeper than this (reported incomplete)', parseCount('--max-depth'))
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
-    .option('--workers <n>', `worker threads sharing the search (default: one per core, here ${defaultWorkers()})`, parseCount('--workers'))
+    .option('--no-por', 'no partial-order reduction (on by default: fewer interleavings of independent steps, same verdicts)')
+    .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
+    .option('--preemption-bound <k>', 'explore only interleavings with at most k preemptions (as CHESS and loom); never reports verified', parsePreemptionBound)
+    .option('--shortest', 'make counterexamples found under partial-order reduction shortest (re-searches without it up to their length)')
+    .option('--workers <n>', `worker threads sharing a search without reductions (--no-por --no-symmetry; default: one per core, here ${defaultWorkers()}); with reductions the search runs in one`, parseCount('--workers'))
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
@@ -99,6 +113,10 @@ function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
     maxMemory: opts.maxMemory,
     first: opts.first,
     workers: opts.workers,
+    por: opts.por,
+    symmetry: opts.symmetry,
+    preemptionBound: opts.preemptionBound,
+    shortest: opts.shortest,
     quiet: opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile),
   };
 }

@@ -27,6 +27,16 @@ export class Footprints {
   readonly edges: Set<number>[];
   /** Per selected invariant: the slots it has read. */
   readonly inv: Uint32Array[];
+  /**
+   * Per action (model.allActions order): its own guard, step properties, recipe and next()
+   * (reads), its recipe and moves (writes), whether it has halted. Finer than a location's
+   * footprint; used only for the actions enabled in the state being expanded, whose
+   * evaluations there are themselves recorded (por.ts), so these need no symmetry closure.
+   */
+  readonly actionIndex: Map<unknown, number>;
+  readonly actionReads: Uint32Array;
+  readonly actionWrites: Uint32Array;
+  readonly actionHalts: Uint8Array;
   /** Bumped on every growth: caches built on the footprints compare it. */
   version = 0;
   /** Set when a location's footprint grows (cleared by the pass runner). */
@@ -52,6 +62,10 @@ export class Footprints {
     this.halts = new Uint8Array(this.nLocs);
     this.edges = Array.from({ length: this.nLocs }, () => new Set<number>());
     this.inv = Array.from({ length: invariants }, () => new Uint32Array(this.words));
+    this.actionIndex = new Map(model.allActions.map((a, i) => [a, i] as const));
+    this.actionReads = new Uint32Array(model.allActions.length * this.words);
+    this.actionWrites = new Uint32Array(model.allActions.length * this.words);
+    this.actionHalts = new Uint8Array(model.allActions.length);
     // Static next: known without running anything.
     model.threads.forEach((th, t) =>
       th.locations.forEach((loc, l) => {
@@ -115,6 +129,22 @@ export class Footprints {
     if (this.closure === null) add(loc, to);
     else for (const e of this.closure) add(e.loc[loc]!, to < 0 ? -1 : e.loc[to]!);
     if (grew) this.grown();
+  }
+
+  /** An action's own footprint (no closure: see actionReads). */
+  addActionRead(a: number, slot: number): void {
+    if (this.set(this.actionReads, a * this.words, slot)) this.grown();
+  }
+
+  addActionWrite(a: number, slot: number): void {
+    if (this.set(this.actionWrites, a * this.words, slot)) this.grown();
+  }
+
+  addActionHalt(a: number): void {
+    if (this.actionHalts[a] === 0) {
+      this.actionHalts[a] = 1;
+      this.grown();
+    }
   }
 
   addInvariantRead(i: number, slot: number): void {

@@ -93,11 +93,14 @@ export class ReadMemo {
   private sets: TupleSet[] = [];
   private words = 0;
 
-  /** Was an evaluation that read the same values as this state's recorded? */
-  seen(state: Int32Array): boolean {
+  /**
+   * Was an evaluation that read the same values as this state's recorded? Returns the slots it
+   * read (which, by the argument above, are exactly what the evaluation reads in `state`), or null.
+   */
+  seen(state: Int32Array): Int32Array | null {
     const shapes = this.shapes;
-    for (let i = 0; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return true;
-    return false;
+    for (let i = 0; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return shapes[i]!;
+    return null;
   }
 
   /** Remember an evaluation in `state` that read exactly `slots` (sorted, distinct). */

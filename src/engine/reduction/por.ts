@@ -1,33 +1,48 @@
-// Partial-order reduction for breadth-first search: ample sets from learned footprints, with
-// the breadth-first cycle proviso. Sound for invariants, step properties, assertions (WARN_ON,
-// BUG_ON) and deadlock, which is every kind of property kmc has.
+// Partial-order reduction for breadth-first search: strong stubborn sets from learned
+// footprints, with the breadth-first cycle proviso. Sound for invariants, step properties,
+// assertions (WARN_ON, BUG_ON) and deadlock, which is every kind of property kmc has.
 //
-// THE AMPLE SET. At a state s the search may follow only T = the enabled actions of ONE thread t
-// (at location l), instead of all enabled actions, when
-//   (C1) independence: for every other live thread u, at location l_u, with Fut(u) the locations
-//        reachable from l_u along the footprints' edges: t's writes at l meet neither the reads
-//        nor the writes of Fut(u), t's reads at l (every action's guard there included, so
-//        another thread can neither enable nor disable an alternative of t) meet no write of
-//        Fut(u); and no step at l has ever halted the system while another thread is alive;
-//   (C2) invisibility: t's writes at l meet the read set of no selected invariant that has not
-//        been found violated yet (step properties are evaluated as part of the step: their
-//        reads are the step's reads, and they need no visibility condition, nor do assertions);
-//   (C3) cycle proviso for BFS: if a successor through T is already in the visited set, s is
-//        expanded fully. Every cycle of the reduced graph then has a fully expanded state: the
-//        state of the cycle expanded last finds its successor on the cycle already stored
-//        (Bošnački & Holzmann, "Improving Spin's partial-order reduction for breadth-first
-//        search", SPIN 2005; Clarke, Grumberg & Peled, Model Checking, ch. 10, condition C3).
+// THE REDUCED SET. The steps of a model are grouped by program location: a *unit* is a
+// (thread, location) with all the actions offered there. At a state s the search follows only
+// the enabled actions of a set S of units, closed under (Valmari's stubborn sets; in this form
+// Wehrle & Helmert, "On the relationship between partial-order reduction techniques", ICAPS
+// 2014, "strong stubborn sets"; Godefroid's persistent sets, LNCS 1032, ch. 4):
+//   (S1) an enabled action of a unit at its thread's current location brings in every unit of
+//        another live thread, at a location that thread can still reach, whose footprint
+//        conflicts with the action's own (one writes what the other reads or writes; the
+//        action's footprint is finer than its location's, and its evaluations in s, the ones
+//        this argument needs, are themselves recorded);
+//   (S2) a unit at its thread's current location with a disabled action brings in every unit,
+//        reachable for its thread, that writes a slot those guards read IN s (a guard is a
+//        deterministic function of what it reads: it stays false until one of those changes);
+//   (S3) a unit not at its thread's current location but reachable from it brings in the
+//        thread's current unit (the thread must move first); an unreachable one nothing;
+// starting from the current unit of one thread with enabled actions (every thread is tried;
+// the smallest result wins). The enabled actions of S then form a persistent set: a path from s
+// that avoids them avoids S altogether (by S2/S3 the first step of S on it would be enabled at
+// s), and steps outside S touch nothing the enabled steps of S read or write (S1). Moreover
+//   (C2) invisibility: no enabled action of S writes a slot read by a selected invariant that
+//        has not been found violated yet (step properties are evaluated as part of the step:
+//        their reads are the step's reads; they need no visibility condition, nor do
+//        assertions); an action that may halt the system (BUG_ON) makes the set full too;
+//   (C3) cycle proviso for BFS: if a successor through the reduced set is already in the
+//        visited set, s is expanded fully. Every cycle of the reduced graph then has a fully
+//        expanded state: the state of the cycle expanded last finds its successor on the cycle
+//        already stored (Bošnački & Holzmann, "Improving Spin's partial-order reduction for
+//        breadth-first search", SPIN 2005; Clarke, Grumberg & Peled, Model Checking, ch. 10).
 // Program counters are slots like the others: only properties read them (s.at, s.ended,
 // s.fnAt), and a thread's own steps are the only writers of its pc, so a property that reads
 // where a thread is makes that thread's moves visible, and nothing else changes.
 //
 // FOOTPRINTS ARE LEARNED (footprints.ts). Guards, recipes and properties are opaque functions;
 // what they read and write is recorded while they run, through the views of
-// src/model/layout.ts. C1 needs the footprints of other threads' FUTURE steps, in states the
+// src/model/layout.ts. S1 needs the footprints of other threads' FUTURE steps, in states the
 // reduced search may never visit. So a reduced search (a *pass*) uses the footprints learned so
 // far, records every evaluation it performs, and if any footprint grows the pass is not
 // trusted: the search starts again with the grown footprints (they only grow, and are finite,
-// so this ends; a short unreduced prefix seeds them first so that restarts are rare).
+// so this ends; an unreduced prefix and random walks seed them first so that restarts are
+// rare: run.ts). Where hardly any state has a smaller set (every step conflicts with another
+// thread's, or an invariant sees it), run.ts gives up early and searches without reduction.
 //
 // WHY A PASS IN WHICH NOTHING GREW IS SOUND. An evaluation (the guards at a location, a step
 // with its step properties, recipe and next(), an invariant) is a deterministic function of
@@ -40,18 +55,21 @@
 //      non-conforming evaluation E at the least distance from the initial state, and a shortest
 //      path w to it: every evaluation on w before s' conforms. Walk the reduced graph from the
 //      initial state with a residue ρ (initially w, E pending at its end) whose steps re-run
-//      w's steps with the same values read: at the current state r with ample set T,
-//      - if a step of ρ is in T, take the first such; by C1 the steps of ρ before it neither
-//        write what it reads nor read what it writes, so it runs from r with the same values,
-//        and so does the rest of ρ after it;
-//      - otherwise take any step of T (t has no step in ρ: its first would be at l, enabled at
-//        r since by C1 nobody else writes the guards at l, hence in T); by C1 it writes nothing
-//        any step of ρ (a future step of another thread) reads or writes and reads nothing they
-//        write, so ρ runs from its successor with the same values.
-//      Either way E's read prefix is unchanged (its reads are in a footprint no T-step writes, by
-//      C1, or by C2 for an invariant, since the second case needs T reduced). The second case
-//      cannot repeat forever: its steps are edges of the reduced graph, so a repetition closes
-//      a cycle, and C3 puts a fully expanded state on it, where the first step of ρ is in T.
+//      w's steps with the same values read: at the current state r with reduced set T (the
+//      enabled actions of S),
+//      - if a step of ρ is in T, take the first such; by S1 the steps of ρ before it (outside
+//        S, by S2/S3) neither write what it reads nor read what it writes, so it runs from r
+//        with the same values, and so does the rest of ρ after it;
+//      - otherwise no step of ρ is in S (S2/S3), and ρ's steps commute with any step t of T
+//        (S1): take t; ρ runs from its successor with the same values.
+//      Either way E's read prefix is unchanged: its unit is reachable for its thread, so if t
+//      conflicted with it, S1 would have put it in S, and then S3 its thread's current unit,
+//      whose first step in ρ (or E itself) would be in T; if E is a guard of a thread blocked at
+//      r, S2 put the writers of what those guards read at r in S, so ρ does not write them and
+//      E runs at r itself with the same reads; an invariant is protected by C2, the second case
+//      needing T reduced. The second case cannot repeat forever: its steps are edges of the
+//      reduced graph, so a repetition closes a cycle, and C3 puts a fully expanded state on it,
+//      where the first step of ρ is in T.
 //      So ρ is used up at a reduced state where E runs again (guards are evaluated in every
 //      state, every step taken is run, invariants are evaluated in every stored state) and by
 //      the lemma is non-conforming there: the pass would have seen a footprint grow.
@@ -117,12 +135,22 @@ class SlotList implements SlotSink {
     }
   }
 
+  /** Add a slot (a packed-state index) directly. */
+  addSlot(slot: number): void {
+    if (this.stamp[slot] !== this.gen) {
+      this.stamp[slot] = this.gen;
+      this.slots[this.n++] = slot;
+    }
+  }
+
   sorted(): Int32Array {
     return this.slots.slice(0, this.n).sort();
   }
 }
 
 export type PorMode = 'learn' | 'reduce';
+
+const EMPTY_SLOTS = new Int32Array(0);
 
 export class PartialOrder {
   readonly fp: Footprints;
@@ -131,8 +159,8 @@ export class PartialOrder {
   store: FingerprintSet | null = null;
   /** Invariants (indices into the selected invariants) found violated in the current pass. */
   private violated: Uint8Array;
-  /** A pass is spoiled when a footprint it relied on grew. */
-  spoiled = false;
+  /** Set when an invariant not yet violated grew its read set. */
+  private spoiled = false;
 
   private readonly invariants: Property[];
   private readonly recEval: Evaluator;
@@ -144,24 +172,38 @@ export class PartialOrder {
   private readonly guardMemo: ReadMemo[];
   private readonly stepMemo: Map<CompiledAction, ReadMemo> = new Map();
   private readonly invMemo: ReadMemo[];
+  /** What the guards at each thread's location read in the state being expanded (S2). */
+  private readonly guardReads: Int32Array[];
 
   // The expansion in progress.
   private reduced = false;
   private provisoHit = false;
-  private ampleThread = -1;
+  /** Closure bookkeeping: units marked with the closure's generation, listed in `members`. */
+  private mark: Int32Array;
+  private gen = 0;
+  private members: Int32Array;
+  /** Units in the last closure computed, and the best closure of the current state. */
+  private count = 0;
+  private bestMembers: Int32Array;
+  private bestCount = 0;
+  private reducedGen = 0;
+  private enabledAt: Int32Array;
+  /** The chosen actions of each thread in the state being expanded (action indices). */
+  private actionsOf: Int32Array[];
+  private actionConflicts: (Int32Array | undefined)[] = [];
 
   // Caches over the footprints (valid for one footprint version).
   private cacheVersion = -1;
-  private futR: (Uint32Array | undefined)[] = [];
-  private futW: (Uint32Array | undefined)[] = [];
-  private conflictCache: Int8Array;
-  private visibleCache: Int8Array;
+  private reach: (Uint8Array | undefined)[] = [];
+  private writers: (Int32Array | undefined)[] = [];
   private invUnion: Uint32Array;
   private invDirty = true;
 
-  /** Statistics: states expanded with a reduced ample set, and fully. */
+  /** Statistics of the current pass: states expanded with a reduced set, and fully; actions enabled, and not followed. */
   reducedStates = 0;
   fullStates = 0;
+  enabledActions = 0;
+  skippedActions = 0;
 
   constructor(
     private readonly model: CompiledModel,
@@ -197,8 +239,12 @@ export class PartialOrder {
     this.scratch = new Int32Array(model.width);
     this.guardMemo = Array.from({ length: this.fp.nLocs }, () => new ReadMemo());
     this.invMemo = this.invariants.map(() => new ReadMemo());
-    this.conflictCache = new Int8Array(this.fp.nLocs * this.fp.nLocs);
-    this.visibleCache = new Int8Array(this.fp.nLocs);
+    this.guardReads = model.threadNames.map(() => EMPTY_SLOTS);
+    this.mark = new Int32Array(this.fp.nLocs);
+    this.members = new Int32Array(this.fp.nLocs);
+    this.bestMembers = new Int32Array(this.fp.nLocs);
+    this.enabledAt = new Int32Array(model.pcs);
+    this.actionsOf = model.threads.map((th) => new Int32Array(Math.max(1, ...th.locations.map((l) => l.actions.length))));
     this.invUnion = new Uint32Array(this.fp.words);
   }
 
@@ -212,9 +258,11 @@ export class PartialOrder {
     this.fp.grew = false;
     this.reducedStates = 0;
     this.fullStates = 0;
+    this.enabledActions = 0;
+    this.skippedActions = 0;
   }
 
-  /** Did this pass see anything that may invalidate its ample sets? */
+  /** Did this pass see anything that may invalidate its reduced sets? */
   get passSpoiled(): boolean {
     return this.fp.grew || this.spoiled;
   }
@@ -236,22 +284,43 @@ export class PartialOrder {
     const target = model.target;
     for (let t = 0; t < model.pcs; t++) {
       const pc = state[t]!;
-      if (pc < 0) continue;
+      if (pc < 0) {
+        this.guardReads[t] = EMPTY_SLOTS;
+        continue;
+      }
       const loc = this.fp.loc(t, pc);
       const memo = this.guardMemo[loc]!;
-      if (memo.seen(state)) continue;
+      const known = memo.seen(state);
+      if (known !== null) {
+        this.guardReads[t] = known;
+        continue;
+      }
+      // Each guard alone (the action's own footprint), all of them together (the location's).
       const reads = this.reads;
+      const one = this.writes;
       reads.begin();
       target.words = state;
       target.readOnly = true;
-      target.reads = reads;
       try {
-        for (const a of model.threads[t]!.locations[pc]!.actions) a.def.guard?.(this.root as never, this.envs[t]!);
+        for (const a of model.threads[t]!.locations[pc]!.actions) {
+          if (a.def.guard === undefined) continue;
+          one.begin();
+          target.reads = one;
+          a.def.guard(this.root as never, this.envs[t]!);
+          target.reads = null;
+          const ai = this.fp.actionIndex.get(a)!;
+          for (let i = 0; i < one.n; i++) {
+            reads.addSlot(one.slots[i]!);
+            this.fp.addActionRead(ai, one.slots[i]!);
+          }
+        }
       } finally {
         target.reads = null;
       }
       for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
-      memo.remember(state, reads.sorted());
+      const slots = reads.sorted();
+      memo.remember(state, slots);
+      this.guardReads[t] = slots;
     }
   }
 
@@ -259,7 +328,7 @@ export class PartialOrder {
   visitStep(state: Int32Array, action: CompiledAction): void {
     let memo = this.stepMemo.get(action);
     if (memo === undefined) this.stepMemo.set(action, (memo = new ReadMemo()));
-    if (memo.seen(state)) return;
+    if (memo.seen(state) !== null) return;
     const model = this.model;
     const target = model.target;
     const { reads, writes, scratch } = this;
@@ -277,12 +346,25 @@ export class PartialOrder {
     }
     const t = action.thread;
     const loc = this.fp.loc(t, action.location);
-    for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
-    for (let i = 0; i < writes.n; i++) this.fp.addWrite(loc, writes.slots[i]!);
+    const ai = this.fp.actionIndex.get(action)!;
+    for (let i = 0; i < reads.n; i++) {
+      this.fp.addRead(loc, reads.slots[i]!);
+      this.fp.addActionRead(ai, reads.slots[i]!);
+    }
+    for (let i = 0; i < writes.n; i++) {
+      this.fp.addWrite(loc, writes.slots[i]!);
+      this.fp.addActionWrite(ai, writes.slots[i]!);
+    }
     const to = scratch[t]!;
-    if (to !== state[t]) this.fp.addWrite(loc, t);
+    if (to !== state[t]) {
+      this.fp.addWrite(loc, t);
+      this.fp.addActionWrite(ai, t);
+    }
     if (action.staticNext === null) this.fp.addEdge(loc, to < 0 ? -1 : this.fp.loc(t, to));
-    if (halted) this.fp.addHalt(loc);
+    if (halted) {
+      this.fp.addHalt(loc);
+      this.fp.addActionHalt(ai);
+    }
     memo.remember(state, reads.sorted());
   }
 
@@ -294,7 +376,7 @@ export class PartialOrder {
     let info: ReturnType<Evaluator['info']> | undefined;
     for (let i = 0; i < invs.length; i++) {
       const memo = this.invMemo[i]!;
-      if (memo.seen(state)) continue;
+      if (memo.seen(state) !== null) continue;
       info ??= this.recEval.info(state);
       const reads = this.reads;
       reads.begin();
@@ -311,60 +393,60 @@ export class PartialOrder {
     }
   }
 
-  // ---- the ample set ---------------------------------------------------------------------
+  // ---- the reduced set -------------------------------------------------------------------
 
   private refresh(): void {
     if (this.cacheVersion === this.fp.version) return;
     this.cacheVersion = this.fp.version;
-    this.futR = [];
-    this.futW = [];
-    this.conflictCache.fill(0);
-    this.visibleCache.fill(0);
+    this.reach = [];
+    this.actionConflicts = [];
+    this.writers = [];
     this.invDirty = true;
   }
 
-  /** Reads and writes of every location reachable from `loc` (itself included). */
-  private future(loc: number): void {
+  /** The locations reachable from `loc` along the footprints' edges (itself included). */
+  private reachable(loc: number): Uint8Array {
+    let r = this.reach[loc];
+    if (r !== undefined) return r;
     const fp = this.fp;
-    const W = fp.words;
-    const r = new Uint32Array(W);
-    const w = new Uint32Array(W);
-    const seen = new Set<number>([loc]);
+    r = new Uint8Array(fp.nLocs);
+    r[loc] = 1;
     const stack = [loc];
     while (stack.length) {
       const g = stack.pop()!;
-      for (let i = 0; i < W; i++) {
-        r[i] = r[i]! | fp.reads[g * W + i]!;
-        w[i] = w[i]! | fp.writes[g * W + i]!;
-      }
       for (const to of fp.edges[g]!)
-        if (to >= 0 && !seen.has(to)) {
-          seen.add(to);
+        if (to >= 0 && r[to] === 0) {
+          r[to] = 1;
           stack.push(to);
         }
     }
-    this.futR[loc] = r;
-    this.futW[loc] = w;
+    this.reach[loc] = r;
+    return r;
   }
 
-  /** C1 between thread t at location `a` and another thread at location `b`: 1 conflict, 2 none. */
-  private conflict(a: number, b: number): boolean {
-    const key = a * this.fp.nLocs + b;
-    const c = this.conflictCache[key]!;
-    if (c !== 0) return c === 1;
-    if (this.futR[b] === undefined) this.future(b);
+  /** The units of other threads whose footprint conflicts with action `a`'s own (S1). */
+  private conflictsOfAction(a: number, thread: number): Int32Array {
+    let c = this.actionConflicts[a];
+    if (c !== undefined) return c;
     const fp = this.fp;
     const W = fp.words;
-    const fr = this.futR[b]!;
-    const fw = this.futW[b]!;
-    const hit =
-      Footprints.meet(fp.writes, a * W, fr, 0, W) || Footprints.meet(fp.writes, a * W, fw, 0, W) || Footprints.meet(fp.reads, a * W, fw, 0, W);
-    this.conflictCache[key] = hit ? 1 : 2;
-    return hit;
+    const out: number[] = [];
+    for (let b = 0; b < fp.nLocs; b++) {
+      if (fp.threadOf[b] === thread) continue;
+      if (
+        Footprints.meet(fp.actionWrites, a * W, fp.reads, b * W, W) ||
+        Footprints.meet(fp.actionWrites, a * W, fp.writes, b * W, W) ||
+        Footprints.meet(fp.actionReads, a * W, fp.writes, b * W, W)
+      )
+        out.push(b);
+    }
+    c = Int32Array.from(out);
+    this.actionConflicts[a] = c;
+    return c;
   }
 
-  /** C2: does a step at `loc` write a slot an invariant not yet violated reads? */
-  private visible(loc: number): boolean {
+  /** C2 for one action: does it write a slot an invariant not yet violated reads? */
+  private visibleAction(a: number): boolean {
     if (this.invDirty) {
       this.invUnion.fill(0);
       for (let i = 0; i < this.invariants.length; i++)
@@ -372,66 +454,174 @@ export class PartialOrder {
           const b = this.fp.inv[i]!;
           for (let k = 0; k < b.length; k++) this.invUnion[k] = this.invUnion[k]! | b[k]!;
         }
-      this.visibleCache.fill(0);
       this.invDirty = false;
     }
-    const c = this.visibleCache[loc]!;
-    if (c !== 0) return c === 1;
-    const hit = Footprints.meet(this.fp.writes, loc * this.fp.words, this.invUnion, 0, this.fp.words);
-    this.visibleCache[loc] = hit ? 1 : 2;
-    return hit;
+    return Footprints.meet(this.fp.actionWrites, a * this.fp.words, this.invUnion, 0, this.fp.words);
   }
 
-  /** The indices of `chosen` to follow first (all of them when no thread qualifies). */
+  /** The units that write `slot` (S2). */
+  private writersOf(slot: number): Int32Array {
+    let c = this.writers[slot];
+    if (c !== undefined) return c;
+    const fp = this.fp;
+    const W = fp.words;
+    const out: number[] = [];
+    const w = slot >>> 5;
+    const m = 1 << (slot & 31);
+    for (let b = 0; b < fp.nLocs; b++) if ((fp.writes[b * W + w]! & m) !== 0) out.push(b);
+    c = Int32Array.from(out);
+    this.writers[slot] = c;
+    return c;
+  }
+
+  /**
+   * The stubborn closure from thread `seed`'s current unit: its units are marked `gen` in
+   * `mark` and listed in `members`. Returns the number of enabled (chosen) actions it covers,
+   * or -1 when it must be the full set (a visible or halting unit, or every thread with chosen
+   * actions).
+   */
+  private closure(state: Int32Array, seed: number, enabledAt: Int32Array, totalUnits: number): number {
+    const fp = this.fp;
+    const mark = this.mark;
+    const gen = ++this.gen;
+    const members = this.members;
+    let n = 0;
+    let next = 0;
+    const locBase = fp.locBase;
+    const threadOf = fp.threadOf;
+    const first = locBase[seed]! + state[seed]!;
+    mark[first] = gen;
+    members[n++] = first;
+    let covered = 0;
+    let units = 0;
+    while (next < n) {
+      const b = members[next++]!;
+      const v = threadOf[b]!;
+      const pc = state[v]!;
+      if (pc < 0) continue;
+      const cur = locBase[v]! + pc;
+      if (b !== cur) {
+        // S3: the thread must move first (if it can get to b at all).
+        if (this.reachable(cur)[b] === 1 && mark[cur] !== gen) {
+          mark[cur] = gen;
+          members[n++] = cur;
+        }
+        continue;
+      }
+      const enabledHere = enabledAt[v]!;
+      if (this.model.threads[v]!.locations[pc]!.actions.length > enabledHere) {
+        // S2: what would enable the disabled actions here.
+        const g = this.guardReads[v]!;
+        for (let i = 0; i < g.length; i++) {
+          const ws = this.writersOf(g[i]!);
+          for (let k = 0; k < ws.length; k++) {
+            const w = ws[k]!;
+            if (mark[w] === gen) continue;
+            const u = threadOf[w]!;
+            const upc = state[u]!;
+            if (upc < 0 || this.reachable(locBase[u]! + upc)[w] !== 1) continue;
+            mark[w] = gen;
+            members[n++] = w;
+          }
+        }
+      }
+      if (enabledHere > 0) {
+        covered += enabledHere;
+        if (++units === totalUnits) return -1;
+        // S1, for each enabled action here by its own footprint (C2 and halting too).
+        const acts = this.actionsOf[v]!;
+        for (let j = 0; j < enabledHere; j++) {
+          const a = acts[j]!;
+          if (fp.actionHalts[a] !== 0 || this.visibleAction(a)) return -1;
+          const cs = this.conflictsOfAction(a, v);
+          for (let k = 0; k < cs.length; k++) {
+            const w = cs[k]!;
+            if (mark[w] === gen) continue;
+            const u = threadOf[w]!;
+            const upc = state[u]!;
+            if (upc < 0 || this.reachable(locBase[u]! + upc)[w] !== 1) continue;
+            mark[w] = gen;
+            members[n++] = w;
+          }
+        }
+      }
+    }
+    this.count = n;
+    return covered;
+  }
+
+  /** The indices of `chosen` to follow first (all of them when nothing smaller qualifies). */
   select(state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     this.reduced = false;
     this.provisoHit = false;
+    this.enabledActions += chosen.length;
     if (this.mode === 'learn' || chosen.length < 2) {
       this.fullStates++;
       return chosen;
     }
     this.refresh();
-    const model = this.model;
-    const pcs = model.pcs;
-    // Threads with chosen actions, fewest first.
-    const count = new Int32Array(pcs);
-    for (const i of chosen) count[actions[i]!.thread]!++;
+    const pcs = this.model.pcs;
+    const enabledAt = this.enabledAt;
+    enabledAt.fill(0);
+    for (let i = 0; i < chosen.length; i++) {
+      const a = actions[chosen[i]!]!;
+      this.actionsOf[a.thread]![enabledAt[a.thread]!++] = this.fp.actionIndex.get(a)!;
+    }
     let threads = 0;
-    for (let t = 0; t < pcs; t++) if (count[t]! > 0) threads++;
+    for (let t = 0; t < pcs; t++) if (enabledAt[t]! > 0) threads++;
     if (threads < 2) {
       this.fullStates++;
       return chosen;
     }
-    const order = [...count.keys()].filter((t) => count[t]! > 0).sort((a, b) => count[a]! - count[b]! || a - b);
-    const fp = this.fp;
-    for (const t of order) {
-      const a = fp.loc(t, state[t]!);
-      let ok = !this.visible(a);
-      if (ok && fp.halts[a] !== 0) for (let u = 0; u < pcs && ok; u++) if (u !== t && state[u]! >= 0) ok = false;
-      for (let u = 0; u < pcs && ok; u++) if (u !== t && state[u]! >= 0 && this.conflict(a, fp.loc(u, state[u]!))) ok = false;
-      if (!ok) continue;
-      this.reduced = true;
-      this.ampleThread = t;
-      this.reducedStates++;
-      return chosen.filter((i) => actions[i]!.thread === t);
+    // Seeds: every thread with chosen actions, fewest first; the smallest closure wins.
+    let best = -1;
+    for (let pass = 1; pass <= chosen.length && best !== 1; pass++) {
+      for (let t = 0; t < pcs; t++) {
+        if (enabledAt[t] !== pass) continue;
+        const c = this.closure(state, t, enabledAt, threads);
+        if (c < 0 || (best >= 0 && c >= best)) continue;
+        best = c;
+        this.bestMembers.set(this.members.subarray(0, this.count));
+        this.bestCount = this.count;
+        if (c === pass) break; // the seed's own actions: nothing smaller starts from here
+      }
     }
-    this.fullStates++;
-    return chosen;
+    if (best < 0 || best >= chosen.length) {
+      this.fullStates++;
+      return chosen;
+    }
+    this.reduced = true;
+    const bestGen = ++this.gen;
+    for (let k = 0; k < this.bestCount; k++) this.mark[this.bestMembers[k]!] = bestGen;
+    this.reducedGen = bestGen;
+    this.reducedStates++;
+    const fp = this.fp;
+    const out: number[] = [];
+    for (let k = 0; k < chosen.length; k++) {
+      const t = actions[chosen[k]!]!.thread;
+      if (this.mark[fp.locBase[t]! + state[t]!] === bestGen) out.push(chosen[k]!);
+    }
+    this.skippedActions += chosen.length - out.length;
+    return out;
   }
 
-  /** C3: a successor of the ample set (canonical, as stored) already visited? */
+  /** C3: a successor of the reduced set (canonical, as stored) already visited? */
   successor(next: Int32Array, halted: boolean): void {
     if (!this.reduced || this.provisoHit || halted || this.store === null) return;
     if (this.store.has(hashHi(next), hashLo(next))) this.provisoHit = true;
   }
 
-  rest(actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
+  /** After the reduced set ran: the rest, if the cycle proviso asks for it. */
+  rest(state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     if (!this.reduced || !this.provisoHit) return NONE;
     this.reduced = false;
     this.reducedStates--;
     this.fullStates++;
-    const t = this.ampleThread;
-    return chosen.filter((i) => actions[i]!.thread !== t);
+    const fp = this.fp;
+    const gen = this.reducedGen;
+    const rest = chosen.filter((i) => this.mark[fp.loc(actions[i]!.thread, state[actions[i]!.thread]!)] !== gen);
+    this.skippedActions -= rest.length;
+    return rest;
   }
 }
 

@@ -9,8 +9,8 @@
 import type { CompiledAction } from '../../model/compile.js';
 
 export interface Reducer {
-  /** Every expanded state, with its enabled actions (footprints of the guards: por.ts). */
-  visit(state: Int32Array, n: number, actions: readonly CompiledAction[]): void;
+  /** Every expanded state, with its enabled actions and its depth (footprints of the guards: por.ts). */
+  visit(state: Int32Array, n: number, actions: readonly CompiledAction[], depth: number): void;
   /** The indices to follow first, a subset of `chosen` (partial-order reduction's ample set). */
   select(state: Int32Array, n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[];
   /** After those ran: the rest of `chosen` when the state must be expanded fully after all (cycle proviso), else none. */

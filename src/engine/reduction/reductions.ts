@@ -25,11 +25,12 @@ export class Reductions implements Reducer {
   /** The model the search runs on: the bound widens its states by two words. */
   readonly model: CompiledModel;
   readonly canon: Canonicalizer | null;
-  readonly por: PartialOrder | null;
+  por: PartialOrder | null;
   readonly bound: PreemptionBound | null;
   /** Why a requested reduction does not run (for the report). */
   readonly notes: string[] = [];
   private actions: readonly CompiledAction[] = NONE as never;
+  private state: Int32Array = new Int32Array(0);
 
   constructor(base: CompiledModel, all: readonly Property[], selected: readonly Property[], o: ReductionOptions) {
     const k = o.preemptionBound;
@@ -53,6 +54,11 @@ export class Reductions implements Reducer {
     } else this.por = o.por ? new PartialOrder(this.model, all, selected, canon ? canon.slotMaps() : null) : null;
   }
 
+  /** Partial-order reduction off from now on (run.ts gives up on it when it cannot help). */
+  withoutPor(): void {
+    this.por = null;
+  }
+
   get active(): boolean {
     return this.por !== null || this.canon !== null || this.bound !== null;
   }
@@ -64,17 +70,22 @@ export class Reductions implements Reducer {
     return s;
   }
 
-  visit(state: Int32Array): void {
+  /** The greatest depth expanded so far in this search (run.ts compares it). */
+  depth = 0;
+
+  visit(state: Int32Array, _n: number, _actions: readonly CompiledAction[], depth: number): void {
+    if (depth > this.depth) this.depth = depth;
     this.por?.visitGuards(state);
   }
 
   select(state: Int32Array, _n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     this.actions = actions;
+    this.state = state;
     return this.por ? this.por.select(state, actions, chosen) : chosen;
   }
 
   rest(chosen: readonly number[]): readonly number[] {
-    return this.por ? this.por.rest(this.actions, chosen) : NONE;
+    return this.por ? this.por.rest(this.state, this.actions, chosen) : NONE;
   }
 
   admit(state: Int32Array, action: CompiledAction, n: number, actions: readonly CompiledAction[]): boolean {

@@ -6,11 +6,11 @@
 
 import type { CompiledModel } from '../../model/compile.js';
 import type { Property } from '../../property/types.js';
-import { ExhaustiveChooser } from '../chooser.js';
+import { ExhaustiveChooser, RandomChooser } from '../chooser.js';
 import { makeEvaluator, type Evaluator } from '../evaluate.js';
 import { StateQueue } from '../frontier.js';
 import { search, type FoundViolation, type Progress, type SearchOutcome } from '../search.js';
-import { FingerprintSet } from '../visited.js';
+import { FingerprintSet, PathLog } from '../visited.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
 import { realViolation } from './symmetry-path.js';
 
@@ -24,8 +24,15 @@ export interface ReducedSearchOptions extends ReductionOptions {
   stopOnFirstViolation?: boolean;
   interrupted?: () => boolean;
   onProgress?: (p: Progress) => void;
-  /** States of the unreduced search that seeds the footprints (default 2000). */
-  seedStates?: number;
+  /**
+   * How much the footprints are learned before the first reduced pass: states of an unreduced
+   * prefix and random walks (defaults 20000 and up to 1000). Soundness does not depend on it
+   * (tests set both to 0, so that every model goes through restarts); speed does.
+   */
+  seedStates?: number | undefined;
+  seedWalks?: number | undefined;
+  /** Do not give up on partial-order reduction when it reduces hardly anything (tests, bench). */
+  keepPor?: boolean | undefined;
 }
 
 /** What a run with reductions did, for the report. */
@@ -54,7 +61,35 @@ export interface ReducedOutcome {
   bytesPerState: number;
 }
 
-const SEED_STATES = 2000;
+/** The unreduced prefix: it seeds the footprints and is the baseline partial-order reduction must beat. */
+const SEED_STATES = 20000;
+/** Passes abandoned as soon as a footprint grows (later ones run to their end). */
+const ABORTED_PASSES = 2;
+
+/** Random walks after the prefix, and how long a run of walks that teach nothing ends them. */
+const SEED_WALKS = 1000;
+const QUIET_WALKS = 50;
+const WALK_DEPTH = 500;
+
+/** One random walk from the initial state (learning mode: every evaluation is recorded). */
+function walk(red: Reductions, evaluator: Evaluator, seed: number, maxDepth: number, maxTimeMs: number | undefined): void {
+  let a = (seed * 0x9e3779b1) >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  search(red.model, evaluator, {
+    frontier: new StateQueue(red.model.width, 'lifo'),
+    store: new PathLog(),
+    chooser: new RandomChooser((n) => Math.floor(rand() * n)),
+    maxDepth,
+    maxTimeMs,
+    reducer: red,
+  });
+}
 
 export function searchWithReductions(base: CompiledModel, all: readonly Property[], selected: readonly Property[], o: ReducedSearchOptions): ReducedOutcome {
   const start = performance.now();
@@ -76,7 +111,25 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   const remaining = () => (o.maxTimeMs === undefined ? undefined : Math.max(0, o.maxTimeMs - (performance.now() - start)));
   let totalStates = 0;
   let peakRss = 0;
-  const run = (store: FingerprintSet, limits: { maxStates?: number | undefined; maxDepth?: number | undefined }, reducer: Reductions | undefined) => {
+  let gaveUp = '';
+  /** How far the unreduced prefix got with how many states (undefined: it explored everything). */
+  let baseline: { states: number; depth: number } | undefined;
+  const run = (store: FingerprintSet, limits: { maxStates?: number | undefined; maxDepth?: number | undefined }, reducer: Reductions | undefined, reducing: boolean, abortWhenSpoiled = reducing) => {
+    const user = o.interrupted;
+    const interrupted = reducing
+      ? () => {
+          if (user?.() === true || (abortWhenSpoiled && por!.passSpoiled)) return true;
+          // Nothing to gain: with as many states as the unreduced prefix stored, the reduced
+          // search is no deeper than it got (every step conflicts with some other thread's, or
+          // an invariant sees it, so hardly anything is left out), and recording costs time.
+          // Give up while the pass is young; a plain search is exact.
+          if (o.keepPor !== true && baseline !== undefined && store.size >= baseline.states && red.depth + 1 <= baseline.depth) {
+            gaveUp = `partial-order reduction: given up (with the ${baseline.states} states an unreduced search stores up to depth ${baseline.depth}, it got no deeper); searched without it`;
+            return true;
+          }
+          return false;
+        }
+      : user;
     const out = search(model, evaluator, {
       frontier: new StateQueue(model.width, 'fifo'),
       store,
@@ -86,7 +139,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
       maxTimeMs: remaining(),
       maxMemory: o.maxMemory,
       stopOnFirstViolation: o.stopOnFirstViolation === true,
-      ...(o.interrupted ? { interrupted: o.interrupted } : {}),
+      ...(interrupted ? { interrupted } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(reducer ? { reducer } : {}),
     });
@@ -95,13 +148,27 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     return out;
   };
 
-  if (por) {
-    // Seed the footprints with a short unreduced prefix (everything it records is kept).
+  // Learning runs: an unreduced breadth-first prefix, then random walks until they stop
+  // teaching anything (everything they record is kept; they decide nothing).
+  const learn = (seedStates: number, walks: number) => {
     const store = new FingerprintSet();
-    por.beginPass('learn', store);
-    por.visitInvariants(model.init);
-    run(store, { maxStates: Math.min(o.seedStates ?? SEED_STATES, o.maxStates ?? Infinity), maxDepth: o.maxDepth }, red);
-  }
+    por!.beginPass('learn', store);
+    por!.visitInvariants(model.init);
+    if (seedStates > 0) {
+      const prefix = run(store, { maxStates: Math.min(seedStates, o.maxStates ?? Infinity), maxDepth: o.maxDepth }, red, false);
+      // The prefix was the whole state space: every evaluation has been recorded already.
+      if (prefix.stoppedBy === undefined && !prefix.error) return;
+      if (prefix.stoppedBy === 'max-states') baseline = { states: prefix.states, depth: prefix.diameter };
+    }
+    let quiet = 0;
+    for (let i = 0; i < walks && quiet < QUIET_WALKS; i++) {
+      const v = por!.fp.version;
+      walk(red, evaluator, i + 1, o.maxDepth ?? WALK_DEPTH, remaining());
+      quiet = por!.fp.version === v ? quiet + 1 : 0;
+    }
+  };
+  const walks = o.seedWalks ?? SEED_WALKS;
+  if (por) learn(o.seedStates ?? SEED_STATES, walks);
   let passes = 0;
   let outcome: SearchOutcome;
   let store: FingerprintSet;
@@ -112,21 +179,34 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
       por.beginPass('reduce', store);
       por.visitInvariants(model.init);
     }
-    outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red);
+    // A pass whose footprints grew is not trusted: the first ones are abandoned at once, the
+    // footprints learn some more, and the search starts again; later ones run to their end
+    // (learning all the reduced graph shows) before the search starts again.
+    red.depth = 0;
+    outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, por !== null, por !== null && passes <= ABORTED_PASSES);
+    if (gaveUp) {
+      red.withoutPor();
+      store = new FingerprintSet();
+      outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, false);
+      break;
+    }
     if (!por || !por.passSpoiled) break;
     // Whatever a spoiled pass found is real (every path is a run of the model), but its
     // completeness is not established: search again, unless it stopped for another reason.
-    if (outcome.error || (outcome.stoppedBy !== undefined && outcome.stoppedBy !== 'first-violation')) break;
+    if (outcome.error || (outcome.stoppedBy !== undefined && outcome.stoppedBy !== 'first-violation' && !(outcome.stoppedBy === 'interrupted' && !o.interrupted?.())))
+      break;
     if (o.stopOnFirstViolation && outcome.violations.length > 0) break;
+    learn(0, Math.ceil(walks / 4));
   }
-  const trusted = !por || !por.passSpoiled;
+  const trusted = !por || gaveUp !== '' || !por.passSpoiled;
 
   const shortest: Record<string, boolean> = {};
   let violations = outcome.violations.map((v) => (red.canon ? realViolation(red, inner, v) : v));
   // Without partial-order reduction, breadth-first order gives shortest paths (symmetry keeps
   // distances: the initial state is fixed by every permutation). With it, not necessarily.
-  for (const v of violations) shortest[v.property.name] = !por && !red.bound && o.stopOnFirstViolation !== true;
-  if (o.shortest && por && violations.length > 0 && !outcome.error) {
+  const reducedByPor = por !== null && gaveUp === '';
+  for (const v of violations) shortest[v.property.name] = !reducedByPor && !red.bound && o.stopOnFirstViolation !== true;
+  if (o.shortest && reducedByPor && violations.length > 0 && !outcome.error) {
     const depth = Math.max(...violations.map((v) => v.path.length));
     const plain = new Reductions(base, all, selected, { symmetry: o.symmetry, preemptionBound: o.preemptionBound });
     const again = searchPlain(plain, all, selected, depth, remaining(), o);
@@ -143,12 +223,12 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   }
 
   const summary: ReductionSummary = {
-    por: por !== null,
+    por: reducedByPor,
     passes: por ? passes : 0,
     reducedStates: por?.reducedStates ?? 0,
     symmetry: red.canon?.describe() ?? [],
     shortest,
-    notes: [...red.notes],
+    notes: [...red.notes, ...(gaveUp ? [gaveUp] : [])],
     totalStates,
   };
   if (por && !trusted) summary.notes.push('partial-order reduction: footprints were still growing when the search stopped');

@@ -41,6 +41,13 @@ interface Element {
 
 interface Group {
   def: SymmetryDef;
+  /** Scratch for canonicalisation: signatures (members × sigLen), sorted order, a permutation. */
+  sigs: Float64Array;
+  sigLen: number;
+  order: Int32Array;
+  perm: Int32Array;
+  single: number[];
+  memberSet: Set<number>;
   /** The kind code of this group's member-valued slots (MEMBER + index). */
   code: number;
   members: number[];
@@ -251,7 +258,23 @@ export class Canonicalizer {
       const mm = new Map(d.members.map((mem, i) => [mem, d.members[p[i]!]!] as const));
       return { tp, lm, sp, mm };
     });
-    return { def: d, code: kindCode, members: [...d.members], memberThreads, entries, elements, perms, elementOf };
+    const sigLen = k + entries[0]!.length;
+    return {
+      def: d,
+      code: kindCode,
+      members: [...d.members],
+      memberThreads,
+      entries,
+      elements,
+      perms,
+      elementOf,
+      sigs: new Float64Array(m * sigLen),
+      sigLen,
+      order: new Int32Array(m),
+      perm: new Int32Array(m),
+      single: [0],
+      memberSet: new Set(d.members),
+    };
   }
 
   /** y = e(x), for an element of group `g`. */
@@ -278,34 +301,80 @@ export class Canonicalizer {
   private norm(v: number, val: number): number {
     const k = this.kind[v]!;
     if (k === THREAD) return val >= 0 && val < this.pcs ? 2 ** 33 + this.threadClass[val]! : val;
-    if (k >= MEMBER) return this.groups[k - MEMBER]!.members.includes(val) ? 2 ** 34 + k : val;
+    if (k >= MEMBER) return this.groups[k - MEMBER]!.memberSet.has(val) ? 2 ** 34 + k : val;
     return val;
   }
 
-  private signature(g: Group, i: number, x: Int32Array): number[] {
-    const sig: number[] = [];
-    for (const t of g.memberThreads[i]!) {
-      const pc = x[t]!;
-      sig.push(pc < 0 ? -1 : this.locClass[this.locBase[t]! + pc]!);
+  /** Each member's signature into g.sigs (members' rows of g.sigLen numbers). */
+  private signatures(g: Group, x: Int32Array): void {
+    const sigs = g.sigs;
+    const L = g.sigLen;
+    const pcs = this.pcs;
+    for (let i = 0; i < g.members.length; i++) {
+      let o = i * L;
+      const threads = g.memberThreads[i]!;
+      for (let j = 0; j < threads.length; j++) {
+        const t = threads[j]!;
+        const pc = x[t]!;
+        sigs[o++] = pc < 0 ? -1 : this.locClass[this.locBase[t]! + pc]!;
+      }
+      // The entries' values as a sorted multiset (other groups permute inside entries).
+      const start = o;
+      const entries = g.entries[i]!;
+      for (let j = 0; j < entries.length; j++) {
+        const v = entries[j]!;
+        const val = this.norm(v, x[pcs + v]!);
+        let k = o++;
+        while (k > start && sigs[k - 1]! > val) {
+          sigs[k] = sigs[k - 1]!;
+          k--;
+        }
+        sigs[k] = val;
+      }
     }
-    const vals = g.entries[i]!.map((v) => this.norm(v, x[this.pcs + v]!)).sort((a, b) => a - b);
-    for (const v of vals) sig.push(v);
-    return sig;
+  }
+
+  private compareMembers(g: Group, a: number, b: number): number {
+    const sigs = g.sigs;
+    const L = g.sigLen;
+    for (let k = 0; k < L; k++) {
+      const x = sigs[a * L + k]!;
+      const y = sigs[b * L + k]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
   }
 
   /** The candidate permutations of group g for state x: members sorted by signature, ties in every order. */
   private candidates(g: Group, x: Int32Array): number[] {
     const m = g.members.length;
-    const sigs = g.members.map((_, i) => this.signature(g, i, x));
-    const order = sigs.map((_, i) => i).sort((a, b) => compareSig(sigs[a]!, sigs[b]!) || a - b);
-    // Tie classes: runs of equal signatures in `order`.
+    this.signatures(g, x);
+    const order = g.order;
+    for (let i = 0; i < m; i++) {
+      let k = i;
+      while (k > 0 && this.compareMembers(g, order[k - 1]!, i) > 0) {
+        order[k] = order[k - 1]!;
+        k--;
+      }
+      order[k] = i;
+    }
+    const p = g.perm;
+    let ties = false;
+    for (let j = 0; j < m; j++) {
+      p[order[j]!] = j;
+      if (j > 0 && this.compareMembers(g, order[j]!, order[j - 1]!) === 0) ties = true;
+    }
+    if (!ties) {
+      g.single[0] = g.elementOf[code(p, m)]!;
+      return g.single;
+    }
+    // Tie classes: runs of equal signatures in `order`; every order within each.
     const classes: number[][] = [];
     for (let j = 0; j < m; j++) {
-      if (j > 0 && compareSig(sigs[order[j]!]!, sigs[order[j - 1]!]!) === 0) classes[classes.length - 1]!.push(order[j]!);
+      if (j > 0 && this.compareMembers(g, order[j]!, order[j - 1]!) === 0) classes[classes.length - 1]!.push(order[j]!);
       else classes.push([order[j]!]);
     }
     const out: number[] = [];
-    const p = new Int32Array(m);
     const rec = (c: number, start: number) => {
       if (c === classes.length) {
         out.push(g.elementOf[code(p, m)]!);
@@ -357,6 +426,18 @@ export class Canonicalizer {
       if (gi === groups.length) break;
     }
     state.set(this.best);
+  }
+
+  /** The image of `x` under the k-th element of the whole group (0 <= k < order), for tests. */
+  image(x: Int32Array, k: number): Int32Array {
+    let src = x.slice();
+    for (const g of this.groups) {
+      const dst = new Int32Array(src.length);
+      this.apply(g, g.elements[k % g.elements.length]!, src, dst);
+      k = Math.floor(k / g.elements.length);
+      src = dst;
+    }
+    return src;
   }
 
   /**

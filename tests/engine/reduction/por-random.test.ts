@@ -24,14 +24,16 @@ function verdicts(r: CheckResult): Record<string, string> {
 
 describe('partial-order reduction on random models', () => {
   it('gives every verdict of the unreduced search, with no more states, and real counterexamples', () => {
-    const seen = { runs: 0, reduced: 0, violated: 0, kinds: new Set<string>() };
+    const seen = { runs: 0, reduced: 0, violated: 0, restarted: 0, kinds: new Set<string>() };
     fc.assert(
       fc.property(modelSpec, (spec) => {
         const { model, properties } = buildRandomModel(spec);
         const plain = check(model, properties, { maxStates: 4000 });
         fc.pre(plain.status === 'verified' || (plain.status === 'violated' && plain.complete) || plain.status === 'error');
-        const por = check(model, properties, { por: true });
+        // Nothing learned before the first pass: every model goes through restarts (por.ts).
+        const por = check(model, properties, { por: true, porSeed: { states: 0, walks: 0 } });
         expect(verdicts(por)).toEqual(verdicts(plain));
+        if (por.status !== 'error' && (por.reductions?.passes ?? 0) > 1) seen.restarted++;
         if (plain.status === 'error' || por.status === 'error') return;
         seen.runs++;
         expect(por.stats.states).toBeLessThanOrEqual(plain.stats.states);
@@ -49,10 +51,12 @@ describe('partial-order reduction on random models', () => {
           }
         }
       }),
-      { numRuns: 150, ...seed },
+      { numRuns: 400, ...seed },
     );
-    // Not degenerate: reductions happen, and every kind of property is found violated.
+    // Not degenerate: reductions happen, passes are restarted, and every kind of property is
+    // found violated.
     expect(seen.reduced).toBeGreaterThan(seen.runs / 4);
+    expect(seen.restarted).toBeGreaterThan(seen.runs / 4);
     expect(seen.violated).toBeGreaterThan(20);
     expect([...seen.kinds].sort()).toEqual(['assertion', 'deadlock', 'invariant', 'step']);
   });
@@ -64,7 +68,7 @@ describe('partial-order reduction on random models', () => {
         const plain = check(model, properties, { maxStates: 4000 });
         fc.pre(plain.status === 'violated' && plain.complete);
         if (plain.status !== 'violated') return;
-        const por = check(model, properties, { por: true, shortest: true });
+        const por = check(model, properties, { por: true, shortest: true, porSeed: { states: 0, walks: 0 } });
         expect(por.status).toBe('violated');
         if (por.status !== 'violated') return;
         const want = Object.fromEntries(plain.violations.map((v) => [v.property, v.path.length]));
@@ -76,7 +80,7 @@ describe('partial-order reduction on random models', () => {
           expectReplaysToViolation(compiled, sys, properties.properties, v);
         }
       }),
-      { numRuns: 60, ...seed },
+      { numRuns: 150, ...seed },
     );
   });
 
@@ -86,7 +90,7 @@ describe('partial-order reduction on random models', () => {
         const { model, properties } = buildRandomModel(spec);
         const plain = check(model, properties, { maxStates: 4000 });
         fc.pre(plain.status === 'verified' || (plain.status === 'violated' && plain.complete));
-        const por = check(model, properties, { por: true, first: true });
+        const por = check(model, properties, { por: true, first: true, porSeed: { states: 0, walks: 0 } });
         expect(por.status).toBe(plain.status);
         if (por.status === 'violated') {
           const compiled = compileModel(model);
@@ -94,7 +98,7 @@ describe('partial-order reduction on random models', () => {
           for (const v of por.violations) expectReplaysToViolation(compiled, sys, properties.properties, v);
         }
       }),
-      { numRuns: 60, ...seed },
+      { numRuns: 150, ...seed },
     );
   });
 });

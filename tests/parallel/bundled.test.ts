@@ -1,0 +1,31 @@
+// Every bundled model, in every variant at its defaults: the parallel search with 1, 2 and 4
+// workers finds what the sequential search finds (verdict, states, the very counterexamples).
+// Workers load the models the way the CLI makes them: from the registry, by `source`.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundled } from '../../models/index.js';
+import { check } from '../../src/engine/check.js';
+import { bundledRegistry, ParallelChecker } from '../../src/parallel/index.js';
+import { expectSameResult } from './same-result.js';
+
+const checkers = new Map<number, ParallelChecker>();
+beforeAll(() => {
+  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
+});
+afterAll(async () => {
+  await Promise.all([...checkers.values()].map((c) => c.close()));
+});
+
+describe('bundled models: parallel search = sequential search', () => {
+  it('the registry has models to compare', () => expect(bundled.length).toBeGreaterThan(0));
+  for (const entry of bundled) {
+    it(`${entry.model.name}, every variant`, async () => {
+      const source = { kind: 'bundled' as const, registry: bundledRegistry(), source: entry.source };
+      for (const variant of Object.keys(entry.model.variants)) {
+        const sequential = check(entry.model, entry.properties, { variant });
+        for (const [w, checker] of checkers)
+          expectSameResult(await checker.check({ model: entry.model, properties: entry.properties, source }, { variant }), sequential, w, `${entry.model.name} ${variant}`);
+      }
+    });
+  }
+});
