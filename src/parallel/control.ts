@@ -21,6 +21,7 @@ export type StopCode = (typeof STOP)[keyof typeof STOP];
 const I_STOP = 0;
 const I_BAR_COUNT = 1;
 const I_BAR_GEN = 2;
+const I_CLAIM = 3;
 const I_BELLS = 4;
 
 /** Per-worker counters on the board (Float64 slots, stride BOARD_STRIDE). */
@@ -100,6 +101,20 @@ export class Control {
       if (this.stopped) return false;
       Atomics.wait(i32, I_BAR_GEN, gen, WAIT_MS);
     }
+  }
+
+  /** Claim `n` entries of the frontier being expanded: returns the first one's number. */
+  claim(n: number): number {
+    return Atomics.add(this.i32, I_CLAIM, n);
+  }
+
+  claimed(): number {
+    return Atomics.load(this.i32, I_CLAIM);
+  }
+
+  /** Worker 0, between the barriers of a level, when nobody claims. */
+  resetClaims(): void {
+    Atomics.store(this.i32, I_CLAIM, 0);
   }
 
   /** Tell worker `w` that a message is waiting for it. */

@@ -2,7 +2,7 @@
 // partitioned.ts (each state has an owner worker; successors travel to it) and shared-table.ts
 // (one lock-free table all workers insert into). bench/README.md has the measurements.
 
-/** Where a scheme hands the states that are new at the level being built. */
+/** Where a scheme hands the states that are new at the level being built (a frontier.ts entry for those not halted). */
 export interface NewStateSink {
   /**
    * `state` (valid only during the call) is stored for the first time, as this worker's `i`-th
@@ -23,7 +23,7 @@ export interface Dedup {
    * It ends up with exactly one worker, which keeps the smallest edge key among all offers.
    */
   offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void;
-  /** Take in what peers sent (called between expansions). */
+  /** Called between expansions (the shared table checks its load here). */
   poll(): void;
   /**
    * This worker has expanded all its states of the level: exchange until every offer of the
@@ -35,7 +35,6 @@ export interface Dedup {
   edgeOf(i: number): number;
   /** Bytes held by this worker's part of the visited set. */
   bytes(): number;
-  close(): void;
 }
 
 /** The owner of a fingerprint among `workers`: the top bits of the high lane (the visited set's buckets use the low bits). */

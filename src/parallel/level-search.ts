@@ -18,13 +18,14 @@
 import { ExhaustiveChooser } from '../engine/chooser.js';
 import type { Evaluator } from '../engine/evaluate.js';
 import { Expander, type ExpandHandlers } from '../engine/expand.js';
-import { StateQueue } from '../engine/frontier.js';
 import { HALTED_MARK } from '../engine/search.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
 import { B, Control, G, STOP } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
+import { SharedFrontier } from './frontier.js';
+import type { Mailbox } from './mailbox.js';
 import type { Candidate, WorkerLimits } from './protocol.js';
 import type { LevelRanks } from './ranks.js';
 
@@ -56,6 +57,7 @@ export function comesBefore(a: Candidate, b: Candidate): boolean {
 
 export interface LevelSearchContext {
   model: CompiledModel;
+  mailbox: Mailbox;
   evaluator: Evaluator;
   selected: readonly Property[];
   me: number;
@@ -71,11 +73,12 @@ export interface LevelSearchResult {
   depthCut: boolean;
   peakRss: number;
   storeBytes: number;
+  waitMs: number;
   candidates: Candidate[];
 }
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
-  const { model, evaluator, control, ranks, me, limits } = c;
+  const { model, evaluator, control, ranks, me, limits, mailbox } = c;
   const K = ranks.K;
   const maxDepth = limits.maxDepth ?? Infinity;
   const maxStates = limits.maxStates ?? Infinity;
@@ -89,8 +92,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     if (b === undefined || comesBefore(cand, b)) best[cand.property] = cand;
   };
 
-  let cur = new StateQueue(model.width, 'fifo');
-  let next = new StateQueue(model.width, 'fifo');
+  const frontier = new SharedFrontier(me, control.workers, model.width, control, mailbox);
   /** Depth of the states being stored now (one more than the depth being expanded). */
   let building = 0;
   /** Pairs (index of a new state of the level, property): invariants violated in it. */
@@ -103,7 +105,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
         const b = best[p];
         if (b === undefined || b.length >= building) hits.push(i, p);
       }
-      if (!halted) next.push(state, i, building);
+      if (!halted) frontier.push(state, i);
     },
   };
   const dedup = makeDedup(sink);
@@ -151,7 +153,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   const publish = () => {
     control.set(me, B.states, dedup.size);
     control.set(me, B.transitions, expander.transitions);
-    control.set(me, B.queue, cur.size + next.size);
+    control.set(me, B.queue, (me === 0 ? frontier.unclaimed : 0) + frontier.stored);
     control.set(me, B.depth, depth);
   };
   const checkMemory = () => {
@@ -164,54 +166,68 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
 
   let diameter = 0;
   let depthCut = false;
+  /** Time spent at the end of levels, exchanging the last successors and waiting for the others. */
+  let waitMs = 0;
   let expansions = 0;
-  let curRank = new Int32Array(1024);
   const state = new Int32Array(model.width);
 
   // Depth 0: the initial state, offered by worker 0 (to its owner).
   dedup.beginLevel(0);
+  frontier.beginBuild(0);
   if (me === 0) dedup.offer(model.init, hashHi(model.init), hashLo(model.init), 0, false);
 
   try {
     for (let L = 0; ; L++) {
       // The states of depth L have all been offered: settle them.
-      if (!dedup.finishLevel()) break;
+      let t = performance.now();
+      const settled = dedup.finishLevel();
+      waitMs += performance.now() - t;
+      if (!settled) break;
       const n = dedup.newCount;
       if (n > 0) diameter = L;
       if (L > 0) for (let i = 0; i < n; i++) ranks.setBit(L, dedup.edgeOf(i));
+      frontier.seal((i) => dedup.edgeOf(i));
       flushHits();
       control.set(me, B.fresh, n);
       control.set(me, B.found, found);
       publish();
       checkMemory();
+      t = performance.now();
       if (!control.barrier()) break;
+      waitMs += performance.now() - t;
       if (me === 0) {
         const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
         if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
         const done = size === 0 || (limits.first && control.sum(B.found) > 0);
         if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
         if (!done) ranks.prepare(L + 1, size);
+        control.resetClaims();
         control.setGlobal(G.levelSize, size);
         control.setGlobal(G.done, done ? 1 : 0);
       }
+      t = performance.now();
       if (!control.barrier()) break;
-      if (n > curRank.length) curRank = new Int32Array(Math.max(n, curRank.length * 2));
-      for (let i = 0; i < n; i++) curRank[i] = L === 0 ? 0 : ranks.rank(L, dedup.edgeOf(i));
+      waitMs += performance.now() - t;
       if (control.global(G.done) !== 0) break;
 
-      // Expand depth L; its successors are the states of depth L+1.
-      const level = next;
-      next = cur;
-      cur = level;
+      // Expand depth L (any worker any state, claimed from the shared frontier); the
+      // successors are the states of depth L+1. Faster peers may send those from now on, so
+      // the level they belong to begins before any mail is read.
       found = 0;
       depth = L;
       building = L + 1;
       dedup.beginLevel(L + 1);
+      frontier.beginBuild(L + 1);
+      t = performance.now();
+      const ready = frontier.beginExpand(L);
+      waitMs += performance.now() - t;
+      if (!ready) break;
       let stopped = false;
-      while (cur.pop(state)) {
-        rank = curRank[cur.id]!;
+      for (let key = frontier.claim(state); key >= 0; key = frontier.claim(state)) {
+        rank = ranks.rank(L, key);
         if (expander.expand(state, L, maxDepth, handlers) < 0) depthCut = true;
         if (++expansions % POLL_EVERY === 0) {
+          mailbox.poll();
           dedup.poll();
           publish();
           if (performance.now() - lastRss >= RSS_EVERY_MS) checkMemory();
@@ -236,9 +252,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     diameter,
     depthCut,
     peakRss,
-    storeBytes: dedup.bytes(),
+    storeBytes: dedup.bytes() + frontier.bytes(),
+    waitMs,
     candidates: best.filter((b): b is Candidate => b !== undefined),
   };
-  dedup.close();
   return out;
 }

@@ -1,31 +1,21 @@
 // Hash-partitioned ownership: every state belongs to one worker, chosen by its fingerprint.
 // A worker keeps the states it owns in a private visited set (the engine's FingerprintSet, no
-// locks, no atomics), expands only those, and sends each successor it does not own to the
-// owner in batches over a MessagePort. Batches are read synchronously (receiveMessageOnPort)
-// between expansions, so a worker never has to yield to its event loop; a doorbell in the
-// control block tells it that something arrived. At the end of a level each worker sends every
-// peer an end marker; ports are FIFO, so once a worker has every peer's marker it has every
-// successor of the level.
+// locks, no atomics) and sends each successor it does not own to the owner, in batches of
+// about 128 KiB through the mailbox (mailbox.ts). Who *expands* a state is another matter: the
+// owner puts it in the shared frontier (frontier.ts), from which any worker takes work. At the
+// end of a level each worker sends every peer an end marker; ports are FIFO, so once a worker
+// has every peer's marker it has every successor of the level it owns.
 
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { FingerprintSet } from '../engine/visited.js';
 import type { Control } from './control.js';
 import { ownerOf, type Dedup, type NewStateSink } from './dedup.js';
+import type { BatchMail, Mailbox } from './mailbox.js';
 
 /** Per entry: hi, lo, edge (high and low words), halted, then the packed state. */
 const HEADER = 5;
 /** Words per batch (about 128 KiB). */
 const BATCH_WORDS = 1 << 15;
 const TWO32 = 2 ** 32;
-
-interface Batch {
-  n: number;
-  data: Int32Array<ArrayBuffer>;
-}
-
-interface EndMarker {
-  end: number;
-}
 
 export class PartitionedDedup implements Dedup {
   private readonly store = new FingerprintSet(1 << 16);
@@ -36,21 +26,27 @@ export class PartitionedDedup implements Dedup {
   private levelStart = 0;
   private level = 0;
   private edges = new Float64Array(1024);
-  private seenBell = 0;
   private ends = 0;
+  private readonly scratch: Int32Array;
 
   constructor(
     private readonly me: number,
     private readonly workers: number,
     private readonly width: number,
-    private readonly ports: (MessagePort | null)[],
+    private readonly mailbox: Mailbox,
     private readonly control: Control,
     private readonly sink: NewStateSink,
   ) {
     this.stride = width + HEADER;
+    this.scratch = new Int32Array(width);
     this.perBatch = Math.max(16, Math.floor(BATCH_WORDS / this.stride));
-    this.out = ports.map(() => null);
-    this.outCount = ports.map(() => 0);
+    this.out = Array.from({ length: workers }, () => null);
+    this.outCount = Array.from({ length: workers }, () => 0);
+    mailbox.on.batch = (_, mail) => this.receive(mail);
+    mailbox.on.end = (from, mail) => {
+      if (mail.level !== this.level) throw new Error(`worker ${this.me}: end of level ${mail.level} from worker ${from} while at level ${this.level}`);
+      this.ends++;
+    };
   }
 
   get size(): number {
@@ -82,7 +78,7 @@ export class PartitionedDedup implements Dedup {
     buf[at + 2] = eh;
     buf[at + 3] = edge - eh * TWO32;
     buf[at + 4] = halted ? 1 : 0;
-    buf.set(state.subarray(0, this.width), at + HEADER);
+    for (let k = 0, w = this.width, to = at + HEADER; k < w; k++) buf[to + k] = state[k]!;
     this.outCount[o] = k + 1;
     if (k + 1 === this.perBatch) this.flush(o);
   }
@@ -110,40 +106,24 @@ export class PartitionedDedup implements Dedup {
     const n = this.outCount[o]!;
     if (!buf || n === 0) return;
     const data = n === this.perBatch ? buf : buf.slice(0, n * this.stride);
-    const msg: Batch = { n, data };
-    this.ports[o]!.postMessage(msg, [data.buffer]);
-    this.control.ring(o);
+    const mail: BatchMail = { kind: 'batch', n, data };
+    this.mailbox.send(o, mail, [data.buffer]);
     if (data === buf) this.out[o] = null;
     this.outCount[o] = 0;
   }
 
-  poll(): void {
-    if (this.workers === 1) return;
-    const bell = this.control.bell(this.me);
-    if (bell === this.seenBell) return;
-    this.seenBell = bell;
-    this.drain();
+  private receive({ n, data }: BatchMail): void {
+    const { stride, width, scratch } = this;
+    for (let k = 0, at = 0; k < n; k++, at += stride) {
+      const edge = data[at + 2]! * TWO32 + (data[at + 3]! >>> 0);
+      // Copied out (not a subarray per entry: no allocation on this path).
+      for (let j = 0, from = at + HEADER; j < width; j++) scratch[j] = data[from + j]!;
+      this.insert(scratch, data[at]! >>> 0, data[at + 1]! >>> 0, edge, data[at + 4] !== 0);
+    }
   }
 
-  private drain(): void {
-    for (let w = 0; w < this.workers; w++) {
-      const port = this.ports[w];
-      if (!port) continue;
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-        const msg = m.message as Batch | EndMarker;
-        if ('end' in msg) {
-          if (msg.end !== this.level) throw new Error(`worker ${this.me}: end of level ${msg.end} from worker ${w} while at level ${this.level}`);
-          this.ends++;
-          continue;
-        }
-        const { n, data } = msg;
-        const stride = this.stride;
-        for (let k = 0, at = 0; k < n; k++, at += stride) {
-          const edge = data[at + 2]! * TWO32 + (data[at + 3]! >>> 0);
-          this.insert(data.subarray(at + HEADER, at + stride), data[at]! >>> 0, data[at + 1]! >>> 0, edge, data[at + 4] !== 0);
-        }
-      }
-    }
+  poll(): void {
+    // Batches arrive through the mailbox, which the search polls.
   }
 
   finishLevel(): boolean {
@@ -151,20 +131,11 @@ export class PartitionedDedup implements Dedup {
     for (let w = 0; w < this.workers; w++) {
       if (w === this.me) continue;
       this.flush(w);
-      const end: EndMarker = { end: this.level };
-      this.ports[w]!.postMessage(end);
-      this.control.ring(w);
+      this.mailbox.send(w, { kind: 'end', level: this.level });
     }
-    for (;;) {
-      const bell = this.control.bell(this.me);
-      this.seenBell = bell;
-      this.drain();
-      if (this.ends === this.workers - 1) break;
-      if (this.control.stopped) return false;
-      this.control.waitBell(this.me, bell);
-    }
+    const settled = this.mailbox.until(() => this.ends === this.workers - 1);
     this.ends = 0;
-    return !this.control.stopped;
+    return settled && !this.control.stopped;
   }
 
   edgeOf(i: number): number {
@@ -173,9 +144,5 @@ export class PartitionedDedup implements Dedup {
 
   bytes(): number {
     return this.store.bytes() + this.edges.byteLength;
-  }
-
-  close(): void {
-    for (const p of this.ports) p?.close();
   }
 }

@@ -44,6 +44,8 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' |
   dedup?: DedupKind | undefined;
   /** shared-table only: the table's capacity in states (default 2^22). */
   tableSlots?: number | undefined;
+  /** Diagnostics (bench/): each worker's report (states, transitions, time waiting at level ends). */
+  onWorkerReports?: ((reports: readonly WorkerReport[]) => void) | undefined;
 }
 
 const STOP_REASON: Record<number, StopReason> = {
@@ -73,6 +75,7 @@ export class ParallelChecker {
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: 2 ** 31 - 1,
+      ...(process.env.KMC_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KMC_YOUNG) } } : {}),
     });
     // A worker failing outside any task would otherwise be an unhandled 'error' event (a crash
     // with a stack trace) and could leave tasks queued for a thread that never comes.
@@ -245,13 +248,13 @@ export class ParallelChecker {
     const rankBufs = LevelRanks.allocate();
     const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 22) : undefined;
     const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
-    if (dedup === 'partitioned')
-      for (let i = 0; i < W; i++)
-        for (let j = i + 1; j < W; j++) {
-          const ch = new MessageChannel();
-          ports[i]![j] = ch.port1;
-          ports[j]![i] = ch.port2;
-        }
+    // Every pair of workers shares a channel (successors for their owner, frontier shares).
+    for (let i = 0; i < W; i++)
+      for (let j = i + 1; j < W; j++) {
+        const ch = new MessageChannel();
+        ports[i]![j] = ch.port1;
+        ports[j]![i] = ch.port2;
+      }
 
     const watch = this.watch(control, o, W);
     const base = {
@@ -300,6 +303,7 @@ export class ParallelChecker {
       return toResult(model, selected, outcome, 0, W);
     }
 
+    o.onWorkerReports?.(reports);
     const ranks = new LevelRanks(rankBufs.ranks, rankBufs.levels, maxBranching(model));
     const states = reports.reduce((s, r) => s + r.states, 0);
     const code = control.stopCode;

@@ -105,6 +105,8 @@ export interface WorkerReport {
   /** Epoch milliseconds when the search started and ended in this worker. */
   searchStart: number;
   searchEnd: number;
+  /** Milliseconds spent at level ends: the last exchanges and the barriers (waiting for slower workers). */
+  waitMs: number;
   candidates: Candidate[];
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */

@@ -1,6 +1,7 @@
 // A shared fingerprint table: one open-addressing hash table in a SharedArrayBuffer that every
-// worker inserts into with compare-and-swap; whoever claims a state's slot first owns it (stores
-// it in its own frontier and expands it). No messages, but every insert is atomic and the table
+// worker inserts into with compare-and-swap; whoever claims a state's slot first stores it (in
+// the shared frontier, frontier.ts, from which any worker takes work). No messages, but every
+// insert is atomic and the table
 // cannot grow while workers probe it, so its capacity is fixed when the run starts (an insert
 // beyond 7/8 load is an error naming the capacity). Kept as the measured alternative to
 // partitioned ownership (bench/README.md).
@@ -129,6 +130,4 @@ export class SharedTableDedup implements Dedup {
   bytes(): number {
     return this.t.byteLength / this.control.workers + this.slots.byteLength;
   }
-
-  close(): void {}
 }

@@ -14,6 +14,7 @@ import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { levelSearch, maxBranching } from './level-search.js';
 import { loadModel } from './load-model.js';
+import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
 import type { WorkerError, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelRanks } from './ranks.js';
@@ -33,6 +34,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     storeBytes: 0,
     searchStart: now(),
     searchEnd: now(),
+    waitMs: 0,
     candidates: [],
   };
   try {
@@ -51,10 +53,11 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const evaluator = makeEvaluator(model, loaded.properties, selected);
     const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(model));
     report.searchStart = now();
-    const result = levelSearch({ model, evaluator, selected, me: task.index, control, ranks, limits: task.limits }, (sink) =>
+    const mailbox = new Mailbox(task.index, task.ports, control);
+    const result = levelSearch({ model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox }, (sink) =>
       task.dedup === 'shared-table'
         ? new SharedTableDedup(task.table!, control, sink)
-        : new PartitionedDedup(task.index, task.workers, model.width, task.ports, control, sink),
+        : new PartitionedDedup(task.index, task.workers, model.width, mailbox, control, sink),
     );
     Object.assign(report, result);
   } catch (e) {

@@ -30,7 +30,7 @@ describe('random models: parallel search = sequential search', () => {
           if (w === 2) expectSameResult(await checker.check(target, { dedup: 'shared-table' }), sequential, w, 'random model (shared table)');
         }
       }),
-      { numRuns: 80 },
+      { numRuns: Number(process.env.KMC_RANDOM_RUNS ?? 80) },
     );
   });
 });

@@ -1,0 +1,148 @@
+// The frontier shared by all workers: the states of the depth being expanded, which any worker
+// may take, whoever stored them. Each worker writes the new states it stores into its own
+// chunks (SharedArrayBuffers of about 1 MiB), then sends the list of chunks to its peers; the
+// next level, workers claim a few entries at a time with one atomic counter over all the
+// workers' entries. So a worker that is done, or whose peer was descheduled for a moment, takes
+// work from the others instead of waiting at the end of the level: the level ends when the last
+// claimed entries are expanded, not when the slowest share is.
+//
+// An entry is [edge key (high, low word), state...]: the key (ranks.ts) gives the state's rank
+// once the level's ranks are sealed. Chunks of the level at depth L are reused at depth L+2,
+// when every worker has finished expanding depth L.
+
+import type { Control } from './control.js';
+import type { FrontierMail, Mailbox } from './mailbox.js';
+
+const CHUNK_BYTES = 1 << 20;
+/** Entries claimed at once: few enough that the end of a level is even, many enough that the counter is not contended. */
+const CLAIM = 16;
+const TWO32 = 2 ** 32;
+
+interface Share {
+  chunks: Int32Array[];
+  count: number;
+  level: number;
+}
+
+export class SharedFrontier {
+  private readonly stride: number;
+  private readonly perChunk: number;
+  /** My chunks, by parity of the level they hold. */
+  private readonly mine: SharedArrayBuffer[][] = [[], []];
+  private readonly views: Int32Array[][] = [[], []];
+  private building = 0;
+  private count = 0;
+  /** Each worker's share of the level being expanded. */
+  private readonly shares: (Share | undefined)[];
+  private readonly start: number[];
+  private total = 0;
+  /** The entries this worker claimed last, [from, to) in the global numbering. */
+  private from = 0;
+  private to = 0;
+
+  constructor(
+    private readonly me: number,
+    private readonly workers: number,
+    private readonly width: number,
+    private readonly control: Control,
+    private readonly mailbox: Mailbox,
+  ) {
+    this.stride = width + 2;
+    this.perChunk = Math.max(64, Math.floor(CHUNK_BYTES / 4 / this.stride));
+    this.shares = Array.from({ length: workers }, () => undefined);
+    this.start = Array.from({ length: workers + 1 }, () => 0);
+    mailbox.on.frontier = (from, mail) => this.receive(from, mail);
+  }
+
+  /** Entries of the level being built that this worker stored so far. */
+  get stored(): number {
+    return this.count;
+  }
+
+  /** Entries of the level being expanded not yet claimed by anyone. */
+  get unclaimed(): number {
+    return Math.max(0, this.total - this.control.claimed());
+  }
+
+  /** New states from now on are at depth `level`. */
+  beginBuild(level: number): void {
+    this.building = level;
+    this.count = 0;
+  }
+
+  /** A new state (not halted) of the level being built: this worker's `i`-th. */
+  push(state: Int32Array, i: number): void {
+    const p = this.building & 1;
+    const c = Math.floor(this.count / this.perChunk);
+    if (c === this.views[p]!.length) {
+      const sab = new SharedArrayBuffer(this.perChunk * this.stride * 4);
+      this.mine[p]!.push(sab);
+      this.views[p]!.push(new Int32Array(sab));
+    }
+    const at = (this.count % this.perChunk) * this.stride;
+    const chunk = this.views[p]![c]!;
+    chunk[at] = 0;
+    chunk[at + 1] = i;
+    for (let k = 0, w = this.width, to = at + 2; k < w; k++) chunk[to + k] = state[k]!;
+    this.count++;
+  }
+
+  /** The level's keys are final: write each entry's key, and send this share to every peer. */
+  seal(edgeOf: (i: number) => number): void {
+    const p = this.building & 1;
+    const views = this.views[p]!;
+    for (let k = 0; k < this.count; k++) {
+      const chunk = views[Math.floor(k / this.perChunk)]!;
+      const at = (k % this.perChunk) * this.stride;
+      const key = edgeOf(chunk[at + 1]!);
+      const hi = Math.floor(key / TWO32);
+      chunk[at] = hi;
+      chunk[at + 1] = key - hi * TWO32;
+    }
+    const used = Math.ceil(this.count / this.perChunk);
+    const mail: FrontierMail = { kind: 'frontier', level: this.building, count: this.count, chunks: this.mine[p]!.slice(0, used) };
+    for (let w = 0; w < this.workers; w++) if (w !== this.me) this.mailbox.send(w, mail);
+    this.shares[this.me] = { chunks: views.slice(0, used), count: this.count, level: this.building };
+  }
+
+  private receive(from: number, mail: FrontierMail): void {
+    this.shares[from] = { chunks: mail.chunks.map((c) => new Int32Array(c)), count: mail.count, level: mail.level };
+  }
+
+  /**
+   * Make the sealed level at depth `level` the one to claim from (after the barrier that
+   * follows every seal, and after the claim counter was reset). False when stopped meanwhile.
+   */
+  beginExpand(level: number): boolean {
+    const arrived = () => this.shares.every((s) => s !== undefined && s.level === level);
+    if (!this.mailbox.until(arrived)) return false;
+    this.start[0] = 0;
+    for (let w = 0; w < this.workers; w++) this.start[w + 1] = this.start[w]! + this.shares[w]!.count;
+    this.total = this.start[this.workers]!;
+    this.from = this.to = 0;
+    return true;
+  }
+
+  /** Copy the next state to expand into `into` and return its edge key; -1 when the level is done. */
+  claim(into: Int32Array): number {
+    if (this.from === this.to) {
+      const g = this.control.claim(CLAIM);
+      if (g >= this.total) return -1;
+      this.from = g;
+      this.to = Math.min(g + CLAIM, this.total);
+    }
+    const g = this.from++;
+    let w = 0;
+    while (g >= this.start[w + 1]!) w++;
+    const off = g - this.start[w]!;
+    const chunk = this.shares[w]!.chunks[Math.floor(off / this.perChunk)]!;
+    const at = (off % this.perChunk) * this.stride;
+    for (let k = 0, w = this.width, from = at + 2; k < w; k++) into[k] = chunk[from + k]!;
+    return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
+  }
+
+  /** Bytes of frontier chunks this worker holds. */
+  bytes(): number {
+    return (this.mine[0]!.length + this.mine[1]!.length) * this.perChunk * this.stride * 4;
+  }
+}
