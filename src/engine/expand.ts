@@ -40,11 +40,18 @@ export class Expander {
   /**
    * Expand `state` at `depth`. Returns the number of enabled actions (0 for a terminal state or
    * a deadlock), or -1 when `depth` is at the depth bound and the state was not expanded.
+   *
+   * With a reducer (src/engine/reduction), the reducer sees every state (footprints), may narrow
+   * the actions followed to an ample set (indices stay indices into the full enabled list, so
+   * every path replays on the unreduced model) and ask for the rest afterwards (cycle proviso),
+   * may refuse a transition (preemption bound) and rewrites each successor (canonical form,
+   * extra words).
    */
   expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers): number {
-    const { model, evaluator, actions, next } = this;
+    const { model, evaluator, actions } = this;
     const n = model.enabled(state, actions);
-    if (this.reducer !== undefined) return this.expandReduced(state, depth, maxDepth, h, n);
+    const r = this.reducer;
+    r?.visit(state, n, actions, depth);
     if (n === 0) {
       const deadlock = evaluator.deadlock;
       if (deadlock && model.isDeadlock(state, 0)) {
@@ -55,63 +62,34 @@ export class Expander {
     }
     if (depth >= maxDepth) return -1;
     const chosen = this.chooser.choose(n, depth, actions);
-    for (let k = 0; k < chosen.length; k++) {
-      const choice = chosen[k]!;
-      const action = actions[choice]!;
-      for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
-      const outcome = model.apply(state, action, next);
-      this.transitions++;
-      for (const tag of outcome.fired) {
-        const p = evaluator.assertion(tag);
-        if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
-        else if (!evaluator.declared(tag))
-          throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
-      }
-      h.successor(next, choice, outcome.halted);
+    if (r === undefined) {
+      for (let k = 0; k < chosen.length; k++) this.follow(state, chosen[k]!, n, h);
+      return n;
     }
+    const first = r.select(state, n, actions, chosen);
+    for (let k = 0; k < first.length; k++) this.follow(state, first[k]!, n, h);
+    const rest = r.rest(chosen);
+    for (let k = 0; k < rest.length; k++) this.follow(state, rest[k]!, n, h);
     return n;
   }
 
-  /**
-   * The same expansion with a reducer: it sees every state (footprints), may narrow the actions
-   * followed to an ample set (indices stay indices into the full enabled list, so every path
-   * replays on the unreduced model) and ask for the rest afterwards (cycle proviso), may refuse
-   * a transition (preemption bound) and rewrites each successor (canonical form, extra words).
-   */
-  private expandReduced(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers, n: number): number {
+  /** Take enabled action `choice` from `state`: step properties, the step, assertions, the successor. */
+  private follow(state: Int32Array, choice: number, n: number, h: ExpandHandlers): void {
     const { model, evaluator, actions, next } = this;
-    const r = this.reducer!;
-    r.visit(state, n, actions, depth);
-    if (n === 0) {
-      const deadlock = evaluator.deadlock;
-      if (deadlock && model.isDeadlock(state, 0)) {
-        const copy = state.slice();
-        h.violation(deadlock, -1, () => deadlockMessage(model.blocked(copy)), () => model.blocked(copy));
-      }
-      return 0;
+    const r = this.reducer;
+    const action = actions[choice]!;
+    if (r !== undefined && !r.admit(state, action, n, actions)) return;
+    for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
+    const outcome = model.apply(state, action, next);
+    this.transitions++;
+    for (const tag of outcome.fired) {
+      const p = evaluator.assertion(tag);
+      if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
+      else if (!evaluator.declared(tag))
+        throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
     }
-    if (depth >= maxDepth) return -1;
-    const chosen = this.chooser.choose(n, depth, actions);
-    const follow = (choice: number) => {
-      const action = actions[choice]!;
-      if (!r.admit(state, action, n, actions)) return;
-      for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
-      const outcome = model.apply(state, action, next);
-      this.transitions++;
-      for (const tag of outcome.fired) {
-        const p = evaluator.assertion(tag);
-        if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
-        else if (!evaluator.declared(tag))
-          throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
-      }
-      r.successor(state, action, next, outcome.halted);
-      h.successor(next, choice, outcome.halted);
-    };
-    const first = r.select(state, n, actions, chosen);
-    for (let k = 0; k < first.length; k++) follow(first[k]!);
-    const rest = r.rest(chosen);
-    for (let k = 0; k < rest.length; k++) follow(rest[k]!);
-    return n;
+    r?.successor(state, action, next, outcome.halted);
+    h.successor(next, choice, outcome.halted);
   }
 }
 
