@@ -10,6 +10,7 @@
 //   KMC_BENCH_PARAMS='{"cpus":3}' KMC_BENCH_ROUNDS=5 npm run bench -- parallel
 
 import { availableParallelism, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { bundled } from '../models/index.js';
 import { check } from '../src/engine/check.js';
@@ -41,22 +42,37 @@ interface Config {
 /** kvm-hotplug at 5 CPUs: about a million states, some 10 s for check() on the 2-core machine. */
 export const DEFAULT_PARAMS = { cpus: 5 };
 
+/** A busy loop in a small array (compute-bound), and random updates of a 64 MiB array (memory-bound, as a search is). */
+const CALIBRATION = {
+  compute: `let x = 0; const a = new Int32Array(1 << 20);
+    for (let i = 0; i < 2e8; i++) { x = (x + Math.imul(i, 2654435761)) | 0; a[i & 0xfffff] ^= x; }`,
+  memory: `let x = 1; const a = new Int32Array(1 << 24);
+    for (let i = 0; i < 3e7; i++) { x = (Math.imul(x, 1103515245) + 12345) | 0; a[(x >>> 7) & 0xffffff] += i; }`,
+};
+
 /**
- * How much parallelism the machine gives right now: the same fixed busy loop in 1 and in N
- * threads at once. N threads taking as long as 1 means N cores free; twice as long, one core
- * (other processes hold the rest). Printed with the figures, so they can be judged.
+ * How much parallelism the machine gives right now: the same fixed loop in 1 and in N threads
+ * (worker threads of one process, as the parallel search) or N processes at once. N at once as
+ * fast as 1 gives N.00×; twice as long, 1.00× (one core's worth). Printed with the figures, so
+ * they can be judged: a memory-bound loop in threads is the ceiling for the parallel search.
  */
-export async function calibrate(threads: number): Promise<number> {
-  const code = `const { parentPort } = require('node:worker_threads'); let x = 0; const a = new Int32Array(1 << 20);
-    for (let i = 0; i < 2e8; i++) { x = (x + Math.imul(i, 2654435761)) | 0; a[i & 0xfffff] ^= x; } parentPort.postMessage(x);`;
-  const run = async (n: number) => {
+export async function calibrate(kind: keyof typeof CALIBRATION, n: number, as: 'threads' | 'processes'): Promise<number> {
+  const body = CALIBRATION[kind];
+  const one = (): Promise<unknown> =>
+    as === 'threads'
+      ? new Promise((resolve, reject) =>
+          new Worker(`const { parentPort } = require('node:worker_threads'); ${body}; parentPort.postMessage(0);`, { eval: true }).once('message', resolve).once('error', reject),
+        )
+      : new Promise((resolve, reject) =>
+          spawn(process.execPath, ['-e', body], { stdio: 'ignore' }).once('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`calibration exited ${code}`)))),
+        );
+  const run = async (k: number) => {
     const t = performance.now();
-    await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => new Worker(code, { eval: true }).once('message', resolve).once('error', reject))));
+    await Promise.all(Array.from({ length: k }, one));
     return performance.now() - t;
   };
-  const one = await run(1);
-  const many = await run(threads);
-  return (threads * one) / many;
+  const single = await run(1);
+  return (n * single) / (await run(n));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -85,8 +101,15 @@ export async function benchParallel(o: ParallelBenchOptions = {}): Promise<void>
   for (const dedup of dedups) for (const w of counts) configs.push({ label: `${dedup}, ${w} worker${w === 1 ? '' : 's'}`, workers: w, dedup, times: [], cpuTimes: [] });
   const pools = new Map(counts.map((w) => [w, new ParallelChecker(w)] as const));
   log(`  ${name} --variant ${variant} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}: ${rounds} rounds, ${cores} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  const calibration = async (when: string) =>
-    log(`  calibration (${when}): ${cores} independent busy threads run ${(await calibrate(cores)).toFixed(2)}× as fast as 1 (${cores}.00× = all ${cores} cores free)`);
+  const calibration = async (when: string) => {
+    const c = await calibrate('compute', cores, 'threads');
+    const mt = await calibrate('memory', cores, 'threads');
+    const mp = await calibrate('memory', cores, 'processes');
+    log(
+      `  calibration (${when}), ${cores} loops at once against 1 (${cores}.00× = all ${cores} cores' worth): compute-bound in threads ${c.toFixed(2)}×; ` +
+        `memory-bound in threads ${mt.toFixed(2)}×, in processes ${mp.toFixed(2)}×`,
+    );
+  };
   await calibration('before');
   try {
     // Warm each pool (threads started, model imported): the CLI pays that once per run, about

@@ -33,7 +33,7 @@ export interface Dedup {
   finishLevel(): boolean;
   /** The smallest edge key that reached this worker's `i`-th new state of the level. */
   edgeOf(i: number): number;
-  /** Bytes held by this worker's part of the visited set. */
+  /** Bytes of this worker's part of the visited set (the frontier and the ranks are counted apart). */
   bytes(): number;
 }
 

@@ -140,9 +140,4 @@ export class SharedFrontier {
     for (let k = 0, w = this.width, from = at + 2; k < w; k++) into[k] = chunk[from + k]!;
     return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
   }
-
-  /** Bytes of frontier chunks this worker holds. */
-  bytes(): number {
-    return (this.mine[0]!.length + this.mine[1]!.length) * this.perChunk * this.stride * 4;
-  }
 }

@@ -1,19 +1,21 @@
 // The search each worker runs: level-synchronous breadth-first search. All workers expand the
-// states of depth L (each its own share) before any expands depth L+1, so the states of each
-// depth, the distinct-state count and the length of every shortest counterexample are the same
-// for any number of workers; with the edge keys and ranks of ranks.ts the counterexamples are
-// even the very paths the sequential search reports.
+// states of depth L before any expands depth L+1, so the states of each depth, the
+// distinct-state count and the length of every shortest counterexample are the same for any
+// number of workers; with the edge keys and ranks of ranks.ts the counterexamples are even the
+// very paths the sequential search reports.
 //
 // Expanding a state is the engine's Expander (deadlock, step properties, assertions, successors),
 // exactly as in the sequential search; what differs is only where a successor goes (the Dedup
-// scheme) and how parent links are kept (ranks.ts). Per level:
+// scheme), who expands what (the shared frontier) and how parent links are kept (ranks.ts).
+// Per level:
 //
-//   expand my states of depth L, offering each successor (key rank*K + choice) to the scheme
-//   finishLevel: exchange until every successor of depth L+1 is with its worker, keys final
-//   set my new states' keys in the level's bitmap        | barrier
-//   worker 0: prefix counts (the level's size), room for the next level's keys, stop or go on
-//                                                         | barrier
-//   rank my new states (they are the next level's frontier)
+//   claim states of depth L from the shared frontier and expand them, offering each
+//     successor (edge key rank*K + choice) to the deduplication scheme
+//   finishLevel: exchange until every successor of depth L+1 is with the worker that stores
+//     it, and its smallest key is final
+//   mark my new states' keys in the level's bitmap, seal my frontier share  | barrier
+//   worker 0: prefix counts (the level's size), room for the next keys, stop or go on
+//                                                                             | barrier
 
 import { ExhaustiveChooser } from '../engine/chooser.js';
 import type { Evaluator } from '../engine/evaluate.js';
@@ -252,7 +254,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     diameter,
     depthCut,
     peakRss,
-    storeBytes: dedup.bytes() + frontier.bytes(),
+    storeBytes: dedup.bytes(),
     waitMs,
     candidates: best.filter((b): b is Candidate => b !== undefined),
   };

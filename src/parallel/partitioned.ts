@@ -13,8 +13,8 @@ import type { BatchMail, Mailbox } from './mailbox.js';
 
 /** Per entry: hi, lo, edge (high and low words), halted, then the packed state. */
 const HEADER = 5;
-/** Words per batch (about 128 KiB). */
-const BATCH_WORDS = 1 << 15;
+/** Words per batch (64 KiB: below malloc's mmap threshold, so batches never cost a mmap/munmap). */
+const BATCH_WORDS = 1 << 14;
 const TWO32 = 2 ** 32;
 
 export class PartitionedDedup implements Dedup {
@@ -143,6 +143,7 @@ export class PartitionedDedup implements Dedup {
   }
 
   bytes(): number {
-    return this.store.bytes() + this.edges.byteLength;
+    // As check() counts its visited set: the table and the used part of the per-state arrays.
+    return this.store.bytesPerState() * this.store.size;
   }
 }

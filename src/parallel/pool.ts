@@ -75,7 +75,6 @@ export class ParallelChecker {
       maxThreads: workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: 2 ** 31 - 1,
-      ...(process.env.KMC_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KMC_YOUNG) } } : {}),
     });
     // A worker failing outside any task would otherwise be an unhandled 'error' event (a crash
     // with a stack trace) and could leave tasks queued for a thread that never comes.
@@ -327,6 +326,8 @@ export class ParallelChecker {
       violations: candidates.map((c) => violationOf(model, evaluator, selected[c.property]!, c, ranks)),
       stoppedBy,
     };
+    // The visited set and the parent links (the level ranks), as check() counts its fingerprint
+    // table with its parent and choice arrays.
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();
     return toResult(model, selected, outcome, states > 0 ? storeBytes / states : 0, W);
   }

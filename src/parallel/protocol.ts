@@ -100,7 +100,7 @@ export interface WorkerReport {
   diameter: number;
   depthCut: boolean;
   peakRss: number;
-  /** Bytes held by this worker's visited set. */
+  /** Bytes of this worker's part of the visited set. */
   storeBytes: number;
   /** Epoch milliseconds when the search started and ended in this worker. */
   searchStart: number;
