@@ -9,12 +9,13 @@ import { formatValue } from './text.js';
 import { describePortEnd, violationLine } from './replay.js';
 
 /**
- * Text safe inside a Mermaid line: '#', ';', '<', '>' and quotes are written as Mermaid's
- * entity codes (`#59;`), newlines as `<br/>`.
+ * Text safe inside a Mermaid line: '#', ';', '<', '>', quotes and '%' are written as Mermaid's
+ * entity codes (`#59;`), newlines as `<br/>`. '%' because Mermaid strips a `%%{…}%%`
+ * directive from anywhere in the text (and applies it: a label could change the theme).
  */
 export function mermaidText(s: string): string {
   // One pass, so the ';' of an entity code written for '#' is not escaped again.
-  return s.replace(/[#;<>"\n]/g, (c) => (c === '\n' ? '<br/>' : `#${c.charCodeAt(0)};`));
+  return s.replace(/[#;<>"%\n]/g, (c) => (c === '\n' ? '<br/>' : `#${c.charCodeAt(0)};`));
 }
 
 export interface DiagramItem {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { expectValid, validateProve } from '../report/json-schemas.js';
 
 const ABBA = resolve('tests/fixtures/models/abba.ts');
 const LOST = resolve('tests/fixtures/models/lost-update.ts');
@@ -64,5 +65,72 @@ describe('kmc prove', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe("kmc: model abba has no variant 'fixed'; its variants are: abba, ordered");
     expect((await kmc('prove', ABBA, '--from', 'abba', '--to', 'abba')).err).toBe("kmc: kmc prove: --from and --to name the same variant 'abba'");
+  });
+});
+
+describe('kmc prove --json', () => {
+  /** The proof as text and as JSON: the same exit code, the same three parts. */
+  async function both(...args: string[]) {
+    const text = await kmc('prove', ...args, '--quiet');
+    const r = await kmc('prove', ...args, '--json');
+    expect(r.code).toBe(text.code);
+    expect(r.err).toBe('');
+    const doc = expectValid(validateProve, r.out);
+    expect(doc.exitCode).toBe(r.code);
+    doc.parts.forEach((p: any, i: number) => expect(text.out.split('\n')[i + 1]).toBe(`  ${i + 1}. ${p.claim}: ${p.ok ? 'yes' : 'NO'} -- ${p.detail}`));
+    return { doc, text: text.out };
+  }
+
+  it.each([
+    ['xen-remove-from-physmap', 'as-posted', 'reviewed', []],
+    ['sched-delayed-dequeue', 'delayed-dequeue', 'task_is_runnable', []],
+    ['kvm-hotplug', 'v2.6.37', 'upstream', ['--param', 'reboot=false', '--param', 'suspend=false']],
+  ])('%s: %s -> %s as data: the verdicts, every counterexample path, each run on the fix (exit 0)', async (model, from, to, extra) => {
+    const { doc, text } = await both(model, '--from', from, '--to', to, ...(extra as string[]));
+    expect(doc).toMatchObject({ model, from, to, proved: true, exitCode: 0, buggy: { variant: from, status: 'violated', complete: true }, fixed: { variant: to, status: 'verified', complete: true, stoppedBy: null, violations: [] } });
+    expect(text).toContain(`every property holds in all ${doc.fixed.stats.states.toLocaleString('en-US')} reachable states`);
+    // One replayed counterexample per pre-patch violation, in order, the proof's own first.
+    expect(doc.counterexamples.map((c: any) => [c.property, c.path])).toEqual(doc.buggy.violations.map((v: any) => [v.property, v.path]));
+    expect(doc.counterexamples.map((c: any) => c.proof)).toEqual(doc.counterexamples.map((_: unknown, i: number) => i === 0));
+    for (const c of doc.counterexamples) {
+      expect(c.shown).toBe(true);
+      expect(c.onBuggy.path).toBe(c.path);
+      expect(c.onBuggy.steps).toHaveLength(c.path.split('/').length);
+      expect(c.onBuggy.violations.map((v: any) => v.property)).toContain(c.property);
+      expect(c.replay).toMatch(new RegExp(`^kmc replay ${model} ${c.path} --variant ${from}`));
+      expect(c.onFixed).toMatchObject({ variant: to, property: c.property, oldSteps: c.onBuggy.steps.length });
+    }
+    const own = doc.counterexamples[0];
+    expect(own.onFixed.outcome).toBe('no-longer-violated');
+    expect(doc.parts[2].detail).toContain(own.onFixed.end.description);
+  });
+
+  it('the choices the matching settled are data too', async () => {
+    const { doc } = await both('kvm-hotplug', '--from', 'v2.6.37', '--to', 'upstream', '--param', 'reboot=false', '--param', 'suspend=false');
+    const chose = doc.counterexamples[0].onFixed.matching.filter((m: any) => m.chose);
+    expect(chose.length).toBeGreaterThan(0);
+    expect(doc.parts[2].detail).toContain(chose[0].chose.description);
+  });
+
+  it('not proved: which parts failed, the post-patch counterexamples, the interleaving that still breaks it (exit 1)', async () => {
+    const { doc } = await both('kvm-intx-mask', '--from', 'v1', '--to', 'merged');
+    expect(doc).toMatchObject({ proved: false, exitCode: 1, fixed: { status: 'violated' } });
+    expect(doc.parts.map((p: any) => p.ok)).toEqual([true, false, false]);
+    expect(doc.fixed.violations.length).toBeGreaterThan(0);
+    expect(doc.counterexamples[0].onFixed).toMatchObject({ outcome: 'still-violated', reproduced: { property: doc.counterexamples[0].property } });
+  });
+
+  it('no counterexample to replay, and a search cut short', async () => {
+    const wrong = await both(ABBA, '--from', 'ordered', '--to', 'abba');
+    expect(wrong.doc).toMatchObject({ proved: false, buggy: { status: 'verified', violations: [] }, counterexamples: [] });
+    const cut = await both(PETERSON, '--from', 'broken', '--to', 'correct', '--max-states', '5');
+    expect(cut.doc).toMatchObject({ proved: false, fixed: { status: 'incomplete', complete: false, stoppedBy: 'max-states' } });
+    expect(cut.doc.parts[1].ok).toBe(false);
+  });
+
+  it('--json and --markdown do not go together', async () => {
+    const r = await kmc('prove', ABBA, '--from', 'abba', '--to', 'ordered', '--json', '--markdown');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('kmc: kmc prove: choose one of --json and --markdown');
   });
 });

@@ -11,6 +11,8 @@ import { rmSync } from 'node:fs';
 import { run } from '../../src/cli/main.js';
 import { registerReplay } from '../../src/cli/commands/replay.js';
 import type { Key } from '../../src/cli/stepper.js';
+import { decodeTrace } from '../../src/trace/itf.js';
+import { expectValid, validateReplay } from '../report/json-schemas.js';
 
 const MODELS = resolve('tests/fixtures/models');
 const ABBA = join(MODELS, 'abba.ts');
@@ -205,5 +207,187 @@ describe('kmc replay rejects files it cannot trust, with one clear line and exit
 
   it('--param with a trace file', async () => {
     await expectError([abbaTrace, '--param', 'x=1'], /a trace file fixes its parameters/);
+  });
+});
+
+describe('kmc replay --json', () => {
+  // Real traces of bundled models, written by kmc check as a user would.
+  let bundledDir: string;
+  const files: Record<string, string> = {};
+  beforeAll(async () => {
+    bundledDir = join(dir, 'bundled');
+    const runs: [string, string[]][] = [
+      ['xen-remove-from-physmap', ['--variant', 'as-posted']],
+      ['sched-delayed-dequeue', ['--variant', 'delayed-dequeue']],
+      ['kvm-hotplug', ['--variant', 'v2.6.37', '--param', 'reboot=false', '--param', 'suspend=false']],
+    ];
+    for (const [model, args] of runs) {
+      const r = await kmc('check', model, ...args, '--quiet', '--trace-dir', bundledDir);
+      expect(r.code).toBe(1);
+    }
+    for (const f of readdirSync(bundledDir)) files[f.replace(/\.itf\.json$/, '')] = join(bundledDir, f);
+    expect(Object.keys(files).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('each bundled trace on its own variant: the steps and states of the file, the recorded violation at its step, the text mode’s exit code', async () => {
+    for (const file of Object.values(files)) {
+      const text = await kmc('replay', file);
+      const r = await kmc('replay', file, '--json');
+      expect(r.code, file).toBe(text.code);
+      expect(r.err).toBe('');
+      const doc = expectValid(validateReplay, r.out);
+      const t = decodeTrace(readFileSync(file, 'utf8'), file);
+      expect(doc).toMatchObject({ exitCode: r.code, trace: { file, violation: t.meta.violation }, model: t.meta.model, variant: t.meta.variant, params: t.meta.params, matched: true, divergence: null, onVariant: null });
+      expect(doc.path).toBe(t.meta.path.join('/'));
+      expect(doc.steps).toHaveLength(t.states.length - 1);
+      expect(doc.initialState).toEqual({ locations: t.states[0]!.locations, vars: t.states[0]!.vars });
+      doc.steps.forEach((s: any, i: number) => {
+        const rec = t.states[i + 1]!;
+        expect({ step: s.step, thread: s.thread, location: s.location, label: s.label, choice: s.choice, fired: s.fired }).toEqual({
+          step: i + 1,
+          thread: rec.meta.thread,
+          location: rec.meta.location,
+          label: rec.meta.label,
+          choice: rec.meta.choice,
+          fired: rec.meta.fired ?? [],
+        });
+        expect(s.function).toBe(s.label.split(':')[0]);
+        expect(s.state).toEqual({ locations: rec.locations, vars: rec.vars });
+      });
+      expect(doc.finalState).toEqual(doc.steps.at(-1).state);
+      const claim = t.meta.violation!;
+      expect(doc.violations).toContainEqual(expect.objectContaining({ property: claim.property, kind: claim.kind, step: claim.step, message: claim.message }));
+      expect(doc.outcome).toBe('violated');
+    }
+  });
+
+  it('--property: only that one evaluated; none broken is exit 0 and outcome holds', async () => {
+    const file = files['xen-remove-from-physmap--as-posted--locks-released']!;
+    const r = await kmc('replay', file, '--property', 'lock-order', '--json');
+    expect(r.code).toBe(0);
+    const doc = expectValid(validateReplay, r.out);
+    expect(doc).toMatchObject({ outcome: 'holds', violations: [], exitCode: 0 });
+  });
+
+  it('--variant on the patch: how each old step was placed, the choices the bounded search settled, the text mode’s exit code', async () => {
+    const file = files['kvm-hotplug--v2.6.37--reboot=false--suspend=false--nolock-under-kvm-lock']!;
+    for (const variant of ['upstream', 'patch-1', 'v4.10']) {
+      const text = await kmc('replay', file, '--variant', variant);
+      const r = await kmc('replay', file, '--variant', variant, '--json');
+      expect(r.code, variant).toBe(text.code);
+      const doc = expectValid(validateReplay, r.out);
+      const v = doc.onVariant;
+      expect(v).toMatchObject({ variant, property: 'nolock-under-kvm-lock', oldSteps: doc.steps.length });
+      expect(text.out).toContain(`Outcome: ${v.end.description}.`);
+      // Every placed step is the step the patched run took, in order; every old step is accounted for.
+      const placed = v.matching.filter((m: any) => m.kind !== 'done-earlier');
+      expect(placed.map((m: any) => m.runStep)).toEqual(v.run.steps.map((s: any) => s.step));
+      placed.forEach((m: any, i: number) => expect([m.thread, m.label, m.location, m.choice]).toEqual([v.run.steps[i].thread, v.run.steps[i].label, v.run.steps[i].location, v.run.steps[i].choice]));
+      expect(v.run.path).toBe(placed.map((m: any) => m.choice).join('/'));
+      const reached = v.end.kind === 'completed' ? doc.steps.length : v.end.oldStep - 1;
+      expect(new Set(v.matching.filter((m: any) => m.kind !== 'extra').map((m: any) => m.oldStep))).toEqual(new Set(Array.from({ length: reached }, (_, k) => k + 1)));
+      for (const c of v.matching.filter((m: any) => m.chose)) {
+        expect(c.chose.alternatives[c.chose.taken].label).toBe(c.label);
+        expect(text.out).toContain(c.chose.description);
+      }
+    }
+    // On upstream the port settles which CPU creator0 takes kvm_lock on.
+    const up = expectValid(validateReplay, (await kmc('replay', file, '--variant', 'upstream', '--json')).out);
+    expect(up).toMatchObject({ exitCode: 0, outcome: 'no-longer-violated', onVariant: { outcome: 'no-longer-violated', reproduced: null, end: { kind: 'blocked', inconclusive: false } } });
+    const chose = up.onVariant.matching.find((m: any) => m.chose);
+    expect(chose).toMatchObject({ kind: 'matched', oldStep: 1, thread: 'creator0', chose: { by: 'placed', taken: 0 } });
+    expect(chose.chose.alternatives.map((a: any) => a.label)).toEqual(['hardware_enable_all: spin_lock(&kvm_lock) [on cpu0]', 'hardware_enable_all: spin_lock(&kvm_lock) [on cpu1]']);
+  });
+
+  it('--variant where the interleaving still breaks the property (exit 1), where the patch removed a statement (exit 0)', async () => {
+    const cases: [string, string, number, string, string][] = [
+      ['kvm-hotplug--v2.6.37--reboot=false--suspend=false--quiescent', 'patch-1', 1, 'still-violated', 'completed'],
+      ['kvm-hotplug--v2.6.37--reboot=false--suspend=false--quiescent', 'upstream', 0, 'no-longer-violated', 'blocked'],
+      ['sched-delayed-dequeue--delayed-dequeue--no-lost-wakeup', 'eevdf', 0, 'no-longer-violated', 'absent'],
+    ];
+    for (const [name, variant, code, outcome, end] of cases) {
+      const file = files[name]!;
+      const text = await kmc('replay', file, '--variant', variant);
+      expect(text.code, `${name} on ${variant}`).toBe(code);
+      const j = await kmc('replay', file, '--variant', variant, '--json');
+      expect(j.code).toBe(code);
+      const doc = expectValid(validateReplay, j.out);
+      expect(doc).toMatchObject({ exitCode: code, outcome, onVariant: { outcome, end: { kind: end } } });
+      const property = name.split('--').at(-1);
+      if (code === 1) {
+        expect(doc.onVariant.reproduced).toMatchObject({ property, step: doc.onVariant.run.steps.length });
+        expect(text.out).toContain(`STILL VIOLATED on ${variant}: ${property}`);
+      } else expect(doc.onVariant.reproduced).toBeNull();
+    }
+  });
+
+  it('a bare path: the same document without a trace file; one that cannot run is exit 2 with where it stopped', async () => {
+    const r = await kmc('replay', LOST, '0/1/0/0', '--variant', 'racy', '--json');
+    expect(r.code).toBe(1);
+    const doc = expectValid(validateReplay, r.out);
+    expect(doc).toMatchObject({ trace: null, model: 'lost-update', variant: 'racy', params: { threads: 2 }, path: '0/1/0/0', matched: true, outcome: 'violated' });
+    expect(doc.violations).toEqual([{ property: 'no-lost-update', kind: 'invariant', step: 4, message: 'invariant no-lost-update is false: when every thread has finished, counter == threads' }]);
+    const bad = await kmc('replay', ABBA, '0/5', '--variant', 'abba', '--json');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('kmc: the path does not replay on abba variant abba: step 2 chooses action 5, but only actions 0..1 are enabled there');
+    expect(expectValid(validateReplay, bad.out)).toMatchObject({
+      outcome: 'stopped',
+      matched: false,
+      ran: 1,
+      exitCode: 2,
+      stop: { kind: 'not-enabled', step: 2, choice: 5, enabled: 2, message: 'step 2 chooses action 5, but only actions 0..1 are enabled there' },
+    });
+  });
+
+  describe('a trace file that does not match its model: the divergence as data, the error line on stderr, exit 2', () => {
+    const diverged = async (file: string, expected: object) => {
+      const text = await kmc('replay', file);
+      const r = await kmc('replay', file, '--json');
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(text.err);
+      const doc = expectValid(validateReplay, r.out);
+      expect(doc).toMatchObject({ exitCode: 2, matched: false, outcome: 'diverged', divergence: { ...expected, message: text.err.replace(/^kmc: /, '') } });
+      return doc;
+    };
+
+    it('a tampered state: the step whose state differs', async () => {
+      const doc = await diverged(
+        tampered(lostTrace, 'json-tampered.itf.json', (j) => (j.states[3].counter = { '#bigint': '2' })),
+        { kind: 'state', step: 3 },
+      );
+      expect(doc.steps[2].state.vars.counter).toBe(1); // what the model computes there
+    });
+
+    it('a tampered step label, and a tampered initial state', async () => {
+      await diverged(tampered(lostTrace, 'json-label.itf.json', (j) => (j.states[2]['#meta'].label = 'inc: counter = 42')), { kind: 'state', step: 2 });
+      await diverged(tampered(lostTrace, 'json-init.itf.json', (j) => (j.states[0].counter = { '#bigint': '7' })), { kind: 'state', step: 0 });
+    });
+
+    it('a choice that is not enabled, a violation recorded at the wrong step, variables of another model', async () => {
+      await diverged(tampered(abbaTrace, 'json-range.itf.json', (j) => (j['#meta'].replay = '0/9')), { kind: 'path', step: 2 });
+      await diverged(tampered(lostTrace, 'json-claim.itf.json', (j) => (j['#meta'].violation.step = 2)), { kind: 'violation', step: 2 });
+      await diverged(
+        tampered(lostTrace, 'json-shape.itf.json', (j) => {
+          j.vars = j.vars.filter((v: string) => v !== 'counter');
+          for (const s of j.states) delete s.counter;
+        }),
+        { kind: 'shape', step: null },
+      );
+    });
+
+    it('a file kmc cannot read stays one error line, with nothing on stdout', async () => {
+      const file = join(dir, 'json-bad.itf.json');
+      writeFileSync(file, '{ "vars": [');
+      const r = await kmc('replay', file, '--json');
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^kmc: trace file .*json-bad\.itf\.json: not valid JSON/);
+    });
+  });
+
+  it('--json does not go with --step', async () => {
+    const r = await kmc('replay', abbaTrace, '--json', '--step');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('kmc: kmc replay: --step shows a trace one step at a time; leave it out with --json');
   });
 });

@@ -5,19 +5,20 @@ import { compileModel } from '../../src/model/compile.js';
 import { mermaidText, sequenceDiagram, traceDiagram, variantDiagram } from '../../src/report/mermaid.js';
 import { abba, abbaProps, peterson, petersonProps } from '../fixtures/textbook.js';
 
-/** Every line is one of the few Mermaid statements kmc writes, with no raw ';', '#', '<', '>' or '"' in text. */
+/** Every line is one of the few Mermaid statements kmc writes, with no raw ';', '#', '<', '>', '"' or '%' in text. */
 function expectWellFormed(diagram: string): void {
   const lines = diagram.split('\n');
   expect(lines[0]).toBe('sequenceDiagram');
   for (const line of lines.slice(1)) {
     const text = line.replace(/#\d+;/g, '').replace(/<br\/>/g, ' ');
-    expect(text).toMatch(/^    (participant T\d+ as [^;#<>"]+|Note over T\d+(,T\d+)?: [^;#<>"]+)$/);
+    expect(text).toMatch(/^    (participant T\d+ as [^;#<>"%]+|Note over T\d+(,T\d+)?: [^;#<>"%]+)$/);
   }
 }
 
 describe('Mermaid sequence diagrams', () => {
-  it('escapes what Mermaid would parse: #, ;, <, >, quotes; newlines become <br/>', () => {
+  it('escapes what Mermaid would parse: #, ;, <, >, quotes, %; newlines become <br/>', () => {
     expect(mermaidText('while (a < b && c > "d"); # x\ny')).toBe('while (a #60; b && c #62; #34;d#34;)#59; #35; x<br/>y');
+    expect(mermaidText('%%{init: {}}%% 5%')).toBe('#37;#37;{init: {}}#37;#37; 5#37;');
   });
 
   it('one participant per thread, one note per step over its thread, the violation over all', () => {

@@ -1,12 +1,17 @@
 // kmc prove <model> --from <buggy> --to <fixed>: the patch proof in one command. Exit 0 only
 // when all three parts hold (a counterexample on the buggy variant, an exhaustive verification
 // of the fixed one, the buggy interleaving no longer breaking the fixed one); 1 when a part
-// fails; 2 for bad usage or a broken model.
+// fails; 2 for bad usage or a broken model. --json prints the proof as one document
+// (schemas/kmc-prove.schema.json) with the same exit codes.
 
 import type { Command } from 'commander';
 import { parseParamArgs } from '../../model/params.js';
 import { prove } from '../../engine/prove.js';
 import { renderProveMarkdown, renderProveText } from '../../report/prove.js';
+import { proveToJson, replayCounterexamples } from '../../report/prove-json.js';
+import { propertiesOf } from '../../engine/check.js';
+import { selectProperties } from '../../engine/evaluate.js';
+import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
@@ -22,6 +27,7 @@ interface ProveCliOptions {
   maxTime?: number;
   maxMemory?: number;
   markdown?: boolean;
+  json?: boolean;
   quiet?: boolean;
 }
 
@@ -38,10 +44,12 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--max-time <duration>', 'bound each search in time, e.g. 60s', parseDuration('--max-time'))
     .option('--max-memory <size>', 'bound each search in memory, e.g. 4G', parseBytes('--max-memory'))
     .option('--markdown', 'print Markdown (with Mermaid sequence diagrams) for a mailing-list reply or a pull request')
+    .option('--json', 'print the proof as one machine-readable JSON document (schemas/kmc-prove.schema.json)')
     .option('--quiet', 'no progress output')
     .action(async (name: string, opts: ProveCliOptions) => {
       const entry = await loadModel(name);
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
+      if (opts.json && opts.markdown) throw new UsageError('kmc prove: choose one of --json and --markdown');
       const params = parseParamArgs(opts.param);
       const r = prove(entry.model, entry.properties, {
         from: opts.from,
@@ -51,11 +59,18 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         maxStates: opts.maxStates,
         maxTimeMs: opts.maxTime,
         maxMemory: opts.maxMemory,
-        ...(opts.quiet || opts.markdown ? {} : { onProgress: progressPrinter(io) }),
+        ...(opts.quiet || opts.markdown || opts.json ? {} : { onProgress: progressPrinter(io) }),
       });
       if (r.buggy.status === 'error' || r.fixed.status === 'error') {
         const e = r.buggy.status === 'error' ? r.buggy : r.fixed;
         throw new ModelError(`kmc prove: model ${e.run.model} variant ${e.run.variant} is broken: ${e.status === 'error' ? e.message : ''}`);
+      }
+      if (opts.json) {
+        const all = propertiesOf(entry.properties);
+        const replayed = replayCounterexamples(r, all, selectProperties(all, opts.property, entry.model.name));
+        io.out(JSON.stringify(proveToJson(r, replayed, VERSION), null, 2));
+        setExit(r.proved ? 0 : 1);
+        return;
       }
       const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}`;
       io.out(opts.markdown ? renderProveMarkdown(r, `Checked with ${command}`) : renderProveText(r));

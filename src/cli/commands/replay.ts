@@ -3,11 +3,13 @@
 //   kmc replay traces/abba--abba--deadlock.itf.json          re-execute and check a trace file
 //   kmc replay traces/abba--abba--deadlock.itf.json --variant ordered   ... on the patched variant
 //   kmc replay abba 0/1 --variant abba                       replay a bare path
+//   kmc replay traces/abba--abba--deadlock.itf.json --json     one JSON document (schemas/kmc-replay.schema.json)
 //
 // Exit: 0 no property violated along the replay (on another variant: the interleaving no
 // longer breaks the trace's property), 1 a property is violated along it, 2 bad usage, a
 // malformed trace file or one that does not match its model, 3 the cross-variant match was
-// inconclusive.
+// inconclusive. --json keeps the exit codes; a trace file that does not match its model is then
+// data in the document (the step where it diverged), and the error line still goes to stderr.
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { renderHtml } from '../../report/html.js';
@@ -19,10 +21,14 @@ import { parseParamArgs } from '../../model/params.js';
 import { propertiesOf } from '../../engine/check.js';
 import { parsePath } from '../../engine/chooser.js';
 import { selectProperties } from '../../engine/evaluate.js';
-import { describeStop, replayOnVariant, replayPath, replayTraceFile, type ReplayRun } from '../../engine/replay.js';
+import { describeStop, replayOnVariant, replayPath, replayTraceFile, type ReplayRun, type VariantReplay } from '../../engine/replay.js';
 import { inconclusive } from '../../trace/cross-variant.js';
 import { decodeTrace, TraceFileError, type DecodedTrace } from '../../trace/itf.js';
+import { checkShape, compareStates } from '../../trace/verify.js';
+import type { Property } from '../../property/types.js';
 import { renderReplay, renderVariantReplay, violationLine } from '../../report/replay.js';
+import { replayToJson, type Divergence, type ReplayJsonInput } from '../../report/replay-json.js';
+import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
@@ -36,6 +42,7 @@ export interface ReplayCliOptions {
   model?: string;
   step?: boolean;
   html?: string;
+  json?: boolean;
 }
 
 export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource): void {
@@ -50,7 +57,9 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--model <name|path>', 'the model a trace file is for (default: the model it names, or its source file)')
     .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
     .option('--html <file>', 'also write the replayed trace as a self-contained HTML page')
+    .option('--json', 'print one machine-readable JSON document (schemas/kmc-replay.schema.json); same exit codes')
     .action(async (target: string, path: string | undefined, opts: ReplayCliOptions) => {
+      if (opts.json && opts.step) throw new UsageError('kmc replay: --step shows a trace one step at a time; leave it out with --json');
       if (path !== undefined) {
         if (opts.model) throw new UsageError('kmc replay: --model goes with a trace file; with a path, name the model first');
         setExit(await replayBarePath(io, target, path, opts, keys));
@@ -65,12 +74,17 @@ async function replayBarePath(io: Io, name: string, pathText: string, opts: Repl
   const path = parsePath(pathText);
   const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
   const run = replay(entry, model, opts.property, path);
-  await show(io, run, opts, keys);
-  if (run.stop) {
-    io.err(`kmc: the path does not replay on ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`);
-    return 2;
-  }
-  return exitOf(run);
+  const code = run.stop ? 2 : exitOf(run);
+  if (opts.json) {
+    if (opts.html) writeReplayHtml(opts.html, run, io);
+    printJson(io, { exitCode: code, run });
+  } else await show(io, run, opts, keys);
+  if (run.stop) io.err(`kmc: the path does not replay on ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`);
+  return code;
+}
+
+function printJson(io: Io, input: Omit<ReplayJsonInput, 'version'>): void {
+  io.out(JSON.stringify(replayToJson({ ...input, version: VERSION }), null, 2));
 }
 
 function replay(entry: ModelEntry, model: CompiledModel, property: string[], path: number[]): ReplayRun {
@@ -159,19 +173,40 @@ async function replayFile(io: Io, file: string, opts: ReplayCliOptions, keys?: K
   const all = propertiesOf(entry.properties);
   const selected = selectProperties(all, opts.property, entry.model.name);
   const model = compileFor(entry, t, t.meta.variant);
-  const run = replayTraceFile(model, all, selected, t);
-  if (opts.variant === undefined || opts.variant === t.meta.variant) {
-    await show(io, run, opts, keys, file);
-    return exitOf(run);
-  }
-  if (opts.step) throw new UsageError('kmc replay: --step shows a trace on its own variant; leave out --variant');
-  if (run.error) {
-    io.out(renderReplay(run, file));
+  const onOwn = opts.variant === undefined || opts.variant === t.meta.variant;
+  if (opts.step && !onOwn) throw new UsageError('kmc replay: --step shows a trace on its own variant; leave out --variant');
+  // Resolve the target variant first: a variant the model lacks is bad usage, not a divergence.
+  const target = onOwn ? undefined : compileFor(entry, t, opts.variant!);
+  const json = (input: Omit<ReplayJsonInput, 'version' | 'file' | 'claimed'>) => printJson(io, { ...input, file, claimed: t.meta.violation });
+  let run: ReplayRun;
+  try {
+    run = replayTraceFile(model, all, selected, t);
+  } catch (e) {
+    if (!opts.json || !(e instanceof TraceFileError)) throw e;
+    const d = divergence(model, all, selected, t, e);
+    json({ exitCode: 2, run: d.run, divergence: d.divergence });
+    io.err(`kmc: ${e.message}`);
     return 2;
   }
-  const target = compileFor(entry, t, opts.variant);
+  if (!target) {
+    if (opts.json) {
+      if (opts.html) writeReplayHtml(opts.html, run, io);
+      json({ exitCode: exitOf(run), run });
+    } else await show(io, run, opts, keys, file);
+    return exitOf(run);
+  }
+  if (run.error) {
+    if (opts.json) json({ exitCode: 2, run });
+    else io.out(renderReplay(run, file));
+    return 2;
+  }
   const vr = replayOnVariant(run, target, all, selected);
   const property = t.meta.violation?.property;
+  const code = variantExit(vr, property);
+  if (opts.json) {
+    json({ exitCode: code, run, onVariant: { replay: vr, property } });
+    return code;
+  }
   const own = property ? run.violations.find((v) => v.property.name === property) : run.violations[0];
   io.out(
     [
@@ -180,8 +215,43 @@ async function replayFile(io: Io, file: string, opts: ReplayCliOptions, keys?: K
       renderVariantReplay(run, vr, property ?? own?.property.name),
     ].join('\n'),
   );
+  return code;
+}
+
+function variantExit(vr: VariantReplay, property: string | undefined): number {
   if (vr.run.error) return 2;
   const still = property ? vr.run.violations.some((v) => v.property.name === property) : vr.run.violations.length > 0;
   if (still) return 1;
   return inconclusive(vr.port.end) ? 3 : 0;
+}
+
+/**
+ * Where a trace file that replayTraceFile rejected stops matching its model, as data: the
+ * path re-run on the model, and the first check that fails, found by running the same checks
+ * (verify.ts) on ever longer prefixes of the file, so the step is the one the message names.
+ */
+function divergence(model: CompiledModel, all: readonly Property[], selected: readonly Property[], t: DecodedTrace, e: TraceFileError): { run: ReplayRun; divergence: Divergence } {
+  const message = e.message;
+  const run = replayPath(model, all, selected, t.meta.path);
+  try {
+    checkShape(model, t);
+  } catch (x) {
+    if (x instanceof TraceFileError) return { run, divergence: { kind: 'shape', step: null, message } };
+    throw x;
+  }
+  const n = Math.min(t.states.length - 1, run.trace.steps.length);
+  for (let k = 0; k <= n; k++) {
+    try {
+      compareStates(model, { ...t, states: t.states.slice(0, k + 1) }, run.trace);
+    } catch (x) {
+      if (x instanceof TraceFileError) return { run, divergence: { kind: 'state', step: k, message } };
+      throw x;
+    }
+  }
+  if (run.stop) return { run, divergence: { kind: 'path', step: run.stop.step, message } };
+  // The recorded violation is not where the model finds it: they first disagree at the earlier
+  // of the two steps (the file's claim, the model's finding).
+  const claim = t.meta.violation;
+  const found = claim && run.violations.find((v) => v.property.name === claim.property);
+  return { run, divergence: { kind: 'violation', step: claim ? Math.min(claim.step, found?.step ?? claim.step) : null, message } };
 }

@@ -1,0 +1,92 @@
+// The machine-readable form of a patch proof (`kmc prove … --json`, schemas/kmc-prove.schema.json):
+// the three parts with their verdicts, the pre-patch verdict with every counterexample path, the
+// post-patch verdict with its statistics, and each counterexample replayed on the pre-patch
+// variant and run on the post-patch one. The proof itself (parts 1 and 3) is about the shortest
+// counterexample, as in the text output; the others are replayed the same way so that CI sees
+// what the patch does to each of them.
+
+import type { Property } from '../property/types.js';
+import type { ProveResult } from '../engine/prove.js';
+import { replayOnVariant, replayPath, type ReplayRun, type VariantReplay } from '../engine/replay.js';
+import type { CheckResult, Violation } from '../engine/result.js';
+import { formatPath } from '../engine/chooser.js';
+import { replayCommand } from '../trace/itf.js';
+import { proofParts } from './prove.js';
+import { runJson, variantReplayJson } from './replay-json.js';
+
+export interface ReplayedCounterexample {
+  violation: Violation;
+  /** Its path replayed on the pre-patch variant. */
+  run: ReplayRun;
+  /** The interleaving run on the post-patch variant. */
+  onFixed: VariantReplay;
+}
+
+/**
+ * Every counterexample of the pre-patch check, replayed and run on the post-patch variant: the
+ * proof's own (the shortest) as prove() computed it, the others here, the same way.
+ */
+export function replayCounterexamples(p: ProveResult, all: readonly Property[], selected: readonly Property[]): ReplayedCounterexample[] {
+  const ce = p.counterexample;
+  const fixed = p.onFixed;
+  if (p.buggy.status !== 'violated' || !ce || !fixed) return [];
+  return p.buggy.violations.map((violation) => {
+    if (violation === ce.violation) return { violation, run: ce.run, onFixed: fixed };
+    const run = replayPath(ce.model, all, selected, violation.path);
+    return { violation, run, onFixed: replayOnVariant(run, fixed.model, all, selected) };
+  });
+}
+
+function pathJson(v: Violation) {
+  return { property: v.property, kind: v.kind, message: v.message, length: v.path.length, path: formatPath(v.path), ...(v.blocked ? { blocked: v.blocked } : {}) };
+}
+
+/** A check's verdict, its statistics, each property's status and every counterexample path. */
+export function verdictJson(r: CheckResult) {
+  if (r.status === 'error') return { variant: r.run.variant, status: r.status, message: r.message };
+  return {
+    variant: r.run.variant,
+    status: r.status,
+    complete: r.status === 'verified' || (r.status === 'violated' && r.complete),
+    stoppedBy: r.status === 'verified' ? null : (r.stoppedBy ?? null),
+    stats: r.stats,
+    properties: r.properties.map((s) => ({ name: s.name, kind: s.kind, status: s.status })),
+    violations: r.status === 'violated' ? r.violations.map(pathJson) : [],
+  };
+}
+
+const PART_NAMES = ['counterexample', 'verified', 'blocked'] as const;
+
+export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCounterexample[], version: string) {
+  const parts = proofParts(p).map((x, i) => ({ part: i + 1, name: PART_NAMES[i]!, ok: x.ok, claim: x.claim, detail: x.detail }));
+  return {
+    tool: 'kmc',
+    version,
+    command: 'prove',
+    exitCode: p.proved ? 0 : 1,
+    model: p.model,
+    from: p.from,
+    to: p.to,
+    params: p.params,
+    proved: p.proved,
+    parts,
+    buggy: verdictJson(p.buggy),
+    fixed: verdictJson(p.fixed),
+    counterexamples: counterexamples.map((c) => {
+      const { violation: v, run } = c;
+      return {
+        property: v.property,
+        kind: v.kind,
+        message: v.message,
+        path: formatPath(v.path),
+        replay: replayCommand(p.model, p.from, p.params, v.path),
+        // The proof's parts 1 and 3 are about this one (the shortest).
+        proof: v === p.counterexample?.violation,
+        // Replaying the path shows the violation (part 1, for the proof's own).
+        shown: run.violations.some((x) => x.property.name === v.property),
+        onBuggy: runJson(run),
+        onFixed: variantReplayJson(c.onFixed, v.property),
+      };
+    }),
+  };
+}
