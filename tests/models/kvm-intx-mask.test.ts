@@ -10,10 +10,9 @@ import { bundled } from '../../models/index.js';
 import { check, type CheckResult } from '../../src/engine/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
 import { expandPath, type TraceStep } from '../../src/trace/expand.js';
-import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
-import { verdicts } from '../helpers/verdicts.js';
+import { expectPinned, verdicts } from '../helpers/verdicts.js';
 
 type Params = Record<string, number | boolean>;
 type Variant = 'v1' | 'merged';
@@ -203,14 +202,7 @@ describe('kvm-intx-mask: verdicts, state counts, shortest traces', () => {
   for (const c of CASES) {
     for (const variant of VARIANTS) {
       it(`${variant}, ${c.what}`, () => {
-        const r = check(model, properties, { variant, params: c.params });
-        const want = c.expected[variant];
-        expect(r.status).toBe(Object.keys(want.verdicts).length === 0 ? 'verified' : 'violated');
-        if (r.status === 'error') return;
-        expect(r.stats.states).toBe(want.states);
-        expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...want.verdicts });
-        if (r.status === 'violated') expect(r.complete).toBe(true);
-        if (c.fixtures) expectTraceFixtures(compileModel(model, { variant, params: c.params }), r, c.suffix);
+        expectPinned(model, properties, variant, c.params, c.expected[variant], ALL_HOLD, c.suffix, c.fixtures);
       });
     }
   }
