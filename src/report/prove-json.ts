@@ -50,6 +50,8 @@ export function verdictJson(r: CheckResult) {
     complete: r.status === 'verified' || (r.status === 'violated' && r.complete),
     stoppedBy: r.status === 'verified' ? null : (r.stoppedBy ?? null),
     stats: r.stats,
+    // The reductions the search ran with (stats.states counts the states it stored): null for none.
+    reductions: r.reductions ?? null,
     properties: r.properties.map((s) => ({ name: s.name, kind: s.kind, status: s.status })),
     violations: r.status === 'violated' ? r.violations.map(pathJson) : [],
   };

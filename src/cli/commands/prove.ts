@@ -29,6 +29,8 @@ interface ProveCliOptions {
   markdown?: boolean;
   json?: boolean;
   quiet?: boolean;
+  por: boolean;
+  symmetry: boolean;
 }
 
 export function registerProve(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -46,6 +48,8 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--markdown', 'print Markdown (with Mermaid sequence diagrams) for a mailing-list reply or a pull request')
     .option('--json', 'print the proof as one machine-readable JSON document (schemas/kmc-prove.schema.json)')
     .option('--quiet', 'no progress output')
+    .option('--no-por', 'no partial-order reduction in either search (on by default, as in kmc check; counterexamples are made shortest either way)')
+    .option('--no-symmetry', 'no symmetry reduction in either search (on by default, as in kmc check)')
     .action(async (name: string, opts: ProveCliOptions) => {
       const entry = await loadModel(name);
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
@@ -59,6 +63,11 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         maxStates: opts.maxStates,
         maxTimeMs: opts.maxTime,
         maxMemory: opts.maxMemory,
+        // The same reductions as kmc check; part 1 promises the shortest counterexample, so a
+        // path found under partial-order reduction is made shortest.
+        por: opts.por,
+        symmetry: opts.symmetry,
+        shortest: true,
         ...(opts.quiet || opts.markdown || opts.json ? {} : { onProgress: progressPrinter(io) }),
       });
       if (r.buggy.status === 'error' || r.fixed.status === 'error') {
@@ -72,7 +81,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         setExit(r.proved ? 0 : 1);
         return;
       }
-      const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}`;
+      const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por ? '' : ' --no-por'}${opts.symmetry ? '' : ' --no-symmetry'}`;
       io.out(opts.markdown ? renderProveMarkdown(r, `Checked with ${command}`) : renderProveText(r));
       setExit(r.proved ? 0 : 1);
     });
