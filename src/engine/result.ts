@@ -96,5 +96,9 @@ export type CheckResult =
 export const EXIT = { verified: 0, violated: 1, error: 2, incomplete: 3 } as const;
 
 export function exitCodeOf(r: CheckResult): number {
+  // An interrupted search is incomplete even when it found violations before the interrupt
+  // (they are still reported, with their traces): exit 3, as TLC and SPIN users expect. A bound
+  // the user set (--max-states...) that ends a search after a violation keeps exit 1.
+  if (r.status === 'violated' && r.stoppedBy === 'interrupted') return EXIT.incomplete;
   return EXIT[r.status];
 }

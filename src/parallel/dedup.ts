@@ -23,7 +23,7 @@ export interface Dedup {
    * It ends up with exactly one worker, which keeps the smallest edge key among all offers.
    */
   offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void;
-  /** Called between expansions (the shared table checks its load here). */
+  /** Called between expansions: a safepoint (the shared table parks here while a peer grows it). */
   poll(): void;
   /**
    * This worker has expanded all its states of the level: exchange until every offer of the

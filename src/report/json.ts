@@ -2,14 +2,14 @@
 // counterexample's path expanded into steps (thread, statement, changed variables).
 
 import type { CompiledModel } from '../model/compile.js';
-import type { CheckResult } from '../engine/result.js';
+import { exitCodeOf, type CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath } from '../trace/expand.js';
 
 export function resultToJson(r: CheckResult, model: CompiledModel | undefined): unknown {
-  if (r.status !== 'violated' || !model) return { exitCode: exitOf(r), ...r };
+  if (r.status !== 'violated' || !model) return { exitCode: exitCodeOf(r), ...r };
   return {
-    exitCode: exitOf(r),
+    exitCode: exitCodeOf(r),
     ...r,
     violations: r.violations.map((v) => {
       const trace = expandPath(model, v.path);
@@ -22,8 +22,4 @@ export function resultToJson(r: CheckResult, model: CompiledModel | undefined): 
       };
     }),
   };
-}
-
-function exitOf(r: CheckResult): number {
-  return { verified: 0, violated: 1, error: 2, incomplete: 3 }[r.status];
 }
