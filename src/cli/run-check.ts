@@ -8,7 +8,7 @@ import type { ModelEntry } from '../../models/index.js';
 import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
-import { bundledRegistry, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
+import { bundledRegistry, checkWithReductions, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import { ProgressPrinter } from './progress.js';
@@ -29,7 +29,10 @@ export interface RunCheckOptions {
   /** A pool to reuse across checks (kmc check --all); otherwise one is made for this check. */
   checker?: ParallelChecker | undefined;
   progressIntervalMs?: number | undefined;
-  /** State-space reductions (default on in the CLI; they run in the sequential search, in one worker). */
+  /**
+   * State-space reductions (default on in the CLI). Symmetry and the preemption bound run in the
+   * parallel search; partial-order reduction in one worker when it helps (src/parallel/reduced.ts).
+   */
   por?: boolean | undefined;
   symmetry?: boolean | undefined;
   preemptionBound?: number | undefined;
@@ -64,17 +67,14 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     if (!(e instanceof ModelError)) throw e;
     // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
   }
-  // Reductions (on by default in the CLI) run in the sequential search, which the parallel one
-  // does not replace: asking for several workers as well is a usage error, not a silent choice.
+  // Reductions are on by default in the CLI. With several workers, symmetry and the bound run in
+  // the parallel search; partial-order reduction runs first in one worker and either is given
+  // up (the parallel search takes over) or keeps the run there, which the result says.
   const reduced = o.por !== false || o.symmetry !== false || o.preemptionBound !== undefined;
-  if (reduced && o.workers !== undefined && o.workers > 1)
-    throw new UsageError(
-      `--workers ${o.workers}: the parallel search does not do partial-order or symmetry reduction nor a preemption bound; add --no-por --no-symmetry to search with ${o.workers} workers, or drop --workers`,
-    );
   if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
   // Either way the search runs on the pool, off the main thread, which stays free for the
   // progress line and for Ctrl-C.
-  const checker = o.checker ?? new ParallelChecker(reduced ? 1 : (o.workers ?? defaultWorkers()));
+  const checker = o.checker ?? new ParallelChecker(o.workers ?? defaultWorkers());
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.(() => {
@@ -99,7 +99,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       progressIntervalMs: o.progressIntervalMs,
     };
     const result = reduced
-      ? await checker.checkSequential(target, { ...options, por: o.por !== false, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest })
+      ? await checkWithReductions(checker, target, { ...options, por: o.por !== false, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest })
       : await checker.check(target, options);
     return { result, model, interrupted: interrupt.signal.aborted };
   } finally {

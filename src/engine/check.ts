@@ -9,8 +9,9 @@ import { ModelError } from '../util/errors.js';
 import { ExhaustiveChooser } from './chooser.js';
 import { makeEvaluator, selectProperties } from './evaluate.js';
 import { StateQueue } from './frontier.js';
-import type { CheckResult, PropertyStatus, Reductions, RunInfo, Stats, Violation } from './result.js';
+import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
 import { searchWithReductions } from './reduction/run.js';
+import { attachReductions, markBounded } from './reduction/summary.js';
 import { search, type Progress, type SearchOutcome } from './search.js';
 import { FingerprintSet } from './visited.js';
 
@@ -37,6 +38,12 @@ export interface CheckOptions extends CompileOptions {
   shortest?: boolean | undefined;
   /** With POR: how much footprints are learned before reducing (see src/engine/reduction/run.ts; for tests). */
   porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
+  /**
+   * With POR: called when it is given up (it cannot help on this model), with the note saying
+   * why; returning true ends the check there (a result that is no verdict, stopped as
+   * 'interrupted') so that the caller searches without it by other means (the parallel search).
+   */
+  onPorGivenUp?: ((note: string) => boolean) | undefined;
 }
 
 export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
@@ -60,13 +67,7 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
     frontier: new StateQueue(model.width, 'fifo'),
     store,
     chooser: new ExhaustiveChooser(),
-    maxStates: options.maxStates,
-    maxDepth: options.maxDepth,
-    maxTimeMs: options.maxTimeMs,
-    maxMemory: options.maxMemory,
-    stopOnFirstViolation: options.first === true,
-    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...searchLimits(options),
   });
   return toResult(model, selected, outcome, store.bytesPerState(), 1);
 }
@@ -82,29 +83,29 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       seedStates: options.porSeed?.states,
       seedWalks: options.porSeed?.walks,
       keepPor: options.porSeed?.keep,
-      maxStates: options.maxStates,
-      maxDepth: options.maxDepth,
-      maxTimeMs: options.maxTimeMs,
-      maxMemory: options.maxMemory,
-      stopOnFirstViolation: options.first === true,
-      ...(options.interrupted ? { interrupted: options.interrupted } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onPorGivenUp: options.onPorGivenUp,
+      ...searchLimits(options),
     });
   } catch (e) {
     if (e instanceof ModelError) return { status: 'error', run: runInfo(model), message: e.message };
     throw e;
   }
   const { outcome, summary } = r;
-  // A bounded run explored a smaller system: it is never complete, so never verified.
-  if (summary.preemptionBound !== undefined && outcome.stoppedBy === undefined) outcome.stoppedBy = 'preemption-bound';
-  const result = toResult(model, selected, outcome, r.bytesPerState, 1);
-  if (result.status === 'error') return result;
-  const reductions: Reductions = { por: summary.por, passes: summary.passes, symmetry: summary.symmetry, notes: summary.notes };
-  if (summary.preemptionBound !== undefined) reductions.preemptionBound = summary.preemptionBound;
-  result.reductions = reductions;
-  if (result.status === 'violated')
-    for (const v of result.violations) v.shortest = summary.shortest[v.property] ?? false;
-  return result;
+  markBounded(outcome, summary);
+  return attachReductions(toResult(model, selected, outcome, r.bytesPerState, 1), summary);
+}
+
+/** The bounds and callbacks every search of a check takes from its options. */
+function searchLimits(options: CheckOptions) {
+  return {
+    maxStates: options.maxStates,
+    maxDepth: options.maxDepth,
+    maxTimeMs: options.maxTimeMs,
+    maxMemory: options.maxMemory,
+    stopOnFirstViolation: options.first === true,
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
 }
 
 export function runInfo(model: CompiledModel): RunInfo {

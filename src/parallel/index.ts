@@ -4,3 +4,4 @@ export { ParallelChecker, checkParallel, type ParallelCheckOptions, type Paralle
 export type { DedupKind, ModelSource, WorkerReport } from './protocol.js';
 export { bundledRegistry } from './paths.js';
 export { availableMemory, defaultMaxMemory } from './memory.js';
+export { checkWithReductions, type ReducedCheckOptions } from './reduced.js';

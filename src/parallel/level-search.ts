@@ -4,9 +4,10 @@
 // number of workers; with the edge keys and ranks of ranks.ts the counterexamples are even the
 // very paths the sequential search reports.
 //
-// Expanding a state is the engine's Expander (deadlock, step properties, assertions, successors),
-// exactly as in the sequential search; what differs is only where a successor goes (the Dedup
-// scheme), who expands what (the shared frontier) and how parent links are kept (ranks.ts).
+// Expanding a state is the engine's Expander (deadlock, step properties, assertions, successors,
+// and the reducer for symmetry and the preemption bound), exactly as in the sequential search;
+// what differs is only where a successor goes (the Dedup scheme), who expands what (the shared
+// frontier) and how parent links are kept (ranks.ts).
 // Per level:
 //
 //   claim states of depth L from the shared frontier and expand them, offering each
@@ -21,6 +22,7 @@ import { ExhaustiveChooser } from '../engine/chooser.js';
 import type { Evaluator } from '../engine/evaluate.js';
 import { Expander, type ExpandHandlers } from '../engine/expand.js';
 import { HALTED_MARK } from '../engine/search.js';
+import type { Reducer } from '../engine/reduction/reducer.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
@@ -66,6 +68,15 @@ export interface LevelSearchContext {
   control: Control;
   ranks: LevelRanks;
   limits: WorkerLimits;
+  /**
+   * Symmetry and the preemption bound (src/engine/reduction/reductions.ts, POR off): the
+   * Expander consults it, so each successor is canonical and carries the bound's words before
+   * it is fingerprinted and offered. Ranks and keys then index the enabled actions of the
+   * stored (canonical) states; the orchestrator turns those paths into the model's own.
+   */
+  reducer?: Reducer | undefined;
+  /** The initial state of the search (the reducer's: with the bound's words, canonical). */
+  initial: Int32Array;
 }
 
 export interface LevelSearchResult {
@@ -111,7 +122,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     },
   };
   const dedup = makeDedup(sink);
-  const expander = new Expander(model, evaluator, new ExhaustiveChooser());
+  const expander = new Expander(model, evaluator, new ExhaustiveChooser(), c.reducer);
 
   // The state being expanded: its depth and rank (read by the handlers).
   let depth = 0;
@@ -176,7 +187,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   // Depth 0: the initial state, offered by worker 0 (to its owner).
   dedup.beginLevel(0);
   frontier.beginBuild(0);
-  if (me === 0) dedup.offer(model.init, hashHi(model.init), hashLo(model.init), 0, false);
+  const init = c.initial;
+  if (me === 0) dedup.offer(init, hashHi(init), hashLo(init), 0, false);
 
   try {
     for (let L = 0; ; L++) {

@@ -2,7 +2,9 @@
 // the same CheckResult the sequential check() returns (stats.workers = N). The main thread
 // does no searching: it owns the shared control block, watches time, memory and the interrupt
 // signal, samples progress once a second, and at the end rebuilds each counterexample from the
-// level ranks and words its message by replaying the path through the engine's Expander.
+// level ranks and words its message by replaying the path through the engine's Expander (under
+// symmetry the path runs through canonical states: it is then rebuilt into a path of the model
+// itself, as the sequential search does, src/engine/reduction/symmetry-path.ts).
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -12,6 +14,9 @@ import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evalu
 import { Expander } from '../engine/expand.js';
 import type { CheckResult, StopReason } from '../engine/result.js';
 import type { FoundViolation, Progress, SearchOutcome } from '../engine/search.js';
+import { Reductions } from '../engine/reduction/reductions.js';
+import { attachReductions, markBounded, pathsAreShortest } from '../engine/reduction/summary.js';
+import { realViolation } from '../engine/reduction/symmetry-path.js';
 import { compileModel, StepError, type BlockedThread, type CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
@@ -35,14 +40,14 @@ export interface ParallelProgress extends Progress {
   workers: number;
 }
 
-export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' | 'onProgress'> {
+export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' | 'onProgress' | 'onPorGivenUp'> {
   /** Aborting it stops every worker; the result is marked incomplete ('interrupted'). */
   signal?: AbortSignal | undefined;
   onProgress?: ((p: ParallelProgress) => void) | undefined;
   /** How often onProgress is called (default 1000 ms). */
   progressIntervalMs?: number | undefined;
   dedup?: DedupKind | undefined;
-  /** shared-table only: the table's capacity in states (default 2^22). */
+  /** shared-table only: the table's initial capacity in states (default 2^16; it doubles when it fills). */
   tableSlots?: number | undefined;
   /** Diagnostics (bench/): each worker's report (states, transitions, time waiting at level ends). */
   onWorkerReports?: ((reports: readonly WorkerReport[]) => void) | undefined;
@@ -120,11 +125,16 @@ export class ParallelChecker {
   }
 
   /**
-   * The engine's sequential check() (with reductions, which the parallel search does not do) in
-   * one worker of the pool: the main thread stays free, so progress, the memory bound and
-   * Ctrl-C work as for a parallel run. The result is check()'s own (stats.workers = 1).
+   * The engine's sequential check() (with partial-order reduction, which the parallel search
+   * does not do) in one worker of the pool: the main thread stays free, so progress, the memory
+   * bound and Ctrl-C work as for a parallel run. The result is check()'s own (stats.workers = 1).
+   * With `onPorGivenUp`, a run in which POR is given up ends there and calls it with the reason
+   * (the result is then no verdict): reduced.ts searches on with every worker instead.
    */
-  async checkSequential(target: ParallelTarget, options: ParallelCheckOptions & SequentialReductions = {}): Promise<CheckResult> {
+  async checkSequential(
+    target: ParallelTarget,
+    options: ParallelCheckOptions & SequentialReductions & { onPorGivenUp?: ((note: string) => void) | undefined } = {},
+  ): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
@@ -136,7 +146,13 @@ export class ParallelChecker {
       const watch = this.watch(control, o, 1);
       const task: WorkerTask = {
         mode: 'sequential',
-        reductions: { por: options.por, symmetry: options.symmetry, preemptionBound: options.preemptionBound, shortest: options.shortest },
+        reductions: {
+          por: options.por,
+          symmetry: options.symmetry,
+          preemptionBound: options.preemptionBound,
+          shortest: options.shortest,
+          stopIfPorGivenUp: options.onPorGivenUp !== undefined,
+        },
         index: 0,
         workers: 1,
         source: target.source,
@@ -168,6 +184,7 @@ export class ParallelChecker {
         if (report.error.step) Object.assign(r, { thread: report.error.step.thread, label: report.error.step.label, state: report.error.step.state });
         return r;
       }
+      if (report.porGivenUp !== undefined) options.onPorGivenUp?.(report.porGivenUp);
       const result = report.result!;
       // The memory bound is watched from here too (the search reads it only once a second).
       if (control.stopCode === STOP.maxMemory && (result.status === 'incomplete' || result.status === 'violated') && result.stoppedBy === 'interrupted')
@@ -223,29 +240,39 @@ export class ParallelChecker {
   }
 
   private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
-    // State-space reductions (src/engine/reduction) run in the sequential search only: refuse
-    // them rather than ignore them (partial-order reduction's cycle proviso needs the visited
-    // set at the moment a state is expanded, which no single worker has).
-    const asked = [o.por && 'partial-order reduction', o.symmetry && 'symmetry reduction', o.preemptionBound !== undefined && 'a preemption bound'].filter(Boolean);
-    if (asked.length)
-      throw new UsageError(`the parallel search does not do ${asked.join(' or ')}: use one worker (the sequential search), or turn them off (--no-por --no-symmetry)`);
     const def = target.model;
-    let model: CompiledModel;
+    let base: CompiledModel;
     try {
-      model = compileModel(def, o);
+      base = compileModel(def, o);
     } catch (e) {
       if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: o.variant ?? '', params: {} }, message: e.message };
       throw e;
     }
     const all = propertiesOf(target.properties as PropertySet | Property[]);
     const selected = selectProperties(all, o.property, def.name);
+    // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
+    // one turns the paths found into the model's own and says what ran. Partial-order reduction
+    // is refused rather than ignored (its cycle proviso needs the visited set at the moment a
+    // state is expanded, which no single worker has; reduced.ts runs it in one worker).
+    const asked = o.por === true || o.symmetry === true || o.preemptionBound !== undefined;
+    let red: Reductions | undefined;
+    if (asked) {
+      try {
+        red = new Reductions(base, all, selected, { por: o.por, symmetry: o.symmetry, preemptionBound: o.preemptionBound });
+      } catch (e) {
+        if (e instanceof ModelError) return { status: 'error', run: runOf(base), message: e.message };
+        throw e;
+      }
+      if (red.por) throw new UsageError('the parallel search does not do partial-order reduction: use one worker (the sequential search), or turn it off (--no-por)');
+    }
+    const model = red?.active ? red.model : base;
     const W = this.workers;
-    const dedup = o.dedup ?? 'partitioned';
+    const dedup = o.dedup ?? (W === 1 ? 'partitioned' : 'shared-table'); // the faster at each count: bench/README.md
 
     const { control: controlBuf, board } = Control.allocate(W);
     const control = new Control(controlBuf, board, W);
     const rankBufs = LevelRanks.allocate();
-    const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 22) : undefined;
+    const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 16) : undefined;
     const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
     // Every pair of workers shares a channel (successors for their owner, frontier shares).
     for (let i = 0; i < W; i++)
@@ -256,7 +283,7 @@ export class ParallelChecker {
       }
 
     const watch = this.watch(control, o, W);
-    const base = {
+    const common = {
       workers: W,
       source: target.source,
       variant: o.variant,
@@ -264,6 +291,7 @@ export class ParallelChecker {
       property: o.property,
       propertyNames: all.map((p) => p.name),
       limits: { maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemory: o.maxMemory, first: o.first === true },
+      ...(red?.active ? { reductions: { symmetry: o.symmetry, preemptionBound: o.preemptionBound } } : {}),
       dedup,
       control: controlBuf,
       board,
@@ -276,12 +304,12 @@ export class ParallelChecker {
       settled = await this.runTasks(
         Array.from({ length: W }, (_, index) => {
           const mine = ports[index]!;
-          return { task: { ...base, index, ports: mine }, transferList: mine.filter((p): p is MessagePort => p !== null) };
+          return { task: { ...common, index, ports: mine }, transferList: mine.filter((p): p is MessagePort => p !== null) };
         }),
         () => control.stop(STOP.error),
       );
     } catch (e) {
-      return { status: 'error', run: runOf(model), message: `the worker pool failed: ${(e as Error)?.message ?? String(e)}` };
+      return { status: 'error', run: runOf(base), message: `the worker pool failed: ${(e as Error)?.message ?? String(e)}` };
     } finally {
       watch.stop();
     }
@@ -290,7 +318,7 @@ export class ParallelChecker {
     for (const [i, s] of settled.entries()) {
       if (s.status === 'rejected') {
         const e = s.reason as Error;
-        return { status: 'error', run: runOf(model), message: `worker ${i} failed: ${e?.message ?? String(e)}` };
+        return { status: 'error', run: runOf(base), message: `worker ${i} failed: ${e?.message ?? String(e)}` };
       }
       reports.push(s.value);
     }
@@ -299,7 +327,7 @@ export class ParallelChecker {
       const e = failed.error;
       const outcome = emptyOutcome();
       outcome.error = e.step ? new StepError(e.message, e.step.model, e.step.thread, e.step.label, e.step.state) : new ModelError(e.message);
-      return toResult(model, selected, outcome, 0, W);
+      return toResult(base, selected, outcome, 0, W);
     }
 
     o.onWorkerReports?.(reports);
@@ -317,19 +345,35 @@ export class ParallelChecker {
     if (stoppedBy === undefined && reports.some((r) => r.depthCut)) stoppedBy = 'max-depth';
     if (stoppedBy === undefined && o.first && candidates.length > 0) stoppedBy = 'first-violation';
     const evaluator = makeEvaluator(model, all, selected);
+    const reducer = red?.active ? red : undefined;
     const outcome: SearchOutcome = {
       states,
       transitions: reports.reduce((s, r) => s + r.transitions, 0),
       diameter: reports.reduce((m, r) => Math.max(m, r.diameter), 0),
       timeMs: Math.max(...reports.map((r) => r.searchEnd)) - Math.min(...reports.map((r) => r.searchStart)),
       peakRss: Math.max(watch.peakRss(), ...reports.map((r) => r.peakRss)),
-      violations: candidates.map((c) => violationOf(model, evaluator, selected[c.property]!, c, ranks)),
+      // Under symmetry a path's indices are into the enabled actions of canonical states:
+      // rebuilt into a path of the model itself, as the sequential search does.
+      violations: candidates.map((c) => {
+        const v = violationOf(model, evaluator, selected[c.property]!, c, ranks, reducer);
+        return reducer?.canon ? realViolation(reducer, evaluator, v) : v;
+      }),
       stoppedBy,
     };
     // The visited set and the parent links (the level ranks), as check() counts its fingerprint
     // table with its parent and choice arrays.
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();
-    return toResult(model, selected, outcome, states > 0 ? storeBytes / states : 0, W);
+    if (!red) return toResult(base, selected, outcome, states > 0 ? storeBytes / states : 0, W);
+    const summary = {
+      por: false,
+      passes: 0,
+      symmetry: red.canon?.describe() ?? [],
+      notes: [...red.notes],
+      shortest: Object.fromEntries(outcome.violations.map((v) => [v.property.name, pathsAreShortest(false, red.bound !== null, o.first === true)])),
+      ...(red.bound ? { preemptionBound: red.bound.bound } : {}),
+    };
+    markBounded(outcome, summary);
+    return attachReductions(toResult(base, selected, outcome, states > 0 ? storeBytes / states : 0, W), summary);
   }
 }
 
@@ -371,11 +415,11 @@ function bestPerProperty(all: Candidate[]): Candidate[] {
  * The counterexample of a candidate: its path from the level ranks, and its message and blocked
  * threads as the Expander words them when it replays the last step (or the final state).
  */
-function violationOf(model: CompiledModel, evaluator: Evaluator, property: Property, c: Candidate, ranks: LevelRanks): FoundViolation {
+function violationOf(model: CompiledModel, evaluator: Evaluator, property: Property, c: Candidate, ranks: LevelRanks, reducer: Reductions | undefined): FoundViolation {
   const path = c.level < 0 ? [] : ranks.path(c.level, c.rank);
   if (c.choice >= 0) path.push(c.choice);
-  const expander = new Expander(model, evaluator, new ReplayChooser(path));
-  let state = model.init;
+  const expander = new Expander(model, evaluator, new ReplayChooser(path), reducer);
+  let state = reducer?.initial() ?? model.init;
   let message: string | undefined;
   let blocked: BlockedThread[] | undefined;
   for (let depth = 0; depth <= path.length; depth++) {

@@ -16,19 +16,27 @@ export type ModelSource =
   | { kind: 'file'; module: string; exportName?: string; propertiesName?: string };
 
 /**
- * How workers deduplicate states without a global lock.
+ * How workers deduplicate states without a global lock (both measured in bench/README.md).
  *  - partitioned: each state has an owner (by fingerprint); successors are sent to their owner,
- *    which keeps them in a private visited set. The default (see bench/README.md).
- *  - shared-table: one lock-free fingerprint table in a SharedArrayBuffer, inserted into with
- *    compare-and-swap. Fixed capacity; kept for the measurement in bench/.
+ *    which keeps them in a private visited set. The default for one worker.
+ *  - shared-table: one lock-free fingerprint table in a growable SharedArrayBuffer, inserted
+ *    into with compare-and-swap, doubled when it fills. The default for several workers.
  */
 export type DedupKind = 'partitioned' | 'shared-table';
 
+/** The state-space reductions of a run (src/engine/reduction). */
 export interface SequentialReductions {
+  /** Partial-order reduction: the sequential search only. */
   por?: boolean | undefined;
   symmetry?: boolean | undefined;
   preemptionBound?: number | undefined;
+  /** With POR: re-search without it to make counterexamples shortest (sequential only). */
   shortest?: boolean | undefined;
+  /**
+   * Sequential only: when POR is given up (src/engine/reduction/run.ts), end the run there and
+   * report why (WorkerReport.porGivenUp) instead of searching on without it in this one worker.
+   */
+  stopIfPorGivenUp?: boolean | undefined;
 }
 
 export interface WorkerLimits {
@@ -44,11 +52,11 @@ export interface WorkerLimits {
 export interface WorkerTask {
   /**
    * 'level' (default): this worker's share of the level-synchronous search. 'sequential': the
-   * engine's check() (with reductions, which the level search does not do) in this one worker,
-   * so that the main thread stays free for progress and Ctrl-C.
+   * engine's check() (with partial-order reduction, which the level search does not do) in this
+   * one worker, so that the main thread stays free for progress and Ctrl-C.
    */
   mode?: 'level' | 'sequential';
-  /** sequential only: the reductions to apply. */
+  /** The reductions to apply ('level': symmetry and the preemption bound only). */
   reductions?: SequentialReductions;
   /** This worker's index, 0..workers-1 (worker 0 also does the per-level bookkeeping). */
   index: number;
@@ -111,4 +119,6 @@ export interface WorkerReport {
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;
+  /** sequential with stopIfPorGivenUp: POR was given up, for this reason; `result` is then no verdict. */
+  porGivenUp?: string;
 }

@@ -1,6 +1,8 @@
 // The piscina task: one worker's part of one parallel check. It loads and compiles the model
-// itself (functions cannot be sent between threads), runs the level-synchronous search with
-// the chosen deduplication scheme, and returns a plain report. It never throws: a model step
+// itself (functions cannot be sent between threads), builds the engine's reducer for symmetry
+// and the preemption bound when asked, runs the level-synchronous search with the chosen
+// deduplication scheme, and returns a plain report. (Or, in 'sequential' mode, the engine's
+// check() with partial-order reduction, in this one worker.) It never throws: a model step
 // that throws, a broken model or a bug here becomes `error` in the report, and the stop flag
 // is raised so the other workers leave their barriers instead of waiting forever.
 
@@ -9,6 +11,7 @@ import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
 import type { CheckResult } from '../engine/result.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property } from '../property/types.js';
+import { Reductions } from '../engine/reduction/reductions.js';
 import { compileModel, StepError } from '../model/compile.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
@@ -44,17 +47,24 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'sequential') {
       report.searchStart = now();
-      report.result = sequential(task, loaded.model, loaded.properties, control);
+      report.result = sequential(task, loaded.model, loaded.properties, control, (note) => (report.porGivenUp = note));
       report.searchEnd = now();
       return report;
     }
-    const model = compileModel(loaded.model, { variant: task.variant, params: task.params });
-    const selected = selectProperties(loaded.properties, task.property, model.name);
+    const base = compileModel(loaded.model, { variant: task.variant, params: task.params });
+    const selected = selectProperties(loaded.properties, task.property, base.name);
+    // Symmetry and the preemption bound: the sequential search's own reducer (POR off), so
+    // that successors are canonical and carry the bound's words before they are fingerprinted.
+    const r = task.reductions;
+    const red = r && (r.symmetry || r.preemptionBound !== undefined) ? new Reductions(base, loaded.properties, selected, { symmetry: r.symmetry, preemptionBound: r.preemptionBound }) : undefined;
+    const reducer = red?.active ? red : undefined;
+    const model = reducer?.model ?? base;
     const evaluator = makeEvaluator(model, loaded.properties, selected);
     const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(model));
     report.searchStart = now();
     const mailbox = new Mailbox(task.index, task.ports, control);
-    const result = levelSearch({ model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox }, (sink) =>
+    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init };
+    const result = levelSearch(context, (sink) =>
       task.dedup === 'shared-table'
         ? new SharedTableDedup(task.table!, control, sink)
         : new PartitionedDedup(task.index, task.workers, model.width, mailbox, control, sink),
@@ -71,8 +81,9 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
 }
 
 /** The engine's own check(), polled for the stop flag, reporting progress on the board. */
-function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
+function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control, gaveUp: (note: string) => void): CheckResult {
   const l = task.limits;
+  const { stopIfPorGivenUp, ...reductions } = task.reductions ?? {};
   return check(model, properties, {
     variant: task.variant,
     params: task.params,
@@ -82,7 +93,15 @@ function sequential(task: WorkerTask, model: ModelDef, properties: readonly Prop
     maxTimeMs: l.maxTimeMs,
     maxMemory: l.maxMemory,
     first: l.first,
-    ...task.reductions,
+    ...reductions,
+    ...(stopIfPorGivenUp
+      ? {
+          onPorGivenUp: (note: string) => {
+            gaveUp(note);
+            return true;
+          },
+        }
+      : {}),
     interrupted: () => control.stopped,
     onProgress: (p) => {
       control.set(task.index, B.states, p.states);

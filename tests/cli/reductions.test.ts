@@ -1,12 +1,15 @@
 // kmc check with state-space reductions: on by default (the report says which ran), --no-por
 // and --no-symmetry turn them off, --preemption-bound bounds the search and never says
-// verified, --shortest, and the parallel search refuses them instead of ignoring them.
+// verified, --shortest. With several workers (the default on a multi-core machine) symmetry and
+// the bound run in the parallel search; partial-order reduction runs in one worker, and either
+// is given up (every worker takes over) or kept (the report says the search ran in one worker).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { defaultWorkers } from '../../src/cli/run-check.js';
 import type { Io } from '../../src/cli/io.js';
 
 const LOST = 'tests/fixtures/models/lost-update.ts';
@@ -53,17 +56,51 @@ describe('kmc check reductions', () => {
     expect(s.out).not.toMatch(/not known to be a shortest trace/);
   });
 
-  it('refuses reductions with several workers, and a bad bound, in one line', async () => {
-    for (const args of [
-      ['check', LOST, '--workers', '2'],
-      ['check', LOST, '--preemption-bound', 'x'],
-    ]) {
-      const r = await kmc(...args);
-      expect(r.code).toBe(2);
-      expect(r.out).toBe('');
-      expect(r.err.trimEnd().split('\n')).toHaveLength(1);
-    }
-    expect((await kmc('check', LOST, '--workers', '2')).err).toMatch(/add --no-por --no-symmetry/);
-    expect((await kmc('check', LOST, '--workers', '2', '--no-por', '--no-symmetry')).code).toBe(1);
+  it('refuses a bad bound in one line', async () => {
+    const r = await kmc('check', LOST, '--preemption-bound', 'x');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  // Big enough that partial-order reduction is given up (20,000 states of prefix, no deeper).
+  const KVM = ['kvm-hotplug', '--variant', 'v2.6.37', '--param', 'cpus=4', '--param', 'creators=3', '--param', 'suspend=false'];
+  const givenUp = (workers: number) => new RegExp(`^ {2}note: partial-order reduction: given up \\(.*\\); searched without it \\(by ${workers} workers\\)$`, 'm');
+
+  it('kvm-hotplug with 2 workers: POR given up, the parallel search with symmetry, the same states as one worker', async () => {
+    const [two, one] = [await kmc('check', ...KVM, '--workers', '2'), await kmc('check', ...KVM, '--workers', '1')];
+    expect(two.code).toBe(1);
+    expect(two.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
+    expect(two.out).toMatch(givenUp(2));
+    expect(two.out).toMatch(/; 2 workers$/m);
+    expect(one.out).toMatch(/; 1 worker$/m);
+    const states = (o: string) => /^([\d,]+) distinct states/m.exec(o)?.[1];
+    expect(states(two.out)).toBeDefined();
+    expect(states(two.out)).toBe(states(one.out));
+    expect(two.out.split('\n')[0]).toBe(one.out.split('\n')[0]);
+  });
+
+  it('kvm-hotplug with default options: one worker per core, symmetry', async () => {
+    const r = await kmc('check', ...KVM);
+    const n = defaultWorkers();
+    expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
+    expect(r.out).toMatch(n > 1 ? givenUp(n) : /given up/);
+    expect(r.out).toMatch(new RegExp(`; ${n} workers?$`, 'm'));
+  });
+
+  it('where POR is kept, the search runs in one worker of several and says so', async () => {
+    const r = await kmc('check', LOST, '--workers', '2');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), no symmetry$/m);
+    expect(r.out).toMatch(/^ {2}note: partial-order reduction kept: the search ran in one worker of 2 \(the parallel search cannot do it; --no-por to use all 2\)$/m);
+    expect(r.out).toMatch(/; 1 worker$/m);
+  });
+
+  it('--no-por with 2 workers: symmetry and the bound in the parallel search', async () => {
+    const r = await kmc('check', 'kvm-hotplug', '--no-por', '--preemption-bound', '1', '--workers', '2');
+    expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(2!\), at most 1 preemption$/m);
+    expect(r.out).toMatch(/; 2 workers$/m);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toMatch(/search stopped early by the --preemption-bound/);
   });
 });

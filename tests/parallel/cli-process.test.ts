@@ -1,6 +1,7 @@
 // The real executable in a child process (`node bin/kmc.js`, from the dist/ tree `npm test`
-// builds first): Ctrl-C (SIGINT) on a search that would run for minutes, a model step that
-// throws in a worker thread, a worker thread that vanishes, and the memory bound. Skipped,
+// builds first): Ctrl-C (SIGINT) on a search that would run for minutes (also after it found a
+// violation), a model step that throws in a worker thread, a worker thread that vanishes, and
+// the memory bound. Skipped,
 // saying why, only when dist/ has not been built.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,6 +15,8 @@ const built = existsSync(join(root, 'dist', 'src', 'parallel', 'worker.js'));
 const PARALLEL = ['--workers', '2', '--no-por', '--no-symmetry', '--no-traces'];
 /** 34 million states: only a stop ends it during a test. */
 const HUGE = ['tests/fixtures/models/lost-update.ts', '--param', 'threads=8'];
+/** Millions of states, and an invariant (counter < mod - 1) broken within 9 steps: found at once, then searched on. */
+const BROKEN_EARLY = ['tests/fixtures/parallel/synthetic.ts', '--param', 'threads=5', '--param', 'rounds=3', '--param', 'mod=4'];
 const STACK_LINE = /^\s+at .*[(:]\d+/m;
 
 function kmc(...args: string[]) {
@@ -23,6 +26,11 @@ function kmc(...args: string[]) {
 
 /** Start kmc, send SIGINT once the first progress line shows the search running, collect the rest. */
 function interruptAfterProgress(...args: string[]): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
+  return interruptWhen(/^progress: /m, ...args);
+}
+
+/** Start kmc, send SIGINT once a progress line matches `when`, collect the rest. */
+function interruptWhen(when: RegExp, ...args: string[]): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root });
     let out = '';
@@ -35,7 +43,7 @@ function interruptAfterProgress(...args: string[]): Promise<{ code: number | nul
     child.stdout.on('data', (d: Buffer) => void (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
-      if (!sent && /^progress: /m.test(err)) {
+      if (!sent && when.test(err)) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -60,11 +68,27 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
     expect(r.out + r.err).not.toMatch(STACK_LINE);
   });
 
-  it('Ctrl-C on the default search (with reductions, in one worker) too', async () => {
-    const r = await interruptAfterProgress('check', ...HUGE, '--no-traces');
+  it('Ctrl-C on the default search (reductions: POR given up in one worker, then every worker) too', async () => {
+    // Interrupted once the parallel search shows progress, after the one-worker POR probe.
+    const r = await interruptWhen(/^progress: .*, 2 workers$/m, 'check', ...HUGE, '--workers', '2', '--no-traces');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified$/m);
-    expect(r.out).toMatch(/; 1 worker$/m);
+    expect(r.out).toMatch(/^ {2}note: partial-order reduction: given up .*\(by 2 workers\)$/m);
+    expect(r.out).toMatch(/; 2 workers$/m);
+  });
+
+  it('Ctrl-C after a violation was found: exit 3 (incomplete), the violations so far printed with their traces', async () => {
+    for (const flags of [PARALLEL, ['--no-traces']]) {
+      const r = await interruptAfterProgress('check', ...BROKEN_EARLY, ...flags);
+      expect(r.err).toContain('kmc: interrupted: stopping the search');
+      expect(r.code).toBe(3);
+      expect(r.out).toMatch(/^VIOLATED parallel-synthetic --variant mixed threads=5 rounds=3 mod=4: .*counter-small.* \(search stopped early by an interrupt; other properties unknown\)$/m);
+      // The counterexample itself, as a table of steps.
+      expect(r.out).toContain('invariant counter-small is false');
+      expect(r.out).toMatch(/rmw: counter = tmp \+ 1/);
+      expect(r.out).toMatch(/^[\d,]+ distinct states, [\d,]+ transitions, diameter \d+$/m);
+      expect(r.out + r.err).not.toMatch(STACK_LINE);
+    }
   });
 
   it('a step that throws in a worker: exit 2, naming the model, thread, step and state, no stack trace', () => {

@@ -71,7 +71,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
     .option('--preemption-bound <k>', 'explore only interleavings with at most k preemptions (as CHESS and loom); never reports verified', parsePreemptionBound)
     .option('--shortest', 'make counterexamples found under partial-order reduction shortest (re-searches without it up to their length)')
-    .option('--workers <n>', `worker threads sharing a search without reductions (--no-por --no-symmetry; default: one per core, here ${defaultWorkers()}); with reductions the search runs in one`, parseCount('--workers'))
+    .option(
+      '--workers <n>',
+      `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, partial-order reduction in one worker when it helps (the report says so)`,
+      parseCount('--workers'),
+    )
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')

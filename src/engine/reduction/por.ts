@@ -513,16 +513,7 @@ export class PartialOrder {
         // S2: what would enable the disabled actions here.
         const g = this.guardReads[v]!;
         for (let i = 0; i < g.length; i++) {
-          const ws = this.writersOf(g[i]!);
-          for (let k = 0; k < ws.length; k++) {
-            const w = ws[k]!;
-            if (mark[w] === gen) continue;
-            const u = threadOf[w]!;
-            const upc = state[u]!;
-            if (upc < 0 || this.reachable(locBase[u]! + upc)[w] !== 1) continue;
-            mark[w] = gen;
-            members[n++] = w;
-          }
+          n = this.bringIn(this.writersOf(g[i]!), state, gen, n);
         }
       }
       if (enabledHere > 0) {
@@ -533,21 +524,31 @@ export class PartialOrder {
         for (let j = 0; j < enabledHere; j++) {
           const a = acts[j]!;
           if (fp.actionHalts[a] !== 0 || this.visibleAction(a)) return -1;
-          const cs = this.conflictsOfAction(a, v);
-          for (let k = 0; k < cs.length; k++) {
-            const w = cs[k]!;
-            if (mark[w] === gen) continue;
-            const u = threadOf[w]!;
-            const upc = state[u]!;
-            if (upc < 0 || this.reachable(locBase[u]! + upc)[w] !== 1) continue;
-            mark[w] = gen;
-            members[n++] = w;
-          }
+          n = this.bringIn(this.conflictsOfAction(a, v), state, gen, n);
         }
       }
     }
     this.count = n;
     return covered;
+  }
+
+  /**
+   * Add to the closure `gen` (members[0..n)) each of `units` not in it yet whose thread is live
+   * and can still reach it; returns the new member count.
+   */
+  private bringIn(units: Int32Array, state: Int32Array, gen: number, n: number): number {
+    const { mark, members } = this;
+    const { locBase, threadOf } = this.fp;
+    for (let k = 0; k < units.length; k++) {
+      const w = units[k]!;
+      if (mark[w] === gen) continue;
+      const u = threadOf[w]!;
+      const upc = state[u]!;
+      if (upc < 0 || this.reachable(locBase[u]! + upc)[w] !== 1) continue;
+      mark[w] = gen;
+      members[n++] = w;
+    }
+    return n;
   }
 
   /** The indices of `chosen` to follow first (all of them when nothing smaller qualifies). */

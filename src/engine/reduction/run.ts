@@ -12,6 +12,7 @@ import { StateQueue } from '../frontier.js';
 import { search, type FoundViolation, type Progress, type SearchOutcome } from '../search.js';
 import { FingerprintSet, PathLog } from '../visited.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
+import { pathsAreShortest } from './summary.js';
 import { realViolation } from './symmetry-path.js';
 
 export interface ReducedSearchOptions extends ReductionOptions {
@@ -33,6 +34,13 @@ export interface ReducedSearchOptions extends ReductionOptions {
   seedWalks?: number | undefined;
   /** Do not give up on partial-order reduction when it reduces hardly anything (tests, bench). */
   keepPor?: boolean | undefined;
+  /**
+   * Called when partial-order reduction is given up, with the note that says why. Returning
+   * true ends the run there (stopped as 'interrupted', its result is not a verdict) instead of
+   * searching on without it: the caller searches without it by other means (the parallel
+   * search, src/parallel/reduced.ts).
+   */
+  onPorGivenUp?: ((note: string) => boolean) | undefined;
 }
 
 /** What a run with reductions did, for the report. */
@@ -186,6 +194,10 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, por !== null, por !== null && passes <= ABORTED_PASSES);
     if (gaveUp) {
       red.withoutPor();
+      if (o.onPorGivenUp?.(gaveUp) === true) {
+        outcome = { ...outcome, stoppedBy: 'interrupted' };
+        break;
+      }
       store = new FingerprintSet();
       outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, false);
       break;
@@ -205,7 +217,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   // Without partial-order reduction, breadth-first order gives shortest paths (symmetry keeps
   // distances: the initial state is fixed by every permutation). With it, not necessarily.
   const reducedByPor = por !== null && gaveUp === '';
-  for (const v of violations) shortest[v.property.name] = !reducedByPor && !red.bound && o.stopOnFirstViolation !== true;
+  for (const v of violations) shortest[v.property.name] = pathsAreShortest(reducedByPor, red.bound !== null, o.stopOnFirstViolation === true);
   if (o.shortest && reducedByPor && violations.length > 0 && !outcome.error) {
     const depth = Math.max(...violations.map((v) => v.path.length));
     const plain = new Reductions(base, all, selected, { symmetry: o.symmetry, preemptionBound: o.preemptionBound });

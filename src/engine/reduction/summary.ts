@@ -1,0 +1,31 @@
+// How a run's reductions show in its result, in one place for the sequential search (check.ts)
+// and the parallel one (src/parallel/pool.ts), so that both say the same about the same run.
+
+import type { CheckResult, Reductions } from '../result.js';
+import type { SearchOutcome } from '../search.js';
+import type { ReductionSummary } from './run.js';
+
+/**
+ * Are the counterexamples of a breadth-first search shortest ones? Not when partial-order
+ * reduction left edges out, nor under a preemption bound (a shorter path may need more
+ * preemptions), nor when the search stopped at its first violation. Symmetry keeps distances.
+ */
+export function pathsAreShortest(por: boolean, bounded: boolean, first: boolean): boolean {
+  return !por && !bounded && !first;
+}
+
+/** A bounded run explored a smaller system: it is never complete, so never verified. */
+export function markBounded(outcome: SearchOutcome, summary: Pick<ReductionSummary, 'preemptionBound'>): void {
+  if (summary.preemptionBound !== undefined && outcome.stoppedBy === undefined) outcome.stoppedBy = 'preemption-bound';
+}
+
+/** The result with which reductions ran, and whether each counterexample is known to be shortest. */
+export function attachReductions(result: CheckResult, summary: Pick<ReductionSummary, 'por' | 'passes' | 'symmetry' | 'notes' | 'preemptionBound' | 'shortest'>): CheckResult {
+  if (result.status === 'error') return result;
+  const reductions: Reductions = { por: summary.por, passes: summary.passes, symmetry: summary.symmetry, notes: summary.notes };
+  if (summary.preemptionBound !== undefined) reductions.preemptionBound = summary.preemptionBound;
+  result.reductions = reductions;
+  if (result.status === 'violated')
+    for (const v of result.violations) v.shortest = summary.shortest[v.property] ?? false;
+  return result;
+}
