@@ -4,14 +4,15 @@
 // random models: random-models.test.ts.
 
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import type { ModelDef } from '../../src/model/types.js';
 import type { PropertySet } from '../../src/property/types.js';
-import { ParallelChecker, type ModelSource } from '../../src/parallel/index.js';
+import { type ModelSource } from '../../src/parallel/index.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import * as textbook from '../fixtures/textbook.js';
 import { expectSameResult } from './same-result.js';
+import { checkersFor } from './checkers.js';
 
 const TEXTBOOK = fileURLToPath(new URL('../fixtures/textbook.ts', import.meta.url));
 const SYNTHETIC = fileURLToPath(new URL('../fixtures/parallel/synthetic.ts', import.meta.url));
@@ -42,13 +43,7 @@ const cases: Case[] = [
   ),
 ];
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 describe('parallel search = sequential search', () => {
   for (const c of cases) {

@@ -2,19 +2,14 @@
 // workers finds what the sequential search finds (verdict, states, the very counterexamples).
 // Workers load the models the way the CLI makes them: from the registry, by `source`.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
 import { check } from '../../src/engine/check.js';
-import { bundledRegistry, ParallelChecker } from '../../src/parallel/index.js';
+import { bundledRegistry } from '../../src/parallel/index.js';
 import { expectSameResult } from './same-result.js';
+import { checkersFor } from './checkers.js';
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 describe('bundled models: parallel search = sequential search', () => {
   it('the registry has models to compare', () => expect(bundled.length).toBeGreaterThan(0));

@@ -3,20 +3,14 @@
 // Workers load each generated model from a module URL that carries its spec.
 
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
-import { ParallelChecker } from '../../src/parallel/index.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
 import { buildRandomModel, modelSpec } from '../oracle/random-model.js';
 import { expectSameResult } from './same-result.js';
+import { checkersFor } from './checkers.js';
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 describe('random models: parallel search = sequential search', () => {
   it('for 1, 2 and 4 workers', async () => {

@@ -4,19 +4,14 @@
 // gives the sequential result with the same reductions for 1, 2 and 4 workers (the very
 // counterexamples, each replayed on the unreduced model by the reference explorer).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
 import { check } from '../../src/engine/check.js';
-import { bundledRegistry, ParallelChecker } from '../../src/parallel/index.js';
+import { bundledRegistry } from '../../src/parallel/index.js';
 import { expectSameReduced } from './same-result.js';
+import { checkersFor } from './checkers.js';
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 const SYMMETRIC: { name: string; params: Record<string, number | boolean> }[] = [
   { name: 'kvm-hotplug', params: { cpus: 3, creators: 2, suspend: false } },

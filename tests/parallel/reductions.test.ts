@@ -8,9 +8,9 @@
 
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
-import { checkWithReductions, ParallelChecker } from '../../src/parallel/index.js';
+import { checkWithReductions } from '../../src/parallel/index.js';
 import { UsageError } from '../../src/util/errors.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
 import { symmetricModule } from '../fixtures/parallel/symmetric-spec.js';
@@ -18,18 +18,13 @@ import * as textbook from '../fixtures/textbook.js';
 import { buildSymmetricModel, symSpec } from '../engine/reduction/symmetric-model.js';
 import { buildRandomModel, modelSpec } from '../oracle/random-model.js';
 import { expectSameReduced, expectSameResult } from './same-result.js';
+import { checkersFor } from './checkers.js';
 
 const seed = process.env.KMC_FC_SEED ? { seed: Number(process.env.KMC_FC_SEED) } : {};
 const RUNS = Number(process.env.KMC_RANDOM_RUNS ?? 40);
 const TEXTBOOK = fileURLToPath(new URL('../fixtures/textbook.ts', import.meta.url));
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 describe('random symmetric models: parallel search = sequential search', () => {
   it('symmetry, and symmetry under a bound, for 1, 2 and 4 workers and the shared table', async () => {

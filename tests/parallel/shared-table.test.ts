@@ -3,33 +3,23 @@
 // When it cannot grow any more the run stops, reported incomplete (memory bound), never with a
 // state silently dropped from a "complete" result. In-thread tests check the table itself.
 
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { check, type CheckOptions } from '../../src/engine/check.js';
 import { Control, STOP } from '../../src/parallel/control.js';
 import type { ModelDef } from '../../src/model/types.js';
-import { ParallelChecker, type ParallelTarget } from '../../src/parallel/index.js';
+import { type ParallelTarget } from '../../src/parallel/index.js';
 import type { PropertySet } from '../../src/property/types.js';
 import { SharedTableDedup, sharedTable } from '../../src/parallel/shared-table.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { essence, expectSameResult } from './same-result.js';
+import { checkersFor } from './checkers.js';
+import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
 
-const file = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
-const synth: ParallelTarget = { model: synthetic, properties: syntheticProps, source: { kind: 'file', module: file('../fixtures/parallel/synthetic.ts') } };
-const lost: ParallelTarget = {
-  model: lostUpdate,
-  properties: lostUpdateProps,
-  source: { kind: 'file', module: file('../fixtures/textbook.ts'), exportName: 'lostUpdate', propertiesName: 'lostUpdateProps' },
-};
+const synth = syntheticTarget;
+const lost = lostUpdateTarget;
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 
 describe('the shared table grows during the search', () => {
   it('from 16 slots: the same result as check(), for 1, 2 and 4 workers', async () => {

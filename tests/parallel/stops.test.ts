@@ -3,32 +3,23 @@
 // how many workers ran.
 
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
-import { ParallelChecker, type ParallelTarget } from '../../src/parallel/index.js';
+import { type ParallelTarget } from '../../src/parallel/index.js';
 import exitsInWorker, { properties as exitsProps } from '../fixtures/parallel/exits-in-worker.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import throwsInStep, { properties as throwsProps } from '../fixtures/parallel/throws-in-step.js';
-import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { essence } from './same-result.js';
+import { checkersFor } from './checkers.js';
+import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
 
 const file = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
-const synth: ParallelTarget = { model: synthetic, properties: syntheticProps, source: { kind: 'file', module: file('../fixtures/parallel/synthetic.ts') } };
-const lost: ParallelTarget = {
-  model: lostUpdate,
-  properties: lostUpdateProps,
-  source: { kind: 'file', module: file('../fixtures/textbook.ts'), exportName: 'lostUpdate', propertiesName: 'lostUpdateProps' },
-};
+const synth = syntheticTarget;
+const lost = lostUpdateTarget;
 /** Far too big to finish during a test (34 million states): only a stop ends it. */
 const huge = { variant: 'racy', params: { threads: 8 } };
 
-const checkers = new Map<number, ParallelChecker>();
-beforeAll(() => {
-  for (const w of [1, 2, 4]) checkers.set(w, new ParallelChecker(w));
-});
-afterAll(async () => {
-  await Promise.all([...checkers.values()].map((c) => c.close()));
-});
+const checkers = checkersFor([1, 2, 4]);
 const two = () => checkers.get(2)!;
 
 describe('bounds', () => {
