@@ -1,4 +1,4 @@
-// The README's "What kmc finds" table is what `kmc check --all --markdown` prints, not typed by
+// The README's "What kmc finds" table is what `kmc check --all --markdown --shortest` prints, not typed by
 // hand, and models/expectations.json pins every bundled verdict and distinct-state count for
 // `kmc check --all --expect`. One run of the checker serves both. After a change to a model or
 // the engine: `KMC_UPDATE_README=1 npx vitest run tests/readme.test.ts`, then review the diff.
@@ -11,16 +11,16 @@ import type { Io } from '../src/cli/io.js';
 
 const README = new URL('../README.md', import.meta.url);
 const EXPECTATIONS = fileURLToPath(new URL('../models/expectations.json', import.meta.url));
-const BEGIN = '<!-- BEGIN kmc check --all --markdown -->';
-const END = '<!-- END kmc check --all --markdown -->';
+const BEGIN = '<!-- BEGIN kmc check --all --markdown --shortest -->';
+const END = '<!-- END kmc check --all --markdown --shortest -->';
 
 describe('bundled models', () => {
-  it('README "What kmc finds" is the output of kmc check --all --markdown, and every verdict and count matches models/expectations.json', async () => {
+  it('README "What kmc finds" is the output of kmc check --all --markdown --shortest, and every verdict and count matches models/expectations.json', async () => {
     const update = process.env.KMC_UPDATE_README === '1';
     let out = '';
     let err = '';
     const io: Io = { out: (t) => void (out += t.endsWith('\n') ? t : t + '\n'), err: (t) => void (err += t + '\n'), isTTY: false };
-    const args = ['node', 'kmc', 'check', '--all', '--markdown', '--quiet', '--no-traces', update ? '--write-expect' : '--expect', EXPECTATIONS];
+    const args = ['node', 'kmc', 'check', '--all', '--markdown', '--shortest', '--quiet', '--no-traces', update ? '--write-expect' : '--expect', EXPECTATIONS];
     const code = await run(args, io);
     const text = readFileSync(README, 'utf8');
     const start = text.indexOf(BEGIN);

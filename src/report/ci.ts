@@ -3,6 +3,7 @@
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
+import { holdsClaim } from './holds.js';
 
 export interface ReportRun {
   result: CheckResult;
@@ -56,7 +57,7 @@ export function flattenRuns(runs: readonly ReportRun[]): CiRow[] {
           p.status === 'violated'
             ? p.violation.message
             : p.status === 'holds'
-              ? `holds in all ${r.stats.states} reachable states`
+              ? `holds ${holdsClaim(r)}`
               : `unknown: the search stopped early (${r.status === 'incomplete' ? r.stoppedBy : (r.status === 'violated' ? r.stoppedBy : '') ?? 'bound'}) before finding a violation`,
       });
     }

@@ -8,6 +8,7 @@ import type { CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath, type Trace } from '../trace/expand.js';
 import { thousands } from '../util/format.js';
+import { reductionParts } from './holds.js';
 
 export interface MarkdownRun {
   result: CheckResult;
@@ -48,14 +49,19 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     '|---|---|---|---|---:|---:|',
   ];
   const notes: string[] = [];
+  const reductions = new Set<string>();
+  let unsure = false;
   for (const { result: r, model } of runs) {
     if (r.status === 'error') {
       rows.push(`| ${r.run.model} | ${r.run.variant} | – | error: ${cell(r.message)} | – | – |`);
       continue;
     }
+    for (const part of reductionParts(r)) reductions.add(part);
     const states = thousands(r.stats.states) + (r.status === 'incomplete' || (r.status === 'violated' && !r.complete) ? ' (incomplete)' : '');
     for (const p of r.properties) {
-      const len = p.status === 'violated' ? String(p.violation.path.length) : '';
+      // † : found under partial-order reduction, not known to be a shortest trace (--shortest).
+      const len = p.status === 'violated' ? `${p.violation.path.length}${p.violation.shortest === false ? ' †' : ''}` : '';
+      if (p.status === 'violated' && p.violation.shortest === false) unsure = true;
       rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[p.status]} | ${states} | ${len} |`);
       if (p.status === 'violated' && model) {
         const trace = expandPath(model, p.violation.path);
@@ -68,6 +74,11 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     }
   }
   const out = [rows.join('\n')];
+  const legend: string[] = [];
+  if (reductions.size > 0)
+    legend.push(`*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit, and fewer interleavings, not every reachable state; \`--no-por --no-symmetry\` counts them all.`);
+  if (unsure) legend.push('†: found under partial-order reduction, so not known to be a shortest trace (`kmc check --shortest` makes it one).');
+  if (legend.length) out.push('', legend.join('  \n'));
   if (notes.length) out.push('', 'How each violation happens (thread: functions run (steps), in order; then what broke):', '', notes.join('\n'));
   return out.join('\n');
 }

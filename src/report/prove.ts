@@ -6,6 +6,7 @@ import type { ProveResult } from '../engine/prove.js';
 import type { CheckResult } from '../engine/result.js';
 import { inconclusive } from '../trace/cross-variant.js';
 import { replayCommand } from '../trace/itf.js';
+import { holdsClaim } from './holds.js';
 import { thousands } from '../util/format.js';
 import { traceDiagram, variantDiagram } from './mermaid.js';
 import { capitalize, describeChoices, describePortEnd, renderVariantReplay, violationLine } from './replay.js';
@@ -19,21 +20,10 @@ export interface Part {
 
 const stopped = (r: CheckResult & { status: 'incomplete' | 'violated' }) => r.stoppedBy ?? 'a bound';
 
-/** The reductions that shrank a search, in words ('' when none did). */
-function reduced(r: CheckResult): string {
-  if (r.status === 'error' || !r.reductions) return '';
-  const parts: string[] = [];
-  if (r.reductions.symmetry.length > 0) parts.push(`symmetry over ${r.reductions.symmetry.map((g) => g.name).join(' and ')}`);
-  if (r.reductions.por) parts.push('partial-order reduction');
-  return parts.join(', ');
-}
-
 function verdictDetail(r: CheckResult): string {
   switch (r.status) {
     case 'verified':
-      return reduced(r)
-        ? `every property holds in every reachable state (exhaustive, ${reduced(r)}: ${thousands(r.stats.states)} states stored)`
-        : `every property holds in all ${thousands(r.stats.states)} reachable states (exhaustive)`;
+      return `every property holds ${holdsClaim(r)}`;
     case 'violated':
       return r.violations.map((v) => `${v.property} violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`).join('; ');
     case 'incomplete':

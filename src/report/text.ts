@@ -10,6 +10,7 @@ import type { CheckResult, Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath, type Trace } from '../trace/expand.js';
 import { bytes, probability, seconds, thousands } from '../util/format.js';
+import { holdsClaim } from './holds.js';
 
 export const CELL_WIDTH = 34;
 
@@ -136,7 +137,7 @@ export function headline(r: CheckResult): string {
   const who = `${r.run.model} --variant ${r.run.variant}${paramText(r.run.params)}`;
   switch (r.status) {
     case 'verified':
-      return `VERIFIED ${who}: every property holds in all ${thousands(r.stats.states)} reachable states (exhaustive)`;
+      return `VERIFIED ${who}: every property holds ${holdsClaim(r)}`;
     case 'violated':
       return `VIOLATED ${who}: ${r.violations.map((v) => v.property).join(', ')}${r.complete ? '' : ` (search stopped early by ${STOP_TEXT[r.stoppedBy ?? ''] ?? r.stoppedBy}; other properties unknown)`}`;
     case 'incomplete':
