@@ -82,7 +82,11 @@ export class Expander {
     for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
     const outcome = model.apply(state, action, next);
     this.transitions++;
-    for (const tag of outcome.fired) {
+    // Assertions fired by one step are reported in the properties' order, not the order the
+    // recipe fired them: every search (the parallel one sorts its candidates so) lists the
+    // violations of one step alike.
+    const fired = outcome.fired.length > 1 ? [...outcome.fired].sort((a, b) => this.assertionRank(a) - this.assertionRank(b)) : outcome.fired;
+    for (const tag of fired) {
       const p = evaluator.assertion(tag);
       if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
       else if (!evaluator.declared(tag))
@@ -90,6 +94,12 @@ export class Expander {
     }
     r?.successor(state, action, next, outcome.halted);
     h.successor(next, choice, outcome.halted);
+  }
+
+  /** Where a fired tag's property stands among the selected ones (unselected tags last). */
+  private assertionRank(tag: string): number {
+    const p = this.evaluator.assertion(tag);
+    return p ? this.evaluator.properties.indexOf(p) : Number.MAX_SAFE_INTEGER;
   }
 }
 

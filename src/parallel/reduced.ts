@@ -9,7 +9,8 @@
 //  - POR given up (most bundled models): the run ends there and the parallel search takes
 //    over, with symmetry and the bound, as the sequential search would have gone on without POR;
 //  - POR kept: the sequential run simply goes on to its end, in one worker, and the result
-//    says so (a note), since the other workers had nothing to do.
+//    says so (a note), since the other workers had nothing to do;
+//  - the state space smaller than the prefix: the prefix was the whole search (run.ts says so).
 //
 // With one worker the sequential search does everything, as it always did.
 
@@ -28,8 +29,10 @@ export async function checkWithReductions(checker: ParallelChecker, target: Para
   let gaveUp: string | undefined;
   const probe = await checker.checkSequential(target, { ...o, onPorGivenUp: (note) => (gaveUp = note) });
   if (gaveUp === undefined) {
-    if (probe.status !== 'error')
-      probe.reductions?.notes.push(`partial-order reduction kept: the search ran in one worker of ${W} (the parallel search cannot do it; --no-por to use all ${W})`);
+    // Kept, unless the state space was small enough for the probe's unreduced prefix to cover it
+    // (then that was the search, and its note says so).
+    if (probe.status !== 'error' && probe.reductions?.por === true)
+      probe.reductions.notes.push(`partial-order reduction kept: the search ran in one worker of ${W} (the parallel search cannot do it; --no-por to use all ${W})`);
     return probe;
   }
   // An interrupt or the time bound may have come while the probe ran.

@@ -4,7 +4,7 @@
 // Workers load each generated model from a module URL that carries its spec.
 
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
 import { buildRandomModel, modelSpec } from '../oracle/random-model.js';
@@ -14,6 +14,19 @@ import { checkersFor } from './checkers.js';
 const checkers = checkersFor([1, 2, 4]);
 
 describe('random models: parallel search = sequential search', () => {
+  it('two assertions fired by one step are listed in the same order (a case fast-check found)', async () => {
+    // One step fires warn1, then warn0: the sequential search listed them as fired, the
+    // parallel one in the properties' order. Both now list them in the properties' order.
+    const spec = JSON.parse(
+      '{"ints":[2],"bools":1,"arrLen":2,"arrMod":2,"locks":0,"reverseKeys":false,"threads":[[{"k":"choice","actions":[{"guard":null,"run":[],"next":{"k":"default"}},{"guard":null,"run":[{"k":"warn","c":{"k":"not","a":{"k":"eq","a":{"k":"c","v":1},"b":{"k":"holder","l":0}}},"tag":1},{"k":"warn","c":{"k":"some","v":{"k":"count"}},"tag":0}],"next":{"k":"cond","c":{"k":"lt","a":{"k":"x","i":0},"b":{"k":"add","a":{"k":"obj"},"b":{"k":"truthy"}}},"a":0,"b":0}}],"end":false}],[{"k":"step","action":{"guard":null,"run":[],"next":{"k":"cond","c":{"k":"or","a":{"k":"some","v":{"k":"truthy"}},"b":{"k":"eq","a":{"k":"obj"},"b":{"k":"sum"}}},"a":0,"b":0}},"end":false}],[{"k":"step","action":{"guard":{"k":"not","a":{"k":"some","v":{"k":"sum"}}},"run":[],"next":{"k":"default"}},"end":false}]],"props":[]}',
+    );
+    const { model, properties } = buildRandomModel(spec);
+    const sequential = check(model, properties);
+    expect(sequential.status === 'violated' && sequential.violations.map((v) => v.property)).toEqual(['warn0', 'warn1']);
+    const target = { model, properties, source: { kind: 'file' as const, module: specModule(spec) } };
+    for (const [w, checker] of checkers) expectSameResult(await checker.check(target), sequential, w, 'two assertions in one step');
+  });
+
   it('for 1, 2 and 4 workers', async () => {
     await fc.assert(
       fc.asyncProperty(modelSpec, async (spec) => {

@@ -156,6 +156,8 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     return out;
   };
 
+  /** The unreduced prefix when it covered the whole state space: then it is the search. */
+  let whole: { outcome: SearchOutcome; store: FingerprintSet } | undefined;
   // Learning runs: an unreduced breadth-first prefix, then random walks until they stop
   // teaching anything (everything they record is kept; they decide nothing).
   const learn = (seedStates: number, walks: number) => {
@@ -164,8 +166,12 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     por!.visitInvariants(model.init);
     if (seedStates > 0) {
       const prefix = run(store, { maxStates: Math.min(seedStates, o.maxStates ?? Infinity), maxDepth: o.maxDepth }, red, false);
-      // The prefix was the whole state space: every evaluation has been recorded already.
-      if (prefix.stoppedBy === undefined && !prefix.error) return;
+      // The prefix was the whole state space: a complete search without partial-order
+      // reduction, with shortest paths; a reduced pass could only repeat it.
+      if (prefix.stoppedBy === undefined && !prefix.error) {
+        whole = { outcome: prefix, store };
+        return;
+      }
       if (prefix.stoppedBy === 'max-states') baseline = { states: prefix.states, depth: prefix.diameter };
     }
     let quiet = 0;
@@ -180,7 +186,12 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   let passes = 0;
   let outcome: SearchOutcome;
   let store: FingerprintSet;
-  for (;;) {
+  let notNeeded = '';
+  if (whole) {
+    ({ outcome, store } = whole);
+    red.withoutPor();
+    notNeeded = `partial-order reduction: not needed (the unreduced search it starts with covered the whole state space, ${whole.outcome.states} states)`;
+  } else for (;;) {
     passes++;
     store = new FingerprintSet();
     if (por) {
@@ -210,13 +221,13 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     if (o.stopOnFirstViolation && outcome.violations.length > 0) break;
     learn(0, Math.ceil(walks / 4));
   }
-  const trusted = !por || gaveUp !== '' || !por.passSpoiled;
+  const trusted = !por || gaveUp !== '' || whole !== undefined || !por.passSpoiled;
 
   const shortest: Record<string, boolean> = {};
   let violations = outcome.violations.map((v) => (red.canon ? realViolation(red, inner, v) : v));
   // Without partial-order reduction, breadth-first order gives shortest paths (symmetry keeps
   // distances: the initial state is fixed by every permutation). With it, not necessarily.
-  const reducedByPor = por !== null && gaveUp === '';
+  const reducedByPor = por !== null && gaveUp === '' && whole === undefined;
   for (const v of violations) shortest[v.property.name] = pathsAreShortest(reducedByPor, red.bound !== null, o.stopOnFirstViolation === true);
   if (o.shortest && reducedByPor && violations.length > 0 && !outcome.error) {
     const depth = Math.max(...violations.map((v) => v.path.length));
@@ -236,11 +247,11 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
 
   const summary: ReductionSummary = {
     por: reducedByPor,
-    passes: por ? passes : 0,
+    passes: por && !whole ? passes : 0,
     reducedStates: por?.reducedStates ?? 0,
     symmetry: red.canon?.describe() ?? [],
     shortest,
-    notes: [...red.notes, ...(gaveUp ? [gaveUp] : [])],
+    notes: [...red.notes, ...(gaveUp ? [gaveUp] : []), ...(notNeeded ? [notNeeded] : [])],
     totalStates,
   };
   if (por && !trusted) summary.notes.push('partial-order reduction: footprints were still growing when the search stopped');
