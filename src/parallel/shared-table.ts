@@ -1,13 +1,13 @@
 // A shared fingerprint table: one open-addressing hash table in a SharedArrayBuffer that every
 // worker inserts into with compare-and-swap; whoever claims a state's slot first stores it (in
 // the shared frontier, frontier.ts, from which any worker takes work). No messages, but every
-// insert is atomic. Kept as the measured alternative to partitioned ownership (bench/README.md).
+// insert is atomic. The default for two or more workers, where it measured faster than
+// partitioned ownership (bench/README.md); one worker uses the partitioned scheme.
 //
 // The table grows. Its buffer is a growable SharedArrayBuffer (every worker sees the new length)
 // and a grow is a pause (control.ts): the worker that needs room asks every peer to park at a
 // safepoint (a poll between expansions, running out of reservation, the wait at the end of a
-// level), doubles the buffer
-// and rehashes it alone, then lets them go. Room is handed out in reservations counted in the
+// level), doubles the buffer and rehashes it alone, then lets them go. Room is handed out in reservations counted in the
 // table's header, so a claim never takes a slot beyond 3/4 of the capacity: no insert can find
 // the table full, however many workers insert at once. When the buffer cannot grow any more
 // (4 GiB, the largest growable buffer V8 makes) the run stops, reported incomplete by the memory
