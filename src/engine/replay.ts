@@ -13,7 +13,7 @@ import { StepError, type BlockedThread, type CompiledModel } from '../model/comp
 import type { Property } from '../property/types.js';
 import { portTrace, type OldStep, type Port } from '../trace/cross-variant.js';
 import { expandPath, type Trace } from '../trace/expand.js';
-import { TraceFileError, type DecodedTrace } from '../trace/itf.js';
+import { TraceFileError, type DecodedTrace, type TraceDivergence } from '../trace/itf.js';
 import { checkShape, compareStates } from '../trace/verify.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { ReplayChooser, type Chooser } from './chooser.js';
@@ -131,19 +131,23 @@ export function replayTraceFile(model: CompiledModel, all: readonly Property[], 
   const run = replayPath(model, all, selected, t.meta.path);
   compareStates(model, t, run.trace);
   if (run.error) return run;
-  if (run.stop) throw new TraceFileError(`trace file ${t.file} does not replay on model ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`);
+  if (run.stop)
+    throw new TraceFileError(`trace file ${t.file} does not replay on model ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`, { kind: 'path', step: run.stop.step });
   const claim = t.meta.violation;
   if (claim) {
+    // The file and the model first disagree at the earlier of the claimed step and the model's.
+    const at = (step: number): TraceDivergence => ({ kind: 'violation', step });
     if (!all.some((p) => p.name === claim.property))
-      throw new TraceFileError(`trace file ${t.file} claims property '${claim.property}' is violated, but model ${model.name} has no such property`);
+      throw new TraceFileError(`trace file ${t.file} claims property '${claim.property}' is violated, but model ${model.name} has no such property`, at(claim.step));
     if (selected.some((p) => p.name === claim.property)) {
       const found = run.violations.find((v) => v.property.name === claim.property);
       if (!found)
         throw new TraceFileError(
           `trace file ${t.file} claims ${claim.property} is violated after ${claim.step} steps, but replaying its ${run.path.length} steps ${claim.property} holds throughout`,
+          at(claim.step),
         );
       if (found.step !== claim.step)
-        throw new TraceFileError(`trace file ${t.file} claims ${claim.property} is violated after ${claim.step} steps, but the replay finds it after ${found.step}`);
+        throw new TraceFileError(`trace file ${t.file} claims ${claim.property} is violated after ${claim.step} steps, but the replay finds it after ${found.step}`, at(Math.min(claim.step, found.step)));
     }
   }
   return run;

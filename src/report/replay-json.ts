@@ -9,6 +9,7 @@ import { formatPath } from '../engine/chooser.js';
 import { describeStop, type ReplayRun, type ReplayStop, type ReplayViolation, type VariantReplay } from '../engine/replay.js';
 import { inconclusive, type PortChoice, type PortedStep, type PortEnd } from '../trace/cross-variant.js';
 import type { TraceStep } from '../trace/expand.js';
+import type { TraceDivergence } from '../trace/itf.js';
 import { describeChoice, describePortEnd, reproduced } from './replay.js';
 
 export interface StateJson {
@@ -116,9 +117,7 @@ export function variantReplayJson(vr: VariantReplay, property: string | undefine
 }
 
 /** Why a trace file does not match its model: the first step that differs (null: not a step, e.g. its variables). */
-export interface Divergence {
-  kind: 'shape' | 'state' | 'path' | 'violation';
-  step: number | null;
+export interface Divergence extends TraceDivergence {
   message: string;
 }
 

@@ -167,9 +167,27 @@ export function traceFileName(model: string, variant: string, changedParams: Rec
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/**
+ * Where a trace file first stops matching its model: its variables or threads ('shape', no
+ * step), a recorded step or state ('state'), the path itself ('path'), or the violation it
+ * records ('violation').
+ */
+export interface TraceDivergence {
+  kind: 'shape' | 'state' | 'path' | 'violation';
+  step: number | null;
+}
+
 /** A trace file that is malformed, or that does not match the model it names (exit 2). */
 export class TraceFileError extends UsageError {
   override name = 'TraceFileError';
+
+  /** `at`: where the file diverges from its model (absent: the file itself is malformed). */
+  constructor(
+    message: string,
+    readonly at?: TraceDivergence,
+  ) {
+    super(message);
+  }
 }
 
 export interface DecodedState {

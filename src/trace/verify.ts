@@ -6,7 +6,9 @@
 import type { CompiledModel } from '../model/compile.js';
 import { ModelError } from '../util/errors.js';
 import { diffStates, type Trace } from './expand.js';
-import { TraceFileError, type DecodedTrace } from './itf.js';
+import { TraceFileError, type DecodedTrace, type TraceDivergence } from './itf.js';
+
+const SHAPE: TraceDivergence = { kind: 'shape', step: null };
 
 /** The file's variable names must be the model's (plus the program-counter variable). */
 export function checkShape(model: CompiledModel, t: DecodedTrace): void {
@@ -19,11 +21,13 @@ export function checkShape(model: CompiledModel, t: DecodedTrace): void {
       `trace file ${t.file}: its variables do not match model ${model.name}` +
         (missing.length ? `; the model has ${missing.join(', ')}, which the file lacks` : '') +
         (extra.length ? `; the file has ${extra.join(', ')}, which the model lacks` : ''),
+      SHAPE,
     );
   const threads = Object.keys(t.states[0]!.locations);
   if (threads.length !== model.threadNames.length || !model.threadNames.every((n) => threads.includes(n)))
     throw new TraceFileError(
       `trace file ${t.file}: its threads (${threads.join(', ')}) are not the threads of model ${model.name} variant ${model.variant} (${model.threadNames.join(', ')})`,
+      SHAPE,
     );
 }
 
@@ -32,11 +36,14 @@ export function packRecorded(model: CompiledModel, t: DecodedTrace, i: number): 
   const s = t.states[i]!;
   const names = Object.keys(s.locations);
   if (names.length !== model.threadNames.length || !model.threadNames.every((n) => n in s.locations))
-    throw new TraceFileError(`trace file ${t.file}: state ${i}: "${t.meta.pcVar}" must give the location of exactly the threads ${model.threadNames.join(', ')}`);
+    throw new TraceFileError(`trace file ${t.file}: state ${i}: "${t.meta.pcVar}" must give the location of exactly the threads ${model.threadNames.join(', ')}`, {
+      kind: 'state',
+      step: i,
+    });
   try {
     return model.pack(s.vars, model.threadNames.map((n) => s.locations[n]!));
   } catch (e) {
-    if (e instanceof ModelError) throw new TraceFileError(`trace file ${t.file}: state ${i} is not a state of model ${model.name}: ${e.message}`);
+    if (e instanceof ModelError) throw new TraceFileError(`trace file ${t.file}: state ${i} is not a state of model ${model.name}: ${e.message}`, { kind: 'state', step: i });
     throw e;
   }
 }
@@ -59,7 +66,7 @@ export function compareStates(model: CompiledModel, t: DecodedTrace, replayed: T
       else if (m.label !== step.label) claims.push(`it ran '${m.label}', but choice ${step.choice} there is '${step.label}'`);
       if (m.location !== step.id && m.thread === step.thread) claims.push(`it was at location '${m.location}', but the model has it at '${step.id}'`);
       if (m.choice !== step.choice) claims.push(`its "#meta"."choice" is ${m.choice}, but the replay path says ${step.choice}`);
-      if (claims.length) throw new TraceFileError(`trace file ${t.file}: ${where} diverged: the file says ${claims.join('; ')}`);
+      if (claims.length) throw new TraceFileError(`trace file ${t.file}: ${where} diverged: the file says ${claims.join('; ')}`, { kind: 'state', step: i });
     }
     const diffs: string[] = [];
     const ids = model.locationIds(computed);
@@ -71,6 +78,7 @@ export function compareStates(model: CompiledModel, t: DecodedTrace, replayed: T
     if (diffs.length)
       throw new TraceFileError(
         `trace file ${t.file}: ${where === 'the initial state' ? 'the initial state' : `the state after ${where}`} diverged: ${diffs.join('; ')}`,
+        { kind: 'state', step: i },
       );
   }
 }

@@ -24,7 +24,6 @@ import { selectProperties } from '../../engine/evaluate.js';
 import { describeStop, replayOnVariant, replayPath, replayTraceFile, type ReplayRun, type VariantReplay } from '../../engine/replay.js';
 import { inconclusive } from '../../trace/cross-variant.js';
 import { decodeTrace, TraceFileError, type DecodedTrace } from '../../trace/itf.js';
-import { checkShape, compareStates } from '../../trace/verify.js';
 import type { Property } from '../../property/types.js';
 import { renderReplay, renderVariantReplay, violationLine } from '../../report/replay.js';
 import { replayToJson, type Divergence, type ReplayJsonInput } from '../../report/replay-json.js';
@@ -226,32 +225,10 @@ function variantExit(vr: VariantReplay, property: string | undefined): number {
 }
 
 /**
- * Where a trace file that replayTraceFile rejected stops matching its model, as data: the
- * path re-run on the model, and the first check that fails, found by running the same checks
- * (verify.ts) on ever longer prefixes of the file, so the step is the one the message names.
+ * Where a trace file that replayTraceFile rejected stops matching its model, as data: the path
+ * re-run on the model, and the step the error names (verify.ts and replay.ts say where).
  */
 function divergence(model: CompiledModel, all: readonly Property[], selected: readonly Property[], t: DecodedTrace, e: TraceFileError): { run: ReplayRun; divergence: Divergence } {
-  const message = e.message;
-  const run = replayPath(model, all, selected, t.meta.path);
-  try {
-    checkShape(model, t);
-  } catch (x) {
-    if (x instanceof TraceFileError) return { run, divergence: { kind: 'shape', step: null, message } };
-    throw x;
-  }
-  const n = Math.min(t.states.length - 1, run.trace.steps.length);
-  for (let k = 0; k <= n; k++) {
-    try {
-      compareStates(model, { ...t, states: t.states.slice(0, k + 1) }, run.trace);
-    } catch (x) {
-      if (x instanceof TraceFileError) return { run, divergence: { kind: 'state', step: k, message } };
-      throw x;
-    }
-  }
-  if (run.stop) return { run, divergence: { kind: 'path', step: run.stop.step, message } };
-  // The recorded violation is not where the model finds it: they first disagree at the earlier
-  // of the two steps (the file's claim, the model's finding).
-  const claim = t.meta.violation;
-  const found = claim && run.violations.find((v) => v.property.name === claim.property);
-  return { run, divergence: { kind: 'violation', step: claim ? Math.min(claim.step, found?.step ?? claim.step) : null, message } };
+  const at = e.at ?? { kind: 'shape', step: null };
+  return { run: replayPath(model, all, selected, t.meta.path), divergence: { ...at, message: e.message } };
 }
