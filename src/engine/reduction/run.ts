@@ -186,11 +186,9 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   let passes = 0;
   let outcome: SearchOutcome;
   let store: FingerprintSet;
-  let notNeeded = '';
   if (whole) {
     ({ outcome, store } = whole);
     red.withoutPor();
-    notNeeded = `partial-order reduction: not needed (the unreduced search it starts with covered the whole state space, ${whole.outcome.states} states)`;
   } else for (;;) {
     passes++;
     store = new FingerprintSet();
@@ -247,11 +245,15 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
 
   const summary: ReductionSummary = {
     por: reducedByPor,
-    passes: por && !whole ? passes : 0,
+    passes: por ? passes : 0,
     reducedStates: por?.reducedStates ?? 0,
     symmetry: red.canon?.describe() ?? [],
     shortest,
-    notes: [...red.notes, ...(gaveUp ? [gaveUp] : []), ...(notNeeded ? [notNeeded] : [])],
+    notes: [
+      ...red.notes,
+      ...(gaveUp ? [gaveUp] : []),
+      ...(whole ? [`partial-order reduction: not needed (the unreduced search it starts with covered the whole state space, ${whole.outcome.states} states)`] : []),
+    ],
     totalStates,
   };
   if (por && !trusted) summary.notes.push('partial-order reduction: footprints were still growing when the search stopped');
