@@ -77,7 +77,8 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
         if (!opts.json) {
           io.out(
             `VIOLATED ${who}: ${r.violation.property.name}, found by random search in run ${r.runs} (seed ${r.seed}); ` +
-              `shrunk from ${r.shrunkFrom} to ${r.violation.path.length} steps with ${r.switches} context switch${r.switches === 1 ? '' : 'es'}`,
+              // Shrinking removes context switches; the trace may come out longer than the first hit.
+              `first hit after ${r.shrunkFrom} steps, shrunk to ${r.switches} context switch${r.switches === 1 ? '' : 'es'} (${r.violation.path.length} steps)`,
           );
           io.out(renderViolation(model, violation));
           if (written) io.out(renderWrittenTraces([written]));
