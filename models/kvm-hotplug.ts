@@ -174,7 +174,7 @@
 //   resume-warn-on (the freezer keeps every kvm_lock holder out), usage-count-bug-on,
 //   locks-released, cpus-restored-at-end, no-sleep-in-atomic.
 
-import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type LocationDef, type StepEnv, type SymmetryDef, type ThreadDef } from '../src/model/index.js';
+import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type SymmetryDef, type ThreadDef } from '../src/model/index.js';
 import {
   atomic, atomic_inc, atomic_read, atomic_set, crossCalls, cpumask, lockRef, onEachCpuCall, ipiCallThread, spinIsLocked, spinLock,
   spinUnlock, spinlock, cpuCallActions, holderName, UNLOCKED, type Atomic, type CpuCall, type CrossCalls, type Spinlock,
@@ -252,7 +252,7 @@ const DISABLE = 2;
 
 const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
 
-export default defineModel<S>({
+export default defineModel({
   name: 'kvm-hotplug',
   doc: 'kvm_lock, kvm_usage_count and per-CPU hardware enable/disable (hardware_enable_all, on_each_cpu IPIs) racing CPU hotplug (CPU_DYING under stop_machine, CPU_STARTING), kvm_reboot and suspend/resume (seed 000)',
   seed: '000_d2d561611161b9c3.txt',
@@ -266,15 +266,15 @@ export default defineModel<S>({
     suspend: boolParam(true, 'one suspend/resume cycle (freeze, disable_nonboot_cpus, kvm_suspend, kvm_resume, thaw)'),
   },
   variants: VARIANTS,
-  build({ params, variant }) {
+  build({ params, variant }): System<S> {
     const code = CODE[variant as Variant];
-    const cpus = params.cpus as number;
-    const nCreators = params.creators as number;
-    const rounds = params.rounds as number;
-    const canFail = params.enableCanFail as boolean;
-    const stopMachine = params.stopMachine as boolean;
-    const reboot = params.reboot as boolean;
-    const suspend = params.suspend as boolean;
+    const cpus = params.cpus;
+    const nCreators = params.creators;
+    const rounds = params.rounds;
+    const canFail = params.enableCanFail;
+    const stopMachine = params.stopMachine;
+    const reboot = params.reboot;
+    const suspend = params.suspend;
     const X = cpus - 1;
     const cpuIds = Array.from({ length: cpus }, (_, c) => c);
 

@@ -121,7 +121,7 @@
 
 import {
   defineModel, step, choice, thread, intParam, boolParam, END,
-  type ActionDef, type LocationDef, type ThreadDef,
+  type ActionDef, type LocationDef, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
   spinlock, mutex, lockRef, spinLock, spinUnlock, mutexLock, mutexUnlock,
@@ -219,7 +219,7 @@ function irqQuiet(s: S): boolean {
   return !s.line.inProgress && !s.irqThread.runThread && !s.irqThread.running;
 }
 
-export default defineModel<S>({
+export default defineModel({
   name: 'kvm-intx-mask',
   doc:
     'KVM INTx masking for assigned PCI 2.3 devices with host IRQ sharing (seed 003): the hard-IRQ handler ' +
@@ -243,18 +243,18 @@ export default defineModel<S>({
     v1: 'the patch as reviewed in the seed: the unmask ioctl calls enable_irq() whenever host_irq_disabled, PCI 2.3 or not',
     merged: 'as merged (07700a94b00a): the unmask ioctl calls enable_irq() only `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`; user space unmasks at device level',
   },
-  build({ params, variant }) {
-    const pci23 = params.pci23 as boolean;
-    const shared = params.shared as boolean;
-    const irqs = params.irqs as number;
-    const maskRounds = params.maskRounds as number;
-    const deassign = params.deassign as number;
-    const spuriousAcks = params.spuriousAcks as number;
-    const argPci23 = params.setMaskArgPci23 as boolean;
-    const maskLock = params.withIntxMaskLock as boolean;
-    const maskSpin = params.intxMaskSpinlock as boolean;
-    const deassignMaskLock = params.deassignTakesMaskLock as boolean;
-    const deassignMasks = params.deassignMasksIntx as boolean;
+  build({ params, variant }): System<S> {
+    const pci23 = params.pci23;
+    const shared = params.shared;
+    const irqs = params.irqs;
+    const maskRounds = params.maskRounds;
+    const deassign = params.deassign;
+    const spuriousAcks = params.spuriousAcks;
+    const argPci23 = params.setMaskArgPci23;
+    const maskLock = params.withIntxMaskLock;
+    const maskSpin = params.intxMaskSpinlock;
+    const deassignMaskLock = params.deassignTakesMaskLock;
+    const deassignMasks = params.deassignMasksIntx;
     if (shared && !pci23)
       throw new Error(
         'shared=true needs pci23=true: without PCI 2.3 KVM requests the line with IRQF_ONESHOT and no IRQF_SHARED, so no other device can be on it (use shared=false)',

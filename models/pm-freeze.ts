@@ -125,7 +125,7 @@
 // driver-suspend with 2.6.17 usbcore (rejectWhileSuspended) fails a URB submitted while
 // suspended with -ESHUTDOWN: Ben's scheme needs the drivers above to hold their requests.
 
-import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type LocationDef, type ThreadDef } from '../src/model/index.js';
+import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type System, type LocationDef, type ThreadDef } from '../src/model/index.js';
 import {
   localIrqDisable,
   localIrqEnable,
@@ -224,7 +224,7 @@ function anyDone(s: S): boolean {
   return false;
 }
 
-export default defineModel<S>({
+export default defineModel({
   name: 'pm-freeze',
   doc:
     'Freezing a bus-mastering driver for a snapshot (seed 001): Linus\'s freeze_uhci()/unfreeze_uhci() (clear/set USBCMD.RS, ' +
@@ -247,14 +247,14 @@ export default defineModel<S>({
     'driver-suspend':
       'Ben: the driver suspends its queue under uhci->lock (suspend_rh(SUSPENDED), hcd->state = SUSPENDED; resume via wakeup_rh/start_rh), and prepare()/finish() quiesce/reactivate the hub driver so no device is added in between',
   },
-  build({ params, variant }) {
-    const submitters = params.submitters as number;
-    const rounds = params.rounds as number;
-    const hotplug = params.hotplug as number;
-    const irq = params.irq as boolean;
-    const finishInFlight = params.finishInFlight as boolean;
-    const irqsOffWhileFrozen = (params.irqsOffWhileFrozen as boolean) && variant === 'freeze-run-bit';
-    const rejectWhileSuspended = params.rejectWhileSuspended as boolean;
+  build({ params, variant }): System<S> {
+    const submitters = params.submitters;
+    const rounds = params.rounds;
+    const hotplug = params.hotplug;
+    const irq = params.irq;
+    const finishInFlight = params.finishInFlight;
+    const irqsOffWhileFrozen = params.irqsOffWhileFrozen && variant === 'freeze-run-bit';
+    const rejectWhileSuspended = params.rejectWhileSuspended;
     const ben = variant === 'driver-suspend';
     const attached = submitters > 0;
     const enumBase = submitters * rounds;

@@ -128,7 +128,7 @@
 
 import {
   defineModel, step, choice, thread, intParam, boolParam, END,
-  type ActionDef, type Draft, type LocationDef, type ThreadDef,
+  type ActionDef, type Draft, type System, type LocationDef, type ThreadDef,
 } from '../src/model/index.js';
 import {
   spinlock, lockRef, spinLock, spinUnlock, UNLOCKED, type Spinlock,
@@ -195,7 +195,7 @@ const VARIANTS = {
   task_is_runnable: 'the fix: DELAY_DEQUEUE kept; kvm_sched_out() and __set_task_frozen() test task_is_runnable(p) = p->on_rq && !p->se.sched_delayed',
 } as const;
 
-export default defineModel<S>({
+export default defineModel({
   name: 'sched-delayed-dequeue',
   doc:
     'A vCPU halting in kvm_vcpu_block() under EEVDF with and without DELAY_DEQUEUE: kvm_sched_out() decides vcpu->preempted from ' +
@@ -210,11 +210,11 @@ export default defineModel<S>({
     freezer: boolParam(false, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0'),
   },
   variants: VARIANTS,
-  build({ params, variant }) {
-    const nVcpus = params.vcpus as number;
-    const nSenders = params.senders as number;
-    const nInterrupts = params.interrupts as number;
-    const withFreezer = params.freezer as boolean;
+  build({ params, variant }): System<S> {
+    const nVcpus = params.vcpus;
+    const nSenders = params.senders;
+    const nInterrupts = params.interrupts;
+    const withFreezer = params.freezer;
     const delayDequeue = variant !== 'eevdf';
     const fixed = variant === 'task_is_runnable';
     const SLEEPER = nVcpus;
@@ -877,7 +877,7 @@ export default defineModel<S>({
         rq_lock: spinlock(),
         freezer_lock: spinlock(),
         pm_freezing: false,
-        preempt_budget: params.preemptions as number,
+        preempt_budget: params.preemptions,
       },
       threads: [
         ...Array.from({ length: nVcpus }, (_, v) => vcpuThread(v)),

@@ -94,7 +94,7 @@
 // raised, so a later lower-level mm lock on that CPU would BUG "mm locking order violation"),
 // hypercall continuations, the compat (32-bit) entry, ia64.
 
-import { defineModel, step, choice, thread, intParam, boolParam, END, type Draft, type LocationDef, type StepEnv } from '../src/model/index.js';
+import { defineModel, step, choice, thread, intParam, boolParam, END, type Draft, type System, type LocationDef, type StepEnv } from '../src/model/index.js';
 import {
   recursiveSpinlock,
   recursiveLockRef,
@@ -155,7 +155,7 @@ const MM_LOCK_ALREADY_HELD = 'mm lock already held';
 
 const AM = 'arch_memory_op';
 
-export default defineModel<S>({
+export default defineModel({
   name: 'xen-remove-from-physmap',
   doc:
     'Xen XENMEM_remove_from_physmap as posted (gmfn_to_mfn, no put_gfn) and as reviewed (get_gfn_untyped + put_gfn), ' +
@@ -178,11 +178,11 @@ export default defineModel<S>({
     'as-posted': 'the posted hunk: mfn = gmfn_to_mfn(d, gpfn) (x86: the locking lookup), no put_gfn',
     reviewed: 'the fix asked for in review: mfn = get_gfn_untyped(d, gpfn) and put_gfn(d, gpfn) on every path that took it',
   },
-  build({ params, variant }) {
-    const hypercalls = params.hypercalls as number;
-    const rounds = params.rounds as number;
+  build({ params, variant }): System<S> {
+    const hypercalls = params.hypercalls;
+    const rounds = params.rounds;
     const reviewed = variant === 'reviewed';
-    const recursive = params.p2mLockRecursive as boolean;
+    const recursive = params.p2mLockRecursive;
 
     // Taking either lock records the order (first acquisitions only, see lock-order.ts); a second
     // take of the p2m lock by its holder panics unless the lock is recursive.
@@ -223,7 +223,7 @@ export default defineModel<S>({
       { label: `${AM}: if ( mfn_valid(mfn) ) /* valid mfn */`, guard: (s) => s.p2m.mapped, next: 'gpr_lock' },
       {
         label: `${AM}: if ( mfn_valid(mfn) ) /* INVALID_MFN */`,
-        guard: (s) => !s.p2m.mapped || (params.mfnCanBeInvalid as boolean),
+        guard: (s) => !s.p2m.mapped || params.mfnCanBeInvalid,
         next: afterLookupInvalid,
       },
     ]);

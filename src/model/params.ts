@@ -2,13 +2,13 @@
 // what is valid when it is wrong.
 
 import { UsageError } from '../util/errors.js';
-import type { ModelDef, ParamSpec, ParamValues } from './types.js';
+import type { BoolParamSpec, IntParamSpec, ModelDef, ParamSpec, ParamValues } from './types.js';
 
-export function intParam(def: number, doc: string, range: { min?: number; max?: number } = {}): ParamSpec {
+export function intParam(def: number, doc: string, range: { min?: number; max?: number } = {}): IntParamSpec {
   return { type: 'int', default: def, doc, ...range };
 }
 
-export function boolParam(def: boolean, doc: string): ParamSpec {
+export function boolParam(def: boolean, doc: string): BoolParamSpec {
   return { type: 'bool', default: def, doc };
 }
 

@@ -6,7 +6,7 @@
 //     choice('enable', [{ label: '... succeeds', run }, { label: '... fails', run }]),
 //   ])
 
-import type { ActionDef, LocationDef, ModelDef, ThreadDef } from './types.js';
+import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
 
 export type StepOptions<S> = Omit<ActionDef<S>, 'label'> & { end?: boolean };
 
@@ -25,7 +25,14 @@ export function thread<S>(name: string, program: (LocationDef<S> | LocationDef<S
   return { name, program: program.flat() };
 }
 
-/** Identity, for type inference of the state type across `build`. */
-export function defineModel<S extends object>(def: ModelDef<S>): ModelDef<S> {
+/**
+ * Identity, for type inference: written `defineModel({ params, variants, build(ctx): System<S> {...} })`,
+ * `ctx.params` is typed from the declarations (`intParam` -> number, `boolParam` -> boolean) and
+ * `ctx.variant` is one of the declared variant names. (`defineModel<S>(...)` still compiles, with
+ * untyped parameters: TypeScript cannot infer the rest once one type argument is given.)
+ */
+export function defineModel<S extends object, const P extends ParamSpecs = ParamSpecs, V extends string = string>(
+  def: ModelDef<S, P, V>,
+): ModelDef<S, P, V> {
   return def;
 }

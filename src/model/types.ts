@@ -77,19 +77,46 @@ export interface ThreadDef<S> {
   program: LocationDef<S>[];
 }
 
-export interface ParamSpec {
-  type: 'int' | 'bool';
-  default: number | boolean;
+/** An integer parameter (`intParam`): the model's `build` sees it as a number. */
+export interface IntParamSpec {
+  type: 'int';
+  default: number;
   min?: number;
   max?: number;
   doc: string;
 }
 
+/** A boolean parameter (`boolParam`): the model's `build` sees it as a boolean. */
+export interface BoolParamSpec {
+  type: 'bool';
+  default: boolean;
+  /** A boolean has no range (declared so that any ParamSpec reads alike). */
+  min?: undefined;
+  max?: undefined;
+  doc: string;
+}
+
+export type ParamSpec = IntParamSpec | BoolParamSpec;
+
+/** A model's parameter declarations, by name. */
+export type ParamSpecs = Record<string, ParamSpec>;
+
+/** The values `build` receives, typed from the declarations: `intParam` gives a number, `boolParam` a boolean. */
+export type ParamsOf<P extends ParamSpecs> = { readonly [K in keyof P]: ParamValueOf<P[K]> };
+
+/** The value type of one declaration (distributes: an undeclared `ParamSpec` gives number | boolean). */
+export type ParamValueOf<T extends ParamSpec> = T extends IntParamSpec ? number : T extends BoolParamSpec ? boolean : never;
+
+/** Parameter values of any model (what the engine, reports and traces carry). */
 export type ParamValues = Record<string, number | boolean>;
 
-export interface BuildContext {
-  params: ParamValues;
-  variant: string;
+/**
+ * What `build` gets: the parameter values typed from the model's declarations (`params.cpus` is a
+ * number when `cpus` was declared with `intParam`), and the variant as one of the declared names.
+ */
+export interface BuildContext<P extends ParamSpecs = ParamSpecs, V extends string = string> {
+  params: ParamsOf<P>;
+  variant: V;
 }
 
 /**
@@ -129,14 +156,18 @@ export interface System<S> {
   symmetry?: SymmetryDef[];
 }
 
-export interface ModelDef<S extends object = any> {
+/**
+ * A model. Written with `defineModel({ ..., build({ params, variant }): System<S> { ... } })`, the
+ * parameter and variant types are inferred from `params` and `variants`.
+ */
+export interface ModelDef<S extends object = any, P extends ParamSpecs = ParamSpecs, V extends string = string> {
   name: string;
   /** One-paragraph description; shown by `kmc list`. */
   doc: string;
   /** The seed thread (file name under shared/seeds/) the model comes from, if any. */
   seed?: string;
-  params: Record<string, ParamSpec>;
+  params: P;
   /** Variant name -> what code it encodes. The first is the default. */
-  variants: Record<string, string>;
-  build(ctx: BuildContext): System<S>;
+  variants: Record<V, string>;
+  build(ctx: BuildContext<P, V>): System<S>;
 }

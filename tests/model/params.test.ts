@@ -1,7 +1,7 @@
 // Parameters and variants: defaults, parsing, and bad values as one UsageError naming what is valid.
 
-import { describe, expect, it } from 'vitest';
-import { boolParam, defineModel, intParam, step, thread } from '../../src/model/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { boolParam, defineModel, intParam, step, thread, type ModelDef, type System } from '../../src/model/index.js';
 import { defaultParams, parseParamArgs, resolveParams, resolveVariant } from '../../src/model/params.js';
 import { compileModel } from '../../src/model/compile.js';
 import { check } from '../../src/engine/check.js';
@@ -75,5 +75,47 @@ describe('variants', () => {
     expect(() => check(def, [], { params: { nope: 1 } })).toThrow(/has no parameter 'nope'/);
     const m = compileModel(def, { variant: 'after', params: { cpus: '3' } });
     expect([m.variant, m.params]).toEqual(['after', { cpus: 3, fail: false, rounds: 1 }]);
+  });
+});
+
+// Parameters are typed from their declarations: `build` reads `params.cpus` as a number because it
+// was declared with intParam, and `params.fail` as a boolean (boolParam); the variant is one of the
+// declared names. The `@ts-expect-error` lines are checked by `tsc -p tests`: each must be an error.
+describe('typed parameters', () => {
+  const seen: unknown[] = [];
+  const typed = defineModel({
+    name: 'typed',
+    doc: 'parameters typed from their declarations',
+    params: { cpus: intParam(2, 'CPUs', { min: 1 }), fail: boolParam(false, 'enable can fail') },
+    variants: { before: 'before the patch', after: 'the patch' },
+    build({ params, variant }): System<S> {
+      expectTypeOf(params.cpus).toEqualTypeOf<number>();
+      expectTypeOf(params.fail).toEqualTypeOf<boolean>();
+      expectTypeOf(variant).toEqualTypeOf<'before' | 'after'>();
+      // @ts-expect-error cpus was declared with intParam: not a boolean
+      const wrong: boolean = params.cpus;
+      // @ts-expect-error fail was declared with boolParam: no arithmetic on it
+      const sum: number = params.fail + 1;
+      // @ts-expect-error no parameter 'cpu' was declared
+      const missing = params.cpu;
+      // @ts-expect-error 'patched' is not a declared variant
+      const other = variant === 'patched';
+      // @ts-expect-error parameters are read-only in build
+      params.cpus = 3;
+      seen.push({ cpus: params.cpus + 1, fail: !params.fail, variant }, wrong, sum, missing, other);
+      return { init: { n: params.cpus }, threads: [thread<S>('t', [step<S>('s', 'f: nop')])] };
+    },
+  });
+
+  it('build receives the resolved values with the declared types', () => {
+    seen.length = 0;
+    const m = compileModel(typed, { variant: 'after', params: { cpus: '3', fail: 'true' } });
+    expect(seen[0]).toEqual({ cpus: 4, fail: false, variant: 'after' });
+    expect(m.vars(m.init)).toEqual({ n: 3 });
+  });
+
+  it('a typed model is still a ModelDef the engine takes', () => {
+    const untyped: ModelDef = typed;
+    expect(check(untyped, [], { params: { cpus: 1 } }).status).toBe('verified');
   });
 });

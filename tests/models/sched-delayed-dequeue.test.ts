@@ -159,7 +159,7 @@ function mutant(what: string, edit: (sys: System<any>) => void): ModelDef {
     ...model,
     name: `${model.name}~${what}`,
     build(ctx) {
-      const sys = model.build(ctx);
+      const sys = (model as ModelDef).build(ctx);
       edit(sys);
       return sys;
     },
