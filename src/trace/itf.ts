@@ -51,7 +51,7 @@ export interface ViolationMeta {
 export interface KmcTraceMeta {
   format: 'ITF';
   'format-description': string;
-  /** The model's source module (what `kmc replay` loads when the model is not bundled). */
+  /** The model's source module, for the reader: `kmc replay` never loads it (a model file is named with --model). */
   source: string;
   description: string;
   'kmc-trace': number;

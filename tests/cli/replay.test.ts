@@ -77,7 +77,7 @@ describe('kmc check writes trace files', () => {
 
 describe('kmc replay <trace file>', () => {
   it('round-trips: every state checked, the violation shown at its step, exit 1', async () => {
-    const r = await kmc('replay', abbaTrace);
+    const r = await kmc('replay', abbaTrace, '--model', ABBA);
     expect(r.code).toBe(1);
     expect(r.out.split('\n').slice(0, 3)).toEqual([
       'REPLAY abba --variant abba: 2 steps',
@@ -85,23 +85,23 @@ describe('kmc replay <trace file>', () => {
       'Replay path: 0/1',
     ]);
     expect(r.out).toContain('Along the replay:\n  deadlock (deadlock) violated after step 2: deadlock: no step can run');
-    const l = await kmc('replay', lostTrace);
+    const l = await kmc('replay', lostTrace, '--model', LOST);
     expect(l.code).toBe(1);
     expect(l.out).toContain('no-lost-update (invariant) violated after step 4');
   });
 
   it('--property limits what is evaluated: none of them broken, exit 0', async () => {
-    const r = await kmc('replay', lostTrace, '--property', 'deadlock');
+    const r = await kmc('replay', lostTrace, '--model', LOST, '--property', 'deadlock');
     expect(r.code).toBe(0);
     expect(r.out).toContain('No property is violated along 4 steps.');
   });
 
   it('--variant runs it on the patch: where it stops and why, exit 0', async () => {
-    const r = await kmc('replay', abbaTrace, '--variant', 'ordered');
+    const r = await kmc('replay', abbaTrace, '--model', ABBA, '--variant', 'ordered');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Trace file ${abbaTrace} replays on abba --variant abba (2 steps, every recorded state matches): deadlock (deadlock) violated after step 2`);
     expect(r.out).toContain("Outcome: it stops at step 2 of 2: t1 cannot get to 'lock_ba: spin_lock(&B)': on ordered it must first run 'lock_ab: spin_lock(&A)', which waits for A, held by t0.");
-    const l = await kmc('replay', lostTrace, '--variant', 'atomic');
+    const l = await kmc('replay', lostTrace, '--model', LOST, '--variant', 'atomic');
     expect(l.code).toBe(0);
     expect(l.out).toContain("t0 has no statement 'inc: tmp = counter' on atomic");
   });
@@ -113,7 +113,7 @@ describe('kmc replay <trace file>', () => {
     const keys: Key[] = ['next', 'next', 'quit'];
     const program = new Command().exitOverride();
     registerReplay(program, { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: true }, (c) => (code = c), async () => keys.shift()!);
-    await program.parseAsync(['node', 'kmc', 'replay', lostTrace, '--step']);
+    await program.parseAsync(['node', 'kmc', 'replay', lostTrace, '--model', LOST, '--step']);
     expect(code).toBe(1);
     expect(out[0]).toMatch(/^REPLAY lost-update --variant racy threads=2: 4 steps/);
     expect(out.filter((l) => l.startsWith('Step '))).toEqual([
@@ -128,7 +128,7 @@ describe('kmc replay <trace file>', () => {
     const out: string[] = [];
     const program = new Command().exitOverride();
     registerReplay(program, { out: (t) => void out.push(t), err: () => undefined, isTTY: true }, () => undefined, async () => 'next');
-    await program.parseAsync(['node', 'kmc', 'replay', abbaTrace, '--step']);
+    await program.parseAsync(['node', 'kmc', 'replay', abbaTrace, '--model', ABBA, '--step']);
     expect(out.filter((l) => l.startsWith('Step '))).toHaveLength(2);
     expect(out.at(-1)).toContain('deadlock (deadlock) violated after step 2');
   });
@@ -182,27 +182,27 @@ describe('kmc replay rejects files it cannot trust, with one clear line and exit
 
   it('a trace for another model', async () => {
     await expectError([abbaTrace, '--model', LOST], /was written for model 'abba', not for 'lost-update'/);
-    await expectError([tampered(abbaTrace, 'renamed.itf.json', (j) => (j['#meta'].model = 'lost-update'))], /was written for model 'lost-update', not for 'abba'/);
+    await expectError([tampered(abbaTrace, 'renamed.itf.json', (j) => (j['#meta'].model = 'lost-update')), '--model', ABBA], /was written for model 'lost-update', not for 'abba'/);
   });
 
-  it('a model that is neither bundled nor found', async () => {
-    await expectError([tampered(abbaTrace, 'lost.itf.json', (j) => (j['#meta'].source = '/nowhere/abba.ts'))], /is for model 'abba', which is not bundled and whose source \/nowhere\/abba\.ts does not exist here; give the model with --model/);
+  it('a model that is not bundled is never loaded from the file: --model names it', async () => {
+    await expectError([abbaTrace], /is for model 'abba', which is not bundled; kmc loads no code a trace file names: give the model file yourself with --model PATH/);
   });
 
   it('a tampered state', async () => {
     await expectError(
-      [tampered(lostTrace, 'tampered.itf.json', (j) => (j.states[3].counter = { '#bigint': '2' }))],
+      [tampered(lostTrace, 'tampered.itf.json', (j) => (j.states[3].counter = { '#bigint': '2' })), '--model', LOST],
       /the state after step 3 \(t0: 'inc: counter = tmp \+ 1'\) diverged: counter = 2 in the file but 1 in the model/,
     );
   });
 
   it('an out-of-range choice', async () => {
-    await expectError([tampered(abbaTrace, 'range.itf.json', (j) => (j['#meta'].replay = '0/9'))], /does not replay on model abba variant abba: step 2 chooses action 9, but only actions 0\.\.1 are enabled there/);
+    await expectError([tampered(abbaTrace, 'range.itf.json', (j) => (j['#meta'].replay = '0/9')), '--model', ABBA], /does not replay on model abba variant abba: step 2 chooses action 9, but only actions 0\.\.1 are enabled there/);
   });
 
   it('a variant the model does not have', async () => {
-    await expectError([tampered(abbaTrace, 'variant.itf.json', (j) => (j['#meta'].variant = 'v9'))], /trace file .*: model abba has no variant 'v9'; its variants are: abba, ordered/);
-    await expectError([abbaTrace, '--variant', 'v9'], /model abba has no variant 'v9'/);
+    await expectError([tampered(abbaTrace, 'variant.itf.json', (j) => (j['#meta'].variant = 'v9')), '--model', ABBA], /trace file .*: model abba has no variant 'v9'; its variants are: abba, ordered/);
+    await expectError([abbaTrace, '--model', ABBA, '--variant', 'v9'], /model abba has no variant 'v9'/);
   });
 
   it('--param with a trace file', async () => {
@@ -341,8 +341,9 @@ describe('kmc replay --json', () => {
 
   describe('a trace file that does not match its model: the divergence as data, the error line on stderr, exit 2', () => {
     const diverged = async (file: string, expected: object) => {
-      const text = await kmc('replay', file);
-      const r = await kmc('replay', file, '--json');
+      const model = JSON.parse(readFileSync(file, 'utf8'))['#meta'].model === 'lost-update' ? LOST : ABBA;
+      const text = await kmc('replay', file, '--model', model);
+      const r = await kmc('replay', file, '--model', model, '--json');
       expect(r.code).toBe(2);
       expect(r.err).toBe(text.err);
       const doc = expectValid(validateReplay, r.out);
@@ -386,7 +387,7 @@ describe('kmc replay --json', () => {
   });
 
   it('--json does not go with --step', async () => {
-    const r = await kmc('replay', abbaTrace, '--json', '--step');
+    const r = await kmc('replay', abbaTrace, '--model', ABBA, '--json', '--step');
     expect(r.code).toBe(2);
     expect(r.err).toBe('kmc: kmc replay: --step shows a trace one step at a time; leave it out with --json');
   });

@@ -13,7 +13,6 @@
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { renderHtml } from '../../report/html.js';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { bundled, type ModelEntry } from '../../../models/index.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
@@ -53,7 +52,7 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--variant <name>', "with a path: the model's variant; with a trace file: run the trace on this variant (the patch)")
     .option('--param <name=value>', 'with a path: set a parameter (repeatable); a trace file fixes its own', collect, [])
     .option('--property <name>', 'evaluate only this property along the replay (repeatable)', collect, [])
-    .option('--model <name|path>', 'the model a trace file is for (default: the model it names, or its source file)')
+    .option('--model <name|path>', 'the model a trace file is for (default: the bundled model it names; a model file is loaded only when named here, never from the trace file)')
     .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
     .option('--html <file>', 'also write the replayed trace as a self-contained HTML page')
     .option('--json', 'print one machine-readable JSON document (schemas/kmc-replay.schema.json); same exit codes')
@@ -141,15 +140,18 @@ export function readTraceFile(file: string): DecodedTrace {
   return decodeTrace(readFileSync(file, 'utf8'), file);
 }
 
-/** The model a trace file is for: --model, else the bundled model it names, else its source file. */
+/**
+ * The model a trace file is for: the model named on the command line (--model), else the bundled
+ * model the file names. A trace file is data: the source module it records is never loaded (a
+ * crafted file would otherwise run code); a model that is not bundled must be named by the user.
+ */
 export async function modelForTrace(t: DecodedTrace, given?: string): Promise<ModelEntry> {
   let entry: ModelEntry;
   if (given) entry = await loadModel(given);
   else if (bundled.some((e) => e.model.name === t.meta.model)) entry = await loadModel(t.meta.model);
-  else if (t.meta.source && existsSync(resolve(t.meta.source))) entry = await loadModel(resolve(t.meta.source));
   else
-    throw new TraceFileError(
-      `trace file ${t.file} is for model '${t.meta.model}', which is not bundled${t.meta.source ? ` and whose source ${t.meta.source} does not exist here` : ''}; give the model with --model NAME|PATH`,
+    throw new UsageError(
+      `kmc replay: trace file ${t.file} is for model '${t.meta.model}', which is not bundled; kmc loads no code a trace file names: give the model file yourself with --model PATH${t.meta.source ? ` (the file says it came from ${t.meta.source})` : ''}`,
     );
   if (entry.model.name !== t.meta.model)
     throw new TraceFileError(`trace file ${t.file} was written for model '${t.meta.model}', not for '${entry.model.name}' (${entry.source})`);
