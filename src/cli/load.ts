@@ -1,34 +1,47 @@
-// Finding a model: a bundled one by name, or a module file by path (exporting the model as
-// `default` or `model`, and optionally its `properties`).
+// Finding a model: a bundled one by name, or a model file by path. A model file follows one
+// convention (src/property/model-file.ts): the model as its default export, its properties as
+// the named export `properties`; anything else is an error naming what the file exports.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundled, type ModelEntry } from '../../models/index.js';
 import { UsageError } from '../util/errors.js';
-import { deadlockFree } from '../property/define.js';
+import { modelFileExports } from '../property/model-file.js';
+import { displayPath } from '../util/display-path.js';
+
+/** Does the argument name a file rather than a bundled model? */
+export function isModelPath(nameOrPath: string): boolean {
+  return /[/\\]|\.[cm]?[jt]s$/.test(nameOrPath);
+}
 
 export async function loadModel(nameOrPath: string): Promise<ModelEntry> {
   const entry = bundled.find((e) => e.model.name === nameOrPath);
   if (entry) return entry;
-  if (/[/\\]|\.[cm]?[jt]s$/.test(nameOrPath)) {
+  if (isModelPath(nameOrPath)) {
     const file = resolve(nameOrPath);
-    if (!existsSync(file)) throw new UsageError(`no model file at ${file}`);
+    const shown = displayPath(file);
+    if (!existsSync(file)) throw new UsageError(`no model file at ${shown}`);
     let mod: Record<string, unknown>;
     try {
-      if (/\.[cm]?ts$/.test(file)) {
-        const { register } = await import('tsx/esm/api');
-        register();
-      }
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = await importModelFile(file);
     } catch (e) {
-      throw new UsageError(`model file ${file} failed to load: ${(e as Error).message}`);
+      throw new UsageError(`model file ${shown} failed to load: ${(e as Error).message}`);
     }
-    const model = (mod.default ?? mod.model) as ModelEntry['model'] | undefined;
-    if (!model || typeof model !== 'object' || typeof model.build !== 'function' || typeof model.name !== 'string')
-      throw new UsageError(`model file ${file} does not export a model (export default defineModel({...}))`);
-    const properties = (mod.properties as ModelEntry['properties'] | undefined) ?? { model: model.name, properties: [deadlockFree()] };
+    const { model, properties } = modelFileExports(mod, shown);
     return { model, properties, source: file };
   }
-  throw new UsageError(`unknown model '${nameOrPath}'; bundled models: ${bundled.map((e) => e.model.name).join(', ')}`);
+  throw new UsageError(`unknown model '${nameOrPath}'; bundled models: ${bundled.map((e) => e.model.name).join(', ')}; or give a model file's path (./models/x.ts)`);
+}
+
+/**
+ * Import a model file as an ES module whatever its extension and whatever its package's `type`:
+ * TypeScript through tsx's scoped import, which compiles the file (and what it imports) as ESM.
+ */
+export async function importModelFile(file: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?ts$/.test(file)) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }

@@ -4,7 +4,7 @@
 
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
-import { deadlockFree } from '../property/define.js';
+import { isModelDef, modelFileExports } from '../property/model-file.js';
 import { propertiesOf } from '../engine/check.js';
 import type { ModelSource } from './protocol.js';
 import { importSpecifier } from './paths.js';
@@ -28,10 +28,6 @@ async function importModule(module: string): Promise<Record<string, unknown>> {
   return (await import(url)) as Record<string, unknown>;
 }
 
-function isModel(m: unknown): m is ModelDef {
-  return !!m && typeof m === 'object' && typeof (m as ModelDef).build === 'function' && typeof (m as ModelDef).name === 'string';
-}
-
 async function load(source: ModelSource): Promise<LoadedModel> {
   if (source.kind === 'bundled') {
     const mod = await importModule(source.registry);
@@ -41,11 +37,17 @@ async function load(source: ModelSource): Promise<LoadedModel> {
     return { model: entry.model, properties: propertiesOf(entry.properties) };
   }
   const mod = await importModule(source.module);
-  const model = source.exportName ? mod[source.exportName] : (mod.default ?? mod.model);
-  if (!isModel(model)) throw new Error(`${source.module} does not export a model${source.exportName ? ` named ${source.exportName}` : ''}`);
+  if (!source.exportName && !source.propertiesName) {
+    // The model-file convention, exactly as the CLI's loader applies it (deadlock freedom included).
+    const { model, properties } = modelFileExports(mod, source.module);
+    return { model, properties: propertiesOf(properties) };
+  }
+  const model = source.exportName ? mod[source.exportName] : mod.default;
+  if (!isModelDef(model)) throw new Error(`${source.module} does not export a model${source.exportName ? ` named ${source.exportName}` : ''}`);
   const props = mod[source.propertiesName ?? 'properties'] as PropertySet | Property[] | undefined;
-  // The same default as the CLI's loader: a model file without properties is checked for deadlocks.
-  return { model, properties: props ? propertiesOf(props) : [deadlockFree()] };
+  if (!props) throw new Error(`${source.module} does not export properties named ${source.propertiesName ?? 'properties'}`);
+  // Named exports are the engine API's business (tests): the properties exactly as exported.
+  return { model, properties: propertiesOf(props) };
 }
 
 export function loadModel(source: ModelSource): Promise<LoadedModel> {

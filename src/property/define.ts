@@ -29,11 +29,32 @@ export function deadlockFree(doc = 'every thread can finish: no state where an u
   return { kind: 'deadlock', name: 'deadlock', doc };
 }
 
-export function defineProperties<S>(model: string, properties: Property<S>[]): PropertySet<S> {
+export interface DefinePropertiesOptions {
+  /**
+   * Deadlock freedom is checked unless opted out here by name: `{ deadlock: false }` (a model
+   * whose threads are meant to wait forever). Without it, a set that lists no deadlock property
+   * gets `deadlockFree()` appended, so forgetting it never weakens a check silently.
+   */
+  deadlock?: boolean;
+}
+
+export function defineProperties<S>(model: string, properties: Property<S>[], options: DefinePropertiesOptions = {}): PropertySet<S> {
   const seen = new Set<string>();
   for (const p of properties) {
     if (seen.has(p.name)) throw new Error(`properties of ${model}: two properties are named '${p.name}'`);
     seen.add(p.name);
   }
-  return { model, properties };
+  if (options.deadlock === false) return { model, properties, deadlock: false };
+  return { model, properties: withDeadlock(properties) };
+}
+
+/**
+ * The properties with deadlock freedom added when none of them is a deadlock property: what every
+ * entry point (model files, the vitest helper, defineProperties) checks unless the user opted out.
+ */
+export function withDeadlock<S>(properties: readonly Property<S>[]): Property<S>[] {
+  if (properties.some((p) => p.kind === 'deadlock')) return [...properties];
+  if (properties.some((p) => p.name === 'deadlock'))
+    throw new Error("a property named 'deadlock' that is not a deadlock property: rename it, or use deadlockFree()");
+  return [...properties, deadlockFree()];
 }

@@ -66,4 +66,6 @@ export interface PropertySet<S = any> {
   /** The model these properties are about. */
   model: string;
   properties: Property<S>[];
+  /** false: the user opted out of the deadlock check (defineProperties(..., { deadlock: false })). */
+  deadlock?: false;
 }

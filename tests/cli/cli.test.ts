@@ -162,7 +162,7 @@ describe('bad input: one clear line, exit 2', () => {
     ['no model', ['check'], /^kmc: kmc check: name a model \(.*\) or use --all$/],
     ['a missing model file', ['check', 'tests/fixtures/cli/missing.ts'], /^kmc: no model file at .*tests\/fixtures\/cli\/missing\.ts$/],
     ['a model file that throws on load', ['check', 'tests/fixtures/cli/throws-on-load.ts'], /^kmc: model file .*throws-on-load\.ts failed to load: this model file is broken at load time$/],
-    ['a module that is not a model', ['check', 'tests/fixtures/cli/not-a-model.ts'], /^kmc: model file .*not-a-model\.ts does not export a model \(export default defineModel\(\{\.\.\.\}\)\)$/],
+    ['a module that is not a model', ['check', 'tests/fixtures/cli/not-a-model.ts'], /^kmc: model file \.\/tests\/fixtures\/cli\/not-a-model\.ts has no model as its default export; it exports default \(object\): export default defineModel\(\{\.\.\.\}\)$/],
     ['an unknown variant', ['check', PETERSON, '--variant', 'v9'], "model peterson has no variant 'v9'; its variants are: correct, broken"],
     ['an unknown parameter', ['check', PETERSON, '--param', 'cpus=2'], "model peterson has no parameter 'cpus'; its parameters are: rounds"],
     ['a parameter out of range', ['check', PETERSON, '--param', 'rounds=9'], 'parameter peterson.rounds=9 is above its maximum 3'],

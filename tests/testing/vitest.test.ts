@@ -13,14 +13,29 @@ describe('the vitest helper', () => {
     const r = await check({ model: tb.abba, properties: tb.abbaProps }, { variant: 'abba' });
     expect(r).toBeViolated('deadlock');
     expect(r).toBeViolated();
-    expect(() => expect(r).toBeViolated('mutex')).toThrow(/property mutex to be violated/);
+    const correct = await check({ model: tb.peterson, properties: tb.petersonProps }, { variant: 'correct' });
+    expect(() => expect(correct).toBeViolated('mutex')).toThrow(/property mutex to be violated/);
   });
   it('a search cut short does not hold', async () => {
     const r = await check({ model: tb.peterson, properties: tb.petersonProps }, { variant: 'correct', maxStates: 5 });
     expect(r.status).toBe('incomplete');
     expect(r).not.toHold();
   });
-  it('a bare model is checked for deadlock', async () => {
-    expect(await check(tb.abba, { variant: 'abba' })).toBeViolated('deadlock');
+  it('a bare model is an error, not a check of deadlock alone', async () => {
+    await expect(check(tb.peterson, { variant: 'broken' })).rejects.toThrow(/check\(peterson\): a bare model has no properties to check; pass \{ model, properties \}/);
+  });
+  it('deadlock freedom is checked even when the properties do not list it', async () => {
+    const r = await check(tb.abba, { variant: 'abba', properties: [] });
+    expect(r).toBeViolated('deadlock');
+    expect(r.status !== 'error' && r.properties.map((p) => p.name)).toEqual(['deadlock']);
+  });
+  it('an unknown property name is an error, with or without .not', async () => {
+    const r = await check({ model: tb.abba, properties: tb.abbaProps }, { variant: 'abba' });
+    expect(() => expect(r).toBeViolated('dedlock')).toThrow("toBeViolated('dedlock'): abba has no property 'dedlock' among those checked (deadlock)");
+    expect(() => expect(r).not.toBeViolated('dedlock')).toThrow(/has no property 'dedlock'/);
+  });
+  it('a failing matcher says which properties were checked', async () => {
+    const r = await check({ model: tb.peterson, properties: tb.petersonProps }, { variant: 'broken' });
+    expect(() => expect(r).toHold()).toThrow(/properties checked: mutex, deadlock/);
   });
 });

@@ -46,6 +46,18 @@ export interface CheckCliOptions {
   symmetry?: boolean;
   preemptionBound?: number;
   shortest?: boolean;
+  /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
+  deadlock?: boolean;
+}
+
+/** The properties to check: --property's, or all; --no-deadlock drops deadlock freedom (by name, never silently). */
+export function propertySelection(entry: ModelEntry, opts: Pick<CheckCliOptions, 'property' | 'deadlock'>): string[] {
+  if (opts.deadlock !== false) return opts.property;
+  const deadlock = entry.properties.properties.filter((p) => p.kind === 'deadlock').map((p) => p.name);
+  if (opts.property.some((n) => deadlock.includes(n))) throw new UsageError('--no-deadlock and --property deadlock contradict each other');
+  const names = opts.property.length ? opts.property : entry.properties.properties.map((p) => p.name).filter((n) => !deadlock.includes(n));
+  if (names.length === 0) throw new UsageError(`--no-deadlock: ${entry.model.name} has no other property to check`);
+  return names;
 }
 
 function parsePreemptionBound(v: string): number {
@@ -67,6 +79,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-depth <n>', 'do not expand states deeper than this (reported incomplete)', parseCount('--max-depth'))
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
+    .option('--no-deadlock', 'do not check deadlock freedom (checked by default, whether or not the properties list it)')
     .option('--no-por', 'no partial-order reduction (on by default: fewer interleavings of independent steps, same verdicts)')
     .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
     .option('--preemption-bound <k>', 'explore only interleavings with at most k preemptions (as CHESS and loom); never reports verified', parsePreemptionBound)
@@ -89,8 +102,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .action(async (name: string | undefined, opts: CheckCliOptions) => {
       if (opts.all) {
         if (name) throw new UsageError('kmc check: give a model or --all, not both');
-        if (opts.variant || opts.param.length || opts.property.length)
-          throw new UsageError('kmc check --all checks every model at its defaults; --variant, --param and --property go with a single model');
+        if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
+          throw new UsageError('kmc check --all checks every model at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
         setExit(await checkAll(io, opts));
         return;
       }
@@ -99,7 +112,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (!name) throw new UsageError(`kmc check: name a model (${bundled.map((e) => e.model.name).join(', ')}) or use --all`);
       const entry = await loadModel(name);
       const params = parseParamArgs(opts.param);
-      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: opts.property, io });
+      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), io });
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
       emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
@@ -165,12 +178,25 @@ async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
       r.status === 'violated' ? r.violations.map((v) => `${v.property} (${v.path.length} steps)`).join(', ') : r.status === 'error' ? r.message : '',
     ]);
     io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)'], rows, [24, 18, 10, 12, 10, 60]));
+    io.out(checkedProperties(results.map((r) => r.entry)));
   }
   const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: r.entry.source })), opts, io);
   return override ?? combinedExit(results.map((r) => r.result));
 }
 
 export { compileModel };
+
+/** Which properties each model's runs checked (every run says so; no silent weakening). */
+export function checkedProperties(entries: readonly ModelEntry[]): string {
+  const seen = new Set<ModelEntry>();
+  const lines = ['Properties checked:'];
+  for (const e of entries) {
+    if (seen.has(e)) continue;
+    seen.add(e);
+    lines.push(`  ${e.model.name}: ${e.properties.properties.map((p) => p.name).join(', ')}`);
+  }
+  return lines.join('\n');
+}
 
 function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io): void {
   const title = `kmc: ${headline(result)}`;

@@ -1,0 +1,69 @@
+// No silent all-clear (issue 11): each way a check once got quietly weaker, and printed VERIFIED,
+// is now a clear error, or the check it skipped is made after all.
+
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+const F = 'tests/fixtures/silent';
+
+async function kmc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
+  const code = await run(['node', 'kmc', ...args, '--quiet', '--no-traces'], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('a model file is checked for what it says, or refused', () => {
+  it('broken Peterson with its properties misnamed: an error naming the export, not VERIFIED', async () => {
+    const r = await kmc('check', `${F}/peterson-misnamed.ts`, '--variant', 'broken');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^kmc: model file \.\/tests\/fixtures\/silent\/peterson-misnamed\.ts exports no 'properties'/);
+    expect(r.err).toContain("'petersonProps' (a property set (mutex, deadlock))");
+    expect(r.err).toContain("rename 'petersonProps' to 'properties'");
+  });
+
+  it('no properties export at all: an error', async () => {
+    const r = await kmc('check', `${F}/peterson-no-properties.ts`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/exports no 'properties', so kmc would check nothing but deadlock; it exports default \(a model 'peterson'\)/);
+  });
+
+  it('the model under another name than default: an error saying which', async () => {
+    const r = await kmc('check', `${F}/peterson-named-model.ts`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/has no model as its default export; it exports 'model' \(a model 'peterson'\).*export default model/);
+  });
+
+  it('ABBA with one invariant and no deadlockFree(): the deadlock is reported', async () => {
+    const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'abba');
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('VIOLATED abba --variant abba: deadlock');
+    expect(r.out).toMatch(/Properties:\n {2}holds +holder-valid: .*\n {2}violated deadlock: /);
+  });
+
+  it('the deadlock check goes only when opted out by name, and the output says what was checked', async () => {
+    const optedOut = await kmc('check', `${F}/abba-opted-out.ts`, '--variant', 'abba');
+    expect(optedOut.code).toBe(0);
+    expect(optedOut.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n\n/);
+    const flag = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'abba', '--no-deadlock');
+    expect(flag.code).toBe(0);
+    expect(flag.out).not.toMatch(/ deadlock: /);
+    expect(flag.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n\n/);
+  });
+
+  it('--no-deadlock with --property deadlock is a contradiction', async () => {
+    const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--no-deadlock', '--property', 'deadlock');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('kmc: --no-deadlock and --property deadlock contradict each other');
+  });
+
+  it('--json lists every property it checked', async () => {
+    const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'ordered', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { properties: { name: string }[] };
+    expect(json.properties.map((p) => p.name)).toEqual(['holder-valid', 'deadlock']);
+  });
+});
