@@ -15,10 +15,10 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { bundled } from '../models/index.js';
+import { bundled, registry } from '../models/index.js';
 import { check } from '../src/engine/check.js';
 import type { CheckResult } from '../src/engine/result.js';
-import { bundledRegistry, ParallelChecker, type DedupKind } from '../src/parallel/index.js';
+import { ParallelChecker, type DedupKind } from '../src/parallel/index.js';
 import { renderTable } from '../src/report/text.js';
 import { thousands } from '../src/util/format.js';
 
@@ -149,7 +149,7 @@ export async function benchParallel(o: ParallelBenchOptions = {}): Promise<void>
   const cores = availableParallelism();
   const counts = o.workers ?? [...new Set([1, 2, cores])];
   const dedups = o.dedups ?? ['partitioned', 'shared-table'];
-  const target = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: bundledRegistry(), source: entry.source } };
+  const target = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source } };
   const options = { variant, params };
 
   const configs: Config[] = [{ label: 'check() (single-threaded engine)', workers: 0, times: [], cpuTimes: [], waits: [] }];

@@ -1,8 +1,7 @@
 // The bundled models and their properties: what `kmc list` shows and `kmc check --all` checks.
 // Each entry names its model's source file, which is what worker threads load.
 
-import type { ModelDef } from '../src/model/index.js';
-import type { PropertySet } from '../src/property/index.js';
+import type { ModelEntry, ModelRegistry } from '../src/property/index.js';
 import kvmHotplug from './kvm-hotplug.js';
 import { properties as kvmHotplugProperties } from '../properties/kvm-hotplug.js';
 import pmFreeze from './pm-freeze.js';
@@ -14,12 +13,7 @@ import { properties as kvmIntxMaskProperties } from '../properties/kvm-intx-mask
 import schedDelayedDequeue from './sched-delayed-dequeue.js';
 import { properties as schedDelayedDequeueProperties } from '../properties/sched-delayed-dequeue.js';
 
-export interface ModelEntry {
-  model: ModelDef;
-  properties: PropertySet;
-  /** The module (relative to the package root) that exports the model as default. */
-  source: string;
-}
+export type { ModelEntry };
 
 export const bundled: ModelEntry[] = [
   // (one line per bundled model, in the order of ../shared/MODELS.md)
@@ -29,3 +23,6 @@ export const bundled: ModelEntry[] = [
   { model: kvmIntxMask, properties: kvmIntxMaskProperties, source: 'models/kvm-intx-mask.ts' },
   { model: schedDelayedDequeue, properties: schedDelayedDequeueProperties, source: 'models/sched-delayed-dequeue.ts' },
 ];
+
+/** The bundled models as the CLI's entry module injects them (module: where worker threads import them from). */
+export const registry: ModelRegistry = { entries: bundled, module: import.meta.url };

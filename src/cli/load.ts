@@ -1,21 +1,23 @@
-// Finding a model: a bundled one by name, or a model file by path. A model file follows one
+// Finding a model: one of the registry's by name (the bundled models, injected by main.ts), or a
+// model file by path. A model file follows one
 // convention (src/property/model-file.ts): the model as its default export, its properties as
 // the named export `properties`; anything else is an error naming what the file exports.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundled, type ModelEntry } from '../../models/index.js';
 import { UsageError } from '../util/errors.js';
 import { modelFileExports } from '../property/model-file.js';
 import { displayPath } from '../util/display-path.js';
+import type { ModelEntry, ModelRegistry } from '../property/registry.js';
 
 /** Does the argument name a file rather than a bundled model? */
 export function isModelPath(nameOrPath: string): boolean {
   return /[/\\]|\.[cm]?[jt]s$/.test(nameOrPath);
 }
 
-export async function loadModel(nameOrPath: string): Promise<ModelEntry> {
+export async function loadModel(nameOrPath: string, registry: ModelRegistry): Promise<ModelEntry> {
+  const bundled = registry.entries;
   const entry = bundled.find((e) => e.model.name === nameOrPath);
   if (entry) return entry;
   if (isModelPath(nameOrPath)) {

@@ -1,47 +1,12 @@
-// The kmc command line. Each command lives in its own file under commands/ and registers
-// itself here; this file maps errors to exit codes: 2 for bad usage or a broken model.
+// The CLI's entry module (what bin/kmc.js runs): the one place where the bundled models meet the
+// command line. It injects their registry into the program (program.ts), so that no command
+// imports a model; a test (tests/layering.test.ts) keeps it that way.
 
-import { Command, CommanderError } from 'commander';
-import { ModelError, UsageError } from '../util/errors.js';
+import { registry } from '../../models/index.js';
 import { processIo, type Io } from './io.js';
-import { registerCheck } from './commands/check.js';
-import { registerList } from './commands/list.js';
-import { registerReplay } from './commands/replay.js';
-import { registerProve } from './commands/prove.js';
-import { registerSimulate } from './commands/simulate.js';
+import { runProgram } from './program.js';
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const program = new Command();
-  program
-    .name('kmc')
-    .description('kmc, the kernel model checker: every interleaving of kernel code paths, or the shortest one that breaks a property')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError(false);
-  registerCheck(program, io, setExit);
-  registerList(program, io, setExit);
-  registerReplay(program, io, setExit);
-  registerProve(program, io, setExit);
-  registerSimulate(program, io, setExit);
-  return program;
-}
-
-/** Run the CLI on `argv` (process.argv form); resolves to the exit code. */
-export async function run(argv: string[], io: Io = processIo): Promise<number> {
-  let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
-  try {
-    await program.parseAsync(argv);
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version exit 0; every other commander error is bad usage.
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof UsageError || e instanceof ModelError) {
-      io.err(`kmc: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
+/** Run the CLI on `argv` (process.argv form) with the bundled models; resolves to the exit code. */
+export function run(argv: string[], io: Io = processIo): Promise<number> {
+  return runProgram(argv, io, registry);
 }

@@ -4,13 +4,13 @@
 
 import { isAbsolute } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { ModelEntry } from '../../models/index.js';
 import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
-import { bundledRegistry, checkWithReductions, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
+import { checkWithReductions, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
+import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
 
 export interface RunCheckOptions {
@@ -37,6 +37,8 @@ export interface RunCheckOptions {
   symmetry?: boolean | undefined;
   preemptionBound?: number | undefined;
   shortest?: boolean | undefined;
+  /** The module of the registry the entry comes from (ModelRegistry.module), for the worker threads. */
+  registry?: string | undefined;
   io: Io;
 }
 
@@ -53,10 +55,11 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-/** Where worker threads load an entry's model: the bundled registry, or the user's file. */
-export function modelSource(entry: ModelEntry): ModelSource {
+/** Where worker threads load an entry's model: the registry's module, or the user's file. */
+export function modelSource(entry: ModelEntry, registry: string | undefined): ModelSource {
   if (isAbsolute(entry.source) || entry.source.startsWith('file:')) return { kind: 'file', module: entry.source };
-  return { kind: 'bundled', registry: bundledRegistry(), source: entry.source };
+  if (registry === undefined) throw new UsageError(`model ${entry.model.name} (${entry.source}) comes from a registry that worker threads cannot import`);
+  return { kind: 'bundled', registry, source: entry.source };
 }
 
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
@@ -84,7 +87,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     interrupt.abort();
   });
   try {
-    const target = { model: entry.model, properties: entry.properties, source: modelSource(entry) };
+    const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry) };
     const options = {
       variant: o.variant,
       params: o.params ?? {},

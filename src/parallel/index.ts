@@ -2,6 +2,5 @@
 // breadth-first search, returning the same CheckResult as the sequential check().
 export { ParallelChecker, checkParallel, type ParallelCheckOptions, type ParallelProgress, type ParallelTarget } from './pool.js';
 export type { DedupKind, ModelSource, WorkerReport } from './protocol.js';
-export { bundledRegistry } from './paths.js';
 export { availableMemory, defaultMaxMemory } from './memory.js';
 export { checkWithReductions, type ReducedCheckOptions } from './reduced.js';

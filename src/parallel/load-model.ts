@@ -7,11 +7,18 @@ import type { Property, PropertySet } from '../property/types.js';
 import { isModelDef, modelFileExports } from '../property/model-file.js';
 import { propertiesOf } from '../engine/check.js';
 import type { ModelSource } from './protocol.js';
-import { importSpecifier } from './paths.js';
+import { pathToFileURL } from 'node:url';
+import type { ModelEntry } from '../property/registry.js';
 
 export interface LoadedModel {
   model: ModelDef;
   properties: readonly Property[];
+}
+
+/** A module path or file: URL as an import specifier; is it TypeScript (needs tsx)? */
+function importSpecifier(module: string): { url: string; typescript: boolean } {
+  const url = module.startsWith('file:') ? module : pathToFileURL(module).href;
+  return { url, typescript: /\.[cm]?ts$/.test(new URL(url).pathname) };
 }
 
 const cache = new Map<string, Promise<LoadedModel>>();
@@ -31,7 +38,7 @@ async function importModule(module: string): Promise<Record<string, unknown>> {
 async function load(source: ModelSource): Promise<LoadedModel> {
   if (source.kind === 'bundled') {
     const mod = await importModule(source.registry);
-    const bundled = mod.bundled as { model: ModelDef; properties: PropertySet; source: string }[] | undefined;
+    const bundled = mod.bundled as ModelEntry[] | undefined;
     const entry = bundled?.find((e) => e.source === source.source);
     if (!entry) throw new Error(`the registry ${source.registry} has no bundled model from ${source.source}`);
     return { model: entry.model, properties: propertiesOf(entry.properties) };

@@ -1,5 +1,5 @@
-// Where the worker code and the bundled-model registry are, both when kmc runs compiled (dist/,
-// .js files) and when its TypeScript sources run under vitest or tsx (.ts files).
+// Where the worker code is, both when kmc runs compiled (dist/, .js files) and when its
+// TypeScript sources run under vitest or tsx (.ts files). Orchestrator side: workers never import it.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,11 +13,6 @@ export function moduleFile(relative: string, base: string | URL): string {
   throw new Error(`cannot find ${js} or its .ts source`);
 }
 
-/** The bundled-model registry (models/index.js in dist/, models/index.ts in the sources). */
-export function bundledRegistry(): string {
-  return moduleFile('../../models/index.js', import.meta.url);
-}
-
 /**
  * What piscina loads: the compiled worker directly, or a bootstrap that registers tsx and then
  * imports the .ts worker (`workerData.kmcWorker`).
@@ -29,10 +24,4 @@ export function workerEntry(): { filename: string; workerData: { kmcWorker?: str
     filename: pathToFileURL(fileURLToPath(new URL('./boot.mjs', import.meta.url))).href,
     workerData: { kmcWorker: pathToFileURL(worker).href },
   };
-}
-
-/** A module path or file: URL as an import specifier; is it TypeScript (needs tsx)? */
-export function importSpecifier(module: string): { url: string; typescript: boolean } {
-  const url = module.startsWith('file:') ? module : pathToFileURL(module).href;
-  return { url, typescript: /\.[cm]?ts$/.test(new URL(url).pathname) };
 }

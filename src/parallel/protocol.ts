@@ -7,7 +7,7 @@ import type { CheckResult } from '../engine/result.js';
 
 /** Where a worker finds the model. */
 export type ModelSource =
-  /** A bundled model: the registry module (models/index.js or .ts, absolute path) and the entry's `source`. */
+  /** A registry's model: the registry's module (ModelRegistry.module, e.g. models/index.js or .ts) and the entry's `source`. */
   | { kind: 'bundled'; registry: string; source: string }
   /**
    * A model module (absolute path or file: URL, query string allowed) exporting the model as

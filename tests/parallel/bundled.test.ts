@@ -3,9 +3,8 @@
 // Workers load the models the way the CLI makes them: from the registry, by `source`.
 
 import { describe, expect, it } from 'vitest';
-import { bundled } from '../../models/index.js';
+import { bundled, registry } from '../../models/index.js';
 import { check } from '../../src/engine/check.js';
-import { bundledRegistry } from '../../src/parallel/index.js';
 import { expectSameResult } from './same-result.js';
 import { checkersFor } from './checkers.js';
 
@@ -15,7 +14,7 @@ describe('bundled models: parallel search = sequential search', () => {
   it('the registry has models to compare', () => expect(bundled.length).toBeGreaterThan(0));
   for (const entry of bundled) {
     it(`${entry.model.name}, every variant`, async () => {
-      const source = { kind: 'bundled' as const, registry: bundledRegistry(), source: entry.source };
+      const source = { kind: 'bundled' as const, registry: registry.module!, source: entry.source };
       for (const variant of Object.keys(entry.model.variants)) {
         const sequential = check(entry.model, entry.properties, { variant });
         for (const [w, checker] of checkers)

@@ -5,9 +5,8 @@
 // counterexamples, each replayed on the unreduced model by the reference explorer).
 
 import { describe, expect, it } from 'vitest';
-import { bundled } from '../../models/index.js';
+import { bundled, registry } from '../../models/index.js';
 import { check } from '../../src/engine/check.js';
-import { bundledRegistry } from '../../src/parallel/index.js';
 import { expectSameReduced } from './same-result.js';
 import { checkersFor } from './checkers.js';
 
@@ -24,7 +23,7 @@ describe('bundled models with symmetry: parallel search = sequential search', ()
     it(`${name} ${JSON.stringify(params)}, every variant, symmetry and symmetry + a bound of 1`, async () => {
       const entry = bundled.find((e) => e.model.name === name)!;
       expect(entry, `${name} is bundled`).toBeDefined();
-      const target = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: bundledRegistry(), source: entry.source } };
+      const target = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source } };
       for (const variant of Object.keys(entry.model.variants)) {
         for (const reductions of [{ symmetry: true }, { symmetry: true, preemptionBound: 1 }]) {
           const options = { variant, params, ...reductions };

@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
-import { bundledRegistry, checkWithReductions } from '../../src/parallel/index.js';
-import { bundled } from '../../models/index.js';
+import { checkWithReductions } from '../../src/parallel/index.js';
+import { bundled, registry } from '../../models/index.js';
 import { UsageError } from '../../src/util/errors.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
 import { symmetricModule } from '../fixtures/parallel/symmetric-spec.js';
@@ -88,7 +88,7 @@ describe('partial-order reduction and several workers', () => {
   it('kept (it helps here): the sequential reduced search in one worker, and the result says so', async () => {
     // Big enough (40,705 states with symmetry) that the 20,000-state unreduced prefix is not the whole search.
     const entry = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
-    const t = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: bundledRegistry(), source: entry.source }, params: { hypercalls: 3, rounds: 2 } };
+    const t = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source }, params: { hypercalls: 3, rounds: 2 } };
     const options = { params: t.params, por: true, symmetry: true };
     const sequential = check(t.model, t.properties, options);
     expect(sequential.status !== 'error' && sequential.reductions?.por).toBe(true);

@@ -1,7 +1,7 @@
 // kmc check <model> | --all
 
 import type { Command } from 'commander';
-import { bundled, type ModelEntry } from '../../../models/index.js';
+import type { ModelEntry, ModelRegistry } from '../../property/registry.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
 import { parseParamArgs } from '../../model/params.js';
 import { exitCodeOf, type CheckResult } from '../../engine/result.js';
@@ -65,7 +65,7 @@ function parsePreemptionBound(v: string): number {
   return Number(v.trim());
 }
 
-export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
+export function registerCheck(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
   program
     .command('check')
     .description('explore every interleaving of a model; exit 0 verified, 1 violated, 2 bad usage or broken model, 3 incomplete')
@@ -104,15 +104,15 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         if (name) throw new UsageError('kmc check: give a model or --all, not both');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
           throw new UsageError('kmc check --all checks every model at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
-        setExit(await checkAll(io, opts));
+        setExit(await checkAll(io, registry, opts));
         return;
       }
       if (opts.markdown) throw new UsageError('--markdown goes with --all');
       if (opts.html && opts.all) throw new UsageError('--html goes with a single model');
-      if (!name) throw new UsageError(`kmc check: name a model (${bundled.map((e) => e.model.name).join(', ')}) or use --all`);
-      const entry = await loadModel(name);
+      if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or use --all`);
+      const entry = await loadModel(name, registry);
       const params = parseParamArgs(opts.param);
-      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), io });
+      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io });
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
       emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
@@ -145,14 +145,14 @@ export function combinedExit(results: readonly CheckResult[]): number {
   return 0;
 }
 
-async function checkAll(io: Io, opts: CheckCliOptions): Promise<number> {
+async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions): Promise<number> {
   const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
   // One pool for every run; after a Ctrl-C the rest are not started.
   const checker = new ParallelChecker(opts.workers ?? defaultWorkers());
   try {
-    all: for (const entry of bundled) {
+    all: for (const entry of registry.entries) {
       for (const variant of Object.keys(entry.model.variants)) {
-        const { result, model, interrupted } = await runCheck(entry, { ...limits(opts), variant, io, checker });
+        const { result, model, interrupted } = await runCheck(entry, { ...limits(opts), variant, registry: registry.module, io, checker });
         results.push({ entry, result, model });
         emitTraceFiles(opts, entry.source, model, result, io, false);
         if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));

@@ -1,10 +1,11 @@
 // kmc list: models, variants, parameters with defaults, properties.
 
 import type { Command } from 'commander';
-import { bundled } from '../../../models/index.js';
 import type { Io } from '../io.js';
+import type { ModelRegistry } from '../../property/registry.js';
 
-export function registerList(program: Command, io: Io, _setExit: (code: number) => void): void {
+export function registerList(program: Command, io: Io, _setExit: (code: number) => void, registry: ModelRegistry): void {
+  const bundled = registry.entries;
   program
     .command('list')
     .description('list the bundled models with their variants, parameters and properties')

@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
+import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { progressPrinter } from '../run-check.js';
 
@@ -33,7 +34,7 @@ interface ProveCliOptions {
   symmetry: boolean;
 }
 
-export function registerProve(program: Command, io: Io, setExit: (code: number) => void): void {
+export function registerProve(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
   program
     .command('prove')
     .description('prove a patch: the buggy variant has a counterexample, the fixed one holds exhaustively, and the buggy interleaving no longer breaks it. Exit 0 proved, 1 a part failed, 2 bad usage or broken model')
@@ -51,7 +52,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--no-por', 'no partial-order reduction in either search (on by default, as in kmc check; counterexamples are made shortest either way)')
     .option('--no-symmetry', 'no symmetry reduction in either search (on by default, as in kmc check)')
     .action(async (name: string, opts: ProveCliOptions) => {
-      const entry = await loadModel(name);
+      const entry = await loadModel(name, registry);
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
       if (opts.json && opts.markdown) throw new UsageError('kmc prove: choose one of --json and --markdown');
       const params = parseParamArgs(opts.param);

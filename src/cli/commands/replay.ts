@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { renderHtml } from '../../report/html.js';
 import type { Command } from 'commander';
-import { bundled, type ModelEntry } from '../../../models/index.js';
+import { NO_MODELS, type ModelEntry, type ModelRegistry } from '../../property/registry.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
 import { parseParamArgs } from '../../model/params.js';
 import { propertiesOf } from '../../engine/check.js';
@@ -43,7 +43,7 @@ export interface ReplayCliOptions {
   json?: boolean;
 }
 
-export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource): void {
+export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource, registry: ModelRegistry = NO_MODELS): void {
   program
     .command('replay')
     .description('re-execute a trace file (checking every state) or a replay path; with --variant, run a trace on another (patched) variant. Exit 0 no violation, 1 violated, 2 bad usage or a trace that does not match, 3 inconclusive')
@@ -60,15 +60,15 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
       if (opts.json && opts.step) throw new UsageError('kmc replay: --step shows a trace one step at a time; leave it out with --json');
       if (path !== undefined) {
         if (opts.model) throw new UsageError('kmc replay: --model goes with a trace file; with a path, name the model first');
-        setExit(await replayBarePath(io, target, path, opts, keys));
+        setExit(await replayBarePath(io, registry, target, path, opts, keys));
         return;
       }
-      setExit(await replayFile(io, target, opts, keys));
+      setExit(await replayFile(io, registry, target, opts, keys));
     });
 }
 
-async function replayBarePath(io: Io, name: string, pathText: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
-  const entry = await loadModel(name);
+async function replayBarePath(io: Io, registry: ModelRegistry, name: string, pathText: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
+  const entry = await loadModel(name, registry);
   const path = parsePath(pathText);
   const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
   const run = replay(entry, model, opts.property, path);
@@ -130,9 +130,9 @@ function exitOf(run: ReplayRun): number {
   return run.violations.length > 0 ? 1 : 0;
 }
 
-export function readTraceFile(file: string): DecodedTrace {
+export function readTraceFile(file: string, registry: ModelRegistry): DecodedTrace {
   if (!existsSync(file)) {
-    if (bundled.some((e) => e.model.name === file))
+    if (registry.entries.some((e) => e.model.name === file))
       throw new UsageError(`kmc replay ${file}: give a replay path after the model (e.g. kmc replay ${file} 0/2/1/1), or a trace file`);
     throw new UsageError(`kmc replay: no trace file at ${file} (to replay a path, give a model and the path: kmc replay <model> 0/2/1/1)`);
   }
@@ -145,10 +145,10 @@ export function readTraceFile(file: string): DecodedTrace {
  * model the file names. A trace file is data: the source module it records is never loaded (a
  * crafted file would otherwise run code); a model that is not bundled must be named by the user.
  */
-export async function modelForTrace(t: DecodedTrace, given?: string): Promise<ModelEntry> {
+export async function modelForTrace(t: DecodedTrace, registry: ModelRegistry, given?: string): Promise<ModelEntry> {
   let entry: ModelEntry;
-  if (given) entry = await loadModel(given);
-  else if (bundled.some((e) => e.model.name === t.meta.model)) entry = await loadModel(t.meta.model);
+  if (given) entry = await loadModel(given, registry);
+  else if (registry.entries.some((e) => e.model.name === t.meta.model)) entry = await loadModel(t.meta.model, registry);
   else
     throw new UsageError(
       `kmc replay: trace file ${t.file} is for model '${t.meta.model}', which is not bundled; kmc loads no code a trace file names: give the model file yourself with --model PATH${t.meta.source ? ` (the file says it came from ${t.meta.source})` : ''}`,
@@ -167,10 +167,10 @@ export function compileFor(entry: ModelEntry, t: DecodedTrace, variant: string):
   }
 }
 
-async function replayFile(io: Io, file: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
+async function replayFile(io: Io, registry: ModelRegistry, file: string, opts: ReplayCliOptions, keys?: KeySource): Promise<number> {
   if (opts.param.length) throw new UsageError('kmc replay: a trace file fixes its parameters; --param goes with a bare path');
-  const t = readTraceFile(file);
-  const entry = await modelForTrace(t, opts.model);
+  const t = readTraceFile(file, registry);
+  const entry = await modelForTrace(t, registry, opts.model);
   const all = propertiesOf(entry.properties);
   const selected = selectProperties(all, opts.property, entry.model.name);
   const model = compileFor(entry, t, t.meta.variant);

@@ -12,6 +12,7 @@ import { renderViolation } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
+import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseCount } from '../options.js';
 import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
 
@@ -32,7 +33,7 @@ function parseSeed(v: string): number {
   return Number(v) | 0;
 }
 
-export function registerSimulate(program: Command, io: Io, setExit: (code: number) => void): void {
+export function registerSimulate(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
   program
     .command('simulate')
     .description('random search (fast-check schedules, shrunk on failure); exit 1 violated, 3 nothing found (not a proof)')
@@ -47,7 +48,7 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--trace-dir <dir>', 'where to write the trace file of a violation', DEFAULT_TRACE_DIR)
     .option('--no-traces', 'write no trace file')
     .action((name: string, opts: SimulateCliOptions) => {
-      return loadModel(name).then((entry) => {
+      return loadModel(name, registry).then((entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
         const all = entry.properties.properties;
         const selected = selectProperties(all, opts.property, entry.model.name);
