@@ -99,7 +99,7 @@ describe('kmc prove --json', () => {
   }
 
   it.each([
-    ['xen-remove-from-physmap', 'as-posted', 'reviewed', []],
+    ['xen-remove-from-physmap', 'ia64-hunk-on-x86', 'reviewed', []],
     ['sched-delayed-dequeue', 'delayed-dequeue', 'task_is_runnable', []],
     ['kvm-hotplug', 'v2.6.37', 'upstream', ['--param', 'reboot=false', '--param', 'suspend=false']],
   ])('%s: %s -> %s as data: the verdicts, every counterexample path, each run on the fix (exit 0)', async (model, from, to, extra) => {

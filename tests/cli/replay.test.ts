@@ -217,7 +217,7 @@ describe('kmc replay --json', () => {
   beforeAll(async () => {
     bundledDir = join(dir, 'bundled');
     const runs: [string, string[]][] = [
-      ['xen-remove-from-physmap', ['--variant', 'as-posted']],
+      ['xen-remove-from-physmap', ['--variant', 'ia64-hunk-on-x86']],
       ['sched-delayed-dequeue', ['--variant', 'delayed-dequeue']],
       ['kvm-hotplug', ['--variant', 'v2.6.37', '--param', 'reboot=false', '--param', 'suspend=false']],
     ];
@@ -262,7 +262,7 @@ describe('kmc replay --json', () => {
   });
 
   it('--property: only that one evaluated; none broken is exit 0 and outcome holds', async () => {
-    const file = files['xen-remove-from-physmap--as-posted--locks-released']!;
+    const file = files['xen-remove-from-physmap--ia64-hunk-on-x86--locks-released']!;
     const r = await kmc('replay', file, '--property', 'lock-order', '--json');
     expect(r.code).toBe(0);
     const doc = expectValid(validateReplay, r.out);

@@ -80,7 +80,7 @@ const proofs: Proof[] = [
   { def: weird, props: weirdProps, from: 'buggy', to: 'fixed' },
   ...['upstream', 'patch-1', 'patch-2', 'v4.10'].map((to) => ({ def: byName('kvm-hotplug').model, props: byName('kvm-hotplug').properties, from: 'v2.6.37', to, params: kvm })),
   { def: byName('pm-freeze').model, props: byName('pm-freeze').properties, from: 'freeze-run-bit', to: 'driver-suspend' },
-  { def: byName('xen-remove-from-physmap').model, props: byName('xen-remove-from-physmap').properties, from: 'as-posted', to: 'reviewed' },
+  { def: byName('xen-remove-from-physmap').model, props: byName('xen-remove-from-physmap').properties, from: 'ia64-hunk-on-x86', to: 'reviewed' },
   { def: byName('kvm-intx-mask').model, props: byName('kvm-intx-mask').properties, from: 'v1', to: 'merged' },
   { def: byName('sched-delayed-dequeue').model, props: byName('sched-delayed-dequeue').properties, from: 'delayed-dequeue', to: 'task_is_runnable' },
 ];
