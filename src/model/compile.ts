@@ -9,6 +9,7 @@
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec } from './codec.js';
+import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
 
@@ -120,6 +121,14 @@ export interface CompiledModel<S extends object = any> {
   allActions: CompiledAction[];
   /** The interchangeable members the model declares (symmetry reduction; empty: none). */
   symmetry: readonly SymmetryDef[];
+  /**
+   * For each variable slot: the index of the thread whose local variable it is, or -1 for a
+   * global (locals.ts). A step whose reads and writes are all its own thread's locals (and its
+   * own program counter) is independent of every other thread's steps.
+   */
+  localOwner: Int32Array;
+  /** Thread `thread`'s locals inside `vars` (what its steps see as `env.local`; `{}` when it has none). */
+  localsOf(vars: unknown, thread: number): object;
 }
 
 export interface CompileOptions {
@@ -137,8 +146,9 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     if (e instanceof ModelError) throw e;
     throw new ModelError(`model ${def.name} (variant ${variant}) failed to build: ${(e as Error).message ?? String(e)}`);
   }
-  const layout = buildLayout(system.init as unknown as StateData);
   const threadDefs = system.threads;
+  const initData = withLocals(def.name, system.init, threadDefs);
+  const layout = buildLayout(initData);
   if (threadDefs.length === 0) throw new ModelError(`model ${def.name}: no threads`);
   const threadNames = threadDefs.map((t) => t.name);
   const dup = threadNames.find((n, i) => threadNames.indexOf(n) !== i);
@@ -172,28 +182,36 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
 
   const init = new Int32Array(width);
-  packInto(layout.root, system.init, init, pcs);
+  packInto(layout.root, initData, init, pcs);
   for (let t = 0; t < pcs; t++) init[t] = threads[t]!.locations.length > 0 ? 0 : PC_END;
 
   // Per-thread environments; `fired`/`halted` collect what WARN_ON/BUG_ON saw during one step.
   // Most steps fire nothing: they share one frozen outcome instead of allocating.
   let fired: string[] = NOTHING_FIRED;
   let halted = false;
-  const envs: StepEnv[] = threadNames.map((name, self) => ({
-    thread: name,
-    self,
-    threadNames,
-    warnOn(cond: boolean, tag: string) {
-      if (cond) (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
-    },
-    bugOn(cond: boolean, tag: string) {
-      if (cond) {
-        (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
-        halted = true;
-        throw BUG;
-      }
-    },
-  }));
+  // Two environments per thread: `env.local` is the thread's locals in the scratch object (the
+  // hot path) or in the views (footprints). Both are fixed nodes (decode restores a replaced
+  // scratch node), so it is a plain property; the env is frozen, so `env.local = ...` throws.
+  const makeEnv = (name: string, self: number, vars: unknown): StepEnv =>
+    Object.freeze({
+      thread: name,
+      self,
+      threadNames,
+      local: localsOf(vars, name),
+      warnOn(cond: boolean, tag: string) {
+        if (cond) (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
+      },
+      bugOn(cond: boolean, tag: string) {
+        if (cond) {
+          (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
+          halted = true;
+          throw BUG;
+        }
+      },
+    });
+  const envs: StepEnv[] = threadNames.map((name, self) => makeEnv(name, self, scratch));
+  const viewEnvs: StepEnv[] = threadNames.map((name, self) => makeEnv(name, self, root));
+  const scratchEnvs = envs;
 
   const plainState = (state: Int32Array) => ({
     locations: locationIds(state),
@@ -226,6 +244,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
    * on the hot path: the views evaluate every guard, so their recorded reads cover them all.
    */
   function collectEnabled(state: Int32Array, out: CompiledAction[], vars: S, shortcut: boolean): number {
+    const envs = vars === scratch ? scratchEnvs : viewEnvs;
     let n = 0;
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
@@ -325,7 +344,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     target.readOnly = false;
     fired = [];
     halted = false;
-    const env = envs[action.thread]!;
+    const env = viewEnvs[action.thread]!;
     const run = action.def.run;
     if (run !== undefined) {
       try {
@@ -425,6 +444,8 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     pack,
     allActions,
     symmetry: system.symmetry ?? [],
+    localOwner: localOwners(layout, threadNames),
+    localsOf: (vars, t) => localsOf(vars, threadNames[t]!),
   };
 }
 

@@ -3,6 +3,7 @@ export { END } from './types.js';
 export type {
   ActionDef, BoolParamSpec, BuildContext, Guard, IntParamSpec, LocationDef, ModelDef, Next, ParamSpec, ParamSpecs, ParamsOf, ParamValues, Recipe, StepEnv, SymmetryDef, System, ThreadDef,
 } from './types.js';
-export { step, choice, thread, defineModel, type StepOptions } from './program.js';
+export { step, choice, thread, threadKind, spawn, defineModel, type StepOptions, type ThreadKind } from './program.js';
+export { LOCALS_KEY } from './locals.js';
 export { intParam, boolParam } from './params.js';
 export type { Draft } from 'immer';

@@ -5,24 +5,59 @@
 //     ...spinLock('lock', 'kvm_cpu_hotplug', locks.kvm_lock),
 //     choice('enable', [{ label: '... succeeds', run }, { label: '... fails', run }]),
 //   ])
+//
+// One program per thread kind: `threadKind` declares a program once, with its local variables,
+// and `spawn` makes a thread of it (one per CPU); every instance runs the same locations, so
+// symmetry needs no renaming, and its per-CPU data lives in `env.local`:
+//
+//   const hotplug = threadKind<S, { cpu: number; i: number }>('hotplug', { cpu: 0, i: 0 }, [
+//     step('online', 'cpuhp_thread_fun: ...', { run: (d, { local }) => void (d.online[local.cpu] = true) }),
+//   ]);
+//   threads: [0, 1, 2].map((cpu) => spawn(hotplug, `cpu${cpu}/hotplug`, { cpu })),
 
 import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
 
-export type StepOptions<S> = Omit<ActionDef<S>, 'label'> & { end?: boolean };
+export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
 
 /** A location with a single action. */
-export function step<S>(id: string, label: string, options: StepOptions<S> = {}): LocationDef<S> {
+export function step<S, L extends object = {}>(id: string, label: string, options: StepOptions<S, L> = {}): LocationDef<S, L> {
   const { end, ...action } = options;
   return { id, actions: [{ label, ...action }], ...(end ? { end: true } : {}) };
 }
 
 /** A location with several actions: a nondeterministic choice among those enabled. */
-export function choice<S>(id: string, actions: ActionDef<S>[], options: { end?: boolean } = {}): LocationDef<S> {
+export function choice<S, L extends object = {}>(id: string, actions: ActionDef<S, L>[], options: { end?: boolean } = {}): LocationDef<S, L> {
   return { id, actions, ...(options.end ? { end: true } : {}) };
 }
 
-export function thread<S>(name: string, program: (LocationDef<S> | LocationDef<S>[])[]): ThreadDef<S> {
-  return { name, program: program.flat() };
+/** A thread without local variables (or with `options.locals`). */
+export function thread<S, L extends object = {}>(
+  name: string,
+  program: (LocationDef<S, L> | LocationDef<S, L>[])[],
+  options: { locals?: L } = {},
+): ThreadDef<S, L> {
+  return { name, program: program.flat(), ...(options.locals !== undefined ? { locals: options.locals } : {}) };
+}
+
+/** A program written once for every thread of one kind (every CPU's hotplug thread), with its local variables. */
+export interface ThreadKind<S, L extends object> {
+  readonly kind: string;
+  /** The initial values of the locals (an instance may override some: `spawn`). */
+  readonly locals: L;
+  readonly program: readonly LocationDef<S, L>[];
+}
+
+export function threadKind<S, L extends object = {}>(kind: string, locals: L, program: (LocationDef<S, L> | LocationDef<S, L>[])[]): ThreadKind<S, L> {
+  return { kind, locals, program: program.flat() };
+}
+
+/**
+ * A thread of kind `kind` named `name`: the kind's program (the same location objects, so every
+ * instance has the same location ids), its locals initialised from the kind's, with `locals`
+ * overriding some of them (`{ cpu: 2 }`).
+ */
+export function spawn<S, L extends object>(kind: ThreadKind<S, L>, name: string, locals: Partial<L> = {}): ThreadDef<S, L> {
+  return { name, kind: kind.kind, program: kind.program as LocationDef<S, L>[], locals: { ...structuredClone(kind.locals), ...structuredClone(locals) } };
 }
 
 /**

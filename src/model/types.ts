@@ -12,14 +12,24 @@ import type { StateData } from './layout.js';
 /** Where control goes when a thread's program ends. */
 export const END = '$end';
 
-/** What a step's recipe, guard and `next` get besides the state. */
-export interface StepEnv {
+/**
+ * What a step's recipe, guard and `next` get besides the state. `L` is the type of the thread's
+ * local variables (ThreadDef.locals): `env.local` is this thread's own copy, part of the state
+ * like any global (fingerprinted, shown in traces), read by guards and written by recipes.
+ */
+export interface StepEnv<L extends object = {}> {
   /** The thread's name, e.g. `cpu1/hotplug`. */
   readonly thread: string;
   /** The thread's index in the model (stable; used as a lock owner id). */
   readonly self: number;
   /** Thread index -> name, for messages. */
   readonly threadNames: readonly string[];
+  /**
+   * This thread's local variables (a loop counter, a local copy of a shared value, `cpu`): read
+   * them in guards and `next`, write them in recipes (`env.local.i++`). A step that touches only
+   * its thread's locals is independent of every other thread's steps (issue 15's POR uses this).
+   */
+  readonly local: L;
   /**
    * WARN_ON(cond): when `cond` is true the step still completes (as in the kernel), and the
    * assertion property named `tag` is violated.
@@ -32,33 +42,33 @@ export interface StepEnv {
   bugOn(cond: boolean, tag: string): void;
 }
 
-export type Recipe<S> = (draft: Draft<S>, env: StepEnv) => void;
-export type Guard<S> = (state: S, env: StepEnv) => boolean;
-export type Next<S> = string | ((state: S, env: StepEnv) => string);
+export type Recipe<S, L extends object = {}> = (draft: Draft<S>, env: StepEnv<L>) => void;
+export type Guard<S, L extends object = {}> = (state: S, env: StepEnv<L>) => boolean;
+export type Next<S, L extends object = {}> = string | ((state: S, env: StepEnv<L>) => string);
 
-/** One atomic action. */
-export interface ActionDef<S> {
+/** One atomic action. `L`: the thread's local variables (see StepEnv.local). */
+export interface ActionDef<S, L extends object = {}> {
   /** The C statement this action models, e.g. `kvm_cpu_hotplug: spin_lock(&kvm_lock)`. */
   label: string;
   /** The C function the statement belongs to (defaults to the label's text before `:`). */
   fn?: string;
   /** Enabled only when this holds (a `spin_lock` on a held lock is not). */
-  guard?: Guard<S>;
+  guard?: Guard<S, L>;
   /** What the thread waits for when the guard is false (shown in deadlock reports). */
-  blockedOn?: (state: S, env: StepEnv) => string;
+  blockedOn?: (state: S, env: StepEnv<L>) => string;
   /** The update, as an immer recipe. */
-  run?: Recipe<S>;
+  run?: Recipe<S, L>;
   /** The location to go to afterwards (its id, or END); evaluated on the state after `run`. Defaults to the next location. */
-  next?: Next<S>;
+  next?: Next<S, L>;
   /** Free-form tags read by properties, e.g. `might_sleep`, `lock:kvm_lock`. */
   tags?: readonly string[];
 }
 
 /** A program location: an id for the program counter and the actions offered there. */
-export interface LocationDef<S> {
+export interface LocationDef<S, L extends object = {}> {
   /** Unique within the thread; what `next` names. */
   id: string;
-  actions: ActionDef<S>[];
+  actions: ActionDef<S, L>[];
   /**
    * A valid end state (SPIN's `end:` labels): a thread blocked here is idle, not deadlocked
    * (an interrupt handler waiting for an interrupt, a device waiting for work).
@@ -69,12 +79,20 @@ export interface LocationDef<S> {
    * When false, the location's action guards are not evaluated at all: a location offering
    * many actions (an IPI handler: one per sender and function) costs one test while idle.
    */
-  anyEnabled?: Guard<S>;
+  anyEnabled?: Guard<S, L>;
 }
 
-export interface ThreadDef<S> {
+export interface ThreadDef<S, L extends object = {}> {
   name: string;
-  program: LocationDef<S>[];
+  program: LocationDef<S, L>[];
+  /**
+   * The thread's local variables and their initial values (plain state data, like `init`).
+   * They are part of the state (under `$local.<thread name>` in the packed layout, in traces and
+   * in `vars`), but only this thread's guards, recipes and `next` see them, as `env.local`.
+   */
+  locals?: L;
+  /** The thread kind this thread is an instance of (threadKind/spawn), for reports. */
+  kind?: string;
 }
 
 /** An integer parameter (`intParam`): the model's `build` sees it as a number. */
@@ -142,6 +160,13 @@ export interface SymmetryDef {
   /** Slots whose value is a member index. */
   memberValues?: string[];
   /**
+   * Fields of the member threads' locals (paths inside `env.local`: `cpu`, `mask[*]`) whose value
+   * is a member index or a thread index. A member's threads' locals move with the member
+   * without being declared (they are the thread's own); only their values need renaming.
+   */
+  localMemberValues?: string[];
+  localThreadValues?: string[];
+  /**
    * Location ids that name a member (`enable.c1.inc`, for a thread's choice of CPU): the id of
    * location `id` of `thread` once every member `m` is renamed `rename(m)`. Default: unchanged.
    */
@@ -151,7 +176,7 @@ export interface SymmetryDef {
 /** What `build` returns: the concrete system for one variant and parameter set. */
 export interface System<S> {
   init: S;
-  threads: ThreadDef<S>[];
+  threads: ThreadDef<S, any>[];
   /** Interchangeable members (optional; see SymmetryDef). */
   symmetry?: SymmetryDef[];
 }

@@ -369,15 +369,17 @@ export function withoutNote(text: string): string {
 function waitsFor(model: CompiledModel, state: Int32Array, action: CompiledAction): string {
   const blockedOn = action.def.blockedOn;
   if (!blockedOn) return action.def.guard ? 'its guard to hold' : 'nothing (it is enabled)';
+  const view = model.view(state);
   const env: StepEnv = {
     thread: model.threadNames[action.thread]!,
     self: action.thread,
     threadNames: model.threadNames,
+    local: model.localsOf(view, action.thread),
     warnOn: () => undefined,
     bugOn: () => undefined,
   };
   try {
-    return blockedOn(model.view(state), env);
+    return blockedOn(view, env);
   } catch {
     return 'its guard to hold';
   }

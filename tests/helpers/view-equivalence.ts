@@ -32,6 +32,7 @@ export function expectViewsMatchProduce(
     thread,
     self,
     threadNames: model.threadNames,
+    local: {},
     warnOn: (cond: boolean, tag: string) => void (cond && fired.push(tag)),
     bugOn: (cond: boolean, tag: string) => {
       if (cond) {
@@ -91,15 +92,16 @@ export function expectViewsMatchProduce(
       let expected: unknown;
       let nextId: string;
       try {
-        const env = envs[action.thread]!;
+        const base = envs[action.thread]!;
         expected = produce(plain, (d: unknown) => {
           try {
-            action.def.run?.(d as never, env);
+            // The thread's locals as immer sees them: inside the draft.
+            action.def.run?.(d as never, { ...base, local: model.localsOf(d, action.thread) });
           } catch (e) {
             if (e !== BUG) throw e;
           }
         });
-        nextId = nextOf(model, action, expected, env);
+        nextId = nextOf(model, action, expected, { ...base, local: model.localsOf(expected, action.thread) });
       } catch (e) {
         expect(viewError, `${where}: only the plain path threw: ${String(e)}`).toBeInstanceOf(StepError);
         stats.errors++;
@@ -133,7 +135,8 @@ function enabledPlain(model: CompiledModel, state: Int32Array, plain: unknown, e
   const out: CompiledAction[] = [];
   for (let t = 0; t < model.pcs; t++) {
     if (state[t] === PC_END) continue;
-    for (const a of model.threads[t]!.locations[state[t]!]!.actions) if (!a.def.guard || a.def.guard(plain, envs[t]!)) out.push(a);
+    const env = { ...envs[t]!, local: model.localsOf(plain, t) };
+    for (const a of model.threads[t]!.locations[state[t]!]!.actions) if (!a.def.guard || a.def.guard(plain, env)) out.push(a);
   }
   return out;
 }

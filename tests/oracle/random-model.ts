@@ -436,7 +436,7 @@ export function buildRandomModel(spec: ModelSpec, name = 'random'): RandomModel 
     build: () => ({ init: init(), threads }),
   });
 
-  const env0 = (self: number): StepEnv => ({ thread: `t${self}`, self, threadNames: threads.map((t) => t.name), warnOn() {}, bugOn() {} });
+  const env0 = (self: number): StepEnv => ({ thread: `t${self}`, self, threadNames: threads.map((t) => t.name), local: {}, warnOn() {}, bugOn() {} });
   const props: Property<RState>[] = spec.props.map((p, i): Property<RState> => {
     switch (p.k) {
       case 'inv':

@@ -6,7 +6,9 @@
 // obviously correct; it is the oracle for tests/oracle/*.test.ts and the textbook tests.
 //
 // The semantics it encodes (each is a line of src/model/types.ts or the brief):
-//   - a state is the location of every thread (a location id, or END) plus the variables;
+//   - a state is the location of every thread (a location id, or END) plus the variables, plus
+//     each thread's local variables (ThreadDef.locals), which only that thread's guards, recipes
+//     and `next` see, as env.local (a recipe writes them on the same immer draft as the globals);
 //   - every thread starts at its first location (END if its program is empty);
 //   - the enabled actions of a state, in canonical order: thread by thread, and within the
 //     location of a thread its actions in order, those whose guard holds; a path is the index
@@ -32,6 +34,8 @@ export interface RefState {
   readonly at: readonly string[];
   /** The variables, deep-frozen plain data. */
   readonly vars: unknown;
+  /** Each thread's local variables (`{}` for a thread without), deep-frozen. */
+  readonly locals: readonly unknown[];
   /** A BUG_ON fired on the way here: no successors. */
   readonly halted: boolean;
 }
@@ -91,7 +95,7 @@ export function canonical(v: unknown): string {
 }
 
 export function stateKey(s: RefState): string {
-  return canonical({ at: s.at, vars: s.vars, halted: s.halted });
+  return canonical({ at: s.at, vars: s.vars, locals: s.locals, halted: s.halted });
 }
 
 /** One model, built for one variant and parameter set, as plain-object semantics. */
@@ -103,7 +107,7 @@ export class RefSystem {
   readonly init: RefState;
   private fired: string[] = [];
   private halted = false;
-  private readonly envs: StepEnv[];
+  private readonly envs: Omit<StepEnv, 'local'>[];
 
   constructor(readonly def: ModelDef, options: { variant?: string; params?: ParamValues } = {}) {
     const variants = Object.keys(def.variants);
@@ -137,6 +141,7 @@ export class RefSystem {
     this.init = {
       at: this.threads.map((t) => (t.program.length > 0 ? t.program[0]!.id : END)),
       vars: freeze(structuredClone(system.init), true),
+      locals: freeze(this.threads.map((t) => structuredClone(t.locals ?? {})), true),
       halted: false,
     };
   }
@@ -154,7 +159,8 @@ export class RefSystem {
     for (let t = 0; t < this.threads.length; t++) {
       const location = this.location(s, t);
       if (!location) continue;
-      for (const action of location.actions) if (!action.guard || action.guard(s.vars, this.envs[t]!)) out.push({ thread: t, location, action });
+      const env = { ...this.envs[t]!, local: s.locals[t] as object };
+      for (const action of location.actions) if (!action.guard || action.guard(s.vars, env)) out.push({ thread: t, location, action });
     }
     return out;
   }
@@ -162,16 +168,21 @@ export class RefSystem {
   step(s: RefState, a: RefAction): RefStep {
     this.fired = [];
     this.halted = false;
-    const env = this.envs[a.thread]!;
+    const base = this.envs[a.thread]!;
     const run = a.action.run;
-    const vars = produce(s.vars, (d: any) => {
+    // Globals and this thread's locals are one draft: the step is atomic over both.
+    const after = produce({ vars: s.vars, local: s.locals[a.thread] }, (d: any) => {
       if (!run) return;
       try {
-        run(d, env);
+        run(d.vars, { ...base, local: d.local });
       } catch (e) {
         if (e !== BUG) throw e;
       }
     });
+    const vars = after.vars;
+    const locals = [...s.locals];
+    locals[a.thread] = after.local;
+    const env = { ...base, local: after.local as object };
     const program = this.threads[a.thread]!.program;
     let next: string;
     const n = a.action.next;
@@ -183,7 +194,7 @@ export class RefSystem {
       throw new Error(`reference: step '${a.action.label}' goes to '${next}', not a location of ${this.threadNames[a.thread]}`);
     const at = [...s.at];
     at[a.thread] = next;
-    return { state: { at, vars, halted: this.halted }, fired: this.fired };
+    return { state: { at, vars, locals: freeze(locals), halted: this.halted }, fired: this.fired };
   }
 
   deadlocked(s: RefState): boolean {

@@ -230,6 +230,7 @@ export class PartialOrder {
       thread: name,
       self,
       threadNames: model.threadNames,
+      local: model.localsOf(this.root, self),
       warnOn() {},
       bugOn() {},
     }));

@@ -23,6 +23,7 @@ import { ModelError } from '../../util/errors.js';
 import type { CompiledModel } from '../../model/compile.js';
 import type { LayoutNode } from '../../model/layout.js';
 import type { SymmetryDef } from '../../model/types.js';
+import { LOCALS_KEY } from '../../model/locals.js';
 
 /** How an extra word appended to the packed state (preemption bound) is renamed. */
 export type ExtraKind = 'thread' | 'plain';
@@ -207,6 +208,18 @@ export class Canonicalizer {
           for (let s = 0; s < width(item); s++) entries[i]!.push(item.offset + s);
         });
       }
+    // Thread-local variables move with their thread: thread j of member i owns its locals, as
+    // an indexed entry of member i (locals.ts). Threads of one kind have locals of one shape.
+    const localNodes = memberThreads.map((ts) => ts.map((t) => localsNode(model, t)));
+    for (let j = 0; j < k; j++) {
+      const w0 = localNodes[0]![j] ? width(localNodes[0]![j]!) : 0;
+      for (let i = 0; i < m; i++) {
+        const node = localNodes[i]![j];
+        if ((node ? width(node) : 0) !== w0)
+          throw new ModelError(`${where}: threads ${model.threadNames[memberThreads[0]![j]!]} and ${model.threadNames[memberThreads[i]![j]!]} have locals of different shapes`);
+        if (node) entries[i]!.push(...leaves(node));
+      }
+    }
     const seen = new Set<number>();
     for (const e of entries)
       for (const s of e) {
@@ -226,6 +239,31 @@ export class Canonicalizer {
     };
     markKind(d.threadValues, THREAD, 'thread value');
     markKind(d.memberValues, kindCode, 'member value');
+    // The same, for fields of the member threads' locals (`cpu` in every member thread's locals).
+    const markLocal = (paths: readonly string[] | undefined, code: number, what: string) => {
+      for (const ts of memberThreads)
+        for (const t of ts) {
+          const node = localsNode(model, t);
+          if (!node) continue;
+          for (const path of paths ?? []) {
+            let nodes: LayoutNode[];
+            try {
+              nodes = resolve(node, path, where);
+            } catch {
+              continue; // a thread kind without this local
+            }
+            for (const n of nodes)
+              for (const sl of leaves(n)) {
+                if (this.kind[sl] !== PLAIN && this.kind[sl] !== code)
+                  throw new ModelError(`${where}: ${model.layout.paths[sl]} is declared both a thread index and a member index`);
+                if (model.layout.kinds[sl] !== 'int') throw new ModelError(`${where}: ${what} '${path}' is not a number`);
+                this.kind[sl] = code;
+              }
+          }
+        }
+    };
+    markLocal(d.localThreadValues, THREAD, 'local thread value');
+    markLocal(d.localMemberValues, kindCode, 'local member value');
 
     // Every permutation of the members.
     const perms = permutations(m);
@@ -249,6 +287,13 @@ export class Canonicalizer {
         });
       });
       const sp = Int32Array.from({ length: this.vars }, (_, v) => v);
+      memberThreads.forEach((ts, i) =>
+        ts.forEach((_, j) => {
+          const from = localNodes[i]![j];
+          const to = localNodes[p[i]!]![j];
+          if (from && to) for (let s = 0; s < width(from); s++) sp[from.offset + s] = to.offset + s;
+        }),
+      );
       for (const node of arrays)
         d.members.forEach((mem, i) => {
           const from = node.items[mem]!;
@@ -481,6 +526,13 @@ export class Canonicalizer {
     while (this.locBase[t + 1]! <= g) t++;
     return t;
   }
+}
+
+/** The layout node of thread `t`'s locals, if it has any. */
+function localsNode(model: CompiledModel, t: number): LayoutNode | undefined {
+  const root = model.layout.root;
+  const all = root.kind === 'object' ? root.fields.get(LOCALS_KEY) : undefined;
+  return all?.kind === 'object' ? all.fields.get(model.threadNames[t]!) : undefined;
 }
 
 function width(n: LayoutNode): number {
