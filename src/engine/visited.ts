@@ -8,6 +8,8 @@
 //   choice  Uint16Array, the index of the enabled action taken from the parent
 // About 4/0.56 + 8 + 4 + 2 ≈ 21 bytes per stored state on average (bench/ prints the figure).
 
+import { grown } from '../util/grow.js';
+
 export interface StateStore {
   /** Insert a fingerprint; returns the new id, or -(existing id) - 1 when it was already there. */
   insert(hi: number, lo: number, parent: number, choice: number): number;
@@ -101,16 +103,9 @@ export class FingerprintSet implements StateStore {
 
   private growIds(): void {
     const n = this.parent.length * 2;
-    const grow = <T extends Uint32Array | Int32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    const fp = new Uint32Array(n * 2);
-    fp.set(this.fp);
-    this.fp = fp;
-    this.parent = grow(this.parent, (k) => new Int32Array(k));
-    this.choice = grow(this.choice, (k) => new Uint16Array(k));
+    this.fp = grown(this.fp, n * 2);
+    this.parent = grown(this.parent, n);
+    this.choice = grown(this.choice, n);
   }
 
   private growTable(): void {

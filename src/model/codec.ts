@@ -16,6 +16,7 @@
 
 import { ModelError } from '../util/errors.js';
 import type { Layout, LayoutNode, StateData } from './layout.js';
+import { describeValue } from '../util/describe.js';
 
 export interface Codec {
   /** The scratch tree (sealed plain objects and arrays). */
@@ -28,15 +29,6 @@ export interface Codec {
   same(words: Int32Array, base: number): boolean;
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
 
 function key(k: string): string {
   return JSON.stringify(k);
@@ -121,7 +113,7 @@ export function buildCodec(layout: Layout): Codec {
   walk(layout.root, 's', 0);
 
   const bad = (p: number, v: unknown, expected: string): never => {
-    throw new ModelError(`${paths[p]} = ${describe(v)}: expected ${expected} (state shapes and types are fixed)`);
+    throw new ModelError(`${paths[p]} = ${describeValue(v)}: expected ${expected} (state shapes and types are fixed)`);
   };
   const keysAre = (o: object, p: number): boolean => {
     const want = keySets[p];

@@ -13,6 +13,7 @@
 // give the same states through views as through immer's `produce`.
 
 import { ModelError } from '../util/errors.js';
+import { describeValue } from '../util/describe.js';
 
 export type Leaf = number | boolean;
 export type StateData = Leaf | readonly StateData[] | { readonly [key: string]: StateData };
@@ -98,23 +99,23 @@ export function packInto(node: LayoutNode, value: unknown, words: Int32Array, ba
   switch (node.kind) {
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)
-        throw new ModelError(`${node.path || 'state'} = ${describe(value)}: expected an int32 integer`);
+        throw new ModelError(`${node.path || 'state'} = ${describeValue(value)}: expected an int32 integer`);
       words[base + node.offset] = value;
       return;
     case 'bool':
-      if (typeof value !== 'boolean') throw new ModelError(`${node.path} = ${describe(value)}: expected a boolean`);
+      if (typeof value !== 'boolean') throw new ModelError(`${node.path} = ${describeValue(value)}: expected a boolean`);
       words[base + node.offset] = value ? 1 : 0;
       return;
     case 'array': {
       const arr = value as ArrayLike<unknown> | undefined;
       if (arr === null || typeof arr !== 'object' || arr.length !== node.length)
-        throw new ModelError(`${node.path} = ${describe(value)}: expected an array of length ${node.length} (state shapes are fixed)`);
+        throw new ModelError(`${node.path} = ${describeValue(value)}: expected an array of length ${node.length} (state shapes are fixed)`);
       for (let i = 0; i < node.length; i++) packInto(node.items[i]!, arr[i], words, base);
       return;
     }
     case 'object': {
       if (value === null || typeof value !== 'object' || Array.isArray(value))
-        throw new ModelError(`${node.path || 'state'} = ${describe(value)}: expected an object`);
+        throw new ModelError(`${node.path || 'state'} = ${describeValue(value)}: expected an object`);
       const obj = value as Record<string, unknown>;
       for (const k of Object.keys(obj))
         if (!node.fields.has(k)) throw new ModelError(`${node.path ? node.path + '.' : ''}${k}: not in the state's shape (state shapes are fixed)`);
@@ -145,15 +146,6 @@ export function unpack(node: LayoutNode, words: ArrayLike<number>, base: number)
   }
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === undefined) return 'undefined';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -189,11 +181,11 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
           if (target.readOnly) throw new ModelError(`${child.path}: written while the state is read-only (in a guard, next or property)`);
           if (target.writes) target.writes.add(off);
           if (isBool) {
-            if (typeof v !== 'boolean') throw new ModelError(`${child.path} = ${describe(v)}: expected a boolean`);
+            if (typeof v !== 'boolean') throw new ModelError(`${child.path} = ${describeValue(v)}: expected a boolean`);
             target.words[target.base + off] = v ? 1 : 0;
           } else {
             if (typeof v !== 'number' || (v | 0) !== v)
-              throw new ModelError(`${child.path} = ${describe(v)}: expected an int32 integer`);
+              throw new ModelError(`${child.path} = ${describeValue(v)}: expected an int32 integer`);
             target.words[target.base + off] = v;
           }
         },
@@ -224,7 +216,7 @@ export function buildView(node: LayoutNode, target: ViewTarget): unknown {
     Object.defineProperty(proto, 'length', {
       get: () => length,
       set: (v: unknown) => {
-        throw new ModelError(`${node.path}.length = ${describe(v)}: arrays in the state have a fixed length`);
+        throw new ModelError(`${node.path}.length = ${describeValue(v)}: arrays in the state have a fixed length`);
       },
     });
     const items = () => {

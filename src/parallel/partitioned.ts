@@ -10,6 +10,7 @@ import { FingerprintSet } from '../engine/visited.js';
 import type { Control } from './control.js';
 import { ownerOf, type Dedup, type NewStateSink } from './dedup.js';
 import type { BatchMail, Mailbox } from './mailbox.js';
+import { grown } from '../util/grow.js';
 
 /** Per entry: hi, lo, edge (high and low words), halted, then the packed state. */
 const HEADER = 5;
@@ -87,11 +88,7 @@ export class PartitionedDedup implements Dedup {
     const id = this.store.insert(hi, lo, -1, 0);
     if (id >= 0) {
       const i = id - this.levelStart;
-      if (i >= this.edges.length) {
-        const grown = new Float64Array(this.edges.length * 2);
-        grown.set(this.edges);
-        this.edges = grown;
-      }
+      this.edges = grown(this.edges, i + 1);
       this.edges[i] = edge;
       this.sink.added(state, i, halted);
       return;

@@ -8,12 +8,11 @@
 import fc from 'fast-check';
 import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
-import { RandomChooser, type Chooser } from '../engine/chooser.js';
+import type { Chooser } from '../engine/chooser.js';
 import { makeEvaluator } from '../engine/evaluate.js';
-import { StateQueue } from '../engine/frontier.js';
-import { search, type FoundViolation } from '../engine/search.js';
-import { PathLog } from '../engine/visited.js';
-import { mulberry32, ScheduleChooser } from './schedule.js';
+import type { FoundViolation } from '../engine/search.js';
+import { uniformChooser, walk as walkCore } from '../engine/walk.js';
+import { ScheduleChooser } from './schedule.js';
 
 export interface WalkResult {
   violation: FoundViolation | undefined;
@@ -22,15 +21,9 @@ export interface WalkResult {
   error?: Error;
 }
 
-/** One random walk through the search core. */
+/** One random walk (src/engine/walk.ts), ending at its first violation. */
 export function walk(model: CompiledModel, all: readonly Property[], selected: readonly Property[], chooser: Chooser, maxDepth: number): WalkResult {
-  const outcome = search(model, makeEvaluator(model, all, selected), {
-    frontier: new StateQueue(model.width, 'lifo'),
-    store: new PathLog(),
-    chooser,
-    maxDepth,
-    stopOnFirstViolation: true,
-  });
+  const outcome = walkCore(model, makeEvaluator(model, all, selected), chooser, { maxDepth, stopOnFirstViolation: true });
   const r: WalkResult = { violation: outcome.violations[0], steps: outcome.diameter };
   if (outcome.error) r.error = outcome.error;
   return r;
@@ -87,9 +80,10 @@ export function simulate(model: CompiledModel, all: readonly Property[], selecte
 
 /** Uniform baseline: runs until the first violation (or `runs` runs); returns how many it took. */
 export function uniformRunsToViolation(model: CompiledModel, all: readonly Property[], selected: readonly Property[], o: SimulateOptions): number | undefined {
-  const rand = mulberry32(o.seed);
+  // One generator for all the runs: each run continues its sequence.
+  const chooser = uniformChooser(o.seed);
   for (let i = 1; i <= o.runs; i++) {
-    const r = walk(model, all, selected, new RandomChooser((n) => Math.floor(rand() * n)), o.depth);
+    const r = walk(model, all, selected, chooser, o.depth);
     if (r.error) throw r.error;
     if (r.violation) return i;
   }

@@ -184,7 +184,6 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions):
   return override ?? combinedExit(results.map((r) => r.result));
 }
 
-export { compileModel };
 
 /** Which properties each model's runs checked (every run says so; no silent weakening). */
 export function checkedProperties(entries: readonly ModelEntry[]): string {

@@ -9,6 +9,8 @@
 // A memo keeps, per unit (an action, a location's guards, an invariant), the read sets seen and
 // for each the tuples of values read; `seen` looks a state up under each read set.
 
+import { grown } from '../../util/grow.js';
+
 /** Tuples of int32 values, all of one arity, in an open-addressing table (exact compare). */
 class TupleSet {
   private table: Int32Array;
@@ -49,11 +51,7 @@ class TupleSet {
   add(state: Int32Array, slots: Int32Array): void {
     if (this.has(state, slots)) return;
     const k = this.arity;
-    if ((this.count + 1) * k > this.arena.length) {
-      const a = new Int32Array(this.arena.length * 2);
-      a.set(this.arena);
-      this.arena = a;
-    }
+    this.arena = grown(this.arena, (this.count + 1) * k);
     const base = this.count * k;
     for (let j = 0; j < k; j++) this.arena[base + j] = state[slots[j]!]!;
     this.count++;

@@ -6,13 +6,14 @@
 
 import type { CompiledModel } from '../../model/compile.js';
 import type { Property } from '../../property/types.js';
-import { ExhaustiveChooser, RandomChooser } from '../chooser.js';
+import { ExhaustiveChooser } from '../chooser.js';
 import { makeEvaluator, type Evaluator } from '../evaluate.js';
 import { StateQueue } from '../frontier.js';
 import { search, type FoundViolation, type Progress, type SearchOutcome } from '../search.js';
-import { FingerprintSet, PathLog } from '../visited.js';
+import { FingerprintSet } from '../visited.js';
+import { uniformChooser, walk } from '../walk.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
-import { pathsAreShortest } from './summary.js';
+import { pathsAreShortest, type ReductionSummary } from './summary.js';
 import { realViolation } from './symmetry-path.js';
 
 export interface ReducedSearchOptions extends ReductionOptions {
@@ -43,24 +44,6 @@ export interface ReducedSearchOptions extends ReductionOptions {
   onPorGivenUp?: ((note: string) => boolean) | undefined;
 }
 
-/** What a run with reductions did, for the report. */
-export interface ReductionSummary {
-  por: boolean;
-  /** Passes of the reduced search (a pass is repeated when footprints grew), seed excluded. */
-  passes: number;
-  /** States expanded with an ample set smaller than all enabled actions, in the last pass. */
-  reducedStates: number;
-  symmetry: { name: string; members: number[] }[];
-  preemptionBound?: number;
-  /** Transitions not followed because of the preemption bound. */
-  preemptionCut?: number;
-  /** Whether each violation's path is a shortest one, by property name. */
-  shortest: Record<string, boolean>;
-  notes: string[];
-  /** States stored over every pass (seed and repeated passes included). */
-  totalStates: number;
-}
-
 export interface ReducedOutcome {
   outcome: SearchOutcome;
   summary: ReductionSummary;
@@ -79,25 +62,6 @@ const SEED_WALKS = 1000;
 const QUIET_WALKS = 50;
 const WALK_DEPTH = 500;
 
-/** One random walk from the initial state (learning mode: every evaluation is recorded). */
-function walk(red: Reductions, evaluator: Evaluator, seed: number, maxDepth: number, maxTimeMs: number | undefined): void {
-  let a = (seed * 0x9e3779b1) >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  search(red.model, evaluator, {
-    frontier: new StateQueue(red.model.width, 'lifo'),
-    store: new PathLog(),
-    chooser: new RandomChooser((n) => Math.floor(rand() * n)),
-    maxDepth,
-    maxTimeMs,
-    reducer: red,
-  });
-}
 
 export function searchWithReductions(base: CompiledModel, all: readonly Property[], selected: readonly Property[], o: ReducedSearchOptions): ReducedOutcome {
   const start = performance.now();
@@ -177,7 +141,8 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     let quiet = 0;
     for (let i = 0; i < walks && quiet < QUIET_WALKS; i++) {
       const v = por!.fp.version;
-      walk(red, evaluator, i + 1, o.maxDepth ?? WALK_DEPTH, remaining());
+      // One random walk from the initial state (learning mode: every evaluation is recorded).
+      walk(model, evaluator, uniformChooser(((i + 1) * 0x9e3779b1) >>> 0), { maxDepth: o.maxDepth ?? WALK_DEPTH, maxTimeMs: remaining(), reducer: red });
       quiet = por!.fp.version === v ? quiet + 1 : 0;
     }
   };

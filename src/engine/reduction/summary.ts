@@ -3,7 +3,24 @@
 
 import type { CheckResult, Reductions } from '../result.js';
 import type { SearchOutcome } from '../search.js';
-import type { ReductionSummary } from './run.js';
+
+/** What a run with reductions did, for the report. */
+export interface ReductionSummary {
+  por: boolean;
+  /** Passes of the reduced search (a pass is repeated when footprints grew), seed excluded. */
+  passes: number;
+  /** States expanded with an ample set smaller than all enabled actions, in the last pass. */
+  reducedStates: number;
+  symmetry: { name: string; members: number[] }[];
+  preemptionBound?: number;
+  /** Transitions not followed because of the preemption bound. */
+  preemptionCut?: number;
+  /** Whether each violation's path is a shortest one, by property name. */
+  shortest: Record<string, boolean>;
+  notes: string[];
+  /** States stored over every pass (seed and repeated passes included). */
+  totalStates: number;
+}
 
 /**
  * Are the counterexamples of a breadth-first search shortest ones? Not when partial-order

@@ -1,0 +1,37 @@
+// The one random walk: the search core with a LIFO frontier, a path log instead of the visited
+// set and a chooser that picks one enabled action per state. kmc simulate walks by schedules
+// (src/random), partial-order reduction's learning runs walk uniformly (reduction/run.ts).
+
+import type { CompiledModel } from '../model/compile.js';
+import { mulberry32, uniformPick } from '../util/prng.js';
+import { RandomChooser, type Chooser } from './chooser.js';
+import type { Evaluator } from './evaluate.js';
+import { StateQueue } from './frontier.js';
+import type { Reducer } from './reduction/reducer.js';
+import { search, type SearchOutcome } from './search.js';
+import { PathLog } from './visited.js';
+
+export interface WalkOptions {
+  maxDepth: number;
+  maxTimeMs?: number | undefined;
+  /** End the walk at its first violation (kmc simulate); otherwise it runs to its depth or a dead end. */
+  stopOnFirstViolation?: boolean;
+  reducer?: Reducer | undefined;
+}
+
+export function walk(model: CompiledModel, evaluator: Evaluator, chooser: Chooser, o: WalkOptions): SearchOutcome {
+  return search(model, evaluator, {
+    frontier: new StateQueue(model.width, 'lifo'),
+    store: new PathLog(),
+    chooser,
+    maxDepth: o.maxDepth,
+    maxTimeMs: o.maxTimeMs,
+    ...(o.stopOnFirstViolation ? { stopOnFirstViolation: true } : {}),
+    ...(o.reducer ? { reducer: o.reducer } : {}),
+  });
+}
+
+/** A chooser picking uniformly among the enabled actions, reproducible from `seed`. */
+export function uniformChooser(seed: number): Chooser {
+  return new RandomChooser(uniformPick(mulberry32(seed)));
+}
