@@ -1,9 +1,11 @@
 // The kmc command line. Each command lives in its own file under commands/ and registers
-// itself here; this file maps errors to exit codes: 2 for bad usage or a broken model. The models
+// itself here; this file maps errors to exit codes: every failure that is not a verdict is exit 2
+// with one line naming what and where (the stack only with --debug). The models
 // it knows by name come in as a registry (main.ts injects the bundled ones).
 
 import { Command, CommanderError } from 'commander';
-import { ModelError, UsageError } from '../util/errors.js';
+import { printable, printableErr } from '../util/printable.js';
+import { errorLine } from './error-line.js';
 import type { Io } from './io.js';
 import type { ModelRegistry } from '../property/registry.js';
 import { registerCheck } from './commands/check.js';
@@ -19,7 +21,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
     .description('kmc, the kernel model checker: every interleaving of kernel code paths, or the shortest one that breaks a property')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .option('--debug', 'on an error, also print the stack (accepted anywhere on the command line)');
   registerCheck(program, io, setExit, registry);
   registerList(program, io, setExit, registry);
   registerReplay(program, io, setExit, undefined, registry);
@@ -28,8 +31,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
   return program;
 }
 
+/** What kmc prints on stdout and stderr: never a raw control character from a file or a name. */
+export function safeIo(io: Io): Io {
+  return { ...io, out: (t) => io.out(printable(t)), err: (t) => io.err(printableErr(t)) };
+}
+
 /** Run the CLI on `argv` (process.argv form) with the models of `registry`; resolves to the exit code. */
-export async function runProgram(argv: string[], io: Io, registry: ModelRegistry): Promise<number> {
+export async function runProgram(argv: string[], rawIo: Io, registry: ModelRegistry): Promise<number> {
+  const end = argv.indexOf('--');
+  const isDebug = (a: string, i: number) => a === '--debug' && (end < 0 || i < end);
+  const debug = argv.some(isDebug);
+  if (debug) argv = argv.filter((a, i) => !isDebug(a, i));
+  const io = safeIo(rawIo);
   let code = 0;
   const program = buildProgram(io, (c) => (code = c), registry);
   try {
@@ -40,10 +53,8 @@ export async function runProgram(argv: string[], io: Io, registry: ModelRegistry
       // --help and --version exit 0; every other commander error is bad usage.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof ModelError) {
-      io.err(`kmc: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    io.err(errorLine(e));
+    if (debug && e instanceof Error && e.stack) io.err(e.stack);
+    return 2;
   }
 }

@@ -4,6 +4,8 @@
 // `--write-expect FILE` writes the file from the current results (to be reviewed, then kept).
 
 import { UsageError } from '../util/errors.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../util/input-file.js';
+import { ownKey } from '../util/own.js';
 import type { CheckResult } from '../engine/result.js';
 
 export type ExpectedVerdict = 'holds' | 'violated';
@@ -28,6 +30,7 @@ export function expectationsFrom(results: readonly CheckResult[]): Expectations 
 
 export function parseExpectations(text: string, file: string): Expectations {
   let data: unknown;
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UsageError(`expectations file ${file}: JSON nested more than ${MAX_JSON_DEPTH} levels deep; no expectations file nests like that`);
   try {
     data = JSON.parse(text);
   } catch (e) {
@@ -58,7 +61,8 @@ export function compareExpectations(results: readonly CheckResult[], expected: E
   for (const r of results) {
     const key = `${r.run.model} ${r.run.variant}`;
     seen.add(key);
-    const e = expected[r.run.model]?.[r.run.variant];
+    const forModel = ownKey(expected, r.run.model);
+    const e = forModel && ownKey(forModel, r.run.variant);
     if (!e) {
       diffs.push(`${key}: not in the expectations file`);
       continue;
@@ -71,7 +75,7 @@ export function compareExpectations(results: readonly CheckResult[], expected: E
     if (!complete) diffs.push(`${key}: the search was incomplete (${r.status === 'incomplete' ? r.stoppedBy : 'stopped early'}): nothing to compare`);
     else if (r.stats.states !== e.states) diffs.push(`${key}: ${r.stats.states} distinct states, expected ${e.states}`);
     for (const p of r.properties) {
-      const want = e.properties[p.name];
+      const want = ownKey(e.properties, p.name);
       if (want === undefined) diffs.push(`${key}: property ${p.name} is not in the expectations file`);
       else if (p.status === 'unknown') diffs.push(`${key}: property ${p.name} unknown (incomplete search), expected ${want}`);
       else if (p.status !== want) diffs.push(`${key}: property ${p.name} ${p.status}, expected ${want}`);

@@ -22,6 +22,8 @@ import { formatPath, parsePath } from './path.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { Trace } from './expand.js';
 import { UsageError } from '../util/errors.js';
+import { hasOwnKey, setOwn } from '../util/own.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../util/input-file.js';
 
 export const ITF_FORMAT_DESCRIPTION = 'https://apalache-mc.org/docs/adr/015adr-trace.html';
 /** Version of kmc's fields in `#meta`; bumped when they change incompatibly. */
@@ -157,6 +159,12 @@ function compactJson(v: unknown, indent: string): string {
   return `{\n${entries.join(',\n')}\n${indent}}`;
 }
 
+/** A replay path for a message: the whole path when short, else its start and how many steps are left out. */
+export function shortPath(path: readonly number[], max = 40): string {
+  if (path.length <= max) return formatPath(path);
+  return `${formatPath(path.slice(0, max))}/… (${(path.length - max).toLocaleString('en-US')} more steps)`;
+}
+
 /** A file name for a violation's trace: `<model>--<variant>[--k=v…]--<property>.itf.json`. */
 export function traceFileName(model: string, variant: string, changedParams: Record<string, number | boolean>, property: string): string {
   const safe = (s: string) => s.replace(/[^\w.=-]+/g, '_');
@@ -227,10 +235,11 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
     throw new TraceFileError(`trace file ${file}: ${what}`);
   };
   let json: unknown;
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return fail(`JSON nested more than ${MAX_JSON_DEPTH} levels deep; no kmc trace nests like that`);
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return fail(`not valid JSON (${(e as Error).message})`);
+    return fail(`not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   if (!isRecord(json)) return fail('not an ITF trace: the file must hold one JSON object with "vars" and "states"');
   const m = json['#meta'];
@@ -253,7 +262,8 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
   const params: Record<string, number | boolean> = {};
   for (const [k, v] of Object.entries(rawParams)) {
     if (typeof v !== 'boolean' && !(typeof v === 'number' && Number.isInteger(v))) return fail(`"#meta"."params".${k} must be an integer or a boolean`);
-    params[k] = v;
+    // an own key even for __proto__ (then refused as an unknown parameter, not silently dropped)
+    setOwn(params, k, v);
   }
   let path: number[];
   try {
@@ -276,7 +286,7 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
   const statesJson = json.states;
   if (!Array.isArray(statesJson) || statesJson.length === 0) return fail('"states" must be a non-empty array');
   if (statesJson.length !== path.length + 1)
-    return fail(`it has ${statesJson.length} states, but its replay path "${formatPath(path)}" has ${path.length} steps (expected ${path.length + 1} states)`);
+    return fail(`it has ${statesJson.length} states, but its replay path "${shortPath(path)}" has ${path.length} steps (expected ${path.length + 1} states)`);
 
   const states = statesJson.map((s, i): DecodedState => {
     const where = `state ${i}`;
@@ -305,8 +315,8 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
     const out: Record<string, unknown> = {};
     for (const k of vars) {
       if (k === pcVar) continue;
-      if (!(k in s)) return fail(`${where} has no value for variable "${k}" (every state must give every variable)`);
-      out[k] = decodeValue(s[k], `${where}, ${k}`, fail);
+      if (!hasOwnKey(s, k)) return fail(`${where} has no value for variable "${k}" (every state must give every variable)`);
+      setOwn(out, k, decodeValue(s[k], `${where}, ${k}`, fail));
     }
     return { index: i, meta, locations: pc as Record<string, string>, vars: out };
   });
@@ -324,7 +334,7 @@ function decodeValue(v: unknown, where: string, fail: (what: string) => never): 
   if (typeof v === 'string') return fail(`${where} = ${JSON.stringify(v)}: kmc variables hold no strings`);
   if (Array.isArray(v)) return v.map((x, i) => decodeValue(x, `${where}[${i}]`, fail));
   if (isRecord(v)) {
-    if ('#bigint' in v) {
+    if (hasOwnKey(v, '#bigint')) {
       const b = v['#bigint'];
       if (typeof b !== 'string' || !/^-?\d+$/.test(b)) return fail(`${where}: "#bigint" must be a string of digits, got ${JSON.stringify(b)}`);
       const n = Number(b);
@@ -332,11 +342,11 @@ function decodeValue(v: unknown, where: string, fail: (what: string) => never): 
       return n;
     }
     for (const tag of ['#set', '#tup', '#map', '#unserializable'])
-      if (tag in v) return fail(`${where}: an ITF ${tag.slice(1)} value; kmc states hold only integers, booleans, lists and records`);
+      if (hasOwnKey(v, tag)) return fail(`${where}: an ITF ${tag.slice(1)} value; kmc states hold only integers, booleans, lists and records`);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       if (k.startsWith('#')) return fail(`${where}: unknown ITF form "${k}"`);
-      out[k] = decodeValue(x, `${where}.${k}`, fail);
+      setOwn(out, k, decodeValue(x, `${where}.${k}`, fail));
     }
     return out;
   }

@@ -9,8 +9,9 @@ import { headline, renderResult, renderTable } from '../../report/text.js';
 import { resultToJson } from '../../report/json.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { renderHtml } from '../../report/html.js';
-import { writeFileSync } from 'node:fs';
-import { emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
+import { writeOutputFile } from '../../util/output-file.js';
+import { isKmcHtml } from '../html-file.js';
+import { checkReportingOptions, emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
 import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
@@ -38,6 +39,7 @@ export interface CheckCliOptions {
   html?: string;
   expect?: string;
   writeExpect?: string;
+  force?: boolean;
   traces?: boolean;
   traceDir?: string;
   workers?: number;
@@ -98,8 +100,15 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--reporter <format>', `CI report, one result per model × variant × property: ${REPORTERS.join(', ')}`, parseReporter)
     .option('--report-file <file>', 'write the --reporter output to this file instead of stdout')
     .option('--expect <file>', 'compare every verdict and distinct-state count with this expectations file; exit 0 only if all match')
-    .option('--write-expect <file>', 'write the expectations file from this run (review it, then keep it)')
+    .option('--write-expect <file>', 'write the expectations file from this run (review it, then keep it); refuses to drop runs an existing file covers unless --force')
+    .option('--force', 'replace an output file of another kind, or an expectations file covering runs this one does not')
     .action(async (name: string | undefined, opts: CheckCliOptions) => {
+      checkReportingOptions(opts);
+      if (opts.json && opts.reporter && !opts.reportFile)
+        throw new UsageError('--json and --reporter both print a document on stdout; give --report-file FILE for the --reporter output, or leave one out');
+      if (opts.html !== undefined && opts.all) throw new UsageError('--html goes with a single model, not --all');
+      if (opts.html === '') throw new UsageError('--html: the file name is empty');
+      if (opts.traceDir === '') throw new UsageError('--trace-dir: the directory name is empty');
       if (opts.all) {
         if (name) throw new UsageError('kmc check: give a model or --all, not both');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
@@ -108,7 +117,6 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         return;
       }
       if (opts.markdown) throw new UsageError('--markdown goes with --all');
-      if (opts.html && opts.all) throw new UsageError('--html goes with a single model');
       if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or use --all`);
       const entry = await loadModel(name, registry);
       const params = parseParamArgs(opts.param);
@@ -116,7 +124,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
       emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
-      if (opts.html) writeHtml(opts.html, result, model, io);
+      if (opts.html) writeHtml(opts.html, result, model, io, opts.force);
       const override = emitReports([{ result, model, source: entry.source }], opts, io);
       setExit(override ?? exitCodeOf(result));
     });
@@ -197,9 +205,9 @@ export function checkedProperties(entries: readonly ModelEntry[]): string {
   return lines.join('\n');
 }
 
-function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io): void {
+function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io, force?: boolean): void {
   const title = `kmc: ${headline(result)}`;
   const traces = result.status === 'violated' && model ? result.violations.map((violation) => ({ model, violation })) : [];
-  writeFileSync(file, renderHtml(traces, title));
+  writeOutputFile(file, renderHtml(traces, title), { what: '--html file', named: true, force, sameKind: isKmcHtml, kind: 'a kmc HTML page' });
   io.err(`kmc: wrote ${file} (${traces.length} counterexample${traces.length === 1 ? '' : 's'})`);
 }

@@ -11,8 +11,11 @@
 // inconclusive. --json keeps the exit codes; a trace file that does not match its model is then
 // data in the document (the step where it diverged), and the error line still goes to stderr.
 
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputFile } from '../../util/input-file.js';
+import { writeOutputFile } from '../../util/output-file.js';
 import { renderHtml } from '../../report/html.js';
+import { isKmcHtml } from '../html-file.js';
 import type { Command } from 'commander';
 import { NO_MODELS, type ModelEntry, type ModelRegistry } from '../../property/registry.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
@@ -29,6 +32,7 @@ import { replayToJson, type Divergence, type ReplayJsonInput } from '../../repor
 import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
+import { errorLine } from '../error-line.js';
 import { loadModel } from '../load.js';
 import { collect } from '../options.js';
 import { stepThrough, terminalKeys, type KeySource } from '../stepper.js';
@@ -41,6 +45,7 @@ export interface ReplayCliOptions {
   step?: boolean;
   html?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource, registry: ModelRegistry = NO_MODELS): void {
@@ -56,7 +61,9 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
     .option('--html <file>', 'also write the replayed trace as a self-contained HTML page')
     .option('--json', 'print one machine-readable JSON document (schemas/kmc-replay.schema.json); same exit codes')
+    .option('--force', 'replace an --html file that is not a kmc page')
     .action(async (target: string, path: string | undefined, opts: ReplayCliOptions) => {
+      if (opts.html === '') throw new UsageError('kmc replay --html: the file name is empty');
       if (opts.json && opts.step) throw new UsageError('kmc replay: --step shows a trace one step at a time; leave it out with --json');
       if (path !== undefined) {
         if (opts.model) throw new UsageError('kmc replay: --model goes with a trace file; with a path, name the model first');
@@ -74,7 +81,7 @@ async function replayBarePath(io: Io, registry: ModelRegistry, name: string, pat
   const run = replay(entry, model, opts.property, path);
   const code = run.stop ? 2 : exitOf(run);
   if (opts.json) {
-    if (opts.html) writeReplayHtml(opts.html, run, io);
+    if (opts.html) writeReplayHtml(opts.html, run, io, opts.force);
     printJson(io, { exitCode: code, run });
   } else await show(io, run, opts, keys);
   if (run.stop) io.err(`kmc: the path does not replay on ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`);
@@ -91,7 +98,7 @@ function replay(entry: ModelEntry, model: CompiledModel, property: string[], pat
 }
 
 async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySource | undefined, file?: string): Promise<void> {
-  if (opts.html) writeReplayHtml(opts.html, run, io);
+  if (opts.html) writeReplayHtml(opts.html, run, io, opts.force);
   if (opts.step) {
     if (keys) {
       await stepThrough(run, io, keys, file);
@@ -112,7 +119,7 @@ async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySou
 }
 
 /** The replayed trace as a page: up to the first violation, or the whole path when none. */
-function writeReplayHtml(out: string, run: ReplayRun, io: Io): void {
+function writeReplayHtml(out: string, run: ReplayRun, io: Io, force?: boolean): void {
   const first = run.violations[0];
   const ran = run.trace.steps.length;
   const page = first
@@ -121,7 +128,7 @@ function writeReplayHtml(out: string, run: ReplayRun, io: Io): void {
         `kmc replay: ${run.model.name} --variant ${run.model.variant}`,
       )
     : renderHtml([{ model: run.model, path: run.path.slice(0, ran) }], `kmc replay: ${run.model.name} --variant ${run.model.variant}`);
-  writeFileSync(out, page);
+  writeOutputFile(out, page, { what: '--html file', named: true, force, sameKind: isKmcHtml, kind: 'a kmc HTML page' });
   io.err(`kmc: wrote ${out}`);
 }
 
@@ -136,8 +143,7 @@ export function readTraceFile(file: string, registry: ModelRegistry): DecodedTra
       throw new UsageError(`kmc replay ${file}: give a replay path after the model (e.g. kmc replay ${file} 0/2/1/1), or a trace file`);
     throw new UsageError(`kmc replay: no trace file at ${file} (to replay a path, give a model and the path: kmc replay <model> 0/2/1/1)`);
   }
-  if (statSync(file).isDirectory()) throw new UsageError(`kmc replay: ${file} is a directory, not a trace file`);
-  return decodeTrace(readFileSync(file, 'utf8'), file);
+  return decodeTrace(readInputFile(file, 'trace file'), file);
 }
 
 /**
@@ -186,12 +192,12 @@ async function replayFile(io: Io, registry: ModelRegistry, file: string, opts: R
     if (!opts.json || !(e instanceof TraceFileError)) throw e;
     const d = divergence(model, all, selected, t, e);
     json({ exitCode: 2, run: d.run, divergence: d.divergence });
-    io.err(`kmc: ${e.message}`);
+    io.err(errorLine(e));
     return 2;
   }
   if (!target) {
     if (opts.json) {
-      if (opts.html) writeReplayHtml(opts.html, run, io);
+      if (opts.html) writeReplayHtml(opts.html, run, io, opts.force);
       json({ exitCode: exitOf(run), run });
     } else await show(io, run, opts, keys, file);
     return exitOf(run);

@@ -26,6 +26,7 @@ interface SimulateCliOptions {
   json?: boolean;
   traceDir: string;
   traces: boolean;
+  force?: boolean;
 }
 
 function parseSeed(v: string): number {
@@ -47,6 +48,7 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--json', 'machine-readable result')
     .option('--trace-dir <dir>', 'where to write the trace file of a violation', DEFAULT_TRACE_DIR)
     .option('--no-traces', 'write no trace file')
+    .option('--force', 'replace a file in the way of the trace file that kmc did not write')
     .action((name: string, opts: SimulateCliOptions) => {
       return loadModel(name, registry).then((entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
@@ -74,7 +76,7 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
           return;
         }
         const violation = { property: r.violation.property.name, kind: r.violation.property.kind, path: r.violation.path, message: r.violation.message, ...(r.violation.blocked ? { blocked: r.violation.blocked } : {}) };
-        const written = opts.traces ? writeViolationTrace(opts.traceDir, entry.source, model, violation) : undefined;
+        const written = opts.traces ? writeViolationTrace(opts.traceDir, entry.source, model, violation, 'simulate', opts.force) : undefined;
         if (!opts.json) {
           io.out(
             `VIOLATED ${who}: ${r.violation.property.name}, found by random search in run ${r.runs} (seed ${r.seed}); ` +
