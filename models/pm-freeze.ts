@@ -28,10 +28,34 @@
 //     (under uhci->lock: queue the URB, uhci_activate_qh links it into the schedule; UHCI never
 //     touches RS here).
 //   - usb_hcd_poll_rh_status -> uhci_hub_status_data (uhci_scan_schedule; switch (rh_state):
-//     AUTO_STOPPED and a port change -> wakeup_rh) -> hub_irq -> kick_khubd.
-//   - khubd: hub_events (usb_lock_device(hdev); if (hub->quiescing) goto loop; clear
-//     C_PORT_CONNECTION; hub_port_init's GET_DESCRIPTOR control URB, waited for; usb_new_device
-//     -> device_add; usb_unlock_device). hub_quiesce / hub_activate (hub->quiescing, kick_khubd).
+//     AUTO_STOPPED and a port change -> wakeup_rh; SUSPENDING/SUSPENDED and a port change ->
+//     usb_hcd_resume_root_hub -> usb_resume_root_hub: hub->resume_root_hub = 1, kick_khubd;
+//     otherwise the status goes to hub_irq -> kick_khubd).
+//   - khubd: hub_thread (hub_events; wait_event_interruptible; try_to_freeze) and hub_events:
+//     i = hub->resume_root_hub; if (i) usb_resume_device(hdev), which for a root hub is
+//     finish_device_resume -> (under the interface's dev->sem) hub_resume -> hcd_bus_resume (if
+//     hcd->state is HC_STATE_RUNNING return 0, else HC_STATE_RESUMING, uhci_rh_resume ->
+//     wakeup_rh -> start_rh, HC_STATE_RUNNING), msleep(10), hub_activate (quiescing = 0,
+//     resume_root_hub = 0, kick_khubd). All of that comes BEFORE hub_events' locktree and its
+//     `if (hub->quiescing) goto loop` test. Then clear C_PORT_CONNECTION; hub_port_init's
+//     GET_DESCRIPTOR control URB, waited for; usb_new_device -> device_add; usb_unlock_device.
+//   - suspend_device / resume_device (drivers/base/power): down(&dev->sem) around the bus
+//     suspend/resume call; for the root hub interface that is hub_suspend/hub_resume, so the PM
+//     core's freeze and thaw of the root hub and khubd's finish_device_resume exclude each other.
+//   - The process freezer (parameter freezer): freeze_processes (TIF_FREEZE and signal_wake_up for
+//     every task, then wait until all are frozen), thaw_processes; khubd is freezable in 2.6.17
+//     (hub_thread calls try_to_freeze() after its wait_event_interruptible).
+//   What I could read: torvalds/linux holds current code only and no 2.6.17 tree was found. The
+//   statements above were read in derived trees of the period: a 2.6.18-era hub.c (hub_events,
+//   hub_resume -> hcd_bus_resume -> hub_activate, usb_resume_root_hub, __hub_quiesce,
+//   finish_device_resume taking the interface's dev->sem, hub_thread's try_to_freeze), a patch
+//   against an earlier hub.c whose hub_events calls usb_resume_device(hdev) right after reading
+//   hub->resume_root_hub and before locktree (the form modelled; 2.6.18 instead resumes through
+//   dpm_runtime_resume and `continue`s, which re-queues the hub and reaches the same quiescing
+//   test after hub_activate), and later uhci-hub.c (the SUSPENDED case of uhci_hub_status_data).
+//   Not verified against 2.6.17 itself: hcd_bus_resume's early return on HC_STATE_RUNNING, and
+//   that usb_hcd_submit_urb fails URBs with -ESHUTDOWN in HC_STATE_SUSPENDED except to the root
+//   hub (rejectWhileSuspended, recalled from 2.6.16-18 hcd.c).
 //   - The proposed prepare()/finish() (did not exist in 2006): for USB, prepare() quiesces the
 //     hub driver as hub_quiesce does (under usb_lock_device(hdev), the lock hub_events holds), and
 //     finish() re-activates it as hub_activate does. This is Ben's "the hub driver of USB would be
@@ -45,15 +69,21 @@
 //   freeze-run-bit: Linus. The PM core calls freeze_uhci() and unfreeze_uhci() with local
 //     interrupts off on its CPU (cpu0) and takes no driver lock; the USB bus has no prepare() and
 //     no finish() (the PM core's prepare/finish steps are only markers of the window there).
-//   driver-suspend: Ben. prepare() quiesces the hub driver; freeze is the driver's own suspend:
+//   driver-suspend: Ben. prepare() quiesces the hub driver; freeze is the driver's own suspend,
+//     under the root hub interface's dev->sem as suspend_device takes it:
 //     suspend_rh(uhci, UHCI_RH_SUSPENDED) under uhci->lock, so that every path that could restart
 //     the queue (wakeup_rh from root-hub polling, hc_died from the IRQ handler) sees the
 //     suspended state under the same lock; hcd->state = HC_STATE_SUSPENDED; thaw is
 //     uhci_rh_resume -> wakeup_rh -> start_rh under uhci->lock; finish() re-activates the hub.
-//     URBs submitted while suspended are linked into the stopped schedule (what uhci_urb_enqueue
-//     does) and run after thaw: Ben's "stop processing of queues", not failing them. 2.6.17's
-//     usbcore instead failed them with -ESHUTDOWN while hcd->state was HC_STATE_SUSPENDED: that is
-//     the parameter rejectWhileSuspended.
+//     With 2.6.17's usbcore (rejectWhileSuspended=true, the default) a URB submitted while
+//     hcd->state is HC_STATE_SUSPENDED fails with -ESHUTDOWN; with rejectWhileSuspended=false it is
+//     linked into the stopped schedule (what uhci_urb_enqueue does) and runs after thaw: Ben's
+//     "stop processing of queues", not failing them. The root-hub resume path of 2.6.17 is there:
+//     nothing in Ben's prepare() stops khubd from acting on hub->resume_root_hub.
+//   prepare-blocks-rh-resume: driver-suspend, and prepare() also blocks root-hub resume: it sets a
+//     flag (hub->rh_resume_blocked, not in any kernel) that hub_events tests with
+//     hub->resume_root_hub (`if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)`), and
+//     finish()'s hub_activate clears it. The resume request is not lost: finish() kicks khubd.
 //
 // Threads (one CPU each unless said): cpu0/pm-core (prepare -> freeze -> snapshot -> thaw ->
 // finish), cpu0/uhci_irq (the UHCI interrupt, delivered to cpu0: it runs only while cpu0 has
@@ -77,22 +107,44 @@
 // - With RS set the controller also reads the frame list every frame even with no TD queued; the
 //   DMA steps here are only the TD fetch and the data transfer, and run-bit-clear-while-frozen
 //   covers the frame-list reads.
-// - msleep(1) in suspend_rh waits until USBSTS.HCH: one frame (1 ms) is longer than any
-//   transaction, and a transaction never crosses a frame, so the controller has halted by then.
-//   udelay(1) in freeze_uhci and udelay(5) in suspend_rh wait for nothing: a full-speed
-//   transaction takes tens of microseconds. Parameter finishInFlight=false makes the controller
-//   stop at once instead.
+// - One hardware timing rule for every variant: with RS clear the controller finishes the
+//   transaction in progress and halts within one frame (1 ms: a transaction never crosses a
+//   frame). So a step that lasts a frame or more ends only after the halt: suspend_rh's msleep(1)
+//   and the snapshot (swsusp_arch_suspend copies memory for far longer than 1 ms) wait for
+//   USBSTS.HCH when RS is clear. udelay(1) in freeze_uhci and udelay(5) in suspend_rh wait for
+//   nothing: a full-speed transaction takes tens of microseconds. Waiting for the halt before the
+//   snapshot step rather than during it hides no violation: a DMA during the copy is a DMA in the
+//   frozen window, as one just before it is. (Before, freeze-run-bit let the in-flight
+//   transaction finish arbitrarily late, after the snapshot, while driver-suspend's msleep(1)
+//   assumed the halt within a frame.) Parameter finishInFlight=false makes the controller stop at
+//   once instead (not UHCI; it isolates the software paths).
 // - uhci_hub_status_data runs from the rh_timer (poll_rh) and, in the suspended or auto-stopped
 //   states, from uhci_irq on a Resume-Detect interrupt (usb_hcd_poll_rh_status both ways). One
 //   thread, rh_timer, runs it whenever a port change is unreported or a retired TD is waiting to
-//   be given back; in rh_state SUSPENDED the only thing it does (usb_hcd_resume_root_hub) is ask
-//   khubd, which is modelled as the same kick_khubd. With irqsOffWhileFrozen the RD-interrupt
-//   path could not run on cpu0; running it anyway adds behaviours, so "holds" stays sound.
+//   be given back. The root-hub resume request therefore needs the controller to raise
+//   Resume-Detect on a connect change in global suspend (or a poll still pending when suspend_rh
+//   cleared poll_rh); that is the case uhci_hub_status_data's SUSPENDED branch exists for. With
+//   irqsOffWhileFrozen the RD-interrupt path could not run on cpu0; running it anyway adds
+//   behaviours, so "holds" stays sound.
+// - wakeup_rh from the SUSPENDED state drops uhci->lock for msleep(20) of global resume; it is one
+//   step here (rh_state RESUMING then start_rh). In the gap uhci_hub_status_data's switch does
+//   nothing for RESUMING and uhci_irq's rh_state >= RUNNING test is false, so no other path acts.
+// - hcd_bus_resume on a dead controller (HC_STATE_HALT after hc_died) is taken to fail, so
+//   hub_resume does not reach hub_activate: that can only remove paths to device_add.
+// - hub_quiesce's usb_kill_urb of the hub's status URB is why a port change while quiesced reaches
+//   khubd only as resume_root_hub (usb_hcd_poll_rh_status has no status URB to give back); the
+//   status URB itself is not modelled.
 // - Root-hub auto-stop (RUNNING_NODEVS -> suspend_rh(AUTO_STOPPED) after a second without
 //   devices) is not modelled; the root hub starts auto-stopped iff no device is attached
 //   (submitters = 0), which is the case in which freeze_uhci returns early on is_stopped.
-// - The process freezer is left out: the thread argues about whether it is needed, and it
-//   stops neither the root-hub timer nor the IRQ handler, which are the paths that touch RS.
+// - The process freezer is a parameter, off by default. 2.6.17 froze every task, khubd included,
+//   before suspending devices (freezer=true: freeze_processes before prepare(), thaw_processes
+//   after finish(), as the PM core later ordered them). Off, because both proposals are argued in
+//   the thread as what a driver must do without leaning on it (Linus wants suspend without the
+//   freezer; Ben: "freezing userland helps for some of that", with kernel threads such as the nfs
+//   server left running), and the question the model is for is what prepare() must block. The
+//   freezer stops neither the root-hub timer nor the IRQ handler, only khubd (the URB submitters
+//   are not frozen: drivers submit from interrupt and softirq context too).
 // - khubd enumerates a new device with one control URB (GET_DESCRIPTOR) and then device_add; the
 //   rest of hub_port_init/usb_new_device is more URBs of the same kind. usb_start_wait_urb's
 //   timeout is taken only when the controller is dead (the URB can never complete): a timeout
@@ -110,20 +162,42 @@
 //   uhci_urb_enqueue never touches RS: a URB submitted during the freeze only waits.
 //
 // What the checker says (tests/models/pm-freeze.test.ts pins it), and how it meets the thread.
-// As expected, freeze-run-bit has DMA between freeze and thaw and driver-suspend holds. The
-// shortest DMA is not one of Ben's software paths but the hardware: the transaction the
-// controller had started when RS was cleared completes after udelay(1), since nothing waits for
-// USBSTS.HCH (suspend_rh does: udelay(5), test HCH, msleep(1)). With finishInFlight=false and a
-// device attached, freeze-run-bit does no DMA at all: for UHCI the only path that sets RS again is
-// the root-hub auto-start (wakeup_rh from uhci_hub_status_data), which needs the root hub
-// auto-stopped; with no device attached (submitters=0) freeze_uhci returns on is_stopped, a
-// plugged-in device auto-starts the controller and khubd's GET_DESCRIPTOR is DMAed while frozen.
-// Ben's IRQ-handler path loses requests instead: once interrupts are back on, uhci_irq sees HCH
-// with rh_state still RUNNING (freeze_uhci did not tell the driver) and runs hc_died(); unfreeze
-// then returns on is_stopped and the URB never runs. Keeping cpu0's interrupts off from freeze
-// to thaw (irqsOffWhileFrozen) closes that one, not the hotplug nor the in-flight DMA.
-// driver-suspend with 2.6.17 usbcore (rejectWhileSuspended) fails a URB submitted while
-// suspended with -ESHUTDOWN: Ben's scheme needs the drivers above to hold their requests.
+// freeze-run-bit: the controller DMAs after freeze_uhci returned (10 steps): the transaction it
+// had started when RS was cleared completes after udelay(1), which the one timing rule allows in
+// every variant (a transaction outlasts udelay(1); nothing in freeze_uhci waits for USBSTS.HCH,
+// as suspend_rh does). It remains under the rule; what the rule removed is that transaction
+// finishing after the snapshot. With finishInFlight=false and a device attached freeze-run-bit
+// does no DMA: for UHCI the only path that sets RS again is the root-hub auto-start (wakeup_rh from
+// uhci_hub_status_data), which needs the root hub auto-stopped. That is the real DMA window, and it
+// shows at submitters=0: freeze_uhci returns on is_stopped, a plugged-in device auto-starts the
+// controller (RS set while frozen, 8 steps) and khubd's GET_DESCRIPTOR is DMAed while frozen (18).
+// Ben's IRQ-handler path loses requests: once interrupts are back on, uhci_irq sees HCH with
+// rh_state still RUNNING (freeze_uhci did not tell the driver) and runs hc_died() (17); keeping
+// cpu0's interrupts off from freeze to thaw (irqsOffWhileFrozen) closes that one.
+// driver-suspend: with 2.6.17's root-hub resume path it breaks run-bit-clear-while-frozen (25),
+// no-dma-while-frozen (30) and no-hotplug-between-prepare-and-finish (42): a device plugged in
+// while the root hub is suspended makes uhci_hub_status_data call usb_hcd_resume_root_hub; khubd
+// resumes the root hub (start_rh: RS set while frozen), hub_resume's hub_activate clears the
+// quiescing flag prepare() set, and hub_events, which tests quiescing only after the resume,
+// enumerates the device (its GET_DESCRIPTOR is DMAed) and adds it before finish(). This is the
+// root-hub synchronisation Ben warned about, and his prepare() as stated does not stop it. With
+// 2.6.17's usbcore (rejectWhileSuspended, now the default) a URB submitted while suspended fails
+// with -ESHUTDOWN (no-urb-lost, 14): Ben's scheme needs the drivers above to hold their requests.
+// prepare-blocks-rh-resume: only that -ESHUTDOWN remains; with rejectWhileSuspended=false it holds
+// every property. With the process freezer (freezer=true) khubd is frozen through the window, so
+// no khubd path runs in it: driver-suspend then has only the -ESHUTDOWN, and freeze-run-bit keeps
+// its in-flight DMA, lost URB and, at submitters=0, the auto-start (RS set while frozen).
+// usbcmd-under-uhci-lock and no-hotplug-between-prepare-and-finish restate what freeze-run-bit is
+// (USBCMD written by freeze_uhci without the driver's lock; no prepare() at all): their violations
+// in freeze-run-bit are its definition, not findings.
+//
+// Changes from the earlier model (its pinned numbers moved): driver-suspend "held" every property
+// because the SUSPENDED branch of uhci_hub_status_data only kicked khubd, which then stopped at the
+// quiescing test; the root-hub resume path is now modelled, with the interface's dev->sem that
+// orders it against the PM core's freeze and thaw. rejectWhileSuspended defaults to 2.6.17's
+// behaviour (was false). The snapshot waits for the controller to halt when RS is clear (freeze-run-
+// bit: 17,996 -> 15,000 states at the defaults; its shortest traces did not change). New: the
+// freezer parameter, the prepare-blocks-rh-resume variant, HC_STATE_RESUMING.
 
 import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type System, type LocationDef, type ThreadDef } from '../src/model/index.js';
 import {
@@ -162,7 +236,7 @@ export const URB = {
 export const RH = { RESET: 0, SUSPENDED: 1, AUTO_STOPPED: 2, RESUMING: 3, SUSPENDING: 4, RUNNING: 5, RUNNING_NODEVS: 6 } as const;
 
 /** hcd->state, the values usb_hcd_submit_urb switches on. */
-export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2 } as const;
+export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2, RESUMING: 3 } as const;
 
 export type PmFreezeState = {
   // UHCI registers.
@@ -188,7 +262,17 @@ export type PmFreezeState = {
   /** The root hub is on hub_event_list (kick_khubd). */
   hub_event: boolean;
   hub_quiescing: boolean;
+  /** hub->resume_root_hub: usb_resume_root_hub() asked khubd to resume the root hub. */
+  hub_resume_root_hub: boolean;
+  /** prepare-blocks-rh-resume only: prepare() has told the hub driver not to resume the root hub until finish(). */
+  rh_resume_blocked: boolean;
+  /** The process freezer: freeze_processes() has set TIF_FREEZE on every task and thaw_processes() has not run. */
+  freezing: boolean;
+  /** khubd is in the refrigerator (try_to_freeze). */
+  khubd_frozen: boolean;
   hdev_lock: Mutex;
+  /** The root hub interface's dev->sem: the PM core's suspend_device/resume_device and khubd's finish_device_resume hold it around hub_suspend/hub_resume. */
+  intf_sem: Mutex;
   /** Devices khubd has started to enumerate (its next control URB is urb[base + enumerated - 1]). */
   enumerated: number;
   devices_added: number;
@@ -211,6 +295,7 @@ export const THREADS = { pm: 'cpu0/pm-core', irq: 'cpu0/uhci_irq' } as const;
 
 const uhciLock = lockRef<S>('uhci->lock', (s) => s.uhci_lock);
 const hdevLock = lockRef<S>('hdev->dev.sem', (s) => s.hdev_lock);
+const intfSem = lockRef<S>('intf->dev.sem', (s) => s.intf_sem);
 const cpu0Irqs = (s: S | Draft<S>) => s.irqs_off as boolean[];
 
 /** The first URB whose TD is active in the schedule, or -1. */
@@ -239,13 +324,16 @@ export default defineModel({
     irq: boolParam(true, 'the UHCI IRQ handler runs (false: retired TDs are given back by root-hub polling only)'),
     finishInFlight: boolParam(true, 'with RS cleared the controller completes the transaction in progress before it halts (UHCI spec); false: it stops at once'),
     irqsOffWhileFrozen: boolParam(false, 'freeze-run-bit only: cpu0 keeps interrupts off from freeze_uhci to unfreeze_uhci, the strongest reading of "the caller guarantees that interrupts are off"'),
-    rejectWhileSuspended: boolParam(false, 'usb_hcd_submit_urb fails URBs with -ESHUTDOWN while hcd->state is HC_STATE_SUSPENDED, as 2.6.17 usbcore did (false: they are queued and run after thaw)'),
+    rejectWhileSuspended: boolParam(true, 'usb_hcd_submit_urb fails URBs with -ESHUTDOWN while hcd->state is HC_STATE_SUSPENDED, as 2.6.17 usbcore did (false: they are queued and run after thaw, Ben\'s "stop processing of queues")'),
+    freezer: boolParam(false, 'the process freezer: freeze_processes() before prepare(), thaw_processes() after finish(), khubd freezable (try_to_freeze) as in 2.6.17; false: kernel threads keep running, the premise of both proposals'),
   },
   variants: {
     'freeze-run-bit':
       'Linus: freeze_uhci()/unfreeze_uhci() clear/set USBCMD.RS (is_stopped check, udelay(1)) with cpu0 interrupts off, no driver lock, no prepare()/finish()',
     'driver-suspend':
       'Ben: the driver suspends its queue under uhci->lock (suspend_rh(SUSPENDED), hcd->state = SUSPENDED; resume via wakeup_rh/start_rh), and prepare()/finish() quiesce/reactivate the hub driver so no device is added in between',
+    'prepare-blocks-rh-resume':
+      'driver-suspend, and prepare() also blocks root-hub resume: khubd does not act on hub->resume_root_hub between prepare() and finish()',
   },
   build({ params, variant }): System<S> {
     const submitters = params.submitters;
@@ -255,13 +343,53 @@ export default defineModel({
     const finishInFlight = params.finishInFlight;
     const irqsOffWhileFrozen = params.irqsOffWhileFrozen && variant === 'freeze-run-bit';
     const rejectWhileSuspended = params.rejectWhileSuspended;
-    const ben = variant === 'driver-suspend';
+    const ben = variant !== 'freeze-run-bit';
+    const blockRhResume = variant === 'prepare-blocks-rh-resume';
+    const freezer = params.freezer && hotplug > 0; // khubd is the only freezable thread modelled
     const attached = submitters > 0;
     const enumBase = submitters * rounds;
 
     // cpu0 runs the PM core and the UHCI interrupt: the PM core makes no progress while
     // uhci_irq runs, and uhci_irq cannot start while cpu0 has interrupts off.
     const cpu0Free = (s: S) => !s.in_irq;
+
+    // The one hardware timing rule, for both proposals: with RS clear the controller finishes the
+    // transaction in progress and halts within one frame (1 ms). A step that lasts a frame or more
+    // (suspend_rh's msleep(1), the snapshot's copy of memory) ends after the halt; udelay(1) and
+    // udelay(5) are shorter than a transaction and wait for nothing.
+    const hcHaltedOrRunning = (s: S) => s.usbcmd_rs || s.usbsts_hch;
+    const snapshotStep = (label: string) =>
+      step<S>('snapshot', label, {
+        guard: (s) => cpu0Free(s) && hcHaltedOrRunning(s),
+        blockedOn: () => 'the controller to halt (USBCMD.RS clear: within one frame)',
+      });
+
+    // The process freezer (freezer=true): freeze_processes() before the devices are prepared,
+    // thaw_processes() after finish().
+    const freezeProcesses = (): LocationDef<S>[] =>
+      freezer
+        ? [
+            step<S>('freeze_processes', 'freeze_processes: freeze_process(p) for each task: TIF_FREEZE, signal_wake_up(p)', {
+              guard: cpu0Free,
+              run: (d) => void (d.freezing = true),
+            }),
+            step<S>('freeze_wait', 'freeze_processes: while (todo) yield() /* until khubd is in the refrigerator */', {
+              guard: (s) => cpu0Free(s) && s.khubd_frozen,
+              blockedOn: () => 'khubd to enter the refrigerator (try_to_freeze)',
+            }),
+          ]
+        : [];
+    const thawProcesses = (): LocationDef<S>[] =>
+      freezer
+        ? [
+            step<S>('thaw_processes', 'thaw_processes: thaw_process(p) for each task: wake_up_process(p)', {
+              guard: cpu0Free,
+              run: (d) => void (d.freezing = false),
+              next: END,
+            }),
+          ]
+        : [];
+    const afterFinish = freezer ? 'thaw_processes' : END;
 
     // ---- shared driver statements ---------------------------------------------------------
 
@@ -326,7 +454,7 @@ export default defineModel({
     // ---- cpu0/pm-core ----------------------------------------------------------------------
 
     const pmLinus = (): LocationDef<S>[] => [
-      step<S>('prepare', 'dpm_prepare: usb_bus_type has no ->prepare(): khubd keeps running', {
+      step<S>('prepare', 'dpm_prepare: usb_bus_type has no ->prepare()', {
         guard: cpu0Free,
         run: (d) => void (d.pm_prepared = true),
       }),
@@ -344,12 +472,10 @@ export default defineModel({
         next: irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon',
       }),
       ...(irqsOffWhileFrozen ? [] : [localIrqEnable<S>('freeze_irqon', 'device_suspend', cpu0Irqs, 0)]),
-      step<S>(
-        'snapshot',
+      snapshotStep(
         irqsOffWhileFrozen
           ? 'swsusp_suspend: swsusp_arch_suspend() /* the image; interrupts still off */'
           : 'swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()',
-        { guard: cpu0Free },
       ),
       ...(irqsOffWhileFrozen ? [] : [localIrqDisable<S>('thaw_irqoff', 'device_resume', cpu0Irqs, 0, { guard: cpu0Free })]),
       step<S>('thaw_stopped', 'unfreeze_uhci: if (uhci->is_stopped) return;', {
@@ -367,18 +493,30 @@ export default defineModel({
       step<S>('finish', 'dpm_finish: usb_bus_type has no ->finish()', {
         guard: cpu0Free,
         run: (d) => void (d.pm_prepared = false),
-        next: END,
+        next: afterFinish,
       }),
+      ...thawProcesses(),
     ];
 
     const pmBen = (): LocationDef<S>[] => [
       mutexLock<S>('prepare_lock', 'usb_prepare', hdevLock, { label: 'usb_prepare: usb_lock_device(hdev)', guard: cpu0Free }),
-      step<S>('prepare_quiesce', 'hub_quiesce: hub->quiescing = 1', { guard: cpu0Free, run: (d) => void (d.hub_quiescing = true) }),
+      step<S>(
+        'prepare_quiesce',
+        blockRhResume ? 'hub_quiesce: hub->quiescing = 1; /* and prepare() blocks root-hub resume: */ hub->rh_resume_blocked = 1' : 'hub_quiesce: hub->quiescing = 1',
+        {
+          guard: cpu0Free,
+          run: (d) => {
+            d.hub_quiescing = true;
+            if (blockRhResume) d.rh_resume_blocked = true;
+          },
+        },
+      ),
       mutexUnlock<S>('prepare_unlock', 'usb_prepare', hdevLock, {
         label: 'usb_prepare: usb_unlock_device(hdev)',
         guard: cpu0Free,
         run: (d) => void (d.pm_prepared = true),
       }),
+      mutexLock<S>('freeze_sem', 'suspend_device', intfSem, { label: 'suspend_device: down(&dev->sem) /* the root hub interface */', guard: cpu0Free }),
       spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, {
         label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)',
         guard: cpu0Free,
@@ -428,21 +566,23 @@ export default defineModel({
       }),
       step<S>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
         guard: cpu0Free,
-        run: (d) => {
-          d.hcd_state = HCD.SUSPENDED;
-          d.pm_frozen = true;
-        },
+        run: (d) => void (d.hcd_state = HCD.SUSPENDED),
       }),
-      step<S>('snapshot', 'swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()', {
+      mutexUnlock<S>('freeze_sem_unlock', 'suspend_device', intfSem, {
+        label: 'suspend_device: up(&dev->sem)',
         guard: cpu0Free,
+        run: (d) => void (d.pm_frozen = true),
+      }),
+      snapshotStep('swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()'),
+      mutexLock<S>('thaw_sem', 'resume_device', intfSem, {
+        label: 'resume_device: down(&dev->sem) /* the root hub interface */',
+        guard: cpu0Free,
+        run: (d) => void (d.pm_frozen = false),
       }),
       spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, {
         label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)',
         guard: cpu0Free,
-        run: (d) => {
-          d.irqs_off[0] = true;
-          d.pm_frozen = false;
-        },
+        run: (d) => void (d.irqs_off[0] = true),
       }),
       step<S>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci) /* rh_state = UHCI_RH_RESUMING */', {
         run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
@@ -453,19 +593,29 @@ export default defineModel({
         label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)',
         run: (d) => void (d.irqs_off[0] = false),
       }),
+      mutexUnlock<S>('thaw_sem_unlock', 'resume_device', intfSem, { label: 'resume_device: up(&dev->sem)', guard: cpu0Free }),
       mutexLock<S>('finish_lock', 'usb_finish', hdevLock, {
         label: 'usb_finish: usb_lock_device(hdev)',
         guard: cpu0Free,
         run: (d) => void (d.pm_prepared = false),
       }),
-      step<S>('finish_activate', 'hub_activate: hub->quiescing = 0; kick_khubd(hub)', {
-        guard: cpu0Free,
-        run: (d) => {
-          d.hub_quiescing = false;
-          d.hub_event = true;
+      step<S>(
+        'finish_activate',
+        blockRhResume
+          ? 'hub_activate: hub->rh_resume_blocked = 0; hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)'
+          : 'hub_activate: hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
+        {
+          guard: cpu0Free,
+          run: (d) => {
+            d.rh_resume_blocked = false;
+            d.hub_quiescing = false;
+            d.hub_resume_root_hub = false;
+            d.hub_event = true;
+          },
         },
-      }),
-      mutexUnlock<S>('finish_unlock', 'usb_finish', hdevLock, { label: 'usb_finish: usb_unlock_device(hdev)', guard: cpu0Free, next: END }),
+      ),
+      mutexUnlock<S>('finish_unlock', 'usb_finish', hdevLock, { label: 'usb_finish: usb_unlock_device(hdev)', guard: cpu0Free, next: afterFinish }),
+      ...thawProcesses(),
     ];
 
     // ---- usb-driverN: URB submitters -------------------------------------------------------
@@ -494,6 +644,7 @@ export default defineModel({
 
     /** get_hub_status_data: a port has a connect change khubd has not been told about. */
     const newPortChange = (s: S) => s.portsc_csc > 0 && !s.rh_reported;
+    const suspendedRh = (s: S) => s.rh_state === RH.SUSPENDED || s.rh_state === RH.SUSPENDING;
     const rhTimer = thread<S>('rh_timer', [
       {
         ...spinLock<S>('idle', 'uhci_hub_status_data', uhciLock, {
@@ -511,8 +662,20 @@ export default defineModel({
           next: 'start',
         },
         {
-          label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) /* not auto-stopped: no wakeup_rh */',
-          guard: (s) => s.rh_state !== RH.AUTO_STOPPED || !newPortChange(s),
+          label:
+            'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) case UHCI_RH_SUSPENDING, UHCI_RH_SUSPENDED: ' +
+            'if (status) usb_hcd_resume_root_hub(hcd) -> usb_resume_root_hub(): hub->resume_root_hub = 1; kick_khubd(hub)',
+          guard: (s) => suspendedRh(s) && newPortChange(s),
+          run: (d) => {
+            d.hub_resume_root_hub = true;
+            d.hub_event = true;
+            d.rh_reported = true; // the hub's status URB was killed by hub_quiesce: no hub_irq, khubd is asked instead
+          },
+          next: 'unlock',
+        },
+        {
+          label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) /* running: no wakeup_rh, no resume */',
+          guard: (s) => !(s.rh_state === RH.AUTO_STOPPED || suspendedRh(s)) || !newPortChange(s),
           run: (d) => void (d.rh_status = newPortChange(d as S)),
           next: 'unlock',
         },
@@ -532,19 +695,74 @@ export default defineModel({
           },
           next: 'idle',
         },
-        { label: 'usb_hcd_poll_rh_status: if (length > 0) /* no new port change */', guard: (s) => !s.rh_status, next: 'idle' },
+        { label: 'usb_hcd_poll_rh_status: if (length > 0) /* no: nothing for hub_irq */', guard: (s) => !s.rh_status, next: 'idle' },
       ]),
     ]);
 
     // ---- khubd: hub_events -----------------------------------------------------------------
 
     const enumUrb = (s: S | Draft<S>) => enumBase + s.enumerated - 1;
+    /** hub_events' `if (i) usb_resume_device(hdev)`, i = hub->resume_root_hub (the variant: not between prepare() and finish()). */
+    const resumesRootHub = (s: S) => s.hub_resume_root_hub && !s.rh_resume_blocked;
     const khubd = thread<S>('khubd', [
-      step<S>('idle', 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); list_del_init(&hub->event_list)', {
-        guard: (s) => s.hub_event,
-        run: (d) => void (d.hub_event = false),
-        end: true,
+      choice<S>(
+        'idle',
+        [
+          ...(freezer
+            ? [
+                {
+                  label: 'hub_thread: wait_event_interruptible(khubd_wait, ...) /* signal_wake_up by the freezer */; try_to_freeze() -> refrigerator()',
+                  guard: (s: S) => s.freezing,
+                  run: (d: Draft<S>) => void (d.khubd_frozen = true),
+                  next: 'frozen',
+                },
+              ]
+            : []),
+          {
+            label: blockRhResume
+              ? 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)'
+              : 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; if (i) usb_resume_device(hdev)',
+            guard: (s: S) => s.hub_event && !(freezer && s.freezing),
+            run: (d: Draft<S>) => void (d.hub_event = false),
+            next: (s: S) => (resumesRootHub(s) ? 'rr_sem' : 'lock'),
+          },
+        ],
+        { end: true },
+      ),
+      ...(freezer
+        ? [
+            step<S>('frozen', 'refrigerator: while (frozen(current)) schedule() /* until thaw_processes */', {
+              guard: (s) => !s.freezing,
+              blockedOn: () => 'thaw_processes()',
+              run: (d) => void (d.khubd_frozen = false),
+              next: 'idle',
+            }),
+          ]
+        : []),
+      // usb_resume_device(hdev) -> finish_device_resume -> hub_resume(intf) -> hcd_bus_resume -> uhci_rh_resume; hub_activate.
+      mutexLock<S>('rr_sem', 'finish_device_resume', intfSem, { label: 'finish_device_resume: down(&intf->dev.sem); bus->resume(intf) -> hub_resume' }),
+      step<S>('rr_bus', 'hub_resume -> hcd_bus_resume: if (hcd->state == HC_STATE_RUNNING) return 0; hcd->state = HC_STATE_RESUMING', {
+        run: (d) => void (d.hcd_state === HCD.SUSPENDED && (d.hcd_state = HCD.RESUMING)),
+        next: (s) => (s.hcd_state === HCD.RUNNING ? 'rr_activate' : s.hcd_state === HCD.HALT ? 'rr_sem_unlock' : 'rr_lock'),
       }),
+      spinLock<S>('rr_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }),
+      step<S>('rr_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci) /* rh_state = UHCI_RH_RESUMING */', {
+        run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
+        next: (s) => (s.hc_inaccessible ? 'rr_unlock' : 'rr_start'),
+      }),
+      startRh('rr_start', 'rr_unlock'),
+      spinUnlock<S>('rr_unlock', 'uhci_rh_resume', uhciLock, {
+        label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock); return 0',
+      }),
+      step<S>('rr_activate', 'hub_resume: msleep(10); hub_activate(hub): hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)', {
+        run: (d) => {
+          d.hub_quiescing = false;
+          d.hub_resume_root_hub = false;
+          d.hub_event = true;
+        },
+        tags: ['might_sleep'],
+      }),
+      mutexUnlock<S>('rr_sem_unlock', 'finish_device_resume', intfSem, { label: 'finish_device_resume: up(&intf->dev.sem)' }),
       mutexLock<S>('lock', 'hub_events', hdevLock, { label: 'hub_events: usb_lock_device(hdev)' }),
       step<S>('quiescing', 'hub_events: if (hub->quiescing) goto loop;', {
         next: (s) => (s.hub_quiescing ? 'unlock' : 'port'),
@@ -692,7 +910,12 @@ export default defineModel({
       rh_reported: false,
       hub_event: false,
       hub_quiescing: false,
+      hub_resume_root_hub: false,
+      rh_resume_blocked: false,
+      freezing: false,
+      khubd_frozen: false,
       hdev_lock: mutex(),
+      intf_sem: mutex(),
       enumerated: 0,
       devices_added: 0,
       irqs_off: [false],
@@ -706,7 +929,7 @@ export default defineModel({
     return {
       init,
       threads: [
-        thread<S>(THREADS.pm, ben ? pmBen() : pmLinus()),
+        thread<S>(THREADS.pm, [...freezeProcesses(), ...(ben ? pmBen() : pmLinus())]),
         ...Array.from({ length: submitters }, (_, i) => submitter(i)),
         ...(hotplug > 0 ? [port, khubd] : []),
         rhTimer,

@@ -22,11 +22,13 @@ type View = {
   irqs_off: boolean[];
   uhci_lock: Spinlock;
   hdev_lock: Mutex;
+  intf_sem: Mutex;
   urb: number[];
 };
 
 const uhciLock = lockRef<View>('uhci->lock', (s) => s.uhci_lock);
 const hdevLock = lockRef<View>('hdev->dev.sem', (s) => s.hdev_lock);
+const intfSem = lockRef<View>('intf->dev.sem', (s) => s.intf_sem);
 
 /** Why urb[i] is lost in `v` (null when it is not), `pmEnded` = the PM core has finished. */
 function lostBecause(v: View, i: number, pmEnded: boolean): string | null {
@@ -87,7 +89,7 @@ export const properties = defineProperties<View>('pm-freeze', [
     bySelf: true,
     doc: 'start_rh, uhci_scan_schedule and uhci_activate_qh run only with uhci->lock held by the running thread',
   }),
-  locksReleasedAtEnd('locks-released', [uhciLock, hdevLock]),
+  locksReleasedAtEnd('locks-released', [uhciLock, hdevLock, intfSem]),
   noSleepInAtomic<View>('no-sleep-in-atomic', (s, t) => {
     const held = spinlocksHeldBy(s.vars, [uhciLock], t);
     if (held.length > 0) return `holding ${held.join(', ')}`;
@@ -97,4 +99,5 @@ export const properties = defineProperties<View>('pm-freeze', [
   }),
   assertion('spin-unlock-owner', 'spin_unlock(&uhci->lock) only by its holder', 'spin_unlock(&uhci->lock) by a non-owner'),
   assertion('mutex-unlock-owner', 'usb_unlock_device(hdev) only by its holder', 'mutex_unlock(&hdev->dev.sem) by a non-owner'),
+  assertion('sem-up-owner', 'up(&intf->dev.sem) only by the task that took it', 'mutex_unlock(&intf->dev.sem) by a non-owner'),
 ]);

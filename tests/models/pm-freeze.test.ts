@@ -1,5 +1,6 @@
 // models/pm-freeze.ts (seed 001): Linus's freeze_uhci()/unfreeze_uhci() versus Ben's driver
-// suspend with prepare()/finish(). The verdicts, distinct-state counts and shortest-trace
+// suspend with prepare()/finish(), with 2.6.17's root-hub resume path, and the variant in which
+// prepare() also blocks root-hub resume. The verdicts, distinct-state counts and shortest-trace
 // lengths are what the checker computed (pinned here); each counterexample is pinned step by
 // step in tests/fixtures/traces/pm-freeze/, and the default runs are cross-checked against the
 // reference explorer.
@@ -30,7 +31,28 @@ const ALL_HOLD: Verdicts = {
   'no-sleep-in-atomic': 'holds',
   'spin-unlock-owner': 'holds',
   'mutex-unlock-owner': 'holds',
+  'sem-up-owner': 'holds',
 };
+
+/** freeze-run-bit's violations at the defaults: the in-flight DMA, the hotplug, hc_died's lost URB, the unlocked USBCMD write. */
+const LINUS: Verdicts = {
+  ...ALL_HOLD,
+  'no-dma-while-frozen': 10,
+  'no-hotplug-between-prepare-and-finish': 21,
+  'no-urb-lost': 17,
+  'usbcmd-under-uhci-lock': 4,
+};
+
+/** driver-suspend's root-hub resume path: RS set, DMA and a device added, all while frozen/prepared. */
+const RH_RESUME: Verdicts = {
+  ...ALL_HOLD,
+  'no-dma-while-frozen': 30,
+  'run-bit-clear-while-frozen': 25,
+  'no-hotplug-between-prepare-and-finish': 42,
+};
+
+/** 2.6.17 usbcore: -ESHUTDOWN for a URB submitted while HC_STATE_SUSPENDED. */
+const ESHUTDOWN = 14;
 
 /** The fixture suffix of a parameter set: '' for the defaults, else `--name=value` per parameter. */
 function suffixOf(params: ParamValues): string {
@@ -75,17 +97,11 @@ describe('pm-freeze: the model and its properties agree on their shared names', 
   });
 });
 
-describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ handler)', () => {
+describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ handler, 2.6.17 usbcore, no process freezer)', () => {
   it('freeze-run-bit: the controller DMAs after freeze_uhci returned, a URB is lost, a device is added, USBCMD is written unlocked', () => {
-    const r = pinned('freeze-run-bit', {}, 17996, {
-      ...ALL_HOLD,
-      'no-dma-while-frozen': 10,
-      'no-hotplug-between-prepare-and-finish': 21,
-      'no-urb-lost': 17,
-      'usbcmd-under-uhci-lock': 4,
-    });
+    const r = pinned('freeze-run-bit', {}, 15000, LINUS);
     // The DMA: the transaction the controller had started when RS was cleared completes after
-    // udelay(1), which is shorter than a transaction.
+    // udelay(1), which is shorter than a transaction (the one timing rule allows it in every variant).
     expect(steps(r, 'no-dma-while-frozen').slice(-4)).toEqual([
       'uhci-hc| UHCI hardware: USBCMD.RS set: fetch the next Active TD from the schedule (DMA read)',
       'cpu0/pm-core| freeze_uhci: cmd = inw(uhci->io_addr + USBCMD) & ~USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)',
@@ -101,11 +117,44 @@ describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ ha
     );
   });
 
-  it('driver-suspend: every property holds', () => {
-    pinned('driver-suspend', {}, 11365, ALL_HOLD);
+  it('driver-suspend: the root-hub resume path restarts the controller, DMAs and adds a device while frozen; 2.6.17 usbcore fails a URB', () => {
+    const r = pinned('driver-suspend', {}, 29253, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
+    // A port change while suspended -> usb_hcd_resume_root_hub -> khubd resumes the root hub
+    // (start_rh sets RS) before it ever tests hub->quiescing.
+    const rs = steps(r, 'run-bit-clear-while-frozen');
+    expect(rs.filter((l) => l.startsWith('khubd|') || l.startsWith('rh_timer|')).map((l) => l.replace(/:.*/, ''))).toEqual([
+      'rh_timer| uhci_hub_status_data',
+      'rh_timer| uhci_scan_schedule',
+      'rh_timer| uhci_hub_status_data',
+      'khubd| hub_thread',
+      'khubd| finish_device_resume',
+      'khubd| hub_resume -> hcd_bus_resume',
+      'rh_timer| uhci_hub_status_data',
+      'khubd| uhci_rh_resume',
+      'khubd| uhci_rh_resume',
+      'khubd| start_rh',
+    ]);
+    expect(rs).toContain('cpu0/pm-core| suspend_device: up(&dev->sem)');
+    expect(rs.some((l) => l.includes('usb_hcd_resume_root_hub(hcd)'))).toBe(true);
+    // The device is added between prepare() and finish(): hub_activate (from hub_resume) cleared
+    // the quiescing flag before hub_events tested it.
+    const plug = steps(r, 'no-hotplug-between-prepare-and-finish');
+    const activate = plug.indexOf('khubd| hub_resume: msleep(10); hub_activate(hub): hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)');
+    const test = plug.indexOf('khubd| hub_events: if (hub->quiescing) goto loop;');
+    expect(activate).toBeGreaterThan(plug.indexOf('cpu0/pm-core| hub_quiesce: hub->quiescing = 1'));
+    expect(test).toBeGreaterThan(activate);
+    expect(plug.at(-1)).toBe('khubd| usb_new_device: device_add(&udev->dev)');
+    expect(steps(r, 'no-urb-lost').slice(-2)).toEqual([
+      'cpu0/pm-core| hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED',
+      'usb-driver0| usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT, HC_STATE_SUSPENDED: status = -ESHUTDOWN',
+    ]);
   });
 
-  it('the engine agrees with the reference explorer on both variants', () => {
+  it('prepare-blocks-rh-resume: only the -ESHUTDOWN of 2.6.17 usbcore remains', () => {
+    pinned('prepare-blocks-rh-resume', {}, 15363, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
+  });
+
+  it('the engine agrees with the reference explorer on every variant', () => {
     for (const variant of Object.keys(model.variants)) {
       const { result, ref } = expectAgreement(model, properties, { variant });
       expect(ref.truncated).toBe(false);
@@ -114,45 +163,72 @@ describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ ha
   });
 });
 
-describe('pm-freeze, slightly larger (2 submitters)', () => {
-  it('freeze-run-bit: the same violations, the same shortest traces', () => {
-    pinned(
-      'freeze-run-bit',
-      { submitters: 2 },
-      145797,
-      { ...ALL_HOLD, 'no-dma-while-frozen': 10, 'no-hotplug-between-prepare-and-finish': 21, 'no-urb-lost': 17, 'usbcmd-under-uhci-lock': 4 },
-    );
+describe('pm-freeze: URBs queued while suspended instead of failed (rejectWhileSuspended=false, Ben\'s "stop processing of queues")', () => {
+  const params = { rejectWhileSuspended: false };
+  it('freeze-run-bit: unchanged (hcd->state never leaves HC_STATE_RUNNING)', () => {
+    pinned('freeze-run-bit', params, 15000, LINUS);
   });
+  it('driver-suspend: the root-hub resume path alone', () => {
+    pinned('driver-suspend', params, 27011, RH_RESUME);
+  });
+  it('prepare-blocks-rh-resume: every property holds, also with two hotplugged devices', () => {
+    pinned('prepare-blocks-rh-resume', params, 14488, ALL_HOLD);
+    pinned('prepare-blocks-rh-resume', { ...params, hotplug: 2 }, 70846, ALL_HOLD);
+  });
+});
 
-  it('driver-suspend: every property holds', () => {
-    pinned('driver-suspend', { submitters: 2 }, 96810, ALL_HOLD);
+describe('pm-freeze with 2.6.17\'s process freezer (khubd frozen from before prepare() to after finish())', () => {
+  const params = { freezer: true };
+  it('no khubd path runs in the window: driver-suspend and prepare-blocks-rh-resume keep only the -ESHUTDOWN', () => {
+    pinned('driver-suspend', params, 14338, { ...ALL_HOLD, 'no-urb-lost': 17 });
+    pinned('prepare-blocks-rh-resume', params, 14338, { ...ALL_HOLD, 'no-urb-lost': 17 });
+  });
+  it('freeze-run-bit keeps the in-flight DMA, hc_died and the unlocked write; the hotplug is gone', () => {
+    const r = pinned('freeze-run-bit', params, 8222, {
+      ...ALL_HOLD,
+      'no-dma-while-frozen': 13,
+      'no-urb-lost': 20,
+      'usbcmd-under-uhci-lock': 7,
+    });
+    expect(steps(r, 'usbcmd-under-uhci-lock').slice(0, 2)).toEqual([
+      'cpu0/pm-core| freeze_processes: freeze_process(p) for each task: TIF_FREEZE, signal_wake_up(p)',
+      'khubd| hub_thread: wait_event_interruptible(khubd_wait, ...) /* signal_wake_up by the freezer */; try_to_freeze() -> refrigerator()',
+    ]);
+  });
+  it('no device attached: the root-hub timer is not frozen, so freeze-run-bit still auto-starts the controller while frozen', () => {
+    pinned('freeze-run-bit', { ...params, submitters: 0 }, 739, { ...ALL_HOLD, 'run-bit-clear-while-frozen': 11, 'usbcmd-under-uhci-lock': 12 });
+    pinned('driver-suspend', { ...params, submitters: 0 }, 1233, ALL_HOLD);
+  });
+});
+
+describe('pm-freeze, slightly larger (2 submitters)', () => {
+  it('freeze-run-bit and driver-suspend: the same violations, the same shortest traces', () => {
+    pinned('freeze-run-bit', { submitters: 2 }, 121383, LINUS);
+    pinned('driver-suspend', { submitters: 2 }, 269647, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
   });
 });
 
 describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => {
-  it('no device attached: freeze_uhci returns on is_stopped, a hotplug auto-starts the root hub (wakeup_rh) and khubd\'s URB is DMAed', () => {
-    const params = { submitters: 0, finishInFlight: false };
-    const r = pinned(
-      'freeze-run-bit',
-      params,
-      2112,
-      {
-        ...ALL_HOLD,
-        'no-dma-while-frozen': 18,
-        'run-bit-clear-while-frozen': 8,
-        'no-hotplug-between-prepare-and-finish': 22,
-        'no-urb-lost': 28,
-        'usbcmd-under-uhci-lock': 9,
-      },
-    );
+  it('no device attached, the real DMA window: freeze_uhci returns on is_stopped, a hotplug auto-starts the root hub (wakeup_rh) and khubd\'s URB is DMAed', () => {
+    const params = { submitters: 0 };
+    const r = pinned('freeze-run-bit', params, 1840, {
+      ...ALL_HOLD,
+      'no-dma-while-frozen': 18,
+      'run-bit-clear-while-frozen': 8,
+      'no-hotplug-between-prepare-and-finish': 22,
+      'no-urb-lost': 28,
+      'usbcmd-under-uhci-lock': 9,
+    });
     const rs = steps(r, 'run-bit-clear-while-frozen');
     expect(rs[2]).toBe('cpu0/pm-core| freeze_uhci: if (uhci->is_stopped) return;');
     expect(rs.at(-1)).toMatch(/^rh_timer\| start_rh: uhci->is_stopped = 0; .*USBCMD_RS/);
-    pinned('driver-suspend', params, 1037, ALL_HOLD);
+    expect(steps(r, 'no-dma-while-frozen').at(-1)).toBe('uhci-hc| UHCI hardware: USBCMD.RS set: fetch the next Active TD from the schedule (DMA read)');
+    pinned('driver-suspend', params, 2628, { ...ALL_HOLD, 'no-dma-while-frozen': 30, 'run-bit-clear-while-frozen': 20, 'no-hotplug-between-prepare-and-finish': 37 });
+    pinned('prepare-blocks-rh-resume', params, 1270, ALL_HOLD);
   });
 
   it('a controller that stops at once: no DMA while frozen with a device attached, but hc_died still loses the URB', () => {
-    pinned('freeze-run-bit', { finishInFlight: false }, 17552, {
+    pinned('freeze-run-bit', { finishInFlight: false }, 14778, {
       ...ALL_HOLD,
       'no-hotplug-between-prepare-and-finish': 21,
       'no-urb-lost': 17,
@@ -161,7 +237,7 @@ describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => 
   });
 
   it('Linus\'s strongest reading (interrupts off from freeze to thaw) and a controller that stops at once: only hotplug and the unlocked USBCMD write remain', () => {
-    pinned('freeze-run-bit', { finishInFlight: false, irqsOffWhileFrozen: true }, 10158, {
+    pinned('freeze-run-bit', { finishInFlight: false, irqsOffWhileFrozen: true }, 9194, {
       ...ALL_HOLD,
       'no-hotplug-between-prepare-and-finish': 21,
       'usbcmd-under-uhci-lock': 4,
@@ -169,20 +245,16 @@ describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => 
   });
 
   it('without the IRQ handler nothing declares the controller dead: the URB is not lost, the in-flight DMA remains', () => {
-    pinned('freeze-run-bit', { irq: false }, 6618, {
+    pinned('freeze-run-bit', { irq: false }, 5502, {
       ...ALL_HOLD,
       'no-dma-while-frozen': 10,
       'no-hotplug-between-prepare-and-finish': 21,
       'usbcmd-under-uhci-lock': 4,
     });
-    pinned('driver-suspend', { irq: false }, 4196, ALL_HOLD);
+    pinned('driver-suspend', { irq: false }, 10417, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
   });
 
-  it('driver-suspend with 2.6.17 usbcore (-ESHUTDOWN while HC_STATE_SUSPENDED) fails a URB submitted during the freeze', () => {
-    const r = pinned('driver-suspend', { rejectWhileSuspended: true }, 12051, { ...ALL_HOLD, 'no-urb-lost': 13 });
-    expect(steps(r, 'no-urb-lost').slice(-2)).toEqual([
-      'cpu0/pm-core| hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED',
-      'usb-driver0| usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT, HC_STATE_SUSPENDED: status = -ESHUTDOWN',
-    ]);
+  it('no hotplug: driver-suspend keeps only the -ESHUTDOWN (the root-hub resume path needs a port change)', () => {
+    pinned('driver-suspend', { hotplug: 0 }, 553, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
   });
 });
