@@ -12,3 +12,4 @@ export * from './lock-order.js';
 export * from './rcu.js';
 export * from './smp-call-function.js';
 export * from './sched.js';
+export * from './context.js';

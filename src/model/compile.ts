@@ -11,7 +11,7 @@ import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, 
 import { buildCodec } from './codec.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
-import { END, type ActionDef, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
+import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
 
 export const PC_END = -1;
 
@@ -178,7 +178,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     loadedValid = true;
   };
 
-  const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti));
+  const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
 
   const init = new Int32Array(width);
@@ -459,7 +459,27 @@ function resolveNext(thread: CompiledThread, id: string): number | undefined {
   return id === END ? PC_END : thread.ids.get(id);
 }
 
-function compileThread(model: string, t: ThreadDef<any>, ti: number): CompiledThread {
+/**
+ * The action as the engine runs it: with gates, its guard is "every gate allows it, and its own
+ * guard holds", and what it waits for names the first gate that holds it back. Every path (the
+ * scratch objects, the views, POR's footprints, replay) evaluates `def.guard`, so all see the gate.
+ */
+function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string, kind: string | undefined): ActionDef<any, any> {
+  if (gates.length === 0) return a;
+  const info: GatedAction = Object.freeze({ id: loc, label: a.label, tags: Object.freeze([...(a.tags ?? [])]), kind });
+  const own = a.guard;
+  const guard = (s: any, env: StepEnv<any>): boolean => {
+    for (let i = 0; i < gates.length; i++) if (!gates[i]!.allows(s, env, info)) return false;
+    return own === undefined || own(s, env);
+  };
+  const blockedOn = (s: any, env: StepEnv<any>): string => {
+    for (const g of gates) if (!g.allows(s, env, info)) return typeof g.name === 'string' ? g.name : g.name(s, env);
+    return a.blockedOn ? a.blockedOn(s, env) : own ? 'its guard to hold' : 'nothing';
+  };
+  return { ...a, guard, blockedOn };
+}
+
+function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: readonly Gate<any>[]): CompiledThread {
   const ids = new Map<string, number>();
   t.program.forEach((loc, i) => {
     if (ids.has(loc.id)) throw new ModelError(`model ${model}: thread ${t.name} has two locations with id '${loc.id}'`);
@@ -470,7 +490,8 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number): CompiledTh
     id: loc.id,
     end: loc.end === true,
     anyEnabled: loc.anyEnabled,
-    actions: loc.actions.map((a, ai): CompiledAction => {
+    actions: loc.actions.map((a0, ai): CompiledAction => {
+      const a = gated(a0, gates, loc.id, t.kind);
       let staticNext: number | null;
       if (a.next === undefined) staticNext = li + 1 < t.program.length ? li + 1 : PC_END;
       else if (typeof a.next === 'string') {

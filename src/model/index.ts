@@ -1,7 +1,7 @@
 // The public model API: everything a model or a property file imports from kmc's model layer.
 export { END } from './types.js';
 export type {
-  ActionDef, BoolParamSpec, BuildContext, Guard, IntParamSpec, LocationDef, ModelDef, Next, ParamSpec, ParamSpecs, ParamsOf, ParamValues, Recipe, StepEnv, SymmetryDef, System, ThreadDef,
+  ActionDef, BoolParamSpec, BuildContext, Gate, GatedAction, Guard, IntParamSpec, LocationDef, ModelDef, Next, ParamSpec, ParamSpecs, ParamsOf, ParamValues, Recipe, StepEnv, SymmetryDef, System, ThreadDef,
 } from './types.js';
 export { step, choice, thread, threadKind, spawn, defineModel, type StepOptions, type ThreadKind } from './program.js';
 export { LOCALS_KEY } from './locals.js';

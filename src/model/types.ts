@@ -160,9 +160,10 @@ export interface SymmetryDef {
   /** Slots whose value is a member index. */
   memberValues?: string[];
   /**
-   * Fields of the member threads' locals (paths inside `env.local`: `cpu`, `mask[*]`) whose value
-   * is a member index or a thread index. A member's threads' locals move with the member
-   * without being declared (they are the thread's own); only their values need renaming.
+   * Fields of the threads' locals (paths inside `env.local`: `cpu`, `task.cpu`), in every thread
+   * whose locals have them, whose value is a member index or a thread index. A member's threads'
+   * locals move with the member without being declared (they are the thread's own); only
+   * values need renaming.
    */
   localMemberValues?: string[];
   localThreadValues?: string[];
@@ -173,10 +174,36 @@ export interface SymmetryDef {
   locations?: (thread: string, id: string, rename: (member: number) => number) => string;
 }
 
+/**
+ * A global condition on who may run: stop_machine (while it runs, only the stopper does), the
+ * freezer (a frozen task does not run). Declared once for the model instead of being written into
+ * every other thread's guards: every action of every thread is enabled only when each gate allows
+ * it *and* its own guard holds (the engine conjoins them, so footprints and POR see the gate's
+ * reads like a guard's). src/kernel/context.ts has the kernel's gates.
+ */
+export interface Gate<S> {
+  /** What holds the thread back, for deadlock reports: 'stop_machine (cpu1/hotplug stops every CPU)'. */
+  name: string | ((state: S, env: StepEnv<any>) => string);
+  /** May this thread take this action in this state? Must only read. */
+  allows(state: S, env: StepEnv<any>, action: GatedAction): boolean;
+}
+
+/** What a gate knows of the action it judges. */
+export interface GatedAction {
+  /** The location id, the label and the tags of the action. */
+  readonly id: string;
+  readonly label: string;
+  readonly tags: readonly string[];
+  /** The thread's kind (ThreadDef.kind), if it was spawned from one. */
+  readonly kind: string | undefined;
+}
+
 /** What `build` returns: the concrete system for one variant and parameter set. */
 export interface System<S> {
   init: S;
   threads: ThreadDef<S, any>[];
+  /** Global conditions on every step (see Gate). */
+  gates?: Gate<S>[];
   /** Interchangeable members (optional; see SymmetryDef). */
   symmetry?: SymmetryDef[];
 }

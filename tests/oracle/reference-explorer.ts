@@ -16,6 +16,9 @@
 //   - a step runs its recipe on a draft of the variables; WARN_ON(cond) fires its tag and the step
 //     completes; BUG_ON(cond) fires its tag, abandons the rest of the recipe (what it wrote
 //     before stays: the oops happens in that state) and the state reached has no successors;
+//   - a model's gates (System.gates: stop_machine, the freezer) are global conditions: an action
+//     is enabled when every gate allows it (given its location id, label, tags and thread kind)
+//     and its guard holds;
 //   - `next` is a location id, END, or a function of the state after the recipe; by default
 //     the next location in the thread's list, END after the last;
 //   - a state where the kernel oopsed is not the same state as the same variables and locations
@@ -26,7 +29,7 @@
 //     action where some thread has not ended and is not at an end location.
 
 import { produce, freeze } from 'immer';
-import { END, type ActionDef, type LocationDef, type ModelDef, type ParamValues, type StepEnv, type ThreadDef } from '../../src/model/index.js';
+import { END, type ActionDef, type Gate, type LocationDef, type ModelDef, type ParamValues, type StepEnv, type ThreadDef } from '../../src/model/index.js';
 import type { Property, PropertySet, StateInfo, StepInfo } from '../../src/property/index.js';
 
 export interface RefState {
@@ -103,6 +106,7 @@ export class RefSystem {
   readonly variant: string;
   readonly params: ParamValues;
   readonly threads: ThreadDef<any>[];
+  readonly gates: Gate<any>[];
   readonly threadNames: string[];
   readonly init: RefState;
   private fired: string[] = [];
@@ -122,6 +126,7 @@ export class RefSystem {
     this.params = params;
     const system = def.build({ params, variant: this.variant });
     this.threads = system.threads;
+    this.gates = system.gates ?? [];
     this.threadNames = system.threads.map((t) => t.name);
     this.envs = this.threadNames.map((name, self) => ({
       thread: name,
@@ -160,7 +165,12 @@ export class RefSystem {
       const location = this.location(s, t);
       if (!location) continue;
       const env = { ...this.envs[t]!, local: s.locals[t] as object };
-      for (const action of location.actions) if (!action.guard || action.guard(s.vars, env)) out.push({ thread: t, location, action });
+      const kind = this.threads[t]!.kind;
+      for (const action of location.actions) {
+        const info = { id: location.id, label: action.label, tags: action.tags ?? [], kind };
+        if (!this.gates.every((g) => g.allows(s.vars, env, info))) continue;
+        if (!action.guard || action.guard(s.vars, env)) out.push({ thread: t, location, action });
+      }
     }
     return out;
   }

@@ -239,28 +239,31 @@ export class Canonicalizer {
     };
     markKind(d.threadValues, THREAD, 'thread value');
     markKind(d.memberValues, kindCode, 'member value');
-    // The same, for fields of the member threads' locals (`cpu` in every member thread's locals).
+    // The same, for fields of the threads' locals (`cpu` in every thread's locals that has one;
+    // a task that may run on any CPU is no member's, yet its `cpu` names one).
     const markLocal = (paths: readonly string[] | undefined, code: number, what: string) => {
-      for (const ts of memberThreads)
-        for (const t of ts) {
-          const node = localsNode(model, t);
-          if (!node) continue;
-          for (const path of paths ?? []) {
-            let nodes: LayoutNode[];
-            try {
-              nodes = resolve(node, path, where);
-            } catch {
-              continue; // a thread kind without this local
-            }
-            for (const n of nodes)
-              for (const sl of leaves(n)) {
-                if (this.kind[sl] !== PLAIN && this.kind[sl] !== code)
-                  throw new ModelError(`${where}: ${model.layout.paths[sl]} is declared both a thread index and a member index`);
-                if (model.layout.kinds[sl] !== 'int') throw new ModelError(`${where}: ${what} '${path}' is not a number`);
-                this.kind[sl] = code;
-              }
+      const found = new Set<string>();
+      for (let t = 0; t < model.pcs; t++) {
+        const node = localsNode(model, t);
+        if (!node) continue;
+        for (const path of paths ?? []) {
+          let nodes: LayoutNode[];
+          try {
+            nodes = resolve(node, path, where);
+          } catch {
+            continue; // a thread kind without this local
           }
+          found.add(path);
+          for (const n of nodes)
+            for (const sl of leaves(n)) {
+              if (this.kind[sl] !== PLAIN && this.kind[sl] !== code)
+                throw new ModelError(`${where}: ${model.layout.paths[sl]} is declared both a thread index and a member index`);
+              if (model.layout.kinds[sl] !== 'int') throw new ModelError(`${where}: ${what} '${path}' is not a number`);
+              this.kind[sl] = code;
+            }
         }
+      }
+      for (const path of paths ?? []) if (!found.has(path)) throw new ModelError(`${where}: ${what} '${path}' is in no thread's locals`);
     };
     markLocal(d.localThreadValues, THREAD, 'local thread value');
     markLocal(d.localMemberValues, kindCode, 'local member value');
