@@ -1,18 +1,17 @@
 // check(): the exhaustive breadth-first search of a model, returned as data. assertHolds()
 // is the throwing form for tests.
 
-import { compileModel, StepError, type CompiledModel, type CompileOptions } from '../model/compile.js';
+import { compileModel, type CompiledModel, type CompileOptions } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
-import { collisionProbability } from '../util/hash.js';
 import { ModelError } from '../util/errors.js';
 import { ExhaustiveChooser } from './chooser.js';
 import { makeEvaluator, selectProperties } from './evaluate.js';
 import { StateQueue } from './frontier.js';
-import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
+import type { CheckResult } from './result.js';
+import { errorResult, resultOf, runInfo, uncompiledRun } from './result-builder.js';
 import { searchWithReductions } from './reduction/run.js';
-import { attachReductions, markBounded } from './reduction/summary.js';
-import { search, type Progress, type SearchOutcome } from './search.js';
+import { search, type Progress } from './search.js';
 import { FingerprintSet } from './visited.js';
 
 export interface CheckOptions extends CompileOptions {
@@ -56,7 +55,7 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
   try {
     model = compileModel(def, options);
   } catch (e) {
-    if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: options.variant ?? '', params: {} }, message: e.message };
+    if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, options.variant), e.message);
     throw e;
   }
   const all = propertiesOf(properties);
@@ -69,7 +68,7 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
     chooser: new ExhaustiveChooser(),
     ...searchLimits(options),
   });
-  return toResult(model, selected, outcome, store.bytesPerState(), 1);
+  return resultOf(model, selected, outcome, { bytesPerState: store.bytesPerState(), workers: 1 });
 }
 
 function checkReduced(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
@@ -87,12 +86,10 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       ...searchLimits(options),
     });
   } catch (e) {
-    if (e instanceof ModelError) return { status: 'error', run: runInfo(model), message: e.message };
+    if (e instanceof ModelError) return errorResult(runInfo(model), e.message);
     throw e;
   }
-  const { outcome, summary } = r;
-  markBounded(outcome, summary);
-  return attachReductions(toResult(model, selected, outcome, r.bytesPerState, 1), summary);
+  return resultOf(model, selected, r.outcome, { bytesPerState: r.bytesPerState, workers: 1, reductions: r.summary });
 }
 
 /** The bounds and callbacks every search of a check takes from its options. */
@@ -106,59 +103,6 @@ function searchLimits(options: CheckOptions) {
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
-}
-
-export function runInfo(model: CompiledModel): RunInfo {
-  return { model: model.name, variant: model.variant, params: { ...model.params } };
-}
-
-/** Turn a search outcome into the public result (shared with the parallel search). */
-export function toResult(
-  model: CompiledModel,
-  selected: readonly Property[],
-  outcome: SearchOutcome,
-  bytesPerState: number,
-  workers: number,
-): CheckResult {
-  const run = runInfo(model);
-  if (outcome.error) {
-    const e = outcome.error;
-    const r: CheckResult = { status: 'error', run, message: e.message };
-    if (e instanceof StepError) Object.assign(r, { thread: e.thread, label: e.label, state: e.state });
-    return r;
-  }
-  const stats: Stats = {
-    states: outcome.states,
-    transitions: outcome.transitions,
-    diameter: outcome.diameter,
-    timeMs: outcome.timeMs,
-    statesPerSecond: outcome.timeMs > 0 ? (outcome.states / outcome.timeMs) * 1000 : 0,
-    peakMemory: outcome.peakRss,
-    bytesPerState,
-    collisionProbability: collisionProbability(outcome.states),
-    workers,
-  };
-  const complete = outcome.stoppedBy === undefined;
-  const violations: Violation[] = outcome.violations.map((v) => {
-    const out: Violation = { property: v.property.name, kind: v.property.kind, path: v.path, message: v.message };
-    if (v.blocked) out.blocked = v.blocked;
-    return out;
-  });
-  const byName = new Map(violations.map((v) => [v.property, v]));
-  const properties: PropertyStatus[] = selected.map((p) => {
-    const v = byName.get(p.name);
-    if (v) return { name: p.name, kind: p.kind, doc: p.doc, status: 'violated', violation: v };
-    return { name: p.name, kind: p.kind, doc: p.doc, status: complete ? 'holds' : 'unknown' };
-  });
-  // Shortest first, then in property order.
-  violations.sort((a, b) => a.path.length - b.path.length);
-  if (violations.length > 0) {
-    const r: CheckResult = { status: 'violated', run, stats, properties, violations, complete };
-    if (outcome.stoppedBy) r.stoppedBy = outcome.stoppedBy;
-    return r;
-  }
-  if (!complete) return { status: 'incomplete', run, stats, properties, stoppedBy: outcome.stoppedBy! };
-  return { status: 'verified', run, stats, properties };
 }
 
 export class CheckFailure extends Error {

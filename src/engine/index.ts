@@ -1,5 +1,6 @@
 // The engine's public surface.
-export { check, assertHolds, CheckFailure, toResult, runInfo, propertiesOf, type CheckOptions } from './check.js';
+export { check, assertHolds, CheckFailure, propertiesOf, type CheckOptions } from './check.js';
+export { resultOf, runInfo, errorResult, errorResultOf, type ResultContext } from './result-builder.js';
 export { search, type SearchOptions, type SearchOutcome, type Progress, type FoundViolation } from './search.js';
 export { ExhaustiveChooser, RandomChooser, ReplayChooser, formatPath, parsePath, type Chooser } from './chooser.js';
 export { StateQueue, type Frontier } from './frontier.js';

@@ -8,16 +8,17 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { propertiesOf, toResult, type CheckOptions } from '../engine/check.js';
+import { propertiesOf, type CheckOptions } from '../engine/check.js';
+import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun } from '../engine/result-builder.js';
 import { ReplayChooser } from '../engine/chooser.js';
 import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evaluate.js';
 import { Expander } from '../engine/expand.js';
 import type { CheckResult, StopReason } from '../engine/result.js';
 import type { FoundViolation, Progress, SearchOutcome } from '../engine/search.js';
 import { Reductions } from '../engine/reduction/reductions.js';
-import { attachReductions, markBounded, pathsAreShortest } from '../engine/reduction/summary.js';
+import { reportWithoutPor } from '../engine/reduction/summary.js';
 import { realViolation } from '../engine/reduction/symmetry-path.js';
-import { compileModel, StepError, type BlockedThread, type CompiledModel } from '../model/compile.js';
+import { compileModel, type BlockedThread, type CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
@@ -175,14 +176,12 @@ export class ParallelChecker {
         if (settled!.status === 'rejected') throw settled!.reason;
         report = settled!.value;
       } catch (e) {
-        return { status: 'error', run: { model: target.model.name, variant: options.variant ?? '', params: {} }, message: `worker 0 failed: ${(e as Error)?.message ?? String(e)}` };
+        return errorResultOf(uncompiledRun(target.model.name, options.variant), e, 'worker 0 failed: ');
       } finally {
         watch.stop();
       }
       if (report.error) {
-        const r: CheckResult = { status: 'error', run: { model: target.model.name, variant: options.variant ?? '', params: {} }, message: report.error.message };
-        if (report.error.step) Object.assign(r, { thread: report.error.step.thread, label: report.error.step.label, state: report.error.step.state });
-        return r;
+        return errorResult(uncompiledRun(target.model.name, options.variant), report.error.message, report.error.step);
       }
       if (report.porGivenUp !== undefined) options.onPorGivenUp?.(report.porGivenUp);
       const result = report.result!;
@@ -245,7 +244,7 @@ export class ParallelChecker {
     try {
       base = compileModel(def, o);
     } catch (e) {
-      if (e instanceof ModelError) return { status: 'error', run: { model: def.name, variant: o.variant ?? '', params: {} }, message: e.message };
+      if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, o.variant), e.message);
       throw e;
     }
     const all = propertiesOf(target.properties as PropertySet | Property[]);
@@ -260,7 +259,7 @@ export class ParallelChecker {
       try {
         red = new Reductions(base, all, selected, { por: o.por, symmetry: o.symmetry, preemptionBound: o.preemptionBound });
       } catch (e) {
-        if (e instanceof ModelError) return { status: 'error', run: runOf(base), message: e.message };
+        if (e instanceof ModelError) return errorResult(runInfo(base), e.message);
         throw e;
       }
       if (red.por) throw new UsageError('the parallel search does not do partial-order reduction: use one worker (the sequential search), or turn it off (--no-por)');
@@ -309,7 +308,7 @@ export class ParallelChecker {
         () => control.stop(STOP.error),
       );
     } catch (e) {
-      return { status: 'error', run: runOf(base), message: `the worker pool failed: ${(e as Error)?.message ?? String(e)}` };
+      return errorResultOf(runInfo(base), e, 'the worker pool failed: ');
     } finally {
       watch.stop();
     }
@@ -317,17 +316,13 @@ export class ParallelChecker {
     const reports: WorkerReport[] = [];
     for (const [i, s] of settled.entries()) {
       if (s.status === 'rejected') {
-        const e = s.reason as Error;
-        return { status: 'error', run: runOf(base), message: `worker ${i} failed: ${e?.message ?? String(e)}` };
+        return errorResultOf(runInfo(base), s.reason, `worker ${i} failed: `);
       }
       reports.push(s.value);
     }
     const failed = reports.find((r) => r.error);
     if (failed?.error) {
-      const e = failed.error;
-      const outcome = emptyOutcome();
-      outcome.error = e.step ? new StepError(e.message, e.step.model, e.step.thread, e.step.label, e.step.state) : new ModelError(e.message);
-      return toResult(base, selected, outcome, 0, W);
+      return errorResult(runInfo(base), failed.error.message, failed.error.step);
     }
 
     o.onWorkerReports?.(reports);
@@ -363,17 +358,11 @@ export class ParallelChecker {
     // The visited set and the parent links (the level ranks), as check() counts its fingerprint
     // table with its parent and choice arrays.
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();
-    if (!red) return toResult(base, selected, outcome, states > 0 ? storeBytes / states : 0, W);
-    const summary = {
-      por: false,
-      passes: 0,
-      symmetry: red.canon?.describe() ?? [],
-      notes: [...red.notes],
-      shortest: Object.fromEntries(outcome.violations.map((v) => [v.property.name, pathsAreShortest(false, red.bound !== null, o.first === true)])),
-      ...(red.bound ? { preemptionBound: red.bound.bound } : {}),
-    };
-    markBounded(outcome, summary);
-    return attachReductions(toResult(base, selected, outcome, states > 0 ? storeBytes / states : 0, W), summary);
+    return resultOf(base, selected, outcome, {
+      bytesPerState: states > 0 ? storeBytes / states : 0,
+      workers: W,
+      reductions: red ? reportWithoutPor(red, outcome.violations.map((v) => v.property.name), o.first === true) : undefined,
+    });
   }
 }
 
@@ -391,14 +380,6 @@ export async function checkParallel(target: ParallelTarget, options: ParallelChe
   } finally {
     await checker.close();
   }
-}
-
-function runOf(model: CompiledModel) {
-  return { model: model.name, variant: model.variant, params: { ...model.params } };
-}
-
-function emptyOutcome(): SearchOutcome {
-  return { states: 0, transitions: 0, diameter: 0, timeMs: 0, peakRss: 0, violations: [], stoppedBy: undefined };
 }
 
 /** Each property's earliest candidate over all workers, in the order the sequential search finds them. */

@@ -15,6 +15,7 @@
 // With one worker the sequential search does everything, as it always did.
 
 import type { CheckResult } from '../engine/result.js';
+import { statesPerSecond } from '../engine/result-builder.js';
 import type { ParallelCheckOptions, ParallelChecker, ParallelProgress, ParallelTarget } from './pool.js';
 import type { SequentialReductions } from './protocol.js';
 
@@ -46,7 +47,7 @@ export async function checkWithReductions(checker: ParallelChecker, target: Para
   if (result.status === 'error') return result;
   // The probe's time is part of the run (the sequential search counts its prefix too).
   result.stats.timeMs += spent;
-  result.stats.statesPerSecond = result.stats.timeMs > 0 ? (result.stats.states / result.stats.timeMs) * 1000 : 0;
+  result.stats.statesPerSecond = statesPerSecond(result.stats.states, result.stats.timeMs);
   const reductions = result.reductions ?? { por: false, passes: 0, symmetry: [], notes: [] };
   reductions.notes.push(`${gaveUp} (by ${W} workers)`);
   result.reductions = reductions;

@@ -31,13 +31,36 @@ export function pathsAreShortest(por: boolean, bounded: boolean, first: boolean)
   return !por && !bounded && !first;
 }
 
+/** What the result says about a run's reductions (ReductionSummary without the counters for bench/tests). */
+export type ReductionReport = Pick<ReductionSummary, 'por' | 'passes' | 'symmetry' | 'notes' | 'preemptionBound' | 'shortest'>;
+
+/**
+ * The report of a run with symmetry and the preemption bound but no partial-order reduction
+ * (the parallel search): the reducer's groups, bound and notes, and which paths are shortest.
+ */
+export function reportWithoutPor(
+  red: { canon: { describe(): { name: string; members: number[] }[] } | null; bound: { bound: number } | null; notes: readonly string[] },
+  violated: readonly string[],
+  first: boolean,
+): ReductionReport {
+  const report: ReductionReport = {
+    por: false,
+    passes: 0,
+    symmetry: red.canon?.describe() ?? [],
+    notes: [...red.notes],
+    shortest: Object.fromEntries(violated.map((name) => [name, pathsAreShortest(false, red.bound !== null, first)])),
+  };
+  if (red.bound) report.preemptionBound = red.bound.bound;
+  return report;
+}
+
 /** A bounded run explored a smaller system: it is never complete, so never verified. */
-export function markBounded(outcome: SearchOutcome, summary: Pick<ReductionSummary, 'preemptionBound'>): void {
+export function markBounded(outcome: SearchOutcome, summary: Pick<ReductionReport, 'preemptionBound'>): void {
   if (summary.preemptionBound !== undefined && outcome.stoppedBy === undefined) outcome.stoppedBy = 'preemption-bound';
 }
 
 /** The result with which reductions ran, and whether each counterexample is known to be shortest. */
-export function attachReductions(result: CheckResult, summary: Pick<ReductionSummary, 'por' | 'passes' | 'symmetry' | 'notes' | 'preemptionBound' | 'shortest'>): CheckResult {
+export function attachReductions(result: CheckResult, summary: ReductionReport): CheckResult {
   if (result.status === 'error') return result;
   const reductions: Reductions = { por: summary.por, passes: summary.passes, symmetry: summary.symmetry, notes: summary.notes };
   if (summary.preemptionBound !== undefined) reductions.preemptionBound = summary.preemptionBound;
