@@ -17,6 +17,7 @@ import { check, propertiesOf, type CheckOptions } from './check.js';
 import { selectProperties } from './evaluate.js';
 import { replayOnVariant, replayPath, type ReplayRun, type ReplayViolation, type VariantReplay } from './replay.js';
 import type { CheckResult, Violation } from './result.js';
+import { hasOwnKey } from '../util/own.js';
 
 export interface ProveOptions extends Omit<CheckOptions, 'variant' | 'first'> {
   from: string;
@@ -39,8 +40,8 @@ export interface ProveResult {
 }
 
 export function prove(def: ModelDef, properties: PropertySet | readonly Property[], o: ProveOptions): ProveResult {
-  if (!(o.from in def.variants)) throw new UsageError(`model ${def.name} has no variant '${o.from}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
-  if (!(o.to in def.variants)) throw new UsageError(`model ${def.name} has no variant '${o.to}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
+  if (!hasOwnKey(def.variants, o.from)) throw new UsageError(`model ${def.name} has no variant '${o.from}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
+  if (!hasOwnKey(def.variants, o.to)) throw new UsageError(`model ${def.name} has no variant '${o.to}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
   if (o.from === o.to) throw new UsageError(`kmc prove: --from and --to name the same variant '${o.from}'`);
   const all = propertiesOf(properties);
   const selected = selectProperties(all, o.property, def.name);

@@ -3,6 +3,7 @@
 
 import { UsageError } from '../util/errors.js';
 import type { BoolParamSpec, IntParamSpec, ModelDef, ParamSpec, ParamValues } from './types.js';
+import { hasOwnKey, ownKey, setOwn } from '../util/own.js';
 
 export function intParam(def: number, doc: string, range: { min?: number; max?: number } = {}): IntParamSpec {
   return { type: 'int', default: def, doc, ...range };
@@ -23,7 +24,7 @@ export function resolveParams(def: ModelDef, overrides: Record<string, string | 
   const out = defaultParams(def);
   const names = Object.keys(def.params);
   for (const [k, raw] of Object.entries(overrides)) {
-    const spec = def.params[k];
+    const spec = ownKey(def.params, k);
     if (!spec)
       throw new UsageError(
         `model ${def.name} has no parameter '${k}'; its parameters are: ${names.length ? names.join(', ') : '(none)'}`,
@@ -55,7 +56,7 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   for (const a of args) {
     const m = /^([A-Za-z_][\w-]*)=(.*)$/.exec(a);
     if (!m) throw new UsageError(`--param expects name=value (e.g. --param cpus=3), not '${a}'`);
-    out[m[1]!] = m[2]!;
+    setOwn(out, m[1]!, m[2]!);
   }
   return out;
 }
@@ -67,7 +68,7 @@ export function resolveVariant(def: ModelDef, variant: string | undefined): stri
     if (first === undefined) throw new UsageError(`model ${def.name} declares no variants`);
     return first;
   }
-  if (!(variant in def.variants))
+  if (!hasOwnKey(def.variants, variant))
     throw new UsageError(`model ${def.name} has no variant '${variant}'; its variants are: ${names.join(', ')}`);
   return variant;
 }

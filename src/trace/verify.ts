@@ -7,6 +7,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { ModelError } from '../util/errors.js';
 import { diffStates, type Trace } from './expand.js';
 import { TraceFileError, type DecodedTrace, type TraceDivergence } from './itf.js';
+import { hasOwnKey } from '../util/own.js';
 
 const SHAPE: TraceDivergence = { kind: 'shape', step: null };
 
@@ -35,7 +36,7 @@ export function checkShape(model: CompiledModel, t: DecodedTrace): void {
 export function packRecorded(model: CompiledModel, t: DecodedTrace, i: number): Int32Array {
   const s = t.states[i]!;
   const names = Object.keys(s.locations);
-  if (names.length !== model.threadNames.length || !model.threadNames.every((n) => n in s.locations))
+  if (names.length !== model.threadNames.length || !model.threadNames.every((n) => hasOwnKey(s.locations, n)))
     throw new TraceFileError(`trace file ${t.file}: state ${i}: "${t.meta.pcVar}" must give the location of exactly the threads ${model.threadNames.join(', ')}`, {
       kind: 'state',
       step: i,
