@@ -26,7 +26,7 @@ async function kmc(...args: string[]): Promise<{ code: number; out: string; err:
 
 describe('kmc check reductions', () => {
   it('runs partial-order and symmetry reduction by default and says so', async () => {
-    const r = await kmc('check', 'xen-remove-from-physmap', '--param', 'hypercalls=3', '--param', 'rounds=2');
+    const r = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--param', 'hypercalls=3', '--param', 'rounds=2');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), symmetry over hypercall vCPUs \(3!\)$/m);
   });
@@ -102,7 +102,7 @@ describe('kmc check reductions', () => {
   });
 
   it('where POR is kept, the search runs in one worker of several and says so', async () => {
-    const r = await kmc('check', 'xen-remove-from-physmap', '--param', 'hypercalls=3', '--param', 'rounds=2', '--workers', '2');
+    const r = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--param', 'hypercalls=3', '--param', 'rounds=2', '--workers', '2');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), symmetry over hypercall vCPUs \(3!\)$/m);
     expect(r.out).toMatch(/^ {2}note: partial-order reduction kept: the search ran in one worker of 2 \(the parallel search cannot do it; --no-por to use all 2\)$/m);
