@@ -1,13 +1,32 @@
 // KVM INTx masking for assigned PCI 2.3 devices, and host IRQ sharing.
 //
 // Seed: shared/seeds/003_e202e382bb77c00d.txt — Jan Kiszka, "[PATCH] KVM: Allow host IRQ sharing
-// for assigned PCI 2.3 devices" (2012-01-09), reviewed by Michael S. Tsirkin (2012-01-10). The C
-// in the seed is the ground truth for `v1`; `merged` is the form that went upstream (commit
-// 07700a94b00a, virt/kvm/assigned-dev.c), which differs, for the INTx paths modelled here, in one
-// place: kvm_vm_ioctl_set_pci_irq_mask() unmasks through enable_irq() only
-// `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`, leaving the device-level unmask to
-// user space. Note `assigned_dev` there is the ioctl *argument*, not `match`: see the parameter
-// setMaskArgPci23 and "Surprises" below.
+// for assigned PCI 2.3 devices" (2012-01-09), reviewed by Michael S. Tsirkin (2012-01-10).
+//
+// Variants, and the sources behind each:
+//   v1      the C in the seed: `struct mutex intx_mask_lock`, and the unmask ioctl calls
+//           enable_irq() whenever host_irq_disabled, PCI 2.3 or not.
+//   merged  virt/kvm/assigned-dev.c as released in v3.4 (the code merged as 07700a94b00a), which
+//           differs from v1, for the paths modelled here, in two places: `spinlock_t
+//           intx_mask_lock` (spin_lock/spin_unlock everywhere v1 has mutex_lock/mutex_unlock), and
+//           kvm_vm_ioctl_set_pci_irq_mask() unmasks through enable_irq() only
+//           `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`, leaving the device-level
+//           unmask to user space. `assigned_dev` there is the ioctl *argument*, not `match`: see
+//           setMaskArgPci23 and "Surprises" below.
+//   What was read, and what could not be: a 3.4.2 tree (461911662/linux-3.4.2), a 3.4.39 tree
+//   (rmokerone/linux-3.4), the later forms (3.6; arch/x86/kvm/assigned-dev.c until the code was
+//   removed) and the 3.4-based Android trees found all have the spinlock and the same INTx code.
+//   No v3.4.0 tree from kernel.org was available; a vendor tree whose Makefile says 3.4.0 and
+//   which carries none of 3.4.1/3.4.2's stable fixes elsewhere (4Fwolf/acer-z120-kernel-3.4.0:
+//   its x86 MCE and NFS files are 3.4.0's) has the same virt/kvm as 3.4.2, spinlock included.
+//   So v3.4 shipped the spinlock, as far as these sources show; no stored source shows a released
+//   kernel, or a commit, with the seed's mutex after the merge. The mutex (and its sleep inside
+//   rcu_read_lock()) is therefore v1's alone, and "the later spinlock form" is v3.4's own form:
+//   one variant, not two. The commit that replaced the mutex (between the seed and v3.4) was not
+//   found in the stored sources.
+//   User space is QEMU's hw/i386/kvm/pci-assign.c: assigned_dev_pci_write_config() calls
+//   kvm_device_intx_set_mask() (argument flags = MASK_INTX or 0, nothing else) and then writes
+//   the real command register: the ioctl first, as the API text asks.
 //
 // Functions modelled (one thread each, statement by statement):
 //   cpu0/hardirq  handle_fasteoi_irq() for the shared level-triggered host line: the action chain
@@ -48,9 +67,10 @@
 //     under intx_lock, which every other access to host_irq_disabled holds, and the only other
 //     writer of the device bits (user space) commutes with it.
 //   - disable_irq_nosync()/enable_irq() use the kernel helpers (a depth counter). The kernel
-//     leaves the depth at 0 after "Unbalanced enable for IRQ"; the helper lets it go to -1 so the
-//     invariant sees it, and the line counts as enabled at depth <= 0 (as the kernel's would be).
-//     Nothing disables a PCI 2.3 line in this code, so the two agree after the WARN as well.
+//     leaves the depth at 0 after "Unbalanced enable for IRQ" (the WARN unbalanced-enable-irq
+//     checks); the helper lets it go to -1, and the line counts as enabled at depth <= 0 (as the
+//     kernel's would be). Nothing disables a PCI 2.3 line in this code before the WARN, so the
+//     two agree afterwards as well.
 //   - Lazy disable: a disabled line (depth > 0) simply does not fire; for a level-triggered line
 //     that is what IRQS_PENDING + mask + unmask on enable_irq amounts to. IRQF_ONESHOT is a flag
 //     set when the line fires and cleared by irq_finalize_oneshot().
@@ -73,8 +93,20 @@
 //     not in the seed, but the context kvm_assigned_dev_ack_irq() runs in); the RCU state is the
 //     kernel helper's (src/kernel/rcu.ts). kvm_unregister_irq_ack_notifier()'s synchronize_rcu()
 //     covers the readers present when the notifier is unlinked (later ones cannot find it).
-//   - `merged` keeps intx_mask_lock a mutex, as in the seed; later upstream code has it as a
-//     spinlock (parameter intxMaskSpinlock). Stored sources did not show when that changed.
+//   - The lock primitive follows the variant (v1 a mutex, merged a spinlock); nothing else in
+//     the model depends on it. The spinlock's irq-disabling is not modelled: intx_mask_lock is
+//     never taken from hard-IRQ context, so plain spin_lock is what both paths use.
+//
+// Left out, and why that is sound for these properties: MSI/MSI-X (no INTx masking; their
+// raise_guest_irq takes the same lock, but only for GUEST_INTX); KVM_ASSIGN_DEV_IRQ itself (the
+// model starts assigned: pci_intx(dev, true) done, the ack notifier registered); a second guest
+// vCPU (one IOAPIC EOI path suffices for every notifier interleaving); halting and the guest's
+// own polling of the status bit.
+//
+// Parameters that choose user space's behaviour (defaults = QEMU's):
+//   maskWritesFirst / unmaskWritesFirst  the config-space write of INTX_DISABLE before the
+//                                        KVM_ASSIGN_SET_INTX_MASK ioctl, for each direction;
+//   setMaskArgPci23                      PCI_2_3 in the ioctl argument (QEMU never sets it).
 //
 // Ablations (not in any version; each answers a reviewer's question, defaults = the real code):
 //   withIntxMaskLock=false        intx_mask_lock is not taken at all;
@@ -100,11 +132,27 @@
 //     next interrupt after free_irq() has no handler, note_interrupt() disables the line, and the
 //     other device on it is dead (shared-line-not-disabled, 32 steps, both variants; 34 steps
 //     with deassignTakesMaskLock=true: the ack comes after the mutex is released).
-//   "This will leave the device with interrupts masked. Do we reset it later?" — it is left
-//     masked once KVM_DEASSIGN_DEV_IRQ returns (device-unmasked-after-deassign, 12 steps); it is
-//     reset when the device itself is deassigned (kvm_free_assigned_device(): pci_reset_function
-//     + pci_restore_state; holds with deassign=2). Why it is done: with deassignMasksIntx=false an
-//     interrupt pending at free_irq() disables the shared line, no race needed (8 steps).
+//   "This will leave the device with interrupts masked. Do we reset it later?" — intended, so a
+//     question answered by a trace (properties/kvm-intx-mask.ts `questions`, not a property): it
+//     is left masked once KVM_DEASSIGN_DEV_IRQ returns (device-left-masked-after-deassign,
+//     12 steps); it is reset when the device itself is deassigned (kvm_free_assigned_device():
+//     pci_reset_function + pci_restore_state; the question's "never" holds with deassign=2). Why
+//     it is done: with deassignMasksIntx=false an interrupt pending at free_irq() disables the
+//     shared line, no race needed (8 steps).
+//   "KVM_ASSIGN_SET_INTX_MASK has to be called prior to updating the config space ... could you
+//     explain how this helps avoid races?" — both orders, both directions (maskWritesFirst,
+//     unmaskWritesFirst; 1 device interrupt):
+//     mask, write first: an EOI's ack has tested MASK_INTX (still clear) under intx_mask_lock;
+//       user space writes INTX_DISABLE=1; the ack's pci_check_and_unmask_intx() clears it again
+//       (kernel-keeps-user-mask, 21 steps, both variants). Ioctl first, the ioctl waits for the
+//       ack's intx_mask_lock, and the config write comes after: the property holds.
+//     unmask, write first: user space clears INTX_DISABLE while MASK_INTX is still set; the
+//       pending interrupt fires, kvm_assigned_dev_intx() masks it again, the IRQ thread finds
+//       MASK_INTX set and does not raise the guest line; the ioctl then clears MASK_INTX and
+//       unmasks nothing at device level (v3.4 leaves that to user space, which already wrote):
+//       the interrupt is lost (no-lost-interrupt, 27 steps in merged with setMaskArgPci23; 30 in
+//       both with QEMU's argument, where enable_irq() also WARNs). Ioctl first, the config write
+//       re-enables the source after MASK_INTX is clear, and it is delivered.
 //
 // Surprises (the checker against the thread's expectations):
 //   - `merged` still WARNs "Unbalanced enable for IRQ" with the user space of its day: its PCI 2.3
@@ -114,10 +162,13 @@
 //     it: 20 steps, as in v1. With setMaskArgPci23=true merged holds; but then a device that
 //     KVM demoted to non-PCI-2.3 (pci_intx_mask_supported() false) keeps its line disabled after
 //     the guest unmasks: no-lost-interrupt, 27 steps. Testing match->flags would avoid both.
-//   - intx_mask_lock is a mutex taken in kvm_assigned_dev_ack_irq() inside
-//     kvm_notify_acked_irq()'s rcu_read_lock(): a sleeping lock in atomic context, in both
-//     variants (4 steps with an EOI from another device on the GSI). The spinlock form holds. The
-//     hard-IRQ handler itself never takes a sleeping lock.
+//   - In v1, intx_mask_lock is a mutex taken in kvm_assigned_dev_ack_irq() inside
+//     kvm_notify_acked_irq()'s rcu_read_lock(): a sleeping lock in atomic context (16 steps; 4
+//     with an EOI from another device on the GSI). v3.4 (merged) has a spinlock there and holds.
+//     The hard-IRQ handler itself never takes a sleeping lock.
+//   - The shared line is disabled by "nobody cared" in both variants at the default irqs=2
+//     (shared-line-not-disabled, 32 steps; see "Interesting that the new mutex is not used
+//     here" above): KVM_DEASSIGN_DEV_IRQ while the guest is still acking a second interrupt.
 
 import {
   defineModel, step, choice, thread, intParam, boolParam, END,
@@ -186,6 +237,12 @@ export type KvmIntxMaskState = {
     rounds: number;
     /** The deassign ioctl has returned. */
     deassigned: boolean;
+    /**
+     * Ghost (read by properties only): user space's last write to the device's command register
+     * set PCI_COMMAND_INTX_DISABLE. A function of the qemu thread's location and the fields
+     * above, so it adds no states.
+     */
+    wroteMasked: boolean;
   };
 };
 
@@ -229,19 +286,20 @@ export default defineModel({
   params: {
     pci23: boolParam(true, 'the device supports PCI 2.3 INTx masking (KVM_DEV_ASSIGN_PCI_2_3 kept); false: IRQF_ONESHOT + disable_irq_nosync, and the line cannot be shared (use shared=false)'),
     shared: boolParam(true, 'a host device shares the interrupt line (IRQF_SHARED; needs pci23) and raises one interrupt'),
-    irqs: intParam(1, 'interrupts the assigned device raises', { min: 0, max: 3 }),
+    irqs: intParam(2, 'interrupts the assigned device raises (2: one can arrive after deassign_host_irq, which is what disables the shared line)', { min: 0, max: 3 }),
     maskRounds: intParam(1, 'times the guest masks and then unmasks INTx (KVM_ASSIGN_SET_INTX_MASK + config write)', { min: 0, max: 3 }),
     deassign: intParam(1, 'user space deassigns: 0 never, 1 the IRQ (KVM_DEASSIGN_DEV_IRQ), 2 the device (KVM_DEASSIGN_PCI_DEVICE: also pci_reset_function + pci_restore_state)', { min: 0, max: 2 }),
     spuriousAcks: intParam(0, 'EOIs of another guest device on the same guest GSI (the ack notifier runs for them too)', { min: 0, max: 2 }),
     setMaskArgPci23: boolParam(false, 'user space sets KVM_DEV_ASSIGN_PCI_2_3 in the KVM_ASSIGN_SET_INTX_MASK argument (QEMU does not: it passes only MASK_INTX); read by `merged` only'),
-    intxMaskSpinlock: boolParam(false, 'intx_mask_lock is a spinlock (spin_lock/spin_unlock), as in later upstream assigned-dev.c, instead of the seed\'s mutex'),
+    maskWritesFirst: boolParam(false, 'when the guest masks, user space writes INTX_DISABLE to the device before the KVM_ASSIGN_SET_INTX_MASK ioctl (false: the ioctl first, as the API text requires and QEMU does)'),
+    unmaskWritesFirst: boolParam(false, 'when the guest unmasks, user space clears INTX_DISABLE on the device before the KVM_ASSIGN_SET_INTX_MASK ioctl (false: the ioctl first, as the API text requires and QEMU does)'),
     withIntxMaskLock: boolParam(true, 'ablation: false drops intx_mask_lock everywhere (what does it protect?)'),
     deassignTakesMaskLock: boolParam(false, 'ablation: deassign_host_irq takes intx_mask_lock around pci_intx() (the reviewer\'s hint)'),
     deassignMasksIntx: boolParam(true, 'ablation: false drops pci_intx(dev, false) from deassign_host_irq (why is it there?)'),
   },
   variants: {
-    v1: 'the patch as reviewed in the seed: the unmask ioctl calls enable_irq() whenever host_irq_disabled, PCI 2.3 or not',
-    merged: 'as merged (07700a94b00a): the unmask ioctl calls enable_irq() only `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`; user space unmasks at device level',
+    v1: 'the patch as reviewed in the seed (2012-01-09): intx_mask_lock a mutex; the unmask ioctl calls enable_irq() whenever host_irq_disabled, PCI 2.3 or not',
+    merged: 'as released in v3.4 (virt/kvm/assigned-dev.c; the same in 3.4.y and until the code was removed): intx_mask_lock a spinlock; the unmask ioctl calls enable_irq() only `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`; user space unmasks at device level',
   },
   build({ params, variant }): System<S> {
     const pci23 = params.pci23;
@@ -252,7 +310,10 @@ export default defineModel({
     const spuriousAcks = params.spuriousAcks;
     const argPci23 = params.setMaskArgPci23;
     const maskLock = params.withIntxMaskLock;
-    const maskSpin = params.intxMaskSpinlock;
+    // v3.4 has spinlock_t intx_mask_lock; the seed's patch a struct mutex (see the header).
+    const maskSpin = variant === 'merged';
+    const maskWritesFirst = params.maskWritesFirst;
+    const unmaskWritesFirst = params.unmaskWritesFirst;
     const deassignMaskLock = params.deassignTakesMaskLock;
     const deassignMasks = params.deassignMasksIntx;
     if (shared && !pci23)
@@ -291,7 +352,7 @@ export default defineModel({
       guest: { line: false },
       rcu: rcu(shared ? 6 : 5),
       vcpu: { reassert: false, spurious: 0 },
-      qemu: { masked: false, rounds: 0, deassigned: false },
+      qemu: { masked: false, rounds: 0, deassigned: false, wroteMasked: false },
     };
 
     // ---- the assigned device and the host device sharing its line -------------------------------
@@ -604,7 +665,18 @@ export default defineModel({
     const M = 'kvm_vm_ioctl_set_pci_irq_mask';
     const Q = 'qemu assigned_dev_pci_write_config';
     const deviceBit = pci23 ? '' : ' (not PCI 2.3: the device ignores the bit)';
+    // The config-space write of the guest's new INTX_DISABLE: after the ioctl (the API text, QEMU)
+    // or, with maskWritesFirst/unmaskWritesFirst, before it (the reviewer's question).
+    const configWrite = (id: string, masked: boolean, first: boolean, next: string): Loc =>
+      step(id, `${Q}: write PCI_COMMAND with INTX_DISABLE ${masked ? 'set' : 'clear'} to the device${first ? ' (before the ioctl)' : ''}${deviceBit}`, {
+        run: (d) => {
+          if (pci23) d.dev.intxDisable = masked;
+          d.qemu.wroteMasked = masked;
+        },
+        next,
+      });
     const maskIoctl: Loc[] = [
+      ...(maskWritesFirst ? [configWrite('m.write', true, true, 'm.kvmlock')] : []),
       mutexLock('m.kvmlock', M, kvmLock, { label: `${M}: mutex_lock(&kvm->lock)` }),
       ...(maskLock ? [lockMaskLock('m.lock', M, 'match')] : []),
       step('m.flags', `${M}: match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX [set]`, {
@@ -618,16 +690,12 @@ export default defineModel({
         },
       }),
       ...(maskLock ? [unlockMaskLock('m.unlock', M, 'match')] : []),
-      mutexUnlock('m.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)` }),
-      step('m.write', `${Q}: write PCI_COMMAND with INTX_DISABLE set to the device${deviceBit}`, {
-        run: (d) => {
-          if (pci23) d.dev.intxDisable = true;
-        },
-        next: 'idle',
-      }),
+      mutexUnlock('m.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)`, next: maskWritesFirst ? 'idle' : 'm.write' }),
+      ...(maskWritesFirst ? [] : [configWrite('m.write', true, false, 'idle')]),
     ];
     const skipsEnable = variant === 'merged' && argPci23;
     const unmaskIoctl: Loc[] = [
+      ...(unmaskWritesFirst ? [configWrite('u.write', false, true, 'u.kvmlock')] : []),
       mutexLock('u.kvmlock', M, kvmLock, { label: `${M}: mutex_lock(&kvm->lock)` }),
       ...(maskLock ? [lockMaskLock('u.lock', M, 'match')] : []),
       step(
@@ -657,13 +725,8 @@ export default defineModel({
       ]),
       spinUnlock('u.spinunlock', M, intxLock, { label: `${M}: spin_unlock_irq(&match->intx_lock)` }),
       ...(maskLock ? [unlockMaskLock('u.unlock', M, 'match')] : []),
-      mutexUnlock('u.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)` }),
-      step('u.write', `${Q}: write PCI_COMMAND with INTX_DISABLE clear to the device${deviceBit}`, {
-        run: (d) => {
-          if (pci23) d.dev.intxDisable = false;
-        },
-        next: 'idle',
-      }),
+      mutexUnlock('u.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)`, next: unmaskWritesFirst ? 'idle' : 'u.write' }),
+      ...(unmaskWritesFirst ? [] : [configWrite('u.write', false, false, 'idle')]),
     ];
 
     const D = deassign === 2 ? 'kvm_vm_ioctl_deassign_device' : 'kvm_vm_ioctl_deassign_dev_irq';
@@ -764,7 +827,7 @@ export default defineModel({
           run: (d) => {
             d.qemu.masked = true;
           },
-          next: 'm.kvmlock',
+          next: maskWritesFirst ? 'm.write' : 'm.kvmlock',
         },
         {
           label: `${Q}: the guest clears INTX_DISABLE: kvm_device_intx_set_mask(unmasked) -> ioctl(KVM_ASSIGN_SET_INTX_MASK, 0)`,
@@ -773,7 +836,7 @@ export default defineModel({
             d.qemu.masked = false;
             d.qemu.rounds += 1;
           },
-          next: 'u.kvmlock',
+          next: unmaskWritesFirst ? 'u.write' : 'u.kvmlock',
         },
         ...(deassign > 0
           ? [

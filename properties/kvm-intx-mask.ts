@@ -1,7 +1,17 @@
 // Properties of the kvm-intx-mask model (seed 003): what the INTx masking code must guarantee to
 // the host (balanced enable_irq, a shared line never left disabled, no sleeping in atomic
-// context), to the guest (no interrupt while it masks INTx, no interrupt lost while it does not),
-// and to whoever gets the device after deassignment (not left masked).
+// context), to the guest (no interrupt while it masks INTx, no interrupt lost while it does not)
+// and to user space (the kernel never unmasks a device user space masked).
+//
+// `questions` are not properties: each asks whether something can happen that the code does on
+// purpose, and its answer is a trace (a violation of "never X" is the witness that X happens).
+// The model test checks each one and pins its trace; they are not in `properties`, so no run of
+// `kmc check` reports intended behaviour as a bug. (Leaving the device masked after
+// KVM_DEASSIGN_DEV_IRQ is intended: the reviewer asked, the thread did not call it a bug.)
+//
+// The one event "enable_irq() on a line nobody disabled" is checked once, by the kernel's own
+// WARN ("Unbalanced enable for IRQ", unbalanced-enable-irq); the depth the helper lets go to -1
+// is that same event and is not a second property.
 //
 // This file reads the model's state through the type below, a copy of the parts of
 // KvmIntxMaskState (models/kvm-intx-mask.ts) it needs: properties may not import models.
@@ -10,7 +20,7 @@
 
 import { defineProperties, invariant, stepProperty, assertion, deadlockFree, type StateInfo } from '../src/property/index.js';
 import { lockRef, UNBALANCED_ENABLE, type IrqDesc, type Spinlock } from '../src/kernel/index.js';
-import { irqDepthNonNegative, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+import { noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 
 type State = {
   dev: { status: boolean; intxDisable: boolean };
@@ -20,7 +30,7 @@ type State = {
   kvm: { intxLock: Spinlock; maskIntx: boolean };
   guest: { line: boolean };
   rcu: { reader: boolean[] };
-  qemu: { deassigned: boolean };
+  qemu: { masked: boolean; deassigned: boolean; wroteMasked: boolean };
 };
 
 /** Tags the model puts on steps (models/kvm-intx-mask.ts: TAG_GUEST_IRQ_RAISE, TAG_HW_UNMASK). */
@@ -64,7 +74,6 @@ export function interruptLost(s: StateInfo<State>): boolean {
 }
 
 export const properties = defineProperties<State>('kvm-intx-mask', [
-  irqDepthNonNegative<State>('irq-depth-nonnegative', { name: 'the host IRQ line', get: (s) => s.line.desc }),
   assertion('unbalanced-enable-irq', 'enable_irq(host_irq) never WARNs "Unbalanced enable for IRQ"', UNBALANCED_ENABLE),
   stepProperty<State>(
     'guest-line-not-raised-while-masked',
@@ -77,6 +86,13 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
     'the kernel never clears the device\'s INTX_DISABLE bit while the guest has INTx masked (the API promise)',
     (s, step) => !step.tags.includes(HW_UNMASK) || !s.vars.kvm.maskIntx,
     (_s, step) => `${step.thread} unmasks the device ('${step.label}') while MASK_INTX is set`,
+  ),
+  stepProperty<State>(
+    'kernel-keeps-user-mask',
+    'the kernel never clears the PCI_COMMAND_INTX_DISABLE user space wrote to the device to mask INTx for the guest (from that config write until the guest unmasks again)',
+    (s, step) => !step.tags.includes(HW_UNMASK) || !(s.vars.qemu.masked && s.vars.qemu.wroteMasked),
+    (_s, step) =>
+      `${step.thread} unmasks the device ('${step.label}') after user space wrote INTX_DISABLE=1 to it for a guest that still masks INTx: the kernel overrides the mask user space set`,
   ),
   invariant<State>(
     'no-lost-interrupt',
@@ -95,12 +111,6 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
     return null;
   }),
   invariant<State>(
-    'device-unmasked-after-deassign',
-    'once the deassign ioctl has returned, the device is not left with INTx disabled (PCI_COMMAND_INTX_DISABLE)',
-    (s) => !s.vars.qemu.deassigned || !s.vars.dev.intxDisable,
-    () => 'the deassign ioctl returned and the device still has PCI_COMMAND_INTX_DISABLE set',
-  ),
-  invariant<State>(
     'shared-line-not-disabled',
     'the interrupt line is never disabled while the other device shares it (no disable_irq, no "nobody cared")',
     (s) => s.params.shared !== true || (s.vars.line.desc.depth <= 0 && !s.vars.line.spuriousDisabled),
@@ -108,4 +118,17 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
       `the shared line is disabled (depth ${s.vars.line.desc.depth}${s.vars.line.spuriousDisabled ? ', IRQS_SPURIOUS_DISABLED' : ''})`,
   ),
   deadlockFree(),
+]);
+
+/**
+ * Questions the thread asked about intended behaviour, each answered by a trace: the invariant
+ * says "never", and its counterexample is the witness. Not properties (see the header).
+ */
+export const questions = defineProperties<State>('kvm-intx-mask', [
+  invariant<State>(
+    'device-left-masked-after-deassign',
+    'question: "This will leave the device with interrupts masked. Do we reset it later?" (never: the deassign ioctl returns with PCI_COMMAND_INTX_DISABLE set)',
+    (s) => !s.vars.qemu.deassigned || !s.vars.dev.intxDisable,
+    () => 'yes: the deassign ioctl returned and the device still has PCI_COMMAND_INTX_DISABLE set',
+  ),
 ]);
