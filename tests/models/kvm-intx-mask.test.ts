@@ -365,7 +365,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
     // Also pinned by the verdict table (defaults, irqs=2, ...); here further shapes.
     const props = ['guest-line-not-raised-while-masked', 'no-hw-unmask-while-guest-masked'] as const;
     for (const variant of VARIANTS)
-      for (const params of [{ spuriousAcks: 1, irqs: 1 }, { pci23: false, shared: false, maskRounds: 2, irqs: 1 }] as Params[])
+      for (const params of [{ spuriousAcks: 1, irqs: 1, deassign: 0 }, { pci23: false, shared: false, maskRounds: 2, irqs: 1 }] as Params[])
         expect(holding(variant, params, props)).toEqual(allTrue(props));
   });
 
