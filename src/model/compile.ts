@@ -24,7 +24,12 @@ export interface CompiledAction {
   alt: number;
   /** Location id (the program counter's name). */
   id: string;
+  /** What traces show: the code, then the note if any (`code [note]`). */
   label: string;
+  /** The code alone (ActionDef.label). */
+  code: string;
+  /** ActionDef.note, if any. */
+  note: string | undefined;
   fn: string;
   tags: readonly string[];
   def: ActionDef<any>;
@@ -42,6 +47,8 @@ export interface CompiledLocation {
 
 export interface CompiledThread {
   name: string;
+  /** The thread kind it was spawned from (ThreadDef.kind), if any. */
+  kind: string | undefined;
   locations: CompiledLocation[];
   ids: Map<string, number>;
 }
@@ -459,6 +466,11 @@ function resolveNext(thread: CompiledThread, id: string): number | undefined {
   return id === END ? PC_END : thread.ids.get(id);
 }
 
+/** What a trace shows for an action: its code, then its note in brackets. */
+export function labelOf(a: Pick<ActionDef<any, any>, 'label' | 'note'>): string {
+  return a.note ? `${a.label} [${a.note}]` : a.label;
+}
+
 /**
  * The action as the engine runs it: with gates, its guard is "every gate allows it, and its own
  * guard holds", and what it waits for names the first gate that holds it back. Every path (the
@@ -466,7 +478,7 @@ function resolveNext(thread: CompiledThread, id: string): number | undefined {
  */
 function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string, kind: string | undefined): ActionDef<any, any> {
   if (gates.length === 0) return a;
-  const info: GatedAction = Object.freeze({ id: loc, label: a.label, tags: Object.freeze([...(a.tags ?? [])]), kind });
+  const info: GatedAction = Object.freeze({ id: loc, label: labelOf(a), tags: Object.freeze([...(a.tags ?? [])]), kind });
   const own = a.guard;
   const guard = (s: any, env: StepEnv<any>): boolean => {
     for (let i = 0; i < gates.length; i++) if (!gates[i]!.allows(s, env, info)) return false;
@@ -506,7 +518,9 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
         location: li,
         alt: ai,
         id: loc.id,
-        label: a.label,
+        label: labelOf(a),
+        code: a.label,
+        note: a.note,
         fn: a.fn ?? (colon > 0 ? a.label.slice(0, colon).trim() : ''),
         tags: a.tags ?? [],
         def: a,
@@ -514,5 +528,5 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
       };
     }),
   }));
-  return { name: t.name, locations, ids };
+  return { name: t.name, kind: t.kind, locations, ids };
 }

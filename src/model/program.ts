@@ -15,6 +15,7 @@
 //   ]);
 //   threads: [0, 1, 2].map((cpu) => spawn(hotplug, `cpu${cpu}/hotplug`, { cpu })),
 
+import { ModelError } from '../util/errors.js';
 import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
 
 export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
@@ -58,6 +59,39 @@ export function threadKind<S, L extends object = {}>(kind: string, locals: L, pr
  */
 export function spawn<S, L extends object>(kind: ThreadKind<S, L>, name: string, locals: Partial<L> = {}): ThreadDef<S, L> {
   return { name, kind: kind.kind, program: kind.program as LocationDef<S, L>[], locals: { ...structuredClone(kind.locals), ...structuredClone(locals) } };
+}
+
+/**
+ * The steps of C function `name`, written as code: each action's label becomes `name: label` and
+ * its `fn` is `name` (an action that names its own `fn` keeps it, and its label).
+ *
+ *   ...func('hardware_enable_all', [
+ *     step('lock', 'spin_lock(&kvm_lock)', ...),
+ *     step('inc', 'kvm_usage_count++', { note: 'the counter the patch moves under the lock' }),
+ *   ])
+ */
+export function func<S, L extends object = {}>(name: string, body: (LocationDef<S, L> | LocationDef<S, L>[])[]): LocationDef<S, L>[] {
+  return body.flat().map((loc) => ({
+    ...loc,
+    actions: loc.actions.map((a) => (a.fn !== undefined ? a : { ...a, fn: name, label: `${name}: ${a.label}` })),
+  }));
+}
+
+/**
+ * The code that differs between variants: one fragment per variant, each written out in full so
+ * that two variants' code can be read (and diffed) side by side, instead of flag branches inside
+ * one body. With `variant` typed from the model's `variants` (defineModel infers it), leaving a
+ * variant out is a type error; the fragments are built lazily, only the chosen one.
+ *
+ *   const enable = byVariant(variant, {
+ *     'v2.6.37': () => func('hardware_enable_all', [ ...old code... ]),
+ *     'patch-1': () => func('hardware_enable_all', [ ...patched code... ]),
+ *   });
+ */
+export function byVariant<V extends string, T>(variant: V, fragments: { readonly [K in V]: () => T }): T {
+  if (!Object.prototype.hasOwnProperty.call(fragments, variant))
+    throw new ModelError(`no fragment for variant '${variant}' (fragments exist for: ${Object.keys(fragments).join(', ')})`);
+  return fragments[variant]();
 }
 
 /**

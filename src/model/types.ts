@@ -48,8 +48,17 @@ export type Next<S, L extends object = {}> = string | ((state: S, env: StepEnv<L
 
 /** One atomic action. `L`: the thread's local variables (see StepEnv.local). */
 export interface ActionDef<S, L extends object = {}> {
-  /** The C statement this action models, e.g. `kvm_cpu_hotplug: spin_lock(&kvm_lock)`. */
+  /**
+   * The C statement this action models, as code: `kvm_cpu_hotplug: spin_lock(&kvm_lock)` (the
+   * function's name first; `fn(...)` adds it to every step of a function).
+   */
   label: string;
+  /**
+   * Why the step is what it is, or what the model adds to the code (`on cpu1`, `the enable
+   * fails`): shown after the code as `code [note]`, and ignored where steps are matched by their
+   * statement (cross-variant replay).
+   */
+  note?: string;
   /** The C function the statement belongs to (defaults to the label's text before `:`). */
   fn?: string;
   /** Enabled only when this holds (a `spin_lock` on a held lock is not). */
@@ -212,6 +221,12 @@ export interface System<S> {
  * A model. Written with `defineModel({ ..., build({ params, variant }): System<S> { ... } })`, the
  * parameter and variant types are inferred from `params` and `variants`.
  */
+/** The state type of a model: `type S = StateOf<typeof model>` (for property files). */
+export type StateOf<M> = M extends ModelDef<infer S, any, any> ? S : never;
+
+/** The variant names of a model, as a union. */
+export type VariantOf<M> = M extends ModelDef<any, any, infer V> ? V : never;
+
 export interface ModelDef<S extends object = any, P extends ParamSpecs = ParamSpecs, V extends string = string> {
   name: string;
   /** One-paragraph description; shown by `kmc list`. */

@@ -10,7 +10,7 @@ import type { CheckResult } from '../../src/engine/result.js';
 import { compileModel } from '../../src/model/compile.js';
 import { localSlots } from '../../src/model/locals.js';
 import {
-  defineModel, END, spawn, step, thread, threadKind, type StepEnv, type SymmetryDef, type System,
+  defineModel, END, programListing, spawn, step, thread, threadKind, type StepEnv, type SymmetryDef, type System,
 } from '../../src/model/index.js';
 import { deadlockFree, invariant, type Property } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
@@ -176,6 +176,13 @@ describe('thread-local variables', () => {
       { path: 'count', before: 0, after: 1 },
       { path: 'last', before: -1, after: 1 },
     ]);
+  });
+
+  it('a thread kind is listed once, with its instances', () => {
+    const text = programListing(compileModel(withLocals(false)));
+    expect(text.match(/thread kind worker/g)).toHaveLength(2);
+    expect(text).toContain('thread kind worker (first instance cpu0/worker)\n  read:\n    worker: tmp = count\n');
+    expect(text).toContain('thread kind worker runs as: cpu0/worker, cpu1/worker, cpu2/worker\n');
   });
 
   it('a model whose threads declare no locals has no $local key (layouts unchanged)', () => {

@@ -11,7 +11,7 @@ import { compileModel, type CompiledModel } from '../../src/model/compile.js';
 import type { ModelDef, ParamValues } from '../../src/model/index.js';
 import type { Property, PropertySet } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
-import { failsAt, propertyList, referenceExplore, RefSystem, type RefAction, type RefResult, type RefState } from './reference-explorer.js';
+import { failsAt, shownLabel, propertyList, referenceExplore, RefSystem, type RefAction, type RefResult, type RefState } from './reference-explorer.js';
 
 export interface Agreement {
   result: CheckResult;
@@ -71,7 +71,7 @@ export function expectReplaysToViolation(model: CompiledModel, sys: RefSystem, p
     expect(choice, `step ${i + 1} of ${v.property}'s path`).toBeLessThan(actions.length);
     const a = actions[choice]!;
     const step = trace.steps[i]!;
-    expect({ thread: step.thread, label: step.label }).toEqual({ thread: sys.threadNames[a.thread], label: a.action.label });
+    expect({ thread: step.thread, label: step.label }).toEqual({ thread: sys.threadNames[a.thread], label: shownLabel(a.action) });
     expect(state.halted, `step ${i + 1} of ${v.property}'s path runs from a halted state`).toBe(false);
     before = state;
     last = a;

@@ -19,6 +19,7 @@
 //   - a model's gates (System.gates: stop_machine, the freezer) are global conditions: an action
 //     is enabled when every gate allows it (given its location id, label, tags and thread kind)
 //     and its guard holds;
+//   - a step is shown (traces, step properties, gates) as its label, then ` [note]` if it has one;
 //   - `next` is a location id, END, or a function of the state after the recipe; by default
 //     the next location in the thread's list, END after the last;
 //   - a state where the kernel oopsed is not the same state as the same variables and locations
@@ -167,7 +168,7 @@ export class RefSystem {
       const env = { ...this.envs[t]!, local: s.locals[t] as object };
       const kind = this.threads[t]!.kind;
       for (const action of location.actions) {
-        const info = { id: location.id, label: action.label, tags: action.tags ?? [], kind };
+        const info = { id: location.id, label: shownLabel(action), tags: action.tags ?? [], kind };
         if (!this.gates.every((g) => g.allows(s.vars, env, info))) continue;
         if (!action.guard || action.guard(s.vars, env)) out.push({ thread: t, location, action });
       }
@@ -237,11 +238,16 @@ export class RefSystem {
       thread: this.threadNames[a.thread]!,
       threadIndex: a.thread,
       id: a.location.id,
-      label: a.action.label,
+      label: shownLabel(a.action),
       fn: fnOf(a.action),
       tags: a.action.tags ?? [],
     };
   }
+}
+
+/** A step as traces and properties see it: the code, then ` [note]` when the step has a note. */
+export function shownLabel(a: ActionDef<any>): string {
+  return a.note === undefined || a.note === '' ? a.label : `${a.label} [${a.note}]`;
 }
 
 function fnOf(a: ActionDef<any>): string {
