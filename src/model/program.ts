@@ -16,6 +16,7 @@
 //   threads: [0, 1, 2].map((cpu) => spawn(hotplug, `cpu${cpu}/hotplug`, { cpu })),
 
 import { ModelError } from '../util/errors.js';
+import { ownKey } from '../util/own.js';
 import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
 
 export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
@@ -88,10 +89,11 @@ export function func<S, L extends object = {}>(name: string, body: (LocationDef<
  *     'patch-1': () => func('hardware_enable_all', [ ...patched code... ]),
  *   });
  */
-export function byVariant<V extends string, T>(variant: V, fragments: { readonly [K in V]: () => T }): T {
-  if (!Object.prototype.hasOwnProperty.call(fragments, variant))
+export function byVariant<V extends string, T>(variant: V, fragments: Readonly<Record<V, () => T>>): T {
+  const fragment = ownKey<() => T>(fragments, variant);
+  if (fragment === undefined)
     throw new ModelError(`no fragment for variant '${variant}' (fragments exist for: ${Object.keys(fragments).join(', ')})`);
-  return fragments[variant]();
+  return fragment();
 }
 
 /**
