@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
-import { checkWithReductions, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
+import { defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
@@ -30,8 +30,8 @@ export interface RunCheckOptions {
   checker?: ParallelChecker | undefined;
   progressIntervalMs?: number | undefined;
   /**
-   * State-space reductions (default on in the CLI). Symmetry and the preemption bound run in the
-   * parallel search; partial-order reduction in one worker when it helps (src/parallel/reduced.ts).
+   * State-space reductions. Symmetry (default on) and the preemption bound run in the parallel
+   * search; partial-order reduction (default off, README "Big state spaces") in one worker only.
    */
   por?: boolean | undefined;
   symmetry?: boolean | undefined;
@@ -70,14 +70,16 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     if (!(e instanceof ModelError)) throw e;
     // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
   }
-  // Reductions are on by default in the CLI. With several workers, symmetry and the bound run in
-  // the parallel search; partial-order reduction runs first in one worker and either is given
-  // up (the parallel search takes over) or keeps the run there, which the result says.
-  const reduced = o.por !== false || o.symmetry !== false || o.preemptionBound !== undefined;
-  if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
+  // Symmetry is on by default in the CLI, partial-order reduction off (it pruned nothing on the
+  // bundled models: README, "Big state spaces"). Symmetry and the bound run in the parallel
+  // search; partial-order reduction only in the sequential one, so it takes one worker, never
+  // quietly: with --workers N > 1 it is refused (workersFor).
+  const por = o.por === true;
+  const reduced = por || o.symmetry !== false || o.preemptionBound !== undefined;
   // Either way the search runs on the pool, off the main thread, which stays free for the
   // progress line and for Ctrl-C.
-  const checker = o.checker ?? new ParallelChecker(o.workers ?? defaultWorkers());
+  const checker = o.checker ?? new ParallelChecker(workersFor(o));
+  if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.(() => {
@@ -101,15 +103,37 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       onProgress: printer?.update,
       progressIntervalMs: o.progressIntervalMs,
     };
-    const result = reduced
-      ? await checkWithReductions(checker, target, { ...options, por: o.por !== false, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest })
-      : await checker.check(target, options);
+    const reductions = { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest };
+    // One worker with reductions: the engine's sequential search (the only one that does
+    // partial-order reduction), in that worker.
+    const result = !reduced
+      ? await checker.check(target, options)
+      : checker.workers === 1
+        ? await checker.checkSequential(target, { ...options, ...reductions })
+        : await checker.check(target, { ...options, ...reductions });
     return { result, model, interrupted: interrupt.signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();
     if (!o.checker) await checker.close();
   }
+}
+
+function porWorkersError(workers: number): string {
+  return `partial-order reduction runs in one worker (its cycle proviso needs the whole visited set at each expansion), not ${workers}: give --workers 1 with --por, or leave --por out`;
+}
+
+/**
+ * The workers a check runs on: --workers (at most ${MAX_WORKERS}), else one per core; one with
+ * --por, which refuses a --workers above one rather than run quietly in one of them.
+ */
+export function workersFor(o: { workers?: number | undefined; por?: boolean | undefined }): number {
+  if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
+  if (o.por === true) {
+    if (o.workers !== undefined && o.workers > 1) throw new UsageError(porWorkersError(o.workers));
+    return 1;
+  }
+  return o.workers ?? defaultWorkers();
 }
 
 /** A progress callback for searches that run on the main thread (kmc prove). */

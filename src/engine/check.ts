@@ -27,7 +27,7 @@ export interface CheckOptions extends CompileOptions {
   onProgress?: (p: Progress) => void;
   /**
    * State-space reductions (src/engine/reduction). The API searches without them unless asked
-   * (its state counts are the model's own); `kmc check` turns POR and symmetry on by default.
+   * (its state counts are the model's own); `kmc check` turns symmetry on by default, POR with --por.
    */
   por?: boolean | undefined;
   symmetry?: boolean | undefined;
@@ -37,12 +37,6 @@ export interface CheckOptions extends CompileOptions {
   shortest?: boolean | undefined;
   /** With POR: how much footprints are learned before reducing (see src/engine/reduction/run.ts; for tests). */
   porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
-  /**
-   * With POR: called when it is given up (it cannot help on this model), with the note saying
-   * why; returning true ends the check there (a result that is no verdict, stopped as
-   * 'interrupted') so that the caller searches without it by other means (the parallel search).
-   */
-  onPorGivenUp?: ((note: string) => boolean) | undefined;
 }
 
 export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
@@ -82,7 +76,6 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       seedStates: options.porSeed?.states,
       seedWalks: options.porSeed?.walks,
       keepPor: options.porSeed?.keep,
-      onPorGivenUp: options.onPorGivenUp,
       ...searchLimits(options),
     });
   } catch (e) {

@@ -3,4 +3,3 @@
 export { ParallelChecker, checkParallel, type ParallelCheckOptions, type ParallelProgress, type ParallelTarget } from './pool.js';
 export type { DedupKind, ModelSource, WorkerReport } from './protocol.js';
 export { availableMemory, defaultMaxMemory } from './memory.js';
-export { checkWithReductions, type ReducedCheckOptions } from './reduced.js';

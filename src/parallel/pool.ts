@@ -41,7 +41,7 @@ export interface ParallelProgress extends Progress {
   workers: number;
 }
 
-export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' | 'onProgress' | 'onPorGivenUp'> {
+export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' | 'onProgress'> {
   /** Aborting it stops every worker; the result is marked incomplete ('interrupted'). */
   signal?: AbortSignal | undefined;
   onProgress?: ((p: ParallelProgress) => void) | undefined;
@@ -129,12 +129,10 @@ export class ParallelChecker {
    * The engine's sequential check() (with partial-order reduction, which the parallel search
    * does not do) in one worker of the pool: the main thread stays free, so progress, the memory
    * bound and Ctrl-C work as for a parallel run. The result is check()'s own (stats.workers = 1).
-   * With `onPorGivenUp`, a run in which POR is given up ends there and calls it with the reason
-   * (the result is then no verdict): reduced.ts searches on with every worker instead.
    */
   async checkSequential(
     target: ParallelTarget,
-    options: ParallelCheckOptions & SequentialReductions & { onPorGivenUp?: ((note: string) => void) | undefined } = {},
+    options: ParallelCheckOptions & SequentialReductions = {},
   ): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
@@ -152,7 +150,6 @@ export class ParallelChecker {
           symmetry: options.symmetry,
           preemptionBound: options.preemptionBound,
           shortest: options.shortest,
-          stopIfPorGivenUp: options.onPorGivenUp !== undefined,
         },
         index: 0,
         workers: 1,
@@ -183,7 +180,6 @@ export class ParallelChecker {
       if (report.error) {
         return errorResult(uncompiledRun(target.model.name, options.variant), report.error.message, report.error.step);
       }
-      if (report.porGivenUp !== undefined) options.onPorGivenUp?.(report.porGivenUp);
       const result = report.result!;
       // The memory bound is watched from here too (the search reads it only once a second).
       if (control.stopCode === STOP.maxMemory && (result.status === 'incomplete' || result.status === 'violated') && result.stoppedBy === 'interrupted')
@@ -252,7 +248,7 @@ export class ParallelChecker {
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction
     // is refused rather than ignored (its cycle proviso needs the visited set at the moment a
-    // state is expanded, which no single worker has; reduced.ts runs it in one worker).
+    // state is expanded, which no single worker has; the sequential search runs it, in one worker).
     const asked = o.por === true || o.symmetry === true || o.preemptionBound !== undefined;
     let red: Reductions | undefined;
     if (asked) {

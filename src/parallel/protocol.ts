@@ -32,11 +32,6 @@ export interface SequentialReductions {
   preemptionBound?: number | undefined;
   /** With POR: re-search without it to make counterexamples shortest (sequential only). */
   shortest?: boolean | undefined;
-  /**
-   * Sequential only: when POR is given up (src/engine/reduction/run.ts), end the run there and
-   * report why (WorkerReport.porGivenUp) instead of searching on without it in this one worker.
-   */
-  stopIfPorGivenUp?: boolean | undefined;
 }
 
 export interface WorkerLimits {
@@ -119,6 +114,4 @@ export interface WorkerReport {
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;
-  /** sequential with stopIfPorGivenUp: POR was given up, for this reason; `result` is then no verdict. */
-  porGivenUp?: string;
 }

@@ -47,7 +47,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'sequential') {
       report.searchStart = now();
-      report.result = sequential(task, loaded.model, loaded.properties, control, (note) => (report.porGivenUp = note));
+      report.result = sequential(task, loaded.model, loaded.properties, control);
       report.searchEnd = now();
       return report;
     }
@@ -81,9 +81,9 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
 }
 
 /** The engine's own check(), polled for the stop flag, reporting progress on the board. */
-function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control, gaveUp: (note: string) => void): CheckResult {
+function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
   const l = task.limits;
-  const { stopIfPorGivenUp, ...reductions } = task.reductions ?? {};
+  const reductions = task.reductions ?? {};
   return check(model, properties, {
     variant: task.variant,
     params: task.params,
@@ -94,14 +94,6 @@ function sequential(task: WorkerTask, model: ModelDef, properties: readonly Prop
     maxMemory: l.maxMemory,
     first: l.first,
     ...reductions,
-    ...(stopIfPorGivenUp
-      ? {
-          onPorGivenUp: (note: string) => {
-            gaveUp(note);
-            return true;
-          },
-        }
-      : {}),
     interrupted: () => control.stopped,
     onProgress: (p) => {
       control.set(task.index, B.states, p.states);

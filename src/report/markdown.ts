@@ -76,7 +76,9 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   const out = [rows.join('\n')];
   const legend: string[] = [];
   if (reductions.size > 0)
-    legend.push(`*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit, and fewer interleavings, not every reachable state; \`--no-por --no-symmetry\` counts them all.`);
+    legend.push(
+      `*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit${reductions.has('partial-order reduction') ? ', and fewer interleavings' : ''}, not every reachable state; \`--no-symmetry\`${reductions.has('partial-order reduction') ? ' without `--por`' : ''} counts them all.`,
+    );
   if (unsure) legend.push('†: found under partial-order reduction, so not known to be a shortest trace (`kmc check --shortest` makes it one).');
   if (legend.length) out.push('', legend.join('  \n'));
   if (notes.length) out.push('', 'How each violation happens (thread: functions run (steps), in order; then what broke):', '', notes.join('\n'));

@@ -1,9 +1,8 @@
-// kmc check with state-space reductions: on by default (the report says which ran), --no-por
-// and --no-symmetry turn them off, --preemption-bound bounds the search and never says
-// verified, --shortest. With several workers (the default on a multi-core machine) symmetry and
-// the bound run in the parallel search; partial-order reduction runs in one worker, and either
-// is given up (every worker takes over) or kept (the report says the search ran in one worker).
-
+// kmc check with state-space reductions: symmetry on by default, partial-order reduction with
+// --por (the report says which ran); --no-por and --no-symmetry turn them off,
+// --preemption-bound bounds the search and never says verified, --shortest. With several
+// workers (the default on a multi-core machine) symmetry and the bound run in the parallel
+// search; partial-order reduction runs in one worker only, and --por with --workers N > 1 is refused.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +24,25 @@ async function kmc(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('kmc check reductions', () => {
-  it('runs partial-order and symmetry reduction by default and says so', async () => {
-    const r = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--param', 'hypercalls=3', '--param', 'rounds=2');
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), symmetry over hypercall vCPUs \(3!\)$/m);
+  it('runs symmetry reduction by default, partial-order reduction with --por, and says so', async () => {
+    const xen = ['xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--param', 'hypercalls=3', '--param', 'rounds=2'];
+    const [byDefault, por] = [await kmc('check', ...xen), await kmc('check', ...xen, '--por')];
+    expect([byDefault.code, por.code]).toEqual([1, 1]);
+    expect(byDefault.out).toMatch(/^reductions: no partial-order, symmetry over hypercall vCPUs \(3!\)$/m);
+    expect(por.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), symmetry over hypercall vCPUs \(3!\)$/m);
+  });
+
+  it('--por with --workers above one is refused, not quietly run in one worker', async () => {
+    const r = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--por', '--workers', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/partial-order reduction runs in one worker .*not 2: give --workers 1 with --por, or leave --por out/);
+    const one = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--por', '--workers', '1');
+    expect(one.code).toBe(1);
+    expect(one.out).toMatch(/; 1 worker$/m);
   });
 
   it('a state space smaller than the unreduced prefix partial-order reduction starts with: that prefix is the search, and it says so', async () => {
-    const r = await kmc('check', 'kvm-hotplug', '--param', 'creators=3', '--param', 'cpus=2');
+    const r = await kmc('check', 'kvm-hotplug', '--param', 'creators=3', '--param', 'cpus=2', '--por');
     const plain = await kmc('check', 'kvm-hotplug', '--param', 'creators=3', '--param', 'cpus=2', '--no-por');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\)$/m);
@@ -63,7 +73,7 @@ describe('kmc check reductions', () => {
 
   it('--shortest: the counterexample is a shortest one', async () => {
     const plain = await kmc('check', LOST, '--no-por', '--no-symmetry', '--workers', '1');
-    const s = await kmc('check', LOST, '--shortest');
+    const s = await kmc('check', LOST, '--por', '--shortest');
     const len = (o: string) => /violated after (\d+) steps/.exec(o)?.[1];
     expect(len(s.out)).toBe(len(plain.out));
     expect(s.out).not.toMatch(/not known to be a shortest trace/);
@@ -76,15 +86,14 @@ describe('kmc check reductions', () => {
     expect(r.err.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  // Big enough that partial-order reduction is given up (20,000 states of prefix, no deeper).
+  // Big enough that the parallel search has work to share.
   const KVM = ['kvm-hotplug', '--variant', 'v2.6.37', '--param', 'cpus=4', '--param', 'creators=3', '--param', 'suspend=false'];
-  const givenUp = (workers: number) => new RegExp(`^ {2}note: partial-order reduction: given up \\(.*\\); searched without it \\(by ${workers} workers\\)$`, 'm');
 
-  it('kvm-hotplug with 2 workers: POR given up, the parallel search with symmetry, the same states as one worker', async () => {
+  it('kvm-hotplug with 2 workers: the parallel search with symmetry from the start, the same states as one worker', async () => {
     const [two, one] = [await kmc('check', ...KVM, '--workers', '2'), await kmc('check', ...KVM, '--workers', '1')];
     expect(two.code).toBe(1);
     expect(two.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
-    expect(two.out).toMatch(givenUp(2));
+    expect(two.out).not.toMatch(/note: partial-order/);
     expect(two.out).toMatch(/; 2 workers$/m);
     expect(one.out).toMatch(/; 1 worker$/m);
     const states = (o: string) => /^([\d,]+) distinct states/m.exec(o)?.[1];
@@ -97,16 +106,7 @@ describe('kmc check reductions', () => {
     const r = await kmc('check', ...KVM);
     const n = defaultWorkers();
     expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
-    expect(r.out).toMatch(n > 1 ? givenUp(n) : /given up/);
     expect(r.out).toMatch(new RegExp(`; ${n} workers?$`, 'm'));
-  });
-
-  it('where POR is kept, the search runs in one worker of several and says so', async () => {
-    const r = await kmc('check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--param', 'hypercalls=3', '--param', 'rounds=2', '--workers', '2');
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^reductions: partial-order \(\d+ pass(es)?\), symmetry over hypercall vCPUs \(3!\)$/m);
-    expect(r.out).toMatch(/^ {2}note: partial-order reduction kept: the search ran in one worker of 2 \(the parallel search cannot do it; --no-por to use all 2\)$/m);
-    expect(r.out).toMatch(/; 1 worker$/m);
   });
 
   it('--no-por with 2 workers: symmetry and the bound in the parallel search', async () => {

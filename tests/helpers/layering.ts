@@ -34,7 +34,7 @@ const ENTRY_MODULES = new Set(['src/cli/main.ts']);
 
 /** The worker threads' entry module, and the orchestrator's modules it must never reach. */
 const WORKER_ENTRY = 'src/parallel/worker.ts';
-const ORCHESTRATOR = /^src\/parallel\/(pool|reduced|index|backend|paths|memory)\.ts$/;
+const ORCHESTRATOR = /^src\/parallel\/(pool|index|backend|paths|memory)\.ts$/;
 
 export interface SourceFile {
   /** Path relative to the repository root, with forward slashes. */

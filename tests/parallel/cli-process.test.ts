@@ -68,13 +68,19 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
     expect(r.out + r.err).not.toMatch(STACK_LINE);
   });
 
-  it('Ctrl-C on the default search (reductions: POR given up in one worker, then every worker) too', async () => {
-    // Interrupted once the parallel search shows progress, after the one-worker POR probe.
+  it('Ctrl-C on the default search (symmetry, every worker from the start) too', async () => {
     const r = await interruptWhen(/^progress: .*, 2 workers$/m, 'check', ...HUGE, '--workers', '2', '--no-traces');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified$/m);
-    expect(r.out).toMatch(/^ {2}note: partial-order reduction: given up .*\(by 2 workers\)$/m);
+    expect(r.out).toMatch(/^reductions: no partial-order, /m);
     expect(r.out).toMatch(/; 2 workers$/m);
+  });
+
+  it('Ctrl-C on the sequential search with --por (one worker) too', async () => {
+    const r = await interruptWhen(/^progress: .*, 1 worker$/m, 'check', ...HUGE, '--por', '--no-traces');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^INCOMPLETE lost-update .* stopped by an interrupt after [\d,]+ states; NOT verified$/m);
+    expect(r.out).toMatch(/; 1 worker$/m);
   });
 
   it('Ctrl-C after a violation was found: exit 3 (incomplete), the violations so far printed with their traces', async () => {

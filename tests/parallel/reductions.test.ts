@@ -3,14 +3,13 @@
 // counterexamples (the very paths, rebuilt into paths of the model itself) and reductions
 // summary as the sequential search with the same reductions; every counterexample replays on
 // the unreduced model (the reference explorer). Partial-order reduction: refused by the
-// parallel search itself; checkWithReductions runs it in one worker, or hands over to every
-// worker when it is given up. Bundled models: reductions-bundled.test.ts.
+// parallel search itself; it runs in the sequential search, in one worker of the pool (the CLI
+// refuses --por with --workers N > 1). Bundled models: reductions-bundled.test.ts.
 
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
-import { checkWithReductions } from '../../src/parallel/index.js';
 import { bundled, registry } from '../../models/index.js';
 import { UsageError } from '../../src/util/errors.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
@@ -85,45 +84,26 @@ describe('partial-order reduction and several workers', () => {
     await expect(checkers.get(2)!.check(t, { params: t.params, por: true })).rejects.toThrow(/does not do partial-order reduction/);
   });
 
-  it('kept (it helps here): the sequential reduced search in one worker, and the result says so', async () => {
+  it('in one worker of the pool: the sequential reduced search, its very result', async () => {
     // Big enough (40,705 states with symmetry) that the 20,000-state unreduced prefix is not the whole search.
     const entry = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
     const t = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source }, params: { hypercalls: 3, rounds: 2 } };
     const options = { params: t.params, por: true, symmetry: true };
     const sequential = check(t.model, t.properties, options);
     expect(sequential.status !== 'error' && sequential.reductions?.por).toBe(true);
-    const r = await checkWithReductions(checkers.get(2)!, t, options);
+    const r = await checkers.get(1)!.checkSequential(t, options);
     if (r.status === 'error' || sequential.status === 'error') throw new Error('unexpected error');
     expect(r.status).toBe(sequential.status);
     expect(r.stats.states).toBe(sequential.stats.states);
     expect(r.stats.workers).toBe(1);
-    expect(r.reductions?.por).toBe(true);
-    expect(r.reductions?.notes).toContain('partial-order reduction kept: the search ran in one worker of 2 (the parallel search cannot do it; --no-por to use all 2)');
+    expect(r.reductions).toEqual(sequential.reductions);
   });
 
-  it('given up (it cannot help here): every worker searches on, with the sequential result', async () => {
-    const t = lost(6);
-    const options = { params: t.params, por: true, symmetry: true };
-    const sequential = check(t.model, t.properties, options);
-    if (sequential.status === 'error') throw new Error(sequential.message);
-    const gaveUp = sequential.reductions?.notes.find((n) => n.startsWith('partial-order reduction: given up'));
-    expect(gaveUp).toBeDefined();
-    for (const w of [2, 4]) {
-      const r = await checkWithReductions(checkers.get(w)!, t, options);
-      expectSameResult(r, sequential, w, `lost update (6 threads), POR given up, ${w} workers`);
-      if (r.status === 'error') continue;
-      expect(r.reductions?.por).toBe(false);
-      expect(r.reductions?.notes).toContain(`${gaveUp} (by ${w} workers)`);
-      if (r.status === 'violated') for (const v of r.violations) expect(v.shortest).toBe(true);
-    }
-  });
-
-  it('under a bound POR is off (said so) and the bound runs in the parallel search', async () => {
+  it('the bound runs in the parallel search as in the sequential one', async () => {
     const t = lost(3);
-    const options = { params: t.params, por: true, preemptionBound: 1 };
+    const options = { params: t.params, preemptionBound: 1 };
     const sequential = check(t.model, t.properties, options);
-    const r = await checkWithReductions(checkers.get(2)!, t, options);
-    expectSameReduced(r, sequential, 2, 'lost update, POR and a bound', { def: t.model, properties: t.properties.properties, params: t.params });
-    expect(r.status !== 'error' && r.reductions?.notes.join()).toMatch(/off under --preemption-bound/);
+    const r = await checkers.get(2)!.check(t, options);
+    expectSameReduced(r, sequential, 2, 'lost update, a bound', { def: t.model, properties: t.properties.properties, params: t.params });
   });
 });

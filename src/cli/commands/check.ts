@@ -17,7 +17,7 @@ import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
 import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
-import { defaultWorkers, runCheck, type RunCheckOptions } from '../run-check.js';
+import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
 import { ParallelChecker } from '../../parallel/index.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 
@@ -43,7 +43,7 @@ export interface CheckCliOptions {
   traces?: boolean;
   traceDir?: string;
   workers?: number;
-  /** Commander's --no-por / --no-symmetry: true unless turned off. */
+  /** --por / --no-por (absent: off); --no-symmetry (true unless turned off). */
   por?: boolean;
   symmetry?: boolean;
   preemptionBound?: number;
@@ -82,13 +82,14 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
     .option('--no-deadlock', 'do not check deadlock freedom (checked by default, whether or not the properties list it)')
-    .option('--no-por', 'no partial-order reduction (on by default: fewer interleavings of independent steps, same verdicts)')
+    .option('--por', 'partial-order reduction: fewer interleavings of independent steps, same verdicts; off by default (it pruned nothing on the bundled models), and it runs in one worker')
+    .option('--no-por', 'no partial-order reduction (the default)')
     .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
     .option('--preemption-bound <k>', 'explore only interleavings with at most k preemptions (as CHESS and loom); never reports verified', parsePreemptionBound)
-    .option('--shortest', 'make counterexamples found under partial-order reduction shortest (re-searches without it up to their length)')
+    .option('--shortest', 'with --por: make counterexamples shortest (re-searches without partial-order reduction up to their length)')
     .option(
       '--workers <n>',
-      `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, partial-order reduction in one worker when it helps (the report says so)`,
+      `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, --por takes one worker`,
       parseCount('--workers'),
     )
     .option('--json', 'print one machine-readable JSON result')
@@ -156,7 +157,7 @@ export function combinedExit(results: readonly CheckResult[]): number {
 async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions): Promise<number> {
   const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
   // One pool for every run; after a Ctrl-C the rest are not started.
-  const checker = new ParallelChecker(opts.workers ?? defaultWorkers());
+  const checker = new ParallelChecker(workersFor(opts));
   try {
     all: for (const entry of registry.entries) {
       for (const variant of Object.keys(entry.model.variants)) {

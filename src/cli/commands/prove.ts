@@ -30,7 +30,8 @@ interface ProveCliOptions {
   markdown?: boolean;
   json?: boolean;
   quiet?: boolean;
-  por: boolean;
+  /** --por / --no-por (absent: off, as in kmc check). */
+  por?: boolean;
   symmetry: boolean;
 }
 
@@ -49,7 +50,8 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--markdown', 'print Markdown (with Mermaid sequence diagrams) for a mailing-list reply or a pull request')
     .option('--json', 'print the proof as one machine-readable JSON document (schemas/kmc-prove.schema.json)')
     .option('--quiet', 'no progress output')
-    .option('--no-por', 'no partial-order reduction in either search (on by default, as in kmc check; counterexamples are made shortest either way)')
+    .option('--por', 'partial-order reduction in both searches (off by default, as in kmc check; counterexamples are made shortest either way)')
+    .option('--no-por', 'no partial-order reduction (the default)')
     .option('--no-symmetry', 'no symmetry reduction in either search (on by default, as in kmc check)')
     .action(async (name: string, opts: ProveCliOptions) => {
       const entry = await loadModel(name, registry);
@@ -66,7 +68,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         maxMemory: opts.maxMemory,
         // The same reductions as kmc check; part 1 promises the shortest counterexample, so a
         // path found under partial-order reduction is made shortest.
-        por: opts.por,
+        por: opts.por === true,
         symmetry: opts.symmetry,
         shortest: true,
         ...(opts.quiet || opts.markdown || opts.json ? {} : { onProgress: progressPrinter(io) }),
@@ -82,7 +84,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         setExit(r.proved ? 0 : 1);
         return;
       }
-      const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por ? '' : ' --no-por'}${opts.symmetry ? '' : ' --no-symmetry'}`;
+      const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por === true ? ' --por' : ''}${opts.symmetry ? '' : ' --no-symmetry'}`;
       io.out(opts.markdown ? renderProveMarkdown(r, `Checked with ${command}`) : renderProveText(r));
       setExit(r.proved ? 0 : 1);
     });

@@ -35,13 +35,6 @@ export interface ReducedSearchOptions extends ReductionOptions {
   seedWalks?: number | undefined;
   /** Do not give up on partial-order reduction when it reduces hardly anything (tests, bench). */
   keepPor?: boolean | undefined;
-  /**
-   * Called when partial-order reduction is given up, with the note that says why. Returning
-   * true ends the run there (stopped as 'interrupted', its result is not a verdict) instead of
-   * searching on without it: the caller searches without it by other means (the parallel
-   * search, src/parallel/reduced.ts).
-   */
-  onPorGivenUp?: ((note: string) => boolean) | undefined;
 }
 
 export interface ReducedOutcome {
@@ -168,10 +161,6 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, por !== null, por !== null && passes <= ABORTED_PASSES);
     if (gaveUp) {
       red.withoutPor();
-      if (o.onPorGivenUp?.(gaveUp) === true) {
-        outcome = { ...outcome, stoppedBy: 'interrupted' };
-        break;
-      }
       store = new FingerprintSet();
       outcome = run(store, { maxStates: o.maxStates, maxDepth: o.maxDepth }, red, false);
       break;
