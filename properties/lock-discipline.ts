@@ -23,10 +23,13 @@ export function lockHeldIn<S>(
   return stepProperty<S>(
     name,
     o.doc ?? `${String(fn)} runs only with ${lock.name} held${o.bySelf ? ' by the running thread' : ''}`,
-    (s, step) => {
-      if (!matches(step.fn)) return true;
-      const holder = lock.get(s.vars).holder;
-      return o.bySelf ? holder === step.threadIndex : holder !== UNLOCKED;
+    {
+      // Exercised only if some such step ran.
+      when: (_s, step) => matches(step.fn),
+      then: (s, step) => {
+        const holder = lock.get(s.vars).holder;
+        return o.bySelf ? holder === step.threadIndex : holder !== UNLOCKED;
+      },
     },
     (s, step) => `${step.thread} runs '${step.label}' while ${lock.name} is ${lock.get(s.vars).holder === UNLOCKED ? 'free' : `held by ${s.threads[lock.get(s.vars).holder]}`}`,
   );
@@ -61,7 +64,8 @@ export function noSleepInAtomic<S>(
   return stepProperty<S>(
     name,
     doc,
-    (s, step) => !step.tags.includes('might_sleep') || atomic(s, step.threadIndex) === null,
+    // Exercised only if some sleeping lock was taken.
+    { when: (_s, step) => step.tags.includes('might_sleep'), then: (s, step) => atomic(s, step.threadIndex) === null },
     (s, step) => `${step.thread} runs '${step.label}' (might sleep) in atomic context: ${atomic(s, step.threadIndex)}`,
   );
 }

@@ -5,6 +5,7 @@ import { PC_END, type CompiledAction, type CompiledModel } from '../model/compil
 import { END } from '../model/types.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { UsageError } from '../util/errors.js';
+import { CoverageCollector } from './coverage.js';
 
 export interface Evaluator {
   properties: Property[];
@@ -20,6 +21,8 @@ export interface Evaluator {
   /** A StateInfo over `state` (valid until the next call). */
   info(state: Int32Array): StateInfo<unknown>;
   explain(p: Property, state: Int32Array, action?: CompiledAction): string;
+  /** What the search saw through this evaluator (coverage.ts); absent for a recording one. */
+  coverage?: CoverageCollector;
 }
 
 /** Select properties by name; unknown names are a usage error naming the valid ones. */
@@ -110,9 +113,17 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     if (!s) stepInfos.set(a, (s = stepInfo(a)));
     return s;
   };
+  // Footprint recording evaluates on behalf of another search: it counts nothing.
+  const coverage = recording ? undefined : new CoverageCollector(model, selected);
   return {
     properties: [...selected],
+    ...(coverage ? { coverage } : {}),
     invariants(state) {
+      if (coverage?.invariantsPending) {
+        load(state);
+        coverage.state(info);
+        unchanged(state, 'an invariant\'s antecedent');
+      }
       if (invariants.length === 0) return NONE;
       load(state);
       let out: Property[] | undefined;
@@ -121,6 +132,14 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
       return out ?? NONE;
     },
     steps(state, action) {
+      if (coverage) {
+        coverage.step(action);
+        if (coverage.stepsPending) {
+          load(state);
+          coverage.stepProperties(info, infoOf(action));
+          unchanged(state, 'a step property\'s antecedent');
+        }
+      }
       if (stepProps.length === 0) return NONE;
       load(state);
       const si = infoOf(action);

@@ -7,6 +7,7 @@ import { collisionProbability } from '../util/hash.js';
 import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
 import { attachReductions, markBounded, type ReductionReport } from './reduction/summary.js';
 import type { SearchOutcome } from './search.js';
+import { coverageOf, holdsStatus } from './coverage.js';
 
 export type ErrorResult = CheckResult & { status: 'error' };
 
@@ -75,10 +76,11 @@ export function resultOf(model: CompiledModel, selected: readonly Property[], ou
     return out;
   });
   const byName = new Map(violations.map((v) => [v.property, v]));
-  const properties: PropertyStatus[] = selected.map((p) => {
+  const properties: PropertyStatus[] = selected.map((p, i) => {
     const v = byName.get(p.name);
     if (v) return { name: p.name, kind: p.kind, doc: p.doc, status: 'violated', violation: v };
-    return { name: p.name, kind: p.kind, doc: p.doc, status: complete ? 'holds' : 'unknown' };
+    if (!complete) return { name: p.name, kind: p.kind, doc: p.doc, status: 'unknown' };
+    return holdsStatus(p, outcome.coverage, i);
   });
   // Shortest first, then in property order.
   violations.sort((a, b) => a.path.length - b.path.length);
@@ -88,5 +90,6 @@ export function resultOf(model: CompiledModel, selected: readonly Property[], ou
     if (outcome.stoppedBy) result.stoppedBy = outcome.stoppedBy;
   } else if (!complete) result = { status: 'incomplete', run, stats, properties, stoppedBy: outcome.stoppedBy! };
   else result = { status: 'verified', run, stats, properties };
+  if (outcome.coverage) result.coverage = coverageOf(model, outcome.coverage);
   return ctx.reductions ? attachReductions(result, ctx.reductions) : result;
 }

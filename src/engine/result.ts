@@ -3,6 +3,7 @@
 
 import type { BlockedThread } from '../model/compile.js';
 import type { Property } from '../property/types.js';
+import type { Coverage } from './coverage.js';
 
 export interface Stats {
   /** Distinct states stored. */
@@ -53,7 +54,12 @@ export interface Reductions {
 }
 
 export type PropertyStatus =
-  | { name: string; kind: Property['kind']; doc: string; status: 'holds' }
+  /**
+   * `notExercised`: it holds only vacuously (its assertion never evaluated, its steps never ran,
+   * its antecedent never held; src/engine/coverage.ts), and why: every output says "holds, not
+   * exercised" then, never a plain "holds".
+   */
+  | { name: string; kind: Property['kind']; doc: string; status: 'holds'; notExercised?: string }
   | { name: string; kind: Property['kind']; doc: string; status: 'violated'; violation: Violation }
   /** The search was cut short before finding a violation: no verdict. */
   | { name: string; kind: Property['kind']; doc: string; status: 'unknown' };
@@ -75,8 +81,8 @@ export interface RunInfo {
 }
 
 export type CheckResult =
-  /** Exhaustive search, every selected property holds in every reachable state. */
-  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; reductions?: Reductions }
+  /** Exhaustive search, every selected property holds in every reachable state. `coverage`: how often each step ran (coverage.ts). */
+  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; reductions?: Reductions; coverage?: Coverage }
   /** At least one property violated (shortest counterexamples); `complete` says whether the whole space was explored. */
   | {
       status: 'violated';
@@ -87,9 +93,10 @@ export type CheckResult =
       complete: boolean;
       stoppedBy?: StopReason;
       reductions?: Reductions;
+      coverage?: Coverage;
     }
   /** The search stopped early with no violation: no verdict. */
-  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason; reductions?: Reductions }
+  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason; reductions?: Reductions; coverage?: Coverage }
   /** The model is broken (a step threw, wrote a bad value...). */
   | { status: 'error'; run: RunInfo; message: string; thread?: string; label?: string; state?: unknown };
 

@@ -14,6 +14,7 @@ import { ModelError } from '../util/errors.js';
 import type { Chooser } from './chooser.js';
 import { Expander, type ExpandHandlers } from './expand.js';
 import type { Evaluator } from './evaluate.js';
+import type { CoverageCounts } from './coverage.js';
 import type { Frontier } from './frontier.js';
 import type { Reducer } from './reduction/reducer.js';
 import type { StopReason } from './result.js';
@@ -65,6 +66,8 @@ export interface SearchOutcome {
   stoppedBy: StopReason | undefined;
   /** Set when a model step threw: the search stopped there. */
   error?: StepError | ModelError;
+  /** What the evaluator saw: steps run, properties exercised (coverage.ts). */
+  coverage?: CoverageCounts;
 }
 
 interface Pending {
@@ -121,9 +124,12 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
       stoppedBy,
     };
     if (error) out.error = error;
+    if (evaluator.coverage) out.coverage = evaluator.coverage.counts(evaluator.properties);
     return out;
   };
 
+  // Coverage counts this search alone (an evaluator may serve several: reduction passes, walks).
+  evaluator.coverage?.reset();
   const expander = new Expander(model, evaluator, o.chooser, o.reducer);
   let id = 0;
   let depth = 0;

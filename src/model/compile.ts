@@ -136,6 +136,12 @@ export interface CompiledModel<S extends object = any> {
   localOwner: Int32Array;
   /** Thread `thread`'s locals inside `vars` (what its steps see as `env.local`; `{}` when it has none). */
   localsOf(vars: unknown, thread: number): object;
+  /**
+   * Told the tag of every WARN_ON/BUG_ON a step evaluates, whether it fires or not: coverage asks
+   * whether an assertion's statement was reached (src/engine/coverage.ts). One object shared by
+   * copies of the model.
+   */
+  assertionsReached: { sink: ((tag: string) => void) | null };
 }
 
 export interface CompileOptions {
@@ -199,6 +205,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   // Two environments per thread: `env.local` is the thread's locals in the scratch object (the
   // hot path) or in the views (footprints). Both are fixed nodes (decode restores a replaced
   // scratch node), so it is a plain property; the env is frozen, so `env.local = ...` throws.
+  const assertionsReached: { sink: ((tag: string) => void) | null } = { sink: null };
   const makeEnv = (name: string, self: number, vars: unknown): StepEnv =>
     Object.freeze({
       thread: name,
@@ -206,9 +213,11 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       threadNames,
       local: localsOf(vars, name),
       warnOn(cond: boolean, tag: string) {
+        assertionsReached.sink?.(tag);
         if (cond) (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
       },
       bugOn(cond: boolean, tag: string) {
+        assertionsReached.sink?.(tag);
         if (cond) {
           (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
           halted = true;
@@ -453,6 +462,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     symmetry: system.symmetry ?? [],
     localOwner: localOwners(layout, threadNames),
     localsOf: (vars, t) => localsOf(vars, threadNames[t]!),
+    assertionsReached,
   };
 }
 

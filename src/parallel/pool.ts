@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import { propertiesOf, type CheckOptions } from '../engine/check.js';
 import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun } from '../engine/result-builder.js';
 import { ReplayChooser } from '../engine/chooser.js';
+import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
 import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evaluate.js';
 import { Expander } from '../engine/expand.js';
 import type { CheckResult, StopReason } from '../engine/result.js';
@@ -351,6 +352,8 @@ export class ParallelChecker {
       }),
       stoppedBy,
     };
+    const coverage = reports.reduce<CoverageCounts | undefined>((sum, r) => mergeCounts(sum, r.coverage), undefined);
+    if (coverage) outcome.coverage = coverage;
     // The visited set and the parent links (the level ranks), as check() counts its fingerprint
     // table with its parent and choice arrays.
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();

@@ -4,6 +4,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckResult } from '../engine/result.js';
+import type { CoverageCounts } from '../engine/coverage.js';
 
 /** Where a worker finds the model. */
 export type ModelSource =
@@ -111,6 +112,8 @@ export interface WorkerReport {
   /** Milliseconds spent at level ends: the last exchanges and the barriers (waiting for slower workers). */
   waitMs: number;
   candidates: Candidate[];
+  /** What this worker's part of the search saw (steps run, properties exercised), to be added up. */
+  coverage?: CoverageCounts;
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;

@@ -70,6 +70,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
         : new PartitionedDedup(task.index, task.workers, model.width, mailbox, control, sink),
     );
     Object.assign(report, result);
+    if (evaluator.coverage) report.coverage = evaluator.coverage.counts(selected);
   } catch (e) {
     control.stop(STOP.error);
     report.error = describe(e, task.index);

@@ -2,22 +2,53 @@
 
 import type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
 
+/**
+ * "when A, then B": the invariant `!A || B`, with A declared so that a run in which A never
+ * held reports the invariant "holds, not exercised" instead of "holds".
+ */
+export interface Implication<S> {
+  when(s: StateInfo<S>): boolean;
+  then(s: StateInfo<S>): boolean;
+}
+
+/** The same for a step property: `when` picks the steps (and states) it is about. */
+export interface StepImplication<S> {
+  when(before: StateInfo<S>, step: StepInfo): boolean;
+  then(before: StateInfo<S>, step: StepInfo): boolean;
+}
+
+/**
+ * An invariant: `holds` is true in every reachable state, or, given as `{ when, then }`, every
+ * reachable state where `when` holds satisfies `then` (and some state must satisfy `when` for
+ * the invariant to count as exercised).
+ */
 export function invariant<S>(
   name: string,
   doc: string,
-  holds: (s: StateInfo<S>) => boolean,
+  holds: ((s: StateInfo<S>) => boolean) | Implication<S>,
   explain?: (s: StateInfo<S>) => string,
 ): Invariant<S> {
-  return explain ? { kind: 'invariant', name, doc, holds, explain } : { kind: 'invariant', name, doc, holds };
+  const p: Invariant<S> =
+    typeof holds === 'function'
+      ? { kind: 'invariant', name, doc, holds }
+      : { kind: 'invariant', name, doc, holds: (s) => !holds.when(s) || holds.then(s), when: holds.when };
+  if (explain) p.explain = explain;
+  return p;
 }
 
+/** A step property: `holds` of the state before every step, or `{ when, then }` (see invariant). */
 export function stepProperty<S>(
   name: string,
   doc: string,
-  holds: (before: StateInfo<S>, step: StepInfo) => boolean,
+  holds: ((before: StateInfo<S>, step: StepInfo) => boolean) | StepImplication<S>,
   explain?: (before: StateInfo<S>, step: StepInfo) => string,
 ): StepProperty<S> {
-  return explain ? { kind: 'step', name, doc, holds, explain } : { kind: 'step', name, doc, holds };
+  const p: StepProperty<S> =
+    typeof holds === 'function'
+      ? { kind: 'step', name, doc, holds }
+      : { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
+  if (explain) p.explain = explain;
+  return p;
 }
 
 /** A BUG_ON/WARN_ON the model's steps raise with this tag. */

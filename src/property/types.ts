@@ -38,6 +38,12 @@ interface Common {
 export interface Invariant<S> extends Common {
   kind: 'invariant';
   holds(s: StateInfo<S>): boolean;
+  /**
+   * The antecedent of a "when A, then B" invariant (`holds` is then `!A || B`): the property is
+   * exercised only if some reachable state satisfies it; otherwise it holds vacuously and is
+   * reported "holds, not exercised" (src/engine/coverage.ts). Absent: every state exercises it.
+   */
+  when?(s: StateInfo<S>): boolean;
   /** Optional: why it fails in `s`, for the report. */
   explain?(s: StateInfo<S>): string;
 }
@@ -46,6 +52,11 @@ export interface Invariant<S> extends Common {
 export interface StepProperty<S> extends Common {
   kind: 'step';
   holds(before: StateInfo<S>, step: StepInfo): boolean;
+  /**
+   * The steps the property is about (and the states it asks of them): exercised only if some
+   * step that ran satisfied it; otherwise "holds, not exercised". Absent: every step exercises it.
+   */
+  when?(before: StateInfo<S>, step: StepInfo): boolean;
   explain?(before: StateInfo<S>, step: StepInfo): string;
 }
 

@@ -12,7 +12,8 @@ export interface ReportRun {
   source?: string | undefined;
 }
 
-export type CiStatus = 'holds' | 'violated' | 'unknown' | 'error';
+/** 'holds-not-exercised': the property holds only vacuously (src/engine/coverage.ts); not a pass. */
+export type CiStatus = 'holds' | 'holds-not-exercised' | 'violated' | 'unknown' | 'error';
 
 export interface CiRow {
   model: string;
@@ -47,7 +48,7 @@ export function flattenRuns(runs: readonly ReportRun[]): CiRow[] {
         property: p.name,
         kind: p.kind,
         doc: p.doc,
-        status: p.status,
+        status: p.status === 'holds' && p.notExercised !== undefined ? 'holds-not-exercised' : p.status,
         states: r.stats.states,
         complete,
         timeMs: r.stats.timeMs,
@@ -57,7 +58,9 @@ export function flattenRuns(runs: readonly ReportRun[]): CiRow[] {
           p.status === 'violated'
             ? p.violation.message
             : p.status === 'holds'
-              ? `holds ${holdsClaim(r)}`
+              ? p.notExercised !== undefined
+                ? `holds, not exercised (${p.notExercised}): it holds only vacuously ${holdsClaim(r)}`
+                : `holds ${holdsClaim(r)}`
               : `unknown: the search stopped early (${r.status === 'incomplete' ? r.stoppedBy : (r.status === 'violated' ? r.stoppedBy : '') ?? 'bound'}) before finding a violation`,
       });
     }
@@ -83,18 +86,19 @@ export function renderJunit(runs: readonly ReportRun[], traceText: (run: ReportR
   }
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const count = (rs: CiRow[], s: CiStatus) => rs.filter((r) => r.status === s).length;
-  out.push(`<testsuites name="kmc" tests="${rows.length}" failures="${count(rows, 'violated')}" errors="${count(rows, 'error')}" skipped="${count(rows, 'unknown')}">`);
+  const skipped = (rs: CiRow[]) => count(rs, 'unknown') + count(rs, 'holds-not-exercised');
+  out.push(`<testsuites name="kmc" tests="${rows.length}" failures="${count(rows, 'violated')}" errors="${count(rows, 'error')}" skipped="${skipped(rows)}">`);
   let i = 0;
   for (const [name, rs] of suites) {
     const time = ((rs[0]!.timeMs ?? 0) / 1000).toFixed(3);
-    out.push(`  <testsuite name="${xml(name)}" id="${i++}" tests="${rs.length}" failures="${count(rs, 'violated')}" errors="${count(rs, 'error')}" skipped="${count(rs, 'unknown')}" time="${time}">`);
+    out.push(`  <testsuite name="${xml(name)}" id="${i++}" tests="${rs.length}" failures="${count(rs, 'violated')}" errors="${count(rs, 'error')}" skipped="${skipped(rs)}" time="${time}">`);
     for (const r of rs) {
       const run = runs.find((x) => x.result.run.model === r.model && x.result.run.variant === r.variant)!;
       out.push(`    <testcase classname="${xml(`${r.model}.${r.variant}`)}" name="${xml(r.property)}" time="${time}">`);
       if (r.status === 'violated')
         out.push(`      <failure message="${xml(r.message)}" type="${xml(r.kind)}">${xml(`replay: ${r.replay}\n${traceText(run, r.property)}`)}</failure>`);
       else if (r.status === 'error') out.push(`      <error message="${xml(r.message)}" type="model-error"/>`);
-      else if (r.status === 'unknown') out.push(`      <skipped message="${xml(r.message)}"/>`);
+      else if (r.status === 'unknown' || r.status === 'holds-not-exercised') out.push(`      <skipped message="${xml(r.message)}"/>`);
       out.push(`      <system-out>${xml(`${r.doc}\n${r.states ?? '-'} distinct states${r.complete ? '' : ' (incomplete)'}`)}</system-out>`);
       out.push('    </testcase>');
     }
@@ -121,7 +125,8 @@ export function renderSarif(runs: readonly ReportRun[], version: string, traceSt
     const res: Record<string, unknown> = {
       ruleId: `${r.model}/${r.property}`,
       ruleIndex: ruleIds.indexOf(`${r.model}/${r.property}`),
-      kind: r.status === 'holds' ? 'pass' : r.status === 'violated' ? 'fail' : r.status === 'unknown' ? 'open' : 'fail',
+      // A vacuous "holds" did not apply to anything the search reached.
+      kind: r.status === 'holds' ? 'pass' : r.status === 'holds-not-exercised' ? 'notApplicable' : r.status === 'violated' ? 'fail' : r.status === 'unknown' ? 'open' : 'fail',
       level: r.status === 'violated' || r.status === 'error' ? 'error' : 'none',
       message: { text: `${r.model} --variant ${r.variant}: ${r.message}` },
       properties: { variant: r.variant, params: r.params, states: r.states, complete: r.complete, traceLength: r.traceLength, replay: r.replay },

@@ -7,8 +7,11 @@ import { UsageError } from '../util/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../util/input-file.js';
 import { ownKey } from '../util/own.js';
 import type { CheckResult } from '../engine/result.js';
+import { verdictWord } from './holds.js';
 
-export type ExpectedVerdict = 'holds' | 'violated';
+/** 'holds, not exercised': it holds only vacuously (src/engine/coverage.ts); a change either way is a difference. */
+export type ExpectedVerdict = 'holds' | 'holds, not exercised' | 'violated';
+const VERDICTS: readonly string[] = ['holds', 'holds, not exercised', 'violated'];
 
 export interface Expectations {
   /** model -> variant -> expectation */
@@ -22,7 +25,7 @@ export function expectationsFrom(results: readonly CheckResult[]): Expectations 
     if (r.status === 'incomplete' || (r.status === 'violated' && !r.complete))
       throw new UsageError(`cannot write expectations: ${r.run.model} ${r.run.variant} was not explored completely`);
     const props: Record<string, ExpectedVerdict> = {};
-    for (const p of r.properties) props[p.name] = p.status === 'violated' ? 'violated' : 'holds';
+    for (const p of r.properties) props[p.name] = verdictWord(p) as ExpectedVerdict;
     (out[r.run.model] ??= {})[r.run.variant] = { states: r.stats.states, properties: props };
   }
   return out;
@@ -48,7 +51,8 @@ export function parseExpectations(text: string, file: string): Expectations {
       if (!Number.isInteger(ex.states)) fail(`${m}.${v}.states`, 'expected a whole number');
       if (!ex.properties || typeof ex.properties !== 'object') fail(`${m}.${v}.properties`, 'expected an object');
       for (const [p, verdict] of Object.entries(ex.properties as Record<string, unknown>))
-        if (verdict !== 'holds' && verdict !== 'violated') fail(`${m}.${v}.properties.${p}`, `expected "holds" or "violated", not ${JSON.stringify(verdict)}`);
+        if (typeof verdict !== 'string' || !VERDICTS.includes(verdict))
+          fail(`${m}.${v}.properties.${p}`, `expected ${VERDICTS.map((x) => JSON.stringify(x)).join(', ')}, not ${JSON.stringify(verdict)}`);
     }
   }
   return data as Expectations;
@@ -78,7 +82,7 @@ export function compareExpectations(results: readonly CheckResult[], expected: E
       const want = ownKey(e.properties, p.name);
       if (want === undefined) diffs.push(`${key}: property ${p.name} is not in the expectations file`);
       else if (p.status === 'unknown') diffs.push(`${key}: property ${p.name} unknown (incomplete search), expected ${want}`);
-      else if (p.status !== want) diffs.push(`${key}: property ${p.name} ${p.status}, expected ${want}`);
+      else if (verdictWord(p) !== want) diffs.push(`${key}: property ${p.name} ${verdictWord(p)}, expected ${want}`);
     }
     for (const name of Object.keys(e.properties))
       if (!r.properties.some((p) => p.name === name)) diffs.push(`${key}: expected property ${name} was not checked`);

@@ -3,7 +3,7 @@
 // stored (one per symmetry orbit, or fewer interleavings), and the claim must say so: "all 278
 // reachable states" would be false when the model has 326.
 
-import type { CheckResult } from '../engine/result.js';
+import type { CheckResult, PropertyStatus } from '../engine/result.js';
 import { thousands } from '../util/format.js';
 
 /** The reductions that shrank a search, each in words (none: empty). */
@@ -26,4 +26,16 @@ export function holdsClaim(r: CheckResult & { stats: { states: number } }): stri
   return how
     ? `in every reachable state (exhaustive, ${how}: ${thousands(r.stats.states)} states stored)`
     : `in all ${thousands(r.stats.states)} reachable states (exhaustive)`;
+}
+
+/** A property's verdict in words: "holds, not exercised" for a vacuous one, never a plain "holds". */
+export function verdictWord(p: PropertyStatus): 'holds' | 'holds, not exercised' | 'violated' | 'unknown' {
+  if (p.status === 'holds' && p.notExercised !== undefined) return 'holds, not exercised';
+  return p.status;
+}
+
+/** The properties of a result that hold only vacuously. */
+export function notExercised(r: CheckResult): (PropertyStatus & { status: 'holds' })[] {
+  if (r.status === 'error') return [];
+  return r.properties.filter((p): p is PropertyStatus & { status: 'holds' } => p.status === 'holds' && p.notExercised !== undefined);
 }

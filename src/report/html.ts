@@ -78,7 +78,11 @@ function section(t: HtmlTrace, index: number): string {
 </section>`;
 }
 
-export function renderHtml(traces: readonly HtmlTrace[], title: string): string {
+/**
+ * `summary`: plain text shown above the traces (kmc check: every property's verdict, "holds,
+ * not exercised" included, and with --coverage the steps that ran and never ran).
+ */
+export function renderHtml(traces: readonly HtmlTrace[], title: string, summary?: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
@@ -101,9 +105,11 @@ export function renderHtml(traces: readonly HtmlTrace[], title: string): string 
   .blocked li { margin: .2rem 0; }
   .state { font-family: ui-monospace, monospace; font-size: 12.5px; background: #fff; border: 1px solid #ddd; padding: .5rem; white-space: pre-wrap; }
   section.trace { margin-bottom: 3rem; }
+  pre.summary { background: #fff; border: 1px solid #ddd; padding: .5rem; font-size: 12.5px; }
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
+${summary ? `<pre class="summary">${esc(summary)}</pre>` : ''}
 ${traces.map((t, i) => section(t, i)).join('\n')}
 <script>
   // Clicking a step shows the whole state after it (threads' locations and every variable).

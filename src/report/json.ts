@@ -5,12 +5,26 @@ import type { CompiledModel } from '../model/compile.js';
 import { exitCodeOf, type CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath } from '../trace/expand.js';
+import { countsOf, unreached } from './coverage.js';
+import { verdictWord } from './holds.js';
 
-export function resultToJson(r: CheckResult, model: CompiledModel | undefined): unknown {
-  if (r.status !== 'violated' || !model) return { exitCode: exitCodeOf(r), ...r };
-  return {
+/**
+ * `coverage`: keep the per-step counts (`kmc check --coverage`) and add the steps that never ran;
+ * without it they are left out. Every property carries its verdict in words ("holds, not
+ * exercised" for a vacuous one) next to its status.
+ */
+export function resultToJson(r: CheckResult, model: CompiledModel | undefined, o: { coverage?: boolean } = {}): unknown {
+  if (r.status === 'error') return { exitCode: exitCodeOf(r), ...r };
+  const { coverage, ...rest } = r;
+  const base = {
     exitCode: exitCodeOf(r),
-    ...r,
+    ...rest,
+    properties: r.properties.map((p) => ({ ...p, verdict: verdictWord(p) })),
+    ...(o.coverage ? { coverage: coverage ? { of: countsOf(r), ...coverage, unreached: unreached(r) } : null } : {}),
+  };
+  if (r.status !== 'violated' || !model) return base;
+  return {
+    ...base,
     violations: r.violations.map((v) => {
       const trace = expandPath(model, v.path);
       const last = trace.steps.length ? trace.steps[trace.steps.length - 1]!.state : trace.init;

@@ -8,7 +8,7 @@ import type { CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath, type Trace } from '../trace/expand.js';
 import { thousands } from '../util/format.js';
-import { reductionParts } from './holds.js';
+import { reductionParts, verdictWord } from './holds.js';
 
 export interface MarkdownRun {
   result: CheckResult;
@@ -17,6 +17,7 @@ export interface MarkdownRun {
 
 const VERDICT: Record<string, string> = {
   holds: 'holds',
+  'holds, not exercised': 'holds, *not exercised* ‡',
   violated: '**violated**',
   unknown: 'unknown (search incomplete)',
 };
@@ -51,6 +52,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   const notes: string[] = [];
   const reductions = new Set<string>();
   let unsure = false;
+  const vacuous: string[] = [];
   for (const { result: r, model } of runs) {
     if (r.status === 'error') {
       rows.push(`| ${r.run.model} | ${r.run.variant} | – | error: ${cell(r.message)} | – | – |`);
@@ -62,7 +64,8 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
       // † : found under partial-order reduction, not known to be a shortest trace (--shortest).
       const len = p.status === 'violated' ? `${p.violation.path.length}${p.violation.shortest === false ? ' †' : ''}` : '';
       if (p.status === 'violated' && p.violation.shortest === false) unsure = true;
-      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[p.status]} | ${states} | ${len} |`);
+      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${states} | ${len} |`);
+      if (p.status === 'holds' && p.notExercised !== undefined) vacuous.push(`- ${r.run.model} ${r.run.variant}, ${p.name}: ${cell(p.notExercised)}`);
       if (p.status === 'violated' && model) {
         const trace = expandPath(model, p.violation.path);
         notes.push(
@@ -80,7 +83,9 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
       `*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit${reductions.has('partial-order reduction') ? ', and fewer interleavings' : ''}, not every reachable state; \`--no-symmetry\`${reductions.has('partial-order reduction') ? ' without `--por`' : ''} counts them all.`,
     );
   if (unsure) legend.push('†: found under partial-order reduction, so not known to be a shortest trace (`kmc check --shortest` makes it one).');
+  if (vacuous.length) legend.push('‡: holds only vacuously: what the property is about never happened in the search (`kmc check --coverage` shows which steps ran).');
   if (legend.length) out.push('', legend.join('  \n'));
+  if (vacuous.length) out.push('', 'Not exercised, and why:', '', vacuous.join('\n'));
   if (notes.length) out.push('', 'How each violation happens (thread: functions run (steps), in order; then what broke):', '', notes.join('\n'));
   return out.join('\n');
 }

@@ -5,6 +5,8 @@
 // counterexample, as in the text output; the others are replayed the same way so that CI sees
 // what the patch does to each of them.
 
+import { countsOf, unreached } from './coverage.js';
+import { verdictWord } from './holds.js';
 import type { Property } from '../property/types.js';
 import type { ProveResult } from '../engine/prove.js';
 import { replayOnVariant, replayPath, type ReplayRun, type VariantReplay } from '../engine/replay.js';
@@ -42,7 +44,7 @@ function pathJson(v: Violation) {
 }
 
 /** A check's verdict, its statistics, each property's status and every counterexample path. */
-export function verdictJson(r: CheckResult) {
+export function verdictJson(r: CheckResult, o: { coverage?: boolean } = {}) {
   if (r.status === 'error') return { variant: r.run.variant, status: r.status, message: r.message };
   return {
     variant: r.run.variant,
@@ -52,14 +54,22 @@ export function verdictJson(r: CheckResult) {
     stats: r.stats,
     // The reductions the search ran with (stats.states counts the states it stored): null for none.
     reductions: r.reductions ?? null,
-    properties: r.properties.map((s) => ({ name: s.name, kind: s.kind, status: s.status })),
+    // verdict: "holds, not exercised" for a property that holds only vacuously (and why).
+    properties: r.properties.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      verdict: verdictWord(s),
+      ...(s.status === 'holds' && s.notExercised !== undefined ? { notExercised: s.notExercised } : {}),
+    })),
     violations: r.status === 'violated' ? r.violations.map(pathJson) : [],
+    ...(o.coverage ? { coverage: r.coverage ? { of: countsOf(r), steps: r.coverage.steps, unreached: unreached(r) } : null } : {}),
   };
 }
 
 const PART_NAMES = ['counterexample', 'verified', 'blocked'] as const;
 
-export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCounterexample[], version: string) {
+export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCounterexample[], version: string, o: { coverage?: boolean } = {}) {
   const parts = proofParts(p).map((x, i) => ({ part: i + 1, name: PART_NAMES[i]!, ok: x.ok, claim: x.claim, detail: x.detail }));
   return {
     tool: 'kmc',
@@ -72,8 +82,8 @@ export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCo
     params: p.params,
     proved: p.proved,
     parts,
-    buggy: verdictJson(p.buggy),
-    fixed: verdictJson(p.fixed),
+    buggy: verdictJson(p.buggy, o),
+    fixed: verdictJson(p.fixed, o),
     counterexamples: counterexamples.map((c) => {
       const { violation: v, run } = c;
       return {

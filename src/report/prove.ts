@@ -6,7 +6,7 @@ import type { ProveResult } from '../engine/prove.js';
 import type { CheckResult } from '../engine/result.js';
 import { inconclusive } from '../trace/cross-variant.js';
 import { replayCommand } from '../trace/itf.js';
-import { holdsClaim } from './holds.js';
+import { holdsClaim, notExercised } from './holds.js';
 import { thousands } from '../util/format.js';
 import { traceDiagram, variantDiagram } from './mermaid.js';
 import { capitalize, describeChoices, describePortEnd, renderVariantReplay, violationLine } from './replay.js';
@@ -22,8 +22,10 @@ const stopped = (r: CheckResult & { status: 'incomplete' | 'violated' }) => r.st
 
 function verdictDetail(r: CheckResult): string {
   switch (r.status) {
-    case 'verified':
-      return `every property holds ${holdsClaim(r)}`;
+    case 'verified': {
+      const vacuous = notExercised(r);
+      return `every property holds ${holdsClaim(r)}${vacuous.length ? `; not exercised (holds only vacuously): ${vacuous.map((p) => `${p.name} (${p.notExercised})`).join(', ')}` : ''}`;
+    }
     case 'violated':
       return r.violations.map((v) => `${v.property} violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`).join('; ');
     case 'incomplete':

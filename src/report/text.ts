@@ -10,7 +10,8 @@ import type { CheckResult, Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath, type Trace } from '../trace/expand.js';
 import { bytes, probability, seconds, thousands } from '../util/format.js';
-import { holdsClaim } from './holds.js';
+import { renderCoverage } from './coverage.js';
+import { holdsClaim, notExercised, verdictWord } from './holds.js';
 
 export const CELL_WIDTH = 34;
 
@@ -136,8 +137,10 @@ const STOP_TEXT: Record<string, string> = {
 export function headline(r: CheckResult): string {
   const who = `${r.run.model} --variant ${r.run.variant}${paramText(r.run.params)}`;
   switch (r.status) {
-    case 'verified':
-      return `VERIFIED ${who}: every property holds ${holdsClaim(r)}`;
+    case 'verified': {
+      const vacuous = notExercised(r);
+      return `VERIFIED ${who}: every property holds ${holdsClaim(r)}${vacuous.length ? `; not exercised (holds only vacuously): ${vacuous.map((p) => p.name).join(', ')}` : ''}`;
+    }
     case 'violated':
       return `VIOLATED ${who}: ${r.violations.map((v) => v.property).join(', ')}${r.complete ? '' : ` (search stopped early by ${STOP_TEXT[r.stoppedBy ?? ''] ?? r.stoppedBy}; other properties unknown)`}`;
     case 'incomplete':
@@ -154,15 +157,20 @@ export function paramText(params: Record<string, number | boolean>): string {
   return entries.length ? ' ' + entries.map(([k, v]) => `${k}=${v}`).join(' ') : '';
 }
 
-export function renderResult(model: CompiledModel | undefined, r: CheckResult): string {
+export function renderResult(model: CompiledModel | undefined, r: CheckResult, o: { coverage?: boolean } = {}): string {
   const out = [headline(r)];
   if (r.status === 'error') {
     if (r.state !== undefined) out.push(`State: ${JSON.stringify(r.state)}`);
     return out.join('\n');
   }
   out.push('Properties:');
-  for (const p of r.properties) out.push(`  ${p.status.padEnd(8)} ${p.name}: ${p.doc}`);
+  const wide = r.properties.some((p) => p.status === 'holds' && p.notExercised !== undefined);
+  for (const p of r.properties) {
+    out.push(`  ${verdictWord(p).padEnd(wide ? 20 : 8)} ${p.name}: ${p.doc}`);
+    if (p.status === 'holds' && p.notExercised !== undefined) out.push(`  ${' '.repeat(wide ? 20 : 8)}   (not exercised: ${p.notExercised})`);
+  }
   if (r.status === 'violated' && model) for (const v of r.violations) out.push('', renderViolation(model, v));
+  if (o.coverage) out.push('', renderCoverage(r));
   out.push('', renderStats(r));
   return out.join('\n');
 }

@@ -94,8 +94,8 @@ describe('kmc check --json', () => {
     expect(j.stats).toMatchObject({ states: 90, transitions: 132, diameter: 16 });
     for (const k of ['timeMs', 'statesPerSecond', 'peakMemory', 'bytesPerState', 'collisionProbability', 'workers']) expect(typeof j.stats[k]).toBe('number');
     expect(j.properties).toEqual([
-      { name: 'mutex', kind: 'invariant', doc: 'at most one thread in its critical section', status: 'holds' },
-      { name: 'deadlock', kind: 'deadlock', doc: expect.any(String), status: 'holds' },
+      { name: 'mutex', kind: 'invariant', doc: 'at most one thread in its critical section', status: 'holds', verdict: 'holds' },
+      { name: 'deadlock', kind: 'deadlock', doc: expect.any(String), status: 'holds', verdict: 'holds' },
     ]);
   });
 

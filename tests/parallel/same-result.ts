@@ -18,7 +18,9 @@ export function essence(r: CheckResult): unknown {
     states: r.stats.states,
     transitions: r.stats.transitions,
     diameter: r.stats.diameter,
-    properties: r.properties.map((p) => `${p.name}: ${p.status}`),
+    properties: r.properties.map((p) => `${p.name}: ${p.status}${p.status === 'holds' && p.notExercised !== undefined ? ', not exercised' : ''}`),
+    // How often each step ran: the workers' counts add up to the sequential search's.
+    fired: r.coverage?.steps.map((s) => s.fired) ?? null,
     violations: r.status === 'violated' ? r.violations.map((v) => ({ property: v.property, path: v.path.join('/'), message: v.message, blocked: v.blocked })) : [],
     stoppedBy: r.status === 'incomplete' || r.status === 'violated' ? (r.stoppedBy ?? null) : null,
   };

@@ -14,6 +14,7 @@ import type { ReportRun } from '../../src/report/ci.js';
 import { flattenRuns } from '../../src/report/ci.js';
 import { renderReport } from '../../src/cli/reporting.js';
 import * as tb from '../fixtures/textbook.js';
+import * as vacuous from '../fixtures/models/vacuous.js';
 
 const require = createRequire(import.meta.url);
 // CommonJS packages whose types declare only `export default`: under NodeNext the default import is
@@ -34,6 +35,8 @@ const runs: ReportRun[] = [
   run(tb.lostUpdate, tb.lostUpdateProps, 'atomic'),
   run(tb.abba, tb.abbaProps, 'abba'),
   run(tb.peterson, tb.petersonProps, 'correct', { maxStates: 5 }),
+  // Three of its properties hold only vacuously: "holds-not-exercised", never "holds".
+  run(vacuous.model, vacuous.properties, 'unreached'),
 ];
 
 describe('CI rows', () => {
@@ -47,7 +50,13 @@ describe('CI rows', () => {
       'abba abba deadlock violated',
       'peterson correct mutex unknown',
       'peterson correct deadlock unknown',
+      'vacuous unreached x-nonneg holds',
+      'vacuous unreached two-means-flag holds-not-exercised',
+      'vacuous unreached second-branch-needs-flag holds-not-exercised',
+      'vacuous unreached x-warn holds-not-exercised',
+      'vacuous unreached deadlock holds',
     ]);
+    expect(rows.find((r) => r.property === 'x-warn')!.message).toMatch(/^holds, not exercised \(no step evaluated its check \(WARN_ON\(x < 0\)\)\)/);
     const racy = rows[0]!;
     expect(racy.traceLength).toBe(4);
     expect(racy.replay).toMatch(/^\d+(\/\d+){3}$/);
@@ -77,8 +86,8 @@ describe('SARIF report', () => {
     const doc = JSON.parse(renderReport('sarif', runs));
     expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const results = doc.runs[0].results as { kind: string; ruleId: string; codeFlows?: unknown[] }[];
-    expect(results).toHaveLength(7);
-    expect(results.map((r) => r.kind)).toEqual(['fail', 'pass', 'pass', 'pass', 'fail', 'open', 'open']);
+    expect(results).toHaveLength(12);
+    expect(results.map((r) => r.kind)).toEqual(['fail', 'pass', 'pass', 'pass', 'fail', 'open', 'open', 'pass', 'notApplicable', 'notApplicable', 'notApplicable', 'pass']);
     expect(results[0]!.codeFlows).toHaveLength(1);
   });
   it('the schema rejects a malformed log (the check can fail)', () => {
@@ -94,7 +103,7 @@ describe('JUnit report', () => {
     const v = await validateXML({ xml: [{ fileName: 'report.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: junitXsd }] });
     expect(v.errors).toEqual([]);
     expect(v.valid).toBe(true);
-    expect(xml).toContain('<testsuites name="kmc" tests="7" failures="2" errors="0" skipped="2">');
+    expect(xml).toContain('<testsuites name="kmc" tests="12" failures="2" errors="0" skipped="5">');
     expect(xml).toContain('lost-update.racy');
   });
   it('the XSD rejects a malformed report (the check can fail)', async () => {

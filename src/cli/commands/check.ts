@@ -9,6 +9,8 @@ import { headline, renderResult, renderTable } from '../../report/text.js';
 import { resultToJson } from '../../report/json.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { renderHtml } from '../../report/html.js';
+import { renderCoverage } from '../../report/coverage.js';
+import { notExercised, verdictWord } from '../../report/holds.js';
 import { writeOutputFile } from '../../util/output-file.js';
 import { isKmcHtml } from '../html-file.js';
 import { checkReportingOptions, emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
@@ -50,6 +52,7 @@ export interface CheckCliOptions {
   shortest?: boolean;
   /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
   deadlock?: boolean;
+  coverage?: boolean;
 }
 
 /** The properties to check: --property's, or all; --no-deadlock drops deadlock freedom (by name, never silently). */
@@ -92,6 +95,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, --por takes one worker`,
       parseCount('--workers'),
     )
+    .option('--coverage', 'report how often each step of each thread ran and which never did (SPIN\'s "unreached"), and which properties were not exercised')
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
     .option('--quiet', 'no progress output')
@@ -122,10 +126,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const entry = await loadModel(name, registry);
       const params = parseParamArgs(opts.param);
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io });
-      if (opts.json) io.out(JSON.stringify(resultToJson(result, model), null, 2));
-      else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result));
+      const coverage = opts.coverage === true;
+      if (opts.json) io.out(JSON.stringify(resultToJson(result, model, { coverage }), null, 2));
+      else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result, { coverage }));
       emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
-      if (opts.html) writeHtml(opts.html, result, model, io, opts.force);
+      if (opts.html) writeHtml(opts.html, result, model, io, opts.force, coverage);
       const override = emitReports([{ result, model, source: entry.source }], opts, io);
       setExit(override ?? exitCodeOf(result));
     });
@@ -172,7 +177,7 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions):
     await checker.close();
   }
   if (opts.json) {
-    io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model)), null, 2));
+    io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model, { coverage: opts.coverage === true })), null, 2));
   } else if (opts.reporter && !opts.reportFile) {
     // the report is the output
   } else if (opts.markdown) {
@@ -185,8 +190,10 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions):
       r.status === 'error' ? '-' : thousands(r.stats.states),
       r.status === 'error' ? '-' : seconds(r.stats.timeMs),
       r.status === 'violated' ? r.violations.map((v) => `${v.property} (${v.path.length} steps)`).join(', ') : r.status === 'error' ? r.message : '',
+      notExercised(r).map((p) => p.name).join(', '),
     ]);
-    io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)'], rows, [24, 18, 10, 12, 10, 60]));
+    io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)', 'holds, not exercised'], rows, [24, 18, 10, 12, 10, 50, 30]));
+    if (opts.coverage) for (const { result: r } of results) io.out(`\n${r.run.model} --variant ${r.run.variant}: ${renderCoverage(r)}`);
     io.out(checkedProperties(results.map((r) => r.entry)));
   }
   const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: r.entry.source })), opts, io);
@@ -206,9 +213,12 @@ export function checkedProperties(entries: readonly ModelEntry[]): string {
   return lines.join('\n');
 }
 
-function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io, force?: boolean): void {
+function writeHtml(file: string, result: CheckResult, model: CompiledModel | undefined, io: Io, force: boolean | undefined, coverage: boolean): void {
   const title = `kmc: ${headline(result)}`;
   const traces = result.status === 'violated' && model ? result.violations.map((violation) => ({ model, violation })) : [];
-  writeOutputFile(file, renderHtml(traces, title), { what: '--html file', named: true, force, sameKind: isKmcHtml, kind: 'a kmc HTML page' });
+  // Every verdict ("holds, not exercised" included), and with --coverage the steps that ran.
+  const verdicts = result.status === 'error' ? [] : result.properties.map((p) => `${verdictWord(p)}: ${p.name}${p.status === 'holds' && p.notExercised ? ` (${p.notExercised})` : ''}`);
+  const summary = [...verdicts, ...(coverage ? ['', renderCoverage(result)] : [])].join('\n');
+  writeOutputFile(file, renderHtml(traces, title, summary), { what: '--html file', named: true, force, sameKind: isKmcHtml, kind: 'a kmc HTML page' });
   io.err(`kmc: wrote ${file} (${traces.length} counterexample${traces.length === 1 ? '' : 's'})`);
 }

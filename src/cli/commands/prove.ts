@@ -9,6 +9,7 @@ import { parseParamArgs } from '../../model/params.js';
 import { prove } from '../../engine/prove.js';
 import { renderProveMarkdown, renderProveText } from '../../report/prove.js';
 import { proveToJson, replayCounterexamples } from '../../report/prove-json.js';
+import { renderCoverage } from '../../report/coverage.js';
 import { propertiesOf } from '../../engine/check.js';
 import { selectProperties } from '../../engine/evaluate.js';
 import { VERSION } from '../version.js';
@@ -33,6 +34,7 @@ interface ProveCliOptions {
   /** --por / --no-por (absent: off, as in kmc check). */
   por?: boolean;
   symmetry: boolean;
+  coverage?: boolean;
 }
 
 export function registerProve(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
@@ -49,6 +51,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--max-memory <size>', 'bound each search in memory, e.g. 4G', parseBytes('--max-memory'))
     .option('--markdown', 'print Markdown (with Mermaid sequence diagrams) for a mailing-list reply or a pull request')
     .option('--json', 'print the proof as one machine-readable JSON document (schemas/kmc-prove.schema.json)')
+    .option('--coverage', 'also report how often each step ran in both searches, which never ran, and which properties were not exercised')
     .option('--quiet', 'no progress output')
     .option('--por', 'partial-order reduction in both searches (off by default, as in kmc check; counterexamples are made shortest either way)')
     .option('--no-por', 'no partial-order reduction (the default)')
@@ -80,12 +83,14 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
       if (opts.json) {
         const all = propertiesOf(entry.properties);
         const replayed = replayCounterexamples(r, all, selectProperties(all, opts.property, entry.model.name));
-        io.out(JSON.stringify(proveToJson(r, replayed, VERSION), null, 2));
+        io.out(JSON.stringify(proveToJson(r, replayed, VERSION, { coverage: opts.coverage === true }), null, 2));
         setExit(r.proved ? 0 : 1);
         return;
       }
       const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por === true ? ' --por' : ''}${opts.symmetry ? '' : ' --no-symmetry'}`;
       io.out(opts.markdown ? renderProveMarkdown(r, `Checked with ${command}`) : renderProveText(r));
+      if (opts.coverage)
+        for (const [which, c] of [[opts.from, r.buggy], [opts.to, r.fixed]] as const) io.out(`\n--variant ${which}: ${renderCoverage(c)}`);
       setExit(r.proved ? 0 : 1);
     });
 }
