@@ -85,8 +85,8 @@
 //     hub->resume_root_hub (`if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)`), and
 //     finish()'s hub_activate clears it. The resume request is not lost: finish() kicks khubd.
 //
-// Threads (one CPU each unless said): cpu0/pm-core (prepare -> freeze -> snapshot -> thaw ->
-// finish), cpu0/uhci_irq (the UHCI interrupt, delivered to cpu0: it runs only while cpu0 has
+// Threads (one CPU each unless said): cpu0/pm-core ([freeze_processes] prepare -> freeze -> snapshot -> thaw ->
+// finish [thaw_processes]), cpu0/uhci_irq (the UHCI interrupt, delivered to cpu0: it runs only while cpu0 has
 // interrupts on, and cpu0's PM core waits while it runs), usb-driverN (URB submitters: a USB
 // device driver on the device attached to port 1), usb-port (a user plugging `hotplug` devices
 // into the root hub), rh_timer (usb_hcd_poll_rh_status), khubd (hub_events), uhci-hc (the
