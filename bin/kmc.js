@@ -1,12 +1,54 @@
 #!/usr/bin/env node
 // The CLI runs from the compiled tree (dist/), built by `npm ci` (the `prepare` script) or `npm run build`,
-// so that starting kmc never type-checks or transpiles anything.
-import { existsSync } from 'node:fs';
+// so that starting kmc never type-checks or transpiles anything. In a checkout, a dist/ older than
+// its sources would check a model as it was at the last build: kmc rebuilds it first, or refuses.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-const main = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
-if (!existsSync(main)) {
-  process.stderr.write('kmc: the compiled CLI is missing (dist/). Run `npm run build` (npm ci does it for you).\n');
-  process.exit(2);
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const main = join(root, 'dist', 'src', 'cli', 'main.js');
+
+/** The first source (.ts under the compiled folders) whose output is missing or older, or null. */
+function staleSource() {
+  for (const dir of ['src', 'models', 'properties']) {
+    const walk = (d) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) {
+          const found = walk(p);
+          if (found) return found;
+        } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+          const out = join(root, 'dist', relative(root, p)).replace(/\.ts$/, '.js');
+          if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) return p;
+        }
+      }
+      return null;
+    };
+    if (existsSync(join(root, dir))) {
+      const found = walk(join(root, dir));
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+// A checkout (has tsconfig.json, not installed under node_modules): keep dist/ in step with the sources.
+const checkout = existsSync(join(root, 'tsconfig.json')) && !root.split(/[\\/]/).includes('node_modules');
+const stale = checkout ? staleSource() : existsSync(main) ? null : main;
+if (stale) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!checkout || !existsSync(tsc)) {
+    process.stderr.write(`kmc: dist/ is missing or older than ${relative(root, stale)}; run \`npm run build\` in ${root}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`kmc: dist/ is older than ${relative(root, stale)}: rebuilding (npm run build)\n`);
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    process.stderr.write('kmc: the build failed (above); fix it, or run `npm run build` to see it again\n');
+    process.exit(2);
+  }
 }
 const { run } = await import(main);
 process.exitCode = await run(process.argv);

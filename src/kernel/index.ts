@@ -9,6 +9,7 @@ export * from './preempt-notifier.js';
 export * from './recursive-spinlock.js';
 export * from './spin-barrier.js';
 export * from './lock-order.js';
+export * from './lockdep.js';
 export * from './rcu.js';
 export * from './smp-call-function.js';
 export * from './sched.js';

@@ -2,6 +2,7 @@
 // `might_sleep` so the no-sleep-in-atomic property can check the context it is taken in.
 
 import type { LocationDef } from '../model/index.js';
+import { lockdepAcquired } from './lockdep.js';
 import { UNLOCKED, holderName, type LockRef, type LockStepOptions, type Spinlock } from './spinlock.js';
 
 export type Mutex = Spinlock;
@@ -28,6 +29,7 @@ export function mutexLock<S>(id: string, fn: string, m: LockRef<S>, o: LockStepO
           m.get(s).holder === UNLOCKED ? 'its context to allow it' : `${m.name} (sleeping), held by ${holderName(m.get(s), env)}`,
         run: (d, env) => {
           m.get(d).holder = env.self;
+          lockdepAcquired(d, m, env.self);
           o.run?.(d, env);
         },
         tags: ['mutex_lock', 'might_sleep', `lock:${m.name}`, ...(o.tags ?? [])],

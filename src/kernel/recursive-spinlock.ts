@@ -8,6 +8,7 @@
 // CPU spinning forever shows up as a deadlock naming the holder.
 
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
+import { lockdepAcquired } from './lockdep.js';
 import { UNLOCKED, holderName, type LockRef, type LockStepOptions, type Spinlock } from './spinlock.js';
 
 export interface RecursiveSpinlock extends Spinlock {
@@ -67,6 +68,7 @@ export function spinLockRecursive<S>(
           } else {
             l.holder = env.self;
             l.depth = 1;
+            lockdepAcquired(d, lock, env.self);
             o.onAcquire?.(d, env);
           }
           o.run?.(d, env);

@@ -3,6 +3,7 @@
 // spinning forever shows up as a deadlock naming the holder.
 
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
+import { lockdepAcquired } from './lockdep.js';
 
 export interface Spinlock {
   holder: number;
@@ -19,6 +20,8 @@ export function spinlock(): Spinlock {
 export interface LockRef<S> {
   name: string;
   get(state: S | Draft<S>): Spinlock;
+  /** Set by `lockdep(...)` (src/kernel/lockdep.ts): where this lock's acquisitions record their order. */
+  lockdep?: unknown;
 }
 
 export function lockRef<S>(name: string, get: (state: S) => Spinlock): LockRef<S> {
@@ -63,6 +66,7 @@ export function spinLock<S>(id: string, fn: string, lock: LockRef<S>, o: LockSte
           lock.get(s).holder === UNLOCKED ? 'its context to allow it' : `${lock.name}, held by ${holderName(lock.get(s), env)}`,
         run: (d, env) => {
           lock.get(d).holder = env.self;
+          lockdepAcquired(d, lock, env.self);
           o.run?.(d, env);
         },
         tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
