@@ -36,6 +36,13 @@ export async function loadModel(nameOrPath: string, registry: ModelRegistry): Pr
   throw new UsageError(`unknown model '${nameOrPath}'; bundled models: ${bundled.map((e) => e.model.name).join(', ')}; or give a model file's path (./models/x.ts)`);
 }
 
+/** Each named model (a file or a bundled name), in order. */
+export async function loadModels(names: readonly string[], registry: ModelRegistry): Promise<ModelEntry[]> {
+  const out: ModelEntry[] = [];
+  for (const n of names) out.push(await loadModel(n, registry));
+  return out;
+}
+
 /**
  * Import a model file as an ES module whatever its extension and whatever its package's `type`:
  * TypeScript through tsx's scoped import, which compiles the file (and what it imports) as ESM.

@@ -17,7 +17,7 @@ import { checkReportingOptions, emitReports, parseReporter, REPORTERS, type Repo
 import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
-import { loadModel } from '../load.js';
+import { loadModel, loadModels } from '../load.js';
 import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
 import { ParallelChecker } from '../../parallel/index.js';
@@ -74,8 +74,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
   program
     .command('check')
     .description('explore every interleaving of a model; exit 0 verified, 1 violated, 2 bad usage or broken model, 3 incomplete')
-    .argument('[model]', 'a bundled model name (see kmc list) or a path to a model module')
-    .option('--all', 'check every bundled model in every variant')
+    .argument('[models...]', 'a model file (./models/x.ts: default export the model, named export `properties`) or a bundled model name (see kmc list)')
+    .option('--all', 'check every variant: of the models given, or of every bundled model')
     .option('--variant <name>', 'the variant to check (default: the model\'s first)')
     .option('--param <name=value>', 'set a parameter, e.g. --param cpus=3 (repeatable)', collect, [])
     .option('--property <name>', 'check only this property (repeatable)', collect, [])
@@ -107,7 +107,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--expect <file>', 'compare every verdict and distinct-state count with this expectations file; exit 0 only if all match')
     .option('--write-expect <file>', 'write the expectations file from this run (review it, then keep it); refuses to drop runs an existing file covers unless --force')
     .option('--force', 'replace an output file of another kind, or an expectations file covering runs this one does not')
-    .action(async (name: string | undefined, opts: CheckCliOptions) => {
+    .action(async (names: string[], opts: CheckCliOptions) => {
       checkReportingOptions(opts);
       if (opts.json && opts.reporter && !opts.reportFile)
         throw new UsageError('--json and --reporter both print a document on stdout; give --report-file FILE for the --reporter output, or leave one out');
@@ -115,14 +115,17 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.html === '') throw new UsageError('--html: the file name is empty');
       if (opts.traceDir === '') throw new UsageError('--trace-dir: the directory name is empty');
       if (opts.all) {
-        if (name) throw new UsageError('kmc check: give a model or --all, not both');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
-          throw new UsageError('kmc check --all checks every model at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
-        setExit(await checkAll(io, registry, opts));
+          throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
+        // --all alone: every bundled model; with model files (or names): every variant of each.
+        const entries = names.length ? await loadModels(names, registry) : registry.entries;
+        setExit(await checkAll(io, registry, opts, entries));
         return;
       }
       if (opts.markdown) throw new UsageError('--markdown goes with --all');
-      if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or use --all`);
+      if (names.length > 1) throw new UsageError(`kmc check: ${names.length} models given; add --all to check every variant of each`);
+      const name = names[0];
+      if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or a model file, or use --all`);
       const entry = await loadModel(name, registry);
       const params = parseParamArgs(opts.param);
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io });
@@ -159,12 +162,12 @@ export function combinedExit(results: readonly CheckResult[]): number {
   return 0;
 }
 
-async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions): Promise<number> {
+async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, entries: readonly ModelEntry[]): Promise<number> {
   const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
   // One pool for every run; after a Ctrl-C the rest are not started.
   const checker = new ParallelChecker(workersFor(opts));
   try {
-    all: for (const entry of registry.entries) {
+    all: for (const entry of entries) {
       for (const variant of Object.keys(entry.model.variants)) {
         const { result, model, interrupted } = await runCheck(entry, { ...limits(opts), variant, registry: registry.module, io, checker });
         results.push({ entry, result, model });

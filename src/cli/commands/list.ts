@@ -2,15 +2,17 @@
 
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
+import { loadModels } from '../load.js';
 import type { ModelRegistry } from '../../property/registry.js';
 
 export function registerList(program: Command, io: Io, _setExit: (code: number) => void, registry: ModelRegistry): void {
-  const bundled = registry.entries;
   program
     .command('list')
-    .description('list the bundled models with their variants, parameters and properties')
+    .description('list models (the files given, or the bundled ones) with their variants, parameters and properties')
+    .argument('[models...]', 'model files (./models/x.ts) or bundled model names; default: every bundled model')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
+    .action(async (names: string[], opts: { json?: boolean }) => {
+      const bundled = names.length ? await loadModels(names, registry) : registry.entries;
       if (opts.json) {
         io.out(
           JSON.stringify(

@@ -1,0 +1,86 @@
+// A lost wakeup in an open-coded sleep, and its fix: the model kmc init starts you with.
+//
+// The C it mirrors (a waiter sleeping until a flag is set, and the thread that sets it):
+//
+//   waiter (buggy):                       waiter (fixed):
+//     if (!done) {                          set_current_state(TASK_UNINTERRUPTIBLE);
+//       set_current_state(TASK_UNINT..);    if (!done)
+//       schedule();                           schedule();
+//     }                                     __set_current_state(TASK_RUNNING);
+//
+//   waker:
+//     done = 1;
+//     wake_up_process(waiter);
+//
+// In the buggy order the waker can run between the test of `done` and set_current_state():
+// wake_up_process() finds the waiter still TASK_RUNNING and does nothing, and the waiter then
+// sleeps forever. kmc reports it as a deadlock, with the interleaving that causes it.
+//
+// One file holds the model (the default export) and its properties (the named export
+// `properties`): that is the convention `kmc check` reads. Each step is one atomic statement
+// of the C code. What is left out: the runqueue and the rest of schedule() (a task that is not
+// TASK_RUNNING simply cannot pass schedule() until woken), which is sound for this question.
+// kmc's memory model is sequentially consistent: the full barrier set_current_state() implies is
+// what makes the fixed order correct on real hardware; the model takes it for granted.
+
+import { defineModel, step, thread, END, type System } from 'kernel-model-checker/model';
+import { TASK_RUNNING, TASK_UNINTERRUPTIBLE } from 'kernel-model-checker/kernel';
+import { defineProperties, invariant } from 'kernel-model-checker/property';
+
+type S = {
+  /** The flag the waiter waits for. */
+  done: boolean;
+  /** The waiter's p->__state. */
+  waiterState: number;
+};
+
+export default defineModel({
+  name: 'example',
+  doc: 'a lost wakeup in an open-coded sleep (test the condition, then set the task state)',
+  params: {},
+  variants: {
+    buggy: 'tests `done` before set_current_state(): a wakeup in between is lost',
+    fixed: 'set_current_state() first, then test `done`: the wakeup cannot be lost',
+  },
+  build({ variant }): System<S> {
+    const sleep = step<S>('schedule', 'wait_for_done: schedule()', {
+      // A task that is not TASK_RUNNING is off the CPU until someone wakes it.
+      guard: (s) => s.waiterState === TASK_RUNNING,
+      blockedOn: () => 'a wake_up_process() that already happened',
+    });
+    const waiter =
+      variant === 'buggy'
+        ? thread<S>('waiter', [
+            step('test', 'wait_for_done: if (!done)', { next: (s) => (s.done ? END : 'set') }),
+            step('set', 'wait_for_done: set_current_state(TASK_UNINTERRUPTIBLE)', {
+              run: (d) => void (d.waiterState = TASK_UNINTERRUPTIBLE),
+            }),
+            sleep,
+          ])
+        : thread<S>('waiter', [
+            step('set', 'wait_for_done: set_current_state(TASK_UNINTERRUPTIBLE)', {
+              run: (d) => void (d.waiterState = TASK_UNINTERRUPTIBLE),
+            }),
+            step('test', 'wait_for_done: if (!done)', { next: (s) => (s.done ? 'running' : 'schedule') }),
+            sleep,
+            step('running', 'wait_for_done: __set_current_state(TASK_RUNNING)', {
+              run: (d) => void (d.waiterState = TASK_RUNNING),
+            }),
+          ]);
+    const waker = thread<S>('waker', [
+      step('set-done', 'signal_done: done = 1', { run: (d) => void (d.done = true) }),
+      step('wake', 'signal_done: wake_up_process(waiter)', {
+        run: (d) => {
+          if (d.waiterState !== TASK_RUNNING) d.waiterState = TASK_RUNNING;
+        },
+      }),
+    ]);
+    return { init: { done: false, waiterState: TASK_RUNNING }, threads: [waiter, waker] };
+  },
+});
+
+// Deadlock freedom (every thread finishes) is checked without being listed; opt out by name only
+// (defineProperties(..., { deadlock: false }) or `kmc check --no-deadlock`).
+export const properties = defineProperties<S>('example', [
+  invariant('woken-only-when-done', 'the waiter returns only once done is set', (s) => !s.ended('waiter') || s.vars.done),
+]);
