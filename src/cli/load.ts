@@ -5,8 +5,8 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { UsageError } from '../util/errors.js';
+import { importModelModule } from '../util/import-module.js';
 import { modelFileExports } from '../property/model-file.js';
 import { displayPath } from '../util/display-path.js';
 import type { ModelEntry, ModelRegistry } from '../property/registry.js';
@@ -43,14 +43,5 @@ export async function loadModels(names: readonly string[], registry: ModelRegist
   return out;
 }
 
-/**
- * Import a model file as an ES module whatever its extension and whatever its package's `type`:
- * TypeScript through tsx's scoped import, which compiles the file (and what it imports) as ESM.
- */
-export async function importModelFile(file: string): Promise<Record<string, unknown>> {
-  if (/\.[cm]?ts$/.test(file)) {
-    const { register } = await import('tsx/esm/api');
-    register();
-  }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
+/** Import a model file as a module whatever its extension and its package's `type`. */
+export const importModelFile = importModelModule;

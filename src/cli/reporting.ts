@@ -10,7 +10,8 @@ import { compareExpectations, expectationsFrom, parseExpectations, type Expectat
 import { writeOutputFile } from '../util/output-file.js';
 import { readInputFile } from '../util/input-file.js';
 import { renderViolation } from '../report/text.js';
-import { expandPath } from '../trace/expand.js';
+import { expandPath, type TraceStep } from '../trace/expand.js';
+import type { CompiledModel } from '../model/compile.js';
 import { VERSION } from './version.js';
 import type { Io } from './io.js';
 
@@ -38,9 +39,17 @@ export function renderReport(name: ReporterName, runs: readonly ReportRun[]): st
     case 'sarif':
       return renderSarif(runs, VERSION, (run, property) => {
         const v = violationOf(run, property);
-        return v && run.model ? expandPath(run.model, v.path).steps.map((s) => ({ thread: s.thread, label: s.label })) : [];
+        const model = run.model;
+        if (!v || !model) return [];
+        return expandPath(model, v.path).steps.map((s) => ({ thread: s.thread, label: s.label, where: stepWhere(model, s) }));
       });
   }
+}
+
+/** Where the model defines a trace step (the action's `where`, set by the step builders). */
+function stepWhere(model: CompiledModel, s: TraceStep) {
+  const loc = model.threads[s.threadIndex]?.locations[model.threads[s.threadIndex]!.ids.get(s.id) ?? -1];
+  return loc?.actions.find((a) => a.label === s.label)?.def.where;
 }
 
 export interface ReportingOptions {

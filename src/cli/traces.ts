@@ -10,6 +10,7 @@ import { expandPath } from '../trace/expand.js';
 import { encodeTrace, traceFileName, traceToText } from '../trace/itf.js';
 import type { Io } from './io.js';
 import { makeOutputDir, writeOutputFile } from '../util/output-file.js';
+import { displayPath } from '../util/display-path.js';
 
 export interface WrittenTrace {
   property: string;
@@ -35,16 +36,20 @@ export function writeViolationTrace(dir: string, source: string, model: Compiled
   const defaults = defaultParams(model.def);
   const changed = Object.fromEntries(Object.entries(model.params).filter(([k, x]) => defaults[k] !== x));
   const trace = expandPath(model, v.path);
-  const itf = encodeTrace(model, trace, { source, modelRef: isAbsolute(source) ? source : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });
+  // Paths relative to the working directory, so the file works on another checkout or a CI runner.
+  const shown = displayPath(source);
+  const itf = encodeTrace(model, trace, { source: shown, modelRef: isAbsolute(source) ? shown : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });
   const name = traceFileName(model.name, model.variant, changed, v.property);
   const file = join(dir, command === 'check' ? name : name.replace(/\.itf\.json$/, '.simulate.itf.json'));
   writeOutputFile(file, traceToText(itf), { what: 'trace file', named: false, force, sameKind: isKmcTrace, kind: 'a kmc trace file' });
   return { property: v.property, file };
 }
 
-export function renderWrittenTraces(files: readonly WrittenTrace[]): string {
+/** The list of written trace files, with the replay command that works for them (a model file is named with --model). */
+export function renderWrittenTraces(files: readonly WrittenTrace[], source?: string): string {
   if (files.length === 0) return '';
-  return ['Trace files (open with any ITF viewer; replay with kmc replay FILE):', ...files.map((f) => `  ${f.property}: ${f.file}`)].join('\n');
+  const how = source !== undefined && isAbsolute(source) ? `kmc replay FILE --model ${displayPath(source)}` : 'kmc replay FILE';
+  return [`Trace files (open with any ITF viewer; replay with ${how}):`, ...files.map((f) => `  ${f.property}: ${f.file}`)].join('\n');
 }
 
 export interface TraceFileOptions {
@@ -59,8 +64,8 @@ export function emitTraceFiles(o: TraceFileOptions, source: string, model: Compi
   if (o.traces === false) return [];
   const files = writeTraceFiles(o.traceDir ?? DEFAULT_TRACE_DIR, source, model, result, o.force);
   if (files.length === 0) return files;
-  if (toStdout) io.out(renderWrittenTraces(files));
-  else io.err(renderWrittenTraces(files));
+  if (toStdout) io.out(renderWrittenTraces(files, source));
+  else io.err(renderWrittenTraces(files, source));
   return files;
 }
 

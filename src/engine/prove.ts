@@ -26,6 +26,11 @@ export interface ProveOptions extends Omit<CheckOptions, 'variant' | 'first'> {
 
 export interface ProveResult {
   model: string;
+  /**
+   * How a command names the model: its file's path for a model file (set by the CLI), else the
+   * model's name. The replay commands a proof prints use it, so that they work as printed.
+   */
+  modelRef?: string;
   from: string;
   to: string;
   params: Record<string, number | boolean>;

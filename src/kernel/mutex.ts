@@ -1,6 +1,7 @@
 // struct mutex: a sleeping lock. Same ownership word as a spinlock; mutex_lock is tagged
 // `might_sleep` so the no-sleep-in-atomic property can check the context it is taken in.
 
+import { definedAt } from '../model/where.js';
 import type { LocationDef } from '../model/index.js';
 import { lockdepAcquired } from './lockdep.js';
 import { UNLOCKED, holderName, type LockRef, type LockStepOptions, type Spinlock } from './spinlock.js';
@@ -32,6 +33,7 @@ export function mutexLock<S>(id: string, fn: string, m: LockRef<S>, o: LockStepO
           lockdepAcquired(d, m, env.self);
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['mutex_lock', 'might_sleep', `lock:${m.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },
@@ -53,6 +55,7 @@ export function mutexUnlock<S>(id: string, fn: string, m: LockRef<S>, o: LockSte
           l.holder = UNLOCKED;
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['mutex_unlock', `unlock:${m.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },

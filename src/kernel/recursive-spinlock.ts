@@ -7,6 +7,7 @@
 // (`recurse_cnt`). Taking it is a step enabled only while it is free or held by the taker, so a
 // CPU spinning forever shows up as a deadlock naming the holder.
 
+import { definedAt } from '../model/where.js';
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
 import { lockdepAcquired } from './lockdep.js';
 import { UNLOCKED, holderName, type LockRef, type LockStepOptions, type Spinlock } from './spinlock.js';
@@ -73,6 +74,7 @@ export function spinLockRecursive<S>(
           }
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },
@@ -101,6 +103,7 @@ export function spinUnlockRecursive<S>(
           if (l.depth === 0) l.holder = UNLOCKED;
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['spin_unlock', `unlock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },

@@ -2,6 +2,7 @@
 // step enabled only while the lock is free (spinning is not a state change), so a thread
 // spinning forever shows up as a deadlock naming the holder.
 
+import { definedAt } from '../model/where.js';
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
 import { lockdepAcquired } from './lockdep.js';
 
@@ -69,6 +70,7 @@ export function spinLock<S>(id: string, fn: string, lock: LockRef<S>, o: LockSte
           lockdepAcquired(d, lock, env.self);
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },
@@ -91,6 +93,7 @@ export function spinUnlock<S>(id: string, fn: string, lock: LockRef<S>, o: LockS
           l.holder = UNLOCKED;
           o.run?.(d, env);
         },
+        where: definedAt(),
         tags: ['spin_unlock', `unlock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },

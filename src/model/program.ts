@@ -17,6 +17,7 @@
 
 import { ModelError } from '../util/errors.js';
 import { ownKey } from '../util/own.js';
+import { definedAt } from './where.js';
 import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
 
 export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
@@ -24,11 +25,13 @@ export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label
 /** A location with a single action. */
 export function step<S, L extends object = {}>(id: string, label: string, options: StepOptions<S, L> = {}): LocationDef<S, L> {
   const { end, ...action } = options;
-  return { id, actions: [{ label, ...action }], ...(end ? { end: true } : {}) };
+  return { id, actions: [{ label, where: definedAt(), ...action }], ...(end ? { end: true } : {}) };
 }
 
 /** A location with several actions: a nondeterministic choice among those enabled. */
 export function choice<S, L extends object = {}>(id: string, actions: ActionDef<S, L>[], options: { end?: boolean } = {}): LocationDef<S, L> {
+  const where = definedAt();
+  for (const a of actions) a.where ??= where;
   return { id, actions, ...(options.end ? { end: true } : {}) };
 }
 

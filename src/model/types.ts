@@ -8,6 +8,7 @@
 
 import type { Draft } from 'immer';
 import type { StateData } from './layout.js';
+import type { SourceLocation } from './where.js';
 
 /** Where control goes when a thread's program ends. */
 export const END = '$end';
@@ -71,6 +72,8 @@ export interface ActionDef<S, L extends object = {}> {
   next?: Next<S, L>;
   /** Free-form tags read by properties, e.g. `might_sleep`, `lock:kvm_lock`. */
   tags?: readonly string[];
+  /** Where the model defines this step (file and line; set by the step builders, for reports). */
+  where?: SourceLocation | undefined;
 }
 
 /** A program location: an id for the program counter and the actions offered there. */

@@ -5,6 +5,7 @@
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { isModelDef, modelFileExports } from '../property/model-file.js';
+import { importModelModule } from '../util/import-module.js';
 import { propertiesOf } from '../engine/check.js';
 import type { ModelSource } from './protocol.js';
 import { pathToFileURL } from 'node:url';
@@ -43,7 +44,8 @@ async function load(source: ModelSource): Promise<LoadedModel> {
     if (!entry) throw new Error(`the registry ${source.registry} has no bundled model from ${source.source}`);
     return { model: entry.model, properties: propertiesOf(entry.properties) };
   }
-  const mod = await importModule(source.module);
+  // The user's file exactly as the CLI's loader imports it (tsx's scoped import for TypeScript).
+  const mod = await importModelModule(source.module);
   if (!source.exportName && !source.propertiesName) {
     // The model-file convention, exactly as the CLI's loader applies it (deadlock freedom included).
     const { model, properties } = modelFileExports(mod, source.module);

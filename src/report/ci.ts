@@ -4,6 +4,8 @@ import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { holdsClaim } from './holds.js';
+import type { SourceLocation } from '../model/where.js';
+import { displayPath } from '../util/display-path.js';
 
 export interface ReportRun {
   result: CheckResult;
@@ -113,7 +115,26 @@ export function renderJunit(runs: readonly ReportRun[], traceText: (run: ReportR
  * kind pass / fail / open; a violation carries its trace as a code flow (one thread flow per
  * step sequence, each location the C statement).
  */
-export function renderSarif(runs: readonly ReportRun[], version: string, traceSteps: (run: ReportRun, property: string) => { thread: string; label: string }[]): string {
+/** A SARIF artifact URI: the path relative to the working directory, forward slashes, no leading ./ */
+export function sarifUri(file: string): string {
+  return displayPath(file).replace(/^\.\//, '');
+}
+
+/** A step's SARIF physical location: its own file and line when known, else the model's file. */
+function physical(where: SourceLocation | undefined, source: string | null): Record<string, unknown> | undefined {
+  if (where) return { artifactLocation: { uri: sarifUri(where.file) }, region: { startLine: where.line } };
+  return source ? { artifactLocation: { uri: sarifUri(source) } } : undefined;
+}
+
+function physicalProp(p: Record<string, unknown> | undefined): { physicalLocation?: Record<string, unknown> } {
+  return p ? { physicalLocation: p } : {};
+}
+
+export function renderSarif(
+  runs: readonly ReportRun[],
+  version: string,
+  traceSteps: (run: ReportRun, property: string) => { thread: string; label: string; where?: SourceLocation | undefined }[],
+): string {
   const rows = flattenRuns(runs);
   const ruleIds = [...new Set(rows.map((r) => `${r.model}/${r.property}`))];
   const rules = ruleIds.map((id) => {
@@ -131,9 +152,12 @@ export function renderSarif(runs: readonly ReportRun[], version: string, traceSt
       message: { text: `${r.model} --variant ${r.variant}: ${r.message}` },
       properties: { variant: r.variant, params: r.params, states: r.states, complete: r.complete, traceLength: r.traceLength, replay: r.replay },
     };
-    if (r.source) res.locations = [{ physicalLocation: { artifactLocation: { uri: r.source } } }];
+    const steps = r.status === 'violated' ? traceSteps(run, r.property) : [];
+    // The result points at the step that broke the property (the model file's line), else the file.
+    const last = steps.length ? physical(steps[steps.length - 1]!.where, r.source) : undefined;
+    if (last) res.locations = [{ physicalLocation: last }];
+    else if (r.source) res.locations = [{ physicalLocation: { artifactLocation: { uri: sarifUri(r.source) } } }];
     if (r.status === 'violated') {
-      const steps = traceSteps(run, r.property);
       res.codeFlows = [
         {
           message: { text: `replay ${r.replay}` },
@@ -141,7 +165,7 @@ export function renderSarif(runs: readonly ReportRun[], version: string, traceSt
             {
               locations: steps.map((s, i) => ({
                 executionOrder: i + 1,
-                location: { message: { text: `${s.thread}: ${s.label}` }, ...(r.source ? { physicalLocation: { artifactLocation: { uri: r.source } } } : {}) },
+                location: { message: { text: `${s.thread}: ${s.label}` }, ...physicalProp(physical(s.where, r.source)) },
               })),
             },
           ],

@@ -91,7 +91,7 @@ export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCo
         kind: v.kind,
         message: v.message,
         path: formatPath(v.path),
-        replay: replayCommand(p.model, p.from, p.params, v.path),
+        replay: replayCommand(p.modelRef ?? p.model, p.from, p.params, v.path),
         // The proof's parts 1 and 3 are about this one (the shortest).
         proof: v === p.counterexample?.violation,
         // Replaying the path shows the violation (part 1, for the proof's own).

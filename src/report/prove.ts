@@ -88,7 +88,7 @@ export function renderProveText(p: ProveResult): string {
   parts.forEach((x, i) => out.push(`  ${i + 1}. ${x.claim}: ${x.ok ? 'yes' : 'NO'} -- ${x.detail}`));
   const ce = p.counterexample;
   if (ce) {
-    out.push('', `Counterexample on ${p.from} (${replayCommand(p.model, p.from, p.params, ce.violation.path)}):`, renderTrace(ce.model, ce.run.trace));
+    out.push('', `Counterexample on ${p.from} (${replayCommand(p.modelRef ?? p.model, p.from, p.params, ce.violation.path)}):`, renderTrace(ce.model, ce.run.trace));
     if (p.onFixed) out.push('', renderVariantReplay(ce.run, p.onFixed, ce.violation.property));
   }
   return out.join('\n');
@@ -123,7 +123,7 @@ export function renderProveMarkdown(p: ProveResult, command?: string): string {
       '',
       `#### The counterexample on ${code(p.from)}`,
       '',
-      `Replay: ${code(replayCommand(p.model, p.from, p.params, ce.violation.path))}`,
+      `Replay: ${code(replayCommand(p.modelRef ?? p.model, p.from, p.params, ce.violation.path))}`,
       '',
       '```mermaid',
       traceDiagram(ce.model, ce.run.trace, ce.run),

@@ -159,7 +159,8 @@ describe('kmc list', () => {
 describe('bad input: one clear line, exit 2', () => {
   it.each<[string, string[], string | RegExp]>([
     ['an unknown model', ['check', 'nope'], /^kmc: unknown model 'nope'; bundled models: /],
-    ['no model', ['check'], /^kmc: kmc check: name a model \(.*\) or use --all$/],
+    ['no model', ['check'], /^kmc: kmc check: name a model \(.*\) or a model file, or use --all$/],
+    ['two models without --all', ['check', PETERSON, PETERSON], 'kmc check: 2 models given; add --all to check every variant of each'],
     ['a missing model file', ['check', 'tests/fixtures/cli/missing.ts'], /^kmc: no model file at .*tests\/fixtures\/cli\/missing\.ts$/],
     ['a model file that throws on load', ['check', 'tests/fixtures/cli/throws-on-load.ts'], /^kmc: model file .*throws-on-load\.ts failed to load: this model file is broken at load time$/],
     ['a module that is not a model', ['check', 'tests/fixtures/cli/not-a-model.ts'], /^kmc: model file \.\/tests\/fixtures\/cli\/not-a-model\.ts has no model as its default export; it exports default \(object\): export default defineModel\(\{\.\.\.\}\)$/],
@@ -172,7 +173,6 @@ describe('bad input: one clear line, exit 2', () => {
     ['a malformed --max-states', ['check', PETERSON, '--max-states', 'lots'], "--max-states expects a positive whole number (e.g. 100000, 100k, 2M), not 'lots'"],
     ['--max-states 0', ['check', PETERSON, '--max-states', '0'], "--max-states must be positive, not '0'"],
     ['a malformed --max-time', ['check', PETERSON, '--max-time', 'forever'], "--max-time expects a duration like 90, 90s, 5m or 1h, not 'forever'"],
-    ['--all with a model', ['check', PETERSON, '--all'], 'kmc check: give a model or --all, not both'],
   ])('%s', async (_what, args, message) => {
     await usage(args, message);
   });

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const a = await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--trace-dir', dir);
   expect(a.code).toBe(1);
   abbaTrace = join(dir, 'abba--abba--deadlock.itf.json');
-  expect(a.out).toContain(`Trace files (open with any ITF viewer; replay with kmc replay FILE):\n  deadlock: ${abbaTrace}`);
+  expect(a.out).toContain(`Trace files (open with any ITF viewer; replay with kmc replay FILE --model ./tests/fixtures/models/abba.ts):\n  deadlock: ${abbaTrace}`);
   const l = await kmc('check', LOST, '--variant', 'racy', '--quiet', '--trace-dir', dir);
   expect(l.code).toBe(1);
   lostTrace = join(dir, 'lost-update--racy--no-lost-update.itf.json');
@@ -56,8 +56,9 @@ describe('kmc check writes trace files', () => {
     expect(r.code).toBe(1);
     expect(readdirSync(sub)).toEqual(['lost-update--racy--threads=3--no-lost-update.itf.json']);
     const meta = JSON.parse(readFileSync(join(sub, 'lost-update--racy--threads=3--no-lost-update.itf.json'), 'utf8'))['#meta'];
-    expect(meta).toMatchObject({ format: 'ITF', model: 'lost-update', variant: 'racy', params: { threads: 3 }, source: LOST });
-    expect(meta.command).toBe(`kmc replay ${LOST} ${meta.replay} --variant racy --param threads=3`);
+    // The model file by its path relative to the working directory: the file works on another checkout.
+    expect(meta).toMatchObject({ format: 'ITF', model: 'lost-update', variant: 'racy', params: { threads: 3 }, source: './tests/fixtures/models/lost-update.ts' });
+    expect(meta.command).toBe(`kmc replay ./tests/fixtures/models/lost-update.ts ${meta.replay} --variant racy --param threads=3`);
   });
 
   it('none with --no-traces, none for a verified model', async () => {

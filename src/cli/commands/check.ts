@@ -18,6 +18,7 @@ import { UsageError } from '../../util/errors.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { loadModel, loadModels } from '../load.js';
+import { displayPath } from '../../util/display-path.js';
 import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
 import { ParallelChecker } from '../../parallel/index.js';
@@ -134,7 +135,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result, { coverage }));
       emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
       if (opts.html) writeHtml(opts.html, result, model, io, opts.force, coverage);
-      const override = emitReports([{ result, model, source: entry.source }], opts, io);
+      const override = emitReports([{ result, model, source: displayPath(entry.source) }], opts, io);
       setExit(override ?? exitCodeOf(result));
     });
 }
@@ -199,7 +200,7 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
     if (opts.coverage) for (const { result: r } of results) io.out(`\n${r.run.model} --variant ${r.run.variant}: ${renderCoverage(r)}`);
     io.out(checkedProperties(results.map((r) => r.entry)));
   }
-  const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: r.entry.source })), opts, io);
+  const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: displayPath(r.entry.source) })), opts, io);
   return override ?? combinedExit(results.map((r) => r.result));
 }
 

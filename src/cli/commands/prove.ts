@@ -15,7 +15,8 @@ import { selectProperties } from '../../engine/evaluate.js';
 import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
-import { loadModel } from '../load.js';
+import { isModelPath, loadModel } from '../load.js';
+import { displayPath } from '../../util/display-path.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { progressPrinter } from '../run-check.js';
@@ -76,6 +77,8 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         shortest: true,
         ...(opts.quiet || opts.markdown || opts.json ? {} : { onProgress: progressPrinter(io) }),
       });
+      // Printed commands name a model file by its path (relative to here), which is what works.
+      if (isModelPath(name) && !registry.entries.includes(entry)) r.modelRef = displayPath(entry.source);
       if (r.buggy.status === 'error' || r.fixed.status === 'error') {
         const e = r.buggy.status === 'error' ? r.buggy : r.fixed;
         throw new ModelError(`kmc prove: model ${e.run.model} variant ${e.run.variant} is broken: ${e.status === 'error' ? e.message : ''}`);
@@ -87,7 +90,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         setExit(r.proved ? 0 : 1);
         return;
       }
-      const command = `kmc prove ${name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por === true ? ' --por' : ''}${opts.symmetry ? '' : ' --no-symmetry'}`;
+      const command = `kmc prove ${r.modelRef ?? name} --from ${opts.from} --to ${opts.to}${opts.param.map((p) => ` --param ${p}`).join('')}${opts.property.map((p) => ` --property ${p}`).join('')}${opts.por === true ? ' --por' : ''}${opts.symmetry ? '' : ' --no-symmetry'}`;
       io.out(opts.markdown ? renderProveMarkdown(r, `Checked with ${command}`) : renderProveText(r));
       if (opts.coverage)
         for (const [which, c] of [[opts.from, r.buggy], [opts.to, r.fixed]] as const) io.out(`\n--variant ${which}: ${renderCoverage(c)}`);

@@ -84,8 +84,8 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
               `first hit after ${r.shrunkFrom} steps, shrunk to ${r.switches} context switch${r.switches === 1 ? '' : 'es'} (${r.violation.path.length} steps)`,
           );
           io.out(renderViolation(model, violation));
-          if (written) io.out(renderWrittenTraces([written]));
-        } else if (written) io.err(renderWrittenTraces([written]));
+          if (written) io.out(renderWrittenTraces([written], entry.source));
+        } else if (written) io.err(renderWrittenTraces([written], entry.source));
         setExit(1);
       });
     });
