@@ -1,6 +1,7 @@
 // Parsing of option values, each failure one clear line (exit 2).
 
 import { UsageError } from '../util/errors.js';
+import type { Limits } from '../engine/limits.js';
 
 export function parseCount(name: string) {
   return (v: string): number => {
@@ -38,4 +39,21 @@ export function parseBytes(name: string) {
 
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/**
+ * The bound flags as commander hands them over (--max-states, --max-time, --max-depth,
+ * --max-memory, --first), typed from the engine's Limits, and their one translation into it.
+ */
+export interface LimitFlags {
+  maxStates?: Limits['maxStates'];
+  /** --max-time, already in milliseconds (parseDuration). */
+  maxTime?: Limits['maxTimeMs'];
+  maxDepth?: Limits['maxDepth'];
+  maxMemory?: Limits['maxMemory'];
+  first?: Limits['first'];
+}
+
+export function limitsFromFlags(f: LimitFlags): Limits {
+  return { maxStates: f.maxStates, maxTimeMs: f.maxTime, maxDepth: f.maxDepth, maxMemory: f.maxMemory, first: f.first };
 }

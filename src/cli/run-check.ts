@@ -7,22 +7,18 @@ import { availableParallelism } from 'node:os';
 import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
+import { limitsOf, type Limits } from '../engine/limits.js';
 import { defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
 
-export interface RunCheckOptions {
+/** The limits (maxMemory defaults to 80% of the machine's memory, defaultMaxMemory) and how to run. */
+export interface RunCheckOptions extends Limits {
   variant?: string | undefined;
   params?: Record<string, string>;
   property?: string[];
-  maxStates?: number | undefined;
-  maxTimeMs?: number | undefined;
-  maxDepth?: number | undefined;
-  /** Default: 80% of the machine's memory (defaultMaxMemory). */
-  maxMemory?: number | undefined;
-  first?: boolean | undefined;
   quiet?: boolean;
   /** Worker threads (default: one per core); ignored when `checker` is given. */
   workers?: number | undefined;
@@ -94,11 +90,8 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       variant: o.variant,
       params: o.params ?? {},
       property: o.property,
-      maxStates: o.maxStates,
-      maxTimeMs: o.maxTimeMs,
-      maxDepth: o.maxDepth,
+      ...limitsOf(o),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
-      first: o.first,
       signal: interrupt.signal,
       onProgress: printer?.update,
       progressIntervalMs: o.progressIntervalMs,

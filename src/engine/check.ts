@@ -11,18 +11,16 @@ import { StateQueue } from './frontier.js';
 import type { CheckResult } from './result.js';
 import { errorResult, resultOf, runInfo, uncompiledRun } from './result-builder.js';
 import { searchWithReductions } from './reduction/run.js';
+import { Budget, type Limits } from './limits.js';
 import { search, type Progress } from './search.js';
 import { FingerprintSet } from './visited.js';
 
-export interface CheckOptions extends CompileOptions {
+export interface CheckOptions extends CompileOptions, Limits {
   /** Names of the properties to check (default: all of the model's). */
   property?: readonly string[] | undefined;
-  maxStates?: number | undefined;
-  maxDepth?: number | undefined;
-  maxTimeMs?: number | undefined;
-  maxMemory?: number | undefined;
-  /** Stop at the first violation instead of finding the shortest violation of every property. */
-  first?: boolean | undefined;
+  /** Aborting it interrupts the check (reported incomplete, 'interrupted'). */
+  signal?: AbortSignal | undefined;
+  /** Polled: the check is interrupted once it returns true. */
   interrupted?: () => boolean;
   onProgress?: (p: Progress) => void;
   /**
@@ -60,7 +58,10 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
     frontier: new StateQueue(model.width, 'fifo'),
     store,
     chooser: new ExhaustiveChooser(),
-    ...searchLimits(options),
+    maxStates: options.maxStates,
+    maxDepth: options.maxDepth,
+    stopOnFirstViolation: options.first === true,
+    budget: budgetOf(options),
   });
   return resultOf(model, selected, outcome, { bytesPerState: store.bytesPerState(), workers: 1 });
 }
@@ -76,7 +77,10 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       seedStates: options.porSeed?.states,
       seedWalks: options.porSeed?.walks,
       keepPor: options.porSeed?.keep,
-      ...searchLimits(options),
+      maxStates: options.maxStates,
+      maxDepth: options.maxDepth,
+      first: options.first === true,
+      budget: budgetOf(options),
     });
   } catch (e) {
     if (e instanceof ModelError) return errorResult(runInfo(model), e.message);
@@ -85,17 +89,9 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
   return resultOf(model, selected, r.outcome, { bytesPerState: r.bytesPerState, workers: 1, reductions: r.summary });
 }
 
-/** The bounds and callbacks every search of a check takes from its options. */
-function searchLimits(options: CheckOptions) {
-  return {
-    maxStates: options.maxStates,
-    maxDepth: options.maxDepth,
-    maxTimeMs: options.maxTimeMs,
-    maxMemory: options.maxMemory,
-    stopOnFirstViolation: options.first === true,
-    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
+/** A check's budget: its limits, interrupt and progress sink. */
+function budgetOf(options: CheckOptions): Budget {
+  return new Budget(options, { signal: options.signal, interrupted: options.interrupted, onProgress: options.onProgress });
 }
 
 export class CheckFailure extends Error {

@@ -18,6 +18,7 @@ import type { CoverageCounts } from './coverage.js';
 import type { Frontier } from './frontier.js';
 import type { Reducer } from './reduction/reducer.js';
 import type { StopReason } from './result.js';
+import { Budget } from './limits.js';
 import { pathTo, type StateStore } from './visited.js';
 import type { BlockedThread } from '../model/compile.js';
 
@@ -34,15 +35,15 @@ export interface SearchOptions {
   frontier: Frontier;
   store: StateStore;
   chooser: Chooser;
+  /** Bounds of this search (a reduced search's passes differ in them). */
   maxStates?: number | undefined;
   maxDepth?: number | undefined;
-  maxTimeMs?: number | undefined;
-  maxMemory?: number | undefined;
   /** Stop at the first violation of any property (random walks, `--first`). */
   stopOnFirstViolation?: boolean;
-  /** Polled between expansions: Ctrl-C sets it. */
+  /** The run's clock, memory bound, interrupt and progress sink (limits.ts); default: unbounded. */
+  budget?: Budget | undefined;
+  /** Polled with the budget's interrupt: this search alone stops ('interrupted') once it returns true. */
   interrupted?: () => boolean;
-  onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
   /** State-space reductions (src/engine/reduction), consulted by the Expander on every state. */
   reducer?: Reducer;
@@ -89,13 +90,12 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   let transitions = 0;
   let diameter = 0;
   let stoppedBy: StopReason | undefined;
-  let peakRss = process.memoryUsage.rss();
+  const budget = o.budget ?? new Budget();
+  let peakRss = budget.rss();
   let lastProgress = start;
   const progressEvery = o.progressIntervalMs ?? 1000;
   const maxStates = o.maxStates ?? Infinity;
   const maxDepth = o.maxDepth ?? Infinity;
-  const maxTime = o.maxTimeMs ?? Infinity;
-  const maxMemory = o.maxMemory ?? Infinity;
 
   const record = (property: Property, id: number, choice: number, message: () => string, blocked?: () => BlockedThread[]) => {
     if (found.has(property.name)) return;
@@ -106,7 +106,7 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   const done = () => o.stopOnFirstViolation === true && found.size > 0;
 
   const finish = (error?: StepError | ModelError): SearchOutcome => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    peakRss = Math.max(peakRss, budget.rss());
     const violations = [...found.values()].map((v): FoundViolation => {
       const path = pathTo(o.store, v.id);
       if (v.choice >= 0) path.push(v.choice);
@@ -168,23 +168,23 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
       depth = o.frontier.depth;
       if ((++expansions & 1023) === 0) {
         const now = performance.now();
-        if (o.interrupted?.()) {
+        if (budget.interrupted() || o.interrupted?.()) {
           stoppedBy = 'interrupted';
           break;
         }
-        if (now - start > maxTime) {
+        if (budget.overTime(now)) {
           stoppedBy = 'max-time';
           break;
         }
         if (now - lastProgress >= progressEvery) {
           lastProgress = now;
-          const rss = process.memoryUsage.rss();
+          const rss = budget.rss();
           peakRss = Math.max(peakRss, rss);
-          if (rss > maxMemory) {
+          if (rss > budget.maxMemory) {
             stoppedBy = 'max-memory';
             break;
           }
-          o.onProgress?.({ states: o.store.size, transitions: expander.transitions, queue: o.frontier.size, depth, elapsedMs: now - start, rss });
+          budget.progress({ states: o.store.size, transitions: expander.transitions, queue: o.frontier.size, depth, elapsedMs: budget.elapsedMs(now), rss });
         }
       }
       // A state at the depth bound is still checked (deadlock) but not expanded; the search

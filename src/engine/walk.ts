@@ -6,6 +6,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { mulberry32, uniformPick } from '../util/prng.js';
 import { RandomChooser, type Chooser } from './chooser.js';
 import type { Evaluator } from './evaluate.js';
+import type { Budget } from './limits.js';
 import { StateQueue } from './frontier.js';
 import type { Reducer } from './reduction/reducer.js';
 import { search, type SearchOutcome } from './search.js';
@@ -13,7 +14,8 @@ import { PathLog } from './visited.js';
 
 export interface WalkOptions {
   maxDepth: number;
-  maxTimeMs?: number | undefined;
+  /** The run's clock and interrupt (a learning walk shares its reduced search's). */
+  budget?: Budget | undefined;
   /** End the walk at its first violation (kmc simulate); otherwise it runs to its depth or a dead end. */
   stopOnFirstViolation?: boolean;
   reducer?: Reducer | undefined;
@@ -25,7 +27,7 @@ export function walk(model: CompiledModel, evaluator: Evaluator, chooser: Choose
     store: new PathLog(),
     chooser,
     maxDepth: o.maxDepth,
-    maxTimeMs: o.maxTimeMs,
+    budget: o.budget,
     ...(o.stopOnFirstViolation ? { stopOnFirstViolation: true } : {}),
     ...(o.reducer ? { reducer: o.reducer } : {}),
   });

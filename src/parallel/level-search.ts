@@ -22,6 +22,7 @@ import { ExhaustiveChooser } from '../engine/chooser.js';
 import type { Evaluator } from '../engine/evaluate.js';
 import { Expander, type ExpandHandlers } from '../engine/expand.js';
 import { HALTED_MARK } from '../engine/search.js';
+import { residentBytes } from '../engine/limits.js';
 import type { Reducer } from '../engine/reduction/reducer.js';
 import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
@@ -161,7 +162,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     hits = [];
   };
 
-  let peakRss = process.memoryUsage.rss();
+  let peakRss = residentBytes();
   let lastRss = performance.now();
   const publish = () => {
     control.set(me, B.states, dedup.size);
@@ -171,7 +172,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   };
   const checkMemory = () => {
     lastRss = performance.now();
-    const rss = process.memoryUsage.rss();
+    const rss = residentBytes();
     if (rss > peakRss) peakRss = rss;
     control.set(me, B.rss, rss);
     if (rss > maxMemory) control.stop(STOP.maxMemory);

@@ -10,6 +10,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { propertiesOf, type CheckOptions } from '../engine/check.js';
 import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun } from '../engine/result-builder.js';
+import { Budget, limitsOf } from '../engine/limits.js';
 import { ReplayChooser } from '../engine/chooser.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
 import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evaluate.js';
@@ -159,7 +160,7 @@ export class ParallelChecker {
         params: options.params ?? {},
         property: options.property,
         propertyNames: all.map((p) => p.name),
-        limits: { maxStates: options.maxStates, maxDepth: options.maxDepth, maxMemory: options.maxMemory, maxTimeMs: options.maxTimeMs, first: options.first === true },
+        limits: limitsOf(options),
         dedup: 'partitioned',
         control: controlBuf,
         board,
@@ -192,30 +193,25 @@ export class ParallelChecker {
   }
 
   private watch(control: Control, o: ParallelCheckOptions, W: number): Watch {
-    const start = performance.now();
-    let peakRss = process.memoryUsage.rss();
-    const maxMemory = o.maxMemory ?? Infinity;
+    const budget = new Budget(o);
     const timers: NodeJS.Timeout[] = [];
     timers.push(
       setInterval(() => {
-        const rss = process.memoryUsage.rss();
-        peakRss = Math.max(peakRss, rss);
-        if (rss > maxMemory) control.stop(STOP.maxMemory);
+        if (budget.rss() > budget.maxMemory) control.stop(STOP.maxMemory);
       }, MEMORY_CHECK_MS),
     );
-    if (o.maxTimeMs !== undefined && Number.isFinite(o.maxTimeMs)) timers.push(setTimeout(() => control.stop(STOP.maxTime), o.maxTimeMs));
+    if (Number.isFinite(budget.maxTimeMs)) timers.push(setTimeout(() => control.stop(STOP.maxTime), budget.remainingMs()));
     if (o.onProgress) {
       const onProgress = o.onProgress;
       timers.push(
         setInterval(() => {
-          const rss = process.memoryUsage.rss();
-          peakRss = Math.max(peakRss, rss);
+          const rss = budget.rss();
           onProgress({
             states: control.sum(B.states),
             transitions: control.sum(B.transitions),
             queue: control.sum(B.queue),
             depth: control.max(B.depth),
-            elapsedMs: performance.now() - start,
+            elapsedMs: budget.elapsedMs(),
             rss,
             workers: W,
           });
@@ -231,7 +227,7 @@ export class ParallelChecker {
         for (const t of timers) clearInterval(t);
         o.signal?.removeEventListener('abort', onAbort);
       },
-      peakRss: () => peakRss,
+      peakRss: () => budget.peakRss,
     };
   }
 
@@ -286,7 +282,7 @@ export class ParallelChecker {
       params: o.params ?? {},
       property: o.property,
       propertyNames: all.map((p) => p.name),
-      limits: { maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemory: o.maxMemory, first: o.first === true },
+      limits: { ...limitsOf(o), maxTimeMs: undefined },
       ...(red?.active ? { reductions: { symmetry: o.symmetry, preemptionBound: o.preemptionBound } } : {}),
       dedup,
       control: controlBuf,

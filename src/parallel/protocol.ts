@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckResult } from '../engine/result.js';
 import type { CoverageCounts } from '../engine/coverage.js';
+import type { Limits } from '../engine/limits.js';
 
 /** Where a worker finds the model. */
 export type ModelSource =
@@ -35,15 +36,12 @@ export interface SequentialReductions {
   shortest?: boolean | undefined;
 }
 
-export interface WorkerLimits {
-  maxStates?: number | undefined;
-  maxDepth?: number | undefined;
-  maxMemory?: number | undefined;
-  /** sequential only (the level search is timed by the orchestrator). */
-  maxTimeMs?: number | undefined;
-  /** Stop at the end of the first level in which a violation is found. */
-  first: boolean;
-}
+/**
+ * A worker's limits (src/engine/limits.ts). The level search reads maxStates, maxDepth, maxMemory
+ * and `first` (stop at the end of the first level with a violation); its time is watched by the
+ * orchestrator. The sequential search reads them all.
+ */
+export type WorkerLimits = Limits;
 
 export interface WorkerTask {
   /**

@@ -7,6 +7,7 @@
 // is raised so the other workers leave their barriers instead of waiting forever.
 
 import { check } from '../engine/check.js';
+import { residentBytes } from '../engine/limits.js';
 import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
 import type { CheckResult } from '../engine/result.js';
 import type { ModelDef } from '../model/types.js';
@@ -33,7 +34,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     transitions: 0,
     diameter: 0,
     depthCut: false,
-    peakRss: process.memoryUsage.rss(),
+    peakRss: residentBytes(),
     storeBytes: 0,
     searchStart: now(),
     searchEnd: now(),
@@ -83,18 +84,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
 
 /** The engine's own check(), polled for the stop flag, reporting progress on the board. */
 function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
-  const l = task.limits;
-  const reductions = task.reductions ?? {};
   return check(model, properties, {
     variant: task.variant,
     params: task.params,
     property: task.property,
-    maxStates: l.maxStates,
-    maxDepth: l.maxDepth,
-    maxTimeMs: l.maxTimeMs,
-    maxMemory: l.maxMemory,
-    first: l.first,
-    ...reductions,
+    ...task.limits,
+    ...task.reductions,
     interrupted: () => control.stopped,
     onProgress: (p) => {
       control.set(task.index, B.states, p.states);

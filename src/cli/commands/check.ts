@@ -19,21 +19,16 @@ import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { loadModel, loadModels } from '../load.js';
 import { displayPath } from '../../util/display-path.js';
-import { collect, parseCount, parseDuration, parseBytes } from '../options.js';
+import { collect, limitsFromFlags, parseCount, parseDuration, parseBytes, type LimitFlags } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
 import { ParallelChecker } from '../../parallel/index.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 
-export interface CheckCliOptions {
+export interface CheckCliOptions extends LimitFlags {
   all?: boolean;
   variant?: string;
   param: string[];
   property: string[];
-  maxStates?: number;
-  maxTime?: number;
-  maxDepth?: number;
-  maxMemory?: number;
-  first?: boolean;
   json?: boolean;
   markdown?: boolean;
   quiet?: boolean;
@@ -142,11 +137,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
 
 function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
   return {
-    maxStates: opts.maxStates,
-    maxTimeMs: opts.maxTime,
-    maxDepth: opts.maxDepth,
-    maxMemory: opts.maxMemory,
-    first: opts.first,
+    ...limitsFromFlags(opts),
     workers: opts.workers,
     por: opts.por,
     symmetry: opts.symmetry,

@@ -18,17 +18,14 @@ import type { Io } from '../io.js';
 import { isModelPath, loadModel } from '../load.js';
 import { displayPath } from '../../util/display-path.js';
 import type { ModelRegistry } from '../../property/registry.js';
-import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
+import { collect, limitsFromFlags, parseBytes, parseCount, parseDuration, type LimitFlags } from '../options.js';
 import { progressPrinter } from '../run-check.js';
 
-interface ProveCliOptions {
+interface ProveCliOptions extends LimitFlags {
   from?: string;
   to?: string;
   param: string[];
   property: string[];
-  maxStates?: number;
-  maxTime?: number;
-  maxMemory?: number;
   markdown?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -67,9 +64,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         to: opts.to,
         params,
         property: opts.property,
-        maxStates: opts.maxStates,
-        maxTimeMs: opts.maxTime,
-        maxMemory: opts.maxMemory,
+        ...limitsFromFlags(opts),
         // The same reductions as kmc check; part 1 promises the shortest counterexample, so a
         // path found under partial-order reduction is made shortest.
         por: opts.por === true,

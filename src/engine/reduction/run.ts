@@ -9,23 +9,19 @@ import type { Property } from '../../property/types.js';
 import { ExhaustiveChooser } from '../chooser.js';
 import { makeEvaluator, type Evaluator } from '../evaluate.js';
 import { StateQueue } from '../frontier.js';
-import { search, type FoundViolation, type Progress, type SearchOutcome } from '../search.js';
+import { Budget, type Limits } from '../limits.js';
+import { search, type FoundViolation, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
 import { uniformChooser, walk } from '../walk.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
 import { pathsAreShortest, type ReductionSummary } from './summary.js';
 import { realViolation } from './symmetry-path.js';
 
-export interface ReducedSearchOptions extends ReductionOptions {
+export interface ReducedSearchOptions extends ReductionOptions, Limits {
   /** Re-search without partial-order reduction up to the counterexamples' length, so that they are shortest. */
   shortest?: boolean | undefined;
-  maxStates?: number | undefined;
-  maxDepth?: number | undefined;
-  maxTimeMs?: number | undefined;
-  maxMemory?: number | undefined;
-  stopOnFirstViolation?: boolean;
-  interrupted?: () => boolean;
-  onProgress?: (p: Progress) => void;
+  /** The run's clock, memory bound, interrupt and progress sink, shared by every pass (time and memory bounds are read from it). */
+  budget?: Budget | undefined;
   /**
    * How much the footprints are learned before the first reduced pass: states of an unreduced
    * prefix and random walks (defaults 20000 and up to 1000). Soundness does not depend on it
@@ -73,17 +69,16 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
         },
       }
     : inner;
-  const remaining = () => (o.maxTimeMs === undefined ? undefined : Math.max(0, o.maxTimeMs - (performance.now() - start)));
+  const budget = o.budget ?? new Budget(o);
   let totalStates = 0;
   let peakRss = 0;
   let gaveUp = '';
   /** How far the unreduced prefix got with how many states (undefined: it explored everything). */
   let baseline: { states: number; depth: number } | undefined;
   const run = (store: FingerprintSet, limits: { maxStates?: number | undefined; maxDepth?: number | undefined }, reducer: Reductions | undefined, reducing: boolean, abortWhenSpoiled = reducing) => {
-    const user = o.interrupted;
     const interrupted = reducing
       ? () => {
-          if (user?.() === true || (abortWhenSpoiled && por!.passSpoiled)) return true;
+          if (abortWhenSpoiled && por!.passSpoiled) return true;
           // Nothing to gain: with as many states as the unreduced prefix stored, the reduced
           // search is no deeper than it got (every step conflicts with some other thread's, or
           // an invariant sees it, so hardly anything is left out), and recording costs time.
@@ -94,18 +89,16 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
           }
           return false;
         }
-      : user;
+      : undefined;
     const out = search(model, evaluator, {
       frontier: new StateQueue(model.width, 'fifo'),
       store,
       chooser: new ExhaustiveChooser(),
       maxStates: limits.maxStates,
       maxDepth: limits.maxDepth,
-      maxTimeMs: remaining(),
-      maxMemory: o.maxMemory,
-      stopOnFirstViolation: o.stopOnFirstViolation === true,
+      budget,
+      stopOnFirstViolation: o.first === true,
       ...(interrupted ? { interrupted } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(reducer ? { reducer } : {}),
     });
     totalStates += out.states;
@@ -135,7 +128,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     for (let i = 0; i < walks && quiet < QUIET_WALKS; i++) {
       const v = por!.fp.version;
       // One random walk from the initial state (learning mode: every evaluation is recorded).
-      walk(model, evaluator, uniformChooser(((i + 1) * 0x9e3779b1) >>> 0), { maxDepth: o.maxDepth ?? WALK_DEPTH, maxTimeMs: remaining(), reducer: red });
+      walk(model, evaluator, uniformChooser(((i + 1) * 0x9e3779b1) >>> 0), { maxDepth: o.maxDepth ?? WALK_DEPTH, budget, reducer: red });
       quiet = por!.fp.version === v ? quiet + 1 : 0;
     }
   };
@@ -168,9 +161,9 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     if (!por || !por.passSpoiled) break;
     // Whatever a spoiled pass found is real (every path is a run of the model), but its
     // completeness is not established: search again, unless it stopped for another reason.
-    if (outcome.error || (outcome.stoppedBy !== undefined && outcome.stoppedBy !== 'first-violation' && !(outcome.stoppedBy === 'interrupted' && !o.interrupted?.())))
+    if (outcome.error || (outcome.stoppedBy !== undefined && outcome.stoppedBy !== 'first-violation' && !(outcome.stoppedBy === 'interrupted' && !budget.interrupted())))
       break;
-    if (o.stopOnFirstViolation && outcome.violations.length > 0) break;
+    if (o.first && outcome.violations.length > 0) break;
     learn(0, Math.ceil(walks / 4));
   }
   const trusted = !por || gaveUp !== '' || whole !== undefined || !por.passSpoiled;
@@ -180,11 +173,11 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   // Without partial-order reduction, breadth-first order gives shortest paths (symmetry keeps
   // distances: the initial state is fixed by every permutation). With it, not necessarily.
   const reducedByPor = por !== null && gaveUp === '' && whole === undefined;
-  for (const v of violations) shortest[v.property.name] = pathsAreShortest(reducedByPor, red.bound !== null, o.stopOnFirstViolation === true);
+  for (const v of violations) shortest[v.property.name] = pathsAreShortest(reducedByPor, red.bound !== null, o.first === true);
   if (o.shortest && reducedByPor && violations.length > 0 && !outcome.error) {
     const depth = Math.max(...violations.map((v) => v.path.length));
     const plain = new Reductions(base, all, selected, { symmetry: o.symmetry, preemptionBound: o.preemptionBound });
-    const again = searchPlain(plain, all, selected, depth, remaining(), o);
+    const again = searchPlain(plain, all, selected, depth, budget);
     totalStates += again.states;
     const better = new Map(again.violations.map((v) => [v.property.name, plain.canon ? realViolation(plain, makeEvaluator(plain.model, all, selected), v) : v]));
     violations = violations.map((v) => {
@@ -220,15 +213,13 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
 }
 
 /** A breadth-first search to `depth` with the given (POR-free) reductions. */
-function searchPlain(red: Reductions, all: readonly Property[], selected: readonly Property[], depth: number, maxTimeMs: number | undefined, o: ReducedSearchOptions): SearchOutcome {
+function searchPlain(red: Reductions, all: readonly Property[], selected: readonly Property[], depth: number, budget: Budget): SearchOutcome {
   return search(red.model, makeEvaluator(red.model, all, selected), {
     frontier: new StateQueue(red.model.width, 'fifo'),
     store: new FingerprintSet(),
     chooser: new ExhaustiveChooser(),
     maxDepth: depth,
-    maxTimeMs,
-    maxMemory: o.maxMemory,
-    ...(o.interrupted ? { interrupted: o.interrupted } : {}),
+    budget,
     ...(red.active ? { reducer: red } : {}),
   });
 }
