@@ -59,7 +59,8 @@ export function specifiers(text: string): string[] {
     /new URL\(\s*(['"])([^'"\n]+)\1\s*,\s*import\.meta\.url/g,
   ];
   const found = patterns.flatMap((re) => [...text.matchAll(re)].map((m) => ({ at: m.index, spec: m[2]! })));
-  return found.sort((x, y) => x.at - y.at).map((f) => f.spec).filter((s) => s.startsWith('.'));
+  // Relative names of files (a directory, `new URL('../', import.meta.url)`, is no import).
+  return found.sort((x, y) => x.at - y.at).map((f) => f.spec).filter((s) => s.startsWith('.') && !s.endsWith('/'));
 }
 
 /** The file a relative specifier names: its .ts source for a .js name; dist/ maps to the sources. */
