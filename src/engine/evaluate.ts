@@ -92,6 +92,9 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
       pcRead?.(i);
       return words[i] === PC_END;
     },
+    local<L extends object>(t: string | number) {
+      return model.localsOf(vars, indexOf(t)) as L;
+    },
   };
   const invariants = selected.filter((p) => p.kind === 'invariant');
   const stepProps = selected.filter((p) => p.kind === 'step');

@@ -15,6 +15,11 @@ export interface StateInfo<S> {
   /** The C function of the statement the thread is about to run ('' when ended). */
   fnAt(thread: string | number): string;
   ended(thread: string | number): boolean;
+  /**
+   * A thread's local variables (ThreadDef.locals; `{}` when it has none), read-only: a property
+   * about a loop counter or a task's preempt count reads `s.local('cpu1/worker').i`.
+   */
+  local<L extends object = Record<string, any>>(thread: string | number): Readonly<L>;
 }
 
 /** The step about to run, for step properties. */

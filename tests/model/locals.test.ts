@@ -113,9 +113,17 @@ describe('thread-local variables', () => {
   });
 
   it('agree with the reference explorer (states, transitions, shortest counterexamples, replayed paths)', () => {
-    const { result, ref } = expectAgreement(withLocals(false), props);
+    // Properties read a thread's locals with s.local(thread).
+    const localProps: Property<G>[] = [
+      ...props,
+      invariant<G>('rounds-bounded', 'no worker runs more than two rounds', (s) => [0, 1, 2].every((t) => s.local<L>(t).i <= 2)),
+      invariant<G>('cpu0-one-round', 'cpu0 runs at most one round (false: it runs two)', (s) => s.local<L>('cpu0/worker').i < 2),
+    ];
+    const { result, ref } = expectAgreement(withLocals(false), localProps);
     expect(result.status).toBe('violated');
     expect(ref.states).toBe(summary(result).states);
+    const v = summary(result).verdicts;
+    expect([v['rounds-bounded'], v['cpu0-one-round']]).toEqual(['holds', 4]);
   });
 
   it('run the same through views, the scratch path and immer', () => {

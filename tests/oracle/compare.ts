@@ -76,7 +76,7 @@ export function expectReplaysToViolation(model: CompiledModel, sys: RefSystem, p
     before = state;
     last = a;
     state = sys.step(state, a).state;
-    expect({ at: model.locationIds(step.state), vars: model.vars(step.state) }).toEqual({ at: state.at, vars: asPacked(sys, state) });
+    expect({ at: model.locationIds(step.state), vars: model.vars(step.state) }).toEqual({ at: state.at, vars: state.vars });
   });
   const p = properties.find((q) => q.name === v.property)!;
   expect(p, `violation of an unknown property ${v.property}`).toBeDefined();
@@ -85,12 +85,3 @@ export function expectReplaysToViolation(model: CompiledModel, sys: RefSystem, p
   if (p.kind === 'assertion') expect(trace.steps.at(-1)!.fired).toContain(p.tag);
 }
 
-/**
- * The reference state's variables as the engine's `vars()` shows them: the threads' locals under
- * `$local.<thread name>` (for the threads that declare any; src/model/locals.ts). This is the
- * only place the oracle knows the engine's representation of locals, and it is a presentation.
- */
-function asPacked(sys: RefSystem, s: RefState): unknown {
-  const named = sys.threads.flatMap((t, i) => (t.locals === undefined ? [] : [[t.name, s.locals[i]] as const]));
-  return named.length === 0 ? s.vars : { ...(s.vars as object), $local: Object.fromEntries(named) };
-}

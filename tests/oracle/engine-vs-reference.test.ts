@@ -14,7 +14,7 @@ const seed = process.env.KMC_FC_SEED ? { seed: Number(process.env.KMC_FC_SEED) }
 
 describe('engine vs reference explorer on random models', () => {
   it('agrees on every verdict, the state count and every shortest violation; every path replays', () => {
-    const seen = { runs: 0, verified: 0, violated: 0, big: 0, kinds: new Set<string>(), halted: 0 };
+    const seen = { runs: 0, verified: 0, violated: 0, big: 0, kinds: new Set<string>(), halted: 0, locals: 0 };
     fc.assert(
       fc.property(modelSpec, (spec) => {
         const { model, properties } = buildRandomModel(spec);
@@ -28,6 +28,7 @@ describe('engine vs reference explorer on random models', () => {
           if (result.violations.some((v) => v.property.startsWith('bug') || v.property.startsWith('unlock-'))) seen.halted++;
         }
         if (ref.states > 200) seen.big++;
+        if (spec.locals && ref.states > 20) seen.locals++;
       }),
       { numRuns: 200, ...seed },
     );
@@ -38,6 +39,7 @@ describe('engine vs reference explorer on random models', () => {
     expect([...seen.kinds].sort()).toEqual(['assertion', 'deadlock', 'invariant', 'step']);
     expect(seen.halted).toBeGreaterThan(5);
     expect(seen.big).toBeGreaterThan(5);
+    expect(seen.locals).toBeGreaterThan(20); // thread-local variables exercised
   });
 
   it('under --max-states, --max-depth and --first: never verified, and what it reports is real and shortest', () => {

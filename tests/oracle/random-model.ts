@@ -9,7 +9,8 @@
 // recipes that read and write through every part of the API a model uses: fields, array
 // elements, whole arrays, sub-objects (in another key order) and arrays of them (swapped,
 // copied by spread), array methods, Object.keys/values,
-// WARN_ON and BUG_ON. Indices in a spec (variable, location, lock) are taken modulo what exists,
+// WARN_ON and BUG_ON, and thread-local variables (`env.local.k`, `env.local.m[i]`) read and
+// written by a thread's own guards, recipes and `next`. Indices in a spec (variable, location, lock) are taken modulo what exists,
 // so any spec is valid and shrinking never produces a broken one.
 
 import fc from 'fast-check';
@@ -32,7 +33,11 @@ export type IntExpr =
   | { k: 'indexOf'; v: IntExpr }
   | { k: 'holder'; l: number }
   | { k: 'truthy' }
-  | { k: 'q'; idx: IntExpr };
+  | { k: 'q'; idx: IntExpr }
+  /** The thread's local `k` (0 when the model has no locals). */
+  | { k: 'lk' }
+  /** The thread's local array `m`, at an index. */
+  | { k: 'lm'; idx: IntExpr };
 
 export type BoolExpr =
   | { k: 't' }
@@ -59,6 +64,8 @@ export type Stmt =
   | { k: 'setq'; idx: IntExpr; a: IntExpr; b: BoolExpr }
   | { k: 'copyq'; idx: IntExpr }
   | { k: 'setqa'; idx: IntExpr; e: IntExpr }
+  | { k: 'setlk'; e: IntExpr }
+  | { k: 'setlm'; idx: IntExpr; e: IntExpr }
   | { k: 'warn'; c: BoolExpr; tag: number }
   | { k: 'bug'; c: BoolExpr; tag: number }
   | { k: 'if'; c: BoolExpr; then: Stmt[]; else: Stmt[] };
@@ -98,6 +105,8 @@ export interface ModelSpec {
   locks: number;
   /** Write the initial state's keys in reverse order (the layout must not care). */
   reverseKeys: boolean;
+  /** Every thread has locals `{ k, m: [_, _] }` (k starts at the thread's index). */
+  locals: boolean;
   threads: LocationSpec[][];
   props: PropSpec[];
 }
@@ -117,6 +126,7 @@ function intExpr(depth: number): fc.Arbitrary<IntExpr> {
     fc.constant({ k: 'count' as const }),
     fc.record({ k: fc.constant('holder' as const), l: small }),
     fc.constant({ k: 'truthy' as const }),
+    fc.constant({ k: 'lk' as const }),
   ];
   if (depth <= 0) return fc.oneof(...leaves);
   const sub = intExpr(depth - 1);
@@ -126,6 +136,7 @@ function intExpr(depth: number): fc.Arbitrary<IntExpr> {
     { arbitrary: fc.record({ k: fc.constant('add' as const), a: sub, b: sub }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant('indexOf' as const), v: sub }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant('q' as const), idx: sub }), weight: 1 },
+    { arbitrary: fc.record({ k: fc.constant('lm' as const), idx: sub }), weight: 1 },
   );
 }
 
@@ -165,6 +176,8 @@ function stmt(depth: number): fc.Arbitrary<Stmt> {
     fc.record({ k: fc.constant('setq' as const), idx: ie, a: ie, b: be }),
     fc.record({ k: fc.constant('copyq' as const), idx: ie }),
     fc.record({ k: fc.constant('setqa' as const), idx: ie, e: ie }),
+    fc.record({ k: fc.constant('setlk' as const), e: ie }),
+    fc.record({ k: fc.constant('setlm' as const), idx: ie, e: ie }),
   ];
   const assertions: fc.Arbitrary<Stmt>[] = [
     fc.record({ k: fc.constant('warn' as const), c: be, tag: fc.nat({ max: 1 }) }),
@@ -216,6 +229,7 @@ export const modelSpec: fc.Arbitrary<ModelSpec> = fc.record({
   arrMod: fc.integer({ min: 2, max: 3 }),
   locks: fc.integer({ min: 0, max: 2 }),
   reverseKeys: fc.boolean(),
+  locals: fc.boolean(),
   threads: fc.array(fc.array(locationSpec, { minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 4 }),
   props: fc.array(propSpec, { maxLength: 3 }),
 });
@@ -271,6 +285,11 @@ export function buildRandomModel(spec: ModelSpec, name = 'random'): RandomModel 
         return Object.values(s.obj).filter(Boolean).length + Object.keys(s).length;
       case 'q':
         return s.q[mod(int(e.idx, s, env), 2)].a;
+      // (Properties evaluate expressions with an env whose locals are `{}`: they read 0.)
+      case 'lk':
+        return (env.local as any).k ?? 0;
+      case 'lm':
+        return (env.local as any).m?.[mod(int(e.idx, s, env), 2)] ?? 0;
     }
   };
   const bool = (e: BoolExpr, s: any, env: StepEnv): boolean => {
@@ -341,6 +360,12 @@ export function buildRandomModel(spec: ModelSpec, name = 'random'): RandomModel 
         return;
       case 'setqa':
         d.q[mod(int(st.idx, d, env), 2)].a = mod(int(st.e, d, env), 2);
+        return;
+      case 'setlk':
+        if (spec.locals) (env.local as any).k = mod(int(st.e, d, env), 3);
+        return;
+      case 'setlm':
+        if (spec.locals) (env.local as any).m[mod(int(st.idx, d, env), 2)] = mod(int(st.e, d, env), 2);
         return;
       case 'warn':
         env.warnOn(bool(st.c, d, env), `warn${st.tag}`);
@@ -413,7 +438,7 @@ export function buildRandomModel(spec: ModelSpec, name = 'random'): RandomModel 
         }
       }
     });
-    return thread<RState>(`t${t}`, program);
+    return thread<RState, any>(`t${t}`, program, spec.locals ? { locals: { k: t % 3, m: [0, 0] } } : {});
   });
 
   const init = (): RState => {

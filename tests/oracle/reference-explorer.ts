@@ -7,8 +7,10 @@
 //
 // The semantics it encodes (each is a line of src/model/types.ts or the brief):
 //   - a state is the location of every thread (a location id, or END) plus the variables, plus
-//     each thread's local variables (ThreadDef.locals), which only that thread's guards, recipes
-//     and `next` see, as env.local (a recipe writes them on the same immer draft as the globals);
+//     each thread's local variables (ThreadDef.locals): part of the variables, under
+//     `$local.<thread name>` for the threads that declare any (the state object shows that key);
+//     a thread's guards, recipes and `next` get its own as env.local (a frozen `{}` for a thread
+//     without), on the same immer draft as the globals;
 //   - every thread starts at its first location (END if its program is empty);
 //   - the enabled actions of a state, in canonical order: thread by thread, and within the
 //     location of a thread its actions in order, those whose guard holds; a path is the index
@@ -38,8 +40,6 @@ export interface RefState {
   readonly at: readonly string[];
   /** The variables, deep-frozen plain data. */
   readonly vars: unknown;
-  /** Each thread's local variables (`{}` for a thread without), deep-frozen. */
-  readonly locals: readonly unknown[];
   /** A BUG_ON fired on the way here: no successors. */
   readonly halted: boolean;
 }
@@ -84,6 +84,13 @@ export interface RefResult {
 }
 
 const BUG = Symbol('reference BUG_ON');
+const NO_LOCALS: object = Object.freeze({});
+
+/** The variables with the threads' locals under `$local.<thread name>` (unchanged when none has any). */
+function withLocalVars(init: unknown, threads: readonly ThreadDef<any, any>[]): unknown {
+  const named = threads.filter((t) => t.locals !== undefined).map((t) => [t.name, t.locals] as const);
+  return named.length === 0 ? init : { ...(init as object), $local: Object.fromEntries(named) };
+}
 
 /** Canonical JSON: object keys sorted, so equal data gives equal strings whatever the key order. */
 export function canonical(v: unknown): string {
@@ -99,7 +106,7 @@ export function canonical(v: unknown): string {
 }
 
 export function stateKey(s: RefState): string {
-  return canonical({ at: s.at, vars: s.vars, locals: s.locals, halted: s.halted });
+  return canonical({ at: s.at, vars: s.vars, halted: s.halted });
 }
 
 /** One model, built for one variant and parameter set, as plain-object semantics. */
@@ -146,10 +153,16 @@ export class RefSystem {
     }));
     this.init = {
       at: this.threads.map((t) => (t.program.length > 0 ? t.program[0]!.id : END)),
-      vars: freeze(structuredClone(system.init), true),
-      locals: freeze(this.threads.map((t) => structuredClone(t.locals ?? {})), true),
+      vars: freeze(structuredClone(withLocalVars(system.init, this.threads)), true),
       halted: false,
     };
+  }
+
+  /** Thread t's locals inside `vars` (plain, frozen or a draft); a frozen `{}` when it has none. */
+  localOf(vars: unknown, t: number): object {
+    const all = (vars as { $local?: Record<string, object> }).$local;
+    const name = this.threadNames[t]!;
+    return all !== undefined && Object.hasOwn(all, name) ? all[name]! : NO_LOCALS;
   }
 
   location(s: RefState, t: number): LocationDef<any> | undefined {
@@ -165,7 +178,7 @@ export class RefSystem {
     for (let t = 0; t < this.threads.length; t++) {
       const location = this.location(s, t);
       if (!location) continue;
-      const env = { ...this.envs[t]!, local: s.locals[t] as object };
+      const env = { ...this.envs[t]!, local: this.localOf(s.vars, t) };
       const kind = this.threads[t]!.kind;
       for (const action of location.actions) {
         const info = { id: location.id, label: shownLabel(action), tags: action.tags ?? [], kind };
@@ -181,19 +194,15 @@ export class RefSystem {
     this.halted = false;
     const base = this.envs[a.thread]!;
     const run = a.action.run;
-    // Globals and this thread's locals are one draft: the step is atomic over both.
-    const after = produce({ vars: s.vars, local: s.locals[a.thread] }, (d: any) => {
+    const vars = produce(s.vars, (d: any) => {
       if (!run) return;
       try {
-        run(d.vars, { ...base, local: d.local });
+        run(d, { ...base, local: this.localOf(d, a.thread) });
       } catch (e) {
         if (e !== BUG) throw e;
       }
     });
-    const vars = after.vars;
-    const locals = [...s.locals];
-    locals[a.thread] = after.local;
-    const env = { ...base, local: after.local as object };
+    const env = { ...base, local: this.localOf(vars, a.thread) };
     const program = this.threads[a.thread]!.program;
     let next: string;
     const n = a.action.next;
@@ -205,7 +214,7 @@ export class RefSystem {
       throw new Error(`reference: step '${a.action.label}' goes to '${next}', not a location of ${this.threadNames[a.thread]}`);
     const at = [...s.at];
     at[a.thread] = next;
-    return { state: { at, vars, locals: freeze(locals), halted: this.halted }, fired: this.fired };
+    return { state: { at, vars, halted: this.halted }, fired: this.fired };
   }
 
   deadlocked(s: RefState): boolean {
@@ -230,6 +239,7 @@ export class RefSystem {
         return loc ? fnOf(loc.actions[0]!) : '';
       },
       ended: (t) => s.at[index(t)] === END,
+      local: <L extends object>(t: string | number) => this.localOf(s.vars, index(t)) as L,
     };
   }
 
