@@ -40,8 +40,22 @@ export interface ProveResult {
   counterexample?: { violation: Violation; run: ReplayRun; model: CompiledModel };
   /** The counterexample run on the fixed variant (part 3). */
   onFixed?: VariantReplay & { model: CompiledModel; reproduced: ReplayViolation | undefined };
+  /**
+   * Every counterexample of the pre-patch check, replayed there and run on the post-patch
+   * variant (the proof's own, the shortest, first as above; the others the same way), so that a
+   * report shows what the patch does to each without running the model itself.
+   */
+  counterexamples: ReplayedCounterexample[];
   parts: { counterexample: boolean; verified: boolean; blocked: boolean };
   proved: boolean;
+}
+
+export interface ReplayedCounterexample {
+  violation: Violation;
+  /** Its path replayed on the pre-patch variant. */
+  run: ReplayRun;
+  /** The interleaving run on the post-patch variant. */
+  onFixed: VariantReplay;
 }
 
 export function prove(def: ModelDef, properties: PropertySet | readonly Property[], o: ProveOptions): ProveResult {
@@ -60,6 +74,7 @@ export function prove(def: ModelDef, properties: PropertySet | readonly Property
     params: buggy.run.params,
     buggy,
     fixed,
+    counterexamples: [],
     parts: { counterexample: false, verified: fixed.status === 'verified', blocked: false },
     proved: false,
   };
@@ -74,6 +89,11 @@ export function prove(def: ModelDef, properties: PropertySet | readonly Property
     const reproduced = vr.run.violations.find((v) => v.property.name === violation.property);
     r.onFixed = { ...vr, model: fm, reproduced };
     r.parts.blocked = !inconclusive(vr.port.end) && reproduced === undefined && !vr.run.error;
+    r.counterexamples = buggy.violations.map((v) => {
+      if (v === violation) return { violation, run, onFixed: vr };
+      const again = replayPath(bm, all, selected, v.path);
+      return { violation: v, run: again, onFixed: replayOnVariant(again, fm, all, selected) };
+    });
   }
   r.proved = r.parts.counterexample && r.parts.verified && r.parts.blocked;
   return r;

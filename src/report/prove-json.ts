@@ -1,43 +1,18 @@
 // The machine-readable form of a patch proof (`kmc prove … --json`, schemas/kmc-prove.schema.json):
 // the three parts with their verdicts, the pre-patch verdict with every counterexample path, the
 // post-patch verdict with its statistics, and each counterexample replayed on the pre-patch
-// variant and run on the post-patch one. The proof itself (parts 1 and 3) is about the shortest
-// counterexample, as in the text output; the others are replayed the same way so that CI sees
-// what the patch does to each of them.
+// variant and run on the post-patch one (as prove() replayed them: this file only renders). The
+// proof itself (parts 1 and 3) is about the shortest counterexample, as in the text output; the
+// others are replayed the same way so that CI sees what the patch does to each of them.
 
 import { countsOf, unreached } from './coverage.js';
 import { verdictWord } from './holds.js';
-import type { Property } from '../property/types.js';
 import type { ProveResult } from '../engine/prove.js';
-import { replayOnVariant, replayPath, type ReplayRun, type VariantReplay } from '../engine/replay.js';
 import type { CheckResult, Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
 import { replayCommand } from '../trace/itf.js';
 import { proofParts } from './prove.js';
 import { runJson, variantReplayJson } from './replay-json.js';
-
-export interface ReplayedCounterexample {
-  violation: Violation;
-  /** Its path replayed on the pre-patch variant. */
-  run: ReplayRun;
-  /** The interleaving run on the post-patch variant. */
-  onFixed: VariantReplay;
-}
-
-/**
- * Every counterexample of the pre-patch check, replayed and run on the post-patch variant: the
- * proof's own (the shortest) as prove() computed it, the others here, the same way.
- */
-export function replayCounterexamples(p: ProveResult, all: readonly Property[], selected: readonly Property[]): ReplayedCounterexample[] {
-  const ce = p.counterexample;
-  const fixed = p.onFixed;
-  if (p.buggy.status !== 'violated' || !ce || !fixed) return [];
-  return p.buggy.violations.map((violation) => {
-    if (violation === ce.violation) return { violation, run: ce.run, onFixed: fixed };
-    const run = replayPath(ce.model, all, selected, violation.path);
-    return { violation, run, onFixed: replayOnVariant(run, fixed.model, all, selected) };
-  });
-}
 
 function pathJson(v: Violation) {
   return { property: v.property, kind: v.kind, message: v.message, length: v.path.length, path: formatPath(v.path), ...(v.blocked ? { blocked: v.blocked } : {}) };
@@ -69,7 +44,7 @@ export function verdictJson(r: CheckResult, o: { coverage?: boolean } = {}) {
 
 const PART_NAMES = ['counterexample', 'verified', 'blocked'] as const;
 
-export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCounterexample[], version: string, o: { coverage?: boolean } = {}) {
+export function proveToJson(p: ProveResult, version: string, o: { coverage?: boolean } = {}) {
   const parts = proofParts(p).map((x, i) => ({ part: i + 1, name: PART_NAMES[i]!, ok: x.ok, claim: x.claim, detail: x.detail }));
   return {
     tool: 'kmc',
@@ -84,7 +59,7 @@ export function proveToJson(p: ProveResult, counterexamples: readonly ReplayedCo
     parts,
     buggy: verdictJson(p.buggy, o),
     fixed: verdictJson(p.fixed, o),
-    counterexamples: counterexamples.map((c) => {
+    counterexamples: p.counterexamples.map((c) => {
       const { violation: v, run } = c;
       return {
         property: v.property,

@@ -83,7 +83,7 @@ describe('prove', () => {
   it('the fixed variant\'s vacuous properties are named in the text and the JSON (schema-valid)', () => {
     const p = prove(model, properties, { from: 'reached', to: 'unreached', property: ['x-warn'] });
     expect(renderProveText(p)).toContain('not exercised (holds only vacuously): x-warn');
-    const doc = expectValid(validateProve, JSON.stringify(proveToJson(p, [], 'test', { coverage: true })));
+    const doc = expectValid(validateProve, JSON.stringify(proveToJson(p, 'test', { coverage: true })));
     expect(doc.fixed.properties).toEqual([{ name: 'x-warn', kind: 'assertion', status: 'holds', verdict: 'holds, not exercised', notExercised: 'no step evaluated its check (WARN_ON(x < 0))' }]);
     expect(doc.fixed.coverage.unreached.map((s: { label: string }) => s.label)).toEqual(['pick: x = 2 (needs the flag)']);
   });

@@ -2,12 +2,11 @@
 // checked on textbook models and against schemas/kmc-prove.schema.json.
 
 import { describe, expect, it } from 'vitest';
-import { propertiesOf } from '../../src/engine/check.js';
 import { prove } from '../../src/engine/prove.js';
 import { defineModel, step, thread } from '../../src/model/index.js';
 import { defineProperties, invariant } from '../../src/property/index.js';
 import { proofParts } from '../../src/report/prove.js';
-import { proveToJson, replayCounterexamples, verdictJson } from '../../src/report/prove-json.js';
+import { proveToJson, verdictJson } from '../../src/report/prove-json.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { validateProve } from './json-schemas.js';
 
@@ -37,11 +36,10 @@ const twiceProps = defineProperties<S>('twice', [invariant('x-zero', 'x stays 0'
 describe('a proof as JSON', () => {
   it('abba -> ordered: the parts as the text has them, both verdicts, the counterexample on both variants', () => {
     const p = prove(abba, abbaProps, { from: 'abba', to: 'ordered' });
-    const all = propertiesOf(abbaProps);
-    const ces = replayCounterexamples(p, all, all);
+    const ces = p.counterexamples;
     expect(ces).toHaveLength(1);
     expect(ces[0]!.run).toBe(p.counterexample!.run); // the proof's own replay, not a second one
-    const doc = proveToJson(p, ces, '0');
+    const doc = proveToJson(p, '0');
     expect(doc.parts).toEqual(proofParts(p).map((x, i) => ({ part: i + 1, name: ['counterexample', 'verified', 'blocked'][i], ok: x.ok, claim: x.claim, detail: x.detail })));
     expect(doc).toMatchObject({ proved: true, exitCode: 0, buggy: { status: 'violated', violations: [{ property: 'deadlock', path: '0/1', length: 2 }] }, fixed: { status: 'verified', stats: { states: 16 } } });
     expect(doc.counterexamples[0]).toMatchObject({ property: 'deadlock', path: '0/1', replay: 'kmc replay abba 0/1 --variant abba', proof: true, shown: true, onFixed: { variant: 'ordered', outcome: 'no-longer-violated', end: { kind: 'blocked' } } });
@@ -50,8 +48,7 @@ describe('a proof as JSON', () => {
 
   it('every counterexample of the buggy variant is replayed and run on the fix, not only the proof’s own', () => {
     const p = prove(twice, twiceProps, { from: 'buggy', to: 'fixed' });
-    const all = propertiesOf(twiceProps);
-    const doc = proveToJson(p, replayCounterexamples(p, all, all), '0');
+    const doc = proveToJson(p, '0');
     expect(doc.counterexamples.map((c) => [c.property, c.path, c.proof, c.shown])).toEqual([
       ['x-zero', '0', true, true],
       ['y-zero', '1/1', false, true],
@@ -63,7 +60,7 @@ describe('a proof as JSON', () => {
 
   it('not proved, with no counterexample: nothing replayed, exit 1', () => {
     const p = prove(lostUpdate, lostUpdateProps, { from: 'atomic', to: 'racy' });
-    const doc = proveToJson(p, replayCounterexamples(p, propertiesOf(lostUpdateProps), propertiesOf(lostUpdateProps)), '0');
+    const doc = proveToJson(p, '0');
     expect(doc).toMatchObject({ proved: false, exitCode: 1, counterexamples: [], buggy: { status: 'verified' }, fixed: { status: 'violated' } });
     valid(doc);
     // The schema holds the parts to the verdict: "proved" with a violated fix is rejected.

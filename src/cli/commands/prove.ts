@@ -8,10 +8,8 @@ import type { Command } from 'commander';
 import { parseParamArgs } from '../../model/params.js';
 import { prove } from '../../engine/prove.js';
 import { renderProveMarkdown, renderProveText } from '../../report/prove.js';
-import { proveToJson, replayCounterexamples } from '../../report/prove-json.js';
+import { proveToJson } from '../../report/prove-json.js';
 import { renderCoverage } from '../../report/coverage.js';
-import { propertiesOf } from '../../engine/check.js';
-import { selectProperties } from '../../engine/evaluate.js';
 import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
@@ -79,9 +77,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         throw new ModelError(`kmc prove: model ${e.run.model} variant ${e.run.variant} is broken: ${e.status === 'error' ? e.message : ''}`);
       }
       if (opts.json) {
-        const all = propertiesOf(entry.properties);
-        const replayed = replayCounterexamples(r, all, selectProperties(all, opts.property, entry.model.name));
-        io.out(JSON.stringify(proveToJson(r, replayed, VERSION, { coverage: opts.coverage === true }), null, 2));
+        io.out(JSON.stringify(proveToJson(r, VERSION, { coverage: opts.coverage === true }), null, 2));
         setExit(r.proved ? 0 : 1);
         return;
       }
