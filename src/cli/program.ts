@@ -13,6 +13,7 @@ import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
 import { registerProve } from './commands/prove.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerInit } from './commands/init.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
   registerReplay(program, io, setExit, undefined, registry);
   registerProve(program, io, setExit, registry);
   registerSimulate(program, io, setExit, registry);
+  registerInit(program, io, setExit);
   return program;
 }
 
