@@ -10,7 +10,7 @@ import { compareExpectations, expectationsFrom, parseExpectations, type Expectat
 import { writeOutputFile } from '../util/output-file.js';
 import { readInputFile } from '../util/input-file.js';
 import { renderViolation } from '../report/text.js';
-import { expandPath, type TraceStep } from '../trace/expand.js';
+import { traceOf, type TraceStep } from '../trace/expand.js';
 import type { CompiledModel } from '../model/compile.js';
 import { VERSION } from './version.js';
 import type { Io } from './io.js';
@@ -41,7 +41,7 @@ export function renderReport(name: ReporterName, runs: readonly ReportRun[]): st
         const v = violationOf(run, property);
         const model = run.model;
         if (!v || !model) return [];
-        return expandPath(model, v.path).steps.map((s) => ({ thread: s.thread, label: s.label, where: stepWhere(model, s) }));
+        return traceOf(model, v).steps.map((s) => ({ thread: s.thread, label: s.label, where: stepWhere(model, s) }));
       });
   }
 }

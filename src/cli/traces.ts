@@ -6,7 +6,7 @@ import { isAbsolute, join } from 'node:path';
 import type { CompiledModel } from '../model/compile.js';
 import { defaultParams } from '../model/params.js';
 import type { CheckResult, Violation } from '../engine/result.js';
-import { expandPath } from '../trace/expand.js';
+import { traceOf } from '../trace/expand.js';
 import { encodeTrace, traceFileName, traceToText } from '../trace/itf.js';
 import type { Io } from './io.js';
 import { makeOutputDir, writeOutputFile } from '../util/output-file.js';
@@ -35,7 +35,7 @@ export function writeViolationTrace(dir: string, source: string, model: Compiled
   makeOutputDir(dir, '--trace-dir');
   const defaults = defaultParams(model.def);
   const changed = Object.fromEntries(Object.entries(model.params).filter(([k, x]) => defaults[k] !== x));
-  const trace = expandPath(model, v.path);
+  const trace = traceOf(model, v);
   // Paths relative to the working directory, so the file works on another checkout or a CI runner.
   const shown = displayPath(source);
   const itf = encodeTrace(model, trace, { source: shown, modelRef: isAbsolute(source) ? shown : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });

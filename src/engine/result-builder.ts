@@ -4,6 +4,7 @@
 import { StepError, type CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { collisionProbability } from '../util/hash.js';
+import { expandPath } from '../trace/expand.js';
 import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
 import { attachReductions, markBounded, type ReductionReport } from './reduction/summary.js';
 import type { SearchOutcome } from './search.js';
@@ -73,6 +74,8 @@ export function resultOf(model: CompiledModel, selected: readonly Property[], ou
   const violations: Violation[] = outcome.violations.map((v) => {
     const out: Violation = { property: v.property.name, kind: v.property.kind, path: v.path, message: v.message };
     if (v.blocked) out.blocked = v.blocked;
+    // Expanded once here, on the model itself, so that no reporter runs the model again.
+    out.trace = expandPath(model, v.path);
     return out;
   });
   const byName = new Map(violations.map((v) => [v.property, v]));

@@ -3,6 +3,7 @@
 
 import type { BlockedThread } from '../model/compile.js';
 import type { Property } from '../property/types.js';
+import type { Trace } from '../trace/expand.js';
 import type { Coverage } from './coverage.js';
 
 export interface Stats {
@@ -32,6 +33,12 @@ export interface Violation {
   message: string;
   /** For deadlocks: each blocked thread and what it waits for. */
   blocked?: BlockedThread[];
+  /**
+   * The path expanded: the states, and per step the thread, statement and changed variables
+   * (set by the check, so that reporters render it without running the model; not part of the
+   * JSON output, which has the path and the steps).
+   */
+  trace?: Trace;
   /**
    * Set when reductions ran: whether this path is known to be a shortest one (partial-order
    * reduction and the preemption bound may find a longer one; `--shortest` makes it so).

@@ -8,7 +8,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import type { Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
-import { expandPath } from '../trace/expand.js';
+import { expandPath, traceOf } from '../trace/expand.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,7 +39,7 @@ function stateRows(model: CompiledModel, state: Int32Array): { where: [string, s
 function section(t: HtmlTrace, index: number): string {
   const { model, violation: v } = t;
   const path = t.path ?? v?.path ?? [];
-  const trace = expandPath(model, path);
+  const trace = t.path === undefined && v ? traceOf(model, v) : expandPath(model, path);
   const lanes = model.threadNames;
   const states = [trace.init, ...trace.steps.map((s) => s.state)].map((s) => stateRows(model, s));
   const head = lanes.map((l) => `<div class="lane-head">${esc(l)}</div>`).join('');

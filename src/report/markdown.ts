@@ -6,7 +6,7 @@
 import type { CompiledModel } from '../model/compile.js';
 import type { CheckResult } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
-import { expandPath, type Trace } from '../trace/expand.js';
+import { traceOf, type Trace } from '../trace/expand.js';
 import { thousands } from '../util/format.js';
 import { reductionParts, verdictWord } from './holds.js';
 
@@ -67,7 +67,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
       rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${states} | ${len} |`);
       if (p.status === 'holds' && p.notExercised !== undefined) vacuous.push(`- ${r.run.model} ${r.run.variant}, ${p.name}: ${cell(p.notExercised)}`);
       if (p.status === 'violated' && model) {
-        const trace = expandPath(model, p.violation.path);
+        const trace = traceOf(model, p.violation);
         notes.push(
           `- **${r.run.model} ${r.run.variant}, ${p.name}** (replay \`${formatPath(p.violation.path) || '(empty)'}\`):  \n` +
             `  ${cell(interleavingSummary(trace))}  \n` +

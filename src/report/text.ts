@@ -8,7 +8,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import type { CheckResult, Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
-import { expandPath, type Trace } from '../trace/expand.js';
+import { traceOf, type Trace } from '../trace/expand.js';
 import { bytes, probability, seconds, thousands } from '../util/format.js';
 import { renderCoverage } from './coverage.js';
 import { holdsClaim, notExercised, verdictWord } from './holds.js';
@@ -83,7 +83,7 @@ export function renderState(model: CompiledModel, state: Int32Array): string {
 }
 
 export function renderViolation(model: CompiledModel, v: Violation): string {
-  const trace = expandPath(model, v.path);
+  const trace = traceOf(model, v);
   const last = trace.steps.length ? trace.steps[trace.steps.length - 1]!.state : trace.init;
   const lines = [
     `Property ${v.property} (${v.kind}) violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`,

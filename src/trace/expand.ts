@@ -71,6 +71,14 @@ export function expandPath(model: CompiledModel, path: readonly number[]): Trace
   return { model: model.name, variant: model.variant, params: { ...model.params }, path: [...path], init: model.init, steps };
 }
 
+/**
+ * A counterexample's trace: the one its result carries (the check expands every counterexample
+ * once, src/engine/result-builder.ts), else expanded from its path (a violation built by hand).
+ */
+export function traceOf(model: CompiledModel, v: { path: readonly number[]; trace?: Trace | undefined }): Trace {
+  return v.trace ?? expandPath(model, v.path);
+}
+
 /** The variables that differ between two packed states (program counters excluded). */
 export function diffStates(model: CompiledModel, a: Int32Array, b: Int32Array): Change[] {
   const out: Change[] = [];
