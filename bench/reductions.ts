@@ -133,10 +133,10 @@ export const OTHER_SIZES: Size[] = [
   { model: 'xen-remove-from-physmap', label: 'hypercalls=3 rounds=2', params: { hypercalls: 3, rounds: 2 } },
   { model: 'pm-freeze', label: 'defaults', params: {} },
   { model: 'pm-freeze', label: 'submitters=2', params: { submitters: 2 } },
-  { model: 'kvm-intx-mask', label: 'defaults', params: {} },
-  { model: 'kvm-intx-mask', label: 'irqs=2', params: { irqs: 2 } },
-  { model: 'sched-delayed-dequeue', label: 'vcpus=2', params: { vcpus: 2 } },
-  { model: 'sched-delayed-dequeue', label: 'vcpus=3 interrupts=2', params: { vcpus: 3, interrupts: 2 } },
+  { model: 'kvm-intx-mask', label: 'irqs=1', params: { irqs: 1 } },
+  { model: 'kvm-intx-mask', label: 'irqs=2 (defaults)', params: { irqs: 2 } },
+  { model: 'sched-delayed-dequeue', label: 'vcpus=2 halts=1 interrupts=1', params: { vcpus: 2, halts: 1, interrupts: 1 } },
+  { model: 'sched-delayed-dequeue', label: 'vcpus=3 halts=1 interrupts=2', params: { vcpus: 3, halts: 1, interrupts: 2 } },
 ];
 
 /** kvm-hotplug with only deadlock checked: what POR does when no invariant makes steps visible. */

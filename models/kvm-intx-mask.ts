@@ -66,11 +66,9 @@
 //     to them. The `host_irq_disabled = ...` store after them is folded into the same step: it is
 //     under intx_lock, which every other access to host_irq_disabled holds, and the only other
 //     writer of the device bits (user space) commutes with it.
-//   - disable_irq_nosync()/enable_irq() use the kernel helpers (a depth counter). The kernel
-//     leaves the depth at 0 after "Unbalanced enable for IRQ" (the WARN unbalanced-enable-irq
-//     checks); the helper lets it go to -1, and the line counts as enabled at depth <= 0 (as the
-//     kernel's would be). Nothing disables a PCI 2.3 line in this code before the WARN, so the
-//     two agree afterwards as well.
+//   - disable_irq_nosync()/enable_irq() use the kernel helpers (a depth counter; the line is
+//     enabled at depth 0). Like __enable_irq(), enable_irq() at depth 0 WARNs "Unbalanced enable
+//     for IRQ" (what unbalanced-enable-irq checks) and leaves the depth at 0.
 //   - Lazy disable: a disabled line (depth > 0) simply does not fire; for a level-triggered line
 //     that is what IRQS_PENDING + mask + unmask on enable_irq amounts to. IRQF_ONESHOT is a flag
 //     set when the line fires and cleared by irq_finalize_oneshot().
@@ -333,7 +331,7 @@ export default defineModel({
     };
 
     const canFire = (s: S) =>
-      lineAsserted(s) && s.line.desc.depth <= 0 && !s.line.oneshotMasked && (s.line.kvmAction || shared);
+      lineAsserted(s) && s.line.desc.depth === 0 && !s.line.oneshotMasked && (s.line.kvmAction || shared);
 
     const init: S = {
       dev: { status: false, intxDisable: false, raised: 0, active: true },

@@ -94,14 +94,26 @@
 //   kvm_vcpu_block where preemption is enabled (before prepare_to_rcuwait's section, after it,
 //   after set_current_state, after kvm_vcpu_check_block returned 0) and in do_nanosleep after
 //   set_current_state. The budget bounds the search; it does not remove orders within it.
-// - After kvm_vcpu_block returns, the vCPU re-enters the guest (vcpu_enter_guest, VM-entry) and
-//   the model stops following it: the guest takes the interrupt, cpu0 goes back to cpu0/other
-//   (as a later preemption would) and the vCPU is not picked again. A vCPU in guest mode gets
-//   posted interrupts from the hardware directly: no property concerns it any more.
-// - Each vCPU halts once; each sender posts `interrupts` interrupts on its own vector (one PIR
-//   bit per sender). The vCPUs other than vcpu0 start switched out, preempted right after their
-//   HLT exit (preempted, SN set, runnable), so that they start the same way vcpu0 would after a
-//   preemption.
+// - Each vCPU halts `halts` times (its halt loop: vcpu_run -> vcpu_block -> kvm_vcpu_halt ->
+//   kvm_vcpu_block), and every halt after the first starts from the PI descriptor (SN, NV, ON,
+//   PIR) and wakeup-list state the previous one left. Between two halts the guest runs: one step
+//   from vcpu_enter_guest to the next HLT exit, with sync_pir_to_irr's "if ON: clear ON, PIR ->
+//   IRR" and the guest taking its IRR. Posts while the guest runs are delivered by the CPU, which
+//   is the same as a post just before that step or just after it (seen by the next
+//   kvm_vcpu_block through ON); PIR bits without ON stay, as on the CPU. The vCPU keeps cpu0 while
+//   the guest runs; a preemption there (VM-exit, preempt) is the same as one at the next
+//   preemption point of kvm_vcpu_block (before prepare_to_rcuwait). vcpu_block's own
+//   kvm_arch_vcpu_runnable() test before kvm_vcpu_halt is an earlier kvm_vcpu_check_block and is
+//   left out. After its last halt the vCPU re-enters the guest and the model stops following it
+//   (cpu0 goes back to cpu0/other): a vCPU in guest mode gets posted interrupts from the
+//   hardware directly, and no property concerns it any more.
+// - A vCPU switched out by kvm_vcpu_block's schedule() is at a valid end location: HLT may wait
+//   forever for an interrupt that never comes (with finite senders every run can end so), so it
+//   is not a deadlock. A wakeup lost while an interrupt is pending is what no-lost-wakeup checks,
+//   whatever loses it. A preempted vCPU is not at an end location (cpu0/other must pick it).
+// - Each sender posts `interrupts` interrupts on its own vector (one PIR bit per sender). The
+//   vCPUs other than vcpu0 start switched out, preempted right after their HLT exit (preempted,
+//   SN set, runnable), so that they start the same way vcpu0 would after a preemption.
 // - `ready` is modelled (kvm_sched_out, kvm_sched_in, kvm_vcpu_wake_up) but nothing reads it:
 //   kvm_vcpu_on_spin's directed yield is not modelled.
 // - A preemption always switches to cpu0/other (one that picks prev again changes nothing); a
@@ -116,6 +128,13 @@
 //   model reads, since TASK_FROZEN is not interruptible (signal_pending_state is false for it).
 //   The hrtimer that would end the nanosleep never fires (a long sleep).
 //
+// What the verdicts cover (the scope of every claim below): one pCPU (cpu0) running the vCPUs,
+// the other tasks and the wakeup handler; posted interrupts from hardware senders only (an
+// assigned device through VT-d, vCPUs on other pCPUs through IPI virtualization), never from KVM
+// software paths (kvm_vcpu_trigger_posted_interrupt); a budget of `preemptions` involuntary
+// preemptions; `halts` halts per vCPU; no migration (NDST is always cpu0), no halt polling, no
+// timers, no KVM requests; the freezer against one nanosleep task.
+//
 // Verdicts (pinned in tests/models/sched-delayed-dequeue.test.ts): eevdf and task_is_runnable
 // hold every property at every size tried. delayed-dequeue loses the wakeup in 12 steps, the
 // thread's scenario exactly: schedule() delays the dequeue, kvm_sched_out() sees on_rq and sets
@@ -125,6 +144,11 @@
 // spurious wakeup, not a hang or a frozen task running (frozen-task-not-scheduled and the
 // freezer's part of deadlock hold), which is Peter's "isn't a correctness thing"; the fix freezes
 // the delayed task in place, and it is never scheduled while frozen.
+// no-lost-wakeup is stated without SN ("asleep in kvm_vcpu_block with a PIR bit or ON pending and
+// no wakeup on its way"): the tests reintroduce two other ways of losing the wakeup as test-only
+// forms of the model (no self-IPI in pi_enable_wakeup_handler, 12 steps; no pi_set_on in
+// vmx_vcpu_pi_load, 20 steps, needs a preemption) and both are violations on eevdf and
+// task_is_runnable, whose real code holds.
 
 import {
   defineModel, step, choice, thread, intParam, boolParam, END,
@@ -161,8 +185,10 @@ type Vcpu = {
   pi: PiDesc;
   /** On per_cpu(wakeup_vcpus_on_cpu, 0). */
   on_wakeup_list: boolean;
-  /** Back in the guest after kvm_vcpu_block: the model no longer follows it. */
+  /** Back in the guest after its last kvm_vcpu_block: the model no longer follows it. */
   in_guest: boolean;
+  /** kvm_vcpu_block calls completed (the guest's HLTs so far); the vCPU halts `halts` times. */
+  halts: number;
   /** Ghost (read only by properties): the last __schedule that switched this vCPU out called block_task(). */
   blocked_in_schedule: boolean;
 };
@@ -203,9 +229,10 @@ export default defineModel({
     'a device or another vCPU posts the interrupt that should wake it; plus the freezer\'s __set_task_frozen() on a delayed sleeper.',
   seed: '004_0072234a9c79b19b.txt',
   params: {
-    vcpus: intParam(1, 'vCPU tasks halting on cpu0 (each halts once)', { min: 1, max: 3 }),
+    vcpus: intParam(1, 'vCPU tasks halting on cpu0 (each halts `halts` times)', { min: 1, max: 3 }),
     senders: intParam(1, 'posting sources per vCPU: sender 0 is an assigned device (VT-d), senders 1.. are vCPUs on other pCPUs (IPI virtualization)', { min: 1, max: 3 }),
-    interrupts: intParam(1, 'interrupts each sender posts', { min: 1, max: 3 }),
+    interrupts: intParam(2, 'interrupts each sender posts', { min: 1, max: 3 }),
+    halts: intParam(2, 'times each vCPU halts (HLT -> kvm_vcpu_block); a later halt inherits the SN/NV/ON and wakeup-list state the earlier one left', { min: 1, max: 3 }),
     preemptions: intParam(1, 'involuntary preemptions allowed on cpu0', { min: 0, max: 3 }),
     freezer: boolParam(false, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0'),
   },
@@ -214,6 +241,7 @@ export default defineModel({
     const nVcpus = params.vcpus;
     const nSenders = params.senders;
     const nInterrupts = params.interrupts;
+    const nHalts = params.halts;
     const withFreezer = params.freezer;
     const delayDequeue = variant !== 'eevdf';
     const fixed = variant === 'task_is_runnable';
@@ -383,15 +411,19 @@ export default defineModel({
           next: `${p}.off`,
         }),
       );
-      out.push(...vcpuSchedIn(v, p, resume));
+      out.push(...vcpuSchedIn(v, p, resume, voluntary));
       return out;
     };
 
     /** Switched out until cpu0's scheduler picks the vCPU; then kvm_sched_in -> vmx_vcpu_pi_load. */
-    const vcpuSchedIn = (v: number, p: string, resume: string): LocationDef<S>[] => {
+    const vcpuSchedIn = (v: number, p: string, resume: string, halted = false): LocationDef<S>[] => {
       const done = (d: Draft<S>) => void (d.vcpus[v]!.scheduled_out = false);
       return [
         step(`${p}.off`, 'kvm_sched_in: WRITE_ONCE(vcpu->preempted, false); WRITE_ONCE(vcpu->ready, false)', {
+          // Switched out by kvm_vcpu_block's schedule(): a halted vCPU may wait forever for an
+          // interrupt that never comes (HLT is not a deadlock). A wakeup lost while an interrupt
+          // is pending is what no-lost-wakeup checks; a preempted vCPU (pre.*.off) must run again.
+          end: halted,
           fn: 'kvm_sched_in',
           guard: (s) => s.cpu0.curr === v && onCpu0(s),
           blockedOn: (s) => `cpu0's scheduler to pick vcpu${v} (${describeTask(s.tasks[v]!)}, ${describePi(s.vcpus[v]!.pi)})`,
@@ -507,14 +539,39 @@ export default defineModel({
             me(d).__state = TASK_RUNNING;
           },
         }),
-        step('guest', 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry (the guest takes the interrupt; cpu0 goes back to the other task)', {
-          guard: g(),
-          run: (d) => {
-            vc(d).in_guest = true;
-            d.cpu0.curr = OTHER;
+        choice('guest', [
+          {
+            // One step from VM-entry to the next HLT exit: posts while the guest runs are
+            // delivered by the CPU (ON cleared, PIR into the vIRR) and are the same as posts just
+            // before this step (taken by sync_pir_to_irr) or just after it (seen by the next
+            // kvm_vcpu_block through ON). PIR bits posted while SN was set and never flagged by
+            // ON stay in the PIR: neither VM-entry nor the guest looks at them.
+            label:
+              'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
+            guard: g((s) => vc(s).halts + 1 < nHalts),
+            run: (d) => {
+              const vcpu = vc(d);
+              if (vcpu.pi.on) {
+                vcpu.pi.on = false;
+                vcpu.irr |= vcpu.pi.pir;
+                vcpu.pi.pir = 0;
+              }
+              vcpu.irr = 0;
+              vcpu.halts += 1;
+            },
+            next: 'rcu',
           },
-          next: END,
-        }),
+          {
+            label: 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry (its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task)',
+            guard: g((s) => vc(s).halts + 1 >= nHalts),
+            run: (d) => {
+              vc(d).halts += 1;
+              vc(d).in_guest = true;
+              d.cpu0.curr = OTHER;
+            },
+            next: END,
+          },
+        ]),
       );
       for (const at of ['rcu', 'state', 'on', 'sched.lock']) program.push(preemptPath(v, at));
       return thread<S>(`cpu0/vcpu${v}`, program);
@@ -863,6 +920,7 @@ export default defineModel({
       pi: { pir: 0, on: false, sn: v > 0, nv: POSTED_INTR_VECTOR },
       on_wakeup_list: false,
       in_guest: false,
+      halts: 0,
       blocked_in_schedule: false,
     });
     const nTasks = schedTasks.length;

@@ -10,8 +10,8 @@
 // KVM_DEASSIGN_DEV_IRQ is intended: the reviewer asked, the thread did not call it a bug.)
 //
 // The one event "enable_irq() on a line nobody disabled" is checked once, by the kernel's own
-// WARN ("Unbalanced enable for IRQ", unbalanced-enable-irq); the depth the helper lets go to -1
-// is that same event and is not a second property.
+// WARN ("Unbalanced enable for IRQ", unbalanced-enable-irq); like the kernel, enable_irq()
+// leaves the depth at 0 then, so there is no negative depth to check a second time.
 //
 // This file reads the model's state through the type below, a copy of the parts of
 // KvmIntxMaskState (models/kvm-intx-mask.ts) it needs: properties may not import models.
@@ -43,7 +43,7 @@ const intxLock = lockRef<State>('intx_lock', (s) => s.kvm.intxLock);
 /** The hard-IRQ thread's idle guard: the line is asserted, enabled, and has an action. */
 export function lineCanFire(v: State, shared: boolean): boolean {
   const asserted = (v.dev.status && !v.dev.intxDisable) || v.other.status;
-  return asserted && v.line.desc.depth <= 0 && !v.line.oneshotMasked && (v.line.kvmAction || shared);
+  return asserted && v.line.desc.depth === 0 && !v.line.oneshotMasked && (v.line.kvmAction || shared);
 }
 
 /**
@@ -113,7 +113,7 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
   invariant<State>(
     'shared-line-not-disabled',
     'the interrupt line is never disabled while the other device shares it (no disable_irq, no "nobody cared")',
-    (s) => s.params.shared !== true || (s.vars.line.desc.depth <= 0 && !s.vars.line.spuriousDisabled),
+    (s) => s.params.shared !== true || (s.vars.line.desc.depth === 0 && !s.vars.line.spuriousDisabled),
     (s) =>
       `the shared line is disabled (depth ${s.vars.line.desc.depth}${s.vars.line.spuriousDisabled ? ', IRQS_SPURIOUS_DISABLED' : ''})`,
   ),

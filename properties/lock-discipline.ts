@@ -1,11 +1,11 @@
 // Reusable lock-discipline properties, the checks lockdep and spinlock debugging make:
 //   - a function that requires a lock runs only with it held (lockdep_assert_held);
 //   - every lock a thread took is released by the time the thread ends;
-//   - no sleeping lock is taken in atomic context (might_sleep);
-//   - an interrupt line's disable depth never goes below zero (unbalanced enable_irq).
+//   - no sleeping lock is taken in atomic context (might_sleep).
+// (An unbalanced enable_irq is the kernel's own WARN: an assertion on UNBALANCED_ENABLE.)
 
 import { invariant, stepProperty, type Invariant, type StepProperty } from '../src/property/index.js';
-import { UNLOCKED, type LockRef, type IrqDesc } from '../src/kernel/index.js';
+import { UNLOCKED, type LockRef } from '../src/kernel/index.js';
 
 /**
  * Every step of a function matching `fn` runs with `lock` held. By default "held" means held by
@@ -73,14 +73,4 @@ export function noSleepInAtomic<S>(
 /** The spinlocks among `locks` that thread `t` holds (for `noSleepInAtomic`). */
 export function spinlocksHeldBy<S>(vars: S, locks: LockRef<S>[], t: number): string[] {
   return locks.filter((l) => l.get(vars).holder === t).map((l) => l.name);
-}
-
-/** disable_irq depth never below zero (enable_irq without a matching disable_irq). */
-export function irqDepthNonNegative<S>(name: string, irq: { name: string; get: (s: S) => IrqDesc }): Invariant<S> {
-  return invariant<S>(
-    name,
-    `the disable depth of ${irq.name} never goes below zero (no unbalanced enable_irq)`,
-    (s) => irq.get(s.vars).depth >= 0,
-    (s) => `${irq.name} depth is ${irq.get(s.vars).depth}`,
-  );
 }

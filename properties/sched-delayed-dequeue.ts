@@ -5,7 +5,11 @@
 //
 // The properties name states by the model's thread names and location ids (`cpu0/vcpuN` at
 // `sched.off`: switched out by the schedule() call of kvm_vcpu_block; `cpu0/nanosleep` at
-// `asleep`: switched out by do_nanosleep's schedule()), and by the fields below.
+// `asleep`: switched out by do_nanosleep's schedule(); `cpu0/irq` at `walkK`/`wakeK`: the wakeup
+// handler looking at, or waking, vcpuK), and by the fields below.
+//
+// The liveness form of no-lost-wakeup (every posted interrupt is eventually delivered, or the
+// vCPU eventually runs) is not here: it needs the temporal properties of issue 12.
 
 import { assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
 import { TASK_FREEZABLE, TASK_FROZEN, TASK_INTERRUPTIBLE } from '../src/kernel/index.js';
@@ -24,22 +28,38 @@ type S = {
 
 const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
 const SLEEPER_THREAD = 'cpu0/nanosleep';
+const IRQ_THREAD = 'cpu0/irq';
 
 /**
- * vcpuN's wakeup is lost: it is asleep in kvm_vcpu_block's schedule() (switched out there, still
- * TASK_INTERRUPTIBLE: no ttwu since), an interrupt is pending in its PIR, SN is set so no post
- * will send a notification, and no wakeup IRQ that would wake it is pending or running (one
- * wakes it only with ON set and the vCPU on cpu0's wakeup list). SN is cleared only by
- * vmx_vcpu_pi_load, which runs only once the vCPU is switched back in, and that wakeup IRQ is
- * the only waker of a halted vCPU in the model (the freezer does not target vCPUs): from such a
- * state the vCPU stays asleep forever. (A lost wakeup with SN clear would show as a deadlock.)
+ * Whether the wakeup IRQ that is pending or running on cpu0 will wake vcpuN: the handler
+ * (pi_wakeup_handler) walks cpu0's wakeup list and wakes each vCPU with ON set, so a pending IRQ
+ * wakes vcpuN if it is on the list with ON set, and a running one only if it has not walked past
+ * it yet (at walkK/wakeK with K <= N).
  */
-function lostWakeup(s: StateInfo<S>, i: number): boolean {
+function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
+  const vcpu = s.vars.vcpus[i]!;
+  const at = s.at(IRQ_THREAD);
+  const m = /^(walk|wake)(\d+)$/.exec(at);
+  if (m !== null && m[1] === 'wake' && Number(m[2]) === i) return true;
+  const running = s.vars.cpu0.in_irq && m !== null && Number(m[2]) <= i;
+  return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && vcpu.pi.on;
+}
+
+/**
+ * vcpuN's wakeup is lost: it is asleep in kvm_vcpu_block's schedule() (switched out there and
+ * still TASK_INTERRUPTIBLE: no ttwu since), a posted interrupt is pending for it (a PIR bit, or
+ * ON), and no wakeup is on its way (no wakeup IRQ pending or running that will wake it). In the
+ * model, as in the kernel, nothing else wakes a halted vCPU (the freezer does not target vCPUs,
+ * there is no timer), and a pending interrupt does not post again: from such a state the vCPU
+ * sleeps with the interrupt undelivered until some other sender happens to post. Whatever loses
+ * the wakeup, SN set while it blocks, no self-IPI for an ON set before NV changed, or ON not set
+ * for a PIR filled while SN was set, it ends in this state.
+ */
+export function lostWakeup(s: StateInfo<S>, i: number): boolean {
   const vcpu = s.vars.vcpus[i]!;
   const task = s.vars.tasks[i]!;
   const asleep = s.at(vcpuThread(i)) === 'sched.off' && task.__state === TASK_INTERRUPTIBLE;
-  const wakeInFlight = (s.vars.cpu0.wakeup_ipi || s.vars.cpu0.in_irq) && vcpu.pi.on && vcpu.on_wakeup_list;
-  return asleep && vcpu.pi.pir !== 0 && vcpu.pi.sn && !wakeInFlight;
+  return asleep && (vcpu.pi.pir !== 0 || vcpu.pi.on) && !wakeupOnItsWay(s, i);
 }
 
 const sleeperIndex = (s: StateInfo<S>) => s.vars.vcpus.length;
@@ -47,13 +67,13 @@ const sleeperIndex = (s: StateInfo<S>) => s.vars.vcpus.length;
 export const properties = defineProperties<S>('sched-delayed-dequeue', [
   invariant<S>(
     'no-lost-wakeup',
-    'a vCPU blocked in kvm_vcpu_block() with a posted interrupt pending is woken: never asleep with PIR set, SN set and no wakeup IRQ on its way',
+    'a vCPU blocked in kvm_vcpu_block() with a posted interrupt pending is woken: never asleep in schedule() with a PIR bit or ON set and no wakeup on its way',
     (s) => s.vars.vcpus.every((_, i) => !lostWakeup(s, i)),
     (s) =>
       s.vars.vcpus
         .map((v, i) =>
           lostWakeup(s, i)
-            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${v.pi.pir.toString(16)} pending, but SN=1 suppresses every notification and no wakeup IRQ is pending: nothing will wake it`
+            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${v.pi.pir.toString(16)} ON=${v.pi.on ? 1 : 0} SN=${v.pi.sn ? 1 : 0} pending and no wakeup on its way (${v.on_wakeup_list ? 'on' : 'not on'} the wakeup list, ${s.vars.cpu0.wakeup_ipi ? 'a wakeup IRQ pending' : s.vars.cpu0.in_irq ? 'the wakeup handler past it' : 'no wakeup IRQ pending'}): nothing will wake it`
             : '',
         )
         .filter((x) => x !== '')
@@ -99,5 +119,5 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
       return `nanosleep is asleep in schedule() (TASK_INTERRUPTIBLE|TASK_FREEZABLE, on_rq=${t.on_rq ? 1 : 0}, sched_delayed=${t.sched_delayed ? 1 : 0}) but __set_task_frozen refuses it as runnable: the freezer will wake it with a fake signal`;
     },
   ),
-  deadlockFree('every thread finishes or idles: no vCPU (or frozen task) left asleep with nothing to wake it'),
+  deadlockFree('every thread finishes or idles: no thread waits forever for a lock, the rq or a frozen task to be thawed (a vCPU halted in kvm_vcpu_block may wait forever: a lost wakeup is no-lost-wakeup)'),
 ]);

@@ -77,13 +77,12 @@ export function disable_irq_nosync(desc: IrqDesc): void {
 }
 
 /**
- * enable_irq(irq): depth--. The kernel WARNs "Unbalanced enable for IRQ" at depth 0 and leaves
- * the depth alone; here the depth is allowed to go below zero as well so that the
- * `irq-depth-nonnegative` invariant sees the imbalance in the state, and the WARN fires.
+ * enable_irq(irq): depth--. At depth 0 the kernel (__enable_irq) WARNs "Unbalanced enable for
+ * IRQ" and leaves the depth alone, so a later disable_irq disables the line again; so does this.
  */
 export function enable_irq(desc: IrqDesc, env: StepEnv): void {
   env.warnOn(desc.depth === 0, UNBALANCED_ENABLE);
-  desc.depth -= 1;
+  if (desc.depth > 0) desc.depth -= 1;
 }
 
 export function irq_enabled(desc: IrqDesc): boolean {

@@ -55,8 +55,8 @@ const CASES: Case[] = [
     suffix: '',
     fixtures: true,
     expected: {
-      v1: { states: 206057, verdicts: { ...UNBALANCED, ...V1_MUTEX, 'shared-line-not-disabled': 32 } },
-      merged: { states: 206057, verdicts: { ...UNBALANCED, 'shared-line-not-disabled': 32 } },
+      v1: { states: 136422, verdicts: { ...UNBALANCED, ...V1_MUTEX, 'shared-line-not-disabled': 32 } },
+      merged: { states: 136422, verdicts: { ...UNBALANCED, 'shared-line-not-disabled': 32 } },
     },
   },
   {
@@ -65,8 +65,8 @@ const CASES: Case[] = [
     suffix: '--irqs1',
     fixtures: false,
     expected: {
-      v1: { states: 58550, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
-      merged: { states: 58550, verdicts: { ...UNBALANCED } },
+      v1: { states: 40701, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
+      merged: { states: 40701, verdicts: { ...UNBALANCED } },
     },
   },
   {
@@ -75,8 +75,8 @@ const CASES: Case[] = [
     suffix: '--mask-writes-first',
     fixtures: true,
     expected: {
-      v1: { states: 60331, verdicts: { ...UNBALANCED, ...V1_MUTEX, 'kernel-keeps-user-mask': 21 } },
-      merged: { states: 60331, verdicts: { ...UNBALANCED, 'kernel-keeps-user-mask': 21 } },
+      v1: { states: 42482, verdicts: { ...UNBALANCED, ...V1_MUTEX, 'kernel-keeps-user-mask': 21 } },
+      merged: { states: 42482, verdicts: { ...UNBALANCED, 'kernel-keeps-user-mask': 21 } },
     },
   },
   {
@@ -85,8 +85,8 @@ const CASES: Case[] = [
     suffix: '--unmask-writes-first',
     fixtures: true,
     expected: {
-      v1: { states: 57400, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
-      merged: { states: 57400, verdicts: { 'unbalanced-enable-irq': 21, 'no-lost-interrupt': 30 } },
+      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
+      merged: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, 'no-lost-interrupt': 30 } },
     },
   },
   {
@@ -95,7 +95,7 @@ const CASES: Case[] = [
     suffix: '--unmask-writes-first-arg-pci23',
     fixtures: true,
     expected: {
-      v1: { states: 57400, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
+      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
       merged: { states: 46304, verdicts: { 'no-lost-interrupt': 27 } },
     },
   },
@@ -105,7 +105,7 @@ const CASES: Case[] = [
     suffix: '--arg-pci23',
     fixtures: false,
     expected: {
-      v1: { states: 58550, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
+      v1: { states: 40701, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
       merged: { states: 36501, verdicts: {} },
     },
   },
@@ -135,8 +135,8 @@ const CASES: Case[] = [
     suffix: '--deassign-device',
     fixtures: false,
     expected: {
-      v1: { states: 58485, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
-      merged: { states: 58485, verdicts: { ...UNBALANCED } },
+      v1: { states: 40666, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
+      merged: { states: 40666, verdicts: { ...UNBALANCED } },
     },
   },
   {
@@ -146,7 +146,7 @@ const CASES: Case[] = [
     fixtures: true,
     expected: {
       v1: {
-        states: 48064,
+        states: 35149,
         verdicts: {
           'unbalanced-enable-irq': 17,
           'guest-line-not-raised-while-masked': 12,
@@ -155,7 +155,7 @@ const CASES: Case[] = [
         },
       },
       merged: {
-        states: 48064,
+        states: 35149,
         verdicts: {
           'unbalanced-enable-irq': 17,
           'guest-line-not-raised-while-masked': 12,

@@ -1,27 +1,33 @@
 // sched/fair delayed dequeue versus kvm_sched_out (seed 004): with 152e11f6df29 a vCPU that
 // blocks in schedule() keeps p->on_rq, kvm_sched_out() calls it preempted, vmx_vcpu_pi_put() sets
 // SN and the device's posted interrupt never wakes it; before delayed dequeue (eevdf) and with
-// the fix (task_is_runnable) every property holds. The freezer half: with delayed dequeue
-// __set_task_frozen() refuses a sleeping (delayed) freezable task and wakes it with a fake
-// signal; the fix freezes it in place, and a frozen task still never runs.
+// the fix (task_is_runnable) every property holds, for every halt of the vCPU. The freezer half:
+// with delayed dequeue __set_task_frozen() refuses a sleeping (delayed) freezable task and wakes
+// it with a fake signal; the fix freezes it in place, and a frozen task still never runs.
+// no-lost-wakeup is "blocked in kvm_vcpu_block with PIR or ON pending and no wakeup on its way":
+// two test-only forms of the model (mutants, not bundled variants) that lose the wakeup without
+// SN, no self-IPI in pi_enable_wakeup_handler() and no pi_set_on() in vmx_vcpu_pi_load(), violate
+// it while the real code holds.
 // Verdicts, distinct-state counts and shortest traces are pinned: the counts are what the
 // checker computes; a change to the model or the engine that moves them must be looked at.
 import { describe, expect, it } from 'vitest';
 import model from '../../models/sched-delayed-dequeue.js';
 import { properties } from '../../properties/sched-delayed-dequeue.js';
 import { bundled } from '../../models/index.js';
-import { check, type CheckResult } from '../../src/engine/index.js';
+import { check } from '../../src/engine/index.js';
 import { compileModel } from '../../src/model/compile.js';
 import type { ActionDef, ModelDef, System } from '../../src/model/index.js';
-import { invariant } from '../../src/property/index.js';
-import { TASK_FROZEN } from '../../src/kernel/index.js';
-import { expandPath } from '../../src/trace/expand.js';
+import { defineProperties, invariant } from '../../src/property/index.js';
+import { TASK_FROZEN, TASK_INTERRUPTIBLE, TASK_RUNNING } from '../../src/kernel/index.js';
+import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectPinned, verdicts } from '../helpers/verdicts.js';
+import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 
 type Params = Record<string, number | boolean>;
 type Variant = 'eevdf' | 'delayed-dequeue' | 'task_is_runnable';
 const VARIANTS: Variant[] = ['eevdf', 'delayed-dequeue', 'task_is_runnable'];
-
+/** The kernels without the bug: before delayed dequeue, and the fix. */
+const REAL_OK: Variant[] = ['eevdf', 'task_is_runnable'];
 
 const ALL_HOLD = {
   'no-lost-wakeup': 'holds',
@@ -42,49 +48,59 @@ interface Case {
 
 // The lost wakeup is the same 12 steps at every size: halt, schedule() delays the dequeue,
 // kvm_sched_out sees on_rq and sets preempted, vmx_vcpu_pi_put enables the wakeup vector and
-// then sets SN, switch, and the device posts into the suppressed descriptor.
+// then sets SN, switch, and the device posts into the suppressed descriptor. A halted vCPU that
+// nothing wakes is not a deadlock (HLT may wait forever), so the deadlock check no longer
+// reports it: no-lost-wakeup does, whatever loses the wakeup.
+const LOST = { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7 } as const;
 const CASES: Case[] = [
   {
-    what: 'defaults (1 vCPU, 1 device, 1 interrupt, 1 preemption, no freezer)',
+    what: 'defaults (1 vCPU halting twice, 1 device posting 2 interrupts, 1 preemption, no freezer)',
     params: {},
     suffix: '',
     expected: {
+      eevdf: { states: 1157, verdicts: {} },
+      'delayed-dequeue': { states: 1354, verdicts: { ...LOST } },
+      task_is_runnable: { states: 1289, verdicts: {} },
+    },
+  },
+  {
+    what: 'one halt, one interrupt (the defaults before halts existed)',
+    params: { halts: 1, interrupts: 1 },
+    suffix: '--halts1',
+    expected: {
       eevdf: { states: 315, verdicts: {} },
-      'delayed-dequeue': { states: 370, verdicts: { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7, deadlock: 13 } },
+      'delayed-dequeue': { states: 370, verdicts: { ...LOST } },
       task_is_runnable: { states: 346, verdicts: {} },
     },
   },
   {
     what: 'larger: a device and a vCPU sending IPIs (IPIv), 2 interrupts each',
-    params: { senders: 2, interrupts: 2 },
-    suffix: '--senders2-interrupts2',
+    params: { senders: 2 },
+    suffix: '--senders2',
     expected: {
-      eevdf: { states: 3053, verdicts: {} },
-      'delayed-dequeue': { states: 3395, verdicts: { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7, deadlock: 16 } },
-      task_is_runnable: { states: 3217, verdicts: {} },
+      eevdf: { states: 8920, verdicts: {} },
+      'delayed-dequeue': { states: 10107, verdicts: { ...LOST } },
+      task_is_runnable: { states: 9682, verdicts: {} },
     },
   },
   {
-    what: 'larger: 2 vCPUs on cpu0, a device and an IPIv sender each',
-    params: { vcpus: 2, senders: 2 },
-    suffix: '--vcpus2-senders2',
+    what: 'larger: 2 vCPUs on cpu0, each halting twice, a device each posting 1 interrupt',
+    params: { vcpus: 2, interrupts: 1 },
+    suffix: '--vcpus2',
     expected: {
-      eevdf: { states: 81723, verdicts: {} },
-      'delayed-dequeue': { states: 134679, verdicts: { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7, deadlock: 27 } },
-      task_is_runnable: { states: 99163, verdicts: {} },
+      eevdf: { states: 10411, verdicts: {} },
+      'delayed-dequeue': { states: 23611, verdicts: { ...LOST } },
+      task_is_runnable: { states: 16004, verdicts: {} },
     },
   },
   {
-    what: 'the freezer against a freezable nanosleep task on cpu0',
-    params: { freezer: true },
+    what: 'the freezer against a freezable nanosleep task on cpu0 (1 interrupt)',
+    params: { freezer: true, interrupts: 1 },
     suffix: '--freezer',
     expected: {
-      eevdf: { states: 26571, verdicts: {} },
-      'delayed-dequeue': {
-        states: 37854,
-        verdicts: { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7, 'freezer-freezes-sleeper': 11, deadlock: 25 },
-      },
-      task_is_runnable: { states: 33685, verdicts: {} },
+      eevdf: { states: 33031, verdicts: {} },
+      'delayed-dequeue': { states: 49282, verdicts: { ...LOST, 'freezer-freezes-sleeper': 11 } },
+      task_is_runnable: { states: 44769, verdicts: {} },
     },
   },
 ];
@@ -104,12 +120,14 @@ describe('sched-delayed-dequeue: verdicts, state counts, shortest traces', () =>
   }
 });
 
+/** A property set of one question ("never X"), asked with deadlock left to the real properties. */
+const never = (name: string, doc: string, holds: (s: any) => boolean) =>
+  defineProperties<any>('sched-delayed-dequeue', [invariant<any>(name, doc, holds)], { deadlock: false });
+
 describe('sched-delayed-dequeue: what the traces and states say', () => {
   it('the lost wakeup needs no preemption; eevdf and the fix hold without and with more of it', () => {
-    for (const preemptions of [0, 2]) {
-      expect(check(model, properties, { variant: 'eevdf', params: { preemptions } }).status).toBe('verified');
-      expect(check(model, properties, { variant: 'task_is_runnable', params: { preemptions } }).status).toBe('verified');
-    }
+    for (const preemptions of [0, 2])
+      for (const variant of REAL_OK) expect(check(model, properties, { variant, params: { preemptions } }).status).toBe('verified');
     const r = check(model, properties, { variant: 'delayed-dequeue', params: { preemptions: 0 }, property: ['no-lost-wakeup'] });
     expect(r.status).toBe('violated');
   });
@@ -133,27 +151,56 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
   });
 
   it('every variant exercises the wakeup path: a vCPU that slept in schedule() gets back into the guest', () => {
-    const wokenFromSleep = invariant<any>('never-woken-from-sleep', 'a vCPU that blocked never re-enters the guest', (s) =>
+    const wokenFromSleep = never('never-woken-from-sleep', 'a vCPU that blocked never re-enters the guest', (s) =>
       !s.vars.vcpus.some((v: { in_guest: boolean; blocked_in_schedule: boolean }) => v.in_guest && v.blocked_in_schedule),
     );
-    for (const variant of VARIANTS) {
-      const r = check(model, [wokenFromSleep], { variant });
-      expect(r.status).toBe('violated');
+    for (const variant of VARIANTS) expect(check(model, wokenFromSleep, { variant }).status).toBe('violated');
+  });
+
+  it('halts=2: the second kvm_vcpu_block starts from the state the first one left, sleeps, and is woken again', () => {
+    // Asleep in the second halt (one halt completed), and woken from it into the guest.
+    const secondSleep = never('never-asleep-in-second-halt', 'the vCPU never sleeps in its second kvm_vcpu_block', (s) =>
+      !(s.vars.vcpus[0].halts === 1 && s.at('cpu0/vcpu0') === 'sched.off' && s.vars.tasks[0].__state === TASK_INTERRUPTIBLE),
+    );
+    // Blocked by the second halt's schedule() (block_task ran there) and woken since.
+    const secondWake = never('never-woken-in-second-halt', 'the vCPU is never woken after blocking in its second kvm_vcpu_block', (s) =>
+      !(s.vars.vcpus[0].halts === 1 && s.at('cpu0/vcpu0') === 'sched.off' && s.vars.vcpus[0].blocked_in_schedule && s.vars.tasks[0].__state === TASK_RUNNING),
+    );
+    for (const variant of REAL_OK) {
+      const sleep = check(model, secondSleep, { variant });
+      expect(sleep.status).toBe('violated');
+      if (sleep.status !== 'violated') return;
+      // The first kvm_vcpu_block returned and the guest halted again; the second halt enables
+      // the wakeup vector again on the descriptor the first one left.
+      const steps = expandPath(compileModel(model, { variant }), sleep.violations[0]!.path).steps;
+      const guest = steps.findIndex((s) => s.label.startsWith('vcpu_enter_guest: sync_pir_to_irr'));
+      const again = steps.findIndex((s, i) => i > guest && s.label.startsWith('pi_enable_wakeup_handler: list_add_tail'));
+      expect(guest).toBeGreaterThanOrEqual(0);
+      expect(again).toBeGreaterThan(guest);
+      // Woken from the second sleep, through the wakeup vector, into the guest.
+      const wake = check(model, secondWake, { variant });
+      expect(wake.status).toBe('violated');
+      if (wake.status !== 'violated') return;
+      const wakeSteps = expandPath(compileModel(model, { variant }), wake.violations[0]!.path).steps;
+      const second = wakeSteps.findIndex((s) => s.label.startsWith('vcpu_enter_guest: sync_pir_to_irr'));
+      expect(wakeSteps.findIndex((s, i) => i > second && s.label.startsWith('kvm_vcpu_wake_up(vcpu0)'))).toBeGreaterThan(second);
     }
   });
 
   it('only the fix freezes a delayed task in place (frozen-task-not-scheduled holds for it in the --freezer case)', () => {
-    const frozenWhileDelayed = invariant<any>('never-frozen-while-delayed', 'no task is TASK_FROZEN with se.sched_delayed set', (s) =>
+    const frozenWhileDelayed = never('never-frozen-while-delayed', 'no task is TASK_FROZEN with se.sched_delayed set', (s) =>
       !s.vars.tasks.some((t: { __state: number; sched_delayed: boolean }) => t.__state === TASK_FROZEN && t.sched_delayed),
     );
-    const params = { freezer: true };
-    expect(check(model, [frozenWhileDelayed], { variant: 'eevdf', params }).status).toBe('verified');
-    expect(check(model, [frozenWhileDelayed], { variant: 'delayed-dequeue', params }).status).toBe('verified');
-    expect(check(model, [frozenWhileDelayed], { variant: 'task_is_runnable', params }).status).toBe('violated');
+    const params = { freezer: true, interrupts: 1, halts: 1 };
+    expect(check(model, frozenWhileDelayed, { variant: 'eevdf', params }).status).toBe('verified');
+    expect(check(model, frozenWhileDelayed, { variant: 'delayed-dequeue', params }).status).toBe('verified');
+    expect(check(model, frozenWhileDelayed, { variant: 'task_is_runnable', params }).status).toBe('violated');
   });
 });
 
-// The properties that hold in all three variants can fail: break the code they guard and they do.
+// Test-only forms of the model that reintroduce a bug: each replaces one statement of the real
+// code. They are not variants (no kernel ever had them); they show that the properties that hold
+// for the real code can fail, and that no-lost-wakeup sees every way of losing the wakeup.
 function mutant(what: string, edit: (sys: System<any>) => void): ModelDef {
   return {
     ...model,
@@ -170,31 +217,55 @@ function actions(sys: System<any>, labelPrefix: string): ActionDef<any>[] {
   if (found.length === 0) throw new Error(`no action labelled '${labelPrefix}...'`);
   return found;
 }
+/** pi_enable_wakeup_handler() without `if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)`. */
+const noSelfIpi = mutant('no-self-ipi', (sys) => {
+  for (const a of actions(sys, 'pi_enable_wakeup_handler: new.nv')) a.run = (d, env) => void (d.vcpus[env.self].pi.nv = 0xf1);
+});
+/** vmx_vcpu_pi_load() without `if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc)`. */
+const noSetOn = mutant('no-set-on', (sys) => {
+  for (const a of actions(sys, 'vmx_vcpu_pi_load: after_clear_sn')) a.run = (d, env) => void (d.vcpus[env.self].scheduled_out = false);
+});
 
-describe('sched-delayed-dequeue: the properties catch broken code (mutants of eevdf)', () => {
-  it('no self-IPI in pi_enable_wakeup_handler: an interrupt posted before NV changed is lost (deadlock)', () => {
-    const m = mutant('no-self-ipi', (sys) => {
-      for (const a of actions(sys, 'pi_enable_wakeup_handler: new.nv')) a.run = (d) => void (d.vcpus[0].pi.nv = 0xf1);
-    });
-    const params = { preemptions: 0 };
-    const r = check(m, properties, { variant: 'eevdf', params });
-    expect(verdicts(r)).toEqual({ ...ALL_HOLD, deadlock: 12 });
-    if (r.status !== 'violated') return;
-    // The device posts after list_add_tail but before NV is the wakeup vector: ON is set, the
-    // notification went to POSTED_INTR_VECTOR, and without the self-IPI nobody looks at ON.
-    const steps = expandPath(compileModel(m, { variant: 'eevdf', params }), r.violations[0]!.path).steps;
-    const post = steps.findIndex((s) => s.thread === 'device->vcpu0');
-    expect(post).toBeGreaterThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: list_add_tail')));
-    expect(post).toBeLessThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: new.nv')));
+function traceOf(m: ModelDef, variant: Variant, params: Params = {}): { message: string; steps: TraceStep[]; last: any } {
+  const r = check(m, properties, { variant, params, property: ['no-lost-wakeup'] });
+  if (r.status !== 'violated') throw new Error(`${m.name} ${variant}: expected no-lost-wakeup violated, got ${r.status}`);
+  const compiled = compileModel(m, { variant, params });
+  const steps = expandPath(compiled, r.violations[0]!.path).steps;
+  return { message: r.violations[0]!.message, steps, last: compiled.vars(steps.at(-1)!.state) };
+}
+
+describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN (mutants of the real code)', () => {
+  it('no self-IPI in pi_enable_wakeup_handler: an interrupt posted before NV changed leaves ON set and nobody looking (real code holds)', () => {
+    for (const variant of REAL_OK) {
+      const r = check(noSelfIpi, properties, { variant });
+      expect(verdicts(r)).toEqual({ ...ALL_HOLD, 'no-lost-wakeup': 12 });
+      const { steps, last } = traceOf(noSelfIpi, variant);
+      // The device posts after list_add_tail but before NV is the wakeup vector: ON is set, the
+      // notification went to POSTED_INTR_VECTOR, and without the self-IPI nobody looks at ON.
+      const post = steps.findIndex((s) => s.thread === 'device->vcpu0');
+      expect(post).toBeGreaterThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: list_add_tail')));
+      expect(post).toBeLessThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: new.nv')));
+      // SN is clear: the property's former form (SN set) did not see this.
+      expect(last.vcpus[0].pi).toMatchObject({ on: true, sn: false });
+      expect(check(model, properties, { variant }).status).toBe('verified');
+    }
   });
 
-  it('vmx_vcpu_pi_load not setting ON from the PIR: a preempted vCPU misses what was posted while SN was set', () => {
-    const m = mutant('no-set-on', (sys) => {
-      for (const a of actions(sys, 'vmx_vcpu_pi_load: after_clear_sn')) a.run = (d) => void (d.vcpus[0].scheduled_out = false);
-    });
-    const r = check(m, properties, { variant: 'eevdf' });
-    expect(r.status).toBe('violated');
-    expect(verdicts(r).deadlock).not.toBe('holds');
+  it('no pi_set_on in vmx_vcpu_pi_load: what was posted while preempted (SN set) sits in PIR with ON clear when the vCPU blocks (real code holds)', () => {
+    for (const variant of REAL_OK) {
+      const r = check(noSetOn, properties, { variant });
+      expect(verdicts(r)).toEqual({ ...ALL_HOLD, 'no-lost-wakeup': 20 });
+      const { steps, last } = traceOf(noSetOn, variant);
+      const preempt = steps.findIndex((s) => s.label.startsWith('preempt_schedule_irq'));
+      const post = steps.findIndex((s) => s.thread === 'device->vcpu0');
+      const load = steps.findIndex((s) => s.label.startsWith('vmx_vcpu_pi_load: after_clear_sn'));
+      expect(preempt).toBeGreaterThanOrEqual(0);
+      expect(post).toBeGreaterThan(preempt);
+      expect(load).toBeGreaterThan(post);
+      expect(last.vcpus[0].pi).toMatchObject({ pir: 1, on: false, sn: false });
+      // Without preemption nothing is posted while SN is set, and the mutant holds.
+      expect(check(noSetOn, properties, { variant, params: { preemptions: 0 } }).status).toBe('verified');
+    }
   });
 
   it('vmx_vcpu_pi_load not clearing SN: the WARN in pi_enable_wakeup_handler fires', () => {
@@ -216,7 +287,16 @@ describe('sched-delayed-dequeue: the properties catch broken code (mutants of ee
         a.next = 'unlock.done';
       }
     });
-    const r = check(m, properties, { variant: 'eevdf', params: { freezer: true }, property: ['frozen-task-not-scheduled'] });
+    const r = check(m, properties, { variant: 'eevdf', params: { freezer: true, interrupts: 1, halts: 1 }, property: ['frozen-task-not-scheduled'] });
     expect(r.status).toBe('violated');
+  });
+
+  it('the mutants keep their traces (fixtures)', () => {
+    for (const [m, what] of [[noSelfIpi, 'no-self-ipi'], [noSetOn, 'no-set-on']] as const) {
+      const r = check(m, properties, { variant: 'eevdf' });
+      expectTraceFixtures(compileModel(m, { variant: 'eevdf' }), r, '');
+      expect(r.status === 'violated' && r.violations.map((v) => v.property)).toEqual(['no-lost-wakeup']);
+      expect(what).toBe(m.name.split('~')[1]);
+    }
   });
 });
