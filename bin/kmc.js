@@ -50,5 +50,16 @@ if (stale) {
     process.exit(2);
   }
 }
-const { run } = await import(main);
-process.exitCode = await run(process.argv);
+const argv = process.argv;
+// A reader that goes away (kmc check … | head) is not an error of kmc's: the exit code stays the verdict's.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => void (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED' || process.exit(2)));
+if (argv.includes('--step')) {
+  // replay --step reads keys from the terminal, which only the main thread has.
+  const { run } = await import(main);
+  process.exitCode = await run(argv);
+} else {
+  // The command runs in a worker thread that this thread supervises (signals, --max-time, memory):
+  // a model's step that never returns cannot hang kmc.
+  const { supervise } = await import(fileURLToPath(new URL('../dist/src/cli/supervise.js', import.meta.url)));
+  process.exit(await supervise(argv));
+}

@@ -1,5 +1,7 @@
 // Where the CLI writes: injectable so tests run commands in-process and read what they print.
 
+import type { ProgressSnapshot } from './progress.js';
+
 export interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -9,7 +11,12 @@ export interface Io {
    * Call `handler` on Ctrl-C (SIGINT) until the returned function is called. Optional: an Io
    * without it (tests) is never interrupted, or interrupts by calling the handler itself.
    */
-  onInterrupt?(handler: () => void): () => void;
+  onInterrupt?(handler: (why?: string) => void): () => void;
+  /**
+   * Statistics so far, about once a second while a search runs (even with --quiet): what the
+   * supervisor (supervise.ts) reports when it has to stop a step that never returns.
+   */
+  progress?(p: ProgressSnapshot): void;
 }
 
 export const processIo: Io = {

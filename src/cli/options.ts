@@ -26,14 +26,20 @@ export function parseDuration(name: string) {
   };
 }
 
-/** Bytes: 512M, 4G, 1000000. */
+/** The smallest --max-memory: 64 MiB. */
+export const MIN_MEMORY = 64 * 2 ** 20;
+
+/** Bytes: 512M, 4G, 1000000 (at least MIN_MEMORY). */
 export function parseBytes(name: string) {
   return (v: string): number => {
     const m = /^(\d+(?:\.\d+)?)([kKmMgG]i?[bB]?)?$/.exec(v.trim());
     if (!m) throw new UsageError(`${name} expects a size like 512M or 4G, not '${v}'`);
     const unit = (m[2] ?? '').toLowerCase()[0];
     const mult = unit === 'k' ? 2 ** 10 : unit === 'm' ? 2 ** 20 : unit === 'g' ? 2 ** 30 : 1;
-    return Math.floor(Number(m[1]) * mult);
+    const n = Math.floor(Number(m[1]) * mult);
+    // Node alone takes tens of MiB; a smaller cap (--max-memory 1 is one byte) stops every run at once.
+    if (n < MIN_MEMORY) throw new UsageError(`${name} ${v} is ${n.toLocaleString('en-US')} bytes; give at least 64M (a number without a unit is bytes)`);
+    return n;
   };
 }
 

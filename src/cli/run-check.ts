@@ -13,6 +13,7 @@ import { ModelError, UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
+import { checkDeterminism } from './determinism.js';
 
 /** The limits (maxMemory defaults to 80% of the machine's memory, defaultMaxMemory) and how to run. */
 export interface RunCheckOptions extends Limits {
@@ -66,6 +67,9 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     if (!(e instanceof ModelError)) throw e;
     // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
   }
+  // A step that is not a function of its state is a broken model (exit 2), not a verdict.
+  if (model) checkDeterminism(model);
+
   // Symmetry is on by default in the CLI, partial-order reduction off (it pruned nothing on the
   // bundled models: README, "Big state spaces"). Symmetry and the bound run in the parallel
   // search; partial-order reduction only in the sequential one, so it takes one worker, never
@@ -78,10 +82,10 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   const interrupt = new AbortController();
-  const stopListening = o.io.onInterrupt?.(() => {
+  const stopListening = o.io.onInterrupt?.((why) => {
     if (interrupt.signal.aborted) return;
     printer?.finish();
-    o.io.err('kmc: interrupted: stopping the search (Ctrl-C again to quit at once)');
+    o.io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
     interrupt.abort();
   });
   try {
@@ -93,7 +97,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       ...limitsOf(o),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
       signal: interrupt.signal,
-      onProgress: printer?.update,
+      onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
     };
     const reductions = { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest };
@@ -129,7 +133,12 @@ export function workersFor(o: { workers?: number | undefined; por?: boolean | un
   return o.workers ?? defaultWorkers();
 }
 
-/** A progress callback for searches that run on the main thread (kmc prove). */
-export function progressPrinter(io: Io): (p: Progress) => void {
-  return new ProgressPrinter(io).update;
+/**
+ * The progress callback for searches that run on this thread (kmc prove): the status line unless
+ * `quiet`, and the statistics so far to the supervisor either way.
+ */
+export function progressFor(io: Io, quiet: boolean | undefined): { onProgress?: (p: Progress) => void } {
+  const printer = quiet ? undefined : new ProgressPrinter(io);
+  if (!printer && !io.progress) return {};
+  return { onProgress: (p) => (printer?.update(p), io.progress?.(p)) };
 }

@@ -4,7 +4,7 @@
 import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
-import { UsageError } from '../util/errors.js';
+import { ModelError, UsageError } from '../util/errors.js';
 import { CoverageCollector } from './coverage.js';
 
 export interface Evaluator {
@@ -130,7 +130,12 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
       if (invariants.length === 0) return NONE;
       load(state);
       let out: Property[] | undefined;
-      for (const p of invariants) if (!p.holds(info)) (out ??= []).push(p);
+      let at: Property | undefined;
+      try {
+        for (const p of invariants) if (!(at = p).holds(info)) (out ??= []).push(p);
+      } catch (e) {
+        throw propertyThrew(at!, e);
+      }
       unchanged(state, 'an invariant');
       return out ?? NONE;
     },
@@ -147,7 +152,12 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
       load(state);
       const si = infoOf(action);
       let out: Property[] | undefined;
-      for (const p of stepProps) if (!p.holds(info, si)) (out ??= []).push(p);
+      let at: Property | undefined;
+      try {
+        for (const p of stepProps) if (!(at = p).holds(info, si)) (out ??= []).push(p);
+      } catch (e) {
+        throw propertyThrew(at!, e, action);
+      }
       unchanged(state, 'a step property');
       return out ?? NONE;
     },
@@ -166,4 +176,11 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
       return p.doc;
     },
   };
+}
+
+/** A property that throws is a broken model, named as such (not an anonymous worker error). */
+export function propertyThrew(p: Property, e: unknown, action?: CompiledAction): ModelError {
+  if (e instanceof ModelError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new ModelError(`property ${p.name} (${p.kind}) threw${action ? ` on step '${action.label}'` : ''}: ${why}`);
 }

@@ -30,6 +30,7 @@ import { workerEntry } from './paths.js';
 import type { Candidate, DedupKind, ModelSource, SequentialReductions, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
+import { longTimeout } from '../util/timer.js';
 
 export interface ParallelTarget {
   /** The model and its properties, as loaded in this thread (to compile it and name its properties). */
@@ -200,7 +201,8 @@ export class ParallelChecker {
         if (budget.rss() > budget.maxMemory) control.stop(STOP.maxMemory);
       }, MEMORY_CHECK_MS),
     );
-    if (Number.isFinite(budget.maxTimeMs)) timers.push(setTimeout(() => control.stop(STOP.maxTime), budget.remainingMs()));
+    // longTimeout: a --max-time beyond setTimeout's 24.8 days (600h) must not fire at once
+    const cancelMaxTime = Number.isFinite(budget.maxTimeMs) ? longTimeout(() => control.stop(STOP.maxTime), budget.remainingMs()) : undefined;
     if (o.onProgress) {
       const onProgress = o.onProgress;
       timers.push(
@@ -225,6 +227,7 @@ export class ParallelChecker {
     return {
       stop: () => {
         for (const t of timers) clearInterval(t);
+        cancelMaxTime?.();
         o.signal?.removeEventListener('abort', onAbort);
       },
       peakRss: () => budget.peakRss,

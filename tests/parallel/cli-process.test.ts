@@ -116,7 +116,7 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
   });
 
   it('--max-memory stops the run gracefully, marked incomplete (exit 3)', () => {
-    const r = kmc('check', ...HUGE, '--max-memory', '1M', ...PARALLEL, '--quiet');
+    const r = kmc('check', ...HUGE, '--max-memory', '64M', ...PARALLEL, '--quiet');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^INCOMPLETE lost-update .* stopped by the memory bound after [\d,]+ states; NOT verified$/m);
   });

@@ -158,6 +158,7 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
   const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
   // One pool for every run; after a Ctrl-C the rest are not started.
   const checker = new ParallelChecker(workersFor(opts));
+  let cut = false;
   try {
     all: for (const entry of entries) {
       for (const variant of Object.keys(entry.model.variants)) {
@@ -165,7 +166,10 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
         results.push({ entry, result, model });
         emitTraceFiles(opts, entry.source, model, result, io, false);
         if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
-        if (interrupted) break all;
+        if (interrupted) {
+          cut = true;
+          break all;
+        }
       }
     }
   } finally {
@@ -192,6 +196,9 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
     io.out(checkedProperties(results.map((r) => r.entry)));
   }
   const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: displayPath(r.entry.source) })), opts, io);
+  // Cut short (Ctrl-C, SIGTERM): models were left unchecked, so the run as a whole is incomplete (3)
+  // whatever the ones before found; an error still says 2.
+  if (cut) return results.some((r) => r.result.status === 'error') ? 2 : 3;
   return override ?? combinedExit(results.map((r) => r.result));
 }
 

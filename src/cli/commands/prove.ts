@@ -17,7 +17,10 @@ import { isModelPath, loadModel } from '../load.js';
 import { displayPath } from '../../util/display-path.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, limitsFromFlags, parseBytes, parseCount, parseDuration, type LimitFlags } from '../options.js';
-import { progressPrinter } from '../run-check.js';
+import { progressFor } from '../run-check.js';
+import { checkDeterminism } from '../determinism.js';
+import { compileModel } from '../../model/compile.js';
+import { hasOwnKey } from '../../util/own.js';
 
 interface ProveCliOptions extends LimitFlags {
   from?: string;
@@ -57,6 +60,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
       if (opts.json && opts.markdown) throw new UsageError('kmc prove: choose one of --json and --markdown');
       const params = parseParamArgs(opts.param);
+      for (const variant of [opts.from, opts.to]) if (hasOwnKey(entry.model.variants, variant)) checkDeterminism(compileModel(entry.model, { variant, params }));
       const r = prove(entry.model, entry.properties, {
         from: opts.from,
         to: opts.to,
@@ -68,7 +72,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         por: opts.por === true,
         symmetry: opts.symmetry,
         shortest: true,
-        ...(opts.quiet || opts.markdown || opts.json ? {} : { onProgress: progressPrinter(io) }),
+        ...progressFor(io, opts.quiet || opts.markdown || opts.json),
       });
       // Printed commands name a model file by its path (relative to here), which is what works.
       if (isModelPath(name) && !registry.entries.includes(entry)) r.modelRef = displayPath(entry.source);

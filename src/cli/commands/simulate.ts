@@ -10,10 +10,11 @@ import { formatPath } from '../../engine/chooser.js';
 import { simulate } from '../../random/simulate.js';
 import { renderViolation } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
+import { checkDeterminism } from '../determinism.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../load.js';
 import type { ModelRegistry } from '../../property/registry.js';
-import { collect, parseCount } from '../options.js';
+import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
 
 interface SimulateCliOptions {
@@ -30,8 +31,11 @@ interface SimulateCliOptions {
 }
 
 function parseSeed(v: string): number {
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`--seed expects an integer, not '${v}'`);
-  return Number(v) | 0;
+  if (!/^-?\d+$/.test(v.trim())) throw new UsageError(`--seed expects an integer, not '${v}'`);
+  const n = Number(v.trim());
+  // fast-check seeds are 32-bit; a larger one would silently become another seed.
+  if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw new UsageError(`--seed ${v} is out of range: seeds are 32-bit integers, -2147483648 to 2147483647`);
+  return n;
 }
 
 export function registerSimulate(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
@@ -48,10 +52,13 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--json', 'machine-readable result')
     .option('--trace-dir <dir>', 'where to write the trace file of a violation', DEFAULT_TRACE_DIR)
     .option('--no-traces', 'write no trace file')
+    .option('--max-time <duration>', 'stop the random search after this long, e.g. 60s (exit 3: nothing found is not a proof)', parseDuration('--max-time'))
+    .option('--max-memory <size>', 'stop the random search if kmc uses this much memory, e.g. 4G (exit 3)', parseBytes('--max-memory'))
     .option('--force', 'replace a file in the way of the trace file that kmc did not write')
     .action((name: string, opts: SimulateCliOptions) => {
       return loadModel(name, registry).then((entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
+        checkDeterminism(model);
         const all = entry.properties.properties;
         const selected = selectProperties(all, opts.property, entry.model.name);
         const seed = opts.seed ?? (Date.now() ^ (Math.random() * 2 ** 31)) | 0;

@@ -101,7 +101,7 @@ import type { SlotSink } from '../../model/layout.js';
 import type { StepEnv } from '../../model/types.js';
 import type { Property } from '../../property/types.js';
 import { hashHi, hashLo } from '../../util/hash.js';
-import { makeEvaluator, type Evaluator } from '../evaluate.js';
+import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
 import type { FingerprintSet } from '../visited.js';
 import { Footprints } from './footprints.js';
 import { ReadMemo } from './memo.js';
@@ -386,6 +386,8 @@ export class PartialOrder {
       target.reads = reads;
       try {
         (invs[i] as Property & { kind: 'invariant' }).holds(info);
+      } catch (e) {
+        throw propertyThrew(invs[i]!, e);
       } finally {
         target.reads = null;
       }

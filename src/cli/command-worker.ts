@@ -1,0 +1,47 @@
+// The thread a supervised kmc command runs in (supervise.ts). Everything the command prints,
+// and its statistics so far, goes to the supervisor as messages; the supervisor's "stop"
+// (Ctrl-C, SIGTERM, SIGHUP, --max-time, the memory limit) reaches the command's interrupt
+// handler, or, when the command has none, is answered at once so the supervisor stops it.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Io } from './io.js';
+import { run } from './main.js';
+import { ModelError } from '../util/errors.js';
+
+export type ToSupervisor =
+  | { t: 'out' | 'err'; s: string }
+  | { t: 'progress'; p: unknown }
+  | { t: 'no-handler' }
+  | { t: 'done'; code: number };
+export type ToCommand = { t: 'stop'; why: string };
+
+const port = parentPort!;
+// Model code runs on this thread too (kmc's determinism probe, simulate, prove, replay): a model
+// that calls process.exit() would end the command without a result. It is a broken model instead.
+process.exit = ((code?: number) => {
+  throw new ModelError(`the model called process.exit(${code ?? ''})`);
+}) as typeof process.exit;
+const { argv, isTTY } = workerData as { argv: string[]; isTTY: boolean };
+const post = (m: ToSupervisor) => port.postMessage(m);
+
+const handlers = new Set<(why?: string) => void>();
+port.on('message', (m: ToCommand) => {
+  if (m.t !== 'stop') return;
+  if (handlers.size === 0) post({ t: 'no-handler' });
+  for (const h of [...handlers]) h(m.why);
+});
+
+const io: Io = {
+  out: (s) => post({ t: 'out', s }),
+  err: (s) => post({ t: 'err', s }),
+  isTTY,
+  onInterrupt(handler) {
+    handlers.add(handler);
+    return () => void handlers.delete(handler);
+  },
+  progress: (p) => post({ t: 'progress', p }),
+};
+
+const code = await run(argv, io);
+post({ t: 'done', code });
+port.close();

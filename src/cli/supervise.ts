@@ -1,0 +1,146 @@
+// kmc as a process: the command runs in a worker thread (command-worker.ts) and this, the main
+// thread, only relays its output and watches it, so that nothing a model does can hang kmc.
+// Ctrl-C (SIGINT), SIGTERM, SIGHUP, --max-time and the memory limit ask the command to stop
+// (a search then ends with its statistics so far, exit 3); a command that does not end within
+// a grace period, because a step never returns, is stopped without waiting: kmc prints the
+// statistics it last heard and exits 3. A second signal stops it at once. --max-memory also caps
+// the command thread's heap, so a step that allocates without end is stopped too (exit 3).
+
+import { Worker } from 'node:worker_threads';
+import { processIo, type Io } from './io.js';
+import { parseBytes, parseDuration } from './options.js';
+import type { ProgressSnapshot } from './progress.js';
+import type { ToCommand, ToSupervisor } from './command-worker.js';
+import { longTimeout } from '../util/timer.js';
+import { bytes, seconds, thousands } from '../util/format.js';
+
+export interface SuperviseOptions {
+  /** How long a command may take to stop after being asked (default 2 s). */
+  graceMs?: number;
+  io?: Io;
+  /** Called instead of process.on for the signals (tests). */
+  signals?: readonly NodeJS.Signals[];
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const MIB = 2 ** 20;
+
+/** The value of `--name V` or `--name=V` in argv (before `--`), if any. */
+function optionValue(argv: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === name && i + 1 < argv.length) found = argv[++i];
+    else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
+  }
+  return found;
+}
+
+function parsed<T>(parse: (v: string) => T, v: string | undefined): T | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parse(v);
+  } catch {
+    return undefined; // the command itself reports the bad value
+  }
+}
+
+function soFar(p: ProgressSnapshot | undefined): string {
+  if (!p) return 'no statistics were reported before it stopped';
+  return `so far ${thousands(p.states)} states, queue ${thousands(p.queue)}, depth ${p.depth}, ${seconds(p.elapsedMs)}, ${bytes(p.rss)}`;
+}
+
+/** Run kmc's command line in a supervised worker thread; resolves to the exit code. */
+export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<number> {
+  const io = o.io ?? processIo;
+  const graceMs = o.graceMs ?? 2000;
+  const maxTime = parsed(parseDuration('--max-time'), optionValue(argv, '--max-time'));
+  const maxMemory = parsed(parseBytes('--max-memory'), optionValue(argv, '--max-memory'));
+  const json = argv.includes('--json');
+  const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
+    workerData: { argv, isTTY: io.isTTY },
+    // The command thread's own heap stops at --max-memory: a step that allocates without end
+    // ends the thread (reported below), not the machine.
+    ...(maxMemory !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.floor(maxMemory / MIB)) } } : {}),
+  });
+  return new Promise<number>((resolve) => {
+    let last: ProgressSnapshot | undefined;
+    let stopping: string | undefined;
+    let done = false;
+    const cleanups: (() => void)[] = [];
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      for (const c of cleanups) c();
+      resolve(code);
+    };
+    /** Stop without waiting for the command (a step that never returns): statistics so far, exit 3. */
+    const hardStop = (why: string, detail: string) => {
+      if (done) return;
+      if (json) io.out(JSON.stringify({ status: 'incomplete', stoppedBy: why, complete: false, statsSoFar: last ?? null }, null, 2));
+      else io.out(`INCOMPLETE: stopped by ${why} (${detail}); ${soFar(last)}. Nothing is verified.`);
+      io.err(`kmc: stopped by ${why}: ${detail}`);
+      void worker.terminate();
+      finish(3);
+    };
+    const stop = (why: string) => {
+      if (done) return;
+      if (stopping !== undefined) {
+        hardStop(why, 'asked again, so kmc did not wait for the search to end');
+        return;
+      }
+      stopping = why;
+      worker.postMessage({ t: 'stop', why } satisfies ToCommand);
+      const t = setTimeout(() => hardStop(why, `the model's step did not return within ${seconds(graceMs)} of being asked to stop`), graceMs);
+      cleanups.push(() => clearTimeout(t));
+    };
+
+    worker.on('message', (m: ToSupervisor) => {
+      if (m.t === 'out') io.out(m.s);
+      else if (m.t === 'err') io.err(m.s);
+      else if (m.t === 'progress') last = m.p as ProgressSnapshot;
+      // A command with no way to stop mid-run (simulate, prove, replay, or one still starting) is
+      // ended at once on a signal; a limit leaves it its grace period.
+      else if (m.t === 'no-handler' && stopping !== undefined && (SIGNALS as readonly string[]).includes(stopping)) hardStop(stopping, 'this command cannot stop part-way, so it was ended');
+      else if (m.t === 'done') finish(m.code);
+    });
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (done) return;
+      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        hardStop(`--max-memory ${optionValue(argv, '--max-memory')}`, 'the memory limit was reached inside a step');
+        return;
+      }
+      io.err(`kmc: internal error: ${e.message.split('\n')[0]} (run with --debug for the stack)`);
+      if (argv.includes('--debug') && e.stack) io.err(e.stack);
+      finish(2);
+    });
+    worker.on('exit', (code) => {
+      if (done) return;
+      io.err(`kmc: internal error: the command thread exited (${code}) without a result`);
+      finish(2);
+    });
+
+    for (const sig of o.signals ?? SIGNALS) {
+      const h = () => stop(sig);
+      process.on(sig, h);
+      cleanups.push(() => void process.off(sig, h));
+    }
+    if (maxTime !== undefined) {
+      // The search stops itself at --max-time; this is for a step that never returns.
+      const why = `--max-time ${optionValue(argv, '--max-time')}`;
+      cleanups.push(longTimeout(() => hardStop(why, `the model's step did not return, and the search did not stop itself within ${seconds(graceMs)} of the limit`), maxTime + graceMs, true));
+    }
+    if (maxMemory !== undefined) {
+      // The whole process (every search worker): the searches stop themselves at the limit; well
+      // past it, their stop has not taken effect (a step that allocates without returning), so
+      // the command is ended from here without waiting.
+      const hard = maxMemory * 1.25 + 128 * MIB;
+      const poll = setInterval(() => {
+        if (process.memoryUsage.rss() > hard) hardStop(`--max-memory ${optionValue(argv, '--max-memory')}`, 'the memory limit was passed inside a step that did not return');
+      }, 100);
+      poll.unref();
+      cleanups.push(() => clearInterval(poll));
+    }
+  });
+}

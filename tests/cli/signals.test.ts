@@ -1,0 +1,134 @@
+// Signals and time, on the real executable: a model's step that never returns (or allocates
+// without end) cannot hang kmc. --max-time, Ctrl-C (SIGINT), SIGTERM and SIGHUP end check,
+// check --all, simulate, prove and replay with the statistics so far and exit 3.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const built = existsSync(join(root, 'dist', 'src', 'cli', 'supervise.js'));
+const HANGS = 'tests/fixtures/cli/hangs-in-step.ts';
+const STACK_LINE = /^\s+at /m;
+
+/** Start kmc, send `signals` once it has run for a moment (and then again, if two), collect the result. */
+function interrupted(args: string[], signals: NodeJS.Signals[], afterMs = 1500): Promise<{ code: number | null; out: string; err: string; signal: NodeJS.Signals | null }> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const timers = signals.map((s, i) => setTimeout(() => p.kill(s), afterMs + i * 300));
+    // Never let a broken build hang the test run: 60 s and it is killed (the test then fails).
+    const guard = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('close', (code, signal) => {
+      for (const t of [...timers, guard]) clearTimeout(t);
+      done({ code, out, err, signal });
+    });
+  });
+}
+
+describe.skipIf(!built)('a step that never returns (real process)', () => {
+  it('--max-time stops it: statistics so far, exit 3, one line on stderr saying why', () => {
+    const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', HANGS, '--max-time', '1s', '--quiet'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/^INCOMPLETE: stopped by --max-time 1s \(.*\); (so far [\d,]+ states|no statistics).*Nothing is verified\.$/m);
+    expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('kmc: stopped'))).toEqual([expect.stringMatching(/^kmc: stopped by --max-time 1s: the model's step did not return/)]);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`${sig} stops check: exit 3 with the statistics so far`, async () => {
+      const r = await interrupted(['check', HANGS, '--quiet'], [sig]);
+      expect(r.signal).toBe(null);
+      expect(r.code).toBe(3);
+      expect(r.out).toMatch(new RegExp(`^INCOMPLETE: stopped by ${sig} `, 'm'));
+      expect(r.err).toMatch(new RegExp(`^kmc: stopped by ${sig}: `, 'm'));
+    });
+  }
+
+  it('SIGINT stops simulate, prove and replay too (exit 3)', async () => {
+    for (const args of [
+      ['simulate', HANGS, '--seed', '1'],
+      ['prove', HANGS, '--from', 'v', '--to', 'w', '--quiet'],
+      ['replay', HANGS, '0/0/0/0'],
+    ]) {
+      const r = await interrupted(args, ['SIGINT']);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.out, args.join(' ')).toMatch(/^INCOMPLETE: stopped by SIGINT /m);
+      expect(r.err).not.toMatch(STACK_LINE);
+    }
+  });
+
+  it('a second Ctrl-C does not wait for the grace period', async () => {
+    const r = await interrupted(['check', HANGS, '--quiet'], ['SIGINT', 'SIGINT']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/asked again/);
+  });
+
+  it('--max-memory stops a step that allocates without end (check in a search worker, simulate on the command thread): exit 3', () => {
+    for (const cmd of ['check', 'simulate']) {
+      const r = spawnSync(process.execPath, ['bin/kmc.js', cmd, 'tests/fixtures/cli/allocates-in-step.ts', '--max-memory', '256M', ...(cmd === 'check' ? ['--quiet'] : ['--seed', '1'])], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, cmd).toBe(3);
+      expect(r.stdout, cmd).toMatch(/^INCOMPLETE: stopped by --max-memory 256M /m);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    }
+  });
+});
+
+describe.skipIf(!built)('Ctrl-C during check --all (real process)', () => {
+  it('exits 3: the run was cut short, whatever the models before found', async () => {
+    const r = await interrupted(['check', '--all', '--no-traces'], ['SIGINT'], 2500);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('kmc: interrupted: stopping the search');
+  });
+});
+
+async function kmc(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(['node', 'kmc', ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('limits given on the command line', () => {
+  it('--max-time 600h does not overflow the timer: the search runs to its end', async () => {
+    const r = await kmc('check', resolve('tests/fixtures/models/lost-update.ts'), '--variant', 'racy', '--param', 'threads=3', '--max-time', '600h', '--no-traces', '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(/INCOMPLETE|stopped by/);
+  });
+
+  it('--max-memory below 64M is an error (a bare number is bytes), --seed out of range too', async () => {
+    for (const [args, message] of [
+      [['check', 'abba', '--max-memory', '1'], /--max-memory 1 is 1 bytes; give at least 64M/],
+      [['prove', 'abba', '--from', 'a', '--to', 'b', '--max-memory', '10M'], /give at least 64M/],
+      [['simulate', resolve('tests/fixtures/models/abba.ts'), '--seed', '4294967296'], /--seed 4294967296 is out of range: seeds are 32-bit integers/],
+      [['simulate', resolve('tests/fixtures/models/abba.ts'), '--seed', '-2147483649'], /out of range/],
+    ] as const) {
+      const r = await kmc(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.split('\n')).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  it('a step that is not deterministic (Math.random) is a broken model, exit 2, in check, simulate and prove', async () => {
+    const M = resolve('tests/fixtures/cli/nondeterministic.ts');
+    for (const args of [['check', M], ['simulate', M, '--seed', '1'], ['prove', M, '--from', 'v', '--to', 'v2']]) {
+      const r = await kmc(...args, ...(args[0] === 'simulate' ? [] : ['--quiet']));
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.split('\n'), args.join(' ')).toEqual([expect.stringMatching(/thread cpu0, step 'r = random\(\) % 2' gave two different successors for the same state/)]);
+    }
+  });
+
+  it('a property that throws is named', async () => {
+    for (const extra of [[], ['--workers', '1', '--no-por', '--no-symmetry']]) {
+      const r = await kmc('check', resolve('tests/fixtures/cli/property-throws.ts'), '--quiet', ...extra);
+      expect(r.code).toBe(2);
+      expect(r.out + r.err).toMatch(/property n-small \(invariant\) threw: cannot read n/);
+    }
+  });
+});
