@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A fake checkout: bin/kmc.js, src/a.ts, dist/src/a.js, a dist main that prints 'ran', optionally a stub tsc. */
+/** A fake checkout: bin/kmc.js, src/a.ts, dist/src/a.js, a dist main and supervisor that print 'ran', optionally a stub tsc. */
 function checkout(o: { stale: boolean; tsc?: 'ok' | 'fails' }): string {
   const root = mkdtempSync(join(tmpdir(), 'kmc-stale-'));
   dirs.push(root);
@@ -23,6 +23,8 @@ function checkout(o: { stale: boolean; tsc?: 'ok' | 'fails' }): string {
   for (const f of ['src/a.ts', 'src/cli/main.ts']) writeFileSync(join(root, f), '');
   writeFileSync(join(root, 'dist/src/a.js'), '');
   writeFileSync(join(root, 'dist/src/cli/main.js'), "export async function run() { process.stdout.write('ran\\n'); return 0; }\n");
+  // bin/kmc.js runs commands through the supervisor (dist/src/cli/supervise.js), --step through main.js
+  writeFileSync(join(root, 'dist/src/cli/supervise.js'), "export async function supervise() { process.stdout.write('ran\\n'); return 0; }\n");
   const old = new Date(Date.now() - 60_000);
   for (const f of o.stale ? ['dist/src/a.js'] : ['src/a.ts', 'src/cli/main.ts']) utimesSync(join(root, f), old, old);
   if (o.tsc) {
