@@ -76,7 +76,12 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     ok(sh(npm, ['install', '--offline', '--no-audit', '--no-fund'], proj), 'npm install --offline');
     expect(existsSync(join(proj, 'node_modules', 'kernel-model-checker', 'LICENSE'))).toBe(true);
 
-    // A strict type-check of the model and the test, importing only the package.
+    // README's model file too (its first screen): a user copies it into models/.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const model = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('<!-- README model: models/abba.ts')))![1]!;
+    writeFileSync(join(proj, 'models', 'abba.ts'), model);
+
+    // A strict type-check of the models and the test, importing only the package.
     ok(sh(npx, ['tsc', '-p', 'tsconfig.json'], proj), 'strict tsc');
 
     const kmc = (...args: string[]) => sh(npx, ['kmc', ...args, '--quiet', '--no-traces'], proj);
@@ -93,6 +98,10 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     const expected = kmc('check', 'models/example.ts', '--all', '--expect', 'models/expectations.json');
     expect(expected.stderr).toContain('every verdict and state count matches models/expectations.json (2 runs)');
     expect(expected.status).toBe(0);
+
+    const abba = kmc('check', './models/abba.ts', '--variant', 'buggy');
+    expect(abba.stdout.split('\n')[0]).toBe('VIOLATED abba --variant buggy: deadlock, lock-order');
+    expect(abba.status).toBe(1);
 
     // The project's own npm test: tsc, then the generated vitest test.
     const test = sh(npm, ['test'], proj);
