@@ -66,8 +66,10 @@ export function spawn<S, L extends object>(kind: ThreadKind<S, L>, name: string,
 }
 
 /**
- * The steps of C function `name`, written as code: each action's label becomes `name: label` and
- * its `fn` is `name` (an action that names its own `fn` keeps it, and its label).
+ * The steps of C function `name`, written as code: each action's label becomes `name: label`
+ * (unless it already starts so, as a lock builder's does when given `name` as its function) and
+ * its `fn` is `name`. An action that names another function (a callee's steps inlined) keeps
+ * its `fn` and its label.
  *
  *   ...func('hardware_enable_all', [
  *     step('lock', 'spin_lock(&kvm_lock)', ...),
@@ -77,8 +79,15 @@ export function spawn<S, L extends object>(kind: ThreadKind<S, L>, name: string,
 export function func<S, L extends object = {}>(name: string, body: (LocationDef<S, L> | LocationDef<S, L>[])[]): LocationDef<S, L>[] {
   return body.flat().map((loc) => ({
     ...loc,
-    actions: loc.actions.map((a) => (a.fn !== undefined ? a : { ...a, fn: name, label: `${name}: ${a.label}` })),
+    actions: loc.actions.map((a) =>
+      a.fn !== undefined && a.fn !== name ? a : { ...a, fn: name, label: a.label.startsWith(`${name}: `) ? a.label : `${name}: ${a.label}` },
+    ),
   }));
+}
+
+/** `loc` with `text` as the note of each of its actions (for step builders that take no note). */
+export function withNote<S, L extends object = {}>(text: string, loc: LocationDef<S, L>): LocationDef<S, L> {
+  return { ...loc, actions: loc.actions.map((a) => ({ ...a, note: text })) };
 }
 
 /**

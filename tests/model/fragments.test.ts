@@ -7,7 +7,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import { compileModel } from '../../src/model/compile.js';
 import {
-  byVariant, defineModel, END, func, programListing, step, thread, type LocationDef, type StateOf, type System, type VariantOf,
+  byVariant, choice, defineModel, END, func, withNote, programListing, step, thread, type LocationDef, type StateOf, type System, type VariantOf,
 } from '../../src/model/index.js';
 import { defineProperties, invariant } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
@@ -36,6 +36,7 @@ const counter = defineModel({
             step('read', 'tmp = count', { note: 'a plain load: another CPU may store in between' }),
             step('write', 'count = tmp + 1', { run: (d) => void (d.count += 1) }),
             step('unlock', 'spin_unlock(&lock)', { run: (d) => void (d.lock = -1), fn: 'inc' }),
+            step('trace', 'trace_inc(count)', { fn: 'trace_inc' }), // a callee's step keeps its own function
           ]),
       });
     // The racy read really is racy: model the lost update by reading into the counter's copy.
@@ -55,7 +56,9 @@ describe('variant fragments', () => {
     const onlyLocked = [...new Set(b.filter((l) => !a.includes(l)))];
     const onlyRacy = [...new Set(a.filter((l) => !b.includes(l)))];
     expect(onlyRacy).toEqual(['model counter, variant racy']);
-    expect(onlyLocked).toEqual(['model counter, variant locked', '  lock:', '    inc: spin_lock(&lock)', '  unlock:', '    spin_unlock(&lock)']);
+    expect(onlyLocked).toEqual([
+      'model counter, variant locked', '  lock:', '    inc: spin_lock(&lock)', '  unlock:', '    inc: spin_unlock(&lock)', '  trace:', '    trace_inc(count)',
+    ]);
     expect(racy).toContain('    inc: tmp = count [a plain load: another CPU may store in between]\n');
     expect(racy).toContain('    return  -> $end\n');
   });
@@ -75,16 +78,22 @@ describe('variant fragments', () => {
 });
 
 describe('labels as code plus note', () => {
-  it('func prefixes its steps with the function name and sets fn (a step naming its own fn is left alone)', () => {
+  it('func prefixes its steps with the function name and sets fn (a step naming another function is left alone)', () => {
     const m = compileModel(counter, { variant: 'locked' });
     const acts = m.threads[0]!.locations.flatMap((l) => l.actions);
     expect(acts.map((a) => [a.code, a.fn, a.note])).toEqual([
       ['inc: spin_lock(&lock)', 'inc', undefined],
       ['inc: tmp = count', 'inc', 'a plain load: another CPU may store in between'],
       ['inc: count = tmp + 1', 'inc', undefined],
-      ['spin_unlock(&lock)', 'inc', undefined],
+      ['inc: spin_unlock(&lock)', 'inc', undefined],
+      ['trace_inc(count)', 'trace_inc', undefined],
       ['return', '', undefined], // no function named: none guessed
     ]);
+  });
+
+  it('withNote adds a note to every action of a location a builder made', () => {
+    const loc = withNote('why', choice<S>('c', [{ label: 'f: a' }, { label: 'f: b', note: 'replaced' }]));
+    expect(loc.actions.map((a) => [a.label, a.note])).toEqual([['f: a', 'why'], ['f: b', 'why']]);
   });
 
   it('traces show `code [note]`; matching by statement ignores the note', () => {
