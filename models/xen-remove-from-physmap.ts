@@ -63,6 +63,13 @@
 // leaked recursive lock is re-taken without spinning. The guest vCPU of d faults on g. The
 // domain_kill caller and the CPU that runs the RCU callback are one thread each.
 //
+// How the code reads. The callers are one program (threadKind 'remove_from_physmap', spawned
+// once per caller), each with its round counter as a thread-local variable. The code the
+// variants differ in, arch_memory_op from the lookup to domain_unlock, is written out once per
+// variant (byVariant): `kmc`'s programListing of two variants differs exactly there. Each C
+// function's steps are grouped with func(); a label is the C statement, and what the model adds
+// (which branch was taken, what a line means on x86) is its note, shown as `statement [note]`.
+//
 // Simplifications, and why they are sound for these properties:
 // - copy_from_guest (-EFAULT) and IS_PRIV_FOR (-EPERM inside rcu_lock_target_domain_by_id) are
 //   early returns that hold nothing; they are left out. The xsm early return, which holds the
@@ -112,7 +119,10 @@
 // code, and x86-as-posted (the seed's x86 hunk) was added. With addToPhysmap every variant has the
 // ABBA deadlock (add_to_physmap's Xen 4.2 shape, not the hypercall under review).
 
-import { defineModel, step, choice, thread, intParam, boolParam, END, type Draft, type System, type LocationDef, type StepEnv } from '../src/model/index.js';
+import {
+  defineModel, step, choice, thread, threadKind, spawn, func, withNote, byVariant, intParam, boolParam, END,
+  type Draft, type System, type LocationDef, type StepEnv, type ThreadDef,
+} from '../src/model/index.js';
 import {
   recursiveSpinlock,
   recursiveLockRef,
@@ -133,7 +143,7 @@ import {
   type Rcu,
 } from '../src/kernel/index.js';
 
-type S = {
+export type S = {
   domain: {
     /** In domain_hash[]: rcu_lock_domain_by_id can find it. */
     hashed: boolean;
@@ -158,9 +168,10 @@ type S = {
   order: LockOrder;
   /** The guest vCPU is inside hvm_hap_nested_page_fault (vcpu_sleep_sync must wait). */
   guestInXen: boolean;
-  /** Per thread: hypercalls it has completed (used by the remove_from_physmap callers). */
-  round: number[];
 };
+
+/** The locals of a remove_from_physmap caller: the hypercalls it has completed. */
+type Caller = { round: number };
 
 const DOMAIN_LOCK = recursiveLockRef<S>('d->domain_lock', (s) => s.domain.lock);
 const P2M_LOCK = recursiveLockRef<S>('p2m->lock', (s) => s.p2m.lock);
@@ -203,8 +214,6 @@ export default defineModel({
   build({ params, variant }): System<S> {
     const hypercalls = params.hypercalls;
     const rounds = params.rounds;
-    // Both x86-as-posted and reviewed put the gfn; only the ia64 hunk's statements leave it locked.
-    const putsGfn = variant !== 'ia64-hunk-on-x86';
     const recursive = params.p2mLockRecursive;
 
     // Taking either lock records the order (first acquisitions only, see lock-order.ts); a second
@@ -226,86 +235,101 @@ export default defineModel({
       spinUnlockRecursive<S>(id, fn, DOMAIN_LOCK, { ...o, label });
 
     // rcu_lock_target_domain_by_id: finds d only while it is hashed; then the caller is an RCU reader.
-    const rcuLockTarget = (id: string, arg: string, ok: string, fail: string): LocationDef<S> =>
-      step<S>(id, `${AM}: rc = rcu_lock_target_domain_by_id(${arg}.domid, &d)`, {
+    const rcuLockTarget = <L extends object>(id: string, arg: string, ok: string, fail: string): LocationDef<S, L> =>
+      step<S, L>(id, `rc = rcu_lock_target_domain_by_id(${arg}.domid, &d)`, {
         run: (d, env) => {
           if (d.domain.hashed) rcuReadLock(d.rcu, env.self);
         },
         next: (s, env) => (s.rcu.reader[env.self] ? ok : fail),
       });
 
-    // The hypercall under review, on the caller's CPU, `rounds` times.
-    const finish = (d: Draft<S>, env: StepEnv) => void (d.round[env.self] = d.round[env.self]! + 1);
-    const again = (s: S, env: StepEnv) => (s.round[env.self]! < rounds ? 'rcu_lock' : END);
-    const lookup = {
-      'x86-as-posted': `${AM}: mfn = get_gfn_untyped(d, xrfp.gpfn)`,
-      'ia64-hunk-on-x86': `${AM}: mfn = gmfn_to_mfn(d, xrfp.gpfn) /* on x86: get_gfn, which takes the gfn lock */`,
-      reviewed: `${AM}: mfn = get_gfn_untyped(d, xrfp.gpfn) /* #ifdef: the x86 branch */`,
-    }[variant];
-    const afterLookupInvalid = putsGfn ? 'put_gfn' : 'domain_unlock';
-    const afterRemove = putsGfn ? 'put_gfn' : 'domain_unlock';
-    // The lookup result is read at `if ( mfn_valid(mfn) )`: the entry cannot change in between,
-    // since its only writer (p2m_remove_page) needs the p2m lock this CPU now holds.
-    const mfnValid = choice<S>('mfn_valid', [
-      { label: `${AM}: if ( mfn_valid(mfn) ) /* valid mfn */`, guard: (s) => s.p2m.mapped, next: 'gpr_lock' },
-      {
-        label: `${AM}: if ( mfn_valid(mfn) ) /* INVALID_MFN */`,
-        guard: (s) => !s.p2m.mapped || params.mfnCanBeInvalid,
-        next: afterLookupInvalid,
-      },
-    ]);
-    const removeFromPhysmap = (cpu: number) =>
-      thread<S>(`cpu${cpu}/remove_from_physmap`, [
-        rcuLockTarget('rcu_lock', 'xrfp', 'xsm', 'esrch'),
-        step<S>('esrch', `${AM}: if ( rc != 0 ) return rc`, { run: finish, next: again }),
-        choice<S>('xsm', [
-          { label: `${AM}: if ( xsm_remove_from_physmap(current->domain, d) ) /* permitted */`, next: 'domain_lock' },
-          ...(params.xsmCanFail
-            ? [{ label: `${AM}: if ( xsm_remove_from_physmap(current->domain, d) ) /* denied */`, next: 'xsm_fail' }]
-            : []),
-        ]),
-        step<S>('xsm_fail', `${AM}: rcu_unlock_domain(d); return -EPERM`, {
-          run: (d, env) => {
-            rcuReadUnlock(d.rcu, env.self);
-            finish(d, env);
-          },
-          next: again,
-        }),
-        domainLock('domain_lock', AM, `${AM}: domain_lock(d)`),
-        p2mLock('get_gfn', AM, lookup),
-        mfnValid,
-        p2mLock('gpr_lock', 'guest_physmap_remove_page', 'guest_physmap_remove_page: gfn_lock(p2m, gfn, page_order)'),
-        step<S>('gpr_remove', 'guest_physmap_remove_page: p2m_remove_page(p2m, gfn, mfn, page_order)', {
-          run: (d) => void (d.p2m.mapped = false),
-        }),
-        p2mUnlock('gpr_unlock', 'guest_physmap_remove_page', 'guest_physmap_remove_page: gfn_unlock(p2m, gfn, page_order)', {
-          next: afterRemove,
-        }),
-        ...(putsGfn ? [p2mUnlock('put_gfn', AM, `${AM}: put_gfn(d, xrfp.gpfn)`)] : []),
-        domainUnlock('domain_unlock', AM, `${AM}: domain_unlock(d)`),
-        step<S>('rcu_unlock', `${AM}: rcu_unlock_domain(d)`, {
-          run: (d, env) => {
-            rcuReadUnlock(d.rcu, env.self);
-            finish(d, env);
-          },
-          next: again,
-        }),
+    // guest_physmap_remove_page (Xen 4.2 p2m.c, not in the seed): the same code in every variant;
+    // it returns to `next` in its caller.
+    const GPR = 'guest_physmap_remove_page';
+    const guestPhysmapRemovePage = (next: string) =>
+      func<S, Caller>(GPR, [
+        p2mLock('gpr_lock', GPR, 'gfn_lock(p2m, gfn, page_order)'),
+        step('gpr_remove', 'p2m_remove_page(p2m, gfn, mfn, page_order)', { run: (d) => void (d.p2m.mapped = false) }),
+        p2mUnlock('gpr_unlock', GPR, 'gfn_unlock(p2m, gfn, page_order)', { next }),
       ]);
+    // `if ( mfn_valid(mfn) )` reads the lookup's result: the entry cannot change in between, since
+    // its only writer (p2m_remove_page) needs the p2m lock this CPU now holds. An invalid mfn
+    // skips the removal and goes on at `invalid`.
+    const mfnValid = (invalid: string) =>
+      choice<S, Caller>('mfn_valid', [
+        { label: 'if ( mfn_valid(mfn) )', note: 'valid mfn', guard: (s) => s.p2m.mapped, next: 'gpr_lock' },
+        { label: 'if ( mfn_valid(mfn) )', note: 'INVALID_MFN', guard: (s) => !s.p2m.mapped || params.mfnCanBeInvalid, next: invalid },
+      ]);
+
+    // What the variants differ in: the lookup, and whether the gfn is put on the way out. Each
+    // variant's arch_memory_op code from the lookup to domain_unlock, written out in full.
+    const lookupToUnlock: LocationDef<S, Caller>[] = byVariant(variant, {
+      // The seed's x86 hunk (xen/arch/x86/mm.c).
+      'x86-as-posted': () => [
+        p2mLock('get_gfn', AM, 'mfn = get_gfn_untyped(d, xrfp.gpfn)'),
+        mfnValid('put_gfn'),
+        ...guestPhysmapRemovePage('put_gfn'),
+        p2mUnlock('put_gfn', AM, 'put_gfn(d, xrfp.gpfn)'),
+      ],
+      // The ia64 hunk's statements, with x86's locking lookup: no put_gfn.
+      'ia64-hunk-on-x86': () => [
+        withNote('on x86: get_gfn, which takes the gfn lock', p2mLock('get_gfn', AM, 'mfn = gmfn_to_mfn(d, xrfp.gpfn)')),
+        mfnValid('domain_unlock'),
+        ...guestPhysmapRemovePage('domain_unlock'),
+      ],
+      // What the review asks for, compiled for x86: the same statements as x86-as-posted.
+      reviewed: () => [
+        withNote('#ifdef: the x86 branch', p2mLock('get_gfn', AM, 'mfn = get_gfn_untyped(d, xrfp.gpfn)')),
+        mfnValid('put_gfn'),
+        ...guestPhysmapRemovePage('put_gfn'),
+        p2mUnlock('put_gfn', AM, 'put_gfn(d, xrfp.gpfn)'),
+      ],
+    });
+
+    // The hypercall under review, on the caller's CPU, `rounds` times: one program for every
+    // caller, its round counter a local of the thread.
+    const finish = (env: StepEnv<Caller>) => void (env.local.round += 1);
+    const again = (_s: S, env: StepEnv<Caller>) => (env.local.round < rounds ? 'rcu_lock' : END);
+    const removeFromPhysmap = threadKind<S, Caller>('remove_from_physmap', { round: 0 }, [
+      func<S, Caller>(AM, [
+        rcuLockTarget<Caller>('rcu_lock', 'xrfp', 'xsm', 'esrch'),
+        step('esrch', 'if ( rc != 0 ) return rc', { run: (_d, env) => finish(env), next: again }),
+        choice('xsm', [
+          { label: 'if ( xsm_remove_from_physmap(current->domain, d) )', note: 'permitted', next: 'domain_lock' },
+          ...(params.xsmCanFail ? [{ label: 'if ( xsm_remove_from_physmap(current->domain, d) )', note: 'denied', next: 'xsm_fail' }] : []),
+        ]),
+        step('xsm_fail', 'rcu_unlock_domain(d); return -EPERM', {
+          run: (d, env) => {
+            rcuReadUnlock(d.rcu, env.self);
+            finish(env);
+          },
+          next: again,
+        }),
+        domainLock('domain_lock', AM, 'domain_lock(d)'),
+        ...lookupToUnlock,
+        domainUnlock('domain_unlock', AM, 'domain_unlock(d)'),
+        step('rcu_unlock', 'rcu_unlock_domain(d)', {
+          run: (d, env) => {
+            rcuReadUnlock(d.rcu, env.self);
+            finish(env);
+          },
+          next: again,
+        }),
+      ]),
+    ]);
 
     // XENMEM_add_to_physmap, XENMAPSPACE_gmfn (Xen 4.2 shape; see the header).
     const XA = 'xenmem_add_to_physmap_once';
     const addToPhysmap = (cpu: number) =>
       thread<S>(`cpu${cpu}/add_to_physmap`, [
-        rcuLockTarget('rcu_lock', 'xatp', 'get_idx', 'esrch'),
-        step<S>('esrch', `${AM}: if ( rc != 0 ) return rc`, { next: END }),
-        p2mLock('get_idx', XA, `${XA}: idx = mfn_x(get_gfn_unshare(d, xatp->idx, &p2mt))`),
-        domainLock('domain_lock', XA, `${XA}: domain_lock(d)`),
-        p2mUnlock('put_idx', XA, `${XA}: put_gfn(d, gfn)`),
-        domainUnlock('domain_unlock', XA, `${XA}: domain_unlock(d)`),
-        step<S>('rcu_unlock', `${AM}: rcu_unlock_domain(d)`, {
-          run: (d, env) => rcuReadUnlock(d.rcu, env.self),
-          next: END,
-        }),
+        ...func<S>(AM, [rcuLockTarget('rcu_lock', 'xatp', 'get_idx', 'esrch'), step('esrch', 'if ( rc != 0 ) return rc', { next: END })]),
+        ...func<S>(XA, [
+          p2mLock('get_idx', XA, 'idx = mfn_x(get_gfn_unshare(d, xatp->idx, &p2mt))'),
+          domainLock('domain_lock', XA, 'domain_lock(d)'),
+          p2mUnlock('put_idx', XA, 'put_gfn(d, gfn)'),
+          domainUnlock('domain_unlock', XA, 'domain_unlock(d)'),
+        ]),
+        ...func<S>(AM, [step('rcu_unlock', 'rcu_unlock_domain(d)', { run: (d, env) => rcuReadUnlock(d.rcu, env.self), next: END })]),
       ]);
 
     // A vCPU of d taking an EPT violation on the same gfn.
@@ -318,31 +342,29 @@ export default defineModel({
           run: (d) => void (d.guestInXen = true),
           end: true,
         }),
-        p2mLock('get_gfn', NPF, `${NPF}: mfn = get_gfn_type_access(p2m, gfn, &p2mt, &p2ma, p2m_guest, NULL)`),
-        p2mUnlock('put_gfn', NPF, `${NPF}: put_gfn(p2m->domain, gfn)`, {
-          run: (d) => void (d.guestInXen = false),
-          next: END,
-        }),
+        ...func<S>(NPF, [
+          p2mLock('get_gfn', NPF, 'mfn = get_gfn_type_access(p2m, gfn, &p2mt, &p2ma, p2m_guest, NULL)'),
+          p2mUnlock('put_gfn', NPF, 'put_gfn(p2m->domain, gfn)', { run: (d) => void (d.guestInXen = false), next: END }),
+        ]),
       ]);
 
     // The toolstack destroying d: domain_kill, then put_domain's last reference -> domain_destroy.
     const domainKill = (cpu: number) =>
       thread<S>(`cpu${cpu}/domain_kill`, [
-        step<S>('pause', 'domain_kill: domain_pause(d)', {
-          guard: (s) => !s.guestInXen,
-          blockedOn: () => 'the guest vCPU to leave the hypervisor (vcpu_sleep_sync)',
-          run: (d) => void (d.domain.paused = true),
-        }),
-        step<S>('dying', 'domain_kill: d->is_dying = DOMDYING_dying', { run: (d) => void (d.domain.dying = true) }),
-        spinBarrier<S>('barrier', 'domain_kill', DOMAIN_LOCK, { label: 'domain_kill: spin_barrier(&d->domain_lock)' }),
-        step<S>('put_domain', 'domain_kill: put_domain(d) /* last reference: domain_destroy(d) */'),
-        step<S>('unhash', 'domain_destroy: rcu_assign_pointer(*pd, d->next_in_hashbucket)', {
-          run: (d) => void (d.domain.hashed = false),
-        }),
-        step<S>('call_rcu', 'domain_destroy: call_rcu(&d->rcu, complete_domain_destroy)', {
-          run: (d) => callRcu(d.rcu),
-          next: END,
-        }),
+        ...func<S>('domain_kill', [
+          step('pause', 'domain_pause(d)', {
+            guard: (s) => !s.guestInXen,
+            blockedOn: () => 'the guest vCPU to leave the hypervisor (vcpu_sleep_sync)',
+            run: (d) => void (d.domain.paused = true),
+          }),
+          step('dying', 'd->is_dying = DOMDYING_dying', { run: (d) => void (d.domain.dying = true) }),
+          spinBarrier<S>('barrier', 'domain_kill', DOMAIN_LOCK, { label: 'domain_kill: spin_barrier(&d->domain_lock)' }),
+          step('put_domain', 'put_domain(d)', { note: 'last reference: domain_destroy(d)' }),
+        ]),
+        ...func<S>('domain_destroy', [
+          step('unhash', 'rcu_assign_pointer(*pd, d->next_in_hashbucket)', { run: (d) => void (d.domain.hashed = false) }),
+          step('call_rcu', 'call_rcu(&d->rcu, complete_domain_destroy)', { run: (d) => callRcu(d.rcu), next: END }),
+        ]),
       ]);
 
     // The CPU that runs the RCU callback once the grace period is over.
@@ -354,16 +376,12 @@ export default defineModel({
           run: (d) => rcuCallbackStart(d.rcu),
           end: true,
         }),
-        p2mLock('teardown_lock', 'p2m_teardown', 'p2m_teardown: p2m_lock(p2m)'),
-        p2mUnlock('teardown_unlock', 'p2m_teardown', 'p2m_teardown: p2m_unlock(p2m)'),
-        step<S>('free', 'complete_domain_destroy: free_domain_struct(d)', {
-          run: (d) => void (d.domain.freed = true),
-          next: END,
-        }),
+        ...func<S>('p2m_teardown', [p2mLock('teardown_lock', 'p2m_teardown', 'p2m_lock(p2m)'), p2mUnlock('teardown_unlock', 'p2m_teardown', 'p2m_unlock(p2m)')]),
+        step<S>('free', 'complete_domain_destroy: free_domain_struct(d)', { run: (d) => void (d.domain.freed = true), next: END }),
       ]);
 
-    const threads = [];
-    for (let i = 0; i < hypercalls; i++) threads.push(removeFromPhysmap(threads.length));
+    const threads: ThreadDef<S, any>[] = [];
+    for (let i = 0; i < hypercalls; i++) threads.push(spawn(removeFromPhysmap, `cpu${threads.length}/remove_from_physmap`));
     if (params.addToPhysmap) threads.push(addToPhysmap(threads.length));
     if (params.guestFault) threads.push(guestVcpu(threads.length));
     if (params.destroy) {
@@ -378,13 +396,13 @@ export default defineModel({
         rcu: rcu(n),
         order: lockOrder(LOCK_CLASSES.length),
         guestInXen: false,
-        round: Array.from({ length: n }, () => 0),
       },
       threads,
       // Symmetry (declaration only; kmc check --no-symmetry turns it off): the dom0 vCPUs
-      // issuing the hypercall run the same code; per-thread state (RCU reader and grace-period
-      // snapshot, round counter) is indexed by thread, and the lock holders are thread indices.
-      // They are threads 0..hypercalls-1, so member i is thread i.
+      // issuing the hypercall run one program; the RCU reader and grace-period snapshot are
+      // indexed by thread, the lock holders are thread indices, and each caller's round counter
+      // is its own local (it moves with the thread). They are threads 0..hypercalls-1, so
+      // member i is thread i.
       ...(hypercalls >= 2
         ? {
             symmetry: [
@@ -392,7 +410,7 @@ export default defineModel({
                 name: 'hypercall vCPUs',
                 members: Array.from({ length: hypercalls }, (_, i) => i),
                 threads: (i: number) => [`cpu${i}/remove_from_physmap`],
-                indexed: ['rcu.reader', 'rcu.waitFor', 'round'],
+                indexed: ['rcu.reader', 'rcu.waitFor'],
                 threadValues: ['domain.lock.holder', 'p2m.lock.holder'],
               },
             ],

@@ -17,19 +17,12 @@ import {
   lockOrderInversion,
   rcuReaders,
   unlockByNonOwnerTag,
-  type LockOrder,
-  type RecursiveSpinlock,
-  type Rcu,
 } from '../src/kernel/index.js';
 import { locksReleasedAtEnd } from './lock-discipline.js';
+import type { S } from '../models/xen-remove-from-physmap.js';
 
-/** The part of the model's state these properties read. */
-type Vars = {
-  domain: { freed: boolean; lock: RecursiveSpinlock };
-  p2m: { lock: RecursiveSpinlock };
-  rcu: Rcu;
-  order: LockOrder;
-};
+/** The model's own state type. */
+type Vars = S;
 
 const DOMAIN_LOCK = recursiveLockRef<Vars>('d->domain_lock', (s) => s.domain.lock);
 const P2M_LOCK = recursiveLockRef<Vars>('p2m->lock', (s) => s.p2m.lock);

@@ -9,6 +9,7 @@ import { properties } from '../../properties/xen-remove-from-physmap.js';
 import { check } from '../../src/engine/index.js';
 import type { CheckResult } from '../../src/engine/index.js';
 import { compileModel } from '../../src/model/compile.js';
+import { programListing } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { bundled } from '../../models/index.js';
 import { invariant } from '../../src/property/index.js';
@@ -127,7 +128,7 @@ describe('xen-remove-from-physmap: what the traces say', () => {
     const { trace } = run('ia64-hunk-on-x86');
     const { v, steps } = trace('locks-released');
     expect(v.message).toBe('cpu0/remove_from_physmap ended holding p2m->lock');
-    expect(steps.map((s) => s.label)).toContain('arch_memory_op: mfn = gmfn_to_mfn(d, xrfp.gpfn) /* on x86: get_gfn, which takes the gfn lock */');
+    expect(steps.map((s) => s.label)).toContain('arch_memory_op: mfn = gmfn_to_mfn(d, xrfp.gpfn) [on x86: get_gfn, which takes the gfn lock]');
     expect(steps.some((s) => s.label.includes('put_gfn'))).toBe(false);
     expect(steps.at(-1)!.label).toBe('arch_memory_op: rcu_unlock_domain(d)');
   });
@@ -225,7 +226,7 @@ describe('xen-remove-from-physmap: the code each variant encodes', () => {
   it('the x86 hunk as posted (as in the seed) and reviewed use get_gfn_untyped and put_gfn; the ia64 hunk gmfn_to_mfn and no put_gfn', () => {
     const of = (variant: string) => labels(variant).filter((a) => a.thread === 0).map((a) => a.label);
     const ia64 = of('ia64-hunk-on-x86');
-    expect(ia64.filter((l) => l.includes('gmfn_to_mfn'))).toEqual(['arch_memory_op: mfn = gmfn_to_mfn(d, xrfp.gpfn) /* on x86: get_gfn, which takes the gfn lock */']);
+    expect(ia64.filter((l) => l.includes('gmfn_to_mfn'))).toEqual(['arch_memory_op: mfn = gmfn_to_mfn(d, xrfp.gpfn) [on x86: get_gfn, which takes the gfn lock]']);
     expect(ia64.some((l) => l.includes('put_gfn'))).toBe(false);
     for (const variant of ['x86-as-posted', 'reviewed']) {
       const l = of(variant);
@@ -233,6 +234,32 @@ describe('xen-remove-from-physmap: the code each variant encodes', () => {
       expect(l.some((x) => x.includes('gmfn_to_mfn'))).toBe(false);
       expect(l).toContain('arch_memory_op: put_gfn(d, xrfp.gpfn)');
     }
+  });
+
+  it('read one kernel at a time: the variants\' listings differ only in their fragment (the lookup and put_gfn)', () => {
+    const listing = (variant: string) => programListing(compileModel(model, { variant })).split('\n').slice(1);
+    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const [x86, ia64, reviewed] = [listing('x86-as-posted'), listing('ia64-hunk-on-x86'), listing('reviewed')];
+    // On x86 the reviewed code is the posted x86 code: only the lookup's note differs.
+    expect(only(reviewed, x86)).toEqual(['    arch_memory_op: mfn = get_gfn_untyped(d, xrfp.gpfn) [#ifdef: the x86 branch]']);
+    expect(only(x86, reviewed)).toEqual(['    arch_memory_op: mfn = get_gfn_untyped(d, xrfp.gpfn)']);
+    expect(only(ia64, x86)).toEqual([
+      '    arch_memory_op: mfn = gmfn_to_mfn(d, xrfp.gpfn) [on x86: get_gfn, which takes the gfn lock]',
+      '    arch_memory_op: if ( mfn_valid(mfn) ) [INVALID_MFN]  -> domain_unlock',
+      '    guest_physmap_remove_page: gfn_unlock(p2m, gfn, page_order)  -> domain_unlock',
+    ]);
+    expect(only(x86, ia64)).toEqual([
+      '    arch_memory_op: mfn = get_gfn_untyped(d, xrfp.gpfn)',
+      '    arch_memory_op: if ( mfn_valid(mfn) ) [INVALID_MFN]  -> put_gfn',
+      '    guest_physmap_remove_page: gfn_unlock(p2m, gfn, page_order)  -> put_gfn',
+      '    arch_memory_op: put_gfn(d, xrfp.gpfn)', // (its location id 'put_gfn' is the guest vCPU's too)
+    ]);
+  });
+
+  it('the hypercall callers are one program (a thread kind), each with its round counter as a local', () => {
+    const m = compileModel(model, { variant: 'reviewed', params: { hypercalls: 2, rounds: 2 } });
+    expect(programListing(m)).toContain('thread kind remove_from_physmap runs as: cpu0/remove_from_physmap, cpu1/remove_from_physmap\n');
+    expect((m.vars(m.init) as unknown as { $local: unknown }).$local).toEqual({ 'cpu0/remove_from_physmap': { round: 0 }, 'cpu1/remove_from_physmap': { round: 0 } });
   });
 
   it('steps give the same states through views as through immer on the non-default paths', () => {
