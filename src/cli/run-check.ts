@@ -1,15 +1,17 @@
-// Runs one check for the CLI: compiles the model (the report needs it to expand counterexample
-// paths), runs the search on the worker pool (even with --workers 1: the main thread stays free
-// to print progress and to hear Ctrl-C), wires progress output and the interrupt.
+// Runs one check for the CLI: resolves its plan once (the model compiled, which the report needs
+// too, and the properties selected), picks the search backend (src/parallel/backend.ts) on the
+// worker pool (even with --workers 1: the main thread stays free to print progress and to hear
+// Ctrl-C), and wires progress output and the interrupt.
 
 import { isAbsolute } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { compileModel, type CompiledModel } from '../model/compile.js';
+import type { CompiledModel } from '../model/compile.js';
+import { isPlan, planCheck } from '../engine/plan.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { limitsOf, type Limits } from '../engine/limits.js';
-import { defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
-import { ModelError, UsageError } from '../util/errors.js';
+import { backendFor, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
+import { UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
@@ -60,15 +62,12 @@ export function modelSource(entry: ModelEntry, registry: string | undefined): Mo
 }
 
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
-  let model: CompiledModel | undefined;
-  try {
-    model = compileModel(entry.model, { variant: o.variant, params: o.params ?? {} });
-  } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-    // Usage errors (bad variant/param) propagate; a model that fails to build is reported.
-  }
+  // The plan, once: the model compiled (the report needs it too), the properties selected. Usage
+  // errors (bad variant, parameter or property) propagate; a model that fails to build is reported.
+  const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property });
+  if (!isPlan(plan)) return { result: plan, model: undefined, interrupted: false };
   // A step that is not a function of its state is a broken model (exit 2), not a verdict.
-  if (model) checkDeterminism(model);
+  checkDeterminism(plan.model);
 
   // Symmetry is on by default in the CLI, partial-order reduction off (it pruned nothing on the
   // bundled models: README, "Big state spaces"). Symmetry and the bound run in the parallel
@@ -80,6 +79,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   // progress line and for Ctrl-C.
   const checker = o.checker ?? new ParallelChecker(workersFor(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
+  const backend = backendFor(checker, { por, reduced });
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.((why) => {
@@ -89,7 +89,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     interrupt.abort();
   });
   try {
-    const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry) };
+    const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry), plan };
     const options = {
       variant: o.variant,
       params: o.params ?? {},
@@ -100,15 +100,9 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
     };
-    const reductions = { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest };
-    // One worker with reductions: the engine's sequential search (the only one that does
-    // partial-order reduction), in that worker.
-    const result = !reduced
-      ? await checker.check(target, options)
-      : checker.workers === 1
-        ? await checker.checkSequential(target, { ...options, ...reductions })
-        : await checker.check(target, { ...options, ...reductions });
-    return { result, model, interrupted: interrupt.signal.aborted };
+    const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
+    const result = await backend.search(target, { ...options, ...reductions });
+    return { result, model: plan.model, interrupted: interrupt.signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();

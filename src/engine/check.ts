@@ -1,23 +1,22 @@
 // check(): the exhaustive breadth-first search of a model, returned as data. assertHolds()
 // is the throwing form for tests.
 
-import { compileModel, type CompiledModel, type CompileOptions } from '../model/compile.js';
+import type { CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import { ExhaustiveChooser } from './chooser.js';
-import { makeEvaluator, selectProperties } from './evaluate.js';
+import { makeEvaluator } from './evaluate.js';
+import { isPlan, planCheck, propertiesOf, type CheckPlan, type PlanOptions } from './plan.js';
 import { StateQueue } from './frontier.js';
 import type { CheckResult } from './result.js';
-import { errorResult, resultOf, runInfo, uncompiledRun } from './result-builder.js';
+import { errorResult, resultOf, runInfo } from './result-builder.js';
 import { searchWithReductions } from './reduction/run.js';
 import { Budget, type Limits } from './limits.js';
 import { search, type Progress } from './search.js';
 import { FingerprintSet } from './visited.js';
 
-export interface CheckOptions extends CompileOptions, Limits {
-  /** Names of the properties to check (default: all of the model's). */
-  property?: readonly string[] | undefined;
+export interface CheckOptions extends PlanOptions, Limits {
   /** Aborting it interrupts the check (reported incomplete, 'interrupted'). */
   signal?: AbortSignal | undefined;
   /** Polled: the check is interrupted once it returns true. */
@@ -37,21 +36,16 @@ export interface CheckOptions extends CompileOptions, Limits {
   porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
 }
 
-export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
-  if (!p) return [];
-  return Array.isArray(p) ? p : (p as PropertySet).properties;
-}
+export { propertiesOf };
 
 export function check(def: ModelDef, properties: PropertySet | readonly Property[], options: CheckOptions = {}): CheckResult {
-  let model: CompiledModel;
-  try {
-    model = compileModel(def, options);
-  } catch (e) {
-    if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, options.variant), e.message);
-    throw e;
-  }
-  const all = propertiesOf(properties);
-  const selected = selectProperties(all, options.property, def.name);
+  const plan = planCheck(def, properties, options);
+  return isPlan(plan) ? checkPlan(plan, options) : plan;
+}
+
+/** The sequential search of a resolved plan. */
+export function checkPlan(plan: CheckPlan, options: CheckOptions = {}): CheckResult {
+  const { model, all, selected } = plan;
   if (options.por || options.symmetry || options.preemptionBound !== undefined) return checkReduced(model, all, selected, options);
   const store = new FingerprintSet();
   const outcome = search(model, makeEvaluator(model, all, selected), {

@@ -3,3 +3,4 @@
 export { ParallelChecker, checkParallel, type ParallelCheckOptions, type ParallelProgress, type ParallelTarget } from './pool.js';
 export type { DedupKind, ModelSource, WorkerReport } from './protocol.js';
 export { availableMemory, defaultMaxMemory } from './memory.js';
+export { backendFor, parallelBackend, sequentialBackend, type BackendOptions, type SearchBackend } from './backend.js';

@@ -8,19 +8,20 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { propertiesOf, type CheckOptions } from '../engine/check.js';
-import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun } from '../engine/result-builder.js';
+import type { CheckOptions } from '../engine/check.js';
+import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
+import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
 import { ReplayChooser } from '../engine/chooser.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
-import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evaluate.js';
+import { makeEvaluator, type Evaluator } from '../engine/evaluate.js';
 import { Expander } from '../engine/expand.js';
 import type { CheckResult, StopReason } from '../engine/result.js';
 import type { FoundViolation, Progress, SearchOutcome } from '../engine/search.js';
 import { Reductions } from '../engine/reduction/reductions.js';
 import { reportWithoutPor } from '../engine/reduction/summary.js';
 import { realViolation } from '../engine/reduction/symmetry-path.js';
-import { compileModel, type BlockedThread, type CompiledModel } from '../model/compile.js';
+import type { BlockedThread, CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
@@ -38,6 +39,16 @@ export interface ParallelTarget {
   properties: PropertySet | readonly Property[];
   /** Where the workers load the same model from. */
   source: ModelSource;
+  /**
+   * The plan resolved from the same model, properties and options (variant, params, property),
+   * when the caller has it (the CLI): then this thread does not compile the model again.
+   */
+  plan?: CheckPlan | undefined;
+}
+
+/** The target's plan: the one it carries, else resolved here. */
+function planOf(target: ParallelTarget, o: PlanOptions): CheckPlan | ErrorResult {
+  return target.plan ?? planCheck(target.model, target.properties, o);
 }
 
 export interface ParallelProgress extends Progress {
@@ -140,8 +151,9 @@ export class ParallelChecker {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
-      const all = propertiesOf(target.properties as PropertySet | Property[]);
-      selectProperties(all, options.property, target.model.name);
+      const plan = planOf(target, options);
+      if (!isPlan(plan)) return plan;
+      const { all } = plan;
       const { control: controlBuf, board } = Control.allocate(1);
       const control = new Control(controlBuf, board, 1);
       const o = { ...options, maxTimeMs: undefined };
@@ -235,16 +247,9 @@ export class ParallelChecker {
   }
 
   private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
-    const def = target.model;
-    let base: CompiledModel;
-    try {
-      base = compileModel(def, o);
-    } catch (e) {
-      if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, o.variant), e.message);
-      throw e;
-    }
-    const all = propertiesOf(target.properties as PropertySet | Property[]);
-    const selected = selectProperties(all, o.property, def.name);
+    const plan = planOf(target, o);
+    if (!isPlan(plan)) return plan;
+    const { model: base, all, selected } = plan;
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction
     // is refused rather than ignored (its cycle proviso needs the visited set at the moment a
