@@ -67,3 +67,14 @@ export function localSlots(layout: Layout, name: string): number[] {
   const width = node.kind === 'object' || node.kind === 'array' ? node.width : 1;
   return Array.from({ length: width }, (_, i) => node.offset + i);
 }
+
+/**
+ * Is a footprint (variable slots a step read or wrote, as layout offsets; program counters, which
+ * footprints record as negative numbers, are skipped) made of thread `thread`'s own locals only?
+ * Such a step commutes with every other thread's steps, and no property that reads no locals
+ * can see it (issue 15's partial-order reduction).
+ */
+export function onlyOwnLocals(owner: Int32Array, thread: number, slots: Iterable<number>): boolean {
+  for (const s of slots) if (s >= 0 && owner[s] !== thread) return false;
+  return true;
+}

@@ -8,7 +8,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import type { CheckResult } from '../../src/engine/result.js';
 import { compileModel } from '../../src/model/compile.js';
-import { localSlots } from '../../src/model/locals.js';
+import { localSlots, onlyOwnLocals } from '../../src/model/locals.js';
 import {
   defineModel, END, programListing, spawn, step, thread, threadKind, type StepEnv, type SymmetryDef, type System,
 } from '../../src/model/index.js';
@@ -191,6 +191,43 @@ describe('thread-local variables', () => {
     expect(text.match(/thread kind worker/g)).toHaveLength(2);
     expect(text).toContain('thread kind worker (first instance cpu0/worker)\n  read:\n    worker: tmp = count\n');
     expect(text).toContain('thread kind worker runs as: cpu0/worker, cpu1/worker, cpu2/worker\n');
+  });
+
+  it('footprints tell a step that touches only its own locals (what POR will use)', () => {
+    // A loop over CPUs on a local counter, then a write of a global.
+    type F = { seen: number };
+    const scan = threadKind<F, { i: number }>('scan', { i: 0 }, [
+      step('next', 'for (i = 0; i < 3; i++)', { run: (_d, { local }) => void (local.i += 1), next: (_s, { local }) => (local.i < 3 ? 'next' : 'done') }),
+      step('done', 'seen++', { run: (d) => void (d.seen += 1), next: END }),
+    ]);
+    const m = compileModel(
+      defineModel({ name: 'scan', doc: '', params: {}, variants: { only: '' }, build: (): System<F> => ({ init: { seen: 0 }, threads: [spawn(scan, 'a'), spawn(scan, 'b')] }) }),
+    );
+    const footprint = (state: Int32Array, thread: number) => {
+      const acts: typeof m.allActions = [];
+      const n = m.enabled(state, acts);
+      const a = acts.slice(0, n).find((x) => x.thread === thread)!;
+      const reads = new Set<number>();
+      const writes = new Set<number>();
+      m.target.reads = reads;
+      m.target.writes = writes;
+      const dst = new Int32Array(m.width);
+      try {
+        m.applyViaViews(state, a, dst);
+      } finally {
+        m.target.reads = null;
+        m.target.writes = null;
+      }
+      return { slots: [...reads, ...writes], dst };
+    };
+    const first = footprint(m.init, 1);
+    expect(first.slots.length).toBeGreaterThan(0);
+    expect(onlyOwnLocals(m.localOwner, 1, first.slots)).toBe(true); // b's i++
+    expect(onlyOwnLocals(m.localOwner, 0, first.slots)).toBe(false); // not a's
+    let s = m.init;
+    for (let k = 0; k < 3; k++) s = footprint(s, 0).dst; // a runs its loop out
+    expect(m.locationIds(s)[0]).toBe('done');
+    expect(onlyOwnLocals(m.localOwner, 0, footprint(s, 0).slots)).toBe(false); // seen++ is global
   });
 
   it('a model whose threads declare no locals has no $local key (layouts unchanged)', () => {
