@@ -86,6 +86,9 @@ export function renderProveText(p: ProveResult): string {
   const parts = proofParts(p);
   const out = [headlineOf(p, parts)];
   parts.forEach((x, i) => out.push(`  ${i + 1}. ${x.claim}: ${x.ok ? 'yes' : 'NO'} -- ${x.detail}`));
+  // Every run says which properties it checked (no silent weakening).
+  const checked = p.fixed.status === 'error' ? [] : p.fixed.properties.map((x) => x.name);
+  if (checked.length) out.push(`  properties checked: ${checked.join(', ')}`);
   const ce = p.counterexample;
   if (ce) {
     out.push('', `Counterexample on ${p.from} (${replayCommand(p.modelRef ?? p.model, p.from, p.params, ce.violation.path)}):`, renderTrace(ce.model, ce.run.trace));

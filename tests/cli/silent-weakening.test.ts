@@ -7,13 +7,15 @@ import type { Io } from '../../src/cli/io.js';
 
 const F = 'tests/fixtures/silent';
 
-async function kmc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function raw(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args, '--quiet', '--no-traces'], io);
+  const code = await run(['node', 'kmc', ...args], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+const kmc = (...args: string[]) => raw(...args, '--quiet', '--no-traces');
 
 describe('a model file is checked for what it says, or refused', () => {
   it('broken Peterson with its properties misnamed: an error naming the export, not VERIFIED', async () => {
@@ -65,5 +67,13 @@ describe('a model file is checked for what it says, or refused', () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as { properties: { name: string }[] };
     expect(json.properties.map((p) => p.name)).toEqual(['holder-valid', 'deadlock']);
+  });
+
+  it('kmc prove and kmc simulate say which properties they checked too', async () => {
+    const prove = await raw('prove', `${F}/abba-invariant-only.ts`, '--from', 'abba', '--to', 'ordered', '--quiet');
+    expect(prove.out).toContain('  properties checked: holder-valid, deadlock');
+    const sim = await raw('simulate', `${F}/abba-invariant-only.ts`, '--variant', 'ordered', '--runs', '20', '--seed', '1');
+    expect(sim.code).toBe(3);
+    expect(sim.out).toContain('Properties checked: holder-valid, deadlock');
   });
 });

@@ -78,7 +78,10 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
         }
         if (r.status === 'no-violation') {
           if (!opts.json)
-            io.out(`NO VIOLATION FOUND ${who}: ${r.runs} random runs of at most ${r.depth} steps (seed ${r.seed}). This is not a proof: use kmc check for one.`);
+            io.out(
+              `NO VIOLATION FOUND ${who}: ${r.runs} random runs of at most ${r.depth} steps (seed ${r.seed}). This is not a proof: use kmc check for one.\n` +
+                `Properties checked: ${selected.map((p) => p.name).join(', ')}`,
+            );
           setExit(3);
           return;
         }
