@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../src/cli/main.js';
-import type { Io } from '../src/cli/io.js';
+import { runKmc } from './helpers/kmc-cli.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MARK = '<!-- README model: models/abba.ts';
@@ -23,13 +22,7 @@ function readmeModel(): string {
   return m![1]!;
 }
 
-async function kmc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args, '--quiet', '--no-traces'], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const kmc = (...args: string[]) => runKmc(...args, '--quiet', '--no-traces');
 
 describe("README's model file", () => {
   const file = join(dir, 'abba.ts');

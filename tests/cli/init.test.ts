@@ -5,19 +5,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc as kmc } from '../helpers/kmc-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kmc-init-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function kmc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const FILES = ['package.json', 'tsconfig.json', 'models/example.ts', 'models/expectations.json', 'tests/example.test.ts', '.github/workflows/kmc.yml', '.gitignore', 'README.md'];
 

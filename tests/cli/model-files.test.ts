@@ -6,20 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc as kmc } from '../helpers/kmc-cli.js';
 
 const EXAMPLE = 'templates/init/models/example.ts';
 const dir = mkdtempSync(join(tmpdir(), 'kmc-model-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function kmc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('a model file', () => {
   it('kmc list FILE shows its variants and the properties that will be checked', async () => {

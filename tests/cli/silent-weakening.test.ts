@@ -2,18 +2,10 @@
 // is now a clear error, or the check it skipped is made after all.
 
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc as raw } from '../helpers/kmc-cli.js';
 
 const F = 'tests/fixtures/silent';
 
-async function raw(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const kmc = (...args: string[]) => raw(...args, '--quiet', '--no-traces');
 
