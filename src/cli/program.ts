@@ -21,7 +21,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
     .name('kmc')
     .description('kmc, the kernel model checker: every interleaving of kernel code paths, or the shortest one that breaks a property')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander's own errors (unknown option, missing argument) as kmc's: one line, 'kmc: '.
+      outputError: (s, write) => write(`kmc: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`),
+    })
     .showHelpAfterError(false)
     .option('--debug', 'on an error, also print the stack (accepted anywhere on the command line)');
   registerCheck(program, io, setExit, registry);
