@@ -177,12 +177,12 @@ describe('bad input: one clear line, exit 2', () => {
     await usage(args, message);
   });
 
-  it('an unknown option or command is exit 2 with commander\'s one line', async () => {
+  it('an unknown option or command is exit 2 with one kmc line (commander\'s message)', async () => {
     for (const args of [['check', PETERSON, '--bogus'], ['frobnicate']]) {
       const r = await kmc(...args);
       expect(r.code).toBe(2);
       expect(r.err.trimEnd().split('\n')).toHaveLength(1);
-      expect(r.err).toMatch(/^error: unknown (option '--bogus'|command 'frobnicate')/);
+      expect(r.err).toMatch(/^kmc: unknown (option '--bogus'|command 'frobnicate')/);
     }
   });
 
