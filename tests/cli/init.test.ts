@@ -43,7 +43,7 @@ describe('kmc init', () => {
     writeFileSync(join(proj, 'README.md'), 'mine\n');
     const r = await kmc('init', proj);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/already has README\.md; nothing written \(kmc init never overwrites a file\)$/);
+    expect(r.err).toMatch(/already has README\.md; nothing written \(kmc init never overwrites a file\): give it a new folder, e\.g\. kmc init kernel-models$/);
     expect(existsSync(join(proj, 'package.json'))).toBe(false);
     expect(readFileSync(join(proj, 'README.md'), 'utf8')).toBe('mine\n');
   });

@@ -90,7 +90,9 @@ export function initProject(dir: string): string[] {
   ];
   const existing = files.map(([f]) => f).filter((f) => existsSync(join(dir, f)));
   if (existing.length)
-    throw new UsageError(`kmc init: ${resolve(dir)} already has ${existing.join(', ')}; nothing written (kmc init never overwrites a file)`);
+    throw new UsageError(
+      `kmc init: ${resolve(dir)} already has ${existing.join(', ')}; nothing written (kmc init never overwrites a file): give it a new folder, e.g. kmc init kernel-models`,
+    );
   for (const [f, text] of files) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     writeFileSync(join(dir, f), text);

@@ -32,6 +32,7 @@ import { replayToJson, type Divergence, type ReplayJsonInput } from '../../repor
 import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
+import { displayPath } from '../../util/display-path.js';
 import { errorLine } from '../error-line.js';
 import { loadModel } from '../load.js';
 import { collect } from '../options.js';
@@ -160,7 +161,7 @@ export async function modelForTrace(t: DecodedTrace, registry: ModelRegistry, gi
       `kmc replay: trace file ${t.file} is for model '${t.meta.model}', which is not bundled; kmc loads no code a trace file names: give the model file yourself with --model PATH${t.meta.source ? ` (the file says it came from ${t.meta.source})` : ''}`,
     );
   if (entry.model.name !== t.meta.model)
-    throw new TraceFileError(`trace file ${t.file} was written for model '${t.meta.model}', not for '${entry.model.name}' (${entry.source})`);
+    throw new TraceFileError(`trace file ${t.file} was written for model '${t.meta.model}', not for '${entry.model.name}' (${displayPath(entry.source)})`);
   return entry;
 }
 
