@@ -28,7 +28,7 @@ import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { comesBefore, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
-import type { Candidate, DedupKind, ModelSource, SequentialReductions, WorkerReport, WorkerTask } from './protocol.js';
+import type { Candidate, DedupKind, ModelSource, SequentialReductions, SequentialTask, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
 import { longTimeout } from '../util/timer.js';
@@ -158,7 +158,7 @@ export class ParallelChecker {
       const control = new Control(controlBuf, board, 1);
       const o = { ...options, maxTimeMs: undefined };
       const watch = this.watch(control, o, 1);
-      const task: WorkerTask = {
+      const task: SequentialTask = {
         mode: 'sequential',
         reductions: {
           por: options.por,
@@ -174,13 +174,8 @@ export class ParallelChecker {
         property: options.property,
         propertyNames: all.map((p) => p.name),
         limits: limitsOf(options),
-        dedup: 'partitioned',
         control: controlBuf,
         board,
-        // Unused by the sequential search.
-        ranks: new SharedArrayBuffer(0),
-        levels: new SharedArrayBuffer(0),
-        ports: [null],
       };
       let report: WorkerReport;
       try {
@@ -284,6 +279,7 @@ export class ParallelChecker {
 
     const watch = this.watch(control, o, W);
     const common = {
+      mode: 'level' as const,
       workers: W,
       source: target.source,
       variant: o.variant,

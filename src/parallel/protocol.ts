@@ -43,15 +43,8 @@ export interface SequentialReductions {
  */
 export type WorkerLimits = Limits;
 
-export interface WorkerTask {
-  /**
-   * 'level' (default): this worker's share of the level-synchronous search. 'sequential': the
-   * engine's check() (with partial-order reduction, which the level search does not do) in this
-   * one worker, so that the main thread stays free for progress and Ctrl-C.
-   */
-  mode?: 'level' | 'sequential';
-  /** The reductions to apply ('level': symmetry and the preemption bound only). */
-  reductions?: SequentialReductions;
+/** What every task says: which model, variant, parameters and properties, the limits and the control block. */
+interface TaskCommon {
   /** This worker's index, 0..workers-1 (worker 0 also does the per-level bookkeeping). */
   index: number;
   workers: number;
@@ -62,9 +55,16 @@ export interface WorkerTask {
   /** Names of all the model's properties as the orchestrator loaded them (a consistency check). */
   propertyNames: readonly string[];
   limits: WorkerLimits;
-  dedup: DedupKind;
+  /** The stop flag and progress board shared with the orchestrator (control.ts). */
   control: SharedArrayBuffer;
   board: SharedArrayBuffer;
+}
+
+/** This worker's share of the level-synchronous search (symmetry and the preemption bound only). */
+export interface LevelTask extends TaskCommon {
+  mode: 'level';
+  reductions?: Pick<SequentialReductions, 'symmetry' | 'preemptionBound'> | undefined;
+  dedup: DedupKind;
   ranks: SharedArrayBuffer;
   levels: SharedArrayBuffer;
   /** shared-table only. */
@@ -72,6 +72,17 @@ export interface WorkerTask {
   /** partitioned only: ports[j] is the channel to worker j (null for this worker itself). */
   ports: (MessagePort | null)[];
 }
+
+/**
+ * The engine's check() (the only search that does partial-order reduction) in this one worker,
+ * so that the main thread stays free for progress and Ctrl-C.
+ */
+export interface SequentialTask extends TaskCommon {
+  mode: 'sequential';
+  reductions?: SequentialReductions | undefined;
+}
+
+export type WorkerTask = LevelTask | SequentialTask;
 
 /**
  * A violation as a position in the level-synchronous search: found while expanding the state of

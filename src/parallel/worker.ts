@@ -20,7 +20,7 @@ import { levelSearch, maxBranching } from './level-search.js';
 import { loadModel } from './load-model.js';
 import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
-import type { WorkerError, WorkerReport, WorkerTask } from './protocol.js';
+import type { SequentialTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
 
@@ -76,14 +76,14 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     control.stop(STOP.error);
     report.error = describe(e, task.index);
   } finally {
-    for (const p of task.ports) p?.close();
+    if (task.mode === 'level') for (const p of task.ports) p?.close();
   }
   report.searchEnd = now();
   return report;
 }
 
 /** The engine's own check(), polled for the stop flag, reporting progress on the board. */
-function sequential(task: WorkerTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
+function sequential(task: SequentialTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
   return check(model, properties, {
     variant: task.variant,
     params: task.params,
