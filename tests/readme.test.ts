@@ -20,7 +20,7 @@ describe('bundled models', () => {
     let out = '';
     let err = '';
     const io: Io = { out: (t) => void (out += t.endsWith('\n') ? t : t + '\n'), err: (t) => void (err += t + '\n'), isTTY: false };
-    const args = ['node', 'kmc', 'check', '--all', '--markdown', '--shortest', '--quiet', '--no-traces', update ? '--write-expect' : '--expect', EXPECTATIONS];
+    const args = ['node', 'kmc', 'check', '--all', '--markdown', '--shortest', '--quiet', '--no-traces', ...(update ? ['--write-expect', EXPECTATIONS, '--force'] : ['--expect', EXPECTATIONS])];
     const code = await run(args, io);
     const text = readFileSync(README, 'utf8');
     const start = text.indexOf(BEGIN);
