@@ -150,6 +150,19 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
     expect(last.cpu0.wakeup_ipi).toBe(false);
   });
 
+  it('no-lost-wakeup is exercised where it holds: a vCPU asleep with an interrupt pending is reached, always with a wakeup on its way', () => {
+    const asleepPending = never('never-asleep-with-interrupt-pending', 'no vCPU sleeps in kvm_vcpu_block with a PIR bit or ON set', (s) =>
+      !s.vars.vcpus.some(
+        (v: { pi: { pir: number; on: boolean } }, i: number) =>
+          s.at(`cpu0/vcpu${i}`) === 'sched.off' && s.vars.tasks[i].__state === TASK_INTERRUPTIBLE && (v.pi.pir !== 0 || v.pi.on),
+      ),
+    );
+    for (const variant of REAL_OK) {
+      expect(check(model, asleepPending, { variant }).status).toBe('violated');
+      expect(check(model, properties, { variant, property: ['no-lost-wakeup'] }).status).toBe('verified');
+    }
+  });
+
   it('every variant exercises the wakeup path: a vCPU that slept in schedule() gets back into the guest', () => {
     const wokenFromSleep = never('never-woken-from-sleep', 'a vCPU that blocked never re-enters the guest', (s) =>
       !s.vars.vcpus.some((v: { in_guest: boolean; blocked_in_schedule: boolean }) => v.in_guest && v.blocked_in_schedule),
