@@ -44,10 +44,11 @@
 //                 enable_irq() or pci_check_and_unmask_intx(), reassert).
 //   qemu          user space under its global mutex: the guest toggling PCI_COMMAND_INTX_DISABLE
 //                 (ioctl KVM_ASSIGN_SET_INTX_MASK = kvm_vm_ioctl_set_pci_irq_mask(), then the write
-//                 of the real command register, in that order, as the API text requires), and
+//                 of the real command register, in that order, as the API text requires and
+//                 QEMU does; maskWritesFirst/unmaskWritesFirst reverse it per direction), and
 //                 the deassignment: kvm_vm_ioctl_deassign_dev_irq() -> deassign_host_irq()
-//                 (spin_lock_irq, pci_intx(dev, false), synchronize_irq, free_irq — without the
-//                 mutex; disable_irq without PCI 2.3) and deassign_guest_irq()
+//                 (spin_lock_irq, pci_intx(dev, false), synchronize_irq, free_irq — without
+//                 intx_mask_lock; disable_irq without PCI 2.3) and deassign_guest_irq()
 //                 (kvm_unregister_irq_ack_notifier + synchronize_rcu, kvm_set_irq(.., 0)); with
 //                 deassign=2 kvm_free_assigned_device() also runs pci_reset_function() and
 //                 pci_restore_state().
@@ -118,18 +119,19 @@
 //     guest-line-not-raised-while-masked and no-hw-unmask-while-guest-masked hold in both
 //     variants at every size tried. Trace: with withIntxMaskLock=false the IRQ thread tests the
 //     flag, the ioctl sets it and lowers the line, the thread raises the line (12 steps); or the
-//     ack tests the flag and unmasks the device after the guest masked (19 steps). It is taken
+//     ack tests the flag and unmasks the device after the guest masked (19 steps; both with 1
+//     device interrupt), and the kernel overrides user space's mask (22 steps). It is taken
 //     with intx_lock where host_irq_disabled or the device is touched too (ack, unmask ioctl),
 //     alone where only the guest line is (raise, mask ioctl); intx_lock is the one the hard-IRQ
 //     handler can take.
 //   "Interesting that the new mutex is not used here." — deassign_host_irq touches neither
 //     MASK_INTX nor the guest line, so it needs no intx_mask_lock: the two properties above hold
-//     with the deassignment racing (proof). But the path has a real hole that the mutex does not
-//     close: the ack notifier stays registered until deassign_guest_irq(), so a guest EOI after
+//     with the deassignment racing (proof). But the path has a real hole that intx_mask_lock does
+//     not close: the ack notifier stays registered until deassign_guest_irq(), so a guest EOI after
 //     pci_intx(dev, false) runs pci_check_and_unmask_intx() and unmasks the device again; its
 //     next interrupt after free_irq() has no handler, note_interrupt() disables the line, and the
 //     other device on it is dead (shared-line-not-disabled, 32 steps, both variants; 34 steps
-//     with deassignTakesMaskLock=true: the ack comes after the mutex is released).
+//     with deassignTakesMaskLock=true: the ack comes after the lock is released).
 //   "This will leave the device with interrupts masked. Do we reset it later?" — intended, so a
 //     question answered by a trace (properties/kvm-intx-mask.ts `questions`, not a property): it
 //     is left masked once KVM_DEASSIGN_DEV_IRQ returns (device-left-masked-after-deassign,
@@ -319,7 +321,7 @@ export default defineModel({
         'shared=true needs pci23=true: without PCI 2.3 KVM requests the line with IRQF_ONESHOT and no IRQF_SHARED, so no other device can be on it (use shared=false)',
       );
 
-    // intx_mask_lock: the seed's mutex, or the later spinlock (same lock word, other primitive).
+    // intx_mask_lock: the seed's mutex, or v3.4's spinlock (same lock word, other primitive).
     const lockMaskLock = (id: string, fn: string, owner: string, o: { label?: string } = {}): Loc =>
       maskSpin
         ? spinLock<S>(id, fn, intxMaskLock, { label: o.label ?? `${fn}: spin_lock(&${owner}->intx_mask_lock)` })
