@@ -234,7 +234,7 @@ export default defineModel({
     interrupts: intParam(2, 'interrupts each sender posts', { min: 1, max: 3 }),
     halts: intParam(2, 'times each vCPU halts (HLT -> kvm_vcpu_block); a later halt inherits the SN/NV/ON and wakeup-list state the earlier one left', { min: 1, max: 3 }),
     preemptions: intParam(1, 'involuntary preemptions allowed on cpu0', { min: 0, max: 3 }),
-    freezer: boolParam(false, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0'),
+    freezer: boolParam(true, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0 (the other check the fix changes, __set_task_frozen)'),
   },
   variants: VARIANTS,
   build({ params, variant }): System<S> {

@@ -52,11 +52,23 @@ interface Case {
 // nothing wakes is not a deadlock (HLT may wait forever), so the deadlock check no longer
 // reports it: no-lost-wakeup does, whatever loses the wakeup.
 const LOST = { 'no-lost-wakeup': 12, 'preempted-only-if-runnable': 7 } as const;
+/** The vCPU-only runs (the freezer's task and thread left out): the wakeup questions, small. */
+const NO_FREEZER = { freezer: false } as const;
 const CASES: Case[] = [
   {
-    what: 'defaults (1 vCPU halting twice, 1 device posting 2 interrupts, 1 preemption, no freezer)',
+    what: 'defaults (1 vCPU halting twice, 1 device posting 2 interrupts, 1 preemption, the freezer against a nanosleep task)',
     params: {},
     suffix: '',
+    expected: {
+      eevdf: { states: 96868, verdicts: {} },
+      'delayed-dequeue': { states: 140467, verdicts: { ...LOST, 'freezer-freezes-sleeper': 11 } },
+      task_is_runnable: { states: 128887, verdicts: {} },
+    },
+  },
+  {
+    what: 'without the freezer',
+    params: { ...NO_FREEZER },
+    suffix: '--no-freezer',
     expected: {
       eevdf: { states: 1157, verdicts: {} },
       'delayed-dequeue': { states: 1354, verdicts: { ...LOST } },
@@ -64,8 +76,8 @@ const CASES: Case[] = [
     },
   },
   {
-    what: 'one halt, one interrupt (the defaults before halts existed)',
-    params: { halts: 1, interrupts: 1 },
+    what: 'one halt, one interrupt, no freezer (the defaults before halts existed)',
+    params: { halts: 1, interrupts: 1, ...NO_FREEZER },
     suffix: '--halts1',
     expected: {
       eevdf: { states: 315, verdicts: {} },
@@ -74,8 +86,8 @@ const CASES: Case[] = [
     },
   },
   {
-    what: 'larger: a device and a vCPU sending IPIs (IPIv), 2 interrupts each',
-    params: { senders: 2 },
+    what: 'larger: a device and a vCPU sending IPIs (IPIv), 2 interrupts each (no freezer)',
+    params: { senders: 2, ...NO_FREEZER },
     suffix: '--senders2',
     expected: {
       eevdf: { states: 8920, verdicts: {} },
@@ -84,23 +96,13 @@ const CASES: Case[] = [
     },
   },
   {
-    what: 'larger: 2 vCPUs on cpu0, each halting twice, a device each posting 1 interrupt',
-    params: { vcpus: 2, interrupts: 1 },
+    what: 'larger: 2 vCPUs on cpu0, each halting twice, a device each posting 1 interrupt (no freezer)',
+    params: { vcpus: 2, interrupts: 1, ...NO_FREEZER },
     suffix: '--vcpus2',
     expected: {
       eevdf: { states: 10411, verdicts: {} },
       'delayed-dequeue': { states: 23611, verdicts: { ...LOST } },
       task_is_runnable: { states: 16004, verdicts: {} },
-    },
-  },
-  {
-    what: 'the freezer against a freezable nanosleep task on cpu0 (1 interrupt)',
-    params: { freezer: true, interrupts: 1 },
-    suffix: '--freezer',
-    expected: {
-      eevdf: { states: 33031, verdicts: {} },
-      'delayed-dequeue': { states: 49282, verdicts: { ...LOST, 'freezer-freezes-sleeper': 11 } },
-      task_is_runnable: { states: 44769, verdicts: {} },
     },
   },
 ];
@@ -127,15 +129,15 @@ const never = (name: string, doc: string, holds: (s: any) => boolean) =>
 describe('sched-delayed-dequeue: what the traces and states say', () => {
   it('the lost wakeup needs no preemption; eevdf and the fix hold without and with more of it', () => {
     for (const preemptions of [0, 2])
-      for (const variant of REAL_OK) expect(check(model, properties, { variant, params: { preemptions } }).status).toBe('verified');
-    const r = check(model, properties, { variant: 'delayed-dequeue', params: { preemptions: 0 }, property: ['no-lost-wakeup'] });
+      for (const variant of REAL_OK) expect(check(model, properties, { variant, params: { preemptions, ...NO_FREEZER } }).status).toBe('verified');
+    const r = check(model, properties, { variant: 'delayed-dequeue', params: { preemptions: 0, ...NO_FREEZER }, property: ['no-lost-wakeup'] });
     expect(r.status).toBe('violated');
   });
 
   it('delayed-dequeue: the vCPU is left delayed on the runqueue, SN set, the interrupt in PIR', () => {
-    const r = check(model, properties, { variant: 'delayed-dequeue', property: ['no-lost-wakeup'] });
+    const r = check(model, properties, { variant: 'delayed-dequeue', params: NO_FREEZER, property: ['no-lost-wakeup'] });
     if (r.status !== 'violated') throw new Error(r.status);
-    const compiled = compileModel(model, { variant: 'delayed-dequeue' });
+    const compiled = compileModel(model, { variant: 'delayed-dequeue', params: NO_FREEZER });
     const trace = expandPath(compiled, r.violations[0]!.path);
     const labels = trace.steps.map((s) => s.label);
     const at = (prefix: string) => labels.findIndex((l) => l.startsWith(prefix));
@@ -158,8 +160,8 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
       ),
     );
     for (const variant of REAL_OK) {
-      expect(check(model, asleepPending, { variant }).status).toBe('violated');
-      expect(check(model, properties, { variant, property: ['no-lost-wakeup'] }).status).toBe('verified');
+      expect(check(model, asleepPending, { variant, params: NO_FREEZER }).status).toBe('violated');
+      expect(check(model, properties, { variant, params: NO_FREEZER, property: ['no-lost-wakeup'] }).status).toBe('verified');
     }
   });
 
@@ -167,7 +169,7 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
     const wokenFromSleep = never('never-woken-from-sleep', 'a vCPU that blocked never re-enters the guest', (s) =>
       !s.vars.vcpus.some((v: { in_guest: boolean; blocked_in_schedule: boolean }) => v.in_guest && v.blocked_in_schedule),
     );
-    for (const variant of VARIANTS) expect(check(model, wokenFromSleep, { variant }).status).toBe('violated');
+    for (const variant of VARIANTS) expect(check(model, wokenFromSleep, { variant, params: NO_FREEZER }).status).toBe('violated');
   });
 
   it('halts=2: the second kvm_vcpu_block starts from the state the first one left, sleeps, and is woken again', () => {
@@ -180,21 +182,21 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
       !(s.vars.vcpus[0].halts === 1 && s.at('cpu0/vcpu0') === 'sched.off' && s.vars.vcpus[0].blocked_in_schedule && s.vars.tasks[0].__state === TASK_RUNNING),
     );
     for (const variant of REAL_OK) {
-      const sleep = check(model, secondSleep, { variant });
+      const sleep = check(model, secondSleep, { variant, params: NO_FREEZER });
       expect(sleep.status).toBe('violated');
       if (sleep.status !== 'violated') return;
       // The first kvm_vcpu_block returned and the guest halted again; the second halt enables
       // the wakeup vector again on the descriptor the first one left.
-      const steps = expandPath(compileModel(model, { variant }), sleep.violations[0]!.path).steps;
+      const steps = expandPath(compileModel(model, { variant, params: NO_FREEZER }), sleep.violations[0]!.path).steps;
       const guest = steps.findIndex((s) => s.label.startsWith('vcpu_enter_guest: sync_pir_to_irr'));
       const again = steps.findIndex((s, i) => i > guest && s.label.startsWith('pi_enable_wakeup_handler: list_add_tail'));
       expect(guest).toBeGreaterThanOrEqual(0);
       expect(again).toBeGreaterThan(guest);
       // Woken from the second sleep, through the wakeup vector, into the guest.
-      const wake = check(model, secondWake, { variant });
+      const wake = check(model, secondWake, { variant, params: NO_FREEZER });
       expect(wake.status).toBe('violated');
       if (wake.status !== 'violated') return;
-      const wakeSteps = expandPath(compileModel(model, { variant }), wake.violations[0]!.path).steps;
+      const wakeSteps = expandPath(compileModel(model, { variant, params: NO_FREEZER }), wake.violations[0]!.path).steps;
       const second = wakeSteps.findIndex((s) => s.label.startsWith('vcpu_enter_guest: sync_pir_to_irr'));
       expect(wakeSteps.findIndex((s, i) => i > second && s.label.startsWith('kvm_vcpu_wake_up(vcpu0)'))).toBeGreaterThan(second);
     }
@@ -239,7 +241,7 @@ const noSetOn = mutant('no-set-on', (sys) => {
   for (const a of actions(sys, 'vmx_vcpu_pi_load: after_clear_sn')) a.run = (d, env) => void (d.vcpus[env.self].scheduled_out = false);
 });
 
-function traceOf(m: ModelDef, variant: Variant, params: Params = {}): { message: string; steps: TraceStep[]; last: any } {
+function traceOf(m: ModelDef, variant: Variant, params: Params = NO_FREEZER): { message: string; steps: TraceStep[]; last: any } {
   const r = check(m, properties, { variant, params, property: ['no-lost-wakeup'] });
   if (r.status !== 'violated') throw new Error(`${m.name} ${variant}: expected no-lost-wakeup violated, got ${r.status}`);
   const compiled = compileModel(m, { variant, params });
@@ -250,7 +252,7 @@ function traceOf(m: ModelDef, variant: Variant, params: Params = {}): { message:
 describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN (mutants of the real code)', () => {
   it('no self-IPI in pi_enable_wakeup_handler: an interrupt posted before NV changed leaves ON set and nobody looking (real code holds)', () => {
     for (const variant of REAL_OK) {
-      const r = check(noSelfIpi, properties, { variant });
+      const r = check(noSelfIpi, properties, { variant, params: NO_FREEZER });
       expect(verdicts(r)).toEqual({ ...ALL_HOLD, 'no-lost-wakeup': 12 });
       const { steps, last } = traceOf(noSelfIpi, variant);
       // The device posts after list_add_tail but before NV is the wakeup vector: ON is set, the
@@ -260,13 +262,13 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
       expect(post).toBeLessThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: new.nv')));
       // SN is clear: the property's former form (SN set) did not see this.
       expect(last.vcpus[0].pi).toMatchObject({ on: true, sn: false });
-      expect(check(model, properties, { variant }).status).toBe('verified');
+      expect(check(model, properties, { variant, params: NO_FREEZER }).status).toBe('verified');
     }
   });
 
   it('no pi_set_on in vmx_vcpu_pi_load: what was posted while preempted (SN set) sits in PIR with ON clear when the vCPU blocks (real code holds)', () => {
     for (const variant of REAL_OK) {
-      const r = check(noSetOn, properties, { variant });
+      const r = check(noSetOn, properties, { variant, params: NO_FREEZER });
       expect(verdicts(r)).toEqual({ ...ALL_HOLD, 'no-lost-wakeup': 20 });
       const { steps, last } = traceOf(noSetOn, variant);
       const preempt = steps.findIndex((s) => s.label.startsWith('preempt_schedule_irq'));
@@ -277,7 +279,7 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
       expect(load).toBeGreaterThan(post);
       expect(last.vcpus[0].pi).toMatchObject({ pir: 1, on: false, sn: false });
       // Without preemption nothing is posted while SN is set, and the mutant holds.
-      expect(check(noSetOn, properties, { variant, params: { preemptions: 0 } }).status).toBe('verified');
+      expect(check(noSetOn, properties, { variant, params: { preemptions: 0, ...NO_FREEZER } }).status).toBe('verified');
     }
   });
 
@@ -285,7 +287,7 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
     const m = mutant('sn-stays', (sys) => {
       for (const a of actions(sys, 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn')) a.run = () => {};
     });
-    const r = check(m, properties, { variant: 'eevdf', property: ['pi-sn-clear-before-blocking'] });
+    const r = check(m, properties, { variant: 'eevdf', params: NO_FREEZER, property: ['pi-sn-clear-before-blocking'] });
     expect(r.status).toBe('violated');
   });
 
@@ -306,8 +308,8 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
 
   it('the mutants keep their traces (fixtures)', () => {
     for (const [m, what] of [[noSelfIpi, 'no-self-ipi'], [noSetOn, 'no-set-on']] as const) {
-      const r = check(m, properties, { variant: 'eevdf' });
-      expectTraceFixtures(compileModel(m, { variant: 'eevdf' }), r, '');
+      const r = check(m, properties, { variant: 'eevdf', params: NO_FREEZER });
+      expectTraceFixtures(compileModel(m, { variant: 'eevdf', params: NO_FREEZER }), r, '');
       expect(r.status === 'violated' && r.violations.map((v) => v.property)).toEqual(['no-lost-wakeup']);
       expect(what).toBe(m.name.split('~')[1]);
     }
