@@ -44,16 +44,18 @@
 //   patch-2   PATCH 1/2 + 2/2 (what was applied): hardware_enable/disable() are wrappers that
 //             take kvm_lock around hardware_enable/disable_nolock(); the notifier calls the
 //             wrappers; on_each_cpu, kvm_reboot, kvm_suspend and kvm_resume call the *_nolock ones.
-//   upstream  the later form: the hotplug callbacks test kvm_usage_count under the lock
-//             (kvm_starting_cpu/kvm_dying_cpu: lock; if (kvm_usage_count) hardware_*_nolock();
-//             unlock, since v4.10, when the lock was the raw spinlock kvm_count_lock), and
-//             hardware_enable_all()/hardware_disable_all() hold cpus_read_lock() around it
-//             (v6.3, "KVM: Disable CPU hotplug during hardware enabling/disabling"), so their
-//             on_each_cpu cannot overlap a hotplug operation; on_each_cpu runs func locally
-//             between sending the IPIs and waiting (since 2021). This is the form just before
-//             v6.3 moved the callbacks into the ONLINE section (see "left out").
-//   v4.10     upstream without cpus_read_lock (v4.10..v6.2; on_each_cpu of that time): added to
-//             tell which of the two upstream changes closes the CPU_STARTING race.
+//   v4.10     the STARTING/DYING form that shipped from 3.x to 6.2, as v4.10 writes it: the
+//             callbacks test kvm_usage_count under the lock (kvm_starting_cpu/kvm_dying_cpu:
+//             lock; if (kvm_usage_count) hardware_*_nolock(); unlock; in 3.x kvm_cpu_hotplug
+//             called wrappers doing the same), no cpus_read_lock(), on_each_cpu remote-first.
+//             (on_each_cpu became local-first in v5.13, "smp: Run functions concurrently in
+//             smp_call_function_many_cond()"; 5.13..6.2 differ from this variant in that order only.)
+//   hypothetical-mix  a kernel that NEVER SHIPPED, kept as a what-if (it was called `upstream`
+//             until issue 16): v4.10's STARTING/DYING callbacks under stop_machine together with
+//             v6.3's cpus_read_lock() in hardware_enable_all()/hardware_disable_all() (which only
+//             came once the callbacks had moved to the ONLINE section) and the local-first
+//             on_each_cpu, with the 2010 reboot notifier. It answers "would cpus_read_lock alone
+//             close the CPU_STARTING race?", not "what does the kernel do".
 // The lock is called kvm_lock in every variant (from about v3.13 to v6.2 the lock that guards
 // kvm_usage_count was the raw spinlock kvm_count_lock).
 //
@@ -74,13 +76,14 @@
 // non-preemptibly (`busy`). The pick matters: it is where on_each_cpu calls func locally and
 // which CPU it does not IPI, and a busy CPU cannot be stopped or taken down.
 //
-// stopMachine. With stopMachine=true (the real kernel) take_cpu_down() runs under
+// stopMachine. With stopMachine=true (every real kernel) take_cpu_down() runs under
 // __stop_machine(): the step that enters it is enabled only when no online CPU is busy (holds a
 // spinlock, is inside on_each_cpu) or has interrupts off -- the stopper threads can only run
 // there then -- and until the CPU_DYING callbacks return, no other thread takes a step (every
 // other CPU spins in stop_machine with interrupts off). Since every sender waits for its IPIs
-// with preemption off, no IPI can be pending then. With stopMachine=false, the hypothetical
-// behind "is the lock necessary?": only the dying CPU must be free; it turns interrupts off,
+// with preemption off, no IPI can be pending then. With stopMachine=false, a HYPOTHETICAL
+// kernel (no kernel ran CPU_DYING without stop_machine), the question behind "is the lock
+// necessary?": only the dying CPU must be free; it turns interrupts off,
 // leaves cpu_online_mask and runs CPU_DYING while the other CPUs run on. An IPI queued for it
 // before it left the mask stays queued (2.6.37's smp.c has no flush for it, later kernels flush
 // it in CPU_DYING) and runs when the CPU is next online with interrupts on.
@@ -100,8 +103,9 @@
 //   a CPU reads or writes that CPU's cpus_hardware_enabled bit and hardware state, so nothing
 //   can observe the body half done. The one shared write, atomic_inc(&hardware_enable_failed),
 //   is read only by the sender after it waited for every call (or, from CPU_STARTING, by nobody
-//   before the next atomic_set). bit-matches-hardware therefore checks the bodies' code, not
-//   their interleaving.
+//   before the next atomic_set). For the same reason there is no property "the
+//   cpus_hardware_enabled bit equals the hardware state": with both written in one step it
+//   could not fail (it was bit-matches-hardware until issue 16, removed).
 // - The syscall entry is merged into the first kernel step (spin_lock, or cpus_read_lock) and
 //   the exit into the last (spin_unlock / cpus_read_unlock): the code between is preemptible
 //   and touches nothing shared, so a task entering a little later is an interleaving we have.
@@ -131,48 +135,55 @@
 //   reboot notifier is not modelled (the system is going down by then).
 // - The machine's power loss during suspend is not modelled: kvm_suspend disabled cpu0 and
 //   CPU_DYING the others before it, which is what the properties check.
-// - The v6.3 move of the callbacks to the ONLINE section (kvm_online_cpu/kvm_offline_cpu under
-//   the kvm_lock mutex, called with interrupts on while the CPU is online) and the 2023
-//   system_state check in hardware_enable_all() are left out: they are later than the forms this
-//   model is about; the upstream variant keeps the STARTING/DYING callbacks so that stopMachine
-//   keeps its meaning.
 // - 2.6.37's kvm_rebooting is only read by the fault fixups, not by the code modelled: it is
 //   kept as state for the properties.
 //
-// Verdicts (pinned in tests/models/kvm-hotplug.test.ts), and where they differ from the thread:
-// - Under stop_machine (the real kernel) patch-1's lock closes no race. v2.6.37 and patch-1 have
-//   the same verdict on every outcome property, and the CPU_DYING spin_lock never finds kvm_lock
-//   held (both tested): stop_machine cannot start while a kvm_lock holder or an on_each_cpu
-//   caller runs, and nothing runs beside CPU_DYING. "The lock should be there" is right as a
-//   rule (with reboot=false, nolock-under-kvm-lock fails for v2.6.37 only), not as a fix.
-// - Without stop_machine (stopMachine=false) the lock would not help either. The unlocked
-//   `if (!kvm_usage_count)` before it still lets the dying CPU miss the last
-//   hardware_disable_all() (dead-cpu-disabled, 15 steps). And the lock is taken with interrupts
-//   off, so it deadlocks against a holder waiting in on_each_cpu for that CPU's IPI (7 steps).
-//   v2.6.37 deadlocks there too (11 steps), but only through the stale-IPI assumption above (the
-//   IPI is still queued when the CPU spins in CPU_STARTING). patch-1's deadlock does not need it.
+// Verdicts (pinned in tests/models/kvm-hotplug.test.ts; shortest trace lengths at the defaults,
+// 2 CPUs, 2 creators, one hotplug round, suspend then reboot, a per-CPU enable may fail), and
+// where they differ from the thread:
+// - Under stop_machine (every real kernel) patch-1's lock closes no race. v2.6.37 and patch-1
+//   have the same verdict on every outcome property, and the CPU_DYING spin_lock never finds
+//   kvm_lock held (both tested): stop_machine cannot start while a kvm_lock holder or an
+//   on_each_cpu caller runs, and nothing runs beside CPU_DYING. "The lock should be there" is
+//   right as a rule (nolock-under-kvm-lock fails for v2.6.37 only, 12 steps), not as a fix.
+// - In the HYPOTHETICAL kernel without stop_machine (stopMachine=false) the lock would not help
+//   either. The unlocked `if (!kvm_usage_count)` before it still lets the dying CPU miss the
+//   last hardware_disable_all() (dead-cpu-disabled, 13 steps). And the lock is taken with
+//   interrupts off, so it deadlocks against a holder waiting in on_each_cpu for that CPU's IPI
+//   (hypothetical deadlock, 7 steps). v2.6.37 deadlocks there too (11 steps), but only through
+//   the stale-IPI assumption above. patch-1's deadlock does not need it.
 // - The race the thread did not see is in CPU_STARTING, not CPU_DYING, and all three 2010 forms
 //   have it (quiescent, 16 steps). The starting CPU reads kvm_usage_count == 0 unlocked, and
 //   hardware_enable_all()'s on_each_cpu misses it because it is not online yet: it comes online
 //   with virtualization off while a VM exists. Or it reads 1 just before the last VM goes away
 //   and comes online enabled with none, and a later CPU_DYING then leaves a dead CPU enabled
-//   (dead-cpu-disabled at default size). Testing the count under the lock (v4.10) does not
-//   close it, since set_cpu_online() comes after the callback. cpus_read_lock() in
-//   hardware_enable_all() does (upstream).
-// - kvm_reboot without the lock races in every variant, upstream included. An in-flight
-//   hardware_enable_all() (its IPI taken after the reboot IPI, or its local call after it)
-//   leaves a CPU enabled when kvm_reboot's on_each_cpu returns (reboot-disables-all). VM
-//   creation and CPU_STARTING after it re-enable CPUs as well (off-after-reboot: the "reboot -f"
-//   case upstream addressed in 2023 with a system_state check, left out here). nolock-under-kvm-lock fails
-//   in every variant whenever reboot=true, on kvm_reboot's unlocked on_each_cpu.
-// - With enableCanFail, upstream's quiescent fails too: kvm_starting_cpu ignores a failed enable,
+//   (dead-cpu-disabled, 27 steps). Testing the count under the lock (v4.10) does not close it
+//   (quiescent, 20 steps), since set_cpu_online() comes after the callback. cpus_read_lock()
+//   in hardware_enable_all() does when the enable cannot fail (hypothetical-mix, enableCanFail=false).
+// - kvm_reboot without the lock races in every variant. reboot-disables-all (23 steps) has two
+//   causes: an in-flight hardware_enable_all() (its IPI taken after the reboot IPI, or its
+//   local call after it), and a CPU between CPU_STARTING, which enabled it, and set_cpu_online():
+//   not in cpu_online_mask, so the reboot's on_each_cpu sends it no IPI (both tested). VM
+//   creation and CPU_STARTING after it re-enable CPUs as well (off-after-reboot, 21 steps: the
+//   "reboot -f" case v6.5 addressed with a system_state check).
+// - nolock-under-kvm-lock exempts kvm_reboot's unlocked on_each_cpu (PATCH 2/2 itself makes it
+//   call the *_nolock body: the reboot must not wait for a lock holder) and requires an IPI's
+//   function to run under the lock of the IPI's sender. Until issue 16 it counted the reboot
+//   path and accepted any holder: it failed in every variant with reboot=true, for the reboot.
+//   Now patch-1, patch-2, v4.10 and hypothetical-mix hold it.
+// - A per-CPU enable may fail (enableCanFail, on by default since issue 16, so that the failure
+//   path is exercised; the state counts roughly tripled). The 2010 forms and v4.10 fail
+//   failed-enable-rolls-back (32 steps): a CPU that raced through CPU_STARTING is enabled but
+//   not yet in cpu_online_mask, so the rollback's on_each_cpu(hardware_disable) does not reach
+//   it. hypothetical-mix's quiescent fails (23 steps): kvm_starting_cpu ignores a failed enable,
 //   and the CPU comes online without virtualization while VMs exist (v6.3 made the online
-//   callback fail the hotplug instead). The 2010 forms and v4.10 also fail
-//   failed-enable-rolls-back. A CPU that raced through CPU_STARTING is enabled but not yet in
-//   cpu_online_mask, so the rollback's on_each_cpu(hardware_disable) does not reach it.
-// - Hold in every variant: bit-matches-hardware (the bodies are atomic, see above),
-//   resume-warn-on (the freezer keeps every kvm_lock holder out), usage-count-bug-on,
-//   locks-released, cpus-restored-at-end, no-sleep-in-atomic.
+//   callback fail the hotplug instead).
+// - Hold in every variant: resume-warn-on (the freezer keeps every kvm_lock holder out),
+//   usage-count-bug-on (it cannot fail: every kvm_usage_count-- pairs with a ++ made under the
+//   same kvm_lock hold or an earlier one; it stays because the C has the BUG_ON and the step
+//   must evaluate it), locks-released, cpus-restored-at-end. no-sleep-in-atomic is exercised
+//   only where a sleeping lock is taken (cpus_read_lock in hypothetical-mix); elsewhere it holds,
+//   not exercised.
 
 import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type SymmetryDef, type ThreadDef } from '../src/model/index.js';
 import {
@@ -220,7 +231,7 @@ const VARIANTS = {
   'v2.6.37': 'kvm_main.c of 2.6.37 (the seed\'s pre-image): CPU_DYING calls hardware_disable() without kvm_lock',
   'patch-1': 'PATCH 1/2: spin_lock(&kvm_lock) around hardware_disable() in CPU_DYING; the unlocked kvm_usage_count test stays',
   'patch-2': 'PATCH 1/2 + 2/2: hardware_enable/disable() wrappers take kvm_lock around *_nolock(); on_each_cpu, reboot, suspend and resume call *_nolock()',
-  upstream: 'later upstream: kvm_starting_cpu/kvm_dying_cpu test kvm_usage_count under the lock, hardware_enable_all/disable_all hold cpus_read_lock() (v6.3 before the ONLINE-section move)',
+  'hypothetical-mix': 'a kernel that never shipped (kept as a what-if): the v4.10..v6.2 STARTING/DYING callbacks under stop_machine together with v6.3\'s cpus_read_lock() in hardware_enable_all/disable_all and local-first on_each_cpu',
   'v4.10': 'v4.10..v6.2: kvm_starting_cpu/kvm_dying_cpu test kvm_usage_count under the lock, no cpus_read_lock()',
 } as const;
 type Variant = keyof typeof VARIANTS;
@@ -243,7 +254,7 @@ const CODE: Record<Variant, Code> = {
   'v2.6.37': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'none', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
   'patch-1': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
   'patch-2': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'notifier', dyingLock: 'wrapper', startingLock: 'wrapper', cpusReadLock: false, order: 'remote-first' },
-  upstream: { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
+  'hypothetical-mix': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
   'v4.10': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
 };
 
@@ -260,7 +271,7 @@ export default defineModel({
     cpus: intParam(2, 'CPUs; the last one is hotplugged, cpu0 is the boot CPU', { min: 2, max: 6 }),
     creators: intParam(2, 'VM creators (hardware_enable_all, then hardware_disable_all)', { min: 0, max: 4 }),
     rounds: intParam(1, 'hotplug rounds of the last CPU (offline, then online)', { min: 0, max: 3 }),
-    enableCanFail: boolParam(false, 'kvm_arch_hardware_enable() may fail on any CPU (failure path of hardware_enable_all)'),
+    enableCanFail: boolParam(true, 'kvm_arch_hardware_enable() may fail on any CPU (the failure path of hardware_enable_all; on by default so that failed-enable-rolls-back is exercised)'),
     stopMachine: boolParam(true, 'CPU_DYING runs under stop_machine (the real kernel); false: only the dying CPU stops'),
     reboot: boolParam(true, 'the reboot notifier kvm_reboot() runs once (after the suspend cycle, if any)'),
     suspend: boolParam(true, 'one suspend/resume cycle (freeze, disable_nonboot_cpus, kvm_suspend, kvm_resume, thaw)'),

@@ -9,7 +9,7 @@
 
 import { assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo, type StepInfo } from '../src/property/index.js';
 import { lockRef, UNLOCKED, type Atomic, type Spinlock } from '../src/kernel/index.js';
-import { lockHeldIn, locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+import { locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 
 /** The part of the model's state the properties read (models/kvm-hotplug.ts KvmHotplugState). */
 type S = {
@@ -44,34 +44,38 @@ const names = (cs: number[]) => cs.map((c) => `cpu${c}`).join(', ');
 // The functions that do not take kvm_lock themselves but touch what it guards: the per-CPU
 // bodies and hardware_disable_all_nolock. Before PATCH 2/2 the bodies are called
 // hardware_enable/hardware_disable (the same code), after it *_nolock.
-const RENAMED = new Set(['patch-2', 'upstream', 'v4.10']);
+const OLD_NAMES = new Set(['v2.6.37', 'patch-1']);
 const NOLOCK_NEW = /^hardware_(enable|disable|disable_all)_nolock$/;
 const NOLOCK_OLD = /^(hardware_enable|hardware_disable|hardware_disable_all_nolock)$/;
-const heldByAnyone = { new: lockHeldIn<S>('nolock', NOLOCK_NEW, kvmLock), old: lockHeldIn<S>('nolock', NOLOCK_OLD, kvmLock) };
-const heldBySelf = {
-  new: lockHeldIn<S>('nolock', NOLOCK_NEW, kvmLock, { bySelf: true }),
-  old: lockHeldIn<S>('nolock', NOLOCK_OLD, kvmLock, { bySelf: true }),
-};
+const IPI_FROM = 'ipi-from:';
+
 /**
- * Which form of "held" applies to a step:
- * - In an IPI handler (tag `ipi`) the call runs on behalf of the on_each_cpu caller, which
- *   holds the lock on another CPU: held by anyone (lockHeldIn's default). This is weaker than
- *   "held by the sender", but kvm_reboot's unlocked on_each_cpu is still caught, by the schedule
- *   where no creator happens to hold the lock.
- * - Everywhere else the thread runs the body on its own behalf, on its own CPU: the on_each_cpu
- *   local call, and the hotplug CPU's CPU_DYING/CPU_STARTING -- nobody holds the lock for the
- *   dying CPU, and a creator holding it on another CPU while CPU_DYING runs unlocked must not
- *   count. So: held by the running thread.
- * - kvm_suspend/kvm_resume (tag `syscore`) are exempt: they run after freeze_processes() and
+ * Steps the rule is about: a `*_nolock` body or hardware_disable_all_nolock, except
+ * - kvm_suspend/kvm_resume (tag `syscore`): they run after freeze_processes() and
  *   disable_nonboot_cpus(), on the only online CPU with interrupts off, where there is nobody to
- *   exclude; kvm_resume even WARNs if the lock is held (that is its own property).
- * This is a lockdep-style rule about the code, not about outcomes: the outcome properties below
- * say whether breaking it matters.
+ *   exclude; kvm_resume even WARNs if the lock is held (its own property);
+ * - kvm_reboot's on_each_cpu(hardware_disable_nolock) (its local call, locations `reboot.*`, and
+ *   the IPIs it sends): unlocked on purpose -- PATCH 2/2 itself switches kvm_reboot to the
+ *   *_nolock body, since the reboot must not wait for a lock holder. Whether that race matters
+ *   is what reboot-disables-all and off-after-reboot ask.
  */
-function nolockHolds(s: StateInfo<S>, step: StepInfo): boolean {
-  if (step.tags.includes('syscore')) return true;
-  const form = RENAMED.has(s.variant) ? 'new' : 'old';
-  return (step.tags.includes('ipi') ? heldByAnyone : heldBySelf)[form].holds(s, step);
+function nolockStep(s: StateInfo<S>, step: StepInfo): boolean {
+  if (!(OLD_NAMES.has(s.variant) ? NOLOCK_OLD : NOLOCK_NEW).test(step.fn)) return false;
+  if (step.tags.includes('syscore')) return false;
+  if (step.thread === 'pm' && step.id.startsWith('reboot.')) return false;
+  return !step.tags.includes(`${IPI_FROM}pm`);
+}
+
+/**
+ * Who must hold kvm_lock for the step: in an IPI handler (tag `ipi-from:SENDER`) the function
+ * runs on behalf of the on_each_cpu caller, so the SENDER must hold it (a creator holding it for
+ * its own on_each_cpu does not cover another sender's IPI); everywhere else the running thread
+ * itself (the local call of on_each_cpu, CPU_DYING/CPU_STARTING: a creator holding the lock on
+ * another CPU while CPU_DYING runs unlocked does not count).
+ */
+function nolockOwner(s: StateInfo<S>, step: StepInfo): number {
+  const from = step.tags.find((t) => t.startsWith(IPI_FROM));
+  return from === undefined ? step.threadIndex : s.threads.indexOf(from.slice(IPI_FROM.length));
 }
 
 /** Every task thread is in user space or ended (see the header). */
@@ -100,25 +104,15 @@ function remoteEnabledAtReboot(s: StateInfo<S>, step: StepInfo): number[] {
 export const properties = defineProperties<S>('kvm-hotplug', [
   stepProperty<S>(
     'nolock-under-kvm-lock',
-    'hardware_enable/disable(_nolock) and hardware_disable_all_nolock run only with kvm_lock held: by the running thread in its own context (on_each_cpu local call, CPU_DYING, CPU_STARTING), by anyone in an IPI handler; kvm_suspend/kvm_resume exempt',
-    nolockHolds,
+    'hardware_enable/disable(_nolock) and hardware_disable_all_nolock run only with kvm_lock held: by the running thread in its own context (on_each_cpu local call, CPU_DYING, CPU_STARTING), in an IPI handler by the thread that sent the IPI; kvm_suspend/kvm_resume and kvm_reboot\'s deliberate unlocked disable exempt',
+    { when: nolockStep, then: (s, step) => s.vars.kvm_lock.holder === nolockOwner(s, step) },
     (s, step) =>
-      `${step.thread} runs '${step.label}' while kvm_lock is ${s.vars.kvm_lock.holder === UNLOCKED ? 'free' : `held by ${s.threads[s.vars.kvm_lock.holder]}`}`,
-  ),
-  invariant<S>(
-    'bit-matches-hardware',
-    'each CPU\'s cpus_hardware_enabled bit equals its hardware state (virtualization on)',
-    (s) => cpusOf(s).every((c) => s.vars.cpus_hardware_enabled[c] === s.vars.hw_enabled[c]),
-    (s) =>
-      cpusOf(s)
-        .filter((c) => s.vars.cpus_hardware_enabled[c] !== s.vars.hw_enabled[c])
-        .map((c) => `cpu${c}: bit ${s.vars.cpus_hardware_enabled[c]}, hardware ${s.vars.hw_enabled[c]}`)
-        .join('; '),
+      `${step.thread} runs '${step.label}' while kvm_lock is ${s.vars.kvm_lock.holder === UNLOCKED ? 'free' : `held by ${s.threads[s.vars.kvm_lock.holder]}`}${nolockOwner(s, step) !== step.threadIndex ? ` (the IPI's sender is ${s.threads[nolockOwner(s, step)]})` : ''}`,
   ),
   invariant<S>(
     'quiescent',
     'when every task is in user space and the system is not rebooting: an online CPU has virtualization on iff kvm_usage_count > 0, and an offline CPU has it off',
-    (s) => s.vars.kvm_rebooting || !quiescent(s) || quiescentBad(s).length === 0,
+    { when: (s) => !s.vars.kvm_rebooting && quiescent(s), then: (s) => quiescentBad(s).length === 0 },
     (s) =>
       `quiescent with kvm_usage_count = ${s.vars.kvm_usage_count}, but ${quiescentBad(s)
         .map((c) => `cpu${c} is ${s.vars.online[c] ? 'online' : 'offline'} with virtualization ${s.vars.hw_enabled[c] ? 'on' : 'off'}`)
@@ -127,25 +121,25 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   invariant<S>(
     'dead-cpu-disabled',
     'a CPU taken down (CPU_DYING done, not started again) has virtualization off',
-    (s) => cpusOf(s).every((c) => !s.vars.dead[c] || !s.vars.hw_enabled[c]),
+    { when: (s) => s.vars.dead.some((d) => d), then: (s) => cpusOf(s).every((c) => !s.vars.dead[c] || !s.vars.hw_enabled[c]) },
     (s) => `${names(cpusOf(s).filter((c) => s.vars.dead[c] && s.vars.hw_enabled[c]))} is dead with virtualization on (kvm_usage_count = ${s.vars.kvm_usage_count})`,
   ),
   stepProperty<S>(
     'failed-enable-rolls-back',
     'when hardware_enable_all() returns -EBUSY, no CPU is enabled and kvm_usage_count is back to 0, its value before the call (the enable path runs only on the 0 -> 1 transition, under kvm_lock)',
-    (s, step) => !step.tags.includes('enable_all_failed') || (s.vars.kvm_usage_count === 0 && enabledCpus(s).length === 0),
+    { when: (_s, step) => step.tags.includes('enable_all_failed'), then: (s) => s.vars.kvm_usage_count === 0 && enabledCpus(s).length === 0 },
     (s) => `hardware_enable_all() fails with kvm_usage_count = ${s.vars.kvm_usage_count} and enabled: ${names(enabledCpus(s)) || 'none'}`,
   ),
   stepProperty<S>(
     'reboot-disables-all',
     'when kvm_reboot()\'s on_each_cpu(hardware_disable) returns, no CPU has virtualization on (no in-flight enable survives it): checked before its last step, on every CPU but the one it runs on (that step disables that one, or only waits)',
-    (s, step) => !step.tags.includes('kvm_reboot_return') || remoteEnabledAtReboot(s, step).length === 0,
+    { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s, step) => remoteEnabledAtReboot(s, step).length === 0 },
     (s, step) => `kvm_reboot's on_each_cpu returns with ${names(remoteEnabledAtReboot(s, step))} enabled`,
   ),
   invariant<S>(
     'off-after-reboot',
     'once kvm_reboot() has returned, no CPU has virtualization on ever again',
-    (s) => !rebootReturned(s) || enabledCpus(s).length === 0,
+    { when: rebootReturned, then: (s) => enabledCpus(s).length === 0 },
     (s) => `after kvm_reboot: ${names(enabledCpus(s))} enabled`,
   ),
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
@@ -155,14 +149,16 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   invariant<S>(
     'cpus-restored-at-end',
     'when every task has finished: cpu_hotplug_lock free, no CPU busy or stopped, every online CPU with interrupts on, tasks thawed',
-    (s) =>
-      !s.threads.every((name, t) => isIpi(name) || s.ended(t)) ||
-      (s.vars.cpu_hotplug.readers === 0 &&
+    {
+      when: (s) => s.threads.every((name, t) => isIpi(name) || s.ended(t)),
+      then: (s) =>
+        s.vars.cpu_hotplug.readers === 0 &&
         !s.vars.cpu_hotplug.writer &&
         !s.vars.stopped &&
         !s.vars.frozen &&
         s.vars.busy.every((b) => b < 0) &&
-        cpusOf(s).every((c) => !s.vars.online[c] || !s.vars.irqs_off[c])),
+        cpusOf(s).every((c) => !s.vars.online[c] || !s.vars.irqs_off[c]),
+    },
   ),
   noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {
     const held = spinlocksHeldBy(s.vars, [kvmLock], t);

@@ -61,7 +61,7 @@ describe('kmc prove', () => {
   });
 
   it('searches with the reductions of kmc check (the same verdicts), says so, and --no-symmetry --no-por turns them off', async () => {
-    const args = ['prove', 'kvm-hotplug', '--from', 'v2.6.37', '--to', 'upstream', '--param', 'reboot=false', '--param', 'suspend=false'];
+    const args = ['prove', 'kvm-hotplug', '--from', 'v2.6.37', '--to', 'hypothetical-mix', '--param', 'reboot=false', '--param', 'suspend=false', '--param', 'enableCanFail=false'];
     const reduced = await kmc(...args, '--quiet');
     const plain = await kmc(...args, '--quiet', '--no-symmetry', '--no-por');
     expect([reduced.code, plain.code]).toEqual([0, 0]);
@@ -103,7 +103,7 @@ describe('kmc prove --json', () => {
   it.each([
     ['xen-remove-from-physmap', 'ia64-hunk-on-x86', 'reviewed', []],
     ['sched-delayed-dequeue', 'delayed-dequeue', 'task_is_runnable', []],
-    ['kvm-hotplug', 'v2.6.37', 'upstream', ['--param', 'reboot=false', '--param', 'suspend=false']],
+    ['kvm-hotplug', 'v2.6.37', 'hypothetical-mix', ['--param', 'reboot=false', '--param', 'suspend=false', '--param', 'enableCanFail=false']],
   ])('%s: %s -> %s as data: the verdicts, every counterexample path, each run on the fix (exit 0)', async (model, from, to, extra) => {
     const { doc, text } = await both(model, '--from', from, '--to', to, ...(extra as string[]));
     expect(doc).toMatchObject({ model, from, to, proved: true, exitCode: 0, buggy: { variant: from, status: 'violated', complete: true }, fixed: { variant: to, status: 'verified', complete: true, stoppedBy: null, violations: [] } });
@@ -127,7 +127,7 @@ describe('kmc prove --json', () => {
   });
 
   it('the choices the matching settled are data too', async () => {
-    const { doc } = await both('kvm-hotplug', '--from', 'v2.6.37', '--to', 'upstream', '--param', 'reboot=false', '--param', 'suspend=false');
+    const { doc } = await both('kvm-hotplug', '--from', 'v2.6.37', '--to', 'hypothetical-mix', '--param', 'reboot=false', '--param', 'suspend=false', '--param', 'enableCanFail=false');
     const chose = doc.counterexamples[0].onFixed.matching.filter((m: any) => m.chose);
     expect(chose.length).toBeGreaterThan(0);
     expect(doc.parts[2].detail).toContain(chose[0].chose.description);

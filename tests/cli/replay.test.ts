@@ -220,7 +220,7 @@ describe('kmc replay --json', () => {
     const runs: [string, string[]][] = [
       ['xen-remove-from-physmap', ['--variant', 'ia64-hunk-on-x86']],
       ['sched-delayed-dequeue', ['--variant', 'delayed-dequeue']],
-      ['kvm-hotplug', ['--variant', 'v2.6.37', '--param', 'reboot=false', '--param', 'suspend=false']],
+      ['kvm-hotplug', ['--variant', 'v2.6.37', '--param', 'reboot=false', '--param', 'suspend=false', '--param', 'enableCanFail=false']],
     ];
     for (const [model, args] of runs) {
       const r = await kmc('check', model, ...args, '--quiet', '--trace-dir', bundledDir);
@@ -271,8 +271,8 @@ describe('kmc replay --json', () => {
   });
 
   it('--variant on the patch: how each old step was placed, the choices the bounded search settled, the text mode’s exit code', async () => {
-    const file = files['kvm-hotplug--v2.6.37--reboot=false--suspend=false--nolock-under-kvm-lock']!;
-    for (const variant of ['upstream', 'patch-1', 'v4.10']) {
+    const file = files['kvm-hotplug--v2.6.37--enableCanFail=false--reboot=false--suspend=false--nolock-under-kvm-lock']!;
+    for (const variant of ['hypothetical-mix', 'patch-1', 'v4.10']) {
       const text = await kmc('replay', file, '--variant', variant);
       const r = await kmc('replay', file, '--variant', variant, '--json');
       expect(r.code, variant).toBe(text.code);
@@ -292,8 +292,8 @@ describe('kmc replay --json', () => {
         expect(text.out).toContain(c.chose.description);
       }
     }
-    // On upstream the port settles which CPU creator0 takes kvm_lock on.
-    const up = expectValid(validateReplay, (await kmc('replay', file, '--variant', 'upstream', '--json')).out);
+    // On hypothetical-mix the port settles which CPU creator0 takes kvm_lock on.
+    const up = expectValid(validateReplay, (await kmc('replay', file, '--variant', 'hypothetical-mix', '--json')).out);
     expect(up).toMatchObject({ exitCode: 0, outcome: 'no-longer-violated', onVariant: { outcome: 'no-longer-violated', reproduced: null, end: { kind: 'blocked', inconclusive: false } } });
     const chose = up.onVariant.matching.find((m: any) => m.chose);
     expect(chose).toMatchObject({ kind: 'matched', oldStep: 1, thread: 'creator0', chose: { by: 'placed', taken: 0 } });
@@ -302,8 +302,8 @@ describe('kmc replay --json', () => {
 
   it('--variant where the interleaving still breaks the property (exit 1), where the patch removed a statement (exit 0)', async () => {
     const cases: [string, string, number, string, string][] = [
-      ['kvm-hotplug--v2.6.37--reboot=false--suspend=false--quiescent', 'patch-1', 1, 'still-violated', 'completed'],
-      ['kvm-hotplug--v2.6.37--reboot=false--suspend=false--quiescent', 'upstream', 0, 'no-longer-violated', 'blocked'],
+      ['kvm-hotplug--v2.6.37--enableCanFail=false--reboot=false--suspend=false--quiescent', 'patch-1', 1, 'still-violated', 'completed'],
+      ['kvm-hotplug--v2.6.37--enableCanFail=false--reboot=false--suspend=false--quiescent', 'hypothetical-mix', 0, 'no-longer-violated', 'blocked'],
       ['sched-delayed-dequeue--delayed-dequeue--no-lost-wakeup', 'eevdf', 0, 'no-longer-violated', 'absent'],
     ];
     for (const [name, variant, code, outcome, end] of cases) {

@@ -71,14 +71,14 @@ interface Proof {
 }
 
 const byName = (name: string) => bundled.find((e) => e.model.name === name)!;
-const kvm = { reboot: false, suspend: false };
+const kvm = { reboot: false, suspend: false, enableCanFail: false };
 const proofs: Proof[] = [
   { def: abba, props: abbaProps, from: 'abba', to: 'ordered' },
   { def: lostUpdate, props: lostUpdateProps, from: 'racy', to: 'atomic' },
   { def: peterson, props: petersonProps, from: 'broken', to: 'correct' },
   { def: pinnedCounter, props: pinnedCounterProps, from: 'racy', to: 'locked' },
   { def: weird, props: weirdProps, from: 'buggy', to: 'fixed' },
-  ...['upstream', 'patch-1', 'patch-2', 'v4.10'].map((to) => ({ def: byName('kvm-hotplug').model, props: byName('kvm-hotplug').properties, from: 'v2.6.37', to, params: kvm })),
+  ...['hypothetical-mix', 'patch-1', 'patch-2', 'v4.10'].map((to) => ({ def: byName('kvm-hotplug').model, props: byName('kvm-hotplug').properties, from: 'v2.6.37', to, params: kvm })),
   { def: byName('pm-freeze').model, props: byName('pm-freeze').properties, from: 'freeze-run-bit', to: 'driver-suspend' },
   { def: byName('xen-remove-from-physmap').model, props: byName('xen-remove-from-physmap').properties, from: 'ia64-hunk-on-x86', to: 'reviewed' },
   { def: byName('kvm-intx-mask').model, props: byName('kvm-intx-mask').properties, from: 'v1', to: 'merged' },
