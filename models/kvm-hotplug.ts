@@ -56,6 +56,29 @@
 //             came once the callbacks had moved to the ONLINE section) and the local-first
 //             on_each_cpu, with the 2010 reboot notifier. It answers "would cpus_read_lock alone
 //             close the CPU_STARTING race?", not "what does the kernel do".
+//   v6.3      "KVM: Move CPU hotplug callbacks to the ONLINE section" and friends: kvm_online_cpu()/
+//             kvm_offline_cpu() run in the CPU's hotplug thread (thread context, interrupts on)
+//             after set_cpu_online() / before the CPU leaves cpu_online_mask, under the kvm_lock
+//             mutex (kvm_count_lock is gone); kvm_online_cpu() fails the onlining (-EIO) when the
+//             enable fails, after a WARN_ON_ONCE(atomic_read(&hardware_enable_failed)); no KVM
+//             code runs at CPU_STARTING/CPU_DYING, so stop_machine no longer matters to KVM;
+//             hardware_enable_all()/hardware_disable_all() take cpus_read_lock() then kvm_lock;
+//             on_each_cpu is local-first; the kvm_reboot notifier; kvm_suspend()/kvm_resume() as
+//             syscore ops with lockdep_assert_not_held(&kvm_lock).
+//   v6.5      as v6.3 with a local `failed` counter, plus the reboot rework: kvm_shutdown() is a
+//             syscore shutdown op, run by kernel_restart() after kernel_restart_prepare() set
+//             system_state = SYSTEM_RESTART and migrate_to_reboot_cpu() called
+//             cpu_hotplug_disable(); hardware_enable_all() returns -EBUSY when system_state says
+//             the system is going down, tested before any lock.
+//   v6.12     kvm_enable_virtualization()/kvm_disable_virtualization() under the kvm_usage_lock
+//             mutex: the first user installs the cpuhp state (cpuhp_setup_state() calls
+//             kvm_online_cpu() = __kvm_enable_virtualization() on every online CPU, under
+//             cpus_read_lock()), then register_syscore_ops(), then rechecks system_state and,
+//             if the system is going down, unregisters and removes it all (-EBUSY); the last user
+//             removes it (kvm_offline_cpu() on every online CPU). kvm_shutdown() runs only if
+//             the ops are registered when syscore_shutdown() walks them (syscore_ops_lock).
+//   Sources: virt/kvm/kvm_main.c of each kernel (read through the kernel's git history; the
+//   v6.12 code is today's kvm_enable_virtualization() less kvm_arch_enable_virtualization()).
 // The lock is called kvm_lock in every variant (from about v3.13 to v6.2 the lock that guards
 // kvm_usage_count was the raw spinlock kvm_count_lock).
 //
@@ -120,6 +143,26 @@
 //   it reached spin_lock just after stop_machine started is real, so no behaviour is added
 //   that the kernel lacks; only the (harmless) spin itself is not a state.
 //
+// The ONLINE-section kernels (v6.3+), and what is simplified:
+// - The hotplug of cpu X: _cpu_down takes cpus_write_lock(), X's hotplug thread runs
+//   kvm_offline_cpu() (still online, interrupts on), then take_cpu_down() under stop_machine
+//   clears X from cpu_online_mask (one step: no KVM code runs inside); _cpu_up sets X online in
+//   start_secondary(), enables interrupts, then X's hotplug thread runs kvm_online_cpu(); its
+//   -EIO rolls the CPU back offline (one step, under stop_machine). After cpu_hotplug_disable()
+//   both return -EBUSY; a CPU left offline by a failed onlining is skipped by cpu_down.
+// - The per-CPU hotplug thread is a thread pinned to its CPU: its steps need the CPU free (no
+//   task with preemption off there). A kvm_lock mutex holder among the creators is pinned, from
+//   mutex_lock to mutex_unlock, to the CPU its on_each_cpu runs on (as the spinlock holder of the
+//   older kernels): in reality it may be preempted between, which only lets other tasks onto that
+//   CPU earlier; since every such holder also holds cpus_read_lock(), no hotplug step waits on it.
+// - v6.12's cpuhp_setup_state()/cpuhp_remove_state() call the callback CPU by CPU, each a step on
+//   that CPU's hotplug thread, done by the creator's thread (it waits for each); a failure rolls
+//   back the CPUs before it in one step (cpuhp_rollback_install()). The failure is carried in
+//   hardware_enable_failed for v6.5/v6.12 too (their local `failed` or return value): cleared
+//   when the function that owns it returns.
+// - kernel_restart() ends at machine_restart(); what the architecture does then (x86's emergency
+//   virtualization disable) is not modelled: "off-after-reboot" asks about KVM's own code.
+//
 // Left out, and why that is sound:
 // - printk, the kvm_arch_* internals (a CPU's hardware state is one boolean), vcpus and VM
 //   memory: the properties are about which CPUs have virtualization on.
@@ -178,6 +221,30 @@
 //   it. hypothetical-mix's quiescent fails (23 steps): kvm_starting_cpu ignores a failed enable,
 //   and the CPU comes online without virtualization while VMs exist (v6.3 made the online
 //   callback fail the hotplug instead).
+// - v6.3: the KVM callbacks no longer run in stop_machine's CPU_STARTING/CPU_DYING, and
+//   cpus_read_lock() keeps hardware_enable_all() out of a hotplug operation: the CPU_STARTING race
+//   is gone (quiescent holds with the enable unable to fail, and without reboot and suspend every
+//   property holds). What remains: the reboot notifier's race with an in-flight
+//   hardware_enable_all() (reboot-disables-all, 25 steps; off-after-reboot, 23), and, new, the
+//   global hardware_enable_failed: kvm_resume()'s failed enable leaves it set, the next
+//   kvm_online_cpu() WARNs (online-warn-on, 28) and fails the onlining although its own enable
+//   succeeded, so the CPU goes offline with virtualization on (dead-cpu-disabled, 32; then a later
+//   hardware_enable_all() rolls back with that CPU still enabled: failed-enable-rolls-back, 52).
+//   v6.5's local counter removes all three.
+// - v6.5: system_state is tested before any lock, so a reboot that starts right after the test
+//   still races with the enable that follows: kvm_shutdown() returns with a CPU enabled
+//   (reboot-disables-all, 29) or the enable comes after it (off-after-reboot, 27).
+// - v6.12: registering the syscore ops before rechecking system_state closes reboot-disables-all:
+//   an enable is either done before kvm_shutdown() is registered-and-run, or sees the restart and
+//   undoes itself. But the undo comes after syscore_shutdown() returned: a CPU enabled by an
+//   in-flight cpuhp_setup_state() before register_syscore_ops() is still on when the reboot
+//   reaches machine_restart() (off-after-reboot, 18 steps; the recheck turns it off later, which
+//   the property counts). Whether the architecture's restart path turns it off is not modelled.
+//   nolock-under-kvm-lock and usage-count-bug-on hold not exercised there: v6.12 has no *_nolock
+//   function and no hardware_disable_all_nolock; online-warn-on is v6.3's only.
+// - In every variant, with the enable able to fail, kvm_resume() ignores a failed enable (v6.12:
+//   WARN_ON_ONCE and goes on): the boot CPU runs VMs without virtualization (quiescent; v6.3 26
+//   steps, v6.5 28, v6.12 25).
 // - Hold in every variant: resume-warn-on (the freezer keeps every kvm_lock holder out),
 //   usage-count-bug-on (it cannot fail: every kvm_usage_count-- pairs with a ++ made under the
 //   same kvm_lock hold or an earlier one; it stays because the C has the BUG_ON and the step
@@ -218,12 +285,24 @@ export type KvmHotplugState = {
   frozen_cpus: boolean[];
   /** Tasks inside a system call (not freezable). */
   in_kernel: number;
+  /** system_state == SYSTEM_RESTART (kernel_restart_prepare() ran; v6.5+). */
+  restarting: boolean;
+  /** cpu_hotplug_disable() ran (migrate_to_reboot_cpu(); v6.5+): _cpu_up/_cpu_down return -EBUSY. */
+  hotplug_disabled: boolean;
+  /** v6.12: CPUHP_AP_KVM_ONLINE is installed (cpuhp_setup_state() done, not removed). */
+  kvm_cpuhp: boolean;
+  /** v6.12: kvm_syscore_ops is registered (so syscore_shutdown() calls kvm_shutdown()). */
+  kvm_syscore: boolean;
+  /** syscore_ops_lock: the thread holding it, or -1. */
+  syscore_ops_lock: number;
 };
 type S = KvmHotplugState;
 type D = Draft<S>;
 
 /** The WARN_ON tag of kvm_resume. */
 export const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
+/** v6.3's kvm_online_cpu: WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) before enabling. */
+export const ONLINE_WARN = 'WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) in kvm_online_cpu';
 /** The BUG_ON tag of hardware_disable_all_nolock. */
 export const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
 
@@ -233,6 +312,9 @@ const VARIANTS = {
   'patch-2': 'PATCH 1/2 + 2/2: hardware_enable/disable() wrappers take kvm_lock around *_nolock(); on_each_cpu, reboot, suspend and resume call *_nolock()',
   'hypothetical-mix': 'a kernel that never shipped (kept as a what-if): the v4.10..v6.2 STARTING/DYING callbacks under stop_machine together with v6.3\'s cpus_read_lock() in hardware_enable_all/disable_all and local-first on_each_cpu',
   'v4.10': 'v4.10..v6.2: kvm_starting_cpu/kvm_dying_cpu test kvm_usage_count under the lock, no cpus_read_lock()',
+  'v6.3': 'v6.3: kvm_online_cpu/kvm_offline_cpu in the ONLINE section (thread context, after set_cpu_online(), interrupts on) under the kvm_lock mutex, hardware_enable_all/disable_all under cpus_read_lock(); the kvm_reboot notifier',
+  'v6.5': 'v6.5: as v6.3, but kvm_shutdown() is a syscore shutdown op (after system_state = SYSTEM_RESTART and cpu_hotplug_disable()) and hardware_enable_all() first returns -EBUSY when the system is going down',
+  'v6.12': 'v6.12: kvm_enable_virtualization() under kvm_usage_lock installs the cpuhp state (enabling every online CPU), registers kvm_syscore_ops, then rechecks system_state and undoes it all if the system is going down',
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -256,7 +338,15 @@ const CODE: Record<Variant, Code> = {
   'patch-2': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'notifier', dyingLock: 'wrapper', startingLock: 'wrapper', cpusReadLock: false, order: 'remote-first' },
   'hypothetical-mix': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
   'v4.10': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
+  // The v6.x kernels are written as their own functions below (creator63, creator612, the ONLINE
+  // section of hotplugOnline, pmOnline); these fields only name their bodies.
+  'v6.3': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
+  'v6.5': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
+  'v6.12': { enableFn: '__kvm_enable_virtualization', disableFn: '__kvm_disable_virtualization', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
 };
+
+/** The kernels whose KVM callbacks run in the ONLINE section, in thread context, and whose usage-count lock is a mutex. */
+const ONLINE_SECTION: readonly string[] = ['v6.3', 'v6.5', 'v6.12'];
 
 const ENABLE = 1;
 const DISABLE = 2;
@@ -279,6 +369,9 @@ export default defineModel({
   variants: VARIANTS,
   build({ params, variant }): System<S> {
     const code = CODE[variant as Variant];
+    /** v6.3+: kvm_lock (v6.12: kvm_usage_lock) is a mutex, the KVM callbacks run in the ONLINE section. */
+    const online63 = ONLINE_SECTION.includes(variant);
+    const lockName = variant === 'v6.12' ? 'kvm_usage_lock' : 'kvm_lock';
     const cpus = params.cpus;
     const nCreators = params.creators;
     const rounds = params.rounds;
@@ -356,7 +449,9 @@ export default defineModel({
         id,
         cpuIds.map(
           (c): ActionDef<S> => ({
-            label: `${fn}: spin_lock(&kvm_lock) [on cpu${c}${where}]`,
+            // A mutex holder (v6.3+) is preemptible, but the model pins it from mutex_lock to
+            // mutex_unlock to the CPU its on_each_cpu will run on (see the header).
+            label: `${fn}: ${online63 ? 'mutex_lock' : 'spin_lock'}(&kvm_lock) [on cpu${c}${where}]`,
             fn,
             guard: (s) => s.kvm_lock.holder === UNLOCKED && canRunOn(s, c) && (!entry || !s.frozen),
             blockedOn: (s, env) =>
@@ -370,20 +465,22 @@ export default defineModel({
               d.busy[c] = env.self;
               if (entry) d.in_kernel += 1;
             },
-            tags: ['spin_lock', 'lock:kvm_lock'],
+            tags: online63 ? ['mutex_lock', 'might_sleep', 'lock:kvm_lock'] : ['spin_lock', 'lock:kvm_lock'],
             next: target(c),
           }),
         ),
       );
 
-    const unlockFrom = (id: string, label: string, fn: string, c: number, next: string, exitKernel: boolean, tags: string[] = []) =>
-      step<S>(id, label, {
+    // `localFailed`: v6.5's `atomic_t failed` is hardware_enable_all()'s local: gone when it returns.
+    const unlockFrom = (id: string, label: string, fn: string, c: number, next: string, exitKernel: boolean, tags: string[] = [], localFailed = false) =>
+      step<S>(id, online63 ? label.replace('spin_unlock(&kvm_lock)', 'mutex_unlock(&kvm_lock)') : label, {
         fn,
         run: (d, env) => {
           env.bugOn(d.kvm_lock.holder !== env.self, 'spin_unlock(&kvm_lock) by a non-owner');
           d.kvm_lock.holder = UNLOCKED;
           d.busy[c] = -1;
           if (exitKernel) d.in_kernel -= 1;
+          if (localFailed) atomic_set(d.hardware_enable_failed, 0);
         },
         tags: ['spin_unlock', 'unlock:kvm_lock', ...tags],
         next,
@@ -431,7 +528,19 @@ export default defineModel({
       const L: LocationDef<S>[] = [];
       const readLock = code.cpusReadLock;
       // kvm_create_vm → hardware_enable_all()
-      if (readLock) {
+      if (variant === 'v6.5') {
+        // v6.5 ("KVM: Don't enable hardware after a restart/shutdown is initiated"): tested
+        // before any lock, so a reboot can start right after the test.
+        L.push(
+          step<S>('user.create', 'hardware_enable_all: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY', {
+            guard: (s) => !s.frozen,
+            blockedOn: () => 'the freezer (tasks are frozen)',
+            next: (s) => (s.restarting ? END : 'enable.rl'),
+          }),
+          cpusReadLock('enable.rl', 'hardware_enable_all', 'enable.lock'),
+          lockOnSomeCpu('enable.lock', 'hardware_enable_all', '', (c) => `enable.c${c}.inc`, false),
+        );
+      } else if (readLock) {
         L.push(cpusReadLock('user.create', 'hardware_enable_all', 'enable.lock'));
         L.push(lockOnSomeCpu('enable.lock', 'hardware_enable_all', '', (c) => `enable.c${c}.inc`, false));
       } else {
@@ -457,7 +566,7 @@ export default defineModel({
             next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.fail.dec` : `${p}.ok`),
           }),
           ...disableAllNolock(`${p}.fail`, c, i, name, `${p}.ebusy`),
-          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed']),
+          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed'], variant === 'v6.5'),
           unlockFrom(`${p}.ok`, 'hardware_enable_all: spin_unlock(&kvm_lock); return 0', 'hardware_enable_all', c, afterOk, !readLock),
         );
       }
@@ -600,6 +709,43 @@ export default defineModel({
       return thread<S>(hotplugName, L);
     };
 
+    /**
+     * The reboot's on_each_cpu(hardware_disable_nolock): kvm_reboot() (a reboot notifier, up to
+     * v6.4) or kvm_shutdown() (a syscore shutdown op, v6.5+). `first`: the id of the step that
+     * picks the CPU it runs on; the last step is `reboot.ret`.
+     */
+    const rebootNotifier = (fn: 'kvm_reboot' | 'kvm_shutdown', first = 'user.reboot'): LocationDef<S>[] => [
+      choice<S>(
+        first,
+        cpuIds.map((c) => ({
+          label: `${fn}: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu${c}]`,
+          fn,
+          guard: (s: S) => canRunOn(s, c),
+          blockedOn: () => `a CPU to run on (cpu${c} is offline or busy)`,
+          run: (d: D, env: StepEnv) => {
+            d.kvm_rebooting = true;
+            d.busy[c] = env.self;
+          },
+          next: `reboot.c${c}`,
+        })),
+      ),
+      ...cpuIds.flatMap((c) =>
+        onEachCpuCall<S>({
+          id: `reboot.c${c}`, caller: fn, func: disableCall, sender: pmSender, senderName: 'pm', cpu: c, xcalls, online,
+          order: code.order, next: 'reboot.ret', returnTags: ['kvm_reboot_return', `on-cpu:${c}`],
+          onReturn: (d) => {
+            d.busy[c] = -1;
+          },
+        }),
+      ),
+      fn === 'kvm_reboot'
+        ? step<S>('reboot.ret', 'kvm_reboot: return NOTIFY_OK', { next: END })
+        : step<S>('reboot.ret', 'kernel_restart: syscore_shutdown(): mutex_unlock(&syscore_ops_lock); machine_restart()', {
+            run: (d) => void (d.syscore_ops_lock = -1),
+            next: END,
+          }),
+    ];
+
     // --- pm: one suspend/resume cycle, then the reboot notifier.
     const pm = (): ThreadDef<S> => {
       const L: LocationDef<S>[] = [];
@@ -707,42 +853,440 @@ export default defineModel({
           }),
         );
       }
-      if (reboot) {
+      if (reboot) L.push(...rebootNotifier('kvm_reboot'));
+      return thread<S>('pm', L);
+    };
+
+    // ======================================================================================
+    // v6.3, v6.5, v6.12: the KVM callbacks in the ONLINE section. Each kernel's code as code.
+    // ======================================================================================
+
+    /** A mutex step of kvm_lock / kvm_usage_lock taken by a thread pinned to `cpu` (a CPU's hotplug thread). */
+    const mutexOnCpu = (id: string, fn: string, cpu: number, next: string): LocationDef<S> =>
+      step<S>(id, `${fn}: mutex_lock(&${lockName}) [cpu${cpu}'s hotplug thread]`, {
+        fn,
+        guard: (s) => s.kvm_lock.holder === UNLOCKED && s.busy[cpu]! < 0,
+        blockedOn: (s, env) => (s.kvm_lock.holder !== UNLOCKED ? `${lockName}, held by ${holderName(s.kvm_lock, env)}` : `cpu${cpu} to be free`),
+        run: (d, env) => {
+          d.kvm_lock.holder = env.self;
+          d.busy[cpu] = env.self;
+        },
+        tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
+        next,
+      });
+    const mutexOffCpu = (id: string, label: string, fn: string, cpu: number, next: string, run?: (d: D) => void): LocationDef<S> =>
+      step<S>(id, label, {
+        fn,
+        run: (d) => {
+          run?.(d);
+          d.kvm_lock.holder = UNLOCKED;
+          d.busy[cpu] = -1;
+        },
+        tags: ['mutex_unlock', 'unlock:kvm_lock'],
+        next,
+      });
+
+    /** `f` run on `cpu` by that CPU's hotplug thread (thread context), only while `installed`; otherwise skipped. */
+    const cpuhpCall = (id: string, f: CpuCall<S>, cpu: number, where: string, next: string, installed: (s: S) => boolean, skip: string): LocationDef<S> =>
+      choice<S>(id, [
+        ...cpuCallActions(f, cpu, { where, next, guard: (s) => installed(s) && s.busy[cpu]! < 0 }).map((a) => ({ ...a, blockedOn: () => `cpu${cpu} to be free` })),
+        { label: `cpuhp_invoke_callback: CPUHP_AP_KVM_ONLINE is not installed on cpu${cpu} (no VM): nothing to call`, guard: (s: S) => !installed(s), next: skip },
+      ]);
+
+    /**
+     * kvm_offline_cpu() on `cpu`, in its hotplug thread, while it is still online (v6.3/v6.5:
+     * under kvm_lock; v6.12: __kvm_disable_virtualization() while the cpuhp state is installed).
+     */
+    const offlineCallback = (p: string, cpu: number, next: string): LocationDef<S>[] => {
+      const where = `cpu${cpu}, kvm_offline_cpu, thread context`;
+      if (variant === 'v6.12') return [cpuhpCall(`${p}.cpuhp`, disableCall, cpu, where, next, (s) => s.kvm_cpuhp, next)];
+      return [
+        mutexOnCpu(`${p}.lock`, 'kvm_offline_cpu', cpu, `${p}.check`),
+        step<S>(`${p}.check`, `kvm_offline_cpu: if (kvm_usage_count) [cpu${cpu}]`, { next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`) }),
+        body(`${p}.body`, disableCall, cpu, where, `${p}.unlock`),
+        mutexOffCpu(`${p}.unlock`, `kvm_offline_cpu: mutex_unlock(&kvm_lock); return 0`, 'kvm_offline_cpu', cpu, next),
+      ];
+    };
+
+    /**
+     * kvm_online_cpu() on `cpu`, in its hotplug thread, after set_cpu_online() with interrupts on.
+     * A failed enable fails the hotplug (-EIO): control goes to `fail` (the rollback). The
+     * return value is carried in hardware_enable_failed (v6.3's own mechanism; later kernels
+     * return it directly).
+     */
+    const onlineCallback = (p: string, cpu: number, next: string, fail: string): LocationDef<S>[] => {
+      const ret = step<S>(`${p}.ret`, variant === 'v6.12' ? `kvm_online_cpu: return __kvm_enable_virtualization() [cpu${cpu}]` : `kvm_online_cpu: if (atomic_read(&hardware_enable_failed)) [cpu${cpu}]`, {
+        next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : variant === 'v6.12' ? next : `${p}.unlock`),
+      });
+      if (variant === 'v6.12')
+        return [
+          cpuhpCall(`${p}.cpuhp`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu, thread context`, `${p}.ret`, (s) => s.kvm_cpuhp, next),
+          ret,
+          step<S>(`${p}.eio`, `kvm_online_cpu: -EIO: abort onlining cpu${cpu}`, { run: (d) => atomic_set(d.hardware_enable_failed, 0), next: fail }),
+        ];
+      return [
+        mutexOnCpu(`${p}.lock`, 'kvm_online_cpu', cpu, `${p}.check`),
+        step<S>(`${p}.check`, `kvm_online_cpu: if (kvm_usage_count) [cpu${cpu}]`, {
+          next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : variant === 'v6.3' ? `${p}.warn` : `${p}.body`),
+        }),
+        // v6.3 only: the failure counter is global, and kvm_resume() leaves a failure in it.
+        step<S>(`${p}.warn`, 'kvm_online_cpu: WARN_ON_ONCE(atomic_read(&hardware_enable_failed))', {
+          run: (d, env) => env.warnOn(atomic_read(d.hardware_enable_failed) !== 0, ONLINE_WARN),
+          next: `${p}.body`,
+        }),
+        body(`${p}.body`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu: local_irq_save()`, `${p}.ret`),
+        ret,
+        mutexOffCpu(`${p}.eio`, 'kvm_online_cpu: atomic_set(&hardware_enable_failed, 0); ret = -EIO; mutex_unlock(&kvm_lock); return ret', 'kvm_online_cpu', cpu, fail, (d) =>
+          atomic_set(d.hardware_enable_failed, 0),
+        ),
+        mutexOffCpu(`${p}.unlock`, 'kvm_online_cpu: mutex_unlock(&kvm_lock); return 0', 'kvm_online_cpu', cpu, next),
+      ];
+    };
+
+    /** take_cpu_down() under __stop_machine() (or, hypothetically, without it) for `cpu`. */
+    const stopFor = (id: string, cpu: number, label: string, run: (d: D, env: StepEnv) => void, next: string): LocationDef<S> =>
+      step<S>(id, label, {
+        guard: stopMachine ? (s) => cpuIds.every((c) => !s.online[c] || (s.busy[c]! < 0 && !s.irqs_off[c])) : (s) => s.busy[cpu]! < 0,
+        blockedOn: (s, env) =>
+          `every online CPU to be preemptible (${cpuIds.filter((c) => s.online[c] && s.busy[c]! >= 0).map((c) => `cpu${c}: ${env.threadNames[s.busy[c]!]}`).join(', ')})`,
+        run,
+        next,
+      });
+
+    // --- The hotplug thread, v6.3+: the KVM callbacks run in the ONLINE section.
+    const hotplugOnline = (): ThreadDef<S> => {
+      const L: LocationDef<S>[] = [];
+      const writerFree = (s: S) => !s.frozen && !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0 && !s.hotplug_disabled;
+      const writerBlocked = (s: S) =>
+        s.frozen ? 'the freezer (tasks are frozen)' : `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`;
+      const disabled = (s: S) => s.hotplug_disabled && !s.frozen;
+      for (let k = 0; k < rounds; k++) {
+        const r = `r${k}`;
+        const after = k === rounds - 1 ? END : `user.r${k + 1}.down`;
         L.push(
-          choice<S>(
-            'user.reboot',
-            cpuIds.map((c) => ({
-              label: `kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu${c}]`,
-              fn: 'kvm_reboot',
-              guard: (s: S) => canRunOn(s, c),
-              blockedOn: () => `a CPU to run on (cpu${c} is offline or busy)`,
+          choice<S>(`user.${r}.down`, [
+            {
+              label: `_cpu_down(cpu${X}): cpus_write_lock(); cpuhp_kick_ap_work(): cpu${X}'s hotplug thread runs the teardown of the ONLINE section`,
+              guard: (s: S) => writerFree(s) && s.online[X]!,
+              blockedOn: writerBlocked,
+              run: (d: D) => {
+                d.cpu_hotplug.writer = true;
+                d.in_kernel += 1;
+              },
+              next: offlineCallback(`${r}.off`, X, `${r}.stop`)[0]!.id,
+            },
+            { label: `cpu_down(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: disabled, blockedOn: writerBlocked, next: after },
+            // A failed onlining (kvm_online_cpu's -EIO, in this thread or in the resume) left it offline.
+            { label: `cpu_down(cpu${X}): cpu${X} is already offline: return 0`, guard: (s: S) => !s.online[X] && !s.frozen, next: `user.${r}.up` },
+          ]),
+          ...offlineCallback(`${r}.off`, X, `${r}.stop`),
+          stopFor(`${r}.stop`, X, `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, (d) => {
+            d.online[X] = false;
+            d.irqs_off[X] = true;
+          }, `${r}.dead`),
+          step<S>(`${r}.dead`, `_cpu_down: stop_machine returns; cpuhp_bp_sync_dead(); CPU_DEAD; cpus_write_unlock()`, {
+            run: (d) => {
+              d.dead[X] = true;
+              d.cpu_hotplug.writer = false;
+              d.in_kernel -= 1;
+            },
+          }),
+          choice<S>(`user.${r}.up`, [
+            {
+              label: `_cpu_up(cpu${X}): cpus_write_lock(); __cpu_up(): cpu${X} runs start_secondary() with interrupts off`,
+              guard: writerFree,
+              blockedOn: writerBlocked,
               run: (d: D, env: StepEnv) => {
-                d.kvm_rebooting = true;
-                d.busy[c] = env.self;
+                d.cpu_hotplug.writer = true;
+                d.in_kernel += 1;
+                d.dead[X] = false;
+                d.busy[X] = env.self;
               },
-              next: `reboot.c${c}`,
-            })),
-          ),
+              next: `${r}.online`,
+            },
+            { label: `cpu_up(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: disabled, blockedOn: writerBlocked, next: after },
+          ]),
+          step<S>(`${r}.online`, `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => void (d.online[X] = true) }),
+          step<S>(`${r}.irqon`, `start_secondary: local_irq_enable(); cpu_startup_entry(): cpu${X}'s hotplug thread runs the ONLINE section`, {
+            run: (d) => {
+              d.irqs_off[X] = false;
+              d.busy[X] = -1;
+            },
+          }),
+          ...onlineCallback(`${r}.on`, X, `${r}.done`, `${r}.rollback`),
+          stopFor(`${r}.rollback`, X, `_cpu_up: cpuhp rollback to CPUHP_OFFLINE: __stop_machine(take_cpu_down): set_cpu_online(cpu${X}, false); CPU_DEAD; cpus_write_unlock(); return -EIO`, (d) => {
+            d.online[X] = false;
+            d.irqs_off[X] = true;
+            d.dead[X] = true;
+            d.cpu_hotplug.writer = false;
+            d.in_kernel -= 1;
+          }, after),
+          step<S>(`${r}.done`, `_cpu_up: cpus_write_unlock(); return 0`, {
+            run: (d) => {
+              d.cpu_hotplug.writer = false;
+              d.in_kernel -= 1;
+            },
+            next: after,
+          }),
         );
-        for (const c of cpuIds) {
+      }
+      return thread<S>(hotplugName, L);
+    };
+
+    // --- v6.12's VM creator: kvm_enable_virtualization() / kvm_disable_virtualization().
+    const creator612 = (i: number): ThreadDef<S> => {
+      const name = creatorNames[i]!;
+      const L: LocationDef<S>[] = [];
+      const K = (k: number, p: string) => (k < cpus ? `${p}${k}` : '');
+      /** cpuhp_setup_state()/cpuhp_remove_state(): `f` on each online CPU in turn, by that CPU's hotplug thread. */
+      const eachOnline = (p: string, f: CpuCall<S>, fn: string, done: string, failAt?: (k: number) => string): LocationDef<S>[] =>
+        cpuIds.map((k) =>
+          choice<S>(`${p}${k}`, [
+            ...cpuCallActions(f, k, {
+              where: `cpu${k}, ${fn} from ${name}'s ${p.startsWith('en.up') ? 'cpuhp_setup_state()' : 'cpuhp_remove_state()'}`,
+              guard: (s) => s.online[k]! && s.busy[k]! < 0,
+              next: k + 1 < cpus ? K(k + 1, p) : done,
+            }).map((a) => ({
+              ...a,
+              blockedOn: () => `cpu${k} to be free`,
+              ...(failAt && a.label.includes('fails') ? { next: failAt(k) } : {}),
+            })),
+            { label: `${fn}: cpu${k} is not online, skipped`, guard: (s: S) => !s.online[k], next: k + 1 < cpus ? K(k + 1, p) : done },
+          ]),
+        );
+      const readLock = (id: string, fn: string, next: string) =>
+        step<S>(id, `${fn}: cpus_read_lock()`, {
+          guard: (s) => !s.cpu_hotplug.writer,
+          blockedOn: () => 'cpu_hotplug_lock, write-held by the hotplug operation',
+          run: (d) => void (d.cpu_hotplug.readers += 1),
+          tags: ['cpus_read_lock', 'might_sleep'],
+          next,
+        });
+      const readUnlock = (id: string, fn: string, run: (d: D) => void, next: string) =>
+        step<S>(id, `${fn}: cpus_read_unlock()`, {
+          run: (d) => {
+            d.cpu_hotplug.readers -= 1;
+            run(d);
+          },
+          tags: ['cpus_read_unlock'],
+          next,
+        });
+      const syscoreOp = (id: string, label: string, registered: boolean, next: string) =>
+        step<S>(id, label, {
+          guard: (s) => s.syscore_ops_lock < 0,
+          blockedOn: (_s) => 'syscore_ops_lock, held by syscore_shutdown()',
+          run: (d) => void (d.kvm_syscore = registered),
+          next,
+        });
+      L.push(
+        step<S>('user.create', 'kvm_enable_virtualization: guard(mutex)(&kvm_usage_lock) [KVM_CREATE_VM]', {
+          guard: (s) => s.kvm_lock.holder === UNLOCKED && !s.frozen,
+          blockedOn: (s, env) => (s.frozen ? 'the freezer (tasks are frozen)' : `kvm_usage_lock, held by ${holderName(s.kvm_lock, env)}`),
+          run: (d, env) => {
+            d.kvm_lock.holder = env.self;
+            d.in_kernel += 1;
+          },
+          tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
+        }),
+        step<S>('en.count', 'kvm_enable_virtualization: if (kvm_usage_count++) return 0', {
+          run: (d) => void (d.kvm_usage_count += 1),
+          next: (s) => (s.kvm_usage_count > 1 ? 'en.ok' : 'en.rl'),
+        }),
+        readLock('en.rl', 'cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, kvm_online_cpu, kvm_offline_cpu)', 'en.up0'),
+        ...eachOnline('en.up', enableCall, 'kvm_online_cpu', 'en.installed', (k) => `en.undo${k}`),
+        ...cpuIds.map((k) =>
+          step<S>(`en.undo${k}`, `cpuhp_setup_state: kvm_online_cpu failed on cpu${k}: cpuhp_rollback_install(): kvm_offline_cpu on the CPUs before it`, {
+            run: (d) => {
+              atomic_set(d.hardware_enable_failed, 0);
+              for (let j = 0; j < k; j++)
+                if (d.online[j]) {
+                  d.cpus_hardware_enabled[j] = false;
+                  d.hw_enabled[j] = false;
+                }
+            },
+            next: 'en.setup_failed',
+          }),
+        ),
+        readUnlock('en.setup_failed', 'cpuhp_setup_state', () => {}, 'en.dec'),
+        readUnlock('en.installed', 'cpuhp_setup_state', (d) => void (d.kvm_cpuhp = true), 'en.reg'),
+        syscoreOp('en.reg', 'kvm_enable_virtualization: register_syscore_ops(&kvm_syscore_ops)', true, 'en.recheck'),
+        step<S>('en.recheck', 'kvm_enable_virtualization: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART)', {
+          next: (s) => (s.restarting ? 'en.unreg' : 'en.ok'),
+        }),
+        syscoreOp('en.unreg', 'kvm_enable_virtualization: err_rebooting: unregister_syscore_ops(&kvm_syscore_ops)', false, 'en.rm'),
+        readLock('en.rm', 'cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', 'en.down0'),
+        ...eachOnline('en.down', disableCall, 'kvm_offline_cpu', 'en.removed'),
+        readUnlock('en.removed', 'cpuhp_remove_state', (d) => void (d.kvm_cpuhp = false), 'en.dec'),
+        step<S>('en.dec', 'kvm_enable_virtualization: err_cpuhp: --kvm_usage_count', { run: (d) => void (d.kvm_usage_count -= 1) }),
+        step<S>('en.ret', 'kvm_enable_virtualization: return r (-EBUSY); guard(mutex) releases kvm_usage_lock', {
+          run: (d) => {
+            d.kvm_lock.holder = UNLOCKED;
+            d.in_kernel -= 1;
+          },
+          tags: ['mutex_unlock', 'unlock:kvm_lock', 'enable_all_failed'],
+          next: END,
+        }),
+        step<S>('en.ok', 'kvm_enable_virtualization: return 0; guard(mutex) releases kvm_usage_lock', {
+          run: (d) => {
+            d.kvm_lock.holder = UNLOCKED;
+            d.in_kernel -= 1;
+          },
+          tags: ['mutex_unlock', 'unlock:kvm_lock'],
+          next: 'user.alive',
+        }),
+        step<S>('user.alive', 'kvm_disable_virtualization: guard(mutex)(&kvm_usage_lock) [kvm_destroy_vm]', {
+          guard: (s) => s.kvm_lock.holder === UNLOCKED && !s.frozen,
+          blockedOn: (s, env) => (s.frozen ? 'the freezer (tasks are frozen)' : `kvm_usage_lock, held by ${holderName(s.kvm_lock, env)}`),
+          run: (d, env) => {
+            d.kvm_lock.holder = env.self;
+            d.in_kernel += 1;
+          },
+          tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
+        }),
+        step<S>('dis.dec', 'kvm_disable_virtualization: if (--kvm_usage_count) return', {
+          run: (d) => void (d.kvm_usage_count -= 1),
+          next: (s) => (s.kvm_usage_count > 0 ? 'dis.ret' : 'dis.unreg'),
+        }),
+        syscoreOp('dis.unreg', 'kvm_disable_virtualization: unregister_syscore_ops(&kvm_syscore_ops)', false, 'dis.rm'),
+        readLock('dis.rm', 'cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', 'dis.down0'),
+        ...eachOnline('dis.down', disableCall, 'kvm_offline_cpu', 'dis.removed'),
+        readUnlock('dis.removed', 'cpuhp_remove_state', (d) => void (d.kvm_cpuhp = false), 'dis.ret'),
+        step<S>('dis.ret', 'kvm_disable_virtualization: return; guard(mutex) releases kvm_usage_lock', {
+          run: (d) => {
+            d.kvm_lock.holder = UNLOCKED;
+            d.in_kernel -= 1;
+          },
+          tags: ['mutex_unlock', 'unlock:kvm_lock'],
+          next: END,
+        }),
+      );
+      return thread<S>(name, L);
+    };
+
+    // --- pm, v6.3+: suspend through the same ONLINE-section callbacks, then the reboot.
+    const pmOnline = (): ThreadDef<S> => {
+      const L: LocationDef<S>[] = [];
+      const afterSuspend = reboot ? 'user.reboot' : END;
+      const disableName = disableCall.name;
+      if (suspend) {
+        const nonBoot = cpuIds.filter((c) => c !== 0);
+        const downId = (c: number) => (c < cpus ? `susp.down${c}` : 'susp.irqoff');
+        const upId = (c: number) => (c < cpus ? `susp.up${c}` : 'susp.thaw');
+        L.push(
+          step<S>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
+            guard: (s) => s.in_kernel === 0,
+            blockedOn: (s) => `${s.in_kernel} task(s) to leave the kernel`,
+            run: (d) => void (d.frozen = true),
+            next: downId(1),
+          }),
+        );
+        for (const c of nonBoot) {
+          const off = offlineCallback(`susp.c${c}.off`, c, `susp.take${c}`);
           L.push(
-            ...onEachCpuCall<S>({
-              id: `reboot.c${c}`, caller: 'kvm_reboot', func: disableCall, sender: pmSender, senderName: 'pm', cpu: c, xcalls, online,
-              order: code.order, next: 'reboot.ret', returnTags: ['kvm_reboot_return', `on-cpu:${c}`],
-              onReturn: (d) => {
-                d.busy[c] = -1;
+            choice<S>(`susp.down${c}`, [
+              {
+                label: `freeze_secondary_cpus: _cpu_down(cpu${c}, 1, CPUHP_OFFLINE); cpumask_set_cpu(cpu${c}, frozen_cpus)`,
+                guard: (s) => s.online[c]!,
+                run: (d) => void (d.frozen_cpus[c] = true),
+                next: off[0]!.id,
               },
+              { label: `freeze_secondary_cpus: for_each_online_cpu(cpu): cpu${c} is not online, skipped`, guard: (s) => !s.online[c], next: downId(c + 1) },
+            ]),
+            ...off,
+            step<S>(`susp.take${c}`, `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${c}, false); CPU_DEAD`, {
+              run: (d) => {
+                d.online[c] = false;
+                d.irqs_off[c] = true;
+                d.dead[c] = true;
+              },
+              next: downId(c + 1),
             }),
           );
         }
-        L.push(step<S>('reboot.ret', 'kvm_reboot: return NOTIFY_OK', { next: END }));
+        const assertNotHeld = `lockdep_assert_not_held(&${lockName})`;
+        L.push(
+          step<S>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
+            run: (d, env) => {
+              d.irqs_off[0] = true;
+              d.busy[0] = env.self;
+            },
+          }),
+          step<S>('susp.kvm', `syscore_suspend → kvm_suspend: ${assertNotHeld}; if (kvm_usage_count)`, {
+            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume'),
+          }),
+          body('susp.body', disableCall, 0, `cpu0, kvm_suspend: ${disableName}(NULL), interrupts off`, 'susp.resume', ['syscore']),
+          step<S>('susp.resume', 'suspend_enter: the system sleeps and wakes; syscore_resume → kvm_resume: if (kvm_usage_count)', {
+            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
+          }),
+          step<S>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
+          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', variant === 'v6.3' ? 'susp.irqon' : 'susp.ret', ['syscore']),
+          // v6.5+: WARN_ON_ONCE(__hardware_enable_nolock()): the failure is a return value, not a
+          // global counter (the model's counter, which carries it, is cleared).
+          step<S>('susp.ret', 'kvm_resume: WARN_ON_ONCE(r) on failure; return', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
+          step<S>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
+            run: (d) => {
+              d.irqs_off[0] = false;
+              d.busy[0] = -1;
+            },
+            next: upId(1),
+          }),
+        );
+        for (const c of nonBoot) {
+          const on = onlineCallback(`susp.c${c}.on`, c, upId(c + 1), `susp.rollback${c}`);
+          L.push(
+            choice<S>(`susp.up${c}`, [
+              {
+                label: `thaw_secondary_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu${c}, 1, CPUHP_ONLINE): start_secondary(): set_cpu_online(cpu${c}, true); local_irq_enable()`,
+                guard: (s) => s.frozen_cpus[c]!,
+                run: (d) => {
+                  d.frozen_cpus[c] = false;
+                  d.dead[c] = false;
+                  d.online[c] = true;
+                  d.irqs_off[c] = false;
+                },
+                next: on[0]!.id,
+              },
+              { label: `thaw_secondary_cpus: cpu${c} is not in frozen_cpus, skipped`, guard: (s) => !s.frozen_cpus[c], next: upId(c + 1) },
+            ]),
+            ...on,
+            step<S>(`susp.rollback${c}`, `_cpu_up(cpu${c}): cpuhp rollback to CPUHP_OFFLINE: set_cpu_online(cpu${c}, false); CPU_DEAD`, {
+              run: (d) => {
+                d.online[c] = false;
+                d.irqs_off[c] = true;
+                d.dead[c] = true;
+              },
+              next: upId(c + 1),
+            }),
+          );
+        }
+        L.push(step<S>('susp.thaw', 'suspend_finish: thaw_processes()', { run: (d) => void (d.frozen = false), next: afterSuspend }));
+      }
+      if (reboot && variant === 'v6.3') L.push(...rebootNotifier('kvm_reboot'));
+      else if (reboot) {
+        L.push(
+          step<S>('user.reboot', 'kernel_restart(): kernel_restart_prepare(): system_state = SYSTEM_RESTART; device_shutdown()', {
+            run: (d) => void (d.restarting = true),
+          }),
+          step<S>('reboot.hpdis', 'kernel_restart: migrate_to_reboot_cpu(): cpu_hotplug_disable()', {
+            guard: (s) => !s.cpu_hotplug.writer,
+            blockedOn: () => 'cpu_add_remove_lock, held by the hotplug operation in progress',
+            run: (d) => void (d.hotplug_disabled = true),
+          }),
+          step<S>('reboot.syscore', `kernel_restart: syscore_shutdown(): mutex_lock(&syscore_ops_lock); ${variant === 'v6.12' ? 'kvm_syscore_ops registered?' : 'kvm_syscore_ops (registered at kvm_init())'}`, {
+            guard: (s) => s.syscore_ops_lock < 0,
+            blockedOn: () => 'syscore_ops_lock',
+            run: (d, env) => void (d.syscore_ops_lock = env.self),
+            next: (s) => (variant === 'v6.12' && !s.kvm_syscore ? 'reboot.ret' : 'reboot.cpu'),
+          }),
+          ...rebootNotifier('kvm_shutdown', 'reboot.cpu'),
+        );
       }
       return thread<S>('pm', L);
     };
 
-    const threads: ThreadDef<S>[] = creatorNames.map((_, i) => creator(i));
-    if (rounds > 0) threads.push(hotplug());
-    if (hasPm) threads.push(pm());
+    const threads: ThreadDef<S>[] = creatorNames.map((_, i) => (variant === 'v6.12' ? creator612(i) : creator(i)));
+    if (rounds > 0) threads.push(online63 ? hotplugOnline() : hotplug());
+    if (hasPm) threads.push(online63 ? pmOnline() : pm());
     if (senderNames.length > 0)
       for (const c of cpuIds)
         threads.push(
@@ -785,6 +1329,11 @@ export default defineModel({
       frozen: false,
       frozen_cpus: cpumask(cpus),
       in_kernel: 0,
+      restarting: false,
+      hotplug_disabled: false,
+      kvm_cpuhp: false,
+      kvm_syscore: false,
+      syscore_ops_lock: -1,
     };
     // Symmetry (declaration only; the engine keeps one state per orbit, kmc check --no-symmetry
     // turns it off). The VM creators are interchangeable: same program, sender row i of
@@ -802,7 +1351,8 @@ export default defineModel({
         indexed: ['xcalls.pending'],
         threadValues: ['kvm_lock.holder', 'busy'],
       });
-    if (!suspend && X >= 2) {
+    // v6.12's cpuhp_setup_state()/cpuhp_remove_state() visit the CPUs in order: no CPU symmetry.
+    if (!suspend && X >= 2 && variant !== 'v6.12') {
       const members = cpuIds.filter((c) => c !== X);
       symmetry.push({
         name: `CPUs ${members.join(', ')}`,

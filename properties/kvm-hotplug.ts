@@ -31,6 +31,7 @@ type S = {
 /** Same tags as the model's RESUME_WARN and USAGE_BUG (properties may not import models). */
 const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
 const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
+const ONLINE_WARN = 'WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) in kvm_online_cpu';
 
 const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
 
@@ -45,6 +46,7 @@ const names = (cs: number[]) => cs.map((c) => `cpu${c}`).join(', ');
 // bodies and hardware_disable_all_nolock. Before PATCH 2/2 the bodies are called
 // hardware_enable/hardware_disable (the same code), after it *_nolock.
 const OLD_NAMES = new Set(['v2.6.37', 'patch-1']);
+const MUTEX_VARIANTS = new Set(['v6.3', 'v6.5', 'v6.12']);
 const NOLOCK_NEW = /^hardware_(enable|disable|disable_all)_nolock$/;
 const NOLOCK_OLD = /^(hardware_enable|hardware_disable|hardware_disable_all_nolock)$/;
 const IPI_FROM = 'ipi-from:';
@@ -143,6 +145,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
     (s) => `after kvm_reboot: ${names(enabledCpus(s))} enabled`,
   ),
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
+  assertion('online-warn-on', 'v6.3\'s kvm_online_cpu WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) never fires (no stale enable failure is left in the global counter)', ONLINE_WARN),
   assertion('usage-count-bug-on', 'hardware_disable_all_nolock\'s BUG_ON(!kvm_usage_count) never fires', USAGE_BUG),
   deadlockFree(),
   locksReleasedAtEnd<S>('locks-released', [kvmLock]),
@@ -161,7 +164,8 @@ export const properties = defineProperties<S>('kvm-hotplug', [
     },
   ),
   noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {
-    const held = spinlocksHeldBy(s.vars, [kvmLock], t);
+    // From v6.3 the lock guarding kvm_usage_count is a mutex (kvm_lock, then kvm_usage_lock).
+    const held = MUTEX_VARIANTS.has((s as StateInfo<S>).variant) ? [] : spinlocksHeldBy(s.vars, [kvmLock], t);
     if (held.length > 0) return `holding ${held.join(', ')}`;
     const cpu = s.vars.busy.indexOf(t);
     return cpu >= 0 ? `non-preemptible on cpu${cpu}` : null;

@@ -14,7 +14,9 @@ import { expectPinned, verdicts } from '../helpers/verdicts.js';
 import { notExercised } from '../../src/report/holds.js';
 
 type Params = Record<string, number | boolean>;
-const VARIANTS = ['v2.6.37', 'patch-1', 'patch-2', 'hypothetical-mix', 'v4.10'] as const;
+const VARIANTS = ['v2.6.37', 'patch-1', 'patch-2', 'hypothetical-mix', 'v4.10', 'v6.3', 'v6.5', 'v6.12'] as const;
+/** The kernels whose KVM callbacks run at CPU_STARTING/CPU_DYING (the ONLINE-section kernels, v6.3+, have none). */
+const STARTING_DYING = ['v2.6.37', 'patch-1', 'patch-2', 'hypothetical-mix', 'v4.10'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 
@@ -26,6 +28,7 @@ const ALL_HOLD = {
   'reboot-disables-all': 'holds',
   'off-after-reboot': 'holds',
   'resume-warn-on': 'holds',
+  'online-warn-on': 'holds',
   'usage-count-bug-on': 'holds',
   deadlock: 'holds',
   'locks-released': 'holds',
@@ -39,7 +42,8 @@ interface Case {
   params: Params;
   suffix: string;
   /** States, shortest counterexample lengths, and the properties that hold only vacuously. */
-  expected: Record<Variant, { states: number; verdicts: Partial<Record<Prop, number>>; vacuous: Prop[] }>;
+  /** The v6.x kernels are left out where they add nothing (no CPU_DYING for stop_machine to matter) or cost most (3 CPUs). */
+  expected: Partial<Record<Variant, { states: number; verdicts: Partial<Record<Prop, number>>; vacuous: Prop[] }>>;
 }
 
 const CASES: Case[] = [
@@ -48,11 +52,14 @@ const CASES: Case[] = [
     params: {},
     suffix: '',
     expected: {
-      'v2.6.37': { states: 24415, verdicts: { 'nolock-under-kvm-lock': 12, 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['no-sleep-in-atomic'] },
-      'patch-1': { states: 24600, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['no-sleep-in-atomic'] },
-      'patch-2': { states: 24600, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['no-sleep-in-atomic'] },
-      'hypothetical-mix': { states: 44567, verdicts: { 'quiescent': 23, 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: [] },
-      'v4.10': { states: 24038, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'failed-enable-rolls-back': 36, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['no-sleep-in-atomic'] },
+      'v2.6.37': { states: 24415, verdicts: { 'nolock-under-kvm-lock': 12, 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 24600, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 24600, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 27, 'failed-enable-rolls-back': 32, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['online-warn-on', 'no-sleep-in-atomic'] },
+      'hypothetical-mix': { states: 44567, verdicts: { 'quiescent': 23, 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: ['online-warn-on'] },
+      'v4.10': { states: 24038, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'failed-enable-rolls-back': 36, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['online-warn-on', 'no-sleep-in-atomic'] },
+      'v6.3': { states: 37391, verdicts: { 'quiescent': 26, 'dead-cpu-disabled': 32, 'failed-enable-rolls-back': 52, 'reboot-disables-all': 25, 'off-after-reboot': 23, 'online-warn-on': 28 }, vacuous: [] },
+      'v6.5': { states: 47403, verdicts: { 'quiescent': 28, 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: ['online-warn-on'] },
+      'v6.12': { states: 8332, verdicts: { 'quiescent': 25, 'off-after-reboot': 18 }, vacuous: ['nolock-under-kvm-lock', 'online-warn-on', 'usage-count-bug-on'] },
     },
   },
   {
@@ -60,11 +67,12 @@ const CASES: Case[] = [
     params: {cpus:3,enableCanFail:false},
     suffix: '--cpus3',
     expected: {
-      'v2.6.37': { states: 39280, verdicts: { 'nolock-under-kvm-lock': 13, 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'patch-1': { states: 39485, verdicts: { 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'patch-2': { states: 39485, verdicts: { 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'hypothetical-mix': { states: 76782, verdicts: { 'reboot-disables-all': 35, 'off-after-reboot': 35 }, vacuous: ['failed-enable-rolls-back'] },
-      'v4.10': { states: 38169, verdicts: { 'quiescent': 21, 'dead-cpu-disabled': 40, 'reboot-disables-all': 36, 'off-after-reboot': 34 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
+      'v2.6.37': { states: 39280, verdicts: { 'nolock-under-kvm-lock': 13, 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 39485, verdicts: { 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 39485, verdicts: { 'quiescent': 17, 'dead-cpu-disabled': 34, 'reboot-disables-all': 28, 'off-after-reboot': 28 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'hypothetical-mix': { states: 76782, verdicts: { 'reboot-disables-all': 35, 'off-after-reboot': 35 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on'] },
+      'v4.10': { states: 38169, verdicts: { 'quiescent': 21, 'dead-cpu-disabled': 40, 'reboot-disables-all': 36, 'off-after-reboot': 34 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'v6.12': { states: 6998, verdicts: { 'off-after-reboot': 23 }, vacuous: ['nolock-under-kvm-lock', 'online-warn-on', 'usage-count-bug-on'] },
     },
   },
   {
@@ -72,11 +80,14 @@ const CASES: Case[] = [
     params: {reboot:false,suspend:false},
     suffix: '--no-reboot',
     expected: {
-      'v2.6.37': { states: 1929, verdicts: { 'nolock-under-kvm-lock': 13, 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-1': { states: 1939, verdicts: { 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-2': { states: 1939, verdicts: { 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'hypothetical-mix': { states: 2649, verdicts: { 'quiescent': 23 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on'] },
-      'v4.10': { states: 1865, verdicts: { 'quiescent': 20, 'failed-enable-rolls-back': 36 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'v2.6.37': { states: 1929, verdicts: { 'nolock-under-kvm-lock': 13, 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 1939, verdicts: { 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 1939, verdicts: { 'quiescent': 16, 'failed-enable-rolls-back': 32 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'hypothetical-mix': { states: 2649, verdicts: { 'quiescent': 23 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on'] },
+      'v4.10': { states: 1865, verdicts: { 'quiescent': 20, 'failed-enable-rolls-back': 36 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'v6.3': { states: 2629, verdicts: {  }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on'] },
+      'v6.5': { states: 2987, verdicts: {  }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on'] },
+      'v6.12': { states: 936, verdicts: {  }, vacuous: ['nolock-under-kvm-lock', 'reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'usage-count-bug-on'] },
     },
   },
   {
@@ -84,11 +95,11 @@ const CASES: Case[] = [
     params: {reboot:false,suspend:false,stopMachine:false},
     suffix: '--no-stop-machine',
     expected: {
-      'v2.6.37': { states: 3270, verdicts: { 'nolock-under-kvm-lock': 7, 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 11 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-1': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-2': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'hypothetical-mix': { states: 2649, verdicts: { 'quiescent': 23 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on'] },
-      'v4.10': { states: 2518, verdicts: { 'quiescent': 19, 'dead-cpu-disabled': 19, 'failed-enable-rolls-back': 15, 'deadlock': 6 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'v2.6.37': { states: 3270, verdicts: { 'nolock-under-kvm-lock': 7, 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 11 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'hypothetical-mix': { states: 2649, verdicts: { 'quiescent': 23 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on'] },
+      'v4.10': { states: 2518, verdicts: { 'quiescent': 19, 'dead-cpu-disabled': 19, 'failed-enable-rolls-back': 15, 'deadlock': 6 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'online-warn-on', 'no-sleep-in-atomic'] },
     },
   },
   {
@@ -96,11 +107,14 @@ const CASES: Case[] = [
     params: {enableCanFail:false},
     suffix: '--enable-cannot-fail',
     expected: {
-      'v2.6.37': { states: 8629, verdicts: { 'nolock-under-kvm-lock': 12, 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'patch-1': { states: 8734, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'patch-2': { states: 8734, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
-      'hypothetical-mix': { states: 13617, verdicts: { 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back'] },
-      'v4.10': { states: 8555, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
+      'v2.6.37': { states: 8629, verdicts: { 'nolock-under-kvm-lock': 12, 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 8734, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 8734, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 29, 'reboot-disables-all': 23, 'off-after-reboot': 21 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'hypothetical-mix': { states: 13617, verdicts: { 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on'] },
+      'v4.10': { states: 8555, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on', 'no-sleep-in-atomic'] },
+      'v6.3': { states: 14250, verdicts: { 'reboot-disables-all': 25, 'off-after-reboot': 23 }, vacuous: ['failed-enable-rolls-back'] },
+      'v6.5': { states: 20323, verdicts: { 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: ['failed-enable-rolls-back', 'online-warn-on'] },
+      'v6.12': { states: 4988, verdicts: { 'off-after-reboot': 18 }, vacuous: ['nolock-under-kvm-lock', 'online-warn-on', 'usage-count-bug-on'] },
     },
   },
 ];
@@ -108,9 +122,11 @@ const CASES: Case[] = [
 describe('kvm-hotplug: verdicts, state counts, shortest traces', () => {
   for (const c of CASES) {
     for (const variant of VARIANTS) {
+      const want = c.expected[variant];
+      if (!want) continue;
       it(`${variant}, ${c.what}`, () => {
-        const r = expectPinned(model, properties, variant, c.params, c.expected[variant], ALL_HOLD, c.suffix);
-        expect(notExercised(r).map((p) => p.name)).toEqual(c.expected[variant].vacuous);
+        const r = expectPinned(model, properties, variant, c.params, want, ALL_HOLD, c.suffix);
+        expect(notExercised(r).map((p) => p.name)).toEqual(want.vacuous);
       });
     }
   }
@@ -225,7 +241,7 @@ describe('kvm-hotplug: the two causes of reboot-disables-all', () => {
   // Cause 1 is the in-flight hardware_enable_all (the trace test above). Cause 2: a CPU between
   // CPU_STARTING (which enabled it) and set_cpu_online() is not in cpu_online_mask, so kvm_reboot's
   // on_each_cpu sends it no IPI, and it is still enabled when on_each_cpu returns.
-  for (const variant of VARIANTS) {
+  for (const variant of STARTING_DYING) {
     it(`${variant}: a starting CPU, enabled but not yet online, is missed by kvm_reboot's on_each_cpu`, () => {
       type R = { hw_enabled: boolean[]; online: boolean[] };
       const offlineEnabled = stepProperty<R>('reboot-misses-starting-cpu', 'no CPU outside cpu_online_mask is enabled when kvm_reboot returns', (s, step) =>
@@ -247,7 +263,7 @@ describe('kvm-hotplug: the two causes of reboot-disables-all', () => {
 
 describe('kvm-hotplug: stop_machine decides whether CPU_DYING needs kvm_lock', () => {
   const OUTCOMES: Prop[] = ['dead-cpu-disabled', 'deadlock'];
-  for (const variant of VARIANTS) {
+  for (const variant of STARTING_DYING) {
     it(`${variant}: dead-cpu-disabled and deadlock with and without stop_machine`, () => {
       const at = (stopMachine: boolean) => {
         const r = check(model, properties, { variant, params: { ...NO_REBOOT, stopMachine }, property: OUTCOMES });
@@ -299,7 +315,10 @@ describe('kvm-hotplug: the properties that hold are not vacuous', () => {
 
   it('at the defaults hardware_enable_all fails and rolls back, in every variant (failed-enable-rolls-back is exercised; the coverage report would say otherwise)', () => {
     for (const variant of VARIANTS) {
-      const r = check(model, [stepProperty<object>('never-fails', 'hardware_enable_all never returns -EBUSY', (_s, step) => !step.tags.includes('enable_all_failed'))], { variant });
+      // (The model's assertions are declared alongside, so that a WARN_ON the search reaches is not an error.)
+      const neverFails = stepProperty<object>('never-fails', 'hardware_enable_all never returns -EBUSY', (_s, step) => !step.tags.includes('enable_all_failed'));
+      const asserts = properties.properties.filter((p) => p.kind === 'assertion');
+      const r = check(model, [...asserts, neverFails], { variant, property: ['never-fails'] });
       expect(r.status, variant).toBe('violated');
     }
   });
