@@ -189,7 +189,9 @@
 // its in-flight DMA, lost URB and, at submitters=0, the auto-start (RS set while frozen).
 // usbcmd-under-uhci-lock and no-hotplug-between-prepare-and-finish restate what freeze-run-bit is
 // (USBCMD written by freeze_uhci without the driver's lock; no prepare() at all): their violations
-// in freeze-run-bit are its definition, not findings.
+// in freeze-run-bit are its definition, not findings. sem-up-owner is reported "holds, not
+// exercised" in freeze-run-bit: nothing there takes the root hub interface's dev->sem (khubd's
+// resume path needs the SUSPENDED root hub only driver-suspend creates).
 //
 // Changes from the earlier model (its pinned numbers moved): driver-suspend "held" every property
 // because the SUSPENDED branch of uhci_hub_status_data only kicked khubd, which then stopped at the

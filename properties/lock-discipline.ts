@@ -40,10 +40,15 @@ export function locksReleasedAtEnd<S>(name: string, locks: LockRef<S>[], doc?: s
   return invariant<S>(
     name,
     doc ?? `every lock (${locks.map((l) => l.name).join(', ')}) taken on a path is released when the path ends`,
-    (s) => locks.every((l) => {
-      const h = l.get(s.vars).holder;
-      return h === UNLOCKED || !s.ended(h);
-    }),
+    {
+      // Exercised once some thread has ended (a path end where a lock could be left held).
+      when: (s) => s.threads.some((_, t) => s.ended(t)),
+      then: (s) =>
+        locks.every((l) => {
+          const h = l.get(s.vars).holder;
+          return h === UNLOCKED || !s.ended(h);
+        }),
+    },
     (s) => {
       const leaked = locks.filter((l) => l.get(s.vars).holder !== UNLOCKED && s.ended(l.get(s.vars).holder));
       return leaked.map((l) => `${s.threads[l.get(s.vars).holder]} ended holding ${l.name}`).join('; ');

@@ -45,29 +45,34 @@ export const properties = defineProperties<View>('pm-freeze', [
   stepProperty(
     'no-dma-while-frozen',
     'the controller does no DMA (TD fetch or data transfer) after freeze has returned and before thaw begins',
-    (s, step) => !step.tags.includes('dma') || !s.vars.pm_frozen,
+    // Exercised by every DMA step the controller takes.
+    { when: (_s, step) => step.tags.includes('dma'), then: (s) => !s.vars.pm_frozen },
     (_s, step) => `'${step.label}' runs after freeze returned and before thaw`,
   ),
   invariant(
     'run-bit-clear-while-frozen',
     'USBCMD.RS is clear from the return of freeze until thaw (with RS set the controller reads the frame list every frame)',
-    (s) => !s.vars.pm_frozen || !s.vars.usbcmd_rs,
+    { when: (s) => s.vars.pm_frozen, then: (s) => !s.vars.usbcmd_rs },
     () => 'USBCMD.RS is set while the controller is supposed to be frozen',
   ),
   stepProperty(
     'no-hotplug-between-prepare-and-finish',
     'no USB device is added (usb_new_device: device_add) after prepare() returned and before finish() is called',
-    (s, step) => !step.tags.includes('device_add') || !s.vars.pm_prepared,
+    { when: (_s, step) => step.tags.includes('device_add'), then: (s) => !s.vars.pm_prepared },
     (_s, step) => `${step.thread} runs '${step.label}' between prepare() and finish()`,
   ),
   invariant(
     'no-urb-lost',
     'a submitted URB is never lost: never failed (-ESHUTDOWN, or killed on a dead controller), never left on a controller ' +
       'hc_died() declared dead, and once the PM core has finished never left in a schedule whose run bit is clear',
-    (s) => {
-      const pmEnded = s.ended(PM_THREAD);
-      for (let i = 0; i < s.vars.urb.length; i++) if (lostBecause(s.vars, i, pmEnded) !== null) return false;
-      return true;
+    {
+      // Exercised once some URB has been submitted.
+      when: (s) => s.vars.urb.some((u) => u !== URB_STATE.IDLE),
+      then: (s) => {
+        const pmEnded = s.ended(PM_THREAD);
+        for (let i = 0; i < s.vars.urb.length; i++) if (lostBecause(s.vars, i, pmEnded) !== null) return false;
+        return true;
+      },
     },
     (s) => {
       const pmEnded = s.ended(PM_THREAD);
@@ -81,7 +86,7 @@ export const properties = defineProperties<View>('pm-freeze', [
   stepProperty(
     'usbcmd-under-uhci-lock',
     'USBCMD is written only by a thread holding uhci->lock, so no other path can set or clear RS behind its back',
-    (s, step) => !step.tags.includes('outw:USBCMD') || s.vars.uhci_lock.holder === step.threadIndex,
+    { when: (_s, step) => step.tags.includes('outw:USBCMD'), then: (s, step) => s.vars.uhci_lock.holder === step.threadIndex },
     (s, step) =>
       `${step.thread} runs '${step.label}' with uhci->lock ${s.vars.uhci_lock.holder < 0 ? 'free' : `held by ${s.threads[s.vars.uhci_lock.holder]}`}`,
   ),

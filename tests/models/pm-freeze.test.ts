@@ -258,3 +258,18 @@ describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => 
     pinned('driver-suspend', { hotplug: 0 }, 553, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
   });
 });
+
+describe('pm-freeze: what a run cannot exercise is reported so, never a plain "holds"', () => {
+  const unexercised = (variant: string, params: ParamValues): string[] => {
+    const r = check(model, properties, { variant, params });
+    if (r.status === 'error') throw new Error(r.message);
+    return r.properties.flatMap((p) => (p.status === 'holds' && p.notExercised ? [p.name] : []));
+  };
+  it('at the defaults only sem-up-owner in freeze-run-bit (nothing there takes the root hub interface\'s dev->sem)', () => {
+    expect(unexercised('freeze-run-bit', {})).toEqual(['sem-up-owner']);
+    expect(unexercised('prepare-blocks-rh-resume', {})).toEqual([]);
+  });
+  it('without a hotplug no device_add runs: no-hotplug-between-prepare-and-finish is not exercised', () => {
+    expect(unexercised('driver-suspend', { hotplug: 0 })).toEqual(['no-hotplug-between-prepare-and-finish']);
+  });
+});
