@@ -2,7 +2,9 @@
 // state with one entry per thread (`own[i]`), shared counters and spinlocks (whose holder is a
 // thread index), and properties that treat the threads alike. The threads are declared
 // interchangeable (SymmetryDef), which for these models is true by construction: a thread only
-// ever uses its own index to pick its entry of `own` and to take a lock.
+// ever uses its own index to pick its entry of `own` and to take a lock. With `locals`, each
+// thread also has a thread-local variable `mine` (read and written by its own steps only, and
+// by a property through s.local), which symmetry moves with the thread without a declaration.
 
 import fc from 'fast-check';
 import { choice, defineModel, END, step, thread, type ActionDef, type LocationDef, type ModelDef, type StepEnv } from '../../../src/model/index.js';
@@ -11,9 +13,9 @@ import { assertion, deadlockFree, defineProperties, invariant, type Property, ty
 
 export type SymState = { own: number[]; shared: number; other: number; l0: Spinlock; l1: Spinlock };
 
-type Expr = { k: 'own' } | { k: 'shared' } | { k: 'other' } | { k: 'c'; v: number } | { k: 'maxOwn' } | { k: 'countOwn'; v: number };
+type Expr = { k: 'own' } | { k: 'shared' } | { k: 'other' } | { k: 'c'; v: number } | { k: 'maxOwn' } | { k: 'countOwn'; v: number } | { k: 'mine' };
 type Cond = { k: 'lt'; a: Expr; b: Expr } | { k: 'eq'; a: Expr; b: Expr } | { k: 'not'; c: Cond } | { k: 'locked'; l: number };
-type Stmt = { k: 'setOwn'; e: Expr } | { k: 'setShared'; e: Expr } | { k: 'setOther'; e: Expr } | { k: 'warn'; c: Cond } | { k: 'bug'; c: Cond };
+type Stmt = { k: 'setOwn'; e: Expr } | { k: 'setShared'; e: Expr } | { k: 'setOther'; e: Expr } | { k: 'setMine'; e: Expr } | { k: 'warn'; c: Cond } | { k: 'bug'; c: Cond };
 type Act = { guard: Cond | null; run: Stmt[]; next: number | null };
 type Loc = { k: 'step'; a: Act; end: boolean } | { k: 'choice'; as: Act[] } | { k: 'lock'; l: number } | { k: 'unlock'; l: number };
 
@@ -22,6 +24,8 @@ export interface SymSpec {
   mod: number;
   program: Loc[];
   props: { k: 'inv'; c: Cond }[];
+  /** Each thread has the local `mine` (absent in older specs: no locals). */
+  locals?: boolean;
 }
 
 const expr: fc.Arbitrary<Expr> = fc.oneof(
@@ -31,6 +35,7 @@ const expr: fc.Arbitrary<Expr> = fc.oneof(
   fc.record({ k: fc.constant('c' as const), v: fc.nat({ max: 2 }) }),
   fc.constant({ k: 'maxOwn' as const }),
   fc.record({ k: fc.constant('countOwn' as const), v: fc.nat({ max: 2 }) }),
+  fc.constant({ k: 'mine' as const }),
 );
 const cond: fc.Arbitrary<Cond> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('lt' as const), a: expr, b: expr }), weight: 3 },
@@ -42,6 +47,7 @@ const stmt: fc.Arbitrary<Stmt> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('setOwn' as const), e: expr }), weight: 3 },
   { arbitrary: fc.record({ k: fc.constant('setShared' as const), e: expr }), weight: 3 },
   { arbitrary: fc.record({ k: fc.constant('setOther' as const), e: expr }), weight: 1 },
+  { arbitrary: fc.record({ k: fc.constant('setMine' as const), e: expr }), weight: 2 },
   { arbitrary: fc.record({ k: fc.constant('warn' as const), c: cond }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('bug' as const), c: cond }), weight: 1 },
 );
@@ -61,6 +67,7 @@ export const symSpec: fc.Arbitrary<SymSpec> = fc.record({
   mod: fc.integer({ min: 2, max: 3 }),
   program: fc.array(loc, { minLength: 1, maxLength: 4 }),
   props: fc.array(fc.record({ k: fc.constant('inv' as const), c: cond }), { maxLength: 2 }),
+  locals: fc.boolean(),
 });
 
 const mod = (v: number, m: number) => ((v % m) + m) % m;
@@ -68,8 +75,11 @@ const mod = (v: number, m: number) => ((v % m) + m) % m;
 export function buildSymmetricModel(spec: SymSpec, declare = true): { model: ModelDef<SymState>; properties: PropertySet<SymState> } {
   const { threads: K, mod: M } = spec;
   const locks = [lockRef<SymState>('L0', (s) => s.l0), lockRef<SymState>('L1', (s) => s.l1)];
-  const ev = (e: Expr, s: any, self: number): number => {
+  // `mine` is the thread's local; a property (no thread of its own) reads it as 0.
+  const ev = (e: Expr, s: any, self: number, local?: { mine?: number }): number => {
     switch (e.k) {
+      case 'mine':
+        return local?.mine ?? 0;
       case 'own':
         return s.own[self];
       case 'shared':
@@ -84,35 +94,39 @@ export function buildSymmetricModel(spec: SymSpec, declare = true): { model: Mod
         return s.own.filter((v: number) => v === e.v).length;
     }
   };
-  const test = (c: Cond, s: any, self: number): boolean => {
+  const test = (c: Cond, s: any, self: number, local?: { mine?: number }): boolean => {
     switch (c.k) {
       case 'lt':
-        return ev(c.a, s, self) < ev(c.b, s, self);
+        return ev(c.a, s, self, local) < ev(c.b, s, self, local);
       case 'eq':
-        return ev(c.a, s, self) === ev(c.b, s, self);
+        return ev(c.a, s, self, local) === ev(c.b, s, self, local);
       case 'not':
-        return !test(c.c, s, self);
+        return !test(c.c, s, self, local);
       case 'locked':
         return (c.l === 0 ? s.l0 : s.l1).holder !== -1;
     }
   };
   const exec = (st: Stmt, d: any, env: StepEnv) => {
     const self = env.self;
+    const local = env.local as { mine?: number };
     switch (st.k) {
       case 'setOwn':
-        d.own[self] = mod(ev(st.e, d, self), M);
+        d.own[self] = mod(ev(st.e, d, self, local), M);
         return;
       case 'setShared':
-        d.shared = mod(ev(st.e, d, self), M);
+        d.shared = mod(ev(st.e, d, self, local), M);
         return;
       case 'setOther':
-        d.other = mod(ev(st.e, d, self) + 1, M);
+        d.other = mod(ev(st.e, d, self, local) + 1, M);
+        return;
+      case 'setMine':
+        if (spec.locals) local.mine = mod(ev(st.e, d, self, local) + 1, M);
         return;
       case 'warn':
-        env.warnOn(test(st.c, d, self), 'warn');
+        env.warnOn(test(st.c, d, self, local), 'warn');
         return;
       case 'bug':
-        env.bugOn(test(st.c, d, self), 'bug');
+        env.bugOn(test(st.c, d, self, local), 'bug');
         return;
     }
   };
@@ -123,7 +137,7 @@ export function buildSymmetricModel(spec: SymSpec, declare = true): { model: Mod
     const out: ActionDef<SymState> = { label };
     if (a.guard) {
       const g = a.guard;
-      out.guard = (s, env) => test(g, s, env.self);
+      out.guard = (s, env) => test(g, s, env.self, env.local);
     }
     if (a.run.length) out.run = (d, env) => a.run.forEach((st) => exec(st, d, env));
     if (a.next !== null) out.next = target(a.next);
@@ -149,7 +163,7 @@ export function buildSymmetricModel(spec: SymSpec, declare = true): { model: Mod
     variants: { only: '' },
     build: () => ({
       init: { own: Array.from({ length: K }, () => 0), shared: 0, other: 0, l0: spinlock(), l1: spinlock() },
-      threads: names.map((name) => thread<SymState>(name, program.map((p) => ({ ...p })))),
+      threads: names.map((name) => thread<SymState, any>(name, program.map((p) => ({ ...p })), spec.locals ? { locals: { mine: 0 } } : {})),
       ...(declare
         ? {
             symmetry: [
@@ -165,6 +179,7 @@ export function buildSymmetricModel(spec: SymSpec, declare = true): { model: Mod
   );
   props.push(
     invariant<SymState>('not-all-one', 'the threads never all have own = 1', (s) => !s.vars.own.every((v) => v === 1)),
+    invariant<SymState>('mine-zero', 'every thread\'s mine stays 0 (a local, read through s.local)', (s) => names.every((_, t) => (s.local<{ mine?: number }>(t).mine ?? 0) === 0)),
     assertion('warn', 'WARN_ON', 'warn'),
     assertion('bug', 'BUG_ON', 'bug'),
     assertion('unlock-L0', 'unlock by owner', 'spin_unlock(&L0) by a non-owner'),

@@ -110,12 +110,16 @@ describe('symmetry reduction', () => {
   it('on random symmetric models: same verdicts and lengths, real counterexamples, a true automorphism', () => {
     let reduced = 0;
     let runs = 0;
+    let localsViolated = 0;
+    let withLocals = 0;
     fc.assert(
       fc.property(symSpec, (spec) => {
         const { model, properties } = buildSymmetricModel(spec);
         const plain = check(model, properties, { maxStates: 3000 });
         fc.pre(plain.status === 'verified' || (plain.status === 'violated' && plain.complete));
         runs++;
+        if (spec.locals && JSON.stringify(spec.program).includes('"setMine"')) withLocals++;
+        if (plain.status === 'violated' && plain.violations.some((v) => v.property === 'mine-zero')) localsViolated++;
         const sym = check(model, properties, { symmetry: true });
         expect(lengths(sym)).toEqual(lengths(plain));
         const both = check(model, properties, { symmetry: true, por: true, porSeed: { states: 0, walks: 0 } });
@@ -131,5 +135,8 @@ describe('symmetry reduction', () => {
       { numRuns: 400, ...seed },
     );
     expect(reduced).toBeGreaterThan(runs / 2);
+    // Thread-local variables are in the mix: many runs write them, some reach a value a property reads.
+    expect(withLocals).toBeGreaterThan(25);
+    expect(localsViolated).toBeGreaterThan(10);
   });
 });
