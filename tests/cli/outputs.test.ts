@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const built = existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
@@ -18,12 +18,7 @@ const ABBA = resolve('tests/fixtures/models/abba.ts');
 const LOST = resolve('tests/fixtures/models/lost-update.ts');
 const isRoot = process.getuid?.() === 0;
 
-async function kmc(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'kmc', ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const kmc = runKmc;
 
 /** The real executable; as root, optionally as user nobody so that permissions apply. */
 function proc(args: string[], o: { nobody?: boolean; shell?: string } = {}) {

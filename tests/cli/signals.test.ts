@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const built = existsSync(join(root, 'dist', 'src', 'cli', 'supervise.js'));
-const HANGS = 'tests/fixtures/cli/hangs-in-step.ts';
+const RUNAWAY = 'tests/fixtures/cli/runaway-step.ts';
+const HANGS = [RUNAWAY, '--variant', 'hangs'];
 const STACK_LINE = /^\s+at /m;
 
 /** Start kmc, send `signals` once it has run for a moment (and then again, if two), collect the result. */
@@ -34,7 +35,7 @@ function interrupted(args: string[], signals: NodeJS.Signals[], afterMs = 1500):
 
 describe.skipIf(!built)('a step that never returns (real process)', () => {
   it('--max-time stops it: statistics so far, exit 3, one line on stderr saying why', () => {
-    const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', HANGS, '--max-time', '1s', '--quiet'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', ...HANGS, '--max-time', '1s', '--quiet'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/^INCOMPLETE: stopped by --max-time 1s \(.*\); (so far [\d,]+ states|no statistics).*Nothing is verified\.$/m);
     expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('kmc: stopped'))).toEqual([expect.stringMatching(/^kmc: stopped by --max-time 1s: the model's step did not return/)]);
@@ -43,7 +44,7 @@ describe.skipIf(!built)('a step that never returns (real process)', () => {
 
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`${sig} stops check: exit 3 with the statistics so far`, async () => {
-      const r = await interrupted(['check', HANGS, '--quiet'], [sig]);
+      const r = await interrupted(['check', ...HANGS, '--quiet'], [sig]);
       expect(r.signal).toBe(null);
       expect(r.code).toBe(3);
       expect(r.out).toMatch(new RegExp(`^INCOMPLETE: stopped by ${sig} `, 'm'));
@@ -53,9 +54,9 @@ describe.skipIf(!built)('a step that never returns (real process)', () => {
 
   it('SIGINT stops simulate, prove and replay too (exit 3)', async () => {
     for (const args of [
-      ['simulate', HANGS, '--seed', '1'],
-      ['prove', HANGS, '--from', 'v', '--to', 'w', '--quiet'],
-      ['replay', HANGS, '0/0/0/0'],
+      ['simulate', ...HANGS, '--seed', '1'],
+      ['prove', RUNAWAY, '--from', 'hangs', '--to', 'hangs-too', '--quiet'],
+      ['replay', ...HANGS, '0/0/0'],
     ]) {
       const r = await interrupted(args, ['SIGINT']);
       expect(r.code, args.join(' ')).toBe(3);
@@ -65,14 +66,14 @@ describe.skipIf(!built)('a step that never returns (real process)', () => {
   });
 
   it('a second Ctrl-C does not wait for the grace period', async () => {
-    const r = await interrupted(['check', HANGS, '--quiet'], ['SIGINT', 'SIGINT']);
+    const r = await interrupted(['check', ...HANGS, '--quiet'], ['SIGINT', 'SIGINT']);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/asked again/);
   });
 
   it('--max-memory stops a step that allocates without end (check in a search worker, simulate on the command thread): exit 3', () => {
     for (const cmd of ['check', 'simulate']) {
-      const r = spawnSync(process.execPath, ['bin/kmc.js', cmd, 'tests/fixtures/cli/allocates-in-step.ts', '--max-memory', '256M', ...(cmd === 'check' ? ['--quiet'] : ['--seed', '1'])], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['bin/kmc.js', cmd, RUNAWAY, '--variant', 'allocates', '--max-memory', '256M', ...(cmd === 'check' ? ['--quiet'] : ['--seed', '1'])], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, cmd).toBe(3);
       expect(r.stdout, cmd).toMatch(/^INCOMPLETE: stopped by --max-memory 256M /m);
       expect(r.stderr).not.toMatch(STACK_LINE);
@@ -88,12 +89,7 @@ describe.skipIf(!built)('Ctrl-C during check --all (real process)', () => {
   });
 });
 
-async function kmc(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'kmc', ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const kmc = runKmc;
 
 describe('limits given on the command line', () => {
   it('--max-time 600h does not overflow the timer: the search runs to its end', async () => {

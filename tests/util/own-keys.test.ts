@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 import { hasOwnKey, ownKey, setOwn } from '../../src/util/own.js';
 
 function files(dir: string): string[] {
@@ -68,12 +68,7 @@ describe('own-key lookups (scan of src/)', () => {
   });
 });
 
-async function kmc(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'kmc', ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const kmc = runKmc;
 
 const ABBA = resolve('tests/fixtures/models/abba.ts');
 const NAMES = ['constructor', '__proto__', 'valueOf', 'toString', 'hasOwnProperty'];
