@@ -242,6 +242,11 @@
 //   the property counts). Whether the architecture's restart path turns it off is not modelled.
 //   nolock-under-kvm-lock and usage-count-bug-on hold not exercised there: v6.12 has no *_nolock
 //   function and no hardware_disable_all_nolock; online-warn-on is v6.3's only.
+// - Preemption: the task that drives _cpu_up()/_cpu_down() occupies no CPU in the model (it sleeps
+//   in __cpu_up()/wait_for_completion while the CPU being brought up or down runs the callbacks),
+//   so on 2 CPUs a creator can run on cpu0 between its steps; a kernel without preemption lets
+//   that happen only where the task sleeps. The same races show at cpus=3 (pinned: quiescent in
+//   17 steps for the 2010 forms, 21 for v4.10), where a CPU is free for it.
 // - In every variant, with the enable able to fail, kvm_resume() ignores a failed enable (v6.12:
 //   WARN_ON_ONCE and goes on): the boot CPU runs VMs without virtualization (quiescent; v6.3 26
 //   steps, v6.5 28, v6.12 25).
@@ -362,7 +367,7 @@ export default defineModel({
     creators: intParam(2, 'VM creators (hardware_enable_all, then hardware_disable_all)', { min: 0, max: 4 }),
     rounds: intParam(1, 'hotplug rounds of the last CPU (offline, then online)', { min: 0, max: 3 }),
     enableCanFail: boolParam(true, 'kvm_arch_hardware_enable() may fail on any CPU (the failure path of hardware_enable_all; on by default so that failed-enable-rolls-back is exercised)'),
-    stopMachine: boolParam(true, 'CPU_DYING runs under stop_machine (the real kernel); false: only the dying CPU stops'),
+    stopMachine: boolParam(true, 'CPU_DYING runs under stop_machine (every real kernel); false: a hypothetical kernel in which only the dying CPU stops'),
     reboot: boolParam(true, 'the reboot notifier kvm_reboot() runs once (after the suspend cycle, if any)'),
     suspend: boolParam(true, 'one suspend/resume cycle (freeze, disable_nonboot_cpus, kvm_suspend, kvm_resume, thaw)'),
   },

@@ -47,6 +47,8 @@ const names = (cs: number[]) => cs.map((c) => `cpu${c}`).join(', ');
 // hardware_enable/hardware_disable (the same code), after it *_nolock.
 const OLD_NAMES = new Set(['v2.6.37', 'patch-1']);
 const MUTEX_VARIANTS = new Set(['v6.3', 'v6.5', 'v6.12']);
+/** The kernels whose reboot hook is the syscore shutdown op kvm_shutdown(). */
+const SYSCORE_SHUTDOWN = new Set(['v6.5', 'v6.12']);
 const NOLOCK_NEW = /^hardware_(enable|disable|disable_all)_nolock$/;
 const NOLOCK_OLD = /^(hardware_enable|hardware_disable|hardware_disable_all_nolock)$/;
 const IPI_FROM = 'ipi-from:';
@@ -134,15 +136,15 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   ),
   stepProperty<S>(
     'reboot-disables-all',
-    'when kvm_reboot()\'s on_each_cpu(hardware_disable) returns, no CPU has virtualization on (no in-flight enable survives it): checked before its last step, on every CPU but the one it runs on (that step disables that one, or only waits)',
+    'when the reboot\'s on_each_cpu(hardware_disable) returns (kvm_reboot(); from v6.5 kvm_shutdown()), no CPU has virtualization on (no in-flight enable survives it): checked before its last step, on every CPU but the one it runs on (that step disables that one, or only waits)',
     { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s, step) => remoteEnabledAtReboot(s, step).length === 0 },
-    (s, step) => `kvm_reboot's on_each_cpu returns with ${names(remoteEnabledAtReboot(s, step))} enabled`,
+    (s, step) => `${step.fn === 'kvm_shutdown' ? 'kvm_shutdown' : 'kvm_reboot'}'s on_each_cpu returns with ${names(remoteEnabledAtReboot(s, step))} enabled`,
   ),
   invariant<S>(
     'off-after-reboot',
-    'once kvm_reboot() has returned, no CPU has virtualization on ever again',
+    'once the reboot is past KVM (kvm_reboot() returned; from v6.5 syscore_shutdown() returned, with or without kvm_shutdown()), no CPU has virtualization on ever again',
     { when: rebootReturned, then: (s) => enabledCpus(s).length === 0 },
-    (s) => `after kvm_reboot: ${names(enabledCpus(s))} enabled`,
+    (s) => `after ${SYSCORE_SHUTDOWN.has(s.variant) ? 'syscore_shutdown()' : 'kvm_reboot'}: ${names(enabledCpus(s))} enabled`,
   ),
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
   assertion('online-warn-on', 'v6.3\'s kvm_online_cpu WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) never fires (no stale enable failure is left in the global counter)', ONLINE_WARN),

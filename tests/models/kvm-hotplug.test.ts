@@ -161,7 +161,7 @@ describe('kvm-hotplug: what the traces say', () => {
     expect(steps[send]!.changes).toEqual([]); // no IPI queued: cpu1 is not in cpu_online_mask
   });
 
-  it('without stop_machine, patch-1 deadlocks: the dying CPU spins on kvm_lock with interrupts off, the holder waits for its IPI', () => {
+  it('in the hypothetical kernel without stop_machine, patch-1 deadlocks: the dying CPU spins on kvm_lock with interrupts off, the holder waits for its IPI', () => {
     const { trace } = run('patch-1', { ...NO_REBOOT, stopMachine: false });
     const { v } = trace('deadlock');
     expect(v.blocked?.map((b) => `${b.thread} @ ${b.label}: ${b.waitsFor}`)).toEqual([
@@ -171,7 +171,7 @@ describe('kvm-hotplug: what the traces say', () => {
     ]);
   });
 
-  it('without stop_machine, patch-1 still leaves a dead CPU enabled: the kvm_usage_count test before its lock is unlocked', () => {
+  it('in the hypothetical kernel without stop_machine, patch-1 still leaves a dead CPU enabled: the kvm_usage_count test before its lock is unlocked', () => {
     const { trace } = run('patch-1', { ...NO_REBOOT, stopMachine: false });
     const { v, steps } = trace('dead-cpu-disabled');
     expect(v.message).toBe('cpu1 is dead with virtualization on (kvm_usage_count = 0)');

@@ -1,6 +1,9 @@
 // "holds, not exercised" in every output (text, JSON, Markdown, expectations, prove), and the
 // coverage report itself (`--coverage`). The CI reporters: ci.test.ts.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import { prove } from '../../src/engine/prove.js';
@@ -9,6 +12,7 @@ import { renderCoverage } from '../../src/report/coverage.js';
 import { compareExpectations, expectationsFrom } from '../../src/report/expectations.js';
 import { resultToJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderHtml } from '../../src/report/html.js';
 import { proveToJson } from '../../src/report/prove-json.js';
 import { renderProveText } from '../../src/report/prove.js';
 import { renderResult } from '../../src/report/text.js';
@@ -68,6 +72,14 @@ describe('Markdown (the README table)', () => {
   });
 });
 
+describe('HTML', () => {
+  it('the page carries every verdict in words, "holds, not exercised" included', () => {
+    const page = renderHtml([], 'kmc: test', 'holds, not exercised: x-warn (no step evaluated its check (WARN_ON(x < 0)))');
+    expect(page).toContain('<pre class="summary">holds, not exercised: x-warn (no step evaluated its check (WARN_ON(x &lt; 0)))</pre>');
+    expect(renderHtml([], 'kmc: test')).not.toContain('class="summary"');
+  });
+});
+
 describe('expectations', () => {
   it('record "holds, not exercised", and a flip either way is a difference', () => {
     const e = expectationsFrom([unreached]);
@@ -98,5 +110,19 @@ describe('kmc check --coverage', () => {
     const text = out.join('\n');
     expect(text).toContain('holds, not exercised');
     expect(text).toContain('<- never ran');
+  });
+
+  it('--html puts the verdicts and, with --coverage, the step counts on the page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmc-coverage-'));
+    try {
+      const file = join(dir, 'page.html');
+      const io: Io = { out: () => {}, err: () => {}, isTTY: false };
+      await run(['node', 'kmc', 'check', 'tests/fixtures/models/vacuous.ts', '--variant', 'unreached', '--coverage', '--no-traces', '--quiet', '--html', file], io);
+      const page = readFileSync(file, 'utf8');
+      expect(page).toContain('holds, not exercised: x-warn (no step evaluated its check (WARN_ON(x &lt; 0)))');
+      expect(page).toContain('&lt;- never ran');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
