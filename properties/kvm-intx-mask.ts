@@ -3,6 +3,11 @@
 // context), to the guest (no interrupt while it masks INTx, no interrupt lost while it does not)
 // and to user space (the kernel never unmasks a device user space masked).
 //
+// Each invariant and step property declares its antecedent ({ when, then }), so a run in which
+// it never applies says "holds, not exercised": at the defaults every property that holds is
+// exercised; e.g. without PCI 2.3 nothing unmasks the device, and with the config write first
+// on unmask the kernel never meets a device user space masked (the tests pin which, per case).
+//
 // `questions` are not properties: each asks whether something can happen that the code does on
 // purpose, and its answer is a trace (a violation of "never X" is the witness that X happens).
 // The model test checks each one and pins its trace; they are not in `properties`, so no run of
@@ -62,15 +67,13 @@ function allIdle(s: StateInfo<State>): boolean {
  */
 export function interruptLost(s: StateInfo<State>): boolean {
   const v = s.vars;
-  return (
-    v.dev.status &&
-    v.line.kvmAction &&
-    !v.kvm.maskIntx &&
-    !v.guest.line &&
-    !v.irqThread.runThread &&
-    !lineCanFire(v, s.params.shared === true) &&
-    allIdle(s)
-  );
+  return interruptPendingIdle(s) && !v.guest.line && !v.irqThread.runThread && !lineCanFire(v, s.params.shared === true);
+}
+
+/** no-lost-interrupt's antecedent: the device's interrupt is pending, the guest has INTx unmasked, every thread idles. */
+function interruptPendingIdle(s: StateInfo<State>): boolean {
+  const v = s.vars;
+  return v.dev.status && v.line.kvmAction && !v.kvm.maskIntx && allIdle(s);
 }
 
 export const properties = defineProperties<State>('kvm-intx-mask', [
@@ -78,26 +81,28 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
   stepProperty<State>(
     'guest-line-not-raised-while-masked',
     'kvm_set_irq(.., guest_irq, 1) never runs while the guest has INTx masked (KVM_DEV_ASSIGN_MASK_INTX)',
-    (s, step) => !step.tags.includes(GUEST_IRQ_RAISE) || !s.vars.kvm.maskIntx,
+    { when: (_s, step) => step.tags.includes(GUEST_IRQ_RAISE), then: (s) => !s.vars.kvm.maskIntx },
     (_s, step) => `${step.thread} raises the guest line ('${step.label}') while MASK_INTX is set`,
   ),
   stepProperty<State>(
     'no-hw-unmask-while-guest-masked',
     'the kernel never clears the device\'s INTX_DISABLE bit while the guest has INTx masked (the API promise)',
-    (s, step) => !step.tags.includes(HW_UNMASK) || !s.vars.kvm.maskIntx,
+    { when: (_s, step) => step.tags.includes(HW_UNMASK), then: (s) => !s.vars.kvm.maskIntx },
     (_s, step) => `${step.thread} unmasks the device ('${step.label}') while MASK_INTX is set`,
   ),
   stepProperty<State>(
     'kernel-keeps-user-mask',
     'the kernel never clears the PCI_COMMAND_INTX_DISABLE user space wrote to the device to mask INTx for the guest (from that config write until the guest unmasks again)',
-    (s, step) => !step.tags.includes(HW_UNMASK) || !(s.vars.qemu.masked && s.vars.qemu.wroteMasked),
+    // Exercised when the kernel unmasks a device whose last config write set INTX_DISABLE (with
+    // the API's order: after the unmask ioctl, before user space's write of INTX_DISABLE=0).
+    { when: (s, step) => step.tags.includes(HW_UNMASK) && s.vars.qemu.wroteMasked, then: (s) => !s.vars.qemu.masked },
     (_s, step) =>
       `${step.thread} unmasks the device ('${step.label}') after user space wrote INTX_DISABLE=1 to it for a guest that still masks INTx: the kernel overrides the mask user space set`,
   ),
   invariant<State>(
     'no-lost-interrupt',
     'when every thread is idle, no device interrupt is pending undelivered while the IRQ is assigned and the guest has INTx unmasked',
-    (s) => !interruptLost(s),
+    { when: interruptPendingIdle, then: (s) => !interruptLost(s) },
     (s) =>
       `the device's interrupt is pending (INTX_DISABLE ${s.vars.dev.intxDisable ? 'set' : 'clear'}, line depth ${s.vars.line.desc.depth}), ` +
       'the guest has INTx unmasked, and nothing will deliver it',
@@ -113,7 +118,7 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
   invariant<State>(
     'shared-line-not-disabled',
     'the interrupt line is never disabled while the other device shares it (no disable_irq, no "nobody cared")',
-    (s) => s.params.shared !== true || (s.vars.line.desc.depth === 0 && !s.vars.line.spuriousDisabled),
+    { when: (s) => s.params.shared === true, then: (s) => s.vars.line.desc.depth === 0 && !s.vars.line.spuriousDisabled },
     (s) =>
       `the shared line is disabled (depth ${s.vars.line.desc.depth}${s.vars.line.spuriousDisabled ? ', IRQS_SPURIOUS_DISABLED' : ''})`,
   ),

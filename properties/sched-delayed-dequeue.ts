@@ -8,6 +8,11 @@
 // `asleep`: switched out by do_nanosleep's schedule(); `cpu0/irq` at `walkK`/`wakeK`: the wakeup
 // handler looking at, or waking, vcpuK), and by the fields below.
 //
+// Each invariant and step property declares its antecedent ({ when, then }): no-lost-wakeup
+// applies when a vCPU sleeps with an interrupt pending, preempted-only-if-runnable when a vCPU
+// blocked, the freezer's two when the freezer is at work. At the defaults (the freezer on) every
+// property that holds is exercised; without the freezer its two say "holds, not exercised".
+//
 // The liveness form of no-lost-wakeup (every posted interrupt is eventually delivered, or the
 // vCPU eventually runs) is not here: it needs the temporal properties of issue 12.
 
@@ -24,6 +29,8 @@ type S = {
     pi: { pir: number; on: boolean; sn: boolean };
   }[];
   cpu0: { curr: number; in_irq: boolean; wakeup_ipi: boolean };
+  /** freeze_processes() has set pm_freezing and thaw_processes() has not cleared it. */
+  pm_freezing: boolean;
 };
 
 const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
@@ -56,10 +63,14 @@ function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
  * for a PIR filled while SN was set, it ends in this state.
  */
 export function lostWakeup(s: StateInfo<S>, i: number): boolean {
+  return asleepWithInterrupt(s, i) && !wakeupOnItsWay(s, i);
+}
+
+/** vcpuN sleeps in kvm_vcpu_block's schedule() with a PIR bit or ON set (no-lost-wakeup's antecedent). */
+function asleepWithInterrupt(s: StateInfo<S>, i: number): boolean {
   const vcpu = s.vars.vcpus[i]!;
-  const task = s.vars.tasks[i]!;
-  const asleep = s.at(vcpuThread(i)) === 'sched.off' && task.__state === TASK_INTERRUPTIBLE;
-  return asleep && (vcpu.pi.pir !== 0 || vcpu.pi.on) && !wakeupOnItsWay(s, i);
+  const asleep = s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE;
+  return asleep && (vcpu.pi.pir !== 0 || vcpu.pi.on);
 }
 
 const sleeperIndex = (s: StateInfo<S>) => s.vars.vcpus.length;
@@ -68,7 +79,7 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
   invariant<S>(
     'no-lost-wakeup',
     'a vCPU blocked in kvm_vcpu_block() with a posted interrupt pending is woken: never asleep in schedule() with a PIR bit or ON set and no wakeup on its way',
-    (s) => s.vars.vcpus.every((_, i) => !lostWakeup(s, i)),
+    { when: (s) => s.vars.vcpus.some((_, i) => asleepWithInterrupt(s, i)), then: (s) => s.vars.vcpus.every((_, i) => !lostWakeup(s, i)) },
     (s) =>
       s.vars.vcpus
         .map((v, i) =>
@@ -82,7 +93,7 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
   invariant<S>(
     'preempted-only-if-runnable',
     'kvm_sched_out sets vcpu->preempted only for a vCPU that was still runnable when scheduled out (preempted, or schedule() in TASK_RUNNING), never for one that blocked in schedule()',
-    (s) => s.vars.vcpus.every((v) => !(v.preempted && v.blocked_in_schedule)),
+    { when: (s) => s.vars.vcpus.some((v) => v.blocked_in_schedule), then: (s) => s.vars.vcpus.every((v) => !(v.preempted && v.blocked_in_schedule)) },
     (s) =>
       s.vars.vcpus
         .map((v, i) => (v.preempted && v.blocked_in_schedule ? `vcpu${i} blocked in schedule() (block_task) but kvm_sched_out set vcpu->preempted` : ''))
@@ -97,22 +108,25 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
   stepProperty<S>(
     'frozen-task-not-scheduled',
     'the scheduler never switches to a task whose __state is TASK_FROZEN (a task frozen in place, even with p->on_rq still set, does not run until thawed)',
-    (s, step) => {
-      const tag = step.tags.find((t) => t.startsWith('switch-in:'));
-      if (tag === undefined) return true;
-      const t = Number(tag.slice('switch-in:'.length));
-      return (s.vars.tasks[t]!.__state & TASK_FROZEN) === 0;
+    // Exercised by a switch-in while the freezer is at work (pm_freezing).
+    {
+      when: (s, step) => s.vars.pm_freezing && step.tags.some((t) => t.startsWith('switch-in:')),
+      then: (s, step) => {
+        const tag = step.tags.find((t) => t.startsWith('switch-in:'))!;
+        return (s.vars.tasks[Number(tag.slice('switch-in:'.length))]!.__state & TASK_FROZEN) === 0;
+      },
     },
     (_s, step) => `${step.thread} runs '${step.label}' on a TASK_FROZEN task`,
   ),
   stepProperty<S>(
     'freezer-freezes-sleeper',
     '__set_task_frozen refuses as "runnable" only a task that can still run: a TASK_FREEZABLE task asleep in schedule() is frozen in place, not woken by fake_signal_wake_up',
-    (s, step) => {
-      if (!step.tags.includes('freezer-refuse-runnable')) return true;
-      const t = s.vars.tasks[sleeperIndex(s)]!;
-      const asleep = s.at(SLEEPER_THREAD) === 'asleep' && t.__state === (TASK_INTERRUPTIBLE | TASK_FREEZABLE);
-      return !asleep;
+    {
+      when: (_s, step) => step.tags.includes('freezer-refuse-runnable'),
+      then: (s) => {
+        const t = s.vars.tasks[sleeperIndex(s)]!;
+        return !(s.at(SLEEPER_THREAD) === 'asleep' && t.__state === (TASK_INTERRUPTIBLE | TASK_FREEZABLE));
+      },
     },
     (s) => {
       const t = s.vars.tasks[sleeperIndex(s)]!;

@@ -22,6 +22,12 @@ export function verdicts(r: CheckResult): Record<string, Verdict> {
   return out;
 }
 
+/** The properties that hold only vacuously ('holds, not exercised'), in property order. */
+export function notExercised(r: CheckResult): string[] {
+  if (r.status === 'error') throw new Error(r.message);
+  return r.properties.filter((p) => p.status === 'holds' && p.notExercised !== undefined).map((p) => p.name);
+}
+
 /** What a pinned case expects: the distinct-state count and the violated properties' shortest lengths. */
 export interface Pinned {
   states: number;

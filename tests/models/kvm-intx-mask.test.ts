@@ -14,7 +14,7 @@ import { compileModel, type CompiledAction } from '../../src/model/compile.js';
 import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
-import { expectPinned } from '../helpers/verdicts.js';
+import { expectPinned, notExercised } from '../helpers/verdicts.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
 
 type Params = Record<string, number | boolean>;
@@ -45,7 +45,9 @@ interface Case {
   suffix: string;
   /** Check the shortest traces against fixtures (the cases whose traces say something new). */
   fixtures: boolean;
-  expected: Record<Variant, { states: number; verdicts: Partial<Record<PropertyName, number>> }>;
+  /** Per variant: the distinct states, the violated properties' shortest lengths, and the
+   *  properties that hold only vacuously (not exercised; none unless listed). */
+  expected: Record<Variant, { states: number; verdicts: Partial<Record<PropertyName, number>>; notExercised?: PropertyName[] }>;
 }
 
 const CASES: Case[] = [
@@ -85,8 +87,8 @@ const CASES: Case[] = [
     suffix: '--unmask-writes-first',
     fixtures: true,
     expected: {
-      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
-      merged: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, 'no-lost-interrupt': 30 } },
+      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 }, notExercised: ['kernel-keeps-user-mask'] },
+      merged: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, 'no-lost-interrupt': 30 }, notExercised: ['kernel-keeps-user-mask'] },
     },
   },
   {
@@ -95,8 +97,8 @@ const CASES: Case[] = [
     suffix: '--unmask-writes-first-arg-pci23',
     fixtures: true,
     expected: {
-      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 } },
-      merged: { states: 46304, verdicts: { 'no-lost-interrupt': 27 } },
+      v1: { states: 51875, verdicts: { 'unbalanced-enable-irq': 21, ...V1_MUTEX, 'no-lost-interrupt': 30 }, notExercised: ['kernel-keeps-user-mask'] },
+      merged: { states: 46304, verdicts: { 'no-lost-interrupt': 27 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
     },
   },
   {
@@ -106,7 +108,7 @@ const CASES: Case[] = [
     fixtures: false,
     expected: {
       v1: { states: 40701, verdicts: { ...UNBALANCED, ...V1_MUTEX } },
-      merged: { states: 36501, verdicts: {} },
+      merged: { states: 36501, verdicts: {}, notExercised: ['unbalanced-enable-irq'] },
     },
   },
   {
@@ -115,8 +117,8 @@ const CASES: Case[] = [
     suffix: '--no-pci23',
     fixtures: false,
     expected: {
-      v1: { states: 12361, verdicts: { ...V1_MUTEX } },
-      merged: { states: 12361, verdicts: {} },
+      v1: { states: 12361, verdicts: { ...V1_MUTEX }, notExercised: ['no-hw-unmask-while-guest-masked', 'kernel-keeps-user-mask', 'shared-line-not-disabled'] },
+      merged: { states: 12361, verdicts: {}, notExercised: ['no-hw-unmask-while-guest-masked', 'kernel-keeps-user-mask', 'shared-line-not-disabled'] },
     },
   },
   {
@@ -125,8 +127,8 @@ const CASES: Case[] = [
     suffix: '--no-pci23-arg-pci23',
     fixtures: true,
     expected: {
-      v1: { states: 12361, verdicts: { ...V1_MUTEX } },
-      merged: { states: 6225, verdicts: { 'no-lost-interrupt': 27 } },
+      v1: { states: 12361, verdicts: { ...V1_MUTEX }, notExercised: ['no-hw-unmask-while-guest-masked', 'kernel-keeps-user-mask', 'shared-line-not-disabled'] },
+      merged: { states: 6225, verdicts: { 'no-lost-interrupt': 27 }, notExercised: ['no-hw-unmask-while-guest-masked', 'kernel-keeps-user-mask', 'shared-line-not-disabled'] },
     },
   },
   {
@@ -171,8 +173,8 @@ const CASES: Case[] = [
     suffix: '--rounds0',
     fixtures: false,
     expected: {
-      v1: { states: 19055, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 32 } },
-      merged: { states: 19055, verdicts: { 'shared-line-not-disabled': 32 } },
+      v1: { states: 19055, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 32 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
+      merged: { states: 19055, verdicts: { 'shared-line-not-disabled': 32 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
     },
   },
   {
@@ -181,8 +183,8 @@ const CASES: Case[] = [
     suffix: '--deassign-mask-lock',
     fixtures: true,
     expected: {
-      v1: { states: 18764, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 34 } },
-      merged: { states: 18764, verdicts: { 'shared-line-not-disabled': 34 } },
+      v1: { states: 18764, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 34 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
+      merged: { states: 18764, verdicts: { 'shared-line-not-disabled': 34 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
     },
   },
   {
@@ -191,8 +193,8 @@ const CASES: Case[] = [
     suffix: '--deassign-no-intx-mask',
     fixtures: true,
     expected: {
-      v1: { states: 3495, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 8 } },
-      merged: { states: 3495, verdicts: { 'shared-line-not-disabled': 8 } },
+      v1: { states: 3495, verdicts: { ...V1_MUTEX, 'shared-line-not-disabled': 8 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
+      merged: { states: 3495, verdicts: { 'shared-line-not-disabled': 8 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
     },
   },
   {
@@ -201,8 +203,8 @@ const CASES: Case[] = [
     suffix: '--spurious-ack',
     fixtures: true,
     expected: {
-      v1: { states: 23715, verdicts: { 'no-sleep-in-atomic': 4 } },
-      merged: { states: 23715, verdicts: {} },
+      v1: { states: 23715, verdicts: { 'no-sleep-in-atomic': 4 }, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
+      merged: { states: 23715, verdicts: {}, notExercised: ['unbalanced-enable-irq', 'kernel-keeps-user-mask'] },
     },
   },
 ];
@@ -211,7 +213,8 @@ describe('kvm-intx-mask: verdicts, state counts, shortest traces', () => {
   for (const c of CASES) {
     for (const variant of VARIANTS) {
       it(`${variant}, ${c.what}`, () => {
-        expectPinned(model, properties, variant, c.params, c.expected[variant], ALL_HOLD, c.suffix, c.fixtures);
+        const r = expectPinned(model, properties, variant, c.params, c.expected[variant], ALL_HOLD, c.suffix, c.fixtures);
+        expect(notExercised(r)).toEqual(c.expected[variant].notExercised ?? []);
       });
     }
   }
