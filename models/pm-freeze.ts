@@ -53,9 +53,12 @@
 //   hub->resume_root_hub and before locktree (the form modelled; 2.6.18 instead resumes through
 //   dpm_runtime_resume and `continue`s, which re-queues the hub and reaches the same quiescing
 //   test after hub_activate), and later uhci-hub.c (the SUSPENDED case of uhci_hub_status_data).
-//   Not verified against 2.6.17 itself: hcd_bus_resume's early return on HC_STATE_RUNNING, and
-//   that usb_hcd_submit_urb fails URBs with -ESHUTDOWN in HC_STATE_SUSPENDED except to the root
-//   hub (rejectWhileSuspended, recalled from 2.6.16-18 hcd.c).
+//   A period hcd.c (2.6.16-18: pt_regs, usb_hcd_suspend_root_hub) gives hcd_bus_suspend
+//   (HC_STATE_QUIESCING, bus_suspend, HC_STATE_SUSPENDED), hcd_bus_resume (return 0 if
+//   HC_STATE_RUNNING; HC_STATE_RESUMING; bus_resume; HC_STATE_RUNNING, or usb_hc_died on failure),
+//   usb_hcd_resume_root_hub, and hcd_submit_urb's switch: RUNNING and RESUMING queue the URB,
+//   SUSPENDED (except to the root hub) and every other state (QUIESCING, HALT) fail it with
+//   -ESHUTDOWN (rejectWhileSuspended). None of it is 2.6.17 itself, which I could not find.
 //   - The proposed prepare()/finish() (did not exist in 2006): for USB, prepare() quiesces the
 //     hub driver as hub_quiesce does (under usb_lock_device(hdev), the lock hub_events holds), and
 //     finish() re-activates it as hub_activate does. This is Ben's "the hub driver of USB would be
@@ -130,7 +133,8 @@
 //   step here (rh_state RESUMING then start_rh). In the gap uhci_hub_status_data's switch does
 //   nothing for RESUMING and uhci_irq's rh_state >= RUNNING test is false, so no other path acts.
 // - hcd_bus_resume on a dead controller (HC_STATE_HALT after hc_died) is taken to fail, so
-//   hub_resume does not reach hub_activate: that can only remove paths to device_add.
+//   hub_resume does not reach hub_activate (its usb_hc_died on failure is not modelled): that can
+//   only remove paths to device_add.
 // - hub_quiesce's usb_kill_urb of the hub's status URB is why a port change while quiesced reaches
 //   khubd only as resume_root_hub (usb_hcd_poll_rh_status has no status URB to give back); the
 //   status URB itself is not modelled.
@@ -174,15 +178,16 @@
 // Ben's IRQ-handler path loses requests: once interrupts are back on, uhci_irq sees HCH with
 // rh_state still RUNNING (freeze_uhci did not tell the driver) and runs hc_died() (17); keeping
 // cpu0's interrupts off from freeze to thaw (irqsOffWhileFrozen) closes that one.
-// driver-suspend: with 2.6.17's root-hub resume path it breaks run-bit-clear-while-frozen (25),
-// no-dma-while-frozen (30) and no-hotplug-between-prepare-and-finish (42): a device plugged in
+// driver-suspend: with 2.6.17's root-hub resume path it breaks run-bit-clear-while-frozen (26),
+// no-dma-while-frozen (31) and no-hotplug-between-prepare-and-finish (43): a device plugged in
 // while the root hub is suspended makes uhci_hub_status_data call usb_hcd_resume_root_hub; khubd
 // resumes the root hub (start_rh: RS set while frozen), hub_resume's hub_activate clears the
 // quiescing flag prepare() set, and hub_events, which tests quiescing only after the resume,
 // enumerates the device (its GET_DESCRIPTOR is DMAed) and adds it before finish(). This is the
 // root-hub synchronisation Ben warned about, and his prepare() as stated does not stop it. With
-// 2.6.17's usbcore (rejectWhileSuspended, now the default) a URB submitted while suspended fails
-// with -ESHUTDOWN (no-urb-lost, 14): Ben's scheme needs the drivers above to hold their requests.
+// 2.6.17's usbcore (rejectWhileSuspended, now the default) a URB submitted once hcd_bus_suspend has
+// set HC_STATE_QUIESCING, or later while HC_STATE_SUSPENDED, fails with -ESHUTDOWN (no-urb-lost,
+// 6 steps): Ben's scheme needs the drivers above to hold their requests.
 // prepare-blocks-rh-resume: only that -ESHUTDOWN remains; with rejectWhileSuspended=false it holds
 // every property. With the process freezer (freezer=true) khubd is frozen through the window, so
 // no khubd path runs in it: driver-suspend then has only the -ESHUTDOWN, and freeze-run-bit keeps
@@ -197,7 +202,7 @@
 // because the SUSPENDED branch of uhci_hub_status_data only kicked khubd, which then stopped at the
 // quiescing test; the root-hub resume path is now modelled, with the interface's dev->sem that
 // orders it against the PM core's freeze and thaw. rejectWhileSuspended defaults to 2.6.17's
-// behaviour (was false). The snapshot waits for the controller to halt when RS is clear (freeze-run-
+// behaviour (was false), with hcd_bus_suspend's HC_STATE_QUIESCING. The snapshot waits for the controller to halt when RS is clear (freeze-run-
 // bit: 17,996 -> 15,000 states at the defaults; its shortest traces did not change). New: the
 // freezer parameter, the prepare-blocks-rh-resume variant, HC_STATE_RESUMING.
 
@@ -238,7 +243,7 @@ export const URB = {
 export const RH = { RESET: 0, SUSPENDED: 1, AUTO_STOPPED: 2, RESUMING: 3, SUSPENDING: 4, RUNNING: 5, RUNNING_NODEVS: 6 } as const;
 
 /** hcd->state, the values usb_hcd_submit_urb switches on. */
-export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2, RESUMING: 3 } as const;
+export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2, RESUMING: 3, QUIESCING: 4 } as const;
 
 export type PmFreezeState = {
   // UHCI registers.
@@ -396,20 +401,23 @@ export default defineModel({
     // ---- shared driver statements ---------------------------------------------------------
 
     /** usb_hcd_submit_urb fails the URB with -ESHUTDOWN. */
-    const rejects = (s: S) => s.hcd_state === HCD.HALT || (s.hcd_state === HCD.SUSPENDED && rejectWhileSuspended);
+    const rejects = (s: S) =>
+      s.hcd_state === HCD.HALT || ((s.hcd_state === HCD.SUSPENDED || s.hcd_state === HCD.QUIESCING) && rejectWhileSuspended);
 
     /** usb_submit_urb -> usb_hcd_submit_urb -> uhci_urb_enqueue, for urb[idx(s)]. */
     const submitUrb = (p: string, idx: (s: S | Draft<S>) => number, ok: string, failed: string): LocationDef<S>[] => [
       choice<S>(`${p}submit`, [
         {
-          label: 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_RUNNING: list_add_tail(&urb->urb_list, &ep->urb_list)',
+          label: rejectWhileSuspended
+            ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_RUNNING, HC_STATE_RESUMING: list_add_tail(&urb->urb_list, &ep->urb_list)'
+            : 'usb_hcd_submit_urb: switch (hcd->state) /* every state but HC_STATE_HALT (rejectWhileSuspended=false) */: list_add_tail(&urb->urb_list, &ep->urb_list)',
           guard: (s) => !rejects(s),
           run: (d) => void (d.urb[idx(d)] = URB.SUBMITTED),
           next: `${p}lock`,
         },
         {
           label: rejectWhileSuspended
-            ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT, HC_STATE_SUSPENDED: status = -ESHUTDOWN'
+            ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_SUSPENDED (not the root hub), default (HC_STATE_QUIESCING, HC_STATE_HALT): status = -ESHUTDOWN'
             : 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT: status = -ESHUTDOWN',
           guard: rejects,
           run: (d) => void (d.urb[idx(d)] = URB.FAILED),
@@ -519,6 +527,10 @@ export default defineModel({
         run: (d) => void (d.pm_prepared = true),
       }),
       mutexLock<S>('freeze_sem', 'suspend_device', intfSem, { label: 'suspend_device: down(&dev->sem) /* the root hub interface */', guard: cpu0Free }),
+      step<S>('freeze_quiescing', 'hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)', {
+        guard: cpu0Free,
+        run: (d) => void (d.hcd_state = HCD.QUIESCING),
+      }),
       spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, {
         label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)',
         guard: cpu0Free,

@@ -46,13 +46,13 @@ const LINUS: Verdicts = {
 /** driver-suspend's root-hub resume path: RS set, DMA and a device added, all while frozen/prepared. */
 const RH_RESUME: Verdicts = {
   ...ALL_HOLD,
-  'no-dma-while-frozen': 30,
-  'run-bit-clear-while-frozen': 25,
-  'no-hotplug-between-prepare-and-finish': 42,
+  'no-dma-while-frozen': 31,
+  'run-bit-clear-while-frozen': 26,
+  'no-hotplug-between-prepare-and-finish': 43,
 };
 
-/** 2.6.17 usbcore: -ESHUTDOWN for a URB submitted while HC_STATE_SUSPENDED. */
-const ESHUTDOWN = 14;
+/** 2.6.17 usbcore: -ESHUTDOWN for a URB submitted while hcd_bus_suspend runs (HC_STATE_QUIESCING) or after (HC_STATE_SUSPENDED). */
+const ESHUTDOWN = 6;
 
 /** The fixture suffix of a parameter set: '' for the defaults, else `--name=value` per parameter. */
 function suffixOf(params: ParamValues): string {
@@ -118,7 +118,7 @@ describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ ha
   });
 
   it('driver-suspend: the root-hub resume path restarts the controller, DMAs and adds a device while frozen; 2.6.17 usbcore fails a URB', () => {
-    const r = pinned('driver-suspend', {}, 29253, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
+    const r = pinned('driver-suspend', {}, 29942, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
     // A port change while suspended -> usb_hcd_resume_root_hub -> khubd resumes the root hub
     // (start_rh sets RS) before it ever tests hub->quiescing.
     const rs = steps(r, 'run-bit-clear-while-frozen');
@@ -145,13 +145,13 @@ describe('pm-freeze at the default size (1 submitter, 1 round, 1 hotplug, IRQ ha
     expect(test).toBeGreaterThan(activate);
     expect(plug.at(-1)).toBe('khubd| usb_new_device: device_add(&udev->dev)');
     expect(steps(r, 'no-urb-lost').slice(-2)).toEqual([
-      'cpu0/pm-core| hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED',
-      'usb-driver0| usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT, HC_STATE_SUSPENDED: status = -ESHUTDOWN',
+      'cpu0/pm-core| hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)',
+      'usb-driver0| usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_SUSPENDED (not the root hub), default (HC_STATE_QUIESCING, HC_STATE_HALT): status = -ESHUTDOWN',
     ]);
   });
 
   it('prepare-blocks-rh-resume: only the -ESHUTDOWN of 2.6.17 usbcore remains', () => {
-    pinned('prepare-blocks-rh-resume', {}, 15363, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
+    pinned('prepare-blocks-rh-resume', {}, 16106, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
   });
 
   it('the engine agrees with the reference explorer on every variant', () => {
@@ -169,19 +169,19 @@ describe('pm-freeze: URBs queued while suspended instead of failed (rejectWhileS
     pinned('freeze-run-bit', params, 15000, LINUS);
   });
   it('driver-suspend: the root-hub resume path alone', () => {
-    pinned('driver-suspend', params, 27011, RH_RESUME);
+    pinned('driver-suspend', params, 27459, RH_RESUME);
   });
   it('prepare-blocks-rh-resume: every property holds, also with two hotplugged devices', () => {
-    pinned('prepare-blocks-rh-resume', params, 14488, ALL_HOLD);
-    pinned('prepare-blocks-rh-resume', { ...params, hotplug: 2 }, 70846, ALL_HOLD);
+    pinned('prepare-blocks-rh-resume', params, 14936, ALL_HOLD);
+    pinned('prepare-blocks-rh-resume', { ...params, hotplug: 2 }, 73813, ALL_HOLD);
   });
 });
 
 describe('pm-freeze with 2.6.17\'s process freezer (khubd frozen from before prepare() to after finish())', () => {
   const params = { freezer: true };
   it('no khubd path runs in the window: driver-suspend and prepare-blocks-rh-resume keep only the -ESHUTDOWN', () => {
-    pinned('driver-suspend', params, 14338, { ...ALL_HOLD, 'no-urb-lost': 17 });
-    pinned('prepare-blocks-rh-resume', params, 14338, { ...ALL_HOLD, 'no-urb-lost': 17 });
+    pinned('driver-suspend', params, 14809, { ...ALL_HOLD, 'no-urb-lost': 9 });
+    pinned('prepare-blocks-rh-resume', params, 14809, { ...ALL_HOLD, 'no-urb-lost': 9 });
   });
   it('freeze-run-bit keeps the in-flight DMA, hc_died and the unlocked write; the hotplug is gone', () => {
     const r = pinned('freeze-run-bit', params, 8222, {
@@ -197,14 +197,14 @@ describe('pm-freeze with 2.6.17\'s process freezer (khubd frozen from before pre
   });
   it('no device attached: the root-hub timer is not frozen, so freeze-run-bit still auto-starts the controller while frozen', () => {
     pinned('freeze-run-bit', { ...params, submitters: 0 }, 739, { ...ALL_HOLD, 'run-bit-clear-while-frozen': 11, 'usbcmd-under-uhci-lock': 12 });
-    pinned('driver-suspend', { ...params, submitters: 0 }, 1233, ALL_HOLD);
+    pinned('driver-suspend', { ...params, submitters: 0 }, 1290, ALL_HOLD);
   });
 });
 
 describe('pm-freeze, slightly larger (2 submitters)', () => {
   it('freeze-run-bit and driver-suspend: the same violations, the same shortest traces', () => {
     pinned('freeze-run-bit', { submitters: 2 }, 121383, LINUS);
-    pinned('driver-suspend', { submitters: 2 }, 269647, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
+    pinned('driver-suspend', { submitters: 2 }, 278619, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
   });
 });
 
@@ -223,8 +223,8 @@ describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => 
     expect(rs[2]).toBe('cpu0/pm-core| freeze_uhci: if (uhci->is_stopped) return;');
     expect(rs.at(-1)).toMatch(/^rh_timer\| start_rh: uhci->is_stopped = 0; .*USBCMD_RS/);
     expect(steps(r, 'no-dma-while-frozen').at(-1)).toBe('uhci-hc| UHCI hardware: USBCMD.RS set: fetch the next Active TD from the schedule (DMA read)');
-    pinned('driver-suspend', params, 2628, { ...ALL_HOLD, 'no-dma-while-frozen': 30, 'run-bit-clear-while-frozen': 20, 'no-hotplug-between-prepare-and-finish': 37 });
-    pinned('prepare-blocks-rh-resume', params, 1270, ALL_HOLD);
+    pinned('driver-suspend', params, 2749, { ...ALL_HOLD, 'no-dma-while-frozen': 31, 'run-bit-clear-while-frozen': 21, 'no-hotplug-between-prepare-and-finish': 38 });
+    pinned('prepare-blocks-rh-resume', params, 1391, ALL_HOLD);
   });
 
   it('a controller that stops at once: no DMA while frozen with a device attached, but hc_died still loses the URB', () => {
@@ -251,11 +251,11 @@ describe('pm-freeze: what each of Ben\'s paths contributes (parameters)', () => 
       'no-hotplug-between-prepare-and-finish': 21,
       'usbcmd-under-uhci-lock': 4,
     });
-    pinned('driver-suspend', { irq: false }, 10417, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
+    pinned('driver-suspend', { irq: false }, 10773, { ...RH_RESUME, 'no-urb-lost': ESHUTDOWN });
   });
 
   it('no hotplug: driver-suspend keeps only the -ESHUTDOWN (the root-hub resume path needs a port change)', () => {
-    pinned('driver-suspend', { hotplug: 0 }, 553, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
+    pinned('driver-suspend', { hotplug: 0 }, 603, { ...ALL_HOLD, 'no-urb-lost': ESHUTDOWN });
   });
 });
 
