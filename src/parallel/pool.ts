@@ -2,9 +2,9 @@
 // the same CheckResult the sequential check() returns (stats.workers = N). The main thread
 // does no searching: it owns the shared control block, watches time, memory and the interrupt
 // signal, samples progress once a second, and at the end rebuilds each counterexample from the
-// level ranks and words its message by replaying the path through the engine's Expander (under
-// symmetry the path runs through canonical states: it is then rebuilt into a path of the model
-// itself, as the sequential search does, src/engine/reduction/symmetry-path.ts).
+// level ranks and words its message by following the path on the model (src/engine/follow.ts;
+// under symmetry the path runs through canonical states: it is then rebuilt into a path of the
+// model itself, as the sequential search does, src/engine/reduction/symmetry-path.ts).
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -12,16 +12,14 @@ import type { CheckOptions } from '../engine/check.js';
 import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
 import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
-import { ReplayChooser } from '../engine/chooser.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
 import { makeEvaluator, type Evaluator } from '../engine/evaluate.js';
-import { Expander } from '../engine/expand.js';
+import { violationAlong } from '../engine/follow.js';
 import type { CheckResult, StopReason } from '../engine/result.js';
-import type { FoundViolation, Progress, SearchOutcome } from '../engine/search.js';
+import type { Progress, SearchOutcome } from '../engine/search.js';
 import { Reductions } from '../engine/reduction/reductions.js';
 import { reportWithoutPor } from '../engine/reduction/summary.js';
 import { realViolation } from '../engine/reduction/symmetry-path.js';
-import type { BlockedThread, CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
@@ -338,6 +336,8 @@ export class ParallelChecker {
     if (stoppedBy === undefined && o.first && candidates.length > 0) stoppedBy = 'first-violation';
     const evaluator = makeEvaluator(model, all, selected);
     const reducer = red?.active ? red : undefined;
+    let plainEvaluator: Evaluator | undefined;
+    const baseEvaluator = () => (plainEvaluator ??= model === base ? evaluator : makeEvaluator(base, all, selected));
     const outcome: SearchOutcome = {
       states,
       transitions: reports.reduce((s, r) => s + r.transitions, 0),
@@ -347,8 +347,13 @@ export class ParallelChecker {
       // Under symmetry a path's indices are into the enabled actions of canonical states:
       // rebuilt into a path of the model itself, as the sequential search does.
       violations: candidates.map((c) => {
-        const v = violationOf(model, evaluator, selected[c.property]!, c, ranks, reducer);
-        return reducer?.canon ? realViolation(reducer, evaluator, v) : v;
+        const property = selected[c.property]!;
+        const path = c.level < 0 ? [] : ranks.path(c.level, c.rank);
+        if (c.choice >= 0) path.push(c.choice);
+        if (reducer?.canon) return realViolation(reducer, evaluator, { property, path, message: property.doc });
+        // Without symmetry the indices are into the model's own enabled actions (the bound's
+        // words change no guard): the path is followed on the model itself.
+        return violationAlong(base, baseEvaluator(), property, path, c.choice >= 0);
       }),
       stoppedBy,
     };
@@ -389,38 +394,4 @@ function bestPerProperty(all: Candidate[]): Candidate[] {
     if (!b || comesBefore(c, b)) best.set(c.property, c);
   }
   return [...best.values()].sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0));
-}
-
-/**
- * The counterexample of a candidate: its path from the level ranks, and its message and blocked
- * threads as the Expander words them when it replays the last step (or the final state).
- */
-function violationOf(model: CompiledModel, evaluator: Evaluator, property: Property, c: Candidate, ranks: LevelRanks, reducer: Reductions | undefined): FoundViolation {
-  const path = c.level < 0 ? [] : ranks.path(c.level, c.rank);
-  if (c.choice >= 0) path.push(c.choice);
-  const expander = new Expander(model, evaluator, new ReplayChooser(path), reducer);
-  let state = reducer?.initial() ?? model.init;
-  let message: string | undefined;
-  let blocked: BlockedThread[] | undefined;
-  for (let depth = 0; depth <= path.length; depth++) {
-    let after: Int32Array | undefined;
-    const last = depth === path.length - 1;
-    expander.expand(state, depth, Infinity, {
-      successor: (s) => void (after = s.slice()),
-      violation: (p, choice, msg, blk) => {
-        if (p !== property || message !== undefined) return;
-        // Step properties and assertions show on the last step; a deadlock in the final state.
-        if ((last && choice === c.choice && c.choice >= 0) || (depth === path.length && choice < 0)) {
-          message = msg();
-          if (blk) blocked = blk();
-        }
-      },
-    });
-    if (depth === path.length || !after) break;
-    state = after;
-  }
-  if (property.kind === 'invariant') message = evaluator.explain(property, state);
-  const v: FoundViolation = { property, path, message: message ?? property.doc };
-  if (blocked) v.blocked = blocked;
-  return v;
 }

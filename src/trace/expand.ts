@@ -1,10 +1,9 @@
 // Expanding a path (the choice index at each step) into a trace: the states, and for each step
 // the thread, the statement and the variables it changed. Every index is checked against the
-// enabled actions of the state it is taken from: nothing is trusted.
+// enabled actions of the state it is taken from (follow.ts): nothing is trusted.
 
 import type { CompiledModel } from '../model/compile.js';
-import type { CompiledAction } from '../model/compile.js';
-import { UsageError } from '../util/errors.js';
+import { followPath } from './follow.js';
 
 export interface Change {
   /** Dotted path of the variable, e.g. `cpus_hardware_enabled[1]`. */
@@ -42,32 +41,21 @@ export interface Trace {
 
 export function expandPath(model: CompiledModel, path: readonly number[]): Trace {
   const steps: TraceStep[] = [];
-  const actions: CompiledAction[] = [];
-  let state = model.init;
-  path.forEach((choice, i) => {
-    const n = model.enabled(state, actions);
-    if (!Number.isInteger(choice) || choice < 0 || choice >= n)
-      throw new UsageError(
-        `step ${i + 1} of the path chooses action ${choice}, but ${n === 0 ? 'no action is' : `only actions 0..${n - 1} are`} enabled there (model ${model.name}, variant ${model.variant})`,
-      );
-    const action = actions[choice]!;
-    const next = new Int32Array(model.width);
-    const outcome = model.apply(state, action, next);
+  followPath(model, path, ({ index, choice, before, action, after, outcome }) =>
     steps.push({
-      index: i + 1,
+      index,
       choice,
       thread: model.threadNames[action.thread]!,
       threadIndex: action.thread,
       id: action.id,
       label: action.label,
       fn: action.fn,
-      nextId: model.locationIds(next)[action.thread]!,
-      changes: diffStates(model, state, next),
+      nextId: model.locationIds(after)[action.thread]!,
+      changes: diffStates(model, before, after),
       fired: outcome.fired,
-      state: next,
-    });
-    state = next;
-  });
+      state: after,
+    }),
+  );
   return { model: model.name, variant: model.variant, params: { ...model.params }, path: [...path], init: model.init, steps };
 }
 

@@ -13,7 +13,7 @@
 
 import type { CompiledAction } from '../../model/compile.js';
 import type { Evaluator } from '../evaluate.js';
-import { deadlockMessage } from '../expand.js';
+import { violationMessage } from '../follow.js';
 import type { FoundViolation } from '../search.js';
 import type { Reductions } from './reductions.js';
 
@@ -43,6 +43,7 @@ export function realViolation(red: Reductions, evaluator: Evaluator, v: FoundVio
   let a: Int32Array = model.init.slice();
   const real: number[] = [];
   let lastAction: CompiledAction | undefined;
+  let lastFired: readonly string[] = [];
   let before: Int32Array = a;
   v.path.forEach((choice, i) => {
     const c = a.slice();
@@ -54,6 +55,7 @@ export function realViolation(red: Reductions, evaluator: Evaluator, v: FoundVio
     const last = i === v.path.length - 1;
     let found = -1;
     let foundNext: Int32Array | undefined;
+    let foundFired: readonly string[] = [];
     for (let j = 0; j < n && found < 0; j++) {
       const got = step(a, realActs[j]!, n, realActs);
       if (!got || got.outcome.halted !== want.outcome.halted || !same(got.canonical, want.canonical)) continue;
@@ -61,26 +63,22 @@ export function realViolation(red: Reductions, evaluator: Evaluator, v: FoundVio
       if (last && v.property.kind === 'assertion' && !got.outcome.fired.includes(v.property.tag)) continue;
       found = j;
       foundNext = got.next;
+      foundFired = got.outcome.fired;
     }
     if (found < 0) throw new Error(`internal: step ${i + 1} of a symmetry-reduced path has no counterpart in the model (is the model's symmetry declaration right?)`);
     real.push(found);
     before = a;
     lastAction = realActs[found]!;
+    lastFired = foundFired;
     a = foundNext!;
   });
 
   // The message, about the real states (the canonical ones may number CPUs differently).
   const out: FoundViolation = { property: v.property, path: real, message: v.message };
   const p = v.property;
-  if (p.kind === 'invariant') out.message = evaluator.explain(p, a);
-  else if (p.kind === 'step' && lastAction) out.message = evaluator.explain(p, before, lastAction);
-  else if (p.kind === 'assertion' && lastAction)
-    out.message = `${p.tag} fired in '${lastAction.label}' (${model.threadNames[lastAction.thread]})`;
-  else if (p.kind === 'deadlock') {
-    const blocked = model.blocked(a);
-    out.message = deadlockMessage(blocked);
-    out.blocked = blocked;
-  }
+  const found = violationMessage(model, evaluator, p, a, lastAction && (p.kind === 'step' || p.kind === 'assertion') ? { before, action: lastAction, fired: lastFired } : undefined);
+  if (found) out.message = found.message;
+  if (p.kind === 'deadlock' && found?.blocked) out.blocked = found.blocked;
   if (p.kind !== 'deadlock' && v.blocked) out.blocked = v.blocked;
   return out;
 }
