@@ -93,3 +93,26 @@ describe('built-in lockdep', () => {
     expect(() => lockdep<S>((s) => s.lockdep, [A])).toThrow('lockdep: lock A is already registered with another tracker');
   });
 });
+
+describe('lock-order without registered acquisitions', () => {
+  it('is "holds, not exercised" when no registered lock is ever taken', () => {
+    type T = { g: Spinlock; lockdep: LockOrder };
+    const G = lockRef<T>('g', (s) => s.g);
+    const OTHER = lockRef<T>('other', (s) => s.g);
+    const DEP = lockdep<T>((s) => s.lockdep, [OTHER]);
+    const m = defineModel({
+      name: 'unregistered',
+      doc: 'takes only an unregistered lock',
+      params: {},
+      variants: { only: '' },
+      build: () => ({
+        init: { g: spinlock(), lockdep: DEP.initial() },
+        threads: [thread<T>('t0', [spinLock('l', 't0', G), spinUnlock('u', 't0', G)])],
+      }),
+    });
+    const r = check(m, defineProperties<T>('unregistered', [lockOrderProperty(DEP)]), {});
+    expect(r.status).toBe('verified');
+    if (r.status !== 'verified') return;
+    expect(r.properties.find((p) => p.name === 'lock-order')).toMatchObject({ status: 'holds', notExercised: expect.any(String) });
+  });
+});

@@ -14,6 +14,7 @@ import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps }
 // No footprints learned beforehand: the restarts themselves are under test.
 const POR: CheckOptions = { por: true, porSeed: { states: 0, walks: 0 } };
 
+/** Each property's verdict (defineProperties adds deadlock freedom, so it is among them). */
 function verdicts(r: CheckResult): Record<string, string> {
   if (r.status === 'error') throw new Error(r.message);
   return Object.fromEntries(r.properties.map((p) => [p.name, p.status]));
@@ -86,7 +87,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('s2', [assertion('bad', 'the branch taken after flag is set', 'bad')]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ bad: 'violated' });
+    expect(verdicts(r)).toEqual({ bad: 'violated', deadlock: 'holds' });
   });
 
   // S3: a conflicting step further ahead in another thread brings in that thread's current step.
@@ -106,7 +107,7 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('s3', [assertion('early', 'g runs before f', 'early')]);
-    expect(verdicts(check(model, props, POR))).toEqual({ early: 'violated' });
+    expect(verdicts(check(model, props, POR))).toEqual({ early: 'violated', deadlock: 'holds' });
   });
 
   // C3: a thread that loops on its own must not let the reduced search ignore another forever.
@@ -126,7 +127,7 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('c3', [assertion('reached', 'b runs at all', 'reached')]);
-    expect(verdicts(check(model, props, POR))).toEqual({ reached: 'violated' });
+    expect(verdicts(check(model, props, POR))).toEqual({ reached: 'violated', deadlock: 'holds' });
   });
 
   // C2: an invariant over what a thread writes makes its steps visible.
@@ -146,7 +147,7 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('c2', [invariant<S>('not-both', 'a and b are never both set', (s) => !(s.vars.a === 1 && s.vars.b === 1))]);
-    expect(verdicts(check(model, props, POR))).toEqual({ 'not-both': 'violated' });
+    expect(verdicts(check(model, props, POR))).toEqual({ 'not-both': 'violated', deadlock: 'holds' });
     // Without the invariant the two threads are independent: one order suffices.
     const dl = check(model, [deadlockFree()], POR);
     expect(dl.status === 'verified' && dl.stats.states).toBe(5);
@@ -169,7 +170,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('at', [invariant<S>('mutex', 'never both in the critical section', (s) => !(s.at('a') === 'leave' && s.at('b') === 'leave'))]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ mutex: 'violated' });
+    expect(verdicts(r)).toEqual({ mutex: 'violated', deadlock: 'holds' });
     if (r.status === 'violated') {
       const trace = expandPath(compileModel(model), r.violations[0]!.path);
       expect(compileModel(model).locationIds(trace.steps.at(-1)!.state)).toEqual(['leave', 'leave']);
@@ -194,7 +195,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('step', [stepProperty<S>('locked', 'g runs with the lock taken', (s, st) => st.fn !== 'g' || s.vars.lock === 1)]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ locked: 'violated' });
+    expect(verdicts(r)).toEqual({ locked: 'violated', deadlock: 'holds' });
   });
 
   it('reports the passes it needed and that its counterexamples may not be shortest', () => {
