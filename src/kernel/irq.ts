@@ -1,5 +1,8 @@
 // Interrupt state: local_irq_disable/enable (a per-CPU flag) and disable_irq/enable_irq on an
-// interrupt line (a nesting depth, as struct irq_desc keeps it).
+// interrupt line (a nesting depth, as struct irq_desc keeps it). The per-CPU flag here is the
+// bare one; a model that also needs preemption, which CPU a task occupies, system calls or
+// stop_machine keeps interrupts in the execution context instead (context.ts: CpuContext.irqs_off,
+// local_irq_disable(ctx, task, env, cpu)), so that one primitive owns all of them.
 
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
 
