@@ -60,12 +60,13 @@
 //             kvm_offline_cpu() run in the CPU's hotplug thread (thread context, interrupts on)
 //             after set_cpu_online() / before the CPU leaves cpu_online_mask, under the kvm_lock
 //             mutex (kvm_count_lock is gone); kvm_online_cpu() fails the onlining (-EIO) when the
-//             enable fails, after a WARN_ON_ONCE(atomic_read(&hardware_enable_failed)); no KVM
+//             enable fails; enable failures are local (`atomic_t failed` in hardware_enable_all(),
+//             a return value elsewhere; kvm_resume() WARNs on one); no KVM
 //             code runs at CPU_STARTING/CPU_DYING, so stop_machine no longer matters to KVM;
 //             hardware_enable_all()/hardware_disable_all() take cpus_read_lock() then kvm_lock;
 //             on_each_cpu is local-first; the kvm_reboot notifier; kvm_suspend()/kvm_resume() as
 //             syscore ops with lockdep_assert_not_held(&kvm_lock).
-//   v6.5      as v6.3 with a local `failed` counter, plus the reboot rework: kvm_shutdown() is a
+//   v6.5      as v6.3, plus the reboot rework: kvm_shutdown() is a
 //             syscore shutdown op, run by kernel_restart() after kernel_restart_prepare() set
 //             system_state = SYSTEM_RESTART and migrate_to_reboot_cpu() called
 //             cpu_hotplug_disable(); hardware_enable_all() returns -EBUSY when system_state says
@@ -223,14 +224,12 @@
 //   callback fail the hotplug instead).
 // - v6.3: the KVM callbacks no longer run in stop_machine's CPU_STARTING/CPU_DYING, and
 //   cpus_read_lock() keeps hardware_enable_all() out of a hotplug operation: the CPU_STARTING race
-//   is gone (quiescent holds with the enable unable to fail, and without reboot and suspend every
-//   property holds). What remains: the reboot notifier's race with an in-flight
-//   hardware_enable_all() (reboot-disables-all, 25 steps; off-after-reboot, 23), and, new, the
-//   global hardware_enable_failed: kvm_resume()'s failed enable leaves it set, the next
-//   kvm_online_cpu() WARNs (online-warn-on, 28) and fails the onlining although its own enable
-//   succeeded, so the CPU goes offline with virtualization on (dead-cpu-disabled, 32; then a later
-//   hardware_enable_all() rolls back with that CPU still enabled: failed-enable-rolls-back, 52).
-//   v6.5's local counter removes all three.
+//   is gone (with reboot and suspend off every property holds, and v2.6.37 -> v6.3 is proved).
+//   What remains is the reboot notifier's race with an in-flight hardware_enable_all()
+//   (reboot-disables-all, off-after-reboot). (An intermediate version of the v6.3 series kept
+//   the global hardware_enable_failed, which kvm_resume() could leave set for the next
+//   kvm_online_cpu(); its own patch "KVM: Make hardware_enable_failed a local variable" removed
+//   that before the merge, and the model follows what was merged.)
 // - v6.5: system_state is tested before any lock, so a reboot that starts right after the test
 //   still races with the enable that follows: kvm_shutdown() returns with a CPU enabled
 //   (reboot-disables-all, 29) or the enable comes after it (off-after-reboot, 27).
@@ -241,15 +240,14 @@
 //   reaches machine_restart() (off-after-reboot, 18 steps; the recheck turns it off later, which
 //   the property counts). Whether the architecture's restart path turns it off is not modelled.
 //   nolock-under-kvm-lock and usage-count-bug-on hold not exercised there: v6.12 has no *_nolock
-//   function and no hardware_disable_all_nolock; online-warn-on is v6.3's only.
+//   function and no hardware_disable_all_nolock.
 // - Preemption: the task that drives _cpu_up()/_cpu_down() occupies no CPU in the model (it sleeps
 //   in __cpu_up()/wait_for_completion while the CPU being brought up or down runs the callbacks),
 //   so on 2 CPUs a creator can run on cpu0 between its steps; a kernel without preemption lets
 //   that happen only where the task sleeps. The same races show at cpus=3 (pinned: quiescent in
 //   17 steps for the 2010 forms, 21 for v4.10), where a CPU is free for it.
-// - In every variant, with the enable able to fail, kvm_resume() ignores a failed enable (v6.12:
-//   WARN_ON_ONCE and goes on): the boot CPU runs VMs without virtualization (quiescent; v6.3 26
-//   steps, v6.5 28, v6.12 25).
+// - In every variant, with the enable able to fail, kvm_resume() ignores a failed enable (v6.3+:
+//   WARN_ON_ONCE and goes on): the boot CPU runs VMs without virtualization (quiescent).
 // - Hold in every variant: resume-warn-on (the freezer keeps every kvm_lock holder out),
 //   usage-count-bug-on (it cannot fail: every kvm_usage_count-- pairs with a ++ made under the
 //   same kvm_lock hold or an earlier one; it stays because the C has the BUG_ON and the step
@@ -306,8 +304,6 @@ type D = Draft<S>;
 
 /** The WARN_ON tag of kvm_resume. */
 export const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
-/** v6.3's kvm_online_cpu: WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) before enabling. */
-export const ONLINE_WARN = 'WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) in kvm_online_cpu';
 /** The BUG_ON tag of hardware_disable_all_nolock. */
 export const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
 
@@ -476,7 +472,7 @@ export default defineModel({
         ),
       );
 
-    // `localFailed`: v6.5's `atomic_t failed` is hardware_enable_all()'s local: gone when it returns.
+    // `localFailed`: v6.3+'s `atomic_t failed` is hardware_enable_all()'s local: gone when it returns.
     const unlockFrom = (id: string, label: string, fn: string, c: number, next: string, exitKernel: boolean, tags: string[] = [], localFailed = false) =>
       step<S>(id, online63 ? label.replace('spin_unlock(&kvm_lock)', 'mutex_unlock(&kvm_lock)') : label, {
         fn,
@@ -571,7 +567,7 @@ export default defineModel({
             next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.fail.dec` : `${p}.ok`),
           }),
           ...disableAllNolock(`${p}.fail`, c, i, name, `${p}.ebusy`),
-          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed'], variant === 'v6.5'),
+          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed'], variant === 'v6.3' || variant === 'v6.5'),
           unlockFrom(`${p}.ok`, 'hardware_enable_all: spin_unlock(&kvm_lock); return 0', 'hardware_enable_all', c, afterOk, !readLock),
         );
       }
@@ -915,12 +911,12 @@ export default defineModel({
 
     /**
      * kvm_online_cpu() on `cpu`, in its hotplug thread, after set_cpu_online() with interrupts on.
-     * A failed enable fails the hotplug (-EIO): control goes to `fail` (the rollback). The
-     * return value is carried in hardware_enable_failed (v6.3's own mechanism; later kernels
-     * return it directly).
+     * A failed enable fails the hotplug (-EIO): control goes to `fail` (the rollback). Its
+     * return value is carried in the model's hardware_enable_failed, cleared where it is used
+     * (v6.3 returns it: "KVM: Make hardware_enable_failed a local variable").
      */
     const onlineCallback = (p: string, cpu: number, next: string, fail: string): LocationDef<S>[] => {
-      const ret = step<S>(`${p}.ret`, variant === 'v6.12' ? `kvm_online_cpu: return __kvm_enable_virtualization() [cpu${cpu}]` : `kvm_online_cpu: if (atomic_read(&hardware_enable_failed)) [cpu${cpu}]`, {
+      const ret = step<S>(`${p}.ret`, variant === 'v6.12' ? `kvm_online_cpu: return __kvm_enable_virtualization() [cpu${cpu}]` : `kvm_online_cpu: if (ret) [cpu${cpu}]`, {
         next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : variant === 'v6.12' ? next : `${p}.unlock`),
       });
       if (variant === 'v6.12')
@@ -932,16 +928,11 @@ export default defineModel({
       return [
         mutexOnCpu(`${p}.lock`, 'kvm_online_cpu', cpu, `${p}.check`),
         step<S>(`${p}.check`, `kvm_online_cpu: if (kvm_usage_count) [cpu${cpu}]`, {
-          next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : variant === 'v6.3' ? `${p}.warn` : `${p}.body`),
+          next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : `${p}.body`),
         }),
-        // v6.3 only: the failure counter is global, and kvm_resume() leaves a failure in it.
-        step<S>(`${p}.warn`, 'kvm_online_cpu: WARN_ON_ONCE(atomic_read(&hardware_enable_failed))', {
-          run: (d, env) => env.warnOn(atomic_read(d.hardware_enable_failed) !== 0, ONLINE_WARN),
-          next: `${p}.body`,
-        }),
-        body(`${p}.body`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu: local_irq_save()`, `${p}.ret`),
+        body(`${p}.body`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu: local_irq_save(); ret = __hardware_enable_nolock()`, `${p}.ret`),
         ret,
-        mutexOffCpu(`${p}.eio`, 'kvm_online_cpu: atomic_set(&hardware_enable_failed, 0); ret = -EIO; mutex_unlock(&kvm_lock); return ret', 'kvm_online_cpu', cpu, fail, (d) =>
+        mutexOffCpu(`${p}.eio`, 'kvm_online_cpu: local_irq_restore(); ret = -EIO; mutex_unlock(&kvm_lock); return ret', 'kvm_online_cpu', cpu, fail, (d) =>
           atomic_set(d.hardware_enable_failed, 0),
         ),
         mutexOffCpu(`${p}.unlock`, 'kvm_online_cpu: mutex_unlock(&kvm_lock); return 0', 'kvm_online_cpu', cpu, next),
@@ -1224,10 +1215,10 @@ export default defineModel({
             next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
           }),
           step<S>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
-          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', variant === 'v6.3' ? 'susp.irqon' : 'susp.ret', ['syscore']),
-          // v6.5+: WARN_ON_ONCE(__hardware_enable_nolock()): the failure is a return value, not a
-          // global counter (the model's counter, which carries it, is cleared).
-          step<S>('susp.ret', 'kvm_resume: WARN_ON_ONCE(r) on failure; return', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
+          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume: WARN_ON_ONCE(__hardware_enable_nolock())', 'susp.ret', ['syscore']),
+          // The failure is a return value (WARNed about, then dropped), not a global counter: the
+          // model's counter, which carries it, is cleared.
+          step<S>('susp.ret', 'kvm_resume: return (a failed enable only WARNs)', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
           step<S>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
             run: (d) => {
               d.irqs_off[0] = false;

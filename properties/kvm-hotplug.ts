@@ -31,7 +31,6 @@ type S = {
 /** Same tags as the model's RESUME_WARN and USAGE_BUG (properties may not import models). */
 const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
 const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
-const ONLINE_WARN = 'WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) in kvm_online_cpu';
 
 const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
 
@@ -147,7 +146,6 @@ export const properties = defineProperties<S>('kvm-hotplug', [
     (s) => `after ${SYSCORE_SHUTDOWN.has(s.variant) ? 'syscore_shutdown()' : 'kvm_reboot'}: ${names(enabledCpus(s))} enabled`,
   ),
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
-  assertion('online-warn-on', 'v6.3\'s kvm_online_cpu WARN_ON_ONCE(atomic_read(&hardware_enable_failed)) never fires (no stale enable failure is left in the global counter)', ONLINE_WARN),
   assertion('usage-count-bug-on', 'hardware_disable_all_nolock\'s BUG_ON(!kvm_usage_count) never fires', USAGE_BUG),
   deadlockFree(),
   locksReleasedAtEnd<S>('locks-released', [kvmLock]),
