@@ -60,6 +60,9 @@ export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<num
   const json = argv.includes('--json');
   const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
     workerData: { argv, isTTY: io.isTTY },
+    // Stacks in kmc's compiled files map to their .ts lines: where a bundled model defines each
+    // step (src/model/where.ts, for SARIF) is then the model's own line, not dist/'s.
+    execArgv: [...process.execArgv, '--enable-source-maps'],
     // The command thread's own heap stops at --max-memory: a step that allocates without end
     // ends the thread (reported below), not the machine.
     ...(maxMemory !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.floor(maxMemory / MIB)) } } : {}),

@@ -2,6 +2,7 @@
 // --expect, SARIF pointing at the model file's own line for each step, relative paths in what
 // kmc writes, and .ts/.mts/.js model files loading whatever their package's type.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,19 @@ describe('a model file', () => {
     expect(r.err).toBe('');
     expect(r.out.split('\n')[0]).toMatch(new RegExp(`^VERIFIED ${name} `));
     expect(r.code).toBe(0);
+  });
+
+  it('SARIF from the real binary: a bundled model (compiled in dist/) points at its .ts source line', () => {
+    const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--first', '--quiet', '--no-traces', '--reporter', 'sarif'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    const fail = JSON.parse(r.stdout).runs[0].results.find((x: { kind: string }) => x.kind === 'fail');
+    const loc = fail.locations[0].physicalLocation;
+    expect(loc.artifactLocation.uri).toBe('models/xen-remove-from-physmap.ts');
+    // The line is one of the model's own, and it spells a step builder call.
+    const line = readFileSync('models/xen-remove-from-physmap.ts', 'utf8').split('\n')[loc.region.startLine - 1]!;
+    expect(line).toMatch(/[A-Za-z]+\(/);
   });
 });
