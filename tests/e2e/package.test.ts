@@ -108,6 +108,12 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     expect(test.stdout + test.stderr).toMatch(/Tests +2 passed/);
     expect(test.status).toBe(0);
 
+    // The installed package's own kmc init (its templates ship in the tarball).
+    ok(sh(npx, ['kmc', 'init', 'second'], proj), 'kmc init from the installed package');
+    expect(readFileSync(join(proj, 'second', 'models', 'example.ts'), 'utf8')).toBe(readFileSync(join(root, 'templates', 'init', 'models', 'example.ts'), 'utf8'));
+    expect(existsSync(join(proj, 'second', '.github', 'workflows', 'kmc.yml'))).toBe(true);
+    rmSync(join(proj, 'second'), { recursive: true });
+
     // A model with a type error fails npm test at tsc (kmc itself does not type-check).
     writeFileSync(join(proj, 'models', 'broken.ts'), "import { intParam } from 'kernel-model-checker/model';\nexport const p: string = intParam(1, 'a count');\n");
     const broken = sh(npm, ['test'], proj);
