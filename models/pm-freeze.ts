@@ -184,7 +184,9 @@
 // resumes the root hub (start_rh: RS set while frozen), hub_resume's hub_activate clears the
 // quiescing flag prepare() set, and hub_events, which tests quiescing only after the resume,
 // enumerates the device (its GET_DESCRIPTOR is DMAed) and adds it before finish(). This is the
-// root-hub synchronisation Ben warned about, and his prepare() as stated does not stop it. With
+// root-hub synchronisation Ben warned about, and his prepare() as stated does not stop it. (Issue
+// 16 reports 22/27/34 steps for these from a sketch of the path; the model's traces are longer by
+// the interface's dev->sem, hcd_bus_suspend's HC_STATE_QUIESCING and each step of hub_resume.) With
 // 2.6.17's usbcore (rejectWhileSuspended, now the default) a URB submitted once hcd_bus_suspend has
 // set HC_STATE_QUIESCING, or later while HC_STATE_SUSPENDED, fails with -ESHUTDOWN (no-urb-lost,
 // 6 steps): Ben's scheme needs the drivers above to hold their requests.
