@@ -399,9 +399,13 @@ export default defineModel({
       id: ENABLE,
       name: code.enableFn,
       outcomes: [
-        { what: 'cpumask_test_cpu(cpu, cpus_hardware_enabled): already set, return', when: (s, c) => s.cpus_hardware_enabled[c]! },
         {
-          what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) = 0',
+          what: online63 ? 'if (__this_cpu_read(hardware_enabled)) return 0' : 'cpumask_test_cpu(cpu, cpus_hardware_enabled): already set, return',
+          when: (s, c) => s.cpus_hardware_enabled[c]!,
+        },
+        {
+          // (v6.3+ keeps the bit in the per-CPU bool hardware_enabled; the model's cpus_hardware_enabled[] holds it.)
+          what: online63 ? 'kvm_arch_hardware_enable() = 0; __this_cpu_write(hardware_enabled, true)' : 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) = 0',
           when: (s, c) => !s.cpus_hardware_enabled[c]!,
           run: (d, c) => {
             d.cpus_hardware_enabled[c] = true;
@@ -411,7 +415,9 @@ export default defineModel({
         ...(canFail
           ? [
               {
-                what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
+                what: online63
+                  ? 'kvm_arch_hardware_enable() fails: return -EIO (on_each_cpu: atomic_inc(failed))'
+                  : 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
                 when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
                 run: (d: D) => atomic_inc(d.hardware_enable_failed),
               },
@@ -423,9 +429,9 @@ export default defineModel({
       id: DISABLE,
       name: code.disableFn,
       outcomes: [
-        { what: '!cpumask_test_cpu(cpu, cpus_hardware_enabled): return', when: (s, c) => !s.cpus_hardware_enabled[c]! },
+        { what: online63 ? 'if (!__this_cpu_read(hardware_enabled)) return' : '!cpumask_test_cpu(cpu, cpus_hardware_enabled): return', when: (s, c) => !s.cpus_hardware_enabled[c]! },
         {
-          what: 'cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL)',
+          what: online63 ? 'kvm_arch_hardware_disable(); __this_cpu_write(hardware_enabled, false)' : 'cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL)',
           when: (s, c) => s.cpus_hardware_enabled[c]!,
           run: (d, c) => {
             d.cpus_hardware_enabled[c] = false;
