@@ -23,7 +23,7 @@
 // kmc's memory model is sequentially consistent: the full barrier set_current_state() implies is
 // what makes the fixed order correct on real hardware; the model takes it for granted.
 
-import { defineModel, step, thread, END, type System } from 'kernel-model-checker/model';
+import { byVariant, defineModel, func, step, thread, END, type System } from 'kernel-model-checker/model';
 import { TASK_RUNNING, TASK_UNINTERRUPTIBLE } from 'kernel-model-checker/kernel';
 import { defineProperties, invariant } from 'kernel-model-checker/property';
 
@@ -43,38 +43,40 @@ export default defineModel({
     fixed: 'set_current_state() first, then test `done`: the wakeup cannot be lost',
   },
   build({ variant }): System<S> {
-    const sleep = step<S>('schedule', 'wait_for_done: schedule()', {
+    // Each C function's statements, one step each; func() prefixes the labels with its name.
+    const sleep = step<S>('schedule', 'schedule()', {
       // A task that is not TASK_RUNNING is off the CPU until someone wakes it.
       guard: (s) => s.waiterState === TASK_RUNNING,
       blockedOn: () => 'a wake_up_process() that already happened',
     });
-    const waiter =
-      variant === 'buggy'
-        ? thread<S>('waiter', [
-            step('test', 'wait_for_done: if (!done)', { next: (s) => (s.done ? END : 'set') }),
-            step('set', 'wait_for_done: set_current_state(TASK_UNINTERRUPTIBLE)', {
-              run: (d) => void (d.waiterState = TASK_UNINTERRUPTIBLE),
-            }),
-            sleep,
-          ])
-        : thread<S>('waiter', [
-            step('set', 'wait_for_done: set_current_state(TASK_UNINTERRUPTIBLE)', {
-              run: (d) => void (d.waiterState = TASK_UNINTERRUPTIBLE),
-            }),
-            step('test', 'wait_for_done: if (!done)', { next: (s) => (s.done ? 'running' : 'schedule') }),
-            sleep,
-            step('running', 'wait_for_done: __set_current_state(TASK_RUNNING)', {
-              run: (d) => void (d.waiterState = TASK_RUNNING),
-            }),
-          ]);
-    const waker = thread<S>('waker', [
-      step('set-done', 'signal_done: done = 1', { run: (d) => void (d.done = true) }),
-      step('wake', 'signal_done: wake_up_process(waiter)', {
+    const setState = step<S>('set', 'set_current_state(TASK_UNINTERRUPTIBLE)', {
+      run: (d) => void (d.waiterState = TASK_UNINTERRUPTIBLE),
+    });
+    // The two kernels' wait_for_done(), each written out in full.
+    const waitForDone = byVariant(variant, {
+      buggy: () =>
+        func<S>('wait_for_done', [
+          step('test', 'if (!done)', { next: (s) => (s.done ? END : 'set'), note: 'tested before the task state is set' }),
+          setState,
+          sleep,
+        ]),
+      fixed: () =>
+        func<S>('wait_for_done', [
+          setState,
+          step('test', 'if (!done)', { next: (s) => (s.done ? 'running' : 'schedule') }),
+          sleep,
+          step('running', '__set_current_state(TASK_RUNNING)', { run: (d) => void (d.waiterState = TASK_RUNNING) }),
+        ]),
+    });
+    const waiter = thread<S>('waiter', waitForDone);
+    const waker = thread<S>('waker', func<S>('signal_done', [
+      step('set-done', 'done = 1', { run: (d) => void (d.done = true) }),
+      step('wake', 'wake_up_process(waiter)', {
         run: (d) => {
           if (d.waiterState !== TASK_RUNNING) d.waiterState = TASK_RUNNING;
         },
       }),
-    ]);
+    ]));
     return { init: { done: false, waiterState: TASK_RUNNING }, threads: [waiter, waker] };
   },
 });
