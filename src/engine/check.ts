@@ -15,6 +15,8 @@ import { searchWithReductions } from './reduction/run.js';
 import { Budget, type Limits } from './limits.js';
 import { search, type Progress } from './search.js';
 import { FingerprintSet } from './visited.js';
+import { withBuiltinLiveness } from '../property/liveness.js';
+import { isLiveness, livenessOf, searchGraph, unknownVerdicts, withLiveness } from './liveness/run.js';
 
 export interface CheckOptions extends PlanOptions, Limits {
   /** Aborting it interrupts the check (reported incomplete, 'interrupted'). */
@@ -46,6 +48,7 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
 /** The sequential search of a resolved plan. */
 export function checkPlan(plan: CheckPlan, options: CheckOptions = {}): CheckResult {
   const { model, all, selected } = plan;
+  if (selected.some(isLiveness)) return checkWithLiveness(model, all, selected, options);
   if (options.por || options.symmetry || options.preemptionBound !== undefined) return checkReduced(model, all, selected, options);
   const store = new FingerprintSet();
   const outcome = search(model, makeEvaluator(model, all, selected), {
@@ -58,6 +61,34 @@ export function checkPlan(plan: CheckPlan, options: CheckOptions = {}): CheckRes
     budget: budgetOf(options),
   });
   return resultOf(model, selected, outcome, { bytesPerState: store.bytesPerState(), workers: 1 });
+}
+
+/**
+ * A check with liveness properties (src/engine/liveness/run.ts): without reductions one search
+ * records the graph for both; with them, the safety search keeps its reductions and a second,
+ * unreduced search records the graph (a preemption bound leaves liveness unknown).
+ */
+function checkWithLiveness(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
+  const safety = selected.filter((p) => !isLiveness(p));
+  const liveness = selected.filter(isLiveness);
+  const reduced = options.por || options.symmetry || options.preemptionBound !== undefined;
+  if (!reduced) {
+    const g = searchGraph(model, all, safety, liveness, graphLimits(options));
+    const l = livenessOf(g, liveness, [], false);
+    return withLiveness(resultOf(model, safety, g.outcome, { bytesPerState: g.bytesPerState, workers: 1 }), selected, l.verdicts, l.info, l.stoppedBy);
+  }
+  const base = checkReduced(model, all, safety, options);
+  if (options.preemptionBound !== undefined) {
+    const note = `liveness not checked: a preemption-bounded search explores only part of the state graph (${liveness.map((p) => p.name).join(', ')} unknown)`;
+    const info = { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] };
+    return withLiveness(base, selected, unknownVerdicts(liveness, note), info, 'preemption-bound');
+  }
+  // One deadline for the whole run: the graph search gets what the safety search left.
+  const spent = base.status === 'error' ? 0 : base.stats.timeMs;
+  const g = searchGraph(model, all, [], liveness, graphLimits({ ...options, maxTimeMs: options.maxTimeMs === undefined ? undefined : Math.max(0, options.maxTimeMs - spent) }));
+  const off = [options.por ? 'partial-order' : '', options.symmetry ? 'symmetry' : ''].filter(Boolean).join(' and ');
+  const l = livenessOf(g, liveness, [`liveness checked on the full state graph, without ${off} reduction (not sound for liveness here): a separate search of ${g.graph.n} states`], true);
+  return withLiveness(base, selected, l.verdicts, l.info, l.stoppedBy);
 }
 
 function checkReduced(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
@@ -84,6 +115,10 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
 }
 
 /** A check's budget: its limits, interrupt and progress sink. */
+function graphLimits(options: CheckOptions) {
+  return { maxStates: options.maxStates, maxDepth: options.maxDepth, stopOnFirstViolation: options.first === true, budget: budgetOf(options) };
+}
+
 function budgetOf(options: CheckOptions): Budget {
   return new Budget(options, { signal: options.signal, interrupted: options.interrupted, onProgress: options.onProgress });
 }

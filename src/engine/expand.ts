@@ -13,7 +13,7 @@ import type { Reducer } from './reduction/reducer.js';
 
 export interface ExpandHandlers {
   /** A successor of the expanded state, reached by enabled action `choice`. `next` is reused: copy it to keep it. */
-  successor(next: Int32Array, choice: number, halted: boolean): void;
+  successor(next: Int32Array, choice: number, halted: boolean, action: CompiledAction): void;
   /**
    * A violation seen while expanding: `choice` is the action that violated it (-1: the state
    * itself, a deadlock). `message`/`blocked` are computed only when the caller wants them.
@@ -93,7 +93,7 @@ export class Expander {
         throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
     }
     r?.successor(state, action, next, outcome.halted);
-    h.successor(next, choice, outcome.halted);
+    h.successor(next, choice, outcome.halted, action);
   }
 
   /** Where a fired tag's property stands among the selected ones (unselected tags last). */

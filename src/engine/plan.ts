@@ -8,6 +8,7 @@ import { compileModel, type CompileOptions, type CompiledModel } from '../model/
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
+import { withBuiltinLiveness } from '../property/liveness.js';
 import { selectProperties } from './evaluate.js';
 import { errorResult, uncompiledRun, type ErrorResult } from './result-builder.js';
 
@@ -41,7 +42,8 @@ export function planCheck(def: ModelDef, properties: PropertySet | readonly Prop
     if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, o.variant), e.message);
     throw e;
   }
-  const all = propertiesOf(properties);
+  // The built-in liveness property (livelock) is on wherever deadlock is (src/property/liveness.ts).
+  const all = withBuiltinLiveness(propertiesOf(properties));
   return { def, model, all, selected: selectProperties(all, o.property, def.name) };
 }
 

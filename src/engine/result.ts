@@ -45,6 +45,28 @@ export interface Violation {
    * Absent: the plain breadth-first search, whose paths are shortest.
    */
   shortest?: boolean;
+  /**
+   * Liveness counterexamples are lassos: `path[loop..]` leads from the state reached by
+   * `path[0..loop)` back to that same state, and repeats for ever. `loop === path.length`: the
+   * run stays in its last state for ever (no fairly scheduled step can run there).
+   */
+  loop?: number;
+}
+
+/** How liveness properties were checked (src/engine/liveness), when the run had any. */
+export interface LivenessInfo {
+  /** The state graph the fair-cycle search ran on. */
+  states: number;
+  edges: number;
+  /** Bytes of the graph's arrays (edges, labels, flags), and per state. */
+  graphBytes: number;
+  bytesPerState: number;
+  /** Time of the fair-cycle analysis, after the search. */
+  analysisMs: number;
+  /** Time of a separate search for the graph, when the safety search could not provide it (reductions, workers). */
+  searchMs?: number;
+  /** What the run did differently for liveness (reductions off, sequential), and why. */
+  notes: string[];
 }
 
 /** Which reductions a run used (absent: none). */
@@ -89,7 +111,7 @@ export interface RunInfo {
 
 export type CheckResult =
   /** Exhaustive search, every selected property holds in every reachable state. `coverage`: how often each step ran (coverage.ts). */
-  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; reductions?: Reductions; coverage?: Coverage }
+  | { status: 'verified'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; reductions?: Reductions; coverage?: Coverage; liveness?: LivenessInfo }
   /** At least one property violated (shortest counterexamples); `complete` says whether the whole space was explored. */
   | {
       status: 'violated';
@@ -101,9 +123,10 @@ export type CheckResult =
       stoppedBy?: StopReason;
       reductions?: Reductions;
       coverage?: Coverage;
+      liveness?: LivenessInfo;
     }
   /** The search stopped early with no violation: no verdict. */
-  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason; reductions?: Reductions; coverage?: Coverage }
+  | { status: 'incomplete'; run: RunInfo; stats: Stats; properties: PropertyStatus[]; stoppedBy: StopReason; reductions?: Reductions; coverage?: Coverage; liveness?: LivenessInfo }
   /** The model is broken (a step threw, wrote a bad value...). */
   | { status: 'error'; run: RunInfo; message: string; thread?: string; label?: string; state?: unknown };
 

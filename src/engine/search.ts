@@ -20,7 +20,7 @@ import type { Reducer } from './reduction/reducer.js';
 import type { StopReason } from './result.js';
 import { Budget } from './limits.js';
 import { pathTo, type StateStore } from './visited.js';
-import type { BlockedThread } from '../model/compile.js';
+import type { BlockedThread, CompiledAction } from '../model/compile.js';
 
 export interface Progress {
   states: number;
@@ -47,6 +47,18 @@ export interface SearchOptions {
   progressIntervalMs?: number;
   /** State-space reductions (src/engine/reduction), consulted by the Expander on every state. */
   reducer?: Reducer;
+  /** Told every stored state, every transition and every expansion: the state graph liveness needs (src/engine/liveness). */
+  graph?: GraphSink;
+}
+
+/** What the search tells a recorder of the state graph (src/engine/liveness/graph.ts). */
+export interface GraphSink {
+  /** A new state was stored under `id` (`words` is reused: read it now). */
+  state(id: number, words: Int32Array, halted: boolean): void;
+  /** Enabled action `choice` (= `action`) leads from state `from` to state `to`. */
+  edge(from: number, to: number, choice: number, action: CompiledAction): void;
+  /** State `id` was expanded: `enabled` actions (0: none can run), or -1 when the depth bound left it unexpanded. */
+  expanded(id: number, enabled: number): void;
 }
 
 export interface FoundViolation {
@@ -135,13 +147,17 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   let depth = 0;
   const handlers: ExpandHandlers = {
     violation: (p, choice, message, blocked) => record(p, id, choice, message, blocked),
-    successor: (next, choice, halted) => {
+    successor: (next, choice, halted, action) => {
       // A state reached by a BUG_ON is a dead kernel: it must not be mistaken for the same
       // variables and locations reached normally (which has successors), so its fingerprint
       // is marked. Without this, whichever was reached first hid the other.
       const h = hash64(next);
       const hi = halted ? (h ^ HALTED_MARK) >>> 0 : h;
       const sid = o.store.insert(hi, hash64.lo, id, choice);
+      if (o.graph) {
+        if (sid >= 0) o.graph.state(sid, next, halted);
+        o.graph.edge(id, sid >= 0 ? sid : -sid - 1, choice, action);
+      }
       if (sid < 0) return;
       if (depth + 1 > diameter) diameter = depth + 1;
       for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));
@@ -155,6 +171,7 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     // The initial state.
     const initId = o.store.insert(hashHi(model.init), hashLo(model.init), -1, 0);
     for (const p of evaluator.invariants(model.init)) record(p, initId, -1, () => evaluator.explain(p, model.init));
+    o.graph?.state(initId, model.init, false);
     o.frontier.push(model.init, initId, 0);
 
     let expansions = 0;
@@ -189,7 +206,9 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
       }
       // A state at the depth bound is still checked (deadlock) but not expanded; the search
       // goes on with the rest of the frontier and is reported as cut by the bound.
-      if (expander.expand(current, depth, maxDepth, handlers) < 0) depthCut = true;
+      const enabled = expander.expand(current, depth, maxDepth, handlers);
+      o.graph?.expanded(id, enabled);
+      if (enabled < 0) depthCut = true;
     }
     if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
     if (stoppedBy === undefined && done()) stoppedBy = 'first-violation';

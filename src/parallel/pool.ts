@@ -12,6 +12,7 @@ import type { CheckOptions } from '../engine/check.js';
 import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
 import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
+import { mergeLivenessResult, splitForLiveness } from '../engine/liveness/run.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
 import { makeEvaluator, type Evaluator } from '../engine/evaluate.js';
 import { violationAlong } from '../engine/follow.js';
@@ -128,6 +129,22 @@ export class ParallelChecker {
   }
 
   async check(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
+    // Liveness needs the state graph, which the parallel search does not keep: the safety
+    // properties are searched in parallel, the liveness ones by the engine's check() in one worker
+    // (src/engine/liveness/run.ts), without reductions, and the result says so.
+    const plan = planOf(target, options);
+    if (!isPlan(plan)) return plan;
+    const split = splitForLiveness(plan.selected);
+    if (split === undefined) return this.checkSafety({ ...target, plan }, options);
+    const safety = { ...target, plan: { ...plan, selected: split.safety } };
+    const base = split.safety.length > 0 ? await this.checkSafety(safety, { ...options, property: split.safety.map((p) => p.name) }) : undefined;
+    if (base?.status === 'error' || (base !== undefined && options.signal?.aborted)) return base;
+    const live = await this.checkSequential({ ...target, plan: { ...plan, selected: split.liveness } }, { ...options, property: split.liveness.map((p) => p.name), por: false, symmetry: false });
+    const note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
+    return mergeLivenessResult(base, live, plan.selected, note);
+  }
+
+  private async checkSafety(target: ParallelTarget, options: ParallelCheckOptions): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {

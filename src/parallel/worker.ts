@@ -12,6 +12,7 @@ import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
 import type { CheckResult } from '../engine/result.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property } from '../property/types.js';
+import { withBuiltinLiveness } from '../property/liveness.js';
 import { Reductions } from '../engine/reduction/reductions.js';
 import { compileModel, StepError } from '../model/compile.js';
 import { ModelError, UsageError } from '../util/errors.js';
@@ -43,7 +44,8 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
   };
   try {
     const loaded = await loadModel(task.source);
-    const names = loaded.properties.map((p) => p.name);
+    // (the run's names include the built-in livelock wherever deadlock is: src/property/liveness.ts)
+    const names = withBuiltinLiveness(loaded.properties).map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'sequential') {

@@ -1,4 +1,5 @@
 // The public property API.
-export type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
+export type { AssertionProperty, DeadlockProperty, Fairness, FairnessSpec, Invariant, LivenessProperty, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
 export { invariant, stepProperty, assertion, deadlockFree, defineProperties, type Implication, type StepImplication } from './define.js';
 export { NO_MODELS, type ModelEntry, type ModelRegistry } from './registry.js';
+export { eventually, alwaysEventually, eventuallyAlways, leadsTo, livelockFree, withBuiltinLiveness, PROGRESS, SPIN } from './liveness.js';

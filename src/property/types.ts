@@ -76,7 +76,46 @@ export interface DeadlockProperty extends Common {
   kind: 'deadlock';
 }
 
-export type Property<S = any> = Invariant<S> | StepProperty<S> | AssertionProperty | DeadlockProperty;
+/**
+ * How the scheduler treats a thread or a step in the infinite runs liveness properties speak of
+ * (src/engine/liveness): 'weak' (a thread enabled continuously from some point on eventually
+ * runs: a user task on a fair scheduler), 'strong' (enabled infinitely often, it eventually runs:
+ * an interrupt handler whose line keeps being raised) or 'none' (may never run: a device).
+ */
+export type Fairness = 'weak' | 'strong' | 'none';
+
+export interface FairnessSpec {
+  /** Threads not named in `threads` (default 'weak'). */
+  default?: Fairness;
+  /** Per thread, by exact name, or by a prefix ending in '*' ('irq/*'). The first match wins. */
+  threads?: Record<string, Fairness>;
+  /**
+   * Per step: every action whose location id, label, C function or one of whose tags equals
+   * `step` (or for which the function returns true) is fair on its own, apart from its thread.
+   */
+  steps?: { step: string | ((s: StepInfo) => boolean); fairness: 'weak' | 'strong' }[];
+}
+
+/**
+ * A property of the infinite runs (TLA+'s temporal formulas, checked on the state graph under
+ * fairness, with lasso counterexamples):
+ *   livelock            no fair cycle in which some unfinished thread never makes progress
+ *   eventually          <>p  from the initial state
+ *   always-eventually   []<>p
+ *   eventually-always   <>[]p
+ *   leads-to            p ~> q, that is [](p => <>q)
+ * A run that stops (no step can run) stays in its last state for ever (stuttering).
+ */
+export interface LivenessProperty<S = any> extends Common {
+  kind: 'liveness';
+  form: 'livelock' | 'eventually' | 'always-eventually' | 'eventually-always' | 'leads-to';
+  p?: (s: StateInfo<S>) => boolean;
+  /** leads-to only: the consequent. */
+  q?: (s: StateInfo<S>) => boolean;
+  fairness?: FairnessSpec;
+}
+
+export type Property<S = any> = Invariant<S> | StepProperty<S> | AssertionProperty | DeadlockProperty | LivenessProperty<S>;
 
 export interface PropertySet<S = any> {
   /** The model these properties are about. */

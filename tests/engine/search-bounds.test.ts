@@ -40,7 +40,7 @@ function statusOf(r: CheckResult) {
 describe('bounds on a model where every property holds', () => {
   it('without a bound: verified, 2048 states', () => {
     const r = check(fine, props);
-    expect(statusOf(r)).toEqual({ status: 'verified', stoppedBy: undefined, complete: undefined, properties: { 'x-zero': 'holds', deadlock: 'holds' } });
+    expect(statusOf(r)).toEqual({ status: 'verified', stoppedBy: undefined, complete: undefined, properties: { 'x-zero': 'holds', deadlock: 'holds', livelock: 'holds' } });
     expect(r.status === 'verified' && [r.stats.states, r.stats.diameter]).toEqual([2048, 11]);
   });
 
@@ -53,7 +53,7 @@ describe('bounds on a model where every property holds', () => {
     ['an interrupt', { interrupted: () => true }, 'interrupted'],
   ])('%s: incomplete, every property unknown, never verified', (_what, options, stoppedBy) => {
     const r = check(fine, props, options);
-    expect(statusOf(r)).toEqual({ status: 'incomplete', stoppedBy, complete: undefined, properties: { 'x-zero': 'unknown', deadlock: 'unknown' } });
+    expect(statusOf(r)).toEqual({ status: 'incomplete', stoppedBy, complete: undefined, properties: { 'x-zero': 'unknown', deadlock: 'unknown', livelock: 'unknown' } });
     expect(r.status === 'incomplete' && r.stats.states).toBeLessThanOrEqual(2048);
   });
 
@@ -73,7 +73,7 @@ describe('bounds on a model where every property holds', () => {
 describe('bounds on a model with a violation at depth 1', () => {
   it('without a bound: violated, complete, the shortest path', () => {
     const r = check(bad, props);
-    expect(statusOf(r)).toEqual({ status: 'violated', stoppedBy: undefined, complete: true, properties: { 'x-zero': 'violated', deadlock: 'holds' } });
+    expect(statusOf(r)).toEqual({ status: 'violated', stoppedBy: undefined, complete: true, properties: { 'x-zero': 'violated', deadlock: 'holds', livelock: 'holds' } });
     expect(r.status === 'violated' && r.violations.map((v) => [v.property, v.path])).toEqual([['x-zero', [0]]]);
   });
 
@@ -85,7 +85,7 @@ describe('bounds on a model with a violation at depth 1', () => {
     ['--first', { first: true }, 'first-violation'],
   ])('%s: still violated, with complete: false and the other properties unknown', (_what, options, stoppedBy) => {
     const r = check(bad, props, options);
-    expect(statusOf(r)).toEqual({ status: 'violated', stoppedBy, complete: false, properties: { 'x-zero': 'violated', deadlock: 'unknown' } });
+    expect(statusOf(r)).toEqual({ status: 'violated', stoppedBy, complete: false, properties: { 'x-zero': 'violated', deadlock: 'unknown', livelock: 'unknown' } });
     expect(r.status === 'violated' && r.violations.map((v) => [v.property, v.path])).toEqual([['x-zero', [0]]]);
     expect(r.status === 'violated' && r.stats.states).toBeLessThan(4096);
   });

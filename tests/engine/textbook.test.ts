@@ -38,6 +38,7 @@ describe("Peterson's algorithm", () => {
     expect(r.properties.map((p) => [p.name, p.status])).toEqual([
       ['mutex', 'holds'],
       ['deadlock', 'holds'],
+      ['livelock', 'holds'],
     ]);
     expect(assertHolds(peterson, petersonProps, { variant: 'correct', params: { rounds } }).stats.states).toBe(states);
   });
@@ -51,6 +52,7 @@ describe("Peterson's algorithm", () => {
     expect(r.properties.map((p) => [p.name, p.status])).toEqual([
       ['mutex', 'violated'],
       ['deadlock', 'holds'],
+      ['livelock', 'holds'],
     ]);
     const t = trace(peterson, r, 'mutex');
     expect(t.length).toBe(6);

@@ -9,7 +9,8 @@ import { check, type CheckOptions } from '../../src/engine/check.js';
 import type { CheckResult, Violation } from '../../src/engine/result.js';
 import { compileModel, type CompiledModel } from '../../src/model/compile.js';
 import type { ModelDef, ParamValues } from '../../src/model/index.js';
-import type { Property, PropertySet } from '../../src/property/index.js';
+import { withBuiltinLiveness, type Property, type PropertySet } from '../../src/property/index.js';
+import { lassoProblem } from './brute-force-lasso.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { failsAt, shownLabel, propertyList, referenceExplore, RefSystem, type RefAction, type RefResult, type RefState } from './reference-explorer.js';
 
@@ -40,19 +41,22 @@ export function expectAgreement(
     transitions: ref.transitions,
     diameter: ref.diameter,
   });
+  // Liveness (the built-in livelock, on wherever deadlock is) has no reference verdict here: its
+  // lassos are checked below, its verdicts against brute force in liveness-vs-brute-force.test.ts.
   const engine = Object.fromEntries(
-    result.properties.map((p) => [p.name, p.status === 'violated' ? { status: 'violated', shortest: p.violation.path.length } : { status: p.status }]),
+    result.properties.filter((p) => p.kind !== 'liveness').map((p) => [p.name, p.status === 'violated' ? { status: 'violated', shortest: p.violation.path.length } : { status: p.status }]),
   );
   const reference = Object.fromEntries(
     Object.values(ref.properties).map((p) => [p.name, p.status === 'violated' ? { status: 'violated', shortest: p.shortest } : { status: 'holds' }]),
   );
   expect(engine).toEqual(reference);
-  expect(result.status).toBe(Object.values(ref.properties).some((p) => p.status === 'violated') ? 'violated' : 'verified');
+  const livenessViolated = result.properties.some((p) => p.kind === 'liveness' && p.status === 'violated');
+  expect(result.status).toBe(livenessViolated || Object.values(ref.properties).some((p) => p.status === 'violated') ? 'violated' : 'verified');
   if (result.status === 'violated') {
     expect(result.complete).toBe(true);
     const model = compileModel(def, options);
     const sys = new RefSystem(def, o);
-    for (const v of result.violations) expectReplaysToViolation(model, sys, propertyList(properties), v);
+    for (const v of result.violations) expectReplaysToViolation(model, sys, withBuiltinLiveness(propertyList(properties)), v);
   }
   return { result, ref };
 }
@@ -62,6 +66,10 @@ export function expectAgreement(
  * thread and statement at each step, the same state after it; and the property fails at the end.
  */
 export function expectReplaysToViolation(model: CompiledModel, sys: RefSystem, properties: readonly Property[], v: Violation): void {
+  if (v.kind === 'liveness') {
+    expect(lassoProblem(sys, withBuiltinLiveness(properties), v), `${v.property}'s lasso ${v.path.join('/')} (loop at ${v.loop})`).toBe('');
+    return;
+  }
   const trace = expandPath(model, v.path);
   let state: RefState = sys.init;
   let before: RefState = state;

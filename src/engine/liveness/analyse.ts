@@ -1,0 +1,148 @@
+// Checks liveness properties on the stored state graph (graph.ts) with the fair-cycle search
+// (fair-cycle.ts). Each property's negation is a fair infinite run of a particular shape; the
+// property holds when the graph has none:
+//   livelock           a fair cycle, for some thread t, through states where t is neither ended
+//                      nor at an end location, without a step of t tagged 'progress'
+//   eventually p       a fair run from the initial state through states where p is false
+//   []<>p              a fair cycle (reachable) through states where p is false
+//   <>[]p              a fair cycle visiting a state where p is false
+//   p ~> q             a state where p holds and q does not, then a fair run where q stays false
+// "Fair cycle" includes staying for ever in a state where no fair step can run (stuttering),
+// except for livelock, which is about cycles of steps (a state where nothing runs is deadlock's).
+// A counterexample is a lasso: a shortest prefix into the fair component, then a loop.
+
+import { PC_END, type CompiledAction, type CompiledModel } from '../../model/compile.js';
+import type { LivenessProperty, StateInfo } from '../../property/types.js';
+import { PROGRESS, SPIN } from '../../property/liveness.js';
+import { constraintsOf } from './constraints.js';
+import { FairCycleFinder, type Constraint, type FairComponent, type Region } from './fair-cycle.js';
+import type { Labeller, StateGraph } from './graph.js';
+import { Bfs, fairLoop } from './lasso.js';
+
+export type LivenessVerdict =
+  | { property: LivenessProperty; status: 'holds' }
+  | { property: LivenessProperty; status: 'unknown'; reason: string }
+  | { property: LivenessProperty; status: 'violated'; path: number[]; loop: number; message: string };
+
+/**
+ * The labels the graph keeps per state: for each thread whether it is idle (ended, or at an end
+ * location that is not a busy-wait), then each property's p and q.
+ */
+export function livenessLabellers(model: CompiledModel, properties: readonly LivenessProperty[], info: (w: Int32Array) => StateInfo<unknown>): Labeller[] {
+  const idle = model.threads.map((th, t): Labeller => {
+    const restful = th.locations.map((l) => l.end && !l.actions.every((a) => a.tags.includes(SPIN)));
+    return (w) => w[t] === PC_END || restful[w[t]!] === true;
+  });
+  const preds = properties.flatMap((p): Labeller[] => [p.p ? (w) => p.p!(info(w)) : () => false, p.q ? (w) => p.q!(info(w)) : () => false]);
+  return [...idle, ...preds];
+}
+
+export function analyseLiveness(g: StateGraph, properties: readonly LivenessProperty[], searchComplete: boolean): LivenessVerdict[] {
+  const model = g.model;
+  const T = model.pcs;
+  let unexpanded = 0;
+  for (let s = 0; s < g.n; s++) if (!g.expanded(s) && !g.halted(s)) unexpanded++;
+  const complete = searchComplete && unexpanded === 0;
+  const everywhere = new Uint8Array(g.n).fill(1);
+  const fromInit = new Bfs(g, [0], () => true);
+  return properties.map((property, i): LivenessVerdict => {
+    const P = (s: number) => g.label(s, T + 2 * i);
+    const Q = (s: number) => g.label(s, T + 2 * i + 1);
+    const constraints = constraintsOf(g, property.fairness);
+    const finder = new FairCycleFinder(g, constraints);
+    let found: { comp: FairComponent; region: Region; prefixEdges: (head: number) => number[]; rank: (s: number) => number; thread?: number } | undefined;
+    const consider = (region: Region, seeds: Bfs, prefix: (head: number) => number[], thread?: number) => {
+      const comp = finder.find(region);
+      if (!comp) return;
+      const rank = rankOf(seeds);
+      const head = bestHead(comp, rank);
+      if (found && rank(head) >= found.rank(bestHead(found.comp, found.rank))) return;
+      found = { comp, region, prefixEdges: prefix, rank, ...(thread !== undefined ? { thread } : {}) };
+    };
+    switch (property.form) {
+      case 'livelock':
+        for (let t = 0; t < T; t++) {
+          const node = new Uint8Array(g.n);
+          for (let s = 0; s < g.n; s++) node[s] = g.label(s, t) ? 0 : 1;
+          const progress = model.allActions.map((a) => a.thread === t && a.tags.includes(PROGRESS));
+          consider({ node, edge: (e) => !progress[g.action[e]!], stutter: false }, fromInit, (h) => fromInit.edgesTo(h), t);
+        }
+        break;
+      case 'always-eventually':
+        consider({ node: mask(g.n, (s) => !P(s)), stutter: true }, fromInit, (h) => fromInit.edgesTo(h));
+        break;
+      case 'eventually-always':
+        consider({ node: everywhere, accept: (s) => !P(s), stutter: true }, fromInit, (h) => fromInit.edgesTo(h));
+        break;
+      case 'eventually': {
+        const within = new Bfs(g, [0], (s) => !P(s));
+        consider({ node: mask(g.n, (s) => within.reached(s)), stutter: true }, within, (h) => within.edgesTo(h));
+        break;
+      }
+      case 'leads-to': {
+        const seeds: number[] = [];
+        for (const s of fromInit.order) if (P(s) && !Q(s)) seeds.push(s);
+        const within = new Bfs(g, seeds, (s) => !Q(s));
+        consider({ node: mask(g.n, (s) => within.reached(s)), stutter: true }, within, (h) => [...fromInit.edgesTo(within.seedOf(h)), ...within.edgesTo(h)]);
+        break;
+      }
+    }
+    if (!found) {
+      if (complete) return { property, status: 'holds' };
+      return {
+        property,
+        status: 'unknown',
+        reason: unexpanded > 0 ? `${unexpanded} stored states were not expanded (a bound cut the search)` : 'the search was cut short',
+      };
+    }
+    const { comp, region } = found;
+    const head = bestHead(comp, found.rank);
+    const prefix = found.prefixEdges(head);
+    const loop = fairLoop(g, comp, head, region, finder.insideOf(comp.states, region), constraints);
+    const path = [...prefix, ...loop].map((e) => g.choice[e]!);
+    const loopActions = loop.map((e) => model.allActions[g.action[e]!]!);
+    return { property, status: 'violated', path, loop: prefix.length, message: describe(model, property, found.thread, prefix.length, loopActions, constraints, comp) };
+  });
+}
+
+function mask(n: number, f: (s: number) => boolean): Uint8Array {
+  const m = new Uint8Array(n);
+  for (let s = 0; s < n; s++) if (f(s)) m[s] = 1;
+  return m;
+}
+
+function rankOf(b: Bfs): (s: number) => number {
+  const rank = new Map<number, number>();
+  b.order.forEach((s, i) => rank.set(s, i));
+  return (s) => rank.get(s) ?? Number.MAX_SAFE_INTEGER;
+}
+
+/** The component's state nearest the seeds: the lasso's loop starts there. */
+function bestHead(comp: FairComponent, rank: (s: number) => number): number {
+  let best = comp.states[0]!;
+  for (const s of comp.states) if (rank(s) < rank(best)) best = s;
+  return best;
+}
+
+function describe(model: CompiledModel, p: LivenessProperty, thread: number | undefined, prefix: number, loop: CompiledAction[], constraints: Constraint[], comp: FairComponent): string {
+  const where = comp.stutter
+    ? `after ${prefix} step${prefix === 1 ? '' : 's'} the run stops for ever (no fairly scheduled step can run)`
+    : `after ${prefix} step${prefix === 1 ? '' : 's'} a fair cycle of ${loop.length} step${loop.length === 1 ? '' : 's'} repeats for ever`;
+  const unfair = constraints.length < model.pcs ? '' : '';
+  switch (p.form) {
+    case 'livelock': {
+      const name = model.threadNames[thread!]!;
+      const own = [...new Set(loop.filter((a) => a.thread === thread).map((a) => `'${a.label}'`))];
+      const what = own.length > 0 ? `${name} spins without progress, running only ${own.slice(0, 4).join(', ')}${own.length > 4 ? ', …' : ''}` : `${name} never runs again (starved) while the others go round`;
+      return `livelock: ${where}: ${what}${unfair}`;
+    }
+    case 'eventually':
+      return `${p.name}: never holds: ${where}, and it is false all along`;
+    case 'always-eventually':
+      return `${p.name}: stops holding for good: ${where} through states where it is false`;
+    case 'eventually-always':
+      return `${p.name}: never settles: ${where} through a state where it is false`;
+    case 'leads-to':
+      return `${p.name}: the trigger holds after ${prefix - 0} step${prefix === 1 ? '' : 's'} or fewer but the response never comes: ${where}`;
+  }
+}

@@ -1,0 +1,67 @@
+// Fairness, declared per thread or per step (FairnessSpec), as constraints over the state graph:
+// for each fair thread or step, in which states it is enabled and which actions are its steps.
+// In a state the search expanded, an action is enabled exactly when the graph has an edge for
+// it (the exhaustive search follows every enabled action).
+
+import type { CompiledModel } from '../../model/compile.js';
+import type { Fairness, FairnessSpec, StepInfo } from '../../property/types.js';
+import { UsageError } from '../../util/errors.js';
+import type { Constraint } from './fair-cycle.js';
+import type { StateGraph } from './graph.js';
+
+/** The fairness of a thread under a spec (default: weak). */
+export function threadFairness(spec: FairnessSpec | undefined, thread: string): Fairness {
+  const entries = Object.entries(spec?.threads ?? {});
+  for (const [pattern, f] of entries) if (pattern.endsWith('*') ? thread.startsWith(pattern.slice(0, -1)) : pattern === thread) return f;
+  return spec?.default ?? 'weak';
+}
+
+export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Constraint[] {
+  const model = g.model;
+  const out: Constraint[] = [];
+  const actionsOf = (want: (a: number) => boolean): Uint8Array => {
+    const taken = new Uint8Array(model.allActions.length);
+    for (let a = 0; a < taken.length; a++) if (want(a)) taken[a] = 1;
+    return taken;
+  };
+  for (const pattern of Object.keys(spec?.threads ?? {}))
+    if (!model.threadNames.some((t) => (pattern.endsWith('*') ? t.startsWith(pattern.slice(0, -1)) : pattern === t)))
+      throw new UsageError(`fairness: no thread of ${model.name} matches '${pattern}' (threads: ${model.threadNames.join(', ')})`);
+  model.threadNames.forEach((name, t) => {
+    const f = threadFairness(spec, name);
+    if (f === 'none') return;
+    const taken = actionsOf((a) => model.allActions[a]!.thread === t);
+    out.push({ kind: f, name, taken, enabled: enabledWhere(g, taken) });
+  });
+  for (const { step, fairness } of spec?.steps ?? []) {
+    const matches = (a: number): boolean => {
+      const act = model.allActions[a]!;
+      if (typeof step === 'function') {
+        const info: StepInfo = { thread: model.threadNames[act.thread]!, threadIndex: act.thread, id: act.id, label: act.label, fn: act.fn, tags: act.tags };
+        return step(info);
+      }
+      return act.id === step || act.label === step || act.fn === step || act.tags.includes(step);
+    };
+    let any = false;
+    for (let a = 0; a < model.allActions.length; a++) {
+      if (!matches(a)) continue;
+      any = true;
+      const act = model.allActions[a]!;
+      const taken = actionsOf((b) => b === a);
+      out.push({ kind: fairness, name: `step '${act.label}' (${model.threadNames[act.thread]})`, taken, enabled: enabledWhere(g, taken) });
+    }
+    if (!any) throw new UsageError(`fairness: no step of ${model.name} matches '${typeof step === 'function' ? 'the given function' : step}'`);
+  }
+  return out;
+}
+
+function enabledWhere(g: StateGraph, taken: Uint8Array): Uint8Array {
+  const enabled = new Uint8Array(g.n);
+  for (let s = 0; s < g.n; s++)
+    for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
+      if (taken[g.action[e]!]) {
+        enabled[s] = 1;
+        break;
+      }
+  return enabled;
+}

@@ -1,0 +1,215 @@
+// Fair-cycle emptiness on the stored state graph: is there a fair infinite run inside a part of
+// the graph (the states a property's counterexample may stay in)?
+//
+// The algorithm is the SCC-based check for Streett (strong fairness) conditions:
+//   - Tarjan's strongly connected components (R. E. Tarjan, "Depth-first search and linear graph
+//     algorithms", SIAM J. Computing 1(2), 1972), iteratively;
+//   - a component is a fair cycle when it satisfies every fairness constraint, since one cycle
+//     can run through all its states and edges (Couvreur, "On-the-fly verification of linear
+//     temporal logic", FM'99, checks the acceptance sets of a component the same way);
+//   - weak fairness WF(A) holds in a component when A is disabled in one of its states or one of
+//     its edges is an A step; if not, no part of the component satisfies it either;
+//   - strong fairness SF(A) holds when A is enabled in none of its states or one of its edges is
+//     an A step; otherwise the states where A is enabled cannot be on a fair cycle: they are
+//     removed and the rest is decomposed again (Emerson and Lei, "Modalities for model checking",
+//     1987; Latvala and Heljanko, "Coping with strong fairness", Fundamenta Informaticae 2000).
+// TLC's liveness checker (tlc2.tool.liveness.LiveCheck) works the same way: SCCs of the
+// behaviour graph, checked against the fairness conditions ("AE" state and action checks).
+//
+// A run that cannot go on may also stay in a state for ever (stuttering, as in TLA+): where no
+// fair thread or step is enabled, staying is fair, so such a state is a fair "cycle" of no steps.
+
+import type { StateGraph } from './graph.js';
+
+export interface Constraint {
+  kind: 'weak' | 'strong';
+  /** What it is, for messages: 'cpu0/waiter', 'step irq: handle_irq'. */
+  name: string;
+  /** enabled[s] = 1 when the constraint's action can run in state s. */
+  enabled: Uint8Array;
+  /** taken[a] = 1 when action a (an index into model.allActions) is one of its steps. */
+  taken: Uint8Array;
+}
+
+/** The part of the graph a counterexample's cycle may use. */
+export interface Region {
+  /** 1 for the states the cycle may visit. */
+  node: Uint8Array;
+  /** May the cycle take edge e (an index into graph.to)? Default: every edge. */
+  edge?: (e: number) => boolean;
+  /** The cycle must visit one of these states (Büchi acceptance); default: none required. */
+  accept?: (s: number) => boolean;
+  /** May a run stay for ever in a state where no fair constraint is enabled? */
+  stutter: boolean;
+}
+
+/** A fair cycle: the states of a fair component (or one state to stay in, with no steps). */
+export interface FairComponent {
+  states: number[];
+  /** Staying in states[0] for ever, without a step. */
+  stutter: boolean;
+}
+
+export class FairCycleFinder {
+  private readonly index: Int32Array;
+  private readonly low: Int32Array;
+  private readonly onStack: Uint8Array;
+  /** Membership stamps: member[s] === stamp when s is in the set being decomposed. */
+  private readonly member: Int32Array;
+  private stamp = 0;
+
+  constructor(
+    private readonly g: StateGraph,
+    private readonly constraints: readonly Constraint[],
+  ) {
+    this.index = new Int32Array(g.n).fill(-1);
+    this.low = new Int32Array(g.n);
+    this.onStack = new Uint8Array(g.n);
+    this.member = new Int32Array(g.n);
+  }
+
+  /**
+   * A fair component within the region, reachable from nowhere in particular (the caller has
+   * already limited region.node to what the run may reach), preferring the one nearest to the
+   * initial state (least state id: ids are breadth-first). Undefined when there is none.
+   */
+  find(r: Region): FairComponent | undefined {
+    const { g } = this;
+    let best: FairComponent | undefined;
+    let bestMin = Infinity;
+    const better = (c: FairComponent) => {
+      let min = Infinity;
+      for (const s of c.states) if (s < min) min = s;
+      if (min < bestMin) {
+        best = c;
+        bestMin = min;
+      }
+    };
+    if (r.stutter)
+      for (let s = 0; s < g.n; s++)
+        if (r.node[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s)) && this.constraints.every((c) => !c.enabled[s])) {
+          better({ states: [s], stutter: true });
+          break;
+        }
+    const all: number[] = [];
+    for (let s = 0; s < g.n; s++) if (r.node[s] && g.expanded(s) && !g.halted(s)) all.push(s);
+    for (const c of this.components(all, r)) {
+      const fair = this.fairPart(c, r);
+      if (fair) better({ states: fair, stutter: false });
+    }
+    return best;
+  }
+
+  /** The first fair sub-component of component `c`, or undefined. */
+  private fairPart(c: number[], r: Region): number[] | undefined {
+    if (r.accept && !c.some(r.accept)) return undefined;
+    const stamp = this.mark(c);
+    const edge = r.edge;
+    const inside = (e: number) => this.member[this.g.to[e]!] === stamp && (!edge || edge(e));
+    const strongFails: Constraint[] = [];
+    for (const k of this.constraints) {
+      let enabledSomewhere = false;
+      let disabledSomewhere = false;
+      for (const s of c) {
+        if (k.enabled[s]) enabledSomewhere = true;
+        else disabledSomewhere = true;
+      }
+      if (!enabledSomewhere) continue;
+      if (k.kind === 'weak' && disabledSomewhere) continue;
+      if (this.takenInside(c, k, inside)) continue;
+      if (k.kind === 'weak') return undefined;
+      strongFails.push(k);
+    }
+    if (strongFails.length === 0) return c;
+    // Strong fairness: drop the states where an unserved strongly fair action is enabled.
+    const rest = c.filter((s) => strongFails.every((k) => !k.enabled[s]));
+    for (const sub of this.components(rest, r)) {
+      const fair = this.fairPart(sub, r);
+      if (fair) return fair;
+    }
+    return undefined;
+  }
+
+  private takenInside(c: number[], k: Constraint, inside: (e: number) => boolean): boolean {
+    const { g } = this;
+    for (const s of c) for (let e = g.start[s]!; e < g.start[s + 1]!; e++) if (k.taken[g.action[e]!] && inside(e)) return true;
+    return false;
+  }
+
+  private mark(states: readonly number[]): number {
+    const stamp = ++this.stamp;
+    for (const s of states) this.member[s] = stamp;
+    return stamp;
+  }
+
+  /** The non-trivial strongly connected components (a cycle of at least one edge) of `states`. */
+  components(states: readonly number[], r: Region): number[][] {
+    const { g, index, low, onStack, member } = this;
+    const stamp = this.mark(states);
+    const edgeOk = r.edge;
+    const out: number[][] = [];
+    const stack: number[] = [];
+    // The explicit call stack: a state and the next edge of it to look at.
+    const callState: number[] = [];
+    const callEdge: number[] = [];
+    let counter = 0;
+    const ok = (e: number) => member[g.to[e]!] === stamp && (!edgeOk || edgeOk(e));
+    for (const root of states) {
+      if (index[root] !== -1) continue;
+      index[root] = low[root] = counter++;
+      stack.push(root);
+      onStack[root] = 1;
+      callState.push(root);
+      callEdge.push(g.start[root]!);
+      while (callState.length > 0) {
+        const top = callState.length - 1;
+        const v = callState[top]!;
+        const e = callEdge[top]!;
+        if (e < g.start[v + 1]!) {
+          callEdge[top] = e + 1;
+          if (!ok(e)) continue;
+          const w = g.to[e]!;
+          if (index[w] === -1) {
+            index[w] = low[w] = counter++;
+            stack.push(w);
+            onStack[w] = 1;
+            callState.push(w);
+            callEdge.push(g.start[w]!);
+          } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+          continue;
+        }
+        callState.pop();
+        callEdge.pop();
+        if (callState.length > 0) {
+          const u = callState[callState.length - 1]!;
+          low[u] = Math.min(low[u]!, low[v]!);
+        }
+        if (low[v] === index[v]) {
+          const comp: number[] = [];
+          let w: number;
+          do {
+            w = stack.pop()!;
+            onStack[w] = 0;
+            comp.push(w);
+          } while (w !== v);
+          if (comp.length > 1 || this.selfLoop(v, ok)) out.push(comp);
+        }
+      }
+    }
+    // Reset for the next decomposition (only what this one touched).
+    for (const s of states) index[s] = -1;
+    return out;
+  }
+
+  private selfLoop(v: number, ok: (e: number) => boolean): boolean {
+    const { g } = this;
+    for (let e = g.start[v]!; e < g.start[v + 1]!; e++) if (g.to[e] === v && ok(e)) return true;
+    return false;
+  }
+
+  /** Is edge e inside the given state set (and allowed by the region)? For the lasso builder. */
+  insideOf(states: readonly number[], r: Region): (e: number) => boolean {
+    const stamp = this.mark(states);
+    return (e: number) => this.member[this.g.to[e]!] === stamp && (!r.edge || r.edge(e));
+  }
+}

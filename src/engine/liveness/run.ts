@@ -1,0 +1,139 @@
+// Liveness in a check: the search with the graph recorder, the fair-cycle analysis, and the
+// merge of its verdicts into the check's result. The safety part of a check may run with
+// reductions or on workers; liveness always runs on the full graph of one sequential search:
+//   - partial-order reduction preserves only stutter-invariant properties over invisible steps
+//     and, with fairness, needs provisos kmc does not implement (Peled 1994; Valmari's "ignoring
+//     problem"): a reduced graph can lose a fair cycle or invent an unfair one;
+//   - symmetry reduction is sound for liveness only when the property and the fairness are
+//     symmetric too, which kmc does not check for user predicates;
+// so those searches are repeated without reductions for liveness, and the result says so. A
+// preemption-bounded run explores only part of the graph: liveness is not checked ('unknown').
+
+import type { CompiledModel } from '../../model/compile.js';
+import type { LivenessProperty, Property } from '../../property/types.js';
+import { ExhaustiveChooser } from '../chooser.js';
+import { makeEvaluator } from '../evaluate.js';
+import { StateQueue } from '../frontier.js';
+import type { CheckResult, LivenessInfo, PropertyStatus, StopReason, Violation } from '../result.js';
+import { search, type SearchOptions, type SearchOutcome } from '../search.js';
+import { FingerprintSet } from '../visited.js';
+import { analyseLiveness, livenessLabellers, type LivenessVerdict } from './analyse.js';
+import { GraphRecorder, type StateGraph } from './graph.js';
+
+export function isLiveness(p: Property): p is LivenessProperty {
+  return p.kind === 'liveness';
+}
+
+export type GraphLimits = Pick<SearchOptions, 'maxStates' | 'maxDepth' | 'stopOnFirstViolation' | 'budget'>;
+
+export interface GraphSearch {
+  outcome: SearchOutcome;
+  graph: StateGraph;
+  bytesPerState: number;
+}
+
+/** The exhaustive breadth-first search that also records the state graph for `liveness`. */
+export function searchGraph(model: CompiledModel, all: readonly Property[], safety: readonly Property[], liveness: readonly LivenessProperty[], limits: GraphLimits): GraphSearch {
+  const labelInfo = makeEvaluator(model, all, []);
+  const recorder = new GraphRecorder(model, livenessLabellers(model, liveness, (w) => labelInfo.info(w)));
+  const store = new FingerprintSet();
+  const outcome = search(model, makeEvaluator(model, all, safety), {
+    frontier: new StateQueue(model.width, 'fifo'),
+    store,
+    chooser: new ExhaustiveChooser(),
+    ...limits,
+    graph: recorder,
+  });
+  return { outcome, graph: recorder.finish(), bytesPerState: store.bytesPerState() };
+}
+
+/** Analyse the graph: the verdicts and the LivenessInfo (notes added by the caller). */
+export function livenessOf(g: GraphSearch, liveness: readonly LivenessProperty[], notes: string[], separate: boolean): { verdicts: LivenessVerdict[]; info: LivenessInfo; stoppedBy: StopReason | undefined } {
+  const t0 = performance.now();
+  const verdicts = g.outcome.error ? liveness.map((property): LivenessVerdict => ({ property, status: 'unknown', reason: 'the search stopped on a model error' })) : analyseLiveness(g.graph, liveness, g.outcome.stoppedBy === undefined);
+  const info: LivenessInfo = {
+    states: g.graph.n,
+    edges: g.graph.edges,
+    graphBytes: g.graph.bytes(),
+    bytesPerState: g.graph.n > 0 ? g.graph.bytes() / g.graph.n : 0,
+    analysisMs: performance.now() - t0,
+    notes,
+  };
+  if (separate) info.searchMs = g.outcome.timeMs;
+  return { verdicts, info, stoppedBy: g.outcome.stoppedBy };
+}
+
+export function unknownVerdicts(liveness: readonly LivenessProperty[], reason: string): LivenessVerdict[] {
+  return liveness.map((property) => ({ property, status: 'unknown', reason }));
+}
+
+/**
+ * The check's result with the liveness verdicts merged in: statuses in the selected order,
+ * lasso violations beside the others (shortest first), and the overall status recomputed (an
+ * unknown liveness verdict makes a run incomplete, never verified).
+ */
+export function withLiveness(base: CheckResult, selected: readonly Property[], verdicts: readonly LivenessVerdict[], info: LivenessInfo, livenessStop: StopReason | undefined): CheckResult {
+  if (base.status === 'error') return base;
+  const byName = new Map(base.properties.map((p) => [p.name, p]));
+  const lv = new Map(verdicts.map((v) => [v.property.name, v]));
+  const newViolations: Violation[] = [];
+  const properties: PropertyStatus[] = selected.map((p) => {
+    const v = lv.get(p.name);
+    if (!v) return byName.get(p.name)!;
+    if (v.status === 'violated') {
+      const violation: Violation = { property: p.name, kind: 'liveness', path: v.path, loop: v.loop, message: v.message };
+      // With reductions, violations say whether they are shortest: a lasso's loop is not.
+      if (base.reductions) violation.shortest = false;
+      newViolations.push(violation);
+      return { name: p.name, kind: p.kind, doc: p.doc, status: 'violated', violation };
+    }
+    return { name: p.name, kind: p.kind, doc: p.doc, status: v.status };
+  });
+  const violations = [...(base.status === 'violated' ? base.violations : []), ...newViolations].sort((a, b) => a.path.length - b.path.length);
+  const unknown = verdicts.some((v) => v.status === 'unknown');
+  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), liveness: info };
+  const baseStop = base.status === 'violated' || base.status === 'incomplete' ? base.stoppedBy : undefined;
+  const stoppedBy = baseStop ?? livenessStop ?? (unknown ? ('preemption-bound' as const) : undefined);
+  if (violations.length > 0) {
+    const complete = base.status === 'violated' ? base.complete && !unknown : !unknown && base.status === 'verified';
+    const r: CheckResult = { status: 'violated', run: base.run, stats: base.stats, properties, violations, complete, ...extra };
+    if (stoppedBy && !complete) r.stoppedBy = stoppedBy;
+    return r;
+  }
+  if (base.status === 'incomplete' || unknown) return { status: 'incomplete', run: base.run, stats: base.stats, properties, stoppedBy: stoppedBy!, ...extra };
+  return { status: 'verified', run: base.run, stats: base.stats, properties, ...extra };
+}
+
+/**
+ * Split a selection for a search that cannot record the graph (the parallel search): the safety
+ * properties to search for there, the liveness ones to check apart. Undefined without liveness.
+ */
+export function splitForLiveness(selected: readonly Property[]): { safety: Property[]; liveness: LivenessProperty[] } | undefined {
+  if (!selected.some(isLiveness)) return undefined;
+  return { safety: selected.filter((p) => !isLiveness(p)), liveness: selected.filter(isLiveness) };
+}
+
+/**
+ * Merge a safety result (undefined when only liveness was selected) and the result of a
+ * separate check of the liveness properties alone (its liveness info gains `note`).
+ */
+export function mergeLivenessResult(base: CheckResult | undefined, live: CheckResult, selected: readonly Property[], note: string): CheckResult {
+  if (live.status === 'error') return live;
+  const info: LivenessInfo = live.liveness ? { ...live.liveness, notes: [...live.liveness.notes, note], searchMs: live.stats.timeMs } : { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] };
+  if (base === undefined) return { ...live, liveness: info };
+  if (base.status === 'error') return base;
+  const byName = new Map([...base.properties, ...live.properties].map((p) => [p.name, p]));
+  const properties = selected.map((p) => byName.get(p.name)!);
+  const violations = [...(base.status === 'violated' ? base.violations : []), ...(live.status === 'violated' ? live.violations : [])].sort((a, b) => a.path.length - b.path.length);
+  const stopOf = (r: CheckResult) => (r.status === 'violated' || r.status === 'incomplete' ? r.stoppedBy : undefined);
+  const stoppedBy = stopOf(base) ?? stopOf(live);
+  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), liveness: info };
+  if (violations.length > 0) {
+    const complete = (base.status === 'verified' || (base.status === 'violated' && base.complete)) && (live.status === 'verified' || (live.status === 'violated' && live.complete));
+    const r: CheckResult = { status: 'violated', run: base.run, stats: base.stats, properties, violations, complete, ...extra };
+    if (stoppedBy) r.stoppedBy = stoppedBy;
+    return r;
+  }
+  if (stoppedBy) return { status: 'incomplete', run: base.run, stats: base.stats, properties, stoppedBy, ...extra };
+  return { status: 'verified', run: base.run, stats: base.stats, properties, ...extra };
+}
