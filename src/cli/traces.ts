@@ -38,7 +38,7 @@ export function writeViolationTrace(dir: string, source: string, model: Compiled
   const trace = traceOf(model, v);
   // Paths relative to the working directory, so the file works on another checkout or a CI runner.
   const shown = displayPath(source);
-  const itf = encodeTrace(model, trace, { source: shown, modelRef: isAbsolute(source) ? shown : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } });
+  const itf = encodeTrace(model, trace, { source: shown, modelRef: isAbsolute(source) ? shown : model.name, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length }, ...(v.loop !== undefined ? { loop: v.loop } : {}) });
   const name = traceFileName(model.name, model.variant, changed, v.property);
   const file = join(dir, command === 'check' ? name : name.replace(/\.itf\.json$/, '.simulate.itf.json'));
   writeOutputFile(file, traceToText(itf), { what: 'trace file', named: false, force, sameKind: isKmcTrace, kind: 'a kmc trace file' });

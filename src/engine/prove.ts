@@ -12,10 +12,11 @@ import { compileModel, type CompiledModel } from '../model/compile.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { inconclusive } from '../trace/cross-variant.js';
+import { withBuiltinLiveness } from '../property/liveness.js';
 import { UsageError } from '../util/errors.js';
 import { check, propertiesOf, type CheckOptions } from './check.js';
 import { selectProperties } from './evaluate.js';
-import { replayOnVariant, replayPath, type ReplayRun, type ReplayViolation, type VariantReplay } from './replay.js';
+import { followLasso, replayOnVariant, replayPath, type ReplayRun, type ReplayViolation, type VariantReplay } from './replay.js';
 import type { CheckResult, Violation } from './result.js';
 import { hasOwnKey } from '../util/own.js';
 
@@ -63,7 +64,7 @@ export function prove(def: ModelDef, properties: PropertySet | readonly Property
   if (!hasOwnKey(def.variants, o.to)) throw new UsageError(`model ${def.name} has no variant '${o.to}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
   if (o.from === o.to) throw new UsageError(`kmc prove: --from and --to name the same variant '${o.from}'`);
   const all = propertiesOf(properties);
-  const selected = selectProperties(all, o.property, def.name);
+  const selected = selectProperties(withBuiltinLiveness(all), o.property, def.name);
   const { from, to, ...common } = o;
   const buggy = check(def, properties, { ...common, variant: from });
   const fixed = check(def, properties, { ...common, variant: to });
@@ -81,18 +82,30 @@ export function prove(def: ModelDef, properties: PropertySet | readonly Property
   if (buggy.status === 'violated') {
     const violation = buggy.violations[0]!; // the shortest
     const bm = compileModel(def, { variant: from, params: o.params ?? {} });
-    const run = replayPath(bm, all, selected, violation.path);
+    const fm = compileModel(def, { variant: to, params: o.params ?? {} });
+    const onBoth = (v: Violation) => {
+      const run = replayPath(bm, all, selected, v.path);
+      // A liveness counterexample is a lasso: replaying it checks that it loops and breaks the property.
+      if (v.loop !== undefined) followLasso(run, all, selected, v.loop);
+      const vr = replayOnVariant(run, fm, all, selected);
+      // The lasso on the fixed variant: its loop starts where the old loop's first step was placed.
+      // A ported run that no longer loops there does not break the liveness property that way.
+      if (v.loop !== undefined && vr.port.end.kind === 'completed') {
+        const loop = v.loop;
+        followLasso(vr.run, all, selected, vr.port.steps.filter((s) => s.kind !== 'done-earlier' && s.oldStep <= loop).length);
+      }
+      return { run, vr };
+    };
+    const { run, vr } = onBoth(violation);
     r.counterexample = { violation, run, model: bm };
     r.parts.counterexample = run.violations.some((v) => v.property.name === violation.property);
-    const fm = compileModel(def, { variant: to, params: o.params ?? {} });
-    const vr = replayOnVariant(run, fm, all, selected);
     const reproduced = vr.run.violations.find((v) => v.property.name === violation.property);
     r.onFixed = { ...vr, model: fm, reproduced };
     r.parts.blocked = !inconclusive(vr.port.end) && reproduced === undefined && !vr.run.error;
     r.counterexamples = buggy.violations.map((v) => {
       if (v === violation) return { violation, run, onFixed: vr };
-      const again = replayPath(bm, all, selected, v.path);
-      return { violation: v, run: again, onFixed: replayOnVariant(again, fm, all, selected) };
+      const again = onBoth(v);
+      return { violation: v, run: again.run, onFixed: again.vr };
     });
   }
   r.proved = r.parts.counterexample && r.parts.verified && r.parts.blocked;

@@ -21,6 +21,9 @@ import { makeEvaluator } from './evaluate.js';
 import { OneStateFrontier } from './one-state-frontier.js';
 import { search } from './search.js';
 import { PathLog } from './visited.js';
+import { replayLasso } from './liveness/lasso-check.js';
+import { isLiveness } from './liveness/run.js';
+import { withBuiltinLiveness } from '../property/liveness.js';
 
 export interface ReplayViolation {
   property: Property;
@@ -133,11 +136,15 @@ export function replayTraceFile(model: CompiledModel, all: readonly Property[], 
   if (run.error) return run;
   if (run.stop)
     throw new TraceFileError(`trace file ${t.file} does not replay on model ${model.name} variant ${model.variant}: ${describeStop(run.stop)}`, { kind: 'path', step: run.stop.step });
+  if (t.loop !== undefined) {
+    const problem = followLasso(run, all, selected, t.loop);
+    if (problem) throw new TraceFileError(`trace file ${t.file} is no lasso on model ${model.name} variant ${model.variant}: ${problem}`, { kind: 'path', step: run.path.length });
+  }
   const claim = t.meta.violation;
   if (claim) {
     // The file and the model first disagree at the earlier of the claimed step and the model's.
     const at = (step: number): TraceDivergence => ({ kind: 'violation', step });
-    if (!all.some((p) => p.name === claim.property))
+    if (!withBuiltinLiveness(all).some((p) => p.name === claim.property))
       throw new TraceFileError(`trace file ${t.file} claims property '${claim.property}' is violated, but model ${model.name} has no such property`, at(claim.step));
     if (selected.some((p) => p.name === claim.property)) {
       const found = run.violations.find((v) => v.property.name === claim.property);
@@ -168,4 +175,17 @@ export function replayOnVariant(from: ReplayRun, target: CompiledModel, all: rea
   });
   const port = portTrace(old, target);
   return { port, run: replayPath(target, all, selected, port.path) };
+}
+
+/**
+ * Follow a lasso (a liveness counterexample: after `path[0..loop)` the rest of the path loops
+ * back to the same state, src/engine/liveness/lasso-check.ts): the selected liveness properties
+ * it breaks join the run's violations at its last step. Returns why it is no lasso, if it is not.
+ */
+export function followLasso(run: ReplayRun, all: readonly Property[], selected: readonly Property[], loop: number): string | undefined {
+  const ev = makeEvaluator(run.model, all, []);
+  const r = replayLasso(run.model, selected.filter(isLiveness), run.path, loop, (w) => ev.info(w));
+  if (r.problem) return r.problem;
+  for (const v of r.violated) run.violations.push({ property: v.property, step: run.path.length, message: `${v.property.name} violated: ${v.message}` });
+  return undefined;
 }

@@ -33,6 +33,8 @@ export interface CiRow {
   replay: string | null;
   message: string;
   source: string | null;
+  /** A lasso (liveness): the steps after this many repeat for ever. */
+  loop?: number;
 }
 
 export function flattenRuns(runs: readonly ReportRun[]): CiRow[] {
@@ -56,9 +58,10 @@ export function flattenRuns(runs: readonly ReportRun[]): CiRow[] {
         timeMs: r.stats.timeMs,
         traceLength: p.status === 'violated' ? p.violation.path.length : null,
         replay: p.status === 'violated' ? formatPath(p.violation.path) : null,
+        ...(p.status === 'violated' && p.violation.loop !== undefined ? { loop: p.violation.loop } : {}),
         message:
           p.status === 'violated'
-            ? p.violation.message
+            ? p.violation.message + (p.violation.loop !== undefined ? ` (a lasso: after step ${p.violation.loop} the steps to ${p.violation.path.length} repeat for ever; replay with --loop ${p.violation.loop})` : '')
             : p.status === 'holds'
               ? p.notExercised !== undefined
                 ? `holds, not exercised (${p.notExercised}): it holds only vacuously ${holdsClaim(r)}`

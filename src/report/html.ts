@@ -7,6 +7,7 @@
 import type { CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import type { Violation } from '../engine/result.js';
+import { describeLasso } from './text.js';
 import { formatPath } from '../engine/chooser.js';
 import { expandPath, traceOf } from '../trace/expand.js';
 
@@ -49,7 +50,7 @@ function section(t: HtmlTrace, index: number): string {
       const cells = lanes
         .map((_, li) =>
           li === s.threadIndex
-            ? `<div class="step${last ? ' broken' : ''}" data-trace="${index}" data-step="${i + 1}" tabindex="0"><span class="n">${s.index}</span> ${esc(s.label)}${s.fired.length ? `<div class="fired">${esc(s.fired.join(', '))}</div>` : ''}</div>`
+            ? `<div class="step${last ? ' broken' : ''}${v?.loop !== undefined && i >= v.loop ? ' loop' : ''}" data-trace="${index}" data-step="${i + 1}" tabindex="0"><span class="n">${s.index}</span> ${esc(s.label)}${s.fired.length ? `<div class="fired">${esc(s.fired.join(', '))}</div>` : ''}</div>`
             : '<div class="gap"></div>',
         )
         .join('');
@@ -64,7 +65,7 @@ function section(t: HtmlTrace, index: number): string {
 <section class="trace" id="trace-${index}">
   ${
     v
-      ? `<h2 class="property">Property <code>${esc(v.property)}</code> (${esc(v.kind)}) violated after ${v.path.length} steps</h2>
+      ? `<h2 class="property">Property <code>${esc(v.property)}</code> (${esc(v.kind)}) violated ${v.loop === undefined ? `after ${v.path.length} steps` : 'by a run that goes on for ever'}</h2>${v.loop === undefined ? '' : `<p class="lasso">${esc(describeLasso(v.path.length, v.loop))}</p>`}
   <p class="message">${esc(v.message)}</p>${blocked}`
       : `<h2 class="property ok">No property violated along these ${path.length} steps</h2>`
   }
@@ -97,6 +98,9 @@ export function renderHtml(traces: readonly HtmlTrace[], title: string, summary?
   .step { background: #e3f2fd; border: 1px solid #90caf9; border-radius: 4px; padding: .3rem .4rem; font-family: ui-monospace, monospace; font-size: 12.5px; cursor: pointer; }
   .step:hover, .step.selected { outline: 2px solid #1565c0; }
   .step.broken { background: #ffebee; border-color: #c62828; }
+  .step.loop { border-style: dashed; border-width: 2px; }
+  .step.loop .n::after { content: ' ↻'; }
+  .lasso { font-weight: 600; }
   .step .n { display: inline-block; min-width: 1.6rem; color: #555; }
   .fired { color: #c62828; font-weight: 700; }
   .gap { border-left: 1px dashed #ccc; margin-left: 1rem; }

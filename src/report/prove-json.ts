@@ -15,7 +15,7 @@ import { proofParts } from './prove.js';
 import { runJson, variantReplayJson } from './replay-json.js';
 
 function pathJson(v: Violation) {
-  return { property: v.property, kind: v.kind, message: v.message, length: v.path.length, path: formatPath(v.path), ...(v.blocked ? { blocked: v.blocked } : {}) };
+  return { property: v.property, kind: v.kind, message: v.message, length: v.path.length, path: formatPath(v.path), ...(v.blocked ? { blocked: v.blocked } : {}), ...(v.loop !== undefined ? { loop: v.loop } : {}) };
 }
 
 /** A check's verdict, its statistics, each property's status and every counterexample path. */

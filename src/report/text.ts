@@ -55,15 +55,22 @@ export function formatValue(v: number | boolean): string {
   return String(v);
 }
 
-export function renderTrace(model: CompiledModel, trace: Trace): string {
+/** A lasso in words: the prefix, and the loop that repeats (or the state the run stays in). */
+export function describeLasso(length: number, loop: number): string {
+  if (loop >= length) return `Lasso: ${length} step${length === 1 ? '' : 's'}, then the run stays in the final state for ever (no fairly scheduled step can run there)`;
+  return `Lasso: steps 1..${loop} lead to the loop; steps ${loop + 1}..${length} (marked ↻) lead back to the state after step ${loop} and repeat for ever`;
+}
+
+/** The steps as a table, one column per thread that acts; with `loop`, the loop's steps are marked ↻. */
+export function renderTrace(model: CompiledModel, trace: Trace, loop?: number): string {
   const acting = [...new Set(trace.steps.map((s) => s.threadIndex))].sort((a, b) => a - b);
   const header = ['#', ...acting.map((t) => model.threadNames[t]!), 'changed'];
   const rows = trace.steps.map((s) => {
     const cells = acting.map((t) => (t === s.threadIndex ? s.label + (s.fired.length ? `\n!! ${s.fired.join(', ')}` : '') : ''));
     const changes = s.changes.map((c) => `${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`).join('\n');
-    return [String(s.index), ...cells, changes];
+    return [loop !== undefined && s.index > loop ? `${s.index}↻` : String(s.index), ...cells, changes];
   });
-  const widths = [3, ...acting.map(() => CELL_WIDTH), 40];
+  const widths = [loop === undefined ? 3 : 6, ...acting.map(() => CELL_WIDTH), 40];
   if (trace.steps.length === 0) return '(the initial state itself)';
   return renderTable(header, rows, widths);
 }
@@ -86,12 +93,15 @@ export function renderViolation(model: CompiledModel, v: Violation): string {
   const trace = traceOf(model, v);
   const last = trace.steps.length ? trace.steps[trace.steps.length - 1]!.state : trace.init;
   const lines = [
-    `Property ${v.property} (${v.kind}) violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`,
-    ...(v.shortest === false
+    v.loop === undefined
+      ? `Property ${v.property} (${v.kind}) violated after ${v.path.length} step${v.path.length === 1 ? '' : 's'}: ${v.message}`
+      : `Property ${v.property} (${v.kind}) violated by a run that goes on for ever: ${v.message}`,
+    ...(v.loop === undefined ? [] : [describeLasso(v.path.length, v.loop)]),
+    ...(v.shortest === false && v.loop === undefined
       ? ['(not known to be a shortest trace: found under partial-order reduction or a preemption bound; --shortest makes it one)']
       : []),
-    `Replay path: ${formatPath(v.path) || '(empty)'}`,
-    renderTrace(model, trace),
+    `Replay path: ${formatPath(v.path) || '(empty)'}${v.loop === undefined ? '' : ` (loop from step ${v.loop + 1}: kmc replay … --loop ${v.loop})`}`,
+    renderTrace(model, trace, v.loop),
   ];
   if (v.blocked && v.blocked.length) {
     lines.push('Blocked threads:');
@@ -116,8 +126,15 @@ export function renderStats(r: CheckResult & { stats: unknown }): string {
   if (r.status === 'error') return '';
   const s = r.stats;
   const red = renderReductions(r);
+  const live = r.liveness;
   return [
     ...(red ? [red] : []),
+    ...(live
+      ? [
+          `liveness: fair-cycle search on a graph of ${thousands(live.states)} states and ${thousands(live.edges)} edges (${live.bytesPerState.toFixed(1)} bytes/state), ${seconds(live.analysisMs)}${live.searchMs !== undefined ? ` after its own search of ${seconds(live.searchMs)}` : ''}`,
+          ...live.notes.map((n) => `  note: ${n}`),
+        ]
+      : []),
     `${thousands(s.states)} distinct states, ${thousands(s.transitions)} transitions, diameter ${s.diameter}`,
     `${seconds(s.timeMs)}, ${thousands(s.statesPerSecond)} states/s, peak memory ${bytes(s.peakMemory)}, ${s.bytesPerState.toFixed(1)} bytes/state in the visited set`,
     `fingerprint collision probability ${probability(s.collisionProbability)}; ${s.workers} worker${s.workers === 1 ? '' : 's'}`,

@@ -73,6 +73,12 @@ export interface ItfTrace {
   '#meta': KmcTraceMeta;
   vars: string[];
   states: ({ '#meta': ItfStateMeta } & Record<string, ItfValue | ItfStateMeta>)[];
+  /**
+   * A lasso (liveness counterexamples): ITF's `loop`, the index of the state the run loops back
+   * to. kmc writes the closing step too, so states[loop] and the last state are the same state
+   * and the steps after state `loop` repeat for ever (loop = the last index: it stays there).
+   */
+  loop?: number;
 }
 
 /** The variable name for the program counters: `pc`, or `pc_`, `pc__`… if the model uses it. */
@@ -101,6 +107,8 @@ export interface EncodeInfo {
   /** How the replay command names the model (default: its name, for bundled models). */
   modelRef?: string;
   violation?: ViolationMeta;
+  /** A lasso: the index of the state the last one loops back to (see ItfTrace.loop). */
+  loop?: number;
 }
 
 /** A trace (from expandPath) as an ITF object. */
@@ -137,7 +145,9 @@ export function encodeTrace(model: CompiledModel, trace: Trace, info: EncodeInfo
     command: replayCommand(info.modelRef ?? model.name, model.variant, model.params, trace.path),
   };
   if (info.violation) meta.violation = { ...info.violation };
-  return { '#meta': meta, vars: [pcVar, ...keys], states };
+  const out: ItfTrace = { '#meta': meta, vars: [pcVar, ...keys], states };
+  if (info.loop !== undefined) out.loop = info.loop;
+  return out;
 }
 
 export function replayCommand(model: string, variant: string, params: Record<string, number | boolean>, path: readonly number[]): string {
@@ -220,6 +230,8 @@ export interface DecodedTrace {
   };
   vars: string[];
   states: DecodedState[];
+  /** A lasso's loop index (ItfTrace.loop), checked to lie within the states. */
+  loop?: number;
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -288,6 +300,9 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
   if (statesJson.length !== path.length + 1)
     return fail(`it has ${statesJson.length} states, but its replay path "${shortPath(path)}" has ${path.length} steps (expected ${path.length + 1} states)`);
 
+  const loop = json.loop;
+  if (loop !== undefined && !(Number.isInteger(loop) && (loop as number) >= 0 && (loop as number) < statesJson.length))
+    return fail(`"loop" must be the index of one of its ${statesJson.length} states`);
   const states = statesJson.map((s, i): DecodedState => {
     const where = `state ${i}`;
     if (!isRecord(s)) return fail(`${where} is not an object`);
@@ -322,7 +337,9 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
   });
   const meta: DecodedTrace['meta'] = { model, variant, params, source, pcVar, path };
   if (violation) meta.violation = violation;
-  return { file, meta, vars: vars as string[], states };
+  const out: DecodedTrace = { file, meta, vars: vars as string[], states };
+  if (loop !== undefined) out.loop = loop as number;
+  return out;
 }
 
 function decodeValue(v: unknown, where: string, fail: (what: string) => never): unknown {

@@ -96,6 +96,7 @@ describe('kmc check --json', () => {
     expect(j.properties).toEqual([
       { name: 'mutex', kind: 'invariant', doc: 'at most one thread in its critical section', status: 'holds', verdict: 'holds' },
       { name: 'deadlock', kind: 'deadlock', doc: expect.any(String), status: 'holds', verdict: 'holds' },
+      { name: 'livelock', kind: 'liveness', doc: expect.any(String), status: 'holds', verdict: 'holds' },
     ]);
   });
 
@@ -110,7 +111,7 @@ describe('kmc check --json', () => {
     expect(v.steps).toHaveLength(6);
     expect(v.steps[0]).toEqual({ step: 1, thread: 'p0', label: 'peterson_lock: turn = j', changes: [{ path: 'turn', before: 0, after: 1 }], fired: [] });
     expect(v.finalState).toEqual({ locations: { p0: 'cs', p1: 'cs' }, vars: { done: [0, 0], flag: [true, true], turn: 0 } });
-    expect(j.properties.map((p: { status: string }) => p.status)).toEqual(['violated', 'holds']);
+    expect(j.properties.map((p: { status: string }) => p.status)).toEqual(['violated', 'holds', 'holds']);
   });
 
   it('incomplete: the bound that stopped it', async () => {
@@ -169,7 +170,7 @@ describe('bad input: one clear line, exit 2', () => {
     ['a parameter out of range', ['check', PETERSON, '--param', 'rounds=9'], 'parameter peterson.rounds=9 is above its maximum 3'],
     ['a parameter of the wrong type', ['check', PETERSON, '--param', 'rounds=two'], "parameter peterson.rounds is an integer, not 'two'"],
     ['a malformed --param', ['check', PETERSON, '--param', 'rounds'], "--param expects name=value (e.g. --param cpus=3), not 'rounds'"],
-    ['an unknown property', ['check', PETERSON, '--property', 'nope'], "model peterson has no property 'nope'; its properties are: mutex, deadlock"],
+    ['an unknown property', ['check', PETERSON, '--property', 'nope'], "model peterson has no property 'nope'; its properties are: mutex, deadlock, livelock"],
     ['a malformed --max-states', ['check', PETERSON, '--max-states', 'lots'], "--max-states expects a positive whole number (e.g. 100000, 100k, 2M), not 'lots'"],
     ['--max-states 0', ['check', PETERSON, '--max-states', '0'], "--max-states must be positive, not '0'"],
     ['a malformed --max-time', ['check', PETERSON, '--max-time', 'forever'], "--max-time expects a duration like 90, 90s, 5m or 1h, not 'forever'"],

@@ -54,7 +54,9 @@ export function expectPinned(
   expect(r.status).toBe(Object.keys(want.verdicts).length === 0 ? 'verified' : 'violated');
   if (r.status === 'violated') expect(r.complete).toBe(true);
   expect(r.stats.states).toBe(want.states);
-  expect(verdicts(r)).toEqual({ ...allHold, ...want.verdicts });
+  // The built-in livelock property (on wherever deadlock is) must hold too, unless pinned.
+  const builtin = Object.fromEntries(r.properties.filter((p) => p.kind === 'liveness' && !(p.name in allHold)).map((p) => [p.name, 'holds' as const]));
+  expect(verdicts(r)).toEqual({ ...allHold, ...builtin, ...want.verdicts });
   if (fixtures) expectTraceFixtures(compileModel(def, { variant, params }), r, suffix);
   return r;
 }

@@ -45,16 +45,21 @@ describe('CI rows', () => {
     expect(rows.map((r) => `${r.model} ${r.variant} ${r.property} ${r.status}`)).toEqual([
       'lost-update racy no-lost-update violated',
       'lost-update racy deadlock holds',
+      'lost-update racy livelock holds',
       'lost-update atomic no-lost-update holds',
       'lost-update atomic deadlock holds',
+      'lost-update atomic livelock holds',
       'abba abba deadlock violated',
+      'abba abba livelock holds',
       'peterson correct mutex unknown',
       'peterson correct deadlock unknown',
+      'peterson correct livelock unknown',
       'vacuous unreached x-nonneg holds',
       'vacuous unreached two-means-flag holds-not-exercised',
       'vacuous unreached second-branch-needs-flag holds-not-exercised',
       'vacuous unreached x-warn holds-not-exercised',
       'vacuous unreached deadlock holds',
+      'vacuous unreached livelock holds',
     ]);
     expect(rows.find((r) => r.property === 'x-warn')!.message).toMatch(/^holds, not exercised \(no step evaluated its check \(WARN_ON\(x < 0\)\)\)/);
     const racy = rows[0]!;

@@ -23,10 +23,11 @@ import { parseParamArgs } from '../../model/params.js';
 import { propertiesOf } from '../../engine/check.js';
 import { parsePath } from '../../engine/chooser.js';
 import { selectProperties } from '../../engine/evaluate.js';
-import { describeStop, replayOnVariant, replayPath, replayTraceFile, type ReplayRun, type VariantReplay } from '../../engine/replay.js';
+import { describeStop, followLasso, replayOnVariant, replayPath, replayTraceFile, type ReplayRun, type VariantReplay } from '../../engine/replay.js';
 import { inconclusive } from '../../trace/cross-variant.js';
 import { decodeTrace, TraceFileError, type DecodedTrace } from '../../trace/itf.js';
 import type { Property } from '../../property/types.js';
+import { withBuiltinLiveness } from '../../property/liveness.js';
 import { renderReplay, renderVariantReplay, violationLine } from '../../report/replay.js';
 import { replayToJson, type Divergence, type ReplayJsonInput } from '../../report/replay-json.js';
 import { VERSION } from '../version.js';
@@ -47,6 +48,8 @@ export interface ReplayCliOptions {
   html?: string;
   json?: boolean;
   force?: boolean;
+  /** A lasso's loop index (liveness counterexamples), for a bare path. */
+  loop?: number;
 }
 
 export function registerReplay(program: Command, io: Io, setExit: (code: number) => void, keys?: KeySource, registry: ModelRegistry = NO_MODELS): void {
@@ -61,6 +64,7 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--model <name|path>', 'the model a trace file is for (default: the bundled model it names; a model file is loaded only when named here, never from the trace file)')
     .option('--step', 'show one step at a time (on a terminal: Enter for the next step, q to quit)')
     .option('--html <file>', 'also write the replayed trace as a self-contained HTML page')
+    .option('--loop <k>', 'with a path: a lasso (a liveness counterexample) whose steps after step k loop back to the state after step k; checks that it does and which liveness properties it breaks (a trace file gives its own "loop")', parseLoop)
     .option('--json', 'print one machine-readable JSON document (schemas/kmc-replay.schema.json); same exit codes')
     .option('--force', 'replace an --html file that is not a kmc page')
     .action(async (target: string, path: string | undefined, opts: ReplayCliOptions) => {
@@ -80,6 +84,15 @@ async function replayBarePath(io: Io, registry: ModelRegistry, name: string, pat
   const path = parsePath(pathText);
   const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
   const run = replay(entry, model, opts.property, path);
+  if (opts.loop !== undefined && !run.stop && !run.error) {
+    const all = propertiesOf(entry.properties);
+    const problem = followLasso(run, all, selectProperties(withBuiltinLiveness(all), opts.property, model.name), opts.loop);
+    if (problem) {
+      io.err(`kmc: the path is no lasso on ${model.name} variant ${model.variant} with the loop after step ${opts.loop}: ${problem}`);
+      return 2;
+    }
+    io.err(`kmc: the lasso loops: the state after step ${run.path.length} is the state after step ${opts.loop}`);
+  }
   const code = run.stop ? 2 : exitOf(run);
   if (opts.json) {
     if (opts.html) writeReplayHtml(opts.html, run, io, opts.force);
@@ -95,8 +108,14 @@ function printJson(io: Io, input: Omit<ReplayJsonInput, 'version'>): void {
 
 function replay(entry: ModelEntry, model: CompiledModel, property: string[], path: number[]): ReplayRun {
   const all = propertiesOf(entry.properties);
-  return replayPath(model, all, selectProperties(all, property, model.name), path);
+  return replayPath(model, all, selectProperties(withBuiltinLiveness(all), property, model.name), path);
 }
+
+function parseLoop(v: string): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`--loop ${v}: the step after which the loop starts, a count (0 for a loop from the initial state)`);
+  return Number(v);
+}
+
 
 async function show(io: Io, run: ReplayRun, opts: ReplayCliOptions, keys: KeySource | undefined, file?: string): Promise<void> {
   if (opts.html) writeReplayHtml(opts.html, run, io, opts.force);
@@ -179,7 +198,7 @@ async function replayFile(io: Io, registry: ModelRegistry, file: string, opts: R
   const t = readTraceFile(file, registry);
   const entry = await modelForTrace(t, registry, opts.model);
   const all = propertiesOf(entry.properties);
-  const selected = selectProperties(all, opts.property, entry.model.name);
+  const selected = selectProperties(withBuiltinLiveness(all), opts.property, entry.model.name);
   const model = compileFor(entry, t, t.meta.variant);
   const onOwn = opts.variant === undefined || opts.variant === t.meta.variant;
   if (opts.step && !onOwn) throw new UsageError('kmc replay: --step shows a trace on its own variant; leave out --variant');
