@@ -7,7 +7,7 @@
 // when it has ended. IPI handler threads are named `cpuN/ipi`; they are mid-operation only while
 // a call is queued, which implies its sender is mid-operation.
 
-import { assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo, type StepInfo } from '../src/property/index.js';
+import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, leadsTo, stepProperty, type StateInfo, type StepInfo } from '../src/property/index.js';
 import { lockRef, UNLOCKED, type Atomic, type Spinlock } from '../src/kernel/index.js';
 import { locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 
@@ -148,6 +148,20 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
   assertion('usage-count-bug-on', 'hardware_disable_all_nolock\'s BUG_ON(!kvm_usage_count) never fires', USAGE_BUG),
   deadlockFree(),
+  // Liveness (src/engine/liveness), under weak fairness of every thread.
+  leadsTo<S>(
+    'reboot-returns',
+    "kvm_reboot()'s on_each_cpu(hardware_disable) eventually returns",
+    (s) => s.threads.includes('pm') && s.at('pm').startsWith('reboot.c'),
+    (s) => s.at('pm') === 'reboot.ret' || s.ended('pm'),
+  ),
+  // Every thread's program is finite here, so "again and again nobody waits for kvm_lock" is
+  // "every waiter on kvm_lock eventually gets it" (with endless runs it would be stronger).
+  alwaysEventually<S>(
+    'kvm-lock-waiters-served',
+    'a waiter on kvm_lock eventually gets it under fair scheduling (no thread waits at a spin_lock(&kvm_lock) for ever)',
+    (s) => s.threads.every((_, t) => !s.at(t).endsWith('.lock') || s.vars.kvm_lock.holder === t),
+  ),
   locksReleasedAtEnd<S>('locks-released', [kvmLock]),
   invariant<S>(
     'cpus-restored-at-end',

@@ -23,7 +23,7 @@
 // `lineCanFire` mirrors the guard of the hard-IRQ thread's idle step; the model test checks the
 // two agree on every reachable state.
 
-import { defineProperties, invariant, stepProperty, assertion, deadlockFree, type StateInfo } from '../src/property/index.js';
+import { defineProperties, invariant, stepProperty, assertion, deadlockFree, leadsTo, livelockFree, type FairnessSpec, type StateInfo } from '../src/property/index.js';
 import { lockRef, UNBALANCED_ENABLE, type IrqDesc, type Spinlock } from '../src/kernel/index.js';
 import { noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 
@@ -65,6 +65,16 @@ function allIdle(s: StateInfo<State>): boolean {
  * yet nothing can deliver it: the host line cannot fire, the IRQ thread is not woken, the guest
  * line is low, and every thread is idle.
  */
+/** The device's interrupt is pending, its IRQ assigned to the guest, and the guest has INTx unmasked. */
+function pendingUnmasked(v: State): boolean {
+  return v.dev.status && v.line.kvmAction && !v.kvm.maskIntx;
+}
+
+const LIVENESS_FAIRNESS: FairnessSpec = {
+  threads: { 'cpu0/hardirq': 'strong' },
+  steps: [{ step: (st) => st.fn === 'note_interrupt' && st.label.includes('"nobody cared"'), fairness: 'strong' }],
+};
+
 export function interruptLost(s: StateInfo<State>): boolean {
   const v = s.vars;
   return interruptPendingIdle(s) && !v.guest.line && !v.irqThread.runThread && !lineCanFire(v, s.params.shared === true);
@@ -123,6 +133,19 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
       `the shared line is disabled (depth ${s.vars.line.desc.depth}${s.vars.line.spuriousDisabled ? ', IRQS_SPURIOUS_DISABLED' : ''})`,
   ),
   deadlockFree(),
+  // Liveness (src/engine/liveness). The scheduler: tasks weakly fair, the hard IRQ strongly fair,
+  // and note_interrupt()'s "nobody cared" trip strongly fair: the model's choice between
+  // irqs_unhandled++ and tripping stands for a counter that trips at 99,900 of 100,000, so an
+  // unclaimed level-triggered storm cannot go on for ever (without this, the storm starves qemu
+  // in an endless irqs_unhandled++ loop the real detector ends).
+  livelockFree({ fairness: LIVENESS_FAIRNESS }),
+  leadsTo<State>(
+    'pending-interrupt-injected',
+    'a pending device interrupt, while assigned and unmasked by the guest, is eventually injected (guest line raised), unless it stops being pending, assigned or unmasked',
+    (s) => pendingUnmasked(s.vars),
+    (s) => s.vars.guest.line || !pendingUnmasked(s.vars),
+    { fairness: LIVENESS_FAIRNESS },
+  ),
 ]);
 
 /**

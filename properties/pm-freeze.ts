@@ -4,7 +4,7 @@
 // model's URB numbering is repeated here (tests/models/pm-freeze.test.ts checks both agree),
 // since a properties file imports no model.
 
-import { assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../src/property/index.js';
+import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../src/property/index.js';
 import { lockRef, type Mutex, type Spinlock } from '../src/kernel/index.js';
 import { lockHeldIn, locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 
@@ -83,6 +83,14 @@ export const properties = defineProperties<View>('pm-freeze', [
     },
   ),
   deadlockFree(),
+  // Liveness (src/engine/liveness): []<> (no URB pending). A run that stops stays in its last
+  // state, so this says every submitted URB is, in the end, given back (status 0) or failed back
+  // to its driver; the safety property no-urb-lost says which of those are losses.
+  alwaysEventually<View>(
+    'urb-completes',
+    'every submitted URB eventually completes or is given back (never left pending for ever)',
+    (s) => s.vars.urb.every((st) => st === URB_STATE.IDLE || st === URB_STATE.GIVEN_BACK || st === URB_STATE.FAILED),
+  ),
   stepProperty(
     'usbcmd-under-uhci-lock',
     'USBCMD is written only by a thread holding uhci->lock, so no other path can set or clear RS behind its back',

@@ -53,6 +53,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   const reductions = new Set<string>();
   let unsure = false;
   const vacuous: string[] = [];
+  let unreduced = false;
   for (const { result: r, model } of runs) {
     if (r.status === 'error') {
       rows.push(`| ${r.run.model} | ${r.run.variant} | – | error: ${cell(r.message)} | – | – |`);
@@ -60,11 +61,16 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     }
     for (const part of reductionParts(r)) reductions.add(part);
     const states = thousands(r.stats.states) + (r.status === 'incomplete' || (r.status === 'violated' && !r.complete) ? ' (incomplete)' : '');
+    // Liveness is checked on the full graph of its own search (src/engine/liveness/run.ts): its rows give that count.
+    const liveStates = r.liveness && r.liveness.states > 0 && r.liveness.states !== r.stats.states ? `${thousands(r.liveness.states)} §` : undefined;
+    if (liveStates && r.properties.some((p) => p.kind === 'liveness')) unreduced = true;
     for (const p of r.properties) {
       // † : found under partial-order reduction, not known to be a shortest trace (--shortest).
       const len = p.status === 'violated' ? `${p.violation.path.length}${p.violation.shortest === false ? ' †' : ''}` : '';
       if (p.status === 'violated' && p.violation.shortest === false) unsure = true;
-      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${states} | ${len} |`);
+      const loop = p.status === 'violated' ? p.violation.loop : undefined;
+      const lasso = loop === undefined || p.status !== 'violated' ? '' : loop >= p.violation.path.length ? ' (then stays there for ever)' : ` (steps ${loop + 1}.. repeat for ever)`;
+      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${p.kind === 'liveness' && liveStates ? liveStates : states} | ${len}${lasso} |`);
       if (p.status === 'holds' && p.notExercised !== undefined) vacuous.push(`- ${r.run.model} ${r.run.variant}, ${p.name}: ${cell(p.notExercised)}`);
       if (p.status === 'violated' && model) {
         const trace = traceOf(model, p.violation);
@@ -82,6 +88,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     legend.push(
       `*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit${reductions.has('partial-order reduction') ? ', and fewer interleavings' : ''}, not every reachable state; \`--no-symmetry\`${reductions.has('partial-order reduction') ? ' without `--por`' : ''} counts them all.`,
     );
+  if (unreduced) legend.push('§: liveness properties are checked on the full state graph, without reductions (not sound for liveness here): the states of that search.');
   if (unsure) legend.push('†: found under partial-order reduction, so not known to be a shortest trace (`kmc check --shortest` makes it one).');
   if (vacuous.length) legend.push('‡: holds only vacuously: what the property is about never happened in the search (`kmc check --coverage` shows which steps ran).');
   if (legend.length) out.push('', legend.join('  \n'));

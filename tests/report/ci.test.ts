@@ -15,6 +15,7 @@ import { flattenRuns } from '../../src/report/ci.js';
 import { renderReport } from '../../src/cli/reporting.js';
 import * as tb from '../fixtures/textbook.js';
 import * as vacuous from '../fixtures/models/vacuous.js';
+import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
 
 const require = createRequire(import.meta.url);
 // CommonJS packages whose types declare only `export default`: under NodeNext the default import is
@@ -37,6 +38,7 @@ const runs: ReportRun[] = [
   run(tb.peterson, tb.petersonProps, 'correct', { maxStates: 5 }),
   // Three of its properties hold only vacuously: "holds-not-exercised", never "holds".
   run(vacuous.model, vacuous.properties, 'unreached'),
+  run(spinner, spinnerProps, 'buggy'),
 ];
 
 describe('CI rows', () => {
@@ -60,11 +62,18 @@ describe('CI rows', () => {
       'vacuous unreached x-warn holds-not-exercised',
       'vacuous unreached deadlock holds',
       'vacuous unreached livelock holds',
+      'spinner buggy deadlock holds',
+      'spinner buggy livelock violated',
+      'spinner buggy waiter-leaves violated',
     ]);
     expect(rows.find((r) => r.property === 'x-warn')!.message).toMatch(/^holds, not exercised \(no step evaluated its check \(WARN_ON\(x < 0\)\)\)/);
     const racy = rows[0]!;
     expect(racy.traceLength).toBe(4);
     expect(racy.replay).toMatch(/^\d+(\/\d+){3}$/);
+    // A lasso: its loop index, and the message says which steps repeat.
+    const livelock = rows.find((r) => r.model === 'spinner' && r.property === 'livelock')!;
+    expect({ replay: livelock.replay, loop: livelock.loop }).toEqual({ replay: '1/0/0', loop: 1 });
+    expect(livelock.message).toMatch(/a lasso: after step 1 the steps to 3 repeat for ever; replay with --loop 1/);
   });
 });
 
@@ -93,6 +102,8 @@ describe('SARIF report', () => {
     const results = doc.runs[0].results as { kind: string; ruleId: string; codeFlows?: unknown[] }[];
     expect(results).toHaveLength(12);
     expect(results.map((r) => r.kind)).toEqual(['fail', 'pass', 'pass', 'pass', 'fail', 'open', 'open', 'pass', 'notApplicable', 'notApplicable', 'notApplicable', 'pass']);
+    expect(results).toHaveLength(14);
+    expect(results.map((r) => r.kind)).toEqual(['fail', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'pass', 'open', 'open', 'open', 'pass', 'fail', 'fail']);
     expect(results[0]!.codeFlows).toHaveLength(1);
   });
   it('the schema rejects a malformed log (the check can fail)', () => {
@@ -109,6 +120,7 @@ describe('JUnit report', () => {
     expect(v.errors).toEqual([]);
     expect(v.valid).toBe(true);
     expect(xml).toContain('<testsuites name="kmc" tests="12" failures="2" errors="0" skipped="5">');
+    expect(xml).toContain('<testsuites name="kmc" tests="14" failures="4" errors="0" skipped="3">');
     expect(xml).toContain('lost-update.racy');
   });
   it('the XSD rejects a malformed report (the check can fail)', async () => {

@@ -101,7 +101,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
     const loop = fairLoop(g, comp, head, region, finder.insideOf(comp.states, region), constraints);
     const path = [...prefix, ...loop].map((e) => g.choice[e]!);
     const loopActions = loop.map((e) => model.allActions[g.action[e]!]!);
-    return { property, status: 'violated', path, loop: prefix.length, message: describe(model, property, found.thread, prefix.length, loopActions, constraints, comp) };
+    return { property, status: 'violated', path, loop: prefix.length, message: describe(model, property, found.thread, prefix.length, loopActions, comp) };
   });
 }
 
@@ -124,25 +124,24 @@ function bestHead(comp: FairComponent, rank: (s: number) => number): number {
   return best;
 }
 
-function describe(model: CompiledModel, p: LivenessProperty, thread: number | undefined, prefix: number, loop: CompiledAction[], constraints: Constraint[], comp: FairComponent): string {
+function describe(model: CompiledModel, p: LivenessProperty, thread: number | undefined, prefix: number, loop: CompiledAction[], comp: FairComponent): string {
   const where = comp.stutter
     ? `after ${prefix} step${prefix === 1 ? '' : 's'} the run stops for ever (no fairly scheduled step can run)`
     : `after ${prefix} step${prefix === 1 ? '' : 's'} a fair cycle of ${loop.length} step${loop.length === 1 ? '' : 's'} repeats for ever`;
-  const unfair = constraints.length < model.pcs ? '' : '';
   switch (p.form) {
     case 'livelock': {
       const name = model.threadNames[thread!]!;
       const own = [...new Set(loop.filter((a) => a.thread === thread).map((a) => `'${a.label}'`))];
       const what = own.length > 0 ? `${name} spins without progress, running only ${own.slice(0, 4).join(', ')}${own.length > 4 ? ', …' : ''}` : `${name} never runs again (starved) while the others go round`;
-      return `livelock: ${where}: ${what}${unfair}`;
+      return `livelock: ${where}: ${what}`;
     }
     case 'eventually':
       return `${p.name}: never holds: ${where}, and it is false all along`;
     case 'always-eventually':
-      return `${p.name}: stops holding for good: ${where} through states where it is false`;
+      return `${p.name}: false for good: ${where}, ${comp.stutter ? 'in a state where it is false' : 'through states where it is false'}`;
     case 'eventually-always':
-      return `${p.name}: never settles: ${where} through a state where it is false`;
+      return `${p.name}: never settles: ${where}, through a state where it is false`;
     case 'leads-to':
-      return `${p.name}: the trigger holds after ${prefix - 0} step${prefix === 1 ? '' : 's'} or fewer but the response never comes: ${where}`;
+      return `${p.name}: the trigger holds and the response never follows: ${where}, the response false all along`;
   }
 }
