@@ -13,10 +13,10 @@
 // blocked, the freezer's two when the freezer is at work. At the defaults (the freezer on) every
 // property that holds is exercised; without the freezer its two say "holds, not exercised".
 //
-// The liveness form of no-lost-wakeup (every posted interrupt is eventually delivered, or the
-// vCPU eventually runs) is not here: it needs the temporal properties of issue 12.
+// The liveness form of no-lost-wakeup, interrupt-delivered (every posted interrupt is eventually
+// delivered, or the vCPU eventually runs), is checked on the state graph (src/engine/liveness).
 
-import { assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
+import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
 import { TASK_FREEZABLE, TASK_FROZEN, TASK_INTERRUPTIBLE } from '../src/kernel/index.js';
 
 /** The part of the model's state the properties read. */
@@ -89,6 +89,15 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
         )
         .filter((x) => x !== '')
         .join('; '),
+  ),
+  // []<> (no vCPU asleep in kvm_vcpu_block with an interrupt posted for it): a run that stops
+  // stays in its last state, so a vCPU left asleep there with PIR or ON pending breaks it; one
+  // that is woken (and runs) or whose interrupt is delivered does not. No "wakeup on its way"
+  // clause: a wakeup on its way arrives, or the property is broken.
+  alwaysEventually<S>(
+    'interrupt-delivered',
+    'every posted interrupt is eventually delivered, or the vCPU eventually runs: no vCPU stays asleep in kvm_vcpu_block() with PIR or ON pending',
+    (s) => s.vars.vcpus.every((v, i) => !(s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE && (v.pi.pir !== 0 || v.pi.on))),
   ),
   invariant<S>(
     'preempted-only-if-runnable',
