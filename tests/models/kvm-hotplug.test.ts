@@ -94,11 +94,11 @@ const CASES: Case[] = [
     params: {reboot:false,suspend:false,stopMachine:false},
     suffix: '--no-stop-machine',
     expected: {
-      'v2.6.37': { states: 3270, verdicts: { 'nolock-under-kvm-lock': 7, 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 11 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-1': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
-      'patch-2': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'v2.6.37': { states: 3270, verdicts: { 'nolock-under-kvm-lock': 7, 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 11, 'kvm-lock-waiters-served': 11 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'patch-1': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7, 'kvm-lock-waiters-served': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'patch-2': { states: 3121, verdicts: { 'quiescent': 16, 'dead-cpu-disabled': 13, 'failed-enable-rolls-back': 15, 'deadlock': 7, 'kvm-lock-waiters-served': 7 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
       'hypothetical-mix': { states: 2649, verdicts: { 'quiescent': 23 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on'] },
-      'v4.10': { states: 2518, verdicts: { 'quiescent': 19, 'dead-cpu-disabled': 19, 'failed-enable-rolls-back': 15, 'deadlock': 6 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
+      'v4.10': { states: 2518, verdicts: { 'quiescent': 19, 'dead-cpu-disabled': 19, 'failed-enable-rolls-back': 15, 'deadlock': 6, 'kvm-lock-waiters-served': 6 }, vacuous: ['reboot-disables-all', 'off-after-reboot', 'resume-warn-on', 'no-sleep-in-atomic'] },
     },
   },
   {

@@ -67,7 +67,7 @@ const CASES: Case[] = [
     suffix: '',
     expected: {
       eevdf: { states: 96868, verdicts: {} },
-      'delayed-dequeue': { states: 140467, verdicts: { ...LOST, 'freezer-freezes-sleeper': 11 } },
+      'delayed-dequeue': { states: 140467, verdicts: { ...LOST, 'freezer-freezes-sleeper': 11, 'interrupt-delivered': 26 } },
       task_is_runnable: { states: 128887, verdicts: {} },
     },
   },
@@ -78,7 +78,7 @@ const CASES: Case[] = [
     notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper'],
     expected: {
       eevdf: { states: 1157, verdicts: {} },
-      'delayed-dequeue': { states: 1354, verdicts: { ...LOST } },
+      'delayed-dequeue': { states: 1354, verdicts: { ...LOST, 'interrupt-delivered': 14 } },
       task_is_runnable: { states: 1289, verdicts: {} },
     },
   },
@@ -89,7 +89,7 @@ const CASES: Case[] = [
     notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper'],
     expected: {
       eevdf: { states: 315, verdicts: {} },
-      'delayed-dequeue': { states: 370, verdicts: { ...LOST } },
+      'delayed-dequeue': { states: 370, verdicts: { ...LOST, 'interrupt-delivered': 13 } },
       task_is_runnable: { states: 346, verdicts: {} },
     },
   },
@@ -100,7 +100,7 @@ const CASES: Case[] = [
     notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper'],
     expected: {
       eevdf: { states: 8920, verdicts: {} },
-      'delayed-dequeue': { states: 10107, verdicts: { ...LOST } },
+      'delayed-dequeue': { states: 10107, verdicts: { ...LOST, 'interrupt-delivered': 16 } },
       task_is_runnable: { states: 9682, verdicts: {} },
     },
   },
@@ -111,7 +111,7 @@ const CASES: Case[] = [
     notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper'],
     expected: {
       eevdf: { states: 10411, verdicts: {} },
-      'delayed-dequeue': { states: 23611, verdicts: { ...LOST } },
+      'delayed-dequeue': { states: 23611, verdicts: { ...LOST, 'interrupt-delivered': 30 } },
       task_is_runnable: { states: 16004, verdicts: {} },
     },
   },
