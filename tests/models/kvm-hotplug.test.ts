@@ -30,6 +30,10 @@ const ALL_HOLD = {
   'resume-warn-on': 'holds',
   'usage-count-bug-on': 'holds',
   deadlock: 'holds',
+  // (liveness: src/engine/liveness)
+  livelock: 'holds',
+  'reboot-returns': 'holds',
+  'kvm-lock-waiters-served': 'holds',
   'locks-released': 'holds',
   'cpus-restored-at-end': 'holds',
   'no-sleep-in-atomic': 'holds',
