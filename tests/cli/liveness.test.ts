@@ -6,16 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { runKmc as kmc } from '../helpers/kmc-cli.js';
 
 const SPINNER = resolve('tests/fixtures/models/spinner.ts');
-
-async function kmc(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(['node', 'kmc', ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY: false });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 let dir: string;
 let check: Awaited<ReturnType<typeof kmc>>;

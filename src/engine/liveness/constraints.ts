@@ -3,7 +3,7 @@
 // In a state the search expanded, an action is enabled exactly when the graph has an edge for
 // it (the exhaustive search follows every enabled action).
 
-import type { CompiledModel } from '../../model/compile.js';
+import type { CompiledAction, CompiledModel } from '../../model/compile.js';
 import type { Fairness, FairnessSpec, StepInfo } from '../../property/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Constraint } from './fair-cycle.js';
@@ -34,14 +34,7 @@ export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Co
     out.push({ kind: f, name, taken, enabled: enabledWhere(g, taken) });
   });
   for (const { step, fairness } of spec?.steps ?? []) {
-    const matches = (a: number): boolean => {
-      const act = model.allActions[a]!;
-      if (typeof step === 'function') {
-        const info: StepInfo = { thread: model.threadNames[act.thread]!, threadIndex: act.thread, id: act.id, label: act.label, fn: act.fn, tags: act.tags };
-        return step(info);
-      }
-      return act.id === step || act.label === step || act.fn === step || act.tags.includes(step);
-    };
+    const matches = (a: number): boolean => stepMatches(model, model.allActions[a]!, step);
     let any = false;
     for (let a = 0; a < model.allActions.length; a++) {
       if (!matches(a)) continue;
@@ -53,6 +46,12 @@ export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Co
     if (!any) throw new UsageError(`fairness: no step of ${model.name} matches '${typeof step === 'function' ? 'the given function' : step}'`);
   }
   return out;
+}
+
+/** Does a fairness spec's `step` (a name or a predicate) match this action? */
+export function stepMatches(model: CompiledModel, act: CompiledAction, step: string | ((s: StepInfo) => boolean)): boolean {
+  if (typeof step === 'function') return step({ thread: model.threadNames[act.thread]!, threadIndex: act.thread, id: act.id, label: act.label, fn: act.fn, tags: act.tags });
+  return act.id === step || act.label === step || act.fn === step || act.tags.includes(step);
 }
 
 function enabledWhere(g: StateGraph, taken: Uint8Array): Uint8Array {

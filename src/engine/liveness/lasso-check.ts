@@ -11,7 +11,7 @@ import type { CompiledAction, CompiledModel } from '../../model/compile.js';
 import { PC_END } from '../../model/compile.js';
 import { PROGRESS, SPIN } from '../../property/liveness.js';
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
-import { threadFairness } from './constraints.js';
+import { stepMatches, threadFairness } from './constraints.js';
 
 export type LassoCheck = { ok: true; message: string } | { ok: false; problem: string };
 
@@ -46,10 +46,7 @@ export function checkLasso(model: CompiledModel, property: LivenessProperty, pat
   });
   for (const { step, fairness } of f?.steps ?? [])
     for (const act of model.allActions) {
-      const hit =
-        typeof step === 'function'
-          ? step({ thread: model.threadNames[act.thread]!, threadIndex: act.thread, id: act.id, label: act.label, fn: act.fn, tags: act.tags })
-          : act.id === step || act.label === step || act.fn === step || act.tags.includes(step);
+      const hit = stepMatches(model, act, step);
       if (hit) fair.push({ name: `step '${act.label}'`, kind: fairness, mine: (a) => a === act });
     }
   for (const c of fair) {
