@@ -91,7 +91,7 @@ export function withLiveness(base: CheckResult, selected: readonly Property[], v
   });
   const violations = [...(base.status === 'violated' ? base.violations : []), ...newViolations].sort((a, b) => a.path.length - b.path.length);
   const unknown = verdicts.some((v) => v.status === 'unknown');
-  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), liveness: info };
+  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), ...(base.coverage ? { coverage: base.coverage } : {}), liveness: info };
   const baseStop = base.status === 'violated' || base.status === 'incomplete' ? base.stoppedBy : undefined;
   const stoppedBy = baseStop ?? livenessStop ?? (unknown ? ('preemption-bound' as const) : undefined);
   if (violations.length > 0) {
@@ -127,7 +127,7 @@ export function mergeLivenessResult(base: CheckResult | undefined, live: CheckRe
   const violations = [...(base.status === 'violated' ? base.violations : []), ...(live.status === 'violated' ? live.violations : [])].sort((a, b) => a.path.length - b.path.length);
   const stopOf = (r: CheckResult) => (r.status === 'violated' || r.status === 'incomplete' ? r.stoppedBy : undefined);
   const stoppedBy = stopOf(base) ?? stopOf(live);
-  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), liveness: info };
+  const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), ...(base.coverage ? { coverage: base.coverage } : {}), liveness: info };
   if (violations.length > 0) {
     const complete = (base.status === 'verified' || (base.status === 'violated' && base.complete)) && (live.status === 'verified' || (live.status === 'violated' && live.complete));
     const r: CheckResult = { status: 'violated', run: base.run, stats: base.stats, properties, violations, complete, ...extra };
