@@ -10,7 +10,7 @@ import { isPlan, planCheck } from '../engine/plan.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { limitsOf, type Limits } from '../engine/limits.js';
-import { backendFor, defaultMaxMemory, ParallelChecker, type ModelSource } from '../parallel/index.js';
+import { backendFor, defaultMaxMemory, ParallelChecker, sequentialBackend, type ModelSource } from '../parallel/index.js';
 import { UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
@@ -36,6 +36,8 @@ export interface RunCheckOptions extends Limits {
   symmetry?: boolean | undefined;
   preemptionBound?: number | undefined;
   shortest?: boolean | undefined;
+  /** Run every step's recipe under immer's produce (the reference semantics); sequential search only. */
+  reference?: boolean | undefined;
   /** The module of the registry the entry comes from (ModelRegistry.module), for the worker threads. */
   registry?: string | undefined;
   io: Io;
@@ -64,7 +66,7 @@ export function modelSource(entry: ModelEntry, registry: string | undefined): Mo
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
   // The plan, once: the model compiled (the report needs it too), the properties selected. Usage
   // errors (bad variant, parameter or property) propagate; a model that fails to build is reported.
-  const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property });
+  const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property, reference: o.reference });
   if (!isPlan(plan)) return { result: plan, model: undefined, interrupted: false };
   // A step that is not a function of its state is a broken model (exit 2), not a verdict.
   checkDeterminism(plan.model);
@@ -79,8 +81,11 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   // progress line and for Ctrl-C.
   const checker = o.checker ?? new ParallelChecker(workersFor(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
-  const backend = backendFor(checker, { por, reduced });
+  if (o.reference === true && checker.workers > 1) throw new UsageError(referenceWorkersError(checker.workers));
+  // --reference runs the engine's sequential check(), whose compiled model applies steps under produce.
+  const backend = o.reference === true ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
+  if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state (sequential search, one worker)`);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.((why) => {
     if (interrupt.signal.aborted) return;
@@ -101,13 +106,17 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       progressIntervalMs: o.progressIntervalMs,
     };
     const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
-    const result = await backend.search(target, { ...options, ...reductions });
+    const result = await backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });
     return { result, model: plan.model, interrupted: interrupt.signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();
     if (!o.checker) await checker.close();
   }
+}
+
+function referenceWorkersError(workers: number): string {
+  return `--reference runs the sequential search in one worker, not ${workers}: give --workers 1 with --reference, or leave --workers out`;
 }
 
 function porWorkersError(workers: number): string {
@@ -118,8 +127,12 @@ function porWorkersError(workers: number): string {
  * The workers a check runs on: --workers (at most ${MAX_WORKERS}), else one per core; one with
  * --por, which refuses a --workers above one rather than run quietly in one of them.
  */
-export function workersFor(o: { workers?: number | undefined; por?: boolean | undefined }): number {
+export function workersFor(o: { workers?: number | undefined; por?: boolean | undefined; reference?: boolean | undefined }): number {
   if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
+  if (o.reference === true) {
+    if (o.workers !== undefined && o.workers > 1) throw new UsageError(referenceWorkersError(o.workers));
+    return 1;
+  }
   if (o.por === true) {
     if (o.workers !== undefined && o.workers > 1) throw new UsageError(porWorkersError(o.workers));
     return 1;

@@ -6,6 +6,7 @@
 // one place that defines what a step does; the explorer, random search and replay all go
 // through `enabled` and `apply`.
 
+import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec } from './codec.js';
@@ -147,6 +148,12 @@ export interface CompiledModel<S extends object = any> {
 export interface CompileOptions {
   variant?: string | undefined;
   params?: Record<string, string | number | boolean>;
+  /**
+   * The reference semantics: `apply` runs every recipe under immer's `produce` on the plain state
+   * object (unpacked, drafted, the result packed), not on the codec's scratch object. Slower; the
+   * fast path must give the same successors (`kmc check --reference` compares them on demand).
+   */
+  reference?: boolean | undefined;
 }
 
 export function compileModel<S extends object>(def: ModelDef<S>, options: CompileOptions = {}): CompiledModel<S> {
@@ -354,6 +361,50 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return fired === NOTHING_FIRED && !halted ? QUIET : { fired, halted };
   }
 
+  // The reference path (CompileOptions.reference): the recipe runs under immer's `produce` on a
+  // fresh plain copy of the variables, with the thread's locals read from the draft; the frozen
+  // result is packed, and next() reads it. Guards still run on the scratch object (they only read).
+  function applyReference(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+    fired = NOTHING_FIRED;
+    halted = false;
+    const name = threadNames[action.thread]!;
+    const run = action.def.run;
+    let after: unknown;
+    try {
+      after = produce(unpack(layout.root, src, pcs), (draft: unknown) => {
+        try {
+          // A recipe's return value is ignored, as on the fast path (immer would take it as the new state).
+          run?.(draft as never, makeEnv(name, action.thread, draft));
+        } catch (e) {
+          if (e !== BUG) throw e;
+        }
+      });
+    } catch (e) {
+      return fail(action, src, 'it threw', e);
+    }
+    try {
+      packInto(layout.root, after, dst, pcs);
+    } catch (e) {
+      return fail(action, src, 'it wrote a value of the wrong shape', e);
+    }
+    for (let t = 0; t < pcs; t++) dst[t] = src[t]!;
+    let next = action.staticNext;
+    if (next === null) {
+      let id: string;
+      try {
+        id = (action.def.next as (s: S, env: StepEnv) => string)(after as S, makeEnv(name, action.thread, after));
+      } catch (e) {
+        return fail(action, src, 'its next() threw', e);
+      }
+      const resolved = resolveNext(threads[action.thread]!, id);
+      if (resolved === undefined)
+        return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
+      next = resolved;
+    }
+    dst[action.thread] = next;
+    return fired === NOTHING_FIRED && !halted ? QUIET : { fired, halted };
+  }
+
   function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     dst.set(src);
     target.words = dst;
@@ -440,7 +491,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     init,
     target,
     enabled,
-    apply,
+    apply: options.reference === true ? applyReference : apply,
     enabledViaViews,
     applyViaViews,
     blocked,

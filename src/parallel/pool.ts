@@ -180,6 +180,7 @@ export class ParallelChecker {
           symmetry: options.symmetry,
           preemptionBound: options.preemptionBound,
           shortest: options.shortest,
+          reference: options.reference,
         },
         index: 0,
         workers: 1,

@@ -34,6 +34,8 @@ export interface SequentialReductions {
   preemptionBound?: number | undefined;
   /** With POR: re-search without it to make counterexamples shortest (sequential only). */
   shortest?: boolean | undefined;
+  /** Recipes run under immer's produce (CompileOptions.reference; kmc check --reference). */
+  reference?: boolean | undefined;
 }
 
 /**

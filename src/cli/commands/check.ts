@@ -46,6 +46,8 @@ export interface CheckCliOptions extends LimitFlags {
   symmetry?: boolean;
   preemptionBound?: number;
   shortest?: boolean;
+  /** --reference: recipes under immer's produce (the reference semantics), sequential search. */
+  reference?: boolean;
   /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
   deadlock?: boolean;
   coverage?: boolean;
@@ -91,6 +93,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, --por takes one worker`,
       parseCount('--workers'),
     )
+    .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it; sequential search, one worker")
     .option('--coverage', 'report how often each step of each thread ran and which never did (SPIN\'s "unreached"), and which properties were not exercised')
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
@@ -143,6 +146,7 @@ function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
     symmetry: opts.symmetry,
     preemptionBound: opts.preemptionBound,
     shortest: opts.shortest,
+    reference: opts.reference,
     quiet: opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile),
   };
 }

@@ -1,0 +1,34 @@
+// kmc check --reference: the same verdict and state count as the fast path, said on stderr;
+// refused with more than one worker (it runs the sequential search).
+import { describe, expect, it } from 'vitest';
+import { runKmc } from '../helpers/kmc-cli.js';
+
+const states = (out: string) => /"states":\s*(\d+)/.exec(out)?.[1];
+
+describe('kmc check --reference', () => {
+  it('checks under immer produce with the same verdict and counts as the default path', async () => {
+    const args = ['check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--json', '--no-traces', '--workers', '1'];
+    const fast = await runKmc(...args);
+    const reference = await runKmc(...args, '--reference');
+    expect(fast.code).toBe(1);
+    expect(reference.code).toBe(fast.code);
+    const [f, r] = [JSON.parse(fast.out), JSON.parse(reference.out)];
+    expect(r.status).toBe(f.status);
+    expect(states(reference.out)).toBe(states(fast.out));
+    expect(r.stats.transitions).toBe(f.stats.transitions);
+    expect(r.violations.map((v: { property: string; path: unknown }) => [v.property, v.path])).toEqual(f.violations.map((v: { property: string; path: unknown }) => [v.property, v.path]));
+  });
+
+  it('says so on stderr when not quiet', async () => {
+    const r = await runKmc('check', 'xen-remove-from-physmap', '--reference', '--no-traces');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/--reference: every step's recipe runs under immer's produce/);
+  });
+
+  it('refuses --workers 2 in one line, exit 2', async () => {
+    const r = await runKmc('check', 'xen-remove-from-physmap', '--reference', '--workers', '2');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/--reference runs the sequential search in one worker, not 2/);
+  });
+});
