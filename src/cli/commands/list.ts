@@ -1,9 +1,22 @@
-// kmc list: models, variants, parameters with defaults, properties.
+// kmc list: models, variants, parameters with defaults, properties; with --code, one variant's
+// program as text (src/model/listing.ts), to read and diff the kernels a model mirrors one at a time.
 
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { loadModels } from '../load.js';
 import type { ModelRegistry } from '../../property/registry.js';
+import { compileModel } from '../../model/compile.js';
+import { programListing } from '../../model/listing.js';
+import { parseParamArgs } from '../../model/params.js';
+import { UsageError } from '../../util/errors.js';
+import { collect } from '../options.js';
+
+interface ListOptions {
+  json?: boolean;
+  code?: boolean;
+  variant?: string;
+  param: string[];
+}
 
 export function registerList(program: Command, io: Io, _setExit: (code: number) => void, registry: ModelRegistry): void {
   program
@@ -11,7 +24,18 @@ export function registerList(program: Command, io: Io, _setExit: (code: number) 
     .description('list models (the files given, or the bundled ones) with their variants, parameters and properties')
     .argument('[models...]', 'model files (./models/x.ts) or bundled model names; default: every bundled model')
     .option('--json', 'machine-readable output')
-    .action(async (names: string[], opts: { json?: boolean }) => {
+    .option('--code', "print one variant's program as text (each thread kind once): diff two variants' listings to compare the kernels")
+    .option('--variant <name>', "with --code: the variant to print (default: the model's first)")
+    .option('--param <name=value>', 'with --code: set a parameter, e.g. --param cpus=3 (repeatable)', collect, [])
+    .action(async (names: string[], opts: ListOptions) => {
+      if (opts.code) {
+        if (opts.json) throw new UsageError('--code prints text; leave out --json');
+        if (names.length !== 1) throw new UsageError(`--code: name one model (${names.length} given)`);
+        const [entry] = await loadModels(names, registry);
+        io.out(programListing(compileModel(entry!.model, { variant: opts.variant, params: parseParamArgs(opts.param) })).trimEnd());
+        return;
+      }
+      if (opts.variant !== undefined || opts.param.length) throw new UsageError('--variant and --param go with --code');
       const bundled = names.length ? await loadModels(names, registry) : registry.entries;
       if (opts.json) {
         io.out(
