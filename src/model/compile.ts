@@ -388,21 +388,21 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       return fail(action, src, 'it wrote a value of the wrong shape', e);
     }
     for (let t = 0; t < pcs; t++) dst[t] = src[t]!;
-    let next = action.staticNext;
-    if (next === null) {
-      let id: string;
-      try {
-        id = (action.def.next as (s: S, env: StepEnv) => string)(after as S, makeEnv(name, action.thread, after));
-      } catch (e) {
-        return fail(action, src, 'its next() threw', e);
-      }
-      const resolved = resolveNext(threads[action.thread]!, id);
-      if (resolved === undefined)
-        return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
-      next = resolved;
-    }
-    dst[action.thread] = next;
+    dst[action.thread] = action.staticNext ?? computedNext(action, src, after as S, makeEnv(name, action.thread, after));
     return fired === NOTHING_FIRED && !halted ? QUIET : { fired, halted };
+  }
+
+  /** The location index a computed next() names, read on `vars` (a ModelError if it throws or names no location). */
+  function computedNext(action: CompiledAction, src: Int32Array, vars: S, env: StepEnv): number {
+    let id: string;
+    try {
+      id = (action.def.next as (s: S, env: StepEnv) => string)(vars, env);
+    } catch (e) {
+      return fail(action, src, 'its next() threw', e);
+    }
+    const resolved = resolveNext(threads[action.thread]!, id);
+    if (resolved === undefined) return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
+    return resolved;
   }
 
   function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
@@ -421,20 +421,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       }
     }
     target.readOnly = true;
-    let next = action.staticNext;
-    if (next === null) {
-      let id: string;
-      try {
-        id = (action.def.next as (s: S, env: StepEnv) => string)(root, env);
-      } catch (e) {
-        return fail(action, src, 'its next() threw', e);
-      }
-      const resolved = resolveNext(threads[action.thread]!, id);
-      if (resolved === undefined)
-        return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
-      next = resolved;
-    }
-    dst[action.thread] = next;
+    dst[action.thread] = action.staticNext ?? computedNext(action, src, root, env);
     return { fired, halted };
   }
 
