@@ -58,7 +58,7 @@ describe('a model file is checked for what it says, or refused', () => {
     const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'ordered', '--json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as { properties: { name: string }[] };
-    expect(json.properties.map((p) => p.name)).toEqual(['holder-valid', 'deadlock']);
+    expect(json.properties.map((p) => p.name)).toEqual(['holder-valid', 'deadlock', 'livelock']);
   });
 
   it('kmc prove and kmc simulate say which properties they checked too', async () => {

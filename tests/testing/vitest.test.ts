@@ -24,14 +24,14 @@ describe('the vitest helper', () => {
   it('a bare model is an error, not a check of deadlock alone', async () => {
     await expect(check(tb.peterson, { variant: 'broken' })).rejects.toThrow(/check\(peterson\): a bare model has no properties to check; pass \{ model, properties \}/);
   });
-  it('deadlock freedom is checked even when the properties do not list it', async () => {
+  it('deadlock and livelock freedom are checked even when the properties do not list them', async () => {
     const r = await check(tb.abba, { variant: 'abba', properties: [] });
     expect(r).toBeViolated('deadlock');
-    expect(r.status !== 'error' && r.properties.map((p) => p.name)).toEqual(['deadlock']);
+    expect(r.status !== 'error' && r.properties.map((p) => p.name)).toEqual(['deadlock', 'livelock']);
   });
   it('an unknown property name is an error, with or without .not', async () => {
     const r = await check({ model: tb.abba, properties: tb.abbaProps }, { variant: 'abba' });
-    expect(() => expect(r).toBeViolated('dedlock')).toThrow("toBeViolated('dedlock'): abba has no property 'dedlock' among those checked (deadlock)");
+    expect(() => expect(r).toBeViolated('dedlock')).toThrow("toBeViolated('dedlock'): abba has no property 'dedlock' among those checked (deadlock, livelock)");
     expect(() => expect(r).not.toBeViolated('dedlock')).toThrow(/has no property 'dedlock'/);
   });
   it('a failing matcher says which properties were checked', async () => {

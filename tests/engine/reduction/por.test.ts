@@ -14,7 +14,10 @@ import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps }
 // No footprints learned beforehand: the restarts themselves are under test.
 const POR: CheckOptions = { por: true, porSeed: { states: 0, walks: 0 } };
 
-/** Each property's verdict (defineProperties adds deadlock freedom, so it is among them). */
+/**
+ * Each property's verdict (defineProperties adds deadlock freedom, and with it the built-in
+ * livelock property, so both are among them).
+ */
 function verdicts(r: CheckResult): Record<string, string> {
   if (r.status === 'error') throw new Error(r.message);
   return Object.fromEntries(r.properties.map((p) => [p.name, p.status]));
@@ -87,7 +90,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('s2', [assertion('bad', 'the branch taken after flag is set', 'bad')]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ bad: 'violated', deadlock: 'holds' });
+    expect(verdicts(r)).toEqual({ bad: 'violated', deadlock: 'holds', livelock: 'holds' });
   });
 
   // S3: a conflicting step further ahead in another thread brings in that thread's current step.
@@ -107,7 +110,7 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('s3', [assertion('early', 'g runs before f', 'early')]);
-    expect(verdicts(check(model, props, POR))).toEqual({ early: 'violated', deadlock: 'holds' });
+    expect(verdicts(check(model, props, POR))).toEqual({ early: 'violated', deadlock: 'holds', livelock: 'holds' });
   });
 
   // C3: a thread that loops on its own must not let the reduced search ignore another forever.
@@ -127,7 +130,11 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('c3', [assertion('reached', 'b runs at all', 'reached')]);
-    expect(verdicts(check(model, props, POR))).toEqual({ reached: 'violated', deadlock: 'holds' });
+    // The spinner loops forever without ending or making progress: a real livelock, with or
+    // without the reduction.
+    const expected = { reached: 'violated', deadlock: 'holds', livelock: 'violated' };
+    expect(verdicts(check(model, props, POR))).toEqual(expected);
+    expect(verdicts(check(model, props))).toEqual(expected);
   });
 
   // C2: an invariant over what a thread writes makes its steps visible.
@@ -147,7 +154,7 @@ describe('partial-order reduction', () => {
       }),
     });
     const props = defineProperties<S>('c2', [invariant<S>('not-both', 'a and b are never both set', (s) => !(s.vars.a === 1 && s.vars.b === 1))]);
-    expect(verdicts(check(model, props, POR))).toEqual({ 'not-both': 'violated', deadlock: 'holds' });
+    expect(verdicts(check(model, props, POR))).toEqual({ 'not-both': 'violated', deadlock: 'holds', livelock: 'holds' });
     // Without the invariant the two threads are independent: one order suffices.
     const dl = check(model, [deadlockFree()], POR);
     expect(dl.status === 'verified' && dl.stats.states).toBe(5);
@@ -170,7 +177,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('at', [invariant<S>('mutex', 'never both in the critical section', (s) => !(s.at('a') === 'leave' && s.at('b') === 'leave'))]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ mutex: 'violated', deadlock: 'holds' });
+    expect(verdicts(r)).toEqual({ mutex: 'violated', deadlock: 'holds', livelock: 'holds' });
     if (r.status === 'violated') {
       const trace = expandPath(compileModel(model), r.violations[0]!.path);
       expect(compileModel(model).locationIds(trace.steps.at(-1)!.state)).toEqual(['leave', 'leave']);
@@ -195,7 +202,7 @@ describe('partial-order reduction', () => {
     });
     const props = defineProperties<S>('step', [stepProperty<S>('locked', 'g runs with the lock taken', (s, st) => st.fn !== 'g' || s.vars.lock === 1)]);
     const r = check(model, props, POR);
-    expect(verdicts(r)).toEqual({ locked: 'violated', deadlock: 'holds' });
+    expect(verdicts(r)).toEqual({ locked: 'violated', deadlock: 'holds', livelock: 'holds' });
   });
 
   it('reports the passes it needed and that its counterexamples may not be shortest', () => {
