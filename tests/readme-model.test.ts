@@ -44,6 +44,6 @@ describe("README's model file", () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/\| abba +\| buggy +\| violated \|/);
     expect(r.out).toMatch(/\| abba +\| fixed +\| verified \|/);
-    expect(r.out).toContain('Properties checked:\n  abba: lock-order, locks-released, deadlock');
+    expect(r.out).toContain('Properties checked:\n  abba: lock-order, locks-released, deadlock, livelock');
   });
 });

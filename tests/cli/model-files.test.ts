@@ -29,7 +29,7 @@ describe('a model file', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/\| example \| buggy +\| violated \| 12 +\|.*deadlock \(4 steps\)/);
     expect(r.out).toMatch(/\| example \| fixed +\| verified \| 15 +\|/);
-    expect(r.out).toContain('Properties checked:\n  example: woken-only-when-done, deadlock');
+    expect(r.out).toContain('Properties checked:\n  example: woken-only-when-done, deadlock, livelock');
   });
 
   it('--write-expect and --expect over all variants of the file', async () => {

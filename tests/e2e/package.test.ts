@@ -95,6 +95,7 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     expect(all.status).toBe(1);
     expect(all.stdout).toMatch(/\| example \| buggy +\| violated \|/);
     expect(all.stdout).toMatch(/\| example \| fixed +\| verified \|/);
+    expect(all.stdout).toContain('Properties checked:\n  example: woken-only-when-done, deadlock, livelock');
     const expected = kmc('check', 'models/example.ts', '--all', '--expect', 'models/expectations.json');
     expect(expected.stderr).toContain('every verdict and state count matches models/expectations.json (2 runs)');
     expect(expected.status).toBe(0);

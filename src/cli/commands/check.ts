@@ -197,7 +197,7 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
     ]);
     io.out(renderTable(['model', 'variant', 'verdict', 'states', 'time', 'violated (trace length)', 'holds, not exercised'], rows, [24, 18, 10, 12, 10, 50, 30]));
     if (opts.coverage) for (const { result: r } of results) io.out(`\n${r.run.model} --variant ${r.run.variant}: ${renderCoverage(r)}`);
-    io.out(checkedProperties(results.map((r) => r.entry)));
+    io.out(checkedProperties(results));
   }
   const override = emitReports(results.map((r) => ({ result: r.result, model: r.model, source: displayPath(r.entry.source) })), opts, io);
   // Cut short (Ctrl-C, SIGTERM): models were left unchecked, so the run as a whole is incomplete (3)
@@ -207,15 +207,21 @@ async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, 
 }
 
 
-/** Which properties each model's runs checked (every run says so; no silent weakening). */
-export function checkedProperties(entries: readonly ModelEntry[]): string {
-  const seen = new Set<ModelEntry>();
-  const lines = ['Properties checked:'];
-  for (const e of entries) {
-    if (seen.has(e)) continue;
-    seen.add(e);
-    lines.push(`  ${e.model.name}: ${e.properties.properties.map((p) => p.name).join(', ')}`);
+/**
+ * Which properties each model's runs checked (every run says so; no silent weakening): the names
+ * in the results, so that the built-in ones (deadlock, livelock) and a --property selection show
+ * as they were checked, not as the model declares them.
+ */
+export function checkedProperties(runs: readonly { entry: ModelEntry; result: CheckResult }[]): string {
+  const byEntry = new Map<ModelEntry, string[]>();
+  for (const { entry, result } of runs) {
+    const names = byEntry.get(entry) ?? [];
+    byEntry.set(entry, names);
+    if (result.status === 'error') continue;
+    for (const p of result.properties) if (!names.includes(p.name)) names.push(p.name);
   }
+  const lines = ['Properties checked:'];
+  for (const [e, names] of byEntry) lines.push(`  ${e.model.name}: ${names.length > 0 ? names.join(', ') : 'none (every run stopped with an error)'}`);
   return lines.join('\n');
 }
 

@@ -81,7 +81,8 @@ export default defineModel({
   },
 });
 
-// Deadlock freedom (every thread finishes) is checked without being listed; opt out by name only
+// Deadlock freedom (every thread finishes) and, with it, livelock freedom (no thread loops forever
+// without progress) are checked without being listed; opt out by name only
 // (defineProperties(..., { deadlock: false }) or `kmc check --no-deadlock`).
 export const properties = defineProperties<S>('example', [
   // "when the waiter has returned, done is set": given as when/then, a run in which the waiter
