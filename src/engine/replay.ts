@@ -186,6 +186,6 @@ export function followLasso(run: ReplayRun, all: readonly Property[], selected: 
   const ev = makeEvaluator(run.model, all, []);
   const r = replayLasso(run.model, selected.filter(isLiveness), run.path, loop, (w) => ev.info(w));
   if (r.problem) return r.problem;
-  for (const v of r.violated) run.violations.push({ property: v.property, step: run.path.length, message: `${v.property.name} violated: ${v.message}` });
+  for (const v of r.violated) run.violations.push({ property: v.property, step: run.path.length, message: v.message });
   return undefined;
 }

@@ -33,7 +33,7 @@ describe('kmc and liveness', () => {
     expect({ loop: itf.loop, replay: itf['#meta'].replay, states: itf.states.length }).toEqual({ loop: 1, replay: '1/0/0', states: 4 });
     const r = await kmc('replay', file, '--model', SPINNER);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/livelock \(liveness\) violated at step 3: livelock violated: the run loops for ever over steps 2\.\.3, and cpu0\/waiter neither ends, idles nor makes progress on it/);
+    expect(r.out).toMatch(/livelock \(liveness\) violated at step 3: livelock: after 1 step a fair cycle of 2 steps repeats for ever: cpu0\/waiter spins without progress, running only '[^']+'/);
     // The loop moved to a state it does not come back to: the file is rejected.
     const broken = join(dir, 'broken.itf.json');
     writeFileSync(broken, JSON.stringify({ ...itf, loop: 0 }));

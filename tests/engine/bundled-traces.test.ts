@@ -34,11 +34,12 @@ describe.each(bundled.map((e) => [e.model.name, e] as const))('%s', (_name, entr
       const model = compileModel(entry.model, { variant });
       for (const v of r.violations) {
         const text = traceToText(
-          encodeTrace(model, expandPath(model, v.path), { source: entry.source, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length } }),
+          encodeTrace(model, expandPath(model, v.path), { source: entry.source, violation: { property: v.property, kind: v.kind, message: v.message, step: v.path.length }, ...(v.loop !== undefined ? { loop: v.loop } : {}) }),
         );
         const run = replayTraceFile(model, all, all, decodeTrace(text, `${variant}--${v.property}.itf.json`));
         expect(run.stop).toBeUndefined();
-        expect(run.violations.find((x) => x.property.name === v.property)?.step).toBe(v.path.length);
+        const found = run.violations.find((x) => x.property.name === v.property);
+        expect({ step: found?.step, message: found?.message }).toEqual({ step: v.path.length, message: v.message });
         traces++;
       }
     }

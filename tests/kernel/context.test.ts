@@ -119,6 +119,7 @@ describe('execution context', () => {
       'both-counted': 'holds',
       'preempt-balanced': 'holds',
       deadlock: 'holds',
+      livelock: 'holds',
     });
     // The gates are part of every guard, so the reductions see their reads: same verdicts.
     expect(verdicts(check(system('locals'), props, { por: true }))).toEqual(verdicts(r));

@@ -17,6 +17,7 @@ import { PROGRESS, SPIN } from '../../property/liveness.js';
 import { constraintsOf } from './constraints.js';
 import { FairCycleFinder, type Constraint, type FairComponent, type Region } from './fair-cycle.js';
 import type { Labeller, StateGraph } from './graph.js';
+import { describeLassoViolation } from './describe.js';
 import { Bfs, fairLoop } from './lasso.js';
 
 export type LivenessVerdict =
@@ -101,7 +102,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
     const loop = fairLoop(g, comp, head, region, finder.insideOf(comp.states, region), constraints);
     const path = [...prefix, ...loop].map((e) => g.choice[e]!);
     const loopActions = loop.map((e) => model.allActions[g.action[e]!]!);
-    return { property, status: 'violated', path, loop: prefix.length, message: describe(model, property, found.thread, prefix.length, loopActions, comp) };
+    return { property, status: 'violated', path, loop: prefix.length, message: describeLassoViolation(model, property, found.thread, prefix.length, loopActions, comp.stutter) };
   });
 }
 
@@ -122,26 +123,4 @@ function bestHead(comp: FairComponent, rank: (s: number) => number): number {
   let best = comp.states[0]!;
   for (const s of comp.states) if (rank(s) < rank(best)) best = s;
   return best;
-}
-
-function describe(model: CompiledModel, p: LivenessProperty, thread: number | undefined, prefix: number, loop: CompiledAction[], comp: FairComponent): string {
-  const where = comp.stutter
-    ? `after ${prefix} step${prefix === 1 ? '' : 's'} the run stops for ever (no fairly scheduled step can run)`
-    : `after ${prefix} step${prefix === 1 ? '' : 's'} a fair cycle of ${loop.length} step${loop.length === 1 ? '' : 's'} repeats for ever`;
-  switch (p.form) {
-    case 'livelock': {
-      const name = model.threadNames[thread!]!;
-      const own = [...new Set(loop.filter((a) => a.thread === thread).map((a) => `'${a.label}'`))];
-      const what = own.length > 0 ? `${name} spins without progress, running only ${own.slice(0, 4).join(', ')}${own.length > 4 ? ', …' : ''}` : `${name} never runs again (starved) while the others go round`;
-      return `livelock: ${where}: ${what}`;
-    }
-    case 'eventually':
-      return `${p.name}: never holds: ${where}, and it is false all along`;
-    case 'always-eventually':
-      return `${p.name}: false for good: ${where}, ${comp.stutter ? 'in a state where it is false' : 'through states where it is false'}`;
-    case 'eventually-always':
-      return `${p.name}: never settles: ${where}, through a state where it is false`;
-    case 'leads-to':
-      return `${p.name}: the trigger holds and the response never follows: ${where}, the response false all along`;
-  }
 }

@@ -12,6 +12,7 @@ import { PC_END } from '../../model/compile.js';
 import { PROGRESS, SPIN } from '../../property/liveness.js';
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
 import { stepMatches, threadFairness } from './constraints.js';
+import { describeLassoViolation } from './describe.js';
 
 export type LassoCheck = { ok: true; message: string } | { ok: false; problem: string };
 
@@ -57,7 +58,8 @@ export function checkLasso(model: CompiledModel, property: LivenessProperty, pat
   const P = (i: number) => property.p!(info(states[i]!));
   const Q = (i: number) => property.q!(info(states[i]!));
   const all = states.map((_, i) => i);
-  const where = stutter ? `stays for ever in the state after step ${loop}` : `loops for ever over steps ${loop + 1}..${path.length}`;
+  // Worded as the checker words the lasso it finds, so a replay repeats a trace file's claim.
+  const ok = (thread?: number): LassoCheck => ({ ok: true, message: describeLassoViolation(model, property, thread, loop, loopSteps, stutter) });
   switch (property.form) {
     case 'livelock': {
       if (stutter) return { ok: false, problem: 'a livelock is a loop of steps, not a run that stops' };
@@ -69,17 +71,17 @@ export function checkLasso(model: CompiledModel, property: LivenessProperty, pat
       };
       const t = model.threadNames.findIndex((_, t) => loopStates.every((i) => !idle(t, i)) && !loopSteps.some((a) => a.thread === t && a.tags.includes(PROGRESS)));
       if (t < 0) return { ok: false, problem: 'every thread ends, idles or makes progress on the loop' };
-      return { ok: true, message: `the run ${where}, and ${model.threadNames[t]} neither ends, idles nor makes progress on it` };
+      return ok(t);
     }
     case 'eventually':
-      return all.every((i) => !P(i)) ? { ok: true, message: `the run ${where} and ${property.name}'s condition never holds` } : { ok: false, problem: 'the condition holds somewhere on the lasso' };
+      return all.every((i) => !P(i)) ? ok() : { ok: false, problem: 'the condition holds somewhere on the lasso' };
     case 'always-eventually':
-      return loopStates.every((i) => !P(i)) ? { ok: true, message: `the run ${where} through states where the condition is false` } : { ok: false, problem: 'the condition holds on the loop' };
+      return loopStates.every((i) => !P(i)) ? ok() : { ok: false, problem: 'the condition holds on the loop' };
     case 'eventually-always':
-      return loopStates.some((i) => !P(i)) ? { ok: true, message: `the run ${where}, through a state where the condition is false` } : { ok: false, problem: 'the condition holds all along the loop' };
+      return loopStates.some((i) => !P(i)) ? ok() : { ok: false, problem: 'the condition holds all along the loop' };
     case 'leads-to': {
       const k = all.findIndex((i) => P(i) && all.slice(i).every((j) => !Q(j)));
-      return k >= 0 ? { ok: true, message: `the trigger holds after step ${k} and the response never comes: the run ${where}` } : { ok: false, problem: 'no state where the trigger holds is followed only by states where the response does not' };
+      return k >= 0 ? ok() : { ok: false, problem: 'no state where the trigger holds is followed only by states where the response does not' };
     }
   }
 }
