@@ -122,9 +122,14 @@ export function mergeLivenessResult(base: CheckResult | undefined, live: CheckRe
   const info: LivenessInfo = live.liveness ? { ...live.liveness, notes: [...live.liveness.notes, note], searchMs: live.stats.timeMs } : { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] };
   if (base === undefined) return { ...live, liveness: info };
   if (base.status === 'error') return base;
-  const byName = new Map([...base.properties, ...live.properties].map((p) => [p.name, p]));
+  // The merged result carries the safety search's reductions, so its violations say whether they
+  // are shortest (as withLiveness does): a lasso's loop is not.
+  const lasso = (v: Violation): Violation => (base.reductions && v.kind === 'liveness' ? { ...v, shortest: false } : v);
+  const lassos = live.status === 'violated' ? live.violations.map(lasso) : [];
+  const liveProperties = live.properties.map((p) => (p.status === 'violated' ? { ...p, violation: lasso(p.violation) } : p));
+  const byName = new Map([...base.properties, ...liveProperties].map((p) => [p.name, p]));
   const properties = selected.map((p) => byName.get(p.name)!);
-  const violations = [...(base.status === 'violated' ? base.violations : []), ...(live.status === 'violated' ? live.violations : [])].sort((a, b) => a.path.length - b.path.length);
+  const violations = [...(base.status === 'violated' ? base.violations : []), ...lassos].sort((a, b) => a.path.length - b.path.length);
   const stopOf = (r: CheckResult) => (r.status === 'violated' || r.status === 'incomplete' ? r.stoppedBy : undefined);
   const stoppedBy = stopOf(base) ?? stopOf(live);
   const extra = { ...(base.reductions ? { reductions: base.reductions } : {}), ...(base.coverage ? { coverage: base.coverage } : {}), liveness: info };
