@@ -69,7 +69,7 @@ export function modelFileExports(mod: Record<string, unknown>, file: string): Mo
     const hint = candidates.length
       ? `; rename ${candidates.map((k) => `'${k}'`).join(' or ')} to 'properties' (export const properties = ${candidates[0]})`
       : "; add export const properties = defineProperties(model.name, [...]) (deadlock freedom is always checked; [] checks it alone)";
-    throw new UsageError(`model file ${file} exports no 'properties', so kmc would check nothing but deadlock; ${exportList(mod)}${hint}`);
+    throw new UsageError(`model file ${file} exports no 'properties', so kmc would check nothing but the built-in deadlock and livelock; ${exportList(mod)}${hint}`);
   }
   if (isPropertySet(props)) {
     if (props.model !== model.name)

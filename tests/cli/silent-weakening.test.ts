@@ -22,7 +22,7 @@ describe('a model file is checked for what it says, or refused', () => {
   it('no properties export at all: an error', async () => {
     const r = await kmc('check', `${F}/peterson-no-properties.ts`);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/exports no 'properties', so kmc would check nothing but deadlock; it exports default \(a model 'peterson'\)/);
+    expect(r.err).toMatch(/exports no 'properties', so kmc would check nothing but the built-in deadlock and livelock; it exports default \(a model 'peterson'\)/);
   });
 
   it('the model under another name than default: an error saying which', async () => {
