@@ -139,6 +139,15 @@ export class ParallelChecker {
     const safety = { ...target, plan: { ...plan, selected: split.safety } };
     const base = split.safety.length > 0 ? await this.checkSafety(safety, { ...options, property: split.safety.map((p) => p.name) }) : undefined;
     if (base?.status === 'error' || (base !== undefined && options.signal?.aborted)) return base;
+    // A safety search stopped by the memory or time limit, or interrupted, has used up what the user
+    // allowed: a second search for liveness would pass the limit again (the supervisor then kills
+    // the run without statistics). Its liveness properties stay unknown.
+    const spent = base && (base.status === 'violated' || base.status === 'incomplete') ? base.stoppedBy : undefined;
+    if (base && (spent === 'max-memory' || spent === 'max-time' || spent === 'interrupted')) {
+      const unknown = split.liveness.map((p) => ({ name: p.name, kind: p.kind, doc: p.doc, status: 'unknown' as const }));
+      const skipped: CheckResult = { status: 'incomplete', run: base.run, stats: base.stats, properties: unknown, stoppedBy: spent };
+      return mergeLivenessResult(base, skipped, plan.selected, `liveness (${split.liveness.map((p) => p.name).join(', ')}) not checked: the search stopped (${spent}) before the separate liveness search could run`);
+    }
     const live = await this.checkSequential({ ...target, plan: { ...plan, selected: split.liveness } }, { ...options, property: split.liveness.map((p) => p.name), por: false, symmetry: false });
     const note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
     return mergeLivenessResult(base, live, plan.selected, note);

@@ -131,7 +131,10 @@ export function renderStats(r: CheckResult & { stats: unknown }): string {
     ...(red ? [red] : []),
     ...(live
       ? [
-          `liveness: fair-cycle search on a graph of ${thousands(live.states)} states and ${thousands(live.edges)} edges (${live.bytesPerState.toFixed(1)} bytes/state), ${seconds(live.analysisMs)}${live.searchMs !== undefined ? ` after its own search of ${seconds(live.searchMs)}` : ''}`,
+          // No graph (not even the initial state): the liveness search did not run; its notes say why.
+          live.states === 0
+            ? 'liveness: no fair-cycle search ran'
+            : `liveness: fair-cycle search on a graph of ${thousands(live.states)} states and ${thousands(live.edges)} edges (${live.bytesPerState.toFixed(1)} bytes/state), ${seconds(live.analysisMs)}${live.searchMs !== undefined ? ` after its own search of ${seconds(live.searchMs)}` : ''}`,
           ...live.notes.map((n) => `  note: ${n}`),
         ]
       : []),

@@ -119,6 +119,9 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
     const r = kmc('check', ...HUGE, '--max-memory', '64M', ...PARALLEL, '--quiet');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^INCOMPLETE lost-update .* stopped by the memory bound after [\d,]+ states; NOT verified$/m);
+    // The limit is spent: no second (liveness) search runs past it; livelock stays unknown.
+    expect(r.out).toMatch(/^  unknown  livelock: /m);
+    expect(r.out).toContain('liveness (livelock) not checked: the search stopped (max-memory)');
   });
 });
 
