@@ -13,18 +13,21 @@ import { checkersFor } from './checkers.js';
 const checkers = checkersFor([1, 2, 4]);
 
 const SYMMETRIC: { name: string; params: Record<string, number | boolean> }[] = [
-  { name: 'kvm-hotplug', params: { cpus: 3, creators: 2, suspend: false } },
-  { name: 'kvm-hotplug', params: { cpus: 2, creators: 3 } },
+  // enableCanFail off: the failure path triples the state space and is not what symmetry is tested on.
+  { name: 'kvm-hotplug', params: { cpus: 3, creators: 2, suspend: false, enableCanFail: false } },
+  { name: 'kvm-hotplug', params: { cpus: 2, creators: 3, enableCanFail: false } },
   { name: 'xen-remove-from-physmap', params: { hypercalls: 2 } },
 ];
 
 describe('bundled models with symmetry: parallel search = sequential search', () => {
   for (const { name, params } of SYMMETRIC) {
-    it(`${name} ${JSON.stringify(params)}, every variant, symmetry and symmetry + a bound of 1`, async () => {
-      const entry = bundled.find((e) => e.model.name === name)!;
+    const entry = bundled.find((e) => e.model.name === name)!;
+    // One test per variant: each has the whole timeout to itself.
+    for (const variant of Object.keys(entry.model.variants)) {
+    it(`${name} ${variant} ${JSON.stringify(params)}: symmetry and symmetry + a bound of 1`, async () => {
       expect(entry, `${name} is bundled`).toBeDefined();
       const target = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source } };
-      for (const variant of Object.keys(entry.model.variants)) {
+      {
         for (const reductions of [{ symmetry: true }, { symmetry: true, preemptionBound: 1 }]) {
           const options = { variant, params, ...reductions };
           const sequential = check(entry.model, entry.properties, options);
@@ -36,5 +39,6 @@ describe('bundled models with symmetry: parallel search = sequential search', ()
         }
       }
     });
+    }
   }
 });
