@@ -52,6 +52,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   const notes: string[] = [];
   const reductions = new Set<string>();
   let unsure = false;
+  let unsureLasso = false;
   const vacuous: string[] = [];
   let unreduced = false;
   for (const { result: r, model } of runs) {
@@ -67,8 +68,11 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     for (const p of r.properties) {
       // † : found under partial-order reduction, not known to be a shortest trace (--shortest).
       const len = p.status === 'violated' ? `${p.violation.path.length}${p.violation.shortest === false ? ' †' : ''}` : '';
-      if (p.status === 'violated' && p.violation.shortest === false) unsure = true;
       const loop = p.status === 'violated' ? p.violation.loop : undefined;
+      if (p.status === 'violated' && p.violation.shortest === false) {
+        if (loop === undefined) unsure = true;
+        else unsureLasso = true;
+      }
       const lasso = loop === undefined || p.status !== 'violated' ? '' : loop >= p.violation.path.length ? ' (then stays there for ever)' : ` (steps ${loop + 1}.. repeat for ever)`;
       rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${p.kind === 'liveness' && liveStates ? liveStates : states} | ${len}${lasso} |`);
       if (p.status === 'holds' && p.notExercised !== undefined) vacuous.push(`- ${r.run.model} ${r.run.variant}, ${p.name}: ${cell(p.notExercised)}`);
@@ -90,6 +94,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     );
   if (unreduced) legend.push('§: liveness properties are checked on the full state graph, without reductions (not sound for liveness here): the states of that search.');
   if (unsure) legend.push('†: found under partial-order reduction, so not known to be a shortest trace (`kmc check --shortest` makes it one).');
+  if (unsureLasso) legend.push('† on a lasso: a fair cycle reached by a shortest path to it, not known to be the shortest lasso of all.');
   if (vacuous.length) legend.push('‡: holds only vacuously: what the property is about never happened in the search (`kmc check --coverage` shows which steps ran).');
   if (legend.length) out.push('', legend.join('  \n'));
   if (vacuous.length) out.push('', 'Not exercised, and why:', '', vacuous.join('\n'));
