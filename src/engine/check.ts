@@ -17,6 +17,7 @@ import { search, type Progress } from './search.js';
 import { FingerprintSet } from './visited.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
 import { isLiveness, livenessOf, searchGraph, unknownVerdicts, withLiveness } from './liveness/run.js';
+import { CheckpointSession, type CheckpointConfig } from './checkpoint/session.js';
 
 export interface CheckOptions extends PlanOptions, Limits {
   /** Aborting it interrupts the check (reported incomplete, 'interrupted'). */
@@ -36,6 +37,12 @@ export interface CheckOptions extends PlanOptions, Limits {
   shortest?: boolean | undefined;
   /** With POR: how much footprints are learned before reducing (see src/engine/reduction/run.ts; for tests). */
   porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
+  /**
+   * Save the safety search to this directory now and then, or go on from a checkpoint
+   * (src/engine/checkpoint). Not with partial-order reduction. The liveness search, which needs
+   * the whole state graph, runs after the safety search and is not checkpointed.
+   */
+  checkpoint?: CheckpointConfig | undefined;
 }
 
 export { propertiesOf };
@@ -48,17 +55,28 @@ export function check(def: ModelDef, properties: PropertySet | readonly Property
 /** The sequential search of a resolved plan. */
 export function checkPlan(plan: CheckPlan, options: CheckOptions = {}): CheckResult {
   const { model, all, selected } = plan;
-  if (selected.some(isLiveness)) return checkWithLiveness(model, all, selected, options);
-  if (options.por || options.symmetry || options.preemptionBound !== undefined) return checkReduced(model, all, selected, options);
-  const store = new FingerprintSet();
+  let session: CheckpointSession | undefined;
+  if (options.checkpoint) {
+    if (options.por) return errorResult(runInfo(model), 'a checkpointed check cannot use partial-order reduction (its passes start the search again): leave --por out');
+    session = new CheckpointSession(options.checkpoint);
+  }
+  if (selected.some(isLiveness)) return checkWithLiveness(model, all, selected, options, session);
+  return checkSafety(model, all, selected, options, session);
+}
+
+/** The search for the safety properties: reduced or plain, checkpointed or not. */
+function checkSafety(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions, session: CheckpointSession | undefined): CheckResult {
+  if (options.por || options.symmetry || options.preemptionBound !== undefined) return checkReduced(model, all, selected, options, session);
+  const store = session ? session.store() : new FingerprintSet();
   const outcome = search(model, makeEvaluator(model, all, selected), {
-    frontier: new StateQueue(model.width, 'fifo'),
+    frontier: session ? session.frontier(model.width) : new StateQueue(model.width, 'fifo'),
     store,
     chooser: new ExhaustiveChooser(),
     maxStates: options.maxStates,
     maxDepth: options.maxDepth,
     stopOnFirstViolation: options.first === true,
     budget: budgetOf(options),
+    checkpoint: session?.searchCheckpoint(),
   });
   return resultOf(model, selected, outcome, { bytesPerState: store.bytesPerState(), workers: 1 });
 }
@@ -68,16 +86,23 @@ export function checkPlan(plan: CheckPlan, options: CheckOptions = {}): CheckRes
  * records the graph for both; with them, the safety search keeps its reductions and a second,
  * unreduced search records the graph (a preemption bound leaves liveness unknown).
  */
-function checkWithLiveness(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
+function checkWithLiveness(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions, session: CheckpointSession | undefined): CheckResult {
   const safety = selected.filter((p) => !isLiveness(p));
   const liveness = selected.filter(isLiveness);
   const reduced = options.por || options.symmetry || options.preemptionBound !== undefined;
-  if (!reduced) {
+  if (!reduced && !session) {
     const g = searchGraph(model, all, safety, liveness, graphLimits(options));
     const l = livenessOf(g, liveness, [], false);
     return withLiveness(resultOf(model, safety, g.outcome, { bytesPerState: g.bytesPerState, workers: 1 }), selected, l.verdicts, l.info, l.stoppedBy);
   }
-  const base = checkReduced(model, all, safety, options);
+  const base = checkSafety(model, all, safety, options, session);
+  const names = liveness.map((p) => p.name).join(', ');
+  if (session && (base.status === 'violated' || base.status === 'incomplete') && (base.stoppedBy === 'interrupted' || base.stoppedBy === 'max-time' || base.stoppedBy === 'max-memory')) {
+    // The checkpoint holds the safety search; the liveness search comes after it, on resume.
+    const note = `liveness not checked: the checkpointed safety search stopped (${base.stoppedBy}) before it; kmc resume checks ${names} after the safety search`;
+    const info = { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] };
+    return withLiveness(base, selected, unknownVerdicts(liveness, note), info, base.stoppedBy);
+  }
   if (options.preemptionBound !== undefined) {
     const note = `liveness not checked: a preemption-bounded search explores only part of the state graph (${liveness.map((p) => p.name).join(', ')} unknown)`;
     const info = { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] };
@@ -87,11 +112,14 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
   const spent = base.status === 'error' ? 0 : base.stats.timeMs;
   const g = searchGraph(model, all, [], liveness, graphLimits({ ...options, maxTimeMs: options.maxTimeMs === undefined ? undefined : Math.max(0, options.maxTimeMs - spent) }));
   const off = [options.por ? 'partial-order' : '', options.symmetry ? 'symmetry' : ''].filter(Boolean).join(' and ');
-  const l = livenessOf(g, liveness, [`liveness checked on the full state graph, without ${off} reduction (not sound for liveness here): a separate search of ${g.graph.n} states`], true);
+  const why = off ? `, without ${off} reduction (not sound for liveness here)` : ', after the checkpointed safety search';
+  const notes = [`liveness checked on the full state graph${why}: a separate search of ${g.graph.n} states`];
+  if (session) notes.push(`the liveness search (${names}) is not checkpointed: a resumed run does it again from the start`);
+  const l = livenessOf(g, liveness, notes, true);
   return withLiveness(base, selected, l.verdicts, l.info, l.stoppedBy);
 }
 
-function checkReduced(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions): CheckResult {
+function checkReduced(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions, session?: CheckpointSession): CheckResult {
   let r;
   try {
     r = searchWithReductions(model, all, selected, {
@@ -106,6 +134,7 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       maxDepth: options.maxDepth,
       first: options.first === true,
       budget: budgetOf(options),
+      checkpoint: session,
     });
   } catch (e) {
     if (e instanceof ModelError) return errorResult(runInfo(model), e.message);

@@ -87,6 +87,17 @@ export class CoverageCollector {
     for (const i of this.deadlocks) this.exercised[i] = true;
   }
 
+  /** Go on from counts saved earlier in the same search (a resumed checkpoint; after reset()). */
+  restore(c: CoverageCounts): void {
+    c.fired.forEach((n, i) => (this.fired[i] = n));
+    for (const t of c.reached) this.reached.add(t);
+    c.exercised.forEach((e, i) => {
+      if (e) this.exercised[i] = true;
+    });
+    this.pendingInvariants = this.pendingInvariants.filter((p) => !this.exercised[p.index]);
+    this.pendingSteps = this.pendingSteps.filter((p) => !this.exercised[p.index]);
+  }
+
   /** Does any invariant still wait for a state that exercises it? */
   get invariantsPending(): boolean {
     return this.pendingInvariants.length > 0;

@@ -80,6 +80,27 @@ export class StateQueue implements Frontier {
     return true;
   }
 
+  /** The queued entries (id, depth, then the state's words), oldest first, as views of the chunks: read them before the next push or pop. */
+  segments(): Int32Array[] {
+    const out: Int32Array[] = [];
+    const s = this.stride;
+    for (let e = this.head; e < this.tail; ) {
+      const chunkIndex = Math.floor(e / CHUNK_ENTRIES) - this.dropped;
+      const from = e % CHUNK_ENTRIES;
+      const to = Math.min(CHUNK_ENTRIES, from + (this.tail - e));
+      out.push(this.chunks[chunkIndex]!.subarray(from * s, to * s));
+      e += to - from;
+    }
+    return out;
+  }
+
+  /** Queue entries in the form segments() gives them. */
+  pushEntries(entries: Int32Array): void {
+    const s = this.stride;
+    if (entries.length % s !== 0) throw new RangeError(`frontier entries of ${entries.length} words are not whole entries of ${s}`);
+    for (let off = 0; off < entries.length; off += s) this.push(entries.subarray(off + 2, off + s), entries[off]!, entries[off + 1]!);
+  }
+
   private reset(): void {
     this.chunks = [];
     this.head = 0;

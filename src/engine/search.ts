@@ -49,6 +49,53 @@ export interface SearchOptions {
   reducer?: Reducer;
   /** Told every stored state, every transition and every expansion: the state graph liveness needs (src/engine/liveness). */
   graph?: GraphSink;
+  /** Save the search now and then, and continue a saved one (src/engine/checkpoint). */
+  checkpoint?: SearchCheckpoint | undefined;
+}
+
+/** A violation found so far, as plain data (what a checkpoint keeps: the property by name). */
+export interface SavedViolation {
+  property: string;
+  /** The state it shows in (for step properties and assertions: the source state), and the step (-1: none). */
+  id: number;
+  choice: number;
+  message: string;
+  blocked?: BlockedThread[];
+}
+
+/** What a breadth-first search has done so far, between two expansions: all it needs to go on. */
+export interface SearchProgress {
+  found: SavedViolation[];
+  transitions: number;
+  diameter: number;
+  depthCut: boolean;
+  /** Search time so far, over every session of the run. */
+  elapsedMs: number;
+  coverage?: CoverageCounts | undefined;
+}
+
+/** The progress with the store and frontier it belongs to (read them synchronously: the search goes on). */
+export interface SearchSnapshot extends SearchProgress {
+  store: StateStore;
+  frontier: Frontier;
+}
+
+export interface SearchCheckpoint {
+  /**
+   * Go on from here instead of starting: SearchOptions' store and frontier then hold the saved
+   * visited set and frontier (the initial state is not inserted again).
+   */
+  resume?: SearchProgress | undefined;
+  /** Milliseconds between two saves (checked every 1024 expansions). */
+  everyMs: number;
+  /** Or save every this many expansions (deterministic: tests stop runs at chosen points). */
+  everyExpansions?: number | undefined;
+  /**
+   * Save the snapshot. Called when the search starts (when not resuming), every `everyMs`, and
+   * with `final` when it stops on an interrupt, the time or the memory bound (not on max-states,
+   * which stops part-way through an expansion, nor on an error).
+   */
+  save(s: SearchSnapshot, final: boolean): void;
 }
 
 /** What the search tells a recorder of the state graph (src/engine/liveness/graph.ts). */
@@ -99,8 +146,12 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   const width = model.width;
   const current = new Int32Array(width);
   const found = new Map<string, Pending>();
+  const resume = o.checkpoint?.resume;
+  // A resumed search adds what the sessions before it did.
+  const transitionsBefore = resume?.transitions ?? 0;
+  const elapsedBefore = resume?.elapsedMs ?? 0;
   let transitions = 0;
-  let diameter = 0;
+  let diameter = resume?.diameter ?? 0;
   let stoppedBy: StopReason | undefined;
   const budget = o.budget ?? new Budget();
   let peakRss = budget.rss();
@@ -130,7 +181,7 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
       states: o.store.size,
       transitions,
       diameter,
-      timeMs: performance.now() - start,
+      timeMs: elapsedBefore + performance.now() - start,
       peakRss,
       violations,
       stoppedBy,
@@ -142,6 +193,14 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
 
   // Coverage counts this search alone (an evaluator may serve several: reduction passes, walks).
   evaluator.coverage?.reset();
+  if (resume?.coverage) evaluator.coverage?.restore(resume.coverage);
+  if (resume) {
+    for (const v of resume.found) {
+      const property = evaluator.properties.find((p) => p.name === v.property);
+      if (!property) throw new Error(`internal: the checkpoint names property '${v.property}', which this run does not check`);
+      found.set(property.name, { property, id: v.id, choice: v.choice, message: v.message, ...(v.blocked ? { blocked: v.blocked } : {}) });
+    }
+  }
   const expander = new Expander(model, evaluator, o.chooser, o.reducer);
   let id = 0;
   let depth = 0;
@@ -167,22 +226,40 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     },
   };
 
+  let depthCut = resume?.depthCut ?? false;
+  const ck = o.checkpoint;
+  let lastSave = start;
+  const snapshot = (): SearchSnapshot => ({
+    store: o.store,
+    frontier: o.frontier,
+    found: [...found.values()].map((v) => ({ property: v.property.name, id: v.id, choice: v.choice, message: v.message, ...(v.blocked ? { blocked: v.blocked } : {}) })),
+    transitions: transitionsBefore + expander.transitions,
+    diameter,
+    depthCut,
+    elapsedMs: elapsedBefore + performance.now() - start,
+    coverage: evaluator.coverage?.counts(evaluator.properties),
+  });
+
   try {
-    // The initial state.
-    const initId = o.store.insert(hashHi(model.init), hashLo(model.init), -1, 0);
-    for (const p of evaluator.invariants(model.init)) record(p, initId, -1, () => evaluator.explain(p, model.init));
-    o.graph?.state(initId, model.init, false);
-    o.frontier.push(model.init, initId, 0);
+    if (!resume) {
+      // The initial state.
+      const initId = o.store.insert(hashHi(model.init), hashLo(model.init), -1, 0);
+      for (const p of evaluator.invariants(model.init)) record(p, initId, -1, () => evaluator.explain(p, model.init));
+      o.graph?.state(initId, model.init, false);
+      o.frontier.push(model.init, initId, 0);
+      ck?.save(snapshot(), false);
+    }
 
     let expansions = 0;
-    let depthCut = false;
-    while (stoppedBy === undefined && o.frontier.pop(current)) {
+    // Every stop is taken between two expansions, before the next state is popped, so that the
+    // store, the frontier and the violations agree: what a checkpoint saves.
+    const saveEvery = ck?.everyExpansions ?? 0;
+    while (stoppedBy === undefined && o.frontier.size > 0) {
       if (done()) {
         stoppedBy = 'first-violation';
         break;
       }
-      id = o.frontier.id;
-      depth = o.frontier.depth;
+      if (saveEvery > 0 && expansions > 0 && expansions % saveEvery === 0) ck!.save(snapshot(), false);
       if ((++expansions & 1023) === 0) {
         const now = performance.now();
         if (budget.interrupted() || o.interrupted?.()) {
@@ -201,9 +278,16 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
             stoppedBy = 'max-memory';
             break;
           }
-          budget.progress({ states: o.store.size, transitions: expander.transitions, queue: o.frontier.size, depth, elapsedMs: budget.elapsedMs(now), rss });
+          budget.progress({ states: o.store.size, transitions: transitionsBefore + expander.transitions, queue: o.frontier.size, depth, elapsedMs: elapsedBefore + budget.elapsedMs(now), rss });
+        }
+        if (ck && now - lastSave >= ck.everyMs) {
+          ck.save(snapshot(), false);
+          lastSave = performance.now();
         }
       }
+      o.frontier.pop(current);
+      id = o.frontier.id;
+      depth = o.frontier.depth;
       // A state at the depth bound is still checked (deadlock) but not expanded; the search
       // goes on with the rest of the frontier and is reported as cut by the bound.
       const enabled = expander.expand(current, depth, maxDepth, handlers);
@@ -212,10 +296,11 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
     }
     if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
     if (stoppedBy === undefined && done()) stoppedBy = 'first-violation';
-    transitions = expander.transitions;
+    if (ck && (stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-memory')) ck.save(snapshot(), true);
+    transitions = transitionsBefore + expander.transitions;
     return finish();
   } catch (e) {
-    transitions = expander.transitions;
+    transitions = transitionsBefore + expander.transitions;
     if (e instanceof StepError || e instanceof ModelError) return finish(e);
     throw e;
   }

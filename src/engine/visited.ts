@@ -95,6 +95,25 @@ export class FingerprintSet implements StateStore {
     return this.table.byteLength + this.fp.byteLength + this.parent.byteLength + this.choice.byteLength;
   }
 
+  /** The stored part of the arrays, as views (a checkpoint writes them; read them before the next insert). */
+  sections(): { fp: Uint32Array; parent: Int32Array; choice: Uint16Array } {
+    const n = this.count;
+    return { fp: this.fp.subarray(0, 2 * n), parent: this.parent.subarray(0, n), choice: this.choice.subarray(0, n) };
+  }
+
+  /** A set holding exactly these states, with these ids, parents and choices (a resumed checkpoint). */
+  static restore(fp: Uint32Array, parent: Int32Array, choice: Uint16Array): FingerprintSet {
+    const n = parent.length;
+    if (fp.length !== 2 * n || choice.length !== n) throw new RangeError('FingerprintSet.restore: the arrays disagree on the number of states');
+    const set = new FingerprintSet(n);
+    set.fp.set(fp);
+    set.parent.set(parent);
+    set.choice.set(choice);
+    set.count = n;
+    set.rehash(set.table.length);
+    return set;
+  }
+
   /** Bytes per stored state counting only the used part of the id arrays (what bench reports). */
   bytesPerState(): number {
     if (this.count === 0) return 0;
@@ -109,7 +128,10 @@ export class FingerprintSet implements StateStore {
   }
 
   private growTable(): void {
-    const cap = this.table.length * 2;
+    this.rehash(this.table.length * 2);
+  }
+
+  private rehash(cap: number): void {
     const table = new Int32Array(cap);
     const mask = cap - 1;
     for (let id = 0; id < this.count; id++) {

@@ -10,12 +10,14 @@ import { ExhaustiveChooser } from '../chooser.js';
 import { makeEvaluator, type Evaluator } from '../evaluate.js';
 import { StateQueue } from '../frontier.js';
 import { Budget, type Limits } from '../limits.js';
+import { ModelError } from '../../util/errors.js';
 import { search, type FoundViolation, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
 import { uniformChooser, walk } from '../walk.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
 import { pathsAreShortest, type ReductionSummary } from './summary.js';
 import { realViolation } from './symmetry-path.js';
+import type { CheckpointSession } from '../checkpoint/session.js';
 
 export interface ReducedSearchOptions extends ReductionOptions, Limits {
   /** Re-search without partial-order reduction up to the counterexamples' length, so that they are shortest. */
@@ -31,6 +33,8 @@ export interface ReducedSearchOptions extends ReductionOptions, Limits {
   seedWalks?: number | undefined;
   /** Do not give up on partial-order reduction when it reduces hardly anything (tests, bench). */
   keepPor?: boolean | undefined;
+  /** Checkpoint the search (src/engine/checkpoint; without partial-order reduction, which restarts passes). */
+  checkpoint?: CheckpointSession | undefined;
 }
 
 export interface ReducedOutcome {
@@ -58,6 +62,13 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   const model = red.model;
   const inner = makeEvaluator(model, all, selected);
   const por = red.por;
+  const session = o.checkpoint;
+  if (session && por) throw new ModelError('a checkpointed search cannot use partial-order reduction (its passes start the search again)');
+  if (session && red.bound) {
+    const bound = red.bound;
+    bound.cut = session.savedReducer?.boundCut ?? 0;
+    session.reducerState = () => ({ boundCut: bound.cut });
+  }
   // The search's evaluator, telling partial-order reduction which invariants it found violated.
   const evaluator: Evaluator = por
     ? {
@@ -91,8 +102,9 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
         }
       : undefined;
     const out = search(model, evaluator, {
-      frontier: new StateQueue(model.width, 'fifo'),
+      frontier: session ? session.frontier(model.width) : new StateQueue(model.width, 'fifo'),
       store,
+      ...(session ? { checkpoint: session.searchCheckpoint() } : {}),
       chooser: new ExhaustiveChooser(),
       maxStates: limits.maxStates,
       maxDepth: limits.maxDepth,
@@ -142,7 +154,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     red.withoutPor();
   } else for (;;) {
     passes++;
-    store = new FingerprintSet();
+    store = session ? session.store() : new FingerprintSet();
     if (por) {
       por.beginPass('reduce', store);
       por.visitInvariants(model.init);

@@ -1,0 +1,93 @@
+// A run's identity: what must be the same for two pieces of one search to be combined. A
+// checkpoint (src/engine/checkpoint) is resumed, and a distributed worker joins a run, only when
+// the model's source file, the variant, the parameters, the checked properties and kmc's version
+// are the ones the run started with: a visited set of one model is meaningless for another, and
+// mixing them would give a wrong verdict, not an error.
+//
+// The source is hashed (SHA-256 of the model file's bytes); the compiled model adds its state
+// width and the fingerprint of its initial state, which catch a change in anything the model
+// file imports (its kernel primitives, a shared header of variables) that moves the layout or
+// the initial state. A change that alters neither (a step's body in an imported file) is caught
+// only by the kmc version for the bundled models; for a user's model file, by its own hash.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { CompiledModel } from '../model/compile.js';
+import { fingerprintHex } from '../util/hash.js';
+
+export interface RunIdentity {
+  /** The model's name. */
+  model: string;
+  /** SHA-256 (hex) of the model's source file. */
+  sourceSha256: string;
+  variant: string;
+  /** Every parameter's value (defaults included), keys sorted. */
+  params: Record<string, string | number | boolean>;
+  /** The checked properties' names, in the order the run checks them. */
+  properties: string[];
+  kmcVersion: string;
+  /** Words per packed state and the initial state's fingerprint (of the model as compiled). */
+  width: number;
+  initFingerprint: string;
+}
+
+export interface IdentityInput {
+  /** The compiled model as planned (before any reduction widens its states). */
+  model: CompiledModel;
+  /** The model's source file (absolute path). */
+  sourceFile: string;
+  properties: readonly string[];
+  kmcVersion: string;
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+export function runIdentity(i: IdentityInput): RunIdentity {
+  const params: Record<string, string | number | boolean> = {};
+  for (const k of Object.keys(i.model.params).sort()) params[k] = i.model.params[k] as string | number | boolean;
+  return {
+    model: i.model.name,
+    sourceSha256: sha256File(i.sourceFile),
+    variant: i.model.variant,
+    params,
+    properties: [...i.properties],
+    kmcVersion: i.kmcVersion,
+    width: i.model.width,
+    initFingerprint: fingerprintHex(i.model.init),
+  };
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * Why `now` is not the run `saved` describes, in one line naming the first field that differs
+ * (undefined when they are the same run).
+ */
+export function identityMismatch(saved: RunIdentity, now: RunIdentity): string | undefined {
+  const fields: [keyof RunIdentity, string][] = [
+    ['model', 'model'],
+    ['sourceSha256', 'model file (source hash)'],
+    ['variant', 'variant'],
+    ['params', 'parameters'],
+    ['properties', 'properties'],
+    ['kmcVersion', 'kmc version'],
+    ['width', 'state layout (words per state)'],
+    ['initFingerprint', 'initial state'],
+  ];
+  for (const [k, what] of fields) {
+    const a = show(saved[k]);
+    const b = show(now[k]);
+    if (a !== b) {
+      if (k === 'sourceSha256') return `the ${what} differs: the model file changed since the run started (sha256 ${a.slice(0, 12)}… then, ${b.slice(0, 12)}… now)`;
+      return `the ${what} differs: ${a} then, ${b} now`;
+    }
+  }
+  return undefined;
+}
+
+/** A short hex digest of the identity (for keys and file names). */
+export function identityDigest(id: RunIdentity): string {
+  return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,133 @@
+// Checkpoint and resume in the engine: a search stopped right after its k-th checkpoint (what a
+// SIGKILL at a random point leaves on disk: the newest complete checkpoint) and resumed from it
+// gives exactly the result of an uninterrupted search: verdicts, distinct-state and transition
+// counts, diameter, coverage and the shortest counterexamples step by step. Several stopping
+// points per model (seeded), textbook and bundled models, plain, with symmetry and with a
+// preemption bound. tests/cli/checkpoint.test.ts does the same with real processes and SIGKILL.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundled } from '../../../models/index.js';
+import { check, type CheckOptions } from '../../../src/engine/check.js';
+import { latestCheckpoint } from '../../../src/engine/checkpoint/file.js';
+import type { CheckResult } from '../../../src/engine/result.js';
+import { runIdentity } from '../../../src/engine/run-identity.js';
+import { compileModel } from '../../../src/model/compile.js';
+import type { ModelDef } from '../../../src/model/index.js';
+import type { PropertySet } from '../../../src/property/index.js';
+import { mulberry32 } from '../../../src/util/prng.js';
+import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../../fixtures/textbook.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kmc-ckpt-'));
+  dirs.push(d);
+  return d;
+};
+
+class Killed extends Error {}
+
+/** What must be the same: everything but timings and memory. */
+export function comparable(r: CheckResult): unknown {
+  if (r.status === 'error') return r;
+  const { timeMs: _t, peakMemory: _p, statesPerSecond: _s, bytesPerState: _b, ...stats } = r.stats as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...r, stats };
+  if ('liveness' in r && r.liveness) {
+    // The notes differ on purpose: a checkpointed run says its liveness search was separate (and not checkpointed).
+    const { analysisMs: _a, searchMs: _m, notes: _n, ...l } = r.liveness as unknown as Record<string, unknown>;
+    out.liveness = l;
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  def: ModelDef;
+  props: PropertySet;
+  options: CheckOptions;
+}
+
+const source = fileURLToPath(import.meta.url);
+
+/**
+ * Stop after the k-th checkpoint, resume from the newest one on disk and stop that run again after
+ * its 3rd checkpoint, then resume to the end; returns the last result and how often it stopped.
+ */
+function stoppedAndResumed(c: Case, every: number, k: number): { result: CheckResult; stops: number } {
+  const dir = tmp();
+  const model = compileModel(c.def, c.options);
+  const identity = runIdentity({ model, sourceFile: source, properties: [], kmcVersion: 'test' });
+  let stops = 0;
+  let resumeFrom: string | undefined;
+  for (const stopAfter of [k, 3, Infinity]) {
+    let saves = 0;
+    try {
+      const result = check(c.def, c.props, {
+        ...c.options,
+        checkpoint: {
+          dir,
+          everyMs: Infinity,
+          everyExpansions: every,
+          identity,
+          run: {},
+          resumeFrom,
+          onSaved: () => {
+            if (++saves === stopAfter) throw new Killed();
+          },
+        },
+      });
+      return { result, stops };
+    } catch (e) {
+      if (!(e instanceof Killed)) throw e;
+      stops++;
+    }
+    const latest = latestCheckpoint(dir);
+    expect(latest.skipped).toEqual([]);
+    expect(latest.file).toBeDefined();
+    resumeFrom = latest.file!.path;
+  }
+  throw new Error('unreachable: the last run has no stop');
+}
+
+const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
+const hotplug = bundled.find((e) => e.model.name === 'kvm-hotplug')!;
+const freeze = bundled.find((e) => e.model.name === 'pm-freeze')!;
+
+const cases: Case[] = [
+  { name: 'peterson correct rounds=2', def: peterson, props: petersonProps, options: { variant: 'correct', params: { rounds: 2 } } },
+  { name: 'peterson broken', def: peterson, props: petersonProps, options: { variant: 'broken', params: { rounds: 2 } } },
+  { name: 'abba', def: abba, props: abbaProps, options: {} },
+  { name: 'lost update', def: lostUpdate, props: lostUpdateProps, options: {} },
+  ...Object.keys(xen.model.variants).map((variant) => ({ name: `xen ${variant}`, def: xen.model, props: xen.properties, options: { variant } })),
+  { name: 'xen symmetry', def: xen.model, props: xen.properties, options: { variant: 'x86-as-posted', symmetry: true } },
+  { name: 'kvm-hotplug v6.12', def: hotplug.model, props: hotplug.properties, options: { variant: 'v6.12', params: { enableCanFail: false } } },
+  { name: 'kvm-hotplug v6.12 preemption bound 1', def: hotplug.model, props: hotplug.properties, options: { variant: 'v6.12', params: { enableCanFail: false }, preemptionBound: 1 } },
+  { name: 'kvm-hotplug v2.6.37 symmetry', def: hotplug.model, props: hotplug.properties, options: { variant: 'v2.6.37', params: { enableCanFail: false }, symmetry: true } },
+  { name: 'pm-freeze freeze-run-bit small', def: freeze.model, props: freeze.properties, options: { variant: 'freeze-run-bit', params: { hotplug: 0 } } },
+];
+
+describe('a stopped search resumed from its newest checkpoint gives the uninterrupted result', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const whole = check(c.def, c.props, c.options);
+    expect(whole.status).not.toBe('error');
+    const states = whole.status === 'error' ? 0 : whole.stats.states;
+    const rnd = mulberry32(states * 7919 + c.name.length);
+    // Several stopping points: early, random, late; checkpoints every few expansions.
+    const every = Math.max(1, Math.floor(states / 12));
+    const points = [1, 2, 1 + Math.floor(rnd() * 6), 1 + Math.floor(rnd() * 6), 6];
+    let stops = 0;
+    for (const k of points) {
+      const { result, stops: n } = stoppedAndResumed(c, every, k);
+      stops += n;
+      expect(comparable(result), `stopped after checkpoint ${k} (every ${every} expansions)`).toEqual(comparable(whole));
+    }
+    // The test means something only if runs were really stopped part-way.
+    expect(stops).toBeGreaterThanOrEqual(5);
+  });
+});
