@@ -9,6 +9,7 @@ import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './r
 import { attachReductions, markBounded, type ReductionReport } from './reduction/summary.js';
 import type { SearchOutcome } from './search.js';
 import { coverageOf, holdsStatus } from './coverage.js';
+import { STORE_BUFFER_BOUND } from '../kernel/memory.js';
 
 export type ErrorResult = CheckResult & { status: 'error' };
 
@@ -59,6 +60,8 @@ export function resultOf(model: CompiledModel, selected: readonly Property[], ou
   const run = runInfo(model);
   if (outcome.error) return errorResultOf(run, outcome.error);
   if (ctx.reductions) markBounded(outcome, ctx.reductions);
+  // A store that found its store buffer full (src/kernel/memory.ts) cut behaviours: never verified.
+  if (outcome.stoppedBy === undefined && outcome.coverage?.reached.includes(STORE_BUFFER_BOUND)) outcome.stoppedBy = 'store-buffer-bound';
   const stats: Stats = {
     states: outcome.states,
     transitions: outcome.transitions,

@@ -101,7 +101,9 @@ export type StopReason =
   | 'interrupted'
   | 'first-violation'
   /** Only interleavings with at most `reductions.preemptionBound` preemptions were explored. */
-  | 'preemption-bound';
+  | 'preemption-bound'
+  /** A store found its CPU's store buffer full (--store-buffer K): behaviours with more pending stores were not explored. */
+  | 'store-buffer-bound';
 
 export interface RunInfo {
   model: string;

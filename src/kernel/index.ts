@@ -14,3 +14,4 @@ export * from './rcu.js';
 export * from './smp-call-function.js';
 export * from './sched.js';
 export * from './context.js';
+export * from './memory.js';

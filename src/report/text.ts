@@ -11,6 +11,7 @@ import { formatPath } from '../engine/chooser.js';
 import { traceOf, type Trace } from '../trace/expand.js';
 import { bytes, probability, seconds, thousands } from '../util/format.js';
 import { renderCoverage } from './coverage.js';
+import { memoryModelOf } from '../kernel/memory.js';
 import { holdsClaim, notExercised, verdictWord } from './holds.js';
 
 export const CELL_WIDTH = 34;
@@ -152,6 +153,7 @@ const STOP_TEXT: Record<string, string> = {
   interrupted: 'an interrupt',
   'first-violation': '--first (stopped at the first violation)',
   'preemption-bound': 'the --preemption-bound (only interleavings with few preemptions were explored)',
+  'store-buffer-bound': 'the --store-buffer bound (a store found its CPU\'s store buffer full: behaviours with more pending stores were not explored; raise --store-buffer)',
 };
 
 export function headline(r: CheckResult): string {
@@ -177,12 +179,22 @@ export function paramText(params: Record<string, number | boolean>): string {
   return entries.length ? ' ' + entries.map(([k, v]) => `${k}=${v}`).join(' ') : '';
 }
 
+/** Which memory model the run's shared fields had (src/kernel/memory.ts): kmc is sequentially consistent unless a model declares shared memory and --memory says otherwise. */
+export function memoryLine(params: Record<string, number | boolean>): string | undefined {
+  const m = memoryModelOf(params);
+  if (!Object.hasOwn(params, 'memory')) return undefined;
+  if (m === 'sc') return 'Memory model: sc (sequentially consistent: every store is seen by every CPU at once)';
+  return `Memory model: ${m} (x86-TSO, Owens/Sarkar/Sewell 2009: per-CPU FIFO store buffers of ${params['storeBuffer']} entries, drained by the tso/memory thread, smp_mb and LOCK'd operations)`;
+}
+
 export function renderResult(model: CompiledModel | undefined, r: CheckResult, o: { coverage?: boolean } = {}): string {
   const out = [headline(r)];
   if (r.status === 'error') {
     if (r.state !== undefined) out.push(`State: ${JSON.stringify(r.state)}`);
     return out.join('\n');
   }
+  const memory = memoryLine(r.run.params);
+  if (memory) out.push(memory);
   out.push('Properties:');
   const wide = r.properties.some((p) => p.status === 'holds' && p.notExercised !== undefined);
   for (const p of r.properties) {

@@ -15,6 +15,7 @@ import { writeOutputFile } from '../../util/output-file.js';
 import { isKmcHtml } from '../html-file.js';
 import { checkReportingOptions, emitReports, parseReporter, REPORTERS, type ReporterName } from '../reporting.js';
 import { UsageError } from '../../util/errors.js';
+import { MEMORY_MODELS } from '../../kernel/memory.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
 import { loadModel, loadModels } from '../load.js';
@@ -51,6 +52,9 @@ export interface CheckCliOptions extends LimitFlags {
   /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
   deadlock?: boolean;
   coverage?: boolean;
+  /** --memory sc|tso and --store-buffer K: the memory-model parameters of a model with shared memory. */
+  memory?: string;
+  storeBuffer?: number;
 }
 
 /** The properties to check: --property's, or all; --no-deadlock drops deadlock freedom (by name, never silently). */
@@ -61,6 +65,32 @@ export function propertySelection(entry: ModelEntry, opts: Pick<CheckCliOptions,
   const names = opts.property.length ? opts.property : entry.properties.properties.map((p) => p.name).filter((n) => !deadlock.includes(n));
   if (names.length === 0) throw new UsageError(`--no-deadlock: ${entry.model.name} has no other property to check`);
   return names;
+}
+
+/**
+ * --memory and --store-buffer as the model's memory parameters (memoryParams in
+ * src/kernel/memory.ts); a model without shared memory is sequentially consistent, so asking for
+ * another memory model there is an error rather than a silent no-op.
+ */
+export function memoryParamArgs(entry: ModelEntry, params: Record<string, string>, opts: Pick<CheckCliOptions, 'memory' | 'storeBuffer'>): Record<string, string> {
+  const declares = Object.hasOwn(entry.model.params, 'memory') && Object.hasOwn(entry.model.params, 'storeBuffer');
+  const out = { ...params };
+  if (opts.memory !== undefined) {
+    const i = (MEMORY_MODELS as readonly string[]).indexOf(opts.memory);
+    if (i < 0) throw new UsageError(`--memory expects ${MEMORY_MODELS.join(' or ')}, not '${opts.memory}'`);
+    if (!declares) {
+      if (opts.memory !== 'sc') throw new UsageError(`--memory ${opts.memory}: model ${entry.model.name} declares no shared memory (every field is sequentially consistent); see docs/model-api.md, "Shared memory and memory models"`);
+    } else {
+      if (Object.hasOwn(params, 'memory')) throw new UsageError('--memory and --param memory=... contradict each other: give one');
+      out['memory'] = String(i);
+    }
+  }
+  if (opts.storeBuffer !== undefined) {
+    if (!declares) throw new UsageError(`--store-buffer: model ${entry.model.name} declares no shared memory, so it has no store buffers`);
+    if (Object.hasOwn(params, 'storeBuffer')) throw new UsageError('--store-buffer and --param storeBuffer=... contradict each other: give one');
+    out['storeBuffer'] = String(opts.storeBuffer);
+  }
+  return out;
 }
 
 function parsePreemptionBound(v: string): number {
@@ -94,6 +124,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       parseCount('--workers'),
     )
     .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it; sequential search, one worker")
+    .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(' or ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
+    .option('--store-buffer <k>', 'with --memory tso: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
     .option('--coverage', 'report how often each step of each thread ran and which never did (SPIN\'s "unreached"), and which properties were not exercised')
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
@@ -114,6 +146,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.html === '') throw new UsageError('--html: the file name is empty');
       if (opts.traceDir === '') throw new UsageError('--trace-dir: the directory name is empty');
       if (opts.all) {
+        if (opts.memory !== undefined || opts.storeBuffer !== undefined) throw new UsageError('--memory and --store-buffer go with a single model, not --all');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
           throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
         // --all alone: every bundled model; with model files (or names): every variant of each.
@@ -126,7 +159,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const name = names[0];
       if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or a model file, or use --all`);
       const entry = await loadModel(name, registry);
-      const params = parseParamArgs(opts.param);
+      const params = memoryParamArgs(entry, parseParamArgs(opts.param), opts);
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io });
       const coverage = opts.coverage === true;
       if (opts.json) io.out(JSON.stringify(resultToJson(result, model, { coverage }), null, 2));

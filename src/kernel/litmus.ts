@@ -1,0 +1,169 @@
+// Litmus tests as kmc models: a few threads of loads, stores, barriers and atomics on shared
+// variables, and an `exists` clause on the final state (registers and memory). The model's one
+// invariant, `exists-unreachable`, says the clause's final state is never reached: a violation
+// is a witness that the outcome is allowed under the run's memory model (its trace shows the
+// reordering); verified means it is forbidden. The shapes of the classic tests (SB, MP, LB, …)
+// are in tests/memory/litmus-shapes.ts; the C-litmus reader (tools/litmus) produces the same data.
+
+import { defineModel, type ModelDef, type System, type ThreadDef, type LocationDef, type StepEnv, type Draft } from '../model/index.js';
+import { invariant } from '../property/define.js';
+import type { Property } from '../property/types.js';
+import {
+  memoryParams,
+  memoryThreads,
+  sharedMemory,
+  READ_ONCE,
+  WRITE_ONCE,
+  smp_load_acquire,
+  smp_store_release,
+  smp_mb,
+  smp_wmb,
+  smp_rmb,
+  smp_mb__before_atomic,
+  smp_mb__after_atomic,
+  smp_store_mb,
+  xchg,
+  cmpxchg,
+  atomic_fetch_add,
+  type MemoryModelName,
+  type SharedMemory,
+} from './memory.js';
+
+export type LitmusOp =
+  | { op: 'store'; x: string; v: number; kind?: 'once' | 'release' | 'mb' }
+  | { op: 'load'; x: string; r: string; kind?: 'once' | 'acquire' }
+  | { op: 'fence'; kind: 'mb' | 'wmb' | 'rmb' | 'before_atomic' | 'after_atomic' }
+  /** xchg / cmpxchg / atomic_fetch_add, any ordering form; `r` receives the old value. */
+  | { op: 'xchg'; x: string; v: number; r?: string; order?: string }
+  | { op: 'cmpxchg'; x: string; old: number; v: number; r?: string; order?: string }
+  | { op: 'add'; x: string; v: number; r?: string; order?: string };
+
+/** A condition on the final state: registers (thread index, name), memory, and connectives. */
+export type LitmusCond =
+  | { reg: [number, string]; eq: number }
+  | { mem: string; eq: number }
+  | { and: LitmusCond[] }
+  | { or: LitmusCond[] }
+  | { not: LitmusCond };
+
+export interface Litmus {
+  name: string;
+  doc?: string;
+  /** Shared variables and their initial values (absent ones start at 0). */
+  vars: Record<string, number>;
+  /** One program per thread (CPU). */
+  threads: LitmusOp[][];
+  exists: LitmusCond;
+}
+
+type Regs = Record<string, number>;
+type S = { m: SharedMemory };
+
+const at = (s: S | Draft<S>) => s.m as SharedMemory;
+
+function label(o: LitmusOp): string {
+  switch (o.op) {
+    case 'store':
+      return o.kind === 'release' ? `smp_store_release(&${o.x}, ${o.v})` : o.kind === 'mb' ? `smp_store_mb(${o.x}, ${o.v})` : `WRITE_ONCE(${o.x}, ${o.v})`;
+    case 'load':
+      return o.kind === 'acquire' ? `${o.r} = smp_load_acquire(&${o.x})` : `${o.r} = READ_ONCE(${o.x})`;
+    case 'fence':
+      return o.kind === 'mb' ? 'smp_mb()' : o.kind === 'wmb' ? 'smp_wmb()' : o.kind === 'rmb' ? 'smp_rmb()' : `smp_mb__${o.kind}()`;
+    case 'xchg':
+      return `${o.r ? `${o.r} = ` : ''}xchg${o.order ? `_${o.order}` : ''}(&${o.x}, ${o.v})`;
+    case 'cmpxchg':
+      return `${o.r ? `${o.r} = ` : ''}cmpxchg${o.order ? `_${o.order}` : ''}(&${o.x}, ${o.old}, ${o.v})`;
+    case 'add':
+      return `${o.r ? `${o.r} = ` : ''}atomic_fetch_add${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})`;
+  }
+}
+
+function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
+  switch (o.op) {
+    case 'store':
+      return (d, env) => (o.kind === 'release' ? smp_store_release : o.kind === 'mb' ? smp_store_mb : WRITE_ONCE)(at(d), o.x, o.v, env);
+    case 'load':
+      return (d, env) => void (env.local[o.r] = (o.kind === 'acquire' ? smp_load_acquire : READ_ONCE)(at(d), o.x, env));
+    case 'fence': {
+      const f = { mb: smp_mb, wmb: smp_wmb, rmb: smp_rmb, before_atomic: smp_mb__before_atomic, after_atomic: smp_mb__after_atomic }[o.kind];
+      return (d, env) => f(at(d), env);
+    }
+    case 'xchg':
+      return (d, env) => keep(env, o.r, xchg(at(d), o.x, o.v, env));
+    case 'cmpxchg':
+      return (d, env) => keep(env, o.r, cmpxchg(at(d), o.x, o.old, o.v, env));
+    case 'add':
+      return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env));
+  }
+}
+
+function keep(env: StepEnv<Regs>, r: string | undefined, v: number): void {
+  if (r !== undefined) env.local[r] = v;
+}
+
+function registersOf(ops: readonly LitmusOp[]): Regs {
+  const regs: Regs = {};
+  for (const o of ops) if ('r' in o && o.r !== undefined) regs[o.r] = 0;
+  return regs;
+}
+
+function varsOf(t: Litmus): Record<string, number> {
+  const vars: Record<string, number> = { ...t.vars };
+  const mention = (x: string) => void (Object.hasOwn(vars, x) || (vars[x] = 0));
+  for (const ops of t.threads) for (const o of ops) if ('x' in o) mention(o.x);
+  const walk = (c: LitmusCond): void => {
+    if ('mem' in c) mention(c.mem);
+    else if ('and' in c) c.and.forEach(walk);
+    else if ('or' in c) c.or.forEach(walk);
+    else if ('not' in c) walk(c.not);
+  };
+  walk(t.exists);
+  return vars;
+}
+
+/** The litmus test as a model: its memory model is a parameter (`--memory`), tso by default. */
+export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso'): ModelDef<S> {
+  const vars = varsOf(t);
+  return defineModel({
+    name: t.name,
+    doc: t.doc ?? `litmus test ${t.name}`,
+    params: memoryParams(memory, 4),
+    variants: { litmus: t.doc ?? t.name },
+    build({ params }): System<S> {
+      const init: S = { m: sharedMemory(params, vars, t.threads.length) };
+      const threads: ThreadDef<S, Regs>[] = t.threads.map((ops, i) => ({
+        name: `P${i}`,
+        locals: registersOf(ops),
+        program: ops.map((o, k): LocationDef<S, Regs> => ({ id: `s${k}`, actions: [{ label: `P${i}: ${label(o)}`, run: run(o) }] })),
+      }));
+      return { init, threads: [...threads, ...memoryThreads(init, at)] };
+    },
+  });
+}
+
+export function condText(c: LitmusCond): string {
+  if ('reg' in c) return `${c.reg[0]}:${c.reg[1]}=${c.eq}`;
+  if ('mem' in c) return `${c.mem}=${c.eq}`;
+  if ('and' in c) return c.and.length === 0 ? 'true' : `(${c.and.map(condText).join(' /\\ ')})`;
+  if ('or' in c) return c.or.length === 0 ? 'false' : `(${c.or.map(condText).join(' \\/ ')})`;
+  return `~${condText(c.not)}`;
+}
+
+/** `exists-unreachable`: the final state the exists clause describes is never reached (every thread ended, every store buffer drained). */
+export function litmusProperties(t: Litmus): Property[] {
+  const evalCond = (c: LitmusCond, s: { vars: S; local(i: number): Readonly<Regs> }): boolean => {
+    if ('reg' in c) return s.local(c.reg[0])[c.reg[1]] === c.eq;
+    if ('mem' in c) return (s.vars.m.mem as Record<string, number>)[c.mem] === c.eq;
+    if ('and' in c) return c.and.every((x) => evalCond(x, s));
+    if ('or' in c) return c.or.some((x) => evalCond(x, s));
+    return !evalCond(c.not, s);
+  };
+  const n = t.threads.length;
+  const final = (s: { vars: S; ended(i: number): boolean }): boolean => {
+    for (let i = 0; i < n; i++) if (!s.ended(i)) return false;
+    return s.vars.m.sb.every((b) => b.n === 0);
+  };
+  return [
+    invariant<S>('exists-unreachable', `the final state exists ${condText(t.exists)} is never reached (violated: the outcome is allowed)`, (s) => !(final(s) && evalCond(t.exists, s as never))),
+  ] as Property[];
+}

@@ -1,0 +1,309 @@
+// Shared memory under a memory model: sequential consistency (sc) or x86-TSO (tso), and the
+// kernel's barrier primitives on it.
+//
+// kmc explores interleavings of atomic steps: without this file every store is seen by every
+// CPU at once (sequential consistency). A model declares which of its fields are shared memory
+// by keeping them in a `SharedMemory` (`sharedMemory(params, { x: 0, y: 0 }, cpus)`) and reads
+// and writes them through READ_ONCE/WRITE_ONCE and the other primitives below; every other field
+// stays sequentially consistent.
+//
+// Under `tso` this is the operational x86-TSO model of Owens, Sarkar and Sewell, "A better x86
+// memory model: x86-TSO", TPHOLs 2009 (and Sewell et al., "x86-TSO: a rigorous and usable
+// programmer's model for x86 multiprocessors", CACM 2010): each CPU has a FIFO store buffer; a
+// store goes into its CPU's buffer; a load reads the newest buffered store to the same address
+// of its own CPU (store forwarding), else memory; the memory subsystem writes the oldest
+// buffered store of some CPU to memory at any time, as a separate nondeterministic step (here:
+// the steps of the thread `memoryThreads` adds), so the search explores every moment at which
+// stores become visible; MFENCE (smp_mb) and LOCK'd instructions (xchg, cmpxchg, the atomic
+// RMWs, lock acquisition) need an empty buffer. In the paper a fence waits until the memory
+// subsystem has drained the buffer; here the fence's step drains it itself. Both reach the same
+// states: any interleaving of the paper's drains with other CPUs' steps is still explored through
+// the memory thread's drain steps before the fence, which then finds an empty buffer.
+//
+// The store buffers are bounded: `storeBuffer` entries per CPU (`kmc check --store-buffer K`).
+// A store into a full buffer first writes the buffer's oldest store to memory (a behaviour x86
+// has, so nothing spurious is explored), and behaviours in which more stores are pending at once
+// are not explored: the step reports it (STORE_BUFFER_BOUND, heard by the search's coverage) and
+// the run is then never verified (src/engine/result-builder.ts).
+//
+// What x86 does with the kernel's primitives (arch/x86/include/asm/barrier.h, cmpxchg.h):
+//   READ_ONCE / smp_load_acquire           a plain load (x86 loads are not reordered with loads)
+//   WRITE_ONCE / smp_store_release         a plain store into the store buffer
+//   smp_mb / mb / smp_store_mb             MFENCE or a LOCK'd instruction: drains the buffer
+//   smp_wmb / smp_rmb                      barrier() only: no effect on the buffer
+//   smp_mb__before/after_atomic            barrier() only: the atomic is LOCK'd already
+//   xchg, cmpxchg, atomic RMWs (all of     LOCK'd: drain, then read-modify-write in memory
+//     _relaxed/_acquire/_release/full)     (x86 has no weaker forms: every one is LOCK'd)
+//   set_current_state                      smp_store_mb: xchg, drains the buffer
+//   __set_current_state                    WRITE_ONCE: stays in the buffer
+//   spin_lock / mutex_lock                 LOCK'd RMW: drains (spinLockFence)
+//   spin_unlock                            a plain store on x86: here it drains (spinUnlockFence)
+// The unlock is the one place this is stronger than x86: the lock words of src/kernel are
+// sequentially consistent, so the unlock must not become visible before the stores of the
+// critical section still in the buffer (x86's FIFO buffer guarantees that); draining at the
+// unlock keeps that order but also forbids a load after the unlock from passing those stores.
+//
+// A thread's CPU is its local `cpu` (threadKind locals) when it has one, else its thread index:
+// threads that share a CPU (a task and the interrupt handler that interrupts it) share a buffer.
+
+import type { Draft, StepEnv, ThreadDef, IntParamSpec } from '../model/index.js';
+import { intParam } from '../model/index.js';
+
+/** The memory models, as the `memory` parameter's values. */
+export const MEMORY_MODELS = ['sc', 'tso'] as const;
+export type MemoryModelName = (typeof MEMORY_MODELS)[number];
+
+/** The coverage tag a store reports when the store-buffer bound cut behaviours (never a violation). */
+export const STORE_BUFFER_BOUND = '$store-buffer-bound';
+
+/** One CPU's FIFO store buffer: `n` pending stores, oldest first, of addresses `addr` (indices into the sorted variable names). */
+export interface StoreBuffer {
+  n: number;
+  addr: number[];
+  val: number[];
+}
+
+/** The shared variables `mem`, and (under tso) one store buffer per CPU; under sc `sb` is empty. */
+export interface SharedMemory<V extends Record<string, number> = Record<string, number>> {
+  mem: V;
+  sb: StoreBuffer[];
+}
+
+/** The parameters a model with shared memory declares: `params: { ...memoryParams(), cpus: ... }`. */
+export function memoryParams(memory: MemoryModelName = 'sc', storeBuffer = 2): { memory: IntParamSpec; storeBuffer: IntParamSpec } {
+  return {
+    memory: intParam(MEMORY_MODELS.indexOf(memory), 'memory model of the shared fields: 0 = sc, 1 = tso (kmc check --memory sc|tso)', { min: 0, max: MEMORY_MODELS.length - 1 }),
+    storeBuffer: intParam(storeBuffer, 'store-buffer entries per CPU under tso (kmc check --store-buffer K)', { min: 1, max: 8 }),
+  };
+}
+
+/** The memory model a run's parameters select ('sc' for a model that declares no memory parameter). */
+export function memoryModelOf(params: Readonly<Record<string, number | boolean>>): MemoryModelName {
+  const m = Object.hasOwn(params, 'memory') ? params['memory'] : 0;
+  return typeof m === 'number' ? (MEMORY_MODELS[m] ?? 'sc') : 'sc';
+}
+
+/** The initial shared memory: `vars` (their initial values) and `cpus` empty store buffers under tso. */
+export function sharedMemory<V extends Record<string, number>>(params: { readonly memory: number | boolean; readonly storeBuffer: number | boolean }, vars: V, cpus: number): SharedMemory<V> {
+  const tso = params.memory === 1;
+  const k = Number(params.storeBuffer);
+  const sb = tso ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0) })) : [];
+  return { mem: { ...vars }, sb };
+}
+
+// Addresses: a variable's index among the sorted names (the packed layout's order too).
+const namesCache = new Map<string, string[]>();
+function namesOf(m: SharedMemory<any>): string[] {
+  const keys = Object.keys(m.mem);
+  const id = keys.join('\0');
+  let sorted = namesCache.get(id);
+  if (sorted === undefined) {
+    sorted = [...keys].sort();
+    namesCache.set(id, sorted);
+  }
+  return sorted;
+}
+
+function addressOf(m: SharedMemory<any>, x: string): number {
+  const a = namesOf(m).indexOf(x);
+  if (a < 0) throw new Error(`'${x}' is not a shared variable (declared: ${namesOf(m).join(', ')})`);
+  return a;
+}
+
+/** The CPU whose store buffer a thread uses: its local `cpu`, else its thread index. */
+export function cpuOf(env: Pick<StepEnv<any>, 'self' | 'local'>): number {
+  const c = (env.local as { cpu?: unknown }).cpu;
+  return typeof c === 'number' ? c : env.self;
+}
+
+function bufferOf(m: SharedMemory<any>, env: Pick<StepEnv<any>, 'self' | 'local'>): StoreBuffer | undefined {
+  if (m.sb.length === 0) return undefined;
+  const c = cpuOf(env);
+  const b = m.sb[c];
+  if (b === undefined) throw new Error(`no store buffer for CPU ${c} (the shared memory has ${m.sb.length})`);
+  return b;
+}
+
+function write(m: SharedMemory<any>, a: number, v: number): void {
+  (m.mem as Record<string, number>)[namesOf(m)[a]!] = v;
+}
+
+/** The memory subsystem writes the oldest store of `b` to memory. */
+function drainOldest(m: SharedMemory<any>, b: StoreBuffer): void {
+  write(m, b.addr[0]!, b.val[0]!);
+  for (let i = 1; i < b.n; i++) {
+    b.addr[i - 1] = b.addr[i]!;
+    b.val[i - 1] = b.val[i]!;
+  }
+  b.n -= 1;
+  // Unused slots are zero, so equal buffers pack equally.
+  b.addr[b.n] = 0;
+  b.val[b.n] = 0;
+}
+
+function drainAll(m: SharedMemory<any>, b: StoreBuffer | undefined): void {
+  if (b !== undefined) while (b.n > 0) drainOldest(m, b);
+}
+
+/** A plain store (WRITE_ONCE): into the CPU's store buffer under tso. */
+function store(m: SharedMemory<any>, x: string, v: number, env: StepEnv<any>): void {
+  const a = addressOf(m, x);
+  const b = bufferOf(m, env);
+  if (b === undefined) return write(m, a, v);
+  if (b.n === b.addr.length) {
+    // The bound: the oldest store goes to memory first (x86 may do that), and the behaviours in
+    // which it stayed pending are not explored: say so (never a violation: the condition is false).
+    env.warnOn(false, STORE_BUFFER_BOUND);
+    drainOldest(m, b);
+  }
+  b.addr[b.n] = a;
+  b.val[b.n] = v;
+  b.n += 1;
+}
+
+/** A plain load (READ_ONCE): the newest store to `x` in the CPU's own buffer, else memory. Only reads: usable in guards. */
+function load(m: SharedMemory<any>, x: string, env: Pick<StepEnv<any>, 'self' | 'local'>): number {
+  const a = addressOf(m, x);
+  const b = bufferOf(m, env);
+  if (b !== undefined) for (let i = b.n - 1; i >= 0; i--) if (b.addr[i] === a) return b.val[i]!;
+  return (m.mem as Record<string, number>)[x]!;
+}
+
+type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemory<V>>;
+type Name<V> = keyof V & string;
+type Reader = Pick<StepEnv<any>, 'self' | 'local'>;
+
+export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
+  return load(m as SharedMemory<V>, x, env);
+}
+
+export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
+  store(m as SharedMemory<V>, x, v, env);
+}
+
+/** smp_load_acquire: on x86 a plain load (TSO never reorders a load with a later access). */
+export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
+  return load(m as SharedMemory<V>, x, env);
+}
+
+/** smp_store_release: on x86 a plain store (the FIFO buffer keeps it after every earlier store). */
+export function smp_store_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
+  store(m as SharedMemory<V>, x, v, env);
+}
+
+/** smp_mb / mb: MFENCE (or a LOCK'd add): the CPU's store buffer is drained. */
+export function smp_mb(m: Mem<any>, env: StepEnv<any>): void {
+  drainAll(m as SharedMemory, bufferOf(m as SharedMemory, env));
+}
+
+/** smp_wmb: on x86 a compiler barrier only (stores already leave the buffer in order). */
+export function smp_wmb(_m: Mem<any>, _env: StepEnv<any>): void {}
+
+/** smp_rmb: on x86 a compiler barrier only (loads are not reordered with loads). */
+export function smp_rmb(_m: Mem<any>, _env: StepEnv<any>): void {}
+
+/** smp_mb__before_atomic: on x86 a compiler barrier only (the atomic that follows is LOCK'd and drains). */
+export function smp_mb__before_atomic(_m: Mem<any>, _env: StepEnv<any>): void {}
+
+/** smp_mb__after_atomic: on x86 a compiler barrier only (the atomic before it was LOCK'd and drained). */
+export function smp_mb__after_atomic(_m: Mem<any>, _env: StepEnv<any>): void {}
+
+/** smp_store_mb(x, v): WRITE_ONCE then a full barrier (x86: xchg): v is in memory afterwards. */
+export function smp_store_mb<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
+  store(m as SharedMemory<V>, x, v, env);
+  smp_mb(m, env);
+}
+
+/** A LOCK'd read-modify-write: drains the buffer, then reads and writes memory in one step; returns the old value. */
+function rmw<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, f: (old: number) => number, env: StepEnv<any>): number {
+  const mm = m as SharedMemory<V>;
+  smp_mb(mm, env);
+  const old = (mm.mem as Record<string, number>)[x]!;
+  write(mm, addressOf(mm, x), f(old));
+  return old;
+}
+
+/** xchg (and _relaxed/_acquire/_release: every form is LOCK'd on x86): returns the old value. */
+export function xchg<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, () => v, env);
+}
+export const xchg_relaxed = xchg;
+export const xchg_acquire = xchg;
+export const xchg_release = xchg;
+
+/** cmpxchg (and _relaxed/_acquire/_release): stores `v` only when `x` equalled `old`; returns the value found. */
+export function cmpxchg<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, (cur) => (cur === old ? v : cur), env);
+}
+export const cmpxchg_relaxed = cmpxchg;
+export const cmpxchg_acquire = cmpxchg;
+export const cmpxchg_release = cmpxchg;
+
+/** atomic_fetch_add / atomic_add_return's RMW (LOCK xadd): returns the old value. */
+export function atomic_fetch_add<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, d: number, env: StepEnv<any>): number {
+  return rmw(m, x, (cur) => cur + d, env);
+}
+
+/** test_and_set_bit(bit, x) (LOCK bts): returns whether the bit was set. */
+export function test_and_set_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): boolean {
+  return (rmw(m, x, (cur) => cur | (1 << bit), env) & (1 << bit)) !== 0;
+}
+
+/** set_current_state(s): smp_store_mb(current->__state, s): the state store is in memory before any later load. */
+export function set_current_state<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, state: number, env: StepEnv<any>): void {
+  smp_store_mb(m, x, state, env);
+}
+
+/** __set_current_state(s): WRITE_ONCE(current->__state, s): no barrier, the store may wait in the buffer. */
+export function __set_current_state<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, state: number, env: StepEnv<any>): void {
+  store(m as SharedMemory<V>, x, state, env);
+}
+
+/** What spin_lock / mutex_lock do to the buffer (a LOCK'd RMW acquires the lock word): call it in the lock step. */
+export function spinLockFence(m: Mem<any>, env: StepEnv<any>): void {
+  smp_mb(m, env);
+}
+
+/** What spin_unlock does here: drains, since the lock word is sequentially consistent (see the header). */
+export function spinUnlockFence(m: Mem<any>, env: StepEnv<any>): void {
+  smp_mb(m, env);
+}
+
+/** Each CPU's pending stores, oldest first, as `x=1`: for reports ('' when every buffer is empty or under sc). */
+export function describeStoreBuffers(m: SharedMemory<any>): string {
+  const names = namesOf(m);
+  return m.sb
+    .map((b, c) => (b.n === 0 ? '' : `cpu${c}: ${Array.from({ length: b.n }, (_, i) => `${names[b.addr[i]!]}=${b.val[i]}`).join(', ')}`))
+    .filter(Boolean)
+    .join('; ');
+}
+
+/**
+ * The memory subsystem of x86-TSO: one thread whose steps each write the oldest pending store of
+ * one CPU to memory (nondeterministically, whenever that buffer is not empty). It idles at an end
+ * location, so finished programs with empty buffers are not deadlocks. Under sc: no thread.
+ */
+export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<any>): ThreadDef<S>[] {
+  const cpus = at(init).sb.length;
+  if (cpus === 0) return [];
+  return [
+    {
+      name: 'tso/memory',
+      kind: 'memory',
+      program: [
+        {
+          id: 'drain',
+          end: true,
+          actions: Array.from({ length: cpus }, (_, c) => ({
+            label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
+            fn: 'x86-TSO',
+            guard: (s: S) => at(s).sb[c]!.n > 0,
+            run: (d: Draft<S>) => drainOldest(at(d), at(d).sb[c]!),
+            tags: ['memory:drain'],
+            next: 'drain',
+          })),
+        },
+      ],
+    },
+  ];
+}
