@@ -28,6 +28,20 @@
 //   kvm_device_intx_set_mask() (argument flags = MASK_INTX or 0, nothing else) and then writes
 //   the real command register: the ioctl first, as the API text asks.
 //
+// How it is written (the model API of docs/model-api.md): each variant's differing code is a
+// `byVariant` fragment written out in full: kvm_vm_ioctl_set_pci_irq_mask() from mutex_lock(&kvm->lock)
+// to its unlock (v1: `else { ... enable_irq }`; merged: `else if (!(assigned_dev->flags &
+// KVM_DEV_ASSIGN_PCI_2_3))`), and intx_mask_lock's primitive (mutex_lock/spin_lock). Each C
+// function's steps are a `func`; branch outcomes and model remarks are notes (`code [note]`).
+// What the C keeps on a thread's stack is that thread's locals: handle_irq_event()'s ret/handled
+// (cpu0/hardirq), kvm_assigned_dev_ack_irq()'s `reassert` (vcpu0), the ioctl argument's flags and
+// the round counter (qemu), each source's interrupt count (dev0, dev1). Every thread is its own
+// kind (one of each), so there are no per-thread copies to fold. No scheduler state is kept by
+// hand: atomic context (no-sleep-in-atomic) is read from the spinlocks held, the RCU read side and
+// the hard-IRQ thread, and the one CPU whose interrupts matter is the hard-IRQ thread's own.
+// Written with flags and globals before, the model had the same states, transitions, verdicts and
+// counterexample paths (checked at 8 parameter sets, both variants, with and without symmetry).
+//
 // Functions modelled (one thread each, statement by statement):
 //   cpu0/hardirq  handle_fasteoi_irq() for the shared level-triggered host line: the action chain
 //                 (the other host device's handler, then KVM's), note_interrupt()'s "nobody cared"
@@ -92,8 +106,8 @@
 //     not in the seed, but the context kvm_assigned_dev_ack_irq() runs in); the RCU state is the
 //     kernel helper's (src/kernel/rcu.ts). kvm_unregister_irq_ack_notifier()'s synchronize_rcu()
 //     covers the readers present when the notifier is unlinked (later ones cannot find it).
-//   - The lock primitive follows the variant (v1 a mutex, merged a spinlock); nothing else in
-//     the model depends on it. The spinlock's irq-disabling is not modelled: intx_mask_lock is
+//   - The lock primitive follows the variant (v1 a mutex, merged a spinlock: a fragment each);
+//     nothing else in the model depends on it. The spinlock's irq-disabling is not modelled: intx_mask_lock is
 //     never taken from hard-IRQ context, so plain spin_lock is what both paths use.
 //
 // Left out, and why that is sound for these properties: MSI/MSI-X (no INTx masking; their
@@ -171,8 +185,8 @@
 //     here" above): KVM_DEASSIGN_DEV_IRQ while the guest is still acking a second interrupt.
 
 import {
-  defineModel, step, choice, thread, intParam, boolParam, END,
-  type ActionDef, type LocationDef, type System, type ThreadDef,
+  defineModel, step, choice, thread, func, byVariant, withNote, intParam, boolParam, END,
+  type ActionDef, type LocationDef, type Next, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
   spinlock, mutex, lockRef, spinLock, spinUnlock, mutexLock, mutexUnlock,
@@ -187,13 +201,11 @@ export type KvmIntxMaskState = {
     status: boolean;
     /** PCI_COMMAND_INTX_DISABLE (only a PCI 2.3 device implements it). */
     intxDisable: boolean;
-    /** Interrupts raised so far (bounded by the `irqs` parameter). */
-    raised: number;
     /** Still driven by the guest (false once reset and handed back to the host). */
     active: boolean;
   };
   /** The host device sharing the line. */
-  other: { status: boolean; raised: number };
+  other: { status: boolean };
   /** The host interrupt line (struct irq_desc). */
   line: {
     desc: IrqDesc;
@@ -206,8 +218,6 @@ export type KvmIntxMaskState = {
     /** KVM's irqaction is on the line (request_threaded_irq until free_irq). */
     kvmAction: boolean;
   };
-  /** Locals of the hard interrupt in progress. */
-  hardirq: { wake: boolean; handled: boolean };
   /** KVM's IRQ thread: IRQTF_RUNTHREAD, and its handler running (threads_active). */
   irqThread: { runThread: boolean; running: boolean };
   /** struct kvm_assigned_dev_kernel and struct kvm. */
@@ -225,16 +235,9 @@ export type KvmIntxMaskState = {
   guest: { line: boolean };
   /** RCU over kvm->irq_ack_notifier_list: readers (by thread index) and synchronize_rcu()'s wait. */
   rcu: Rcu;
-  vcpu: {
-    /** kvm_assigned_dev_ack_irq()'s local `reassert`. */
-    reassert: boolean;
-    spurious: number;
-  };
   qemu: {
     /** The guest's view of PCI_COMMAND_INTX_DISABLE (QEMU's emulated config space). */
     masked: boolean;
-    /** Completed mask/unmask rounds. */
-    rounds: number;
     /** The deassign ioctl has returned. */
     deassigned: boolean;
     /**
@@ -247,7 +250,28 @@ export type KvmIntxMaskState = {
 };
 
 type S = KvmIntxMaskState;
-type Loc = LocationDef<S>;
+
+/** The locals of each thread: what the C keeps on its stack, and each source's interrupt count. */
+export type DeviceLocals = { /** Interrupts raised so far (bounded by the `irqs` parameter; the other device raises one). */ raised: number };
+export type HardirqLocals = {
+  /** kvm_assigned_dev_intx()'s `ret == IRQ_WAKE_THREAD`. */
+  wake: boolean;
+  /** handle_irq_event(): some action returned IRQ_HANDLED (what note_interrupt() is told). */
+  handled: boolean;
+};
+export type VcpuLocals = {
+  /** kvm_assigned_dev_ack_irq()'s local `reassert`. */
+  reassert: boolean;
+  /** EOIs of another guest device taken so far (bounded by `spuriousAcks`). */
+  spurious: number;
+};
+export type QemuLocals = {
+  /** Completed mask/unmask rounds. */
+  rounds: number;
+  /** The KVM_ASSIGN_SET_INTX_MASK argument's flags (struct kvm_assigned_pci_dev, on user space's stack). */
+  arg: { maskIntx: boolean; pci23: boolean };
+};
+type Loc<L extends object = {}> = LocationDef<S, L>;
 
 /** Tags properties read. */
 export const TAG_GUEST_IRQ_RAISE = 'kvm_set_irq(level=1)';
@@ -276,6 +300,11 @@ function irqQuiet(s: S): boolean {
   return !s.line.inProgress && !s.irqThread.runThread && !s.irqThread.running;
 }
 
+/** `loc` with every action going to `next` afterwards (for lock builders, whose `next` is a fixed id). */
+function goingTo<L extends object>(loc: Loc<L>, next: Next<S, L>): Loc<L> {
+  return { ...loc, actions: loc.actions.map((a) => ({ ...a, next })) };
+}
+
 export default defineModel({
   name: 'kvm-intx-mask',
   doc:
@@ -302,18 +331,8 @@ export default defineModel({
     merged: 'as released in v3.4 (virt/kvm/assigned-dev.c; the same in 3.4.y and until the code was removed): intx_mask_lock a spinlock; the unmask ioctl calls enable_irq() only `else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3))`; user space unmasks at device level',
   },
   build({ params, variant }): System<S> {
-    const pci23 = params.pci23;
-    const shared = params.shared;
-    const irqs = params.irqs;
-    const maskRounds = params.maskRounds;
-    const deassign = params.deassign;
-    const spuriousAcks = params.spuriousAcks;
-    const argPci23 = params.setMaskArgPci23;
+    const { pci23, shared, irqs, maskRounds, deassign, spuriousAcks, maskWritesFirst, unmaskWritesFirst } = params;
     const maskLock = params.withIntxMaskLock;
-    // v3.4 has spinlock_t intx_mask_lock; the seed's patch a struct mutex (see the header).
-    const maskSpin = variant === 'merged';
-    const maskWritesFirst = params.maskWritesFirst;
-    const unmaskWritesFirst = params.unmaskWritesFirst;
     const deassignMaskLock = params.deassignTakesMaskLock;
     const deassignMasks = params.deassignMasksIntx;
     if (shared && !pci23)
@@ -321,25 +340,34 @@ export default defineModel({
         'shared=true needs pci23=true: without PCI 2.3 KVM requests the line with IRQF_ONESHOT and no IRQF_SHARED, so no other device can be on it (use shared=false)',
       );
 
-    // intx_mask_lock: the seed's mutex, or v3.4's spinlock (same lock word, other primitive).
-    const lockMaskLock = (id: string, fn: string, owner: string, o: { label?: string } = {}): Loc =>
-      maskSpin
-        ? spinLock<S>(id, fn, intxMaskLock, { label: o.label ?? `${fn}: spin_lock(&${owner}->intx_mask_lock)` })
-        : mutexLock<S>(id, fn, intxMaskLock, { label: o.label ?? `${fn}: mutex_lock(&${owner}->intx_mask_lock)` });
-    const unlockMaskLock = (id: string, fn: string, owner: string, o: { label?: string; next?: string } = {}): Loc => {
-      const label = o.label ?? `${fn}: ${maskSpin ? 'spin_unlock' : 'mutex_unlock'}(&${owner}->intx_mask_lock)`;
-      const opts = o.next !== undefined ? { label, next: o.next } : { label };
-      return maskSpin ? spinUnlock<S>(id, fn, intxMaskLock, opts) : mutexUnlock<S>(id, fn, intxMaskLock, opts);
-    };
+    // intx_mask_lock, as each variant declares it: the seed's `struct mutex`, v3.4's `spinlock_t`
+    // (the same lock word; see the header). `owner` is the C expression holding the lock.
+    const noted = (loc: Loc, note?: string): Loc => (note === undefined ? loc : withNote(note, loc));
+    const maskLockOps = byVariant(variant, {
+      v1: () => ({
+        lock: (id: string, fn: string, owner: string, note?: string): Loc =>
+          noted(mutexLock<S>(id, fn, intxMaskLock, { label: `mutex_lock(&${owner}->intx_mask_lock)` }), note),
+        unlock: (id: string, fn: string, owner: string, note?: string): Loc =>
+          noted(mutexUnlock<S>(id, fn, intxMaskLock, { label: `mutex_unlock(&${owner}->intx_mask_lock)` }), note),
+      }),
+      merged: () => ({
+        lock: (id: string, fn: string, owner: string, note?: string): Loc =>
+          noted(spinLock<S>(id, fn, intxMaskLock, { label: `spin_lock(&${owner}->intx_mask_lock)` }), note),
+        unlock: (id: string, fn: string, owner: string, note?: string): Loc =>
+          noted(spinUnlock<S>(id, fn, intxMaskLock, { label: `spin_unlock(&${owner}->intx_mask_lock)` }), note),
+      }),
+    });
+    // withIntxMaskLock=false (ablation): the lock statements are not there at all.
+    const lockMaskLock = (id: string, fn: string, owner: string): Loc[] => (maskLock ? [maskLockOps.lock(id, fn, owner)] : []);
+    const unlockMaskLock = (id: string, fn: string, owner: string): Loc[] => (maskLock ? [maskLockOps.unlock(id, fn, owner)] : []);
 
     const canFire = (s: S) =>
       lineAsserted(s) && s.line.desc.depth === 0 && !s.line.oneshotMasked && (s.line.kvmAction || shared);
 
     const init: S = {
-      dev: { status: false, intxDisable: false, raised: 0, active: true },
-      other: { status: false, raised: 0 },
+      dev: { status: false, intxDisable: false, active: true },
+      other: { status: false },
       line: { desc: irqDesc(0), oneshotMasked: false, spuriousDisabled: false, inProgress: false, kvmAction: true },
-      hardirq: { wake: false, handled: false },
       irqThread: { runThread: false, running: false },
       kvm: {
         intxLock: spinlock(),
@@ -351,59 +379,59 @@ export default defineModel({
       },
       guest: { line: false },
       rcu: rcu(shared ? 6 : 5),
-      vcpu: { reassert: false, spurious: 0 },
-      qemu: { masked: false, rounds: 0, deassigned: false, wroteMasked: false },
+      qemu: { masked: false, deassigned: false, wroteMasked: false },
     };
 
     // ---- the assigned device and the host device sharing its line -------------------------------
-    const dev0 = thread<S>('dev0', [
+    const dev0 = thread<S, DeviceLocals>('dev0', [
       step('idle', 'device: raises its INTx (PCI_STATUS_INTERRUPT = 1)', {
         end: true,
-        guard: (s) => s.dev.active && !s.dev.status && s.dev.raised < irqs,
+        guard: (s, { local }) => s.dev.active && !s.dev.status && local.raised < irqs,
         blockedOn: () => 'nothing (idle)',
-        run: (d) => {
+        run: (d, { local }) => {
           d.dev.status = true;
-          d.dev.raised += 1;
+          local.raised += 1;
         },
         next: 'idle',
       }),
-    ]);
-    const dev1 = thread<S>('dev1', [
+    ], { locals: { raised: 0 } });
+    const dev1 = thread<S, DeviceLocals>('dev1', [
       step('idle', 'host device on the same line: raises its INTx', {
         end: true,
-        guard: (s) => !s.other.status && s.other.raised < 1,
+        guard: (s, { local }) => !s.other.status && local.raised < 1,
         blockedOn: () => 'nothing (idle)',
-        run: (d) => {
+        run: (d, { local }) => {
           d.other.status = true;
-          d.other.raised += 1;
+          local.raised += 1;
         },
         next: 'idle',
       }),
-    ]);
+    ], { locals: { raised: 0 } });
 
     // ---- the host CPU taking the line -------------------------------------------------------------
     const HI = 'kvm_assigned_dev_intx';
     const afterKvm = 'eoi';
     const kvmEntry = (s: S) => (s.line.kvmAction ? 'kvm' : afterKvm);
-    const irqWakeThread = (d: { irqThread: { runThread: boolean } }) => {
-      // irq_wake_thread(): test_and_set_bit(IRQTF_RUNTHREAD), threads_active++ if it was clear.
-      d.irqThread.runThread = true;
-    };
-    const kvmPrimary: Loc[] = pci23
-      ? [
-          spinLock('kvm', HI, intxLock, { label: `${HI}: spin_lock(&assigned_dev->intx_lock)` }),
-          choice('kvm.check', [
+    // irq_wake_thread(): test_and_set_bit(IRQTF_RUNTHREAD), threads_active++ if it was clear.
+    const irqWakeThread = (d: S) => void (d.irqThread.runThread = true);
+    const unlockIntx: ActionDef<S, HardirqLocals> = spinUnlock<S>('kvm.unlock', HI, intxLock, { label: 'spin_unlock(&assigned_dev->intx_lock); return ret' }).actions[0]!;
+    const kvmPrimary: Loc<HardirqLocals>[] = pci23
+      ? func<S, HardirqLocals>(HI, [
+          spinLock('kvm', HI, intxLock, { label: 'spin_lock(&assigned_dev->intx_lock)' }),
+          choice<S, HardirqLocals>('kvm.check', [
             {
-              label: `${HI}: if (pci_check_and_mask_intx(assigned_dev->dev)) [IRQ pending: INTX_DISABLE set] assigned_dev->host_irq_disabled = true; ret = IRQ_WAKE_THREAD`,
+              label: 'if (pci_check_and_mask_intx(assigned_dev->dev)) { assigned_dev->host_irq_disabled = true; ret = IRQ_WAKE_THREAD; }',
+              note: 'IRQ pending: INTX_DISABLE set',
               guard: (s) => s.dev.status,
-              run: (d) => {
+              run: (d, { local }) => {
                 d.dev.intxDisable = true;
                 d.kvm.hostIrqDisabled = true;
-                d.hardirq.wake = true;
+                local.wake = true;
               },
             },
             {
-              label: `${HI}: if (pci_check_and_mask_intx(assigned_dev->dev)) [no IRQ pending] else ret = IRQ_NONE`,
+              label: 'if (pci_check_and_mask_intx(assigned_dev->dev)) ... else ret = IRQ_NONE',
+              note: 'no IRQ pending',
               guard: (s) => !s.dev.status,
             },
           ]),
@@ -411,38 +439,37 @@ export default defineModel({
             // One location, two returns: the lock helper's action, labelled by what is returned.
             id: 'kvm.unlock',
             actions: [
-              ...spinUnlock<S>('kvm.unlock', HI, intxLock, {
-                label: `${HI}: spin_unlock(&assigned_dev->intx_lock); return IRQ_WAKE_THREAD: irq_wake_thread()`,
-                guard: (s) => s.hardirq.wake,
-                run: (d) => {
+              {
+                ...unlockIntx,
+                note: 'IRQ_WAKE_THREAD: irq_wake_thread()',
+                guard: (_s, { local }) => local.wake,
+                run: (d, env) => {
+                  unlockIntx.run!(d, env);
                   irqWakeThread(d);
-                  d.hardirq.handled = true;
+                  env.local.handled = true;
                 },
                 next: afterKvm,
-              }).actions,
-              ...spinUnlock<S>('kvm.unlock', HI, intxLock, {
-                label: `${HI}: spin_unlock(&assigned_dev->intx_lock); return IRQ_NONE`,
-                guard: (s) => !s.hardirq.wake,
-                next: afterKvm,
-              }).actions,
+              },
+              { ...unlockIntx, note: 'IRQ_NONE', guard: (_s, { local }) => !local.wake, next: afterKvm },
             ],
           },
-        ]
+        ])
       : [
-          step('kvm', 'irq_default_primary_handler: return IRQ_WAKE_THREAD (IRQF_ONESHOT keeps the line masked): irq_wake_thread()', {
-            run: (d) => {
+          step<S, HardirqLocals>('kvm', 'irq_default_primary_handler: return IRQ_WAKE_THREAD; irq_wake_thread()', {
+            note: 'IRQF_ONESHOT keeps the line masked',
+            run: (d, { local }) => {
               irqWakeThread(d);
-              d.hardirq.handled = true;
+              local.handled = true;
             },
             next: afterKvm,
           }),
         ];
-    const endIrq = (d: { line: { inProgress: boolean }; hardirq: { wake: boolean; handled: boolean } }) => {
+    const endIrq = (d: S, local: HardirqLocals) => {
       d.line.inProgress = false;
-      d.hardirq.wake = false;
-      d.hardirq.handled = false;
+      local.wake = false;
+      local.handled = false;
     };
-    const hardirq = thread<S>('cpu0/hardirq', [
+    const hardirq = thread<S, HardirqLocals>('cpu0/hardirq', [
       step('idle', 'handle_fasteoi_irq: the line is asserted and enabled: handle_irq_event() runs its actions', {
         end: true,
         guard: canFire,
@@ -455,11 +482,11 @@ export default defineModel({
       }),
       ...(shared
         ? [
-            step<S>('other', 'other_dev_irq: if (its status bit) { ack it; return IRQ_HANDLED } else return IRQ_NONE', {
-              run: (d) => {
+            step<S, HardirqLocals>('other', 'other_dev_irq: if (its status bit) { ack it; return IRQ_HANDLED } else return IRQ_NONE', {
+              run: (d, { local }) => {
                 if (d.other.status) {
                   d.other.status = false;
-                  d.hardirq.handled = true;
+                  local.handled = true;
                 }
               },
               next: kvmEntry,
@@ -467,50 +494,51 @@ export default defineModel({
           ]
         : []),
       ...kvmPrimary,
-      choice('eoi', [
+      choice<S, HardirqLocals>('eoi', [
         {
           label: 'handle_fasteoi_irq: irq_eoi(); IRQD_IRQ_INPROGRESS cleared',
-          guard: (s) => s.hardirq.handled,
-          run: (d) => endIrq(d),
+          guard: (_s, { local }) => local.handled,
+          run: (d, { local }) => endIrq(d, local),
           next: 'idle',
         },
         {
-          label: 'note_interrupt: every action returned IRQ_NONE: desc->irqs_unhandled++',
-          guard: (s) => !s.hardirq.handled,
-          run: (d) => endIrq(d),
+          label: 'note_interrupt: desc->irqs_unhandled++',
+          note: 'every action returned IRQ_NONE',
+          guard: (_s, { local }) => !local.handled,
+          run: (d, { local }) => endIrq(d, local),
           next: 'idle',
         },
         {
           // Only a source that stays asserted with nobody to claim it re-fires until the detector
           // trips; a one-off unhandled interrupt (the source went away meanwhile) does not.
-          label: 'note_interrupt: IRQ_NONE and the device still asserts the line with no handler to claim it: it re-fires until 99900 of 100000 are unhandled: "nobody cared", "Disabling IRQ": desc->depth++',
-          guard: (s) => !s.hardirq.handled && unclaimedSource(s),
-          run: (d) => {
+          label: 'note_interrupt: "nobody cared", "Disabling IRQ": desc->depth++',
+          note: 'IRQ_NONE and the device still asserts the line with no handler to claim it: it re-fires until 99900 of 100000 are unhandled',
+          guard: (s, { local }) => !local.handled && unclaimedSource(s),
+          run: (d, { local }) => {
             d.line.spuriousDisabled = true;
             d.line.desc.depth += 1;
-            endIrq(d);
+            endIrq(d, local);
           },
           next: 'idle',
         },
       ]),
-    ]);
+    ], { locals: { wake: false, handled: false } });
 
-    // ---- kvm_assigned_dev_raise_guest_irq (shared by the IRQ thread) -------------------------------
+    // ---- kvm_assigned_dev_raise_guest_irq (called by the IRQ thread) -------------------------------
     const R = 'kvm_assigned_dev_raise_guest_irq';
-    const raiseGuestIrq = (done: string): Loc[] => [
-      ...(maskLock ? [lockMaskLock('raise.lock', R, 'assigned_dev')] : []),
-      step('raise.check', `${R}: if (!(assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX))`, {
-        next: (s) => (s.kvm.maskIntx ? (maskLock ? 'raise.unlock' : done) : 'raise.set'),
-      }),
-      step('raise.set', `${R}: kvm_set_irq(assigned_dev->kvm, assigned_dev->irq_source_id, vector, 1)`, {
-        run: (d) => {
-          d.guest.line = true;
-        },
-        tags: [TAG_GUEST_IRQ_RAISE],
-        next: maskLock ? 'raise.unlock' : done,
-      }),
-      ...(maskLock ? [unlockMaskLock('raise.unlock', R, 'assigned_dev', { next: done })] : []),
-    ];
+    const raiseGuestIrq = (done: string): Loc[] =>
+      func<S>(R, [
+        ...lockMaskLock('raise.lock', R, 'assigned_dev'),
+        step('raise.check', 'if (!(assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', {
+          next: (s) => (s.kvm.maskIntx ? (maskLock ? 'raise.unlock' : done) : 'raise.set'),
+        }),
+        step('raise.set', 'kvm_set_irq(assigned_dev->kvm, assigned_dev->irq_source_id, vector, 1)', {
+          run: (d) => void (d.guest.line = true),
+          tags: [TAG_GUEST_IRQ_RAISE],
+          next: maskLock ? 'raise.unlock' : done,
+        }),
+        ...unlockMaskLock('raise.unlock', R, 'assigned_dev').map((l) => goingTo(l, done)),
+      ]);
 
     // ---- the IRQ thread ---------------------------------------------------------------------------
     const T = 'kvm_assigned_dev_thread_intx';
@@ -528,24 +556,25 @@ export default defineModel({
       }),
       ...(pci23
         ? []
-        : [
-            spinLock<S>('dis.lock', T, intxLock, { label: `${T}: spin_lock_irq(&assigned_dev->intx_lock)` }),
-            step<S>('dis.disable', `${T}: disable_irq_nosync(irq); assigned_dev->host_irq_disabled = true`, {
+        : func<S>(T, [
+            spinLock<S>('dis.lock', T, intxLock, { label: 'spin_lock_irq(&assigned_dev->intx_lock)' }),
+            step<S>('dis.disable', 'disable_irq_nosync(irq); assigned_dev->host_irq_disabled = true', {
               run: (d) => {
                 disable_irq_nosync(d.line.desc);
                 d.kvm.hostIrqDisabled = true;
               },
               tags: ['disable_irq_nosync'],
             }),
-            spinUnlock<S>('dis.unlock', T, intxLock, { label: `${T}: spin_unlock_irq(&assigned_dev->intx_lock)`, next: firstRaise }),
-          ]),
+            spinUnlock<S>('dis.unlock', T, intxLock, { label: 'spin_unlock_irq(&assigned_dev->intx_lock)', next: firstRaise }),
+          ])),
       ...raiseGuestIrq('done'),
       step(
         'done',
         pci23
           ? 'irq_thread: kvm_assigned_dev_thread_intx returned IRQ_HANDLED: wake_threads_waitq()'
-          : 'irq_thread: kvm_assigned_dev_thread_intx returned IRQ_HANDLED: irq_finalize_oneshot() (line stays masked while disabled); wake_threads_waitq()',
+          : 'irq_thread: kvm_assigned_dev_thread_intx returned IRQ_HANDLED: irq_finalize_oneshot(); wake_threads_waitq()',
         {
+          ...(pci23 ? {} : { note: 'the line stays masked while disabled' }),
           run: (d) => {
             d.irqThread.running = false;
             if (!pci23) d.line.oneshotMasked = false;
@@ -557,9 +586,12 @@ export default defineModel({
 
     // ---- the vCPU: guest ISR, EOI, ack notifier -------------------------------------------------------
     const A = 'kvm_assigned_dev_ack_irq';
-    const ackPci23: ActionDef<S>[] = [
+    // `else if (...)`: with PCI 2.3 the device is unmasked unless an interrupt is pending; without
+    // it the line is re-enabled. Which branch a device takes is fixed by its PCI 2.3 support.
+    const ackPci23: ActionDef<S, VcpuLocals>[] = [
       {
-        label: `${A}: else if (!pci_check_and_unmask_intx(dev->dev)) [no IRQ pending: INTX_DISABLE cleared]; dev->host_irq_disabled = false`,
+        label: 'else if (!pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert;',
+        note: 'no IRQ pending: INTX_DISABLE cleared',
         guard: (s) => s.kvm.hostIrqDisabled && !s.dev.status,
         run: (d) => {
           d.dev.intxDisable = false;
@@ -568,16 +600,15 @@ export default defineModel({
         tags: [TAG_HW_UNMASK],
       },
       {
-        label: `${A}: else if (!pci_check_and_unmask_intx(dev->dev)) [IRQ pending: stays masked] reassert = true; dev->host_irq_disabled = true`,
+        label: 'else if (!pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert;',
+        note: 'IRQ pending: stays masked, reassert = true',
         guard: (s) => s.kvm.hostIrqDisabled && s.dev.status,
-        run: (d) => {
-          d.vcpu.reassert = true;
-        },
+        run: (_d, { local }) => void (local.reassert = true),
       },
     ];
-    const ackNoPci23: ActionDef<S>[] = [
+    const ackNoPci23: ActionDef<S, VcpuLocals>[] = [
       {
-        label: `${A}: if (!(dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) enable_irq(dev->host_irq); dev->host_irq_disabled = false`,
+        label: 'if (!(dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) enable_irq(dev->host_irq); dev->host_irq_disabled = false',
         guard: (s) => s.kvm.hostIrqDisabled,
         run: (d, env) => {
           enable_irq(d.line.desc, env);
@@ -586,13 +617,9 @@ export default defineModel({
         tags: ['enable_irq'],
       },
     ];
-    const ackUnmask: ActionDef<S>[] = [
-      { label: `${A}: if (dev->host_irq_disabled) [false: the ack is for another guest device]`, guard: (s) => !s.kvm.hostIrqDisabled },
-      ...(pci23 ? ackPci23 : ackNoPci23),
-    ];
     const ackDone = maskLock ? 'ack.unlock' : 'rcu.unlock';
-    const vcpu = thread<S>('vcpu0', [
-      choice(
+    const vcpu = thread<S, VcpuLocals>('vcpu0', [
+      choice<S, VcpuLocals>(
         'idle',
         [
           {
@@ -605,10 +632,8 @@ export default defineModel({
             ? [
                 {
                   label: 'guest: EOI of an interrupt from another guest device on the same GSI',
-                  guard: (s: S) => s.vcpu.spurious < spuriousAcks,
-                  run: (d: S) => {
-                    d.vcpu.spurious += 1;
-                  },
+                  guard: (_s: S, { local }: { local: VcpuLocals }) => local.spurious < spuriousAcks,
+                  run: (_d: S, { local }: { local: VcpuLocals }) => void (local.spurious += 1),
                   next: 'eoi',
                 },
               ]
@@ -617,168 +642,197 @@ export default defineModel({
         { end: true },
       ),
       step('isr', 'guest ISR: the driver services the device (its interrupt condition is cleared)', {
-        run: (d) => {
-          d.dev.status = false;
-        },
+        run: (d) => void (d.dev.status = false),
       }),
       step('eoi', 'kvm_ioapic_update_eoi -> kvm_notify_acked_irq: rcu_read_lock(); for each ack notifier on the GSI: kian->irq_acked(kian)', {
-        run: (d, env) => {
-          rcuReadLock(d.rcu, env.self);
-        },
+        run: (d, env) => rcuReadLock(d.rcu, env.self),
         next: (s) => (s.kvm.notifier ? 'ack.lower' : 'rcu.unlock'),
       }),
-      step('ack.lower', `${A}: kvm_set_irq(dev->kvm, dev->irq_source_id, dev->guest_irq, 0)`, {
-        run: (d) => {
-          d.guest.line = false;
-        },
-      }),
-      ...(maskLock ? [lockMaskLock('ack.lock', A, 'dev')] : []),
-      step('ack.check', `${A}: if (!(dev->flags & KVM_DEV_ASSIGN_MASK_INTX))`, {
-        next: (s) => (s.kvm.maskIntx ? ackDone : 'ack.spin'),
-      }),
-      spinLock('ack.spin', A, intxLock, { label: `${A}: spin_lock_irq(&dev->intx_lock)` }),
-      choice('ack.unmask', ackUnmask),
-      spinUnlock('ack.spinunlock', A, intxLock, { label: `${A}: spin_unlock_irq(&dev->intx_lock)` }),
-      choice('ack.reassert', [
-        {
-          label: `${A}: if (reassert) kvm_set_irq(dev->kvm, dev->irq_source_id, dev->guest_irq, 1)`,
-          guard: (s) => s.vcpu.reassert,
-          run: (d) => {
-            d.guest.line = true;
-            d.vcpu.reassert = false;
+      ...func<S, VcpuLocals>(A, [
+        step('ack.lower', 'kvm_set_irq(dev->kvm, dev->irq_source_id, dev->guest_irq, 0)', {
+          run: (d) => void (d.guest.line = false),
+        }),
+        ...lockMaskLock('ack.lock', A, 'dev'),
+        step('ack.check', 'if (!(dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', {
+          next: (s) => (s.kvm.maskIntx ? ackDone : 'ack.spin'),
+        }),
+        spinLock('ack.spin', A, intxLock, { label: 'spin_lock_irq(&dev->intx_lock)' }),
+        choice<S, VcpuLocals>('ack.unmask', [
+          { label: 'if (dev->host_irq_disabled)', note: 'false: the ack is for another guest device', guard: (s) => !s.kvm.hostIrqDisabled },
+          ...(pci23 ? ackPci23 : ackNoPci23),
+        ]),
+        spinUnlock('ack.spinunlock', A, intxLock, { label: 'spin_unlock_irq(&dev->intx_lock)' }),
+        choice<S, VcpuLocals>('ack.reassert', [
+          {
+            label: 'if (reassert) kvm_set_irq(dev->kvm, dev->irq_source_id, dev->guest_irq, 1)',
+            guard: (_s, { local }) => local.reassert,
+            run: (d, { local }) => {
+              d.guest.line = true;
+              local.reassert = false;
+            },
+            tags: [TAG_GUEST_IRQ_RAISE],
+            next: ackDone,
           },
-          tags: [TAG_GUEST_IRQ_RAISE],
-          next: ackDone,
-        },
-        { label: `${A}: if (reassert) [false]`, guard: (s) => !s.vcpu.reassert, next: ackDone },
+          { label: 'if (reassert)', note: 'false', guard: (_s, { local }) => !local.reassert, next: ackDone },
+        ]),
+        ...unlockMaskLock('ack.unlock', A, 'dev'),
       ]),
-      ...(maskLock ? [unlockMaskLock('ack.unlock', A, 'dev')] : []),
       step('rcu.unlock', 'kvm_notify_acked_irq: rcu_read_unlock()', {
-        run: (d, env) => {
-          rcuReadUnlock(d.rcu, env.self);
-        },
+        run: (d, env) => rcuReadUnlock(d.rcu, env.self),
         next: 'idle',
       }),
-    ]);
+    ], { locals: { reassert: false, spurious: 0 } });
 
     // ---- user space: INTx mask toggles and the deassignment -----------------------------------------
     const M = 'kvm_vm_ioctl_set_pci_irq_mask';
     const Q = 'qemu assigned_dev_pci_write_config';
-    const deviceBit = pci23 ? '' : ' (not PCI 2.3: the device ignores the bit)';
+    const writesFirst = (masked: boolean) => (masked ? maskWritesFirst : unmaskWritesFirst);
+    const deviceBit = pci23 ? undefined : 'not PCI 2.3: the device ignores the bit';
     // The config-space write of the guest's new INTX_DISABLE: after the ioctl (the API text, QEMU)
-    // or, with maskWritesFirst/unmaskWritesFirst, before it (the reviewer's question).
-    const configWrite = (id: string, masked: boolean, first: boolean, next: string): Loc =>
-      step(id, `${Q}: write PCI_COMMAND with INTX_DISABLE ${masked ? 'set' : 'clear'} to the device${first ? ' (before the ioctl)' : ''}${deviceBit}`, {
-        run: (d) => {
-          if (pci23) d.dev.intxDisable = masked;
-          d.qemu.wroteMasked = masked;
-        },
-        next,
-      });
-    const maskIoctl: Loc[] = [
-      ...(maskWritesFirst ? [configWrite('m.write', true, true, 'm.kvmlock')] : []),
-      mutexLock('m.kvmlock', M, kvmLock, { label: `${M}: mutex_lock(&kvm->lock)` }),
-      ...(maskLock ? [lockMaskLock('m.lock', M, 'match')] : []),
-      step('m.flags', `${M}: match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX [set]`, {
-        run: (d) => {
-          d.kvm.maskIntx = true;
-        },
-      }),
-      step('m.lower', `${M}: if (assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX) kvm_set_irq(match->kvm, match->irq_source_id, match->guest_irq, 0)`, {
-        run: (d) => {
-          d.guest.line = false;
-        },
-      }),
-      ...(maskLock ? [unlockMaskLock('m.unlock', M, 'match')] : []),
-      mutexUnlock('m.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)`, next: maskWritesFirst ? 'idle' : 'm.write' }),
-      ...(maskWritesFirst ? [] : [configWrite('m.write', true, false, 'idle')]),
-    ];
-    const skipsEnable = variant === 'merged' && argPci23;
-    const unmaskIoctl: Loc[] = [
-      ...(unmaskWritesFirst ? [configWrite('u.write', false, true, 'u.kvmlock')] : []),
-      mutexLock('u.kvmlock', M, kvmLock, { label: `${M}: mutex_lock(&kvm->lock)` }),
-      ...(maskLock ? [lockMaskLock('u.lock', M, 'match')] : []),
-      step(
-        'u.flags',
-        variant === 'merged'
-          ? `${M}: match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX; else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) [${argPci23 ? 'false: no enable_irq' : 'true: the argument carries only MASK_INTX'}]`
-          : `${M}: match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX [guest unmasks: else branch]`,
-        {
-          run: (d) => {
-            d.kvm.maskIntx = false;
+    // or, with maskWritesFirst/unmaskWritesFirst, before it (the reviewer's question). One
+    // location each, an action per direction (the direction is the ioctl argument's MASK_INTX).
+    const configWrite = (id: string, first: boolean, next: string): Loc<QemuLocals> =>
+      choice<S, QemuLocals>(
+        id,
+        [true, false]
+          .filter((masked) => writesFirst(masked) === first)
+          .map((masked) => ({
+            label: `${Q}: write PCI_COMMAND with INTX_DISABLE ${masked ? 'set' : 'clear'} to the device${first ? ' (before the ioctl)' : ''}`,
+            ...(deviceBit !== undefined ? { note: deviceBit } : {}),
+            guard: (_s: S, { local }: { local: QemuLocals }) => local.arg.maskIntx === masked,
+            run: (d: S) => {
+              if (pci23) d.dev.intxDisable = masked;
+              d.qemu.wroteMasked = masked;
+            },
+            next,
+          })),
+      );
+    const anyWritesFirst = maskWritesFirst || unmaskWritesFirst;
+    const anyWritesAfter = !maskWritesFirst || !unmaskWritesFirst;
+    const afterIoctl: Next<S, QemuLocals> = (_s, { local }) => (writesFirst(local.arg.maskIntx) ? 'idle' : 'write');
+    const unmaskDone = maskLock ? 'unlock' : 'kvmunlock';
+    const FLAGS = 'match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX; match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX';
+
+    // kvm_vm_ioctl_set_pci_irq_mask() as each variant has it, from mutex_lock(&kvm->lock) to its
+    // unlock (kvm_find_assigned_dev always finds the device; GUEST_INTX is always assigned here).
+    const setPciIrqMask: Loc<QemuLocals>[] = byVariant(variant, {
+      // The seed: the unmask branch re-enables the line whenever KVM disabled it.
+      v1: () =>
+        func<S, QemuLocals>(M, [
+          mutexLock('kvmlock', M, kvmLock, { label: 'mutex_lock(&kvm->lock)' }),
+          ...lockMaskLock('lock', M, 'match'),
+          step<S, QemuLocals>('flags', FLAGS, {
+            run: (d, { local }) => void (d.kvm.maskIntx = local.arg.maskIntx),
+            next: (_s, { local }) => (local.arg.maskIntx ? 'lower' : 'spin'),
+          }),
+          step('lower', 'if (assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX) kvm_set_irq(match->kvm, match->irq_source_id, match->guest_irq, 0)', {
+            run: (d) => void (d.guest.line = false),
+            next: unmaskDone,
+          }),
+          spinLock('spin', M, intxLock, { label: 'else { spin_lock_irq(&match->intx_lock)' }),
+          ...unmaskLine(),
+          ...unlockMaskLock('unlock', M, 'match'),
+          goingTo(mutexUnlock('kvmunlock', M, kvmLock, { label: 'mutex_unlock(&kvm->lock)' }), afterIoctl),
+        ]),
+      // v3.4: the unmask branch re-enables the line only if the *argument* lacks PCI_2_3 (user
+      // space unmasks at device level); intx_mask_lock is a spinlock.
+      merged: () =>
+        func<S, QemuLocals>(M, [
+          mutexLock('kvmlock', M, kvmLock, { label: 'mutex_lock(&kvm->lock)' }),
+          ...lockMaskLock('lock', M, 'match'),
+          // The `else if` reads only the argument (a local): its test is folded into this step.
+          choice<S, QemuLocals>('flags', [
+            {
+              label: FLAGS,
+              guard: (_s, { local }) => local.arg.maskIntx || !local.arg.pci23,
+              run: (d, { local }) => void (d.kvm.maskIntx = local.arg.maskIntx),
+              next: (_s, { local }) => (local.arg.maskIntx ? 'lower' : 'spin'),
+            },
+            {
+              label: FLAGS,
+              note: 'the guest unmasks; else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) is false: no enable_irq',
+              guard: (_s, { local }) => !local.arg.maskIntx && local.arg.pci23,
+              run: (d) => void (d.kvm.maskIntx = false),
+              next: unmaskDone,
+            },
+          ]),
+          step('lower', 'if (assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX) kvm_set_irq(match->kvm, match->irq_source_id, match->guest_irq, 0)', {
+            run: (d) => void (d.guest.line = false),
+            next: unmaskDone,
+          }),
+          withNote(
+            'true: the argument carries only MASK_INTX',
+            spinLock('spin', M, intxLock, { label: 'else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) { spin_lock_irq(&match->intx_lock)' }),
+          ),
+          ...unmaskLine(),
+          ...unlockMaskLock('unlock', M, 'match'),
+          goingTo(mutexUnlock('kvmunlock', M, kvmLock, { label: 'mutex_unlock(&kvm->lock)' }), afterIoctl),
+        ]),
+    });
+    // The unmask branch's body, the same in both variants once intx_lock is held.
+    function unmaskLine(): Loc<QemuLocals>[] {
+      return [
+        choice<S, QemuLocals>('enable', [
+          {
+            label: 'if (match->host_irq_disabled) { enable_irq(match->host_irq); match->host_irq_disabled = false; }',
+            guard: (s) => s.kvm.hostIrqDisabled,
+            run: (d, env) => {
+              enable_irq(d.line.desc, env);
+              d.kvm.hostIrqDisabled = false;
+            },
+            tags: ['enable_irq'],
           },
-          next: skipsEnable ? (maskLock ? 'u.unlock' : 'u.kvmunlock') : 'u.spin',
-        },
-      ),
-      spinLock('u.spin', M, intxLock, { label: `${M}: spin_lock_irq(&match->intx_lock)` }),
-      choice('u.enable', [
-        {
-          label: `${M}: if (match->host_irq_disabled) { enable_irq(match->host_irq); match->host_irq_disabled = false; }`,
-          guard: (s) => s.kvm.hostIrqDisabled,
-          run: (d, env) => {
-            enable_irq(d.line.desc, env);
-            d.kvm.hostIrqDisabled = false;
-          },
-          tags: ['enable_irq'],
-        },
-        { label: `${M}: if (match->host_irq_disabled) [false]`, guard: (s) => !s.kvm.hostIrqDisabled },
-      ]),
-      spinUnlock('u.spinunlock', M, intxLock, { label: `${M}: spin_unlock_irq(&match->intx_lock)` }),
-      ...(maskLock ? [unlockMaskLock('u.unlock', M, 'match')] : []),
-      mutexUnlock('u.kvmunlock', M, kvmLock, { label: `${M}: mutex_unlock(&kvm->lock)`, next: unmaskWritesFirst ? 'idle' : 'u.write' }),
-      ...(unmaskWritesFirst ? [] : [configWrite('u.write', false, false, 'idle')]),
-    ];
+          { label: 'if (match->host_irq_disabled)', note: 'false', guard: (s) => !s.kvm.hostIrqDisabled },
+        ]),
+        spinUnlock('spinunlock', M, intxLock, { label: 'spin_unlock_irq(&match->intx_lock) }' }),
+      ];
+    }
 
     const D = deassign === 2 ? 'kvm_vm_ioctl_deassign_device' : 'kvm_vm_ioctl_deassign_dev_irq';
     const H = 'deassign_host_irq';
     const quietBlocked = (s: S) =>
       s.line.inProgress ? 'the hard interrupt in progress' : 'the IRQ thread (threads_active)';
-    const deassignHost: Loc[] = pci23
+    const deassignHost: Loc[] = func<S>(H, pci23
       ? [
           ...(deassignMasks
             ? [
-                ...(deassignMaskLock
-                  ? [lockMaskLock('d.masklock', H, 'assigned_dev', { label: `${H}: ${maskSpin ? 'spin_lock' : 'mutex_lock'}(&assigned_dev->intx_mask_lock) [ablation: not in the patch]` })]
-                  : []),
-                spinLock<S>('d.spin', H, intxLock, { label: `${H}: spin_lock_irq(&assigned_dev->intx_lock)` }),
-                step<S>('d.intx', `${H}: pci_intx(assigned_dev->dev, false) [INTX_DISABLE set]`, {
-                  run: (d) => {
-                    d.dev.intxDisable = true;
-                  },
+                ...(deassignMaskLock ? [maskLockOps.lock('d.masklock', H, 'assigned_dev', 'ablation: not in the patch')] : []),
+                spinLock<S>('d.spin', H, intxLock, { label: 'spin_lock_irq(&assigned_dev->intx_lock)' }),
+                step<S>('d.intx', 'pci_intx(assigned_dev->dev, false)', {
+                  note: 'INTX_DISABLE set',
+                  run: (d) => void (d.dev.intxDisable = true),
                 }),
-                spinUnlock<S>('d.spinunlock', H, intxLock, { label: `${H}: spin_unlock_irq(&assigned_dev->intx_lock)` }),
-                ...(deassignMaskLock
-                  ? [unlockMaskLock('d.maskunlock', H, 'assigned_dev', { label: `${H}: ${maskSpin ? 'spin_unlock' : 'mutex_unlock'}(&assigned_dev->intx_mask_lock) [ablation]` })]
-                  : []),
+                spinUnlock<S>('d.spinunlock', H, intxLock, { label: 'spin_unlock_irq(&assigned_dev->intx_lock)' }),
+                ...(deassignMaskLock ? [maskLockOps.unlock('d.maskunlock', H, 'assigned_dev', 'ablation')] : []),
               ]
             : []),
-          step<S>('d.sync', `${H}: synchronize_irq(assigned_dev->host_irq)`, { guard: irqQuiet, blockedOn: quietBlocked }),
+          step<S>('d.sync', 'synchronize_irq(assigned_dev->host_irq)', { guard: irqQuiet, blockedOn: quietBlocked }),
         ]
       : [
-          step<S>('d.disable', `${H}: disable_irq(assigned_dev->host_irq): desc->depth++`, {
-            run: (d) => {
-              disable_irq_nosync(d.line.desc);
-            },
+          step<S>('d.disable', 'disable_irq(assigned_dev->host_irq): desc->depth++', {
+            run: (d) => disable_irq_nosync(d.line.desc),
             tags: ['disable_irq'],
           }),
-          step<S>('d.sync', `${H}: disable_irq(assigned_dev->host_irq): synchronize_irq()`, { guard: irqQuiet, blockedOn: quietBlocked }),
-        ];
+          step<S>('d.sync', 'disable_irq(assigned_dev->host_irq): synchronize_irq()', { guard: irqQuiet, blockedOn: quietBlocked }),
+        ]);
     const deassignIoctl: Loc[] = [
-      mutexLock('d.kvmlock', D, kvmLock, { label: `${D}: mutex_lock(&kvm->lock)` }),
+      ...func<S>(D, [mutexLock('d.kvmlock', D, kvmLock, { label: 'mutex_lock(&kvm->lock)' })]),
       ...deassignHost,
-      step(
-        'd.free',
-        shared
-          ? `${H}: free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the action (the other device's stays)`
-          : `${H}: free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the last action: irq_shutdown() (desc->depth = 1)`,
-        {
-          run: (d) => {
-            d.line.kvmAction = false;
-            if (!shared) d.line.desc.depth = 1;
+      ...func<S>(H, [
+        step(
+          'd.free',
+          shared
+            ? "free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the action (the other device's stays)"
+            : 'free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the last action: irq_shutdown() (desc->depth = 1)',
+          {
+            run: (d) => {
+              d.line.kvmAction = false;
+              if (!shared) d.line.desc.depth = 1;
+            },
           },
-        },
-      ),
-      step('d.free2', `${H}: free_irq(): synchronize_irq(); kthread_stop(action->thread)`, { guard: irqQuiet, blockedOn: quietBlocked }),
+        ),
+        step('d.free2', 'free_irq(): synchronize_irq(); kthread_stop(action->thread)', { guard: irqQuiet, blockedOn: quietBlocked }),
+      ]),
       step('d.unreg', 'deassign_guest_irq: kvm_unregister_irq_ack_notifier(): hlist_del_init_rcu(&kian->link)', {
         run: (d) => {
           d.kvm.notifier = false;
@@ -790,14 +844,10 @@ export default defineModel({
       step('d.syncrcu', 'kvm_unregister_irq_ack_notifier: synchronize_rcu()', {
         guard: (s) => rcuGracePeriodOver(s.rcu),
         blockedOn: () => 'the vCPU to leave rcu_read_lock() (kvm_notify_acked_irq)',
-        run: (d) => {
-          rcuCallbackStart(d.rcu);
-        },
+        run: (d) => rcuCallbackStart(d.rcu),
       }),
       step('d.lower', 'deassign_guest_irq: kvm_set_irq(assigned_dev->kvm, assigned_dev->irq_source_id, assigned_dev->guest_irq, 0)', {
-        run: (d) => {
-          d.guest.line = false;
-        },
+        run: (d) => void (d.guest.line = false),
       }),
       ...(deassign === 2
         ? [
@@ -810,33 +860,35 @@ export default defineModel({
             }),
           ]
         : []),
-      mutexUnlock('d.kvmunlock', D, kvmLock, {
-        label: `${D}: mutex_unlock(&kvm->lock); return`,
-        run: (d) => {
-          d.qemu.deassigned = true;
-        },
-        next: 'idle',
-      }),
+      ...func<S>(D, [
+        mutexUnlock('d.kvmunlock', D, kvmLock, {
+          label: 'mutex_unlock(&kvm->lock); return',
+          run: (d) => void (d.qemu.deassigned = true),
+          next: 'idle',
+        }),
+      ]),
     ];
 
-    const qemu = thread<S>('qemu', [
-      choice('idle', [
+    // One user-space program: the guest's config writes go through the ioctl (QEMU's
+    // kvm_device_intx_set_mask passes MASK_INTX or 0, PCI_2_3 only with setMaskArgPci23).
+    const setMask = (masked: boolean) => (d: S, { local }: { local: QemuLocals }) => {
+      d.qemu.masked = masked;
+      local.arg.maskIntx = masked;
+      if (!masked) local.rounds += 1;
+    };
+    const qemu = thread<S, QemuLocals>('qemu', [
+      choice<S, QemuLocals>('idle', [
         {
           label: `${Q}: the guest sets INTX_DISABLE: kvm_device_intx_set_mask(masked) -> ioctl(KVM_ASSIGN_SET_INTX_MASK, MASK_INTX)`,
-          guard: (s) => !s.qemu.deassigned && !s.qemu.masked && s.qemu.rounds < maskRounds,
-          run: (d) => {
-            d.qemu.masked = true;
-          },
-          next: maskWritesFirst ? 'm.write' : 'm.kvmlock',
+          guard: (s, { local }) => !s.qemu.deassigned && !s.qemu.masked && local.rounds < maskRounds,
+          run: setMask(true),
+          next: maskWritesFirst ? 'write.first' : 'kvmlock',
         },
         {
           label: `${Q}: the guest clears INTX_DISABLE: kvm_device_intx_set_mask(unmasked) -> ioctl(KVM_ASSIGN_SET_INTX_MASK, 0)`,
           guard: (s) => !s.qemu.deassigned && s.qemu.masked,
-          run: (d) => {
-            d.qemu.masked = false;
-            d.qemu.rounds += 1;
-          },
-          next: unmaskWritesFirst ? 'u.write' : 'u.kvmlock',
+          run: setMask(false),
+          next: unmaskWritesFirst ? 'write.first' : 'kvmlock',
         },
         ...(deassign > 0
           ? [
@@ -852,17 +904,18 @@ export default defineModel({
           : []),
         {
           label: 'qemu: nothing more to do',
-          guard: (s) =>
-            (deassign === 0 || s.qemu.deassigned) && (s.qemu.deassigned || (!s.qemu.masked && s.qemu.rounds >= maskRounds)),
+          guard: (s, { local }) =>
+            (deassign === 0 || s.qemu.deassigned) && (s.qemu.deassigned || (!s.qemu.masked && local.rounds >= maskRounds)),
           next: END,
         },
       ]),
-      ...maskIoctl,
-      ...unmaskIoctl,
+      ...(anyWritesFirst ? [configWrite('write.first', true, 'kvmlock')] : []),
+      ...setPciIrqMask,
+      ...(anyWritesAfter ? [configWrite('write', false, 'idle')] : []),
       ...(deassign > 0 ? deassignIoctl : []),
-    ]);
+    ], { locals: { rounds: 0, arg: { maskIntx: false, pci23: params.setMaskArgPci23 } } });
 
-    const threads: ThreadDef<S>[] = [dev0, ...(shared ? [dev1] : []), hardirq, irqThread, vcpu, qemu];
+    const threads: ThreadDef<S, any>[] = [dev0, ...(shared ? [dev1] : []), hardirq, irqThread, vcpu, qemu];
     return { init, threads };
   },
 });

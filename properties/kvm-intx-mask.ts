@@ -18,25 +18,18 @@
 // WARN ("Unbalanced enable for IRQ", unbalanced-enable-irq); like the kernel, enable_irq()
 // leaves the depth at 0 then, so there is no negative depth to check a second time.
 //
-// This file reads the model's state through the type below, a copy of the parts of
-// KvmIntxMaskState (models/kvm-intx-mask.ts) it needs: properties may not import models.
+// This file reads the model's state through the model's own type (a type-only import: no model
+// code is loaded by a properties file).
 // `lineCanFire` mirrors the guard of the hard-IRQ thread's idle step; the model test checks the
 // two agree on every reachable state.
 
 import { defineProperties, invariant, stepProperty, assertion, deadlockFree, leadsTo, livelockFree, type FairnessSpec, type StateInfo } from '../src/property/index.js';
-import { lockRef, UNBALANCED_ENABLE, type IrqDesc, type Spinlock } from '../src/kernel/index.js';
+import { lockRef, UNBALANCED_ENABLE } from '../src/kernel/index.js';
 import { noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+import type { KvmIntxMaskState } from '../models/kvm-intx-mask.js';
 
-type State = {
-  dev: { status: boolean; intxDisable: boolean };
-  other: { status: boolean };
-  line: { desc: IrqDesc; oneshotMasked: boolean; spuriousDisabled: boolean; kvmAction: boolean };
-  irqThread: { runThread: boolean };
-  kvm: { intxLock: Spinlock; maskIntx: boolean };
-  guest: { line: boolean };
-  rcu: { reader: boolean[] };
-  qemu: { masked: boolean; deassigned: boolean; wroteMasked: boolean };
-};
+/** The model's own state type. */
+type State = KvmIntxMaskState;
 
 /** Tags the model puts on steps (models/kvm-intx-mask.ts: TAG_GUEST_IRQ_RAISE, TAG_HW_UNMASK). */
 export const GUEST_IRQ_RAISE = 'kvm_set_irq(level=1)';

@@ -11,6 +11,7 @@ import { properties, questions, lineCanFire, GUEST_IRQ_RAISE, HW_UNMASK } from '
 import { bundled } from '../../models/index.js';
 import { check, type CheckResult } from '../../src/engine/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { programListing } from '../../src/model/index.js';
 import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
@@ -258,7 +259,7 @@ describe('kvm-intx-mask: the patch and the merged form', () => {
   it('v1: an interrupt masked at device level, then the guest unmasks: enable_irq on a line nobody disabled', () => {
     const { message, steps } = traceOf('v1', 'unbalanced-enable-irq', { irqs: 1 });
     expect(message).toContain('Unbalanced enable for IRQ');
-    const masked = find(steps, 'pci_check_and_mask_intx(assigned_dev->dev)) [IRQ pending', 'cpu0/hardirq');
+    const masked = find(steps, 'ret = IRQ_WAKE_THREAD; } [IRQ pending', 'cpu0/hardirq');
     const unmask = find(steps, 'kvm_device_intx_set_mask(unmasked)', 'qemu');
     expect(masked).toBeGreaterThanOrEqual(0);
     expect(unmask).toBeGreaterThan(masked);
@@ -271,7 +272,7 @@ describe('kvm-intx-mask: the patch and the merged form', () => {
 
   it('merged: the same WARN, because the PCI 2.3 test reads the ioctl argument, which carries only MASK_INTX', () => {
     const { steps } = traceOf('merged', 'unbalanced-enable-irq', { irqs: 1 });
-    expect(find(steps, 'else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) [true: the argument carries only MASK_INTX]')).toBeGreaterThanOrEqual(0);
+    expect(find(steps, 'else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) { spin_lock_irq(&match->intx_lock) [true: the argument carries only MASK_INTX]')).toBeGreaterThanOrEqual(0);
     expect(steps.at(-1)!.label).toContain('enable_irq(match->host_irq)');
   });
 
@@ -285,7 +286,7 @@ describe('kvm-intx-mask: the patch and the merged form', () => {
     const { message, steps } = traceOf('merged', 'no-lost-interrupt', { pci23: false, shared: false, setMaskArgPci23: true });
     expect(message).toContain('line depth 1');
     expect(find(steps, 'disable_irq_nosync(irq); assigned_dev->host_irq_disabled = true', 'irq/kvm')).toBeGreaterThanOrEqual(0);
-    expect(find(steps, '[false: no enable_irq]', 'qemu')).toBeGreaterThanOrEqual(0);
+    expect(find(steps, 'else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) is false: no enable_irq]', 'qemu')).toBeGreaterThanOrEqual(0);
     expect(steps.some((s) => s.label.includes('enable_irq(dev->host_irq)') || s.label.includes('enable_irq(match->host_irq)'))).toBe(false);
     // v1 has no such test: its unmask always re-enables the line.
     expect(holds('v1', 'no-lost-interrupt', { pci23: false, shared: false, setMaskArgPci23: true })).toBe(true);
@@ -338,7 +339,7 @@ describe('kvm-intx-mask: the order of the ioctl and the config-space write', () 
       const write = find(steps, 'write PCI_COMMAND with INTX_DISABLE set to the device (before the ioctl)', 'qemu');
       expect(test).toBeGreaterThanOrEqual(0);
       expect(write).toBeGreaterThan(test);
-      expect(steps.at(-1)!.label).toContain('pci_check_and_unmask_intx(dev->dev)) [no IRQ pending: INTX_DISABLE cleared]');
+      expect(steps.at(-1)!.label).toContain('pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert; [no IRQ pending: INTX_DISABLE cleared]');
       // The ioctl had not set MASK_INTX yet: in the other order it waits for the ack's intx_mask_lock.
       expect(find(steps, 'match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX')).toBe(-1);
     }
@@ -348,7 +349,7 @@ describe('kvm-intx-mask: the order of the ioctl and the config-space write', () 
     const { message, steps } = traceOf('merged', 'no-lost-interrupt', { irqs: 1, unmaskWritesFirst: true, setMaskArgPci23: true });
     expect(message).toContain('INTX_DISABLE set');
     const write = find(steps, 'write PCI_COMMAND with INTX_DISABLE clear to the device (before the ioctl)', 'qemu');
-    const remask = find(steps, 'pci_check_and_mask_intx(assigned_dev->dev)) [IRQ pending: INTX_DISABLE set]', 'cpu0/hardirq', write);
+    const remask = find(steps, 'ret = IRQ_WAKE_THREAD; } [IRQ pending: INTX_DISABLE set]', 'cpu0/hardirq', write);
     const dropped = find(steps, 'kvm_assigned_dev_raise_guest_irq: if (!(assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', 'irq/kvm', remask);
     const unmask = find(steps, 'match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX', 'qemu', dropped);
     expect(write).toBeGreaterThanOrEqual(0);
@@ -388,7 +389,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
     const test = find(steps, 'kvm_assigned_dev_ack_irq: if (!(dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', 'vcpu0');
     const mask = find(steps, 'match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX', 'qemu');
     expect(mask).toBeGreaterThan(test);
-    expect(steps.at(-1)!.label).toContain('pci_check_and_unmask_intx(dev->dev)) [no IRQ pending: INTX_DISABLE cleared]');
+    expect(steps.at(-1)!.label).toContain('pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert; [no IRQ pending: INTX_DISABLE cleared]');
   });
 
   // "Interesting that the new mutex is not used here." (deassign_host_irq)
@@ -403,7 +404,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
       const { message, steps } = traceOf(variant, 'shared-line-not-disabled', { irqs: 2, maskRounds: 0 });
       expect(message).toContain('IRQS_SPURIOUS_DISABLED');
       const masked = find(steps, 'deassign_host_irq: pci_intx(assigned_dev->dev, false)', 'qemu');
-      const unmasked = find(steps, 'pci_check_and_unmask_intx(dev->dev)) [no IRQ pending: INTX_DISABLE cleared]', 'vcpu0');
+      const unmasked = find(steps, 'pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert; [no IRQ pending: INTX_DISABLE cleared]', 'vcpu0');
       const raised = find(steps, 'device: raises its INTx', 'dev0', unmasked);
       const freed = find(steps, 'free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the action', 'qemu');
       expect(masked).toBeGreaterThanOrEqual(0);
@@ -419,7 +420,7 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
   it('deassign_host_irq taking intx_mask_lock does not close it: the ack comes after the mutex is released (trace)', () => {
     const { steps } = traceOf('v1', 'shared-line-not-disabled', { deassignTakesMaskLock: true, maskRounds: 0, irqs: 2 });
     const unlockedByDeassign = find(steps, 'deassign_host_irq: mutex_unlock(&assigned_dev->intx_mask_lock) [ablation]', 'qemu');
-    const unmasked = find(steps, 'pci_check_and_unmask_intx(dev->dev)) [no IRQ pending: INTX_DISABLE cleared]', 'vcpu0');
+    const unmasked = find(steps, 'pci_check_and_unmask_intx(dev->dev)) reassert = true; dev->host_irq_disabled = reassert; [no IRQ pending: INTX_DISABLE cleared]', 'vcpu0');
     expect(unlockedByDeassign).toBeGreaterThanOrEqual(0);
     expect(unmasked).toBeGreaterThan(unlockedByDeassign);
     expect(steps.at(-1)!.label).toContain('"Disabling IRQ"');
@@ -478,6 +479,45 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
 });
 
 describe('kvm-intx-mask: the model itself', () => {
+  it("read one kernel at a time: v1's and merged's listings differ only in their fragments (intx_mask_lock's primitive, the unmask branch)", () => {
+    const listing = (variant: Variant) => programListing(compileModel(model, { variant })).split('\n').slice(1);
+    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const [v1, merged] = [listing('v1'), listing('merged')];
+    const M = '    kvm_vm_ioctl_set_pci_irq_mask: ';
+    expect(only(v1, merged)).toEqual([
+      '    kvm_assigned_dev_raise_guest_irq: mutex_lock(&assigned_dev->intx_mask_lock)',
+      '    kvm_assigned_dev_raise_guest_irq: mutex_unlock(&assigned_dev->intx_mask_lock)  -> done',
+      '    kvm_assigned_dev_ack_irq: mutex_lock(&dev->intx_mask_lock)',
+      '    kvm_assigned_dev_ack_irq: mutex_unlock(&dev->intx_mask_lock)',
+      `${M}mutex_lock(&match->intx_mask_lock)`,
+      `${M}else { spin_lock_irq(&match->intx_lock)`,
+      `${M}mutex_unlock(&match->intx_mask_lock)`,
+    ]);
+    expect(only(merged, v1)).toEqual([
+      '    kvm_assigned_dev_raise_guest_irq: spin_lock(&assigned_dev->intx_mask_lock)',
+      '    kvm_assigned_dev_raise_guest_irq: spin_unlock(&assigned_dev->intx_mask_lock)  -> done',
+      '    kvm_assigned_dev_ack_irq: spin_lock(&dev->intx_mask_lock)',
+      '    kvm_assigned_dev_ack_irq: spin_unlock(&dev->intx_mask_lock)',
+      `${M}spin_lock(&match->intx_mask_lock)`,
+      `${M}match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX; match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX [the guest unmasks; else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) is false: no enable_irq]  -> unlock`,
+      `${M}else if (!(assigned_dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) { spin_lock_irq(&match->intx_lock) [true: the argument carries only MASK_INTX]`,
+      `${M}spin_unlock(&match->intx_mask_lock)`,
+    ]);
+  });
+
+  it('what the C keeps on its stack is thread-local: ret/handled, reassert, the ioctl argument, the round counter', () => {
+    const m = compileModel(model, { variant: 'merged', params: { setMaskArgPci23: true } });
+    const vars = m.vars(m.init) as Record<string, unknown>;
+    expect(vars['$local']).toEqual({
+      'cpu0/hardirq': { wake: false, handled: false },
+      dev0: { raised: 0 },
+      dev1: { raised: 0 },
+      vcpu0: { reassert: false, spurious: 0 },
+      qemu: { rounds: 0, arg: { maskIntx: false, pci23: true } },
+    });
+    expect(Object.keys(vars).sort()).toEqual(['$local', 'dev', 'guest', 'irqThread', 'kvm', 'line', 'other', 'qemu', 'rcu']);
+  });
+
   it("the properties' lineCanFire is the hard-IRQ thread's idle guard, on every reachable state", () => {
     for (const params of [{ irqs: 1 }, { pci23: false, shared: false, irqs: 2 }, { shared: false, irqs: 2 }] as Params[]) {
       const m = compileModel(model, { variant: 'v1', params });
