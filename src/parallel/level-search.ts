@@ -31,7 +31,7 @@ import { B, Control, G, STOP } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
 import { SharedFrontier } from './frontier.js';
 import type { Mailbox } from './mailbox.js';
-import type { Candidate, WorkerLimits } from './protocol.js';
+import type { Candidate, WorkerLimits, WorkerReport } from './protocol.js';
 import type { LevelRanks } from './ranks.js';
 
 /** Expansions between two looks at the mailbox, the stop flag and the counters. */
@@ -80,16 +80,8 @@ export interface LevelSearchContext {
   initial: Int32Array;
 }
 
-export interface LevelSearchResult {
-  states: number;
-  transitions: number;
-  diameter: number;
-  depthCut: boolean;
-  peakRss: number;
-  storeBytes: number;
-  waitMs: number;
-  candidates: Candidate[];
-}
+/** What one worker's level search reports: the search's part of its WorkerReport. */
+export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'candidates'>;
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
   const { model, evaluator, control, ranks, me, limits, mailbox } = c;

@@ -2,29 +2,17 @@
 // stack with exit 1, never a hang, never raw control characters on the terminal.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { ftruncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { runKmc } from '../helpers/kmc-cli.js';
+import { ABBA, abbaTraceDir, built, root } from '../helpers/abba-trace.js';
 import { run } from '../../src/cli/main.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
-const ABBA = resolve('tests/fixtures/models/abba.ts');
-
 const kmc = runKmc;
+const at = abbaTraceDir('kmc-inputs-');
 
-let dir: string;
-let trace: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kmc-inputs-'));
-  expect((await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--trace-dir', dir)).code).toBe(1);
-  trace = join(dir, 'abba--abba--deadlock.itf.json');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const expectOneLine = (r: { code: number; out: string; err: string }, message: RegExp) => {
   expect(r.code).toBe(2);
@@ -34,7 +22,7 @@ const expectOneLine = (r: { code: number; out: string; err: string }, message: R
 
 describe('trace files kmc cannot take', () => {
   it('over 512 MiB: refused from its size, before reading', async () => {
-    const f = join(dir, 'huge.itf.json');
+    const f = join(at.dir, 'huge.itf.json');
     const fd = openSync(f, 'w');
     ftruncateSync(fd, 513 * 2 ** 20); // sparse: no disk used
     closeSync(fd);
@@ -42,34 +30,34 @@ describe('trace files kmc cannot take', () => {
   });
 
   it('JSON nested 5,000 levels deep', async () => {
-    const f = join(dir, 'deep.itf.json');
-    const j = JSON.parse(readFileSync(trace, 'utf8'));
+    const f = join(at.dir, 'deep.itf.json');
+    const j = JSON.parse(readFileSync(at.trace, 'utf8'));
     writeFileSync(f, JSON.stringify(j).replace('"vars":', `"deep":${'['.repeat(5000)}${']'.repeat(5000)},"vars":`));
     expectOneLine(await kmc('replay', f, '--model', ABBA), /nested more than 256 levels deep/);
     // and in an expectations file
-    writeFileSync(join(dir, 'deep.json'), `{"abba":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
-    const e = await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--no-traces', '--expect', join(dir, 'deep.json'));
+    writeFileSync(join(at.dir, 'deep.json'), `{"abba":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
+    const e = await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--no-traces', '--expect', join(at.dir, 'deep.json'));
     expect(e.code).toBe(2);
     expect(e.err.split('\n').filter((l) => l.startsWith('kmc:'))).toEqual([expect.stringMatching(/nested more than 256 levels deep/)]);
   });
 
   it.skipIf(process.platform === 'win32')('a FIFO is refused at once instead of blocking', async () => {
-    const f = join(dir, 'fifo.itf.json');
+    const f = join(at.dir, 'fifo.itf.json');
     execFileSync('mkfifo', [f]);
     expectOneLine(await kmc('replay', f, '--model', ABBA), /is not a regular file/);
   });
 
   it('a UTF-8 byte-order mark is accepted', async () => {
-    const f = join(dir, 'bom.itf.json');
-    writeFileSync(f, '\ufeff' + readFileSync(trace, 'utf8'));
+    const f = join(at.dir, 'bom.itf.json');
+    writeFileSync(f, '\ufeff' + readFileSync(at.trace, 'utf8'));
     const r = await kmc('replay', f, '--model', ABBA);
     expect(r.code).toBe(1);
     expect(r.out).toContain('deadlock (deadlock) violated after step 2');
   });
 
   it('a 200,000-step path: the error line says how many steps it left out, not all of them', async () => {
-    const f = join(dir, 'long.itf.json');
-    const j = JSON.parse(readFileSync(trace, 'utf8'));
+    const f = join(at.dir, 'long.itf.json');
+    const j = JSON.parse(readFileSync(at.trace, 'utf8'));
     j['#meta'].replay = Array(200_000).fill(0).join('/');
     writeFileSync(f, JSON.stringify(j));
     const r = await kmc('replay', f, '--model', ABBA);
@@ -78,8 +66,8 @@ describe('trace files kmc cannot take', () => {
   });
 
   it('escape sequences in a trace file are shown escaped, never sent to the terminal', async () => {
-    const f = join(dir, 'escape.itf.json');
-    const j = JSON.parse(readFileSync(trace, 'utf8'));
+    const f = join(at.dir, 'escape.itf.json');
+    const j = JSON.parse(readFileSync(at.trace, 'utf8'));
     j['#meta'].model = 'x\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
     writeFileSync(f, JSON.stringify(j));
     const r = await kmc('replay', f);
@@ -88,8 +76,8 @@ describe('trace files kmc cannot take', () => {
   });
 
   it('a directory, a missing file: one line', async () => {
-    expectOneLine(await kmc('replay', dir, '--model', ABBA), /is a directory/);
-    expectOneLine(await kmc('replay', join(dir, 'nope.itf.json')), /no trace file at/);
+    expectOneLine(await kmc('replay', at.dir, '--model', ABBA), /is a directory/);
+    expectOneLine(await kmc('replay', join(at.dir, 'nope.itf.json')), /no trace file at/);
   });
 });
 

@@ -3,37 +3,24 @@
 // files here point at modules that would leave a marker file on disk if they were ever loaded.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { runKmc } from '../helpers/kmc-cli.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
-const ABBA = resolve('tests/fixtures/models/abba.ts');
+import { ABBA, abbaTraceDir, built, root } from '../helpers/abba-trace.js';
 
 const kmc = runKmc;
+const at = abbaTraceDir('kmc-trust-');
 
-let dir: string;
-let trace: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kmc-trust-'));
-  const r = await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--trace-dir', dir);
-  expect(r.code).toBe(1);
-  trace = join(dir, 'abba--abba--deadlock.itf.json');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A module that writes `marker` when imported, and a trace file of abba that names it as its source. */
 function crafted(name: string, ext: 'mjs' | 'ts'): { file: string; marker: string; evil: string } {
-  const marker = join(dir, `${name}.marker`);
-  const evil = join(dir, `${name}.${ext}`);
+  const marker = join(at.dir, `${name}.marker`);
+  const evil = join(at.dir, `${name}.${ext}`);
   writeFileSync(evil, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'code ran');\nexport default { name: 'abba', build() { throw new Error('x'); }, variants: {}, params: {} };\n`);
-  const j = JSON.parse(readFileSync(trace, 'utf8'));
+  const j = JSON.parse(readFileSync(at.trace, 'utf8'));
   j['#meta'].source = evil;
-  const file = join(dir, `${name}.itf.json`);
+  const file = join(at.dir, `${name}.itf.json`);
   writeFileSync(file, JSON.stringify(j));
   return { file, marker, evil };
 }
@@ -42,7 +29,7 @@ describe('kmc replay never loads code a trace file names', () => {
   it('a crafted #meta.source (JavaScript or TypeScript, absolute or relative) is not imported: exit 2, one line saying to use --model', async () => {
     for (const ext of ['mjs', 'ts'] as const) {
       const { file, marker, evil } = crafted(`evil-${ext}`, ext);
-      for (const source of [evil, `./${join(dir, `evil-${ext}.${ext}`).slice(process.cwd().length + 1)}`]) {
+      for (const source of [evil, `./${join(at.dir, `evil-${ext}.${ext}`).slice(process.cwd().length + 1)}`]) {
         const j = JSON.parse(readFileSync(file, 'utf8'));
         j['#meta'].source = source;
         writeFileSync(file, JSON.stringify(j));
