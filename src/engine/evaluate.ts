@@ -43,6 +43,8 @@ export function selectProperties(all: readonly Property[], names: readonly strin
  */
 export interface RecordingOptions {
   view(state: Int32Array): unknown;
+  /** A property read where thread `t` is: its location (`at`), its function (`fnAt`), or whether it ended (`ended`). */
+  location?(t: number, what: 'at' | 'fn' | 'ended'): void;
 }
 
 export function makeEvaluator(model: CompiledModel, all: readonly Property[], selected: readonly Property[], recording?: RecordingOptions): Evaluator {
@@ -56,9 +58,11 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
   };
   const target = model.target;
   const pcRead = recording
-    ? (i: number) => {
-        if (target.reads) target.reads.add(-1 - i);
-      }
+    ? recording.location
+      ? recording.location
+      : (i: number) => {
+          if (target.reads) target.reads.add(-1 - i);
+        }
     : undefined;
   // Recording views refuse writes themselves; the plain object is compared after the fact.
   const unchanged = recording ? () => {} : (state: Int32Array, who: string) => model.unchanged(state, who);
@@ -77,19 +81,19 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     variant: model.variant,
     at(t) {
       const i = indexOf(t);
-      pcRead?.(i);
+      pcRead?.(i, 'at');
       const pc = words[i]!;
       return pc === PC_END ? END : model.threads[i]!.locations[pc]!.id;
     },
     fnAt(t) {
       const i = indexOf(t);
-      pcRead?.(i);
+      pcRead?.(i, 'fn');
       const pc = words[i]!;
       return pc === PC_END ? '' : model.threads[i]!.locations[pc]!.actions[0]!.fn;
     },
     ended(t) {
       const i = indexOf(t);
-      pcRead?.(i);
+      pcRead?.(i, 'ended');
       return words[i] === PC_END;
     },
     local<L extends object>(t: string | number) {

@@ -5,7 +5,14 @@
 // locations its computed next() has gone to; for each invariant the slots it has read. The
 // recording itself is in por.ts; the argument for why learned footprints are enough is there too.
 //
-// Slots are indices into the packed state: program counters 0..pcs-1, then the variables.
+// Slots are indices into the packed state: program counters 0..pcs-1, then the variables;
+// after them come two *observation slots* per thread, which are not in the packed state:
+// `ended(t)` (is thread t at its end?) and `fn(t)` (the function label of t's location). A
+// property that asks only `s.ended(t)` or `s.fnAt(t)` reads those, not t's program counter,
+// and a step writes them only when it changes what they show (it ends its thread, or it moves
+// into another function). Each is a function of pc(t): a reader of one sees exactly the moves
+// that write it, so most moves of a thread stay invisible to an invariant that asks only
+// whether it has ended (por.ts, C2). `s.at(t)` reads pc(t) itself.
 // Locations are numbered globally: locBase[t] + l. With symmetry on, every set is kept closed
 // under the symmetry group (a footprint seen for one member is taken for all), so that whether
 // an evaluation conforms to the footprints does not depend on which member of an orbit the
@@ -56,7 +63,8 @@ export class Footprints {
     this.nLocs = this.locBase[pcs]!;
     this.threadOf = new Int32Array(this.nLocs);
     for (let t = 0; t < pcs; t++) for (let g = this.locBase[t]!; g < this.locBase[t + 1]!; g++) this.threadOf[g] = t;
-    this.words = Math.ceil((pcs + model.layout.size) / 32);
+    this.stateSlots = pcs + model.layout.size;
+    this.words = Math.ceil((this.stateSlots + 2 * pcs) / 32);
     this.reads = new Uint32Array(this.nLocs * this.words);
     this.writes = new Uint32Array(this.nLocs * this.words);
     this.halts = new Uint8Array(this.nLocs);
@@ -75,6 +83,33 @@ export class Footprints {
     );
   }
 
+  /** Slots of the packed state (program counters and variables); the observation slots follow. */
+  readonly stateSlots: number;
+
+  /** The observation slot `ended(t)`. */
+  endSlot(t: number): number {
+    return this.stateSlots + t;
+  }
+
+  /** The observation slot `fn(t)`. */
+  fnSlot(t: number): number {
+    return this.stateSlots + this.model.pcs + t;
+  }
+
+  /** The packed-state slot a slot's value is a function of (an observation slot's thread's program counter). */
+  stateSlot(slot: number): number {
+    if (slot < this.stateSlots) return slot;
+    return (slot - this.stateSlots) % this.model.pcs;
+  }
+
+  /** The image of a slot under a symmetry element's map of the packed state's slots. */
+  private mapSlot(map: Int32Array, slot: number): number {
+    if (slot < this.stateSlots) return map[slot]!;
+    const pcs = this.model.pcs;
+    const k = slot - this.stateSlots;
+    return this.stateSlots + (k >= pcs ? pcs : 0) + map[k % pcs]!;
+  }
+
   loc(thread: number, pc: number): number {
     return this.locBase[thread]! + pc;
   }
@@ -90,7 +125,7 @@ export class Footprints {
   private images(loc: number, slot: number, f: (loc: number, slot: number) => boolean): boolean {
     if (this.closure === null) return f(loc, slot);
     let any = false;
-    for (const e of this.closure) if (f(loc < 0 ? loc : e.loc[loc]!, slot < 0 ? slot : e.slot[slot]!)) any = true;
+    for (const e of this.closure) if (f(loc < 0 ? loc : e.loc[loc]!, slot < 0 ? slot : this.mapSlot(e.slot, slot))) any = true;
     return any;
   }
 
@@ -171,6 +206,9 @@ export class Footprints {
   /** Slot names, for messages: a thread's location or a variable's path. */
   slotName(slot: number): string {
     const m = this.model;
-    return slot < m.pcs ? `pc(${m.threadNames[slot]})` : m.layout.paths[slot - m.pcs]!;
+    if (slot < m.pcs) return `pc(${m.threadNames[slot]})`;
+    if (slot < this.stateSlots) return m.layout.paths[slot - m.pcs]!;
+    const k = slot - this.stateSlots;
+    return `${k < m.pcs ? 'ended' : 'fn'}(${m.threadNames[k % m.pcs]})`;
   }
 }

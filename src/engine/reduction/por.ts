@@ -30,9 +30,14 @@
 //        expanded state: the state of the cycle expanded last finds its successor on the cycle
 //        already stored (Bošnački & Holzmann, "Improving Spin's partial-order reduction for
 //        breadth-first search", SPIN 2005; Clarke, Grumberg & Peled, Model Checking, ch. 10).
-// Program counters are slots like the others: only properties read them (s.at, s.ended,
-// s.fnAt), and a thread's own steps are the only writers of its pc, so a property that reads
-// where a thread is makes that thread's moves visible, and nothing else changes.
+// Program counters are slots like the others: only properties read them, and a thread's own
+// steps are the only writers of its pc, so a property that reads where a thread is (s.at)
+// makes that thread's moves visible. `s.ended(t)` and `s.fnAt(t)` show less: they read
+// observation slots (footprints.ts), functions of pc(t) that a move writes only when it changes
+// what they show (it ends the thread; it enters another function). The argument below needs
+// nothing more: an evaluation is a deterministic function of the slot values it reads, and
+// an observation slot's value is what the property sees; a move that leaves it unchanged
+// leaves the property's evaluation unchanged, as for any slot a step does not write.
 //
 // FOOTPRINTS ARE LEARNED (footprints.ts). Guards, recipes and properties are opaque functions;
 // what they read and write is recorded while they run, through the views of
@@ -127,7 +132,8 @@ class SlotList implements SlotSink {
   }
 
   add(off: number): void {
-    // Views add layout offsets; the property evaluator adds -1 - thread for a location read.
+    // Views add layout offsets; the property evaluator's location reads come in through
+    // addSlot (a program counter or an observation slot: footprints.ts).
     const slot = off >= 0 ? this.pcs + off : -1 - off;
     if (this.stamp[slot] !== this.gen) {
       this.stamp[slot] = this.gen;
@@ -145,6 +151,14 @@ class SlotList implements SlotSink {
 
   sorted(): Int32Array {
     return this.slots.slice(0, this.n).sort();
+  }
+
+  /** The packed-state slots the evaluation's result depends on (an observation slot by its program counter), for the memo. */
+  stateSlots(fp: Footprints): Int32Array {
+    let plain = true;
+    for (let i = 0; i < this.n; i++) if (this.slots[i]! >= fp.stateSlots) plain = false;
+    if (plain) return this.sorted();
+    return Int32Array.from(new Set(Array.from(this.slots.subarray(0, this.n), (s) => fp.stateSlot(s)))).sort();
   }
 }
 
@@ -225,7 +239,13 @@ export class PartialOrder {
       target.readOnly = true;
       return this.root;
     };
-    this.recEval = makeEvaluator(model, all, selected, { view });
+    // A property's location read: `at` reads the program counter, `ended` and `fnAt` only what
+    // they show (observation slots, footprints.ts).
+    const location = (t: number, what: 'at' | 'fn' | 'ended') => {
+      const r = target.reads as SlotList | null;
+      if (r) r.addSlot(what === 'at' ? t : what === 'ended' ? this.fp.endSlot(t) : this.fp.fnSlot(t));
+    };
+    this.recEval = makeEvaluator(model, all, selected, { view, location });
     this.envs = model.threadNames.map((name, self) => ({
       thread: name,
       self,
@@ -234,7 +254,7 @@ export class PartialOrder {
       warnOn() {},
       bugOn() {},
     }));
-    const width = model.pcs + model.layout.size;
+    const width = this.fp.words * 32;
     this.reads = new SlotList(model.pcs, width);
     this.writes = new SlotList(model.pcs, width);
     this.scratch = new Int32Array(model.width);
@@ -360,13 +380,24 @@ export class PartialOrder {
     if (to !== state[t]) {
       this.fp.addWrite(loc, t);
       this.fp.addActionWrite(ai, t);
+      // What the move changes of what `ended` and `fnAt` show.
+      const fnFrom = model.threads[t]!.locations[state[t]!]!.actions[0]!.fn;
+      const fnTo = to < 0 ? '' : model.threads[t]!.locations[to]!.actions[0]!.fn;
+      if (to < 0) {
+        this.fp.addWrite(loc, this.fp.endSlot(t));
+        this.fp.addActionWrite(ai, this.fp.endSlot(t));
+      }
+      if (fnTo !== fnFrom) {
+        this.fp.addWrite(loc, this.fp.fnSlot(t));
+        this.fp.addActionWrite(ai, this.fp.fnSlot(t));
+      }
     }
     if (action.staticNext === null) this.fp.addEdge(loc, to < 0 ? -1 : this.fp.loc(t, to));
     if (halted) {
       this.fp.addHalt(loc);
       this.fp.addActionHalt(ai);
     }
-    memo.remember(state, reads.sorted());
+    memo.remember(state, reads.stateSlots(this.fp));
   }
 
   /** The selected invariants in a state the search stores (the initial state, every successor). */
@@ -392,7 +423,7 @@ export class PartialOrder {
         target.reads = null;
       }
       for (let k = 0; k < reads.n; k++) this.fp.addInvariantRead(i, reads.slots[k]!);
-      memo.remember(state, reads.sorted());
+      memo.remember(state, reads.stateSlots(this.fp));
     }
   }
 

@@ -57,19 +57,19 @@ describe('footprint recording', () => {
     // t0's step with a = 0: reads a (recipe), c (step property), b (next); writes pc(t0) (it ends).
     por.visitStep(s0, actions[0]!);
     expect(names(fp.reads, loc(0, 0) * fp.words)).toEqual(['a', 'b', 'c', 'flags[1]']);
-    expect(names(fp.writes, loc(0, 0) * fp.words)).toEqual(['pc(t0)']);
+    expect(names(fp.writes, loc(0, 0) * fp.words)).toEqual(['ended(t0)', 'fn(t0)', 'pc(t0)']);
     const a0 = fp.actionIndex.get(actions[0]!)!;
     expect(names(fp.actionReads, a0 * fp.words)).toEqual(['a', 'b', 'c', 'flags[1]']);
     expect([...fp.edges[loc(0, 0)]!]).toContain(-1);
     // t1's step writes a, flags[0] and its pc.
     por.visitStep(s0, actions[1]!);
-    expect(names(fp.writes, loc(1, 0) * fp.words)).toEqual(['a', 'flags[0]', 'pc(t1)']);
-    // The invariant reads flags[0], and t1's location only when flags[0] is set.
+    expect(names(fp.writes, loc(1, 0) * fp.words)).toEqual(['a', 'ended(t1)', 'flags[0]', 'fn(t1)', 'pc(t1)']);
+    // The invariant reads flags[0], and whether t1 ended (not its location) only when flags[0] is set.
     por.visitInvariants(s0);
     expect(fp.slots(fp.inv[0]!, 0).map((s) => fp.slotName(s))).toEqual(['flags[0]']);
     const s1 = m.pack({ a: 1, b: 0, c: 2, flags: [true, false] }, ['pick', 'set']);
     por.visitInvariants(s1);
-    expect(fp.slots(fp.inv[0]!, 0).map((s) => fp.slotName(s)).sort()).toEqual(['flags[0]', 'pc(t1)']);
+    expect(fp.slots(fp.inv[0]!, 0).map((s) => fp.slotName(s)).sort()).toEqual(['ended(t1)', 'flags[0]']);
   });
 
   it('learns a computed next() target and a BUG_ON, and grows only on something new', () => {
@@ -79,7 +79,7 @@ describe('footprint recording', () => {
     // a = 1: b = c (reads c, writes b), next goes back to 'pick'.
     por.visitStep(s2, actions[0]!);
     expect(fp.version).toBeGreaterThan(version);
-    expect(names(fp.writes, loc(0, 0) * fp.words)).toEqual(['b', 'pc(t0)']);
+    expect(names(fp.writes, loc(0, 0) * fp.words)).toEqual(['b', 'ended(t0)', 'fn(t0)', 'pc(t0)']);
     expect([...fp.edges[loc(0, 0)]!].sort()).toEqual([-1, loc(0, 0)]);
     por.visitStep(s2, actions[1]!);
     expect(fp.halts[loc(0, 0)]).toBe(1);

@@ -184,6 +184,54 @@ describe('partial-order reduction', () => {
     }
   });
 
+  // `s.ended(t)` and `s.fnAt(t)` read observation slots (footprints.ts), not the program counter:
+  // only a move that ends the thread, or enters another function, is visible to them.
+  type Obs = { x: number; y: number };
+  const observed = (k: number) =>
+    defineModel<Obs>({
+      name: 'observed',
+      doc: 'thread b runs k - 1 steps in function g and one in h, and ends; thread a runs k steps of its own',
+      params: {},
+      variants: { only: '' },
+      build: () => ({
+        init: { x: 0, y: 0 },
+        // b first: seeds are tried in thread order, so a reduction that took b's moves for
+        // invisible would run b to its end before a moves.
+        threads: [
+          thread<Obs>('b', [
+            ...Array.from({ length: k - 1 }, (_, i) => step<Obs>(`b${i}`, `g: y = ${i + 1}`, { run: (d) => void (d.y = i + 1) })),
+            step<Obs>('out', `h: y = ${k}`, { run: (d) => void (d.y = k) }),
+          ]),
+          thread<Obs>('a', Array.from({ length: k }, (_, i) => step<Obs>(`a${i}`, `f: x = ${i + 1}`, { run: (d) => void (d.x = i + 1) }))),
+        ],
+      }),
+    });
+
+  it('C2 with observation slots: the move that ends a thread is visible to `ended`, the others not', () => {
+    // Violated only where a has ended and b has not: a search that took b's last move for
+    // invisible could run b to its end first and never see it.
+    const endedProps = defineProperties<Obs>('observed', [invariant<Obs>('b-first', 'b ends before a', (s) => !(s.ended('a') && !s.ended('b')))]);
+    expect(verdicts(check(observed(3), endedProps, POR))).toEqual({ 'b-first': 'violated', deadlock: 'holds', livelock: 'holds' });
+    const fnProps = defineProperties<Obs>('observed', [invariant<Obs>('h-first', 'b has left g before a ends', (s) => !(s.ended('a') && s.fnAt('b') === 'g'))]);
+    expect(verdicts(check(observed(3), fnProps, POR))).toEqual({ 'h-first': 'violated', deadlock: 'holds', livelock: 'holds' });
+  });
+
+  it('moves that change nothing a property asks are not interleaved', () => {
+    const k = 6;
+    // Both orders of everything: (k + 1)^2 states without reduction.
+    const asksEnded = defineProperties<Obs>('observed', [invariant<Obs>('ends', 'b is in g or h, or ended; whether a ended is asked', (s) => (s.ended('a') ? 1 : 0) >= 0 && ['g', 'h', ''].includes(s.fnAt('b')))]);
+    const plain = check(observed(k), asksEnded);
+    expect(plain.status === 'verified' && plain.stats.states).toBe((k + 1) ** 2);
+    const por = check(observed(k), asksEnded, POR);
+    expect(verdicts(por)).toEqual({ ends: 'holds', deadlock: 'holds', livelock: 'holds' });
+    // a's moves but the last, and b's, are invisible: far fewer than (k + 1)^2 states.
+    expect(por.status === 'verified' && por.stats.states).toBeLessThan(4 * k);
+    // s.at reads the program counter: every move is visible, nothing is left out.
+    const asksAt = defineProperties<Obs>('observed', [invariant<Obs>('at', 'a and b are somewhere', (s) => s.at('a') !== 'nowhere' && s.at('b') !== 'nowhere')]);
+    const atPor = check(observed(k), asksAt, POR);
+    expect(atPor.status === 'verified' && atPor.stats.states).toBe((k + 1) ** 2);
+  });
+
   // Step properties read the state before a step: their reads are the step's.
   it('a step property over another thread\'s variable', () => {
     type S = { lock: number; x: number };
