@@ -88,12 +88,12 @@ describe('kmc check reductions', () => {
   });
 
   // Big enough that the parallel search has work to share.
-  const KVM = ['kvm-hotplug', '--variant', 'v2.6.37', '--param', 'cpus=4', '--param', 'creators=3', '--param', 'suspend=false'];
+  const KVM = ['kvm-hotplug', '--variant', 'v2.6.37', '--param', 'cpus=3', '--param', 'creators=3', '--param', 'suspend=false'];
 
   it('kvm-hotplug with 2 workers: the parallel search with symmetry from the start, the same states as one worker', async () => {
     const [two, one] = [await kmc('check', ...KVM, '--workers', '2'), await kmc('check', ...KVM, '--workers', '1')];
     expect(two.code).toBe(1);
-    expect(two.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
+    expect(two.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1 \(2!\)$/m);
     expect(two.out).not.toMatch(/note: partial-order/);
     expect(two.out).toMatch(/; 2 workers$/m);
     expect(one.out).toMatch(/; 1 worker$/m);
@@ -106,7 +106,7 @@ describe('kmc check reductions', () => {
   it('kvm-hotplug with default options: one worker per core, symmetry', async () => {
     const r = await kmc('check', ...KVM);
     const n = defaultWorkers();
-    expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1, 2 \(3!\)$/m);
+    expect(r.out).toMatch(/^reductions: no partial-order, symmetry over creators \(3!\) × CPUs 0, 1 \(2!\)$/m);
     expect(r.out).toMatch(new RegExp(`; ${n} workers?$`, 'm'));
   });
 
