@@ -307,3 +307,42 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
     },
   ];
 }
+
+/** Is `v` a SharedMemory with store buffers (tso)? Recognised by shape, for reports and traces. */
+function isBuffered(v: unknown): v is SharedMemory {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== 2 || !Object.hasOwn(o, 'mem') || !Object.hasOwn(o, 'sb') || !Array.isArray(o['sb']) || o['sb'].length === 0) return false;
+  return (o['sb'] as unknown[]).every((b) => b !== null && typeof b === 'object' && Object.hasOwn(b, 'n') && Array.isArray((b as StoreBuffer).addr) && Array.isArray((b as StoreBuffer).val));
+}
+
+/** The shared memories with store buffers in a state, by path ('m', 'pi.mem'). */
+export function storeBufferPaths(vars: unknown, path = ''): string[] {
+  if (isBuffered(vars)) return [path];
+  if (vars === null || typeof vars !== 'object') return [];
+  return Object.entries(vars as Record<string, unknown>).flatMap(([k, v]) => storeBufferPaths(v, Array.isArray(vars) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+}
+
+/**
+ * The stores still pending in a state's store buffers, as `cpu0: x=1, y=2; cpu1: z=1` (prefixed
+ * by the memory's path when a state has several), '' when every buffer is empty; undefined when
+ * the state has no store buffers (sc, or no shared memory).
+ */
+export function storeBuffersIn(vars: unknown): string | undefined {
+  const paths = storeBufferPaths(vars);
+  if (paths.length === 0) return undefined;
+  const at = (p: string): SharedMemory => (p === '' ? vars : p.split('.').reduce<any>((o, k) => o[k], vars)) as SharedMemory;
+  return paths
+    .map((p) => {
+      const d = describeStoreBuffers(at(p));
+      return d && paths.length > 1 ? `${p}: ${d}` : d;
+    })
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** Does a change's path name a store-buffer slot of one of these memories (`m.sb[0].val[1]`)? */
+export function isStoreBufferSlot(changePath: string, memories: readonly string[]): boolean {
+  return memories.some((p) => changePath.startsWith(p === '' ? 'sb[' : `${p}.sb[`));
+}

@@ -54,7 +54,9 @@ function section(t: HtmlTrace, index: number): string {
             : '<div class="gap"></div>',
         )
         .join('');
-      const diff = s.changes.map((c) => `<div><code>${esc(c.path)}</code> ${esc(String(c.before))} → <b>${esc(String(c.after))}</b></div>`).join('');
+      const diff =
+        s.changes.map((c) => `<div><code>${esc(c.path)}</code> ${esc(String(c.before))} → <b>${esc(String(c.after))}</b></div>`).join('') +
+        (s.buffered !== undefined ? `<div class="buffered">store buffers: <b>${esc(s.buffered || 'empty')}</b></div>` : '');
       return `${cells}<div class="diff">${diff || '<span class="none">no variable changed</span>'}</div>`;
     })
     .join('\n');

@@ -33,7 +33,7 @@ export function resultToJson(r: CheckResult, model: CompiledModel | undefined, o
       return {
         ...withoutTrace(v),
         replay: formatPath(v.path),
-        steps: trace.steps.map((s) => ({ step: s.index, thread: s.thread, label: s.label, changes: s.changes, fired: s.fired })),
+        steps: trace.steps.map((s) => ({ step: s.index, thread: s.thread, label: s.label, changes: s.changes, fired: s.fired, ...(s.buffered !== undefined ? { buffered: s.buffered } : {}) })),
         finalState: { locations: Object.fromEntries(model.threadNames.map((t, i) => [t, model.locationIds(last)[i]])), vars: model.vars(last) },
       };
     }),

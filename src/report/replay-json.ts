@@ -34,6 +34,7 @@ export function stepJson(model: CompiledModel, s: TraceStep) {
     next: s.nextId,
     changes: s.changes,
     fired: s.fired,
+    ...(s.buffered !== undefined ? { buffered: s.buffered } : {}),
     state: stateJson(model, s.state),
   };
 }

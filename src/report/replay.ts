@@ -8,7 +8,8 @@ import { describeStop, type ReplayRun, type ReplayViolation, type VariantReplay 
 import type { Port, PortChoice, PortEnd, PortedStep } from '../trace/cross-variant.js';
 import type { TraceStep } from '../trace/expand.js';
 import { thousands } from '../util/format.js';
-import { formatValue, paramText, renderState, renderTable, renderTrace } from './text.js';
+import { changeLines, paramText, renderState, renderTable, renderTrace } from './text.js';
+import { storeBufferPaths } from '../kernel/memory.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -57,7 +58,8 @@ export function renderReplay(run: ReplayRun, file?: string): string {
 export function renderReplayStep(run: ReplayRun, step: TraceStep): string {
   const where = step.nextId === END ? 'then finished' : `then at '${step.nextId}'`;
   const lines = [`Step ${step.index}/${run.trace.steps.length}: ${step.thread} runs '${step.label}' (choice ${step.choice}; ${where})`];
-  for (const c of step.changes) lines.push(`  ${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`);
+  const memories = step.buffered !== undefined ? storeBufferPaths(run.model.vars(run.trace.init)) : [];
+  for (const l of changeLines(step, memories)) lines.push(`  ${l}`);
   if (step.changes.length === 0) lines.push('  (no variable changes)');
   for (const t of step.fired) lines.push(`  !! ${t} fired`);
   for (const v of run.violations) if (v.step === step.index) lines.push(`  !! ${violationLine(v)}`);

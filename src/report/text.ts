@@ -8,10 +8,10 @@ import type { CompiledModel } from '../model/compile.js';
 import { END } from '../model/types.js';
 import type { CheckResult, Violation } from '../engine/result.js';
 import { formatPath } from '../engine/chooser.js';
-import { traceOf, type Trace } from '../trace/expand.js';
+import { traceOf, type Trace, type TraceStep } from '../trace/expand.js';
 import { bytes, probability, seconds, thousands } from '../util/format.js';
 import { renderCoverage } from './coverage.js';
-import { memoryModelOf } from '../kernel/memory.js';
+import { isStoreBufferSlot, memoryModelOf, storeBufferPaths } from '../kernel/memory.js';
 import { holdsClaim, notExercised, verdictWord } from './holds.js';
 
 export const CELL_WIDTH = 34;
@@ -62,13 +62,29 @@ export function describeLasso(length: number, loop: number): string {
   return `Lasso: steps 1..${loop} lead to the loop; steps ${loop + 1}..${length} (marked ↻) lead back to the state after step ${loop} and repeat for ever`;
 }
 
+/**
+ * What a step changed, one line each; under a weak memory model the store buffers' slots are
+ * shown as the stores they hold (`buffered: cpu0: x=1`) whenever the step changed them.
+ */
+export function changeLines(s: TraceStep, memories: readonly string[]): string[] {
+  const lines: string[] = [];
+  let bufferChanged = false;
+  for (const c of s.changes) {
+    if (s.buffered !== undefined && isStoreBufferSlot(c.path, memories)) bufferChanged = true;
+    else lines.push(`${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`);
+  }
+  if (bufferChanged) lines.push(`buffered: ${s.buffered || 'none (every store buffer empty)'}`);
+  return lines;
+}
+
 /** The steps as a table, one column per thread that acts; with `loop`, the loop's steps are marked ↻. */
 export function renderTrace(model: CompiledModel, trace: Trace, loop?: number): string {
   const acting = [...new Set(trace.steps.map((s) => s.threadIndex))].sort((a, b) => a - b);
   const header = ['#', ...acting.map((t) => model.threadNames[t]!), 'changed'];
+  const memories = trace.steps.some((s) => s.buffered !== undefined) ? storeBufferPaths(model.vars(trace.init)) : [];
   const rows = trace.steps.map((s) => {
     const cells = acting.map((t) => (t === s.threadIndex ? s.label + (s.fired.length ? `\n!! ${s.fired.join(', ')}` : '') : ''));
-    const changes = s.changes.map((c) => `${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`).join('\n');
+    const changes = changeLines(s, memories).join('\n');
     return [loop !== undefined && s.index > loop ? `${s.index}↻` : String(s.index), ...cells, changes];
   });
   const widths = [loop === undefined ? 3 : 6, ...acting.map(() => CELL_WIDTH), 40];

@@ -4,6 +4,7 @@
 
 import type { CompiledModel } from '../model/compile.js';
 import { followPath } from './follow.js';
+import { storeBuffersIn } from '../kernel/memory.js';
 
 export interface Change {
   /** Dotted path of the variable, e.g. `cpus_hardware_enabled[1]`. */
@@ -28,6 +29,11 @@ export interface TraceStep {
   /** WARN_ON/BUG_ON tags that fired in this step. */
   fired: string[];
   state: Int32Array;
+  /**
+   * Under a weak memory model (src/kernel/memory.ts): the stores still in some CPU's store buffer
+   * after this step (`cpu0: x=1`; '' when every buffer is empty). Absent without store buffers.
+   */
+  buffered?: string;
 }
 
 export interface Trace {
@@ -41,8 +47,10 @@ export interface Trace {
 
 export function expandPath(model: CompiledModel, path: readonly number[]): Trace {
   const steps: TraceStep[] = [];
+  const buffered = storeBuffersIn(model.vars(model.init)) !== undefined;
   followPath(model, path, ({ index, choice, before, action, after, outcome }) =>
     steps.push({
+      ...(buffered ? { buffered: storeBuffersIn(model.vars(after))! } : {}),
       index,
       choice,
       thread: model.threadNames[action.thread]!,

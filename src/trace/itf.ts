@@ -40,6 +40,8 @@ export interface ItfStateMeta {
   label?: string;
   choice?: number;
   fired?: string[];
+  /** Under a weak memory model: the stores still in store buffers after the step (TraceStep.buffered); checked on replay. */
+  storeBuffers?: string;
 }
 
 export interface ViolationMeta {
@@ -127,6 +129,7 @@ export function encodeTrace(model: CompiledModel, trace: Trace, info: EncodeInfo
   for (const st of trace.steps) {
     const meta: ItfStateMeta = { index: st.index, step: st.index, thread: st.thread, location: st.id, label: st.label, choice: st.choice };
     if (st.fired.length) meta.fired = [...st.fired];
+    if (st.buffered !== undefined) meta.storeBuffers = st.buffered;
     states.push(stateOf(st.state, meta));
   }
   const meta: KmcTraceMeta = {
@@ -321,6 +324,10 @@ export function decodeTrace(text: string, file: string): DecodedTrace {
       if (sm.fired !== undefined) {
         if (!Array.isArray(sm.fired) || !sm.fired.every((t) => typeof t === 'string')) return fail(`${where}: "#meta"."fired" must be an array of strings`);
         meta.fired = sm.fired as string[];
+      }
+      if (sm.storeBuffers !== undefined) {
+        if (typeof sm.storeBuffers !== 'string') return fail(`${where}: "#meta"."storeBuffers" must be a string`);
+        meta.storeBuffers = sm.storeBuffers;
       }
     }
     for (const k of Object.keys(s)) if (k !== '#meta' && !vars.includes(k)) return fail(`${where} has "${k}", which "vars" does not list`);

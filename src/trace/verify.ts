@@ -67,6 +67,8 @@ export function compareStates(model: CompiledModel, t: DecodedTrace, replayed: T
       else if (m.label !== step.label) claims.push(`it ran '${m.label}', but choice ${step.choice} there is '${step.label}'`);
       if (m.location !== step.id && m.thread === step.thread) claims.push(`it was at location '${m.location}', but the model has it at '${step.id}'`);
       if (m.choice !== step.choice) claims.push(`its "#meta"."choice" is ${m.choice}, but the replay path says ${step.choice}`);
+      if (m.storeBuffers !== undefined && m.storeBuffers !== step.buffered)
+        claims.push(`the store buffers held '${m.storeBuffers}' after it, but the model's hold '${step.buffered ?? '(the model has no store buffers)'}'`);
       if (claims.length) throw new TraceFileError(`trace file ${t.file}: ${where} diverged: the file says ${claims.join('; ')}`, { kind: 'state', step: i });
     }
     const diffs: string[] = [];
