@@ -14,6 +14,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerProve } from './commands/prove.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerInit } from './commands/init.js';
+import { registerResume } from './commands/resume.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry): Command {
   const program = new Command();
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
     .showHelpAfterError(false)
     .option('--debug', 'on an error, also print the stack (accepted anywhere on the command line)');
   registerCheck(program, io, setExit, registry);
+  registerResume(program, io, setExit, registry);
   registerList(program, io, setExit, registry);
   registerReplay(program, io, setExit, undefined, registry);
   registerProve(program, io, setExit, registry);

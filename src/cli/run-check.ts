@@ -16,6 +16,7 @@ import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
 import { checkDeterminism } from './determinism.js';
+import { checkpointConfig, type CheckpointFlags } from './checkpoint.js';
 
 /** The limits (maxMemory defaults to 80% of the machine's memory, defaultMaxMemory) and how to run. */
 export interface RunCheckOptions extends Limits {
@@ -40,6 +41,8 @@ export interface RunCheckOptions extends Limits {
   reference?: boolean | undefined;
   /** The module of the registry the entry comes from (ModelRegistry.module), for the worker threads. */
   registry?: string | undefined;
+  /** --checkpoint DIR (and kmc resume): the sequential search, in one worker, saved now and then. */
+  checkpoint?: CheckpointFlags | undefined;
   io: Io;
 }
 
@@ -79,11 +82,33 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   const reduced = por || o.symmetry !== false || o.preemptionBound !== undefined;
   // Either way the search runs on the pool, off the main thread, which stays free for the
   // progress line and for Ctrl-C.
-  const checker = o.checker ?? new ParallelChecker(workersFor(o));
+  // A checkpointed check runs the sequential search (check()) in one worker: the parallel level
+  // search is not checkpointed (it would have to save every worker's share at a level boundary).
+  if (o.checkpoint) {
+    if (por) throw new UsageError('--checkpoint does not go with --por: partial-order reduction restarts its passes, which a checkpoint cannot resume');
+    if ((o.workers ?? 1) > 1 || (o.checker && o.checker.workers > 1))
+      throw new UsageError(`--checkpoint runs the sequential search in one worker (the parallel search is not checkpointed), not ${o.workers ?? o.checker?.workers}: give --workers 1 or leave --workers out`);
+  }
+  const checker = o.checker ?? new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
   if (o.reference === true && checker.workers > 1) throw new UsageError(referenceWorkersError(checker.workers));
   // --reference runs the engine's sequential check(), whose compiled model applies steps under produce.
-  const backend = o.reference === true ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
+  const backend = o.reference === true || o.checkpoint ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
+  const checkpoint = o.checkpoint
+    ? checkpointConfig(o.checkpoint, entry, o.registry, plan, {
+        model: isAbsolute(entry.source) || entry.source.startsWith('file:') ? entry.source : entry.model.name,
+        variant: plan.model.variant,
+        params: o.params ?? {},
+        property: o.property ?? [],
+        maxStates: o.maxStates,
+        maxDepth: o.maxDepth,
+        first: o.first,
+        symmetry: o.symmetry !== false,
+        preemptionBound: o.preemptionBound,
+        reference: o.reference,
+        checkpointEveryMs: o.checkpoint.everyMs,
+      })
+    : undefined;
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state (sequential search, one worker)`);
   const interrupt = new AbortController();
@@ -104,6 +129,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       signal: interrupt.signal,
       onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
+      ...(checkpoint ? { checkpoint } : {}),
     };
     const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
     const result = await backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });

@@ -23,6 +23,7 @@ export interface SuperviseOptions {
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const CHECKPOINT_GRACE_MS = 30_000;
 const MIB = 2 ** 20;
 
 /** The value of `--name V` or `--name=V` in argv (before `--`), if any. */
@@ -54,7 +55,10 @@ function soFar(p: ProgressSnapshot | undefined): string {
 /** Run kmc's command line in a supervised worker thread; resolves to the exit code. */
 export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<number> {
   const io = o.io ?? processIo;
-  const graceMs = o.graceMs ?? 2000;
+  // A checkpointed search writes a final checkpoint when asked to stop: it gets longer to do so.
+  // Killed anyway (a step that never returns), the last checkpoint written before stands.
+  const checkpointDir = optionValue(argv, '--checkpoint') ?? (argv.slice(2).find((a) => !a.startsWith('-')) === 'resume' ? argv.slice(2).filter((a) => !a.startsWith('-'))[1] : undefined);
+  const graceMs = Math.max(o.graceMs ?? 2000, checkpointDir !== undefined ? CHECKPOINT_GRACE_MS : 0);
   const maxTime = parsed(parseDuration('--max-time'), optionValue(argv, '--max-time'));
   const maxMemory = parsed(parseBytes('--max-memory'), optionValue(argv, '--max-memory'));
   const json = argv.includes('--json');
@@ -84,6 +88,7 @@ export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<num
       if (json) io.out(JSON.stringify({ status: 'incomplete', stoppedBy: why, complete: false, statsSoFar: last ?? null }, null, 2));
       else io.out(`INCOMPLETE: stopped by ${why} (${detail}); ${soFar(last)}. Nothing is verified.`);
       io.err(`kmc: stopped by ${why}: ${detail}`);
+      if (checkpointDir !== undefined) io.err(`kmc: no final checkpoint was written; the last one written before the stop stands: kmc resume ${checkpointDir}`);
       void worker.terminate();
       finish(3);
     };

@@ -81,7 +81,7 @@ export function identityMismatch(saved: RunIdentity, now: RunIdentity): string |
     const b = show(now[k]);
     if (a !== b) {
       if (k === 'sourceSha256') return `the ${what} differs: the model file changed since the run started (sha256 ${a.slice(0, 12)}… then, ${b.slice(0, 12)}… now)`;
-      return `the ${what} differs: ${a} then, ${b} now`;
+      return `the ${what} ${k === 'params' || k === 'properties' ? 'differ' : 'differs'}: ${a} then, ${b} now`;
     }
   }
   return undefined;

@@ -201,6 +201,7 @@ export class ParallelChecker {
         limits: limitsOf(options),
         control: controlBuf,
         board,
+        ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
       };
       let report: WorkerReport;
       try {
@@ -269,6 +270,7 @@ export class ParallelChecker {
   private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
     const plan = planOf(target, o);
     if (!isPlan(plan)) return plan;
+    if (o.checkpoint) throw new UsageError('the parallel search is not checkpointed: a checkpointed check runs the sequential search (one worker)');
     const { model: base, all, selected } = plan;
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction

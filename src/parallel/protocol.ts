@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CheckResult } from '../engine/result.js';
 import type { CoverageCounts } from '../engine/coverage.js';
 import type { Limits } from '../engine/limits.js';
+import type { CheckpointConfig } from '../engine/checkpoint/session.js';
 
 /** Where a worker finds the model. */
 export type ModelSource =
@@ -82,6 +83,8 @@ export interface LevelTask extends TaskCommon {
 export interface SequentialTask extends TaskCommon {
   mode: 'sequential';
   reductions?: SequentialReductions | undefined;
+  /** Save the search now and then, or go on from a checkpoint (src/engine/checkpoint). */
+  checkpoint?: CheckpointConfig | undefined;
 }
 
 export type WorkerTask = LevelTask | SequentialTask;

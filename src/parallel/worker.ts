@@ -92,6 +92,7 @@ function sequential(task: SequentialTask, model: ModelDef, properties: readonly 
     property: task.property,
     ...task.limits,
     ...task.reductions,
+    ...(task.checkpoint ? { checkpoint: task.checkpoint } : {}),
     interrupted: () => control.stopped,
     onProgress: (p) => {
       control.set(task.index, B.states, p.states);

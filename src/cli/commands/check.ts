@@ -24,6 +24,8 @@ import { collect, limitsFromFlags, parseCount, parseDuration, parseBytes, type L
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
 import { ParallelChecker } from '../../parallel/index.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
+import { afterCheckpointedRun, DEFAULT_CHECKPOINT_EVERY_MS, refuseUsedDirectory, type CheckpointFlags } from '../checkpoint.js';
+import { resolve } from 'node:path';
 
 export interface CheckCliOptions extends LimitFlags {
   all?: boolean;
@@ -55,6 +57,9 @@ export interface CheckCliOptions extends LimitFlags {
   /** --memory sc|tso and --store-buffer K: the memory-model parameters of a model with shared memory. */
   memory?: string;
   storeBuffer?: number;
+  /** --checkpoint DIR, --checkpoint-every (ms). */
+  checkpoint?: string;
+  checkpointEvery?: number;
 }
 
 /** The properties to check: --property's, or all; --no-deadlock drops deadlock freedom (by name, never silently). */
@@ -126,6 +131,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it; sequential search, one worker")
     .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(' or ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
     .option('--store-buffer <k>', 'with --memory tso: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
+    .option('--checkpoint <dir>', 'save the search into this directory now and then (and when stopped by Ctrl-C, SIGTERM, --max-time or --max-memory), to continue it with kmc resume DIR; sequential search, one worker')
+    .option('--checkpoint-every <duration>', `with --checkpoint: how often, e.g. 30s or 10m (default ${DEFAULT_CHECKPOINT_EVERY_MS / 60_000}m)`, parseDuration('--checkpoint-every'))
     .option('--coverage', 'report how often each step of each thread ran and which never did (SPIN\'s "unreached"), and which properties were not exercised')
     .option('--json', 'print one machine-readable JSON result')
     .option('--markdown', "with --all: print the results as the README's Markdown table")
@@ -145,8 +152,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.html !== undefined && opts.all) throw new UsageError('--html goes with a single model, not --all');
       if (opts.html === '') throw new UsageError('--html: the file name is empty');
       if (opts.traceDir === '') throw new UsageError('--trace-dir: the directory name is empty');
+      if (opts.checkpointEvery !== undefined && opts.checkpoint === undefined) throw new UsageError('--checkpoint-every goes with --checkpoint DIR');
+      if (opts.checkpoint === '') throw new UsageError('--checkpoint: the directory name is empty');
       if (opts.all) {
         if (opts.memory !== undefined || opts.storeBuffer !== undefined) throw new UsageError('--memory and --store-buffer go with a single model, not --all');
+        if (opts.checkpoint !== undefined) throw new UsageError('--checkpoint goes with a single model, not --all');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
           throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
         // --all alone: every bundled model; with model files (or names): every variant of each.
@@ -160,18 +170,29 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or a model file, or use --all`);
       const entry = await loadModel(name, registry);
       const params = memoryParamArgs(entry, parseParamArgs(opts.param), opts);
-      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io });
-      const coverage = opts.coverage === true;
-      if (opts.json) io.out(JSON.stringify(resultToJson(result, model, { coverage }), null, 2));
-      else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result, { coverage }));
-      emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
-      if (opts.html) writeHtml(opts.html, result, model, io, opts.force, coverage);
-      const override = emitReports([{ result, model, source: displayPath(entry.source) }], opts, io);
-      setExit(override ?? exitCodeOf(result));
+      let checkpoint: CheckpointFlags | undefined;
+      if (opts.checkpoint !== undefined) {
+        refuseUsedDirectory(opts.checkpoint);
+        checkpoint = { dir: resolve(opts.checkpoint), everyMs: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY_MS };
+      }
+      const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io, checkpoint });
+      setExit(reportOne(io, entry, result, model, opts));
     });
 }
 
-function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
+/** Print and write what one check found (kmc check on one model, kmc resume); returns the exit code. */
+export function reportOne(io: Io, entry: ModelEntry, result: CheckResult, model: CompiledModel | undefined, opts: CheckCliOptions): number {
+  const coverage = opts.coverage === true;
+  if (opts.json) io.out(JSON.stringify(resultToJson(result, model, { coverage }), null, 2));
+  else if (!(opts.reporter && !opts.reportFile)) io.out(renderResult(model, result, { coverage }));
+  emitTraceFiles(opts, entry.source, model, result, io, !opts.json && !(opts.reporter && !opts.reportFile));
+  if (opts.html) writeHtml(opts.html, result, model, io, opts.force, coverage);
+  const override = emitReports([{ result, model, source: displayPath(entry.source) }], opts, io);
+  if (opts.checkpoint !== undefined) afterCheckpointedRun(resolve(opts.checkpoint), result, io);
+  return override ?? exitCodeOf(result);
+}
+
+export function limits(opts: CheckCliOptions): Omit<RunCheckOptions, 'io'> {
   return {
     ...limitsFromFlags(opts),
     workers: opts.workers,

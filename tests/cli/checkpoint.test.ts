@@ -1,0 +1,164 @@
+// kmc check --checkpoint DIR and kmc resume DIR on the real executable: a run killed with
+// SIGKILL at random points (seeded) and resumed gives exactly the result of an uninterrupted
+// run (verdicts, state and transition counts, shortest counterexamples); SIGTERM writes a final
+// checkpoint (exit 3); a torn newest checkpoint falls back to the older one; a checkpoint of a
+// changed model file, or a directory with nothing sound in it, is refused (exit 2).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/util/prng.js';
+import { runKmc } from '../helpers/kmc-cli.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const built = existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'resume.js'));
+const MODEL = ['pm-freeze', '--variant', 'driver-suspend'];
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kmc-ckcli-'));
+  dirs.push(d);
+  return d;
+};
+
+function kmc(args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['bin/kmc.js', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The JSON result without what differs from run to run (time, memory, the liveness notes of a checkpointed run). */
+function comparable(json: string): unknown {
+  const r = JSON.parse(json) as Record<string, unknown>;
+  const strip = (o: unknown, keys: string[]) => {
+    if (o && typeof o === 'object') for (const k of keys) delete (o as Record<string, unknown>)[k];
+  };
+  strip(r.stats, ['timeMs', 'statesPerSecond', 'peakMemory', 'bytesPerState', 'workers']);
+  strip(r.liveness, ['analysisMs', 'searchMs', 'notes']);
+  return r;
+}
+
+/** Start a checkpointed check; SIGKILL it `delayMs` after its first checkpoint appears. Resolves whether it was killed. */
+function killedAfter(dir: string, delayMs: number): Promise<boolean> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--checkpoint', dir, '--checkpoint-every', '50ms', '--json', '--no-traces'], { cwd: root, stdio: 'ignore' });
+    let killed = false;
+    const poll = setInterval(() => {
+      if (existsSync(dir) && readdirSync(dir).some((n) => n.endsWith('.kmc'))) {
+        clearInterval(poll);
+        setTimeout(() => {
+          killed = p.kill('SIGKILL');
+        }, delayMs);
+      }
+    }, 10);
+    const guard = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (_code, signal) => {
+      clearInterval(poll);
+      clearTimeout(guard);
+      done(killed && signal === 'SIGKILL');
+    });
+  });
+}
+
+describe.skipIf(!built)('checkpoint and resume (real processes)', () => {
+  it('a run SIGKILLed at random points and resumed gives the uninterrupted result', async () => {
+    const whole = kmc(['check', ...MODEL, '--workers', '1', '--json', '--no-traces', '--quiet']);
+    expect(whole.code).toBe(1);
+    const expected = comparable(whole.out);
+    const rnd = mulberry32(13);
+    let kills = 0;
+    for (let seed = 0; seed < 3; seed++) {
+      const dir = join(tmp(), 'ck');
+      if (await killedAfter(dir, Math.floor(rnd() * 1500))) kills++;
+      const resumed = kmc(['resume', dir, '--json', '--no-traces']);
+      expect(resumed.code, resumed.err).toBe(1);
+      expect(comparable(resumed.out)).toEqual(expected);
+    }
+    // Meaningful only if runs were really killed part-way.
+    expect(kills).toBeGreaterThanOrEqual(2);
+  });
+
+  it('SIGTERM writes a final checkpoint and exits 3, saying how to go on', async () => {
+    const dir = join(tmp(), 'ck');
+    const r = await new Promise<{ code: number | null; err: string }>((done) => {
+      const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--checkpoint', dir, '--quiet', '--no-traces'], { cwd: root });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      const poll = setInterval(() => {
+        if (existsSync(dir) && readdirSync(dir).some((n) => n.endsWith('.kmc'))) {
+          clearInterval(poll);
+          setTimeout(() => p.kill('SIGTERM'), 300);
+        }
+      }, 10);
+      p.on('close', (code) => {
+        clearInterval(poll);
+        done({ code, err });
+      });
+    });
+    // Stopped before the end (a fast machine may finish first: then it is verdict 1).
+    if (r.code === 1) return;
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/kmc: the search is saved in \S+checkpoint-\d+\.kmc; continue it with: kmc resume /);
+    const newest = readdirSync(dir).filter((n) => n.endsWith('.kmc')).sort().pop()!;
+    const header = readFileSync(join(dir, newest)).toString('latin1');
+    expect(header).toContain('"final":true');
+  });
+});
+
+describe('resume refuses what it must', () => {
+  const textbook = join(root, 'tests', 'fixtures', 'textbook.ts');
+  const modelFile = (dir: string, comment: string) => {
+    const f = join(dir, 'peterson.ts');
+    writeFileSync(f, `// ${comment}\nexport { peterson as default, petersonProps as properties } from ${JSON.stringify(textbook)};\n`);
+    return f;
+  };
+
+  it('a changed model file: exit 2, one line naming the source hash', async () => {
+    const d = tmp();
+    const f = modelFile(d, 'first');
+    const ck = join(d, 'ck');
+    const first = await runKmc('check', f, '--variant', 'broken', '--checkpoint', ck, '--no-traces', '--quiet', '--workers', '1');
+    expect(first.code).toBe(1);
+    modelFile(d, 'changed');
+    const r = await runKmc('resume', ck, '--no-traces');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^kmc: kmc resume: refusing \S+checkpoint-\d+\.kmc: the model file \(source hash\) differs: the model file changed since the run started/)]);
+    // The same file unchanged resumes (to the same verdict).
+    modelFile(d, 'first');
+    expect((await runKmc('resume', ck, '--no-traces', '--quiet')).code).toBe(1);
+  });
+
+  it('a torn newest checkpoint: the older one is used, and the user is told', async () => {
+    const d = tmp();
+    const ck = join(d, 'ck');
+    // Every 1 ms (looked at every 1024 expansions): several checkpoints are written, the newest two kept.
+    const model = ['kvm-hotplug', '--variant', 'v6.12', '--param', 'enableCanFail=false'];
+    const first = await runKmc('check', ...model, '--checkpoint', ck, '--checkpoint-every', '1ms', '--no-traces', '--quiet', '--workers', '1', '--json');
+    const files = readdirSync(ck).sort();
+    expect(files.length).toBe(2);
+    truncateSync(join(ck, files[1]!), 64);
+    const r = await runKmc('resume', ck, '--no-traces', '--json');
+    expect(r.err).toContain(`${files[1]}: checksum mismatch (torn or corrupt); skipping it`);
+    expect(r.code).toBe(first.code);
+    expect(comparable(r.out)).toEqual(comparable(first.out));
+  });
+
+  it('nothing sound to resume, a used directory, --workers 2 and --por: exit 2 with one line each', async () => {
+    const d = tmp();
+    const f = modelFile(d, 'y');
+    expect(await runKmc('resume', join(d, 'nothing-here'))).toMatchObject({ code: 2, err: expect.stringMatching(/^kmc: kmc resume: nothing to resume in \S+: it does not exist$/) });
+    const ck = join(d, 'ck');
+    expect((await runKmc('check', f, '--checkpoint', ck, '--no-traces', '--quiet', '--workers', '1')).code).toBe(0);
+    for (const n of readdirSync(ck)) writeFileSync(join(ck, n), 'garbage');
+    expect(await runKmc('resume', ck)).toMatchObject({ code: 2, err: expect.stringMatching(/nothing to resume in \S+: its one checkpoint is not sound$/) });
+    expect(await runKmc('check', f, '--checkpoint', ck)).toMatchObject({ code: 2, err: expect.stringMatching(/already holds checkpoints of a run \(1\); continue that run with kmc resume/) });
+    const other = join(d, 'other');
+    expect(await runKmc('check', f, '--checkpoint', other, '--workers', '2')).toMatchObject({ code: 2, err: expect.stringMatching(/--checkpoint runs the sequential search in one worker .*not 2/) });
+    expect(await runKmc('check', f, '--checkpoint', other, '--por')).toMatchObject({ code: 2, err: expect.stringMatching(/--checkpoint does not go with --por/) });
+  });
+});
