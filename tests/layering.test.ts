@@ -31,6 +31,14 @@ describe('layering', () => {
     ]);
   });
 
+  it('fails when the search core reaches past the model↔engine contract', () => {
+    const search = sourceFiles(ROOT).find((f) => f.path === 'src/engine/search.ts')!;
+    const file = { path: search.path, text: `import type { CompiledModel } from '../model/compile.js';\n${search.text}` };
+    expect(violations(edgesOf(ROOT, withFile(file)))).toEqual([
+      'src/engine/search.ts imports src/model/compile.ts: the search core sees a model only through src/model/system.ts, src/model/types.ts',
+    ]);
+  });
+
   it('fails when a command imports the bundled models instead of receiving them', () => {
     const file = { path: 'src/cli/commands/extra.ts', text: "import { bundled } from '../../../models/index.js';\nexport const n = bundled.length;\n" };
     expect(violations(edgesOf(ROOT, withFile(file)))).toEqual([

@@ -2,8 +2,7 @@
 // follows all of them; a random walk one picked by a random source (fast-check's scheduler
 // plugs in here); replay the one the trace names. Everything else is the same search core.
 
-import { UsageError } from '../util/errors.js';
-import type { CompiledAction } from '../model/compile.js';
+import type { Step } from '../model/system.js';
 
 export interface Chooser {
   /**
@@ -11,7 +10,7 @@ export interface Chooser {
    * An empty result follows none. `enabled` are the actions themselves (which thread, which
    * step), for choosers that prefer some threads, like the random search's schedules.
    */
-  choose(n: number, depth: number, enabled: readonly CompiledAction[]): readonly number[];
+  choose(n: number, depth: number, enabled: readonly Step[]): readonly number[];
 }
 
 export class ExhaustiveChooser implements Chooser {
@@ -33,19 +32,4 @@ export class RandomChooser implements Chooser {
   }
 }
 
-/** Follows the recorded choice at each depth; a choice that is not enabled is an error. */
-export class ReplayChooser implements Chooser {
-  constructor(private readonly path: readonly number[]) {}
-  choose(n: number, depth: number): readonly number[] {
-    if (depth >= this.path.length) return [];
-    const i = this.path[depth]!;
-    if (i >= n)
-      throw new UsageError(
-        `replay: step ${depth + 1} chooses action ${i}, but only ${n} action${n === 1 ? ' is' : 's are'} enabled there`,
-      );
-    return [i];
-  }
-}
-
-// The trace currency (choice indices joined by '/') lives in the trace layer, which trace files use.
 export { formatPath, parsePath } from '../trace/path.js';

@@ -8,7 +8,7 @@
 //
 // The collector belongs to an Evaluator (evaluate.ts): it sees every step the search takes
 // (Evaluator.steps runs right before the step) and every state it stores (Evaluator.invariants),
-// and hears every WARN_ON/BUG_ON evaluated through the compiled model's `assertionsReached`.
+// and hears every WARN_ON/BUG_ON evaluated through the system's `hearAssertions`.
 // Counts are plain data (CoverageCounts) so that parallel workers can send theirs and the
 // orchestrator adds them up (mergeCounts).
 //
@@ -22,13 +22,13 @@
 // (neverFired folds siblings together then). "Exercised" is a claim about a state or step the
 // search really reached, so it is sound under every reduction.
 
-import type { CompiledAction, CompiledModel } from '../model/compile.js';
+import type { Step, TransitionSystem } from '../model/system.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import type { PropertyStatus } from './result.js';
 
 /** What a search saw, as plain (structured-clonable) data. */
 export interface CoverageCounts {
-  /** Times each action ran, in model.allActions order. */
+  /** Times each action ran, by Step.ordinal (model.allActions order). */
   fired: number[];
   /** Tags of the WARN_ON/BUG_ON statements some step evaluated (fired or not). */
   reached: string[];
@@ -38,8 +38,6 @@ export interface CoverageCounts {
 
 export class CoverageCollector {
   private readonly fired: Float64Array;
-  /** offset[thread][location]: index of the location's first action in model.allActions. */
-  private readonly offset: number[][];
   private readonly reached = new Set<string>();
   private readonly exercised: boolean[];
   /** Invariants (by selected index) not yet exercised; `when` absent: any state exercises it. */
@@ -53,18 +51,10 @@ export class CoverageCollector {
   };
 
   constructor(
-    private readonly model: CompiledModel,
+    private readonly model: TransitionSystem,
     selected: readonly Property[],
   ) {
-    this.fired = new Float64Array(model.allActions.length);
-    let k = 0;
-    this.offset = model.threads.map((t) =>
-      t.locations.map((l) => {
-        const at = k;
-        k += l.actions.length;
-        return at;
-      }),
-    );
+    this.fired = new Float64Array(model.stepCount);
     this.exercised = selected.map(() => false);
     selected.forEach((p, index) => {
       if (p.kind === 'invariant') this.invariantsAll.push({ index, when: p.when?.bind(p) });
@@ -117,9 +107,9 @@ export class CoverageCollector {
   }
 
   /** A step about to run: counted, and the assertions it evaluates are heard. */
-  step(action: CompiledAction): void {
-    this.fired[this.offset[action.thread]![action.location]! + action.alt]! += 1;
-    this.model.assertionsReached.sink = this.reach;
+  step(action: Step): void {
+    this.fired[action.ordinal]! += 1;
+    this.model.hearAssertions(this.reach);
   }
 
   /** The step properties' antecedents, of the step about to run. */
@@ -172,18 +162,6 @@ export interface Coverage {
    * them ran counts for all (the search kept one state per orbit).
    */
   symmetric: { group: string; threads: string[][] }[];
-}
-
-/** The coverage of a result, from the model and the counts. */
-export function coverageOf(model: CompiledModel, counts: CoverageCounts): Coverage {
-  const steps = model.allActions.map((a, i) => ({ thread: model.threadNames[a.thread]!, id: a.id, label: a.label, fired: counts.fired[i] ?? 0 }));
-  const symmetric = model.symmetry.flatMap((d) => {
-    if (!d.threads) return [];
-    const perMember = d.members.map((m) => d.threads!(m));
-    const width = Math.min(...perMember.map((t) => t.length));
-    return [{ group: d.name, threads: Array.from({ length: width }, (_, j) => perMember.map((t) => t[j]!)) }];
-  });
-  return { steps, symmetric };
 }
 
 /**

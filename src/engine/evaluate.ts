@@ -1,7 +1,7 @@
 // Binds a model's properties to a compiled model: evaluates invariants on packed states and
 // step properties on the state before a step, without allocating per state.
 
-import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import type { Step, TransitionSystem } from '../model/system.js';
 import { END } from '../model/types.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
@@ -12,7 +12,7 @@ export interface Evaluator {
   /** The invariants violated in `state` (a shared empty array when none). */
   invariants(state: Int32Array): readonly Property[];
   /** Step properties violated when `action` runs from `state`. */
-  steps(state: Int32Array, action: CompiledAction): readonly Property[];
+  steps(state: Int32Array, action: Step): readonly Property[];
   /** The assertion property for a fired tag, or undefined when it is not selected. */
   assertion(tag: string): Property | undefined;
   /** Is this fired tag declared by any property of the model (selected or not)? */
@@ -20,7 +20,7 @@ export interface Evaluator {
   deadlock: Property | undefined;
   /** A StateInfo over `state` (valid until the next call). */
   info(state: Int32Array): StateInfo<unknown>;
-  explain(p: Property, state: Int32Array, action?: CompiledAction): string;
+  explain(p: Property, state: Int32Array, action?: Step): string;
   /** What the search saw through this evaluator (coverage.ts); absent for a recording one. */
   coverage?: CoverageCollector;
 }
@@ -37,17 +37,17 @@ export function selectProperties(all: readonly Property[], names: readonly strin
 }
 
 /**
- * Footprint recording (src/engine/reduction): properties read the variables through `view`
- * (views over model.target that record every slot read), and a read of a thread's location
- * (at, fnAt, ended) is recorded into model.target.reads as -1 - thread.
+ * Footprint recording (src/engine/reduction): properties read the variables through views that
+ * report every slot read (a FootprintRecorder's, system.ts), and a read of where a thread is
+ * (at, fnAt, ended) is told to `location`, which the reduction code maps to what it records.
  */
 export interface RecordingOptions {
   view(state: Int32Array): unknown;
   /** A property read where thread `t` is: its location (`at`), its function (`fnAt`), or whether it ended (`ended`). */
-  location?(t: number, what: 'at' | 'fn' | 'ended'): void;
+  location(t: number, what: 'at' | 'fn' | 'ended'): void;
 }
 
-export function makeEvaluator(model: CompiledModel, all: readonly Property[], selected: readonly Property[], recording?: RecordingOptions): Evaluator {
+export function makeEvaluator(model: TransitionSystem, all: readonly Property[], selected: readonly Property[], recording?: RecordingOptions): Evaluator {
   let words: Int32Array = model.init;
   const viewOf = recording ? (state: Int32Array) => recording.view(state) : (state: Int32Array) => model.view(state);
   // The variables of `words`, decoded once per evaluation (model.view); properties only read it.
@@ -56,14 +56,7 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     words = state;
     vars = viewOf(state);
   };
-  const target = model.target;
-  const pcRead = recording
-    ? recording.location
-      ? recording.location
-      : (i: number) => {
-          if (target.reads) target.reads.add(-1 - i);
-        }
-    : undefined;
+  const pcRead = recording ? (i: number, what: 'at' | 'fn' | 'ended') => recording.location(i, what) : undefined;
   // Recording views refuse writes themselves; the plain object is compared after the fact.
   const unchanged = recording ? () => {} : (state: Int32Array, who: string) => model.unchanged(state, who);
   const indexOf = (t: string | number): number => {
@@ -82,19 +75,17 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     at(t) {
       const i = indexOf(t);
       pcRead?.(i, 'at');
-      const pc = words[i]!;
-      return pc === PC_END ? END : model.threads[i]!.locations[pc]!.id;
+      return model.locationId(words, i);
     },
     fnAt(t) {
       const i = indexOf(t);
       pcRead?.(i, 'fn');
-      const pc = words[i]!;
-      return pc === PC_END ? '' : model.threads[i]!.locations[pc]!.actions[0]!.fn;
+      return model.fnAt(words, i);
     },
     ended(t) {
       const i = indexOf(t);
       pcRead?.(i, 'ended');
-      return words[i] === PC_END;
+      return model.locationId(words, i) === END;
     },
     local<L extends object>(t: string | number) {
       return model.localsOf(vars, indexOf(t)) as L;
@@ -106,7 +97,7 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
   const declaredTags = new Set(all.flatMap((p) => (p.kind === 'assertion' ? [p.tag] : [])));
   // Most states violate nothing: return a shared empty array then, a fresh one otherwise.
   const NONE: readonly Property[] = Object.freeze([]);
-  const stepInfo = (a: CompiledAction): StepInfo => ({
+  const stepInfo = (a: Step): StepInfo => ({
     thread: model.threadNames[a.thread]!,
     threadIndex: a.thread,
     id: a.id,
@@ -114,8 +105,8 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
     fn: a.fn,
     tags: a.tags,
   });
-  const stepInfos = new Map<CompiledAction, StepInfo>();
-  const infoOf = (a: CompiledAction) => {
+  const stepInfos = new Map<Step, StepInfo>();
+  const infoOf = (a: Step) => {
     let s = stepInfos.get(a);
     if (!s) stepInfos.set(a, (s = stepInfo(a)));
     return s;
@@ -183,7 +174,7 @@ export function makeEvaluator(model: CompiledModel, all: readonly Property[], se
 }
 
 /** A property that throws is a broken model, named as such (not an anonymous worker error). */
-export function propertyThrew(p: Property, e: unknown, action?: CompiledAction): ModelError {
+export function propertyThrew(p: Property, e: unknown, action?: Step): ModelError {
   if (e instanceof ModelError) return e;
   const why = e instanceof Error ? e.message : String(e);
   return new ModelError(`property ${p.name} (${p.kind}) threw${action ? ` on step '${action.label}'` : ''}: ${why}`);

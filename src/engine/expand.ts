@@ -1,19 +1,19 @@
 // Expanding one state: the part of the search every mode shares (sequential, parallel
-// workers, random walks, replay). Computes the enabled actions, checks deadlock, step
+// workers, random walks; replay shares firedAssertions and deadlockMessage). Computes the enabled actions, checks deadlock, step
 // properties and assertions, applies the chosen actions and hands each successor to a sink.
 // What happens to successors (deduplication, frontier, ownership by another worker) is the
 // caller's business.
 
-import type { BlockedThread, CompiledAction, CompiledModel } from '../model/compile.js';
+import type { BlockedThread, Step, TransitionSystem } from '../model/system.js';
 import type { Property } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import type { Chooser } from './chooser.js';
 import type { Evaluator } from './evaluate.js';
 import type { Reducer } from './reduction/reducer.js';
 
-export interface ExpandHandlers {
+export interface ExpandHandlers<A extends Step = Step> {
   /** A successor of the expanded state, reached by enabled action `choice`. `next` is reused: copy it to keep it. */
-  successor(next: Int32Array, choice: number, halted: boolean, action: CompiledAction): void;
+  successor(next: Int32Array, choice: number, halted: boolean, action: A): void;
   /**
    * A violation seen while expanding: `choice` is the action that violated it (-1: the state
    * itself, a deadlock). `message`/`blocked` are computed only when the caller wants them.
@@ -21,18 +21,18 @@ export interface ExpandHandlers {
   violation(property: Property, choice: number, message: () => string, blocked?: () => BlockedThread[]): void;
 }
 
-export class Expander {
-  private readonly actions: CompiledAction[] = [];
+export class Expander<A extends Step> {
+  private readonly actions: A[] = [];
   private readonly next: Int32Array;
   /** Number of transitions computed so far. */
   transitions = 0;
 
   constructor(
-    private readonly model: CompiledModel,
+    private readonly model: TransitionSystem<A>,
     private readonly evaluator: Evaluator,
     private readonly chooser: Chooser,
     /** State-space reductions (src/engine/reduction): consulted on every state when present. */
-    private readonly reducer?: Reducer,
+    private readonly reducer?: Reducer<A>,
   ) {
     this.next = new Int32Array(model.width);
   }
@@ -47,7 +47,7 @@ export class Expander {
    * may refuse a transition (preemption bound) and rewrites each successor (canonical form,
    * extra words).
    */
-  expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers): number {
+  expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers<A>): number {
     const { model, evaluator, actions } = this;
     const n = model.enabled(state, actions);
     const r = this.reducer;
@@ -74,7 +74,7 @@ export class Expander {
   }
 
   /** Take enabled action `choice` from `state`: step properties, the step, assertions, the successor. */
-  private follow(state: Int32Array, choice: number, n: number, h: ExpandHandlers): void {
+  private follow(state: Int32Array, choice: number, n: number, h: ExpandHandlers<A>): void {
     const { model, evaluator, actions, next } = this;
     const r = this.reducer;
     const action = actions[choice]!;
@@ -82,27 +82,33 @@ export class Expander {
     for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
     const outcome = model.apply(state, action, next);
     this.transitions++;
-    // Assertions fired by one step are reported in the properties' order, not the order the
-    // recipe fired them: every search (the parallel one sorts its candidates so) lists the
-    // violations of one step alike.
-    const fired = outcome.fired.length > 1 ? [...outcome.fired].sort((a, b) => this.assertionRank(a) - this.assertionRank(b)) : outcome.fired;
-    for (const tag of fired) {
-      const p = evaluator.assertion(tag);
-      if (p) h.violation(p, choice, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
-      else if (!evaluator.declared(tag))
-        throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
-    }
+    // (A closure only for the rare step that fires: this is the hot path.)
+    if (outcome.fired.length > 0) firedAssertions(model, evaluator, action, outcome.fired, (p, message) => h.violation(p, choice, message));
     r?.successor(state, action, next, outcome.halted);
     h.successor(next, choice, outcome.halted, action);
-  }
-
-  /** Where a fired tag's property stands among the selected ones (unselected tags last). */
-  private assertionRank(tag: string): number {
-    const p = this.evaluator.assertion(tag);
-    return p ? this.evaluator.properties.indexOf(p) : Number.MAX_SAFE_INTEGER;
   }
 }
 
 export function deadlockMessage(blocked: BlockedThread[]): string {
   return `deadlock: no step can run; ${blocked.map((b) => `${b.thread} is stuck at '${b.label}' waiting for ${b.waitsFor}`).join('; ')}`;
+}
+
+/**
+ * The assertions `action` fired (its outcome's tags), each told to `report` with its message if
+ * it is selected; a tag no property of the model declares is a ModelError. Reported in the
+ * properties' order, not the order the recipe fired them: every search (the parallel one sorts
+ * its candidates so) and replay list the violations of one step alike.
+ */
+export function firedAssertions(model: TransitionSystem, evaluator: Evaluator, action: Step, fired: readonly string[], report: (p: Property, message: () => string) => void): void {
+  if (fired.length === 0) return;
+  const rank = (tag: string) => {
+    const p = evaluator.assertion(tag);
+    return p ? evaluator.properties.indexOf(p) : Number.MAX_SAFE_INTEGER;
+  };
+  const ordered = fired.length > 1 ? [...fired].sort((a, b) => rank(a) - rank(b)) : fired;
+  for (const tag of ordered) {
+    const p = evaluator.assertion(tag);
+    if (p) report(p, () => `${tag} fired in '${action.label}' (${model.threadNames[action.thread]})`);
+    else if (!evaluator.declared(tag)) throw new ModelError(`model ${model.name}: step '${action.label}' fired assertion '${tag}', which no property of the model declares`);
+  }
 }

@@ -3,7 +3,7 @@
 // parallel search finds positions, not messages, and rebuilds each counterexample here;
 // symmetry's real paths (reduction/symmetry-path.ts) word theirs with violationMessage.
 
-import type { BlockedThread, CompiledAction, CompiledModel } from '../model/compile.js';
+import type { BlockedThread, Step, TransitionSystem } from '../model/system.js';
 import type { Property } from '../property/types.js';
 import { followPath, type FollowedStep } from '../trace/follow.js';
 import type { Evaluator } from './evaluate.js';
@@ -16,11 +16,11 @@ import type { FoundViolation } from './search.js';
  * invariants and deadlock. Undefined when it is not violated there.
  */
 export function violationMessage(
-  model: CompiledModel,
+  model: TransitionSystem,
   evaluator: Evaluator,
   property: Property,
   final: Int32Array,
-  last: { before: Int32Array; action: CompiledAction; fired: readonly string[] } | undefined,
+  last: { before: Int32Array; action: Step; fired: readonly string[] } | undefined,
 ): { message: string; blocked?: BlockedThread[] } | undefined {
   switch (property.kind) {
     case 'invariant':
@@ -41,7 +41,7 @@ export function violationMessage(
  * The counterexample of `property` along `path` on the model itself. `atStep`: the violation
  * shows in the path's last step (a step property or an assertion); otherwise in its final state.
  */
-export function violationAlong(model: CompiledModel, evaluator: Evaluator, property: Property, path: number[], atStep: boolean): FoundViolation {
+export function violationAlong(model: TransitionSystem, evaluator: Evaluator, property: Property, path: number[], atStep: boolean): FoundViolation {
   let lastStep: FollowedStep | undefined;
   const final = followPath(model, path, (s) => void (lastStep = s));
   const last = atStep && lastStep ? { before: lastStep.before, action: lastStep.action, fired: lastStep.outcome.fired } : undefined;

@@ -1,26 +1,26 @@
-// Replay: following one recorded path through the one search core (search.ts) with a
-// ReplayChooser, a PathLog store and a one-state frontier, so that every property is evaluated
-// along the replay exactly as in a check (invariants on each state, step properties and
-// assertions on each step, deadlock on each state where nothing can run).
+// Replay: one recorded path followed by the one path follower (src/trace/follow.ts), every
+// property evaluated along it exactly as a check evaluates it (invariants on each state, step
+// properties and assertions on each step, deadlock on each state where nothing can run), through
+// the same evaluator (evaluate.ts). evaluatePath needs only the model↔engine contract
+// (src/model/system.ts); replayPath adds the trace reports show.
 //
-// A choice index that is not enabled does not throw out of the search: the replay stops there
-// and says which step it was and how many actions were enabled. The states for the report are
-// then recomputed by expandPath over the steps that ran, and compared with the ones the search
-// core pushed: a model whose steps give different results on the same state is not
-// deterministic, which would make every trace meaningless, so that is an error.
+// A choice index that is not enabled does not throw: the replay stops there and says which step
+// it was and how many actions were enabled. The states for the report are then recomputed by
+// expandPath over the steps that ran, and compared with the ones the evaluation saw: a model
+// whose steps give different results on the same state is not deterministic, which would make
+// every trace meaningless, so that is an error.
 
-import { StepError, type BlockedThread, type CompiledModel } from '../model/compile.js';
+import { StepError, type BlockedThread, type Step, type TransitionSystem } from '../model/system.js';
+import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { portTrace, type OldStep, type Port } from '../trace/cross-variant.js';
 import { expandPath, type Trace } from '../trace/expand.js';
+import { walkPath } from '../trace/follow.js';
 import { TraceFileError, type DecodedTrace, type TraceDivergence } from '../trace/itf.js';
 import { checkShape, compareStates } from '../trace/verify.js';
-import { ModelError, UsageError } from '../util/errors.js';
-import { ReplayChooser, type Chooser } from './chooser.js';
-import { makeEvaluator } from './evaluate.js';
-import { OneStateFrontier } from './one-state-frontier.js';
-import { search } from './search.js';
-import { PathLog } from './visited.js';
+import { ModelError } from '../util/errors.js';
+import { makeEvaluator, type Evaluator } from './evaluate.js';
+import { deadlockMessage, firedAssertions } from './expand.js';
 import { replayLasso } from './liveness/lasso-check.js';
 import { isLiveness } from './liveness/run.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
@@ -52,22 +52,68 @@ export interface ReplayRun {
   error?: StepError | ModelError;
 }
 
-/** Follows the path; an index that is not enabled ends the replay instead of throwing. */
-class StoppingReplayChooser implements Chooser {
-  private readonly inner: ReplayChooser;
-  stop: { depth: number; n: number } | undefined;
-  constructor(path: readonly number[]) {
-    this.inner = new ReplayChooser(path);
+/** What evaluating the properties along a path found (evaluatePath). */
+export interface PathEvaluation {
+  /** Violations along the path, by step; each property's first. */
+  violations: ReplayViolation[];
+  /** The states reached: the initial state, then one per step that ran. */
+  states: Int32Array[];
+  stop?: ReplayStop;
+  /** A model step (or a property) threw: the evaluation stopped there. */
+  error?: StepError | ModelError;
+}
+
+/**
+ * Follow `path` on `system`, evaluating the evaluator's properties on every state and step
+ * (the contract alone: a fake system in a test replays like a compiled model).
+ */
+export function evaluatePath<A extends Step>(system: TransitionSystem<A>, evaluator: Evaluator, path: readonly number[]): PathEvaluation {
+  const found = new Map<string, ReplayViolation>();
+  const record = (property: Property, step: number, message: () => string, blocked?: BlockedThread[]) => {
+    if (found.has(property.name)) return;
+    const v: ReplayViolation = { property, step, message: message() };
+    if (blocked) v.blocked = blocked;
+    found.set(property.name, v);
+  };
+  const invariants = (state: Int32Array, step: number) => {
+    for (const p of evaluator.invariants(state)) record(p, step, () => evaluator.explain(p, state));
+  };
+  const out: PathEvaluation = { violations: [], states: [system.init] };
+  evaluator.coverage?.reset();
+  try {
+    invariants(system.init, 0);
+    walkPath(system, path, {
+      state(state, depth, enabled) {
+        const deadlock = evaluator.deadlock;
+        if (enabled === 0 && deadlock && system.isDeadlock(state, 0)) {
+          const blocked = system.blocked(state);
+          record(deadlock, depth, () => deadlockMessage(blocked), blocked);
+        }
+      },
+      taking(state, action, index) {
+        for (const p of evaluator.steps(state, action)) record(p, index, () => evaluator.explain(p, state, action));
+      },
+      step({ index, action, after, outcome }) {
+        out.states.push(after);
+        firedAssertions(system, evaluator, action, outcome.fired, (p, message) => record(p, index, message));
+        invariants(after, index);
+        // A BUG_ON killed the kernel: nothing runs after it (nor is it a deadlock).
+        if (outcome.halted) {
+          if (index < path.length) out.stop = { kind: 'halted', step: index };
+          return false;
+        }
+        return true;
+      },
+      notEnabled(index, choice, enabled) {
+        out.stop = { kind: 'not-enabled', step: index, choice, enabled };
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof StepError || e instanceof ModelError)) throw e;
+    out.error = e;
   }
-  choose(n: number, depth: number): readonly number[] {
-    try {
-      return this.inner.choose(n, depth);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      this.stop = { depth, n };
-      return [];
-    }
-  }
+  out.violations = [...found.values()].sort((a, b) => a.step - b.step);
+  return out;
 }
 
 /**
@@ -75,33 +121,12 @@ class StoppingReplayChooser implements Chooser {
  * declare the assertion tags).
  */
 export function replayPath(model: CompiledModel, all: readonly Property[], selected: readonly Property[], path: readonly number[]): ReplayRun {
-  const pushed: Int32Array[] = [];
-  const frontier = new OneStateFrontier(model.width, (s, _id, depth) => void (pushed[depth] = s.slice()));
-  const store = new PathLog();
-  const chooser = new StoppingReplayChooser(path);
-  const outcome = search(model, makeEvaluator(model, all, selected), { frontier, store, chooser });
-  const ran = Math.max(0, store.size - 1);
-  const run: ReplayRun = {
-    model,
-    path: [...path],
-    trace: expandPath(model, path.slice(0, ran)),
-    violations: outcome.violations
-      .map((v): ReplayViolation => {
-        const r: ReplayViolation = { property: v.property, step: v.path.length, message: v.message };
-        if (v.blocked) r.blocked = v.blocked;
-        return r;
-      })
-      .sort((a, b) => a.step - b.step),
-  };
-  if (outcome.error) run.error = outcome.error;
-  else if (ran < path.length) {
-    if (chooser.stop) run.stop = { kind: 'not-enabled', step: chooser.stop.depth + 1, choice: path[chooser.stop.depth]!, enabled: chooser.stop.n };
-    // No action at all was enabled: the core saw a terminal state (or a deadlock) and never asked.
-    else if (pushed.length === ran + 1) run.stop = { kind: 'not-enabled', step: ran + 1, choice: path[ran]!, enabled: 0 };
-    // The last state was stored but not pushed: a BUG_ON halted it.
-    else run.stop = { kind: 'halted', step: ran };
-  }
-  pushed.forEach((s, depth) => {
+  const e = evaluatePath(model, makeEvaluator(model, all, selected), path);
+  const ran = e.states.length - 1;
+  const run: ReplayRun = { model, path: [...path], trace: expandPath(model, path.slice(0, ran)), violations: e.violations };
+  if (e.error) run.error = e.error;
+  else if (e.stop) run.stop = e.stop;
+  e.states.forEach((s, depth) => {
     const again = depth === 0 ? run.trace.init : run.trace.steps[depth - 1]?.state;
     if (again && !sameState(s, again))
       throw new ModelError(`model ${model.name} is not deterministic: step ${depth} of the path gave two different states when run twice`);

@@ -8,7 +8,7 @@ import { expandPath } from '../trace/expand.js';
 import type { CheckResult, PropertyStatus, RunInfo, Stats, Violation } from './result.js';
 import { attachReductions, markBounded, type ReductionReport } from './reduction/summary.js';
 import type { SearchOutcome } from './search.js';
-import { coverageOf, holdsStatus } from './coverage.js';
+import { holdsStatus, type Coverage, type CoverageCounts } from './coverage.js';
 import { STORE_BUFFER_BOUND } from '../kernel/memory.js';
 
 export type ErrorResult = CheckResult & { status: 'error' };
@@ -98,4 +98,16 @@ export function resultOf(model: CompiledModel, selected: readonly Property[], ou
   else result = { status: 'verified', run, stats, properties };
   if (outcome.coverage) result.coverage = coverageOf(model, outcome.coverage);
   return ctx.reductions ? attachReductions(result, ctx.reductions) : result;
+}
+
+/** The coverage of a result, from the model and the counts. */
+export function coverageOf(model: CompiledModel, counts: CoverageCounts): Coverage {
+  const steps = model.allActions.map((a, i) => ({ thread: model.threadNames[a.thread]!, id: a.id, label: a.label, fired: counts.fired[i] ?? 0 }));
+  const symmetric = model.symmetry.flatMap((d) => {
+    if (!d.threads) return [];
+    const perMember = d.members.map((m) => d.threads!(m));
+    const width = Math.min(...perMember.map((t) => t.length));
+    return [{ group: d.name, threads: Array.from({ length: width }, (_, j) => perMember.map((t) => t[j]!)) }];
+  });
+  return { steps, symmetric };
 }

@@ -1,13 +1,14 @@
-// The one search core. Exhaustive breadth-first search, random walks and replay differ only in
-// the frontier (which state next), the store (deduplicate or not) and the chooser (which
-// enabled actions to follow); every bound, property and statistic is handled here once.
+// The one search core. Exhaustive breadth-first search and random walks differ only in the
+// frontier (which state next), the store (deduplicate or not) and the chooser (which enabled
+// actions to follow); every bound, property and statistic is handled here once. It needs of a
+// model only the model↔engine contract (src/model/system.ts). Replay follows one path with the
+// one path follower instead (replay.ts), evaluating properties through the same evaluator.
 //
 // Shortest counterexamples: with a FIFO frontier states are expanded in order of depth, and a
 // property's violation is recorded the first time it is seen, so the recorded one is at the
 // least depth (invariants when a state is first stored, step properties and assertions when
 // the step runs, deadlocks when the state is expanded).
 
-import { StepError, type CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import { hash64, hashHi, hashLo } from '../util/hash.js';
 import { ModelError } from '../util/errors.js';
@@ -20,7 +21,7 @@ import type { Reducer } from './reduction/reducer.js';
 import type { StopReason } from './result.js';
 import { Budget } from './limits.js';
 import { pathTo, type StateStore } from './visited.js';
-import type { BlockedThread, CompiledAction } from '../model/compile.js';
+import { StepError, type BlockedThread, type Step, type TransitionSystem } from '../model/system.js';
 
 export interface Progress {
   states: number;
@@ -31,7 +32,7 @@ export interface Progress {
   rss: number;
 }
 
-export interface SearchOptions {
+export interface SearchOptions<A extends Step = Step> {
   frontier: Frontier;
   store: StateStore;
   chooser: Chooser;
@@ -46,9 +47,9 @@ export interface SearchOptions {
   interrupted?: () => boolean;
   progressIntervalMs?: number;
   /** State-space reductions (src/engine/reduction), consulted by the Expander on every state. */
-  reducer?: Reducer;
+  reducer?: Reducer<A>;
   /** Told every stored state, every transition and every expansion: the state graph liveness needs (src/engine/liveness). */
-  graph?: GraphSink;
+  graph?: GraphSink<A>;
   /** Save the search now and then, and continue a saved one (src/engine/checkpoint). */
   checkpoint?: SearchCheckpoint | undefined;
 }
@@ -99,11 +100,11 @@ export interface SearchCheckpoint {
 }
 
 /** What the search tells a recorder of the state graph (src/engine/liveness/graph.ts). */
-export interface GraphSink {
+export interface GraphSink<A extends Step = Step> {
   /** A new state was stored under `id` (`words` is reused: read it now). */
   state(id: number, words: Int32Array, halted: boolean): void;
   /** Enabled action `choice` (= `action`) leads from state `from` to state `to`. */
-  edge(from: number, to: number, choice: number, action: CompiledAction): void;
+  edge(from: number, to: number, choice: number, action: A): void;
   /** State `id` was expanded: `enabled` actions (0: none can run), or -1 when the depth bound left it unexpanded. */
   expanded(id: number, enabled: number): void;
 }
@@ -141,7 +142,7 @@ interface Pending {
 /** XORed into the high fingerprint lane of a halted (BUG_ON) state. */
 export const HALTED_MARK = 0x68a17ed5;
 
-export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOptions): SearchOutcome {
+export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Evaluator, o: SearchOptions<A>): SearchOutcome {
   const start = performance.now();
   const width = model.width;
   const current = new Int32Array(width);
@@ -204,7 +205,7 @@ export function search(model: CompiledModel, evaluator: Evaluator, o: SearchOpti
   const expander = new Expander(model, evaluator, o.chooser, o.reducer);
   let id = 0;
   let depth = 0;
-  const handlers: ExpandHandlers = {
+  const handlers: ExpandHandlers<A> = {
     violation: (p, choice, message, blocked) => record(p, id, choice, message, blocked),
     successor: (next, choice, halted, action) => {
       // A state reached by a BUG_ON is a dead kernel: it must not be mistaken for the same

@@ -13,10 +13,13 @@ import { buildCodec } from './codec.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
+import { StepError, type BlockedThread, type FootprintRecorder, type Step, type StepOutcome, type TransitionSystem } from './system.js';
+
+export { StepError, type BlockedThread, type StepOutcome } from './system.js';
 
 export const PC_END = -1;
 
-export interface CompiledAction {
+export interface CompiledAction extends Step {
   /** Thread index. */
   thread: number;
   /** Location index in the thread's program. */
@@ -36,6 +39,8 @@ export interface CompiledAction {
   def: ActionDef<any>;
   /** Static successor location (index or PC_END), or null when `next` is computed. */
   staticNext: number | null;
+  /** Index in CompiledModel.allActions. */
+  ordinal: number;
 }
 
 export interface CompiledLocation {
@@ -54,78 +59,22 @@ export interface CompiledThread {
   ids: Map<string, number>;
 }
 
-/** What happened when a step ran. */
-export interface StepOutcome {
-  /** Tags of the WARN_ON/BUG_ON assertions that fired in this step. */
-  fired: string[];
-  /** A BUG_ON fired: the state after the step has no successors. */
-  halted: boolean;
-}
-
-export interface BlockedThread {
-  thread: string;
-  at: string;
-  label: string;
-  waitsFor: string;
-}
-
-/** Thrown for a step that throws or misbehaves; carries what a report must name. */
-export class StepError extends ModelError {
-  constructor(
-    message: string,
-    readonly model: string,
-    readonly thread: string,
-    readonly label: string,
-    readonly state: unknown,
-  ) {
-    super(message);
-  }
-}
-
-export interface CompiledModel<S extends object = any> {
+/**
+ * A model compiled for one variant and parameter set: the transition system the engine runs
+ * (system.ts, the model↔engine contract) and, apart from it, the metadata that reports, trace
+ * files, listings and the reductions read (the definition, threads and locations, layout,
+ * symmetry, footprint recording).
+ */
+export interface CompiledModel<S extends object = any> extends TransitionSystem<CompiledAction, S> {
+  // ---- metadata ------------------------------------------------------------------------------
   def: ModelDef<S>;
-  name: string;
-  variant: string;
   params: ParamValues;
   threads: CompiledThread[];
   threadNames: string[];
   layout: Layout;
   /** Number of program counters (= threads). */
   pcs: number;
-  /** Length of a packed state: pcs + layout.size. */
-  width: number;
-  init: Int32Array;
-  /** The view target: engines may enable footprint recording through it. */
-  target: ViewTarget;
-  /** Fill `out` with the enabled actions of `state` in canonical order; returns the count. */
-  enabled(state: Int32Array, out: CompiledAction[]): number;
-  /** Apply `action` to `src`, writing the successor into `dst` (same width). */
-  apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
-  /**
-   * The same as `apply`, through views that record every slot read and written into
-   * `target.reads`/`target.writes` when those are set (footprints). Slower; same result.
-   */
-  applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
-  /** The same as `enabled`, through views (guards' reads recorded when `target.reads` is set). */
-  enabledViaViews(state: Int32Array, out: CompiledAction[]): number;
-  /** Threads that have not ended and are not at an end location, with what they wait for. */
-  blocked(state: Int32Array): BlockedThread[];
-  /** Is `state` a deadlock: no action enabled, and some thread not ended nor at an end location? */
-  isDeadlock(state: Int32Array, enabledCount: number): boolean;
-  /** The model's variables as plain data. */
-  vars(state: Int32Array): S;
-  /** Location id of each thread (END for ended threads). */
-  locationIds(state: Int32Array): string[];
-  /**
-   * The variables of `state` as a plain object, for guards, properties and reports to read
-   * (valid until the next call on this model; must not be written: `unchanged` checks).
-   */
-  view(state: Int32Array): S;
-  /** Throws a ModelError naming `who` if the object `view` returned was written to. */
-  unchanged(state: Int32Array, who: string): void;
-  /** Pack plain variables and location ids into a state (used by replay to compare and by tests). */
-  pack(vars: unknown, locations: readonly string[]): Int32Array;
-  /** Every action of every thread (for listings and footprints). */
+  /** Every action of every thread, by ordinal (for listings, coverage and footprints). */
   allActions: CompiledAction[];
   /** The interchangeable members the model declares (symmetry reduction; empty: none). */
   symmetry: readonly SymmetryDef[];
@@ -135,14 +84,26 @@ export interface CompiledModel<S extends object = any> {
    * own program counter) is independent of every other thread's steps.
    */
   localOwner: Int32Array;
-  /** Thread `thread`'s locals inside `vars` (what its steps see as `env.local`; `{}` when it has none). */
-  localsOf(vars: unknown, thread: number): object;
+  /** The model's variables as plain data. */
+  vars(state: Int32Array): S;
+  /** Location id of each thread (END for ended threads). */
+  locationIds(state: Int32Array): string[];
+  /** Pack plain variables and location ids into a state (used by replay to compare and by tests). */
+  pack(vars: unknown, locations: readonly string[]): Int32Array;
+
+  // ---- footprint recording (the reduction code's) ------------------------------------------------
+  /** A recorder of the slots guards, steps and properties read and write, with views of its own (system.ts). */
+  recorder(): FootprintRecorder<CompiledAction, S>;
   /**
-   * Told the tag of every WARN_ON/BUG_ON a step evaluates, whether it fires or not: coverage asks
-   * whether an assertion's statement was reached (src/engine/coverage.ts). One object shared by
-   * copies of the model.
+   * The shared view target of the first footprint recording: `applyViaViews`/`enabledViaViews`
+   * record into `target.reads`/`target.writes` when those are set.
+   * @deprecated use recorder(); kept until partial-order reduction (src/engine/reduction/por.ts) moves onto it.
    */
-  assertionsReached: { sink: ((tag: string) => void) | null };
+  target: ViewTarget;
+  /** @deprecated recorder().apply */
+  applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
+  /** @deprecated recorder().guard */
+  enabledViaViews(state: Int32Array, out: CompiledAction[]): number;
 }
 
 export interface CompileOptions {
@@ -200,6 +161,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
 
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
+  allActions.forEach((a, i) => (a.ordinal = i));
 
   const init = new Int32Array(width);
   packInto(layout.root, initData, init, pcs);
@@ -212,19 +174,20 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   // Two environments per thread: `env.local` is the thread's locals in the scratch object (the
   // hot path) or in the views (footprints). Both are fixed nodes (decode restores a replaced
   // scratch node), so it is a plain property; the env is frozen, so `env.local = ...` throws.
-  const assertionsReached: { sink: ((tag: string) => void) | null } = { sink: null };
-  const makeEnv = (name: string, self: number, vars: unknown): StepEnv =>
+  // Who hears the WARN_ON/BUG_ON tags steps evaluate (coverage); recorders' environments do not tell.
+  let hear: ((tag: string) => void) | null = null;
+  const makeEnv = (name: string, self: number, vars: unknown, heard = true): StepEnv =>
     Object.freeze({
       thread: name,
       self,
       threadNames,
       local: localsOf(vars, name),
       warnOn(cond: boolean, tag: string) {
-        assertionsReached.sink?.(tag);
+        if (heard) hear?.(tag);
         if (cond) (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
       },
       bugOn(cond: boolean, tag: string) {
-        assertionsReached.sink?.(tag);
+        if (heard) hear?.(tag);
         if (cond) {
           (fired === NOTHING_FIRED ? (fired = []) : fired).push(tag);
           halted = true;
@@ -405,10 +368,11 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return resolved;
   }
 
-  function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+  /** `action` run through the views over `over` (root: its root view, with `viewEnvs` over it). */
+  function applyThrough(over: ViewTarget, root: S, viewEnvs: readonly StepEnv[], src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     dst.set(src);
-    target.words = dst;
-    target.readOnly = false;
+    over.words = dst;
+    over.readOnly = false;
     fired = [];
     halted = false;
     const env = viewEnvs[action.thread]!;
@@ -420,9 +384,50 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         if (e !== BUG) return fail(action, src, 'it threw', e);
       }
     }
-    target.readOnly = true;
+    over.readOnly = true;
     dst[action.thread] = action.staticNext ?? computedNext(action, src, root, env);
     return { fired, halted };
+  }
+
+  function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+    return applyThrough(target, root, viewEnvs, src, action, dst);
+  }
+
+  // Footprint recording (system.ts): each recorder has a view target, views and environments of
+  // its own, so recording never disturbs the fast path nor another recorder.
+  function recorder(): FootprintRecorder<CompiledAction, S> {
+    const over: ViewTarget = { words: new Int32Array(width), base: pcs, readOnly: true, reads: null, writes: null };
+    const views = buildView(layout.root, over) as S;
+    const quietEnvs = threadNames.map((name, self) => makeEnv(name, self, views, false));
+    return {
+      view(state) {
+        over.words = state;
+        over.readOnly = true;
+        return views;
+      },
+      guard(state, action) {
+        const guard = action.def.guard;
+        if (guard === undefined) return true;
+        over.words = state;
+        over.readOnly = true;
+        try {
+          return guard(views, quietEnvs[action.thread]!);
+        } catch (e) {
+          return fail(action, state, 'its guard threw', e);
+        }
+      },
+      apply: (src, action, dst) => applyThrough(over, views, quietEnvs, src, action, dst),
+      recording(reads, writes, f) {
+        const before = [over.reads, over.writes] as const;
+        over.reads = reads;
+        over.writes = writes;
+        try {
+          return f();
+        } finally {
+          [over.reads, over.writes] = before;
+        }
+      },
+    };
   }
 
   function blocked(state: Int32Array): BlockedThread[] {
@@ -500,7 +505,19 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     symmetry: system.symmetry ?? [],
     localOwner: localOwners(layout, threadNames),
     localsOf: (vars, t) => localsOf(vars, threadNames[t]!),
-    assertionsReached,
+    stepCount: allActions.length,
+    locationId: (state, t) => {
+      const pc = state[t]!;
+      return pc === PC_END ? END : threads[t]!.locations[pc]!.id;
+    },
+    fnAt: (state, t) => {
+      const pc = state[t]!;
+      return pc === PC_END ? '' : threads[t]!.locations[pc]!.actions[0]!.fn;
+    },
+    hearAssertions(listener) {
+      hear = listener;
+    },
+    recorder,
   };
 }
 
@@ -573,6 +590,7 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
         tags: a.tags ?? [],
         def: a,
         staticNext,
+        ordinal: -1,
       };
     }),
   }));

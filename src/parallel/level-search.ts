@@ -24,7 +24,8 @@ import { Expander, type ExpandHandlers } from '../engine/expand.js';
 import { HALTED_MARK } from '../engine/search.js';
 import { residentBytes } from '../engine/limits.js';
 import type { Reducer } from '../engine/reduction/reducer.js';
-import type { CompiledModel } from '../model/compile.js';
+import type { CompiledAction, CompiledModel } from '../model/compile.js';
+import type { TransitionSystem } from '../model/system.js';
 import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
 import { B, Control, G, STOP } from './control.js';
@@ -61,7 +62,7 @@ export function comesBefore(a: Candidate, b: Candidate): boolean {
 }
 
 export interface LevelSearchContext {
-  model: CompiledModel;
+  model: TransitionSystem<CompiledAction>;
   mailbox: Mailbox;
   evaluator: Evaluator;
   selected: readonly Property[];

@@ -350,7 +350,7 @@ export class ParallelChecker {
     }
 
     o.onWorkerReports?.(reports);
-    const ranks = new LevelRanks(rankBufs.ranks, rankBufs.levels, maxBranching(model));
+    const ranks = new LevelRanks(rankBufs.ranks, rankBufs.levels, maxBranching(base));
     const states = reports.reduce((s, r) => s + r.states, 0);
     const code = control.stopCode;
     let candidates = bestPerProperty(reports.flatMap((r) => r.candidates));

@@ -63,7 +63,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const reducer = red?.active ? red : undefined;
     const model = reducer?.model ?? base;
     const evaluator = makeEvaluator(model, loaded.properties, selected);
-    const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(model));
+    const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(base));
     report.searchStart = now();
     const mailbox = new Mailbox(task.index, task.ports, control);
     const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init };

@@ -11,7 +11,7 @@
 // shrinks counterexamples towards fewer context switches and, since the walk stops at the first
 // violation, usually fewer steps.
 
-import type { CompiledAction } from '../model/compile.js';
+import type { Step } from '../model/system.js';
 import type { Chooser } from '../engine/chooser.js';
 
 export class ScheduleChooser implements Chooser {
@@ -21,7 +21,7 @@ export class ScheduleChooser implements Chooser {
 
   constructor(private readonly schedule: readonly number[]) {}
 
-  choose(n: number, depth: number, enabled: readonly CompiledAction[]): readonly number[] {
+  choose(n: number, depth: number, enabled: readonly Step[]): readonly number[] {
     if (n === 0) return [];
     let preferred = 0;
     for (let i = 0; i < n; i++)

@@ -26,6 +26,13 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'testing'],
 ];
 
+/**
+ * The search core: it sees a model only through the model↔engine contract (src/model/system.ts,
+ * and the model API's types), never the compiled model's metadata (compile.ts, layout, ...).
+ */
+const CONTRACT_ONLY = new Set(['src/engine/search.ts', 'src/engine/expand.ts', 'src/engine/evaluate.ts', 'src/engine/coverage.ts', 'src/engine/follow.ts', 'src/engine/walk.ts', 'src/engine/chooser.ts', 'src/trace/follow.ts']);
+const CONTRACT = new Set(['src/model/system.ts', 'src/model/types.ts']);
+
 /** The public API the bundled models and properties may use. */
 const PUBLIC_API = new Set(['src/model/index.ts', 'src/kernel/index.ts', 'src/property/index.ts']);
 
@@ -107,6 +114,8 @@ export function violations(edges: readonly Edge[]): string[] {
     const to = rankOf(e.to);
     if (from !== undefined && to !== undefined && to > from) out.push(`${where}: ${LAYERS[to]!.join('/')} is to the right of ${LAYERS[from]!.join('/')}`);
     if (from !== undefined && e.to === 'src/index.ts') out.push(`${where}: src/index.ts is the library's entry, not a layer`);
+    if (CONTRACT_ONLY.has(e.from) && e.to.startsWith('src/model/') && !CONTRACT.has(e.to))
+      out.push(`${where}: the search core sees a model only through ${[...CONTRACT].join(', ')}`);
   }
   // Worker code: the closure of the worker's entry module.
   const next = new Map<string, string[]>();

@@ -48,6 +48,21 @@ export function expectViewsMatchProduce(
   const viaViews = model as Partial<Record<'enabledViaViews' | 'applyViaViews', unknown>>;
   if (typeof viaViews.applyViaViews === 'function' && typeof viaViews.enabledViaViews === 'function')
     paths.push({ name: 'applyViaViews', enabled: viaViews.enabledViaViews as CompiledModel['enabled'], apply: viaViews.applyViaViews as CompiledModel['apply'] });
+  // Footprint recording's own views (system.ts FootprintRecorder): its guards and steps.
+  const recorder = typeof (model as Partial<CompiledModel>).recorder === 'function' ? model.recorder() : undefined;
+  if (recorder)
+    paths.push({
+      name: 'recorder',
+      enabled(state, out) {
+        let n = 0;
+        model.threads.forEach((t, ti) => {
+          const pc = state[ti]!;
+          if (pc >= 0) for (const a of t.locations[pc]!.actions) if (recorder.guard(state, a)) out[n++] = a;
+        });
+        return n;
+      },
+      apply: recorder.apply,
+    });
 
   const seen = new Set<string>([model.init.join(',')]);
   const queue: Int32Array[] = [model.init];

@@ -203,21 +203,34 @@ describe('thread-local variables', () => {
     const m = compileModel(
       defineModel({ name: 'scan', doc: '', params: {}, variants: { only: '' }, build: (): System<F> => ({ init: { seen: 0 }, threads: [spawn(scan, 'a'), spawn(scan, 'b')] }) }),
     );
+    const recorder = m.recorder();
     const footprint = (state: Int32Array, thread: number) => {
       const acts: typeof m.allActions = [];
       const n = m.enabled(state, acts);
       const a = acts.slice(0, n).find((x) => x.thread === thread)!;
       const reads = new Set<number>();
       const writes = new Set<number>();
-      m.target.reads = reads;
-      m.target.writes = writes;
       const dst = new Int32Array(m.width);
+      recorder.recording(reads, writes, () => {
+        expect(recorder.guard(state, a)).toBe(true);
+        recorder.apply(state, a, dst);
+      });
+      // The first recording channel (the model's shared target, por.ts's until it moves onto
+      // recorders) records the same slots.
+      const [r0, w0] = [new Set<number>(), new Set<number>()];
+      m.target.reads = r0;
+      m.target.writes = w0;
       try {
-        m.applyViaViews(state, a, dst);
+        m.applyViaViews(state, a, new Int32Array(m.width));
       } finally {
         m.target.reads = null;
         m.target.writes = null;
       }
+      expect([[...reads].sort(), [...writes].sort()]).toEqual([[...r0].sort(), [...w0].sort()]);
+      // Outside `recording`, nothing is recorded.
+      const before = reads.size;
+      recorder.apply(state, a, new Int32Array(m.width));
+      expect(reads.size).toBe(before);
       return { slots: [...reads, ...writes], dst };
     };
     const first = footprint(m.init, 1);

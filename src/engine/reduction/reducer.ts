@@ -7,16 +7,18 @@
 // stores one state per orbit, rebuilds real paths at the end: symmetry-path.ts).
 
 import type { CompiledAction } from '../../model/compile.js';
+import type { Step } from '../../model/system.js';
 
-export interface Reducer {
+/** `A`: the actions of the system searched (the reductions use a compiled model's). */
+export interface Reducer<A extends Step = CompiledAction> {
   /** Every expanded state, with its enabled actions and its depth (footprints of the guards: por.ts). */
-  visit(state: Int32Array, n: number, actions: readonly CompiledAction[], depth: number): void;
+  visit(state: Int32Array, n: number, actions: readonly A[], depth: number): void;
   /** The indices to follow first, a subset of `chosen` (partial-order reduction's ample set). */
-  select(state: Int32Array, n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[];
+  select(state: Int32Array, n: number, actions: readonly A[], chosen: readonly number[]): readonly number[];
   /** After those ran: the rest of `chosen` when the state must be expanded fully after all (cycle proviso), else none. */
   rest(chosen: readonly number[]): readonly number[];
   /** May `action` be taken from `state`? (false: beyond the preemption bound, not a transition of the bounded system). */
-  admit(state: Int32Array, action: CompiledAction, n: number, actions: readonly CompiledAction[]): boolean;
+  admit(state: Int32Array, action: A, n: number, actions: readonly A[]): boolean;
   /** Rewrite the successor in place (extra words, canonical form) before the search stores it. */
-  successor(state: Int32Array, action: CompiledAction, next: Int32Array, halted: boolean): void;
+  successor(state: Int32Array, action: A, next: Int32Array, halted: boolean): void;
 }

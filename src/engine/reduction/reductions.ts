@@ -4,6 +4,7 @@
 // canonical form, then what partial-order reduction checks on the state the search will store.
 
 import type { CompiledAction, CompiledModel } from '../../model/compile.js';
+import type { TransitionSystem } from '../../model/system.js';
 import type { Property } from '../../property/types.js';
 import type { Reducer } from './reducer.js';
 import { Canonicalizer } from './symmetry.js';
@@ -22,8 +23,8 @@ export interface ReductionOptions {
 const NONE: readonly number[] = Object.freeze([]);
 
 export class Reductions implements Reducer {
-  /** The model the search runs on: the bound widens its states by two words. */
-  readonly model: CompiledModel;
+  /** The system the search runs on: the model, or with the bound its states carry two more words. */
+  readonly model: TransitionSystem<CompiledAction>;
   readonly canon: Canonicalizer | null;
   por: PartialOrder | null;
   readonly bound: PreemptionBound | null;
@@ -36,7 +37,7 @@ export class Reductions implements Reducer {
     const k = o.preemptionBound;
     if (k !== undefined && (!Number.isInteger(k) || k < 0)) throw new RangeError(`preemption bound must be a non-negative integer, not ${k}`);
     this.bound = k === undefined ? null : new PreemptionBound(base.width, k);
-    this.model = this.bound ? widen(base, 2, this.bound) : base;
+    this.model = this.bound ? withBoundWords(base, this.bound) : base;
     let canon: Canonicalizer | null = null;
     if (o.symmetry) {
       if (base.symmetry.length === 0) this.notes.push('symmetry: the model declares no interchangeable members');
@@ -51,7 +52,7 @@ export class Reductions implements Reducer {
       // path needs (Coons, Musuvathi & McKinley, "Bounded partial-order reduction", OOPSLA 2013).
       this.notes.push('partial-order reduction: off under --preemption-bound (a reordered path may need more preemptions)');
       this.por = null;
-    } else this.por = o.por ? new PartialOrder(this.model, all, selected, canon ? canon.slotMaps() : null) : null;
+    } else this.por = o.por ? new PartialOrder(base, all, selected, canon ? canon.slotMaps() : null) : null;
   }
 
   /** Partial-order reduction off from now on (run.ts gives up on it when it cannot help). */
@@ -104,10 +105,33 @@ export class Reductions implements Reducer {
   }
 }
 
-/** The model with `extra` words appended to its states (the functions ignore them). */
-function widen(model: CompiledModel, extra: number, bound: PreemptionBound): CompiledModel {
-  const init = new Int32Array(model.width + extra);
+/**
+ * The model as a transition system whose states carry the bound's words after the model's own
+ * (the model's steps read and write only their own words; PreemptionBound.write fills the rest
+ * of each successor). Built from the contract (system.ts) member by member: nothing of the
+ * model's metadata, which describes the narrower states, comes along.
+ */
+function withBoundWords(model: CompiledModel, bound: PreemptionBound): TransitionSystem<CompiledAction> {
+  const init = new Int32Array(model.width + 2); // the last thread that ran, the preemptions used
   init.set(model.init);
   bound.init(init);
-  return { ...model, width: model.width + extra, init };
+  return {
+    name: model.name,
+    variant: model.variant,
+    params: model.params,
+    threadNames: model.threadNames,
+    stepCount: model.stepCount,
+    width: init.length,
+    init,
+    enabled: (state, out) => model.enabled(state, out),
+    apply: (src, action, dst) => model.apply(src, action, dst),
+    isDeadlock: (state, n) => model.isDeadlock(state, n),
+    blocked: (state) => model.blocked(state),
+    view: (state) => model.view(state),
+    unchanged: (state, who) => model.unchanged(state, who),
+    locationId: (state, thread) => model.locationId(state, thread),
+    fnAt: (state, thread) => model.fnAt(state, thread),
+    localsOf: (vars, thread) => model.localsOf(vars, thread),
+    hearAssertions: (listener) => model.hearAssertions(listener),
+  };
 }

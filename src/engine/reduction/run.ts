@@ -4,7 +4,8 @@
 // into paths of the model itself (symmetry-path.ts), and, with `shortest`, made shortest by a
 // search without partial-order reduction up to their length.
 
-import type { CompiledModel } from '../../model/compile.js';
+import type { CompiledAction, CompiledModel } from '../../model/compile.js';
+import type { TransitionSystem } from '../../model/system.js';
 import type { Property } from '../../property/types.js';
 import { ExhaustiveChooser } from '../chooser.js';
 import { makeEvaluator, type Evaluator } from '../evaluate.js';
@@ -40,7 +41,8 @@ export interface ReducedSearchOptions extends ReductionOptions, Limits {
 export interface ReducedOutcome {
   outcome: SearchOutcome;
   summary: ReductionSummary;
-  model: CompiledModel;
+  /** The system searched (with the preemption bound's words, if any). */
+  model: TransitionSystem<CompiledAction>;
   /** Of the last pass's visited set. */
   bytesPerState: number;
 }
