@@ -88,6 +88,19 @@
 //     hub->resume_root_hub (`if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)`), and
 //     finish()'s hub_activate clears it. The resume request is not lost: finish() kicks khubd.
 //
+// How it is written (docs/model-api.md): what the variants differ in is a `byVariant` fragment
+// each: the PM core's program (Linus's freeze_uhci/unfreeze_uhci with interrupts off; Ben's
+// prepare/suspend_rh/resume/finish), prepare()'s hub_quiesce and finish()'s hub_activate (with or
+// without rh_resume_blocked), and hub_events' root-hub resume test. cpu0 is a CpuContext
+// (src/kernel/context.ts): local_irq_disable()/spin_lock_irq() pin the PM core there with
+// interrupts off, uhci_irq runs there non-preemptibly (irq_enter), and a gate (needsCpuGate) makes
+// the PM core, a task, wait while cpu0 is not its own or free: no hand-kept irqs_off/in_irq
+// flags and no `cpu0 free` guard on each PM step. The URB submitters are one thread kind whose
+// index and round counter are locals; uhci_irq's `status & USBSTS_HCH` is its local. Remarks in
+// the C's comments and branch outcomes are notes. Written with flags before, the model had the
+// same states, transitions, verdicts and counterexample paths (checked at 8 parameter sets, every
+// variant, with and without symmetry, liveness included).
+//
 // Threads (one CPU each unless said): cpu0/pm-core ([freeze_processes] prepare -> freeze -> snapshot -> thaw ->
 // finish [thaw_processes]), cpu0/uhci_irq (the UHCI interrupt, delivered to cpu0: it runs only while cpu0 has
 // interrupts on, and cpu0's PM core waits while it runs), usb-driverN (URB submitters: a USB
@@ -208,19 +221,31 @@
 // bit: 17,996 -> 15,000 states at the defaults; its shortest traces did not change). New: the
 // freezer parameter, the prepare-blocks-rh-resume variant, HC_STATE_RESUMING.
 
-import { boolParam, choice, defineModel, END, intParam, step, thread, type Draft, type System, type LocationDef, type ThreadDef } from '../src/model/index.js';
 import {
-  localIrqDisable,
-  localIrqEnable,
+  boolParam, byVariant, choice, defineModel, END, intParam, spawn, step, thread, threadKind, withNote,
+  type ActionDef, type Draft, type LocationDef, type Next, type StepEnv, type System, type ThreadDef,
+} from '../src/model/index.js';
+import {
+  canRunOn,
+  contextRef,
+  cpuContext,
+  local_irq_disable,
+  local_irq_enable,
   lockRef,
   mutex,
   mutexLock,
   mutexUnlock,
+  needsCpuGate,
+  preempt_disable,
+  preempt_enable,
   spinlock,
   spinLock,
   spinUnlock,
+  taskContext,
+  type CpuContext,
   type Mutex,
   type Spinlock,
+  type TaskContext,
 } from '../src/kernel/index.js';
 
 /** Life of an URB (urb[i]); properties/pm-freeze.ts keeps the same numbers (a test checks). */
@@ -285,11 +310,11 @@ export type PmFreezeState = {
   /** Devices khubd has started to enumerate (its next control URB is urb[base + enumerated - 1]). */
   enumerated: number;
   devices_added: number;
-  // cpu0: the PM core and the UHCI interrupt.
-  irqs_off: boolean[];
-  in_irq: boolean;
-  /** uhci_irq's local `status & USBSTS_HCH`. */
-  irq_status_hch: boolean;
+  /**
+   * cpu0, where the PM core and the UHCI interrupt run (src/kernel/context.ts): its interrupts,
+   * and who runs there non-preemptibly (the PM core with interrupts off, or uhci_irq).
+   */
+  cpu0: CpuContext;
   // The PM transition, as windows the properties read.
   /** prepare() has returned and finish() has not been called. */
   pm_prepared: boolean;
@@ -305,7 +330,46 @@ export const THREADS = { pm: 'cpu0/pm-core', irq: 'cpu0/uhci_irq' } as const;
 const uhciLock = lockRef<S>('uhci->lock', (s) => s.uhci_lock);
 const hdevLock = lockRef<S>('hdev->dev.sem', (s) => s.hdev_lock);
 const intfSem = lockRef<S>('intf->dev.sem', (s) => s.intf_sem);
-const cpu0Irqs = (s: S | Draft<S>) => s.irqs_off as boolean[];
+
+/** The PM core's locals: its execution context (preemption, interrupts, the CPU it is pinned to). */
+export type PmLocals = { task: TaskContext };
+/** uhci_irq's locals: the hard-IRQ context it runs in, and its local `status & USBSTS_HCH`. */
+export type IrqLocals = { task: TaskContext; status_hch: boolean };
+/** A URB submitter's locals: which driver it is (its URBs are urb[i * rounds ..]) and its loop counter. */
+export type DriverLocals = { i: number; round: number };
+type Loc<L extends object = {}> = LocationDef<S, L>;
+
+/** cpu0's context, and a thread's task context in its locals. */
+const cpu0 = contextRef<S, { task: TaskContext }>((s) => s.cpu0, (l) => l.task);
+
+/**
+ * `loc` (a lock builder's step, which knows no locals) with `extra` run after it in the same
+ * atomic step, and control going to `next` if given: spin_lock_irq() is the lock plus
+ * local_irq_disable(), spin_unlock_irq() the unlock plus local_irq_enable().
+ */
+function also<L extends object>(loc: Loc, extra: (d: Draft<S>, env: StepEnv<L>) => void, next?: Next<S, L>): Loc<L> {
+  return {
+    ...loc,
+    actions: loc.actions.map((a): ActionDef<S, L> => ({
+      ...a,
+      run: (d, env) => {
+        a.run?.(d, env);
+        extra(d, env);
+      },
+      ...(next !== undefined ? { next } : {}),
+    })),
+  };
+}
+/** spin_lock_irq() on cpu0: interrupts off, preemption off, pinned to cpu0 until the unlock. */
+const irqOff = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => {
+  local_irq_disable(d.cpu0, env.local.task, env, 0);
+  preempt_disable(d.cpu0, env.local.task, env, 0);
+};
+/** spin_unlock_irq(). */
+const irqOn = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => {
+  preempt_enable(d.cpu0, env.local.task, env);
+  local_irq_enable(d.cpu0, env.local.task);
+};
 
 /** The first URB whose TD is active in the schedule, or -1. */
 function firstLinked(s: S): number {
@@ -352,47 +416,46 @@ export default defineModel({
     const finishInFlight = params.finishInFlight;
     const irqsOffWhileFrozen = params.irqsOffWhileFrozen && variant === 'freeze-run-bit';
     const rejectWhileSuspended = params.rejectWhileSuspended;
-    const ben = variant !== 'freeze-run-bit';
-    const blockRhResume = variant === 'prepare-blocks-rh-resume';
     const freezer = params.freezer && hotplug > 0; // khubd is the only freezable thread modelled
     const attached = submitters > 0;
     const enumBase = submitters * rounds;
 
-    // cpu0 runs the PM core and the UHCI interrupt: the PM core makes no progress while
-    // uhci_irq runs, and uhci_irq cannot start while cpu0 has interrupts off.
-    const cpu0Free = (s: S) => !s.in_irq;
+    // cpu0 runs the PM core and the UHCI interrupt (src/kernel/context.ts): the PM core needs a
+    // CPU to run on (needsCpuGate: its own while it has interrupts off, else cpu0 free), so it
+    // makes no progress while uhci_irq runs there; uhci_irq cannot start while cpu0 has
+    // interrupts off.
 
     // The one hardware timing rule, for both proposals: with RS clear the controller finishes the
     // transaction in progress and halts within one frame (1 ms). A step that lasts a frame or more
     // (suspend_rh's msleep(1), the snapshot's copy of memory) ends after the halt; udelay(1) and
     // udelay(5) are shorter than a transaction and wait for nothing.
     const hcHaltedOrRunning = (s: S) => s.usbcmd_rs || s.usbsts_hch;
-    const snapshotStep = (label: string) =>
-      step<S>('snapshot', label, {
-        guard: (s) => cpu0Free(s) && hcHaltedOrRunning(s),
+    const snapshotStep = (label: string, note: string) =>
+      step<S, PmLocals>('snapshot', label, {
+        note,
+        guard: hcHaltedOrRunning,
         blockedOn: () => 'the controller to halt (USBCMD.RS clear: within one frame)',
       });
 
     // The process freezer (freezer=true): freeze_processes() before the devices are prepared,
     // thaw_processes() after finish().
-    const freezeProcesses = (): LocationDef<S>[] =>
+    const freezeProcesses = (): Loc<PmLocals>[] =>
       freezer
         ? [
-            step<S>('freeze_processes', 'freeze_processes: freeze_process(p) for each task: TIF_FREEZE, signal_wake_up(p)', {
-              guard: cpu0Free,
+            step<S, PmLocals>('freeze_processes', 'freeze_processes: freeze_process(p) for each task: TIF_FREEZE, signal_wake_up(p)', {
               run: (d) => void (d.freezing = true),
             }),
-            step<S>('freeze_wait', 'freeze_processes: while (todo) yield() /* until khubd is in the refrigerator */', {
-              guard: (s) => cpu0Free(s) && s.khubd_frozen,
+            step<S, PmLocals>('freeze_wait', 'freeze_processes: while (todo) yield()', {
+              note: 'until khubd is in the refrigerator',
+              guard: (s) => s.khubd_frozen,
               blockedOn: () => 'khubd to enter the refrigerator (try_to_freeze)',
             }),
           ]
         : [];
-    const thawProcesses = (): LocationDef<S>[] =>
+    const thawProcesses = (): Loc<PmLocals>[] =>
       freezer
         ? [
-            step<S>('thaw_processes', 'thaw_processes: thaw_process(p) for each task: wake_up_process(p)', {
-              guard: cpu0Free,
+            step<S, PmLocals>('thaw_processes', 'thaw_processes: thaw_process(p) for each task: wake_up_process(p)', {
               run: (d) => void (d.freezing = false),
               next: END,
             }),
@@ -406,15 +469,25 @@ export default defineModel({
     const rejects = (s: S) =>
       s.hcd_state === HCD.HALT || ((s.hcd_state === HCD.SUSPENDED || s.hcd_state === HCD.QUIESCING) && rejectWhileSuspended);
 
-    /** usb_submit_urb -> usb_hcd_submit_urb -> uhci_urb_enqueue, for urb[idx(s)]. */
-    const submitUrb = (p: string, idx: (s: S | Draft<S>) => number, ok: string, failed: string): LocationDef<S>[] => [
-      choice<S>(`${p}submit`, [
+    /**
+     * usb_submit_urb -> usb_hcd_submit_urb -> uhci_urb_enqueue, for urb[idx(s, env)]; `done` runs
+     * when the submission is over (queued or failed), before control goes on to `ok`/`failed`.
+     */
+    const submitUrb = <L extends object>(
+      p: string,
+      idx: (s: S | Draft<S>, env: StepEnv<L>) => number,
+      ok: Next<S, L>,
+      failed: Next<S, L>,
+      done: (env: StepEnv<L>) => void = () => {},
+    ): Loc<L>[] => [
+      choice<S, L>(`${p}submit`, [
         {
           label: rejectWhileSuspended
             ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_RUNNING, HC_STATE_RESUMING: list_add_tail(&urb->urb_list, &ep->urb_list)'
-            : 'usb_hcd_submit_urb: switch (hcd->state) /* every state but HC_STATE_HALT (rejectWhileSuspended=false) */: list_add_tail(&urb->urb_list, &ep->urb_list)',
+            : 'usb_hcd_submit_urb: switch (hcd->state): list_add_tail(&urb->urb_list, &ep->urb_list)',
+          ...(rejectWhileSuspended ? {} : { note: 'every state but HC_STATE_HALT (rejectWhileSuspended=false)' }),
           guard: (s) => !rejects(s),
-          run: (d) => void (d.urb[idx(d)] = URB.SUBMITTED),
+          run: (d, env) => void (d.urb[idx(d, env)] = URB.SUBMITTED),
           next: `${p}lock`,
         },
         {
@@ -422,15 +495,22 @@ export default defineModel({
             ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_SUSPENDED (not the root hub), default (HC_STATE_QUIESCING, HC_STATE_HALT): status = -ESHUTDOWN'
             : 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT: status = -ESHUTDOWN',
           guard: rejects,
-          run: (d) => void (d.urb[idx(d)] = URB.FAILED),
+          run: (d, env) => {
+            d.urb[idx(d, env)] = URB.FAILED;
+            done(env);
+          },
           next: failed,
         },
       ]),
       spinLock<S>(`${p}lock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_lock_irqsave(&uhci->lock, flags)' }),
-      step<S>(`${p}link`, 'uhci_activate_qh: list_add_tail(&urbp->node, &qh->queue); link the QH into the schedule (TD Active)', {
-        run: (d) => void (d.urb[idx(d)] = URB.LINKED),
+      step<S, L>(`${p}link`, 'uhci_activate_qh: list_add_tail(&urbp->node, &qh->queue); link the QH into the schedule (TD Active)', {
+        run: (d, env) => void (d.urb[idx(d, env)] = URB.LINKED),
       }),
-      spinUnlock<S>(`${p}unlock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_unlock_irqrestore(&uhci->lock, flags)', next: ok }),
+      also<L>(
+        spinUnlock<S>(`${p}unlock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_unlock_irqrestore(&uhci->lock, flags)' }),
+        (_d, env) => done(env),
+        ok,
+      ),
     ];
 
     /** uhci_scan_schedule: give back every URB whose TDs the controller retired (caller holds uhci->lock). */
@@ -465,185 +545,205 @@ export default defineModel({
 
     // ---- cpu0/pm-core ----------------------------------------------------------------------
 
-    const pmLinus = (): LocationDef<S>[] => [
-      step<S>('prepare', 'dpm_prepare: usb_bus_type has no ->prepare()', {
-        guard: cpu0Free,
+    // hub_events' root-hub resume test as each variant has it (2.6.17's, or not between prepare()
+    // and finish()), then what the USB bus does at prepare() and finish() (freeze-run-bit has
+    // neither).
+    const resumeAsIn2617 = () => ({ label: 'i = hub->resume_root_hub; if (i) usb_resume_device(hdev)', resumes: (s: S) => s.hub_resume_root_hub });
+    const hubEventsResume = byVariant(variant, {
+      'freeze-run-bit': resumeAsIn2617,
+      'driver-suspend': resumeAsIn2617,
+      'prepare-blocks-rh-resume': () => ({
+        label: 'i = hub->resume_root_hub; if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)',
+        resumes: (s: S) => s.hub_resume_root_hub && !s.rh_resume_blocked,
+      }),
+    });
+    // prepare()'s hub_quiesce and finish()'s hub_activate: Ben's, and with the blocking of root-hub resume.
+    const quiesce = () => step<S, PmLocals>('prepare_quiesce', 'hub_quiesce: hub->quiescing = 1', { run: (d) => void (d.hub_quiescing = true) });
+    const quiesceBlocking = () =>
+      step<S, PmLocals>('prepare_quiesce', 'hub_quiesce: hub->quiescing = 1; hub->rh_resume_blocked = 1', {
+        note: 'prepare() also blocks root-hub resume (in no kernel)',
+        run: (d) => {
+          d.hub_quiescing = true;
+          d.rh_resume_blocked = true;
+        },
+      });
+    const activate = () =>
+      step<S, PmLocals>('finish_activate', 'hub_activate: hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)', {
+        run: (d) => {
+          d.hub_quiescing = false;
+          d.hub_resume_root_hub = false;
+          d.hub_event = true;
+        },
+      });
+    const activateBlocking = () =>
+      step<S, PmLocals>('finish_activate', 'hub_activate: hub->rh_resume_blocked = 0; hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)', {
+        run: (d) => {
+          d.rh_resume_blocked = false;
+          d.hub_quiescing = false;
+          d.hub_resume_root_hub = false;
+          d.hub_event = true;
+        },
+      });
+
+    // Linus: freeze_uhci()/unfreeze_uhci() with cpu0's interrupts off, no driver lock.
+    const pmLinus = (): Loc<PmLocals>[] => [
+      step<S, PmLocals>('prepare', 'dpm_prepare: usb_bus_type has no ->prepare()', {
         run: (d) => void (d.pm_prepared = true),
       }),
-      localIrqDisable<S>('freeze_irqoff', 'device_suspend', cpu0Irqs, 0, { guard: cpu0Free }),
-      step<S>('freeze_stopped', 'freeze_uhci: if (uhci->is_stopped) return;', {
+      step<S, PmLocals>('freeze_irqoff', 'device_suspend: local_irq_disable()', {
+        run: (d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0),
+        tags: ['local_irq_disable'],
+      }),
+      step<S, PmLocals>('freeze_stopped', 'freeze_uhci: if (uhci->is_stopped) return;', {
         run: (d) => void (d.is_stopped && (d.pm_frozen = true)),
         next: (s) => (s.pm_frozen ? (irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon') : 'freeze_outw'),
       }),
-      step<S>('freeze_outw', 'freeze_uhci: cmd = inw(uhci->io_addr + USBCMD) & ~USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
+      step<S, PmLocals>('freeze_outw', 'freeze_uhci: cmd = inw(uhci->io_addr + USBCMD) & ~USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
         run: (d) => void (d.usbcmd_rs = false),
         tags: ['outw:USBCMD'],
       }),
-      step<S>('freeze_udelay', 'freeze_uhci: udelay(1)', {
+      step<S, PmLocals>('freeze_udelay', 'freeze_uhci: udelay(1)', {
         run: (d) => void (d.pm_frozen = true),
         next: irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon',
       }),
-      ...(irqsOffWhileFrozen ? [] : [localIrqEnable<S>('freeze_irqon', 'device_suspend', cpu0Irqs, 0)]),
-      snapshotStep(
-        irqsOffWhileFrozen
-          ? 'swsusp_suspend: swsusp_arch_suspend() /* the image; interrupts still off */'
-          : 'swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()',
-      ),
-      ...(irqsOffWhileFrozen ? [] : [localIrqDisable<S>('thaw_irqoff', 'device_resume', cpu0Irqs, 0, { guard: cpu0Free })]),
-      step<S>('thaw_stopped', 'unfreeze_uhci: if (uhci->is_stopped) return;', {
+      ...(irqsOffWhileFrozen
+        ? []
+        : [
+            step<S, PmLocals>('freeze_irqon', 'device_suspend: local_irq_enable()', {
+              run: (d, env) => local_irq_enable(d.cpu0, env.local.task),
+              tags: ['local_irq_enable'],
+            }),
+          ]),
+      irqsOffWhileFrozen
+        ? snapshotStep('swsusp_suspend: swsusp_arch_suspend()', 'the image; interrupts still off')
+        : snapshotStep('swsusp_suspend: local_irq_disable(); swsusp_arch_suspend(); local_irq_enable()', 'the image'),
+      ...(irqsOffWhileFrozen
+        ? []
+        : [
+            step<S, PmLocals>('thaw_irqoff', 'device_resume: local_irq_disable()', {
+              run: (d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0),
+              tags: ['local_irq_disable'],
+            }),
+          ]),
+      step<S, PmLocals>('thaw_stopped', 'unfreeze_uhci: if (uhci->is_stopped) return;', {
         run: (d) => void (d.pm_frozen = false),
         next: (s) => (s.is_stopped ? 'thaw_irqon' : 'thaw_outw'),
       }),
-      step<S>('thaw_outw', 'unfreeze_uhci: cmd = inw(uhci->io_addr + USBCMD) | USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
+      step<S, PmLocals>('thaw_outw', 'unfreeze_uhci: cmd = inw(uhci->io_addr + USBCMD) | USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
         run: (d) => {
           d.usbcmd_rs = true;
           d.usbsts_hch = false;
         },
         tags: ['outw:USBCMD'],
       }),
-      localIrqEnable<S>('thaw_irqon', 'device_resume', cpu0Irqs, 0),
-      step<S>('finish', 'dpm_finish: usb_bus_type has no ->finish()', {
-        guard: cpu0Free,
+      step<S, PmLocals>('thaw_irqon', 'device_resume: local_irq_enable()', {
+        run: (d, env) => local_irq_enable(d.cpu0, env.local.task),
+        tags: ['local_irq_enable'],
+      }),
+      step<S, PmLocals>('finish', 'dpm_finish: usb_bus_type has no ->finish()', {
         run: (d) => void (d.pm_prepared = false),
         next: afterFinish,
       }),
       ...thawProcesses(),
     ];
 
-    const pmBen = (): LocationDef<S>[] => [
-      mutexLock<S>('prepare_lock', 'usb_prepare', hdevLock, { label: 'usb_prepare: usb_lock_device(hdev)', guard: cpu0Free }),
-      step<S>(
-        'prepare_quiesce',
-        blockRhResume ? 'hub_quiesce: hub->quiescing = 1; /* and prepare() blocks root-hub resume: */ hub->rh_resume_blocked = 1' : 'hub_quiesce: hub->quiescing = 1',
-        {
-          guard: cpu0Free,
-          run: (d) => {
-            d.hub_quiescing = true;
-            if (blockRhResume) d.rh_resume_blocked = true;
-          },
-        },
-      ),
+    // Ben: prepare() quiesces the hub driver; freeze is the driver's own suspend under uhci->lock.
+    const pmBen = (hubQuiesce: Loc<PmLocals>, hubActivate: Loc<PmLocals>): Loc<PmLocals>[] => [
+      mutexLock<S>('prepare_lock', 'usb_prepare', hdevLock, { label: 'usb_prepare: usb_lock_device(hdev)' }),
+      hubQuiesce,
       mutexUnlock<S>('prepare_unlock', 'usb_prepare', hdevLock, {
         label: 'usb_prepare: usb_unlock_device(hdev)',
-        guard: cpu0Free,
         run: (d) => void (d.pm_prepared = true),
       }),
-      mutexLock<S>('freeze_sem', 'suspend_device', intfSem, { label: 'suspend_device: down(&dev->sem) /* the root hub interface */', guard: cpu0Free }),
-      step<S>('freeze_quiescing', 'hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)', {
-        guard: cpu0Free,
+      withNote('the root hub interface', mutexLock<S>('freeze_sem', 'suspend_device', intfSem, { label: 'suspend_device: down(&dev->sem)' })),
+      step<S, PmLocals>('freeze_quiescing', 'hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)', {
         run: (d) => void (d.hcd_state = HCD.QUIESCING),
       }),
-      spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, {
-        label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)',
-        guard: cpu0Free,
-        run: (d) => void (d.irqs_off[0] = true),
-      }),
-      step<S>('freeze_autostopped', 'suspend_rh: if (uhci->rh_state == UHCI_RH_AUTO_STOPPED) { uhci->rh_state = new_state; return; }', {
+      also(spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)' }), irqOff),
+      step<S, PmLocals>('freeze_autostopped', 'suspend_rh: if (uhci->rh_state == UHCI_RH_AUTO_STOPPED) { uhci->rh_state = new_state; return; }', {
         run: (d) => void (d.rh_state === RH.AUTO_STOPPED && (d.rh_state = RH.SUSPENDED)),
         next: (s) => (s.rh_state === RH.SUSPENDED ? 'freeze_unlock' : 'freeze_outw'),
       }),
-      step<S>('freeze_outw', 'suspend_rh: outw(USBINTR_RESUME, USBINTR); outw(USBCMD_EGSM | USBCMD_CF, USBCMD)', {
+      step<S, PmLocals>('freeze_outw', 'suspend_rh: outw(USBINTR_RESUME, USBINTR); outw(USBCMD_EGSM | USBCMD_CF, USBCMD)', {
         run: (d) => {
           d.usbintr_ioc = false;
           d.usbcmd_rs = false;
         },
         tags: ['outw:USBCMD'],
       }),
-      step<S>('freeze_hch', 'suspend_rh: udelay(5); if (!(inw(uhci->io_addr + USBSTS) & USBSTS_HCH))', {
+      step<S, PmLocals>('freeze_hch', 'suspend_rh: udelay(5); if (!(inw(uhci->io_addr + USBSTS) & USBSTS_HCH))', {
         next: (s) => (s.usbsts_hch ? 'freeze_stopped' : 'freeze_suspending'),
       }),
-      spinUnlock<S>('freeze_suspending', 'suspend_rh', uhciLock, {
-        label: 'suspend_rh: uhci->rh_state = UHCI_RH_SUSPENDING; spin_unlock_irq(&uhci->lock)',
-        run: (d) => {
-          d.rh_state = RH.SUSPENDING;
-          d.irqs_off[0] = false;
-        },
-      }),
-      step<S>('freeze_msleep', 'suspend_rh: msleep(1) /* one frame: the controller has halted */', {
-        guard: (s) => cpu0Free(s) && s.usbsts_hch,
+      also(
+        spinUnlock<S>('freeze_suspending', 'suspend_rh', uhciLock, {
+          label: 'suspend_rh: uhci->rh_state = UHCI_RH_SUSPENDING; spin_unlock_irq(&uhci->lock)',
+          run: (d) => void (d.rh_state = RH.SUSPENDING),
+        }),
+        irqOn,
+      ),
+      step<S, PmLocals>('freeze_msleep', 'suspend_rh: msleep(1)', {
+        note: 'one frame: the controller has halted',
+        guard: (s) => s.usbsts_hch,
         blockedOn: () => 'USBSTS.HCH (the controller to halt)',
         tags: ['might_sleep'],
       }),
-      spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, {
-        label: 'suspend_rh: spin_lock_irq(&uhci->lock)',
-        guard: cpu0Free,
-        run: (d) => void (d.irqs_off[0] = true),
-      }),
-      step<S>('freeze_stopped', 'suspend_rh: uhci->rh_state = new_state; uhci->is_stopped = UHCI_IS_STOPPED; hcd->poll_rh = 0', {
+      also(spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, { label: 'suspend_rh: spin_lock_irq(&uhci->lock)' }), irqOff),
+      step<S, PmLocals>('freeze_stopped', 'suspend_rh: uhci->rh_state = new_state; uhci->is_stopped = UHCI_IS_STOPPED; hcd->poll_rh = 0', {
         run: (d) => {
           d.rh_state = RH.SUSPENDED;
           d.is_stopped = true;
         },
       }),
       scanSchedule('freeze_scan'),
-      spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, {
-        label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)',
-        run: (d) => void (d.irqs_off[0] = false),
-      }),
-      step<S>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
-        guard: cpu0Free,
+      also(spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)' }), irqOn),
+      step<S, PmLocals>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
         run: (d) => void (d.hcd_state = HCD.SUSPENDED),
       }),
       mutexUnlock<S>('freeze_sem_unlock', 'suspend_device', intfSem, {
         label: 'suspend_device: up(&dev->sem)',
-        guard: cpu0Free,
         run: (d) => void (d.pm_frozen = true),
       }),
-      snapshotStep('swsusp_suspend: local_irq_disable(); swsusp_arch_suspend() /* the image */; local_irq_enable()'),
-      mutexLock<S>('thaw_sem', 'resume_device', intfSem, {
-        label: 'resume_device: down(&dev->sem) /* the root hub interface */',
-        guard: cpu0Free,
-        run: (d) => void (d.pm_frozen = false),
-      }),
-      spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, {
-        label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)',
-        guard: cpu0Free,
-        run: (d) => void (d.irqs_off[0] = true),
-      }),
-      step<S>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci) /* rh_state = UHCI_RH_RESUMING */', {
+      snapshotStep('swsusp_suspend: local_irq_disable(); swsusp_arch_suspend(); local_irq_enable()', 'the image'),
+      withNote(
+        'the root hub interface',
+        mutexLock<S>('thaw_sem', 'resume_device', intfSem, {
+          label: 'resume_device: down(&dev->sem)',
+          run: (d) => void (d.pm_frozen = false),
+        }),
+      ),
+      also(spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }), irqOff),
+      step<S, PmLocals>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci)', {
+        note: 'rh_state = UHCI_RH_RESUMING',
         run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
         next: (s) => (s.hc_inaccessible ? 'thaw_unlock' : 'thaw_start'),
       }),
       startRh('thaw_start', 'thaw_unlock'),
-      spinUnlock<S>('thaw_unlock', 'uhci_rh_resume', uhciLock, {
-        label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)',
-        run: (d) => void (d.irqs_off[0] = false),
-      }),
-      mutexUnlock<S>('thaw_sem_unlock', 'resume_device', intfSem, { label: 'resume_device: up(&dev->sem)', guard: cpu0Free }),
+      also(spinUnlock<S>('thaw_unlock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)' }), irqOn),
+      mutexUnlock<S>('thaw_sem_unlock', 'resume_device', intfSem, { label: 'resume_device: up(&dev->sem)' }),
       mutexLock<S>('finish_lock', 'usb_finish', hdevLock, {
         label: 'usb_finish: usb_lock_device(hdev)',
-        guard: cpu0Free,
         run: (d) => void (d.pm_prepared = false),
       }),
-      step<S>(
-        'finish_activate',
-        blockRhResume
-          ? 'hub_activate: hub->rh_resume_blocked = 0; hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)'
-          : 'hub_activate: hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
-        {
-          guard: cpu0Free,
-          run: (d) => {
-            d.rh_resume_blocked = false;
-            d.hub_quiescing = false;
-            d.hub_resume_root_hub = false;
-            d.hub_event = true;
-          },
-        },
-      ),
-      mutexUnlock<S>('finish_unlock', 'usb_finish', hdevLock, { label: 'usb_finish: usb_unlock_device(hdev)', guard: cpu0Free, next: afterFinish }),
+      hubActivate,
+      mutexUnlock<S>('finish_unlock', 'usb_finish', hdevLock, { label: 'usb_finish: usb_unlock_device(hdev)', next: afterFinish }),
       ...thawProcesses(),
     ];
+    const pmCore = byVariant(variant, {
+      'freeze-run-bit': pmLinus,
+      'driver-suspend': () => pmBen(quiesce(), activate()),
+      'prepare-blocks-rh-resume': () => pmBen(quiesceBlocking(), activateBlocking()),
+    });
 
     // ---- usb-driverN: URB submitters -------------------------------------------------------
 
-    const submitter = (i: number): ThreadDef<S> =>
-      thread<S>(
-        `usb-driver${i}`,
-        Array.from({ length: rounds }, (_, r) => {
-          const next = r + 1 < rounds ? `r${r + 1}_submit` : END;
-          return submitUrb(`r${r}_`, () => i * rounds + r, next, next);
-        }),
-      );
+    // One program for every submitter, `rounds` URBs one after the other: its round counter and
+    // its index are its locals (urb[i * rounds + round] is the URB it submits).
+    const nextRound = (_s: S, env: StepEnv<DriverLocals>) => (env.local.round < rounds ? 'submit' : END);
+    const usbDriver = threadKind<S, DriverLocals>(
+      'usb-driver',
+      { i: 0, round: 0 },
+      submitUrb<DriverLocals>('', (_s, { local }) => local.i * rounds + local.round, nextRound, nextRound, ({ local }) => void (local.round += 1)),
+    );
 
     // ---- usb-port: the user plugs devices in -----------------------------------------------
 
@@ -719,7 +819,7 @@ export default defineModel({
 
     const enumUrb = (s: S | Draft<S>) => enumBase + s.enumerated - 1;
     /** hub_events' `if (i) usb_resume_device(hdev)`, i = hub->resume_root_hub (the variant: not between prepare() and finish()). */
-    const resumesRootHub = (s: S) => s.hub_resume_root_hub && !s.rh_resume_blocked;
+    const resumesRootHub = hubEventsResume.resumes;
     const khubd = thread<S>('khubd', [
       choice<S>(
         'idle',
@@ -735,9 +835,7 @@ export default defineModel({
               ]
             : []),
           {
-            label: blockRhResume
-              ? 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)'
-              : 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; if (i) usb_resume_device(hdev)',
+            label: `hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); ${hubEventsResume.label}`,
             guard: (s: S) => s.hub_event && !(freezer && s.freezing),
             run: (d: Draft<S>) => void (d.hub_event = false),
             next: (s: S) => (resumesRootHub(s) ? 'rr_sem' : 'lock'),
@@ -816,19 +914,23 @@ export default defineModel({
 
     // ---- cpu0/uhci_irq ---------------------------------------------------------------------
 
-    const irqThread = thread<S>(THREADS.irq, [
-      step<S>('idle', 'uhci_irq: status = inw(uhci->io_addr + USBSTS)', {
-        guard: (s) => s.usbsts_usbint && s.usbintr_ioc && !s.irqs_off[0],
+    // The interrupt is taken on cpu0 when its interrupts are on and nobody runs there
+    // non-preemptibly; irq_enter() makes the handler non-preemptible there (hard-IRQ context)
+    // until irq_exit(), so the PM core, a task, waits for cpu0 meanwhile.
+    const irqThread = thread<S, IrqLocals>(THREADS.irq, [
+      step<S, IrqLocals>('idle', 'uhci_irq: status = inw(uhci->io_addr + USBSTS)', {
+        guard: (s, env) => s.usbsts_usbint && s.usbintr_ioc && !s.cpu0.irqs_off[0] && canRunOn(s.cpu0, env.local.task, 0),
         blockedOn: () => 'an interrupt (USBSTS.USBINT with USBINTR.IOC, cpu0 interrupts on)',
-        run: (d) => {
-          d.in_irq = true;
-          d.irq_status_hch = d.usbsts_hch;
+        run: (d, env) => {
+          preempt_disable(d.cpu0, env.local.task, env, 0); // irq_enter(): HARDIRQ_OFFSET
+          env.local.status_hch = d.usbsts_hch;
         },
         end: true,
       }),
-      step<S>('ack', 'uhci_irq: outw(status, uhci->io_addr + USBSTS) /* Clear it */', {
+      step<S, IrqLocals>('ack', 'uhci_irq: outw(status, uhci->io_addr + USBSTS)', {
+        note: 'Clear it',
         run: (d) => void (d.usbsts_usbint = false),
-        next: (s) => (s.irq_status_hch ? 'hch_lock' : 'scan_lock'),
+        next: (_s, env) => (env.local.status_hch ? 'hch_lock' : 'scan_lock'),
       }),
       spinLock<S>('hch_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: if (status & USBSTS_HCH) spin_lock_irqsave(&uhci->lock, flags)' }),
       choice<S>('hch', [
@@ -849,17 +951,17 @@ export default defineModel({
           },
           tags: ['outw:USBCMD'],
         },
-        { label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING) /* no: halted on purpose */', guard: (s) => s.rh_state < RH.RUNNING },
+        { label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING)', note: 'no: halted on purpose', guard: (s) => s.rh_state < RH.RUNNING },
       ]),
       spinUnlock<S>('hch_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags)' }),
       spinLock<S>('scan_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_lock_irqsave(&uhci->lock, flags)' }),
       scanSchedule('scan'),
-      spinUnlock<S>('scan_unlock', 'uhci_irq', uhciLock, {
-        label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags); return IRQ_HANDLED',
-        run: (d) => void (d.in_irq = false),
-        next: 'idle',
-      }),
-    ]);
+      also<IrqLocals>(
+        spinUnlock<S>('scan_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags); return IRQ_HANDLED' }),
+        (d, env) => preempt_enable(d.cpu0, env.local.task, env), // irq_exit()
+        'idle',
+      ),
+    ], { locals: { task: taskContext(), status_hch: false } });
 
     // ---- uhci-hc: the controller -----------------------------------------------------------
 
@@ -934,9 +1036,7 @@ export default defineModel({
       intf_sem: mutex(),
       enumerated: 0,
       devices_added: 0,
-      irqs_off: [false],
-      in_irq: false,
-      irq_status_hch: false,
+      cpu0: cpuContext(1),
       pm_prepared: false,
       pm_frozen: false,
       urb: Array.from({ length: enumBase + hotplug }, () => URB.IDLE),
@@ -944,9 +1044,12 @@ export default defineModel({
 
     return {
       init,
+      // The PM core is a task on cpu0: it runs only when cpu0 is its own or free (not while
+      // uhci_irq runs there). The other threads run on CPUs of their own.
+      gates: [needsCpuGate<S>(cpu0, (env) => env.threadNames[env.self] === THREADS.pm)],
       threads: [
-        thread<S>(THREADS.pm, [...freezeProcesses(), ...(ben ? pmBen() : pmLinus())]),
-        ...Array.from({ length: submitters }, (_, i) => submitter(i)),
+        thread<S, PmLocals>(THREADS.pm, [...freezeProcesses(), ...pmCore], { locals: { task: taskContext() } }),
+        ...Array.from({ length: submitters }, (_, i) => spawn(usbDriver, `usb-driver${i}`, { i })),
         ...(hotplug > 0 ? [port, khubd] : []),
         rhTimer,
         ...(irq ? [irqThread] : []),

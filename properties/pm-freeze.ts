@@ -1,12 +1,13 @@
 // Properties of models/pm-freeze.ts (seed 001: freezing a bus-mastering driver for a snapshot).
 //
-// The state is read through a view type listing only the fields these properties use; the
-// model's URB numbering is repeated here (tests/models/pm-freeze.test.ts checks both agree),
-// since a properties file imports no model.
+// The state is read through the model's own type (a type-only import); the model's URB
+// numbering is repeated here (tests/models/pm-freeze.test.ts checks both agree), since a
+// properties file loads no model code.
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../src/property/index.js';
-import { lockRef, type Mutex, type Spinlock } from '../src/kernel/index.js';
+import { lockRef } from '../src/kernel/index.js';
 import { lockHeldIn, locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
+import type { PmFreezeState } from '../models/pm-freeze.js';
 
 /** models/pm-freeze.ts URB: the life of urb[i]. */
 export const URB_STATE = { IDLE: 0, SUBMITTED: 1, LINKED: 2, INFLIGHT: 3, DONE: 4, GIVEN_BACK: 5, FAILED: 6 } as const;
@@ -14,17 +15,8 @@ export const URB_STATE = { IDLE: 0, SUBMITTED: 1, LINKED: 2, INFLIGHT: 3, DONE: 
 const PM_THREAD = 'cpu0/pm-core';
 const IRQ_THREAD = 'cpu0/uhci_irq';
 
-type View = {
-  usbcmd_rs: boolean;
-  hc_inaccessible: boolean;
-  pm_prepared: boolean;
-  pm_frozen: boolean;
-  irqs_off: boolean[];
-  uhci_lock: Spinlock;
-  hdev_lock: Mutex;
-  intf_sem: Mutex;
-  urb: number[];
-};
+/** The model's own state type. */
+type View = PmFreezeState;
 
 const uhciLock = lockRef<View>('uhci->lock', (s) => s.uhci_lock);
 const hdevLock = lockRef<View>('hdev->dev.sem', (s) => s.hdev_lock);
@@ -106,7 +98,8 @@ export const properties = defineProperties<View>('pm-freeze', [
   noSleepInAtomic<View>('no-sleep-in-atomic', (s, t) => {
     const held = spinlocksHeldBy(s.vars, [uhciLock], t);
     if (held.length > 0) return `holding ${held.join(', ')}`;
-    if (s.threads[t] === PM_THREAD && s.vars.irqs_off[0]) return 'cpu0 interrupts off';
+    // The PM core, pinned to cpu0 with its interrupts off (src/kernel/context.ts).
+    if (s.vars.cpu0.owner[0] === t && s.vars.cpu0.irqs_off[0]) return 'cpu0 interrupts off';
     if (s.threads[t] === IRQ_THREAD) return 'in uhci_irq (hard IRQ)';
     return null;
   }),

@@ -10,7 +10,8 @@ import model, { HCD, RH, THREADS, URB } from '../../models/pm-freeze.js';
 import { properties, URB_STATE } from '../../properties/pm-freeze.js';
 import { check } from '../../src/engine/check.js';
 import type { CheckResult } from '../../src/engine/result.js';
-import { compileModel } from '../../src/model/compile.js';
+import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { programListing } from '../../src/model/index.js';
 import type { ParamValues } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectAgreement } from '../oracle/compare.js';
@@ -88,6 +89,62 @@ describe('pm-freeze: the model and its properties agree on their shared names', 
       expect(m.threadNames).toContain(THREADS.pm);
       expect(m.threadNames).toContain(THREADS.irq);
     }
+  });
+
+  it("read one variant at a time: driver-suspend's and prepare-blocks-rh-resume's listings differ only in their fragments", () => {
+    const listing = (variant: string) => programListing(compileModel(model, { variant })).split('\n').slice(1);
+    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const [ben, blocks] = [listing('driver-suspend'), listing('prepare-blocks-rh-resume')];
+    const hubEvents = 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; ';
+    expect(only(ben, blocks)).toEqual([
+      '    hub_quiesce: hub->quiescing = 1',
+      '    hub_activate: hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
+      `    ${hubEvents}if (i) usb_resume_device(hdev)  -> (computed)`,
+    ]);
+    expect(only(blocks, ben)).toEqual([
+      '    hub_quiesce: hub->quiescing = 1; hub->rh_resume_blocked = 1 [prepare() also blocks root-hub resume (in no kernel)]',
+      '    hub_activate: hub->rh_resume_blocked = 0; hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
+      `    ${hubEvents}if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)  -> (computed)`,
+    ]);
+  });
+
+  it('cpu0 is an execution context: the PM core pinned there with interrupts off, uhci_irq non-preemptible there; the submitters are one kind', () => {
+    const m = compileModel(model, { variant: 'driver-suspend', params: { submitters: 2 } });
+    const v = m.vars(m.init) as unknown as { cpu0: unknown; $local: Record<string, unknown> };
+    expect(v.cpu0).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, in_syscall: 0 });
+    expect(v.$local['usb-driver0']).toEqual({ i: 0, round: 0 });
+    expect(v.$local['usb-driver1']).toEqual({ i: 1, round: 0 });
+    expect(m.threads[m.threadNames.indexOf('usb-driver0')]!.ids).toEqual(m.threads[m.threadNames.indexOf('usb-driver1')]!.ids);
+    // Every PM-core state with cpu0's interrupts off has the PM core owning cpu0, and while
+    // uhci_irq runs (between its first and last step) it owns cpu0 and the PM core takes no step.
+    const pm = m.threadNames.indexOf(THREADS.pm);
+    const irq = m.threadNames.indexOf(THREADS.irq);
+    const irqIdle = m.threads[irq]!.ids.get('idle')!;
+    const seen = new Set<string>([m.init.join(',')]);
+    const queue: Int32Array[] = [m.init];
+    const actions: CompiledAction[] = [];
+    let inIrq = 0;
+    while (queue.length > 0) {
+      const state = queue.pop()!;
+      const s = m.vars(state) as unknown as { cpu0: { owner: number[]; irqs_off: boolean[] } };
+      if (s.cpu0.irqs_off[0]) expect(s.cpu0.owner[0]).toBe(pm);
+      const n = m.enabled(state, actions);
+      if (state[irq] !== irqIdle && state[irq]! >= 0) {
+        inIrq++;
+        expect(s.cpu0.owner[0]).toBe(irq);
+        expect(actions.slice(0, n).some((a) => a.thread === pm)).toBe(false);
+      }
+      for (const a of actions.slice(0, n)) {
+        const next = new Int32Array(m.width);
+        if (m.apply(state, a, next).halted) continue;
+        const key = next.join(',');
+        if (!seen.has(key)) {
+          seen.add(key);
+          queue.push(next);
+        }
+      }
+    }
+    expect(inIrq).toBeGreaterThan(0);
   });
 
   it('starts with the device attached and the controller running, or auto-stopped without one', () => {
