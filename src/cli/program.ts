@@ -15,6 +15,7 @@ import { registerProve } from './commands/prove.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerInit } from './commands/init.js';
 import { registerResume } from './commands/resume.js';
+import { registerSwarm } from './commands/swarm.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry): Command {
   const program = new Command();
@@ -36,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
   registerReplay(program, io, setExit, undefined, registry);
   registerProve(program, io, setExit, registry);
   registerSimulate(program, io, setExit, registry);
+  registerSwarm(program, io, setExit);
   registerInit(program, io, setExit);
   return program;
 }

@@ -16,6 +16,7 @@ import { loadModel } from '../load.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
+import { runSwarm } from '../swarm.js';
 
 interface SimulateCliOptions {
   variant?: string;
@@ -28,7 +29,17 @@ interface SimulateCliOptions {
   traceDir: string;
   traces: boolean;
   force?: boolean;
+  swarm?: number;
+  swarmIndex?: number;
 }
+
+function parseIndex(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`--swarm-index expects a member number 0, 1, 2..., not '${v}'`);
+  return Number(v.trim());
+}
+
+/** At most this many members in one swarm. */
+const MAX_SWARM = 100_000;
 
 function parseSeed(v: string): number {
   if (!/^-?\d+$/.test(v.trim())) throw new UsageError(`--seed expects an integer, not '${v}'`);
@@ -55,13 +66,27 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--max-time <duration>', 'stop the random search after this long, e.g. 60s (exit 3: nothing found is not a proof)', parseDuration('--max-time'))
     .option('--max-memory <size>', 'stop the random search if kmc uses this much memory, e.g. 4G (exit 3)', parseBytes('--max-memory'))
     .option('--force', 'replace a file in the way of the trace file that kmc did not write')
+    .option('--swarm <n>', 'swarm search (SPIN swarm verification): N independent members, each with its own seed, depth bound (depth/4 to depth) and way of choosing steps, --runs runs each; all N here one after the other, or one with --swarm-index; merge their --json reports with kmc swarm merge. Proves nothing', parseCount('--swarm'))
+    .option('--swarm-index <i>', 'with --swarm N: run only member i (0 to N-1), e.g. one CI matrix job each; give every member the same --seed', parseIndex)
     .action((name: string, opts: SimulateCliOptions) => {
+      if (opts.swarmIndex !== undefined && opts.swarm === undefined) throw new UsageError('--swarm-index goes with --swarm N');
+      if (opts.swarm !== undefined) {
+        if (opts.swarm > MAX_SWARM) throw new UsageError(`--swarm ${opts.swarm}: at most ${MAX_SWARM} members`);
+        if (opts.swarmIndex !== undefined && opts.swarmIndex >= opts.swarm) throw new UsageError(`--swarm-index ${opts.swarmIndex}: the members of a swarm of ${opts.swarm} are 0 to ${opts.swarm - 1}`);
+        if (opts.swarmIndex !== undefined && opts.seed === undefined)
+          throw new UsageError('--swarm-index: give --seed S too, the same for every member (a member derives its own seed from it; members of different seeds are different swarms and do not merge)');
+      }
       return loadModel(name, registry).then((entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
         checkDeterminism(model);
         const all = entry.properties.properties;
         const selected = selectProperties(all, opts.property, entry.model.name);
         const seed = opts.seed ?? (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
+        if (opts.swarm !== undefined) {
+          const base = { size: opts.swarm, seed, depth: opts.depth, runs: opts.runs };
+          setExit(runSwarm({ entry, registry: registry.module, model, all, selected, base, index: opts.swarmIndex, json: opts.json === true, traces: opts.traces, traceDir: opts.traceDir, force: opts.force }, io));
+          return;
+        }
         const r = simulate(model, all, selected, { runs: opts.runs, seed, depth: opts.depth });
         const who = `${model.name} --variant ${model.variant}`;
         if (opts.json) {
