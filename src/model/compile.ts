@@ -13,7 +13,7 @@ import { buildCodec } from './codec.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
-import { StepError, type BlockedThread, type FootprintRecorder, type Step, type StepOutcome, type TransitionSystem } from './system.js';
+import { StepError, type BlockedThread, type FootprintRecorder, type SlotSinks, type Step, type StepOutcome, type TransitionSystem } from './system.js';
 
 export { StepError, type BlockedThread, type StepOutcome } from './system.js';
 
@@ -92,8 +92,8 @@ export interface CompiledModel<S extends object = any> extends TransitionSystem<
   pack(vars: unknown, locations: readonly string[]): Int32Array;
 
   // ---- footprint recording (the reduction code's) ------------------------------------------------
-  /** A recorder of the slots guards, steps and properties read and write, with views of its own (system.ts). */
-  recorder(): FootprintRecorder<CompiledAction, S>;
+  /** A recorder of the slots guards, steps and properties read and write into `sinks`, with views of its own (system.ts). */
+  recorder(sinks: SlotSinks): FootprintRecorder<CompiledAction, S>;
   /**
    * The shared view target of the first footprint recording: `applyViaViews`/`enabledViaViews`
    * record into `target.reads`/`target.writes` when those are set.
@@ -394,9 +394,26 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   }
 
   // Footprint recording (system.ts): each recorder has a view target, views and environments of
-  // its own, so recording never disturbs the fast path nor another recorder.
-  function recorder(): FootprintRecorder<CompiledAction, S> {
-    const over: ViewTarget = { words: new Int32Array(width), base: pcs, readOnly: true, reads: null, writes: null };
+  // its own, so recording never disturbs the fast path nor another recorder. Its target reads
+  // the owner's sinks at every access (the owner swaps them).
+  function recorder(sinks: SlotSinks): FootprintRecorder<CompiledAction, S> {
+    const over: ViewTarget = {
+      words: new Int32Array(width),
+      base: pcs,
+      readOnly: true,
+      get reads() {
+        return sinks.reads;
+      },
+      set reads(r) {
+        sinks.reads = r;
+      },
+      get writes() {
+        return sinks.writes;
+      },
+      set writes(w) {
+        sinks.writes = w;
+      },
+    };
     const views = buildView(layout.root, over) as S;
     const quietEnvs = threadNames.map((name, self) => makeEnv(name, self, views, false));
     return {
@@ -405,6 +422,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         over.readOnly = true;
         return views;
       },
+      env: (thread) => quietEnvs[thread]!,
       guard(state, action) {
         const guard = action.def.guard;
         if (guard === undefined) return true;
@@ -417,16 +435,6 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         }
       },
       apply: (src, action, dst) => applyThrough(over, views, quietEnvs, src, action, dst),
-      recording(reads, writes, f) {
-        const before = [over.reads, over.writes] as const;
-        over.reads = reads;
-        over.writes = writes;
-        try {
-          return f();
-        } finally {
-          [over.reads, over.writes] = before;
-        }
-      },
     };
   }
 

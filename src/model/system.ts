@@ -9,7 +9,7 @@
 // model shares with every engine.
 
 import { ModelError } from '../util/errors.js';
-import type { ParamValues } from './types.js';
+import type { ParamValues, StepEnv } from './types.js';
 import type { SlotSink } from './layout.js';
 
 /** One action as the engine sees it: who takes it, what it is, for traces and properties. */
@@ -101,20 +101,26 @@ export interface TransitionSystem<A extends Step = Step, S = unknown> {
   hearAssertions(listener: ((tag: string) => void) | null): void;
 }
 
+/** Where a FootprintRecorder reports slots: read at every access, so the owner may swap them. */
+export interface SlotSinks {
+  reads: SlotSink | null;
+  writes: SlotSink | null;
+}
+
 /**
- * Footprint recording, for the reduction code: while `recording` runs its callback, every
- * variable slot read through this recorder's views, guards, recipes and next() goes to `reads`,
- * every slot written to `writes` (layout offsets; what a read of where a thread is means, the
- * reduction code decides). Each recorder has views of its own: recording never touches the
- * model's fast path.
+ * Footprint recording, for the reduction code (model.recorder(sinks)): every variable slot read
+ * through this recorder's views, guards, recipes and next() goes to `sinks.reads` (when set),
+ * every slot written to `sinks.writes` (layout offsets; what a read of where a thread is means,
+ * the reduction code decides). Each recorder has views of its own: recording never touches the
+ * model's fast path, and one recorder serves a whole run.
  */
 export interface FootprintRecorder<A extends Step = Step, S = unknown> {
   /** The variables of `state` as read-only views (a write throws). */
   view(state: Int32Array): S;
+  /** Thread `thread`'s environment over those views (env.local included; WARN_ON/BUG_ON are not heard by coverage). */
+  env(thread: number): StepEnv;
   /** `action`'s guard (gates included) on `state`, true when it has none. */
   guard(state: Int32Array, action: A): boolean;
   /** `action` applied to `src` through the views into `dst`: same successor as TransitionSystem.apply. */
   apply(src: Int32Array, action: A, dst: Int32Array): StepOutcome;
-  /** Run `f` with reads and writes reported to these sinks (null: not recorded). */
-  recording<T>(reads: SlotSink | null, writes: SlotSink | null, f: () => T): T;
 }

@@ -49,7 +49,7 @@ export function expectViewsMatchProduce(
   if (typeof viaViews.applyViaViews === 'function' && typeof viaViews.enabledViaViews === 'function')
     paths.push({ name: 'applyViaViews', enabled: viaViews.enabledViaViews as CompiledModel['enabled'], apply: viaViews.applyViaViews as CompiledModel['apply'] });
   // Footprint recording's own views (system.ts FootprintRecorder): its guards and steps.
-  const recorder = typeof (model as Partial<CompiledModel>).recorder === 'function' ? model.recorder() : undefined;
+  const recorder = typeof (model as Partial<CompiledModel>).recorder === 'function' ? model.recorder({ reads: null, writes: null }) : undefined;
   if (recorder)
     paths.push({
       name: 'recorder',

@@ -203,7 +203,8 @@ describe('thread-local variables', () => {
     const m = compileModel(
       defineModel({ name: 'scan', doc: '', params: {}, variants: { only: '' }, build: (): System<F> => ({ init: { seen: 0 }, threads: [spawn(scan, 'a'), spawn(scan, 'b')] }) }),
     );
-    const recorder = m.recorder();
+    const sinks: { reads: Set<number> | null; writes: Set<number> | null } = { reads: null, writes: null };
+    const recorder = m.recorder(sinks);
     const footprint = (state: Int32Array, thread: number) => {
       const acts: typeof m.allActions = [];
       const n = m.enabled(state, acts);
@@ -211,10 +212,11 @@ describe('thread-local variables', () => {
       const reads = new Set<number>();
       const writes = new Set<number>();
       const dst = new Int32Array(m.width);
-      recorder.recording(reads, writes, () => {
-        expect(recorder.guard(state, a)).toBe(true);
-        recorder.apply(state, a, dst);
-      });
+      sinks.reads = reads;
+      sinks.writes = writes;
+      expect(recorder.guard(state, a)).toBe(true);
+      recorder.apply(state, a, dst);
+      sinks.reads = sinks.writes = null;
       // The first recording channel (the model's shared target, por.ts's until it moves onto
       // recorders) records the same slots.
       const [r0, w0] = [new Set<number>(), new Set<number>()];
@@ -227,7 +229,7 @@ describe('thread-local variables', () => {
         m.target.writes = null;
       }
       expect([[...reads].sort(), [...writes].sort()]).toEqual([[...r0].sort(), [...w0].sort()]);
-      // Outside `recording`, nothing is recorded.
+      // With the sinks unset, nothing is recorded.
       const before = reads.size;
       recorder.apply(state, a, new Int32Array(m.width));
       expect(reads.size).toBe(before);
