@@ -69,16 +69,21 @@ export class FingerprintSet implements StateStore {
     return id;
   }
 
-  /** Is this fingerprint stored? (Partial-order reduction's cycle proviso asks before inserting.) */
+  /** Is this fingerprint stored? */
   has(hi: number, lo: number): boolean {
+    return this.find(hi, lo) >= 0;
+  }
+
+  /** The id of this fingerprint, or -1 (partial-order reduction's cycle proviso asks before inserting: ids follow discovery order). */
+  find(hi: number, lo: number): number {
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     const table = this.table;
     const fp = this.fp;
     for (;;) {
       const slot = table[i]!;
-      if (slot === 0) return false;
+      if (slot === 0) return -1;
       const id = slot - 1;
-      if (fp[2 * id + 1] === lo && fp[2 * id] === hi) return true;
+      if (fp[2 * id + 1] === lo && fp[2 * id] === hi) return id;
       i = (i + 1) & this.mask;
     }
   }

@@ -25,11 +25,19 @@
 //        has not been found violated yet (step properties are evaluated as part of the step:
 //        their reads are the step's reads; they need no visibility condition, nor do
 //        assertions); an action that may halt the system (BUG_ON) makes the set full too;
-//   (C3) cycle proviso for BFS: if a successor through the reduced set is already in the
-//        visited set, s is expanded fully. Every cycle of the reduced graph then has a fully
-//        expanded state: the state of the cycle expanded last finds its successor on the cycle
-//        already stored (Bošnački & Holzmann, "Improving Spin's partial-order reduction for
-//        breadth-first search", SPIN 2005; Clarke, Grumberg & Peled, Model Checking, ch. 10).
+//   (C3) cycle proviso for BFS: if a successor through the reduced set is already stored at a
+//        depth no greater than s's own, s is expanded fully. Every cycle of the reduced graph
+//        then has a fully expanded state (the condition C3 stands for, Clarke, Grumberg & Peled,
+//        Model Checking, ch. 10, "every cycle contains a fully expanded state"): an edge s -> t
+//        of a breadth-first search has depth(t) <= depth(s) + 1, so around a cycle, whose depths
+//        sum to no change, some edge has depth(t) <= depth(s); when s is expanded at depth d,
+//        every state of depth <= d is already stored (the frontier is FIFO), and its store id is
+//        below the count of states stored when the first state of depth d was expanded (ids
+//        follow discovery order), which is what is compared. A successor first stored at depth
+//        d + 1 (a diamond of independent steps closing, the common case) is no cycle and does
+//        not force the full set; "already stored at all" would, and then hardly any state is
+//        reduced (the rule of Bošnački & Holzmann, "Improving Spin's partial-order reduction
+//        for breadth-first search", SPIN 2005, compares with the queue in the same spirit).
 // Program counters are slots like the others: only properties read them, and a thread's own
 // steps are the only writers of its pc, so a property that reads where a thread is (s.at)
 // makes that thread's moves visible. `s.ended(t)` and `s.fnAt(t)` show less: they read
@@ -269,10 +277,16 @@ export class PartialOrder {
     this.invUnion = new Uint32Array(this.fp.words);
   }
 
+  /** The depth of the states being expanded, and how many states were stored when its first one was (C3). */
+  private levelDepth = -1;
+  private levelStart = 0;
+
   /** A new pass: fresh visited set, nothing violated yet, nothing spoiled. */
   beginPass(mode: PorMode, store: FingerprintSet | null): void {
     this.mode = mode;
     this.store = store;
+    this.levelDepth = -1;
+    this.levelStart = 0;
     this.violated.fill(0);
     this.invDirty = true;
     this.spoiled = false;
@@ -640,10 +654,19 @@ export class PartialOrder {
     return out;
   }
 
-  /** C3: a successor of the reduced set (canonical, as stored) already visited? */
+  /** The search expands a state at `depth` (breadth-first: depths never decrease within a pass). */
+  expanding(depth: number): void {
+    if (depth !== this.levelDepth) {
+      this.levelDepth = depth;
+      this.levelStart = this.store?.size ?? 0;
+    }
+  }
+
+  /** C3: a successor of the reduced set (canonical, as stored) already stored at a depth no greater than the expanded state's? */
   successor(next: Int32Array, halted: boolean): void {
     if (!this.reduced || this.provisoHit || halted || this.store === null) return;
-    if (this.store.has(hashHi(next), hashLo(next))) this.provisoHit = true;
+    const id = this.store.find(hashHi(next), hashLo(next));
+    if (id >= 0 && id < this.levelStart) this.provisoHit = true;
   }
 
   /** After the reduced set ran: the rest, if the cycle proviso asks for it. */

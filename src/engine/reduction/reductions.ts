@@ -76,7 +76,10 @@ export class Reductions implements Reducer {
 
   visit(state: Int32Array, _n: number, _actions: readonly CompiledAction[], depth: number): void {
     if (depth > this.depth) this.depth = depth;
-    this.por?.visitGuards(state);
+    if (this.por) {
+      this.por.expanding(depth);
+      this.por.visitGuards(state);
+    }
   }
 
   select(state: Int32Array, _n: number, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
