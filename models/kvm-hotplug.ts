@@ -83,27 +83,47 @@
 // The lock is called kvm_lock in every variant (from about v3.13 to v6.2 the lock that guards
 // kvm_usage_count was the raw spinlock kvm_count_lock).
 //
-// Threads:
-//   creatorN      a VM creator: KVM_CREATE_VM → hardware_enable_all(), the VM lives (user space),
-//                 close → kvm_destroy_vm() → hardware_disable_all(). A failed enable ends it.
-//   cpuX/hotplug  the hotplug of the last CPU X, `rounds` times offline then online. Its
-//                 CPU_DYING steps run ON cpu X with interrupts off, after X left cpu_online_mask;
-//                 its CPU_STARTING steps run on X with interrupts off before X is online.
-//   pm            (if suspend or reboot) one suspend/resume cycle, then the reboot notifier.
-//   cpuN/ipi      cpu N's IPI handler: runs a queued call when N is online, has interrupts on and
-//                 is not stopped; one step per call (it runs with interrupts off).
+// Threads (one program per thread kind, each thread's task context and loop variables its locals):
+//   creatorN      (kind creator) a VM creator: KVM_CREATE_VM → hardware_enable_all(), the VM
+//                 lives (user space), close → kvm_destroy_vm() → hardware_disable_all(). A failed
+//                 enable ends it. Locals: its task context (the CPU it is pinned to) and, in
+//                 v6.12, the loop variable `cpu` of cpuhp_setup_state()/cpuhp_remove_state().
+//   cpuX/hotplug  (kind hotplug) the hotplug of the last CPU X, `rounds` times offline then
+//                 online (the local `round`). Its CPU_DYING steps run ON cpu X with interrupts
+//                 off, after X left cpu_online_mask; its CPU_STARTING steps run on X with
+//                 interrupts off before X is online.
+//   pm            (kind pm; if suspend or reboot) one suspend/resume cycle (the local `cpu` is
+//                 the loop over the non-boot CPUs), then the reboot.
+//   cpuN/ipi      (kind ipi, the local `cpu` = N) cpu N's IPI handler: runs a queued call when N
+//                 is online, has interrupts on and is not stopped; one step per call (it runs
+//                 with interrupts off).
 //
-// CPUs. A task's code is preemptible except between spin_lock and spin_unlock and inside
-// on_each_cpu (preempt_disable). A preemptible task may run on any CPU, so the model picks the
-// CPU when the task becomes non-preemptible (the spin_lock step, or on_each_cpu's
-// preempt_disable in kvm_reboot): one action per online CPU that no other thread occupies
-// non-preemptibly (`busy`). The pick matters: it is where on_each_cpu calls func locally and
-// which CPU it does not IPI, and a busy CPU cannot be stopped or taken down.
+// How the code reads. Each kernel's code is its own fragment (byVariant), written statement by
+// statement with the C quoted above it: the per-CPU bodies, hardware_enable_all/disable_all (or
+// kvm_enable/disable_virtualization), the CPU_STARTING/CPU_DYING callbacks (or the ONLINE-section
+// kvm_online_cpu/kvm_offline_cpu), the hotplug operation of kernel/cpu.c, the suspend path and
+// the reboot (kvm_reboot, or kernel_restart's syscore kvm_shutdown). Variants with the same code
+// share a fragment. `kmc list kvm-hotplug --code --variant V` prints one kernel; two kernels'
+// listings differ exactly in their fragments (tests/models/kvm-hotplug.test.ts pins
+// v2.6.37 -> patch-1 and v6.3 -> v6.5). A label is the C statement; where it runs and on whose
+// behalf is its note (`code [note]` in traces).
+//
+// CPUs. The execution context is src/kernel/context.ts (state `ctx`, each task's `task` local):
+// cpu_online_mask, which thread runs non-preemptibly on which CPU (`ctx.owner`), interrupts off,
+// stop_machine's stopper and the tasks inside a system call. A task's code is preemptible except
+// between spin_lock and spin_unlock and inside on_each_cpu (preempt_disable). A preemptible task
+// may run on any CPU, so the model picks the CPU when the task becomes non-preemptible
+// (onSomeCpu: the spin_lock step, or on_each_cpu's preempt_disable in kvm_reboot): one action per
+// online CPU that no other thread occupies non-preemptibly. The pick matters: it is where
+// on_each_cpu calls func locally and which CPU it does not IPI, and an occupied CPU cannot be
+// stopped or taken down. The freezer and stop_machine are gates (System.gates): a frozen task
+// takes no step, and while stop_machine runs only its caller does.
 //
 // stopMachine. With stopMachine=true (every real kernel) take_cpu_down() runs under
-// __stop_machine(): the step that enters it is enabled only when no online CPU is busy (holds a
-// spinlock, is inside on_each_cpu) or has interrupts off -- the stopper threads can only run
-// there then -- and until the CPU_DYING callbacks return, no other thread takes a step (every
+// __stop_machine(): the step that enters it is enabled only when no other online CPU runs a
+// thread non-preemptibly (holds a spinlock, is inside on_each_cpu, has interrupts off)
+// (stopMachineMayStart) -- the stopper threads can only run there then -- and until the
+// CPU_DYING callbacks return, no other thread takes a step (stopMachineGate: every
 // other CPU spins in stop_machine with interrupts off). Since every sender waits for its IPIs
 // with preemption off, no IPI can be pending then. With stopMachine=false, a HYPOTHETICAL
 // kernel (no kernel ran CPU_DYING without stop_machine), the question behind "is the lock
@@ -130,9 +150,14 @@
 //   before the next atomic_set). For the same reason there is no property "the
 //   cpus_hardware_enabled bit equals the hardware state": with both written in one step it
 //   could not fail (it was bit-matches-hardware until issue 16, removed).
-// - The syscall entry is merged into the first kernel step (spin_lock, or cpus_read_lock) and
-//   the exit into the last (spin_unlock / cpus_read_unlock): the code between is preemptible
-//   and touches nothing shared, so a task entering a little later is an interleaving we have.
+// - The syscall entry is merged into the first kernel step (spin_lock, or cpus_read_lock; in
+//   v6.5 the system_state test, which comes before them) and the exit into the last
+//   (spin_unlock / cpus_read_unlock): the code between is preemptible and touches nothing
+//   shared, so a task entering a little later is an interleaving we have. (Until the rewrite on
+//   the model API v6.5's entry was merged into cpus_read_lock, after the system_state test, so
+//   freeze_processes() could complete with a creator between the two, inside its ioctl, which no
+//   kernel allows: the fix removed those states, v6.5's counts fell from 47403 to 47006 at the
+//   defaults and from 20323 to 20042 with enableCanFail=false; every verdict and length stayed.)
 // - kvm_usage_count++ together with `if (kvm_usage_count == 1) atomic_set(...)`: the
 //   atomic_set's variable is written by nobody else while the lock is held (the CPU_STARTING
 //   enable runs under kvm_lock in every variant).
@@ -255,39 +280,40 @@
 //   only where a sleeping lock is taken (cpus_read_lock in hypothetical-mix); elsewhere it holds,
 //   not exercised.
 
-import { choice, defineModel, END, intParam, boolParam, step, thread, type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type SymmetryDef, type ThreadDef } from '../src/model/index.js';
 import {
-  atomic, atomic_inc, atomic_read, atomic_set, crossCalls, cpumask, lockRef, onEachCpuCall, ipiCallThread, spinIsLocked, spinLock,
-  spinUnlock, spinlock, cpuCallActions, holderName, UNLOCKED, type Atomic, type CpuCall, type CrossCalls, type Spinlock,
+  byVariant, choice, defineModel, END, func, intParam, boolParam, spawn, step, threadKind, withNote,
+  type ActionDef, type Draft, type LocationDef, type Next, type StepEnv, type SymmetryDef, type System, type ThreadDef,
+} from '../src/model/index.js';
+import {
+  atomic, atomic_inc, atomic_read, atomic_set, cpumask, crossCalls, lockRef, spinlock, mutex, spinLock, spinUnlock, mutexLock, mutexUnlock,
+  spinIsLocked, UNLOCKED, cpuContext, taskContext, contextRef, onSomeCpu, canRunOn, preempt_disable, preempt_enable, local_irq_disable,
+  local_irq_enable, syscall_enter, syscall_exit, stop_machine_begin, stop_machine_end, stopMachineMayStart, othersNonPreemptible,
+  tasksOutOfKernel, start_secondary, set_cpu_online, stopMachineGate, freezerGate, contextSymmetry, cpuCallActions, onEachCpuCall, ipiHandler,
+  type Atomic, type CpuCall, type CpuContext, type CpuOf, type CrossCalls, type LockRef, type Mutex, type Spinlock, type TaskContext,
 } from '../src/kernel/index.js';
 
 export type KvmHotplugState = {
+  /** The execution context (src/kernel/context.ts): cpu_online_mask, who runs non-preemptibly where, interrupts off, stop_machine, tasks in the kernel. */
+  ctx: CpuContext;
+  /** kvm_lock (a spinlock up to v6.2, a mutex from v6.3; v6.12 calls it kvm_usage_lock). */
   kvm_lock: Spinlock;
   kvm_usage_count: number;
+  /** hardware_enable_failed (up to v6.2); from v6.3 it carries the local `failed` / return value (see the header). */
   hardware_enable_failed: Atomic;
   kvm_rebooting: boolean;
-  /** The cpus_hardware_enabled cpumask. */
+  /** The cpus_hardware_enabled cpumask (v6.3+: the per-CPU bool hardware_enabled / virtualization_enabled). */
   cpus_hardware_enabled: boolean[];
   /** Per-CPU hardware state: virtualization on (VMXON done / EFER.SVME set). */
   hw_enabled: boolean[];
-  /** cpu_online_mask. */
-  online: boolean[];
   /** CPU_DYING has run and the CPU has not started booting again. */
   dead: boolean[];
-  irqs_off: boolean[];
-  /** Thread running non-preemptibly on the CPU (spinlock held, in on_each_cpu, irqs off), or -1. */
-  busy: number[];
   xcalls: CrossCalls;
   /** cpu_hotplug_lock: cpus_read_lock() readers, and the hotplug operation (writer). */
   cpu_hotplug: { readers: number; writer: boolean };
-  /** Inside stop_machine: every other online CPU spins with interrupts off. */
-  stopped: boolean;
   /** freeze_processes() done, thaw_processes() not yet. */
   frozen: boolean;
   /** CPUs taken down by disable_nonboot_cpus(), to bring back. */
   frozen_cpus: boolean[];
-  /** Tasks inside a system call (not freezable). */
-  in_kernel: number;
   /** system_state == SYSTEM_RESTART (kernel_restart_prepare() ran; v6.5+). */
   restarting: boolean;
   /** cpu_hotplug_disable() ran (migrate_to_reboot_cpu(); v6.5+): _cpu_up/_cpu_down return -EBUSY. */
@@ -296,11 +322,18 @@ export type KvmHotplugState = {
   kvm_cpuhp: boolean;
   /** v6.12: kvm_syscore_ops is registered (so syscore_shutdown() calls kvm_shutdown()). */
   kvm_syscore: boolean;
-  /** syscore_ops_lock: the thread holding it, or -1. */
-  syscore_ops_lock: number;
+  /** syscore_ops_lock (v6.5+). */
+  syscore_ops_lock: Mutex;
 };
-type S = KvmHotplugState;
+export type S = KvmHotplugState;
 type D = Draft<S>;
+
+/** The locals of every task (VM creator, hotplug thread, pm): its execution context. */
+type HasTask = { task: TaskContext };
+/** A VM creator and pm: `cpu` is the loop variable of for_each_online_cpu() (v6.12's cpuhp_setup_state(), the suspend path). */
+export type Task = HasTask & { cpu: number };
+/** The hotplug thread: the round it is in. */
+export type Hotplug = HasTask & { round: number };
 
 /** The WARN_ON tag of kvm_resume. */
 export const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
@@ -317,42 +350,16 @@ const VARIANTS = {
   'v6.5': 'v6.5: as v6.3, but kvm_shutdown() is a syscore shutdown op (after system_state = SYSTEM_RESTART and cpu_hotplug_disable()) and hardware_enable_all() first returns -EBUSY when the system is going down',
   'v6.12': 'v6.12: kvm_enable_virtualization() under kvm_usage_lock installs the cpuhp state (enabling every online CPU), registers kvm_syscore_ops, then rechecks system_state and undoes it all if the system is going down',
 } as const;
-type Variant = keyof typeof VARIANTS;
-
-/** How each variant writes the code. */
-interface Code {
-  enableFn: string;
-  disableFn: string;
-  /** 'notifier': kvm_cpu_hotplug() with the unlocked count test; 'cpuhp': kvm_starting_cpu/kvm_dying_cpu. */
-  callbacks: 'notifier' | 'cpuhp';
-  /** notifier form: who takes kvm_lock around the CPU_DYING body: nobody, kvm_cpu_hotplug, or the hardware_disable() wrapper. */
-  dyingLock: 'none' | 'caller' | 'wrapper';
-  /** notifier form: who takes kvm_lock around the CPU_STARTING body. */
-  startingLock: 'caller' | 'wrapper';
-  cpusReadLock: boolean;
-  order: 'remote-first' | 'local-first';
-}
-
-const CODE: Record<Variant, Code> = {
-  'v2.6.37': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'none', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
-  'patch-1': { enableFn: 'hardware_enable', disableFn: 'hardware_disable', callbacks: 'notifier', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
-  'patch-2': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'notifier', dyingLock: 'wrapper', startingLock: 'wrapper', cpusReadLock: false, order: 'remote-first' },
-  'hypothetical-mix': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
-  'v4.10': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: false, order: 'remote-first' },
-  // The v6.x kernels are written as their own functions below (creator63, creator612, the ONLINE
-  // section of hotplugOnline, pmOnline); these fields only name their bodies.
-  'v6.3': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
-  'v6.5': { enableFn: 'hardware_enable_nolock', disableFn: 'hardware_disable_nolock', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
-  'v6.12': { enableFn: '__kvm_enable_virtualization', disableFn: '__kvm_disable_virtualization', callbacks: 'cpuhp', dyingLock: 'caller', startingLock: 'caller', cpusReadLock: true, order: 'local-first' },
-};
-
-/** The kernels whose KVM callbacks run in the ONLINE section, in thread context, and whose usage-count lock is a mutex. */
-const ONLINE_SECTION: readonly string[] = ['v6.3', 'v6.5', 'v6.12'];
 
 const ENABLE = 1;
 const DISABLE = 2;
 
-const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
+const ctxRef = <L extends HasTask>() => contextRef<S, L>((s) => s.ctx, (l) => l.task);
+const cpuAt = <L extends object>(cpu: CpuOf<L>, env: StepEnv<L>): number => (typeof cpu === 'number' ? cpu : cpu(env));
+/** The CPU a pinned task runs on. */
+const here = (env: StepEnv<HasTask>) => env.local.task.cpu;
+/** The loop variable `cpu` of a creator or pm. */
+const loopCpu = (env: StepEnv<Task>) => env.local.cpu;
 
 export default defineModel({
   name: 'kvm-hotplug',
@@ -369,981 +376,1003 @@ export default defineModel({
   },
   variants: VARIANTS,
   build({ params, variant }): System<S> {
-    const code = CODE[variant as Variant];
-    /** v6.3+: kvm_lock (v6.12: kvm_usage_lock) is a mutex, the KVM callbacks run in the ONLINE section. */
-    const online63 = ONLINE_SECTION.includes(variant);
-    const lockName = variant === 'v6.12' ? 'kvm_usage_lock' : 'kvm_lock';
-    const cpus = params.cpus;
-    const nCreators = params.creators;
-    const rounds = params.rounds;
-    const canFail = params.enableCanFail;
-    const stopMachine = params.stopMachine;
-    const reboot = params.reboot;
-    const suspend = params.suspend;
+    const { cpus, creators: nCreators, rounds, enableCanFail: canFail, stopMachine, reboot, suspend } = params;
     const X = cpus - 1;
     const cpuIds = Array.from({ length: cpus }, (_, c) => c);
-
-    // Thread indices (a lock holder and `busy` are thread indices).
     const creatorNames = Array.from({ length: nCreators }, (_, i) => `creator${i}`);
-    const hotplugName = `cpu${X}/hotplug`;
-    const hasPm = reboot || suspend;
     const senderNames = [...creatorNames, ...(reboot ? ['pm'] : [])];
-    const pmSender = nCreators;
-
+    /** pm's row of xcalls.pending (the creators' rows are their thread indices). */
+    const PM_SENDER = nCreators;
     const xcalls = (s: S | D) => s.xcalls;
-    const online = (s: S | D) => s.online;
-    /** A task may become non-preemptible on `c`: online, and nobody runs there non-preemptibly. */
-    const canRunOn = (s: S, c: number) => s.online[c]! && s.busy[c]! < 0;
+    const online = (s: S | D) => s.ctx.online;
 
-    const enableCall: CpuCall<S> = {
-      id: ENABLE,
-      name: code.enableFn,
-      outcomes: [
-        {
-          what: online63 ? 'if (__this_cpu_read(hardware_enabled)) return 0' : 'cpumask_test_cpu(cpu, cpus_hardware_enabled): already set, return',
-          when: (s, c) => s.cpus_hardware_enabled[c]!,
-        },
-        {
-          // (v6.3+ keeps the bit in the per-CPU bool hardware_enabled; the model's cpus_hardware_enabled[] holds it.)
-          what: online63 ? 'kvm_arch_hardware_enable() = 0; __this_cpu_write(hardware_enabled, true)' : 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) = 0',
-          when: (s, c) => !s.cpus_hardware_enabled[c]!,
-          run: (d, c) => {
-            d.cpus_hardware_enabled[c] = true;
-            d.hw_enabled[c] = true;
+    // ======================================================================================
+    // The per-CPU bodies: hardware_enable/disable(_nolock), from v6.3 __hardware_enable_nolock
+    // with the per-CPU bool, from v6.12 __kvm_enable/disable_virtualization. One atomic step per
+    // outcome (see "Atomicity" in the header).
+    // ======================================================================================
+    const cpumaskBodies = (enable: string, disable: string): [CpuCall<S>, CpuCall<S>] => [
+      {
+        id: ENABLE,
+        name: enable,
+        outcomes: [
+          { what: 'cpumask_test_cpu(cpu, cpus_hardware_enabled): already set, return', when: (s, c) => s.cpus_hardware_enabled[c]! },
+          {
+            what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) = 0',
+            when: (s, c) => !s.cpus_hardware_enabled[c]!,
+            run: (d, c) => void (d.cpus_hardware_enabled[c] = d.hw_enabled[c] = true),
           },
-        },
-        ...(canFail
-          ? [
-              {
-                what: online63
-                  ? 'kvm_arch_hardware_enable() fails: return -EIO (on_each_cpu: atomic_inc(failed))'
-                  : 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
+          ...(canFail
+            ? [{
+                what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
                 when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
                 run: (d: D) => atomic_inc(d.hardware_enable_failed),
-              },
-            ]
-          : []),
-      ],
-    };
-    const disableCall: CpuCall<S> = {
-      id: DISABLE,
-      name: code.disableFn,
-      outcomes: [
-        { what: online63 ? 'if (!__this_cpu_read(hardware_enabled)) return' : '!cpumask_test_cpu(cpu, cpus_hardware_enabled): return', when: (s, c) => !s.cpus_hardware_enabled[c]! },
-        {
-          what: online63 ? 'kvm_arch_hardware_disable(); __this_cpu_write(hardware_enabled, false)' : 'cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL)',
-          when: (s, c) => s.cpus_hardware_enabled[c]!,
-          run: (d, c) => {
-            d.cpus_hardware_enabled[c] = false;
-            d.hw_enabled[c] = false;
+              }]
+            : []),
+        ],
+      },
+      {
+        id: DISABLE,
+        name: disable,
+        outcomes: [
+          { what: '!cpumask_test_cpu(cpu, cpus_hardware_enabled): return', when: (s, c) => !s.cpus_hardware_enabled[c]! },
+          {
+            what: 'cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL)',
+            when: (s, c) => s.cpus_hardware_enabled[c]!,
+            run: (d, c) => void (d.cpus_hardware_enabled[c] = d.hw_enabled[c] = false),
           },
-        },
-      ],
-    };
+        ],
+      },
+    ];
+    // v6.3..v6.11: the bit is the per-CPU bool `hardware_enabled` (the model keeps it in
+    // cpus_hardware_enabled[]); a failure is a return value, which hardware_enable_nolock() adds
+    // to its caller's `failed` (the model's hardware_enable_failed carries it, see the header).
+    const percpuBodies = (enable: string, disable: string, bit: string, archEnable: string, archDisable: string): [CpuCall<S>, CpuCall<S>] => [
+      {
+        id: ENABLE,
+        name: enable,
+        outcomes: [
+          { what: `if (__this_cpu_read(${bit})) return 0`, when: (s, c) => s.cpus_hardware_enabled[c]! },
+          {
+            what: `${archEnable}() = 0; __this_cpu_write(${bit}, true)`,
+            when: (s, c) => !s.cpus_hardware_enabled[c]!,
+            run: (d, c) => void (d.cpus_hardware_enabled[c] = d.hw_enabled[c] = true),
+          },
+          ...(canFail
+            ? [{
+                what: `${archEnable}() fails: return -EIO (on_each_cpu: atomic_inc(failed))`,
+                when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
+                run: (d: D) => atomic_inc(d.hardware_enable_failed),
+              }]
+            : []),
+        ],
+      },
+      {
+        id: DISABLE,
+        name: disable,
+        outcomes: [
+          { what: `if (!__this_cpu_read(${bit})) return`, when: (s, c) => !s.cpus_hardware_enabled[c]! },
+          {
+            what: `${archDisable}(); __this_cpu_write(${bit}, false)`,
+            when: (s, c) => s.cpus_hardware_enabled[c]!,
+            run: (d, c) => void (d.cpus_hardware_enabled[c] = d.hw_enabled[c] = false),
+          },
+        ],
+      },
+    ];
+    const [enableCall, disableCall] = byVariant(variant, {
+      'v2.6.37': () => cpumaskBodies('hardware_enable', 'hardware_disable'),
+      'patch-1': () => cpumaskBodies('hardware_enable', 'hardware_disable'),
+      // PATCH 2/2 renames the bodies *_nolock; hardware_enable/disable() become locking wrappers.
+      'patch-2': () => cpumaskBodies('hardware_enable_nolock', 'hardware_disable_nolock'),
+      'hypothetical-mix': () => cpumaskBodies('hardware_enable_nolock', 'hardware_disable_nolock'),
+      'v4.10': () => cpumaskBodies('hardware_enable_nolock', 'hardware_disable_nolock'),
+      'v6.3': () => percpuBodies('hardware_enable_nolock', 'hardware_disable_nolock', 'hardware_enabled', 'kvm_arch_hardware_enable', 'kvm_arch_hardware_disable'),
+      'v6.5': () => percpuBodies('hardware_enable_nolock', 'hardware_disable_nolock', 'hardware_enabled', 'kvm_arch_hardware_enable', 'kvm_arch_hardware_disable'),
+      'v6.12': () =>
+        percpuBodies('__kvm_enable_virtualization', '__kvm_disable_virtualization', 'virtualization_enabled', 'kvm_arch_enable_virtualization_cpu', 'kvm_arch_disable_virtualization_cpu'),
+    });
 
-    const body = (id: string, f: CpuCall<S>, cpu: number, where: string, next: string, tags: string[] = []): LocationDef<S> =>
-      choice(id, cpuCallActions(f, cpu, { where, next, tags }));
+    /** One call of a per-CPU body on `cpu` (its caller runs it with interrupts off there). */
+    const body = <L extends object>(id: string, f: CpuCall<S>, cpu: CpuOf<L>, where: string, next: string, tags: string[] = []): LocationDef<S, L> =>
+      choice<S, L>(id, cpuCallActions<S, L>(f, cpu, { where, next, tags }));
 
-    // --- kvm_lock taken by a task: the task becomes non-preemptible on the CPU it runs on.
-    const lockOnSomeCpu = (
-      id: string,
-      fn: string,
-      where: string,
-      target: (c: number) => string,
-      entry: boolean,
-    ): LocationDef<S> =>
-      choice(
-        id,
-        cpuIds.map(
-          (c): ActionDef<S> => ({
-            // A mutex holder (v6.3+) is preemptible, but the model pins it from mutex_lock to
-            // mutex_unlock to the CPU its on_each_cpu will run on (see the header).
-            label: `${fn}: ${online63 ? 'mutex_lock' : 'spin_lock'}(&kvm_lock) [on cpu${c}${where}]`,
-            fn,
-            guard: (s) => s.kvm_lock.holder === UNLOCKED && canRunOn(s, c) && (!entry || !s.frozen),
-            blockedOn: (s, env) =>
-              s.kvm_lock.holder !== UNLOCKED
-                ? `kvm_lock, held by ${holderName(s.kvm_lock, env)} (on cpu${c})`
-                : s.frozen && entry
-                  ? `the freezer, tasks are frozen (on cpu${c})`
-                  : `cpu${c} to be online and free`,
-            run: (d, env) => {
-              d.kvm_lock.holder = env.self;
-              d.busy[c] = env.self;
-              if (entry) d.in_kernel += 1;
-            },
-            tags: online63 ? ['mutex_lock', 'might_sleep', 'lock:kvm_lock'] : ['spin_lock', 'lock:kvm_lock'],
-            next: target(c),
-          }),
-        ),
-      );
+    // ======================================================================================
+    // Shared code: locks, on_each_cpu, hardware_disable_all_nolock.
+    // ======================================================================================
+    const KVM_LOCK: LockRef<S> = lockRef<S>(variant === 'v6.12' ? 'kvm_usage_lock' : 'kvm_lock', (s) => s.kvm_lock);
+    const SYSCORE_OPS_LOCK: LockRef<S> = lockRef<S>('syscore_ops_lock', (s) => s.syscore_ops_lock);
+    /** From v6.3 kvm_lock is a mutex. */
+    const kvmLockIsMutex = byVariant(variant, {
+      'v2.6.37': () => false, 'patch-1': () => false, 'patch-2': () => false, 'hypothetical-mix': () => false, 'v4.10': () => false,
+      'v6.3': () => true, 'v6.5': () => true, 'v6.12': () => true,
+    });
+    const lockOp = kvmLockIsMutex ? mutexLock : spinLock;
+    const unlockOp = kvmLockIsMutex ? mutexUnlock : spinUnlock;
 
-    // `localFailed`: v6.3+'s `atomic_t failed` is hardware_enable_all()'s local: gone when it returns.
-    const unlockFrom = (id: string, label: string, fn: string, c: number, next: string, exitKernel: boolean, tags: string[] = [], localFailed = false) =>
-      step<S>(id, online63 ? label.replace('spin_unlock(&kvm_lock)', 'mutex_unlock(&kvm_lock)') : label, {
-        fn,
-        run: (d, env) => {
-          env.bugOn(d.kvm_lock.holder !== env.self, 'spin_unlock(&kvm_lock) by a non-owner');
-          d.kvm_lock.holder = UNLOCKED;
-          d.busy[c] = -1;
-          if (exitKernel) d.in_kernel -= 1;
-          if (localFailed) atomic_set(d.hardware_enable_failed, 0);
-        },
-        tags: ['spin_unlock', 'unlock:kvm_lock', ...tags],
+    /**
+     * A task takes kvm_lock: it becomes non-preemptible on the CPU it runs on (one action per
+     * CPU). A mutex holder (v6.3+) is preemptible, but the model pins it from mutex_lock to
+     * mutex_unlock to the CPU its on_each_cpu will run on (see the header). `entry`: the system
+     * call's entry is merged into this step.
+     */
+    const kvmLockOnSomeCpu = <L extends HasTask>(id: string, fn: string, o: { entry?: boolean; note?: string; next?: string } = {}): LocationDef<S, L> =>
+      onSomeCpu<S, L>(id, ctxRef<L>(), cpuIds, (c) => {
+        const a = lockOp<S, L>(id, fn, KVM_LOCK, {
+          ...(o.next !== undefined ? { next: o.next } : {}),
+          run: (d, env) => {
+            preempt_disable(d.ctx, env.local.task, env, c);
+            if (o.entry) syscall_enter(d.ctx, env.local.task, env);
+          },
+        }).actions[0]!;
+        return o.note !== undefined ? { ...a, note: o.note } : a;
+      });
+    /** kvm_lock released by a pinned task: preemptible again. `exit`: the return to user mode is merged into this step. */
+    const kvmUnlock = <L extends HasTask>(id: string, fn: string, label: string, next: string, o: { exit?: boolean; tags?: string[]; run?: (d: D) => void } = {}): LocationDef<S, L> =>
+      unlockOp<S, L>(id, fn, KVM_LOCK, {
+        label,
         next,
+        ...(o.tags ? { tags: o.tags } : {}),
+        run: (d, env) => {
+          o.run?.(d);
+          preempt_enable(d.ctx, env.local.task, env);
+          if (o.exit) syscall_exit(d.ctx, env.local.task, env);
+        },
       });
 
-    const cpusReadLock = (id: string, fn: string, next: string): LocationDef<S> =>
-      step<S>(id, `${fn}: cpus_read_lock()`, {
-        guard: (s) => !s.frozen && !s.cpu_hotplug.writer,
-        blockedOn: (s) => (s.frozen ? 'the freezer (tasks are frozen)' : 'cpu_hotplug_lock, write-held by the hotplug operation'),
-        run: (d) => {
+    /** cpus_read_lock() (a sleeping lock: percpu_down_read), by a preemptible task. */
+    const cpusReadLock = <L extends HasTask>(id: string, next: string, o: { entry?: boolean; run?: (d: D, env: StepEnv<L>) => void } = {}): LocationDef<S, L> =>
+      step<S, L>(id, 'cpus_read_lock()', {
+        guard: (s) => !s.cpu_hotplug.writer,
+        blockedOn: () => 'cpu_hotplug_lock, write-held by the hotplug operation',
+        run: (d, env) => {
           d.cpu_hotplug.readers += 1;
-          d.in_kernel += 1;
+          if (o.entry) syscall_enter(d.ctx, env.local.task, env);
+          o.run?.(d, env);
         },
         tags: ['cpus_read_lock', 'might_sleep'],
         next,
       });
-    const cpusReadUnlock = (id: string, fn: string, next: string): LocationDef<S> =>
-      step<S>(id, `${fn}: cpus_read_unlock()`, {
-        run: (d) => {
+    const cpusReadUnlock = <L extends HasTask>(id: string, label: string, next: string, o: { exit?: boolean; run?: (d: D) => void } = {}): LocationDef<S, L> =>
+      step<S, L>(id, label, {
+        run: (d, env) => {
           d.cpu_hotplug.readers -= 1;
-          d.in_kernel -= 1;
+          o.run?.(d);
+          if (o.exit) syscall_exit(d.ctx, env.local.task, env);
         },
         tags: ['cpus_read_unlock'],
         next,
       });
 
-    /** hardware_disable_all_nolock() by a task pinned to cpu `c`, holding kvm_lock. */
-    const disableAllNolock = (p: string, c: number, sender: number, senderName: string, next: string): LocationDef<S>[] => [
-      step<S>(`${p}.dec`, 'hardware_disable_all_nolock: BUG_ON(!kvm_usage_count); kvm_usage_count--; if (!kvm_usage_count)', {
+    const onEachCpuOrder = byVariant(variant, {
+      'v2.6.37': () => 'remote-first' as const, 'patch-1': () => 'remote-first' as const, 'patch-2': () => 'remote-first' as const,
+      'v4.10': () => 'remote-first' as const,
+      // v5.13's "smp: Run functions concurrently in smp_call_function_many_cond()".
+      'hypothetical-mix': () => 'local-first' as const, 'v6.3': () => 'local-first' as const, 'v6.5': () => 'local-first' as const,
+      'v6.12': () => 'local-first' as const,
+    });
+    /** on_each_cpu(f, NULL, 1) by a creator, on the CPU it is pinned to; its row of pending is its thread index. */
+    const creatorOnEachCpu = (id: string, caller: string, f: CpuCall<S>, next: string) =>
+      onEachCpuCall<S, Task>({ id, caller, func: f, sender: (env) => env.self, cpu: here, xcalls, online, order: onEachCpuOrder, next });
+
+    /** hardware_disable_all_nolock() by a creator holding kvm_lock (v2.6.37..v6.11). */
+    const disableAllNolock = (p: string, next: string): LocationDef<S, Task>[] =>
+      func<S, Task>('hardware_disable_all_nolock', [
+        step<S, Task>(`${p}.dec`, 'BUG_ON(!kvm_usage_count); kvm_usage_count--; if (!kvm_usage_count)', {
+          run: (d, env) => {
+            env.bugOn(d.kvm_usage_count === 0, USAGE_BUG);
+            d.kvm_usage_count -= 1;
+          },
+          next: (s) => (s.kvm_usage_count === 0 ? `${p}.off` : next),
+        }),
+        ...creatorOnEachCpu(`${p}.off`, 'hardware_disable_all_nolock', disableCall, next),
+      ]);
+
+    /** hardware_enable_all()'s part under kvm_lock, from kvm_usage_count++ to the unlock (2.6.37..v6.2, the hypothetical mix). */
+    const enableAllLocked = (unlockLabel: string, ok: string, failed: string, exit: boolean): LocationDef<S, Task>[] =>
+      func<S, Task>('hardware_enable_all', [
+        step<S, Task>('enable.inc', 'kvm_usage_count++; if (kvm_usage_count == 1) atomic_set(&hardware_enable_failed, 0)', {
+          run: (d) => {
+            d.kvm_usage_count += 1;
+            if (d.kvm_usage_count === 1) atomic_set(d.hardware_enable_failed, 0);
+          },
+          next: (s) => (s.kvm_usage_count === 1 ? 'enable.on' : 'enable.ok'),
+        }),
+        ...creatorOnEachCpu('enable.on', 'hardware_enable_all', enableCall, 'enable.check'),
+        step<S, Task>('enable.check', 'if (atomic_read(&hardware_enable_failed))', {
+          next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'),
+        }),
+        ...disableAllNolock('enable.fail', 'enable.ebusy'),
+        kvmUnlock<Task>('enable.ebusy', 'hardware_enable_all', `r = -EBUSY; ${unlockLabel}`, failed, { exit, tags: ['enable_all_failed'] }),
+        kvmUnlock<Task>('enable.ok', 'hardware_enable_all', unlockLabel, ok, { exit }),
+      ]);
+
+    // ======================================================================================
+    // The VM creators: KVM_CREATE_VM -> hardware_enable_all(), kvm_destroy_vm() ->
+    // hardware_disable_all() (v6.12: kvm_enable/disable_virtualization()). Each kernel's code.
+    // ======================================================================================
+
+    // 2.6.37 (and patch-1, patch-2, v4.10, whose hardware_enable_all/disable_all are the same
+    // code; v4.10 takes the raw spinlock kvm_count_lock, called kvm_lock here):
+    //   spin_lock(&kvm_lock); kvm_usage_count++; if (kvm_usage_count == 1) { atomic_set(&hardware_enable_failed, 0);
+    //   on_each_cpu(hardware_enable, NULL, 1); if (atomic_read(&hardware_enable_failed)) { hardware_disable_all_nolock(); r = -EBUSY; } }
+    //   spin_unlock(&kvm_lock); return r;
+    const creator2010 = (): LocationDef<S, Task>[] => [
+      ...func<S, Task>('hardware_enable_all', [kvmLockOnSomeCpu<Task>('user.create', 'hardware_enable_all', { entry: true, note: 'KVM_CREATE_VM' })]),
+      ...enableAllLocked('spin_unlock(&kvm_lock); return r', 'user.alive', END, true),
+      ...func<S, Task>('hardware_disable_all', [
+        kvmLockOnSomeCpu<Task>('user.alive', 'hardware_disable_all', { entry: true, note: 'kvm_destroy_vm' }),
+        ...disableAllNolock('disable', 'disable.unlock'),
+        kvmUnlock<Task>('disable.unlock', 'hardware_disable_all', 'spin_unlock(&kvm_lock)', END, { exit: true }),
+      ]),
+    ];
+
+    // The hypothetical mix: the same under cpus_read_lock() (v6.3's hardware_enable_all, with v6.2's spinlock).
+    const creatorMix = (): LocationDef<S, Task>[] => [
+      ...func<S, Task>('hardware_enable_all', [
+        cpusReadLock<Task>('user.create', 'enable.lock', { entry: true }),
+        kvmLockOnSomeCpu<Task>('enable.lock', 'hardware_enable_all'),
+        ...enableAllLocked('spin_unlock(&kvm_lock)', 'enable.unlock_cpus', 'fail.unlock_cpus', false),
+        cpusReadUnlock<Task>('enable.unlock_cpus', 'cpus_read_unlock(); return 0', 'user.alive', { exit: true }),
+        cpusReadUnlock<Task>('fail.unlock_cpus', 'cpus_read_unlock(); return r', END, { exit: true }),
+      ]),
+      ...func<S, Task>('hardware_disable_all', [
+        cpusReadLock<Task>('user.alive', 'disable.lock', { entry: true }),
+        kvmLockOnSomeCpu<Task>('disable.lock', 'hardware_disable_all'),
+        ...disableAllNolock('disable', 'disable.unlock'),
+        kvmUnlock<Task>('disable.unlock', 'hardware_disable_all', 'spin_unlock(&kvm_lock)', 'disable.unlock_cpus'),
+        cpusReadUnlock<Task>('disable.unlock_cpus', 'cpus_read_unlock()', END, { exit: true }),
+      ]),
+    ];
+
+    // v6.3 (virt/kvm/kvm_main.c):
+    //   atomic_t failed = ATOMIC_INIT(0); cpus_read_lock(); mutex_lock(&kvm_lock); r = 0; kvm_usage_count++;
+    //   if (kvm_usage_count == 1) { on_each_cpu(hardware_enable_nolock, &failed, 1);
+    //     if (atomic_read(&failed)) { hardware_disable_all_nolock(); r = -EBUSY; } }
+    //   mutex_unlock(&kvm_lock); cpus_read_unlock(); return r;
+    // `failed` is the function's local: the model's hardware_enable_failed carries it and is
+    // cleared where the function returns with it set (-EBUSY).
+    const enableAll63 = (entry: boolean): LocationDef<S, Task>[] =>
+      func<S, Task>('hardware_enable_all', [
+        cpusReadLock<Task>(entry ? 'user.create' : 'enable.rl', 'enable.lock', { entry }),
+        kvmLockOnSomeCpu<Task>('enable.lock', 'hardware_enable_all'),
+        step<S, Task>('enable.inc', 'r = 0; kvm_usage_count++; if (kvm_usage_count == 1)', {
+          run: (d) => void (d.kvm_usage_count += 1),
+          next: (s) => (s.kvm_usage_count === 1 ? 'enable.on' : 'enable.ok'),
+        }),
+        ...creatorOnEachCpu('enable.on', 'hardware_enable_all', enableCall, 'enable.check'),
+        step<S, Task>('enable.check', 'if (atomic_read(&failed))', {
+          next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'),
+        }),
+        ...disableAllNolock('enable.fail', 'enable.ebusy'),
+        kvmUnlock<Task>('enable.ebusy', 'hardware_enable_all', 'r = -EBUSY; mutex_unlock(&kvm_lock)', 'fail.unlock_cpus', {
+          tags: ['enable_all_failed'],
+          run: (d) => atomic_set(d.hardware_enable_failed, 0),
+        }),
+        kvmUnlock<Task>('enable.ok', 'hardware_enable_all', 'mutex_unlock(&kvm_lock)', 'enable.unlock_cpus'),
+        cpusReadUnlock<Task>('enable.unlock_cpus', 'cpus_read_unlock(); return 0', 'user.alive', { exit: true }),
+        cpusReadUnlock<Task>('fail.unlock_cpus', 'cpus_read_unlock(); return r', END, { exit: true }),
+      ]);
+    //   cpus_read_lock(); mutex_lock(&kvm_lock); hardware_disable_all_nolock(); mutex_unlock(&kvm_lock); cpus_read_unlock();
+    const disableAll63 = (): LocationDef<S, Task>[] =>
+      func<S, Task>('hardware_disable_all', [
+        cpusReadLock<Task>('user.alive', 'disable.lock', { entry: true }),
+        kvmLockOnSomeCpu<Task>('disable.lock', 'hardware_disable_all'),
+        ...disableAllNolock('disable', 'disable.unlock'),
+        kvmUnlock<Task>('disable.unlock', 'hardware_disable_all', 'mutex_unlock(&kvm_lock)', 'disable.unlock_cpus'),
+        cpusReadUnlock<Task>('disable.unlock_cpus', 'cpus_read_unlock()', END, { exit: true }),
+      ]);
+    const creator63 = (): LocationDef<S, Task>[] => [...enableAll63(true), ...disableAll63()];
+
+    // v6.5 ("KVM: Don't enable hardware after a restart/shutdown is initiated"): hardware_enable_all()
+    // first tests system_state, before any lock, so a reboot can start right after the test.
+    const creator65 = (): LocationDef<S, Task>[] => [
+      ...func<S, Task>('hardware_enable_all', [
+        step<S, Task>('user.create', 'if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY', {
+          note: 'KVM_CREATE_VM',
+          run: (d, env) => void (d.restarting || syscall_enter(d.ctx, env.local.task, env)),
+          next: (s) => (s.restarting ? END : 'enable.rl'),
+        }),
+      ]),
+      ...enableAll63(false),
+      ...disableAll63(),
+    ];
+
+    // v6.12: kvm_enable_virtualization() / kvm_disable_virtualization(), under kvm_usage_lock.
+    //   guard(mutex)(&kvm_usage_lock); if (kvm_usage_count++) return 0;
+    //   r = cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, "kvm/cpu:online", kvm_online_cpu, kvm_offline_cpu); if (r) goto err_cpuhp;
+    //   register_syscore_ops(&kvm_syscore_ops);
+    //   if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) { r = -EBUSY; goto err_rebooting; }
+    //   return 0;
+    // err_rebooting: unregister_syscore_ops(&kvm_syscore_ops); cpuhp_remove_state(CPUHP_AP_KVM_ONLINE);
+    // err_cpuhp: --kvm_usage_count; return r;
+    const creator612 = (): LocationDef<S, Task>[] => {
+      /** guard(mutex)(&kvm_usage_lock): taken here, released by the scope's end (the return steps). */
+      const guardMutex = (id: string, fn: string, note: string) =>
+        withNote(note, mutexLock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: guard(mutex)(&kvm_usage_lock)`, run: (d, env) => syscall_enter(d.ctx, env.local.task, env) }));
+      const release = (id: string, fn: string, label: string, next: string, tags: string[] = []) =>
+        mutexUnlock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: ${label}; guard(mutex) releases kvm_usage_lock`, next, tags, run: (d, env) => syscall_exit(d.ctx, env.local.task, env) });
+      /** register/unregister_syscore_ops(): list_add/list_del under syscore_ops_lock, one step. */
+      const syscoreOp = (id: string, label: string, registered: boolean, next: string) =>
+        step<S, Task>(id, label, {
+          guard: (s) => s.syscore_ops_lock.holder === UNLOCKED,
+          blockedOn: () => 'syscore_ops_lock, held by syscore_shutdown()',
+          run: (d) => void (d.kvm_syscore = registered),
+          next,
+        });
+      /**
+       * cpuhp_setup_state()/cpuhp_remove_state(): `f` on each online CPU in turn (the loop
+       * variable is the creator's local `cpu`), run by that CPU's hotplug thread while the
+       * creator waits; `failed`: where a failed enable goes (cpuhp_rollback_install()).
+       */
+      const eachOnline = (id: string, f: CpuCall<S>, callback: string, caller: string, done: string, failed?: string): LocationDef<S, Task> => {
+        const advance = (_d: D, env: StepEnv<Task>) => void (env.local.cpu = env.local.cpu + 1 < cpus ? env.local.cpu + 1 : -1);
+        const loop = (_s: S, env: StepEnv<Task>) => (env.local.cpu >= 0 ? id : done);
+        const where = `${callback} from ${caller}`;
+        const guard = (s: S, env: StepEnv<Task>) => s.ctx.online[env.local.cpu]! && canRunOn(s.ctx, env.local.task, env.local.cpu);
+        const advancing = cpuCallActions<S, Task>(f, loopCpu, { where, guard, after: advance, next: loop });
+        const stopping = cpuCallActions<S, Task>(f, loopCpu, { where, guard, ...(failed !== undefined ? { next: failed } : {}) });
+        return choice<S, Task>(id, [
+          ...advancing.map((a, k): ActionDef<S, Task> =>
+            failed !== undefined && f.outcomes[k]!.what.includes('fails') ? { ...stopping[k]!, blockedOn: (_s, env) => `cpu${env.local.cpu} to be free` } : { ...a, blockedOn: (_s, env) => `cpu${env.local.cpu} to be free` },
+          ),
+          { label: 'for_each_online_cpu(cpu): cpu is not online, skipped', guard: (s, env) => !s.ctx.online[env.local.cpu], run: advance, next: loop },
+        ]);
+      };
+      const first = (d: D, env: StepEnv<Task>) => void (env.local.cpu = 0);
+      const KEV = 'kvm_enable_virtualization';
+      const KDV = 'kvm_disable_virtualization';
+      return [
+        ...func<S, Task>(KEV, [
+          guardMutex('user.create', KEV, 'KVM_CREATE_VM'),
+          step<S, Task>('en.count', 'if (kvm_usage_count++) return 0', {
+            run: (d) => void (d.kvm_usage_count += 1),
+            next: (s) => (s.kvm_usage_count > 1 ? 'en.ok' : 'en.rl'),
+          }),
+        ]),
+        ...func<S, Task>('cpuhp_setup_state', [
+          withNote('cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, "kvm/cpu:online", kvm_online_cpu, kvm_offline_cpu)', cpusReadLock<Task>('en.rl', 'en.up', { run: first })),
+          eachOnline('en.up', enableCall, 'kvm_online_cpu', `${KEV}'s cpuhp_setup_state()`, 'en.installed', 'en.undo'),
+        ]),
+        ...func<S, Task>('cpuhp_setup_state', [
+          step<S, Task>('en.undo', 'kvm_online_cpu failed: cpuhp_rollback_install(): kvm_offline_cpu on the CPUs before it', {
+            note: 'the CPUs before the loop variable cpu',
+            run: (d, env) => {
+              atomic_set(d.hardware_enable_failed, 0);
+              for (let j = 0; j < env.local.cpu; j++)
+                if (d.ctx.online[j]) d.cpus_hardware_enabled[j] = d.hw_enabled[j] = false;
+              env.local.cpu = -1;
+            },
+            next: 'en.setup_failed',
+          }),
+          cpusReadUnlock<Task>('en.setup_failed', 'cpus_read_unlock(); return ret', 'en.dec'),
+          cpusReadUnlock<Task>('en.installed', 'cpus_read_unlock(); return 0', 'en.reg', { run: (d) => void (d.kvm_cpuhp = true) }),
+        ]),
+        ...func<S, Task>(KEV, [
+          syscoreOp('en.reg', 'register_syscore_ops(&kvm_syscore_ops)', true, 'en.recheck'),
+          step<S, Task>('en.recheck', 'if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART)', {
+            next: (s) => (s.restarting ? 'en.unreg' : 'en.ok'),
+          }),
+          syscoreOp('en.unreg', 'err_rebooting: unregister_syscore_ops(&kvm_syscore_ops)', false, 'en.rm'),
+        ]),
+        ...func<S, Task>('cpuhp_remove_state', [
+          withNote('cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', cpusReadLock<Task>('en.rm', 'en.down', { run: first })),
+          eachOnline('en.down', disableCall, 'kvm_offline_cpu', `${KEV}'s cpuhp_remove_state()`, 'en.removed'),
+        ]),
+        ...func<S, Task>('cpuhp_remove_state', [cpusReadUnlock<Task>('en.removed', 'cpus_read_unlock()', 'en.dec', { run: (d) => void (d.kvm_cpuhp = false) })]),
+        ...func<S, Task>(KEV, [
+          step<S, Task>('en.dec', 'err_cpuhp: --kvm_usage_count', { run: (d) => void (d.kvm_usage_count -= 1) }),
+          release('en.ret', KEV, 'return r (-EBUSY)', END, ['enable_all_failed']),
+          release('en.ok', KEV, 'return 0', 'user.alive'),
+        ]),
+        // guard(mutex)(&kvm_usage_lock); if (--kvm_usage_count) return;
+        // unregister_syscore_ops(&kvm_syscore_ops); cpuhp_remove_state(CPUHP_AP_KVM_ONLINE);
+        ...func<S, Task>(KDV, [
+          guardMutex('user.alive', KDV, 'kvm_destroy_vm'),
+          step<S, Task>('dis.dec', 'if (--kvm_usage_count) return', {
+            run: (d) => void (d.kvm_usage_count -= 1),
+            next: (s) => (s.kvm_usage_count > 0 ? 'dis.ret' : 'dis.unreg'),
+          }),
+          syscoreOp('dis.unreg', 'unregister_syscore_ops(&kvm_syscore_ops)', false, 'dis.rm'),
+        ]),
+        ...func<S, Task>('cpuhp_remove_state', [
+          withNote('cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', cpusReadLock<Task>('dis.rm', 'dis.down', { run: first })),
+          eachOnline('dis.down', disableCall, 'kvm_offline_cpu', `${KDV}'s cpuhp_remove_state()`, 'dis.removed'),
+        ]),
+        ...func<S, Task>('cpuhp_remove_state', [cpusReadUnlock<Task>('dis.removed', 'cpus_read_unlock()', 'dis.ret', { run: (d) => void (d.kvm_cpuhp = false) })]),
+        ...func<S, Task>(KDV, [release('dis.ret', KDV, 'return', END)]),
+      ];
+    };
+
+    const creatorCode = byVariant(variant, {
+      'v2.6.37': creator2010,
+      'patch-1': creator2010,
+      'patch-2': creator2010,
+      'v4.10': creator2010,
+      'hypothetical-mix': creatorMix,
+      'v6.3': creator63,
+      'v6.5': creator65,
+      'v6.12': creator612,
+    });
+    const creator = threadKind<S, Task>('creator', { task: taskContext(), cpu: -1 }, creatorCode);
+
+    // ======================================================================================
+    // The KVM callbacks a CPU runs on itself, with interrupts off, at CPU_DYING (after it left
+    // cpu_online_mask) and CPU_STARTING (before it is in it): 2.6.37..v6.2 and the hypothetical
+    // mix. `cpu`: the dying/starting CPU, where the thread running them is pinned.
+    // ======================================================================================
+    type Callback = <L extends HasTask>(p: string, cpu: CpuOf<L>, next: string) => LocationDef<S, L>[];
+    const ctxNote = <L extends object>(cpu: CpuOf<L>, event: string) => `${typeof cpu === 'number' ? `cpu${cpu}, ` : ''}${event}, interrupts off`;
+    /** spin_lock(&kvm_lock) by the thread already pinned there with interrupts off. */
+    const callbackLock = <L extends HasTask>(id: string, fn: string, label: string, next: string) =>
+      spinLock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: (d, env) => preempt_disable(d.ctx, env.local.task, env, here(env)) });
+    const callbackUnlock = <L extends HasTask>(id: string, fn: string, label: string, next: string) =>
+      spinUnlock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: (d, env) => preempt_enable(d.ctx, env.local.task, env) });
+    /** kvm_cpu_hotplug(): `if (!kvm_usage_count) return NOTIFY_OK;`, unlocked, at its top (2.6.37, both patches). */
+    const notifierCheck = <L extends HasTask>(p: string, cpu: CpuOf<L>, event: string, next: string, body: string) =>
+      step<S, L>(`${p}.check`, 'kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK', {
+        note: ctxNote(cpu, event),
+        next: (s) => (s.kvm_usage_count === 0 ? next : body),
+      });
+
+    // 2.6.37: case CPU_DYING: hardware_disable(NULL); -- no lock.
+    const dying2637: Callback = (p, cpu, next) => [
+      notifierCheck(p, cpu, 'CPU_DYING', next, `${p}.body`),
+      body(`${p}.body`, disableCall, cpu, ctxNote(cpu, 'CPU_DYING'), next),
+    ];
+    // 2.6.37 and PATCH 1/2: case CPU_STARTING: spin_lock(&kvm_lock); hardware_enable(NULL); spin_unlock(&kvm_lock);
+    const startingLockedInNotifier: Callback = (p, cpu, next) => [
+      notifierCheck(p, cpu, 'CPU_STARTING', next, `${p}.lock`),
+      callbackLock(`${p}.lock`, 'kvm_cpu_hotplug', 'spin_lock(&kvm_lock)', `${p}.body`),
+      body(`${p}.body`, enableCall, cpu, ctxNote(cpu, 'CPU_STARTING'), `${p}.unlock`),
+      callbackUnlock(`${p}.unlock`, 'kvm_cpu_hotplug', 'spin_unlock(&kvm_lock)', next),
+    ];
+    // PATCH 1/2: case CPU_DYING: spin_lock(&kvm_lock); hardware_disable(NULL); spin_unlock(&kvm_lock);
+    const dyingPatch1: Callback = (p, cpu, next) => [
+      notifierCheck(p, cpu, 'CPU_DYING', next, `${p}.lock`),
+      callbackLock(`${p}.lock`, 'kvm_cpu_hotplug', 'spin_lock(&kvm_lock)', `${p}.body`),
+      body(`${p}.body`, disableCall, cpu, ctxNote(cpu, 'CPU_DYING'), `${p}.unlock`),
+      callbackUnlock(`${p}.unlock`, 'kvm_cpu_hotplug', 'spin_unlock(&kvm_lock)', next),
+    ];
+    // PATCH 2/2: case CPU_DYING: hardware_disable(NULL); case CPU_STARTING: hardware_enable(NULL);
+    // where hardware_disable(void *junk) { spin_lock(&kvm_lock); hardware_disable_nolock(junk); spin_unlock(&kvm_lock); }
+    const wrapperPatch2 = (wrapper: 'hardware_enable' | 'hardware_disable', f: CpuCall<S>, event: string): Callback => (p, cpu, next) => [
+      notifierCheck(p, cpu, event, next, `${p}.lock`),
+      callbackLock(`${p}.lock`, wrapper, 'spin_lock(&kvm_lock)', `${p}.body`),
+      body(`${p}.body`, f, cpu, ctxNote(cpu, event), `${p}.unlock`),
+      callbackUnlock(`${p}.unlock`, wrapper, 'spin_unlock(&kvm_lock)', next),
+    ];
+    // v4.10 (and the mix): kvm_dying_cpu(cpu) / kvm_starting_cpu(cpu), cpuhp callbacks of CPUHP_AP_KVM_STARTING:
+    //   raw_spin_lock(&kvm_count_lock); if (kvm_usage_count) hardware_*_nolock(NULL); raw_spin_unlock(&kvm_count_lock); return 0;
+    const cpuhpStartingDying = (fn: 'kvm_starting_cpu' | 'kvm_dying_cpu', f: CpuCall<S>, event: string): Callback => (p, cpu, next) => [
+      callbackLock(`${p}.lock`, fn, 'raw_spin_lock(&kvm_lock)', `${p}.check`),
+      step(`${p}.check`, `${fn}: if (kvm_usage_count)`, { note: ctxNote(cpu, event), next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`) }),
+      body(`${p}.body`, f, cpu, ctxNote(cpu, event), `${p}.unlock`),
+      callbackUnlock(`${p}.unlock`, fn, 'raw_spin_unlock(&kvm_lock)', next),
+    ];
+    const noCallback: Callback = () => [];
+    const [dyingCallback, startingCallback] = byVariant(variant, {
+      'v2.6.37': (): [Callback, Callback] => [dying2637, startingLockedInNotifier],
+      'patch-1': (): [Callback, Callback] => [dyingPatch1, startingLockedInNotifier],
+      'patch-2': (): [Callback, Callback] => [wrapperPatch2('hardware_disable', disableCall, 'CPU_DYING'), wrapperPatch2('hardware_enable', enableCall, 'CPU_STARTING')],
+      'hypothetical-mix': (): [Callback, Callback] => [cpuhpStartingDying('kvm_dying_cpu', disableCall, 'CPU_DYING'), cpuhpStartingDying('kvm_starting_cpu', enableCall, 'CPU_STARTING')],
+      'v4.10': (): [Callback, Callback] => [cpuhpStartingDying('kvm_dying_cpu', disableCall, 'CPU_DYING'), cpuhpStartingDying('kvm_starting_cpu', enableCall, 'CPU_STARTING')],
+      // From v6.3 no KVM code runs at CPU_STARTING/CPU_DYING.
+      'v6.3': (): [Callback, Callback] => [noCallback, noCallback],
+      'v6.5': (): [Callback, Callback] => [noCallback, noCallback],
+      'v6.12': (): [Callback, Callback] => [noCallback, noCallback],
+    });
+
+    // ======================================================================================
+    // The KVM callbacks of the ONLINE section (v6.3+): run by the CPU's hotplug thread, in
+    // thread context with interrupts on, while the CPU is online. `cpu`: that CPU.
+    // ======================================================================================
+    type OnlineCallbacks = {
+      offline: <L extends HasTask>(p: string, cpu: CpuOf<L>, next: string) => LocationDef<S, L>[];
+      /** `done`: an update merged into the step that returns 0 (a caller's loop advancing). */
+      online: <L extends HasTask>(p: string, cpu: CpuOf<L>, next: Next<S, L>, fail: string, done?: (d: D, env: StepEnv<L>) => void) => LocationDef<S, L>[];
+    };
+    const hotplugThreadOf = <L extends object>(cpu: CpuOf<L>) => (typeof cpu === 'number' ? `cpu${cpu}'s hotplug thread` : "the CPU's hotplug thread");
+    /** mutex_lock(&kvm_lock) in the CPU's hotplug thread, pinned to that CPU (as a creator's holder is). */
+    const lockOnCpu = <L extends HasTask>(id: string, fn: string, cpu: CpuOf<L>, next: string): LocationDef<S, L> =>
+      withNote(
+        hotplugThreadOf(cpu),
+        mutexLock<S, L>(id, fn, KVM_LOCK, {
+          guard: (s, env) => canRunOn(s.ctx, env.local.task, cpuAt(cpu, env)),
+          run: (d, env) => preempt_disable(d.ctx, env.local.task, env, cpuAt(cpu, env)),
+          next,
+        }),
+      );
+    const unlockOnCpu = <L extends HasTask>(id: string, fn: string, label: string, next: Next<S, L>, run?: (d: D, env: StepEnv<L>) => void): LocationDef<S, L> => {
+      const loc = mutexUnlock<S, L>(id, fn, KVM_LOCK, {
+        label: `${fn}: ${label}`,
         run: (d, env) => {
-          env.bugOn(d.kvm_usage_count === 0, USAGE_BUG);
-          d.kvm_usage_count -= 1;
+          run?.(d, env);
+          preempt_enable(d.ctx, env.local.task, env);
         },
-        next: (s) => (s.kvm_usage_count === 0 ? `${p}.off` : next),
+      });
+      return { ...loc, actions: loc.actions.map((a) => ({ ...a, next })) };
+    };
+    // v6.3, v6.5:
+    //   kvm_offline_cpu: mutex_lock(&kvm_lock); if (kvm_usage_count) hardware_disable_nolock(NULL); mutex_unlock(&kvm_lock); return 0;
+    //   kvm_online_cpu:  mutex_lock(&kvm_lock); if (kvm_usage_count) ret = __hardware_enable_nolock(); mutex_unlock(&kvm_lock); return ret;
+    const online63: OnlineCallbacks = {
+      offline: (p, cpu, next) => [
+        lockOnCpu(`${p}.lock`, 'kvm_offline_cpu', cpu, `${p}.check`),
+        step(`${p}.check`, 'kvm_offline_cpu: if (kvm_usage_count)', { next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`) }),
+        body(`${p}.body`, disableCall, cpu, `${typeof cpu === 'number' ? `cpu${cpu}, ` : ''}kvm_offline_cpu, thread context`, `${p}.unlock`),
+        unlockOnCpu(`${p}.unlock`, 'kvm_offline_cpu', 'mutex_unlock(&kvm_lock); return 0', next),
+      ],
+      online: (p, cpu, next, fail, done) => [
+        lockOnCpu(`${p}.lock`, 'kvm_online_cpu', cpu, `${p}.check`),
+        step(`${p}.check`, 'kvm_online_cpu: if (kvm_usage_count)', { next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : `${p}.body`) }),
+        body(`${p}.body`, enableCall, cpu, 'kvm_online_cpu: local_irq_save(); ret = __hardware_enable_nolock()', `${p}.ret`),
+        step(`${p}.ret`, 'kvm_online_cpu: if (ret)', { next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : `${p}.unlock`) }),
+        unlockOnCpu(`${p}.eio`, 'kvm_online_cpu', 'local_irq_restore(); ret = -EIO; mutex_unlock(&kvm_lock); return ret', fail, (d) => atomic_set(d.hardware_enable_failed, 0)),
+        unlockOnCpu(`${p}.unlock`, 'kvm_online_cpu', 'mutex_unlock(&kvm_lock); return 0', next, done),
+      ],
+    };
+    // v6.12: the callbacks are installed only while VMs exist (cpuhp_setup_state() by the first user):
+    //   kvm_offline_cpu: __kvm_disable_virtualization(); return 0;   kvm_online_cpu: return __kvm_enable_virtualization();
+    const cpuhpCall = <L extends HasTask>(id: string, f: CpuCall<S>, cpu: CpuOf<L>, fn: string, next: Next<S, L>, skipped: Next<S, L>, done?: (d: D, env: StepEnv<L>) => void): LocationDef<S, L> =>
+      choice<S, L>(id, [
+        ...cpuCallActions<S, L>(f, cpu, {
+          where: `${typeof cpu === 'number' ? `cpu${cpu}, ` : ''}${fn}, thread context`,
+          next,
+          guard: (s, env) => s.kvm_cpuhp && canRunOn(s.ctx, env.local.task, cpuAt(cpu, env)),
+        }).map((a) => ({ ...a, blockedOn: (_s: S, env: StepEnv<L>) => `cpu${cpuAt(cpu, env)} to be free` })),
+        { label: 'cpuhp_invoke_callback: CPUHP_AP_KVM_ONLINE is not installed (no VM): nothing to call', guard: (s: S) => !s.kvm_cpuhp, next: skipped, ...(done ? { run: done } : {}) },
+      ]);
+    const online612: OnlineCallbacks = {
+      offline: (p, cpu, next) => [cpuhpCall(`${p}.cpuhp`, disableCall, cpu, 'kvm_offline_cpu', next, next)],
+      online: <L extends HasTask>(p: string, cpu: CpuOf<L>, next: Next<S, L>, fail: string, done?: (d: D, env: StepEnv<L>) => void) => [
+        cpuhpCall<L>(`${p}.cpuhp`, enableCall, cpu, 'kvm_online_cpu', `${p}.ret`, next, done),
+        step<S, L>(`${p}.ret`, 'kvm_online_cpu: return __kvm_enable_virtualization()', {
+          ...(done ? { run: (d: D, env: StepEnv<L>) => void (atomic_read(d.hardware_enable_failed) === 0 && done(d, env)) } : {}),
+          next: (s, env) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : typeof next === 'string' ? next : next(s, env)),
+        }),
+        step(`${p}.eio`, 'kvm_online_cpu: -EIO: abort onlining the CPU', { run: (d) => atomic_set(d.hardware_enable_failed, 0), next: fail }),
+      ],
+    };
+    const noOnline: OnlineCallbacks = { offline: () => [], online: () => [] };
+    const onlineCallbacks = byVariant(variant, {
+      'v2.6.37': () => noOnline, 'patch-1': () => noOnline, 'patch-2': () => noOnline, 'hypothetical-mix': () => noOnline, 'v4.10': () => noOnline,
+      'v6.3': () => online63, 'v6.5': () => online63, 'v6.12': () => online612,
+    });
+
+    // ======================================================================================
+    // The hotplug of cpu X, `rounds` times offline then online (kernel/cpu.c of each kernel).
+    // ======================================================================================
+    const nextRound = (d: D, env: StepEnv<Hotplug>) => void (env.local.round += 1);
+    const roundsLeft = (_s: S, env: StepEnv<Hotplug>) => (env.local.round < rounds ? 'user.down' : END);
+    const stopMachineHolds = (s: S, env: StepEnv<Hotplug>) => stopMachineMayStart(s.ctx, env.self) && canRunOn(s.ctx, env.local.task, X);
+    const stopBlocked = (s: S, env: StepEnv<Hotplug>) =>
+      `every online CPU to be preemptible (${othersNonPreemptible(s.ctx, env.self).map((c) => `cpu${c}: ${env.threadNames[s.ctx.owner[c]!]}`).join(', ')})`;
+
+    // 2.6.37..v6.2 and the mix: CPU_DYING in take_cpu_down() under stop_machine, CPU_STARTING in start_secondary().
+    const hotplugStartingDying = (begin: string, done: string): LocationDef<S, Hotplug>[] => [
+      step<S, Hotplug>('user.down', `_cpu_down(cpu${X}): ${begin}`, {
+        guard: (s) => !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0,
+        blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
+        run: (d, env) => {
+          d.cpu_hotplug.writer = true;
+          syscall_enter(d.ctx, env.local.task, env);
+        },
       }),
-      ...onEachCpuCall<S>({
-        id: `${p}.off`, caller: 'hardware_disable_all_nolock', func: disableCall, sender, senderName, cpu: c, xcalls, online,
-        order: code.order, next,
+      stopMachine
+        ? step<S, Hotplug>('stop', `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): every online CPU stops with interrupts off`, {
+            guard: stopMachineHolds,
+            blockedOn: stopBlocked,
+            run: (d, env) => stop_machine_begin(d.ctx, env.local.task, env, X),
+          })
+        : step<S, Hotplug>('stop', `take_cpu_down: runs on cpu${X} with interrupts off (no stop_machine: the other CPUs run on)`, {
+            guard: (s, env) => canRunOn(s.ctx, env.local.task, X),
+            blockedOn: (s, env) => `cpu${X} to be preemptible (${env.threadNames[s.ctx.owner[X]!] ?? '?'} runs there)`,
+            run: (d, env) => local_irq_disable(d.ctx, env.local.task, env, X),
+          }),
+      step<S, Hotplug>('disable', `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, { run: (d) => set_cpu_online(d.ctx, X, false) }),
+      ...dyingCallback<Hotplug>('dying', X, 'dead'),
+      step<S, Hotplug>('dead', `_cpu_down: ${stopMachine ? 'stop_machine returns; ' : ''}CPU_DEAD; ${done}`, {
+        run: (d, env) => {
+          if (stopMachine) stop_machine_end(d.ctx, env.local.task, env);
+          else local_irq_enable(d.ctx, env.local.task);
+          d.dead[X] = true;
+          d.cpu_hotplug.writer = false;
+          syscall_exit(d.ctx, env.local.task, env);
+        },
+      }),
+      step<S, Hotplug>('user.up', `_cpu_up(cpu${X}): ${begin}; __cpu_up(): cpu${X} runs start_secondary() with interrupts off`, {
+        guard: (s) => !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0,
+        blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
+        run: (d, env) => {
+          d.cpu_hotplug.writer = true;
+          syscall_enter(d.ctx, env.local.task, env);
+          d.dead[X] = false;
+          start_secondary(d.ctx, env.local.task, env, X);
+        },
+      }),
+      ...startingCallback<Hotplug>('starting', X, 'online'),
+      step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => set_cpu_online(d.ctx, X, true) }),
+      step<S, Hotplug>('irqon', `start_secondary: local_irq_enable(); _cpu_up: CPU_ONLINE; ${done}`, {
+        run: (d, env) => {
+          local_irq_enable(d.ctx, env.local.task);
+          d.cpu_hotplug.writer = false;
+          syscall_exit(d.ctx, env.local.task, env);
+          nextRound(d, env);
+        },
+        next: roundsLeft,
       }),
     ];
 
-    // --- A VM creator.
-    const creator = (i: number): ThreadDef<S> => {
-      const name = creatorNames[i]!;
-      const L: LocationDef<S>[] = [];
-      const readLock = code.cpusReadLock;
-      // kvm_create_vm → hardware_enable_all()
-      if (variant === 'v6.5') {
-        // v6.5 ("KVM: Don't enable hardware after a restart/shutdown is initiated"): tested
-        // before any lock, so a reboot can start right after the test.
-        L.push(
-          step<S>('user.create', 'hardware_enable_all: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY', {
-            guard: (s) => !s.frozen,
-            blockedOn: () => 'the freezer (tasks are frozen)',
-            next: (s) => (s.restarting ? END : 'enable.rl'),
-          }),
-          cpusReadLock('enable.rl', 'hardware_enable_all', 'enable.lock'),
-          lockOnSomeCpu('enable.lock', 'hardware_enable_all', '', (c) => `enable.c${c}.inc`, false),
-        );
-      } else if (readLock) {
-        L.push(cpusReadLock('user.create', 'hardware_enable_all', 'enable.lock'));
-        L.push(lockOnSomeCpu('enable.lock', 'hardware_enable_all', '', (c) => `enable.c${c}.inc`, false));
-      } else {
-        L.push(lockOnSomeCpu('user.create', 'hardware_enable_all', ', KVM_CREATE_VM', (c) => `enable.c${c}.inc`, true));
-      }
-      const afterOk = readLock ? 'enable.unlock_cpus' : 'user.alive';
-      const afterFail = readLock ? 'fail.unlock_cpus' : END;
-      for (const c of cpuIds) {
-        const p = `enable.c${c}`;
-        L.push(
-          step<S>(`${p}.inc`, 'hardware_enable_all: kvm_usage_count++; if (kvm_usage_count == 1) atomic_set(&hardware_enable_failed, 0)', {
-            run: (d) => {
-              d.kvm_usage_count += 1;
-              if (d.kvm_usage_count === 1) atomic_set(d.hardware_enable_failed, 0);
-            },
-            next: (s) => (s.kvm_usage_count === 1 ? `${p}.on` : `${p}.ok`),
-          }),
-          ...onEachCpuCall<S>({
-            id: `${p}.on`, caller: 'hardware_enable_all', func: enableCall, sender: i, senderName: name, cpu: c, xcalls, online,
-            order: code.order, next: `${p}.check`,
-          }),
-          step<S>(`${p}.check`, 'hardware_enable_all: if (atomic_read(&hardware_enable_failed))', {
-            next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.fail.dec` : `${p}.ok`),
-          }),
-          ...disableAllNolock(`${p}.fail`, c, i, name, `${p}.ebusy`),
-          unlockFrom(`${p}.ebusy`, 'hardware_enable_all: r = -EBUSY; spin_unlock(&kvm_lock); return r', 'hardware_enable_all', c, afterFail, !readLock, ['enable_all_failed'], variant === 'v6.3' || variant === 'v6.5'),
-          unlockFrom(`${p}.ok`, 'hardware_enable_all: spin_unlock(&kvm_lock); return 0', 'hardware_enable_all', c, afterOk, !readLock),
-        );
-      }
-      if (readLock) {
-        L.push(cpusReadUnlock('enable.unlock_cpus', 'hardware_enable_all', 'user.alive'));
-        L.push(cpusReadUnlock('fail.unlock_cpus', 'hardware_enable_all', END));
-      }
-      // kvm_destroy_vm → hardware_disable_all()
-      if (readLock) {
-        L.push(cpusReadLock('user.alive', 'hardware_disable_all', 'disable.lock'));
-        L.push(lockOnSomeCpu('disable.lock', 'hardware_disable_all', '', (c) => `disable.c${c}.dec`, false));
-      } else {
-        L.push(lockOnSomeCpu('user.alive', 'hardware_disable_all', ', kvm_destroy_vm', (c) => `disable.c${c}.dec`, true));
-      }
-      for (const c of cpuIds) {
-        const p = `disable.c${c}`;
-        L.push(
-          ...disableAllNolock(p, c, i, name, `${p}.unlock`),
-          unlockFrom(`${p}.unlock`, 'hardware_disable_all: spin_unlock(&kvm_lock)', 'hardware_disable_all', c, readLock ? 'disable.unlock_cpus' : END, !readLock),
-        );
-      }
-      if (readLock) L.push(cpusReadUnlock('disable.unlock_cpus', 'hardware_disable_all', END));
-      return thread<S>(name, L);
-    };
-
-    // --- The kvm callbacks a CPU runs on itself, with interrupts off, while it dies / starts.
-    const lockSteps = (p: string, fn: string, raw: boolean) => ({
-      lock: (next: string) =>
-        spinLock<S>(`${p}.lock`, fn, kvmLock, { next, label: `${fn}: ${raw ? 'raw_' : ''}spin_lock(&kvm_lock)` }),
-      unlock: (next: string) =>
-        spinUnlock<S>(`${p}.unlock`, fn, kvmLock, { next, label: `${fn}: ${raw ? 'raw_' : ''}spin_unlock(&kvm_lock)` }),
-    });
-
-    const callback = (p: string, cpu: number, dying: boolean, next: string): LocationDef<S>[] => {
-      const f = dying ? disableCall : enableCall;
-      const event = dying ? 'CPU_DYING' : 'CPU_STARTING';
-      const where = `cpu${cpu}, ${event}, interrupts off`;
-      if (code.callbacks === 'cpuhp') {
-        const fn = dying ? 'kvm_dying_cpu' : 'kvm_starting_cpu';
-        const l = lockSteps(p, fn, true);
-        return [
-          l.lock(`${p}.check`),
-          step<S>(`${p}.check`, `${fn}: if (kvm_usage_count) [${where}]`, {
-            next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`),
-          }),
-          body(`${p}.body`, f, cpu, where, `${p}.unlock`),
-          l.unlock(next),
-        ];
-      }
-      const lockBy = dying ? code.dyingLock : code.startingLock;
-      const check = step<S>(`${p}.check`, `kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK [${where}]`, {
-        next: (s) => (s.kvm_usage_count === 0 ? next : lockBy === 'none' ? `${p}.body` : `${p}.lock`),
-      });
-      if (lockBy === 'none') return [check, body(`${p}.body`, f, cpu, `${where}, case ${event}: ${f.name}(NULL)`, next)];
-      const l = lockSteps(p, lockBy === 'caller' ? 'kvm_cpu_hotplug' : dying ? 'hardware_disable' : 'hardware_enable', false);
-      return [check, l.lock(`${p}.body`), body(`${p}.body`, f, cpu, where, `${p}.unlock`), l.unlock(next)];
-    };
-
-    // --- The hotplug thread: `rounds` times offline then online of cpu X.
-    const hotplug = (): ThreadDef<S> => {
-      const L: LocationDef<S>[] = [];
-      const begin = code.cpusReadLock ? 'cpus_write_lock()' : 'cpu_hotplug_begin()';
-      const done = code.cpusReadLock ? 'cpus_write_unlock()' : 'cpu_hotplug_done()';
-      const writerFree = (s: S) => !s.frozen && !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0;
-      const writerBlocked = (s: S) =>
-        s.frozen ? 'the freezer (tasks are frozen)' : `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`;
-      for (let k = 0; k < rounds; k++) {
-        const r = `r${k}`;
-        const last = k === rounds - 1;
-        L.push(
-          step<S>(`user.${r}.down`, `_cpu_down(cpu${X}): ${begin}`, {
-            guard: writerFree,
+    // v6.3+: kvm_offline_cpu() in the teardown of the ONLINE section (X still online), then
+    // take_cpu_down() under stop_machine; on the way up kvm_online_cpu() after set_cpu_online()
+    // and local_irq_enable(), whose -EIO rolls the CPU back offline. After cpu_hotplug_disable()
+    // (v6.5+) both return -EBUSY.
+    const hotplugOnline = (): LocationDef<S, Hotplug>[] => {
+      const cb = onlineCallbacks;
+      const writerFree = (s: S) => !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0 && !s.hotplug_disabled;
+      const writerBlocked = (s: S) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`;
+      const off = cb.offline<Hotplug>('off', X, 'stop');
+      const stopGuard = stopMachine ? (s: S, env: StepEnv<Hotplug>) => stopMachineMayStart(s.ctx, env.self) : (s: S) => s.ctx.owner[X]! < 0;
+      return [
+        choice<S, Hotplug>('user.down', [
+          {
+            label: `_cpu_down(cpu${X}): cpus_write_lock(); cpuhp_kick_ap_work(): cpu${X}'s hotplug thread runs the teardown of the ONLINE section`,
+            guard: (s) => writerFree(s) && s.ctx.online[X]!,
             blockedOn: writerBlocked,
-            run: (d) => {
+            run: (d, env) => {
               d.cpu_hotplug.writer = true;
-              d.in_kernel += 1;
+              syscall_enter(d.ctx, env.local.task, env);
             },
-          }),
-          stopMachine
-            ? step<S>(`${r}.stop`, `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): every online CPU stops with interrupts off`, {
-                guard: (s) => cpuIds.every((c) => !s.online[c] || (s.busy[c]! < 0 && !s.irqs_off[c])),
-                blockedOn: (s, env) =>
-                  `every online CPU to be preemptible (${cpuIds.filter((c) => s.online[c] && s.busy[c]! >= 0).map((c) => `cpu${c}: ${env.threadNames[s.busy[c]!]}`).join(', ')})`,
-                run: (d, env) => {
-                  d.stopped = true;
-                  d.busy[X] = env.self;
-                  d.irqs_off[X] = true;
-                },
-              })
-            : step<S>(`${r}.stop`, `take_cpu_down: runs on cpu${X} with interrupts off (no stop_machine: the other CPUs run on)`, {
-                guard: (s) => s.busy[X]! < 0 && !s.irqs_off[X],
-                blockedOn: (s, env) => `cpu${X} to be preemptible (${env.threadNames[s.busy[X]!] ?? '?'} runs there)`,
-                run: (d, env) => {
-                  d.busy[X] = env.self;
-                  d.irqs_off[X] = true;
-                },
-              }),
-          step<S>(`${r}.disable`, `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, {
-            run: (d) => {
-              d.online[X] = false;
-            },
-          }),
-          ...callback(`${r}.dying`, X, true, `${r}.dead`),
-          step<S>(`${r}.dead`, `_cpu_down: ${stopMachine ? 'stop_machine returns; ' : ''}CPU_DEAD; ${done}`, {
-            run: (d) => {
-              d.stopped = false;
-              d.busy[X] = -1;
-              d.dead[X] = true;
-              d.cpu_hotplug.writer = false;
-              d.in_kernel -= 1;
-            },
-          }),
-          step<S>(`user.${r}.up`, `_cpu_up(cpu${X}): ${begin}; __cpu_up(): cpu${X} runs start_secondary() with interrupts off`, {
+            next: off[0]!.id,
+          },
+          { label: `cpu_down(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: (s) => s.hotplug_disabled, blockedOn: writerBlocked, run: nextRound, next: roundsLeft },
+          // A failed onlining (kvm_online_cpu's -EIO, in this thread or in the resume) left it offline.
+          { label: `cpu_down(cpu${X}): cpu${X} is already offline: return 0`, guard: (s) => !s.ctx.online[X], next: 'user.up' },
+        ]),
+        ...off,
+        step<S, Hotplug>('stop', `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, {
+          guard: stopGuard,
+          blockedOn: stopBlocked,
+          run: (d) => set_cpu_online(d.ctx, X, false),
+        }),
+        step<S, Hotplug>('dead', '_cpu_down: stop_machine returns; cpuhp_bp_sync_dead(); CPU_DEAD; cpus_write_unlock()', {
+          run: (d, env) => {
+            d.dead[X] = true;
+            d.cpu_hotplug.writer = false;
+            syscall_exit(d.ctx, env.local.task, env);
+          },
+        }),
+        choice<S, Hotplug>('user.up', [
+          {
+            label: `_cpu_up(cpu${X}): cpus_write_lock(); __cpu_up(): cpu${X} runs start_secondary() with interrupts off`,
             guard: writerFree,
             blockedOn: writerBlocked,
             run: (d, env) => {
               d.cpu_hotplug.writer = true;
-              d.in_kernel += 1;
+              syscall_enter(d.ctx, env.local.task, env);
               d.dead[X] = false;
-              d.busy[X] = env.self;
+              start_secondary(d.ctx, env.local.task, env, X);
             },
-          }),
-          ...callback(`${r}.starting`, X, false, `${r}.online`),
-          step<S>(`${r}.online`, `start_secondary: set_cpu_online(cpu${X}, true)`, {
-            run: (d) => {
-              d.online[X] = true;
+            next: 'online',
+          },
+          { label: `cpu_up(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: (s) => s.hotplug_disabled, blockedOn: writerBlocked, run: nextRound, next: roundsLeft },
+        ]),
+        step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => set_cpu_online(d.ctx, X, true) }),
+        step<S, Hotplug>('irqon', `start_secondary: local_irq_enable(); cpu_startup_entry(): cpu${X}'s hotplug thread runs the ONLINE section`, {
+          run: (d, env) => local_irq_enable(d.ctx, env.local.task),
+        }),
+        ...cb.online<Hotplug>('on', X, 'done', 'rollback'),
+        step<S, Hotplug>('rollback', `_cpu_up: cpuhp rollback to CPUHP_OFFLINE: __stop_machine(take_cpu_down): set_cpu_online(cpu${X}, false); CPU_DEAD; cpus_write_unlock(); return -EIO`, {
+          guard: stopGuard,
+          blockedOn: stopBlocked,
+          run: (d, env) => {
+            set_cpu_online(d.ctx, X, false);
+            d.dead[X] = true;
+            d.cpu_hotplug.writer = false;
+            syscall_exit(d.ctx, env.local.task, env);
+            nextRound(d, env);
+          },
+          next: roundsLeft,
+        }),
+        step<S, Hotplug>('done', '_cpu_up: cpus_write_unlock(); return 0', {
+          run: (d, env) => {
+            d.cpu_hotplug.writer = false;
+            syscall_exit(d.ctx, env.local.task, env);
+            nextRound(d, env);
+          },
+          next: roundsLeft,
+        }),
+      ];
+    };
+    const hotplugCode = byVariant(variant, {
+      'v2.6.37': () => hotplugStartingDying('cpu_hotplug_begin()', 'cpu_hotplug_done()'),
+      'patch-1': () => hotplugStartingDying('cpu_hotplug_begin()', 'cpu_hotplug_done()'),
+      'patch-2': () => hotplugStartingDying('cpu_hotplug_begin()', 'cpu_hotplug_done()'),
+      'v4.10': () => hotplugStartingDying('cpu_hotplug_begin()', 'cpu_hotplug_done()'),
+      'hypothetical-mix': () => hotplugStartingDying('cpus_write_lock()', 'cpus_write_unlock()'),
+      'v6.3': hotplugOnline,
+      'v6.5': hotplugOnline,
+      'v6.12': hotplugOnline,
+    });
+    const hotplug = threadKind<S, Hotplug>('hotplug', { task: taskContext(), round: 0 }, hotplugCode);
+
+    // ======================================================================================
+    // pm: one suspend/resume cycle, then the reboot.
+    // ======================================================================================
+    /** The loop over the non-boot CPUs (cpu 1..cpus-1): the next value of pm's `cpu`, or where the loop ends. */
+    const advance = (d: D, env: StepEnv<Task>) => void (env.local.cpu += 1);
+    const loopTo = (id: string, done: string) => (_s: S, env: StepEnv<Task>) => (env.local.cpu < cpus ? id : done);
+
+    // The suspend path's own steps, the same in every kernel: freeze_processes() (only when every
+    // task is out of the kernel; pm's loop over the non-boot CPUs starts at cpu 1), the boot
+    // CPU's interrupts off around the syscore/sysdev suspend and resume, thaw_processes().
+    const freezeProcesses = () =>
+      step<S, Task>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
+        guard: (s) => tasksOutOfKernel(s.ctx),
+        blockedOn: (s) => `${s.ctx.in_syscall} task(s) to leave the kernel`,
+        run: (d, env) => {
+          d.frozen = true;
+          env.local.cpu = 1;
+        },
+        next: 'susp.down',
+      });
+    const suspendDisableIrqs = () =>
+      step<S, Task>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
+        guard: (s, env) => canRunOn(s.ctx, env.local.task, 0),
+        run: (d, env) => local_irq_disable(d.ctx, env.local.task, env, 0),
+      });
+    const suspendEnableIrqs = () =>
+      step<S, Task>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
+        run: (d, env) => {
+          local_irq_enable(d.ctx, env.local.task);
+          env.local.cpu = 1;
+        },
+        next: 'susp.up',
+      });
+    const thawProcesses = () =>
+      step<S, Task>('susp.thaw', 'suspend_finish: thaw_processes()', { run: (d) => void (d.frozen = false), next: reboot ? 'user.reboot' : END });
+
+    // 2.6.37..v6.2 and the mix: disable_nonboot_cpus() runs CPU_DYING on each CPU, kvm_suspend/kvm_resume on cpu0,
+    // enable_nonboot_cpus() CPU_STARTING.
+    const suspendStartingDying = (): LocationDef<S, Task>[] => {
+      const dying = dyingCallback<Task>('susp.dying', loopCpu, 'susp.dead');
+      const starting = startingCallback<Task>('susp.starting', loopCpu, 'susp.online');
+      return [
+      freezeProcesses(),
+      choice<S, Task>('susp.down', [
+        {
+          label: 'disable_nonboot_cpus: for_each_online_cpu(cpu): _cpu_down(cpu, 1); cpumask_set_cpu(cpu, frozen_cpus): take_cpu_down: interrupts off; __cpu_disable(): set_cpu_online(cpu, false)',
+          guard: (s, env) => s.ctx.online[env.local.cpu]! && canRunOn(s.ctx, env.local.task, env.local.cpu),
+          run: (d, env) => {
+            d.frozen_cpus[env.local.cpu] = true;
+            local_irq_disable(d.ctx, env.local.task, env, env.local.cpu);
+            set_cpu_online(d.ctx, env.local.cpu, false);
+          },
+          next: dying[0]!.id,
+        },
+        { label: 'disable_nonboot_cpus: for_each_online_cpu(cpu): cpu is not online, skipped', guard: (s, env) => !s.ctx.online[env.local.cpu], run: advance, next: loopTo('susp.down', 'susp.irqoff') },
+      ]),
+      ...dying,
+      step<S, Task>('susp.dead', 'disable_nonboot_cpus: _cpu_down(cpu, 1): CPU_DEAD', {
+        run: (d, env) => {
+          local_irq_enable(d.ctx, env.local.task);
+          d.dead[env.local.cpu] = true;
+          advance(d, env);
+        },
+        next: loopTo('susp.down', 'susp.irqoff'),
+      }),
+      suspendDisableIrqs(),
+      step<S, Task>('susp.kvm', 'sysdev_suspend → kvm_suspend: if (kvm_usage_count)', { next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume') }),
+      body<Task>('susp.body', disableCall, 0, 'cpu0, kvm_suspend, interrupts off', 'susp.resume', ['syscore']),
+      step<S, Task>('susp.resume', 'suspend_enter: the system sleeps and wakes; sysdev_resume → kvm_resume: if (kvm_usage_count)', {
+        next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
+      }),
+      step<S, Task>('susp.warn', 'kvm_resume: WARN_ON(spin_is_locked(&kvm_lock))', { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
+      body<Task>('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', 'susp.irqon', ['syscore']),
+      suspendEnableIrqs(),
+      choice<S, Task>('susp.up', [
+        {
+          label: 'enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu, 1): the CPU runs start_secondary() with interrupts off',
+          guard: (s, env) => s.frozen_cpus[env.local.cpu]!,
+          run: (d, env) => {
+            d.frozen_cpus[env.local.cpu] = false;
+            d.dead[env.local.cpu] = false;
+            start_secondary(d.ctx, env.local.task, env, env.local.cpu);
+          },
+          next: starting[0]!.id,
+        },
+        { label: 'enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): cpu is not in frozen_cpus, skipped', guard: (s, env) => !s.frozen_cpus[env.local.cpu], run: advance, next: loopTo('susp.up', 'susp.thaw') },
+      ]),
+      ...starting,
+      step<S, Task>('susp.online', 'start_secondary: set_cpu_online(cpu, true); local_irq_enable()', {
+        run: (d, env) => {
+          set_cpu_online(d.ctx, env.local.cpu, true);
+          local_irq_enable(d.ctx, env.local.task);
+          advance(d, env);
+        },
+        next: loopTo('susp.up', 'susp.thaw'),
+      }),
+      thawProcesses(),
+      ];
+    };
+
+    // v6.3+: freeze_secondary_cpus() runs the ONLINE-section teardown (kvm_offline_cpu) of each
+    // CPU; kvm_suspend/kvm_resume are syscore ops; thaw_secondary_cpus() runs kvm_online_cpu.
+    const suspendOnline = (): LocationDef<S, Task>[] => {
+      const cb = onlineCallbacks;
+      const off = cb.offline<Task>('susp.off', loopCpu, 'susp.take');
+      const onl = cb.online<Task>('susp.on', loopCpu, loopTo('susp.up', 'susp.thaw'), 'susp.rollback', advance);
+      const assertNotHeld = `lockdep_assert_not_held(&${KVM_LOCK.name})`;
+      return [
+        freezeProcesses(),
+        choice<S, Task>('susp.down', [
+          {
+            label: 'freeze_secondary_cpus: for_each_online_cpu(cpu): _cpu_down(cpu, 1, CPUHP_OFFLINE); cpumask_set_cpu(cpu, frozen_cpus)',
+            guard: (s, env) => s.ctx.online[env.local.cpu]!,
+            run: (d, env) => void (d.frozen_cpus[env.local.cpu] = true),
+            next: off[0]!.id,
+          },
+          { label: 'freeze_secondary_cpus: for_each_online_cpu(cpu): cpu is not online, skipped', guard: (s, env) => !s.ctx.online[env.local.cpu], run: advance, next: loopTo('susp.down', 'susp.irqoff') },
+        ]),
+        ...off,
+        step<S, Task>('susp.take', 'take_cpu_down: __cpu_disable(): set_cpu_online(cpu, false); CPU_DEAD', {
+          run: (d, env) => {
+            set_cpu_online(d.ctx, env.local.cpu, false);
+            d.dead[env.local.cpu] = true;
+            advance(d, env);
+          },
+          next: loopTo('susp.down', 'susp.irqoff'),
+        }),
+        suspendDisableIrqs(),
+        step<S, Task>('susp.kvm', `syscore_suspend → kvm_suspend: ${assertNotHeld}; if (kvm_usage_count)`, {
+          next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume'),
+        }),
+        body<Task>('susp.body', disableCall, 0, `cpu0, kvm_suspend: ${disableCall.name}(NULL), interrupts off`, 'susp.resume', ['syscore']),
+        step<S, Task>('susp.resume', 'suspend_enter: the system sleeps and wakes; syscore_resume → kvm_resume: if (kvm_usage_count)', {
+          next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
+        }),
+        step<S, Task>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
+        body<Task>('susp.enable', enableCall, 0, `cpu0, kvm_resume: WARN_ON_ONCE(${variant === 'v6.12' ? '__kvm_enable_virtualization' : '__hardware_enable_nolock'}())`, 'susp.ret', ['syscore']),
+        // The failure is a return value (WARNed about, then dropped), not a global counter: the
+        // model's counter, which carries it, is cleared.
+        step<S, Task>('susp.ret', 'kvm_resume: return (a failed enable only WARNs)', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
+        suspendEnableIrqs(),
+        choice<S, Task>('susp.up', [
+          {
+            label: 'thaw_secondary_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu, 1, CPUHP_ONLINE): start_secondary(): set_cpu_online(cpu, true); local_irq_enable()',
+            guard: (s, env) => s.frozen_cpus[env.local.cpu]!,
+            run: (d, env) => {
+              d.frozen_cpus[env.local.cpu] = false;
+              d.dead[env.local.cpu] = false;
+              set_cpu_online(d.ctx, env.local.cpu, true);
             },
-          }),
-          step<S>(`${r}.irqon`, `start_secondary: local_irq_enable(); _cpu_up: CPU_ONLINE; ${done}`, {
-            run: (d) => {
-              d.irqs_off[X] = false;
-              d.busy[X] = -1;
-              d.cpu_hotplug.writer = false;
-              d.in_kernel -= 1;
-            },
-            next: last ? END : `user.r${k + 1}.down`,
-          }),
-        );
-      }
-      return thread<S>(hotplugName, L);
+            next: onl[0]!.id,
+          },
+          { label: 'thaw_secondary_cpus: cpu is not in frozen_cpus, skipped', guard: (s, env) => !s.frozen_cpus[env.local.cpu], run: advance, next: loopTo('susp.up', 'susp.thaw') },
+        ]),
+        ...onl,
+        step<S, Task>('susp.rollback', '_cpu_up(cpu): cpuhp rollback to CPUHP_OFFLINE: set_cpu_online(cpu, false); CPU_DEAD', {
+          run: (d, env) => {
+            set_cpu_online(d.ctx, env.local.cpu, false);
+            d.dead[env.local.cpu] = true;
+            advance(d, env);
+          },
+          next: loopTo('susp.up', 'susp.thaw'),
+        }),
+        thawProcesses(),
+      ];
     };
 
     /**
      * The reboot's on_each_cpu(hardware_disable_nolock): kvm_reboot() (a reboot notifier, up to
-     * v6.4) or kvm_shutdown() (a syscore shutdown op, v6.5+). `first`: the id of the step that
-     * picks the CPU it runs on; the last step is `reboot.ret`.
+     * v6.4) or kvm_shutdown() (a syscore shutdown op, v6.5+), on the CPU pm picks (`first`, the
+     * step that picks it); then `after`.
      */
-    const rebootNotifier = (fn: 'kvm_reboot' | 'kvm_shutdown', first = 'user.reboot'): LocationDef<S>[] => [
-      choice<S>(
-        first,
-        cpuIds.map((c) => ({
-          label: `${fn}: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu${c}]`,
-          fn,
-          guard: (s: S) => canRunOn(s, c),
-          blockedOn: () => `a CPU to run on (cpu${c} is offline or busy)`,
-          run: (d: D, env: StepEnv) => {
+    const rebootDisable = (fn: 'kvm_reboot' | 'kvm_shutdown', first: string, after: string): LocationDef<S, Task>[] =>
+      func<S, Task>(fn, [
+        onSomeCpu<S, Task>(first, ctxRef<Task>(), cpuIds, (c) => ({
+          label: `${fn}: kvm_rebooting = true; on_each_cpu(): preempt_disable()`,
+          run: (d, env) => {
             d.kvm_rebooting = true;
-            d.busy[c] = env.self;
+            preempt_disable(d.ctx, env.local.task, env, c);
           },
-          next: `reboot.c${c}`,
+          next: 'reboot.call',
         })),
-      ),
-      ...cpuIds.flatMap((c) =>
-        onEachCpuCall<S>({
-          id: `reboot.c${c}`, caller: fn, func: disableCall, sender: pmSender, senderName: 'pm', cpu: c, xcalls, online,
-          order: code.order, next: 'reboot.ret', returnTags: ['kvm_reboot_return', `on-cpu:${c}`],
-          onReturn: (d) => {
-            d.busy[c] = -1;
-          },
+        ...onEachCpuCall<S, Task>({
+          id: 'reboot.call', caller: fn, func: disableCall, sender: PM_SENDER, cpu: here, xcalls, online, order: onEachCpuOrder, next: after,
+          returnTags: ['kvm_reboot_return'],
+          onReturn: (d, env) => preempt_enable(d.ctx, env.local.task, env),
         }),
-      ),
-      fn === 'kvm_reboot'
-        ? step<S>('reboot.ret', 'kvm_reboot: return NOTIFY_OK', { next: END })
-        : step<S>('reboot.ret', 'kernel_restart: syscore_shutdown(): mutex_unlock(&syscore_ops_lock); machine_restart()', {
-            run: (d) => void (d.syscore_ops_lock = -1),
-            next: END,
-          }),
-    ];
-
-    // --- pm: one suspend/resume cycle, then the reboot notifier.
-    const pm = (): ThreadDef<S> => {
-      const L: LocationDef<S>[] = [];
-      const afterSuspend = reboot ? 'user.reboot' : END;
-      if (suspend) {
-        const nonBoot = cpuIds.filter((c) => c !== 0);
-        const downId = (c: number) => (c < cpus ? `susp.down${c}` : 'susp.irqoff');
-        const upId = (c: number) => (c < cpus ? `susp.up${c}` : 'susp.thaw');
-        L.push(
-          step<S>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
-            guard: (s) => s.in_kernel === 0,
-            blockedOn: (s) => `${s.in_kernel} task(s) to leave the kernel`,
-            run: (d) => {
-              d.frozen = true;
-            },
-            next: downId(1),
-          }),
-        );
-        for (const c of nonBoot) {
-          const dying = callback(`susp.c${c}.dying`, c, true, `susp.dead${c}`);
-          L.push(
-            choice<S>(`susp.down${c}`, [
-              {
-                label: `disable_nonboot_cpus: _cpu_down(cpu${c}, 1); cpumask_set_cpu(cpu${c}, frozen_cpus): take_cpu_down: interrupts off; __cpu_disable(): set_cpu_online(cpu${c}, false)`,
-                guard: (s) => s.online[c]!,
-                run: (d, env) => {
-                  d.frozen_cpus[c] = true;
-                  d.busy[c] = env.self;
-                  d.irqs_off[c] = true;
-                  d.online[c] = false;
-                },
-                next: dying[0]!.id,
-              },
-              { label: `disable_nonboot_cpus: for_each_online_cpu(cpu): cpu${c} is not online, skipped`, guard: (s) => !s.online[c], next: downId(c + 1) },
-            ]),
-            ...dying,
-            step<S>(`susp.dead${c}`, `disable_nonboot_cpus: _cpu_down(cpu${c}, 1): CPU_DEAD`, {
-              run: (d) => {
-                d.busy[c] = -1;
-                d.dead[c] = true;
-              },
-              next: downId(c + 1),
-            }),
-          );
-        }
-        L.push(
-          step<S>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
-            run: (d, env) => {
-              d.irqs_off[0] = true;
-              d.busy[0] = env.self;
-            },
-          }),
-          step<S>('susp.kvm', 'sysdev_suspend → kvm_suspend: if (kvm_usage_count)', {
-            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume'),
-          }),
-          body('susp.body', disableCall, 0, 'cpu0, kvm_suspend, interrupts off', 'susp.resume', ['syscore']),
-          step<S>('susp.resume', 'suspend_enter: the system sleeps and wakes; sysdev_resume → kvm_resume: if (kvm_usage_count)', {
-            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
-          }),
-          step<S>('susp.warn', 'kvm_resume: WARN_ON(spin_is_locked(&kvm_lock))', {
-            run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN),
-          }),
-          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', 'susp.irqon', ['syscore']),
-          step<S>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
-            run: (d) => {
-              d.irqs_off[0] = false;
-              d.busy[0] = -1;
-            },
-            next: upId(1),
-          }),
-        );
-        for (const c of nonBoot) {
-          const starting = callback(`susp.c${c}.starting`, c, false, `susp.online${c}`);
-          L.push(
-            choice<S>(`susp.up${c}`, [
-              {
-                label: `enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu${c}, 1): cpu${c} runs start_secondary() with interrupts off`,
-                guard: (s) => s.frozen_cpus[c]!,
-                run: (d, env) => {
-                  d.frozen_cpus[c] = false;
-                  d.dead[c] = false;
-                  d.busy[c] = env.self;
-                },
-                next: starting[0]!.id,
-              },
-              { label: `enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): cpu${c} is not in frozen_cpus, skipped`, guard: (s) => !s.frozen_cpus[c], next: upId(c + 1) },
-            ]),
-            ...starting,
-            step<S>(`susp.online${c}`, `start_secondary: set_cpu_online(cpu${c}, true); local_irq_enable()`, {
-              run: (d) => {
-                d.online[c] = true;
-                d.irqs_off[c] = false;
-                d.busy[c] = -1;
-              },
-              next: upId(c + 1),
-            }),
-          );
-        }
-        L.push(
-          step<S>('susp.thaw', 'suspend_finish: thaw_processes()', {
-            run: (d) => {
-              d.frozen = false;
-            },
-            next: afterSuspend,
-          }),
-        );
-      }
-      if (reboot) L.push(...rebootNotifier('kvm_reboot'));
-      return thread<S>('pm', L);
-    };
-
-    // ======================================================================================
-    // v6.3, v6.5, v6.12: the KVM callbacks in the ONLINE section. Each kernel's code as code.
-    // ======================================================================================
-
-    /** A mutex step of kvm_lock / kvm_usage_lock taken by a thread pinned to `cpu` (a CPU's hotplug thread). */
-    const mutexOnCpu = (id: string, fn: string, cpu: number, next: string): LocationDef<S> =>
-      step<S>(id, `${fn}: mutex_lock(&${lockName}) [cpu${cpu}'s hotplug thread]`, {
-        fn,
-        guard: (s) => s.kvm_lock.holder === UNLOCKED && s.busy[cpu]! < 0,
-        blockedOn: (s, env) => (s.kvm_lock.holder !== UNLOCKED ? `${lockName}, held by ${holderName(s.kvm_lock, env)}` : `cpu${cpu} to be free`),
-        run: (d, env) => {
-          d.kvm_lock.holder = env.self;
-          d.busy[cpu] = env.self;
-        },
-        tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
-        next,
-      });
-    const mutexOffCpu = (id: string, label: string, fn: string, cpu: number, next: string, run?: (d: D) => void): LocationDef<S> =>
-      step<S>(id, label, {
-        fn,
-        run: (d) => {
-          run?.(d);
-          d.kvm_lock.holder = UNLOCKED;
-          d.busy[cpu] = -1;
-        },
-        tags: ['mutex_unlock', 'unlock:kvm_lock'],
-        next,
-      });
-
-    /** `f` run on `cpu` by that CPU's hotplug thread (thread context), only while `installed`; otherwise skipped. */
-    const cpuhpCall = (id: string, f: CpuCall<S>, cpu: number, where: string, next: string, installed: (s: S) => boolean, skip: string): LocationDef<S> =>
-      choice<S>(id, [
-        ...cpuCallActions(f, cpu, { where, next, guard: (s) => installed(s) && s.busy[cpu]! < 0 }).map((a) => ({ ...a, blockedOn: () => `cpu${cpu} to be free` })),
-        { label: `cpuhp_invoke_callback: CPUHP_AP_KVM_ONLINE is not installed on cpu${cpu} (no VM): nothing to call`, guard: (s: S) => !installed(s), next: skip },
       ]);
-
-    /**
-     * kvm_offline_cpu() on `cpu`, in its hotplug thread, while it is still online (v6.3/v6.5:
-     * under kvm_lock; v6.12: __kvm_disable_virtualization() while the cpuhp state is installed).
-     */
-    const offlineCallback = (p: string, cpu: number, next: string): LocationDef<S>[] => {
-      const where = `cpu${cpu}, kvm_offline_cpu, thread context`;
-      if (variant === 'v6.12') return [cpuhpCall(`${p}.cpuhp`, disableCall, cpu, where, next, (s) => s.kvm_cpuhp, next)];
-      return [
-        mutexOnCpu(`${p}.lock`, 'kvm_offline_cpu', cpu, `${p}.check`),
-        step<S>(`${p}.check`, `kvm_offline_cpu: if (kvm_usage_count) [cpu${cpu}]`, { next: (s) => (s.kvm_usage_count !== 0 ? `${p}.body` : `${p}.unlock`) }),
-        body(`${p}.body`, disableCall, cpu, where, `${p}.unlock`),
-        mutexOffCpu(`${p}.unlock`, `kvm_offline_cpu: mutex_unlock(&kvm_lock); return 0`, 'kvm_offline_cpu', cpu, next),
-      ];
-    };
-
-    /**
-     * kvm_online_cpu() on `cpu`, in its hotplug thread, after set_cpu_online() with interrupts on.
-     * A failed enable fails the hotplug (-EIO): control goes to `fail` (the rollback). Its
-     * return value is carried in the model's hardware_enable_failed, cleared where it is used
-     * (v6.3 returns it: "KVM: Make hardware_enable_failed a local variable").
-     */
-    const onlineCallback = (p: string, cpu: number, next: string, fail: string): LocationDef<S>[] => {
-      const ret = step<S>(`${p}.ret`, variant === 'v6.12' ? `kvm_online_cpu: return __kvm_enable_virtualization() [cpu${cpu}]` : `kvm_online_cpu: if (ret) [cpu${cpu}]`, {
-        next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : variant === 'v6.12' ? next : `${p}.unlock`),
+    // 2.6.37..v6.4: the reboot notifier. kvm_reboot(): kvm_rebooting = true; on_each_cpu(hardware_disable_nolock, NULL, 1); return NOTIFY_OK;
+    const rebootNotifier = (): LocationDef<S, Task>[] => [
+      ...rebootDisable('kvm_reboot', 'user.reboot', 'reboot.ret'),
+      step<S, Task>('reboot.ret', 'kvm_reboot: return NOTIFY_OK', { next: END }),
+    ];
+    // v6.5+: kernel_restart() -> kernel_restart_prepare() (system_state = SYSTEM_RESTART), migrate_to_reboot_cpu()
+    // (cpu_hotplug_disable()), syscore_shutdown() -> kvm_shutdown() (v6.12: only if kvm_syscore_ops is registered).
+    /** syscore_shutdown(): mutex_lock(&syscore_ops_lock), then the ops in the list: kvm_shutdown() if it is there. */
+    const syscoreShutdown = (registeredAtInit: boolean): LocationDef<S, Task> => {
+      const loc = mutexLock<S, Task>('reboot.syscore', 'kernel_restart', SYSCORE_OPS_LOCK, {
+        label: 'kernel_restart: syscore_shutdown(): mutex_lock(&syscore_ops_lock); list_for_each_entry_reverse(ops, &syscore_ops_list, node)',
       });
-      if (variant === 'v6.12')
-        return [
-          cpuhpCall(`${p}.cpuhp`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu, thread context`, `${p}.ret`, (s) => s.kvm_cpuhp, next),
-          ret,
-          step<S>(`${p}.eio`, `kvm_online_cpu: -EIO: abort onlining cpu${cpu}`, { run: (d) => atomic_set(d.hardware_enable_failed, 0), next: fail }),
-        ];
-      return [
-        mutexOnCpu(`${p}.lock`, 'kvm_online_cpu', cpu, `${p}.check`),
-        step<S>(`${p}.check`, `kvm_online_cpu: if (kvm_usage_count) [cpu${cpu}]`, {
-          next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : `${p}.body`),
-        }),
-        body(`${p}.body`, enableCall, cpu, `cpu${cpu}, kvm_online_cpu: local_irq_save(); ret = __hardware_enable_nolock()`, `${p}.ret`),
-        ret,
-        mutexOffCpu(`${p}.eio`, 'kvm_online_cpu: local_irq_restore(); ret = -EIO; mutex_unlock(&kvm_lock); return ret', 'kvm_online_cpu', cpu, fail, (d) =>
-          atomic_set(d.hardware_enable_failed, 0),
-        ),
-        mutexOffCpu(`${p}.unlock`, 'kvm_online_cpu: mutex_unlock(&kvm_lock); return 0', 'kvm_online_cpu', cpu, next),
-      ];
+      const next = registeredAtInit ? 'reboot.cpu' : (s: S) => (s.kvm_syscore ? 'reboot.cpu' : 'reboot.ret');
+      const note = registeredAtInit ? 'kvm_syscore_ops, registered at kvm_init()' : 'kvm_syscore_ops, if registered';
+      return { ...loc, actions: loc.actions.map((a) => ({ ...a, note, next })) };
     };
+    const kernelRestart = (registeredAtInit: boolean): LocationDef<S, Task>[] => [
+      step<S, Task>('user.reboot', 'kernel_restart(): kernel_restart_prepare(): system_state = SYSTEM_RESTART; device_shutdown()', {
+        run: (d) => void (d.restarting = true),
+      }),
+      step<S, Task>('reboot.hpdis', 'kernel_restart: migrate_to_reboot_cpu(): cpu_hotplug_disable()', {
+        guard: (s) => !s.cpu_hotplug.writer,
+        blockedOn: () => 'cpu_add_remove_lock, held by the hotplug operation in progress',
+        run: (d) => void (d.hotplug_disabled = true),
+      }),
+      syscoreShutdown(registeredAtInit),
+      ...rebootDisable('kvm_shutdown', 'reboot.cpu', 'reboot.ret'),
+      mutexUnlock<S, Task>('reboot.ret', 'kernel_restart', SYSCORE_OPS_LOCK, {
+        label: 'kernel_restart: syscore_shutdown(): mutex_unlock(&syscore_ops_lock); machine_restart()',
+        next: END,
+      }),
+    ];
+    const suspendCode = byVariant(variant, {
+      'v2.6.37': suspendStartingDying, 'patch-1': suspendStartingDying, 'patch-2': suspendStartingDying,
+      'hypothetical-mix': suspendStartingDying, 'v4.10': suspendStartingDying,
+      'v6.3': suspendOnline, 'v6.5': suspendOnline, 'v6.12': suspendOnline,
+    });
+    const rebootCode = byVariant(variant, {
+      'v2.6.37': rebootNotifier, 'patch-1': rebootNotifier, 'patch-2': rebootNotifier, 'hypothetical-mix': rebootNotifier, 'v4.10': rebootNotifier,
+      'v6.3': rebootNotifier,
+      'v6.5': () => kernelRestart(true),
+      'v6.12': () => kernelRestart(false),
+    });
+    const pm = threadKind<S, Task>('pm', { task: taskContext(), cpu: -1 }, [...(suspend ? suspendCode : []), ...(reboot ? rebootCode : [])]);
 
-    /** take_cpu_down() under __stop_machine() (or, hypothetically, without it) for `cpu`. */
-    const stopFor = (id: string, cpu: number, label: string, run: (d: D, env: StepEnv) => void, next: string): LocationDef<S> =>
-      step<S>(id, label, {
-        guard: stopMachine ? (s) => cpuIds.every((c) => !s.online[c] || (s.busy[c]! < 0 && !s.irqs_off[c])) : (s) => s.busy[cpu]! < 0,
-        blockedOn: (s, env) =>
-          `every online CPU to be preemptible (${cpuIds.filter((c) => s.online[c] && s.busy[c]! >= 0).map((c) => `cpu${c}: ${env.threadNames[s.busy[c]!]}`).join(', ')})`,
-        run,
-        next,
-      });
+    // ======================================================================================
+    // The IPI handler of every CPU: runs a queued call when its CPU is online with interrupts on.
+    // ======================================================================================
+    const ipi = ipiHandler<S>({
+      funcs: [enableCall, disableCall],
+      xcalls,
+      senders: senderNames,
+      canTakeIpi: (s, c) => s.ctx.online[c]! && !s.ctx.irqs_off[c],
+    });
 
-    // --- The hotplug thread, v6.3+: the KVM callbacks run in the ONLINE section.
-    const hotplugOnline = (): ThreadDef<S> => {
-      const L: LocationDef<S>[] = [];
-      const writerFree = (s: S) => !s.frozen && !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0 && !s.hotplug_disabled;
-      const writerBlocked = (s: S) =>
-        s.frozen ? 'the freezer (tasks are frozen)' : `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`;
-      const disabled = (s: S) => s.hotplug_disabled && !s.frozen;
-      for (let k = 0; k < rounds; k++) {
-        const r = `r${k}`;
-        const after = k === rounds - 1 ? END : `user.r${k + 1}.down`;
-        L.push(
-          choice<S>(`user.${r}.down`, [
-            {
-              label: `_cpu_down(cpu${X}): cpus_write_lock(); cpuhp_kick_ap_work(): cpu${X}'s hotplug thread runs the teardown of the ONLINE section`,
-              guard: (s: S) => writerFree(s) && s.online[X]!,
-              blockedOn: writerBlocked,
-              run: (d: D) => {
-                d.cpu_hotplug.writer = true;
-                d.in_kernel += 1;
-              },
-              next: offlineCallback(`${r}.off`, X, `${r}.stop`)[0]!.id,
-            },
-            { label: `cpu_down(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: disabled, blockedOn: writerBlocked, next: after },
-            // A failed onlining (kvm_online_cpu's -EIO, in this thread or in the resume) left it offline.
-            { label: `cpu_down(cpu${X}): cpu${X} is already offline: return 0`, guard: (s: S) => !s.online[X] && !s.frozen, next: `user.${r}.up` },
-          ]),
-          ...offlineCallback(`${r}.off`, X, `${r}.stop`),
-          stopFor(`${r}.stop`, X, `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, (d) => {
-            d.online[X] = false;
-            d.irqs_off[X] = true;
-          }, `${r}.dead`),
-          step<S>(`${r}.dead`, `_cpu_down: stop_machine returns; cpuhp_bp_sync_dead(); CPU_DEAD; cpus_write_unlock()`, {
-            run: (d) => {
-              d.dead[X] = true;
-              d.cpu_hotplug.writer = false;
-              d.in_kernel -= 1;
-            },
-          }),
-          choice<S>(`user.${r}.up`, [
-            {
-              label: `_cpu_up(cpu${X}): cpus_write_lock(); __cpu_up(): cpu${X} runs start_secondary() with interrupts off`,
-              guard: writerFree,
-              blockedOn: writerBlocked,
-              run: (d: D, env: StepEnv) => {
-                d.cpu_hotplug.writer = true;
-                d.in_kernel += 1;
-                d.dead[X] = false;
-                d.busy[X] = env.self;
-              },
-              next: `${r}.online`,
-            },
-            { label: `cpu_up(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: disabled, blockedOn: writerBlocked, next: after },
-          ]),
-          step<S>(`${r}.online`, `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => void (d.online[X] = true) }),
-          step<S>(`${r}.irqon`, `start_secondary: local_irq_enable(); cpu_startup_entry(): cpu${X}'s hotplug thread runs the ONLINE section`, {
-            run: (d) => {
-              d.irqs_off[X] = false;
-              d.busy[X] = -1;
-            },
-          }),
-          ...onlineCallback(`${r}.on`, X, `${r}.done`, `${r}.rollback`),
-          stopFor(`${r}.rollback`, X, `_cpu_up: cpuhp rollback to CPUHP_OFFLINE: __stop_machine(take_cpu_down): set_cpu_online(cpu${X}, false); CPU_DEAD; cpus_write_unlock(); return -EIO`, (d) => {
-            d.online[X] = false;
-            d.irqs_off[X] = true;
-            d.dead[X] = true;
-            d.cpu_hotplug.writer = false;
-            d.in_kernel -= 1;
-          }, after),
-          step<S>(`${r}.done`, `_cpu_up: cpus_write_unlock(); return 0`, {
-            run: (d) => {
-              d.cpu_hotplug.writer = false;
-              d.in_kernel -= 1;
-            },
-            next: after,
-          }),
-        );
-      }
-      return thread<S>(hotplugName, L);
-    };
-
-    // --- v6.12's VM creator: kvm_enable_virtualization() / kvm_disable_virtualization().
-    const creator612 = (i: number): ThreadDef<S> => {
-      const name = creatorNames[i]!;
-      const L: LocationDef<S>[] = [];
-      const K = (k: number, p: string) => (k < cpus ? `${p}${k}` : '');
-      /** cpuhp_setup_state()/cpuhp_remove_state(): `f` on each online CPU in turn, by that CPU's hotplug thread. */
-      const eachOnline = (p: string, f: CpuCall<S>, fn: string, done: string, failAt?: (k: number) => string): LocationDef<S>[] =>
-        cpuIds.map((k) =>
-          choice<S>(`${p}${k}`, [
-            ...cpuCallActions(f, k, {
-              where: `cpu${k}, ${fn} from ${name}'s ${p.startsWith('en.up') ? 'cpuhp_setup_state()' : 'cpuhp_remove_state()'}`,
-              guard: (s) => s.online[k]! && s.busy[k]! < 0,
-              next: k + 1 < cpus ? K(k + 1, p) : done,
-            }).map((a) => ({
-              ...a,
-              blockedOn: () => `cpu${k} to be free`,
-              ...(failAt && a.label.includes('fails') ? { next: failAt(k) } : {}),
-            })),
-            { label: `${fn}: cpu${k} is not online, skipped`, guard: (s: S) => !s.online[k], next: k + 1 < cpus ? K(k + 1, p) : done },
-          ]),
-        );
-      const readLock = (id: string, fn: string, next: string) =>
-        step<S>(id, `${fn}: cpus_read_lock()`, {
-          guard: (s) => !s.cpu_hotplug.writer,
-          blockedOn: () => 'cpu_hotplug_lock, write-held by the hotplug operation',
-          run: (d) => void (d.cpu_hotplug.readers += 1),
-          tags: ['cpus_read_lock', 'might_sleep'],
-          next,
-        });
-      const readUnlock = (id: string, fn: string, run: (d: D) => void, next: string) =>
-        step<S>(id, `${fn}: cpus_read_unlock()`, {
-          run: (d) => {
-            d.cpu_hotplug.readers -= 1;
-            run(d);
-          },
-          tags: ['cpus_read_unlock'],
-          next,
-        });
-      const syscoreOp = (id: string, label: string, registered: boolean, next: string) =>
-        step<S>(id, label, {
-          guard: (s) => s.syscore_ops_lock < 0,
-          blockedOn: (_s) => 'syscore_ops_lock, held by syscore_shutdown()',
-          run: (d) => void (d.kvm_syscore = registered),
-          next,
-        });
-      L.push(
-        step<S>('user.create', 'kvm_enable_virtualization: guard(mutex)(&kvm_usage_lock) [KVM_CREATE_VM]', {
-          guard: (s) => s.kvm_lock.holder === UNLOCKED && !s.frozen,
-          blockedOn: (s, env) => (s.frozen ? 'the freezer (tasks are frozen)' : `kvm_usage_lock, held by ${holderName(s.kvm_lock, env)}`),
-          run: (d, env) => {
-            d.kvm_lock.holder = env.self;
-            d.in_kernel += 1;
-          },
-          tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
-        }),
-        step<S>('en.count', 'kvm_enable_virtualization: if (kvm_usage_count++) return 0', {
-          run: (d) => void (d.kvm_usage_count += 1),
-          next: (s) => (s.kvm_usage_count > 1 ? 'en.ok' : 'en.rl'),
-        }),
-        readLock('en.rl', 'cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, kvm_online_cpu, kvm_offline_cpu)', 'en.up0'),
-        ...eachOnline('en.up', enableCall, 'kvm_online_cpu', 'en.installed', (k) => `en.undo${k}`),
-        ...cpuIds.map((k) =>
-          step<S>(`en.undo${k}`, `cpuhp_setup_state: kvm_online_cpu failed on cpu${k}: cpuhp_rollback_install(): kvm_offline_cpu on the CPUs before it`, {
-            run: (d) => {
-              atomic_set(d.hardware_enable_failed, 0);
-              for (let j = 0; j < k; j++)
-                if (d.online[j]) {
-                  d.cpus_hardware_enabled[j] = false;
-                  d.hw_enabled[j] = false;
-                }
-            },
-            next: 'en.setup_failed',
-          }),
-        ),
-        readUnlock('en.setup_failed', 'cpuhp_setup_state', () => {}, 'en.dec'),
-        readUnlock('en.installed', 'cpuhp_setup_state', (d) => void (d.kvm_cpuhp = true), 'en.reg'),
-        syscoreOp('en.reg', 'kvm_enable_virtualization: register_syscore_ops(&kvm_syscore_ops)', true, 'en.recheck'),
-        step<S>('en.recheck', 'kvm_enable_virtualization: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART)', {
-          next: (s) => (s.restarting ? 'en.unreg' : 'en.ok'),
-        }),
-        syscoreOp('en.unreg', 'kvm_enable_virtualization: err_rebooting: unregister_syscore_ops(&kvm_syscore_ops)', false, 'en.rm'),
-        readLock('en.rm', 'cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', 'en.down0'),
-        ...eachOnline('en.down', disableCall, 'kvm_offline_cpu', 'en.removed'),
-        readUnlock('en.removed', 'cpuhp_remove_state', (d) => void (d.kvm_cpuhp = false), 'en.dec'),
-        step<S>('en.dec', 'kvm_enable_virtualization: err_cpuhp: --kvm_usage_count', { run: (d) => void (d.kvm_usage_count -= 1) }),
-        step<S>('en.ret', 'kvm_enable_virtualization: return r (-EBUSY); guard(mutex) releases kvm_usage_lock', {
-          run: (d) => {
-            d.kvm_lock.holder = UNLOCKED;
-            d.in_kernel -= 1;
-          },
-          tags: ['mutex_unlock', 'unlock:kvm_lock', 'enable_all_failed'],
-          next: END,
-        }),
-        step<S>('en.ok', 'kvm_enable_virtualization: return 0; guard(mutex) releases kvm_usage_lock', {
-          run: (d) => {
-            d.kvm_lock.holder = UNLOCKED;
-            d.in_kernel -= 1;
-          },
-          tags: ['mutex_unlock', 'unlock:kvm_lock'],
-          next: 'user.alive',
-        }),
-        step<S>('user.alive', 'kvm_disable_virtualization: guard(mutex)(&kvm_usage_lock) [kvm_destroy_vm]', {
-          guard: (s) => s.kvm_lock.holder === UNLOCKED && !s.frozen,
-          blockedOn: (s, env) => (s.frozen ? 'the freezer (tasks are frozen)' : `kvm_usage_lock, held by ${holderName(s.kvm_lock, env)}`),
-          run: (d, env) => {
-            d.kvm_lock.holder = env.self;
-            d.in_kernel += 1;
-          },
-          tags: ['mutex_lock', 'might_sleep', 'lock:kvm_lock'],
-        }),
-        step<S>('dis.dec', 'kvm_disable_virtualization: if (--kvm_usage_count) return', {
-          run: (d) => void (d.kvm_usage_count -= 1),
-          next: (s) => (s.kvm_usage_count > 0 ? 'dis.ret' : 'dis.unreg'),
-        }),
-        syscoreOp('dis.unreg', 'kvm_disable_virtualization: unregister_syscore_ops(&kvm_syscore_ops)', false, 'dis.rm'),
-        readLock('dis.rm', 'cpuhp_remove_state(CPUHP_AP_KVM_ONLINE)', 'dis.down0'),
-        ...eachOnline('dis.down', disableCall, 'kvm_offline_cpu', 'dis.removed'),
-        readUnlock('dis.removed', 'cpuhp_remove_state', (d) => void (d.kvm_cpuhp = false), 'dis.ret'),
-        step<S>('dis.ret', 'kvm_disable_virtualization: return; guard(mutex) releases kvm_usage_lock', {
-          run: (d) => {
-            d.kvm_lock.holder = UNLOCKED;
-            d.in_kernel -= 1;
-          },
-          tags: ['mutex_unlock', 'unlock:kvm_lock'],
-          next: END,
-        }),
-      );
-      return thread<S>(name, L);
-    };
-
-    // --- pm, v6.3+: suspend through the same ONLINE-section callbacks, then the reboot.
-    const pmOnline = (): ThreadDef<S> => {
-      const L: LocationDef<S>[] = [];
-      const afterSuspend = reboot ? 'user.reboot' : END;
-      const disableName = disableCall.name;
-      if (suspend) {
-        const nonBoot = cpuIds.filter((c) => c !== 0);
-        const downId = (c: number) => (c < cpus ? `susp.down${c}` : 'susp.irqoff');
-        const upId = (c: number) => (c < cpus ? `susp.up${c}` : 'susp.thaw');
-        L.push(
-          step<S>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
-            guard: (s) => s.in_kernel === 0,
-            blockedOn: (s) => `${s.in_kernel} task(s) to leave the kernel`,
-            run: (d) => void (d.frozen = true),
-            next: downId(1),
-          }),
-        );
-        for (const c of nonBoot) {
-          const off = offlineCallback(`susp.c${c}.off`, c, `susp.take${c}`);
-          L.push(
-            choice<S>(`susp.down${c}`, [
-              {
-                label: `freeze_secondary_cpus: _cpu_down(cpu${c}, 1, CPUHP_OFFLINE); cpumask_set_cpu(cpu${c}, frozen_cpus)`,
-                guard: (s) => s.online[c]!,
-                run: (d) => void (d.frozen_cpus[c] = true),
-                next: off[0]!.id,
-              },
-              { label: `freeze_secondary_cpus: for_each_online_cpu(cpu): cpu${c} is not online, skipped`, guard: (s) => !s.online[c], next: downId(c + 1) },
-            ]),
-            ...off,
-            step<S>(`susp.take${c}`, `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${c}, false); CPU_DEAD`, {
-              run: (d) => {
-                d.online[c] = false;
-                d.irqs_off[c] = true;
-                d.dead[c] = true;
-              },
-              next: downId(c + 1),
-            }),
-          );
-        }
-        const assertNotHeld = `lockdep_assert_not_held(&${lockName})`;
-        L.push(
-          step<S>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
-            run: (d, env) => {
-              d.irqs_off[0] = true;
-              d.busy[0] = env.self;
-            },
-          }),
-          step<S>('susp.kvm', `syscore_suspend → kvm_suspend: ${assertNotHeld}; if (kvm_usage_count)`, {
-            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.body' : 'susp.resume'),
-          }),
-          body('susp.body', disableCall, 0, `cpu0, kvm_suspend: ${disableName}(NULL), interrupts off`, 'susp.resume', ['syscore']),
-          step<S>('susp.resume', 'suspend_enter: the system sleeps and wakes; syscore_resume → kvm_resume: if (kvm_usage_count)', {
-            next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
-          }),
-          step<S>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
-          body('susp.enable', enableCall, 0, 'cpu0, kvm_resume: WARN_ON_ONCE(__hardware_enable_nolock())', 'susp.ret', ['syscore']),
-          // The failure is a return value (WARNed about, then dropped), not a global counter: the
-          // model's counter, which carries it, is cleared.
-          step<S>('susp.ret', 'kvm_resume: return (a failed enable only WARNs)', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
-          step<S>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
-            run: (d) => {
-              d.irqs_off[0] = false;
-              d.busy[0] = -1;
-            },
-            next: upId(1),
-          }),
-        );
-        for (const c of nonBoot) {
-          const on = onlineCallback(`susp.c${c}.on`, c, upId(c + 1), `susp.rollback${c}`);
-          L.push(
-            choice<S>(`susp.up${c}`, [
-              {
-                label: `thaw_secondary_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu${c}, 1, CPUHP_ONLINE): start_secondary(): set_cpu_online(cpu${c}, true); local_irq_enable()`,
-                guard: (s) => s.frozen_cpus[c]!,
-                run: (d) => {
-                  d.frozen_cpus[c] = false;
-                  d.dead[c] = false;
-                  d.online[c] = true;
-                  d.irqs_off[c] = false;
-                },
-                next: on[0]!.id,
-              },
-              { label: `thaw_secondary_cpus: cpu${c} is not in frozen_cpus, skipped`, guard: (s) => !s.frozen_cpus[c], next: upId(c + 1) },
-            ]),
-            ...on,
-            step<S>(`susp.rollback${c}`, `_cpu_up(cpu${c}): cpuhp rollback to CPUHP_OFFLINE: set_cpu_online(cpu${c}, false); CPU_DEAD`, {
-              run: (d) => {
-                d.online[c] = false;
-                d.irqs_off[c] = true;
-                d.dead[c] = true;
-              },
-              next: upId(c + 1),
-            }),
-          );
-        }
-        L.push(step<S>('susp.thaw', 'suspend_finish: thaw_processes()', { run: (d) => void (d.frozen = false), next: afterSuspend }));
-      }
-      if (reboot && variant === 'v6.3') L.push(...rebootNotifier('kvm_reboot'));
-      else if (reboot) {
-        L.push(
-          step<S>('user.reboot', 'kernel_restart(): kernel_restart_prepare(): system_state = SYSTEM_RESTART; device_shutdown()', {
-            run: (d) => void (d.restarting = true),
-          }),
-          step<S>('reboot.hpdis', 'kernel_restart: migrate_to_reboot_cpu(): cpu_hotplug_disable()', {
-            guard: (s) => !s.cpu_hotplug.writer,
-            blockedOn: () => 'cpu_add_remove_lock, held by the hotplug operation in progress',
-            run: (d) => void (d.hotplug_disabled = true),
-          }),
-          step<S>('reboot.syscore', `kernel_restart: syscore_shutdown(): mutex_lock(&syscore_ops_lock); ${variant === 'v6.12' ? 'kvm_syscore_ops registered?' : 'kvm_syscore_ops (registered at kvm_init())'}`, {
-            guard: (s) => s.syscore_ops_lock < 0,
-            blockedOn: () => 'syscore_ops_lock',
-            run: (d, env) => void (d.syscore_ops_lock = env.self),
-            next: (s) => (variant === 'v6.12' && !s.kvm_syscore ? 'reboot.ret' : 'reboot.cpu'),
-          }),
-          ...rebootNotifier('kvm_shutdown', 'reboot.cpu'),
-        );
-      }
-      return thread<S>('pm', L);
-    };
-
-    const threads: ThreadDef<S>[] = creatorNames.map((_, i) => (variant === 'v6.12' ? creator612(i) : creator(i)));
-    if (rounds > 0) threads.push(online63 ? hotplugOnline() : hotplug());
-    if (hasPm) threads.push(online63 ? pmOnline() : pm());
-    if (senderNames.length > 0)
-      for (const c of cpuIds)
-        threads.push(
-          ipiCallThread<S>({
-            name: `cpu${c}/ipi`, cpu: c, funcs: [enableCall, disableCall], xcalls, senders: senderNames,
-            canTakeIpi: (s) => s.online[c]! && !s.irqs_off[c] && !s.stopped,
-          }),
-        );
-
-    // stop_machine: while the hotplug thread is inside it, no other thread takes a step.
-    const stoppable = threads.map((t) =>
-      t.name === hotplugName
-        ? t
-        : {
-            ...t,
-            program: t.program.map((loc) => ({
-              ...loc,
-              actions: loc.actions.map((a) => {
-                const g = a.guard;
-                return { ...a, guard: g ? (s: S, env: StepEnv) => !s.stopped && g(s, env) : (s: S) => !s.stopped };
-              }),
-            })),
-          },
-    );
+    const threads: ThreadDef<S, any>[] = creatorNames.map((name) => spawn(creator, name));
+    if (rounds > 0) threads.push(spawn(hotplug, `cpu${X}/hotplug`));
+    if (reboot || suspend) threads.push(spawn(pm, 'pm'));
+    if (senderNames.length > 0) for (const c of cpuIds) threads.push(spawn(ipi, `cpu${c}/ipi`, { cpu: c }));
 
     const init: S = {
-      kvm_lock: spinlock(),
+      ctx: cpuContext(cpus),
+      kvm_lock: variant === 'v6.3' || variant === 'v6.5' || variant === 'v6.12' ? mutex() : spinlock(),
       kvm_usage_count: 0,
       hardware_enable_failed: atomic(0),
       kvm_rebooting: false,
       cpus_hardware_enabled: cpumask(cpus),
       hw_enabled: cpumask(cpus),
-      online: cpumask(cpus, () => true),
       dead: cpumask(cpus),
-      irqs_off: cpumask(cpus),
-      busy: cpuIds.map(() => -1),
       xcalls: crossCalls(senderNames.length, cpus),
       cpu_hotplug: { readers: 0, writer: false },
-      stopped: false,
       frozen: false,
       frozen_cpus: cpumask(cpus),
-      in_kernel: 0,
       restarting: false,
       hotplug_disabled: false,
       kvm_cpuhp: false,
       kvm_syscore: false,
-      syscore_ops_lock: -1,
+      syscore_ops_lock: mutex(),
     };
     // Symmetry (declaration only; the engine keeps one state per orbit, kmc check --no-symmetry
-    // turns it off). The VM creators are interchangeable: same program, sender row i of
-    // xcalls.pending is creator i's, and thread indices in kvm_lock.holder and busy[] name them.
-    // The CPUs other than the hotplugged one are interchangeable too, unless the suspend cycle
-    // runs: disable_nonboot_cpus() takes the CPUs down in a fixed order, and the boot CPU alone
-    // runs kvm_suspend(). A creator's or the reboot's location names the CPU it runs on
-    // (`enable.c1.inc`), so the permutation renames those ids.
+    // turns it off). The VM creators are interchangeable: one program, sender row i of
+    // xcalls.pending is creator i's, and thread indices in kvm_lock.holder and ctx.owner name
+    // them; each creator's task context (the CPU it is pinned to) is its own local. The CPUs
+    // other than the hotplugged one are interchangeable too, unless the suspend cycle runs
+    // (disable_nonboot_cpus() takes them down in a fixed order, and the boot CPU alone runs
+    // kvm_suspend()) or v6.12 (cpuhp_setup_state() visits them in order). A CPU number held in a
+    // task's context (`task.cpu`) or an IPI handler's `cpu` is renamed with it; the programs name
+    // no CPU but X, so no location is renamed.
     const symmetry: SymmetryDef[] = [];
     if (nCreators >= 2)
       symmetry.push({
@@ -1351,20 +1380,30 @@ export default defineModel({
         members: creatorNames.map((_, i) => i),
         threads: (i) => [creatorNames[i]!],
         indexed: ['xcalls.pending'],
-        threadValues: ['kvm_lock.holder', 'busy'],
+        threadValues: ['kvm_lock.holder', 'ctx.owner'],
       });
-    // v6.12's cpuhp_setup_state()/cpuhp_remove_state() visit the CPUs in order: no CPU symmetry.
     if (!suspend && X >= 2 && variant !== 'v6.12') {
       const members = cpuIds.filter((c) => c !== X);
+      const cx = contextSymmetry('ctx', 'task');
       symmetry.push({
         name: `CPUs ${members.join(', ')}`,
         members,
         threads: (c) => (senderNames.length > 0 ? [`cpu${c}/ipi`] : []),
-        indexed: ['cpus_hardware_enabled', 'hw_enabled', 'online', 'dead', 'irqs_off', 'busy', 'frozen_cpus', 'xcalls.pending[*]'],
-        threadValues: ['kvm_lock.holder', 'busy'],
-        locations: (_thread, id, rename) => id.replace(/(^|\.)c(\d+)(?=\.|$)/g, (_m, pre: string, c: string) => `${pre}c${rename(Number(c))}`),
+        indexed: [...cx.indexed!, 'cpus_hardware_enabled', 'hw_enabled', 'dead', 'frozen_cpus', 'xcalls.pending[*]'],
+        threadValues: [...cx.threadValues!, 'kvm_lock.holder'],
+        localMemberValues: [...cx.localMemberValues!, 'cpu'],
       });
     }
-    return { init, threads: stoppable, symmetry };
+    return {
+      init,
+      threads,
+      symmetry,
+      gates: [
+        // stop_machine: while the hotplug thread is inside it, no other thread takes a step.
+        stopMachineGate<S>((s) => s.ctx),
+        // The freezer: a frozen task (a VM creator, the hotplug operation's caller) takes no step.
+        freezerGate<S>((s) => s.frozen, (_env, a) => a.kind === 'creator' || a.kind === 'hotplug'),
+      ],
+    };
   },
 });

@@ -8,25 +8,9 @@
 // a call is queued, which implies its sender is mid-operation.
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, leadsTo, stepProperty, type StateInfo, type StepInfo } from '../src/property/index.js';
-import { lockRef, UNLOCKED, type Atomic, type Spinlock } from '../src/kernel/index.js';
+import { lockRef, UNLOCKED } from '../src/kernel/index.js';
 import { locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
-
-/** The part of the model's state the properties read (models/kvm-hotplug.ts KvmHotplugState). */
-type S = {
-  kvm_lock: Spinlock;
-  kvm_usage_count: number;
-  hardware_enable_failed: Atomic;
-  kvm_rebooting: boolean;
-  cpus_hardware_enabled: boolean[];
-  hw_enabled: boolean[];
-  online: boolean[];
-  dead: boolean[];
-  irqs_off: boolean[];
-  busy: number[];
-  cpu_hotplug: { readers: number; writer: boolean };
-  stopped: boolean;
-  frozen: boolean;
-};
+import type { S, Task } from '../models/kvm-hotplug.js';
 
 /** Same tags as the model's RESUME_WARN and USAGE_BUG (properties may not import models). */
 const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
@@ -88,7 +72,7 @@ function quiescent(s: StateInfo<S>): boolean {
 
 function quiescentBad(s: StateInfo<S>): number[] {
   const on = s.vars.kvm_usage_count > 0;
-  return cpusOf(s).filter((c) => (s.vars.online[c] ? s.vars.hw_enabled[c] !== on : s.vars.hw_enabled[c]));
+  return cpusOf(s).filter((c) => (s.vars.ctx.online[c] ? s.vars.hw_enabled[c] !== on : s.vars.hw_enabled[c]));
 }
 
 /** kvm_reboot's on_each_cpu has returned (the pm thread is at kvm_reboot's return, or past it). */
@@ -97,11 +81,16 @@ function rebootReturned(s: StateInfo<S>): boolean {
   return s.at('pm') === 'reboot.ret' || s.ended('pm');
 }
 
-/** Before the last step of kvm_reboot's on_each_cpu: the enabled CPUs other than the one it runs on. */
-function remoteEnabledAtReboot(s: StateInfo<S>, step: StepInfo): number[] {
-  const tag = step.tags.find((t) => t.startsWith('on-cpu:'));
-  const self = tag === undefined ? -1 : Number(tag.slice('on-cpu:'.length));
+/** Before the last step of kvm_reboot's on_each_cpu: the enabled CPUs other than the one it runs on (where pm is pinned). */
+function remoteEnabledAtReboot(s: StateInfo<S>): number[] {
+  const self = s.local<Task>('pm').task.cpu;
   return enabledCpus(s).filter((c) => c !== self);
+}
+
+/** pm is inside the reboot's on_each_cpu (the CPU picked, not yet returned). */
+function inRebootOnEachCpu(s: StateInfo<S>): boolean {
+  const at = s.at('pm');
+  return at === 'reboot.cpu' || at.startsWith('reboot.call');
 }
 
 export const properties = defineProperties<S>('kvm-hotplug', [
@@ -118,7 +107,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
     { when: (s) => !s.vars.kvm_rebooting && quiescent(s), then: (s) => quiescentBad(s).length === 0 },
     (s) =>
       `quiescent with kvm_usage_count = ${s.vars.kvm_usage_count}, but ${quiescentBad(s)
-        .map((c) => `cpu${c} is ${s.vars.online[c] ? 'online' : 'offline'} with virtualization ${s.vars.hw_enabled[c] ? 'on' : 'off'}`)
+        .map((c) => `cpu${c} is ${s.vars.ctx.online[c] ? 'online' : 'offline'} with virtualization ${s.vars.hw_enabled[c] ? 'on' : 'off'}`)
         .join(', ')}`,
   ),
   invariant<S>(
@@ -136,8 +125,8 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   stepProperty<S>(
     'reboot-disables-all',
     'when the reboot\'s on_each_cpu(hardware_disable) returns (kvm_reboot(); from v6.5 kvm_shutdown()), no CPU has virtualization on (no in-flight enable survives it): checked before its last step, on every CPU but the one it runs on (that step disables that one, or only waits)',
-    { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s, step) => remoteEnabledAtReboot(s, step).length === 0 },
-    (s, step) => `${step.fn === 'kvm_shutdown' ? 'kvm_shutdown' : 'kvm_reboot'}'s on_each_cpu returns with ${names(remoteEnabledAtReboot(s, step))} enabled`,
+    { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s) => remoteEnabledAtReboot(s).length === 0 },
+    (s, step) => `${step.fn === 'kvm_shutdown' ? 'kvm_shutdown' : 'kvm_reboot'}'s on_each_cpu returns with ${names(remoteEnabledAtReboot(s))} enabled`,
   ),
   invariant<S>(
     'off-after-reboot',
@@ -152,7 +141,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   leadsTo<S>(
     'reboot-returns',
     "kvm_reboot()'s on_each_cpu(hardware_disable) eventually returns",
-    (s) => s.threads.includes('pm') && s.at('pm').startsWith('reboot.c'),
+    (s) => s.threads.includes('pm') && inRebootOnEachCpu(s),
     (s) => !s.threads.includes('pm') || s.at('pm') === 'reboot.ret' || s.ended('pm'),
   ),
   // Every thread's program is finite here, so "again and again nobody waits for kvm_lock" is
@@ -171,17 +160,17 @@ export const properties = defineProperties<S>('kvm-hotplug', [
       then: (s) =>
         s.vars.cpu_hotplug.readers === 0 &&
         !s.vars.cpu_hotplug.writer &&
-        !s.vars.stopped &&
+        s.vars.ctx.stopper < 0 &&
         !s.vars.frozen &&
-        s.vars.busy.every((b) => b < 0) &&
-        cpusOf(s).every((c) => !s.vars.online[c] || !s.vars.irqs_off[c]),
+        s.vars.ctx.owner.every((b) => b < 0) &&
+        cpusOf(s).every((c) => !s.vars.ctx.online[c] || !s.vars.ctx.irqs_off[c]),
     },
   ),
   noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {
     // From v6.3 the lock guarding kvm_usage_count is a mutex (kvm_lock, then kvm_usage_lock).
     const held = MUTEX_VARIANTS.has((s as StateInfo<S>).variant) ? [] : spinlocksHeldBy(s.vars, [kvmLock], t);
     if (held.length > 0) return `holding ${held.join(', ')}`;
-    const cpu = s.vars.busy.indexOf(t);
+    const cpu = s.vars.ctx.owner.indexOf(t);
     return cpu >= 0 ? `non-preemptible on cpu${cpu}` : null;
   }, 'no sleeping lock (cpus_read_lock) is taken while holding kvm_lock or with preemption off'),
 ]);

@@ -197,6 +197,25 @@ export function stop_machine_end(ctx: CpuContext, task: TaskContext, env: StepEn
   local_irq_enable(ctx, task);
 }
 
+/**
+ * start_secondary(): a CPU being brought up runs its boot path (and, up to v6.2, the
+ * CPU_STARTING notifiers) with interrupts off *before* it is in cpu_online_mask. The thread that
+ * models that code runs there, pinned, though the CPU is not online yet; `set_cpu_online(ctx, c,
+ * true)` and `local_irq_enable` follow.
+ */
+export function start_secondary(ctx: CpuContext, task: TaskContext, env: StepEnv<any>, c: number): void {
+  if (ctx.online[c]) throw new Error(`start_secondary() on cpu${c}, which is online`);
+  if (ctx.owner[c]! >= 0 || task.cpu >= 0) throw new Error(`start_secondary() on cpu${c}: the CPU or the task is already taken`);
+  ctx.owner[c] = env.self;
+  task.cpu = c;
+  ctx.irqs_off[c] = true;
+}
+
+/** set_cpu_online(cpu, online): cpu_online_mask. */
+export function set_cpu_online(ctx: CpuContext, c: number, online: boolean): void {
+  ctx.online[c] = online;
+}
+
 /** Tags of the BUG_ONs these functions raise (declare them as assertions in the properties). */
 export const PREEMPT_UNBALANCED = 'preempt_enable() unbalanced';
 export const SYSCALL_UNBALANCED = 'system call entry/exit unbalanced';

@@ -17,7 +17,7 @@ export function mutexIsLocked(m: Mutex): boolean {
   return m.holder !== UNLOCKED;
 }
 
-export function mutexLock<S>(id: string, fn: string, m: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+export function mutexLock<S, L extends object = {}>(id: string, fn: string, m: LockRef<S>, o: LockStepOptions<S, L> = {}): LocationDef<S, L> {
   const extra = o.guard;
   return {
     id,
@@ -41,7 +41,7 @@ export function mutexLock<S>(id: string, fn: string, m: LockRef<S>, o: LockStepO
   };
 }
 
-export function mutexUnlock<S>(id: string, fn: string, m: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+export function mutexUnlock<S, L extends object = {}>(id: string, fn: string, m: LockRef<S>, o: LockStepOptions<S, L> = {}): LocationDef<S, L> {
   return {
     id,
     actions: [

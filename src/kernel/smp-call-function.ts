@@ -12,11 +12,17 @@
 //     in smp_call_function_many_cond()" (2021) the IPIs are sent, `func` runs locally, then the
 //     caller waits ('local-first', the order of on-each-cpu.ts).
 //
+// The CPU a call runs on is known when the program is written (a CPU's own boot path) or only
+// when it runs: the CPU the calling task is pinned to (`env.local.task.cpu`), an IPI handler's
+// own CPU (its local `cpu`). `CpuOf` is either, so one program serves every CPU (threadKind):
+// the program's labels then name no CPU, the thread's locals say where it runs.
+//
 // The state is the CrossCalls of on-each-cpu.ts: `pending[sender][cpu]` is the id of the
 // function `sender` queued for `cpu`, or 0. The targets are cpu_online_mask at the time of the
 // send; a target runs the call in its IPI handler when the model says it can take the interrupt.
 
-import type { ActionDef, Draft, LocationDef, StepEnv, ThreadDef } from '../model/index.js';
+import type { ActionDef, Draft, LocationDef, StepEnv } from '../model/index.js';
+import { threadKind, type ThreadKind } from '../model/index.js';
 import type { CrossCalls } from './on-each-cpu.js';
 
 /** One possible outcome of a cross-call function on a CPU. */
@@ -25,7 +31,7 @@ export interface CpuCallOutcome<S> {
   what: string;
   /** Whether this outcome is possible in this state on this CPU (pure). Default: always. */
   when?: (s: S, cpu: number) => boolean;
-  run?: (d: Draft<S>, cpu: number, env: StepEnv) => void;
+  run?: (d: Draft<S>, cpu: number, env: StepEnv<any>) => void;
 }
 
 /** A function run on a CPU (by on_each_cpu, an IPI, or called directly), with its outcomes. */
@@ -38,32 +44,43 @@ export interface CpuCall<S> {
   tags?: readonly string[];
 }
 
-export interface CpuCallActionOptions<S> {
-  /** Appended to each label in brackets: where and on whose behalf the call runs. */
+/** The CPU a call runs on: a number fixed in the program, or read from the running thread (its locals). */
+export type CpuOf<L extends object> = number | ((env: StepEnv<L>) => number);
+
+const cpuAt = <L extends object>(cpu: CpuOf<L>, env: StepEnv<L>): number => (typeof cpu === 'number' ? cpu : cpu(env));
+
+export interface CpuCallActionOptions<S, L extends object = {}> {
+  /** The note of each action: where and on whose behalf the call runs (`CPU_DYING, interrupts off`). */
   where: string;
-  guard?: (s: S, env: StepEnv) => boolean;
+  guard?: (s: S, env: StepEnv<L>) => boolean;
   /** Extra update after the call, in the same atomic step. */
-  after?: (d: Draft<S>, env: StepEnv) => void;
-  next?: string;
+  after?: (d: Draft<S>, env: StepEnv<L>) => void;
+  next?: ActionDef<S, L>['next'];
   tags?: readonly string[];
 }
 
 /**
  * `func()` called on `cpu` as one atomic step (the callers run it with interrupts off on that
- * CPU): one action per outcome possible in the current state.
+ * CPU): one action per outcome possible in the current state. The label is the code
+ * (`name: what`), `o.where` its note.
  */
-export function cpuCallActions<S>(f: CpuCall<S>, cpu: number, o: CpuCallActionOptions<S>): ActionDef<S>[] {
+export function cpuCallActions<S, L extends object = {}>(f: CpuCall<S>, cpu: CpuOf<L>, o: CpuCallActionOptions<S, L>): ActionDef<S, L>[] {
   return f.outcomes.map((out) => {
     const when = out.when;
     const extra = o.guard;
     const guard =
-      when && extra ? (s: S, env: StepEnv) => when(s, cpu) && extra(s, env) : when ? (s: S) => when(s, cpu) : extra;
+      when && extra
+        ? (s: S, env: StepEnv<L>) => when(s, cpuAt(cpu, env)) && extra(s, env)
+        : when
+          ? (s: S, env: StepEnv<L>) => when(s, cpuAt(cpu, env))
+          : extra;
     return {
-      label: `${f.name}: ${out.what} [${o.where}]`,
+      label: `${f.name}: ${out.what}`,
+      note: o.where,
       fn: f.name,
       ...(guard ? { guard } : {}),
-      run: (d: Draft<S>, env: StepEnv) => {
-        out.run?.(d, cpu, env);
+      run: (d: Draft<S>, env: StepEnv<L>) => {
+        out.run?.(d, cpuAt(cpu, env), env);
         o.after?.(d, env);
       },
       tags: [...(f.tags ?? []), ...(o.tags ?? [])],
@@ -72,25 +89,24 @@ export function cpuCallActions<S>(f: CpuCall<S>, cpu: number, o: CpuCallActionOp
   });
 }
 
-export interface OnEachCpuCallOptions<S> {
+export interface OnEachCpuCallOptions<S, L extends object = {}> {
   /** Location id prefix. */
   id: string;
   /** The calling C function, for labels. */
   caller: string;
   func: CpuCall<S>;
-  /** Sender slot of the calling thread in `pending`, and its thread name (for labels and tags). */
-  sender: number;
-  senderName: string;
+  /** Sender slot of the calling thread in `pending`. */
+  sender: number | ((env: StepEnv<L>) => number);
   /** The CPU the caller runs on (it has preemption off for the whole call). */
-  cpu: number;
+  cpu: CpuOf<L>;
   xcalls: (s: S | Draft<S>) => CrossCalls;
   /** cpu_online_mask. */
   online: (s: S | Draft<S>) => readonly boolean[];
   order: 'remote-first' | 'local-first';
   /** Where control goes after the call. */
   next?: string;
-  /** Extra update in the call's last step (e.g. preempt_enable bookkeeping). */
-  onReturn?: (d: Draft<S>, env: StepEnv) => void;
+  /** Extra update in the call's last step (e.g. preempt_enable). */
+  onReturn?: (d: Draft<S>, env: StepEnv<L>) => void;
   /** Extra tags on the call's last step (what a property about "when on_each_cpu returns" keys on). */
   returnTags?: readonly string[];
 }
@@ -100,7 +116,7 @@ export interface OnEachCpuCallOptions<S> {
  * other online CPUs, run `func` locally (interrupts off, one action per outcome), and wait
  * until every IPI sent has run; the last two in the order `order` says.
  */
-export function onEachCpuCall<S>(o: OnEachCpuCallOptions<S>): LocationDef<S>[] {
+export function onEachCpuCall<S, L extends object = {}>(o: OnEachCpuCallOptions<S, L>): LocationDef<S, L>[] {
   const call = `on_each_cpu(${o.func.name}, NULL, 1)`;
   const sendId = o.id;
   const localId = `${o.id}.local`;
@@ -108,79 +124,84 @@ export function onEachCpuCall<S>(o: OnEachCpuCallOptions<S>): LocationDef<S>[] {
   const remoteFirst = o.order === 'remote-first';
   const last = remoteFirst ? localId : waitId;
   const afterLast = o.next !== undefined ? { next: o.next } : {};
-  const send: LocationDef<S> = {
+  const on = typeof o.cpu === 'number' ? `cpu${o.cpu}` : undefined;
+  const sender = (env: StepEnv<L>) => (typeof o.sender === 'number' ? o.sender : o.sender(env));
+  const send: LocationDef<S, L> = {
     id: sendId,
     actions: [
       {
-        label: remoteFirst
-          ? `${o.caller}: ${call}: smp_call_function(): IPI every other online CPU [cpu${o.cpu}]`
-          : `${o.caller}: ${call}: send IPIs to the other online CPUs [cpu${o.cpu}]`,
+        label: remoteFirst ? `${o.caller}: ${call}: smp_call_function(): IPI every other online CPU` : `${o.caller}: ${call}: send IPIs to the other online CPUs`,
+        ...(on ? { note: on } : {}),
         fn: o.caller,
-        run: (d) => {
+        run: (d, env) => {
           const online = o.online(d);
-          const row = o.xcalls(d).pending[o.sender]!;
-          for (let c = 0; c < online.length; c++) if (online[c] && c !== o.cpu) row[c] = o.func.id;
+          const self = cpuAt(o.cpu, env);
+          const row = o.xcalls(d).pending[sender(env)]!;
+          for (let c = 0; c < online.length; c++) if (online[c] && c !== self) row[c] = o.func.id;
         },
         tags: ['on_each_cpu'],
         next: remoteFirst ? waitId : localId,
       },
     ],
   };
-  const local: LocationDef<S> = {
+  const local: LocationDef<S, L> = {
     id: localId,
-    actions: cpuCallActions(o.func, o.cpu, {
-      where: `cpu${o.cpu}, local call in ${call} by ${o.senderName}`,
+    actions: cpuCallActions<S, L>(o.func, o.cpu, {
+      where: `${on ? `${on}, ` : ''}local call in ${call}`,
       tags: ['on_each_cpu', 'on_each_cpu_local', ...(last === localId ? (o.returnTags ?? []) : [])],
       ...(last === localId ? { ...(o.onReturn ? { after: o.onReturn } : {}), ...afterLast } : { next: waitId }),
     }),
   };
-  const wait: LocationDef<S> = {
+  const wait: LocationDef<S, L> = {
     id: waitId,
     actions: [
       {
-        label: `${o.caller}: ${call}: wait until every IPI has run [cpu${o.cpu}]`,
+        label: `${o.caller}: ${call}: wait until every IPI has run`,
+        ...(on ? { note: on } : {}),
         fn: o.caller,
-        guard: (s) => o.xcalls(s).pending[o.sender]!.every((f) => f === 0),
-        blockedOn: (s) => {
-          const row = o.xcalls(s).pending[o.sender]!;
+        guard: (s, env) => o.xcalls(s).pending[sender(env)]!.every((f) => f === 0),
+        blockedOn: (s, env) => {
+          const row = o.xcalls(s).pending[sender(env)]!;
           return `IPIs still pending on ${row.flatMap((f, c) => (f !== 0 ? [`cpu${c}`] : [])).join(', ')}`;
         },
         tags: ['on_each_cpu', ...(last === waitId ? (o.returnTags ?? []) : [])],
-        ...(last === waitId
-          ? { ...(o.onReturn ? { run: o.onReturn } : {}), ...afterLast }
-          : { next: localId }),
+        ...(last === waitId ? { ...(o.onReturn ? { run: o.onReturn } : {}), ...afterLast } : { next: localId }),
       },
     ],
   };
   return remoteFirst ? [send, wait, local] : [send, local, wait];
 }
 
-export interface IpiCallThreadOptions<S> {
-  /** Thread name, e.g. `cpu1/ipi`. */
-  name: string;
-  cpu: number;
+/** The locals of an IPI handler: the CPU it runs on. */
+export type IpiHandlerLocals = { cpu: number };
+
+export interface IpiHandlerOptions<S> {
+  /** The thread kind's name (`ipi`); spawn one per CPU with `{ cpu }`. */
+  kind?: string;
   funcs: readonly CpuCall<S>[];
   xcalls: (s: S | Draft<S>) => CrossCalls;
-  /** When `cpu` takes the interrupt (online, interrupts on, not stopped...). */
-  canTakeIpi: (s: S) => boolean;
+  /** When `cpu` takes the interrupt (online, interrupts on...). */
+  canTakeIpi: (s: S, cpu: number) => boolean;
   /** Thread name of each sender slot of `pending`. */
   senders: readonly string[];
 }
 
 /**
- * The IPI handler of one CPU: for each sender with a call queued for this CPU, when the CPU can
- * take the interrupt, it runs the call (one action per sender x outcome; the step's `fn` is the
- * called function). Calls queued by different senders run in either order. It idles at an end
- * location: an IPI handler with nothing to do is not deadlocked.
+ * The IPI handler, one program for every CPU (spawn it with `{ cpu }`): for each sender with a
+ * call queued for this CPU, when the CPU can take the interrupt, it runs the call (one action
+ * per sender x outcome; the step's `fn` is the called function). Calls queued by different
+ * senders run in either order. It idles at an end location: an IPI handler with nothing to do
+ * is not deadlocked.
  */
-export function ipiCallThread<S>(o: IpiCallThreadOptions<S>): ThreadDef<S> {
+export function ipiHandler<S>(o: IpiHandlerOptions<S>): ThreadKind<S, IpiHandlerLocals> {
+  const self = (env: StepEnv<IpiHandlerLocals>) => env.local.cpu;
   const actions = o.senders.flatMap((senderName, sender) =>
     o.funcs.flatMap((f) =>
-      cpuCallActions(f, o.cpu, {
-        where: `cpu${o.cpu}, IPI from ${senderName}`,
-        guard: (s) => o.xcalls(s).pending[sender]![o.cpu] === f.id && o.canTakeIpi(s),
-        after: (d) => {
-          o.xcalls(d).pending[sender]![o.cpu] = 0;
+      cpuCallActions<S, IpiHandlerLocals>(f, self, {
+        where: `IPI from ${senderName}`,
+        guard: (s, env) => o.xcalls(s).pending[sender]![env.local.cpu] === f.id && o.canTakeIpi(s, env.local.cpu),
+        after: (d, env) => {
+          o.xcalls(d).pending[sender]![env.local.cpu] = 0;
         },
         next: 'idle',
         tags: ['ipi', `ipi-from:${senderName}`],
@@ -188,10 +209,11 @@ export function ipiCallThread<S>(o: IpiCallThreadOptions<S>): ThreadDef<S> {
     ),
   );
   // One test while idle instead of one per sender x function x outcome.
-  const anyEnabled = (s: S) => {
+  const anyEnabled = (s: S, env: StepEnv<IpiHandlerLocals>) => {
     const rows = o.xcalls(s).pending;
-    for (let i = 0; i < rows.length; i++) if (rows[i]![o.cpu] !== 0) return o.canTakeIpi(s);
+    const cpu = env.local.cpu;
+    for (let i = 0; i < rows.length; i++) if (rows[i]![cpu] !== 0) return o.canTakeIpi(s, cpu);
     return false;
   };
-  return { name: o.name, program: [{ id: 'idle', end: true, actions, anyEnabled }] };
+  return threadKind<S, IpiHandlerLocals>(o.kind ?? 'ipi', { cpu: -1 }, [{ id: 'idle', end: true, actions, anyEnabled }]);
 }

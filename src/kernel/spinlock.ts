@@ -41,20 +41,20 @@ export function holderName(lock: Spinlock, env: Pick<StepEnv, 'threadNames'>): s
   return lock.holder === UNLOCKED ? 'nobody' : (env.threadNames[lock.holder] ?? `thread ${lock.holder}`);
 }
 
-export interface LockStepOptions<S> {
+export interface LockStepOptions<S, L extends object = {}> {
   /** Where control goes afterwards. */
   next?: string;
   /** Extra update in the same atomic step (e.g. the statement right after the lock). */
-  run?: (d: Draft<S>, env: StepEnv) => void;
+  run?: (d: Draft<S>, env: StepEnv<L>) => void;
   /** Label override (defaults to `fn: spin_lock(&name)`). */
   label?: string;
   /** Extra guard (e.g. "this CPU is not interrupted"). */
-  guard?: (s: S, env: StepEnv) => boolean;
+  guard?: (s: S, env: StepEnv<L>) => boolean;
   tags?: string[];
 }
 
 /** `spin_lock(&lock)` in function `fn`. */
-export function spinLock<S>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+export function spinLock<S, L extends object = {}>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S, L> = {}): LocationDef<S, L> {
   const extra = o.guard;
   return {
     id,
@@ -79,7 +79,7 @@ export function spinLock<S>(id: string, fn: string, lock: LockRef<S>, o: LockSte
 }
 
 /** `spin_unlock(&lock)`: releasing a lock the thread does not hold is a BUG (spinlock debugging). */
-export function spinUnlock<S>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S> = {}): LocationDef<S> {
+export function spinUnlock<S, L extends object = {}>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S, L> = {}): LocationDef<S, L> {
   return {
     id,
     actions: [

@@ -360,9 +360,13 @@ export function statementText(label: string): string {
   return colon > 0 ? label.slice(colon + 1).trim() : label.trim();
 }
 
-/** A statement without the model's trailing note: `spin_lock(&L) [on cpu0]` -> `spin_lock(&L)` (`a[i] = 1` keeps its index). */
+/**
+ * A statement without the model's trailing notes: `spin_lock(&L) [on cpu0]` -> `spin_lock(&L)`, and
+ * `spin_lock(&L) [on cpu0] [KVM_CREATE_VM]` (onSomeCpu's CPU, then the step's note) too (`a[i] = 1`
+ * keeps its index).
+ */
 export function withoutNote(text: string): string {
-  return text.replace(/\s+\[[^\]]*\]$/, '').trim();
+  return text.replace(/(\s+\[[^\]]*\])+$/, '').trim();
 }
 
 /** What a step that is not enabled waits for, from its blockedOn (or its guard). */

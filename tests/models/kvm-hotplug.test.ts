@@ -8,6 +8,7 @@ import { properties } from '../../properties/kvm-hotplug.js';
 import { bundled } from '../../models/index.js';
 import { check, type CheckResult } from '../../src/engine/index.js';
 import { compileModel } from '../../src/model/compile.js';
+import { programListing } from '../../src/model/index.js';
 import { invariant, stepProperty } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectPinned, verdicts } from '../helpers/verdicts.js';
@@ -61,7 +62,7 @@ const CASES: Case[] = [
       'hypothetical-mix': { states: 44567, verdicts: { 'quiescent': 23, 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: [] },
       'v4.10': { states: 24038, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'failed-enable-rolls-back': 36, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['no-sleep-in-atomic'] },
       'v6.3': { states: 31879, verdicts: { 'quiescent': 27, 'reboot-disables-all': 25, 'off-after-reboot': 23 }, vacuous: [] },
-      'v6.5': { states: 47403, verdicts: { 'quiescent': 28, 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: [] },
+      'v6.5': { states: 47006, verdicts: { 'quiescent': 28, 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: [] },
       'v6.12': { states: 8332, verdicts: { 'quiescent': 25, 'off-after-reboot': 18 }, vacuous: ['nolock-under-kvm-lock', 'usage-count-bug-on'] },
     },
   },
@@ -116,7 +117,7 @@ const CASES: Case[] = [
       'hypothetical-mix': { states: 13617, verdicts: { 'reboot-disables-all': 26, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back'] },
       'v4.10': { states: 8555, verdicts: { 'quiescent': 20, 'dead-cpu-disabled': 33, 'reboot-disables-all': 27, 'off-after-reboot': 24 }, vacuous: ['failed-enable-rolls-back', 'no-sleep-in-atomic'] },
       'v6.3': { states: 14200, verdicts: { 'reboot-disables-all': 25, 'off-after-reboot': 23 }, vacuous: ['failed-enable-rolls-back'] },
-      'v6.5': { states: 20323, verdicts: { 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: ['failed-enable-rolls-back'] },
+      'v6.5': { states: 20042, verdicts: { 'reboot-disables-all': 29, 'off-after-reboot': 27 }, vacuous: ['failed-enable-rolls-back'] },
       'v6.12': { states: 4988, verdicts: { 'off-after-reboot': 18 }, vacuous: ['nolock-under-kvm-lock', 'usage-count-bug-on'] },
     },
   },
@@ -168,8 +169,8 @@ describe('kvm-hotplug: what the traces say', () => {
     const { trace } = run('patch-1', { ...NO_REBOOT, stopMachine: false });
     const { v } = trace('deadlock');
     expect(v.blocked?.map((b) => `${b.thread} @ ${b.label}: ${b.waitsFor}`)).toEqual([
-      'creator0 @ hardware_enable_all: on_each_cpu(hardware_enable, NULL, 1): wait until every IPI has run [cpu0]: IPIs still pending on cpu1',
-      'creator1 @ hardware_enable_all: spin_lock(&kvm_lock) [on cpu0, KVM_CREATE_VM]: kvm_lock, held by creator0 (on cpu0) or kvm_lock, held by creator0 (on cpu1)',
+      'creator0 @ hardware_enable_all: on_each_cpu(hardware_enable, NULL, 1): wait until every IPI has run: IPIs still pending on cpu1',
+      'creator1 @ hardware_enable_all: spin_lock(&kvm_lock) [on cpu0] [KVM_CREATE_VM]: cpu0 to be online and free (creator0 runs there) or cpu1 to be online and free (cpu1/hotplug runs there)',
       'cpu1/hotplug @ kvm_cpu_hotplug: spin_lock(&kvm_lock): kvm_lock, held by creator0',
     ]);
   });
@@ -246,9 +247,9 @@ describe('kvm-hotplug: the two causes of reboot-disables-all', () => {
   // on_each_cpu sends it no IPI, and it is still enabled when on_each_cpu returns.
   for (const variant of STARTING_DYING) {
     it(`${variant}: a starting CPU, enabled but not yet online, is missed by kvm_reboot's on_each_cpu`, () => {
-      type R = { hw_enabled: boolean[]; online: boolean[] };
+      type R = { hw_enabled: boolean[]; ctx: { online: boolean[] } };
       const offlineEnabled = stepProperty<R>('reboot-misses-starting-cpu', 'no CPU outside cpu_online_mask is enabled when kvm_reboot returns', (s, step) =>
-        !step.tags.includes('kvm_reboot_return') || !s.vars.hw_enabled.some((e, c) => e && !s.vars.online[c]),
+        !step.tags.includes('kvm_reboot_return') || !s.vars.hw_enabled.some((e, c) => e && !s.vars.ctx.online[c]),
       );
       const params = { suspend: false, enableCanFail: false };
       const r = check(model, [offlineEnabled], { variant, params });
@@ -336,12 +337,77 @@ describe('kvm-hotplug: the properties that hold are not vacuous', () => {
   });
 
   it('a VM creator can run on the hotplugged CPU, and stop_machine then waits for it', () => {
-    type B = { busy: number[] };
-    const r = check(model, [invariant<B>('never-on-cpu1', 'no creator is pinned to cpu1', (s) => !s.vars.busy.some((b, c) => c === 1 && s.threads[b]?.startsWith('creator')))], {
+    type B = { ctx: { owner: number[] } };
+    const r = check(model, [invariant<B>('never-on-cpu1', 'no creator is pinned to cpu1', (s) => !s.vars.ctx.owner.some((b, c) => c === 1 && s.threads[b]?.startsWith('creator')))], {
       variant: 'v2.6.37',
       params: NO_REBOOT,
     });
     expect(r.status).toBe('violated');
+  });
+});
+
+describe('kvm-hotplug: read one kernel at a time', () => {
+  const listing = (variant: Variant, params: Params = {}) => programListing(compileModel(model, { variant, params })).split('\n').slice(1);
+  const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+
+  it('v2.6.37 -> patch-1: the listings differ exactly in PATCH 1/2, the kvm_lock around CPU_DYING\'s hardware_disable() (hotplug and suspend)', () => {
+    const [before, after] = [listing('v2.6.37'), listing('patch-1')];
+    expect(only(before, after)).toEqual([
+      '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [cpu1, CPU_DYING, interrupts off]  -> dead',
+      '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [cpu1, CPU_DYING, interrupts off]  -> dead',
+      '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [CPU_DYING, interrupts off]  -> susp.dead',
+      '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [CPU_DYING, interrupts off]  -> susp.dead',
+    ]);
+    expect(only(after, before)).toEqual([
+      '  dying.lock:',
+      '    kvm_cpu_hotplug: spin_lock(&kvm_lock)  -> dying.body',
+      '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [cpu1, CPU_DYING, interrupts off]  -> dying.unlock',
+      '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [cpu1, CPU_DYING, interrupts off]  -> dying.unlock',
+      '  dying.unlock:',
+      '    kvm_cpu_hotplug: spin_unlock(&kvm_lock)  -> dead',
+      '  susp.dying.lock:',
+      '    kvm_cpu_hotplug: spin_lock(&kvm_lock)  -> susp.dying.body',
+      '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [CPU_DYING, interrupts off]  -> susp.dying.unlock',
+      '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [CPU_DYING, interrupts off]  -> susp.dying.unlock',
+      '  susp.dying.unlock:',
+      '    kvm_cpu_hotplug: spin_unlock(&kvm_lock)  -> susp.dead',
+    ]);
+  });
+
+  it('v6.3 -> v6.5: the listings differ exactly in hardware_enable_all\'s system_state test and the reboot (kvm_reboot becomes kernel_restart\'s syscore kvm_shutdown)', () => {
+    const [v63, v65] = [listing('v6.3'), listing('v6.5')];
+    expect(only(v65, v63)).toEqual([
+      '    hardware_enable_all: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY [KVM_CREATE_VM]  -> (computed)',
+      '  enable.rl:',
+      '    kernel_restart(): kernel_restart_prepare(): system_state = SYSTEM_RESTART; device_shutdown()',
+      '  reboot.hpdis:',
+      '    kernel_restart: migrate_to_reboot_cpu(): cpu_hotplug_disable()',
+      '  reboot.syscore:',
+      '    kernel_restart: syscore_shutdown(): mutex_lock(&syscore_ops_lock); list_for_each_entry_reverse(ops, &syscore_ops_list, node) [kvm_syscore_ops, registered at kvm_init()]  -> reboot.cpu',
+      '  reboot.cpu:',
+      '    kvm_shutdown: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu0]  -> reboot.call',
+      '    kvm_shutdown: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu1]  -> reboot.call',
+      '    kvm_shutdown: on_each_cpu(hardware_disable_nolock, NULL, 1): send IPIs to the other online CPUs  -> reboot.call.local',
+      '    kvm_shutdown: on_each_cpu(hardware_disable_nolock, NULL, 1): wait until every IPI has run  -> reboot.ret',
+      '    kernel_restart: syscore_shutdown(): mutex_unlock(&syscore_ops_lock); machine_restart()  -> $end',
+    ]);
+    expect(only(v63, v65)).toEqual([
+      '    kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu0]  -> reboot.call',
+      '    kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu1]  -> reboot.call',
+      '    kvm_reboot: on_each_cpu(hardware_disable_nolock, NULL, 1): send IPIs to the other online CPUs  -> reboot.call.local',
+      '    kvm_reboot: on_each_cpu(hardware_disable_nolock, NULL, 1): wait until every IPI has run  -> reboot.ret',
+      '    kvm_reboot: return NOTIFY_OK  -> $end',
+    ]);
+  });
+
+  it('one program per thread kind: the creators and the IPI handlers are one kind each, and no location names a CPU (the CPU is the task\'s own context)', () => {
+    for (const variant of VARIANTS) {
+      const m = compileModel(model, { variant, params: { cpus: 3, suspend: false } });
+      const text = programListing(m);
+      expect(text, variant).toContain('thread kind creator runs as: creator0, creator1\n');
+      expect(text, variant).toContain('thread kind ipi runs as: cpu0/ipi, cpu1/ipi, cpu2/ipi');
+      for (const t of m.threads) for (const l of t.locations) expect(l.id, `${variant} ${t.name}`).not.toMatch(/(^|\.)c\d+(\.|$)|r\d+\./);
+    }
   });
 });
 
