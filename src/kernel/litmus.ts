@@ -23,8 +23,16 @@ import {
   smp_mb__after_atomic,
   smp_store_mb,
   xchg,
+  xchg_relaxed,
+  xchg_acquire,
+  xchg_release,
   cmpxchg,
+  cmpxchg_relaxed,
+  cmpxchg_acquire,
+  cmpxchg_release,
   atomic_fetch_add,
+  atomic_add,
+  type RmwOrder,
   type MemoryModelName,
   type SharedMemory,
 } from './memory.js';
@@ -74,7 +82,7 @@ function label(o: LitmusOp): string {
     case 'cmpxchg':
       return `${o.r ? `${o.r} = ` : ''}cmpxchg${o.order ? `_${o.order}` : ''}(&${o.x}, ${o.old}, ${o.v})`;
     case 'add':
-      return `${o.r ? `${o.r} = ` : ''}atomic_fetch_add${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})`;
+      return o.r ? `${o.r} = atomic_fetch_add${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})` : `atomic_add(${o.v}, &${o.x})`;
   }
 }
 
@@ -88,13 +96,25 @@ function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
       const f = { mb: smp_mb, wmb: smp_wmb, rmb: smp_rmb, before_atomic: smp_mb__before_atomic, after_atomic: smp_mb__after_atomic }[o.kind];
       return (d, env) => f(at(d), env);
     }
-    case 'xchg':
-      return (d, env) => keep(env, o.r, xchg(at(d), o.x, o.v, env));
-    case 'cmpxchg':
-      return (d, env) => keep(env, o.r, cmpxchg(at(d), o.x, o.old, o.v, env));
+    case 'xchg': {
+      const f = { full: xchg, relaxed: xchg_relaxed, acquire: xchg_acquire, release: xchg_release }[orderOf(o.order)];
+      return (d, env) => keep(env, o.r, f(at(d), o.x, o.v, env));
+    }
+    case 'cmpxchg': {
+      const f = { full: cmpxchg, relaxed: cmpxchg_relaxed, acquire: cmpxchg_acquire, release: cmpxchg_release }[orderOf(o.order)];
+      return (d, env) => keep(env, o.r, f(at(d), o.x, o.old, o.v, env));
+    }
     case 'add':
-      return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env));
+      // Without a result register: atomic_add (no return value: unordered); with one: atomic_fetch_add{,_relaxed,...}.
+      if (o.r === undefined) return (d, env) => atomic_add(at(d), o.x, o.v, env);
+      return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)));
   }
+}
+
+function orderOf(order: string | undefined): RmwOrder {
+  if (order === undefined || order === '' || order === 'mb') return 'full';
+  if (order === 'relaxed' || order === 'acquire' || order === 'release') return order;
+  throw new Error(`unknown RMW ordering '${order}' (relaxed, acquire, release, or none for full)`);
 }
 
 function keep(env: StepEnv<Regs>, r: string | undefined, v: number): void {

@@ -43,6 +43,27 @@
 // critical section still in the buffer (x86's FIFO buffer guarantees that); draining at the
 // unlock keeps that order but also forbids a load after the unlock from passing those stores.
 //
+// Under `lkmm` it is an operational approximation of the Linux-kernel memory model (Alglave,
+// Maranget, McKenney, Parri, Stern, "Frightening small children and disconcerting grown-ups:
+// concurrency in the Linux kernel", ASPLOS 2018; tools/memory-model): the store buffers of tso,
+// but stores to different variables may reach memory in any order (stores to one variable stay in
+// order: coherence), i.e. store->store and store->load reordering (a PSO-like machine). Covered:
+//   READ_ONCE/WRITE_ONCE; smp_mb (drains); smp_wmb (drains: orders earlier stores before later
+//   ones, and here also before later loads, which herd7's wmb does not); smp_store_release (earlier
+//   stores drain first); smp_load_acquire (loads are never reordered here); value-returning RMWs
+//   and _release forms drain everything first, _relaxed/_acquire forms and the non-value-returning
+//   atomic_add/set_bit only the CPU's stores to their own variable; smp_mb__before/after_atomic
+//   drain; set_current_state drains, __set_current_state does not; lock acquire and release drain.
+// Stronger than herd7's LKMM (outcomes herd7 allows that this never reaches): loads are never
+// reordered with later loads or stores (no load buffering: LB allowed by herd7, never here; MP
+// with smp_wmb but no smp_rmb), stores become visible to all other CPUs at once (multi-copy
+// atomic: WRC and IRIW without full barriers are allowed by herd7, not here), smp_wmb orders
+// store->load, lock acquisition drains, plain (non-marked) accesses and data races are not
+// modelled, and address/control/data dependencies need no modelling since nothing is reordered
+// after a load. Weaker: nothing that we know of. So a violation under lkmm is a real LKMM
+// behaviour (assuming the model follows the code), and `holds` under lkmm is not a proof for
+// LKMM: it rules out store reorderings only.
+//
 // A thread's CPU is its local `cpu` (threadKind locals) when it has one, else its thread index:
 // threads that share a CPU (a task and the interrupt handler that interrupts it) share a buffer.
 
@@ -50,7 +71,7 @@ import type { Draft, StepEnv, ThreadDef, IntParamSpec } from '../model/index.js'
 import { intParam } from '../model/index.js';
 
 /** The memory models, as the `memory` parameter's values. */
-export const MEMORY_MODELS = ['sc', 'tso'] as const;
+export const MEMORY_MODELS = ['sc', 'tso', 'lkmm'] as const;
 export type MemoryModelName = (typeof MEMORY_MODELS)[number];
 
 /** The coverage tag a store reports when the store-buffer bound cut behaviours (never a violation). */
@@ -61,18 +82,27 @@ export interface StoreBuffer {
   n: number;
   addr: number[];
   val: number[];
+  /**
+   * lkmm only (always 0 under tso): how many of the oldest entries were buffered before the CPU's
+   * last relaxed RMW (what a later smp_mb__after_atomic must make visible), and whether an
+   * smp_mb__before_atomic waits for the CPU's next RMW (which then drains everything).
+   */
+  mark: number;
+  before: number;
 }
 
-/** The shared variables `mem`, and (under tso) one store buffer per CPU; under sc `sb` is empty. */
+/** The shared variables `mem`, and (under tso and lkmm) one store buffer per CPU; under sc `sb` is empty. */
 export interface SharedMemory<V extends Record<string, number> = Record<string, number>> {
   mem: V;
   sb: StoreBuffer[];
+  /** The memory model, constant for a run: its index in MEMORY_MODELS (0 sc, 1 tso, 2 lkmm). */
+  model: number;
 }
 
 /** The parameters a model with shared memory declares: `params: { ...memoryParams(), cpus: ... }`. */
 export function memoryParams(memory: MemoryModelName = 'sc', storeBuffer = 2): { memory: IntParamSpec; storeBuffer: IntParamSpec } {
   return {
-    memory: intParam(MEMORY_MODELS.indexOf(memory), 'memory model of the shared fields: 0 = sc, 1 = tso (kmc check --memory sc|tso)', { min: 0, max: MEMORY_MODELS.length - 1 }),
+    memory: intParam(MEMORY_MODELS.indexOf(memory), 'memory model of the shared fields: 0 = sc, 1 = tso, 2 = lkmm (kmc check --memory sc|tso|lkmm)', { min: 0, max: MEMORY_MODELS.length - 1 }),
     storeBuffer: intParam(storeBuffer, 'store-buffer entries per CPU under tso (kmc check --store-buffer K)', { min: 1, max: 8 }),
   };
 }
@@ -83,13 +113,17 @@ export function memoryModelOf(params: Readonly<Record<string, number | boolean>>
   return typeof m === 'number' ? (MEMORY_MODELS[m] ?? 'sc') : 'sc';
 }
 
-/** The initial shared memory: `vars` (their initial values) and `cpus` empty store buffers under tso. */
+/** The initial shared memory: `vars` (their initial values) and `cpus` empty store buffers under tso and lkmm. */
 export function sharedMemory<V extends Record<string, number>>(params: { readonly memory: number | boolean; readonly storeBuffer: number | boolean }, vars: V, cpus: number): SharedMemory<V> {
-  const tso = params.memory === 1;
+  const model = Number(params.memory);
+  if (!(model >= 0 && model < MEMORY_MODELS.length)) throw new Error(`memory model ${String(params.memory)} is not one of 0..${MEMORY_MODELS.length - 1} (${MEMORY_MODELS.join(', ')})`);
   const k = Number(params.storeBuffer);
-  const sb = tso ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0) })) : [];
-  return { mem: { ...vars }, sb };
+  const sb = model > 0 ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0), mark: 0, before: 0 })) : [];
+  return { mem: { ...vars }, sb, model };
 }
+
+const LKMM = 2;
+const isLkmm = (m: SharedMemory<any>): boolean => m.model === LKMM;
 
 // Addresses: a variable's index among the sorted names (the packed layout's order too).
 const namesCache = new Map<string, string[]>();
@@ -130,12 +164,24 @@ function write(m: SharedMemory<any>, a: number, v: number): void {
 
 /** The memory subsystem writes the oldest store of `b` to memory. */
 function drainOldest(m: SharedMemory<any>, b: StoreBuffer): void {
-  write(m, b.addr[0]!, b.val[0]!);
-  for (let i = 1; i < b.n; i++) {
+  drainAt(m, b, 0);
+}
+
+/** The index of the oldest store to address `a` in `b`, or -1. */
+function oldestTo(b: StoreBuffer, a: number): number {
+  for (let i = 0; i < b.n; i++) if (b.addr[i] === a) return i;
+  return -1;
+}
+
+/** Entry `k` of `b` reaches memory; the later entries keep their order. */
+function drainAt(m: SharedMemory<any>, b: StoreBuffer, k: number): void {
+  write(m, b.addr[k]!, b.val[k]!);
+  for (let i = k + 1; i < b.n; i++) {
     b.addr[i - 1] = b.addr[i]!;
     b.val[i - 1] = b.val[i]!;
   }
   b.n -= 1;
+  if (k < b.mark) b.mark -= 1;
   // Unused slots are zero, so equal buffers pack equally.
   b.addr[b.n] = 0;
   b.val[b.n] = 0;
@@ -172,81 +218,156 @@ function load(m: SharedMemory<any>, x: string, env: Pick<StepEnv<any>, 'self' | 
 type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemory<V>>;
 type Name<V> = keyof V & string;
 type Reader = Pick<StepEnv<any>, 'self' | 'local'>;
+const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>;
+
+/** Drains the CPU's stores to `x` only (lkmm: what a relaxed RMW of `x` must see first, by coherence). */
+function drainAddress(m: SharedMemory<any>, x: string, env: Reader): void {
+  const b = bufferOf(m, env);
+  if (b === undefined) return;
+  const a = addressOf(m, x);
+  for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k);
+}
+
+/** Orders every earlier store of the CPU before what follows: the buffer drains. */
+function fullFence(m: SharedMemory<any>, env: Reader): void {
+  drainAll(m, bufferOf(m, env));
+}
+
+/** A fence that only lkmm needs (x86 orders it already, e.g. store->store for smp_wmb). */
+function lkmmFence(m: SharedMemory<any>, env: Reader): void {
+  if (isLkmm(m)) fullFence(m, env);
+}
 
 export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
-  return load(m as SharedMemory<V>, x, env);
+  return load(sm(m), x, env);
 }
 
 export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
-  store(m as SharedMemory<V>, x, v, env);
+  store(sm(m), x, v, env);
 }
 
-/** smp_load_acquire: on x86 a plain load (TSO never reorders a load with a later access). */
+/** smp_load_acquire: a plain load (tso and this lkmm never reorder a load with a later access). */
 export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
-  return load(m as SharedMemory<V>, x, env);
+  return load(sm(m), x, env);
 }
 
-/** smp_store_release: on x86 a plain store (the FIFO buffer keeps it after every earlier store). */
+/** smp_store_release: tso: a plain store (FIFO keeps it after earlier stores); lkmm: earlier stores drain first. */
 export function smp_store_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
-  store(m as SharedMemory<V>, x, v, env);
+  lkmmFence(sm(m), env);
+  store(sm(m), x, v, env);
 }
 
 /** smp_mb / mb: MFENCE (or a LOCK'd add): the CPU's store buffer is drained. */
-export function smp_mb(m: Mem<any>, env: StepEnv<any>): void {
-  drainAll(m as SharedMemory, bufferOf(m as SharedMemory, env));
+export function smp_mb(m: Mem<any>, env: Reader): void {
+  fullFence(sm(m), env);
 }
 
-/** smp_wmb: on x86 a compiler barrier only (stores already leave the buffer in order). */
-export function smp_wmb(_m: Mem<any>, _env: StepEnv<any>): void {}
+/** smp_wmb: tso: a compiler barrier only (stores leave the buffer in order); lkmm: orders earlier stores before later ones (here: drains, see the header). */
+export function smp_wmb(m: Mem<any>, env: Reader): void {
+  lkmmFence(sm(m), env);
+}
 
-/** smp_rmb: on x86 a compiler barrier only (loads are not reordered with loads). */
-export function smp_rmb(_m: Mem<any>, _env: StepEnv<any>): void {}
+/** smp_rmb: a compiler barrier only under tso and this lkmm (loads are never reordered with loads here). */
+export function smp_rmb(_m: Mem<any>, _env: Reader): void {}
 
-/** smp_mb__before_atomic: on x86 a compiler barrier only (the atomic that follows is LOCK'd and drains). */
-export function smp_mb__before_atomic(_m: Mem<any>, _env: StepEnv<any>): void {}
+/**
+ * smp_mb__before_atomic: tso: a compiler barrier (the atomic is LOCK'd and drains); lkmm: the
+ * CPU's next RMW is fully ordered (drains everything first). Without an RMW after it, nothing.
+ */
+export function smp_mb__before_atomic(m: Mem<any>, env: Reader): void {
+  const mm = sm(m);
+  const b = bufferOf(mm, env);
+  if (isLkmm(mm) && b !== undefined) b.before = 1;
+}
 
-/** smp_mb__after_atomic: on x86 a compiler barrier only (the atomic before it was LOCK'd and drained). */
-export function smp_mb__after_atomic(_m: Mem<any>, _env: StepEnv<any>): void {}
+/**
+ * smp_mb__after_atomic: tso: a compiler barrier (the atomic before it was LOCK'd); lkmm: what was
+ * stored before the CPU's last relaxed RMW becomes visible (a fully ordered RMW drained it
+ * already). Without an RMW before it, nothing.
+ */
+export function smp_mb__after_atomic(m: Mem<any>, env: Reader): void {
+  const mm = sm(m);
+  const b = bufferOf(mm, env);
+  if (!isLkmm(mm) || b === undefined) return;
+  while (b.mark > 0) drainAt(mm, b, 0);
+}
 
 /** smp_store_mb(x, v): WRITE_ONCE then a full barrier (x86: xchg): v is in memory afterwards. */
 export function smp_store_mb<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
-  store(m as SharedMemory<V>, x, v, env);
+  store(sm(m), x, v, env);
   smp_mb(m, env);
 }
 
-/** A LOCK'd read-modify-write: drains the buffer, then reads and writes memory in one step; returns the old value. */
-function rmw<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, f: (old: number) => number, env: StepEnv<any>): number {
-  const mm = m as SharedMemory<V>;
-  smp_mb(mm, env);
+/**
+ * The ordering an atomic read-modify-write gives: 'full' (value-returning RMWs: xchg, cmpxchg,
+ * atomic_*_return, test_and_set_bit), 'relaxed' (_relaxed forms and the non-value-returning
+ * atomic_inc, set_bit...), 'acquire', 'release'. x86 LOCKs every one (tso: all drain); under lkmm a
+ * relaxed or acquire RMW drains only the CPU's stores to its own variable, a release or full one
+ * drains every earlier store.
+ */
+export type RmwOrder = 'full' | 'relaxed' | 'acquire' | 'release';
+
+function rmw<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, order: RmwOrder, f: (old: number) => number, env: StepEnv<any>): number {
+  const mm = sm(m);
+  const b = bufferOf(mm, env);
+  if (!isLkmm(mm) || order === 'full' || order === 'release' || b?.before === 1) fullFence(mm, env);
+  else drainAddress(mm, x, env);
+  if (b !== undefined && isLkmm(mm)) {
+    b.before = 0;
+    // What a later smp_mb__after_atomic orders: every store still buffered before this RMW.
+    b.mark = b.n;
+  }
   const old = (mm.mem as Record<string, number>)[x]!;
   write(mm, addressOf(mm, x), f(old));
   return old;
 }
 
-/** xchg (and _relaxed/_acquire/_release: every form is LOCK'd on x86): returns the old value. */
+/** xchg: returns the old value (fully ordered). */
 export function xchg<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, () => v, env);
+  return rmw(m, x, 'full', () => v, env);
 }
-export const xchg_relaxed = xchg;
-export const xchg_acquire = xchg;
-export const xchg_release = xchg;
+export function xchg_relaxed<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'relaxed', () => v, env);
+}
+export function xchg_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'acquire', () => v, env);
+}
+export function xchg_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'release', () => v, env);
+}
 
-/** cmpxchg (and _relaxed/_acquire/_release): stores `v` only when `x` equalled `old`; returns the value found. */
+/** cmpxchg: stores `v` only when `x` equalled `old`; returns the value found (fully ordered). */
 export function cmpxchg<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, (cur) => (cur === old ? v : cur), env);
+  return rmw(m, x, 'full', (cur) => (cur === old ? v : cur), env);
 }
-export const cmpxchg_relaxed = cmpxchg;
-export const cmpxchg_acquire = cmpxchg;
-export const cmpxchg_release = cmpxchg;
-
-/** atomic_fetch_add / atomic_add_return's RMW (LOCK xadd): returns the old value. */
-export function atomic_fetch_add<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, d: number, env: StepEnv<any>): number {
-  return rmw(m, x, (cur) => cur + d, env);
+export function cmpxchg_relaxed<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'relaxed', (cur) => (cur === old ? v : cur), env);
+}
+export function cmpxchg_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'acquire', (cur) => (cur === old ? v : cur), env);
+}
+export function cmpxchg_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
+  return rmw(m, x, 'release', (cur) => (cur === old ? v : cur), env);
 }
 
-/** test_and_set_bit(bit, x) (LOCK bts): returns whether the bit was set. */
+/** atomic_fetch_add (and its _relaxed/_acquire/_release forms with `order`): returns the old value. */
+export function atomic_fetch_add<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, d: number, env: StepEnv<any>, order: RmwOrder = 'full'): number {
+  return rmw(m, x, order, (cur) => cur + d, env);
+}
+
+/** atomic_add / atomic_inc (no return value: unordered in the kernel's model, LOCK'd on x86). */
+export function atomic_add<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, d: number, env: StepEnv<any>): void {
+  rmw(m, x, 'relaxed', (cur) => cur + d, env);
+}
+
+/** set_bit(bit, x) (no return value: unordered in the kernel's model, LOCK bts on x86). */
+export function set_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): void {
+  rmw(m, x, 'relaxed', (cur) => cur | (1 << bit), env);
+}
+
+/** test_and_set_bit(bit, x) (value-returning: fully ordered): returns whether the bit was set. */
 export function test_and_set_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): boolean {
-  return (rmw(m, x, (cur) => cur | (1 << bit), env) & (1 << bit)) !== 0;
+  return (rmw(m, x, 'full', (cur) => cur | (1 << bit), env) & (1 << bit)) !== 0;
 }
 
 /** set_current_state(s): smp_store_mb(current->__state, s): the state store is in memory before any later load. */
@@ -256,16 +377,16 @@ export function set_current_state<V extends Record<string, number>>(m: Mem<V>, x
 
 /** __set_current_state(s): WRITE_ONCE(current->__state, s): no barrier, the store may wait in the buffer. */
 export function __set_current_state<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, state: number, env: StepEnv<any>): void {
-  store(m as SharedMemory<V>, x, state, env);
+  store(sm(m), x, state, env);
 }
 
 /** What spin_lock / mutex_lock do to the buffer (a LOCK'd RMW acquires the lock word): call it in the lock step. */
-export function spinLockFence(m: Mem<any>, env: StepEnv<any>): void {
+export function spinLockFence(m: Mem<any>, env: Reader): void {
   smp_mb(m, env);
 }
 
 /** What spin_unlock does here: drains, since the lock word is sequentially consistent (see the header). */
-export function spinUnlockFence(m: Mem<any>, env: StepEnv<any>): void {
+export function spinUnlockFence(m: Mem<any>, env: Reader): void {
   smp_mb(m, env);
 }
 
@@ -284,24 +405,50 @@ export function describeStoreBuffers(m: SharedMemory<any>): string {
  * location, so finished programs with empty buffers are not deadlocks. Under sc: no thread.
  */
 export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<any>): ThreadDef<S>[] {
-  const cpus = at(init).sb.length;
+  const m0 = at(init);
+  const cpus = m0.sb.length;
   if (cpus === 0) return [];
+  if (!isLkmm(m0))
+    return [
+      {
+        name: 'tso/memory',
+        kind: 'memory',
+        program: [
+          {
+            id: 'drain',
+            end: true,
+            actions: Array.from({ length: cpus }, (_, c) => ({
+              label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
+              fn: 'x86-TSO',
+              guard: (s: S) => at(s).sb[c]!.n > 0,
+              run: (d: Draft<S>) => drainOldest(at(d), at(d).sb[c]!),
+              tags: ['memory:drain'],
+              next: 'drain',
+            })),
+          },
+        ],
+      },
+    ];
+  // lkmm: stores to different variables reach memory in any order, those to one variable in order.
+  const names = namesOf(m0);
   return [
     {
-      name: 'tso/memory',
+      name: 'lkmm/memory',
       kind: 'memory',
       program: [
         {
           id: 'drain',
           end: true,
-          actions: Array.from({ length: cpus }, (_, c) => ({
-            label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
-            fn: 'x86-TSO',
-            guard: (s: S) => at(s).sb[c]!.n > 0,
-            run: (d: Draft<S>) => drainOldest(at(d), at(d).sb[c]!),
-            tags: ['memory:drain'],
-            next: 'drain',
-          })),
+          actions: Array.from({ length: cpus }, (_, c) =>
+            names.map((x, a) => ({
+              label: `lkmm: cpu${c}'s oldest buffered store to ${x} reaches memory`,
+              fn: 'lkmm',
+              guard: (s: S) => oldestTo(at(s).sb[c]!, a) >= 0,
+              run: (d: Draft<S>) => drainAt(at(d), at(d).sb[c]!, oldestTo(at(d).sb[c]!, a)),
+              tags: ['memory:drain'],
+              next: 'drain',
+            })),
+          ).flat(),
         },
       ],
     },
@@ -313,7 +460,7 @@ function isBuffered(v: unknown): v is SharedMemory {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
-  if (keys.length !== 2 || !Object.hasOwn(o, 'mem') || !Object.hasOwn(o, 'sb') || !Array.isArray(o['sb']) || o['sb'].length === 0) return false;
+  if (keys.length !== 3 || !Object.hasOwn(o, 'mem') || !Object.hasOwn(o, 'model') || !Object.hasOwn(o, 'sb') || !Array.isArray(o['sb']) || o['sb'].length === 0) return false;
   return (o['sb'] as unknown[]).every((b) => b !== null && typeof b === 'object' && Object.hasOwn(b, 'n') && Array.isArray((b as StoreBuffer).addr) && Array.isArray((b as StoreBuffer).val));
 }
 

@@ -28,8 +28,12 @@ describe('kmc check --memory', () => {
     expect(tso.out).toMatch(/violated no-lost-wakeup/);
   });
 
-  it('set_current_state holds under tso, also on two workers', async () => {
+  it('set_current_state holds under tso, also on two workers, and under lkmm', async () => {
     expect((await kmc('check', FILE, '--variant', 'set_current_state', '--memory', 'tso', '--workers', '2')).code).toBe(0);
+    const l = await kmc('check', FILE, '--variant', 'set_current_state', '--memory', 'lkmm', '--workers', '1');
+    expect(l.code).toBe(0);
+    expect(l.out).toMatch(/^Memory model: lkmm \(an operational approximation/m);
+    expect((await kmc('check', FILE, '--variant', '__set_current_state', '--memory', 'lkmm', '--workers', '1')).code).toBe(1);
   });
 
   it('a store buffer of one entry is enough for the lost wakeup, and --store-buffer is a parameter', async () => {
@@ -44,7 +48,7 @@ describe('kmc check --memory', () => {
     expect(none.out).toMatch(/declares no shared memory/);
     const bad = await kmc('check', FILE, '--memory', 'pso');
     expect(bad.code).toBe(2);
-    expect(bad.out).toMatch(/--memory expects sc or tso/);
+    expect(bad.out).toMatch(/--memory expects sc, tso or lkmm/);
     const both = await kmc('check', FILE, '--memory', 'tso', '--param', 'memory=0');
     expect(both.code).toBe(2);
     expect((await kmc('check', FILE, '--memory', 'tso', '--por')).code).toBe(2);

@@ -5,7 +5,7 @@ import { check } from '../../src/engine/index.js';
 import { litmusModel, litmusProperties } from '../../src/kernel/litmus.js';
 import { SHAPES } from './litmus-shapes.js';
 
-function outcome(shape: (typeof SHAPES)[number], memory: 'sc' | 'tso') {
+function outcome(shape: (typeof SHAPES)[number], memory: 'sc' | 'tso' | 'lkmm') {
   const r = check(litmusModel(shape.test, memory), litmusProperties(shape.test));
   if (r.status === 'violated') return 'allowed';
   if (r.status === 'verified') return 'forbidden';
@@ -14,9 +14,18 @@ function outcome(shape: (typeof SHAPES)[number], memory: 'sc' | 'tso') {
 
 describe('litmus tests: the outcomes the literature gives', () => {
   for (const shape of SHAPES) {
-    it(`${shape.test.name}: ${shape.sc} under sc, ${shape.tso} under x86-TSO`, () => {
+    it(`${shape.test.name}: ${shape.sc} under sc, ${shape.tso} under x86-TSO, ${shape.lkmm} under kmc's lkmm${shape.herd ? ` (herd7: ${shape.herd})` : ''}`, () => {
       expect(outcome(shape, 'sc')).toBe(shape.sc);
       expect(outcome(shape, 'tso')).toBe(shape.tso);
+      expect(outcome(shape, 'lkmm')).toBe(shape.lkmm);
     });
   }
+  it('kmc\'s lkmm differs from herd7 only by forbidding what herd7 allows (it is stronger, never weaker), and allows whatever tso allows', () => {
+    for (const s of SHAPES) {
+      if (s.herd !== undefined) expect([s.test.name, s.lkmm, s.herd]).toEqual([s.test.name, 'forbidden', 'allowed']);
+      if (s.tso === 'allowed') expect([s.test.name, s.lkmm]).toEqual([s.test.name, 'allowed']);
+    }
+    // Store->store reordering is what lkmm adds to tso here.
+    expect(SHAPES.filter((s) => s.tso === 'forbidden' && s.lkmm === 'allowed').map((s) => s.test.name)).toEqual(['SB+add', 'MP', '2+2W', 'R+mb', 'S']);
+  });
 });

@@ -1,5 +1,5 @@
 // The lost wakeup (tests/fixtures/models/lost-wakeup.ts): __set_current_state() without a barrier
-// is violated under x86-TSO and holds under SC; set_current_state() holds under both.
+// is violated under x86-TSO and lkmm and holds under SC; set_current_state() holds under all three.
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/index.js';
 import model, { properties } from '../fixtures/models/lost-wakeup.js';
@@ -29,9 +29,16 @@ describe('lost wakeup under sc and x86-TSO', () => {
     expect(drainOfWaiter === -1 || drainOfWaiter > ttwu).toBe(true);
   });
 
-  it('set_current_state: holds under sc and under tso', () => {
+  it('set_current_state: holds under sc, tso and lkmm', () => {
     expect(run('set_current_state', 0).status).toBe('verified');
     expect(run('set_current_state', 1).status).toBe('verified');
+    expect(run('set_current_state', 2).status).toBe('verified');
+  });
+
+  it('__set_current_state: violated under lkmm too', () => {
+    const r = run('__set_current_state', 2);
+    expect(r.status).toBe('violated');
+    expect(r.status === 'violated' && r.violations.map((v) => v.property).sort()).toEqual(['deadlock', 'no-lost-wakeup']);
   });
 
   it('tso explores more states than sc (the store buffers), and the same verdicts with a larger bound', () => {

@@ -28,7 +28,7 @@ describe('store buffers', () => {
     expect(describeStoreBuffers(m)).toBe('cpu0: x=1, x=2');
     smp_mb(m, p0);
     expect(m.mem.x).toBe(2);
-    expect(m.sb[0]).toEqual({ n: 0, addr: [0, 0], val: [0, 0] });
+    expect(m.sb[0]).toEqual({ n: 0, addr: [0, 0], val: [0, 0], mark: 0, before: 0 });
     expect(READ_ONCE(m, 'x', p1)).toBe(2);
   });
 
@@ -42,7 +42,7 @@ describe('store buffers', () => {
   it('under sc there are no buffers: stores are in memory at once', () => {
     const m = sharedMemory({ memory: 0, storeBuffer: 2 }, { x: 0 }, 2);
     WRITE_ONCE(m, 'x', 1, envOf(0));
-    expect(m).toEqual({ mem: { x: 1 }, sb: [] });
+    expect(m).toEqual({ mem: { x: 1 }, sb: [], model: 0 });
   });
 
   it('a store into a full buffer drains the oldest first and says the bound cut behaviours', () => {
@@ -87,6 +87,13 @@ describe('the engine agrees with the reference explorer under tso', () => {
       const t = shape(name);
       const { result } = expectAgreement(litmusModel(t), litmusProperties(t));
       expect(result.status).toBe(SHAPES.find((s) => s.test.name === name)!.tso === 'allowed' ? 'violated' : 'verified');
+    });
+  }
+  for (const name of ['MP', '2+2W', 'SB+add+after_atomic']) {
+    it(`${name} under lkmm`, () => {
+      const t = shape(name);
+      const { result } = expectAgreement(litmusModel(t, 'lkmm'), litmusProperties(t));
+      expect(result.status).toBe(SHAPES.find((s) => s.test.name === name)!.lkmm === 'allowed' ? 'violated' : 'verified');
     });
   }
   it('lost wakeup, both variants', () => {

@@ -82,7 +82,7 @@ export function memoryParamArgs(entry: ModelEntry, params: Record<string, string
   const out = { ...params };
   if (opts.memory !== undefined) {
     const i = (MEMORY_MODELS as readonly string[]).indexOf(opts.memory);
-    if (i < 0) throw new UsageError(`--memory expects ${MEMORY_MODELS.join(' or ')}, not '${opts.memory}'`);
+    if (i < 0) throw new UsageError(`--memory expects ${MEMORY_MODELS.slice(0, -1).join(', ')} or ${MEMORY_MODELS.at(-1)}, not '${opts.memory}'`);
     if (!declares) {
       if (opts.memory !== 'sc') throw new UsageError(`--memory ${opts.memory}: model ${entry.model.name} declares no shared memory (every field is sequentially consistent); see docs/model-api.md, "Shared memory and memory models"`);
     } else {
@@ -129,8 +129,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       parseCount('--workers'),
     )
     .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it; sequential search, one worker")
-    .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(' or ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
-    .option('--store-buffer <k>', 'with --memory tso: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
+    .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(', ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
+    .option('--store-buffer <k>', 'with --memory tso or lkmm: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
     .option('--checkpoint <dir>', 'save the search into this directory now and then (and when stopped by Ctrl-C, SIGTERM, --max-time or --max-memory), to continue it with kmc resume DIR; sequential search, one worker')
     .option('--checkpoint-every <duration>', `with --checkpoint: how often, e.g. 30s or 10m (default ${DEFAULT_CHECKPOINT_EVERY_MS / 60_000}m)`, parseDuration('--checkpoint-every'))
     .option('--coverage', 'report how often each step of each thread ran and which never did (SPIN\'s "unreached"), and which properties were not exercised')
