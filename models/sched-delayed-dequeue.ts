@@ -46,9 +46,27 @@
 //     (cpu0/nanosleep: do_nanosleep's TASK_INTERRUPTIBLE|TASK_FREEZABLE loop, get_signal ->
 //     try_to_freeze -> __refrigerator, whose TASK_FROZEN is a special state and never delayed).
 //
+// How it is written (docs/model-api.md): what the variants differ in is a `byVariant` fragment
+// each: the runnable test of kvm_sched_out() and __set_task_frozen() (p->on_rq, or
+// task_is_runnable(p)), block_task()'s outcomes for a sleeper (dequeued at once, or dequeue_entity()
+// leaving a non-eligible entity sched_delayed), and pick_next_entity()'s dequeue of a delayed
+// entity (code that exists only with delayed dequeue). cpu0 is a CpuContext (src/kernel/context.ts):
+// rq_lock()/local_irq_save() pin the running task to cpu0 with interrupts off, the wakeup handler
+// runs there non-preemptibly (irq_enter), and a gate (needsCpuGate) keeps every task on cpu0 from
+// running while the handler has it: no hand-kept irqs_disabled/in_irq flags and no "not in the
+// IRQ" guard on each step. The vCPUs are one thread kind (which vCPU is a local; vcpu1.. start
+// switched out, preempted at the preemption point before prepare_to_rcuwait, so their first step
+// is that preemption's kvm_sched_in, which the first location offers while scheduled out); the
+// senders are two kinds (VT-d device, IPI virtualization) with their vCPU, vector and count as
+// locals. Against the version with a program per vCPU and per sender, every verdict and shortest
+// counterexample is the same; with one vCPU the state and transition counts are the same too;
+// with two, states that differed only in which of two identical copies of the sched-in code
+// vcpu1 was in (its own start copy or the one after a preemption at prepare_to_rcuwait) are now
+// one state (tests/models/sched-delayed-dequeue.test.ts, `--vcpus2`: 10411 -> 10371 etc.).
+//
 // Threads: cpu0/vcpuN (N < vcpus), cpu0/other (the context cpu0 runs when no modelled task does:
 //   a competing CFS task or idle; its __schedule picks the next task), cpu0/irq (the wakeup
-//   vector's handler), one sender per (vCPU, sender), and with `freezer`: cpu0/nanosleep and
+//   vector's handler), one sender per (vCPU, sender) (device->vcpuN, cpuK/vcpu-ipi->vcpuN), and with `freezer`: cpu0/nanosleep and
 //   cpu2/freezer.
 //
 // Simplifications, and why they are sound for these properties:
@@ -151,8 +169,8 @@
 // task_is_runnable, whose real code holds.
 
 import {
-  defineModel, step, choice, thread, intParam, boolParam, END,
-  type ActionDef, type Draft, type System, type LocationDef, type ThreadDef,
+  defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, intParam, boolParam, END,
+  type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type ThreadDef,
 } from '../src/model/index.js';
 import {
   spinlock, lockRef, spinLock, spinUnlock, UNLOCKED, type Spinlock,
@@ -160,6 +178,8 @@ import {
   taskStruct, task_is_runnable, try_to_wake_up, block_task, __block_task, signal_pending_state, frozen,
   TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_FREEZABLE, TASK_FROZEN, TASK_NORMAL, __TASK_STOPPED, __TASK_TRACED,
   type TaskStruct,
+  cpuContext, taskContext, contextRef, canRunOn, needsCpuGate, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
+  type CpuContext, type TaskContext,
 } from '../src/kernel/index.js';
 
 /** arch/x86/include/asm/irq_vectors.h */
@@ -193,7 +213,7 @@ type Vcpu = {
   blocked_in_schedule: boolean;
 };
 
-type S = {
+export type SchedDelayedDequeueState = {
   /** Tasks on cpu0: vcpu0..vcpuN-1, then (with the freezer) the nanosleep task. */
   tasks: TaskStruct[];
   /** preempt_notifier_register()ed (the vCPU tasks: vcpu_load in KVM_RUN). */
@@ -202,18 +222,54 @@ type S = {
   cpu0: {
     /** rq->curr: a task index, or OTHER. */
     curr: number;
-    irqs_disabled: boolean;
-    /** cpu0 is running the wakeup vector's handler: the interrupted context waits. */
-    in_irq: boolean;
     /** POSTED_INTR_WAKEUP_VECTOR pending in cpu0's local APIC. */
     wakeup_ipi: boolean;
   };
+  /**
+   * cpu0's execution context (src/kernel/context.ts): its interrupts, and who runs there
+   * non-preemptibly (a task holding the rq lock or in local_irq_save, or the wakeup handler).
+   */
+  ctx: CpuContext;
   rq_lock: Spinlock;
   freezer_lock: Spinlock;
   pm_freezing: boolean;
   /** Involuntary preemptions left on cpu0. */
   preempt_budget: number;
 };
+type S = SchedDelayedDequeueState;
+
+/** The locals of every thread on cpu0: its execution context (preempt count, pinned CPU). */
+export type CpuTask = { task: TaskContext };
+type Loc = LocationDef<S, CpuTask>;
+type Act = ActionDef<S, CpuTask>;
+/** A vCPU task's locals: its context, and which vCPU it is (tasks[v], vcpus[v]). */
+export type VcpuL = CpuTask & { v: number };
+type VLoc = LocationDef<S, VcpuL>;
+type VAct = ActionDef<S, VcpuL>;
+const cpu0Ctx = contextRef<S, CpuTask>((s) => s.ctx, (l) => l.task);
+/** rq_lock() / raw_spin_rq_lock_irq(): interrupts off and preemption off on cpu0, the task pinned there. */
+const irqOff = (d: Draft<S>, env: StepEnv<CpuTask>) => {
+  local_irq_disable(d.ctx, env.local.task, env, 0);
+  preempt_disable(d.ctx, env.local.task, env, 0);
+};
+/** rq_unlock_irq() / raw_spin_rq_unlock_irq(). */
+const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => {
+  preempt_enable(d.ctx, env.local.task, env);
+  local_irq_enable(d.ctx, env.local.task);
+};
+/** `loc` (a lock builder's step, which knows no locals) with `extra` after it in the same atomic step. */
+function also<L extends CpuTask = CpuTask>(loc: LocationDef<S>, extra: (d: Draft<S>, env: StepEnv<L>) => void): LocationDef<S, L> {
+  return {
+    ...loc,
+    actions: loc.actions.map((a): ActionDef<S, L> => ({
+      ...a,
+      run: (d, env) => {
+        a.run?.(d, env);
+        extra(d, env);
+      },
+    })),
+  };
+}
 
 const VARIANTS = {
   eevdf: 'before delayed dequeue: a task that blocks in schedule() is dequeued at once (p->on_rq = 0); kvm_sched_out() and __set_task_frozen() test p->on_rq',
@@ -243,21 +299,44 @@ export default defineModel({
     const nInterrupts = params.interrupts;
     const nHalts = params.halts;
     const withFreezer = params.freezer;
-    const delayDequeue = variant !== 'eevdf';
-    const fixed = variant === 'task_is_runnable';
     const SLEEPER = nVcpus;
     const taskName = (t: number) => (t === SLEEPER && withFreezer ? 'nanosleep' : `vcpu${t}`);
 
     const rq = lockRef<S>('rq->__lock', (s) => s.rq_lock);
     const freezerLock = lockRef<S>('freezer_lock', (s) => s.freezer_lock);
     const rqFree = (s: S) => s.rq_lock.holder === UNLOCKED;
-    const onCpu0 = (s: S) => !s.cpu0.in_irq;
+    // Every thread on cpu0 but the wakeup handler is a task: it runs only when cpu0 is its own
+    // (it holds the rq lock or has interrupts off) or free, not while the handler runs there
+    // (needsCpuGate below). So its guards no longer say "not in the IRQ".
 
-    // The test the fix changes, as each variant writes it.
-    const runnableTest = fixed ? 'task_is_runnable(current)' : 'current->on_rq';
-    const isRunnableForKvm = (p: TaskStruct) => (fixed ? task_is_runnable(p) : p.on_rq);
-    const freezerTest = fixed ? 'task_is_runnable(p)' : 'p->on_rq';
-    const isRunnableForFreezer = isRunnableForKvm;
+    // ---- what the variants differ in ------------------------------------------------------
+    // The test the fix changes (kvm_sched_out() and __set_task_frozen()), as each variant writes it.
+    const onRq = () => ({ kvmSchedOut: 'current->on_rq', setTaskFrozen: 'p->on_rq', runnable: (p: TaskStruct) => p.on_rq });
+    const runnableTest = byVariant(variant, {
+      eevdf: onRq,
+      'delayed-dequeue': onRq,
+      task_is_runnable: () => ({ kvmSchedOut: 'task_is_runnable(current)', setTaskFrozen: 'task_is_runnable(p)', runnable: task_is_runnable }),
+    });
+    // block_task() of a task going to sleep: dequeued at once (EEVDF), or, with DELAY_DEQUEUE,
+    // dequeue_entity() either dequeues an eligible entity or leaves it queued, sched_delayed.
+    type BlockOutcome = { code: string; note?: string; delayed: boolean };
+    const delayedDequeue = (): BlockOutcome[] => [
+      { code: 'dequeue_entity(): entity_eligible(): dequeued; __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false },
+      { code: 'dequeue_entity(): !entity_eligible(cfs_rq, se): se->sched_delayed = 1; return false', note: 'p->on_rq stays 1', delayed: true },
+    ];
+    const blockOutcomes: BlockOutcome[] = byVariant(variant, {
+      eevdf: () => [{ code: 'dequeue_task(rq, p, DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false }],
+      'delayed-dequeue': delayedDequeue,
+      task_is_runnable: delayedDequeue,
+    });
+    // pick_next_entity(): `if (se->sched_delayed) dequeue_entities(..., DEQUEUE_DELAYED)`, code
+    // that exists only with delayed dequeue.
+    const withDelayedPick = () => <L extends object>(a: ActionDef<S, L>): ActionDef<S, L>[] => [a];
+    const pickDelayed = byVariant(variant, {
+      eevdf: () => <L extends object>(_a: ActionDef<S, L>): ActionDef<S, L>[] => [],
+      'delayed-dequeue': withDelayedPick,
+      task_is_runnable: withDelayedPick,
+    });
 
     // kvm_preempt_ops: kvm_sched_out / kvm_sched_in, up to the call of kvm_arch_vcpu_put/load.
     const kvmPreemptOps: PreemptNotifier<S> = {
@@ -265,7 +344,7 @@ export default defineModel({
       sched_out(d, task) {
         const vcpu = d.vcpus[task]!;
         vcpu.scheduled_out = true;
-        if (isRunnableForKvm(d.tasks[task]!) && vcpu.wants_to_run) {
+        if (runnableTest.runnable(d.tasks[task]!) && vcpu.wants_to_run) {
           vcpu.preempted = true;
           vcpu.ready = true;
         }
@@ -277,147 +356,141 @@ export default defineModel({
       },
     };
 
-    const rqUnlockIrq = (d: Draft<S>) => {
+    const rqUnlockIrq = (d: Draft<S>, env: StepEnv<CpuTask>) => {
       d.rq_lock.holder = UNLOCKED;
-      d.cpu0.irqs_disabled = false;
+      irqOn(d, env);
     };
 
     // ---- the vCPU's side of __schedule() and the preempt notifiers --------------------------
     // `p` prefixes the location ids; `resume` is where schedule() returns to.
 
     /** preempt_schedule_irq() at a preemption point: __schedule(SM_PREEMPT) takes the rq lock. */
-    const preemptAction = (v: number, p: string): ActionDef<S> => ({
+    const preemptAction = (p: string): VAct => ({
       label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): rq_lock(rq, &rf)',
       fn: 'preempt_schedule_irq',
-      guard: (s) => s.preempt_budget > 0 && onCpu0(s) && rqFree(s),
-      blockedOn: (s) => (s.preempt_budget > 0 ? `${rq.name}, held by ${s.rq_lock.holder}` : 'no preemption budget left'),
+      guard: (s, env) => s.preempt_budget > 0 && rqFree(s),
+      blockedOn: (s, env) => (s.preempt_budget > 0 ? `${rq.name}, held by ${s.rq_lock.holder}` : 'no preemption budget left'),
       run: (d, env) => {
         d.preempt_budget -= 1;
         d.rq_lock.holder = env.self;
-        d.cpu0.irqs_disabled = true;
-        d.vcpus[v]!.blocked_in_schedule = false;
+        irqOff(d, env);
+        d.vcpus[env.local.v]!.blocked_in_schedule = false;
       },
       next: `${p}.pick`,
       tags: ['spin_lock', `lock:${rq.name}`, 'preempt'],
     });
 
-    const vcpuSchedOut = (v: number, p: string, voluntary: boolean, resume: string): LocationDef<S>[] => {
-      const me = (s: S | Draft<S>) => s.tasks[v]!;
-      const out: LocationDef<S>[] = [];
+    const vcpuSchedOut = (p: string, voluntary: boolean, resume: string): VLoc[] => {
+      const me = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.tasks[env.local.v]!;
+      const out: VLoc[] = [];
       if (voluntary) {
         out.push(
-          spinLock(`${p}.lock`, '__schedule', rq, {
-            label: '__schedule: rq_lock(rq, &rf) (interrupts off)',
-            guard: onCpu0,
-            run: (d) => void (d.cpu0.irqs_disabled = true),
-            next: `${p}.block`,
-          }),
+          withNote(
+            'interrupts off',
+            also(spinLock(`${p}.lock`, '__schedule', rq, { label: '__schedule: rq_lock(rq, &rf)', next: `${p}.block` }), irqOff),
+          ),
         );
-        const blockActions: ActionDef<S>[] = [
+        const blockActions: VAct[] = [
           {
             label: '__schedule: prev_state = READ_ONCE(prev->__state) == TASK_RUNNING: no block_task()',
-            guard: (s) => me(s).__state === TASK_RUNNING,
-            run: (d) => void (d.vcpus[v]!.blocked_in_schedule = false),
+            guard: (s, env) => me(s, env).__state === TASK_RUNNING,
+            run: (d, env) => void (d.vcpus[env.local.v]!.blocked_in_schedule = false),
             next: `${p}.pick`,
           },
           {
             label: '__schedule: if (signal_pending_state(prev_state, prev)) WRITE_ONCE(prev->__state, TASK_RUNNING)',
-            guard: (s) => me(s).__state !== TASK_RUNNING && signal_pending_state(me(s).__state, me(s)),
-            run: (d) => {
-              me(d).__state = TASK_RUNNING;
-              d.vcpus[v]!.blocked_in_schedule = false;
+            guard: (s, env) => me(s, env).__state !== TASK_RUNNING && signal_pending_state(me(s, env).__state, me(s, env)),
+            run: (d, env) => {
+              me(d, env).__state = TASK_RUNNING;
+              d.vcpus[env.local.v]!.blocked_in_schedule = false;
             },
             next: `${p}.pick`,
           },
-          {
-            label: delayDequeue
-              ? 'block_task: dequeue_entity(): entity_eligible(): dequeued; __block_task(): WRITE_ONCE(p->on_rq, 0)'
-              : 'block_task: dequeue_task(rq, p, DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0)',
-            guard: (s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s)),
-            run: (d) => {
-              block_task(me(d), false);
-              d.vcpus[v]!.blocked_in_schedule = true;
-            },
-            next: `${p}.pick`,
-          },
+          ...blockOutcomes.map(
+            (o): VAct => ({
+              label: `block_task: ${o.code}`,
+              ...(o.note !== undefined ? { note: o.note } : {}),
+              guard: (s, env) => me(s, env).__state !== TASK_RUNNING && !signal_pending_state(me(s, env).__state, me(s, env)),
+              run: (d, env) => {
+                block_task(me(d, env), o.delayed);
+                d.vcpus[env.local.v]!.blocked_in_schedule = true;
+              },
+              next: `${p}.pick`,
+            }),
+          ),
         ];
-        if (delayDequeue)
-          blockActions.push({
-            label: 'block_task: dequeue_entity(): !entity_eligible(cfs_rq, se): se->sched_delayed = 1; return false (p->on_rq stays 1)',
-            guard: (s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s)),
-            run: (d) => {
-              block_task(me(d), true);
-              d.vcpus[v]!.blocked_in_schedule = true;
-            },
-            next: `${p}.pick`,
-          });
         out.push(choice(`${p}.block`, blockActions));
       }
-      const pickActions: ActionDef<S>[] = [];
+      const pickActions: VAct[] = [];
       if (voluntary)
         pickActions.push({
-          label: 'pick_next_task: next == prev (no context switch); rq_unlock_irq(rq, &rf)',
+          label: 'pick_next_task: next == prev; rq_unlock_irq(rq, &rf)',
+          note: 'no context switch',
           fn: 'pick_next_task',
-          guard: (s) => task_is_runnable(me(s)),
+          guard: (s, env) => task_is_runnable(me(s, env)),
           run: rqUnlockIrq,
           next: resume,
           tags: ['spin_unlock', `unlock:${rq.name}`],
         });
-      if (delayDequeue)
-        pickActions.push({
+      pickActions.push(
+        ...pickDelayed<VcpuL>({
           label: 'pick_next_entity: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)',
-          guard: (s) => me(s).sched_delayed,
-          run: (d) => {
-            me(d).sched_delayed = false;
-            __block_task(me(d));
+          guard: (s, env) => me(s, env).sched_delayed,
+          run: (d, env) => {
+            me(d, env).sched_delayed = false;
+            __block_task(me(d, env));
           },
           next: `${p}.pick`,
-        });
+        }),
+      );
       pickActions.push({
-        label: `kvm_sched_out: WRITE_ONCE(vcpu->scheduled_out, true); if (${runnableTest} && vcpu->wants_to_run) { WRITE_ONCE(vcpu->preempted, true); WRITE_ONCE(vcpu->ready, true); }`,
+        label: `kvm_sched_out: WRITE_ONCE(vcpu->scheduled_out, true); if (${runnableTest.kvmSchedOut} && vcpu->wants_to_run) { WRITE_ONCE(vcpu->preempted, true); WRITE_ONCE(vcpu->ready, true); }`,
         fn: 'kvm_sched_out',
-        run: (d, env) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, v, OTHER, env),
+        run: (d, env) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, OTHER, env),
         // vmx_vcpu_pi_put: if (kvm_vcpu_is_blocking(vcpu) && !vmx_interrupt_blocked(vcpu)) pi_enable_wakeup_handler(vcpu)
-        next: (s) => (s.vcpus[v]!.rcuwait_task ? `${p}.wl_add` : `${p}.sn`),
+        next: (s, env) => (s.vcpus[env.local.v]!.rcuwait_task ? `${p}.wl_add` : `${p}.sn`),
         tags: ['context_switch'],
       });
       out.push(choice(`${p}.pick`, pickActions));
       out.push(
         step(`${p}.wl_add`, 'pi_enable_wakeup_handler: list_add_tail(&vmx->pi_wakeup_list, &per_cpu(wakeup_vcpus_on_cpu, vcpu->cpu)); WARN(pi_desc->sn, ...)', {
           run: (d, env) => {
-            d.vcpus[v]!.on_wakeup_list = true;
-            env.warnOn(d.vcpus[v]!.pi.sn, SN_SET_BEFORE_BLOCKING);
+            d.vcpus[env.local.v]!.on_wakeup_list = true;
+            env.warnOn(d.vcpus[env.local.v]!.pi.sn, SN_SET_BEFORE_BLOCKING);
           },
         }),
         step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR (pi_try_set_control); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
-          run: (d) => {
-            const pi = d.vcpus[v]!.pi;
+          run: (d, env) => {
+            const pi = d.vcpus[env.local.v]!.pi;
             pi.nv = POSTED_INTR_WAKEUP_VECTOR;
             if (pi.on) d.cpu0.wakeup_ipi = true;
           },
         }),
         step(`${p}.sn`, 'vmx_vcpu_pi_put: if (vcpu->preempted) pi_set_sn(pi_desc)', {
-          run: (d) => {
-            const vcpu = d.vcpus[v]!;
+          run: (d, env) => {
+            const vcpu = d.vcpus[env.local.v]!;
             if (vcpu.preempted) vcpu.pi.sn = true;
           },
         }),
-        spinUnlock(`${p}.switch`, 'context_switch', rq, {
-          label: 'context_switch: switch_to(prev, next); finish_task_switch(): raw_spin_rq_unlock_irq(rq) (cpu0 runs another task)',
-          run: (d) => {
-            d.cpu0.curr = OTHER;
-            d.cpu0.irqs_disabled = false;
-          },
-          next: `${p}.off`,
-        }),
+        withNote(
+          'cpu0 runs another task',
+          also(
+            spinUnlock(`${p}.switch`, 'context_switch', rq, {
+              label: 'context_switch: switch_to(prev, next); finish_task_switch(): raw_spin_rq_unlock_irq(rq)',
+              run: (d, env) => void (d.cpu0.curr = OTHER),
+              next: `${p}.off`,
+            }),
+            irqOn,
+          ),
+        ),
       );
-      out.push(...vcpuSchedIn(v, p, resume, voluntary));
+      out.push(...vcpuSchedIn(p, resume, voluntary));
       return out;
     };
 
     /** Switched out until cpu0's scheduler picks the vCPU; then kvm_sched_in -> vmx_vcpu_pi_load. */
-    const vcpuSchedIn = (v: number, p: string, resume: string, halted = false): LocationDef<S>[] => {
-      const done = (d: Draft<S>) => void (d.vcpus[v]!.scheduled_out = false);
+    const vcpuSchedIn = (p: string, resume: string, halted = false): VLoc[] => {
+      const done = (d: Draft<S>, env: StepEnv<VcpuL>) => void (d.vcpus[env.local.v]!.scheduled_out = false);
       return [
         step(`${p}.off`, 'kvm_sched_in: WRITE_ONCE(vcpu->preempted, false); WRITE_ONCE(vcpu->ready, false)', {
           // Switched out by kvm_vcpu_block's schedule(): a halted vCPU may wait forever for an
@@ -425,47 +498,46 @@ export default defineModel({
           // is pending is what no-lost-wakeup checks; a preempted vCPU (pre.*.off) must run again.
           end: halted,
           fn: 'kvm_sched_in',
-          guard: (s) => s.cpu0.curr === v && onCpu0(s),
-          blockedOn: (s) => `cpu0's scheduler to pick vcpu${v} (${describeTask(s.tasks[v]!)}, ${describePi(s.vcpus[v]!.pi)})`,
-          run: (d, env) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, v, 0, env),
+          guard: (s, env) => s.cpu0.curr === env.local.v,
+          blockedOn: (s, env) => `cpu0's scheduler to pick vcpu${env.local.v} (${describeTask(s.tasks[env.local.v]!)}, ${describePi(s.vcpus[env.local.v]!.pi)})`,
+          run: (d, env) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, 0, env),
         }),
         choice(`${p}.load`, [
           {
             label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn(pi_desc)) goto after_clear_sn',
-            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && s.vcpus[v]!.pi.sn,
-            run: (d) => void (d.vcpus[v]!.pi.sn = false),
+            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && s.vcpus[env.local.v]!.pi.sn,
+            run: (d, env) => void (d.vcpus[env.local.v]!.pi.sn = false),
             next: `${p}.on`,
           },
           {
             label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR && !SN: return; kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)',
-            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && !s.vcpus[v]!.pi.sn,
+            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && !s.vcpus[env.local.v]!.pi.sn,
             run: done,
             next: resume,
           },
           {
             label: 'vmx_vcpu_pi_load: local_irq_save(flags); if (pi_desc->nv == POSTED_INTR_WAKEUP_VECTOR) list_del(&vmx->pi_wakeup_list)',
-            guard: (s) => onCpu0(s) && s.vcpus[v]!.pi.nv === POSTED_INTR_WAKEUP_VECTOR,
-            run: (d) => {
-              d.cpu0.irqs_disabled = true;
-              d.vcpus[v]!.on_wakeup_list = false;
+            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv === POSTED_INTR_WAKEUP_VECTOR,
+            run: (d, env) => {
+              local_irq_disable(d.ctx, env.local.task, env, 0);
+              d.vcpus[env.local.v]!.on_wakeup_list = false;
             },
             next: `${p}.ctl`,
           },
         ]),
         step(`${p}.ctl`, 'vmx_vcpu_pi_load: new.sn = 0; new.nv = POSTED_INTR_VECTOR (pi_try_set_control); local_irq_restore(flags)', {
-          run: (d) => {
-            const pi = d.vcpus[v]!.pi;
+          run: (d, env) => {
+            const pi = d.vcpus[env.local.v]!.pi;
             pi.sn = false;
             pi.nv = POSTED_INTR_VECTOR;
-            d.cpu0.irqs_disabled = false;
+            local_irq_enable(d.ctx, env.local.task);
           },
         }),
         step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
-          guard: onCpu0,
-          run: (d) => {
-            const pi = d.vcpus[v]!.pi;
+          run: (d, env) => {
+            const pi = d.vcpus[env.local.v]!.pi;
             if (pi.pir !== 0) pi.on = true;
-            done(d);
+            done(d, env);
           },
           next: resume,
         }),
@@ -473,70 +545,86 @@ export default defineModel({
     };
 
     /** A location of kvm_vcpu_block where preemption is enabled: the statement, or a preemption. */
-    const preemptible = (v: number, loc: LocationDef<S>): LocationDef<S>[] => [
-      { ...loc, actions: [...loc.actions, preemptAction(v, `pre.${loc.id}`)] },
+    const preemptible = (loc: VLoc): VLoc[] => [
+      { ...loc, actions: [...loc.actions, preemptAction(`pre.${loc.id}`)] },
     ];
-    const preemptPath = (v: number, at: string) => vcpuSchedOut(v, `pre.${at}`, false, at);
+    const preemptPath = (at: string) => vcpuSchedOut(`pre.${at}`, false, at);
 
-    const vcpuThread = (v: number): ThreadDef<S> => {
-      const me = (s: S | Draft<S>) => s.tasks[v]!;
-      const vc = (s: S | Draft<S>) => s.vcpus[v]!;
-      const g = (extra?: (s: S) => boolean) => (extra ? (s: S) => onCpu0(s) && extra(s) : onCpu0);
-      const program: (LocationDef<S> | LocationDef<S>[])[] = [];
-      // vcpu1.. start switched out, preempted right after their HLT exit.
-      if (v > 0) program.push(vcpuSchedIn(v, 'start', 'rcu'));
+    const vcpuProgram = (): VLoc[] => {
+      const me = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.tasks[env.local.v]!;
+      const vc = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.vcpus[env.local.v]!;
+      const g = (extra?: (s: S, env: StepEnv<VcpuL>) => boolean) => extra;
+      const program: (VLoc | VLoc[])[] = [];
+      // vcpu1.. start switched out, preempted right after their HLT exit, that is at the
+      // preemption point before prepare_to_rcuwait: their first step is that preemption's
+      // kvm_sched_in (then vmx_vcpu_pi_load and back to prepare_to_rcuwait), which the first
+      // location offers while the vCPU is scheduled out; a running vCPU is never there scheduled out.
+      const running = (s: S, env: StepEnv<VcpuL>) => !vc(s, env).scheduled_out;
+      const [rcu] = preemptible(
+        step<S, VcpuL>('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait)', {
+          note: 'kvm_vcpu_is_blocking() from here',
+          run: (d, env) => void (vc(d, env).rcuwait_task = true),
+        }),
+      );
+      const [startIn] = vcpuSchedIn('pre.rcu', 'rcu')[0]!.actions;
+      program.push({
+        id: 'rcu',
+        actions: [
+          ...rcu!.actions.map((a): VAct => ({ ...a, guard: (s, env) => running(s, env) && (a.guard === undefined || a.guard(s, env)) })),
+          { ...startIn!, guard: (s, env) => !running(s, env) && startIn!.guard!(s, env), next: 'pre.rcu.load' },
+        ],
+      });
       program.push(
-        preemptible(v, step('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait) (kvm_vcpu_is_blocking() from here)', {
+        preemptible(step('state', 'kvm_vcpu_block: set_current_state(TASK_INTERRUPTIBLE)', {
           guard: g(),
-          run: (d) => void (vc(d).rcuwait_task = true),
+          run: (d, env) => void (me(d, env).__state = TASK_INTERRUPTIBLE),
         })),
-        preemptible(v, step('state', 'kvm_vcpu_block: set_current_state(TASK_INTERRUPTIBLE)', {
-          guard: g(),
-          run: (d) => void (me(d).__state = TASK_INTERRUPTIBLE),
-        })),
-        preemptible(v, choice('on', [
+        preemptible(choice('on', [
           {
             label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) pi_clear_on(&vmx->pi_desc)',
-            guard: g((s) => vc(s).pi.on),
-            run: (d) => void (vc(d).pi.on = false),
+            guard: g((s, env) => vc(s, env).pi.on),
+            run: (d, env) => void (vc(d, env).pi.on = false),
             next: 'irr',
           },
           {
             label: 'vmx_sync_pir_to_irr: !pi_test_on(&vmx->pi_desc): max_irr = kvm_lapic_find_highest_irr(vcpu)',
-            guard: g((s) => !vc(s).pi.on),
+            guard: g((s, env) => !vc(s, env).pi.on),
             next: 'check',
           },
         ])),
         step('irr', 'kvm_apic_update_irr: pir_val = xchg(&pir[i], 0); irr |= pir_val', {
           guard: g(),
-          run: (d) => {
-            const vcpu = vc(d);
+          run: (d, env) => {
+            const vcpu = vc(d, env);
             vcpu.irr |= vcpu.pi.pir;
             vcpu.pi.pir = 0;
           },
         }),
         choice('check', [
           {
-            label: 'kvm_vcpu_check_block: if (kvm_arch_vcpu_runnable(vcpu) || signal_pending(current)) goto out (-EINTR: stop blocking)',
-            guard: g((s) => vc(s).irr !== 0 || me(s).sigpending),
+            label: 'kvm_vcpu_check_block: if (kvm_arch_vcpu_runnable(vcpu) || signal_pending(current)) goto out',
+            note: '-EINTR: stop blocking',
+            guard: g((s, env) => vc(s, env).irr !== 0 || me(s, env).sigpending),
             next: 'finish',
           },
           {
-            label: 'kvm_vcpu_check_block: ret = 0 (no event); kvm_vcpu_block: waited = true; schedule()',
-            guard: g((s) => vc(s).irr === 0 && !me(s).sigpending),
+            label: 'kvm_vcpu_check_block: ret = 0; kvm_vcpu_block: waited = true; schedule()',
+            note: 'no event',
+            guard: g((s, env) => vc(s, env).irr === 0 && !me(s, env).sigpending),
             next: 'sched.lock',
           },
         ]),
       );
       // schedule() from kvm_vcpu_block; preemption is also possible just before it.
-      const sched = vcpuSchedOut(v, 'sched', true, 'state');
-      program.push(preemptible(v, sched[0]!), sched.slice(1));
+      const sched = vcpuSchedOut('sched', true, 'state');
+      program.push(preemptible(sched[0]!), sched.slice(1));
       program.push(
-        step('finish', 'kvm_vcpu_block: finish_rcuwait(wait) (rcuwait.task = NULL; __set_current_state(TASK_RUNNING))', {
+        step('finish', 'kvm_vcpu_block: finish_rcuwait(wait)', {
+          note: 'rcuwait.task = NULL; __set_current_state(TASK_RUNNING)',
           guard: g(),
-          run: (d) => {
-            vc(d).rcuwait_task = false;
-            me(d).__state = TASK_RUNNING;
+          run: (d, env) => {
+            vc(d, env).rcuwait_task = false;
+            me(d, env).__state = TASK_RUNNING;
           },
         }),
         choice('guest', [
@@ -548,9 +636,9 @@ export default defineModel({
             // ON stay in the PIR: neither VM-entry nor the guest looks at them.
             label:
               'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
-            guard: g((s) => vc(s).halts + 1 < nHalts),
-            run: (d) => {
-              const vcpu = vc(d);
+            guard: g((s, env) => vc(s, env).halts + 1 < nHalts),
+            run: (d, env) => {
+              const vcpu = vc(d, env);
               if (vcpu.pi.on) {
                 vcpu.pi.on = false;
                 vcpu.irr |= vcpu.pi.pir;
@@ -562,57 +650,61 @@ export default defineModel({
             next: 'rcu',
           },
           {
-            label: 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry (its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task)',
-            guard: g((s) => vc(s).halts + 1 >= nHalts),
-            run: (d) => {
-              vc(d).halts += 1;
-              vc(d).in_guest = true;
+            label: 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry',
+            note: 'its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task',
+            guard: g((s, env) => vc(s, env).halts + 1 >= nHalts),
+            run: (d, env) => {
+              vc(d, env).halts += 1;
+              vc(d, env).in_guest = true;
               d.cpu0.curr = OTHER;
             },
             next: END,
           },
         ]),
       );
-      for (const at of ['rcu', 'state', 'on', 'sched.lock']) program.push(preemptPath(v, at));
-      return thread<S>(`cpu0/vcpu${v}`, program);
+      for (const at of ['rcu', 'state', 'on', 'sched.lock']) program.push(preemptPath(at));
+      return program.flat();
     };
+    // One program for every vCPU task: which vCPU it is (its task, its struct kvm_vcpu) is a local.
+    const vcpuKind = threadKind<S, VcpuL>('vcpu', { task: taskContext(), v: 0 }, vcpuProgram());
 
     // ---- cpu0/other: every other context of cpu0; its __schedule picks the next task --------
     const schedTasks = Array.from({ length: nVcpus + (withFreezer ? 1 : 0) }, (_, t) => t);
-    const otherActions: ActionDef<S>[] = [];
+    const otherActions: Act[] = [];
     for (const t of schedTasks) {
       const isVcpu = t < nVcpus;
-      if (delayDequeue)
-        otherActions.push({
+      otherActions.push(
+        ...pickDelayed<CpuTask>({
           label: `pick_next_entity: ${taskName(t)}: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)`,
           fn: 'pick_next_entity',
-          guard: (s) => s.cpu0.curr === OTHER && onCpu0(s) && rqFree(s) && s.tasks[t]!.sched_delayed,
+          guard: (s) => s.cpu0.curr === OTHER && rqFree(s) && s.tasks[t]!.sched_delayed,
           run: (d) => {
             d.tasks[t]!.sched_delayed = false;
             __block_task(d.tasks[t]!);
           },
           next: 'run',
-        });
+        }),
+      );
       otherActions.push({
         label: `__schedule: next = pick_next_task(rq) = ${taskName(t)}; context_switch(rq, prev, next)`,
         fn: '__schedule',
         guard: (s) =>
-          s.cpu0.curr === OTHER && onCpu0(s) && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest),
+          s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest),
         run: (d) => void (d.cpu0.curr = t),
         next: 'run',
         tags: ['switch-in', `switch-in:${t}`],
       });
     }
-    const other = thread<S>('cpu0/other', [choice('run', otherActions, { end: true })]);
+    const other = thread<S, CpuTask>('cpu0/other', [choice('run', otherActions, { end: true })], { locals: { task: taskContext() } });
 
     // ---- cpu0/irq: POSTED_INTR_WAKEUP_VECTOR -> pi_wakeup_handler ---------------------------
-    const irqProgram: LocationDef<S>[] = [
+    const irqProgram: Loc[] = [
       step('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
         fn: 'pi_wakeup_handler',
-        guard: (s) => s.cpu0.wakeup_ipi && !s.cpu0.irqs_disabled && !s.cpu0.in_irq,
-        run: (d) => {
+        guard: (s, env) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0),
+        run: (d, env) => {
           d.cpu0.wakeup_ipi = false;
-          d.cpu0.in_irq = true;
+          preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
         },
         next: 'walk0',
         end: true,
@@ -646,55 +738,59 @@ export default defineModel({
       );
     }
     irqProgram.push(
-      step('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock) (return from interrupt)', {
-        run: (d) => void (d.cpu0.in_irq = false),
+      step('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock)', {
+        note: 'return from interrupt',
+        run: (d, env) => preempt_enable(d.ctx, env.local.task, env), // irq_exit()
         next: 'idle',
       }),
     );
-    const irq = thread<S>('cpu0/irq', irqProgram);
+    const irq = thread<S, CpuTask>('cpu0/irq', irqProgram, { locals: { task: taskContext() } });
 
     // ---- the senders: hardware posting into vcpuN's PI descriptor ---------------------------
-    const senders: ThreadDef<S>[] = [];
+    // Two kinds of sender, one program each: an assigned device posting through VT-d (vector 0)
+    // and a vCPU on another pCPU sending an IPI through IPI virtualization (vectors 1..). Which
+    // vCPU and vector, and how many interrupts posted so far, are the sender's locals.
+    type Sender = { vcpu: number; vec: number; posted: number };
+    const post = (fn: string) =>
+      step<S, Sender>('post', `${fn}: PIR[vec] = 1; if (!ON && !SN) { ON = 1; send NV to NDST }`, {
+        run: (d, { local }) => {
+          const pi = d.vcpus[local.vcpu]!.pi;
+          pi.pir |= 1 << local.vec;
+          if (!pi.on && !pi.sn) {
+            pi.on = true;
+            // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
+            if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
+          }
+          local.posted += 1;
+        },
+        next: (_s, { local }) => (local.posted < nInterrupts ? 'post' : END),
+      });
+    const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0 }, [post('vtd_posted_interrupt')]);
+    const ipivSender = threadKind<S, Sender>('ipiv-sender', { vcpu: 0, vec: 1, posted: 0 }, [post('ipiv_posted_interrupt')]);
+    const senders: ThreadDef<S, Sender>[] = [];
     for (let v = 0; v < nVcpus; v++)
-      for (let k = 0; k < nSenders; k++) {
-        const fn = k === 0 ? 'vtd_posted_interrupt' : 'ipiv_posted_interrupt';
-        const name = k === 0 ? `device->vcpu${v}` : `cpu${k}/vcpu-ipi->vcpu${v}`;
-        const posts = Array.from({ length: nInterrupts }, (_, j) =>
-          step<S>(`post${j}`, `${fn}: PIR[vec${k}] = 1; if (!ON && !SN) { ON = 1; send NV to NDST }`, {
-            run: (d) => {
-              const vcpu = d.vcpus[v]!;
-              const pi = vcpu.pi;
-              pi.pir |= 1 << k;
-              if (!pi.on && !pi.sn) {
-                pi.on = true;
-                // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
-                if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
-              }
-            },
-            next: j + 1 < nInterrupts ? `post${j + 1}` : END,
-          }),
-        );
-        senders.push(thread<S>(name, posts));
-      }
+      for (let k = 0; k < nSenders; k++)
+        senders.push(k === 0 ? spawn(vtdSender, `device->vcpu${v}`, { vcpu: v, vec: 0 }) : spawn(ipivSender, `cpu${k}/vcpu-ipi->vcpu${v}`, { vcpu: v, vec: k }));
 
     // ---- the freezer and a freezable sleeper ------------------------------------------------
-    const freezerThreads: ThreadDef<S>[] = [];
+    const freezerThreads: ThreadDef<S, any>[] = [];
     if (withFreezer) {
       const T = SLEEPER;
       const me = (s: S | Draft<S>) => s.tasks[T]!;
-      const mine = (extra?: (s: S) => boolean) => (extra ? (s: S) => s.cpu0.curr === T && onCpu0(s) && extra(s) : (s: S) => s.cpu0.curr === T && onCpu0(s));
+      const mine = (extra?: (s: S) => boolean) => (extra ? (s: S) => s.cpu0.curr === T && extra(s) : (s: S) => s.cpu0.curr === T);
       // The sleeper's steps run only while it is current: `start`, `preempted`, `asleep` and
       // `frz.off` wait for cpu0's scheduler to pick it; every step waits while cpu0 is in the IRQ.
-      const run = (extra?: (s: S) => boolean) => (extra ? (s: S) => onCpu0(s) && extra(s) : onCpu0);
+      const run = (extra?: (s: S) => boolean) => extra;
       const switchIn = (id: string, next: string, end = false) =>
-        step<S>(id, 'finish_task_switch: fire_sched_in_preempt_notifiers(current) (none registered)', {
+        step<S>(id, 'finish_task_switch: fire_sched_in_preempt_notifiers(current)', {
+          note: 'none registered',
           guard: mine(),
           blockedOn: (s) => `cpu0's scheduler to pick nanosleep (${describeTask(s.tasks[T]!)})`,
           next,
           end,
         });
       const switchOut = (d: Draft<S>) => void (d.cpu0.curr = OTHER);
-      const sleepActions: ActionDef<S>[] = [
+      const sleepActions: Act[] = [
         {
           label: '__schedule: prev_state == TASK_RUNNING: no block_task(); next == prev',
           guard: run((s) => me(s).__state === TASK_RUNNING),
@@ -706,26 +802,19 @@ export default defineModel({
           run: (d) => void (me(d).__state = TASK_RUNNING),
           next: 'after',
         },
-        {
-          label: '__schedule: block_task(): dequeue_task(DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0); context_switch(rq, prev, next)',
-          guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
-          run: (d) => {
-            block_task(me(d), false);
-            switchOut(d);
-          },
-          next: 'asleep',
-        },
+        ...blockOutcomes.map(
+          (o): Act => ({
+            label: `__schedule: block_task(): ${o.code}; context_switch(rq, prev, next)`,
+            ...(o.note !== undefined ? { note: o.note } : {}),
+            guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
+            run: (d) => {
+              block_task(me(d), o.delayed);
+              switchOut(d);
+            },
+            next: 'asleep',
+          }),
+        ),
       ];
-      if (delayDequeue)
-        sleepActions.push({
-          label: '__schedule: block_task(): dequeue_entity(): !entity_eligible(): se->sched_delayed = 1 (p->on_rq stays 1); context_switch(rq, prev, next)',
-          guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
-          run: (d) => {
-            block_task(me(d), true);
-            switchOut(d);
-          },
-          next: 'asleep',
-        });
       sleepActions.push({
         label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): context_switch(rq, prev, next)',
         fn: 'preempt_schedule_irq',
@@ -737,7 +826,7 @@ export default defineModel({
         next: 'preempted',
         tags: ['preempt'],
       });
-      const sleeper = thread<S>('cpu0/nanosleep', [
+      const sleeper = thread<S, CpuTask>('cpu0/nanosleep', [
         switchIn('start', 'set'),
         step('set', 'do_nanosleep: set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE)', {
           guard: run(),
@@ -793,26 +882,28 @@ export default defineModel({
             next: 'frz.set',
           },
           {
-            label: '__refrigerator: schedule(): block_task(DEQUEUE_SPECIAL) (TASK_FROZEN is never delayed): __block_task(): WRITE_ONCE(p->on_rq, 0); context_switch()',
+            label: '__refrigerator: schedule(): block_task(DEQUEUE_SPECIAL): __block_task(): WRITE_ONCE(p->on_rq, 0); context_switch()',
+            note: 'TASK_FROZEN is never delayed',
             fn: '__schedule',
             guard: run((s) => me(s).__state !== TASK_RUNNING),
             run: (d) => {
-              block_task(me(d), delayDequeue);
+              __block_task(me(d)); // block_task(): a special state (TASK_FROZEN) is never delayed
               switchOut(d);
             },
             next: 'frz.off',
           },
         ]),
         switchIn('frz.off', 'frz.set'),
-        step('frz.out', '__refrigerator: __set_current_state(TASK_RUNNING); (the nanosleep is restarted)', {
+        step('frz.out', '__refrigerator: __set_current_state(TASK_RUNNING)', {
+          note: 'the nanosleep is restarted',
           guard: run(),
           run: (d) => void (me(d).__state = TASK_RUNNING),
           next: 'set',
         }),
-      ]);
+      ], { locals: { task: taskContext() } });
 
       const pinned = (extra?: (s: S) => boolean) => (extra ? (s: S) => rqFree(s) && extra(s) : rqFree);
-      const refuseRunnable = (s: S) => isRunnableForFreezer(me(s));
+      const refuseRunnable = (s: S) => runnableTest.runnable(me(s));
       const refuseCurr = (s: S) => !refuseRunnable(s) && s.cpu0.curr === T;
       const refuseState = (s: S) =>
         !refuseRunnable(s) && !refuseCurr(s) && (me(s).__state & (TASK_FREEZABLE | __TASK_STOPPED | __TASK_TRACED)) === 0;
@@ -826,7 +917,7 @@ export default defineModel({
             next: 'unlock.done',
           },
           {
-            label: `__set_task_frozen: if (${freezerTest}) return 0`,
+            label: `__set_task_frozen: if (${runnableTest.setTaskFrozen}) return 0`,
             fn: '__set_task_frozen',
             guard: pinned((s) => !frozen(me(s)) && refuseRunnable(s)),
             blockedOn: () => `${rq.name} (task_call_func)`,
@@ -931,14 +1022,18 @@ export default defineModel({
         tasks: schedTasks.map(() => taskStruct()),
         notifiers,
         vcpus: Array.from({ length: nVcpus }, (_, v) => vcpu(v)),
-        cpu0: { curr: 0, irqs_disabled: false, in_irq: false, wakeup_ipi: false },
+        cpu0: { curr: 0, wakeup_ipi: false },
+        ctx: cpuContext(1),
         rq_lock: spinlock(),
         freezer_lock: spinlock(),
         pm_freezing: false,
         preempt_budget: params.preemptions,
       },
+      // The tasks on cpu0 (not its wakeup handler, not the freezer on cpu2, not the senders,
+      // which are hardware) run only when cpu0 is theirs or free.
+      gates: [needsCpuGate<S>(cpu0Ctx, (env) => /^cpu0\/(vcpu\d+|other|nanosleep)$/.test(env.threadNames[env.self]!))],
       threads: [
-        ...Array.from({ length: nVcpus }, (_, v) => vcpuThread(v)),
+        ...Array.from({ length: nVcpus }, (_, v) => spawn(vcpuKind, `cpu0/vcpu${v}`, { v })),
         other,
         irq,
         ...senders,

@@ -18,20 +18,10 @@
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
 import { TASK_FREEZABLE, TASK_FROZEN, TASK_INTERRUPTIBLE } from '../src/kernel/index.js';
+import type { SchedDelayedDequeueState } from '../models/sched-delayed-dequeue.js';
 
-/** The part of the model's state the properties read. */
-type S = {
-  tasks: readonly { __state: number; on_rq: boolean; sched_delayed: boolean }[];
-  vcpus: readonly {
-    preempted: boolean;
-    blocked_in_schedule: boolean;
-    on_wakeup_list: boolean;
-    pi: { pir: number; on: boolean; sn: boolean };
-  }[];
-  cpu0: { curr: number; in_irq: boolean; wakeup_ipi: boolean };
-  /** freeze_processes() has set pm_freezing and thaw_processes() has not cleared it. */
-  pm_freezing: boolean;
-};
+/** The model's own state type. */
+type S = SchedDelayedDequeueState;
 
 const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
 const SLEEPER_THREAD = 'cpu0/nanosleep';
@@ -48,7 +38,8 @@ function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
   const at = s.at(IRQ_THREAD);
   const m = /^(walk|wake)(\d+)$/.exec(at);
   if (m !== null && m[1] === 'wake' && Number(m[2]) === i) return true;
-  const running = s.vars.cpu0.in_irq && m !== null && Number(m[2]) <= i;
+  // The handler runs on cpu0 (it owns cpu0: src/kernel/context.ts) and has not walked past vcpuN.
+  const running = s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) && m !== null && Number(m[2]) <= i;
   return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && vcpu.pi.on;
 }
 
@@ -84,7 +75,7 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
       s.vars.vcpus
         .map((v, i) =>
           lostWakeup(s, i)
-            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${v.pi.pir.toString(16)} ON=${v.pi.on ? 1 : 0} SN=${v.pi.sn ? 1 : 0} pending and no wakeup on its way (${v.on_wakeup_list ? 'on' : 'not on'} the wakeup list, ${s.vars.cpu0.wakeup_ipi ? 'a wakeup IRQ pending' : s.vars.cpu0.in_irq ? 'the wakeup handler past it' : 'no wakeup IRQ pending'}): nothing will wake it`
+            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${v.pi.pir.toString(16)} ON=${v.pi.on ? 1 : 0} SN=${v.pi.sn ? 1 : 0} pending and no wakeup on its way (${v.on_wakeup_list ? 'on' : 'not on'} the wakeup list, ${s.vars.cpu0.wakeup_ipi ? 'a wakeup IRQ pending' : s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) ? 'the wakeup handler past it' : 'no wakeup IRQ pending'}): nothing will wake it`
             : '',
         )
         .filter((x) => x !== '')

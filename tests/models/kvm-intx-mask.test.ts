@@ -17,6 +17,7 @@ import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
 import { expectPinned, notExercised } from '../helpers/verdicts.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
+import { forEachReachable } from '../helpers/reachable.js';
 
 type Params = Record<string, number | boolean>;
 type Variant = 'v1' | 'merged';
@@ -524,30 +525,15 @@ describe('kvm-intx-mask: the model itself', () => {
       const hardirq = m.threadNames.indexOf('cpu0/hardirq');
       const idle = m.threads[hardirq]!.ids.get('idle')!;
       const shared = m.params.shared === true;
-      const seen = new Set<string>([m.init.join(',')]);
-      const queue: Int32Array[] = [m.init];
-      const actions: CompiledAction[] = [];
       let compared = 0;
       let fired = 0;
-      while (queue.length > 0) {
-        const state = queue.pop()!;
-        const n = m.enabled(state, actions);
-        if (state[hardirq] === idle) {
-          const guard = actions.slice(0, n).some((a) => a.thread === hardirq);
-          expect(lineCanFire(m.vars(state) as KvmIntxMaskState, shared)).toBe(guard);
-          compared++;
-          if (guard) fired++;
-        }
-        for (const a of actions.slice(0, n)) {
-          const next = new Int32Array(m.width);
-          if (m.apply(state, a, next).halted) continue;
-          const key = next.join(',');
-          if (!seen.has(key)) {
-            seen.add(key);
-            queue.push(next);
-          }
-        }
-      }
+      forEachReachable(m, (state, enabled) => {
+        if (state[hardirq] !== idle) return;
+        const guard = enabled.some((a) => a.thread === hardirq);
+        expect(lineCanFire(m.vars(state) as KvmIntxMaskState, shared)).toBe(guard);
+        compared++;
+        if (guard) fired++;
+      });
       expect(compared).toBeGreaterThan(100);
       expect(fired).toBeGreaterThan(0);
       expect(compared).toBeGreaterThan(fired);

@@ -10,7 +10,8 @@ import model, { HCD, RH, THREADS, URB } from '../../models/pm-freeze.js';
 import { properties, URB_STATE } from '../../properties/pm-freeze.js';
 import { check } from '../../src/engine/check.js';
 import type { CheckResult } from '../../src/engine/result.js';
-import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { compileModel } from '../../src/model/compile.js';
+import { forEachReachable } from '../helpers/reachable.js';
 import { programListing } from '../../src/model/index.js';
 import type { ParamValues } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
@@ -120,30 +121,16 @@ describe('pm-freeze: the model and its properties agree on their shared names', 
     const pm = m.threadNames.indexOf(THREADS.pm);
     const irq = m.threadNames.indexOf(THREADS.irq);
     const irqIdle = m.threads[irq]!.ids.get('idle')!;
-    const seen = new Set<string>([m.init.join(',')]);
-    const queue: Int32Array[] = [m.init];
-    const actions: CompiledAction[] = [];
     let inIrq = 0;
-    while (queue.length > 0) {
-      const state = queue.pop()!;
+    forEachReachable(m, (state, enabled) => {
       const s = m.vars(state) as unknown as { cpu0: { owner: number[]; irqs_off: boolean[] } };
       if (s.cpu0.irqs_off[0]) expect(s.cpu0.owner[0]).toBe(pm);
-      const n = m.enabled(state, actions);
       if (state[irq] !== irqIdle && state[irq]! >= 0) {
         inIrq++;
         expect(s.cpu0.owner[0]).toBe(irq);
-        expect(actions.slice(0, n).some((a) => a.thread === pm)).toBe(false);
+        expect(enabled.some((a) => a.thread === pm)).toBe(false);
       }
-      for (const a of actions.slice(0, n)) {
-        const next = new Int32Array(m.width);
-        if (m.apply(state, a, next).halted) continue;
-        const key = next.join(',');
-        if (!seen.has(key)) {
-          seen.add(key);
-          queue.push(next);
-        }
-      }
-    }
+    });
     expect(inIrq).toBeGreaterThan(0);
   });
 
