@@ -222,8 +222,8 @@
 // freezer parameter, the prepare-blocks-rh-resume variant, HC_STATE_RESUMING.
 
 import {
-  boolParam, byVariant, choice, defineModel, END, intParam, spawn, step, thread, threadKind, withNote,
-  type ActionDef, type Draft, type LocationDef, type Next, type StepEnv, type System, type ThreadDef,
+  alsoRun, boolParam, byVariant, choice, defineModel, END, intParam, spawn, step, thread, threadKind, withNote,
+  type Draft, type LocationDef, type Next, type StepEnv, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
   canRunOn,
@@ -241,6 +241,8 @@ import {
   spinlock,
   spinLock,
   spinUnlock,
+  spin_lock_irq_context,
+  spin_unlock_irq_context,
   taskContext,
   type CpuContext,
   type Mutex,
@@ -342,34 +344,9 @@ type Loc<L extends object = {}> = LocationDef<S, L>;
 /** cpu0's context, and a thread's task context in its locals. */
 const cpu0 = contextRef<S, { task: TaskContext }>((s) => s.cpu0, (l) => l.task);
 
-/**
- * `loc` (a lock builder's step, which knows no locals) with `extra` run after it in the same
- * atomic step, and control going to `next` if given: spin_lock_irq() is the lock plus
- * local_irq_disable(), spin_unlock_irq() the unlock plus local_irq_enable().
- */
-function also<L extends object>(loc: Loc, extra: (d: Draft<S>, env: StepEnv<L>) => void, next?: Next<S, L>): Loc<L> {
-  return {
-    ...loc,
-    actions: loc.actions.map((a): ActionDef<S, L> => ({
-      ...a,
-      run: (d, env) => {
-        a.run?.(d, env);
-        extra(d, env);
-      },
-      ...(next !== undefined ? { next } : {}),
-    })),
-  };
-}
-/** spin_lock_irq() on cpu0: interrupts off, preemption off, pinned to cpu0 until the unlock. */
-const irqOff = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => {
-  local_irq_disable(d.cpu0, env.local.task, env, 0);
-  preempt_disable(d.cpu0, env.local.task, env, 0);
-};
-/** spin_unlock_irq(). */
-const irqOn = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => {
-  preempt_enable(d.cpu0, env.local.task, env);
-  local_irq_enable(d.cpu0, env.local.task);
-};
+/** spin_lock_irq() / spin_unlock_irq() on cpu0: the task pinned there with interrupts and preemption off, then free again. */
+const irqOff = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_lock_irq_context(d.cpu0, env.local.task, env, 0);
+const irqOn = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_unlock_irq_context(d.cpu0, env.local.task, env);
 
 /** The first URB whose TD is active in the schedule, or -1. */
 function firstLinked(s: S): number {
@@ -506,7 +483,7 @@ export default defineModel({
       step<S, L>(`${p}link`, 'uhci_activate_qh: list_add_tail(&urbp->node, &qh->queue); link the QH into the schedule (TD Active)', {
         run: (d, env) => void (d.urb[idx(d, env)] = URB.LINKED),
       }),
-      also<L>(
+      alsoRun<S, L>(
         spinUnlock<S>(`${p}unlock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_unlock_irqrestore(&uhci->lock, flags)' }),
         (_d, env) => done(env),
         ok,
@@ -659,7 +636,7 @@ export default defineModel({
       step<S, PmLocals>('freeze_quiescing', 'hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)', {
         run: (d) => void (d.hcd_state = HCD.QUIESCING),
       }),
-      also(spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)' }), irqOff),
+      alsoRun(spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('freeze_autostopped', 'suspend_rh: if (uhci->rh_state == UHCI_RH_AUTO_STOPPED) { uhci->rh_state = new_state; return; }', {
         run: (d) => void (d.rh_state === RH.AUTO_STOPPED && (d.rh_state = RH.SUSPENDED)),
         next: (s) => (s.rh_state === RH.SUSPENDED ? 'freeze_unlock' : 'freeze_outw'),
@@ -674,7 +651,7 @@ export default defineModel({
       step<S, PmLocals>('freeze_hch', 'suspend_rh: udelay(5); if (!(inw(uhci->io_addr + USBSTS) & USBSTS_HCH))', {
         next: (s) => (s.usbsts_hch ? 'freeze_stopped' : 'freeze_suspending'),
       }),
-      also(
+      alsoRun(
         spinUnlock<S>('freeze_suspending', 'suspend_rh', uhciLock, {
           label: 'suspend_rh: uhci->rh_state = UHCI_RH_SUSPENDING; spin_unlock_irq(&uhci->lock)',
           run: (d) => void (d.rh_state = RH.SUSPENDING),
@@ -687,7 +664,7 @@ export default defineModel({
         blockedOn: () => 'USBSTS.HCH (the controller to halt)',
         tags: ['might_sleep'],
       }),
-      also(spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, { label: 'suspend_rh: spin_lock_irq(&uhci->lock)' }), irqOff),
+      alsoRun(spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, { label: 'suspend_rh: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('freeze_stopped', 'suspend_rh: uhci->rh_state = new_state; uhci->is_stopped = UHCI_IS_STOPPED; hcd->poll_rh = 0', {
         run: (d) => {
           d.rh_state = RH.SUSPENDED;
@@ -695,7 +672,7 @@ export default defineModel({
         },
       }),
       scanSchedule('freeze_scan'),
-      also(spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)' }), irqOn),
+      alsoRun(spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)' }), irqOn),
       step<S, PmLocals>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
         run: (d) => void (d.hcd_state = HCD.SUSPENDED),
       }),
@@ -711,14 +688,14 @@ export default defineModel({
           run: (d) => void (d.pm_frozen = false),
         }),
       ),
-      also(spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }), irqOff),
+      alsoRun(spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci)', {
         note: 'rh_state = UHCI_RH_RESUMING',
         run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
         next: (s) => (s.hc_inaccessible ? 'thaw_unlock' : 'thaw_start'),
       }),
       startRh('thaw_start', 'thaw_unlock'),
-      also(spinUnlock<S>('thaw_unlock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)' }), irqOn),
+      alsoRun(spinUnlock<S>('thaw_unlock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_unlock_irq(&uhci->lock)' }), irqOn),
       mutexUnlock<S>('thaw_sem_unlock', 'resume_device', intfSem, { label: 'resume_device: up(&dev->sem)' }),
       mutexLock<S>('finish_lock', 'usb_finish', hdevLock, {
         label: 'usb_finish: usb_lock_device(hdev)',
@@ -956,7 +933,7 @@ export default defineModel({
       spinUnlock<S>('hch_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags)' }),
       spinLock<S>('scan_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_lock_irqsave(&uhci->lock, flags)' }),
       scanSchedule('scan'),
-      also<IrqLocals>(
+      alsoRun<S, IrqLocals>(
         spinUnlock<S>('scan_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags); return IRQ_HANDLED' }),
         (d, env) => preempt_enable(d.cpu0, env.local.task, env), // irq_exit()
         'idle',

@@ -169,7 +169,7 @@
 // task_is_runnable, whose real code holds.
 
 import {
-  defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, intParam, boolParam, END,
+  defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, alsoRun, intParam, boolParam, END,
   type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -179,6 +179,7 @@ import {
   TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_FREEZABLE, TASK_FROZEN, TASK_NORMAL, __TASK_STOPPED, __TASK_TRACED,
   type TaskStruct,
   cpuContext, taskContext, contextRef, canRunOn, needsCpuGate, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
+  spin_lock_irq_context, spin_unlock_irq_context,
   type CpuContext, type TaskContext,
 } from '../src/kernel/index.js';
 
@@ -248,28 +249,9 @@ type VLoc = LocationDef<S, VcpuL>;
 type VAct = ActionDef<S, VcpuL>;
 const cpu0Ctx = contextRef<S, CpuTask>((s) => s.ctx, (l) => l.task);
 /** rq_lock() / raw_spin_rq_lock_irq(): interrupts off and preemption off on cpu0, the task pinned there. */
-const irqOff = (d: Draft<S>, env: StepEnv<CpuTask>) => {
-  local_irq_disable(d.ctx, env.local.task, env, 0);
-  preempt_disable(d.ctx, env.local.task, env, 0);
-};
+const irqOff = (d: Draft<S>, env: StepEnv<CpuTask>) => spin_lock_irq_context(d.ctx, env.local.task, env, 0);
 /** rq_unlock_irq() / raw_spin_rq_unlock_irq(). */
-const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => {
-  preempt_enable(d.ctx, env.local.task, env);
-  local_irq_enable(d.ctx, env.local.task);
-};
-/** `loc` (a lock builder's step, which knows no locals) with `extra` after it in the same atomic step. */
-function also<L extends CpuTask = CpuTask>(loc: LocationDef<S>, extra: (d: Draft<S>, env: StepEnv<L>) => void): LocationDef<S, L> {
-  return {
-    ...loc,
-    actions: loc.actions.map((a): ActionDef<S, L> => ({
-      ...a,
-      run: (d, env) => {
-        a.run?.(d, env);
-        extra(d, env);
-      },
-    })),
-  };
-}
+const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => spin_unlock_irq_context(d.ctx, env.local.task, env);
 
 const VARIANTS = {
   eevdf: 'before delayed dequeue: a task that blocks in schedule() is dequeued at once (p->on_rq = 0); kvm_sched_out() and __set_task_frozen() test p->on_rq',
@@ -387,7 +369,7 @@ export default defineModel({
         out.push(
           withNote(
             'interrupts off',
-            also(spinLock(`${p}.lock`, '__schedule', rq, { label: '__schedule: rq_lock(rq, &rf)', next: `${p}.block` }), irqOff),
+            alsoRun(spinLock(`${p}.lock`, '__schedule', rq, { label: '__schedule: rq_lock(rq, &rf)', next: `${p}.block` }), irqOff),
           ),
         );
         const blockActions: VAct[] = [
@@ -474,7 +456,7 @@ export default defineModel({
         }),
         withNote(
           'cpu0 runs another task',
-          also(
+          alsoRun(
             spinUnlock(`${p}.switch`, 'context_switch', rq, {
               label: 'context_switch: switch_to(prev, next); finish_task_switch(): raw_spin_rq_unlock_irq(rq)',
               run: (d, env) => void (d.cpu0.curr = OTHER),

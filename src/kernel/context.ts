@@ -169,6 +169,18 @@ export function local_irq_enable(ctx: CpuContext, task: TaskContext): void {
   unpinIfPreemptible(ctx, task);
 }
 
+/** spin_lock_irq()'s part in the context (the lock itself is the lock helper's): local_irq_disable(), then preempt_disable(), on `c`. */
+export function spin_lock_irq_context(ctx: CpuContext, task: TaskContext, env: StepEnv<any>, c: number): void {
+  local_irq_disable(ctx, task, env, c);
+  preempt_disable(ctx, task, env, c);
+}
+
+/** spin_unlock_irq()'s part: preempt_enable() and local_irq_enable(); the task is preemptible again. */
+export function spin_unlock_irq_context(ctx: CpuContext, task: TaskContext, env: StepEnv<any>): void {
+  preempt_enable(ctx, task, env);
+  local_irq_enable(ctx, task);
+}
+
 /** The task enters the kernel (a system call). */
 export function syscall_enter(ctx: CpuContext, task: TaskContext, env: StepEnv<any>): void {
   env.bugOn(task.in_syscall, SYSCALL_UNBALANCED);

@@ -18,7 +18,7 @@
 import { ModelError } from '../util/errors.js';
 import { ownKey } from '../util/own.js';
 import { definedAt } from './where.js';
-import type { ActionDef, LocationDef, ModelDef, ParamSpecs, ThreadDef } from './types.js';
+import type { ActionDef, LocationDef, ModelDef, Next, ParamSpecs, Recipe, ThreadDef } from './types.js';
 
 export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
 
@@ -83,6 +83,27 @@ export function func<S, L extends object = {}>(name: string, body: (LocationDef<
       a.fn !== undefined && a.fn !== name ? a : { ...a, fn: name, label: a.label.startsWith(`${name}: `) ? a.label : `${name}: ${a.label}` },
     ),
   }));
+}
+
+/**
+ * `loc` (a step builder's location, e.g. a library lock step, which knows no thread locals) with
+ * `extra` run after each action's own recipe in the same atomic step, and control going to `next`
+ * if given: `alsoRun(spinLock(...), spin_lock_irq_context_on_cpu0)` is spin_lock_irq().
+ */
+export function alsoRun<S, L extends object>(loc: LocationDef<S, {}>, extra: Recipe<S, L>, next?: Next<S, L>): LocationDef<S, L> {
+  return {
+    ...loc,
+    actions: loc.actions.map(
+      (a): ActionDef<S, L> => ({
+        ...a,
+        run: (d, env) => {
+          a.run?.(d, env);
+          extra(d, env);
+        },
+        ...(next !== undefined ? { next } : {}),
+      }),
+    ),
+  };
 }
 
 /** `loc` with `text` as the note of each of its actions (for step builders that take no note). */

@@ -17,7 +17,7 @@ import {
 import {
   canRunOn, contextRef, contextSymmetry, cpuContext, freezerGate, hasCpu, needsCpuGate, onSomeCpu, othersNonPreemptible, preempt_disable,
   preempt_enable, preemptible, local_irq_disable, local_irq_enable, irqsDisabled, stop_machine_begin, stop_machine_end, stopMachineGate,
-  stopMachineMayStart, syscall_enter, syscall_exit, taskContext, tasksOutOfKernel, PREEMPT_UNBALANCED,
+  stopMachineMayStart, syscall_enter, syscall_exit, taskContext, tasksOutOfKernel, PREEMPT_UNBALANCED, spin_lock_irq_context, spin_unlock_irq_context,
   type ContextRef, type CpuContext, type TaskContext,
 } from '../../src/kernel/index.js';
 import { assertion, deadlockFree, invariant, type Property } from '../../src/property/index.js';
@@ -231,6 +231,18 @@ describe('context operations', () => {
     expect([irqsDisabled(ctx, t), ctx.owner[0], t.cpu]).toEqual([false, 1, 0]);
     preempt_enable(ctx, t, env(1));
     expect([ctx.owner[0], t.cpu]).toEqual([-1, -1]);
+  });
+
+  it('spin_lock_irq pins with interrupts and preemption off; spin_unlock_irq releases both', () => {
+    const ctx = cpuContext(2);
+    const t = taskContext();
+    spin_lock_irq_context(ctx, t, env(1), 1);
+    expect([ctx.owner, ctx.irqs_off, t.cpu, t.preempt_count, preemptible(ctx, t)]).toEqual([[-1, 1], [false, true], 1, 1, false]);
+    spin_unlock_irq_context(ctx, t, env(1));
+    expect([ctx.owner, ctx.irqs_off, t.cpu, t.preempt_count, preemptible(ctx, t)]).toEqual([[-1, -1], [false, false], -1, 0, true]);
+    const fired: string[] = [];
+    expect(() => spin_unlock_irq_context(ctx, t, env(1, fired))).toThrow();
+    expect(fired).toEqual([PREEMPT_UNBALANCED]);
   });
 
   it('offline or occupied CPUs cannot be picked; hasCpu says whether a task can run at all', () => {

@@ -7,7 +7,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import { compileModel } from '../../src/model/compile.js';
 import {
-  byVariant, choice, defineModel, END, func, withNote, programListing, step, thread, type LocationDef, type StateOf, type System, type VariantOf,
+  alsoRun, byVariant, choice, defineModel, END, func, withNote, programListing, step, thread, type LocationDef, type StateOf, type StepEnv, type System, type VariantOf,
 } from '../../src/model/index.js';
 import { defineProperties, invariant } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
@@ -94,6 +94,19 @@ describe('labels as code plus note', () => {
   it('withNote adds a note to every action of a location a builder made', () => {
     const loc = withNote('why', choice<S>('c', [{ label: 'f: a' }, { label: 'f: b', note: 'replaced' }]));
     expect(loc.actions.map((a) => [a.label, a.note])).toEqual([['f: a', 'why'], ['f: b', 'why']]);
+  });
+
+  it('alsoRun: a builder\'s step with a recipe of the caller\'s (reading its locals) after its own, and another next', () => {
+    type D = { n: number; log: string[] };
+    const base: LocationDef<D> = { id: 'x', actions: [{ label: 'x = 1', run: (d) => void d.log.push('own') }, { label: 'x = 2' }] };
+    const loc = alsoRun<D, { k: number }>(base, (d, env) => void d.log.push(`extra ${env.local.k}`), 'y');
+    const env = { local: { k: 7 } } as unknown as StepEnv<{ k: number }>;
+    const d: D = { n: 0, log: [] };
+    for (const a of loc.actions) a.run!(d, env);
+    expect(d.log).toEqual(['own', 'extra 7', 'extra 7']);
+    expect(loc.actions.map((a) => [a.label, a.next])).toEqual([['x = 1', 'y'], ['x = 2', 'y']]);
+    expect(base.actions.map((a) => a.next)).toEqual([undefined, undefined]);
+    expect(alsoRun(base, () => {}).actions.map((a) => a.next)).toEqual([undefined, undefined]);
   });
 
   it('traces show `code [note]`; matching by statement ignores the note', () => {
