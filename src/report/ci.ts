@@ -125,7 +125,7 @@ export function sarifUri(file: string): string {
 
 /** A step's SARIF physical location: its own file and line when known, else the model's file. */
 function physical(where: SourceLocation | undefined, source: string | null): Record<string, unknown> | undefined {
-  if (where) return { artifactLocation: { uri: sarifUri(where.file) }, region: { startLine: where.line } };
+  if (where && where.file !== '') return { artifactLocation: { uri: sarifUri(where.file) }, region: { startLine: where.line } };
   return source ? { artifactLocation: { uri: sarifUri(source) } } : undefined;
 }
 
