@@ -15,6 +15,7 @@ import { registerProve } from './commands/prove.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerInit } from './commands/init.js';
 import { registerResume } from './commands/resume.js';
+import { registerLitmus } from './commands/litmus.js';
 import { registerSwarm } from './commands/swarm.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry): Command {
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
   registerSimulate(program, io, setExit, registry);
   registerSwarm(program, io, setExit);
   registerInit(program, io, setExit);
+  registerLitmus(program, io, setExit);
   return program;
 }
 

@@ -33,6 +33,8 @@ import {
   atomic_fetch_add,
   atomic_add,
   type RmwOrder,
+  spinLockFence,
+  spinUnlockFence,
   type MemoryModelName,
   type SharedMemory,
 } from './memory.js';
@@ -44,7 +46,10 @@ export type LitmusOp =
   /** xchg / cmpxchg / atomic_fetch_add, any ordering form; `r` receives the old value. */
   | { op: 'xchg'; x: string; v: number; r?: string; order?: string }
   | { op: 'cmpxchg'; x: string; old: number; v: number; r?: string; order?: string }
-  | { op: 'add'; x: string; v: number; r?: string; order?: string };
+  | { op: 'add'; x: string; v: number; r?: string; order?: string }
+  /** spin_lock / spin_unlock of a lock declared in Litmus.locks (its word is sequentially consistent; see src/kernel/memory.ts). */
+  | { op: 'lock'; l: string }
+  | { op: 'unlock'; l: string };
 
 /** A condition on the final state: registers (thread index, name), memory, and connectives. */
 export type LitmusCond =
@@ -61,11 +66,13 @@ export interface Litmus {
   vars: Record<string, number>;
   /** One program per thread (CPU). */
   threads: LitmusOp[][];
+  /** Spinlocks (spinlock_t), free at the start. */
+  locks?: string[];
   exists: LitmusCond;
 }
 
 type Regs = Record<string, number>;
-type S = { m: SharedMemory };
+type S = { m: SharedMemory; locks: Record<string, number> };
 
 const at = (s: S | Draft<S>) => s.m as SharedMemory;
 
@@ -81,6 +88,10 @@ function label(o: LitmusOp): string {
       return `${o.r ? `${o.r} = ` : ''}xchg${o.order ? `_${o.order}` : ''}(&${o.x}, ${o.v})`;
     case 'cmpxchg':
       return `${o.r ? `${o.r} = ` : ''}cmpxchg${o.order ? `_${o.order}` : ''}(&${o.x}, ${o.old}, ${o.v})`;
+    case 'lock':
+      return `spin_lock(${o.l})`;
+    case 'unlock':
+      return `spin_unlock(${o.l})`;
     case 'add':
       return o.r ? `${o.r} = atomic_fetch_add${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})` : `atomic_add(${o.v}, &${o.x})`;
   }
@@ -108,6 +119,17 @@ function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
       // Without a result register: atomic_add (no return value: unordered); with one: atomic_fetch_add{,_relaxed,...}.
       if (o.r === undefined) return (d, env) => atomic_add(at(d), o.x, o.v, env);
       return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)));
+    case 'lock':
+      return (d, env) => {
+        spinLockFence(at(d), env);
+        d.locks[o.l] = env.self;
+      };
+    case 'unlock':
+      return (d, env) => {
+        if (d.locks[o.l] !== env.self) throw new Error(`spin_unlock(${o.l}) by a CPU that does not hold it`);
+        spinUnlockFence(at(d), env);
+        d.locks[o.l] = -1;
+      };
   }
 }
 
@@ -150,11 +172,15 @@ export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso'): ModelDe
     params: memoryParams(memory, 4),
     variants: { litmus: t.doc ?? t.name },
     build({ params }): System<S> {
-      const init: S = { m: sharedMemory(params, vars, t.threads.length) };
+      const locks = Object.fromEntries([...new Set([...(t.locks ?? []), ...t.threads.flat().flatMap((o) => ('l' in o ? [o.l] : []))])].map((l) => [l, -1]));
+      const init: S = { m: sharedMemory(params, vars, t.threads.length), locks };
       const threads: ThreadDef<S, Regs>[] = t.threads.map((ops, i) => ({
         name: `P${i}`,
         locals: registersOf(ops),
-        program: ops.map((o, k): LocationDef<S, Regs> => ({ id: `s${k}`, actions: [{ label: `P${i}: ${label(o)}`, run: run(o) }] })),
+        program: ops.map((o, k): LocationDef<S, Regs> => ({
+          id: `s${k}`,
+          actions: [{ label: `P${i}: ${label(o)}`, run: run(o), ...(o.op === 'lock' ? { guard: (s: S) => s.locks[o.l] === -1 } : {}) }],
+        })),
       }));
       return { init, threads: [...threads, ...memoryThreads(init, at)] };
     },

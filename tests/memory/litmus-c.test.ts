@@ -1,0 +1,164 @@
+// The C-litmus reader (src/kernel/litmus-c.ts) and `kmc litmus`, on C-litmus tests of our own
+// written in the kernel's format (the kernel's GPL files are never copied here; `npm run litmus
+// -- KERNEL_TREE` runs over a real tree).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCLitmus } from '../../src/kernel/litmus-c.js';
+import { check } from '../../src/engine/index.js';
+import { litmusModel, litmusProperties } from '../../src/kernel/litmus.js';
+import { run } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+const MP_WMB_RMB = `C MP+wmb+rmb-ours
+
+(*
+ * Result: Never
+ *
+ * Our message-passing test: the writer orders its stores, the reader its loads.
+ *)
+
+{
+\tint a;
+\tint b = 0;
+}
+
+P0(int *a, int *b) // writer
+{
+\tWRITE_ONCE(*a, 1);
+\tsmp_wmb();
+\tWRITE_ONCE(*b, 1);
+}
+
+P1(int *a, int *b)
+{
+\tint r0;
+\tint r1;
+
+\tr0 = READ_ONCE(*b);
+\tsmp_rmb();
+\tr1 = READ_ONCE(*a);
+}
+
+exists (1:r0=1 /\\ 1:r1=0)
+`;
+
+const SB = `C SB-ours
+(* Result: Sometimes *)
+{}
+P0(int *a, int *b) { int r0; WRITE_ONCE(*a, 1); r0 = READ_ONCE(*b); }
+P1(int *a, int *b) { int r0; WRITE_ONCE(*b, 1); r0 = READ_ONCE(*a); }
+locations [a; b]
+exists (0:r0=0 /\\ 1:r0=0)
+`;
+
+const LOCKS = `C MP+locks-ours
+(* Result: Never *)
+{ spinlock_t l; }
+P0(int *a, int *b, spinlock_t *l) { WRITE_ONCE(*a, 1); spin_lock(l); WRITE_ONCE(*b, 1); spin_unlock(l); }
+P1(int *a, int *b, spinlock_t *l) { int r0; int r1; spin_lock(l); r0 = READ_ONCE(*b); spin_unlock(l); r1 = READ_ONCE(*a); }
+exists (1:r0=1 /\\ 1:r1=0)
+`;
+
+const LB = `C LB-ours
+(* Result: Sometimes *)
+{}
+P0(int *a, int *b) { int r0; r0 = READ_ONCE(*a); WRITE_ONCE(*b, 1); }
+P1(int *a, int *b) { int r0; r0 = READ_ONCE(*b); WRITE_ONCE(*a, 1); }
+exists (0:r0=1 /\\ 1:r0=1)
+`;
+
+const CTRL = `C LB+ctrl-ours
+(* Result: Never *)
+{}
+P0(int *a, int *b) { int r0; r0 = READ_ONCE(*a); if (r0) WRITE_ONCE(*b, 1); }
+P1(int *a, int *b) { int r0; r0 = READ_ONCE(*b); smp_mb(); WRITE_ONCE(*a, 1); }
+exists (0:r0=1 /\\ 1:r0=1)
+`;
+
+const RCU = `C RCU-ours
+(* Result: Never *)
+{}
+P0(int *a) { rcu_read_lock(); WRITE_ONCE(*a, 1); rcu_read_unlock(); }
+exists (a=2)
+`;
+
+const LIAR = SB.replace('Sometimes', 'Never').replace('SB-ours', 'SB-wrong-header');
+
+const dir = mkdtempSync(join(tmpdir(), 'kmc-litmus-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
+  const code = await run(['node', 'kmc', ...args], io);
+  return { code, out: out.join('\n') };
+}
+
+describe('the C-litmus reader', () => {
+  it('reads processes, initial values, barriers, the exists clause and the header\'s result', () => {
+    const p = parseCLitmus(MP_WMB_RMB);
+    expect(p.ok && p.result).toBe('Never');
+    if (!p.ok) return;
+    expect(p.name).toBe('MP+wmb+rmb-ours');
+    expect(p.test.vars).toEqual({ a: 0, b: 0 });
+    expect(p.test.threads).toEqual([
+      [{ op: 'store', x: 'a', v: 1 }, { op: 'fence', kind: 'wmb' }, { op: 'store', x: 'b', v: 1 }],
+      [{ op: 'load', x: 'b', r: 'r0' }, { op: 'fence', kind: 'rmb' }, { op: 'load', x: 'a', r: 'r1' }],
+    ]);
+    expect(p.test.exists).toEqual({ and: [{ reg: [1, 'r0'], eq: 1 }, { reg: [1, 'r1'], eq: 0 }] });
+  });
+
+  it('tells a comment from a dereference: (*x is C, (* … *) a comment', () => {
+    const p = parseCLitmus(SB.replace('locations [a; b]', 'locations [a; b] (* print these too *)'));
+    expect(p.ok && p.test.threads[0]).toEqual([{ op: 'store', x: 'a', v: 1 }, { op: 'load', x: 'b', r: 'r0' }]);
+  });
+
+  it('reads connectives and memory atoms', () => {
+    const p = parseCLitmus(SB.replace('exists (0:r0=0 /\\ 1:r0=0)', 'exists (~(0:r0=1) /\\ (1:r0=0 \\/ a=2))'));
+    expect(p.ok && p.test.exists).toEqual({ and: [{ not: { reg: [0, 'r0'], eq: 1 } }, { or: [{ reg: [1, 'r0'], eq: 0 }, { mem: 'a', eq: 2 }] }] });
+  });
+
+  it('refuses what is outside the fragment, naming the construct', () => {
+    expect(parseCLitmus(CTRL)).toMatchObject({ ok: false, reason: expect.stringMatching(/^control flow/) });
+    expect(parseCLitmus(RCU)).toMatchObject({ ok: false, reason: "statement 'rcu_read_lock()'" });
+    expect(parseCLitmus(SB.replace('WRITE_ONCE(*a, 1)', 'WRITE_ONCE(*a, r0)'))).toMatchObject({ ok: false, reason: expect.stringMatching(/data dependency/) });
+    expect(parseCLitmus('not a litmus test')).toMatchObject({ ok: false });
+  });
+
+  it('the parsed tests check as the header says (locks included)', () => {
+    for (const [text, want] of [[MP_WMB_RMB, 'verified'], [SB, 'violated'], [LOCKS, 'verified']] as const) {
+      const p = parseCLitmus(text);
+      if (!p.ok) throw new Error(p.reason);
+      expect(check(litmusModel(p.test, 'lkmm'), litmusProperties(p.test)).status, p.name).toBe(want);
+    }
+  });
+});
+
+describe('kmc litmus', () => {
+  it('tabulates agreement, the approximation\'s stronger answers, and the tests outside the fragment', async () => {
+    const d = join(dir, 'suite');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(d);
+    for (const [n, t] of Object.entries({ MP_WMB_RMB, SB, LOCKS, LB, CTRL, RCU })) writeFileSync(join(d, `${n}.litmus`), t);
+    const r = await kmc('litmus', d);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/SB-ours +\| Sometimes +\| allowed +\| agree/);
+    expect(r.out).toMatch(/MP\+wmb\+rmb-ours +\| Never +\| forbidden +\| agree/);
+    expect(r.out).toMatch(/LB-ours +\| Sometimes +\| forbidden +\| stronger/);
+    expect(r.out).toMatch(/LB\+ctrl-ours +\| Never +\| +\| outside +\| control flow/);
+    expect(r.out).toMatch(/^6 tests: 4 in kmc's fragment, 2 outside it\.$/m);
+    expect(r.out).toMatch(/3 agree with their header, 1 forbidden by kmc's lkmm where herd7 says Sometimes \(kmc's lkmm is stronger than the kernel's model there\), 0 disagree/);
+  });
+
+  it('exits 1 when kmc allows what a header says Never (and under tso the same suite reads differently)', async () => {
+    const f = join(dir, 'liar.litmus');
+    writeFileSync(f, LIAR);
+    const r = await kmc('litmus', f);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/SB-wrong-header +\| Never +\| allowed +\| DISAGREE/);
+    const sc = await kmc('litmus', f, '--memory', 'sc');
+    expect(sc.code).toBe(0);
+  });
+});
