@@ -73,13 +73,20 @@
 //             the system is going down, tested before any lock.
 //   v6.12     kvm_enable_virtualization()/kvm_disable_virtualization() under the kvm_usage_lock
 //             mutex: the first user installs the cpuhp state (cpuhp_setup_state() calls
-//             kvm_online_cpu() = __kvm_enable_virtualization() on every online CPU, under
+//             kvm_online_cpu() = kvm_enable_virtualization_cpu() on every online CPU, under
 //             cpus_read_lock()), then register_syscore_ops(), then rechecks system_state and,
 //             if the system is going down, unregisters and removes it all (-EBUSY); the last user
 //             removes it (kvm_offline_cpu() on every online CPU). kvm_shutdown() runs only if
 //             the ops are registered when syscore_shutdown() walks them (syscore_ops_lock).
 //   Sources: virt/kvm/kvm_main.c of each kernel (read through the kernel's git history; the
-//   v6.12 code is today's kvm_enable_virtualization() less kvm_arch_enable_virtualization()).
+//   v6.12 names are those of Sean Christopherson's series "KVM: Register cpuhp/syscore callbacks
+//   when enabling virtualization" as merged for 6.12 (kvm_enable/disable_virtualization_cpu(), the
+//   per-CPU bool virtualization_enabled, kvm_arch_enable/disable_virtualization_cpu()), read in its
+//   posted patches, not in a v6.12 tree; its kvm_arch_enable_virtualization() hook, which on x86
+//   registers the emergency-reboot disable callback, has no effect on what is modelled and is
+//   left out, as is the emergency path itself). The v6.3 ONLINE callbacks are the pre-image of
+//   that series (v6.11): mutex_lock(&kvm_lock); if (kvm_usage_count) ret =
+//   __hardware_enable_nolock(); mutex_unlock(&kvm_lock); return ret;
 // The lock is called kvm_lock in every variant (from about v3.13 to v6.2 the lock that guards
 // kvm_usage_count was the raw spinlock kvm_count_lock).
 //
@@ -388,7 +395,7 @@ export default defineModel({
 
     // ======================================================================================
     // The per-CPU bodies: hardware_enable/disable(_nolock), from v6.3 __hardware_enable_nolock
-    // with the per-CPU bool, from v6.12 __kvm_enable/disable_virtualization. One atomic step per
+    // with the per-CPU bool, from v6.12 kvm_enable/disable_virtualization_cpu. One atomic step per
     // outcome (see "Atomicity" in the header).
     // ======================================================================================
     const cpumaskBodies = (enable: string, disable: string): [CpuCall<S>, CpuCall<S>] => [
@@ -470,7 +477,7 @@ export default defineModel({
       'v6.3': () => percpuBodies('hardware_enable_nolock', 'hardware_disable_nolock', 'hardware_enabled', 'kvm_arch_hardware_enable', 'kvm_arch_hardware_disable'),
       'v6.5': () => percpuBodies('hardware_enable_nolock', 'hardware_disable_nolock', 'hardware_enabled', 'kvm_arch_hardware_enable', 'kvm_arch_hardware_disable'),
       'v6.12': () =>
-        percpuBodies('__kvm_enable_virtualization', '__kvm_disable_virtualization', 'virtualization_enabled', 'kvm_arch_enable_virtualization_cpu', 'kvm_arch_disable_virtualization_cpu'),
+        percpuBodies('kvm_enable_virtualization_cpu', 'kvm_disable_virtualization_cpu', 'virtualization_enabled', 'kvm_arch_enable_virtualization_cpu', 'kvm_arch_disable_virtualization_cpu'),
     });
 
     /** One call of a per-CPU body on `cpu` (its caller runs it with interrupts off there). */
@@ -906,14 +913,14 @@ export default defineModel({
       online: (p, cpu, next, fail, done) => [
         lockOnCpu(`${p}.lock`, 'kvm_online_cpu', cpu, `${p}.check`),
         step(`${p}.check`, 'kvm_online_cpu: if (kvm_usage_count)', { next: (s) => (s.kvm_usage_count === 0 ? `${p}.unlock` : `${p}.body`) }),
-        body(`${p}.body`, enableCall, cpu, 'kvm_online_cpu: local_irq_save(); ret = __hardware_enable_nolock()', `${p}.ret`),
+        body(`${p}.body`, enableCall, cpu, 'kvm_online_cpu: ret = __hardware_enable_nolock()', `${p}.ret`),
         step(`${p}.ret`, 'kvm_online_cpu: if (ret)', { next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : `${p}.unlock`) }),
-        unlockOnCpu(`${p}.eio`, 'kvm_online_cpu', 'local_irq_restore(); ret = -EIO; mutex_unlock(&kvm_lock); return ret', fail, (d) => atomic_set(d.hardware_enable_failed, 0)),
+        withNote('ret = -EIO: the onlining is rolled back', unlockOnCpu(`${p}.eio`, 'kvm_online_cpu', 'mutex_unlock(&kvm_lock); return ret', fail, (d) => atomic_set(d.hardware_enable_failed, 0))),
         unlockOnCpu(`${p}.unlock`, 'kvm_online_cpu', 'mutex_unlock(&kvm_lock); return 0', next, done),
       ],
     };
     // v6.12: the callbacks are installed only while VMs exist (cpuhp_setup_state() by the first user):
-    //   kvm_offline_cpu: __kvm_disable_virtualization(); return 0;   kvm_online_cpu: return __kvm_enable_virtualization();
+    //   kvm_offline_cpu: kvm_disable_virtualization_cpu(NULL); return 0;   kvm_online_cpu: return kvm_enable_virtualization_cpu();
     const cpuhpCall = <L extends HasTask>(id: string, f: CpuCall<S>, cpu: CpuOf<L>, fn: string, next: Next<S, L>, skipped: Next<S, L>, done?: (d: D, env: StepEnv<L>) => void): LocationDef<S, L> =>
       choice<S, L>(id, [
         ...cpuCallActions<S, L>(f, cpu, {
@@ -927,7 +934,7 @@ export default defineModel({
       offline: (p, cpu, next) => [cpuhpCall(`${p}.cpuhp`, disableCall, cpu, 'kvm_offline_cpu', next, next)],
       online: <L extends HasTask>(p: string, cpu: CpuOf<L>, next: Next<S, L>, fail: string, done?: (d: D, env: StepEnv<L>) => void) => [
         cpuhpCall<L>(`${p}.cpuhp`, enableCall, cpu, 'kvm_online_cpu', `${p}.ret`, next, done),
-        step<S, L>(`${p}.ret`, 'kvm_online_cpu: return __kvm_enable_virtualization()', {
+        step<S, L>(`${p}.ret`, 'kvm_online_cpu: return kvm_enable_virtualization_cpu()', {
           ...(done ? { run: (d: D, env: StepEnv<L>) => void (atomic_read(d.hardware_enable_failed) === 0 && done(d, env)) } : {}),
           next: (s, env) => (atomic_read(s.hardware_enable_failed) !== 0 ? `${p}.eio` : typeof next === 'string' ? next : next(s, env)),
         }),
@@ -1233,7 +1240,7 @@ export default defineModel({
           next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
         }),
         step<S, Task>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
-        body<Task>('susp.enable', enableCall, 0, `cpu0, kvm_resume: WARN_ON_ONCE(${variant === 'v6.12' ? '__kvm_enable_virtualization' : '__hardware_enable_nolock'}())`, 'susp.ret', ['syscore']),
+        body<Task>('susp.enable', enableCall, 0, `cpu0, kvm_resume: WARN_ON_ONCE(${variant === 'v6.12' ? 'kvm_enable_virtualization_cpu' : '__hardware_enable_nolock'}())`, 'susp.ret', ['syscore']),
         // The failure is a return value (WARNed about, then dropped), not a global counter: the
         // model's counter, which carries it, is cleared.
         step<S, Task>('susp.ret', 'kvm_resume: return (a failed enable only WARNs)', { run: (d) => atomic_set(d.hardware_enable_failed, 0) }),
