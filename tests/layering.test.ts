@@ -19,7 +19,7 @@ describe('layering', () => {
     const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
     expect(has('src/engine/check.ts', 'src/model/compile.ts')).toBe(true);
     expect(has('src/cli/main.ts', 'models/index.ts')).toBe(true);
-    expect(has('src/parallel/worker.ts', 'src/parallel/load-model.ts')).toBe(true);
+    expect(has('src/parallel/worker.ts', 'src/property/load-model.ts')).toBe(true);
     expect(has('src/parallel/paths.ts', 'src/parallel/boot.mjs')).toBe(true);
     expect(violations(edges)).toEqual([]);
   });

@@ -9,6 +9,9 @@ import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
+import { propertiesOf } from '../property/model-file.js';
+
+export { propertiesOf };
 import { selectProperties } from './evaluate.js';
 import { errorResult, uncompiledRun, type ErrorResult } from './result-builder.js';
 
@@ -25,10 +28,6 @@ export interface PlanOptions extends CompileOptions {
   property?: readonly string[] | undefined;
 }
 
-export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
-  if (!p) return [];
-  return Array.isArray(p) ? p : (p as PropertySet).properties;
-}
 
 /**
  * The plan, or the error result of a model that does not build. Bad usage (an unknown variant,

@@ -8,6 +8,5 @@ const target = workerData && workerData.kmcWorker;
 if (typeof target !== 'string') throw new Error('kmc worker bootstrap: workerData.kmcWorker is not set');
 const { register } = await import('tsx/esm/api');
 register();
-globalThis.__kmcTsxRegistered = true;
 const mod = await import(target);
 export default mod.default;

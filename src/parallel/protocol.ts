@@ -7,16 +7,10 @@ import type { CheckResult } from '../engine/result.js';
 import type { CoverageCounts } from '../engine/coverage.js';
 import type { Limits } from '../engine/limits.js';
 import type { CheckpointConfig } from '../engine/checkpoint/session.js';
+import type { ModelSource } from '../property/load-model.js';
 
-/** Where a worker finds the model. */
-export type ModelSource =
-  /** A registry's model: the registry's module (ModelRegistry.module, e.g. models/index.js or .ts) and the entry's `source`. */
-  | { kind: 'bundled'; registry: string; source: string }
-  /**
-   * A model module (absolute path or file: URL, query string allowed) exporting the model as
-   * `default` or `model` (or `exportName`) and its properties as `properties` (or `propertiesName`).
-   */
-  | { kind: 'file'; module: string; exportName?: string; propertiesName?: string };
+/** Where a worker finds the model (the one loader's type: src/property/load-model.ts). */
+export type { ModelSource };
 
 /**
  * How workers deduplicate states without a global lock (both measured in bench/README.md).

@@ -18,7 +18,7 @@ import { compileModel, StepError } from '../model/compile.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { levelSearch, maxBranching } from './level-search.js';
-import { loadModel } from './load-model.js';
+import { loadSource } from '../property/load-model.js';
 import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
 import type { SequentialTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
@@ -43,7 +43,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     candidates: [],
   };
   try {
-    const loaded = await loadModel(task.source);
+    const loaded = await loadSource(task.source);
     // (the run's names include the built-in livelock wherever deadlock is: src/property/liveness.ts)
     const names = withBuiltinLiveness(loaded.properties).map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))

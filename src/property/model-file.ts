@@ -81,3 +81,9 @@ export function modelFileExports(mod: Record<string, unknown>, file: string): Mo
     `model file ${file}: 'properties' is ${describeExport(props)}, not a property set (defineProperties(...)) or a list of properties`,
   );
 }
+
+/** The properties of a set or a list, as a list. */
+export function propertiesOf(p: PropertySet | readonly Property[] | undefined): readonly Property[] {
+  if (!p) return [];
+  return Array.isArray(p) ? p : (p as PropertySet).properties;
+}

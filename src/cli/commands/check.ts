@@ -18,7 +18,7 @@ import { UsageError } from '../../util/errors.js';
 import { MEMORY_MODELS } from '../../kernel/memory.js';
 import { seconds, thousands } from '../../util/format.js';
 import type { Io } from '../io.js';
-import { loadModel, loadModels } from '../load.js';
+import { loadModel, loadModels } from '../../property/load-model.js';
 import { displayPath } from '../../util/display-path.js';
 import { collect, limitsFromFlags, parseCount, parseDuration, parseBytes, type LimitFlags } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';

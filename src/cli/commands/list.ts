@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { loadModels } from '../load.js';
+import { loadModels } from '../../property/load-model.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { compileModel } from '../../model/compile.js';
 import { programListing } from '../../model/listing.js';

@@ -13,7 +13,7 @@ import { renderCoverage } from '../../report/coverage.js';
 import { VERSION } from '../version.js';
 import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
-import { isModelPath, loadModel } from '../load.js';
+import { isModelPath, loadModel } from '../../property/load-model.js';
 import { displayPath } from '../../util/display-path.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, limitsFromFlags, parseBytes, parseCount, parseDuration, type LimitFlags } from '../options.js';

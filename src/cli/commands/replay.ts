@@ -35,7 +35,7 @@ import { ModelError, UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { displayPath } from '../../util/display-path.js';
 import { errorLine } from '../error-line.js';
-import { loadModel } from '../load.js';
+import { loadModel } from '../../property/load-model.js';
 import { collect } from '../options.js';
 import { stepThrough, terminalKeys, type KeySource } from '../stepper.js';
 

@@ -11,7 +11,7 @@ import { UsageError } from '../../util/errors.js';
 import { checkpointHeader } from '../../engine/checkpoint/session.js';
 import { ownKey as own } from '../../util/own.js';
 import type { Io } from '../io.js';
-import { loadModel } from '../load.js';
+import { loadModel } from '../../property/load-model.js';
 import { parseBytes, parseDuration } from '../options.js';
 import { runCheck } from '../run-check.js';
 import { DEFAULT_TRACE_DIR } from '../traces.js';

@@ -12,7 +12,7 @@ import { renderViolation } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import { checkDeterminism } from '../determinism.js';
 import type { Io } from '../io.js';
-import { loadModel } from '../load.js';
+import { loadModel } from '../../property/load-model.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
