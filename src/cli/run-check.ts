@@ -37,7 +37,7 @@ export interface RunCheckOptions extends Limits {
   symmetry?: boolean | undefined;
   preemptionBound?: number | undefined;
   shortest?: boolean | undefined;
-  /** Run every step's recipe under immer's produce (the reference semantics); sequential search only. */
+  /** Run every step's recipe under immer's produce (the reference semantics), in the sequential or the parallel search. */
   reference?: boolean | undefined;
   /** The module of the registry the entry comes from (ModelRegistry.module), for the worker threads. */
   registry?: string | undefined;
@@ -91,9 +91,8 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   }
   const checker = o.checker ?? new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
-  if (o.reference === true && checker.workers > 1) throw new UsageError(referenceWorkersError(checker.workers));
-  // --reference runs the engine's sequential check(), whose compiled model applies steps under produce.
-  const backend = o.reference === true || o.checkpoint ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
+  // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
+  const backend = o.checkpoint ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
   const checkpoint = o.checkpoint
     ? checkpointConfig(o.checkpoint, entry, o.registry, plan, {
         model: isAbsolute(entry.source) || entry.source.startsWith('file:') ? entry.source : entry.model.name,
@@ -110,7 +109,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       })
     : undefined;
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
-  if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state (sequential search, one worker)`);
+  if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.((why) => {
     if (interrupt.signal.aborted) return;
@@ -119,11 +118,10 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     interrupt.abort();
   });
   try {
+    // The plan says what is checked (model, variant, parameters, properties, semantics); the
+    // options say how (limits, reductions, progress, interrupt). The pool validates them once.
     const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry), plan };
     const options = {
-      variant: o.variant,
-      params: o.params ?? {},
-      property: o.property,
       ...limitsOf(o),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
       signal: interrupt.signal,
@@ -141,10 +139,6 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   }
 }
 
-function referenceWorkersError(workers: number): string {
-  return `--reference runs the sequential search in one worker, not ${workers}: give --workers 1 with --reference, or leave --workers out`;
-}
-
 function porWorkersError(workers: number): string {
   return `partial-order reduction runs in one worker (its cycle proviso needs the whole visited set at each expansion), not ${workers}: give --workers 1 with --por, or leave --por out`;
 }
@@ -153,12 +147,8 @@ function porWorkersError(workers: number): string {
  * The workers a check runs on: --workers (at most ${MAX_WORKERS}), else one per core; one with
  * --por, which refuses a --workers above one rather than run quietly in one of them.
  */
-export function workersFor(o: { workers?: number | undefined; por?: boolean | undefined; reference?: boolean | undefined }): number {
+export function workersFor(o: { workers?: number | undefined; por?: boolean | undefined }): number {
   if (o.workers !== undefined && o.workers > MAX_WORKERS) throw new UsageError(`--workers ${o.workers}: at most ${MAX_WORKERS} (this machine has ${defaultWorkers()} cores)`);
-  if (o.reference === true) {
-    if (o.workers !== undefined && o.workers > 1) throw new UsageError(referenceWorkersError(o.workers));
-    return 1;
-  }
   if (o.por === true) {
     if (o.workers !== undefined && o.workers > 1) throw new UsageError(porWorkersError(o.workers));
     return 1;

@@ -69,6 +69,8 @@ export interface CompiledModel<S extends object = any> extends TransitionSystem<
   // ---- metadata ------------------------------------------------------------------------------
   def: ModelDef<S>;
   params: ParamValues;
+  /** Compiled with the reference semantics (CompileOptions.reference): `apply` runs recipes under immer's produce. */
+  reference: boolean;
   threads: CompiledThread[];
   threadNames: string[];
   layout: Layout;
@@ -483,6 +485,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     name: def.name,
     variant,
     params,
+    reference: options.reference === true,
     threads,
     threadNames,
     layout,

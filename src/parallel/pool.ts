@@ -10,7 +10,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { CheckOptions } from '../engine/check.js';
 import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
-import { errorResult, errorResultOf, resultOf, runInfo, uncompiledRun, type ErrorResult } from '../engine/result-builder.js';
+import { errorResult, errorResultOf, resultOf, runInfo, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
 import { mergeLivenessResult, splitForLiveness } from '../engine/liveness/run.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
@@ -31,6 +31,7 @@ import type { Candidate, DedupKind, ModelSource, SequentialReductions, Sequentia
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
 import { longTimeout } from '../util/timer.js';
+import { hasOwnKey, ownKey } from '../util/own.js';
 
 export interface ParallelTarget {
   /** The model and its properties, as loaded in this thread (to compile it and name its properties). */
@@ -45,9 +46,34 @@ export interface ParallelTarget {
   plan?: CheckPlan | undefined;
 }
 
-/** The target's plan: the one it carries, else resolved here. */
-function planOf(target: ParallelTarget, o: PlanOptions): CheckPlan | ErrorResult {
-  return target.plan ?? planCheck(target.model, target.properties, o);
+/**
+ * The check's plan, validated once: the one the target carries, else resolved here from the
+ * options. The plan is the one source of what is checked (the model, its variant, parameters,
+ * selected properties and step semantics): every task the workers get says what the plan says.
+ * Options that contradict a plan the target carries are an error result, never a check of
+ * something else than the caller planned.
+ */
+export function planFor(target: ParallelTarget, o: PlanOptions): CheckPlan | ErrorResult {
+  const plan = target.plan;
+  if (!plan) return planCheck(target.model, target.properties, o);
+  const m = plan.model;
+  const wrong: string[] = [];
+  if (plan.def !== target.model) wrong.push(`the plan is of model ${plan.def.name}, the target's model is ${target.model.name}`);
+  if (o.variant !== undefined && o.variant !== m.variant) wrong.push(`variant ${o.variant} (the plan's is ${m.variant})`);
+  for (const [name, value] of Object.entries(o.params ?? {}))
+    if (!hasOwnKey(m.params, name) || String(ownKey(m.params, name)) !== String(value))
+      wrong.push(`parameter ${name}=${value} (${hasOwnKey(m.params, name) ? `the plan's is ${name}=${ownKey(m.params, name)}` : 'the plan has no such parameter'})`);
+  const selected = plan.selected.map((p) => p.name);
+  if (o.property !== undefined && o.property.length > 0 && o.property.join('\n') !== selected.join('\n'))
+    wrong.push(`properties ${o.property.join(', ')} (the plan checks ${selected.join(', ') || 'none'})`);
+  if ((o.reference === true) !== m.reference) wrong.push(`${o.reference === true ? 'reference' : 'fast'} step semantics (the plan's model runs steps on the ${m.reference ? 'reference' : 'fast'} path)`);
+  if (wrong.length > 0) return errorResult(runInfo(m), `the check's options contradict its plan: ${wrong.join('; ')}`);
+  return plan;
+}
+
+/** What every task of a plan says the check is: the model's variant, parameters, semantics and selected properties. */
+function taskModel(plan: CheckPlan) {
+  return { variant: plan.model.variant, params: { ...plan.model.params }, reference: plan.model.reference, property: plan.selected.map((p) => p.name) };
 }
 
 export interface ParallelProgress extends Progress {
@@ -132,12 +158,11 @@ export class ParallelChecker {
     // Liveness needs the state graph, which the parallel search does not keep: the safety
     // properties are searched in parallel, the liveness ones by the engine's check() in one worker
     // (src/engine/liveness/run.ts), without reductions, and the result says so.
-    const plan = planOf(target, options);
+    const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
     const split = splitForLiveness(plan.selected);
-    if (split === undefined) return this.checkSafety({ ...target, plan }, options);
-    const safety = { ...target, plan: { ...plan, selected: split.safety } };
-    const base = split.safety.length > 0 ? await this.checkSafety(safety, { ...options, property: split.safety.map((p) => p.name) }) : undefined;
+    if (split === undefined) return this.checkSafety(plan, target.source, options);
+    const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, target.source, options) : undefined;
     if (base?.status === 'error' || (base !== undefined && options.signal?.aborted)) return base;
     // A safety search stopped by the memory or time limit, or interrupted, has used up what the user
     // allowed: a second search for liveness would pass the limit again (the supervisor then kills
@@ -148,16 +173,16 @@ export class ParallelChecker {
       const skipped: CheckResult = { status: 'incomplete', run: base.run, stats: base.stats, properties: unknown, stoppedBy: spent };
       return mergeLivenessResult(base, skipped, plan.selected, `liveness (${split.liveness.map((p) => p.name).join(', ')}) not checked: the search stopped (${spent}) before the separate liveness search could run`);
     }
-    const live = await this.checkSequential({ ...target, plan: { ...plan, selected: split.liveness } }, { ...options, property: split.liveness.map((p) => p.name), por: false, symmetry: false });
+    const live = await this.runSequential({ ...plan, selected: split.liveness }, target.source, { ...options, por: false, symmetry: false });
     const note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
     return mergeLivenessResult(base, live, plan.selected, note);
   }
 
-  private async checkSafety(target: ParallelTarget, options: ParallelCheckOptions): Promise<CheckResult> {
+  private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
-      return await this.run(target, options);
+      return await this.run(plan, source, options);
     } finally {
       this.busy = false;
     }
@@ -168,15 +193,16 @@ export class ParallelChecker {
    * does not do) in one worker of the pool: the main thread stays free, so progress, the memory
    * bound and Ctrl-C work as for a parallel run. The result is check()'s own (stats.workers = 1).
    */
-  async checkSequential(
-    target: ParallelTarget,
-    options: ParallelCheckOptions & SequentialReductions = {},
-  ): Promise<CheckResult> {
+  async checkSequential(target: ParallelTarget, options: ParallelCheckOptions & SequentialReductions = {}): Promise<CheckResult> {
+    const plan = planFor(target, options);
+    if (!isPlan(plan)) return plan;
+    return this.runSequential(plan, target.source, options);
+  }
+
+  private async runSequential(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions & SequentialReductions): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
-      const plan = planOf(target, options);
-      if (!isPlan(plan)) return plan;
       const { all } = plan;
       const { control: controlBuf, board } = Control.allocate(1);
       const control = new Control(controlBuf, board, 1);
@@ -189,14 +215,11 @@ export class ParallelChecker {
           symmetry: options.symmetry,
           preemptionBound: options.preemptionBound,
           shortest: options.shortest,
-          reference: options.reference,
         },
         index: 0,
         workers: 1,
-        source: target.source,
-        variant: options.variant,
-        params: options.params ?? {},
-        property: options.property,
+        source,
+        ...taskModel(plan),
         propertyNames: all.map((p) => p.name),
         limits: limitsOf(options),
         control: controlBuf,
@@ -209,12 +232,12 @@ export class ParallelChecker {
         if (settled!.status === 'rejected') throw settled!.reason;
         report = settled!.value;
       } catch (e) {
-        return errorResultOf(uncompiledRun(target.model.name, options.variant), e, 'worker 0 failed: ');
+        return errorResultOf(runInfo(plan.model), e, 'worker 0 failed: ');
       } finally {
         watch.stop();
       }
       if (report.error) {
-        return errorResult(uncompiledRun(target.model.name, options.variant), report.error.message, report.error.step);
+        return errorResult(runInfo(plan.model), report.error.message, report.error.step);
       }
       const result = report.result!;
       // The memory bound is watched from here too (the search reads it only once a second).
@@ -267,9 +290,7 @@ export class ParallelChecker {
     };
   }
 
-  private async run(target: ParallelTarget, o: ParallelCheckOptions): Promise<CheckResult> {
-    const plan = planOf(target, o);
-    if (!isPlan(plan)) return plan;
+  private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions): Promise<CheckResult> {
     if (o.checkpoint) throw new UsageError('the parallel search is not checkpointed: a checkpointed check runs the sequential search (one worker)');
     const { model: base, all, selected } = plan;
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
@@ -308,10 +329,8 @@ export class ParallelChecker {
     const common = {
       mode: 'level' as const,
       workers: W,
-      source: target.source,
-      variant: o.variant,
-      params: o.params ?? {},
-      property: o.property,
+      source,
+      ...taskModel(plan),
       propertyNames: all.map((p) => p.name),
       limits: { ...limitsOf(o), maxTimeMs: undefined },
       ...(red?.active ? { reductions: { symmetry: o.symmetry, preemptionBound: o.preemptionBound } } : {}),

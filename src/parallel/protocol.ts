@@ -8,6 +8,7 @@ import type { CoverageCounts } from '../engine/coverage.js';
 import type { Limits } from '../engine/limits.js';
 import type { CheckpointConfig } from '../engine/checkpoint/session.js';
 import type { ModelSource } from '../property/load-model.js';
+import type { ParamValues } from '../model/types.js';
 
 /** Where a worker finds the model (the one loader's type: src/property/load-model.ts). */
 export type { ModelSource };
@@ -29,7 +30,7 @@ export interface SequentialReductions {
   preemptionBound?: number | undefined;
   /** With POR: re-search without it to make counterexamples shortest (sequential only). */
   shortest?: boolean | undefined;
-  /** Recipes run under immer's produce (CompileOptions.reference; kmc check --reference). */
+  /** Recipes run under immer's produce (CompileOptions.reference; kmc check --reference): in the plan, and so in every task. */
   reference?: boolean | undefined;
 }
 
@@ -46,9 +47,13 @@ interface TaskCommon {
   index: number;
   workers: number;
   source: ModelSource;
-  variant?: string | undefined;
-  params: Record<string, string | number | boolean>;
-  property?: readonly string[] | undefined;
+  /** What is checked, as the orchestrator's plan says (pool.ts planFor): the worker compiles the model so. */
+  variant: string;
+  params: ParamValues;
+  /** Step semantics: recipes under immer's produce (CompileOptions.reference; kmc check --reference). */
+  reference: boolean;
+  /** The selected properties, by name. */
+  property: readonly string[];
   /** Names of all the model's properties as the orchestrator loaded them (a consistency check). */
   propertyNames: readonly string[];
   limits: WorkerLimits;

@@ -54,7 +54,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
       report.searchEnd = now();
       return report;
     }
-    const base = compileModel(loaded.model, { variant: task.variant, params: task.params });
+    const base = compileModel(loaded.model, { variant: task.variant, params: task.params, reference: task.reference });
     const selected = selectProperties(loaded.properties, task.property, base.name);
     // Symmetry and the preemption bound: the sequential search's own reducer (POR off), so
     // that successors are canonical and carry the bound's words before they are fingerprinted.
@@ -90,6 +90,7 @@ function sequential(task: SequentialTask, model: ModelDef, properties: readonly 
     variant: task.variant,
     params: task.params,
     property: task.property,
+    reference: task.reference,
     ...task.limits,
     ...task.reductions,
     ...(task.checkpoint ? { checkpoint: task.checkpoint } : {}),

@@ -49,7 +49,7 @@ export interface CheckCliOptions extends LimitFlags {
   symmetry?: boolean;
   preemptionBound?: number;
   shortest?: boolean;
-  /** --reference: recipes under immer's produce (the reference semantics), sequential search. */
+  /** --reference: recipes under immer's produce (the reference semantics), in any search. */
   reference?: boolean;
   /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
   deadlock?: boolean;
@@ -128,7 +128,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, --por takes one worker`,
       parseCount('--workers'),
     )
-    .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it; sequential search, one worker")
+    .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it (any number of workers)")
     .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(', ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
     .option('--store-buffer <k>', 'with --memory tso or lkmm: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
     .option('--checkpoint <dir>', 'save the search into this directory now and then (and when stopped by Ctrl-C, SIGTERM, --max-time or --max-memory), to continue it with kmc resume DIR; sequential search, one worker')
