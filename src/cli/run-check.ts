@@ -74,7 +74,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   // A step that is not a function of its state is a broken model (exit 2), not a verdict.
   checkDeterminism(plan.model);
 
-  // Symmetry is on by default in the CLI, partial-order reduction off (it pruned nothing on the
+  // Symmetry is on by default in the CLI, partial-order reduction off (1.0-1.25× on the
   // bundled models: README, "Big state spaces"). Symmetry and the bound run in the parallel
   // search; partial-order reduction only in the sequential one, so it takes one worker, never
   // quietly: with --workers N > 1 it is refused (workersFor).
