@@ -391,7 +391,7 @@ export default defineModel({
     const hotplug = params.hotplug;
     const irq = params.irq;
     const finishInFlight = params.finishInFlight;
-    const irqsOffWhileFrozen = params.irqsOffWhileFrozen && variant === 'freeze-run-bit';
+    const irqsOffWhileFrozen = params.irqsOffWhileFrozen; // read by freeze-run-bit's fragment (pmLinus) only
     const rejectWhileSuspended = params.rejectWhileSuspended;
     const freezer = params.freezer && hotplug > 0; // khubd is the only freezable thread modelled
     const attached = submitters > 0;

@@ -680,53 +680,60 @@ export default defineModel({
     const other = thread<S, CpuTask>('cpu0/other', [choice('run', otherActions, { end: true })], { locals: { task: taskContext() } });
 
     // ---- cpu0/irq: POSTED_INTR_WAKEUP_VECTOR -> pi_wakeup_handler ---------------------------
-    const irqProgram: Loc[] = [
-      step('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
-        fn: 'pi_wakeup_handler',
-        guard: (s, env) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0),
-        run: (d, env) => {
-          d.cpu0.wakeup_ipi = false;
-          preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
-        },
-        next: 'walk0',
-        end: true,
-      }),
-    ];
-    for (let i = 0; i < nVcpus; i++) {
-      const after = i + 1 < nVcpus ? `walk${i + 1}` : 'unlock';
-      irqProgram.push(
-        choice(`walk${i}`, [
+    // The list walk is a loop whose cursor (`vmx`, the vCPU looked at) is the handler's local; the
+    // list is walked in vCPU order, each vCPU on it if on_wakeup_list.
+    type Handler = CpuTask & { vmx: number };
+    const nextEntry = (d: Draft<S>, env: StepEnv<Handler>) => void (env.local.vmx += 1);
+    const afterEntry = (_s: S, env: StepEnv<Handler>) => (env.local.vmx < nVcpus ? 'walk' : 'unlock');
+    const onListWithOn = (s: S, env: StepEnv<Handler>) => s.vcpus[env.local.vmx]!.on_wakeup_list && s.vcpus[env.local.vmx]!.pi.on;
+    const irq = thread<S, Handler>(
+      'cpu0/irq',
+      [
+        step<S, Handler>('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
+          fn: 'pi_wakeup_handler',
+          guard: (s, env) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0),
+          run: (d, env) => {
+            d.cpu0.wakeup_ipi = false;
+            preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
+          },
+          end: true,
+        }),
+        choice<S, Handler>('walk', [
           {
-            label: `pi_wakeup_handler: list_for_each_entry(vmx, wakeup_list, ...): vcpu${i}: if (pi_test_on(&vmx->pi_desc))`,
-            guard: (s) => s.vcpus[i]!.on_wakeup_list && s.vcpus[i]!.pi.on,
-            next: `wake${i}`,
+            label: 'pi_wakeup_handler: list_for_each_entry(vmx, wakeup_list, pi_wakeup_list) { if (pi_test_on(&vmx->pi_desc))',
+            guard: onListWithOn,
+            next: 'wake',
           },
           {
-            label: `pi_wakeup_handler: vcpu${i} is not on the wakeup list, or !pi_test_on(&vmx->pi_desc)`,
-            guard: (s) => !(s.vcpus[i]!.on_wakeup_list && s.vcpus[i]!.pi.on),
-            next: after,
+            label: 'pi_wakeup_handler: list_for_each_entry(vmx, wakeup_list, pi_wakeup_list) { if (pi_test_on(&vmx->pi_desc))',
+            note: 'vmx not on the wakeup list, or ON clear: next entry',
+            guard: (s, env) => !onListWithOn(s, env),
+            run: nextEntry,
+            next: afterEntry,
           },
         ]),
-        step(`wake${i}`, `kvm_vcpu_wake_up(vcpu${i}): rcuwait_wake_up(&vcpu->wait) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)`, {
+        step<S, Handler>('wake', 'kvm_vcpu_wake_up(&vmx->vcpu): rcuwait_wake_up(&vcpu->wait) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)', {
           fn: 'kvm_vcpu_wake_up',
           guard: rqFree,
           blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
-          run: (d) => {
-            const vcpu = d.vcpus[i]!;
-            if (vcpu.rcuwait_task && try_to_wake_up(d.tasks[i]!, TASK_NORMAL)) vcpu.ready = true;
+          run: (d, env) => {
+            const vcpu = d.vcpus[env.local.vmx]!;
+            if (vcpu.rcuwait_task && try_to_wake_up(d.tasks[env.local.vmx]!, TASK_NORMAL)) vcpu.ready = true;
+            nextEntry(d, env);
           },
-          next: after,
+          next: afterEntry,
         }),
-      );
-    }
-    irqProgram.push(
-      step('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock)', {
-        note: 'return from interrupt',
-        run: (d, env) => preempt_enable(d.ctx, env.local.task, env), // irq_exit()
-        next: 'idle',
-      }),
+        step<S, Handler>('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock)', {
+          note: 'return from interrupt',
+          run: (d, env) => {
+            env.local.vmx = 0; // the loop's cursor starts at the list head next time
+            preempt_enable(d.ctx, env.local.task, env); // irq_exit()
+          },
+          next: 'idle',
+        }),
+      ],
+      { locals: { task: taskContext(), vmx: 0 } },
     );
-    const irq = thread<S, CpuTask>('cpu0/irq', irqProgram, { locals: { task: taskContext() } });
 
     // ---- the senders: hardware posting into vcpuN's PI descriptor ---------------------------
     // Two kinds of sender, one program each: an assigned device posting through VT-d (vector 0)

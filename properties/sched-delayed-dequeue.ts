@@ -5,8 +5,8 @@
 //
 // The properties name states by the model's thread names and location ids (`cpu0/vcpuN` at
 // `sched.off`: switched out by the schedule() call of kvm_vcpu_block; `cpu0/nanosleep` at
-// `asleep`: switched out by do_nanosleep's schedule(); `cpu0/irq` at `walkK`/`wakeK`: the wakeup
-// handler looking at, or waking, vcpuK), and by the fields below.
+// `asleep`: switched out by do_nanosleep's schedule(); `cpu0/irq` at `walk`/`wake` with its
+// local cursor `vmx` = K: the wakeup handler looking at, or waking, vcpuK), and by the fields below.
 //
 // Each invariant and step property declares its antecedent ({ when, then }): no-lost-wakeup
 // applies when a vCPU sleeps with an interrupt pending, preempted-only-if-runnable when a vCPU
@@ -31,15 +31,15 @@ const IRQ_THREAD = 'cpu0/irq';
  * Whether the wakeup IRQ that is pending or running on cpu0 will wake vcpuN: the handler
  * (pi_wakeup_handler) walks cpu0's wakeup list and wakes each vCPU with ON set, so a pending IRQ
  * wakes vcpuN if it is on the list with ON set, and a running one only if it has not walked past
- * it yet (at walkK/wakeK with K <= N).
+ * it yet (at walk/wake with its cursor K <= N).
  */
 function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
   const vcpu = s.vars.vcpus[i]!;
   const at = s.at(IRQ_THREAD);
-  const m = /^(walk|wake)(\d+)$/.exec(at);
-  if (m !== null && m[1] === 'wake' && Number(m[2]) === i) return true;
+  const cursor = s.local<{ vmx: number }>(IRQ_THREAD).vmx;
+  if (at === 'wake' && cursor === i) return true;
   // The handler runs on cpu0 (it owns cpu0: src/kernel/context.ts) and has not walked past vcpuN.
-  const running = s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) && m !== null && Number(m[2]) <= i;
+  const running = s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) && (at === 'walk' || at === 'wake') && cursor <= i;
   return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && vcpu.pi.on;
 }
 

@@ -242,7 +242,7 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
       if (wake.status !== 'violated') return;
       const wakeSteps = expandPath(compileModel(model, { variant, params: NO_FREEZER }), wake.violations[0]!.path).steps;
       const second = wakeSteps.findIndex((s) => s.label.startsWith('vcpu_enter_guest: sync_pir_to_irr'));
-      expect(wakeSteps.findIndex((s, i) => i > second && s.label.startsWith('kvm_vcpu_wake_up(vcpu0)'))).toBeGreaterThan(second);
+      expect(wakeSteps.findIndex((s, i) => i > second && s.label.startsWith('kvm_vcpu_wake_up(&vmx->vcpu)'))).toBeGreaterThan(second);
     }
   });
 
