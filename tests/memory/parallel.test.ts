@@ -1,0 +1,33 @@
+// The memory models on the parallel search (worker threads load the model themselves): the same
+// verdicts and counts as one worker, and a store-buffer bound that cut behaviours is reported
+// from the workers' coverage, never verified.
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+const FILE = 'tests/fixtures/models/litmus-mp.ts';
+
+async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
+  const code = await run(['node', 'kmc', ...args, '--quiet', '--no-traces', '--json'], io);
+  return { code, out: out.join('\n') };
+}
+
+describe('memory models on two workers', () => {
+  it('MP: forbidden under tso, allowed under lkmm, the same counts as one worker', async () => {
+    for (const [memory, code] of [['tso', 0], ['lkmm', 1]] as const) {
+      const one = await kmc('check', FILE, '--memory', memory, '--workers', '1');
+      const two = await kmc('check', FILE, '--memory', memory, '--workers', '2');
+      expect([one.code, two.code], memory).toEqual([code, code]);
+      expect(JSON.parse(two.out).stats.states).toBe(JSON.parse(one.out).stats.states);
+    }
+  });
+
+  it('a cutting store-buffer bound is reported by the parallel search too (exit 3, store-buffer-bound)', async () => {
+    const r = await kmc('check', FILE, '--memory', 'tso', '--store-buffer', '1', '--workers', '2');
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.out);
+    expect([j.status, j.stoppedBy]).toEqual(['incomplete', 'store-buffer-bound']);
+  });
+});
