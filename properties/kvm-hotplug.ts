@@ -168,7 +168,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   ),
   noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {
     // From v6.3 the lock guarding kvm_usage_count is a mutex (kvm_lock, then kvm_usage_lock).
-    const held = MUTEX_VARIANTS.has((s as StateInfo<S>).variant) ? [] : spinlocksHeldBy(s.vars, [kvmLock], t);
+    const held = MUTEX_VARIANTS.has(s.variant) ? [] : spinlocksHeldBy(s.vars, [kvmLock], t);
     if (held.length > 0) return `holding ${held.join(', ')}`;
     const cpu = s.vars.ctx.owner.indexOf(t);
     return cpu >= 0 ? `non-preemptible on cpu${cpu}` : null;

@@ -4,7 +4,7 @@
 //   - no sleeping lock is taken in atomic context (might_sleep).
 // (An unbalanced enable_irq is the kernel's own WARN: an assertion on UNBALANCED_ENABLE.)
 
-import { invariant, stepProperty, type Invariant, type StepProperty } from '../src/property/index.js';
+import { invariant, stepProperty, type Invariant, type StateInfo, type StepProperty } from '../src/property/index.js';
 import { UNLOCKED, type LockRef } from '../src/kernel/index.js';
 
 /**
@@ -63,7 +63,7 @@ export function locksReleasedAtEnd<S>(name: string, locks: LockRef<S>[], doc?: s
  */
 export function noSleepInAtomic<S>(
   name: string,
-  atomic: (s: { vars: S; threads: readonly string[] }, thread: number) => string | null,
+  atomic: (s: StateInfo<S>, thread: number) => string | null,
   doc = 'no sleeping lock (mutex) is taken in atomic context',
 ): StepProperty<S> {
   return stepProperty<S>(
