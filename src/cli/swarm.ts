@@ -7,6 +7,12 @@ import type { Property } from '../property/types.js';
 import type { ModelEntry } from '../property/registry.js';
 import { runIdentity } from '../engine/run-identity.js';
 import { runSwarmMember, swarmMember, swarmReport, SWARM_PROVES_NOTHING, type SwarmBase, type SwarmMemberReport } from '../random/swarm.js';
+import { makeEvaluator } from '../engine/evaluate.js';
+import { violationAlong } from '../engine/follow.js';
+import type { FoundViolation } from '../engine/search.js';
+import { parsePath } from '../trace/path.js';
+import { ParallelChecker } from '../parallel/index.js';
+import { defaultWorkers, modelSource } from './run-check.js';
 import { renderViolation } from '../report/text.js';
 import { seconds, thousands } from '../util/format.js';
 import type { Io } from './io.js';
@@ -27,6 +33,11 @@ export interface SwarmRun {
   traces: boolean;
   traceDir: string;
   force?: boolean | undefined;
+  /** As given on the command line (the worker threads compile the model again from them). */
+  params: Record<string, string>;
+  property: readonly string[];
+  /** Worker threads for all N members (default: one per core, at most N). */
+  workers?: number | undefined;
 }
 
 /** How a member is named in output. */
@@ -34,18 +45,44 @@ export function memberName(m: { index: number; of: number; seed: number; depth: 
   return `swarm member ${m.index}/${m.of} (seed ${m.seed}, depth ${m.depth}, ${m.strategy === 'schedule' ? 'fast-check schedules' : 'uniform steps'})`;
 }
 
-/** Run the members; returns the exit code: 1 a violation was found, 2 a member stopped on an error, 3 nothing found (no proof). */
-export function runSwarm(r: SwarmRun, io: Io): number {
+type Ran = SwarmMemberReport & { found?: FoundViolation | undefined };
+
+/**
+ * The members' reports: one member (or a pool of one) here, on this thread; several spread over
+ * the worker pool, their violations then worded again here from their paths (the property
+ * objects stay in the workers).
+ */
+async function runMembers(r: SwarmRun, safety: readonly Property[], indices: readonly number[]): Promise<Ran[]> {
+  const workers = Math.min(r.workers ?? defaultWorkers(), indices.length);
+  if (workers <= 1) return indices.map((i) => runSwarmMember(r.model, r.all, safety, swarmMember(r.base, i)));
+  const checker = new ParallelChecker(workers);
+  let reports: SwarmMemberReport[];
+  try {
+    const target = { model: r.entry.model, properties: r.entry.properties, source: modelSource(r.entry, r.registry) };
+    reports = await checker.swarm(target, { variant: r.model.variant, params: r.params, property: r.property, base: r.base, members: indices });
+  } finally {
+    await checker.close();
+  }
+  const evaluator = makeEvaluator(r.model, r.all, safety);
+  return reports.map((rep) => {
+    const v = rep.violation;
+    const property = v && safety.find((p) => p.name === v.property);
+    if (!v || !property) return rep;
+    const atStep = property.kind === 'step' || property.kind === 'assertion';
+    return { ...rep, found: violationAlong(r.model, evaluator, property, parsePath(v.replay), atStep) };
+  });
+}
+
+/** Run the members; resolves to the exit code: 1 a violation was found, 2 a member stopped on an error, 3 nothing found (no proof). */
+export async function runSwarm(r: SwarmRun, io: Io): Promise<number> {
   const indices = r.index !== undefined ? [r.index] : Array.from({ length: r.base.size }, (_, i) => i);
-  const reports: SwarmMemberReport[] = [];
   // A random walk sees states and steps, not cycles: liveness needs the state graph (kmc check).
   const safety = r.selected.filter((p) => p.kind !== 'liveness');
   const liveness = r.selected.filter((p) => p.kind === 'liveness').map((p) => p.name);
   const who = `${r.model.name} --variant ${r.model.variant}`;
-  for (const i of indices) {
-    const m = swarmMember(r.base, i);
-    const rep = runSwarmMember(r.model, r.all, safety, m);
-    reports.push(rep);
+  const reports = await runMembers(r, safety, indices);
+  for (const rep of reports) {
+    const m = swarmMember(r.base, rep.index);
     const name = memberName(m);
     if (rep.status === 'error') {
       io.err(`kmc: ${name}: ${rep.message ?? 'error'}`);

@@ -27,7 +27,8 @@ import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { comesBefore, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
-import type { Candidate, DedupKind, ModelSource, SequentialReductions, SequentialTask, WorkerReport, WorkerTask } from './protocol.js';
+import type { Candidate, DedupKind, ModelSource, SequentialReductions, SequentialTask, SwarmTask, WorkerReport, WorkerTask } from './protocol.js';
+import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
 import { longTimeout } from '../util/timer.js';
@@ -244,6 +245,49 @@ export class ParallelChecker {
       if (control.stopCode === STOP.maxMemory && (result.status === 'incomplete' || result.status === 'violated') && result.stoppedBy === 'interrupted')
         result.stoppedBy = 'max-memory';
       return result;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Members of a swarm random search (src/random/swarm.ts) spread over the pool's workers, each
+   * running its share one after the other; the reports in member order. Members are independent
+   * and deterministic, so which worker runs which changes nothing in their reports.
+   */
+  async swarm(target: ParallelTarget, o: { variant?: string | undefined; params: Record<string, string>; property?: readonly string[] | undefined; base: SwarmBase; members: readonly number[] }): Promise<SwarmMemberReport[]> {
+    if (this.busy) throw new Error('ParallelChecker runs one check at a time');
+    this.busy = true;
+    try {
+      const plan = planFor(target, { variant: o.variant, params: o.params, property: o.property });
+      if (!isPlan(plan)) throw new ModelError(plan.status === 'error' ? plan.message : 'the model does not build');
+      const W = Math.min(this.workers, o.members.length);
+      const { control: controlBuf, board } = Control.allocate(W);
+      const control = new Control(controlBuf, board, W);
+      const tasks = Array.from({ length: W }, (_, index) => {
+        const task: SwarmTask = {
+          mode: 'swarm',
+          index,
+          workers: W,
+          source: target.source,
+          ...taskModel(plan),
+          propertyNames: plan.all.map((p) => p.name),
+          limits: {},
+          control: controlBuf,
+          board,
+          swarm: o.base,
+          members: o.members.filter((_, k) => k % W === index),
+        };
+        return { task, transferList: [] as MessagePort[] };
+      });
+      const settled = await this.runTasks(tasks, () => control.stop(STOP.error));
+      const out: SwarmMemberReport[] = [];
+      for (const [i, s] of settled.entries()) {
+        if (s.status === 'rejected') throw new Error(`worker ${i} failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
+        if (s.value.error) throw new ModelError(s.value.error.message);
+        out.push(...(s.value.swarm ?? []));
+      }
+      return out.sort((a, b) => a.index - b.index);
     } finally {
       this.busy = false;
     }

@@ -9,6 +9,7 @@ import type { Limits } from '../engine/limits.js';
 import type { CheckpointConfig } from '../engine/checkpoint/session.js';
 import type { ModelSource } from '../property/load-model.js';
 import type { ParamValues } from '../model/types.js';
+import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 
 /** Where a worker finds the model (the one loader's type: src/property/load-model.ts). */
 export type { ModelSource };
@@ -86,7 +87,14 @@ export interface SequentialTask extends TaskCommon {
   checkpoint?: CheckpointConfig | undefined;
 }
 
-export type WorkerTask = LevelTask | SequentialTask;
+/** Members of a swarm random search (src/random/swarm.ts), run one after the other by this worker. */
+export interface SwarmTask extends TaskCommon {
+  mode: 'swarm';
+  swarm: SwarmBase;
+  members: number[];
+}
+
+export type WorkerTask = LevelTask | SequentialTask | SwarmTask;
 
 /**
  * A violation as a position in the level-synchronous search: found while expanding the state of
@@ -130,4 +138,6 @@ export interface WorkerReport {
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;
+  /** swarm only: the members' reports. */
+  swarm?: SwarmMemberReport[];
 }

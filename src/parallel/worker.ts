@@ -21,7 +21,8 @@ import { levelSearch, maxBranching } from './level-search.js';
 import { loadSource } from '../property/load-model.js';
 import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
-import type { SequentialTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
+import type { SequentialTask, SwarmTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
+import { memberReport, runSwarmMember, swarmMember, type SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
 
@@ -48,6 +49,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const names = withBuiltinLiveness(loaded.properties).map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
+    if (task.mode === 'swarm') {
+      report.searchStart = now();
+      report.swarm = swarmMembers(task, loaded.model, loaded.properties);
+      report.searchEnd = now();
+      return report;
+    }
     if (task.mode === 'sequential') {
       report.searchStart = now();
       report.result = sequential(task, loaded.model, loaded.properties, control);
@@ -103,6 +110,13 @@ function sequential(task: SequentialTask, model: ModelDef, properties: readonly 
       control.set(task.index, B.rss, p.rss);
     },
   });
+}
+
+/** This worker's members of a swarm (random walks see no cycles: liveness properties are left out, as kmc simulate does). */
+function swarmMembers(task: SwarmTask, def: ModelDef, properties: readonly Property[]): SwarmMemberReport[] {
+  const model = compileModel(def, { variant: task.variant, params: task.params, reference: task.reference });
+  const selected = selectProperties(properties, task.property, model.name).filter((p) => p.kind !== 'liveness');
+  return task.members.map((i) => memberReport(runSwarmMember(model, properties, selected, swarmMember(task.swarm, i))));
 }
 
 function describe(e: unknown, index: number): WorkerError {

@@ -119,10 +119,11 @@ export interface SwarmReport {
 }
 
 export function swarmReport(identity: RunIdentity, base: SwarmBase, members: readonly SwarmMemberReport[], notChecked: readonly string[]): SwarmReport {
-  return { kind: 'kmc-swarm-report', format: 1, identity, swarm: { ...base }, members: members.map((m) => strip(m)), notChecked: [...notChecked], provesNothing: SWARM_PROVES_NOTHING };
+  return { kind: 'kmc-swarm-report', format: 1, identity, swarm: { ...base }, members: members.map((m) => memberReport(m)), notChecked: [...notChecked], provesNothing: SWARM_PROVES_NOTHING };
 }
 
-function strip(m: SwarmMemberReport & { path?: unknown; found?: unknown }): SwarmMemberReport {
+/** A member's report as plain data (without the violation's Property object: it crosses threads and files). */
+export function memberReport(m: SwarmMemberReport & { path?: unknown; found?: unknown }): SwarmMemberReport {
   const { path: _p, found: _f, ...rest } = m;
   return rest;
 }

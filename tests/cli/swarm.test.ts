@@ -45,6 +45,13 @@ describe('kmc simulate --swarm and kmc swarm merge', () => {
     expect(whole.code).toBe(1);
     expect(whole.report.members.map((m) => m.index)).toEqual([0, 1, 2]);
     expect(whole.report.provesNothing).toMatch(/finding none proves nothing/);
+    // The whole swarm spread over a pool of workers: the same members' reports.
+    const pooled = await report([...BUGGY, '--swarm', '3', '--workers', '2', ...common]);
+    expect(noTime(pooled.report)).toEqual(noTime(whole.report));
+    const pooledText = await runKmc('simulate', ...BUGGY, '--swarm', '3', '--workers', '2', ...common);
+    const oneText = await runKmc('simulate', ...BUGGY, '--swarm', '3', '--workers', '1', ...common);
+    const noTimes = (t: string) => t.replace(/\(\d[\d.,]* m?s\)/g, '');
+    expect(noTimes(pooledText.out)).toBe(noTimes(oneText.out));
     const parts = [];
     for (const i of [0, 1, 2]) parts.push(await report([...BUGGY, '--swarm', '3', '--swarm-index', String(i), ...common]));
     expect(parts.flatMap((p) => noTime(p.report))).toEqual(noTime(whole.report));
@@ -90,6 +97,7 @@ describe('kmc simulate --swarm and kmc swarm merge', () => {
     const notReport = join(dir, 'x.json');
     writeFileSync(notReport, '{"status":"verified"}');
     expect(await runKmc('swarm', 'merge', notReport)).toMatchObject({ code: 2, err: expect.stringMatching(/is not a kmc swarm report/) });
+    expect(await runKmc('simulate', ...FIXED, '--workers', '2')).toMatchObject({ code: 2, err: expect.stringMatching(/--workers goes with --swarm N/) });
     expect(await runKmc('simulate', ...FIXED, '--swarm-index', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/--swarm-index goes with --swarm N/) });
     expect(await runKmc('simulate', ...FIXED, '--swarm', '2', '--swarm-index', '2', '--seed', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/members of a swarm of 2 are 0 to 1/) });
     expect(await runKmc('simulate', ...FIXED, '--swarm', '2', '--swarm-index', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/give --seed S too/) });

@@ -31,6 +31,7 @@ interface SimulateCliOptions {
   force?: boolean;
   swarm?: number;
   swarmIndex?: number;
+  workers?: number;
 }
 
 function parseIndex(v: string): number {
@@ -67,16 +68,18 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
     .option('--max-memory <size>', 'stop the random search if kmc uses this much memory, e.g. 4G (exit 3)', parseBytes('--max-memory'))
     .option('--force', 'replace a file in the way of the trace file that kmc did not write')
     .option('--swarm <n>', 'swarm search (SPIN swarm verification): N independent members, each with its own seed, depth bound (depth/4 to depth) and way of choosing steps, --runs runs each; all N here one after the other, or one with --swarm-index; merge their --json reports with kmc swarm merge. Proves nothing', parseCount('--swarm'))
+    .option('--workers <n>', 'with --swarm N: worker threads running the members (default: one per core, at most N)', parseCount('--workers'))
     .option('--swarm-index <i>', 'with --swarm N: run only member i (0 to N-1), e.g. one CI matrix job each; give every member the same --seed', parseIndex)
     .action((name: string, opts: SimulateCliOptions) => {
       if (opts.swarmIndex !== undefined && opts.swarm === undefined) throw new UsageError('--swarm-index goes with --swarm N');
+      if (opts.workers !== undefined && opts.swarm === undefined) throw new UsageError('--workers goes with --swarm N (without it kmc simulate is one random search)');
       if (opts.swarm !== undefined) {
         if (opts.swarm > MAX_SWARM) throw new UsageError(`--swarm ${opts.swarm}: at most ${MAX_SWARM} members`);
         if (opts.swarmIndex !== undefined && opts.swarmIndex >= opts.swarm) throw new UsageError(`--swarm-index ${opts.swarmIndex}: the members of a swarm of ${opts.swarm} are 0 to ${opts.swarm - 1}`);
         if (opts.swarmIndex !== undefined && opts.seed === undefined)
           throw new UsageError('--swarm-index: give --seed S too, the same for every member (a member derives its own seed from it; members of different seeds are different swarms and do not merge)');
       }
-      return loadModel(name, registry).then((entry) => {
+      return loadModel(name, registry).then(async (entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
         checkDeterminism(model);
         const all = entry.properties.properties;
@@ -84,7 +87,8 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
         const seed = opts.seed ?? (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
         if (opts.swarm !== undefined) {
           const base = { size: opts.swarm, seed, depth: opts.depth, runs: opts.runs };
-          setExit(runSwarm({ entry, registry: registry.module, model, all, selected, base, index: opts.swarmIndex, json: opts.json === true, traces: opts.traces, traceDir: opts.traceDir, force: opts.force }, io));
+          const run = { entry, registry: registry.module, model, all, selected, base, index: opts.swarmIndex, params: parseParamArgs(opts.param), property: opts.property, workers: opts.workers };
+          setExit(await runSwarm({ ...run, json: opts.json === true, traces: opts.traces, traceDir: opts.traceDir, force: opts.force }, io));
           return;
         }
         const r = simulate(model, all, selected, { runs: opts.runs, seed, depth: opts.depth });
