@@ -115,7 +115,8 @@ function sequential(task: SequentialTask, model: ModelDef, properties: readonly 
 /** This worker's members of a swarm (random walks see no cycles: liveness properties are left out, as kmc simulate does). */
 function swarmMembers(task: SwarmTask, def: ModelDef, properties: readonly Property[]): SwarmMemberReport[] {
   const model = compileModel(def, { variant: task.variant, params: task.params, reference: task.reference });
-  const selected = selectProperties(properties, task.property, model.name).filter((p) => p.kind !== 'liveness');
+  // The plan names the built-in livelock too; random walks leave every liveness property out.
+  const selected = selectProperties(withBuiltinLiveness(properties), task.property, model.name).filter((p) => p.kind !== 'liveness');
   return task.members.map((i) => memberReport(runSwarmMember(model, properties, selected, swarmMember(task.swarm, i))));
 }
 
