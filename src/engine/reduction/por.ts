@@ -48,8 +48,9 @@
 // leaves the property's evaluation unchanged, as for any slot a step does not write.
 //
 // FOOTPRINTS ARE LEARNED (footprints.ts). Guards, recipes and properties are opaque functions;
-// what they read and write is recorded while they run, through the views of
-// src/model/layout.ts. S1 needs the footprints of other threads' FUTURE steps, in states the
+// what they read and write is recorded while they run, through the model's FootprintRecorder
+// (model.recorder(sinks), src/model/system.ts), whose views (src/model/layout.ts), guards (gates
+// included), recipes and next() report each slot into the sinks this class sets. S1 needs the footprints of other threads' FUTURE steps, in states the
 // reduced search may never visit. So a reduced search (a *pass*) uses the footprints learned so
 // far, records every evaluation it performs, and if any footprint grows the pass is not
 // trusted: the search starts again with the grown footprints (they only grow, and are finite,
@@ -109,9 +110,8 @@
 // not necessarily the shortest: `--shortest` re-searches without POR up to their length.
 
 import type { CompiledAction, CompiledModel } from '../../model/compile.js';
-import { buildView } from '../../model/layout.js';
 import type { SlotSink } from '../../model/layout.js';
-import type { StepEnv } from '../../model/types.js';
+import type { FootprintRecorder, SlotSinks } from '../../model/system.js';
 import type { Property } from '../../property/types.js';
 import { hashHi, hashLo } from '../../util/hash.js';
 import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
@@ -186,8 +186,8 @@ export class PartialOrder {
 
   private readonly invariants: Property[];
   private readonly recEval: Evaluator;
-  private readonly root: unknown;
-  private readonly envs: StepEnv[];
+  private readonly sinks: SlotSinks;
+  private readonly rec: FootprintRecorder<CompiledAction>;
   private readonly reads: SlotList;
   private readonly writes: SlotList;
   private readonly scratch: Int32Array;
@@ -240,28 +240,19 @@ export class PartialOrder {
       if (this.violated[i] === 0) this.spoiled = true;
     };
     this.violated = new Uint8Array(this.invariants.length);
-    const target = model.target;
-    this.root = buildView(model.layout.root, target);
-    const view = (state: Int32Array) => {
-      target.words = state;
-      target.readOnly = true;
-      return this.root;
-    };
+    // Recording is this class's own: the model's recorder reports every slot its views, guards
+    // (gates included), recipes and next() read or write into the sinks set here.
+    const sinks: SlotSinks = { reads: null, writes: null };
+    this.sinks = sinks;
+    this.rec = model.recorder(sinks);
+    const view = (state: Int32Array) => this.rec.view(state);
     // A property's location read: `at` reads the program counter, `ended` and `fnAt` only what
     // they show (observation slots, footprints.ts).
     const location = (t: number, what: 'at' | 'fn' | 'ended') => {
-      const r = target.reads as SlotList | null;
+      const r = sinks.reads as SlotList | null;
       if (r) r.addSlot(what === 'at' ? t : what === 'ended' ? this.fp.endSlot(t) : this.fp.fnSlot(t));
     };
     this.recEval = makeEvaluator(model, all, selected, { view, location });
-    this.envs = model.threadNames.map((name, self) => ({
-      thread: name,
-      self,
-      threadNames: model.threadNames,
-      local: model.localsOf(this.root, self),
-      warnOn() {},
-      bugOn() {},
-    }));
     const width = this.fp.words * 32;
     this.reads = new SlotList(model.pcs, width);
     this.writes = new SlotList(model.pcs, width);
@@ -316,7 +307,7 @@ export class PartialOrder {
   /** The guards at every thread's location in `state` (every state the search expands). */
   visitGuards(state: Int32Array): void {
     const model = this.model;
-    const target = model.target;
+    const sinks = this.sinks;
     for (let t = 0; t < model.pcs; t++) {
       const pc = state[t]!;
       if (pc < 0) {
@@ -334,15 +325,12 @@ export class PartialOrder {
       const reads = this.reads;
       const one = this.writes;
       reads.begin();
-      target.words = state;
-      target.readOnly = true;
       try {
         for (const a of model.threads[t]!.locations[pc]!.actions) {
-          if (a.def.guard === undefined) continue;
           one.begin();
-          target.reads = one;
-          a.def.guard(this.root as never, this.envs[t]!);
-          target.reads = null;
+          sinks.reads = one;
+          this.rec.guard(state, a);
+          sinks.reads = null;
           const ai = this.fp.actionIndex.get(a)!;
           for (let i = 0; i < one.n; i++) {
             reads.addSlot(one.slots[i]!);
@@ -350,7 +338,7 @@ export class PartialOrder {
           }
         }
       } finally {
-        target.reads = null;
+        sinks.reads = null;
       }
       for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
       const slots = reads.sorted();
@@ -365,19 +353,19 @@ export class PartialOrder {
     if (memo === undefined) this.stepMemo.set(action, (memo = new ReadMemo()));
     if (memo.seen(state) !== null) return;
     const model = this.model;
-    const target = model.target;
+    const sinks = this.sinks;
     const { reads, writes, scratch } = this;
     reads.begin();
     writes.begin();
-    target.reads = reads;
-    target.writes = writes;
+    sinks.reads = reads;
+    sinks.writes = writes;
     let halted: boolean;
     try {
       this.recEval.steps(state, action);
-      halted = model.applyViaViews(state, action, scratch).halted;
+      halted = this.rec.apply(state, action, scratch).halted;
     } finally {
-      target.reads = null;
-      target.writes = null;
+      sinks.reads = null;
+      sinks.writes = null;
     }
     const t = action.thread;
     const loc = this.fp.loc(t, action.location);
@@ -418,7 +406,7 @@ export class PartialOrder {
   visitInvariants(state: Int32Array): void {
     const invs = this.invariants;
     if (invs.length === 0) return;
-    const target = this.model.target;
+    const sinks = this.sinks;
     let info: ReturnType<Evaluator['info']> | undefined;
     for (let i = 0; i < invs.length; i++) {
       const memo = this.invMemo[i]!;
@@ -426,15 +414,14 @@ export class PartialOrder {
       info ??= this.recEval.info(state);
       const reads = this.reads;
       reads.begin();
-      target.words = state;
-      target.readOnly = true;
-      target.reads = reads;
+      this.rec.view(state); // the views over `state` (info's variables are these views)
+      sinks.reads = reads;
       try {
         (invs[i] as Property & { kind: 'invariant' }).holds(info);
       } catch (e) {
         throw propertyThrew(invs[i]!, e);
       } finally {
-        target.reads = null;
+        sinks.reads = null;
       }
       for (let k = 0; k < reads.n; k++) this.fp.addInvariantRead(i, reads.slots[k]!);
       memo.remember(state, reads.stateSlots(this.fp));
