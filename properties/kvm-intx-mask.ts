@@ -152,5 +152,6 @@ export const questions = defineProperties<State>('kvm-intx-mask', [
     (s) => !s.vars.qemu.deassigned || !s.vars.dev.intxDisable,
     () => 'yes: the deassign ioctl returned and the device still has PCI_COMMAND_INTX_DISABLE set',
   ),
-  // Asked next to `properties` (which check deadlock), never alone: no second deadlock check.
-], { deadlock: false });
+  // Asked next to `properties` (which check deadlock and livelock), never alone: no second
+  // deadlock or livelock check.
+], { deadlock: false, livelock: false });

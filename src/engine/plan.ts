@@ -41,8 +41,9 @@ export function planCheck(def: ModelDef, properties: PropertySet | readonly Prop
     if (e instanceof ModelError) return errorResult(uncompiledRun(def.name, o.variant), e.message);
     throw e;
   }
-  // The built-in liveness property (livelock) is on wherever deadlock is (src/property/liveness.ts).
-  const all = withBuiltinLiveness(propertiesOf(properties));
+  // The built-in liveness property (livelock) is on wherever deadlock is, unless the set opts out
+  // of it by name (src/property/liveness.ts).
+  const all = withBuiltinLiveness(properties);
   return { def, model, all, selected: selectProperties(all, o.property, def.name) };
 }
 

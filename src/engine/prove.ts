@@ -64,7 +64,7 @@ export function prove(def: ModelDef, properties: PropertySet | readonly Property
   if (!hasOwnKey(def.variants, o.to)) throw new UsageError(`model ${def.name} has no variant '${o.to}'; its variants are: ${Object.keys(def.variants).join(', ')}`);
   if (o.from === o.to) throw new UsageError(`kmc prove: --from and --to name the same variant '${o.from}'`);
   const all = propertiesOf(properties);
-  const selected = selectProperties(withBuiltinLiveness(all), o.property, def.name);
+  const selected = selectProperties(withBuiltinLiveness(properties), o.property, def.name);
   const { from, to, ...common } = o;
   const buggy = check(def, properties, { ...common, variant: from });
   const fixed = check(def, properties, { ...common, variant: to });

@@ -11,7 +11,7 @@ import { residentBytes } from '../engine/limits.js';
 import { makeEvaluator, selectProperties } from '../engine/evaluate.js';
 import type { CheckResult } from '../engine/result.js';
 import type { ModelDef } from '../model/types.js';
-import type { Property } from '../property/types.js';
+import type { Property, PropertySet } from '../property/types.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
 import { Reductions } from '../engine/reduction/reductions.js';
 import { compileModel, StepError } from '../model/compile.js';
@@ -45,8 +45,10 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
   };
   try {
     const loaded = await loadSource(task.source);
-    // (the run's names include the built-in livelock wherever deadlock is: src/property/liveness.ts)
-    const names = withBuiltinLiveness(loaded.properties).map((p) => p.name);
+    // (the run's names include the built-in livelock wherever deadlock is, unless the set opted
+    // out of it: src/property/liveness.ts)
+    const set = { model: loaded.model.name, properties: [...loaded.properties], ...(loaded.livelock === false ? { livelock: false as const } : {}) };
+    const names = withBuiltinLiveness(set).map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'swarm') {
@@ -57,7 +59,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     }
     if (task.mode === 'sequential') {
       report.searchStart = now();
-      report.result = sequential(task, loaded.model, loaded.properties, control);
+      report.result = sequential(task, loaded.model, set, control);
       report.searchEnd = now();
       return report;
     }
@@ -92,7 +94,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
 }
 
 /** The engine's own check(), polled for the stop flag, reporting progress on the board. */
-function sequential(task: SequentialTask, model: ModelDef, properties: readonly Property[], control: Control): CheckResult {
+function sequential(task: SequentialTask, model: ModelDef, properties: PropertySet, control: Control): CheckResult {
   return check(model, properties, {
     variant: task.variant,
     params: task.params,

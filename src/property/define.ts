@@ -1,6 +1,7 @@
 // Builders for properties, so a properties file reads as a list of claims.
 
 import type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
+import { livelockFree } from './liveness.js';
 
 /**
  * "when A, then B": the invariant `!A || B`, with A declared so that a run in which A never
@@ -67,6 +68,12 @@ export interface DefinePropertiesOptions {
    * gets `deadlockFree()` appended, so forgetting it never weakens a check silently.
    */
   deadlock?: boolean;
+  /**
+   * The built-in livelock property (livelockFree()) is checked unless opted out here by name:
+   * `{ livelock: false }` (threads meant to spin for ever). Opting out of deadlock does not opt
+   * out of livelock, nor the reverse.
+   */
+  livelock?: boolean;
 }
 
 export function defineProperties<S>(model: string, properties: Property<S>[], options: DefinePropertiesOptions = {}): PropertySet<S> {
@@ -75,8 +82,22 @@ export function defineProperties<S>(model: string, properties: Property<S>[], op
     if (seen.has(p.name)) throw new Error(`properties of ${model}: two properties are named '${p.name}'`);
     seen.add(p.name);
   }
-  if (options.deadlock === false) return { model, properties, deadlock: false };
-  return { model, properties: withDeadlock(properties) };
+  return withBuiltins({ model, properties, ...(options.deadlock === false ? { deadlock: false } : {}), ...(options.livelock === false ? { livelock: false } : {}) });
+}
+
+/**
+ * A property set with the built-in properties every entry point (defineProperties, model files,
+ * the vitest helper) checks unless the set opts out of them by name: deadlock freedom added when
+ * no property is a deadlock property; the built-in livelock property added explicitly when the
+ * set opted out of deadlock only (otherwise the engine adds it beside deadlock:
+ * withBuiltinLiveness), so that `{ deadlock: false }` never drops livelock silently.
+ */
+export function withBuiltins<S>(set: PropertySet<S>): PropertySet<S> {
+  if (set.livelock === false && set.properties.some((p) => p.name === 'livelock'))
+    throw new Error(`properties of ${set.model}: { livelock: false } opts out of the livelock check, but a property is named 'livelock'`);
+  if (set.deadlock !== false) return { ...set, properties: withDeadlock(set.properties) };
+  if (set.livelock === false || set.properties.some((p) => p.name === 'livelock')) return { ...set, properties: [...set.properties] };
+  return { ...set, properties: [...set.properties, livelockFree() as Property<S>] };
 }
 
 /**

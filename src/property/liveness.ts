@@ -1,7 +1,7 @@
 // Builders for liveness properties (what must eventually happen in every fair infinite run).
 // src/engine/liveness checks them on the state graph; see LivenessProperty for the forms.
 
-import type { FairnessSpec, LivenessProperty, Property, StateInfo } from './types.js';
+import type { FairnessSpec, LivenessProperty, Property, PropertySet, StateInfo } from './types.js';
 
 type Pred<S> = (s: StateInfo<S>) => boolean;
 interface Options {
@@ -45,8 +45,8 @@ export const SPIN = 'spin';
  * No livelock or starvation: no reachable fair cycle in which some thread neither ends, nor
  * rests at an end location (an idle loop, a handler waiting for work), nor takes a step tagged
  * 'progress'. The spinner `while (!READ_ONCE(cond)) cpu_relax();` whose waker never sets cond is
- * one. On by default wherever deadlock is (see withBuiltinLiveness); declare it yourself to give
- * it a fairness, select properties by name (`--property`) to leave it out.
+ * one. On by default (see withBuiltinLiveness); declare it yourself to give it a fairness; opt
+ * out by name: defineProperties(..., { livelock: false }), or `kmc check --no-livelock`.
  */
 export function livelockFree(o: Options & { doc?: string } = {}): LivenessProperty {
   return make('livelock', 'livelock', o.doc ?? 'every thread makes progress: no fair cycle in which an unfinished thread never ends, idles or makes progress', o);
@@ -54,9 +54,14 @@ export function livelockFree(o: Options & { doc?: string } = {}): LivenessProper
 
 /**
  * The properties with the built-in livelock property added when deadlock is checked and the
- * model declares no property named 'livelock' (livelock is on by default, like deadlock).
+ * model declares no property named 'livelock' (livelock is on by default, like deadlock),
+ * unless the property set opts out of it by name ({ livelock: false }). The entry points
+ * (defineProperties, model files, the vitest helper) add it themselves to a set that opted out
+ * of deadlock only (src/property/define.ts, withBuiltins), so the two opt-outs are independent.
  */
-export function withBuiltinLiveness<S>(all: readonly Property<S>[]): Property<S>[] {
+export function withBuiltinLiveness<S>(properties: PropertySet<S> | readonly Property<S>[]): Property<S>[] {
+  const all: readonly Property<S>[] = Array.isArray(properties) ? properties : (properties as PropertySet<S>).properties;
+  if (!Array.isArray(properties) && (properties as PropertySet<S>).livelock === false) return [...all];
   if (!all.some((p) => p.kind === 'deadlock') || all.some((p) => p.name === 'livelock')) return [...all];
   const i = all.findIndex((p) => p.kind === 'deadlock');
   return [...all.slice(0, i + 1), livelockFree() as Property<S>, ...all.slice(i + 1)];

@@ -38,7 +38,12 @@ export type ModelSource =
 export interface LoadedModel {
   model: ModelDef;
   properties: readonly Property[];
+  /** The set opted out of the built-in livelock check by name (PropertySet.livelock). */
+  livelock?: false;
 }
+
+const loaded = (model: ModelDef, props: PropertySet | readonly Property[]): LoadedModel =>
+  Array.isArray(props) || (props as PropertySet).livelock !== false ? { model, properties: propertiesOf(props) } : { model, properties: propertiesOf(props), livelock: false };
 
 /** Does the argument name a file rather than a registry's model? */
 export function isModelPath(nameOrPath: string): boolean {
@@ -95,18 +100,18 @@ async function load(source: ModelSource): Promise<LoadedModel> {
     const mod = (await import(url)) as { bundled?: ModelEntry[] };
     const entry = mod.bundled?.find((e) => e.source === source.source);
     if (!entry) throw new Error(`the registry ${source.registry} has no bundled model from ${source.source}`);
-    return { model: entry.model, properties: propertiesOf(entry.properties) };
+    return loaded(entry.model, entry.properties);
   }
   const mod = await importModelModule(source.module);
   if (!source.exportName && !source.propertiesName) {
     // The model-file convention, exactly as loadModel applies it for the CLI (deadlock freedom included).
     const { model, properties } = modelFileExports(mod, source.module);
-    return { model, properties: propertiesOf(properties) };
+    return loaded(model, properties);
   }
   const model = source.exportName ? mod[source.exportName] : mod.default;
   if (!isModelDef(model)) throw new Error(`${source.module} does not export a model${source.exportName ? ` named ${source.exportName}` : ''}`);
   const props = mod[source.propertiesName ?? 'properties'] as PropertySet | Property[] | undefined;
   if (!props) throw new Error(`${source.module} does not export properties named ${source.propertiesName ?? 'properties'}`);
   // Named exports are the engine API's business (tests): the properties exactly as exported.
-  return { model, properties: propertiesOf(props) };
+  return loaded(model, props);
 }

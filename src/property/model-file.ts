@@ -5,11 +5,12 @@
 //
 // Anything else is an error that names what the file does export, so that a misnamed export
 // can never turn into a check of deadlock freedom alone that prints VERIFIED. Deadlock freedom
-// is added unless the property set opts out by name (defineProperties(..., { deadlock: false })).
+// is added unless the property set opts out by name (defineProperties(..., { deadlock: false })),
+// and so is the built-in livelock check ({ livelock: false }).
 
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from './types.js';
-import { withDeadlock } from './define.js';
+import { withBuiltins } from './define.js';
 import { UsageError } from '../util/errors.js';
 
 export interface ModelFileExports {
@@ -74,9 +75,9 @@ export function modelFileExports(mod: Record<string, unknown>, file: string): Mo
   if (isPropertySet(props)) {
     if (props.model !== model.name)
       throw new UsageError(`model file ${file}: its properties are for model '${props.model}', but its model is '${model.name}'`);
-    return { model, properties: props.deadlock === false ? props : { ...props, properties: withDeadlock(props.properties) } };
+    return { model, properties: withBuiltins(props) };
   }
-  if (isPropertyList(props)) return { model, properties: { model: model.name, properties: withDeadlock(props) } };
+  if (isPropertyList(props)) return { model, properties: withBuiltins({ model: model.name, properties: props }) };
   throw new UsageError(
     `model file ${file}: 'properties' is ${describeExport(props)}, not a property set (defineProperties(...)) or a list of properties`,
   );

@@ -123,4 +123,6 @@ export interface PropertySet<S = any> {
   properties: Property<S>[];
   /** false: the user opted out of the deadlock check (defineProperties(..., { deadlock: false })). */
   deadlock?: false;
+  /** false: the user opted out of the built-in livelock check (defineProperties(..., { livelock: false })). */
+  livelock?: false;
 }

@@ -6,15 +6,16 @@
 //   expect(await check({ model, properties }, { variant: 'buggy' })).toBeViolated('deadlock');
 //
 // Importing this module registers the matchers with vitest's `expect`. A bare model (no
-// properties) is an error, not a check of deadlock freedom alone; deadlock freedom is added to
-// every property list unless the set opts out (defineProperties(..., { deadlock: false })).
+// properties) is an error, not a check of deadlock freedom alone; deadlock freedom and the
+// built-in livelock check are added to every property list unless the set opts out by name
+// (defineProperties(..., { deadlock: false, livelock: false })).
 
 import { expect } from 'vitest';
-import { check as checkSync, propertiesOf, type CheckOptions } from '../engine/check.js';
+import { check as checkSync, type CheckOptions } from '../engine/check.js';
 import type { CheckResult } from '../engine/result.js';
 import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
-import { withDeadlock } from '../property/define.js';
+import { withBuiltins } from '../property/define.js';
 import { headline } from '../report/text.js';
 
 export interface ModelWithProperties {
@@ -41,9 +42,9 @@ export async function check(model: ModelDef | ModelWithProperties, options: Test
     );
   if (!Array.isArray(props) && typeof props === 'object' && !Array.isArray((props as PropertySet).properties))
     throw new Error(`check(${def.name}): properties must be a property set (defineProperties(...)) or a list of properties`);
-  const optedOut = !Array.isArray(props) && (props as PropertySet).deadlock === false;
-  const list = propertiesOf(props);
-  return checkSync(def, optedOut ? list : withDeadlock(list), options);
+  // The built-ins (deadlock, livelock) unless the set opts out of them by name.
+  const set: PropertySet = Array.isArray(props) ? { model: def.name, properties: [...props] } : (props as PropertySet);
+  return checkSync(def, withBuiltins(set), options);
 }
 
 /** The names of the properties a result checked (none for an error). */

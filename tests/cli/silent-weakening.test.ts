@@ -35,23 +35,45 @@ describe('a model file is checked for what it says, or refused', () => {
     const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'abba');
     expect(r.code).toBe(1);
     expect(r.out.split('\n')[0]).toBe('VIOLATED abba --variant abba: deadlock');
-    expect(r.out).toMatch(/Properties:\n {2}holds +holder-valid: .*\n {2}violated deadlock: /);
+    expect(r.out).toMatch(/Properties:\n {2}holds +holder-valid: .*\n {2}violated +deadlock: /);
   });
 
   it('the deadlock check goes only when opted out by name, and the output says what was checked', async () => {
+    // Opting out of deadlock keeps the built-in livelock check (ABBA has no cycle: not exercised).
     const optedOut = await kmc('check', `${F}/abba-opted-out.ts`, '--variant', 'abba');
     expect(optedOut.code).toBe(0);
-    expect(optedOut.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n\n/);
+    expect(optedOut.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n {2}holds, not exercised livelock: [^\n]*\n[^\n]*not exercised: [^\n]*\n\n/);
     const flag = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'abba', '--no-deadlock');
     expect(flag.code).toBe(0);
     expect(flag.out).not.toMatch(/ deadlock: /);
-    expect(flag.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n\n/);
+    expect(flag.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n {2}holds, not exercised livelock: /);
+    const both = await kmc('check', `${F}/abba-invariant-only.ts`, '--variant', 'abba', '--no-deadlock', '--no-livelock');
+    expect(both.code).toBe(0);
+    expect(both.out).toMatch(/Properties:\n {2}holds +holder-valid: [^\n]*\n\n/);
   });
 
-  it('--no-deadlock with --property deadlock is a contradiction', async () => {
+  it('the livelock check goes only when opted out by name: the spinner is VERIFIED only with --no-livelock', async () => {
+    const SPINNER = 'tests/fixtures/models/spinner.ts';
+    const on = await kmc('check', SPINNER, '--variant', 'buggy', '--no-deadlock', '--property', 'livelock');
+    expect(on.code).toBe(1);
+    const off = await kmc('check', SPINNER, '--variant', 'buggy', '--no-livelock', '--json');
+    expect(JSON.parse(off.out).properties.map((p: { name: string }) => p.name)).toEqual(['deadlock', 'waiter-leaves']);
+    expect(off.code).toBe(1);
+    const deadlockOnly = await kmc('check', SPINNER, '--variant', 'buggy', '--no-livelock', '--property', 'deadlock');
+    expect(deadlockOnly.code).toBe(0);
+    expect(deadlockOnly.out).toMatch(/Properties:\n {2}holds +deadlock: [^\n]*\n\n/);
+  });
+
+  it('--no-deadlock with --property deadlock is a contradiction, and so is --no-livelock with --property livelock', async () => {
     const r = await kmc('check', `${F}/abba-invariant-only.ts`, '--no-deadlock', '--property', 'deadlock');
     expect(r.code).toBe(2);
     expect(r.err).toBe('kmc: --no-deadlock and --property deadlock contradict each other');
+    const l = await kmc('check', `${F}/abba-invariant-only.ts`, '--no-livelock', '--property', 'livelock');
+    expect(l.code).toBe(2);
+    expect(l.err).toBe('kmc: --no-livelock and --property livelock contradict each other');
+    const all = await kmc('check', '--all', '--no-livelock');
+    expect(all.code).toBe(2);
+    expect(all.err).toMatch(/--no-deadlock and --no-livelock go with a single model/);
   });
 
   it('--json lists every property it checked', async () => {

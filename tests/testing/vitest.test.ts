@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/testing/vitest.js';
 import * as tb from '../fixtures/textbook.js';
+import { spinner } from '../fixtures/liveness-textbook.js';
+import { defineProperties, eventually } from '../../src/property/index.js';
 
 describe('the vitest helper', () => {
   it('toHold passes for a verified model and fails otherwise', async () => {
@@ -28,6 +30,19 @@ describe('the vitest helper', () => {
     const r = await check(tb.abba, { variant: 'abba', properties: [] });
     expect(r).toBeViolated('deadlock');
     expect(r.status !== 'error' && r.properties.map((p) => p.name)).toEqual(['deadlock', 'livelock']);
+  });
+  it('deadlock and livelock are opted out of by name, each on its own', async () => {
+    // The buggy spinner loops for ever: opting out of deadlock keeps the livelock check.
+    const noDeadlock = await check(spinner, { variant: 'buggy', properties: defineProperties('spinner', [], { deadlock: false }) });
+    expect(noDeadlock.status !== 'error' && noDeadlock.properties.map((p) => p.name)).toEqual(['livelock']);
+    expect(noDeadlock).toBeViolated('livelock');
+    const noLivelock = await check(spinner, { variant: 'buggy', properties: defineProperties('spinner', [], { livelock: false }) });
+    expect(noLivelock.status !== 'error' && noLivelock.properties.map((p) => p.name)).toEqual(['deadlock']);
+    expect(noLivelock).toHold();
+    const leaves = eventually<{ cond: number }>('waiter-leaves', 'the waiter eventually leaves', (s) => s.ended('cpu0/waiter'));
+    const neither = await check(spinner, { variant: 'buggy', properties: defineProperties('spinner', [leaves], { deadlock: false, livelock: false }) });
+    expect(neither.status !== 'error' && neither.properties.map((p) => p.name)).toEqual(['waiter-leaves']);
+    expect(() => defineProperties('spinner', [leaves, { ...leaves, name: 'livelock' }], { livelock: false })).toThrow(/opts out of the livelock check, but a property is named 'livelock'/);
   });
   it('an unknown property name is an error, with or without .not', async () => {
     const r = await check({ model: tb.abba, properties: tb.abbaProps }, { variant: 'abba' });

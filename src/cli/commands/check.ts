@@ -2,6 +2,8 @@
 
 import type { Command } from 'commander';
 import type { ModelEntry, ModelRegistry } from '../../property/registry.js';
+import type { Property } from '../../property/types.js';
+import { withBuiltinLiveness } from '../../property/liveness.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
 import { parseParamArgs } from '../../model/params.js';
 import { exitCodeOf, type CheckResult } from '../../engine/result.js';
@@ -53,6 +55,8 @@ export interface CheckCliOptions extends LimitFlags {
   reference?: boolean;
   /** Commander's --no-deadlock: false when the user opted out of the deadlock check by name. */
   deadlock?: boolean;
+  /** Commander's --no-livelock: false when the user opted out of the built-in livelock check by name. */
+  livelock?: boolean;
   coverage?: boolean;
   /** --memory sc|tso and --store-buffer K: the memory-model parameters of a model with shared memory. */
   memory?: string;
@@ -62,13 +66,24 @@ export interface CheckCliOptions extends LimitFlags {
   checkpointEvery?: number;
 }
 
-/** The properties to check: --property's, or all; --no-deadlock drops deadlock freedom (by name, never silently). */
-export function propertySelection(entry: ModelEntry, opts: Pick<CheckCliOptions, 'property' | 'deadlock'>): string[] {
-  if (opts.deadlock !== false) return opts.property;
-  const deadlock = entry.properties.properties.filter((p) => p.kind === 'deadlock').map((p) => p.name);
-  if (opts.property.some((n) => deadlock.includes(n))) throw new UsageError('--no-deadlock and --property deadlock contradict each other');
-  const names = opts.property.length ? opts.property : entry.properties.properties.map((p) => p.name).filter((n) => !deadlock.includes(n));
-  if (names.length === 0) throw new UsageError(`--no-deadlock: ${entry.model.name} has no other property to check`);
+/**
+ * The properties to check: --property's, or all; --no-deadlock drops deadlock freedom and
+ * --no-livelock the livelock check (each by name, never silently; the output lists what ran).
+ */
+export function propertySelection(entry: ModelEntry, opts: Pick<CheckCliOptions, 'property' | 'deadlock' | 'livelock'>): string[] {
+  const all = withBuiltinLiveness(entry.properties);
+  const off = [
+    ...(opts.deadlock === false ? [{ flag: '--no-deadlock', drops: (p: Property) => p.kind === 'deadlock' }] : []),
+    ...(opts.livelock === false ? [{ flag: '--no-livelock', drops: (p: Property) => p.kind === 'liveness' && p.form === 'livelock' }] : []),
+  ];
+  if (off.length === 0) return opts.property;
+  for (const o of off) {
+    const dropped = all.filter(o.drops).map((p) => p.name);
+    const asked = opts.property.find((n) => dropped.includes(n));
+    if (asked !== undefined) throw new UsageError(`${o.flag} and --property ${asked} contradict each other`);
+  }
+  const names = opts.property.length ? opts.property : all.filter((p) => !off.some((o) => o.drops(p))).map((p) => p.name);
+  if (names.length === 0) throw new UsageError(`${off.map((o) => o.flag).join(' ')}: ${entry.model.name} has no other property to check`);
   return names;
 }
 
@@ -118,6 +133,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--max-memory <size>', 'stop before the process uses this much memory, e.g. 4G (reported incomplete)', parseBytes('--max-memory'))
     .option('--first', 'stop at the first violation found')
     .option('--no-deadlock', 'do not check deadlock freedom (checked by default, whether or not the properties list it)')
+    .option('--no-livelock', 'do not check the built-in livelock property (checked by default: no fair cycle in which an unfinished thread never makes progress)')
     .option('--por', 'partial-order reduction: fewer interleavings of independent steps, same verdicts; off by default (1.0-1.25× fewer states on the bundled models, measured: README), and it runs in one worker')
     .option('--no-por', 'no partial-order reduction (the default)')
     .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
@@ -157,8 +173,8 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.all) {
         if (opts.memory !== undefined || opts.storeBuffer !== undefined) throw new UsageError('--memory and --store-buffer go with a single model, not --all');
         if (opts.checkpoint !== undefined) throw new UsageError('--checkpoint goes with a single model, not --all');
-        if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false)
-          throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property and --no-deadlock go with a single model');
+        if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false || opts.livelock === false)
+          throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property, --no-deadlock and --no-livelock go with a single model');
         // --all alone: every bundled model; with model files (or names): every variant of each.
         const entries = names.length ? await loadModels(names, registry) : registry.entries;
         setExit(await checkAll(io, registry, opts, entries));

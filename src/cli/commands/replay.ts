@@ -86,7 +86,7 @@ async function replayBarePath(io: Io, registry: ModelRegistry, name: string, pat
   const run = replay(entry, model, opts.property, path);
   if (opts.loop !== undefined && !run.stop && !run.error) {
     const all = propertiesOf(entry.properties);
-    const problem = followLasso(run, all, selectProperties(withBuiltinLiveness(all), opts.property, model.name), opts.loop);
+    const problem = followLasso(run, all, selectProperties(withBuiltinLiveness(entry.properties), opts.property, model.name), opts.loop);
     if (problem) {
       io.err(`kmc: the path is no lasso on ${model.name} variant ${model.variant} with the loop after step ${opts.loop}: ${problem}`);
       return 2;
@@ -108,7 +108,7 @@ function printJson(io: Io, input: Omit<ReplayJsonInput, 'version'>): void {
 
 function replay(entry: ModelEntry, model: CompiledModel, property: string[], path: number[]): ReplayRun {
   const all = propertiesOf(entry.properties);
-  return replayPath(model, all, selectProperties(withBuiltinLiveness(all), property, model.name), path);
+  return replayPath(model, all, selectProperties(withBuiltinLiveness(entry.properties), property, model.name), path);
 }
 
 function parseLoop(v: string): number {
@@ -198,7 +198,7 @@ async function replayFile(io: Io, registry: ModelRegistry, file: string, opts: R
   const t = readTraceFile(file, registry);
   const entry = await modelForTrace(t, registry, opts.model);
   const all = propertiesOf(entry.properties);
-  const selected = selectProperties(withBuiltinLiveness(all), opts.property, entry.model.name);
+  const selected = selectProperties(withBuiltinLiveness(entry.properties), opts.property, entry.model.name);
   const model = compileFor(entry, t, t.meta.variant);
   const onOwn = opts.variant === undefined || opts.variant === t.meta.variant;
   if (opts.step && !onOwn) throw new UsageError('kmc replay: --step shows a trace on its own variant; leave out --variant');

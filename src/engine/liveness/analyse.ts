@@ -10,6 +10,15 @@
 // "Fair cycle" includes staying for ever in a state where no fair step can run (stuttering),
 // except for livelock, which is about cycles of steps (a state where nothing runs is deadlock's).
 // A counterexample is a lasso: a shortest prefix into the fair component, then a loop.
+//
+// "Holds" means exercised (src/engine/coverage.ts does the same for safety properties): a
+// liveness property that holds only because the run never had anything to wait for is reported
+// "holds, not exercised", with the reason:
+//   livelock           no cycle of steps through states where some thread is busy (every run
+//                      ends or idles: there is no infinite run to be unfair in)
+//   eventually p       p already held in the initial state
+//   []<>p, <>[]p       p held in every reachable state
+//   p ~> q             no reachable state where p held and q did not (its trigger never fired)
 
 import { PC_END, type CompiledAction, type CompiledModel } from '../../model/compile.js';
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
@@ -21,7 +30,7 @@ import { describeLassoViolation } from './describe.js';
 import { Bfs, fairLoop } from './lasso.js';
 
 export type LivenessVerdict =
-  | { property: LivenessProperty; status: 'holds' }
+  | { property: LivenessProperty; status: 'holds'; notExercised?: string }
   | { property: LivenessProperty; status: 'unknown'; reason: string }
   | { property: LivenessProperty; status: 'violated'; path: number[]; loop: number; message: string };
 
@@ -89,7 +98,10 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
       }
     }
     if (!found) {
-      if (complete) return { property, status: 'holds' };
+      if (complete) {
+        const vacuous = notExercised(g, property, finder, fromInit, P, Q);
+        return vacuous === undefined ? { property, status: 'holds' } : { property, status: 'holds', notExercised: vacuous };
+      }
       return {
         property,
         status: 'unknown',
@@ -104,6 +116,33 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
     const loopActions = loop.map((e) => model.allActions[g.action[e]!]!);
     return { property, status: 'violated', path, loop: prefix.length, message: describeLassoViolation(model, property, found.thread, prefix.length, loopActions, comp.stutter) };
   });
+}
+
+/** Why a liveness property that holds was not exercised (see the header), or undefined when it was. */
+function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean): string | undefined {
+  switch (property.form) {
+    case 'livelock': {
+      for (let t = 0; t < g.model.pcs; t++) {
+        const busy: number[] = [];
+        const node = new Uint8Array(g.n);
+        for (let s = 0; s < g.n; s++)
+          if (!g.label(s, t) && g.expanded(s) && !g.halted(s)) {
+            node[s] = 1;
+            busy.push(s);
+          }
+        if (finder.components(busy, { node, stutter: false }).length > 0) return undefined;
+      }
+      return 'no run loops: the state graph has no cycle of steps through states where a thread is busy (every run ends or idles)';
+    }
+    case 'eventually':
+      return P(0) ? 'p already held in the initial state' : undefined;
+    case 'always-eventually':
+    case 'eventually-always':
+      return reachable.order.some((s) => !P(s)) ? undefined : 'p held in every reachable state';
+    case 'leads-to':
+      if (!reachable.order.some(P)) return 'its trigger p held in no reachable state';
+      return reachable.order.some((s) => P(s) && !Q(s)) ? undefined : 'whenever p held, q already held (nothing to wait for)';
+  }
 }
 
 function mask(n: number, f: (s: number) => boolean): Uint8Array {

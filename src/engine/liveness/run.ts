@@ -87,6 +87,7 @@ export function withLiveness(base: CheckResult, selected: readonly Property[], v
       newViolations.push(violation);
       return { name: p.name, kind: p.kind, doc: p.doc, status: 'violated', violation };
     }
+    if (v.status === 'holds' && v.notExercised !== undefined) return { name: p.name, kind: p.kind, doc: p.doc, status: 'holds', notExercised: v.notExercised };
     return { name: p.name, kind: p.kind, doc: p.doc, status: v.status };
   });
   const violations = [...(base.status === 'violated' ? base.violations : []), ...newViolations].sort((a, b) => a.path.length - b.path.length);

@@ -81,9 +81,9 @@ export default defineModel({
   },
 });
 
-// Deadlock freedom (every thread finishes) and, with it, livelock freedom (no thread loops forever
-// without progress) are checked without being listed; opt out by name only
-// (defineProperties(..., { deadlock: false }) or `kmc check --no-deadlock`).
+// Deadlock freedom (every thread finishes) and livelock freedom (no thread loops forever without
+// progress) are checked without being listed; opt out of each by name only
+// (defineProperties(..., { deadlock: false, livelock: false }), or `kmc check --no-deadlock --no-livelock`).
 export const properties = defineProperties<S>('example', [
   // "when the waiter has returned, done is set": given as when/then, a run in which the waiter
   // never returns reports it "holds, not exercised" instead of a plain "holds".

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../../src/engine/check.js';
 import type { CheckResult } from '../../../src/engine/result.js';
 import type { ModelDef } from '../../../src/model/index.js';
-import { withBuiltinLiveness, type PropertySet } from '../../../src/property/index.js';
+import { defineProperties, leadsTo, withBuiltinLiveness, type PropertySet } from '../../../src/property/index.js';
+import { abba, abbaProps } from '../../fixtures/textbook.js';
 import { lassoProblem } from '../../oracle/brute-force-lasso.js';
 import { RefSystem } from '../../oracle/reference-explorer.js';
 import { idleWakeup, idleWakeupProps, petersonLoop, petersonLoopProps, spinner, spinnerProps, tasLock, tasLockProps, tasLockStrongProps } from '../../fixtures/liveness-textbook.js';
@@ -64,6 +65,44 @@ describe('liveness textbook cases', () => {
     expect({ path: v.path, loop: v.loop }).toEqual({ path: [0, 1, 1, 0], loop: 4 });
     expectRealLassos(idleWakeup, idleWakeupProps, buggy, 'buggy');
     expect(check(idleWakeup, idleWakeupProps, { variant: 'fixed' }).status).toBe('verified');
+  });
+
+  it('"holds" means exercised: livelock on a graph without a cycle, a leads-to whose trigger never fired', () => {
+    // ABBA in lock order: every run ends, so no run can livelock; the livelock check holds vacuously.
+    const ordered = check(abba, abbaProps, { variant: 'ordered' });
+    expect(ordered.status).toBe('verified');
+    if (ordered.status !== 'verified') return;
+    expect(ordered.properties.find((p) => p.name === 'livelock')).toMatchObject({ status: 'holds', notExercised: expect.stringMatching(/^no run loops: the state graph has no cycle/) });
+    expect(ordered.properties.find((p) => p.name === 'deadlock')).not.toHaveProperty('notExercised');
+    // The fixed spinner has a cycle (the waiter spinning while the waker has not run): exercised.
+    const fixed = check(spinner, spinnerProps, { variant: 'fixed' });
+    expect(fixed.status !== 'error' && fixed.properties.filter((p) => p.status === 'holds' && p.notExercised !== undefined)).toEqual([]);
+    type S = { cond: number; other: number };
+    const never = defineProperties<S>('spinner', [
+      leadsTo<S>('other-then-leave', 'once other is set the waiter leaves', (s) => s.vars.other === 1, (s) => s.ended('cpu0/waiter')),
+      leadsTo<S>('left-then-cond', 'once the waiter left, cond is set', (s) => s.ended('cpu0/waiter'), (s) => s.vars.cond === 1),
+    ], { deadlock: false, livelock: false });
+    const r = check(spinner, never, { variant: 'fixed' });
+    expect(r.status === 'verified' && r.properties.map((p) => [p.name, p.status === 'holds' && p.notExercised])).toEqual([
+      ['other-then-leave', 'its trigger p held in no reachable state'],
+      ['left-then-cond', 'whenever p held, q already held (nothing to wait for)'],
+    ]);
+  });
+
+  it('leadsTo (p ~> q): violated by a lasso where q never comes, holds (exercised) when it does', () => {
+    type S = { cond: number; other: number };
+    const props = defineProperties<S>('spinner', [
+      leadsTo<S>('woken-leaves', 'once the waker has run, the waiter eventually leaves its loop', (s) => s.ended('cpu1/waker'), (s) => s.ended('cpu0/waiter')),
+    ], { deadlock: false, livelock: false });
+    const buggy = check(spinner, props, { variant: 'buggy' });
+    expect(buggy.status).toBe('violated');
+    if (buggy.status !== 'violated') return;
+    // The waker runs (p holds, q does not), then the waiter spins for ever: READ_ONCE, cpu_relax.
+    expect(buggy.violations.map((v) => [v.property, v.path, v.loop])).toEqual([['woken-leaves', [1, 0, 0], 1]]);
+    expectRealLassos(spinner, props, buggy, 'buggy');
+    const fixed = check(spinner, props, { variant: 'fixed' });
+    expect(fixed.status).toBe('verified');
+    expect(fixed.status === 'verified' && fixed.properties[0]).toEqual(expect.not.objectContaining({ notExercised: expect.anything() }));
   });
 
   it('with reductions asked for, liveness runs on the full graph and says so; a preemption bound leaves it unknown', () => {
