@@ -1,6 +1,7 @@
 // Traces as Mermaid sequence diagrams (GitHub and GitLab render them in Markdown): one
 // participant per thread, each step a note over its thread with its number and C statement
-// (and the variables it changed), and what went wrong as a note over every thread.
+// (and the variables it changed), and what went wrong as a note over every thread. A lasso's
+// loop (a liveness counterexample) is a Mermaid `loop` block around the steps that repeat.
 
 import type { CompiledModel } from '../model/compile.js';
 import type { ReplayRun, VariantReplay } from '../engine/replay.js';
@@ -18,22 +19,39 @@ export function mermaidText(s: string): string {
   return s.replace(/[#;<>"%\n]/g, (c) => (c === '\n' ? '<br/>' : `#${c.charCodeAt(0)};`));
 }
 
-export interface DiagramItem {
-  /** Thread indices the note spans (one: a step; all: a verdict). */
-  over: number[];
-  text: string;
-}
+export type DiagramItem =
+  | {
+      /** Thread indices the note spans (one: a step; all: a verdict). */
+      over: number[];
+      text: string;
+    }
+  /** A `loop <text>` block opens (the lasso's loop), or the open block ends. */
+  | { loop: string }
+  | { end: true };
 
 export function sequenceDiagram(threadNames: readonly string[], items: readonly DiagramItem[]): string {
   const id = (t: number) => `T${t}`;
   const lines = ['sequenceDiagram'];
   threadNames.forEach((name, t) => lines.push(`    participant ${id(t)} as ${mermaidText(name)}`));
   const last = threadNames.length - 1;
+  let open = 0;
   for (const it of items) {
+    if ('loop' in it) {
+      lines.push(`    loop ${mermaidText(it.loop)}`);
+      open++;
+      continue;
+    }
+    if ('end' in it) {
+      if (open === 0) throw new Error('internal: a diagram block ends that never opened');
+      lines.push('    end');
+      open--;
+      continue;
+    }
     const over = it.over.length === 0 ? [0, last] : [Math.min(...it.over), Math.max(...it.over)];
     const span = over[0] === over[1] ? id(over[0]!) : `${id(over[0]!)},${id(over[1]!)}`;
     lines.push(`    Note over ${span}: ${mermaidText(it.text)}`);
   }
+  if (open !== 0) throw new Error('internal: a diagram block never ends');
   return lines.join('\n');
 }
 
@@ -46,15 +64,24 @@ function stepText(s: TraceStep, number: string): string {
 
 const all = (model: CompiledModel) => model.threadNames.map((_, i) => i);
 
-/** A replayed trace, with the violations found along it. */
-export function traceDiagram(model: CompiledModel, trace: Trace, run?: ReplayRun): string {
+/**
+ * A replayed trace, with the violations found along it. `loop` (a lasso's loop index, as in
+ * Violation.loop): the steps after it repeat for ever, drawn inside a `loop` block; a loop index at
+ * the end of the trace is a run that stays in its last state for ever, said in a note.
+ */
+export function traceDiagram(model: CompiledModel, trace: Trace, run?: ReplayRun, loop?: number): string {
   const items: DiagramItem[] = [];
   const at = (step: number) => (run?.violations ?? []).filter((v) => v.step === step).map((v) => ({ over: all(model), text: `✗ ${violationLine(v)}` }));
+  const n = trace.steps.length;
   items.push(...at(0));
   for (const s of trace.steps) {
+    if (loop !== undefined && loop < n && s.index === loop + 1)
+      items.push({ loop: `↻ steps ${loop + 1}..${n} lead back to the state after step ${loop} and repeat for ever` });
     items.push({ over: [s.threadIndex], text: stepText(s, String(s.index)) });
+    if (loop !== undefined && loop < n && s.index === n) items.push({ end: true });
     items.push(...at(s.index));
   }
+  if (loop !== undefined && loop >= n) items.push({ over: all(model), text: `↻ after step ${n} the run stays in this state for ever (no fairly scheduled step can run)` });
   return sequenceDiagram(model.threadNames, items);
 }
 

@@ -129,7 +129,7 @@ export function renderProveMarkdown(p: ProveResult, command?: string): string {
       `Replay: ${code(replayCommand(p.modelRef ?? p.model, p.from, p.params, ce.violation.path))}`,
       '',
       '```mermaid',
-      traceDiagram(ce.model, ce.run.trace, ce.run),
+      traceDiagram(ce.model, ce.run.trace, ce.run, ce.violation.loop),
       '```',
     );
   }

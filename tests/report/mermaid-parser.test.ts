@@ -22,6 +22,7 @@ import { renderProveMarkdown } from '../../src/report/prove.js';
 import { sequenceDiagram } from '../../src/report/mermaid.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
 import { pinnedCounter, pinnedCounterProps } from '../fixtures/choices.js';
+import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -78,6 +79,8 @@ const proofs: Proof[] = [
   { def: peterson, props: petersonProps, from: 'broken', to: 'correct' },
   { def: pinnedCounter, props: pinnedCounterProps, from: 'racy', to: 'locked' },
   { def: weird, props: weirdProps, from: 'buggy', to: 'fixed' },
+  // A liveness counterexample: its lasso's loop is a Mermaid loop block.
+  { def: spinner, props: spinnerProps, from: 'buggy', to: 'fixed' },
   ...['hypothetical-mix', 'patch-1', 'patch-2', 'v4.10'].map((to) => ({ def: byName('kvm-hotplug').model, props: byName('kvm-hotplug').properties, from: 'v2.6.37', to, params: kvm })),
   { def: byName('pm-freeze').model, props: byName('pm-freeze').properties, from: 'freeze-run-bit', to: 'driver-suspend' },
   { def: byName('xen-remove-from-physmap').model, props: byName('xen-remove-from-physmap').properties, from: 'ia64-hunk-on-x86', to: 'reviewed' },
@@ -204,6 +207,7 @@ describe('Mermaid diagrams in the real Mermaid parser', () => {
     // The weird model's text reached its diagrams (else the escaping went untested).
     const weirdText = diagrams.filter((d) => d.name.startsWith('weird')).map((d) => unescape(d.text)).join('\n');
     for (const s of ['%%{init', '&amp;', 'x >= 2; end; note over T0: <b>#</b>', "'q' \\ |", 'cpu1 -->> cpu0: "end"']) expect(weirdText).toContain(s);
+    expect(diagrams.find((d) => d.name.startsWith('spinner'))?.text).toMatch(/\n    loop ↻ steps 2\.\.3 [^\n]*\n(    Note over [^\n]*\n)+    end\n/);
     // What kmc would write without escaping: a raw ';' ends the note, and the rest is not a statement.
     const broken = sequenceDiagram(['t0'], [{ over: [0], text: 'PLACEHOLDER' }]).replace('PLACEHOLDER', 'while (x); y = 1');
     const results = runInChromium(CHROMIUM, [...diagrams.map((d) => d.text), broken]);

@@ -4,6 +4,9 @@ import { replayOnVariant, replayPath } from '../../src/engine/replay.js';
 import { compileModel } from '../../src/model/compile.js';
 import { mermaidText, sequenceDiagram, traceDiagram, variantDiagram } from '../../src/report/mermaid.js';
 import { abba, abbaProps, peterson, petersonProps } from '../fixtures/textbook.js';
+import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
+import { prove } from '../../src/engine/prove.js';
+import { renderProveMarkdown } from '../../src/report/prove.js';
 
 /** Every line is one of the few Mermaid statements kmc writes, with no raw ';', '#', '<', '>', '"' or '%' in text. */
 function expectWellFormed(diagram: string): void {
@@ -11,7 +14,7 @@ function expectWellFormed(diagram: string): void {
   expect(lines[0]).toBe('sequenceDiagram');
   for (const line of lines.slice(1)) {
     const text = line.replace(/#\d+;/g, '').replace(/<br\/>/g, ' ');
-    expect(text).toMatch(/^    (participant T\d+ as [^;#<>"%]+|Note over T\d+(,T\d+)?: [^;#<>"%]+)$/);
+    expect(text).toMatch(/^    (participant T\d+ as [^;#<>"%]+|Note over T\d+(,T\d+)?: [^;#<>"%]+|loop [^;#<>"%]+|end)$/);
   }
 }
 
@@ -53,6 +56,31 @@ describe('Mermaid sequence diagrams', () => {
     expect(lines).toContain('    Note over T1: (old step 3, peterson_lock: flag[i] = true: already ran above)');
     expect(lines.at(-2)).toBe('    Note over T1: ⛔ peterson_lock: while (flag[j] && turn == j)#59;<br/>waits for flag[0] && turn == 0 to become false');
     expect(lines.at(-1)).toMatch(/^    Note over T0,T1: it stops at step 4 of 6: /);
+  });
+
+  it("a lasso's loop is a loop block around the steps that repeat; a run that stays put says so", () => {
+    const r = check(spinner, spinnerProps, { variant: 'buggy', property: ['livelock'] });
+    if (r.status !== 'violated') throw new Error('the buggy spinner livelocks');
+    const v = r.violations[0]!;
+    expect({ path: v.path, loop: v.loop }).toEqual({ path: [1, 0, 0], loop: 1 });
+    const model = compileModel(spinner, { variant: 'buggy' });
+    const all = propertiesOf(spinnerProps);
+    const run = replayPath(model, all, [], v.path);
+    const d = traceDiagram(model, run.trace, run, v.loop);
+    expectWellFormed(d);
+    expect(d.split('\n').slice(3)).toEqual([
+      '    Note over T1: 1. wake: WRITE_ONCE(other, 1)<br/>other: 0 → 1',
+      '    loop ↻ steps 2..3 lead back to the state after step 1 and repeat for ever',
+      expect.stringMatching(/^    Note over T0: 2\. wait_for_cond: while \(!READ_ONCE\(cond\)\) \/\* still clear \*\/$/),
+      '    Note over T0: 3. wait_for_cond: cpu_relax()',
+      '    end',
+    ]);
+    // The same lasso with the loop at its end: the run stays in its last state for ever.
+    expect(traceDiagram(model, run.trace, run, 3).split('\n').at(-1)).toBe('    Note over T0,T1: ↻ after step 3 the run stays in this state for ever (no fairly scheduled step can run)');
+    // kmc prove --markdown draws the lasso of a liveness counterexample the same way.
+    const md = renderProveMarkdown(prove(spinner, spinnerProps, { from: 'buggy', to: 'fixed', property: ['livelock'] }));
+    expect(md).toContain('    loop ↻ steps 2..3 lead back to the state after step 1 and repeat for ever');
+    expect(() => sequenceDiagram(['t0'], [{ loop: 'x' }])).toThrow(/never ends/);
   });
 
   it('thread names with slashes become aliases of plain participant ids', () => {
