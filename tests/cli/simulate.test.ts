@@ -37,6 +37,24 @@ describe('kmc simulate', () => {
     expect(io.text()).toContain('This is not a proof');
   });
 
+  it('liveness: a lasso a run closed is a violation with its loop (and its trace file replays); otherwise the output says liveness was checked only on lassos', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmc-simulate-live-'));
+    const SPINNER = 'tests/fixtures/models/spinner.ts';
+    const io = capture();
+    const code = await run(['node', 'kmc', 'simulate', SPINNER, '--variant', 'buggy', '--runs', '50', '--seed', '7', '--depth', '20', '--property', 'livelock', '--trace-dir', dir], io);
+    expect(code).toBe(1);
+    expect(io.text()).toMatch(/^VIOLATED spinner --variant buggy: livelock, found by random search/);
+    expect(io.text()).toMatch(/Lasso: steps 1\.\.\d+ lead to the loop/);
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.simulate.itf.json'))!);
+    const replayed = capture();
+    expect(await run(['node', 'kmc', 'replay', file, '--model', SPINNER], replayed)).toBe(1);
+    expect(replayed.text()).toMatch(/livelock \(liveness\) violated/);
+    const fixed = capture();
+    expect(await run(['node', 'kmc', 'simulate', SPINNER, '--variant', 'fixed', '--runs', '30', '--seed', '7', '--depth', '20', '--no-traces'], fixed)).toBe(3);
+    expect(fixed.text()).toContain('Properties checked: deadlock\n');
+    expect(fixed.text()).toContain('Liveness (livelock, waiter-leaves): checked only on the lassos the runs closed (30 of 30 runs came back to a state or stopped); a random run proves no liveness property');
+  });
+
   it('rejects a malformed seed with one line (exit 2)', async () => {
     const io = capture();
     expect(await run(['node', 'kmc', 'simulate', 'xen-remove-from-physmap', '--seed', 'x'], io)).toBe(2);

@@ -1,6 +1,8 @@
 // kmc simulate <model> --runs N --seed S: random search with fast-check schedules, for models
 // too big to exhaust. A violation is shrunk (fewer context switches, fewer steps) and shown like
-// a check's counterexample. Finding nothing is never a proof: exit 3.
+// a check's counterexample. Finding nothing is never a proof: exit 3. Liveness properties
+// (the built-in livelock among them) are checked only on the lassos the runs close (a run that
+// comes back to a state, or stops), and the output says so (src/random/simulate.ts).
 
 import type { Command } from 'commander';
 import { compileModel } from '../../model/compile.js';
@@ -11,6 +13,7 @@ import { simulate } from '../../random/simulate.js';
 import { renderViolation } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import { checkDeterminism } from '../determinism.js';
+import { withBuiltinLiveness } from '../../property/liveness.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../../property/load-model.js';
 import type { ModelRegistry } from '../../property/registry.js';
@@ -82,8 +85,10 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
       return loadModel(name, registry).then(async (entry) => {
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
         checkDeterminism(model);
-        const all = entry.properties.properties;
+        const all = withBuiltinLiveness(entry.properties);
         const selected = selectProperties(all, opts.property, entry.model.name);
+        const safety = selected.filter((p) => p.kind !== 'liveness').map((p) => p.name);
+        const liveness = selected.filter((p) => p.kind === 'liveness').map((p) => p.name);
         const seed = opts.seed ?? (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
         if (opts.swarm !== undefined) {
           const base = { size: opts.swarm, seed, depth: opts.depth, runs: opts.runs };
@@ -96,8 +101,10 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
         if (opts.json) {
           const data =
             r.status === 'violated'
-              ? { status: r.status, property: r.violation.property.name, message: r.violation.message, replay: formatPath(r.violation.path), steps: r.violation.path.length, run: r.runs, seed: r.seed, shrunkFrom: r.shrunkFrom, switches: r.switches }
-              : r;
+              ? { status: r.status, property: r.violation.property.name, message: r.violation.message, replay: formatPath(r.violation.path), steps: r.violation.path.length, ...(r.violation.loop !== undefined ? { loop: r.violation.loop } : {}), run: r.runs, seed: r.seed, shrunkFrom: r.shrunkFrom, switches: r.switches }
+              : r.status === 'no-violation'
+                ? { ...r, properties: safety, livenessOnLassos: liveness }
+                : r;
           io.out(JSON.stringify(data, null, 2));
         }
         if (r.status === 'error') {
@@ -109,12 +116,22 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
           if (!opts.json)
             io.out(
               `NO VIOLATION FOUND ${who}: ${r.runs} random runs of at most ${r.depth} steps (seed ${r.seed}). This is not a proof: use kmc check for one.\n` +
-                `Properties checked: ${selected.map((p) => p.name).join(', ')}`,
+                `Properties checked: ${safety.join(', ') || '(no safety property)'}` +
+                (liveness.length
+                  ? `\nLiveness (${liveness.join(', ')}): checked only on the lassos the runs closed (${r.lassos} of ${r.runs} runs came back to a state or stopped); a random run proves no liveness property`
+                  : ''),
             );
           setExit(3);
           return;
         }
-        const violation = { property: r.violation.property.name, kind: r.violation.property.kind, path: r.violation.path, message: r.violation.message, ...(r.violation.blocked ? { blocked: r.violation.blocked } : {}) };
+        const violation = {
+          property: r.violation.property.name,
+          kind: r.violation.property.kind,
+          path: r.violation.path,
+          message: r.violation.message,
+          ...(r.violation.blocked ? { blocked: r.violation.blocked } : {}),
+          ...(r.violation.loop !== undefined ? { loop: r.violation.loop } : {}),
+        };
         const written = opts.traces ? writeViolationTrace(opts.traceDir, entry.source, model, violation, 'simulate', opts.force) : undefined;
         if (!opts.json) {
           io.out(

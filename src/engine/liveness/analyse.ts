@@ -135,10 +135,10 @@ function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCyc
       return 'no run loops: the state graph has no cycle of steps through states where a thread is busy (every run ends or idles)';
     }
     case 'eventually':
-      return P(0) ? 'p already held in the initial state' : undefined;
+      return P(0) ? 'its p already held in the initial state (nothing to wait for)' : undefined;
     case 'always-eventually':
     case 'eventually-always':
-      return reachable.order.some((s) => !P(s)) ? undefined : 'p held in every reachable state';
+      return reachable.order.some((s) => !P(s)) ? undefined : 'its p held in every reachable state (nothing to wait for)';
     case 'leads-to':
       if (!reachable.order.some(P)) return 'its trigger p held in no reachable state';
       return reachable.order.some((s) => P(s) && !Q(s)) ? undefined : 'whenever p held, q already held (nothing to wait for)';
