@@ -7,6 +7,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKmc as kmc } from '../helpers/kmc-cli.js';
+import { run } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+
+function capture(): Io & { text: () => string } {
+  let out = '';
+  return { out: (t) => void (out += t + '\n'), err: (t) => void (out += t + '\n'), isTTY: false, text: () => out };
+}
 
 const SPINNER = resolve('tests/fixtures/models/spinner.ts');
 
@@ -45,6 +52,27 @@ describe('kmc and liveness', () => {
     expect(bare.err).toContain('the lasso loops: the state after step 3 is the state after step 1');
     const short = await kmc('replay', SPINNER, '1/0', '--variant', 'buggy', '--loop', '1');
     expect(short.code).toBe(2);
+  });
+
+  it('a trace file whose loop index is out of range is refused (exit 2); a second replay after a lasso replay works', async () => {
+    const file = join(dir, 'spinner--buggy--livelock.itf.json');
+    const itf = JSON.parse(readFileSync(file, 'utf8'));
+    for (const loop of [4, -1, 1.5]) {
+      const bad = join(dir, `loop-${loop}.itf.json`);
+      writeFileSync(bad, JSON.stringify({ ...itf, loop }));
+      const io = capture();
+      expect(await run(['node', 'kmc', 'replay', bad, '--model', SPINNER], io), `loop ${loop}`).toBe(2);
+      expect(io.text(), `loop ${loop}`).toMatch(/loop/);
+    }
+    // In one process: the lasso replay, then a plain path, then the lasso again.
+    const first = capture();
+    expect(await run(['node', 'kmc', 'replay', file, '--model', SPINNER], first)).toBe(1);
+    const plain = capture();
+    expect(await run(['node', 'kmc', 'replay', SPINNER, '1/0', '--variant', 'buggy'], plain)).toBe(0);
+    expect(plain.text()).not.toMatch(/lasso|loop/i);
+    const again = capture();
+    expect(await run(['node', 'kmc', 'replay', file, '--model', SPINNER], again)).toBe(1);
+    expect(again.text()).toBe(first.text());
   });
 
   it('the fixed spinner verifies; kmc prove proves the fix of the livelock', async () => {

@@ -1,0 +1,69 @@
+// Liveness through the worker pool (what kmc check runs): the separate, unreduced liveness
+// search in one worker, beside the parallel or reduced safety search, and what the result says
+// about it. Issue 12's edge cases: a reduced run on a bundled model says liveness ran unreduced;
+// a --max-states cut never reports a liveness property as holding.
+
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundled, registry } from '../../models/index.js';
+import type { CheckResult } from '../../src/engine/result.js';
+import { withBuiltinLiveness } from '../../src/property/index.js';
+import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
+import { lassoProblem } from '../oracle/brute-force-lasso.js';
+import { RefSystem } from '../oracle/reference-explorer.js';
+import { checkersFor } from './checkers.js';
+
+const checkers = checkersFor([1, 2]);
+const pool = () => checkers.get(2)!;
+const SPINNER = { kind: 'file' as const, module: resolve('tests/fixtures/models/spinner.ts') };
+const statuses = (r: CheckResult) => (r.status === 'error' ? { error: r.message } : Object.fromEntries(r.properties.map((p) => [p.name, p.status])));
+const notes = (r: CheckResult) => (r.status === 'error' ? '' : (r.liveness?.notes ?? []).join(' '));
+
+describe('liveness through the worker pool', () => {
+  it('the spinner: the livelock lasso from one worker of 2 (a real lasso), the fixed form verified', async () => {
+    const buggy = await pool().check({ model: spinner, properties: spinnerProps, source: SPINNER }, { variant: 'buggy' });
+    expect(statuses(buggy)).toEqual({ deadlock: 'holds', livelock: 'violated', 'waiter-leaves': 'violated' });
+    expect(notes(buggy)).toMatch(/liveness \(livelock, waiter-leaves\) checked by one worker of 2 on the full state graph, without reductions/);
+    if (buggy.status !== 'violated') return;
+    const lasso = buggy.violations.find((v) => v.property === 'livelock')!;
+    expect({ path: lasso.path, loop: lasso.loop }).toEqual({ path: [1, 0, 0], loop: 1 });
+    expect(lassoProblem(new RefSystem(spinner, { variant: 'buggy' }), withBuiltinLiveness(spinnerProps), lasso)).toBe('');
+    const fixed = await pool().check({ model: spinner, properties: spinnerProps, source: SPINNER }, { variant: 'fixed' });
+    expect(fixed.status).toBe('verified');
+    expect(statuses(fixed)).toEqual({ deadlock: 'holds', livelock: 'holds', 'waiter-leaves': 'holds' });
+  });
+
+  it('a --max-states cut: the liveness properties are unknown, never holding, and the run incomplete', async () => {
+    const r = await pool().check({ model: spinner, properties: spinnerProps, source: SPINNER }, { variant: 'fixed', maxStates: 2 });
+    expect(r.status).toBe('incomplete');
+    expect(statuses(r)).toMatchObject({ livelock: 'unknown', 'waiter-leaves': 'unknown' });
+    const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
+    const source = { kind: 'bundled' as const, registry: registry.module!, source: xen.source };
+    const cut = await pool().check({ model: xen.model, properties: xen.properties, source }, { variant: 'reviewed', maxStates: 100 });
+    expect(cut.status).toBe('incomplete');
+    expect(cut.status !== 'error' && cut.properties.filter((p) => p.kind === 'liveness').map((p) => p.status)).toEqual(['unknown']);
+  });
+
+  it('a reduced run on a bundled model (symmetry, partial-order reduction) says its liveness ran unreduced, and agrees with the unreduced run', async () => {
+    const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
+    const source = { kind: 'bundled' as const, registry: registry.module!, source: xen.source };
+    const target = { model: xen.model, properties: xen.properties, source };
+    // Two hypercall vCPUs: interchangeable, so symmetry reduces.
+    const params = { hypercalls: 2 };
+    const plain = await pool().check(target, { variant: 'reviewed', params, property: ['livelock'] });
+    const symmetric = await pool().check(target, { variant: 'reviewed', params, symmetry: true });
+    expect(symmetric.status !== 'error' && symmetric.reductions?.symmetry.length).toBeGreaterThan(0);
+    expect(notes(symmetric)).toMatch(/checked by one worker of 2 on the full state graph, without reductions: .*symmetry reduction (are|is) not sound for liveness here/);
+    // --por runs in a pool of one worker, the engine's sequential check (as kmc check --por does):
+    // its liveness search is separate and unreduced too.
+    const por = await checkers.get(1)!.checkSequential(target, { variant: 'reviewed', params, por: true });
+    expect(notes(por)).toMatch(/without partial-order reduction/);
+    for (const r of [symmetric, por]) {
+      const live = r.status !== 'error' && r.properties.find((p) => p.name === 'livelock');
+      const want = plain.status !== 'error' && plain.properties.find((p) => p.name === 'livelock');
+      expect(live).toEqual(want);
+      // The liveness search counted the full graph, not the reduced one.
+      expect(r.status !== 'error' && r.liveness?.states).toBe(plain.status !== 'error' && plain.liveness?.states);
+    }
+  });
+});
