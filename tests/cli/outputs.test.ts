@@ -56,12 +56,12 @@ describe('--expect and --write-expect', () => {
   it('two files: the run is compared with the old one (a stale file fails), then the new one is written', async () => {
     const stale = join(dir, 'stale.json');
     // Stale in two places (states, deadlock); livelock as the run finds it, so that only those differ.
-    writeFileSync(stale, '{"abba":{"abba":{"states":1,"properties":{"deadlock":"holds","livelock":"holds"}}}}\n');
+    writeFileSync(stale, '{"abba":{"abba":{"states":1,"properties":{"deadlock":"holds","livelock":"holds, not exercised"}}}}\n');
     const fresh = join(dir, 'fresh.json');
     const r = await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--no-traces', '--expect', stale, '--write-expect', fresh);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/2 differences from .*stale\.json/);
-    expect(JSON.parse(readFileSync(fresh, 'utf8')).abba.abba.properties).toEqual({ deadlock: 'violated', livelock: 'holds' });
+    expect(JSON.parse(readFileSync(fresh, 'utf8')).abba.abba.properties).toEqual({ deadlock: 'violated', livelock: 'holds, not exercised' });
     expect((await kmc('check', ABBA, '--variant', 'abba', '--quiet', '--no-traces', '--expect', fresh)).code).toBe(0);
   });
 
