@@ -17,6 +17,8 @@ import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
 import { checkDeterminism } from './determinism.js';
 import { checkpointConfig, type CheckpointFlags } from './checkpoint.js';
+import { displayPath } from '../util/display-path.js';
+import { seconds } from '../util/format.js';
 
 /** The limits (maxMemory defaults to 80% of the machine's memory, defaultMaxMemory) and how to run. */
 export interface RunCheckOptions extends Limits {
@@ -109,6 +111,10 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
       })
     : undefined;
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
+  if (o.checkpoint && !o.quiet)
+    o.io.err(
+      `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (the sequential search, one worker; a liveness search after it is not checkpointed)`,
+    );
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
   const interrupt = new AbortController();
   const stopListening = o.io.onInterrupt?.((why) => {
