@@ -154,22 +154,17 @@ function parseCond(text: string, threads: number): LitmusCond {
   let i = 0;
   const peek = () => tokens[i];
   const next = () => tokens[i++];
-  const or = (): LitmusCond => {
-    const parts = [and()];
-    while (peek() === '\\/') {
+  /** `sub (sep sub)*`, wrapped by `wrap` when there is more than one. */
+  const chain = (sep: string, sub: () => LitmusCond, wrap: (parts: LitmusCond[]) => LitmusCond): LitmusCond => {
+    const parts = [sub()];
+    while (peek() === sep) {
       next();
-      parts.push(and());
+      parts.push(sub());
     }
-    return parts.length === 1 ? parts[0]! : { or: parts };
+    return parts.length === 1 ? parts[0]! : wrap(parts);
   };
-  const and = (): LitmusCond => {
-    const parts = [unary()];
-    while (peek() === '/\\') {
-      next();
-      parts.push(unary());
-    }
-    return parts.length === 1 ? parts[0]! : { and: parts };
-  };
+  const and = (): LitmusCond => chain('/\\', unary, (parts) => ({ and: parts }));
+  const or = (): LitmusCond => chain('\\/', and, (parts) => ({ or: parts }));
   const unary = (): LitmusCond => {
     const t = next();
     if (t === '~') return { not: unary() };

@@ -3,18 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const FILE = 'tests/fixtures/models/lost-wakeup.ts';
 const traceDir = mkdtempSync(join(tmpdir(), 'kmc-memory-'));
 afterAll(() => rmSync(traceDir, { recursive: true, force: true }));
 
+/** `kmc ...args` in this process, stdout and stderr together. */
 async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args, '--trace-dir', traceDir, '--quiet'], io);
-  return { code, out: out.join('\n') };
+  const r = await runKmc(...args, '--trace-dir', traceDir, '--quiet');
+  return { code: r.code, out: [r.out, r.err].filter(Boolean).join('\n') };
 }
 
 describe('kmc check --memory', () => {

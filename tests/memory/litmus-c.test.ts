@@ -8,8 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCLitmus } from '../../src/kernel/litmus-c.js';
 import { check } from '../../src/engine/index.js';
 import { litmusModel, litmusProperties } from '../../src/kernel/litmus.js';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const MP_WMB_RMB = `C MP+wmb+rmb-ours
 
@@ -89,11 +88,10 @@ const LIAR = SB.replace('Sometimes', 'Never').replace('SB-ours', 'SB-wrong-heade
 const dir = mkdtempSync(join(tmpdir(), 'kmc-litmus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `kmc ...args` in this process, stdout and stderr together. */
 async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args], io);
-  return { code, out: out.join('\n') };
+  const r = await runKmc(...args);
+  return { code: r.code, out: [r.out, r.err].filter(Boolean).join('\n') };
 }
 
 describe('the C-litmus reader', () => {

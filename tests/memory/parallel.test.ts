@@ -2,16 +2,14 @@
 // verdicts and counts as one worker, and a store-buffer bound that cut behaviours is reported
 // from the workers' coverage, never verified.
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const FILE = 'tests/fixtures/models/litmus-mp.ts';
 
+/** `kmc ...args` in this process, stdout and stderr together. */
 async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args, '--quiet', '--no-traces', '--json'], io);
-  return { code, out: out.join('\n') };
+  const r = await runKmc(...args, '--quiet', '--no-traces', '--json');
+  return { code: r.code, out: [r.out, r.err].filter(Boolean).join('\n') };
 }
 
 describe('memory models on two workers', () => {

@@ -4,18 +4,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { runKmc } from '../helpers/kmc-cli.js';
 
 const FILE = 'tests/fixtures/models/lost-wakeup.ts';
 const dir = mkdtempSync(join(tmpdir(), 'kmc-reorder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `kmc ...args` in this process, stdout and stderr together. */
 async function kmc(...args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const io: Io = { out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: false };
-  const code = await run(['node', 'kmc', ...args], io);
-  return { code, out: out.join('\n') };
+  const r = await runKmc(...args);
+  return { code: r.code, out: [r.out, r.err].filter(Boolean).join('\n') };
 }
 
 describe('the reordering in counterexamples', () => {
