@@ -8,17 +8,44 @@ import { printable, printableErr } from '../util/printable.js';
 import { errorLine } from './error-line.js';
 import type { Io } from './io.js';
 import type { ModelRegistry } from '../property/registry.js';
-import { registerCheck } from './commands/check.js';
-import { registerList } from './commands/list.js';
-import { registerReplay } from './commands/replay.js';
-import { registerProve } from './commands/prove.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerInit } from './commands/init.js';
-import { registerResume } from './commands/resume.js';
-import { registerLitmus } from './commands/litmus.js';
-import { registerSwarm } from './commands/swarm.js';
+type Register = (program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry) => void;
 
-export function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry): Command {
+/**
+ * The commands, in the order help lists them, each loaded only when it is registered: a run of
+ * one command (the usual case) imports that command's module alone, not every command's reporters
+ * and engines (start-up time: bench/startup.ts).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  resume: async () => (await import('./commands/resume.js')).registerResume,
+  list: async () => (await import('./commands/list.js')).registerList,
+  replay: async () => {
+    const { registerReplay } = await import('./commands/replay.js');
+    return (program, io, setExit, registry) => registerReplay(program, io, setExit, undefined, registry);
+  },
+  prove: async () => (await import('./commands/prove.js')).registerProve,
+  simulate: async () => (await import('./commands/simulate.js')).registerSimulate,
+  swarm: async () => (await import('./commands/swarm.js')).registerSwarm,
+  init: async () => (await import('./commands/init.js')).registerInit,
+  litmus: async () => (await import('./commands/litmus.js')).registerLitmus,
+};
+
+/**
+ * The command `argv` (process.argv form) runs: its first word before `--` that is not an option,
+ * when that is a command's name. Otherwise (no command, `help`, a misspelt one) undefined, and
+ * every command is registered, for the help and for commander's "did you mean".
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (const a of argv.slice(2)) {
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) continue;
+    return Object.hasOwn(COMMANDS, a) ? a : undefined;
+  }
+  return undefined;
+}
+
+/** The program with every command, or with only the command `only` (commandOf). */
+export async function buildProgram(io: Io, setExit: (code: number) => void, registry: ModelRegistry, only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('kmc')
@@ -32,15 +59,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, registry: 
     })
     .showHelpAfterError(false)
     .option('--debug', 'on an error, also print the stack (accepted anywhere on the command line)');
-  registerCheck(program, io, setExit, registry);
-  registerResume(program, io, setExit, registry);
-  registerList(program, io, setExit, registry);
-  registerReplay(program, io, setExit, undefined, registry);
-  registerProve(program, io, setExit, registry);
-  registerSimulate(program, io, setExit, registry);
-  registerSwarm(program, io, setExit);
-  registerInit(program, io, setExit);
-  registerLitmus(program, io, setExit);
+  for (const name of only !== undefined ? [only] : Object.keys(COMMANDS)) (await COMMANDS[name]!())(program, io, setExit, registry);
   return program;
 }
 
@@ -57,8 +76,8 @@ export async function runProgram(argv: string[], rawIo: Io, registry: ModelRegis
   if (debug) argv = argv.filter((a, i) => !isDebug(a, i));
   const io = safeIo(rawIo);
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c), registry);
   try {
+    const program = await buildProgram(io, (c) => (code = c), registry, commandOf(argv));
     await program.parseAsync(argv);
     return code;
   } catch (e) {

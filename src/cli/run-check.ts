@@ -69,6 +69,25 @@ export function modelSource(entry: ModelEntry, registry: string | undefined): Mo
 }
 
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
+  // The pool's threads start now, so that they boot and import the search code while this thread
+  // compiles the plan (start-up: bench/startup.ts). A pool size that is an error is left to be
+  // reported where it always was, after the plan's own errors.
+  let early: ParallelChecker | undefined;
+  if (!o.checker) {
+    try {
+      early = new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
+    } catch {
+      early = undefined;
+    }
+  }
+  try {
+    return await runCheckOn(entry, o, early);
+  } finally {
+    await early?.close();
+  }
+}
+
+async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: ParallelChecker | undefined): Promise<RunCheckOutcome> {
   // The plan, once: the model compiled (the report needs it too), the properties selected. Usage
   // errors (bad variant, parameter or property) propagate; a model that fails to build is reported.
   const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property, reference: o.reference });
@@ -91,7 +110,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
     if ((o.workers ?? 1) > 1 || (o.checker && o.checker.workers > 1))
       throw new UsageError(`--checkpoint runs the sequential search in one worker (the parallel search is not checkpointed), not ${o.workers ?? o.checker?.workers}: give --workers 1 or leave --workers out`);
   }
-  const checker = o.checker ?? new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
+  const checker = o.checker ?? early ?? new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
   // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
   const backend = o.checkpoint ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
@@ -141,7 +160,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   } finally {
     printer?.finish();
     stopListening?.();
-    if (!o.checker) await checker.close();
+    if (!o.checker && checker !== early) await checker.close();
   }
 }
 

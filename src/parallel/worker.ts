@@ -22,7 +22,8 @@ import { loadSource } from '../property/load-model.js';
 import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
 import type { SequentialTask, SwarmTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
-import { memberReport, runSwarmMember, swarmMember, type SwarmMemberReport } from '../random/swarm.js';
+// (random/swarm.js, and fast-check with it, is imported by swarm tasks only: start-up of the others)
+import type { SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
 
@@ -52,8 +53,9 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'swarm') {
+      const swarm = await import('../random/swarm.js');
       report.searchStart = now();
-      report.swarm = swarmMembers(task, loaded.model, loaded.properties);
+      report.swarm = swarmMembers(task, loaded.model, loaded.properties, swarm);
       report.searchEnd = now();
       return report;
     }
@@ -115,7 +117,7 @@ function sequential(task: SequentialTask, model: ModelDef, properties: PropertyS
 }
 
 /** This worker's members of a swarm (random walks see no cycles: liveness properties are left out, as kmc simulate does). */
-function swarmMembers(task: SwarmTask, def: ModelDef, properties: readonly Property[]): SwarmMemberReport[] {
+function swarmMembers(task: SwarmTask, def: ModelDef, properties: readonly Property[], { memberReport, runSwarmMember, swarmMember }: typeof import('../random/swarm.js')): SwarmMemberReport[] {
   const model = compileModel(def, { variant: task.variant, params: task.params, reference: task.reference });
   // The plan names the built-in livelock too; random walks leave every liveness property out.
   const selected = selectProperties(withBuiltinLiveness(properties), task.property, model.name).filter((p) => p.kind !== 'liveness');

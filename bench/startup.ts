@@ -1,0 +1,87 @@
+// `npm run bench -- startup`: how long kmc takes to start. Each command runs as a user runs it
+// (`node bin/kmc.js …`, a process of its own: the supervisor, the command thread, the pool's
+// worker threads), several times, interleaved; medians of wall time and of CPU time (user+system
+// of the child, from /proc/self/stat's children fields, so Linux only: elsewhere wall only).
+// CPU time is what to compare on a loaded machine; wall time is what the user waits.
+//
+// "first state" is `kmc check MODEL --max-states 1`: start, compile, the pool's workers started
+// and the model imported in each, the initial state stored, then the report and exit. Nothing in
+// it is spent searching, so it bounds from above the time to the first state.
+//
+// KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
+// model) and KMC_BENCH_KMC (another checkout's bin/kmc.js, to compare before and after) change it.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TICK_S = 0.01; // USER_HZ on Linux
+
+/** CPU seconds (user+system) of this process's waited-for children so far, or undefined off Linux. */
+function childrenCpu(): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  // Fields after the command name (which may contain spaces): cutime and cstime are the 16th and 17th.
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) * TICK_S;
+}
+
+interface Sample {
+  wall: number;
+  cpu: number | undefined;
+}
+
+interface Case {
+  name: string;
+  args: string[];
+  /** Exit codes the command gives when it works (3: a check stopped by --max-states). */
+  ok: number[];
+}
+
+function runOnce(c: Case, kmc: string): Sample {
+  const cpu0 = childrenCpu();
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [...(kmc === '' ? [] : [kmc]), ...c.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const wall = (performance.now() - t0) / 1000;
+  const cpu1 = childrenCpu();
+  if (r.status === null || !c.ok.includes(r.status)) throw new Error(`${c.name}: exit ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  return { wall, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7), model = process.env.KMC_BENCH_MODEL ?? 'xen-remove-from-physmap'): void {
+  const kmc = process.env.KMC_BENCH_KMC ?? join(ROOT, 'bin', 'kmc.js');
+  const cases: Case[] = [
+    { name: 'node -e 0 (Node itself)', args: ['-e', '0'], ok: [0] },
+    { name: 'kmc --help', args: ['--help'], ok: [0] },
+    { name: `kmc list ${model}`, args: ['list', model], ok: [0] },
+    { name: `kmc check ${model} --max-states 1 (first state)`, args: ['check', model, '--quiet', '--no-traces', '--max-states', '1'], ok: [3] },
+    { name: `kmc check ${model} (whole run)`, args: ['check', model, '--quiet', '--no-traces'], ok: [0, 1] },
+  ];
+  console.log(`${kmc}; ${rounds} rounds, interleaved; load average ${loadavg()[0]!.toFixed(2)} before`);
+  const samples = cases.map(() => [] as Sample[]);
+  for (let round = 0; round < rounds; round++) cases.forEach((c, i) => samples[i]!.push(runOnce(c, c.args[0] === '-e' ? '' : kmc)));
+  console.log(`load average ${loadavg()[0]!.toFixed(2)} after`);
+  console.log('| command | wall (median) | wall (best) | CPU user+sys (median) |');
+  console.log('|---|---:|---:|---:|');
+  cases.forEach((c, i) => {
+    const s = samples[i]!;
+    const cpus = s.map((x) => x.cpu).filter((x): x is number => x !== undefined);
+    const cpu = cpus.length === s.length ? `${median(cpus).toFixed(2)} s` : 'n/a';
+    console.log(`| ${c.name} | ${median(s.map((x) => x.wall)).toFixed(2)} s | ${Math.min(...s.map((x) => x.wall)).toFixed(2)} s | ${cpu} |`);
+  });
+}
+
+export const section = {
+  name: 'startup',
+  doc: 'start-up time of the kmc command (a process per run: wall and CPU medians)',
+  run: () => benchStartup(),
+};
