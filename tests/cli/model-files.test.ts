@@ -76,6 +76,13 @@ describe('a model file', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a compiled .js model in an ES module package loads without tsx (main thread and workers, the real binary)', () => {
+    const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', 'tests/fixtures/model-files/esm/compiled.js', '--quiet', '--no-traces', '--workers', '2'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toMatch(/^VERIFIED esm-counter /);
+    expect(r.status).toBe(0);
+  });
+
   it('SARIF from the real binary: a bundled model (compiled in dist/) points at its .ts source line', () => {
     const r = spawnSync(process.execPath, ['bin/kmc.js', 'check', 'xen-remove-from-physmap', '--variant', 'ia64-hunk-on-x86', '--first', '--quiet', '--no-traces', '--reporter', 'sarif'], {
       encoding: 'utf8',
