@@ -55,13 +55,21 @@ export interface ResultContext {
   reductions?: ReductionReport | undefined;
 }
 
+/**
+ * A store that found its store buffer full (src/kernel/memory.ts) cut behaviours: the search is
+ * then stopped by the bound, never complete (for the safety verdicts here and for the liveness
+ * analysis of a recorded graph alike).
+ */
+export function markStoreBufferBound(outcome: SearchOutcome): void {
+  if (outcome.stoppedBy === undefined && outcome.coverage?.reached.includes(STORE_BUFFER_BOUND)) outcome.stoppedBy = 'store-buffer-bound';
+}
+
 /** Turn a search outcome into the public result. */
 export function resultOf(model: CompiledModel, selected: readonly Property[], outcome: SearchOutcome, ctx: ResultContext): CheckResult {
   const run = runInfo(model);
   if (outcome.error) return errorResultOf(run, outcome.error);
   if (ctx.reductions) markBounded(outcome, ctx.reductions);
-  // A store that found its store buffer full (src/kernel/memory.ts) cut behaviours: never verified.
-  if (outcome.stoppedBy === undefined && outcome.coverage?.reached.includes(STORE_BUFFER_BOUND)) outcome.stoppedBy = 'store-buffer-bound';
+  markStoreBufferBound(outcome);
   const stats: Stats = {
     states: outcome.states,
     transitions: outcome.transitions,

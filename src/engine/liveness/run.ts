@@ -17,6 +17,7 @@ import { StateQueue } from '../frontier.js';
 import type { CheckResult, LivenessInfo, PropertyStatus, StopReason, Violation } from '../result.js';
 import { search, type SearchOptions, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
+import { markStoreBufferBound } from '../result-builder.js';
 import { analyseLiveness, livenessLabellers, type LivenessVerdict } from './analyse.js';
 import { GraphRecorder, type StateGraph } from './graph.js';
 
@@ -44,6 +45,8 @@ export function searchGraph(model: CompiledModel, all: readonly Property[], safe
     ...limits,
     graph: recorder,
   });
+  // A graph cut by the store-buffer bound is not the whole graph: no liveness property holds on it.
+  markStoreBufferBound(outcome);
   return { outcome, graph: recorder.finish(), bytesPerState: store.bytesPerState() };
 }
 
