@@ -7,6 +7,7 @@
 
 import { defineModel, type ModelDef, type System, type ThreadDef, type LocationDef, type StepEnv, type Draft } from '../model/index.js';
 import { invariant } from '../property/define.js';
+import { ownKey } from '../util/own.js';
 import type { Property } from '../property/types.js';
 import {
   memoryParams,
@@ -198,8 +199,9 @@ export function condText(c: LitmusCond): string {
 /** `exists-unreachable`: the final state the exists clause describes is never reached (every thread ended, every store buffer drained). */
 export function litmusProperties(t: Litmus): Property[] {
   const evalCond = (c: LitmusCond, s: { vars: S; local(i: number): Readonly<Regs> }): boolean => {
-    if ('reg' in c) return s.local(c.reg[0])[c.reg[1]] === c.eq;
-    if ('mem' in c) return (s.vars.m.mem as Record<string, number>)[c.mem] === c.eq;
+    // Names from a litmus file: own keys only; a register its process never assigns is 0 (herd7's initial value).
+    if ('reg' in c) return (ownKey(s.local(c.reg[0]), c.reg[1]) ?? 0) === c.eq;
+    if ('mem' in c) return (ownKey(s.vars.m.mem as Record<string, number>, c.mem) ?? 0) === c.eq;
     if ('and' in c) return c.and.every((x) => evalCond(x, s));
     if ('or' in c) return c.or.some((x) => evalCond(x, s));
     return !evalCond(c.not, s);
