@@ -96,16 +96,6 @@ export interface CompiledModel<S extends object = any> extends TransitionSystem<
   // ---- footprint recording (the reduction code's) ------------------------------------------------
   /** A recorder of the slots guards, steps and properties read and write into `sinks`, with views of its own (system.ts). */
   recorder(sinks: SlotSinks): FootprintRecorder<CompiledAction, S>;
-  /**
-   * The shared view target of the first footprint recording: `applyViaViews`/`enabledViaViews`
-   * record into `target.reads`/`target.writes` when those are set.
-   * @deprecated use recorder(); kept until partial-order reduction (src/engine/reduction/por.ts) moves onto it.
-   */
-  target: ViewTarget;
-  /** @deprecated recorder().apply */
-  applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome;
-  /** @deprecated recorder().guard */
-  enabledViaViews(state: Int32Array, out: CompiledAction[]): number;
 }
 
 export interface CompileOptions {
@@ -138,8 +128,6 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   if (dup) throw new ModelError(`model ${def.name}: two threads are named '${dup}'`);
   const pcs = threadDefs.length;
   const width = pcs + layout.size;
-  const target: ViewTarget = { words: new Int32Array(width), base: pcs, readOnly: true, reads: null, writes: null };
-  const root = buildView(layout.root, target) as S;
   const codec = buildCodec(layout);
   const scratch = codec.scratch as S;
   // Which variables the scratch object holds, by content (not by buffer identity, since callers
@@ -198,8 +186,6 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       },
     });
   const envs: StepEnv[] = threadNames.map((name, self) => makeEnv(name, self, scratch));
-  const viewEnvs: StepEnv[] = threadNames.map((name, self) => makeEnv(name, self, root));
-  const scratchEnvs = envs;
 
   const plainState = (state: Int32Array) => ({
     locations: locationIds(state),
@@ -227,18 +213,18 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   }
 
   /**
-   * The enabled actions of `state`, guards evaluated on `vars` (the scratch object, or the
-   * views when footprints are recorded). Location-wide `anyEnabled` tests are a shortcut only
-   * on the hot path: the views evaluate every guard, so their recorded reads cover them all.
+   * The enabled actions of `state`, guards evaluated on the scratch object. Location-wide
+   * `anyEnabled` tests skip a location's guards (a recorder evaluates each guard itself, so its
+   * recorded reads cover them all).
    */
-  function collectEnabled(state: Int32Array, out: CompiledAction[], vars: S, shortcut: boolean): number {
-    const envs = vars === scratch ? scratchEnvs : viewEnvs;
+  function collectEnabled(state: Int32Array, out: CompiledAction[]): number {
+    const vars = scratch;
     let n = 0;
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
       if (pc === PC_END) continue;
       const loc = threads[t]!.locations[pc]!;
-      if (shortcut && loc.anyEnabled !== undefined) {
+      if (loc.anyEnabled !== undefined) {
         let any: boolean;
         try {
           any = loc.anyEnabled(vars, envs[t]!);
@@ -265,16 +251,10 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return n;
   }
 
-  function enabledViaViews(state: Int32Array, out: CompiledAction[]): number {
-    target.words = state;
-    target.readOnly = true;
-    return collectEnabled(state, out, root, false);
-  }
-
   // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
   function enabled(state: Int32Array, out: CompiledAction[]): number {
     load(state);
-    const n = collectEnabled(state, out, scratch, true);
+    const n = collectEnabled(state, out);
     if (!codec.same(state, pcs)) {
       loadedValid = false;
       const culprit = out[0] ?? allActions[0]!;
@@ -391,10 +371,6 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return { fired, halted };
   }
 
-  function applyViaViews(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
-    return applyThrough(target, root, viewEnvs, src, action, dst);
-  }
-
   // Footprint recording (system.ts): each recorder has a view target, views and environments of
   // its own, so recording never disturbs the fast path nor another recorder. Its target reads
   // the owner's sinks at every access (the owner swaps them).
@@ -492,11 +468,8 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     pcs,
     width,
     init,
-    target,
     enabled,
     apply: options.reference === true ? applyReference : apply,
-    enabledViaViews,
-    applyViaViews,
     blocked,
     isDeadlock,
     vars: (state) => unpack(layout.root, state, pcs) as S,

@@ -1,5 +1,5 @@
-// The engine runs recipes on packed states (CompiledModel.enabled/apply: the hot path, and
-// enabledViaViews/applyViaViews: packed-array views that record footprints); a model author
+// The engine runs recipes on packed states (CompiledModel.enabled/apply: the hot path, and a
+// footprint recorder's guard/apply: packed-array views that record footprints); a model author
 // writes them as immer recipes. This walks a model breadth-first (up to `limit` states) and, for
 // every state and every action, checks that each engine path and the plain path (guards on a
 // frozen plain state, `produce(vars, d => run(d, env))`, `next` on the result) agree exactly:
@@ -43,11 +43,8 @@ export function expectViewsMatchProduce(
     },
   }));
 
-  // The engine's paths: `apply` first, then the view path when the model offers it.
+  // The engine's paths: `apply` first, then the recorder's views when the model offers them.
   const paths: { name: string; enabled: CompiledModel['enabled']; apply: CompiledModel['apply'] }[] = [{ name: 'apply', enabled: model.enabled, apply: model.apply }];
-  const viaViews = model as Partial<Record<'enabledViaViews' | 'applyViaViews', unknown>>;
-  if (typeof viaViews.applyViaViews === 'function' && typeof viaViews.enabledViaViews === 'function')
-    paths.push({ name: 'applyViaViews', enabled: viaViews.enabledViaViews as CompiledModel['enabled'], apply: viaViews.applyViaViews as CompiledModel['apply'] });
   // Footprint recording's own views (system.ts FootprintRecorder): its guards and steps.
   const recorder = typeof (model as Partial<CompiledModel>).recorder === 'function' ? model.recorder({ reads: null, writes: null }) : undefined;
   if (recorder)

@@ -217,18 +217,10 @@ describe('thread-local variables', () => {
       expect(recorder.guard(state, a)).toBe(true);
       recorder.apply(state, a, dst);
       sinks.reads = sinks.writes = null;
-      // The first recording channel (the model's shared target, por.ts's until it moves onto
-      // recorders) records the same slots.
-      const [r0, w0] = [new Set<number>(), new Set<number>()];
-      m.target.reads = r0;
-      m.target.writes = w0;
-      try {
-        m.applyViaViews(state, a, new Int32Array(m.width));
-      } finally {
-        m.target.reads = null;
-        m.target.writes = null;
-      }
-      expect([[...reads].sort(), [...writes].sort()]).toEqual([[...r0].sort(), [...w0].sort()]);
+      // A second recorder of its own records the same slots (recorders share nothing).
+      const other = { reads: new Set<number>(), writes: new Set<number>() };
+      m.recorder(other).apply(state, a, new Int32Array(m.width));
+      expect([[...reads].sort(), [...writes].sort()]).toEqual([[...other.reads].sort(), [...other.writes].sort()]);
       // With the sinks unset, nothing is recorded.
       const before = reads.size;
       recorder.apply(state, a, new Int32Array(m.width));
