@@ -46,7 +46,7 @@ export function sha256File(file: string): string {
 
 export function runIdentity(i: IdentityInput): RunIdentity {
   const params: Record<string, string | number | boolean> = {};
-  for (const k of Object.keys(i.model.params).sort()) params[k] = i.model.params[k] as string | number | boolean;
+  for (const [k, v] of Object.entries(i.model.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) params[k] = v as string | number | boolean;
   return {
     model: i.model.name,
     sourceSha256: sha256File(i.sourceFile),
