@@ -23,7 +23,7 @@ export function addSection(s: Section): void {
 }
 
 async function main(): Promise<void> {
-  const extra = ['./parallel.js', './reductions.js', './simulate.js', './liveness.js', './spin.js', './por.js', './memory.js', './startup.js'];
+  const extra = ['./parallel.js', './reductions.js', './simulate.js', './liveness.js', './spin.js', './por.js', './memory.js', './startup.js', './distributed.js'];
   for (const m of extra) {
     try {
       const mod = (await import(m)) as { section?: Section };

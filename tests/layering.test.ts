@@ -61,6 +61,14 @@ describe('layering', () => {
     ]);
   });
 
+  it('fails when the distributed worker reaches the coordinator', () => {
+    const chunk = sourceFiles(ROOT).find((f) => f.path === 'src/distributed/chunk.ts')!;
+    const file = { ...chunk, text: `${chunk.text}\nimport { coordinate } from './coordinator.js';\nvoid coordinate;\n` };
+    expect(violations(edgesOf(ROOT, withFile(file)))).toEqual([
+      'src/distributed/chunk.ts imports src/distributed/coordinator.ts: worker code (reached from src/distributed/worker.ts) never imports the coordinator',
+    ]);
+  });
+
   it('reads static, side-effect, re-export, dynamic and URL imports, not text in comments or strings', () => {
     const text = [
       "import { a } from './a.js';",

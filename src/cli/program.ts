@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   swarm: async () => (await import('./commands/swarm.js')).registerSwarm,
   init: async () => (await import('./commands/init.js')).registerInit,
   litmus: async () => (await import('./commands/litmus.js')).registerLitmus,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
 };
 
 /**

@@ -6,7 +6,8 @@
 // models (models/, properties/) use only the public model, kernel and property API
 // (src/{model,kernel,property}/index.ts); src/ never imports them, except the CLI's entry module
 // (src/cli/main.ts), which injects the registry into the program. Worker code (everything
-// src/parallel/worker.ts imports, transitively) never imports the orchestrator's modules.
+// src/parallel/worker.ts imports, transitively) never imports the orchestrator's modules, and the
+// distributed worker (src/distributed/worker.ts) never the coordinator.
 //
 // Imports are read from the text: static `import`/`export … from`, side-effect imports, dynamic
 // `import('…')` with a literal, and `new URL('…', import.meta.url)` (how a module names a file
@@ -21,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['model'],
   ['property', 'kernel', 'trace'],
   ['engine', 'random'],
-  ['parallel'],
+  ['parallel', 'distributed'],
   ['report'],
   ['cli', 'testing'],
 ];
@@ -42,6 +43,9 @@ const ENTRY_MODULES = new Set(['src/cli/main.ts']);
 /** The worker threads' entry module, and the orchestrator's modules it must never reach. */
 const WORKER_ENTRY = 'src/parallel/worker.ts';
 const ORCHESTRATOR = /^src\/parallel\/(pool|index|backend|paths|memory)\.ts$/;
+/** The distributed worker (any machine) and the coordinator it must never reach. */
+const DISTRIBUTED_WORKER = 'src/distributed/worker.ts';
+const COORDINATOR = /^src\/distributed\/coordinator\.ts$/;
 
 export interface SourceFile {
   /** Path relative to the repository root, with forward slashes. */
@@ -117,18 +121,23 @@ export function violations(edges: readonly Edge[]): string[] {
     if (CONTRACT_ONLY.has(e.from) && e.to.startsWith('src/model/') && !CONTRACT.has(e.to))
       out.push(`${where}: the search core sees a model only through ${[...CONTRACT].join(', ')}`);
   }
-  // Worker code: the closure of the worker's entry module.
+  // Worker code: the closure of each worker entry module.
   const next = new Map<string, string[]>();
   for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
-  const seen = new Set<string>([WORKER_ENTRY]);
-  const stack = [WORKER_ENTRY];
-  while (stack.length > 0) {
-    const f = stack.pop()!;
-    for (const t of next.get(f) ?? []) {
-      if (ORCHESTRATOR.test(t)) out.push(`${f} imports ${t}: worker code (reached from ${WORKER_ENTRY}) never imports the orchestrator`);
-      else if (!seen.has(t)) {
-        seen.add(t);
-        stack.push(t);
+  for (const [entry, forbidden, what] of [
+    [WORKER_ENTRY, ORCHESTRATOR, 'the orchestrator'],
+    [DISTRIBUTED_WORKER, COORDINATOR, 'the coordinator'],
+  ] as const) {
+    const seen = new Set<string>([entry]);
+    const stack: string[] = [entry];
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      for (const t of next.get(f) ?? []) {
+        if (forbidden.test(t)) out.push(`${f} imports ${t}: worker code (reached from ${entry}) never imports ${what}`);
+        else if (!seen.has(t)) {
+          seen.add(t);
+          stack.push(t);
+        }
       }
     }
   }

@@ -28,6 +28,7 @@ import { ParallelChecker } from '../../parallel/index.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 import { afterCheckpointedRun, DEFAULT_CHECKPOINT_EVERY_MS, refuseUsedDirectory, type CheckpointFlags } from '../checkpoint.js';
 import { resolve } from 'node:path';
+import { runDistributed } from '../run-distributed.js';
 
 export interface CheckCliOptions extends LimitFlags {
   all?: boolean;
@@ -64,6 +65,15 @@ export interface CheckCliOptions extends LimitFlags {
   /** --checkpoint DIR, --checkpoint-every (ms). */
   checkpoint?: string;
   checkpointEvery?: number;
+  /** --redis URL: the distributed search (src/distributed), this process its coordinator. */
+  redis?: string;
+  redisClaimAfter?: number;
+  redisShards?: number;
+}
+
+/** --workers: a positive count, or 0 with --redis (no local workers: they run elsewhere). */
+function parseWorkers(v: string): number {
+  return v.trim() === '0' ? 0 : parseCount('--workers')(v);
 }
 
 /**
@@ -142,8 +152,11 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option(
       '--workers <n>',
       `worker threads sharing the search (default: one per core, here ${defaultWorkers()}); symmetry and --preemption-bound run in parallel, --por takes one worker`,
-      parseCount('--workers'),
+      parseWorkers,
     )
+    .option('--redis <url>', 'distributed search on Redis (redis://host:port, rediss:// for TLS, a server or a Cluster node): this process coordinates, --workers local worker processes (0: none) and any `kmc worker --redis URL` join; rerunning the same command resumes the run')
+    .option('--redis-claim-after <duration>', 'with --redis: a chunk held this long by a worker is taken over by another (default 30s)', parseDuration('--redis-claim-after'))
+    .option('--redis-shards <n>', 'with --redis: parts of the visited set, spread over the cluster\'s slots (default 16)', parseCount('--redis-shards'))
     .option('--reference', "run every step's recipe under immer's produce on the plain state (the reference semantics) instead of the fast path, to check the fast path against it (any number of workers)")
     .option('--memory <model>', `the memory model of the shared fields of a model that declares shared memory: ${MEMORY_MODELS.join(', ')} (default: the model's own, sc unless it says otherwise); every other field is sequentially consistent`)
     .option('--store-buffer <k>', 'with --memory tso or lkmm: store-buffer entries per CPU (default: the model\'s, 2 unless it says otherwise); a run whose stores found a buffer full is never verified', parseCount('--store-buffer'))
@@ -173,6 +186,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (opts.all) {
         if (opts.memory !== undefined || opts.storeBuffer !== undefined) throw new UsageError('--memory and --store-buffer go with a single model, not --all');
         if (opts.checkpoint !== undefined) throw new UsageError('--checkpoint goes with a single model, not --all');
+        if (opts.redis !== undefined || opts.workers === 0) throw new UsageError('--redis checks a single model and variant, not --all');
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false || opts.livelock === false)
           throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property, --no-deadlock and --no-livelock go with a single model');
         // --all alone: every bundled model; with model files (or names): every variant of each.
@@ -186,6 +200,12 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or a model file, or use --all`);
       const entry = await loadModel(name, registry);
       const params = memoryParamArgs(entry, parseParamArgs(opts.param), opts);
+      if (opts.workers === 0 && opts.redis === undefined) throw new UsageError('--workers 0 goes with --redis (the workers then run elsewhere: kmc worker --redis URL)');
+      if (opts.redis !== undefined) {
+        setExit(await checkDistributed(io, registry, entry, opts, params));
+        return;
+      }
+      if (opts.redisClaimAfter !== undefined || opts.redisShards !== undefined) throw new UsageError('--redis-claim-after and --redis-shards go with --redis');
       let checkpoint: CheckpointFlags | undefined;
       if (opts.checkpoint !== undefined) {
         refuseUsedDirectory(opts.checkpoint);
@@ -194,6 +214,38 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
       const { result, model } = await runCheck(entry, { ...limits(opts), variant: opts.variant, params, property: propertySelection(entry, opts), registry: registry.module, io, checkpoint });
       setExit(reportOne(io, entry, result, model, opts));
     });
+}
+
+async function checkDistributed(io: Io, registry: ModelRegistry, entry: ModelEntry, opts: CheckCliOptions, params: Record<string, string>): Promise<number> {
+  if (opts.por) throw new UsageError('--redis does not do partial-order reduction (it needs the whole visited set at each expansion): leave --por out');
+  if (opts.reference) throw new UsageError('--reference is not run by the distributed search (--redis): leave one out');
+  if (opts.maxMemory !== undefined) throw new UsageError('--max-memory bounds one process; with --redis the visited set is in Redis (bound it with Redis\'s maxmemory): leave --max-memory out');
+  if (opts.checkpoint !== undefined) throw new UsageError('--checkpoint writes one machine\'s search to disk; a --redis run is kept in Redis itself (rerun the same command to resume it): leave one out');
+  const quiet = opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile);
+  const { result, model, lost } = await runDistributed(entry, {
+    redis: opts.redis!,
+    workers: opts.workers ?? defaultWorkers(),
+    claimAfterMs: opts.redisClaimAfter,
+    shards: opts.redisShards,
+    variant: opts.variant,
+    params,
+    property: propertySelection(entry, opts),
+    symmetry: opts.symmetry !== false,
+    preemptionBound: opts.preemptionBound,
+    maxDepth: opts.maxDepth,
+    maxStates: opts.maxStates,
+    maxTimeMs: opts.maxTime,
+    first: opts.first,
+    quiet,
+    silent: opts.quiet === true,
+    io,
+    registry,
+  });
+  if (lost !== undefined) {
+    io.err(`kmc: lost Redis: ${lost}; the run stays in Redis as far as it got: once Redis is back, the same command resumes it`);
+    return 3;
+  }
+  return reportOne(io, entry, result, model, opts);
 }
 
 /** Print and write what one check found (kmc check on one model, kmc resume); returns the exit code. */

@@ -1,0 +1,75 @@
+// kmc worker --redis URL: join a distributed run from any machine (src/distributed/worker.ts).
+
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connect, isConnectionError } from '../../distributed/connection.js';
+import { sha256 } from '../../distributed/identity.js';
+import type { RunMeta } from '../../distributed/run.js';
+import { runWorker } from '../../distributed/worker.js';
+import type { ModelRegistry } from '../../property/registry.js';
+import { UsageError } from '../../util/errors.js';
+import type { Io } from '../io.js';
+import { loadModel } from '../../property/load-model.js';
+import { sourceOf } from '../run-distributed.js';
+import { VERSION } from '../version.js';
+import { parseDuration } from '../options.js';
+
+interface WorkerCliOptions {
+  redis: string;
+  run?: string;
+  model?: string;
+  name?: string;
+  wait?: number;
+}
+
+export function registerWorker(program: Command, io: Io, setExit: (code: number) => void, registry: ModelRegistry): void {
+  program
+    .command('worker')
+    .description('join a distributed run (kmc check --redis URL) from any machine; exit 0 when the run is over, 2 when this worker does not run the same model, variant, parameters and kmc version, 3 when Redis went away')
+    .requiredOption('--redis <url>', 'the run\'s Redis: redis://[user:password@]host:port, rediss:// for TLS; a single server or any node of a Redis Cluster')
+    .option('--run <id>', 'the run to join (kmc check prints it); default: the only run in progress')
+    .option('--model <path>', 'the model file on this machine (default: the bundled model, or the path the coordinator used); its SHA-256 must be the run\'s')
+    .option('--name <name>', 'this worker\'s name in progress lines (default: host:pid)')
+    .option('--wait <duration>', 'give up when no run starts within this long (default: wait)', parseDuration('--wait'))
+    .action(async (opts: WorkerCliOptions) => {
+      let client;
+      try {
+        client = await connect(opts.redis);
+      } catch (e) {
+        if (e instanceof TypeError) throw new UsageError(e.message);
+        io.err(`kmc worker: ${(e as Error).message}`);
+        setExit(3);
+        return;
+      }
+      const interrupt = new AbortController();
+      const stop = io.onInterrupt?.(() => interrupt.abort());
+      try {
+        const out = await runWorker({
+          client,
+          run: opts.run,
+          name: opts.name,
+          waitMs: opts.wait,
+          kmcVersion: VERSION,
+          signal: interrupt.signal,
+          log: (l) => io.err(l),
+          load: async (meta: RunMeta) => {
+            const where = opts.model ?? (meta.source.kind === 'bundled' ? meta.source.name : meta.source.path);
+            const entry = await loadModel(where, registry);
+            const sha = opts.model ? sha256(readFileSync(resolve(opts.model))) : sourceOf(entry).sha;
+            return { def: entry.model, properties: entry.properties.properties, sourceSha256: sha };
+          },
+        });
+        if (out.code === 0) io.err(`kmc worker: run ${out.run} ${out.stopped ? `stopped early (${out.stopped}); it stays in Redis, and workers join again when it is resumed` : 'is over'} (${out.chunks} chunks, ${out.transitions} transitions here)`);
+        else io.err(`kmc worker: ${out.message}`);
+        setExit(out.code);
+      } catch (e) {
+        if (!isConnectionError(e)) throw e;
+        io.err(`kmc worker: lost Redis: ${(e as Error).message}`);
+        setExit(3);
+      } finally {
+        stop?.();
+        client.disconnect();
+      }
+    });
+}

@@ -1,0 +1,183 @@
+// kmc check --redis URL: the coordinator of a distributed run (src/distributed/coordinator.ts),
+// with local worker processes (`kmc worker`, --workers of them; none with --workers 0, when the
+// workers run on other machines), progress for every worker, and the exit codes: the verdict's,
+// or 3 when Redis went away (the run stays in Redis: the same command resumes it).
+//
+// Liveness properties need the state graph, which the distributed search does not keep: they are
+// checked after it in one local worker, without reductions, and the result says so (as the
+// parallel search does).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isPlan, planCheck } from '../engine/plan.js';
+import type { CheckResult } from '../engine/result.js';
+import { mergeLivenessResult } from '../engine/liveness/run.js';
+import type { CompiledModel } from '../model/compile.js';
+import { ParallelChecker } from '../parallel/index.js';
+import type { ModelEntry, ModelRegistry } from '../property/registry.js';
+import { coordinate, type CoordinatorOptions, type DistributedProgress } from '../distributed/coordinator.js';
+import { connect, isConnectionError, type Client } from '../distributed/connection.js';
+import { sha256 } from '../distributed/identity.js';
+import type { RunSource } from '../distributed/run.js';
+import { UsageError } from '../util/errors.js';
+import { bytes, thousands } from '../util/format.js';
+import type { Io } from './io.js';
+import { ProgressPrinter } from './progress.js';
+import { modelSource } from './run-check.js';
+import { VERSION } from './version.js';
+
+/** What the CLI passes on to the coordinator as it is, and its own options. */
+export interface DistributedCliOptions extends Pick<CoordinatorOptions, 'variant' | 'preemptionBound' | 'maxDepth' | 'maxStates' | 'maxTimeMs' | 'first' | 'shards' | 'claimAfterMs' | 'symmetry'> {
+  redis: string;
+  workers: number;
+  params: Record<string, string>;
+  property: string[];
+  /** No progress (--quiet, --json, a --reporter on stdout). */
+  quiet: boolean;
+  /** --quiet itself: not even the line naming the run (which says how to resume it and how to join). */
+  silent?: boolean | undefined;
+  io: Io;
+  registry: ModelRegistry;
+}
+
+/** A file in the package (bin/kmc.js, models/x.ts), from src/cli or dist/src/cli. */
+function packageFile(rel: string): string | undefined {
+  for (const up of ['../../', '../../../']) {
+    const p = fileURLToPath(new URL(up + rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Where a worker finds the entry's model, and the SHA-256 of its source file. */
+export function sourceOf(entry: ModelEntry): { source: RunSource; sha: string } {
+  const file = entry.source.startsWith('file:') ? fileURLToPath(entry.source) : entry.source;
+  if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) return { source: { kind: 'file', path: file }, sha: sha256(readFileSync(file)) };
+  const p = packageFile(file);
+  if (p === undefined) throw new UsageError(`cannot find the source of the bundled model ${entry.model.name} (${entry.source}) to hash it`);
+  return { source: { kind: 'bundled', name: entry.model.name }, sha: sha256(readFileSync(p)) };
+}
+
+export interface DistributedCheckOutcome {
+  result: CheckResult;
+  model: CompiledModel | undefined;
+  /** Redis went away (exit 3, resumable), with what to say. */
+  lost?: string;
+}
+
+export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions): Promise<DistributedCheckOutcome> {
+  const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params, property: o.property.length ? o.property : undefined });
+  if (!isPlan(plan)) return { result: plan, model: undefined };
+  const safety = plan.selected.filter((p) => p.kind !== 'liveness');
+  const liveness = plan.selected.filter((p) => p.kind === 'liveness');
+  if (safety.length === 0) throw new UsageError('--redis searches safety properties (invariants, steps, assertions, deadlock); the properties selected are all liveness: check them without --redis');
+  const { source, sha } = sourceOf(entry);
+  let client: Client;
+  try {
+    client = await connect(o.redis);
+  } catch (e) {
+    if (e instanceof TypeError) throw new UsageError(e.message);
+    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: (e as Error).message };
+    throw e;
+  }
+  const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
+  const interrupt = new AbortController();
+  const stopListening = o.io.onInterrupt?.(() => {
+    if (interrupt.signal.aborted) return;
+    printer?.finish();
+    o.io.err('kmc: interrupted: stopping the distributed run (it stays in Redis; the same command resumes it)');
+    interrupt.abort();
+  });
+  const children: ChildProcess[] = [];
+  let lastWorkerLine = 0;
+  try {
+    const out = await coordinate({
+      client,
+      def: entry.model,
+      properties: entry.properties.properties,
+      source,
+      sourceSha256: sha,
+      kmcVersion: VERSION,
+      variant: o.variant,
+      params: o.params,
+      property: safety.map((p) => p.name),
+      symmetry: o.symmetry,
+      preemptionBound: o.preemptionBound,
+      maxDepth: o.maxDepth,
+      maxStates: o.maxStates,
+      maxTimeMs: o.maxTimeMs,
+      first: o.first,
+      shards: o.shards,
+      claimAfterMs: o.claimAfterMs,
+      signal: interrupt.signal,
+      onRun: (id, resumed) => {
+        if (!o.silent) o.io.err(`kmc: ${resumed ? `resuming distributed run ${id} at depth ${resumed.level} (${resumed.stage})` : `distributed run ${id} started`} on ${redactUrl(o.redis)}; more workers: kmc worker --redis URL --run ${id}`);
+        for (let i = 0; i < o.workers; i++) children.push(startWorker(o, id, i));
+      },
+      onProgress: (p: DistributedProgress) => {
+        printer?.update(p);
+        o.io.progress?.(p);
+        if (!printer || p.beats.length === 0 || Date.now() - lastWorkerLine < 10_000) return;
+        lastWorkerLine = Date.now();
+        printer.finish();
+        o.io.err(`kmc: workers: ${p.beats.map((b) => `${b.name} ${thousands(b.chunks)} chunks, ${thousands(b.states)} new states, ${bytes(b.rss)}${b.ageMs > 5000 ? `, silent ${Math.round(b.ageMs / 1000)}s` : ''}`).join('; ')}`);
+      },
+    });
+    printer?.finish();
+    if (out.kept && !o.silent) o.io.err(`kmc: run ${out.id} stopped early and stays in Redis: the same command resumes it`);
+    let result = out.result;
+    if (liveness.length > 0 && result.status !== 'error' && !out.kept) {
+      const checker = new ParallelChecker(1);
+      try {
+        const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry.module), plan: { ...plan, selected: liveness } };
+        const live = await checker.checkSequential(target, { variant: o.variant, params: o.params, property: liveness.map((p) => p.name), por: false, symmetry: false, maxDepth: o.maxDepth, maxStates: o.maxStates, signal: interrupt.signal });
+        result = mergeLivenessResult(result, live, plan.selected, `liveness (${liveness.map((p) => p.name).join(', ')}) checked on this machine by one worker on the full state graph, without reductions: the distributed search does not keep the graph`);
+      } finally {
+        await checker.close();
+      }
+    }
+    return { result, model: plan.model };
+  } catch (e) {
+    printer?.finish();
+    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: (e as Error).message };
+    throw e;
+  } finally {
+    stopListening?.();
+    await stopWorkers(children);
+    client.disconnect();
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function startWorker(o: DistributedCliOptions, id: string, i: number): ChildProcess {
+  const bin = packageFile('bin/kmc.js');
+  if (bin === undefined) throw new Error('cannot find bin/kmc.js to start the local workers');
+  const child = spawn(process.execPath, [bin, 'worker', '--redis', o.redis, '--run', id, '--name', `local-${process.pid}-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
+  child.on('exit', (code, signal) => {
+    // A worker that ends otherwise than with its run says why (others carry on; chunks it held are claimed).
+    if (code !== 0 && !o.silent) o.io.err(`kmc: local worker ${i} exited (${signal ?? `code ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+  });
+  return child;
+}
+
+async function stopWorkers(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+          c.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        }),
+    ),
+  );
+}

@@ -1,0 +1,56 @@
+// kmc as child processes (`node bin/kmc.js`, from the dist/ tree `npm test` builds first), for the
+// distributed tests that need real processes: several worker processes, SIGKILLed workers and
+// coordinators, a Redis node that goes away.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const built = existsSync(join(root, 'dist', 'src', 'distributed', 'worker.js'));
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  done: Promise<Finished>;
+  err(): string;
+}
+
+export function start(...args: string[]): Running {
+  const child = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
+  const done = new Promise<Finished>((resolve) => child.on('exit', (code, signal) => setImmediate(() => resolve({ code, signal, out, err }))));
+  return { child, done, err: () => err };
+}
+
+export function kmc(...args: string[]): Promise<Finished> {
+  return start(...args).done;
+}
+
+/** What must not depend on how the search ran, from `kmc check --json`. */
+export function essence(json: string): unknown {
+  const r = JSON.parse(json) as {
+    status: string;
+    stats?: { states: number; transitions: number; diameter: number };
+    properties?: { name: string; status: string }[];
+    violations?: { property: string; path: unknown; message: string }[];
+  };
+  return {
+    status: r.status,
+    states: r.stats?.states,
+    transitions: r.stats?.transitions,
+    diameter: r.stats?.diameter,
+    properties: r.properties?.map((p) => `${p.name}: ${p.status}`),
+    violations: r.violations?.map((v) => ({ property: v.property, path: v.path, message: v.message })) ?? [],
+  };
+}
