@@ -5,6 +5,12 @@
 // the unreduced model (the reference explorer). Partial-order reduction: refused by the
 // parallel search itself; it runs in the sequential search, in one worker of the pool (the CLI
 // refuses --por with --workers N > 1). Bundled models: reductions-bundled.test.ts.
+//
+// The comparisons select the safety properties: with reductions asked for, liveness runs apart,
+// unreduced, in one worker, the same engine check() as the sequential search, so comparing it
+// here would compare that search with itself at the cost of a full unreduced search per run
+// (the pool's liveness is compared on random models in random-models.test.ts and on a reduced
+// bundled model in liveness.test.ts).
 
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../src/engine/check.js';
 import { bundled, registry } from '../../models/index.js';
 import { UsageError } from '../../src/util/errors.js';
+import { withBuiltinLiveness, type PropertySet } from '../../src/property/index.js';
 import { specModule } from '../fixtures/parallel/random-spec.js';
 import { symmetricModule } from '../fixtures/parallel/symmetric-spec.js';
 import * as textbook from '../fixtures/textbook.js';
@@ -25,6 +32,7 @@ const RUNS = Number(process.env.KMC_RANDOM_RUNS ?? 40);
 const TEXTBOOK = fileURLToPath(new URL('../fixtures/textbook.ts', import.meta.url));
 
 const checkers = checkersFor([1, 2, 4]);
+const safetyOf = (p: PropertySet) => withBuiltinLiveness(p).filter((q) => q.kind !== 'liveness').map((q) => q.name);
 
 describe('random symmetric models: parallel search = sequential search', () => {
   it('symmetry, and symmetry under a bound, for 1, 2 and 4 workers and the shared table', async () => {
@@ -34,7 +42,8 @@ describe('random symmetric models: parallel search = sequential search', () => {
         const { model, properties } = buildSymmetricModel(spec);
         const target = { model, properties, source: { kind: 'file' as const, module: symmetricModule(spec) } };
         const replay = { def: model, properties: properties.properties };
-        for (const reductions of [{ symmetry: true }, { symmetry: true, preemptionBound: k }]) {
+        for (const reduced of [{ symmetry: true }, { symmetry: true, preemptionBound: k }]) {
+          const reductions = { ...reduced, property: safetyOf(properties) };
           const sequential = check(model, properties, reductions);
           if (sequential.status === 'violated') violated++;
           const what = `random symmetric model ${JSON.stringify(reductions)}`;
@@ -88,7 +97,7 @@ describe('partial-order reduction and several workers', () => {
     // The leaking variant (ia64-hunk-on-x86) is big enough (40,705 states with symmetry) that the 20,000-state unreduced prefix is not the whole search.
     const entry = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
     const t = { model: entry.model, properties: entry.properties, source: { kind: 'bundled' as const, registry: registry.module!, source: entry.source }, params: { hypercalls: 3, rounds: 2 } };
-    const options = { variant: 'ia64-hunk-on-x86', params: t.params, por: true, symmetry: true };
+    const options = { variant: 'ia64-hunk-on-x86', params: t.params, por: true, symmetry: true, property: safetyOf(entry.properties) };
     const sequential = check(t.model, t.properties, options);
     // Partial-order reduction ran (whether it was kept or given up, the worker must do the same).
     expect(sequential.status !== 'error' && sequential.reductions?.passes).toBeGreaterThan(0);
