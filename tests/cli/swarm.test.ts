@@ -60,6 +60,7 @@ describe('kmc simulate --swarm and kmc swarm merge', () => {
     expect(merged.code).toBe(1);
     expect(merged.out).toMatch(/^SWARM xen-remove-from-physmap --variant ia64-hunk-on-x86 .*: 3 of 3 members from 3 reports/m);
     expect(merged.out).toContain('finding none proves nothing');
+    expect(merged.out).toContain('not re-run here: confirm each with kmc replay');
     // Each property's shortest violation, with the command that replays it: it does.
     const m = mergeSwarmReports(parts.map((p) => ({ name: p.file, report: p.report })));
     expect(m.violations.length).toBeGreaterThan(0);

@@ -43,7 +43,9 @@ function render(m: MergedSwarm, files: number): string {
   }
   if (m.missing.length > 0) lines.push(`Missing: no report covers member${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')}: the swarm is partial.`);
   if (m.violations.length > 0) {
-    lines.push('Violations (each is real: replay it):');
+    // The merge reads these paths from report files and does not run them: it says who reported
+    // each and how to confirm it, never that it is real.
+    lines.push('Violations reported by the members (read from their reports, not re-run here: confirm each with kmc replay):');
     for (const v of m.violations)
       lines.push(`  ${v.property}: ${v.message} (${v.steps} steps, member ${v.member})\n    kmc replay ${id.model} --variant ${id.variant}${Object.entries(id.params).map(([k, val]) => ` --param ${k}=${String(val)}`).join('')} ${v.replay}`);
   } else lines.push(m.errors.length > 0 ? `No violation found; ${m.errors.length} member(s) stopped on an error.` : 'NO VIOLATION FOUND by any member.');
