@@ -52,13 +52,12 @@ export interface CheckpointRun {
 export function modelSourceFile(entry: ModelEntry, registry: string | undefined): string {
   if (!entry.source.startsWith('models/')) return entry.source.startsWith('file:') ? fileURLToPath(entry.source) : entry.source;
   if (registry === undefined) throw new UsageError(`model ${entry.model.name}: its source file is unknown, so a checkpoint could not tell it from a changed one`);
-  // models/index.{ts,js} and the model beside it (sources, or dist/ when compiled).
-  const root = resolve(dirname(fileURLToPath(registry)), '..');
-  const ts = resolve(root, entry.source);
-  const js = ts.replace(/\.ts$/, '.js');
-  if (existsSync(ts)) return ts;
-  if (existsSync(js)) return js;
-  throw new UsageError(`model ${entry.model.name}: cannot find its source file ${displayPath(ts)} to hash it for the checkpoint`);
+  // A bundled model's properties live in properties/, which the model file does not import:
+  // the registry (models/index) imports both, so its source closure covers them (and every other
+  // bundled model: a checkpoint of a bundled model is refused after any change to one of them).
+  const registryFile = fileURLToPath(registry);
+  if (existsSync(registryFile)) return registryFile;
+  throw new UsageError(`model ${entry.model.name}: cannot find the bundled models' registry ${displayPath(registryFile)} to hash it for the checkpoint`);
 }
 
 /** A check's checkpoint configuration; on resume, refuses (exit 2) a checkpoint of another run. */

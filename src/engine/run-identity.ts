@@ -4,21 +4,20 @@
 // are the ones the run started with: a visited set of one model is meaningless for another, and
 // mixing them would give a wrong verdict, not an error.
 //
-// The source is hashed (SHA-256 of the model file's bytes); the compiled model adds its state
-// width and the fingerprint of its initial state, which catch a change in anything the model
-// file imports (its kernel primitives, a shared header of variables) that moves the layout or
-// the initial state. A change that alters neither (a step's body in an imported file) is caught
-// only by the kmc version for the bundled models; for a user's model file, by its own hash.
+// The source is hashed: the model file and every file it imports by a relative path,
+// transitively (src/util/source-digest.ts), so a changed helper or property file is caught like
+// a changed model file; the compiled model adds its state width and the fingerprint of its
+// initial state. Packages the model imports are covered only by their effect on those two.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { CompiledModel } from '../model/compile.js';
 import { fingerprintHex } from '../util/hash.js';
+import { sourceDigest } from '../util/source-digest.js';
 
 export interface RunIdentity {
   /** The model's name. */
   model: string;
-  /** SHA-256 (hex) of the model's source file. */
+  /** SHA-256 (hex) of the model's source file and the files it imports by relative paths. */
   sourceSha256: string;
   variant: string;
   /** Every parameter's value (defaults included), keys sorted. */
@@ -40,16 +39,13 @@ export interface IdentityInput {
   kmcVersion: string;
 }
 
-export function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
 
 export function runIdentity(i: IdentityInput): RunIdentity {
   const params: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(i.model.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) params[k] = v as string | number | boolean;
   return {
     model: i.model.name,
-    sourceSha256: sha256File(i.sourceFile),
+    sourceSha256: sourceDigest(i.sourceFile),
     variant: i.model.variant,
     params,
     properties: [...i.properties],

@@ -60,7 +60,10 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
             return { def: entry.model, properties: entry.properties.properties, sourceSha256: sha };
           },
         });
-        if (out.code === 0) io.err(`kmc worker: run ${out.run} ${out.stopped ? `stopped early (${out.stopped}); it stays in Redis, and workers join again when it is resumed` : 'is over'} (${out.chunks} chunks, ${out.transitions} transitions here)`);
+        if (out.code === 0) {
+          const how = out.stopped ? 'stopped early (' + out.stopped + '); it stays in Redis, and workers join again when it is resumed' : 'is over';
+          io.err(`kmc worker: run ${out.run} ${how} (${out.chunks} chunks, ${out.transitions} transitions here)`);
+        }
         else io.err(`kmc worker: ${out.message}`);
         setExit(out.code);
       } catch (e) {
