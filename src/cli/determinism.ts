@@ -2,7 +2,7 @@
 // counters outside the state). kmc stores each state once and explores its successors once; a
 // step that gives different successors on different runs makes "every interleaving" a sample,
 // and replay of a counterexample could fail. Before a search, a sample of the reachable states
-// (breadth first from the initial state) has each enabled step run twice, and its guards
+// (breadth first from the initial state) has each enabled step run several times, and its guards
 // evaluated twice; any difference is a broken model (exit 2), named by thread and statement.
 
 import type { CompiledAction, CompiledModel } from '../model/compile.js';
@@ -13,6 +13,9 @@ export interface DeterminismProbe {
   /** States sampled (default 400). */
   states?: number;
 }
+
+/** How many times each sampled step is run again and compared with its first run. */
+const RERUNS = 4;
 
 function same(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
@@ -52,14 +55,16 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
     for (let i = 0; i < n; i++) {
       const act = acts[i]!;
       let fa: string;
-      let fb: string;
+      let differs = false;
       try {
         fa = model.apply(state, act, a).fired.join(',');
-        fb = model.apply(state, act, b).fired.join(',');
+        // Run again RERUNS times: a step that flips a coin agrees with its first run by chance only
+        // 2^-RERUNS of the time, so a short model is not let through by luck.
+        for (let r = 0; r < RERUNS && !differs; r++) differs = model.apply(state, act, b).fired.join(',') !== fa || !same(a, b);
       } catch {
         return;
       }
-      if (!same(a, b) || fa !== fb)
+      if (differs)
         throw new ModelError(
           `${where}: thread ${model.threadNames[act.thread]}, step '${act.label}' gave two different successors for the same state (found after sampling ${thousands(sampled)} states); ${advice}`,
         );
