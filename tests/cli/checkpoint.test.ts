@@ -86,7 +86,11 @@ describe.skipIf(!built)('checkpoint and resume (real processes)', () => {
   it('SIGTERM writes a final checkpoint and exits 3, saying how to go on', async () => {
     const dir = join(tmp(), 'ck');
     const r = await new Promise<{ code: number | null; err: string }>((done) => {
-      const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--checkpoint', dir, '--quiet', '--no-traces'], { cwd: root });
+      // A larger instance (about 280,000 states), so that the signal lands in the safety search: a
+      // signal during the later liveness search leaves the last periodic checkpoint, not a final
+      // one (the liveness search is not checkpointed), and pm-freeze's default size is searched in
+      // well under a second on an idle machine.
+      const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--param', 'submitters=2', '--checkpoint', dir, '--quiet', '--no-traces'], { cwd: root });
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       const poll = setInterval(() => {
