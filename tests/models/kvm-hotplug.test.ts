@@ -9,6 +9,7 @@ import { bundled } from '../../models/index.js';
 import { check, type CheckResult } from '../../src/engine/index.js';
 import { compileModel } from '../../src/model/compile.js';
 import { programListing } from '../../src/model/index.js';
+import { linesOnlyIn, listingLines } from '../helpers/listing.js';
 import { invariant, stepProperty } from '../../src/property/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectPinned, verdicts } from '../helpers/verdicts.js';
@@ -347,18 +348,17 @@ describe('kvm-hotplug: the properties that hold are not vacuous', () => {
 });
 
 describe('kvm-hotplug: read one kernel at a time', () => {
-  const listing = (variant: Variant, params: Params = {}) => programListing(compileModel(model, { variant, params })).split('\n').slice(1);
-  const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+  const listing = (variant: Variant, params: Params = {}) => listingLines(model, variant, params);
 
   it('v2.6.37 -> patch-1: the listings differ exactly in PATCH 1/2, the kvm_lock around CPU_DYING\'s hardware_disable() (hotplug and suspend)', () => {
     const [before, after] = [listing('v2.6.37'), listing('patch-1')];
-    expect(only(before, after)).toEqual([
+    expect(linesOnlyIn(before, after)).toEqual([
       '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [cpu1, CPU_DYING, interrupts off]  -> dead',
       '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [cpu1, CPU_DYING, interrupts off]  -> dead',
       '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [CPU_DYING, interrupts off]  -> susp.dead',
       '    hardware_disable: cpumask_clear_cpu(cpu, cpus_hardware_enabled); kvm_arch_hardware_disable(NULL) [CPU_DYING, interrupts off]  -> susp.dead',
     ]);
-    expect(only(after, before)).toEqual([
+    expect(linesOnlyIn(after, before)).toEqual([
       '  dying.lock:',
       '    kvm_cpu_hotplug: spin_lock(&kvm_lock)  -> dying.body',
       '    hardware_disable: !cpumask_test_cpu(cpu, cpus_hardware_enabled): return [cpu1, CPU_DYING, interrupts off]  -> dying.unlock',
@@ -376,7 +376,7 @@ describe('kvm-hotplug: read one kernel at a time', () => {
 
   it('v6.3 -> v6.5: the listings differ exactly in hardware_enable_all\'s system_state test and the reboot (kvm_reboot becomes kernel_restart\'s syscore kvm_shutdown)', () => {
     const [v63, v65] = [listing('v6.3'), listing('v6.5')];
-    expect(only(v65, v63)).toEqual([
+    expect(linesOnlyIn(v65, v63)).toEqual([
       '    hardware_enable_all: if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY [KVM_CREATE_VM]  -> (computed)',
       '  enable.rl:',
       '    kernel_restart(): kernel_restart_prepare(): system_state = SYSTEM_RESTART; device_shutdown()',
@@ -391,7 +391,7 @@ describe('kvm-hotplug: read one kernel at a time', () => {
       '    kvm_shutdown: on_each_cpu(hardware_disable_nolock, NULL, 1): wait until every IPI has run  -> reboot.ret',
       '    kernel_restart: syscore_shutdown(): mutex_unlock(&syscore_ops_lock); machine_restart()  -> $end',
     ]);
-    expect(only(v63, v65)).toEqual([
+    expect(linesOnlyIn(v63, v65)).toEqual([
       '    kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu0]  -> reboot.call',
       '    kvm_reboot: kvm_rebooting = true; on_each_cpu(): preempt_disable() [on cpu1]  -> reboot.call',
       '    kvm_reboot: on_each_cpu(hardware_disable_nolock, NULL, 1): send IPIs to the other online CPUs  -> reboot.call.local',

@@ -11,7 +11,7 @@ import { properties, questions, lineCanFire, GUEST_IRQ_RAISE, HW_UNMASK } from '
 import { bundled } from '../../models/index.js';
 import { check, type CheckResult } from '../../src/engine/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
-import { programListing } from '../../src/model/index.js';
+import { linesOnlyIn, listingLines } from '../helpers/listing.js';
 import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectViewsMatchProduce } from '../helpers/view-equivalence.js';
 import { expectAgreement } from '../oracle/compare.js';
@@ -481,11 +481,10 @@ describe('kvm-intx-mask: the reviewer\'s questions', () => {
 
 describe('kvm-intx-mask: the model itself', () => {
   it("read one kernel at a time: v1's and merged's listings differ only in their fragments (intx_mask_lock's primitive, the unmask branch)", () => {
-    const listing = (variant: Variant) => programListing(compileModel(model, { variant })).split('\n').slice(1);
-    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const listing = (variant: Variant) => listingLines(model, variant);
     const [v1, merged] = [listing('v1'), listing('merged')];
     const M = '    kvm_vm_ioctl_set_pci_irq_mask: ';
-    expect(only(v1, merged)).toEqual([
+    expect(linesOnlyIn(v1, merged)).toEqual([
       '    kvm_assigned_dev_raise_guest_irq: mutex_lock(&assigned_dev->intx_mask_lock)',
       '    kvm_assigned_dev_raise_guest_irq: mutex_unlock(&assigned_dev->intx_mask_lock)  -> done',
       '    kvm_assigned_dev_ack_irq: mutex_lock(&dev->intx_mask_lock)',
@@ -494,7 +493,7 @@ describe('kvm-intx-mask: the model itself', () => {
       `${M}else { spin_lock_irq(&match->intx_lock)`,
       `${M}mutex_unlock(&match->intx_mask_lock)`,
     ]);
-    expect(only(merged, v1)).toEqual([
+    expect(linesOnlyIn(merged, v1)).toEqual([
       '    kvm_assigned_dev_raise_guest_irq: spin_lock(&assigned_dev->intx_mask_lock)',
       '    kvm_assigned_dev_raise_guest_irq: spin_unlock(&assigned_dev->intx_mask_lock)  -> done',
       '    kvm_assigned_dev_ack_irq: spin_lock(&dev->intx_mask_lock)',

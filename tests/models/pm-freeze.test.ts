@@ -12,7 +12,7 @@ import { check } from '../../src/engine/check.js';
 import type { CheckResult } from '../../src/engine/result.js';
 import { compileModel } from '../../src/model/compile.js';
 import { forEachReachable } from '../helpers/reachable.js';
-import { programListing } from '../../src/model/index.js';
+import { linesOnlyIn, listingLines } from '../helpers/listing.js';
 import type { ParamValues } from '../../src/model/index.js';
 import { expandPath } from '../../src/trace/expand.js';
 import { expectAgreement } from '../oracle/compare.js';
@@ -93,16 +93,15 @@ describe('pm-freeze: the model and its properties agree on their shared names', 
   });
 
   it("read one variant at a time: driver-suspend's and prepare-blocks-rh-resume's listings differ only in their fragments", () => {
-    const listing = (variant: string) => programListing(compileModel(model, { variant })).split('\n').slice(1);
-    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const listing = (variant: string) => listingLines(model, variant);
     const [ben, blocks] = [listing('driver-suspend'), listing('prepare-blocks-rh-resume')];
     const hubEvents = 'hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); i = hub->resume_root_hub; ';
-    expect(only(ben, blocks)).toEqual([
+    expect(linesOnlyIn(ben, blocks)).toEqual([
       '    hub_quiesce: hub->quiescing = 1',
       '    hub_activate: hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
       `    ${hubEvents}if (i) usb_resume_device(hdev)  -> (computed)`,
     ]);
-    expect(only(blocks, ben)).toEqual([
+    expect(linesOnlyIn(blocks, ben)).toEqual([
       '    hub_quiesce: hub->quiescing = 1; hub->rh_resume_blocked = 1 [prepare() also blocks root-hub resume (in no kernel)]',
       '    hub_activate: hub->rh_resume_blocked = 0; hub->quiescing = 0; hub->resume_root_hub = 0; kick_khubd(hub)',
       `    ${hubEvents}if (i && !hub->rh_resume_blocked) usb_resume_device(hdev)  -> (computed)`,

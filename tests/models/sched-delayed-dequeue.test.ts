@@ -15,7 +15,7 @@ import model from '../../models/sched-delayed-dequeue.js';
 import { properties } from '../../properties/sched-delayed-dequeue.js';
 import { bundled } from '../../models/index.js';
 import { check } from '../../src/engine/index.js';
-import { programListing } from '../../src/model/index.js';
+import { linesOnlyIn, listingLines } from '../helpers/listing.js';
 import { compileModel } from '../../src/model/compile.js';
 import type { ActionDef, ModelDef, System } from '../../src/model/index.js';
 import { defineProperties, invariant } from '../../src/property/index.js';
@@ -145,15 +145,14 @@ const never = (name: string, doc: string, holds: (s: any) => boolean) =>
 
 describe('sched-delayed-dequeue: the model API', () => {
   it("read one kernel at a time: the variants' listings differ only in their fragments", () => {
-    const listing = (variant: Variant) => programListing(compileModel(model, { variant })).split('\n').slice(1);
-    const only = (a: string[], b: string[]) => [...new Set(a.filter((l) => !b.includes(l)))];
+    const listing = (variant: Variant) => listingLines(model, variant);
     // The fix: the runnable test of kvm_sched_out() and __set_task_frozen(), nothing else.
-    expect(only(listing('delayed-dequeue'), listing('task_is_runnable')).map((l) => l.trim().split(':')[0])).toEqual(['kvm_sched_out', '__set_task_frozen']);
-    expect(only(listing('task_is_runnable'), listing('delayed-dequeue')).every((l) => l.includes('task_is_runnable('))).toBe(true);
+    expect(linesOnlyIn(listing('delayed-dequeue'), listing('task_is_runnable')).map((l) => l.trim().split(':')[0])).toEqual(['kvm_sched_out', '__set_task_frozen']);
+    expect(linesOnlyIn(listing('task_is_runnable'), listing('delayed-dequeue')).every((l) => l.includes('task_is_runnable('))).toBe(true);
     // Delayed dequeue: block_task()'s outcomes and pick_next_entity()'s dequeue of a delayed entity.
     const fns = (ls: string[]) => [...new Set(ls.map((l) => l.trim().split(':')[0]))];
-    expect(fns(only(listing('eevdf'), listing('delayed-dequeue')))).toEqual(['block_task', '__schedule']);
-    expect(fns(only(listing('delayed-dequeue'), listing('eevdf')))).toEqual(['block_task', 'pick_next_entity', '__schedule']);
+    expect(fns(linesOnlyIn(listing('eevdf'), listing('delayed-dequeue')))).toEqual(['block_task', '__schedule']);
+    expect(fns(linesOnlyIn(listing('delayed-dequeue'), listing('eevdf')))).toEqual(['block_task', 'pick_next_entity', '__schedule']);
   });
 
   it('one program for every vCPU and every sender of a kind; cpu0 is an execution context', () => {
