@@ -2,8 +2,8 @@
 // without end) cannot hang kmc. --max-time, Ctrl-C (SIGINT), SIGTERM and SIGHUP end check,
 // check --all, simulate, prove and replay with the statistics so far and exit 3.
 //
-// The tests that send a signal run one at a time: each sends it a moment after the process
-// starts, and on a loaded machine processes started side by side may not yet listen by then.
+// The tests that send a signal run one at a time; a hung run is signalled once the fixture's step
+// says it hangs (so the command is past start-up, whatever the machine's load).
 // The ones that stop by themselves (--max-time, --max-memory) run side by side.
 
 import { spawn } from 'node:child_process';
@@ -25,20 +25,38 @@ async function finished(args: string[]): Promise<{ status: number | null; stdout
   return { status: r.code, stdout: r.out, stderr: r.err };
 }
 
-/** Start kmc, send `signals` once it has run for a moment (and then again, if two), collect the result. */
+const HANG_LINE = 'runaway-step: the step hangs now';
+
+/**
+ * Start kmc, send `signals` (the second 300 ms after the first), collect the result. A run of
+ * the runaway-step fixture is signalled once its step hangs (the fixture says so on stderr), so
+ * a slow start on a loaded machine cannot turn the test into another one; any other run is
+ * signalled `afterMs` after it starts.
+ */
 function interrupted(args: string[], signals: NodeJS.Signals[], afterMs = 1500): Promise<{ code: number | null; out: string; err: string; signal: NodeJS.Signals | null }> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root });
+    const waitsForHang = args.includes(RUNAWAY);
+    const p = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root, env: { ...process.env, KMC_TEST_ANNOUNCE_HANG: '1' } });
     let out = '';
     let err = '';
+    const timers: NodeJS.Timeout[] = [];
+    let signalled = false;
+    const signal = () => {
+      if (signalled) return;
+      signalled = true;
+      signals.forEach((s, i) => timers.push(setTimeout(() => p.kill(s), i * 300)));
+    };
     p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    const timers = signals.map((s, i) => setTimeout(() => p.kill(s), afterMs + i * 300));
+    p.stderr.on('data', (d) => {
+      err += d;
+      if (waitsForHang && err.includes(HANG_LINE)) signal();
+    });
+    if (!waitsForHang) timers.push(setTimeout(signal, afterMs));
     // Never let a broken build hang the test run: 60 s and it is killed (the test then fails).
     const guard = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('close', (code, signal) => {
+    p.on('close', (code, sig) => {
       for (const t of [...timers, guard]) clearTimeout(t);
-      done({ code, out, err, signal });
+      done({ code, out, err: err.split('\n').filter((l) => l !== HANG_LINE).join('\n'), signal: sig });
     });
   });
 }
