@@ -8,7 +8,7 @@
 // parallel search does).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPlan, planCheck } from '../engine/plan.js';
 import type { CheckResult } from '../engine/result.js';
@@ -18,11 +18,11 @@ import { ParallelChecker } from '../parallel/index.js';
 import type { ModelEntry, ModelRegistry } from '../property/registry.js';
 import { coordinate, type CoordinatorOptions, type DistributedProgress } from '../distributed/coordinator.js';
 import { connect, isConnectionError, type Client } from '../distributed/connection.js';
-import { sha256 } from '../distributed/identity.js';
 import type { RunSource } from '../distributed/run.js';
 import { UsageError } from '../util/errors.js';
 import { bytes, thousands } from '../util/format.js';
 import type { Io } from './io.js';
+import { modelSourceFile } from './checkpoint.js';
 import { ProgressPrinter } from './progress.js';
 import { modelSource } from './run-check.js';
 import { VERSION } from './version.js';
@@ -50,13 +50,14 @@ function packageFile(rel: string): string | undefined {
   return undefined;
 }
 
-/** Where a worker finds the entry's model, and the SHA-256 of its source file. */
-export function sourceOf(entry: ModelEntry): { source: RunSource; sha: string } {
-  const file = entry.source.startsWith('file:') ? fileURLToPath(entry.source) : entry.source;
-  if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) return { source: { kind: 'file', path: file }, sha: sha256(readFileSync(file)) };
-  const p = packageFile(file);
-  if (p === undefined) throw new UsageError(`cannot find the source of the bundled model ${entry.model.name} (${entry.source}) to hash it`);
-  return { source: { kind: 'bundled', name: entry.model.name }, sha: sha256(readFileSync(p)) };
+/**
+ * Where a worker finds the entry's model (a bundled model by name, a file by its path), and the
+ * file hashed into the run's identity (the checkpoint's choice: the model file, or the registry).
+ */
+export function sourceOf(entry: ModelEntry, registry: ModelRegistry): { source: RunSource; sourceFile: string } {
+  const sourceFile = modelSourceFile(entry, registry.module);
+  if (!entry.source.startsWith('models/')) return { source: { kind: 'file', path: sourceFile }, sourceFile };
+  return { source: { kind: 'bundled', name: entry.model.name }, sourceFile };
 }
 
 export interface DistributedCheckOutcome {
@@ -72,7 +73,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
   const safety = plan.selected.filter((p) => p.kind !== 'liveness');
   const liveness = plan.selected.filter((p) => p.kind === 'liveness');
   if (safety.length === 0) throw new UsageError('--redis searches safety properties (invariants, steps, assertions, deadlock); the properties selected are all liveness: check them without --redis');
-  const { source, sha } = sourceOf(entry);
+  const { source, sourceFile } = sourceOf(entry, o.registry);
   let client: Client;
   try {
     client = await connect(o.redis);
@@ -97,7 +98,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
       def: entry.model,
       properties: entry.properties.properties,
       source,
-      sourceSha256: sha,
+      sourceFile,
       kmcVersion: VERSION,
       variant: o.variant,
       params: o.params,

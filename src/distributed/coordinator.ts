@@ -32,9 +32,9 @@ import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
 import { fingerprintKey, packChunk, packState } from './chunk.js';
 import { masters, RedisLost, script, sleep, type Client } from './connection.js';
-import { identityDigest, identityMismatch, type RunIdentity } from './identity.js';
+import { identityDigest, identityMismatch } from '../engine/run-identity.js';
 import { GROUP, RUNS_KEY, RunKeys } from './keys.js';
-import { metaFields, parseMeta, setupRun, type RunMeta, type RunSetup, type RunSource } from './run.js';
+import { identityOf, metaFields, parseMeta, setupRun, type RunMeta, type RunSource } from './run.js';
 
 /** States per frontier chunk: small enough that a lost chunk costs little, big enough that Redis round trips do not dominate. */
 const CHUNK = 128;
@@ -68,7 +68,8 @@ export interface CoordinatorOptions {
   def: ModelDef;
   properties: readonly Property[];
   source: RunSource;
-  sourceSha256: string;
+  /** The file whose closure of relative imports is hashed into the run's identity (src/engine/run-identity.ts). */
+  sourceFile: string;
   kmcVersion: string;
   variant?: string | undefined;
   params: Record<string, string | number | boolean>;
@@ -99,27 +100,11 @@ export interface DistributedOutcome {
   workersSeen: number;
 }
 
-export function runIdentity(setup: RunSetup, o: Pick<CoordinatorOptions, 'sourceSha256' | 'kmcVersion' | 'symmetry' | 'preemptionBound' | 'maxDepth' | 'first'>): RunIdentity {
-  return {
-    model: setup.base.name,
-    sourceSha256: o.sourceSha256,
-    variant: setup.base.variant,
-    params: { ...setup.base.params },
-    properties: setup.selected.map((p) => p.name),
-    symmetry: setup.reducer?.canon != null,
-    preemptionBound: o.preemptionBound ?? null,
-    maxDepth: o.maxDepth ?? null,
-    first: o.first === true,
-    kmcVersion: o.kmcVersion,
-    width: setup.model.width,
-  };
-}
-
 export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutcome> {
   const t0 = performance.now();
   const { client } = o;
   const setup = setupRun(o.def, o.properties, { variant: o.variant, params: o.params, property: o.property, symmetry: o.symmetry, preemptionBound: o.preemptionBound });
-  const identity = runIdentity(setup, o);
+  const identity = identityOf(setup, o.sourceFile, o.kmcVersion, { preemptionBound: o.preemptionBound ?? null, maxDepth: o.maxDepth ?? null, first: o.first === true });
   const id = identityDigest(identity);
   const shards = o.shards ?? DEFAULT_SHARDS;
   let keys = new RunKeys(id, shards);

@@ -1,5 +1,5 @@
 // The Redis keys of one distributed run. Everything lives under the run's id (the digest of its
-// identity, identity.ts), so runs of different models, variants or parameters never meet.
+// identity, src/engine/run-identity.ts), so runs of different models, variants or parameters never meet.
 //
 // Two kinds of hash tag decide where a key lives in a Redis Cluster (a key's slot is the hash of
 // the text between its braces):

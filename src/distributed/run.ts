@@ -1,6 +1,7 @@
 // What the coordinator writes about a run (its meta hash) and what every process builds from it:
 // the model compiled for the run's variant and parameters, the selected properties, the
-// reducer (symmetry, preemption bound) and the bound K on enabled actions that edge keys use.
+// reducer (symmetry, preemption bound) and the bound K on enabled actions that edge keys use,
+// and the run's identity (the checkpoint's, src/engine/run-identity.ts, with the search's shape).
 // Shared by the coordinator and the workers.
 
 import { makeEvaluator, selectProperties, type Evaluator } from '../engine/evaluate.js';
@@ -12,7 +13,7 @@ import type { ModelDef } from '../model/types.js';
 import type { Property } from '../property/types.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
 import { maxBranching } from '../parallel/level-search.js';
-import type { RunIdentity } from './identity.js';
+import { runIdentity, type RunIdentity } from '../engine/run-identity.js';
 
 /** Where a worker finds the model: a bundled model by name, or a file (a path on the coordinator's machine). */
 export type RunSource = { kind: 'bundled'; name: string } | { kind: 'file'; path: string };
@@ -67,4 +68,27 @@ export function setupRun(def: ModelDef, properties: readonly Property[], o: Setu
   const model = reducer?.model ?? base;
   const evaluator = makeEvaluator(model, all, selected);
   return { base, model, all, selected, evaluator, reducer, initial: reducer?.initial() ?? model.init, K: maxBranching(base) };
+}
+
+/** What a run's processes must share, beyond the model: the limits that shape the states searched. */
+export interface RunShape {
+  preemptionBound: number | null;
+  maxDepth: number | null;
+  first: boolean;
+}
+
+/**
+ * The run's identity as this process builds it: the coordinator when it creates (or resumes) a
+ * run, a worker before it joins (it must come out the same, or the worker is refused). The source
+ * file is the model file, or for a bundled model the registry (src/cli/checkpoint.ts's
+ * modelSourceFile): its closure of relative imports is hashed.
+ */
+export function identityOf(setup: RunSetup, sourceFile: string, kmcVersion: string, shape: RunShape): RunIdentity {
+  return runIdentity({
+    model: setup.base,
+    sourceFile,
+    properties: setup.selected.map((p) => p.name),
+    kmcVersion,
+    search: { symmetry: setup.reducer?.canon != null, preemptionBound: shape.preemptionBound, maxDepth: shape.maxDepth, first: shape.first },
+  });
 }

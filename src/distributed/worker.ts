@@ -23,9 +23,10 @@ import type { Property } from '../property/types.js';
 import { hashHi, hashLo } from '../util/hash.js';
 import { fingerprintKey, packState, unpackChunk } from './chunk.js';
 import { isConnectionError, script, sleep, type Client } from './connection.js';
-import { identityMismatch, type RunIdentity } from './identity.js';
+import { identityMismatch } from '../engine/run-identity.js';
+import { sourceDigest } from '../util/source-digest.js';
 import { GROUP, RUNS_KEY, RunKeys } from './keys.js';
-import { parseMeta, setupRun, type RunMeta, type RunSetup } from './run.js';
+import { identityOf, parseMeta, setupRun, type RunMeta, type RunSetup } from './run.js';
 
 /** Successors per INSERT script call (one shard's). */
 const BATCH = 512;
@@ -38,8 +39,11 @@ export interface WorkerOptions {
   run?: string | undefined;
   /** This worker's name in the consumer group and in progress lines. */
   name?: string | undefined;
-  /** Load the model a run names (the CLI's loader: bundled by name, or a file, possibly --model's). */
-  load(meta: RunMeta): Promise<{ def: ModelDef; properties: readonly Property[]; sourceSha256: string }>;
+  /**
+   * Load the model a run names (the CLI's loader: bundled by name, or a file, possibly --model's),
+   * with the file hashed into its identity (the model file, or a bundled model's registry).
+   */
+  load(meta: RunMeta): Promise<{ def: ModelDef; properties: readonly Property[]; sourceFile: string }>;
   kmcVersion: string;
   /** Give up waiting for a run to join after this long (default: wait for ever). */
   waitMs?: number | undefined;
@@ -94,23 +98,26 @@ async function work(o: WorkerOptions): Promise<WorkerExit> {
   const keys = new RunKeys(id, meta.shards);
   const loaded = await o.load(meta);
   const refuse = (what: string): WorkerExit => ({ code: 2, message: `this worker does not run the model of run ${id}: ${what}` });
+  const sides = { then: 'in the run', now: 'in this worker' };
+  const run = meta.identity;
   // The model's name and source first: another model may not even have the run's variant.
-  if (loaded.def.name !== meta.identity.model) return refuse(`model: the run has ${JSON.stringify(meta.identity.model)}, this worker ${JSON.stringify(loaded.def.name)}`);
-  if (loaded.sourceSha256 !== meta.identity.sourceSha256) return refuse(`model source (SHA-256): the run has ${meta.identity.sourceSha256.slice(0, 12)}..., this worker ${loaded.sourceSha256.slice(0, 12)}...`);
+  if (loaded.def.name !== run.model) return refuse(`the model differs: ${run.model} ${sides.then}, ${loaded.def.name} ${sides.now}`);
+  const sha = sourceDigest(loaded.sourceFile);
+  if (sha !== run.sourceSha256) return refuse(`the model file (source hash) differs: sha256 ${run.sourceSha256.slice(0, 12)}… ${sides.then}, ${sha.slice(0, 12)}… ${sides.now}`);
   let setup: RunSetup;
   try {
     setup = setupRun(loaded.def, loaded.properties, {
       variant: meta.variant,
       params: meta.params,
       property: meta.property,
-      symmetry: meta.identity.symmetry,
-      preemptionBound: meta.identity.preemptionBound ?? undefined,
+      symmetry: run.search?.symmetry ?? false,
+      preemptionBound: run.search?.preemptionBound ?? undefined,
     });
   } catch (e) {
     return refuse(`its model does not build with the run's variant, parameters and properties: ${(e as Error).message}`);
   }
-  const mine: RunIdentity = { ...meta.identity, model: setup.base.name, sourceSha256: loaded.sourceSha256, variant: setup.base.variant, params: { ...setup.base.params }, properties: setup.selected.map((p) => p.name), kmcVersion: o.kmcVersion, width: setup.model.width };
-  const differs = identityMismatch(meta.identity, mine);
+  const mine = identityOf(setup, loaded.sourceFile, o.kmcVersion, { preemptionBound: run.search?.preemptionBound ?? null, maxDepth: run.search?.maxDepth ?? null, first: run.search?.first ?? false });
+  const differs = identityMismatch(run, mine, sides);
   if (differs) return refuse(differs);
 
   const name = o.name ?? `${hostname()}:${process.pid}`;
@@ -229,7 +236,7 @@ class ChunkWorker {
     for (let i = 0; i < chunk.count; i++) {
       this.rank = chunk.rank(i);
       chunk.state(i, this.state);
-      if (this.expander.expand(this.state, level, this.meta.identity.maxDepth ?? Infinity, this.handlers) < 0) this.depthCut = true;
+      if (this.expander.expand(this.state, level, this.meta.identity.search?.maxDepth ?? Infinity, this.handlers) < 0) this.depthCut = true;
     }
     const transitions = this.expander.transitions - before;
 

@@ -2,6 +2,7 @@
 // Redis connection, interleaving at every Redis round trip), against a real server. The CLI tests
 // (cli.test.ts) run the same code as separate processes.
 
+import { fileURLToPath } from 'node:url';
 import { coordinate, type CoordinatorOptions } from '../../src/distributed/coordinator.js';
 import { connect, type Client } from '../../src/distributed/connection.js';
 import { runWorker, type WorkerExit } from '../../src/distributed/worker.js';
@@ -10,6 +11,8 @@ import type { ModelDef } from '../../src/model/types.js';
 import type { Property, PropertySet } from '../../src/property/types.js';
 
 const KMC_VERSION = 'test';
+/** The file hashed into the runs' identity (any file does: every process of a run hashes the same one). */
+export const SOURCE_FILE = fileURLToPath(import.meta.url);
 
 export interface InProcessRun {
   result: CheckResult;
@@ -38,7 +41,7 @@ export async function distributedCheck(
       def,
       properties: props,
       source: { kind: 'file', path: 'in-process' },
-      sourceSha256: 'in-process',
+      sourceFile: SOURCE_FILE,
       kmcVersion: KMC_VERSION,
       variant: o.variant,
       params: o.params ?? {},
@@ -53,7 +56,7 @@ export async function distributedCheck(
       onRun: async (id) => {
         const cs = await Promise.all(Array.from({ length: workers }, () => open()));
         started = Promise.all(
-          cs.map((c, i) => runWorker({ client: c, run: id, name: `w${i}`, kmcVersion: KMC_VERSION, load: async () => ({ def, properties: props, sourceSha256: 'in-process' }) })),
+          cs.map((c, i) => runWorker({ client: c, run: id, name: `w${i}`, kmcVersion: KMC_VERSION, load: async () => ({ def, properties: props, sourceFile: SOURCE_FILE }) })),
         );
       },
     });

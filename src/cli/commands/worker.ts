@@ -1,10 +1,7 @@
 // kmc worker --redis URL: join a distributed run from any machine (src/distributed/worker.ts).
 
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { connect, isConnectionError } from '../../distributed/connection.js';
-import { sha256 } from '../../distributed/identity.js';
 import type { RunMeta } from '../../distributed/run.js';
 import { runWorker } from '../../distributed/worker.js';
 import type { ModelRegistry } from '../../property/registry.js';
@@ -29,7 +26,7 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
     .description('join a distributed run (kmc check --redis URL) from any machine; exit 0 when the run is over, 2 when this worker does not run the same model, variant, parameters and kmc version, 3 when Redis went away')
     .requiredOption('--redis <url>', 'the run\'s Redis: redis://[user:password@]host:port, rediss:// for TLS; a single server or any node of a Redis Cluster')
     .option('--run <id>', 'the run to join (kmc check prints it); default: the only run in progress')
-    .option('--model <path>', 'the model file on this machine (default: the bundled model, or the path the coordinator used); its SHA-256 must be the run\'s')
+    .option('--model <path>', 'the model file on this machine (default: the bundled model, or the path the coordinator used); its source hash (with the files it imports) must be the run\'s')
     .option('--name <name>', 'this worker\'s name in progress lines (default: host:pid)')
     .option('--wait <duration>', 'give up when no run starts within this long (default: wait)', parseDuration('--wait'))
     .action(async (opts: WorkerCliOptions) => {
@@ -56,8 +53,7 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
           load: async (meta: RunMeta) => {
             const where = opts.model ?? (meta.source.kind === 'bundled' ? meta.source.name : meta.source.path);
             const entry = await loadModel(where, registry);
-            const sha = opts.model ? sha256(readFileSync(resolve(opts.model))) : sourceOf(entry).sha;
-            return { def: entry.model, properties: entry.properties.properties, sourceSha256: sha };
+            return { def: entry.model, properties: entry.properties.properties, sourceFile: sourceOf(entry, registry).sourceFile };
           },
         });
         if (out.code === 0) {
