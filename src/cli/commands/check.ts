@@ -28,7 +28,6 @@ import { ParallelChecker } from '../../parallel/index.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 import { afterCheckpointedRun, DEFAULT_CHECKPOINT_EVERY_MS, refuseUsedDirectory, type CheckpointFlags } from '../checkpoint.js';
 import { resolve } from 'node:path';
-import { runDistributed } from '../run-distributed.js';
 
 export interface CheckCliOptions extends LimitFlags {
   all?: boolean;
@@ -222,6 +221,8 @@ async function checkDistributed(io: Io, registry: ModelRegistry, entry: ModelEnt
   if (opts.maxMemory !== undefined) throw new UsageError('--max-memory bounds one process; with --redis the visited set is in Redis (bound it with Redis\'s maxmemory): leave --max-memory out');
   if (opts.checkpoint !== undefined) throw new UsageError('--checkpoint writes one machine\'s search to disk; a --redis run is kept in Redis itself (rerun the same command to resume it): leave one out');
   const quiet = opts.quiet === true || opts.json === true || (opts.reporter !== undefined && !opts.reportFile);
+  // Loaded only for --redis: it brings the Redis client (about 0.09 s of CPU to load: bench/startup.ts).
+  const { runDistributed } = await import('../run-distributed.js');
   const { result, model, lost } = await runDistributed(entry, {
     redis: opts.redis!,
     workers: opts.workers ?? defaultWorkers(),
