@@ -3,11 +3,14 @@
 // the CLI's give-up rule), all the model's safety properties and deadlock checked (liveness runs
 // unreduced either way), and the verdicts compared (the bench stops if they differ).
 // `npm run bench -- por`. This is the measurement README's "why POR is off by default" quotes.
+// With KMC_POR_BLAME=1 each model is searched once more (untimed) and the slots that made its
+// stubborn closures big are listed (por.ts, ConflictCount): what makes its steps dependent.
 
 import { loadavg } from 'node:os';
 import { bundled } from '../models/index.js';
 import { check } from '../src/engine/check.js';
 import type { CheckResult } from '../src/engine/result.js';
+import type { ConflictCount } from '../src/engine/reduction/por.js';
 import { renderTable } from '../src/report/text.js';
 import { thousands } from '../src/util/format.js';
 
@@ -33,6 +36,11 @@ export function benchPorBundled(log: (s: string) => void = console.log): void {
         /not needed/.test(note) ? 'prefix covered all' : '',
       ]);
       log(`  ${e.model.name} ${variant}: ${thousands(plain.stats.states)} -> ${thousands(por.stats.states)}`);
+      if (process.env.KMC_POR_BLAME === '1') {
+        let top: ConflictCount[] = [];
+        check(e.model, e.properties, { variant, por: true, porSeed: { keep: true, blame: (c) => (top = c) } });
+        for (const c of top.slice(0, 8)) log(`      ${c.rule} ${c.slot}: ${thousands(c.count)}`);
+      }
     }
   log(`load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`);
   log(renderTable(['model variant', 'states', 'with --por', 'ratio', 'time s (plain / por)', ''], rows, [40, 10, 10, 8, 12, 20]));

@@ -295,7 +295,7 @@ import {
   atomic, atomic_inc, atomic_read, atomic_set, cpumask, crossCalls, lockRef, spinlock, mutex, spinLock, spinUnlock, mutexLock, mutexUnlock,
   spinIsLocked, UNLOCKED, cpuContext, taskContext, contextRef, onSomeCpu, canRunOn, preempt_disable, preempt_enable, local_irq_disable,
   local_irq_enable, syscall_enter, syscall_exit, stop_machine_begin, stop_machine_end, stopMachineMayStart, othersNonPreemptible,
-  tasksOutOfKernel, start_secondary, set_cpu_online, stopMachineGate, freezerGate, contextSymmetry, cpuCallActions, onEachCpuCall, ipiHandler,
+  tasksOutOfKernel, tasksInKernel, start_secondary, set_cpu_online, stopMachineGate, freezerGate, contextSymmetry, cpuCallActions, onEachCpuCall, ipiHandler,
   type Atomic, type CpuCall, type CpuContext, type CpuOf, type CrossCalls, type LockRef, type Mutex, type Spinlock, type TaskContext,
 } from '../src/kernel/index.js';
 
@@ -509,7 +509,7 @@ export default defineModel({
           ...(o.next !== undefined ? { next: o.next } : {}),
           run: (d, env) => {
             preempt_disable(d.ctx, env.local.task, env, c);
-            if (o.entry) syscall_enter(d.ctx, env.local.task, env);
+            if (o.entry) syscall_enter(env.local.task, env);
           },
         }).actions[0]!;
         return o.note !== undefined ? { ...a, note: o.note } : a;
@@ -523,7 +523,7 @@ export default defineModel({
         run: (d, env) => {
           o.run?.(d);
           preempt_enable(d.ctx, env.local.task, env);
-          if (o.exit) syscall_exit(d.ctx, env.local.task, env);
+          if (o.exit) syscall_exit(env.local.task, env);
         },
       });
 
@@ -534,7 +534,7 @@ export default defineModel({
         blockedOn: () => 'cpu_hotplug_lock, write-held by the hotplug operation',
         run: (d, env) => {
           d.cpu_hotplug.readers += 1;
-          if (o.entry) syscall_enter(d.ctx, env.local.task, env);
+          if (o.entry) syscall_enter(env.local.task, env);
           o.run?.(d, env);
         },
         tags: ['cpus_read_lock', 'might_sleep'],
@@ -545,7 +545,7 @@ export default defineModel({
         run: (d, env) => {
           d.cpu_hotplug.readers -= 1;
           o.run?.(d);
-          if (o.exit) syscall_exit(d.ctx, env.local.task, env);
+          if (o.exit) syscall_exit(env.local.task, env);
         },
         tags: ['cpus_read_unlock'],
         next,
@@ -677,7 +677,7 @@ export default defineModel({
       ...func<S, Task>('hardware_enable_all', [
         step<S, Task>('user.create', 'if (system_state == SYSTEM_HALT || system_state == SYSTEM_POWER_OFF || system_state == SYSTEM_RESTART) return -EBUSY', {
           note: 'KVM_CREATE_VM',
-          run: (d, env) => void (d.restarting || syscall_enter(d.ctx, env.local.task, env)),
+          run: (d, env) => void (d.restarting || syscall_enter(env.local.task, env)),
           next: (s) => (s.restarting ? END : 'enable.rl'),
         }),
       ]),
@@ -696,9 +696,9 @@ export default defineModel({
     const creator612 = (): LocationDef<S, Task>[] => {
       /** guard(mutex)(&kvm_usage_lock): taken here, released by the scope's end (the return steps). */
       const guardMutex = (id: string, fn: string, note: string) =>
-        withNote(note, mutexLock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: guard(mutex)(&kvm_usage_lock)`, run: (d, env) => syscall_enter(d.ctx, env.local.task, env) }));
+        withNote(note, mutexLock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: guard(mutex)(&kvm_usage_lock)`, run: (d, env) => syscall_enter(env.local.task, env) }));
       const release = (id: string, fn: string, label: string, next: string, tags: string[] = []) =>
-        mutexUnlock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: ${label}; guard(mutex) releases kvm_usage_lock`, next, tags, run: (d, env) => syscall_exit(d.ctx, env.local.task, env) });
+        mutexUnlock<S, Task>(id, fn, KVM_LOCK, { label: `${fn}: ${label}; guard(mutex) releases kvm_usage_lock`, next, tags, run: (d, env) => syscall_exit(env.local.task, env) });
       /** register/unregister_syscore_ops(): list_add/list_del under syscore_ops_lock, one step. */
       const syscoreOp = (id: string, label: string, registered: boolean, next: string) =>
         step<S, Task>(id, label, {
@@ -963,7 +963,7 @@ export default defineModel({
         blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
         run: (d, env) => {
           d.cpu_hotplug.writer = true;
-          syscall_enter(d.ctx, env.local.task, env);
+          syscall_enter(env.local.task, env);
         },
       }),
       stopMachine
@@ -985,7 +985,7 @@ export default defineModel({
           else local_irq_enable(d.ctx, env.local.task);
           d.dead[X] = true;
           d.cpu_hotplug.writer = false;
-          syscall_exit(d.ctx, env.local.task, env);
+          syscall_exit(env.local.task, env);
         },
       }),
       step<S, Hotplug>('user.up', `_cpu_up(cpu${X}): ${begin}; __cpu_up(): cpu${X} runs start_secondary() with interrupts off`, {
@@ -993,7 +993,7 @@ export default defineModel({
         blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
         run: (d, env) => {
           d.cpu_hotplug.writer = true;
-          syscall_enter(d.ctx, env.local.task, env);
+          syscall_enter(env.local.task, env);
           d.dead[X] = false;
           start_secondary(d.ctx, env.local.task, env, X);
         },
@@ -1004,7 +1004,7 @@ export default defineModel({
         run: (d, env) => {
           local_irq_enable(d.ctx, env.local.task);
           d.cpu_hotplug.writer = false;
-          syscall_exit(d.ctx, env.local.task, env);
+          syscall_exit(env.local.task, env);
           nextRound(d, env);
         },
         next: roundsLeft,
@@ -1029,7 +1029,7 @@ export default defineModel({
             blockedOn: writerBlocked,
             run: (d, env) => {
               d.cpu_hotplug.writer = true;
-              syscall_enter(d.ctx, env.local.task, env);
+              syscall_enter(env.local.task, env);
             },
             next: off[0]!.id,
           },
@@ -1047,7 +1047,7 @@ export default defineModel({
           run: (d, env) => {
             d.dead[X] = true;
             d.cpu_hotplug.writer = false;
-            syscall_exit(d.ctx, env.local.task, env);
+            syscall_exit(env.local.task, env);
           },
         }),
         choice<S, Hotplug>('user.up', [
@@ -1057,7 +1057,7 @@ export default defineModel({
             blockedOn: writerBlocked,
             run: (d, env) => {
               d.cpu_hotplug.writer = true;
-              syscall_enter(d.ctx, env.local.task, env);
+              syscall_enter(env.local.task, env);
               d.dead[X] = false;
               start_secondary(d.ctx, env.local.task, env, X);
             },
@@ -1077,7 +1077,7 @@ export default defineModel({
             set_cpu_online(d.ctx, X, false);
             d.dead[X] = true;
             d.cpu_hotplug.writer = false;
-            syscall_exit(d.ctx, env.local.task, env);
+            syscall_exit(env.local.task, env);
             nextRound(d, env);
           },
           next: roundsLeft,
@@ -1085,7 +1085,7 @@ export default defineModel({
         step<S, Hotplug>('done', '_cpu_up: cpus_write_unlock(); return 0', {
           run: (d, env) => {
             d.cpu_hotplug.writer = false;
-            syscall_exit(d.ctx, env.local.task, env);
+            syscall_exit(env.local.task, env);
             nextRound(d, env);
           },
           next: roundsLeft,
@@ -1116,8 +1116,8 @@ export default defineModel({
     // CPU's interrupts off around the syscore/sysdev suspend and resume, thaw_processes().
     const freezeProcesses = () =>
       step<S, Task>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
-        guard: (s) => tasksOutOfKernel(s.ctx),
-        blockedOn: (s) => `${s.ctx.in_syscall} task(s) to leave the kernel`,
+        guard: (s, env) => tasksOutOfKernel(ctxRef<Task>().tasks(s, env)),
+        blockedOn: (s, env) => `${tasksInKernel(ctxRef<Task>().tasks(s, env))} task(s) to leave the kernel`,
         run: (d, env) => {
           d.frozen = true;
           env.local.cpu = 1;

@@ -10,6 +10,7 @@ import { makeEvaluator } from './evaluate.js';
 import { isPlan, planCheck, propertiesOf, type CheckPlan, type PlanOptions } from './plan.js';
 import { StateQueue } from './frontier.js';
 import type { CheckResult } from './result.js';
+import type { ConflictCount } from './reduction/por.js';
 import { errorResult, resultOf, runInfo } from './result-builder.js';
 import { searchWithReductions } from './reduction/run.js';
 import { Budget, type Limits } from './limits.js';
@@ -37,7 +38,7 @@ export interface CheckOptions extends PlanOptions, Limits {
   /** With POR: re-search without it up to the counterexamples' length, so that they are shortest. */
   shortest?: boolean | undefined;
   /** With POR: how much footprints are learned before reducing (see src/engine/reduction/run.ts; for tests). */
-  porSeed?: { states?: number; walks?: number; keep?: boolean } | undefined;
+  porSeed?: { states?: number; walks?: number; keep?: boolean; blame?: (top: ConflictCount[]) => void } | undefined;
   /**
    * Save the safety search to this directory now and then, or go on from a checkpoint
    * (src/engine/checkpoint). Not with partial-order reduction. The liveness search, which needs
@@ -137,6 +138,7 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
       seedStates: options.porSeed?.states,
       seedWalks: options.porSeed?.walks,
       keepPor: options.porSeed?.keep,
+      blame: options.porSeed?.blame,
       maxStates: options.maxStates,
       maxDepth: options.maxDepth,
       first: options.first === true,

@@ -4,10 +4,11 @@
 //
 // Two parts, as in the kernel:
 //   - CpuContext, global (one per system): per CPU whether it is online, which thread runs there
-//     non-preemptibly (`owner`) and whether its interrupts are off; the stop_machine stopper; the
-//     number of tasks inside a system call.
+//     non-preemptibly (`owner`) and whether its interrupts are off; the stop_machine stopper.
 //   - TaskContext, one per thread: its preempt_count, the CPU it is pinned to while
-//     non-preemptible, and whether it is inside a system call. It belongs in the thread's locals
+//     non-preemptible, and whether it is inside a system call (per task, as in the kernel: no
+//     counter of tasks in the kernel exists there; the freezer looks at each task in turn, so a
+//     task's system-call entry and exit write only its own state). It belongs in the thread's locals
 //     (`threadKind(..., { task: taskContext() }, ...)`, read as `env.local.task`), where it moves
 //     with the thread under symmetry; a model without locals may keep it in a per-thread array.
 //
@@ -25,9 +26,11 @@
 //     CPU is inside a non-preemptible section (stopMachineMayStart).
 //   - freezerGate: while the system is frozen, a freezable task takes no step (it sits in the
 //     refrigerator); freeze_processes() completes only when no task is inside a system call
-//     (tasksOutOfKernel), since a task freezes on its way out of the kernel.
+//     (tasksOutOfKernel, which reads every task's context: ContextRef.tasks), since a task
+//     freezes on its way out of the kernel.
 
 import type { Draft, Gate, GatedAction, LocationDef, ActionDef, StepEnv, SymmetryDef } from '../model/index.js';
+import { localsOf } from '../model/locals.js';
 
 export type CpuContext = {
   /** cpu_online_mask: tasks run only on online CPUs. */
@@ -38,8 +41,6 @@ export type CpuContext = {
   irqs_off: boolean[];
   /** The thread running stop_machine (every other CPU spins with interrupts off), or -1. */
   stopper: number;
-  /** Tasks between the kernel entry and the exit to user mode. */
-  in_syscall: number;
 };
 
 export type TaskContext = {
@@ -47,7 +48,7 @@ export type TaskContext = {
   preempt_count: number;
   /** The CPU the task is pinned to while non-preemptible, or -1. */
   cpu: number;
-  /** Inside a system call. */
+  /** Between the kernel entry and the exit to user mode. */
   in_syscall: boolean;
 };
 
@@ -58,7 +59,6 @@ export function cpuContext(cpus: number, online?: readonly boolean[]): CpuContex
     owner: Array.from({ length: cpus }, () => -1),
     irqs_off: Array.from({ length: cpus }, () => false),
     stopper: -1,
-    in_syscall: 0,
   };
 }
 
@@ -71,11 +71,29 @@ export function taskContext(): TaskContext {
 export interface ContextRef<S, L extends object = any> {
   cpu(state: S | Draft<S>): CpuContext;
   task(state: S | Draft<S>, env: StepEnv<L>): TaskContext;
+  /** Every task's context (the freezer's look at each task), by thread; a thread that is no task (has none) is absent. */
+  tasks(state: S | Draft<S>, env: StepEnv<any>): Iterable<Readonly<TaskContext>>;
 }
 
-/** The context at `cpu(s)`, task parts in the thread's locals at `task(local)`. */
-export function contextRef<S, L extends object>(cpu: (s: S) => CpuContext, task: (local: L) => TaskContext): ContextRef<S, L> {
-  return { cpu: cpu as ContextRef<S, L>['cpu'], task: (_s, env) => task(env.local) };
+/**
+ * The context at `cpu(s)`, task parts in the thread's locals at `task(local)` (which returns
+ * undefined for a thread whose locals hold none: it is no task).
+ */
+export function contextRef<S, L extends object>(cpu: (s: S) => CpuContext, task: (local: L) => TaskContext | undefined): ContextRef<S, L> {
+  return {
+    cpu: cpu as ContextRef<S, L>['cpu'],
+    task: (_s, env) => {
+      const t = task(env.local);
+      if (t === undefined) throw new Error(`thread ${env.threadNames[env.self]} has no task context in its locals`);
+      return t;
+    },
+    *tasks(s, env) {
+      for (const name of env.threadNames) {
+        const t = task(localsOf(s, name) as L);
+        if (t !== undefined) yield t;
+      }
+    },
+  };
 }
 
 // ---- queries ------------------------------------------------------------------------------
@@ -119,9 +137,17 @@ export function stopMachineMayStart(ctx: Readonly<CpuContext>, self: number): bo
   return ctx.stopper < 0 && othersNonPreemptible(ctx, self).length === 0;
 }
 
-/** freeze_processes() may complete: no task is inside a system call. */
-export function tasksOutOfKernel(ctx: Readonly<CpuContext>): boolean {
-  return ctx.in_syscall === 0;
+/** freeze_processes() may complete: no task is inside a system call (`tasks`: every task's context, ContextRef.tasks). */
+export function tasksOutOfKernel(tasks: Iterable<Readonly<TaskContext>>): boolean {
+  for (const t of tasks) if (t.in_syscall) return false;
+  return true;
+}
+
+/** How many of `tasks` are inside a system call (for messages). */
+export function tasksInKernel(tasks: Iterable<Readonly<TaskContext>>): number {
+  let n = 0;
+  for (const t of tasks) if (t.in_syscall) n++;
+  return n;
 }
 
 // ---- updates (call inside a recipe) -------------------------------------------------------
@@ -181,18 +207,16 @@ export function spin_unlock_irq_context(ctx: CpuContext, task: TaskContext, env:
   local_irq_enable(ctx, task);
 }
 
-/** The task enters the kernel (a system call). */
-export function syscall_enter(ctx: CpuContext, task: TaskContext, env: StepEnv<any>): void {
+/** The task enters the kernel (a system call): its own state only. */
+export function syscall_enter(task: TaskContext, env: StepEnv<any>): void {
   env.bugOn(task.in_syscall, SYSCALL_UNBALANCED);
   task.in_syscall = true;
-  ctx.in_syscall += 1;
 }
 
 /** The task returns to user mode. */
-export function syscall_exit(ctx: CpuContext, task: TaskContext, env: StepEnv<any>): void {
+export function syscall_exit(task: TaskContext, env: StepEnv<any>): void {
   env.bugOn(!task.in_syscall, SYSCALL_UNBALANCED);
   task.in_syscall = false;
-  ctx.in_syscall -= 1;
 }
 
 /** stop_machine() begins: the stopper runs on `c` with interrupts off; every other CPU spins (stopMachineGate). */

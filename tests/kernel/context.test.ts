@@ -17,7 +17,7 @@ import {
 import {
   canRunOn, contextRef, contextSymmetry, cpuContext, freezerGate, hasCpu, needsCpuGate, onSomeCpu, othersNonPreemptible, preempt_disable,
   preempt_enable, preemptible, local_irq_disable, local_irq_enable, irqsDisabled, stop_machine_begin, stop_machine_end, stopMachineGate,
-  stopMachineMayStart, syscall_enter, syscall_exit, taskContext, tasksOutOfKernel, PREEMPT_UNBALANCED, spin_lock_irq_context, spin_unlock_irq_context,
+  stopMachineMayStart, syscall_enter, syscall_exit, taskContext, tasksOutOfKernel, tasksInKernel, PREEMPT_UNBALANCED, spin_lock_irq_context, spin_unlock_irq_context,
   type ContextRef, type CpuContext, type TaskContext,
 } from '../../src/kernel/index.js';
 import { assertion, deadlockFree, invariant, type Property } from '../../src/property/index.js';
@@ -37,10 +37,10 @@ const system = (where: 'locals' | 'globals', symmetric = false) =>
     variants: { only: '' },
     build({ params }): System<S> {
       const ref: ContextRef<S, L> =
-        where === 'locals' ? contextRef<S, L>((s) => s.ctx, (l) => l.task) : { cpu: (s) => s.ctx, task: (s, env) => s.tasks[env.self]! };
+        where === 'locals' ? contextRef<S, L>((s) => s.ctx, (l) => l.task) : { cpu: (s) => s.ctx, task: (s, env) => s.tasks[env.self]!, tasks: (s) => s.tasks };
       const task = (env: StepEnv<L>, d: { tasks: TaskContext[] }) => (where === 'locals' ? env.local.task : d.tasks[env.self]!);
       const taskProgram: LocationDef<S, L>[] = [
-        step('enter', 'sys_foo: system call entry', { run: (d, env) => syscall_enter(d.ctx, task(env, d), env) }),
+        step('enter', 'sys_foo: system call entry', { run: (d, env) => syscall_enter(task(env, d), env) }),
         onSomeCpu<S, L>('lock', ref, CPUS, (c) => ({
           label: 'sys_foo: spin_lock(&L)',
           guard: (s) => s.holder < 0,
@@ -56,7 +56,7 @@ const system = (where: 'locals' | 'globals', symmetric = false) =>
             preempt_enable(d.ctx, task(env, d), env);
           },
         }),
-        step('exit', 'sys_foo: return to user mode', { run: (d, env) => syscall_exit(d.ctx, task(env, d), env), next: END }),
+        step('exit', 'sys_foo: return to user mode', { run: (d, env) => syscall_exit(task(env, d), env), next: END }),
       ];
       const stopperProgram: LocationDef<S, L>[] = [
         onSomeCpu<S, L>('stop', ref, CPUS, (c) => ({
@@ -68,7 +68,7 @@ const system = (where: 'locals' | 'globals', symmetric = false) =>
         step('end', '_cpu_down: stop_machine returns', { run: (d, env) => stop_machine_end(d.ctx, task(env, d), env) }),
       ];
       const freezerProgram: LocationDef<S, L>[] = [
-        step('freeze', 'freeze_processes()', { guard: (s) => tasksOutOfKernel(s.ctx), blockedOn: () => 'every task to leave the kernel', run: (d) => void (d.frozen = true) }),
+        step('freeze', 'freeze_processes()', { guard: (s, env) => tasksOutOfKernel(ref.tasks(s, env)), blockedOn: () => 'every task to leave the kernel', run: (d) => void (d.frozen = true) }),
         step('thaw', 'thaw_processes()', { run: (d) => void (d.frozen = false) }),
       ];
       const names = ['task0', 'task1', 'stopper', 'freezer'];
@@ -99,7 +99,7 @@ const props: Property<S>[] = [
   invariant<S>('stop-machine-exclusive', 'while stop_machine runs, no other CPU is inside a non-preemptible section', (s) =>
     s.vars.ctx.stopper < 0 || othersNonPreemptible(s.vars.ctx, s.vars.ctx.stopper).length === 0,
   ),
-  invariant<S>('frozen-out-of-kernel', 'while tasks are frozen, none is inside a system call', (s) => !s.vars.frozen || s.vars.ctx.in_syscall === 0),
+  invariant<S>('frozen-out-of-kernel', 'while tasks are frozen, none is inside a system call', (s) => !s.vars.frozen || s.threads.every((t, i) => !(s.local<Partial<L>>(t).task ?? s.vars.tasks[i]!).in_syscall)),
   invariant<S>('both-counted', 'both increments count', (s) => !(s.ended(0) && s.ended(1)) || s.vars.count === 2),
   assertion('preempt-balanced', 'preempt_enable() matches a preempt_disable()', PREEMPT_UNBALANCED),
   deadlockFree(),
@@ -253,7 +253,7 @@ describe('context operations', () => {
     preempt_disable(ctx, a, env(0), 0);
     const b = taskContext();
     expect([hasCpu(ctx, a), hasCpu(ctx, b)]).toEqual([true, false]);
-    const gate = needsCpuGate<{ ctx: CpuContext; t: TaskContext[] }>({ cpu: (s) => s.ctx, task: (s, e) => s.t[e.self]! }, () => true);
+    const gate = needsCpuGate<{ ctx: CpuContext; t: TaskContext[] }>({ cpu: (s) => s.ctx, task: (s, e) => s.t[e.self]!, tasks: (s) => s.t }, () => true);
     const info = { id: 'x', label: 'x', tags: [], kind: undefined };
     expect(gate.allows({ ctx, t: [a, b] }, env(0), info)).toBe(true);
     expect(gate.allows({ ctx, t: [a, b] }, env(1), info)).toBe(false);
@@ -277,13 +277,13 @@ describe('context operations', () => {
     expect([ctx.stopper, ctx.owner, ctx.irqs_off]).toEqual([-1, [-1, -1], [false, false]]);
   });
 
-  it('system calls are counted for the freezer', () => {
-    const ctx = cpuContext(1);
-    const t = taskContext();
-    syscall_enter(ctx, t, env(0));
-    expect(tasksOutOfKernel(ctx)).toBe(false);
-    syscall_exit(ctx, t, env(0));
-    expect(tasksOutOfKernel(ctx)).toBe(true);
-    expect(() => syscall_exit(ctx, t, env(0))).toThrow();
+  it('system calls are per task; the freezer looks at every task', () => {
+    const [t, u] = [taskContext(), taskContext()];
+    syscall_enter(t, env(0));
+    expect([tasksOutOfKernel([t, u]), tasksInKernel([t, u])]).toEqual([false, 1]);
+    expect(u.in_syscall).toBe(false);
+    syscall_exit(t, env(0));
+    expect([tasksOutOfKernel([t, u]), tasksInKernel([t, u])]).toEqual([true, 0]);
+    expect(() => syscall_exit(t, env(0))).toThrow();
   });
 });

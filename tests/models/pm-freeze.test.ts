@@ -111,7 +111,7 @@ describe('pm-freeze: the model and its properties agree on their shared names', 
   it('cpu0 is an execution context: the PM core pinned there with interrupts off, uhci_irq non-preemptible there; the submitters are one kind', () => {
     const m = compileModel(model, { variant: 'driver-suspend', params: { submitters: 2 } });
     const v = m.vars(m.init) as unknown as { cpu0: unknown; $local: Record<string, unknown> };
-    expect(v.cpu0).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, in_syscall: 0 });
+    expect(v.cpu0).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, });
     expect(v.$local['usb-driver0']).toEqual({ i: 0, round: 0 });
     expect(v.$local['usb-driver1']).toEqual({ i: 1, round: 0 });
     expect(m.threads[m.threadNames.indexOf('usb-driver0')]!.ids).toEqual(m.threads[m.threadNames.indexOf('usb-driver1')]!.ids);

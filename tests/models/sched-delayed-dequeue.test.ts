@@ -162,7 +162,7 @@ describe('sched-delayed-dequeue: the model API', () => {
     expect(ids('device->vcpu1')).toEqual(ids('device->vcpu0'));
     expect(ids('cpu1/vcpu-ipi->vcpu1')).toEqual(ids('cpu1/vcpu-ipi->vcpu0'));
     const v = m.vars(m.init) as unknown as { ctx: unknown; cpu0: unknown; $local: Record<string, unknown> };
-    expect(v.ctx).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, in_syscall: 0 });
+    expect(v.ctx).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, });
     expect(v.cpu0).toEqual({ curr: 0, wakeup_ipi: false });
     expect(v.$local['cpu0/vcpu1']).toEqual({ task: { preempt_count: 0, cpu: -1, in_syscall: false }, v: 1 });
     expect(v.$local['cpu1/vcpu-ipi->vcpu0']).toEqual({ vcpu: 0, vec: 1, posted: 0 });

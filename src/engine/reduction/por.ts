@@ -172,6 +172,20 @@ class SlotList implements SlotSink {
 
 export type PorMode = 'learn' | 'reduce';
 
+/**
+ * What made the stubborn closures of a pass big (a debug report: `porSeed.blame`, bench/por.ts
+ * with KMC_POR_BLAME=1): per slot and rule, how many times a unit of another thread was brought
+ * into a closure because of it (S1: the slot is in the conflict between an enabled action and
+ * that unit; S2: a disabled guard read the slot and that unit writes it), and how many times an
+ * enabled action made the set full by writing it (C2: an invariant reads it). Units of the
+ * closure's own thread are not counted (they cost nothing: S3 brings in its current unit only).
+ */
+export interface ConflictCount {
+  slot: string;
+  rule: 'S1' | 'S2' | 'C2';
+  count: number;
+}
+
 const EMPTY_SLOTS = new Int32Array(0);
 
 export class PartialOrder {
@@ -226,6 +240,8 @@ export class PartialOrder {
   fullStates = 0;
   enabledActions = 0;
   skippedActions = 0;
+  /** Per slot, closures' conflicts by rule (S1, S2, C2: three counters a slot), when asked for (`blaming`). */
+  private blame: Float64Array | null = null;
 
   constructor(
     private readonly model: CompiledModel,
@@ -282,10 +298,46 @@ export class PartialOrder {
     this.invDirty = true;
     this.spoiled = false;
     this.fp.grew = false;
+    this.blame?.fill(0);
     this.reducedStates = 0;
     this.fullStates = 0;
     this.enabledActions = 0;
     this.skippedActions = 0;
+  }
+
+  /** Count what makes closures big (ConflictCount) from now on; costs time, for debugging. */
+  blaming(): void {
+    this.blame ??= new Float64Array(this.fp.words * 32 * 3);
+  }
+
+  /** The `top` slots of the current pass that brought the most units into closures (or made sets full), most first. */
+  conflicts(top: number): ConflictCount[] {
+    const b = this.blame;
+    if (b === null) return [];
+    const rules = ['S1', 'S2', 'C2'] as const;
+    const out: ConflictCount[] = [];
+    for (let i = 0; i < b.length; i++) if (b[i]! > 0) out.push({ slot: this.fp.slotName(Math.floor(i / 3)), rule: rules[i % 3]!, count: b[i]! });
+    return out.sort((x, y) => y.count - x.count).slice(0, top);
+  }
+
+  /** Blame the slots action `a` and unit `w` conflict on (S1). */
+  private blameS1(a: number, w: number): void {
+    const fp = this.fp;
+    const W = fp.words;
+    for (let k = 0; k < W; k++) {
+      const bits = (fp.actionWrites[a * W + k]! & (fp.reads[w * W + k]! | fp.writes[w * W + k]!)) | (fp.actionReads[a * W + k]! & fp.writes[w * W + k]!);
+      for (let j = 0; j < 32; j++) if ((bits & (1 << j)) !== 0) this.blame![(k * 32 + j) * 3]! += 1;
+    }
+  }
+
+  /** Blame the slots action `a` writes that a live invariant reads (C2). */
+  private blameC2(a: number): void {
+    const fp = this.fp;
+    const W = fp.words;
+    for (let k = 0; k < W; k++) {
+      const bits = fp.actionWrites[a * W + k]! & this.invUnion[k]!;
+      for (let j = 0; j < 32; j++) if ((bits & (1 << j)) !== 0) this.blame![(k * 32 + j) * 3 + 2]! += 1;
+    }
   }
 
   /** Did this pass see anything that may invalidate its reduced sets? */
@@ -548,7 +600,9 @@ export class PartialOrder {
         // S2: what would enable the disabled actions here.
         const g = this.guardReads[v]!;
         for (let i = 0; i < g.length; i++) {
+          const before = n;
           n = this.bringIn(this.writersOf(g[i]!), state, gen, n);
+          if (this.blame !== null) for (let k = before; k < n; k++) if (threadOf[members[k]!] !== v) this.blame[g[i]! * 3 + 1]! += 1;
         }
       }
       if (enabledHere > 0) {
@@ -558,8 +612,14 @@ export class PartialOrder {
         const acts = this.actionsOf[v]!;
         for (let j = 0; j < enabledHere; j++) {
           const a = acts[j]!;
-          if (fp.actionHalts[a] !== 0 || this.visibleAction(a)) return -1;
+          if (fp.actionHalts[a] !== 0) return -1;
+          if (this.visibleAction(a)) {
+            if (this.blame !== null) this.blameC2(a);
+            return -1;
+          }
+          const before = n;
           n = this.bringIn(this.conflictsOfAction(a, v), state, gen, n);
+          if (this.blame !== null) for (let k = before; k < n; k++) if (threadOf[members[k]!] !== v) this.blameS1(a, members[k]!);
         }
       }
     }

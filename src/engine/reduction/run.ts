@@ -15,6 +15,7 @@ import { ModelError } from '../../util/errors.js';
 import { search, type FoundViolation, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
 import { uniformChooser, walk } from '../walk.js';
+import type { ConflictCount } from './por.js';
 import { Reductions, type ReductionOptions } from './reductions.js';
 import { pathsAreShortest, type ReductionSummary } from './summary.js';
 import { realViolation } from './symmetry-path.js';
@@ -34,6 +35,8 @@ export interface ReducedSearchOptions extends ReductionOptions, Limits {
   seedWalks?: number | undefined;
   /** Do not give up on partial-order reduction when it reduces hardly anything (tests, bench). */
   keepPor?: boolean | undefined;
+  /** Debugging: called after the search with the slots that made the last reduced pass's closures big (por.ts, ConflictCount). */
+  blame?: ((top: ConflictCount[]) => void) | undefined;
   /** Checkpoint the search (src/engine/checkpoint; without partial-order reduction, which restarts passes). */
   checkpoint?: CheckpointSession | undefined;
 }
@@ -64,6 +67,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   const model = red.model;
   const inner = makeEvaluator(model, all, selected);
   const por = red.por;
+  if (por && o.blame) por.blaming();
   const session = o.checkpoint;
   if (session && por) throw new ModelError('a checkpointed search cannot use partial-order reduction (its passes start the search again)');
   if (session && red.bound) {
@@ -180,6 +184,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     if (o.first && outcome.violations.length > 0) break;
     learn(0, Math.ceil(walks / 4));
   }
+  if (por && o.blame) o.blame(por.conflicts(20));
   const trusted = !por || gaveUp !== '' || whole !== undefined || !por.passSpoiled;
 
   const shortest: Record<string, boolean> = {};

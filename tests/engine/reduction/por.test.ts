@@ -9,6 +9,7 @@ import { choice, defineModel, END, step, thread } from '../../../src/model/index
 import { compileModel } from '../../../src/model/compile.js';
 import { assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../../../src/property/index.js';
 import { expandPath } from '../../../src/trace/expand.js';
+import type { ConflictCount } from '../../../src/engine/reduction/por.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../../fixtures/textbook.js';
 
 // No footprints learned beforehand: the restarts themselves are under test.
@@ -263,5 +264,31 @@ describe('partial-order reduction', () => {
     const plain = check(lostUpdate, lostUpdateProps);
     if (s.status !== 'violated' || plain.status !== 'violated') throw new Error('expected violations');
     expect(s.violations.map((v) => [v.property, v.path.length, v.shortest])).toEqual(plain.violations.map((v) => [v.property, v.path.length, true]));
+  });
+
+  it('blame names the slots that make closures big, not the independent ones', () => {
+    // Two threads: each bumps its own v[t], then a shared x (the only conflict), then v[t] again.
+    type X = { v: number[]; x: number };
+    const shared = defineModel<X>({
+      name: 'shared',
+      doc: 'own variables and one shared one',
+      params: {},
+      variants: { only: '' },
+      build: () => ({
+        init: { v: [0, 0], x: 0 },
+        threads: [0, 1].map((t) =>
+          thread<X>(`t${t}`, [
+            step<X>('a', `v[${t}]++`, { run: (d) => void (d.v[t] = d.v[t]! + 1) }),
+            step<X>('b', 'x++', { run: (d) => void (d.x += 1) }),
+            step<X>('c', `v[${t}]++`, { run: (d) => void (d.v[t] = d.v[t]! + 1) }),
+          ]),
+        ),
+      }),
+    });
+    let top: ConflictCount[] = [];
+    const r = check(shared, [deadlockFree()], { por: true, porSeed: { states: 0, walks: 0, blame: (c) => (top = c) } });
+    expect(r.status).toBe('verified');
+    expect(top.length).toBeGreaterThan(0);
+    expect(new Set(top.map((c) => `${c.rule} ${c.slot}`))).toEqual(new Set(['S1 x']));
   });
 });
