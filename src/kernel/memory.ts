@@ -48,21 +48,30 @@
 // concurrency in the Linux kernel", ASPLOS 2018; tools/memory-model): the store buffers of tso,
 // but stores to different variables may reach memory in any order (stores to one variable stay in
 // order: coherence), i.e. store->store and store->load reordering (a PSO-like machine). Covered:
-//   READ_ONCE/WRITE_ONCE; smp_mb (drains); smp_wmb (drains: orders earlier stores before later
-//   ones, and here also before later loads, which herd7's wmb does not); smp_store_release (earlier
-//   stores drain first); smp_load_acquire (loads are never reordered here); value-returning RMWs
-//   and _release forms drain everything first, _relaxed/_acquire forms and the non-value-returning
-//   atomic_add/set_bit only the CPU's stores to their own variable; smp_mb__before/after_atomic
-//   drain; set_current_state drains, __set_current_state does not; lock acquire and release drain.
-// Stronger than herd7's LKMM (outcomes herd7 allows that this never reaches): loads are never
-// reordered with later loads or stores (no load buffering: LB allowed by herd7, never here; MP
-// with smp_wmb but no smp_rmb), stores become visible to all other CPUs at once (multi-copy
-// atomic: WRC and IRIW without full barriers are allowed by herd7, not here), smp_wmb orders
-// store->load, lock acquisition drains, plain (non-marked) accesses and data races are not
-// modelled, and address/control/data dependencies need no modelling since nothing is reordered
-// after a load. Weaker: nothing that we know of. So a violation under lkmm is a real LKMM
-// behaviour (assuming the model follows the code), and `holds` under lkmm is not a proof for
-// LKMM: it rules out store reorderings only.
+//   READ_ONCE/WRITE_ONCE; smp_mb (drains); smp_wmb (the CPU's earlier stores reach memory before
+//   its later stores, and nothing else: later loads may pass earlier stores); smp_store_release
+//   (it reaches memory after the CPU's earlier stores; later loads may pass it); smp_load_acquire
+//   (loads are never reordered here); value-returning RMWs and _release forms drain everything
+//   first, _relaxed/_acquire forms and the non-value-returning atomic_add/set_bit only the CPU's
+//   stores to their own variable; a cmpxchg that fails is a plain load with no ordering (herd7: a
+//   failed cmpxchg is no RMW event; Documentation/atomic_t.txt); smp_mb__before/after_atomic
+//   order the CPU's next / last successful RMW as a full barrier; set_current_state drains,
+//   __set_current_state does not; lock acquire and release drain.
+// Stronger than herd7's LKMM (outcomes herd7 allows that this never reaches):
+//   - loads execute in program order, with nothing reordered after a load (no load buffering: LB
+//     allowed by herd7, never here; MP with smp_wmb but no smp_rmb; WRC and IRIW without
+//     barriers). `kmc litmus` runs litmus tests with the reorderings LKMM allows between the
+//     loads and stores of straight-line code (src/kernel/litmus.ts, out-of-order issue); a model's
+//     steps are code, so a model's loads stay in order;
+//   - stores become visible to all other CPUs at once (multi-copy atomic): herd7's LKMM is not,
+//     so e.g. Z6.0 with locks or a release-acquire chain, and R with smp_wmb, are allowed by
+//     herd7 and forbidden here;
+//   - lock acquisition and release drain the buffer (a full barrier each);
+//   - plain (non-marked) accesses and data races are not modelled, and address/control/data
+//     dependencies need no modelling since nothing is reordered after a load.
+// Weaker: nothing that we know of (checked against the kernel's own litmus tests: README, "Memory
+// models"). So a violation under lkmm is a real LKMM behaviour (assuming the model follows the
+// code), and `holds` under lkmm is not a proof for LKMM: it rules out store reorderings only.
 //
 // A thread's CPU is its local `cpu` (threadKind locals) when it has one, else its thread index:
 // threads that share a CPU (a task and the interrupt handler that interrupts it) share a buffer.
@@ -89,6 +98,16 @@ export interface StoreBuffer {
    */
   mark: number;
   before: number;
+  /**
+   * lkmm only (all 0 under tso): the ordering group of each entry. smp_wmb and smp_store_release
+   * order the CPU's earlier stores before its later ones (not before its later loads): the
+   * stores after such a barrier get the next group, and a store reaches memory only while no
+   * entry of an older group is pending. Group numbers start at 0 for the oldest entry (renumbered
+   * as entries drain), unused slots are 0, so equal buffers pack equally.
+   */
+  grp: number[];
+  /** lkmm only: 1 when an smp_wmb / release came after the newest entry (the next store starts a new group). */
+  fence: number;
 }
 
 /** The shared variables `mem`, and (under tso and lkmm) one store buffer per CPU; under sc `sb` is empty. */
@@ -118,7 +137,7 @@ export function sharedMemory<V extends Record<string, number>>(params: { readonl
   const model = Number(params.memory);
   if (!(model >= 0 && model < MEMORY_MODELS.length)) throw new Error(`memory model ${String(params.memory)} is not one of 0..${MEMORY_MODELS.length - 1} (${MEMORY_MODELS.join(', ')})`);
   const k = Number(params.storeBuffer);
-  const sb = model > 0 ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0), mark: 0, before: 0 })) : [];
+  const sb = model > 0 ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0), mark: 0, before: 0, grp: new Array<number>(k).fill(0), fence: 0 })) : [];
   return { mem: { ...vars }, sb, model };
 }
 
@@ -173,18 +192,35 @@ function oldestTo(b: StoreBuffer, a: number): number {
   return -1;
 }
 
+/** The index of the newest store to address `a` in `b`, or -1. */
+function newestTo(b: StoreBuffer, a: number): number {
+  for (let i = b.n - 1; i >= 0; i--) if (b.addr[i] === a) return i;
+  return -1;
+}
+
 /** Entry `k` of `b` reaches memory; the later entries keep their order. */
 function drainAt(m: SharedMemory<any>, b: StoreBuffer, k: number): void {
   write(m, b.addr[k]!, b.val[k]!);
   for (let i = k + 1; i < b.n; i++) {
     b.addr[i - 1] = b.addr[i]!;
     b.val[i - 1] = b.val[i]!;
+    b.grp[i - 1] = b.grp[i]!;
   }
   b.n -= 1;
   if (k < b.mark) b.mark -= 1;
-  // Unused slots are zero, so equal buffers pack equally.
+  // Unused slots are zero, so equal buffers pack equally; groups count from the oldest entry's.
   b.addr[b.n] = 0;
   b.val[b.n] = 0;
+  b.grp[b.n] = 0;
+  const g0 = b.n > 0 ? b.grp[0]! : 0;
+  if (g0 > 0) for (let i = 0; i < b.n; i++) b.grp[i] = b.grp[i]! - g0;
+  if (b.n === 0) b.fence = 0;
+}
+
+/** lkmm: the index of the store to address `a` that may reach memory next (the oldest to `a`, if no older group is pending), or -1. */
+function drainableTo(b: StoreBuffer, a: number): number {
+  const k = oldestTo(b, a);
+  return k >= 0 && b.grp[k] === b.grp[0] ? k : -1;
 }
 
 function drainAll(m: SharedMemory<any>, b: StoreBuffer | undefined): void {
@@ -204,6 +240,8 @@ function store(m: SharedMemory<any>, x: string, v: number, env: StepEnv<any>): v
   }
   b.addr[b.n] = a;
   b.val[b.n] = v;
+  b.grp[b.n] = b.n === 0 ? 0 : b.grp[b.n - 1]! + b.fence;
+  b.fence = 0;
   b.n += 1;
 }
 
@@ -225,6 +263,8 @@ function drainAddress(m: SharedMemory<any>, x: string, env: Reader): void {
   const b = bufferOf(m, env);
   if (b === undefined) return;
   const a = addressOf(m, x);
+  // The stores of groups older than the newest store to x reach memory first (a barrier's order).
+  for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0);
   for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k);
 }
 
@@ -233,9 +273,14 @@ function fullFence(m: SharedMemory<any>, env: Reader): void {
   drainAll(m, bufferOf(m, env));
 }
 
-/** A fence that only lkmm needs (x86 orders it already, e.g. store->store for smp_wmb). */
-function lkmmFence(m: SharedMemory<any>, env: Reader): void {
-  if (isLkmm(m)) fullFence(m, env);
+/**
+ * lkmm's store->store barrier (smp_wmb, and the release half of smp_store_release): the CPU's
+ * earlier stores reach memory before its later ones; later loads are not held back. Under tso
+ * nothing: the FIFO buffer keeps stores in order already.
+ */
+function storeStoreFence(m: SharedMemory<any>, env: Reader): void {
+  const b = bufferOf(m, env);
+  if (isLkmm(m) && b !== undefined && b.n > 0) b.fence = 1;
 }
 
 export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
@@ -251,9 +296,13 @@ export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x:
   return load(sm(m), x, env);
 }
 
-/** smp_store_release: tso: a plain store (FIFO keeps it after earlier stores); lkmm: earlier stores drain first. */
+/**
+ * smp_store_release: tso: a plain store (FIFO keeps it after earlier stores); lkmm: it reaches
+ * memory only after the CPU's earlier stores (its earlier loads are done already: loads run in
+ * order here); later loads may pass it, as in herd7.
+ */
 export function smp_store_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
-  lkmmFence(sm(m), env);
+  storeStoreFence(sm(m), env);
   store(sm(m), x, v, env);
 }
 
@@ -262,9 +311,9 @@ export function smp_mb(m: Mem<any>, env: Reader): void {
   fullFence(sm(m), env);
 }
 
-/** smp_wmb: tso: a compiler barrier only (stores leave the buffer in order); lkmm: orders earlier stores before later ones (here: drains, see the header). */
+/** smp_wmb: tso: a compiler barrier only (stores leave the buffer in order); lkmm: orders the CPU's earlier stores before its later stores, and nothing else. */
 export function smp_wmb(m: Mem<any>, env: Reader): void {
-  lkmmFence(sm(m), env);
+  storeStoreFence(sm(m), env);
 }
 
 /** smp_rmb: a compiler barrier only under tso and this lkmm (loads are never reordered with loads here). */
@@ -336,18 +385,30 @@ export function xchg_release<V extends Record<string, number>>(m: Mem<V>, x: Nam
   return rmw(m, x, 'release', () => v, env);
 }
 
-/** cmpxchg: stores `v` only when `x` equalled `old`; returns the value found (fully ordered). */
+/**
+ * cmpxchg and its forms: stores `v` only when `x` equalled `old`; returns the value found. Under
+ * lkmm a cmpxchg that fails is a plain load with no ordering at all (herd7's model: a failed
+ * cmpxchg is no RMW event, so neither its ordering nor smp_mb__before/after_atomic applies); one
+ * that succeeds is an RMW of its ordering. Under tso it is LOCK'd either way (x86: drains).
+ */
+function cmpxchgOrdered<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, order: RmwOrder, env: StepEnv<any>): number {
+  if (isLkmm(sm(m))) {
+    const seen = load(sm(m), x, env);
+    if (seen !== old) return seen;
+  }
+  return rmw(m, x, order, (cur) => (cur === old ? v : cur), env);
+}
 export function cmpxchg<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, 'full', (cur) => (cur === old ? v : cur), env);
+  return cmpxchgOrdered(m, x, old, v, 'full', env);
 }
 export function cmpxchg_relaxed<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, 'relaxed', (cur) => (cur === old ? v : cur), env);
+  return cmpxchgOrdered(m, x, old, v, 'relaxed', env);
 }
 export function cmpxchg_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, 'acquire', (cur) => (cur === old ? v : cur), env);
+  return cmpxchgOrdered(m, x, old, v, 'acquire', env);
 }
 export function cmpxchg_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
-  return rmw(m, x, 'release', (cur) => (cur === old ? v : cur), env);
+  return cmpxchgOrdered(m, x, old, v, 'release', env);
 }
 
 /** atomic_fetch_add (and its _relaxed/_acquire/_release forms with `order`): returns the old value. */
@@ -394,7 +455,8 @@ export function spinUnlockFence(m: Mem<any>, env: Reader): void {
 export function describeStoreBuffers(m: SharedMemory<any>): string {
   const names = namesOf(m);
   return m.sb
-    .map((b, c) => (b.n === 0 ? '' : `cpu${c}: ${Array.from({ length: b.n }, (_, i) => `${names[b.addr[i]!]}=${b.val[i]}`).join(', ')}`))
+    // lkmm: ' | ' between stores an smp_wmb or a release keeps in order.
+    .map((b, c) => (b.n === 0 ? '' : `cpu${c}: ${Array.from({ length: b.n }, (_, i) => `${i === 0 ? '' : b.grp[i] !== b.grp[i - 1] ? ' | ' : ', '}${names[b.addr[i]!]}=${b.val[i]}`).join('')}`))
     .filter(Boolean)
     .join('; ');
 }
@@ -429,7 +491,8 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
         ],
       },
     ];
-  // lkmm: stores to different variables reach memory in any order, those to one variable in order.
+  // lkmm: stores to different variables reach memory in any order, those to one variable in
+  // order, and none before a store of an older group (smp_wmb, smp_store_release).
   const names = namesOf(m0);
   return [
     {
@@ -443,8 +506,8 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
             names.map((x, a) => ({
               label: `lkmm: cpu${c}'s oldest buffered store to ${x} reaches memory`,
               fn: 'lkmm',
-              guard: (s: S) => oldestTo(at(s).sb[c]!, a) >= 0,
-              run: (d: Draft<S>) => drainAt(at(d), at(d).sb[c]!, oldestTo(at(d).sb[c]!, a)),
+              guard: (s: S) => drainableTo(at(s).sb[c]!, a) >= 0,
+              run: (d: Draft<S>) => drainAt(at(d), at(d).sb[c]!, drainableTo(at(d).sb[c]!, a)),
               tags: ['memory:drain'],
               next: 'drain',
             })),

@@ -15,6 +15,7 @@ const R = (x: string, r: string, kind?: 'acquire'): LitmusOp => ({ op: 'load', x
 const F = (kind: 'mb' | 'wmb' | 'rmb' | 'before_atomic' | 'after_atomic' = 'mb'): LitmusOp => ({ op: 'fence', kind });
 const X = (x: string, v: number, r?: string): LitmusOp => ({ op: 'xchg', x, v, ...(r ? { r } : {}) });
 const A = (x: string): LitmusOp => ({ op: 'add', x, v: 1 });
+const CAS = (x: string, old: number, v: number, r: string): LitmusOp => ({ op: 'cmpxchg', x, old, v, r });
 const reg = (t: number, r: string, eq: number) => ({ reg: [t, r] as [number, string], eq });
 const mem = (x: string, eq: number) => ({ mem: x, eq });
 
@@ -52,6 +53,20 @@ export const SHAPES: Shape[] = [
   { test: { name: 'SB+add', vars: {}, threads: [[W('x', 1), A('z'), R('y', 'r0')], [W('y', 1), A('w'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   { test: { name: 'SB+add+after_atomic', vars: {}, threads: [[W('x', 1), A('z'), F('after_atomic'), R('y', 'r0')], [W('y', 1), A('w'), F('after_atomic'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   { test: { name: 'SB+before_atomic+add', vars: {}, threads: [[W('x', 1), F('before_atomic'), A('z'), R('y', 'r0')], [W('y', 1), F('before_atomic'), A('w'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  // smp_wmb orders a CPU's stores among themselves, not a store before a later load
+  // (explanation.txt, "smp_wmb() forces the CPU to execute all po-earlier stores before any
+  // po-later stores"; ASPLOS 2018, Fig. 5: wmb relates writes only): SB stays allowed with
+  // smp_wmb on one side and smp_mb on the other.
+  { test: { name: 'SB+wmb+mb', vars: {}, threads: [[W('x', 1), F('wmb'), R('y', 'r0')], [W('y', 1), F(), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'allowed', lkmm: 'allowed' },
+  // A release orders the CPU's earlier accesses before the release store only: a later load may
+  // still pass the earlier store (explanation.txt, "release ... all po-earlier accesses").
+  { test: { name: 'SB+porelease+mb', vars: {}, threads: [[W('x', 1), W('z', 1, 'release'), R('y', 'r0')], [W('y', 1), F(), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'allowed', lkmm: 'allowed' },
+  // A cmpxchg that fails orders nothing in the kernel's model (Documentation/atomic_t.txt: the
+  // ordering of a conditional RMW is only guaranteed on success; herd7 makes a failed cmpxchg a
+  // plain read); on x86 it is LOCK'd either way. z is 0, so cmpxchg(z, 1, 2) fails.
+  { test: { name: 'SB+cmpxchg-fails', vars: {}, threads: [[W('x', 1), CAS('z', 1, 2, 'r2'), R('y', 'r0')], [W('y', 1), CAS('w', 1, 2, 'r3'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
+  // ... and one that succeeds is a full barrier (a value-returning RMW).
+  { test: { name: 'SB+cmpxchg-succeeds', vars: {}, threads: [[W('x', 1), CAS('z', 0, 2, 'r2'), R('y', 'r0')], [W('y', 1), CAS('w', 0, 2, 'r3'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   // Store forwarding (x86-TSO paper's n6 shape): each CPU reads its own buffered store early.
   {
     test: { name: 'SB+rfi', vars: {}, threads: [[W('x', 1), R('x', 'r2'), R('y', 'r0')], [W('y', 1), R('y', 'r3'), R('x', 'r1')]], exists: { and: [reg(0, 'r2', 1), reg(1, 'r3', 1), reg(0, 'r0', 0), reg(1, 'r1', 0)] } },
@@ -86,6 +101,10 @@ export const SHAPES: Shape[] = [
   // R: a store then a load on P1, reordered as in SB; forbidden with a fence on P1.
   { test: { name: 'R', vars: {}, threads: [[W('x', 1), W('y', 1)], [W('y', 2), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'allowed', lkmm: 'allowed' },
   { test: { name: 'R+mb', vars: {}, threads: [[W('x', 1), W('y', 1)], [W('y', 2), F(), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
+  // R with smp_wmb on the writer: herd7 allows it (the kernel's R+fencembonceonces says weakening
+  // either smp_mb allows it: smp_wmb is not strong enough for a coherence link); kmc's memory is
+  // multi-copy atomic, so once y=1 is in memory so is x=1, and kmc forbids it.
+  { test: { name: 'R+wmb+mb', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [W('y', 2), F(), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden', herd: 'allowed' },
   // S: a load then a store on P1; x86 keeps them in order.
   { test: { name: 'S', vars: {}, threads: [[W('x', 2), W('y', 1)], [R('y', 'r0'), W('x', 1)]], exists: { and: [mem('x', 2), reg(1, 'r0', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   // A sanity check that outcomes SC allows are found under both: SB's interleaved outcome.

@@ -28,7 +28,7 @@ describe('store buffers', () => {
     expect(describeStoreBuffers(m)).toBe('cpu0: x=1, x=2');
     smp_mb(m, p0);
     expect(m.mem.x).toBe(2);
-    expect(m.sb[0]).toEqual({ n: 0, addr: [0, 0], val: [0, 0], mark: 0, before: 0 });
+    expect(m.sb[0]).toEqual({ n: 0, addr: [0, 0], val: [0, 0], mark: 0, before: 0, grp: [0, 0], fence: 0 });
     expect(READ_ONCE(m, 'x', p1)).toBe(2);
   });
 
