@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { CheckPlan } from '../engine/plan.js';
 import type { CheckResult } from '../engine/result.js';
 import { identityMismatch, runIdentity } from '../engine/run-identity.js';
-import { checkpointFiles, latestCheckpoint, type CheckpointFile } from '../engine/checkpoint/file.js';
-import { checkpointHeader, type CheckpointConfig } from '../engine/checkpoint/session.js';
+import { checkpointFiles, latestCheckpoint, type CheckpointFile, type CheckpointKind } from '../engine/checkpoint/file.js';
+import { commonHeader } from '../engine/checkpoint/header.js';
+import type { CheckpointConfig } from '../engine/checkpoint/session.js';
 import type { ModelEntry } from '../property/registry.js';
 import { UsageError } from '../util/errors.js';
 import { displayPath } from '../util/display-path.js';
@@ -27,6 +28,8 @@ export interface CheckpointFlags {
   everyMs: number;
   /** kmc resume: the checkpoint file chosen (newest sound one). */
   resumeFrom?: string | undefined;
+  /** kmc resume: the search it holds (the sequential one goes on in one worker, the parallel one with any number). */
+  kind?: CheckpointKind | undefined;
   /** kmc resume: called once the checkpoint is known to be of this run (to say what it resumes). */
   onAccepted?: (() => void) | undefined;
 }
@@ -46,6 +49,8 @@ export interface CheckpointRun {
   reference?: boolean | undefined;
   /** --checkpoint-every of the run (kmc resume keeps it unless told otherwise). */
   checkpointEveryMs?: number | undefined;
+  /** Worker threads of the run (kmc resume uses as many unless told otherwise). */
+  workers?: number | undefined;
 }
 
 /** The model's source file: a model file itself, or a bundled model's, beside the registry's module. */
@@ -64,7 +69,7 @@ export function modelSourceFile(entry: ModelEntry, registry: string | undefined)
 export function checkpointConfig(flags: CheckpointFlags, entry: ModelEntry, registry: string | undefined, plan: CheckPlan, run: CheckpointRun): CheckpointConfig {
   const identity = runIdentity({ model: plan.model, sourceFile: modelSourceFile(entry, registry), properties: plan.selected.map((p) => p.name), kmcVersion: VERSION });
   if (flags.resumeFrom !== undefined) {
-    const saved = checkpointHeader(readChosen(flags.resumeFrom));
+    const saved = commonHeader(readChosen(flags.resumeFrom));
     const why = identityMismatch(saved.identity, identity);
     if (why) throw new UsageError(`kmc resume: refusing ${displayPath(flags.resumeFrom)}: ${why}`);
     flags.onAccepted?.();
@@ -101,16 +106,19 @@ export function refuseUsedDirectory(dir: string): void {
 
 /** What a resumed run starts from, in one line. */
 export function describeResume(f: CheckpointFile): string {
-  const h = checkpointHeader(f);
-  return `kmc: resuming from ${displayPath(f.path)} (written ${h.writtenAt}${h.final ? ' when the run stopped' : ''}): ${thousands(h.states)} states, ${thousands(h.queued)} queued, ${seconds(h.progress.elapsedMs)} searched before`;
+  const h = commonHeader(f);
+  const search = h.kind === 'level' ? `the parallel search at the end of depth ${String((f.header as { level?: unknown }).level)}` : 'the sequential search';
+  return `kmc: resuming ${search} from ${displayPath(f.path)} (written ${h.writtenAt}${h.final ? ' when the run stopped' : ''}): ${thousands(h.states)} states, ${thousands(h.queued)} queued, ${seconds(h.elapsedMs)} searched before`;
 }
 
 /** After a checkpointed run: where its newest checkpoint is, when the run can go on. */
 export function afterCheckpointedRun(dir: string, result: CheckResult, io: Io): void {
   if (result.status !== 'incomplete' && !(result.status === 'violated' && !result.complete)) return;
   const stopped = result.stoppedBy;
-  if (stopped !== 'interrupted' && stopped !== 'max-time' && stopped !== 'max-memory') return;
+  if (stopped !== 'interrupted' && stopped !== 'max-time' && stopped !== 'max-memory' && stopped !== 'max-states') return;
   const newest = checkpointFiles(dir)[0];
   if (!newest) return;
-  io.err(`kmc: the search is saved in ${displayPath(newest.path)}; continue it with: kmc resume ${displayPath(dir)}`);
+  // A run cut by --max-states is saved as far as it got; the same bound would stop it again at once.
+  const more = stopped === 'max-states' ? ` --max-states N (N above ${thousands(result.stats.states)})` : '';
+  io.err(`kmc: the search is saved in ${displayPath(newest.path)}; continue it with: kmc resume ${displayPath(dir)}${more}`);
 }

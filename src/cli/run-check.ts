@@ -10,7 +10,7 @@ import { isPlan, planCheck } from '../engine/plan.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { limitsOf, type Limits } from '../engine/limits.js';
-import { backendFor, defaultMaxMemory, ParallelChecker, sequentialBackend, type ModelSource } from '../parallel/index.js';
+import { backendFor, defaultMaxMemory, ParallelChecker, parallelBackend, sequentialBackend, type ModelSource } from '../parallel/index.js';
 import { UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
@@ -43,7 +43,7 @@ export interface RunCheckOptions extends Limits {
   reference?: boolean | undefined;
   /** The module of the registry the entry comes from (ModelRegistry.module), for the worker threads. */
   registry?: string | undefined;
-  /** --checkpoint DIR (and kmc resume): the sequential search, in one worker, saved now and then. */
+  /** --checkpoint DIR (and kmc resume): the search, sequential or parallel, saved now and then. */
   checkpoint?: CheckpointFlags | undefined;
   io: Io;
 }
@@ -75,7 +75,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   let early: ParallelChecker | undefined;
   if (!o.checker) {
     try {
-      early = new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
+      early = new ParallelChecker(poolSize(o));
     } catch {
       early = undefined;
     }
@@ -103,17 +103,17 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   const reduced = por || o.symmetry !== false || o.preemptionBound !== undefined;
   // Either way the search runs on the pool, off the main thread, which stays free for the
   // progress line and for Ctrl-C.
-  // A checkpointed check runs the sequential search (check()) in one worker: the parallel level
-  // search is not checkpointed (it would have to save every worker's share at a level boundary).
-  if (o.checkpoint) {
-    if (por) throw new UsageError('--checkpoint does not go with --por: partial-order reduction restarts its passes, which a checkpoint cannot resume');
-    if ((o.workers ?? 1) > 1 || (o.checker && o.checker.workers > 1))
-      throw new UsageError(`--checkpoint runs the sequential search in one worker (the parallel search is not checkpointed), not ${o.workers ?? o.checker?.workers}: give --workers 1 or leave --workers out`);
-  }
-  const checker = o.checker ?? early ?? new ParallelChecker(o.checkpoint ? 1 : workersFor(o));
+  // Either search is checkpointed (the sequential one between two expansions, the parallel one
+  // at level ends); a resumed run continues in the search its checkpoint holds, the parallel one
+  // with any number of workers.
+  if (o.checkpoint && por) throw new UsageError('--checkpoint does not go with --por: partial-order reduction restarts its passes, which a checkpoint cannot resume');
+  const kind = o.checkpoint?.kind;
+  if (kind === 'sequential' && o.workers !== undefined && o.workers > 1)
+    throw new UsageError(`--workers ${o.workers}: this checkpoint holds the sequential search, which goes on in one worker (a run checkpointed with --workers 2 or more resumes with any number)`);
+  const checker = o.checker ?? early ?? new ParallelChecker(poolSize(o));
   if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
   // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
-  const backend = o.checkpoint ? sequentialBackend(checker) : backendFor(checker, { por, reduced });
+  const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por, reduced });
   const checkpoint = o.checkpoint
     ? checkpointConfig(o.checkpoint, entry, o.registry, plan, {
         model: isAbsolute(entry.source) || entry.source.startsWith('file:') ? entry.source : entry.model.name,
@@ -127,12 +127,13 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
         preemptionBound: o.preemptionBound,
         reference: o.reference,
         checkpointEveryMs: o.checkpoint.everyMs,
+        workers: checker.workers,
       })
     : undefined;
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   if (o.checkpoint && !o.quiet)
     o.io.err(
-      `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (the sequential search, one worker; a liveness search after it is not checkpointed)`,
+      `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (${backend.kind === 'sequential' ? 'the sequential search, one worker' : `the parallel search, ${backend.workers} worker${backend.workers === 1 ? '' : 's'}, at the end of a level`}; a liveness search after it is not checkpointed, the safety search is saved before it)`,
     );
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
   const interrupt = new AbortController();
@@ -162,6 +163,11 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     stopListening?.();
     if (!o.checker && checker !== early) await checker.close();
   }
+}
+
+/** The pool for a check: one worker for a sequential checkpoint, else workersFor. */
+function poolSize(o: RunCheckOptions): number {
+  return o.checkpoint?.kind === 'sequential' ? 1 : workersFor(o);
 }
 
 function porWorkersError(workers: number): string {

@@ -42,7 +42,10 @@ export interface CheckOptions extends PlanOptions, Limits {
   /**
    * Save the safety search to this directory now and then, or go on from a checkpoint
    * (src/engine/checkpoint). Not with partial-order reduction. The liveness search, which needs
-   * the whole state graph, runs after the safety search and is not checkpointed.
+   * the whole state graph, runs after the safety search and is not checkpointed itself: the
+   * safety search is saved when it ends, so a run stopped during the liveness search resumes
+   * with the liveness search (the graph is searched again from the initial state), not the
+   * safety search.
    */
   checkpoint?: CheckpointConfig | undefined;
 }
@@ -103,6 +106,8 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
     const l = livenessOf(g, liveness, [], false);
     return withLiveness(resultOf(model, safety, g.outcome, { bytesPerState: g.bytesPerState, workers: 1 }), selected, l.verdicts, l.info, l.stoppedBy);
   }
+  // Saved when it ends: a run stopped during the liveness search below resumes with it.
+  if (session) session.saveAtEnd = true;
   const base = checkSafety(model, all, safety, options, session);
   const names = liveness.map((p) => p.name).join(', ');
   if (session && (base.status === 'violated' || base.status === 'incomplete') && (base.stoppedBy === 'interrupted' || base.stoppedBy === 'max-time' || base.stoppedBy === 'max-memory')) {
@@ -122,7 +127,7 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
   const off = [options.por ? 'partial-order' : '', options.symmetry ? 'symmetry' : ''].filter(Boolean).join(' and ');
   const why = off ? `, without ${off} reduction (not sound for liveness here)` : ', after the checkpointed safety search';
   const notes = [`liveness checked on the full state graph${why}: a separate search of ${g.graph.n} states`];
-  if (session) notes.push(`the liveness search (${names}) is not checkpointed: a resumed run does it again from the start`);
+  if (session) notes.push(`the liveness search (${names}) is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it (searching the graph again from the initial state)`);
   const l = livenessOf(g, liveness, notes, true);
   return withLiveness(base, selected, l.verdicts, l.info, l.stoppedBy);
 }

@@ -91,10 +91,13 @@ export interface SearchCheckpoint {
   everyMs: number;
   /** Or save every this many expansions (deterministic: tests stop runs at chosen points). */
   everyExpansions?: number | undefined;
+  /** Save also when the search ends (a liveness search follows: a resumed run goes straight to it). */
+  saveAtEnd?: boolean | undefined;
   /**
    * Save the snapshot. Called when the search starts (when not resuming), every `everyMs`, and
-   * with `final` when it stops on an interrupt, the time or the memory bound (not on max-states,
-   * which stops part-way through an expansion, nor on an error).
+   * with `final` when it stops on an interrupt, the time, memory or state bound (max-states
+   * stops after the expansion that reached it, so the store and frontier agree: a resume with
+   * a larger bound goes on), and with `saveAtEnd` when it ends; never on an error.
    */
   save(s: SearchSnapshot, final: boolean): void;
 }
@@ -297,7 +300,10 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
     }
     if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
     if (stoppedBy === undefined && done()) stoppedBy = 'first-violation';
-    if (ck && (stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-memory')) ck.save(snapshot(), true);
+    const stoppedEarly = stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-memory' || stoppedBy === 'max-states';
+    // (a resumed search that had nothing left to do saves nothing new)
+    const ended = ck?.saveAtEnd === true && (stoppedBy === undefined || stoppedBy === 'max-depth') && !(resume && expansions === 0);
+    if (ck && (stoppedEarly || ended)) ck.save(snapshot(), true);
     transitions = transitionsBefore + expander.transitions;
     return finish();
   } catch (e) {

@@ -35,6 +35,8 @@ const I_BAR_GEN = 2;
 const I_PAUSE = 4;
 const I_PAUSE_IDS = 5;
 const I_PARK_BELL = 6;
+/** Checkpoints written by the orchestrator (workers wait for the one they sent their parts for). */
+const I_CKPT = 8;
 const I_CLAIM = 16;
 const I_BELLS = 32;
 
@@ -57,6 +59,8 @@ export const G = {
   levelSize: 0,
   /** 1 when the search ends after this level (nothing new, or --first found a violation). */
   done: 1,
+  /** 1 when every worker sends its part of a checkpoint at this level's end (src/parallel/checkpoint.ts). */
+  save: 2,
 } as const;
 
 const WAIT_MS = 50;
@@ -173,6 +177,26 @@ export class Control {
     Atomics.notify(i32, I_PARK_BELL);
     while (Atomics.load(i32, I_PAUSE) === id) Atomics.wait(i32, I_PAUSE, id, WAIT_MS);
     return true;
+  }
+
+  /** Checkpoints written so far (a worker reads it before sending its part). */
+  checkpoints(): number {
+    return Atomics.load(this.i32, I_CKPT);
+  }
+
+  /** The orchestrator: the checkpoint the workers sent their parts for is written. */
+  checkpointWritten(): void {
+    Atomics.add(this.i32, I_CKPT, 1);
+    Atomics.notify(this.i32, I_CKPT);
+  }
+
+  /** A worker: wait until a checkpoint after the `seen`-th is written; false when the run was stopped meanwhile. */
+  awaitCheckpoint(seen: number): boolean {
+    for (;;) {
+      if (Atomics.load(this.i32, I_CKPT) !== seen) return true;
+      if (this.stopped) return false;
+      Atomics.wait(this.i32, I_CKPT, seen, WAIT_MS);
+    }
   }
 
   /** Claim `n` entries of the frontier being expanded: returns the first one's number. */

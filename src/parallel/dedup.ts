@@ -35,6 +35,14 @@ export interface Dedup {
   edgeOf(i: number): number;
   /** Bytes of this worker's part of the visited set (the frontier and the ranks are counted apart). */
   bytes(): number;
+  /**
+   * A resumed run, before the first level: this worker stores `count` states of earlier depths
+   * (partitioned: these fingerprints, hi/lo pairs; the shared table was filled by the
+   * orchestrator, and they are only counted).
+   */
+  restore(count: number, fingerprints: Uint32Array | undefined): void;
+  /** A checkpoint: the fingerprints (hi/lo pairs) of this worker's first `count` stored states; undefined for the shared table (the orchestrator reads it). */
+  fingerprints(count: number): Uint32Array | undefined;
 }
 
 /** The owner of a fingerprint among `workers`: the top bits of the high lane (the visited set's buckets use the low bits). */

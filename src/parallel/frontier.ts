@@ -12,6 +12,7 @@
 
 import type { Control } from './control.js';
 import type { FrontierMail, Mailbox } from './mailbox.js';
+import type { FrontierShare } from './protocol.js';
 
 const CHUNK_BYTES = 1 << 20;
 /** Entries claimed at once: few enough that the end of a level is even, many enough that the counter is not contended. */
@@ -32,6 +33,8 @@ export class SharedFrontier {
   private readonly views: Int32Array[][] = [[], []];
   private building = 0;
   private count = 0;
+  /** My sealed shares, by parity of their level (a checkpoint saves them). */
+  private readonly sealed: (FrontierShare | undefined)[] = [undefined, undefined];
   /** Each worker's share of the level being expanded. */
   private readonly shares: (Share | undefined)[];
   private readonly start: number[];
@@ -68,6 +71,8 @@ export class SharedFrontier {
   beginBuild(level: number): void {
     this.building = level;
     this.count = 0;
+    // The chunks of this parity are written again: the share of level-2 they held is gone.
+    this.sealed[level & 1] = undefined;
   }
 
   /** A new state (not halted) of the level being built: this worker's `i`-th. */
@@ -99,10 +104,44 @@ export class SharedFrontier {
       chunk[at] = hi;
       chunk[at + 1] = key - hi * TWO32;
     }
+    this.publish();
+  }
+
+  /** Send my share of the level being built to every peer (its keys written). */
+  private publish(): void {
+    const p = this.building & 1;
     const used = Math.ceil(this.count / this.perChunk);
     const mail: FrontierMail = { kind: 'frontier', level: this.building, count: this.count, chunks: this.mine[p]!.slice(0, used) };
     for (let w = 0; w < this.workers; w++) if (w !== this.me) this.mailbox.send(w, mail);
-    this.shares[this.me] = { chunks: views.slice(0, used), count: this.count, level: this.building };
+    this.shares[this.me] = { chunks: this.views[p]!.slice(0, used), count: this.count, level: this.building };
+    this.sealed[p] = { level: this.building, count: this.count, chunks: mail.chunks };
+  }
+
+  /**
+   * A resumed run: `entries` (edge key, then state, as sealed entries are) are my share of the
+   * frontier of depth `level`, sealed and sent to every peer as if built here.
+   */
+  restore(level: number, entries: Int32Array): void {
+    this.beginBuild(level);
+    const stride = this.stride;
+    if (entries.length % stride !== 0) throw new RangeError(`frontier entries of ${entries.length} words are not whole entries of ${stride}`);
+    const p = level & 1;
+    for (let off = 0; off < entries.length; off += stride) {
+      const c = Math.floor(this.count / this.perChunk);
+      if (c === this.views[p]!.length) {
+        const sab = new SharedArrayBuffer(this.perChunk * stride * 4);
+        this.mine[p]!.push(sab);
+        this.views[p]!.push(new Int32Array(sab));
+      }
+      this.views[p]![c]!.set(entries.subarray(off, off + stride), (this.count % this.perChunk) * stride);
+      this.count++;
+    }
+    this.publish();
+  }
+
+  /** My sealed shares still held (of the last two levels sealed), for a checkpoint. */
+  sealedShares(): FrontierShare[] {
+    return this.sealed.filter((s): s is FrontierShare => s !== undefined);
   }
 
   private receive(from: number, mail: FrontierMail): void {
@@ -140,4 +179,20 @@ export class SharedFrontier {
     for (let k = 0, w = this.width, from = at + 2; k < w; k++) into[k] = chunk[from + k]!;
     return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
   }
+}
+
+/** The entries of sealed shares (edge key, then state), as views of their chunks: read them while nobody builds that level's parity again. */
+export function shareEntries(share: FrontierShare, width: number): Int32Array[] {
+  const stride = width + 2;
+  const out: Int32Array[] = [];
+  let left = share.count;
+  for (const c of share.chunks) {
+    if (left === 0) break;
+    const perChunk = c.byteLength / 4 / stride;
+    const n = Math.min(left, perChunk);
+    out.push(new Int32Array(c, 0, n * stride));
+    left -= n;
+  }
+  if (left !== 0) throw new Error(`internal: a frontier share of ${share.count} entries has room for ${share.count - left}`);
+  return out;
 }

@@ -17,6 +17,14 @@
 //   mark my new states' keys in the level's bitmap, seal my frontier share  | barrier
 //   worker 0: prefix counts (the level's size), room for the next keys, stop or go on
 //                                                                             | barrier
+//   a checkpointed run, now and then: every worker sends its part, waits until it is written
+//
+// A level's end is the checkpoint's consistent cut (src/parallel/checkpoint.ts): every state of
+// depth <= L is stored, its parent link is in the sealed ranks, the frontier is depth L's sealed
+// shares, and every violation found is one of an expansion of depth < L or an invariant of a
+// state of depth <= L. A run stopped part-way through the next level still holds that cut (the
+// level being built is told apart by depth, and its frontier shares are in the other parity's
+// chunks), so a stop writes the checkpoint of its last level end, redoing part of one level.
 
 import { ExhaustiveChooser } from '../engine/chooser.js';
 import type { Evaluator } from '../engine/evaluate.js';
@@ -32,7 +40,8 @@ import { B, Control, G, STOP } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
 import { SharedFrontier } from './frontier.js';
 import type { Mailbox } from './mailbox.js';
-import type { Candidate, WorkerLimits, WorkerReport } from './protocol.js';
+import type { Candidate, LevelBoundary, LevelCheckpointPart, LevelResume, WorkerLimits, WorkerReport } from './protocol.js';
+import type { CoverageCounts } from '../engine/coverage.js';
 import type { LevelRanks } from './ranks.js';
 
 /** Expansions between two looks at the mailbox, the stop flag and the counters. */
@@ -61,6 +70,27 @@ export function comesBefore(a: Candidate, b: Candidate): boolean {
   return a.property < b.property;
 }
 
+/** Each property's earliest candidate over all workers, in the order the sequential search finds them. */
+export function bestPerProperty(all: readonly Candidate[]): Candidate[] {
+  const best = new Map<number, Candidate>();
+  for (const c of all) {
+    const b = best.get(c.property);
+    if (!b || comesBefore(c, b)) best.set(c.property, c);
+  }
+  return [...best.values()].sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0));
+}
+
+/** A checkpointed level search: when worker 0 has every worker save, and where a worker's part goes. */
+export interface LevelCheckpointHooks {
+  everyMs: number;
+  everyLevels?: number | undefined;
+  /** Save at the first level end (a new run). */
+  saveFirst: boolean;
+  /** Keep a part for the orchestrator also when the search ends (a liveness search follows). */
+  saveAtEnd: boolean;
+  send(part: LevelCheckpointPart): void;
+}
+
 export interface LevelSearchContext {
   model: TransitionSystem<CompiledAction>;
   mailbox: Mailbox;
@@ -79,10 +109,13 @@ export interface LevelSearchContext {
   reducer?: Reducer | undefined;
   /** The initial state of the search (the reducer's: with the bound's words, canonical). */
   initial: Int32Array;
+  checkpoint?: LevelCheckpointHooks | undefined;
+  /** Go on from a checkpoint instead of starting (this worker's part of it). */
+  resume?: LevelResume | undefined;
 }
 
 /** What one worker's level search reports: the search's part of its WorkerReport. */
-export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'candidates'>;
+export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'candidates' | 'checkpointPart'>;
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
   const { model, evaluator, control, ranks, me, limits, mailbox } = c;
@@ -155,11 +188,19 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     hits = [];
   };
 
+  // A resumed run: worker 0 carries on what the run had found and counted.
+  const resume = c.resume;
+  for (const cand of resume?.candidates ?? []) record(cand);
+  found = 0;
+  if (resume?.coverage) evaluator.coverage?.restore(resume.coverage);
+  const transitionsBefore = resume?.transitions ?? 0;
+  const transitions = () => transitionsBefore + expander.transitions;
+
   let peakRss = residentBytes();
   let lastRss = performance.now();
   const publish = () => {
     control.set(me, B.states, dedup.size);
-    control.set(me, B.transitions, expander.transitions);
+    control.set(me, B.transitions, transitions());
     control.set(me, B.queue, (me === 0 ? frontier.unclaimed : 0) + frontier.stored);
     control.set(me, B.depth, depth);
   };
@@ -171,52 +212,101 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     if (rss > maxMemory) control.stop(STOP.maxMemory);
   };
 
-  let diameter = 0;
-  let depthCut = false;
+  let diameter = resume?.diameter ?? 0;
+  let depthCut = resume?.depthCut ?? false;
   /** Time spent at the end of levels, exchanging the last successors and waiting for the others. */
   let waitMs = 0;
   let expansions = 0;
   const state = new Int32Array(model.width);
 
-  // Depth 0: the initial state, offered by worker 0 (to its owner).
-  dedup.beginLevel(0);
-  frontier.beginBuild(0);
-  const init = c.initial;
-  if (me === 0) dedup.offer(init, hashHi(init), hashLo(init), 0, false);
+  const ck = c.checkpoint;
+  /** The last two level ends this worker arrived at (a checkpoint is of one of them). */
+  const boundaries: LevelBoundary[] = [];
+  const arrived = (level: number) => {
+    if (!ck) return;
+    const coverage: CoverageCounts | undefined = evaluator.coverage?.counts(c.selected);
+    boundaries.push({ level, stored: dedup.size, transitions: transitions(), diameter, depthCut, coverage });
+    if (boundaries.length > 2) boundaries.shift();
+  };
+  const part = (): LevelCheckpointPart => ({
+    index: me,
+    boundaries: [...boundaries],
+    candidates: best.filter((b): b is Candidate => b !== undefined),
+    fingerprints: dedup.fingerprints(Math.max(0, ...boundaries.map((b) => b.stored))),
+    shares: frontier.sealedShares(),
+  });
+  let lastSave = performance.now();
+
+  const start = resume?.level ?? 0;
+  if (resume) {
+    // Every state of depth <= start is stored, and the frontier is depth start's.
+    dedup.restore(resume.stored, resume.fingerprints);
+    frontier.restore(start, resume.frontier);
+    arrived(start);
+  } else {
+    // Depth 0: the initial state, offered by worker 0 (to its owner).
+    dedup.beginLevel(0);
+    frontier.beginBuild(0);
+    const init = c.initial;
+    if (me === 0) dedup.offer(init, hashHi(init), hashLo(init), 0, false);
+  }
+
+  /**
+   * The end of level L (its states all offered): settle them, seal the level, decide whether to
+   * go on and whether to save. False when the search ends here (done, or stopped).
+   */
+  const endLevel = (L: number): boolean => {
+    // The states of depth L have all been offered: settle them.
+    let t = performance.now();
+    const settled = dedup.finishLevel();
+    waitMs += performance.now() - t;
+    if (!settled) return false;
+    const n = dedup.newCount;
+    if (n > 0) diameter = L;
+    if (L > 0) for (let i = 0; i < n; i++) ranks.setBit(L, dedup.edgeOf(i));
+    frontier.seal((i) => dedup.edgeOf(i));
+    flushHits();
+    control.set(me, B.fresh, n);
+    control.set(me, B.found, found);
+    publish();
+    checkMemory();
+    t = performance.now();
+    if (!control.barrier()) return false;
+    waitMs += performance.now() - t;
+    if (me === 0) {
+      const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
+      if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
+      const done = size === 0 || (limits.first && control.sum(B.found) > 0);
+      if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
+      if (!done) ranks.prepare(L + 1, size);
+      control.resetClaims();
+      control.setGlobal(G.levelSize, size);
+      control.setGlobal(G.done, done ? 1 : 0);
+      const due = ck !== undefined && !done && (ck.everyLevels !== undefined ? L % ck.everyLevels === 0 : performance.now() - lastSave >= ck.everyMs);
+      control.setGlobal(G.save, due || (ck?.saveFirst === true && L === 0) ? 1 : 0);
+    }
+    arrived(L);
+    t = performance.now();
+    if (!control.barrier()) return false;
+    waitMs += performance.now() - t;
+    if (control.global(G.done) !== 0) return false;
+    if (ck && control.global(G.save) !== 0) {
+      // Everyone is here and nobody writes: the orchestrator reads the parts, the shared table,
+      // the ranks and the frontier shares, and writes the checkpoint.
+      const seen = control.checkpoints();
+      ck.send(part());
+      t = performance.now();
+      if (!control.awaitCheckpoint(seen)) return false;
+      waitMs += performance.now() - t;
+      lastSave = performance.now();
+    }
+    return true;
+  };
 
   try {
-    for (let L = 0; ; L++) {
-      // The states of depth L have all been offered: settle them.
-      let t = performance.now();
-      const settled = dedup.finishLevel();
-      waitMs += performance.now() - t;
-      if (!settled) break;
-      const n = dedup.newCount;
-      if (n > 0) diameter = L;
-      if (L > 0) for (let i = 0; i < n; i++) ranks.setBit(L, dedup.edgeOf(i));
-      frontier.seal((i) => dedup.edgeOf(i));
-      flushHits();
-      control.set(me, B.fresh, n);
-      control.set(me, B.found, found);
-      publish();
-      checkMemory();
-      t = performance.now();
-      if (!control.barrier()) break;
-      waitMs += performance.now() - t;
-      if (me === 0) {
-        const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
-        if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
-        const done = size === 0 || (limits.first && control.sum(B.found) > 0);
-        if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
-        if (!done) ranks.prepare(L + 1, size);
-        control.resetClaims();
-        control.setGlobal(G.levelSize, size);
-        control.setGlobal(G.done, done ? 1 : 0);
-      }
-      t = performance.now();
-      if (!control.barrier()) break;
-      waitMs += performance.now() - t;
-      if (control.global(G.done) !== 0) break;
+    for (let L = start; ; L++) {
+      // A resumed run starts by expanding its first level: that level's end was the checkpoint.
+      if ((!resume || L > start) && !endLevel(L)) break;
 
       // Expand depth L (any worker any state, claimed from the shared frontier); the
       // successors are the states of depth L+1. Faster peers may send those from now on, so
@@ -226,7 +316,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       building = L + 1;
       dedup.beginLevel(L + 1);
       frontier.beginBuild(L + 1);
-      t = performance.now();
+      const t = performance.now();
       const ready = frontier.beginExpand(L);
       waitMs += performance.now() - t;
       if (!ready) break;
@@ -256,7 +346,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   flushHits();
   const out: LevelSearchResult = {
     states: dedup.size,
-    transitions: expander.transitions,
+    transitions: transitions(),
     diameter,
     depthCut,
     peakRss,
@@ -264,5 +354,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     waitMs,
     candidates: best.filter((b): b is Candidate => b !== undefined),
   };
+  // What the orchestrator saves of the last level end, when the run stopped (or liveness follows).
+  if (ck && (control.stopped || ck.saveAtEnd)) out.checkpointPart = part();
   return out;
 }

@@ -143,4 +143,15 @@ export class PartitionedDedup implements Dedup {
     // As check() counts its visited set: the table and the used part of the per-state arrays.
     return this.store.bytesPerState() * this.store.size;
   }
+
+  restore(count: number, fingerprints: Uint32Array | undefined): void {
+    if (!fingerprints || fingerprints.length !== 2 * count) throw new Error(`internal: worker ${this.me} resumes with ${count} states but ${fingerprints ? fingerprints.length / 2 : 'no'} fingerprints`);
+    // Earlier depths: their parents are in the level ranks; the store keeps only that they were seen.
+    for (let k = 0; k < fingerprints.length; k += 2) this.store.insert(fingerprints[k]!, fingerprints[k + 1]!, -1, 0);
+  }
+
+  fingerprints(count: number): Uint32Array {
+    // Ids are in order of insertion: the states stored by a level's end are a prefix.
+    return this.store.sections().fp.slice(0, 2 * count);
+  }
 }

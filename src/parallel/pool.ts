@@ -25,9 +25,11 @@ import type { ModelDef } from '../model/types.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
-import { comesBefore, maxBranching } from './level-search.js';
+import { bestPerProperty, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
-import type { Candidate, DedupKind, ModelSource, SequentialReductions, SequentialTask, SwarmTask, WorkerReport, WorkerTask } from './protocol.js';
+import type { DedupKind, LevelResume, LevelTask, ModelSource, SequentialReductions, SequentialTask, SwarmTask, WorkerReport, WorkerTask } from './protocol.js';
+import { LevelCheckpointer, loadLevelCheckpoint, resumeLevelSearch, type LoadedLevelCheckpoint } from './checkpoint.js';
+import { memoryModelOf } from '../kernel/memory.js';
 import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
@@ -166,7 +168,9 @@ export class ParallelChecker {
     if (!isPlan(plan)) return plan;
     const split = splitForLiveness(plan.selected);
     if (split === undefined) return this.checkSafety(plan, target.source, options);
-    const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, target.source, options) : undefined;
+    // A checkpointed safety search is saved when it ends: a run stopped during the liveness
+    // search (which is not checkpointed) resumes with it, not with the safety search.
+    const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, target.source, options, options.checkpoint !== undefined) : undefined;
     if (base?.status === 'error' || (base !== undefined && options.signal?.aborted)) return base;
     // A safety search stopped by the memory or time limit, or interrupted, has used up what the user
     // allowed: a second search for liveness would pass the limit again (the supervisor then kills
@@ -177,16 +181,17 @@ export class ParallelChecker {
       const skipped: CheckResult = { status: 'incomplete', run: base.run, stats: base.stats, properties: unknown, stoppedBy: spent };
       return mergeLivenessResult(base, skipped, plan.selected, `liveness (${split.liveness.map((p) => p.name).join(', ')}) not checked: the search stopped (${spent}) before the separate liveness search could run`);
     }
-    const live = await this.runSequential({ ...plan, selected: split.liveness }, target.source, { ...options, por: false, symmetry: false });
-    const note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
+    const live = await this.runSequential({ ...plan, selected: split.liveness }, target.source, { ...options, por: false, symmetry: false, checkpoint: undefined });
+    let note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
+    if (options.checkpoint) note += '; the liveness search is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it';
     return mergeLivenessResult(base, live, plan.selected, note);
   }
 
-  private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions): Promise<CheckResult> {
+  private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions, saveAtEnd = false): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
-      return await this.run(plan, source, options);
+      return await this.run(plan, source, options, saveAtEnd);
     } finally {
       this.busy = false;
     }
@@ -337,9 +342,12 @@ export class ParallelChecker {
     };
   }
 
-  private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions): Promise<CheckResult> {
-    if (o.checkpoint) throw new UsageError('the parallel search is not checkpointed: a checkpointed check runs the sequential search (one worker)');
+  private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions, saveAtEnd: boolean): Promise<CheckResult> {
     const { model: base, all, selected } = plan;
+    // As the sequential search: the store-buffer bound is detected from the steps a search ran,
+    // which a resumed run runs only some of (src/engine/check.ts).
+    const memory = memoryModelOf(base.params);
+    if (o.checkpoint && memory !== 'sc') return errorResult(runInfo(base), `a checkpointed check is not supported under --memory ${memory} yet (it could hide that the store-buffer bound cut behaviours); run without checkpoints`);
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction
     // is refused rather than ignored (its cycle proviso needs the visited set at the moment a
@@ -362,7 +370,19 @@ export class ParallelChecker {
     const { control: controlBuf, board } = Control.allocate(W);
     const control = new Control(controlBuf, board, W);
     const rankBufs = LevelRanks.allocate();
-    const table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 16) : undefined;
+    const K = maxBranching(base);
+    // A resumed run: the saved search restored into the shared structures, and each worker's part of it.
+    let saved: LoadedLevelCheckpoint | undefined;
+    let resumes: LevelResume[] | undefined;
+    let table: SharedArrayBuffer | undefined;
+    if (o.checkpoint?.resumeFrom !== undefined) {
+      try {
+        saved = loadLevelCheckpoint(o.checkpoint.resumeFrom, model.width, K);
+      } catch (e) {
+        return errorResultOf(runInfo(base), e, 'kmc resume: ');
+      }
+      ({ resumes, table } = resumeLevelSearch(saved, { workers: W, dedup, ranks: new LevelRanks(rankBufs.ranks, rankBufs.levels, K), tableSlots: o.tableSlots ?? 1 << 16 }));
+    } else table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 16) : undefined;
     const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
     // Every pair of workers shares a channel (successors for their owner, frontier shares).
     for (let i = 0; i < W; i++)
@@ -371,6 +391,21 @@ export class ParallelChecker {
         ports[i]![j] = ch.port1;
         ports[j]![i] = ch.port2;
       }
+
+    // Each worker's port to this thread, for its parts of the periodic checkpoints.
+    const ckPorts = o.checkpoint ? Array.from({ length: W }, () => new MessageChannel()) : undefined;
+    const checkpointer = o.checkpoint
+      ? new LevelCheckpointer(o.checkpoint, {
+          workers: W,
+          width: model.width,
+          control,
+          ranks: new LevelRanks(rankBufs.ranks, rankBufs.levels, K),
+          table,
+          elapsedBefore: saved?.header.elapsedMs ?? 0,
+          resumedSeq: saved?.header.seq ?? -1,
+        })
+      : undefined;
+    if (checkpointer && ckPorts) checkpointer.listen(ckPorts.map((c) => c.port1));
 
     const watch = this.watch(control, o, W);
     const common = {
@@ -393,7 +428,15 @@ export class ParallelChecker {
       settled = await this.runTasks(
         Array.from({ length: W }, (_, index) => {
           const mine = ports[index]!;
-          return { task: { ...common, index, ports: mine }, transferList: mine.filter((p): p is MessagePort => p !== null) };
+          const transferList = mine.filter((p): p is MessagePort => p !== null);
+          const task: LevelTask = { ...common, index, ports: mine };
+          if (ckPorts && o.checkpoint) {
+            const port = ckPorts[index]!.port2;
+            task.checkpoint = { everyMs: o.checkpoint.everyMs, everyLevels: o.checkpoint.everyLevels, saveFirst: saved === undefined, saveAtEnd, port };
+            transferList.push(port);
+          }
+          if (resumes) task.resume = resumes[index];
+          return { task, transferList };
         }),
         () => control.stop(STOP.error),
       );
@@ -401,7 +444,9 @@ export class ParallelChecker {
       return errorResultOf(runInfo(base), e, 'the worker pool failed: ');
     } finally {
       watch.stop();
+      for (const c of ckPorts ?? []) c.port1.close();
     }
+    if (checkpointer?.failure) return errorResultOf(runInfo(base), checkpointer.failure, `--checkpoint ${o.checkpoint!.dir}: could not write a checkpoint: `);
 
     const reports: WorkerReport[] = [];
     for (const [i, s] of settled.entries()) {
@@ -416,9 +461,18 @@ export class ParallelChecker {
     }
 
     o.onWorkerReports?.(reports);
-    const ranks = new LevelRanks(rankBufs.ranks, rankBufs.levels, maxBranching(base));
+    const ranks = new LevelRanks(rankBufs.ranks, rankBufs.levels, K);
     const states = reports.reduce((s, r) => s + r.states, 0);
     const code = control.stopCode;
+    // The last checkpoint: of the last level end, when the run stopped before its end (or a
+    // liveness search follows the finished one).
+    if (checkpointer && (code === STOP.interrupted || code === STOP.maxTime || code === STOP.maxMemory || code === STOP.maxStates || (code === STOP.none && saveAtEnd))) {
+      try {
+        checkpointer.final(reports.map((r) => r.checkpointPart));
+      } catch (e) {
+        return errorResultOf(runInfo(base), e, `--checkpoint ${o.checkpoint!.dir}: could not write the last checkpoint: `);
+      }
+    }
     let candidates = bestPerProperty(reports.flatMap((r) => r.candidates));
     if (o.first && candidates.length > 0) {
       // The sequential search stops after the first expansion that shows a violation: keep
@@ -437,7 +491,7 @@ export class ParallelChecker {
       states,
       transitions: reports.reduce((s, r) => s + r.transitions, 0),
       diameter: reports.reduce((m, r) => Math.max(m, r.diameter), 0),
-      timeMs: Math.max(...reports.map((r) => r.searchEnd)) - Math.min(...reports.map((r) => r.searchStart)),
+      timeMs: (saved?.header.elapsedMs ?? 0) + Math.max(...reports.map((r) => r.searchEnd)) - Math.min(...reports.map((r) => r.searchStart)),
       peakRss: Math.max(watch.peakRss(), ...reports.map((r) => r.peakRss)),
       // Under symmetry a path's indices are into the enabled actions of canonical states:
       // rebuilt into a path of the model itself, as the sequential search does.
@@ -479,14 +533,4 @@ export async function checkParallel(target: ParallelTarget, options: ParallelChe
   } finally {
     await checker.close();
   }
-}
-
-/** Each property's earliest candidate over all workers, in the order the sequential search finds them. */
-function bestPerProperty(all: Candidate[]): Candidate[] {
-  const best = new Map<number, Candidate>();
-  for (const c of all) {
-    const b = best.get(c.property);
-    if (!b || comesBefore(c, b)) best.set(c.property, c);
-  }
-  return [...best.values()].sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0));
 }

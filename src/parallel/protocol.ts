@@ -63,9 +63,76 @@ interface TaskCommon {
   board: SharedArrayBuffer;
 }
 
+/** A worker's sealed share of a level's frontier (frontier.ts): `count` entries in these chunks. */
+export interface FrontierShare {
+  level: number;
+  count: number;
+  chunks: SharedArrayBuffer[];
+}
+
+/** What one worker had done when it arrived at the end of a level (the level's second barrier). */
+export interface LevelBoundary {
+  /** The depth whose states were all stored and sealed. */
+  level: number;
+  /** This worker's stored states then (its Dedup's size). */
+  stored: number;
+  transitions: number;
+  diameter: number;
+  depthCut: boolean;
+  coverage?: CoverageCounts | undefined;
+}
+
+/**
+ * One worker's part of a level-boundary checkpoint (src/parallel/checkpoint.ts assembles the
+ * parts): its last two boundaries (a run stopped at the end of a level may have reached the
+ * newer one in some workers only, and the checkpoint is of the boundary every worker reached),
+ * every candidate it recorded (those of the boundary are the ones of lower levels), the
+ * fingerprints it stores (partitioned: the first `stored` of them are a boundary's; the shared
+ * table is read by the orchestrator itself) and its sealed frontier shares of those levels.
+ */
+export interface LevelCheckpointPart {
+  index: number;
+  boundaries: LevelBoundary[];
+  candidates: Candidate[];
+  fingerprints?: Uint32Array | undefined;
+  shares: FrontierShare[];
+}
+
+/** Where a resumed level search starts: expanding depth `level`, whose states every worker has. */
+export interface LevelResume {
+  level: number;
+  /** The states of depths 0..level this worker stores (partitioned: their fingerprints; the shared table was filled by the orchestrator). */
+  stored: number;
+  fingerprints?: Uint32Array | undefined;
+  /** This worker's share of the frontier of depth `level`: entries of frontier.ts (edge key, state). */
+  frontier: Int32Array;
+  /** Worker 0 only: what the run had found and counted (added to its own). */
+  candidates?: Candidate[] | undefined;
+  transitions?: number | undefined;
+  diameter?: number | undefined;
+  depthCut?: boolean | undefined;
+  coverage?: CoverageCounts | undefined;
+}
+
+/** A checkpointed level search: every worker sends its part at a saved boundary and waits until it is written. */
+export interface LevelCheckpointTask {
+  /** Milliseconds between two saves (worker 0 decides at level ends). */
+  everyMs: number;
+  /** Or every this many levels (tests). */
+  everyLevels?: number | undefined;
+  /** Save at the first level end (a new run, not a resumed one). */
+  saveFirst: boolean;
+  /** Return a part also when the search ends (a liveness search follows, and the safety search is saved first). */
+  saveAtEnd: boolean;
+  /** To the orchestrator: this worker's parts. */
+  port: MessagePort;
+}
+
 /** This worker's share of the level-synchronous search (symmetry and the preemption bound only). */
 export interface LevelTask extends TaskCommon {
   mode: 'level';
+  checkpoint?: LevelCheckpointTask | undefined;
+  resume?: LevelResume | undefined;
   reductions?: Pick<SequentialReductions, 'symmetry' | 'preemptionBound'> | undefined;
   dedup: DedupKind;
   ranks: SharedArrayBuffer;
@@ -138,6 +205,8 @@ export interface WorkerReport {
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;
+  /** level, checkpointed: this worker's part of the checkpoint of the run's last boundary. */
+  checkpointPart?: LevelCheckpointPart | undefined;
   /** swarm only: the members' reports. */
   swarm?: SwarmMemberReport[];
 }

@@ -209,6 +209,43 @@ export class LevelRanks {
     throw new RangeError(`no state of rank ${rank} at depth ${level}`);
   }
 
+  /**
+   * The parent links of depths 1..`level`, all sealed (a checkpoint): each level's header
+   * (offset, parents, size) and the words up to the end of the last one. They do not depend on
+   * the number of workers.
+   */
+  snapshot(level: number): { levels: number[]; words: Int32Array } {
+    this.refresh();
+    const levels: number[] = [];
+    let end = 0;
+    for (let l = 1; l <= level; l++) {
+      const s = this.slot(l);
+      if (this.header[s + 2]! < 0) throw new Error(`internal: the ranks of depth ${l} are not sealed`);
+      levels.push(this.header[s]!, this.header[s + 1]!, this.header[s + 2]!);
+      const { off, nWords } = this.extent(l);
+      end = off + nWords + Math.ceil(nWords / BLOCK_WORDS);
+    }
+    return { levels, words: this.words.slice(0, end) };
+  }
+
+  /** Fresh buffers only, before any worker uses them: the parent links a snapshot saved. */
+  restore(snap: { levels: readonly number[]; words: Int32Array }): void {
+    const n = snap.levels.length / HEADER_FIELDS;
+    if (!Number.isInteger(n)) throw new RangeError('ranks snapshot: the level headers are not whole');
+    const end = snap.words.length;
+    if (end * 4 > MAX_RANK_BYTES) throw new RangeError('ranks snapshot: larger than 4 GiB');
+    if (end * 4 > this.ranks.byteLength) this.ranks.grow(Math.ceil((end * 4) / GROW_STEP) * GROW_STEP);
+    const need = (this.slot(n) + HEADER_FIELDS) * 8;
+    if (need > MAX_LEVEL_BYTES) throw new RangeError(`ranks snapshot: more than ${Math.floor(MAX_LEVEL_BYTES / 8 / HEADER_FIELDS)} levels`);
+    if (need > this.levels.byteLength) this.levels.grow(Math.min(MAX_LEVEL_BYTES, Math.ceil(need / GROW_STEP) * GROW_STEP));
+    this.refresh();
+    this.words.set(snap.words);
+    for (let l = 1; l <= n; l++) for (let k = 0; k < HEADER_FIELDS; k++) this.header[this.slot(l) + k] = snap.levels[(l - 1) * HEADER_FIELDS + k]!;
+    this.header[1] = end;
+    this.header[0] = n;
+    this.cachedLevel = -1;
+  }
+
   /** The choice indices from the initial state to the state of rank `rank` at depth `level`. */
   path(level: number, rank: number): number[] {
     const path: number[] = [];

@@ -47,6 +47,51 @@ export function sharedTable(slots: number, maxSlots = (MAX_BYTES / 4 - HEADER) /
   return buf;
 }
 
+/**
+ * A resumed run: a new table holding these fingerprints (hi/lo pairs, the states of earlier
+ * depths), made before any worker uses it. They are tagged as depth 0: the tags only tell the
+ * level being built from earlier ones, and a resumed run builds depth 1 or more.
+ */
+export function restoredTable(fingerprints: Uint32Array, slots: number): SharedArrayBuffer {
+  const n = fingerprints.length / 2;
+  // Room for as many again before the first grow.
+  let cap = MIN_SLOTS;
+  while (limitOf(cap) < Math.max(slots, 2 * n)) cap *= 2;
+  const buf = sharedTable(cap);
+  const t = new Int32Array(buf);
+  const mask = cap - 1;
+  const end = HEADER + cap * SLOT;
+  for (let k = 0; k < fingerprints.length; k += 2) {
+    const hiW = fingerprints[k]! | 0;
+    const loW = fingerprints[k + 1]! | 0;
+    let i = HEADER + ((loW ^ Math.imul(hiW, 0x9e3779b1)) & mask) * SLOT;
+    while (t[i] !== 0) {
+      i += SLOT;
+      if (i === end) i = HEADER;
+    }
+    t[i] = 1;
+    t[i + 1] = hiW;
+    t[i + 2] = loW;
+  }
+  t[H_RESERVED] = n;
+  return buf;
+}
+
+/** A checkpoint: the fingerprints (hi/lo pairs) of the states of depth at most `depth` in a table nobody is writing. */
+export function tableFingerprints(table: SharedArrayBuffer, depth: number): Uint32Array {
+  const t = new Int32Array(table, 0, table.byteLength >> 2);
+  const cap = t[H_CAPACITY]!;
+  const out = new Uint32Array(2 * Math.max(0, t[H_RESERVED]!));
+  let n = 0;
+  for (let i = HEADER, end = HEADER + cap * SLOT; i < end; i += SLOT) {
+    const tag = t[i]!;
+    if (tag <= 0 || tag > depth + 1) continue;
+    out[n++] = t[i + 1]!;
+    out[n++] = t[i + 2]!;
+  }
+  return out.slice(0, n);
+}
+
 interface GrowableBuffer extends SharedArrayBuffer {
   grow(newLength: number): void;
   readonly maxByteLength: number;
@@ -294,6 +339,14 @@ export class SharedTableDedup implements Dedup {
     this.control.awaitNoPause();
     this.refresh();
     return this.currentEdge(i);
+  }
+
+  restore(count: number): void {
+    this.owned += count;
+  }
+
+  fingerprints(): undefined {
+    return undefined;
   }
 
   bytes(): number {

@@ -21,7 +21,7 @@ import { levelSearch, maxBranching } from './level-search.js';
 import { loadSource } from '../property/load-model.js';
 import { Mailbox } from './mailbox.js';
 import { PartitionedDedup } from './partitioned.js';
-import type { SequentialTask, SwarmTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
+import type { LevelCheckpointPart, SequentialTask, SwarmTask, WorkerError, WorkerReport, WorkerTask } from './protocol.js';
 // (random/swarm.js, and fast-check with it, is imported by swarm tasks only: start-up of the others)
 import type { SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
@@ -77,7 +77,18 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const ranks = new LevelRanks(task.ranks, task.levels, maxBranching(base));
     report.searchStart = now();
     const mailbox = new Mailbox(task.index, task.ports, control);
-    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init };
+    const ck = task.checkpoint;
+    const checkpoint = ck
+      ? {
+          everyMs: ck.everyMs,
+          everyLevels: ck.everyLevels,
+          saveFirst: ck.saveFirst,
+          saveAtEnd: ck.saveAtEnd,
+          // The fingerprints are this worker's copy: moved, not copied again.
+          send: (part: LevelCheckpointPart) => ck.port.postMessage(part, part.fingerprints ? [part.fingerprints.buffer as ArrayBuffer] : []),
+        }
+      : undefined;
+    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume };
     const result = levelSearch(context, (sink) =>
       task.dedup === 'shared-table'
         ? new SharedTableDedup(task.table!, control, sink)
@@ -89,7 +100,10 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     control.stop(STOP.error);
     report.error = describe(e, task.index);
   } finally {
-    if (task.mode === 'level') for (const p of task.ports) p?.close();
+    if (task.mode === 'level') {
+      for (const p of task.ports) p?.close();
+      task.checkpoint?.port.close();
+    }
   }
   report.searchEnd = now();
   return report;

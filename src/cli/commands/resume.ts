@@ -8,17 +8,19 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ModelRegistry } from '../../property/registry.js';
 import { UsageError } from '../../util/errors.js';
-import { checkpointHeader } from '../../engine/checkpoint/session.js';
+import { commonHeader } from '../../engine/checkpoint/header.js';
 import { ownKey as own } from '../../util/own.js';
 import type { Io } from '../io.js';
 import { loadModel } from '../../property/load-model.js';
-import { parseBytes, parseDuration } from '../options.js';
+import { parseBytes, parseCount, parseDuration } from '../options.js';
 import { runCheck } from '../run-check.js';
 import { DEFAULT_TRACE_DIR } from '../traces.js';
 import { chooseCheckpoint, DEFAULT_CHECKPOINT_EVERY_MS, describeResume, type CheckpointRun } from '../checkpoint.js';
 import { limits, reportOne, type CheckCliOptions } from './check.js';
 
 interface ResumeCliOptions {
+  workers?: number;
+  maxStates?: number;
   maxTime?: number;
   maxMemory?: number;
   checkpointEvery?: number;
@@ -60,6 +62,7 @@ function runRecord(raw: unknown, file: string): CheckpointRun {
     preemptionBound: num('preemptionBound'),
     reference: own(r, 'reference') === true,
     checkpointEveryMs: num('checkpointEveryMs'),
+    workers: num('workers'),
   };
 }
 
@@ -68,6 +71,8 @@ export function registerResume(program: Command, io: Io, setExit: (code: number)
     .command('resume')
     .description('continue a check saved with kmc check --checkpoint DIR; refuses (exit 2) a checkpoint whose model file, variant, parameters, properties or kmc version differ; exit codes as kmc check')
     .argument('<dir>', 'the directory given to kmc check --checkpoint')
+    .option('--workers <n>', 'worker threads for a checkpoint of the parallel search (default: as many as the run had); a checkpoint of the sequential search goes on in one', parseCount('--workers'))
+    .option('--max-states <n>', 'stop after this many distinct states in all (default: the run\'s own bound; give a larger one to go on after a run stopped by --max-states)', parseCount('--max-states'))
     .option('--max-time <duration>', 'stop this session after this long (a final checkpoint is written; exit 3)', parseDuration('--max-time'))
     .option('--max-memory <size>', 'stop before the process uses this much memory (a final checkpoint is written; exit 3)', parseBytes('--max-memory'))
     .option('--checkpoint-every <duration>', 'how often to save (default: what the run started with)', parseDuration('--checkpoint-every'))
@@ -79,7 +84,8 @@ export function registerResume(program: Command, io: Io, setExit: (code: number)
     .action(async (dirArg: string, opts: ResumeCliOptions) => {
       const dir = resolve(dirArg);
       const file = chooseCheckpoint(dir, io);
-      const run = runRecord(checkpointHeader(file).run, dirArg);
+      const header = commonHeader(file);
+      const run = runRecord(header.run, dirArg);
       const entry = await loadModel(run.model, registry);
       const cli: CheckCliOptions = {
         param: [],
@@ -91,7 +97,7 @@ export function registerResume(program: Command, io: Io, setExit: (code: number)
         traceDir: opts.traceDir,
         maxTime: opts.maxTime,
         maxMemory: opts.maxMemory,
-        maxStates: run.maxStates,
+        maxStates: opts.maxStates ?? run.maxStates,
         maxDepth: run.maxDepth,
         first: run.first,
         symmetry: run.symmetry,
@@ -102,12 +108,13 @@ export function registerResume(program: Command, io: Io, setExit: (code: number)
       const everyMs = opts.checkpointEvery ?? run.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS;
       const { result, model } = await runCheck(entry, {
         ...limits(cli),
+        workers: header.kind === 'sequential' ? opts.workers : (opts.workers ?? run.workers),
         variant: run.variant,
         params: run.params,
         property: run.property,
         registry: registry.module,
         io,
-        checkpoint: { dir, everyMs, resumeFrom: file.path, onAccepted: () => (opts.quiet || opts.json ? undefined : io.err(describeResume(file))) },
+        checkpoint: { dir, everyMs, resumeFrom: file.path, kind: header.kind, onAccepted: () => (opts.quiet || opts.json ? undefined : io.err(describeResume(file))) },
       });
       setExit(reportOne(io, entry, result, model, cli));
     });

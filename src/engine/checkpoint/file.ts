@@ -3,7 +3,10 @@
 //
 // A file is: the magic line "KMCCKPT1", the header's length (u32, little-endian), the header
 // (JSON, padded to 8 bytes), the binary sections it lists (each padded to 8 bytes), and the
-// SHA-256 of everything before it. It is written to a temporary name, fsynced, renamed to
+// SHA-256 of everything before it. The header says the format (2) and the kind of search saved:
+// 'sequential' (the engine's breadth-first search: session.ts) or 'level' (the parallel
+// level-synchronous search: src/parallel/checkpoint.ts); a reader refuses another format or kind
+// by name (format 1, before kinds existed, was the sequential search's alone). It is written to a temporary name, fsynced, renamed to
 // checkpoint-NNNNNN.kmc and the directory fsynced; only then are older checkpoints removed, and
 // the newest two are kept: a file that is torn or corrupt anyway (a disk that lied about fsync,
 // a copy cut short) fails its checksum, and the older one is used.
@@ -34,8 +37,21 @@ export interface SectionData {
   parts: readonly Typed[];
 }
 
+/** The format this kmc writes and reads. */
+export const FORMAT = 2;
+
+/** Which search a checkpoint holds. */
+export type CheckpointKind = 'sequential' | 'level';
+
+/** What each kind is, for messages. */
+export const KIND_NAMES: Record<CheckpointKind, string> = {
+  sequential: 'the sequential search (one worker)',
+  level: 'the parallel level-synchronous search',
+};
+
 export interface FileHeader {
-  format: 1;
+  format: typeof FORMAT;
+  kind: CheckpointKind;
   seq: number;
   sections: SectionInfo[];
   [k: string]: unknown;
@@ -66,11 +82,12 @@ const ZEROS = new Uint8Array(8);
 const bytesOf = (a: Typed) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Write checkpoint `seq` into `dir` (created if missing) crash-safely; returns its path. */
-export function writeCheckpointFile(dir: string, seq: number, header: Record<string, unknown>, sections: readonly SectionData[]): string {
+export function writeCheckpointFile(dir: string, seq: number, kind: CheckpointKind, header: Record<string, unknown>, sections: readonly SectionData[]): string {
   mkdirSync(dir, { recursive: true });
   const full: FileHeader = {
     ...header,
-    format: 1,
+    format: FORMAT,
+    kind,
     seq,
     sections: sections.map((s) => ({ name: s.name, type: s.type, length: s.parts.reduce((n, p) => n + p.length, 0) })),
   };
@@ -129,6 +146,11 @@ export interface CheckpointFile {
   section(name: string): Typed;
 }
 
+/** Throws unless `f` holds the `kind` of search the caller continues, naming both. */
+export function expectKind(f: CheckpointFile, kind: CheckpointKind): void {
+  if (f.header.kind !== kind) throw new Error(`${f.path} is a checkpoint of ${KIND_NAMES[f.header.kind]}, not of ${KIND_NAMES[kind]}`);
+}
+
 /** Read and verify one checkpoint file; throws an Error saying what is wrong with it. */
 export function readCheckpointFile(path: string): CheckpointFile {
   const buf = readFileSync(path);
@@ -138,7 +160,9 @@ export function readCheckpointFile(path: string): CheckpointFile {
   if (!digest.equals(buf.subarray(buf.length - DIGEST))) throw new Error('checksum mismatch (torn or corrupt)');
   const jsonLen = buf.readUInt32LE(MAGIC.length);
   const header = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLen).toString('utf8')) as FileHeader;
-  if (header.format !== 1) throw new Error(`checkpoint format ${String(header.format)}, this kmc reads format 1`);
+  if (header.format !== FORMAT)
+    throw new Error(`checkpoint format ${String(header.format)}${header.format === 1 ? ' (written by an older kmc)' : ''}, this kmc reads format ${FORMAT}: start the run again`);
+  if (header.kind !== 'sequential' && header.kind !== 'level') throw new Error(`checkpoint of an unknown kind of search (${JSON.stringify(header.kind)})`);
   let off = MAGIC.length + 4 + jsonLen;
   off += pad8(off);
   const sections = new Map<string, Typed>();

@@ -13,24 +13,17 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateQueue } from '../frontier.js';
 import type { RunIdentity } from '../run-identity.js';
+import type { CommonHeader } from './header.js';
 import type { SearchCheckpoint, SearchProgress, SearchSnapshot } from '../search.js';
 import { FingerprintSet } from '../visited.js';
-import { readCheckpointFile, writeCheckpointFile, type CheckpointFile } from './file.js';
+import { expectKind, readCheckpointFile, writeCheckpointFile, type CheckpointFile } from './file.js';
 
 /** What a checkpoint file's header carries besides its sections. */
-export interface CheckpointHeader {
-  identity: RunIdentity;
-  /** How to run the check again (the CLI's own record: model, variant, params, limits, reductions). */
-  run: Record<string, unknown>;
+export interface CheckpointHeader extends CommonHeader {
+  kind: 'sequential';
   progress: SearchProgress;
-  states: number;
-  queued: number;
-  /** Words per frontier entry's state. */
-  width: number;
   /** State of the search's reducer (the preemption bound's count of cut transitions). */
   reducer?: { boundCut?: number } | undefined;
-  writtenAt: string;
-  final: boolean;
 }
 
 export interface CheckpointConfig {
@@ -39,6 +32,8 @@ export interface CheckpointConfig {
   everyMs: number;
   /** Or a checkpoint every this many expansions (deterministic; tests). */
   everyExpansions?: number | undefined;
+  /** The parallel search: or a checkpoint at every this many level boundaries (deterministic; tests). */
+  everyLevels?: number | undefined;
   /** Told of every checkpoint written (its path; `final` on a stop). */
   onSaved?: ((path: string, final: boolean) => void) | undefined;
   identity: RunIdentity;
@@ -55,10 +50,16 @@ export class CheckpointSession {
   reducerState: (() => CheckpointHeader['reducer']) | undefined;
   /** Checkpoints written by this session. */
   written = 0;
+  /**
+   * Save the search also when it ends (check.ts sets it when a liveness search follows: a resumed
+   * run then goes straight on to it instead of searching again).
+   */
+  saveAtEnd = false;
   private width = 0;
 
   constructor(readonly config: CheckpointConfig) {
     this.loaded = config.resumeFrom !== undefined ? readCheckpointFile(config.resumeFrom) : undefined;
+    if (this.loaded) expectKind(this.loaded, 'sequential');
     this.header = this.loaded?.header as unknown as CheckpointHeader | undefined;
     this.seq = this.loaded ? this.loaded.header.seq + 1 : 0;
     // A temporary file is a checkpoint whose writer died before renaming it: never complete.
@@ -103,6 +104,7 @@ export class CheckpointSession {
       resume: this.header?.progress,
       everyMs: this.config.everyMs,
       everyExpansions: this.config.everyExpansions,
+      saveAtEnd: this.saveAtEnd,
       save: (s, final) => this.save(s, final),
     };
   }
@@ -111,18 +113,20 @@ export class CheckpointSession {
     if (!(s.store instanceof FingerprintSet) || !(s.frontier instanceof StateQueue)) throw new Error('internal: only the fingerprint set and the state queue are checkpointed');
     const { fp, parent, choice } = s.store.sections();
     const { store: _s, frontier: _f, ...progress } = s;
-    const header: CheckpointHeader = {
+    const header: Omit<CheckpointHeader, 'seq'> = {
+      kind: 'sequential',
       identity: this.config.identity,
       run: this.config.run,
       progress,
       states: s.store.size,
       queued: s.frontier.size,
       width: this.width,
+      elapsedMs: s.elapsedMs,
       reducer: this.reducerState?.(),
       writtenAt: new Date().toISOString(),
       final,
     };
-    const path = writeCheckpointFile(this.config.dir, this.seq++, header as unknown as Record<string, unknown>, [
+    const path = writeCheckpointFile(this.config.dir, this.seq++, 'sequential', header as unknown as Record<string, unknown>, [
       { name: 'fp', type: 'u32', parts: [fp] },
       { name: 'parent', type: 'i32', parts: [parent] },
       { name: 'choice', type: 'u16', parts: [choice] },
@@ -133,7 +137,8 @@ export class CheckpointSession {
   }
 }
 
-/** The header of a checkpoint file (read and verified). */
+/** The header of a sequential search's checkpoint file (read and verified). */
 export function checkpointHeader(f: CheckpointFile): CheckpointHeader {
+  expectKind(f, 'sequential');
   return f.header as unknown as CheckpointHeader;
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointName, latestCheckpoint, readCheckpointFile, writeCheckpointFile } from '../../../src/engine/checkpoint/file.js';
+import { createHash } from 'node:crypto';
+import { checkpointName, expectKind, latestCheckpoint, readCheckpointFile, writeCheckpointFile } from '../../../src/engine/checkpoint/file.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,14 +15,36 @@ const fresh = () => (dir = mkdtempSync(join(tmpdir(), 'kmc-ckfile-')));
 function write(seq: number): string {
   const fp = new Uint32Array([seq, 2, 3, 4, 5, 6]);
   const choice = new Uint16Array([seq, 1, 2]); // an odd byte length: padded
-  return writeCheckpointFile(dir, seq, { note: `number ${seq}` }, [
+  return writeCheckpointFile(dir, seq, 'sequential', { note: `number ${seq}` }, [
     { name: 'fp', type: 'u32', parts: [fp.subarray(0, 2), fp.subarray(2)] },
     { name: 'choice', type: 'u16', parts: [choice] },
     { name: 'frontier', type: 'i32', parts: [] },
   ]);
 }
 
+/** A file as a writer of another format or kind would write it (checksum and all): only its header differs. */
+function writeRaw(seq: number, header: Record<string, unknown>): string {
+  const json = Buffer.from(JSON.stringify({ seq, sections: [], ...header }), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  const body = Buffer.concat([Buffer.from('KMCCKPT1', 'latin1'), len, json, Buffer.alloc((8 - ((4 + json.length) % 8)) % 8)]);
+  const path = join(dir, checkpointName(seq));
+  writeFileSync(path, Buffer.concat([body, createHash('sha256').update(body).digest()]));
+  return path;
+}
+
 describe('checkpoint files', () => {
+  it('says its format and kind; another format or kind is refused by name', () => {
+    fresh();
+    expect(readCheckpointFile(write(0)).header).toMatchObject({ format: 2, kind: 'sequential' });
+    expect(() => readCheckpointFile(writeRaw(1, { format: 1 }))).toThrow('checkpoint format 1 (written by an older kmc), this kmc reads format 2: start the run again');
+    expect(() => readCheckpointFile(writeRaw(2, { format: 2, kind: 'swarm' }))).toThrow('checkpoint of an unknown kind of search ("swarm")');
+    // The raw writer is sound: with this kmc's format and a kind it reads.
+    const level = readCheckpointFile(writeRaw(3, { format: 2, kind: 'level' }));
+    expect(() => expectKind(level, 'level')).not.toThrow();
+    expect(() => expectKind(level, 'sequential')).toThrow(/is a checkpoint of the parallel level-synchronous search, not of the sequential search \(one worker\)$/);
+  });
+
   it('round-trips the header and the sections (parts joined, padding skipped)', () => {
     fresh();
     const f = readCheckpointFile(write(7));
