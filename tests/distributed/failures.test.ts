@@ -7,35 +7,9 @@
 //    saying the run can be resumed, and once the server is back the same command finishes it,
 //    with the same result (never a wrong verdict).
 
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { built, essence, kmc, start, type Running } from './processes.js';
+import { built, CHECK, essence, kmc, start, waitFor } from './processes.js';
 import { redisInstalled, SKIP_REASON, startSingle, type RedisSetup } from './servers.js';
-import { SMALL } from './small.js';
-
-const MODEL = 'kvm-hotplug';
-const VARIANT = 'v2.6.37';
-const CHECK = ['check', MODEL, '--variant', VARIANT, ...Object.entries(SMALL[MODEL]!).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--json', '--no-traces'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll the run on Redis until `ready` says so (or the process ended). */
-async function waitFor(url: string, running: Running, ready: (r: Redis, id: string, phase: Record<string, string>) => Promise<boolean>): Promise<void> {
-  const r = new Redis(url);
-  try {
-    for (let i = 0; i < 4000; i++) {
-      if (running.child.exitCode !== null) throw new Error(`the process ended before the moment came: ${running.err()}`);
-      const [id] = await r.smembers('kmc:runs');
-      if (id !== undefined) {
-        const phase = await r.hgetall(`kmc:{${id}}:phase`);
-        if (await ready(r, id, phase)) return;
-      }
-      await sleep(5);
-    }
-    throw new Error('the run never reached the moment to strike');
-  } finally {
-    r.disconnect();
-  }
-}
 
 describe.skipIf(!redisInstalled || !built)('distributed runs that lose a process', () => {
   let redis: RedisSetup | undefined;

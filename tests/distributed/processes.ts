@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { SMALL } from './small.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const built = existsSync(join(root, 'dist', 'src', 'distributed', 'worker.js'));
@@ -53,4 +55,31 @@ export function essence(json: string): unknown {
     properties: r.properties?.map((p) => `${p.name}: ${p.status}`),
     violations: r.violations?.map((v) => ({ property: v.property, path: v.path, message: v.message })) ?? [],
   };
+}
+
+/** The check the failure tests run: kvm-hotplug v2.6.37, small (1,534 states, 30 levels, violated). */
+export const CHECK = ['check', 'kvm-hotplug', '--variant', 'v2.6.37', ...Object.entries(SMALL['kvm-hotplug']!).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--json', '--no-traces'];
+
+/** A check that holds: kvm-intx-mask merged, small (1,216 states, 46 levels, verified). */
+export const CHECK_HOLDS = ['check', 'kvm-intx-mask', '--variant', 'merged', ...Object.entries(SMALL['kvm-intx-mask']!).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--json', '--no-traces'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll the run on Redis until `ready` says so (or the process ended): the moment to strike. */
+export async function waitFor(url: string, running: Running, ready: (r: Redis, id: string, phase: Record<string, string>) => Promise<boolean>): Promise<void> {
+  const r = new Redis(url);
+  try {
+    for (let i = 0; i < 4000; i++) {
+      if (running.child.exitCode !== null) throw new Error(`the process ended before the moment came: ${running.err()}`);
+      const [id] = await r.smembers('kmc:runs');
+      if (id !== undefined) {
+        const phase = await r.hgetall(`kmc:{${id}}:phase`);
+        if (await ready(r, id, phase)) return;
+      }
+      await sleep(5);
+    }
+    throw new Error('the run never reached the moment to strike');
+  } finally {
+    r.disconnect();
+  }
 }
