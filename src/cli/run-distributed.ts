@@ -17,7 +17,7 @@ import type { CompiledModel } from '../model/compile.js';
 import { ParallelChecker } from '../parallel/index.js';
 import type { ModelEntry, ModelRegistry } from '../property/registry.js';
 import { coordinate, type CoordinatorOptions, type DistributedProgress } from '../distributed/coordinator.js';
-import { connect, isConnectionError, type Client } from '../distributed/connection.js';
+import { connect, isConnectionError, RedisAuthError, type Client } from '../distributed/connection.js';
 import type { RunSource } from '../distributed/run.js';
 import { UsageError } from '../util/errors.js';
 import { bytes, thousands } from '../util/format.js';
@@ -78,7 +78,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
   try {
     client = await connect(o.redis);
   } catch (e) {
-    if (e instanceof TypeError) throw new UsageError(e.message);
+    if (e instanceof TypeError || e instanceof RedisAuthError) throw new UsageError(e.message);
     if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: (e as Error).message };
     throw e;
   }

@@ -2,10 +2,14 @@
 // server (INFO cluster), so `--redis URL` names either. ioredis does the rest: cluster slot
 // routing and redirections, pipelining, AUTH (redis://user:password@host), TLS (rediss://).
 //
+// Credentials Redis refuses, and a TLS certificate this machine does not trust, are usage errors
+// (exit 2), said as such.
+//
 // A run must fail cleanly when Redis goes away, never hang or guess: commands are not retried
 // for long (a few reconnection attempts over about two seconds), then every pending command
 // fails and the caller exits 3 with the run left in Redis to resume.
 
+import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 
@@ -16,13 +20,30 @@ export class RedisLost extends Error {
   override name = 'RedisLost';
 }
 
+/** Redis refused the credentials (or wants some), or its TLS certificate is not trusted: a usage error (exit 2), not a lost run. */
+export class RedisAuthError extends Error {
+  override name = 'RedisAuthError';
+}
+
+/** What an authentication or TLS refusal says, or undefined when `e` is not one. */
+function refusal(e: unknown): string | undefined {
+  const m = e instanceof Error ? e.message : '';
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (/WRONGPASS/.test(m)) return 'wrong user name or password (WRONGPASS); give the credentials in the URL: redis://[user]:password@host:port';
+  if (/NOAUTH/.test(m)) return 'it requires a password, and the URL gives none (NOAUTH); give the credentials in the URL: redis://[user]:password@host:port';
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code))
+    return `its TLS certificate is not trusted here (${m}); give the certificate of the CA that signed it with NODE_EXTRA_CA_CERTS=ca.pem`;
+  return undefined;
+}
+
 const RECONNECTS = 8;
 
 function options(url: URL): RedisOptions {
   return {
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname } } : {}),
+    // SNI names a host, never an address (RFC 6066): Node warns when it is given one.
+    ...(url.protocol === 'rediss:' ? { tls: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: url.hostname } } : {}),
     maxRetriesPerRequest: 2,
     retryStrategy: (times: number) => (times > RECONNECTS ? null : Math.min(50 * 2 ** times, 500)),
     connectTimeout: 5000,
@@ -56,6 +77,8 @@ export async function connect(url: string): Promise<Client> {
   const port = Number(u.port || 6379);
   const host = u.hostname || '127.0.0.1';
   const probe = new Redis({ ...o, host, port, db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0 });
+  let refused: string | undefined;
+  probe.on('error', (e) => void (refused ??= refusal(e)));
   try {
     await probe.connect();
     const info = await probe.info('cluster');
@@ -65,6 +88,8 @@ export async function connect(url: string): Promise<Client> {
     }
   } catch (e) {
     probe.disconnect();
+    const why = refused ?? refusal(e);
+    if (why) throw new RedisAuthError(`Redis at ${host}:${port}: ${why}`);
     throw new RedisLost(`cannot reach Redis at ${host}:${port}: ${(e as Error).message}`);
   }
   probe.disconnect();

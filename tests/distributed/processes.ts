@@ -26,7 +26,12 @@ export interface Running {
 }
 
 export function start(...args: string[]): Running {
-  const child = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root });
+  return startWith({}, ...args);
+}
+
+/** start() with these environment variables added. */
+export function startWith(env: Record<string, string>, ...args: string[]): Running {
+  const child = spawn(process.execPath, ['bin/kmc.js', ...args], { cwd: root, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));

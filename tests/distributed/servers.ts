@@ -27,6 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RedisNode {
   port: number;
+  /** redis-cli's flags to reach it (TLS, password). */
+  cli: string[];
   dir: string;
   process: ChildProcess;
   /** Start it again on the same port and directory (after kill). */
@@ -34,29 +36,45 @@ export interface RedisNode {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-async function waitPing(port: number): Promise<void> {
+async function waitPing(port: number, cli: readonly string[] = []): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return;
+    if (spawnSync('redis-cli', ['-p', String(port), ...cli, 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return;
     await sleep(25);
   }
   throw new Error(`redis-server on port ${port} did not answer`);
 }
 
-/** One redis-server; `persist`: append-only file fsynced at every write, so a restart keeps the data. */
-export async function startNode(o: { cluster?: boolean; persist?: boolean; dir?: string } = {}): Promise<RedisNode> {
+export interface NodeOptions {
+  cluster?: boolean;
+  /** Append-only file fsynced at every write, so a restart keeps the data. */
+  persist?: boolean;
+  dir?: string;
+  /** requirepass. */
+  password?: string;
+  /** Serve TLS only, with this certificate and key (PEM files). */
+  tls?: { cert: string; key: string };
+}
+
+/** One redis-server. */
+export async function startNode(o: NodeOptions = {}): Promise<RedisNode> {
   const port = await freePort();
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'kmc-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no', '--logfile', join(dir, 'redis.log')];
+  const cli: string[] = [];
+  const serve = o.tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.cert, '--tls-key-file', o.tls.key, '--tls-ca-cert-file', o.tls.cert, '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  if (o.tls) cli.push('--tls', '--cacert', o.tls.cert);
+  if (o.password !== undefined) cli.push('--no-auth-warning', '-a', o.password);
+  const args = [...serve, ...(o.password !== undefined ? ['--requirepass', o.password] : []), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'no', '--logfile', join(dir, 'redis.log')];
   if (o.persist) args.push('--appendonly', 'yes', '--appendfsync', 'always');
   else args.push('--appendonly', 'no');
   if (o.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '2000');
   const node: RedisNode = {
     port,
+    cli,
     dir,
     process: spawn('redis-server', args, { stdio: 'ignore' }),
     async restart() {
       node.process = spawn('redis-server', args, { stdio: 'ignore' });
-      await waitPing(port);
+      await waitPing(port, cli);
     },
     kill(signal: NodeJS.Signals = 'SIGTERM') {
       return new Promise<void>((resolve) => {
@@ -66,7 +84,7 @@ export async function startNode(o: { cluster?: boolean; persist?: boolean; dir?:
       });
     },
   };
-  await waitPing(port);
+  await waitPing(port, cli);
   return node;
 }
 
@@ -76,9 +94,10 @@ export interface RedisSetup {
   stop(): Promise<void>;
 }
 
-export async function startSingle(o: { persist?: boolean } = {}): Promise<RedisSetup> {
+export async function startSingle(o: Pick<NodeOptions, 'persist' | 'password' | 'tls'> = {}): Promise<RedisSetup> {
   const n = await startNode(o);
-  return { url: `redis://127.0.0.1:${n.port}`, nodes: [n], stop: () => stopAll([n]) };
+  const auth = o.password !== undefined ? `:${encodeURIComponent(o.password)}@` : '';
+  return { url: `${o.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${n.port}`, nodes: [n], stop: () => stopAll([n]) };
 }
 
 /** Three masters, no replicas, every slot covered. */
@@ -101,5 +120,5 @@ async function stopAll(nodes: RedisNode[]): Promise<void> {
 
 /** The number of keys on every node (0: a finished run left nothing behind). */
 export function keyCount(setup: RedisSetup): number {
-  return setup.nodes.reduce((s, n) => s + Number(spawnSync('redis-cli', ['-p', String(n.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()), 0);
+  return setup.nodes.reduce((s, n) => s + Number(spawnSync('redis-cli', ['-p', String(n.port), ...n.cli, 'dbsize'], { encoding: 'utf8' }).stdout.trim()), 0);
 }

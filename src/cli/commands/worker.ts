@@ -1,7 +1,7 @@
 // kmc worker --redis URL: join a distributed run from any machine (src/distributed/worker.ts).
 
 import type { Command } from 'commander';
-import { connect, isConnectionError } from '../../distributed/connection.js';
+import { connect, isConnectionError, RedisAuthError } from '../../distributed/connection.js';
 import type { RunMeta } from '../../distributed/run.js';
 import { runWorker } from '../../distributed/worker.js';
 import type { ModelRegistry } from '../../property/registry.js';
@@ -34,7 +34,7 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
       try {
         client = await connect(opts.redis);
       } catch (e) {
-        if (e instanceof TypeError) throw new UsageError(e.message);
+        if (e instanceof TypeError || e instanceof RedisAuthError) throw new UsageError(e.message);
         io.err(`kmc worker: ${(e as Error).message}`);
         setExit(3);
         return;
