@@ -6,7 +6,15 @@
 // object tree of the state's shape (the *scratch*): `decode` writes a packed state's slots
 // into it, guards and recipes read and mutate it at full speed, and `encode` reads it back into
 // a packed state, validating every value (int32 or boolean, array lengths, object shapes) as
-// the views do. Both functions are generated per layout (straight-line code, no recursion).
+// the views do. These functions are generated per layout (straight-line code, no recursion).
+//
+// The search applies every enabled action of a state in a row, so after a step the scratch tree
+// is put back to the state it was decoded from in the same pass that encodes the successor
+// (`encodeRevert`): a transition costs one pass over the slots, not a decode and an encode.
+//
+// `new Function` compiles source built here from the model's own compiled layout only: slot
+// offsets and node indices are numbers, keys are quoted with JSON.stringify; nothing read from
+// a file or any other input at run time goes into it.
 //
 // Shape safety: the scratch tree's objects are sealed, so a recipe that adds a key throws
 // (models are ES modules, hence strict mode); an array whose length a recipe changes (push,
@@ -21,10 +29,24 @@ import { describeValue } from '../util/describe.js';
 export interface Codec {
   /** The scratch tree (sealed plain objects and arrays). */
   readonly scratch: Record<string, unknown>;
+  /** Number of slots (the layout's size). */
+  readonly size: number;
   /** Write `words[base..)` into the scratch tree. */
   decode(words: Int32Array, base: number): void;
-  /** Read the scratch tree into `words[base..)`, validating every value. */
-  encode(words: Int32Array, base: number): void;
+  /**
+   * Read the scratch tree into `words[base..)`, validating every value. Returns whether the
+   * step replaced a node of the tree (the skeleton must then be put back by `decode`).
+   */
+  encode(words: Int32Array, base: number): boolean;
+  /**
+   * `encode` into `words`, and put the scratch tree back to `src[base..)` (the state it was
+   * decoded from) in the same pass: each leaf is written back only where the step changed it, so
+   * the next step from the same state needs no `decode` (the search applies every enabled
+   * action of a state in a row). A step that replaced a node is followed by a full `decode`.
+   */
+  encodeRevert(words: Int32Array, src: Int32Array, base: number): void;
+  /** Put the unreplaced scratch tree, which holds `words[base..)`, back to `src[base..)` (only the leaves that differ). */
+  revert(words: Int32Array, src: Int32Array, base: number): void;
   /** Does the scratch tree hold exactly `words[base..)`? (Detects writes by guards and properties.) */
   same(words: Int32Array, base: number): boolean;
 }
@@ -59,6 +81,8 @@ export function buildCodec(layout: Layout): Codec {
 
   const dec: string[] = [];
   const enc: string[] = [];
+  const encRev: string[] = [];
+  const rev: string[] = [];
   const same: string[] = [];
   const paths: string[] = [];
   // For a replaced object: exactly the layout's keys (by path index).
@@ -76,13 +100,23 @@ export function buildCodec(layout: Layout): Codec {
         const off = child.offset;
         const p = paths.push(child.path) - 1;
         const v = `v${tmp++}`;
+        // encodeRevert writes the leaf back right after reading it: every place in the tree is
+        // read once (a tree with one object at two places is rejected by noAliases), so no
+        // later read of this encode sees the value put back.
         if (child.kind === 'int') {
+          const check = `if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) bad(${p}, ${v}, 'an int32 integer');`;
           dec.push(`K[${sk}]${acc} = w[b + ${off}];`);
-          enc.push(`{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) bad(${p}, ${v}, 'an int32 integer'); w[b + ${off}] = ${v}; }`);
+          enc.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; }`);
+          encRev.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; const o${v} = o[b + ${off}]; if (${v} !== o${v} || (${v} === 0 && 1 / ${v} < 0)) ${ref}${acc} = o${v}; }`);
+          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) K[${sk}]${acc} = o[b + ${off}];`);
           same.push(`if (${ref}${acc} !== w[b + ${off}]) return false;`);
         } else {
           dec.push(`K[${sk}]${acc} = w[b + ${off}] !== 0;`);
           enc.push(`{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'boolean') bad(${p}, ${v}, 'a boolean'); w[b + ${off}] = ${v} ? 1 : 0; }`);
+          encRev.push(
+            `{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'boolean') bad(${p}, ${v}, 'a boolean'); const x${v} = ${v} ? 1 : 0; w[b + ${off}] = x${v}; if (x${v} !== o[b + ${off}]) ${ref}${acc} = !${v}; }`,
+          );
+          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) K[${sk}]${acc} = o[b + ${off}] !== 0;`);
           same.push(`if (${ref}${acc} !== (w[b + ${off}] !== 0)) return false;`);
         }
       } else {
@@ -100,6 +134,7 @@ export function buildCodec(layout: Layout): Codec {
             ? `!Array.isArray(${r}) || ${r}.length !== ${child.length}`
             : `${r} === null || typeof ${r} !== 'object' || Array.isArray(${r}) || (${r} !== K[${childSk}] && !keysAre(${r}, ${p}))`;
         enc.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)}); if (${r} !== K[${childSk}]) rep = true;`);
+        encRev.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)}); if (${r} !== K[${childSk}]) rep = true;`);
         // Compare values through whatever the tree holds now (a replaced node is fine if equal).
         same.push(
           child.kind === 'array'
@@ -152,10 +187,21 @@ export function buildCodec(layout: Layout): Codec {
     'keysAre',
     'K',
     'noAliases',
-    `return function encode(w, b) {\nconst s = K[0];\nlet rep = false;\n${enc.join('\n')}\nif (rep) noAliases();\n};`,
+    `return function encode(w, b) {\nconst s = K[0];\nlet rep = false;\n${enc.join('\n')}\nif (rep) noAliases();\nreturn rep;\n};`,
   )(bad, keysAre, K, noAliases) as Codec['encode'];
+  // With a replaced node the leaves put back may sit in the replacement (or in a skeleton node
+  // the step moved elsewhere): decode then rebuilds the tree from `src` (rare: a swap, `d.o = {...}`).
+  const encodeRevert = new Function(
+    'bad',
+    'keysAre',
+    'K',
+    'noAliases',
+    'decode',
+    `return function encodeRevert(w, o, b) {\nconst s = K[0];\nlet rep = false;\n${encRev.join('\n')}\nif (rep) { noAliases(); decode(o, b); }\n};`,
+  )(bad, keysAre, K, noAliases, decode) as Codec['encodeRevert'];
+  const revert = new Function('K', `return function revert(w, o, b) {\n${rev.join('\n')}\n};`)(K) as Codec['revert'];
   const sameFn = new Function('K', `return function same(w, b) {\nconst s = K[0];\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
-  return { scratch: K[0] as Record<string, unknown>, decode, encode, same: sameFn };
+  return { scratch: K[0] as Record<string, unknown>, size: layout.size, decode, encode, encodeRevert, revert, same: sameFn };
 }
 
 /** A deep, unsealed copy of plain state data (for tests and for handing state out). */

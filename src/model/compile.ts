@@ -9,7 +9,7 @@
 import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
-import { buildCodec } from './codec.js';
+import { buildCodec, type Codec } from './codec.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -128,26 +128,14 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   if (dup) throw new ModelError(`model ${def.name}: two threads are named '${dup}'`);
   const pcs = threadDefs.length;
   const width = pcs + layout.size;
-  const codec = buildCodec(layout);
+  // Two scratch trees (codec.ts): one for the steps (guards, recipes, next()), one for the
+  // properties (`view`), so that reading a successor's properties does not move the steps' tree
+  // off the state whose actions are being applied.
+  const steps = scratchOver(buildCodec(layout), pcs);
+  const props = scratchOver(buildCodec(layout), pcs);
+  const codec = steps.codec;
   const scratch = codec.scratch as S;
-  // Which variables the scratch object holds, by content (not by buffer identity, since callers
-  // reuse buffers): loading a state whose variables equal these skips the decode.
-  const loadedVars = new Int32Array(layout.size);
-  let loadedValid = false;
-  const load = (state: Int32Array): void => {
-    if (loadedValid) {
-      let same = true;
-      for (let i = 0; i < layout.size; i++)
-        if (loadedVars[i] !== state[pcs + i]) {
-          same = false;
-          break;
-        }
-      if (same) return;
-    }
-    codec.decode(state, pcs);
-    for (let i = 0; i < layout.size; i++) loadedVars[i] = state[pcs + i]!;
-    loadedValid = true;
-  };
+  const load = steps.load;
 
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
@@ -256,16 +244,21 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     load(state);
     const n = collectEnabled(state, out);
     if (!codec.same(state, pcs)) {
-      loadedValid = false;
+      steps.invalidate();
       const culprit = out[0] ?? allActions[0]!;
       return fail(culprit, state, 'a guard', new Error('wrote to the state (guards must only read it)'));
     }
     return n;
   }
 
+  /**
+   * The recipe runs on the scratch tree holding `src`; encoding the successor into `dst` puts the
+   * tree back to `src` (codec.encodeRevert), so the next action from `src` starts without a decode.
+   * A computed next() reads the state after the step: the tree is put back after it.
+   */
   function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     load(src);
-    loadedValid = false; // the recipe mutates the scratch object
+    steps.invalidate(); // the recipe mutates the scratch object; valid again once it is put back
     fired = NOTHING_FIRED;
     halted = false;
     const env = envs[action.thread]!;
@@ -277,33 +270,59 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         if (e !== BUG) return fail(action, src, 'it threw', e);
       }
     }
-    try {
-      codec.encode(dst, pcs);
-    } catch (e) {
-      return fail(action, src, 'it wrote a value of the wrong shape', e);
-    }
-    for (let t = 0; t < pcs; t++) dst[t] = src[t]!;
-    for (let i = 0; i < layout.size; i++) loadedVars[i] = dst[pcs + i]!;
-    loadedValid = true;
     let next = action.staticNext;
-    if (next === null) {
+    if (dst === src) {
+      // In place: `src` is overwritten, so the tree is rebuilt from the successor afterwards.
+      next = encodeInPlace(src, action, env);
+    } else if (next !== null) {
+      try {
+        codec.encodeRevert(dst, src, pcs);
+      } catch (e) {
+        return fail(action, src, 'it wrote a value of the wrong shape', e);
+      }
+    } else {
+      let replaced: boolean;
+      try {
+        replaced = codec.encode(dst, pcs);
+      } catch (e) {
+        return fail(action, src, 'it wrote a value of the wrong shape', e);
+      }
       let id: string;
       try {
         id = (action.def.next as (s: S, env: StepEnv) => string)(scratch, env);
       } catch (e) {
         return fail(action, src, 'its next() threw', e);
       }
-      if (!codec.same(dst, pcs)) {
-        loadedValid = false;
-        return fail(action, src, 'its next()', new Error('wrote to the state (next must only read it)'));
-      }
+      if (!codec.same(dst, pcs)) return fail(action, src, 'its next()', new Error('wrote to the state (next must only read it)'));
+      if (replaced) codec.decode(src, pcs);
+      else codec.revert(dst, src, pcs);
       const resolved = resolveNext(threads[action.thread]!, id);
       if (resolved === undefined)
         return fail(action, src, 'next()', new Error(`returned '${id}', which is not a location of the thread`));
       next = resolved;
     }
+    if (dst !== src) steps.revalidate(); // the tree holds `src` again
+    for (let t = 0; t < pcs; t++) dst[t] = src[t]!;
     dst[action.thread] = next;
     return fired === NOTHING_FIRED && !halted ? QUIET : { fired, halted };
+  }
+
+  /** apply's rare case of `dst` being `src`: plain encode, next() on the result, the tree left holding the successor's variables. */
+  function encodeInPlace(src: Int32Array, action: CompiledAction, env: StepEnv): number {
+    const before = src.slice();
+    try {
+      codec.encode(src, pcs);
+    } catch (e) {
+      return fail(action, before, 'it wrote a value of the wrong shape', e);
+    }
+    steps.load(src); // the tree holds src's new variables: decode puts back any replaced node
+    if (action.staticNext !== null) return action.staticNext;
+    const next = computedNext(action, before, scratch, env);
+    if (!codec.same(src, pcs)) {
+      steps.invalidate();
+      return fail(action, before, 'its next()', new Error('wrote to the state (next must only read it)'));
+    }
+    return next;
   }
 
   // The reference path (CompileOptions.reference): the recipe runs under immer's `produce` on a
@@ -475,12 +494,12 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     vars: (state) => unpack(layout.root, state, pcs) as S,
     locationIds,
     view(state) {
-      load(state);
-      return scratch;
+      props.load(state);
+      return props.codec.scratch as S;
     },
     unchanged(state, who) {
-      if (!codec.same(state, pcs)) {
-        loadedValid = false;
+      if (!props.codec.same(state, pcs)) {
+        props.invalidate();
         throw new ModelError(`model ${def.name}: ${who} wrote to the state (it must only read it)`);
       }
     },
@@ -502,6 +521,41 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       hear = listener;
     },
     recorder,
+  };
+}
+
+/**
+ * A codec's scratch tree and which variables it holds, by content (not by buffer identity, since
+ * callers reuse buffers): loading a state whose variables equal these skips the decode.
+ */
+function scratchOver(codec: Codec, pcs: number) {
+  const size = codec.size;
+  const loadedVars = new Int32Array(size);
+  let valid = false;
+  return {
+    codec,
+    load(state: Int32Array): void {
+      if (valid) {
+        let same = true;
+        for (let i = 0; i < size; i++)
+          if (loadedVars[i] !== state[pcs + i]) {
+            same = false;
+            break;
+          }
+        if (same) return;
+      }
+      codec.decode(state, pcs);
+      for (let i = 0; i < size; i++) loadedVars[i] = state[pcs + i]!;
+      valid = true;
+    },
+    /** The tree may no longer hold the loaded variables (a step or a faulty guard wrote to it). */
+    invalidate(): void {
+      valid = false;
+    },
+    /** The tree holds the last loaded variables again (a step's writes were put back). */
+    revalidate(): void {
+      valid = true;
+    },
   };
 }
 

@@ -49,6 +49,54 @@ describe('codec', () => {
     expect(codec.same(words, 0)).toBe(true);
   });
 
+  it('encodeRevert writes what encode writes and puts the scratch back to the source state', () => {
+    const { layout, codec, words } = codecOf(init);
+    const recipes: ((d: typeof init) => void)[] = [
+      (d) => void d.a++,
+      (d) => void (d.b[1] = true),
+      (d) => void (d.o.z[0] = d.a),
+      (d) => void (d.o = { y: 9, z: [1, 2] }), // a replaced object: its sealed skeleton comes back
+      (d) => void (d.q = [d.q[1]!, d.q[0]!]),
+    ];
+    codec.decode(words, 0);
+    const nodes = [codec.scratch.b, codec.scratch.o, codec.scratch.q, (codec.scratch.q as object[])[0], (codec.scratch.q as object[])[1]];
+    for (const recipe of recipes) {
+      const viaEncode = new Int32Array(layout.size);
+      recipe(codec.scratch as typeof init);
+      codec.encode(viaEncode, 0);
+      codec.decode(words, 0);
+      const out = new Int32Array(layout.size);
+      recipe(codec.scratch as typeof init);
+      codec.encodeRevert(out, words, 0);
+      expect([...out]).toEqual([...viaEncode]);
+      const expected = new Int32Array(layout.size);
+      packInto(layout.root, produce(init, recipe), expected, 0);
+      expect([...out]).toEqual([...expected]);
+      expect(codec.scratch).toEqual(init);
+      expect(codec.same(words, 0)).toBe(true);
+      expect([codec.scratch.b, codec.scratch.o, codec.scratch.q, (codec.scratch.q as object[])[0], (codec.scratch.q as object[])[1]]).toEqual(nodes);
+      for (let i = 0; i < nodes.length; i++) expect(Object.is([codec.scratch.b, codec.scratch.o, codec.scratch.q, (codec.scratch.q as object[])[0], (codec.scratch.q as object[])[1]][i], nodes[i])).toBe(true);
+      expect(Object.isSealed(codec.scratch.o)).toBe(true);
+    }
+  });
+
+  it('a step that writes -0 over 0 leaves 0 in the scratch (the packed state has no -0)', () => {
+    const { layout, codec, words } = codecOf({ ...init, a: 0 });
+    codec.decode(words, 0);
+    (codec.scratch as typeof init).a = -0;
+    codec.encodeRevert(new Int32Array(layout.size), words, 0);
+    expect(Object.is(codec.scratch.a, 0)).toBe(true);
+  });
+
+  it('revert puts back exactly the leaves in which two states differ', () => {
+    const { layout, codec, words } = codecOf(init);
+    const other = new Int32Array(layout.size);
+    packInto(layout.root, produce(init, (d) => void ((d.a = 5), (d.b[0] = false), (d.o.z[1] = 0))), other, 0);
+    codec.decode(other, 0);
+    codec.revert(other, words, 0);
+    expect(codec.scratch).toEqual(init);
+  });
+
   it.each([
     ['a string into an int', (d: any) => void (d.a = 'x'), /^a = "x": expected an int32 integer/],
     ['a float', (d: any) => void (d.a = 1.5), /^a = 1.5: expected an int32 integer/],
