@@ -102,21 +102,22 @@ export function buildCodec(layout: Layout): Codec {
         const v = `v${tmp++}`;
         // encodeRevert writes the leaf back right after reading it: every place in the tree is
         // read once (a tree with one object at two places is rejected by noAliases), so no
-        // later read of this encode sees the value put back.
+        // later read of this encode sees the value put back. A 0 is always written back (the
+        // step may have written -0, which equals 0 but is not what the state holds).
         if (child.kind === 'int') {
           const check = `if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) bad(${p}, ${v}, 'an int32 integer');`;
-          dec.push(`K[${sk}]${acc} = w[b + ${off}];`);
+          dec.push(`k${sk}${acc} = w[b + ${off}];`);
           enc.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; }`);
-          encRev.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; const o${v} = o[b + ${off}]; if (${v} !== o${v} || (${v} === 0 && 1 / ${v} < 0)) ${ref}${acc} = o${v}; }`);
-          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) K[${sk}]${acc} = o[b + ${off}];`);
+          encRev.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; const o${v} = o[b + ${off}]; if (${v} !== o${v} || ${v} === 0) ${ref}${acc} = o${v}; }`);
+          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) k${sk}${acc} = o[b + ${off}];`);
           same.push(`if (${ref}${acc} !== w[b + ${off}]) return false;`);
         } else {
-          dec.push(`K[${sk}]${acc} = w[b + ${off}] !== 0;`);
+          dec.push(`k${sk}${acc} = w[b + ${off}] !== 0;`);
           enc.push(`{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'boolean') bad(${p}, ${v}, 'a boolean'); w[b + ${off}] = ${v} ? 1 : 0; }`);
           encRev.push(
             `{ const ${v} = ${ref}${acc}; if (typeof ${v} !== 'boolean') bad(${p}, ${v}, 'a boolean'); const x${v} = ${v} ? 1 : 0; w[b + ${off}] = x${v}; if (x${v} !== o[b + ${off}]) ${ref}${acc} = !${v}; }`,
           );
-          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) K[${sk}]${acc} = o[b + ${off}] !== 0;`);
+          rev.push(`if (w[b + ${off}] !== o[b + ${off}]) k${sk}${acc} = o[b + ${off}] !== 0;`);
           same.push(`if (${ref}${acc} !== (w[b + ${off}] !== 0)) return false;`);
         }
       } else {
@@ -125,27 +126,34 @@ export function buildCodec(layout: Layout): Codec {
         const p = paths.push(child.path) - 1;
         keySets[p] = child.kind === 'object' ? child.keys : null;
         // decode: put the skeleton node back if a recipe replaced it.
-        dec.push(`if (K[${sk}]${acc} !== K[${childSk}]) K[${sk}]${acc} = K[${childSk}];`);
+        dec.push(`if (k${sk}${acc} !== k${childSk}) k${sk}${acc} = k${childSk};`);
         // ...and an array's length if a failed step pushed or popped before encode caught it.
-        if (child.kind === 'array') dec.push(`if (K[${childSk}].length !== ${child.length}) K[${childSk}].length = ${child.length};`);
+        if (child.kind === 'array') dec.push(`if (k${childSk}.length !== ${child.length}) k${childSk}.length = ${child.length};`);
         const expectText = child.kind === 'array' ? `an array of length ${child.length}` : `an object with keys ${child.keys.join(', ')}`;
+        // The common case, the tree's own node still in place, costs one identity test (and,
+        // for an array, its length); a replacement is checked in full and sets `rep`.
         const shapeCheck =
           child.kind === 'array'
             ? `!Array.isArray(${r}) || ${r}.length !== ${child.length}`
-            : `${r} === null || typeof ${r} !== 'object' || Array.isArray(${r}) || (${r} !== K[${childSk}] && !keysAre(${r}, ${p}))`;
-        enc.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)}); if (${r} !== K[${childSk}]) rep = true;`);
-        encRev.push(`const ${r} = ${ref}${acc}; if (${shapeCheck}) bad(${p}, ${r}, ${key(expectText)}); if (${r} !== K[${childSk}]) rep = true;`);
+            : `${r} === null || typeof ${r} !== 'object' || Array.isArray(${r}) || !keysAre(${r}, ${p})`;
+        const badShape = `bad(${p}, ${r}, ${key(expectText)})`;
+        const ownNode = child.kind === 'array' ? ` else if (${r}.length !== ${child.length}) ${badShape};` : '';
+        const encNode = `const ${r} = ${ref}${acc}; if (${r} !== k${childSk}) { if (${shapeCheck}) ${badShape}; rep = true; }${ownNode}`;
+        enc.push(encNode);
+        encRev.push(encNode);
         // Compare values through whatever the tree holds now (a replaced node is fine if equal).
         same.push(
           child.kind === 'array'
-            ? `const ${r} = ${ref}${acc}; if (!Array.isArray(${r}) || ${r}.length !== ${child.length}) return false;`
-            : `const ${r} = ${ref}${acc}; if (${r} === null || typeof ${r} !== 'object') return false;`,
+            ? `const ${r} = ${ref}${acc}; if ((${r} !== k${childSk} && !Array.isArray(${r})) || ${r}.length !== ${child.length}) return false;`
+            : `const ${r} = ${ref}${acc}; if (${r} !== k${childSk} && (${r} === null || typeof ${r} !== 'object')) return false;`,
         );
         walk(child, r, childSk);
       }
     }
   };
-  walk(layout.root, 's', 0);
+  walk(layout.root, 'k0', 0);
+  // The skeleton nodes as constants of the generated functions' closure.
+  const nodes = `const ${K.map((_, i) => `k${i} = K[${i}]`).join(', ')};`;
 
   const bad = (p: number, v: unknown, expected: string): never => {
     throw new ModelError(`${paths[p]} = ${describeValue(v)}: expected ${expected} (state shapes and types are fixed)`);
@@ -164,7 +172,7 @@ export function buildCodec(layout: Layout): Codec {
     return true;
   };
 
-  const decode = new Function('K', `return function decode(w, b) {\n${dec.join('\n')}\n};`)(K) as Codec['decode'];
+  const decode = new Function('K', `${nodes}\nreturn function decode(w, b) {\n${dec.join('\n')}\n};`)(K) as Codec['decode'];
   // A recipe may move parts of the state around (a swap: `d.q = [d.q[1], d.q[0]]`), but it
   // must not leave one object at two places (`d.x = d.y`): immer would then alias them, and a
   // later write through one would change both, which a packed state cannot represent. When a
@@ -187,7 +195,7 @@ export function buildCodec(layout: Layout): Codec {
     'keysAre',
     'K',
     'noAliases',
-    `return function encode(w, b) {\nconst s = K[0];\nlet rep = false;\n${enc.join('\n')}\nif (rep) noAliases();\nreturn rep;\n};`,
+    `${nodes}\nreturn function encode(w, b) {\nlet rep = false;\n${enc.join('\n')}\nif (rep) noAliases();\nreturn rep;\n};`,
   )(bad, keysAre, K, noAliases) as Codec['encode'];
   // With a replaced node the leaves put back may sit in the replacement (or in a skeleton node
   // the step moved elsewhere): decode then rebuilds the tree from `src` (rare: a swap, `d.o = {...}`).
@@ -197,10 +205,10 @@ export function buildCodec(layout: Layout): Codec {
     'K',
     'noAliases',
     'decode',
-    `return function encodeRevert(w, o, b) {\nconst s = K[0];\nlet rep = false;\n${encRev.join('\n')}\nif (rep) { noAliases(); decode(o, b); }\n};`,
+    `${nodes}\nreturn function encodeRevert(w, o, b) {\nlet rep = false;\n${encRev.join('\n')}\nif (rep) { noAliases(); decode(o, b); }\n};`,
   )(bad, keysAre, K, noAliases, decode) as Codec['encodeRevert'];
-  const revert = new Function('K', `return function revert(w, o, b) {\n${rev.join('\n')}\n};`)(K) as Codec['revert'];
-  const sameFn = new Function('K', `return function same(w, b) {\nconst s = K[0];\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
+  const revert = new Function('K', `${nodes}\nreturn function revert(w, o, b) {\n${rev.join('\n')}\n};`)(K) as Codec['revert'];
+  const sameFn = new Function('K', `${nodes}\nreturn function same(w, b) {\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
   return { scratch: K[0] as Record<string, unknown>, size: layout.size, decode, encode, encodeRevert, revert, same: sameFn };
 }
 
