@@ -2,15 +2,19 @@
 // variables, and an `exists` clause on the final state (registers and memory). The model's one
 // invariant, `exists-unreachable`, says the clause's final state is never reached: a violation
 // is a witness that the outcome is allowed under the run's memory model (its trace shows the
-// reordering); verified means it is forbidden. The shapes of the classic tests (SB, MP, LB, …)
-// are in tests/memory/litmus-shapes.ts; the C-litmus reader (tools/litmus) produces the same data.
+// reordering); verified means it is forbidden. Under lkmm each thread's operations also execute
+// out of program order where the kernel's model allows (`ordered` below), which a model's steps,
+// being code, cannot: `inOrder` runs them as a model would. The shapes of the classic tests (SB,
+// MP, LB, …) are in tests/memory/litmus-shapes.ts; the C-litmus reader (litmus-c.ts) produces the
+// same data.
 
-import { defineModel, type ModelDef, type System, type ThreadDef, type LocationDef, type StepEnv, type Draft } from '../model/index.js';
+import { defineModel, END, type ActionDef, type ModelDef, type System, type ThreadDef, type LocationDef, type StepEnv, type Draft } from '../model/index.js';
 import { invariant } from '../property/define.js';
 import { ownKey } from '../util/own.js';
 import type { Property } from '../property/types.js';
 import {
   memoryParams,
+  memoryModelOf,
   memoryThreads,
   sharedMemory,
   READ_ONCE,
@@ -164,8 +168,71 @@ function varsOf(t: Litmus): Record<string, number> {
   return vars;
 }
 
+/**
+ * Under lkmm, a litmus thread's operations may execute out of program order wherever the
+ * kernel's memory model does not order them (Alglave et al., ASPLOS 2018, and
+ * tools/memory-model/Documentation/explanation.txt: "ppo", preserved program order). `ordered(a,
+ * b)` says whether `a`, before `b` in program order, must execute first (`afterBeforeAtomic`:
+ * an RMW that has an smp_mb__before_atomic() before it in program order is fully ordered
+ * (explanation.txt: the barrier orders every earlier access before the atomic and everything
+ * after it). What the store buffers
+ * do (src/kernel/memory.ts) is unchanged: a store executes by entering its CPU's buffer, so a
+ * later load passing it, and stores reaching memory out of order, come from the buffers; this
+ * adds what they cannot give: a load passing an earlier load (MP without smp_rmb, WRC, IRIW) and
+ * a store passing an earlier load (LB). The rules, stronger than LKMM where marked (*):
+ *   - accesses to the same variable stay in order (coherence; *for a load after a load);
+ *   - smp_mb, smp_store_mb, lock and unlock, value-returning RMWs, RMWs after an
+ *     smp_mb__before_atomic (*smp_mb__before/after_atomic themselves, *a cmpxchg that may fail)
+ *     are ordered with everything before and after them;
+ *   - an acquire (load or RMW) before everything after it; a release (store or RMW) after
+ *     everything before it;
+ *   - smp_wmb between stores, smp_rmb between loads (RMWs are both);
+ *   - *a plain store before everything after it (its buffer gives the reorderings LKMM allows
+ *     after a store);
+ *   - nothing else: a load, a relaxed RMW or a release RMW may be passed by a later load or store
+ *     of another variable.
+ * There are no dependencies to respect: the reader (litmus-c.ts) refuses register values and
+ * control flow.
+ */
+export function ordered(a: LitmusOp, b: LitmusOp, afterBeforeAtomic: { a: boolean; b: boolean } = { a: false, b: false }): boolean {
+  if (isFull(a) || isFull(b) || (afterBeforeAtomic.a && isRmw(a)) || (afterBeforeAtomic.b && isRmw(b))) return true;
+  const xa = 'x' in a ? a.x : undefined;
+  const xb = 'x' in b ? b.x : undefined;
+  if (xa !== undefined && xa === xb) return true;
+  if (isAcquire(a) || isRelease(b)) return true;
+  if (a.op === 'store') return true;
+  if (b.op === 'fence' && b.kind === 'wmb' && writes(a)) return true;
+  if (a.op === 'fence' && a.kind === 'wmb' && writes(b)) return true;
+  if (b.op === 'fence' && b.kind === 'rmb' && reads(a)) return true;
+  if (a.op === 'fence' && a.kind === 'rmb' && reads(b)) return true;
+  return false;
+}
+
+const isRmw = (o: LitmusOp): o is Extract<LitmusOp, { op: 'xchg' | 'cmpxchg' | 'add' }> => o.op === 'xchg' || o.op === 'cmpxchg' || o.op === 'add';
+/** Ordered with everything: full fences, locks, and the fully ordered (value-returning) RMWs. */
+function isFull(o: LitmusOp): boolean {
+  if (o.op === 'lock' || o.op === 'unlock') return true;
+  if (o.op === 'fence') return o.kind === 'mb' || o.kind === 'before_atomic' || o.kind === 'after_atomic';
+  if (o.op === 'store') return o.kind === 'mb';
+  // atomic_add / atomic_inc (no result register) are relaxed; the others are full unless suffixed.
+  if (isRmw(o)) return (o.op !== 'add' || o.r !== undefined) && orderOf(o.order) === 'full';
+  return false;
+}
+const isAcquire = (o: LitmusOp): boolean => (o.op === 'load' && o.kind === 'acquire') || (isRmw(o) && o.order === 'acquire');
+const isRelease = (o: LitmusOp): boolean => (o.op === 'store' && o.kind === 'release') || (isRmw(o) && o.order === 'release');
+const reads = (o: LitmusOp): boolean => o.op === 'load' || isRmw(o);
+const writes = (o: LitmusOp): boolean => o.op === 'store' || isRmw(o);
+
+export interface LitmusModelOptions {
+  /**
+   * Under lkmm, execute each thread's operations in program order, as a model's steps are (the
+   * store buffers alone, src/kernel/memory.ts), instead of in any order `ordered` allows.
+   */
+  inOrder?: boolean;
+}
+
 /** The litmus test as a model: its memory model is a parameter (`--memory`), tso by default. */
-export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso'): ModelDef<S> {
+export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso', options: LitmusModelOptions = {}): ModelDef<S> {
   const vars = varsOf(t);
   return defineModel({
     name: t.name,
@@ -175,17 +242,68 @@ export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso'): ModelDe
     build({ params }): System<S> {
       const locks = Object.fromEntries([...new Set([...(t.locks ?? []), ...t.threads.flat().flatMap((o) => ('l' in o ? [o.l] : []))])].map((l) => [l, -1]));
       const init: S = { m: sharedMemory(params, vars, t.threads.length), locks };
+      const outOfOrder = memoryModelOf(params) === 'lkmm' && options.inOrder !== true;
       const threads: ThreadDef<S, Regs>[] = t.threads.map((ops, i) => ({
         name: `P${i}`,
         locals: registersOf(ops),
-        program: ops.map((o, k): LocationDef<S, Regs> => ({
-          id: `s${k}`,
-          actions: [{ label: `P${i}: ${label(o)}`, run: run(o), ...(o.op === 'lock' ? { guard: (s: S) => s.locks[o.l] === -1 } : {}) }],
-        })),
+        program: outOfOrder ? outOfOrderProgram(ops, i) : ops.map((o, k): LocationDef<S, Regs> => ({ id: `s${k}`, actions: [action(o, i)] })),
       }));
       return { init, threads: [...threads, ...memoryThreads(init, at)] };
     },
   });
+}
+
+function action(o: LitmusOp, thread: number): ActionDef<S, Regs> {
+  return { label: `P${thread}: ${label(o)}`, run: run(o), ...(o.op === 'lock' ? { guard: (s: S) => s.locks[o.l] === -1 } : {}) };
+}
+
+/**
+ * One location per set of executed operations (`d` and the set's bits: only the sets closed
+ * under `ordered` are reachable); at each, one action per operation whose predecessors have all
+ * executed. The set of every operation goes to the end.
+ *
+ * A cmpxchg is ordered only when it succeeds (a failed one is a plain load: src/kernel/memory.ts),
+ * and whether it succeeds is known only when it runs. So it waits only for what its relaxed form
+ * waits for; where an access it would order on success already ran (or one it would wait for has
+ * not), it may run only if it fails (its guard), as a CPU that speculated past it would have to
+ * undo the speculation if it succeeded. Such a location is an end location: a thread left there
+ * by a cmpxchg that would succeed took a path no CPU takes, not a deadlock.
+ */
+function outOfOrderProgram(ops: readonly LitmusOp[], thread: number): LocationDef<S, Regs>[] {
+  if (ops.length === 0) return [];
+  if (ops.length > 16) throw new Error(`litmus thread P${thread} has ${ops.length} operations; out-of-order execution takes at most 16`);
+  const all = (1 << ops.length) - 1;
+  const firstBefore = ops.findIndex((o) => o.op === 'fence' && o.kind === 'before_atomic');
+  const afterFence = (k: number) => firstBefore >= 0 && k > firstBefore;
+  const conditional = (k: number) => ops[k]!.op === 'cmpxchg' && orderOf((ops[k] as { order?: string }).order) !== 'relaxed' && !afterFence(k);
+  const asRun = (k: number): LitmusOp => (conditional(k) ? { ...ops[k]!, order: 'relaxed' } as LitmusOp : ops[k]!);
+  const mask = (keep: (j: number) => boolean) => ops.reduce((m, _, j) => (keep(j) ? m | (1 << j) : m), 0);
+  const pred = ops.map((_, k) => mask((j) => j < k && ordered(asRun(j), asRun(k), { a: afterFence(j), b: afterFence(k) })));
+  // What a conditional cmpxchg orders when it succeeds: before it, and after it.
+  const onSuccessBefore = ops.map((o, k) => (conditional(k) ? mask((j) => j < k && ordered(asRun(j), o)) : 0));
+  const onSuccessAfter = ops.map((o, k) => (conditional(k) ? mask((j) => j > k && ordered(o, asRun(j))) : 0));
+  const id = (done: number) => `d${done.toString(2).padStart(ops.length, '0').split('').reverse().join('')}`;
+  const locations: LocationDef<S, Regs>[] = [];
+  const seen = new Set<number>([0]);
+  for (const queue = [0]; queue.length > 0; ) {
+    const done = queue.shift()!;
+    const actions: ActionDef<S, Regs>[] = [];
+    let speculative = false;
+    ops.forEach((o, k) => {
+      if ((done & (1 << k)) !== 0 || (pred[k]! & done) !== pred[k]) return;
+      const after = done | (1 << k);
+      const mayOnlyFail = o.op === 'cmpxchg' && ((onSuccessBefore[k]! & done) !== onSuccessBefore[k] || (onSuccessAfter[k]! & done) !== 0);
+      speculative ||= mayOnlyFail;
+      const fails = o.op === 'cmpxchg' ? (st: S, env: StepEnv<Regs>) => READ_ONCE(at(st), o.x, env) !== o.old : undefined;
+      actions.push({ ...action(o, thread), ...(mayOnlyFail ? { guard: fails, blockedOn: () => `cmpxchg(&${(o as { x: string }).x}) would succeed after an access it orders ran` } : {}), next: after === all ? END : id(after) });
+      if (after !== all && !seen.has(after)) {
+        seen.add(after);
+        queue.push(after);
+      }
+    });
+    locations.push({ id: id(done), actions, ...(speculative ? { end: true } : {}) });
+  }
+  return locations;
 }
 
 export function condText(c: LitmusCond): string {

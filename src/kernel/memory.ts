@@ -53,9 +53,10 @@
 //   (it reaches memory after the CPU's earlier stores; later loads may pass it); smp_load_acquire
 //   (loads are never reordered here); value-returning RMWs and _release forms drain everything
 //   first, _relaxed/_acquire forms and the non-value-returning atomic_add/set_bit only the CPU's
-//   stores to their own variable; a cmpxchg that fails is a plain load with no ordering (herd7: a
-//   failed cmpxchg is no RMW event; Documentation/atomic_t.txt); smp_mb__before/after_atomic
-//   order the CPU's next / last successful RMW as a full barrier; set_current_state drains,
+//   stores to their own variable; a cmpxchg that fails is a plain load with no ordering of its
+//   own (Documentation/atomic_t.txt); smp_mb__before/after_atomic order the CPU's next / last
+//   RMW or cmpxchg as a full barrier (a failed one too: the kernel's
+//   Documentation/litmus-tests/atomic/cmpxchg-fail-ordered-*); set_current_state drains,
 //   __set_current_state does not; lock acquire and release drain.
 // Stronger than herd7's LKMM (outcomes herd7 allows that this never reaches):
 //   - loads execute in program order, with nothing reordered after a load (no load buffering: LB
@@ -387,14 +388,26 @@ export function xchg_release<V extends Record<string, number>>(m: Mem<V>, x: Nam
 
 /**
  * cmpxchg and its forms: stores `v` only when `x` equalled `old`; returns the value found. Under
- * lkmm a cmpxchg that fails is a plain load with no ordering at all (herd7's model: a failed
- * cmpxchg is no RMW event, so neither its ordering nor smp_mb__before/after_atomic applies); one
- * that succeeds is an RMW of its ordering. Under tso it is LOCK'd either way (x86: drains).
+ * lkmm a cmpxchg that fails is a plain load with no ordering of its own (Documentation/atomic_t.txt;
+ * the kernel's Documentation/litmus-tests/atomic/cmpxchg-fail-unordered-1/2: Sometimes), but an
+ * smp_mb__after_atomic() after it orders what came before it as after an RMW
+ * (cmpxchg-fail-ordered-1/2: Never), and an smp_mb__before_atomic() before it drains the buffer
+ * as before an RMW (possibly stronger than herd7). One that succeeds is an RMW of its ordering.
+ * Under tso it is LOCK'd either way (x86: drains).
  */
 function cmpxchgOrdered<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, order: RmwOrder, env: StepEnv<any>): number {
-  if (isLkmm(sm(m))) {
-    const seen = load(sm(m), x, env);
-    if (seen !== old) return seen;
+  const mm = sm(m);
+  const b = bufferOf(mm, env);
+  if (isLkmm(mm)) {
+    const seen = load(mm, x, env);
+    if (seen !== old) {
+      if (b !== undefined) {
+        if (b.before === 1) fullFence(mm, env);
+        b.before = 0;
+        b.mark = b.n;
+      }
+      return seen;
+    }
   }
   return rmw(m, x, order, (cur) => (cur === old ? v : cur), env);
 }

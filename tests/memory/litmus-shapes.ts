@@ -3,10 +3,15 @@
 // memory model: x86-TSO" (TPHOLs 2009) and the Intel SDM's examples it discusses (SB, MP, IRIW,
 // n6, …); Alglave, Maranget, Tautschnig, "Herding cats" (TOPLAS 2014), whose x86 results table
 // gives SB, R and SB+rfi allowed and MP, LB, WRC, IRIW, 2+2W, S forbidden on x86-TSO; under SC
-// every non-SC outcome is forbidden. The lkmm column is kmc's operational approximation; `herd`
-// gives herd7's answer with the kernel's model where the approximation is stronger (Alglave et
-// al., ASPLOS 2018, and tools/memory-model/Documentation/explanation.txt: LB, WRC, IRIW allowed
-// without full barriers; smp_mb__after_atomic orders nothing without an atomic before it). Our own tests: no kernel litmus file is copied here.
+// every non-SC outcome is forbidden. The lkmm column is kmc's operational approximation as litmus
+// tests run it (store buffers and out-of-order execution, src/kernel/litmus.ts), `inOrder` its
+// answer with each thread's operations in program order (what a model's steps get) where that
+// differs, and `herd` herd7's answer with the kernel's model where kmc is stronger (Alglave,
+// Maranget, McKenney, Parri, Stern, "Frightening small children and disconcerting grown-ups:
+// Concurrency in the Linux kernel", ASPLOS 2018, and tools/memory-model/Documentation/
+// explanation.txt: LB, WRC, IRIW allowed without barriers, smp_rmb orders loads, an acquire what
+// follows it, a release what precedes it; smp_mb__after_atomic orders nothing without an atomic
+// before it). Our own tests: no kernel litmus file is copied here.
 
 import type { Litmus, LitmusOp } from '../../src/kernel/litmus.js';
 
@@ -23,8 +28,10 @@ export interface Shape {
   test: Litmus;
   sc: 'allowed' | 'forbidden';
   tso: 'allowed' | 'forbidden';
-  /** Under kmc's operational lkmm (src/kernel/memory.ts). */
+  /** Under kmc's operational lkmm (src/kernel/memory.ts), as `kmc litmus` runs it (out-of-order execution). */
   lkmm: 'allowed' | 'forbidden';
+  /** Under lkmm with each thread's operations in program order (a model's steps), where it differs from `lkmm`. */
+  inOrder?: 'allowed' | 'forbidden';
   /** herd7's answer with the kernel's model (tools/memory-model), where it differs from `lkmm`. */
   herd?: 'allowed' | 'forbidden';
 }
@@ -65,6 +72,12 @@ export const SHAPES: Shape[] = [
   // ordering of a conditional RMW is only guaranteed on success; herd7 makes a failed cmpxchg a
   // plain read); on x86 it is LOCK'd either way. z is 0, so cmpxchg(z, 1, 2) fails.
   { test: { name: 'SB+cmpxchg-fails', vars: {}, threads: [[W('x', 1), CAS('z', 1, 2, 'r2'), R('y', 'r0')], [W('y', 1), CAS('w', 1, 2, 'r3'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
+  // ... but smp_mb__after_atomic() after a failed cmpxchg is a full barrier (the kernel's
+  // Documentation/litmus-tests/atomic/cmpxchg-fail-ordered-1: Never).
+  { test: { name: 'SB+cmpxchg-fails+after_atomic', vars: {}, threads: [[W('x', 1), CAS('z', 1, 2, 'r2'), F('after_atomic'), R('y', 'r0')], [W('y', 1), CAS('w', 1, 2, 'r3'), F('after_atomic'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  // A failed cmpxchg is no acquire either: the load after it may run first (cmpxchg-fail-unordered-2:
+  // Sometimes). P0's cmpxchg succeeds (y was 0), P1's fails (it reads P0's 1), yet P1 reads x=0.
+  { test: { name: 'MP+cmpxchg+cmpxchg-fails', vars: {}, threads: [[W('x', 1), CAS('y', 0, 1, 'r0')], [CAS('y', 0, 1, 'r1'), R('x', 'r2')]], exists: { and: [reg(0, 'r0', 0), reg(1, 'r1', 1), reg(1, 'r2', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
   // ... and one that succeeds is a full barrier (a value-returning RMW).
   { test: { name: 'SB+cmpxchg-succeeds', vars: {}, threads: [[W('x', 1), CAS('z', 0, 2, 'r2'), R('y', 'r0')], [W('y', 1), CAS('w', 0, 2, 'r3'), R('x', 'r1')]], exists: sbExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   // Store forwarding (x86-TSO paper's n6 shape): each CPU reads its own buffered store early.
@@ -77,13 +90,33 @@ export const SHAPES: Shape[] = [
   { test: { name: 'MP', vars: {}, threads: [[W('x', 1), W('y', 1)], [R('y', 'r0'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   { test: { name: 'MP+wmb+rmb', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [R('y', 'r0'), F('rmb'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   { test: { name: 'MP+rel+acq', vars: {}, threads: [[W('x', 1), W('y', 1, 'release')], [R('y', 'r0', 'acquire'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  // The reader's loads may be reordered unless smp_rmb or an acquire orders them (explanation.txt:
+  // "smp_rmb() forces the CPU to execute all po-earlier loads before any po-later loads").
+  { test: { name: 'MP+wmb+po', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [R('y', 'r0'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
+  { test: { name: 'MP+wmb+acq', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [R('y', 'r0', 'acquire'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  // smp_wmb orders no loads: MP with smp_wmb on both sides is allowed.
+  { test: { name: 'MP+wmbs', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [R('y', 'r0'), F('wmb'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
+  // The same variable is read in order (coherence of reads, CoRR): never a newer then an older value.
+  { test: { name: 'CoRR', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), R('x', 'r1')]], exists: { and: [reg(1, 'r0', 1), reg(1, 'r1', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   // Load buffering: x86 never lets a store pass an earlier load.
-  { test: { name: 'LB', vars: {}, threads: [[R('x', 'r0'), W('y', 1)], [R('y', 'r1'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden', herd: 'allowed' },
+  { test: { name: 'LB', vars: {}, threads: [[R('x', 'r0'), W('y', 1)], [R('y', 'r1'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
+  // LB is forbidden by a release on one side and an acquire on the other, or by smp_mb on both;
+  // smp_rmb does not order a load before a store, nor smp_wmb.
+  { test: { name: 'LB+rel+acq', vars: {}, threads: [[R('x', 'r0'), W('y', 1, 'release')], [R('y', 'r1', 'acquire'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  { test: { name: 'LB+mbs', vars: {}, threads: [[R('x', 'r0'), F(), W('y', 1)], [R('y', 'r1'), F(), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  { test: { name: 'LB+rmb+wmb', vars: {}, threads: [[R('x', 'r0'), F('rmb'), W('y', 1)], [R('y', 'r1'), F('wmb'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
   // Write-to-read causality: TSO is multi-copy atomic.
   {
     test: { name: 'WRC', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), W('y', 1)], [R('y', 'r1'), R('x', 'r2')]], exists: { and: [reg(1, 'r0', 1), reg(2, 'r1', 1), reg(2, 'r2', 0)] } },
     sc: 'forbidden',
-    tso: 'forbidden', lkmm: 'forbidden', herd: 'allowed',
+    tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden',
+  },
+  // ... forbidden by a release on the middle CPU and smp_rmb on the reader (explanation.txt: a
+  // release is A-cumulative).
+  {
+    test: { name: 'WRC+rel+rmb', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), W('y', 1, 'release')], [R('y', 'r1'), F('rmb'), R('x', 'r2')]], exists: { and: [reg(1, 'r0', 1), reg(2, 'r1', 1), reg(2, 'r2', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'forbidden',
   },
   // Independent reads of independent writes: both readers agree on the order of the two stores.
   {
@@ -94,7 +127,18 @@ export const SHAPES: Shape[] = [
       exists: { and: [reg(2, 'r0', 1), reg(2, 'r1', 0), reg(3, 'r2', 1), reg(3, 'r3', 0)] },
     },
     sc: 'forbidden',
-    tso: 'forbidden', lkmm: 'forbidden', herd: 'allowed',
+    tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden',
+  },
+  // ... forbidden with smp_mb between each reader's loads (explanation.txt: IRIW needs strong fences).
+  {
+    test: {
+      name: 'IRIW+mbs',
+      vars: {},
+      threads: [[W('x', 1)], [W('y', 1)], [R('x', 'r0'), F(), R('y', 'r1')], [R('y', 'r2'), F(), R('x', 'r3')]],
+      exists: { and: [reg(2, 'r0', 1), reg(2, 'r1', 0), reg(3, 'r2', 1), reg(3, 'r3', 0)] },
+    },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'forbidden',
   },
   // 2+2W: each CPU's two stores reach memory in order.
   { test: { name: '2+2W', vars: {}, threads: [[W('x', 1), W('y', 2)], [W('y', 1), W('x', 2)]], exists: { and: [mem('x', 1), mem('y', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },

@@ -40,12 +40,12 @@ export function litmusFiles(path: string): string[] {
 }
 
 /** One test: parsed, checked, compared with its header. */
-export function runLitmusFile(file: string, memory: MemoryModelName, storeBuffer: number): LitmusRow {
+export function runLitmusFile(file: string, memory: MemoryModelName, storeBuffer: number, inOrder = false): LitmusRow {
   const p = parseCLitmus(readFileSync(file, 'utf8'), basename(file, '.litmus'));
   const herd = p.result ?? '(no Result line)';
   if (!p.ok) return { file, name: p.name, herd, kmc: '', verdict: 'outside', note: p.reason };
   if (p.result !== 'Never' && p.result !== 'Sometimes') return { file, name: p.name, herd, kmc: '', verdict: 'outside', note: `header result '${herd}' (only Never and Sometimes are compared)` };
-  const r = check(litmusModel(p.test, memory), litmusProperties(p.test), { params: { storeBuffer } });
+  const r = check(litmusModel(p.test, memory, { inOrder }), litmusProperties(p.test), { params: { storeBuffer } });
   if (r.status === 'error') return { file, name: p.name, herd, kmc: '', verdict: 'outside', note: `kmc error: ${r.message}` };
   if (r.status === 'incomplete')
     return { file, name: p.name, herd, kmc: 'unknown', verdict: 'unknown', note: `search incomplete (${r.stoppedBy}): raise --store-buffer` };
@@ -78,12 +78,15 @@ export function registerLitmus(program: Command, io: Io, setExit: (code: number)
     .argument('<paths...>', 'a kernel source tree, a directory of .litmus files, or .litmus files')
     .option('--memory <model>', `the memory model: ${MEMORY_MODELS.join(', ')}`, 'lkmm')
     .option('--store-buffer <k>', 'store-buffer entries per CPU', '4')
+    .option('--in-order', "with --memory lkmm: run each thread's operations in program order, as a model's steps run (the store buffers alone), instead of in any order the kernel's model allows")
     .option('--json', 'machine-readable rows')
-    .action((paths: string[], opts: { memory: string; storeBuffer: string; json?: boolean }) => {
+    .action((paths: string[], opts: { memory: string; storeBuffer: string; inOrder?: boolean; json?: boolean }) => {
       if (!(MEMORY_MODELS as readonly string[]).includes(opts.memory)) throw new UsageError(`--memory expects ${MEMORY_MODELS.join(', ')}, not '${opts.memory}'`);
       if (!/^\d+$/.test(opts.storeBuffer) || Number(opts.storeBuffer) < 1 || Number(opts.storeBuffer) > 8) throw new UsageError(`--store-buffer expects 1..8, not '${opts.storeBuffer}'`);
-      const rows = paths.flatMap(litmusFiles).map((f) => runLitmusFile(f, opts.memory as MemoryModelName, Number(opts.storeBuffer)));
-      io.out(opts.json ? JSON.stringify(rows, null, 2) : renderLitmusTable(rows, opts.memory));
+      if (opts.inOrder && opts.memory !== 'lkmm') throw new UsageError(`--in-order goes with --memory lkmm (under ${opts.memory} every thread runs in program order already)`);
+      const rows = paths.flatMap(litmusFiles).map((f) => runLitmusFile(f, opts.memory as MemoryModelName, Number(opts.storeBuffer), opts.inOrder === true));
+      const memory = opts.inOrder ? 'lkmm in order' : opts.memory;
+      io.out(opts.json ? JSON.stringify(rows, null, 2) : renderLitmusTable(rows, memory));
       setExit(rows.some((r) => r.verdict === 'DISAGREE') ? 1 : rows.some((r) => r.verdict === 'unknown') ? 3 : 0);
     });
 }
