@@ -82,7 +82,7 @@ class TupleSet {
 }
 
 /** Read sets a unit may have (beyond this, lookups go on but nothing new is remembered). */
-const MAX_SHAPES = 64;
+export const MAX_SHAPES = 64;
 /** Words of remembered values per unit, beyond which nothing new is remembered. */
 const MAX_WORDS = 1 << 22;
 
@@ -96,25 +96,40 @@ export class ReadMemo {
    * read (which, by the argument above, are exactly what the evaluation reads in `state`), or null.
    */
   seen(state: Int32Array): Int32Array | null {
-    const shapes = this.shapes;
-    for (let i = 0; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return shapes[i]!;
-    return null;
+    const i = this.seenShape(state);
+    return i < 0 ? null : this.shapes[i]!;
   }
 
-  /** Remember an evaluation in `state` that read exactly `slots` (sorted, distinct). */
-  remember(state: Int32Array, slots: Int32Array): void {
+  /** As `seen`, the index of the read set (`shape(i)`; below MAX_SHAPES), or -1. */
+  seenShape(state: Int32Array): number {
+    const shapes = this.shapes;
+    for (let i = 0; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return i;
+    return -1;
+  }
+
+  /** The read set of index `i` (seenShape, remember). */
+  shape(i: number): Int32Array {
+    return this.shapes[i]!;
+  }
+
+  /**
+   * Remember an evaluation in `state` that read exactly `slots` (sorted, distinct). Returns the
+   * index of its read set (`shape(i)` equals `slots`), or -1 when the memo is full.
+   */
+  remember(state: Int32Array, slots: Int32Array): number {
     let i = this.shapes.findIndex((s) => s.length === slots.length && s.every((v, j) => v === slots[j]));
     if (i < 0) {
-      if (this.shapes.length >= MAX_SHAPES) return;
+      if (this.shapes.length >= MAX_SHAPES) return -1;
       i = this.shapes.length;
       this.shapes.push(slots.slice());
       this.sets.push(new TupleSet(slots.length));
     }
-    if (this.words + slots.length > MAX_WORDS) return;
+    if (this.words + slots.length > MAX_WORDS) return i;
     const set = this.sets[i]!;
     const before = set.count;
     set.add(state, this.shapes[i]!);
     if (set.count > before) this.words += Math.max(1, slots.length);
+    return i;
   }
 
   bytes(): number {

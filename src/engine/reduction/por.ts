@@ -104,7 +104,11 @@
 //
 // MEMOS (memo.ts): recording goes through views, which is slow. An evaluation whose state
 // agrees with an already recorded one on every slot that one read is, by the lemma, the same
-// evaluation: it is not recorded again, and runs only on the fast path.
+// evaluation: it is not recorded again, and runs only on the fast path. The reduced set itself
+// is a function of the program counters, the enabled actions and the read sets of the disabled
+// guards (with the footprints and the invariants not yet violated fixed): select-cache.ts keeps
+// it per such key, cleared whenever a footprint grows or an invariant is found violated, so the
+// closures run once per key rather than once per state.
 //
 // Counterexamples from a reduced search are real paths (indices into the full enabled list), but
 // not necessarily the shortest: `--shortest` re-searches without POR up to their length.
@@ -117,7 +121,8 @@ import { hashHi, hashLo } from '../../util/hash.js';
 import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
 import type { FingerprintSet } from '../visited.js';
 import { Footprints } from './footprints.js';
-import { ReadMemo } from './memo.js';
+import { MAX_SHAPES, ReadMemo } from './memo.js';
+import { SelectCache } from './select-cache.js';
 
 /** Collects the distinct slots one evaluation reads or writes. */
 class SlotList implements SlotSink {
@@ -210,6 +215,14 @@ export class PartialOrder {
   private readonly invMemo: ReadMemo[];
   /** What the guards at each thread's location read in the state being expanded (S2). */
   private readonly guardReads: Int32Array[];
+  /** Which read set of its location's guard memo that is (location * MAX_SHAPES + index), or -1 when the memo is full. */
+  private readonly guardShape: Int32Array;
+  /** Reduced sets by what they depend on (select-cache.ts), for the current footprints and invariants. */
+  private readonly selects: SelectCache;
+  /** The reduced set select() returned last (reused). */
+  private readonly out: number[] = [];
+  /** The threads whose enabled actions the reduced set of the state being expanded holds. */
+  private readonly selected: Uint32Array;
 
   // The expansion in progress.
   private reduced = false;
@@ -222,7 +235,6 @@ export class PartialOrder {
   private count = 0;
   private bestMembers: Int32Array;
   private bestCount = 0;
-  private reducedGen = 0;
   private enabledAt: Int32Array;
   /** The chosen actions of each thread in the state being expanded (action indices). */
   private actionsOf: Int32Array[];
@@ -276,6 +288,10 @@ export class PartialOrder {
     this.guardMemo = Array.from({ length: this.fp.nLocs }, () => new ReadMemo());
     this.invMemo = this.invariants.map(() => new ReadMemo());
     this.guardReads = model.threadNames.map(() => EMPTY_SLOTS);
+    this.guardShape = new Int32Array(model.pcs);
+    const maskWords = Math.ceil(model.pcs / 32);
+    this.selected = new Uint32Array(maskWords);
+    this.selects = new SelectCache(2 * model.pcs + 1 + model.allActions.length, maskWords);
     this.mark = new Int32Array(this.fp.nLocs);
     this.members = new Int32Array(this.fp.nLocs);
     this.bestMembers = new Int32Array(this.fp.nLocs);
@@ -298,6 +314,7 @@ export class PartialOrder {
     this.invDirty = true;
     this.spoiled = false;
     this.fp.grew = false;
+    this.selects.clear();
     this.blame?.fill(0);
     this.reducedStates = 0;
     this.fullStates = 0;
@@ -351,6 +368,7 @@ export class PartialOrder {
     if (i >= 0 && this.violated[i] === 0) {
       this.violated[i] = 1;
       this.invDirty = true;
+      this.selects.clear();
     }
   }
 
@@ -364,13 +382,15 @@ export class PartialOrder {
       const pc = state[t]!;
       if (pc < 0) {
         this.guardReads[t] = EMPTY_SLOTS;
+        this.guardShape[t] = 0;
         continue;
       }
       const loc = this.fp.loc(t, pc);
       const memo = this.guardMemo[loc]!;
-      const known = memo.seen(state);
-      if (known !== null) {
-        this.guardReads[t] = known;
+      const known = memo.seenShape(state);
+      if (known >= 0) {
+        this.guardReads[t] = memo.shape(known);
+        this.guardShape[t] = loc * MAX_SHAPES + known;
         continue;
       }
       // Each guard alone (the action's own footprint), all of them together (the location's).
@@ -383,7 +403,7 @@ export class PartialOrder {
           sinks.reads = one;
           this.rec.guard(state, a);
           sinks.reads = null;
-          const ai = this.fp.actionIndex.get(a)!;
+          const ai = a.ordinal;
           for (let i = 0; i < one.n; i++) {
             reads.addSlot(one.slots[i]!);
             this.fp.addActionRead(ai, one.slots[i]!);
@@ -394,8 +414,9 @@ export class PartialOrder {
       }
       for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
       const slots = reads.sorted();
-      memo.remember(state, slots);
+      const shape = memo.remember(state, slots);
       this.guardReads[t] = slots;
+      this.guardShape[t] = shape < 0 ? -1 : loc * MAX_SHAPES + shape;
     }
   }
 
@@ -421,7 +442,7 @@ export class PartialOrder {
     }
     const t = action.thread;
     const loc = this.fp.loc(t, action.location);
-    const ai = this.fp.actionIndex.get(action)!;
+    const ai = action.ordinal;
     for (let i = 0; i < reads.n; i++) {
       this.fp.addRead(loc, reads.slots[i]!);
       this.fp.addActionRead(ai, reads.slots[i]!);
@@ -489,6 +510,7 @@ export class PartialOrder {
     this.actionConflicts = [];
     this.writers = [];
     this.invDirty = true;
+    this.selects.clear();
   }
 
   /** The locations reachable from `loc` along the footprints' edges (itself included). */
@@ -661,7 +683,7 @@ export class PartialOrder {
     enabledAt.fill(0);
     for (let i = 0; i < chosen.length; i++) {
       const a = actions[chosen[i]!]!;
-      this.actionsOf[a.thread]![enabledAt[a.thread]!++] = this.fp.actionIndex.get(a)!;
+      this.actionsOf[a.thread]![enabledAt[a.thread]!++] = a.ordinal;
     }
     let threads = 0;
     for (let t = 0; t < pcs; t++) if (enabledAt[t]! > 0) threads++;
@@ -669,9 +691,68 @@ export class PartialOrder {
       this.fullStates++;
       return chosen;
     }
-    // Seeds: every thread with chosen actions, fewest first; the smallest closure wins.
+    // The closure depends on the state through the key only (select-cache.ts); blame counts
+    // every closure, so it does without the cache.
+    const len = this.blame === null ? this.selectKey(state, actions, chosen) : -1;
+    const cached = len < 0 ? -1 : this.selects.find(len);
+    const sel = this.selected;
+    if (cached >= 0) {
+      if (this.selects.full(cached)) {
+        this.fullStates++;
+        return chosen;
+      }
+      for (let w = 0; w < sel.length; w++) sel[w] = 0;
+      for (let t = 0; t < pcs; t++) if (this.selects.has(cached, t)) sel[t >>> 5] = sel[t >>> 5]! | (1 << (t & 31));
+    } else if (!this.closeFrom(state, chosen.length, threads)) {
+      if (len >= 0) this.selects.add(len, true, sel);
+      this.fullStates++;
+      return chosen;
+    } else if (len >= 0) this.selects.add(len, false, sel);
+    this.reduced = true;
+    this.reducedStates++;
+    // Reused: the expander follows these before it asks for the rest.
+    const out = this.out;
+    out.length = 0;
+    for (let k = 0; k < chosen.length; k++) {
+      const t = actions[chosen[k]!]!.thread;
+      if ((sel[t >>> 5]! & (1 << (t & 31))) !== 0) out.push(chosen[k]!);
+    }
+    this.skippedActions += chosen.length - out.length;
+    return out;
+  }
+
+  /**
+   * The select cache's key of the state being expanded: its program counters, the chosen
+   * actions, and the read sets of the guards of each thread with a disabled action (what the
+   * closure reads: closure(), S2). Returns its length, or -1 when a read set has no index.
+   */
+  private selectKey(state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): number {
+    const key = this.selects.key;
+    const pcs = this.model.pcs;
+    let n = 0;
+    for (let t = 0; t < pcs; t++) key[n++] = state[t]!;
+    key[n++] = chosen.length;
+    for (let i = 0; i < chosen.length; i++) key[n++] = actions[chosen[i]!]!.ordinal;
+    const threads = this.model.threads;
+    for (let t = 0; t < pcs; t++) {
+      const pc = state[t]!;
+      if (pc < 0 || threads[t]!.locations[pc]!.actions.length === this.enabledAt[t]) continue;
+      const g = this.guardShape[t]!;
+      if (g < 0) return -1;
+      key[n++] = g;
+    }
+    return n;
+  }
+
+  /**
+   * The smallest closure over every seed (a thread with chosen actions, fewest first): true with
+   * its threads in `selected` when it is smaller than the full set, false when nothing is.
+   */
+  private closeFrom(state: Int32Array, nChosen: number, threads: number): boolean {
+    const pcs = this.model.pcs;
+    const enabledAt = this.enabledAt;
     let best = -1;
-    for (let pass = 1; pass <= chosen.length && best !== 1; pass++) {
+    for (let pass = 1; pass <= nChosen && best !== 1; pass++) {
       for (let t = 0; t < pcs; t++) {
         if (enabledAt[t] !== pass) continue;
         const c = this.closure(state, t, enabledAt, threads);
@@ -682,23 +763,14 @@ export class PartialOrder {
         if (c === pass) break; // the seed's own actions: nothing smaller starts from here
       }
     }
-    if (best < 0 || best >= chosen.length) {
-      this.fullStates++;
-      return chosen;
-    }
-    this.reduced = true;
+    const sel = this.selected;
+    sel.fill(0);
+    if (best < 0 || best >= nChosen) return false;
     const bestGen = ++this.gen;
     for (let k = 0; k < this.bestCount; k++) this.mark[this.bestMembers[k]!] = bestGen;
-    this.reducedGen = bestGen;
-    this.reducedStates++;
     const fp = this.fp;
-    const out: number[] = [];
-    for (let k = 0; k < chosen.length; k++) {
-      const t = actions[chosen[k]!]!.thread;
-      if (this.mark[fp.locBase[t]! + state[t]!] === bestGen) out.push(chosen[k]!);
-    }
-    this.skippedActions += chosen.length - out.length;
-    return out;
+    for (let t = 0; t < pcs; t++) if (enabledAt[t]! > 0 && this.mark[fp.locBase[t]! + state[t]!] === bestGen) sel[t >>> 5] = sel[t >>> 5]! | (1 << (t & 31));
+    return true;
   }
 
   /** The search expands a state at `depth` (breadth-first: depths never decrease within a pass). */
@@ -717,14 +789,16 @@ export class PartialOrder {
   }
 
   /** After the reduced set ran: the rest, if the cycle proviso asks for it. */
-  rest(state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
+  rest(_state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     if (!this.reduced || !this.provisoHit) return NONE;
     this.reduced = false;
     this.reducedStates--;
     this.fullStates++;
-    const fp = this.fp;
-    const gen = this.reducedGen;
-    const rest = chosen.filter((i) => this.mark[fp.loc(actions[i]!.thread, state[actions[i]!.thread]!)] !== gen);
+    const sel = this.selected;
+    const rest = chosen.filter((i) => {
+      const t = actions[i]!.thread;
+      return (sel[t >>> 5]! & (1 << (t & 31))) === 0;
+    });
     this.skippedActions -= rest.length;
     return rest;
   }
