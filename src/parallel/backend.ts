@@ -4,7 +4,8 @@
 //    partial-order reduction;
 //  - parallel: the level-synchronous breadth-first search shared by every worker, with symmetry
 //    and the preemption bound.
-// Both return the same CheckResult. A distributed or checkpointing search is a third backend.
+// Both return the same CheckResult, and both are checkpointed (src/engine/checkpoint,
+// src/parallel/checkpoint.ts). A distributed search is a third backend.
 
 import type { CheckResult } from '../engine/result.js';
 import type { ParallelCheckOptions, ParallelChecker, ParallelTarget } from './pool.js';

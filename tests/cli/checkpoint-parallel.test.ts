@@ -102,6 +102,19 @@ describe.skipIf(!built)('checkpoint and resume of the parallel search (real proc
     expect(newest.header.level).toBeGreaterThan(0);
   });
 
+  it('--max-states: saved, exit 3, saying to resume with a larger bound; resumed with one, the uninterrupted result', () => {
+    const xen = ['xen-remove-from-physmap', '--workers', '2', '--json', '--no-traces'];
+    const whole = kmc(['check', ...xen, '--quiet']);
+    const dir = join(tmp(), 'ck');
+    const cut = kmc(['check', ...xen, '--max-states', '100', '--checkpoint', dir]);
+    expect(cut.code).toBe(3);
+    expect(cut.err).toMatch(/kmc: the search is saved in \S+checkpoint-\d+\.kmc; continue it with: kmc resume \S+ --max-states N \(N above [\d,]+\)$/m);
+    expect(latestCheckpoint(dir).file?.header).toMatchObject({ kind: 'level', final: true });
+    const resumed = kmc(['resume', dir, '--max-states', '1M', '--workers', '1', '--json', '--no-traces']);
+    expect(resumed.code, resumed.err).toBe(whole.code);
+    expect(comparable(resumed.out)).toEqual(comparable(whole.out));
+  });
+
   it('a checkpoint of the sequential search goes on in one worker: --workers 2 is refused (exit 2)', () => {
     const dir = join(tmp(), 'ck');
     const xen = ['check', 'xen-remove-from-physmap', '--workers', '1', '--quiet', '--no-traces'];

@@ -115,3 +115,56 @@ describe('refusals', () => {
     expect(r.status === 'error' && r.message).toMatch(/is a checkpoint of the parallel level-synchronous search, not of the sequential search/);
   });
 });
+
+describe('stops that save: the bounds, and the end of the safety search before the liveness search', () => {
+  const c = cases[0]!;
+
+  it('--max-states: the last level end is saved; resumed without the bound, the run ends as an uninterrupted one', async () => {
+    const whole = await checkers.get(2)!.check(c.target, c.options);
+    const states = whole.status === 'error' ? 0 : whole.stats.states;
+    const dir = tmp();
+    const cut = await checkers.get(2)!.check(c.target, { ...c.options, maxStates: Math.floor(states / 2), checkpoint: config(c, dir, { everyLevels: 1000 }) });
+    expect(cut.status === 'incomplete' || cut.status === 'violated' ? cut.stoppedBy : undefined).toBe('max-states');
+    const saved = latestCheckpoint(dir).file!;
+    expect(saved.header).toMatchObject({ kind: 'level', final: true });
+    expect(saved.header.states as number).toBeLessThanOrEqual(cut.status === 'error' ? 0 : cut.stats.states);
+    const resumed = await checkers.get(3)!.check(c.target, { ...c.options, checkpoint: config(c, dir, { everyLevels: 1000, resumeFrom: saved.path }) });
+    expect(essence(resumed)).toEqual(essence(whole));
+  });
+
+  it('--max-memory: the run stops (incomplete) with a final checkpoint, which a resumed run goes on from', async () => {
+    // Far too big to finish (34 million states): only the memory bound, 100 MB above what the
+    // process holds now, ends it, a second or two in.
+    const huge: Case = { name: 'huge', target: lostUpdateTarget, options: { variant: 'racy', params: { threads: 8 } } };
+    const dir = tmp();
+    const bound = process.memoryUsage.rss() + 100 * 2 ** 20;
+    const cut = await checkers.get(2)!.check(huge.target, { ...huge.options, maxMemory: bound, checkpoint: config(huge, dir, { everyLevels: 1000 }) });
+    expect(cut.status === 'incomplete' && cut.stoppedBy).toBe('max-memory');
+    const saved = latestCheckpoint(dir).file!;
+    expect(saved.header).toMatchObject({ kind: 'level', final: true });
+    const before = saved.header.states as number;
+    expect(before).toBeGreaterThan(1000);
+    // Resumed (with a state bound instead): it goes on from the saved states, not from the start.
+    const more = await checkers.get(1)!.check(huge.target, { ...huge.options, maxStates: before + 5000, checkpoint: config(huge, dir, { everyLevels: 1000, resumeFrom: saved.path }) });
+    expect(more.status === 'incomplete' && more.stoppedBy).toBe('max-states');
+    expect(more.status === 'incomplete' && more.stats.states).toBeGreaterThanOrEqual(before + 5000);
+    expect(more.status === 'incomplete' && more.stats.states).toBeLessThan(before + 50_000);
+  });
+
+  it('a stop during the liveness search: the finished safety search was saved, and the resumed run goes straight on to liveness', async () => {
+    const whole = await checkers.get(2)!.check(c.target, c.options);
+    expect(whole.status !== 'error' && whole.liveness).toBeTruthy();
+    const dir = tmp();
+    const stop = new AbortController();
+    // Stopped right after the safety search's last checkpoint: the liveness search does not run.
+    const cut = await checkers.get(2)!.check(c.target, { ...c.options, signal: stop.signal, checkpoint: config(c, dir, { everyLevels: 1000, onSaved: (_p, final) => (final ? stop.abort() : undefined) }) });
+    expect(stop.signal.aborted).toBe(true);
+    expect(cut.status !== 'error' && cut.liveness).toBeFalsy();
+    const saved = latestCheckpoint(dir).file!;
+    // The whole safety search, nothing left to expand.
+    expect(saved.header).toMatchObject({ kind: 'level', final: true, queued: 0, states: whole.status === 'error' ? -1 : whole.stats.states });
+    const resumed = await checkers.get(2)!.check(c.target, { ...c.options, checkpoint: config(c, dir, { everyLevels: 1000, resumeFrom: saved.path }) });
+    expect(essence(resumed)).toEqual(essence(whole));
+    expect(resumed.status !== 'error' && resumed.liveness?.notes.join(' ')).toMatch(/the liveness search is not checkpointed: the safety search was saved when it ended/);
+  });
+});

@@ -151,3 +151,39 @@ describe('random models (fast-check): stopped at a random checkpoint and resumed
     expect(stopped).toBeGreaterThan(8);
   });
 });
+
+describe('stops that save: --max-states, and the end of the safety search before the liveness search', () => {
+  const c = cases.find((x) => x.name === 'kvm-hotplug v6.12')!;
+  const model = compileModel(c.def, c.options);
+  const identity = runIdentity({ model, sourceFile: source, properties: [], kmcVersion: 'test' });
+  const config = (dir: string, extra: Partial<CheckOptions['checkpoint'] & object> = {}) => ({ dir, everyMs: Infinity, identity, run: {}, ...extra });
+
+  it('--max-states: saved after the expansion that reached the bound; resumed without it, the uninterrupted result', () => {
+    const whole = check(c.def, c.props, c.options);
+    const states = whole.status === 'error' ? 0 : whole.stats.states;
+    const dir = tmp();
+    const cut = check(c.def, c.props, { ...c.options, maxStates: Math.floor(states / 3), checkpoint: config(dir) });
+    expect(cut.status === 'incomplete' || cut.status === 'violated' ? cut.stoppedBy : undefined).toBe('max-states');
+    const saved = latestCheckpoint(dir).file!;
+    expect(saved.header).toMatchObject({ kind: 'sequential', final: true, states: cut.status === 'error' ? -1 : cut.stats.states });
+    const resumed = check(c.def, c.props, { ...c.options, checkpoint: config(dir, { resumeFrom: saved.path }) });
+    expect(comparable(resumed)).toEqual(comparable(whole));
+  });
+
+  it('a stop during the liveness search: the finished safety search was saved, and the resumed run goes straight on to liveness', () => {
+    const whole = check(c.def, c.props, c.options);
+    expect(whole.status !== 'error' && whole.liveness).toBeTruthy();
+    const dir = tmp();
+    let stop = false;
+    // Interrupted as soon as the safety search's last checkpoint is written: in the liveness search.
+    const cut = check(c.def, c.props, { ...c.options, interrupted: () => stop, checkpoint: config(dir, { onSaved: (_p, final) => (stop ||= final) }) });
+    expect(cut.status === 'incomplete' || cut.status === 'violated' ? cut.stoppedBy : undefined).toBe('interrupted');
+    const saved = latestCheckpoint(dir).file!;
+    expect(saved.header).toMatchObject({ kind: 'sequential', final: true, queued: 0, states: whole.status === 'error' ? -1 : whole.stats.states });
+    let saves = 0;
+    const resumed = check(c.def, c.props, { ...c.options, checkpoint: config(dir, { resumeFrom: saved.path, onSaved: () => saves++ }) });
+    expect(comparable(resumed)).toEqual(comparable(whole));
+    // Nothing was left of the safety search: nothing new to save.
+    expect(saves).toBe(0);
+  });
+});
