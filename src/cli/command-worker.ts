@@ -3,7 +3,7 @@
 // (Ctrl-C, SIGTERM, SIGHUP, --max-time, the memory limit) reaches the command's interrupt
 // handler, or, when the command has none, is answered at once so the supervisor stops it.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Io } from './io.js';
 import { run } from './main.js';
 import { ModelError } from '../util/errors.js';
@@ -25,11 +25,12 @@ const { argv, isTTY } = workerData as { argv: string[]; isTTY: boolean };
 const post = (m: ToSupervisor) => port.postMessage(m);
 
 const handlers = new Set<(why?: string) => void>();
-port.on('message', (m: ToCommand) => {
+const onMessage = (m: ToCommand) => {
   if (m.t !== 'stop') return;
   if (handlers.size === 0) post({ t: 'no-handler' });
   for (const h of [...handlers]) h(m.why);
-});
+};
+port.on('message', onMessage);
 
 const io: Io = {
   out: (s) => post({ t: 'out', s }),
@@ -38,6 +39,10 @@ const io: Io = {
   onInterrupt(handler) {
     handlers.add(handler);
     return () => void handlers.delete(handler);
+  },
+  pollInterrupt() {
+    // A search on this thread (run-check.ts): the supervisor's messages, taken off the port now.
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as ToCommand);
   },
   progress: (p) => post({ t: 'progress', p }),
 };

@@ -13,6 +13,12 @@ export interface Io {
    */
   onInterrupt?(handler: (why?: string) => void): () => void;
   /**
+   * Deliver a stop request that is waiting (Ctrl-C, SIGTERM, a limit) to the onInterrupt
+   * handlers now. A search that runs on this thread calls it between states: its event loop,
+   * which would deliver the request, does not turn until the search returns.
+   */
+  pollInterrupt?(): void;
+  /**
    * Statistics so far, about once a second while a search runs (even with --quiet): what the
    * supervisor (supervise.ts) reports when it has to stop a step that never returns.
    */

@@ -1,12 +1,14 @@
 // Runs one check for the CLI: resolves its plan once (the model compiled, which the report needs
-// too, and the properties selected), picks the search backend (src/parallel/backend.ts) on the
-// worker pool (even with --workers 1: the main thread stays free to print progress and to hear
-// Ctrl-C), and wires progress output and the interrupt.
+// too, and the properties selected), picks where it searches, and wires progress output and the
+// interrupt. A check of one worker's plan searches on this thread first (ON_THREAD_STATES: a small
+// model is done before a pool could start); otherwise, or when that search is larger, a search
+// backend (src/parallel/backend.ts) on the worker pool, this thread free for progress and Ctrl-C.
 
 import { isAbsolute } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { CompiledModel } from '../model/compile.js';
 import { isPlan, planCheck } from '../engine/plan.js';
+import { checkPlan } from '../engine/check.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { limitsOf, type Limits } from '../engine/limits.js';
@@ -45,6 +47,8 @@ export interface RunCheckOptions extends Limits {
   registry?: string | undefined;
   /** --checkpoint DIR (and kmc resume): the search, sequential or parallel, saved now and then. */
   checkpoint?: CheckpointFlags | undefined;
+  /** The states a one-worker check searches on this thread before it goes to the pool (default ON_THREAD_STATES; 0: none). */
+  onThreadStates?: number | undefined;
   io: Io;
 }
 
@@ -68,12 +72,28 @@ export function modelSource(entry: ModelEntry, registry: string | undefined): Mo
   return { kind: 'bundled', registry, source: entry.source };
 }
 
+/**
+ * A check of one worker's plan (no --workers, or --workers 1) searches on this thread first, up
+ * to this many states in each of its searches, and starts no pool at all when that is the whole
+ * run: starting the pool's threads and loading the model into each costs more than the search of
+ * a small model (the bundled models' smaller variants, 300-15,000 states: bench/startup.ts). A
+ * larger run is searched again from the start on the pool; what this thread searched is the
+ * price, a fraction of a second. Deterministic: which search ran depends on the state counts only.
+ */
+export const ON_THREAD_STATES = 20_000;
+
+/** Whether a check may run on this thread (onThread): one worker's plan, no pool given, not checkpointed. */
+function mayRunOnThread(o: RunCheckOptions): boolean {
+  return o.onThreadStates !== 0 && !o.checker && !o.checkpoint && (o.workers === undefined || o.workers === 1);
+}
+
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
   // The pool's threads start now, so that they boot and import the search code while this thread
   // compiles the plan (start-up: bench/startup.ts). A pool size that is an error is left to be
-  // reported where it always was, after the plan's own errors.
+  // reported where it always was, after the plan's own errors. Not for a check that searches on
+  // this thread first: its pool, if it needs one, starts when it does.
   let early: ParallelChecker | undefined;
-  if (!o.checker) {
+  if (!o.checker && !mayRunOnThread(o)) {
     try {
       early = new ParallelChecker(poolSize(o));
     } catch {
@@ -101,8 +121,6 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   // quietly: with --workers N > 1 it is refused (workersFor).
   const por = o.por === true;
   const reduced = por || o.symmetry !== false || o.preemptionBound !== undefined;
-  // Either way the search runs on the pool, off the main thread, which stays free for the
-  // progress line and for Ctrl-C.
   // Either search is checkpointed (the sequential one between two expansions, the parallel one
   // at level ends); a resumed run continues in the search its checkpoint holds, the parallel one
   // with any number of workers.
@@ -110,10 +128,19 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   const kind = o.checkpoint?.kind;
   if (kind === 'sequential' && o.workers !== undefined && o.workers > 1)
     throw new UsageError(`--workers ${o.workers}: this checkpoint holds the sequential search, which goes on in one worker (a run checkpointed with --workers 2 or more resumes with any number)`);
-  const checker = o.checker ?? early ?? new ParallelChecker(poolSize(o));
-  if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
-  // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
-  const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por, reduced });
+  if (por && o.workers !== undefined && o.workers > 1) throw new UsageError(porWorkersError(o.workers));
+  // The pool and the backend on it: now, or, for a check that searches on this thread first,
+  // only once that search turns out too large.
+  const onThread = mayRunOnThread(o);
+  let created: ParallelChecker | undefined;
+  const onPool = () => {
+    const checker = o.checker ?? early ?? (created = new ParallelChecker(poolSize(o)));
+    if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
+    // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
+    const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por, reduced });
+    return { checker, backend };
+  };
+  let pool = onThread ? undefined : onPool();
   const checkpoint = o.checkpoint
     ? checkpointConfig(o.checkpoint, entry, o.registry, plan, {
         model: isAbsolute(entry.source) || entry.source.startsWith('file:') ? entry.source : entry.model.name,
@@ -127,13 +154,13 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
         preemptionBound: o.preemptionBound,
         reference: o.reference,
         checkpointEveryMs: o.checkpoint.everyMs,
-        workers: checker.workers,
+        workers: pool!.checker.workers,
       })
     : undefined;
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
   if (o.checkpoint && !o.quiet)
     o.io.err(
-      `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (${backend.kind === 'sequential' ? 'the sequential search, one worker' : `the parallel search, ${backend.workers} worker${backend.workers === 1 ? '' : 's'}, at the end of a level`}; a liveness search after it is not checkpointed, the safety search is saved before it)`,
+      `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (${pool!.backend.kind === 'sequential' ? 'the sequential search, one worker' : `the parallel search, ${pool!.backend.workers} worker${pool!.backend.workers === 1 ? '' : 's'}, at the end of a level`}; a liveness search after it is not checkpointed, the safety search is saved before it)`,
     );
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
   const interrupt = new AbortController();
@@ -144,30 +171,55 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     interrupt.abort();
   });
   try {
+    const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
+    let maxTimeMs = o.maxTimeMs;
+    if (onThread) {
+      const t0 = performance.now();
+      const most = o.onThreadStates ?? ON_THREAD_STATES;
+      const cap = o.maxStates !== undefined && o.maxStates <= most ? undefined : most;
+      const result = checkPlan(plan, {
+        ...limitsOf(o),
+        ...(cap !== undefined ? { maxStates: cap } : {}),
+        maxMemory: o.maxMemory ?? defaultMaxMemory(),
+        ...reductions,
+        // A stop request (Ctrl-C, SIGTERM, a limit) reaches this thread's handler between states.
+        interrupted: () => (o.io.pollInterrupt?.(), interrupt.signal.aborted),
+        onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update({ ...p, workers: 1 }), o.io.progress?.({ ...p, workers: 1 })) : undefined,
+      });
+      if (cap === undefined || interrupt.signal.aborted || !reachedCap(result, cap)) return { result, model: plan.model, interrupted: interrupt.signal.aborted };
+      // Larger than a search on this thread: the whole run again on the pool, in the time left.
+      if (maxTimeMs !== undefined) maxTimeMs = Math.max(1, maxTimeMs - (performance.now() - t0));
+    }
+    pool ??= onPool();
     // The plan says what is checked (model, variant, parameters, properties, semantics); the
     // options say how (limits, reductions, progress, interrupt). The pool validates them once.
     const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry), plan };
     const options = {
-      ...limitsOf(o),
+      ...limitsOf({ ...o, maxTimeMs }),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
       signal: interrupt.signal,
       onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
       ...(checkpoint ? { checkpoint } : {}),
     };
-    const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
-    const result = await backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });
+    const result = await pool.backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });
     return { result, model: plan.model, interrupted: interrupt.signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();
-    if (!o.checker && checker !== early) await checker.close();
+    await created?.close();
   }
 }
 
 /** The pool for a check: one worker for a sequential checkpoint, else workersFor. */
 function poolSize(o: RunCheckOptions): number {
   return o.checkpoint?.kind === 'sequential' ? 1 : workersFor(o);
+}
+
+/** Whether a search on this thread stopped at its cap of `cap` states (in its safety or its liveness search). */
+function reachedCap(r: CheckResult, cap: number): boolean {
+  if (r.status === 'error') return false;
+  return ((r.status === 'violated' || r.status === 'incomplete') && r.stoppedBy === 'max-states') || r.stats.states >= cap || (r.liveness?.states ?? 0) >= cap;
 }
 
 function porWorkersError(workers: number): string {
