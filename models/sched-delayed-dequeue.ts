@@ -181,6 +181,8 @@ import {
   cpuContext, taskContext, contextRef, canRunOn, needsCpuGate, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
   spin_lock_irq_context, spin_unlock_irq_context,
   type CpuContext, type TaskContext,
+  memoryParams, sharedMemory, memoryThreads, READ_ONCE, set_bit, clear_bit, test_and_clear_bit, cmpxchg, xchg,
+  smp_mb, smp_mb__after_atomic, spinLockFence, spinUnlockFence, type SharedMemory,
 } from '../src/kernel/index.js';
 
 /** arch/x86/include/asm/irq_vectors.h */
@@ -191,8 +193,30 @@ export const OTHER = -1;
 /** vmx_vcpu_pi_put's WARN in pi_enable_wakeup_handler. */
 export const SN_SET_BEFORE_BLOCKING = 'PI descriptor SN field set before blocking';
 
-/** struct pi_desc, reduced to what the protocol uses (NDST is always cpu0). */
-type PiDesc = { pir: number; on: boolean; sn: boolean; nv: number };
+/**
+ * struct pi_desc, reduced to what the protocol uses (NDST is always cpu0), in shared memory: two
+ * words per vCPU, `pirN` (the PIR bitmap: bit K = sender K's vector) and `controlN` (the control
+ * word: ON is bit POSTED_INTR_ON, SN bit POSTED_INTR_SN, NV the byte at bit 16, as in the u64
+ * `control` the kernel cmpxchg()es). ON and SN share one word, as in the kernel: a plain store of
+ * the word writes both.
+ */
+export const POSTED_INTR_ON = 0;
+export const POSTED_INTR_SN = 1;
+const NV_SHIFT = 16;
+const ON_BIT = 1 << POSTED_INTR_ON;
+const SN_BIT = 1 << POSTED_INTR_SN;
+const NV_MASK = 0xff << NV_SHIFT;
+/** The shared words of vcpuN's PI descriptor. */
+export const pirOf = (v: number) => `pir${v}`;
+export const controlOf = (v: number) => `control${v}`;
+const controlWord = (on: boolean, sn: boolean, nv: number) => (on ? ON_BIT : 0) | (sn ? SN_BIT : 0) | (nv << NV_SHIFT);
+/** A decoded view of a PI descriptor. */
+export type PiDesc = { pir: number; on: boolean; sn: boolean; nv: number };
+/** vcpuN's PI descriptor as it is in memory (what the posting hardware sees; stores still in cpu0's store buffer are not in it). */
+export function piOf(s: { m: SharedMemory }, v: number): PiDesc {
+  const c = s.m.mem[controlOf(v)]!;
+  return { pir: s.m.mem[pirOf(v)]!, on: (c & ON_BIT) !== 0, sn: (c & SN_BIT) !== 0, nv: (c & NV_MASK) >>> NV_SHIFT };
+}
 
 type Vcpu = {
   wants_to_run: boolean;
@@ -203,7 +227,6 @@ type Vcpu = {
   rcuwait_task: boolean;
   /** The vAPIC IRR bits that kvm_apic_update_irr() took from the PIR. */
   irr: number;
-  pi: PiDesc;
   /** On per_cpu(wakeup_vcpus_on_cpu, 0). */
   on_wakeup_list: boolean;
   /** Back in the guest after its last kvm_vcpu_block: the model no longer follows it. */
@@ -220,6 +243,13 @@ export type SchedDelayedDequeueState = {
   /** preempt_notifier_register()ed (the vCPU tasks: vcpu_load in KVM_RUN). */
   notifiers: boolean[];
   vcpus: Vcpu[];
+  /**
+   * The memory the CPUs and the posting hardware share without a lock: every vCPU's PI
+   * descriptor (`pirN`, `controlN`; see piOf), under the run's memory model (sc, tso, lkmm), with
+   * store buffers for cpu0 (index 0) and for the senders' side (index 1: devices and other
+   * pCPUs, which only ever do LOCK'd read-modify-writes there, so their buffer stays empty).
+   */
+  m: SharedMemory;
   cpu0: {
     /** rq->curr: a task index, or OTHER. */
     curr: number;
@@ -239,8 +269,8 @@ export type SchedDelayedDequeueState = {
 };
 type S = SchedDelayedDequeueState;
 
-/** The locals of every thread on cpu0: its execution context (preempt count, pinned CPU). */
-export type CpuTask = { task: TaskContext };
+/** The locals of every thread on cpu0: its execution context (preempt count, pinned CPU), and `cpu` = 0, whose store buffer it uses (src/kernel/memory.ts cpuOf). */
+export type CpuTask = { task: TaskContext; cpu: number };
 type Loc = LocationDef<S, CpuTask>;
 type Act = ActionDef<S, CpuTask>;
 /** A vCPU task's locals: its context, and which vCPU it is (tasks[v], vcpus[v]). */
@@ -248,10 +278,36 @@ export type VcpuL = CpuTask & { v: number };
 type VLoc = LocationDef<S, VcpuL>;
 type VAct = ActionDef<S, VcpuL>;
 const cpu0Ctx = contextRef<S, CpuTask>((s) => s.ctx, (l) => l.task);
-/** rq_lock() / raw_spin_rq_lock_irq(): interrupts off and preemption off on cpu0, the task pinned there. */
-const irqOff = (d: Draft<S>, env: StepEnv<CpuTask>) => spin_lock_irq_context(d.ctx, env.local.task, env, 0);
-/** rq_unlock_irq() / raw_spin_rq_unlock_irq(). */
-const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => spin_unlock_irq_context(d.ctx, env.local.task, env);
+/** READ_ONCE(vcpuN's pi_desc->control), N the vCPU task's own. */
+const ctlOf = (s: S, env: StepEnv<VcpuL>) => READ_ONCE(s.m, controlOf(env.local.v), env);
+const nvIs = (s: S, env: StepEnv<VcpuL>, nv: number) => ((ctlOf(s, env) & NV_MASK) >>> NV_SHIFT) === nv;
+/**
+ * vmx_sync_pir_to_irr's `pi_clear_on(); smp_mb__after_atomic(); kvm_apic_update_irr()`, the part
+ * after pi_test_on() found ON set, on vcpuN: __kvm_apic_update_irr reads the PIR word with
+ * READ_ONCE and takes it with xchg only when it is not 0.
+ */
+function clearOnAndUpdateIrr(d: Draft<S>, env: StepEnv<any>, v: number): void {
+  clear_bit(d.m, POSTED_INTR_ON, controlOf(v), env);
+  smp_mb__after_atomic(d.m, env);
+  updateIrr(d, env, v);
+}
+/** kvm_apic_update_irr: pir_val = READ_ONCE(pir[i]); if (pir_val) { pir_val = xchg(&pir[i], 0); irr |= pir_val; } */
+function updateIrr(d: Draft<S>, env: StepEnv<any>, v: number): void {
+  if (READ_ONCE(d.m, pirOf(v), env) !== 0) d.vcpus[v]!.irr |= xchg(d.m, pirOf(v), 0, env);
+}
+/** rq_lock() / raw_spin_rq_lock_irq(): interrupts off and preemption off on cpu0, the task pinned there; the lock's LOCK'd RMW drains cpu0's store buffer. */
+const irqOff = (d: Draft<S>, env: StepEnv<CpuTask>) => {
+  spin_lock_irq_context(d.ctx, env.local.task, env, 0);
+  spinLockFence(d.m, env);
+};
+/** rq_unlock_irq() / raw_spin_rq_unlock_irq() (the unlock drains here: src/kernel/memory.ts spinUnlockFence). */
+const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => {
+  spinUnlockFence(d.m, env);
+  spin_unlock_irq_context(d.ctx, env.local.task, env);
+};
+/** The cpu0 threads' and the senders' `cpu` local: whose store buffer they use. */
+const CPU0 = 0;
+const SENDERS_CPU = 1;
 
 const VARIANTS = {
   eevdf: 'before delayed dequeue: a task that blocks in schedule() is dequeued at once (p->on_rq = 0); kvm_sched_out() and __set_task_frozen() test p->on_rq',
@@ -273,6 +329,9 @@ export default defineModel({
     halts: intParam(2, 'times each vCPU halts (HLT -> kvm_vcpu_block); a later halt inherits the SN/NV/ON and wakeup-list state the earlier one left', { min: 1, max: 3 }),
     preemptions: intParam(1, 'involuntary preemptions allowed on cpu0', { min: 0, max: 3 }),
     freezer: boolParam(true, 'run the freezer (freeze_processes, thaw_processes) against a freezable nanosleep task on cpu0 (the other check the fix changes, __set_task_frozen)'),
+    // The PI descriptor is shared with the posting hardware without a lock: checked under x86-TSO
+    // by default (`--memory sc|lkmm` for the others).
+    ...memoryParams('tso'),
   },
   variants: VARIANTS,
   build({ params, variant }): System<S> {
@@ -435,23 +494,26 @@ export default defineModel({
       });
       out.push(choice(`${p}.pick`, pickActions));
       out.push(
-        step(`${p}.wl_add`, 'pi_enable_wakeup_handler: list_add_tail(&vmx->pi_wakeup_list, &per_cpu(wakeup_vcpus_on_cpu, vcpu->cpu)); WARN(pi_desc->sn, ...)', {
+        step(`${p}.wl_add`, 'pi_enable_wakeup_handler: list_add_tail(&vmx->pi_wakeup_list, &per_cpu(wakeup_vcpus_on_cpu, vcpu->cpu)); old.control = READ_ONCE(pi_desc->control); WARN(old.sn, ...)', {
           run: (d, env) => {
             d.vcpus[env.local.v]!.on_wakeup_list = true;
-            env.warnOn(d.vcpus[env.local.v]!.pi.sn, SN_SET_BEFORE_BLOCKING);
+            env.warnOn((READ_ONCE(d.m, controlOf(env.local.v), env) & SN_BIT) !== 0, SN_SET_BEFORE_BLOCKING);
           },
         }),
-        step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR (pi_try_set_control); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
+        step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR; pi_try_set_control(pi_desc, &old.control, new.control) (cmpxchg); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
+          // The cmpxchg loop in one step: a failed try_cmpxchg re-reads the word, so the loop
+          // ends with the value in memory at its last, successful cmpxchg.
           run: (d, env) => {
-            const pi = d.vcpus[env.local.v]!.pi;
-            pi.nv = POSTED_INTR_WAKEUP_VECTOR;
-            if (pi.on) d.cpu0.wakeup_ipi = true;
+            const ctl = controlOf(env.local.v);
+            const old = READ_ONCE(d.m, ctl, env);
+            cmpxchg(d.m, ctl, old, (old & ~NV_MASK) | (POSTED_INTR_WAKEUP_VECTOR << NV_SHIFT), env);
+            if ((old & ON_BIT) !== 0) d.cpu0.wakeup_ipi = true;
           },
         }),
         step(`${p}.sn`, 'vmx_vcpu_pi_put: if (vcpu->preempted) pi_set_sn(pi_desc)', {
+          note: 'set_bit: LOCK bts',
           run: (d, env) => {
-            const vcpu = d.vcpus[env.local.v]!;
-            if (vcpu.preempted) vcpu.pi.sn = true;
+            if (d.vcpus[env.local.v]!.preempted) set_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env);
           },
         }),
         withNote(
@@ -481,25 +543,29 @@ export default defineModel({
           end: halted,
           fn: 'kvm_sched_in',
           guard: (s, env) => s.cpu0.curr === env.local.v,
-          blockedOn: (s, env) => `cpu0's scheduler to pick vcpu${env.local.v} (${describeTask(s.tasks[env.local.v]!)}, ${describePi(s.vcpus[env.local.v]!.pi)})`,
+          blockedOn: (s, env) => `cpu0's scheduler to pick vcpu${env.local.v} (${describeTask(s.tasks[env.local.v]!)}, ${describePi(piOf(s, env.local.v))})`,
           run: (d, env) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, 0, env),
         }),
         choice(`${p}.load`, [
           {
-            label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn(pi_desc)) goto after_clear_sn',
-            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && s.vcpus[env.local.v]!.pi.sn,
-            run: (d, env) => void (d.vcpus[env.local.v]!.pi.sn = false),
+            // The test of SN and its clearing are one LOCK btr: the action is chosen by its result.
+            label: 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn(pi_desc)) goto after_clear_sn',
+            guard: (s, env) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) !== 0,
+            run: (d, env) => void test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env),
             next: `${p}.on`,
           },
           {
-            label: 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR && !SN: return; kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)',
-            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv !== POSTED_INTR_WAKEUP_VECTOR && !s.vcpus[env.local.v]!.pi.sn,
-            run: done,
+            label: 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: !pi_test_and_clear_sn(pi_desc): return; kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)',
+            guard: (s, env) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) === 0,
+            run: (d, env) => {
+              test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env);
+              done(d, env);
+            },
             next: resume,
           },
           {
             label: 'vmx_vcpu_pi_load: local_irq_save(flags); if (pi_desc->nv == POSTED_INTR_WAKEUP_VECTOR) list_del(&vmx->pi_wakeup_list)',
-            guard: (s, env) => s.vcpus[env.local.v]!.pi.nv === POSTED_INTR_WAKEUP_VECTOR,
+            guard: (s, env) => nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR),
             run: (d, env) => {
               local_irq_disable(d.ctx, env.local.task, env, 0);
               d.vcpus[env.local.v]!.on_wakeup_list = false;
@@ -507,18 +573,18 @@ export default defineModel({
             next: `${p}.ctl`,
           },
         ]),
-        step(`${p}.ctl`, 'vmx_vcpu_pi_load: new.sn = 0; new.nv = POSTED_INTR_VECTOR (pi_try_set_control); local_irq_restore(flags)', {
+        step(`${p}.ctl`, 'vmx_vcpu_pi_load: old.control = READ_ONCE(pi_desc->control); new.sn = 0; new.nv = POSTED_INTR_VECTOR; pi_try_set_control() (cmpxchg); local_irq_restore(flags)', {
           run: (d, env) => {
-            const pi = d.vcpus[env.local.v]!.pi;
-            pi.sn = false;
-            pi.nv = POSTED_INTR_VECTOR;
+            const ctl = controlOf(env.local.v);
+            const old = READ_ONCE(d.m, ctl, env);
+            cmpxchg(d.m, ctl, old, (old & ~(SN_BIT | NV_MASK)) | (POSTED_INTR_VECTOR << NV_SHIFT), env);
             local_irq_enable(d.ctx, env.local.task);
           },
         }),
-        step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
+        step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: smp_mb__after_atomic(); if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
           run: (d, env) => {
-            const pi = d.vcpus[env.local.v]!.pi;
-            if (pi.pir !== 0) pi.on = true;
+            smp_mb__after_atomic(d.m, env);
+            if (READ_ONCE(d.m, pirOf(env.local.v), env) !== 0) set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.v), env);
             done(d, env);
           },
           next: resume,
@@ -558,29 +624,33 @@ export default defineModel({
       });
       program.push(
         preemptible(step('state', 'kvm_vcpu_block: set_current_state(TASK_INTERRUPTIBLE)', {
+          note: 'smp_store_mb: a full barrier',
           guard: g(),
-          run: (d, env) => void (me(d, env).__state = TASK_INTERRUPTIBLE),
+          run: (d, env) => {
+            me(d, env).__state = TASK_INTERRUPTIBLE;
+            smp_mb(d.m, env);
+          },
         })),
         preemptible(choice('on', [
           {
-            label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) pi_clear_on(&vmx->pi_desc)',
-            guard: g((s, env) => vc(s, env).pi.on),
-            run: (d, env) => void (vc(d, env).pi.on = false),
+            label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) { pi_clear_on(&vmx->pi_desc); smp_mb__after_atomic()',
+            note: 'clear_bit: LOCK btr',
+            guard: g((s, env) => (ctlOf(s, env) & ON_BIT) !== 0),
+            run: (d, env) => {
+              clear_bit(d.m, POSTED_INTR_ON, controlOf(env.local.v), env);
+              smp_mb__after_atomic(d.m, env);
+            },
             next: 'irr',
           },
           {
             label: 'vmx_sync_pir_to_irr: !pi_test_on(&vmx->pi_desc): max_irr = kvm_lapic_find_highest_irr(vcpu)',
-            guard: g((s, env) => !vc(s, env).pi.on),
+            guard: g((s, env) => (ctlOf(s, env) & ON_BIT) === 0),
             next: 'check',
           },
         ])),
-        step('irr', 'kvm_apic_update_irr: pir_val = xchg(&pir[i], 0); irr |= pir_val', {
+        step('irr', 'kvm_apic_update_irr: pir_val = READ_ONCE(pir[i]); if (pir_val) { pir_val = xchg(&pir[i], 0); irr |= pir_val }', {
           guard: g(),
-          run: (d, env) => {
-            const vcpu = vc(d, env);
-            vcpu.irr |= vcpu.pi.pir;
-            vcpu.pi.pir = 0;
-          },
+          run: (d, env) => updateIrr(d, env, env.local.v),
         }),
         choice('check', [
           {
@@ -621,11 +691,7 @@ export default defineModel({
             guard: g((s, env) => vc(s, env).halts + 1 < nHalts),
             run: (d, env) => {
               const vcpu = vc(d, env);
-              if (vcpu.pi.on) {
-                vcpu.pi.on = false;
-                vcpu.irr |= vcpu.pi.pir;
-                vcpu.pi.pir = 0;
-              }
+              if ((READ_ONCE(d.m, controlOf(env.local.v), env) & ON_BIT) !== 0) clearOnAndUpdateIrr(d, env, env.local.v);
               vcpu.irr = 0;
               vcpu.halts += 1;
             },
@@ -648,7 +714,7 @@ export default defineModel({
       return program.flat();
     };
     // One program for every vCPU task: which vCPU it is (its task, its struct kvm_vcpu) is a local.
-    const vcpuKind = threadKind<S, VcpuL>('vcpu', { task: taskContext(), v: 0 }, vcpuProgram());
+    const vcpuKind = threadKind<S, VcpuL>('vcpu', { task: taskContext(), cpu: CPU0, v: 0 }, vcpuProgram());
 
     // ---- cpu0/other: every other context of cpu0; its __schedule picks the next task --------
     const schedTasks = Array.from({ length: nVcpus + (withFreezer ? 1 : 0) }, (_, t) => t);
@@ -672,12 +738,15 @@ export default defineModel({
         fn: '__schedule',
         guard: (s) =>
           s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest),
-        run: (d) => void (d.cpu0.curr = t),
+        run: (d, env) => {
+          spinLockFence(d.m, env); // rq_lock()
+          d.cpu0.curr = t;
+        },
         next: 'run',
         tags: ['switch-in', `switch-in:${t}`],
       });
     }
-    const other = thread<S, CpuTask>('cpu0/other', [choice('run', otherActions, { end: true })], { locals: { task: taskContext() } });
+    const other = thread<S, CpuTask>('cpu0/other', [choice('run', otherActions, { end: true })], { locals: { task: taskContext(), cpu: CPU0 } });
 
     // ---- cpu0/irq: POSTED_INTR_WAKEUP_VECTOR -> pi_wakeup_handler ---------------------------
     // The list walk is a loop whose cursor (`vmx`, the vCPU looked at) is the handler's local; the
@@ -685,7 +754,8 @@ export default defineModel({
     type Handler = CpuTask & { vmx: number };
     const nextEntry = (d: Draft<S>, env: StepEnv<Handler>) => void (env.local.vmx += 1);
     const afterEntry = (_s: S, env: StepEnv<Handler>) => (env.local.vmx < nVcpus ? 'walk' : 'unlock');
-    const onListWithOn = (s: S, env: StepEnv<Handler>) => s.vcpus[env.local.vmx]!.on_wakeup_list && s.vcpus[env.local.vmx]!.pi.on;
+    const onListWithOn = (s: S, env: StepEnv<Handler>) =>
+      s.vcpus[env.local.vmx]!.on_wakeup_list && (READ_ONCE(s.m, controlOf(env.local.vmx), env) & ON_BIT) !== 0;
     const irq = thread<S, Handler>(
       'cpu0/irq',
       [
@@ -695,6 +765,7 @@ export default defineModel({
           run: (d, env) => {
             d.cpu0.wakeup_ipi = false;
             preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
+            spinLockFence(d.m, env);
           },
           end: true,
         }),
@@ -712,11 +783,12 @@ export default defineModel({
             next: afterEntry,
           },
         ]),
-        step<S, Handler>('wake', 'kvm_vcpu_wake_up(&vmx->vcpu): rcuwait_wake_up(&vcpu->wait) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)', {
+        step<S, Handler>('wake', 'kvm_vcpu_wake_up(&vmx->vcpu): rcuwait_wake_up(&vcpu->wait): smp_mb(); task = rcu_dereference(w->task) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)', {
           fn: 'kvm_vcpu_wake_up',
           guard: rqFree,
           blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
           run: (d, env) => {
+            smp_mb(d.m, env); // rcuwait_wake_up's (B); try_to_wake_up's pi_lock is LOCK'd too
             const vcpu = d.vcpus[env.local.vmx]!;
             if (vcpu.rcuwait_task && try_to_wake_up(d.tasks[env.local.vmx]!, TASK_NORMAL)) vcpu.ready = true;
             nextEntry(d, env);
@@ -726,36 +798,42 @@ export default defineModel({
         step<S, Handler>('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock)', {
           note: 'return from interrupt',
           run: (d, env) => {
+            spinUnlockFence(d.m, env);
             env.local.vmx = 0; // the loop's cursor starts at the list head next time
             preempt_enable(d.ctx, env.local.task, env); // irq_exit()
           },
           next: 'idle',
         }),
       ],
-      { locals: { task: taskContext(), vmx: 0 } },
+      { locals: { task: taskContext(), cpu: CPU0, vmx: 0 } },
     );
 
     // ---- the senders: hardware posting into vcpuN's PI descriptor ---------------------------
     // Two kinds of sender, one program each: an assigned device posting through VT-d (vector 0)
     // and a vCPU on another pCPU sending an IPI through IPI virtualization (vectors 1..). Which
     // vCPU and vector, and how many interrupts posted so far, are the sender's locals.
-    type Sender = { vcpu: number; vec: number; posted: number };
+    // The post is one atomic access to the descriptor's memory (VT-d spec 5.2.3: the PIR bit is
+    // set and ON/SN read and ON set atomically; IPI virtualization does the same LOCK'd update):
+    // read-modify-writes from the senders' side of memory (`cpu` 1), which never buffers them.
+    type Sender = { vcpu: number; vec: number; posted: number; cpu: number };
     const post = (fn: string) =>
       step<S, Sender>('post', `${fn}: PIR[vec] = 1; if (!ON && !SN) { ON = 1; send NV to NDST }`, {
-        run: (d, { local }) => {
-          const pi = d.vcpus[local.vcpu]!.pi;
-          pi.pir |= 1 << local.vec;
-          if (!pi.on && !pi.sn) {
-            pi.on = true;
+        run: (d, env) => {
+          const { local } = env;
+          const ctl = controlOf(local.vcpu);
+          set_bit(d.m, local.vec, pirOf(local.vcpu), env);
+          const c = READ_ONCE(d.m, ctl, env);
+          if ((c & (ON_BIT | SN_BIT)) === 0) {
+            set_bit(d.m, POSTED_INTR_ON, ctl, env);
             // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
-            if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
+            if ((c & NV_MASK) >>> NV_SHIFT === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
           }
           local.posted += 1;
         },
         next: (_s, { local }) => (local.posted < nInterrupts ? 'post' : END),
       });
-    const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0 }, [post('vtd_posted_interrupt')]);
-    const ipivSender = threadKind<S, Sender>('ipiv-sender', { vcpu: 0, vec: 1, posted: 0 }, [post('ipiv_posted_interrupt')]);
+    const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0, cpu: SENDERS_CPU }, [post('vtd_posted_interrupt')]);
+    const ipivSender = threadKind<S, Sender>('ipiv-sender', { vcpu: 0, vec: 1, posted: 0, cpu: SENDERS_CPU }, [post('ipiv_posted_interrupt')]);
     const senders: ThreadDef<S, Sender>[] = [];
     for (let v = 0; v < nVcpus; v++)
       for (let k = 0; k < nSenders; k++)
@@ -889,7 +967,7 @@ export default defineModel({
           run: (d) => void (me(d).__state = TASK_RUNNING),
           next: 'set',
         }),
-      ], { locals: { task: taskContext() } });
+      ], { locals: { task: taskContext(), cpu: CPU0 } });
 
       const pinned = (extra?: (s: S) => boolean) => (extra ? (s: S) => rqFree(s) && extra(s) : rqFree);
       const refuseRunnable = (s: S) => runnableTest.runnable(me(s));
@@ -997,7 +1075,6 @@ export default defineModel({
       scheduled_out: v > 0,
       rcuwait_task: false,
       irr: 0,
-      pi: { pir: 0, on: false, sn: v > 0, nv: POSTED_INTR_VECTOR },
       on_wakeup_list: false,
       in_guest: false,
       halts: 0,
@@ -1006,18 +1083,27 @@ export default defineModel({
     const nTasks = schedTasks.length;
     const notifiers = preemptNotifiers(nTasks);
     for (let v = 0; v < nVcpus; v++) notifiers[v] = true;
-    return {
-      init: {
+    // vcpu1.. start preempted: SN set (vmx_vcpu_pi_put).
+    const descriptors: Record<string, number> = {};
+    for (let v = 0; v < nVcpus; v++) {
+      descriptors[pirOf(v)] = 0;
+      descriptors[controlOf(v)] = controlWord(false, v > 0, POSTED_INTR_VECTOR);
+    }
+    const m = sharedMemory(params, descriptors, 2);
+    const init: S = {
         tasks: schedTasks.map(() => taskStruct()),
         notifiers,
         vcpus: Array.from({ length: nVcpus }, (_, v) => vcpu(v)),
+        m,
         cpu0: { curr: 0, wakeup_ipi: false },
         ctx: cpuContext(1),
         rq_lock: spinlock(),
         freezer_lock: spinlock(),
         pm_freezing: false,
         preempt_budget: params.preemptions,
-      },
+    };
+    return {
+      init,
       // The tasks on cpu0 (not its wakeup handler, not the freezer on cpu2, not the senders,
       // which are hardware) run only when cpu0 is theirs or free.
       gates: [needsCpuGate<S>(cpu0Ctx, (env) => /^cpu0\/(vcpu\d+|other|nanosleep)$/.test(env.threadNames[env.self]!))],
@@ -1027,6 +1113,8 @@ export default defineModel({
         irq,
         ...senders,
         ...freezerThreads,
+        // tso/lkmm: the memory subsystem writing cpu0's buffered stores to memory (none under sc).
+        ...memoryThreads(init, (s) => s.m),
       ],
     };
   },

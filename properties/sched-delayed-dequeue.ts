@@ -18,7 +18,7 @@
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
 import { TASK_FREEZABLE, TASK_FROZEN, TASK_INTERRUPTIBLE } from '../src/kernel/index.js';
-import type { SchedDelayedDequeueState } from '../models/sched-delayed-dequeue.js';
+import { piOf, type SchedDelayedDequeueState } from '../models/sched-delayed-dequeue.js';
 
 /** The model's own state type. */
 type S = SchedDelayedDequeueState;
@@ -40,7 +40,7 @@ function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
   if (at === 'wake' && cursor === i) return true;
   // The handler runs on cpu0 (it owns cpu0: src/kernel/context.ts) and has not walked past vcpuN.
   const running = s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) && (at === 'walk' || at === 'wake') && cursor <= i;
-  return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && vcpu.pi.on;
+  return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && piOf(s.vars, i).on;
 }
 
 /**
@@ -59,9 +59,9 @@ export function lostWakeup(s: StateInfo<S>, i: number): boolean {
 
 /** vcpuN sleeps in kvm_vcpu_block's schedule() with a PIR bit or ON set (no-lost-wakeup's antecedent). */
 function asleepWithInterrupt(s: StateInfo<S>, i: number): boolean {
-  const vcpu = s.vars.vcpus[i]!;
+  const pi = piOf(s.vars, i);
   const asleep = s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE;
-  return asleep && (vcpu.pi.pir !== 0 || vcpu.pi.on);
+  return asleep && (pi.pir !== 0 || pi.on);
 }
 
 const sleeperIndex = (s: StateInfo<S>) => s.vars.vcpus.length;
@@ -75,7 +75,7 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
       s.vars.vcpus
         .map((v, i) =>
           lostWakeup(s, i)
-            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${v.pi.pir.toString(16)} ON=${v.pi.on ? 1 : 0} SN=${v.pi.sn ? 1 : 0} pending and no wakeup on its way (${v.on_wakeup_list ? 'on' : 'not on'} the wakeup list, ${s.vars.cpu0.wakeup_ipi ? 'a wakeup IRQ pending' : s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) ? 'the wakeup handler past it' : 'no wakeup IRQ pending'}): nothing will wake it`
+            ? `vcpu${i} sleeps in kvm_vcpu_block (TASK_INTERRUPTIBLE, on_rq=${s.vars.tasks[i]!.on_rq ? 1 : 0}, sched_delayed=${s.vars.tasks[i]!.sched_delayed ? 1 : 0}) with PIR=0x${piOf(s.vars, i).pir.toString(16)} ON=${piOf(s.vars, i).on ? 1 : 0} SN=${piOf(s.vars, i).sn ? 1 : 0} pending and no wakeup on its way (${v.on_wakeup_list ? 'on' : 'not on'} the wakeup list, ${s.vars.cpu0.wakeup_ipi ? 'a wakeup IRQ pending' : s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) ? 'the wakeup handler past it' : 'no wakeup IRQ pending'}): nothing will wake it`
             : '',
         )
         .filter((x) => x !== '')
@@ -88,7 +88,7 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
   alwaysEventually<S>(
     'interrupt-delivered',
     'every posted interrupt is eventually delivered, or the vCPU eventually runs: no vCPU stays asleep in kvm_vcpu_block() with PIR or ON pending',
-    (s) => s.vars.vcpus.every((v, i) => !(s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE && (v.pi.pir !== 0 || v.pi.on))),
+    (s) => s.vars.vcpus.every((_, i) => !(s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE && (piOf(s.vars, i).pir !== 0 || piOf(s.vars, i).on))),
   ),
   invariant<S>(
     'preempted-only-if-runnable',

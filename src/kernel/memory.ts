@@ -439,6 +439,16 @@ export function set_bit<V extends Record<string, number>>(m: Mem<V>, bit: number
   rmw(m, x, 'relaxed', (cur) => cur | (1 << bit), env);
 }
 
+/** clear_bit(bit, x) (no return value: unordered in the kernel's model, LOCK btr on x86). */
+export function clear_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): void {
+  rmw(m, x, 'relaxed', (cur) => cur & ~(1 << bit), env);
+}
+
+/** test_and_clear_bit(bit, x) (value-returning: fully ordered): returns whether the bit was set. */
+export function test_and_clear_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): boolean {
+  return (rmw(m, x, 'full', (cur) => cur & ~(1 << bit), env) & (1 << bit)) !== 0;
+}
+
 /** test_and_set_bit(bit, x) (value-returning: fully ordered): returns whether the bit was set. */
 export function test_and_set_bit<V extends Record<string, number>>(m: Mem<V>, bit: number, x: Name<V>, env: StepEnv<any>): boolean {
   return (rmw(m, x, 'full', (cur) => cur | (1 << bit), env) & (1 << bit)) !== 0;

@@ -11,7 +11,7 @@
 // Verdicts, distinct-state counts and shortest traces are pinned: the counts are what the
 // checker computes; a change to the model or the engine that moves them must be looked at.
 import { describe, expect, it } from 'vitest';
-import model from '../../models/sched-delayed-dequeue.js';
+import model, { controlOf, piOf, POSTED_INTR_SN, POSTED_INTR_WAKEUP_VECTOR } from '../../models/sched-delayed-dequeue.js';
 import { properties } from '../../properties/sched-delayed-dequeue.js';
 import { bundled } from '../../models/index.js';
 import { check } from '../../src/engine/index.js';
@@ -19,7 +19,7 @@ import { linesOnlyIn, listingLines } from '../helpers/listing.js';
 import { compileModel } from '../../src/model/compile.js';
 import type { ActionDef, ModelDef, System } from '../../src/model/index.js';
 import { defineProperties, invariant } from '../../src/property/index.js';
-import { TASK_FROZEN, TASK_INTERRUPTIBLE, TASK_RUNNING } from '../../src/kernel/index.js';
+import { TASK_FROZEN, TASK_INTERRUPTIBLE, TASK_RUNNING, READ_ONCE, WRITE_ONCE, cmpxchg, smp_mb, smp_mb__after_atomic } from '../../src/kernel/index.js';
 import { expandPath, type TraceStep } from '../../src/trace/expand.js';
 import { expectPinned, notExercised, verdicts } from '../helpers/verdicts.js';
 import { expectTraceFixtures } from '../helpers/trace-fixture.js';
@@ -164,8 +164,8 @@ describe('sched-delayed-dequeue: the model API', () => {
     const v = m.vars(m.init) as unknown as { ctx: unknown; cpu0: unknown; $local: Record<string, unknown> };
     expect(v.ctx).toEqual({ online: [true], owner: [-1], irqs_off: [false], stopper: -1, });
     expect(v.cpu0).toEqual({ curr: 0, wakeup_ipi: false });
-    expect(v.$local['cpu0/vcpu1']).toEqual({ task: { preempt_count: 0, cpu: -1, in_syscall: false }, v: 1 });
-    expect(v.$local['cpu1/vcpu-ipi->vcpu0']).toEqual({ vcpu: 0, vec: 1, posted: 0 });
+    expect(v.$local['cpu0/vcpu1']).toEqual({ task: { preempt_count: 0, cpu: -1, in_syscall: false }, cpu: 0, v: 1 });
+    expect(v.$local['cpu1/vcpu-ipi->vcpu0']).toEqual({ vcpu: 0, vec: 1, posted: 0, cpu: 1 });
   });
 });
 
@@ -191,15 +191,16 @@ describe('sched-delayed-dequeue: what the traces and states say', () => {
     expect(trace.steps.at(-1)!.thread).toBe('device->vcpu0');
     const last = compiled.vars(trace.steps.at(-1)!.state);
     expect(last.tasks[0]).toMatchObject({ on_rq: true, sched_delayed: true });
-    expect(last.vcpus[0]).toMatchObject({ preempted: true, pi: { pir: 1, on: false, sn: true } });
+    expect(last.vcpus[0]).toMatchObject({ preempted: true });
+    expect(piOf(last, 0)).toMatchObject({ pir: 1, on: false, sn: true });
     expect(last.cpu0.wakeup_ipi).toBe(false);
   });
 
   it('no-lost-wakeup is exercised where it holds: a vCPU asleep with an interrupt pending is reached, always with a wakeup on its way', () => {
     const asleepPending = never('never-asleep-with-interrupt-pending', 'no vCPU sleeps in kvm_vcpu_block with a PIR bit or ON set', (s) =>
       !s.vars.vcpus.some(
-        (v: { pi: { pir: number; on: boolean } }, i: number) =>
-          s.at(`cpu0/vcpu${i}`) === 'sched.off' && s.vars.tasks[i].__state === TASK_INTERRUPTIBLE && (v.pi.pir !== 0 || v.pi.on),
+        (_: unknown, i: number) =>
+          s.at(`cpu0/vcpu${i}`) === 'sched.off' && s.vars.tasks[i].__state === TASK_INTERRUPTIBLE && (piOf(s.vars, i).pir !== 0 || piOf(s.vars, i).on),
       ),
     );
     for (const variant of REAL_OK) {
@@ -277,7 +278,12 @@ function actions(sys: System<any>, labelPrefix: string): ActionDef<any>[] {
 }
 /** pi_enable_wakeup_handler() without `if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)`. */
 const noSelfIpi = mutant('no-self-ipi', (sys) => {
-  for (const a of actions(sys, 'pi_enable_wakeup_handler: new.nv')) a.run = (d, env) => void (d.vcpus[env.self].pi.nv = 0xf1);
+  for (const a of actions(sys, 'pi_enable_wakeup_handler: new.nv'))
+    a.run = (d, env) => {
+      const c = controlOf((env.local as { v: number }).v);
+      const old = READ_ONCE(d.m, c, env);
+      cmpxchg(d.m, c, old, (old & ~(0xff << 16)) | (POSTED_INTR_WAKEUP_VECTOR << 16), env);
+    };
 });
 /** vmx_vcpu_pi_load() without `if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc)`. */
 const noSetOn = mutant('no-set-on', (sys) => {
@@ -305,7 +311,7 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
       expect(post).toBeGreaterThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: list_add_tail')));
       expect(post).toBeLessThan(steps.findIndex((s) => s.label.startsWith('pi_enable_wakeup_handler: new.nv')));
       // SN is clear: the property's former form (SN set) did not see this.
-      expect(last.vcpus[0].pi).toMatchObject({ on: true, sn: false });
+      expect(piOf(last, 0)).toMatchObject({ on: true, sn: false });
       expect(check(model, properties, { variant, params: NO_FREEZER }).status).toBe('verified');
     }
   });
@@ -321,7 +327,7 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
       expect(preempt).toBeGreaterThanOrEqual(0);
       expect(post).toBeGreaterThan(preempt);
       expect(load).toBeGreaterThan(post);
-      expect(last.vcpus[0].pi).toMatchObject({ pir: 1, on: false, sn: false });
+      expect(piOf(last, 0)).toMatchObject({ pir: 1, on: false, sn: false });
       // Without preemption nothing is posted while SN is set, and the mutant holds.
       expect(check(noSetOn, properties, { variant, params: { preemptions: 0, ...NO_FREEZER } }).status).toBe('verified');
     }
@@ -329,7 +335,7 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
 
   it('vmx_vcpu_pi_load not clearing SN: the WARN in pi_enable_wakeup_handler fires', () => {
     const m = mutant('sn-stays', (sys) => {
-      for (const a of actions(sys, 'vmx_vcpu_pi_load: nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn')) a.run = () => {};
+      for (const a of actions(sys, 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn')) a.run = () => {};
     });
     const r = check(m, properties, { variant: 'eevdf', params: NO_FREEZER, property: ['pi-sn-clear-before-blocking'] });
     expect(r.status).toBe('violated');
@@ -357,5 +363,85 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
       expect(r.status === 'violated' && r.violations.map((v) => v.property)).toEqual(['no-lost-wakeup', 'interrupt-delivered']);
       expect(what).toBe(m.name.split('~')[1]);
     }
+  });
+});
+
+// The PI descriptor is shared memory (src/kernel/memory.ts), checked under x86-TSO by default.
+// cpu0 writes it only with LOCK'd read-modify-writes (pi_set_sn, pi_test_and_clear_sn,
+// pi_try_set_control's cmpxchg, pi_set_on, pi_clear_on, the xchg of kvm_apic_update_irr) and the
+// senders post with atomic updates, so nothing is ever left in a store buffer: sc, tso and lkmm
+// reach the same states. The test-only form below replaces vmx_vcpu_pi_load's
+// pi_test_and_clear_sn() with the non-atomic `if (pi_test_sn()) __pi_clear_sn()` (a plain store
+// of the control word): smp_mb__after_atomic(), a compiler barrier on x86, then orders nothing,
+// the SN clear waits in cpu0's store buffer while the PIR is read, and a device that posts in
+// that window still sees SN set. Under sc that cannot happen.
+describe('sched-delayed-dequeue: the PI descriptor under sc, tso and lkmm', () => {
+  const MEMORY = { sc: 0, tso: 1, lkmm: 2 } as const;
+  it('is checked under tso by default, and sc and lkmm reach the same states and verdicts (cpu0 writes the descriptor only with LOCK\'d RMWs)', () => {
+    expect(model.params['memory']!.default).toBe(MEMORY.tso);
+    const c = CASES.find((x) => x.suffix === '--no-freezer')!;
+    for (const variant of VARIANTS)
+      for (const memory of [MEMORY.sc, MEMORY.lkmm]) {
+        const r = check(model, properties, { variant, params: { ...c.params, memory } });
+        if (r.status === 'error') throw new Error(r.message);
+        expect(r.stats.states).toBe(c.expected[variant].states);
+        expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...c.expected[variant].verdicts });
+      }
+  });
+
+  /** vmx_vcpu_pi_load with `if (pi_test_sn(pi_desc)) { __pi_clear_sn(pi_desc); goto after_clear_sn; }`, and `barrier` after it. */
+  const plainClearSn = (barrier: 'smp_mb__after_atomic' | 'smp_mb') =>
+    mutant(`plain-clear-sn+${barrier}`, (sys) => {
+      for (const a of actions(sys, 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn'))
+        a.run = (d, env) => {
+          const c = controlOf((env.local as { v: number }).v);
+          WRITE_ONCE(d.m, c, READ_ONCE(d.m, c, env) & ~(1 << POSTED_INTR_SN), env);
+        };
+      for (const a of actions(sys, 'vmx_vcpu_pi_load: after_clear_sn')) {
+        const run = a.run!;
+        a.run = (d, env) => {
+          if (barrier === 'smp_mb') smp_mb(d.m, env);
+          else smp_mb__after_atomic(d.m, env);
+          run(d, env);
+        };
+      }
+    });
+
+  it('__pi_clear_sn (a plain store) before smp_mb__after_atomic(): the wakeup is lost under tso and lkmm, not under sc', () => {
+    const m = plainClearSn('smp_mb__after_atomic');
+    for (const variant of REAL_OK) {
+      expect(verdicts(check(m, properties, { variant, params: { ...NO_FREEZER, memory: MEMORY.sc } }))).toEqual(ALL_HOLD);
+      for (const memory of [MEMORY.tso, MEMORY.lkmm]) {
+        const r = check(m, properties, { variant, params: { ...NO_FREEZER, memory } });
+        expect(r.status === 'violated' && r.complete).toBe(true);
+        expect(verdicts(r)).toEqual({ ...ALL_HOLD, 'no-lost-wakeup': 20, 'interrupt-delivered': 21 });
+      }
+    }
+    // The counterexample shows the reordering: the device posts while cpu0's store of the
+    // control word with SN clear is still in its store buffer, after the PIR was read empty.
+    const params = { ...NO_FREEZER, memory: MEMORY.tso };
+    const r = check(m, properties, { variant: 'eevdf', params, property: ['no-lost-wakeup'] });
+    if (r.status !== 'violated') throw new Error(r.status);
+    const compiled = compileModel(m, { variant: 'eevdf', params });
+    const steps = expandPath(compiled, r.violations[0]!.path).steps;
+    const clear = steps.findIndex((s) => s.label.startsWith('vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn'));
+    const readPir = steps.findIndex((s, i) => i > clear && s.label.startsWith('vmx_vcpu_pi_load: after_clear_sn'));
+    const post = steps.findIndex((s, i) => i > readPir && s.thread === 'device->vcpu0');
+    // It reaches memory only later (here at set_current_state()'s full barrier), too late.
+    const drained = steps.findIndex((s, i) => i > post && s.buffered === '');
+    expect([clear, readPir, post, drained].every((i) => i >= 0)).toBe(true);
+    expect(clear).toBeLessThan(readPir);
+    expect(steps[clear]!.buffered).toMatch(/^cpu0: control0=\d+$/);
+    expect(steps[post]!.buffered).toBe(steps[clear]!.buffered);
+    // The device saw SN set: PIR filled, ON not set, no notification; SN reaches memory after.
+    const atPost = compiled.vars(steps[post]!.state);
+    expect(piOf(atPost, 0)).toMatchObject({ pir: 1, on: false, sn: true });
+    expect(piOf(compiled.vars(steps.at(-1)!.state), 0)).toMatchObject({ pir: 1, on: false, sn: false });
+    expectTraceFixtures(compiled, r, '--tso');
+  });
+
+  it('with smp_mb() in place of smp_mb__after_atomic() the plain store is ordered and the wakeup is not lost under tso', () => {
+    const m = plainClearSn('smp_mb');
+    for (const variant of REAL_OK) expect(verdicts(check(m, properties, { variant, params: { ...NO_FREEZER, memory: MEMORY.tso } }))).toEqual(ALL_HOLD);
   });
 });
