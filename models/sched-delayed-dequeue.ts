@@ -91,10 +91,11 @@
 //   p->on_cpu == 0) before touching on_rq/sched_delayed, so they serialize with __schedule; their
 //   pi_lock-only parts (state match, saved_state) touch variables __schedule does not, so they
 //   commute with its steps.
-// - pi_wakeup_handler's per-CPU lock is not modelled: the list is only touched on cpu0 (no
-//   migration) with interrupts off (pi_enable_wakeup_handler in __schedule, vmx_vcpu_pi_load
+// - pi_wakeup_handler's per-CPU lock is not modelled as a lock: the list is only touched on cpu0
+//   (no migration) with interrupts off (pi_enable_wakeup_handler in __schedule, vmx_vcpu_pi_load
 //   under local_irq_save) or from the handler itself, so cpu0's interrupt masking already
-//   excludes them. The handler's list walk is one step per vCPU (test ON, then wake).
+//   excludes them (its LOCK'd acquisition still drains cpu0's store buffer, in the handler's first
+//   step). The handler's list walk is one step per vCPU (test ON, then wake).
 // - The POSTED_INTR_VECTOR notification is dropped: when the vCPU is not in guest mode its host
 //   handler (kvm_posted_intr_ipi) only counts the IRQ; the pending interrupt is found through ON
 //   by vmx_sync_pir_to_irr (kvm_vcpu_check_block) or vmx_vcpu_pi_load.
@@ -104,8 +105,8 @@
 //   in that step too (only the vCPU writes rcuwait.task); the guest is assumed to HLT with
 //   interrupts enabled (STI; HLT), so vmx_interrupt_blocked() is false. pi_enable_wakeup_handler's
 //   cmpxchg and its test of ON in `new` are one step: `new` is the value the cmpxchg installed.
-// - vmx_sync_pir_to_irr's kvm_apic_update_irr is one step (xchg of the PIR word; one word holds
-//   every modelled vector). kvm_vcpu_check_block's other tests (pending timer, KVM_REQ_UNBLOCK)
+// - vmx_sync_pir_to_irr's kvm_apic_update_irr is one step (READ_ONCE of the PIR word, xchg if it
+//   is not 0; one word holds every modelled vector). kvm_vcpu_check_block's other tests (pending timer, KVM_REQ_UNBLOCK)
 //   are false: no timer, no request. Halt polling is off (halt_poll_ns = 0): a poll is only an
 //   earlier kvm_vcpu_check_block.
 // - Involuntary preemption (a budget of `preemptions` on cpu0) is allowed at each point of
@@ -146,12 +147,41 @@
 //   model reads, since TASK_FROZEN is not interruptible (signal_pending_state is false for it).
 //   The hrtimer that would end the nanosleep never fires (a long sleep).
 //
+// Shared memory (src/kernel/memory.ts; the `memory` parameter, x86-TSO by default): the PI
+// descriptor is what cpu0 and the posting hardware access without a common lock, so its words
+// (PIR, and the control word holding ON, SN and NV) are a SharedMemory, and every access is the
+// kernel's primitive: pi_test_on / pi_is_pir_empty / the reads of pi_desc->nv are loads (READ_ONCE);
+// pi_set_sn, pi_set_on, pi_clear_on are set_bit/clear_bit and pi_test_and_clear_sn is
+// test_and_clear_bit (LOCK'd on x86); pi_try_set_control is cmpxchg; kvm_apic_update_irr takes the
+// PIR with xchg; the senders post with atomic updates (VT-d spec 5.2.3; IPI virtualization
+// likewise). The barriers of the code on cpu0 are in its steps: smp_mb__after_atomic() after the
+// SN clear in vmx_vcpu_pi_load and after pi_clear_on in vmx_sync_pir_to_irr (compiler barriers on
+// x86, where the atomics before them are LOCK'd; under lkmm they order the relaxed bit operations),
+// set_current_state()'s smp_mb, rcuwait_wake_up()'s smp_mb (B), and the LOCK'd acquisitions of the
+// rq lock and of pi_wakeup_handler's lock (spinLockFence, and spinUnlockFence at the unlocks).
+// Since every store cpu0 makes to the descriptor is a LOCK'd read-modify-write, nothing of it ever
+// waits in cpu0's store buffer: sc, tso and lkmm reach the same states and verdicts (pinned). That
+// the declaration matters is shown by a test-only form with `if (pi_test_sn()) __pi_clear_sn()`
+// (posted_intr.h's non-atomic helper) in vmx_vcpu_pi_load: under tso and lkmm the SN clear waits
+// in the store buffer while the PIR is read empty, the device posts seeing SN still set, and the
+// wakeup is lost (20 steps); under sc, or with smp_mb() in place of smp_mb__after_atomic(), it
+// holds. Every other field stays sequentially consistent, which is exact here: __state, on_rq,
+// sched_delayed, rcuwait.task, preempted, the wakeup list and the vAPIC IRR are written and read
+// only on cpu0 (the vCPU task, the wakeup handler, cpu0's scheduler), and a CPU sees its own
+// stores in program order (store forwarding), or, by the freezer on cpu2, only under the
+// freezer lock and task_call_func's pi_lock and rq lock. Not modelled, and where the cross-CPU
+// barrier pairs are: KVM's software posting path (__vmx_deliver_posted_interrupt on another pCPU:
+// pi_test_and_set_pir, pi_test_and_set_on, kvm_vcpu_trigger_posted_interrupt -> kvm_vcpu_wake_up ->
+// rcuwait_wake_up), whose smp_mb (B) pairs with kvm_vcpu_block's set_current_state (A); it would
+// need the vCPU task's __state and rcuwait.task in shared memory (see "What the verdicts cover").
+//
 // What the verdicts cover (the scope of every claim below): one pCPU (cpu0) running the vCPUs,
 // the other tasks and the wakeup handler; posted interrupts from hardware senders only (an
 // assigned device through VT-d, vCPUs on other pCPUs through IPI virtualization), never from KVM
 // software paths (kvm_vcpu_trigger_posted_interrupt); a budget of `preemptions` involuntary
 // preemptions; `halts` halts per vCPU; no migration (NDST is always cpu0), no halt polling, no
-// timers, no KVM requests; the freezer against one nanosleep task.
+// timers, no KVM requests; the freezer against one nanosleep task; x86-TSO (the default memory
+// model; sc and lkmm give the same verdicts) for the PI descriptor.
 //
 // Verdicts (pinned in tests/models/sched-delayed-dequeue.test.ts): eevdf and task_is_runnable
 // hold every property at every size tried. delayed-dequeue loses the wakeup in 12 steps, the

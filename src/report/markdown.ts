@@ -9,6 +9,7 @@ import { formatPath } from '../engine/chooser.js';
 import { traceOf, type Trace } from '../trace/expand.js';
 import { thousands } from '../util/format.js';
 import { reductionParts, verdictWord } from './holds.js';
+import { memoryModelOf } from '../kernel/memory.js';
 
 export interface MarkdownRun {
   result: CheckResult;
@@ -46,8 +47,8 @@ export function interleavingSummary(trace: Trace): string {
 
 export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   const rows: string[] = [
-    '| model | variant | property | verdict | states | trace length |',
-    '|---|---|---|---|---:|---:|',
+    '| model | variant | memory | property | verdict | states | trace length |',
+    '|---|---|---|---|---|---:|---:|',
   ];
   const notes: string[] = [];
   const reductions = new Set<string>();
@@ -55,9 +56,13 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   let unsureLasso = false;
   const vacuous: string[] = [];
   let unreduced = false;
+  const memories = new Set<string>();
   for (const { result: r, model } of runs) {
+    // The memory model the run's verdicts hold under (sc for a model without shared memory).
+    const memory = memoryModelOf(r.run.params);
+    memories.add(memory);
     if (r.status === 'error') {
-      rows.push(`| ${r.run.model} | ${r.run.variant} | – | error: ${cell(r.message)} | – | – |`);
+      rows.push(`| ${r.run.model} | ${r.run.variant} | ${memory} | – | error: ${cell(r.message)} | – | – |`);
       continue;
     }
     for (const part of reductionParts(r)) reductions.add(part);
@@ -74,7 +79,7 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
         else unsureLasso = true;
       }
       const lasso = loop === undefined || p.status !== 'violated' ? '' : loop >= p.violation.path.length ? ' (then stays there for ever)' : ` (steps ${loop + 1}.. repeat for ever)`;
-      rows.push(`| ${r.run.model} | ${r.run.variant} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${p.kind === 'liveness' && liveStates ? liveStates : states} | ${len}${lasso} |`);
+      rows.push(`| ${r.run.model} | ${r.run.variant} | ${memory} | ${p.name} | ${VERDICT[verdictWord(p)]} | ${p.kind === 'liveness' && liveStates ? liveStates : states} | ${len}${lasso} |`);
       if (p.status === 'holds' && p.notExercised !== undefined) vacuous.push(`- ${r.run.model} ${r.run.variant}, ${p.name}: ${cell(p.notExercised)}`);
       if (p.status === 'violated' && model) {
         const trace = traceOf(model, p.violation);
@@ -88,6 +93,10 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
   }
   const out = [rows.join('\n')];
   const legend: string[] = [];
+  if ([...memories].some((m) => m !== 'sc'))
+    legend.push(
+      '*memory*: the memory model the verdict was obtained under: sc (sequentially consistent: every store seen by every CPU at once), tso (x86-TSO store buffers over the fields the model declares shared memory), lkmm (the operational approximation of the Linux-kernel memory model); see "Memory models".',
+    );
   if (reductions.size > 0)
     legend.push(
       `*states*: the distinct states each search stored. With kmc's reductions (here ${[...reductions].join(', ')}) that is one state per symmetry orbit${reductions.has('partial-order reduction') ? ', and fewer interleavings' : ''}, not every reachable state; \`--no-symmetry\`${reductions.has('partial-order reduction') ? ' without `--por`' : ''} counts them all.`,
