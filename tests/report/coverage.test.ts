@@ -65,8 +65,8 @@ describe('JSON', () => {
 describe('Markdown (the README table)', () => {
   it('marks a vacuous property in its row and says why under the table', () => {
     const md = renderMarkdown([{ result: unreached, model: compiled }]);
-    expect(md).toContain('| vacuous | unreached | two-means-flag | holds, *not exercised* ‡ |');
-    expect(md).toContain('| vacuous | unreached | x-nonneg | holds |');
+    expect(md).toContain('| vacuous | unreached | sc | two-means-flag | holds, *not exercised* ‡ |');
+    expect(md).toContain('| vacuous | unreached | sc | x-nonneg | holds |');
     expect(md).toContain('- vacuous unreached, two-means-flag: its antecedent (when ...) held in no reachable state');
     expect(renderMarkdown([{ result: reached, model: compiled }])).not.toContain('‡');
   });
