@@ -24,6 +24,7 @@ import type { CompiledModel } from '../../model/compile.js';
 import type { LayoutNode } from '../../model/layout.js';
 import type { SymmetryDef } from '../../model/types.js';
 import { LOCALS_KEY } from '../../model/locals.js';
+import { withStoreBuffers } from '../../kernel/memory-symmetry.js';
 
 /** How an extra word appended to the packed state (preemption bound) is renamed. */
 export type ExtraKind = 'thread' | 'plain';
@@ -99,7 +100,8 @@ export class Canonicalizer {
     for (let t = 0; t < model.pcs; t++) this.locBase[t + 1] = this.locBase[t]! + model.threads[t]!.locations.length;
 
     const usedThreads = new Set<number>();
-    decls.forEach((d) => {
+    // Store buffers (tso, lkmm) move with their CPU, or the declaration is refused (memory-symmetry.ts).
+    withStoreBuffers(model, decls).forEach((d) => {
       if (new Set(d.members).size !== d.members.length) throw new ModelError(`model ${model.name}: symmetry '${d.name}': members repeat`);
       if (d.members.length < 2) return; // nothing to permute
       this.groups.push(this.buildGroup(d, this.groups.length + MEMBER, usedThreads));
