@@ -117,7 +117,7 @@ import type { CompiledAction, CompiledModel } from '../../model/compile.js';
 import type { SlotSink } from '../../model/layout.js';
 import type { FootprintRecorder, SlotSinks } from '../../model/system.js';
 import type { Property } from '../../property/types.js';
-import { hashHi, hashLo } from '../../util/hash.js';
+import { hash64 } from '../../util/hash.js';
 import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
 import type { FingerprintSet } from '../visited.js';
 import { Footprints } from './footprints.js';
@@ -784,7 +784,8 @@ export class PartialOrder {
   /** C3: a successor of the reduced set (canonical, as stored) already stored at a depth no greater than the expanded state's? */
   successor(next: Int32Array, halted: boolean): void {
     if (!this.reduced || this.provisoHit || halted || this.store === null) return;
-    const id = this.store.find(hashHi(next), hashLo(next));
+    const hi = hash64(next); // both lanes in one pass
+    const id = this.store.find(hi, hash64.lo);
     if (id >= 0 && id < this.levelStart) this.provisoHit = true;
   }
 

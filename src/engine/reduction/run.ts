@@ -28,7 +28,8 @@ export interface ReducedSearchOptions extends ReductionOptions, Limits {
   budget?: Budget | undefined;
   /**
    * How much the footprints are learned before the first reduced pass: states of an unreduced
-   * prefix and random walks (defaults 20000 and up to 1000). Soundness does not depend on it
+   * prefix and random walks (defaults 20000 and none; after a pass in which a footprint grew,
+   * walks up to a quarter of `seedWalks`, by default 250). Soundness does not depend on it
    * (tests set both to 0, so that every model goes through restarts); speed does.
    */
   seedStates?: number | undefined;
@@ -55,8 +56,13 @@ const SEED_STATES = 20000;
 /** Passes abandoned as soon as a footprint grows (later ones run to their end). */
 const ABORTED_PASSES = 2;
 
-/** Random walks after the prefix, and how long a run of walks that teach nothing ends them. */
-const SEED_WALKS = 1000;
+/**
+ * Random walks after the prefix (none: measured on bench/spin's system and the bundled models,
+ * walks before the first pass cost more time than the restarts they saved), walks after a pass
+ * in which a footprint grew, and how long a run of walks that teach nothing ends them.
+ */
+const SEED_WALKS = 0;
+const RESTART_WALKS = 250;
 const QUIET_WALKS = 50;
 const WALK_DEPTH = 500;
 
@@ -182,7 +188,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     if (outcome.error || (outcome.stoppedBy !== undefined && outcome.stoppedBy !== 'first-violation' && !(outcome.stoppedBy === 'interrupted' && !budget.interrupted())))
       break;
     if (o.first && outcome.violations.length > 0) break;
-    learn(0, Math.ceil(walks / 4));
+    learn(0, o.seedWalks === undefined ? RESTART_WALKS : Math.ceil(o.seedWalks / 4));
   }
   if (por && o.blame) o.blame(por.conflicts(20));
   const trusted = !por || gaveUp !== '' || whole !== undefined || !por.passSpoiled;
