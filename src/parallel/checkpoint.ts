@@ -74,7 +74,7 @@ export function loadLevelCheckpoint(path: string, width: number, K: number): Loa
  */
 export function resumeLevelSearch(
   saved: LoadedLevelCheckpoint,
-  o: { workers: number; dedup: 'partitioned' | 'shared-table'; ranks: LevelRanks; tableSlots: number },
+  o: { workers: number; dedup: 'partitioned' | 'shared-table'; ranks: LevelRanks; tableSlots: number; first: boolean },
 ): { resumes: LevelResume[]; table: SharedArrayBuffer | undefined } {
   const { header, fingerprints, frontier } = saved;
   const W = o.workers;
@@ -101,6 +101,9 @@ export function resumeLevelSearch(
     const to = Math.floor((header.queued * (w + 1)) / W);
     const r: LevelResume = {
       level: L,
+      // With --first a saved violation ended the run at this level end (a stop that came just
+      // then saved it): it must not search on.
+      finished: o.first && header.candidates.length > 0,
       stored: table ? (w === 0 ? header.states : 0) : mine[w]!.length / 2,
       fingerprints: table ? undefined : mine[w],
       frontier: frontier.slice(from * stride, to * stride),

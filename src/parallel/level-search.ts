@@ -304,7 +304,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   };
 
   try {
-    for (let L = start; ; L++) {
+    for (let L = start; resume?.finished !== true; L++) {
       // A resumed run starts by expanding its first level: that level's end was the checkpoint.
       if ((!resume || L > start) && !endLevel(L)) break;
 

@@ -381,7 +381,7 @@ export class ParallelChecker {
       } catch (e) {
         return errorResultOf(runInfo(base), e, 'kmc resume: ');
       }
-      ({ resumes, table } = resumeLevelSearch(saved, { workers: W, dedup, ranks: new LevelRanks(rankBufs.ranks, rankBufs.levels, K), tableSlots: o.tableSlots ?? 1 << 16 }));
+      ({ resumes, table } = resumeLevelSearch(saved, { workers: W, dedup, ranks: new LevelRanks(rankBufs.ranks, rankBufs.levels, K), tableSlots: o.tableSlots ?? 1 << 16, first: o.first === true }));
     } else table = dedup === 'shared-table' ? sharedTable(o.tableSlots ?? 1 << 16) : undefined;
     const ports: (MessagePort | null)[][] = Array.from({ length: W }, () => Array.from({ length: W }, () => null));
     // Every pair of workers shares a channel (successors for their owner, frontier shares).

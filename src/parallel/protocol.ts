@@ -101,6 +101,8 @@ export interface LevelCheckpointPart {
 /** Where a resumed level search starts: expanding depth `level`, whose states every worker has. */
 export interface LevelResume {
   level: number;
+  /** The run had already ended (--first, a violation saved): every worker stops at once, as it did. */
+  finished?: boolean | undefined;
   /** The states of depths 0..level this worker stores (partitioned: their fingerprints; the shared table was filled by the orchestrator). */
   stored: number;
   fingerprints?: Uint32Array | undefined;
