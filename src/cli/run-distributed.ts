@@ -18,6 +18,7 @@ import { ParallelChecker } from '../parallel/index.js';
 import type { ModelEntry, ModelRegistry } from '../property/registry.js';
 import { coordinate, type CoordinatorOptions, type DistributedProgress } from '../distributed/coordinator.js';
 import { connect, isConnectionError, RedisAuthError, type Client } from '../distributed/connection.js';
+import { isShardLost, RunDamaged } from '../distributed/integrity.js';
 import type { RunSource } from '../distributed/run.js';
 import { UsageError } from '../util/errors.js';
 import { bytes, thousands } from '../util/format.js';
@@ -63,7 +64,7 @@ export function sourceOf(entry: ModelEntry, registry: ModelRegistry): { source: 
 export interface DistributedCheckOutcome {
   result: CheckResult;
   model: CompiledModel | undefined;
-  /** Redis went away (exit 3, resumable), with what to say. */
+  /** Redis went away (exit 3, resumable), or the run lost data (exit 3, started over by the same command): what to say. */
   lost?: string;
 }
 
@@ -79,7 +80,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
     client = await connect(o.redis);
   } catch (e) {
     if (e instanceof TypeError || e instanceof RedisAuthError) throw new UsageError(e.message);
-    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: (e as Error).message };
+    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: lostText(e) };
     throw e;
   }
   const printer = o.quiet ? undefined : new ProgressPrinter(o.io);
@@ -112,7 +113,8 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
       shards: o.shards,
       claimAfterMs: o.claimAfterMs,
       signal: interrupt.signal,
-      onRun: (id, resumed) => {
+      onRun: (id, resumed, discarded) => {
+        if (discarded !== undefined && !o.silent) o.io.err(`kmc: run ${id} on Redis was damaged (${discarded}): its keys are deleted and it starts over`);
         if (!o.silent) o.io.err(`kmc: ${resumed ? `resuming distributed run ${id} at depth ${resumed.level} (${resumed.stage})` : `distributed run ${id} started`} on ${redactUrl(o.redis)}; more workers: kmc worker --redis URL --run ${id}`);
         for (let i = 0; i < o.workers; i++) children.push(startWorker(o, id, i));
       },
@@ -141,13 +143,20 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
     return { result, model: plan.model };
   } catch (e) {
     printer?.finish();
-    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: (e as Error).message };
+    if (isConnectionError(e)) return { result: plan as never, model: plan.model, lost: lostText(e) };
     throw e;
   } finally {
     stopListening?.();
     await stopWorkers(children);
     client.disconnect();
   }
+}
+
+function lostText(e: unknown): string {
+  const m = (e as Error).message;
+  if (e instanceof RunDamaged) return m;
+  if (isShardLost(e)) return 'the run lost data on Redis (a shard of its visited set is gone: a node restarted without persistence?); nothing it found stands: the same command starts it over';
+  return `lost Redis: ${m}; the run stays in Redis as far as it got: once Redis is back, the same command resumes it`;
 }
 
 function redactUrl(url: string): string {

@@ -126,7 +126,7 @@ export function masters(c: Client): Redis[] {
 export function isConnectionError(e: unknown): boolean {
   if (e instanceof RedisLost) return true;
   const m = e instanceof Error ? e.message : String(e);
-  return /Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|Reached the max retries|connect ETIMEDOUT|Failed to refresh slots cache|CLUSTERDOWN|None of startup nodes is available|Stream isn't writeable|MaxRetriesPerRequest/i.test(m);
+  return /KMCLOST|Too many Cluster redirections|TRYAGAIN|LOADING|MASTERDOWN|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|Reached the max retries|connect ETIMEDOUT|Failed to refresh slots cache|CLUSTERDOWN|None of startup nodes is available|Stream isn't writeable|MaxRetriesPerRequest/i.test(m);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -33,6 +33,7 @@ import { hashHi, hashLo } from '../util/hash.js';
 import { fingerprintKey, packChunk, packState } from './chunk.js';
 import { masters, RedisLost, script, sleep, type Client } from './connection.js';
 import { identityDigest, identityMismatch } from '../engine/run-identity.js';
+import { anyShardLeft, damage, discardRun, RunDamaged } from './integrity.js';
 import { GROUP, RUNS_KEY, RunKeys } from './keys.js';
 import { identityOf, metaFields, parseMeta, setupRun, type RunMeta, type RunSource } from './run.js';
 
@@ -43,6 +44,8 @@ const PAGE = 4096;
 /** States fetched per HMGET round while settling. */
 const WINDOW = 2048;
 const POLL_MS = 5;
+/** How often the coordinator checks, while it waits for a level, that the run's data is whole. */
+const WHOLE_EVERY_MS = 250;
 export const DEFAULT_SHARDS = 16;
 export const DEFAULT_CLAIM_AFTER_MS = 30_000;
 
@@ -84,8 +87,11 @@ export interface CoordinatorOptions {
   shards?: number | undefined;
   claimAfterMs?: number | undefined;
   signal?: AbortSignal | undefined;
-  /** Called once the run exists on Redis (start local workers then). */
-  onRun?: ((id: string, resumed: { level: number; stage: string } | undefined) => void | Promise<void>) | undefined;
+  /**
+   * Called once the run exists on Redis (start local workers then): `resumed` where it goes on
+   * from, `discarded` why a damaged run of the same identity was deleted to start over.
+   */
+  onRun?: ((id: string, resumed: { level: number; stage: string } | undefined, discarded?: string) => void | Promise<void>) | undefined;
   onProgress?: ((p: DistributedProgress) => void) | undefined;
   progressIntervalMs?: number | undefined;
 }
@@ -110,16 +116,22 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   let keys = new RunKeys(id, shards);
   const { model, evaluator } = setup;
 
-  // Resume, or create.
-  const old = parseMeta(await client.hgetall(keys.meta));
+  // Resume, or create (starting over when the run on Redis is damaged: integrity.ts).
+  let old = parseMeta(await client.hgetall(keys.meta));
   let resumed: { level: number; stage: string } | undefined;
+  let discarded: string | undefined;
   if (old) {
     const differs = identityMismatch(old.identity, identity);
     if (differs) throw new Error(`run ${id} on Redis is another run: ${differs}`);
     keys = new RunKeys(id, old.shards);
-    for (let s = 0; s < old.shards; s++)
-      if ((await client.exists(keys.mark(s))) !== 1)
-        throw new RedisLost(`run ${id}: shard ${s} of the visited set is gone from Redis (a node restarted without persistence?): the run cannot be resumed; delete its keys (kmc:{${id}}*, kmc:{${id}:*}*) and start it again`);
+    discarded = await damage(client, keys);
+  } else if (await anyShardLeft(client, keys)) discarded = 'its description is gone from Redis, but parts of its visited set remain';
+  if (discarded !== undefined) {
+    await discardRun(client, id);
+    old = undefined;
+    keys = new RunKeys(id, shards);
+  }
+  if (old) {
     const ph = await client.hgetall(keys.phase);
     resumed = { level: Number(ph.level), stage: ph.stage ?? 'settle' };
     await client.hdel(keys.phase, 'stop');
@@ -130,7 +142,7 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
     const init = setup.initial;
     const fp = fingerprintKey(hashHi(init), hashLo(init));
     const s0 = fp.readUInt32BE(4) % shards;
-    await script(client, 'kmcInsert', [keys.seen(s0), keys.level(s0, 0), keys.states(s0, 0), keys.count(s0)], [fp, '0', packState(init, false)]);
+    await script(client, 'kmcInsert', [keys.seen(s0), keys.level(s0, 0), keys.states(s0, 0), keys.count(s0), keys.mark(s0)], [fp, '0', packState(init, false)]);
     const props = new Map(setup.selected.map((p, i) => [p, i] as const));
     evaluator.coverage?.reset();
     const cands: (string | number)[] = [];
@@ -140,7 +152,8 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
     await client.hset(keys.meta, metaFields(meta));
     await client.sadd(RUNS_KEY, id);
   }
-  await o.onRun?.(id, resumed);
+  await whole(client, keys);
+  await o.onRun?.(id, resumed, discarded);
 
   let stoppedBy: StopReason | undefined;
   let lastProgress = 0;
@@ -167,12 +180,15 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   };
 
   for (;;) {
+    await whole(client, keys);
     const ph = await client.hgetall(keys.phase);
     const L = Number(ph.level);
     if (ph.stage === 'done') break;
     if (await stopIf(await limitReached())) break;
     if (ph.stage === 'settle') {
       const { size, chunks } = await settle(client, keys, model.width, L);
+      // What settle read was whole only if nothing was lost while it read.
+      await whole(client, keys);
       const diameter = L > 0 && size > 0 ? L : Number(ph.diameter ?? 0);
       const done = size === 0 || (o.first === true && (await client.hlen(keys.best)) > 0);
       if (done) {
@@ -188,7 +204,12 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
     // Expanding depth L: wait until every chunk is done.
     const chunks = Number(ph.chunks);
     let stopped = false;
+    let lastCheck = performance.now();
     for (;;) {
+      if (performance.now() - lastCheck >= WHOLE_EVERY_MS) {
+        await whole(client, keys);
+        lastCheck = performance.now();
+      }
       const done = await client.hlen(keys.done(L));
       if (done >= chunks) break;
       await progress(L, (chunks - done) * CHUNK);
@@ -245,6 +266,8 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   }
   const redisBytes = await usedMemory(client);
   const beats = await readBeats(client, keys);
+  // Everything the result is built from has been read: it stands only if nothing was lost.
+  await whole(client, keys);
   const outcome: SearchOutcome = {
     states,
     transitions: Number(stats.transitions ?? 0),
@@ -270,6 +293,12 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   const kept = stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-states';
   if (!kept) await deleteRun(client, keys, Number(ph.level));
   return { result, id, kept, redisBytes, workersSeen: beats.length };
+}
+
+/** Stop (exit 3) when the run's data on Redis is not whole (integrity.ts): no verdict from damaged data. */
+async function whole(client: Client, keys: RunKeys): Promise<void> {
+  const why = await damage(client, keys);
+  if (why) throw new RunDamaged(`run ${keys.id} lost data: ${why}; nothing it found stands; the same command starts it over (deleting what is left of it)`);
 }
 
 /** Settle depth L (see the header): returns its number of states and of chunks. */

@@ -45,6 +45,10 @@ export class RunKeys {
   get coverage(): string {
     return this.c('coverage');
   }
+  /** Set: the replication IDs of the masters seen while the run was whole (integrity.ts). */
+  get masters(): string {
+    return this.c('masters');
+  }
   /** Hash: worker name -> its last heartbeat (JSON). */
   get workers(): string {
     return this.c('workers');
@@ -88,7 +92,7 @@ export class RunKeys {
 
   /** Every key of the run (for deleting it when it is over), given its last level. */
   all(lastLevel: number): string[][] {
-    const coord = [this.meta, this.phase, this.stats, this.best, this.coverage, this.workers];
+    const coord = [this.meta, this.phase, this.stats, this.best, this.coverage, this.workers, this.masters];
     for (let l = 0; l <= lastLevel + 1; l++) coord.push(this.done(l), this.ranks(l), this.stream(l));
     const shards: string[][] = [];
     for (let s = 0; s < this.shards; s++) {

@@ -53,11 +53,13 @@ end
 
 /**
  * Test-and-insert a batch of one shard's successors, all of depth L.
- * KEYS: seen, level L sorted set, level L states hash, count. ARGV: fingerprint, edge key, packed state, ...
+ * KEYS: seen, level L sorted set, level L states hash, count, mark. ARGV: fingerprint, edge key, packed state, ...
  * Returns one flag per successor: 1 new, 2 already a state of depth L (its key lowered if this
- * edge's is smaller), 0 seen at a smaller depth.
+ * edge's is smaller), 0 seen at a smaller depth; an error (KMCLOST) when the shard's mark is gone:
+ * its node lost the shard's past (integrity.ts), and inserting would count old states as new.
  */
 export const INSERT = `
+if redis.call('EXISTS', KEYS[5]) == 0 then return redis.error_reply('KMCLOST this shard of the visited set is gone from Redis') end
 local out = {}
 local added = 0
 for i = 1, #ARGV, 3 do
@@ -108,5 +110,5 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 
-export const SCRIPTS = { kmcInsert: { keys: 4, lua: INSERT }, kmcFinish: { keys: 5, lua: FINISH }, kmcMerge: { keys: 2, lua: MERGE }, kmcBeat: { keys: 2, lua: BEAT } } as const;
+export const SCRIPTS = { kmcInsert: { keys: 5, lua: INSERT }, kmcFinish: { keys: 5, lua: FINISH }, kmcMerge: { keys: 2, lua: MERGE }, kmcBeat: { keys: 2, lua: BEAT } } as const;
 export type ScriptName = keyof typeof SCRIPTS;

@@ -25,6 +25,7 @@ import { fingerprintKey, packState, unpackChunk } from './chunk.js';
 import { isConnectionError, script, sleep, type Client } from './connection.js';
 import { identityMismatch } from '../engine/run-identity.js';
 import { sourceDigest } from '../util/source-digest.js';
+import { isShardLost } from './integrity.js';
 import { GROUP, RUNS_KEY, RunKeys } from './keys.js';
 import { identityOf, parseMeta, setupRun, type RunMeta, type RunSetup } from './run.js';
 
@@ -61,6 +62,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
   try {
     return await work(o);
   } catch (e) {
+    if (isShardLost(e)) return { code: 3, message: 'the run lost data on Redis (a shard of its visited set is gone: a node restarted without persistence?); nothing it found stands, and its coordinator stops it' };
     if (isConnectionError(e)) return { code: 3, message: `lost Redis: ${(e as Error).message}; the run stays in Redis and can be resumed` };
     throw e;
   }
@@ -256,7 +258,7 @@ class ChunkWorker {
           const x = this.succ[i]!;
           args.push(x.fp, String(x.key), packState(x.state, x.halted));
         }
-        calls.push(script(this.client, 'kmcInsert', [this.keys.seen(s), this.keys.level(s, level + 1), this.keys.states(s, level + 1), this.keys.count(s)], args));
+        calls.push(script(this.client, 'kmcInsert', [this.keys.seen(s), this.keys.level(s, level + 1), this.keys.states(s, level + 1), this.keys.count(s), this.keys.mark(s)], args));
         batches.push(part);
       }
     }

@@ -100,17 +100,38 @@ export async function startSingle(o: Pick<NodeOptions, 'persist' | 'password' | 
   return { url: `${o.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${n.port}`, nodes: [n], stop: () => stopAll([n]) };
 }
 
-/** Three masters, no replicas, every slot covered. */
-export async function startCluster(): Promise<RedisSetup> {
-  const nodes = await Promise.all([0, 1, 2].map(() => startNode({ cluster: true })));
-  const r = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+/** Three masters, every slot covered; with `replicas`, one replica each (in sync when this returns). */
+export async function startCluster(o: { replicas?: boolean } = {}): Promise<RedisSetup> {
+  const nodes = await Promise.all(Array.from({ length: o.replicas ? 6 : 3 }, () => startNode({ cluster: true })));
+  const r = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', o.replicas ? '1' : '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new Error(`redis-cli --cluster create failed: ${r.stdout}${r.stderr}`);
-  for (let i = 0; i < 200; i++) {
-    const ok = nodes.every((n) => /cluster_state:ok/.test(spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout ?? ''));
+  const info = (n: RedisNode, what: string) => spawnSync('redis-cli', ['-p', String(n.port), ...what.split(' ')], { encoding: 'utf8' }).stdout ?? '';
+  for (let i = 0; i < 400; i++) {
+    const synced = (n: RedisNode) => {
+      const repl = info(n, 'info replication');
+      return /role:master/.test(repl) ? /connected_slaves:1/.test(repl) : /master_link_status:up/.test(repl);
+    };
+    const ok = nodes.every((n) => /cluster_state:ok/.test(info(n, 'cluster info')) && (!o.replicas || synced(n)));
     if (ok) break;
     await sleep(50);
   }
   return { url: `redis://127.0.0.1:${nodes[0]!.port}`, nodes, stop: () => stopAll(nodes) };
+}
+
+/** The node's role as it says (INFO replication): master or slave. */
+export function role(n: RedisNode): string {
+  return /role:(\w+)/.exec(spawnSync('redis-cli', ['-p', String(n.port), ...n.cli, 'info', 'replication'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'down';
+}
+
+/** Wait until `masters` live nodes are masters (a replica took over a dead one) and every live node says the cluster is ok. */
+export async function clusterOk(nodes: readonly RedisNode[], masters = 3): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const live = nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+    const ok = live.every((n) => /cluster_state:ok/.test(spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout ?? ''));
+    if (ok && live.filter((n) => role(n) === 'master').length === masters) return;
+    await sleep(50);
+  }
+  throw new Error('the cluster did not become ok again');
 }
 
 async function stopAll(nodes: RedisNode[]): Promise<void> {

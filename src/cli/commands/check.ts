@@ -243,7 +243,7 @@ async function checkDistributed(io: Io, registry: ModelRegistry, entry: ModelEnt
     registry,
   });
   if (lost !== undefined) {
-    io.err(`kmc: lost Redis: ${lost}; the run stays in Redis as far as it got: once Redis is back, the same command resumes it`);
+    io.err(`kmc: ${lost}`);
     return 3;
   }
   return reportOne(io, entry, result, model, opts);
