@@ -92,6 +92,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
     interrupt.abort();
   });
   const children: ChildProcess[] = [];
+  let stoppedEarly = false;
   let lastWorkerLine = 0;
   try {
     const out = await coordinate({
@@ -108,7 +109,10 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
       preemptionBound: o.preemptionBound,
       maxDepth: o.maxDepth,
       maxStates: o.maxStates,
-      maxTimeMs: o.maxTimeMs,
+      // --max-time counts from when kmc started (as its supervisor, src/cli/supervise.ts, does:
+      // this thread's clock starts with it), not from when the run reached Redis: the run stops
+      // itself in time to report, rather than being cut off by the supervisor.
+      maxTimeMs: o.maxTimeMs !== undefined ? Math.max(0, o.maxTimeMs - performance.now()) : undefined,
       first: o.first,
       shards: o.shards,
       claimAfterMs: o.claimAfterMs,
@@ -128,6 +132,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
       },
     });
     printer?.finish();
+    stoppedEarly = out.kept;
     if (out.kept && !o.silent) o.io.err(`kmc: run ${out.id} stopped early and stays in Redis: the same command resumes it`);
     let result = out.result;
     if (liveness.length > 0 && result.status !== 'error' && !out.kept) {
@@ -147,7 +152,7 @@ export async function runDistributed(entry: ModelEntry, o: DistributedCliOptions
     throw e;
   } finally {
     stopListening?.();
-    await stopWorkers(children);
+    await stopWorkers(children, interrupt.signal.aborted || stoppedEarly);
     client.disconnect();
   }
 }
@@ -171,18 +176,36 @@ function startWorker(o: DistributedCliOptions, id: string, i: number): ChildProc
   child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
   child.on('exit', (code, signal) => {
     // A worker that ends otherwise than with its run says why (others carry on; chunks it held are claimed).
-    if (code !== 0 && !o.silent) o.io.err(`kmc: local worker ${i} exited (${signal ?? `code ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+    if (code !== 0 && !told.has(child) && !o.silent) o.io.err(`kmc: local worker ${i} exited (${signal ?? `code ${code}`})${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
   });
   return child;
 }
 
-async function stopWorkers(children: ChildProcess[]): Promise<void> {
+/** Local workers told to stop (their exit is not news). */
+const told = new WeakSet<ChildProcess>();
+
+/**
+ * The local workers end by themselves when the run is over (waited for, 5 s at most, then
+ * killed). When it stopped early they are told at once (SIGTERM: a worker ends after the chunk
+ * it holds, or at once while it starts) and waited for 1 s at most, so that kmc reports within
+ * its stop grace; one still finishing its chunk is left to end by itself.
+ */
+async function stopWorkers(children: ChildProcess[], stopped: boolean): Promise<void> {
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  if (stopped)
+    for (const c of alive) {
+      told.add(c);
+      c.kill('SIGTERM');
+    }
   await Promise.all(
-    children.map(
+    alive.map(
       (c) =>
         new Promise<void>((resolve) => {
           if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+          const t = setTimeout(() => {
+            if (!stopped) c.kill('SIGKILL');
+            resolve();
+          }, stopped ? 1000 : 5000);
           c.once('exit', () => {
             clearTimeout(t);
             resolve();

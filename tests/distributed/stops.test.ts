@@ -47,7 +47,7 @@ describe.skipIf(!redisInstalled || !built)('a distributed run stopped early is r
   it('SIGTERM mid-run: exit 3, incomplete; the same command resumes it to the plain result', async () => {
     const first = start(...CHECK_HOLDS, '--redis', redis.url, '--workers', '2', '--redis-claim-after', '300ms');
     // Once kmc listens for signals (it has named the run) and the search is well under way.
-    await waitFor(redis.url, first, async (_r, _id, phase) => /distributed run \w+ started/.test(first.err()) && Number(phase.level) >= 8);
+    await waitFor(redis.url, first, async (_r, _id, phase) => /distributed run \w+ started|resuming distributed run/.test(first.err()) && Number(phase.level) >= 8);
     first.child.kill('SIGTERM');
     expectStopped(await first.done, 'interrupted');
     await resume();
