@@ -44,17 +44,29 @@ import {
   type SharedMemory,
 } from './memory.js';
 
-export type LitmusOp =
+/** A control dependency: the operation runs only when register `r` equals `eq` (or differs from `ne`). */
+export interface LitmusWhen {
+  r: string;
+  eq?: number;
+  ne?: number;
+}
+
+export type LitmusOp = (
   | { op: 'store'; x: string; v: number; kind?: 'once' | 'release' | 'mb' }
   | { op: 'load'; x: string; r: string; kind?: 'once' | 'acquire' }
   | { op: 'fence'; kind: 'mb' | 'wmb' | 'rmb' | 'before_atomic' | 'after_atomic' }
   /** xchg / cmpxchg / atomic_fetch_add, any ordering form; `r` receives the old value. */
   | { op: 'xchg'; x: string; v: number; r?: string; order?: string }
   | { op: 'cmpxchg'; x: string; old: number; v: number; r?: string; order?: string }
-  | { op: 'add'; x: string; v: number; r?: string; order?: string }
+  /** atomic_add / atomic_fetch_add{,_relaxed,...}; `ret: 'new'`: atomic_add_return and kin (`r` receives the new value). */
+  | { op: 'add'; x: string; v: number; r?: string; order?: string; ret?: 'new' }
   /** spin_lock / spin_unlock of a lock declared in Litmus.locks (its word is sequentially consistent; see src/kernel/memory.ts). */
   | { op: 'lock'; l: string }
-  | { op: 'unlock'; l: string };
+  | { op: 'unlock'; l: string }
+) & {
+  /** `if (r) op;` and the like: a control dependency on the load (or RMW) that set `r`. */
+  when?: LitmusWhen;
+};
 
 /** A condition on the final state: registers (thread index, name), memory, and connectives. */
 export type LitmusCond =
@@ -82,6 +94,12 @@ type S = { m: SharedMemory; locks: Record<string, number> };
 const at = (s: S | Draft<S>) => s.m as SharedMemory;
 
 function label(o: LitmusOp): string {
+  if (o.when === undefined) return statement(o);
+  const w = o.when;
+  return `if (${w.eq !== undefined ? `${w.r} == ${w.eq}` : w.ne === 0 ? w.r : `${w.r} != ${w.ne}`}) ${statement(o)}`;
+}
+
+function statement(o: LitmusOp): string {
   switch (o.op) {
     case 'store':
       return o.kind === 'release' ? `smp_store_release(&${o.x}, ${o.v})` : o.kind === 'mb' ? `smp_store_mb(${o.x}, ${o.v})` : `WRITE_ONCE(${o.x}, ${o.v})`;
@@ -98,11 +116,27 @@ function label(o: LitmusOp): string {
     case 'unlock':
       return `spin_unlock(${o.l})`;
     case 'add':
-      return o.r ? `${o.r} = atomic_fetch_add${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})` : `atomic_add(${o.v}, &${o.x})`;
+      return o.r ? `${o.r} = atomic_${o.ret === 'new' ? 'add_return' : 'fetch_add'}${o.order ? `_${o.order}` : ''}(${o.v}, &${o.x})` : `atomic_add(${o.v}, &${o.x})`;
   }
 }
 
 function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
+  const body = effect(o);
+  if (o.when === undefined) return body;
+  return (d, env) => {
+    if (whenHolds(o, env)) body(d, env);
+  };
+}
+
+/** Does the operation's control dependency let it run (always, without one)? A register its process never assigned is 0 (herd7's initial value). */
+function whenHolds(o: LitmusOp, env: Pick<StepEnv<Regs>, 'local'>): boolean {
+  const w = o.when;
+  if (w === undefined) return true;
+  const v = ownKey(env.local, w.r) ?? 0;
+  return w.eq !== undefined ? v === w.eq : v !== (w.ne ?? 0);
+}
+
+function effect(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
   switch (o.op) {
     case 'store':
       return (d, env) => (o.kind === 'release' ? smp_store_release : o.kind === 'mb' ? smp_store_mb : WRITE_ONCE)(at(d), o.x, o.v, env);
@@ -123,7 +157,7 @@ function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
     case 'add':
       // Without a result register: atomic_add (no return value: unordered); with one: atomic_fetch_add{,_relaxed,...}.
       if (o.r === undefined) return (d, env) => atomic_add(at(d), o.x, o.v, env);
-      return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)));
+      return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)) + (o.ret === 'new' ? o.v : 0));
     case 'lock':
       return (d, env) => {
         spinLockFence(at(d), env);
@@ -189,12 +223,15 @@ function varsOf(t: Litmus): Record<string, number> {
  *   - smp_wmb between stores, smp_rmb between loads (RMWs are both);
  *   - *a plain store before everything after it (its buffer gives the reorderings LKMM allows
  *     after a store);
+ *   - an operation under `if (r ...)` after the load or RMW that set r (a control dependency:
+ *     explanation.txt orders a load before a store that depends on it; *before a load too);
  *   - nothing else: a load, a relaxed RMW or a release RMW may be passed by a later load or store
  *     of another variable.
- * There are no dependencies to respect: the reader (litmus-c.ts) refuses register values and
- * control flow.
+ * Data and address dependencies do not arise: the reader (litmus-c.ts) refuses register values
+ * and pointers.
  */
 export function ordered(a: LitmusOp, b: LitmusOp, afterBeforeAtomic: { a: boolean; b: boolean } = { a: false, b: false }): boolean {
+  if (b.when !== undefined && 'r' in a && a.r === b.when.r) return true;
   if (isFull(a) || isFull(b) || (afterBeforeAtomic.a && isRmw(a)) || (afterBeforeAtomic.b && isRmw(b))) return true;
   const xa = 'x' in a ? a.x : undefined;
   const xb = 'x' in b ? b.x : undefined;
@@ -294,7 +331,8 @@ function outOfOrderProgram(ops: readonly LitmusOp[], thread: number): LocationDe
       const after = done | (1 << k);
       const mayOnlyFail = o.op === 'cmpxchg' && ((onSuccessBefore[k]! & done) !== onSuccessBefore[k] || (onSuccessAfter[k]! & done) !== 0);
       speculative ||= mayOnlyFail;
-      const fails = o.op === 'cmpxchg' ? (st: S, env: StepEnv<Regs>) => READ_ONCE(at(st), o.x, env) !== o.old : undefined;
+      // Skipped by its control dependency, or failing: either way it orders nothing.
+      const fails = o.op === 'cmpxchg' ? (st: S, env: StepEnv<Regs>) => !whenHolds(o, env) || READ_ONCE(at(st), o.x, env) !== o.old : undefined;
       actions.push({ ...action(o, thread), ...(mayOnlyFail ? { guard: fails, blockedOn: () => `cmpxchg(&${(o as { x: string }).x}) would succeed after an access it orders ran` } : {}), next: after === all ? END : id(after) });
       if (after !== all && !seen.has(after)) {
         seen.add(after);

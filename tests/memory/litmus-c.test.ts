@@ -118,15 +118,40 @@ describe('the C-litmus reader', () => {
     expect(p.ok && p.test.exists).toEqual({ and: [{ not: { reg: [0, 'r0'], eq: 1 } }, { or: [{ reg: [1, 'r0'], eq: 0 }, { mem: 'a', eq: 2 }] }] });
   });
 
+  it('reads control dependencies (one statement under if), atomic_t accessors and ATOMIC_INIT', () => {
+    const p = parseCLitmus(CTRL);
+    expect(p.ok && p.test.threads[0]).toEqual([{ op: 'load', x: 'a', r: 'r0' }, { op: 'store', x: 'b', v: 1, when: { r: 'r0', ne: 0 } }]);
+    const q = parseCLitmus(`C atomics-ours
+(* Result: Never *)
+{ atomic_t v = ATOMIC_INIT(3); }
+P0(atomic_t *v) { int r0; int r1; int r2; r0 = atomic_inc_return(v); r1 = atomic_read(v); if (!r1) atomic_set(v, 5); if (r0 == 4) r2 = atomic_sub_return_relaxed(2, v); if (r1 != 4) smp_mb(); }
+exists (0:r2=2 /\\ v=2)
+`);
+    expect(q.ok).toBe(true);
+    if (!q.ok) return;
+    expect(q.test.vars).toEqual({ v: 3 });
+    expect(q.test.threads[0]).toEqual([
+      { op: 'add', x: 'v', v: 1, r: 'r0', ret: 'new' },
+      { op: 'load', x: 'v', r: 'r1' },
+      { op: 'store', x: 'v', v: 5, when: { r: 'r1', eq: 0 } },
+      { op: 'add', x: 'v', v: -2, r: 'r2', ret: 'new', order: 'relaxed', when: { r: 'r0', eq: 4 } },
+      { op: 'fence', kind: 'mb', when: { r: 'r1', ne: 4 } },
+    ]);
+    // atomic_inc_return gives the new value: 4, so the relaxed subtraction runs and leaves 2.
+    expect(check(litmusModel(q.test, 'lkmm'), litmusProperties(q.test)).status).toBe('violated');
+  });
+
   it('refuses what is outside the fragment, naming the construct', () => {
-    expect(parseCLitmus(CTRL)).toMatchObject({ ok: false, reason: expect.stringMatching(/^control flow/) });
+    expect(parseCLitmus(CTRL.replace('if (r0) WRITE_ONCE(*b, 1);', 'if (r0) { WRITE_ONCE(*b, 1); }'))).toMatchObject({ ok: false, reason: expect.stringMatching(/^control flow/) });
+    expect(parseCLitmus(CTRL.replace('if (r0) WRITE_ONCE(*b, 1);', 'if (r0 > 1) WRITE_ONCE(*b, 1);'))).toMatchObject({ ok: false, reason: expect.stringMatching(/^control flow \('if \(r0 > 1\)'/) });
+    expect(parseCLitmus(CTRL.replace('if (r0) WRITE_ONCE(*b, 1);', 'while (r0) WRITE_ONCE(*b, 1);'))).toMatchObject({ ok: false, reason: expect.stringMatching(/^control flow/) });
     expect(parseCLitmus(RCU)).toMatchObject({ ok: false, reason: "statement 'rcu_read_lock()'" });
     expect(parseCLitmus(SB.replace('WRITE_ONCE(*a, 1)', 'WRITE_ONCE(*a, r0)'))).toMatchObject({ ok: false, reason: expect.stringMatching(/data dependency/) });
     expect(parseCLitmus('not a litmus test')).toMatchObject({ ok: false });
   });
 
   it('the parsed tests check as the header says (locks included)', () => {
-    for (const [text, want] of [[MP_WMB_RMB, 'verified'], [SB, 'violated'], [LOCKS, 'verified']] as const) {
+    for (const [text, want] of [[MP_WMB_RMB, 'verified'], [SB, 'violated'], [LOCKS, 'verified'], [CTRL, 'verified'], [CTRL.replace('if (r0) WRITE_ONCE', 'WRITE_ONCE'), 'violated'], [CTRL.replace('smp_mb();', ''), 'violated']] as const) {
       const p = parseCLitmus(text);
       if (!p.ok) throw new Error(p.reason);
       expect(check(litmusModel(p.test, 'lkmm'), litmusProperties(p.test)).status, p.name).toBe(want);
@@ -145,15 +170,31 @@ describe('kmc litmus', () => {
     expect(r.out).toMatch(/SB-ours +\| Sometimes +\| allowed +\| agree/);
     expect(r.out).toMatch(/MP\+wmb\+rmb-ours +\| Never +\| forbidden +\| agree/);
     expect(r.out).toMatch(/LB-ours +\| Sometimes +\| allowed +\| agree/);
-    expect(r.out).toMatch(/LB\+ctrl-ours +\| Never +\| +\| outside +\| control flow/);
-    expect(r.out).toMatch(/^6 tests: 4 in kmc's fragment, 2 outside it\.$/m);
-    expect(r.out).toMatch(/4 agree with their header, 0 forbidden by kmc's lkmm where herd7 says Sometimes \(kmc's lkmm is stronger than the kernel's model there\), 0 disagree/);
+    expect(r.out).toMatch(/LB\+ctrl-ours +\| Never +\| forbidden +\| agree/);
+    expect(r.out).toMatch(/RCU-ours +\| Never +\| +\| outside +\| statement 'rcu_read_lock\(\)'/);
+    expect(r.out).toMatch(/^6 tests: 5 in kmc's fragment, 1 outside it\.$/m);
+    expect(r.out).toMatch(/5 agree with their header, 0 forbidden by kmc's lkmm where herd7 says Sometimes \(kmc's lkmm is stronger than the kernel's model there\), 0 disagree/);
     // In program order (as a model's steps run) load buffering is never reached: stronger.
     const inOrder = await kmc('litmus', d, '--in-order');
     expect(inOrder.code).toBe(0);
     expect(inOrder.out).toMatch(/LB-ours +\| Sometimes +\| forbidden +\| stronger/);
-    expect(inOrder.out).toMatch(/3 agree with their header, 1 forbidden by kmc's lkmm in order where herd7 says Sometimes/);
+    expect(inOrder.out).toMatch(/4 agree with their header, 1 forbidden by kmc's lkmm in order where herd7 says Sometimes/);
     expect((await kmc('litmus', d, '--in-order', '--memory', 'tso')).code).toBe(2);
+  });
+
+  it('a kernel tree: tools/memory-model/litmus-tests, then Documentation/litmus-tests and its subdirectories; a header result other than Never/Sometimes is shown, not compared', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const tree = join(dir, 'linux');
+    mkdirSync(join(tree, 'tools', 'memory-model', 'litmus-tests'), { recursive: true });
+    mkdirSync(join(tree, 'Documentation', 'litmus-tests', 'atomic'), { recursive: true });
+    writeFileSync(join(tree, 'tools', 'memory-model', 'litmus-tests', 'SB.litmus'), SB);
+    writeFileSync(join(tree, 'Documentation', 'litmus-tests', 'atomic', 'LB.litmus'), LB.replace('Sometimes', 'DEADLOCK'));
+    writeFileSync(join(tree, 'Documentation', 'litmus-tests', 'README'), 'not a test');
+    const r = await kmc('litmus', tree);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/SB-ours +\| Sometimes +\| allowed +\| agree/);
+    expect(r.out).toMatch(/LB-ours +\| DEADLOCK +\| +\| outside +\| header result 'DEADLOCK'/);
+    expect(r.out).toMatch(/^2 tests: 1 in kmc's fragment, 1 outside it\.$/m);
   });
 
   it('exits 1 when kmc allows what a header says Never (and under tso the same suite reads differently)', async () => {

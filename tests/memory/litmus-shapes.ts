@@ -100,6 +100,12 @@ export const SHAPES: Shape[] = [
   { test: { name: 'CoRR', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), R('x', 'r1')]], exists: { and: [reg(1, 'r0', 1), reg(1, 'r1', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   // Load buffering: x86 never lets a store pass an earlier load.
   { test: { name: 'LB', vars: {}, threads: [[R('x', 'r0'), W('y', 1)], [R('y', 'r1'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
+  // A control dependency orders a load before a store that depends on it (explanation.txt,
+  // "control dependencies"): LB with one on each side, or with smp_mb on the other, is
+  // forbidden; with nothing on the other side it is allowed.
+  { test: { name: 'LB+ctrls', vars: {}, threads: [[R('x', 'r0'), { ...W('y', 1), when: { r: 'r0', ne: 0 } }], [R('y', 'r1'), { ...W('x', 1), when: { r: 'r1', ne: 0 } }]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  { test: { name: 'LB+ctrl+mb', vars: {}, threads: [[R('x', 'r0'), { ...W('y', 1), when: { r: 'r0', ne: 0 } }], [R('y', 'r1'), F(), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  { test: { name: 'LB+ctrl+po', vars: {}, threads: [[R('x', 'r0'), { ...W('y', 1), when: { r: 'r0', ne: 0 } }], [R('y', 'r1'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden' },
   // LB is forbidden by a release on one side and an acquire on the other, or by smp_mb on both;
   // smp_rmb does not order a load before a store, nor smp_wmb.
   { test: { name: 'LB+rel+acq', vars: {}, threads: [[R('x', 'r0'), W('y', 1, 'release')], [R('y', 'r1', 'acquire'), W('x', 1)]], exists: { and: [reg(0, 'r0', 1), reg(1, 'r1', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },

@@ -25,17 +25,24 @@ export interface LitmusRow {
   note: string;
 }
 
-/** The .litmus files a path names: a file, a directory of them, or a kernel tree. */
+/** The .litmus files of a directory, sorted; with `deep`, of its subdirectories too. */
+function litmusIn(dir: string, deep: boolean): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.flatMap((e) => (e.isFile() && e.name.endsWith('.litmus') ? [join(dir, e.name)] : deep && e.isDirectory() ? litmusIn(join(dir, e.name), true) : []));
+}
+
+/**
+ * The .litmus files a path names: a file, a directory of them, or a kernel tree (its
+ * tools/memory-model/litmus-tests, then Documentation/litmus-tests and its subdirectories).
+ */
 export function litmusFiles(path: string): string[] {
   if (!existsSync(path)) throw new UsageError(`kmc litmus: ${path} does not exist`);
   if (statSync(path).isFile()) return [path];
-  const kernel = join(path, 'tools', 'memory-model', 'litmus-tests');
-  const dir = existsSync(kernel) ? kernel : path;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.litmus'))
-    .sort()
-    .map((f) => join(dir, f));
-  if (files.length === 0) throw new UsageError(`kmc litmus: no .litmus files in ${dir}`);
+  const lkmm = join(path, 'tools', 'memory-model', 'litmus-tests');
+  const docs = join(path, 'Documentation', 'litmus-tests');
+  const kernel = existsSync(lkmm);
+  const files = kernel ? [...litmusIn(lkmm, false), ...(existsSync(docs) ? litmusIn(docs, true) : [])] : litmusIn(path, false);
+  if (files.length === 0) throw new UsageError(`kmc litmus: no .litmus files in ${kernel ? lkmm : path}`);
   return files;
 }
 
