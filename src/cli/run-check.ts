@@ -47,6 +47,11 @@ export interface RunCheckOptions extends Limits {
   registry?: string | undefined;
   /** --checkpoint DIR (and kmc resume): the search, sequential or parallel, saved now and then. */
   checkpoint?: CheckpointFlags | undefined;
+  /**
+   * A stop request the caller listens for (kmc check --all, one for all its runs side by side):
+   * then this check does not listen to io.onInterrupt itself.
+   */
+  signal?: AbortSignal | undefined;
   /** The states a one-worker check searches on this thread before it goes to the pool (default ON_THREAD_STATES; 0: none). */
   onThreadStates?: number | undefined;
   io: Io;
@@ -163,13 +168,16 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
       `kmc: checkpointing to ${displayPath(o.checkpoint.dir)} every ${o.checkpoint.everyMs % 60_000 === 0 ? `${o.checkpoint.everyMs / 60_000}m` : seconds(o.checkpoint.everyMs)} (${pool!.backend.kind === 'sequential' ? 'the sequential search, one worker' : `the parallel search, ${pool!.backend.workers} worker${pool!.backend.workers === 1 ? '' : 's'}, at the end of a level`}; a liveness search after it is not checkpointed, the safety search is saved before it)`,
     );
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
-  const interrupt = new AbortController();
-  const stopListening = o.io.onInterrupt?.((why) => {
-    if (interrupt.signal.aborted) return;
-    printer?.finish();
-    o.io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
-    interrupt.abort();
-  });
+  const own = o.signal === undefined ? new AbortController() : undefined;
+  const signal = o.signal ?? own!.signal;
+  const stopListening =
+    own &&
+    o.io.onInterrupt?.((why) => {
+      if (own.signal.aborted) return;
+      printer?.finish();
+      o.io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
+      own.abort();
+    });
   try {
     const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
     let maxTimeMs = o.maxTimeMs;
@@ -183,10 +191,10 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
         maxMemory: o.maxMemory ?? defaultMaxMemory(),
         ...reductions,
         // A stop request (Ctrl-C, SIGTERM, a limit) reaches this thread's handler between states.
-        interrupted: () => (o.io.pollInterrupt?.(), interrupt.signal.aborted),
+        interrupted: () => (o.io.pollInterrupt?.(), signal.aborted),
         onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update({ ...p, workers: 1 }), o.io.progress?.({ ...p, workers: 1 })) : undefined,
       });
-      if (cap === undefined || interrupt.signal.aborted || !reachedCap(result, cap)) return { result, model: plan.model, interrupted: interrupt.signal.aborted };
+      if (cap === undefined || signal.aborted || !reachedCap(result, cap)) return { result, model: plan.model, interrupted: signal.aborted };
       // Larger than a search on this thread: the whole run again on the pool, in the time left.
       if (maxTimeMs !== undefined) maxTimeMs = Math.max(1, maxTimeMs - (performance.now() - t0));
     }
@@ -197,13 +205,13 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     const options = {
       ...limitsOf({ ...o, maxTimeMs }),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
-      signal: interrupt.signal,
+      signal,
       onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
       ...(checkpoint ? { checkpoint } : {}),
     };
     const result = await pool.backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });
-    return { result, model: plan.model, interrupted: interrupt.signal.aborted };
+    return { result, model: plan.model, interrupted: signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();

@@ -24,7 +24,7 @@ import { loadModel, loadModels } from '../../property/load-model.js';
 import { displayPath } from '../../util/display-path.js';
 import { collect, limitsFromFlags, parseCount, parseDuration, parseBytes, type LimitFlags } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
-import { ParallelChecker } from '../../parallel/index.js';
+import { runAll } from '../run-all.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 import { afterCheckpointedRun, DEFAULT_CHECKPOINT_EVERY_MS, refuseUsedDirectory, type CheckpointFlags } from '../checkpoint.js';
 import { resolve } from 'node:path';
@@ -282,26 +282,12 @@ export function combinedExit(results: readonly CheckResult[]): number {
 }
 
 async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, entries: readonly ModelEntry[]): Promise<number> {
-  const results: { entry: ModelEntry; result: CheckResult; model: CompiledModel | undefined }[] = [];
-  // One pool for every run; after a Ctrl-C the rest are not started.
-  const checker = new ParallelChecker(workersFor(opts));
-  let cut = false;
-  try {
-    all: for (const entry of entries) {
-      for (const variant of Object.keys(entry.model.variants)) {
-        const { result, model, interrupted } = await runCheck(entry, { ...limits(opts), variant, registry: registry.module, io, checker });
-        results.push({ entry, result, model });
-        emitTraceFiles(opts, entry.source, model, result, io, false);
-        if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
-        if (interrupted) {
-          cut = true;
-          break all;
-        }
-      }
-    }
-  } finally {
-    await checker.close();
-  }
+  // The runs side by side, a lane of the pool each (src/cli/run-all.ts); results in this order.
+  const runs = entries.flatMap((entry) => Object.keys(entry.model.variants).map((variant) => ({ entry, variant })));
+  const { outcomes: results, cut } = await runAll(runs, { ...limits(opts), workers: workersFor(opts), registry: registry.module, io }, ({ entry, result, model }) => {
+    emitTraceFiles(opts, entry.source, model, result, io, false);
+    if (!opts.json && !opts.markdown && !opts.reporter && !opts.quiet) io.err(headline(result));
+  });
   if (opts.json) {
     io.out(JSON.stringify(results.map((r) => resultToJson(r.result, r.model, { coverage: opts.coverage === true })), null, 2));
   } else if (opts.reporter && !opts.reportFile) {
