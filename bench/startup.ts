@@ -4,9 +4,10 @@
 // of the child, from /proc/self/stat's children fields, so Linux only: elsewhere wall only).
 // CPU time is what to compare on a loaded machine; wall time is what the user waits.
 //
-// "first state" is `kmc check MODEL --max-states 1`: start, compile, the pool's workers started
-// and the model imported in each, the initial state stored, then the report and exit. Nothing in
-// it is spent searching, so it bounds from above the time to the first state.
+// "first state" is `kmc check MODEL --max-states 1`: start, compile, the initial state stored
+// (on the command thread: a one-worker plan within src/cli/run-check.ts's ON_THREAD_STATES starts
+// no pool), then the report and exit. Nothing in it is spent searching, so it bounds from above
+// the time to the first state. "every variant" is `kmc check --all MODEL`, its runs side by side.
 //
 // KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
 // model) and KMC_BENCH_KMC (another checkout's bin/kmc.js, to compare before and after) change it.
@@ -65,6 +66,8 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     { name: `kmc list ${model}`, args: ['list', model], ok: [0] },
     { name: `kmc check ${model} --max-states 1 (first state)`, args: ['check', model, '--quiet', '--no-traces', '--max-states', '1'], ok: [3] },
     { name: `kmc check ${model} (whole run)`, args: ['check', model, '--quiet', '--no-traces'], ok: [0, 1] },
+    // Every variant of the model: the runs of check --all side by side (src/cli/run-all.ts).
+    { name: `kmc check --all ${model} (every variant)`, args: ['check', '--all', model, '--quiet', '--no-traces'], ok: [0, 1] },
   ];
   console.log(`${kmc}; ${rounds} rounds, interleaved; load average ${loadavg()[0]!.toFixed(2)} before`);
   const samples = cases.map(() => [] as Sample[]);
