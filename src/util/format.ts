@@ -1,7 +1,11 @@
 // Number formatting shared by every report: thousands separators, durations, bytes.
 
 export function thousands(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  const r = Math.round(n);
+  // Commas by hand: the first toLocaleString of a process loads ICU's number formatting, 10-30 ms
+  // of every kmc run's start-up (bench/startup.ts). Past 2^53 and for NaN/Infinity, as before.
+  if (!Number.isSafeInteger(r)) return r.toLocaleString('en-US');
+  return String(r).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 export function seconds(ms: number): string {
