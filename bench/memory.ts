@@ -10,11 +10,29 @@
 // of the bounded search.
 
 import { check } from '../src/engine/check.js';
+import type { CheckResult } from '../src/engine/result.js';
 import { litmusModel, litmusProperties, type Litmus, type LitmusOp } from '../src/kernel/litmus.js';
 import type { MemoryModelName } from '../src/kernel/memory.js';
 import { renderTable } from '../src/report/text.js';
 import schedDelayedDequeue from '../models/sched-delayed-dequeue.js';
 import { properties as schedProperties } from '../properties/sched-delayed-dequeue.js';
+
+type Base = { states: number; ms: number };
+
+/** One table row: what ran, under which memory model, its counts and time, and the ratios to the sc run (`base`). */
+function ratioRow(what: string, memory: string, r: Exclude<CheckResult, { status: 'error' }>, base: Base, digits: number): string[] {
+  const ms = r.stats.timeMs;
+  return [
+    what,
+    memory,
+    r.status === 'incomplete' ? `incomplete (${r.stoppedBy})` : r.status,
+    String(r.stats.states),
+    String(r.stats.transitions),
+    `${ms.toFixed(0)} ms`,
+    `${(r.stats.states / base.states).toFixed(digits)}×`,
+    `${(ms / Math.max(base.ms, 1)).toFixed(digits)}×`,
+  ];
+}
 
 /** sched-delayed-dequeue under sc, tso and lkmm: states, transitions, time, and the ratios to sc. */
 export function benchBundledMemory(log: (s: string) => void = console.log): void {
@@ -22,22 +40,12 @@ export function benchBundledMemory(log: (s: string) => void = console.log): void
   const memories: MemoryModelName[] = ['sc', 'tso', 'lkmm'];
   for (const [what, params] of [['defaults', {}], ['freezer=false', { freezer: false }]] as const)
     for (const variant of Object.keys(schedDelayedDequeue.variants)) {
-      let base: { states: number; ms: number } | undefined;
+      let base: Base | undefined;
       for (const [i, memory] of memories.entries()) {
         const r = check(schedDelayedDequeue, schedProperties, { variant, params: { ...params, memory: i } });
         if (r.status === 'error') throw new Error(r.message);
-        const ms = r.stats.timeMs;
-        base ??= { states: r.stats.states, ms };
-        rows.push([
-          `${variant} ${what}`,
-          memory,
-          r.status,
-          String(r.stats.states),
-          String(r.stats.transitions),
-          `${ms.toFixed(0)} ms`,
-          `${(r.stats.states / base.states).toFixed(2)}×`,
-          `${(ms / Math.max(base.ms, 1)).toFixed(2)}×`,
-        ]);
+        base ??= { states: r.stats.states, ms: r.stats.timeMs };
+        rows.push(ratioRow(`${variant} ${what}`, memory, r, base, 2));
       }
     }
   log(renderTable(['sched-delayed-dequeue', 'memory', 'result', 'states', 'transitions', 'time', 'states vs sc', 'time vs sc'], rows, [34, 6, 10, 9, 12, 9, 12, 10]));
@@ -63,22 +71,12 @@ export function benchMemory(log: (s: string) => void = console.log): void {
   ];
   for (const [cpus, stores] of [[2, 1], [2, 2], [2, 3], [3, 1], [3, 2]] as const) {
     const t = storeBufferingFamily(cpus, stores);
-    let base: { states: number; ms: number } | undefined;
+    let base: Base | undefined;
     for (const c of configs) {
       const r = check(litmusModel(t, c.memory), litmusProperties(t), { params: { storeBuffer: c.storeBuffer } });
       if (r.status === 'error') throw new Error(r.message);
-      const ms = r.stats.timeMs;
-      base ??= { states: r.stats.states, ms };
-      rows.push([
-        t.name,
-        `${c.memory}${c.memory === 'sc' ? '' : ` K=${c.storeBuffer}`}`,
-        r.status === 'incomplete' ? `incomplete (${r.stoppedBy})` : r.status,
-        String(r.stats.states),
-        String(r.stats.transitions),
-        `${ms.toFixed(0)} ms`,
-        `${(r.stats.states / base.states).toFixed(1)}×`,
-        `${(ms / Math.max(base.ms, 1)).toFixed(1)}×`,
-      ]);
+      base ??= { states: r.stats.states, ms: r.stats.timeMs };
+      rows.push(ratioRow(t.name, `${c.memory}${c.memory === 'sc' ? '' : ` K=${c.storeBuffer}`}`, r, base, 1));
     }
   }
   log(renderTable(['program', 'memory', 'result', 'states', 'transitions', 'time', 'states vs sc', 'time vs sc'], rows, [10, 10, 30, 9, 12, 9, 12, 10]));
