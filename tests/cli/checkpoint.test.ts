@@ -1,4 +1,5 @@
-// kmc check --checkpoint DIR and kmc resume DIR on the real executable: a run killed with
+// kmc check --workers 1 --checkpoint DIR (the sequential search) and kmc resume DIR on the real
+// executable (the parallel search's: checkpoint-parallel.test.ts): a run killed with
 // SIGKILL at random points (seeded) and resumed gives exactly the result of an uninterrupted
 // run (verdicts, state and transition counts, shortest counterexamples); SIGTERM writes a final
 // checkpoint (exit 3); a torn newest checkpoint falls back to the older one; a checkpoint of a
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { latestCheckpoint } from '../../src/engine/checkpoint/file.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { runKmc } from '../helpers/kmc-cli.js';
 
@@ -46,7 +48,7 @@ function comparable(json: string): unknown {
 /** Start a checkpointed check; SIGKILL it `delayMs` after its first checkpoint appears. Resolves whether it was killed. */
 function killedAfter(dir: string, delayMs: number): Promise<boolean> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--checkpoint', dir, '--checkpoint-every', '50ms', '--json', '--no-traces'], { cwd: root, stdio: 'ignore' });
+    const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--workers', '1', '--checkpoint', dir, '--checkpoint-every', '50ms', '--json', '--no-traces'], { cwd: root, stdio: 'ignore' });
     let killed = false;
     const poll = setInterval(() => {
       if (existsSync(dir) && readdirSync(dir).some((n) => n.endsWith('.kmc'))) {
@@ -75,6 +77,7 @@ describe.skipIf(!built)('checkpoint and resume (real processes)', () => {
     for (let seed = 0; seed < 3; seed++) {
       const dir = join(tmp(), 'ck');
       if (await killedAfter(dir, Math.floor(rnd() * 1500))) kills++;
+      expect(latestCheckpoint(dir).file?.header.kind).toBe('sequential');
       const resumed = kmc(['resume', dir, '--json', '--no-traces']);
       expect(resumed.code, resumed.err).toBe(1);
       expect(comparable(resumed.out)).toEqual(expected);
@@ -90,7 +93,7 @@ describe.skipIf(!built)('checkpoint and resume (real processes)', () => {
       // signal during the later liveness search leaves the last periodic checkpoint, not a final
       // one (the liveness search is not checkpointed), and pm-freeze's default size is searched in
       // well under a second on an idle machine.
-      const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--param', 'submitters=2', '--checkpoint', dir, '--quiet', '--no-traces'], { cwd: root });
+      const p = spawn(process.execPath, ['bin/kmc.js', 'check', ...MODEL, '--param', 'submitters=2', '--workers', '1', '--checkpoint', dir, '--quiet', '--no-traces'], { cwd: root });
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       const poll = setInterval(() => {
@@ -118,7 +121,7 @@ describe.skipIf(!built)('--max-time with a checkpoint (real process)', () => {
   it('writes a final checkpoint and exits 3; resumed, the run ends as an uninterrupted one', () => {
     const whole = kmc(['check', ...MODEL, '--workers', '1', '--json', '--no-traces', '--quiet']);
     const dir = join(tmp(), 'ck');
-    const cut = kmc(['check', ...MODEL, '--checkpoint', dir, '--max-time', '500ms', '--json', '--no-traces']);
+    const cut = kmc(['check', ...MODEL, '--workers', '1', '--checkpoint', dir, '--max-time', '500ms', '--json', '--no-traces']);
     const r = JSON.parse(cut.out) as { status: string; complete?: boolean; stoppedBy?: string };
     // A fast machine may finish first (then the verdict stands and there is nothing to resume).
     if (r.status === 'violated' && r.complete === true) return;
