@@ -5,7 +5,11 @@
 //   SPIN exhaustive (-DSAFETY -DNOREDUCE) and kmc exhaustive with 1 and 2 workers: states/s;
 //   SPIN's partial-order reduction (-DSAFETY) and kmc's (--por): states stored and time.
 // Times are the tools' own search clocks (pan's "elapsed time", kmc's stats.timeMs), medians
-// of KMC_SPIN_ROUNDS runs (default 3); compiling pan.c and starting node are not counted.
+// of KMC_SPIN_ROUNDS runs (default 3); compiling pan.c and starting node are not counted. On a
+// loaded machine wall times say little (a short pan run and a longer node run lose the CPU in
+// different proportions), so the reduced runs are also timed in CPU seconds: pan's whole process
+// (`times` in the shell that ran it) and kmc's check() in this process (planning, compiling the
+// model and the search; process.cpuUsage).
 // `npm run bench -- spin`; KMC_SPIN_SIZE=cpus,creators (default 4,4). Never part of npm test.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,6 +38,8 @@ const EQUAL_SIZES: [number, number][] = [
 interface Run {
   states: number;
   timeMs: number;
+  /** CPU milliseconds, where measured. */
+  cpuMs?: number;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -53,13 +59,32 @@ function buildPan(dir: string, cpus: number, creators: number, reduce: boolean):
 }
 
 function runPan(pan: string): Run {
-  const out = execFileSync(pan, ['-m10000000'], { encoding: 'utf8' });
-  if (/max search depth too small/.test(out)) throw new Error(`bench spin: pan's depth bound cut the search:\n${out}`);
-  if (!/errors: 0/.test(out)) throw new Error(`bench spin: pan reports errors:\n${out}`);
-  const states = /(\d+) states, stored/.exec(out);
-  const time = /elapsed time ([\d.e+-]+) seconds/.exec(out);
-  if (!states || !time) throw new Error(`bench spin: cannot read pan's output:\n${out}`);
-  return { states: Number(states[1]), timeMs: Number(time[1]) * 1000 };
+  // The depth bound sizes pan's stack, which it allocates (and pays for in system time) up front:
+  // the smallest of 200,000, 2 M, ... that the search does not hit.
+  for (let depth = 200_000; ; depth *= 10) {
+    // `times` after pan: the shell's children's user and system time (its last line).
+    const out = execFileSync('bash', ['-c', '"$0" -m"$1"; times', pan, String(depth)], { encoding: 'utf8' });
+    if (/max search depth too small/.test(out)) {
+      if (depth >= 100_000_000) throw new Error(`bench spin: pan's depth bound cut the search:\n${out}`);
+      continue;
+    }
+    if (!/errors: 0/.test(out)) throw new Error(`bench spin: pan reports errors:\n${out}`);
+    const states = /(\d+) states, stored/.exec(out);
+    const time = /elapsed time ([\d.e+-]+) seconds/.exec(out);
+    const times = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(out.trim().split('\n').at(-1) ?? '');
+    if (!states || !time || !times) throw new Error(`bench spin: cannot read pan's output:\n${out}`);
+    const cpuMs = (Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])) * 1000;
+    return { states: Number(states[1]), timeMs: Number(time[1]) * 1000, cpuMs };
+  }
+}
+
+/** kmc's partial-order-reduced check() in this process, timed in CPU (the CLI's --por defaults). */
+function kmcPorCpu(cpus: number, creators: number): Run {
+  const t0 = process.cpuUsage();
+  const r = check(lockHotplug, lockHotplugProperties, { params: { cpus, creators }, property: PROPERTIES, por: true, symmetry: true });
+  const c = process.cpuUsage(t0);
+  if (r.status !== 'verified') throw new Error(`bench spin: kmc --por in process: ${r.status === 'error' ? r.message : r.status}`);
+  return { states: r.stats.states, timeMs: r.stats.timeMs, cpuMs: (c.user + c.system) / 1000 };
 }
 
 function kmcStates(cpus: number, creators: number): number {
@@ -106,7 +131,7 @@ export function benchSpin(log: (s: string) => void = console.log): void {
     const rounds = Number(process.env.KMC_SPIN_ROUNDS ?? 3);
     const full = buildPan(dir, cpus, creators, false);
     const por = buildPan(dir, cpus, creators, true);
-    const runs: Record<string, Run[]> = { spin: [], spinPor: [], kmc1: [], kmc2: [], kmcPor: [] };
+    const runs: Record<string, Run[]> = { spin: [], spinPor: [], kmc1: [], kmc2: [], kmcPor: [], kmcPorCpu: [] };
     const load0 = loadavg()[0]!;
     for (let i = 0; i < rounds; i++) {
       runs.spin!.push(runPan(full));
@@ -114,6 +139,7 @@ export function benchSpin(log: (s: string) => void = console.log): void {
       runs.kmc2!.push(runKmc(cpus, creators, ['--workers', '2']));
       runs.spinPor!.push(runPan(por));
       runs.kmcPor!.push(runKmc(cpus, creators, ['--por']));
+      runs.kmcPorCpu!.push(kmcPorCpu(cpus, creators));
     }
     const load1 = loadavg()[0]!;
     const m = (k: string) => ({ states: runs[k]![0]!.states, timeMs: median(runs[k]!.map((r) => r.timeMs)) });
@@ -123,6 +149,9 @@ export function benchSpin(log: (s: string) => void = console.log): void {
     const k2 = m('kmc2');
     const sp = m('spinPor');
     const kp = m('kmcPor');
+    const cpuOf = (k: string) => median(runs[k]!.map((r) => r.cpuMs ?? NaN));
+    const [spCpu, kpCpu] = [cpuOf('spinPor'), cpuOf('kmcPorCpu')];
+    if (runs.kmcPorCpu![0]!.states !== kp.states) throw new Error('bench spin: kmc --por in process and the CLI stored different state counts');
     if (k1.states !== spin.states || k2.states !== spin.states) throw new Error(`bench spin: exhaustive counts differ at cpus=${cpus} creators=${creators}`);
     const row = (what: string, r: Run, vs: string) => [what, thousands(r.states), `${(r.timeMs / 1000).toFixed(2)} s`, thousands(Math.round(rate(r))), vs];
     log(`\ncpus=${cpus} creators=${creators}, median of ${rounds} back-to-back rounds, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}:`);
@@ -138,6 +167,10 @@ export function benchSpin(log: (s: string) => void = console.log): void {
         ],
         [30, 12, 10, 12, 70],
       ),
+    );
+    log(
+      `\nCPU time of the reduced runs (medians): SPIN's pan ${(spCpu / 1000).toFixed(2)} s, kmc --por (check() in process) ${(kpCpu / 1000).toFixed(2)} s: ` +
+        `${(kpCpu / spCpu).toFixed(1)}× SPIN's CPU time (target ≤ 2×)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
