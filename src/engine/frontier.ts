@@ -16,13 +16,22 @@ export interface Frontier {
 }
 
 const CHUNK_ENTRIES = 4096;
+const NO_CHUNK = new Int32Array(0);
 
 /** FIFO (breadth-first) or LIFO (depth-first) queue of packed states. */
 export class StateQueue implements Frontier {
   private chunks: Int32Array[] = [];
   private head = 0; // entry index of the next pop (FIFO)
   private tail = 0; // entry index of the next push
+  private dropped = 0; // chunks released from the front (FIFO)
   private readonly stride: number;
+  private readonly chunkWords: number;
+  // Where the next push writes (a chunk and a word offset in it), and where the next FIFO pop
+  // reads in the first chunk: pushes and pops on the hot path only move these, the entry
+  // indices above place a chunk when a cursor crosses into it.
+  private writeChunk: Int32Array = NO_CHUNK;
+  private writeOff: number;
+  private readOff = 0;
   id = -1;
   depth = 0;
 
@@ -31,6 +40,8 @@ export class StateQueue implements Frontier {
     private readonly order: 'fifo' | 'lifo' = 'fifo',
   ) {
     this.stride = width + 2;
+    this.chunkWords = CHUNK_ENTRIES * this.stride;
+    this.writeOff = this.chunkWords;
   }
 
   get size(): number {
@@ -38,46 +49,70 @@ export class StateQueue implements Frontier {
   }
 
   push(state: Int32Array, id: number, depth: number): void {
-    const chunkIndex = Math.floor(this.tail / CHUNK_ENTRIES) - this.dropped;
-    let chunk = this.chunks[chunkIndex];
-    if (chunk === undefined) {
-      chunk = new Int32Array(CHUNK_ENTRIES * this.stride);
-      this.chunks.push(chunk);
-    }
-    const off = (this.tail % CHUNK_ENTRIES) * this.stride;
+    let off = this.writeOff;
+    if (off === this.chunkWords) off = this.openWriteChunk();
+    const chunk = this.writeChunk;
     chunk[off] = id;
     chunk[off + 1] = depth;
     // A plain loop: for the short arrays states are, it beats subarray() + set().
     const w = this.width;
     const base = off + 2;
     for (let i = 0; i < w; i++) chunk[base + i] = state[i]!;
+    this.writeOff = off + this.stride;
     this.tail++;
   }
 
-  private dropped = 0; // chunks released from the front (FIFO)
+  /** The tail is at a chunk's start: write into that chunk (made when new). Returns the offset, 0. */
+  private openWriteChunk(): number {
+    const index = Math.floor(this.tail / CHUNK_ENTRIES) - this.dropped;
+    let chunk = this.chunks[index];
+    if (chunk === undefined) {
+      chunk = new Int32Array(this.chunkWords);
+      this.chunks.push(chunk);
+    }
+    this.writeChunk = chunk;
+    this.writeOff = 0;
+    return 0;
+  }
 
   pop(into: Int32Array): boolean {
     if (this.tail === this.head) return false;
-    const entry = this.order === 'fifo' ? this.head++ : --this.tail;
-    const chunkIndex = Math.floor(entry / CHUNK_ENTRIES) - this.dropped;
-    const chunk = this.chunks[chunkIndex]!;
+    if (this.order === 'lifo') {
+      this.popLast(into);
+      return true;
+    }
+    // FIFO: the head is in the first chunk (the ones it passed are released).
+    const chunk = this.chunks[0]!;
+    const off = this.readOff;
+    this.id = chunk[off]!;
+    this.depth = chunk[off + 1]!;
+    const w = this.width;
+    const base = off + 2;
+    for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
+    this.head++;
+    if (this.head === this.tail) this.reset();
+    else if (off + this.stride === this.chunkWords) {
+      // Release the chunk the head has passed.
+      this.chunks.shift();
+      this.dropped++;
+      this.readOff = 0;
+    } else this.readOff = off + this.stride;
+    return true;
+  }
+
+  private popLast(into: Int32Array): void {
+    const entry = --this.tail;
+    const chunk = this.chunks[Math.floor(entry / CHUNK_ENTRIES) - this.dropped]!;
     const off = (entry % CHUNK_ENTRIES) * this.stride;
     this.id = chunk[off]!;
     this.depth = chunk[off + 1]!;
     const w = this.width;
     const base = off + 2;
     for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
-    if (this.order === 'fifo') {
-      // Release chunks the head has passed.
-      if (this.head % CHUNK_ENTRIES === 0 && this.head > 0) {
-        this.chunks.shift();
-        this.dropped++;
-      }
-      if (this.head === this.tail) this.reset();
-    } else if (this.tail % CHUNK_ENTRIES === 0 && this.chunks.length > Math.floor(this.tail / CHUNK_ENTRIES) + 1) {
-      this.chunks.pop();
-    }
-    return true;
+    // The next push writes where this entry was.
+    this.writeChunk = chunk;
+    this.writeOff = off;
+    if (this.tail % CHUNK_ENTRIES === 0 && this.chunks.length > Math.floor(this.tail / CHUNK_ENTRIES) + 1) this.chunks.pop();
   }
 
   /** The queued entries (id, depth, then the state's words), oldest first, as views of the chunks: read them before the next push or pop. */
@@ -106,6 +141,9 @@ export class StateQueue implements Frontier {
     this.head = 0;
     this.tail = 0;
     this.dropped = 0;
+    this.writeChunk = NO_CHUNK;
+    this.writeOff = this.chunkWords;
+    this.readOff = 0;
   }
 
   bytes(): number {
