@@ -142,7 +142,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     const checker = o.checker ?? early ?? (created = new ParallelChecker(poolSize(o)));
     if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
     // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
-    const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por, reduced });
+    const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por });
     return { checker, backend };
   };
   let pool = onThread ? undefined : onPool();

@@ -1,7 +1,7 @@
 // How a planned check is searched. Two backends over one pool of worker threads (the main thread
 // searches in neither: it stays free for progress, the memory bound and Ctrl-C):
-//  - sequential: the engine's own check() in one worker, the only search that does
-//    partial-order reduction;
+//  - sequential: the engine's own check() in one worker (any check on a pool of one worker),
+//    the only search that does partial-order reduction;
 //  - parallel: the level-synchronous breadth-first search shared by every worker, with symmetry
 //    and the preemption bound.
 // Both return the same CheckResult, and both are checkpointed (src/engine/checkpoint,
@@ -30,11 +30,13 @@ export function parallelBackend(checker: ParallelChecker): SearchBackend {
 }
 
 /**
- * The backend for a check on this pool: partial-order reduction, and any reduction on a pool of
- * one worker, in the sequential search (the pool has one worker then: the CLI refuses --por
- * with more); everything else in the parallel search.
+ * The backend for a check on this pool: a pool of one worker runs the sequential search, the
+ * only one with partial-order reduction, and with or without reductions faster per state than the
+ * level search in one worker (same states, verdicts and shortest counterexamples; progress, the
+ * memory bound and interrupts through the same board: bench/README.md "engine"); two or more run
+ * the parallel search (the CLI refuses --por with more than one).
  */
-export function backendFor(checker: ParallelChecker, o: { por: boolean; reduced: boolean }): SearchBackend {
+export function backendFor(checker: ParallelChecker, o: { por: boolean }): SearchBackend {
   if (o.por && checker.workers > 1) throw new RangeError(`partial-order reduction runs in one worker, not ${checker.workers}`);
-  return checker.workers === 1 && o.reduced ? sequentialBackend(checker) : parallelBackend(checker);
+  return checker.workers === 1 ? sequentialBackend(checker) : parallelBackend(checker);
 }
