@@ -14,10 +14,12 @@ export interface Chooser {
 }
 
 export class ExhaustiveChooser implements Chooser {
-  private range: number[] = [];
+  /** [0, 1, ..., n-1] at index n, made once: choose runs on every state and allocates nothing. */
+  private readonly ranges: number[][] = [[]];
   choose(n: number): readonly number[] {
-    while (this.range.length < n) this.range.push(this.range.length);
-    return n === this.range.length ? this.range : this.range.slice(0, n);
+    const ranges = this.ranges;
+    while (ranges.length <= n) ranges.push([...ranges[ranges.length - 1]!, ranges.length - 1]);
+    return ranges[n]!;
   }
 }
 

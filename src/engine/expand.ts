@@ -48,16 +48,15 @@ export class Expander<A extends Step> {
    * extra words).
    */
   expand(state: Int32Array, depth: number, maxDepth: number, h: ExpandHandlers<A>): number {
+    // (No closure in expand or follow, which run per state and per transition: a function that
+    // creates one allocates its captured variables on every call. The rare paths that need one
+    // are methods of their own.)
     const { model, evaluator, actions } = this;
     const n = model.enabled(state, actions);
     const r = this.reducer;
     r?.visit(state, n, actions, depth);
     if (n === 0) {
-      const deadlock = evaluator.deadlock;
-      if (deadlock && model.isDeadlock(state, 0)) {
-        const copy = state.slice();
-        h.violation(deadlock, -1, () => deadlockMessage(model.blocked(copy)), () => model.blocked(copy));
-      }
+      if (evaluator.deadlock && model.isDeadlock(state, 0)) this.deadlocked(state, h);
       return 0;
     }
     if (depth >= maxDepth) return -1;
@@ -79,13 +78,28 @@ export class Expander<A extends Step> {
     const r = this.reducer;
     const action = actions[choice]!;
     if (r !== undefined && !r.admit(state, action, n, actions)) return;
-    for (const p of evaluator.steps(state, action)) h.violation(p, choice, () => evaluator.explain(p, state, action));
+    const violated = evaluator.steps(state, action);
+    if (violated.length > 0) this.stepViolated(violated, state, action, choice, h);
     const outcome = model.apply(state, action, next);
     this.transitions++;
-    // (A closure only for the rare step that fires: this is the hot path.)
-    if (outcome.fired.length > 0) firedAssertions(model, evaluator, action, outcome.fired, (p, message) => h.violation(p, choice, message));
+    if (outcome.fired.length > 0) this.fired(action, outcome.fired, choice, h);
     r?.successor(state, action, next, outcome.halted);
     h.successor(next, choice, outcome.halted, action);
+  }
+
+  private deadlocked(state: Int32Array, h: ExpandHandlers<A>): void {
+    const { model } = this;
+    const copy = state.slice();
+    h.violation(this.evaluator.deadlock!, -1, () => deadlockMessage(model.blocked(copy)), () => model.blocked(copy));
+  }
+
+  private stepViolated(violated: readonly Property[], state: Int32Array, action: A, choice: number, h: ExpandHandlers<A>): void {
+    const { evaluator } = this;
+    for (const p of violated) h.violation(p, choice, () => evaluator.explain(p, state, action));
+  }
+
+  private fired(action: A, fired: readonly string[], choice: number, h: ExpandHandlers<A>): void {
+    firedAssertions(this.model, this.evaluator, action, fired, (p, message) => h.violation(p, choice, message));
   }
 }
 

@@ -171,6 +171,11 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
     found.set(property.name, v);
   };
   const done = () => o.stopOnFirstViolation === true && found.size > 0;
+  // Apart from the successor handler, which runs per transition: a closure there would allocate
+  // the variables it captures on every call.
+  const recordInvariants = (violated: readonly Property[], id: number, state: Int32Array) => {
+    for (const p of violated) record(p, id, -1, () => evaluator.explain(p, state));
+  };
 
   const finish = (error?: StepError | ModelError): SearchOutcome => {
     peakRss = Math.max(peakRss, budget.rss());
@@ -223,7 +228,8 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
       }
       if (sid < 0) return;
       if (depth + 1 > diameter) diameter = depth + 1;
-      for (const p of evaluator.invariants(next)) record(p, sid, -1, () => evaluator.explain(p, next));
+      const violated = evaluator.invariants(next);
+      if (violated.length > 0) recordInvariants(violated, sid, next);
       if (!halted) o.frontier.push(next, sid, depth + 1);
       // Conservative: reaching the bound is never "verified", even if nothing was left to do.
       if (o.store.size >= maxStates) stoppedBy ??= 'max-states';
