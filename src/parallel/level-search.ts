@@ -35,7 +35,7 @@ import type { Reducer } from '../engine/reduction/reducer.js';
 import type { CompiledAction, CompiledModel } from '../model/compile.js';
 import type { TransitionSystem } from '../model/system.js';
 import type { Property } from '../property/types.js';
-import { hashHi, hashLo } from '../util/hash.js';
+import { hash64, hashHi, hashLo } from '../util/hash.js';
 import { B, Control, G, STOP } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
 import { SharedFrontier } from './frontier.js';
@@ -156,9 +156,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let rank = 0;
   const handlers: ExpandHandlers = {
     successor(s, choice, halted) {
-      // Halted (BUG_ON) states are marked in the fingerprint, as in the sequential search.
-      const h = hashHi(s);
-      dedup.offer(s, halted ? (h ^ HALTED_MARK) >>> 0 : h, hashLo(s), rank * K + choice, halted);
+      // Halted (BUG_ON) states are marked in the fingerprint, as in the sequential search. Both
+      // lanes from one pass over the state (hashHi and hashLo would each make one).
+      const h = hash64(s);
+      dedup.offer(s, halted ? (h ^ HALTED_MARK) >>> 0 : h, hash64.lo, rank * K + choice, halted);
     },
     violation(p, choice) {
       record({
