@@ -1,0 +1,67 @@
+// The step-application path alone, for instruction counts (bench/README.md, "engine"): run under
+// `valgrind --tool=callgrind`, which counts instructions whatever the load, twice with different
+// round counts; the difference divided by the extra rounds is the steady cost of one round
+// (start-up, module loading and the JIT's first compilations cancel out).
+//
+//   node dist/bench/apply-path.js check kvm-hotplug 2    # check() twice (the model's defaults)
+//   node dist/bench/apply-path.js check lock-hotplug 2   # bench/spin's system, cpus=4 creators=4
+//   node dist/bench/apply-path.js apply lock-hotplug 12  # enabled() + apply() over a BFS sample, 12 rounds
+//
+// Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
+// copy of an older build it is run against needs nothing but this file next to its own dist/.
+
+import { bundled } from '../models/index.js';
+import { check } from '../src/engine/check.js';
+import { compileModel, type CompiledAction, type CompiledModel } from '../src/model/compile.js';
+import type { ModelDef } from '../src/model/index.js';
+import type { Property, PropertySet } from '../src/property/index.js';
+import { lockHotplug, lockHotplugProperties } from './spin/lock-hotplug.js';
+
+const [mode = 'check', name = 'kvm-hotplug', roundsArg = '1'] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const SAMPLE = 20_000;
+
+function system(): { model: ModelDef; properties: PropertySet | readonly Property[]; params: Record<string, number>; property?: string[] } {
+  if (name === 'lock-hotplug') return { model: lockHotplug, properties: lockHotplugProperties, params: { cpus: 4, creators: 4 }, property: ['inconsistent', 'deadlock'] };
+  const entry = bundled.find((e) => e.model.name === name);
+  if (!entry) throw new Error(`apply-path: no model ${name} (kvm-hotplug, lock-hotplug, or another bundled model)`);
+  return { model: entry.model, properties: entry.properties, params: {} };
+}
+
+const s = system();
+if (mode === 'check') {
+  for (let r = 0; r < rounds; r++) {
+    const res = check(s.model, s.properties, { params: s.params, ...(s.property ? { property: s.property } : {}) });
+    if (res.status === 'error') throw new Error(res.message);
+    console.log(`${name} check: ${res.status}, ${res.stats.states} states, ${res.stats.transitions} transitions, ${Math.round(res.stats.timeMs)} ms`);
+  }
+} else if (mode === 'apply') {
+  const m: CompiledModel = compileModel(s.model, { params: s.params });
+  // A breadth-first sample of distinct states (their successors computed once here).
+  const states: Int32Array[] = [m.init];
+  const seen = new Set<string>([m.init.join(',')]);
+  const actions: CompiledAction[] = [];
+  for (let i = 0; i < states.length && states.length < SAMPLE; i++) {
+    const n = m.enabled(states[i]!, actions);
+    for (let k = 0; k < n; k++) {
+      const next = new Int32Array(m.width);
+      if (m.apply(states[i]!, actions[k]!, next).halted) continue;
+      const key = next.join(',');
+      if (!seen.has(key)) {
+        seen.add(key);
+        states.push(next);
+      }
+    }
+  }
+  const dst = new Int32Array(m.width);
+  let transitions = 0;
+  const t = performance.now();
+  for (let r = 0; r < rounds; r++)
+    for (const state of states) {
+      const n = m.enabled(state, actions);
+      transitions += n;
+      for (let k = 0; k < n; k++) m.apply(state, actions[k]!, dst);
+    }
+  const ms = performance.now() - t;
+  console.log(`${name} apply: ${states.length} states, ${transitions / Math.max(1, rounds)} transitions a round, ${rounds} rounds, ${((ms * 1e6) / Math.max(1, transitions)).toFixed(0)} ns a transition`);
+} else throw new Error(`apply-path: mode ${mode}: expected check or apply`);
