@@ -34,7 +34,7 @@ import { fingerprintKey, packChunk, packState } from './chunk.js';
 import { masters, RedisLost, script, sleep, type Client } from './connection.js';
 import { identityDigest, identityMismatch } from '../engine/run-identity.js';
 import { anyShardLeft, damage, discardRun, RunDamaged } from './integrity.js';
-import { GROUP, RUNS_KEY, RunKeys } from './keys.js';
+import { GROUP, RANKS_PER_SEGMENT, RUNS_KEY, RunKeys } from './keys.js';
 import { identityOf, metaFields, parseMeta, setupRun, type RunMeta, type RunSource } from './run.js';
 
 /** States per frontier chunk: small enough that a lost chunk costs little, big enough that Redis round trips do not dominate. */
@@ -86,6 +86,8 @@ export interface CoordinatorOptions {
   first?: boolean | undefined;
   shards?: number | undefined;
   claimAfterMs?: number | undefined;
+  /** Parent keys per segment of parent links (tests make it small, to cross segments): below the settle window, or a multiple of it. */
+  rankSegment?: number | undefined;
   signal?: AbortSignal | undefined;
   /**
    * Called once the run exists on Redis (start local workers then): `resumed` where it goes on
@@ -113,7 +115,9 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   const identity = identityOf(setup, o.sourceFile, o.kmcVersion, { preemptionBound: o.preemptionBound ?? null, maxDepth: o.maxDepth ?? null, first: o.first === true });
   const id = identityDigest(identity);
   const shards = o.shards ?? DEFAULT_SHARDS;
-  let keys = new RunKeys(id, shards);
+  const segment = o.rankSegment ?? RANKS_PER_SEGMENT;
+  if (segment > WINDOW && segment % WINDOW !== 0) throw new Error(`internal: ${segment} parent keys per segment is not a multiple of the settle window (${WINDOW})`);
+  let keys = new RunKeys(id, shards, segment);
   const { model, evaluator } = setup;
 
   // Resume, or create (starting over when the run on Redis is damaged: integrity.ts).
@@ -123,20 +127,20 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   if (old) {
     const differs = identityMismatch(old.identity, identity);
     if (differs) throw new Error(`run ${id} on Redis is another run: ${differs}`);
-    keys = new RunKeys(id, old.shards);
+    keys = new RunKeys(id, old.shards, old.rankSegment);
     discarded = await damage(client, keys);
   } else if (await anyShardLeft(client, keys)) discarded = 'its description is gone from Redis, but parts of its visited set remain';
   if (discarded !== undefined) {
     await discardRun(client, id);
     old = undefined;
-    keys = new RunKeys(id, shards);
+    keys = new RunKeys(id, shards, o.rankSegment);
   }
   if (old) {
     const ph = await client.hgetall(keys.phase);
     resumed = { level: Number(ph.level), stage: ph.stage ?? 'settle' };
     await client.hdel(keys.phase, 'stop');
   } else {
-    const meta: RunMeta = { identity, source: o.source, variant: o.variant, params: o.params, property: o.property, shards, claimAfterMs: o.claimAfterMs ?? DEFAULT_CLAIM_AFTER_MS };
+    const meta: RunMeta = { identity, source: o.source, variant: o.variant, params: o.params, property: o.property, shards, claimAfterMs: o.claimAfterMs ?? DEFAULT_CLAIM_AFTER_MS, ...(segment !== RANKS_PER_SEGMENT ? { rankSegment: segment } : {}) };
     await Promise.all(Array.from({ length: shards }, (_, s) => client.set(keys.mark(s), id)));
     // The initial state, as depth 0 (edge key 0), and its invariants.
     const init = setup.initial;
@@ -245,7 +249,8 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   const path = async (level: number, rank: number) => {
     const out: number[] = [];
     for (let l = level, r = rank; l > 0; l--) {
-      const b = await client.getrangeBuffer(keys.ranks(l), r * 8, r * 8 + 7);
+      const at = (r % keys.segment) * 8;
+      const b = await client.getrangeBuffer(keys.ranks(l, Math.floor(r / keys.segment)), at, at + 7);
       if (b.length !== 8) throw new RedisLost(`run ${id}: the parent links of depth ${l} are missing from Redis`);
       const key = b.readDoubleLE(0);
       const c = key % K;
@@ -291,7 +296,10 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
     reductions: reducer ? reportWithoutPor(reducer, violations.map((v) => v.property.name), o.first === true) : undefined,
   });
   const kept = stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-states';
-  if (!kept) await deleteRun(client, keys, Number(ph.level));
+  if (!kept) {
+    await discardRun(client, id);
+    await client.srem(RUNS_KEY, id);
+  }
   return { result, id, kept, redisBytes, workersSeen: beats.length };
 }
 
@@ -304,9 +312,12 @@ async function whole(client: Client, keys: RunKeys): Promise<void> {
 /** Settle depth L (see the header): returns its number of states and of chunks. */
 async function settle(client: Client, keys: RunKeys, width: number, L: number): Promise<{ size: number; chunks: number }> {
   const stream = keys.stream(L);
-  await client.del(keys.ranks(L), stream, keys.done(L));
+  // (The parent links are written with SETRANGE at their ranks' places: a settle redone after a
+  // coordinator died in it writes the same bytes again.)
+  await client.del(stream, keys.done(L));
   await client.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
   const S = keys.shards;
+  const windowSize = Math.min(WINDOW, keys.segment);
   // Per shard: the current page of [member, score, member, score...] and the position in it.
   const pages: Buffer[][] = Array.from({ length: S }, () => []);
   const at = new Array<number>(S).fill(0);
@@ -331,7 +342,7 @@ async function settle(client: Client, keys: RunKeys, width: number, L: number): 
   for (;;) {
     // The next window of states in key order.
     const window: { shard: number; fp: Buffer; key: number }[] = [];
-    while (window.length < WINDOW) {
+    while (window.length < windowSize) {
       let best = -1;
       let bestKey = Infinity;
       for (let s = 0; s < S; s++) {
@@ -371,7 +382,8 @@ async function settle(client: Client, keys: RunKeys, width: number, L: number): 
         if (chunkRanks.length === CHUNK) await flushChunk();
       }
     }
-    await client.append(keys.ranks(L), ranks);
+    // A window lies in one segment: windows start at multiples of the window size, which divides the segment's.
+    await client.setrange(keys.ranks(L, Math.floor(size / keys.segment)), (size % keys.segment) * 8, ranks);
     size += window.length;
   }
   await flushChunk();
@@ -397,9 +409,4 @@ export async function usedMemory(client: Client): Promise<number> {
     sum += Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
   }
   return sum;
-}
-
-async function deleteRun(client: Client, keys: RunKeys, lastLevel: number): Promise<void> {
-  for (const group of keys.all(lastLevel)) await client.del(...group);
-  await client.srem(RUNS_KEY, keys.id);
 }

@@ -7,10 +7,15 @@
 //    update the phase, the per-chunk done markers, the counters and the best candidates at once;
 //  - the visited set is split into `shards` parts, each with its own tag {kmc:ID:s}: the
 //    fingerprints are spread over the cluster's slots (and so its nodes), and one script per
-//    batch tests and inserts a batch of one shard's fingerprints atomically.
+//    batch tests and inserts a batch of one shard's fingerprints atomically; the parent links
+//    are cut into segments that take the shards' tags in turn.
+// A finished run's keys are found by SCAN (integrity.ts's discardRun), not listed here.
 
 /** The set of runs in progress (their ids), for `kmc worker` to find one to join. */
 export const RUNS_KEY = 'kmc:runs';
+
+/** Parent keys per segment of a level's parent links (512 KiB strings). */
+export const RANKS_PER_SEGMENT = 65536;
 
 /** The consumer group every worker reads the frontier streams through. */
 export const GROUP = 'kmc';
@@ -19,6 +24,8 @@ export class RunKeys {
   constructor(
     readonly id: string,
     readonly shards: number,
+    /** Parent keys per segment of a level's parent links. */
+    readonly segment: number = RANKS_PER_SEGMENT,
   ) {}
 
   private c(name: string): string {
@@ -57,10 +64,6 @@ export class RunKeys {
   done(level: number): string {
     return this.c(`done:${level}`);
   }
-  /** String: the parent keys of depth `level`'s states in rank order (float64, little-endian). */
-  ranks(level: number): string {
-    return this.c(`ranks:${level}`);
-  }
   /** Stream: the chunks of depth `level` to expand. */
   stream(level: number): string {
     return this.c(`frontier:${level}`);
@@ -85,21 +88,18 @@ export class RunKeys {
   count(shard: number): string {
     return this.s(shard, 'count');
   }
+  /**
+   * String: the parent keys (float64, little-endian) of depth `level`'s states of ranks
+   * segment*this.segment and on, in rank order. Segments are spread over the shards' hash tags
+   * like the visited set (level by level, and segment by segment within a level), so the parent
+   * links (8 bytes a state: the part of a run that grows with every state and stays to the end)
+   * do not all weigh on one node.
+   */
+  ranks(level: number, segment: number): string {
+    return this.s((level + segment) % this.shards, `ranks:${level}:${segment}`);
+  }
   /** String: written when the shard is created; missing means a node lost the shard's data. */
   mark(shard: number): string {
     return this.s(shard, 'mark');
-  }
-
-  /** Every key of the run (for deleting it when it is over), given its last level. */
-  all(lastLevel: number): string[][] {
-    const coord = [this.meta, this.phase, this.stats, this.best, this.coverage, this.workers, this.masters];
-    for (let l = 0; l <= lastLevel + 1; l++) coord.push(this.done(l), this.ranks(l), this.stream(l));
-    const shards: string[][] = [];
-    for (let s = 0; s < this.shards; s++) {
-      const k = [this.seen(s), this.count(s), this.mark(s)];
-      for (let l = 0; l <= lastLevel + 1; l++) k.push(this.level(s, l), this.states(s, l));
-      shards.push(k);
-    }
-    return [coord, ...shards];
   }
 }

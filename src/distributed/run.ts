@@ -27,6 +27,8 @@ export interface RunMeta {
   shards: number;
   /** Milliseconds a chunk may stay with a worker before another claims it (XAUTOCLAIM's min idle time). */
   claimAfterMs: number;
+  /** Parent keys per segment of a level's parent links (keys.ts; absent: RANKS_PER_SEGMENT). */
+  rankSegment?: number;
 }
 
 export function metaFields(m: RunMeta): Record<string, string> {

@@ -24,7 +24,7 @@ export async function distributedCheck(
   def: ModelDef,
   properties: PropertySet,
   workers: number,
-  o: Partial<Pick<CoordinatorOptions, 'variant' | 'params' | 'property' | 'symmetry' | 'preemptionBound' | 'first' | 'maxDepth' | 'shards' | 'claimAfterMs'>> = {},
+  o: Partial<Pick<CoordinatorOptions, 'variant' | 'params' | 'property' | 'symmetry' | 'preemptionBound' | 'first' | 'maxDepth' | 'maxStates' | 'shards' | 'claimAfterMs' | 'rankSegment'>> = {},
 ): Promise<InProcessRun> {
   const clients: Client[] = [];
   const open = async () => {
@@ -50,6 +50,8 @@ export async function distributedCheck(
       preemptionBound: o.preemptionBound,
       first: o.first,
       maxDepth: o.maxDepth,
+      maxStates: o.maxStates,
+      rankSegment: o.rankSegment,
       shards: o.shards,
       claimAfterMs: o.claimAfterMs,
       progressIntervalMs: 0,
