@@ -12,7 +12,8 @@ import { checkPlan } from '../engine/check.js';
 import type { CheckResult } from '../engine/result.js';
 import type { Progress } from '../engine/search.js';
 import { limitsOf, type Limits } from '../engine/limits.js';
-import { backendFor, defaultMaxMemory, ParallelChecker, parallelBackend, sequentialBackend, type ModelSource } from '../parallel/index.js';
+import type { ModelSource, ParallelChecker } from '../parallel/index.js';
+import { defaultMaxMemory } from '../parallel/memory.js';
 import { UsageError } from '../util/errors.js';
 import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
@@ -92,6 +93,12 @@ function mayRunOnThread(o: RunCheckOptions): boolean {
   return o.onThreadStates !== 0 && !o.checker && !o.checkpoint && (o.workers === undefined || o.workers === 1);
 }
 
+/**
+ * The pool's code (piscina and the parallel search), loaded when a check first needs a pool: a
+ * check on this thread never does (about 0.03 s of CPU of start-up: bench/startup.ts).
+ */
+const parallel = () => import('../parallel/index.js');
+
 export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<RunCheckOutcome> {
   // The pool's threads start now, so that they boot and import the search code while this thread
   // compiles the plan (start-up: bench/startup.ts). A pool size that is an error is left to be
@@ -99,6 +106,7 @@ export async function runCheck(entry: ModelEntry, o: RunCheckOptions): Promise<R
   // this thread first: its pool, if it needs one, starts when it does.
   let early: ParallelChecker | undefined;
   if (!o.checker && !mayRunOnThread(o)) {
+    const { ParallelChecker } = await parallel();
     try {
       early = new ParallelChecker(poolSize(o));
     } catch {
@@ -138,14 +146,15 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   // only once that search turns out too large.
   const onThread = mayRunOnThread(o);
   let created: ParallelChecker | undefined;
-  const onPool = () => {
+  const onPool = async () => {
+    const { ParallelChecker, backendFor, parallelBackend, sequentialBackend } = await parallel();
     const checker = o.checker ?? early ?? (created = new ParallelChecker(poolSize(o)));
     if (por && checker.workers > 1) throw new UsageError(porWorkersError(checker.workers));
     // --reference is in the plan: the model each worker compiles applies steps under produce, in either search.
     const backend = kind === 'sequential' ? sequentialBackend(checker) : kind === 'level' ? parallelBackend(checker) : backendFor(checker, { por });
     return { checker, backend };
   };
-  let pool = onThread ? undefined : onPool();
+  let pool = onThread ? undefined : await onPool();
   const checkpoint = o.checkpoint
     ? checkpointConfig(o.checkpoint, entry, o.registry, plan, {
         model: isAbsolute(entry.source) || entry.source.startsWith('file:') ? entry.source : entry.model.name,
@@ -198,7 +207,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
       // Larger than a search on this thread: the whole run again on the pool, in the time left.
       if (maxTimeMs !== undefined) maxTimeMs = Math.max(1, maxTimeMs - (performance.now() - t0));
     }
-    pool ??= onPool();
+    pool ??= await onPool();
     // The plan says what is checked (model, variant, parameters, properties, semantics); the
     // options say how (limits, reductions, progress, interrupt). The pool validates them once.
     const target = { model: entry.model, properties: entry.properties, source: modelSource(entry, o.registry), plan };

@@ -24,7 +24,6 @@ import { loadModel, loadModels } from '../../property/load-model.js';
 import { displayPath } from '../../util/display-path.js';
 import { collect, limitsFromFlags, parseCount, parseDuration, parseBytes, type LimitFlags } from '../options.js';
 import { defaultWorkers, runCheck, workersFor, type RunCheckOptions } from '../run-check.js';
-import { runAll } from '../run-all.js';
 import { DEFAULT_TRACE_DIR, emitTraceFiles } from '../traces.js';
 import { afterCheckpointedRun, DEFAULT_CHECKPOINT_EVERY_MS, refuseUsedDirectory, type CheckpointFlags } from '../checkpoint.js';
 import { resolve } from 'node:path';
@@ -283,6 +282,7 @@ export function combinedExit(results: readonly CheckResult[]): number {
 
 async function checkAll(io: Io, registry: ModelRegistry, opts: CheckCliOptions, entries: readonly ModelEntry[]): Promise<number> {
   // The runs side by side, a lane of the pool each (src/cli/run-all.ts); results in this order.
+  const { runAll } = await import('../run-all.js');
   const runs = entries.flatMap((entry) => Object.keys(entry.model.variants).map((variant) => ({ entry, variant })));
   const { outcomes: results, cut } = await runAll(runs, { ...limits(opts), workers: workersFor(opts), registry: registry.module, io }, ({ entry, result, model }) => {
     emitTraceFiles(opts, entry.source, model, result, io, false);
