@@ -3,10 +3,16 @@
 // checkpoint it wrote when it stopped (the last level end, a part of the next level redone) or
 // from the periodic one before it (what a SIGKILL leaves), gives exactly the result of an
 // uninterrupted run: verdict, states, transitions, diameter, step counts and the very
-// counterexample paths. tests/cli/checkpoint-parallel.test.ts does it with real processes.
+// counterexample paths; random models too, stopped with either deduplication scheme and resumed
+// with the other. tests/cli/checkpoint-parallel.test.ts does it with real processes.
 
 import { rmSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/engine/check.js';
+import type { DedupKind } from '../../src/parallel/protocol.js';
+import { specModule } from '../fixtures/parallel/random-spec.js';
+import { buildRandomModel, modelSpec } from '../oracle/random-model.js';
 import { checkpointFiles, latestCheckpoint, readCheckpointFile } from '../../src/engine/checkpoint/file.js';
 import type { CheckResult } from '../../src/engine/result.js';
 import { mulberry32 } from '../../src/util/prng.js';
@@ -75,4 +81,38 @@ describe('refusals', () => {
     expect(r.status).toBe('error');
     expect(r.status === 'error' && r.message).toMatch(/is a checkpoint of the parallel level-synchronous search, not of the sequential search/);
   });
+});
+
+describe('random models (fast-check): stopped at a random level end and resumed with another worker count and scheme', () => {
+  it('the sequential search\'s verdicts, counts, step counts and counterexamples', async () => {
+    let stopped = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        modelSpec,
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom<DedupKind>('partitioned', 'shared-table'),
+        fc.constantFrom<DedupKind>('partitioned', 'shared-table'),
+        fc.boolean(),
+        async (spec, k, writeDedup, resumeDedup, dropLast) => {
+          const { model, properties } = buildRandomModel(spec);
+          const c: Case = { name: 'random', target: { model, properties, source: { kind: 'file', module: specModule(spec) } }, options: {} };
+          const sequential = check(model, properties);
+          const dir = tmp();
+          const stop = new AbortController();
+          let saves = 0;
+          // Partitioned ownership with 2 workers, or a shared table that grows from 16 slots.
+          const scheme = (dedup: DedupKind) => (dedup === 'partitioned' ? { dedup } : { dedup, tableSlots: 16 });
+          await checkers.get(2)!.check(c.target, { ...scheme(writeDedup), signal: stop.signal, checkpoint: config(c, dir, { onSaved: () => (++saves === k ? stop.abort() : undefined) }) });
+          if (!stop.signal.aborted) return;
+          stopped++;
+          if (dropLast && checkpointFiles(dir).length > 1) rmSync(checkpointFiles(dir)[0]!.path);
+          const from = latestCheckpoint(dir).file!;
+          const resumed = await checkers.get(3)!.check(c.target, { ...scheme(resumeDedup), checkpoint: config(c, dir, { resumeFrom: from.path }) });
+          expect(essence(resumed)).toEqual(essence(sequential));
+        },
+      ),
+      { numRuns: 12, ...(process.env.KMC_FC_SEED ? { seed: Number(process.env.KMC_FC_SEED) } : {}) },
+    );
+    expect(stopped).toBeGreaterThan(4);
+  }, 120_000);
 });
