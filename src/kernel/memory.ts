@@ -53,7 +53,8 @@
 //   (it reaches memory after the CPU's earlier stores; later loads may pass it); smp_load_acquire
 //   (loads are never reordered here); value-returning RMWs and _release forms drain everything
 //   first, _relaxed/_acquire forms and the non-value-returning atomic_add/set_bit only the CPU's
-//   stores to their own variable; a cmpxchg that fails is a plain load with no ordering of its
+//   stores to their own variable and those an smp_wmb/release orders before them (the RMW's write
+//   is a store); a cmpxchg that fails is a plain load with no ordering of its
 //   own (Documentation/atomic_t.txt); smp_mb__before/after_atomic order the CPU's next / last
 //   RMW or cmpxchg as a full barrier (a failed one too: the kernel's
 //   Documentation/litmus-tests/atomic/cmpxchg-fail-ordered-*); set_current_state drains,
@@ -68,6 +69,8 @@
 //     so e.g. Z6.0 with locks or a release-acquire chain, and R with smp_wmb, are allowed by
 //     herd7 and forbidden here;
 //   - lock acquisition and release drain the buffer (a full barrier each);
+//   - a relaxed RMW after an smp_wmb/smp_store_release writes memory after the stores ordered
+//     before it have reached memory, so later loads do not pass those stores either;
 //   - plain (non-marked) accesses and data races are not modelled, and address/control/data
 //     dependencies need no modelling since nothing is reordered after a load.
 // Weaker: nothing that we know of (checked against the kernel's own litmus tests: README, "Memory
@@ -259,10 +262,17 @@ type Name<V> = keyof V & string;
 type Reader = Pick<StepEnv<any>, 'self' | 'local'>;
 const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>;
 
-/** Drains the CPU's stores to `x` only (lkmm: what a relaxed RMW of `x` must see first, by coherence). */
+/**
+ * Drains what a relaxed RMW of `x` must follow (lkmm): the CPU's stores to `x` (coherence), and
+ * every store an smp_wmb/smp_store_release orders before it (the RMW's write is a store: the
+ * groups older than the one it joins, all of them after a barrier with nothing stored since).
+ * The RMW writes memory at once, so these go first (stronger than herd7: a later load then does
+ * not pass them either).
+ */
 function drainAddress(m: SharedMemory<any>, x: string, env: Reader): void {
   const b = bufferOf(m, env);
   if (b === undefined) return;
+  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1]! > b.grp[0]!)) drainAt(m, b, 0);
   const a = addressOf(m, x);
   // The stores of groups older than the newest store to x reach memory first (a barrier's order).
   for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0);

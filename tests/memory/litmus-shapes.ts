@@ -89,6 +89,9 @@ export const SHAPES: Shape[] = [
   // Message passing: stores leave the buffer in order, loads are not reordered.
   { test: { name: 'MP', vars: {}, threads: [[W('x', 1), W('y', 1)], [R('y', 'r0'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   { test: { name: 'MP+wmb+rmb', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [R('y', 'r0'), F('rmb'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
+  // The write of a relaxed RMW (atomic_inc, set_bit) is a store: smp_wmb orders the store before
+  // it (herd7: forbidden). Before, the RMW wrote memory past the buffered store: allowed.
+  { test: { name: 'MP+wmb-add+rmb', vars: {}, threads: [[W('x', 1), F('wmb'), A('y')], [R('y', 'r0'), F('rmb'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   { test: { name: 'MP+rel+acq', vars: {}, threads: [[W('x', 1), W('y', 1, 'release')], [R('y', 'r0', 'acquire'), R('x', 'r1')]], exists: mpExists }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden' },
   // The reader's loads may be reordered unless smp_rmb or an acquire orders them (explanation.txt:
   // "smp_rmb() forces the CPU to execute all po-earlier loads before any po-later loads").
