@@ -11,7 +11,7 @@ import type { ModelEntry } from '../property/registry.js';
 import { ParallelChecker } from '../parallel/index.js';
 import type { Io } from './io.js';
 import { ProgressPrinter, type ProgressSnapshot } from './progress.js';
-import { runCheck, type RunCheckOptions, type RunCheckOutcome } from './run-check.js';
+import { runCheck, stoppingLine, type RunCheckOptions, type RunCheckOutcome } from './run-check.js';
 
 export interface AllRun {
   entry: ModelEntry;
@@ -70,7 +70,7 @@ export async function runAll(runs: readonly AllRun[], o: RunAllOptions, onEach: 
     ? o.io.onInterrupt?.((why) => {
         if (interrupt.signal.aborted) return;
         printer?.finish();
-        o.io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
+        o.io.err(stoppingLine(why));
         interrupt.abort();
       })
     : undefined;

@@ -184,7 +184,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     o.io.onInterrupt?.((why) => {
       if (own.signal.aborted) return;
       printer?.finish();
-      o.io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
+      o.io.err(stoppingLine(why));
       own.abort();
     });
   try {
@@ -226,6 +226,11 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     stopListening?.();
     await created?.close();
   }
+}
+
+/** What kmc says when a stop request (Ctrl-C, or the signal or limit `why`) reaches a search. */
+export function stoppingLine(why: string | undefined): string {
+  return `kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`;
 }
 
 /** The pool for a check: one worker for a sequential checkpoint, else workersFor. */
