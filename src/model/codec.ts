@@ -102,13 +102,13 @@ export function buildCodec(layout: Layout): Codec {
         const v = `v${tmp++}`;
         // encodeRevert writes the leaf back right after reading it: every place in the tree is
         // read once (a tree with one object at two places is rejected by noAliases), so no
-        // later read of this encode sees the value put back. A 0 is always written back (the
-        // step may have written -0, which equals 0 but is not what the state holds).
+        // later read of this encode sees the value put back. A -0 is written back as 0 (it
+        // equals 0, but is not what the state holds; for a small integer the test folds away).
         if (child.kind === 'int') {
           const check = `if (typeof ${v} !== 'number' || (${v} | 0) !== ${v}) bad(${p}, ${v}, 'an int32 integer');`;
           dec.push(`k${sk}${acc} = w[b + ${off}];`);
           enc.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; }`);
-          encRev.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; const o${v} = o[b + ${off}]; if (${v} !== o${v} || ${v} === 0) ${ref}${acc} = o${v}; }`);
+          encRev.push(`{ const ${v} = ${ref}${acc}; ${check} w[b + ${off}] = ${v}; const o${v} = o[b + ${off}]; if (${v} !== o${v} || Object.is(${v}, -0)) ${ref}${acc} = o${v}; }`);
           rev.push(`if (w[b + ${off}] !== o[b + ${off}]) k${sk}${acc} = o[b + ${off}];`);
           same.push(`if (${ref}${acc} !== w[b + ${off}]) return false;`);
         } else {

@@ -130,12 +130,15 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   const width = pcs + layout.size;
   // Two scratch trees (codec.ts): one for the steps (guards, recipes, next()), one for the
   // properties (`view`), so that reading a successor's properties does not move the steps' tree
-  // off the state whose actions are being applied.
+  // off the state whose actions are being applied. A view of the state the steps' tree holds
+  // (step properties, read before each step) is that tree, decoded already.
   const steps = scratchOver(buildCodec(layout), pcs);
   const props = scratchOver(buildCodec(layout), pcs);
   const codec = steps.codec;
   const scratch = codec.scratch as S;
   const load = steps.load;
+  /** The tree `view` returned last (what `unchanged` checks). */
+  let viewed = props;
 
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
@@ -494,12 +497,18 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     vars: (state) => unpack(layout.root, state, pcs) as S,
     locationIds,
     view(state) {
+      // A step property reads the state whose steps are being applied: the steps' tree holds it.
+      if (steps.holds(state)) {
+        viewed = steps;
+        return scratch;
+      }
       props.load(state);
+      viewed = props;
       return props.codec.scratch as S;
     },
     unchanged(state, who) {
-      if (!props.codec.same(state, pcs)) {
-        props.invalidate();
+      if (!viewed.codec.same(state, pcs)) {
+        viewed.invalidate();
         throw new ModelError(`model ${def.name}: ${who} wrote to the state (it must only read it)`);
       }
     },
@@ -547,6 +556,12 @@ function scratchOver(codec: Codec, pcs: number) {
       codec.decode(state, pcs);
       for (let i = 0; i < size; i++) loadedVars[i] = state[pcs + i]!;
       valid = true;
+    },
+    /** Does the tree hold `state`'s variables (without decoding)? */
+    holds(state: Int32Array): boolean {
+      if (!valid) return false;
+      for (let i = 0; i < size; i++) if (loadedVars[i] !== state[pcs + i]) return false;
+      return true;
     },
     /** The tree may no longer hold the loaded variables (a step or a faulty guard wrote to it). */
     invalidate(): void {
