@@ -118,7 +118,8 @@ export function afterCheckpointedRun(dir: string, result: CheckResult, io: Io): 
   if (stopped !== 'interrupted' && stopped !== 'max-time' && stopped !== 'max-memory' && stopped !== 'max-states') return;
   const newest = checkpointFiles(dir)[0];
   if (!newest) return;
-  // A run cut by --max-states is saved as far as it got; the same bound would stop it again at once.
+  // A run cut by --max-states is saved as far as it got (the parallel search: at the last level end
+  // before the bound); resumed, it needs a larger bound to get past where it stopped.
   const more = stopped === 'max-states' ? ` --max-states N (N above ${thousands(result.stats.states)})` : '';
   io.err(`kmc: the search is saved in ${displayPath(newest.path)}; continue it with: kmc resume ${displayPath(dir)}${more}`);
 }

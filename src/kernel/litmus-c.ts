@@ -10,6 +10,7 @@
 // named, so that a run lists the tests outside the fragment instead of guessing.
 
 import type { Litmus, LitmusCond, LitmusOp } from './litmus.js';
+import { reservedName } from './litmus.js';
 
 /** herd7's answer as the header states it: Never, Sometimes, Always, or another word (DEADLOCK), which is not compared. */
 export type HerdResult = string;
@@ -32,7 +33,10 @@ export function parseCLitmus(text: string, fallbackName = '?'): ParsedCLitmus {
   const result = /Result:\s*(\w+)/.exec(text)?.[1];
   try {
     if (!header) outside('not a C litmus test (no "C name" line)');
-    return { ok: true, name, result, test: parseBody(name, text.slice(header!.index + header![0].length)) };
+    const test = parseBody(name, text.slice(header!.index + header![0].length));
+    const reserved = reservedName(test);
+    if (reserved !== undefined) outside(reserved);
+    return { ok: true, name, result, test };
   } catch (e) {
     if (e instanceof Outside) return { ok: false, name, result, reason: e.message };
     throw e;

@@ -182,6 +182,26 @@ function keep(env: StepEnv<Regs>, r: string | undefined, v: number): void {
   if (r !== undefined) env.local[r] = v;
 }
 
+/**
+ * A litmus test's names (variables, registers, locks) become keys of the state's objects, where
+ * `__proto__` is not a key but the prototype: assigning to it would corrupt the state, so such a
+ * test is refused, saying why, rather than given a wrong verdict (names read from a file are data).
+ */
+export function reservedName(t: Litmus): string | undefined {
+  const names: [string, string][] = [];
+  for (const x of Object.keys(t.vars)) names.push(['variable', x]);
+  for (const l of t.locks ?? []) names.push(['lock', l]);
+  for (const ops of t.threads)
+    for (const o of ops) {
+      if ('x' in o) names.push(['variable', o.x]);
+      if ('r' in o && o.r !== undefined) names.push(['register', o.r]);
+      if ('l' in o) names.push(['lock', o.l]);
+      if (o.when !== undefined) names.push(['register', o.when.r]);
+    }
+  const bad = names.find(([, n]) => n === '__proto__');
+  return bad && `the ${bad[0]} name '__proto__' is not supported (kmc keeps names as object keys)`;
+}
+
 function registersOf(ops: readonly LitmusOp[]): Regs {
   const regs: Regs = {};
   for (const o of ops) if ('r' in o && o.r !== undefined) regs[o.r] = 0;
@@ -270,6 +290,8 @@ export interface LitmusModelOptions {
 
 /** The litmus test as a model: its memory model is a parameter (`--memory`), tso by default. */
 export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso', options: LitmusModelOptions = {}): ModelDef<S> {
+  const reserved = reservedName(t);
+  if (reserved !== undefined) throw new Error(`litmus test ${t.name}: ${reserved}`);
   const vars = varsOf(t);
   return defineModel({
     name: t.name,

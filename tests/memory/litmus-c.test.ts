@@ -150,6 +150,18 @@ exists (0:r2=2 /\\ v=2)
     expect(parseCLitmus('not a litmus test')).toMatchObject({ ok: false });
   });
 
+  it('refuses the name __proto__ (a variable, register or lock): as an object key it is the prototype, and the test got a wrong answer', () => {
+    for (const [what, text] of [
+      ['variable', SB.replaceAll('*a', '*__proto__').replaceAll('int *a', 'int *__proto__')],
+      ['register', SB.replaceAll('r0', '__proto__')],
+    ] as const) {
+      expect(parseCLitmus(text), what).toMatchObject({ ok: false, reason: `the ${what} name '__proto__' is not supported (kmc keeps names as object keys)` });
+      expect(parseCLitmus(text.replaceAll('__proto__', 'constructor')), what).toMatchObject({ ok: true });
+    }
+    const t = { name: 'L', vars: {}, locks: ['__proto__'], threads: [[{ op: 'lock' as const, l: '__proto__' }]], exists: { mem: 'x', eq: 0 } };
+    expect(() => litmusModel(t)).toThrow(/the lock name '__proto__' is not supported/);
+  });
+
   it('the parsed tests check as the header says (locks included)', () => {
     for (const [text, want] of [[MP_WMB_RMB, 'verified'], [SB, 'violated'], [LOCKS, 'verified'], [CTRL, 'verified'], [CTRL.replace('if (r0) WRITE_ONCE', 'WRITE_ONCE'), 'violated'], [CTRL.replace('smp_mb();', ''), 'violated']] as const) {
       const p = parseCLitmus(text);
