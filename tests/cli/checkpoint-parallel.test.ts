@@ -5,44 +5,17 @@
 // (exit 3); a checkpoint of the sequential search is not resumed with more workers. Resuming a
 // stop's own checkpoint (Ctrl-C, SIGTERM, the bounds) is tests/parallel/checkpoint.test.ts's.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { latestCheckpoint } from '../../src/engine/checkpoint/file.js';
+import { comparable, kmc, root, tempDirs } from '../helpers/checkpoint-cli.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const built = existsSync(join(root, 'dist', 'src', 'parallel', 'checkpoint.js'));
 const MODEL = ['pm-freeze', '--variant', 'driver-suspend'];
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kmc-pckcli-'));
-  dirs.push(d);
-  return d;
-};
-
-function kmc(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/kmc.js', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** The JSON result without what differs from run to run (time, memory, workers, liveness notes). */
-function comparable(json: string): unknown {
-  const r = JSON.parse(json) as Record<string, unknown>;
-  const strip = (o: unknown, keys: string[]) => {
-    if (o && typeof o === 'object') for (const k of keys) delete (o as Record<string, unknown>)[k];
-  };
-  strip(r.stats, ['timeMs', 'statesPerSecond', 'peakMemory', 'bytesPerState', 'workers']);
-  strip(r.liveness, ['analysisMs', 'searchMs', 'notes']);
-  return r;
-}
+const tmp = tempDirs('kmc-pckcli-');
 
 /** Start a checkpointed 2-worker check; send `signal` `delayMs` after its first checkpoint appears. */
 function signalledAfter(dir: string, delayMs: number, signal: NodeJS.Signals, extra: string[] = []): Promise<{ code: number | null; signalled: boolean; killed: boolean; err: string }> {

@@ -13,6 +13,7 @@ import { compileModel, type CompiledAction, type CompiledModel, type StepOutcome
 import { bundled } from '../../models/index.js';
 import { buildRandomModel, modelSpec } from '../oracle/random-model.js';
 import type { ModelDef } from '../../src/model/index.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 interface Successor {
   action: string;
@@ -105,15 +106,3 @@ describe('fast path vs reference path: the same successors whatever the order of
     expect(compareSuccessors(entry.model, {}, 400, mulberry32(3))).toBeGreaterThan(100);
   });
 });
-
-/** A small seeded generator (the shuffles must replay with fast-check's seed). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
