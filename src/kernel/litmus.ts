@@ -182,24 +182,37 @@ function keep(env: StepEnv<Regs>, r: string | undefined, v: number): void {
   if (r !== undefined) env.local[r] = v;
 }
 
+type NameKind = 'variable' | 'register' | 'lock';
+
+/** Every name a litmus test uses, with its kind: declared variables, locks, the threads' operations, the exists clause. */
+function* namesIn(t: Litmus): Generator<[NameKind, string]> {
+  for (const x of Object.keys(t.vars)) yield ['variable', x];
+  for (const l of t.locks ?? []) yield ['lock', l];
+  for (const ops of t.threads)
+    for (const o of ops) {
+      if ('x' in o) yield ['variable', o.x];
+      if ('r' in o && o.r !== undefined) yield ['register', o.r];
+      if ('l' in o) yield ['lock', o.l];
+      if (o.when !== undefined) yield ['register', o.when.r];
+    }
+  const walk = function* (c: LitmusCond): Generator<[NameKind, string]> {
+    if ('mem' in c) yield ['variable', c.mem];
+    else if ('reg' in c) yield ['register', c.reg[1]];
+    else if ('and' in c) for (const d of c.and) yield* walk(d);
+    else if ('or' in c) for (const d of c.or) yield* walk(d);
+    else yield* walk(c.not);
+  };
+  yield* walk(t.exists);
+}
+
 /**
  * A litmus test's names (variables, registers, locks) become keys of the state's objects, where
  * `__proto__` is not a key but the prototype: assigning to it would corrupt the state, so such a
  * test is refused, saying why, rather than given a wrong verdict (names read from a file are data).
  */
 export function reservedName(t: Litmus): string | undefined {
-  const names: [string, string][] = [];
-  for (const x of Object.keys(t.vars)) names.push(['variable', x]);
-  for (const l of t.locks ?? []) names.push(['lock', l]);
-  for (const ops of t.threads)
-    for (const o of ops) {
-      if ('x' in o) names.push(['variable', o.x]);
-      if ('r' in o && o.r !== undefined) names.push(['register', o.r]);
-      if ('l' in o) names.push(['lock', o.l]);
-      if (o.when !== undefined) names.push(['register', o.when.r]);
-    }
-  const bad = names.find(([, n]) => n === '__proto__');
-  return bad && `the ${bad[0]} name '__proto__' is not supported (kmc keeps names as object keys)`;
+  for (const [kind, name] of namesIn(t)) if (name === '__proto__') return `the ${kind} name '__proto__' is not supported (kmc keeps names as object keys)`;
+  return undefined;
 }
 
 function registersOf(ops: readonly LitmusOp[]): Regs {
@@ -210,15 +223,7 @@ function registersOf(ops: readonly LitmusOp[]): Regs {
 
 function varsOf(t: Litmus): Record<string, number> {
   const vars: Record<string, number> = { ...t.vars };
-  const mention = (x: string) => void (Object.hasOwn(vars, x) || (vars[x] = 0));
-  for (const ops of t.threads) for (const o of ops) if ('x' in o) mention(o.x);
-  const walk = (c: LitmusCond): void => {
-    if ('mem' in c) mention(c.mem);
-    else if ('and' in c) c.and.forEach(walk);
-    else if ('or' in c) c.or.forEach(walk);
-    else if ('not' in c) walk(c.not);
-  };
-  walk(t.exists);
+  for (const [kind, x] of namesIn(t)) if (kind === 'variable' && !Object.hasOwn(vars, x)) vars[x] = 0;
   return vars;
 }
 
