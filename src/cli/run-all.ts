@@ -11,7 +11,7 @@ import type { ModelEntry } from '../property/registry.js';
 import { ParallelChecker } from '../parallel/index.js';
 import type { Io } from './io.js';
 import { ProgressPrinter, type ProgressSnapshot } from './progress.js';
-import { runCheck, stoppingLine, type RunCheckOptions, type RunCheckOutcome } from './run-check.js';
+import { runCheck, stopOnInterrupt, type RunCheckOptions, type RunCheckOutcome } from './run-check.js';
 
 export interface AllRun {
   entry: ModelEntry;
@@ -66,14 +66,7 @@ export async function runAll(runs: readonly AllRun[], o: RunAllOptions, onEach: 
     isTTY: o.io.isTTY,
     progress: (p) => (running.set(lane, p), report()),
   });
-  const stopListening = shared
-    ? o.io.onInterrupt?.((why) => {
-        if (interrupt.signal.aborted) return;
-        printer?.finish();
-        o.io.err(stoppingLine(why));
-        interrupt.abort();
-      })
-    : undefined;
+  const stopListening = shared ? stopOnInterrupt(o.io, printer, interrupt) : undefined;
   const flush = () => {
     while (flushed < runs.length && outcomes[flushed] !== undefined) {
       printer?.finish();

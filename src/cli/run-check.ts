@@ -179,14 +179,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   if (o.reference === true && !o.quiet) o.io.err(`kmc: --reference: every step's recipe runs under immer's produce on the plain state`);
   const own = o.signal === undefined ? new AbortController() : undefined;
   const signal = o.signal ?? own!.signal;
-  const stopListening =
-    own &&
-    o.io.onInterrupt?.((why) => {
-      if (own.signal.aborted) return;
-      printer?.finish();
-      o.io.err(stoppingLine(why));
-      own.abort();
-    });
+  const stopListening = own && stopOnInterrupt(o.io, printer, own);
   try {
     const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
     let maxTimeMs = o.maxTimeMs;
@@ -228,9 +221,17 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   }
 }
 
-/** What kmc says when a stop request (Ctrl-C, or the signal or limit `why`) reaches a search. */
-export function stoppingLine(why: string | undefined): string {
-  return `kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`;
+/**
+ * Listen for a stop request (Ctrl-C, or the signal or limit the supervisor names): the progress
+ * line ends, kmc says it is stopping, and `stop` aborts (once). Returns the unsubscribe, if the Io listens.
+ */
+export function stopOnInterrupt(io: Io, printer: ProgressPrinter | undefined, stop: AbortController): (() => void) | undefined {
+  return io.onInterrupt?.((why) => {
+    if (stop.signal.aborted) return;
+    printer?.finish();
+    io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
+    stop.abort();
+  });
 }
 
 /** The pool for a check: one worker for a sequential checkpoint, else workersFor. */
