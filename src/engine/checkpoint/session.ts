@@ -59,8 +59,7 @@ export class CheckpointSession {
 
   constructor(readonly config: CheckpointConfig) {
     this.loaded = config.resumeFrom !== undefined ? readCheckpointFile(config.resumeFrom) : undefined;
-    if (this.loaded) expectKind(this.loaded, 'sequential');
-    this.header = this.loaded?.header as unknown as CheckpointHeader | undefined;
+    this.header = this.loaded ? checkpointHeader(this.loaded) : undefined;
     this.seq = this.loaded ? this.loaded.header.seq + 1 : 0;
     // A temporary file is a checkpoint whose writer died before renaming it: never complete.
     try {
