@@ -37,6 +37,13 @@ export interface CompiledAction extends Step {
   fn: string;
   tags: readonly string[];
   def: ActionDef<any>;
+  /**
+   * `def.guard` and `def.run`, copied: every CompiledAction has one shape, while the models'
+   * action definitions are object literals of many shapes, so reading `def.guard` on the hot
+   * path was a megamorphic property load (about 7% of a check's time under perf).
+   */
+  guard: ((s: any, env: StepEnv) => boolean) | undefined;
+  run: ((d: any, env: StepEnv) => void) | undefined;
   /** Static successor location (index or PC_END), or null when `next` is computed. */
   staticNext: number | null;
   /** Index in CompiledModel.allActions. */
@@ -226,7 +233,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       }
       for (let a = 0; a < loc.actions.length; a++) {
         const action = loc.actions[a]!;
-        const guard = action.def.guard;
+        const guard = action.guard;
         if (guard !== undefined) {
           let ok: boolean;
           try {
@@ -265,7 +272,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     fired = NOTHING_FIRED;
     halted = false;
     const env = envs[action.thread]!;
-    const run = action.def.run;
+    const run = action.run;
     if (run !== undefined) {
       try {
         run(scratch as never, env);
@@ -642,6 +649,8 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
         fn: a.fn ?? (colon > 0 ? a.label.slice(0, colon).trim() : ''),
         tags: a.tags ?? [],
         def: a,
+        guard: a.guard,
+        run: a.run as ((d: any, env: StepEnv) => void) | undefined,
         staticNext,
         ordinal: -1,
       };
