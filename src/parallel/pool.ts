@@ -29,7 +29,6 @@ import { bestPerProperty, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
 import type { DedupKind, LevelResume, LevelTask, ModelSource, SequentialReductions, SequentialTask, SwarmTask, WorkerReport, WorkerTask } from './protocol.js';
 import { LevelCheckpointer, loadLevelCheckpoint, resumeLevelSearch, type LoadedLevelCheckpoint } from './checkpoint.js';
-import { memoryModelOf } from '../kernel/memory.js';
 import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { sharedTable } from './shared-table.js';
@@ -344,10 +343,6 @@ export class ParallelChecker {
 
   private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions, saveAtEnd: boolean): Promise<CheckResult> {
     const { model: base, all, selected } = plan;
-    // As the sequential search: the store-buffer bound is detected from the steps a search ran,
-    // which a resumed run runs only some of (src/engine/check.ts).
-    const memory = memoryModelOf(base.params);
-    if (o.checkpoint && memory !== 'sc') return errorResult(runInfo(base), `a checkpointed check is not supported under --memory ${memory} yet (it could hide that the store-buffer bound cut behaviours); run without checkpoints`);
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction
     // is refused rather than ignored (its cycle proviso needs the visited set at the moment a

@@ -49,6 +49,12 @@ describe('kmc check --memory', () => {
     expect(bad.out).toMatch(/--memory expects sc, tso or lkmm/);
     const both = await kmc('check', FILE, '--memory', 'tso', '--param', 'memory=0');
     expect(both.code).toBe(2);
-    expect((await kmc('check', FILE, '--memory', 'tso', '--por')).code).toBe(2);
+  });
+
+  it('--por runs under --memory tso: the lost wakeup is violated with it as without it, set_current_state holds', async () => {
+    const bad = await kmc('check', FILE, '--variant', '__set_current_state', '--memory', 'tso', '--por');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/violated +no-lost-wakeup/);
+    expect((await kmc('check', FILE, '--variant', 'set_current_state', '--memory', 'tso', '--por')).code).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { runIdentity } from '../../src/engine/run-identity.js';
 import { compileModel } from '../../src/model/compile.js';
 import type { ParallelCheckOptions, ParallelTarget } from '../../src/parallel/index.js';
 import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
+import storeBufferCut, { properties as storeBufferCutProps } from '../fixtures/models/store-buffer-cut.js';
 
 /** A fresh directory per call, removed after the file's tests. */
 export function tempDirs(): () => string {
@@ -34,6 +35,9 @@ export interface Case {
 
 const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
 const hotplug = bundled.find((e) => e.model.name === 'kvm-hotplug')!;
+const file = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+/** tests/fixtures/models/store-buffer-cut.ts: under tso with one store-buffer entry, the bound cuts only in the first levels. */
+const storeBufferCutTarget: ParallelTarget = { model: storeBufferCut, properties: storeBufferCutProps, source: { kind: 'file', module: file('../fixtures/models/store-buffer-cut.ts') } };
 const bundledTarget = (e: (typeof bundled)[number]): ParallelTarget => ({ model: e.model, properties: e.properties, source: { kind: 'bundled', registry: registry.module!, source: e.source } });
 
 export const cases: Case[] = [
@@ -41,6 +45,8 @@ export const cases: Case[] = [
   { name: 'synthetic mixed', target: syntheticTarget, options: { variant: 'mixed', params: { threads: 3, rounds: 2, mod: 5 } } },
   { name: 'lost update racy', target: lostUpdateTarget, options: { variant: 'racy', params: { threads: 4 } } },
   { name: 'xen x86-as-posted, symmetry', target: bundledTarget(xen), options: { variant: 'x86-as-posted', symmetry: true } },
+  // The store-buffer-bound verdict survives a stop after the levels where the bound cut.
+  { name: 'store-buffer-cut tso, cut by the bound', target: storeBufferCutTarget, options: {} },
   { name: 'kvm-hotplug v6.12, preemption bound 1', target: bundledTarget(hotplug), options: { variant: 'v6.12', params: { enableCanFail: false }, preemptionBound: 1 } },
 ];
 

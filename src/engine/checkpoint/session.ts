@@ -7,7 +7,11 @@
 // ids of the stored states are their order of discovery, the frontier holds the states still to
 // expand in FIFO order with their ids and depths, and every violation is kept as (state id,
 // choice), so the counts and the shortest counterexamples of a resumed run are those of an
-// uninterrupted one (tests/engine/checkpoint/).
+// uninterrupted one (tests/engine/checkpoint/). Under a memory model with store buffers the
+// coverage also records whether a store found its buffer full (STORE_BUFFER_BOUND), which may
+// have happened only before the stop: restored with it, a resumed run is store-buffer-bound
+// exactly when the uninterrupted one is (the parallel level checkpoint merges the workers'
+// coverage at the level end likewise: src/parallel/checkpoint.ts).
 
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

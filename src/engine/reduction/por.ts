@@ -102,6 +102,46 @@
 //  Jha & Peled, "Combining partial order and symmetry reductions", TACAS 1997; the proviso is
 //  checked on canonical states, i.e. on the cycles of the quotient graph).
 //
+// UNDER STORE BUFFERS (--memory tso and lkmm, src/kernel/memory.ts). Nothing above assumes
+// sequential consistency. Each CPU's store buffer is state like any other (its count `n`, the
+// entries' addresses and values, lkmm's groups and marks: slots of the packed state), the
+// memory subsystem's drains are the steps of a thread of their own (tso/memory, lkmm/memory),
+// and the kernel primitives (READ_ONCE, WRITE_ONCE, the fences and RMWs) are code inside steps,
+// whose reads and writes of buffer and memory slots are recorded like any other. So the learned
+// footprints make dependent exactly the steps that touch a common slot:
+//   - a store by a thread on CPU c writes c's buffer (the count, the new entry): it depends on
+//     the drains of c, on the loads of threads on c (store forwarding reads the buffer), and on
+//     the other threads on c (a task and the interrupt handler that interrupts it push into one
+//     FIFO: their order is the order their stores reach memory), and on their fences and RMWs;
+//   - a drain of c reads c's buffer and writes the memory location x of its oldest entry (an
+//     action's footprint is the union over every x it has drained): it depends on the stores
+//     and fences of c, on loads of x that read memory (other CPUs'), on every other write of x
+//     to memory (drains of other CPUs, RMWs), and is visible (C2) to an invariant that reads x;
+//   - a fence or a LOCK'd RMW on c drains c's buffer: it reads and writes all of the above.
+// The footprint of a location is coarser than that where one location holds several actions
+// (the memory thread has one location; its drains of all CPUs form one unit), which is sound.
+// Since every drain writes shared memory, an invariant over the shared variables makes every
+// drain visible and the states where one is enabled fully expanded: under tso partial-order
+// reduction pays only where the invariants read little of the shared memory (the bundled
+// sched-delayed-dequeue: about 3% fewer states, and run.ts's default gives up on it).
+// THE STORE-BUFFER BOUND. A store into a full buffer (the `storeBuffer` bound) first writes the
+// oldest entry to memory and reports STORE_BUFFER_BOUND to the search (a WARN_ON-like tag), and a
+// run in which some step reported it is never verified (result-builder.ts): behaviours with more
+// pending stores were not explored. The reduced search stores fewer states, so it changes which
+// states hit the bound; it must not change WHETHER some reachable state does. It does not:
+// whether a store reports the bound is a function of what the store step reads (its CPU's `n`),
+// so "a step of the full graph reports the bound" is a step event like a WARN_ON evaluated,
+// and (a)/(b) re-run every step of the full graph, with the same values read, in a pass in which
+// no footprint grew (the walk uses up ρ, whose last step is that store). The reduced graph's
+// steps are steps of the full graph, so it never reports a cut the full search would not. Two
+// recorded conflicts protect that store in particular: it reads `n`, which the drains of its
+// CPU write, and at the bound it writes the oldest entry's location to memory, as the drain of
+// that entry does. Only the pass that gives the verdict counts (coverage.ts: each search counts
+// afresh), and a checkpoint, which partial-order reduction never writes, carries the tag in its
+// saved coverage (src/engine/checkpoint/session.ts). tests/engine/reduction/por-memory.test.ts
+// compares verdicts and store-buffer-bound verdicts with the unreduced search on random
+// programs whose threads share CPUs (recording no writes of buffer slots makes it fail).
+//
 // MEMOS (memo.ts): recording goes through views, which is slow. An evaluation whose state
 // agrees with an already recorded one on every slot that one read is, by the lemma, the same
 // evaluation: it is not recorded again, and runs only on the fast path. The reduced set itself

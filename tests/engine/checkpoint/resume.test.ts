@@ -20,6 +20,8 @@ import type { ModelDef } from '../../../src/model/index.js';
 import type { PropertySet } from '../../../src/property/index.js';
 import { mulberry32 } from '../../../src/util/prng.js';
 import { abba, abbaProps, lostUpdate, lostUpdateProps, peterson, petersonProps } from '../../fixtures/textbook.js';
+import lostWakeup, { properties as lostWakeupProps } from '../../fixtures/models/lost-wakeup.js';
+import storeBufferCut, { properties as storeBufferCutProps } from '../../fixtures/models/store-buffer-cut.js';
 import fc from 'fast-check';
 import { buildRandomModel, modelSpec } from '../../oracle/random-model.js';
 
@@ -111,6 +113,12 @@ const cases: Case[] = [
   { name: 'kvm-hotplug v6.12', def: hotplug.model, props: hotplug.properties, options: { variant: 'v6.12', params: { enableCanFail: false } } },
   { name: 'kvm-hotplug v6.12 preemption bound 1', def: hotplug.model, props: hotplug.properties, options: { variant: 'v6.12', params: { enableCanFail: false }, preemptionBound: 1 } },
   { name: 'kvm-hotplug v2.6.37 symmetry', def: hotplug.model, props: hotplug.properties, options: { variant: 'v2.6.37', params: { enableCanFail: false }, symmetry: true } },
+  // Under store buffers: the store-buffer-bound verdict (a cut early in the search, before most
+  // checkpoints) survives the stop, as do the verdicts under tso and lkmm.
+  { name: 'store-buffer-cut tso, cut by the bound', def: storeBufferCut, props: storeBufferCutProps, options: {} },
+  { name: 'store-buffer-cut lkmm, cut by the bound', def: storeBufferCut, props: storeBufferCutProps, options: { params: { memory: 2 } } },
+  { name: 'store-buffer-cut tso, 2 entries (verified)', def: storeBufferCut, props: storeBufferCutProps, options: { params: { storeBuffer: 2 } } },
+  { name: 'lost wakeup __set_current_state tso (violated)', def: lostWakeup, props: lostWakeupProps, options: { variant: '__set_current_state', params: { memory: 1 } } },
   { name: 'pm-freeze freeze-run-bit small', def: freeze.model, props: freeze.properties, options: { variant: 'freeze-run-bit', params: { hotplug: 0 } } },
 ];
 
@@ -131,6 +139,29 @@ describe('a stopped search resumed from its newest checkpoint gives the uninterr
     }
     // The test means something only if runs were really stopped part-way.
     expect(stops).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('under store buffers', () => {
+  it('a run stopped after every store that found its buffer full resumes to store-buffer-bound, not verified', () => {
+    const whole = check(storeBufferCut, storeBufferCutProps, {});
+    expect(whole.status === 'incomplete' && whole.stoppedBy).toBe('store-buffer-bound');
+    const dir = tmp();
+    const model = compileModel(storeBufferCut, {});
+    const identity = runIdentity({ model, sourceFile: source, properties: [], kmcVersion: 'test' });
+    // Checkpoints after every expansion; stopped after the 12th: the publisher is done in every
+    // state left to expand (its stores are at depths 1-4), so no store of the resumed run finds a
+    // full buffer, and only the checkpoint can say that the bound cut something.
+    let saves = 0;
+    expect(() => check(storeBufferCut, storeBufferCutProps, { checkpoint: { dir, everyMs: Infinity, everyExpansions: 1, identity, run: {}, onSaved: () => { if (++saves === 12) throw new Killed(); } } })).toThrow(Killed);
+    const saved = latestCheckpoint(dir).file!;
+    const header = saved.header as unknown as { progress: { coverage: { reached: string[] } } };
+    expect(header.progress.coverage.reached).toContain('$store-buffer-bound');
+    const resumed = check(storeBufferCut, storeBufferCutProps, { checkpoint: { dir, everyMs: Infinity, identity, run: {}, resumeFrom: saved.path } });
+    expect(resumed.status === 'incomplete' && resumed.stoppedBy).toBe('store-buffer-bound');
+    // No property holds on a cut search (the safety search's verdicts come from the checkpoint's record of the cut).
+    expect(resumed.status === 'incomplete' && resumed.properties.map((p) => p.status)).toEqual(['unknown', 'unknown', 'unknown']);
+    expect(comparable(resumed)).toEqual(comparable(whole));
   });
 });
 
