@@ -108,11 +108,15 @@ export class Control {
   /**
    * Wait until every worker has arrived; false when the run was stopped meanwhile. `idle` runs
    * while waiting (a waiting worker is at a safepoint: shared-table.ts parks there for a pause).
+   * `last` runs in the worker that arrives last, before any is let go: work that needs every
+   * worker's part done and must be done before any goes on, without a second barrier for it.
    */
-  barrier(idle?: () => void): boolean {
+  barrier(idle?: () => void, last?: () => void): boolean {
     const i32 = this.i32;
     const gen = Atomics.load(i32, I_BAR_GEN);
     if (Atomics.add(i32, I_BAR_COUNT, 1) === this.workers - 1) {
+      // A throw here leaves the peers waiting until the run is stopped (a worker's error stops it).
+      last?.();
       Atomics.store(i32, I_BAR_COUNT, 0);
       Atomics.add(i32, I_BAR_GEN, 1);
       Atomics.notify(i32, I_BAR_GEN);

@@ -14,9 +14,9 @@
 //     successor (edge key rank*K + choice) to the deduplication scheme
 //   finishLevel: exchange until every successor of depth L+1 is with the worker that stores
 //     it, and its smallest key is final
-//   mark my new states' keys in the level's bitmap, seal my frontier share  | barrier
-//   worker 0: prefix counts (the level's size), room for the next keys, stop or go on
-//                                                                             | barrier
+//   mark my new states' keys in the level's bitmap, seal my frontier share  | barrier, whose
+//     last arriver, before letting anyone go: prefix counts (the level's size), room for the
+//     next keys, stop or go on
 //   a checkpointed run, now and then: every worker sends its part, waits until it is written
 //
 // A level's end is the checkpoint's consistent cut (src/parallel/checkpoint.ts): every state of
@@ -253,6 +253,23 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   }
 
   /**
+   * The last worker at level L's end, with every worker's bits set and counts published: the
+   * level's size (its ranks sealed), room for the next level's keys, stop or go on, save or not.
+   */
+  const decide = (L: number): void => {
+    const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
+    if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
+    const done = size === 0 || (limits.first && control.sum(B.found) > 0);
+    if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
+    if (!done) ranks.prepare(L + 1, size);
+    control.resetClaims();
+    control.setGlobal(G.levelSize, size);
+    control.setGlobal(G.done, done ? 1 : 0);
+    const due = ck !== undefined && !done && (ck.everyLevels !== undefined ? L % ck.everyLevels === 0 : performance.now() - lastSave >= ck.everyMs);
+    control.setGlobal(G.save, due || (ck?.saveFirst === true && L === 0) ? 1 : 0);
+  };
+
+  /**
    * The end of level L (its states all offered): settle them, seal the level, decide whether to
    * go on and whether to save. False when the search ends here (done, or stopped).
    */
@@ -271,24 +288,11 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     control.set(me, B.found, found);
     publish();
     checkMemory();
-    t = performance.now();
-    if (!control.barrier()) return false;
-    waitMs += performance.now() - t;
-    if (me === 0) {
-      const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
-      if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
-      const done = size === 0 || (limits.first && control.sum(B.found) > 0);
-      if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
-      if (!done) ranks.prepare(L + 1, size);
-      control.resetClaims();
-      control.setGlobal(G.levelSize, size);
-      control.setGlobal(G.done, done ? 1 : 0);
-      const due = ck !== undefined && !done && (ck.everyLevels !== undefined ? L % ck.everyLevels === 0 : performance.now() - lastSave >= ck.everyMs);
-      control.setGlobal(G.save, due || (ck?.saveFirst === true && L === 0) ? 1 : 0);
-    }
     arrived(L);
+    // One barrier, not two: whoever arrives last (every worker's bits and counts are in) seals
+    // the level's ranks and decides for all, before any worker goes on.
     t = performance.now();
-    if (!control.barrier()) return false;
+    if (!control.barrier(undefined, () => decide(L))) return false;
     waitMs += performance.now() - t;
     if (control.global(G.done) !== 0) return false;
     if (ck && control.global(G.save) !== 0) {
