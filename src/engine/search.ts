@@ -211,6 +211,7 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
     }
   }
   const expander = new Expander(model, evaluator, o.chooser, o.reducer);
+  const reducer = o.reducer;
   let id = 0;
   let depth = 0;
   const handlers: ExpandHandlers<A> = {
@@ -222,6 +223,7 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
       const h = hash64(next);
       const hi = halted ? (h ^ HALTED_MARK) >>> 0 : h;
       const sid = o.store.insert(hi, hash64.lo, id, choice);
+      if (reducer !== undefined) reducer.stored?.(sid >= 0 ? sid : -sid - 1);
       if (o.graph) {
         if (sid >= 0) o.graph.state(sid, next, halted);
         o.graph.edge(id, sid >= 0 ? sid : -sid - 1, choice, action);

@@ -287,7 +287,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     control.set(me, B.fresh, n);
     control.set(me, B.found, found);
     publish();
-    checkMemory();
+    // The RSS is a system call and a parse (about 0.3 ms): at the first level end, then at most
+    // every RSS_EVERY_MS as during expansion, not at each of a run's many short levels.
+    if (L === 0 || performance.now() - lastRss >= RSS_EVERY_MS) checkMemory();
     arrived(L);
     // One barrier, not two: whoever arrives last (every worker's bits and counts are in) seals
     // the level's ranks and decides for all, before any worker goes on.
@@ -349,6 +351,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   // Stopped part-way: keep what the level being built has shown so far.
   if (dedup.newCount > 0) diameter = Math.max(diameter, building);
   flushHits();
+  peakRss = Math.max(peakRss, residentBytes());
   const out: LevelSearchResult = {
     states: dedup.size,
     transitions: transitions(),

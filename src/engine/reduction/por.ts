@@ -157,7 +157,6 @@ import type { CompiledAction, CompiledModel } from '../../model/compile.js';
 import type { SlotSink } from '../../model/layout.js';
 import type { FootprintRecorder, SlotSinks } from '../../model/system.js';
 import type { Property } from '../../property/types.js';
-import { hash64 } from '../../util/hash.js';
 import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
 import type { FingerprintSet } from '../visited.js';
 import { Footprints } from './footprints.js';
@@ -260,13 +259,17 @@ export class PartialOrder {
   /** Reduced sets by what they depend on (select-cache.ts), for the current footprints and invariants. */
   private readonly selects: SelectCache;
   /** The reduced set select() returned last (reused). */
-  private readonly out: number[] = [];
+  /** The sets select() and rest() return, by length (reused: pick). */
+  private readonly outs: number[][] = [];
+  private readonly rests: number[][] = [];
   /** The threads whose enabled actions the reduced set of the state being expanded holds. */
   private readonly selected: Uint32Array;
 
   // The expansion in progress.
   private reduced = false;
   private provisoHit = false;
+  /** successor() saw a successor of the reduced set whose store id C3 must look at. */
+  private provisoPending = false;
   /** Closure bookkeeping: units marked with the closure's generation, listed in `members`. */
   private mark: Int32Array;
   private gen = 0;
@@ -751,12 +754,7 @@ export class PartialOrder {
     this.reduced = true;
     this.reducedStates++;
     // Reused: the expander follows these before it asks for the rest.
-    const out = this.out;
-    out.length = 0;
-    for (let k = 0; k < chosen.length; k++) {
-      const t = actions[chosen[k]!]!.thread;
-      if ((sel[t >>> 5]! & (1 << (t & 31))) !== 0) out.push(chosen[k]!);
-    }
+    const out = this.pick(actions, chosen, 1, this.outs);
     this.skippedActions += chosen.length - out.length;
     return out;
   }
@@ -798,7 +796,7 @@ export class PartialOrder {
         const c = this.closure(state, t, enabledAt, threads);
         if (c < 0 || (best >= 0 && c >= best)) continue;
         best = c;
-        this.bestMembers.set(this.members.subarray(0, this.count));
+        for (let k = 0; k < this.count; k++) this.bestMembers[k] = this.members[k]!;
         this.bestCount = this.count;
         if (c === pass) break; // the seed's own actions: nothing smaller starts from here
       }
@@ -821,27 +819,59 @@ export class PartialOrder {
     }
   }
 
-  /** C3: a successor of the reduced set (canonical, as stored) already stored at a depth no greater than the expanded state's? */
-  successor(next: Int32Array, halted: boolean): void {
-    if (!this.reduced || this.provisoHit || halted || this.store === null) return;
-    const hi = hash64(next); // both lanes in one pass
-    const id = this.store.find(hi, hash64.lo);
-    if (id >= 0 && id < this.levelStart) this.provisoHit = true;
+  /** A successor of the reduced set is about to be stored (C3 looks at its store id, `stored`). */
+  successor(halted: boolean): void {
+    this.provisoPending = this.reduced && !this.provisoHit && !halted && this.store !== null;
+  }
+
+  /**
+   * C3: the search stored that successor (canonical) under `id`, or found it stored: was it
+   * stored before the first state of the expanded state's depth was expanded (at a depth no
+   * greater than the expanded state's)? The search hashed it and looked it up; nothing here does
+   * it again.
+   */
+  stored(id: number): void {
+    if (this.provisoPending && id < this.levelStart) this.provisoHit = true;
+    this.provisoPending = false;
   }
 
   /** After the reduced set ran: the rest, if the cycle proviso asks for it. */
   rest(_state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     if (!this.reduced || !this.provisoHit) return NONE;
+    return this.restOf(actions, chosen);
+  }
+
+  /** The rest when C3 asks for it (a method of its own: a closure in `rest` would allocate on every call). */
+  private restOf(actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     this.reduced = false;
     this.reducedStates--;
     this.fullStates++;
-    const sel = this.selected;
-    const rest = chosen.filter((i) => {
-      const t = actions[i]!.thread;
-      return (sel[t >>> 5]! & (1 << (t & 31))) === 0;
-    });
+    const rest = this.pick(actions, chosen, 0, this.rests);
     this.skippedActions -= rest.length;
     return rest;
+  }
+
+  /**
+   * The indices of `chosen` whose thread is (`inSet` 1) or is not (0) among the selected ones,
+   * in a reused array of `pool` (one per length: emptying an array and pushing into it again
+   * allocates a new backing store each time). The expander follows select()'s set before it asks
+   * for rest(), so each has its own pool.
+   */
+  private pick(actions: readonly CompiledAction[], chosen: readonly number[], inSet: 0 | 1, pool: number[][]): number[] {
+    const sel = this.selected;
+    let m = 0;
+    for (let k = 0; k < chosen.length; k++) {
+      const t = actions[chosen[k]!]!.thread;
+      if (((sel[t >>> 5]! >>> (t & 31)) & 1) === inSet) m++;
+    }
+    while (pool.length <= m) pool.push(new Array<number>(pool.length).fill(0));
+    const out = pool[m]!;
+    m = 0;
+    for (let k = 0; k < chosen.length; k++) {
+      const t = actions[chosen[k]!]!.thread;
+      if (((sel[t >>> 5]! >>> (t & 31)) & 1) === inSet) out[m++] = chosen[k]!;
+    }
+    return out;
   }
 }
 

@@ -21,4 +21,10 @@ export interface Reducer<A extends Step = CompiledAction> {
   admit(state: Int32Array, action: A, n: number, actions: readonly A[]): boolean;
   /** Rewrite the successor in place (extra words, canonical form) before the search stores it. */
   successor(state: Int32Array, action: A, next: Int32Array, halted: boolean): void;
+  /**
+   * The search stored the successor that successor() just rewrote, or found it stored already,
+   * under store id `id` (ids follow discovery order): partial-order reduction's cycle proviso
+   * reads it, so the successor is fingerprinted and looked up once, by the search.
+   */
+  stored?(id: number): void;
 }

@@ -103,8 +103,12 @@ export class Reductions implements Reducer {
     this.canon?.canonicalize(next);
     if (this.por) {
       this.por.visitInvariants(next);
-      this.por.successor(next, halted);
+      this.por.successor(halted);
     }
+  }
+
+  stored(id: number): void {
+    this.por?.stored(id);
   }
 }
 

@@ -87,7 +87,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
         ...inner,
         invariants(state) {
           const out = inner.invariants(state);
-          for (const p of out) por.invariantViolated(p);
+          for (let i = 0; i < out.length; i++) por.invariantViolated(out[i]!); // no iterator per state
           return out;
         },
       }
