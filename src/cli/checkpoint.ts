@@ -58,7 +58,7 @@ export function modelSourceFile(entry: ModelEntry, registry: string | undefined)
   if (!entry.source.startsWith('models/')) return entry.source.startsWith('file:') ? fileURLToPath(entry.source) : entry.source;
   if (registry === undefined) throw new UsageError(`model ${entry.model.name}: its source file is unknown, so a checkpoint could not tell it from a changed one`);
   // A bundled model's properties live in properties/, which the model file does not import:
-  // the registry (models/index) imports both, so its source closure covers them (and every other
+  // the registry (models/registry) imports both, so its source closure covers them (and every other
   // bundled model: a checkpoint of a bundled model is refused after any change to one of them).
   const registryFile = fileURLToPath(registry);
   if (existsSync(registryFile)) return registryFile;

@@ -2,7 +2,7 @@
 // command line. It injects their registry into the program (program.ts), so that no command
 // imports a model; a test (tests/layering.test.ts) keeps it that way.
 
-import { registry } from '../../models/index.js';
+import { registry } from '../../models/registry.js';
 import { processIo, type Io } from './io.js';
 import { runProgram } from './program.js';
 

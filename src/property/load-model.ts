@@ -27,7 +27,7 @@ import type { Property, PropertySet } from './types.js';
 
 /** Where a worker thread loads its model from (plain data: it crosses threads). */
 export type ModelSource =
-  /** A registry's model: the registry's module (ModelRegistry.module, e.g. models/index.js or .ts) and the entry's `source`. */
+  /** A registry's model: the registry's module (ModelRegistry.module, e.g. models/registry.js or .ts) and the entry's `source`. */
   | { kind: 'bundled'; registry: string; source: string }
   /**
    * A model module (absolute path or file: URL, query string allowed) exporting the model as
@@ -52,7 +52,7 @@ export function isModelPath(nameOrPath: string): boolean {
 
 /** A model by name from `registry`, or from the model file at that path (the CLI's models). */
 export async function loadModel(nameOrPath: string, registry: ModelRegistry): Promise<ModelEntry> {
-  const entry = registry.entries.find((e) => e.model.name === nameOrPath);
+  const entry = await registry.load(nameOrPath);
   if (entry) return entry;
   if (isModelPath(nameOrPath)) {
     const file = resolve(nameOrPath);
@@ -68,7 +68,7 @@ export async function loadModel(nameOrPath: string, registry: ModelRegistry): Pr
     return { model, properties, source: file };
   }
   throw new UsageError(
-    `unknown model '${nameOrPath}'; bundled models: ${registry.entries.map((e) => e.model.name).join(', ')}; or give a model file's path (./models/x.ts)`,
+    `unknown model '${nameOrPath}'; bundled models: ${registry.models.map((m) => m.name).join(', ')}; or give a model file's path (./models/x.ts)`,
   );
 }
 
@@ -97,8 +97,9 @@ export function loadSource(source: ModelSource): Promise<LoadedModel> {
 async function load(source: ModelSource): Promise<LoadedModel> {
   if (source.kind === 'bundled') {
     const url = source.registry.startsWith('file:') ? source.registry : pathToFileURL(source.registry).href;
-    const mod = (await import(url)) as { bundled?: ModelEntry[] };
-    const entry = mod.bundled?.find((e) => e.source === source.source);
+    const { registry } = (await import(url)) as { registry?: ModelRegistry };
+    const name = registry?.models.find((m) => m.source === source.source)?.name;
+    const entry = name === undefined ? undefined : await registry!.load(name);
     if (!entry) throw new Error(`the registry ${source.registry} has no bundled model from ${source.source}`);
     return loaded(entry.model, entry.properties);
   }

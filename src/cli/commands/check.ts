@@ -1,7 +1,7 @@
 // kmc check <model> | --all
 
 import type { Command } from 'commander';
-import type { ModelEntry, ModelRegistry } from '../../property/registry.js';
+import { loadAll, type ModelEntry, type ModelRegistry } from '../../property/registry.js';
 import type { Property } from '../../property/types.js';
 import { withBuiltinLiveness } from '../../property/liveness.js';
 import { compileModel, type CompiledModel } from '../../model/compile.js';
@@ -188,14 +188,14 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
         if (opts.variant || opts.param.length || opts.property.length || opts.deadlock === false || opts.livelock === false)
           throw new UsageError('kmc check --all checks every variant at its defaults; --variant, --param, --property, --no-deadlock and --no-livelock go with a single model');
         // --all alone: every bundled model; with model files (or names): every variant of each.
-        const entries = names.length ? await loadModels(names, registry) : registry.entries;
+        const entries = names.length ? await loadModels(names, registry) : await loadAll(registry);
         setExit(await checkAll(io, registry, opts, entries));
         return;
       }
       if (opts.markdown) throw new UsageError('--markdown goes with --all');
       if (names.length > 1) throw new UsageError(`kmc check: ${names.length} models given; add --all to check every variant of each`);
       const name = names[0];
-      if (!name) throw new UsageError(`kmc check: name a model (${registry.entries.map((e) => e.model.name).join(', ')}) or a model file, or use --all`);
+      if (!name) throw new UsageError(`kmc check: name a model (${registry.models.map((m) => m.name).join(', ')}) or a model file, or use --all`);
       const entry = await loadModel(name, registry);
       const params = memoryParamArgs(entry, parseParamArgs(opts.param), opts);
       if (opts.workers === 0 && opts.redis === undefined) throw new UsageError('--workers 0 goes with --redis (the workers then run elsewhere: kmc worker --redis URL)');

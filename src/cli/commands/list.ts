@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { loadModels } from '../../property/load-model.js';
-import type { ModelRegistry } from '../../property/registry.js';
+import { loadAll, type ModelRegistry } from '../../property/registry.js';
 import { compileModel } from '../../model/compile.js';
 import { programListing } from '../../model/listing.js';
 import { parseParamArgs } from '../../model/params.js';
@@ -36,7 +36,7 @@ export function registerList(program: Command, io: Io, _setExit: (code: number) 
         return;
       }
       if (opts.variant !== undefined || opts.param.length) throw new UsageError('--variant and --param go with --code');
-      const bundled = names.length ? await loadModels(names, registry) : registry.entries;
+      const bundled = names.length ? await loadModels(names, registry) : await loadAll(registry);
       if (opts.json) {
         io.out(
           JSON.stringify(

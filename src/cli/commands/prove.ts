@@ -75,7 +75,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         ...progressFor(io, opts.quiet || opts.markdown || opts.json),
       });
       // Printed commands name a model file by its path (relative to here), which is what works.
-      if (isModelPath(name) && !registry.entries.includes(entry)) r.modelRef = displayPath(entry.source);
+      if (isModelPath(name) && !registry.models.some((m) => m.name === name)) r.modelRef = displayPath(entry.source);
       if (r.buggy.status === 'error' || r.fixed.status === 'error') {
         const e = r.buggy.status === 'error' ? r.buggy : r.fixed;
         throw new ModelError(`kmc prove: model ${e.run.model} variant ${e.run.variant} is broken: ${e.status === 'error' ? e.message : ''}`);

@@ -159,7 +159,7 @@ function exitOf(run: ReplayRun): number {
 
 export function readTraceFile(file: string, registry: ModelRegistry): DecodedTrace {
   if (!existsSync(file)) {
-    if (registry.entries.some((e) => e.model.name === file))
+    if (registry.models.some((m) => m.name === file))
       throw new UsageError(`kmc replay ${file}: give a replay path after the model (e.g. kmc replay ${file} 0/2/1/1), or a trace file`);
     throw new UsageError(`kmc replay: no trace file at ${file} (to replay a path, give a model and the path: kmc replay <model> 0/2/1/1)`);
   }
@@ -174,7 +174,7 @@ export function readTraceFile(file: string, registry: ModelRegistry): DecodedTra
 export async function modelForTrace(t: DecodedTrace, registry: ModelRegistry, given?: string): Promise<ModelEntry> {
   let entry: ModelEntry;
   if (given) entry = await loadModel(given, registry);
-  else if (registry.entries.some((e) => e.model.name === t.meta.model)) entry = await loadModel(t.meta.model, registry);
+  else if (registry.models.some((m) => m.name === t.meta.model)) entry = await loadModel(t.meta.model, registry);
   else
     throw new UsageError(
       `kmc replay: trace file ${t.file} is for model '${t.meta.model}', which is not bundled; kmc loads no code a trace file names: give the model file yourself with --model PATH${t.meta.source ? ` (the file says it came from ${t.meta.source})` : ''}`,
