@@ -10,6 +10,7 @@ import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec, type Codec } from './codec.js';
+import { straightGuard, straightRecipe, type StraightGuard, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -44,6 +45,10 @@ export interface CompiledAction extends Step {
    */
   guard: ((s: any, env: StepEnv) => boolean) | undefined;
   run: ((d: any, env: StepEnv) => void) | undefined;
+  /** The guard compiled to straight-line code over the packed state (straight.ts), if it could be. */
+  straightGuard: StraightGuard | undefined;
+  /** The recipe compiled likewise, when it could be and `next` is static. */
+  straightRecipe: StraightRecipe | undefined;
   /** Static successor location (index or PC_END), or null when `next` is computed. */
   staticNext: number | null;
   /** Index in CompiledModel.allActions. */
@@ -114,6 +119,11 @@ export interface CompileOptions {
    * fast path must give the same successors (`kmc check --reference` compares them on demand).
    */
   reference?: boolean | undefined;
+  /**
+   * Compile the guards and recipes in straight.ts's subset to code over the packed state (the
+   * default). `false` runs every step on the scratch tree (tests compare the two).
+   */
+  straight?: boolean | undefined;
 }
 
 export function compileModel<S extends object>(def: ModelDef<S>, options: CompileOptions = {}): CompiledModel<S> {
@@ -150,6 +160,14 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
   allActions.forEach((a, i) => (a.ordinal = i));
+  // Straight-line code for the guards and recipes in its subset (straight.ts); the rest run on
+  // the scratch tree. The reference semantics (the oracle) compiles nothing.
+  if (options.straight !== false && options.reference !== true)
+    for (const a of allActions) {
+      const ctx = { layout, pcs, width, self: a.thread, thread: threadNames[a.thread]! };
+      if (a.guard !== undefined) a.straightGuard = straightGuard(a.guard, ctx);
+      if (a.staticNext !== null) a.straightRecipe = straightRecipe(a.run, ctx);
+    }
 
   const init = new Int32Array(width);
   packInto(layout.root, initData, init, pcs);
@@ -223,6 +241,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       if (pc === PC_END) continue;
       const loc = threads[t]!.locations[pc]!;
       if (loc.anyEnabled !== undefined) {
+        if (!treeLoaded) loadTree(state);
         let any: boolean;
         try {
           any = loc.anyEnabled(vars, envs[t]!);
@@ -235,13 +254,19 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
         const action = loc.actions[a]!;
         const guard = action.guard;
         if (guard !== undefined) {
-          let ok: boolean;
-          try {
-            ok = guard(vars, envs[t]!);
-          } catch (e) {
-            return fail(action, state, 'its guard threw', e);
+          const straight = action.straightGuard;
+          const r = straight === undefined ? -1 : straight(state);
+          if (r === 0) continue;
+          if (r < 0) {
+            if (!treeLoaded) loadTree(state);
+            let ok: boolean;
+            try {
+              ok = guard(vars, envs[t]!);
+            } catch (e) {
+              return fail(action, state, 'its guard threw', e);
+            }
+            if (!ok) continue;
           }
-          if (!ok) continue;
         }
         out[n++] = action;
       }
@@ -249,11 +274,18 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     return n;
   }
 
+  /** Whether collectEnabled ran any guard on the scratch tree (it is loaded only then). */
+  let treeLoaded = false;
+  function loadTree(state: Int32Array): void {
+    load(state);
+    treeLoaded = true;
+  }
+
   // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
   function enabled(state: Int32Array, out: CompiledAction[]): number {
-    load(state);
+    treeLoaded = false;
     const n = collectEnabled(state, out);
-    if (!codec.same(state, pcs)) {
+    if (treeLoaded && !codec.same(state, pcs)) {
       steps.invalidate();
       const culprit = out[0] ?? allActions[0]!;
       return fail(culprit, state, 'a guard', new Error('wrote to the state (guards must only read it)'));
@@ -267,6 +299,11 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
    * A computed next() reads the state after the step: the tree is put back after it.
    */
   function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
+    const straight = action.straightRecipe;
+    if (straight !== undefined && dst !== src && straight(src, dst)) {
+      dst[action.thread] = action.staticNext!;
+      return QUIET;
+    }
     load(src);
     steps.invalidate(); // the recipe mutates the scratch object; valid again once it is put back
     fired = NOTHING_FIRED;
@@ -651,6 +688,8 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
         def: a,
         guard: a.guard,
         run: a.run as ((d: any, env: StepEnv) => void) | undefined,
+        straightGuard: undefined,
+        straightRecipe: undefined,
         staticNext,
         ordinal: -1,
       };

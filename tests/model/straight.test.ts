@@ -1,0 +1,190 @@
+// Straight-line guards and recipes (src/model/straight.ts): the forms it compiles give exactly the
+// successors, enabled sets and errors of the scratch-tree path (`straight: false`) and of immer's
+// produce (`reference`), on random guard and recipe *source* (fast-check writes the functions'
+// text, so the compiler parses what it will meet in models: reads and writes of int and boolean
+// fields, array elements by literal and computed index (in and out of range), locals, env.self,
+// compound assignments, ++, if/else, const, wrong types, -0 and int32 overflow, which must bail).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileModel, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
+import { choice, defineModel, spawn, threadKind, type ActionDef, type ModelDef } from '../../src/model/index.js';
+import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
+
+type S = { a: number; b: number; f: boolean; arr: number[]; flags: boolean[]; o: { x: number; y: boolean } };
+type L = { i: number; k: boolean };
+const INIT: S = { a: 0, b: 1, f: false, arr: [0, 1, 2], flags: [false, true], o: { x: 3, y: false } };
+
+// ---- random source -------------------------------------------------------------------------------
+
+const intLeaf = (p: string) =>
+  fc.oneof(
+    fc.constantFrom(`${p}.a`, `${p}.b`, `${p}.arr[0]`, `${p}.arr[2]`, `${p}.o.x`, 'env.local.i'),
+    fc.constantFrom('0', '1', '2', '3').map((i) => `${p}.arr[${i}]`), // [3]: out of range, not compiled
+  );
+const boolLeaf = (p: string) => fc.constantFrom(`${p}.f`, `${p}.flags[1]`, `${p}.o.y`, 'env.local.k');
+
+/** Int and boolean expressions over parameter `p`, nested at most `depth` deep. */
+function exprs(p: string, depth = 2): { int: fc.Arbitrary<string>; bool: fc.Arbitrary<string> } {
+  const intBase = fc.oneof(fc.constantFrom('0', '1', '2', '5', '2147483647', 'env.self'), intLeaf(p));
+  const boolBase = fc.oneof(fc.constantFrom('true', 'false'), boolLeaf(p));
+  if (depth === 0) return { int: intBase, bool: boolBase };
+  const { int: i, bool: b } = exprs(p, depth - 1);
+  return {
+    int: fc.oneof(
+      intBase,
+      fc.tuple(i, fc.constantFrom('+', '-', '*', '%'), i).map(([x, op, y]) => `(${x} ${op} ${y})`),
+      i.map((x) => `${p}.arr[${x}]`), // computed index, may be out of range
+      i.map((x) => `(-${x})`),
+      fc.tuple(b, i, i).map(([c, x, y]) => `(${c} ? ${x} : ${y})`),
+    ),
+    bool: fc.oneof(
+      boolBase,
+      i.map((x) => `${p}.flags[${x}]`),
+      fc.tuple(i, fc.constantFrom('<', '<=', '===', '!==', '>'), i).map(([x, op, y]) => `(${x} ${op} ${y})`),
+      fc.tuple(b, fc.constantFrom('&&', '||'), b).map(([x, op, y]) => `(${x} ${op} ${y})`),
+      b.map((x) => `!${x}`),
+    ),
+  };
+}
+
+const guardSource = fc.oneof(
+  exprs('s').bool.map((e) => `(s, env) => ${e}`),
+  exprs('s').int.map((e) => `(s, env) => ${e}`), // truthiness of an int
+  exprs('s').bool.map((e) => `(s, env) => { if (${e}) return true; return false; }`),
+);
+
+const recipeSource = (() => {
+  const { int, bool } = exprs('d');
+  const stmt = fc.oneof(
+    fc.tuple(intLeaf('d'), int).map(([l, e]) => `${l} = ${e};`),
+    fc.tuple(intLeaf('d'), fc.constantFrom('+=', '-='), int).map(([l, op, e]) => `${l} ${op} ${e};`),
+    fc.tuple(boolLeaf('d'), bool).map(([l, e]) => `${l} = ${e};`),
+    fc.tuple(int, int).map(([i, e]) => `d.arr[${i}] = ${e};`),
+    fc.tuple(boolLeaf('d'), int).map(([l, e]) => `${l} = ${e};`), // wrong type: an error on every path
+    fc.constantFrom('env.local.i++;', '++d.a;', 'd.o.x--;'),
+    fc.tuple(int).map(([e]) => `{ const c = ${e}; d.b = c; }`),
+    fc.tuple(bool, intLeaf('d'), int, int).map(([c, l, x, y]) => `if (${c}) { ${l} = ${x}; } else ${l} = ${y};`),
+  );
+  return fc.oneof(
+    fc.array(stmt, { minLength: 0, maxLength: 4 }).map((ss) => `(d, env) => { ${ss.join(' ')} }`),
+    fc.tuple(intLeaf('d'), int).map(([l, e]) => `(d, env) => void (${l} = ${e}, env.local.i += 1)`),
+  );
+})();
+
+const make = (src: string): any => new Function(`'use strict'; return ${src};`)();
+
+const actionSpec = fc.record({ guard: fc.option(guardSource, { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) });
+const modelSpec = fc.array(fc.array(actionSpec, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 });
+
+function buildModel(locs: { guard?: string | undefined; run?: string | undefined }[][]): ModelDef<S> {
+  const actions = (specs: (typeof locs)[number], next: string): ActionDef<S, L>[] =>
+    specs.map((a, j) => ({ label: `a${j}`, next, ...(a.guard ? { guard: make(a.guard) } : {}), ...(a.run ? { run: make(a.run) } : {}) }));
+  const kind = threadKind<S, L>('t', { i: 0, k: false }, [choice<S, L>('l0', actions(locs[0]!, 'l1')), choice<S, L>('l1', actions(locs[1]!, 'l0'))]);
+  return defineModel<S>({
+    name: 'straight-random',
+    doc: 'random straight-line steps',
+    params: {},
+    variants: { v: 'only' },
+    build: () => ({ init: structuredClone(INIT), threads: [spawn(kind, 'p'), spawn(kind, 'q', { i: 1 })] }),
+  });
+}
+
+type Out = { words: number[]; fired: string[] } | { error: string };
+function step(m: CompiledModel, src: Int32Array, a: CompiledAction): Out {
+  const dst = new Int32Array(m.width);
+  try {
+    const o = m.apply(src, a, dst);
+    return { words: Array.from(dst), fired: [...o.fired] };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
+  const out: CompiledAction[] = [];
+  try {
+    return out.slice(0, m.enabled(s, out)).map((a) => a.ordinal);
+  } catch (e) {
+    return String(e);
+  }
+}
+
+/** BFS (up to `limit` states) comparing the three paths; returns [straight guards, straight recipes] compiled. */
+function compare(def: ModelDef<S>, limit: number): [number, number] {
+  const fast = compileModel(def);
+  const tree = compileModel(def, { straight: false });
+  const ref = compileModel(def, { reference: true });
+  const seen = new Set([fast.init.join()]);
+  const queue = [fast.init];
+  while (queue.length > 0 && seen.size < limit) {
+    const s = queue.shift()!;
+    const en = enabledOf(fast, s);
+    expect(en).toEqual(enabledOf(tree, s));
+    expect(en).toEqual(enabledOf(ref, s));
+    if (typeof en === 'string') continue;
+    for (const o of en) {
+      const a = fast.allActions[o]!;
+      const got = step(fast, s, a);
+      expect(got).toEqual(step(tree, s, a));
+      const want = step(ref, s, a);
+      if ('error' in got) expect('error' in want, `${a.label}: ${got.error}`).toBe(true);
+      else {
+        expect(got).toEqual(want);
+        const next = Int32Array.from(got.words);
+        if (!seen.has(next.join())) {
+          seen.add(next.join());
+          queue.push(next);
+        }
+      }
+    }
+  }
+  return [fast.allActions.filter((a) => a.straightGuard).length, fast.allActions.filter((a) => a.straightRecipe && a.run).length];
+}
+
+describe('straight-line steps (straight.ts)', () => {
+  it('compile the common forms and leave the rest to the scratch tree', () => {
+    const m = compileModel(lockHotplug, { params: { cpus: 2, creators: 1 } });
+    const at = (id: string, alt = 0) => m.allActions.find((a) => a.thread === 0 && a.id === id && a.alt === alt)!;
+    // d.kvm_lock = env.self + 1; d.usage = 1, env.local.i = 0; d.hw[env.local.i] = 1, env.local.i += 1
+    expect([at('lock1'), at('inc'), at('enable')].map((a) => [a.straightGuard !== undefined, a.straightRecipe !== undefined])).toEqual([
+      [true, true],
+      [true, true],
+      [false, true], // the guard reads N, a name from the model's closure
+    ]);
+    expect(at('unlock1').straightRecipe).toBeUndefined(); // calls env.warnOn and a closure's function
+    expect(compileModel(lockHotplug, { params: { cpus: 2, creators: 1 }, reference: true }).allActions.some((a) => a.straightGuard || a.straightRecipe)).toBe(false);
+    expect(compileModel(lockHotplug, { params: { cpus: 2, creators: 1 }, straight: false }).allActions.some((a) => a.straightGuard || a.straightRecipe)).toBe(false);
+  });
+
+  it('a write out of range, of the wrong type or out of int32 fails as on the scratch tree', () => {
+    for (const run of ['(d, env) => { d.arr[d.a + 3] = 1; }', '(d) => void (d.f = 1)', '(d) => { d.a = 2147483647; d.a += 1; }']) {
+      const def = buildModel([[{ run }], [{}]]);
+      const fast = compileModel(def);
+      expect(fast.allActions[0]!.straightRecipe, run).toBeDefined();
+      const got = step(fast, fast.init, fast.allActions[0]!);
+      expect('error' in got, run).toBe(true);
+      expect(got).toEqual(step(compileModel(def, { straight: false }), fast.init, fast.allActions[0]!));
+    }
+    // -0 is stored as 0, as the scratch tree's encode does (a bail, then the general path).
+    const def = buildModel([[{ run: '(d) => void (d.a = -1 % 1)' }], [{}]]);
+    const m = compileModel(def);
+    const got = step(m, m.init, m.allActions[0]!);
+    expect('words' in got && got.words[m.pcs + m.layout.paths.indexOf('a')]).toBe(0);
+  });
+
+  it('random guards and recipes: the same enabled sets, successors and errors as the scratch tree and immer', () => {
+    let guards = 0;
+    let recipes = 0;
+    fc.assert(
+      fc.property(modelSpec, (spec) => {
+        const [g, r] = compare(buildModel(spec), 60);
+        guards += g;
+        recipes += r;
+      }),
+      { numRuns: 60, seed: 0x5eed15 },
+    );
+    // The test exercised the compiled path, not only the fallback.
+    expect(guards).toBeGreaterThan(20);
+    expect(recipes).toBeGreaterThan(20);
+  });
+});
