@@ -6,6 +6,7 @@
 //   node dist/bench/apply-path.js check kvm-hotplug 2    # check() twice (the model's defaults)
 //   node dist/bench/apply-path.js check lock-hotplug 2   # bench/spin's system, cpus=4 creators=4
 //   node dist/bench/apply-path.js apply lock-hotplug 12  # enabled() + apply() over a BFS sample, 12 rounds
+//   node dist/bench/apply-path.js variants kvm-hotplug 1 # check() of every variant at its defaults, one process
 //
 // Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
 // copy of an older build it is run against needs nothing but this file next to its own dist/.
@@ -64,4 +65,16 @@ if (mode === 'check') {
     }
   const ms = performance.now() - t;
   console.log(`${name} apply: ${states.length} states, ${transitions / Math.max(1, rounds)} transitions a round, ${rounds} rounds, ${((ms * 1e6) / Math.max(1, transitions)).toFixed(0)} ns a transition`);
-} else throw new Error(`apply-path: mode ${mode}: expected check or apply`);
+} else if (mode === 'variants') {
+  // Many short checks in one process (the small-run case: compile and JIT cost weigh most).
+  const before = process.cpuUsage();
+  let states = 0;
+  for (let r = 0; r < rounds; r++)
+    for (const variant of Object.keys(s.model.variants)) {
+      const res = check(s.model, s.properties, { params: s.params, variant });
+      if (res.status === 'error') throw new Error(res.message);
+      states += res.stats.states;
+    }
+  const cpu = process.cpuUsage(before);
+  console.log(`${name} variants: ${Object.keys(s.model.variants).length} variants, ${rounds} rounds, ${states} states, ${Math.round((cpu.user + cpu.system) / 1000)} ms CPU`);
+} else throw new Error(`apply-path: mode ${mode}: expected check, apply or variants`);

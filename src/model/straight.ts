@@ -443,13 +443,28 @@ function generate(fn: Function, ctx: StraightContext, guard: boolean): { body: s
   }
 }
 
+// Generated functions by their source: the code depends only on the layout and the function's
+// text, and holds no state, so a model compiled again (every check compiles its model; a batch
+// of checks in one process compiles the same model many times) gets the same functions back,
+// with their type feedback and optimised code, instead of V8 compiling new ones.
+const made = new Map<string, Function>();
+function cached(code: string, make: () => Function): Function {
+  let f = made.get(code);
+  if (f === undefined) {
+    if (made.size >= 20_000) made.clear();
+    f = make();
+    made.set(code, f);
+  }
+  return f;
+}
+
 /** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */
 export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard | undefined {
   const g = generate(fn, ctx, true);
   if (g === undefined) return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
-  return new Function('BAIL', 'ix', code)(BAIL, ix) as StraightGuard;
+  return cached(`g${code}`, () => new Function('BAIL', 'ix', code)(BAIL, ix)) as StraightGuard;
 }
 
 /**
@@ -462,5 +477,5 @@ export function straightRecipe(fn: Function | undefined, ctx: StraightContext): 
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const copy = Array.from({ length: ctx.width }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
   const code = `return function straightRecipe(s, t) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
-  return new Function('BAIL', 'ix', 'iset', 'bset', code)(BAIL, ix, iset, bset) as StraightRecipe;
+  return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', code)(BAIL, ix, iset, bset)) as StraightRecipe;
 }
