@@ -22,6 +22,7 @@ import { defineModel, type ActionDef, type Draft, type ModelDef, type StepEnv, t
 import { defineProperties, invariant, stepProperty, type Property } from '../../../src/property/index.js';
 import { expectReplaysToViolation } from '../../oracle/compare.js';
 import { RefSystem } from '../../oracle/reference-explorer.js';
+import { neverZero, symmetricCpus, visibleOnceRead } from '../../memory/symmetric-cpus.js';
 
 const VARS = ['x', 'y'] as const;
 /** Fixed, so that the counts below say the same on every run (KMC_FC_SEED tries another). */
@@ -206,5 +207,21 @@ describe('partial-order reduction under tso and lkmm on random shared-memory pro
       { numRuns: 40, seed: SEED },
     );
     expect(compared).toBeGreaterThan(10);
+  });
+
+  it('with symmetry too (kmc check --por): interchangeable CPUs whose buffers move with them, the verdicts of symmetry alone, real counterexamples', () => {
+    for (const memory of [1, 2]) {
+      const def = symmetricCpus({ cpus: 3 });
+      const props = [neverZero, visibleOnceRead];
+      const options = { params: { memory } };
+      const sym = check(def, props, { ...options, symmetry: true });
+      const both = check(def, props, { ...options, symmetry: true, por: true, porSeed: { states: 0, walks: 0, keep: true } });
+      expect(verdicts(both)).toEqual(verdicts(sym));
+      expect(both.status).toBe('violated');
+      if (both.status !== 'violated' || sym.status !== 'violated') return;
+      expect(both.reductions?.por).toBe(true);
+      expect(both.stats.states).toBeLessThanOrEqual(sym.stats.states);
+      for (const v of both.violations) expectReplaysToViolation(compileModel(def, options), new RefSystem(def, options), props, v);
+    }
   });
 });
