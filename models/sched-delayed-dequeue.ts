@@ -38,6 +38,12 @@
 //     vec; if (!ON && !SN) { ON = 1; send NV to NDST }". The wakeup vector's handler
 //     (sysvec_kvm_posted_intr_wakeup_ipi -> pi_wakeup_handler) walks cpu0's wakeup list and
 //     kvm_vcpu_wake_up()s each vCPU with ON set (rcuwait_wake_up -> wake_up_process -> ttwu).
+//     With `kvmSenders` > 0 also KVM's software path on another pCPU (an emulated IPI from a vCPU
+//     without IPI virtualization, or an irqfd): vmx_deliver_posted_interrupt ->
+//     __vmx_deliver_posted_interrupt (pi_test_and_set_pir; pi_test_and_set_on; then
+//     kvm_vcpu_trigger_posted_interrupt: vcpu->mode == IN_GUEST_MODE ? send POSTED_INTR_VECTOR :
+//     kvm_vcpu_wake_up -> rcuwait_wake_up: smp_mb (B), task = rcu_dereference(w->task),
+//     wake_up_process), a step per statement; it ignores SN and NV.
 //   ttwu (src/kernel/sched.ts): ttwu_state_match with saved_state, ttwu_runnable (requeues a
 //     sched_delayed entity), activation.
 //   Freezer (parameter `freezer`): freeze_processes / try_to_freeze_tasks -> freeze_task ->
@@ -66,8 +72,8 @@
 //
 // Threads: cpu0/vcpuN (N < vcpus), cpu0/other (the context cpu0 runs when no modelled task does:
 //   a competing CFS task or idle; its __schedule picks the next task), cpu0/irq (the wakeup
-//   vector's handler), one sender per (vCPU, sender) (device->vcpuN, cpuK/vcpu-ipi->vcpuN), and with `freezer`: cpu0/nanosleep and
-//   cpu2/freezer.
+//   vector's handler), one sender per (vCPU, sender) (device->vcpuN, cpuK/vcpu-ipi->vcpuN,
+//   cpuK/kvm->vcpuN), and with `freezer`: cpu0/nanosleep and cpu2/freezer.
 //
 // Simplifications, and why they are sound for these properties:
 // - The freezer targets only the nanosleep task, not the vCPUs. kvm_vcpu_block() sleeps in
@@ -169,16 +175,39 @@
 // sched_delayed, rcuwait.task, preempted, the wakeup list and the vAPIC IRR are written and read
 // only on cpu0 (the vCPU task, the wakeup handler, cpu0's scheduler), and a CPU sees its own
 // stores in program order (store forwarding), or, by the freezer on cpu2, only under the
-// freezer lock and task_call_func's pi_lock and rq lock. Not modelled, and where the cross-CPU
-// barrier pairs are: KVM's software posting path (__vmx_deliver_posted_interrupt on another pCPU:
-// pi_test_and_set_pir, pi_test_and_set_on, kvm_vcpu_trigger_posted_interrupt -> kvm_vcpu_wake_up ->
-// rcuwait_wake_up), whose smp_mb (B) pairs with kvm_vcpu_block's set_current_state (A); it would
-// need the vCPU task's __state and rcuwait.task in shared memory (see "What the verdicts cover").
+// freezer lock and task_call_func's pi_lock and rq lock.
+//
+// The KVM software senders (`kvmSenders`) read two more fields of cpu0's without a lock, so with
+// them these are shared words too: rcuwait.task (`rcuwaitN`: prepare_to_rcuwait and
+// finish_rcuwait store it with rcu_assign_pointer = smp_store_release, kvm_vcpu_is_blocking and
+// rcuwait_wake_up read it) and vcpu->mode (`modeN`: vcpu_enter_guest stores IN_GUEST_MODE with
+// smp_store_release followed by srcu_read_unlock's smp_mb, and the VM-exit's plain store of
+// OUTSIDE_GUEST_MODE may wait in cpu0's store buffer until kvm_vcpu_block's set_current_state).
+// Without a software sender only cpu0 reads them and they stay plain fields (rcuwait_task; mode is
+// then not modelled), exact by store forwarding; so the default state space is unchanged. The
+// barrier pairs the software path relies on: pi_test_and_set_on's LOCK (a full barrier) before
+// its read of vcpu->mode against vcpu_enter_guest's mode store, smp_mb and read of ON; and
+// rcuwait's (B) before the read of w->task against prepare_to_rcuwait's store, set_current_state
+// (A) and kvm_vcpu_check_block's read of ON. The vCPU task's __state stays sequentially
+// consistent though ttwu on the sender's pCPU reads it (under p->pi_lock, after
+// smp_mb__after_spinlock): every store of it by cpu0 is followed in the same step by a full
+// barrier (set_current_state's smp_mb, the rq unlock) except finish_rcuwait's
+// __set_current_state(TASK_RUNNING), whose delay could only make a ttwu wake an already running
+// vCPU (a spurious wakeup, which changes nothing here); so making it visible at once hides no
+// lost wakeup. The software senders' own stores are all LOCK'd RMWs: their buffer (the senders'
+// side, index 1) stays empty. Findings, pinned by test-only forms in the model test: without
+// (B) nothing is lost under sc, tso or lkmm, since the store it orders is pi_test_and_set_on's
+// fully ordered RMW; with __set_current_state in kvm_vcpu_block nothing is lost either, since
+// pi_enable_wakeup_handler tests ON after the rq lock and sends itself the wakeup vector. With
+// that self-IPI taken out, __set_current_state loses the wakeup under tso and lkmm (15 steps, the
+// rcuwait.task store still in cpu0's buffer when the sender reads NULL) and holds under sc; and
+// with ON set by a plain store, dropping (B) loses it under tso and lkmm.
 //
 // What the verdicts cover (the scope of every claim below): one pCPU (cpu0) running the vCPUs,
 // the other tasks and the wakeup handler; posted interrupts from hardware senders only (an
-// assigned device through VT-d, vCPUs on other pCPUs through IPI virtualization), never from KVM
-// software paths (kvm_vcpu_trigger_posted_interrupt); a budget of `preemptions` involuntary
+// assigned device through VT-d, vCPUs on other pCPUs through IPI virtualization) and, with
+// `kvmSenders`, from KVM's software path (not nested posted interrupts, not the VT-d
+// posted-interrupt wakeup of a vCPU migrated to another pCPU); a budget of `preemptions` involuntary
 // preemptions; `halts` halts per vCPU; no migration (NDST is always cpu0), no halt polling, no
 // timers, no KVM requests; the freezer against one nanosleep task; x86-TSO (the default memory
 // model; sc and lkmm give the same verdicts) for the PI descriptor.
@@ -196,7 +225,10 @@
 // no wakeup on its way"): the tests reintroduce two other ways of losing the wakeup as test-only
 // forms of the model (no self-IPI in pi_enable_wakeup_handler, 12 steps; no pi_set_on in
 // vmx_vcpu_pi_load, 20 steps, needs a preemption) and both are violations on eevdf and
-// task_is_runnable, whose real code holds.
+// task_is_runnable, whose real code holds. With KVM software senders (`--kvm`, `--device-kvm` in
+// the test) eevdf and task_is_runnable hold under tso; the software path ignores SN and wakes
+// through rcuwait, so with it alone delayed-dequeue loses no wakeup (preempted-only-if-runnable
+// is still violated), and with a device as well the device's post is lost as before (12 steps).
 
 import {
   defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, alsoRun, intParam, boolParam, END,
@@ -211,7 +243,7 @@ import {
   cpuContext, taskContext, contextRef, canRunOn, needsCpuGate, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
   spin_lock_irq_context, spin_unlock_irq_context,
   type CpuContext, type TaskContext,
-  memoryParams, sharedMemory, memoryThreads, READ_ONCE, set_bit, clear_bit, test_and_clear_bit, cmpxchg, xchg,
+  memoryParams, sharedMemory, memoryThreads, READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, test_and_set_bit, cmpxchg, xchg,
   smp_mb, smp_mb__after_atomic, spinLockFence, spinUnlockFence, type SharedMemory,
 } from '../src/kernel/index.js';
 
@@ -239,6 +271,16 @@ const NV_MASK = 0xff << NV_SHIFT;
 /** The shared words of vcpuN's PI descriptor. */
 export const pirOf = (v: number) => `pir${v}`;
 export const controlOf = (v: number) => `control${v}`;
+/**
+ * With KVM software senders (`kvmSenders` > 0) two more words per vCPU are shared with another
+ * CPU without a lock: `rcuwaitN` (vcpu->wait.task != NULL, what rcuwait_wake_up() reads) and
+ * `modeN` (vcpu->mode, what kvm_vcpu_trigger_posted_interrupt() reads).
+ */
+export const rcuwaitOf = (v: number) => `rcuwait${v}`;
+export const modeOf = (v: number) => `mode${v}`;
+/** include/linux/kvm_host.h: enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE, ... } */
+export const OUTSIDE_GUEST_MODE = 0;
+export const IN_GUEST_MODE = 1;
 const controlWord = (on: boolean, sn: boolean, nv: number) => (on ? ON_BIT : 0) | (sn ? SN_BIT : 0) | (nv << NV_SHIFT);
 /** A decoded view of a PI descriptor. */
 export type PiDesc = { pir: number; on: boolean; sn: boolean; nv: number };
@@ -253,7 +295,11 @@ type Vcpu = {
   preempted: boolean;
   ready: boolean;
   scheduled_out: boolean;
-  /** rcuwait.task != NULL: kvm_vcpu_is_blocking() (prepare_to_rcuwait .. finish_rcuwait). */
+  /**
+   * rcuwait.task != NULL: kvm_vcpu_is_blocking() (prepare_to_rcuwait .. finish_rcuwait), when
+   * only cpu0 reads it (no KVM software sender); with one, it is the shared word `rcuwaitN` and
+   * this stays false (see rcuwaitActive).
+   */
   rcuwait_task: boolean;
   /** The vAPIC IRR bits that kvm_apic_update_irr() took from the PIR. */
   irr: number;
@@ -354,7 +400,8 @@ export default defineModel({
   seed: '004_0072234a9c79b19b.txt',
   params: {
     vcpus: intParam(1, 'vCPU tasks halting on cpu0 (each halts `halts` times)', { min: 1, max: 3 }),
-    senders: intParam(1, 'posting sources per vCPU: sender 0 is an assigned device (VT-d), senders 1.. are vCPUs on other pCPUs (IPI virtualization)', { min: 1, max: 3 }),
+    senders: intParam(1, 'hardware posting sources per vCPU: sender 0 is an assigned device (VT-d), senders 1.. are vCPUs on other pCPUs (IPI virtualization)', { min: 0, max: 3 }),
+    kvmSenders: intParam(0, 'software posting sources per vCPU: KVM on another pCPU posting with __vmx_deliver_posted_interrupt (an emulated IPI or an irqfd), which wakes a blocked vCPU through rcuwait_wake_up', { min: 0, max: 2 }),
     interrupts: intParam(2, 'interrupts each sender posts', { min: 1, max: 3 }),
     halts: intParam(2, 'times each vCPU halts (HLT -> kvm_vcpu_block); a later halt inherits the SN/NV/ON and wakeup-list state the earlier one left', { min: 1, max: 3 }),
     preemptions: intParam(1, 'involuntary preemptions allowed on cpu0', { min: 0, max: 3 }),
@@ -367,6 +414,18 @@ export default defineModel({
   build({ params, variant }): System<S> {
     const nVcpus = params.vcpus;
     const nSenders = params.senders;
+    const nKvmSenders = params.kvmSenders;
+    // rcuwait.task and vcpu->mode are read by another CPU only with a KVM software sender; without
+    // one only cpu0 reads them, and a CPU sees its own stores in order, so a plain field is exact.
+    const kvmShared = nKvmSenders > 0;
+    /** rcuwait_active(&vcpu->wait): READ_ONCE(w->task) != NULL (kvm_vcpu_is_blocking). */
+    const rcuwaitActive = (s: S | Draft<S>, env: StepEnv<any>, v: number) =>
+      kvmShared ? READ_ONCE(s.m, rcuwaitOf(v), env) !== 0 : s.vcpus[v]!.rcuwait_task;
+    /** rcu_assign_pointer(w->task, current or NULL): smp_store_release. */
+    const rcuAssign = (d: Draft<S>, env: StepEnv<any>, v: number, task: boolean) => {
+      if (kvmShared) smp_store_release(d.m, rcuwaitOf(v), task ? 1 : 0, env);
+      else d.vcpus[v]!.rcuwait_task = task;
+    };
     const nInterrupts = params.interrupts;
     const nHalts = params.halts;
     const withFreezer = params.freezer;
@@ -519,7 +578,7 @@ export default defineModel({
         fn: 'kvm_sched_out',
         run: (d, env) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, OTHER, env),
         // vmx_vcpu_pi_put: if (kvm_vcpu_is_blocking(vcpu) && !vmx_interrupt_blocked(vcpu)) pi_enable_wakeup_handler(vcpu)
-        next: (s, env) => (s.vcpus[env.local.v]!.rcuwait_task ? `${p}.wl_add` : `${p}.sn`),
+        next: (s, env) => (rcuwaitActive(s, env, env.local.v) ? `${p}.wl_add` : `${p}.sn`),
         tags: ['context_switch'],
       });
       out.push(choice(`${p}.pick`, pickActions));
@@ -632,6 +691,13 @@ export default defineModel({
       const me = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.tasks[env.local.v]!;
       const vc = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.vcpus[env.local.v]!;
       const g = (extra?: (s: S, env: StepEnv<VcpuL>) => boolean) => extra;
+      // vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); kvm_vcpu_srcu_read_unlock();
+      // smp_mb__after_srcu_read_unlock() (srcu_read_unlock's smp_mb): the barrier the comment in
+      // __vmx_deliver_posted_interrupt pairs with pi_test_and_set_on().
+      const enterGuestMode = (d: Draft<S>, env: StepEnv<VcpuL>) => {
+        smp_store_release(d.m, modeOf(env.local.v), IN_GUEST_MODE, env);
+        smp_mb(d.m, env);
+      };
       const program: (VLoc | VLoc[])[] = [];
       // vcpu1.. start switched out, preempted right after their HLT exit, that is at the
       // preemption point before prepare_to_rcuwait: their first step is that preemption's
@@ -641,7 +707,7 @@ export default defineModel({
       const [rcu] = preemptible(
         step<S, VcpuL>('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait)', {
           note: 'kvm_vcpu_is_blocking() from here',
-          run: (d, env) => void (vc(d, env).rcuwait_task = true),
+          run: (d, env) => rcuAssign(d, env, env.local.v, true),
         }),
       );
       const [startIn] = vcpuSchedIn('pre.rcu', 'rcu')[0]!.actions;
@@ -705,7 +771,7 @@ export default defineModel({
           note: 'rcuwait.task = NULL; __set_current_state(TASK_RUNNING)',
           guard: g(),
           run: (d, env) => {
-            vc(d, env).rcuwait_task = false;
+            rcuAssign(d, env, env.local.v, false);
             me(d, env).__state = TASK_RUNNING;
           },
         }),
@@ -716,14 +782,21 @@ export default defineModel({
             // before this step (taken by sync_pir_to_irr) or just after it (seen by the next
             // kvm_vcpu_block through ON). PIR bits posted while SN was set and never flagged by
             // ON stay in the PIR: neither VM-entry nor the guest looks at them.
-            label:
-              'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
+            // With a KVM software sender vcpu->mode is shared: it is IN_GUEST_MODE (stored, then
+            // ordered before the read of ON by srcu_read_unlock's smp_mb) while the guest runs,
+            // and the VM-exit's plain store of OUTSIDE_GUEST_MODE may wait in cpu0's store buffer
+            // after the step, until kvm_vcpu_block's set_current_state() drains it.
+            label: kvmShared
+              ? 'vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock(); sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit; vcpu->mode = OUTSIDE_GUEST_MODE -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block'
+              : 'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
             guard: g((s, env) => vc(s, env).halts + 1 < nHalts),
             run: (d, env) => {
               const vcpu = vc(d, env);
+              if (kvmShared) enterGuestMode(d, env);
               if ((READ_ONCE(d.m, controlOf(env.local.v), env) & ON_BIT) !== 0) clearOnAndUpdateIrr(d, env, env.local.v);
               vcpu.irr = 0;
               vcpu.halts += 1;
+              if (kvmShared) WRITE_ONCE(d.m, modeOf(env.local.v), OUTSIDE_GUEST_MODE, env);
             },
             next: 'rcu',
           },
@@ -732,6 +805,7 @@ export default defineModel({
             note: 'its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task',
             guard: g((s, env) => vc(s, env).halts + 1 >= nHalts),
             run: (d, env) => {
+              if (kvmShared) enterGuestMode(d, env);
               vc(d, env).halts += 1;
               vc(d, env).in_guest = true;
               d.cpu0.curr = OTHER;
@@ -820,7 +894,7 @@ export default defineModel({
           run: (d, env) => {
             smp_mb(d.m, env); // rcuwait_wake_up's (B); try_to_wake_up's pi_lock is LOCK'd too
             const vcpu = d.vcpus[env.local.vmx]!;
-            if (vcpu.rcuwait_task && try_to_wake_up(d.tasks[env.local.vmx]!, TASK_NORMAL)) vcpu.ready = true;
+            if (rcuwaitActive(d, env, env.local.vmx) && try_to_wake_up(d.tasks[env.local.vmx]!, TASK_NORMAL)) vcpu.ready = true;
             nextEntry(d, env);
           },
           next: afterEntry,
@@ -864,10 +938,113 @@ export default defineModel({
       });
     const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0, cpu: SENDERS_CPU }, [post('vtd_posted_interrupt')]);
     const ipivSender = threadKind<S, Sender>('ipiv-sender', { vcpu: 0, vec: 1, posted: 0, cpu: SENDERS_CPU }, [post('ipiv_posted_interrupt')]);
-    const senders: ThreadDef<S, Sender>[] = [];
+    const senders: ThreadDef<S, any>[] = [];
     for (let v = 0; v < nVcpus; v++)
       for (let k = 0; k < nSenders; k++)
         senders.push(k === 0 ? spawn(vtdSender, `device->vcpu${v}`, { vcpu: v, vec: 0 }) : spawn(ipivSender, `cpu${k}/vcpu-ipi->vcpu${v}`, { vcpu: v, vec: k }));
+
+    // ---- KVM software senders: __vmx_deliver_posted_interrupt on another pCPU ----------------
+    // An emulated IPI from a vCPU on another pCPU (no IPI virtualization), or an irqfd, ends in
+    // vmx_deliver_posted_interrupt -> __vmx_deliver_posted_interrupt(vcpu, pi_desc, vector), one
+    // statement a step. Unlike the hardware it never looks at SN or NV: it sets ON and, when the
+    // vCPU is not in guest mode, wakes it through rcuwait_wake_up. Its barrier pairs (its
+    // accesses are LOCK'd RMWs, smp_mb and loads, so its own store buffer stays empty):
+    //   pi_test_and_set_on (full barrier)  vs  vcpu_enter_guest's mode store + smp_mb, read of ON;
+    //   rcuwait_wake_up's smp_mb (B), read of w->task  vs  prepare_to_rcuwait's store +
+    //   kvm_vcpu_block's set_current_state (A), read of ON (kvm_vcpu_check_block).
+    // ttwu is one step, under p->pi_lock and the rq lock as for the wakeup handler.
+    type KvmSender = { vcpu: number; vec: number; posted: number; task: number; cpu: number };
+    const nextPost = (d: Draft<S>, env: StepEnv<KvmSender>) => void (env.local.posted += 1);
+    const afterPost = (_s: S, env: StepEnv<KvmSender>) => (env.local.posted < nInterrupts ? 'pir' : END);
+    const pirBit = (s: S, env: StepEnv<KvmSender>) => (READ_ONCE(s.m, pirOf(env.local.vcpu), env) & (1 << env.local.vec)) !== 0;
+    const onBit = (s: S, env: StepEnv<KvmSender>) => (READ_ONCE(s.m, controlOf(env.local.vcpu), env) & ON_BIT) !== 0;
+    const kvmSender = threadKind<S, KvmSender>('kvm-sender', { vcpu: 0, vec: 0, posted: 0, task: 0, cpu: SENDERS_CPU }, [
+      // The test and the set are one LOCK bts: the action is chosen by its result.
+      choice<S, KvmSender>('pir', [
+        {
+          label: '__vmx_deliver_posted_interrupt: if (pi_test_and_set_pir(vector, pi_desc)) return',
+          note: 'already pending',
+          fn: '__vmx_deliver_posted_interrupt',
+          guard: pirBit,
+          run: (d, env) => {
+            test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env);
+            nextPost(d, env);
+          },
+          next: afterPost,
+        },
+        {
+          label: '__vmx_deliver_posted_interrupt: pi_test_and_set_pir(vector, pi_desc)',
+          note: 'LOCK bts',
+          fn: '__vmx_deliver_posted_interrupt',
+          guard: (s, env) => !pirBit(s, env),
+          run: (d, env) => void test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env),
+          next: 'on',
+        },
+      ]),
+      choice<S, KvmSender>('on', [
+        {
+          label: '__vmx_deliver_posted_interrupt: if (pi_test_and_set_on(pi_desc)) return',
+          note: 'a previous notification is on its way',
+          guard: onBit,
+          run: (d, env) => {
+            test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env);
+            nextPost(d, env);
+          },
+          next: afterPost,
+        },
+        {
+          label: '__vmx_deliver_posted_interrupt: pi_test_and_set_on(pi_desc)',
+          note: 'LOCK bts: the implied full barrier',
+          guard: (s, env) => !onBit(s, env),
+          run: (d, env) => void test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env),
+          next: 'mode',
+        },
+      ]),
+      choice<S, KvmSender>('mode', [
+        {
+          label: 'kvm_vcpu_trigger_posted_interrupt: if (vcpu->mode == IN_GUEST_MODE) __apic_send_IPI_mask(get_cpu_mask(vcpu->cpu), POSTED_INTR_VECTOR)',
+          note: 'the guest takes it; in the host kvm_posted_intr_ipi only counts it',
+          fn: 'kvm_vcpu_trigger_posted_interrupt',
+          guard: (s, env) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) === IN_GUEST_MODE,
+          run: nextPost,
+          next: afterPost,
+        },
+        {
+          label: 'kvm_vcpu_trigger_posted_interrupt: vcpu->mode != IN_GUEST_MODE: kvm_vcpu_wake_up(vcpu)',
+          fn: 'kvm_vcpu_trigger_posted_interrupt',
+          guard: (s, env) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) !== IN_GUEST_MODE,
+          next: 'wake',
+        },
+      ]),
+      step<S, KvmSender>('wake', 'rcuwait_wake_up: smp_mb(); /* (B) */ task = rcu_dereference(w->task)', {
+        fn: 'rcuwait_wake_up',
+        run: (d, env) => {
+          smp_mb(d.m, env);
+          env.local.task = READ_ONCE(d.m, rcuwaitOf(env.local.vcpu), env);
+        },
+        next: (_s, env) => (env.local.task !== 0 ? 'ttwu' : 'nowake'),
+      }),
+      step<S, KvmSender>('nowake', 'rcuwait_wake_up: task == NULL: return 0', {
+        note: 'not blocking: vcpu_enter_guest will sync the PIR',
+        run: nextPost,
+        next: afterPost,
+      }),
+      step<S, KvmSender>('ttwu', 'rcuwait_wake_up: wake_up_process(task); kvm_vcpu_wake_up: if woken WRITE_ONCE(vcpu->ready, true)', {
+        fn: 'kvm_vcpu_wake_up',
+        guard: rqFree,
+        blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+        run: (d, env) => {
+          if (try_to_wake_up(d.tasks[env.local.vcpu]!, TASK_NORMAL)) d.vcpus[env.local.vcpu]!.ready = true;
+          env.local.task = 0;
+          nextPost(d, env);
+        },
+        next: afterPost,
+      }),
+    ]);
+    // One PIR bit per sender: the hardware senders' vectors first, then these.
+    for (let v = 0; v < nVcpus; v++)
+      for (let j = 0; j < nKvmSenders; j++)
+        senders.push(spawn(kvmSender, `cpu${Math.max(nSenders, 1) + j}/kvm->vcpu${v}`, { vcpu: v, vec: nSenders + j }));
 
     // ---- the freezer and a freezable sleeper ------------------------------------------------
     const freezerThreads: ThreadDef<S, any>[] = [];
@@ -1118,6 +1295,10 @@ export default defineModel({
     for (let v = 0; v < nVcpus; v++) {
       descriptors[pirOf(v)] = 0;
       descriptors[controlOf(v)] = controlWord(false, v > 0, POSTED_INTR_VECTOR);
+      if (kvmShared) {
+        descriptors[rcuwaitOf(v)] = 0;
+        descriptors[modeOf(v)] = OUTSIDE_GUEST_MODE;
+      }
     }
     const m = sharedMemory(params, descriptors, 2);
     const init: S = {

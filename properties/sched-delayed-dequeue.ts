@@ -27,13 +27,31 @@ const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
 const SLEEPER_THREAD = 'cpu0/nanosleep';
 const IRQ_THREAD = 'cpu0/irq';
 
+/** Whether a wakeup is on its way to vcpuN: the wakeup IRQ, or a KVM software sender. */
+function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
+  return wakeupIrqOnItsWay(s, i) || kvmWakeupOnItsWay(s, i);
+}
+
+/**
+ * A KVM software sender (`cpuK/kvm->vcpuN`, parameter kvmSenders) that has set a PIR bit and has
+ * not yet decided against waking vcpuN: about to set ON (`on`; if ON was set already, whoever set
+ * it notifies), about to read vcpu->mode (`mode`), in rcuwait_wake_up (`wake`), or about to
+ * wake_up_process() it (`ttwu`). If it then reads IN_GUEST_MODE or a NULL w->task, it
+ * does not wake the vCPU, and a vCPU asleep with the interrupt pending is a lost wakeup from that
+ * state on.
+ */
+function kvmWakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
+  const suffix = `/kvm->vcpu${i}`;
+  return s.threads.some((t) => t.endsWith(suffix) && ['on', 'mode', 'wake', 'ttwu'].includes(s.at(t)));
+}
+
 /**
  * Whether the wakeup IRQ that is pending or running on cpu0 will wake vcpuN: the handler
  * (pi_wakeup_handler) walks cpu0's wakeup list and wakes each vCPU with ON set, so a pending IRQ
  * wakes vcpuN if it is on the list with ON set, and a running one only if it has not walked past
  * it yet (at walk/wake with its cursor K <= N).
  */
-function wakeupOnItsWay(s: StateInfo<S>, i: number): boolean {
+function wakeupIrqOnItsWay(s: StateInfo<S>, i: number): boolean {
   const vcpu = s.vars.vcpus[i]!;
   const at = s.at(IRQ_THREAD);
   const cursor = s.local<{ vmx: number }>(IRQ_THREAD).vmx;

@@ -8,10 +8,12 @@
 // two test-only forms of the model (mutants, not bundled variants) that lose the wakeup without
 // SN, no self-IPI in pi_enable_wakeup_handler() and no pi_set_on() in vmx_vcpu_pi_load(), violate
 // it while the real code holds.
+// KVM's software posting path (kvmSenders) is pinned at the smallest sizes that show each verdict,
+// with its rcuwait barrier pair shown to matter by test-only forms (last describe block).
 // Verdicts, distinct-state counts and shortest traces are pinned: the counts are what the
 // checker computes; a change to the model or the engine that moves them must be looked at.
 import { describe, expect, it } from 'vitest';
-import model, { controlOf, piOf, POSTED_INTR_SN, POSTED_INTR_WAKEUP_VECTOR } from '../../models/sched-delayed-dequeue.js';
+import model, { controlOf, piOf, rcuwaitOf, POSTED_INTR_ON, POSTED_INTR_SN, POSTED_INTR_WAKEUP_VECTOR } from '../../models/sched-delayed-dequeue.js';
 import { properties } from '../../properties/sched-delayed-dequeue.js';
 import { bundled } from '../../models/index.js';
 import { check } from '../../src/engine/index.js';
@@ -119,6 +121,34 @@ const CASES: Case[] = [
       eevdf: { states: 10371, verdicts: {} },
       'delayed-dequeue': { states: 23496, verdicts: { ...LOST, 'interrupt-delivered': 30 } },
       task_is_runnable: { states: 15939, verdicts: {} },
+    },
+  },
+  {
+    // KVM's software posting path (__vmx_deliver_posted_interrupt on another pCPU) ignores SN:
+    // it sets ON and wakes a vCPU outside guest mode through rcuwait_wake_up. So delayed-dequeue
+    // still sets vcpu->preempted for a blocked vCPU, but with no hardware sender nothing is lost.
+    // Two halts: the second starts after vcpu_enter_guest's vcpu->mode stores.
+    what: 'a KVM software sender only (no hardware posting), 1 interrupt (no freezer)',
+    params: { senders: 0, kvmSenders: 1, interrupts: 1, ...NO_FREEZER },
+    suffix: '--kvm',
+    notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper', 'livelock'],
+    expected: {
+      eevdf: { states: 2682, verdicts: {} },
+      'delayed-dequeue': { states: 3145, verdicts: { 'preempted-only-if-runnable': 7 } },
+      task_is_runnable: { states: 2988, verdicts: {} },
+    },
+  },
+  {
+    // With a device as well, the device's post into the suppressed descriptor is lost as before
+    // (12 steps); interrupt-delivered holds: the software sender's later post wakes the vCPU.
+    what: 'a device and a KVM software sender, 1 interrupt each, one halt (no freezer)',
+    params: { kvmSenders: 1, interrupts: 1, halts: 1, ...NO_FREEZER },
+    suffix: '--device-kvm',
+    notExercised: ['frozen-task-not-scheduled', 'freezer-freezes-sleeper', 'livelock'],
+    expected: {
+      eevdf: { states: 4389, verdicts: {} },
+      'delayed-dequeue': { states: 4877, verdicts: { ...LOST } },
+      task_is_runnable: { states: 4636, verdicts: {} },
     },
   },
 ];
@@ -443,5 +473,122 @@ describe('sched-delayed-dequeue: the PI descriptor under sc, tso and lkmm', () =
   it('with smp_mb() in place of smp_mb__after_atomic() the plain store is ordered and the wakeup is not lost under tso', () => {
     const m = plainClearSn('smp_mb');
     for (const variant of REAL_OK) expect(verdicts(check(m, properties, { variant, params: { ...NO_FREEZER, memory: MEMORY.tso } }))).toEqual(ALL_HOLD);
+  });
+});
+
+// KVM's software posting path (parameter kvmSenders): __vmx_deliver_posted_interrupt on another
+// pCPU sets the PIR bit and ON with LOCK'd test_and_set_bit, reads vcpu->mode and, outside guest
+// mode, wakes the vCPU with rcuwait_wake_up: smp_mb (B), read w->task, wake_up_process. What it
+// shares with cpu0 without a lock is shared memory: the PI descriptor, rcuwait.task (`rcuwaitN`)
+// and vcpu->mode (`modeN`). The barrier pair of rcuwait (kvm_vcpu_block: [S] w->task, (A)
+// set_current_state, [L] ON; the sender: [S] ON, (B), [L] w->task) is shown to matter by
+// test-only forms, at the smallest size that shows it (one halt, one interrupt, no preemption).
+// Two findings, pinned as such: (B) is redundant here, since the store it orders is
+// pi_test_and_set_on, a LOCK'd (fully ordered) RMW; and (A) is backed up by
+// pi_enable_wakeup_handler, which tests ON after the rq lock and sends the wakeup vector to itself
+// (vmx_vcpu_pi_put), so the barrier pair alone decides only once that self-IPI is taken out too.
+describe('sched-delayed-dequeue: the KVM software posting path under sc, tso and lkmm', () => {
+  const MEMORY = { sc: 0, tso: 1, lkmm: 2 } as const;
+  const KVM_ONLY = { senders: 0, kvmSenders: 1, interrupts: 1, halts: 1, ...NO_FREEZER };
+  const KVM_ONLY_NO_PREEMPT = { ...KVM_ONLY, preemptions: 0 };
+  /** A test-only form made of several edits of the real code. */
+  const forms = (what: string, ...edits: ((sys: System<any>) => void)[]) => mutant(what, (sys) => edits.forEach((e) => e(sys)));
+  /** rcuwait_wake_up without smp_mb() (B). */
+  const noMbB = (sys: System<any>) => {
+    for (const a of actions(sys, 'rcuwait_wake_up: smp_mb()'))
+      a.run = (d, env) => {
+        const l = env.local as { vcpu: number; task: number };
+        l.task = READ_ONCE(d.m, rcuwaitOf(l.vcpu), env);
+      };
+  };
+  /** kvm_vcpu_block with __set_current_state(TASK_INTERRUPTIBLE): no (A). */
+  const plainSetState = (sys: System<any>) => {
+    for (const a of actions(sys, 'kvm_vcpu_block: set_current_state')) a.run = (d, env) => void (d.tasks[(env.local as { v: number }).v].__state = TASK_INTERRUPTIBLE);
+  };
+  /** pi_enable_wakeup_handler without its self-IPI (the ON test after blocking). */
+  const noSelfIpiEdit = (sys: System<any>) => {
+    for (const a of actions(sys, 'pi_enable_wakeup_handler: new.nv'))
+      a.run = (d, env) => {
+        const c = controlOf((env.local as { v: number }).v);
+        const old = READ_ONCE(d.m, c, env);
+        cmpxchg(d.m, c, old, (old & ~(0xff << 16)) | (POSTED_INTR_WAKEUP_VECTOR << 16), env);
+      };
+  };
+  /** ON set by a plain store of the control word instead of pi_test_and_set_on()'s LOCK bts. */
+  const plainSetOn = (sys: System<any>) => {
+    for (const a of actions(sys, '__vmx_deliver_posted_interrupt: pi_test_and_set_on(pi_desc)'))
+      a.run = (d, env) => {
+        const c = controlOf((env.local as { vcpu: number }).vcpu);
+        WRITE_ONCE(d.m, c, READ_ONCE(d.m, c, env) | (1 << POSTED_INTR_ON), env);
+      };
+  };
+  const under = (m: ModelDef, params: Params) =>
+    Object.fromEntries(Object.entries(MEMORY).map(([name, memory]) => [name, verdicts(check(m, properties, { variant: 'eevdf', params: { ...params, memory } }))]));
+  const LOST_KVM = { ...ALL_HOLD, 'no-lost-wakeup': 15 };
+
+  it('sc, tso and lkmm give the same verdicts; the buffered rcuwait.task and vcpu->mode stores add states under tso and lkmm', () => {
+    const c = CASES.find((x) => x.suffix === '--kvm')!;
+    const sc = { eevdf: 2489, 'delayed-dequeue': 2952, task_is_runnable: 2795 } as const;
+    for (const variant of VARIANTS)
+      for (const memory of [MEMORY.sc, MEMORY.lkmm]) {
+        const r = check(model, properties, { variant, params: { ...c.params, memory } });
+        if (r.status === 'error') throw new Error(r.message);
+        expect(r.stats.states).toBe(memory === MEMORY.sc ? sc[variant] : c.expected[variant].states);
+        expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...c.expected[variant].verdicts });
+      }
+  });
+
+  it('finding: without smp_mb (B) the wakeup is not lost, since pi_test_and_set_on() is a fully ordered RMW', () => {
+    expect(under(forms('no-mb-b', noMbB), KVM_ONLY)).toEqual({ sc: ALL_HOLD, tso: ALL_HOLD, lkmm: ALL_HOLD });
+  });
+
+  it("finding: with __set_current_state the wakeup is not lost either: pi_enable_wakeup_handler's ON test and self-IPI catch it", () => {
+    expect(under(forms('plain-set-state', plainSetState), KVM_ONLY)).toEqual({ sc: ALL_HOLD, tso: ALL_HOLD, lkmm: ALL_HOLD });
+  });
+
+  it('without that self-IPI, set_current_state (A) with smp_mb (B) holds under all three; __set_current_state loses the wakeup under tso and lkmm, not under sc', () => {
+    expect(under(forms('no-self-ipi', noSelfIpiEdit), KVM_ONLY_NO_PREEMPT)).toEqual({ sc: ALL_HOLD, tso: ALL_HOLD, lkmm: ALL_HOLD });
+    const m = forms('no-self-ipi+plain-set-state', noSelfIpiEdit, plainSetState);
+    expect(under(m, KVM_ONLY_NO_PREEMPT)).toEqual({ sc: ALL_HOLD, tso: { ...LOST_KVM, 'interrupt-delivered': 16 }, lkmm: { ...LOST_KVM, 'interrupt-delivered': 16 } });
+    // The trace shows the reordering: prepare_to_rcuwait's store of w->task waits in cpu0's
+    // store buffer while the vCPU reads ON clear; the sender sets ON, and its smp_mb (B) and read
+    // of w->task see NULL: no wakeup. The store reaches memory at the rq lock, too late.
+    const params = { ...KVM_ONLY_NO_PREEMPT, memory: MEMORY.tso };
+    const r = check(m, properties, { variant: 'eevdf', params, property: ['no-lost-wakeup'] });
+    if (r.status !== 'violated') throw new Error(r.status);
+    const compiled = compileModel(m, { variant: 'eevdf', params });
+    const steps = expandPath(compiled, r.violations[0]!.path).steps;
+    const at = (prefix: string) => steps.findIndex((s) => s.label.startsWith(prefix));
+    const store = at('kvm_vcpu_block: prepare_to_rcuwait');
+    const readOn = at('vmx_sync_pir_to_irr: !pi_test_on');
+    const setOn = at('__vmx_deliver_posted_interrupt: pi_test_and_set_on');
+    const readTask = at('rcuwait_wake_up: smp_mb()');
+    const drained = at('__schedule: rq_lock');
+    expect([store, readOn, setOn, readTask, drained].every((i) => i >= 0)).toBe(true);
+    expect(store).toBeLessThan(readOn);
+    expect(readOn).toBeLessThan(setOn);
+    expect(readTask).toBeLessThan(drained);
+    for (const i of [store, readOn, setOn, readTask]) expect(steps[i]!.buffered).toBe('cpu0: rcuwait0=1');
+    expect(steps[drained]!.buffered).toBe('');
+    expect(at('rcuwait_wake_up: wake_up_process')).toBe(-1);
+    expect(piOf(compiled.vars(steps.at(-1)!.state), 0)).toMatchObject({ pir: 1, on: true });
+    expectTraceFixtures(compiled, r, '--tso');
+  });
+
+  it('without that self-IPI, and with ON set by a plain store, smp_mb (B) is what keeps the wakeup under tso and lkmm', () => {
+    expect(under(forms('no-self-ipi+plain-set-on', noSelfIpiEdit, plainSetOn), KVM_ONLY_NO_PREEMPT)).toEqual({ sc: ALL_HOLD, tso: ALL_HOLD, lkmm: ALL_HOLD });
+    const m = forms('no-self-ipi+plain-set-on+no-mb-b', noSelfIpiEdit, plainSetOn, noMbB);
+    expect(under(m, KVM_ONLY_NO_PREEMPT)).toEqual({ sc: ALL_HOLD, tso: { ...LOST_KVM, 'interrupt-delivered': 17 }, lkmm: { ...LOST_KVM, 'interrupt-delivered': 17 } });
+    // The sender's store of ON waits in its store buffer while it reads w->task (NULL: the vCPU
+    // has not blocked yet) and while the vCPU reads ON clear and blocks.
+    const params = { ...KVM_ONLY_NO_PREEMPT, memory: MEMORY.tso };
+    const r = check(m, properties, { variant: 'eevdf', params, property: ['no-lost-wakeup'] });
+    if (r.status !== 'violated') throw new Error(r.status);
+    const steps = expandPath(compileModel(m, { variant: 'eevdf', params }), r.violations[0]!.path).steps;
+    const readTask = steps.findIndex((s) => s.label.startsWith('rcuwait_wake_up: smp_mb()'));
+    const readOn = steps.findIndex((s) => s.label.startsWith('vmx_sync_pir_to_irr: !pi_test_on'));
+    expect(readTask).toBeGreaterThanOrEqual(0);
+    expect(readOn).toBeGreaterThan(readTask);
+    expect(steps[readOn]!.buffered).toMatch(/^cpu1: control0=\d+$/);
   });
 });
