@@ -9,7 +9,6 @@ import { compileModel } from '../../model/compile.js';
 import { parseParamArgs } from '../../model/params.js';
 import { selectProperties } from '../../engine/evaluate.js';
 import { formatPath } from '../../engine/chooser.js';
-import { simulate } from '../../random/simulate.js';
 import { renderViolation } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import { checkDeterminism } from '../determinism.js';
@@ -19,7 +18,6 @@ import { loadModel } from '../../property/load-model.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { collect, parseBytes, parseCount, parseDuration } from '../options.js';
 import { DEFAULT_TRACE_DIR, renderWrittenTraces, writeViolationTrace } from '../traces.js';
-import { runSwarm } from '../swarm.js';
 
 interface SimulateCliOptions {
   variant?: string;
@@ -83,6 +81,8 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
           throw new UsageError('--swarm-index: give --seed S too, the same for every member (a member derives its own seed from it; members of different seeds are different swarms and do not merge)');
       }
       return loadModel(name, registry).then(async (entry) => {
+        // Imported here: the random search (fast-check) and the swarm's pool are no part of kmc --help.
+        const [{ simulate }, { runSwarm }] = await Promise.all([import('../../random/simulate.js'), import('../swarm.js')]);
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
         checkDeterminism(model);
         const all = withBuiltinLiveness(entry.properties);

@@ -5,13 +5,13 @@
 // replays), 3 when none did, which proves nothing.
 
 import type { Command } from 'commander';
-import { mergeSwarmReports, SWARM_PROVES_NOTHING, type MergedSwarm, type SwarmReport } from '../../random/swarm.js';
+import type { MergedSwarm, SwarmReport } from '../../random/swarm.js';
+import type { memberName as MemberName } from '../swarm.js';
 import { UsageError } from '../../util/errors.js';
 import { parseJsonData, readInputFile } from '../../util/input-file.js';
 import { seconds, thousands } from '../../util/format.js';
 import { displayPath } from '../../util/display-path.js';
 import type { Io } from '../io.js';
-import { memberName } from '../swarm.js';
 
 /** A report file's data, checked to be a swarm report before it is used (it is data read from disk). */
 function readReport(file: string): SwarmReport {
@@ -31,7 +31,7 @@ function readReport(file: string): SwarmReport {
   return r as SwarmReport;
 }
 
-function render(m: MergedSwarm, files: number): string {
+function render(m: MergedSwarm, files: number, memberName: typeof MemberName, provesNothing: string): string {
   const id = m.identity;
   const params = Object.entries(id.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   const lines = [
@@ -49,7 +49,7 @@ function render(m: MergedSwarm, files: number): string {
     for (const v of m.violations)
       lines.push(`  ${v.property}: ${v.message} (${v.steps} steps, member ${v.member})\n    kmc replay ${id.model} --variant ${id.variant}${Object.entries(id.params).map(([k, val]) => ` --param ${k}=${String(val)}`).join('')} ${v.replay}`);
   } else lines.push(m.errors.length > 0 ? `No violation found; ${m.errors.length} member(s) stopped on an error.` : 'NO VIOLATION FOUND by any member.');
-  lines.push(SWARM_PROVES_NOTHING);
+  lines.push(provesNothing);
   lines.push(`Properties checked: ${id.properties.filter((n) => !m.notChecked.includes(n)).join(', ')}`);
   if (m.notChecked.length > 0) lines.push(`Not checked (liveness needs the whole state graph: kmc check): ${m.notChecked.join(', ')}`);
   return lines.join('\n');
@@ -62,7 +62,9 @@ export function registerSwarm(program: Command, io: Io, setExit: (code: number) 
     .description('merge the --json reports of the members of one swarm; exit 1 a violation was found (it replays), 3 none was (not a proof), 2 bad or mismatched reports')
     .argument('<reports...>', 'swarm report files (kmc simulate --swarm N [--swarm-index i] --json > member-i.json)')
     .option('--json', 'print the merged result as JSON')
-    .action((files: string[], opts: { json?: boolean }) => {
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      // Imported here: the random search's modules (fast-check, the pool) are no part of kmc --help.
+      const [{ mergeSwarmReports, SWARM_PROVES_NOTHING }, { memberName }] = await Promise.all([import('../../random/swarm.js'), import('../swarm.js')]);
       const reports = files.map((f) => ({ name: displayPath(f), report: readReport(f) }));
       let merged: MergedSwarm;
       try {
@@ -71,7 +73,7 @@ export function registerSwarm(program: Command, io: Io, setExit: (code: number) 
         throw new UsageError(`kmc swarm merge: ${(e as Error).message}`);
       }
       if (opts.json) io.out(JSON.stringify({ ...merged, provesNothing: SWARM_PROVES_NOTHING }, null, 2));
-      else io.out(render(merged, files.length));
+      else io.out(render(merged, files.length, memberName, SWARM_PROVES_NOTHING));
       setExit(merged.violations.length > 0 ? 1 : merged.errors.length > 0 ? 2 : 3);
     });
 }

@@ -1,14 +1,10 @@
 // kmc worker --redis URL: join a distributed run from any machine (src/distributed/worker.ts).
 
 import type { Command } from 'commander';
-import { connect, isConnectionError, RedisAuthError } from '../../distributed/connection.js';
 import type { RunMeta } from '../../distributed/run.js';
-import { runWorker } from '../../distributed/worker.js';
 import type { ModelRegistry } from '../../property/registry.js';
 import { UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
-import { loadModel } from '../../property/load-model.js';
-import { sourceOf } from '../run-distributed.js';
 import { VERSION } from '../version.js';
 import { parseDuration } from '../options.js';
 
@@ -30,6 +26,14 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
     .option('--name <name>', 'this worker\'s name in progress lines (default: host:pid)')
     .option('--wait <duration>', 'give up when no run starts within this long (default: wait)', parseDuration('--wait'))
     .action(async (opts: WorkerCliOptions) => {
+      // Imported here, not at the top: the Redis client costs more to load than the rest of kmc
+      // (valgrind: about 0.48 G instructions), and every command's registration (kmc --help) loads this file.
+      const [{ connect, isConnectionError, RedisAuthError }, { runWorker }, { loadModel }, { sourceOf }] = await Promise.all([
+        import('../../distributed/connection.js'),
+        import('../../distributed/worker.js'),
+        import('../../property/load-model.js'),
+        import('../run-distributed.js'),
+      ]);
       let client;
       try {
         client = await connect(opts.redis);
