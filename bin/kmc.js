@@ -3,7 +3,6 @@
 // so that starting kmc never type-checks or transpiles anything. In a checkout, a dist/ older than
 // its sources would check a model as it was at the last build: kmc rebuilds it first, or refuses.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +43,8 @@ if (stale) {
     process.exit(2);
   }
   process.stderr.write(`kmc: dist/ is older than ${relative(root, stale)}: rebuilding (npm run build)\n`);
+  // Loaded only to rebuild: node:child_process is no part of an ordinary start (bench/startup.ts).
+  const { spawnSync } = await import('node:child_process');
   const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write('kmc: the build failed (above); fix it, or run `npm run build` to see it again\n');
