@@ -244,7 +244,7 @@ import {
   spin_lock_irq_context, spin_unlock_irq_context,
   type CpuContext, type TaskContext,
   memoryParams, sharedMemory, memoryThreads, READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, test_and_set_bit, cmpxchg, xchg,
-  smp_mb, smp_mb__after_atomic, spinLockFence, spinUnlockFence, type SharedMemory,
+  smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, spinUnlockFence, type SharedMemory,
 } from '../src/kernel/index.js';
 
 /** arch/x86/include/asm/irq_vectors.h */
@@ -784,10 +784,10 @@ export default defineModel({
             // ON stay in the PIR: neither VM-entry nor the guest looks at them.
             // With a KVM software sender vcpu->mode is shared: it is IN_GUEST_MODE (stored, then
             // ordered before the read of ON by srcu_read_unlock's smp_mb) while the guest runs,
-            // and the VM-exit's plain store of OUTSIDE_GUEST_MODE may wait in cpu0's store buffer
+            // and the VM-exit's plain store of OUTSIDE_GUEST_MODE (then smp_wmb) may wait in cpu0's store buffer
             // after the step, until kvm_vcpu_block's set_current_state() drains it.
             label: kvmShared
-              ? 'vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock(); sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit; vcpu->mode = OUTSIDE_GUEST_MODE -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block'
+              ? 'vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock(); sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit; vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb() -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block'
               : 'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
             guard: g((s, env) => vc(s, env).halts + 1 < nHalts),
             run: (d, env) => {
@@ -796,7 +796,10 @@ export default defineModel({
               if ((READ_ONCE(d.m, controlOf(env.local.v), env) & ON_BIT) !== 0) clearOnAndUpdateIrr(d, env, env.local.v);
               vcpu.irr = 0;
               vcpu.halts += 1;
-              if (kvmShared) WRITE_ONCE(d.m, modeOf(env.local.v), OUTSIDE_GUEST_MODE, env);
+              if (kvmShared) {
+                WRITE_ONCE(d.m, modeOf(env.local.v), OUTSIDE_GUEST_MODE, env);
+                smp_wmb(d.m, env);
+              }
             },
             next: 'rcu',
           },
