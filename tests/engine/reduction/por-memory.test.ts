@@ -18,8 +18,8 @@ import { check } from '../../../src/engine/check.js';
 import type { CheckResult } from '../../../src/engine/result.js';
 import { atomic_add, memoryParams, memoryThreads, READ_ONCE, sharedMemory, smp_mb, smp_store_release, smp_wmb, WRITE_ONCE, xchg, type SharedMemory } from '../../../src/kernel/memory.js';
 import { compileModel } from '../../../src/model/compile.js';
-import { defineModel, type ActionDef, type Draft, type ModelDef, type StepEnv, type ThreadDef } from '../../../src/model/index.js';
-import { defineProperties, invariant, stepProperty, type Property } from '../../../src/property/index.js';
+import { choice, defineModel, END, step, thread, type ActionDef, type Draft, type ModelDef, type StepEnv, type ThreadDef } from '../../../src/model/index.js';
+import { assertion, defineProperties, invariant, stepProperty, type Property } from '../../../src/property/index.js';
 import { expectReplaysToViolation } from '../../oracle/compare.js';
 import { RefSystem } from '../../oracle/reference-explorer.js';
 import { neverZero, symmetricCpus, visibleOnceRead } from '../../memory/symmetric-cpus.js';
@@ -222,6 +222,48 @@ describe('partial-order reduction under tso and lkmm on random shared-memory pro
       expect(both.reductions?.por).toBe(true);
       expect(both.stats.states).toBeLessThanOrEqual(sym.stats.states);
       for (const v of both.violations) expectReplaysToViolation(compileModel(def, options), new RefSystem(def, options), props, v);
+    }
+  });
+
+  // S2 through the store buffers (the random programs above have no guards, and dropping S2
+  // altogether fails none of them): thread a on cpu0 either stores x (and ends) or, once it sees
+  // flag = 1, fires `bad`; b on cpu1 stores flag, which a sees only after the memory thread has
+  // drained it. At the start a's only enabled action is its store, and only S2 brings in the
+  // writers of what its disabled guard reads: the drain that writes flag to memory (the memory
+  // thread's disabled guards in turn read cpu1's buffer count, which b's store writes). Without
+  // that, the reduced set is a's store alone and `bad` is never reached.
+  it('S2 under store buffers: a branch enabled only once another CPU\'s store is drained is taken', () => {
+    type T = { m: SharedMemory<{ flag: number; x: number }> };
+    const model = (memory: 'tso' | 'lkmm'): ModelDef<T> =>
+      defineModel({
+        name: 's2-store-buffer',
+        doc: 'a: x = 1, or WARN once flag = 1 is seen; b on another CPU: flag = 1',
+        params: memoryParams(memory, 1),
+        variants: { only: '' },
+        build({ params }) {
+          const init: T = { m: sharedMemory(params, { flag: 0, x: 0 }, 2) };
+          return {
+            init,
+            threads: [
+              thread<T>('a', [
+                choice<T>('pick', [
+                  { label: 'f: WRITE_ONCE(x, 1)', run: (d, env) => WRITE_ONCE(d.m, 'x', 1, env), next: END },
+                  { label: 'f: if (READ_ONCE(flag)) WARN', guard: (s, env) => READ_ONCE(s.m, 'flag', env) === 1, run: (_d, env) => env.warnOn(true, 'bad'), next: END },
+                ]),
+              ]),
+              thread<T>('b', [step<T>('set', 'g: WRITE_ONCE(flag, 1)', { run: (d, env) => WRITE_ONCE(d.m, 'flag', 1, env) })]),
+              ...memoryThreads(init, (s) => s.m as SharedMemory),
+            ],
+          };
+        },
+      });
+    const props = defineProperties<T>('s2-store-buffer', [assertion('bad', 'the branch taken after flag is seen', 'bad')], { livelock: false });
+    for (const memory of ['tso', 'lkmm'] as const) {
+      const plain = check(model(memory), props);
+      const por = check(model(memory), props, { por: true, porSeed: { states: 0, walks: 0, keep: true } });
+      expect(verdicts(plain), memory).toEqual({ status: 'violated', stoppedBy: '', bad: 'violated', deadlock: 'holds' });
+      expect(verdicts(por), memory).toEqual(verdicts(plain));
+      expect(por.status === 'violated' && por.reductions?.por, memory).toBe(true);
     }
   });
 });
