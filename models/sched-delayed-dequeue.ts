@@ -243,8 +243,8 @@ import {
   cpuContext, taskContext, contextRef, canRunOn, needsCpuGate, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
   spin_lock_irq_context, spin_unlock_irq_context,
   type CpuContext, type TaskContext,
-  memoryParams, sharedMemory, memoryThreads, READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, test_and_set_bit, cmpxchg, xchg,
-  smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, spinUnlockFence, type SharedMemory,
+  memoryParams, sharedMemory, memoryThreads, READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, test_and_set_bit, xchg,
+  smp_mb, smp_wmb, smp_mb__after_atomic, try_cmpxchg_loop, spinLockFence, spinUnlockFence, type SharedMemory,
 } from '../src/kernel/index.js';
 
 /** arch/x86/include/asm/irq_vectors.h */
@@ -591,11 +591,10 @@ export default defineModel({
         }),
         step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR; pi_try_set_control(pi_desc, &old.control, new.control) (cmpxchg); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
           // The cmpxchg loop in one step: a failed try_cmpxchg re-reads the word, so the loop
-          // ends with the value in memory at its last, successful cmpxchg.
+          // ends with the newest value of it at its last, successful cmpxchg (try_cmpxchg_loop).
           run: (d, env) => {
             const ctl = controlOf(env.local.v);
-            const old = READ_ONCE(d.m, ctl, env);
-            cmpxchg(d.m, ctl, old, (old & ~NV_MASK) | (POSTED_INTR_WAKEUP_VECTOR << NV_SHIFT), env);
+            const old = try_cmpxchg_loop(d.m, ctl, (o) => (o & ~NV_MASK) | (POSTED_INTR_WAKEUP_VECTOR << NV_SHIFT), env);
             if ((old & ON_BIT) !== 0) d.cpu0.wakeup_ipi = true;
           },
         }),
@@ -664,9 +663,8 @@ export default defineModel({
         ]),
         step(`${p}.ctl`, 'vmx_vcpu_pi_load: old.control = READ_ONCE(pi_desc->control); new.sn = 0; new.nv = POSTED_INTR_VECTOR; pi_try_set_control() (cmpxchg); local_irq_restore(flags)', {
           run: (d, env) => {
-            const ctl = controlOf(env.local.v);
-            const old = READ_ONCE(d.m, ctl, env);
-            cmpxchg(d.m, ctl, old, (old & ~(SN_BIT | NV_MASK)) | (POSTED_INTR_VECTOR << NV_SHIFT), env);
+            // The cmpxchg loop in one step (try_cmpxchg_loop: its last, successful iteration).
+            try_cmpxchg_loop(d.m, controlOf(env.local.v), (old) => (old & ~(SN_BIT | NV_MASK)) | (POSTED_INTR_VECTOR << NV_SHIFT), env);
             local_irq_enable(d.ctx, env.local.task);
           },
         }),
@@ -928,10 +926,16 @@ export default defineModel({
         run: (d, env) => {
           const { local } = env;
           const ctl = controlOf(local.vcpu);
+          // The posting is one atomic update of the descriptor, complete before the notification
+          // is sent: fully ordered (smp_mb around it; under tso the LOCK'd set_bit drains already,
+          // under lkmm a relaxed set_bit's store could otherwise be passed by the read of ON/SN
+          // and reach cpu0 after the notification).
           set_bit(d.m, local.vec, pirOf(local.vcpu), env);
+          smp_mb(d.m, env);
           const c = READ_ONCE(d.m, ctl, env);
           if ((c & (ON_BIT | SN_BIT)) === 0) {
             set_bit(d.m, POSTED_INTR_ON, ctl, env);
+            smp_mb(d.m, env);
             // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
             if ((c & NV_MASK) >>> NV_SHIFT === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
           }

@@ -38,8 +38,9 @@ import {
   atomic_fetch_add,
   atomic_add,
   type RmwOrder,
-  spinLockFence,
-  spinUnlockFence,
+  spin_lock_ordered,
+  spin_unlock_ordered,
+  quiescent,
   type MemoryModelName,
   type SharedMemory,
 } from './memory.js';
@@ -120,8 +121,11 @@ function statement(o: LitmusOp): string {
   }
 }
 
-function run(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
-  const body = effect(o);
+/** Each lock's index in the shared memory's lock views: its place among the test's lock names. */
+type LockIndex = (l: string) => number;
+
+function run(o: LitmusOp, lockIndex: LockIndex): (d: Draft<S>, env: StepEnv<Regs>) => void {
+  const body = effect(o, lockIndex);
   if (o.when === undefined) return body;
   return (d, env) => {
     if (whenHolds(o, env)) body(d, env);
@@ -136,7 +140,7 @@ function whenHolds(o: LitmusOp, env: Pick<StepEnv<Regs>, 'local'>): boolean {
   return w.eq !== undefined ? v === w.eq : v !== (w.ne ?? 0);
 }
 
-function effect(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
+function effect(o: LitmusOp, lockIndex: LockIndex): (d: Draft<S>, env: StepEnv<Regs>) => void {
   switch (o.op) {
     case 'store':
       return (d, env) => (o.kind === 'release' ? smp_store_release : o.kind === 'mb' ? smp_store_mb : WRITE_ONCE)(at(d), o.x, o.v, env);
@@ -160,13 +164,13 @@ function effect(o: LitmusOp): (d: Draft<S>, env: StepEnv<Regs>) => void {
       return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)) + (o.ret === 'new' ? o.v : 0));
     case 'lock':
       return (d, env) => {
-        spinLockFence(at(d), env);
+        spin_lock_ordered(at(d), lockIndex(o.l), env);
         d.locks[o.l] = env.self;
       };
     case 'unlock':
       return (d, env) => {
         if (d.locks[o.l] !== env.self) throw new Error(`spin_unlock(${o.l}) by a CPU that does not hold it`);
-        spinUnlockFence(at(d), env);
+        spin_unlock_ordered(at(d), lockIndex(o.l), env);
         d.locks[o.l] = -1;
       };
   }
@@ -305,21 +309,23 @@ export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso', options:
     params: memoryParams(memory, 4),
     variants: { litmus: t.doc ?? t.name },
     build({ params }): System<S> {
-      const locks = Object.fromEntries([...new Set([...(t.locks ?? []), ...t.threads.flat().flatMap((o) => ('l' in o ? [o.l] : []))])].map((l) => [l, -1]));
-      const init: S = { m: sharedMemory(params, vars, t.threads.length), locks };
+      const names = [...new Set([...(t.locks ?? []), ...t.threads.flat().flatMap((o) => ('l' in o ? [o.l] : []))])];
+      const locks = Object.fromEntries(names.map((l) => [l, -1]));
+      const lockIndex: LockIndex = (l) => names.indexOf(l);
+      const init: S = { m: sharedMemory(params, vars, t.threads.length, { locks: names.length }), locks };
       const outOfOrder = memoryModelOf(params) === 'lkmm' && options.inOrder !== true;
       const threads: ThreadDef<S, Regs>[] = t.threads.map((ops, i) => ({
         name: `P${i}`,
         locals: registersOf(ops),
-        program: outOfOrder ? outOfOrderProgram(ops, i) : ops.map((o, k): LocationDef<S, Regs> => ({ id: `s${k}`, actions: [action(o, i)] })),
+        program: outOfOrder ? outOfOrderProgram(ops, i, lockIndex) : ops.map((o, k): LocationDef<S, Regs> => ({ id: `s${k}`, actions: [action(o, i, lockIndex)] })),
       }));
       return { init, threads: [...threads, ...memoryThreads(init, at)] };
     },
   });
 }
 
-function action(o: LitmusOp, thread: number): ActionDef<S, Regs> {
-  return { label: `P${thread}: ${label(o)}`, run: run(o), ...(o.op === 'lock' ? { guard: (s: S) => s.locks[o.l] === -1 } : {}) };
+function action(o: LitmusOp, thread: number, lockIndex: LockIndex): ActionDef<S, Regs> {
+  return { label: `P${thread}: ${label(o)}`, run: run(o, lockIndex), ...(o.op === 'lock' ? { guard: (s: S) => s.locks[o.l] === -1 } : {}) };
 }
 
 /**
@@ -334,7 +340,7 @@ function action(o: LitmusOp, thread: number): ActionDef<S, Regs> {
  * undo the speculation if it succeeded. Such a location is an end location: a thread left there
  * by a cmpxchg that would succeed took a path no CPU takes, not a deadlock.
  */
-function outOfOrderProgram(ops: readonly LitmusOp[], thread: number): LocationDef<S, Regs>[] {
+function outOfOrderProgram(ops: readonly LitmusOp[], thread: number, lockIndex: LockIndex): LocationDef<S, Regs>[] {
   if (ops.length === 0) return [];
   if (ops.length > 16) throw new Error(`litmus thread P${thread} has ${ops.length} operations; out-of-order execution takes at most 16`);
   const all = (1 << ops.length) - 1;
@@ -361,7 +367,7 @@ function outOfOrderProgram(ops: readonly LitmusOp[], thread: number): LocationDe
       speculative ||= mayOnlyFail;
       // Skipped by its control dependency, or failing: either way it orders nothing.
       const fails = o.op === 'cmpxchg' ? (st: S, env: StepEnv<Regs>) => !whenHolds(o, env) || READ_ONCE(at(st), o.x, env) !== o.old : undefined;
-      actions.push({ ...action(o, thread), ...(mayOnlyFail ? { guard: fails, blockedOn: () => `cmpxchg(&${(o as { x: string }).x}) would succeed after an access it orders ran` } : {}), next: after === all ? END : id(after) });
+      actions.push({ ...action(o, thread, lockIndex), ...(mayOnlyFail ? { guard: fails, blockedOn: () => `cmpxchg(&${(o as { x: string }).x}) would succeed after an access it orders ran` } : {}), next: after === all ? END : id(after) });
       if (after !== all && !seen.has(after)) {
         seen.add(after);
         queue.push(after);
@@ -393,7 +399,7 @@ export function litmusProperties(t: Litmus): Property[] {
   const n = t.threads.length;
   const final = (s: { vars: S; ended(i: number): boolean }): boolean => {
     for (let i = 0; i < n; i++) if (!s.ended(i)) return false;
-    return s.vars.m.sb.every((b) => b.n === 0);
+    return quiescent(s.vars.m);
   };
   return [
     invariant<S>('exists-unreachable', `the final state exists ${condText(t.exists)} is never reached (violated: the outcome is allowed)`, (s) => !(final(s) && evalCond(t.exists, s as never))),

@@ -45,37 +45,50 @@
 //
 // Under `lkmm` it is an operational approximation of the Linux-kernel memory model (Alglave,
 // Maranget, McKenney, Parri, Stern, "Frightening small children and disconcerting grown-ups:
-// concurrency in the Linux kernel", ASPLOS 2018; tools/memory-model): the store buffers of tso,
-// but stores to different variables may reach memory in any order (stores to one variable stay in
-// order: coherence), i.e. store->store and store->load reordering (a PSO-like machine). Covered:
-//   READ_ONCE/WRITE_ONCE; smp_mb (drains); smp_wmb (the CPU's earlier stores reach memory before
-//   its later stores, and nothing else: later loads may pass earlier stores); smp_store_release
-//   (it reaches memory after the CPU's earlier stores; later loads may pass it); smp_load_acquire
-//   (loads are never reordered here); value-returning RMWs and _release forms drain everything
-//   first, _relaxed/_acquire forms and the non-value-returning atomic_add/set_bit only the CPU's
-//   stores to their own variable and those an smp_wmb/release orders before them (the RMW's write
-//   is a store); a cmpxchg that fails is a plain load with no ordering of its
-//   own (Documentation/atomic_t.txt); smp_mb__before/after_atomic order the CPU's next / last
-//   RMW or cmpxchg as a full barrier (a failed one too: the kernel's
-//   Documentation/litmus-tests/atomic/cmpxchg-fail-ordered-*); set_current_state drains,
-//   __set_current_state does not; lock acquire and release drain.
+// concurrency in the Linux kernel", ASPLOS 2018; tools/memory-model, explanation.txt): the store
+// buffers of tso, but stores to different variables may leave them in any order (stores to one
+// variable stay in order: coherence), and a store that left its buffer is not seen by every CPU
+// at once: it reaches each other CPU on its own, as a step of the memory thread (not
+// multi-copy atomic; the propagation section below). Covered:
+//   READ_ONCE/WRITE_ONCE; smp_wmb (the CPU's earlier stores leave its buffer and reach every CPU
+//   before its later stores; later loads may pass them; not A-cumulative); smp_store_release (the
+//   same, and A-cumulative: every store its CPU had seen reaches a CPU before the release does);
+//   smp_load_acquire (loads are never reordered here); strong fences (smp_mb, smp_store_mb,
+//   set_current_state, value-returning RMWs, smp_mb__before_atomic before an RMW and
+//   smp_mb__after_atomic after one, a model's lock acquisition and release): the buffer drains
+//   and everything the CPU has seen reaches every CPU (B-cumulative); _relaxed/_acquire RMWs and
+//   atomic_add/set_bit commit only the CPU's stores to their own variable and those an
+//   smp_wmb/release orders before them, read the newest store to their variable and order
+//   nothing else; _release RMWs are A-cumulative like a release store; a cmpxchg that fails is a
+//   plain load (Documentation/atomic_t.txt), but smp_mb__before/after_atomic around it are strong
+//   fences (the kernel's Documentation/litmus-tests/atomic/cmpxchg-fail-ordered-*);
+//   __set_current_state is a plain store. Litmus tests' spinlocks (spin_lock_ordered) are an
+//   acquire and a release: the lock sees what its last unlock had seen, and stores after a lock
+//   reach every CPU after the stores before an unlock of that lock, or before an earlier unlock
+//   on the same CPU (po-unlock-lock-po), with no strong fence (Z6.0+pooncelock+pooncelock).
 // Stronger than herd7's LKMM (outcomes herd7 allows that this never reaches):
 //   - loads execute in program order, with nothing reordered after a load (no load buffering: LB
-//     allowed by herd7, never here; MP with smp_wmb but no smp_rmb; WRC and IRIW without
-//     barriers). `kmc litmus` runs litmus tests with the reorderings LKMM allows between the
-//     loads and stores of straight-line code (src/kernel/litmus.ts, out-of-order issue); a model's
-//     steps are code, so a model's loads stay in order;
-//   - stores become visible to all other CPUs at once (multi-copy atomic): herd7's LKMM is not,
-//     so e.g. Z6.0 with locks or a release-acquire chain, and R with smp_wmb, are allowed by
-//     herd7 and forbidden here;
-//   - lock acquisition and release drain the buffer (a full barrier each);
-//   - a relaxed RMW after an smp_wmb/smp_store_release writes memory after the stores ordered
-//     before it have reached memory, so later loads do not pass those stores either;
+//     allowed by herd7, never here; MP with smp_wmb but no smp_rmb). `kmc litmus` runs litmus
+//     tests with the reorderings LKMM allows between the loads and stores of straight-line code
+//     (src/kernel/litmus.ts, out-of-order issue); a model's steps are code, so a model's loads
+//     stay in order;
+//   - a model's lock acquisition and release (spinLockFence/spinUnlockFence) are strong fences;
+//     litmus locks commit the CPU's buffered stores at the lock and the unlock (to the coherence
+//     order only: other CPUs still see them late);
+//   - a relaxed RMW after an smp_wmb/smp_store_release commits the stores ordered before it, so
+//     later loads do not pass those stores either; an RMW's read makes the store it reads reach
+//     its CPU with what that store needs;
+//   - a store that left its buffer carries as its needs its CPU's view at that moment for a
+//     release (not at the release's execution), and its CPU is made to see the needs of its own
+//     store (which matters only for stores it never saw because it saw a newer one first);
+//   - a variable's pending stores are bounded (storeBuffer plus one per other CPU), as the
+//     buffers are: past the bound the oldest reaches every CPU first and the run says the bound cut;
 //   - plain (non-marked) accesses and data races are not modelled, and address/control/data
 //     dependencies need no modelling since nothing is reordered after a load.
 // Weaker: nothing that we know of (checked against the kernel's own litmus tests: README, "Memory
-// models"). So a violation under lkmm is a real LKMM behaviour (assuming the model follows the
-// code), and `holds` under lkmm is not a proof for LKMM: it rules out store reorderings only.
+// models", all 36 in kmc's fragment agree with herd7). So a violation under lkmm is a real LKMM
+// behaviour (assuming the model follows the code), and `holds` under lkmm is not a proof for LKMM
+// where loads would have to be reordered.
 //
 // A thread's CPU is its local `cpu` (threadKind locals) when it has one, else its thread index:
 // threads that share a CPU (a task and the interrupt handler that interrupts it) share a buffer.
@@ -112,6 +125,42 @@ export interface StoreBuffer {
   grp: number[];
   /** lkmm only: 1 when an smp_wmb / release came after the newest entry (the next store starts a new group). */
   fence: number;
+  /** lkmm only: 1 for each entry that is a release store (A-cumulative when it leaves the buffer). */
+  rel?: number[];
+  /**
+   * lkmm only, one entry per variable (indices into the shared memory's `pw`): how many of the
+   * variable's pending stores have reached this CPU (it reads the newest of them; 0: memory's value).
+   */
+  view?: number[];
+  /** lkmm only, per variable: the CPU's own newest pending store to it (its 1-based index in `pw`, 0 when none). */
+  own?: number[];
+  /**
+   * lkmm only, per variable: the stores every later store of this CPU must follow to every other
+   * CPU (cumul-fence: its own stores before an smp_wmb / release, and those before an unlock it
+   * acquired the lock after).
+   */
+  fv?: number[];
+  /** lkmm only: 1 once the CPU ran an RMW (smp_mb__after_atomic is then a strong fence). */
+  rmw?: number;
+}
+
+/**
+ * lkmm only: one variable's stores that have left their CPU's buffer (they are in coherence
+ * order, oldest first) but have not yet reached every CPU; memory holds the value of the newest
+ * store that has. `pre` holds, per pending store, a view (one count per variable, as
+ * StoreBuffer.view) that must have reached a CPU before the store may (cumulativity).
+ */
+export interface PendingStores {
+  n: number;
+  val: number[];
+  /** `pre[i * vars + y]`: the count of variable y's pending stores that store i needs a CPU to have seen first. */
+  pre: number[];
+}
+
+/** lkmm only: what an unlock of a lock published (the unlocking CPU's view, and its own stores), for the next acquirer. */
+export interface LockView {
+  view: number[];
+  own: number[];
 }
 
 /** The shared variables `mem`, and (under tso and lkmm) one store buffer per CPU; under sc `sb` is empty. */
@@ -120,6 +169,12 @@ export interface SharedMemory<V extends Record<string, number> = Record<string, 
   sb: StoreBuffer[];
   /** The memory model, constant for a run: its index in MEMORY_MODELS (0 sc, 1 tso, 2 lkmm). */
   model: number;
+  /** lkmm only: each variable's stores not yet seen by every CPU (non-multi-copy-atomic propagation). */
+  pw?: PendingStores[];
+  /** lkmm only, when the memory has locks (litmus tests): what each lock's last unlock published. */
+  lk?: LockView[];
+  /** lkmm only, with `lk`: per CPU, its own stores at its last unlock (of any lock), which its stores after its next lock follow. */
+  ul?: number[][];
 }
 
 /** The parameters a model with shared memory declares: `params: { ...memoryParams(), cpus: ... }`. */
@@ -137,12 +192,26 @@ export function memoryModelOf(params: Readonly<Record<string, number | boolean>>
 }
 
 /** The initial shared memory: `vars` (their initial values) and `cpus` empty store buffers under tso and lkmm. */
-export function sharedMemory<V extends Record<string, number>>(params: { readonly memory: number | boolean; readonly storeBuffer: number | boolean }, vars: V, cpus: number): SharedMemory<V> {
+export function sharedMemory<V extends Record<string, number>>(params: { readonly memory: number | boolean; readonly storeBuffer: number | boolean }, vars: V, cpus: number, options: { locks?: number } = {}): SharedMemory<V> {
   const model = Number(params.memory);
   if (!(model >= 0 && model < MEMORY_MODELS.length)) throw new Error(`memory model ${String(params.memory)} is not one of 0..${MEMORY_MODELS.length - 1} (${MEMORY_MODELS.join(', ')})`);
   const k = Number(params.storeBuffer);
-  const sb = model > 0 ? Array.from({ length: cpus }, () => ({ n: 0, addr: new Array<number>(k).fill(0), val: new Array<number>(k).fill(0), mark: 0, before: 0, grp: new Array<number>(k).fill(0), fence: 0 })) : [];
-  return { mem: { ...vars }, sb, model };
+  const nv = Object.keys(vars).length;
+  const zeros = (n: number) => new Array<number>(n).fill(0);
+  const sb: StoreBuffer[] =
+    model > 0
+      ? Array.from({ length: cpus }, () => ({
+          n: 0, addr: zeros(k), val: zeros(k), mark: 0, before: 0, grp: zeros(k), fence: 0,
+          ...(model === LKMM ? { rel: zeros(k), view: zeros(nv), own: zeros(nv), fv: zeros(nv), rmw: 0 } : {}),
+        }))
+      : [];
+  if (model !== LKMM) return { mem: { ...vars }, sb, model };
+  // Each variable may have as many stores pending propagation as a buffer holds, and one more for
+  // each other CPU (so every CPU may have one store to it on its way); past that the bound cuts.
+  const h = k + cpus - 1;
+  const pw = Array.from({ length: nv }, () => ({ n: 0, val: zeros(h), pre: zeros(h * nv) }));
+  const locks = options.locks ?? 0;
+  return { mem: { ...vars }, sb, model, pw, ...(locks > 0 ? { lk: Array.from({ length: locks }, () => ({ view: zeros(nv), own: zeros(nv) })), ul: sb.map(() => zeros(nv)) } : {}) };
 }
 
 const LKMM = 2;
@@ -185,9 +254,12 @@ function write(m: SharedMemory<any>, a: number, v: number): void {
   (m.mem as Record<string, number>)[namesOf(m)[a]!] = v;
 }
 
-/** The memory subsystem writes the oldest store of `b` to memory. */
-function drainOldest(m: SharedMemory<any>, b: StoreBuffer): void {
-  drainAt(m, b, 0);
+/** What reports a cut by the bound: the step's warnOn (absent in pure reads, which never cut). */
+type Warn = Pick<StepEnv<any>, 'warnOn'> | undefined;
+
+/** The memory subsystem writes the oldest store of `b` to memory (lkmm: to the coherence order). */
+function drainOldest(m: SharedMemory<any>, b: StoreBuffer, warn: Warn): void {
+  drainAt(m, b, 0, warn);
 }
 
 /** The index of the oldest store to address `a` in `b`, or -1. */
@@ -202,13 +274,15 @@ function newestTo(b: StoreBuffer, a: number): number {
   return -1;
 }
 
-/** Entry `k` of `b` reaches memory; the later entries keep their order. */
-function drainAt(m: SharedMemory<any>, b: StoreBuffer, k: number): void {
-  write(m, b.addr[k]!, b.val[k]!);
+/** Entry `k` of `b` reaches memory (lkmm: leaves the buffer, seen by its own CPU only); the later entries keep their order. */
+function drainAt(m: SharedMemory<any>, b: StoreBuffer, k: number, warn: Warn): void {
+  if (isLkmm(m)) commit(m, b, b.addr[k]!, b.val[k]!, b.rel![k] === 1, warn);
+  else write(m, b.addr[k]!, b.val[k]!);
   for (let i = k + 1; i < b.n; i++) {
     b.addr[i - 1] = b.addr[i]!;
     b.val[i - 1] = b.val[i]!;
     b.grp[i - 1] = b.grp[i]!;
+    if (b.rel !== undefined) b.rel[i - 1] = b.rel[i]!;
   }
   b.n -= 1;
   if (k < b.mark) b.mark -= 1;
@@ -216,9 +290,146 @@ function drainAt(m: SharedMemory<any>, b: StoreBuffer, k: number): void {
   b.addr[b.n] = 0;
   b.val[b.n] = 0;
   b.grp[b.n] = 0;
+  if (b.rel !== undefined) b.rel[b.n] = 0;
   const g0 = b.n > 0 ? b.grp[0]! : 0;
+  // An smp_wmb / release group left the buffer entirely: the CPU's later stores follow its stores so far.
+  if (b.fv !== undefined && (g0 > 0 || (b.n === 0 && b.fence === 1))) joinInto(b.fv, b.own!);
   if (g0 > 0) for (let i = 0; i < b.n; i++) b.grp[i] = b.grp[i]! - g0;
   if (b.n === 0) b.fence = 0;
+}
+
+// ---- lkmm: propagation to each CPU (not multi-copy atomic) ----
+//
+// A store that leaves its CPU's buffer takes its place in the coherence order of its variable
+// (after every store to it that left a buffer before) and is seen by its own CPU; it then reaches
+// each other CPU separately, as a step of the memory thread (`pw`, the pending stores). A CPU's
+// `view` counts, per variable, the pending stores that reached it: it reads the newest of them.
+// A store reaching a CPU may pass older pending stores to the same variable (coherence: the CPU
+// never sees them afterwards; explanation.txt, "a store that is co-earlier ... is ignored"), so
+// what reached a CPU is a prefix of each variable's pending stores. Once every CPU's view covers
+// a variable's oldest pending store, memory takes its value and it is dropped.
+//
+// Cumulativity (explanation.txt, "cumul-fence"): a store carries a view `pre` that a CPU must
+// have seen before the store may reach it: its CPU's own stores ordered before it by smp_wmb or
+// a release (fv), the stores before an unlock whose lock the CPU took since (po-unlock-lock-po),
+// and, for a release store (A-cumulative), everything its CPU had seen when it left the buffer;
+// each closed under the `pre` of the stores it names (cumul-fence is transitive). A strong fence
+// (smp_mb, fully ordered RMWs, smp_mb__after_atomic after an RMW, smp_store_mb,
+// set_current_state, and here every lock acquisition and release in a model) commits the CPU's
+// buffer, then makes everything its CPU has seen reach every CPU before it completes (B-cumulative).
+
+const joinInto = (into: number[], from: readonly number[]): void => {
+  for (let y = 0; y < into.length; y++) if (from[y]! > into[y]!) into[y] = from[y]!;
+};
+
+/** `view` closed under the `pre` of every pending store it covers (cumul-fence*). */
+function closure(m: SharedMemory<any>, view: number[]): number[] {
+  const pw = m.pw!;
+  const nv = pw.length;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let a = 0; a < nv; a++)
+      for (let i = 0; i < Math.min(view[a]!, pw[a]!.n); i++)
+        for (let y = 0; y < nv; y++) {
+          const need = pw[a]!.pre[i * nv + y]!;
+          if (need > view[y]!) {
+            view[y] = need;
+            changed = true;
+          }
+        }
+  }
+  return view;
+}
+
+/** The store `v` to address `a` leaves CPU `b`'s buffer: it joins the coherence order, seen by its CPU only. */
+function commit(m: SharedMemory<any>, b: StoreBuffer, a: number, v: number, release: boolean, warn: Warn): void {
+  const pw = m.pw!;
+  const nv = pw.length;
+  const p = pw[a]!;
+  if (p.n === p.val.length) {
+    // The bound: the variable's oldest pending store reaches every CPU first; the behaviours in
+    // which it stayed pending longer are not explored: say so (never a violation).
+    warn?.warnOn(false, STORE_BUFFER_BOUND);
+    const need = p.pre.slice(0, nv);
+    need[a] = Math.max(need[a]!, 1);
+    reachEveryCpu(m, need);
+  }
+  const pre = [...b.fv!];
+  if (release) joinInto(pre, b.view!);
+  closure(m, pre);
+  // The CPU has seen what its store needs (it is its own order); then its store.
+  joinInto(b.view!, pre);
+  const i = p.n;
+  p.val[i] = v;
+  for (let y = 0; y < nv; y++) p.pre[i * nv + y] = y === a ? Math.min(pre[y]!, i) : pre[y]!;
+  p.n = i + 1;
+  b.view![a] = i + 1;
+  b.own![a] = i + 1;
+  dropSeen(m);
+}
+
+/** Every CPU sees (at least) `need`, a view closed under `pre`; stores seen everywhere are dropped. */
+function reachEveryCpu(m: SharedMemory<any>, need: readonly number[]): void {
+  for (const d of m.sb) joinInto(d.view!, need);
+  dropSeen(m);
+}
+
+/** Memory takes the value of each variable's oldest pending store once every CPU has seen it; views shift down. */
+function dropSeen(m: SharedMemory<any>): void {
+  const pw = m.pw!;
+  const nv = pw.length;
+  const down = (v: number[], a: number) => {
+    if (v[a]! > 0) v[a] = v[a]! - 1;
+  };
+  for (let a = 0; a < nv; a++) {
+    const p = pw[a]!;
+    while (p.n > 0 && m.sb.every((d) => d.view![a]! >= 1)) {
+      write(m, a, p.val[0]!);
+      for (let i = 1; i < p.n; i++) {
+        p.val[i - 1] = p.val[i]!;
+        for (let y = 0; y < nv; y++) p.pre[(i - 1) * nv + y] = p.pre[i * nv + y]!;
+      }
+      p.n -= 1;
+      p.val[p.n] = 0;
+      for (let y = 0; y < nv; y++) p.pre[p.n * nv + y] = 0;
+      for (const d of m.sb) {
+        down(d.view!, a);
+        down(d.own!, a);
+        down(d.fv!, a);
+      }
+      for (const q of pw) for (let i = 0; i < q.n; i++) if (q.pre[i * nv + a]! > 0) q.pre[i * nv + a] = q.pre[i * nv + a]! - 1;
+      for (const l of m.lk ?? []) {
+        down(l.view, a);
+        down(l.own, a);
+      }
+      for (const u of m.ul ?? []) down(u, a);
+    }
+  }
+}
+
+/** May the `k`-th (1-based) pending store to `a` reach the CPU of `d` now (it has not, and what it needs has)? */
+function canReach(m: SharedMemory<any>, d: StoreBuffer, a: number, k: number): boolean {
+  const pw = m.pw!;
+  const nv = pw.length;
+  if (k > pw[a]!.n || d.view![a]! >= k) return false;
+  for (let y = 0; y < nv; y++) if (d.view![y]! < pw[a]!.pre[(k - 1) * nv + y]!) return false;
+  return true;
+}
+
+/** The `k`-th pending store to `a` reaches the CPU of `d` (passing the older ones it has not seen). */
+function reach(m: SharedMemory<any>, d: StoreBuffer, a: number, k: number): void {
+  d.view![a] = k;
+  dropSeen(m);
+}
+
+/** A strong fence's B-cumulativity: everything CPU `b` has seen reaches every CPU (lkmm; after its buffer drained). */
+function strongPropagation(m: SharedMemory<any>, b: StoreBuffer | undefined): void {
+  if (isLkmm(m) && b !== undefined) reachEveryCpu(m, [...b.view!]);
+}
+
+/** Is nothing pending anywhere: every store buffer empty and (lkmm) every store seen by every CPU? */
+export function quiescent(m: SharedMemory<any>): boolean {
+  return m.sb.every((b) => b.n === 0) && (m.pw ?? []).every((p) => p.n === 0);
 }
 
 /** lkmm: the index of the store to address `a` that may reach memory next (the oldest to `a`, if no older group is pending), or -1. */
@@ -227,12 +438,12 @@ function drainableTo(b: StoreBuffer, a: number): number {
   return k >= 0 && b.grp[k] === b.grp[0] ? k : -1;
 }
 
-function drainAll(m: SharedMemory<any>, b: StoreBuffer | undefined): void {
-  if (b !== undefined) while (b.n > 0) drainOldest(m, b);
+function drainAll(m: SharedMemory<any>, b: StoreBuffer | undefined, warn: Warn): void {
+  if (b !== undefined) while (b.n > 0) drainOldest(m, b, warn);
 }
 
 /** A plain store (WRITE_ONCE): into the CPU's store buffer under tso. */
-function store(m: SharedMemory<any>, x: string, v: number, env: StepEnv<any>): void {
+function store(m: SharedMemory<any>, x: string, v: number, env: StepEnv<any>, release = false): void {
   const a = addressOf(m, x);
   const b = bufferOf(m, env);
   if (b === undefined) return write(m, a, v);
@@ -240,11 +451,12 @@ function store(m: SharedMemory<any>, x: string, v: number, env: StepEnv<any>): v
     // The bound: the oldest store goes to memory first (x86 may do that), and the behaviours in
     // which it stayed pending are not explored: say so (never a violation: the condition is false).
     env.warnOn(false, STORE_BUFFER_BOUND);
-    drainOldest(m, b);
+    drainOldest(m, b, env);
   }
   b.addr[b.n] = a;
   b.val[b.n] = v;
   b.grp[b.n] = b.n === 0 ? 0 : b.grp[b.n - 1]! + b.fence;
+  if (b.rel !== undefined) b.rel[b.n] = release ? 1 : 0;
   b.fence = 0;
   b.n += 1;
 }
@@ -254,12 +466,17 @@ function load(m: SharedMemory<any>, x: string, env: Pick<StepEnv<any>, 'self' | 
   const a = addressOf(m, x);
   const b = bufferOf(m, env);
   if (b !== undefined) for (let i = b.n - 1; i >= 0; i--) if (b.addr[i] === a) return b.val[i]!;
+  // lkmm: the newest pending store that reached this CPU, else memory.
+  const seen = b?.view?.[a] ?? 0;
+  if (seen > 0) return m.pw![a]!.val[seen - 1]!;
   return (m.mem as Record<string, number>)[x]!;
 }
 
 type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemory<V>>;
 type Name<V> = keyof V & string;
-type Reader = Pick<StepEnv<any>, 'self' | 'local'>;
+/** A step's environment as the primitives need it: its CPU, and warnOn to report a cut by the bound (every step has it). */
+type Reader = Pick<StepEnv<any>, 'self' | 'local'> & Partial<Pick<StepEnv<any>, 'warnOn'>>;
+const warnOf = (env: Reader): Warn => (env.warnOn === undefined ? undefined : (env as Pick<StepEnv<any>, 'warnOn'>));
 const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>;
 
 /**
@@ -272,16 +489,19 @@ const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>
 function drainAddress(m: SharedMemory<any>, x: string, env: Reader): void {
   const b = bufferOf(m, env);
   if (b === undefined) return;
-  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1]! > b.grp[0]!)) drainAt(m, b, 0);
+  const w = warnOf(env);
+  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1]! > b.grp[0]!)) drainAt(m, b, 0, w);
   const a = addressOf(m, x);
   // The stores of groups older than the newest store to x reach memory first (a barrier's order).
-  for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0);
-  for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k);
+  for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0, w);
+  for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k, w);
 }
 
-/** Orders every earlier store of the CPU before what follows: the buffer drains. */
+/** Orders every earlier store of the CPU before what follows: the buffer drains (lkmm: and what the CPU has seen reaches every CPU). */
 function fullFence(m: SharedMemory<any>, env: Reader): void {
-  drainAll(m, bufferOf(m, env));
+  const b = bufferOf(m, env);
+  drainAll(m, b, warnOf(env));
+  strongPropagation(m, b);
 }
 
 /**
@@ -291,7 +511,10 @@ function fullFence(m: SharedMemory<any>, env: Reader): void {
  */
 function storeStoreFence(m: SharedMemory<any>, env: Reader): void {
   const b = bufferOf(m, env);
-  if (isLkmm(m) && b !== undefined && b.n > 0) b.fence = 1;
+  if (!isLkmm(m) || b === undefined) return;
+  if (b.n > 0) b.fence = 1;
+  // Nothing buffered: the CPU's later stores follow its stores so far to every CPU.
+  else joinInto(b.fv!, b.own!);
 }
 
 export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
@@ -314,7 +537,7 @@ export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x:
  */
 export function smp_store_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
   storeStoreFence(sm(m), env);
-  store(sm(m), x, v, env);
+  store(sm(m), x, v, env, true);
 }
 
 /** smp_mb / mb: MFENCE (or a LOCK'd add): the CPU's store buffer is drained. */
@@ -348,8 +571,9 @@ export function smp_mb__before_atomic(m: Mem<any>, env: Reader): void {
 export function smp_mb__after_atomic(m: Mem<any>, env: Reader): void {
   const mm = sm(m);
   const b = bufferOf(mm, env);
-  if (!isLkmm(mm) || b === undefined) return;
-  while (b.mark > 0) drainAt(mm, b, 0);
+  if (!isLkmm(mm) || b === undefined || b.rmw !== 1) return;
+  while (b.mark > 0) drainAt(mm, b, 0, warnOf(env));
+  strongPropagation(mm, b);
 }
 
 /** smp_store_mb(x, v): WRITE_ONCE then a full barrier (x86: xchg): v is in memory afterwards. */
@@ -370,16 +594,38 @@ export type RmwOrder = 'full' | 'relaxed' | 'acquire' | 'release';
 function rmw<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, order: RmwOrder, f: (old: number) => number, env: StepEnv<any>): number {
   const mm = sm(m);
   const b = bufferOf(mm, env);
-  if (!isLkmm(mm) || order === 'full' || order === 'release' || b?.before === 1) fullFence(mm, env);
-  else drainAddress(mm, x, env);
-  if (b !== undefined && isLkmm(mm)) {
-    b.before = 0;
-    // What a later smp_mb__after_atomic orders: every store still buffered before this RMW.
-    b.mark = b.n;
+  if (!isLkmm(mm) || b === undefined) {
+    fullFence(mm, env);
+    const old = (mm.mem as Record<string, number>)[x]!;
+    write(mm, addressOf(mm, x), f(old));
+    return old;
   }
-  const old = (mm.mem as Record<string, number>)[x]!;
-  write(mm, addressOf(mm, x), f(old));
+  if (order === 'full' || b.before === 1) fullFence(mm, env);
+  else if (order === 'release') drainAll(mm, b, env);
+  else drainAddress(mm, x, env);
+  b.before = 0;
+  // What a later smp_mb__after_atomic orders: every store still buffered before this RMW.
+  b.mark = b.n;
+  b.rmw = 1;
+  // Atomicity: the RMW reads the store just before its own in the coherence order, which must
+  // therefore have reached its CPU (with what that store needs).
+  const a = addressOf(mm, x);
+  seeNewest(mm, b, a);
+  const old = load(mm, x, env);
+  // A release RMW is A-cumulative like a release store.
+  commit(mm, b, a, f(old), order === 'release', env);
+  if (order === 'full') strongPropagation(mm, b);
   return old;
+}
+
+/** lkmm: the newest pending store to `a` reaches the CPU of `b` (if it has not), as an RMW's read needs. */
+function seeNewest(m: SharedMemory<any>, b: StoreBuffer, a: number): void {
+  const p = m.pw![a]!;
+  const nv = m.pw!.length;
+  if (p.n === 0 || b.view![a]! >= p.n) return;
+  joinInto(b.view!, p.pre.slice((p.n - 1) * nv, p.n * nv));
+  b.view![a] = p.n;
+  dropSeen(m);
 }
 
 /** xchg: returns the old value (fully ordered). */
@@ -408,14 +654,19 @@ export function xchg_release<V extends Record<string, number>>(m: Mem<V>, x: Nam
 function cmpxchgOrdered<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, order: RmwOrder, env: StepEnv<any>): number {
   const mm = sm(m);
   const b = bufferOf(mm, env);
-  if (isLkmm(mm)) {
-    const seen = load(mm, x, env);
+  if (isLkmm(mm) && b !== undefined) {
+    // It fails reading what its CPU sees, or, when that is `old`, the newest store to x (which
+    // then reaches its CPU, as a read of it needs); it succeeds only on the newest.
+    let seen = load(mm, x, env);
+    if (seen === old && newestTo(b, addressOf(mm, x)) < 0) {
+      seeNewest(mm, b, addressOf(mm, x));
+      seen = load(mm, x, env);
+    }
     if (seen !== old) {
-      if (b !== undefined) {
-        if (b.before === 1) fullFence(mm, env);
-        b.before = 0;
-        b.mark = b.n;
-      }
+      if (b.before === 1) fullFence(mm, env);
+      b.before = 0;
+      b.mark = b.n;
+      b.rmw = 1;
       return seen;
     }
   }
@@ -432,6 +683,17 @@ export function cmpxchg_acquire<V extends Record<string, number>>(m: Mem<V>, x: 
 }
 export function cmpxchg_release<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, old: number, v: number, env: StepEnv<any>): number {
   return cmpxchgOrdered(m, x, old, v, 'release', env);
+}
+
+/**
+ * A `try_cmpxchg()` loop written as one step (`old = READ_ONCE(*x); do { new = f(old); } while
+ * (!try_cmpxchg(x, &old, new));`): its last iteration, the one that succeeds, on the newest value of
+ * x; returns that value (`old` after the loop). A failed try_cmpxchg re-reads x, so the loop ends
+ * on the newest store to x; a READ_ONCE() then cmpxchg() in one step does not (under lkmm the
+ * READ_ONCE may see an older store than the cmpxchg, which then fails). Fully ordered, as cmpxchg.
+ */
+export function try_cmpxchg_loop<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, f: (old: number) => number, env: StepEnv<any>): number {
+  return rmw(m, x, 'full', f, env);
 }
 
 /** atomic_fetch_add (and its _relaxed/_acquire/_release forms with `order`): returns the old value. */
@@ -484,12 +746,55 @@ export function spinUnlockFence(m: Mem<any>, env: Reader): void {
   smp_mb(m, env);
 }
 
+/** lkmm with lock views: the memory, the CPU's buffer (committed first) and lock `l`; undefined under tso and sc, or without lock views. */
+function lockAccess(m: Mem<any>, l: number, env: Reader): { mm: SharedMemory<any>; b: StoreBuffer; lock: LockView } | undefined {
+  const mm = sm(m);
+  const b = bufferOf(mm, env);
+  if (!isLkmm(mm) || b === undefined || mm.lk === undefined) return undefined;
+  drainAll(mm, b, warnOf(env));
+  return { mm, b, lock: mm.lk[l]! };
+}
+
+/**
+ * spin_lock of lock `l` (an index into the memory's locks: sharedMemory's `locks` option) for
+ * code that keeps lock views (the litmus tests). tso: spinLockFence. lkmm: an acquire, with the
+ * CPU's buffer committed (stronger than herd7: its earlier stores take their place in the
+ * coherence order first): the lock's last unlock reached this CPU, and with it what it carried
+ * (a release is A-cumulative), and this CPU's later stores follow the unlocker's earlier ones to
+ * every CPU (po-unlock-lock-po, explanation.txt). Not a strong fence: Z6.0+pooncelock+pooncelock.
+ */
+export function spin_lock_ordered(m: Mem<any>, l: number, env: Reader): void {
+  const at = lockAccess(m, l, env);
+  if (at === undefined) return spinLockFence(m, env);
+  const { mm, b, lock } = at;
+  joinInto(b.view!, lock.view);
+  // po-unlock-lock-po: after the lock's last unlock (rf), and after this CPU's own last unlock (po).
+  joinInto(b.fv!, lock.own);
+  joinInto(b.fv!, mm.ul![cpuOf(env)]!);
+  dropSeen(mm);
+}
+
+/** spin_unlock of lock `l` (see spin_lock_ordered). tso: spinUnlockFence. lkmm: a release: the buffer commits, and the lock carries what the CPU has seen and its own stores. */
+export function spin_unlock_ordered(m: Mem<any>, l: number, env: Reader): void {
+  const at = lockAccess(m, l, env);
+  if (at === undefined) return spinUnlockFence(m, env);
+  const { mm, b, lock } = at;
+  const ul = mm.ul![cpuOf(env)]!;
+  for (let y = 0; y < lock.view.length; y++) {
+    lock.view[y] = b.view![y]!;
+    lock.own[y] = b.own![y]!;
+    ul[y] = b.own![y]!;
+  }
+}
+
 /** Each CPU's pending stores, oldest first, as `x=1`: for reports ('' when every buffer is empty or under sc). */
 export function describeStoreBuffers(m: SharedMemory<any>): string {
   const names = namesOf(m);
   return m.sb
     // lkmm: ' | ' between stores an smp_wmb or a release keeps in order.
     .map((b, c) => (b.n === 0 ? '' : `cpu${c}: ${Array.from({ length: b.n }, (_, i) => `${i === 0 ? '' : b.grp[i] !== b.grp[i - 1] ? ' | ' : ', '}${names[b.addr[i]!]}=${b.val[i]}`).join('')}`))
+    // lkmm: the stores that left their buffer but have not reached every CPU, and the CPUs that see them (or a newer one).
+    .concat((m.pw ?? []).flatMap((p, a) => Array.from({ length: p.n }, (_, i) => `${names[a]}=${p.val[i]} at ${m.sb.flatMap((d, c) => (d.view![a]! > i ? [`cpu${c}`] : [])).join(',')} only`)))
     .filter(Boolean)
     .join('; ');
 }
@@ -516,7 +821,7 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
               label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
               fn: 'x86-TSO',
               guard: (s: S) => at(s).sb[c]!.n > 0,
-              run: (d: Draft<S>) => drainOldest(at(d), at(d).sb[c]!),
+              run: (d: Draft<S>, env: StepEnv<{}>) => drainOldest(at(d), at(d).sb[c]!, env),
               tags: ['memory:drain'],
               next: 'drain',
             })),
@@ -524,9 +829,11 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
         ],
       },
     ];
-  // lkmm: stores to different variables reach memory in any order, those to one variable in
-  // order, and none before a store of an older group (smp_wmb, smp_store_release).
+  // lkmm: stores to different variables leave the buffers in any order, those to one variable in
+  // order, and none before a store of an older group (smp_wmb, smp_store_release); then each
+  // reaches each other CPU on its own (passing older ones to its variable), once what it needs has.
   const names = namesOf(m0);
+  const pending = m0.pw![0]?.val.length ?? 0;
   return [
     {
       name: 'lkmm/memory',
@@ -537,26 +844,44 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
           end: true,
           actions: Array.from({ length: cpus }, (_, c) =>
             names.map((x, a) => ({
-              label: `lkmm: cpu${c}'s oldest buffered store to ${x} reaches memory`,
+              label: `lkmm: cpu${c}'s oldest buffered store to ${x} leaves its buffer (coherence order)`,
               fn: 'lkmm',
               guard: (s: S) => drainableTo(at(s).sb[c]!, a) >= 0,
-              run: (d: Draft<S>) => drainAt(at(d), at(d).sb[c]!, drainableTo(at(d).sb[c]!, a)),
+              run: (d: Draft<S>, env: StepEnv<{}>) => drainAt(at(d), at(d).sb[c]!, drainableTo(at(d).sb[c]!, a), env),
               tags: ['memory:drain'],
               next: 'drain',
             })),
-          ).flat(),
+          )
+            .flat()
+            .concat(
+              Array.from({ length: cpus }, (_, c) =>
+                names.flatMap((x, a) =>
+                  Array.from({ length: pending }, (_, i) => ({
+                    label: `lkmm: the ${ordinal(i + 1)} pending store to ${x} reaches cpu${c}`,
+                    fn: 'lkmm',
+                    guard: (s: S) => canReach(at(s), at(s).sb[c]!, a, i + 1),
+                    run: (d: Draft<S>) => reach(at(d), at(d).sb[c]!, a, i + 1),
+                    tags: ['memory:propagate'],
+                    next: 'drain',
+                  })),
+                ),
+              ).flat(),
+            ),
         },
       ],
     },
   ];
 }
 
+const ordinal = (k: number): string => `${k}${k === 1 ? 'st' : k === 2 ? 'nd' : k === 3 ? 'rd' : 'th'}`;
+
 /** Is `v` a SharedMemory with store buffers (tso)? Recognised by shape, for reports and traces. */
 function isBuffered(v: unknown): v is SharedMemory {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
-  if (keys.length !== 3 || !Object.hasOwn(o, 'mem') || !Object.hasOwn(o, 'model') || !Object.hasOwn(o, 'sb') || !Array.isArray(o['sb']) || o['sb'].length === 0) return false;
+  const extra = keys.filter((k) => k !== 'pw' && k !== 'lk' && k !== 'ul').length;
+  if (extra !== 3 || !Object.hasOwn(o, 'mem') || !Object.hasOwn(o, 'model') || !Object.hasOwn(o, 'sb') || !Array.isArray(o['sb']) || o['sb'].length === 0) return false;
   return (o['sb'] as unknown[]).every((b) => b !== null && typeof b === 'object' && Object.hasOwn(b, 'n') && Array.isArray((b as StoreBuffer).addr) && Array.isArray((b as StoreBuffer).val));
 }
 
@@ -587,5 +912,5 @@ export function storeBuffersIn(vars: unknown): string | undefined {
 
 /** Does a change's path name a store-buffer slot of one of these memories (`m.sb[0].val[1]`)? */
 export function isStoreBufferSlot(changePath: string, memories: readonly string[]): boolean {
-  return memories.some((p) => changePath.startsWith(p === '' ? 'sb[' : `${p}.sb[`));
+  return memories.some((p) => ['sb[', 'pw[', 'lk['].some((k) => changePath.startsWith(p === '' ? k : `${p}.${k}`)));
 }

@@ -201,7 +201,7 @@ export function memoryLine(params: Record<string, number | boolean>): string | u
   if (!Object.hasOwn(params, 'memory')) return undefined;
   if (m === 'sc') return 'Memory model: sc (sequentially consistent: every store is seen by every CPU at once)';
   if (m === 'lkmm')
-    return `Memory model: lkmm (an operational approximation of the Linux-kernel memory model: per-CPU store buffers of ${params['storeBuffer']} entries whose stores to different variables reach memory in any order; a thread's steps run in program order, so its loads are not reordered unless its program says so (kmc's litmus models do, as the kernel's model allows); see src/kernel/memory.ts for what it covers and where it is stronger than herd7)`;
+    return `Memory model: lkmm (an operational approximation of the Linux-kernel memory model: per-CPU store buffers of ${params['storeBuffer']} entries whose stores to different variables leave them in any order and then reach the other CPUs one at a time (not multi-copy atomic); a thread's steps run in program order, so its loads are not reordered unless its program says so (kmc's litmus models do, as the kernel's model allows); see src/kernel/memory.ts for what it covers and where it is stronger than herd7)`;
   return `Memory model: ${m} (x86-TSO, Owens/Sarkar/Sewell 2009: per-CPU FIFO store buffers of ${params['storeBuffer']} entries, drained by the tso/memory thread, smp_mb and LOCK'd operations)`;
 }
 

@@ -21,6 +21,8 @@ const F = (kind: 'mb' | 'wmb' | 'rmb' | 'before_atomic' | 'after_atomic' = 'mb')
 const X = (x: string, v: number, r?: string): LitmusOp => ({ op: 'xchg', x, v, ...(r ? { r } : {}) });
 const A = (x: string): LitmusOp => ({ op: 'add', x, v: 1 });
 const CAS = (x: string, old: number, v: number, r: string): LitmusOp => ({ op: 'cmpxchg', x, old, v, r });
+const LOCK = (l: string): LitmusOp => ({ op: 'lock', l });
+const UNLOCK = (l: string): LitmusOp => ({ op: 'unlock', l });
 const reg = (t: number, r: string, eq: number) => ({ reg: [t, r] as [number, string], eq });
 const mem = (x: string, eq: number) => ({ mem: x, eq });
 
@@ -118,7 +120,7 @@ export const SHAPES: Shape[] = [
   {
     test: { name: 'WRC', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), W('y', 1)], [R('y', 'r1'), R('x', 'r2')]], exists: { and: [reg(1, 'r0', 1), reg(2, 'r1', 1), reg(2, 'r2', 0)] } },
     sc: 'forbidden',
-    tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden',
+    tso: 'forbidden', lkmm: 'allowed',
   },
   // ... forbidden by a release on the middle CPU and smp_rmb on the reader (explanation.txt: a
   // release is A-cumulative).
@@ -136,7 +138,7 @@ export const SHAPES: Shape[] = [
       exists: { and: [reg(2, 'r0', 1), reg(2, 'r1', 0), reg(3, 'r2', 1), reg(3, 'r3', 0)] },
     },
     sc: 'forbidden',
-    tso: 'forbidden', lkmm: 'allowed', inOrder: 'forbidden',
+    tso: 'forbidden', lkmm: 'allowed',
   },
   // ... forbidden with smp_mb between each reader's loads (explanation.txt: IRIW needs strong fences).
   {
@@ -149,15 +151,62 @@ export const SHAPES: Shape[] = [
     sc: 'forbidden',
     tso: 'forbidden', lkmm: 'forbidden',
   },
+  // Not multi-copy atomic (explanation.txt, "propagation"; ASPLOS 2018, cumul-fence): a store
+  // reaches CPUs one at a time. WRC with a control dependency on the middle CPU (its load before
+  // its store) and smp_rmb on the reader: nothing A-cumulative makes x=1 reach P2 before y=1 does
+  // (herd7: allowed; x86-TSO is multi-copy atomic: forbidden).
+  {
+    test: { name: 'WRC+ctrl+rmb', vars: {}, threads: [[W('x', 1)], [R('x', 'r0'), { ...W('y', 1), when: { r: 'r0', ne: 0 } }], [R('y', 'r1'), F('rmb'), R('x', 'r2')]], exists: { and: [reg(1, 'r0', 1), reg(2, 'r1', 1), reg(2, 'r2', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'allowed',
+  },
+  // Z6.0 through a lock handoff: P0's stores reach every CPU before P1's store after the lock
+  // (po-unlock-lock-po is a cumul-fence), but the handoff is no strong fence: z=2 follows z=1 in
+  // the coherence order without P2 having seen z=1, so P2's smp_mb propagates only z=2 and x=1
+  // may still be on its way to P2 (the kernel's Z6.0+pooncelock+pooncelock+pombonce: Sometimes).
+  {
+    test: { name: 'Z6.0+locks+mb', vars: {}, locks: ['s'], threads: [[LOCK('s'), W('x', 1), W('y', 1), UNLOCK('s')], [LOCK('s'), R('y', 'r0'), W('z', 1), UNLOCK('s')], [W('z', 2), F(), R('x', 'r1')]], exists: { and: [reg(1, 'r0', 1), mem('z', 2), reg(2, 'r1', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'allowed',
+  },
+  // ... with smp_mb after P1's lock (smp_mb__after_spinlock), x=1 reaches every CPU before z=1
+  // leaves P1 (a strong fence is A-cumulative): forbidden (Z6.0+pooncelock+poonceLock+pombonce: Never).
+  {
+    test: { name: 'Z6.0+lock-mb+mb', vars: {}, locks: ['s'], threads: [[LOCK('s'), W('x', 1), W('y', 1), UNLOCK('s')], [LOCK('s'), F(), R('y', 'r0'), W('z', 1), UNLOCK('s')], [W('z', 2), F(), R('x', 'r1')]], exists: { and: [reg(1, 'r0', 1), mem('z', 2), reg(2, 'r1', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'forbidden',
+  },
+  // The same through a release-acquire chain (Z6.0+pooncerelease+poacquirerelease+fencembonceonce: Sometimes) ...
+  {
+    test: { name: 'Z6.0+rel+acq-rel+mb', vars: {}, threads: [[W('x', 1), W('y', 1, 'release')], [R('y', 'r0', 'acquire'), W('z', 1, 'release')], [W('z', 2), F(), R('x', 'r1')]], exists: { and: [reg(1, 'r0', 1), mem('z', 2), reg(2, 'r1', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'allowed',
+  },
+  // ... where a reader that acquires z=1 must see x=1: the releases are A-cumulative, so x=1
+  // reaches every CPU before y=1, and y=1 (seen by P1) before z=1 (ISA2 with release/acquire:
+  // ISA2+pooncerelease+poacquirerelease+poacquireonce: Never).
+  {
+    test: { name: 'ISA2+rel+acq-rel+acq', vars: {}, threads: [[W('x', 1), W('y', 1, 'release')], [R('y', 'r0', 'acquire'), W('z', 1, 'release')], [R('z', 'r1', 'acquire'), R('x', 'r2')]], exists: { and: [reg(1, 'r0', 1), reg(2, 'r1', 1), reg(2, 'r2', 0)] } },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'forbidden',
+  },
+  // An unlock followed by a lock of another lock on one CPU orders its stores before and after
+  // to every CPU (po-unlock-lock-po; the kernel's MP+unlocklockonceonce+fencermbonceonce: Never).
+  {
+    test: { name: 'MP+unlock-lock+rmb', vars: {}, locks: ['s', 't'], threads: [[LOCK('s'), W('x', 1), UNLOCK('s'), LOCK('t'), W('y', 1), UNLOCK('t')], [R('y', 'r0'), F('rmb'), R('x', 'r1')]], exists: mpExists },
+    sc: 'forbidden',
+    tso: 'forbidden', lkmm: 'forbidden',
+  },
   // 2+2W: each CPU's two stores reach memory in order.
   { test: { name: '2+2W', vars: {}, threads: [[W('x', 1), W('y', 2)], [W('y', 1), W('x', 2)]], exists: { and: [mem('x', 1), mem('y', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   // R: a store then a load on P1, reordered as in SB; forbidden with a fence on P1.
   { test: { name: 'R', vars: {}, threads: [[W('x', 1), W('y', 1)], [W('y', 2), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'allowed', lkmm: 'allowed' },
   { test: { name: 'R+mb', vars: {}, threads: [[W('x', 1), W('y', 1)], [W('y', 2), F(), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   // R with smp_wmb on the writer: herd7 allows it (the kernel's R+fencembonceonces says weakening
-  // either smp_mb allows it: smp_wmb is not strong enough for a coherence link); kmc's memory is
-  // multi-copy atomic, so once y=1 is in memory so is x=1, and kmc forbids it.
-  { test: { name: 'R+wmb+mb', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [W('y', 2), F(), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'forbidden', herd: 'allowed' },
+  // either smp_mb allows it: smp_wmb is not strong enough for a coherence link). y=1 reaches
+  // every CPU after x=1, but P1's y=2 follows y=1 in the coherence order without P1 seeing y=1,
+  // so P1's smp_mb makes only y=2 reach every CPU, and x=1 may still be on its way to P1.
+  { test: { name: 'R+wmb+mb', vars: {}, threads: [[W('x', 1), F('wmb'), W('y', 1)], [W('y', 2), F(), R('x', 'r0')]], exists: { and: [mem('y', 2), reg(1, 'r0', 0)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   // S: a load then a store on P1; x86 keeps them in order.
   { test: { name: 'S', vars: {}, threads: [[W('x', 2), W('y', 1)], [R('y', 'r0'), W('x', 1)]], exists: { and: [mem('x', 2), reg(1, 'r0', 1)] } }, sc: 'forbidden', tso: 'forbidden', lkmm: 'allowed' },
   // A sanity check that outcomes SC allows are found under both: SB's interleaved outcome.

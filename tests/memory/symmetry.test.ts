@@ -26,7 +26,9 @@ describe('symmetry with store buffers', () => {
       expect(plain.violations.map((v) => v.property)).toEqual(['visible-once-read']);
       // Shortest either way: three stores and three loads, no drain.
       expect(reduced.violations[0]!.path.length).toBe(plain.violations[0]!.path.length);
-      expect([plain.stats.states, reduced.stats.states]).toEqual([125, 35]);
+      // lkmm has more: a store that left its buffer reaches the other CPUs one at a time (each
+      // CPU's view moves with it, being in its buffer's record).
+      expect([plain.stats.states, reduced.stats.states]).toEqual(memory === 'tso' ? [125, 35] : [815, 155]);
       expect(run({ cpus: 3 }, memory, true, [neverZero]).status).toBe('verified');
     });
 

@@ -407,14 +407,17 @@ describe('sched-delayed-dequeue: no-lost-wakeup catches wakeups lost without SN 
 // that window still sees SN set. Under sc that cannot happen.
 describe('sched-delayed-dequeue: the PI descriptor under sc, tso and lkmm', () => {
   const MEMORY = { sc: 0, tso: 1, lkmm: 2 } as const;
-  it('is checked under tso by default, and sc and lkmm reach the same states and verdicts (cpu0 writes the descriptor only with LOCK\'d RMWs)', () => {
+  it('is checked under tso by default; sc reaches the same states and verdicts, lkmm the same verdicts (cpu0 writes the descriptor only with LOCK\'d RMWs)', () => {
     expect(model.params['memory']!.default).toBe(MEMORY.tso);
     const c = CASES.find((x) => x.suffix === '--no-freezer')!;
+    // lkmm has a few more states: the relaxed set_bit/clear_bit stores reach the other CPU one
+    // step later than their own (not multi-copy atomic), until the next full barrier.
+    const LKMM_STATES: Record<string, number> = { eevdf: 1248, 'delayed-dequeue': 1459, task_is_runnable: 1380 };
     for (const variant of VARIANTS)
       for (const memory of [MEMORY.sc, MEMORY.lkmm]) {
         const r = check(model, properties, { variant, params: { ...c.params, memory } });
         if (r.status === 'error') throw new Error(r.message);
-        expect(r.stats.states).toBe(c.expected[variant].states);
+        expect(r.stats.states).toBe(memory === MEMORY.sc ? c.expected[variant].states : LKMM_STATES[variant]);
         expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...c.expected[variant].verdicts });
       }
   });
