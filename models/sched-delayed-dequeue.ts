@@ -927,15 +927,13 @@ export default defineModel({
           const { local } = env;
           const ctl = controlOf(local.vcpu);
           // The posting is one atomic update of the descriptor, complete before the notification
-          // is sent: fully ordered (smp_mb around it; under tso the LOCK'd set_bit drains already,
-          // under lkmm a relaxed set_bit's store could otherwise be passed by the read of ON/SN
-          // and reach cpu0 after the notification).
+          // is sent: the test of ON/SN and the setting of ON read and write the newest control
+          // word in one fully ordered RMW (try_cmpxchg_loop; it writes the word back unchanged
+          // when ON or SN is set). Under tso the LOCK'd set_bit drains already; under lkmm a
+          // READ_ONCE could see an older word, and the PIR store could be passed by the test.
           set_bit(d.m, local.vec, pirOf(local.vcpu), env);
-          smp_mb(d.m, env);
-          const c = READ_ONCE(d.m, ctl, env);
+          const c = try_cmpxchg_loop(d.m, ctl, (o) => ((o & (ON_BIT | SN_BIT)) === 0 ? o | ON_BIT : o), env);
           if ((c & (ON_BIT | SN_BIT)) === 0) {
-            set_bit(d.m, POSTED_INTR_ON, ctl, env);
-            smp_mb(d.m, env);
             // POSTED_INTR_VECTOR to a vCPU in the host: kvm_posted_intr_ipi only counts it.
             if ((c & NV_MASK) >>> NV_SHIFT === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
           }
