@@ -532,11 +532,13 @@ describe('sched-delayed-dequeue: the KVM software posting path under sc, tso and
   it('sc, tso and lkmm give the same verdicts; the buffered rcuwait.task and vcpu->mode stores add states under tso and lkmm', () => {
     const c = CASES.find((x) => x.suffix === '--kvm')!;
     const sc = { eevdf: 2489, 'delayed-dequeue': 2952, task_is_runnable: 2795 } as const;
+    // lkmm more than tso (CASES): a store that left its buffer reaches the other CPU a step later (not multi-copy atomic).
+    const lkmm = { eevdf: 3097, 'delayed-dequeue': 3601, task_is_runnable: 3403 } as const;
     for (const variant of VARIANTS)
       for (const memory of [MEMORY.sc, MEMORY.lkmm]) {
         const r = check(model, properties, { variant, params: { ...c.params, memory } });
         if (r.status === 'error') throw new Error(r.message);
-        expect(r.stats.states).toBe(memory === MEMORY.sc ? sc[variant] : c.expected[variant].states);
+        expect(r.stats.states).toBe(memory === MEMORY.sc ? sc[variant] : lkmm[variant]);
         expect(verdicts(r)).toEqual({ ...ALL_HOLD, ...c.expected[variant].verdicts });
       }
   });
