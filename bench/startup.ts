@@ -9,12 +9,14 @@
 // no pool), then the report and exit. Nothing in it is spent searching, so it bounds from above
 // the time to the first state. "every variant" is `kmc check --all MODEL`, its runs side by side.
 //
-// KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
+// KMC_BENCH_CALLGRIND=1 also counts the instructions of one run of each command under valgrind
+// (callgrind, every thread): a figure the machine's load does not move, to compare builds on a
+// busy machine. KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
 // model) and KMC_BENCH_KMC (another checkout's bin/kmc.js, to compare before and after) change it.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +54,25 @@ function runOnce(c: Case, kmc: string): Sample {
   return { wall, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
 }
 
+/**
+ * Instructions executed by one run of `args` (valgrind --tool=callgrind, every thread), which the
+ * machine's load does not move: the supervisor (main) thread, the command thread and V8's helper
+ * threads separately. Undefined when valgrind is not installed.
+ */
+function instructions(args: string[], kmc: string): { total: number; threads: number[] } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'kmc-startup-'));
+  try {
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...(kmc === '' ? [] : [kmc]), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error) return undefined;
+    const threads = readdirSync(dir)
+      .sort((a, b) => Number(a.split('-').at(-1)) - Number(b.split('-').at(-1)))
+      .map((f) => Number(/^summary: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0));
+    return { total: threads.reduce((a, b) => a + b, 0), threads };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -81,6 +102,20 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     const cpu = cpus.length === s.length ? `${median(cpus).toFixed(2)} s` : 'n/a';
     console.log(`| ${c.name} | ${median(s.map((x) => x.wall)).toFixed(2)} s | ${Math.min(...s.map((x) => x.wall)).toFixed(2)} s | ${cpu} |`);
   });
+  if (process.env.KMC_BENCH_CALLGRIND !== '1') return;
+  // Threads in the order they started: the main thread (kmc's supervisor) first; the command
+  // thread is the last one of a kmc run that ran JavaScript (V8's helper threads come between).
+  console.log('\n| command (one run under valgrind --tool=callgrind) | instructions, every thread | per thread above 1 M (in start order) |');
+  console.log('|---|---:|---|');
+  for (const c of cases) {
+    const n = instructions(c.args, c.args[0] === '-e' ? '' : kmc);
+    if (!n) {
+      console.log('(valgrind is not installed: no instruction counts)');
+      return;
+    }
+    const g = (x: number) => `${(x / 1e9).toFixed(3)} G`;
+    console.log(`| ${c.name} | ${g(n.total)} | ${n.threads.filter((x) => x > 1e6).map((x) => `${Math.round(x / 1e6)} M`).join(', ')} |`);
+  }
 }
 
 export const section = {
