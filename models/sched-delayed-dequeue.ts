@@ -958,53 +958,31 @@ export default defineModel({
     //   rcuwait_wake_up's smp_mb (B), read of w->task  vs  prepare_to_rcuwait's store +
     //   kvm_vcpu_block's set_current_state (A), read of ON (kvm_vcpu_check_block).
     // ttwu is one step, under p->pi_lock and the rq lock as for the wakeup handler.
-    type KvmSender = { vcpu: number; vec: number; posted: number; task: number; cpu: number };
+    type KvmSender = { vcpu: number; vec: number; posted: number; task: number; was: number; cpu: number };
     const nextPost = (d: Draft<S>, env: StepEnv<KvmSender>) => void (env.local.posted += 1);
     const afterPost = (_s: S, env: StepEnv<KvmSender>) => (env.local.posted < nInterrupts ? 'pir' : END);
-    const pirBit = (s: S, env: StepEnv<KvmSender>) => (READ_ONCE(s.m, pirOf(env.local.vcpu), env) & (1 << env.local.vec)) !== 0;
-    const onBit = (s: S, env: StepEnv<KvmSender>) => (READ_ONCE(s.m, controlOf(env.local.vcpu), env) & ON_BIT) !== 0;
-    const kvmSender = threadKind<S, KvmSender>('kvm-sender', { vcpu: 0, vec: 0, posted: 0, task: 0, cpu: SENDERS_CPU }, [
-      // The test and the set are one LOCK bts: the action is chosen by its result.
-      choice<S, KvmSender>('pir', [
-        {
-          label: '__vmx_deliver_posted_interrupt: if (pi_test_and_set_pir(vector, pi_desc)) return',
-          note: 'already pending',
-          fn: '__vmx_deliver_posted_interrupt',
-          guard: pirBit,
-          run: (d, env) => {
-            test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env);
-            nextPost(d, env);
-          },
-          next: afterPost,
+    const kvmSender = threadKind<S, KvmSender>('kvm-sender', { vcpu: 0, vec: 0, posted: 0, task: 0, was: 0, cpu: SENDERS_CPU }, [
+      // The test and the set are one LOCK bts whose return value picks the branch, as in the C:
+      // the bit is tested by the RMW itself (the newest value of the word), never by a separate
+      // READ_ONCE, which under lkmm could read an older word than the RMW does.
+      step<S, KvmSender>('pir', '__vmx_deliver_posted_interrupt: if (pi_test_and_set_pir(vector, pi_desc)) return', {
+        fn: '__vmx_deliver_posted_interrupt',
+        note: 'LOCK bts',
+        run: (d, env) => {
+          env.local.was = test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env) ? 1 : 0;
+          if (env.local.was) nextPost(d, env);
         },
-        {
-          label: '__vmx_deliver_posted_interrupt: pi_test_and_set_pir(vector, pi_desc)',
-          note: 'LOCK bts',
-          fn: '__vmx_deliver_posted_interrupt',
-          guard: (s, env) => !pirBit(s, env),
-          run: (d, env) => void test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env),
-          next: 'on',
+        next: (s, env) => (env.local.was ? afterPost(s, env) : 'on'),
+      }),
+      step<S, KvmSender>('on', '__vmx_deliver_posted_interrupt: if (pi_test_and_set_on(pi_desc)) return', {
+        fn: '__vmx_deliver_posted_interrupt',
+        note: 'LOCK bts: the implied full barrier',
+        run: (d, env) => {
+          env.local.was = test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env) ? 1 : 0;
+          if (env.local.was) nextPost(d, env);
         },
-      ]),
-      choice<S, KvmSender>('on', [
-        {
-          label: '__vmx_deliver_posted_interrupt: if (pi_test_and_set_on(pi_desc)) return',
-          note: 'a previous notification is on its way',
-          guard: onBit,
-          run: (d, env) => {
-            test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env);
-            nextPost(d, env);
-          },
-          next: afterPost,
-        },
-        {
-          label: '__vmx_deliver_posted_interrupt: pi_test_and_set_on(pi_desc)',
-          note: 'LOCK bts: the implied full barrier',
-          guard: (s, env) => !onBit(s, env),
-          run: (d, env) => void test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env),
-          next: 'mode',
-        },
-      ]),
+        next: (s, env) => (env.local.was ? afterPost(s, env) : 'mode'),
+      }),
       choice<S, KvmSender>('mode', [
         {
           label: 'kvm_vcpu_trigger_posted_interrupt: if (vcpu->mode == IN_GUEST_MODE) __apic_send_IPI_mask(get_cpu_mask(vcpu->cpu), POSTED_INTR_VECTOR)',
