@@ -258,8 +258,7 @@ export class PartialOrder {
   private readonly guardShape: Int32Array;
   /** Reduced sets by what they depend on (select-cache.ts), for the current footprints and invariants. */
   private readonly selects: SelectCache;
-  /** The reduced set select() returned last (reused). */
-  /** The sets select() and rest() return, by length (reused: pick). */
+  /** The arrays select() (outs) and rest() (rests) return, one per length, reused from call to call (pick). */
   private readonly outs: number[][] = [];
   private readonly rests: number[][] = [];
   /** The threads whose enabled actions the reduced set of the state being expanded holds. */
@@ -838,11 +837,6 @@ export class PartialOrder {
   /** After the reduced set ran: the rest, if the cycle proviso asks for it. */
   rest(_state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     if (!this.reduced || !this.provisoHit) return NONE;
-    return this.restOf(actions, chosen);
-  }
-
-  /** The rest when C3 asks for it (a method of its own: a closure in `rest` would allocate on every call). */
-  private restOf(actions: readonly CompiledAction[], chosen: readonly number[]): readonly number[] {
     this.reduced = false;
     this.reducedStates--;
     this.fullStates++;
