@@ -85,6 +85,7 @@ export function modelSource(entry: ModelEntry, registry: string | undefined): Mo
  * a small model (the bundled models' smaller variants, 300-15,000 states: bench/startup.ts). A
  * larger run is searched again from the start on the pool; what this thread searched is the
  * price, a fraction of a second. Deterministic: which search ran depends on the state counts only.
+ * A --por run, which the pool would give one worker too, searches here to its end.
  */
 export const ON_THREAD_STATES = 20_000;
 
@@ -186,7 +187,11 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
     if (onThread) {
       const t0 = performance.now();
       const most = o.onThreadStates ?? ON_THREAD_STATES;
-      const cap = o.maxStates !== undefined && o.maxStates <= most ? undefined : most;
+      // Partial-order reduction searches in one worker wherever it runs: on the pool that worker
+      // would start the same search again from nothing in a new thread (its model compiled and
+      // its code JIT-compiled once more, the 20,000-state prefix that seeds the footprints
+      // searched twice), so a reduced run goes on here to its end (bench/README.md, "spin").
+      const cap = por || (o.maxStates !== undefined && o.maxStates <= most) ? undefined : most;
       const result = checkPlan(plan, {
         ...limitsOf(o),
         ...(cap !== undefined ? { maxStates: cap } : {}),

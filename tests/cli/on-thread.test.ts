@@ -54,6 +54,21 @@ describe('a one-worker check on the command thread', () => {
     expect(result.status !== 'error' && result.stats.states).toBeLessThan(1000);
   });
 
+  it('a --por run is searched on this thread to its end, not again on the pool (one worker either way), with the pool\'s result', async () => {
+    // The thread's stop poll runs every 1,024 expansions of a search on this thread: a run cut at
+    // 100 states and then sent to the pool would poll it never.
+    let polls = 0;
+    const io = { ...fakeIo(), pollInterrupt: () => void polls++ };
+    const [here, pool] = await Promise.all([
+      runCheck(entry, { ...base, por: true, onThreadStates: 100, io }),
+      runCheck(entry, { ...base, por: true, onThreadStates: 0, io: fakeIo() }),
+    ]);
+    expect(here.result.status !== 'error' && here.result.stats.states).toBeGreaterThan(2048);
+    expect(polls).toBeGreaterThan(0);
+    expect(here.result.status !== 'error' && pool.result.status !== 'error' && [here.result.stats.workers, pool.result.stats.workers]).toEqual([1, 1]);
+    expect(verdicts(here.result)).toEqual(verdicts(pool.result));
+  });
+
   it('a stop request waiting on the thread is taken between states (pollInterrupt): interrupted, the statistics so far', async () => {
     const io = fakeIo();
     let handler: ((why?: string) => void) | undefined;
