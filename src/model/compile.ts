@@ -164,7 +164,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   // the scratch tree. The reference semantics (the oracle) compiles nothing.
   if (options.straight !== false && options.reference !== true)
     for (const a of allActions) {
-      const ctx = { layout, pcs, width, self: a.thread, thread: threadNames[a.thread]! };
+      const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]! };
       if (a.guard !== undefined) a.straightGuard = straightGuard(a.guard, ctx);
       if (a.staticNext !== null) a.straightRecipe = straightRecipe(a.run, ctx);
     }

@@ -13,7 +13,7 @@
 // states and its counts are what they were before locals existed.
 
 import { ModelError } from '../util/errors.js';
-import type { Layout, StateData } from './layout.js';
+import type { Layout, LayoutNode, StateData } from './layout.js';
 import type { ThreadDef } from './types.js';
 
 /** The key of the locals in the state's root object. */
@@ -58,11 +58,16 @@ export function localOwners(layout: Layout, threadNames: readonly string[]): Int
   return owners;
 }
 
-/** The variable slots of thread `name`'s locals, in layout order (empty when it has none). */
-export function localSlots(layout: Layout, name: string): number[] {
+/** The layout node of thread `name`'s locals, if it has any. */
+export function localsNode(layout: Layout, name: string): LayoutNode | undefined {
   const root = layout.root;
   const locals = root.kind === 'object' ? root.fields.get(LOCALS_KEY) : undefined;
-  const node = locals?.kind === 'object' ? locals.fields.get(name) : undefined;
+  return locals?.kind === 'object' ? locals.fields.get(name) : undefined;
+}
+
+/** The variable slots of thread `name`'s locals, in layout order (empty when it has none). */
+export function localSlots(layout: Layout, name: string): number[] {
+  const node = localsNode(layout, name);
   if (node === undefined) return [];
   const width = node.kind === 'object' || node.kind === 'array' ? node.width : 1;
   return Array.from({ length: width }, (_, i) => node.offset + i);

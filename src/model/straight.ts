@@ -22,7 +22,7 @@
 // a step that does not bail yields exactly the general path's successor.
 
 import type { Layout, LayoutNode } from './layout.js';
-import { LOCALS_KEY } from './locals.js';
+import { localsNode } from './locals.js';
 
 /** 1: the guard holds, 0: it does not, -1: bailed (evaluate the model's guard instead). */
 export type StraightGuard = (w: Int32Array) => number;
@@ -31,10 +31,8 @@ export type StraightRecipe = (src: Int32Array, dst: Int32Array) => boolean;
 
 export interface StraightContext {
   layout: Layout;
-  /** Number of program counters before the variables. */
+  /** Number of program counters before the variables (a state has pcs + layout.size slots). */
   pcs: number;
-  /** Slots in a state (pcs + layout.size). */
-  width: number;
   /** The thread the step belongs to (env.self) and its name (its locals). */
   self: number;
   thread: string;
@@ -276,8 +274,7 @@ class Gen {
       r = { node: this.ctx.layout.root };
     } else if (t.v === this.envParam && !this.local(t.v) && this.peek('.', 1) && this.toks[this.p + 2]?.v === 'local') {
       this.p += 3;
-      const locals = this.ctx.layout.root.kind === 'object' ? this.ctx.layout.root.fields.get(LOCALS_KEY) : undefined;
-      const mine = locals?.kind === 'object' ? locals.fields.get(this.ctx.thread) : undefined;
+      const mine = localsNode(this.ctx.layout, this.ctx.thread);
       if (mine === undefined) no('no locals');
       r = { node: mine! };
     } else return undefined;
@@ -475,7 +472,7 @@ export function straightRecipe(fn: Function | undefined, ctx: StraightContext): 
   const g = fn === undefined ? { body: '', temps: [] } : generate(fn, ctx, false);
   if (g === undefined) return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const copy = Array.from({ length: ctx.width }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
+  const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
   const code = `return function straightRecipe(s, t) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
   return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', code)(BAIL, ix, iset, bset)) as StraightRecipe;
 }

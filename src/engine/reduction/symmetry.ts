@@ -23,7 +23,7 @@ import { ModelError } from '../../util/errors.js';
 import type { CompiledModel } from '../../model/compile.js';
 import type { LayoutNode } from '../../model/layout.js';
 import type { SymmetryDef } from '../../model/types.js';
-import { LOCALS_KEY } from '../../model/locals.js';
+import { localsNode } from '../../model/locals.js';
 import { withStoreBuffers } from '../../kernel/memory-symmetry.js';
 
 /** How an extra word appended to the packed state (preemption bound) is renamed. */
@@ -212,7 +212,7 @@ export class Canonicalizer {
       }
     // Thread-local variables move with their thread: thread j of member i owns its locals, as
     // an indexed entry of member i (locals.ts). Threads of one kind have locals of one shape.
-    const localNodes = memberThreads.map((ts) => ts.map((t) => localsNode(model, t)));
+    const localNodes = memberThreads.map((ts) => ts.map((t) => localsNode(model.layout, model.threadNames[t]!)));
     for (let j = 0; j < k; j++) {
       const w0 = localNodes[0]![j] ? width(localNodes[0]![j]!) : 0;
       for (let i = 0; i < m; i++) {
@@ -246,7 +246,7 @@ export class Canonicalizer {
     const markLocal = (paths: readonly string[] | undefined, code: number, what: string) => {
       const found = new Set<string>();
       for (let t = 0; t < model.pcs; t++) {
-        const node = localsNode(model, t);
+        const node = localsNode(model.layout, model.threadNames[t]!);
         if (!node) continue;
         for (const path of paths ?? []) {
           let nodes: LayoutNode[];
@@ -531,13 +531,6 @@ export class Canonicalizer {
     while (this.locBase[t + 1]! <= g) t++;
     return t;
   }
-}
-
-/** The layout node of thread `t`'s locals, if it has any. */
-function localsNode(model: CompiledModel, t: number): LayoutNode | undefined {
-  const root = model.layout.root;
-  const all = root.kind === 'object' ? root.fields.get(LOCALS_KEY) : undefined;
-  return all?.kind === 'object' ? all.fields.get(model.threadNames[t]!) : undefined;
 }
 
 function width(n: LayoutNode): number {
