@@ -585,28 +585,21 @@ function scratchOver(codec: Codec, pcs: number) {
   const size = codec.size;
   const loadedVars = new Int32Array(size);
   let valid = false;
+  /** Does the tree hold `state`'s variables (without decoding)? */
+  const holds = (state: Int32Array): boolean => {
+    if (!valid) return false;
+    for (let i = 0; i < size; i++) if (loadedVars[i] !== state[pcs + i]) return false;
+    return true;
+  };
   return {
     codec,
     load(state: Int32Array): void {
-      if (valid) {
-        let same = true;
-        for (let i = 0; i < size; i++)
-          if (loadedVars[i] !== state[pcs + i]) {
-            same = false;
-            break;
-          }
-        if (same) return;
-      }
+      if (holds(state)) return;
       codec.decode(state, pcs);
       for (let i = 0; i < size; i++) loadedVars[i] = state[pcs + i]!;
       valid = true;
     },
-    /** Does the tree hold `state`'s variables (without decoding)? */
-    holds(state: Int32Array): boolean {
-      if (!valid) return false;
-      for (let i = 0; i < size; i++) if (loadedVars[i] !== state[pcs + i]) return false;
-      return true;
-    },
+    holds,
     /** The tree may no longer hold the loaded variables (a step or a faulty guard wrote to it). */
     invalidate(): void {
       valid = false;
