@@ -48,7 +48,9 @@ function no(why: string): never {
 
 // ---- tokens -----------------------------------------------------------------------------------
 
-type Tok = { t: 'id' | 'num' | 'op'; v: string };
+/** `nl`: a line break (or a comment holding one) comes before the token, where JavaScript may insert a semicolon. */
+type Tok = { t: 'id' | 'num' | 'op'; v: string; nl?: true };
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const OPS = [
   '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...',
   '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '++', '--', '<<', '>>', '**', '?.',
@@ -58,27 +60,42 @@ const OPS = [
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
+  let nl = false;
+  const push = (tok: Tok) => {
+    if (nl) tok.nl = true;
+    nl = false;
+    out.push(tok);
+  };
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) i++;
-    else if (src.startsWith('//', i)) i = src.includes('\n', i) ? src.indexOf('\n', i) : src.length;
+    if (/\s/.test(c)) {
+      if (LINE_BREAK.test(c)) nl = true;
+      i++;
+    } else if (src.startsWith('//', i)) {
+      // A line comment ends at any line terminator (\r and U+2028 too), not only at \n.
+      const e = src.slice(i).search(LINE_BREAK);
+      i = e < 0 ? src.length : i + e;
+    }
     else if (src.startsWith('/*', i)) {
       const e = src.indexOf('*/', i + 2);
       if (e < 0) no('comment');
+      if (LINE_BREAK.test(src.slice(i, e))) nl = true;
       i = e + 2;
     } else if (/[A-Za-z_$]/.test(c)) {
       const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))![0];
-      out.push({ t: 'id', v: m });
+      push({ t: 'id', v: m });
       i += m.length;
     } else if (/[0-9]/.test(c)) {
       const m = /^[0-9]+(?![\w$.])/.exec(src.slice(i));
       if (!m) no('number form');
-      out.push({ t: 'num', v: m![0] });
+      // 010 is octal (8) in sloppy-mode code (a CommonJS model file), 08 decimal: not Number()'s reading.
+      if (m![0].length > 1 && m![0][0] === '0') no('a number with a leading zero');
+      push({ t: 'num', v: m![0] });
       i += m![0].length;
     } else {
       const op = OPS.find((o) => src.startsWith(o, i));
       if (op === undefined) no(`character ${c}`);
-      out.push({ t: 'op', v: op! });
+      push({ t: 'op', v: op! });
       i += op!.length;
     }
   }
@@ -204,6 +221,8 @@ class Gen {
     }
     if (t?.t === 'id' && t.v === 'return') {
       this.p++;
+      // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
+      if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
       const e = this.peek(';') || this.peek('}') ? undefined : this.expr();
       this.eat(';');
       if (this.guard) return `return ${e === undefined ? '0' : `(${e}) ? 1 : 0`};`;

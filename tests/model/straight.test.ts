@@ -77,9 +77,9 @@ const make = (src: string): any => new Function(`'use strict'; return ${src};`)(
 const actionSpec = fc.record({ guard: fc.option(guardSource, { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) });
 const modelSpec = fc.array(fc.array(actionSpec, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 });
 
-function buildModel(locs: { guard?: string | undefined; run?: string | undefined }[][]): ModelDef<S> {
+function buildModel(locs: { guard?: string | undefined; run?: string | undefined }[][], mk = make): ModelDef<S> {
   const actions = (specs: (typeof locs)[number], next: string): ActionDef<S, L>[] =>
-    specs.map((a, j) => ({ label: `a${j}`, next, ...(a.guard ? { guard: make(a.guard) } : {}), ...(a.run ? { run: make(a.run) } : {}) }));
+    specs.map((a, j) => ({ label: `a${j}`, next, ...(a.guard ? { guard: mk(a.guard) } : {}), ...(a.run ? { run: mk(a.run) } : {}) }));
   const kind = threadKind<S, L>('t', { i: 0, k: false }, [choice<S, L>('l0', actions(locs[0]!, 'l1')), choice<S, L>('l1', actions(locs[1]!, 'l0'))]);
   return defineModel<S>({
     name: 'straight-random',
@@ -170,6 +170,33 @@ describe('straight-line steps (straight.ts)', () => {
     const m = compileModel(def);
     const got = step(m, m.init, m.allActions[0]!);
     expect('words' in got && got.words[m.pcs + m.layout.paths.indexOf('a')]).toBe(0);
+  });
+
+  it('give up where sloppy mode or an inserted semicolon reads the source otherwise (010, a line break after return, a comment ended by \\r)', () => {
+    // A CommonJS model file is sloppy-mode code, where 010 is octal; the parser read it as ten.
+    const sloppy = (src: string): any => new Function(`return ${src};`)();
+    const cases: { guard?: string; run?: string }[] = [
+      { guard: '(s) => s.arr[2] + 6 === 010' },
+      { guard: '(s) => { return\n s.a === 0; }' },
+      { guard: '(s) => { return /*\n*/ s.a === 0; }' },
+      { run: '(d) => { return\n d.a = 5; }' },
+      { run: '(d) => { return\u2028 d.a = 5; }' },
+    ];
+    for (const c of cases) {
+      const def = buildModel([[c], [{}]], sloppy);
+      const m = compileModel(def);
+      expect(c.guard ? m.allActions[0]!.straightGuard : m.allActions[0]!.straightRecipe, JSON.stringify(c)).toBeUndefined();
+      compare(def, 20);
+    }
+    // Compiled, and read as JavaScript does: a line comment ends at \r or U+2028 as at \n.
+    for (const guard of ['(s) => s.a === 1 // one\r || s.b === 1', '(s) => s.a === 1 // one\u2028 || s.b === 1']) {
+      const def = buildModel([[{ guard }], [{}]], sloppy);
+      expect(compileModel(def).allActions[0]!.straightGuard, guard).toBeDefined();
+      compare(def, 20);
+    }
+    // Still compiled: 0 alone, a line break elsewhere.
+    const m = compileModel(buildModel([[{ guard: '(s) =>\n s.a === 0', run: '(d) => {\n d.a = 0;\n d.b++;\n return\n}' }], [{}]], sloppy));
+    expect([m.allActions[0]!.straightGuard !== undefined, m.allActions[0]!.straightRecipe !== undefined]).toEqual([true, true]);
   });
 
   it('random guards and recipes: the same enabled sets, successors and errors as the scratch tree and immer', () => {
