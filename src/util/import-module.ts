@@ -38,12 +38,37 @@ export function needsTsx(url: string): boolean {
   return true;
 }
 
-/** The module namespace of `file` (an absolute path or a file: URL). */
+/**
+ * Whether a TypeScript file goes through the compiled-model cache (src/util/model-cache.ts): an
+ * ES module (.mts, or .ts in a `"type": "module"` package, as `kmc init` makes). A .ts or .cts
+ * compiled as CommonJS keeps tsx's import.
+ */
+function cacheable(path: string): boolean {
+  return /\.mts$/.test(path) || (/\.ts$/.test(path) && packageType(path) === 'module');
+}
+
+/** The module namespace of `file` (an absolute path or a file: URL, a query string allowed). */
 export async function importModelModule(file: string): Promise<Record<string, unknown>> {
   const url = file.startsWith('file:') ? file : pathToFileURL(file).href;
-  if (needsTsx(url)) {
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  if (!needsTsx(url)) return (await import(url)) as Record<string, unknown>;
+  const path = fileURLToPath(url);
+  if (cacheable(path)) {
+    const { compiledModelFile, dropCacheFile } = await import('./model-cache.js');
+    const compiled = await compiledModelFile(path);
+    if (compiled !== undefined) {
+      // The stacks of the model's code, and the step locations read from them, name the .ts
+      // lines through the bundle's source map (tsx turns them on for its imports too).
+      process.setSourceMapsEnabled(true);
+      try {
+        return (await import(pathToFileURL(compiled).href + new URL(url).search)) as Record<string, unknown>;
+      } catch (e) {
+        // A package the bundle names by its path has moved or gone: tsx's import resolves afresh
+        // (and reports a package that is really missing as it always did).
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+        dropCacheFile(compiled);
+      }
+    }
   }
-  return (await import(url)) as Record<string, unknown>;
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }

@@ -1,0 +1,230 @@
+// The compiled-model cache (src/util/model-cache.ts): a user's .ts model and its relative
+// helpers bundled once, kept under the digest of their sources, and imported as plain JavaScript
+// by the command thread and every pool worker. The model is tests/fixtures/user-model (a model
+// and a helper it imports) in a project whose node_modules/kernel-model-checker is this checkout,
+// as a kernel developer's repository has the installed package (it needs dist/: npm test builds it).
+
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheDirs, cacheKey, compiledModelFile, readCacheFile } from '../../src/util/model-cache.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kmcBin = join(root, 'bin', 'kmc.js');
+const work = mkdtempSync(join(tmpdir(), 'kmc-model-cache-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let n = 0;
+/** A fresh project: package.json ("type": "module"), models/race.ts + models/lib/wake.ts, the package linked in. */
+function project(): { dir: string; model: string; helper: string } {
+  const dir = join(work, `p${n++}`);
+  cpSync(join(root, 'tests', 'fixtures', 'user-model'), join(dir, 'models'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-models', private: true, type: 'module' }));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'kernel-model-checker'), 'dir');
+  return { dir, model: join(dir, 'models', 'race.ts'), helper: join(dir, 'models', 'lib', 'wake.ts') };
+}
+
+const saved = { ...process.env };
+let cacheDir: string;
+beforeEach(() => {
+  cacheDir = join(work, `cache${n++}`);
+  process.env.KMC_CACHE_DIR = cacheDir;
+  delete process.env.KMC_NO_MODEL_CACHE;
+});
+afterEach(() => {
+  for (const k of ['KMC_CACHE_DIR', 'KMC_NO_MODEL_CACHE', 'XDG_CACHE_HOME']) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+});
+
+const files = (dir: string) => readdirSync(dir).sort();
+const ino = (path: string) => statSync(path).ino;
+
+describe('the compiled-model cache', () => {
+  it('a miss bundles the model and its helper into one file (packages as file: URLs); a hit uses that file as it is', async () => {
+    const p = project();
+    const first = await compiledModelFile(p.model);
+    expect(first).toBe(join(cacheDir, `${cacheKey(p.model)}.mjs`));
+    expect(files(cacheDir)).toEqual([`${cacheKey(p.model)}.mjs`]); // no temporary file left
+    const body = readCacheFile(first!, cacheKey(p.model))!;
+    expect(body).toContain('boom from the helper'); // the helper is in the bundle
+    expect(body).toContain(`from "file://${root}/dist/src/model/index.js"`); // the package stays outside, by its path
+    expect(body).toMatch(/\/\/# sourceMappingURL=data:application\/json;base64,/);
+    const inode = ino(first!);
+    expect(await compiledModelFile(p.model)).toBe(first);
+    expect(ino(first!)).toBe(inode); // not rewritten
+  });
+
+  it('a change of the model or of a helper it imports is a miss; the old sources hit their file again', async () => {
+    const p = project();
+    const first = (await compiledModelFile(p.model))!;
+    const helperText = readFileSync(p.helper, 'utf8');
+    appendFileSync(p.helper, '// changed\n');
+    const afterHelper = (await compiledModelFile(p.model))!;
+    expect(afterHelper).not.toBe(first);
+    writeFileSync(p.helper, helperText);
+    const inode = ino(first);
+    expect(await compiledModelFile(p.model)).toBe(first);
+    expect(ino(first)).toBe(inode);
+    appendFileSync(p.model, '// changed\n');
+    const afterModel = (await compiledModelFile(p.model))!;
+    expect([first, afterHelper]).not.toContain(afterModel);
+    expect(files(cacheDir)).toHaveLength(3);
+  });
+
+  it('a tampered, truncated or foreign cache file is not used: the model is bundled afresh over it', async () => {
+    const p = project();
+    const path = (await compiledModelFile(p.model))!;
+    const key = cacheKey(p.model);
+    const good = readFileSync(path, 'utf8');
+    const tampered = good.replace('boom from the helper', 'BOOM from elsewhere');
+    expect(tampered).not.toBe(good);
+    const forms = {
+      tampered,
+      truncated: good.slice(0, good.length >> 1),
+      'no header': good.slice(good.indexOf('\n') + 1),
+      foreign: good.replace(key, 'f'.repeat(64)), // another key's file under this name
+    };
+    for (const [what, text] of Object.entries(forms)) {
+      writeFileSync(path, text);
+      expect(readCacheFile(path, key), what).toBeUndefined();
+      expect(await compiledModelFile(p.model), what).toBe(path);
+      expect(readFileSync(path, 'utf8'), what).toBe(good);
+    }
+  });
+
+  it('no writable cache folder: no cache and no error; the first writable of node_modules/.cache and $XDG_CACHE_HOME is used', async () => {
+    const p = project();
+    // A file where a folder would go: unwritable even for root (a read-only checkout and home).
+    const blocked = join(work, `blocked${n++}`);
+    writeFileSync(blocked, '');
+    process.env.KMC_CACHE_DIR = join(blocked, 'kmc');
+    expect(await compiledModelFile(p.model)).toBeUndefined();
+
+    delete process.env.KMC_CACHE_DIR;
+    process.env.XDG_CACHE_HOME = join(blocked, 'xdg');
+    expect(cacheDirs(p.model)).toEqual([join(p.dir, 'node_modules', '.cache', 'kmc'), join(blocked, 'xdg', 'kmc')]);
+    expect(await compiledModelFile(p.model)).toBe(join(p.dir, 'node_modules', '.cache', 'kmc', `${cacheKey(p.model)}.mjs`));
+
+    const q = project();
+    writeFileSync(join(q.dir, 'node_modules', '.cache'), ''); // node_modules/.cache cannot be made
+    expect(await compiledModelFile(q.model)).toBeUndefined();
+    const xdg = join(work, `xdg${n++}`);
+    process.env.XDG_CACHE_HOME = xdg;
+    expect(await compiledModelFile(q.model)).toBe(join(xdg, 'kmc', `${cacheKey(q.model)}.mjs`));
+
+    process.env.KMC_NO_MODEL_CACHE = '1';
+    expect(await compiledModelFile(p.model)).toBeUndefined();
+  });
+
+  it('a model whose sources use import.meta is not cached (bundled elsewhere it would mean another file)', async () => {
+    const p = project();
+    appendFileSync(p.helper, 'export const here = import.meta.url;\n');
+    expect(await compiledModelFile(p.model)).toBeUndefined();
+  });
+});
+
+/** `kmc ARGS` in the project, with the environment given (no cache folder of the machine's). */
+function kmc(cwd: string, env: Record<string, string>, ...args: string[]) {
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+  if (!('KMC_CACHE_DIR' in env)) delete e.KMC_CACHE_DIR;
+  return spawnSync(process.execPath, [kmcBin, ...args], { cwd, env: e, encoding: 'utf8', timeout: 120_000 });
+}
+
+interface RunJson {
+  exitCode: number;
+  status: string;
+  run: { variant: string };
+  stats?: { states: number; transitions: number; diameter: number };
+  properties?: { name: string; status: string }[];
+  error?: unknown;
+}
+const summary = (stdout: string) =>
+  (JSON.parse(stdout) as RunJson[]).map((r) => ({
+    variant: r.run.variant,
+    exitCode: r.exitCode,
+    status: r.status,
+    states: r.stats?.states,
+    transitions: r.stats?.transitions,
+    diameter: r.stats?.diameter,
+    properties: r.properties?.map((x) => `${x.name}: ${x.status}`),
+  }));
+
+describe('kmc check of a user model with and without the cache', () => {
+  it('the same verdicts and counts, with one worker and with two', () => {
+    const p = project();
+    const env = { KMC_CACHE_DIR: join(work, `cli${n++}`) };
+    for (const workers of ['1', '2']) {
+      const args = ['check', 'models/race.ts', '--all', '--json', '--quiet', '--no-traces', '--workers', workers];
+      const without = kmc(p.dir, { KMC_NO_MODEL_CACHE: '1' }, ...args);
+      const miss = kmc(p.dir, env, ...args);
+      const hit = kmc(p.dir, env, ...args);
+      expect(without.status, without.stderr).toBe(2); // the "throws" variant is an error
+      const expected = summary(without.stdout);
+      expect(expected.map((r) => `${r.variant} ${r.status} ${r.states ?? '-'}`)).toEqual(['buggy violated 12', 'fixed verified 15', 'throws error -']);
+      for (const r of [miss, hit]) {
+        expect(r.status).toBe(2);
+        expect(summary(r.stdout)).toEqual(expected);
+      }
+    }
+    expect(files(env.KMC_CACHE_DIR)).toHaveLength(1);
+  });
+
+  it('the command thread and the pool workers import the cached file (a valid cache file that says otherwise is what runs)', () => {
+    const p = project();
+    const dir = join(work, `cli${n++}`);
+    expect(kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces').status).toBe(1);
+    // Rewrite the cached bundle, with a header that matches: the buggy waiter's test always ends,
+    // so it returns before done is set (the real model: 12 states, deadlock only).
+    const [name] = files(dir);
+    const path = join(dir, name!);
+    const text = readFileSync(path, 'utf8');
+    const body = text.slice(text.indexOf('\n') + 1).replace('s.done ? END : "set"', 'END');
+    expect(body).not.toBe(text.slice(text.indexOf('\n') + 1));
+    writeFileSync(path, `${text.slice(0, text.indexOf(' body='))} body=${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    for (const workers of ['1', '2']) {
+      const r = kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--json', '--quiet', '--no-traces', '--workers', workers);
+      expect(summary(`[${r.stdout}]`)[0], `--workers ${workers}`).toMatchObject({ status: 'violated', states: 6 });
+      expect(summary(`[${r.stdout}]`)[0]!.properties).toContain('woken-only-when-done: violated');
+    }
+  });
+
+  it('stacks and SARIF step locations name the .ts files and lines, as through tsx', () => {
+    const p = project();
+    writeFileSync(join(p.dir, 'models', 'bad.ts'), "const broken: { f?: () => number } = {};\n\nexport const x = broken.f!();\n");
+    const script = [
+      `const { importModelModule } = await import(${JSON.stringify(`file://${root}/dist/src/util/import-module.js`)});`,
+      `try { await importModelModule(${JSON.stringify(join(p.dir, 'models', 'bad.ts'))}); } catch (e) { console.log(e.stack.split('\\n')[1]); }`,
+      `const m = await importModelModule(${JSON.stringify(p.helper)});`,
+      'try { m.boom(); } catch (e) { console.log(e.stack.split("\\n")[1]); }',
+    ].join('\n');
+    const stacks = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: p.dir, env: { ...process.env, ...env }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const dir = join(work, `cli${n++}`);
+    const cached = stacks({ KMC_CACHE_DIR: dir });
+    expect(files(dir).length).toBeGreaterThan(0);
+    expect(cached).toContain(`${join(p.dir, 'models', 'bad.ts')}:3:`);
+    expect(cached).toContain(`${p.helper}:9:`); // boom's throw
+    expect(stacks({ KMC_NO_MODEL_CACHE: '1' })).toBe(cached);
+
+    const sarif = (env: Record<string, string>) => {
+      const r = kmc(p.dir, env, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces', '--reporter', 'sarif');
+      expect(r.status, r.stderr).toBe(1);
+      const locs = JSON.stringify(JSON.parse(r.stdout).runs[0].results).match(/"uri":"[^"]+"},"region":\{"startLine":\d+\}/g);
+      return locs;
+    };
+    const withCache = sarif({ KMC_CACHE_DIR: dir });
+    expect(withCache).toContain('"uri":"models/lib/wake.ts"},"region":{"startLine":15}');
+    expect(withCache?.some((l) => l.startsWith('"uri":"models/race.ts"'))).toBe(true);
+    expect(withCache).toEqual(sarif({ KMC_NO_MODEL_CACHE: '1' }));
+  });
+});
