@@ -9,13 +9,21 @@
 // no pool), then the report and exit. Nothing in it is spent searching, so it bounds from above
 // the time to the first state. "every variant" is `kmc check --all MODEL`, its runs side by side.
 //
+// "user model" rows check a kernel developer's own model file (tests/fixtures/user-model: a .ts
+// model importing kernel-model-checker and a relative helper) in a project made for the bench
+// whose node_modules/kernel-model-checker is the checkout measured: through the compiled-model
+// cache (src/util/model-cache.ts) warmed by a first run ("cache hit"), with a fresh empty cache
+// every run ("cache miss": the bundle built and written), and with KMC_NO_MODEL_CACHE=1 (tsx, as
+// before the cache); the first state, and the whole run (12 states) with --workers 1 (on the
+// command thread) and --workers 2 (a pool of two workers, each importing the model).
+//
 // KMC_BENCH_CALLGRIND=1 also counts the instructions of one run of each command under valgrind
 // (callgrind, every thread): a figure the machine's load does not move, to compare builds on a
 // busy machine. KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
 // model) and KMC_BENCH_KMC (another checkout's bin/kmc.js, to compare before and after) change it.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +50,32 @@ interface Case {
   args: string[];
   /** Exit codes the command gives when it works (3: a check stopped by --max-states). */
   ok: number[];
+  /** Where it runs (default: this process's folder). */
+  cwd?: string;
+  /** Environment variables set for each run (made afresh for each). */
+  env?: () => Record<string, string>;
+}
+
+const spawnOptions = (c: Case) => ({ cwd: c.cwd, env: { ...process.env, ...c.env?.() } });
+
+/**
+ * A kernel developer's project for the "user model" rows: models/race.ts and models/lib/wake.ts
+ * (tests/fixtures/user-model), package.json with "type": "module", and node_modules/kernel-model-checker
+ * linked to the checkout of `kmc`.
+ */
+function userProject(kmc: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kmc-startup-user-'));
+  cpSync(join(ROOT, 'tests', 'fixtures', 'user-model'), join(dir, 'models'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-models', private: true, type: 'module' }));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(dirname(dirname(kmc)), join(dir, 'node_modules', 'kernel-model-checker'), 'dir');
+  return dir;
 }
 
 function runOnce(c: Case, kmc: string): Sample {
   const cpu0 = childrenCpu();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...(kmc === '' ? [] : [kmc]), ...c.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [...(kmc === '' ? [] : [kmc]), ...c.args], { ...spawnOptions(c), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = childrenCpu();
   if (r.status === null || !c.ok.includes(r.status)) throw new Error(`${c.name}: exit ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
@@ -59,10 +87,10 @@ function runOnce(c: Case, kmc: string): Sample {
  * machine's load does not move: the supervisor (main) thread, the command thread and V8's helper
  * threads separately. Undefined when valgrind is not installed.
  */
-function instructions(args: string[], kmc: string): { total: number; threads: number[] } | undefined {
+function instructions(c: Case, kmc: string): { total: number; threads: number[] } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'kmc-startup-'));
   try {
-    const r = spawnSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...(kmc === '' ? [] : [kmc]), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...(kmc === '' ? [] : [kmc]), ...c.args], { ...spawnOptions(c), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.error) return undefined;
     const threads = readdirSync(dir)
       .sort((a, b) => Number(a.split('-').at(-1)) - Number(b.split('-').at(-1)))
@@ -90,6 +118,20 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     // Every variant of the model: the runs of check --all side by side (src/cli/run-all.ts).
     { name: `kmc check --all ${model} (every variant)`, args: ['check', '--all', model, '--quiet', '--no-traces'], ok: [0, 1] },
   ];
+  // A user's model file, through the cache (hit, miss) and through tsx.
+  const user = userProject(kmc);
+  const warm = join(user, 'cache');
+  const fresh: string[] = [];
+  const ways: [string, () => Record<string, string>][] = [
+    ['cache hit', () => ({ KMC_CACHE_DIR: warm })],
+    ['cache miss', () => ({ KMC_CACHE_DIR: fresh[fresh.push(mkdtempSync(join(user, 'miss-'))) - 1]! })],
+    ['tsx, no cache', () => ({ KMC_NO_MODEL_CACHE: '1' })],
+  ];
+  const userRun = ['check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces'];
+  for (const [way, env] of ways) cases.push({ name: `user model, first state (--max-states 1), ${way}`, args: [...userRun, '--max-states', '1'], ok: [3], cwd: user, env });
+  for (const workers of ['1', '2'])
+    for (const [way, env] of ways) cases.push({ name: `user model, whole run --workers ${workers}, ${way}`, args: [...userRun, '--workers', workers], ok: [1], cwd: user, env });
+  runOnce({ name: 'warming the cache', args: userRun, ok: [1], cwd: user, env: () => ({ KMC_CACHE_DIR: warm }) }, kmc);
   console.log(`${kmc}; ${rounds} rounds, interleaved; load average ${loadavg()[0]!.toFixed(2)} before`);
   const samples = cases.map(() => [] as Sample[]);
   for (let round = 0; round < rounds; round++) cases.forEach((c, i) => samples[i]!.push(runOnce(c, c.args[0] === '-e' ? '' : kmc)));
@@ -102,20 +144,21 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     const cpu = cpus.length === s.length ? `${median(cpus).toFixed(2)} s` : 'n/a';
     console.log(`| ${c.name} | ${median(s.map((x) => x.wall)).toFixed(2)} s | ${Math.min(...s.map((x) => x.wall)).toFixed(2)} s | ${cpu} |`);
   });
-  if (process.env.KMC_BENCH_CALLGRIND !== '1') return;
+  if (process.env.KMC_BENCH_CALLGRIND !== '1') return rmSync(user, { recursive: true, force: true });
   // Threads in the order they started: the main thread (kmc's supervisor) first; the command
   // thread is the last one of a kmc run that ran JavaScript (V8's helper threads come between).
   console.log('\n| command (one run under valgrind --tool=callgrind) | instructions, every thread | per thread above 1 M (in start order) |');
   console.log('|---|---:|---|');
   for (const c of cases) {
-    const n = instructions(c.args, c.args[0] === '-e' ? '' : kmc);
+    const n = instructions(c, c.args[0] === '-e' ? '' : kmc);
     if (!n) {
       console.log('(valgrind is not installed: no instruction counts)');
-      return;
+      break;
     }
     const g = (x: number) => `${(x / 1e9).toFixed(3)} G`;
     console.log(`| ${c.name} | ${g(n.total)} | ${n.threads.filter((x) => x > 1e6).map((x) => `${Math.round(x / 1e6)} M`).join(', ')} |`);
   }
+  rmSync(user, { recursive: true, force: true });
 }
 
 export const section = {
