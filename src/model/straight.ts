@@ -129,7 +129,12 @@ const KEYWORDS = new Set(['function', 'async', 'this', 'new', 'typeof', 'delete'
 class Gen {
   private p = 0;
   private tmp = 0;
-  private scopes: Map<string, string>[] = [];
+  /**
+   * Block scopes: the consts declared in each, and the names looked up in it that it did not
+   * declare (a const declared after such a use shadows it there: JavaScript's temporal dead zone
+   * throws, where resolving it outwards would not).
+   */
+  private scopes: { vars: Map<string, string>; seen: Set<string> }[] = [];
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
   private stateParam: string | undefined;
@@ -189,7 +194,7 @@ class Gen {
     this.stateParam = params[0];
     this.envParam = params[1];
     if (this.stateParam !== undefined && this.stateParam === this.envParam) no('duplicate parameter');
-    this.scopes.push(new Map());
+    this.scopes.push({ vars: new Map(), seen: new Set() });
     let body: string;
     if (this.peek('{')) body = this.block();
     else body = this.guard ? `return (${this.expr()}) ? 1 : 0;` : `${this.expr()};`;
@@ -199,7 +204,7 @@ class Gen {
 
   private block(): string {
     this.expect('{');
-    this.scopes.push(new Map());
+    this.scopes.push({ vars: new Map(), seen: new Set() });
     const out: string[] = [];
     while (!this.eat('}')) out.push(this.statement());
     this.scopes.pop();
@@ -236,7 +241,10 @@ class Gen {
       const e = this.expr();
       this.eat(';');
       const v = `c${this.tmp++}`;
-      this.scopes[this.scopes.length - 1]!.set(name.v, v);
+      const scope = this.scopes[this.scopes.length - 1]!;
+      // Used before (in its own initializer, or earlier in the block): a ReferenceError in JavaScript.
+      if (scope.seen.has(name.v) || scope.vars.has(name.v)) no('a const used before its declaration');
+      scope.vars.set(name.v, v);
       return `const ${v} = ${e};`;
     }
     if (t?.t === 'id' && KEYWORDS.has(t.v)) no(`statement ${t.v}`);
@@ -339,8 +347,9 @@ class Gen {
 
   private local(name: string): string | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const v = this.scopes[i]!.get(name);
+      const v = this.scopes[i]!.vars.get(name);
       if (v !== undefined) return v;
+      this.scopes[i]!.seen.add(name);
     }
     return undefined;
   }

@@ -172,7 +172,7 @@ describe('straight-line steps (straight.ts)', () => {
     expect('words' in got && got.words[m.pcs + m.layout.paths.indexOf('a')]).toBe(0);
   });
 
-  it('give up where sloppy mode or an inserted semicolon reads the source otherwise (010, a line break after return, a comment ended by \\r)', () => {
+  it('give up where sloppy mode or an inserted semicolon reads the source otherwise (010, a line break after return, a comment ended by \\r, a const in its dead zone)', () => {
     // A CommonJS model file is sloppy-mode code, where 010 is octal; the parser read it as ten.
     const sloppy = (src: string): any => new Function(`return ${src};`)();
     const cases: { guard?: string; run?: string }[] = [
@@ -181,6 +181,10 @@ describe('straight-line steps (straight.ts)', () => {
       { guard: '(s) => { return /*\n*/ s.a === 0; }' },
       { run: '(d) => { return\n d.a = 5; }' },
       { run: '(d) => { return\u2028 d.a = 5; }' },
+      // A const read in its own initializer or before its declaration in the block: a ReferenceError.
+      { run: '(d) => { const c = 1; { const c = c + 1; d.a = c; } }' },
+      { run: '(d) => { d.a = 1; { d.b = d.a; const d = 5; } }' },
+      { guard: '(s) => { const c = s.a; { if (c === 0) return true; const c = 1; } return false; }' },
     ];
     for (const c of cases) {
       const def = buildModel([[c], [{}]], sloppy);
