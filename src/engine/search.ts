@@ -223,10 +223,11 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
       const h = hash64(next);
       const hi = halted ? (h ^ HALTED_MARK) >>> 0 : h;
       const sid = o.store.insert(hi, hash64.lo, id, choice);
-      if (reducer !== undefined) reducer.stored?.(sid >= 0 ? sid : -sid - 1);
+      const storedId = sid >= 0 ? sid : -sid - 1; // new (sid >= 0) or stored before (-sid - 1)
+      if (reducer !== undefined) reducer.stored?.(storedId);
       if (o.graph) {
         if (sid >= 0) o.graph.state(sid, next, halted);
-        o.graph.edge(id, sid >= 0 ? sid : -sid - 1, choice, action);
+        o.graph.edge(id, storedId, choice, action);
       }
       if (sid < 0) return;
       if (depth + 1 > diameter) diameter = depth + 1;
