@@ -84,11 +84,7 @@ export class StateQueue implements Frontier {
     // FIFO: the head is in the first chunk (the ones it passed are released).
     const chunk = this.chunks[0]!;
     const off = this.readOff;
-    this.id = chunk[off]!;
-    this.depth = chunk[off + 1]!;
-    const w = this.width;
-    const base = off + 2;
-    for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
+    this.readEntry(chunk, off, into);
     this.head++;
     if (this.head === this.tail) this.reset();
     else if (off + this.stride === this.chunkWords) {
@@ -104,15 +100,20 @@ export class StateQueue implements Frontier {
     const entry = --this.tail;
     const chunk = this.chunks[Math.floor(entry / CHUNK_ENTRIES) - this.dropped]!;
     const off = (entry % CHUNK_ENTRIES) * this.stride;
+    this.readEntry(chunk, off, into);
+    // The next push writes where this entry was.
+    this.writeChunk = chunk;
+    this.writeOff = off;
+    if (this.tail % CHUNK_ENTRIES === 0 && this.chunks.length > Math.floor(this.tail / CHUNK_ENTRIES) + 1) this.chunks.pop();
+  }
+
+  /** The entry at `off` of `chunk`: its id and depth into this.id and this.depth, its state's words into `into`. */
+  private readEntry(chunk: Int32Array, off: number, into: Int32Array): void {
     this.id = chunk[off]!;
     this.depth = chunk[off + 1]!;
     const w = this.width;
     const base = off + 2;
     for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
-    // The next push writes where this entry was.
-    this.writeChunk = chunk;
-    this.writeOff = off;
-    if (this.tail % CHUNK_ENTRIES === 0 && this.chunks.length > Math.floor(this.tail / CHUNK_ENTRIES) + 1) this.chunks.pop();
   }
 
   /** The queued entries (id, depth, then the state's words), oldest first, as views of the chunks: read them before the next push or pop. */
