@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { RunMeta } from '../../distributed/run.js';
 import type { ModelRegistry } from '../../property/registry.js';
+import { loadModel } from '../../property/load-model.js';
 import { UsageError } from '../../util/errors.js';
 import type { Io } from '../io.js';
 import { VERSION } from '../version.js';
@@ -28,10 +29,9 @@ export function registerWorker(program: Command, io: Io, setExit: (code: number)
     .action(async (opts: WorkerCliOptions) => {
       // Imported here, not at the top: the Redis client costs more to load than the rest of kmc
       // (valgrind: about 0.48 G instructions), and every command's registration (kmc --help) loads this file.
-      const [{ connect, isConnectionError, RedisAuthError }, { runWorker }, { loadModel }, { sourceOf }] = await Promise.all([
+      const [{ connect, isConnectionError, RedisAuthError }, { runWorker }, { sourceOf }] = await Promise.all([
         import('../../distributed/connection.js'),
         import('../../distributed/worker.js'),
-        import('../../property/load-model.js'),
         import('../run-distributed.js'),
       ]);
       let client;
