@@ -133,7 +133,7 @@ export async function coordinate(o: CoordinatorOptions): Promise<DistributedOutc
   if (discarded !== undefined) {
     await discardRun(client, id);
     old = undefined;
-    keys = new RunKeys(id, shards, o.rankSegment);
+    keys = new RunKeys(id, shards, segment);
   }
   if (old) {
     const ph = await client.hgetall(keys.phase);
