@@ -6,7 +6,7 @@ import type { CompiledModel } from '../model/compile.js';
 import type { Property } from '../property/types.js';
 import type { ModelEntry } from '../property/registry.js';
 import { runIdentity } from '../engine/run-identity.js';
-import { runSwarmMember, swarmMember, swarmReport, SWARM_PROVES_NOTHING, type SwarmBase, type SwarmMemberReport } from '../random/swarm.js';
+import { memberName, runSwarmMember, swarmMember, swarmReport, SWARM_PROVES_NOTHING, type SwarmBase, type SwarmMemberReport } from '../random/swarm.js';
 import { makeEvaluator } from '../engine/evaluate.js';
 import { violationAlong } from '../engine/follow.js';
 import type { FoundViolation } from '../engine/search.js';
@@ -38,11 +38,6 @@ export interface SwarmRun {
   property: readonly string[];
   /** Worker threads for all N members (default: one per core, at most N). */
   workers?: number | undefined;
-}
-
-/** How a member is named in output. */
-export function memberName(m: { index: number; of: number; seed: number; depth: number; strategy: string }): string {
-  return `swarm member ${m.index}/${m.of} (seed ${m.seed}, depth ${m.depth}, ${m.strategy === 'schedule' ? 'fast-check schedules' : 'uniform steps'})`;
 }
 
 type Ran = SwarmMemberReport & { found?: FoundViolation | undefined };

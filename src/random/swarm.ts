@@ -34,6 +34,11 @@ export interface SwarmMember {
   runs: number;
 }
 
+/** How a member is named in output. */
+export function memberName(m: { index: number; of: number; seed: number; depth: number; strategy: string }): string {
+  return `swarm member ${m.index}/${m.of} (seed ${m.seed}, depth ${m.depth}, ${m.strategy === 'schedule' ? 'fast-check schedules' : 'uniform steps'})`;
+}
+
 /** The base of a swarm: what every member is derived from. */
 export interface SwarmBase {
   size: number;

@@ -5,8 +5,7 @@
 // replays), 3 when none did, which proves nothing.
 
 import type { Command } from 'commander';
-import type { MergedSwarm, SwarmReport } from '../../random/swarm.js';
-import type { memberName as MemberName } from '../swarm.js';
+import type { MergedSwarm, SwarmReport, memberName as MemberName } from '../../random/swarm.js';
 import { UsageError } from '../../util/errors.js';
 import { parseJsonData, readInputFile } from '../../util/input-file.js';
 import { seconds, thousands } from '../../util/format.js';
@@ -63,8 +62,8 @@ export function registerSwarm(program: Command, io: Io, setExit: (code: number) 
     .argument('<reports...>', 'swarm report files (kmc simulate --swarm N [--swarm-index i] --json > member-i.json)')
     .option('--json', 'print the merged result as JSON')
     .action(async (files: string[], opts: { json?: boolean }) => {
-      // Imported here: the random search's modules (fast-check, the pool) are no part of kmc --help.
-      const [{ mergeSwarmReports, SWARM_PROVES_NOTHING }, { memberName }] = await Promise.all([import('../../random/swarm.js'), import('../swarm.js')]);
+      // Imported here: the random search's modules (fast-check) are no part of kmc --help.
+      const { mergeSwarmReports, memberName, SWARM_PROVES_NOTHING } = await import('../../random/swarm.js');
       const reports = files.map((f) => ({ name: displayPath(f), report: readReport(f) }));
       let merged: MergedSwarm;
       try {
