@@ -162,17 +162,21 @@ function effect(o: LitmusOp, lockIndex: LockIndex): (d: Draft<S>, env: StepEnv<R
       // Without a result register: atomic_add (no return value: unordered); with one: atomic_fetch_add{,_relaxed,...}.
       if (o.r === undefined) return (d, env) => atomic_add(at(d), o.x, o.v, env);
       return (d, env) => keep(env, o.r, atomic_fetch_add(at(d), o.x, o.v, env, orderOf(o.order)) + (o.ret === 'new' ? o.v : 0));
-    case 'lock':
+    case 'lock': {
+      const l = lockIndex(o.l);
       return (d, env) => {
-        spin_lock_ordered(at(d), lockIndex(o.l), env);
+        spin_lock_ordered(at(d), l, env);
         d.locks[o.l] = env.self;
       };
-    case 'unlock':
+    }
+    case 'unlock': {
+      const l = lockIndex(o.l);
       return (d, env) => {
         if (d.locks[o.l] !== env.self) throw new Error(`spin_unlock(${o.l}) by a CPU that does not hold it`);
-        spin_unlock_ordered(at(d), lockIndex(o.l), env);
+        spin_unlock_ordered(at(d), l, env);
         d.locks[o.l] = -1;
       };
+    }
   }
 }
 
