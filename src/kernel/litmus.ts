@@ -224,6 +224,13 @@ export function reservedName(t: Litmus): string | undefined {
   return undefined;
 }
 
+/** The test's locks, declared ones first, then the ones its operations name, each once. */
+function lockNames(t: Litmus): string[] {
+  const names = new Set<string>();
+  for (const [kind, name] of namesIn(t)) if (kind === 'lock') names.add(name);
+  return [...names];
+}
+
 function registersOf(ops: readonly LitmusOp[]): Regs {
   const regs: Regs = {};
   for (const o of ops) if ('r' in o && o.r !== undefined) regs[o.r] = 0;
@@ -313,7 +320,7 @@ export function litmusModel(t: Litmus, memory: MemoryModelName = 'tso', options:
     params: memoryParams(memory, 4),
     variants: { litmus: t.doc ?? t.name },
     build({ params }): System<S> {
-      const names = [...new Set([...(t.locks ?? []), ...t.threads.flat().flatMap((o) => ('l' in o ? [o.l] : []))])];
+      const names = lockNames(t);
       const locks = Object.fromEntries(names.map((l) => [l, -1]));
       const lockIndex: LockIndex = (l) => names.indexOf(l);
       const init: S = { m: sharedMemory(params, vars, t.threads.length, { locks: names.length }), locks };
