@@ -255,7 +255,7 @@ function write(m: SharedMemory<any>, a: number, v: number): void {
 }
 
 /** What reports a cut by the bound: the step's warnOn (absent in pure reads, which never cut). */
-type Warn = Pick<StepEnv<any>, 'warnOn'> | undefined;
+type Warn = Partial<Pick<StepEnv<any>, 'warnOn'>>;
 
 /** The memory subsystem writes the oldest store of `b` to memory (lkmm: to the coherence order). */
 function drainOldest(m: SharedMemory<any>, b: StoreBuffer, warn: Warn): void {
@@ -349,7 +349,7 @@ function commit(m: SharedMemory<any>, b: StoreBuffer, a: number, v: number, rele
   if (p.n === p.val.length) {
     // The bound: the variable's oldest pending store reaches every CPU first; the behaviours in
     // which it stayed pending longer are not explored: say so (never a violation).
-    warn?.warnOn(false, STORE_BUFFER_BOUND);
+    warn.warnOn?.(false, STORE_BUFFER_BOUND);
     const need = p.pre.slice(0, nv);
     need[a] = Math.max(need[a]!, 1);
     reachEveryCpu(m, need);
@@ -476,7 +476,6 @@ type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemor
 type Name<V> = keyof V & string;
 /** A step's environment as the primitives need it: its CPU, and warnOn to report a cut by the bound (every step has it). */
 type Reader = Pick<StepEnv<any>, 'self' | 'local'> & Partial<Pick<StepEnv<any>, 'warnOn'>>;
-const warnOf = (env: Reader): Warn => (env.warnOn === undefined ? undefined : (env as Pick<StepEnv<any>, 'warnOn'>));
 const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>;
 
 /**
@@ -489,18 +488,17 @@ const sm = <V extends Record<string, number>>(m: Mem<V>) => m as SharedMemory<V>
 function drainAddress(m: SharedMemory<any>, x: string, env: Reader): void {
   const b = bufferOf(m, env);
   if (b === undefined) return;
-  const w = warnOf(env);
-  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1]! > b.grp[0]!)) drainAt(m, b, 0, w);
+  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1]! > b.grp[0]!)) drainAt(m, b, 0, env);
   const a = addressOf(m, x);
   // The stores of groups older than the newest store to x reach memory first (a barrier's order).
-  for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0, w);
-  for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k, w);
+  for (let k = newestTo(b, a); k >= 0 && b.grp[k]! > b.grp[0]!; k = newestTo(b, a)) drainAt(m, b, 0, env);
+  for (let k = oldestTo(b, a); k >= 0; k = oldestTo(b, a)) drainAt(m, b, k, env);
 }
 
 /** Orders every earlier store of the CPU before what follows: the buffer drains (lkmm: and what the CPU has seen reaches every CPU). */
 function fullFence(m: SharedMemory<any>, env: Reader): void {
   const b = bufferOf(m, env);
-  drainAll(m, b, warnOf(env));
+  drainAll(m, b, env);
   strongPropagation(m, b);
 }
 
@@ -572,7 +570,7 @@ export function smp_mb__after_atomic(m: Mem<any>, env: Reader): void {
   const mm = sm(m);
   const b = bufferOf(mm, env);
   if (!isLkmm(mm) || b === undefined || b.rmw !== 1) return;
-  while (b.mark > 0) drainAt(mm, b, 0, warnOf(env));
+  while (b.mark > 0) drainAt(mm, b, 0, env);
   strongPropagation(mm, b);
 }
 
@@ -751,7 +749,7 @@ function lockAccess(m: Mem<any>, l: number, env: Reader): { mm: SharedMemory<any
   const mm = sm(m);
   const b = bufferOf(mm, env);
   if (!isLkmm(mm) || b === undefined || mm.lk === undefined) return undefined;
-  drainAll(mm, b, warnOf(env));
+  drainAll(mm, b, env);
   return { mm, b, lock: mm.lk[l]! };
 }
 
