@@ -656,9 +656,12 @@ function cmpxchgOrdered<V extends Record<string, number>>(m: Mem<V>, x: Name<V>,
     // It fails reading what its CPU sees, or, when that is `old`, the newest store to x (which
     // then reaches its CPU, as a read of it needs); it succeeds only on the newest.
     let seen = load(mm, x, env);
-    if (seen === old && newestTo(b, addressOf(mm, x)) < 0) {
-      seeNewest(mm, b, addressOf(mm, x));
-      seen = load(mm, x, env);
+    if (seen === old) {
+      const a = addressOf(mm, x);
+      if (newestTo(b, a) < 0) {
+        seeNewest(mm, b, a);
+        seen = load(mm, x, env);
+      }
     }
     if (seen !== old) {
       if (b.before === 1) fullFence(mm, env);
