@@ -435,6 +435,8 @@ export default defineModel({
     const rq = lockRef<S>('rq->__lock', (s) => s.rq_lock);
     const freezerLock = lockRef<S>('freezer_lock', (s) => s.freezer_lock);
     const rqFree = (s: S) => s.rq_lock.holder === UNLOCKED;
+    /** What a step waiting for rqFree is blocked on. */
+    const rqHeld = (s: S) => `${rq.name}, held by ${s.rq_lock.holder}`;
     // Every thread on cpu0 but the wakeup handler is a task: it runs only when cpu0 is its own
     // (it holds the rq lock or has interrupts off) or free, not while the handler runs there
     // (needsCpuGate below). So its guards no longer say "not in the IRQ".
@@ -499,7 +501,7 @@ export default defineModel({
       label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): rq_lock(rq, &rf)',
       fn: 'preempt_schedule_irq',
       guard: (s, env) => s.preempt_budget > 0 && rqFree(s),
-      blockedOn: (s, env) => (s.preempt_budget > 0 ? `${rq.name}, held by ${s.rq_lock.holder}` : 'no preemption budget left'),
+      blockedOn: (s, env) => (s.preempt_budget > 0 ? rqHeld(s) : 'no preemption budget left'),
       run: (d, env) => {
         d.preempt_budget -= 1;
         d.rq_lock.holder = env.self;
@@ -891,7 +893,7 @@ export default defineModel({
         step<S, Handler>('wake', 'kvm_vcpu_wake_up(&vmx->vcpu): rcuwait_wake_up(&vcpu->wait): smp_mb(); task = rcu_dereference(w->task) -> wake_up_process(task); if woken WRITE_ONCE(vcpu->ready, true)', {
           fn: 'kvm_vcpu_wake_up',
           guard: rqFree,
-          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          blockedOn: rqHeld,
           run: (d, env) => {
             smp_mb(d.m, env); // rcuwait_wake_up's (B); try_to_wake_up's pi_lock is LOCK'd too
             const vcpu = d.vcpus[env.local.vmx]!;
@@ -1015,7 +1017,7 @@ export default defineModel({
       step<S, KvmSender>('ttwu', 'rcuwait_wake_up: wake_up_process(task); kvm_vcpu_wake_up: if woken WRITE_ONCE(vcpu->ready, true)', {
         fn: 'kvm_vcpu_wake_up',
         guard: rqFree,
-        blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+        blockedOn: rqHeld,
         run: (d, env) => {
           if (try_to_wake_up(d.tasks[env.local.vcpu]!, TASK_NORMAL)) d.vcpus[env.local.vcpu]!.ready = true;
           env.local.task = 0;
@@ -1213,7 +1215,7 @@ export default defineModel({
         }),
         step('fake.wake', 'signal_wake_up_state: wake_up_state(p, TASK_INTERRUPTIBLE)', {
           guard: rqFree,
-          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          blockedOn: rqHeld,
           run: (d) => void try_to_wake_up(me(d), TASK_INTERRUPTIBLE),
           tags: ['freezer-fake-wakeup'],
         }),
@@ -1250,7 +1252,7 @@ export default defineModel({
         ]),
         step('thaw.wake', '__thaw_task: wake_up_state(p, TASK_FROZEN)', {
           guard: rqFree,
-          blockedOn: (s) => `${rq.name}, held by ${s.rq_lock.holder}`,
+          blockedOn: rqHeld,
           run: (d) => void try_to_wake_up(me(d), TASK_FROZEN),
         }),
         spinUnlock('thaw.unlock', '__thaw_task', freezerLock, { label: '__thaw_task: spin_unlock_irqrestore(&freezer_lock, flags)', next: END }),
