@@ -7,6 +7,7 @@
 //   node dist/bench/apply-path.js check lock-hotplug 2   # bench/spin's system, cpus=4 creators=4
 //   node dist/bench/apply-path.js apply lock-hotplug 12  # enabled() + apply() over a BFS sample, 12 rounds
 //   node dist/bench/apply-path.js variants kvm-hotplug 1 # check() of every variant at its defaults, one process
+//   node dist/bench/apply-path.js coverage all           # guards/recipes the step compiler compiles, per model (and why not)
 //
 // Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
 // copy of an older build it is run against needs nothing but this file next to its own dist/.
@@ -14,6 +15,7 @@
 import { bundled } from '../models/index.js';
 import { check } from '../src/engine/check.js';
 import { compileModel, type CompiledAction, type CompiledModel } from '../src/model/compile.js';
+import { straightRefusal } from '../src/model/straight.js';
 import type { ModelDef } from '../src/model/index.js';
 import type { Property, PropertySet } from '../src/property/index.js';
 import { lockHotplug, lockHotplugProperties } from './spin/lock-hotplug.js';
@@ -27,6 +29,33 @@ function system(): { model: ModelDef; properties: PropertySet | readonly Propert
   const entry = bundled.find((e) => e.model.name === name);
   if (!entry) throw new Error(`apply-path: no model ${name} (kvm-hotplug, lock-hotplug, or another bundled model)`);
   return { model: entry.model, properties: entry.properties, params: {} };
+}
+
+function coverage(label: string, model: ModelDef, params: Record<string, number>, why: boolean): void {
+  const m = compileModel(model, { params });
+  const guards = m.allActions.filter((a) => a.guard !== undefined);
+  const recipes = m.allActions.filter((a) => a.staticNext !== null);
+  const g = guards.filter((a) => a.straightGuard !== undefined).length;
+  const r = recipes.filter((a) => a.straightRecipe !== undefined).length;
+  console.log(`| ${label} | ${g} / ${guards.length} | ${r} / ${recipes.length} | ${m.allActions.length - recipes.length} |`);
+  if (!why) return;
+  const reasons = new Map<string, number>();
+  const count = (k: string) => reasons.set(k, (reasons.get(k) ?? 0) + 1);
+  for (const a of guards)
+    if (a.straightGuard === undefined) count(`guard: ${straightRefusal(a.guard!, { layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]! }, true)}`);
+  for (const a of recipes)
+    if (a.straightRecipe === undefined && a.run) count(`recipe: ${straightRefusal(a.run, { layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]! }, false)}`);
+  for (const [k, n] of [...reasons].sort((x, y) => y[1] - x[1])) console.log(`    ${n} ${k}`);
+}
+
+if (mode === 'coverage') {
+  // `coverage all` (every bundled model at its defaults and bench/spin's system), or one model;
+  // a third argument `why` lists the reasons the rest stay on the tree path.
+  console.log('| model | guards compiled | recipes compiled (static next) | computed next |\n|---|---:|---:|---:|');
+  const why = roundsArg === 'why';
+  if (name === 'all' || name === 'lock-hotplug') coverage("bench/spin's lock-hotplug (cpus=4 creators=4)", lockHotplug, { cpus: 4, creators: 4 }, why);
+  for (const e of bundled) if (name === 'all' || name === e.model.name) coverage(e.model.name, e.model, {}, why);
+  process.exit(0);
 }
 
 const s = system();
@@ -77,4 +106,4 @@ if (mode === 'check') {
     }
   const cpu = process.cpuUsage(before);
   console.log(`${name} variants: ${Object.keys(s.model.variants).length} variants, ${rounds} rounds, ${states} states, ${Math.round((cpu.user + cpu.system) / 1000)} ms CPU`);
-} else throw new Error(`apply-path: mode ${mode}: expected check, apply or variants`);
+} else throw new Error(`apply-path: mode ${mode}: expected check, apply, variants or coverage`);

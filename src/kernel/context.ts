@@ -31,6 +31,7 @@
 
 import type { Draft, Gate, GatedAction, LocationDef, ActionDef, StepEnv, SymmetryDef } from '../model/index.js';
 import { localsOf } from '../model/locals.js';
+import { declareStraight } from '../model/straight.js';
 
 export type CpuContext = {
   /** cpu_online_mask: tasks run only on online CPUs. */
@@ -80,13 +81,17 @@ export interface ContextRef<S, L extends object = any> {
  * undefined for a thread whose locals hold none: it is no task).
  */
 export function contextRef<S, L extends object>(cpu: (s: S) => CpuContext, task: (local: L) => TaskContext | undefined): ContextRef<S, L> {
+  const taskOf = (_s: S | Draft<S>, env: StepEnv<L>): TaskContext => {
+    const t = task(env.local);
+    if (t === undefined) throw new Error(`thread ${env.threadNames[env.self]} has no task context in its locals`);
+    return t;
+  };
+  // The step compiler's form: where the thread's locals hold no task context, `task` returns
+  // undefined, which the compiler cannot treat as a part of the state, so it keeps the general path.
+  declareStraight(taskOf, { fn: (_s: unknown, env: StepEnv<L>) => task(env.local), bind: { task } });
   return {
     cpu: cpu as ContextRef<S, L>['cpu'],
-    task: (_s, env) => {
-      const t = task(env.local);
-      if (t === undefined) throw new Error(`thread ${env.threadNames[env.self]} has no task context in its locals`);
-      return t;
-    },
+    task: taskOf,
     *tasks(s, env) {
       for (const name of env.threadNames) {
         const t = task(localsOf(s, name) as L);
@@ -276,12 +281,15 @@ export function onSomeCpu<S, L extends object>(
     actions: cpus.map((c): ActionDef<S, L> => {
       const a = make(c);
       const own = a.guard;
+      // Each guard is its own straight form, with the names it reads from here bound.
+      const { cpu, task } = ref;
+      const bind = { canRunOn, cpu, task, c, own };
+      const on = (s: S, env: StepEnv<L>) => canRunOn(cpu(s), task(s, env), c);
+      const onAnd = (s: S, env: StepEnv<L>) => canRunOn(cpu(s), task(s, env), c) && own!(s, env);
       return {
         ...a,
         label: `${a.label} [on cpu${c}]`,
-        guard: own
-          ? (s, env) => canRunOn(ref.cpu(s), ref.task(s, env), c) && own(s, env)
-          : (s, env) => canRunOn(ref.cpu(s), ref.task(s, env), c),
+        guard: own ? declareStraight(onAnd, { fn: onAnd, bind }) : declareStraight(on, { fn: on, bind }),
         blockedOn: (s, env) =>
           canRunOn(ref.cpu(s), ref.task(s, env), c)
             ? (a.blockedOn?.(s, env) ?? 'its guard to hold')
@@ -295,30 +303,41 @@ export function onSomeCpu<S, L extends object>(
 
 /** While stop_machine runs, only the stopper takes steps (every other CPU spins with interrupts off). */
 export function stopMachineGate<S>(cpu: (s: S) => CpuContext): Gate<S> {
+  const allows = (s: S, env: StepEnv<any>): boolean => {
+    const stopper = cpu(s).stopper;
+    return stopper < 0 || stopper === env.self;
+  };
+  declareStraight(allows, { fn: allows, bind: { cpu } });
   return {
     name: (s, env) => `stop_machine (run by ${env.threadNames[cpu(s).stopper] ?? '?'}): every CPU spins with interrupts off`,
-    allows: (s, env) => {
-      const stopper = cpu(s).stopper;
-      return stopper < 0 || stopper === env.self;
-    },
+    allows,
+    forAction: () => allows,
   };
 }
 
 /** While `frozen(s)`, a freezable thread (`freezable(env, action)`) takes no step: it is in the refrigerator. */
 export function freezerGate<S>(frozen: (s: S) => boolean, freezable: (env: StepEnv<any>, action: GatedAction) => boolean): Gate<S> {
+  const thawed = (s: S): boolean => !frozen(s);
+  declareStraight(thawed, { fn: thawed, bind: { frozen } });
   return {
     name: 'the freezer (tasks are frozen)',
     // Whether the thread is freezable first: a thread that is not never reads `frozen`, so
     // partial-order reduction does not see it depend on the freezer's steps.
     allows: (s, env, action) => !freezable(env, action) || !frozen(s),
+    // `freezable` is decided by the thread and the action (it throws if it reads env.local).
+    forAction: (env, action) => (freezable(env, action) ? thawed : true),
   };
 }
 
 /** A task's steps need a CPU: its own, or a free online one (`isTask` says which threads are tasks). */
 export function needsCpuGate<S>(ref: ContextRef<S>, isTask: (env: StepEnv<any>, action: GatedAction) => boolean): Gate<S> {
+  const { cpu, task } = ref;
+  const test = (s: S, env: StepEnv<any>): boolean => hasCpu(cpu(s), task(s, env));
+  declareStraight(test, { fn: test, bind: { hasCpu, cpu, task } });
   return {
     name: 'a free online CPU to run on',
     allows: (s, env, action) => !isTask(env, action) || hasCpu(ref.cpu(s), ref.task(s, env)),
+    forAction: (env, action) => (isTask(env, action) ? test : true),
   };
 }
 

@@ -22,7 +22,7 @@
 // send; a target runs the call in its IPI handler when the model says it can take the interrupt.
 
 import type { ActionDef, Draft, LocationDef, StepEnv } from '../model/index.js';
-import { threadKind, type ThreadKind } from '../model/index.js';
+import { declareStraight, threadKind, type ThreadKind } from '../model/index.js';
 import type { CrossCalls } from './on-each-cpu.js';
 
 /** One possible outcome of a cross-call function on a CPU. */
@@ -49,6 +49,13 @@ export type CpuOf<L extends object> = number | ((env: StepEnv<L>) => number);
 
 const cpuAt = <L extends object>(cpu: CpuOf<L>, env: StepEnv<L>): number => (typeof cpu === 'number' ? cpu : cpu(env));
 
+/** cpuAt(cpu, ·) as a function of env alone, its straight form declared (declareStraight). */
+function cpuFn<L extends object>(cpu: CpuOf<L>): (env: StepEnv<L>) => number {
+  if (typeof cpu !== 'number') return cpu;
+  const at = (_env: StepEnv<L>) => cpu;
+  return declareStraight(at, { fn: at, bind: { cpu } });
+}
+
 export interface CpuCallActionOptions<S, L extends object = {}> {
   /** The note of each action: where and on whose behalf the call runs (`CPU_DYING, interrupts off`). */
   where: string;
@@ -68,12 +75,11 @@ export function cpuCallActions<S, L extends object = {}>(f: CpuCall<S>, cpu: Cpu
   return f.outcomes.map((out) => {
     const when = out.when;
     const extra = o.guard;
-    const guard =
-      when && extra
-        ? (s: S, env: StepEnv<L>) => when(s, cpuAt(cpu, env)) && extra(s, env)
-        : when
-          ? (s: S, env: StepEnv<L>) => when(s, cpuAt(cpu, env))
-          : extra;
+    // Each guard is its own straight form (declareStraight), with the names it reads bound.
+    const where = cpuFn(cpu);
+    const whenAnd = (s: S, env: StepEnv<L>) => when!(s, where(env)) && extra!(s, env);
+    const whenOnly = (s: S, env: StepEnv<L>) => when!(s, where(env));
+    const guard = when && extra ? declareStraight(whenAnd, { fn: whenAnd, bind: { when, where, extra } }) : when ? declareStraight(whenOnly, { fn: whenOnly, bind: { when, where } }) : extra;
     return {
       label: `${f.name}: ${out.what}`,
       note: o.where,

@@ -10,7 +10,7 @@ import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec, type Codec } from './codec.js';
-import { straightGuard, straightRecipe, type StraightGuard, type StraightRecipe } from './straight.js';
+import { declareStraight, straightGuard, straightRecipe, type StraightGuard, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -157,7 +157,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   /** The tree `view` returned last (what `unchanged` checks). */
   let viewed = props;
 
-  const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? []));
+  const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? [], staticEnv(t.name, ti, threadNames)));
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
   allActions.forEach((a, i) => (a.ordinal = i));
   // Straight-line code for the guards and recipes in its subset (straight.ts); the rest run on
@@ -631,7 +631,7 @@ export function labelOf(a: Pick<ActionDef<any, any>, 'label' | 'note'>): string 
  * guard holds", and what it waits for names the first gate that holds it back. Every path (the
  * scratch objects, the views, POR's footprints, replay) evaluates `def.guard`, so all see the gate.
  */
-function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string, kind: string | undefined): ActionDef<any, any> {
+function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string, kind: string | undefined, env: StepEnv): ActionDef<any, any> {
   if (gates.length === 0) return a;
   const info: GatedAction = Object.freeze({ id: loc, label: labelOf(a), tags: Object.freeze([...(a.tags ?? [])]), kind });
   const own = a.guard;
@@ -639,6 +639,10 @@ function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string,
     for (let i = 0; i < gates.length; i++) if (!gates[i]!.allows(s, env, info)) return false;
     return own === undefined || own(s, env);
   };
+  // For the step compiler: the same conjunction, of each gate's test for this action (the gates
+  // that always let it through left out) and its own guard, in the same order.
+  const parts = gateParts(gates, env, info);
+  if (parts !== undefined) declareStraight(guard, { all: own === undefined ? parts : [...parts, own] });
   const blockedOn = (s: any, env: StepEnv<any>): string => {
     for (const g of gates) if (!g.allows(s, env, info)) return typeof g.name === 'string' ? g.name : g.name(s, env);
     return a.blockedOn ? a.blockedOn(s, env) : own ? 'its guard to hold' : 'nothing';
@@ -646,7 +650,42 @@ function gated(a: ActionDef<any, any>, gates: readonly Gate<any>[], loc: string,
   return { ...a, guard, blockedOn };
 }
 
-function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: readonly Gate<any>[]): CompiledThread {
+/** Each gate's forAction for this action, without those that always allow it; undefined when a gate has none. */
+function gateParts(gates: readonly Gate<any>[], env: StepEnv, info: GatedAction): Function[] | undefined {
+  const parts: Function[] = [];
+  for (const g of gates) {
+    let part: ReturnType<NonNullable<Gate<any>['forAction']>>;
+    try {
+      part = g.forAction?.(env, info);
+    } catch {
+      // Asked about the state (env.local): the gate is not decided by the action alone. The
+      // general path evaluates it, with its own errors.
+      return undefined;
+    }
+    if (part === undefined) return undefined;
+    if (part !== true) parts.push(part);
+  }
+  return parts;
+}
+
+/** A thread's environment without a state (what Gate.forAction gets): reading `local` or asserting throws. */
+function staticEnv(thread: string, self: number, threadNames: string[]): StepEnv {
+  const stateless = (): never => {
+    throw new Error(`thread ${thread}: no state here`);
+  };
+  return Object.freeze({
+    thread,
+    self,
+    threadNames,
+    get local(): never {
+      return stateless();
+    },
+    warnOn: stateless,
+    bugOn: stateless,
+  });
+}
+
+function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: readonly Gate<any>[], env: StepEnv): CompiledThread {
   const ids = new Map<string, number>();
   t.program.forEach((loc, i) => {
     if (ids.has(loc.id)) throw new ModelError(`model ${model}: thread ${t.name} has two locations with id '${loc.id}'`);
@@ -658,7 +697,7 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
     end: loc.end === true,
     anyEnabled: loc.anyEnabled,
     actions: loc.actions.map((a0, ai): CompiledAction => {
-      const a = gated(a0, gates, loc.id, t.kind);
+      const a = gated(a0, gates, loc.id, t.kind, env);
       let staticNext: number | null;
       if (a.next === undefined) staticNext = li + 1 < t.program.length ? li + 1 : PC_END;
       else if (typeof a.next === 'string') {

@@ -6,5 +6,6 @@ export type {
 export { step, choice, thread, threadKind, spawn, func, withNote, alsoRun, byVariant, defineModel, type StepOptions, type ThreadKind } from './program.js';
 export { programListing } from './listing.js';
 export { LOCALS_KEY } from './locals.js';
+export { declareStraight, type StraightForm } from './straight.js';
 export { intParam, boolParam } from './params.js';
 export type { Draft } from 'immer';

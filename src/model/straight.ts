@@ -119,30 +119,102 @@ function bset(t: Int32Array, o: number, v: unknown): unknown {
   return v;
 }
 
+// ---- declared forms ---------------------------------------------------------------------------
+
+/**
+ * What a wrapper function (a kernel helper's guard, a gate's test, compile.ts's gated guard)
+ * declares it computes, since its own source calls functions from its closure, which the
+ * compiler cannot see: `fn`'s source, in which the names of `bind` stand for those values
+ * (functions, inlined from their own source or their own declared form; integers and booleans,
+ * constants); or, for a guard, `all`: the conjunction of the guards listed, in order, as `&&`
+ * evaluates it. Only ever used to compile: the wrapper itself still runs on the tree path, and
+ * the equivalence tests compare the two.
+ */
+export type StraightForm =
+  | { fn: Function; bind?: Readonly<Record<string, unknown>> }
+  | { all: readonly Function[] };
+
+const forms = new WeakMap<Function, StraightForm>();
+
+/** Declare `f`'s straight form (see StraightForm); returns `f`. */
+export function declareStraight<F extends Function>(f: F, form: StraightForm): F {
+  forms.set(f, form);
+  return f;
+}
+
 // ---- parser and code generator -----------------------------------------------------------------
 
 type Leaf = { kind: 'int' | 'bool'; off: string };
 type Ref = { node: LayoutNode } | { leaf: Leaf };
 
-const KEYWORDS = new Set(['function', 'async', 'this', 'new', 'typeof', 'delete', 'in', 'instanceof', 'yield', 'await', 'class', 'super', 'let', 'var', 'for', 'while', 'do', 'switch', 'try', 'throw', 'null', 'undefined', 'arguments', 'eval']);
+/** What a name (or an operand) stands for at compile time. */
+type Bound =
+  | { k: 'code'; code: string } // a value: a generated variable or a literal
+  | { k: 'node'; node: LayoutNode } // an object or array of the state (never copied: read through)
+  | { k: 'leaf'; leaf: Leaf; index?: string | undefined } // an int or boolean slot (an operand only)
+  | { k: 'env' } // the step's environment
+  | { k: 'fn'; fn: Function }; // a function, inlined where it is called
+
+/**
+ * A block's names, and the names looked up in it that it did not declare: a const declared after
+ * such a use shadows it there (JavaScript's temporal dead zone throws, where resolving it
+ * outwards would not), so `declare` refuses it.
+ */
+class Scope {
+  readonly names = new Map<string, Bound>();
+  private readonly seen = new Set<string>();
+  /** Where each const was declared (an inlined body's statements after an `if` are parsed once per branch). */
+  private readonly at = new Map<string, number>();
+  constructor(readonly parent: Scope | undefined) {}
+  /** The name's binding, looked up at token `pos`. */
+  get(name: string, pos: number): Bound | undefined {
+    for (let s: Scope | undefined = this; s !== undefined; s = s.parent) {
+      const b = s.names.get(name);
+      if (b !== undefined) {
+        // Declared further on (by another branch's parse of the statements after an `if`): here
+        // it is in its temporal dead zone.
+        if ((s.at.get(name) ?? -1) > pos) no('a const used before its declaration');
+        return b;
+      }
+      s.seen.add(name);
+    }
+    return undefined;
+  }
+  /** A const declared at token `pos`: refused when used before (in its own initializer, or earlier in the block). */
+  declare(name: string, b: Bound, pos: number): void {
+    if (this.seen.has(name) || (this.names.has(name) && this.at.get(name) !== pos)) no('a const used before its declaration');
+    this.names.set(name, b);
+    this.at.set(name, pos);
+  }
+}
+
+const KEYWORDS = new Set(['function', 'async', 'this', 'new', 'typeof', 'delete', 'in', 'instanceof', 'yield', 'await', 'class', 'super', 'let', 'var', 'for', 'while', 'do', 'switch', 'try', 'throw', 'null', 'undefined', 'arguments', 'eval', 'return', 'if', 'else', 'const', 'void', 'true', 'false', 'break', 'continue']);
+
+/** Words that may begin an expression statement. */
+const EXPRESSION_WORDS = new Set(['void', 'true', 'false']);
+
+/** Inlined calls nest at most this deep (a recursive helper is not compiled). */
+const MAX_DEPTH = 12;
+
+function sourceOf(fn: Function): string {
+  try {
+    return Function.prototype.toString.call(fn);
+  } catch {
+    return no('no source');
+  }
+}
 
 class Gen {
+  private toks: Tok[] = [];
   private p = 0;
   private tmp = 0;
-  /**
-   * Block scopes: the consts declared in each, and the names looked up in it that it did not
-   * declare (a const declared after such a use shadows it there: JavaScript's temporal dead zone
-   * throws, where resolving it outwards would not).
-   */
-  private scopes: { vars: Map<string, string>; seen: Set<string> }[] = [];
+  private scope = new Scope(undefined);
+  private depth = 0;
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
-  private stateParam: string | undefined;
-  private envParam: string | undefined;
   readonly temps: string[] = [];
 
   constructor(
-    private readonly toks: Tok[],
     private readonly ctx: StraightContext,
     private readonly guard: boolean,
   ) {
@@ -152,6 +224,10 @@ class Gen {
   private peek(v: string, k = 0): boolean {
     const t = this.toks[this.p + k];
     return t !== undefined && t.t === 'op' && t.v === v;
+  }
+  private peekId(v: string): boolean {
+    const t = this.toks[this.p];
+    return t !== undefined && t.t === 'id' && t.v === v;
   }
   private eat(v: string): boolean {
     if (this.peek(v)) {
@@ -173,28 +249,71 @@ class Gen {
     this.temps.push(n);
     return n;
   }
+  private name(): string {
+    const t = this.next();
+    if (t.t !== 'id' || KEYWORDS.has(t.v)) no('name form');
+    return t.v;
+  }
 
-  /** The whole function: `(a, b) => body` or `a => body`; returns the body's code. */
-  fn(): string {
+  /** `function f(a, b) {` or `(a, b) =>` or `a =>`: the parameter names (the cursor after them). */
+  private params(): string[] {
     const params: string[] = [];
-    if (this.eat('(')) {
+    if (this.peekId('function')) {
+      this.p++;
+      if (this.toks[this.p]?.t === 'id') this.name();
+      this.expect('(');
       while (!this.eat(')')) {
-        const t = this.next();
-        if (t.t !== 'id' || KEYWORDS.has(t.v)) no('parameter form');
-        params.push(t.v);
+        params.push(this.name());
         if (!this.peek(')')) this.expect(',');
       }
+      if (!this.peek('{')) no('function body');
     } else {
-      const t = this.next();
-      if (t.t !== 'id' || KEYWORDS.has(t.v)) no('not an arrow function');
-      params.push(t.v);
+      if (this.eat('(')) {
+        while (!this.eat(')')) {
+          params.push(this.name());
+          if (!this.peek(')')) this.expect(',');
+        }
+      } else params.push(this.name());
+      this.expect('=>');
     }
-    this.expect('=>');
+    if (new Set(params).size !== params.length) no('duplicate parameter');
+    return params;
+  }
+
+  /** The tokens and initial scope of `fn`: its declared form's source and bindings, or its own source. */
+  private open(fn: Function): { toks: Tok[]; scope: Scope } {
+    const form = forms.get(fn);
+    if (form !== undefined && 'all' in form) no('a conjunction called as a function');
+    const scope = new Scope(undefined);
+    if (form !== undefined)
+      for (const [k, v] of Object.entries(form.bind ?? {})) {
+        if (typeof v === 'function') scope.names.set(k, { k: 'fn', fn: v });
+        else if (typeof v === 'boolean') scope.names.set(k, { k: 'code', code: String(v) });
+        else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) scope.names.set(k, { k: 'code', code: `(${v})` });
+        // Anything else stays unbound: using it is outside the subset.
+      }
+    return { toks: tokenize(sourceOf(form?.fn ?? fn)), scope: new Scope(scope) };
+  }
+
+  /** The whole guard or recipe `fn` (a parameter for the state, one for the environment); the body's code. */
+  top(fn: Function): string {
+    const form = forms.get(fn);
+    if (form !== undefined && 'all' in form) {
+      if (!this.guard) no('a conjunction as a recipe');
+      // Each guard called with the state and the environment, in order, as && evaluates them.
+      const parts = form.all.map((g) => this.inline(g, [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }], true));
+      if (parts.length === 0) return 'return 1;';
+      return `return (${parts.map((c) => (c.k === 'code' ? c.code : no('a guard returning a part of the state'))).join(' && ')}) ? 1 : 0;`;
+    }
+    const { toks, scope } = this.open(fn);
+    this.toks = toks;
+    this.p = 0;
+    this.scope = scope;
+    const params = this.params();
     if (params.length > 2) no('more than two parameters');
-    this.stateParam = params[0];
-    this.envParam = params[1];
-    if (this.stateParam !== undefined && this.stateParam === this.envParam) no('duplicate parameter');
-    this.scopes.push({ vars: new Map(), seen: new Set() });
+    if (params[0] !== undefined) scope.names.set(params[0], { k: 'node', node: this.ctx.layout.root });
+    if (params[1] !== undefined) scope.names.set(params[1], { k: 'env' });
+    this.scope = new Scope(scope);
     let body: string;
     if (this.peek('{')) body = this.block();
     else body = this.guard ? `return (${this.expr()}) ? 1 : 0;` : `${this.expr()};`;
@@ -202,29 +321,260 @@ class Gen {
     return body;
   }
 
+  /**
+   * A call of `fn` with `args`, inlined: its body (an expression, or statements that end in
+   * `return`s, turned into one expression) with its parameters bound to the arguments. Value
+   * arguments were already evaluated into variables, in order, by the caller.
+   */
+  private inline(fn: Function, args: Bound[], asValue: boolean): Bound {
+    if (++this.depth > MAX_DEPTH) no('calls nested too deep');
+    const saved = { toks: this.toks, p: this.p, scope: this.scope };
+    try {
+      const { toks, scope } = this.open(fn);
+      this.toks = toks;
+      this.p = 0;
+      this.scope = scope;
+      const params = this.params();
+      params.forEach((name, i) => {
+        const a = args[i];
+        if (a === undefined) no('a missing argument');
+        scope.names.set(name, a!);
+      });
+      this.scope = new Scope(scope);
+      let out: Bound;
+      if (this.eat('{')) out = { k: 'code', code: this.seq(() => 'void 0') };
+      else {
+        // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
+        const start = this.p;
+        const o = asValue ? undefined : this.operand();
+        if (o !== undefined && (o.k === 'node' || o.k === 'env') && this.p === this.toks.length) out = o;
+        else {
+          this.p = start;
+          out = { k: 'code', code: this.assign() };
+          if (this.p !== this.toks.length) no('trailing tokens');
+        }
+      }
+      return out;
+    } finally {
+      this.toks = saved.toks;
+      this.p = saved.p;
+      this.scope = saved.scope;
+      this.depth--;
+    }
+  }
+
+  /** `(args)` at the cursor, then the call of `fn` inlined: its result, with the arguments' evaluation before it. */
+  private call(fn: Function): Bound {
+    this.expect('(');
+    const args: Bound[] = [];
+    const evals: string[] = [];
+    while (!this.eat(')')) {
+      const start = this.p;
+      const o = this.operand();
+      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn') && (this.peek(',') || this.peek(')'))) args.push(o);
+      else {
+        this.p = start;
+        const k = this.temp();
+        evals.push(`${k} = ${this.assign()}`);
+        args.push({ k: 'code', code: k });
+      }
+      if (!this.peek(')')) this.expect(',');
+    }
+    const r = this.inline(fn, args, false);
+    if (r.k !== 'code') {
+      if (evals.length > 0) no('arguments evaluated for an accessor');
+      return r;
+    }
+    return { k: 'code', code: evals.length === 0 ? r.code : `(${evals.join(', ')}, ${r.code})` };
+  }
+
+  // ---- statements as expressions (an inlined function's body) -----------------------------------
+
+  /** The statements from the cursor to the block's `}` (consumed), then `rest()`, as one expression. */
+  private seq(rest: () => string): string {
+    if (this.eat('}')) return rest();
+    return this.stmt(() => this.seq(rest));
+  }
+
+  /** One statement at the cursor, then `rest()` (which parses on from where it ends), as one expression. */
+  private stmt(rest: () => string): string {
+    if (this.eat(';')) return rest();
+    if (this.eat('{')) {
+      const outer = this.scope;
+      this.scope = new Scope(outer);
+      return this.seq(() => {
+        const inner = this.scope;
+        this.scope = outer;
+        const r = rest();
+        this.scope = inner;
+        return r;
+      });
+    }
+    if (this.peekId('return')) {
+      this.p++;
+      // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
+      if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
+      if (this.eat(';') || this.peek('}')) return 'void 0';
+      const e = this.expr();
+      // Where skip() ends the statement too (a statement ended by a line break alone is refused).
+      if (!this.peek(';') && !this.peek('}')) no('statement end');
+      return `(${e})`;
+    }
+    if (this.peekId('if')) {
+      this.p++;
+      this.expect('(');
+      const c = this.expr();
+      this.expect(')');
+      const a = this.p;
+      this.skip();
+      let b = -1;
+      if (this.peekId('else')) {
+        this.p++;
+        b = this.p;
+        this.skip();
+      }
+      const after = this.p;
+      const cont = () => {
+        this.p = after;
+        return rest();
+      };
+      this.p = a;
+      const yes = this.stmt(cont);
+      let no_: string;
+      if (b >= 0) {
+        this.p = b;
+        no_ = this.stmt(cont);
+      } else no_ = cont();
+      return `(${c} ? ${yes} : ${no_})`;
+    }
+    if (this.peekId('for')) return this.unrolled(rest);
+    if (this.peekId('const')) {
+      const at = this.p++;
+      const name = this.name();
+      this.expect('=');
+      const e = this.assign();
+      if (!this.eat(';') && !this.peek('}')) no('declaration end');
+      const v = this.temp();
+      this.scope.declare(name, { k: 'code', code: v }, at);
+      return `(${v} = ${e}, ${rest()})`;
+    }
+    const t = this.toks[this.p];
+    if (t?.t === 'id' && KEYWORDS.has(t.v) && !EXPRESSION_WORDS.has(t.v)) no(`statement ${t.v}`);
+    const e = this.expr();
+    if (!this.eat(';') && !this.peek('}')) no('statement end');
+    return `(${e}, ${rest()})`;
+  }
+
+  /**
+   * `for (let i = A; i < B; i++) S` whose bounds are known when compiling (literals, an array's
+   * length, bound constants), unrolled: S once for each i, i a constant in each copy (it cannot
+   * be assigned: a constant is no operand). No `break` or `continue` (outside the subset).
+   */
+  private unrolled(rest: () => string): string {
+    this.p++;
+    this.expect('(');
+    if (!this.peekId('let')) no('loop form');
+    this.p++;
+    const i = this.name();
+    this.expect('=');
+    const from = constant(this.assign());
+    this.expect(';');
+    if (this.name() !== i || !this.eat('<')) no('loop condition form');
+    const to = constant(this.assign());
+    this.expect(';');
+    if (this.name() !== i || !this.eat('++')) no('loop step form');
+    this.expect(')');
+    if (from === undefined || to === undefined || to - from > 64) no('loop bounds not constant');
+    const body = this.p;
+    this.skip();
+    const after = this.p;
+    const outer = this.scope;
+    const iteration = (j: number): string => {
+      if (j >= to!) {
+        this.p = after;
+        return rest();
+      }
+      this.p = body;
+      this.scope = new Scope(outer);
+      this.scope.names.set(i, { k: 'code', code: `(${j})` });
+      const r = this.stmt(() => {
+        this.scope = outer;
+        return iteration(j + 1);
+      });
+      this.scope = outer;
+      return r;
+    };
+    return iteration(from!);
+  }
+
+  /** Moves the cursor past one statement. */
+  private skip(): void {
+    if (this.peekId('if')) {
+      this.p++;
+      this.skipBalanced();
+      this.skip();
+      if (this.peekId('else')) {
+        this.p++;
+        this.skip();
+      }
+      return;
+    }
+    if (this.peek('{')) {
+      this.skipBalanced();
+      return;
+    }
+    let depth = 0;
+    for (;;) {
+      const t = this.next();
+      if (t.t !== 'op') continue;
+      if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+      else if (t.v === ')' || t.v === ']') depth--;
+      else if (t.v === '}') {
+        if (depth === 0) {
+          this.p--; // the enclosing block's end: not part of the statement
+          return;
+        }
+        depth--;
+      } else if (t.v === ';' && depth === 0) return;
+    }
+  }
+
+  /** Moves the cursor past a bracketed group starting at it. */
+  private skipBalanced(): void {
+    let depth = 0;
+    do {
+      const t = this.next();
+      if (t.t !== 'op') continue;
+      if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+      else if (t.v === ')' || t.v === ']' || t.v === '}') depth--;
+    } while (depth > 0);
+  }
+
+  // ---- statements (the guard's or recipe's own body) -------------------------------------------
+
   private block(): string {
     this.expect('{');
-    this.scopes.push({ vars: new Map(), seen: new Set() });
+    const outer = this.scope;
+    this.scope = new Scope(outer);
     const out: string[] = [];
     while (!this.eat('}')) out.push(this.statement());
-    this.scopes.pop();
+    this.scope = outer;
     return `{ ${out.join(' ')} }`;
   }
 
   private statement(): string {
     if (this.peek('{')) return this.block();
     if (this.eat(';')) return ';';
-    const t = this.toks[this.p];
-    if (t?.t === 'id' && t.v === 'if') {
+    if (this.peekId('if')) {
       this.p++;
       this.expect('(');
       const c = this.expr();
       this.expect(')');
       const a = this.statement();
-      const b = this.toks[this.p]?.t === 'id' && this.toks[this.p]!.v === 'else' ? (this.p++, ` else ${this.statement()}`) : '';
+      const b = this.peekId('else') ? (this.p++, ` else ${this.statement()}`) : '';
       return `if (${c}) ${a}${b}`;
     }
-    if (t?.t === 'id' && t.v === 'return') {
+    if (this.peekId('return')) {
       this.p++;
       // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
       if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
@@ -233,28 +583,27 @@ class Gen {
       if (this.guard) return `return ${e === undefined ? '0' : `(${e}) ? 1 : 0`};`;
       return `{ ${e === undefined ? '' : `${e};`} return true; }`;
     }
-    if (t?.t === 'id' && t.v === 'const') {
-      this.p++;
-      const name = this.next();
-      if (name.t !== 'id' || KEYWORDS.has(name.v)) no('declaration form');
+    if (this.peekId('const')) {
+      const at = this.p++;
+      const name = this.name();
       this.expect('=');
-      const e = this.expr();
+      const e = this.assign();
       this.eat(';');
       const v = `c${this.tmp++}`;
-      const scope = this.scopes[this.scopes.length - 1]!;
-      // Used before (in its own initializer, or earlier in the block): a ReferenceError in JavaScript.
-      if (scope.seen.has(name.v) || scope.vars.has(name.v)) no('a const used before its declaration');
-      scope.vars.set(name.v, v);
+      this.scope.declare(name, { k: 'code', code: v }, at);
       return `const ${v} = ${e};`;
     }
-    if (t?.t === 'id' && KEYWORDS.has(t.v)) no(`statement ${t.v}`);
+    const t = this.toks[this.p];
+    if (t?.t === 'id' && KEYWORDS.has(t.v) && !EXPRESSION_WORDS.has(t.v)) no(`statement ${t.v}`);
     const e = this.expr();
     if (!this.eat(';') && !this.peek('}')) no('statement end');
     return `${e};`;
   }
 
-  // Expressions, by precedence. Every result is parenthesised, so the output's precedence is
-  // the parse tree's whatever the source's spacing.
+  // ---- expressions ---------------------------------------------------------------------------------
+
+  // By precedence. Every result is parenthesised, so the output's precedence is the parse
+  // tree's whatever the source's spacing.
   expr(): string {
     let e = this.assign();
     while (this.eat(',')) e = `(${e}, ${this.assign()})`;
@@ -264,8 +613,8 @@ class Gen {
   private assign(): string {
     const start = this.p;
     // An assignment's target is a postfix expression; try it, and fall back to a conditional.
-    const ref = this.tryRef();
-    if (ref !== undefined) {
+    const ref = this.operand();
+    if (ref !== undefined && ref.k === 'leaf') {
       for (const op of ['=', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=', '**=']) {
         if (this.peek(op)) {
           if (this.guard) no('assignment in a guard');
@@ -291,28 +640,47 @@ class Gen {
     return leaf.kind === 'int' ? `${this.mem}[${off}]` : `(${this.mem}[${off}] !== 0)`;
   }
 
-  /** A leaf reference at the cursor (consumed), or undefined (cursor unspecified). */
-  private tryRef(): { leaf: Leaf; index?: string | undefined } | undefined {
+  /**
+   * The operand at the cursor, when it starts with a bound name: a part of the state (object,
+   * array or leaf), the environment, a function, or a value (a call's result, a constant,
+   * `env.self`, an array's length). Undefined (cursor unspecified) when it does not.
+   */
+  private operand(): Bound | undefined {
     const t = this.toks[this.p];
     if (t?.t !== 'id') return undefined;
-    let r: Ref | undefined;
-    if (t.v === this.stateParam && !this.local(t.v)) {
-      this.p++;
-      r = { node: this.ctx.layout.root };
-    } else if (t.v === this.envParam && !this.local(t.v) && this.peek('.', 1) && this.toks[this.p + 2]?.v === 'local') {
-      this.p += 3;
-      const mine = localsNode(this.ctx.layout, this.ctx.thread);
-      if (mine === undefined) no('no locals');
-      r = { node: mine! };
-    } else return undefined;
-    let index: string | undefined;
+    let b = this.scope.get(t.v, this.p);
+    if (b === undefined) return undefined;
+    this.p++;
     for (;;) {
-      if ('leaf' in r!) break;
-      const node: LayoutNode = r!.node;
+      if (b!.k === 'fn') {
+        if (!this.peek('(')) return b;
+        b = this.call(b!.fn);
+        continue;
+      }
+      if (b!.k === 'env') {
+        if (!this.eat('.')) return b;
+        const k = this.next();
+        if (k.t === 'id' && k.v === 'self') return { k: 'code', code: `(${this.ctx.self})` };
+        if (k.t !== 'id' || k.v !== 'local') no('env member');
+        const mine = localsNode(this.ctx.layout, this.ctx.thread);
+        if (mine === undefined) no('no locals');
+        b = { k: 'node', node: mine! };
+        continue;
+      }
+      if (b!.k === 'code') return b;
+      if (b!.k === 'leaf') {
+        if (this.peek('.') || this.peek('[') || this.peek('(') || this.peek('?.')) no('member of a leaf');
+        return b;
+      }
+      const node: LayoutNode = b!.node;
       if (this.eat('.')) {
         const k = this.next();
+        if (k.t === 'id' && k.v === 'length' && node.kind === 'array') {
+          b = { k: 'code', code: `(${node.length})` };
+          continue;
+        }
         if (k.t !== 'id' || node.kind !== 'object' || !node.fields.has(k.v)) no('field');
-        r = this.at(node.fields.get(k.v)!);
+        b = this.at(node.fields.get(k.v)!);
       } else if (this.eat('[')) {
         if (node.kind !== 'array') no('index of a non-array');
         const arr = node as Extract<LayoutNode, { kind: 'array' }>;
@@ -321,37 +689,31 @@ class Gen {
         if (lit.t === 'num' && this.eat(']')) {
           const i = Number(lit.v);
           if (i >= arr.length) no('index out of range');
-          r = this.at(arr.items[i]!);
+          b = this.at(arr.items[i]!);
           continue;
         }
         this.p = save;
         const e = this.expr();
         this.expect(']');
+        const c = constant(e);
+        if (c !== undefined) {
+          // A constant index (a bound constant, an unrolled loop's counter): as a literal one.
+          if (c < 0 || c >= arr.length) no('index out of range');
+          b = this.at(arr.items[c]!);
+          continue;
+        }
         // A computed index: only into an array of leaves of one kind in consecutive slots.
         const first = arr.items[0];
         if (first === undefined || (first.kind !== 'int' && first.kind !== 'bool')) no('computed index into non-leaves');
         if (!arr.items.every((it, j) => it.kind === first!.kind && it.offset === first!.offset + j)) no('computed index layout');
-        index = `(${this.ctx.pcs + first!.offset} + ix(${e}, ${arr.length}))`;
-        r = { leaf: { kind: first!.kind as 'int' | 'bool', off: '' } };
-      } else no('a part of the state used as a whole');
+        b = { k: 'leaf', leaf: { kind: first!.kind as 'int' | 'bool', off: '' }, index: `(${this.ctx.pcs + first!.offset} + ix(${e}, ${arr.length}))` };
+      } else return b;
     }
-    const leaf = (r as { leaf: Leaf }).leaf;
-    if (this.peek('.') || this.peek('[') || this.peek('(') || this.peek('?.')) no('member of a leaf');
-    return { leaf, index };
   }
 
-  private at(node: LayoutNode): Ref {
-    if (node.kind === 'int' || node.kind === 'bool') return { leaf: { kind: node.kind, off: String(this.ctx.pcs + node.offset) } };
-    return { node };
-  }
-
-  private local(name: string): string | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const v = this.scopes[i]!.vars.get(name);
-      if (v !== undefined) return v;
-      this.scopes[i]!.seen.add(name);
-    }
-    return undefined;
+  private at(node: LayoutNode): Bound {
+    if (node.kind === 'int' || node.kind === 'bool') return { k: 'leaf', leaf: { kind: node.kind, off: String(this.ctx.pcs + node.offset) } };
+    return { k: 'node', node };
   }
 
   private conditional(): string {
@@ -394,12 +756,11 @@ class Gen {
     if (this.peek('++') || this.peek('--')) {
       const op = this.next().v;
       if (this.guard) no('assignment in a guard');
-      const ref = this.tryRef();
-      if (ref === undefined || ref.leaf.kind !== 'int') no('++/-- on a non-int');
-      return this.store(ref!, (cur) => `(${cur} ${op[0]} 1)`);
+      const ref = this.operand();
+      if (ref === undefined || ref.k !== 'leaf' || ref.leaf.kind !== 'int') no('++/-- on a non-int');
+      return this.store(ref as { leaf: Leaf; index?: string }, (cur) => `(${cur} ${op[0]} 1)`);
     }
-    const t = this.toks[this.p];
-    if (t?.t === 'id' && t.v === 'void') {
+    if (this.peekId('void')) {
       this.p++;
       return `(void ${this.unary()})`;
     }
@@ -408,19 +769,22 @@ class Gen {
 
   private postfix(): string {
     const start = this.p;
-    const ref = this.tryRef();
+    const ref = this.operand();
     if (ref !== undefined) {
+      if (ref.k === 'code') return ref.code;
+      if (ref.k !== 'leaf') no('a part of the state, the environment or a function used as a value');
+      const leaf = ref as { leaf: Leaf; index?: string | undefined };
       if (this.peek('++') || this.peek('--')) {
         const op = this.next().v;
         if (this.guard) no('assignment in a guard');
-        if (ref.leaf.kind !== 'int') no('++/-- on a non-int');
+        if (leaf.leaf.kind !== 'int') no('++/-- on a non-int');
         // x++ is the old value (an int32 read from the array: already a number).
         const old = this.temp();
-        return `(${this.store(ref, (cur) => `((${old} = ${cur}) ${op[0]} 1)`)}, ${old})`;
+        return `(${this.store(leaf, (cur) => `((${old} = ${cur}) ${op[0]} 1)`)}, ${old})`;
       }
-      if (ref.index === undefined) return this.read(ref.leaf, ref.leaf.off);
+      if (leaf.index === undefined) return this.read(leaf.leaf, leaf.leaf.off);
       const k = this.temp();
-      return `(${k} = ${ref.index}, ${this.read(ref.leaf, k)})`;
+      return `(${k} = ${leaf.index}, ${this.read(leaf.leaf, k)})`;
     }
     this.p = start;
     return this.primary();
@@ -438,34 +802,32 @@ class Gen {
       this.expect(')');
       return `(${e})`;
     }
-    if (t.t === 'id') {
-      if (t.v === 'true' || t.v === 'false') return t.v;
-      const v = this.local(t.v);
-      if (v !== undefined) return v;
-      if (t.v === this.envParam && this.eat('.')) {
-        const k = this.next();
-        if (k.t === 'id' && k.v === 'self') return String(this.ctx.self);
-      }
-    }
+    if (t.t === 'id' && (t.v === 'true' || t.v === 'false')) return t.v;
     return no(`name or token ${t.v}`);
   }
 }
 
-function generate(fn: Function, ctx: StraightContext, guard: boolean): { body: string; temps: string[] } | undefined {
-  let src: string;
+/** The integer a generated expression is, when it is a literal (as the generator writes them: `3`, `(3)`, `(-1)`). */
+function constant(code: string): number | undefined {
+  const m = /^\(?(-?[0-9]+)\)?$/.exec(code);
+  return m ? Number(m[1]) : undefined;
+}
+
+function generate(fn: Function, ctx: StraightContext, guard: boolean): { body: string; temps: string[] } | string {
   try {
-    src = Function.prototype.toString.call(fn);
-  } catch {
-    return undefined;
-  }
-  try {
-    const g = new Gen(tokenize(src), ctx, guard);
-    const body = g.fn();
+    const g = new Gen(ctx, guard);
+    const body = g.top(fn);
     return { body, temps: g.temps };
   } catch (e) {
-    if (e instanceof Unsupported) return undefined;
+    if (e instanceof Unsupported) return e.message;
     throw e;
   }
+}
+
+/** Why a guard (`guard` true) or recipe is not compiled, or undefined when it is (for bench/apply-path's coverage). */
+export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean): string | undefined {
+  const g = generate(fn, ctx, guard);
+  return typeof g === 'string' ? g : undefined;
 }
 
 // Generated functions by their source: the code depends only on the layout and the function's
@@ -486,7 +848,7 @@ function cached(code: string, make: () => Function): Function {
 /** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */
 export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard | undefined {
   const g = generate(fn, ctx, true);
-  if (g === undefined) return undefined;
+  if (typeof g === 'string') return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
   return cached(`g${code}`, () => new Function('BAIL', 'ix', code)(BAIL, ix)) as StraightGuard;
@@ -498,7 +860,7 @@ export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard
  */
 export function straightRecipe(fn: Function | undefined, ctx: StraightContext): StraightRecipe | undefined {
   const g = fn === undefined ? { body: '', temps: [] } : generate(fn, ctx, false);
-  if (g === undefined) return undefined;
+  if (typeof g === 'string') return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
   const code = `return function straightRecipe(s, t) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;

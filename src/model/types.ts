@@ -198,6 +198,16 @@ export interface Gate<S> {
   name: string | ((state: S, env: StepEnv<any>) => string);
   /** May this thread take this action in this state? Must only read. */
   allows(state: S, env: StepEnv<any>, action: GatedAction): boolean;
+  /**
+   * For the step compiler (src/model/straight.ts): `allows` for one thread's action, decided as
+   * far as the thread and the action alone decide it. `true`: the gate lets this action through
+   * in every state; a function `(state, env) => boolean` equal to `allows(state, env, action)`,
+   * whose straight form (declareStraight) the compiler can compile; undefined: none (the gated
+   * guard then stays on the general path). `env` carries the thread's name, index and the thread
+   * names but no state (reading `env.local` throws). Optional; the tests compare the compiled
+   * guards with `allows` on every bundled model.
+   */
+  forAction?(env: StepEnv<any>, action: GatedAction): ((state: S, env: StepEnv<any>) => boolean) | true | undefined;
 }
 
 /** What a gate knows of the action it judges. */
