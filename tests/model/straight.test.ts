@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileModel, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
-import { choice, defineModel, spawn, threadKind, type ActionDef, type ModelDef } from '../../src/model/index.js';
+import { choice, declareStraight, defineModel, spawn, threadKind, type ActionDef, type Gate, type ModelDef } from '../../src/model/index.js';
 import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
 
 type S = { a: number; b: number; f: boolean; arr: number[]; flags: boolean[]; o: { x: number; y: boolean } };
@@ -74,19 +74,71 @@ const recipeSource = (() => {
 
 const make = (src: string): any => new Function(`'use strict'; return ${src};`)();
 
+// ---- random helpers, declared forms and gates (the inliner) ----------------------------------------
+//
+// A helper `h(o, arr, x)` gets parts of the state (the object `o`, the array `arr`) and a value;
+// its body is statements (const, if/else with returns, a loop over `arr.length`, a final return).
+// A guard calls it from a *declared form* (declareStraight): the function really closes over `h`
+// (built by new Function with `h` as a parameter), and the form binds the name. A gate's forAction
+// decides by the action's label, and hands back such a guard.
+
+const helperSource = (() => {
+  const int = fc.oneof(fc.constantFrom('o.x', 'x', 'arr[0]', 'arr[2]', 'arr.length', '1', '-1'), fc.constantFrom('0', '1', '2', '3').map((i) => `arr[${i}]`), fc.constantFrom('arr[x]', 'arr[o.x]'));
+  const bool = fc.oneof(fc.constantFrom('o.y', 'true', 'false'), fc.tuple(int, fc.constantFrom('<', '===', '!=='), int).map(([a, op, b]) => `(${a} ${op} ${b})`));
+  const stmt = fc.oneof(
+    fc.tuple(bool, bool).map(([c, r]) => `if (${c}) return ${r};`),
+    fc.tuple(bool, bool, bool).map(([c, r1, r2]) => `if (${c}) { return ${r1}; } else if (${r2}) return ${c};`),
+    fc.tuple(int).map(([e]) => `{ const c = ${e}; if (c > 1) return c; }`),
+    fc.tuple(fc.constantFrom('===', '<'), int, fc.constantFrom('i', 'i === 0', 'i < 2', 'arr[i] + i')).map(([op, e, r]) => `for (let i = 0; i < arr.length; i++) if (arr[i] ${op} ${e}) return ${r};`),
+    fc.constant(';'),
+  );
+  return fc.tuple(fc.array(stmt, { maxLength: 3 }), fc.oneof(bool, int)).map(([ss, r]) => `function h(o, arr, x) { ${ss.join(' ')} return ${r}; }`);
+})();
+
+/** A guard through a declared form: `(s, env) => h(s.o, s.arr, e)` (with `e` an int over s), its own guard conjoined or not. */
+const formGuard = fc.record({ helper: helperSource, arg: exprs('s', 1).int, and: fc.option(guardSource, { nil: undefined }) });
+type FormGuard = { helper: string; arg: string; and?: string | undefined };
+
+function declared(g: FormGuard): Function {
+  const h = make(g.helper);
+  const own = g.and === undefined ? undefined : make(g.and);
+  const src = own ? `(s, env) => h(s.o, s.arr, ${g.arg}) && own(s, env)` : `(s, env) => h(s.o, s.arr, ${g.arg})`;
+  const f = new Function('h', 'own', `'use strict'; return ${src};`)(h, own);
+  return declareStraight(f, { fn: f, bind: { h, ...(own ? { own } : {}) } });
+}
+
+/** A gate that holds back the actions labelled `a${label}` unless `test` holds. */
+const gateSpec = fc.record({ label: fc.constantFrom(0, 1), test: fc.oneof(formGuard, guardSource.map((g) => ({ plain: g }))) });
+type GateSpec = { label: number; test: FormGuard | { plain: string } };
+
+function gate(g: GateSpec): Gate<S> {
+  const test = 'plain' in g.test ? make(g.test.plain) : declared(g.test);
+  return {
+    name: 'a random gate',
+    allows: (s, env, action) => action.label !== `a${g.label}` || test(s, env),
+    forAction: (_env, action) => (action.label !== `a${g.label}` ? true : test),
+  };
+}
+
 const actionSpec = fc.record({ guard: fc.option(guardSource, { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) });
 const modelSpec = fc.array(fc.array(actionSpec, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 });
 
-function buildModel(locs: { guard?: string | undefined; run?: string | undefined }[][], mk = make): ModelDef<S> {
+type GuardSpec = string | FormGuard;
+function buildModel(locs: { guard?: GuardSpec | undefined; run?: string | undefined }[][], mk = make, gates: GateSpec[] = []): ModelDef<S> {
   const actions = (specs: (typeof locs)[number], next: string): ActionDef<S, L>[] =>
-    specs.map((a, j) => ({ label: `a${j}`, next, ...(a.guard ? { guard: mk(a.guard) } : {}), ...(a.run ? { run: mk(a.run) } : {}) }));
+    specs.map((a, j) => ({
+      label: `a${j}`,
+      next,
+      ...(a.guard ? { guard: typeof a.guard === 'string' ? mk(a.guard) : declared(a.guard) } : {}),
+      ...(a.run ? { run: mk(a.run) } : {}),
+    }));
   const kind = threadKind<S, L>('t', { i: 0, k: false }, [choice<S, L>('l0', actions(locs[0]!, 'l1')), choice<S, L>('l1', actions(locs[1]!, 'l0'))]);
   return defineModel<S>({
     name: 'straight-random',
     doc: 'random straight-line steps',
     params: {},
     variants: { v: 'only' },
-    build: () => ({ init: structuredClone(INIT), threads: [spawn(kind, 'p'), spawn(kind, 'q', { i: 1 })] }),
+    build: () => ({ init: structuredClone(INIT), threads: [spawn(kind, 'p'), spawn(kind, 'q', { i: 1 })], gates: gates.map(gate) }),
   });
 }
 
@@ -217,5 +269,41 @@ describe('straight-line steps (straight.ts)', () => {
     // The test exercised the compiled path, not only the fallback.
     expect(guards).toBeGreaterThan(20);
     expect(recipes).toBeGreaterThan(20);
+  });
+
+  it('the inliner gives up on a const in its dead zone on another branch, and on a statement ended by a line break alone', () => {
+    for (const helper of [
+      'function h(o, arr, x) { if (x > 0) { } else return c; const c = 1; return c; }', // ReferenceError when x <= 0
+      'function h(o, arr, x) { if (x > 0) return 1\n else return 2; return 3; }', // a line break, no semicolon
+    ]) {
+      const def = buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]]);
+      expect(compileModel(def).allActions[0]!.straightGuard, helper).toBeUndefined();
+      compare(def, 20);
+    }
+    // The same helpers with the const first and the semicolon written compile.
+    for (const helper of ['function h(o, arr, x) { const c = 1; if (x > 0) { } else return c; return c; }', 'function h(o, arr, x) { if (x > 0) return 1;\n else return 2; return 3; }'])
+      expect(compileModel(buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]])).allActions[0]!.straightGuard, helper).toBeDefined();
+  });
+
+  it('random declared forms, helpers (statements, loops) and gates: the same as the scratch tree and immer', () => {
+    let guards = 0;
+    const spec = fc.record({
+      locs: fc.array(fc.array(fc.record({ guard: fc.option(fc.oneof(formGuard, guardSource), { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) }), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 }),
+      gates: fc.array(gateSpec, { maxLength: 2 }),
+    });
+    let forms = 0;
+    fc.assert(
+      fc.property(spec, ({ locs, gates }) => {
+        const def = buildModel(locs, make, gates);
+        guards += compare(def, 40)[0];
+        // The compiled guards that went through the inliner: every guard of a gated model, and
+        // the declared forms' (the helper's statements, loops and parameters bound to state parts).
+        const m = compileModel(def);
+        forms += m.allActions.filter((a) => a.straightGuard && (gates.length > 0 || typeof locs[a.location]![a.alt]!.guard === 'object')).length;
+      }),
+      { numRuns: 60, seed: 0x9a7e5 },
+    );
+    expect(guards).toBeGreaterThan(40);
+    expect(forms).toBeGreaterThan(30);
   });
 });

@@ -1,0 +1,59 @@
+// The step compiler (src/model/straight.ts) on the bundled models: every guard it compiled, the
+// gated ones included (the kernel's gates' forAction, onSomeCpu's and cpuCallActions' declared
+// forms, inlined), gives the same answer as the model's own guard evaluated on the views (the
+// recorder's path, which shares no code with the compiled one), on every state of a breadth-first
+// prefix of every variant and for every action of the model (not only those at the thread's
+// program counter, so a guard meets states its location never sees); where the model's guard
+// throws, the compiled one must have bailed. And the enabled sets equal those of `straight: false`.
+
+import { describe, expect, it } from 'vitest';
+import { bundled } from '../../models/index.js';
+import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+
+const LIMIT = 250;
+
+describe('compiled guards on the bundled models', () => {
+  const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
+  it.each(cases)('%s %s: compiled guards agree with the model guards; enabled sets equal the tree path', (_name, variant, entry) => {
+    const m = compileModel(entry.model, { variant });
+    const tree = compileModel(entry.model, { variant, straight: false });
+    const rec = m.recorder({ reads: null, writes: null });
+    const compiled = m.allActions.filter((a) => a.straightGuard !== undefined);
+    // Every bundled model has guards compiled (with gates: gated guards, through the gates' forms).
+    expect(compiled.length).toBeGreaterThan(0);
+    const seen = new Set([m.init.join()]);
+    const queue = [m.init];
+    const out: CompiledAction[] = [];
+    const treeOut: CompiledAction[] = [];
+    let decided = 0;
+    while (queue.length > 0 && seen.size < LIMIT) {
+      const s = queue.shift()!;
+      for (const a of compiled) {
+        const r = a.straightGuard!(s);
+        let want: boolean;
+        try {
+          want = rec.guard(s, a);
+        } catch {
+          expect(r, `${a.label}: the model's guard throws, the compiled one must bail`).toBe(-1);
+          continue;
+        }
+        if (r < 0) continue;
+        decided++;
+        if ((r === 1) !== want) expect.fail(`${entry.model.name} ${variant}: ${a.label} at ${m.locationIds(s).join(' ')}: compiled ${r}, guard ${want}`);
+      }
+      const n = m.enabled(s, out);
+      expect(out.slice(0, n).map((a) => a.ordinal)).toEqual(treeOut.slice(0, tree.enabled(s, treeOut)).map((a) => a.ordinal));
+      for (let k = 0; k < n; k++) {
+        const d = new Int32Array(m.width);
+        if (m.apply(s, out[k]!, d).halted) continue;
+        const key = d.join();
+        if (!seen.has(key)) {
+          seen.add(key);
+          queue.push(d);
+        }
+      }
+    }
+    // The compiled guards decided (did not bail) on most evaluations.
+    expect(decided).toBeGreaterThan(compiled.length);
+  });
+});
