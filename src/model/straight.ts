@@ -434,17 +434,23 @@ class Gen {
         this.skip();
       }
       const after = this.p;
-      const cont = () => {
+      // A branch goes on after the whole if, from where its statement ended: where skip() put
+      // the end of that branch (else a statement after it would be lost, or parsed twice).
+      const cont = (end: number) => () => {
+        if (this.p !== end) no('a branch parsed to elsewhere than its end');
         this.p = after;
         return rest();
       };
       this.p = a;
-      const yes = this.stmt(cont);
+      const yes = this.stmt(cont(b >= 0 ? b - 1 : after));
       let no_: string;
       if (b >= 0) {
         this.p = b;
-        no_ = this.stmt(cont);
-      } else no_ = cont();
+        no_ = this.stmt(cont(after));
+      } else {
+        this.p = after;
+        no_ = rest();
+      }
       return `(${c} ? ${yes} : ${no_})`;
     }
     if (this.peekId('for')) return this.unrolled(rest);
@@ -498,6 +504,7 @@ class Gen {
       this.scope = new Scope(outer);
       this.scope.names.set(i, { k: 'code', code: `(${j})` });
       const r = this.stmt(() => {
+        if (this.p !== after) no('a loop body parsed to elsewhere than its end');
         this.scope = outer;
         return iteration(j + 1);
       });
@@ -509,6 +516,13 @@ class Gen {
 
   /** Moves the cursor past one statement. */
   private skip(): void {
+    if (this.peekId('for')) {
+      // The head, then the body (a statement: it may be a block, an if or another loop).
+      this.p++;
+      this.skipBalanced();
+      this.skip();
+      return;
+    }
     if (this.peekId('if')) {
       this.p++;
       this.skipBalanced();

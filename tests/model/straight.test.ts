@@ -285,6 +285,20 @@ describe('straight-line steps (straight.ts)', () => {
       expect(compileModel(buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]])).allActions[0]!.straightGuard, helper).toBeDefined();
   });
 
+  it('the inliner compiles a loop that is a branch of an if, or the body of another loop, without losing the statement after it', () => {
+    // skip() passed over a 'for' as over an expression statement, to the next ';': the
+    // statement after the loop (here the final return) was taken for part of the branch.
+    for (const helper of [
+      'function h(o, arr, x) { if (x === 0) for (let i = 0; i < arr.length; i++) { if (arr[i] > 5) return false; } return true; }',
+      'function h(o, arr, x) { if (x === 1) { } else for (let i = 0; i < 1; i++) { if (arr[i] > 5) return false; } return true; }',
+      'function h(o, arr, x) { for (let i = 0; i < 2; i++) if (x === 0) for (let j = 0; j < 1; j++) { if (arr[j] > 5) return false; } return true; }',
+    ]) {
+      const def = buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]]);
+      expect(compileModel(def).allActions[0]!.straightGuard, helper).toBeDefined();
+      compare(def, 20);
+    }
+  });
+
   it('random declared forms, helpers (statements, loops) and gates: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
