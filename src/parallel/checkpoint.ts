@@ -83,7 +83,8 @@ export function resumeLevelSearch(
   o.ranks.prepare(L + 1, o.ranks.size(L));
   let table: SharedArrayBuffer | undefined;
   const mine: Uint32Array[] = [];
-  if (o.dedup === 'shared-table') table = restoredTable(fingerprints, o.tableSlots);
+  // The resumed run expands depth L first, with no level end before it: room for its worst case.
+  if (o.dedup === 'shared-table') table = restoredTable(fingerprints, L, header.queued * o.ranks.K, o.tableSlots);
   else {
     const counts = new Array<number>(W).fill(0);
     for (let k = 0; k < fingerprints.length; k += 2) counts[W === 1 ? 0 : ownerOf(fingerprints[k]!, W)]!++;

@@ -23,7 +23,7 @@ export interface Dedup {
    * It ends up with exactly one worker, which keeps the smallest edge key among all offers.
    */
   offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void;
-  /** Called between expansions: a safepoint (the shared table parks here while a peer grows it). */
+  /** Called between expansions (the partitioned scheme reads its mail). */
   poll(): void;
   /**
    * This worker has expanded all its states of the level: exchange until every offer of the
@@ -31,6 +31,12 @@ export interface Dedup {
    * False when the run was stopped meanwhile.
    */
   finishLevel(): boolean;
+  /**
+   * Called by the last worker at a level end, every other waiting at the barrier, before the
+   * next level begins: it stores at most `maxNew` new states (the shared table grows here, never
+   * during a level).
+   */
+  prepare?(maxNew: number): void;
   /** The smallest edge key that reached this worker's `i`-th new state of the level. */
   edgeOf(i: number): number;
   /** Bytes of this worker's part of the visited set (the frontier and the ranks are counted apart). */

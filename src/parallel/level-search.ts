@@ -261,7 +261,12 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
     const done = size === 0 || (limits.first && control.sum(B.found) > 0);
     if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
-    if (!done) ranks.prepare(L + 1, size);
+    if (!done) {
+      ranks.prepare(L + 1, size);
+      // The next level stores at most every state of this one times K: room for that now, while
+      // every other worker waits here (the shared table grows only at level ends).
+      dedup.prepare?.(size * K);
+    }
     control.resetClaims();
     control.setGlobal(G.levelSize, size);
     control.setGlobal(G.done, done ? 1 : 0);

@@ -1,93 +1,160 @@
 // A shared fingerprint table: one open-addressing hash table in a SharedArrayBuffer that every
 // worker inserts into with compare-and-swap; whoever claims a state's slot first stores it (in
 // the shared frontier, frontier.ts, from which any worker takes work). No messages, but every
-// insert is atomic. The default for two or more workers, where it measured faster than
+// claim is atomic. The default for two or more workers, where it measured faster than
 // partitioned ownership (bench/README.md); one worker uses the partitioned scheme.
 //
-// The table grows. Its buffer is a growable SharedArrayBuffer (every worker sees the new length)
-// and a grow is a pause (control.ts): the worker that needs room asks every peer to park at a
-// safepoint (a poll between expansions, running out of reservation, the wait at the end of a
-// level), doubles the buffer and rehashes it alone, then lets them go. Room is handed out in reservations counted in the
-// table's header, so a claim never takes a slot beyond 3/4 of the capacity: no insert can find
-// the table full, however many workers insert at once. When the buffer cannot grow any more
-// (4 GiB, the largest growable buffer V8 makes) the run stops, reported incomplete by the memory
-// bound, rather than drop a state silently. Its memory is in the process's RSS, which
-// --max-memory watches, and in bytes() (the statistics' bytes per state).
+// The layout is the sequential visited set's (src/engine/visited.ts), shared: the table holds
+// one int32 per slot, the state's id + 1 in the low k bits (2^k slots; ids stay below 3/4 of
+// 2^k) and the high 32 - k bits of the bucket hash above them as a tag, so a probe passes over
+// a slot whose tag differs without reading any fingerprint and a new state's probe reads one
+// cache line of the table. The 64-bit fingerprint of state `id` is at fp[2id], fp[2id+1] and
+// its smallest incoming edge key of its level at edge[id] (unsigned 32 bits; wider keys are an
+// error here, the partitioned scheme has no such limit). A slot is 4 bytes, not the 16 (claim
+// word, both lanes, key) of the table before it, whose slots were written by every worker.
 //
-// Header: how many workers registered (each takes an index for the pause), the capacity in
-// slots, the slots reserved. A slot is four int32 words: tag (0 empty, -1 being written, depth+1
-// when ready), the two fingerprint lanes, and the smallest edge key seen at that depth (unsigned
-// 32 bits; wider keys are an error here, the partitioned scheme has no such limit).
+// Collisions, exactly as in the sequential search: a slot's tag is only a filter; a state is
+// the stored one when its full 64-bit fingerprint equals the stored fingerprint (both lanes
+// compared). Two different states with equal 64-bit fingerprints are one state (the hash
+// compaction the run's collision probability reports); nothing else is merged.
+//
+// Claiming, and two workers inserting the same state: a worker takes ids in blocks from the
+// header's counter (its own range, so nobody else writes them), writes the fingerprint and the
+// key at its next id with plain stores, then compare-and-swaps the empty slot to tag|(id+1).
+// The compare-and-swap publishes them: a worker that reads the slot with Atomics.load sees the
+// fingerprint written before it (JavaScript's memory model: the sequentially consistent write
+// synchronises with the read of it). Slots only go from empty to filled, and every insert of a
+// fingerprint probes the same sequence from the same bucket, so of two workers inserting one
+// state exactly one compare-and-swap wins, on the first slot of the sequence that was empty;
+// the loser reads the winner's id from the value its compare-and-swap returned, finds its
+// fingerprint equal, and keeps its own id for its next state. Both agree on the id in the slot.
+// Keys: a duplicate of a state of the level being built (its id at or above the level's first
+// id) lowers the key with a compare-and-swap loop (Atomics has no min), so the smallest wins.
+//
+// Growth only at level ends. Ids come in blocks that each worker drops at the end of a level,
+// so the ids of a level are one range above those of earlier levels (a few of each level's
+// ids are left unused). At the end of a level the last worker to arrive, every other waiting
+// at the barrier, makes room for the next level's worst case: every state of the level just
+// sealed (`size`) expanded with all K of its actions enabled, each successor new (`prepare`,
+// called from the level search's decision). It doubles the buffer as needed and rehashes the
+// slots alone; fingerprints and keys do not move (their ids are stable). So no worker ever
+// pauses during a level, and no claim can find the table beyond 3/4 load. Only at the largest
+// buffer V8 makes (4 GiB, about 250 million states) may a level run out of ids: then the run
+// stops, reported incomplete by the memory bound, rather than drop a state silently.
+// The fingerprint and key arrays sized for that worst case cost address space, not memory
+// (untouched pages are not resident); the slots, touched at random, do. bytes() counts the
+// slots and the ids handed out.
+//
+// Buffer (int32 words): the header, fp (2 * limit), edge (limit), slots (capacity), where limit
+// = 3/4 of the capacity. A grow keeps fp where it is and moves the rest up.
 
 import { STOP, type Control } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
 
-const SLOT = 4;
 const TWO32 = 2 ** 32;
 const H_REGISTERED = 0;
 const H_CAPACITY = 1;
-const H_RESERVED = 2;
-const HEADER = 4;
+/** The next id to hand out (every id below it is in use or left unused by a dropped block). */
+const H_NEXT = 2;
+/** The first id of the level being built: ids at or above it were claimed in this level. */
+const H_LEVEL_START = 3;
+/** Ids per block handed to a worker in this level. */
+const H_STEP = 4;
+/** The last two level ends: (depth, ids below which are the states of depth <= it) pairs. */
+const H_ENDS = 5;
+const HEADER = 16;
 /** The largest growable SharedArrayBuffer V8 (Node 20) makes. */
 const MAX_BYTES = 2 ** 32;
 const MIN_SLOTS = 16;
+const MAX_STEP = 64;
+const PHI = 0x9e3779b1;
 
-/** Reservable slots of a table of `capacity` slots: 3/4 of them (linear probing slows down past that). */
+/** Ids a table of `capacity` slots holds: 3/4 of them (linear probing slows down past that). */
 function limitOf(capacity: number): number {
   return Math.floor((capacity / 4) * 3);
 }
 
+/** Int32 words of a table of `capacity` slots. */
+function wordsOf(capacity: number): number {
+  return HEADER + 3 * limitOf(capacity) + capacity;
+}
+
+const slotsAt = (capacity: number): number => HEADER + 3 * limitOf(capacity);
+const edgeAt = (capacity: number): number => HEADER + 2 * limitOf(capacity);
+
+/** The smallest capacity (a power of two, at least `from`) holding `ids` ids. */
+function capacityFor(ids: number, from: number): number {
+  let cap = Math.max(MIN_SLOTS, from);
+  while (limitOf(cap) < ids) cap *= 2;
+  return cap;
+}
+
 /** The buffer of a table of at least `slots` slots (a power of two); `maxSlots` bounds its growth (tests). */
-export function sharedTable(slots: number, maxSlots = (MAX_BYTES / 4 - HEADER) / SLOT): SharedArrayBuffer {
-  let cap = MIN_SLOTS;
+export function sharedTable(slots: number, maxSlots = MAX_BYTES): SharedArrayBuffer {
+  let cap = capacityFor(0, MIN_SLOTS);
   while (cap < slots) cap *= 2;
+  let max = cap;
+  while (max * 2 <= maxSlots && wordsOf(max * 2) * 4 <= MAX_BYTES) max *= 2;
   const Growable = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => SharedArrayBuffer;
-  const buf = new Growable((HEADER + cap * SLOT) * 4, { maxByteLength: Math.min(MAX_BYTES, (HEADER + Math.max(cap, maxSlots) * SLOT) * 4) });
-  new Int32Array(buf)[H_CAPACITY] = cap;
+  const buf = new Growable(wordsOf(cap) * 4, { maxByteLength: wordsOf(max) * 4 });
+  const t = new Int32Array(buf);
+  t[H_CAPACITY] = cap;
+  t[H_STEP] = 1;
+  t[H_ENDS] = t[H_ENDS + 2] = -1;
   return buf;
 }
 
+/** Record, in a table nobody is claiming in, that the states of depth <= `level` have the ids below the counter. */
+function markEnd(t: Int32Array, level: number): void {
+  const at = H_ENDS + 2 * (level & 1);
+  Atomics.store(t, at + 1, Atomics.load(t, H_NEXT));
+  Atomics.store(t, at, level);
+}
+
 /**
- * A resumed run: a new table holding these fingerprints (hi/lo pairs, the states of earlier
- * depths), made before any worker uses it. They are tagged as depth 0: the tags only tell the
- * level being built from earlier ones, and a resumed run builds depth 1 or more.
+ * A resumed run at the end of depth `level`: a new table holding these fingerprints (hi/lo
+ * pairs, the states of depths <= level), made before any worker uses it, with room for the
+ * next level's worst case (`maxNew` new states) since the run expands that level first.
  */
-export function restoredTable(fingerprints: Uint32Array, slots: number): SharedArrayBuffer {
+export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number): SharedArrayBuffer {
   const n = fingerprints.length / 2;
-  // Room for as many again before the first grow.
-  let cap = MIN_SLOTS;
-  while (limitOf(cap) < Math.max(slots, 2 * n)) cap *= 2;
-  const buf = sharedTable(cap);
+  const buf = sharedTable(capacityFor(n + maxNew, slots));
   const t = new Int32Array(buf);
-  const mask = cap - 1;
-  const end = HEADER + cap * SLOT;
-  for (let k = 0; k < fingerprints.length; k += 2) {
-    const hiW = fingerprints[k]! | 0;
-    const loW = fingerprints[k + 1]! | 0;
-    let i = HEADER + ((loW ^ Math.imul(hiW, 0x9e3779b1)) & mask) * SLOT;
-    while (t[i] !== 0) {
-      i += SLOT;
-      if (i === end) i = HEADER;
-    }
-    t[i] = 1;
-    t[i + 1] = hiW;
-    t[i + 2] = loW;
-  }
-  t[H_RESERVED] = n;
+  const cap = t[H_CAPACITY]!;
+  new Uint32Array(buf, HEADER * 4, fingerprints.length).set(fingerprints);
+  for (let id = 0; id < n; id++) place(t, cap, id);
+  t[H_NEXT] = t[H_LEVEL_START] = n;
+  t[H_STEP] = MAX_STEP;
+  markEnd(t, level);
   return buf;
+}
+
+/** Put id `id` (its fingerprint written) in a slot of a table of `cap` slots nobody else is writing. */
+function place(t: Int32Array, cap: number, id: number): void {
+  const mask = cap - 1;
+  const slots = slotsAt(cap);
+  const h = t[HEADER + 2 * id + 1]! ^ Math.imul(t[HEADER + 2 * id]!, PHI);
+  let i = h & mask;
+  while (t[slots + i] !== 0) i = (i + 1) & mask;
+  t[slots + i] = (h & ~mask) | (id + 1);
 }
 
 /** A checkpoint: the fingerprints (hi/lo pairs) of the states of depth at most `depth` in a table nobody is writing. */
 export function tableFingerprints(table: SharedArrayBuffer, depth: number): Uint32Array {
   const t = new Int32Array(table, 0, table.byteLength >> 2);
+  const end = t[H_ENDS + 2 * (depth & 1)] === depth ? t[H_ENDS + 2 * (depth & 1) + 1]! : -1;
+  if (end < 0) throw new Error(`internal: the shared table has no record of the end of depth ${depth}`);
   const cap = t[H_CAPACITY]!;
-  const out = new Uint32Array(2 * Math.max(0, t[H_RESERVED]!));
+  const mask = cap - 1;
+  const out = new Uint32Array(2 * end);
   let n = 0;
-  for (let i = HEADER, end = HEADER + cap * SLOT; i < end; i += SLOT) {
-    const tag = t[i]!;
-    if (tag <= 0 || tag > depth + 1) continue;
-    out[n++] = t[i + 1]!;
-    out[n++] = t[i + 2]!;
+  for (let i = slotsAt(cap), stop = i + cap; i < stop; i++) {
+    const slot = t[i]!;
+    if (slot === 0) continue;
+    const id = (slot & mask) - 1;
+    if (id >= end) continue;
+    out[n++] = t[HEADER + 2 * id]!;
+    out[n++] = t[HEADER + 2 * id + 1]!;
   }
   return out.slice(0, n);
 }
@@ -103,24 +170,18 @@ export class SharedTableDedup implements Dedup {
   private t: Int32Array;
   private capacity = 0;
   private mask = 0;
-  private reserveStep = 1;
-  /** Slots this worker may still claim without asking (its reservation). */
-  private reserved = 0;
-  /** This worker's index among the table's users (for the pause). */
-  private readonly me: number;
+  /** Where the edge keys and the slots begin in `t`. */
+  private edgeBase = 0;
+  private slotBase = 0;
+  /** This worker's block of ids: the next one to use, and the end. */
+  private nextId = 0;
+  private endId = 0;
+  private levelStart = 0;
   private level = 0;
-  private tag = 1;
   private owned = 0;
-  /** This worker's new states of the level being built: slot, fingerprint, and (once final) edge key. */
-  private slots = new Int32Array(1024);
-  private his = new Int32Array(1024);
-  private los = new Int32Array(1024);
-  private edges = new Float64Array(1024);
+  /** The ids of this worker's new states of the level being built. */
+  private ids = new Int32Array(1024);
   private count = 0;
-  /** The capacity when the level began: slots recorded under another capacity have moved. */
-  private levelCapacity = 0;
-  /** The level's edge keys are final and copied into `edges`. */
-  private resolved = false;
   /** Times the table grew during this run (seen by this worker). */
   grows = 0;
 
@@ -131,8 +192,8 @@ export class SharedTableDedup implements Dedup {
   ) {
     this.buf = table as GrowableBuffer;
     this.t = this.view();
-    this.me = Atomics.add(this.t, H_REGISTERED, 1);
-    if (this.me >= control.workers) throw new Error(`shared-table: ${this.me + 1} workers use a table meant for ${control.workers}`);
+    const me = Atomics.add(this.t, H_REGISTERED, 1);
+    if (me >= control.workers) throw new Error(`shared-table: ${me + 1} workers use a table meant for ${control.workers}`);
     this.refresh();
   }
 
@@ -140,17 +201,16 @@ export class SharedTableDedup implements Dedup {
     return new Int32Array(this.buf, 0, this.buf.byteLength >> 2);
   }
 
-  /** After a grow (by anyone): the new buffer length and capacity; reservations are void. */
+  /** After a grow (by anyone, at a level end): the new buffer length and layout. */
   private refresh(): void {
     if (this.t.length !== this.buf.byteLength >> 2) this.t = this.view();
     const cap = Atomics.load(this.t, H_CAPACITY);
     if (cap === this.capacity) return;
-    // The grow counted the slots in use afresh: what this worker had reserved is void.
     if (this.capacity !== 0) this.grows++;
     this.capacity = cap;
     this.mask = cap - 1;
-    this.reserveStep = Math.max(1, Math.min(256, Math.floor(limitOf(cap) / (8 * this.control.workers))));
-    this.reserved = 0;
+    this.edgeBase = edgeAt(cap);
+    this.slotBase = slotsAt(cap);
   }
 
   get size(): number {
@@ -162,115 +222,73 @@ export class SharedTableDedup implements Dedup {
   }
 
   beginLevel(level: number): void {
+    // Every worker is past the level end's barrier: the layout and the level's first id are set.
+    this.refresh();
     this.level = level;
-    this.tag = level + 1;
     this.count = 0;
-    this.levelCapacity = this.capacity;
-    this.resolved = false;
+    this.levelStart = Atomics.load(this.t, H_LEVEL_START);
+    // A block of an earlier level is dropped: its ids would count as that level's.
+    this.nextId = this.endId = 0;
   }
 
   offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
     if (edge >= TWO32) throw new RangeError(`shared-table: edge key ${edge} of depth ${this.level} does not fit in 32 bits (use the partitioned scheme)`);
-    // No safepoint here (poll is one): until a grower's peers have all parked it only waits, and
-    // every claim is covered by a reservation, so inserting meanwhile is safe.
+    const t = this.t;
+    const hiW = hi | 0;
+    const loW = lo | 0;
+    const mask = this.mask;
+    const slots = this.slotBase;
+    const h = loW ^ Math.imul(hiW, PHI);
+    const tag = h & ~mask;
+    let i = h & mask;
     for (;;) {
-      if (this.insert(state, hi | 0, lo | 0, edge, halted)) return;
-      // No room left: grow (or wait for whoever grows). Stopped meanwhile: the run is reported
-      // incomplete, and this state is not stored (nor needed).
-      if (!this.makeRoom() && this.control.stopped) return;
+      let cur = Atomics.load(t, slots + i);
+      if (cur === 0) {
+        if (this.nextId === this.endId && !this.reserve()) {
+          // Out of ids: only at the largest buffer (prepare sized the table for the worst case).
+          // The run is reported incomplete, and this state is not stored.
+          this.control.stop(STOP.maxMemory);
+          return;
+        }
+        const id = this.nextId;
+        t[HEADER + 2 * id] = hiW;
+        t[HEADER + 2 * id + 1] = loW;
+        t[this.edgeBase + id] = edge | 0;
+        cur = Atomics.compareExchange(t, slots + i, 0, tag | (id + 1));
+        if (cur === 0) {
+          this.nextId++;
+          this.claimed(state, id, halted);
+          return;
+        }
+        // Another worker claimed this slot first: cur is what it wrote.
+      }
+      if ((cur & ~mask) === tag) {
+        const id = (cur & mask) - 1;
+        if (t[HEADER + 2 * id + 1] === loW && t[HEADER + 2 * id] === hiW) {
+          if (id >= this.levelStart) this.lower(this.edgeBase + id, edge);
+          return;
+        }
+      }
+      i = (i + 1) & mask;
     }
   }
 
-  /** Store or merge the offer; false when it needs a slot and no room is reserved. */
-  private insert(state: Int32Array, hiW: number, loW: number, edge: number, halted: boolean): boolean {
+  /** Take the next block of ids from the header's counter, if the table has room for any. */
+  private reserve(): boolean {
     const t = this.t;
-    const tag = this.tag;
-    const end = HEADER + this.capacity * SLOT;
-    let i = HEADER + ((loW ^ Math.imul(hiW, 0x9e3779b1)) & this.mask) * SLOT;
-    for (;;) {
-      let cur = Atomics.load(t, i);
-      if (cur === 0) {
-        if (this.reserved === 0 && !this.reserve()) return false;
-        if (Atomics.compareExchange(t, i, 0, -1) === 0) {
-          t[i + 1] = hiW;
-          t[i + 2] = loW;
-          t[i + 3] = edge | 0;
-          Atomics.store(t, i, tag);
-          this.reserved--;
-          this.claimed(state, i, hiW, loW, halted);
-          return true;
-        }
-        cur = Atomics.load(t, i);
-      }
-      while (cur === -1) cur = Atomics.load(t, i);
-      if (t[i + 1] === hiW && t[i + 2] === loW) {
-        if (cur === tag) this.lower(i + 3, edge);
+    const limit = limitOf(this.capacity);
+    const step = Atomics.load(t, H_STEP);
+    for (let cur = Atomics.load(t, H_NEXT); ; ) {
+      const n = Math.min(step, limit - cur);
+      if (n <= 0) return false;
+      const was = Atomics.compareExchange(t, H_NEXT, cur, cur + n);
+      if (was === cur) {
+        this.nextId = cur;
+        this.endId = cur + n;
         return true;
       }
-      i += SLOT;
-      if (i === end) i = HEADER;
+      cur = was;
     }
-  }
-
-  /** Take the next reservation from the header's count, if the table has room for it. */
-  private reserve(): boolean {
-    const n = this.reserveStep;
-    if (Atomics.add(this.t, H_RESERVED, n) + n <= limitOf(this.capacity)) {
-      this.reserved = n;
-      return true;
-    }
-    Atomics.sub(this.t, H_RESERVED, n);
-    return false;
-  }
-
-  /** Grow the table, or park while another worker does. False when nothing grew (stopped, or at the size limit). */
-  private makeRoom(): boolean {
-    const id = this.control.requestPause();
-    if (id === 0) {
-      if (this.control.safepoint(this.me)) this.refresh();
-      return true;
-    }
-    let grew = false;
-    try {
-      if (this.control.awaitParked(this.me, id)) grew = this.grow();
-    } finally {
-      this.control.endPause();
-    }
-    this.refresh();
-    return grew;
-  }
-
-  /** Every peer is parked: double the capacity and rehash in place. */
-  private grow(): boolean {
-    const cap = this.capacity;
-    const bytes = (HEADER + 2 * cap * SLOT) * 4;
-    if (bytes > this.buf.maxByteLength) {
-      this.control.stop(STOP.maxMemory);
-      return false;
-    }
-    const old = this.t.slice(HEADER, HEADER + cap * SLOT);
-    this.buf.grow(bytes);
-    const t = (this.t = this.view());
-    t.fill(0, HEADER, HEADER + cap * SLOT);
-    const mask = 2 * cap - 1;
-    const end = HEADER + 2 * cap * SLOT;
-    let used = 0;
-    for (let k = 0; k < old.length; k += SLOT) {
-      if (old[k] === 0) continue;
-      let i = HEADER + ((old[k + 2]! ^ Math.imul(old[k + 1]!, 0x9e3779b1)) & mask) * SLOT;
-      while (t[i] !== 0) {
-        i += SLOT;
-        if (i === end) i = HEADER;
-      }
-      t[i] = old[k]!;
-      t[i + 1] = old[k + 1]!;
-      t[i + 2] = old[k + 2]!;
-      t[i + 3] = old[k + 3]!;
-      used++;
-    }
-    Atomics.store(t, H_RESERVED, used);
-    Atomics.store(t, H_CAPACITY, 2 * cap);
-    return true;
   }
 
   /** Keep the smallest edge key: a compare-and-swap loop (Atomics has no min). */
@@ -283,62 +301,67 @@ export class SharedTableDedup implements Dedup {
     }
   }
 
-  private claimed(state: Int32Array, slot: number, hiW: number, loW: number, halted: boolean): void {
-    if (this.count === this.slots.length) {
-      const n = this.slots.length * 2;
-      this.slots = grown(this.slots, new Int32Array(n));
-      this.his = grown(this.his, new Int32Array(n));
-      this.los = grown(this.los, new Int32Array(n));
-      this.edges = grown(this.edges, new Float64Array(n));
+  private claimed(state: Int32Array, id: number, halted: boolean): void {
+    if (this.count === this.ids.length) {
+      const more = new Int32Array(this.ids.length * 2);
+      more.set(this.ids);
+      this.ids = more;
     }
     const i = this.count++;
-    this.slots[i] = slot;
-    this.his[i] = hiW;
-    this.los[i] = loW;
+    this.ids[i] = id;
     this.owned++;
     this.sink.added(state, i, halted);
   }
 
   poll(): void {
-    if (this.control.pausing() && this.control.safepoint(this.me)) this.refresh();
+    // Nothing: the table never grows during a level.
   }
 
   finishLevel(): boolean {
-    // Another worker may still lower the key of a state this worker claimed, or grow the table:
-    // wait for all (parking for a grow meanwhile), then copy this level's final keys.
-    const settled = this.control.barrier(() => this.poll());
-    if (!settled) return false;
-    this.refresh();
-    for (let i = 0; i < this.count; i++) this.edges[i] = this.currentEdge(i);
-    this.resolved = true;
+    // Another worker may still lower the key of a state this worker claimed: wait for all.
+    // Then no id is claimed until the next level begins (after the level end's second barrier).
+    if (!this.control.barrier()) return false;
+    markEnd(this.t, this.level);
     return true;
   }
 
-  /** The key in the table now of this worker's `i`-th new state of the level. */
-  private currentEdge(i: number): number {
-    if (this.capacity === this.levelCapacity) return Atomics.load(this.t, this.slots[i]! + 3) >>> 0;
-    // The table grew during the level: the state moved; find it again.
+  /**
+   * The last worker at a level end, every other waiting at the barrier: the level the workers
+   * build next stores at most `maxNew` new states. Grow now for that, and start its ids.
+   */
+  prepare(maxNew: number): void {
     const t = this.t;
-    const hiW = this.his[i]!;
-    const loW = this.los[i]!;
-    const end = HEADER + this.capacity * SLOT;
-    let at = HEADER + ((loW ^ Math.imul(hiW, 0x9e3779b1)) & this.mask) * SLOT;
-    for (let probes = 0; probes < this.capacity; probes++) {
-      if (Atomics.load(t, at) === 0) break;
-      if (t[at + 1] === hiW && t[at + 2] === loW) return Atomics.load(t, at + 3) >>> 0;
-      at += SLOT;
-      if (at === end) at = HEADER;
-    }
-    throw new Error(`internal: shared-table lost a state of depth ${this.level}`);
+    const used = Atomics.load(t, H_NEXT);
+    const want = capacityFor(used + maxNew, this.capacity);
+    if (want > this.capacity) this.grow(want);
+    Atomics.store(t, H_LEVEL_START, used);
+    // Blocks small enough that the unused ends (one per worker and level) stay a small share.
+    const step = Math.max(8, Math.min(MAX_STEP, Math.floor(maxNew / (16 * this.control.workers))));
+    Atomics.store(this.t, H_STEP, step);
+  }
+
+  /** Every peer waits at the barrier: grow to `want` slots (or as near as the buffer allows) and rehash. */
+  private grow(want: number): void {
+    let cap = this.capacity;
+    while (cap < want && wordsOf(cap * 2) * 4 <= this.buf.maxByteLength) cap *= 2;
+    if (cap === this.capacity) return;
+    const oldCap = this.capacity;
+    const old = this.t.slice(this.slotBase, this.slotBase + oldCap);
+    this.buf.grow(wordsOf(cap) * 4);
+    this.t = this.view();
+    // Fingerprints stay at HEADER; what lay above them (keys of the sealed level, old slots) is
+    // not needed: keys are read before the level's end, and the slots are rebuilt here.
+    const t = this.t;
+    t.fill(0, slotsAt(cap), slotsAt(cap) + cap);
+    const oldMask = oldCap - 1;
+    for (let k = 0; k < oldCap; k++) if (old[k] !== 0) place(t, cap, (old[k]! & oldMask) - 1);
+    Atomics.store(t, H_CAPACITY, cap);
+    this.refresh();
   }
 
   edgeOf(i: number): number {
-    if (this.resolved) return this.edges[i]!;
-    // Stopped part-way through the level: a grow that is under way ends in bounded time (none
-    // starts once the run is stopped); the keys read afterwards are the current ones.
-    this.control.awaitNoPause();
-    this.refresh();
-    return this.currentEdge(i);
+    // After the level's settling barrier the keys are final; before it (a stopped run) current.
+    return Atomics.load(this.t, this.edgeBase + this.ids[i]!) >>> 0;
   }
 
   restore(count: number): void {
@@ -349,12 +372,9 @@ export class SharedTableDedup implements Dedup {
     return undefined;
   }
 
+  /** Bytes in use, this worker's share: the slots, the ids handed out (fingerprint and key), and its list of new states. */
   bytes(): number {
-    return this.buf.byteLength / this.control.workers + this.slots.byteLength + this.his.byteLength + this.los.byteLength + this.edges.byteLength;
+    const used = Atomics.load(this.t, H_NEXT);
+    return (4 * (HEADER + this.capacity + 3 * used)) / this.control.workers + this.ids.byteLength;
   }
-}
-
-function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

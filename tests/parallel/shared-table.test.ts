@@ -1,5 +1,7 @@
 // The shared fingerprint table grows: started with 16 slots it must double a dozen times during
-// a run, while 1, 2 or 4 workers insert into it, and still give exactly the sequential result.
+// a run (at level ends, for the next level's worst case), while 1, 2 or 4 workers insert into
+// it, and still give exactly the sequential result (two workers inserting the same state agree
+// on one slot and one id, or the counts would differ).
 // When it cannot grow any more the run stops, reported incomplete (memory bound), never with a
 // state silently dropped from a "complete" result. In-thread tests check the table itself.
 
@@ -9,7 +11,7 @@ import { Control, STOP } from '../../src/parallel/control.js';
 import type { ModelDef } from '../../src/model/types.js';
 import { type ParallelTarget } from '../../src/parallel/index.js';
 import type { PropertySet } from '../../src/property/types.js';
-import { SharedTableDedup, sharedTable } from '../../src/parallel/shared-table.js';
+import { SharedTableDedup, restoredTable, sharedTable, tableFingerprints } from '../../src/parallel/shared-table.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { essence, expectSameResult } from './same-result.js';
@@ -65,8 +67,9 @@ function table(slots: number, maxSlots?: number) {
   const { control: c, board } = Control.allocate(1);
   const control = new Control(c, board, 1);
   const added: number[] = [];
-  const dedup = new SharedTableDedup(sharedTable(slots, maxSlots), control, { added: (s) => void added.push(s[0]!) });
-  return { control, dedup, added };
+  const buf = sharedTable(slots, maxSlots);
+  const dedup = new SharedTableDedup(buf, control, { added: (s) => void added.push(s[0]!) });
+  return { control, dedup, added, buf };
 }
 
 const state = (n: number) => Int32Array.of(n);
@@ -75,22 +78,35 @@ const hi = (n: number) => Math.imul(n, 0x85ebca6b) >>> 0;
 const lo = (n: number) => Math.imul(n ^ 0x5bd1e995, 0xc2b2ae35) >>> 0;
 
 describe('SharedTableDedup', () => {
-  it('grows as it fills, keeps every state once and the smallest edge key of the level', () => {
+  it('grows only at level ends, for the next level\'s worst case; keeps every state once and the smallest edge key of the level', () => {
     const { dedup, added, control } = table(16);
-    dedup.beginLevel(1);
-    const n = 5000;
-    for (let k = 0; k < n; k++) dedup.offer(state(k), hi(k), lo(k), 1000 + k, false);
-    // Offered again (duplicates), some with smaller keys, after the table grew past them.
-    for (let k = 0; k < n; k++) dedup.offer(state(k), hi(k), lo(k), k % 3 === 0 ? k : 5000 + k, false);
+    dedup.beginLevel(0);
+    dedup.offer(state(-1), hi(-1), lo(-1), 0, false);
     expect(dedup.finishLevel()).toBe(true);
+    const n = 5000;
+    // The last worker at the level end: the next level stores at most n new states.
+    dedup.prepare(n);
+    // 16 slots to hold 5001 ids at 3/4 load: 2^13 slots, reached in one grow.
+    expect(dedup.grows).toBe(1);
+    dedup.beginLevel(1);
+    for (let k = 0; k < n; k++) dedup.offer(state(k), hi(k), lo(k), 1000 + k, false);
+    // Offered again (duplicates), some with smaller keys.
+    for (let k = 0; k < n; k++) dedup.offer(state(k), hi(k), lo(k), k % 3 === 0 ? k : 5000 + k, false);
+    // The initial state again: of an earlier level, not new, its key not touched.
+    dedup.offer(state(-1), hi(-1), lo(-1), 0, false);
+    expect(dedup.finishLevel()).toBe(true);
+    expect(dedup.grows).toBe(1);
     expect(dedup.newCount).toBe(n);
-    expect(dedup.size).toBe(n);
-    expect(added).toEqual(Array.from({ length: n }, (_, k) => k));
+    expect(dedup.size).toBe(n + 1);
+    expect(added).toEqual([-1, ...Array.from({ length: n }, (_, k) => k)]);
     for (let i = 0; i < n; i++) expect(dedup.edgeOf(i)).toBe(i % 3 === 0 ? i : 1000 + i);
-    // 16 slots to at least 5000 / (3/4): 9 doublings.
-    expect(dedup.grows).toBeGreaterThanOrEqual(9);
-    expect(dedup.bytes()).toBeGreaterThan((n / 0.75) * 16);
+    // Four bytes per slot (2^13 here), twelve per id, four per entry of the worker's list of new
+    // states: about 25 bytes per state (the 16-byte slots and the list's 20 bytes took over 40).
+    expect(dedup.bytes()).toBeGreaterThan((n + 1) * 12);
+    expect(dedup.bytes()).toBeLessThan((n + 1) * 26);
     // The next level: old states are not new again, and their keys are not touched.
+    dedup.prepare(2 * n);
+    expect(dedup.grows).toBe(2);
     dedup.beginLevel(2);
     for (let k = 0; k < n + 10; k++) dedup.offer(state(k), hi(k), lo(k), 7, false);
     expect(dedup.finishLevel()).toBe(true);
@@ -101,13 +117,50 @@ describe('SharedTableDedup', () => {
 
   it('at its size limit it stops the run (memory bound) instead of dropping states silently', () => {
     const { dedup, control } = table(16, 64);
+    dedup.beginLevel(0);
+    expect(dedup.finishLevel()).toBe(true);
+    // Room for 200 is asked; 64 slots, 48 ids at 3/4 load, is all it gets.
+    dedup.prepare(200);
     dedup.beginLevel(1);
     for (let k = 0; k < 200; k++) dedup.offer(state(k), hi(k), lo(k), k, false);
     expect(control.stopCode).toBe(STOP.maxMemory);
-    // 64 slots at 3/4 load: 48 states stored, the others refused once the run was stopped.
     expect(dedup.size).toBe(48);
     expect(dedup.finishLevel()).toBe(false);
     // The keys of what was stored are still there (a stopped run reports what it found so far).
     expect(dedup.edgeOf(47)).toBe(47);
+  });
+
+  it('a checkpoint reads the states of depth <= L, also while the next level is being built; a restored table holds exactly them', () => {
+    const { dedup, control, buf } = table(16);
+    const offerAll = (from: number, to: number) => {
+      for (let k = from; k < to; k++) dedup.offer(state(k), hi(k), lo(k), k, false);
+    };
+    dedup.beginLevel(0);
+    offerAll(0, 1);
+    dedup.finishLevel();
+    dedup.prepare(300);
+    dedup.beginLevel(1);
+    offerAll(0, 300);
+    dedup.finishLevel();
+    dedup.prepare(3000);
+    dedup.beginLevel(2);
+    // Part of depth 2 (a run stopped mid-level): the checkpoint is of depth 1's end.
+    offerAll(250, 1000);
+    const key = (fp: Uint32Array) => Array.from({ length: fp.length / 2 }, (_, i) => `${fp[2 * i]}/${fp[2 * i + 1]}`).sort();
+    const expected = (n: number) => Array.from({ length: n }, (_, k) => `${hi(k)}/${lo(k)}`).sort();
+    expect(key(tableFingerprints(buf, 1))).toEqual(expected(300));
+    expect(key(tableFingerprints(buf, 0))).toEqual(expected(1));
+    expect(() => tableFingerprints(buf, 2)).toThrow(/no record of the end of depth 2/);
+    // Resumed: depth 2 is built again into a table holding depths 0-1.
+    const restored = restoredTable(tableFingerprints(buf, 1), 1, 3000, 16);
+    expect(key(tableFingerprints(restored, 1))).toEqual(expected(300));
+    const again = new SharedTableDedup(restored, control, { added: () => {} });
+    again.restore(300);
+    again.beginLevel(2);
+    for (let k = 250; k < 1000; k++) again.offer(state(k), hi(k), lo(k), k, false);
+    expect(again.finishLevel()).toBe(true);
+    expect(again.newCount).toBe(700);
+    expect(again.size).toBe(1000);
+    expect(again.grows).toBe(0);
   });
 });
