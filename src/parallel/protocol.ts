@@ -19,7 +19,7 @@ export type { ModelSource };
  *  - partitioned: each state has an owner (by fingerprint); successors are sent to their owner,
  *    which keeps them in a private visited set. The default for one worker.
  *  - shared-table: one lock-free fingerprint table in a growable SharedArrayBuffer, inserted
- *    into with compare-and-swap, doubled when it fills. The default for several workers.
+ *    into with compare-and-swap, grown at level ends. The default for several workers.
  */
 export type DedupKind = 'partitioned' | 'shared-table';
 
