@@ -24,7 +24,7 @@
 //   does), so stacks, and the step locations read from them (src/model/where.ts), name the .ts.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -60,10 +60,32 @@ export function cacheDirs(file: string): string[] {
   return out;
 }
 
-/** The cache key of a model file: the format, its absolute path and the digest of its sources. */
+/** The nearest tsconfig.json above `file` (esbuild reads its compiler options, as tsx does), or undefined. */
+function tsconfigOf(file: string): string | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const path = join(dir, 'tsconfig.json');
+    if (existsSync(path)) return path;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The cache key of a model file: the format, its absolute path, the digest of its sources and
+ * the bytes of the tsconfig.json that governs their transform (not the files it extends).
+ */
 export function cacheKey(file: string): string {
   const abs = resolve(file);
-  return sha256(`${FORMAT}\0${abs}\0${sourceDigest(abs)}`);
+  const tsconfig = tsconfigOf(abs);
+  const options = tsconfig === undefined ? '' : `${tsconfig}\0${readFileSync(tsconfig, 'utf8')}`;
+  return sha256(`${FORMAT}\0${abs}\0${sourceDigest(abs)}\0${options}`);
+}
+
+/**
+ * The cache file's name: a prefix naming the model file (so that a new version replaces the
+ * previous one: the cache holds one file per model file, not one per edit), then the key.
+ */
+export function cacheFileName(file: string, key: string): string {
+  return `${sha256(resolve(file)).slice(0, 16)}-${key}.mjs`;
 }
 
 /** The body of a cache file when its header names `key` and its body's hash, and it is this user's; otherwise undefined. */
@@ -82,15 +104,17 @@ export function readCacheFile(path: string, key: string): string | undefined {
   }
 }
 
-/** Written beside, then renamed: a reader never sees half a file (and another writer's rename simply wins). */
-function writeCacheFile(dir: string, key: string, body: string): string | undefined {
-  const path = join(dir, `${key}.mjs`);
+/**
+ * Written beside, then renamed: a reader never sees half a file (and another writer's rename
+ * simply wins). The same model file's older versions are removed.
+ */
+function writeCacheFile(dir: string, name: string, key: string, body: string): string | undefined {
+  const path = join(dir, name);
   const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, `// kmc-model-cache key=${key} body=${sha256(body)}\n${body}`, { mode: 0o644 });
     renameSync(tmp, path);
-    return path;
   } catch {
     try {
       rmSync(tmp, { force: true });
@@ -99,6 +123,13 @@ function writeCacheFile(dir: string, key: string, body: string): string | undefi
     }
     return undefined;
   }
+  const prefix = name.slice(0, name.indexOf('-') + 1);
+  try {
+    for (const old of readdirSync(dir)) if (old.startsWith(prefix) && old.endsWith('.mjs') && old !== name) rmSync(join(dir, old), { force: true });
+  } catch {
+    // a version left behind takes room, nothing else
+  }
+  return path;
 }
 
 /** Source text that would not mean the same bundled into a file elsewhere. */
@@ -190,13 +221,13 @@ export async function compiledModelFile(file: string): Promise<string | undefine
   }
   const dirs = cacheDirs(abs);
   for (const dir of dirs) {
-    const path = join(dir, `${key}.mjs`);
+    const path = join(dir, cacheFileName(abs, key));
     if (readCacheFile(path, key) !== undefined) return path;
   }
   const body = await bundle(abs);
   if (body === undefined) return undefined;
   for (const dir of dirs) {
-    const path = writeCacheFile(dir, key, body);
+    const path = writeCacheFile(dir, cacheFileName(abs, key), key, body);
     // Read back through the same check a later run applies.
     if (path !== undefined && readCacheFile(path, key) !== undefined) return path;
   }

@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirs, cacheKey, compiledModelFile, readCacheFile } from '../../src/util/model-cache.js';
+import { cacheDirs, cacheFileName, cacheKey, compiledModelFile, readCacheFile } from '../../src/util/model-cache.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kmcBin = join(root, 'bin', 'kmc.js');
@@ -50,8 +50,8 @@ describe('the compiled-model cache', () => {
   it('a miss bundles the model and its helper into one file (packages as file: URLs); a hit uses that file as it is', async () => {
     const p = project();
     const first = await compiledModelFile(p.model);
-    expect(first).toBe(join(cacheDir, `${cacheKey(p.model)}.mjs`));
-    expect(files(cacheDir)).toEqual([`${cacheKey(p.model)}.mjs`]); // no temporary file left
+    expect(first).toBe(join(cacheDir, cacheFileName(p.model, cacheKey(p.model))));
+    expect(files(cacheDir)).toEqual([cacheFileName(p.model, cacheKey(p.model))]); // no temporary file left
     const body = readCacheFile(first!, cacheKey(p.model))!;
     expect(body).toContain('boom from the helper'); // the helper is in the bundle
     expect(body).toContain(`from "file://${root}/dist/src/model/index.js"`); // the package stays outside, by its path
@@ -61,21 +61,26 @@ describe('the compiled-model cache', () => {
     expect(ino(first!)).toBe(inode); // not rewritten
   });
 
-  it('a change of the model or of a helper it imports is a miss; the old sources hit their file again', async () => {
+  it('a change of the model, of a helper it imports or of tsconfig.json is a miss, and replaces the previous version of that model', async () => {
     const p = project();
     const first = (await compiledModelFile(p.model))!;
     const helperText = readFileSync(p.helper, 'utf8');
     appendFileSync(p.helper, '// changed\n');
     const afterHelper = (await compiledModelFile(p.model))!;
     expect(afterHelper).not.toBe(first);
+    expect(files(cacheDir)).toEqual([basename(afterHelper)]); // one file per model file
     writeFileSync(p.helper, helperText);
-    const inode = ino(first);
     expect(await compiledModelFile(p.model)).toBe(first);
-    expect(ino(first)).toBe(inode);
     appendFileSync(p.model, '// changed\n');
     const afterModel = (await compiledModelFile(p.model))!;
     expect([first, afterHelper]).not.toContain(afterModel);
-    expect(files(cacheDir)).toHaveLength(3);
+    writeFileSync(join(p.dir, 'tsconfig.json'), '{"compilerOptions":{"strict":true}}\n');
+    const afterTsconfig = (await compiledModelFile(p.model))!;
+    expect([first, afterHelper, afterModel]).not.toContain(afterTsconfig);
+    // Another model file's entry is left alone.
+    const q = project();
+    const other = (await compiledModelFile(q.model))!;
+    expect(files(cacheDir)).toEqual([basename(afterTsconfig), basename(other)].sort());
   });
 
   it('a tampered, truncated or foreign cache file is not used: the model is bundled afresh over it', async () => {
@@ -110,14 +115,14 @@ describe('the compiled-model cache', () => {
     delete process.env.KMC_CACHE_DIR;
     process.env.XDG_CACHE_HOME = join(blocked, 'xdg');
     expect(cacheDirs(p.model)).toEqual([join(p.dir, 'node_modules', '.cache', 'kmc'), join(blocked, 'xdg', 'kmc')]);
-    expect(await compiledModelFile(p.model)).toBe(join(p.dir, 'node_modules', '.cache', 'kmc', `${cacheKey(p.model)}.mjs`));
+    expect(await compiledModelFile(p.model)).toBe(join(p.dir, 'node_modules', '.cache', 'kmc', cacheFileName(p.model, cacheKey(p.model))));
 
     const q = project();
     writeFileSync(join(q.dir, 'node_modules', '.cache'), ''); // node_modules/.cache cannot be made
     expect(await compiledModelFile(q.model)).toBeUndefined();
     const xdg = join(work, `xdg${n++}`);
     process.env.XDG_CACHE_HOME = xdg;
-    expect(await compiledModelFile(q.model)).toBe(join(xdg, 'kmc', `${cacheKey(q.model)}.mjs`));
+    expect(await compiledModelFile(q.model)).toBe(join(xdg, 'kmc', cacheFileName(q.model, cacheKey(q.model))));
 
     process.env.KMC_NO_MODEL_CACHE = '1';
     expect(await compiledModelFile(p.model)).toBeUndefined();
