@@ -8,8 +8,9 @@
 //
 // A model file follows one convention (model-file.ts): the model as its default export, its
 // properties as `properties`; anything else is an error naming what the file exports. Files are
-// imported through src/util/import-module.ts (tsx's scoped import, so any extension loads in any
-// package type), by both, so both see the same module. A registry's module is imported as it
+// imported through src/util/import-module.ts (the compiled-model cache for TypeScript ES modules,
+// else tsx's scoped import, so any extension loads in any package type), by both, so both see the
+// same module. A registry's module is imported as it
 // is: compiled (.js) it needs nothing, and as TypeScript it is only ever named to worker threads
 // started from the sources, whose bootstrap (src/parallel/boot.mjs) registered tsx: the one
 // registration.

@@ -1,8 +1,9 @@
 // Importing a user's model file, whatever its extension (.ts, .mts, .cts, .js, .mjs) and whatever
-// its package's `type`: through tsx's scoped import (a .ts file in a CommonJS package
-// is compiled as CommonJS there; a global hook would instead fail with "Cannot require() ES
-// Module ... in a cycle"). The main thread's loader and the worker threads use this one function,
-// so both see the same module.
+// its package's `type`: a TypeScript ES module through the compiled-model cache
+// (src/util/model-cache.ts: no tsx on a hit), anything else TypeScript through tsx's scoped import
+// (a .ts file in a CommonJS package is compiled as CommonJS there; a global hook would instead
+// fail with "Cannot require() ES Module ... in a cycle"). The main thread's loader and the worker
+// threads use this one function, so both see the same module.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
