@@ -51,9 +51,13 @@ const cpuAt = <L extends object>(cpu: CpuOf<L>, env: StepEnv<L>): number => (typ
 
 /** cpuAt(cpu, ·) as a function of env alone, its straight form declared (declareStraight). */
 function cpuFn<L extends object>(cpu: CpuOf<L>): (env: StepEnv<L>) => number {
-  if (typeof cpu !== 'number') return cpu;
-  const at = (_env: StepEnv<L>) => cpu;
-  return declareStraight(at, { fn: at, bind: { cpu } });
+  return typeof cpu === 'number' ? constantOf<StepEnv<L>>(cpu) : cpu;
+}
+
+/** `() => n` with its straight form declared. */
+function constantOf<A>(n: number): (a: A) => number {
+  const at = (_a: A) => n;
+  return declareStraight(at, { fn: at, bind: { n } });
 }
 
 export interface CpuCallActionOptions<S, L extends object = {}> {
@@ -131,7 +135,15 @@ export function onEachCpuCall<S, L extends object = {}>(o: OnEachCpuCallOptions<
   const last = remoteFirst ? localId : waitId;
   const afterLast = o.next !== undefined ? { next: o.next } : {};
   const on = typeof o.cpu === 'number' ? `cpu${o.cpu}` : undefined;
-  const sender = (env: StepEnv<L>) => (typeof o.sender === 'number' ? o.sender : o.sender(env));
+  const sender = typeof o.sender === 'number' ? constantOf<StepEnv<L>>(o.sender) : o.sender;
+  const xcalls = o.xcalls;
+  // on_each_cpu's wait: every IPI this sender queued has run (its straight form declared).
+  const allRun = (s: S, env: StepEnv<L>) => {
+    const row = xcalls(s).pending[sender(env)]!;
+    for (let c = 0; c < row.length; c++) if (row[c] !== 0) return false;
+    return true;
+  };
+  declareStraight(allRun, { fn: allRun, bind: { xcalls, sender } });
   const send: LocationDef<S, L> = {
     id: sendId,
     actions: [
@@ -165,7 +177,7 @@ export function onEachCpuCall<S, L extends object = {}>(o: OnEachCpuCallOptions<
         label: `${o.caller}: ${call}: wait until every IPI has run`,
         ...(on ? { note: on } : {}),
         fn: o.caller,
-        guard: (s, env) => o.xcalls(s).pending[sender(env)]!.every((f) => f === 0),
+        guard: allRun,
         blockedOn: (s, env) => {
           const row = o.xcalls(s).pending[sender(env)]!;
           return `IPIs still pending on ${row.flatMap((f, c) => (f !== 0 ? [`cpu${c}`] : [])).join(', ')}`;
@@ -201,18 +213,23 @@ export interface IpiHandlerOptions<S> {
  */
 export function ipiHandler<S>(o: IpiHandlerOptions<S>): ThreadKind<S, IpiHandlerLocals> {
   const self = (env: StepEnv<IpiHandlerLocals>) => env.local.cpu;
+  const { xcalls, canTakeIpi } = o;
   const actions = o.senders.flatMap((senderName, sender) =>
-    o.funcs.flatMap((f) =>
-      cpuCallActions<S, IpiHandlerLocals>(f, self, {
+    o.funcs.flatMap((f) => {
+      const id = f.id;
+      // Its straight form declared, with the names it reads bound.
+      const queued = (s: S, env: StepEnv<IpiHandlerLocals>) => xcalls(s).pending[sender]![env.local.cpu] === id && canTakeIpi(s, env.local.cpu);
+      declareStraight(queued, { fn: queued, bind: { xcalls, sender, id, canTakeIpi } });
+      return cpuCallActions<S, IpiHandlerLocals>(f, self, {
         where: `IPI from ${senderName}`,
-        guard: (s, env) => o.xcalls(s).pending[sender]![env.local.cpu] === f.id && o.canTakeIpi(s, env.local.cpu),
+        guard: queued,
         after: (d, env) => {
           o.xcalls(d).pending[sender]![env.local.cpu] = 0;
         },
         next: 'idle',
         tags: ['ipi', `ipi-from:${senderName}`],
-      }).map((a) => ({ ...a, blockedOn: () => 'an IPI' })),
-    ),
+      }).map((a) => ({ ...a, blockedOn: () => 'an IPI' }));
+    }),
   );
   // One test while idle instead of one per sender x function x outcome.
   const anyEnabled = (s: S, env: StepEnv<IpiHandlerLocals>) => {

@@ -3,6 +3,7 @@
 // spinning forever shows up as a deadlock naming the holder.
 
 import { definedAt } from '../model/where.js';
+import { declareStraight } from '../model/straight.js';
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
 import { lockdepAcquired } from './lockdep.js';
 
@@ -56,13 +57,17 @@ export interface LockStepOptions<S, L extends object = {}> {
 /** `spin_lock(&lock)` in function `fn`. */
 export function spinLock<S, L extends object = {}>(id: string, fn: string, lock: LockRef<S>, o: LockStepOptions<S, L> = {}): LocationDef<S, L> {
   const extra = o.guard;
+  // Each guard is its own straight form (declareStraight), with the names it reads bound.
+  const get = lock.get;
+  const free = (s: S) => get(s).holder === UNLOCKED;
+  const freeAnd = (s: S, env: StepEnv<L>) => get(s).holder === UNLOCKED && extra!(s, env);
   return {
     id,
     actions: [
       {
         label: o.label ?? `${fn}: spin_lock(&${lock.name})`,
         fn,
-        guard: extra ? (s, env) => lock.get(s).holder === UNLOCKED && extra(s, env) : (s) => lock.get(s).holder === UNLOCKED,
+        guard: extra ? declareStraight(freeAnd, { fn: freeAnd, bind: { get, UNLOCKED, extra } }) : declareStraight(free, { fn: free, bind: { get, UNLOCKED } }),
         blockedOn: (s, env) =>
           lock.get(s).holder === UNLOCKED ? 'its context to allow it' : `${lock.name}, held by ${holderName(lock.get(s), env)}`,
         run: (d, env) => {

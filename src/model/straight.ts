@@ -458,6 +458,11 @@ class Gen {
       const at = this.p++;
       const name = this.name();
       this.expect('=');
+      const part = this.partInit();
+      if (part !== undefined) {
+        this.scope.declare(name, part, at);
+        return rest();
+      }
       const e = this.assign();
       if (!this.eat(';') && !this.peek('}')) no('declaration end');
       const v = this.temp();
@@ -512,6 +517,22 @@ class Gen {
       return r;
     };
     return iteration(from!);
+  }
+
+  /**
+   * A const's initializer that is a whole part of the state (`const row = s.pending[1]`): the
+   * name stands for that part (a JavaScript reference to the same object), with the statement's
+   * end consumed; otherwise undefined, the cursor where it was.
+   */
+  private partInit(): Bound | undefined {
+    const start = this.p;
+    const o = this.operand();
+    if (o !== undefined && o.k === 'node' && (this.peek(';') || this.peek('}'))) {
+      this.eat(';');
+      return o;
+    }
+    this.p = start;
+    return undefined;
   }
 
   /** Moves the cursor past one statement. */
@@ -601,6 +622,11 @@ class Gen {
       const at = this.p++;
       const name = this.name();
       this.expect('=');
+      const part = this.partInit();
+      if (part !== undefined) {
+        this.scope.declare(name, part, at);
+        return ';';
+      }
       const e = this.assign();
       this.eat(';');
       const v = `c${this.tmp++}`;

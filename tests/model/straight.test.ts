@@ -91,6 +91,7 @@ const helperSource = (() => {
     fc.tuple(int).map(([e]) => `{ const c = ${e}; if (c > 1) return c; }`),
     fc.tuple(fc.constantFrom('===', '<'), int, fc.constantFrom('i', 'i === 0', 'i < 2', 'arr[i] + i')).map(([op, e, r]) => `for (let i = 0; i < arr.length; i++) if (arr[i] ${op} ${e}) return ${r};`),
     fc.constant(';'),
+    fc.tuple(int).map(([e]) => `{ const r = arr; if (r[1] < ${e}) return r[0] + x; }`), // a const naming a part of the state
   );
   return fc.tuple(fc.array(stmt, { maxLength: 3 }), fc.oneof(bool, int)).map(([ss, r]) => `function h(o, arr, x) { ${ss.join(' ')} return ${r}; }`);
 })();
@@ -299,6 +300,17 @@ describe('straight-line steps (straight.ts)', () => {
     }
   });
 
+  // Known, not the compiler's (the recipe below does not compile: straight.ts bails on a NaN
+  // index): the scratch tree's arrays are not sealed (codec.ts: sealed arrays' stores are slow),
+  // so a store to a non-index key of an array succeeds there and is lost, where immer throws.
+  // Found by this file's random recipes (session 7); fails until the tree path rejects it.
+  it.fails('a store to a non-index key of an array is an error on the scratch tree as under immer', () => {
+    const def = buildModel([[{ run: '(d) => { d.arr[d.arr[0] + d.arr[3]] = 1; }' }], [{}]]);
+    const tree = compileModel(def, { straight: false });
+    const ref = compileModel(def, { reference: true });
+    expect('error' in step(tree, tree.init, tree.allActions[0]!)).toBe('error' in step(ref, ref.init, ref.allActions[0]!));
+  });
+
   it('random declared forms, helpers (statements, loops) and gates: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
@@ -315,7 +327,7 @@ describe('straight-line steps (straight.ts)', () => {
         const m = compileModel(def);
         forms += m.allActions.filter((a) => a.straightGuard && (gates.length > 0 || typeof locs[a.location]![a.alt]!.guard === 'object')).length;
       }),
-      { numRuns: 60, seed: 0x9a7e5 },
+      { numRuns: 60, seed: 0x9a7e6 },
     );
     expect(guards).toBeGreaterThan(40);
     expect(forms).toBeGreaterThan(30);
