@@ -250,7 +250,8 @@ export class PartialOrder {
   private readonly writes: SlotList;
   private readonly scratch: Int32Array;
   private readonly guardMemo: ReadMemo[];
-  private readonly stepMemo: Map<CompiledAction, ReadMemo> = new Map();
+  /** By action ordinal (an array index per transition, not a Map lookup). */
+  private readonly stepMemo: ReadMemo[];
   private readonly invMemo: ReadMemo[];
   /** What the guards at each thread's location read in the state being expanded (S2). */
   private readonly guardReads: Int32Array[];
@@ -329,6 +330,7 @@ export class PartialOrder {
     this.scratch = new Int32Array(model.width);
     this.guardMemo = Array.from({ length: this.fp.nLocs }, () => new ReadMemo());
     this.invMemo = this.invariants.map(() => new ReadMemo());
+    this.stepMemo = model.allActions.map(() => new ReadMemo());
     this.guardReads = model.threadNames.map(() => EMPTY_SLOTS);
     this.guardShape = new Int32Array(model.pcs);
     const maskWords = Math.ceil(model.pcs / 32);
@@ -464,9 +466,8 @@ export class PartialOrder {
 
   /** A step about to be taken from `state`: its step properties, recipe and next(). */
   visitStep(state: Int32Array, action: CompiledAction): void {
-    let memo = this.stepMemo.get(action);
-    if (memo === undefined) this.stepMemo.set(action, (memo = new ReadMemo()));
-    if (memo.seen(state) !== null) return;
+    const memo = this.stepMemo[action.ordinal]!;
+    if (memo.seenShape(state) >= 0) return;
     const model = this.model;
     const sinks = this.sinks;
     const { reads, writes, scratch } = this;
@@ -743,8 +744,7 @@ export class PartialOrder {
         this.fullStates++;
         return chosen;
       }
-      for (let w = 0; w < sel.length; w++) sel[w] = 0;
-      for (let t = 0; t < pcs; t++) if (this.selects.has(cached, t)) sel[t >>> 5] = sel[t >>> 5]! | (1 << (t & 31));
+      this.selects.maskInto(cached, sel);
     } else if (!this.closeFrom(state, chosen.length, threads)) {
       if (len >= 0) this.selects.add(len, true, sel);
       this.fullStates++;

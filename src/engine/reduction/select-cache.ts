@@ -68,6 +68,11 @@ export class SelectCache {
     return (this.arena[at + 1 + (t >>> 5)]! & (1 << (t & 31))) !== 0;
   }
 
+  /** Copy the thread mask of the set at `at` into `mask` (maskWords words). */
+  maskInto(at: number, mask: Uint32Array): void {
+    for (let w = 0; w < this.maskWords; w++) mask[w] = this.arena[at + 1 + w]!;
+  }
+
   /** Remember key[0..len) (not present) with its value: full, or the threads `mask` holds. */
   add(len: number, full: boolean, mask: Uint32Array): void {
     const need = 2 + len + this.maskWords;

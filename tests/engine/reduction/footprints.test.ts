@@ -107,4 +107,12 @@ describe('read memo', () => {
     for (let i = 0; i < 5000; i += 97) expect(memo.seen(Int32Array.from([i, 7, -i, 7]))).not.toBeNull();
     expect(memo.seen(Int32Array.from([3, 0, 3, 0]))).toBeNull();
   });
+
+  it('knows an evaluation that read nothing in every state, and only once one is remembered', () => {
+    const memo = new ReadMemo();
+    expect(memo.seenShape(Int32Array.from([1, 2]))).toBe(-1);
+    expect(memo.remember(Int32Array.from([1, 2]), new Int32Array(0))).toBe(0);
+    for (const s of [[1, 2], [0, 0], [-7, 9]]) expect(memo.seen(Int32Array.from(s))).toEqual(new Int32Array(0));
+    expect(memo.seenShape(Int32Array.from([5, 5]))).toBe(0);
+  });
 });
