@@ -181,6 +181,26 @@ describe('kmc check of a user model with and without the cache', () => {
     expect(files(env.KMC_CACHE_DIR)).toHaveLength(1);
   });
 
+  it('a cached file naming a package that has gone is dropped and the model loads through tsx; an unwritable cache folder is no error', () => {
+    const p = project();
+    const dir = join(work, `cli${n++}`);
+    expect(kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces').status).toBe(1);
+    const [name] = files(dir);
+    const path = join(dir, name!);
+    const text = readFileSync(path, 'utf8');
+    const body = text.slice(text.indexOf('\n') + 1).replaceAll(`file://${root}/dist/src/`, `file://${root}/gone/dist/src/`);
+    writeFileSync(path, `${text.slice(0, text.indexOf(' body='))} body=${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    const r = kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces');
+    expect(r.stdout.split('\n')[0], r.stderr).toBe('VIOLATED example --variant buggy: deadlock');
+    expect(files(dir)).toEqual([]);
+
+    const blocked = join(work, `blocked${n++}`);
+    writeFileSync(blocked, '');
+    const ro = kmc(p.dir, { KMC_CACHE_DIR: join(blocked, 'kmc') }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces');
+    expect(ro.stdout.split('\n')[0], ro.stderr).toBe('VIOLATED example --variant buggy: deadlock');
+    expect(ro.stderr).toBe('');
+  });
+
   it('the command thread and the pool workers import the cached file (a valid cache file that says otherwise is what runs)', () => {
     const p = project();
     const dir = join(work, `cli${n++}`);
