@@ -8,8 +8,8 @@
 //   written as the absolute file: URL that the package resolves to from the model's folder, so
 //   the model shares kmc's own modules (its classes, its symbols) wherever the cache lives.
 // - The cache is data read from disk. A file is used only when its header names the key it was
-//   looked up by and the SHA-256 of its body, and both match what is read, and the file belongs to
-//   this user; anything else (a corrupted, truncated, foreign or tampered file) is transformed
+//   looked up by and the SHA-256 of its body, and both match what is read, and the file and its
+//   folder belong to this user; anything else (a corrupted, truncated, foreign or tampered file) is transformed
 //   afresh and replaced. This catches accidents and other users' files, not a process running as
 //   this user, which could as well change node_modules.
 // - Where: $KMC_CACHE_DIR if set, else node_modules/.cache/kmc in the nearest node_modules above
@@ -88,12 +88,25 @@ export function cacheFileName(file: string, key: string): string {
   return `${sha256(resolve(file)).slice(0, 16)}-${key}.mjs`;
 }
 
-/** The body of a cache file when its header names `key` and its body's hash, and it is this user's; otherwise undefined. */
+/**
+ * Whether the file, its folder and the folder above belong to this user (the one above may be
+ * root's: /tmp, a system cache): another user could otherwise replace the file between its check
+ * and its import.
+ */
+function owned(path: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true; // Windows: no owner ids to compare
+  const parent = dirname(dirname(path));
+  return statSync(path).uid === uid && statSync(dirname(path)).uid === uid && [uid, 0].includes(statSync(parent).uid);
+}
+
+/**
+ * The body of a cache file when its header names `key` and its body's hash, and it belongs to
+ * this user (owned); otherwise undefined.
+ */
 export function readCacheFile(path: string, key: string): string | undefined {
   try {
-    if (!existsSync(path)) return undefined;
-    const uid = process.getuid?.();
-    if (uid !== undefined && statSync(path).uid !== uid) return undefined;
+    if (!existsSync(path) || !owned(path)) return undefined;
     const text = readFileSync(path, 'utf8');
     const m = HEADER.exec(text);
     if (!m || m[1] !== key) return undefined;

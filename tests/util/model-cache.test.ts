@@ -5,7 +5,7 @@
 // as a kernel developer's repository has the installed package (it needs dist/: npm test builds it).
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -102,6 +102,21 @@ describe('the compiled-model cache', () => {
       expect(await compiledModelFile(p.model), what).toBe(path);
       expect(readFileSync(path, 'utf8'), what).toBe(good);
     }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('another user\'s cache file or folder is not used (root gives them away with chown)', async () => {
+    const p = project();
+    const path = (await compiledModelFile(p.model))!;
+    const key = cacheKey(p.model);
+    const inode = ino(path);
+    chownSync(path, 12345, 12345);
+    expect(readCacheFile(path, key)).toBeUndefined();
+    expect(await compiledModelFile(p.model)).toBe(path); // replaced by this user's file
+    expect(ino(path)).not.toBe(inode);
+    expect(statSync(path).uid).toBe(0);
+    chownSync(dirname(path), 12345, 12345);
+    expect(readCacheFile(path, key)).toBeUndefined();
+    expect(await compiledModelFile(p.model)).toBeUndefined(); // the only folder allowed (KMC_CACHE_DIR) is not this user's
   });
 
   it('no writable cache folder: no cache and no error; the first writable of node_modules/.cache and $XDG_CACHE_HOME is used', async () => {
