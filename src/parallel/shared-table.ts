@@ -114,11 +114,12 @@ function markEnd(t: Int32Array, level: number): void {
 /**
  * A resumed run at the end of depth `level`: a new table holding these fingerprints (hi/lo
  * pairs, the states of depths <= level), made before any worker uses it, with room for the
- * next level's worst case (`maxNew` new states) since the run expands that level first.
+ * next level's worst case (`maxNew` new states) since the run expands that level first (`workers` take ids in blocks).
  */
-export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number): SharedArrayBuffer {
+export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number, workers: number): SharedArrayBuffer {
   const n = fingerprints.length / 2;
-  const buf = sharedTable(capacityFor(n + maxNew, slots));
+  // As prepare: room for the ids the workers' blocks (MAX_STEP each) may leave unused.
+  const buf = sharedTable(capacityFor(n + maxNew + workers * MAX_STEP, slots));
   const t = new Int32Array(buf);
   const cap = t[H_CAPACITY]!;
   new Uint32Array(buf, HEADER * 4, fingerprints.length).set(fingerprints);
@@ -332,11 +333,13 @@ export class SharedTableDedup implements Dedup {
   prepare(maxNew: number): void {
     const t = this.t;
     const used = Atomics.load(t, H_NEXT);
-    const want = capacityFor(used + maxNew, this.capacity);
-    if (want > this.capacity) this.grow(want);
-    Atomics.store(t, H_LEVEL_START, used);
     // Blocks small enough that the unused ends (one per worker and level) stay a small share.
     const step = Math.max(8, Math.min(MAX_STEP, Math.floor(maxNew / (16 * this.control.workers))));
+    // Room for the bound and for the ids the other workers' blocks may hold unused when the
+    // level's last state needs one: without it a level that reaches its bound runs out of ids.
+    const want = capacityFor(used + maxNew + this.control.workers * step, this.capacity);
+    if (want > this.capacity) this.grow(want);
+    Atomics.store(t, H_LEVEL_START, used);
     Atomics.store(this.t, H_STEP, step);
   }
 

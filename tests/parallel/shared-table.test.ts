@@ -130,6 +130,34 @@ describe('SharedTableDedup', () => {
     expect(dedup.edgeOf(47)).toBe(47);
   });
 
+  it('a level whose new states reach its bound exactly does not run out of ids in the blocks another worker holds', () => {
+    // Two workers' tables in this thread, offering in turn (no barrier: finishLevel would wait
+    // for the other). Worker a takes a block of ids for one state; b needs the rest of the bound.
+    const { control: c, board } = Control.allocate(2);
+    const control = new Control(c, board, 2);
+    const two = (buf: SharedArrayBuffer) => [new SharedTableDedup(buf, control, { added: () => {} }), new SharedTableDedup(buf, control, { added: () => {} })] as const;
+    // 8192 slots hold 6,144 ids: the initial state and a level of 6,143 fill them to the last.
+    const bound = 6143;
+    const run = (a: SharedTableDedup, b: SharedTableDedup, level: number) => {
+      a.beginLevel(level);
+      b.beginLevel(level);
+      a.offer(state(1), hi(1), lo(1), 1, false);
+      for (let k = 2; k <= bound; k++) b.offer(state(k), hi(k), lo(k), k, false);
+      expect(control.stopCode, `level ${level}`).toBe(STOP.none);
+      expect(a.newCount + b.newCount).toBe(bound);
+    };
+    // Grown at the level end for the bound (as decide does).
+    const [a, b] = two(sharedTable(16));
+    a.beginLevel(0);
+    b.beginLevel(0);
+    a.offer(state(0), hi(0), lo(0), 0, false);
+    a.prepare(bound);
+    run(a, b, 1);
+    // Resumed after depth 0, sized for the bound.
+    const [ra, rb] = two(restoredTable(Uint32Array.of(hi(0), lo(0)), 0, bound, 16, 2));
+    run(ra, rb, 1);
+  });
+
   it('a checkpoint reads the states of depth <= L, also while the next level is being built; a restored table holds exactly them', () => {
     const { dedup, control, buf } = table(16);
     const offerAll = (from: number, to: number) => {
@@ -152,7 +180,7 @@ describe('SharedTableDedup', () => {
     expect(key(tableFingerprints(buf, 0))).toEqual(expected(1));
     expect(() => tableFingerprints(buf, 2)).toThrow(/no record of the end of depth 2/);
     // Resumed: depth 2 is built again into a table holding depths 0-1.
-    const restored = restoredTable(tableFingerprints(buf, 1), 1, 3000, 16);
+    const restored = restoredTable(tableFingerprints(buf, 1), 1, 3000, 16, 1);
     expect(key(tableFingerprints(restored, 1))).toEqual(expected(300));
     const again = new SharedTableDedup(restored, control, { added: () => {} });
     again.restore(300);
