@@ -19,7 +19,11 @@ import { properties as schedProperties } from '../properties/sched-delayed-deque
 
 type Base = { states: number; ms: number };
 
-/** One table row: what ran, under which memory model, its counts and time, and the ratios to the sc run (`base`). */
+/**
+ * One table row: what ran, under which memory model, its counts and time, the visited set's bytes
+ * per stored state (store buffers widen a state, not the set's bytes per state), and the ratios
+ * to the sc run (`base`).
+ */
 function ratioRow(what: string, memory: string, r: Exclude<CheckResult, { status: 'error' }>, base: Base, digits: number): string[] {
   const ms = r.stats.timeMs;
   return [
@@ -29,6 +33,7 @@ function ratioRow(what: string, memory: string, r: Exclude<CheckResult, { status
     String(r.stats.states),
     String(r.stats.transitions),
     `${ms.toFixed(0)} ms`,
+    r.stats.bytesPerState.toFixed(1),
     `${(r.stats.states / base.states).toFixed(digits)}×`,
     `${(ms / Math.max(base.ms, 1)).toFixed(digits)}×`,
   ];
@@ -48,7 +53,7 @@ export function benchBundledMemory(log: (s: string) => void = console.log): void
         rows.push(ratioRow(`${variant} ${what}`, memory, r, base, 2));
       }
     }
-  log(renderTable(['sched-delayed-dequeue', 'memory', 'result', 'states', 'transitions', 'time', 'states vs sc', 'time vs sc'], rows, [34, 6, 10, 9, 12, 9, 12, 10]));
+  log(renderTable(['sched-delayed-dequeue', 'memory', 'result', 'states', 'transitions', 'time', 'bytes/state', 'states vs sc', 'time vs sc'], rows, [34, 6, 10, 9, 12, 9, 11, 12, 10]));
 }
 
 export function storeBufferingFamily(cpus: number, stores: number): Litmus {
@@ -79,7 +84,7 @@ export function benchMemory(log: (s: string) => void = console.log): void {
       rows.push(ratioRow(t.name, `${c.memory}${c.memory === 'sc' ? '' : ` K=${c.storeBuffer}`}`, r, base, 1));
     }
   }
-  log(renderTable(['program', 'memory', 'result', 'states', 'transitions', 'time', 'states vs sc', 'time vs sc'], rows, [10, 10, 30, 9, 12, 9, 12, 10]));
+  log(renderTable(['program', 'memory', 'result', 'states', 'transitions', 'time', 'bytes/state', 'states vs sc', 'time vs sc'], rows, [10, 10, 30, 9, 12, 9, 11, 12, 10]));
 }
 
 export const section = {

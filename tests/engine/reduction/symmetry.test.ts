@@ -92,6 +92,23 @@ describe('symmetry reduction', () => {
     expect(none.status !== 'error' && none.reductions?.notes.join()).toMatch(/declares no interchangeable/);
   });
 
+  it('asked for on a model that declares none, it is the plain search: one search for safety and liveness (livelock), the same result', () => {
+    const same = (r: CheckResult) =>
+      r.status === 'error' ? r : { status: r.status, states: r.stats.states, transitions: r.stats.transitions, lengths: lengths(r), paths: r.status === 'violated' ? r.violations.map((v) => [v.property, v.path, v.loop]) : [] };
+    const plain = check(workers(null), workerProps);
+    const sym = check(workers(null), workerProps, { symmetry: true });
+    expect(same(sym)).toEqual(same(plain));
+    expect(sym.status !== 'error' && sym.reductions?.notes.join()).toMatch(/declares no interchangeable/);
+    // One search recorded the graph: no separate liveness search, none said.
+    expect(sym.status !== 'error' && sym.liveness).toMatchObject({ notes: [], states: plain.status !== 'error' && plain.stats.states });
+    expect(sym.status !== 'error' && sym.liveness?.searchMs).toBeUndefined();
+    // Symmetry that reduces, and --first, keep the separate unreduced liveness search.
+    for (const [def, o] of [[workers({}), { symmetry: true }], [workers(null), { symmetry: true, first: true }]] as const) {
+      const r = check(def, workerProps, o);
+      expect(r.status !== 'error' && r.liveness?.notes.join()).toMatch(/without symmetry reduction .*a separate search/);
+    }
+  });
+
   it('canonicalises by signature and tries every order of equal members', () => {
     const m = compileModel(workers({}));
     const c = new Canonicalizer(m, m.symmetry);
