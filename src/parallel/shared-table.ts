@@ -33,11 +33,11 @@
 //
 // Growth only at level ends. Ids come in blocks that each worker drops at the end of a level,
 // so the ids of a level are one range above those of earlier levels (a few of each level's
-// ids are left unused). At the end of a level the last worker to arrive, every other waiting
+// ids are left unused, holding id 0's fingerprint so that a grow can tell them). At the end of a level the last worker to arrive, every other waiting
 // at the barrier, makes room for the next level's worst case: every state of the level just
 // sealed (`size`) expanded with all K of its actions enabled, each successor new (`prepare`,
-// called from the level search's decision). It doubles the buffer as needed and rehashes the
-// slots alone; fingerprints and keys do not move (their ids are stable). So no worker ever
+// called from the level search's decision). It doubles the buffer as needed and rebuilds the
+// slots alone, from the ids in order (reading the fingerprints in order, not at random); fingerprints and keys do not move (their ids are stable). So no worker ever
 // pauses during a level, and no claim can find the table beyond 3/4 load. Only at the largest
 // buffer V8 makes (4 GiB, about 250 million states) may a level run out of ids: then the run
 // stops, reported incomplete by the memory bound, rather than drop a state silently.
@@ -123,21 +123,36 @@ export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: 
   const t = new Int32Array(buf);
   const cap = t[H_CAPACITY]!;
   new Uint32Array(buf, HEADER * 4, fingerprints.length).set(fingerprints);
-  for (let id = 0; id < n; id++) place(t, cap, id);
+  placeAll(t, cap, n);
   t[H_NEXT] = t[H_LEVEL_START] = n;
   t[H_STEP] = MAX_STEP;
   markEnd(t, level);
   return buf;
 }
 
-/** Put id `id` (its fingerprint written) in a slot of a table of `cap` slots nobody else is writing. */
-function place(t: Int32Array, cap: number, id: number): void {
+/**
+ * Put ids 0..n-1 (their fingerprints written) in the zeroed slots of a table of `cap` slots
+ * nobody else is using, in id order: the fingerprints are read one after the other, not at
+ * random. An id whose fingerprint is already in (an unused id, which holds id 0's) is left out.
+ */
+function placeAll(t: Int32Array, cap: number, n: number): void {
   const mask = cap - 1;
   const slots = slotsAt(cap);
-  const h = t[HEADER + 2 * id + 1]! ^ Math.imul(t[HEADER + 2 * id]!, PHI);
-  let i = h & mask;
-  while (t[slots + i] !== 0) i = (i + 1) & mask;
-  t[slots + i] = (h & ~mask) | (id + 1);
+  next: for (let id = 0; id < n; id++) {
+    const hiW = t[HEADER + 2 * id]!;
+    const loW = t[HEADER + 2 * id + 1]!;
+    const h = loW ^ Math.imul(hiW, PHI);
+    const tag = h & ~mask;
+    let i = h & mask;
+    for (let cur = t[slots + i]!; cur !== 0; cur = t[slots + i]!) {
+      if ((cur & ~mask) === tag) {
+        const other = (cur & mask) - 1;
+        if (t[HEADER + 2 * other] === hiW && t[HEADER + 2 * other + 1] === loW) continue next;
+      }
+      i = (i + 1) & mask;
+    }
+    t[slots + i] = tag | (id + 1);
+  }
 }
 
 /** A checkpoint: the fingerprints (hi/lo pairs) of the states of depth at most `depth` in a table nobody is writing. */
@@ -322,7 +337,15 @@ export class SharedTableDedup implements Dedup {
     // Another worker may still lower the key of a state this worker claimed: wait for all.
     // Then no id is claimed until the next level begins (after the level end's second barrier).
     if (!this.control.barrier()) return false;
-    markEnd(this.t, this.level);
+    // The rest of this worker's block stays unused (the next level's ids lie above this one's):
+    // it gets id 0's fingerprint, which a grow, placing ids in order, finds in already.
+    const t = this.t;
+    for (let id = this.nextId; id < this.endId; id++) {
+      t[HEADER + 2 * id] = t[HEADER]!;
+      t[HEADER + 2 * id + 1] = t[HEADER + 1]!;
+    }
+    this.nextId = this.endId = 0;
+    markEnd(t, this.level);
     return true;
   }
 
@@ -348,16 +371,14 @@ export class SharedTableDedup implements Dedup {
     let cap = this.capacity;
     while (cap < want && wordsOf(cap * 2) * 4 <= this.buf.maxByteLength) cap *= 2;
     if (cap === this.capacity) return;
-    const oldCap = this.capacity;
-    const old = this.t.slice(this.slotBase, this.slotBase + oldCap);
+    const used = Atomics.load(this.t, H_NEXT);
     this.buf.grow(wordsOf(cap) * 4);
     this.t = this.view();
     // Fingerprints stay at HEADER; what lay above them (keys of the sealed level, old slots) is
-    // not needed: keys are read before the level's end, and the slots are rebuilt here.
+    // not needed: keys are read before the level's end, and the slots are rebuilt from the ids.
     const t = this.t;
     t.fill(0, slotsAt(cap), slotsAt(cap) + cap);
-    const oldMask = oldCap - 1;
-    for (let k = 0; k < oldCap; k++) if (old[k] !== 0) place(t, cap, (old[k]! & oldMask) - 1);
+    placeAll(t, cap, used);
     Atomics.store(t, H_CAPACITY, cap);
     this.refresh();
   }
