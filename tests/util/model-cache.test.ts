@@ -176,6 +176,21 @@ const summary = (stdout: string) =>
     properties: r.properties?.map((x) => `${x.name}: ${x.status}`),
   }));
 
+/**
+ * Runs the buggy variant once with the cache in `dir` (a miss: the file written), then rewrites
+ * that file's body with `edit` under a header that matches it (a file kmc's check accepts).
+ */
+function warmAndRewrite(p: { dir: string }, dir: string, edit: (body: string) => string): void {
+  expect(kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces').status).toBe(1);
+  const [name] = files(dir);
+  const path = join(dir, name!);
+  const text = readFileSync(path, 'utf8');
+  const old = text.slice(text.indexOf('\n') + 1);
+  const body = edit(old);
+  expect(body).not.toBe(old);
+  writeFileSync(path, `${text.slice(0, text.indexOf(' body='))} body=${createHash('sha256').update(body).digest('hex')}\n${body}`);
+}
+
 describe('kmc check of a user model with and without the cache', () => {
   it('the same verdicts and counts, with one worker and with two', () => {
     const p = project();
@@ -199,12 +214,7 @@ describe('kmc check of a user model with and without the cache', () => {
   it('a cached file naming a package that has gone is dropped and the model loads through tsx; an unwritable cache folder is no error', () => {
     const p = project();
     const dir = join(work, `cli${n++}`);
-    expect(kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces').status).toBe(1);
-    const [name] = files(dir);
-    const path = join(dir, name!);
-    const text = readFileSync(path, 'utf8');
-    const body = text.slice(text.indexOf('\n') + 1).replaceAll(`file://${root}/dist/src/`, `file://${root}/gone/dist/src/`);
-    writeFileSync(path, `${text.slice(0, text.indexOf(' body='))} body=${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    warmAndRewrite(p, dir, (body) => body.replaceAll(`file://${root}/dist/src/`, `file://${root}/gone/dist/src/`));
     const r = kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces');
     expect(r.stdout.split('\n')[0], r.stderr).toBe('VIOLATED example --variant buggy: deadlock');
     expect(files(dir)).toEqual([]);
@@ -219,15 +229,9 @@ describe('kmc check of a user model with and without the cache', () => {
   it('the command thread and the pool workers import the cached file (a valid cache file that says otherwise is what runs)', () => {
     const p = project();
     const dir = join(work, `cli${n++}`);
-    expect(kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--quiet', '--no-traces').status).toBe(1);
-    // Rewrite the cached bundle, with a header that matches: the buggy waiter's test always ends,
-    // so it returns before done is set (the real model: 12 states, deadlock only).
-    const [name] = files(dir);
-    const path = join(dir, name!);
-    const text = readFileSync(path, 'utf8');
-    const body = text.slice(text.indexOf('\n') + 1).replace('s.done ? END : "set"', 'END');
-    expect(body).not.toBe(text.slice(text.indexOf('\n') + 1));
-    writeFileSync(path, `${text.slice(0, text.indexOf(' body='))} body=${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    // The cached bundle rewritten: the buggy waiter's test always ends, so it returns before done
+    // is set (the real model: 12 states, deadlock only).
+    warmAndRewrite(p, dir, (body) => body.replace('s.done ? END : "set"', 'END'));
     for (const workers of ['1', '2']) {
       const r = kmc(p.dir, { KMC_CACHE_DIR: dir }, 'check', 'models/race.ts', '--variant', 'buggy', '--json', '--quiet', '--no-traces', '--workers', workers);
       expect(summary(`[${r.stdout}]`)[0], `--workers ${workers}`).toMatchObject({ status: 'violated', states: 6 });
