@@ -35,9 +35,12 @@ function coverage(label: string, model: ModelDef, params: Record<string, number>
   const m = compileModel(model, { params });
   const guards = m.allActions.filter((a) => a.guard !== undefined);
   const recipes = m.allActions.filter((a) => a.staticNext !== null);
+  const computed = m.allActions.filter((a) => a.staticNext === null);
   const g = guards.filter((a) => a.straightGuard !== undefined).length;
   const r = recipes.filter((a) => a.straightRecipe !== undefined).length;
-  console.log(`| ${label} | ${g} / ${guards.length} | ${r} / ${recipes.length} | ${m.allActions.length - recipes.length} |`);
+  const n = computed.filter((a) => a.straightNext !== undefined).length;
+  const both = computed.filter((a) => a.straightRecipe !== undefined).length;
+  console.log(`| ${label} | ${g} / ${guards.length} | ${r} / ${recipes.length} | ${n} / ${computed.length} (${both} with the recipe) |`);
   if (!why) return;
   const reasons = new Map<string, number>();
   const count = (k: string) => reasons.set(k, (reasons.get(k) ?? 0) + 1);
@@ -51,7 +54,7 @@ function coverage(label: string, model: ModelDef, params: Record<string, number>
 if (mode === 'coverage') {
   // `coverage all` (every bundled model at its defaults and bench/spin's system), or one model;
   // a third argument `why` lists the reasons the rest stay on the tree path.
-  console.log('| model | guards compiled | recipes compiled (static next) | computed next |\n|---|---:|---:|---:|');
+  console.log('| model | guards compiled | recipes compiled (static next) | computed next compiled |\n|---|---:|---:|---:|');
   const why = roundsArg === 'why';
   if (name === 'all' || name === 'lock-hotplug') coverage("bench/spin's lock-hotplug (cpus=4 creators=4)", lockHotplug, { cpus: 4, creators: 4 }, why);
   for (const e of bundled) if (name === 'all' || name === e.model.name) coverage(e.model.name, e.model, {}, why);

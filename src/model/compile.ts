@@ -10,7 +10,7 @@ import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec, type Codec } from './codec.js';
-import { declareStraight, straightGuard, straightRecipe, type StraightGuard, type StraightRecipe } from './straight.js';
+import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightRecipe, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -47,8 +47,10 @@ export interface CompiledAction extends Step {
   run: ((d: any, env: StepEnv) => void) | undefined;
   /** The guard compiled to straight-line code over the packed state (straight.ts), if it could be. */
   straightGuard: StraightGuard | undefined;
-  /** The recipe compiled likewise, when it could be and `next` is static. */
+  /** The recipe compiled likewise, when it could be and `next` is static or compiled too. */
   straightRecipe: StraightRecipe | undefined;
+  /** A computed `next` compiled likewise (over the successor), if it could be. */
+  straightNext: StraightNext | undefined;
   /** Static successor location (index or PC_END), or null when `next` is computed. */
   staticNext: number | null;
   /** Index in CompiledModel.allActions. */
@@ -166,7 +168,11 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     for (const a of allActions) {
       const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]! };
       if (a.guard !== undefined) a.straightGuard = straightGuard(a.guard, ctx);
-      if (a.staticNext !== null) a.straightRecipe = straightRecipe(a.run, ctx);
+      if (a.staticNext === null) {
+        const ids = threads[a.thread]!.ids;
+        a.straightNext = straightNext(a.def.next as Function, ctx, (id) => (id === END ? PC_END : ids.get(id)));
+      }
+      if (a.staticNext !== null || a.straightNext !== undefined) a.straightRecipe = straightRecipe(a.run, ctx);
     }
 
   const init = new Int32Array(width);
@@ -301,8 +307,12 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   function apply(src: Int32Array, action: CompiledAction, dst: Int32Array): StepOutcome {
     const straight = action.straightRecipe;
     if (straight !== undefined && dst !== src && straight(src, dst)) {
-      dst[action.thread] = action.staticNext!;
-      return QUIET;
+      const next = action.staticNext ?? action.straightNext!(dst);
+      if (next !== NEXT_BAIL) {
+        dst[action.thread] = next;
+        return QUIET;
+      }
+      // The compiled next bailed: the general path runs the step from scratch (dst is rewritten).
     }
     load(src);
     steps.invalidate(); // the recipe mutates the scratch object; valid again once it is put back
@@ -722,6 +732,7 @@ function compileThread(model: string, t: ThreadDef<any>, ti: number, gates: read
         run: a.run as ((d: any, env: StepEnv) => void) | undefined,
         straightGuard: undefined,
         straightRecipe: undefined,
+        straightNext: undefined,
         staticNext,
         ordinal: -1,
       };

@@ -49,7 +49,7 @@ function no(why: string): never {
 // ---- tokens -----------------------------------------------------------------------------------
 
 /** `nl`: a line break (or a comment holding one) comes before the token, where JavaScript may insert a semicolon. */
-type Tok = { t: 'id' | 'num' | 'op'; v: string; nl?: true };
+type Tok = { t: 'id' | 'num' | 'op' | 'str'; v: string; nl?: true };
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const OPS = [
   '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...',
@@ -81,6 +81,12 @@ function tokenize(src: string): Tok[] {
       if (e < 0) no('comment');
       if (LINE_BREAK.test(src.slice(i, e))) nl = true;
       i = e + 2;
+    } else if (c === "'" || c === '"') {
+      // A string without escapes or line breaks (a location name a computed next returns).
+      const e = src.indexOf(c, i + 1);
+      if (e < 0 || /[\\\n\r\u2028\u2029]/.test(src.slice(i + 1, e))) no('string form');
+      push({ t: 'str', v: src.slice(i + 1, e) });
+      i = e + 1;
     } else if (/[A-Za-z_$]/.test(c)) {
       const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))![0];
       push({ t: 'id', v: m });
@@ -214,11 +220,49 @@ class Gen {
   private readonly mem: string;
   readonly temps: string[] = [];
 
+  /**
+   * `guard` true: only reads (a guard, or a computed next); `locate` set: a computed next, whose
+   * results are location names (string literals), compiled to the location's index.
+   */
   constructor(
     private readonly ctx: StraightContext,
     private readonly guard: boolean,
+    private readonly locate?: (id: string) => number | undefined,
   ) {
     this.mem = guard ? 'w' : 't';
+  }
+
+  /**
+   * What a computed next returns: a location name (a string literal, emitted as its index: no
+   * string reaches the generated code), `c ? r1 : r2`, or `(r)`. A string anywhere else is
+   * outside the subset (primary refuses it).
+   */
+  private result(): string {
+    const t = this.toks[this.p];
+    if (t?.t === 'str') {
+      this.p++;
+      const at = this.locate!(t.v);
+      if (at === undefined) no('not a location of the thread'); // the general path's error
+      return `(${at})`;
+    }
+    if (this.peek('(')) {
+      const start = this.p;
+      try {
+        this.p++;
+        const r = this.result();
+        this.expect(')');
+        if (!this.peek('?')) return r;
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+      }
+      this.p = start;
+    }
+    const c = this.binary(0);
+    this.expect('?');
+    const a = this.result();
+    this.expect(':');
+    const b = this.result();
+    return `(${c} ? ${a} : ${b})`;
   }
 
   private peek(v: string, k = 0): boolean {
@@ -316,6 +360,7 @@ class Gen {
     this.scope = new Scope(scope);
     let body: string;
     if (this.peek('{')) body = this.block();
+    else if (this.locate !== undefined) body = `return ${this.result()};`;
     else body = this.guard ? `return (${this.expr()}) ? 1 : 0;` : `${this.expr()};`;
     if (this.p !== this.toks.length) no('trailing tokens');
     return body;
@@ -613,6 +658,12 @@ class Gen {
       this.p++;
       // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
       if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
+      if (this.locate !== undefined) {
+        if (this.peek(';') || this.peek('}')) no('a next returning nothing');
+        const r = this.result();
+        this.eat(';');
+        return `return ${r};`;
+      }
       const e = this.peek(';') || this.peek('}') ? undefined : this.expr();
       this.eat(';');
       if (this.guard) return `return ${e === undefined ? '0' : `(${e}) ? 1 : 0`};`;
@@ -853,9 +904,9 @@ function constant(code: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function generate(fn: Function, ctx: StraightContext, guard: boolean): { body: string; temps: string[] } | string {
+function generate(fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): { body: string; temps: string[] } | string {
   try {
-    const g = new Gen(ctx, guard);
+    const g = new Gen(ctx, guard, locate);
     const body = g.top(fn);
     return { body, temps: g.temps };
   } catch (e) {
@@ -898,6 +949,24 @@ export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard
  * The recipe (or no recipe: `fn` undefined) as straight-line code: copy `src` to `dst`, then the
  * recipe's stores into `dst`. Undefined when the recipe is not in the subset.
  */
+/** A computed next's result: the location index (PC_END -1 for END), or NEXT_BAIL. */
+export type StraightNext = (w: Int32Array) => number;
+export const NEXT_BAIL = -2;
+
+/**
+ * A computed `next` as straight-line code over the successor state (it reads the state after the
+ * step, as on the general path): each location name it can return is resolved now by `locate`
+ * (the thread's location index, -1 for END; undefined: not a location, so not compiled, and the
+ * general path raises its error). Undefined when outside the subset.
+ */
+export function straightNext(fn: Function, ctx: StraightContext, locate: (id: string) => number | undefined): StraightNext | undefined {
+  const g = generate(fn, ctx, true, locate);
+  if (typeof g === 'string') return undefined;
+  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
+  const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
+  return cached(`n${code}`, () => new Function('BAIL', 'ix', code)(BAIL, ix)) as StraightNext;
+}
+
 export function straightRecipe(fn: Function | undefined, ctx: StraightContext): StraightRecipe | undefined {
   const g = fn === undefined ? { body: '', temps: [] } : generate(fn, ctx, false);
   if (typeof g === 'string') return undefined;

@@ -4,7 +4,8 @@
 // recorder's path, which shares no code with the compiled one), on every state of a breadth-first
 // prefix of every variant and for every action of the model (not only those at the thread's
 // program counter, so a guard meets states its location never sees); where the model's guard
-// throws, the compiled one must have bailed. And the enabled sets equal those of `straight: false`.
+// throws, the compiled one must have bailed. And the enabled sets and successors (compiled
+// recipes and computed next included) equal those of `straight: false`.
 
 import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
@@ -14,7 +15,7 @@ const LIMIT = 250;
 
 describe('compiled guards on the bundled models', () => {
   const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
-  it.each(cases)('%s %s: compiled guards agree with the model guards; enabled sets equal the tree path', (_name, variant, entry) => {
+  it.each(cases)('%s %s: compiled guards agree with the model guards; enabled sets and successors as on the tree path', (_name, variant, entry) => {
     const m = compileModel(entry.model, { variant });
     const tree = compileModel(entry.model, { variant, straight: false });
     const rec = m.recorder({ reads: null, writes: null });
@@ -45,7 +46,12 @@ describe('compiled guards on the bundled models', () => {
       expect(out.slice(0, n).map((a) => a.ordinal)).toEqual(treeOut.slice(0, tree.enabled(s, treeOut)).map((a) => a.ordinal));
       for (let k = 0; k < n; k++) {
         const d = new Int32Array(m.width);
-        if (m.apply(s, out[k]!, d).halted) continue;
+        const o = m.apply(s, out[k]!, d);
+        // The same successor as the tree path's (compiled recipes and computed next included).
+        const e = new Int32Array(m.width);
+        const te = tree.apply(s, tree.allActions[out[k]!.ordinal]!, e);
+        expect([Array.from(d), o.fired, o.halted]).toEqual([Array.from(e), te.fired, te.halted]);
+        if (o.halted) continue;
         const key = d.join();
         if (!seen.has(key)) {
           seen.add(key);

@@ -124,12 +124,30 @@ function gate(g: GateSpec): Gate<S> {
 const actionSpec = fc.record({ guard: fc.option(guardSource, { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) });
 const modelSpec = fc.array(fc.array(actionSpec, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 });
 
+/**
+ * A computed next (its source): location names as literals under conditions, also '$end' (END's
+ * value), a name that is no location, a number, and a block that may return nothing (the last
+ * three are errors on every path).
+ */
+const nextSource = (() => {
+  const { bool } = exprs('s', 1);
+  const loc = fc.constantFrom("'l0'", "'l1'", "'l1'", "'$end'");
+  return fc.oneof(
+    fc.tuple(bool, loc, loc).map(([c, a, b]) => `(s, env) => (${c} ? ${a} : ${b})`),
+    fc.tuple(bool, bool, loc, loc, loc).map(([c, d, a, b, e]) => `(s, env) => ${c} ? (${d} ? ${a} : ${b}) : ${e}`),
+    fc.tuple(bool, loc, loc).map(([c, a, b]) => `(s, env) => { if (${c}) return ${a}; return ${b}; }`),
+    fc.tuple(bool, loc).map(([c, a]) => `(s) => ${c} ? ${a} : 'nowhere'`),
+    fc.tuple(bool, loc).map(([c, a]) => `(s) => { if (${c}) return ${a}; }`),
+    fc.constant('(s) => s.a'),
+  );
+})();
+
 type GuardSpec = string | FormGuard;
-function buildModel(locs: { guard?: GuardSpec | undefined; run?: string | undefined }[][], mk = make, gates: GateSpec[] = []): ModelDef<S> {
+function buildModel(locs: { guard?: GuardSpec | undefined; run?: string | undefined; next?: string | undefined }[][], mk = make, gates: GateSpec[] = []): ModelDef<S> {
   const actions = (specs: (typeof locs)[number], next: string): ActionDef<S, L>[] =>
     specs.map((a, j) => ({
       label: `a${j}`,
-      next,
+      next: a.next === undefined ? next : mk(a.next),
       ...(a.guard ? { guard: typeof a.guard === 'string' ? mk(a.guard) : declared(a.guard) } : {}),
       ...(a.run ? { run: mk(a.run) } : {}),
     }));
@@ -311,13 +329,28 @@ describe('straight-line steps (straight.ts)', () => {
     expect('error' in step(tree, tree.init, tree.allActions[0]!)).toBe('error' in step(ref, ref.init, ref.allActions[0]!));
   });
 
-  it('random declared forms, helpers (statements, loops) and gates: the same as the scratch tree and immer', () => {
+  it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
-      locs: fc.array(fc.array(fc.record({ guard: fc.option(fc.oneof(formGuard, guardSource), { nil: undefined }), run: fc.option(recipeSource, { nil: undefined }) }), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 }),
+      locs: fc.array(
+        fc.array(
+          fc.record({
+            guard: fc.option(fc.oneof(formGuard, guardSource), { nil: undefined }),
+            // A few recipes that move the state around (recipes themselves are the test above's).
+            run: fc.option(
+              fc.constantFrom('(d, env) => { d.a = (d.a + 1) % 3; env.local.i = (env.local.i + 1) % 2; }', '(d) => { d.o.y = !d.o.y; d.flags[0] = d.a > 0; }', '(d) => { d.arr[d.o.x % 3] = d.a; d.o.x = (d.o.x + 1) % 4; }'),
+              { nil: undefined },
+            ),
+            next: fc.option(nextSource, { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 2 },
+        ),
+        { minLength: 2, maxLength: 2 },
+      ),
       gates: fc.array(gateSpec, { maxLength: 2 }),
     });
     let forms = 0;
+    let nexts = 0;
     fc.assert(
       fc.property(spec, ({ locs, gates }) => {
         const def = buildModel(locs, make, gates);
@@ -326,10 +359,12 @@ describe('straight-line steps (straight.ts)', () => {
         // the declared forms' (the helper's statements, loops and parameters bound to state parts).
         const m = compileModel(def);
         forms += m.allActions.filter((a) => a.straightGuard && (gates.length > 0 || typeof locs[a.location]![a.alt]!.guard === 'object')).length;
+        nexts += m.allActions.filter((a) => a.straightNext && a.straightRecipe).length;
       }),
-      { numRuns: 60, seed: 0x9a7e6 },
+      { numRuns: 60, seed: 0x9a7e5 },
     );
     expect(guards).toBeGreaterThan(40);
     expect(forms).toBeGreaterThan(30);
+    expect(nexts).toBeGreaterThan(20);
   });
 });
