@@ -103,6 +103,9 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     const abba = kmc('check', './models/abba.ts', '--variant', 'buggy');
     expect(abba.stdout.split('\n')[0]).toBe('VIOLATED abba --variant buggy: deadlock, lock-order');
     expect(abba.status).toBe(1);
+    // Each model file was compiled once into the project's cache (src/util/model-cache.ts: esbuild
+    // found through the installed tsx), which the later runs and their workers imported: one file a model.
+    expect(readdirSync(join(proj, 'node_modules', '.cache', 'kmc')).filter((f) => f.endsWith('.mjs'))).toHaveLength(2);
 
     // The project's own npm test: tsc, then the generated vitest test.
     const test = sh(npm, ['test'], proj);
