@@ -84,7 +84,7 @@ export function resumeLevelSearch(
   let table: SharedArrayBuffer | undefined;
   const mine: Uint32Array[] = [];
   // The resumed run expands depth L first, with no level end before it: room for its worst case.
-  if (o.dedup === 'shared-table') table = restoredTable(fingerprints, L, header.queued * o.ranks.K, o.tableSlots, W);
+  if (o.dedup === 'shared-table') table = restoredTable(fingerprints, L, header.queued * o.ranks.K, o.tableSlots, W, 2 * header.queued);
   else {
     const counts = new Array<number>(W).fill(0);
     for (let k = 0; k < fingerprints.length; k += 2) counts[W === 1 ? 0 : ownerOf(fingerprints[k]!, W)]!++;

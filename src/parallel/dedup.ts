@@ -33,10 +33,10 @@ export interface Dedup {
   finishLevel(): boolean;
   /**
    * Called by the last worker at a level end, every other waiting at the barrier, before the
-   * next level begins: it stores at most `maxNew` new states (the shared table grows here, never
-   * during a level).
+   * next level begins: it stores at most `maxNew` new states, and about `expected` (the shared
+   * table grows here, never during a level).
    */
-  prepare?(maxNew: number): void;
+  prepare?(maxNew: number, expected: number): void;
   /** The smallest edge key that reached this worker's `i`-th new state of the level. */
   edgeOf(i: number): number;
   /** Bytes of this worker's part of the visited set (the frontier and the ranks are counted apart). */

@@ -263,9 +263,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
     if (!done) {
       ranks.prepare(L + 1, size);
-      // The next level stores at most every state of this one times K: room for that now, while
-      // every other worker waits here (the shared table grows only at level ends).
-      dedup.prepare?.(size * K);
+      // The next level stores at most every state of this one times K (and rarely more than
+      // twice this one's): room for that now, while every other worker waits here (the shared
+      // table grows only at level ends).
+      dedup.prepare?.(size * K, 2 * size);
     }
     control.resetClaims();
     control.setGlobal(G.levelSize, size);

@@ -5,8 +5,8 @@
 // partitioned ownership (bench/README.md); one worker uses the partitioned scheme.
 //
 // The layout is the sequential visited set's (src/engine/visited.ts), shared: the table holds
-// one int32 per slot, the state's id + 1 in the low k bits (2^k slots; ids stay below 3/4 of
-// 2^k) and the high 32 - k bits of the bucket hash above them as a tag, so a probe passes over
+// one int32 per slot, the state's id + 1 in the low k bits (2^k slots; ids stay below 15/16
+// of 2^k) and the high 32 - k bits of the bucket hash above them as a tag, so a probe passes over
 // a slot whose tag differs without reading any fingerprint and a new state's probe reads one
 // cache line of the table. The 64-bit fingerprint of state `id` is at fp[2id], fp[2id+1] and
 // its smallest incoming edge key of its level at edge[id] (unsigned 32 bits; wider keys are an
@@ -32,21 +32,23 @@
 // id) lowers the key with a compare-and-swap loop (Atomics has no min), so the smallest wins.
 //
 // Growth only at level ends. Ids come in blocks that each worker drops at the end of a level,
-// so the ids of a level are one range above those of earlier levels (a few of each level's
-// ids are left unused, holding id 0's fingerprint so that a grow can tell them). At the end of a level the last worker to arrive, every other waiting
-// at the barrier, makes room for the next level's worst case: every state of the level just
-// sealed (`size`) expanded with all K of its actions enabled, each successor new (`prepare`,
-// called from the level search's decision). It doubles the buffer as needed and rebuilds the
-// slots alone, from the ids in order (reading the fingerprints in order, not at random); fingerprints and keys do not move (their ids are stable). So no worker ever
-// pauses during a level, and no claim can find the table beyond 3/4 load. Only at the largest
-// buffer V8 makes (4 GiB, about 250 million states) may a level run out of ids: then the run
-// stops, reported incomplete by the memory bound, rather than drop a state silently.
-// The fingerprint and key arrays sized for that worst case cost address space, not memory
-// (untouched pages are not resident); the slots, touched at random, do. bytes() counts the
-// slots and the ids handed out.
+// so the ids of a level are one range above those of earlier levels (a few of each level's ids
+// are left unused, holding id 0's fingerprint so that a grow can tell them). At the end of a
+// level the last worker to arrive, every other waiting at the barrier, makes room for the next
+// level's worst case: every state of the level just sealed (`size`) expanded with all K of its
+// actions enabled, each successor new (`prepare`, called from the level search's decision).
+// It doubles the buffer as needed and rebuilds the slots alone, from the ids in order (reading
+// the fingerprints in order, not at random); fingerprints and keys do not move (their ids are
+// stable). So no worker ever pauses during a level, and no claim can find the table beyond
+// 15/16 load: the bound is met at that load, the expected growth (twice the level's states) at
+// 3/4. Only at the largest buffer V8 makes (4 GiB, about 300 million states) may a level run
+// out of ids: then the run stops, reported incomplete by the memory bound, rather than drop a
+// state silently. The fingerprint and key arrays sized for the worst case cost address space,
+// not memory (untouched pages are not resident); the slots, touched at random, do. bytes()
+// counts the slots and the ids handed out.
 //
 // Buffer (int32 words): the header, fp (2 * limit), edge (limit), slots (capacity), where limit
-// = 3/4 of the capacity. A grow keeps fp where it is and moves the rest up.
+// = 15/16 of the capacity. A grow keeps fp where it is and moves the rest up.
 
 import { STOP, type Control } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
@@ -69,9 +71,13 @@ const MIN_SLOTS = 16;
 const MAX_STEP = 64;
 const PHI = 0x9e3779b1;
 
-/** Ids a table of `capacity` slots holds: 3/4 of them (linear probing slows down past that). */
+/**
+ * Ids a table of `capacity` slots holds at most: 15/16 of them. Only a level that reaches the
+ * worst case its level end sized the table for comes near that load (linear probing is slow
+ * there, but correct); the expected growth is sized for 3/4 (`loadFor`).
+ */
 function limitOf(capacity: number): number {
-  return Math.floor((capacity / 4) * 3);
+  return capacity - capacity / 16;
 }
 
 /** Int32 words of a table of `capacity` slots. */
@@ -86,6 +92,13 @@ const edgeAt = (capacity: number): number => HEADER + 2 * limitOf(capacity);
 function capacityFor(ids: number, from: number): number {
   let cap = Math.max(MIN_SLOTS, from);
   while (limitOf(cap) < ids) cap *= 2;
+  return cap;
+}
+
+/** The smallest capacity (a power of two, at least `from`) holding `ids` ids at 3/4 load. */
+function loadFor(ids: number, from: number): number {
+  let cap = Math.max(MIN_SLOTS, from);
+  while ((cap / 4) * 3 < ids) cap *= 2;
   return cap;
 }
 
@@ -116,10 +129,10 @@ function markEnd(t: Int32Array, level: number): void {
  * pairs, the states of depths <= level), made before any worker uses it, with room for the
  * next level's worst case (`maxNew` new states) since the run expands that level first (`workers` take ids in blocks).
  */
-export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number, workers: number): SharedArrayBuffer {
+export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number, workers: number, expected = maxNew): SharedArrayBuffer {
   const n = fingerprints.length / 2;
   // As prepare: room for the ids the workers' blocks (MAX_STEP each) may leave unused.
-  const buf = sharedTable(capacityFor(n + maxNew + workers * MAX_STEP, slots));
+  const buf = sharedTable(Math.max(capacityFor(n + maxNew + workers * MAX_STEP, slots), loadFor(n + expected, slots)));
   const t = new Int32Array(buf);
   const cap = t[H_CAPACITY]!;
   new Uint32Array(buf, HEADER * 4, fingerprints.length).set(fingerprints);
@@ -351,16 +364,20 @@ export class SharedTableDedup implements Dedup {
 
   /**
    * The last worker at a level end, every other waiting at the barrier: the level the workers
-   * build next stores at most `maxNew` new states. Grow now for that, and start its ids.
+   * build next stores at most `maxNew` new states, and about `expected`. Grow now for that
+   * (the bound without fail, the expected count at 3/4 load), and start its ids.
    */
-  prepare(maxNew: number): void {
+  prepare(maxNew: number, expected = maxNew): void {
     const t = this.t;
     const used = Atomics.load(t, H_NEXT);
     // Blocks small enough that the unused ends (one per worker and level) stay a small share.
-    const step = Math.max(8, Math.min(MAX_STEP, Math.floor(maxNew / (16 * this.control.workers))));
+    const step = Math.max(8, Math.min(MAX_STEP, Math.floor(Math.min(maxNew, expected) / (16 * this.control.workers))));
     // Room for the bound and for the ids the other workers' blocks may hold unused when the
     // level's last state needs one: without it a level that reaches its bound runs out of ids.
-    const want = capacityFor(used + maxNew + this.control.workers * step, this.capacity);
+    // The bound at up to 15/16 load (K times a level's states is far more than a level stores:
+    // sizing it at 3/4 made the slots two to four times what the states need); the expected
+    // new states at 3/4.
+    const want = Math.max(capacityFor(used + maxNew + this.control.workers * step, this.capacity), loadFor(used + expected, this.capacity));
     if (want > this.capacity) this.grow(want);
     Atomics.store(t, H_LEVEL_START, used);
     Atomics.store(this.t, H_STEP, step);

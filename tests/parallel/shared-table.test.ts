@@ -119,15 +119,15 @@ describe('SharedTableDedup', () => {
     const { dedup, control } = table(16, 64);
     dedup.beginLevel(0);
     expect(dedup.finishLevel()).toBe(true);
-    // Room for 200 is asked; 64 slots, 48 ids at 3/4 load, is all it gets.
+    // Room for 200 is asked; 64 slots, 60 ids at 15/16 load, is all it gets.
     dedup.prepare(200);
     dedup.beginLevel(1);
     for (let k = 0; k < 200; k++) dedup.offer(state(k), hi(k), lo(k), k, false);
     expect(control.stopCode).toBe(STOP.maxMemory);
-    expect(dedup.size).toBe(48);
+    expect(dedup.size).toBe(60);
     expect(dedup.finishLevel()).toBe(false);
     // The keys of what was stored are still there (a stopped run reports what it found so far).
-    expect(dedup.edgeOf(47)).toBe(47);
+    expect(dedup.edgeOf(59)).toBe(59);
   });
 
   it('a level whose new states reach its bound exactly does not run out of ids in the blocks another worker holds', () => {
@@ -136,8 +136,9 @@ describe('SharedTableDedup', () => {
     const { control: c, board } = Control.allocate(2);
     const control = new Control(c, board, 2);
     const two = (buf: SharedArrayBuffer) => [new SharedTableDedup(buf, control, { added: () => {} }), new SharedTableDedup(buf, control, { added: () => {} })] as const;
-    // 8192 slots hold 6,144 ids: the initial state and a level of 6,143 fill them to the last.
-    const bound = 6143;
+    // 8192 slots hold 7,680 ids (15/16): the initial state and a level of 7,679 fill them to the
+    // last. The expected count is given as 1, so that the bound alone sizes the table.
+    const bound = 7679;
     const run = (a: SharedTableDedup, b: SharedTableDedup, level: number) => {
       a.beginLevel(level);
       b.beginLevel(level);
@@ -151,10 +152,10 @@ describe('SharedTableDedup', () => {
     a.beginLevel(0);
     b.beginLevel(0);
     a.offer(state(0), hi(0), lo(0), 0, false);
-    a.prepare(bound);
+    a.prepare(bound, 1);
     run(a, b, 1);
     // Resumed after depth 0, sized for the bound.
-    const [ra, rb] = two(restoredTable(Uint32Array.of(hi(0), lo(0)), 0, bound, 16, 2));
+    const [ra, rb] = two(restoredTable(Uint32Array.of(hi(0), lo(0)), 0, bound, 16, 2, 1));
     run(ra, rb, 1);
   });
 
