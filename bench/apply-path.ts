@@ -22,7 +22,8 @@ import { lockHotplug, lockHotplugProperties } from './spin/lock-hotplug.js';
 
 const [mode = 'check', name = 'kvm-hotplug', roundsArg = '1'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
-const SAMPLE = 20_000;
+// States in apply's sample (KMC_APPLY_SAMPLE: fewer for a run under valgrind).
+const SAMPLE = Number(process.env.KMC_APPLY_SAMPLE ?? 20_000);
 
 function system(): { model: ModelDef; properties: PropertySet | readonly Property[]; params: Record<string, number>; property?: string[] } {
   if (name === 'lock-hotplug') return { model: lockHotplug, properties: lockHotplugProperties, params: { cpus: 4, creators: 4 }, property: ['inconsistent', 'deadlock'] };

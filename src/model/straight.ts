@@ -1,6 +1,14 @@
 // Straight-line step code over the packed Int32Array (issue 15 item 3), for the common forms of
-// guards and recipes: reads and assignments of the state's int and boolean fields, the thread's
-// locals (`env.local.i`) and `env.self`, with integer literals and JavaScript's operators.
+// guards, recipes and computed `next`: reads and assignments of the state's int and boolean
+// fields, the thread's locals (`env.local.i`) and `env.self`, with integer literals and
+// JavaScript's operators; a next's results are location names, emitted as location indices.
+//
+// Calls are inlined: a function whose closure the compiler cannot see (a kernel helper's guard,
+// a gate's test, compile.ts's gated guard) may declare its form (declareStraight): its source
+// with the names it reads from its closure bound to functions (inlined in turn, their
+// parameters bound to the arguments: parts of the state, the environment, values) or integer
+// constants. An inlined body's statements (const, if/else, return, loops whose bounds are known
+// when compiling, unrolled) become one expression.
 //
 // What it compiles: the source text of a guard or recipe function the model module defined
 // (Function.prototype.toString of a function that module, already imported and run, handed to
@@ -10,8 +18,9 @@
 // and a name is never copied into the output (a parameter or `const` becomes a numbered
 // variable). Nothing read from a file or any other input at run time goes into it.
 //
-// Anything outside the subset (a name from the function's closure such as a parameter `N`, a
-// call, a string, a whole object or array used as a value, a `function` expression) makes the
+// Anything outside the subset (an undeclared name from the function's closure such as a
+// parameter `N`, a call of anything but a bound function, a string other than a next's result,
+// a whole object or array used as a value, a `function` expression) makes the
 // compiler give up, and the step keeps the general path (the scratch tree, codec.ts). A compiled
 // step also gives up at run time (it *bails*) before anything observable whenever the general
 // path might do something other than store int32 and boolean values into existing leaves: an
