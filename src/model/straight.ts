@@ -509,14 +509,8 @@ class Gen {
     }
     if (this.peekId('for')) return this.unrolled(rest);
     if (this.peekId('const')) {
-      const at = this.p++;
-      const name = this.name();
-      this.expect('=');
-      const part = this.partInit();
-      if (part !== undefined) {
-        this.scope.declare(name, part, at);
-        return rest();
-      }
+      const { at, name, part } = this.constHead();
+      if (part) return rest();
       const e = this.assign();
       if (!this.eat(';') && !this.peek('}')) no('declaration end');
       const v = this.temp();
@@ -571,6 +565,19 @@ class Gen {
       return r;
     };
     return iteration(from!);
+  }
+
+  /**
+   * `const name =` at the cursor (consumed): where it starts, its name, and whether its
+   * initializer named a whole part of the state (then declared, and the statement consumed).
+   */
+  private constHead(): { at: number; name: string; part: boolean } {
+    const at = this.p++;
+    const name = this.name();
+    this.expect('=');
+    const part = this.partInit();
+    if (part !== undefined) this.scope.declare(name, part, at);
+    return { at, name, part: part !== undefined };
   }
 
   /**
@@ -679,14 +686,8 @@ class Gen {
       return `{ ${e === undefined ? '' : `${e};`} return true; }`;
     }
     if (this.peekId('const')) {
-      const at = this.p++;
-      const name = this.name();
-      this.expect('=');
-      const part = this.partInit();
-      if (part !== undefined) {
-        this.scope.declare(name, part, at);
-        return ';';
-      }
+      const { at, name, part } = this.constHead();
+      if (part) return ';';
       const e = this.assign();
       this.eat(';');
       const v = `c${this.tmp++}`;
