@@ -162,6 +162,9 @@ export function declareStraight<F extends Function>(f: F, form: StraightForm): F
 type Leaf = { kind: 'int' | 'bool'; off: string };
 type Ref = { node: LayoutNode } | { leaf: Leaf };
 
+/** A parameter: its name, or the names a destructuring `{ a, b }` takes from the argument. */
+type Param = string | string[];
+
 /** What a name (or an operand) stands for at compile time. */
 type Bound =
   | { k: 'code'; code: string } // a value: a generated variable or a literal
@@ -309,28 +312,57 @@ class Gen {
   }
 
   /** `function f(a, b) {` or `(a, b) =>` or `a =>`: the parameter names (the cursor after them). */
-  private params(): string[] {
-    const params: string[] = [];
+  private params(): Param[] {
+    const params: Param[] = [];
     if (this.peekId('function')) {
       this.p++;
       if (this.toks[this.p]?.t === 'id') this.name();
       this.expect('(');
       while (!this.eat(')')) {
-        params.push(this.name());
+        params.push(this.param());
         if (!this.peek(')')) this.expect(',');
       }
       if (!this.peek('{')) no('function body');
     } else {
       if (this.eat('(')) {
         while (!this.eat(')')) {
-          params.push(this.name());
+          params.push(this.param());
           if (!this.peek(')')) this.expect(',');
         }
       } else params.push(this.name());
       this.expect('=>');
     }
-    if (new Set(params).size !== params.length) no('duplicate parameter');
+    const names = params.flat();
+    if (new Set(names).size !== names.length) no('duplicate parameter');
     return params;
+  }
+
+  /** A parameter: a name, or `{ a, b }` (names only: no renaming, default or rest). */
+  private param(): Param {
+    if (!this.eat('{')) return this.name();
+    const names: string[] = [];
+    while (!this.eat('}')) {
+      names.push(this.name());
+      if (!this.peek('}')) this.expect(',');
+    }
+    return names;
+  }
+
+  /** Binds parameter `p` to `b`; a destructured one only to the environment (`{ local, self }`). */
+  private bind(scope: Scope, p: Param, b: Bound): void {
+    if (typeof p === 'string') {
+      scope.names.set(p, b);
+      return;
+    }
+    if (b.k !== 'env') no('a destructured parameter that is not the environment');
+    for (const name of p) {
+      if (name === 'self') scope.names.set(name, { k: 'code', code: `(${this.ctx.self})` });
+      else if (name === 'local') {
+        const mine = localsNode(this.ctx.layout, this.ctx.thread);
+        if (mine === undefined) no('no locals');
+        scope.names.set(name, { k: 'node', node: mine! });
+      } else no('env member');
+    }
   }
 
   /** The tokens and initial scope of `fn`: its declared form's source and bindings, or its own source. */
@@ -364,8 +396,8 @@ class Gen {
     this.scope = scope;
     const params = this.params();
     if (params.length > 2) no('more than two parameters');
-    if (params[0] !== undefined) scope.names.set(params[0], { k: 'node', node: this.ctx.layout.root });
-    if (params[1] !== undefined) scope.names.set(params[1], { k: 'env' });
+    if (params[0] !== undefined) this.bind(scope, params[0], { k: 'node', node: this.ctx.layout.root });
+    if (params[1] !== undefined) this.bind(scope, params[1], { k: 'env' });
     this.scope = new Scope(scope);
     let body: string;
     if (this.peek('{')) body = this.block();
@@ -389,10 +421,10 @@ class Gen {
       this.p = 0;
       this.scope = scope;
       const params = this.params();
-      params.forEach((name, i) => {
+      params.forEach((param, i) => {
         const a = args[i];
         if (a === undefined) no('a missing argument');
-        scope.names.set(name, a!);
+        this.bind(scope, param, a!);
       });
       this.scope = new Scope(scope);
       let out: Bound;

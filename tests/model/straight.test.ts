@@ -96,6 +96,9 @@ const helperSource = (() => {
   return fc.tuple(fc.array(stmt, { maxLength: 3 }), fc.oneof(bool, int)).map(([ss, r]) => `function h(o, arr, x) { ${ss.join(' ')} return ${r}; }`);
 })();
 
+/** A guard whose environment parameter is destructured: `(s, { local, self }) => ...`. */
+const destructured = guardSource.map((g) => g.replace('(s, env) =>', '(s, { local, self }) =>').replaceAll('env.local', 'local').replaceAll('env.self', 'self'));
+
 /** A guard through a declared form: `(s, env) => h(s.o, s.arr, e)` (with `e` an int over s), its own guard conjoined or not. */
 const formGuard = fc.record({ helper: helperSource, arg: exprs('s', 1).int, and: fc.option(guardSource, { nil: undefined }) });
 type FormGuard = { helper: string; arg: string; and?: string | undefined };
@@ -335,10 +338,10 @@ describe('straight-line steps (straight.ts)', () => {
       locs: fc.array(
         fc.array(
           fc.record({
-            guard: fc.option(fc.oneof(formGuard, guardSource), { nil: undefined }),
+            guard: fc.option(fc.oneof(formGuard, guardSource, destructured), { nil: undefined }),
             // A few recipes that move the state around (recipes themselves are the test above's).
             run: fc.option(
-              fc.constantFrom('(d, env) => { d.a = (d.a + 1) % 3; env.local.i = (env.local.i + 1) % 2; }', '(d) => { d.o.y = !d.o.y; d.flags[0] = d.a > 0; }', '(d) => { d.arr[d.o.x % 3] = d.a; d.o.x = (d.o.x + 1) % 4; }'),
+              fc.constantFrom('(d, env) => { d.a = (d.a + 1) % 3; env.local.i = (env.local.i + 1) % 2; }', '(d) => { d.o.y = !d.o.y; d.flags[0] = d.a > 0; }', '(d) => { d.arr[d.o.x % 3] = d.a; d.o.x = (d.o.x + 1) % 4; }', '(d, { local, self }) => { local.i = (local.i + self + 1) % 3; d.b = local.k ? 1 : 0; }'),
               { nil: undefined },
             ),
             next: fc.option(nextSource, { nil: undefined }),
