@@ -307,8 +307,11 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
       o.graph?.expanded(id, enabled);
       if (enabled < 0) depthCut = true;
     }
-    if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
+    // --first found its violation: that is what stopped the search, also when the violation came
+    // with the frontier's last state and a state at the depth bound was cut too (the parallel
+    // search, which ends the level, says the same).
     if (stoppedBy === undefined && done()) stoppedBy = 'first-violation';
+    if (stoppedBy === undefined && depthCut) stoppedBy = 'max-depth';
     const stoppedEarly = stoppedBy === 'interrupted' || stoppedBy === 'max-time' || stoppedBy === 'max-memory' || stoppedBy === 'max-states';
     // (a resumed search that had nothing left to do saves nothing new)
     const ended = ck?.saveAtEnd === true && (stoppedBy === undefined || stoppedBy === 'max-depth') && !(resume && expansions === 0);

@@ -476,8 +476,10 @@ export class ParallelChecker {
       candidates = candidates.filter((c) => c.level === first.level && c.rank === first.rank);
     }
     let stoppedBy: StopReason | undefined = STOP_REASON[code];
-    if (stoppedBy === undefined && reports.some((r) => r.depthCut)) stoppedBy = 'max-depth';
+    // --first found its violation: that stopped the search (as the sequential one reports, which
+    // stops at once where this search ends the level, and may meet the depth bound meanwhile).
     if (stoppedBy === undefined && o.first && candidates.length > 0) stoppedBy = 'first-violation';
+    if (stoppedBy === undefined && reports.some((r) => r.depthCut)) stoppedBy = 'max-depth';
     const evaluator = makeEvaluator(model, all, selected);
     const reducer = red?.active ? red : undefined;
     let plainEvaluator: Evaluator | undefined;

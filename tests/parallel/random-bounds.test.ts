@@ -15,6 +15,25 @@ import { essence, expectSameResult } from './same-result.js';
 const checkers = checkersFor([2]);
 
 describe('random models with bounds: two workers against the sequential search', () => {
+  it('--first with --max-depth: the violation is what stopped the run, for both (a case fast-check found)', async () => {
+    // The deadlock is found with the last state of depth 2, where a state at the bound was cut
+    // too: the sequential search said max-depth, the parallel one (ending the level) as well but
+    // for another order; both now say first-violation, whatever else the level met.
+    const spec = JSON.parse(
+      '{"ints":[2],"bools":1,"arrLen":2,"arrMod":2,"locks":2,"reverseKeys":false,"locals":false,"threads":[[{"k":"lock","l":3,"end":false},{"k":"lock","l":0,"end":false}],[{"k":"lock","l":0,"end":false},{"k":"choice","actions":[{"guard":{"k":"objb"},"run":[],"next":{"k":"to","loc":0}},{"guard":null,"run":[],"next":{"k":"default"}}],"end":false}]],"props":[]}',
+    );
+    const { model, properties } = buildRandomModel(spec);
+    const target = { model, properties, source: { kind: 'file' as const, module: specModule(spec) } };
+    const options = { maxDepth: 2, first: true, property: properties.properties.map((p) => p.name) };
+    const sequential = check(model, properties, options);
+    expect(sequential.status === 'violated' && [sequential.stoppedBy, sequential.violations.map((v) => v.property)]).toEqual(['first-violation', ['deadlock']]);
+    const parallel = await checkers.get(2)!.check(target, options);
+    expect(parallel.status === 'violated' && [parallel.stoppedBy, parallel.violations.map((v) => `${v.property} ${v.path.join('/')}`)]).toEqual([
+      'first-violation',
+      sequential.status === 'violated' && sequential.violations.map((v) => `${v.property} ${v.path.join('/')}`),
+    ]);
+  });
+
   it('--max-depth 0-6: the same result, field by field; --first: the same violations', async () => {
     let cut = 0;
     let found = 0;
