@@ -50,7 +50,10 @@ export interface StraightContext {
 /** Thrown by generated code to give up; caught in the generated wrapper. */
 const BAIL: unique symbol = Symbol('bail');
 
-class Unsupported extends Error {}
+/** Not an Error: the parser gives up (and backtracks) often, and an Error captures a stack trace each time. */
+class Unsupported {
+  constructor(readonly message: string) {}
+}
 function no(why: string): never {
   throw new Unsupported(why);
 }
@@ -115,6 +118,22 @@ function tokenize(src: string): Tok[] {
     }
   }
   return out;
+}
+
+/**
+ * The tokens of a function's source, cached by the source: the same helper (canRunOn, a lock's
+ * accessor) is inlined into many guards, and every check compiles its model again. Tokens are
+ * never changed once made.
+ */
+const tokenCache = new Map<string, Tok[]>();
+function tokensOf(src: string): Tok[] {
+  let toks = tokenCache.get(src);
+  if (toks === undefined) {
+    if (tokenCache.size >= 20_000) tokenCache.clear();
+    toks = tokenize(src);
+    tokenCache.set(src, toks);
+  }
+  return toks;
 }
 
 // ---- the generated code's helpers ------------------------------------------------------------
@@ -377,7 +396,7 @@ class Gen {
         else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) scope.names.set(k, { k: 'code', code: `(${v})` });
         // Anything else stays unbound: using it is outside the subset.
       }
-    return { toks: tokenize(sourceOf(form?.fn ?? fn)), scope: new Scope(scope) };
+    return { toks: tokensOf(sourceOf(form?.fn ?? fn)), scope: new Scope(scope) };
   }
 
   /** The whole guard or recipe `fn` (a parameter for the state, one for the environment); the body's code. */
