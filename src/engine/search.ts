@@ -224,7 +224,7 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
       const hi = halted ? (h ^ HALTED_MARK) >>> 0 : h;
       const sid = o.store.insert(hi, hash64.lo, id, choice);
       const storedId = sid >= 0 ? sid : -sid - 1; // new (sid >= 0) or stored before (-sid - 1)
-      if (reducer !== undefined) reducer.stored?.(storedId);
+      if (reducer !== undefined) reducer.stored?.(storedId, sid >= 0);
       if (o.graph) {
         if (sid >= 0) o.graph.state(sid, next, halted);
         o.graph.edge(id, storedId, choice, action);

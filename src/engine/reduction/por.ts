@@ -518,7 +518,7 @@ export class PartialOrder {
     memo.remember(state, reads.stateSlots(this.fp));
   }
 
-  /** The selected invariants in a state the search stores (the initial state, every successor). */
+  /** The selected invariants in a state the search stores (the initial state, every new successor: Reductions.stored). */
   visitInvariants(state: Int32Array): void {
     const invs = this.invariants;
     if (invs.length === 0) return;

@@ -22,9 +22,11 @@ export interface Reducer<A extends Step = CompiledAction> {
   /** Rewrite the successor in place (extra words, canonical form) before the search stores it. */
   successor(state: Int32Array, action: A, next: Int32Array, halted: boolean): void;
   /**
-   * The search stored the successor that successor() just rewrote, or found it stored already,
-   * under store id `id` (ids follow discovery order): partial-order reduction's cycle proviso
-   * reads it, so the successor is fingerprinted and looked up once, by the search.
+   * The search stored the successor that successor() just rewrote (`isNew`: the search evaluates
+   * the invariants on it, which it does on new states only), or found it stored already, under
+   * store id `id` (ids follow discovery order): partial-order reduction's cycle proviso reads the
+   * id and records the invariants' footprints on new states, so the successor is fingerprinted
+   * and looked up once, by the search.
    */
-  stored?(id: number): void;
+  stored?(id: number, isNew: boolean): void;
 }

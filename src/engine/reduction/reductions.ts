@@ -32,6 +32,8 @@ export class Reductions implements Reducer {
   readonly notes: string[] = [];
   private actions: readonly CompiledAction[] = NONE as never;
   private state: Int32Array = new Int32Array(0);
+  /** The successor successor() rewrote last, which stored() reports on. */
+  private next: Int32Array = new Int32Array(0);
 
   constructor(base: CompiledModel, all: readonly Property[], selected: readonly Property[], o: ReductionOptions) {
     const k = o.preemptionBound;
@@ -102,13 +104,19 @@ export class Reductions implements Reducer {
     this.bound?.write(action, next);
     this.canon?.canonicalize(next);
     if (this.por) {
-      this.por.visitInvariants(next);
+      this.next = next;
       this.por.successor(halted);
     }
   }
 
-  stored(id: number): void {
-    this.por?.stored(id);
+  stored(id: number, isNew: boolean): void {
+    if (this.por === null) return;
+    // The search evaluates the invariants on a state it stores now, and only then: those are
+    // the evaluations partial-order reduction must know to conform (por.ts). A successor found
+    // stored was recorded when it was new (half or more of the successors, looked up in the
+    // invariants' memo for nothing before).
+    if (isNew) this.por.visitInvariants(this.next);
+    this.por.stored(id);
   }
 }
 
