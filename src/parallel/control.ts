@@ -13,6 +13,10 @@
 // for a pause by its id, so a worker leaving the last pause late is never taken for parked in
 // the next one. A parked worker waits for the end of the pause whatever happens: the holder
 // ends it in bounded time (it gives up while waiting for peers when the run is stopped).
+//
+// And a solo phase: while the levels are small, worker 0 expands them alone and the barriers
+// count it alone; the other workers are parked (at a safepoint, for a pause) until worker 0
+// decides, at a level end, that they join again (or that the search is over).
 
 export const STOP = {
   none: 0,
@@ -31,12 +35,16 @@ export type StopCode = (typeof STOP)[keyof typeof STOP];
 const I_STOP = 0;
 const I_BAR_COUNT = 1;
 const I_BAR_GEN = 2;
+/** 1 while worker 0 searches alone (the barriers then count it alone), else 0. */
+const I_SOLO = 3;
 /** The pause in force (its id) or 0; the last id handed out; a doorbell for parking. */
 const I_PAUSE = 4;
 const I_PAUSE_IDS = 5;
 const I_PARK_BELL = 6;
 /** Checkpoints written by the orchestrator (workers wait for the one they sent their parts for). */
 const I_CKPT = 8;
+/** 1 + the barrier generation whose release began the current (or last) solo phase; 0: none yet. */
+const I_SOLO_GEN = 9;
 const I_CLAIM = 16;
 const I_BELLS = 32;
 
@@ -61,6 +69,8 @@ export const G = {
   done: 1,
   /** 1 when every worker sends its part of a checkpoint at this level's end (src/parallel/checkpoint.ts). */
   save: 2,
+  /** The depth the parked workers expand when they join again (written before the solo phase ends). */
+  joinLevel: 3,
 } as const;
 
 const WAIT_MS = 50;
@@ -68,6 +78,10 @@ const WAIT_MS = 50;
 export class Control {
   readonly i32: Int32Array;
   readonly board: Float64Array;
+  /** The generation of the last barrier this worker passed (0: none yet). */
+  private passed = 0;
+  /** endSolo was called in the `last` of the barrier under way. */
+  private ending = false;
 
   static allocate(workers: number): { control: SharedArrayBuffer; board: SharedArrayBuffer } {
     return {
@@ -98,6 +112,7 @@ export class Control {
   stop(code: StopCode): boolean {
     const won = Atomics.compareExchange(this.i32, I_STOP, STOP.none, code) === STOP.none;
     Atomics.notify(this.i32, I_BAR_GEN);
+    Atomics.notify(this.i32, I_SOLO);
     for (let w = 0; w < this.workers; w++) {
       Atomics.add(this.i32, I_BELLS + w, 1);
       Atomics.notify(this.i32, I_BELLS + w);
@@ -114,12 +129,20 @@ export class Control {
   barrier(idle?: () => void, last?: () => void): boolean {
     const i32 = this.i32;
     const gen = Atomics.load(i32, I_BAR_GEN);
-    if (Atomics.add(i32, I_BAR_COUNT, 1) === this.workers - 1) {
+    this.passed = gen + 1;
+    // The party changes only in `last`, before the release: every arrival at one barrier reads the same.
+    const party = Atomics.load(i32, I_SOLO) === 1 ? 1 : this.workers;
+    if (Atomics.add(i32, I_BAR_COUNT, 1) === party - 1) {
       // A throw here leaves the peers waiting until the run is stopped (a worker's error stops it).
       last?.();
       Atomics.store(i32, I_BAR_COUNT, 0);
       Atomics.add(i32, I_BAR_GEN, 1);
       Atomics.notify(i32, I_BAR_GEN);
+      if (this.ending) {
+        this.ending = false;
+        Atomics.store(i32, I_SOLO, 0);
+        Atomics.notify(i32, I_SOLO);
+      }
       return !this.stopped;
     }
     for (;;) {
@@ -127,6 +150,59 @@ export class Control {
       if (this.stopped) return false;
       idle?.();
       Atomics.wait(i32, I_BAR_GEN, gen, WAIT_MS);
+    }
+  }
+
+  /** Does worker 0 search alone now? */
+  get solo(): boolean {
+    return Atomics.load(this.i32, I_SOLO) === 1;
+  }
+
+  /**
+   * Worker 0 searches alone from the start (the orchestrator, before any worker starts): the
+   * others park as soon as they are ready, and the first levels need not wait for them.
+   */
+  soloFromStart(): void {
+    Atomics.store(this.i32, I_SOLO_GEN, 1);
+    Atomics.store(this.i32, I_SOLO, 1);
+  }
+
+  /** In a barrier's `last`, all workers there: worker 0 goes on alone after this barrier. */
+  beginSolo(): void {
+    Atomics.store(this.i32, I_SOLO_GEN, Atomics.load(this.i32, I_BAR_GEN) + 2);
+    Atomics.store(this.i32, I_SOLO, 1);
+  }
+
+  /**
+   * Did the solo phase begin at the last barrier this worker passed (or at the start, before
+   * any)? Exact even when worker 0 has already ended that phase: a new one cannot begin before
+   * this worker has arrived at another barrier.
+   */
+  soloBeganForMe(): boolean {
+    return Atomics.load(this.i32, I_SOLO_GEN) === this.passed + 1;
+  }
+
+  /**
+   * In a barrier's `last`, worker 0 alone there: the parked workers join again (or leave, when
+   * the search is done) once this barrier has let worker 0 go. Write G.joinLevel and G.done
+   * first. Not before the release: a worker that joined could reach the next barrier while this
+   * one still counts worker 0 in.
+   */
+  endSolo(): void {
+    this.ending = true;
+  }
+
+  /**
+   * A parked worker: wait until the solo phase ends; false when the run was stopped meanwhile.
+   * `idle` runs while waiting (a parked worker is at a safepoint).
+   */
+  awaitJoin(idle: () => void): boolean {
+    const i32 = this.i32;
+    for (;;) {
+      if (this.stopped) return false;
+      if (Atomics.load(i32, I_SOLO) === 0) return true;
+      idle();
+      Atomics.wait(i32, I_SOLO, 1, WAIT_MS);
     }
   }
 
@@ -143,6 +219,7 @@ export class Control {
     const id = Atomics.add(this.i32, I_PAUSE_IDS, 1) + 1;
     if (Atomics.compareExchange(this.i32, I_PAUSE, 0, id) !== 0) return 0;
     Atomics.notify(this.i32, I_BAR_GEN);
+    Atomics.notify(this.i32, I_SOLO);
     return id;
   }
 

@@ -19,6 +19,15 @@
 //     next keys, stop or go on
 //   a checkpointed run, now and then: every worker sends its part, waits until it is written
 //
+// Small levels (fewer states than soloBelow, shared table only): worker 0 expands them alone
+// and the barriers count it alone, while the other workers are parked (control.ts solo phase).
+// A level of a few hundred states is expanded in less time than two workers take to meet at its
+// end; so is the start, where the other workers are still loading and compiling the model. At
+// the end of a level worker 0 decides whether the next is expanded alone or by all; a worker
+// that joins again takes up the search at that level, whose frontier is worker 0's share alone
+// (no other stored a state of it). Who expands what changes nothing in the result (the
+// ranks, not the order of expansion, give every state its rank and path).
+//
 // A level's end is the checkpoint's consistent cut (src/parallel/checkpoint.ts): every state of
 // depth <= L is stored, its parent link is in the sealed ranks, the frontier is depth L's sealed
 // shares, and every violation found is one of an expansion of depth < L or an invariant of a
@@ -112,10 +121,16 @@ export interface LevelSearchContext {
   checkpoint?: LevelCheckpointHooks | undefined;
   /** Go on from a checkpoint instead of starting (this worker's part of it). */
   resume?: LevelResume | undefined;
+  /**
+   * Levels of fewer states than this are expanded by worker 0 alone (0: never); the
+   * orchestrator set the control block's solo phase from the start when it is above 1. Only
+   * with a scheme where any worker may store any state (the shared table).
+   */
+  soloBelow?: number | undefined;
 }
 
 /** What one worker's level search reports: the search's part of its WorkerReport. */
-export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'candidates' | 'checkpointPart'>;
+export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'parks' | 'parkedMs' | 'candidates' | 'checkpointPart'>;
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
   const { model, evaluator, control, ranks, me, limits, mailbox } = c;
@@ -217,6 +232,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let depthCut = resume?.depthCut ?? false;
   /** Time spent at the end of levels, exchanging the last successors and waiting for the others. */
   let waitMs = 0;
+  /** Times and time parked while worker 0 expanded small levels alone. */
+  let parks = 0;
+  let parkedMs = 0;
+  const soloBelow = c.soloBelow ?? 0;
   let expansions = 0;
   const state = new Int32Array(model.width);
 
@@ -257,9 +276,13 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
    * level's size (its ranks sealed), room for the next level's keys, stop or go on, save or not.
    */
   const decide = (L: number): void => {
-    const size = L === 0 ? control.sum(B.fresh) : ranks.seal(L);
-    if (size !== control.sum(B.fresh)) throw new Error(`internal: depth ${L} has ${size} ranks but ${control.sum(B.fresh)} states`);
-    const done = size === 0 || (limits.first && control.sum(B.found) > 0);
+    // A level built by worker 0 alone is counted by it alone: a parked worker's counts are of
+    // the last level it built (it may not even have read that it parks yet).
+    const count = (slot: number) => (control.solo ? control.get(0, slot) : control.sum(slot));
+    const fresh = count(B.fresh);
+    const size = L === 0 ? fresh : ranks.seal(L);
+    if (size !== fresh) throw new Error(`internal: depth ${L} has ${size} ranks but ${fresh} states`);
+    const done = size === 0 || (limits.first && count(B.found) > 0);
     if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
     if (!done) {
       ranks.prepare(L + 1, size);
@@ -273,18 +296,42 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     control.setGlobal(G.done, done ? 1 : 0);
     const due = ck !== undefined && !done && (ck.everyLevels !== undefined ? L % ck.everyLevels === 0 : performance.now() - lastSave >= ck.everyMs);
     control.setGlobal(G.save, due || (ck?.saveFirst === true && L === 0) ? 1 : 0);
+    // Alone or all for depth L: decided last, when everything a joining worker reads is written.
+    const solo = !done && size < soloBelow;
+    if (solo && !control.solo) control.beginSolo();
+    else if (!solo && control.solo) {
+      control.setGlobal(G.joinLevel, L);
+      control.endSolo();
+    }
+  };
+
+  /**
+   * A worker other than 0 whose level is expanded by worker 0 alone: parked (at a safepoint)
+   * until worker 0 ends the solo phase. Returns
+   * the depth it then expands with the others, or -1 when the search ended meanwhile.
+   */
+  const park = (): number => {
+    parks++;
+    publish();
+    const t = performance.now();
+    const joined = control.awaitJoin(() => dedup.poll());
+    parkedMs += performance.now() - t;
+    if (!joined || control.global(G.done) !== 0) return -1;
+    return control.global(G.joinLevel);
   };
 
   /**
    * The end of level L (its states all offered): settle them, seal the level, decide whether to
-   * go on and whether to save. False when the search ends here (done, or stopped).
+   * go on and whether to save. Returns the depth this worker expands next: L, or, for a worker
+   * parked while worker 0 went on alone, the depth at which it joined again; -1 when the search
+   * ends here (done, or stopped).
    */
-  const endLevel = (L: number): boolean => {
+  const endLevel = (L: number): number => {
     // The states of depth L have all been offered: settle them.
     let t = performance.now();
     const settled = dedup.finishLevel();
     waitMs += performance.now() - t;
-    if (!settled) return false;
+    if (!settled) return -1;
     const n = dedup.newCount;
     if (n > 0) diameter = L;
     if (L > 0) for (let i = 0; i < n; i++) ranks.setBit(L, dedup.edgeOf(i));
@@ -300,26 +347,47 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     // One barrier, not two: whoever arrives last (every worker's bits and counts are in) seals
     // the level's ranks and decides for all, before any worker goes on.
     t = performance.now();
-    if (!control.barrier(undefined, () => decide(L))) return false;
+    if (!control.barrier(undefined, () => decide(L))) return -1;
     waitMs += performance.now() - t;
-    if (control.global(G.done) !== 0) return false;
+    if (control.global(G.done) !== 0) return -1;
     if (ck && control.global(G.save) !== 0) {
       // Everyone is here and nobody writes: the orchestrator reads the parts, the shared table,
       // the ranks and the frontier shares, and writes the checkpoint.
       const seen = control.checkpoints();
       ck.send(part());
       t = performance.now();
-      if (!control.awaitCheckpoint(seen)) return false;
+      if (!control.awaitCheckpoint(seen)) return -1;
       waitMs += performance.now() - t;
       lastSave = performance.now();
     }
-    return true;
+    if (me !== 0 && control.soloBeganForMe()) return park();
+    return L;
   };
 
+  /** The level to expand: L, whose end (its barrier) this worker has passed already when `ended`. */
+  let L = start;
+  // A resumed run starts by expanding its first level: that level's end was the checkpoint.
+  let ended = resume !== undefined;
+  /** Was depth L built by worker 0 alone (its frontier is then worker 0's share only)? */
+  let builtSolo = !resume && control.solo && me === 0;
+  if (!resume && me !== 0 && control.soloBeganForMe()) {
+    // Worker 0 started alone: join it when the levels are large enough.
+    L = park();
+    ended = true;
+    builtSolo = true;
+  }
   try {
-    for (let L = start; resume?.finished !== true; L++) {
-      // A resumed run starts by expanding its first level: that level's end was the checkpoint.
-      if ((!resume || L > start) && !endLevel(L)) break;
+    for (; L >= 0 && resume?.finished !== true; L++, ended = false) {
+      if (!ended) {
+        const next = endLevel(L);
+        if (next < 0) break;
+        if (next !== L) {
+          L = next;
+          builtSolo = true;
+        }
+      }
+      /** Is depth L expanded by worker 0 alone (depth L+1 is then built by it alone)? */
+      const expandSolo = me === 0 && control.solo;
 
       // Expand depth L (any worker any state, claimed from the shared frontier); the
       // successors are the states of depth L+1. Faster peers may send those from now on, so
@@ -330,7 +398,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       dedup.beginLevel(L + 1);
       frontier.beginBuild(L + 1);
       const t = performance.now();
-      const ready = frontier.beginExpand(L);
+      const ready = frontier.beginExpand(L, builtSolo);
+      builtSolo = expandSolo;
       waitMs += performance.now() - t;
       if (!ready) break;
       let stopped = false;
@@ -366,6 +435,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     peakRss,
     storeBytes: dedup.bytes(),
     waitMs,
+    parks,
+    parkedMs,
     candidates: best.filter((b): b is Candidate => b !== undefined),
   };
   // What the orchestrator saves of the last level end, when the run stopped (or liveness follows).

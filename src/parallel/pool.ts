@@ -91,6 +91,12 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' |
   dedup?: DedupKind | undefined;
   /** shared-table only: the table's initial capacity in states (default 2^16; it doubles when it fills). */
   tableSlots?: number | undefined;
+  /**
+   * shared-table only: levels of fewer states than this are expanded by one worker while the
+   * others wait parked (default SOLO_BELOW; 0: every level by all). Tests set it to force solo
+   * phases anywhere; the result is the same for any value.
+   */
+  soloBelow?: number | undefined;
   /** Diagnostics (bench/): each worker's report (states, transitions, time waiting at level ends). */
   onWorkerReports?: ((reports: readonly WorkerReport[]) => void) | undefined;
 }
@@ -104,6 +110,13 @@ const STOP_REASON: Record<number, StopReason> = {
 
 const MEMORY_CHECK_MS = 250;
 
+/**
+ * Levels of fewer states than this are expanded by one worker of a parallel run (shared table;
+ * level-search.ts): below it, two workers meeting at the level's end cost more than they gain
+ * (bench/README.md "Small levels and the start of a two-worker run").
+ */
+export const SOLO_BELOW = 2048;
+
 /** A pool of N worker threads that runs parallel checks, one at a time. */
 export class ParallelChecker {
   private readonly pool: Piscina<WorkerTask, WorkerReport>;
@@ -112,7 +125,14 @@ export class ParallelChecker {
   private broken: Error | undefined;
   private onBroken: ((e: Error) => void) | undefined;
 
-  constructor(readonly workers: number) {
+  /**
+   * `soloBelow`: the default of ParallelCheckOptions.soloBelow for this pool's checks (tests of
+   * the multi-worker paths on small models set 0: every level by all workers).
+   */
+  constructor(
+    readonly workers: number,
+    private readonly defaults: { soloBelow?: number | undefined } = {},
+  ) {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, not ${workers}`);
     const entry = workerEntry();
     this.pool = new Piscina<WorkerTask, WorkerReport>({
@@ -364,6 +384,11 @@ export class ParallelChecker {
 
     const { control: controlBuf, board } = Control.allocate(W);
     const control = new Control(controlBuf, board, W);
+    // Small levels by worker 0 alone, from the start (while the others load the model): only
+    // where any worker may store any state (the shared table), and not in a checkpointed run
+    // (every worker sends its part at a saved level end).
+    const soloBelow = W > 1 && dedup === 'shared-table' && !o.checkpoint ? (o.soloBelow ?? this.defaults.soloBelow ?? SOLO_BELOW) : 0;
+    if (soloBelow > 1) control.soloFromStart();
     const rankBufs = LevelRanks.allocate();
     const K = maxBranching(base);
     // A resumed run: the saved search restored into the shared structures, and each worker's part of it.
@@ -412,6 +437,7 @@ export class ParallelChecker {
       limits: { ...limitsOf(o), maxTimeMs: undefined },
       ...(red?.active ? { reductions: { symmetry: o.symmetry, preemptionBound: o.preemptionBound } } : {}),
       dedup,
+      soloBelow,
       control: controlBuf,
       board,
       ranks: rankBufs.ranks,

@@ -141,6 +141,11 @@ export interface LevelTask extends TaskCommon {
   levels: SharedArrayBuffer;
   /** shared-table only. */
   table?: SharedArrayBuffer | undefined;
+  /**
+   * shared-table only, 0 for none: a level of fewer states than this is expanded by worker 0
+   * alone while the others are parked (level-search.ts); the run starts so when above 1.
+   */
+  soloBelow: number;
   /** partitioned only: ports[j] is the channel to worker j (null for this worker itself). */
   ports: (MessagePort | null)[];
 }
@@ -201,6 +206,9 @@ export interface WorkerReport {
   searchEnd: number;
   /** Milliseconds spent at level ends: the last exchanges and the barriers (waiting for slower workers). */
   waitMs: number;
+  /** Times parked, and milliseconds parked, while worker 0 expanded small levels alone (level-search.ts). */
+  parks: number;
+  parkedMs: number;
   candidates: Candidate[];
   /** What this worker's part of the search saw (steps run, properties exercised), to be added up. */
   coverage?: CoverageCounts;

@@ -42,6 +42,8 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     searchStart: now(),
     searchEnd: now(),
     waitMs: 0,
+    parks: 0,
+    parkedMs: 0,
     candidates: [],
   };
   try {
@@ -88,7 +90,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
           send: (part: LevelCheckpointPart) => ck.port.postMessage(part, part.fingerprints ? [part.fingerprints.buffer as ArrayBuffer] : []),
         }
       : undefined;
-    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume };
+    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume, soloBelow: task.soloBelow };
     const result = levelSearch(context, (sink) =>
       task.dedup === 'shared-table'
         ? new SharedTableDedup(task.table!, control, sink)

@@ -1,0 +1,109 @@
+// Small levels expanded by worker 0 alone (level-search.ts, the control block's solo phase):
+// whatever the threshold, the result is exactly the sequential one (states, transitions,
+// verdicts, the very counterexample paths), also while the shared table grows with the other
+// workers parked, and a stop during a solo phase leaves no worker waiting. Each case also
+// checks from the workers' reports that solo phases did happen (or did not), so that a
+// threshold that were ignored fails here.
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { check, type CheckOptions } from '../../src/engine/check.js';
+import type { CheckResult } from '../../src/engine/result.js';
+import type { ModelDef } from '../../src/model/types.js';
+import type { ParallelTarget } from '../../src/parallel/index.js';
+import type { WorkerReport } from '../../src/parallel/protocol.js';
+import type { PropertySet } from '../../src/property/types.js';
+import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
+import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
+import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
+import { checkersFor } from './checkers.js';
+import { lockHotplug, lockHotplugProperties } from '../../bench/spin/lock-hotplug.js';
+import { essence, expectSameResult } from './same-result.js';
+
+const checkers = checkersFor([2, 3]);
+/** bench/spin's kvm_lock/hotplug system (the one measured against SPIN). */
+const lockHotplugTarget: ParallelTarget = {
+  model: lockHotplug,
+  properties: lockHotplugProperties,
+  source: { kind: 'file', module: fileURLToPath(new URL('../../bench/spin/lock-hotplug.ts', import.meta.url)), exportName: 'lockHotplug', propertiesName: 'lockHotplugProperties' },
+};
+
+interface Case {
+  target: ParallelTarget;
+  model: ModelDef;
+  properties: PropertySet;
+  options: CheckOptions;
+  /** A threshold with levels on both sides of it: small ones at the start, larger ones later. */
+  mid: number;
+  /**
+   * Times each other worker parks at least with `mid`: at the start, and at each solo phase
+   * that a larger level ends (a phase at the very end may go unseen: a worker that reads that
+   * the search is over by then leaves without parking).
+   */
+  parks: number;
+}
+
+const cases: Case[] = [
+  // Violated (an invariant, an assertion, a step property), with counterexamples to compare.
+  { target: syntheticTarget, model: synthetic, properties: syntheticProps, options: { variant: 'leaky', params: { threads: 3, rounds: 3, mod: 4 } }, mid: 40, parks: 1 },
+  { target: lostUpdateTarget, model: lostUpdate, properties: lostUpdateProps, options: { params: { threads: 5 } }, mid: 1000, parks: 1 },
+  // Verified; its level sizes cross 420 up and down six times (438, 378, 597, 408, 558, 306, ...).
+  { target: lockHotplugTarget, model: lockHotplug, properties: lockHotplugProperties, options: { params: { cpus: 3, creators: 3 }, property: ['inconsistent', 'deadlock'] }, mid: 420, parks: 4 },
+];
+
+async function run(workers: number, c: Case, extra: { soloBelow: number; tableSlots?: number; maxStates?: number }): Promise<{ r: CheckResult; reports: readonly WorkerReport[] }> {
+  let reports: readonly WorkerReport[] = [];
+  const r = await checkers.get(workers)!.check(c.target, { ...c.options, ...extra, dedup: 'shared-table', onWorkerReports: (rs) => (reports = rs) });
+  return { r, reports };
+}
+
+const others = (reports: readonly WorkerReport[]) => reports.filter((w) => w.index !== 0);
+
+describe('levels expanded by one worker', () => {
+  it('any threshold gives the sequential result; the other workers park and join again', async () => {
+    for (const c of cases) {
+      const sequential = check(c.model, c.properties, c.options);
+      expect(sequential.status).toBe(c.model === lockHotplug ? 'verified' : 'violated');
+      for (const workers of [2, 3]) {
+        const what = `${c.model.name} ${JSON.stringify(c.options)}`;
+        // Never alone: nobody parks.
+        const all = await run(workers, c, { soloBelow: 0 });
+        expectSameResult(all.r, sequential, workers, `${what}, every level by all`);
+        expect(all.reports.every((w) => w.parks === 0)).toBe(true);
+        // Always alone: the others park at the start and store nothing.
+        const alone = await run(workers, c, { soloBelow: 1e9 });
+        expectSameResult(alone.r, sequential, workers, `${what}, every level by worker 0`);
+        for (const w of others(alone.reports)) expect([w.parks, w.states, w.transitions]).toEqual([1, 0, 0]);
+        // In between: alone at the start, all in the wide levels, alone again in narrow ones;
+        // each other worker stores some states.
+        const mixed = await run(workers, c, { soloBelow: c.mid });
+        expectSameResult(mixed.r, sequential, workers, `${what}, levels under ${c.mid} states by worker 0`);
+        for (const w of others(mixed.reports)) {
+          expect(w.parks).toBeGreaterThanOrEqual(c.parks);
+          expect(w.states).toBeGreaterThan(0);
+        }
+      }
+    }
+  });
+
+  it('the shared table grows while the other workers are parked (from 16 slots)', async () => {
+    for (const c of cases.slice(0, 2))
+      for (const workers of [2, 3]) {
+        const sequential = check(c.model, c.properties, c.options);
+        // Alone up to levels of 300 states: most of the dozen grows happen with the others parked.
+        const { r, reports } = await run(workers, c, { soloBelow: 300, tableSlots: 16 });
+        expectSameResult(r, sequential, workers, `${c.model.name} from 16 slots, levels under 300 states by worker 0`);
+        expect(others(reports).every((w) => w.parks >= 1)).toBe(true);
+      }
+  });
+
+  it('a stop during a solo phase (--max-states) ends every worker, incomplete; the pool goes on', async () => {
+    const c = cases[1]!;
+    const { r, reports } = await run(2, { ...c, options: { variant: 'racy', params: { threads: 8 } } }, { soloBelow: 1e9, maxStates: 3000 });
+    expect(r.status === 'incomplete' && r.stoppedBy).toBe('max-states');
+    expect(r.status !== 'error' && r.stats.states).toBeGreaterThanOrEqual(3000);
+    expect(others(reports).map((w) => [w.parks, w.states])).toEqual([[1, 0]]);
+    const after = await run(2, c, { soloBelow: c.mid });
+    expect(essence(after.r)).toEqual(essence(check(c.model, c.properties, c.options)));
+  });
+});
