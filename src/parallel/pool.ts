@@ -115,7 +115,7 @@ const MEMORY_CHECK_MS = 250;
  * level-search.ts): below it, two workers meeting at the level's end cost more than they gain
  * (bench/README.md "Small levels and the start of a two-worker run").
  */
-export const SOLO_BELOW = 2048;
+export const SOLO_BELOW = 1024;
 
 /** A pool of N worker threads that runs parallel checks, one at a time. */
 export class ParallelChecker {
