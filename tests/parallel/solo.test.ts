@@ -74,14 +74,12 @@ describe('levels expanded by one worker', () => {
         const alone = await run(workers, c, { soloBelow: 1e9 });
         expectSameResult(alone.r, sequential, workers, `${what}, every level by worker 0`);
         for (const w of others(alone.reports)) expect([w.parks, w.states, w.transitions]).toEqual([1, 0, 0]);
-        // In between: alone at the start, all in the wide levels, alone again in narrow ones;
-        // each other worker stores some states.
+        // In between: alone at the start, all in the wide levels, alone again in narrow ones.
+        // (Whether a joined worker stores anything depends on how soon it runs: worker 0 may
+        // claim a whole level first. Parking again proves that it joined.)
         const mixed = await run(workers, c, { soloBelow: c.mid });
         expectSameResult(mixed.r, sequential, workers, `${what}, levels under ${c.mid} states by worker 0`);
-        for (const w of others(mixed.reports)) {
-          expect(w.parks).toBeGreaterThanOrEqual(c.parks);
-          expect(w.states).toBeGreaterThan(0);
-        }
+        for (const w of others(mixed.reports)) expect(w.parks).toBeGreaterThanOrEqual(c.parks);
       }
     }
   });
