@@ -41,7 +41,7 @@
 // the fingerprints in order, not at random); fingerprints and keys do not move (their ids are
 // stable). So no worker ever pauses during a level, and no claim can find the table beyond
 // 15/16 load: the bound is met at that load, the expected growth (twice the level's states) at
-// 3/4. Only at the largest buffer V8 makes (4 GiB, about 300 million states) may a level run
+// 3/4. Only at the largest buffer V8 makes (4 GiB, about 250 million states: 15/16 of 2^28 slots) may a level run
 // out of ids: then the run stops, reported incomplete by the memory bound, rather than drop a
 // state silently. The fingerprint and key arrays sized for the worst case cost address space,
 // not memory (untouched pages are not resident); the slots, touched at random, do. bytes()
