@@ -7,16 +7,9 @@
 // Every blocking wait is an Atomics.wait with a timeout that re-checks the stop flag, so a
 // stopped or failed run never leaves a worker waiting for a peer that has gone.
 //
-// It also holds a pause ("stop the world"): one worker asks every peer to park at its next
-// safepoint (a point where it touches no shared structure), does something nobody else may
-// watch (the shared table grows: shared-table.ts), then lets them go. Each worker parks
-// for a pause by its id, so a worker leaving the last pause late is never taken for parked in
-// the next one. A parked worker waits for the end of the pause whatever happens: the holder
-// ends it in bounded time (it gives up while waiting for peers when the run is stopped).
-//
-// And a solo phase: while the levels are small, worker 0 expands them alone and the barriers
-// count it alone; the other workers are parked (at a safepoint, for a pause) until worker 0
-// decides, at a level end, that they join again (or that the search is over).
+// It also holds a solo phase: while the levels are small, worker 0 expands them alone and the
+// barriers count it alone; the other workers are parked until worker 0 decides, at a level
+// end, that they join again (or that the search is over).
 
 export const STOP = {
   none: 0,
@@ -29,7 +22,7 @@ export const STOP = {
 
 export type StopCode = (typeof STOP)[keyof typeof STOP];
 
-// Words read on every poll (stop, pause, bells) and the claim counter that every worker writes
+// Words read on every poll (stop, bells) and the claim counter that every worker writes
 // every few expansions live on different 64-byte cache lines, so the counter's traffic does not
 // make every poll miss.
 const I_STOP = 0;
@@ -37,10 +30,6 @@ const I_BAR_COUNT = 1;
 const I_BAR_GEN = 2;
 /** 1 while worker 0 searches alone (the barriers then count it alone), else 0. */
 const I_SOLO = 3;
-/** The pause in force (its id) or 0; the last id handed out; a doorbell for parking. */
-const I_PAUSE = 4;
-const I_PAUSE_IDS = 5;
-const I_PARK_BELL = 6;
 /** Checkpoints written by the orchestrator (workers wait for the one they sent their parts for). */
 const I_CKPT = 8;
 /** 1 + the barrier generation whose release began the current (or last) solo phase; 0: none yet. */
@@ -85,8 +74,8 @@ export class Control {
 
   static allocate(workers: number): { control: SharedArrayBuffer; board: SharedArrayBuffer } {
     return {
-      // The bells, then the id of the pause each worker last parked for.
-      control: new SharedArrayBuffer((I_BELLS + 2 * workers) * 4),
+      // The bells last.
+      control: new SharedArrayBuffer((I_BELLS + workers) * 4),
       board: new SharedArrayBuffer((workers * BOARD_STRIDE + 4) * 8),
     };
   }
@@ -122,7 +111,7 @@ export class Control {
 
   /**
    * Wait until every worker has arrived; false when the run was stopped meanwhile. `idle` runs
-   * while waiting (a waiting worker is at a safepoint: shared-table.ts parks there for a pause).
+   * while waiting (the Dedup's poll: a waiting worker is between expansions).
    * `last` runs in the worker that arrives last, before any is let go: work that needs every
    * worker's part done and must be done before any goes on, without a second barrier for it.
    */
@@ -194,7 +183,7 @@ export class Control {
 
   /**
    * A parked worker: wait until the solo phase ends; false when the run was stopped meanwhile.
-   * `idle` runs while waiting (a parked worker is at a safepoint).
+   * `idle` runs while waiting (the Dedup's poll, as at a barrier).
    */
   awaitJoin(idle: () => void): boolean {
     const i32 = this.i32;
@@ -204,60 +193,6 @@ export class Control {
       idle();
       Atomics.wait(i32, I_SOLO, 1, WAIT_MS);
     }
-  }
-
-  /** Is a pause in force (a cheap load, for the hot path)? */
-  pausing(): boolean {
-    return Atomics.load(this.i32, I_PAUSE) !== 0;
-  }
-
-  /**
-   * Ask every peer to park: returns the pause's id, or 0 when another worker's pause is in force
-   * (then park for it with `safepoint`, and try again after). Wakes the peers asleep at a barrier.
-   */
-  requestPause(): number {
-    const id = Atomics.add(this.i32, I_PAUSE_IDS, 1) + 1;
-    if (Atomics.compareExchange(this.i32, I_PAUSE, 0, id) !== 0) return 0;
-    Atomics.notify(this.i32, I_BAR_GEN);
-    Atomics.notify(this.i32, I_SOLO);
-    return id;
-  }
-
-  /** The holder of pause `id`: wait until every peer has parked; false when the run was stopped meanwhile. */
-  awaitParked(me: number, id: number): boolean {
-    const i32 = this.i32;
-    const parked = I_BELLS + this.workers;
-    for (;;) {
-      const bell = Atomics.load(i32, I_PARK_BELL);
-      let all = true;
-      for (let w = 0; w < this.workers && all; w++) if (w !== me && Atomics.load(i32, parked + w) !== id) all = false;
-      if (all) return true;
-      if (this.stopped) return false;
-      Atomics.wait(i32, I_PARK_BELL, bell, WAIT_MS);
-    }
-  }
-
-  /** The holder: the pause is over. */
-  endPause(): void {
-    Atomics.store(this.i32, I_PAUSE, 0);
-    Atomics.notify(this.i32, I_PAUSE);
-  }
-
-  /** Wait until no pause is in force (without parking: for a worker that has stopped searching). */
-  awaitNoPause(): void {
-    for (let id = Atomics.load(this.i32, I_PAUSE); id !== 0; id = Atomics.load(this.i32, I_PAUSE)) Atomics.wait(this.i32, I_PAUSE, id, WAIT_MS);
-  }
-
-  /** A safepoint of worker `me`: when a pause is in force, park until it ends. Returns whether it parked. */
-  safepoint(me: number): boolean {
-    const i32 = this.i32;
-    const id = Atomics.load(i32, I_PAUSE);
-    if (id === 0) return false;
-    Atomics.store(i32, I_BELLS + this.workers + me, id);
-    Atomics.add(i32, I_PARK_BELL, 1);
-    Atomics.notify(i32, I_PARK_BELL);
-    while (Atomics.load(i32, I_PAUSE) === id) Atomics.wait(i32, I_PAUSE, id, WAIT_MS);
-    return true;
   }
 
   /** Checkpoints written so far (a worker reads it before sending its part). */

@@ -306,8 +306,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   };
 
   /**
-   * A worker other than 0 whose level is expanded by worker 0 alone: parked (at a safepoint)
-   * until worker 0 ends the solo phase. Returns
+   * A worker other than 0 whose level is expanded by worker 0 alone: parked until worker 0
+   * ends the solo phase. Returns
    * the depth it then expands with the others, or -1 when the search ended meanwhile.
    */
   const park = (): number => {

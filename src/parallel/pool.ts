@@ -89,7 +89,7 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' |
   /** How often onProgress is called (default 1000 ms). */
   progressIntervalMs?: number | undefined;
   dedup?: DedupKind | undefined;
-  /** shared-table only: the table's initial capacity in states (default 2^16; it doubles when it fills). */
+  /** shared-table only: the table's initial capacity in states (default 2^16; it grows at level ends for the next level's worst case). */
   tableSlots?: number | undefined;
   /**
    * shared-table only: levels of fewer states than this are expanded by one worker while the
