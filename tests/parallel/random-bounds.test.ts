@@ -1,8 +1,10 @@
 // Random models (tests/oracle/random-model.ts) cut short by --max-depth, and stopped at the first
 // violation (--first), with two workers, against the sequential search. Small models run mostly
-// in small levels, where the parallel search may take shortcuts: a depth cut, a deadlock or a
-// violation found there must still be reported as the sequential search reports it.
-// random-models.test.ts compares the unbounded runs.
+// in small levels, where the parallel search takes a shortcut (levels under a threshold are
+// expanded by worker 0 alone, the other parked: level-search.ts): a random threshold per model,
+// from never to always, so that runs switch between one worker and two at any level, and a
+// depth cut, a deadlock or a violation found on either side must still be reported as the
+// sequential search reports it. random-models.test.ts compares the unbounded runs.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -37,13 +39,16 @@ describe('random models with bounds: two workers against the sequential search',
   it('--max-depth 0-6: the same result, field by field; --first: the same violations', async () => {
     let cut = 0;
     let found = 0;
+    /** Times the second worker parked while worker 0 expanded levels alone. */
+    let parks = 0;
     await fc.assert(
-      fc.asyncProperty(modelSpec, fc.integer({ min: 0, max: 6 }), async (spec, maxDepth) => {
+      fc.asyncProperty(modelSpec, fc.integer({ min: 0, max: 6 }), fc.constantFrom(0, 1, 2, 3, 5, 8, 1e9), async (spec, maxDepth, soloBelow) => {
         const { model, properties } = buildRandomModel(spec);
         const target = { model, properties, source: { kind: 'file' as const, module: specModule(spec) } };
         const sequential = check(model, properties, { maxDepth });
         if ((sequential.status === 'violated' || sequential.status === 'incomplete') && sequential.stoppedBy === 'max-depth') cut++;
-        expectSameResult(await checkers.get(2)!.check(target, { maxDepth }), sequential, 2, `random model, --max-depth ${maxDepth}`);
+        const onWorkerReports = (rs: readonly { parks: number }[]) => (parks += rs.reduce((n, r) => n + r.parks, 0));
+        expectSameResult(await checkers.get(2)!.check(target, { maxDepth, soloBelow, onWorkerReports }), sequential, 2, `random model, --max-depth ${maxDepth}, levels under ${soloBelow} states by one worker`);
         // --first: the parallel search finishes the level it found the violation in (more
         // states and transitions than the sequential one, which stops at once), and the liveness
         // verdicts depend on how far each got (the sequential search analyses the graph recorded
@@ -51,18 +56,21 @@ describe('random models with bounds: two workers against the sequential search',
         // the safety properties' violations, the very paths, must be the same.
         const safety = properties.properties.map((p) => p.name);
         const options = { maxDepth, first: true, property: safety };
+        const parallelOptions = { ...options, soloBelow };
         const view = (r: ReturnType<typeof essence>) => {
           const e = r as { status: string; stoppedBy: unknown; violations: unknown; properties: string[] };
           return { status: e.status, stoppedBy: e.stoppedBy, violations: e.violations, violated: e.properties.filter((p) => p.endsWith(': violated')) };
         };
         const want = view(essence(check(model, properties, options)));
         if (want.status === 'violated') found++;
-        expect(view(essence(await checkers.get(2)!.check(target, options))), `random model, ${JSON.stringify({ maxDepth, first: true })}`).toEqual(want);
+        expect(view(essence(await checkers.get(2)!.check(target, parallelOptions))), `random model, ${JSON.stringify({ maxDepth, first: true, soloBelow })}`).toEqual(want);
       }),
-      { numRuns: 20, seed: 0x15b0 },
+      { numRuns: 25, seed: 0x15b0 },
     );
     // The runs were cut by the bound, and --first had violations to stop at.
     expect(cut).toBeGreaterThan(3);
     expect(found).toBeGreaterThan(3);
+    // The shortcut ran: runs had levels expanded by worker 0 alone.
+    expect(parks).toBeGreaterThan(3);
   }, 120_000);
 });
