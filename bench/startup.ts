@@ -9,8 +9,8 @@
 // no pool), then the report and exit. Nothing in it is spent searching, so it bounds from above
 // the time to the first state. "every variant" is `kmc check --all MODEL`, its runs side by side.
 //
-// "user model" rows check a kernel developer's own model file (tests/fixtures/user-model: a .ts
-// model importing kernel-model-checker and a relative helper) in a project made for the bench
+// "user model" rows check a kernel developer's own model file (bench/user-project.ts: kmc init's
+// example, a .ts model importing kernel-model-checker, with its waker in a relative helper) in a project made for the bench
 // whose node_modules/kernel-model-checker is the checkout measured: through the compiled-model
 // cache (src/util/model-cache.ts) warmed by a first run ("cache hit"), with a fresh empty cache
 // every run ("cache miss": the bundle built and written), and with KMC_NO_MODEL_CACHE=1 (tsx, as
@@ -23,10 +23,11 @@
 // model) and KMC_BENCH_KMC (another checkout's bin/kmc.js, to compare before and after) change it.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeUserProject } from './user-project.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TICK_S = 0.01; // USER_HZ on Linux
@@ -58,18 +59,9 @@ interface Case {
 
 const spawnOptions = (c: Case) => ({ cwd: c.cwd, env: { ...process.env, ...c.env?.() } });
 
-/**
- * A kernel developer's project for the "user model" rows: models/race.ts and models/lib/wake.ts
- * (tests/fixtures/user-model), package.json with "type": "module", and node_modules/kernel-model-checker
- * linked to the checkout of `kmc`.
- */
+/** A kernel developer's project for the "user model" rows (bench/user-project.ts), its package the checkout of `kmc`. */
 function userProject(kmc: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kmc-startup-user-'));
-  cpSync(join(ROOT, 'tests', 'fixtures', 'user-model'), join(dir, 'models'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-models', private: true, type: 'module' }));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(dirname(dirname(kmc)), join(dir, 'node_modules', 'kernel-model-checker'), 'dir');
-  return dir;
+  return makeUserProject(ROOT, mkdtempSync(join(tmpdir(), 'kmc-startup-user-')), dirname(dirname(kmc))).dir;
 }
 
 function runOnce(c: Case, kmc: string): Sample {

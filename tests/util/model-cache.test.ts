@@ -1,17 +1,19 @@
 // The compiled-model cache (src/util/model-cache.ts): a user's .ts model and its relative
 // helpers bundled once, kept under the digest of their sources, and imported as plain JavaScript
-// by the command thread and every pool worker. The model is tests/fixtures/user-model (a model
-// and a helper it imports) in a project whose node_modules/kernel-model-checker is this checkout,
-// as a kernel developer's repository has the installed package (it needs dist/: npm test builds it).
+// by the command thread and every pool worker. The model is kmc init's example with its waker in a
+// helper it imports and a variant whose helper throws (bench/user-project.ts), in a project whose
+// node_modules/kernel-model-checker is this checkout, as a kernel developer's repository has the
+// installed package (it needs dist/: npm test builds it).
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheDirs, cacheFileName, cacheKey, compiledModelFile, readCacheFile } from '../../src/util/model-cache.js';
+import { makeUserProject, userModelSource } from '../../bench/user-project.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kmcBin = join(root, 'bin', 'kmc.js');
@@ -20,14 +22,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let n = 0;
 /** A fresh project: package.json ("type": "module"), models/race.ts + models/lib/wake.ts, the package linked in. */
-function project(): { dir: string; model: string; helper: string } {
-  const dir = join(work, `p${n++}`);
-  cpSync(join(root, 'tests', 'fixtures', 'user-model'), join(dir, 'models'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-models', private: true, type: 'module' }));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(root, join(dir, 'node_modules', 'kernel-model-checker'), 'dir');
-  return { dir, model: join(dir, 'models', 'race.ts'), helper: join(dir, 'models', 'lib', 'wake.ts') };
-}
+const project = () => makeUserProject(root, join(work, `p${n++}`));
 
 const saved = { ...process.env };
 let cacheDir: string;
@@ -45,6 +40,23 @@ afterEach(() => {
 
 const files = (dir: string) => readdirSync(dir).sort();
 const ino = (path: string) => statSync(path).ino;
+
+describe('the user project (bench/user-project.ts)', () => {
+  it("its race.ts is kmc init's example with the helper and the variant \"throws\" edited in; a template the edits no longer fit is an error", () => {
+    const template = readFileSync(join(root, 'templates', 'init', 'models', 'example.ts'), 'utf8');
+    const race = readFileSync(project().model, 'utf8');
+    expect(race).toBe(userModelSource(template));
+    expect(race).toContain("import { signalDone } from './lib/wake.js';");
+    expect(race).toContain("const waker = thread<S>('waker', signalDone<S>(variant === 'throws'));");
+    expect(race).not.toContain("'signal_done'");
+    // Everything the template says of the buggy and fixed waiters stays, line for line.
+    const lines = new Set(race.split('\n'));
+    const waker = template.slice(template.indexOf('    const waker'), template.indexOf('    return {'));
+    expect(template.split('\n').filter((l) => !lines.has(l) && !waker.includes(l))).toEqual([]);
+    expect(() => userModelSource(template.replace("func<S>('signal_done', [", "func<S>('signal_done',\n      ["))).toThrow('user model: the waker matches 0 places');
+    expect(() => userModelSource(template.replace('      fixed: () =>\n', '      fixed: () =>\n      fixed: () =>\n'))).toThrow("user model: its wait_for_done() matches 2 places");
+  });
+});
 
 describe('the compiled-model cache', () => {
   it('a miss bundles the model and its helper into one file (packages as file: URLs); a hit uses that file as it is', async () => {
