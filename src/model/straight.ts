@@ -728,11 +728,11 @@ class Gen {
       if (this.locate !== undefined) {
         if (this.peek(';') || this.peek('}')) no('a next returning nothing');
         const r = this.result();
-        this.eat(';');
+        this.end();
         return `return ${r};`;
       }
       const e = this.peek(';') || this.peek('}') ? undefined : this.expr();
-      this.eat(';');
+      this.end();
       if (this.guard) return `return ${e === undefined ? '0' : `(${e}) ? 1 : 0`};`;
       return `{ ${e === undefined ? '' : `${e};`} return true; }`;
     }
@@ -740,7 +740,7 @@ class Gen {
       const { at, name, part } = this.constHead();
       if (part) return ';';
       const e = this.assign();
-      this.eat(';');
+      this.end();
       const v = `c${this.tmp++}`;
       this.scope.declare(name, { k: 'code', code: v }, at);
       return `const ${v} = ${e};`;
@@ -748,8 +748,16 @@ class Gen {
     const t = this.toks[this.p];
     if (t?.t === 'id' && KEYWORDS.has(t.v) && !EXPRESSION_WORDS.has(t.v)) no(`statement ${t.v}`);
     const e = this.expr();
-    if (!this.eat(';') && !this.peek('}')) no('statement end');
+    this.end();
     return `${e};`;
+  }
+
+  /**
+   * A statement's end: `;` (consumed) or the block's `}`. A line break alone is refused: where
+   * the next line starts with `(` JavaScript inserts no semicolon (`return 0\n(x)` calls 0).
+   */
+  private end(): void {
+    if (!this.eat(';') && !this.peek('}')) no('statement end');
   }
 
   // ---- expressions ---------------------------------------------------------------------------------

@@ -246,7 +246,7 @@ describe('straight-line steps (straight.ts)', () => {
     expect('words' in got && got.words[m.pcs + m.layout.paths.indexOf('a')]).toBe(0);
   });
 
-  it('give up where sloppy mode or an inserted semicolon reads the source otherwise (010, a line break after return, a comment ended by \\r, a const in its dead zone)', () => {
+  it('give up where sloppy mode or an inserted semicolon (or none) reads the source otherwise (010, a line break after return, a comment ended by \\r, a const in its dead zone, a line starting with `(`)', () => {
     // A CommonJS model file is sloppy-mode code, where 010 is octal; the parser read it as ten.
     const sloppy = (src: string): any => new Function(`return ${src};`)();
     const cases: { guard?: string; run?: string }[] = [
@@ -259,6 +259,11 @@ describe('straight-line steps (straight.ts)', () => {
       { run: '(d) => { const c = 1; { const c = c + 1; d.a = c; } }' },
       { run: '(d) => { d.a = 1; { d.b = d.a; const d = 5; } }' },
       { guard: '(s) => { const c = s.a; { if (c === 0) return true; const c = 1; } return false; }' },
+      // No semicolon is inserted before a line that starts with `(`: JavaScript calls 1 and 0
+      // (a TypeError on every evaluation), where the statement was taken to end at the line break.
+      { guard: '(s) => { const c = 1\n(s.a); return c === 1; }' },
+      { guard: '(s) => { return s.a === 0\n(s.b); }' },
+      { run: '(d) => { const c = 2\n(d.a); d.b = c; }' },
     ];
     for (const c of cases) {
       const def = buildModel([[c], [{}]], sloppy);
