@@ -4,8 +4,18 @@
 // and replay of a counterexample could fail. Before a search, a sample of the reachable states
 // (breadth first from the initial state) has each enabled step run several times, and its guards
 // evaluated twice; any difference is a broken model (exit 2), named by thread and statement.
+//
+// On the same states it checks the step compiler's code against the model's own functions: each
+// guard of the actions at the threads' locations that compiled code decided, against the model's
+// guard (evaluated by a footprint recorder, which shares no code with the compiled path), and each
+// successor a compiled recipe made, against the general path's (the step run again in place, on
+// the scratch tree). The compiler reads a function's source, but a declared form
+// (declareStraight) or a gate's forAction is the model's word for what a function computes; one
+// that is wrong would make the search run other code than the model's, silently. A difference is
+// a ModelError naming the step (exit 2), before the search starts.
 
-import type { CompiledAction, CompiledModel } from '../model/compile.js';
+import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import type { FootprintRecorder } from '../model/system.js';
 import { ModelError } from '../util/errors.js';
 import { thousands } from '../util/format.js';
 
@@ -13,6 +23,13 @@ export interface DeterminismProbe {
   /** States sampled (default 400). */
   states?: number;
 }
+
+/**
+ * On how many of the sampled states (the first, breadth first) compiled guards are compared with
+ * the model's: the recorder evaluates each guard at the threads' locations, which on kvm-hotplug
+ * cost about 13 ms warm for all 400 states at load 25 (a quarter of that here); recipes are compared on all of them.
+ */
+const GUARD_STATES = 100;
 
 /** How many times each sampled step is run again and compared with its first run. */
 const RERUNS = 4;
@@ -27,7 +44,44 @@ function key(s: Int32Array): string {
   return s.join(',');
 }
 
-/** Throws a ModelError naming the first step found that is not a function of its state. */
+const COMPILED_ADVICE =
+  "a form declared with declareStraight, or a gate's forAction, that does not compute what its function computes (fix or remove it); if the model declares none, this is a kmc bug: please report it with the model";
+
+/** The first action at the threads' locations whose compiled guard decided otherwise than the model's guard, if any. */
+function guardDisagreement(model: CompiledModel, rec: FootprintRecorder<CompiledAction, unknown>, state: Int32Array): CompiledAction | undefined {
+  for (let t = 0; t < model.pcs; t++) {
+    const pc = state[t]!;
+    if (pc === PC_END) continue;
+    for (const action of model.threads[t]!.locations[pc]!.actions) {
+      const compiled = action.straightGuard;
+      if (compiled === undefined) continue;
+      const r = compiled(state);
+      if (r < 0) continue; // bailed: the model's guard decides
+      let want: boolean;
+      try {
+        want = rec.guard(state, action);
+      } catch {
+        return action; // the model's guard throws where the compiled one decided
+      }
+      if ((r === 1) !== want) return action;
+    }
+  }
+  return undefined;
+}
+
+/** Whether the general path (the step run in place on a copy of `state`) gives `succ`, `fired` and `halted`. */
+function treeAgrees(model: CompiledModel, state: Int32Array, action: CompiledAction, succ: Int32Array, fired: string, halted: boolean): boolean {
+  const t = state.slice();
+  let o;
+  try {
+    o = model.apply(t, action, t); // in place: never the compiled recipe (compile.ts apply)
+  } catch {
+    return false;
+  }
+  return same(t, succ) && o.fired.join(',') === fired && o.halted === halted;
+}
+
+/** Throws a ModelError naming the first step found that is not a function of its state, or whose compiled code disagrees with the model's. */
 export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {}): void {
   const budget = o.states ?? 400;
   const seen = new Set<string>([key(model.init)]);
@@ -38,6 +92,7 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
   const b = new Int32Array(model.width);
   const where = `model ${model.name} variant ${model.variant}`;
   const advice = 'kmc needs every step and guard to be a function of the state alone (no Math.random(), Date.now() or state kept outside the model); see "Trust and safety" in the README';
+  const rec = model.recorder({ reads: null, writes: null });
   let sampled = 0;
   while (queue.length > 0 && sampled < budget) {
     const state = queue.shift()!;
@@ -52,12 +107,20 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
       if (e instanceof ModelError && e.message.startsWith(where)) throw e;
       return; // a model that throws is reported by the search itself, with its state
     }
+    const wrongGuard = sampled <= GUARD_STATES ? guardDisagreement(model, rec, state) : undefined;
+    if (wrongGuard !== undefined)
+      throw new ModelError(
+        `${where}: thread ${model.threadNames[wrongGuard.thread]}, step '${wrongGuard.label}': its compiled guard and the model's guard disagree on a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,
+      );
     for (let i = 0; i < n; i++) {
       const act = acts[i]!;
       let fa: string;
+      let halted: boolean;
       let differs = false;
       try {
-        fa = model.apply(state, act, a).fired.join(',');
+        const first = model.apply(state, act, a);
+        fa = first.fired.join(',');
+        halted = first.halted;
         // Run again RERUNS times: a step that flips a coin agrees with its first run by chance only
         // 2^-RERUNS of the time, so a short model is not let through by luck.
         for (let r = 0; r < RERUNS && !differs; r++) differs = model.apply(state, act, b).fired.join(',') !== fa || !same(a, b);
@@ -67,6 +130,10 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
       if (differs)
         throw new ModelError(
           `${where}: thread ${model.threadNames[act.thread]}, step '${act.label}' gave two different successors for the same state (found after sampling ${thousands(sampled)} states); ${advice}`,
+        );
+      if (act.straightRecipe !== undefined && !treeAgrees(model, state, act, a, fa, halted))
+        throw new ModelError(
+          `${where}: thread ${model.threadNames[act.thread]}, step '${act.label}': its compiled recipe and the model's recipe give different successors of a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,
         );
       const k = key(a);
       if (!seen.has(k)) {
