@@ -57,6 +57,15 @@ import type { LevelRanks } from './ranks.js';
 const POLL_EVERY = 64;
 /** Milliseconds between two memory readings (reading the RSS costs a system call and a parse). */
 const RSS_EVERY_MS = 100;
+/**
+ * KMC_LEVEL_PHASES=1 (diagnostics, bench/README.md "session 8"): each worker prints, at its end,
+ * where its wall time went per phase of the level loop (a few clock reads per level, not per state).
+ */
+const PHASES = typeof process !== 'undefined' && process.env.KMC_LEVEL_PHASES === '1';
+
+/** The phases KMC_LEVEL_PHASES reports (the seal and the prepares are decide's, by the last arriver at a level end, inside `meet`). */
+const PHASE_NAMES = ['expand', 'settle', 'mark', 'publish', 'meet', 'seal', 'ranksPrepare', 'tablePrepare', 'begin', 'parked'] as const;
+const P = Object.fromEntries(PHASE_NAMES.map((n, k) => [n, k])) as { readonly [N in (typeof PHASE_NAMES)[number]]: number };
 
 /** A bound on the number of enabled actions of any state: each thread offers at most its widest location's actions. */
 export function maxBranching(model: CompiledModel): number {
@@ -152,6 +161,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let building = 0;
   /** Pairs (index of a new state of the level, property): invariants violated in it. */
   let hits: number[] = [];
+  /** The indices of this worker's new states of the level that are halted (in no frontier entry). */
+  let halts: number[] = [];
   const sink: NewStateSink = {
     added(state, i, halted) {
       const violated = evaluator.invariants(state);
@@ -161,6 +172,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
         if (b === undefined || b.length >= building) hits.push(i, p);
       }
       if (!halted) frontier.push(state, i);
+      else halts.push(i);
     },
   };
   const dedup = makeDedup(sink);
@@ -238,6 +250,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   const soloBelow = c.soloBelow ?? 0;
   let expansions = 0;
   const state = new Int32Array(model.width);
+  /** KMC_LEVEL_PHASES: milliseconds per phase (PHASE_NAMES), and the levels this worker ended. */
+  const phase = new Float64Array(PHASE_NAMES.length);
+  let levelsEnded = 0;
 
   const ck = c.checkpoint;
   /** The last two level ends this worker arrived at (a checkpoint is of one of them). */
@@ -275,21 +290,31 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
    * The last worker at level L's end, with every worker's bits set and counts published: the
    * level's size (its ranks sealed), room for the next level's keys, stop or go on, save or not.
    */
+  /** Add the time since `t` to phase `k`; returns now. */
+  const lap = (k: number, t: number): number => {
+    const now = performance.now();
+    phase[k]! += now - t;
+    return now;
+  };
   const decide = (L: number): void => {
     // A level built by worker 0 alone is counted by it alone: a parked worker's counts are of
     // the last level it built (it may not even have read that it parks yet).
     const count = (slot: number) => (control.solo ? control.get(0, slot) : control.sum(slot));
     const fresh = count(B.fresh);
+    let t = PHASES ? performance.now() : 0;
     const size = L === 0 ? fresh : ranks.seal(L);
+    if (PHASES) t = lap(P.seal, t);
     if (size !== fresh) throw new Error(`internal: depth ${L} has ${size} ranks but ${fresh} states`);
     const done = size === 0 || (limits.first && count(B.found) > 0);
     if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
     if (!done) {
       ranks.prepare(L + 1, size);
+      if (PHASES) t = lap(P.ranksPrepare, t);
       // The next level stores at most every state of this one times K (and rarely more than
       // twice this one's): room for that now, while every other worker waits here (the shared
       // table grows only at level ends).
       dedup.prepare?.(size * K, 2 * size);
+      if (PHASES) t = lap(P.tablePrepare, t);
     }
     control.resetClaims();
     control.setGlobal(G.levelSize, size);
@@ -330,12 +355,25 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     // The states of depth L have all been offered: settle them.
     let t = performance.now();
     const settled = dedup.finishLevel();
-    waitMs += performance.now() - t;
+    const t1 = performance.now();
+    waitMs += t1 - t;
+    if (PHASES) phase[P.settle]! += t1 - t;
     if (!settled) return -1;
+    levelsEnded++;
     const n = dedup.newCount;
     if (n > 0) diameter = L;
-    if (L > 0) for (let i = 0; i < n; i++) ranks.setBit(L, dedup.edgeOf(i));
-    frontier.seal((i) => dedup.edgeOf(i));
+    // One pass over my new states: each key read once, written into its frontier entry and
+    // marked in my bitmap of the level's keys (ranks.ts); the halted ones have no entry.
+    if (L > 0) {
+      frontier.seal((i) => {
+        const key = dedup.edgeOf(i);
+        ranks.setBit(L, key, me);
+        return key;
+      });
+      for (let k = 0; k < halts.length; k++) ranks.setBit(L, dedup.edgeOf(halts[k]!), me);
+    } else frontier.seal((i) => dedup.edgeOf(i));
+    halts = [];
+    const t2 = PHASES ? lap(P.mark, t1) : 0;
     flushHits();
     control.set(me, B.fresh, n);
     control.set(me, B.found, found);
@@ -347,8 +385,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     // One barrier, not two: whoever arrives last (every worker's bits and counts are in) seals
     // the level's ranks and decides for all, before any worker goes on.
     t = performance.now();
+    if (PHASES) phase[P.publish]! += t - t2;
     if (!control.barrier(undefined, () => decide(L))) return -1;
     waitMs += performance.now() - t;
+    if (PHASES) phase[P.meet]! += performance.now() - t;
     if (control.global(G.done) !== 0) return -1;
     if (ck && control.global(G.save) !== 0) {
       // Everyone is here and nobody writes: the orchestrator reads the parts, the shared table,
@@ -400,7 +440,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       const t = performance.now();
       const ready = frontier.beginExpand(L, builtSolo);
       builtSolo = expandSolo;
-      waitMs += performance.now() - t;
+      const t1 = performance.now();
+      waitMs += t1 - t;
+      if (PHASES) phase[P.begin]! += t1 - t;
       if (!ready) break;
       let stopped = false;
       for (let key = frontier.claim(state); key >= 0; key = frontier.claim(state)) {
@@ -418,10 +460,16 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
           }
         }
       }
+      if (PHASES) phase[P.expand]! += performance.now() - t1;
       if (stopped) break;
     }
   } finally {
     publish();
+  }
+  if (PHASES) {
+    phase[P.parked] = parkedMs;
+    const parts = PHASE_NAMES.map((n, k) => `${n} ${phase[k]!.toFixed(1)}`);
+    console.error(`level-phases worker ${me}: levels ${levelsEnded}, ms: ${parts.join(', ')}`);
   }
   // Stopped part-way: keep what the level being built has shown so far.
   if (dedup.newCount > 0) diameter = Math.max(diameter, building);

@@ -389,7 +389,7 @@ export class ParallelChecker {
     // (every worker sends its part at a saved level end).
     const soloBelow = W > 1 && dedup === 'shared-table' && !o.checkpoint ? (o.soloBelow ?? this.defaults.soloBelow ?? SOLO_BELOW) : 0;
     if (soloBelow > 1) control.soloFromStart();
-    const rankBufs = LevelRanks.allocate();
+    const rankBufs = LevelRanks.allocate(W);
     const K = maxBranching(base);
     // A resumed run: the saved search restored into the shared structures, and each worker's part of it.
     let saved: LoadedLevelCheckpoint | undefined;

@@ -19,11 +19,24 @@
 // So the bitmaps are the parent links: the path to (L, r) is select(L, r) = r'*K + c, then the
 // path to (L-1, r') and c. Memory: K bits of bitmap and K/32 bits of prefix count per parent,
 // about K*(1/8 + 1/32) bytes per state, kept for every level in one growable SharedArrayBuffer
-// (worker 0 grows it between levels; the others only read the level header it wrote before a
-// barrier).
+// (the worker deciding at a level end grows it; the others only read the level header it wrote
+// before a barrier).
+//
+// Marking: each worker sets the keys of the states it stored in a bitmap of its own (a
+// "marker", beyond the last level's words), with plain stores, and the seal merges the markers
+// into the level's bitmap while it counts. Two workers setting bits in one bitmap with atomic ORs
+// write the same cache lines all the time (a line of keys covers some 30 parents, which both
+// workers expanded): measured at 2 workers, the marking cost five times as much per state as in
+// one (bench/README.md, session 8). The markers live past the words in use, so the next level's
+// words are written over them (the seal writes every word and count of its level).
 
 const BLOCK_WORDS = 4;
 const HEADER_FIELDS = 3; // offset (in words), parents, size
+/** Header words: the last level prepared, the words in use; then, in the fields of depth 0 (which has no parents), the markers and the most words ever touched. */
+const H_LEVEL = 0;
+const H_USED = 1;
+const H_MARKERS = 2;
+const H_TOUCHED = 3;
 const MAX_RANK_BYTES = 2 ** 32;
 const MAX_LEVEL_BYTES = 2 ** 26;
 const GROW_STEP = 1 << 16;
@@ -53,15 +66,19 @@ export class LevelRanks {
   private cachedLevel = -1;
   private cachedOff = 0;
   private cachedWords = 0;
+  /** Where the cached level's markers begin (each cachedWords long). */
+  private cachedMarks = 0;
+  /** Workers that mark keys, each in its own bitmap. */
+  readonly markers: number;
   private readonly ranks: GrowableBuffer;
   private readonly levels: GrowableBuffer;
 
-  /** Shared buffers for one run: grown on demand, up to 4 GiB of bitmaps. */
-  static allocate(): { ranks: SharedArrayBuffer; levels: SharedArrayBuffer } {
-    return {
-      ranks: new Growable(0, { maxByteLength: MAX_RANK_BYTES }),
-      levels: new Growable(GROW_STEP, { maxByteLength: MAX_LEVEL_BYTES }),
-    };
+  /** Shared buffers for one run of `markers` workers (each marks its keys apart): grown on demand, up to 4 GiB of bitmaps. */
+  static allocate(markers = 1): { ranks: SharedArrayBuffer; levels: SharedArrayBuffer } {
+    if (!Number.isInteger(markers) || markers < 1) throw new RangeError(`ranks: ${markers} markers`);
+    const levels = new Growable(GROW_STEP, { maxByteLength: MAX_LEVEL_BYTES });
+    new Float64Array(levels)[H_MARKERS] = markers;
+    return { ranks: new Growable(0, { maxByteLength: MAX_RANK_BYTES }), levels };
   }
 
   constructor(
@@ -74,6 +91,7 @@ export class LevelRanks {
     this.levels = levels as GrowableBuffer;
     this.words = new Int32Array(ranks);
     this.header = new Float64Array(levels);
+    this.markers = this.header[H_MARKERS]! || 1;
   }
 
   private refresh(): void {
@@ -87,9 +105,10 @@ export class LevelRanks {
     return 2 + level * HEADER_FIELDS;
   }
 
-  /** Bytes of bitmaps and prefix counts held. */
+  /** Bytes of bitmaps, prefix counts and markers held (touched: the buffer's room for growth beyond them is not resident). */
   bytes(): number {
-    return this.ranks.byteLength;
+    this.refresh();
+    return Math.max(this.header[H_TOUCHED]!, this.header[H_USED]!) * 4;
   }
 
   /** Worker 0, between levels: room for the keys of depth `level`, whose parents are the `parents` states of depth level-1. */
@@ -98,30 +117,38 @@ export class LevelRanks {
     const bits = parents * this.K;
     const nWords = Math.max(1, Math.ceil(bits / 32));
     const blocks = Math.ceil(nWords / BLOCK_WORDS);
-    const offset = this.header[1]!; // words in use
+    const offset = this.header[H_USED]!;
     const end = offset + nWords + blocks;
-    if (end * 4 > MAX_RANK_BYTES)
+    // The markers follow: room for them, zeroed (they may hold the last level's).
+    const marksEnd = end + this.markers * nWords;
+    if (marksEnd * 4 > MAX_RANK_BYTES)
       throw new RangeError(`the parent links of depth ${level} (${parents} parents x ${this.K} actions) do not fit in 4 GiB`);
-    if (end * 4 > this.ranks.byteLength) this.ranks.grow(Math.min(MAX_RANK_BYTES, Math.max(end * 4, Math.ceil((end * 4 * 1.25) / GROW_STEP) * GROW_STEP)));
+    if (marksEnd * 4 > this.ranks.byteLength) this.ranks.grow(Math.min(MAX_RANK_BYTES, Math.max(marksEnd * 4, Math.ceil((marksEnd * 4 * 1.25) / GROW_STEP) * GROW_STEP)));
     const s = this.slot(level);
     if ((s + HEADER_FIELDS) * 8 > this.levels.byteLength) {
       if ((s + HEADER_FIELDS) * 8 > MAX_LEVEL_BYTES) throw new RangeError(`more than ${Math.floor(MAX_LEVEL_BYTES / 8 / HEADER_FIELDS)} levels`);
       this.levels.grow(Math.min(MAX_LEVEL_BYTES, this.levels.byteLength * 2));
     }
     this.refresh();
+    this.words.fill(0, end, marksEnd);
     this.cachedLevel = -1;
     this.header[s] = offset;
     this.header[s + 1] = parents;
     this.header[s + 2] = -1;
-    this.header[1] = end;
-    this.header[0] = level;
+    this.header[H_USED] = end;
+    this.header[H_LEVEL] = level;
+    this.header[H_TOUCHED] = Math.max(this.header[H_TOUCHED]!, marksEnd);
   }
 
-  /** Any worker, after prepare and before seal: mark the key of a state of depth `level`. */
-  setBit(level: number, key: number): void {
+  /**
+   * Worker `marker` (0..markers-1), after prepare and before seal: mark the key of a state of
+   * depth `level` that it stored. Only that worker writes its marker, so a plain store does;
+   * the barrier before the seal makes it visible to whoever seals.
+   */
+  setBit(level: number, key: number, marker = 0): void {
     if (level !== this.cachedLevel) this.cache(level);
     const w = wordOf(key);
-    Atomics.or(this.words, this.cachedOff + w, 1 << (key - w * 32));
+    this.words[this.cachedMarks + marker * this.cachedWords + w]! |= 1 << (key - w * 32);
   }
 
   private cache(level: number): void {
@@ -130,19 +157,29 @@ export class LevelRanks {
     this.cachedLevel = level;
     this.cachedOff = off;
     this.cachedWords = nWords;
+    this.cachedMarks = off + nWords + Math.ceil(nWords / BLOCK_WORDS);
   }
 
-  /** Worker 0, once every key of the level is set: the prefix counts; returns the number of states. */
+  /**
+   * The worker deciding at a level end, once every worker has marked its keys of the level:
+   * merge the markers into the level's bitmap and write its prefix counts; returns the number
+   * of states.
+   */
   seal(level: number): number {
     this.refresh();
     const s = this.slot(level);
     const { off, nWords } = this.extent(level);
     const words = this.words;
     const prefix = off + nWords;
+    const marks = prefix + Math.ceil(nWords / BLOCK_WORDS);
+    const M = this.markers;
     let count = 0;
     for (let w = 0; w < nWords; w++) {
       if (w % BLOCK_WORDS === 0) words[prefix + w / BLOCK_WORDS] = count;
-      count += popcount(Atomics.load(words, off + w));
+      let x = words[marks + w]!;
+      for (let m = 1, at = marks + nWords + w; m < M; m++, at += nWords) x |= words[at]!;
+      words[off + w] = x;
+      count += popcount(x);
     }
     this.header[s + 2] = count;
     return count;
@@ -241,8 +278,8 @@ export class LevelRanks {
     this.refresh();
     this.words.set(snap.words);
     for (let l = 1; l <= n; l++) for (let k = 0; k < HEADER_FIELDS; k++) this.header[this.slot(l) + k] = snap.levels[(l - 1) * HEADER_FIELDS + k]!;
-    this.header[1] = end;
-    this.header[0] = n;
+    this.header[H_USED] = end;
+    this.header[H_LEVEL] = n;
     this.cachedLevel = -1;
   }
 

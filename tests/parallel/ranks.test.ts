@@ -40,6 +40,44 @@ describe('level ranks', () => {
     );
   });
 
+  it('keys marked by several workers, each in its own marker, rank as if marked in one bitmap, level after level', () => {
+    // The markers of a level lie where the next level's words and markers go: a seal that did
+    // not merge them all, or a prepare that did not clear them, gives wrong ranks here.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }),
+        fc.integer(),
+        (K, markers, parentCounts, seed) => {
+          const { ranks, levels } = LevelRanks.allocate(markers);
+          const r = new LevelRanks(ranks, levels, K);
+          expect(r.markers).toBe(markers);
+          let x = seed | 0;
+          const next = () => (x = (Math.imul(x, 1103515245) + 12345) | 0) >>> 16;
+          const sealed: number[][] = [];
+          parentCounts.forEach((parents, l) => {
+            r.prepare(l + 1, parents);
+            const keys: number[] = [];
+            for (let k = 0; k < parents * K; k++) if (next() % 3 === 0) keys.push(k);
+            for (const k of keys) r.setBit(l + 1, k, next() % markers);
+            expect(r.seal(l + 1)).toBe(keys.length);
+            sealed.push(keys);
+          });
+          // Every level still reads right after the later ones were marked and sealed.
+          sealed.forEach((keys, l) => {
+            expect(r.size(l + 1)).toBe(keys.length);
+            keys.forEach((k, i) => {
+              expect(r.rank(l + 1, k)).toBe(i);
+              expect(r.select(l + 1, i)).toBe(k);
+            });
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('path() follows the smallest keys back to depth 0', () => {
     // Depth 0: one state. Depth 1: its actions 0 and 2 (K = 3): ranks 0 and 1.
     // Depth 2: (rank 1, action 1) -> key 4 and (rank 0, action 2) -> key 2: ranks by key: 2 -> 0, 4 -> 1.
