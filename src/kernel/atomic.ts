@@ -1,6 +1,8 @@
 // atomic_t. Each operation is one indivisible update, so these are plain functions to call
 // inside a step's recipe: `atomic_inc(d.hardware_enable_failed)`.
 
+import { declareStraight } from '../model/straight.js';
+
 export interface Atomic {
   counter: number;
 }
@@ -41,3 +43,6 @@ export function atomic_cmpxchg(a: Atomic, old: number, newV: number): number {
   if (cur === old) a.counter = newV;
   return cur;
 }
+
+// The step compiler's forms (straight.ts): each is its own.
+for (const f of [atomic_read, atomic_set, atomic_inc, atomic_dec, atomic_inc_return, atomic_dec_and_test, atomic_cmpxchg]) declareStraight(f, { fn: f });

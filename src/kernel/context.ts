@@ -139,7 +139,10 @@ export function othersNonPreemptible(ctx: Readonly<CpuContext>, self: number): n
 
 /** stop_machine may start: no other CPU is inside a non-preemptible section, nobody else stops the machine. */
 export function stopMachineMayStart(ctx: Readonly<CpuContext>, self: number): boolean {
-  return ctx.stopper < 0 && othersNonPreemptible(ctx, self).length === 0;
+  if (ctx.stopper >= 0) return false;
+  // othersNonPreemptible(ctx, self) is empty (written out: the step compiler takes this form).
+  for (let c = 0; c < ctx.owner.length; c++) if (ctx.online[c] && ctx.owner[c]! >= 0 && ctx.owner[c] !== self) return false;
+  return true;
 }
 
 /** freeze_processes() may complete: no task is inside a system call (`tasks`: every task's context, ContextRef.tasks). */
@@ -261,6 +264,30 @@ export function set_cpu_online(ctx: CpuContext, c: number, online: boolean): voi
 export const PREEMPT_UNBALANCED = 'preempt_enable() unbalanced';
 export const SYSCALL_UNBALANCED = 'system call entry/exit unbalanced';
 export const STOP_MACHINE_UNBALANCED = 'stop_machine() ended by another thread';
+
+// The step compiler's forms of the updates (straight.ts): each is its own form, with the
+// functions and tags it reads bound. A `throw` (misuse: a CPU taken, a task pinned elsewhere)
+// compiles to a bail: the general path runs the step and raises the error; a BUG_ON that fires
+// bails too, one that does not is heard.
+declareStraight(canRunOn, { fn: canRunOn });
+declareStraight(hasCpu, { fn: hasCpu });
+declareStraight(preemptible, { fn: preemptible });
+declareStraight(irqsDisabled, { fn: irqsDisabled });
+declareStraight(stopMachineMayStart, { fn: stopMachineMayStart });
+declareStraight(pin, { fn: pin, bind: { canRunOn } });
+declareStraight(unpinIfPreemptible, { fn: unpinIfPreemptible });
+declareStraight(preempt_disable, { fn: preempt_disable, bind: { pin } });
+declareStraight(preempt_enable, { fn: preempt_enable, bind: { PREEMPT_UNBALANCED, unpinIfPreemptible } });
+declareStraight(local_irq_disable, { fn: local_irq_disable, bind: { pin } });
+declareStraight(local_irq_enable, { fn: local_irq_enable, bind: { unpinIfPreemptible } });
+declareStraight(spin_lock_irq_context, { fn: spin_lock_irq_context, bind: { local_irq_disable, preempt_disable } });
+declareStraight(spin_unlock_irq_context, { fn: spin_unlock_irq_context, bind: { preempt_enable, local_irq_enable } });
+declareStraight(syscall_enter, { fn: syscall_enter, bind: { SYSCALL_UNBALANCED } });
+declareStraight(syscall_exit, { fn: syscall_exit, bind: { SYSCALL_UNBALANCED } });
+declareStraight(stop_machine_begin, { fn: stop_machine_begin, bind: { stopMachineMayStart, local_irq_disable } });
+declareStraight(stop_machine_end, { fn: stop_machine_end, bind: { STOP_MACHINE_UNBALANCED, local_irq_enable } });
+declareStraight(start_secondary, { fn: start_secondary });
+declareStraight(set_cpu_online, { fn: set_cpu_online });
 
 // ---- step builders --------------------------------------------------------------------------
 

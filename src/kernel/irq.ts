@@ -5,6 +5,7 @@
 // local_irq_disable(ctx, task, env, cpu)), so that one primitive owns all of them.
 
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
+import { declareStraight } from '../model/straight.js';
 
 /** Per-CPU "interrupts disabled" flags. */
 export type IrqFlags = boolean[];
@@ -91,3 +92,9 @@ export function enable_irq(desc: IrqDesc, env: StepEnv): void {
 export function irq_enabled(desc: IrqDesc): boolean {
   return desc.depth === 0;
 }
+
+// The step compiler's forms (straight.ts): each is its own.
+declareStraight(irqs_disabled, { fn: irqs_disabled });
+declareStraight(disable_irq_nosync, { fn: disable_irq_nosync });
+declareStraight(enable_irq, { fn: enable_irq, bind: { UNBALANCED_ENABLE } });
+declareStraight(irq_enabled, { fn: irq_enabled });

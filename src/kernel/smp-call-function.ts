@@ -84,15 +84,21 @@ export function cpuCallActions<S, L extends object = {}>(f: CpuCall<S>, cpu: Cpu
     const whenAnd = (s: S, env: StepEnv<L>) => when!(s, where(env)) && extra!(s, env);
     const whenOnly = (s: S, env: StepEnv<L>) => when!(s, where(env));
     const guard = when && extra ? declareStraight(whenAnd, { fn: whenAnd, bind: { when, where, extra } }) : when ? declareStraight(whenOnly, { fn: whenOnly, bind: { when, where } }) : extra;
+    // The call on the CPU, then `after`; its straight form is itself (an outcome or `after` not
+    // given calls nothing).
+    const body = out.run;
+    const after = o.after;
+    const run = (d: Draft<S>, env: StepEnv<L>) => {
+      body?.(d, where(env), env);
+      after?.(d, env);
+    };
+    declareStraight(run, { fn: run, bind: { body, where, after } });
     return {
       label: `${f.name}: ${out.what}`,
       note: o.where,
       fn: f.name,
       ...(guard ? { guard } : {}),
-      run: (d: Draft<S>, env: StepEnv<L>) => {
-        out.run?.(d, cpuAt(cpu, env), env);
-        o.after?.(d, env);
-      },
+      run,
       tags: [...(f.tags ?? []), ...(o.tags ?? [])],
       ...(o.next !== undefined ? { next: o.next } : {}),
     };
@@ -144,6 +150,17 @@ export function onEachCpuCall<S, L extends object = {}>(o: OnEachCpuCallOptions<
     return true;
   };
   declareStraight(allRun, { fn: allRun, bind: { xcalls, sender } });
+  // The IPIs: `id` queued for every other online CPU (its straight form is itself).
+  const online = o.online;
+  const where = cpuFn(o.cpu);
+  const id = o.func.id;
+  const send_ipis = (d: Draft<S>, env: StepEnv<L>) => {
+    const mask = online(d);
+    const self = where(env);
+    const row = xcalls(d).pending[sender(env)]!;
+    for (let c = 0; c < mask.length; c++) if (mask[c] && c !== self) row[c] = id;
+  };
+  declareStraight(send_ipis, { fn: send_ipis, bind: { online, where, xcalls, sender, id } });
   const send: LocationDef<S, L> = {
     id: sendId,
     actions: [
@@ -151,12 +168,7 @@ export function onEachCpuCall<S, L extends object = {}>(o: OnEachCpuCallOptions<
         label: remoteFirst ? `${o.caller}: ${call}: smp_call_function(): IPI every other online CPU` : `${o.caller}: ${call}: send IPIs to the other online CPUs`,
         ...(on ? { note: on } : {}),
         fn: o.caller,
-        run: (d, env) => {
-          const online = o.online(d);
-          const self = cpuAt(o.cpu, env);
-          const row = o.xcalls(d).pending[sender(env)]!;
-          for (let c = 0; c < online.length; c++) if (online[c] && c !== self) row[c] = o.func.id;
-        },
+        run: send_ipis,
         tags: ['on_each_cpu'],
         next: remoteFirst ? waitId : localId,
       },
@@ -220,12 +232,15 @@ export function ipiHandler<S>(o: IpiHandlerOptions<S>): ThreadKind<S, IpiHandler
       // Its straight form declared, with the names it reads bound.
       const queued = (s: S, env: StepEnv<IpiHandlerLocals>) => xcalls(s).pending[sender]![env.local.cpu] === id && canTakeIpi(s, env.local.cpu);
       declareStraight(queued, { fn: queued, bind: { xcalls, sender, id, canTakeIpi } });
+      // The call ran: its slot is cleared (its straight form is itself).
+      const ran = (d: Draft<S>, env: StepEnv<IpiHandlerLocals>) => {
+        xcalls(d).pending[sender]![env.local.cpu] = 0;
+      };
+      declareStraight(ran, { fn: ran, bind: { xcalls, sender } });
       return cpuCallActions<S, IpiHandlerLocals>(f, self, {
         where: `IPI from ${senderName}`,
         guard: queued,
-        after: (d, env) => {
-          o.xcalls(d).pending[sender]![env.local.cpu] = 0;
-        },
+        after: ran,
         next: 'idle',
         tags: ['ipi', `ipi-from:${senderName}`],
       }).map((a) => ({ ...a, blockedOn: () => 'an IPI' }));

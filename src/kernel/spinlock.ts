@@ -70,11 +70,7 @@ export function spinLock<S, L extends object = {}>(id: string, fn: string, lock:
         guard: extra ? declareStraight(freeAnd, { fn: freeAnd, bind: { get, UNLOCKED, extra } }) : declareStraight(free, { fn: free, bind: { get, UNLOCKED } }),
         blockedOn: (s, env) =>
           lock.get(s).holder === UNLOCKED ? 'its context to allow it' : `${lock.name}, held by ${holderName(lock.get(s), env)}`,
-        run: (d, env) => {
-          lock.get(d).holder = env.self;
-          lockdepAcquired(d, lock, env.self);
-          o.run?.(d, env);
-        },
+        run: lockTake(lock, o.run),
         where: definedAt(),
         tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
@@ -92,16 +88,60 @@ export function spinUnlock<S, L extends object = {}>(id: string, fn: string, loc
         label: o.label ?? `${fn}: spin_unlock(&${lock.name})`,
         fn,
         ...(o.guard ? { guard: o.guard } : {}),
-        run: (d, env) => {
-          const l = lock.get(d);
-          env.bugOn(l.holder !== env.self, `spin_unlock(&${lock.name}) by a non-owner`);
-          l.holder = UNLOCKED;
-          o.run?.(d, env);
-        },
+        run: lockRelease(lock, `spin_unlock(&${lock.name}) by a non-owner`, o.run),
         where: definedAt(),
         tags: ['spin_unlock', `unlock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
       },
     ],
   };
+}
+
+const nothing = () => {};
+
+/**
+ * The recipe of a lock's acquisition (spin_lock, mutex_lock): the lock word, lockdep's record,
+ * then the step's own `more`. Its straight form is the same statements with lockdep's record
+ * bound as `recorded(d, self)`: nothing for a lock no tracker knows when the model is compiled
+ * (trackers are registered when the model's module loads or builds, before the compile), else
+ * left unbound, so the step keeps the general path (which records the order).
+ */
+export function lockTake<S, L extends object>(lock: LockRef<S>, more: ((d: Draft<S>, env: StepEnv<L>) => void) | undefined): (d: Draft<S>, env: StepEnv<L>) => void {
+  const get = lock.get;
+  const take = (d: Draft<S>, env: StepEnv<L>) => {
+    get(d).holder = env.self;
+    lockdepAcquired(d, lock, env.self);
+    more?.(d, env);
+  };
+  const form = (d: Draft<S>, env: StepEnv<L>) => {
+    get(d).holder = env.self;
+    recorded(d, env.self);
+    more?.(d, env);
+  };
+  const recorded = nothing as unknown as (d: Draft<S>, self: number) => void;
+  return declareStraight(take, {
+    fn: form,
+    bind: {
+      get,
+      more,
+      get recorded() {
+        return lock.lockdep === undefined ? nothing : undefined;
+      },
+    },
+  });
+}
+
+/**
+ * The recipe of a lock's release (spin_unlock, mutex_unlock): BUG_ON(`tag`) when the thread does
+ * not hold it, the lock word, then the step's own `more`; its straight form is itself.
+ */
+export function lockRelease<S, L extends object>(lock: LockRef<S>, tag: string, more: ((d: Draft<S>, env: StepEnv<L>) => void) | undefined): (d: Draft<S>, env: StepEnv<L>) => void {
+  const get = lock.get;
+  const release = (d: Draft<S>, env: StepEnv<L>) => {
+    const l = get(d);
+    env.bugOn(l.holder !== env.self, tag);
+    l.holder = UNLOCKED;
+    more?.(d, env);
+  };
+  return declareStraight(release, { fn: release, bind: { get, tag, UNLOCKED, more } });
 }

@@ -166,7 +166,8 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   // the scratch tree. The reference semantics (the oracle) compiles nothing.
   if (options.straight !== false && options.reference !== true)
     for (const a of allActions) {
-      const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]! };
+      // A compiled recipe's WARN_ON/BUG_ON that does not fire is heard as the general path's is.
+      const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]!, hear: () => hear };
       if (a.guard !== undefined) a.straightGuard = straightGuard(a.guard, ctx);
       if (a.staticNext === null) {
         const ids = threads[a.thread]!.ids;

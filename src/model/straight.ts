@@ -10,6 +10,13 @@
 // constants. An inlined body's statements (const, if/else, return, loops whose bounds are known
 // when compiling, unrolled) become one expression.
 //
+// Recipes (the kernel's primitives among them): `throw` compiles to a bail (its operand is
+// never evaluated; the general path runs the step and throws it); `env.warnOn(c, tag)` and
+// `env.bugOn(c, tag)` bail when `c` holds (the general path fires them) and otherwise report the
+// tag to the model's listener (coverage) once the recipe has finished, as the general path
+// hears it; `f?.(...)` calls a bound function or, bound to undefined, nothing. A tag, or a
+// string passed to an inlined function, is bound to a string value that never enters the code.
+//
 // What it compiles: the source text of a guard or recipe function the model module defined
 // (Function.prototype.toString of a function that module, already imported and run, handed to
 // compileModel), parsed by the small parser below, and the model's own compiled layout (slot
@@ -19,8 +26,9 @@
 // variable). Nothing read from a file or any other input at run time goes into it.
 //
 // Anything outside the subset (an undeclared name from the function's closure such as a
-// parameter `N`, a call of anything but a bound function, a string other than a next's result,
-// a whole object or array used as a value, a `function` expression) makes the
+// parameter `N`, a call of anything but a bound function, a string used as a value other than a
+// next's result or an assertion's tag, a template literal outside a `throw`, a whole object or
+// array used as a value, a `function` expression) makes the
 // compiler give up, and the step keeps the general path (the scratch tree, codec.ts). A compiled
 // step also gives up at run time (it *bails*) before anything observable whenever the general
 // path might do something other than store int32 and boolean values into existing leaves: an
@@ -45,6 +53,12 @@ export interface StraightContext {
   /** The thread the step belongs to (env.self) and its name (its locals). */
   self: number;
   thread: string;
+  /**
+   * Who hears the WARN_ON/BUG_ON statements a step evaluates (coverage), read at each step: a
+   * recipe that evaluates one is compiled only with it, and reports each tag it evaluates
+   * without firing (one that fires bails: the general path fires and hears it).
+   */
+  hear?: (() => ((tag: string) => void) | null) | undefined;
 }
 
 /** Thrown by generated code to give up; caught in the generated wrapper. */
@@ -61,7 +75,8 @@ function no(why: string): never {
 // ---- tokens -----------------------------------------------------------------------------------
 
 /** `nl`: a line break (or a comment holding one) comes before the token, where JavaScript may insert a semicolon. */
-type Tok = { t: 'id' | 'num' | 'op' | 'str'; v: string; nl?: true };
+/** `tpl`: a template literal, or a string with escapes: opaque (skipped over, never compiled as a value). */
+type Tok = { t: 'id' | 'num' | 'op' | 'str' | 'tpl'; v: string; nl?: true };
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const OPS = [
   '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...',
@@ -94,11 +109,18 @@ function tokenize(src: string): Tok[] {
       if (LINE_BREAK.test(src.slice(i, e))) nl = true;
       i = e + 2;
     } else if (c === "'" || c === '"') {
-      // A string without escapes or line breaks (a location name a computed next returns).
-      const e = src.indexOf(c, i + 1);
-      if (e < 0 || /[\\\n\r\u2028\u2029]/.test(src.slice(i + 1, e))) no('string form');
-      push({ t: 'str', v: src.slice(i + 1, e) });
-      i = e + 1;
+      // A string without escapes or line breaks (a location name a computed next returns, a
+      // WARN_ON's tag); one with escapes is opaque (a thrown error's message, skipped over).
+      const e = stringEnd(src, i);
+      const v = src.slice(i + 1, e - 1);
+      push(/[\\\n\r\u2028\u2029]/.test(v) ? { t: 'tpl', v: '' } : { t: 'str', v });
+      i = e;
+    } else if (c === '`') {
+      // A template literal (a thrown error's message): opaque, skipped over by a `throw`.
+      const e = templateEnd(src, i);
+      if (LINE_BREAK.test(src.slice(i, e))) nl = true;
+      push({ t: 'tpl', v: '' });
+      i = e;
     } else if (/[A-Za-z_$]/.test(c)) {
       const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))![0];
       push({ t: 'id', v: m });
@@ -118,6 +140,40 @@ function tokenize(src: string): Tok[] {
     }
   }
   return out;
+}
+
+/** The index after the string literal opening at `i` (its quote `src[i]`), escapes included. */
+function stringEnd(src: string, i: number): number {
+  const q = src[i]!;
+  for (let k = i + 1; k < src.length; k++) {
+    if (src[k] === '\\') k++;
+    else if (src[k] === q) return k + 1;
+    else if (LINE_BREAK.test(src[k]!) && src[k] !== '\u2028' && src[k] !== '\u2029') no('string form');
+  }
+  return no('string form');
+}
+
+/** The index after the template literal opening at `i`, its `${...}` parts (strings, templates, braces) included. */
+function templateEnd(src: string, i: number): number {
+  for (let k = i + 1; k < src.length; k++) {
+    const c = src[k]!;
+    if (c === '\\') k++;
+    else if (c === '`') return k + 1;
+    else if (c === '$' && src[k + 1] === '{') {
+      // The substitution: to its closing brace, over nested braces, strings and templates.
+      let depth = 0;
+      for (k += 1; k < src.length; k++) {
+        const d = src[k]!;
+        if (d === '{') depth++;
+        else if (d === '}') {
+          if (--depth === 0) break;
+        } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
+        else if (d === '`') k = templateEnd(src, k) - 1;
+        else if (d === '/' && (src[k + 1] === '/' || src[k + 1] === '*')) no('a comment in a template');
+      }
+    }
+  }
+  return no('template form');
 }
 
 /**
@@ -146,6 +202,9 @@ function iset(t: Int32Array, o: number, v: unknown): unknown {
   if (typeof v !== 'number' || (v | 0) !== v || Object.is(v, -0)) throw BAIL;
   t[o] = v;
   return v;
+}
+function bail(): never {
+  throw BAIL;
 }
 function bset(t: Int32Array, o: number, v: unknown): unknown {
   if (typeof v !== 'boolean') throw BAIL;
@@ -190,7 +249,9 @@ type Bound =
   | { k: 'node'; node: LayoutNode } // an object or array of the state (never copied: read through)
   | { k: 'leaf'; leaf: Leaf; index?: string | undefined } // an int or boolean slot (an operand only)
   | { k: 'env' } // the step's environment
-  | { k: 'fn'; fn: Function }; // a function, inlined where it is called
+  | { k: 'fn'; fn: Function } // a function, inlined where it is called
+  | { k: 'str'; value: string } // a string (a WARN_ON's tag, an error message's part): never in the code
+  | { k: 'none' }; // undefined (an option not given: `o.run?.(d, env)` calls nothing)
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -250,6 +311,8 @@ class Gen {
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
   readonly temps: string[] = [];
+  /** The tags of the recipe's WARN_ON/BUG_ON statements, by site index (what `h(i)` hears). */
+  readonly sites: string[] = [];
 
   /**
    * `guard` true: only reads (a guard, or a computed next); `locate` set: a computed next, whose
@@ -394,6 +457,8 @@ class Gen {
         if (typeof v === 'function') scope.names.set(k, { k: 'fn', fn: v });
         else if (typeof v === 'boolean') scope.names.set(k, { k: 'code', code: String(v) });
         else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) scope.names.set(k, { k: 'code', code: `(${v})` });
+        else if (typeof v === 'string') scope.names.set(k, { k: 'str', value: v });
+        else if (v === undefined) scope.names.set(k, { k: 'none' });
         // Anything else stays unbound: using it is outside the subset.
       }
     return { toks: tokensOf(sourceOf(form?.fn ?? fn)), scope: new Scope(scope) };
@@ -475,8 +540,16 @@ class Gen {
     const evals: string[] = [];
     while (!this.eat(')')) {
       const start = this.p;
+      const lit = this.toks[this.p];
+      if (lit?.t === 'str' && (this.peek(',', 1) || this.peek(')', 1))) {
+        // A string argument (an error message's part, a tag): bound, never in the code.
+        this.p++;
+        args.push({ k: 'str', value: lit.v });
+        if (!this.peek(')')) this.expect(',');
+        continue;
+      }
       const o = this.operand();
-      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn') && (this.peek(',') || this.peek(')'))) args.push(o);
+      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str') && (this.peek(',') || this.peek(')'))) args.push(o);
       else {
         this.p = start;
         const k = this.temp();
@@ -559,6 +632,11 @@ class Gen {
       return `(${c} ? ${yes} : ${no_})`;
     }
     if (this.peekId('for')) return this.unrolled(rest);
+    if (this.peekId('throw')) {
+      // Nothing after it runs: the statements after are skipped (not parsed), as after a return.
+      this.throwStatement();
+      return 'bail()';
+    }
     if (this.peekId('const')) {
       const { at, name, part } = this.constHead();
       if (part) return rest();
@@ -581,26 +659,13 @@ class Gen {
    * be assigned: a constant is no operand). No `break` or `continue` (outside the subset).
    */
   private unrolled(rest: () => string): string {
-    this.p++;
-    this.expect('(');
-    if (!this.peekId('let')) no('loop form');
-    this.p++;
-    const i = this.name();
-    this.expect('=');
-    const from = constant(this.assign());
-    this.expect(';');
-    if (this.name() !== i || !this.eat('<')) no('loop condition form');
-    const to = constant(this.assign());
-    this.expect(';');
-    if (this.name() !== i || !this.eat('++')) no('loop step form');
-    this.expect(')');
-    if (from === undefined || to === undefined || to - from > 64) no('loop bounds not constant');
+    const { i, from, to } = this.loopHead();
     const body = this.p;
     this.skip();
     const after = this.p;
     const outer = this.scope;
     const iteration = (j: number): string => {
-      if (j >= to!) {
+      if (j >= to) {
         this.p = after;
         return rest();
       }
@@ -615,7 +680,46 @@ class Gen {
       this.scope = outer;
       return r;
     };
-    return iteration(from!);
+    return iteration(from);
+  }
+
+  /** A `for` loop with bounds known when compiling (unrolled's form) as statements: the body once for each i. */
+  private unrolledStatements(): string {
+    const { i, from, to } = this.loopHead();
+    const body = this.p;
+    this.skip();
+    const after = this.p;
+    const outer = this.scope;
+    const out: string[] = [];
+    for (let j = from; j < to; j++) {
+      this.p = body;
+      this.scope = new Scope(outer);
+      this.scope.names.set(i, { k: 'code', code: `(${j})` });
+      out.push(this.statement());
+      if (this.p !== after) no('a loop body parsed to elsewhere than its end');
+    }
+    this.scope = outer;
+    this.p = after;
+    return `{ ${out.join(' ')} }`;
+  }
+
+  /** `for (let i = A; i < B; i++)` at the cursor (consumed): the counter's name and its constant bounds. */
+  private loopHead(): { i: string; from: number; to: number } {
+    this.p++;
+    this.expect('(');
+    if (!this.peekId('let')) no('loop form');
+    this.p++;
+    const i = this.name();
+    this.expect('=');
+    const from = constant(this.assign());
+    this.expect(';');
+    if (this.name() !== i || !this.eat('<')) no('loop condition form');
+    const to = constant(this.assign());
+    this.expect(';');
+    if (this.name() !== i || !this.eat('++')) no('loop step form');
+    this.expect(')');
+    if (from === undefined || to === undefined || to - from > 64) no('loop bounds not constant');
+    return { i, from: from!, to: to! };
   }
 
   /**
@@ -645,6 +749,19 @@ class Gen {
     }
     this.p = start;
     return undefined;
+  }
+
+  /**
+   * `throw e;` at the cursor (consumed, `e` not compiled: it is never evaluated here). The
+   * compiled step bails instead, and the general path runs the step from scratch and throws the
+   * same error, with its message. A throw inside a recipe makes the step an error (StepError) on
+   * every path; inside a guard, the guard's error.
+   */
+  private throwStatement(): void {
+    this.p++;
+    if (this.toks[this.p]?.nl) no('a line break after throw');
+    this.skip();
+    // skip() stops before the block's `}` when the statement has no `;`.
   }
 
   /** Moves the cursor past one statement. */
@@ -736,6 +853,11 @@ class Gen {
       if (this.guard) return `return ${e === undefined ? '0' : `(${e}) ? 1 : 0`};`;
       return `{ ${e === undefined ? '' : `${e};`} return true; }`;
     }
+    if (this.peekId('throw')) {
+      this.throwStatement();
+      return 'bail();';
+    }
+    if (this.peekId('for')) return this.unrolledStatements();
     if (this.peekId('const')) {
       const { at, name, part } = this.constHead();
       if (part) return ';';
@@ -813,14 +935,26 @@ class Gen {
     this.p++;
     for (;;) {
       if (b!.k === 'fn') {
+        // f(...) and f?.(...) (a function: the same call).
+        if (this.peek('?.') && this.peek('(', 1)) this.p++;
         if (!this.peek('(')) return b;
         b = this.call(b!.fn);
         continue;
       }
+      if (b!.k === 'none') {
+        // `run?.(d, env)` with no `run`: nothing is called, no argument evaluated. As a value: undefined.
+        if (this.peek('?.') && this.peek('(', 1)) {
+          this.p++;
+          this.skipBalanced();
+        }
+        return { k: 'code', code: '(void 0)' };
+      }
+      if (b!.k === 'str') return b;
       if (b!.k === 'env') {
         if (!this.eat('.')) return b;
         const k = this.next();
         if (k.t === 'id' && k.v === 'self') return { k: 'code', code: `(${this.ctx.self})` };
+        if (k.t === 'id' && (k.v === 'warnOn' || k.v === 'bugOn') && this.peek('(')) return this.assertion();
         if (k.t !== 'id' || k.v !== 'local') no('env member');
         const mine = localsNode(this.ctx.layout, this.ctx.thread);
         if (mine === undefined) no('no locals');
@@ -869,6 +1003,34 @@ class Gen {
         b = { k: 'leaf', leaf: { kind: first!.kind as 'int' | 'bool', off: '' }, index: `(${this.ctx.pcs + first!.offset} + ix(${e}, ${arr.length}))` };
       } else return b;
     }
+  }
+
+  /**
+   * `env.warnOn(cond, tag)` / `env.bugOn(cond, tag)` (the cursor at the `(`), in a recipe: when
+   * `cond` holds, a bail (the general path runs the step from scratch, fires the assertion and,
+   * for a BUG_ON, abandons the rest); otherwise the tag is heard (coverage: the statement was
+   * evaluated) through the recipe's site table, by its index: the tag itself never enters the
+   * code. The tag is a string: a literal or a bound one.
+   */
+  private assertion(): Bound {
+    if (this.guard) no('an assertion in a guard');
+    this.expect('(');
+    const cond = this.assign();
+    this.expect(',');
+    const t = this.toks[this.p];
+    let tag: string;
+    if (t?.t === 'str') {
+      this.p++;
+      tag = t.v;
+    } else {
+      const o = this.operand();
+      if (o === undefined || o.k !== 'str') no('an assertion whose tag is not a string known when compiling');
+      tag = (o as { value: string }).value;
+    }
+    this.expect(')');
+    const i = this.sites.length;
+    this.sites.push(tag);
+    return { k: 'code', code: `((${cond}) ? bail() : h(${i}))` };
   }
 
   private at(node: LayoutNode): Bound {
@@ -973,11 +1135,12 @@ function constant(code: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function generate(fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): { body: string; temps: string[] } | string {
+function generate(fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): { body: string; temps: string[]; sites: string[] } | string {
   try {
     const g = new Gen(ctx, guard, locate);
     const body = g.top(fn);
-    return { body, temps: g.temps };
+    if (g.sites.length > 0 && ctx.hear === undefined) no('an assertion with nobody to hear it');
+    return { body, temps: g.temps, sites: g.sites };
   } catch (e) {
     if (e instanceof Unsupported) return e.message;
     throw e;
@@ -1011,7 +1174,7 @@ export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard
   if (typeof g === 'string') return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
-  return cached(`g${code}`, () => new Function('BAIL', 'ix', code)(BAIL, ix)) as StraightGuard;
+  return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail)) as StraightGuard;
 }
 
 /**
@@ -1033,14 +1196,33 @@ export function straightNext(fn: Function, ctx: StraightContext, locate: (id: st
   if (typeof g === 'string') return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
-  return cached(`n${code}`, () => new Function('BAIL', 'ix', code)(BAIL, ix)) as StraightNext;
+  return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail)) as StraightNext;
 }
 
 export function straightRecipe(fn: Function | undefined, ctx: StraightContext): StraightRecipe | undefined {
-  const g = fn === undefined ? { body: '', temps: [] } : generate(fn, ctx, false);
+  const g = fn === undefined ? { body: '', temps: [], sites: [] } : generate(fn, ctx, false);
   if (typeof g === 'string') return undefined;
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
-  const code = `return function straightRecipe(s, t) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
-  return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', code)(BAIL, ix, iset, bset)) as StraightRecipe;
+  const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
+  const f = cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', code)(BAIL, ix, iset, bset, bail)) as (s: Int32Array, t: Int32Array, h: (i: number) => void) => boolean;
+  if (g.sites.length === 0) return f as StraightRecipe;
+  // The recipe's assertion sites, heard by index (the generated code is shared by every model
+  // whose recipe has the same text and layout; the tags are this one's), once the recipe has
+  // not bailed: after a bail the general path evaluates them again and is heard. Each site is
+  // evaluated at most once a run (loops are unrolled, each copy its own sites).
+  const sites = g.sites;
+  const listener = ctx.hear!;
+  const pending = new Int32Array(sites.length);
+  let n = 0;
+  const heard = (i: number): void => {
+    pending[n++] = i;
+  };
+  return (s, t) => {
+    n = 0;
+    if (!f(s, t, heard)) return false;
+    const hear = listener();
+    if (hear !== null) for (let k = 0; k < n; k++) hear(sites[pending[k]!]!);
+    return true;
+  };
 }

@@ -6,6 +6,7 @@ import { spinlock, lockRef, spinLock, spinUnlock, mutex, mutexLock, mutexUnlock,
 import { defineProperties } from '../../src/property/index.js';
 import { lockOrderProperty } from '../../properties/index.js';
 import { check } from '../../src/engine/index.js';
+import { compileModel } from '../../src/model/compile.js';
 
 type S = { a: Spinlock; b: Spinlock; c: Spinlock; gate: Spinlock; lockdep: LockOrder };
 const A = lockRef<S>('A', (s) => s.a);
@@ -50,6 +51,14 @@ const model = defineModel({
 const props = defineProperties<S>('lockdep', [lockOrderProperty(LOCKDEP)]);
 
 describe('built-in lockdep', () => {
+  it('the step compiler leaves the acquisitions of registered classes to the general path (which records the order), and compiles the rest', () => {
+    const m = compileModel(model, { variant: 'abba-gated' });
+    const at = (label: string) => m.allActions.filter((a) => a.label === label).map((a) => a.straightRecipe !== undefined);
+    expect(at('t0: spin_lock(&A)')).toEqual([false]);
+    expect(at('t0: spin_lock(&gate)')).toEqual([true]);
+    expect(at('t0: spin_unlock(&A)')).toEqual([true]);
+  });
+
   it('one order everywhere: lock-order holds (and was exercised)', () => {
     const r = check(model, props, { variant: 'ordered' });
     expect(r.status).toBe('verified');

@@ -12,12 +12,20 @@ import { bundled } from '../../models/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
 
 const LIMIT = 250;
+/** Per model and variant: the assertions heard in steps whose recipe was compiled. */
+const heardBy = new Map<string, number>();
 
 describe('compiled guards on the bundled models', () => {
   const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
   it.each(cases)('%s %s: compiled guards agree with the model guards; enabled sets and successors as on the tree path', (_name, variant, entry) => {
     const m = compileModel(entry.model, { variant });
     const tree = compileModel(entry.model, { variant, straight: false });
+    // The WARN_ON/BUG_ON statements each step evaluates (coverage), heard on both paths.
+    let heard: string[] = [];
+    let treeHeard: string[] = [];
+    m.hearAssertions((tag) => heard.push(tag));
+    tree.hearAssertions((tag) => treeHeard.push(tag));
+    let compiledHeard = 0;
     const rec = m.recorder({ reads: null, writes: null });
     const compiled = m.allActions.filter((a) => a.straightGuard !== undefined);
     // Every bundled model has guards compiled (with gates: gated guards, through the gates' forms).
@@ -46,11 +54,15 @@ describe('compiled guards on the bundled models', () => {
       expect(out.slice(0, n).map((a) => a.ordinal)).toEqual(treeOut.slice(0, tree.enabled(s, treeOut)).map((a) => a.ordinal));
       for (let k = 0; k < n; k++) {
         const d = new Int32Array(m.width);
+        heard = [];
+        treeHeard = [];
         const o = m.apply(s, out[k]!, d);
-        // The same successor as the tree path's (compiled recipes and computed next included).
+        // The same successor as the tree path's (compiled recipes and computed next included),
+        // the same assertions fired and heard.
         const e = new Int32Array(m.width);
         const te = tree.apply(s, tree.allActions[out[k]!.ordinal]!, e);
-        expect([Array.from(d), o.fired, o.halted]).toEqual([Array.from(e), te.fired, te.halted]);
+        expect([Array.from(d), o.fired, o.halted, heard]).toEqual([Array.from(e), te.fired, te.halted, treeHeard]);
+        if (out[k]!.straightRecipe !== undefined) compiledHeard += heard.length;
         if (o.halted) continue;
         const key = d.join();
         if (!seen.has(key)) {
@@ -61,5 +73,9 @@ describe('compiled guards on the bundled models', () => {
     }
     // The compiled guards decided (did not bail) on most evaluations.
     expect(decided).toBeGreaterThan(compiled.length);
+    heardBy.set(`${entry.model.name} ${variant}`, compiledHeard);
+  });
+  it('compiled recipes heard the assertions they evaluated (the BUG_ON of a lock release in the kernel)', () => {
+    for (const k of ['pm-freeze driver-suspend', 'kvm-intx-mask v1', 'sched-delayed-dequeue eevdf']) expect(heardBy.get(k), k).toBeGreaterThan(0);
   });
 });

@@ -145,6 +145,51 @@ const nextSource = (() => {
   );
 })();
 
+// ---- random recipe helpers: throw, WARN_ON/BUG_ON, optional calls, loops (the kernel's forms) ------
+//
+// A recipe is either statements over `d` (its own body: the statement compiler) or a call of a
+// declared helper `f(o, arr, x, env)` with those statements over its parameters (the inliner).
+// The helper's form binds a string tag `TAG`, and `more`: undefined (`more?.(o, x)` calls
+// nothing) or a helper that writes `o.x`.
+
+const formStatements = (o: string, arr: string, x: string) => {
+  const int = fc.constantFrom(`${o}.x`, x, `${arr}[0]`, `${arr}[2]`, '1', '2');
+  const cond = fc.tuple(int, fc.constantFrom('<', '===', '>', '!=='), int).map(([a, op, b]) => `${a} ${op} ${b}`);
+  return fc.oneof(
+    cond.map((c) => `if (${c}) throw new Error(\`bad \${${x}} (\${'nested'})\`);`),
+    cond.map((c) => `if (${c}) throw new Error("plain");`),
+    cond.map((c) => `env.warnOn(${c}, 'warned');`),
+    cond.map((c) => `env.bugOn(${c}, TAG);`),
+    fc.tuple(int, int).map(([a, b]) => `${o}.x = (${a} + ${b}) % 4;`),
+    fc.tuple(int, int).map(([i, v]) => `${arr}[${i} % 3] = ${v};`),
+    fc.constant(`more?.(${o}, ${x});`),
+    int.map((v) => `for (let i = 0; i < ${arr}.length; i++) if (${arr}[i] > ${v}) ${arr}[i] -= 1;`),
+    fc.tuple(cond, int).map(([c, v]) => `if (${c}) { ${o}.y = !${o}.y; } else ${arr}[1] = ${v};`),
+  );
+};
+const recipeForm = fc.record({
+  own: fc.boolean(),
+  stmts: fc.array(formStatements('o', 'arr', 'x'), { minLength: 1, maxLength: 4 }),
+  more: fc.boolean(),
+});
+type RecipeForm = { own: boolean; stmts: string[]; more: boolean };
+
+/** The recipe (and its declared form) a RecipeForm describes. */
+function recipeOf(r: RecipeForm): Function {
+  const moreFn = r.more ? make('function more(o, x) { o.x = (x + 1) % 3; }') : undefined;
+  if (moreFn) declareStraight(moreFn, { fn: moreFn });
+  if (r.own) {
+    // The statements in the recipe itself, over the state.
+    const body = r.stmts.map((st) => st.replaceAll('o.', 'd.o.').replaceAll('arr', 'd.arr').replaceAll('x', 'd.a').replaceAll('d.o.d.a', 'd.o.x'));
+    const f = new Function('TAG', 'more', `'use strict'; return (d, env) => { ${body.join(' ')} d.a = (d.a + 1) % 4; };`)('bugged', moreFn);
+    return declareStraight(f, { fn: f, bind: { TAG: 'bugged', more: moreFn } });
+  }
+  const h = new Function('TAG', 'more', `'use strict'; return function f(o, arr, x, env) { ${r.stmts.join(' ')} };`)('bugged', moreFn);
+  declareStraight(h, { fn: h, bind: { TAG: 'bugged', more: moreFn } });
+  const f = new Function('f', `'use strict'; return (d, env) => { f(d.o, d.arr, d.a, env); d.a = (d.a + 1) % 4; };`)(h);
+  return declareStraight(f, { fn: f, bind: { f: h } });
+}
+
 type GuardSpec = string | FormGuard;
 function buildModel(locs: { guard?: GuardSpec | undefined; run?: string | undefined; next?: string | undefined }[][], mk = make, gates: GateSpec[] = []): ModelDef<S> {
   const actions = (specs: (typeof locs)[number], next: string): ActionDef<S, L>[] =>
@@ -164,14 +209,19 @@ function buildModel(locs: { guard?: GuardSpec | undefined; run?: string | undefi
   });
 }
 
-type Out = { words: number[]; fired: string[] } | { error: string };
+type Out = { words: number[]; fired: string[]; heard: string[] } | { error: string };
+/** `heard`: the WARN_ON/BUG_ON tags the step evaluated (fired or not), in order. */
 function step(m: CompiledModel, src: Int32Array, a: CompiledAction): Out {
   const dst = new Int32Array(m.width);
+  const tags: string[] = [];
+  m.hearAssertions((tag) => tags.push(tag));
   try {
     const o = m.apply(src, a, dst);
-    return { words: Array.from(dst), fired: [...o.fired] };
+    return { words: Array.from(dst), fired: [...o.fired], heard: tags };
   } catch (e) {
     return { error: String(e) };
+  } finally {
+    m.hearAssertions(null);
   }
 }
 function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
@@ -199,8 +249,9 @@ function compare(def: ModelDef<S>, limit: number): [number, number] {
     for (const o of en) {
       const a = fast.allActions[o]!;
       const got = step(fast, s, a);
-      expect(got).toEqual(step(tree, s, a));
-      const want = step(ref, s, a);
+      // Each model's own action: an action carries its compiled steps, which apply runs.
+      expect(got).toEqual(step(tree, s, tree.allActions[o]!));
+      const want = step(ref, s, ref.allActions[o]!);
       if ('error' in got) expect('error' in want, `${a.label}: ${got.error}`).toBe(true);
       else {
         expect(got).toEqual(want);
@@ -335,6 +386,44 @@ describe('straight-line steps (straight.ts)', () => {
     const tree = compileModel(def, { straight: false });
     const ref = compileModel(def, { reference: true });
     expect('error' in step(tree, tree.init, tree.allActions[0]!)).toBe('error' in step(ref, ref.init, ref.allActions[0]!));
+  });
+
+  it('random recipes with throw, WARN_ON/BUG_ON, optional calls and loops (own or inlined): the same successors, errors, fired and heard tags as the scratch tree and immer', () => {
+    let recipes = 0;
+    let sites = 0;
+    const spec = fc.array(fc.array(fc.record({ guard: fc.option(guardSource, { nil: undefined }), run: fc.option(recipeForm, { nil: undefined }) }), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 2 });
+    fc.assert(
+      fc.property(spec, (locs) => {
+        const runs = new Map<string, RecipeForm>();
+        const mk = (src: string): any => (runs.has(src) ? recipeOf(runs.get(src)!) : make(src));
+        const def = buildModel(
+          locs.map((l) =>
+            l.map((a) => {
+              if (a.run === undefined) return { guard: a.guard };
+              const key = `recipe ${runs.size}`;
+              runs.set(key, a.run);
+              return { guard: a.guard, run: key };
+            }),
+          ),
+          mk,
+        );
+        recipes += compare(def, 40)[1];
+        const m = compileModel(def);
+        sites += m.allActions.filter((a) => a.straightRecipe && a.straightRecipe.name !== 'straightRecipe').length;
+      }),
+      { numRuns: 80, seed: 0x7ec1 },
+    );
+    // The compiled path ran, with assertion sites.
+    expect(recipes).toBeGreaterThan(40);
+    expect(sites).toBeGreaterThan(20);
+  });
+
+  it('refused: an assertion whose tag is not a string known when compiling', () => {
+    for (const run of ['(d, env) => { env.warnOn(d.a > 1, d.a); }', '(d, env) => { env.bugOn(d.a > 1, `t${d.a}`); }']) {
+      const def = buildModel([[{ run }], [{}]], (src) => new Function(`return ${src};`)());
+      expect(compileModel(def).allActions[0]!.straightRecipe, run).toBeUndefined();
+      compare(def, 20);
+    }
   });
 
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
