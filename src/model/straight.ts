@@ -760,8 +760,28 @@ class Gen {
   private throwStatement(): void {
     this.p++;
     if (this.toks[this.p]?.nl) no('a line break after throw');
-    this.skip();
-    // skip() stops before the block's `}` when the statement has no `;`.
+    // To its `;` (consumed) or the block's `}` (not), over brackets. A line break outside
+    // brackets may have ended the statement (`throw e` then `else` on the next line): refused,
+    // since the statement's end would then be elsewhere than where this scan puts it.
+    let depth = 0;
+    const first = this.p;
+    for (;;) {
+      const t = this.toks[this.p];
+      if (t === undefined) no('end of source');
+      if (depth === 0 && t!.nl && this.p > first && !(t!.t === 'op' && (t!.v === '}' || t!.v === ';'))) no('a throw ended by a line break');
+      if (t!.t === 'op') {
+        if (t!.v === '(' || t!.v === '[' || t!.v === '{') depth++;
+        else if (t!.v === ')' || t!.v === ']') depth--;
+        else if (t!.v === '}') {
+          if (depth === 0) return;
+          depth--;
+        } else if (t!.v === ';' && depth === 0) {
+          this.p++;
+          return;
+        }
+      }
+      this.p++;
+    }
   }
 
   /** Moves the cursor past one statement. */

@@ -418,10 +418,21 @@ describe('straight-line steps (straight.ts)', () => {
     expect(sites).toBeGreaterThan(20);
   });
 
-  it('refused: an assertion whose tag is not a string known when compiling', () => {
-    for (const run of ['(d, env) => { env.warnOn(d.a > 1, d.a); }', '(d, env) => { env.bugOn(d.a > 1, `t${d.a}`); }']) {
-      const def = buildModel([[{ run }], [{}]], (src) => new Function(`return ${src};`)());
+  it('refused: an assertion whose tag is not a string known when compiling, a throw a line break may have ended; compiled: a throw before a block end', () => {
+    const plain = (src: string): any => new Function(`'use strict'; return ${src};`)();
+    for (const run of [
+      '(d, env) => { env.warnOn(d.a > 1, d.a); }',
+      '(d, env) => { env.bugOn(d.a > 1, `t${d.a}`); }',
+      // JavaScript ends the throw at the line break (the else is the if's): a scan to the next ';' would swallow the else branch.
+      '(d) => { if (d.a > 0) throw new Error("x")\n else d.b = 2; d.a = (d.a + 1) % 3; }',
+    ]) {
+      const def = buildModel([[{ run }], [{}]], plain);
       expect(compileModel(def).allActions[0]!.straightRecipe, run).toBeUndefined();
+      compare(def, 20);
+    }
+    for (const run of ['(d) => { if (d.a > 1) { throw new Error(`big ${d.a}`)\n } d.a = d.a + 1; }', '(d) => { if (d.a > 1) throw new Error("x"); else d.b = 2; d.a = d.a + 1; }']) {
+      const def = buildModel([[{ run }], [{}]], plain);
+      expect(compileModel(def).allActions[0]!.straightRecipe, run).toBeDefined();
       compare(def, 20);
     }
   });
