@@ -14,7 +14,7 @@
 
 import { bundled } from '../models/index.js';
 import { check } from '../src/engine/check.js';
-import { compileModel, type CompiledAction, type CompiledModel } from '../src/model/compile.js';
+import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../src/model/compile.js';
 import { straightRefusal } from '../src/model/straight.js';
 import type { ModelDef } from '../src/model/index.js';
 import type { Property, PropertySet } from '../src/property/index.js';
@@ -33,7 +33,7 @@ function system(): { model: ModelDef; properties: PropertySet | readonly Propert
 }
 
 function coverage(label: string, model: ModelDef, params: Record<string, number>, why: boolean): void {
-  const m = compileModel(model, { params });
+  const m = compileSteps(compileModel(model, { params }));
   const guards = m.allActions.filter((a) => a.guard !== undefined);
   const recipes = m.allActions.filter((a) => a.staticNext !== null);
   const computed = m.allActions.filter((a) => a.staticNext === null);

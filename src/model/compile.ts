@@ -10,7 +10,7 @@ import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec, type Codec } from './codec.js';
-import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightRecipe, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
+import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightRecipe, type StraightContext, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -45,11 +45,14 @@ export interface CompiledAction extends Step {
    */
   guard: ((s: any, env: StepEnv) => boolean) | undefined;
   run: ((d: any, env: StepEnv) => void) | undefined;
-  /** The guard compiled to straight-line code over the packed state (straight.ts), if it could be. */
+  /**
+   * The guard compiled to straight-line code over the packed state (straight.ts), if it could be.
+   * Until its first call, a stub that compiles it (compileLazily; compileSteps compiles all now).
+   */
   straightGuard: StraightGuard | undefined;
-  /** The recipe compiled likewise, when it could be and `next` is static or compiled too. */
+  /** The recipe compiled likewise, when it could be and `next` is static or compiled too (a stub until its first call). */
   straightRecipe: StraightRecipe | undefined;
-  /** A computed `next` compiled likewise (over the successor), if it could be. */
+  /** A computed `next` compiled likewise (over the successor), if it could be; set when the recipe is compiled. */
   straightNext: StraightNext | undefined;
   /** Static successor location (index or PC_END), or null when `next` is computed. */
   staticNext: number | null;
@@ -163,17 +166,13 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
   allActions.forEach((a, i) => (a.ordinal = i));
   // Straight-line code for the guards and recipes in its subset (straight.ts); the rest run on
-  // the scratch tree. The reference semantics (the oracle) compiles nothing.
+  // the scratch tree. The reference semantics (the oracle) compiles nothing. Compiled on first
+  // use (compileLazily), so a run pays only for the steps it reaches.
   if (options.straight !== false && options.reference !== true)
     for (const a of allActions) {
       // A compiled recipe's WARN_ON/BUG_ON that does not fire is heard as the general path's is.
       const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]!, hear: () => hear };
-      if (a.guard !== undefined) a.straightGuard = straightGuard(a.guard, ctx);
-      if (a.staticNext === null) {
-        const ids = threads[a.thread]!.ids;
-        a.straightNext = straightNext(a.def.next as Function, ctx, (id) => (id === END ? PC_END : ids.get(id)));
-      }
-      if (a.staticNext !== null || a.straightNext !== undefined) a.straightRecipe = straightRecipe(a.run, ctx);
+      compileLazily(a, ctx, threads[a.thread]!.ids);
     }
 
   const init = new Int32Array(width);
@@ -586,6 +585,56 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     },
     recorder,
   };
+}
+
+/** Each action's compilations still waiting for the first use (compileSteps runs them). */
+const pending = new WeakMap<CompiledAction, () => void>();
+
+/**
+ * The action's straight-line guard and recipe (with its computed next), each compiled by a stub
+ * the first time it is called, which puts the compiled function (or undefined: not in the
+ * subset) in its place and answers as it would: a guard the compiler refused answers -1 (the
+ * model's guard is evaluated), a recipe false (the general path runs the step). A computed
+ * next is compiled with its recipe: apply calls `straightNext` only after the recipe ran.
+ */
+function compileLazily(a: CompiledAction, ctx: StraightContext, ids: ReadonlyMap<string, number>): void {
+  let guardDone = a.guard === undefined;
+  let recipeDone = false;
+  const compileGuard = (): void => {
+    guardDone = true;
+    a.straightGuard = straightGuard(a.guard!, ctx);
+  };
+  const compileRecipe = (): void => {
+    recipeDone = true;
+    a.straightNext = a.staticNext === null ? straightNext(a.def.next as Function, ctx, ids) : undefined;
+    a.straightRecipe = a.staticNext !== null || a.straightNext !== undefined ? straightRecipe(a.run, ctx) : undefined;
+  };
+  if (!guardDone)
+    a.straightGuard = (w) => {
+      compileGuard();
+      const g = a.straightGuard;
+      return g === undefined ? -1 : g(w);
+    };
+  a.straightRecipe = (s, t) => {
+    compileRecipe();
+    const r = a.straightRecipe;
+    return r !== undefined && r(s, t);
+  };
+  pending.set(a, () => {
+    if (!guardDone) compileGuard();
+    if (!recipeDone) compileRecipe();
+    pending.delete(a);
+  });
+}
+
+/**
+ * Compiles now every step of `model` still waiting for its first use, so that `straightGuard`,
+ * `straightRecipe` and `straightNext` say which steps the compiler took (undefined: refused).
+ * For tests and bench/apply-path's coverage; the search needs no call.
+ */
+export function compileSteps<M extends CompiledModel>(model: M): M {
+  for (const a of model.allActions) pending.get(a)?.();
+  return model;
 }
 
 /**

@@ -40,6 +40,7 @@
 
 import type { Layout, LayoutNode } from './layout.js';
 import { localsNode } from './locals.js';
+import { END } from './types.js';
 
 /** 1: the guard holds, 0: it does not, -1: bailed (evaluate the model's guard instead). */
 export type StraightGuard = (w: Int32Array) => number;
@@ -294,13 +295,6 @@ const EXPRESSION_WORDS = new Set(['void', 'true', 'false']);
 /** Inlined calls nest at most this deep (a recursive helper is not compiled). */
 const MAX_DEPTH = 12;
 
-function sourceOf(fn: Function): string {
-  try {
-    return Function.prototype.toString.call(fn);
-  } catch {
-    return no('no source');
-  }
-}
 
 class Gen {
   private toks: Tok[] = [];
@@ -321,6 +315,7 @@ class Gen {
   constructor(
     private readonly ctx: StraightContext,
     private readonly guard: boolean,
+    private readonly plan: Plan,
     private readonly locate?: (id: string) => number | undefined,
   ) {
     this.mem = guard ? 'w' : 't';
@@ -449,25 +444,26 @@ class Gen {
 
   /** The tokens and initial scope of `fn`: its declared form's source and bindings, or its own source. */
   private open(fn: Function): { toks: Tok[]; scope: Scope } {
-    const form = forms.get(fn);
-    if (form !== undefined && 'all' in form) no('a conjunction called as a function');
+    const r = this.resolved(fn);
+    if ('all' in r) no('a conjunction called as a function');
     const scope = new Scope(undefined);
-    if (form !== undefined)
-      for (const [k, v] of Object.entries(form.bind ?? {})) {
-        if (typeof v === 'function') scope.names.set(k, { k: 'fn', fn: v });
-        else if (typeof v === 'boolean') scope.names.set(k, { k: 'code', code: String(v) });
-        else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) scope.names.set(k, { k: 'code', code: `(${v})` });
-        else if (typeof v === 'string') scope.names.set(k, { k: 'str', value: v });
-        else if (v === undefined) scope.names.set(k, { k: 'none' });
-        // Anything else stays unbound: using it is outside the subset.
-      }
-    return { toks: tokensOf(sourceOf(form?.fn ?? fn)), scope: new Scope(scope) };
+    for (const [k, b] of (r as ResolvedSource).bind) scope.names.set(k, b);
+    const src = (r as ResolvedSource).src;
+    if (src === undefined) no('no source');
+    return { toks: tokensOf(src!), scope: new Scope(scope) };
+  }
+
+  /** `fn` as the plan read it (every function the generator reaches is in it: the root and what forms bind). */
+  private resolved(fn: Function): Resolved {
+    const r = this.plan.of.get(fn);
+    if (r === undefined) no('a function the plan did not read');
+    return r!;
   }
 
   /** The whole guard or recipe `fn` (a parameter for the state, one for the environment); the body's code. */
   top(fn: Function): string {
-    const form = forms.get(fn);
-    if (form !== undefined && 'all' in form) {
+    const form = this.resolved(fn);
+    if ('all' in form) {
       if (!this.guard) no('a conjunction as a recipe');
       // Each guard called with the state and the environment, in order, as && evaluates them.
       const parts = form.all.map((g) => this.inline(g, [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }], true));
@@ -1155,9 +1151,170 @@ function constant(code: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function generate(fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): { body: string; temps: string[]; sites: string[] } | string {
+// ---- what a function compiles from, and the cache ------------------------------------------------
+//
+// The code generated for a function depends on: the source text of the function and of every
+// function its declared forms bind (transitively), the integer and boolean constants those
+// forms bind, the layout (slot offsets, array lengths, field names, the locals' place), `pcs`,
+// `self` and the thread's name (which locals `env.local` is), whether it is a guard, recipe or
+// next, and for a next the thread's location names and indices. `plan` reads the function's
+// forms ONCE into a snapshot (Resolved, by function) and a key naming all of the function-side
+// inputs; the generator then reads only that snapshot (Gen.resolved), so the key and the code
+// come from the same reading even if a form's `bind` were changed later. The cache key joins the
+// plan's key with the rest (contextKey, the locations). Two models (or two compiles, thread
+// instances, the command thread and a later check in one process) share an entry only when
+// every input is equal, so the generated code is the same; a refusal is cached like code. The
+// key is never code: nothing from it reaches the generated text.
+
+/** A function as the generator reads it: a declared conjunction, or a source and what its form binds. */
+type Resolved = { all: readonly Function[] } | ResolvedSource;
+type ResolvedSource = { src: string | undefined; bind: ReadonlyArray<readonly [string, Bound]> };
+interface Plan {
+  of: ReadonlyMap<Function, Resolved>;
+  key: string;
+}
+
+/**
+ * Source texts by number, and each function's (its source never changes), so a key names a
+ * source by a small number; layouts likewise. Replaced as a whole (with the results keyed by
+ * these numbers) when it grows too large, so a number never comes to mean another text.
+ */
+interface Memo {
+  sources: Map<string, number>;
+  ofFunction: WeakMap<Function, { id: number; src: string } | null>;
+  layouts: Map<string, number>;
+  ofLayout: WeakMap<Layout, number>;
+  /** A generated function and its assertion sites' tags, or why the function is not compiled. */
+  results: Map<string, Made | string>;
+}
+const newMemo = (): Memo => ({ sources: new Map(), ofFunction: new WeakMap(), layouts: new Map(), ofLayout: new WeakMap(), results: new Map() });
+let memo = newMemo();
+const MEMO_BOUND = 20_000;
+
+/** `fn`'s source and its number (null: it has none that Function.prototype.toString gives). */
+function sourceEntry(fn: Function): { id: number; src: string } | null {
+  let e = memo.ofFunction.get(fn);
+  if (e === undefined) {
+    let src: string | undefined;
+    try {
+      src = Function.prototype.toString.call(fn);
+    } catch {
+      src = undefined;
+    }
+    if (src === undefined) e = null;
+    else {
+      let id = memo.sources.get(src);
+      if (id === undefined) memo.sources.set(src, (id = memo.sources.size));
+      e = { id, src };
+    }
+    memo.ofFunction.set(fn, e);
+  }
+  return e;
+}
+
+/** Reads `root` and the functions its forms bind, transitively (each once: a function met again is named by its number). */
+function plan(root: Function): Plan {
+  const of = new Map<Function, Resolved>();
+  const seen = new Map<Function, number>();
+  let key = '';
+  const visit = (fn: Function): void => {
+    const at = seen.get(fn);
+    if (at !== undefined) {
+      key += `#${at}`;
+      return;
+    }
+    seen.set(fn, seen.size);
+    const form = forms.get(fn);
+    if (form !== undefined && 'all' in form) {
+      const all = [...form.all];
+      of.set(fn, { all });
+      key += '(&';
+      for (const g of all) visit(g);
+      key += ')';
+      return;
+    }
+    const e = sourceEntry(form?.fn ?? fn);
+    const bind: [string, Bound][] = [];
+    of.set(fn, { src: e?.src, bind });
+    key += e === null ? '(?' : `(${e.id}`;
+    if (form !== undefined)
+      for (const [k, v] of Object.entries(form.bind ?? {})) {
+        if (typeof v === 'function') {
+          bind.push([k, { k: 'fn', fn: v }]);
+          key += `;${JSON.stringify(k)}=`;
+          visit(v);
+        } else if (typeof v === 'boolean') {
+          bind.push([k, { k: 'code', code: String(v) }]);
+          key += `;${JSON.stringify(k)}=${v}`;
+        } else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) {
+          bind.push([k, { k: 'code', code: `(${v})` }]);
+          key += `;${JSON.stringify(k)}=${v}`;
+        } else if (typeof v === 'string') {
+          bind.push([k, { k: 'str', value: v }]);
+          key += `;${JSON.stringify(k)}=s${JSON.stringify(v)}`;
+        } else if (v === undefined) {
+          bind.push([k, { k: 'none' }]);
+          key += `;${JSON.stringify(k)}=u`;
+        }
+        // Anything else stays unbound (using it is outside the subset): the same as not bound.
+      }
+    key += ')';
+  };
+  visit(root);
+  return { of, key };
+}
+
+/** The layout's shape (every node's kind, offset, length and field names), as a number. */
+function layoutId(layout: Layout): number {
+  let id = memo.ofLayout.get(layout);
+  if (id === undefined) {
+    const shape = (n: LayoutNode): string => {
+      switch (n.kind) {
+        case 'int':
+        case 'bool':
+          return `${n.kind[0]}${n.offset}`;
+        case 'array':
+          return `[${n.offset},${n.length}:${n.items.map(shape).join(',')}]`;
+        case 'object':
+          return `{${n.offset}:${[...n.fields].map(([k, v]) => `${JSON.stringify(k)}:${shape(v)}`).join(',')}}`;
+      }
+    };
+    const text = `${layout.size}${shape(layout.root)}`;
+    id = memo.layouts.get(text);
+    if (id === undefined) memo.layouts.set(text, (id = memo.layouts.size));
+    memo.ofLayout.set(layout, id);
+  }
+  return id;
+}
+
+type Generated = { body: string; temps: string[]; sites: string[] };
+/** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
+type Made = { f: Function; sites: readonly string[] };
+
+/**
+ * The cached result for `fn` (kind g: guard, n: next, r: recipe) in `ctx`, or `make`'s from
+ * the body generated now. `locations` (a next's) is part of what the code depends on, and so
+ * is whether anybody hears assertions (ctx.hear; who hears is the model's, outside the code).
+ */
+function compiled(kind: 'g' | 'n' | 'r', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
+  if (memo.results.size >= MEMO_BOUND || memo.sources.size >= MEMO_BOUND || memo.layouts.size >= MEMO_BOUND) memo = newMemo();
+  const p = fn === undefined ? undefined : plan(fn);
+  const locs = locations === undefined ? '' : JSON.stringify([...locations]);
+  const key = `${kind}${ctx.pcs},${ctx.self},${JSON.stringify(ctx.thread)},${layoutId(ctx.layout)},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
+  let r = memo.results.get(key);
+  if (r === undefined) {
+    const locate = locations === undefined ? undefined : (id: string) => (id === END ? PC_END_INDEX : locations.get(id));
+    const g = p === undefined ? { body: '', temps: [], sites: [] } : generate(p, fn!, ctx, kind !== 'r', locate);
+    r = typeof g === 'string' ? g : { f: make(g), sites: g.sites };
+    memo.results.set(key, r);
+  }
+  return r;
+}
+
+
+function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): Generated | string {
   try {
-    const g = new Gen(ctx, guard, locate);
+    const g = new Gen(ctx, guard, p, locate);
     const body = g.top(fn);
     if (g.sites.length > 0 && ctx.hear === undefined) no('an assertion with nobody to hear it');
     return { body, temps: g.temps, sites: g.sites };
@@ -1169,69 +1326,80 @@ function generate(fn: Function, ctx: StraightContext, guard: boolean, locate?: (
 
 /** Why a guard (`guard` true) or recipe is not compiled, or undefined when it is (for bench/apply-path's coverage). */
 export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean): string | undefined {
-  const g = generate(fn, ctx, guard);
-  return typeof g === 'string' ? g : undefined;
+  const r = guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx));
+  return typeof r === 'string' ? r : undefined;
 }
 
-// Generated functions by their source: the code depends only on the layout and the function's
-// text, and holds no state, so a model compiled again (every check compiles its model; a batch
-// of checks in one process compiles the same model many times) gets the same functions back,
-// with their type feedback and optimised code, instead of V8 compiling new ones.
+// Generated functions by their code: they hold no state, so the same code from another key
+// (another thread's identical step) is the same function, with its type feedback and optimised
+// code, instead of one V8 compiles again.
 const made = new Map<string, Function>();
 function cached(code: string, make: () => Function): Function {
   let f = made.get(code);
   if (f === undefined) {
-    if (made.size >= 20_000) made.clear();
+    if (made.size >= MEMO_BOUND) made.clear();
     f = make();
     made.set(code, f);
   }
   return f;
 }
 
-/** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */
-export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard | undefined {
-  const g = generate(fn, ctx, true);
-  if (typeof g === 'string') return undefined;
+const makeGuard = (g: Generated): Function => {
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
   const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
-  return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail)) as StraightGuard;
+  return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
+};
+
+/** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */
+export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard | undefined {
+  const r = compiled('g', fn, ctx, undefined, makeGuard);
+  return typeof r === 'string' ? undefined : (r.f as StraightGuard);
 }
+
+/** A computed next's result: the location index (PC_END -1 for END), or NEXT_BAIL. */
+export type StraightNext = (w: Int32Array) => number;
+export const NEXT_BAIL = -2;
+/** compile.ts's PC_END: the index a next returning END compiles to. */
+const PC_END_INDEX = -1;
+
+/**
+ * A computed `next` as straight-line code over the successor state (it reads the state after the
+ * step, as on the general path): each location name it can return is resolved now, by `ids`
+ * (the thread's locations by name; END is PC_END, -1; a name that is no location: not compiled,
+ * and the general path raises its error). Undefined when outside the subset.
+ */
+export function straightNext(fn: Function, ctx: StraightContext, ids: ReadonlyMap<string, number>): StraightNext | undefined {
+  const r = compiled('n', fn, ctx, ids, (g) => {
+    const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
+    const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
+    return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
+  });
+  return typeof r === 'string' ? undefined : (r.f as StraightNext);
+}
+
+const makeRecipe =
+  (ctx: StraightContext) =>
+  (g: Generated): Function => {
+    const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
+    const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
+    const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
+    return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', code)(BAIL, ix, iset, bset, bail));
+  };
 
 /**
  * The recipe (or no recipe: `fn` undefined) as straight-line code: copy `src` to `dst`, then the
  * recipe's stores into `dst`. Undefined when the recipe is not in the subset.
  */
-/** A computed next's result: the location index (PC_END -1 for END), or NEXT_BAIL. */
-export type StraightNext = (w: Int32Array) => number;
-export const NEXT_BAIL = -2;
-
-/**
- * A computed `next` as straight-line code over the successor state (it reads the state after the
- * step, as on the general path): each location name it can return is resolved now by `locate`
- * (the thread's location index, -1 for END; undefined: not a location, so not compiled, and the
- * general path raises its error). Undefined when outside the subset.
- */
-export function straightNext(fn: Function, ctx: StraightContext, locate: (id: string) => number | undefined): StraightNext | undefined {
-  const g = generate(fn, ctx, true, locate);
-  if (typeof g === 'string') return undefined;
-  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
-  return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail)) as StraightNext;
-}
-
 export function straightRecipe(fn: Function | undefined, ctx: StraightContext): StraightRecipe | undefined {
-  const g = fn === undefined ? { body: '', temps: [], sites: [] } : generate(fn, ctx, false);
-  if (typeof g === 'string') return undefined;
-  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
-  const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
-  const f = cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', code)(BAIL, ix, iset, bset, bail)) as (s: Int32Array, t: Int32Array, h: (i: number) => void) => boolean;
-  if (g.sites.length === 0) return f as StraightRecipe;
+  const r = compiled('r', fn, ctx, undefined, makeRecipe(ctx));
+  if (typeof r === 'string') return undefined;
+  const f = r.f as (s: Int32Array, t: Int32Array, h: (i: number) => void) => boolean;
+  if (r.sites.length === 0) return f as StraightRecipe;
   // The recipe's assertion sites, heard by index (the generated code is shared by every model
   // whose recipe has the same text and layout; the tags are this one's), once the recipe has
   // not bailed: after a bail the general path evaluates them again and is heard. Each site is
   // evaluated at most once a run (loops are unrolled, each copy its own sites).
-  const sites = g.sites;
+  const sites = r.sites;
   const listener = ctx.hear!;
   const pending = new Int32Array(sites.length);
   let n = 0;

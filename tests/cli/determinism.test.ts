@@ -6,7 +6,7 @@
 // the same model with a true declaration passes the probe.
 
 import { describe, expect, it } from 'vitest';
-import { compileModel } from '../../src/model/compile.js';
+import { compileModel, compileSteps } from '../../src/model/compile.js';
 import { declareStraight, defineModel, func, step, thread, type Gate, type ModelDef, type System } from '../../src/model/index.js';
 import { checkDeterminism } from '../../src/cli/determinism.js';
 import { ModelError } from '../../src/util/errors.js';
@@ -50,7 +50,7 @@ function model(p: Parts): ModelDef<S> {
 }
 
 function compiled(p: Parts) {
-  const m = compileModel(model(p), { variant: 'only' });
+  const m = compileSteps(compileModel(model(p), { variant: 'only' }));
   const inc = m.allActions.find((a) => a.label === 'work: x++')!;
   return { m, inc };
 }

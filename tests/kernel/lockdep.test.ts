@@ -6,7 +6,7 @@ import { spinlock, lockRef, spinLock, spinUnlock, mutex, mutexLock, mutexUnlock,
 import { defineProperties } from '../../src/property/index.js';
 import { lockOrderProperty } from '../../properties/index.js';
 import { check } from '../../src/engine/index.js';
-import { compileModel } from '../../src/model/compile.js';
+import { compileModel, compileSteps } from '../../src/model/compile.js';
 
 type S = { a: Spinlock; b: Spinlock; c: Spinlock; gate: Spinlock; lockdep: LockOrder };
 const A = lockRef<S>('A', (s) => s.a);
@@ -52,7 +52,7 @@ const props = defineProperties<S>('lockdep', [lockOrderProperty(LOCKDEP)]);
 
 describe('built-in lockdep', () => {
   it('the step compiler leaves the acquisitions of registered classes to the general path (which records the order), and compiles the rest', () => {
-    const m = compileModel(model, { variant: 'abba-gated' });
+    const m = compileSteps(compileModel(model, { variant: 'abba-gated' }));
     const at = (label: string) => m.allActions.filter((a) => a.label === label).map((a) => a.straightRecipe !== undefined);
     expect(at('t0: spin_lock(&A)')).toEqual([false]);
     expect(at('t0: spin_lock(&gate)')).toEqual([true]);

@@ -9,7 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
-import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { compileModel, compileSteps, type CompiledAction } from '../../src/model/compile.js';
 
 const LIMIT = 250;
 /** Per model and variant: the assertions heard in steps whose recipe was compiled. */
@@ -18,7 +18,8 @@ const heardBy = new Map<string, number>();
 describe('compiled guards on the bundled models', () => {
   const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
   it.each(cases)('%s %s: compiled guards agree with the model guards; enabled sets and successors as on the tree path', (_name, variant, entry) => {
-    const m = compileModel(entry.model, { variant });
+    // Every step compiled now (compileSteps), not on first use, so that every compiled guard is checked below.
+    const m = compileSteps(compileModel(entry.model, { variant }));
     const tree = compileModel(entry.model, { variant, straight: false });
     // The WARN_ON/BUG_ON statements each step evaluates (coverage), heard on both paths.
     let heard: string[] = [];

@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileModel, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
+import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, spawn, threadKind, type ActionDef, type Gate, type ModelDef } from '../../src/model/index.js';
 import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
 
@@ -263,12 +263,14 @@ function compare(def: ModelDef<S>, limit: number): [number, number] {
       }
     }
   }
+  // The steps compile on first use: what the search above did not reach compiles now, for the count.
+  compileSteps(fast);
   return [fast.allActions.filter((a) => a.straightGuard).length, fast.allActions.filter((a) => a.straightRecipe && a.run).length];
 }
 
 describe('straight-line steps (straight.ts)', () => {
   it('compile the common forms and leave the rest to the scratch tree', () => {
-    const m = compileModel(lockHotplug, { params: { cpus: 2, creators: 1 } });
+    const m = compileSteps(compileModel(lockHotplug, { params: { cpus: 2, creators: 1 } }));
     const at = (id: string, alt = 0) => m.allActions.find((a) => a.thread === 0 && a.id === id && a.alt === alt)!;
     // d.kvm_lock = env.self + 1; d.usage = 1, env.local.i = 0; d.hw[env.local.i] = 1, env.local.i += 1
     expect([at('lock1'), at('inc'), at('enable')].map((a) => [a.straightGuard !== undefined, a.straightRecipe !== undefined])).toEqual([
@@ -284,7 +286,7 @@ describe('straight-line steps (straight.ts)', () => {
   it('a write out of range, of the wrong type or out of int32 fails as on the scratch tree', () => {
     for (const run of ['(d, env) => { d.arr[d.a + 3] = 1; }', '(d) => void (d.f = 1)', '(d) => { d.a = 2147483647; d.a += 1; }']) {
       const def = buildModel([[{ run }], [{}]]);
-      const fast = compileModel(def);
+      const fast = compileSteps(compileModel(def));
       expect(fast.allActions[0]!.straightRecipe, run).toBeDefined();
       const got = step(fast, fast.init, fast.allActions[0]!);
       expect('error' in got, run).toBe(true);
@@ -318,18 +320,18 @@ describe('straight-line steps (straight.ts)', () => {
     ];
     for (const c of cases) {
       const def = buildModel([[c], [{}]], sloppy);
-      const m = compileModel(def);
+      const m = compileSteps(compileModel(def));
       expect(c.guard ? m.allActions[0]!.straightGuard : m.allActions[0]!.straightRecipe, JSON.stringify(c)).toBeUndefined();
       compare(def, 20);
     }
     // Compiled, and read as JavaScript does: a line comment ends at \r or U+2028 as at \n.
     for (const guard of ['(s) => s.a === 1 // one\r || s.b === 1', '(s) => s.a === 1 // one\u2028 || s.b === 1']) {
       const def = buildModel([[{ guard }], [{}]], sloppy);
-      expect(compileModel(def).allActions[0]!.straightGuard, guard).toBeDefined();
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightGuard, guard).toBeDefined();
       compare(def, 20);
     }
     // Still compiled: 0 alone, a line break elsewhere.
-    const m = compileModel(buildModel([[{ guard: '(s) =>\n s.a === 0', run: '(d) => {\n d.a = 0;\n d.b++;\n return\n}' }], [{}]], sloppy));
+    const m = compileSteps(compileModel(buildModel([[{ guard: '(s) =>\n s.a === 0', run: '(d) => {\n d.a = 0;\n d.b++;\n return\n}' }], [{}]], sloppy)));
     expect([m.allActions[0]!.straightGuard !== undefined, m.allActions[0]!.straightRecipe !== undefined]).toEqual([true, true]);
   });
 
@@ -355,12 +357,12 @@ describe('straight-line steps (straight.ts)', () => {
       'function h(o, arr, x) { if (x > 0) return 1\n else return 2; return 3; }', // a line break, no semicolon
     ]) {
       const def = buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]]);
-      expect(compileModel(def).allActions[0]!.straightGuard, helper).toBeUndefined();
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightGuard, helper).toBeUndefined();
       compare(def, 20);
     }
     // The same helpers with the const first and the semicolon written compile.
     for (const helper of ['function h(o, arr, x) { const c = 1; if (x > 0) { } else return c; return c; }', 'function h(o, arr, x) { if (x > 0) return 1;\n else return 2; return 3; }'])
-      expect(compileModel(buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]])).allActions[0]!.straightGuard, helper).toBeDefined();
+      expect(compileSteps(compileModel(buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]]))).allActions[0]!.straightGuard, helper).toBeDefined();
   });
 
   it('the inliner compiles a loop that is a branch of an if, or the body of another loop, without losing the statement after it', () => {
@@ -372,7 +374,7 @@ describe('straight-line steps (straight.ts)', () => {
       'function h(o, arr, x) { for (let i = 0; i < 2; i++) if (x === 0) for (let j = 0; j < 1; j++) { if (arr[j] > 5) return false; } return true; }',
     ]) {
       const def = buildModel([[{ guard: { helper, arg: 's.a' } }], [{}]]);
-      expect(compileModel(def).allActions[0]!.straightGuard, helper).toBeDefined();
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightGuard, helper).toBeDefined();
       compare(def, 20);
     }
   });
@@ -408,7 +410,7 @@ describe('straight-line steps (straight.ts)', () => {
           mk,
         );
         recipes += compare(def, 40)[1];
-        const m = compileModel(def);
+        const m = compileSteps(compileModel(def));
         sites += m.allActions.filter((a) => a.straightRecipe && a.straightRecipe.name !== 'straightRecipe').length;
       }),
       { numRuns: 80, seed: 0x7ec1 },
@@ -427,12 +429,12 @@ describe('straight-line steps (straight.ts)', () => {
       '(d) => { if (d.a > 0) throw new Error("x")\n else d.b = 2; d.a = (d.a + 1) % 3; }',
     ]) {
       const def = buildModel([[{ run }], [{}]], plain);
-      expect(compileModel(def).allActions[0]!.straightRecipe, run).toBeUndefined();
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightRecipe, run).toBeUndefined();
       compare(def, 20);
     }
     for (const run of ['(d) => { if (d.a > 1) { throw new Error(`big ${d.a}`)\n } d.a = d.a + 1; }', '(d) => { if (d.a > 1) throw new Error("x"); else d.b = 2; d.a = d.a + 1; }']) {
       const def = buildModel([[{ run }], [{}]], plain);
-      expect(compileModel(def).allActions[0]!.straightRecipe, run).toBeDefined();
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightRecipe, run).toBeDefined();
       compare(def, 20);
     }
   });
@@ -465,7 +467,7 @@ describe('straight-line steps (straight.ts)', () => {
         guards += compare(def, 40)[0];
         // The compiled guards that went through the inliner: every guard of a gated model, and
         // the declared forms' (the helper's statements, loops and parameters bound to state parts).
-        const m = compileModel(def);
+        const m = compileSteps(compileModel(def));
         forms += m.allActions.filter((a) => a.straightGuard && (gates.length > 0 || typeof locs[a.location]![a.alt]!.guard === 'object')).length;
         nexts += m.allActions.filter((a) => a.straightNext && a.straightRecipe).length;
       }),
