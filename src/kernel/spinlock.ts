@@ -102,9 +102,10 @@ const nothing = () => {};
 /**
  * The recipe of a lock's acquisition (spin_lock, mutex_lock): the lock word, lockdep's record,
  * then the step's own `more`. Its straight form is the same statements with lockdep's record
- * bound as `recorded(d, self)`: nothing for a lock no tracker knows when the model is compiled
- * (trackers are registered when the model's module loads or builds, before the compile), else
- * left unbound, so the step keeps the general path (which records the order).
+ * bound as `recorded(d, self)`: nothing for a lock no tracker knows when the step is compiled
+ * (on its first use: trackers are registered when the model's module loads or builds), else
+ * undefined, whose call the compiler refuses, so the step keeps the general path (which records
+ * the order).
  */
 export function lockTake<S, L extends object>(lock: LockRef<S>, more: ((d: Draft<S>, env: StepEnv<L>) => void) | undefined): (d: Draft<S>, env: StepEnv<L>) => void {
   const get = lock.get;

@@ -962,7 +962,7 @@ class Gen {
         if (this.peek('?.') && this.peek('(', 1)) {
           this.p++;
           this.skipBalanced();
-        }
+        } else if (this.peek('(') || this.peek('.') || this.peek('[')) no('a call or member of undefined (a TypeError)');
         return { k: 'code', code: '(void 0)' };
       }
       if (b!.k === 'str') return b;

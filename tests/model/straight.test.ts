@@ -439,6 +439,23 @@ describe('straight-line steps (straight.ts)', () => {
     }
   });
 
+  it('a name bound to undefined: an optional call of it calls nothing; a plain call or a member of it (a TypeError) is refused', () => {
+    const withMore = (src: string): any => {
+      const f = new Function('more', `'use strict'; return ${src};`)(undefined);
+      return declareStraight(f, { fn: f, bind: { more: undefined } });
+    };
+    for (const [run, compiled] of [
+      ['(d) => { more?.(d, 1); d.a = (d.a + 1) % 3; }', true],
+      ['(d) => { more(d, 1); d.a = (d.a + 1) % 3; }', false],
+      ['(d) => { d.a = more.x; }', false],
+      ['(d) => { d.a = more[0]; }', false],
+    ] as const) {
+      const def = buildModel([[{ run }], [{}]], withMore);
+      expect(compileSteps(compileModel(def)).allActions[0]!.straightRecipe !== undefined, run).toBe(compiled);
+      compare(def, 20);
+    }
+  });
+
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
