@@ -17,6 +17,12 @@
 // before the cache); the first state, and the whole run (12 states) with --workers 1 (on the
 // command thread) and --workers 2 (a pool of two workers, each importing the model).
 //
+// "reduced check" is bench/spin's system at cpus=4 creators=4 with --por, the command whose
+// search clock bench/spin compares with SPIN's POR run: here the whole process is timed (node's
+// start, loading kmc and the model, compiling it, the cold reduced search, the report).
+// KMC_BENCH_SPLIT=1 runs it once more under `node --cpu-prof` and splits each thread's samples by
+// phase (profileSplit below), so what the command spends outside the search clock is named.
+//
 // KMC_BENCH_CALLGRIND=1 also counts the instructions of one run of each command under valgrind
 // (callgrind, every thread): a figure the machine's load does not move, to compare builds on a
 // busy machine. KMC_BENCH_ROUNDS (default 7), KMC_BENCH_MODEL (default xen-remove-from-physmap, a small bundled
@@ -93,6 +99,79 @@ function instructions(c: Case, kmc: string): { total: number; threads: number[] 
   }
 }
 
+/** bench/spin's system (the checkout measured: its dist/) at cpus=4 creators=4, checked as bench/spin's `kmc --por` row checks it. */
+function reducedCheck(kmc: string): Case {
+  const system = join(dirname(dirname(kmc)), 'dist', 'bench', 'spin', 'lock-hotplug.js');
+  const args = ['check', system, '--param', 'cpus=4', '--param', 'creators=4', '--property', 'inconsistent', '--property', 'deadlock', '--json', '--quiet', '--no-traces', '--por'];
+  return { name: 'reduced check (bench/spin, cpus=4 creators=4, --por)', args, ok: [0] };
+}
+
+/** The phases a thread's CPU profile is split into: the first whose test some frame of a sample's stack passes (leaf first). */
+const PHASES: [string, (f: { functionName: string; url: string }) => boolean][] = [
+  ['reduced search: the unreduced learning prefix', (f) => f.functionName === 'learn' && f.url.endsWith('/reduction/run.js')],
+  ['reduced search: the reduced pass(es)', (f) => f.functionName === 'searchWithReductions'],
+  ['compiling the model', (f) => f.functionName === 'compileModel'],
+  ['the report', (f) => f.url.includes('/dist/src/report/')],
+  ['loading modules (resolve, read, compile, link, evaluate)', (f) => f.url.startsWith('node:internal/modules/') || f.functionName === 'compileSourceTextModule'],
+];
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/**
+ * Each thread's samples of one `node --cpu-prof` run of `c`, in milliseconds by phase (PHASES;
+ * V8's own entries as they come: the garbage collector, "(program)": native code such as
+ * compilation and bootstrapping, "(idle)"; the rest "other": node's bootstrap, kmc's own
+ * start, planning, the determinism probe).
+ */
+function profileSplit(c: Case, kmc: string): Map<string, number>[] {
+  const dir = mkdtempSync(join(tmpdir(), 'kmc-startup-prof-'));
+  try {
+    const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval', '100', kmc, ...c.args], { ...spawnOptions(c), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status === null || !c.ok.includes(r.status)) throw new Error(`${c.name} under --cpu-prof: exit ${r.status ?? r.signal}`);
+    return readdirSync(dir)
+      .sort()
+      .map((f) => {
+        const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+        const byId = new Map(p.nodes.map((n) => [n.id, n]));
+        const parent = new Map<number, number>();
+        for (const n of p.nodes) for (const ch of n.children ?? []) parent.set(ch, n.id);
+        const phase = new Map<number, string>();
+        const phaseOf = (id: number): string => {
+          let ph = phase.get(id);
+          if (ph !== undefined) return ph;
+          const leaf = byId.get(id)!.callFrame.functionName;
+          if (leaf.startsWith('(')) ph = leaf;
+          else
+            for (let at: number | undefined = id; at !== undefined && ph === undefined; at = parent.get(at)) {
+              const frame = byId.get(at)!.callFrame;
+              ph = PHASES.find(([, test]) => test(frame))?.[0];
+            }
+          ph ??= 'other';
+          // In the search, also by whose code ran (the leaf frame), whatever tier V8 ran it in.
+          if (ph.startsWith('reduced search')) {
+            const url = byId.get(id)!.callFrame.url;
+            ph += url.includes('/src/engine/reduction/') ? ', partial-order reduction and symmetry' : url.includes('/src/engine/') || url.includes('/src/util/') ? ', search core' : leaf.startsWith('(') ? '' : ', the model (compiled steps, the model file)';
+          }
+          phase.set(id, ph);
+          return ph;
+        };
+        const ms = new Map<string, number>();
+        // timeDeltas[i] is the time before sample i: sample i lasted until the next one.
+        for (let i = 0; i + 1 < p.samples.length; i++) {
+          const ph = phaseOf(p.samples[i]!);
+          ms.set(ph, (ms.get(ph) ?? 0) + p.timeDeltas[i + 1]! / 1000);
+        }
+        return ms;
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -109,6 +188,7 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     { name: `kmc check ${model} (whole run)`, args: ['check', model, '--quiet', '--no-traces'], ok: [0, 1] },
     // Every variant of the model: the runs of check --all side by side (src/cli/run-all.ts).
     { name: `kmc check --all ${model} (every variant)`, args: ['check', '--all', model, '--quiet', '--no-traces'], ok: [0, 1] },
+    reducedCheck(kmc),
   ];
   // A user's model file, through the cache (hit, miss) and through tsx.
   const user = userProject(kmc);
@@ -136,6 +216,15 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     const cpu = cpus.length === s.length ? `${median(cpus).toFixed(2)} s` : 'n/a';
     console.log(`| ${c.name} | ${median(s.map((x) => x.wall)).toFixed(2)} s | ${Math.min(...s.map((x) => x.wall)).toFixed(2)} s | ${cpu} |`);
   });
+  if (process.env.KMC_BENCH_SPLIT === '1') {
+    // Sampled times are inflated by the profiler (every 0.1 ms): read them as shares.
+    const c = reducedCheck(kmc);
+    profileSplit(c, kmc).forEach((ms, i) => {
+      const total = [...ms.values()].reduce((a, b) => a + b, 0);
+      console.log(`\n${c.name}, thread ${i + 1} (profile order: the supervisor first, then the command thread), ${total.toFixed(0)} ms sampled:`);
+      for (const [ph, t] of [...ms].sort((a, b) => b[1] - a[1])) console.log(`  ${t.toFixed(1).padStart(7)} ms  ${((100 * t) / total).toFixed(0).padStart(3)}%  ${ph}`);
+    });
+  }
   if (process.env.KMC_BENCH_CALLGRIND !== '1') return rmSync(user, { recursive: true, force: true });
   // Threads in the order they started: the main thread (kmc's supervisor) first; the command
   // thread is the last one of a kmc run that ran JavaScript (V8's helper threads come between).
