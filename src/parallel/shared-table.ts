@@ -8,9 +8,8 @@
 // one int32 per slot, the state's id + 1 in the low k bits (2^k slots; ids stay below 15/16
 // of 2^k) and the high 32 - k bits of the bucket hash above them as a tag, so a probe passes over
 // a slot whose tag differs without reading any fingerprint and a new state's probe reads one
-// cache line of the table. The 64-bit fingerprint of state `id` is at fp[2id], fp[2id+1] and
-// its smallest incoming edge key of its level at edge[id] (unsigned 32 bits; wider keys are an
-// error here, the partitioned scheme has no such limit). A slot is 4 bytes, not the 16 (claim
+// cache line of the table. The 64-bit fingerprint of state `id` and its smallest incoming edge
+// key of its level (unsigned 32 bits; wider keys are an error here, the partitioned scheme has no such limit). A slot is 4 bytes, not the 16 (claim
 // word, both lanes, key) of the table before it, whose slots were written by every worker.
 //
 // Collisions, exactly as in the sequential search: a slot's tag is only a filter; a state is
@@ -31,24 +30,33 @@
 // Keys: a duplicate of a state of the level being built (its id at or above the level's first
 // id) lowers the key with a compare-and-swap loop (Atomics has no min), so the smallest wins.
 //
-// Growth only at level ends. Ids come in blocks that each worker drops at the end of a level,
-// so the ids of a level are one range above those of earlier levels (a few of each level's ids
-// are left unused, holding id 0's fingerprint so that a grow can tell them). At the end of a
-// level the last worker to arrive, every other waiting at the barrier, makes room for the next
-// level's worst case: every state of the level just sealed (`size`) expanded with all K of its
-// actions enabled, each successor new (`prepare`, called from the level search's decision).
-// It doubles the buffer as needed and rebuilds the slots alone, from the ids in order (reading
-// the fingerprints in order, not at random); fingerprints and keys do not move (their ids are
-// stable). So no worker ever pauses during a level, and no claim can find the table beyond
-// 15/16 load: the bound is met at that load, the expected growth (twice the level's states) at
-// 3/4. Only at the largest buffer V8 makes (4 GiB, about 250 million states: 15/16 of 2^28 slots) may a level run
-// out of ids: then the run stops, reported incomplete by the memory bound, rather than drop a
-// state silently. The fingerprint and key arrays sized for the worst case cost address space,
-// not memory (untouched pages are not resident); the slots, touched at random, do. bytes()
-// counts the slots and the ids handed out.
+// Growth at level ends. Ids come in blocks that each worker drops at the end of a level, so the
+// ids of a level are one range above those of earlier levels (a few of each level's ids are left
+// unused, holding id 0's fingerprint so that a grow can tell them). At the end of a level the
+// last worker to arrive, every other waiting at the barrier, makes room for the next level's
+// expected new states (twice the level just sealed, at 3/4 load: `prepare`, called from the
+// level search's decision). It doubles the buffer as needed and rebuilds the slots alone, from
+// the ids in order (reading the fingerprints in order, not at random). No worker pauses during
+// a level.
 //
-// Buffer (int32 words): the header, fp (2 * limit), edge (limit), slots (capacity), where limit
-// = 15/16 of the capacity. A grow keeps fp where it is and moves the rest up.
+// A level that stores more than that room: a worker that finds no free id (the table at 15/16
+// load) for a state the table does not hold keeps the offer (the state, its fingerprint, key
+// and halted flag) in a list of its own, the spill, and goes on. At the level's end the last
+// worker at finishLevel's barrier grows the table for every spilled offer, and each worker
+// offers its spill again (duplicates among them meet in the table as any two offers do, and keep
+// the smallest key); a second barrier settles those keys. So a level of any size completes,
+// up to the largest buffer V8 makes (4 GiB, about 250 million states: 15/16 of 2^28 slots);
+// there a worker out of ids stops the run, reported incomplete by the memory bound, rather than
+// drop a state silently. Sizing for the level's worst case instead (every state's K successors
+// new, K = 75 on kvm-hotplug) made the slots several times what the states need, all resident
+// (the rebuild touches every slot). bytes() counts what the table has written: the slots and
+// the ids handed out, the spill aside (it lives only until its level's end).
+//
+// Buffer (int32 words): the header, the slots (capacity), then per id its fingerprint's high and
+// low lanes and its edge key (3 * limit, limit = 15/16 of the capacity). A grow moves the ids up
+// past the new slots, which cover the old slots and the start of the old ids: every page a
+// smaller table wrote is part of the larger one's slots or its ids in use, so nothing written
+// before lies unused and resident.
 
 import { STOP, type Control } from './control.js';
 import type { Dedup, NewStateSink } from './dedup.js';
@@ -64,29 +72,29 @@ const H_LEVEL_START = 3;
 const H_STEP = 4;
 /** The last two level ends: (depth, ids below which are the states of depth <= it) pairs. */
 const H_ENDS = 5;
+/** Offers the workers spilled in the level being built (added before finishLevel's barrier, cleared after the replay). */
+const H_SPILLED = 9;
 const HEADER = 16;
+/** Words per id: the fingerprint's high and low lanes, the edge key. */
+const ID_WORDS = 3;
 /** The largest growable SharedArrayBuffer V8 (Node 20) makes. */
 const MAX_BYTES = 2 ** 32;
 const MIN_SLOTS = 16;
 const MAX_STEP = 64;
 const PHI = 0x9e3779b1;
 
-/**
- * Ids a table of `capacity` slots holds at most: 15/16 of them. Only a level that reaches the
- * worst case its level end sized the table for comes near that load (linear probing is slow
- * there, but correct); the expected growth is sized for 3/4 (`loadFor`).
- */
+/** Ids a table of `capacity` slots holds at most: 15/16 of them (linear probing is slow there, but correct). */
 function limitOf(capacity: number): number {
   return capacity - capacity / 16;
 }
 
 /** Int32 words of a table of `capacity` slots. */
 function wordsOf(capacity: number): number {
-  return HEADER + 3 * limitOf(capacity) + capacity;
+  return HEADER + capacity + ID_WORDS * limitOf(capacity);
 }
 
-const slotsAt = (capacity: number): number => HEADER + 3 * limitOf(capacity);
-const edgeAt = (capacity: number): number => HEADER + 2 * limitOf(capacity);
+/** Where the ids begin in a table of `capacity` slots (the slots begin at HEADER). */
+const idsAt = (capacity: number): number => HEADER + capacity;
 
 /** The smallest capacity (a power of two, at least `from`) holding `ids` ids. */
 function capacityFor(ids: number, from: number): number {
@@ -127,15 +135,19 @@ function markEnd(t: Int32Array, level: number): void {
 /**
  * A resumed run at the end of depth `level`: a new table holding these fingerprints (hi/lo
  * pairs, the states of depths <= level), made before any worker uses it, with room for the
- * next level's worst case (`maxNew` new states) since the run expands that level first (`workers` take ids in blocks).
+ * next level's `expected` new states at 3/4 load, as `prepare` makes (a level that stores more
+ * spills, and the table grows at its end). `maxNew` bounds that level; `workers` take ids in blocks.
  */
 export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: number, slots: number, workers: number, expected = maxNew): SharedArrayBuffer {
   const n = fingerprints.length / 2;
-  // As prepare: room for the ids the workers' blocks (MAX_STEP each) may leave unused.
-  const buf = sharedTable(Math.max(capacityFor(n + maxNew + workers * MAX_STEP, slots), loadFor(n + expected, slots)));
+  const buf = sharedTable(loadFor(n + Math.min(maxNew, expected) + workers * MAX_STEP, slots));
   const t = new Int32Array(buf);
   const cap = t[H_CAPACITY]!;
-  new Uint32Array(buf, HEADER * 4, fingerprints.length).set(fingerprints);
+  const ids = idsAt(cap);
+  for (let id = 0; id < n; id++) {
+    t[ids + ID_WORDS * id] = fingerprints[2 * id]! | 0;
+    t[ids + ID_WORDS * id + 1] = fingerprints[2 * id + 1]! | 0;
+  }
   placeAll(t, cap, n);
   t[H_NEXT] = t[H_LEVEL_START] = n;
   t[H_STEP] = MAX_STEP;
@@ -150,21 +162,21 @@ export function restoredTable(fingerprints: Uint32Array, level: number, maxNew: 
  */
 function placeAll(t: Int32Array, cap: number, n: number): void {
   const mask = cap - 1;
-  const slots = slotsAt(cap);
+  const ids = idsAt(cap);
   next: for (let id = 0; id < n; id++) {
-    const hiW = t[HEADER + 2 * id]!;
-    const loW = t[HEADER + 2 * id + 1]!;
+    const hiW = t[ids + ID_WORDS * id]!;
+    const loW = t[ids + ID_WORDS * id + 1]!;
     const h = loW ^ Math.imul(hiW, PHI);
     const tag = h & ~mask;
     let i = h & mask;
-    for (let cur = t[slots + i]!; cur !== 0; cur = t[slots + i]!) {
+    for (let cur = t[HEADER + i]!; cur !== 0; cur = t[HEADER + i]!) {
       if ((cur & ~mask) === tag) {
-        const other = (cur & mask) - 1;
-        if (t[HEADER + 2 * other] === hiW && t[HEADER + 2 * other + 1] === loW) continue next;
+        const other = ids + ID_WORDS * ((cur & mask) - 1);
+        if (t[other] === hiW && t[other + 1] === loW) continue next;
       }
       i = (i + 1) & mask;
     }
-    t[slots + i] = tag | (id + 1);
+    t[HEADER + i] = tag | (id + 1);
   }
 }
 
@@ -175,15 +187,16 @@ export function tableFingerprints(table: SharedArrayBuffer, depth: number): Uint
   if (end < 0) throw new Error(`internal: the shared table has no record of the end of depth ${depth}`);
   const cap = t[H_CAPACITY]!;
   const mask = cap - 1;
+  const ids = idsAt(cap);
   const out = new Uint32Array(2 * end);
   let n = 0;
-  for (let i = slotsAt(cap), stop = i + cap; i < stop; i++) {
+  for (let i = HEADER, stop = i + cap; i < stop; i++) {
     const slot = t[i]!;
     if (slot === 0) continue;
     const id = (slot & mask) - 1;
     if (id >= end) continue;
-    out[n++] = t[HEADER + 2 * id]!;
-    out[n++] = t[HEADER + 2 * id + 1]!;
+    out[n++] = t[ids + ID_WORDS * id]!;
+    out[n++] = t[ids + ID_WORDS * id + 1]!;
   }
   return out.slice(0, n);
 }
@@ -193,15 +206,17 @@ interface GrowableBuffer extends SharedArrayBuffer {
   readonly maxByteLength: number;
 }
 
+/** Words of a spilled offer before its state: the fingerprint's lanes, the edge key, halted, the state's length. */
+const SPILL_HEAD = 5;
+
 export class SharedTableDedup implements Dedup {
   private readonly buf: GrowableBuffer;
   /** A fixed-length view, made again after each grow (V8 is slower on length-tracking views). */
   private t: Int32Array;
   private capacity = 0;
   private mask = 0;
-  /** Where the edge keys and the slots begin in `t`. */
-  private edgeBase = 0;
-  private slotBase = 0;
+  /** Where the ids begin in `t`. */
+  private idBase = 0;
   /** This worker's block of ids: the next one to use, and the end. */
   private nextId = 0;
   private endId = 0;
@@ -211,8 +226,16 @@ export class SharedTableDedup implements Dedup {
   /** The ids of this worker's new states of the level being built. */
   private ids = new Int32Array(1024);
   private count = 0;
+  /** Offers of the level being built that found no free id: SPILL_HEAD words and the state each (the spill). */
+  private spill = new Int32Array(0);
+  private spillWords = 0;
+  private spilled = 0;
+  /** Offering the spill again: out of ids now means out of memory. */
+  private replaying = false;
   /** Times the table grew during this run (seen by this worker). */
   grows = 0;
+  /** Levels in which this worker spilled offers (the table grew at their ends). */
+  spills = 0;
 
   constructor(
     table: SharedArrayBuffer,
@@ -238,8 +261,7 @@ export class SharedTableDedup implements Dedup {
     if (this.capacity !== 0) this.grows++;
     this.capacity = cap;
     this.mask = cap - 1;
-    this.edgeBase = edgeAt(cap);
-    this.slotBase = slotsAt(cap);
+    this.idBase = idsAt(cap);
   }
 
   get size(): number {
@@ -266,24 +288,24 @@ export class SharedTableDedup implements Dedup {
     const hiW = hi | 0;
     const loW = lo | 0;
     const mask = this.mask;
-    const slots = this.slotBase;
+    const ids = this.idBase;
     const h = loW ^ Math.imul(hiW, PHI);
     const tag = h & ~mask;
     let i = h & mask;
     for (;;) {
-      let cur = Atomics.load(t, slots + i);
+      let cur = Atomics.load(t, HEADER + i);
       if (cur === 0) {
         if (this.nextId === this.endId && !this.reserve()) {
-          // Out of ids: only at the largest buffer (prepare sized the table for the worst case).
-          // The run is reported incomplete, and this state is not stored.
-          this.control.stop(STOP.maxMemory);
+          // No id left at this size: the state waits in the spill for the level's end.
+          this.keep(state, hiW, loW, edge, halted);
           return;
         }
         const id = this.nextId;
-        t[HEADER + 2 * id] = hiW;
-        t[HEADER + 2 * id + 1] = loW;
-        t[this.edgeBase + id] = edge | 0;
-        cur = Atomics.compareExchange(t, slots + i, 0, tag | (id + 1));
+        const at = ids + ID_WORDS * id;
+        t[at] = hiW;
+        t[at + 1] = loW;
+        t[at + 2] = edge | 0;
+        cur = Atomics.compareExchange(t, HEADER + i, 0, tag | (id + 1));
         if (cur === 0) {
           this.nextId++;
           this.claimed(state, id, halted);
@@ -293,8 +315,9 @@ export class SharedTableDedup implements Dedup {
       }
       if ((cur & ~mask) === tag) {
         const id = (cur & mask) - 1;
-        if (t[HEADER + 2 * id + 1] === loW && t[HEADER + 2 * id] === hiW) {
-          if (id >= this.levelStart) this.lower(this.edgeBase + id, edge);
+        const at = ids + ID_WORDS * id;
+        if (t[at + 1] === loW && t[at] === hiW) {
+          if (id >= this.levelStart) this.lower(at + 2, edge);
           return;
         }
       }
@@ -318,6 +341,31 @@ export class SharedTableDedup implements Dedup {
       }
       cur = was;
     }
+  }
+
+  /** An offer the table has no id for now: kept for the level's end, or, when the table can grow no more, the run stops. */
+  private keep(state: Int32Array, hiW: number, loW: number, edge: number, halted: boolean): void {
+    if (this.replaying || wordsOf(this.capacity * 2) * 4 > this.buf.maxByteLength) {
+      // Only at the largest buffer: the run is reported incomplete, and this state is not stored.
+      this.control.stop(STOP.maxMemory);
+      return;
+    }
+    const need = this.spillWords + SPILL_HEAD + state.length;
+    if (need > this.spill.length) {
+      const more = new Int32Array(Math.max(need, 2 * this.spill.length, 1024));
+      more.set(this.spill.subarray(0, this.spillWords));
+      this.spill = more;
+    }
+    const s = this.spill;
+    const at = this.spillWords;
+    s[at] = hiW;
+    s[at + 1] = loW;
+    s[at + 2] = edge | 0;
+    s[at + 3] = halted ? 1 : 0;
+    s[at + 4] = state.length;
+    s.set(state, at + SPILL_HEAD);
+    this.spillWords = need;
+    this.spilled++;
   }
 
   /** Keep the smallest edge key: a compare-and-swap loop (Atomics has no min). */
@@ -346,55 +394,103 @@ export class SharedTableDedup implements Dedup {
     // Nothing: the table never grows during a level.
   }
 
-  finishLevel(): boolean {
-    // Another worker may still lower the key of a state this worker claimed: wait for all.
-    // Then no id is claimed until the next level begins (after the level end's second barrier).
-    if (!this.control.barrier()) return false;
-    // The rest of this worker's block stays unused (the next level's ids lie above this one's):
-    // it gets id 0's fingerprint, which a grow, placing ids in order, finds in already.
+  /**
+   * The rest of this worker's block stays unused (the next ids handed out lie above it): it
+   * gets id 0's fingerprint, which a grow, placing ids in order, finds in already. Nobody else
+   * writes these ids, so this may run while other workers still claim.
+   */
+  private dropBlock(): void {
     const t = this.t;
+    const ids = this.idBase;
     for (let id = this.nextId; id < this.endId; id++) {
-      t[HEADER + 2 * id] = t[HEADER]!;
-      t[HEADER + 2 * id + 1] = t[HEADER + 1]!;
+      t[ids + ID_WORDS * id] = t[ids]!;
+      t[ids + ID_WORDS * id + 1] = t[ids + 1]!;
     }
     this.nextId = this.endId = 0;
-    markEnd(t, this.level);
+  }
+
+  finishLevel(): boolean {
+    this.dropBlock();
+    if (this.spilled > 0) {
+      this.spills++;
+      Atomics.add(this.t, H_SPILLED, this.spilled);
+    }
+    // Another worker may still lower the key of a state this worker claimed: wait for all.
+    // Then no id is claimed until the next level begins (after the level end's second barrier),
+    // or, when any worker spilled, until the last to arrive has grown the table for the spills.
+    if (!this.control.barrier(undefined, () => this.growForSpills())) return false;
+    // A grow there moved the ids: also a stopped run reads its keys (edgeOf) at their new place.
+    this.refresh();
+    // Every worker added its spills before arriving, and nobody clears them before the next barrier: all read the same.
+    if (Atomics.load(this.t, H_SPILLED) > 0) {
+      this.replay();
+      // The replayed states' keys are final when every worker has offered its spill.
+      if (!this.control.barrier(undefined, () => Atomics.store(this.t, H_SPILLED, 0))) return false;
+    }
+    markEnd(this.t, this.level);
     return true;
+  }
+
+  /** Offer this worker's spill again, into the table grown for it. */
+  private replay(): void {
+    const s = this.spill;
+    this.replaying = true;
+    for (let at = 0, end = this.spillWords; at < end; ) {
+      const from = at + SPILL_HEAD;
+      const to = from + s[at + 4]!;
+      this.offer(s.subarray(from, to), s[at]! >>> 0, s[at + 1]! >>> 0, s[at + 2]! >>> 0, s[at + 3] === 1);
+      at = to;
+    }
+    this.replaying = false;
+    // The spill's memory goes back: a spill is rare (a level far above its expected size).
+    this.spill = new Int32Array(0);
+    this.spillWords = this.spilled = 0;
+    this.dropBlock();
+  }
+
+  /**
+   * The last worker at finishLevel's barrier, every other waiting there, their blocks dropped:
+   * when any worker spilled, room for every spilled offer (some are duplicates: the bound).
+   */
+  private growForSpills(): void {
+    const spilled = Atomics.load(this.t, H_SPILLED);
+    if (spilled === 0) return;
+    const used = Atomics.load(this.t, H_NEXT);
+    const step = Atomics.load(this.t, H_STEP);
+    this.grow(capacityFor(used + spilled + this.control.workers * step, this.capacity));
   }
 
   /**
    * The last worker at a level end, every other waiting at the barrier: the level the workers
-   * build next stores at most `maxNew` new states, and about `expected`. Grow now for that
-   * (the bound without fail, the expected count at 3/4 load), and start its ids.
+   * build next stores at most `maxNew` new states, and about `expected`. Grow now for the
+   * expected count at 3/4 load (a level that stores more spills; its end grows the table), and
+   * start its ids.
    */
   prepare(maxNew: number, expected = maxNew): void {
-    const t = this.t;
-    const used = Atomics.load(t, H_NEXT);
+    const used = Atomics.load(this.t, H_NEXT);
+    const want = Math.min(maxNew, expected);
     // Blocks small enough that the unused ends (one per worker and level) stay a small share.
-    const step = Math.max(8, Math.min(MAX_STEP, Math.floor(Math.min(maxNew, expected) / (16 * this.control.workers))));
-    // Room for the bound and for the ids the other workers' blocks may hold unused when the
-    // level's last state needs one: without it a level that reaches its bound runs out of ids.
-    // The bound at up to 15/16 load (K times a level's states is far more than a level stores:
-    // sizing it at 3/4 made the slots two to four times what the states need); the expected
-    // new states at 3/4.
-    const want = Math.max(capacityFor(used + maxNew + this.control.workers * step, this.capacity), loadFor(used + expected, this.capacity));
-    if (want > this.capacity) this.grow(want);
-    Atomics.store(t, H_LEVEL_START, used);
+    const step = Math.max(8, Math.min(MAX_STEP, Math.floor(want / (16 * this.control.workers))));
+    const cap = loadFor(used + want + this.control.workers * step, this.capacity);
+    if (cap > this.capacity) this.grow(cap);
+    Atomics.store(this.t, H_LEVEL_START, used);
     Atomics.store(this.t, H_STEP, step);
   }
 
-  /** Every peer waits at the barrier: grow to `want` slots (or as near as the buffer allows) and rehash. */
+  /** Every peer waits at a barrier: grow to `want` slots (or as near as the buffer allows) and rehash. */
   private grow(want: number): void {
     let cap = this.capacity;
     while (cap < want && wordsOf(cap * 2) * 4 <= this.buf.maxByteLength) cap *= 2;
     if (cap === this.capacity) return;
     const used = Atomics.load(this.t, H_NEXT);
+    const from = this.idBase;
     this.buf.grow(wordsOf(cap) * 4);
     this.t = this.view();
-    // Fingerprints stay at HEADER; what lay above them (keys of the sealed level, old slots) is
-    // not needed: keys are read before the level's end, and the slots are rebuilt from the ids.
     const t = this.t;
-    t.fill(0, slotsAt(cap), slotsAt(cap) + cap);
+    // The ids move up past the new slots (copyWithin copies overlapping ranges as if through a
+    // copy); the slots, which now cover the old slots and the start of the old ids, are rebuilt.
+    t.copyWithin(idsAt(cap), from, from + ID_WORDS * used);
+    t.fill(0, HEADER, HEADER + cap);
     placeAll(t, cap, used);
     Atomics.store(t, H_CAPACITY, cap);
     this.refresh();
@@ -402,7 +498,7 @@ export class SharedTableDedup implements Dedup {
 
   edgeOf(i: number): number {
     // After the level's settling barrier the keys are final; before it (a stopped run) current.
-    return Atomics.load(this.t, this.edgeBase + this.ids[i]!) >>> 0;
+    return Atomics.load(this.t, this.idBase + ID_WORDS * this.ids[i]! + 2) >>> 0;
   }
 
   restore(count: number): void {
@@ -416,6 +512,6 @@ export class SharedTableDedup implements Dedup {
   /** Bytes in use, this worker's share: the slots, the ids handed out (fingerprint and key), and its list of new states. */
   bytes(): number {
     const used = Atomics.load(this.t, H_NEXT);
-    return (4 * (HEADER + this.capacity + 3 * used)) / this.control.workers + this.ids.byteLength;
+    return (4 * (HEADER + this.capacity + ID_WORDS * used)) / this.control.workers + this.ids.byteLength;
   }
 }

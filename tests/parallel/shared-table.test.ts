@@ -1,5 +1,5 @@
 // The shared fingerprint table grows: started with 16 slots it must double a dozen times during
-// a run (at level ends, for the next level's worst case), while 1, 2 or 4 workers insert into
+// a run (at level ends, for the next level's expected size, or for what a level spilled), while 1, 2 or 4 workers insert into
 // it, and still give exactly the sequential result (two workers inserting the same state agree
 // on one slot and one id, or the counts would differ).
 // When it cannot grow any more the run stops, reported incomplete (memory bound), never with a
@@ -76,9 +76,12 @@ const state = (n: number) => Int32Array.of(n);
 /** Distinct fingerprints for n (the table hashes them again). */
 const hi = (n: number) => Math.imul(n, 0x85ebca6b) >>> 0;
 const lo = (n: number) => Math.imul(n ^ 0x5bd1e995, 0xc2b2ae35) >>> 0;
+/** A table's fingerprints as sorted strings, and those of states 0..n-1. */
+const key = (fp: Uint32Array) => Array.from({ length: fp.length / 2 }, (_, i) => `${fp[2 * i]}/${fp[2 * i + 1]}`).sort();
+const expected = (n: number) => Array.from({ length: n }, (_, k) => `${hi(k)}/${lo(k)}`).sort();
 
 describe('SharedTableDedup', () => {
-  it('grows only at level ends, for the next level\'s worst case; keeps every state once and the smallest edge key of the level', () => {
+  it('grows only at level ends, for the next level\'s expected size; keeps every state once and the smallest edge key of the level', () => {
     const { dedup, added, control } = table(16);
     dedup.beginLevel(0);
     dedup.offer(state(-1), hi(-1), lo(-1), 0, false);
@@ -130,33 +133,56 @@ describe('SharedTableDedup', () => {
     expect(dedup.edgeOf(59)).toBe(59);
   });
 
-  it('a level whose new states reach its bound exactly does not run out of ids in the blocks another worker holds', () => {
-    // Two workers' tables in this thread, offering in turn (no barrier: finishLevel would wait
-    // for the other). Worker a takes a block of ids for one state; b needs the rest of the bound.
-    const { control: c, board } = Control.allocate(2);
-    const control = new Control(c, board, 2);
-    const two = (buf: SharedArrayBuffer) => [new SharedTableDedup(buf, control, { added: () => {} }), new SharedTableDedup(buf, control, { added: () => {} })] as const;
-    // 8192 slots hold 7,680 ids (15/16): the initial state and a level of 7,679 fill them to the
-    // last. The expected count is given as 1, so that the bound alone sizes the table.
-    const bound = 7679;
-    const run = (a: SharedTableDedup, b: SharedTableDedup, level: number) => {
-      a.beginLevel(level);
-      b.beginLevel(level);
-      a.offer(state(1), hi(1), lo(1), 1, false);
-      for (let k = 2; k <= bound; k++) b.offer(state(k), hi(k), lo(k), k, false);
-      expect(control.stopCode, `level ${level}`).toBe(STOP.none);
-      expect(a.newCount + b.newCount).toBe(bound);
+  it('a level that stores far more than its table was sized for spills, and completes at its end with every state once and its smallest key', () => {
+    const { control: c, board } = Control.allocate(1);
+    const control = new Control(c, board, 1);
+    /** What the sink got, in order: the state's first word and whether it was halted. */
+    const level = (buf: SharedArrayBuffer, first: number, bound: number, restored = 0) => {
+      const added: [number, boolean][] = [];
+      const dedup = new SharedTableDedup(buf, control, { added: (s, i, halted) => void (added[i] = [s[0]!, halted]) });
+      dedup.restore(restored);
+      if (restored === 0) {
+        dedup.beginLevel(0);
+        dedup.offer(state(0), hi(0), lo(0), 0, false);
+        expect(dedup.finishLevel()).toBe(true);
+        // The expected count is given as 1: the table stays at 16 slots for a level of thousands.
+        dedup.prepare(bound, 1);
+      }
+      dedup.beginLevel(first);
+      // Each state offered twice, the second time with a smaller key for every third; every
+      // seventh halted; the state of depth 0 again (not new, its key not touched).
+      for (let k = 1; k <= bound; k++) dedup.offer(state(k), hi(k), lo(k), 1000 + k, k % 7 === 0);
+      for (let k = bound; k >= 0; k--) dedup.offer(state(k), hi(k), lo(k), k % 3 === 0 ? k : 5000 + k, k % 7 === 0);
+      expect(control.stopCode).toBe(STOP.none);
+      // Stored during the level: what the small table had ids for; the rest is in the spill.
+      expect(dedup.newCount).toBeLessThan(200);
+      expect(dedup.finishLevel()).toBe(true);
+      expect(dedup.spills).toBe(1);
+      expect(dedup.newCount).toBe(bound);
+      expect(dedup.size).toBe(bound + 1);
+      const seen = added.map(([k]) => k).sort((x, y) => x - y);
+      expect(seen).toEqual(Array.from({ length: bound }, (_, k) => k + 1));
+      for (let i = 0; i < bound; i++) {
+        const [k, halted] = added[i]!;
+        expect(halted).toBe(k % 7 === 0);
+        expect(dedup.edgeOf(i)).toBe(k % 3 === 0 ? k : 1000 + k);
+      }
+      return dedup;
     };
-    // Grown at the level end for the bound (as decide does).
-    const [a, b] = two(sharedTable(16));
-    a.beginLevel(0);
-    b.beginLevel(0);
-    a.offer(state(0), hi(0), lo(0), 0, false);
-    a.prepare(bound, 1);
-    run(a, b, 1);
-    // Resumed after depth 0, sized for the bound.
-    const [ra, rb] = two(restoredTable(Uint32Array.of(hi(0), lo(0)), 0, bound, 16, 2, 1));
-    run(ra, rb, 1);
+    // 16 slots hold 15 ids: the level's 7,679 states spill all but a few; the end grows the table.
+    const buf = sharedTable(16);
+    const dedup = level(buf, 1, 7679);
+    expect(dedup.grows).toBeGreaterThan(0);
+    expect(key(tableFingerprints(buf, 1))).toEqual(expected(7680));
+    // The next level finds them all stored: nothing new, nothing spilled.
+    dedup.prepare(10, 10);
+    dedup.beginLevel(2);
+    for (let k = 0; k <= 7679; k++) dedup.offer(state(k), hi(k), lo(k), 3, false);
+    expect(dedup.finishLevel()).toBe(true);
+    expect(dedup.newCount).toBe(0);
+    expect(dedup.spills).toBe(1);
+    // A resumed run after depth 0, its table made for an expected level of one state.
+    level(restoredTable(Uint32Array.of(hi(0), lo(0)), 0, 7679, 16, 1, 1), 1, 7679, 1);
   });
 
   it('a checkpoint reads the states of depth <= L, also while the next level is being built; a restored table holds exactly them', () => {
@@ -177,8 +203,6 @@ describe('SharedTableDedup', () => {
     dedup.beginLevel(2);
     // Part of depth 2 (a run stopped mid-level): the checkpoint is of depth 1's end.
     offerAll(250, 1000);
-    const key = (fp: Uint32Array) => Array.from({ length: fp.length / 2 }, (_, i) => `${fp[2 * i]}/${fp[2 * i + 1]}`).sort();
-    const expected = (n: number) => Array.from({ length: n }, (_, k) => `${hi(k)}/${lo(k)}`).sort();
     expect(key(tableFingerprints(buf, 1))).toEqual(expected(300));
     expect(key(tableFingerprints(buf, 0))).toEqual(expected(1));
     expect(() => tableFingerprints(buf, 2)).toThrow(/no record of the end of depth 2/);

@@ -4,7 +4,8 @@
 // worker, the keys of earlier levels never again, and each new key must end with the smallest
 // edge key any worker offered it with (what makes the parallel counterexamples the sequential
 // ones). Fingerprints include the values a slot uses as markers (0, all ones) and a long run of
-// keys that share one bucket. The searches of tests/parallel/random-models.test.ts and
+// keys that share one bucket; and tables sized far too small, so that the workers spill and
+// the table grows at each level's end. The searches of tests/parallel/random-models.test.ts and
 // shared-table.test.ts compare whole runs; this one makes the workers meet on the same slots.
 
 import { Worker } from 'node:worker_threads';
@@ -18,16 +19,17 @@ interface Report {
   levels: { keys: number[]; edges: number[] }[];
   size: number;
   grows: number;
+  spills: number;
 }
 
 const boot = pathToFileURL(fileURLToPath(new URL('../../src/parallel/boot.mjs', import.meta.url))).href;
 const entry = new URL('../fixtures/parallel/table-stress-worker.ts', import.meta.url).href;
 
-async function run(workers: number, levels: number[]): Promise<Report[]> {
+async function run(workers: number, levels: number[], expected: StressSetup['expected'] = 'exact'): Promise<Report[]> {
   const table = sharedTable(16);
   const { control, board } = Control.allocate(workers);
   const reports = Array.from({ length: workers }, (_, me) => {
-    const stress: StressSetup = { table, control, board, workers, me, levels };
+    const stress: StressSetup = { table, control, board, workers, me, levels, expected };
     const w = new Worker(new URL(boot), { workerData: { kmcWorker: entry, stress } });
     return new Promise<Report>((resolve, reject) => {
       w.once('message', (m: Report) => resolve(m));
@@ -68,5 +70,16 @@ describe('the shared table with workers inserting the same keys at once', () => 
     expectExact(reports, levels, workers);
     // 16 slots to 2^13, 2^15 and 2^16 before levels 1-3 (40,000 fit in 2^16), seen by every worker.
     for (const r of reports) expect(r.grows).toBe(3);
+    for (const r of reports) expect(r.spills).toBe(0);
+  });
+
+  it.each([2, 3])('%i workers: levels far larger than the table was sized for spill, and complete at their ends just as exactly', async (workers) => {
+    const levels = [6000, 20000, 26000, 40000];
+    const reports = await run(workers, levels, 'one');
+    expectExact(reports, levels, workers);
+    // Level 1 spilled in every worker (16 slots, and each offers every key), and the table grew
+    // at its end for all that spilled (each worker's offers of every key: later levels fit).
+    for (const r of reports) expect(r.spills).toBeGreaterThanOrEqual(1);
+    for (const r of reports) expect(r.grows).toBeGreaterThanOrEqual(1);
   });
 });
