@@ -83,7 +83,8 @@ export function resumeLevelSearch(
   o.ranks.prepare(L + 1, o.ranks.size(L));
   let table: SharedArrayBuffer | undefined;
   const mine: Uint32Array[] = [];
-  // The resumed run expands depth L first, with no level end before it: room for its worst case.
+  // The resumed run expands depth L first, with no level end before it: room for its expected
+  // new states (twice depth L's), made as a level end makes it (a level that stores more spills).
   if (o.dedup === 'shared-table') table = restoredTable(fingerprints, L, header.queued * o.ranks.K, o.tableSlots, W, 2 * header.queued);
   else {
     const counts = new Array<number>(W).fill(0);
