@@ -89,16 +89,17 @@ export class LevelRanks {
   ) {
     this.ranks = ranks as GrowableBuffer;
     this.levels = levels as GrowableBuffer;
-    this.words = new Int32Array(ranks);
-    this.header = new Float64Array(levels);
+    this.words = new Int32Array(ranks, 0, ranks.byteLength >> 2);
+    this.header = new Float64Array(levels, 0, levels.byteLength >> 3);
     this.markers = this.header[H_MARKERS]! || 1;
   }
 
   private refresh(): void {
-    // Length-tracking views follow the buffer; re-creating them is cheap and also covers
-    // engines where they would not.
-    if (this.words.byteLength !== this.ranks.byteLength) this.words = new Int32Array(this.ranks);
-    if (this.header.byteLength !== this.levels.byteLength) this.header = new Float64Array(this.levels);
+    // Fixed-length views of the buffers' current lengths, made again when one has grown (by
+    // any worker, between levels): V8 reads and writes through length-tracking views of a
+    // growable buffer more slowly, and rank and setBit run once per state.
+    if (this.words.byteLength !== this.ranks.byteLength) this.words = new Int32Array(this.ranks, 0, this.ranks.byteLength >> 2);
+    if (this.header.byteLength !== this.levels.byteLength) this.header = new Float64Array(this.levels, 0, this.levels.byteLength >> 3);
   }
 
   private slot(level: number): number {
