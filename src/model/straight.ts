@@ -1191,6 +1191,9 @@ const newMemo = (): Memo => ({ sources: new Map(), ofFunction: new WeakMap(), la
 let memo = newMemo();
 const MEMO_BOUND = 20_000;
 
+/** A name or string in a key, length first (so no text can end it early or run into the next part). */
+const keyText = (s: string): string => `${s.length}:${s}`;
+
 /** `fn`'s source and its number (null: it has none that Function.prototype.toString gives). */
 function sourceEntry(fn: Function): { id: number; src: string } | null {
   let e = memo.ofFunction.get(fn);
@@ -1241,20 +1244,20 @@ function plan(root: Function): Plan {
       for (const [k, v] of Object.entries(form.bind ?? {})) {
         if (typeof v === 'function') {
           bind.push([k, { k: 'fn', fn: v }]);
-          key += `;${JSON.stringify(k)}=`;
+          key += `;${keyText(k)}=`;
           visit(v);
         } else if (typeof v === 'boolean') {
           bind.push([k, { k: 'code', code: String(v) }]);
-          key += `;${JSON.stringify(k)}=${v}`;
+          key += `;${keyText(k)}=${v}`;
         } else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) {
           bind.push([k, { k: 'code', code: `(${v})` }]);
-          key += `;${JSON.stringify(k)}=${v}`;
+          key += `;${keyText(k)}=${v}`;
         } else if (typeof v === 'string') {
           bind.push([k, { k: 'str', value: v }]);
-          key += `;${JSON.stringify(k)}=s${JSON.stringify(v)}`;
+          key += `;${keyText(k)}=s${keyText(v)}`;
         } else if (v === undefined) {
           bind.push([k, { k: 'none' }]);
-          key += `;${JSON.stringify(k)}=u`;
+          key += `;${keyText(k)}=u`;
         }
         // Anything else stays unbound (using it is outside the subset): the same as not bound.
       }
@@ -1276,7 +1279,7 @@ function layoutId(layout: Layout): number {
         case 'array':
           return `[${n.offset},${n.length}:${n.items.map(shape).join(',')}]`;
         case 'object':
-          return `{${n.offset}:${[...n.fields].map(([k, v]) => `${JSON.stringify(k)}:${shape(v)}`).join(',')}}`;
+          return `{${n.offset}:${[...n.fields].map(([k, v]) => `${keyText(k)}:${shape(v)}`).join(',')}}`;
       }
     };
     const text = `${layout.size}${shape(layout.root)}`;
@@ -1299,8 +1302,9 @@ type Made = { f: Function; sites: readonly string[] };
 function compiled(kind: 'g' | 'n' | 'r', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
   if (memo.results.size >= MEMO_BOUND || memo.sources.size >= MEMO_BOUND || memo.layouts.size >= MEMO_BOUND) memo = newMemo();
   const p = fn === undefined ? undefined : plan(fn);
-  const locs = locations === undefined ? '' : JSON.stringify([...locations]);
-  const key = `${kind}${ctx.pcs},${ctx.self},${JSON.stringify(ctx.thread)},${layoutId(ctx.layout)},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
+  let locs = '';
+  if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layoutId(ctx.layout)},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     const locate = locations === undefined ? undefined : (id: string) => (id === END ? PC_END_INDEX : locations.get(id));
