@@ -279,6 +279,8 @@ export class PartialOrder {
   private bestMembers: Int32Array;
   private bestCount = 0;
   private enabledAt: Int32Array;
+  /** Actions offered at each location (by global location number, footprints.ts): the closure and the key compare enabledAt with it. */
+  private readonly offered: Int32Array;
   /** The chosen actions of each thread in the state being expanded (action indices). */
   private actionsOf: Int32Array[];
   private actionConflicts: (Int32Array | undefined)[] = [];
@@ -340,6 +342,8 @@ export class PartialOrder {
     this.members = new Int32Array(this.fp.nLocs);
     this.bestMembers = new Int32Array(this.fp.nLocs);
     this.enabledAt = new Int32Array(model.pcs);
+    this.offered = new Int32Array(this.fp.nLocs);
+    model.threads.forEach((th, t) => th.locations.forEach((l, pc) => (this.offered[this.fp.locBase[t]! + pc] = l.actions.length)));
     this.actionsOf = model.threads.map((th) => new Int32Array(Math.max(1, ...th.locations.map((l) => l.actions.length))));
     this.invUnion = new Uint32Array(this.fp.words);
   }
@@ -661,7 +665,7 @@ export class PartialOrder {
         continue;
       }
       const enabledHere = enabledAt[v]!;
-      if (this.model.threads[v]!.locations[pc]!.actions.length > enabledHere) {
+      if (this.offered[cur]! > enabledHere) {
         // S2: what would enable the disabled actions here.
         const g = this.guardReads[v]!;
         for (let i = 0; i < g.length; i++) {
@@ -770,10 +774,11 @@ export class PartialOrder {
     for (let t = 0; t < pcs; t++) key[n++] = state[t]!;
     key[n++] = chosen.length;
     for (let i = 0; i < chosen.length; i++) key[n++] = actions[chosen[i]!]!.ordinal;
-    const threads = this.model.threads;
+    const { offered, enabledAt } = this;
+    const locBase = this.fp.locBase;
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
-      if (pc < 0 || threads[t]!.locations[pc]!.actions.length === this.enabledAt[t]) continue;
+      if (pc < 0 || offered[locBase[t]! + pc] === enabledAt[t]) continue;
       const g = this.guardShape[t]!;
       if (g < 0) return -1;
       key[n++] = g;
