@@ -76,6 +76,14 @@ describe('the determinism probe checks compiled code against the model', () => {
     expect(() => checkDeterminism(m)).toThrow(/its compiled recipe and the model's recipe give different successors/);
   });
 
+  it('catches each wrong form also in a model compiled as the CLI compiles it (each step on its first use, during the probe)', () => {
+    const lazy = (p: Parts) => compileModel(model(p), { variant: 'only' });
+    expect(() => checkDeterminism(lazy({ guardForm: (s) => s.x < 2, recipeForm: (d) => void (d.x += 1), gateForm: (s) => s.y === 0 }))).not.toThrow();
+    expect(() => checkDeterminism(lazy({ guardForm: (s) => s.x < 1 }))).toThrow(/its compiled guard and the model's guard disagree/);
+    expect(() => checkDeterminism(lazy({ recipeForm: (d) => void (d.x += 2) }))).toThrow(/its compiled recipe and the model's recipe give different successors/);
+    expect(() => checkDeterminism(lazy({ guardForm: (s) => s.x < 2, gateForm: (s) => s.y === 1 }))).toThrow(/its compiled guard and the model's guard disagree/);
+  });
+
   it("reports a gate whose forAction differs from what it allows", () => {
     const { m, inc } = compiled({ guardForm: (s) => s.x < 2, gateForm: (s) => s.y === 1 });
     expect(inc.straightGuard).toBeDefined();
