@@ -52,34 +52,6 @@ export interface Codec {
 }
 
 
-/**
- * The scratch tree's arrays' prototype. A store to an index the array has, or to `length`, is
- * the array's own and never reaches it; any other store looks its key up along the prototype
- * chain and ends in the Proxy below, which refuses a key that is not an index (`d.arr[NaN] = 1`,
- * from an out-of-range read) as immer's array drafts do ("only supports setting array indices
- * and the 'length' property"), and lets an index through (defined on the array, which encode
- * then rejects by its length, as immer's result is rejected when packed). Reads of what the
- * array lacks (its methods) are answered by the first object, which holds Array.prototype's
- * members (read only, so a store to `arr.map` throws in a model's strict code), so method calls
- * stay ordinary prototype loads; only what neither holds reaches the Proxy (an index out of range: undefined).
- */
-const GUARDED_ARRAY: object = (() => {
-  const refuse = new Proxy(Array.prototype, {
-    set(target, k, v, receiver) {
-      if (typeof k === 'string' && !Number.isNaN(parseInt(k))) return Reflect.set(target, k, v, receiver);
-      throw new ModelError(`a store to ${typeof k === 'string' ? `key '${k}'` : 'a symbol key'} of an array of the state: only its indices can be set (state shapes are fixed)`);
-    },
-    getPrototypeOf: () => Array.prototype,
-  });
-  const members = Object.create(refuse) as object;
-  for (const k of Reflect.ownKeys(Array.prototype)) {
-    if (k === 'length') continue;
-    const d = Object.getOwnPropertyDescriptor(Array.prototype, k)!;
-    Object.defineProperty(members, k, { ...d, writable: false, configurable: false });
-  }
-  return members;
-})();
-
 function key(k: string): string {
   return JSON.stringify(k);
 }
@@ -101,9 +73,8 @@ export function buildCodec(layout: Layout): Codec {
     }
     // Objects are sealed (adding a key throws); arrays are not, because a sealed array's
     // element stores are ten times slower in V8: a push or pop shows up as a length change,
-    // which encode rejects, and a store to a key that is no index throws through the arrays'
-    // prototype (GUARDED_ARRAY), as under immer.
-    K[idx] = Array.isArray(value) ? Object.setPrototypeOf(value, GUARDED_ARRAY) : Object.seal(value as object);
+    // which encode rejects.
+    K[idx] = Array.isArray(value) ? value : Object.seal(value as object);
     return K[idx];
   };
   build(layout.root);
