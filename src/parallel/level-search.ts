@@ -65,7 +65,7 @@ const PHASES = typeof process !== 'undefined' && process.env.KMC_LEVEL_PHASES ==
 
 /** The phases KMC_LEVEL_PHASES reports (the seal and the prepares are decide's, by the last arriver at a level end, inside `meet`). */
 const PHASE_NAMES = ['expand', 'settle', 'mark', 'publish', 'meet', 'seal', 'ranksPrepare', 'tablePrepare', 'begin', 'parked'] as const;
-const P = Object.fromEntries(PHASE_NAMES.map((n, k) => [n, k])) as { readonly [N in (typeof PHASE_NAMES)[number]]: number };
+const P = Object.fromEntries(PHASE_NAMES.map((n, k) => [n, k])) as Readonly<Record<(typeof PHASE_NAMES)[number], number>>;
 
 /** A bound on the number of enabled actions of any state: each thread offers at most its widest location's actions. */
 export function maxBranching(model: CompiledModel): number {
