@@ -1385,7 +1385,11 @@ const makeRecipe =
   (ctx: StraightContext) =>
   (g: Generated): Function => {
     const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-    const copy = Array.from({ length: ctx.pcs + ctx.layout.size }, (_, i) => `t[${i}] = s[${i}];`).join(' ');
+    // One native copy (memcpy), not a store per slot: unrolled, the copy made each recipe a large
+    // function, and kvm-hotplug's compiled recipes cost more than the tree path (callgrind, session 8).
+    // A buffer of another width is left to the general path.
+    const width = ctx.pcs + ctx.layout.size;
+    const copy = `if (s.length !== ${width} || t.length !== ${width}) return false; t.set(s);`;
     const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
     return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', code)(BAIL, ix, iset, bset, bail));
   };
