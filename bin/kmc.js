@@ -62,5 +62,10 @@ if (argv.includes('--step')) {
   // The command runs in a worker thread that this thread supervises (signals, --max-time, memory):
   // a model's step that never returns cannot hang kmc.
   const { supervise } = await import(fileURLToPath(new URL('../dist/src/cli/supervise.js', import.meta.url)));
-  process.exit(await supervise(argv));
+  const code = await supervise(argv);
+  // process.exit() drops what a pipe has not taken yet: `kmc check --json | jq` got the first
+  // 64 KiB (the pipe's buffer) of a larger report. An empty write's callback runs once everything
+  // written before it is flushed (or the reader is gone: EPIPE, handled above).
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', () => done(undefined)))));
+  process.exit(code);
 }

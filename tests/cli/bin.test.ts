@@ -38,6 +38,16 @@ describe.skipIf(!built)('node bin/kmc.js', () => {
     expect(r.out).toBe('');
     expect(r.err.trimEnd().split('\n')).toEqual([expect.stringMatching(/^kmc: unknown model 'no-such-model'/)]);
   });
+
+  it('a report larger than a pipe holds reaches a slow reader whole, and the exit code is the verdict', () => {
+    // The reader takes nothing for 3 s: kmc must wait for it rather than exit with its output
+    // still queued (it used to cut a --json report at the pipe's 64 KiB: `kmc check --json | jq`).
+    const sh = `"${process.execPath}" bin/kmc.js check kvm-hotplug --json --trace-dir "${traceDir}"; echo "exit $?" >&2`;
+    const r = spawnSync('sh', ['-c', `{ ${sh}; } | { sleep 3; cat; }`], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout.length).toBeGreaterThan(65_536);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, complete: true });
+    expect(r.stderr).toContain('exit 1');
+  });
 });
 
 describe.skipIf(built)('node bin/kmc.js (not built)', () => {
