@@ -630,7 +630,8 @@ function compileLazily(a: CompiledAction, ctx: StraightContext, ids: ReadonlyMap
 /**
  * Compiles now every step of `model` still waiting for its first use, so that `straightGuard`,
  * `straightRecipe` and `straightNext` say which steps the compiler took (undefined: refused).
- * For tests and bench/apply-path's coverage; the search needs no call.
+ * For tests, bench/apply-path's coverage, and the pool, which hands the generated code to its
+ * workers (src/parallel/pool.ts); the search needs no call.
  */
 export function compileSteps<M extends CompiledModel>(model: M): M {
   for (const a of model.allActions) pending.get(a)?.();

@@ -23,7 +23,9 @@
 // offsets). The generated code is built ONLY from those: offsets and lengths are numbers,
 // integer literals are re-emitted from their parsed values, operators come from a fixed list,
 // and a name is never copied into the output (a parameter or `const` becomes a numbered
-// variable). Nothing read from a file or any other input at run time goes into it.
+// variable). Nothing read from a file or any other input at run time goes into it. (A pool
+// worker may run code its orchestrator thread generated so, handed over in its task, under the
+// key the worker derives itself: generatedFor/seedGenerated below.)
 //
 // Anything outside the subset (an undeclared name from the function's closure such as a
 // parameter `N`, a call of anything but a bound function, a string used as a value other than a
@@ -38,6 +40,7 @@
 // it always did. The same values flow through the same JavaScript operators on both paths, so
 // a step that does not bail yields exactly the general path's successor.
 
+import { createHash } from 'node:crypto';
 import type { Layout, LayoutNode } from './layout.js';
 import { localsNode } from './locals.js';
 import { END } from './types.js';
@@ -1175,27 +1178,37 @@ interface Plan {
 }
 
 /**
- * Source texts by number, and each function's (its source never changes), so a key names a
- * source by a small number; layouts likewise. Replaced as a whole (with the results keyed by
- * these numbers) when it grows too large, so a number never comes to mean another text.
+ * Source texts by digest, and each function's (its source never changes), so a key names a
+ * source by a short SHA-256 digest of its text; layouts likewise. Digests, not numbers in the
+ * order met, so that a key means the same in every thread and process: the command thread's
+ * generated code can be handed to the pool's workers (generatedFor, seedGenerated), each of
+ * which derives its own keys and uses an entry only under the key it derived. Replaced as a
+ * whole (with the results) when it grows too large.
  */
 interface Memo {
-  sources: Map<string, number>;
-  ofFunction: WeakMap<Function, { id: number; src: string } | null>;
-  layouts: Map<string, number>;
-  ofLayout: WeakMap<Layout, number>;
+  sources: Map<string, string>;
+  ofFunction: WeakMap<Function, { id: string; src: string } | null>;
+  layouts: Map<string, string>;
+  ofLayout: WeakMap<Layout, string>;
   /** A generated function and its assertion sites' tags, or why the function is not compiled. */
   results: Map<string, Made | string>;
+  /** The generated code behind each result, by layout (what generatedFor hands on). */
+  byLayout: Map<string, Map<string, GeneratedEntry>>;
+  /** Code handed over by another thread (seedGenerated), by key: used instead of generating when this thread derives the same key. */
+  seeds: Map<string, GeneratedEntry>;
 }
-const newMemo = (): Memo => ({ sources: new Map(), ofFunction: new WeakMap(), layouts: new Map(), ofLayout: new WeakMap(), results: new Map() });
+const newMemo = (): Memo => ({ sources: new Map(), ofFunction: new WeakMap(), layouts: new Map(), ofLayout: new WeakMap(), results: new Map(), byLayout: new Map(), seeds: new Map() });
 let memo = newMemo();
 const MEMO_BOUND = 20_000;
+
+/** A key's name for a text: 128 bits of its SHA-256 (a collision would need 2^64 texts). */
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64').slice(0, 22);
 
 /** A name or string in a key, length first (so no text can end it early or run into the next part). */
 const keyText = (s: string): string => `${s.length}:${s}`;
 
 /** `fn`'s source and its number (null: it has none that Function.prototype.toString gives). */
-function sourceEntry(fn: Function): { id: number; src: string } | null {
+function sourceEntry(fn: Function): { id: string; src: string } | null {
   let e = memo.ofFunction.get(fn);
   if (e === undefined) {
     let src: string | undefined;
@@ -1207,7 +1220,7 @@ function sourceEntry(fn: Function): { id: number; src: string } | null {
     if (src === undefined) e = null;
     else {
       let id = memo.sources.get(src);
-      if (id === undefined) memo.sources.set(src, (id = memo.sources.size));
+      if (id === undefined) memo.sources.set(src, (id = digest(src)));
       e = { id, src };
     }
     memo.ofFunction.set(fn, e);
@@ -1267,8 +1280,8 @@ function plan(root: Function): Plan {
   return { of, key };
 }
 
-/** The layout's shape (every node's kind, offset, length and field names), as a number. */
-function layoutId(layout: Layout): number {
+/** The layout's shape (every node's kind, offset, length and field names), as a digest. */
+function layoutId(layout: Layout): string {
   let id = memo.ofLayout.get(layout);
   if (id === undefined) {
     const shape = (n: LayoutNode): string => {
@@ -1284,37 +1297,118 @@ function layoutId(layout: Layout): number {
     };
     const text = `${layout.size}${shape(layout.root)}`;
     id = memo.layouts.get(text);
-    if (id === undefined) memo.layouts.set(text, (id = memo.layouts.size));
+    if (id === undefined) memo.layouts.set(text, (id = digest(text)));
     memo.ofLayout.set(layout, id);
   }
   return id;
 }
 
 type Generated = { body: string; temps: string[]; sites: string[] };
+/** Generated code, or why the function is not compiled: what one thread hands another (generatedFor). */
+type GeneratedEntry = Generated | string;
 /** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
 type Made = { f: Function; sites: readonly string[] };
 
+/** How many bodies this thread generated, and how many it took from code handed over (seedGenerated): bench/ and tests. */
+export const straightCounts = { generated: 0, seeded: 0 };
+
 /**
  * The cached result for `fn` (kind g: guard, n: next, r: recipe) in `ctx`, or `make`'s from
- * the body generated now. `locations` (a next's) is part of what the code depends on, and so
- * is whether anybody hears assertions (ctx.hear; who hears is the model's, outside the code).
+ * the body generated now (or handed over under the same key: seedGenerated). `locations` (a
+ * next's) is part of what the code depends on, and so is whether anybody hears assertions
+ * (ctx.hear; who hears is the model's, outside the code).
  */
 function compiled(kind: 'g' | 'n' | 'r', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
   if (memo.results.size >= MEMO_BOUND || memo.sources.size >= MEMO_BOUND || memo.layouts.size >= MEMO_BOUND) memo = newMemo();
   const p = fn === undefined ? undefined : plan(fn);
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layoutId(ctx.layout)},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
+  const layout = layoutId(ctx.layout);
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
-    const locate = locations === undefined ? undefined : (id: string) => (id === END ? PC_END_INDEX : locations.get(id));
-    const g = p === undefined ? { body: '', temps: [], sites: [] } : generate(p, fn!, ctx, kind !== 'r', locate);
+    let g: GeneratedEntry;
+    if (p === undefined) g = { body: '', temps: [], sites: [] };
+    else {
+      const seed = memo.seeds.get(key);
+      if (seed !== undefined) {
+        g = seed;
+        straightCounts.seeded++;
+      } else {
+        const locate = locations === undefined ? undefined : (id: string) => (id === END ? PC_END_INDEX : locations.get(id));
+        g = generate(p, fn!, ctx, kind !== 'r', locate);
+        straightCounts.generated++;
+      }
+    }
     r = typeof g === 'string' ? g : { f: make(g), sites: g.sites };
     memo.results.set(key, r);
+    let mine = memo.byLayout.get(layout);
+    if (mine === undefined) memo.byLayout.set(layout, (mine = new Map()));
+    mine.set(key, g);
   }
   return r;
 }
 
+// ---- generated code handed from one thread to another ------------------------------------------
+//
+// A pool worker compiles the model again (functions cannot be sent between threads), and its
+// generator would run cold, as the command thread's did (bench/README.md, "The step compiler's
+// compile cost"). The command thread hands it the code it generated for the model's layout
+// (generatedFor, in every task: src/parallel/pool.ts); the worker seeds its cache with it
+// (seedGenerated) before it compiles. The worker still plans every step and derives each key
+// itself from the model it loaded; an entry handed over is used only under the key the worker
+// derived, which names every input the code depends on, so it is exactly the code the worker
+// would generate. The code comes from this process's own generator, through a worker message,
+// never from a file; anything not of the expected shape is ignored (and the worker generates).
+
+const HANDED = 'kmc-straight-code 1';
+
+/** The generated code (and refusals) for `layout`'s model, by key, as a worker message carries it. */
+export interface GeneratedCode {
+  format: string;
+  entries: [string, GeneratedEntry][];
+}
+
+/** What this thread has generated for models with `layout`'s shape (steps not yet compiled are not in it). */
+export function generatedFor(layout: Layout): GeneratedCode {
+  const mine = memo.byLayout.get(layoutId(layout));
+  return { format: HANDED, entries: mine === undefined ? [] : [...mine] };
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+function isEntry(v: unknown): v is GeneratedEntry {
+  if (typeof v === 'string') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  const g = v as Record<string, unknown>;
+  return typeof g.body === 'string' && isStrings(g.temps) && isStrings(g.sites);
+}
+
+/**
+ * Seeds this thread's cache with code another thread generated (generatedFor): each entry is
+ * used only when this thread derives the same key. Returns how many entries it took (0 for
+ * anything not of the expected shape, which is ignored as a whole).
+ */
+export function seedGenerated(code: unknown): number {
+  if (typeof code !== 'object' || code === null) return 0;
+  const c = code as Record<string, unknown>;
+  if (c.format !== HANDED || !Array.isArray(c.entries)) return 0;
+  const ok = c.entries.filter((e: unknown): e is [string, GeneratedEntry] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && isEntry(e[1]));
+  if (ok.length !== c.entries.length) return 0;
+  if (memo.seeds.size + ok.length > MEMO_BOUND) memo.seeds.clear();
+  let n = 0;
+  for (const [key, g] of ok)
+    if (!memo.results.has(key) && n < MEMO_BOUND) {
+      memo.seeds.set(key, typeof g === 'string' ? g : { body: g.body, temps: [...g.temps], sites: [...g.sites] });
+      n++;
+    }
+  return n;
+}
+
+/** Forgets everything generated or handed over in this thread, as in a new thread (tests). */
+export function forgetGenerated(): void {
+  memo = newMemo();
+  made.clear();
+}
 
 function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): Generated | string {
   try {

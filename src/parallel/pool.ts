@@ -22,6 +22,8 @@ import { Reductions } from '../engine/reduction/reductions.js';
 import { reportWithoutPor } from '../engine/reduction/summary.js';
 import { realViolation } from '../engine/reduction/symmetry-path.js';
 import type { ModelDef } from '../model/types.js';
+import { generatedFor } from '../model/straight.js';
+import { compileSteps } from '../model/compile.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
@@ -73,9 +75,21 @@ export function planFor(target: ParallelTarget, o: PlanOptions): CheckPlan | Err
   return plan;
 }
 
-/** What every task of a plan says the check is: the model's variant, parameters, semantics and selected properties. */
+/**
+ * What every task of a plan says the check is: the model's variant, parameters, semantics and
+ * selected properties; and the model's generated step code, which each worker takes instead of
+ * generating it again when it derives the same keys (straight.ts, generatedFor). The steps not
+ * yet compiled here are compiled first: this thread's generator is warm (the plan's determinism
+ * probe ran it), a worker's would be cold, W times (bench/README.md, "session 9").
+ */
 function taskModel(plan: CheckPlan) {
-  return { variant: plan.model.variant, params: { ...plan.model.params }, reference: plan.model.reference, property: plan.selected.map((p) => p.name) };
+  return {
+    variant: plan.model.variant,
+    params: { ...plan.model.params },
+    reference: plan.model.reference,
+    property: plan.selected.map((p) => p.name),
+    generated: generatedFor(compileSteps(plan.model).layout),
+  };
 }
 
 export interface ParallelProgress extends Progress {

@@ -9,6 +9,7 @@ import type { Limits } from '../engine/limits.js';
 import type { CheckpointConfig } from '../engine/checkpoint/session.js';
 import type { ModelSource } from '../property/load-model.js';
 import type { ParamValues } from '../model/types.js';
+import type { GeneratedCode } from '../model/straight.js';
 import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 
 /** Where a worker finds the model (the one loader's type: src/property/load-model.ts). */
@@ -53,6 +54,8 @@ interface TaskCommon {
   params: ParamValues;
   /** Step semantics: recipes under immer's produce (CompileOptions.reference; kmc check --reference). */
   reference: boolean;
+  /** The step code the orchestrator generated for this model (straight.ts generatedFor): the worker seeds its cache with it before it compiles. */
+  generated?: GeneratedCode | undefined;
   /** The selected properties, by name. */
   property: readonly string[];
   /** Names of all the model's properties as the orchestrator loaded them (a consistency check). */
@@ -212,6 +215,8 @@ export interface WorkerReport {
   candidates: Candidate[];
   /** What this worker's part of the search saw (steps run, properties exercised), to be added up. */
   coverage?: CoverageCounts;
+  /** Step bodies this task generated, and those it took from the orchestrator's code instead (TaskCommon.generated). */
+  straight?: { generated: number; seeded: number };
   error?: WorkerError;
   /** sequential only: the whole result, as check() returned it. */
   result?: CheckResult;

@@ -15,6 +15,7 @@ import type { Property, PropertySet } from '../property/types.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
 import { Reductions } from '../engine/reduction/reductions.js';
 import { compileModel, StepError } from '../model/compile.js';
+import { seedGenerated, straightCounts } from '../model/straight.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { B, Control, STOP } from './control.js';
 import { levelSearch, maxBranching } from './level-search.js';
@@ -46,7 +47,10 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     parkedMs: 0,
     candidates: [],
   };
+  const counted = { ...straightCounts };
   try {
+    // The orchestrator's generated step code, taken where this worker derives the same keys (straight.ts).
+    if (task.generated !== undefined) seedGenerated(task.generated);
     const loaded = await loadSource(task.source);
     // (the run's names include the built-in livelock wherever deadlock is, unless the set opted
     // out of it: src/property/liveness.ts)
@@ -102,6 +106,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     control.stop(STOP.error);
     report.error = describe(e, task.index);
   } finally {
+    report.straight = { generated: straightCounts.generated - counted.generated, seeded: straightCounts.seeded - counted.seeded };
     if (task.mode === 'level') {
       for (const p of task.ports) p?.close();
       task.checkpoint?.port.close();

@@ -1,0 +1,142 @@
+// Generated step code handed from one thread to another (straight.ts generatedFor/seedGenerated;
+// the pool hands the command thread's code to its workers: tests/parallel/handoff.test.ts). A
+// thread seeded with another's code generates nothing for the same model and runs the same
+// steps; an entry is used only under the key the seeded thread derives itself, so code for a
+// model that differs in anything the code depends on (here a bound constant, the layout) is
+// never used for it; a set of entries not of the expected shape is ignored as a whole.
+// forgetGenerated() stands for a new thread (an empty cache).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { check as checkOrError, type CheckOptions } from '../../src/engine/check.js';
+import type { PropertySet } from '../../src/property/types.js';
+import { compileModel, compileSteps, type CompiledModel } from '../../src/model/compile.js';
+import { choice, declareStraight, defineModel, step, thread, type ModelDef } from '../../src/model/index.js';
+import { forgetGenerated, generatedFor, seedGenerated, straightCounts } from '../../src/model/straight.js';
+import { bundled } from '../../models/index.js';
+
+type S = { n: number; on: boolean; a: number[] };
+
+/** n counts 0, 1, 2, 0, ... while `n === K` (K bound in a declared form) gates one step; `slots` sizes the layout. */
+function model(K: number, slots = 2): ModelDef<any> {
+  const f = new Function('K', `'use strict'; return (s) => s.n === K;`)(K) as (s: S) => boolean;
+  const guard = declareStraight(f, { fn: f, bind: { K } });
+  const t = thread<any>('a', [
+    choice<any>('x', [
+      { label: 'f: n++', guard, run: (d: S) => void (d.n = (d.n + 1) % 3), next: 'y' },
+      { label: 'f: skip', run: (d: S) => void ((d.n = (d.n + 1) % 3), (d.a[0] = 1 - d.a[0]!)), next: 'x' },
+    ]),
+    step<any>('y', 'f: on', { run: (d: S) => void (d.on = !d.on), next: 'x' }),
+  ]);
+  return defineModel<any>({ name: 'handoff', doc: 'test model', params: {}, variants: { v: 'only' }, build: () => ({ init: { n: 0, on: false, a: new Array(slots).fill(0) }, threads: [t] }) });
+}
+
+/** Every step compiled now: the generator's and the seeds' counts while doing it. */
+function compileAll(def: ModelDef<any>, options: { variant?: string } = {}): { m: CompiledModel; generated: number; seeded: number } {
+  const before = { ...straightCounts };
+  const m = compileSteps(compileModel(def, options));
+  return { m, generated: straightCounts.generated - before.generated, seeded: straightCounts.seeded - before.seeded };
+}
+
+/** check(), its error result a test failure. */
+function check(def: ModelDef<any>, properties: PropertySet | [], options: CheckOptions) {
+  const r = checkOrError(def, properties, options);
+  if (r.status === 'error') throw new Error(r.message);
+  return r;
+}
+
+const compiledSteps = (m: CompiledModel) => m.allActions.filter((a) => a.straightGuard !== undefined).length + m.allActions.filter((a) => a.straightRecipe !== undefined).length;
+
+afterEach(() => forgetGenerated());
+
+describe('generated step code handed to another thread', () => {
+  it('a thread seeded with the code for a bundled model generates nothing for it, compiles the same steps and finds the same states', () => {
+    const def = bundled.find((e) => e.model.name === 'kvm-hotplug')!.model;
+    const variant = Object.keys(def.variants)[0]!;
+    forgetGenerated();
+    const first = compileAll(def, { variant });
+    expect(first.generated).toBeGreaterThan(100);
+    const code = generatedFor(first.m.layout);
+    // Through structured clone, as a worker message carries it.
+    const sent = structuredClone(code);
+    const plain = check(def, bundled.find((e) => e.model.name === 'kvm-hotplug')!.properties, { variant, maxStates: 3000 });
+
+    forgetGenerated();
+    expect(seedGenerated(sent)).toBe(code.entries.length);
+    const seeded = compileAll(def, { variant });
+    expect(seeded.generated).toBe(0);
+    expect(seeded.seeded).toBe(first.generated);
+    expect(compiledSteps(seeded.m)).toBe(compiledSteps(first.m));
+    const again = check(def, bundled.find((e) => e.model.name === 'kvm-hotplug')!.properties, { variant, maxStates: 3000 });
+    expect(again.status).toBe(plain.status);
+    expect(again.stats.states).toBe(plain.stats.states);
+    expect(again.stats.transitions).toBe(plain.stats.transitions);
+    expect(again.properties).toEqual(plain.properties);
+  });
+
+  it('code for a model that differs in a bound constant or the layout is not used: the thread generates its own', () => {
+    forgetGenerated();
+    const one = compileAll(model(1));
+    const code = structuredClone(generatedFor(one.m.layout));
+    expect(code.entries.length).toBeGreaterThan(0);
+    // K = 2: only the guard reading K differs (the recipes' code is the same, and is taken);
+    // three slots: another layout, so every key differs.
+    for (const [other, own] of [
+      [model(2), 1],
+      [model(1, 3), one.generated],
+    ] as const) {
+      forgetGenerated();
+      expect(seedGenerated(code)).toBe(code.entries.length);
+      const c = compileAll(other);
+      expect(c.generated, 'an entry was used under a key this model does not derive').toBe(own);
+      expect(c.seeded).toBe(one.generated - own);
+      // And what it runs is its own code: the same states as the reference semantics (no compiled steps).
+      expect(check(other, [], {}).stats.states).toBe(check(other, [], { reference: true }).stats.states);
+    }
+    // The same model again takes them all.
+    forgetGenerated();
+    seedGenerated(code);
+    const same = compileAll(model(1));
+    expect(same.generated).toBe(0);
+    expect(same.seeded).toBe(one.generated);
+  });
+
+  it('an entry handed over under a key no model here derives is never run', () => {
+    forgetGenerated();
+    const one = compileAll(model(1));
+    const code = structuredClone(generatedFor(one.m.layout));
+    // Every key changed in its last character: bodies that would throw if they ever ran.
+    const foreign = { ...code, entries: code.entries.map(([k]) => [`${k}~`, { body: 'throw new Error("foreign code ran");', temps: [], sites: [] }]) };
+    forgetGenerated();
+    expect(seedGenerated(foreign)).toBe(code.entries.length);
+    const c = compileAll(model(1));
+    expect(c.seeded).toBe(0);
+    expect(c.generated).toBe(one.generated);
+    expect(check(model(1), [], {}).status).toBe('verified');
+  });
+
+  it('entries not of the expected shape are ignored as a whole, and the thread generates', () => {
+    forgetGenerated();
+    const one = compileAll(model(1));
+    const code = structuredClone(generatedFor(one.m.layout));
+    const [k0, g0] = code.entries[0]!;
+    const broken: unknown[] = [
+      undefined,
+      null,
+      'code',
+      { ...code, format: 'kmc-straight-code 0' },
+      { ...code, entries: 'x' },
+      { ...code, entries: [...code.entries, [k0]] },
+      { ...code, entries: [...code.entries, [1, g0]] },
+      { ...code, entries: [...code.entries, [k0, { body: 1, temps: [], sites: [] }]] },
+      { ...code, entries: [...code.entries, [k0, { body: '', temps: [1], sites: [] }]] },
+      { ...code, entries: [...code.entries, [k0, { body: '', temps: [] }]] },
+    ];
+    for (const b of broken) {
+      forgetGenerated();
+      expect(seedGenerated(b), JSON.stringify(b)?.slice(0, 80)).toBe(0);
+      const c = compileAll(model(1));
+      expect(c.seeded).toBe(0);
+      expect(c.generated).toBe(one.generated);
+    }
+  });
+});
