@@ -45,10 +45,17 @@ function coverage(label: string, model: ModelDef, params: Record<string, number>
   if (!why) return;
   const reasons = new Map<string, number>();
   const count = (k: string) => reasons.set(k, (reasons.get(k) ?? 0) + 1);
+  // As compile.ts compiles them (a recipe's assertions heard: hear given).
+  const ctx = (a: CompiledAction) => ({ layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]!, hear: () => null });
   for (const a of guards)
-    if (a.straightGuard === undefined) count(`guard: ${straightRefusal(a.guard!, { layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]! }, true)}`);
-  for (const a of recipes)
-    if (a.straightRecipe === undefined && a.run) count(`recipe: ${straightRefusal(a.run, { layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]! }, false)}`);
+    if (a.straightGuard === undefined) count(`guard: ${straightRefusal(a.guard!, ctx(a), true)}`);
+  for (const a of m.allActions)
+    if (a.straightRecipe === undefined && a.run) {
+      const why = straightRefusal(a.run, ctx(a), false);
+      if (why !== undefined) count(`recipe: ${why}`);
+    }
+  for (const a of computed)
+    if (a.straightNext === undefined) count(`next: ${straightRefusal(a.def.next as Function, ctx(a), true, m.threads[a.thread]!.ids)}`);
   for (const [k, n] of [...reasons].sort((x, y) => y[1] - x[1])) console.log(`    ${n} ${k}`);
 }
 

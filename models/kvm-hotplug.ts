@@ -288,7 +288,7 @@
 //   not exercised.
 
 import {
-  byVariant, choice, defineModel, END, func, intParam, boolParam, spawn, step, threadKind, withNote,
+  byVariant, choice, declareStraight, defineModel, END, func, intParam, boolParam, spawn, step, threadKind, withNote,
   type ActionDef, type Draft, type LocationDef, type Next, type StepEnv, type SymmetryDef, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -413,7 +413,7 @@ export default defineModel({
             ? [{
                 what: 'cpumask_set_cpu(cpu, cpus_hardware_enabled); r = kvm_arch_hardware_enable(NULL) fails: cpumask_clear_cpu(cpu, cpus_hardware_enabled); atomic_inc(&hardware_enable_failed)',
                 when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
-                run: (d: D) => atomic_inc(d.hardware_enable_failed),
+                run: declareStraight((d: D) => atomic_inc(d.hardware_enable_failed), { bind: { atomic_inc } }),
               }]
             : []),
         ],
@@ -449,7 +449,7 @@ export default defineModel({
             ? [{
                 what: `${archEnable}() fails: return -EIO (on_each_cpu: atomic_inc(failed))`,
                 when: (s: S, c: number) => !s.cpus_hardware_enabled[c]!,
-                run: (d: D) => atomic_inc(d.hardware_enable_failed),
+                run: declareStraight((d: D) => atomic_inc(d.hardware_enable_failed), { bind: { atomic_inc } }),
               }]
             : []),
         ],
@@ -505,27 +505,37 @@ export default defineModel({
      */
     const kvmLockOnSomeCpu = <L extends HasTask>(id: string, fn: string, o: { entry?: boolean; note?: string; next?: string } = {}): LocationDef<S, L> =>
       onSomeCpu<S, L>(id, ctxRef<L>(), cpuIds, (c) => {
+        const entry = o.entry === true;
         const a = lockOp<S, L>(id, fn, KVM_LOCK, {
           ...(o.next !== undefined ? { next: o.next } : {}),
-          run: (d, env) => {
-            preempt_disable(d.ctx, env.local.task, env, c);
-            if (o.entry) syscall_enter(env.local.task, env);
-          },
+          run: declareStraight(
+            (d: D, env: StepEnv<L>) => {
+              preempt_disable(d.ctx, env.local.task, env, c);
+              if (entry) syscall_enter(env.local.task, env);
+            },
+            { bind: { preempt_disable, c, entry, syscall_enter } },
+          ),
         }).actions[0]!;
         return o.note !== undefined ? { ...a, note: o.note } : a;
       });
     /** kvm_lock released by a pinned task: preemptible again. `exit`: the return to user mode is merged into this step. */
-    const kvmUnlock = <L extends HasTask>(id: string, fn: string, label: string, next: string, o: { exit?: boolean; tags?: string[]; run?: (d: D) => void } = {}): LocationDef<S, L> =>
-      unlockOp<S, L>(id, fn, KVM_LOCK, {
+    const kvmUnlock = <L extends HasTask>(id: string, fn: string, label: string, next: string, o: { exit?: boolean; tags?: string[]; run?: (d: D) => void } = {}): LocationDef<S, L> => {
+      const run = o.run;
+      const exit = o.exit === true;
+      return unlockOp<S, L>(id, fn, KVM_LOCK, {
         label,
         next,
         ...(o.tags ? { tags: o.tags } : {}),
-        run: (d, env) => {
-          o.run?.(d);
-          preempt_enable(d.ctx, env.local.task, env);
-          if (o.exit) syscall_exit(env.local.task, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<L>) => {
+            run?.(d);
+            preempt_enable(d.ctx, env.local.task, env);
+            if (exit) syscall_exit(env.local.task, env);
+          },
+          { bind: { run, preempt_enable, exit, syscall_exit } },
+        ),
       });
+    };
 
     /** cpus_read_lock() (a sleeping lock: percpu_down_read), by a preemptible task. */
     const cpusReadLock = <L extends HasTask>(id: string, next: string, o: { entry?: boolean; run?: (d: D, env: StepEnv<L>) => void } = {}): LocationDef<S, L> =>
@@ -563,31 +573,39 @@ export default defineModel({
       onEachCpuCall<S, Task>({ id, caller, func: f, sender: (env) => env.self, cpu: here, xcalls, online, order: onEachCpuOrder, next });
 
     /** hardware_disable_all_nolock() by a creator holding kvm_lock (v2.6.37..v6.11). */
-    const disableAllNolock = (p: string, next: string): LocationDef<S, Task>[] =>
-      func<S, Task>('hardware_disable_all_nolock', [
+    const disableAllNolock = (p: string, next: string): LocationDef<S, Task>[] => {
+      const off = `${p}.off`;
+      return func<S, Task>('hardware_disable_all_nolock', [
         step<S, Task>(`${p}.dec`, 'BUG_ON(!kvm_usage_count); kvm_usage_count--; if (!kvm_usage_count)', {
-          run: (d, env) => {
-            env.bugOn(d.kvm_usage_count === 0, USAGE_BUG);
-            d.kvm_usage_count -= 1;
-          },
-          next: (s) => (s.kvm_usage_count === 0 ? `${p}.off` : next),
+          run: declareStraight(
+            (d: D, env: StepEnv<Task>) => {
+              env.bugOn(d.kvm_usage_count === 0, USAGE_BUG);
+              d.kvm_usage_count -= 1;
+            },
+            { bind: { USAGE_BUG } },
+          ),
+          next: declareStraight((s: S) => (s.kvm_usage_count === 0 ? off : next), { bind: { off, next } }),
         }),
-        ...creatorOnEachCpu(`${p}.off`, 'hardware_disable_all_nolock', disableCall, next),
+        ...creatorOnEachCpu(off, 'hardware_disable_all_nolock', disableCall, next),
       ]);
+    };
 
     /** hardware_enable_all()'s part under kvm_lock, from kvm_usage_count++ to the unlock (2.6.37..v6.2, the hypothetical mix). */
     const enableAllLocked = (unlockLabel: string, ok: string, failed: string, exit: boolean): LocationDef<S, Task>[] =>
       func<S, Task>('hardware_enable_all', [
         step<S, Task>('enable.inc', 'kvm_usage_count++; if (kvm_usage_count == 1) atomic_set(&hardware_enable_failed, 0)', {
-          run: (d) => {
-            d.kvm_usage_count += 1;
-            if (d.kvm_usage_count === 1) atomic_set(d.hardware_enable_failed, 0);
-          },
+          run: declareStraight(
+            (d: D) => {
+              d.kvm_usage_count += 1;
+              if (d.kvm_usage_count === 1) atomic_set(d.hardware_enable_failed, 0);
+            },
+            { bind: { atomic_set } },
+          ),
           next: (s) => (s.kvm_usage_count === 1 ? 'enable.on' : 'enable.ok'),
         }),
         ...creatorOnEachCpu('enable.on', 'hardware_enable_all', enableCall, 'enable.check'),
         step<S, Task>('enable.check', 'if (atomic_read(&hardware_enable_failed))', {
-          next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'),
+          next: declareStraight((s: S) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'), { bind: { atomic_read } }),
         }),
         ...disableAllNolock('enable.fail', 'enable.ebusy'),
         kvmUnlock<Task>('enable.ebusy', 'hardware_enable_all', `r = -EBUSY; ${unlockLabel}`, failed, { exit, tags: ['enable_all_failed'] }),
@@ -649,12 +667,12 @@ export default defineModel({
         }),
         ...creatorOnEachCpu('enable.on', 'hardware_enable_all', enableCall, 'enable.check'),
         step<S, Task>('enable.check', 'if (atomic_read(&failed))', {
-          next: (s) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'),
+          next: declareStraight((s: S) => (atomic_read(s.hardware_enable_failed) !== 0 ? 'enable.fail.dec' : 'enable.ok'), { bind: { atomic_read } }),
         }),
         ...disableAllNolock('enable.fail', 'enable.ebusy'),
         kvmUnlock<Task>('enable.ebusy', 'hardware_enable_all', 'r = -EBUSY; mutex_unlock(&kvm_lock)', 'fail.unlock_cpus', {
           tags: ['enable_all_failed'],
-          run: (d) => atomic_set(d.hardware_enable_failed, 0),
+          run: declareStraight((d: D) => atomic_set(d.hardware_enable_failed, 0), { bind: { atomic_set } }),
         }),
         kvmUnlock<Task>('enable.ok', 'hardware_enable_all', 'mutex_unlock(&kvm_lock)', 'enable.unlock_cpus'),
         cpusReadUnlock<Task>('enable.unlock_cpus', 'cpus_read_unlock(); return 0', 'user.alive', { exit: true }),
@@ -812,14 +830,14 @@ export default defineModel({
     const ctxNote = <L extends object>(cpu: CpuOf<L>, event: string) => `${typeof cpu === 'number' ? `cpu${cpu}, ` : ''}${event}, interrupts off`;
     /** spin_lock(&kvm_lock) by the thread already pinned there with interrupts off. */
     const callbackLock = <L extends HasTask>(id: string, fn: string, label: string, next: string) =>
-      spinLock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: (d, env) => preempt_disable(d.ctx, env.local.task, env, here(env)) });
+      spinLock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: declareStraight((d: D, env: StepEnv<L>) => preempt_disable(d.ctx, env.local.task, env, here(env)), { bind: { preempt_disable, here } }) });
     const callbackUnlock = <L extends HasTask>(id: string, fn: string, label: string, next: string) =>
-      spinUnlock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: (d, env) => preempt_enable(d.ctx, env.local.task, env) });
+      spinUnlock<S, L>(id, fn, KVM_LOCK, { label: `${fn}: ${label}`, next, run: declareStraight((d: D, env: StepEnv<L>) => preempt_enable(d.ctx, env.local.task, env), { bind: { preempt_enable } }) });
     /** kvm_cpu_hotplug(): `if (!kvm_usage_count) return NOTIFY_OK;`, unlocked, at its top (2.6.37, both patches). */
     const notifierCheck = <L extends HasTask>(p: string, cpu: CpuOf<L>, event: string, next: string, body: string) =>
       step<S, L>(`${p}.check`, 'kvm_cpu_hotplug: if (!kvm_usage_count) return NOTIFY_OK', {
         note: ctxNote(cpu, event),
-        next: (s) => (s.kvm_usage_count === 0 ? next : body),
+        next: declareStraight((s: S) => (s.kvm_usage_count === 0 ? next : body), { bind: { next, body } }),
       });
 
     // 2.6.37: case CPU_DYING: hardware_disable(NULL); -- no lock.
@@ -951,8 +969,10 @@ export default defineModel({
     // The hotplug of cpu X, `rounds` times offline then online (kernel/cpu.c of each kernel).
     // ======================================================================================
     const nextRound = (d: D, env: StepEnv<Hotplug>) => void (env.local.round += 1);
-    const roundsLeft = (_s: S, env: StepEnv<Hotplug>) => (env.local.round < rounds ? 'user.down' : END);
-    const stopMachineHolds = (s: S, env: StepEnv<Hotplug>) => stopMachineMayStart(s.ctx, env.self) && canRunOn(s.ctx, env.local.task, X);
+    const roundsLeft = declareStraight((_s: S, env: StepEnv<Hotplug>) => (env.local.round < rounds ? 'user.down' : END), { bind: { rounds, END } });
+    const stopMachineHolds = declareStraight((s: S, env: StepEnv<Hotplug>) => stopMachineMayStart(s.ctx, env.self) && canRunOn(s.ctx, env.local.task, X), {
+      bind: { stopMachineMayStart, canRunOn, X },
+    });
     const stopBlocked = (s: S, env: StepEnv<Hotplug>) =>
       `every online CPU to be preemptible (${othersNonPreemptible(s.ctx, env.self).map((c) => `cpu${c}: ${env.threadNames[s.ctx.owner[c]!]}`).join(', ')})`;
 
@@ -961,52 +981,64 @@ export default defineModel({
       step<S, Hotplug>('user.down', `_cpu_down(cpu${X}): ${begin}`, {
         guard: (s) => !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0,
         blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
-        run: (d, env) => {
-          d.cpu_hotplug.writer = true;
-          syscall_enter(env.local.task, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Hotplug>) => {
+            d.cpu_hotplug.writer = true;
+            syscall_enter(env.local.task, env);
+          },
+          { bind: { syscall_enter } },
+        ),
       }),
       stopMachine
         ? step<S, Hotplug>('stop', `_cpu_down: __stop_machine(take_cpu_down, cpumask_of(cpu${X})): every online CPU stops with interrupts off`, {
             guard: stopMachineHolds,
             blockedOn: stopBlocked,
-            run: (d, env) => stop_machine_begin(d.ctx, env.local.task, env, X),
+            run: declareStraight((d: D, env: StepEnv<Hotplug>) => stop_machine_begin(d.ctx, env.local.task, env, X), { bind: { stop_machine_begin, X } }),
           })
         : step<S, Hotplug>('stop', `take_cpu_down: runs on cpu${X} with interrupts off (no stop_machine: the other CPUs run on)`, {
-            guard: (s, env) => canRunOn(s.ctx, env.local.task, X),
+            guard: declareStraight((s: S, env: StepEnv<Hotplug>) => canRunOn(s.ctx, env.local.task, X), { bind: { canRunOn, X } }),
             blockedOn: (s, env) => `cpu${X} to be preemptible (${env.threadNames[s.ctx.owner[X]!] ?? '?'} runs there)`,
-            run: (d, env) => local_irq_disable(d.ctx, env.local.task, env, X),
+            run: declareStraight((d: D, env: StepEnv<Hotplug>) => local_irq_disable(d.ctx, env.local.task, env, X), { bind: { local_irq_disable, X } }),
           }),
-      step<S, Hotplug>('disable', `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, { run: (d) => set_cpu_online(d.ctx, X, false) }),
+      step<S, Hotplug>('disable', `take_cpu_down: __cpu_disable(): set_cpu_online(cpu${X}, false)`, { run: declareStraight((d: D) => set_cpu_online(d.ctx, X, false), { bind: { set_cpu_online, X } }) }),
       ...dyingCallback<Hotplug>('dying', X, 'dead'),
       step<S, Hotplug>('dead', `_cpu_down: ${stopMachine ? 'stop_machine returns; ' : ''}CPU_DEAD; ${done}`, {
-        run: (d, env) => {
-          if (stopMachine) stop_machine_end(d.ctx, env.local.task, env);
-          else local_irq_enable(d.ctx, env.local.task);
-          d.dead[X] = true;
-          d.cpu_hotplug.writer = false;
-          syscall_exit(env.local.task, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Hotplug>) => {
+            if (stopMachine) stop_machine_end(d.ctx, env.local.task, env);
+            else local_irq_enable(d.ctx, env.local.task);
+            d.dead[X] = true;
+            d.cpu_hotplug.writer = false;
+            syscall_exit(env.local.task, env);
+          },
+          { bind: { stopMachine, stop_machine_end, local_irq_enable, X, syscall_exit } },
+        ),
       }),
       step<S, Hotplug>('user.up', `_cpu_up(cpu${X}): ${begin}; __cpu_up(): cpu${X} runs start_secondary() with interrupts off`, {
         guard: (s) => !s.cpu_hotplug.writer && s.cpu_hotplug.readers === 0,
         blockedOn: (s) => `cpu_hotplug_lock, read-held by ${s.cpu_hotplug.readers} task(s)`,
-        run: (d, env) => {
-          d.cpu_hotplug.writer = true;
-          syscall_enter(env.local.task, env);
-          d.dead[X] = false;
-          start_secondary(d.ctx, env.local.task, env, X);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Hotplug>) => {
+            d.cpu_hotplug.writer = true;
+            syscall_enter(env.local.task, env);
+            d.dead[X] = false;
+            start_secondary(d.ctx, env.local.task, env, X);
+          },
+          { bind: { syscall_enter, X, start_secondary } },
+        ),
       }),
       ...startingCallback<Hotplug>('starting', X, 'online'),
-      step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => set_cpu_online(d.ctx, X, true) }),
+      step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: declareStraight((d: D) => set_cpu_online(d.ctx, X, true), { bind: { set_cpu_online, X } }) }),
       step<S, Hotplug>('irqon', `start_secondary: local_irq_enable(); _cpu_up: CPU_ONLINE; ${done}`, {
-        run: (d, env) => {
-          local_irq_enable(d.ctx, env.local.task);
-          d.cpu_hotplug.writer = false;
-          syscall_exit(env.local.task, env);
-          nextRound(d, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Hotplug>) => {
+            local_irq_enable(d.ctx, env.local.task);
+            d.cpu_hotplug.writer = false;
+            syscall_exit(env.local.task, env);
+            nextRound(d, env);
+          },
+          { bind: { local_irq_enable, syscall_exit, nextRound } },
+        ),
         next: roundsLeft,
       }),
     ];
@@ -1065,7 +1097,7 @@ export default defineModel({
           },
           { label: `cpu_up(cpu${X}): cpu_hotplug_disabled: return -EBUSY`, guard: (s) => s.hotplug_disabled, blockedOn: writerBlocked, run: nextRound, next: roundsLeft },
         ]),
-        step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: (d) => set_cpu_online(d.ctx, X, true) }),
+        step<S, Hotplug>('online', `start_secondary: set_cpu_online(cpu${X}, true)`, { run: declareStraight((d: D) => set_cpu_online(d.ctx, X, true), { bind: { set_cpu_online, X } }) }),
         step<S, Hotplug>('irqon', `start_secondary: local_irq_enable(); cpu_startup_entry(): cpu${X}'s hotplug thread runs the ONLINE section`, {
           run: (d, env) => local_irq_enable(d.ctx, env.local.task),
         }),
@@ -1109,7 +1141,7 @@ export default defineModel({
     // ======================================================================================
     /** The loop over the non-boot CPUs (cpu 1..cpus-1): the next value of pm's `cpu`, or where the loop ends. */
     const advance = (d: D, env: StepEnv<Task>) => void (env.local.cpu += 1);
-    const loopTo = (id: string, done: string) => (_s: S, env: StepEnv<Task>) => (env.local.cpu < cpus ? id : done);
+    const loopTo = (id: string, done: string) => declareStraight((_s: S, env: StepEnv<Task>) => (env.local.cpu < cpus ? id : done), { bind: { cpus, id, done } });
 
     // The suspend path's own steps, the same in every kernel: freeze_processes() (only when every
     // task is out of the kernel; pm's loop over the non-boot CPUs starts at cpu 1), the boot
@@ -1126,15 +1158,18 @@ export default defineModel({
       });
     const suspendDisableIrqs = () =>
       step<S, Task>('susp.irqoff', 'suspend_enter: arch_suspend_disable_irqs()', {
-        guard: (s, env) => canRunOn(s.ctx, env.local.task, 0),
-        run: (d, env) => local_irq_disable(d.ctx, env.local.task, env, 0),
+        guard: declareStraight((s: S, env: StepEnv<Task>) => canRunOn(s.ctx, env.local.task, 0), { bind: { canRunOn } }),
+        run: declareStraight((d: D, env: StepEnv<Task>) => local_irq_disable(d.ctx, env.local.task, env, 0), { bind: { local_irq_disable } }),
       });
     const suspendEnableIrqs = () =>
       step<S, Task>('susp.irqon', 'suspend_enter: arch_suspend_enable_irqs()', {
-        run: (d, env) => {
-          local_irq_enable(d.ctx, env.local.task);
-          env.local.cpu = 1;
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Task>) => {
+            local_irq_enable(d.ctx, env.local.task);
+            env.local.cpu = 1;
+          },
+          { bind: { local_irq_enable } },
+        ),
         next: 'susp.up',
       });
     const thawProcesses = () =>
@@ -1150,23 +1185,29 @@ export default defineModel({
       choice<S, Task>('susp.down', [
         {
           label: 'disable_nonboot_cpus: for_each_online_cpu(cpu): _cpu_down(cpu, 1); cpumask_set_cpu(cpu, frozen_cpus): take_cpu_down: interrupts off; __cpu_disable(): set_cpu_online(cpu, false)',
-          guard: (s, env) => s.ctx.online[env.local.cpu]! && canRunOn(s.ctx, env.local.task, env.local.cpu),
-          run: (d, env) => {
-            d.frozen_cpus[env.local.cpu] = true;
-            local_irq_disable(d.ctx, env.local.task, env, env.local.cpu);
-            set_cpu_online(d.ctx, env.local.cpu, false);
-          },
+          guard: declareStraight((s: S, env: StepEnv<Task>) => s.ctx.online[env.local.cpu]! && canRunOn(s.ctx, env.local.task, env.local.cpu), { bind: { canRunOn } }),
+          run: declareStraight(
+            (d: D, env: StepEnv<Task>) => {
+              d.frozen_cpus[env.local.cpu] = true;
+              local_irq_disable(d.ctx, env.local.task, env, env.local.cpu);
+              set_cpu_online(d.ctx, env.local.cpu, false);
+            },
+            { bind: { local_irq_disable, set_cpu_online } },
+          ),
           next: dying[0]!.id,
         },
         { label: 'disable_nonboot_cpus: for_each_online_cpu(cpu): cpu is not online, skipped', guard: (s, env) => !s.ctx.online[env.local.cpu], run: advance, next: loopTo('susp.down', 'susp.irqoff') },
       ]),
       ...dying,
       step<S, Task>('susp.dead', 'disable_nonboot_cpus: _cpu_down(cpu, 1): CPU_DEAD', {
-        run: (d, env) => {
-          local_irq_enable(d.ctx, env.local.task);
-          d.dead[env.local.cpu] = true;
-          advance(d, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Task>) => {
+            local_irq_enable(d.ctx, env.local.task);
+            d.dead[env.local.cpu] = true;
+            advance(d, env);
+          },
+          { bind: { local_irq_enable, advance } },
+        ),
         next: loopTo('susp.down', 'susp.irqoff'),
       }),
       suspendDisableIrqs(),
@@ -1175,29 +1216,35 @@ export default defineModel({
       step<S, Task>('susp.resume', 'suspend_enter: the system sleeps and wakes; sysdev_resume → kvm_resume: if (kvm_usage_count)', {
         next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
       }),
-      step<S, Task>('susp.warn', 'kvm_resume: WARN_ON(spin_is_locked(&kvm_lock))', { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
+      step<S, Task>('susp.warn', 'kvm_resume: WARN_ON(spin_is_locked(&kvm_lock))', { run: declareStraight((d: D, env: StepEnv<Task>) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN), { bind: { spinIsLocked, RESUME_WARN } }) }),
       body<Task>('susp.enable', enableCall, 0, 'cpu0, kvm_resume, interrupts off', 'susp.irqon', ['syscore']),
       suspendEnableIrqs(),
       choice<S, Task>('susp.up', [
         {
           label: 'enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): _cpu_up(cpu, 1): the CPU runs start_secondary() with interrupts off',
           guard: (s, env) => s.frozen_cpus[env.local.cpu]!,
-          run: (d, env) => {
-            d.frozen_cpus[env.local.cpu] = false;
-            d.dead[env.local.cpu] = false;
-            start_secondary(d.ctx, env.local.task, env, env.local.cpu);
-          },
+          run: declareStraight(
+            (d: D, env: StepEnv<Task>) => {
+              d.frozen_cpus[env.local.cpu] = false;
+              d.dead[env.local.cpu] = false;
+              start_secondary(d.ctx, env.local.task, env, env.local.cpu);
+            },
+            { bind: { start_secondary } },
+          ),
           next: starting[0]!.id,
         },
         { label: 'enable_nonboot_cpus: for_each_cpu(cpu, frozen_cpus): cpu is not in frozen_cpus, skipped', guard: (s, env) => !s.frozen_cpus[env.local.cpu], run: advance, next: loopTo('susp.up', 'susp.thaw') },
       ]),
       ...starting,
       step<S, Task>('susp.online', 'start_secondary: set_cpu_online(cpu, true); local_irq_enable()', {
-        run: (d, env) => {
-          set_cpu_online(d.ctx, env.local.cpu, true);
-          local_irq_enable(d.ctx, env.local.task);
-          advance(d, env);
-        },
+        run: declareStraight(
+          (d: D, env: StepEnv<Task>) => {
+            set_cpu_online(d.ctx, env.local.cpu, true);
+            local_irq_enable(d.ctx, env.local.task);
+            advance(d, env);
+          },
+          { bind: { set_cpu_online, local_irq_enable, advance } },
+        ),
         next: loopTo('susp.up', 'susp.thaw'),
       }),
       thawProcesses(),
@@ -1239,7 +1286,7 @@ export default defineModel({
         step<S, Task>('susp.resume', 'suspend_enter: the system sleeps and wakes; syscore_resume → kvm_resume: if (kvm_usage_count)', {
           next: (s) => (s.kvm_usage_count !== 0 ? 'susp.warn' : 'susp.irqon'),
         }),
-        step<S, Task>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: (d, env) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN) }),
+        step<S, Task>('susp.warn', `kvm_resume: ${assertNotHeld}`, { run: declareStraight((d: D, env: StepEnv<Task>) => env.warnOn(spinIsLocked(d.kvm_lock), RESUME_WARN), { bind: { spinIsLocked, RESUME_WARN } }) }),
         body<Task>('susp.enable', enableCall, 0, `cpu0, kvm_resume: WARN_ON_ONCE(${variant === 'v6.12' ? 'kvm_enable_virtualization_cpu' : '__hardware_enable_nolock'}())`, 'susp.ret', ['syscore']),
         // The failure is a return value (WARNed about, then dropped), not a global counter: the
         // model's counter, which carries it, is cleared.
@@ -1280,16 +1327,19 @@ export default defineModel({
       func<S, Task>(fn, [
         onSomeCpu<S, Task>(first, ctxRef<Task>(), cpuIds, (c) => ({
           label: `${fn}: kvm_rebooting = true; on_each_cpu(): preempt_disable()`,
-          run: (d, env) => {
-            d.kvm_rebooting = true;
-            preempt_disable(d.ctx, env.local.task, env, c);
-          },
+          run: declareStraight(
+            (d: D, env: StepEnv<Task>) => {
+              d.kvm_rebooting = true;
+              preempt_disable(d.ctx, env.local.task, env, c);
+            },
+            { bind: { preempt_disable, c } },
+          ),
           next: 'reboot.call',
         })),
         ...onEachCpuCall<S, Task>({
           id: 'reboot.call', caller: fn, func: disableCall, sender: PM_SENDER, cpu: here, xcalls, online, order: onEachCpuOrder, next: after,
           returnTags: ['kvm_reboot_return'],
-          onReturn: (d, env) => preempt_enable(d.ctx, env.local.task, env),
+          onReturn: declareStraight((d: D, env: StepEnv<Task>) => preempt_enable(d.ctx, env.local.task, env), { bind: { preempt_enable } }),
         }),
       ]);
     // 2.6.37..v6.4: the reboot notifier. kvm_reboot(): kvm_rebooting = true; on_each_cpu(hardware_disable_nolock, NULL, 1); return NOTIFY_OK;

@@ -34,6 +34,8 @@ export function spinIsLocked(lock: Spinlock): boolean {
   return lock.holder !== UNLOCKED;
 }
 
+declareStraight(spinIsLocked, { bind: { UNLOCKED } });
+
 export function heldBy(lock: Spinlock, thread: number): boolean {
   return lock.holder === thread;
 }

@@ -221,14 +221,16 @@ function bset(t: Int32Array, o: number, v: unknown): unknown {
 /**
  * What a wrapper function (a kernel helper's guard, a gate's test, compile.ts's gated guard)
  * declares it computes, since its own source calls functions from its closure, which the
- * compiler cannot see: `fn`'s source, in which the names of `bind` stand for those values
- * (functions, inlined from their own source or their own declared form; integers and booleans,
- * constants); or, for a guard, `all`: the conjunction of the guards listed, in order, as `&&`
- * evaluates it. Only ever used to compile: the wrapper itself still runs on the tree path, and
- * the equivalence tests compare the two.
+ * compiler cannot see: `fn`'s source (the function's own when `fn` is left out: a model's
+ * recipe that calls the kernel's primitives or reads its builder's variables declares just the
+ * names), in which the names of `bind` stand for those values (functions, inlined from their own
+ * source or their own declared form; integers, booleans and strings, constants); or, for a guard,
+ * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. Only ever used to
+ * compile: the wrapper itself still runs on the tree path, and the equivalence tests (and the
+ * CLI's determinism probe) compare the two.
  */
 export type StraightForm =
-  | { fn: Function; bind?: Readonly<Record<string, unknown>> }
+  | { fn?: Function; bind?: Readonly<Record<string, unknown>> }
   | { all: readonly Function[] };
 
 const forms = new WeakMap<Function, StraightForm>();
@@ -331,9 +333,11 @@ class Gen {
    */
   private result(): string {
     const t = this.toks[this.p];
-    if (t?.t === 'str') {
+    // A location name: a string literal, or a name bound to a string (a builder's `next`).
+    const named = t?.t === 'id' && this.endsResult(1) ? this.scope.get(t.v, this.p) : undefined;
+    if (t?.t === 'str' || named?.k === 'str') {
       this.p++;
-      const at = this.locate!(t.v);
+      const at = this.locate!(named?.k === 'str' ? named.value : t!.v);
       if (at === undefined) no('not a location of the thread'); // the general path's error
       return `(${at})`;
     }
@@ -355,6 +359,11 @@ class Gen {
     this.expect(':');
     const b = this.result();
     return `(${c} ? ${a} : ${b})`;
+  }
+
+  /** Whether the token `k` after the cursor ends a next's result (`:`, `)`, `;`, `}`, the end). */
+  private endsResult(k: number): boolean {
+    return this.toks[this.p + k] === undefined || this.peek(':', k) || this.peek(')', k) || this.peek(';', k) || this.peek('}', k);
   }
 
   private peek(v: string, k = 0): boolean {
@@ -1144,6 +1153,8 @@ class Gen {
       return `(${e})`;
     }
     if (t.t === 'id' && (t.v === 'true' || t.v === 'false')) return t.v;
+    if (t.t === 'id' && !KEYWORDS.has(t.v)) return no(`undeclared name ${t.v} (from the function's closure)`);
+    if (t.t === 'str' || t.t === 'tpl') return no('a string used as a value');
     return no(`name or token ${t.v}`);
   }
 }
@@ -1422,9 +1433,12 @@ function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, l
   }
 }
 
-/** Why a guard (`guard` true) or recipe is not compiled, or undefined when it is (for bench/apply-path's coverage). */
-export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean): string | undefined {
-  const r = guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx));
+/**
+ * Why a guard (`guard` true), a recipe, or (`ids` given: the thread's locations by name) a
+ * computed next is not compiled, or undefined when it is (bench/apply-path's coverage report).
+ */
+export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean, ids?: ReadonlyMap<string, number>): string | undefined {
+  const r = ids !== undefined ? compiled('n', fn, ctx, ids, makeNext) : guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx));
   return typeof r === 'string' ? r : undefined;
 }
 
@@ -1467,12 +1481,14 @@ const PC_END_INDEX = -1;
  * and the general path raises its error). Undefined when outside the subset.
  */
 export function straightNext(fn: Function, ctx: StraightContext, ids: ReadonlyMap<string, number>): StraightNext | undefined {
-  const r = compiled('n', fn, ctx, ids, (g) => {
-    const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-    const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
-    return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
-  });
+  const r = compiled('n', fn, ctx, ids, makeNext);
   return typeof r === 'string' ? undefined : (r.f as StraightNext);
+}
+
+function makeNext(g: Generated): Function {
+  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
+  const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
+  return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
 }
 
 const makeRecipe =

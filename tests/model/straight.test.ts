@@ -456,6 +456,33 @@ describe('straight-line steps (straight.ts)', () => {
     }
   });
 
+  it('random computed next returning names bound to strings (a builder\'s `next`), declared by `{ bind }` alone: the same as the scratch tree and immer', () => {
+    // The names A/B/E (two locations and END's value), N (no location: an error on every path)
+    // stand for the literals; a name that is compared (not a result) leaves the next uncompiled.
+    const names: Record<string, string> = { "'l0'": 'A', "'l1'": 'B', "'$end'": 'E', "'nowhere'": 'N' };
+    const bind = { A: 'l0', B: 'l1', E: '$end', N: 'nowhere' };
+    const bound = (src: string): any => {
+      const f = new Function('A', 'B', 'E', 'N', `'use strict'; return ${src};`)(bind.A, bind.B, bind.E, bind.N);
+      return declareStraight(f, { bind });
+    };
+    const named = fc.oneof(
+      nextSource.map((src) => src.replace(/'l0'|'l1'|'\$end'|'nowhere'/g, (m) => names[m]!)),
+      fc.constant("(s) => (A === 'l0' ? B : A)"),
+    );
+    let compiled = 0;
+    fc.assert(
+      fc.property(fc.array(named, { minLength: 2, maxLength: 2 }), ([n0, n1]) => {
+        const def = buildModel([[{ run: '(d) => { d.a = (d.a + 1) % 3; }', next: n0! }], [{ next: n1! }]], bound);
+        compare(def, 20);
+        compiled += compileSteps(compileModel(def)).allActions.filter((a) => a.straightNext !== undefined).length;
+      }),
+      { numRuns: 40, seed: 0x5eed },
+    );
+    expect(compiled).toBeGreaterThan(20);
+    const cmp = compileSteps(compileModel(buildModel([[{ next: "(s) => (A === 'l0' ? B : A)" }], [{}]], bound)));
+    expect(cmp.allActions[0]!.straightNext).toBeUndefined();
+  });
+
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
