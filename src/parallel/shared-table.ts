@@ -22,7 +22,9 @@
 // key at its next id with plain stores, then compare-and-swaps the empty slot to tag|(id+1).
 // The compare-and-swap publishes them: a worker that reads the slot with Atomics.load sees the
 // fingerprint written before it (JavaScript's memory model: the sequentially consistent write
-// synchronises with the read of it). Slots only go from empty to filled, and every insert of a
+// synchronises with the read of it). A probe reads slots with plain reads and reads atomically
+// only a slot whose tag matches and whose id is of the level being built (ids of earlier
+// levels were published by the barriers since). Slots only go from empty to filled, and every insert of a
 // fingerprint probes the same sequence from the same bucket, so of two workers inserting one
 // state exactly one compare-and-swap wins, on the first slot of the sequence that was empty;
 // the loser reads the winner's id from the value its compare-and-swap returned, finds its
@@ -293,7 +295,11 @@ export class SharedTableDedup implements Dedup {
     const tag = h & ~mask;
     let i = h & mask;
     for (;;) {
-      let cur = Atomics.load(t, HEADER + i);
+      // A plain read (Atomics.load is a call into a builtin in Node 20's V8, about ten times a
+      // plain read, and this runs per probed slot: bench/README.md "session 9"). A slot only goes
+      // from empty to filled, and an aligned int32 read does not tear: a stale 0 makes the
+      // compare-and-swap below fail and return what is there; a filled slot is final.
+      let cur = t[HEADER + i]!;
       if (cur === 0) {
         if (this.nextId === this.endId && !this.reserve()) {
           // No id left at this size: the state waits in the spill for the level's end.
@@ -316,6 +322,10 @@ export class SharedTableDedup implements Dedup {
       if ((cur & ~mask) === tag) {
         const id = (cur & mask) - 1;
         const at = ids + ID_WORDS * id;
+        // An id of this level may be another worker's, claimed since this level's barrier: read
+        // its slot atomically (the read of that worker's compare-and-swap orders its fingerprint
+        // before the plain reads below). An id of an earlier level was published by a barrier.
+        if (id >= this.levelStart) Atomics.load(t, HEADER + i);
         if (t[at + 1] === loW && t[at] === hiW) {
           if (id >= this.levelStart) this.lower(at + 2, edge);
           return;
@@ -371,10 +381,13 @@ export class SharedTableDedup implements Dedup {
   /** Keep the smallest edge key: a compare-and-swap loop (Atomics has no min). */
   private lower(at: number, edge: number): void {
     const t = this.t;
-    for (;;) {
-      const old = Atomics.load(t, at);
+    // A plain first read: keys only go down, so a stale one is too high, and the
+    // compare-and-swap then fails and returns the current key.
+    for (let old = t[at]!; ; ) {
       if (edge >= old >>> 0) return;
-      if (Atomics.compareExchange(t, at, old, edge | 0) === old) return;
+      const was = Atomics.compareExchange(t, at, old, edge | 0);
+      if (was === old) return;
+      old = was;
     }
   }
 
@@ -498,7 +511,8 @@ export class SharedTableDedup implements Dedup {
 
   edgeOf(i: number): number {
     // After the level's settling barrier the keys are final; before it (a stopped run) current.
-    return Atomics.load(this.t, this.idBase + ID_WORDS * this.ids[i]! + 2) >>> 0;
+    // A plain read: after the barrier every lowering is visible; before it (stopped) any current value does.
+    return this.t[this.idBase + ID_WORDS * this.ids[i]! + 2]! >>> 0;
   }
 
   restore(count: number): void {
