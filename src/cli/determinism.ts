@@ -12,16 +12,22 @@
 // the scratch tree). The compiler reads a function's source, but a declared form
 // (declareStraight) or a gate's forAction is the model's word for what a function computes; one
 // that is wrong would make the search run other code than the model's, silently. A difference is
-// a ModelError naming the step (exit 2), before the search starts.
+// a ModelError naming the step (exit 2), before the search starts. Likewise each invariant the
+// compiler compiled (its verdict, where the compiled code decided) against the property's own
+// function evaluated on the state's view, on every sampled state.
 
 import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import type { FootprintRecorder } from '../model/system.js';
+import { compileInvariants, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
+import type { Property } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import { thousands } from '../util/format.js';
 
 export interface DeterminismProbe {
   /** States sampled (default 400). */
   states?: number;
+  /** The properties the search will check: their compiled invariants are compared with their own functions. */
+  properties?: readonly Property[] | undefined;
 }
 
 /**
@@ -69,6 +75,33 @@ function guardDisagreement(model: CompiledModel, rec: FootprintRecorder<Compiled
   return undefined;
 }
 
+/**
+ * The invariants compiled over the packed state (as the search's evaluator compiles them), and a
+ * function naming the first whose compiled verdict differs from its own function's on a state
+ * (evaluated on the state's view, which shares no code with the compiled path), if any.
+ */
+function propertyProbe(model: CompiledModel, properties: readonly Property[]): ((state: Int32Array) => Property | undefined) | undefined {
+  const invariants = properties.filter((p) => p.kind === 'invariant');
+  const compiled = compileInvariants(model, invariants);
+  const pairs = invariants.flatMap((p, i) => (compiled[i] === undefined ? [] : [[p, compiled[i]!] as const]));
+  if (pairs.length === 0) return undefined;
+  const ev = makeEvaluator(model, properties, invariants);
+  return (state) => {
+    for (const [p, c] of pairs as (readonly [Property & { kind: 'invariant' }, CompiledProperty])[]) {
+      const r = c(state);
+      if (r < 0) continue; // bailed: the property's own function decides
+      let want: boolean;
+      try {
+        want = p.holds(ev.info(state));
+      } catch {
+        return p; // the property throws where the compiled one decided
+      }
+      if ((r === 1) !== want) return p;
+    }
+    return undefined;
+  };
+}
+
 /** Whether the general path (the step run in place on a copy of `state`) gives `succ`, `fired` and `halted`. */
 function treeAgrees(model: CompiledModel, state: Int32Array, action: CompiledAction, succ: Int32Array, fired: string, halted: boolean): boolean {
   const t = state.slice();
@@ -93,6 +126,7 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
   const where = `model ${model.name} variant ${model.variant}`;
   const advice = 'kmc needs every step and guard to be a function of the state alone (no Math.random(), Date.now() or state kept outside the model); see "Trust and safety" in the README';
   const rec = model.recorder({ reads: null, writes: null });
+  const wrongProperty = o.properties === undefined ? undefined : propertyProbe(model, o.properties);
   let sampled = 0;
   while (queue.length > 0 && sampled < budget) {
     const state = queue.shift()!;
@@ -111,6 +145,11 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
     if (wrongGuard !== undefined)
       throw new ModelError(
         `${where}: thread ${model.threadNames[wrongGuard.thread]}, step '${wrongGuard.label}': its compiled guard and the model's guard disagree on a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,
+      );
+    const wrongProp = wrongProperty?.(state);
+    if (wrongProp !== undefined)
+      throw new ModelError(
+        `${where}: property ${wrongProp.name}: its compiled form and the property's own function disagree on a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,
       );
     for (let i = 0; i < n; i++) {
       const act = acts[i]!;

@@ -127,7 +127,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property, reference: o.reference });
   if (!isPlan(plan)) return { result: plan, model: undefined, interrupted: false };
   // A step that is not a function of its state is a broken model (exit 2), not a verdict.
-  checkDeterminism(plan.model);
+  checkDeterminism(plan.model, { properties: plan.selected });
 
   // Symmetry is on by default in the CLI, partial-order reduction off (1.0-1.25× on the
   // bundled models: README, "Big state spaces"). Symmetry and the bound run in the parallel

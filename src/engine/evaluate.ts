@@ -92,6 +92,11 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
     },
   };
   const invariants = selected.filter((p) => p.kind === 'invariant');
+  // Each invariant compiled over the packed state where it can be (straight.ts): evaluated
+  // without decoding the state; one that bails, or is not compiled, is evaluated on the view.
+  // Compiled on the first evaluation, as steps are (a plan that never searches pays nothing). A
+  // recording evaluator evaluates them on its views (their reads are what it records).
+  let compiledInvariants: readonly (CompiledProperty | undefined)[] | undefined;
   const stepProps = selected.filter((p) => p.kind === 'step');
   const assertions = new Map(selected.filter((p) => p.kind === 'assertion').map((p) => [p.tag, p] as const));
   const declaredTags = new Set(all.flatMap((p) => (p.kind === 'assertion' ? [p.tag] : [])));
@@ -123,15 +128,30 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
         unchanged(state, 'an invariant\'s antecedent');
       }
       if (invariants.length === 0) return NONE;
-      load(state);
+      const compiledOnes = (compiledInvariants ??= compileInvariants(model, invariants, recording !== undefined));
+      let loaded = false;
       let out: Property[] | undefined;
       let at: Property | undefined;
       try {
-        for (const p of invariants) if (!(at = p).holds(info)) (out ??= []).push(p);
+        for (let i = 0; i < invariants.length; i++) {
+          const p = (at = invariants[i]!);
+          const compiled = compiledOnes[i];
+          const r = compiled === undefined ? -1 : compiled(state);
+          let holds: boolean;
+          if (r >= 0) holds = r === 1;
+          else {
+            if (!loaded) {
+              load(state);
+              loaded = true;
+            }
+            holds = p.holds(info);
+          }
+          if (!holds) (out ??= []).push(p);
+        }
       } catch (e) {
         throw propertyThrew(at!, e);
       }
-      unchanged(state, 'an invariant');
+      if (loaded) unchanged(state, 'an invariant');
       return out ?? NONE;
     },
     steps(state, action) {
@@ -171,6 +191,19 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
       return p.doc;
     },
   };
+}
+
+/** A property of one state compiled over the packed state: 1 holds, 0 does not, -1 bailed (evaluate it on the view). */
+export type CompiledProperty = (state: Int32Array) => number;
+
+/**
+ * Each invariant's `holds` compiled over the packed state (TransitionSystem.compileProperty), or
+ * undefined where it is not (outside the compiler's subset, a system that compiles nothing, or a
+ * recording evaluator, whose views record the reads). The CLI's determinism probe compares them
+ * with the properties' own functions on sampled states.
+ */
+export function compileInvariants(model: TransitionSystem, invariants: readonly Property[], recording = false): (CompiledProperty | undefined)[] {
+  return invariants.map((p) => (recording || p.kind !== 'invariant' ? undefined : model.compileProperty?.(p.holds)));
 }
 
 /** A property that throws is a broken model, named as such (not an anonymous worker error). */

@@ -10,7 +10,7 @@ import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
 import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
 import { buildCodec, type Codec } from './codec.js';
-import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightRecipe, type StraightContext, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
+import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightProperty, straightRecipe, type StraightContext, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
 import { END, type ActionDef, type Gate, type GatedAction, type ModelDef, type ParamValues, type StepEnv, type SymmetryDef, type ThreadDef } from './types.js';
@@ -583,6 +583,8 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     hearAssertions(listener) {
       hear = listener;
     },
+    // Properties over the packed state (straight.ts), unless the model compiles nothing.
+    compileProperty: (holds) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '' }) : undefined),
     recorder,
   };
 }

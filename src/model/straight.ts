@@ -257,7 +257,8 @@ type Bound =
   | { k: 'env' } // the step's environment
   | { k: 'fn'; fn: Function } // a function, inlined where it is called
   | { k: 'str'; value: string } // a string (a WARN_ON's tag, an error message's part): never in the code
-  | { k: 'none' }; // undefined (an option not given: `o.run?.(d, env)` calls nothing)
+  | { k: 'none' } // undefined (an option not given: `o.run?.(d, env)` calls nothing)
+  | { k: 'info' }; // a property's StateInfo (only its `vars` is in the subset)
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -322,6 +323,8 @@ class Gen {
     private readonly guard: boolean,
     private readonly plan: Plan,
     private readonly locate?: (id: string) => number | undefined,
+    /** A property (an invariant's `holds`): its parameter is a StateInfo, read through `vars`. */
+    private readonly property = false,
   ) {
     this.mem = guard ? 'w' : 't';
   }
@@ -443,6 +446,14 @@ class Gen {
       scope.names.set(p, b);
       return;
     }
+    if (b.k === 'info') {
+      // `({ vars }) =>`: the state's variables.
+      for (const name of p) {
+        if (name !== 'vars') no('a StateInfo member other than vars');
+        scope.names.set(name, { k: 'node', node: this.ctx.layout.root });
+      }
+      return;
+    }
     if (b.k !== 'env') no('a destructured parameter that is not the environment');
     for (const name of p) {
       if (name === 'self') scope.names.set(name, { k: 'code', code: `(${this.ctx.self})` });
@@ -476,7 +487,7 @@ class Gen {
   top(fn: Function): string {
     const form = this.resolved(fn);
     if ('all' in form) {
-      if (!this.guard) no('a conjunction as a recipe');
+      if (!this.guard || this.property) no('a conjunction as a recipe or a property');
       // Each guard called with the state and the environment, in order, as && evaluates them.
       const parts = form.all.map((g) => this.inline(g, [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }], true));
       if (parts.length === 0) return 'return 1;';
@@ -487,8 +498,8 @@ class Gen {
     this.p = 0;
     this.scope = scope;
     const params = this.params();
-    if (params.length > 2) no('more than two parameters');
-    if (params[0] !== undefined) this.bind(scope, params[0], { k: 'node', node: this.ctx.layout.root });
+    if (params.length > (this.property ? 1 : 2)) no('more parameters than a step (or property) has');
+    if (params[0] !== undefined) this.bind(scope, params[0], this.property ? { k: 'info' } : { k: 'node', node: this.ctx.layout.root });
     if (params[1] !== undefined) this.bind(scope, params[1], { k: 'env' });
     this.scope = new Scope(scope);
     let body: string;
@@ -557,7 +568,7 @@ class Gen {
         continue;
       }
       const o = this.operand();
-      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str') && (this.peek(',') || this.peek(')'))) args.push(o);
+      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info') && (this.peek(',') || this.peek(')'))) args.push(o);
       else {
         this.p = start;
         const k = this.temp();
@@ -978,6 +989,13 @@ class Gen {
         return { k: 'code', code: '(void 0)' };
       }
       if (b!.k === 'str') return b;
+      if (b!.k === 'info') {
+        if (!this.eat('.')) return b;
+        const k = this.next();
+        if (k.t !== 'id' || k.v !== 'vars') no('a StateInfo member other than vars');
+        b = { k: 'node', node: this.ctx.layout.root };
+        continue;
+      }
       if (b!.k === 'env') {
         if (!this.eat('.')) return b;
         const k = this.next();
@@ -1329,7 +1347,7 @@ export const straightCounts = { generated: 0, seeded: 0 };
  * next's) is part of what the code depends on, and so is whether anybody hears assertions
  * (ctx.hear; who hears is the model's, outside the code).
  */
-function compiled(kind: 'g' | 'n' | 'r', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
+function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
   if (memo.results.size >= MEMO_BOUND || memo.sources.size >= MEMO_BOUND || memo.layouts.size >= MEMO_BOUND) memo = newMemo();
   const p = fn === undefined ? undefined : plan(fn);
   let locs = '';
@@ -1347,7 +1365,7 @@ function compiled(kind: 'g' | 'n' | 'r', fn: Function | undefined, ctx: Straight
         straightCounts.seeded++;
       } else {
         const locate = locations === undefined ? undefined : (id: string) => (id === END ? PC_END_INDEX : locations.get(id));
-        g = generate(p, fn!, ctx, kind !== 'r', locate);
+        g = generate(p, fn!, ctx, kind !== 'r', locate, kind === 'p');
         straightCounts.generated++;
       }
     }
@@ -1421,9 +1439,9 @@ export function forgetGenerated(): void {
   made.clear();
 }
 
-function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined): Generated | string {
+function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined, property = false): Generated | string {
   try {
-    const g = new Gen(ctx, guard, p, locate);
+    const g = new Gen(ctx, guard, p, locate, property);
     const body = g.top(fn);
     if (g.sites.length > 0 && ctx.hear === undefined) no('an assertion with nobody to hear it');
     return { body, temps: g.temps, sites: g.sites };
@@ -1461,6 +1479,17 @@ const makeGuard = (g: Generated): Function => {
   const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
   return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
 };
+
+/**
+ * A property of one state (an invariant's `holds`, `(s) => boolean` over a StateInfo) as
+ * straight-line code over the packed state, no decode: reads of `s.vars` (and of parts of it
+ * handed to declared forms) only; `s.at`, `s.threads` and the rest are outside the subset. 1: it
+ * holds, 0: it does not, -1: bailed (evaluate the property itself). `ctx.self` is unused.
+ */
+export function straightProperty(fn: Function, ctx: StraightContext): StraightGuard | undefined {
+  const r = compiled('p', fn, ctx, undefined, makeGuard);
+  return typeof r === 'string' ? undefined : (r.f as StraightGuard);
+}
 
 /** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */
 export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard | undefined {

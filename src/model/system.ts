@@ -99,6 +99,13 @@ export interface TransitionSystem<A extends Step = Step, S = unknown> {
    * assertion's statement reached?). One listener at a time; null: nobody listens.
    */
   hearAssertions(listener: ((tag: string) => void) | null): void;
+  /**
+   * A property of one state (an invariant's `holds`) compiled to code over the packed state
+   * (1 holds, 0 not, -1 bailed: evaluate it on the view), or undefined when it is not in the step
+   * compiler's subset or the system compiles nothing (straight.ts). Optional: without it every
+   * property is evaluated on the view.
+   */
+  compileProperty?(holds: Function): ((state: Int32Array) => number) | undefined;
 }
 
 /** Where a FootprintRecorder reports slots: read at every access, so the owner may swap them. */

@@ -2,6 +2,7 @@
 
 import type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
 import { livelockFree } from './liveness.js';
+import { declareStraight } from '../model/straight.js';
 
 /**
  * "when A, then B": the invariant `!A || B`, with A declared so that a run in which A never
@@ -10,6 +11,17 @@ import { livelockFree } from './liveness.js';
 export interface Implication<S> {
   when(s: StateInfo<S>): boolean;
   then(s: StateInfo<S>): boolean;
+}
+
+/**
+ * `!A || B` for an Implication; its straight form (straight.ts: an invariant compiled over the
+ * packed state) is the same with `when` and `then` bound (a method that reads `this` is never
+ * compiled: its source is no function expression).
+ */
+function implies<S>(i: Implication<S>): (s: StateInfo<S>) => boolean {
+  const holds = (s: StateInfo<S>) => !i.when(s) || i.then(s);
+  const { when, then } = i;
+  return declareStraight(holds, { fn: (s: StateInfo<S>) => !when(s) || then(s), bind: { when, then } });
 }
 
 /** The same for a step property: `when` picks the steps (and states) it is about. */
@@ -29,10 +41,7 @@ export function invariant<S>(
   holds: ((s: StateInfo<S>) => boolean) | Implication<S>,
   explain?: (s: StateInfo<S>) => string,
 ): Invariant<S> {
-  const p: Invariant<S> =
-    typeof holds === 'function'
-      ? { kind: 'invariant', name, doc, holds }
-      : { kind: 'invariant', name, doc, holds: (s) => !holds.when(s) || holds.then(s), when: holds.when };
+  const p: Invariant<S> = typeof holds === 'function' ? { kind: 'invariant', name, doc, holds } : { kind: 'invariant', name, doc, holds: implies(holds), when: holds.when };
   if (explain) p.explain = explain;
   return p;
 }

@@ -10,6 +10,9 @@ import { compileModel, compileSteps } from '../../src/model/compile.js';
 import { declareStraight, defineModel, func, step, thread, type Gate, type ModelDef, type System } from '../../src/model/index.js';
 import { checkDeterminism } from '../../src/cli/determinism.js';
 import { ModelError } from '../../src/util/errors.js';
+import { invariant, type StateInfo } from '../../src/property/index.js';
+import { runCheck } from '../../src/cli/run-check.js';
+import type { Io } from '../../src/cli/io.js';
 
 type S = { x: number; y: number };
 
@@ -88,5 +91,53 @@ describe('the determinism probe checks compiled code against the model', () => {
     const { m, inc } = compiled({ guardForm: (s) => s.x < 2, gateForm: (s) => s.y === 1 });
     expect(inc.straightGuard).toBeDefined();
     expect(() => checkDeterminism(m)).toThrow(/its compiled guard and the model's guard disagree/);
+  });
+});
+
+// Invariants: the compiler compiles a property's own source, or the form it declares
+// (declareStraight); a wrong declared form would make the search check another property than
+// the model's, silently. The probe compares each compiled invariant with the property's own
+// function on the sampled states.
+describe('the determinism probe checks compiled invariants against the properties', () => {
+  /** `x <= 2` (true in every reachable state: the guard x < 2 caps x at 2), declared as `form`. */
+  const bounded = (form?: (s: StateInfo<S>) => boolean) => {
+    const holds = opaque((s: StateInfo<S>) => s.vars.x <= 2);
+    if (form) declareStraight(holds, { fn: form });
+    return invariant<S>('x-bounded', 'x stays at most 2', holds);
+  };
+  const plain = compileModel(model({ guardForm: (s) => s.x < 2, recipeForm: (d) => void (d.x += 1) }), { variant: 'only' });
+
+  it('passes a true declared form, and compiles it (a property the compiler reads itself too)', () => {
+    const good = bounded((s) => s.vars.x <= 2);
+    expect(plain.compileProperty!(good.holds)).toBeDefined();
+    expect(() => checkDeterminism(plain, { properties: [good] })).not.toThrow();
+    const own = invariant<S>('y-small', 'y is 0 or 1', (s) => s.vars.y < 2);
+    expect(plain.compileProperty!(own.holds)).toBeDefined();
+    expect(() => checkDeterminism(plain, { properties: [own, good] })).not.toThrow();
+  });
+
+  it('reports a declared form that differs from the property (exit 2: a ModelError naming it)', () => {
+    const wrong = bounded((s) => s.vars.x < 2);
+    expect(plain.compileProperty!(wrong.holds)).toBeDefined();
+    expect(() => checkDeterminism(plain, { properties: [wrong] })).toThrow(ModelError);
+    expect(() => checkDeterminism(plain, { properties: [wrong] })).toThrow(/property x-bounded: its compiled form and the property's own function disagree on a reachable state/);
+    // A when/then invariant compiles through its declared parts: a wrong `then` form is caught too.
+    const then = opaque((s: StateInfo<S>) => s.vars.x <= 2);
+    declareStraight(then, { fn: (s: StateInfo<S>) => s.vars.x !== 2 });
+    const implication = invariant<S>('x-bounded-when-y', 'when y is 0, x is at most 2', { when: (s) => s.vars.y === 0, then });
+    expect(plain.compileProperty!(implication.holds)).toBeDefined();
+    expect(() => checkDeterminism(plain, { properties: [implication] })).toThrow(/property x-bounded-when-y: its compiled form/);
+    // Without the properties, the probe does not look at them.
+    expect(() => checkDeterminism(plain)).not.toThrow();
+  });
+
+  it('a wrong declared property form makes `kmc check` exit 2 before the search', async () => {
+    const io: Io = { out: () => {}, err: () => {}, isTTY: false };
+    const wrong = bounded((s) => s.vars.x < 2);
+    const entry = { model: model({}), properties: [wrong] };
+    await expect(runCheck(entry as never, { variant: 'only', workers: 1, quiet: true, io })).rejects.toThrow(/property x-bounded: its compiled form and the property's own function disagree/);
+    // The same entry with the true form is checked (and holds).
+    const good = await runCheck({ model: model({}), properties: [bounded((s) => s.vars.x <= 2)] } as never, { variant: 'only', workers: 1, quiet: true, io });
+    expect(good.result.status).toBe('verified');
   });
 });

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, spawn, threadKind, type ActionDef, type Gate, type ModelDef } from '../../src/model/index.js';
 import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
+import { invariant } from '../../src/property/index.js';
+import { makeEvaluator } from '../../src/engine/evaluate.js';
+import { check } from '../../src/engine/check.js';
 
 type S = { a: number; b: number; f: boolean; arr: number[]; flags: boolean[]; o: { x: number; y: boolean } };
 type L = { i: number; k: boolean };
@@ -481,6 +484,80 @@ describe('straight-line steps (straight.ts)', () => {
     expect(compiled).toBeGreaterThan(20);
     const cmp = compileSteps(compileModel(buildModel([[{ next: "(s) => (A === 'l0' ? B : A)" }], [{}]], bound)));
     expect(cmp.allActions[0]!.straightNext).toBeUndefined();
+  });
+
+  it('random invariants (plain and when/then) compiled over the packed state: the same verdicts as on the view, and check() gives the same result', () => {
+    let decided = 0;
+    let compiledProps = 0;
+    const { bool } = exprs('s.vars', 2);
+    const propSource = fc.oneof(
+      bool.map((e) => `(s) => ${e}`),
+      bool.map((e) => `({ vars }) => ${e.replaceAll('s.vars', 'vars')}`),
+      bool.map((e) => `(s) => s.threads.length > 0 && ${e}`), // not compiled: a StateInfo member other than vars
+    );
+    const spec = fc.record({ locs: modelSpec, props: fc.array(fc.oneof(propSource.map((h) => ({ h })), fc.record({ when: propSource, then: propSource })), { minLength: 1, maxLength: 3 }) });
+    fc.assert(
+      fc.property(spec, ({ locs, props }) => {
+        // env.local/env.self in a property: not a property's; make them state reads.
+        const fix = (src: string) => make(src.replaceAll('env.local.i', 's.vars.a').replaceAll('env.local.k', 's.vars.f').replaceAll('env.self', '1'));
+        const fixV = (src: string) => make(src.replaceAll('env.local.i', 'vars.a').replaceAll('env.local.k', 'vars.f').replaceAll('env.self', '1'));
+        const mk = (src: string) => (src.startsWith('({ vars })') ? fixV(src) : fix(src));
+        const list = props.map((p, i) =>
+          'h' in p ? invariant<S>(`p${i}`, 'random', mk(p.h)) : invariant<S>(`p${i}`, 'random', { when: mk(p.when), then: mk(p.then) }),
+        );
+        const def = buildModel(locs);
+        const fast = compileModel(def);
+        const ev = makeEvaluator(compileModel(def, { straight: false }), list, list);
+        const compiled = list.map((p) => fast.compileProperty!(p.holds));
+        compiledProps += compiled.filter((c) => c !== undefined).length;
+        // Every state of a BFS prefix: the compiled verdict (where it did not bail) is the property's on the view.
+        const seen = new Set([fast.init.join()]);
+        const queue = [fast.init];
+        const out: CompiledAction[] = [];
+        while (queue.length > 0 && seen.size < 40) {
+          const st = queue.shift()!;
+          const info = ev.info(st);
+          list.forEach((p, i) => {
+            const r = compiled[i]?.(st) ?? -1;
+            let want: boolean | 'threw';
+            try {
+              want = p.holds(info as never);
+            } catch {
+              want = 'threw';
+            }
+            if (want === 'threw') expect(r, p.name).toBe(-1);
+            else if (r >= 0) {
+              decided++;
+              expect(r === 1, `${p.name} at ${st.join()}`).toBe(want);
+            }
+          });
+          let n: number;
+          try {
+            n = fast.enabled(st, out);
+          } catch {
+            continue;
+          }
+          for (let k = 0; k < n; k++) {
+            const d = new Int32Array(fast.width);
+            try {
+              if (fast.apply(st, out[k]!, d).halted) continue;
+            } catch {
+              continue;
+            }
+            if (!seen.has(d.join())) {
+              seen.add(d.join());
+              queue.push(d);
+            }
+          }
+        }
+        // The whole check: the same status, counts and violations (traces) with and without the compiled properties.
+        const strip = (r: ReturnType<typeof check>) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'timeMs' || k === 'statesPerSecond' || k === 'elapsedMs' || k === 'peakMemory' ? undefined : v)));
+        expect(strip(check(def, list, { maxStates: 100, property: list.map((p) => p.name) }))).toEqual(strip(check(def, list, { maxStates: 100, property: list.map((p) => p.name), straight: false })));
+      }),
+      { numRuns: 40, seed: 0x1a7 },
+    );
+    expect(compiledProps).toBeGreaterThan(25);
+    expect(decided).toBeGreaterThan(100);
   });
 
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {

@@ -1,0 +1,84 @@
+// Invariants compiled over the packed state (src/model/straight.ts, straightProperty; evaluated
+// by src/engine/evaluate.ts) on the bundled models: on every state of a breadth-first prefix of
+// every variant, each compiled invariant that decided (did not bail) gives the verdict of the
+// property's own function evaluated on the view of a model that compiles nothing (`straight:
+// false`: no code shared with the compiled path); where the property throws, the compiled one
+// must have bailed. And which bundled invariants compile is pinned: a change to the compiler's
+// subset or to a properties file that moves the count shows here.
+
+import { describe, expect, it } from 'vitest';
+import { bundled } from '../../models/index.js';
+import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { compileInvariants, makeEvaluator } from '../../src/engine/evaluate.js';
+import type { Property } from '../../src/property/index.js';
+
+const LIMIT = 300;
+/** Per model: the invariants compiled (in any variant), and the compiled verdicts compared. */
+const compiledBy = new Map<string, Set<string>>();
+const decidedBy = new Map<string, number>();
+
+const propertiesOf = (e: (typeof bundled)[number]): Property[] => [...('properties' in e.properties ? e.properties.properties : e.properties)];
+
+describe('compiled invariants on the bundled models', () => {
+  const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
+  it.each(cases)('%s %s: every compiled invariant agrees with the property on a BFS prefix', (name, variant, entry) => {
+    const m = compileModel(entry.model, { variant });
+    const own = compileModel(entry.model, { variant, straight: false });
+    const invariants = propertiesOf(entry).filter((p) => p.kind === 'invariant');
+    const compiled = compileInvariants(m, invariants);
+    // A model that compiles nothing compiles no property either.
+    expect(compileInvariants(own, invariants).every((c) => c === undefined)).toBe(true);
+    const names = compiledBy.get(name) ?? new Set<string>();
+    compiled.forEach((c, i) => c !== undefined && names.add(invariants[i]!.name));
+    compiledBy.set(name, names);
+    const ev = makeEvaluator(own, invariants, invariants);
+    const seen = new Set([m.init.join()]);
+    const queue = [m.init];
+    const out: CompiledAction[] = [];
+    let decided = 0;
+    while (queue.length > 0 && seen.size < LIMIT) {
+      const s = queue.shift()!;
+      const info = ev.info(s);
+      invariants.forEach((p, i) => {
+        const c = compiled[i];
+        if (c === undefined || p.kind !== 'invariant') return;
+        const r = c(s);
+        let want: boolean;
+        try {
+          want = p.holds(info);
+        } catch {
+          expect(r, `${p.name}: the property throws, the compiled one must bail`).toBe(-1);
+          return;
+        }
+        if (r < 0) return;
+        decided++;
+        if ((r === 1) !== want) expect.fail(`${name} ${variant}: ${p.name} at ${m.locationIds(s).join(' ')}: compiled ${r}, property ${want}`);
+      });
+      const n = m.enabled(s, out);
+      for (let k = 0; k < n; k++) {
+        const d = new Int32Array(m.width);
+        if (m.apply(s, out[k]!, d).halted) continue;
+        const key = d.join();
+        if (!seen.has(key)) {
+          seen.add(key);
+          queue.push(d);
+        }
+      }
+    }
+    decidedBy.set(name, (decidedBy.get(name) ?? 0) + decided);
+  });
+
+  it('which bundled invariants compile (pinned), and each compiled one decided on the states above', () => {
+    const all = Object.fromEntries(bundled.map((e) => [e.model.name, propertiesOf(e).filter((p) => p.kind === 'invariant').length]));
+    const got = Object.fromEntries([...compiledBy].map(([k, v]) => [k, [...v].sort()]));
+    expect(all).toEqual({ 'kvm-hotplug': 5, 'pm-freeze': 3, 'xen-remove-from-physmap': 4, 'kvm-intx-mask': 2, 'sched-delayed-dequeue': 2 });
+    expect(got).toEqual({
+      'kvm-hotplug': [],
+      'pm-freeze': ['run-bit-clear-while-frozen'],
+      'xen-remove-from-physmap': [],
+      'kvm-intx-mask': [],
+      'sched-delayed-dequeue': [],
+    });
+    for (const [k, v] of compiledBy) if (v.size > 0) expect(decidedBy.get(k), k).toBeGreaterThan(LIMIT);
+  });
+});
