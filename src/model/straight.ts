@@ -63,6 +63,11 @@ export interface StraightContext {
    * without firing (one that fires bails: the general path fires and hears it).
    */
   hear?: (() => ((tag: string) => void) | null) | undefined;
+  /**
+   * A property's: the model's parameter values (`s.params.NAME`, an integer or boolean, is a
+   * constant of the code; part of the cache key).
+   */
+  params?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Thrown by generated code to give up; caught in the generated wrapper. */
@@ -991,9 +996,8 @@ class Gen {
       if (b!.k === 'str') return b;
       if (b!.k === 'info') {
         if (!this.eat('.')) return b;
-        const k = this.next();
-        if (k.t !== 'id' || k.v !== 'vars') no('a StateInfo member other than vars');
-        b = { k: 'node', node: this.ctx.layout.root };
+        b = this.infoMember();
+        if (b.k === 'code') return b;
         continue;
       }
       if (b!.k === 'env') {
@@ -1019,6 +1023,7 @@ class Gen {
           b = { k: 'code', code: `(${node.length})` };
           continue;
         }
+        if (k.t === 'id' && (k.v === 'every' || k.v === 'some') && node.kind === 'array' && this.peek('(')) return this.arrayTest(node, k.v);
         if (k.t !== 'id' || node.kind !== 'object' || !node.fields.has(k.v)) no('field');
         b = this.at(node.fields.get(k.v)!);
       } else if (this.eat('[')) {
@@ -1077,6 +1082,73 @@ class Gen {
     const i = this.sites.length;
     this.sites.push(tag);
     return { k: 'code', code: `((${cond}) ? bail() : h(${i}))` };
+  }
+
+  /**
+   * A property's StateInfo member at the cursor (after `s.`): `vars` (the state's variables),
+   * `params.NAME` (an integer or boolean parameter: a constant), or `ended(k)` with `k` known
+   * when compiling (the thread's program counter is PC_END, -1). Anything else (`at`, `threads`,
+   * `local`, ...) is outside the subset.
+   */
+  private infoMember(): Bound {
+    const k = this.next();
+    if (k.t === 'id' && k.v === 'vars') return { k: 'node', node: this.ctx.layout.root };
+    if (k.t === 'id' && k.v === 'params' && this.eat('.')) {
+      const name = this.name();
+      const params = this.ctx.params;
+      const v = params !== undefined && Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined;
+      if (typeof v === 'boolean') return { k: 'code', code: String(v) };
+      if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return { k: 'code', code: `(${v})` };
+      return no('a parameter that is not an integer or boolean');
+    }
+    if (k.t === 'id' && k.v === 'ended' && this.eat('(')) {
+      const t = constant(this.assign());
+      this.expect(')');
+      if (t === undefined || t < 0 || t >= this.ctx.pcs) no('ended() of a thread not known when compiling');
+      return { k: 'code', code: `(w[${t}] === -1)` };
+    }
+    return no('a StateInfo member other than vars, params.NAME or ended(k)');
+  }
+
+  /**
+   * `arr.every(cb)` / `arr.some(cb)` over an array of the state (the cursor at the `(`), in code
+   * that only reads (a guard, a next, a property), `cb` an arrow function written there,
+   * `(x) => e` or `(x, i) => e` with an expression body: unrolled over the array's fixed length,
+   * `x` the element (read through, as the callback's argument is the element itself; no write
+   * can change it in between) and `i` its index, a constant. `!!` each, joined by `&&` (every) or
+   * `||` (some): the same results, short-circuited where the method stops.
+   */
+  private arrayTest(arr: Extract<LayoutNode, { kind: 'array' }>, method: 'every' | 'some'): Bound {
+    if (!this.guard) no('every/some in a recipe');
+    this.expect('(');
+    const names: string[] = [];
+    if (this.eat('(')) {
+      while (!this.eat(')')) {
+        names.push(this.name());
+        if (!this.peek(')')) this.expect(',');
+      }
+    } else names.push(this.name());
+    if (names.length === 0 || names.length > 2 || new Set(names).size !== names.length) no('a callback of another form');
+    this.expect('=>');
+    if (this.peek('{')) no('a callback with a block body');
+    if (arr.length === 0) no('every/some over an empty array');
+    const body = this.p;
+    const outer = this.scope;
+    const parts: string[] = [];
+    let end = -1;
+    for (let j = 0; j < arr.length; j++) {
+      this.p = body;
+      this.scope = new Scope(outer);
+      const item = this.at(arr.items[j]!);
+      this.scope.names.set(names[0]!, 'leaf' in item ? { k: 'code', code: this.read(item.leaf, item.leaf.off) } : item);
+      if (names[1] !== undefined) this.scope.names.set(names[1], { k: 'code', code: `(${j})` });
+      parts.push(`!!(${this.assign()})`);
+      if (end >= 0 && this.p !== end) no('a callback parsed to different ends');
+      end = this.p;
+      this.scope = outer;
+    }
+    this.expect(')');
+    return { k: 'code', code: `(${parts.join(method === 'every' ? ' && ' : ' || ')})` };
   }
 
   private at(node: LayoutNode): Bound {
@@ -1335,6 +1407,17 @@ function layoutId(layout: Layout): string {
 type Generated = { body: string; temps: string[]; sites: string[] };
 /** Generated code, or why the function is not compiled: what one thread hands another (generatedFor). */
 type GeneratedEntry = Generated | string;
+/** A property's parameter values that can reach its code (integers and booleans: straight.ts infoMember), for the key. */
+function paramsKey(params: Readonly<Record<string, unknown>> | undefined): string {
+  if (params === undefined) return '';
+  let k = ',p';
+  for (const name of Object.keys(params).sort()) {
+    const v = params[name];
+    if (typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) k += `${keyText(name)}=${v};`;
+  }
+  return k;
+}
+
 /** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
 type Made = { f: Function; sites: readonly string[] };
 
@@ -1353,7 +1436,7 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
   const layout = layoutId(ctx.layout);
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}|${p?.key ?? '-'}`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     let g: GeneratedEntry;

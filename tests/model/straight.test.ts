@@ -486,6 +486,11 @@ describe('straight-line steps (straight.ts)', () => {
     expect(cmp.allActions[0]!.straightNext).toBeUndefined();
   });
 
+  /** A test of an int element `x` at index `i` (x may be an index: arr[x] out of range bails). */
+  const elementTest = fc
+    .tuple(fc.constantFrom('x', 'i', 'x + i', 's.vars.arr[x]', 's.vars.a', '1'), fc.constantFrom('<', '===', '!==', '>='), fc.constantFrom('x', 'i', '2', 's.vars.b', 's.vars.arr[i]'))
+    .map(([a, op, b]) => `${a} ${op} ${b}`);
+
   it('random invariants (plain and when/then) compiled over the packed state: the same verdicts as on the view, and check() gives the same result', () => {
     let decided = 0;
     let compiledProps = 0;
@@ -494,6 +499,11 @@ describe('straight-line steps (straight.ts)', () => {
       bool.map((e) => `(s) => ${e}`),
       bool.map((e) => `({ vars }) => ${e.replaceAll('s.vars', 'vars')}`),
       bool.map((e) => `(s) => s.threads.length > 0 && ${e}`), // not compiled: a StateInfo member other than vars
+      // every/some with an arrow callback over a state array (unrolled), and ended(k) (by name: not compiled).
+      fc.tuple(fc.constantFrom('every', 'some'), elementTest).map(([m, t]) => `(s) => s.vars.arr.${m}((x, i) => ${t})`),
+      fc.tuple(fc.constantFrom('every', 'some'), fc.constantFrom('f', '!f', 'f === s.vars.f', 'f && s.vars.o.y')).map(([m, t]) => `({ vars }) => vars.flags.${m}((f) => ${t.replaceAll('s.vars', 'vars')})`),
+      fc.tuple(fc.constantFrom('every', 'some'), bool).map(([m, e]) => `(s) => s.vars.flags.${m}(f => f || ${e})`),
+      fc.tuple(fc.constantFrom('0', '1', "'q'"), bool).map(([t, e]) => `(s) => s.ended(${t}) || ${e}`),
     );
     const spec = fc.record({ locs: modelSpec, props: fc.array(fc.oneof(propSource.map((h) => ({ h })), fc.record({ when: propSource, then: propSource })), { minLength: 1, maxLength: 3 }) });
     fc.assert(

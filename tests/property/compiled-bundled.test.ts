@@ -76,8 +76,8 @@ describe('compiled invariants on the bundled models', () => {
       'kvm-hotplug': [],
       'pm-freeze': ['run-bit-clear-while-frozen'],
       'xen-remove-from-physmap': [],
-      'kvm-intx-mask': [],
-      'sched-delayed-dequeue': [],
+      'kvm-intx-mask': ['shared-line-not-disabled'],
+      'sched-delayed-dequeue': ['preempted-only-if-runnable'],
     });
     for (const [k, v] of compiledBy) if (v.size > 0) expect(decidedBy.get(k), k).toBeGreaterThan(LIMIT);
   });
