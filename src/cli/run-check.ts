@@ -19,6 +19,7 @@ import type { Io } from './io.js';
 import type { ModelEntry } from '../property/registry.js';
 import { ProgressPrinter } from './progress.js';
 import { checkDeterminism } from './determinism.js';
+import { openStepCache } from './step-cache.js';
 import { checkpointConfig, type CheckpointFlags } from './checkpoint.js';
 import { displayPath } from '../util/display-path.js';
 import { seconds } from '../util/format.js';
@@ -126,6 +127,8 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   // errors (bad variant, parameter or property) propagate; a model that fails to build is reported.
   const plan = planCheck(entry.model, entry.properties, { variant: o.variant, params: o.params ?? {}, property: o.property, reference: o.reference });
   if (!isPlan(plan)) return { result: plan, model: undefined, interrupted: false };
+  // The step code generated for this model by an earlier run, and what this one adds, kept (src/cli/step-cache.ts).
+  const steps = openStepCache(entry.source, plan.model);
   // A step that is not a function of its state is a broken model (exit 2), not a verdict.
   checkDeterminism(plan.model, { properties: plan.selected });
 
@@ -222,6 +225,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   } finally {
     printer?.finish();
     stopListening?.();
+    steps?.save();
     await created?.close();
   }
 }

@@ -23,9 +23,10 @@
 // offsets). The generated code is built ONLY from those: offsets and lengths are numbers,
 // integer literals are re-emitted from their parsed values, operators come from a fixed list,
 // and a name is never copied into the output (a parameter or `const` becomes a numbered
-// variable). Nothing read from a file or any other input at run time goes into it. (A pool
-// worker may run code its orchestrator thread generated so, handed over in its task, under the
-// key the worker derives itself: generatedFor/seedGenerated below.)
+// variable). Nothing read from a file or any other input at run time goes into it. (Code
+// generated so may be handed on: to a pool worker in its task, or to a later run through the
+// CLI's step-code cache, src/cli/step-cache.ts; the thread that takes it uses an entry only
+// under the key it derives itself: generatedFor/seedGenerated below.)
 //
 // Anything outside the subset (an undeclared name from the function's closure such as a
 // parameter `N`, a call of anything but a bound function, a string used as a value other than a
@@ -41,6 +42,8 @@
 // a step that does not bail yields exactly the general path's successor.
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Layout, LayoutNode } from './layout.js';
 import { localsNode } from './locals.js';
 import { END } from './types.js';
@@ -1514,6 +1517,16 @@ export function seedGenerated(code: unknown): number {
       n++;
     }
   return n;
+}
+
+let generator: string | undefined;
+/**
+ * A digest of this module's own text (the generator and the wrappers around what it emits): a
+ * store of generated code kept across runs (src/cli/step-cache.ts) keys its files by it, so code
+ * from another version of the generator is never looked up.
+ */
+export function generatorId(): string {
+  return (generator ??= digest(readFileSync(fileURLToPath(import.meta.url), 'utf8')));
 }
 
 /** Forgets everything generated or handed over in this thread, as in a new thread (tests). */

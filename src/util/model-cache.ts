@@ -35,7 +35,7 @@ import { sourceClosure, sourceDigest } from './source-digest.js';
 const FORMAT = 'kmc-model-cache 1 (esm bundle, packages as file: URLs, inline source map)';
 const HEADER = /^\/\/ kmc-model-cache key=([0-9a-f]{64}) body=([0-9a-f]{64})\n/;
 
-const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
 /** Whether the cache is turned off (KMC_NO_MODEL_CACHE=1). */
 export function modelCacheDisabled(): boolean {
@@ -119,9 +119,10 @@ export function readCacheFile(path: string, key: string): string | undefined {
 
 /**
  * Written beside, then renamed: a reader never sees half a file (and another writer's rename
- * simply wins). The same model file's older versions are removed.
+ * simply wins). The same model file's older versions (the name's prefix up to its first `-`,
+ * ending in `ext`) are removed. Also the step-code cache's (src/cli/step-cache.ts).
  */
-function writeCacheFile(dir: string, name: string, key: string, body: string): string | undefined {
+export function writeCacheFile(dir: string, name: string, key: string, body: string, ext = '.mjs'): string | undefined {
   const path = join(dir, name);
   const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -138,7 +139,7 @@ function writeCacheFile(dir: string, name: string, key: string, body: string): s
   }
   const prefix = name.slice(0, name.indexOf('-') + 1);
   try {
-    for (const old of readdirSync(dir)) if (old.startsWith(prefix) && old.endsWith('.mjs') && old !== name) rmSync(join(dir, old), { force: true });
+    for (const old of readdirSync(dir)) if (old.startsWith(prefix) && old.endsWith(ext) && old !== name) rmSync(join(dir, old), { force: true });
   } catch {
     // a version left behind takes room, nothing else
   }
