@@ -9,14 +9,26 @@ import { check } from '../src/engine/check.js';
 import type { Property } from '../src/property/types.js';
 import { withBuiltinLiveness } from '../src/property/liveness.js';
 import { renderTable } from '../src/report/text.js';
+import { byLength } from './long.js';
 
-const SIZES: Record<string, Record<string, number | boolean>[]> = {
+/** Every model at growing sizes (the long form, KMC_BENCH_FULL=1: about 5 minutes at load 7, its largest sizes a minute each). */
+const FULL_SIZES: Record<string, Record<string, number | boolean>[]> = {
   'kvm-hotplug': [{}, { cpus: 3 }, { cpus: 3, creators: 3 }],
   'pm-freeze': [{}, { submitters: 2 }, { submitters: 2, rounds: 2 }],
   'xen-remove-from-physmap': [{}, { hypercalls: 2 }, { hypercalls: 2, rounds: 2 }],
   'kvm-intx-mask': [{ irqs: 1 }, {}],
   'sched-delayed-dequeue': [{}, { vcpus: 2 }, { vcpus: 2, senders: 2 }],
 };
+
+/** The default run: each model's sizes below 200,000 states (two per model where there are), under half a minute in all when idle. */
+const DEFAULT_SIZES: Record<string, Record<string, number | boolean>[]> = {
+  'kvm-hotplug': [{}, { cpus: 3 }],
+  'pm-freeze': [{}, { submitters: 2 }],
+  'xen-remove-from-physmap': [{}, { hypercalls: 2 }, { hypercalls: 2, rounds: 2 }],
+  'kvm-intx-mask': [{ irqs: 1 }, {}],
+  'sched-delayed-dequeue': [{}],
+};
+const SIZES = byLength(DEFAULT_SIZES, FULL_SIZES);
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 

@@ -8,7 +8,7 @@
 // counterexamples) before its time counts. `wait` is the share of the run the busiest-waiting
 // worker spent at level ends (exchanging the last successors, barriers: WorkerReport.waitMs).
 //
-//   npm run bench -- parallel                 the default size
+//   npm run bench -- parallel                 the default size, 3 rounds (5 with KMC_BENCH_FULL=1)
 //   KMC_BENCH_PARAMS='{"cpus":3}' KMC_BENCH_ROUNDS=5 npm run bench -- parallel
 //   KMC_BENCH_DEDUPS=shared-table KMC_BENCH_WORKERS=1,2 npm run bench -- parallel
 
@@ -21,6 +21,7 @@ import type { CheckResult } from '../src/engine/result.js';
 import { ParallelChecker, type DedupKind } from '../src/parallel/index.js';
 import { renderTable } from '../src/report/text.js';
 import { thousands } from '../src/util/format.js';
+import { byLength } from './long.js';
 
 export interface ParallelBenchOptions {
   model?: string;
@@ -44,8 +45,12 @@ interface Config {
   result?: CheckResult;
 }
 
-/** kvm-hotplug at 5 CPUs: about a million states, some 10 s for check() on the 2-core machine. */
-export const DEFAULT_PARAMS = { cpus: 5 };
+/**
+ * kvm-hotplug at 4 CPUs: about a million states (1,176,124), some 10 s for check() on the 2-core
+ * machine. It was cpus=5 until the model grew (session 9: cpus=5 is now over 4.9 M states, and a
+ * round of the seven searches below took some 14 minutes).
+ */
+export const DEFAULT_PARAMS = { cpus: 4 };
 
 /** A busy loop in a small array (compute-bound), and random updates of a 64 MiB array (memory-bound, as a search is). */
 const CALIBRATION = {
@@ -145,7 +150,7 @@ export async function benchParallel(o: ParallelBenchOptions = {}): Promise<void>
   if (!entry) throw new Error(`bench: model ${name} is not registered in models/index.ts`);
   const variant = o.variant ?? Object.keys(entry.model.variants)[0]!;
   const params = o.params ?? DEFAULT_PARAMS;
-  const rounds = o.rounds ?? 5;
+  const rounds = o.rounds ?? byLength(3, 5);
   const cores = availableParallelism();
   const counts = o.workers ?? [...new Set([1, 2, cores])];
   const dedups = o.dedups ?? ['partitioned', 'shared-table'];
