@@ -185,7 +185,7 @@
 //     here" above): KVM_DEASSIGN_DEV_IRQ while the guest is still acking a second interrupt.
 
 import {
-  defineModel, step, choice, thread, func, byVariant, withNote, intParam, boolParam, END,
+  declareStraight, defineModel, step, choice, thread, func, byVariant, withNote, intParam, boolParam, END,
   type ActionDef, type LocationDef, type Next, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -361,8 +361,8 @@ export default defineModel({
     const lockMaskLock = (id: string, fn: string, owner: string): Loc[] => (maskLock ? [maskLockOps.lock(id, fn, owner)] : []);
     const unlockMaskLock = (id: string, fn: string, owner: string): Loc[] => (maskLock ? [maskLockOps.unlock(id, fn, owner)] : []);
 
-    const canFire = (s: S) =>
-      lineAsserted(s) && s.line.desc.depth === 0 && !s.line.oneshotMasked && (s.line.kvmAction || shared);
+    const canFire = declareStraight((s: S) =>
+      lineAsserted(s) && s.line.desc.depth === 0 && !s.line.oneshotMasked && (s.line.kvmAction || shared), { bind: { lineAsserted, shared } });
 
     const init: S = {
       dev: { status: false, intxDisable: false, active: true },
@@ -386,7 +386,7 @@ export default defineModel({
     const dev0 = thread<S, DeviceLocals>('dev0', [
       step('idle', 'device: raises its INTx (PCI_STATUS_INTERRUPT = 1)', {
         end: true,
-        guard: (s, { local }) => s.dev.active && !s.dev.status && local.raised < irqs,
+        guard: declareStraight((s, { local }) => s.dev.active && !s.dev.status && local.raised < irqs, { bind: { irqs } }),
         blockedOn: () => 'nothing (idle)',
         run: (d, { local }) => {
           d.dev.status = true;
@@ -411,10 +411,11 @@ export default defineModel({
     // ---- the host CPU taking the line -------------------------------------------------------------
     const HI = 'kvm_assigned_dev_intx';
     const afterKvm = 'eoi';
-    const kvmEntry = (s: S) => (s.line.kvmAction ? 'kvm' : afterKvm);
+    const kvmEntry = declareStraight((s: S) => (s.line.kvmAction ? 'kvm' : afterKvm), { bind: { afterKvm } });
     // irq_wake_thread(): test_and_set_bit(IRQTF_RUNTHREAD), threads_active++ if it was clear.
     const irqWakeThread = (d: S) => void (d.irqThread.runThread = true);
     const unlockIntx: ActionDef<S, HardirqLocals> = spinUnlock<S>('kvm.unlock', HI, intxLock, { label: 'spin_unlock(&assigned_dev->intx_lock); return ret' }).actions[0]!;
+    const unlockIntxRun = unlockIntx.run!;
     const kvmPrimary: Loc<HardirqLocals>[] = pci23
       ? func<S, HardirqLocals>(HI, [
           spinLock('kvm', HI, intxLock, { label: 'spin_lock(&assigned_dev->intx_lock)' }),
@@ -443,11 +444,11 @@ export default defineModel({
                 ...unlockIntx,
                 note: 'IRQ_WAKE_THREAD: irq_wake_thread()',
                 guard: (_s, { local }) => local.wake,
-                run: (d, env) => {
-                  unlockIntx.run!(d, env);
+                run: declareStraight((d, env) => {
+                  unlockIntxRun(d, env);
                   irqWakeThread(d);
                   env.local.handled = true;
-                },
+                }, { bind: { unlockIntxRun, irqWakeThread } }),
                 next: afterKvm,
               },
               { ...unlockIntx, note: 'IRQ_NONE', guard: (_s, { local }) => !local.wake, next: afterKvm },
@@ -457,10 +458,10 @@ export default defineModel({
       : [
           step<S, HardirqLocals>('kvm', 'irq_default_primary_handler: return IRQ_WAKE_THREAD; irq_wake_thread()', {
             note: 'IRQF_ONESHOT keeps the line masked',
-            run: (d, { local }) => {
+            run: declareStraight((d, { local }) => {
               irqWakeThread(d);
               local.handled = true;
-            },
+            }, { bind: { irqWakeThread } }),
             next: afterKvm,
           }),
         ];
@@ -474,10 +475,10 @@ export default defineModel({
         end: true,
         guard: canFire,
         blockedOn: () => 'the line to be asserted',
-        run: (d) => {
+        run: declareStraight((d) => {
           d.line.inProgress = true;
           if (!pci23) d.line.oneshotMasked = true; // IRQS_ONESHOT: mask_irq()
-        },
+        }, { bind: { pci23 } }),
         next: shared ? 'other' : kvmEntry,
       }),
       ...(shared
@@ -498,14 +499,14 @@ export default defineModel({
         {
           label: 'handle_fasteoi_irq: irq_eoi(); IRQD_IRQ_INPROGRESS cleared',
           guard: (_s, { local }) => local.handled,
-          run: (d, { local }) => endIrq(d, local),
+          run: declareStraight((d, { local }) => endIrq(d, local), { bind: { endIrq } }),
           next: 'idle',
         },
         {
           label: 'note_interrupt: desc->irqs_unhandled++',
           note: 'every action returned IRQ_NONE',
           guard: (_s, { local }) => !local.handled,
-          run: (d, { local }) => endIrq(d, local),
+          run: declareStraight((d, { local }) => endIrq(d, local), { bind: { endIrq } }),
           next: 'idle',
         },
         {
@@ -513,12 +514,12 @@ export default defineModel({
           // trips; a one-off unhandled interrupt (the source went away meanwhile) does not.
           label: 'note_interrupt: "nobody cared", "Disabling IRQ": desc->depth++',
           note: 'IRQ_NONE and the device still asserts the line with no handler to claim it: it re-fires until 99900 of 100000 are unhandled',
-          guard: (s, { local }) => !local.handled && unclaimedSource(s),
-          run: (d, { local }) => {
+          guard: declareStraight((s, { local }) => !local.handled && unclaimedSource(s), { bind: { unclaimedSource } }),
+          run: declareStraight((d, { local }) => {
             d.line.spuriousDisabled = true;
             d.line.desc.depth += 1;
             endIrq(d, local);
-          },
+          }, { bind: { endIrq } }),
           next: 'idle',
         },
       ]),
@@ -530,7 +531,7 @@ export default defineModel({
       func<S>(R, [
         ...lockMaskLock('raise.lock', R, 'assigned_dev'),
         step('raise.check', 'if (!(assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', {
-          next: (s) => (s.kvm.maskIntx ? (maskLock ? 'raise.unlock' : done) : 'raise.set'),
+          next: declareStraight((s) => (s.kvm.maskIntx ? (maskLock ? 'raise.unlock' : done) : 'raise.set'), { bind: { done, maskLock } }),
         }),
         step('raise.set', 'kvm_set_irq(assigned_dev->kvm, assigned_dev->irq_source_id, vector, 1)', {
           run: (d) => void (d.guest.line = true),
@@ -575,10 +576,10 @@ export default defineModel({
           : 'irq_thread: kvm_assigned_dev_thread_intx returned IRQ_HANDLED: irq_finalize_oneshot(); wake_threads_waitq()',
         {
           ...(pci23 ? {} : { note: 'the line stays masked while disabled' }),
-          run: (d) => {
+          run: declareStraight((d) => {
             d.irqThread.running = false;
             if (!pci23) d.line.oneshotMasked = false;
-          },
+          }, { bind: { pci23 } }),
           next: 'idle',
         },
       ),
@@ -610,10 +611,10 @@ export default defineModel({
       {
         label: 'if (!(dev->flags & KVM_DEV_ASSIGN_PCI_2_3)) enable_irq(dev->host_irq); dev->host_irq_disabled = false',
         guard: (s) => s.kvm.hostIrqDisabled,
-        run: (d, env) => {
+        run: declareStraight((d, env) => {
           enable_irq(d.line.desc, env);
           d.kvm.hostIrqDisabled = false;
-        },
+        }, { bind: { enable_irq } }),
         tags: ['enable_irq'],
       },
     ];
@@ -645,7 +646,7 @@ export default defineModel({
         run: (d) => void (d.dev.status = false),
       }),
       step('eoi', 'kvm_ioapic_update_eoi -> kvm_notify_acked_irq: rcu_read_lock(); for each ack notifier on the GSI: kian->irq_acked(kian)', {
-        run: (d, env) => rcuReadLock(d.rcu, env.self),
+        run: declareStraight((d, env) => rcuReadLock(d.rcu, env.self), { bind: { rcuReadLock } }),
         next: (s) => (s.kvm.notifier ? 'ack.lower' : 'rcu.unlock'),
       }),
       ...func<S, VcpuLocals>(A, [
@@ -654,7 +655,7 @@ export default defineModel({
         }),
         ...lockMaskLock('ack.lock', A, 'dev'),
         step('ack.check', 'if (!(dev->flags & KVM_DEV_ASSIGN_MASK_INTX))', {
-          next: (s) => (s.kvm.maskIntx ? ackDone : 'ack.spin'),
+          next: declareStraight((s) => (s.kvm.maskIntx ? ackDone : 'ack.spin'), { bind: { ackDone } }),
         }),
         spinLock('ack.spin', A, intxLock, { label: 'spin_lock_irq(&dev->intx_lock)' }),
         choice<S, VcpuLocals>('ack.unmask', [
@@ -678,7 +679,7 @@ export default defineModel({
         ...unlockMaskLock('ack.unlock', A, 'dev'),
       ]),
       step('rcu.unlock', 'kvm_notify_acked_irq: rcu_read_unlock()', {
-        run: (d, env) => rcuReadUnlock(d.rcu, env.self),
+        run: declareStraight((d, env) => rcuReadUnlock(d.rcu, env.self), { bind: { rcuReadUnlock } }),
         next: 'idle',
       }),
     ], { locals: { reassert: false, spurious: 0 } });
@@ -686,7 +687,7 @@ export default defineModel({
     // ---- user space: INTx mask toggles and the deassignment -----------------------------------------
     const M = 'kvm_vm_ioctl_set_pci_irq_mask';
     const Q = 'qemu assigned_dev_pci_write_config';
-    const writesFirst = (masked: boolean) => (masked ? maskWritesFirst : unmaskWritesFirst);
+    const writesFirst = declareStraight((masked: boolean) => (masked ? maskWritesFirst : unmaskWritesFirst), { bind: { maskWritesFirst, unmaskWritesFirst } });
     const deviceBit = pci23 ? undefined : 'not PCI 2.3: the device ignores the bit';
     // The config-space write of the guest's new INTX_DISABLE: after the ioctl (the API text, QEMU)
     // or, with maskWritesFirst/unmaskWritesFirst, before it (the reviewer's question). One
@@ -699,17 +700,17 @@ export default defineModel({
           .map((masked) => ({
             label: `${Q}: write PCI_COMMAND with INTX_DISABLE ${masked ? 'set' : 'clear'} to the device${first ? ' (before the ioctl)' : ''}`,
             ...(deviceBit !== undefined ? { note: deviceBit } : {}),
-            guard: (_s: S, { local }: { local: QemuLocals }) => local.arg.maskIntx === masked,
-            run: (d: S) => {
+            guard: declareStraight((_s: S, { local }: { local: QemuLocals }) => local.arg.maskIntx === masked, { bind: { masked } }),
+            run: declareStraight((d: S) => {
               if (pci23) d.dev.intxDisable = masked;
               d.qemu.wroteMasked = masked;
-            },
+            }, { bind: { masked, pci23 } }),
             next,
           })),
       );
     const anyWritesFirst = maskWritesFirst || unmaskWritesFirst;
     const anyWritesAfter = !maskWritesFirst || !unmaskWritesFirst;
-    const afterIoctl: Next<S, QemuLocals> = (_s, { local }) => (writesFirst(local.arg.maskIntx) ? 'idle' : 'write');
+    const afterIoctl: Next<S, QemuLocals> = declareStraight((_s, { local }) => (writesFirst(local.arg.maskIntx) ? 'idle' : 'write'), { bind: { writesFirst } });
     const unmaskDone = maskLock ? 'unlock' : 'kvmunlock';
     const FLAGS = 'match->flags &= ~KVM_DEV_ASSIGN_MASK_INTX; match->flags |= assigned_dev->flags & KVM_DEV_ASSIGN_MASK_INTX';
 
@@ -776,10 +777,10 @@ export default defineModel({
           {
             label: 'if (match->host_irq_disabled) { enable_irq(match->host_irq); match->host_irq_disabled = false; }',
             guard: (s) => s.kvm.hostIrqDisabled,
-            run: (d, env) => {
+            run: declareStraight((d, env) => {
               enable_irq(d.line.desc, env);
               d.kvm.hostIrqDisabled = false;
-            },
+            }, { bind: { enable_irq } }),
             tags: ['enable_irq'],
           },
           { label: 'if (match->host_irq_disabled)', note: 'false', guard: (s) => !s.kvm.hostIrqDisabled },
@@ -825,26 +826,26 @@ export default defineModel({
             ? "free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the action (the other device's stays)"
             : 'free_irq(assigned_dev->host_irq, assigned_dev): __free_irq() unlinks the last action: irq_shutdown() (desc->depth = 1)',
           {
-            run: (d) => {
+            run: declareStraight((d) => {
               d.line.kvmAction = false;
               if (!shared) d.line.desc.depth = 1;
-            },
+            }, { bind: { shared } }),
           },
         ),
         step('d.free2', 'free_irq(): synchronize_irq(); kthread_stop(action->thread)', { guard: irqQuiet, blockedOn: quietBlocked }),
       ]),
       step('d.unreg', 'deassign_guest_irq: kvm_unregister_irq_ack_notifier(): hlist_del_init_rcu(&kian->link)', {
-        run: (d) => {
+        run: declareStraight((d) => {
           d.kvm.notifier = false;
           // synchronize_rcu()'s grace period covers the readers of this moment; later readers
           // cannot find the notifier any more, so starting it here or a statement later is the same.
           callRcu(d.rcu);
-        },
+        }, { bind: { callRcu } }),
       }),
       step('d.syncrcu', 'kvm_unregister_irq_ack_notifier: synchronize_rcu()', {
-        guard: (s) => rcuGracePeriodOver(s.rcu),
+        guard: declareStraight((s) => rcuGracePeriodOver(s.rcu), { bind: { rcuGracePeriodOver } }),
         blockedOn: () => 'the vCPU to leave rcu_read_lock() (kvm_notify_acked_irq)',
-        run: (d) => rcuCallbackStart(d.rcu),
+        run: declareStraight((d) => rcuCallbackStart(d.rcu), { bind: { rcuCallbackStart } }),
       }),
       step('d.lower', 'deassign_guest_irq: kvm_set_irq(assigned_dev->kvm, assigned_dev->irq_source_id, assigned_dev->guest_irq, 0)', {
         run: (d) => void (d.guest.line = false),
@@ -871,16 +872,20 @@ export default defineModel({
 
     // One user-space program: the guest's config writes go through the ioctl (QEMU's
     // kvm_device_intx_set_mask passes MASK_INTX or 0, PCI_2_3 only with setMaskArgPci23).
-    const setMask = (masked: boolean) => (d: S, { local }: { local: QemuLocals }) => {
-      d.qemu.masked = masked;
-      local.arg.maskIntx = masked;
-      if (!masked) local.rounds += 1;
-    };
+    const setMask = (masked: boolean) =>
+      declareStraight(
+        (d: S, { local }: { local: QemuLocals }) => {
+          d.qemu.masked = masked;
+          local.arg.maskIntx = masked;
+          if (!masked) local.rounds += 1;
+        },
+        { bind: { masked } },
+      );
     const qemu = thread<S, QemuLocals>('qemu', [
       choice<S, QemuLocals>('idle', [
         {
           label: `${Q}: the guest sets INTX_DISABLE: kvm_device_intx_set_mask(masked) -> ioctl(KVM_ASSIGN_SET_INTX_MASK, MASK_INTX)`,
-          guard: (s, { local }) => !s.qemu.deassigned && !s.qemu.masked && local.rounds < maskRounds,
+          guard: declareStraight((s, { local }) => !s.qemu.deassigned && !s.qemu.masked && local.rounds < maskRounds, { bind: { maskRounds } }),
           run: setMask(true),
           next: maskWritesFirst ? 'write.first' : 'kvmlock',
         },
@@ -904,8 +909,8 @@ export default defineModel({
           : []),
         {
           label: 'qemu: nothing more to do',
-          guard: (s, { local }) =>
-            (deassign === 0 || s.qemu.deassigned) && (s.qemu.deassigned || (!s.qemu.masked && local.rounds >= maskRounds)),
+          guard: declareStraight((s, { local }) =>
+            (deassign === 0 || s.qemu.deassigned) && (s.qemu.deassigned || (!s.qemu.masked && local.rounds >= maskRounds)), { bind: { deassign, maskRounds } }),
           next: END,
         },
       ]),

@@ -222,7 +222,7 @@
 // freezer parameter, the prepare-blocks-rh-resume variant, HC_STATE_RESUMING.
 
 import {
-  alsoRun, boolParam, byVariant, choice, defineModel, END, intParam, spawn, step, thread, threadKind, withNote,
+  alsoRun, boolParam, byVariant, choice, declareStraight, defineModel, END, intParam, spawn, step, thread, threadKind, withNote,
   type Draft, type LocationDef, type Next, type StepEnv, type System, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -251,7 +251,7 @@ import {
 } from '../src/kernel/index.js';
 
 /** Life of an URB (urb[i]); properties/pm-freeze.ts keeps the same numbers (a test checks). */
-export const URB = {
+export const URB = Object.freeze({
   /** Not submitted yet. */
   IDLE: 0,
   /** usb_hcd_submit_urb accepted it; uhci_urb_enqueue has not linked it yet. */
@@ -266,13 +266,13 @@ export const URB = {
   GIVEN_BACK: 5,
   /** Failed: -ESHUTDOWN from usbcore, or killed after a timeout on a dead controller. */
   FAILED: 6,
-} as const;
+} as const);
 
 /** enum uhci_rh_state (uhci-hcd.h), in its order: uhci_irq compares with >=. */
-export const RH = { RESET: 0, SUSPENDED: 1, AUTO_STOPPED: 2, RESUMING: 3, SUSPENDING: 4, RUNNING: 5, RUNNING_NODEVS: 6 } as const;
+export const RH = Object.freeze({ RESET: 0, SUSPENDED: 1, AUTO_STOPPED: 2, RESUMING: 3, SUSPENDING: 4, RUNNING: 5, RUNNING_NODEVS: 6 } as const);
 
 /** hcd->state, the values usb_hcd_submit_urb switches on. */
-export const HCD = { HALT: 0, RUNNING: 1, SUSPENDED: 2, RESUMING: 3, QUIESCING: 4 } as const;
+export const HCD = Object.freeze({ HALT: 0, RUNNING: 1, SUSPENDED: 2, RESUMING: 3, QUIESCING: 4 } as const);
 
 export type PmFreezeState = {
   // UHCI registers.
@@ -345,8 +345,8 @@ type Loc<L extends object = {}> = LocationDef<S, L>;
 const cpu0 = contextRef<S, { task: TaskContext }>((s) => s.cpu0, (l) => l.task);
 
 /** spin_lock_irq() / spin_unlock_irq() on cpu0: the task pinned there with interrupts and preemption off, then free again. */
-const irqOff = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_lock_irq_context(d.cpu0, env.local.task, env, 0);
-const irqOn = (d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_unlock_irq_context(d.cpu0, env.local.task, env);
+const irqOff = declareStraight((d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_lock_irq_context(d.cpu0, env.local.task, env, 0), { bind: { spin_lock_irq_context } });
+const irqOn = declareStraight((d: Draft<S>, env: StepEnv<{ task: TaskContext }>) => spin_unlock_irq_context(d.cpu0, env.local.task, env), { bind: { spin_unlock_irq_context } });
 
 /** The first URB whose TD is active in the schedule, or -1. */
 function firstLinked(s: S): number {
@@ -358,6 +358,8 @@ function anyDone(s: S): boolean {
   for (let i = 0; i < s.urb.length; i++) if (s.urb[i] === URB.DONE) return true;
   return false;
 }
+declareStraight(firstLinked, { bind: { URB } });
+declareStraight(anyDone, { bind: { URB } });
 
 export default defineModel({
   name: 'pm-freeze',
@@ -443,8 +445,8 @@ export default defineModel({
     // ---- shared driver statements ---------------------------------------------------------
 
     /** usb_hcd_submit_urb fails the URB with -ESHUTDOWN. */
-    const rejects = (s: S) =>
-      s.hcd_state === HCD.HALT || ((s.hcd_state === HCD.SUSPENDED || s.hcd_state === HCD.QUIESCING) && rejectWhileSuspended);
+    const rejects = declareStraight((s: S) =>
+      s.hcd_state === HCD.HALT || ((s.hcd_state === HCD.SUSPENDED || s.hcd_state === HCD.QUIESCING) && rejectWhileSuspended), { bind: { HCD, rejectWhileSuspended } });
 
     /**
      * usb_submit_urb -> usb_hcd_submit_urb -> uhci_urb_enqueue, for urb[idx(s, env)]; `done` runs
@@ -463,8 +465,8 @@ export default defineModel({
             ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_RUNNING, HC_STATE_RESUMING: list_add_tail(&urb->urb_list, &ep->urb_list)'
             : 'usb_hcd_submit_urb: switch (hcd->state): list_add_tail(&urb->urb_list, &ep->urb_list)',
           ...(rejectWhileSuspended ? {} : { note: 'every state but HC_STATE_HALT (rejectWhileSuspended=false)' }),
-          guard: (s) => !rejects(s),
-          run: (d, env) => void (d.urb[idx(d, env)] = URB.SUBMITTED),
+          guard: declareStraight((s) => !rejects(s), { bind: { rejects } }),
+          run: declareStraight((d, env) => void (d.urb[idx(d, env)] = URB.SUBMITTED), { bind: { URB, idx } }),
           next: `${p}lock`,
         },
         {
@@ -472,20 +474,20 @@ export default defineModel({
             ? 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_SUSPENDED (not the root hub), default (HC_STATE_QUIESCING, HC_STATE_HALT): status = -ESHUTDOWN'
             : 'usb_hcd_submit_urb: switch (hcd->state) case HC_STATE_HALT: status = -ESHUTDOWN',
           guard: rejects,
-          run: (d, env) => {
+          run: declareStraight((d, env) => {
             d.urb[idx(d, env)] = URB.FAILED;
             done(env);
-          },
+          }, { bind: { URB, done, idx } }),
           next: failed,
         },
       ]),
       spinLock<S>(`${p}lock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_lock_irqsave(&uhci->lock, flags)' }),
       step<S, L>(`${p}link`, 'uhci_activate_qh: list_add_tail(&urbp->node, &qh->queue); link the QH into the schedule (TD Active)', {
-        run: (d, env) => void (d.urb[idx(d, env)] = URB.LINKED),
+        run: declareStraight((d, env) => void (d.urb[idx(d, env)] = URB.LINKED), { bind: { URB, idx } }),
       }),
       alsoRun<S, L>(
         spinUnlock<S>(`${p}unlock`, 'uhci_urb_enqueue', uhciLock, { label: 'uhci_urb_enqueue: spin_unlock_irqrestore(&uhci->lock, flags)' }),
-        (_d, env) => done(env),
+        declareStraight((_d, env) => done(env), { bind: { done } }),
         ok,
       ),
     ];
@@ -493,10 +495,10 @@ export default defineModel({
     /** uhci_scan_schedule: give back every URB whose TDs the controller retired (caller holds uhci->lock). */
     const scanSchedule = (id: string, next?: string): LocationDef<S> =>
       step<S>(id, 'uhci_scan_schedule: usb_hcd_giveback_urb() for each URB whose TDs are no longer Active', {
-        run: (d) => {
+        run: declareStraight((d) => {
           if (d.hc_inaccessible) return;
           for (let i = 0; i < d.urb.length; i++) if (d.urb[i] === URB.DONE) d.urb[i] = URB.GIVEN_BACK;
-        },
+        }, { bind: { URB } }),
         ...(next !== undefined ? { next } : {}),
       });
 
@@ -506,7 +508,7 @@ export default defineModel({
         id,
         'start_rh: uhci->is_stopped = 0; outw(USBINTR_TIMEOUT | USBINTR_RESUME | USBINTR_IOC | USBINTR_SP, USBINTR); outw(USBCMD_RS | USBCMD_CF | USBCMD_MAXP, USBCMD); uhci->rh_state = UHCI_RH_RUNNING',
         {
-          run: (d) => {
+          run: declareStraight((d) => {
             d.hcd_state = HCD.RUNNING;
             d.is_stopped = false;
             d.usbintr_ioc = true;
@@ -514,7 +516,7 @@ export default defineModel({
             d.usbsts_hch = false;
             d.rh_state = RH.RUNNING;
             extra?.(d);
-          },
+          }, { bind: { HCD, RH, extra } }),
           tags: ['outw:USBCMD'],
           next,
         },
@@ -568,12 +570,12 @@ export default defineModel({
         run: (d) => void (d.pm_prepared = true),
       }),
       step<S, PmLocals>('freeze_irqoff', 'device_suspend: local_irq_disable()', {
-        run: (d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0),
+        run: declareStraight((d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0), { bind: { local_irq_disable } }),
         tags: ['local_irq_disable'],
       }),
       step<S, PmLocals>('freeze_stopped', 'freeze_uhci: if (uhci->is_stopped) return;', {
         run: (d) => void (d.is_stopped && (d.pm_frozen = true)),
-        next: (s) => (s.pm_frozen ? (irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon') : 'freeze_outw'),
+        next: declareStraight((s) => (s.pm_frozen ? (irqsOffWhileFrozen ? 'snapshot' : 'freeze_irqon') : 'freeze_outw'), { bind: { irqsOffWhileFrozen } }),
       }),
       step<S, PmLocals>('freeze_outw', 'freeze_uhci: cmd = inw(uhci->io_addr + USBCMD) & ~USBCMD_RS; outw(cmd, uhci->io_addr + USBCMD)', {
         run: (d) => void (d.usbcmd_rs = false),
@@ -587,7 +589,7 @@ export default defineModel({
         ? []
         : [
             step<S, PmLocals>('freeze_irqon', 'device_suspend: local_irq_enable()', {
-              run: (d, env) => local_irq_enable(d.cpu0, env.local.task),
+              run: declareStraight((d, env) => local_irq_enable(d.cpu0, env.local.task), { bind: { local_irq_enable } }),
               tags: ['local_irq_enable'],
             }),
           ]),
@@ -598,7 +600,7 @@ export default defineModel({
         ? []
         : [
             step<S, PmLocals>('thaw_irqoff', 'device_resume: local_irq_disable()', {
-              run: (d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0),
+              run: declareStraight((d, env) => local_irq_disable(d.cpu0, env.local.task, env, 0), { bind: { local_irq_disable } }),
               tags: ['local_irq_disable'],
             }),
           ]),
@@ -614,7 +616,7 @@ export default defineModel({
         tags: ['outw:USBCMD'],
       }),
       step<S, PmLocals>('thaw_irqon', 'device_resume: local_irq_enable()', {
-        run: (d, env) => local_irq_enable(d.cpu0, env.local.task),
+        run: declareStraight((d, env) => local_irq_enable(d.cpu0, env.local.task), { bind: { local_irq_enable } }),
         tags: ['local_irq_enable'],
       }),
       step<S, PmLocals>('finish', 'dpm_finish: usb_bus_type has no ->finish()', {
@@ -634,12 +636,12 @@ export default defineModel({
       }),
       withNote('the root hub interface', mutexLock<S>('freeze_sem', 'suspend_device', intfSem, { label: 'suspend_device: down(&dev->sem)' })),
       step<S, PmLocals>('freeze_quiescing', 'hub_suspend -> hcd_bus_suspend: hcd->state = HC_STATE_QUIESCING; hcd->driver->bus_suspend(hcd)', {
-        run: (d) => void (d.hcd_state = HCD.QUIESCING),
+        run: declareStraight((d) => void (d.hcd_state = HCD.QUIESCING), { bind: { HCD } }),
       }),
       alsoRun(spinLock<S>('freeze_lock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('freeze_autostopped', 'suspend_rh: if (uhci->rh_state == UHCI_RH_AUTO_STOPPED) { uhci->rh_state = new_state; return; }', {
-        run: (d) => void (d.rh_state === RH.AUTO_STOPPED && (d.rh_state = RH.SUSPENDED)),
-        next: (s) => (s.rh_state === RH.SUSPENDED ? 'freeze_unlock' : 'freeze_outw'),
+        run: declareStraight((d) => void (d.rh_state === RH.AUTO_STOPPED && (d.rh_state = RH.SUSPENDED)), { bind: { RH } }),
+        next: declareStraight((s) => (s.rh_state === RH.SUSPENDED ? 'freeze_unlock' : 'freeze_outw'), { bind: { RH } }),
       }),
       step<S, PmLocals>('freeze_outw', 'suspend_rh: outw(USBINTR_RESUME, USBINTR); outw(USBCMD_EGSM | USBCMD_CF, USBCMD)', {
         run: (d) => {
@@ -654,7 +656,7 @@ export default defineModel({
       alsoRun(
         spinUnlock<S>('freeze_suspending', 'suspend_rh', uhciLock, {
           label: 'suspend_rh: uhci->rh_state = UHCI_RH_SUSPENDING; spin_unlock_irq(&uhci->lock)',
-          run: (d) => void (d.rh_state = RH.SUSPENDING),
+          run: declareStraight((d) => void (d.rh_state = RH.SUSPENDING), { bind: { RH } }),
         }),
         irqOn,
       ),
@@ -666,15 +668,15 @@ export default defineModel({
       }),
       alsoRun(spinLock<S>('freeze_relock', 'suspend_rh', uhciLock, { label: 'suspend_rh: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('freeze_stopped', 'suspend_rh: uhci->rh_state = new_state; uhci->is_stopped = UHCI_IS_STOPPED; hcd->poll_rh = 0', {
-        run: (d) => {
+        run: declareStraight((d) => {
           d.rh_state = RH.SUSPENDED;
           d.is_stopped = true;
-        },
+        }, { bind: { RH } }),
       }),
       scanSchedule('freeze_scan'),
       alsoRun(spinUnlock<S>('freeze_unlock', 'uhci_rh_suspend', uhciLock, { label: 'uhci_rh_suspend: spin_unlock_irq(&uhci->lock)' }), irqOn),
       step<S, PmLocals>('freeze_hcd_state', 'hcd_bus_suspend: hcd->state = HC_STATE_SUSPENDED', {
-        run: (d) => void (d.hcd_state = HCD.SUSPENDED),
+        run: declareStraight((d) => void (d.hcd_state = HCD.SUSPENDED), { bind: { HCD } }),
       }),
       mutexUnlock<S>('freeze_sem_unlock', 'suspend_device', intfSem, {
         label: 'suspend_device: up(&dev->sem)',
@@ -691,7 +693,7 @@ export default defineModel({
       alsoRun(spinLock<S>('thaw_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }), irqOff),
       step<S, PmLocals>('thaw_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci)', {
         note: 'rh_state = UHCI_RH_RESUMING',
-        run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
+        run: declareStraight((d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)), { bind: { RH } }),
         next: (s) => (s.hc_inaccessible ? 'thaw_unlock' : 'thaw_start'),
       }),
       startRh('thaw_start', 'thaw_unlock'),
@@ -715,11 +717,11 @@ export default defineModel({
 
     // One program for every submitter, `rounds` URBs one after the other: its round counter and
     // its index are its locals (urb[i * rounds + round] is the URB it submits).
-    const nextRound = (_s: S, env: StepEnv<DriverLocals>) => (env.local.round < rounds ? 'submit' : END);
+    const nextRound = declareStraight((_s: S, env: StepEnv<DriverLocals>) => (env.local.round < rounds ? 'submit' : END), { bind: { rounds, END } });
     const usbDriver = threadKind<S, DriverLocals>(
       'usb-driver',
       { i: 0, round: 0 },
-      submitUrb<DriverLocals>('', (_s, { local }) => local.i * rounds + local.round, nextRound, nextRound, ({ local }) => void (local.round += 1)),
+      submitUrb<DriverLocals>('', declareStraight((_s, { local }) => local.i * rounds + local.round, { bind: { rounds } }), nextRound, nextRound, ({ local }) => void (local.round += 1)),
     );
 
     // ---- usb-port: the user plugs devices in -----------------------------------------------
@@ -737,12 +739,12 @@ export default defineModel({
 
     /** get_hub_status_data: a port has a connect change khubd has not been told about. */
     const newPortChange = (s: S) => s.portsc_csc > 0 && !s.rh_reported;
-    const suspendedRh = (s: S) => s.rh_state === RH.SUSPENDED || s.rh_state === RH.SUSPENDING;
+    const suspendedRh = declareStraight((s: S) => s.rh_state === RH.SUSPENDED || s.rh_state === RH.SUSPENDING, { bind: { RH } });
     const rhTimer = thread<S>('rh_timer', [
       {
         ...spinLock<S>('idle', 'uhci_hub_status_data', uhciLock, {
           label: 'uhci_hub_status_data: spin_lock_irqsave(&uhci->lock, flags)',
-          guard: (s) => !s.hc_inaccessible && (newPortChange(s) || anyDone(s)),
+          guard: declareStraight((s) => !s.hc_inaccessible && (newPortChange(s) || anyDone(s)), { bind: { anyDone, newPortChange } }),
         }),
         end: true,
       },
@@ -750,7 +752,7 @@ export default defineModel({
       choice<S>('status', [
         {
           label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) case UHCI_RH_AUTO_STOPPED: if (status) wakeup_rh(uhci)',
-          guard: (s) => s.rh_state === RH.AUTO_STOPPED && newPortChange(s),
+          guard: declareStraight((s) => s.rh_state === RH.AUTO_STOPPED && newPortChange(s), { bind: { RH, newPortChange } }),
           run: (d) => void (d.rh_status = true),
           next: 'start',
         },
@@ -758,7 +760,7 @@ export default defineModel({
           label:
             'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) case UHCI_RH_SUSPENDING, UHCI_RH_SUSPENDED: ' +
             'if (status) usb_hcd_resume_root_hub(hcd) -> usb_resume_root_hub(): hub->resume_root_hub = 1; kick_khubd(hub)',
-          guard: (s) => suspendedRh(s) && newPortChange(s),
+          guard: declareStraight((s) => suspendedRh(s) && newPortChange(s), { bind: { newPortChange, suspendedRh } }),
           run: (d) => {
             d.hub_resume_root_hub = true;
             d.hub_event = true;
@@ -768,8 +770,8 @@ export default defineModel({
         },
         {
           label: 'uhci_hub_status_data: status = get_hub_status_data(uhci, buf); switch (uhci->rh_state) /* running: no wakeup_rh, no resume */',
-          guard: (s) => !(s.rh_state === RH.AUTO_STOPPED || suspendedRh(s)) || !newPortChange(s),
-          run: (d) => void (d.rh_status = newPortChange(d as S)),
+          guard: declareStraight((s) => !(s.rh_state === RH.AUTO_STOPPED || suspendedRh(s)) || !newPortChange(s), { bind: { RH, newPortChange, suspendedRh } }),
+          run: declareStraight((d) => void (d.rh_status = newPortChange(d as S)), { bind: { newPortChange } }),
           next: 'unlock',
         },
       ]),
@@ -794,7 +796,7 @@ export default defineModel({
 
     // ---- khubd: hub_events -----------------------------------------------------------------
 
-    const enumUrb = (s: S | Draft<S>) => enumBase + s.enumerated - 1;
+    const enumUrb = declareStraight((s: S | Draft<S>) => enumBase + s.enumerated - 1, { bind: { enumBase } });
     /** hub_events' `if (i) usb_resume_device(hdev)`, i = hub->resume_root_hub (the variant: not between prepare() and finish()). */
     const resumesRootHub = hubEventsResume.resumes;
     const khubd = thread<S>('khubd', [
@@ -813,9 +815,9 @@ export default defineModel({
             : []),
           {
             label: `hub_thread: wait_event_interruptible(khubd_wait, !list_empty(&hub_event_list)); hub_events: list_del_init(&hub->event_list); ${hubEventsResume.label}`,
-            guard: (s: S) => s.hub_event && !(freezer && s.freezing),
+            guard: declareStraight((s: S) => s.hub_event && !(freezer && s.freezing), { bind: { freezer } }),
             run: (d: Draft<S>) => void (d.hub_event = false),
-            next: (s: S) => (resumesRootHub(s) ? 'rr_sem' : 'lock'),
+            next: declareStraight((s: S) => (resumesRootHub(s) ? 'rr_sem' : 'lock'), { bind: { resumesRootHub } }),
           },
         ],
         { end: true },
@@ -833,12 +835,12 @@ export default defineModel({
       // usb_resume_device(hdev) -> finish_device_resume -> hub_resume(intf) -> hcd_bus_resume -> uhci_rh_resume; hub_activate.
       mutexLock<S>('rr_sem', 'finish_device_resume', intfSem, { label: 'finish_device_resume: down(&intf->dev.sem); bus->resume(intf) -> hub_resume' }),
       step<S>('rr_bus', 'hub_resume -> hcd_bus_resume: if (hcd->state == HC_STATE_RUNNING) return 0; hcd->state = HC_STATE_RESUMING', {
-        run: (d) => void (d.hcd_state === HCD.SUSPENDED && (d.hcd_state = HCD.RESUMING)),
-        next: (s) => (s.hcd_state === HCD.RUNNING ? 'rr_activate' : s.hcd_state === HCD.HALT ? 'rr_sem_unlock' : 'rr_lock'),
+        run: declareStraight((d) => void (d.hcd_state === HCD.SUSPENDED && (d.hcd_state = HCD.RESUMING)), { bind: { HCD } }),
+        next: declareStraight((s) => (s.hcd_state === HCD.RUNNING ? 'rr_activate' : s.hcd_state === HCD.HALT ? 'rr_sem_unlock' : 'rr_lock'), { bind: { HCD } }),
       }),
       spinLock<S>('rr_lock', 'uhci_rh_resume', uhciLock, { label: 'uhci_rh_resume: spin_lock_irq(&uhci->lock)' }),
       step<S>('rr_wakeup', 'uhci_rh_resume: if (!uhci->hc_inaccessible) wakeup_rh(uhci) /* rh_state = UHCI_RH_RESUMING */', {
-        run: (d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)),
+        run: declareStraight((d) => void (!d.hc_inaccessible && (d.rh_state = RH.RESUMING)), { bind: { RH } }),
         next: (s) => (s.hc_inaccessible ? 'rr_unlock' : 'rr_start'),
       }),
       startRh('rr_start', 'rr_unlock'),
@@ -873,13 +875,13 @@ export default defineModel({
       ]),
       ...submitUrb('enum_', enumUrb, 'enum_wait', 'port'),
       step<S>('enum_wait', 'usb_start_wait_urb: wait_for_completion_timeout(&ctx.done, USB_CTRL_GET_TIMEOUT) /* GET_DESCRIPTOR */', {
-        guard: (s) => s.urb[enumUrb(s)] === URB.GIVEN_BACK || s.urb[enumUrb(s)] === URB.FAILED || s.hc_inaccessible,
+        guard: declareStraight((s) => s.urb[enumUrb(s)] === URB.GIVEN_BACK || s.urb[enumUrb(s)] === URB.FAILED || s.hc_inaccessible, { bind: { URB, enumUrb } }),
         blockedOn: () => 'the completion of its GET_DESCRIPTOR URB',
-        run: (d) => {
+        run: declareStraight((d) => {
           const i = enumUrb(d);
           if (d.urb[i] !== URB.GIVEN_BACK) d.urb[i] = URB.FAILED; // timed out on a dead controller: usb_kill_urb
-        },
-        next: (s) => (s.urb[enumUrb(s)] === URB.GIVEN_BACK ? 'add' : 'port'),
+        }, { bind: { URB, enumUrb } }),
+        next: declareStraight((s) => (s.urb[enumUrb(s)] === URB.GIVEN_BACK ? 'add' : 'port'), { bind: { URB, enumUrb } }),
       }),
       step<S>('add', 'usb_new_device: device_add(&udev->dev)', {
         run: (d) => void (d.devices_added += 1),
@@ -896,12 +898,12 @@ export default defineModel({
     // until irq_exit(), so the PM core, a task, waits for cpu0 meanwhile.
     const irqThread = thread<S, IrqLocals>(THREADS.irq, [
       step<S, IrqLocals>('idle', 'uhci_irq: status = inw(uhci->io_addr + USBSTS)', {
-        guard: (s, env) => s.usbsts_usbint && s.usbintr_ioc && !s.cpu0.irqs_off[0] && canRunOn(s.cpu0, env.local.task, 0),
+        guard: declareStraight((s, env) => s.usbsts_usbint && s.usbintr_ioc && !s.cpu0.irqs_off[0] && canRunOn(s.cpu0, env.local.task, 0), { bind: { canRunOn } }),
         blockedOn: () => 'an interrupt (USBSTS.USBINT with USBINTR.IOC, cpu0 interrupts on)',
-        run: (d, env) => {
+        run: declareStraight((d, env) => {
           preempt_disable(d.cpu0, env.local.task, env, 0); // irq_enter(): HARDIRQ_OFFSET
           env.local.status_hch = d.usbsts_hch;
-        },
+        }, { bind: { preempt_disable } }),
         end: true,
       }),
       step<S, IrqLocals>('ack', 'uhci_irq: outw(status, uhci->io_addr + USBSTS)', {
@@ -913,8 +915,8 @@ export default defineModel({
       choice<S>('hch', [
         {
           label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING) { dev_err("host controller halted, very bad!"); hc_died(uhci); }',
-          guard: (s) => s.rh_state >= RH.RUNNING,
-          run: (d) => {
+          guard: declareStraight((s) => s.rh_state >= RH.RUNNING, { bind: { RH } }),
+          run: declareStraight((d) => {
             // hc_died: uhci_reset_hc (USBINTR = 0, GRESET, USBCMD = 0), finish_reset, hc_inaccessible = 1.
             if (d.hc_inflight >= 0) d.urb[d.hc_inflight] = URB.LINKED;
             d.hc_inflight = -1;
@@ -925,17 +927,17 @@ export default defineModel({
             d.is_stopped = true;
             d.hcd_state = HCD.HALT;
             d.hc_inaccessible = true;
-          },
+          }, { bind: { HCD, RH, URB } }),
           tags: ['outw:USBCMD'],
         },
-        { label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING)', note: 'no: halted on purpose', guard: (s) => s.rh_state < RH.RUNNING },
+        { label: 'uhci_irq: if (uhci->rh_state >= UHCI_RH_RUNNING)', note: 'no: halted on purpose', guard: declareStraight((s) => s.rh_state < RH.RUNNING, { bind: { RH } }) },
       ]),
       spinUnlock<S>('hch_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags)' }),
       spinLock<S>('scan_lock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_lock_irqsave(&uhci->lock, flags)' }),
       scanSchedule('scan'),
       alsoRun<S, IrqLocals>(
         spinUnlock<S>('scan_unlock', 'uhci_irq', uhciLock, { label: 'uhci_irq: spin_unlock_irqrestore(&uhci->lock, flags); return IRQ_HANDLED' }),
-        (d, env) => preempt_enable(d.cpu0, env.local.task, env), // irq_exit()
+        declareStraight((d, env) => preempt_enable(d.cpu0, env.local.task, env), { bind: { preempt_enable } }), // irq_exit()
         'idle',
       ),
     ], { locals: { task: taskContext(), status_hch: false } });
@@ -948,23 +950,23 @@ export default defineModel({
         [
           {
             label: 'UHCI hardware: USBCMD.RS set: fetch the next Active TD from the schedule (DMA read)',
-            guard: (s) => s.usbcmd_rs && s.hc_inflight < 0 && firstLinked(s) >= 0,
-            run: (d) => {
+            guard: declareStraight((s) => s.usbcmd_rs && s.hc_inflight < 0 && firstLinked(s) >= 0, { bind: { firstLinked } }),
+            run: declareStraight((d) => {
               const i = firstLinked(d as S);
               d.hc_inflight = i;
               d.urb[i] = URB.INFLIGHT;
-            },
+            }, { bind: { URB, firstLinked } }),
             tags: ['dma'],
             next: 'run',
           },
           {
             label: 'UHCI hardware: transfer the TD\'s data buffer (DMA), write back the TD (Active = 0); IOC: set USBSTS.USBINT',
-            guard: (s) => s.hc_inflight >= 0 && (s.usbcmd_rs || finishInFlight),
-            run: (d) => {
+            guard: declareStraight((s) => s.hc_inflight >= 0 && (s.usbcmd_rs || finishInFlight), { bind: { finishInFlight } }),
+            run: declareStraight((d) => {
               d.urb[d.hc_inflight] = URB.DONE;
               d.hc_inflight = -1;
               d.usbsts_usbint = true;
-            },
+            }, { bind: { URB } }),
             tags: ['dma'],
             next: 'run',
           },
@@ -976,12 +978,12 @@ export default defineModel({
           },
           {
             label: 'UHCI hardware: USBCMD.RS clear: abandon the transaction in progress (TD stays Active), halt, set USBSTS.HCH',
-            guard: (s) => !finishInFlight && !s.usbcmd_rs && !s.usbsts_hch && s.hc_inflight >= 0,
-            run: (d) => {
+            guard: declareStraight((s) => !finishInFlight && !s.usbcmd_rs && !s.usbsts_hch && s.hc_inflight >= 0, { bind: { finishInFlight } }),
+            run: declareStraight((d) => {
               d.urb[d.hc_inflight] = URB.LINKED;
               d.hc_inflight = -1;
               d.usbsts_hch = true;
-            },
+            }, { bind: { URB } }),
             next: 'run',
           },
         ],

@@ -7,6 +7,8 @@
 // delay it: that is RCU's contract, and why the object must be unpublished (so no new reader can
 // find it) before call_rcu(). Functions to call inside recipes and guards.
 
+import { declareStraight } from '../model/straight.js';
+
 export type Rcu = {
   reader: boolean[];
   /** The readers the pending grace period still waits for. */
@@ -44,6 +46,16 @@ export function rcuGracePeriodOver(r: Rcu): boolean {
 }
 
 /** The callback starts (it is dequeued). */
+// The step compiler's form of rcuGracePeriodOver: the same test as a loop (it does not compile
+// `.some` with a callback); `waitFor` holds booleans, so `w` and `r.waitFor[t]` test alike.
+declareStraight(rcuGracePeriodOver, {
+  fn: (r: Rcu): boolean => {
+    if (!r.queued) return r.queued;
+    for (let t = 0; t < r.waitFor.length; t++) if (r.waitFor[t]) return false;
+    return true;
+  },
+});
+
 export function rcuCallbackStart(r: Rcu): void {
   r.queued = false;
 }

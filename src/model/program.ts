@@ -18,7 +18,9 @@
 import { ModelError } from '../util/errors.js';
 import { ownKey } from '../util/own.js';
 import { definedAt } from './where.js';
-import type { ActionDef, LocationDef, ModelDef, Next, ParamSpecs, Recipe, ThreadDef } from './types.js';
+import { declareStraight } from './straight.js';
+import type { Draft } from 'immer';
+import type { ActionDef, LocationDef, ModelDef, Next, ParamSpecs, Recipe, StepEnv, ThreadDef } from './types.js';
 
 export type StepOptions<S, L extends object = {}> = Omit<ActionDef<S, L>, 'label'> & { end?: boolean };
 
@@ -93,16 +95,21 @@ export function func<S, L extends object = {}>(name: string, body: (LocationDef<
 export function alsoRun<S, L extends object>(loc: LocationDef<S, {}>, extra: Recipe<S, L>, next?: Next<S, L>): LocationDef<S, L> {
   return {
     ...loc,
-    actions: loc.actions.map(
-      (a): ActionDef<S, L> => ({
+    actions: loc.actions.map((a): ActionDef<S, L> => {
+      const run = a.run;
+      return {
         ...a,
-        run: (d, env) => {
-          a.run?.(d, env);
-          extra(d, env);
-        },
+        // Its straight form names what it calls (the step compiler cannot see this closure).
+        run: declareStraight(
+          (d: Draft<S>, env: StepEnv<L>) => {
+            run?.(d, env);
+            extra(d, env);
+          },
+          { bind: { run, extra } },
+        ),
         ...(next !== undefined ? { next } : {}),
-      }),
-    ),
+      };
+    }),
   };
 }
 

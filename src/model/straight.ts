@@ -232,7 +232,8 @@ function bset(t: Int32Array, o: number, v: unknown): unknown {
  * compiler cannot see: `fn`'s source (the function's own when `fn` is left out: a model's
  * recipe that calls the kernel's primitives or reads its builder's variables declares just the
  * names), in which the names of `bind` stand for those values (functions, inlined from their own
- * source or their own declared form; integers, booleans and strings, constants); or, for a guard,
+ * source or their own declared form; integers, booleans and strings, constants; a frozen plain
+ * object, whose own constant members `E.NAME` are constants: an enum); or, for a guard,
  * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. Only ever used to
  * compile: the wrapper itself still runs on the tree path, and the equivalence tests (and the
  * CLI's determinism probe) compare the two.
@@ -266,7 +267,8 @@ type Bound =
   | { k: 'fn'; fn: Function } // a function, inlined where it is called
   | { k: 'str'; value: string } // a string (a WARN_ON's tag, an error message's part): never in the code
   | { k: 'none' } // undefined (an option not given: `o.run?.(d, env)` calls nothing)
-  | { k: 'info' }; // a property's StateInfo (only its `vars` is in the subset)
+  | { k: 'info' } // a property's StateInfo (only its `vars` is in the subset)
+  | { k: 'consts'; fields: ReadonlyMap<string, Bound> }; // a frozen object of constants (an enum: `URB.LINKED`): its members only
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -1003,6 +1005,16 @@ class Gen {
         if (b.k === 'code') return b;
         continue;
       }
+      if (b!.k === 'consts') {
+        // `E.NAME`: an own member of a frozen object of constants; anything else (the object as
+        // a value, a member it does not have, which its prototype might answer) is refused.
+        if (!this.eat('.')) no('an object of constants used as a value');
+        const k = this.next();
+        const f: Bound | undefined = k.t === 'id' ? b!.fields.get(k.v) : undefined;
+        if (f === undefined) no('not a constant of the object');
+        b = f!;
+        continue;
+      }
       if (b!.k === 'env') {
         if (!this.eat('.')) return b;
         const k = this.next();
@@ -1359,7 +1371,11 @@ function plan(root: Function): Plan {
     key += e === null ? '(?' : `(${e.id}`;
     if (form !== undefined)
       for (const [k, v] of Object.entries(form.bind ?? {})) {
-        if (typeof v === 'function') {
+        const fields = constantsOf(v);
+        if (fields !== undefined) {
+          bind.push([k, { k: 'consts', fields: fields.map }]);
+          key += `;${keyText(k)}=o{${fields.key}}`;
+        } else if (typeof v === 'function') {
           bind.push([k, { k: 'fn', fn: v }]);
           key += `;${keyText(k)}=`;
           visit(v);
@@ -1382,6 +1398,30 @@ function plan(root: Function): Plan {
   };
   visit(root);
   return { of, key };
+}
+
+/**
+ * A frozen plain object's own members that are constants (safe integers, booleans, strings),
+ * bound by name, and their key; undefined for anything else. Frozen: its members cannot change
+ * after the code is generated from them. Other members stay unbound (reading one is refused).
+ */
+function constantsOf(v: unknown): { map: Map<string, Bound>; key: string } | undefined {
+  if (typeof v !== 'object' || v === null || !Object.isFrozen(v) || Array.isArray(v)) return undefined;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const map = new Map<string, Bound>();
+  let key = '';
+  for (const name of Object.getOwnPropertyNames(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, name)!;
+    if (!('value' in d)) continue; // an accessor: runs code
+    const c = d.value as unknown;
+    if (typeof c === 'boolean') map.set(name, { k: 'code', code: String(c) });
+    else if (typeof c === 'number' && Number.isSafeInteger(c) && !Object.is(c, -0)) map.set(name, { k: 'code', code: `(${c})` });
+    else if (typeof c === 'string') map.set(name, { k: 'str', value: c });
+    else continue;
+    key += `${keyText(name)}=${typeof c === 'string' ? `s${keyText(c)}` : String(c)};`;
+  }
+  return { map, key };
 }
 
 /** The layout's shape (every node's kind, offset, length and field names), as a digest. */

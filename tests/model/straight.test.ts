@@ -459,6 +459,40 @@ describe('straight-line steps (straight.ts)', () => {
     }
   });
 
+  it('a frozen object of constants (an enum) bound by name: its members compile as constants; not frozen, a member it lacks, or the object as a value is refused', () => {
+    const E = Object.freeze({ ZERO: 0, TWO: 2, ON: true, NAME: 'l1' });
+    const withE = (e: object) => (src: string): any => {
+      const f = new Function('E', `'use strict'; return ${src};`)(e);
+      return declareStraight(f, { bind: { E: e } });
+    };
+    const members = fc.constantFrom('E.ZERO', 'E.TWO', '(E.ON ? 1 : 0)');
+    const spec = fc.record({
+      g: fc.tuple(members, fc.constantFrom('<', '===', '>=')).map(([m, op]) => `(s) => s.a ${op} ${m}`),
+      r: fc.tuple(members, members).map(([x, y]) => `(d) => { d.a = (d.a + ${x} + 1) % 3; d.arr[${y} % 3] = d.b; d.f = E.ON && d.a > 0; }`),
+    });
+    let compiled = 0;
+    fc.assert(
+      fc.property(spec, ({ g, r }) => {
+        const def = buildModel([[{ guard: g, run: r }], [{ run: '(d) => { d.b = (d.b + 1) % 2; }' }]], withE(E));
+        compare(def, 30);
+        const a = compileSteps(compileModel(def)).allActions[0]!;
+        if (a.straightGuard && a.straightRecipe) compiled++;
+      }),
+      { numRuns: 30, seed: 0xe7 },
+    );
+    expect(compiled).toBe(30);
+    const refused = (e: object, src: string, guard: boolean) => {
+      const def = buildModel([[guard ? { guard: src } : { run: src }], [{}]], withE(e));
+      const a = compileSteps(compileModel(def)).allActions[0]!;
+      expect(guard ? a.straightGuard : a.straightRecipe, src).toBeUndefined();
+      compare(def, 10);
+    };
+    refused({ ZERO: 0, TWO: 2 }, '(s) => s.a === E.TWO', true); // not frozen: it could change after compiling
+    refused(E, '(s) => s.a === E.toString', true); // not its own: the prototype answers
+    refused(E, '(s) => s.a === E.MISSING', true);
+    refused(E, '(d) => { d.f = E === E; }', false); // the object as a value
+  });
+
   it('random computed next returning names bound to strings (a builder\'s `next`), declared by `{ bind }` alone: the same as the scratch tree and immer', () => {
     // The names A/B/E (two locations and END's value), N (no location: an error on every path)
     // stand for the literals; a name that is compared (not a result) leaves the next uncompiled.
