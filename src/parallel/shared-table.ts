@@ -222,6 +222,16 @@ export class SharedTableDedup implements Dedup {
   /** This worker's block of ids: the next one to use, and the end. */
   private nextId = 0;
   private endId = 0;
+  /** Ids per block in the level being built (the header's step, read at its start). */
+  private step = 1;
+  /**
+   * Blocks of the level being built that are this worker's, by index (id - levelStart) / step:
+   * a match with one of its own ids needs no atomic read (it wrote the fingerprint itself). Only
+   * whole blocks at a multiple of the step are marked (a block cut short by the table's limit,
+   * and those after it, are not): then a marked index covers this worker's ids only.
+   */
+  private mine = new Uint8Array(64);
+  private mineUsed = 0;
   private levelStart = 0;
   private level = 0;
   private owned = 0;
@@ -280,8 +290,17 @@ export class SharedTableDedup implements Dedup {
     this.level = level;
     this.count = 0;
     this.levelStart = Atomics.load(this.t, H_LEVEL_START);
+    this.step = Atomics.load(this.t, H_STEP);
+    this.mine.fill(0, 0, this.mineUsed);
+    this.mineUsed = 0;
     // A block of an earlier level is dropped: its ids would count as that level's.
     this.nextId = this.endId = 0;
+  }
+
+  /** Is `id` (of the level being built) in a block this worker took whole? */
+  private isMine(id: number): boolean {
+    const b = Math.floor((id - this.levelStart) / this.step);
+    return b < this.mineUsed && this.mine[b] === 1;
   }
 
   offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
@@ -324,8 +343,9 @@ export class SharedTableDedup implements Dedup {
         const at = ids + ID_WORDS * id;
         // An id of this level may be another worker's, claimed since this level's barrier: read
         // its slot atomically (the read of that worker's compare-and-swap orders its fingerprint
-        // before the plain reads below). An id of an earlier level was published by a barrier.
-        if (id >= this.levelStart) Atomics.load(t, HEADER + i);
+        // before the plain reads below). An id of an earlier level was published by a barrier;
+        // this worker's own ids it wrote itself.
+        if (id >= this.levelStart && !this.isMine(id)) Atomics.load(t, HEADER + i);
         if (t[at + 1] === loW && t[at] === hiW) {
           if (id >= this.levelStart) this.lower(at + 2, edge);
           return;
@@ -347,10 +367,22 @@ export class SharedTableDedup implements Dedup {
       if (was === cur) {
         this.nextId = cur;
         this.endId = cur + n;
+        const from = cur - this.levelStart;
+        if (n === step && from % step === 0) this.markMine(from / step);
         return true;
       }
       cur = was;
     }
+  }
+
+  private markMine(b: number): void {
+    if (b >= this.mine.length) {
+      const more = new Uint8Array(Math.max(b + 1, 2 * this.mine.length));
+      more.set(this.mine);
+      this.mine = more;
+    }
+    this.mine[b] = 1;
+    if (b >= this.mineUsed) this.mineUsed = b + 1;
   }
 
   /** An offer the table has no id for now: kept for the level's end, or, when the table can grow no more, the run stops. */
