@@ -15,8 +15,13 @@
 // a ModelError naming the step (exit 2), before the search starts. Likewise each invariant the
 // compiler compiled (its verdict, where the compiled code decided) against the property's own
 // function evaluated on the state's view, on every sampled state.
+//
+// Every step the probe runs on the scratch tree is also checked for a store to a key of a state
+// array that is no index (`d.arr[NaN] = 1`), which the tree cannot hold and the search checks on
+// each action's first steps only (compile.ts checkArrayStores): on the sample, such a store is
+// the step's error whichever run of the action it is.
 
-import { PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
+import { ArrayStoreError, PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import type { FootprintRecorder } from '../model/system.js';
 import { compileInvariants, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
 import type { Property } from '../property/types.js';
@@ -116,6 +121,15 @@ function treeAgrees(model: CompiledModel, state: Int32Array, action: CompiledAct
 
 /** Throws a ModelError naming the first step found that is not a function of its state, or whose compiled code disagrees with the model's. */
 export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {}): void {
+  model.checkArrayStores(true);
+  try {
+    probe(model, o);
+  } finally {
+    model.checkArrayStores(false);
+  }
+}
+
+function probe(model: CompiledModel, o: DeterminismProbe): void {
   const budget = o.states ?? 400;
   const seen = new Set<string>([key(model.init)]);
   const queue: Int32Array[] = [model.init.slice()];
@@ -163,7 +177,9 @@ export function checkDeterminism(model: CompiledModel, o: DeterminismProbe = {})
         // Run again RERUNS times: a step that flips a coin agrees with its first run by chance only
         // 2^-RERUNS of the time, so a short model is not let through by luck.
         for (let r = 0; r < RERUNS && !differs; r++) differs = model.apply(state, act, b).fired.join(',') !== fa || !same(a, b);
-      } catch {
+      } catch (e) {
+        // The search checks each action's first steps only: the sample's finding is reported here.
+        if (e instanceof ArrayStoreError) throw new ModelError(`${e.message} (on a reachable state: ${model.locationIds(state).join(' ')})`);
         return;
       }
       if (differs)

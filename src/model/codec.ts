@@ -21,9 +21,20 @@
 // pop, splice, length =) is rejected by `encode`. A recipe may replace a sub-object or an
 // array wholesale (`d.lock = { holder: 0 }`); `encode` then checks the replacement's shape, and
 // `decode` puts the original sealed node back before the next step.
+//
+// The arrays are neither sealed nor made non-extensible, so a store to a key that is no index
+// (`d.arr[NaN] = 1` from an out-of-range read, `d.arr[-1]`, `d.arr.foo`) succeeds on them and
+// encode, which reads indices, never sees it; immer refuses it. Every guard against it on the
+// arrays themselves costs on every step, measured on kvm-hotplug (bench/README, session 9):
+// non-extensible arrays +32% instructions a transition (V8 11 compiles no inline element access
+// for them), a prototype ending in a Proxy +17% (session 8), and looking for such keys after a
+// step (`strayKeys`, Object.keys) about 10,000 instructions for kvm-hotplug's 11 arrays, as much as
+// the step. So `strayKeys` is called on some steps only (compile.ts: each action's first runs,
+// and every step of the determinism probe); it finds a key whenever it is called after the step
+// that stored it, since nothing else removes one.
 
 import { ModelError } from '../util/errors.js';
-import type { Layout, LayoutNode, StateData } from './layout.js';
+import { nonIndexKeys, type Layout, type LayoutNode, type StateData } from './layout.js';
 import { describeValue } from '../util/describe.js';
 
 export interface Codec {
@@ -49,7 +60,23 @@ export interface Codec {
   revert(words: Int32Array, src: Int32Array, base: number): void;
   /** Does the scratch tree hold exactly `words[base..)`? (Detects writes by guards and properties.) */
   same(words: Int32Array, base: number): boolean;
+  /**
+   * The keys of the tree's own arrays that are no index below the array's length (a step's store
+   * to `d.arr[NaN]` or `d.arr.foo`, lost otherwise), each deleted once found, so that the tree is
+   * clean again; [] when there are none. About 1,000 instructions an array: not for every step.
+   */
+  strayKeys(): StrayKey[];
 }
+
+/** A key stored on an array of the state that is not one of its indices. */
+export interface StrayKey {
+  /** The array's path in the state (`arr`, `cpus[1].q`). */
+  array: string;
+  /** The key, as a store names it (a symbol as its description). */
+  key: string;
+}
+
+
 
 
 function key(k: string): string {
@@ -59,6 +86,8 @@ function key(k: string): string {
 export function buildCodec(layout: Layout): Codec {
   // Skeleton nodes, by index: K[0] is the root.
   const K: unknown[] = [];
+  // The skeleton's arrays with their paths (strayKeys).
+  const arrays: { node: unknown[]; path: string }[] = [];
   const build = (node: LayoutNode): unknown => {
     if (node.kind === 'int') return 0;
     if (node.kind === 'bool') return false;
@@ -71,9 +100,11 @@ export function buildCodec(layout: Layout): Codec {
       for (const [k, child] of node.fields) o[k] = build(child);
       value = o;
     }
-    // Objects are sealed (adding a key throws); arrays are not, because a sealed array's
-    // element stores are ten times slower in V8: a push or pop shows up as a length change,
-    // which encode rejects.
+    // Objects are sealed (adding a key throws); arrays are not, because a sealed or
+    // non-extensible array's element accesses are several times slower in V8: a push or pop
+    // shows up as a length change, which encode rejects, and a key that is no index is found
+    // by strayKeys where it is called (the header).
+    if (Array.isArray(value)) arrays.push({ node: value, path: node.path });
     K[idx] = Array.isArray(value) ? value : Object.seal(value as object);
     return K[idx];
   };
@@ -209,7 +240,18 @@ export function buildCodec(layout: Layout): Codec {
   )(bad, keysAre, K, noAliases, decode) as Codec['encodeRevert'];
   const revert = new Function('K', `${nodes}\nreturn function revert(w, o, b) {\n${rev.join('\n')}\n};`)(K) as Codec['revert'];
   const sameFn = new Function('K', `${nodes}\nreturn function same(w, b) {\n${same.join('\n')}\nreturn true;\n};`)(K) as Codec['same'];
-  return { scratch: K[0] as Record<string, unknown>, size: layout.size, decode, encode, encodeRevert, revert, same: sameFn };
+  const strayKeys = (): StrayKey[] => {
+    const found: StrayKey[] = [];
+    for (const { node, path } of arrays) {
+      const keys = nonIndexKeys(node, node.length);
+      if (keys.length === 0) continue;
+      // (a symbol's text is no key to delete by: delete every own symbol key)
+      for (const k of Reflect.ownKeys(node)) if (typeof k === 'symbol' || keys.includes(k)) delete (node as unknown as Record<string | symbol, unknown>)[k];
+      for (const key of keys) found.push({ array: path, key });
+    }
+    return found;
+  };
+  return { scratch: K[0] as Record<string, unknown>, size: layout.size, decode, encode, encodeRevert, revert, same: sameFn, strayKeys };
 }
 
 /** A deep, unsealed copy of plain state data (for tests and for handing state out). */

@@ -8,8 +8,8 @@
 
 import { produce } from 'immer';
 import { ModelError } from '../util/errors.js';
-import { buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
-import { buildCodec, type Codec } from './codec.js';
+import { ARRAY_KEY_ADVICE, arrayKeyText, buildLayout, buildView, unpack, packInto, type Layout, type StateData, type ViewTarget } from './layout.js';
+import { buildCodec, type Codec, type StrayKey } from './codec.js';
 import { declareStraight, NEXT_BAIL, straightGuard, straightNext, straightProperty, straightRecipe, type StraightContext, type StraightGuard, type StraightNext, type StraightRecipe } from './straight.js';
 import { localOwners, localsOf, withLocals } from './locals.js';
 import { resolveParams, resolveVariant } from './params.js';
@@ -113,6 +113,14 @@ export interface CompiledModel<S extends object = any> extends TransitionSystem<
   // ---- footprint recording (the reduction code's) ------------------------------------------------
   /** A recorder of the slots guards, steps and properties read and write into `sinks`, with views of its own (system.ts). */
   recorder(sinks: SlotSinks): FootprintRecorder<CompiledAction, S>;
+  /**
+   * Look for a store to a key of a state array that is no index (`d.arr[NaN] = 1`) after every
+   * step `apply` runs on the scratch tree (`true`: the determinism probe's sample; about 10,000
+   * instructions a step on kvm-hotplug), or after each action's first ARRAY_CHECKS such steps only
+   * (`false`, the default). Found, it is the step's error, as under immer. Other steps are not
+   * checked: such a store there is lost (codec.ts).
+   */
+  checkArrayStores(everyStep: boolean): void;
 }
 
 export interface CompileOptions {
@@ -214,9 +222,9 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     vars: unpack(layout.root, state, pcs),
   });
 
-  const fail = (action: CompiledAction, state: Int32Array, what: string, e: unknown): never => {
+  const fail = (action: CompiledAction, state: Int32Array, what: string, e: unknown, Err: typeof StepError = StepError): never => {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new StepError(
+    throw new Err(
       `model ${def.name}: thread ${threadNames[action.thread]}, step '${action.label}': ${what}: ${msg}`,
       def.name,
       threadNames[action.thread]!,
@@ -287,6 +295,44 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     treeLoaded = true;
   }
 
+  // A store to a key of a state array that is no index succeeds on the scratch tree (its arrays
+  // are plain for speed) and is lost, where immer throws. Looking for one after a step costs
+  // about as much as the step (codec.ts), so apply looks after each action's first ARRAY_CHECKS
+  // runs on the tree (a recipe that always does it is caught at once; one that does it in some
+  // states only, when it happens then) and, while checkEvery is set, after every step.
+  let checkEvery = false;
+  const arrayChecksLeft = new Int32Array(allActions.length).fill(ARRAY_CHECKS);
+
+  /** After `action`'s recipe ran on the tree from `src`: fails the step if it stored a key no index of an array. */
+  function checkArrays(action: CompiledAction, src: Int32Array): void {
+    if (arrayChecksLeft[action.ordinal]! > 0) arrayChecksLeft[action.ordinal]!--;
+    const found = codec.strayKeys();
+    if (found.length === 0) return;
+    // Unchecked steps before it may have stored the keys found (one stays until found): the step
+    // runs again on the tree decoded afresh, the keys gone, to say whose they are.
+    steps.invalidate();
+    load(src);
+    steps.invalidate();
+    fired = NOTHING_FIRED;
+    halted = false;
+    const listener = hear;
+    hear = null;
+    try {
+      action.run!(scratch as never, envs[action.thread]!);
+    } catch {
+      // (its keys, if any, are on the tree all the same)
+    } finally {
+      hear = listener;
+    }
+    const own = codec.strayKeys();
+    const what = (k: StrayKey) => arrayKeyText(k.array, k.key);
+    const why = ARRAY_KEY_ADVICE;
+    if (own.length > 0) fail(action, src, 'it stored to a key that is no index', new Error(`${own.map(what).join(', ')}: ${why}`), ArrayStoreError);
+    throw new ModelError(
+      `model ${def.name}: a guard or step stored to ${found.map(what).join(', ')}, found after thread ${threadNames[action.thread]}'s step '${action.label}', which did not store it: the step that did was not among those checked (each action's first ${ARRAY_CHECKS} steps); ${why}`,
+    );
+  }
+
   // The hot path: guards, recipes and next() run on the scratch object (codec.ts).
   function enabled(state: Int32Array, out: CompiledAction[]): number {
     treeLoaded = false;
@@ -326,6 +372,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       } catch (e) {
         if (e !== BUG) return fail(action, src, 'it threw', e);
       }
+      if (checkEvery || arrayChecksLeft[action.ordinal]! > 0) checkArrays(action, src);
     }
     let next = action.staticNext;
     if (dst === src) {
@@ -586,6 +633,9 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     // Properties over the packed state (straight.ts), unless the model compiles nothing.
     compileProperty: (holds) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '', params }) : undefined),
     recorder,
+    checkArrayStores(everyStep) {
+      checkEvery = everyStep;
+    },
   };
 }
 
@@ -673,6 +723,12 @@ function scratchOver(codec: Codec, pcs: number) {
     },
   };
 }
+
+/** A step stored to a key of a state array that is no index (CompiledModel.checkArrayStores). */
+export class ArrayStoreError extends StepError {}
+
+/** On how many of each action's first steps on the scratch tree apply looks for stores to an array's keys that are no index. */
+const ARRAY_CHECKS = 8;
 
 const NOTHING_FIRED: string[] = Object.freeze([]) as unknown as string[];
 const QUIET: StepOutcome = Object.freeze({ fired: NOTHING_FIRED, halted: false });

@@ -94,6 +94,29 @@ export function buildLayout(init: StateData): Layout {
   return { root, size: paths.length, paths, kinds };
 }
 
+/** The own keys of `arr` that are no index below `length` ('1' is one, '01', '-1', '0.5', 'NaN' and symbols are not), as text. */
+export function nonIndexKeys(arr: object, length: number): string[] {
+  const out: string[] = [];
+  for (const k of Reflect.ownKeys(arr)) {
+    if (k === 'length') continue;
+    if (typeof k === 'string') {
+      const i = Number(k);
+      if (Number.isInteger(i) && i >= 0 && i < length && String(i) === k) continue;
+    }
+    out.push(String(k));
+  }
+  return out;
+}
+
+/** How an error names a key of an array that is no index. */
+export function arrayKeyText(array: string, key: string): string {
+  return `key '${key}' of the array ${array}`;
+}
+
+/** Why such a key is an error. */
+export const ARRAY_KEY_ADVICE =
+  "only an array's indices are part of the state (an index out of range, negative or not an integer?), so the value stored there would be lost (state shapes are fixed)";
+
 /** Write `value` (plain data of the node's shape) into `words` at `base`. */
 export function packInto(node: LayoutNode, value: unknown, words: Int32Array, base: number): void {
   switch (node.kind) {
@@ -110,6 +133,10 @@ export function packInto(node: LayoutNode, value: unknown, words: Int32Array, ba
       const arr = value as ArrayLike<unknown> | undefined;
       if (arr === null || typeof arr !== 'object' || arr.length !== node.length)
         throw new ModelError(`${node.path} = ${describeValue(value)}: expected an array of length ${node.length} (state shapes are fixed)`);
+      // A key that is no index (`d.arr[-1] = 1`, `d.arr[0.5]`: immer lets those through, as it
+      // parses the key with parseInt) has no slot: refused, as an object's extra key is.
+      const stray = nonIndexKeys(arr, node.length);
+      if (stray.length > 0) throw new ModelError(`${stray.map((k) => arrayKeyText(node.path, k)).join(', ')}: ${ARRAY_KEY_ADVICE}`);
       for (let i = 0; i < node.length; i++) packInto(node.items[i]!, arr[i], words, base);
       return;
     }
