@@ -71,6 +71,11 @@ export interface StraightContext {
    * constant of the code; part of the cache key).
    */
   params?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * A property's: the threads' names and each thread's location ids (by index), for
+   * `s.threads`, `s.ended(t)` and `s.at(t) === 'id'` (part of the cache key).
+   */
+  threads?: { names: readonly string[]; ids: readonly ReadonlyMap<string, number>[] } | undefined;
 }
 
 /** Thrown by generated code to give up; caught in the generated wrapper. */
@@ -977,6 +982,7 @@ class Gen {
    * `env.self`, an array's length). Undefined (cursor unspecified) when it does not.
    */
   private operand(): Bound | undefined {
+    const start = this.p;
     const t = this.toks[this.p];
     if (t?.t !== 'id') return undefined;
     let b = this.scope.get(t.v, this.p);
@@ -1001,7 +1007,7 @@ class Gen {
       if (b!.k === 'str') return b;
       if (b!.k === 'info') {
         if (!this.eat('.')) return b;
-        b = this.infoMember();
+        b = this.infoMember(start);
         if (b.k === 'code') return b;
         continue;
       }
@@ -1105,9 +1111,11 @@ class Gen {
    * when compiling (the thread's program counter is PC_END, -1). Anything else (`at`, `threads`,
    * `local`, ...) is outside the subset.
    */
-  private infoMember(): Bound {
+  private infoMember(start: number): Bound {
     const k = this.next();
     if (k.t === 'id' && k.v === 'vars') return { k: 'node', node: this.ctx.layout.root };
+    if (k.t === 'id' && k.v === 'threads') return this.threadsMember();
+    if (k.t === 'id' && k.v === 'at' && this.eat('(')) return this.atCompared(start);
     if (k.t === 'id' && k.v === 'params' && this.eat('.')) {
       const name = this.name();
       const params = this.ctx.params;
@@ -1116,13 +1124,78 @@ class Gen {
       if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return { k: 'code', code: `(${v})` };
       return no('a parameter that is not an integer or boolean');
     }
-    if (k.t === 'id' && k.v === 'ended' && this.eat('(')) {
-      const t = constant(this.assign());
-      this.expect(')');
-      if (t === undefined || t < 0 || t >= this.ctx.pcs) no('ended() of a thread not known when compiling');
-      return { k: 'code', code: `(w[${t}] === -1)` };
+    if (k.t === 'id' && k.v === 'ended' && this.eat('(')) return { k: 'code', code: `(w[${this.threadArg()}] === -1)` };
+    return no('a StateInfo member other than vars, params.NAME, threads, ended(t) or at(t) compared');
+  }
+
+  /**
+   * A thread argument of `ended(t)` / `at(t)` (the cursor after the `(`; the `)` consumed): its
+   * index, known when compiling: an index in range, or a thread's name (a string literal, or a
+   * name bound to one: `s.threads.every((t) => s.ended(t))`). A name that is no thread's (the
+   * property throws) or anything else is refused.
+   */
+  private threadArg(): number {
+    const threads = this.ctx.threads;
+    if (threads === undefined) no('no threads known');
+    const lit = this.toks[this.p];
+    let t: number | undefined;
+    if (lit?.t === 'str') {
+      this.p++;
+      t = threads!.names.indexOf(lit.v);
+    } else {
+      const at = this.p;
+      const o = this.operand();
+      if (o !== undefined && o.k === 'str' && this.peek(')')) t = threads!.names.indexOf(o.value);
+      else {
+        this.p = at;
+        t = constant(this.assign());
+      }
     }
-    return no('a StateInfo member other than vars, params.NAME or ended(k)');
+    this.expect(')');
+    if (t === undefined || t < 0 || t >= this.ctx.pcs) no('a thread not known when compiling');
+    return t!;
+  }
+
+  /**
+   * `s.at(t) === 'id'` or `!==` (the cursor after `at(`): where thread t is, compared with a
+   * location id written there, as `w[t] === index` (END's id: PC_END, -1; an id that is none of
+   * the thread's: the constant result, since at() returns only those). at() returns a string,
+   * used only so: compiled only when nothing before it binds tighter than `===` (the token
+   * before the operand opens an expression or is a logical operator) and nothing after the id does.
+   */
+  private atCompared(start: number): Bound {
+    const t = this.threadArg();
+    const before = this.toks[start - 1];
+    const opens = before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
+    if (!opens) no('at() where an operator before it binds tighter than ===');
+    const op = this.peek('===') ? '===' : this.peek('!==') ? '!==' : no('at() not compared with === or !==');
+    this.p++;
+    const id = this.toks[this.p];
+    if (id?.t !== 'str') no('at() compared with something other than a location id written there');
+    this.p++;
+    const after = this.toks[this.p];
+    if (after !== undefined && !(after.t === 'op' && [')', '&&', '||', '?', ':', ',', ';', '}', '===', '!==', '==', '!=', '|', '^', '&'].includes(after.v))) no('at() compared, then an operator that binds tighter');
+    const index = id!.v === END ? -1 : this.ctx.threads!.ids[t]!.get(id!.v);
+    if (index === undefined) return { k: 'code', code: op === '===' ? 'false' : 'true' };
+    return { k: 'code', code: `(w[${t}] ${op} ${index})` };
+  }
+
+  /**
+   * `s.threads.length` (a constant), or `s.threads.every(cb)` / `.some(cb)` with an arrow
+   * callback written there, unrolled over the threads: the name a string (for ended/at), the
+   * index a constant. Anything else of the names is outside the subset.
+   */
+  private threadsMember(): Bound {
+    const threads = this.ctx.threads;
+    if (threads === undefined) no('no threads known');
+    if (!this.eat('.')) no('the thread names as a value');
+    const m = this.next();
+    if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${threads!.names.length})` };
+    if (m.t !== 'id' || (m.v !== 'every' && m.v !== 'some') || !this.peek('(')) no('a method of the thread names other than every/some');
+    return this.unrolledTest(
+      threads!.names.map((n) => ({ k: 'str', value: n })),
+      m.v as 'every' | 'some',
+    );
   }
 
   /**
@@ -1134,6 +1207,17 @@ class Gen {
    * `||` (some): the same results, short-circuited where the method stops.
    */
   private arrayTest(arr: Extract<LayoutNode, { kind: 'array' }>, method: 'every' | 'some'): Bound {
+    return this.unrolledTest(
+      arr.items.map((node) => {
+        const item = this.at(node);
+        return item.k === 'leaf' ? { k: 'code', code: this.read(item.leaf, item.leaf.off) } : item;
+      }),
+      method,
+    );
+  }
+
+  /** every/some (the cursor at the `(`) over `items`, what the callback's first parameter is bound to for each element. */
+  private unrolledTest(items: Bound[], method: 'every' | 'some'): Bound {
     if (!this.guard) no('every/some in a recipe');
     this.expect('(');
     const names: string[] = [];
@@ -1146,16 +1230,15 @@ class Gen {
     if (names.length === 0 || names.length > 2 || new Set(names).size !== names.length) no('a callback of another form');
     this.expect('=>');
     if (this.peek('{')) no('a callback with a block body');
-    if (arr.length === 0) no('every/some over an empty array');
+    if (items.length === 0) no('every/some over an empty array');
     const body = this.p;
     const outer = this.scope;
     const parts: string[] = [];
     let end = -1;
-    for (let j = 0; j < arr.length; j++) {
+    for (let j = 0; j < items.length; j++) {
       this.p = body;
       this.scope = new Scope(outer);
-      const item = this.at(arr.items[j]!);
-      this.scope.names.set(names[0]!, 'leaf' in item ? { k: 'code', code: this.read(item.leaf, item.leaf.off) } : item);
+      this.scope.names.set(names[0]!, items[j]!);
       if (names[1] !== undefined) this.scope.names.set(names[1], { k: 'code', code: `(${j})` });
       parts.push(`!!(${this.assign()})`);
       if (end >= 0 && this.p !== end) no('a callback parsed to different ends');
@@ -1461,6 +1544,18 @@ function paramsKey(params: Readonly<Record<string, unknown>> | undefined): strin
   return k;
 }
 
+/** A property's threads (names, location ids by index), for the key. */
+function threadsKey(threads: StraightContext['threads']): string {
+  if (threads === undefined) return '';
+  let k = ',t';
+  threads.names.forEach((n, t) => {
+    k += `${keyText(n)}:`;
+    for (const [id, at] of threads.ids[t]!) k += `${keyText(id)}=${at};`;
+    k += '/';
+  });
+  return k;
+}
+
 /** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
 type Made = { f: Function; sites: readonly string[] };
 
@@ -1479,7 +1574,7 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
   const layout = layoutId(ctx.layout);
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}|${p?.key ?? '-'}`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     let g: GeneratedEntry;

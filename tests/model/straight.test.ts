@@ -545,6 +545,10 @@ describe('straight-line steps (straight.ts)', () => {
       fc.tuple(fc.constantFrom('every', 'some'), fc.constantFrom('f', '!f', 'f === s.vars.f', 'f && s.vars.o.y')).map(([m, t]) => `({ vars }) => vars.flags.${m}((f) => ${t.replaceAll('s.vars', 'vars')})`),
       fc.tuple(fc.constantFrom('every', 'some'), bool).map(([m, e]) => `(s) => s.vars.flags.${m}(f => f || ${e})`),
       fc.tuple(fc.constantFrom('0', '1', "'q'"), bool).map(([t, e]) => `(s) => s.ended(${t}) || ${e}`),
+      // Where threads are: at(t) compared with a location id (one no location's: constant; after `!`: refused).
+      fc.tuple(fc.constantFrom('0', '1', "'p'", "'q'"), fc.constantFrom('===', '!=='), fc.constantFrom("'l0'", "'l1'", "'$end'", "'nowhere'"), bool).map(([t, op, id, e]) => `(s) => (s.at(${t}) ${op} ${id} && ${e}) || s.vars.o.y`),
+      fc.tuple(fc.constantFrom("'l0'", "'l1'"), bool).map(([id, e]) => `(s) => !s.at(0) === ${id} || ${e}`),
+      fc.tuple(fc.constantFrom('every', 'some'), fc.constantFrom("s.at(t) === 'l1'", "s.at(i) !== 'l0'", '!s.ended(t)', "s.at(t) === 'l0' && s.vars.flags[i]", 's.threads.length === 2')).map(([m, e]) => `(s) => s.threads.${m}((t, i) => ${e})`),
     );
     const spec = fc.record({ locs: modelSpec, props: fc.array(fc.oneof(propSource.map((h) => ({ h })), fc.record({ when: propSource, then: propSource })), { minLength: 1, maxLength: 3 }) });
     fc.assert(
