@@ -134,10 +134,18 @@ describe('the determinism probe checks compiled invariants against the propertie
   it('a wrong declared property form makes `kmc check` exit 2 before the search', async () => {
     const io: Io = { out: () => {}, err: () => {}, isTTY: false };
     const wrong = bounded((s) => s.vars.x < 2);
-    const entry = { model: model({}), properties: [wrong] };
-    await expect(runCheck(entry as never, { variant: 'only', workers: 1, quiet: true, io })).rejects.toThrow(/property x-bounded: its compiled form and the property's own function disagree/);
-    // The same entry with the true form is checked (and holds).
-    const good = await runCheck({ model: model({}), properties: [bounded((s) => s.vars.x <= 2)] } as never, { variant: 'only', workers: 1, quiet: true, io });
-    expect(good.result.status).toBe('verified');
+    // No cache files for this made-up entry (src/cli/step-cache.ts).
+    const saved = process.env.KMC_NO_MODEL_CACHE;
+    process.env.KMC_NO_MODEL_CACHE = '1';
+    try {
+      const entry = { model: model({}), properties: [wrong], source: 'tests/cli/determinism.test.ts' };
+      await expect(runCheck(entry as never, { variant: 'only', workers: 1, quiet: true, io })).rejects.toThrow(/property x-bounded: its compiled form and the property's own function disagree/);
+      // The same entry with the true form is checked (and holds).
+      const good = await runCheck({ ...entry, properties: [bounded((s) => s.vars.x <= 2)] } as never, { variant: 'only', workers: 1, quiet: true, io });
+      expect(good.result.status).toBe('verified');
+    } finally {
+      if (saved === undefined) delete process.env.KMC_NO_MODEL_CACHE;
+      else process.env.KMC_NO_MODEL_CACHE = saved;
+    }
   });
 });
