@@ -10,25 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { check as checkOrError, type CheckOptions } from '../../src/engine/check.js';
 import type { PropertySet } from '../../src/property/types.js';
 import { compileModel, compileSteps, type CompiledModel } from '../../src/model/compile.js';
-import { choice, declareStraight, defineModel, step, thread, type ModelDef } from '../../src/model/index.js';
+import type { ModelDef } from '../../src/model/index.js';
+import { boundConstantModel as model } from '../fixtures/bound-constant.js';
 import { forgetGenerated, generatedFor, seedGenerated, straightCounts } from '../../src/model/straight.js';
 import { bundled } from '../../models/index.js';
-
-type S = { n: number; on: boolean; a: number[] };
-
-/** n counts 0, 1, 2, 0, ... while `n === K` (K bound in a declared form) gates one step; `slots` sizes the layout. */
-function model(K: number, slots = 2): ModelDef<any> {
-  const f = new Function('K', `'use strict'; return (s) => s.n === K;`)(K) as (s: S) => boolean;
-  const guard = declareStraight(f, { fn: f, bind: { K } });
-  const t = thread<any>('a', [
-    choice<any>('x', [
-      { label: 'f: n++', guard, run: (d: S) => void (d.n = (d.n + 1) % 3), next: 'y' },
-      { label: 'f: skip', run: (d: S) => void ((d.n = (d.n + 1) % 3), (d.a[0] = 1 - d.a[0]!)), next: 'x' },
-    ]),
-    step<any>('y', 'f: on', { run: (d: S) => void (d.on = !d.on), next: 'x' }),
-  ]);
-  return defineModel<any>({ name: 'handoff', doc: 'test model', params: {}, variants: { v: 'only' }, build: () => ({ init: { n: 0, on: false, a: new Array(slots).fill(0) }, threads: [t] }) });
-}
 
 /** Every step compiled now: the generator's and the seeds' counts while doing it. */
 function compileAll(def: ModelDef<any>, options: { variant?: string } = {}): { m: CompiledModel; generated: number; seeded: number } {
