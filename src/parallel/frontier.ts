@@ -96,13 +96,24 @@ export class SharedFrontier {
   seal(edgeOf: (i: number) => number): void {
     const p = this.building & 1;
     const views = this.views[p]!;
-    for (let k = 0; k < this.count; k++) {
-      const chunk = views[Math.floor(k / this.perChunk)]!;
-      const at = (k % this.perChunk) * this.stride;
-      const key = edgeOf(chunk[at + 1]!);
-      const hi = Math.floor(key / TWO32);
-      chunk[at] = hi;
-      chunk[at + 1] = key - hi * TWO32;
+    const stride = this.stride;
+    // Chunk by chunk (no division per entry); keys below 2^32 (all of the shared table's) take
+    // no floating-point split.
+    for (let c = 0, left = this.count; left > 0; c++) {
+      const chunk = views[c]!;
+      const n = Math.min(left, this.perChunk);
+      left -= n;
+      for (let at = 0, end = n * stride; at < end; at += stride) {
+        const key = edgeOf(chunk[at + 1]!);
+        if (key < TWO32) {
+          chunk[at] = 0;
+          chunk[at + 1] = key | 0;
+        } else {
+          const hi = Math.floor(key / TWO32);
+          chunk[at] = hi;
+          chunk[at + 1] = key - hi * TWO32;
+        }
+      }
     }
     this.publish();
   }
