@@ -8,6 +8,7 @@
 //   node dist/bench/apply-path.js apply lock-hotplug 12  # enabled() + apply() over a BFS sample, 12 rounds
 //   node dist/bench/apply-path.js variants kvm-hotplug 1 # check() of every variant at its defaults, one process
 //   node dist/bench/apply-path.js coverage all           # guards/recipes the step compiler compiles, per model (and why not)
+//   node dist/bench/apply-path.js compare all 2000       # compiled steps against the tree path, every bundled model and variant
 //
 // Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
 // copy of an older build it is run against needs nothing but this file next to its own dist/.
@@ -69,6 +70,59 @@ if (mode === 'coverage') {
   process.exit(0);
 }
 
+if (mode === 'compare') {
+  // Every bundled model and variant (or `name`), on the compiled JavaScript: the successors,
+  // fired/halted and heard assertions of the compiled steps against `straight: false`, over a
+  // breadth-first prefix of `rounds` states (default 2,000). Under vitest the models' imports are
+  // rewritten (`__vite_ssr_import_1__.preempt_disable`), so the compiler refuses the recipes that
+  // call them there: tests/model/straight-bundled.test.ts runs this on dist/ for those.
+  const limit = roundsArg === '1' ? 2000 : rounds;
+  for (const e of bundled) {
+    if (name !== 'all' && name !== e.model.name) continue;
+    for (const variant of Object.keys(e.model.variants)) {
+      const m = compileSteps(compileModel(e.model, { variant }));
+      const tree = compileModel(e.model, { variant, straight: false });
+      let heard: string[] = [];
+      let treeHeard: string[] = [];
+      m.hearAssertions((tag) => heard.push(tag));
+      tree.hearAssertions((tag) => treeHeard.push(tag));
+      const seen = new Set([m.init.join()]);
+      const queue = [m.init];
+      const out: CompiledAction[] = [];
+      const treeOut: CompiledAction[] = [];
+      let compiledApplies = 0;
+      const mismatches: string[] = [];
+      while (queue.length > 0 && seen.size < limit && mismatches.length < 5) {
+        const st = queue.shift()!;
+        const n = m.enabled(st, out);
+        const en = out.slice(0, n).map((a) => a.ordinal).join();
+        if (en !== treeOut.slice(0, tree.enabled(st, treeOut)).map((a) => a.ordinal).join()) mismatches.push(`enabled at ${m.locationIds(st).join(' ')}`);
+        for (let k = 0; k < n; k++) {
+          const a = out[k]!;
+          heard = [];
+          treeHeard = [];
+          const d = new Int32Array(m.width);
+          const o = m.apply(st, a, d);
+          const t = new Int32Array(m.width);
+          const to = tree.apply(st, tree.allActions[a.ordinal]!, t);
+          if (a.straightRecipe !== undefined) compiledApplies++;
+          const got = JSON.stringify([Array.from(d), o.fired, o.halted, heard]);
+          if (got !== JSON.stringify([Array.from(t), to.fired, to.halted, treeHeard])) mismatches.push(`${a.label} at ${m.locationIds(st).join(' ')}`);
+          if (o.halted) continue;
+          const key = d.join();
+          if (!seen.has(key)) {
+            seen.add(key);
+            queue.push(d);
+          }
+        }
+      }
+      const recipes = m.allActions.filter((a) => a.run !== undefined);
+      console.log(JSON.stringify({ model: e.model.name, variant, states: seen.size, recipes: recipes.length, compiledRecipes: recipes.filter((a) => a.straightRecipe !== undefined).length, compiledApplies, mismatches }));
+    }
+  }
+  process.exit(0);
+}
+
 const s = system();
 if (mode === 'check') {
   for (let r = 0; r < rounds; r++) {
@@ -117,4 +171,4 @@ if (mode === 'check') {
     }
   const cpu = process.cpuUsage(before);
   console.log(`${name} variants: ${Object.keys(s.model.variants).length} variants, ${rounds} rounds, ${states} states, ${Math.round((cpu.user + cpu.system) / 1000)} ms CPU`);
-} else throw new Error(`apply-path: mode ${mode}: expected check, apply, variants or coverage`);
+} else throw new Error(`apply-path: mode ${mode}: expected check, apply, variants, coverage or compare`);

@@ -120,7 +120,7 @@
 // ABBA deadlock (add_to_physmap's Xen 4.2 shape, not the hypercall under review).
 
 import {
-  defineModel, step, choice, thread, threadKind, spawn, func, withNote, byVariant, intParam, boolParam, END,
+  declareStraight, defineModel, step, choice, thread, threadKind, spawn, func, withNote, byVariant, intParam, boolParam, END,
   type Draft, type System, type LocationDef, type StepEnv, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -214,6 +214,7 @@ export default defineModel({
   build({ params, variant }): System<S> {
     const hypercalls = params.hypercalls;
     const rounds = params.rounds;
+    const mfnCanBeInvalid = params.mfnCanBeInvalid;
     const recursive = params.p2mLockRecursive;
 
     // Taking either lock records the order (first acquisitions only, see lock-order.ts); a second
@@ -225,7 +226,7 @@ export default defineModel({
         ...o,
         label,
         onAcquire: noteOrder(P2M_CLASS),
-        onReentry: (_d, env) => env.bugOn(!recursive, MM_LOCK_ALREADY_HELD),
+        onReentry: declareStraight((_d: Draft<S>, env: StepEnv) => env.bugOn(!recursive, MM_LOCK_ALREADY_HELD), { bind: { recursive, MM_LOCK_ALREADY_HELD } }),
       });
     const p2mUnlock = (id: string, fn: string, label: string, o: RecursiveLockStepOptions<S> = {}) =>
       spinUnlockRecursive<S>(id, fn, P2M_LOCK, { ...o, label });
@@ -237,10 +238,10 @@ export default defineModel({
     // rcu_lock_target_domain_by_id: finds d only while it is hashed; then the caller is an RCU reader.
     const rcuLockTarget = <L extends object>(id: string, arg: string, ok: string, fail: string): LocationDef<S, L> =>
       step<S, L>(id, `rc = rcu_lock_target_domain_by_id(${arg}.domid, &d)`, {
-        run: (d, env) => {
+        run: declareStraight((d, env) => {
           if (d.domain.hashed) rcuReadLock(d.rcu, env.self);
-        },
-        next: (s, env) => (s.rcu.reader[env.self] ? ok : fail),
+        }, { bind: { rcuReadLock } }),
+        next: declareStraight((s, env) => (s.rcu.reader[env.self] ? ok : fail), { bind: { fail, ok } }),
       });
 
     // guest_physmap_remove_page (Xen 4.2 p2m.c, not in the seed): the same code in every variant;
@@ -258,7 +259,7 @@ export default defineModel({
     const mfnValid = (invalid: string) =>
       choice<S, Caller>('mfn_valid', [
         { label: 'if ( mfn_valid(mfn) )', note: 'valid mfn', guard: (s) => s.p2m.mapped, next: 'gpr_lock' },
-        { label: 'if ( mfn_valid(mfn) )', note: 'INVALID_MFN', guard: (s) => !s.p2m.mapped || params.mfnCanBeInvalid, next: invalid },
+        { label: 'if ( mfn_valid(mfn) )', note: 'INVALID_MFN', guard: declareStraight((s) => !s.p2m.mapped || mfnCanBeInvalid, { bind: { mfnCanBeInvalid } }), next: invalid },
       ]);
 
     // What the variants differ in: the lookup, and whether the gfn is put on the way out. Each
@@ -289,30 +290,30 @@ export default defineModel({
     // The hypercall under review, on the caller's CPU, `rounds` times: one program for every
     // caller, its round counter a local of the thread.
     const finish = (env: StepEnv<Caller>) => void (env.local.round += 1);
-    const again = (_s: S, env: StepEnv<Caller>) => (env.local.round < rounds ? 'rcu_lock' : END);
+    const again = declareStraight((_s: S, env: StepEnv<Caller>) => (env.local.round < rounds ? 'rcu_lock' : END), { bind: { END, rounds } });
     const removeFromPhysmap = threadKind<S, Caller>('remove_from_physmap', { round: 0 }, [
       func<S, Caller>(AM, [
         rcuLockTarget<Caller>('rcu_lock', 'xrfp', 'xsm', 'esrch'),
-        step('esrch', 'if ( rc != 0 ) return rc', { run: (_d, env) => finish(env), next: again }),
+        step('esrch', 'if ( rc != 0 ) return rc', { run: declareStraight((_d, env) => finish(env), { bind: { finish } }), next: again }),
         choice('xsm', [
           { label: 'if ( xsm_remove_from_physmap(current->domain, d) )', note: 'permitted', next: 'domain_lock' },
           ...(params.xsmCanFail ? [{ label: 'if ( xsm_remove_from_physmap(current->domain, d) )', note: 'denied', next: 'xsm_fail' }] : []),
         ]),
         step('xsm_fail', 'rcu_unlock_domain(d); return -EPERM', {
-          run: (d, env) => {
+          run: declareStraight((d, env) => {
             rcuReadUnlock(d.rcu, env.self);
             finish(env);
-          },
+          }, { bind: { finish, rcuReadUnlock } }),
           next: again,
         }),
         domainLock('domain_lock', AM, 'domain_lock(d)'),
         ...lookupToUnlock,
         domainUnlock('domain_unlock', AM, 'domain_unlock(d)'),
         step('rcu_unlock', 'rcu_unlock_domain(d)', {
-          run: (d, env) => {
+          run: declareStraight((d, env) => {
             rcuReadUnlock(d.rcu, env.self);
             finish(env);
-          },
+          }, { bind: { finish, rcuReadUnlock } }),
           next: again,
         }),
       ]),
@@ -329,7 +330,7 @@ export default defineModel({
           p2mUnlock('put_idx', XA, 'put_gfn(d, gfn)'),
           domainUnlock('domain_unlock', XA, 'domain_unlock(d)'),
         ]),
-        ...func<S>(AM, [step('rcu_unlock', 'rcu_unlock_domain(d)', { run: (d, env) => rcuReadUnlock(d.rcu, env.self), next: END })]),
+        ...func<S>(AM, [step('rcu_unlock', 'rcu_unlock_domain(d)', { run: declareStraight((d, env) => rcuReadUnlock(d.rcu, env.self), { bind: { rcuReadUnlock } }), next: END })]),
       ]);
 
     // A vCPU of d taking an EPT violation on the same gfn.
@@ -363,7 +364,7 @@ export default defineModel({
         ]),
         ...func<S>('domain_destroy', [
           step('unhash', 'rcu_assign_pointer(*pd, d->next_in_hashbucket)', { run: (d) => void (d.domain.hashed = false) }),
-          step('call_rcu', 'call_rcu(&d->rcu, complete_domain_destroy)', { run: (d) => callRcu(d.rcu), next: END }),
+          step('call_rcu', 'call_rcu(&d->rcu, complete_domain_destroy)', { run: declareStraight((d) => callRcu(d.rcu), { bind: { callRcu } }), next: END }),
         ]),
       ]);
 
@@ -371,9 +372,9 @@ export default defineModel({
     const rcuCallback = (cpu: number) =>
       thread<S>(`cpu${cpu}/rcu-callback`, [
         step<S>('grace_period', 'rcu_process_callbacks: complete_domain_destroy(d)', {
-          guard: (s) => rcuGracePeriodOver(s.rcu),
+          guard: declareStraight((s) => rcuGracePeriodOver(s.rcu), { bind: { rcuGracePeriodOver } }),
           blockedOn: (s) => (s.rcu.queued ? 'the RCU grace period (readers of d still inside)' : 'call_rcu()'),
-          run: (d) => rcuCallbackStart(d.rcu),
+          run: declareStraight((d) => rcuCallbackStart(d.rcu), { bind: { rcuCallbackStart } }),
           end: true,
         }),
         ...func<S>('p2m_teardown', [p2mLock('teardown_lock', 'p2m_teardown', 'p2m_lock(p2m)'), p2mUnlock('teardown_unlock', 'p2m_teardown', 'p2m_unlock(p2m)')]),

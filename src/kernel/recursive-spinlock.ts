@@ -7,6 +7,7 @@
 // (`recurse_cnt`). Taking it is a step enabled only while it is free or held by the taker, so a
 // CPU spinning forever shows up as a deadlock naming the holder.
 
+import { declareStraight } from '../model/straight.js';
 import { definedAt } from '../model/where.js';
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
 import { lockdepAcquired } from './lockdep.js';
@@ -40,6 +41,8 @@ export interface RecursiveLockStepOptions<S> extends LockStepOptions<S> {
   onReentry?: (d: Draft<S>, env: StepEnv) => void;
 }
 
+const nothing = () => {};
+
 /** `spin_lock_recursive(&lock)` in function `fn`. */
 export function spinLockRecursive<S>(
   id: string,
@@ -48,32 +51,74 @@ export function spinLockRecursive<S>(
   o: RecursiveLockStepOptions<S> = {},
 ): LocationDef<S> {
   const extra = o.guard;
-  const free = (s: S, env: StepEnv) => {
-    const h = lock.get(s).holder;
-    return h === UNLOCKED || h === env.self;
+  const get = lock.get;
+  const free = declareStraight(
+    (s: S, env: StepEnv) => {
+      const h = lock.get(s).holder;
+      return h === UNLOCKED || h === env.self;
+    },
+    {
+      fn: (s: S, env: StepEnv) => {
+        const h = get(s).holder;
+        return h === UNLOCKED || h === env.self;
+      },
+      bind: { get, UNLOCKED },
+    },
+  );
+  const onReentry = o.onReentry;
+  const onAcquire = o.onAcquire;
+  const more = o.run;
+  const take = (d: Draft<S>, env: StepEnv) => {
+    const l = lock.get(d);
+    if (l.holder === env.self) {
+      l.depth += 1;
+      o.onReentry?.(d, env);
+    } else {
+      l.holder = env.self;
+      l.depth = 1;
+      lockdepAcquired(d, lock, env.self);
+      o.onAcquire?.(d, env);
+    }
+    o.run?.(d, env);
   };
+  // Its straight form: the same statements over the bound parts, lockdep's record bound as in
+  // spinlock.ts's lockTake (nothing for a lock no tracker knows; else undefined: refused, so the
+  // step keeps the general path, which records the order).
+  const recorded = nothing as unknown as (d: Draft<S>, self: number) => void;
+  declareStraight(take, {
+    fn: (d: Draft<S>, env: StepEnv) => {
+      const l = get(d);
+      if (l.holder === env.self) {
+        l.depth += 1;
+        onReentry?.(d, env);
+      } else {
+        l.holder = env.self;
+        l.depth = 1;
+        recorded(d, env.self);
+        onAcquire?.(d, env);
+      }
+      more?.(d, env);
+    },
+    bind: {
+      get,
+      onReentry,
+      onAcquire,
+      more,
+      get recorded() {
+        return lock.lockdep === undefined ? nothing : undefined;
+      },
+    },
+  });
   return {
     id,
     actions: [
       {
         label: o.label ?? `${fn}: spin_lock_recursive(&${lock.name})`,
         fn,
-        guard: extra ? (s, env) => free(s, env) && extra(s, env) : free,
+        guard: extra ? declareStraight((s: S, env: StepEnv) => free(s, env) && extra(s, env), { bind: { free, extra } }) : free,
         blockedOn: (s, env) =>
           free(s, env) ? 'its context to allow it' : `${lock.name}, held by ${holderName(lock.get(s), env)}`,
-        run: (d, env) => {
-          const l = lock.get(d);
-          if (l.holder === env.self) {
-            l.depth += 1;
-            o.onReentry?.(d, env);
-          } else {
-            l.holder = env.self;
-            l.depth = 1;
-            lockdepAcquired(d, lock, env.self);
-            o.onAcquire?.(d, env);
-          }
-          o.run?.(d, env);
-        },
+        run: take,
         where: definedAt(),
         tags: ['spin_lock', `lock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),
@@ -89,6 +134,26 @@ export function spinUnlockRecursive<S>(
   lock: RecursiveLockRef<S>,
   o: LockStepOptions<S> = {},
 ): LocationDef<S> {
+  const get = lock.get;
+  const tag = unlockByNonOwnerTag(lock.name);
+  const more = o.run;
+  const release = (d: Draft<S>, env: StepEnv) => {
+    const l = lock.get(d);
+    env.bugOn(l.holder !== env.self, unlockByNonOwnerTag(lock.name));
+    l.depth -= 1;
+    if (l.depth === 0) l.holder = UNLOCKED;
+    o.run?.(d, env);
+  };
+  declareStraight(release, {
+    fn: (d: Draft<S>, env: StepEnv) => {
+      const l = get(d);
+      env.bugOn(l.holder !== env.self, tag);
+      l.depth -= 1;
+      if (l.depth === 0) l.holder = UNLOCKED;
+      more?.(d, env);
+    },
+    bind: { get, tag, UNLOCKED, more },
+  });
   return {
     id,
     actions: [
@@ -96,13 +161,7 @@ export function spinUnlockRecursive<S>(
         label: o.label ?? `${fn}: spin_unlock_recursive(&${lock.name})`,
         fn,
         ...(o.guard ? { guard: o.guard } : {}),
-        run: (d, env) => {
-          const l = lock.get(d);
-          env.bugOn(l.holder !== env.self, unlockByNonOwnerTag(lock.name));
-          l.depth -= 1;
-          if (l.depth === 0) l.holder = UNLOCKED;
-          o.run?.(d, env);
-        },
+        run: release,
         where: definedAt(),
         tags: ['spin_unlock', `unlock:${lock.name}`, ...(o.tags ?? [])],
         ...(o.next !== undefined ? { next: o.next } : {}),

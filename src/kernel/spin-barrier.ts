@@ -4,6 +4,7 @@
 // barrier behind a lock that is never released shows up as a deadlock naming the holder.
 
 import type { Draft, LocationDef, StepEnv } from '../model/index.js';
+import { declareStraight } from '../model/straight.js';
 import { UNLOCKED, holderName, type LockRef } from './spinlock.js';
 
 export interface BarrierStepOptions<S> {
@@ -14,13 +15,15 @@ export interface BarrierStepOptions<S> {
 }
 
 export function spinBarrier<S>(id: string, fn: string, lock: LockRef<S>, o: BarrierStepOptions<S> = {}): LocationDef<S> {
+  const get = lock.get;
+  const free = declareStraight((s: S) => lock.get(s).holder === UNLOCKED, { fn: (s: S) => get(s).holder === UNLOCKED, bind: { get, UNLOCKED } });
   return {
     id,
     actions: [
       {
         label: o.label ?? `${fn}: spin_barrier(&${lock.name})`,
         fn,
-        guard: (s) => lock.get(s).holder === UNLOCKED,
+        guard: free,
         blockedOn: (s, env) => `${lock.name} to be released, held by ${holderName(lock.get(s), env)}`,
         ...(o.run ? { run: o.run } : {}),
         tags: ['spin_barrier', `barrier:${lock.name}`, ...(o.tags ?? [])],
