@@ -58,6 +58,10 @@ describe('random models: parallel search = sequential search', () => {
     );
     // 80 models × 6 parallel searches each (8 until the default-size shared-table run was folded
     // into the default run): 68 s of CPU, 116 s of wall at load 9 with 8, past the default 120 s
-    // when other suites load the machine more; a timeout is no verdict, so give it room.
+    // when other suites load the machine more; a timeout is no verdict, so give it room. Most of
+    // it was each worker loading each model afresh through tsx's scoped import (the whole model
+    // layer again, per model and worker); the workers now import a plain .mjs twin of the spec
+    // module (tests/fixtures/parallel/random-spec-module.mjs): 172 s -> 67 s wall at load 14-24
+    // (session 9), the same 80 models and searches.
   }, 300_000);
 });
