@@ -116,9 +116,10 @@ export interface CompiledModel<S extends object = any> extends TransitionSystem<
   /**
    * Look for a store to a key of a state array that is no index (`d.arr[NaN] = 1`) after every
    * step `apply` runs on the scratch tree (`true`: the determinism probe's sample; about 10,000
-   * instructions a step on kvm-hotplug), or after each action's first ARRAY_CHECKS such steps only
-   * (`false`, the default). Found, it is the step's error, as under immer. Other steps are not
-   * checked: such a store there is lost (codec.ts).
+   * instructions a step on kvm-hotplug), or after each action's first ARRAY_CHECKS such steps and
+   * every ARRAY_CHECK_EVERY-th step only (`false`, the default). Found, it is the step's error,
+   * as under immer, or, when a step checked later finds it, a ModelError that cannot name the
+   * step; one stored after the last check of a search is lost (codec.ts).
    */
   checkArrayStores(everyStep: boolean): void;
 }
@@ -299,13 +300,18 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   // are plain for speed) and is lost, where immer throws. Looking for one after a step costs
   // about as much as the step (codec.ts), so apply looks after each action's first ARRAY_CHECKS
   // runs on the tree (a recipe that always does it is caught at once; one that does it in some
-  // states only, when it happens then) and, while checkEvery is set, after every step.
+  // states only, when it happens then), after every ARRAY_CHECK_EVERY-th step, and, while
+  // checkEvery is set, after every step.
   let checkEvery = false;
   const arrayChecksLeft = new Int32Array(allActions.length).fill(ARRAY_CHECKS);
+  // Beyond those, every ARRAY_CHECK_EVERY-th step on the tree: a key stays until found, so a
+  // store by any step before it is found then (as another step's, when that step did not store it).
+  let uncheckedSteps = 0;
 
   /** After `action`'s recipe ran on the tree from `src`: fails the step if it stored a key no index of an array. */
   function checkArrays(action: CompiledAction, src: Int32Array): void {
     if (arrayChecksLeft[action.ordinal]! > 0) arrayChecksLeft[action.ordinal]!--;
+    uncheckedSteps = 0;
     const found = codec.strayKeys();
     if (found.length === 0) return;
     // Unchecked steps before it may have stored the keys found (one stays until found): the step
@@ -329,7 +335,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
     const why = ARRAY_KEY_ADVICE;
     if (own.length > 0) fail(action, src, 'it stored to a key that is no index', new Error(`${own.map(what).join(', ')}: ${why}`), ArrayStoreError);
     throw new ModelError(
-      `model ${def.name}: a guard or step stored to ${found.map(what).join(', ')}, found after thread ${threadNames[action.thread]}'s step '${action.label}', which did not store it: the step that did was not among those checked (each action's first ${ARRAY_CHECKS} steps); ${why}`,
+      `model ${def.name}: a guard or step stored to ${found.map(what).join(', ')}, found after thread ${threadNames[action.thread]}'s step '${action.label}', which did not store it: the step that did was not among those checked (each action's first ${ARRAY_CHECKS} steps, every ${ARRAY_CHECK_EVERY}th step); ${why}`,
     );
   }
 
@@ -372,7 +378,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       } catch (e) {
         if (e !== BUG) return fail(action, src, 'it threw', e);
       }
-      if (checkEvery || arrayChecksLeft[action.ordinal]! > 0) checkArrays(action, src);
+      if (checkEvery || arrayChecksLeft[action.ordinal]! > 0 || ++uncheckedSteps >= ARRAY_CHECK_EVERY) checkArrays(action, src);
     }
     let next = action.staticNext;
     if (dst === src) {
@@ -729,6 +735,8 @@ export class ArrayStoreError extends StepError {}
 
 /** On how many of each action's first steps on the scratch tree apply looks for stores to an array's keys that are no index. */
 const ARRAY_CHECKS = 8;
+/** ... and after every how many other steps on the tree (about 10,000 instructions a check on kvm-hotplug: 2 a step). */
+const ARRAY_CHECK_EVERY = 4096;
 
 const NOTHING_FIRED: string[] = Object.freeze([]) as unknown as string[];
 const QUIET: StepOutcome = Object.freeze({ fired: NOTHING_FIRED, halted: false });

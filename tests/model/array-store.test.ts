@@ -2,7 +2,7 @@
 // out-of-range read, `d.arr[-1]`, `d.arr[0.5]`, `d.arr.foo`): immer refuses it; the scratch tree's
 // arrays are plain (codec.ts: every guard on them costs on every step), so the store would succeed
 // there and be lost. compile.ts looks for such keys (codec.strayKeys) after each action's first
-// ARRAY_CHECKS (8) steps on the tree, and after every step while checkArrayStores(true) (the
+// ARRAY_CHECKS (8) steps on the tree, every 4,096th step, and after every step while checkArrayStores(true) (the
 // determinism probe, src/cli/determinism.ts). These tests pin what is caught, what the error says,
 // and what is not (the it.fails: an action's later steps are not checked).
 
@@ -89,8 +89,22 @@ describe('stores to an array key that is no index (codec.strayKeys, compile.ts c
     expect(step(m, withA(m, 1), action(m, 'dec', 1))).not.toHaveProperty('error');
   });
 
+  it('a store by an unchecked step is found at the next periodic check (every 4,096th step on the tree)', () => {
+    const m = compileModel(model(['(d) => { d.arr[d.a - 2] = 1; }']), { straight: false });
+    const r0 = action(m, 'r0');
+    const inc = action(m, 'inc', 1);
+    for (let i = 0; i < 8; i++) step(m, withA(m, 3), r0);
+    for (let i = 0; i < 8; i++) step(m, withA(m, 3), inc);
+    // r0's and inc's checks are used up; 4,096 unchecked steps, the first storing to key -1.
+    expect(step(m, withA(m, 1), r0)).not.toHaveProperty('error');
+    for (let i = 0; i < 4094; i++) expect(step(m, withA(m, 3), i % 2 ? r0 : inc)).not.toHaveProperty('error');
+    const got = step(m, withA(m, 3), inc);
+    expect('error' in got && got.error).toContain("a guard or step stored to key '-1' of the array arr, found after thread q's step 'inc', which did not store it");
+  });
+
   // What is not done: looking after every step costs about as much as the step (codec.ts), so an
-  // action's steps after its first eight are not checked, and a store there is lost.
+  // action's steps after its first eight are checked only every 4,096th step on the tree, and a
+  // store there is lost until then (and for good after a search's last check).
   it.fails('a store to a key that is no index is an error on any step of the search, not only on an action\'s first eight', () => {
     const m = compileModel(model(['(d) => { d.arr[d.a - 2] = 1; }']), { straight: false });
     for (let i = 0; i < 8; i++) step(m, withA(m, 3), action(m, 'r0'));
