@@ -146,6 +146,13 @@ export const OTHER_SIZES: Size[] = [
   { model: 'sched-delayed-dequeue', label: 'vcpus=3 halts=1 interrupts=2', params: { vcpus: 3, halts: 1, interrupts: 2 } },
 ];
 
+/**
+ * The other models' sizes of the default run: all but sched-delayed-dequeue's larger one (the
+ * model grew: vcpus=2 halts=1 interrupts=1 was 7,478 states and is 625,769 in session 9, 18-43 s
+ * a mode at load 12-23; vcpus=3 halts=1 interrupts=2 was 1.7 M and runs into the time bound).
+ */
+export const OTHER_SIZES_DEFAULT: Size[] = OTHER_SIZES.filter((s) => !(s.model === 'sched-delayed-dequeue' && s.params.vcpus === 3));
+
 /** kvm-hotplug with only deadlock checked: what POR does when no invariant makes steps visible. */
 export const KVM_DEADLOCK_ONLY: Size[] = [3, 4, 5].map((cpus) => ({
   model: 'kvm-hotplug',
@@ -167,7 +174,8 @@ export function benchReductions(o: { maxTimeMs?: number; log?: (s: string) => vo
     }
     series.push(KVM_DEADLOCK_ONLY.filter((s) => (s.params.cpus as number) <= KVM_MAX_CPUS));
   }
-  if (o.only !== 'kvm') for (const m of new Set(OTHER_SIZES.map((s) => s.model))) series.push(OTHER_SIZES.filter((s) => s.model === m));
+  const others = byLength(OTHER_SIZES_DEFAULT, OTHER_SIZES);
+  if (o.only !== 'kvm') for (const m of new Set(others.map((s) => s.model))) series.push(others.filter((s) => s.model === m));
   for (const s of series) rows.push(...benchSizes(s, { maxTimeMs, log }));
   log('');
   log(renderTable(HEADER, tableRows(rows), [24, 34, 12, 12, 12, 12, 20, 30, 12]));
