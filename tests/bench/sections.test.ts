@@ -20,7 +20,10 @@ describe('npm run bench: its sections and their defaults', () => {
     const readme = read('bench/README.md');
     const start = readme.indexOf('## The default run and the long form');
     expect(start).toBeGreaterThan(-1);
-    const table = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    // The table whose header is `| section | default | ...`, up to the blank line that ends it.
+    const head = readme.indexOf('| section | default |', start);
+    expect(head).toBeGreaterThan(start);
+    const table = readme.slice(head, readme.indexOf('\n\n', head));
     const names = ['engine'];
     for (const m of sectionModules()) {
       const mod = (await import(`../../bench/${m}.ts`)) as { section?: { name: string } };
