@@ -13,6 +13,8 @@ import { ModelError } from '../../src/util/errors.js';
 import { invariant, type StateInfo } from '../../src/property/index.js';
 import { runCheck } from '../../src/cli/run-check.js';
 import type { Io } from '../../src/cli/io.js';
+import { runProgram } from '../../src/cli/program.js';
+import type { ModelRegistry } from '../../src/property/registry.js';
 
 type S = { x: number; y: number };
 
@@ -147,5 +149,27 @@ describe('the determinism probe checks compiled invariants against the propertie
       if (saved === undefined) delete process.env.KMC_NO_MODEL_CACHE;
       else process.env.KMC_NO_MODEL_CACHE = saved;
     }
+  });
+});
+
+describe('kmc simulate and kmc prove probe compiled invariants too', () => {
+  // A registry holding the model with a wrong declared invariant form, made in this module (so
+  // the form is declared to the same step compiler the CLI runs here).
+  const holds = opaque((s: StateInfo<S>) => s.vars.x <= 2);
+  declareStraight(holds, { fn: (s: StateInfo<S>) => s.vars.x < 2 });
+  const entry = { model: model({}), properties: [invariant<S>('x-bounded', 'x stays at most 2', holds)], source: 'declared' };
+  const registry: ModelRegistry = { models: [{ name: 'declared', source: 'declared' }], load: async (name) => (name === 'declared' ? (entry as never) : undefined) };
+  const kmc = async (...args: string[]) => {
+    const err: string[] = [];
+    const code = await runProgram(['node', 'kmc', ...args], { out: () => {}, err: (t) => void err.push(t), isTTY: false }, registry);
+    return { code, err: err.join('\n') };
+  };
+  it.each([
+    ['simulate', ['declared', '--runs', '5', '--seed', '1']],
+    ['prove', ['declared', '--from', 'only', '--to', 'only']],
+  ])('kmc %s exits 2 naming the property whose compiled form disagrees', async (command, args) => {
+    const r = await kmc(command, ...args);
+    expect(r.err).toMatch(/property x-bounded: its compiled form and the property's own function disagree/);
+    expect(r.code).toBe(2);
   });
 });

@@ -21,6 +21,8 @@ import { progressFor } from '../run-check.js';
 import { checkDeterminism } from '../determinism.js';
 import { compileModel } from '../../model/compile.js';
 import { hasOwnKey } from '../../util/own.js';
+import { selectProperties } from '../../engine/evaluate.js';
+import { withBuiltinLiveness } from '../../property/liveness.js';
 
 interface ProveCliOptions extends LimitFlags {
   from?: string;
@@ -60,7 +62,9 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
       if (opts.json && opts.markdown) throw new UsageError('kmc prove: choose one of --json and --markdown');
       const params = parseParamArgs(opts.param);
-      for (const variant of [opts.from, opts.to]) if (hasOwnKey(entry.model.variants, variant)) checkDeterminism(compileModel(entry.model, { variant, params }));
+      // Both searches evaluate compiled invariants too: the probe compares them with the properties.
+      const selected = selectProperties(withBuiltinLiveness(entry.properties), opts.property, entry.model.name);
+      for (const variant of [opts.from, opts.to]) if (hasOwnKey(entry.model.variants, variant)) checkDeterminism(compileModel(entry.model, { variant, params }), { properties: selected });
       const r = prove(entry.model, entry.properties, {
         from: opts.from,
         to: opts.to,

@@ -84,9 +84,10 @@ export function registerSimulate(program: Command, io: Io, setExit: (code: numbe
         // Imported here: the random search (fast-check) and the swarm's pool are no part of kmc --help.
         const [{ simulate }, { runSwarm }] = await Promise.all([import('../../random/simulate.js'), import('../swarm.js')]);
         const model = compileModel(entry.model, { variant: opts.variant, params: parseParamArgs(opts.param) });
-        checkDeterminism(model);
         const all = withBuiltinLiveness(entry.properties);
         const selected = selectProperties(all, opts.property, entry.model.name);
+        // The walks evaluate compiled invariants too: the probe compares them with the properties.
+        checkDeterminism(model, { properties: selected });
         const safety = selected.filter((p) => p.kind !== 'liveness').map((p) => p.name);
         const liveness = selected.filter((p) => p.kind === 'liveness').map((p) => p.name);
         const seed = opts.seed ?? (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
