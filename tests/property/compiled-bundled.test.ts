@@ -11,7 +11,9 @@ import { bundled } from '../../models/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
 import { compileInvariants, makeEvaluator } from '../../src/engine/evaluate.js';
 import type { Property, PropertySet } from '../../src/property/index.js';
-import type { ModelDef } from '../../src/model/index.js';
+import { defineModel, intParam, step, thread, type ModelDef } from '../../src/model/index.js';
+import { check } from '../../src/engine/check.js';
+import { deadlockFree, invariant } from '../../src/property/index.js';
 import { lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
 
 const LIMIT = 300;
@@ -94,5 +96,41 @@ describe('compiled invariants on the bundled models', () => {
     });
     // The compiled invariants decided (did not bail) on the states visited: at least one verdict each.
     for (const [k, v] of compiledBy) if (v.size > 0) expect(decidedBy.get(k), k).toBeGreaterThanOrEqual(statesBy.get(k)!);
+  });
+});
+
+// The compiled code of a property depends on the parameter values and the threads it reads
+// (s.params.n, s.threads, s.ended, s.at): they are in the cache key, so one process checking a
+// model at two sizes or in two variants gets the code of each. The s.params case fails with the
+// parameters left out of the key (the second check gets the first one's constant and reports a
+// violation that is not there); the thread count also changes the layout, and peterson's
+// variants have the same location indices, so those two cases pass without the threads' part
+// of the key: they check the results, not that part.
+describe('compiled invariants across parameter values in one process', () => {
+  type C = { x: number };
+  const counter = defineModel<C>({
+    name: 'count-to-n',
+    doc: 'one thread counts x up to the parameter n',
+    params: { n: intParam(1, 'the bound') },
+    variants: { only: 'the one variant' },
+    build: ({ params }) => ({
+      init: { x: 0 },
+      threads: [thread<C>('t', [step('inc', 'if (x < n) x++', { run: (d) => void (d.x < (params.n as number) && d.x++) }), step('again', 'if (x < n) x++', { run: (d) => void (d.x < (params.n as number) && d.x++) })])],
+    }),
+  });
+  const bounded = [invariant<C>('x-at-most-n', 'x never passes n', (s) => s.vars.x <= (s.params.n as number)), deadlockFree()];
+
+  it('s.params.n: each value its own code', () => {
+    const inv = bounded[0]!;
+    expect(inv.kind === 'invariant' && compileModel(counter, { params: { n: 1 } }).compileProperty!(inv.holds) !== undefined).toBe(true);
+    for (const n of [1, 2, 1]) expect(check(counter, bounded, { params: { n } }).status, `n = ${n}`).toBe('verified');
+  });
+
+  it('s.threads and s.ended: each thread count its own code (the layout differs too)', () => {
+    for (const threads of [2, 3, 2]) expect(check(lostUpdate, lostUpdateProps, { variant: 'atomic', params: { threads } }).status, `threads = ${threads}`).toBe('verified');
+  });
+
+  it("s.at: each variant's location indices its own code (the same layout)", () => {
+    for (const variant of ['broken', 'correct', 'broken', 'correct']) expect(check(peterson, petersonProps, { variant }).status, variant).toBe(variant === 'correct' ? 'verified' : 'violated');
   });
 });
