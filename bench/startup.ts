@@ -61,9 +61,15 @@ interface Case {
   cwd?: string;
   /** Environment variables set for each run (made afresh for each). */
   env?: () => Record<string, string>;
+  /** Environment variables removed for each run. */
+  unset?: string[];
 }
 
-const spawnOptions = (c: Case) => ({ cwd: c.cwd, env: { ...process.env, ...c.env?.() } });
+function spawnOptions(c: Case): { cwd: string | undefined; env: NodeJS.ProcessEnv } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...c.env?.() };
+  for (const name of c.unset ?? []) delete env[name];
+  return { cwd: c.cwd, env };
+}
 
 /** A kernel developer's project for the "user model" rows (bench/user-project.ts), its package the checkout of `kmc`. */
 function userProject(kmc: string): string {
@@ -190,6 +196,14 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     { name: `kmc check --all ${model} (every variant)`, args: ['check', '--all', model, '--quiet', '--no-traces'], ok: [0, 1] },
     reducedCheck(kmc),
   ];
+  // Node reads NODE_EXTRA_CA_CERTS's file at every start, before any script (some sandboxes and
+  // CI images set it: about 0.04 s a start on the 2-core machine of bench/README): where it is set,
+  // Node's start and the first state are also timed without it, as most users run.
+  if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+    const unset = ['NODE_EXTRA_CA_CERTS'];
+    cases.splice(1, 0, { name: 'node -e 0, NODE_EXTRA_CA_CERTS unset', args: ['-e', '0'], ok: [0], unset });
+    cases.splice(5, 0, { ...cases[4]!, name: `${cases[4]!.name}, NODE_EXTRA_CA_CERTS unset`, unset });
+  }
   // A user's model file, through the cache (hit, miss) and through tsx.
   const user = userProject(kmc);
   const warm = join(user, 'cache');
@@ -204,7 +218,8 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
   for (const workers of ['1', '2'])
     for (const [way, env] of ways) cases.push({ name: `user model, whole run --workers ${workers}, ${way}`, args: [...userRun, '--workers', workers], ok: [1], cwd: user, env });
   runOnce({ name: 'warming the cache', args: userRun, ok: [1], cwd: user, env: () => ({ KMC_CACHE_DIR: warm }) }, kmc);
-  console.log(`${kmc}; ${rounds} rounds, interleaved; load average ${loadavg()[0]!.toFixed(2)} before`);
+  const caCerts = process.env.NODE_EXTRA_CA_CERTS === undefined ? '' : `; NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): rows say where it is unset`;
+  console.log(`${kmc}; ${rounds} rounds, interleaved; load average ${loadavg()[0]!.toFixed(2)} before${caCerts}`);
   const samples = cases.map(() => [] as Sample[]);
   for (let round = 0; round < rounds; round++) cases.forEach((c, i) => samples[i]!.push(runOnce(c, c.args[0] === '-e' ? '' : kmc)));
   console.log(`load average ${loadavg()[0]!.toFixed(2)} after`);
