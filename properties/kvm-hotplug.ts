@@ -9,6 +9,7 @@
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, leadsTo, stepProperty, type StateInfo, type StepInfo } from '../src/property/index.js';
 import { lockRef, UNLOCKED } from '../src/kernel/index.js';
+import { declareStraight } from '../src/model/index.js';
 import { locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 import type { S, Task } from '../models/kvm-hotplug.js';
 
@@ -23,6 +24,8 @@ const inUserSpace = (s: StateInfo<S>, t: number) => s.ended(t) || s.at(t).starts
 const cpusOf = (s: StateInfo<S>) => s.vars.hw_enabled.map((_, c) => c);
 const enabledCpus = (s: StateInfo<S>) => cpusOf(s).filter((c) => s.vars.hw_enabled[c] || s.vars.cpus_hardware_enabled[c]);
 const names = (cs: number[]) => cs.map((c) => `cpu${c}`).join(', ');
+// The names the helpers read from this module, for the property compiler (straight.ts).
+declareStraight(enabledCpus, { bind: { cpusOf } });
 
 // --- `*_nolock` only with kvm_lock held.
 // The functions that do not take kvm_lock themselves but touch what it guards: the per-CPU
@@ -70,10 +73,13 @@ function quiescent(s: StateInfo<S>): boolean {
   return s.threads.every((name, t) => isIpi(name) || inUserSpace(s, t));
 }
 
+declareStraight(quiescent, { bind: { isIpi, inUserSpace } });
+
+/** The CPUs that break `quiescent`: an online one whose virtualization is not on iff kvm_usage_count > 0, an offline one with it on. */
 function quiescentBad(s: StateInfo<S>): number[] {
-  const on = s.vars.kvm_usage_count > 0;
-  return cpusOf(s).filter((c) => (s.vars.ctx.online[c] ? s.vars.hw_enabled[c] !== on : s.vars.hw_enabled[c]));
+  return cpusOf(s).filter((c) => (s.vars.ctx.online[c] ? s.vars.hw_enabled[c] !== (s.vars.kvm_usage_count > 0) : s.vars.hw_enabled[c]));
 }
+declareStraight(quiescentBad, { bind: { cpusOf } });
 
 /** kvm_reboot's on_each_cpu has returned (the pm thread is at kvm_reboot's return, or past it). */
 function rebootReturned(s: StateInfo<S>): boolean {
@@ -104,7 +110,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   invariant<S>(
     'quiescent',
     'when every task is in user space and the system is not rebooting: an online CPU has virtualization on iff kvm_usage_count > 0, and an offline CPU has it off',
-    { when: (s) => !s.vars.kvm_rebooting && quiescent(s), then: (s) => quiescentBad(s).length === 0 },
+    { when: (s) => !s.vars.kvm_rebooting && quiescent(s), then: (s) => quiescentBad(s).length === 0, bind: { quiescent, quiescentBad } },
     (s) =>
       `quiescent with kvm_usage_count = ${s.vars.kvm_usage_count}, but ${quiescentBad(s)
         .map((c) => `cpu${c} is ${s.vars.ctx.online[c] ? 'online' : 'offline'} with virtualization ${s.vars.hw_enabled[c] ? 'on' : 'off'}`)
@@ -113,7 +119,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   invariant<S>(
     'dead-cpu-disabled',
     'a CPU taken down (CPU_DYING done, not started again) has virtualization off',
-    { when: (s) => s.vars.dead.some((d) => d), then: (s) => cpusOf(s).every((c) => !s.vars.dead[c] || !s.vars.hw_enabled[c]) },
+    { when: (s) => s.vars.dead.some((d) => d), then: (s) => cpusOf(s).every((c) => !s.vars.dead[c] || !s.vars.hw_enabled[c]), bind: { cpusOf } },
     (s) => `${names(cpusOf(s).filter((c) => s.vars.dead[c] && s.vars.hw_enabled[c]))} is dead with virtualization on (kvm_usage_count = ${s.vars.kvm_usage_count})`,
   ),
   stepProperty<S>(
@@ -131,7 +137,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   invariant<S>(
     'off-after-reboot',
     'once the reboot is past KVM (kvm_reboot() returned; from v6.5 syscore_shutdown() returned, with or without kvm_shutdown()), no CPU has virtualization on ever again',
-    { when: rebootReturned, then: (s) => enabledCpus(s).length === 0 },
+    { when: rebootReturned, then: (s) => enabledCpus(s).length === 0, bind: { enabledCpus } },
     (s) => `after ${SYSCORE_SHUTDOWN.has(s.variant) ? 'syscore_shutdown()' : 'kvm_reboot'}: ${names(enabledCpus(s))} enabled`,
   ),
   assertion('resume-warn-on', 'kvm_resume\'s WARN_ON(spin_is_locked(&kvm_lock)) never fires', RESUME_WARN),
@@ -164,6 +170,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
         !s.vars.frozen &&
         s.vars.ctx.owner.every((b) => b < 0) &&
         cpusOf(s).every((c) => !s.vars.ctx.online[c] || !s.vars.ctx.irqs_off[c]),
+      bind: { isIpi, cpusOf },
     },
   ),
   noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {

@@ -25,6 +25,7 @@
 
 import { defineProperties, invariant, stepProperty, assertion, deadlockFree, leadsTo, livelockFree, type FairnessSpec, type StateInfo } from '../src/property/index.js';
 import { lockRef, UNBALANCED_ENABLE } from '../src/kernel/index.js';
+import { declareStraight } from '../src/model/index.js';
 import { noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 import type { KvmIntxMaskState } from '../models/kvm-intx-mask.js';
 
@@ -79,6 +80,10 @@ function interruptPendingIdle(s: StateInfo<State>): boolean {
   return v.dev.status && v.line.kvmAction && !v.kvm.maskIntx && allIdle(s);
 }
 
+// The names the helpers read from this module, for the property compiler (straight.ts).
+declareStraight(interruptPendingIdle, { bind: { allIdle } });
+declareStraight(interruptLost, { bind: { interruptPendingIdle, lineCanFire } });
+
 export const properties = defineProperties<State>('kvm-intx-mask', [
   assertion('unbalanced-enable-irq', 'enable_irq(host_irq) never WARNs "Unbalanced enable for IRQ"', UNBALANCED_ENABLE),
   stepProperty<State>(
@@ -105,7 +110,7 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
   invariant<State>(
     'no-lost-interrupt',
     'when every thread is idle, no device interrupt is pending undelivered while the IRQ is assigned and the guest has INTx unmasked',
-    { when: interruptPendingIdle, then: (s) => !interruptLost(s) },
+    { when: interruptPendingIdle, then: (s) => !interruptLost(s), bind: { interruptLost } },
     (s) =>
       `the device's interrupt is pending (INTX_DISABLE ${s.vars.dev.intxDisable ? 'set' : 'clear'}, line depth ${s.vars.line.desc.depth}), ` +
       'the guest has INTx unmasked, and nothing will deliver it',

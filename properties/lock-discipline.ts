@@ -6,6 +6,14 @@
 
 import { invariant, stepProperty, type Invariant, type StateInfo, type StepProperty } from '../src/property/index.js';
 import { UNLOCKED, type LockRef } from '../src/kernel/index.js';
+import { declareStraight } from '../src/model/index.js';
+
+/**
+ * UNLOCKED under a name of this module: a function's source that names an import directly is
+ * rewritten under vitest (`__vite_ssr_import_1__.UNLOCKED`), which the property compiler cannot
+ * bind; the built code (dist/) and vitest then compile the same.
+ */
+const unlocked = UNLOCKED;
 
 /**
  * Every step of a function matching `fn` runs with `lock` held. By default "held" means held by
@@ -37,17 +45,32 @@ export function lockHeldIn<S>(
 
 /** A thread that has ended holds none of `locks`. */
 export function locksReleasedAtEnd<S>(name: string, locks: LockRef<S>[], doc?: string): Invariant<S> {
+  // The straight form of `then` (straight.ts, a property compiled over the packed state): the
+  // conjunction, in order, of the same test of each lock, its accessor bound by name.
+  const released = locks.map((l) => {
+    const get = l.get;
+    return declareStraight(
+      (s: StateInfo<S>) => {
+        const h = get(s.vars).holder;
+        return h === unlocked || !s.ended(h);
+      },
+      { bind: { get, unlocked } },
+    );
+  });
   return invariant<S>(
     name,
     doc ?? `every lock (${locks.map((l) => l.name).join(', ')}) taken on a path is released when the path ends`,
     {
       // Exercised once some thread has ended (a path end where a lock could be left held).
       when: (s) => s.threads.some((_, t) => s.ended(t)),
-      then: (s) =>
-        locks.every((l) => {
-          const h = l.get(s.vars).holder;
-          return h === UNLOCKED || !s.ended(h);
-        }),
+      then: declareStraight(
+        (s: StateInfo<S>) =>
+          locks.every((l) => {
+            const h = l.get(s.vars).holder;
+            return h === UNLOCKED || !s.ended(h);
+          }),
+        { all: released },
+      ),
     },
     (s) => {
       const leaked = locks.filter((l) => l.get(s.vars).holder !== UNLOCKED && s.ended(l.get(s.vars).holder));

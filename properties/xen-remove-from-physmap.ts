@@ -26,6 +26,13 @@ type Vars = S;
 
 const DOMAIN_LOCK = recursiveLockRef<Vars>('d->domain_lock', (s) => s.domain.lock);
 const P2M_LOCK = recursiveLockRef<Vars>('p2m->lock', (s) => s.p2m.lock);
+/**
+ * rcuReaders under a name of this module, for the properties' compiled form (`bind`): a function
+ * that names an import directly reads `__vite_ssr_import_1__.rcuReaders` under vitest, which the
+ * compiler cannot bind.
+ */
+const readersOf = rcuReaders;
+
 /** The model's lock classes, in the order of its ghost `order` record. */
 const CLASS_NAMES = ['d->domain_lock', 'p2m->lock (gfn lock)'];
 
@@ -40,8 +47,9 @@ export const properties = defineProperties<Vars>('xen-remove-from-physmap', [
     'every rcu_lock_target_domain_by_id is matched by rcu_unlock_domain on every exit (the -EPERM early return included)',
     {
       // Exercised once a hypercall has returned.
-      when: (s) => s.threads.some((name, t) => /\/(remove_from|add_to)_physmap$/.test(name) && s.ended(t)),
-      then: (s) => rcuReaders(s.vars.rcu).every((t) => !s.ended(t)),
+      when: (s) => s.threads.some((name, t) => (name.endsWith('/remove_from_physmap') || name.endsWith('/add_to_physmap')) && s.ended(t)),
+      then: (s) => readersOf(s.vars.rcu).every((t) => !s.ended(t)),
+      bind: { readersOf },
     },
     (s) =>
       rcuReaders(s.vars.rcu)
@@ -63,7 +71,7 @@ export const properties = defineProperties<Vars>('xen-remove-from-physmap', [
   invariant<Vars>(
     'no-free-under-reader',
     'the struct domain is not freed (complete_domain_destroy) while an RCU reader still holds it',
-    { when: (s) => s.vars.domain.freed, then: (s) => rcuReaders(s.vars.rcu).length === 0 },
+    { when: (s) => s.vars.domain.freed, then: (s) => readersOf(s.vars.rcu).length === 0, bind: { readersOf } },
     (s) => `d was freed while ${rcuReaders(s.vars.rcu).map((t) => s.threads[t]).join(', ')} still held it under RCU`,
   ),
   assertion(

@@ -66,3 +66,6 @@ export function rcuReaders(r: Rcu): number[] {
   for (let t = 0; t < r.reader.length; t++) if (r.reader[t]) out.push(t);
   return out;
 }
+// Its straight form (a property compiled over the packed state: straight.ts lists): the same
+// indices, in the same order.
+declareStraight(rcuReaders, { fn: (r: Rcu) => r.reader.map((_, t) => t).filter((t) => r.reader[t]) });

@@ -255,6 +255,11 @@ export function declareStraight<F extends Function>(f: F, form: StraightForm): F
   return f;
 }
 
+/** Whether `f` has a declared straight form (a property's `bind` leaves one alone: define.ts). */
+export function hasStraightForm(f: Function): boolean {
+  return forms.has(f);
+}
+
 // ---- parser and code generator -----------------------------------------------------------------
 
 type Leaf = { kind: 'int' | 'bool'; off: string };
@@ -273,7 +278,8 @@ type Bound =
   | { k: 'str'; value: string } // a string (a WARN_ON's tag, an error message's part): never in the code
   | { k: 'none' } // undefined (an option not given: `o.run?.(d, env)` calls nothing)
   | { k: 'info' } // a property's StateInfo (only its `vars` is in the subset)
-  | { k: 'consts'; fields: ReadonlyMap<string, Bound> }; // a frozen object of constants (an enum: `URB.LINKED`): its members only
+  | { k: 'consts'; fields: ReadonlyMap<string, Bound> } // a frozen object of constants (an enum: `URB.LINKED`): its members only
+  | { k: 'list'; items: readonly Bound[]; conds: readonly string[] | undefined; pre: readonly string[] }; // a property's array value (listMember)
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -502,9 +508,11 @@ class Gen {
   top(fn: Function): string {
     const form = this.resolved(fn);
     if ('all' in form) {
-      if (!this.guard || this.property) no('a conjunction as a recipe or a property');
-      // Each guard called with the state and the environment, in order, as && evaluates them.
-      const parts = form.all.map((g) => this.inline(g, [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }], true));
+      if (!this.guard || this.locate !== undefined) no('a conjunction as a recipe or a next');
+      // Each guard called with the state and the environment (each property with the StateInfo),
+      // in order, as && evaluates them.
+      const args: Bound[] = this.property ? [{ k: 'info' }] : [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }];
+      const parts = form.all.map((g) => this.inline(g, args, true));
       if (parts.length === 0) return 'return 1;';
       return `return (${parts.map((c) => (c.k === 'code' ? c.code : no('a guard returning a part of the state'))).join(' && ')}) ? 1 : 0;`;
     }
@@ -534,6 +542,13 @@ class Gen {
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
     const saved = { toks: this.toks, p: this.p, scope: this.scope };
     try {
+      const r = this.resolved(fn);
+      if ('all' in r && this.property) {
+        // A property's declared conjunction, called: each part with the same arguments, in
+        // order, as `every` calls them (true and false, as `every` returns).
+        const parts = r.all.map((g) => this.inline(g, args, true));
+        return { k: 'code', code: parts.length === 0 ? 'true' : `(${parts.map((c) => `!!(${(c as { code: string }).code})`).join(' && ')})` };
+      }
       const { toks, scope } = this.open(fn);
       this.toks = toks;
       this.p = 0;
@@ -546,12 +561,14 @@ class Gen {
       });
       this.scope = new Scope(scope);
       let out: Bound;
-      if (this.eat('{')) out = { k: 'code', code: this.seq(() => 'void 0') };
+      const part = asValue ? undefined : this.returnedPart();
+      if (part !== undefined) out = part;
+      else if (this.eat('{')) out = { k: 'code', code: this.seq(() => 'void 0') };
       else {
         // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
         const start = this.p;
         const o = asValue ? undefined : this.operand();
-        if (o !== undefined && (o.k === 'node' || o.k === 'env') && this.p === this.toks.length) out = o;
+        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list') && this.p === this.toks.length) out = o;
         else {
           this.p = start;
           out = { k: 'code', code: this.assign() };
@@ -565,6 +582,32 @@ class Gen {
       this.scope = saved.scope;
       this.depth--;
     }
+  }
+
+  /**
+   * A body `{ return X; }` (the cursor at its `{`) whose X is a part of the state or a property's
+   * array value (list): that Bound, the body consumed; otherwise undefined, the cursor where it was.
+   */
+  private returnedPart(): Bound | undefined {
+    const start = this.p;
+    if (!this.eat('{') || !this.peekId('return')) {
+      this.p = start;
+      return undefined;
+    }
+    this.p++;
+    try {
+      if (!this.toks[this.p]?.nl) {
+        const o = this.operand();
+        if (o !== undefined && (o.k === 'node' || o.k === 'list')) {
+          this.eat(';');
+          if (this.eat('}') && this.p === this.toks.length) return o;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+    }
+    this.p = start;
+    return undefined;
   }
 
   /** `(args)` at the cursor, then the call of `fn` inlined: its result, with the arguments' evaluation before it. */
@@ -584,7 +627,11 @@ class Gen {
       }
       const o = this.operand();
       if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info') && (this.peek(',') || this.peek(')'))) args.push(o);
-      else {
+      else if (this.property && o !== undefined && o.k === 'code' && constant(o.code) !== undefined && (this.peek(',') || this.peek(')'))) {
+        // A constant (an unrolled callback's index): bound as itself, so the callee knows it
+        // when compiling (`s.ended(t)`, `s.at(t)` in a helper called with a thread's index).
+        args.push(o);
+      } else {
         this.p = start;
         const k = this.temp();
         evals.push(`${k} = ${this.assign()}`);
@@ -1004,7 +1051,17 @@ class Gen {
         } else if (this.peek('(') || this.peek('.') || this.peek('[')) no('a call or member of undefined (a TypeError)');
         return { k: 'code', code: '(void 0)' };
       }
-      if (b!.k === 'str') return b;
+      if (b!.k === 'str') {
+        // A property's string known when compiling (a thread's name): its tests are constants.
+        if (this.property && this.peek('.')) return this.stringTest(b!.value);
+        return b;
+      }
+      if (b!.k === 'list') {
+        if (!this.eat('.')) return b;
+        b = this.listMember(b!);
+        if (b.k === 'code') return b;
+        continue;
+      }
       if (b!.k === 'info') {
         if (!this.eat('.')) return b;
         b = this.infoMember(start);
@@ -1045,6 +1102,11 @@ class Gen {
           continue;
         }
         if (k.t === 'id' && (k.v === 'every' || k.v === 'some') && node.kind === 'array' && this.peek('(')) return this.arrayTest(node, k.v);
+        if (this.property && k.t === 'id' && (k.v === 'map' || k.v === 'filter') && node.kind === 'array' && this.peek('(')) {
+          this.p--;
+          b = this.listMember({ k: 'list', items: node.items.map((it) => this.item(it)), conds: undefined, pre: [] });
+          continue;
+        }
         if (k.t !== 'id' || node.kind !== 'object' || !node.fields.has(k.v)) no('field');
         b = this.at(node.fields.get(k.v)!);
       } else if (this.eat('[')) {
@@ -1124,8 +1186,167 @@ class Gen {
       if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return { k: 'code', code: `(${v})` };
       return no('a parameter that is not an integer or boolean');
     }
-    if (k.t === 'id' && k.v === 'ended' && this.eat('(')) return { k: 'code', code: `(w[${this.threadArg()}] === -1)` };
-    return no('a StateInfo member other than vars, params.NAME, threads, ended(t) or at(t) compared');
+    if (k.t === 'id' && k.v === 'ended' && this.eat('(')) return { k: 'code', code: `(w[${this.threadIndex()}] === -1)` };
+    if (k.t === 'id' && k.v === 'local' && this.eat('(')) {
+      // `s.local(t)`, t known when compiling: that thread's locals (its part of the state).
+      const mine = localsNode(this.ctx.layout, this.ctx.threads!.names[this.threadArg()]!);
+      if (mine === undefined) no('a thread without locals');
+      return { k: 'node', node: mine! };
+    }
+    return no('a StateInfo member other than vars, params.NAME, threads, ended(t), local(t) or at(t) compared');
+  }
+
+  /**
+   * `ended(t)`'s thread (the cursor after the `(`; the `)` consumed) as code: its index when known
+   * when compiling (threadArg), else the value computed at run time, which must be a thread's
+   * index (`ix`: anything else bails, and the property itself says what ended() makes of it).
+   */
+  private threadIndex(): string {
+    const start = this.p;
+    try {
+      return String(this.threadArg());
+    } catch (e) {
+      if (!(e instanceof Unsupported) || this.ctx.threads === undefined) throw e;
+    }
+    this.p = start;
+    const e = this.assign();
+    this.expect(')');
+    return `ix(${e}, ${this.ctx.pcs})`;
+  }
+
+  /** A string argument known when compiling (the cursor at it, consumed): a literal or a name bound to a string. */
+  private stringArg(): string {
+    const t = this.toks[this.p];
+    if (t?.t === 'str') {
+      this.p++;
+      return t.v;
+    }
+    const o = this.operand();
+    if (o === undefined || o.k !== 'str') no('a string not known when compiling');
+    return (o as { value: string }).value;
+  }
+
+  /**
+   * `x.startsWith(a)`, `x.endsWith(a)`, `x.includes(a)` or `x === a` / `x !== a` (the cursor at
+   * the `.`), `x` a string known when compiling (a thread's name, a bound string) and `a` one too:
+   * the constant JavaScript's method gives.
+   */
+  private stringTest(x: string): Bound {
+    this.expect('.');
+    const m = this.next();
+    if (m.t !== 'id' || (m.v !== 'startsWith' && m.v !== 'endsWith' && m.v !== 'includes')) no('a string method other than startsWith, endsWith, includes');
+    this.expect('(');
+    const a = this.stringArg();
+    this.expect(')');
+    const r = m.v === 'startsWith' ? x.startsWith(a) : m.v === 'endsWith' ? x.endsWith(a) : x.includes(a);
+    return { k: 'code', code: String(r) };
+  }
+
+  /** An element of an array of the state, as a list holds it: a leaf read (a value), or the part. */
+  private item(node: LayoutNode): Bound {
+    const b = this.at(node);
+    return b.k === 'leaf' ? { k: 'code', code: this.read(b.leaf, b.leaf.off) } : b;
+  }
+
+  /**
+   * A callback written there, `(x) => e` or `(x, i) => e` (the cursor at the call's `(`; its `)`
+   * consumed), parsed once for each of `items`: `x` bound to the item and `i` to its index (a
+   * constant; refused where `index` is false). The code of each call, in order.
+   */
+  private callbacks(items: readonly Bound[], index: boolean): string[] {
+    this.expect('(');
+    const names: string[] = [];
+    if (this.eat('(')) {
+      while (!this.eat(')')) {
+        names.push(this.name());
+        if (!this.peek(')')) this.expect(',');
+      }
+    } else names.push(this.name());
+    if (names.length === 0 || names.length > (index ? 2 : 1) || new Set(names).size !== names.length) no('a callback of another form');
+    this.expect('=>');
+    if (this.peek('{')) no('a callback with a block body');
+    const body = this.p;
+    const outer = this.scope;
+    const parts: string[] = [];
+    let end = -1;
+    for (let j = 0; j < items.length; j++) {
+      this.p = body;
+      this.scope = new Scope(outer);
+      this.scope.names.set(names[0]!, items[j]!);
+      if (names[1] !== undefined) this.scope.names.set(names[1], { k: 'code', code: `(${j})` });
+      parts.push(this.assign());
+      if (end >= 0 && this.p !== end) no('a callback parsed to different ends');
+      end = this.p;
+      this.scope = outer;
+    }
+    if (items.length === 0) {
+      // Never called: skipped unparsed (nothing in it is evaluated).
+      this.p = body;
+      this.skipExpression();
+    }
+    this.expect(')');
+    return parts;
+  }
+
+  /** Moves the cursor past an expression ending at a `)` or `,` outside brackets. */
+  private skipExpression(): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.toks[this.p];
+      if (t === undefined) no('end of source');
+      if (t!.t === 'op') {
+        if (t!.v === '(' || t!.v === '[' || t!.v === '{') depth++;
+        else if (t!.v === ')' || t!.v === ']' || t!.v === '}') {
+          if (depth === 0) return;
+          depth--;
+        } else if (t!.v === ',' && depth === 0) return;
+      }
+      this.p++;
+    }
+  }
+
+  /**
+   * A member of a property's array value (the cursor at its name), an array of the state's
+   * `map`/`filter` or a declared helper's result (`cpusOf(s).filter(...)`), unrolled over the
+   * length known when compiling: `map(cb)` and `filter(cb)` another list (each callback evaluated
+   * now, in order, into a variable, as the methods evaluate them eagerly: `pre`; a filtered item
+   * has a condition, and later callbacks run only where it holds), `length` (the count of items
+   * whose condition holds), `every(cb)` / `some(cb)` (short-circuited where the method stops). The
+   * index argument of a callback only where no item was filtered out (elsewhere it is not known).
+   */
+  private listMember(list: Extract<Bound, { k: 'list' }>): Bound {
+    const m = this.next();
+    const seq = (e: string) => (list.pre.length === 0 ? e : `(${list.pre.join(', ')}, ${e})`);
+    if (m.t === 'id' && m.v === 'length') {
+      if (list.conds === undefined) return { k: 'code', code: seq(`(${list.items.length})`) };
+      return { k: 'code', code: seq(list.conds.length === 0 ? '(0)' : `(${list.conds.map((c) => `(${c} ? 1 : 0)`).join(' + ')})`) };
+    }
+    if (m.t !== 'id' || !['map', 'filter', 'every', 'some'].includes(m.v) || !this.peek('(')) no('a member of an array value other than length, map, filter, every, some');
+    const conds = list.conds;
+    const parts = this.callbacks(list.items, conds === undefined);
+    const pre = [...list.pre];
+    if (m.v === 'map') {
+      if (conds !== undefined) no('map of a filtered array');
+      const items: Bound[] = parts.map((r) => {
+        if (constant(r) !== undefined || r === 'true' || r === 'false') return { k: 'code', code: r };
+        const k = this.temp();
+        pre.push(`${k} = ${r}`);
+        return { k: 'code', code: k };
+      });
+      return { k: 'list', items, conds: undefined, pre };
+    }
+    if (m.v === 'filter') {
+      const next = parts.map((r, j) => {
+        const k = this.temp();
+        pre.push(`${k} = ${conds === undefined ? '' : `${conds[j]} && `}!!(${r})`);
+        return k;
+      });
+      return { k: 'list', items: list.items, conds: next, pre };
+    }
+    const every = m.v === 'every';
+    const tests = parts.map((r, j) => (conds === undefined ? `!!(${r})` : every ? `(!${conds[j]} || !!(${r}))` : `(${conds[j]} && !!(${r}))`));
+    const joined = tests.length === 0 ? String(every) : `(${tests.join(every ? ' && ' : ' || ')})`;
+    return { k: 'code', code: pre.length === 0 ? joined : `(${pre.join(', ')}, ${joined})` };
   }
 
   /**
@@ -1165,6 +1386,7 @@ class Gen {
    */
   private atCompared(start: number): Bound {
     const t = this.threadArg();
+    if (this.peek('.')) return this.atTest(t);
     const before = this.toks[start - 1];
     const opens = before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
     if (!opens) no('at() where an operator before it binds tighter than ===');
@@ -1181,6 +1403,26 @@ class Gen {
   }
 
   /**
+   * `s.at(t).startsWith(a)`, `.endsWith(a)` or `.includes(a)` (the cursor at the `.`), `a` a
+   * string known when compiling: true exactly at the thread's locations whose id (END's included)
+   * passes the test, compiled as the program counter compared with each of their indices.
+   */
+  private atTest(t: number): Bound {
+    this.expect('.');
+    const m = this.next();
+    if (m.t !== 'id' || (m.v !== 'startsWith' && m.v !== 'endsWith' && m.v !== 'includes')) no('a method of at() other than startsWith, endsWith, includes');
+    this.expect('(');
+    const a = this.stringArg();
+    this.expect(')');
+    const test = (id: string) => (m.v === 'startsWith' ? id.startsWith(a) : m.v === 'endsWith' ? id.endsWith(a) : id.includes(a));
+    const at = new Set<number>();
+    if (test(END)) at.add(-1);
+    for (const [id, index] of this.ctx.threads!.ids[t]!) if (test(id)) at.add(index);
+    if (at.size === 0) return { k: 'code', code: 'false' };
+    return { k: 'code', code: `(${[...at].map((i) => `w[${t}] === ${i}`).join(' || ')})` };
+  }
+
+  /**
    * `s.threads.length` (a constant), or `s.threads.every(cb)` / `.some(cb)` with an arrow
    * callback written there, unrolled over the threads: the name a string (for ended/at), the
    * index a constant. Anything else of the names is outside the subset.
@@ -1191,7 +1433,14 @@ class Gen {
     if (!this.eat('.')) no('the thread names as a value');
     const m = this.next();
     if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${threads!.names.length})` };
-    if (m.t !== 'id' || (m.v !== 'every' && m.v !== 'some') || !this.peek('(')) no('a method of the thread names other than every/some');
+    if (m.t === 'id' && (m.v === 'includes' || m.v === 'indexOf') && this.eat('(')) {
+      // A thread's name written there (or bound): where it is among the names, a constant.
+      const name = this.stringArg();
+      this.expect(')');
+      const i = threads!.names.indexOf(name);
+      return { k: 'code', code: m.v === 'includes' ? String(i >= 0) : `(${i})` };
+    }
+    if (m.t !== 'id' || (m.v !== 'every' && m.v !== 'some') || !this.peek('(')) no('a method of the thread names other than every/some/includes/indexOf');
     return this.unrolledTest(
       threads!.names.map((n) => ({ k: 'str', value: n })),
       m.v as 'every' | 'some',
@@ -1712,14 +1961,24 @@ const makeGuard = (g: Generated): Function => {
 };
 
 /**
- * A property of one state (an invariant's `holds`, `(s) => boolean` over a StateInfo) as
- * straight-line code over the packed state, no decode: reads of `s.vars` (and of parts of it
- * handed to declared forms) only; `s.at`, `s.threads` and the rest are outside the subset. 1: it
- * holds, 0: it does not, -1: bailed (evaluate the property itself). `ctx.self` is unused.
+ * A property of one state (an invariant's `holds` or `when`, `(s) => boolean` over a StateInfo)
+ * as straight-line code over the packed state, no decode: `s.vars` (and parts of it handed to
+ * helpers, inlined from their source or their declared form: a property's `bind`), `s.params.NAME`,
+ * where threads are (`s.ended(t)`, `s.at(t) === 'id'`, `s.at(t).startsWith('user.')`), the
+ * thread names (`s.threads.every/some/includes/indexOf`, a name's startsWith/endsWith/includes),
+ * `s.local(t)`, arrays as values (map, filter, length, every, some: listMember) and declared
+ * conjunctions (`{ all }`); anything else is outside the subset. 1: it holds, 0: it does not,
+ * -1: bailed (evaluate the property itself). `ctx.self` is unused.
  */
 export function straightProperty(fn: Function, ctx: StraightContext): StraightGuard | undefined {
   const r = compiled('p', fn, ctx, undefined, makeGuard);
   return typeof r === 'string' ? undefined : (r.f as StraightGuard);
+}
+
+/** Why a property is not compiled (straightProperty's refusal), or undefined when it is: tests and bench/. */
+export function straightPropertyRefusal(fn: Function, ctx: StraightContext): string | undefined {
+  const r = compiled('p', fn, ctx, undefined, makeGuard);
+  return typeof r === 'string' ? r : undefined;
 }
 
 /** The guard as straight-line code over a packed state, or undefined when it is not in the subset. */

@@ -2,7 +2,7 @@
 
 import type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
 import { livelockFree } from './liveness.js';
-import { declareStraight } from '../model/straight.js';
+import { declareStraight, hasStraightForm } from '../model/straight.js';
 
 /**
  * "when A, then B": the invariant `!A || B`, with A declared so that a run in which A never
@@ -11,6 +11,20 @@ import { declareStraight } from '../model/straight.js';
 export interface Implication<S> {
   when(s: StateInfo<S>): boolean;
   then(s: StateInfo<S>): boolean;
+  /**
+   * The names `when` and `then` read from their module (helper functions, constants), for the
+   * compiler of properties over the packed state (straight.ts; the same as a step's
+   * declareStraight(f, { bind })): each of the two that has no declared form of its own gets
+   * `{ bind }`. A helper that calls further helpers declares its own (declareStraight). Only ever
+   * used to compile: the functions run as written wherever they are not compiled, and the
+   * determinism probe compares the two.
+   */
+  bind?: Readonly<Record<string, unknown>>;
+}
+
+/** `when` and `then` declared with the property's `bind` (each unless it declares its own form). */
+function bound<F extends Function>(f: F, bind: Readonly<Record<string, unknown>> | undefined): F {
+  return bind === undefined || hasStraightForm(f) ? f : declareStraight(f, { bind });
 }
 
 /**
@@ -20,7 +34,8 @@ export interface Implication<S> {
  */
 function implies<S>(i: Implication<S>): (s: StateInfo<S>) => boolean {
   const holds = (s: StateInfo<S>) => !i.when(s) || i.then(s);
-  const { when, then } = i;
+  const when = bound(i.when, i.bind);
+  const then = bound(i.then, i.bind);
   return declareStraight(holds, { fn: (s: StateInfo<S>) => !when(s) || then(s), bind: { when, then } });
 }
 
@@ -28,6 +43,8 @@ function implies<S>(i: Implication<S>): (s: StateInfo<S>) => boolean {
 export interface StepImplication<S> {
   when(before: StateInfo<S>, step: StepInfo): boolean;
   then(before: StateInfo<S>, step: StepInfo): boolean;
+  /** As Implication's. */
+  bind?: Readonly<Record<string, unknown>>;
 }
 
 /**
