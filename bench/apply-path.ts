@@ -47,7 +47,7 @@ function coverage(label: string, model: ModelDef, params: Record<string, number>
   const reasons = new Map<string, number>();
   const count = (k: string) => reasons.set(k, (reasons.get(k) ?? 0) + 1);
   // As compile.ts compiles them (a recipe's assertions heard: hear given).
-  const ctx = (a: CompiledAction) => ({ layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]!, hear: () => null });
+  const ctx = (a: CompiledAction) => ({ layout: m.layout, pcs: m.pcs, self: a.thread, thread: m.threadNames[a.thread]!, threadNames: m.threadNames, hear: () => null });
   for (const a of guards)
     if (a.straightGuard === undefined) count(`guard: ${straightRefusal(a.guard!, ctx(a), true)}`);
   for (const a of m.allActions)
@@ -92,8 +92,25 @@ if (mode === 'compare') {
       const treeOut: CompiledAction[] = [];
       let compiledApplies = 0;
       const mismatches: string[] = [];
+      // Every compiled guard, on every state (not only at its location), against the model's own
+      // guard on the views (the recorder's path); where that throws, the compiled one must bail.
+      const rec = m.recorder({ reads: null, writes: null });
+      const guarded = m.allActions.filter((a) => a.guard !== undefined);
+      const compiledGuards = guarded.filter((a) => a.straightGuard !== undefined);
+      let decided = 0;
       while (queue.length > 0 && seen.size < limit && mismatches.length < 5) {
         const st = queue.shift()!;
+        for (const a of compiledGuards) {
+          const r = a.straightGuard!(st);
+          let want: boolean | undefined;
+          try {
+            want = rec.guard(st, a);
+          } catch {
+            want = undefined;
+          }
+          if (want === undefined ? r !== -1 : r >= 0 && (r === 1) !== want) mismatches.push(`guard of ${a.label} at ${m.locationIds(st).join(' ')}: compiled ${r}, guard ${want}`);
+          if (r >= 0) decided++;
+        }
         const n = m.enabled(st, out);
         const en = out.slice(0, n).map((a) => a.ordinal).join();
         if (en !== treeOut.slice(0, tree.enabled(st, treeOut)).map((a) => a.ordinal).join()) mismatches.push(`enabled at ${m.locationIds(st).join(' ')}`);
@@ -117,7 +134,16 @@ if (mode === 'compare') {
         }
       }
       const recipes = m.allActions.filter((a) => a.run !== undefined);
-      console.log(JSON.stringify({ model: e.model.name, variant, states: seen.size, recipes: recipes.length, compiledRecipes: recipes.filter((a) => a.straightRecipe !== undefined).length, compiledApplies, mismatches }));
+      const nexts = m.allActions.filter((a) => a.staticNext === null);
+      console.log(
+        JSON.stringify({
+          model: e.model.name, variant, states: seen.size,
+          guards: guarded.length, compiledGuards: compiledGuards.length, decided,
+          recipes: recipes.length, compiledRecipes: recipes.filter((a) => a.straightRecipe !== undefined).length, compiledApplies,
+          nexts: nexts.length, compiledNexts: nexts.filter((a) => a.straightNext !== undefined).length,
+          mismatches,
+        }),
+      );
     }
   }
   process.exit(0);

@@ -295,7 +295,7 @@ import {
   atomic, atomic_inc, atomic_read, atomic_set, cpumask, crossCalls, lockRef, spinlock, mutex, spinLock, spinUnlock, mutexLock, mutexUnlock,
   spinIsLocked, UNLOCKED, cpuContext, taskContext, contextRef, onSomeCpu, canRunOn, preempt_disable, preempt_enable, local_irq_disable,
   local_irq_enable, syscall_enter, syscall_exit, stop_machine_begin, stop_machine_end, stopMachineMayStart, othersNonPreemptible,
-  tasksOutOfKernel, tasksInKernel, start_secondary, set_cpu_online, stopMachineGate, freezerGate, contextSymmetry, cpuCallActions, onEachCpuCall, ipiHandler,
+  tasksInKernel, start_secondary, set_cpu_online, stopMachineGate, freezerGate, contextSymmetry, cpuCallActions, onEachCpuCall, ipiHandler,
   type Atomic, type CpuCall, type CpuContext, type CpuOf, type CrossCalls, type LockRef, type Mutex, type Spinlock, type TaskContext,
 } from '../src/kernel/index.js';
 
@@ -1148,7 +1148,8 @@ export default defineModel({
     // CPU's interrupts off around the syscore/sysdev suspend and resume, thaw_processes().
     const freezeProcesses = () =>
       step<S, Task>('user.suspend', 'enter_state: suspend_prepare(): freeze_processes()', {
-        guard: (s, env) => tasksOutOfKernel(ctxRef<Task>().tasks(s, env)),
+        // tasksOutOfKernel(ctxRef().tasks(s, env)), in the form the step compiler takes (ContextRef.outOfKernel).
+        guard: ctxRef<Task>().outOfKernel!,
         blockedOn: (s, env) => `${tasksInKernel(ctxRef<Task>().tasks(s, env))} task(s) to leave the kernel`,
         run: (d, env) => {
           d.frozen = true;

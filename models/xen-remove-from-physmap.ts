@@ -173,9 +173,11 @@ export type S = {
 /** The locals of a remove_from_physmap caller: the hypercalls it has completed. */
 type Caller = { round: number };
 
-const DOMAIN_LOCK = recursiveLockRef<S>('d->domain_lock', (s) => s.domain.lock);
-const P2M_LOCK = recursiveLockRef<S>('p2m->lock', (s) => s.p2m.lock);
-const LOCK_CLASSES = [DOMAIN_LOCK, P2M_LOCK];
+// Frozen (no lockdep tracker knows them, and nothing changes them): a form may bind the table of
+// lock classes, which the step compiler reads as constants (noteOrder below).
+const DOMAIN_LOCK = Object.freeze(recursiveLockRef<S>('d->domain_lock', (s) => s.domain.lock));
+const P2M_LOCK = Object.freeze(recursiveLockRef<S>('p2m->lock', (s) => s.p2m.lock));
+const LOCK_CLASSES = Object.freeze([DOMAIN_LOCK, P2M_LOCK]);
 const DOMAIN_CLASS = 0;
 const P2M_CLASS = 1;
 
@@ -219,8 +221,8 @@ export default defineModel({
 
     // Taking either lock records the order (first acquisitions only, see lock-order.ts); a second
     // take of the p2m lock by its holder panics unless the lock is recursive.
-    const noteOrder = (cls: number) => (d: Draft<S>, env: StepEnv) =>
-      lockOrderNoteAcquire<S>(d, d.order, LOCK_CLASSES, cls, env.self);
+    const noteOrder = (cls: number) =>
+      declareStraight((d: Draft<S>, env: StepEnv) => lockOrderNoteAcquire<S>(d, d.order, LOCK_CLASSES, cls, env.self), { bind: { lockOrderNoteAcquire, LOCK_CLASSES, cls } });
     const p2mLock = (id: string, fn: string, label: string, o: RecursiveLockStepOptions<S> = {}) =>
       spinLockRecursive<S>(id, fn, P2M_LOCK, {
         ...o,

@@ -74,6 +74,8 @@ export interface ContextRef<S, L extends object = any> {
   task(state: S | Draft<S>, env: StepEnv<L>): TaskContext;
   /** Every task's context (the freezer's look at each task), by thread; a thread that is no task (has none) is absent. */
   tasks(state: S | Draft<S>, env: StepEnv<any>): Iterable<Readonly<TaskContext>>;
+  /** freeze_processes() may complete: tasksOutOfKernel(tasks(state, env)), as a guard the step compiler takes (contextRef's has it). */
+  outOfKernel?: (state: S, env: StepEnv<any>) => boolean;
 }
 
 /**
@@ -89,16 +91,21 @@ export function contextRef<S, L extends object>(cpu: (s: S) => CpuContext, task:
   // The step compiler's form: where the thread's locals hold no task context, `task` returns
   // undefined, which the compiler cannot treat as a part of the state, so it keeps the general path.
   declareStraight(taskOf, { fn: (_s: unknown, env: StepEnv<L>) => task(env.local), bind: { task } });
-  return {
-    cpu: cpu as ContextRef<S, L>['cpu'],
-    task: taskOf,
-    *tasks(s, env) {
-      for (const name of env.threadNames) {
-        const t = task(localsOf(s, name) as L);
-        if (t !== undefined) yield t;
-      }
-    },
-  };
+  function* tasks(s: S | Draft<S>, env: StepEnv<any>): Iterable<Readonly<TaskContext>> {
+    for (const name of env.threadNames) {
+      const t = task(localsOf(s, name) as L);
+      if (t !== undefined) yield t;
+    }
+  }
+  const outOfKernel = (s: S, env: StepEnv<any>): boolean => tasksOutOfKernel(tasks(s, env));
+  // Its straight form: the generator's loop over the threads unrolled (env.threadNames.every), a
+  // thread whose locals hold no task context (undefined: `?.` gives undefined, `!` true) skipped
+  // as the generator skips it; `t.in_syscall` tested for truth as tasksOutOfKernel tests it.
+  declareStraight(outOfKernel, {
+    fn: (s: S, env: StepEnv<any>) => env.threadNames.every((name) => !task(localsOf(s, name) as L)?.in_syscall),
+    bind: { task, localsOf },
+  });
+  return { cpu: cpu as ContextRef<S, L>['cpu'], task: taskOf, tasks, outOfKernel };
 }
 
 // ---- queries ------------------------------------------------------------------------------

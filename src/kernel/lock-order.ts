@@ -30,9 +30,10 @@ export function lockOrderNoteAcquire<S>(
   acquired: number,
   self: number,
 ): void {
+  // One `if` (no `continue`): the step compiler inlines this loop, unrolled, where `classes` is a
+  // frozen array of frozen lock references bound by the caller's form (xen-remove-from-physmap).
   for (let held = 0; held < classes.length; held++) {
-    if (held === acquired) continue;
-    if (classes[held]!.get(vars).holder === self) order.after[held]![acquired] = true;
+    if (held !== acquired && classes[held]!.get(vars).holder === self) order.after[held]![acquired] = true;
   }
 }
 

@@ -180,7 +180,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   if (options.straight !== false && options.reference !== true)
     for (const a of allActions) {
       // A compiled recipe's WARN_ON/BUG_ON that does not fire is heard as the general path's is.
-      const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]!, hear: () => hear };
+      const ctx = { layout, pcs, self: a.thread, thread: threadNames[a.thread]!, threadNames, hear: () => hear };
       compileLazily(a, ctx, threads[a.thread]!.ids);
     }
 

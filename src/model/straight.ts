@@ -17,6 +17,15 @@
 // hears it; `f?.(...)` calls a bound function or, bound to undefined, nothing. A tag, or a
 // string passed to an inlined function, is bound to a string value that never enters the code.
 //
+// Across threads (a guard over every task, as freeze_processes' test): `env.threadNames.every(cb)`
+// and `.some(cb)`, unrolled over the model's threads (their names part of the key), with
+// `localsOf(s, name)` (src/model/locals.ts) giving a thread's locals by a name known when
+// compiling; a member an object of the state lacks (a thread whose locals hold no task context),
+// or any member of the empty locals of a thread without any, is undefined, and `x?.m` of
+// undefined is undefined. A form may bind a frozen array or plain object of functions and
+// constants (a table of lock references: `classes[held].get(vars)`, `classes.length`), read with
+// members and indexes known when compiling.
+//
 // What it compiles: the source text of a guard or recipe function the model module defined
 // (Function.prototype.toString of a function that module, already imported and run, handed to
 // compileModel), parsed by the small parser below, and the model's own compiled layout (slot
@@ -45,7 +54,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Layout, LayoutNode } from './layout.js';
-import { localsNode } from './locals.js';
+import { localsNode, localsOf } from './locals.js';
 import { END } from './types.js';
 
 /** 1: the guard holds, 0: it does not, -1: bailed (evaluate the model's guard instead). */
@@ -66,6 +75,11 @@ export interface StraightContext {
    * without firing (one that fires bails: the general path fires and hears it).
    */
   hear?: (() => ((tag: string) => void) | null) | undefined;
+  /**
+   * A step's: every thread's name, in the model's order (`env.threadNames`, unrolled in
+   * `env.threadNames.every(cb)`; part of the cache key).
+   */
+  threadNames?: readonly string[] | undefined;
   /**
    * A property's: the model's parameter values (`s.params.NAME`, an integer or boolean, is a
    * constant of the code; part of the cache key).
@@ -238,7 +252,8 @@ function bset(t: Int32Array, o: number, v: unknown): unknown {
  * recipe that calls the kernel's primitives or reads its builder's variables declares just the
  * names), in which the names of `bind` stand for those values (functions, inlined from their own
  * source or their own declared form; integers, booleans and strings, constants; a frozen plain
- * object, whose own constant members `E.NAME` are constants: an enum); or, for a guard,
+ * object or array, whose own members `E.NAME` / `A[i]` (i known when compiling) are such values in
+ * turn: an enum, a table of lock references); or, for a guard,
  * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. Only ever used to
  * compile: the wrapper itself still runs on the tree path, and the equivalence tests (and the
  * CLI's determinism probe) compare the two.
@@ -278,7 +293,8 @@ type Bound =
   | { k: 'str'; value: string } // a string (a WARN_ON's tag, an error message's part): never in the code
   | { k: 'none' } // undefined (an option not given: `o.run?.(d, env)` calls nothing)
   | { k: 'info' } // a property's StateInfo (only its `vars` is in the subset)
-  | { k: 'consts'; fields: ReadonlyMap<string, Bound> } // a frozen object of constants (an enum: `URB.LINKED`): its members only
+  | { k: 'consts'; fields: ReadonlyMap<string, Bound> } // a frozen object or array of constants (an enum: `URB.LINKED`): its members only
+  | { k: 'empty' } // localsOf's object for a thread without locals (frozen, no own members): each member undefined
   | { k: 'list'; items: readonly Bound[]; conds: readonly string[] | undefined; pre: readonly string[] }; // a property's array value (listMember)
 
 /**
@@ -568,7 +584,7 @@ class Gen {
         // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
         const start = this.p;
         const o = asValue ? undefined : this.operand();
-        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list') && this.p === this.toks.length) out = o;
+        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty') && this.p === this.toks.length) out = o;
         else {
           this.p = start;
           out = { k: 'code', code: this.assign() };
@@ -626,12 +642,12 @@ class Gen {
         continue;
       }
       const o = this.operand();
-      if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info') && (this.peek(',') || this.peek(')'))) args.push(o);
-      else if (this.property && o !== undefined && o.k === 'code' && constant(o.code) !== undefined && (this.peek(',') || this.peek(')'))) {
-        // A constant (an unrolled callback's index): bound as itself, so the callee knows it
-        // when compiling (`s.ended(t)`, `s.at(t)` in a helper called with a thread's index).
-        args.push(o);
-      } else {
+      // A part of the state, the environment, a function, a string, an object of constants,
+      // undefined, or a constant (no side effect to order; an unrolled callback's index, which
+      // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
+      const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
+      if (bound && (this.peek(',') || this.peek(')'))) args.push(o!);
+      else {
         this.p = start;
         const k = this.temp();
         evals.push(`${k} = ${this.assign()}`);
@@ -1040,16 +1056,35 @@ class Gen {
         // f(...) and f?.(...) (a function: the same call).
         if (this.peek('?.') && this.peek('(', 1)) this.p++;
         if (!this.peek('(')) return b;
-        b = this.call(b!.fn);
+        // localsOf(s, name): a thread's locals, by a name known when compiling.
+        b = b!.fn === localsOf ? this.localsCall() : this.call(b!.fn);
         continue;
       }
       if (b!.k === 'none') {
-        // `run?.(d, env)` with no `run`: nothing is called, no argument evaluated. As a value: undefined.
+        // `run?.(d, env)` with no `run`: nothing is called, no argument evaluated; `t?.x` with no
+        // `t`: undefined, nothing after it evaluated (a chain going on after it is refused). As a
+        // value: undefined (postfix).
         if (this.peek('?.') && this.peek('(', 1)) {
           this.p++;
           this.skipBalanced();
-        } else if (this.peek('(') || this.peek('.') || this.peek('[')) no('a call or member of undefined (a TypeError)');
-        return { k: 'code', code: '(void 0)' };
+          return { k: 'code', code: '(void 0)' };
+        }
+        if (this.peek('?.') && this.toks[this.p + 1]?.t === 'id') {
+          this.p += 2;
+          if (this.peek('(') || this.peek('.') || this.peek('[') || this.peek('?.')) no('a chain going on after an optional member of undefined');
+          return b;
+        }
+        if (this.peek('(') || this.peek('.') || this.peek('[')) no('a call or member of undefined (a TypeError)');
+        return b;
+      }
+      if (b!.k === 'empty') {
+        // A member of localsOf's object for a thread without locals (frozen, no own members):
+        // undefined, unless Object.prototype has it (refused).
+        if (!this.eat('.') && !this.eat('?.')) return b; // an argument (a value: refused by postfix)
+        const k = this.next();
+        if (k.t !== 'id' || k.v in Object.prototype) no('a member of the empty locals that Object.prototype has');
+        b = { k: 'none' };
+        continue;
       }
       if (b!.k === 'str') {
         // A property's string known when compiling (a thread's name): its tests are constants.
@@ -1069,11 +1104,19 @@ class Gen {
         continue;
       }
       if (b!.k === 'consts') {
-        // `E.NAME`: an own member of a frozen object of constants; anything else (the object as
-        // a value, a member it does not have, which its prototype might answer) is refused.
-        if (!this.eat('.')) no('an object of constants used as a value');
-        const k = this.next();
-        const f: Bound | undefined = k.t === 'id' ? b!.fields.get(k.v) : undefined;
+        // `E.NAME`: an own member of a frozen object of constants; `A[i]` (i known when
+        // compiling) of a frozen array; anything else (the object as a value, a member it does
+        // not have, which its prototype might answer) is refused.
+        let f: Bound | undefined;
+        if (this.eat('[')) {
+          const c = constant(this.expr());
+          this.expect(']');
+          f = c === undefined ? no('an index not known when compiling into a frozen array') : b!.fields.get(String(c));
+        } else {
+          if (!this.eat('.')) return b; // an argument (a value: refused by postfix)
+          const k = this.next();
+          f = k.t === 'id' ? b!.fields.get(k.v) : undefined;
+        }
         if (f === undefined) no('not a constant of the object');
         b = f!;
         continue;
@@ -1083,6 +1126,7 @@ class Gen {
         const k = this.next();
         if (k.t === 'id' && k.v === 'self') return { k: 'code', code: `(${this.ctx.self})` };
         if (k.t === 'id' && (k.v === 'warnOn' || k.v === 'bugOn') && this.peek('(')) return this.assertion();
+        if (k.t === 'id' && k.v === 'threadNames') return this.threadNamesTest();
         if (k.t !== 'id' || k.v !== 'local') no('env member');
         const mine = localsNode(this.ctx.layout, this.ctx.thread);
         if (mine === undefined) no('no locals');
@@ -1095,7 +1139,8 @@ class Gen {
         return b;
       }
       const node: LayoutNode = b!.node;
-      if (this.eat('.')) {
+      // `x?.f` on a part of the state (an object or array, never nullish) is `x.f`.
+      if (this.eat('.') || (this.peek('?.') && this.toks[this.p + 1]?.t === 'id' && this.eat('?.'))) {
         const k = this.next();
         if (k.t === 'id' && k.v === 'length' && node.kind === 'array') {
           b = { k: 'code', code: `(${node.length})` };
@@ -1107,7 +1152,15 @@ class Gen {
           b = this.listMember({ k: 'list', items: node.items.map((it) => this.item(it)), conds: undefined, pre: [] });
           continue;
         }
-        if (k.t !== 'id' || node.kind !== 'object' || !node.fields.has(k.v)) no('field');
+        if (k.t !== 'id' || node.kind !== 'object') no('field');
+        if (!node.fields.has(k.v)) {
+          // A member the state's object does not have (a thread's locals without a task
+          // context): undefined, as on the scratch tree's plain objects, unless Object.prototype
+          // has it (refused).
+          if (k.v in Object.prototype) no('field');
+          b = { k: 'none' };
+          continue;
+        }
         b = this.at(node.fields.get(k.v)!);
       } else if (this.eat('[')) {
         if (node.kind !== 'array') no('index of a non-array');
@@ -1465,6 +1518,48 @@ class Gen {
     );
   }
 
+  /**
+   * `env.threadNames.every(cb)` / `.some(cb)` (the cursor after `threadNames`), in code that
+   * only reads: unrolled over the model's threads in order, the callback's name a string (for
+   * localsOf), its index a constant. The names as anything else are outside the subset.
+   */
+  private threadNamesTest(): Bound {
+    const names = this.ctx.threadNames;
+    if (names === undefined) no('no thread names known');
+    if (!this.eat('.')) no('the thread names as a value');
+    const m = this.next();
+    if (m.t !== 'id' || (m.v !== 'every' && m.v !== 'some') || !this.peek('(')) no('a method of the thread names other than every/some');
+    return this.unrolledTest(
+      names!.map((n) => ({ k: 'str', value: n })),
+      m.v as 'every' | 'some',
+    );
+  }
+
+  /**
+   * `localsOf(s, name)` (the cursor at the `(`): the locals of the thread named by a string known
+   * when compiling, in the state `s` (the whole state: its root); for a thread without locals,
+   * localsOf's frozen empty object, each of whose members is undefined.
+   */
+  private localsCall(): Bound {
+    this.expect('(');
+    const s = this.operand();
+    if (s === undefined || s.k !== 'node' || s.node !== this.ctx.layout.root) no('localsOf of something other than the state');
+    this.expect(',');
+    const t = this.toks[this.p];
+    let name: string;
+    if (t?.t === 'str') {
+      this.p++;
+      name = t.v;
+    } else {
+      const o = this.operand();
+      if (o === undefined || o.k !== 'str') no('localsOf with a thread name not known when compiling');
+      name = (o as { value: string }).value;
+    }
+    this.expect(')');
+    const node = localsNode(this.ctx.layout, name);
+    return node === undefined ? { k: 'empty' } : { k: 'node', node };
+  }
+
   /** every/some (the cursor at the `(`) over `items`, what the callback's first parameter is bound to for each element. */
   private unrolledTest(items: Bound[], method: 'every' | 'some'): Bound {
     if (!this.guard) no('every/some in a recipe');
@@ -1559,6 +1654,7 @@ class Gen {
     const ref = this.operand();
     if (ref !== undefined) {
       if (ref.k === 'code') return ref.code;
+      if (ref.k === 'none') return '(void 0)';
       if (ref.k !== 'leaf') no('a part of the state, the environment or a function used as a value');
       const leaf = ref as { leaf: Leaf; index?: string | undefined };
       if (this.peek('++') || this.peek('--')) {
@@ -1688,6 +1784,12 @@ function plan(root: Function): Plan {
       return;
     }
     seen.set(fn, seen.size);
+    if (fn === localsOf) {
+      // Compiled by the generator itself (localsCall), not from its source.
+      of.set(fn, { src: undefined, bind: [] });
+      key += '(L)';
+      return;
+    }
     const form = forms.get(fn);
     if (form !== undefined && 'all' in form) {
       const all = [...form.all];
@@ -1703,57 +1805,70 @@ function plan(root: Function): Plan {
     key += e === null ? '(?' : `(${e.id}`;
     if (form !== undefined)
       for (const [k, v] of Object.entries(form.bind ?? {})) {
-        const fields = constantsOf(v);
-        if (fields !== undefined) {
-          bind.push([k, { k: 'consts', fields: fields.map }]);
-          key += `;${keyText(k)}=o{${fields.key}}`;
-        } else if (typeof v === 'function') {
-          bind.push([k, { k: 'fn', fn: v }]);
-          key += `;${keyText(k)}=`;
-          visit(v);
-        } else if (typeof v === 'boolean') {
-          bind.push([k, { k: 'code', code: String(v) }]);
-          key += `;${keyText(k)}=${v}`;
-        } else if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) {
-          bind.push([k, { k: 'code', code: `(${v})` }]);
-          key += `;${keyText(k)}=${v}`;
-        } else if (typeof v === 'string') {
-          bind.push([k, { k: 'str', value: v }]);
-          key += `;${keyText(k)}=s${keyText(v)}`;
-        } else if (v === undefined) {
-          bind.push([k, { k: 'none' }]);
-          key += `;${keyText(k)}=u`;
-        }
+        const at = key.length;
+        key += `;${keyText(k)}=`;
+        const b = value(v, 0);
+        if (b !== undefined) bind.push([k, b]);
         // Anything else stays unbound (using it is outside the subset): the same as not bound.
+        else key = key.slice(0, at);
       }
     key += ')';
+  };
+  /**
+   * What a bound value stands for, its key appended (undefined: not bindable, nothing appended):
+   * a function (visited), an integer, boolean or string constant, undefined, or a frozen plain
+   * object or array (an enum, a table of lock references) of such members, nested at most 4 deep.
+   */
+  const value = (v: unknown, depth: number): Bound | undefined => {
+    if (typeof v === 'function') {
+      visit(v);
+      return { k: 'fn', fn: v };
+    }
+    if (typeof v === 'boolean') {
+      key += String(v);
+      return { k: 'code', code: String(v) };
+    }
+    if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) {
+      key += String(v);
+      return { k: 'code', code: `(${v})` };
+    }
+    if (typeof v === 'string') {
+      key += `s${keyText(v)}`;
+      return { k: 'str', value: v };
+    }
+    if (v === undefined) {
+      key += 'u';
+      return { k: 'none' };
+    }
+    if (depth >= 4 || !frozenConstants(v)) return undefined;
+    // Frozen: its members cannot change after the code is generated from them. Accessors (they
+    // run code) and members of other kinds stay unbound (reading one is refused).
+    const fields = new Map<string, Bound>();
+    key += Array.isArray(v) ? 'a{' : 'o{';
+    for (const name of Object.getOwnPropertyNames(v)) {
+      const d = Object.getOwnPropertyDescriptor(v, name)!;
+      if (!('value' in d)) continue;
+      const at = key.length;
+      key += `${keyText(name)}=`;
+      const b = value(d.value as unknown, depth + 1);
+      if (b === undefined) key = key.slice(0, at);
+      else {
+        fields.set(name, b);
+        key += ';';
+      }
+    }
+    key += '}';
+    return { k: 'consts', fields };
   };
   visit(root);
   return { of, key };
 }
 
-/**
- * A frozen plain object's own members that are constants (safe integers, booleans, strings),
- * bound by name, and their key; undefined for anything else. Frozen: its members cannot change
- * after the code is generated from them. Other members stay unbound (reading one is refused).
- */
-function constantsOf(v: unknown): { map: Map<string, Bound>; key: string } | undefined {
-  if (typeof v !== 'object' || v === null || !Object.isFrozen(v) || Array.isArray(v)) return undefined;
+/** A frozen plain object, or a frozen array: what a form may bind as an object of constants. */
+function frozenConstants(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null || !Object.isFrozen(v)) return false;
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const map = new Map<string, Bound>();
-  let key = '';
-  for (const name of Object.getOwnPropertyNames(v)) {
-    const d = Object.getOwnPropertyDescriptor(v, name)!;
-    if (!('value' in d)) continue; // an accessor: runs code
-    const c = d.value as unknown;
-    if (typeof c === 'boolean') map.set(name, { k: 'code', code: String(c) });
-    else if (typeof c === 'number' && Number.isSafeInteger(c) && !Object.is(c, -0)) map.set(name, { k: 'code', code: `(${c})` });
-    else if (typeof c === 'string') map.set(name, { k: 'str', value: c });
-    else continue;
-    key += `${keyText(name)}=${typeof c === 'string' ? `s${keyText(c)}` : String(c)};`;
-  }
-  return { map, key };
+  return Array.isArray(v) ? proto === Array.prototype : proto === Object.prototype || proto === null;
 }
 
 /** The layout's shape (every node's kind, offset, length and field names), as a digest. */
@@ -1805,6 +1920,14 @@ function threadsKey(threads: StraightContext['threads']): string {
   return k;
 }
 
+/** A step's thread names (env.threadNames), for the key. */
+function threadNamesKey(names: readonly string[] | undefined): string {
+  if (names === undefined) return '';
+  let k = ',n';
+  for (const n of names) k += keyText(n);
+  return k;
+}
+
 /** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
 type Made = { f: Function; sites: readonly string[] };
 
@@ -1823,7 +1946,7 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
   const layout = layoutId(ctx.layout);
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}|${p?.key ?? '-'}`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}${threadNamesKey(ctx.threadNames)}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     let g: GeneratedEntry;
