@@ -54,6 +54,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Layout, LayoutNode } from './layout.js';
+import { hasOwnKey } from '../util/own.js';
 import { localsNode, localsOf } from './locals.js';
 import { END } from './types.js';
 
@@ -1082,7 +1083,7 @@ class Gen {
         // undefined, unless Object.prototype has it (refused).
         if (!this.eat('.') && !this.eat('?.')) return b; // an argument (a value: refused by postfix)
         const k = this.next();
-        if (k.t !== 'id' || k.v in Object.prototype) no('a member of the empty locals that Object.prototype has');
+        if (k.t !== 'id' || onObjectPrototype(k.v)) no('a member of the empty locals that Object.prototype has');
         b = { k: 'none' };
         continue;
       }
@@ -1157,7 +1158,7 @@ class Gen {
           // A member the state's object does not have (a thread's locals without a task
           // context): undefined, as on the scratch tree's plain objects, unless Object.prototype
           // has it (refused).
-          if (k.v in Object.prototype) no('field');
+          if (onObjectPrototype(k.v)) no('field');
           b = { k: 'none' };
           continue;
         }
@@ -1919,6 +1920,9 @@ function threadsKey(threads: StraightContext['threads']): string {
   });
   return k;
 }
+
+/** Is `name` a member of Object.prototype (which a plain object lacking it answers with)? It has no prototype of its own. */
+const onObjectPrototype = (name: string): boolean => hasOwnKey(Object.prototype, name);
 
 /** A step's thread names (env.threadNames), for the key. */
 function threadNamesKey(names: readonly string[] | undefined): string {
