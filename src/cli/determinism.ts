@@ -23,8 +23,8 @@
 
 import { ArrayStoreError, PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import type { FootprintRecorder } from '../model/system.js';
-import { compileInvariants, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
-import type { Property } from '../property/types.js';
+import { compileAntecedents, compileInvariants, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
+import type { Property, StateInfo } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import { thousands } from '../util/format.js';
 
@@ -88,16 +88,24 @@ function guardDisagreement(model: CompiledModel, rec: FootprintRecorder<Compiled
 function propertyProbe(model: CompiledModel, properties: readonly Property[]): ((state: Int32Array) => Property | undefined) | undefined {
   const invariants = properties.filter((p) => p.kind === 'invariant');
   const compiled = compileInvariants(model, invariants);
-  const pairs = invariants.flatMap((p, i) => (compiled[i] === undefined ? [] : [[p, compiled[i]!] as const]));
+  // Each compiled `holds`, and each compiled `when` antecedent (what coverage decides with).
+  const whens = compileAntecedents(model, invariants);
+  type Fn = (s: StateInfo<unknown>) => boolean;
+  const pairs: (readonly [Property, Fn, CompiledProperty])[] = [];
+  invariants.forEach((p, i) => {
+    if (p.kind !== 'invariant') return;
+    if (compiled[i] !== undefined) pairs.push([p, (s) => p.holds(s), compiled[i]!]);
+    if (whens[i] !== undefined) pairs.push([p, (s) => p.when!(s), whens[i]!]);
+  });
   if (pairs.length === 0) return undefined;
   const ev = makeEvaluator(model, properties, invariants);
   return (state) => {
-    for (const [p, c] of pairs as (readonly [Property & { kind: 'invariant' }, CompiledProperty])[]) {
+    for (const [p, own, c] of pairs) {
       const r = c(state);
       if (r < 0) continue; // bailed: the property's own function decides
       let want: boolean;
       try {
-        want = p.holds(ev.info(state));
+        want = own(ev.info(state));
       } catch {
         return p; // the property throws where the compiled one decided
       }

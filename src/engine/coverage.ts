@@ -97,13 +97,29 @@ export class CoverageCollector {
     return this.pendingSteps.length > 0;
   }
 
-  /** A state the search stores: the invariants' antecedents. */
-  state(s: StateInfo<unknown>): void {
-    this.pendingInvariants = this.pendingInvariants.filter((p) => {
-      if (p.when !== undefined && !p.when(s)) return true;
-      this.exercised[p.index] = true;
-      return false;
-    });
+  /**
+   * A state the search stores (`words`): the invariants' antecedents, each decided by its form
+   * compiled over the packed state where it has one (`compiled`, by selected index: 1 holds, 0
+   * not, -1 bailed) and otherwise on `info()`, which decodes the state (evaluate.ts calls it
+   * only then, so a state where every pending antecedent is compiled and false is not decoded).
+   */
+  state(words: Int32Array, info: () => StateInfo<unknown>, compiled?: readonly (((w: Int32Array) => number) | undefined)[]): void {
+    const pending = this.pendingInvariants;
+    let kept: typeof pending | undefined;
+    for (let k = 0; k < pending.length; k++) {
+      const p = pending[k]!;
+      let holds = true;
+      if (p.when !== undefined) {
+        const r = compiled?.[p.index]?.(words) ?? -1;
+        holds = r >= 0 ? r === 1 : p.when(info());
+      }
+      if (holds) {
+        this.exercised[p.index] = true;
+        kept ??= pending.slice(0, k);
+      } else kept?.push(p);
+    }
+    // Most states exercise nothing new: the list is replaced only when one did.
+    if (kept !== undefined) this.pendingInvariants = kept;
   }
 
   /** A step about to run: counted, and the assertions it evaluates are heard. */

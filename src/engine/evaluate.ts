@@ -118,18 +118,36 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
   };
   // Footprint recording evaluates on behalf of another search: it counts nothing.
   const coverage = recording ? undefined : new CoverageCollector(model, selected);
+  // The invariants' `when` antecedents compiled over the packed state, by selected index, on
+  // the first state that asks (coverage only: a recording evaluator counts nothing). A state is
+  // decoded for them only when one that is not compiled (or bails) is still unseen:
+  // antecedentInfo loads it on the first such call.
+  let compiledAntecedents: readonly (CompiledProperty | undefined)[] | undefined;
+  let pendingState: Int32Array = model.init;
+  let antecedentsLoaded = false;
+  const antecedentInfo = (): StateInfo<unknown> => {
+    if (!antecedentsLoaded) {
+      load(pendingState);
+      antecedentsLoaded = true;
+    }
+    return info;
+  };
   return {
     properties: [...selected],
     ...(coverage ? { coverage } : {}),
     invariants(state) {
+      let decoded = false;
       if (coverage?.invariantsPending) {
-        load(state);
-        coverage.state(info);
-        unchanged(state, 'an invariant\'s antecedent');
+        pendingState = state;
+        antecedentsLoaded = false;
+        coverage.state(state, antecedentInfo, (compiledAntecedents ??= compileAntecedents(model, selected)));
+        if (antecedentsLoaded) unchanged(state, 'an invariant\'s antecedent');
+        decoded = antecedentsLoaded;
       }
       if (invariants.length === 0) return NONE;
       const compiledOnes = (compiledInvariants ??= compileInvariants(model, invariants, recording !== undefined));
-      let loaded = false;
+      // The view the antecedents decoded (checked unchanged) serves the invariants too.
+      let loaded = decoded;
       let out: Property[] | undefined;
       let at: Property | undefined;
       try {
@@ -204,6 +222,15 @@ export type CompiledProperty = (state: Int32Array) => number;
  */
 export function compileInvariants(model: TransitionSystem, invariants: readonly Property[], recording = false): (CompiledProperty | undefined)[] {
   return invariants.map((p) => (recording || p.kind !== 'invariant' ? undefined : model.compileProperty?.(p.holds)));
+}
+
+/**
+ * Each selected invariant's `when` antecedent compiled over the packed state (as compileInvariants
+ * compiles `holds`), by index in `selected`; undefined for anything else, or where it is not
+ * compiled. The CLI's determinism probe compares them with the antecedents themselves.
+ */
+export function compileAntecedents(model: TransitionSystem, selected: readonly Property[]): (CompiledProperty | undefined)[] {
+  return selected.map((p) => (p.kind === 'invariant' && p.when !== undefined ? model.compileProperty?.(p.when) : undefined));
 }
 
 /** A property that throws is a broken model, named as such (not an anonymous worker error). */
