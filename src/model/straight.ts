@@ -287,7 +287,7 @@ type Param = string | string[];
 /** What a name (or an operand) stands for at compile time. */
 type Bound =
   | { k: 'code'; code: string } // a value: a generated variable or a literal
-  | { k: 'node'; node: LayoutNode } // an object or array of the state (never copied: read through)
+  | { k: 'node'; node: LayoutNode; base?: string | undefined } // an object or array of the state (never copied: read through); `base`: slots to add to its offsets (an element of an array picked by a computed index)
   | { k: 'leaf'; leaf: Leaf; index?: string | undefined } // an int or boolean slot (an operand only)
   | { k: 'env' } // the step's environment
   | { k: 'fn'; fn: Function } // a function, inlined where it is called
@@ -647,8 +647,15 @@ class Gen {
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
       // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
       const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
-      if (bound && (this.peek(',') || this.peek(')'))) args.push(o!);
-      else {
+      if (bound && (this.peek(',') || this.peek(')'))) {
+        if (o!.k === 'node' && o!.base !== undefined) {
+          // An element picked by a computed index: the index evaluated once, here, in argument
+          // order (the callee reads it through as often as it likes, after any writes).
+          const k = this.temp();
+          evals.push(`${k} = ${o!.base}`);
+          args.push({ k: 'node', node: o!.node, base: k });
+        } else args.push(o!);
+      } else {
         this.p = start;
         const k = this.temp();
         evals.push(`${k} = ${this.assign()}`);
@@ -842,6 +849,9 @@ class Gen {
     const start = this.p;
     const o = this.operand();
     if (o !== undefined && o.k === 'node' && (this.peek(';') || this.peek('}'))) {
+      // An element picked by a computed index names the element the index gave then: in a
+      // recipe a later write could change what the index reads (not taken).
+      if (o.base !== undefined && !this.guard) no('a const naming an element picked by a computed index in a recipe');
       this.eat(';');
       return o;
     }
@@ -1140,6 +1150,7 @@ class Gen {
         return b;
       }
       const node: LayoutNode = b!.node;
+      const base: string | undefined = b!.base;
       // `x?.f` on a part of the state (an object or array, never nullish) is `x.f`.
       if (this.eat('.') || (this.peek('?.') && this.toks[this.p + 1]?.t === 'id' && this.eat('?.'))) {
         const k = this.next();
@@ -1147,7 +1158,7 @@ class Gen {
           b = { k: 'code', code: `(${node.length})` };
           continue;
         }
-        if (k.t === 'id' && (k.v === 'every' || k.v === 'some') && node.kind === 'array' && this.peek('(')) return this.arrayTest(node, k.v);
+        if (k.t === 'id' && (k.v === 'every' || k.v === 'some') && node.kind === 'array' && this.peek('(')) return this.arrayTest(node, k.v, base);
         if (this.property && k.t === 'id' && (k.v === 'map' || k.v === 'filter') && node.kind === 'array' && this.peek('(')) {
           this.p--;
           b = this.listMember({ k: 'list', items: node.items.map((it) => this.item(it)), conds: undefined, pre: [] });
@@ -1162,7 +1173,7 @@ class Gen {
           b = { k: 'none' };
           continue;
         }
-        b = this.at(node.fields.get(k.v)!);
+        b = this.at(node.fields.get(k.v)!, base);
       } else if (this.eat('[')) {
         if (node.kind !== 'array') no('index of a non-array');
         const arr = node as Extract<LayoutNode, { kind: 'array' }>;
@@ -1171,7 +1182,7 @@ class Gen {
         if (lit.t === 'num' && this.eat(']')) {
           const i = Number(lit.v);
           if (i >= arr.length) no('index out of range');
-          b = this.at(arr.items[i]!);
+          b = this.at(arr.items[i]!, base);
           continue;
         }
         this.p = save;
@@ -1181,14 +1192,27 @@ class Gen {
         if (c !== undefined) {
           // A constant index (a bound constant, an unrolled loop's counter): as a literal one.
           if (c < 0 || c >= arr.length) no('index out of range');
-          b = this.at(arr.items[c]!);
+          b = this.at(arr.items[c]!, base);
           continue;
         }
-        // A computed index: only into an array of leaves of one kind in consecutive slots.
+        // A computed index: into an array of leaves of one kind in consecutive slots, or of
+        // objects or arrays of one shape in consecutive blocks of slots (`s.tasks[env.local.v]`):
+        // the element is the first one with `base` slots added to every offset below it (the
+        // index times the element's width; `ix` bails on an index out of range, where the
+        // general path meets undefined).
         const first = arr.items[0];
-        if (first === undefined || (first.kind !== 'int' && first.kind !== 'bool')) no('computed index into non-leaves');
-        if (!arr.items.every((it, j) => it.kind === first!.kind && it.offset === first!.offset + j)) no('computed index layout');
-        b = { k: 'leaf', leaf: { kind: first!.kind as 'int' | 'bool', off: '' }, index: `(${this.ctx.pcs + first!.offset} + ix(${e}, ${arr.length}))` };
+        const pre: string = base === undefined ? '' : `${base} + `;
+        if (first === undefined) no('computed index into an empty array');
+        if (first!.kind === 'int' || first!.kind === 'bool') {
+          if (!arr.items.every((it, j) => it.kind === first!.kind && it.offset === first!.offset + j)) no('computed index layout');
+          b = { k: 'leaf', leaf: { kind: first!.kind as 'int' | 'bool', off: '' }, index: `(${pre}${this.ctx.pcs + first!.offset} + ix(${e}, ${arr.length}))` };
+          continue;
+        }
+        // (A property's lists read elements by their own offsets: not there.)
+        if (this.property) no('computed index into non-leaves');
+        const width = (first as { width: number }).width;
+        if (!arr.items.every((it, j) => sameShape(first!, it, j * width))) no('computed index into elements of different shapes');
+        b = { k: 'node', node: first!, base: `(${pre}ix(${e}, ${arr.length}) * ${width})` };
       } else return b;
     }
   }
@@ -1509,11 +1533,12 @@ class Gen {
    * can change it in between) and `i` its index, a constant. `!!` each, joined by `&&` (every) or
    * `||` (some): the same results, short-circuited where the method stops.
    */
-  private arrayTest(arr: Extract<LayoutNode, { kind: 'array' }>, method: 'every' | 'some'): Bound {
+  private arrayTest(arr: Extract<LayoutNode, { kind: 'array' }>, method: 'every' | 'some', base?: string): Bound {
     return this.unrolledTest(
       arr.items.map((node) => {
-        const item = this.at(node);
-        return item.k === 'leaf' ? { k: 'code', code: this.read(item.leaf, item.leaf.off) } : item;
+        const item = this.at(node, base);
+        if (item.k !== 'leaf') return item;
+        return { k: 'code', code: item.index === undefined ? this.read(item.leaf, item.leaf.off) : this.read(item.leaf, item.index) };
       }),
       method,
     );
@@ -1544,7 +1569,7 @@ class Gen {
   private localsCall(): Bound {
     this.expect('(');
     const s = this.operand();
-    if (s === undefined || s.k !== 'node' || s.node !== this.ctx.layout.root) no('localsOf of something other than the state');
+    if (s === undefined || s.k !== 'node' || s.node !== this.ctx.layout.root || s.base !== undefined) no('localsOf of something other than the state');
     this.expect(',');
     const t = this.toks[this.p];
     let name: string;
@@ -1594,9 +1619,13 @@ class Gen {
     return { k: 'code', code: `(${parts.join(method === 'every' ? ' && ' : ' || ')})` };
   }
 
-  private at(node: LayoutNode): Bound {
-    if (node.kind === 'int' || node.kind === 'bool') return { k: 'leaf', leaf: { kind: node.kind, off: String(this.ctx.pcs + node.offset) } };
-    return { k: 'node', node };
+  /** A node of the layout as an operand: a leaf's slot, or the part; `base` (code) added to its offsets. */
+  private at(node: LayoutNode, base?: string): Bound {
+    if (node.kind === 'int' || node.kind === 'bool') {
+      if (base === undefined) return { k: 'leaf', leaf: { kind: node.kind, off: String(this.ctx.pcs + node.offset) } };
+      return { k: 'leaf', leaf: { kind: node.kind, off: '' }, index: `(${base} + ${this.ctx.pcs + node.offset})` };
+    }
+    return base === undefined ? { k: 'node', node } : { k: 'node', node, base };
   }
 
   private conditional(): string {
@@ -1691,6 +1720,25 @@ class Gen {
     if (t.t === 'str' || t.t === 'tpl') return no('a string used as a value');
     return no(`name or token ${t.v}`);
   }
+}
+
+/** Is `b` laid out as `a` is, `shift` slots further on (the same kinds, lengths and field names)? */
+function sameShape(a: LayoutNode, b: LayoutNode, shift: number): boolean {
+  if (a.kind !== b.kind || b.offset !== a.offset + shift) return false;
+  if (a.kind === 'array') {
+    const bb = b as typeof a;
+    return a.length === bb.length && a.width === bb.width && a.items.every((it, j) => sameShape(it, bb.items[j]!, shift));
+  }
+  if (a.kind === 'object') {
+    const bb = b as typeof a;
+    if (a.width !== bb.width || a.fields.size !== bb.fields.size) return false;
+    for (const [k, v] of a.fields) {
+      const w = bb.fields.get(k);
+      if (w === undefined || !sameShape(v, w, shift)) return false;
+    }
+    return true;
+  }
+  return true;
 }
 
 /** The integer a generated expression is, when it is a literal (as the generator writes them: `3`, `(3)`, `(-1)`). */

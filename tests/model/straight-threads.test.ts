@@ -13,8 +13,10 @@ import { compileModel, compileSteps, type CompiledAction, type CompiledModel } f
 import { choice, declareStraight, defineModel, spawn, thread, threadKind, type ModelDef } from '../../src/model/index.js';
 import { localsOf } from '../../src/model/locals.js';
 
-type S = { a: number; arr: number[]; flags: boolean[]; o: { x: number }; o2: { x: number } };
-const INIT: S = { a: 0, arr: [0, 1], flags: [false, false], o: { x: -1 }, o2: { x: -1 } };
+type Row = { x: number; f: boolean; v: number[] };
+type S = { a: number; arr: number[]; flags: boolean[]; o: { x: number }; o2: { x: number }; rows: Row[] };
+const row = (x: number): Row => ({ x, f: x > 0, v: [x, 0] });
+const INIT: S = { a: 0, arr: [0, 1], flags: [false, false], o: { x: -1 }, o2: { x: -1 }, rows: [row(0), row(1), row(2)] };
 type A = { i: number; k: boolean; t: { in: boolean } };
 type B = { j: number };
 
@@ -206,5 +208,54 @@ describe('straight-line steps across threads and over bound tables (straight.ts)
       expect(compileSteps(compileModel(def)).allActions.find((x) => x.thread === 0 && x.label === 'g')!.straightRecipe, run).toBeUndefined();
       compare(def, 20);
     }
+  });
+
+  it('random guards and recipes over an element of an array of objects picked by a computed index (`s.rows[e].x`, passed to a helper, a const in a guard): the same as the scratch tree and immer', () => {
+    // A helper that writes the value the caller's index read, then reads the element again: the
+    // element is the one the index gave at the call (the index evaluated once, in argument order).
+    const bump = (r: Row, d: S) => {
+      d.a = (d.a + 1) % 4;
+      r.x = (r.x + d.a) % 3;
+      r.v[1] = r.f ? 1 : 0;
+    };
+    const test = (r: Row, k: number) => r.x === k || (r.f && r.v[0]! > k);
+    const index = fc.constantFrom('env.local.i', 's.a', 's.arr[1]', '(s.a + env.local.i) % 4', 's.rows[s.a].x');
+    const guard = fc.oneof(
+      fc.tuple(index, fc.constantFrom('.x > 0', '.f', '.v[1] === 0', '.v[s.arr[0]] < 2')).map(([e, m]) => `(s, env) => s.rows[${e}]${m}`),
+      fc.tuple(index, fc.constantFrom('0', '1', 's.a')).map(([e, k]) => `(s, env) => test(s.rows[${e}], ${k})`),
+      fc.tuple(index).map(([e]) => `(s, env) => { const r = s.rows[${e}]; return r.x < 2 && !r.f; }`),
+      fc.tuple(index).map(([e]) => `(s, env) => s.rows[${e}].v.some((y) => y > 1)`),
+    );
+    const stmt = fc.oneof(
+      fc.tuple(index, fc.constantFrom('0', '1', 'd.a', 'd.rows[1].x + 1')).map(([e, v]) => `d.rows[${e}].x = ${v};`),
+      fc.tuple(index).map(([e]) => `d.rows[${e}].f = !d.rows[${e}].f;`),
+      fc.tuple(index).map(([e]) => `d.rows[${e}].v[d.a] += 1;`),
+      fc.tuple(index).map(([e]) => `bump(d.rows[${e}], d);`),
+      fc.constant('d.rows[env.local.i++].x = 2;'),
+      fc.constant('d.a = (d.a + 1) % 4;'),
+    );
+    const spec = fc.record({ g: guard, ss: fc.array(stmt, { minLength: 1, maxLength: 3 }) });
+    let compiled = 0;
+    let ran = 0;
+    fc.assert(
+      fc.property(spec, ({ g, ss }) => {
+        const gs = g;
+        const run = `(d, env) => { ${ss.map((x) => x.replaceAll('s.a', 'd.a').replaceAll('s.arr', 'd.arr').replaceAll('s.rows', 'd.rows')).join(' ')} }`;
+        const def = buildModel(gs, run, { test, bump });
+        const a = compileSteps(compileModel(def)).allActions.find((x) => x.thread === 0 && x.label === 'g')!;
+        expect(a.straightGuard, gs).toBeDefined();
+        expect(a.straightRecipe, run).toBeDefined();
+        compiled++;
+        const r = compare(def, 80);
+        ran += r.guard + r.recipe;
+      }),
+      { numRuns: 60, seed: 0x50ed },
+    );
+    expect(compiled).toBe(60);
+    expect(ran).toBeGreaterThan(1000);
+    // A const naming such an element in a recipe (a later write could change what the index read): refused.
+    const def = buildModel(undefined, '(d, env) => { const r = d.rows[d.a]; d.a = 1; r.x = 2; }', {});
+    expect(compileSteps(compileModel(def)).allActions.find((x) => x.thread === 0 && x.label === 'g')!.straightRecipe).toBeUndefined();
+    compare(def, 20);
   });
 });
