@@ -85,13 +85,13 @@ describe('compiled invariants on the bundled models', () => {
     expect(all).toEqual({ 'kvm-hotplug': 5, 'pm-freeze': 3, 'xen-remove-from-physmap': 4, 'kvm-intx-mask': 2, 'sched-delayed-dequeue': 2, peterson: 1, 'lost-update': 1 });
     // The helpers the invariants call from their module (cpusOf, quiescent, rcuReaders,
     // interruptLost, each lock's accessor) are declared (`bind` on the property,
-    // declareStraight on a helper, `{ all }` for locksReleasedAtEnd's locks). The others run as
-    // written: no-urb-lost builds strings (lostBecause), lock-order's lockOrderInversion returns
-    // a pair or null, no-lost-wakeup names threads by template strings and reads piOf.
+    // declareStraight on a helper, `{ all }` for locksReleasedAtEnd's locks, lock-order's test
+    // declared as lockOrderInversion's loop). The others run as written: no-urb-lost builds
+    // strings (lostBecause), no-lost-wakeup names threads by template strings and reads piOf.
     expect(got).toEqual({
       'kvm-hotplug': ['cpus-restored-at-end', 'dead-cpu-disabled', 'locks-released', 'off-after-reboot', 'quiescent'],
       'pm-freeze': ['locks-released', 'run-bit-clear-while-frozen'],
-      'xen-remove-from-physmap': ['locks-released', 'no-free-under-reader', 'rcu-unlocked'],
+      'xen-remove-from-physmap': ['lock-order', 'locks-released', 'no-free-under-reader', 'rcu-unlocked'],
       'kvm-intx-mask': ['no-lost-interrupt', 'shared-line-not-disabled'],
       'sched-delayed-dequeue': ['preempted-only-if-runnable'],
       peterson: ['mutex'],
