@@ -231,7 +231,7 @@
 // is still violated), and with a device as well the device's post is lost as before (12 steps).
 
 import {
-  defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, alsoRun, intParam, boolParam, END,
+  defineModel, step, choice, thread, threadKind, spawn, byVariant, withNote, alsoRun, intParam, boolParam, END, declareStraight,
   type ActionDef, type Draft, type System, type LocationDef, type StepEnv, type ThreadDef,
 } from '../src/model/index.js';
 import {
@@ -434,7 +434,9 @@ export default defineModel({
 
     const rq = lockRef<S>('rq->__lock', (s) => s.rq_lock);
     const freezerLock = lockRef<S>('freezer_lock', (s) => s.freezer_lock);
-    const rqFree = (s: S) => s.rq_lock.holder === UNLOCKED;
+    // Guards declare the names they read from their closures (declareStraight's `bind`), so the
+    // step compiler takes them (src/model/straight.ts); each computes what it computed before.
+    const rqFree = declareStraight((s: S) => s.rq_lock.holder === UNLOCKED, { bind: { UNLOCKED } });
     /** What a step waiting for rqFree is blocked on. */
     const rqHeld = (s: S) => `${rq.name}, held by ${s.rq_lock.holder}`;
     // Every thread on cpu0 but the wakeup handler is a task: it runs only when cpu0 is its own
@@ -500,7 +502,7 @@ export default defineModel({
     const preemptAction = (p: string): VAct => ({
       label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): rq_lock(rq, &rf)',
       fn: 'preempt_schedule_irq',
-      guard: (s, env) => s.preempt_budget > 0 && rqFree(s),
+      guard: declareStraight((s: S) => s.preempt_budget > 0 && rqFree(s), { bind: { rqFree } }),
       blockedOn: (s, env) => (s.preempt_budget > 0 ? rqHeld(s) : 'no preemption budget left'),
       run: (d, env) => {
         d.preempt_budget -= 1;
@@ -525,13 +527,15 @@ export default defineModel({
         const blockActions: VAct[] = [
           {
             label: '__schedule: prev_state = READ_ONCE(prev->__state) == TASK_RUNNING: no block_task()',
-            guard: (s, env) => me(s, env).__state === TASK_RUNNING,
+            guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).__state === TASK_RUNNING, { bind: { me, TASK_RUNNING } }),
             run: (d, env) => void (d.vcpus[env.local.v]!.blocked_in_schedule = false),
             next: `${p}.pick`,
           },
           {
             label: '__schedule: if (signal_pending_state(prev_state, prev)) WRITE_ONCE(prev->__state, TASK_RUNNING)',
-            guard: (s, env) => me(s, env).__state !== TASK_RUNNING && signal_pending_state(me(s, env).__state, me(s, env)),
+            guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).__state !== TASK_RUNNING && signal_pending_state(me(s, env).__state, me(s, env)), {
+              bind: { me, TASK_RUNNING, signal_pending_state },
+            }),
             run: (d, env) => {
               me(d, env).__state = TASK_RUNNING;
               d.vcpus[env.local.v]!.blocked_in_schedule = false;
@@ -542,7 +546,9 @@ export default defineModel({
             (o): VAct => ({
               label: `block_task: ${o.code}`,
               ...(o.note !== undefined ? { note: o.note } : {}),
-              guard: (s, env) => me(s, env).__state !== TASK_RUNNING && !signal_pending_state(me(s, env).__state, me(s, env)),
+              guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).__state !== TASK_RUNNING && !signal_pending_state(me(s, env).__state, me(s, env)), {
+                bind: { me, TASK_RUNNING, signal_pending_state },
+              }),
               run: (d, env) => {
                 block_task(me(d, env), o.delayed);
                 d.vcpus[env.local.v]!.blocked_in_schedule = true;
@@ -559,7 +565,7 @@ export default defineModel({
           label: 'pick_next_task: next == prev; rq_unlock_irq(rq, &rf)',
           note: 'no context switch',
           fn: 'pick_next_task',
-          guard: (s, env) => task_is_runnable(me(s, env)),
+          guard: declareStraight((s: S, env: StepEnv<VcpuL>) => task_is_runnable(me(s, env)), { bind: { task_is_runnable, me } }),
           run: rqUnlockIrq,
           next: resume,
           tags: ['spin_unlock', `unlock:${rq.name}`],
@@ -567,7 +573,7 @@ export default defineModel({
       pickActions.push(
         ...pickDelayed<VcpuL>({
           label: 'pick_next_entity: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)',
-          guard: (s, env) => me(s, env).sched_delayed,
+          guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).sched_delayed, { bind: { me } }),
           run: (d, env) => {
             me(d, env).sched_delayed = false;
             __block_task(me(d, env));
@@ -703,7 +709,7 @@ export default defineModel({
       // preemption point before prepare_to_rcuwait: their first step is that preemption's
       // kvm_sched_in (then vmx_vcpu_pi_load and back to prepare_to_rcuwait), which the first
       // location offers while the vCPU is scheduled out; a running vCPU is never there scheduled out.
-      const running = (s: S, env: StepEnv<VcpuL>) => !vc(s, env).scheduled_out;
+      const running = declareStraight((s: S, env: StepEnv<VcpuL>) => !vc(s, env).scheduled_out, { bind: { vc } });
       const [rcu] = preemptible(
         step<S, VcpuL>('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait)', {
           note: 'kvm_vcpu_is_blocking() from here',
@@ -711,11 +717,21 @@ export default defineModel({
         }),
       );
       const [startIn] = vcpuSchedIn('pre.rcu', 'rcu')[0]!.actions;
+      const startInGuard = startIn!.guard!;
       program.push({
         id: 'rcu',
         actions: [
-          ...rcu!.actions.map((a): VAct => ({ ...a, guard: (s, env) => running(s, env) && (a.guard === undefined || a.guard(s, env)) })),
-          { ...startIn!, guard: (s, env) => !running(s, env) && startIn!.guard!(s, env), next: 'pre.rcu.load' },
+          ...rcu!.actions.map((a): VAct => {
+            const own = a.guard;
+            return {
+              ...a,
+              guard: declareStraight((s: S, env: StepEnv<VcpuL>) => running(s, env) && (a.guard === undefined || a.guard(s, env)), {
+                fn: own === undefined ? (s: S, env: StepEnv<VcpuL>) => running(s, env) : (s: S, env: StepEnv<VcpuL>) => running(s, env) && own(s, env),
+                bind: { running, own },
+              }),
+            };
+          }),
+          { ...startIn!, guard: declareStraight((s: S, env: StepEnv<VcpuL>) => !running(s, env) && startInGuard(s, env), { bind: { running, startInGuard } }), next: 'pre.rcu.load' },
         ],
       });
       program.push(
@@ -752,13 +768,13 @@ export default defineModel({
           {
             label: 'kvm_vcpu_check_block: if (kvm_arch_vcpu_runnable(vcpu) || signal_pending(current)) goto out',
             note: '-EINTR: stop blocking',
-            guard: g((s, env) => vc(s, env).irr !== 0 || me(s, env).sigpending),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).irr !== 0 || me(s, env).sigpending, { bind: { vc, me } })),
             next: 'finish',
           },
           {
             label: 'kvm_vcpu_check_block: ret = 0; kvm_vcpu_block: waited = true; schedule()',
             note: 'no event',
-            guard: g((s, env) => vc(s, env).irr === 0 && !me(s, env).sigpending),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).irr === 0 && !me(s, env).sigpending, { bind: { vc, me } })),
             next: 'sched.lock',
           },
         ]),
@@ -789,7 +805,7 @@ export default defineModel({
             label: kvmShared
               ? 'vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock(); sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit; vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb() -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block'
               : 'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
-            guard: g((s, env) => vc(s, env).halts + 1 < nHalts),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).halts + 1 < nHalts, { bind: { vc, nHalts } })),
             run: (d, env) => {
               const vcpu = vc(d, env);
               if (kvmShared) enterGuestMode(d, env);
@@ -806,7 +822,7 @@ export default defineModel({
           {
             label: 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry',
             note: 'its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task',
-            guard: g((s, env) => vc(s, env).halts + 1 >= nHalts),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).halts + 1 >= nHalts, { bind: { vc, nHalts } })),
             run: (d, env) => {
               if (kvmShared) enterGuestMode(d, env);
               vc(d, env).halts += 1;
@@ -832,7 +848,7 @@ export default defineModel({
         ...pickDelayed<CpuTask>({
           label: `pick_next_entity: ${taskName(t)}: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)`,
           fn: 'pick_next_entity',
-          guard: (s) => s.cpu0.curr === OTHER && rqFree(s) && s.tasks[t]!.sched_delayed,
+          guard: declareStraight((s: S) => s.cpu0.curr === OTHER && rqFree(s) && s.tasks[t]!.sched_delayed, { bind: { OTHER, rqFree, t } }),
           run: (d) => {
             d.tasks[t]!.sched_delayed = false;
             __block_task(d.tasks[t]!);
@@ -843,8 +859,9 @@ export default defineModel({
       otherActions.push({
         label: `__schedule: next = pick_next_task(rq) = ${taskName(t)}; context_switch(rq, prev, next)`,
         fn: '__schedule',
-        guard: (s) =>
-          s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest),
+        guard: declareStraight((s: S) => s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest), {
+          bind: { OTHER, rqFree, task_is_runnable, t, isVcpu },
+        }),
         run: (d, env) => {
           spinLockFence(d.m, env); // rq_lock()
           d.cpu0.curr = t;
@@ -860,7 +877,7 @@ export default defineModel({
     // list is walked in vCPU order, each vCPU on it if on_wakeup_list.
     type Handler = CpuTask & { vmx: number };
     const nextEntry = (d: Draft<S>, env: StepEnv<Handler>) => void (env.local.vmx += 1);
-    const afterEntry = (_s: S, env: StepEnv<Handler>) => (env.local.vmx < nVcpus ? 'walk' : 'unlock');
+    const afterEntry = declareStraight((_s: S, env: StepEnv<Handler>) => (env.local.vmx < nVcpus ? 'walk' : 'unlock'), { bind: { nVcpus } });
     const onListWithOn = (s: S, env: StepEnv<Handler>) =>
       s.vcpus[env.local.vmx]!.on_wakeup_list && (READ_ONCE(s.m, controlOf(env.local.vmx), env) & ON_BIT) !== 0;
     const irq = thread<S, Handler>(
@@ -868,7 +885,7 @@ export default defineModel({
       [
         step<S, Handler>('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
           fn: 'pi_wakeup_handler',
-          guard: (s, env) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0),
+          guard: declareStraight((s: S, env: StepEnv<Handler>) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0), { bind: { canRunOn } }),
           run: (d, env) => {
             d.cpu0.wakeup_ipi = false;
             preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
@@ -941,7 +958,7 @@ export default defineModel({
           }
           local.posted += 1;
         },
-        next: (_s, { local }) => (local.posted < nInterrupts ? 'post' : END),
+        next: declareStraight((_s: S, { local }: StepEnv<Sender>) => (local.posted < nInterrupts ? 'post' : END), { bind: { nInterrupts, END } }),
       });
     const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0, cpu: SENDERS_CPU }, [post('vtd_posted_interrupt')]);
     const ipivSender = threadKind<S, Sender>('ipiv-sender', { vcpu: 0, vec: 1, posted: 0, cpu: SENDERS_CPU }, [post('ipiv_posted_interrupt')]);
@@ -962,7 +979,7 @@ export default defineModel({
     // ttwu is one step, under p->pi_lock and the rq lock as for the wakeup handler.
     type KvmSender = { vcpu: number; vec: number; posted: number; task: number; was: number; cpu: number };
     const nextPost = (d: Draft<S>, env: StepEnv<KvmSender>) => void (env.local.posted += 1);
-    const afterPost = (_s: S, env: StepEnv<KvmSender>) => (env.local.posted < nInterrupts ? 'pir' : END);
+    const afterPost = declareStraight((_s: S, env: StepEnv<KvmSender>) => (env.local.posted < nInterrupts ? 'pir' : END), { bind: { nInterrupts, END } });
     const kvmSender = threadKind<S, KvmSender>('kvm-sender', { vcpu: 0, vec: 0, posted: 0, task: 0, was: 0, cpu: SENDERS_CPU }, [
       // The test and the set are one LOCK bts whose return value picks the branch, as in the C:
       // the bit is tested by the RMW itself (the newest value of the word), never by a separate
@@ -1035,11 +1052,13 @@ export default defineModel({
     const freezerThreads: ThreadDef<S, any>[] = [];
     if (withFreezer) {
       const T = SLEEPER;
-      const me = (s: S | Draft<S>) => s.tasks[T]!;
-      const mine = (extra?: (s: S) => boolean) => (extra ? (s: S) => s.cpu0.curr === T && extra(s) : (s: S) => s.cpu0.curr === T);
+      const me = declareStraight((s: S | Draft<S>) => s.tasks[T]!, { bind: { T } });
+      const mine = (extra?: (s: S) => boolean) =>
+        extra ? declareStraight((s: S) => s.cpu0.curr === T && extra(s), { bind: { T, extra: run(extra) } }) : declareStraight((s: S) => s.cpu0.curr === T, { bind: { T } });
       // The sleeper's steps run only while it is current: `start`, `preempted`, `asleep` and
       // `frz.off` wait for cpu0's scheduler to pick it; every step waits while cpu0 is in the IRQ.
-      const run = (extra?: (s: S) => boolean) => extra;
+      // (Each guard declares the names the sleeper's guards read: some read only a few of them.)
+      const run = (extra?: (s: S) => boolean) => (extra === undefined ? extra : declareStraight(extra, { bind: { me, TASK_RUNNING, signal_pending_state, UNLOCKED } }));
       const switchIn = (id: string, next: string, end = false) =>
         step<S>(id, 'finish_task_switch: fire_sched_in_preempt_notifiers(current)', {
           note: 'none registered',
@@ -1048,7 +1067,10 @@ export default defineModel({
           next,
           end,
         });
-      const switchOut = (d: Draft<S>) => void (d.cpu0.curr = OTHER);
+      const switchOut = declareStraight((d: Draft<S>) => void (d.cpu0.curr = OTHER), { bind: { OTHER } });
+      // The sleeper's and the freezer's recipes declare the names they read (some read only a few).
+      const sr = <F extends Function>(f: F): F =>
+        declareStraight(f, { bind: { me, TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_FREEZABLE, TASK_FROZEN, try_to_wake_up, block_task, __block_task, switchOut } });
       const sleepActions: Act[] = [
         {
           label: '__schedule: prev_state == TASK_RUNNING: no block_task(); next == prev',
@@ -1058,7 +1080,7 @@ export default defineModel({
         {
           label: '__schedule: if (signal_pending_state(prev_state, prev)) WRITE_ONCE(prev->__state, TASK_RUNNING); next == prev',
           guard: run((s) => me(s).__state !== TASK_RUNNING && signal_pending_state(me(s).__state, me(s))),
-          run: (d) => void (me(d).__state = TASK_RUNNING),
+          run: sr((d: Draft<S>) => void (me(d).__state = TASK_RUNNING)),
           next: 'after',
         },
         ...blockOutcomes.map(
@@ -1066,10 +1088,10 @@ export default defineModel({
             label: `__schedule: block_task(): ${o.code}; context_switch(rq, prev, next)`,
             ...(o.note !== undefined ? { note: o.note } : {}),
             guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
-            run: (d) => {
+            run: sr((d: Draft<S>) => {
               block_task(me(d), o.delayed);
               switchOut(d);
-            },
+            }),
             next: 'asleep',
           }),
         ),
@@ -1078,10 +1100,10 @@ export default defineModel({
         label: 'preempt_schedule_irq: __schedule(SM_PREEMPT): context_switch(rq, prev, next)',
         fn: 'preempt_schedule_irq',
         guard: run((s) => s.preempt_budget > 0),
-        run: (d) => {
+        run: sr((d: Draft<S>) => {
           d.preempt_budget -= 1;
           switchOut(d);
-        },
+        }),
         next: 'preempted',
         tags: ['preempt'],
       });
@@ -1089,7 +1111,7 @@ export default defineModel({
         switchIn('start', 'set'),
         step('set', 'do_nanosleep: set_current_state(TASK_INTERRUPTIBLE|TASK_FREEZABLE)', {
           guard: run(),
-          run: (d) => void (me(d).__state = TASK_INTERRUPTIBLE | TASK_FREEZABLE),
+          run: sr((d: Draft<S>) => void (me(d).__state = TASK_INTERRUPTIBLE | TASK_FREEZABLE)),
         }),
         choice('schedule', sleepActions),
         switchIn('preempted', 'schedule'),
@@ -1111,22 +1133,22 @@ export default defineModel({
             label: 'get_signal: try_to_freeze(): freezing(current): __refrigerator(false)',
             guard: run((s) => s.pm_freezing),
             // recalc_sigpending(): the freezer's fake signal queued nothing.
-            run: (d) => void (me(d).sigpending = false),
+            run: sr((d: Draft<S>) => void (me(d).sigpending = false)),
             next: 'frz.set',
           },
           {
             label: 'get_signal: try_to_freeze(): !freezing(current); restart the nanosleep',
             guard: run((s) => !s.pm_freezing),
-            run: (d) => void (me(d).sigpending = false),
+            run: sr((d: Draft<S>) => void (me(d).sigpending = false)),
             next: 'set',
           },
         ]),
         step('frz.set', '__refrigerator: WRITE_ONCE(current->__state, TASK_FROZEN); current->saved_state = TASK_RUNNING', {
           guard: run(),
-          run: (d) => {
+          run: sr((d: Draft<S>) => {
             me(d).__state = TASK_FROZEN;
             me(d).saved_state = TASK_RUNNING;
-          },
+          }),
         }),
         step('frz.check', '__refrigerator: spin_lock_irq(&freezer_lock); freeze = freezing(current); spin_unlock_irq(&freezer_lock)', {
           guard: run((s) => s.freezer_lock.holder === UNLOCKED),
@@ -1145,10 +1167,10 @@ export default defineModel({
             note: 'TASK_FROZEN is never delayed',
             fn: '__schedule',
             guard: run((s) => me(s).__state !== TASK_RUNNING),
-            run: (d) => {
+            run: sr((d: Draft<S>) => {
               __block_task(me(d)); // block_task(): a special state (TASK_FROZEN) is never delayed
               switchOut(d);
-            },
+            }),
             next: 'frz.off',
           },
         ]),
@@ -1156,23 +1178,31 @@ export default defineModel({
         step('frz.out', '__refrigerator: __set_current_state(TASK_RUNNING)', {
           note: 'the nanosleep is restarted',
           guard: run(),
-          run: (d) => void (me(d).__state = TASK_RUNNING),
+          run: sr((d: Draft<S>) => void (me(d).__state = TASK_RUNNING)),
           next: 'set',
         }),
       ], { locals: { task: taskContext(), cpu: CPU0 } });
 
-      const pinned = (extra?: (s: S) => boolean) => (extra ? (s: S) => rqFree(s) && extra(s) : rqFree);
-      const refuseRunnable = (s: S) => runnableTest.runnable(me(s));
-      const refuseCurr = (s: S) => !refuseRunnable(s) && s.cpu0.curr === T;
-      const refuseState = (s: S) =>
-        !refuseRunnable(s) && !refuseCurr(s) && (me(s).__state & (TASK_FREEZABLE | __TASK_STOPPED | __TASK_TRACED)) === 0;
+      const pinned = (extra?: (s: S) => boolean) =>
+        extra
+          ? declareStraight((s: S) => rqFree(s) && extra(s), {
+              bind: { rqFree, extra: declareStraight(extra, { bind: { me, frozen, refuseRunnable, refuseCurr, refuseState, TASK_RUNNING } }) },
+            })
+          : rqFree;
+      const runnable = runnableTest.runnable;
+      const refuseRunnable = declareStraight((s: S) => runnable(me(s)), { bind: { runnable, me } });
+      const refuseCurr = declareStraight((s: S) => !refuseRunnable(s) && s.cpu0.curr === T, { bind: { refuseRunnable, T } });
+      const refuseState = declareStraight(
+        (s: S) => !refuseRunnable(s) && !refuseCurr(s) && (me(s).__state & (TASK_FREEZABLE | __TASK_STOPPED | __TASK_TRACED)) === 0,
+        { bind: { refuseRunnable, refuseCurr, me, TASK_FREEZABLE, __TASK_STOPPED, __TASK_TRACED } },
+      );
       const freezer = thread<S>('cpu2/freezer', [
-        step('begin', 'freeze_processes: pm_freezing = true', { run: (d) => void (d.pm_freezing = true) }),
+        step('begin', 'freeze_processes: pm_freezing = true', { run: sr((d: Draft<S>) => void (d.pm_freezing = true)) }),
         spinLock('lock', 'freeze_task', freezerLock, { label: 'freeze_task: spin_lock_irqsave(&freezer_lock, flags)' }),
         choice('decide', [
           {
             label: 'freeze_task: if (!freezing(p) || frozen(p)) return false (already frozen)',
-            guard: (s) => frozen(me(s)),
+            guard: declareStraight((s: S) => frozen(me(s)), { bind: { frozen, me } }),
             next: 'unlock.done',
           },
           {
@@ -1202,21 +1232,21 @@ export default defineModel({
             fn: '__set_task_frozen',
             guard: pinned((s) => !frozen(me(s)) && !refuseRunnable(s) && !refuseCurr(s) && !refuseState(s)),
             blockedOn: () => `${rq.name} (task_call_func)`,
-            run: (d) => {
+            run: sr((d: Draft<S>) => {
               me(d).saved_state = me(d).__state;
               me(d).__state = TASK_FROZEN;
-            },
+            }),
             next: 'unlock.done',
             tags: ['freezer-freeze'],
           },
         ]),
         step('fake', 'fake_signal_wake_up: signal_wake_up(p, 0): set_tsk_thread_flag(p, TIF_SIGPENDING)', {
-          run: (d) => void (me(d).sigpending = true),
+          run: sr((d: Draft<S>) => void (me(d).sigpending = true)),
         }),
         step('fake.wake', 'signal_wake_up_state: wake_up_state(p, TASK_INTERRUPTIBLE)', {
           guard: rqFree,
           blockedOn: rqHeld,
-          run: (d) => void try_to_wake_up(me(d), TASK_INTERRUPTIBLE),
+          run: sr((d: Draft<S>) => void try_to_wake_up(me(d), TASK_INTERRUPTIBLE)),
           tags: ['freezer-fake-wakeup'],
         }),
         spinUnlock('unlock.retry', 'freeze_task', freezerLock, { label: 'freeze_task: spin_unlock_irqrestore(&freezer_lock, flags); return true', next: 'retry' }),
@@ -1225,22 +1255,22 @@ export default defineModel({
           { label: 'try_to_freeze_tasks: time_after(jiffies, end_time): "Freezing of tasks failed"', next: 'thaw' },
         ]),
         spinUnlock('unlock.done', 'freeze_task', freezerLock, { label: 'freeze_task: spin_unlock_irqrestore(&freezer_lock, flags); return false', next: 'thaw' }),
-        step('thaw', 'thaw_processes: pm_freezing = false', { run: (d) => void (d.pm_freezing = false) }),
+        step('thaw', 'thaw_processes: pm_freezing = false', { run: sr((d: Draft<S>) => void (d.pm_freezing = false)) }),
         spinLock('thaw.lock', '__thaw_task', freezerLock, { label: '__thaw_task: spin_lock_irqsave(&freezer_lock, flags)' }),
         choice('thaw.restore', [
           {
             label: '__thaw_task: if (!frozen(p)) goto unlock',
-            guard: (s) => !frozen(me(s)),
+            guard: declareStraight((s: S) => !frozen(me(s)), { bind: { frozen, me } }),
             next: 'thaw.unlock',
           },
           {
             label: '__restore_freezer_state: WRITE_ONCE(p->__state, p->saved_state); p->saved_state = TASK_RUNNING; return 1',
             fn: '__restore_freezer_state',
             guard: pinned((s) => frozen(me(s)) && me(s).saved_state !== TASK_RUNNING),
-            run: (d) => {
+            run: sr((d: Draft<S>) => {
               me(d).__state = me(d).saved_state;
               me(d).saved_state = TASK_RUNNING;
-            },
+            }),
             next: 'thaw.unlock',
           },
           {
@@ -1253,7 +1283,7 @@ export default defineModel({
         step('thaw.wake', '__thaw_task: wake_up_state(p, TASK_FROZEN)', {
           guard: rqFree,
           blockedOn: rqHeld,
-          run: (d) => void try_to_wake_up(me(d), TASK_FROZEN),
+          run: sr((d: Draft<S>) => void try_to_wake_up(me(d), TASK_FROZEN)),
         }),
         spinUnlock('thaw.unlock', '__thaw_task', freezerLock, { label: '__thaw_task: spin_unlock_irqrestore(&freezer_lock, flags)', next: END }),
       ]);

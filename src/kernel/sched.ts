@@ -7,6 +7,8 @@
 // queued task, ttwu_queue() for one being activated), so a model must make the step wait while
 // the rq lock is held by a __schedule() in progress (guard on the model's rq lock).
 
+import { declareStraight } from '../model/straight.js';
+
 /** p->__state values and flags (include/linux/sched.h). */
 export const TASK_RUNNING = 0x0000;
 export const TASK_INTERRUPTIBLE = 0x0001;
@@ -46,16 +48,19 @@ export function task_is_runnable(p: Readonly<TaskStruct>): boolean {
 export function frozen(p: Readonly<TaskStruct>): boolean {
   return (p.__state & TASK_FROZEN) !== 0;
 }
+declareStraight(frozen, { bind: { TASK_FROZEN } });
 
 /** is_special_task_state(): states that must not suffer spurious wakeups (never delayed). */
 export function is_special_task_state(state: number): boolean {
   return (state & (__TASK_STOPPED | __TASK_TRACED | TASK_PARKED | TASK_DEAD | TASK_FROZEN)) !== 0;
 }
+declareStraight(is_special_task_state, { bind: { __TASK_STOPPED, __TASK_TRACED, TASK_PARKED, TASK_DEAD, TASK_FROZEN } });
 
 /** signal_pending_state(state, p), without the fatal-signal (TASK_WAKEKILL) case. */
 export function signal_pending_state(state: number, p: Readonly<TaskStruct>): boolean {
   return (state & TASK_INTERRUPTIBLE) !== 0 && p.sigpending;
 }
+declareStraight(signal_pending_state, { bind: { TASK_INTERRUPTIBLE } });
 
 /** __block_task(rq, p): WRITE_ONCE(p->on_rq, 0). */
 export function __block_task(p: TaskStruct): void {
@@ -72,6 +77,7 @@ export function block_task(p: TaskStruct, delay: boolean): void {
   if (delay && !is_special_task_state(p.__state)) p.sched_delayed = true;
   else __block_task(p);
 }
+declareStraight(block_task, { bind: { is_special_task_state, __block_task } });
 
 /**
  * try_to_wake_up(p, state): returns `success` as the kernel does.
@@ -95,3 +101,4 @@ export function try_to_wake_up(p: TaskStruct, state: number): boolean {
   }
   return false;
 }
+declareStraight(try_to_wake_up, { bind: { TASK_RUNNING } });

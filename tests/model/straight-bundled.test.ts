@@ -107,5 +107,12 @@ describe('compiled steps on the built models (dist/)', () => {
       const r = rows.find((x) => x.model === model && x.variant === variant)!;
       expect([r.compiledGuards, r.compiledRecipes, r.compiledNexts], `${model} ${variant}`).toEqual([r.guards, r.recipes, r.nexts]);
     }
+    // sched-delayed-dequeue (session 10): every guard but those that read the PI descriptor
+    // through the memory model's primitives (READ_ONCE over a store buffer: loops the compiler
+    // does not take), the x86-TSO drain steps', and one whose `isVcpu &&` guards an index out of
+    // range; the recipes and nexts that do not touch the shared memory (the freezer's, the
+    // sleeper's, __schedule's task-state updates, the senders' loop nexts).
+    const sched = rows.find((x) => x.model === 'sched-delayed-dequeue' && x.variant === 'eevdf')!;
+    expect([sched.compiledGuards, sched.guards, sched.compiledRecipes, sched.recipes, sched.compiledNexts, sched.nexts]).toEqual([101, 123, 22, 102, 4, 9]);
   });
 });
