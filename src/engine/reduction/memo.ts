@@ -83,6 +83,8 @@ class TupleSet {
 
 /** Read sets a unit may have (beyond this, lookups go on but nothing new is remembered). */
 export const MAX_SHAPES = 64;
+/** Values of a one-slot read set answered from a flag per value (`ReadMemo.small`), without hashing. */
+const SMALL = 64;
 /** Words of remembered values per unit, beyond which nothing new is remembered. */
 const MAX_WORDS = 1 << 22;
 
@@ -97,6 +99,14 @@ export class ReadMemo {
    * reduced run are of guards and steps that read nothing).
    */
   private always = -1;
+  /**
+   * When the first read set is one slot: that slot, and a flag per value below SMALL saying
+   * whether an evaluation that read that value is remembered (exactly what its TupleSet holds for
+   * those values). Two thirds of bench/spin's memo lookups are of one slot (a lock word, a
+   * counter), with small values: one load instead of hashing and probing.
+   */
+  private slot1 = -1;
+  private readonly small = new Uint8Array(SMALL);
 
   /**
    * Was an evaluation that read the same values as this state's recorded? Returns the slots it
@@ -111,7 +121,15 @@ export class ReadMemo {
   seenShape(state: Int32Array): number {
     if (this.always >= 0) return this.always;
     const shapes = this.shapes;
-    for (let i = 0; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return i;
+    let i = 0;
+    if (this.slot1 >= 0) {
+      const v = state[this.slot1]!;
+      if (v >= 0 && v < SMALL) {
+        if (this.small[v] !== 0) return 0;
+        i = 1; // not under the first read set: the others are tried
+      }
+    }
+    for (; i < shapes.length; i++) if (this.sets[i]!.has(state, shapes[i]!)) return i;
     return -1;
   }
 
@@ -131,12 +149,19 @@ export class ReadMemo {
       i = this.shapes.length;
       this.shapes.push(slots.slice());
       this.sets.push(new TupleSet(slots.length));
+      if (i === 0 && slots.length === 1) this.slot1 = slots[0]!;
     }
     if (this.words + slots.length > MAX_WORDS) return i;
     const set = this.sets[i]!;
     const before = set.count;
     set.add(state, this.shapes[i]!);
-    if (set.count > before) this.words += Math.max(1, slots.length);
+    if (set.count > before) {
+      this.words += Math.max(1, slots.length);
+      if (i === 0 && this.slot1 >= 0) {
+        const v = state[this.slot1]!;
+        if (v >= 0 && v < SMALL) this.small[v] = 1;
+      }
+    }
     if (slots.length === 0) this.always = i;
     return i;
   }

@@ -161,7 +161,7 @@ import { makeEvaluator, propertyThrew, type Evaluator } from '../evaluate.js';
 import type { FingerprintSet } from '../visited.js';
 import { Footprints } from './footprints.js';
 import { MAX_SHAPES, ReadMemo } from './memo.js';
-import { SelectCache } from './select-cache.js';
+import { KEY_SEED, keyHash, keyStep, SelectCache } from './select-cache.js';
 
 /** Collects the distinct slots one evaluation reads or writes. */
 class SlotList implements SlotSink {
@@ -231,6 +231,8 @@ export interface ConflictCount {
 }
 
 const EMPTY_SLOTS = new Int32Array(0);
+/** guardShape of a thread that has ended (no guards, no read set). */
+const NO_GUARDS = -2;
 
 export class PartialOrder {
   readonly fp: Footprints;
@@ -253,9 +255,9 @@ export class PartialOrder {
   /** By action ordinal (an array index per transition, not a Map lookup). */
   private readonly stepMemo: ReadMemo[];
   private readonly invMemo: ReadMemo[];
-  /** What the guards at each thread's location read in the state being expanded (S2). */
+  /** What the guards at a thread's location read in the state being expanded, when its memo is full (guardShape -1). */
   private readonly guardReads: Int32Array[];
-  /** Which read set of its location's guard memo that is (location * MAX_SHAPES + index), or -1 when the memo is full. */
+  /** Which read set of its location's guard memo the guards at a thread's location read in the state being expanded (location * MAX_SHAPES + index), -1 when the memo is full (guardReads), NO_GUARDS when the thread ended. */
   private readonly guardShape: Int32Array;
   /** Reduced sets by what they depend on (select-cache.ts), for the current footprints and invariants. */
   private readonly selects: SelectCache;
@@ -264,6 +266,10 @@ export class PartialOrder {
   private readonly rests: number[][] = [];
   /** The threads whose enabled actions the reduced set of the state being expanded holds. */
   private readonly selected: Uint32Array;
+  /** The thread of each chosen action of the state being expanded (select(), for pick). */
+  private readonly chosenThread: Int32Array;
+  /** The hash of the select cache's key selectKey wrote last. */
+  private keyHash = 0;
 
   // The expansion in progress.
   private reduced = false;
@@ -337,6 +343,7 @@ export class PartialOrder {
     this.guardShape = new Int32Array(model.pcs);
     const maskWords = Math.ceil(model.pcs / 32);
     this.selected = new Uint32Array(maskWords);
+    this.chosenThread = new Int32Array(model.allActions.length);
     this.selects = new SelectCache(2 * model.pcs + 1 + model.allActions.length, maskWords);
     this.mark = new Int32Array(this.fp.nLocs);
     this.members = new Int32Array(this.fp.nLocs);
@@ -422,56 +429,80 @@ export class PartialOrder {
 
   // ---- recording -------------------------------------------------------------------------
 
-  /** The guards at every thread's location in `state` (every state the search expands). */
+  /**
+   * The guards at every thread's location in `state` (every state the search expands). The
+   * common case, a read set already remembered, writes one number a thread (guardShape); the
+   * slots themselves are looked up only when a closure needs them (guardSlots).
+   */
   visitGuards(state: Int32Array): void {
-    const model = this.model;
-    const sinks = this.sinks;
-    for (let t = 0; t < model.pcs; t++) {
+    const pcs = this.model.pcs;
+    const locBase = this.fp.locBase;
+    const guardMemo = this.guardMemo;
+    const guardShape = this.guardShape;
+    for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
       if (pc < 0) {
-        this.guardReads[t] = EMPTY_SLOTS;
-        this.guardShape[t] = 0;
+        guardShape[t] = NO_GUARDS;
         continue;
       }
-      const loc = this.fp.loc(t, pc);
-      const memo = this.guardMemo[loc]!;
-      const known = memo.seenShape(state);
-      if (known >= 0) {
-        this.guardReads[t] = memo.shape(known);
-        this.guardShape[t] = loc * MAX_SHAPES + known;
-        continue;
-      }
-      // Each guard alone (the action's own footprint), all of them together (the location's).
-      const reads = this.reads;
-      const one = this.writes;
-      reads.begin();
-      try {
-        for (const a of model.threads[t]!.locations[pc]!.actions) {
-          one.begin();
-          sinks.reads = one;
-          this.rec.guard(state, a);
-          sinks.reads = null;
-          const ai = a.ordinal;
-          for (let i = 0; i < one.n; i++) {
-            reads.addSlot(one.slots[i]!);
-            this.fp.addActionRead(ai, one.slots[i]!);
-          }
-        }
-      } finally {
-        sinks.reads = null;
-      }
-      for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
-      const slots = reads.sorted();
-      const shape = memo.remember(state, slots);
-      this.guardReads[t] = slots;
-      this.guardShape[t] = shape < 0 ? -1 : loc * MAX_SHAPES + shape;
+      const loc = locBase[t]! + pc;
+      const known = guardMemo[loc]!.seenShape(state);
+      if (known >= 0) guardShape[t] = loc * MAX_SHAPES + known;
+      else this.recordGuards(state, t, pc, loc);
     }
+  }
+
+  /** The read set of thread t's guards in the state visitGuards saw last (S2). */
+  private guardSlots(t: number): Int32Array {
+    const g = this.guardShape[t]!;
+    if (g === NO_GUARDS) return EMPTY_SLOTS;
+    if (g < 0) return this.guardReads[t]!;
+    return this.guardMemo[(g / MAX_SHAPES) | 0]!.shape(g % MAX_SHAPES);
+  }
+
+  /** visitGuards for a thread whose guards read values not seen before: record them. */
+  private recordGuards(state: Int32Array, t: number, pc: number, loc: number): void {
+    const model = this.model;
+    const sinks = this.sinks;
+    const memo = this.guardMemo[loc]!;
+    // Each guard alone (the action's own footprint), all of them together (the location's).
+    const reads = this.reads;
+    const one = this.writes;
+    reads.begin();
+    try {
+      for (const a of model.threads[t]!.locations[pc]!.actions) {
+        one.begin();
+        sinks.reads = one;
+        this.rec.guard(state, a);
+        sinks.reads = null;
+        const ai = a.ordinal;
+        for (let i = 0; i < one.n; i++) {
+          reads.addSlot(one.slots[i]!);
+          this.fp.addActionRead(ai, one.slots[i]!);
+        }
+      }
+    } finally {
+      sinks.reads = null;
+    }
+    for (let i = 0; i < reads.n; i++) this.fp.addRead(loc, reads.slots[i]!);
+    const slots = reads.sorted();
+    const shape = memo.remember(state, slots);
+    this.guardReads[t] = slots;
+    this.guardShape[t] = shape < 0 ? -1 : loc * MAX_SHAPES + shape;
   }
 
   /** A step about to be taken from `state`: its step properties, recipe and next(). */
   visitStep(state: Int32Array, action: CompiledAction): void {
     const memo = this.stepMemo[action.ordinal]!;
-    if (memo.seenShape(state) >= 0) return;
+    if (memo.seenShape(state) < 0) this.recordStep(state, action, memo);
+  }
+
+  /**
+   * visitStep for a step that reads values not seen before: record it. (A method of its own, as
+   * recordGuards: the per-transition lookup stays a small function, which the JIT compiles
+   * without the recording path.)
+   */
+  private recordStep(state: Int32Array, action: CompiledAction, memo: ReadMemo): void {
     const model = this.model;
     const sinks = this.sinks;
     const { reads, writes, scratch } = this;
@@ -634,9 +665,9 @@ export class PartialOrder {
    * The stubborn closure from thread `seed`'s current unit: its units are marked `gen` in
    * `mark` and listed in `members`. Returns the number of enabled (chosen) actions it covers,
    * or -1 when it must be the full set (a visible or halting unit, or every thread with chosen
-   * actions).
+   * actions) or covers `bound` actions or more (no better than a closure already found).
    */
-  private closure(state: Int32Array, seed: number, enabledAt: Int32Array, totalUnits: number): number {
+  private closure(state: Int32Array, seed: number, enabledAt: Int32Array, totalUnits: number, bound: number): number {
     const fp = this.fp;
     const mark = this.mark;
     const gen = ++this.gen;
@@ -667,7 +698,7 @@ export class PartialOrder {
       const enabledHere = enabledAt[v]!;
       if (this.offered[cur]! > enabledHere) {
         // S2: what would enable the disabled actions here.
-        const g = this.guardReads[v]!;
+        const g = this.guardSlots(v);
         for (let i = 0; i < g.length; i++) {
           const before = n;
           n = this.bringIn(this.writersOf(g[i]!), state, gen, n);
@@ -676,6 +707,8 @@ export class PartialOrder {
       }
       if (enabledHere > 0) {
         covered += enabledHere;
+        // It covers only more from here on: no better than the best closure so far (closeFrom).
+        if (covered >= bound) return -1;
         if (++units === totalUnits) return -1;
         // S1, for each enabled action here by its own footprint (C2 and halting too).
         const acts = this.actionsOf[v]!;
@@ -727,21 +760,35 @@ export class PartialOrder {
     this.refresh();
     const pcs = this.model.pcs;
     const enabledAt = this.enabledAt;
-    enabledAt.fill(0);
+    const chosenThread = this.chosenThread;
+    // (Loops, not fill(): TypedArray.prototype.fill is a call into the runtime, per state.)
+    for (let t = 0; t < pcs; t++) enabledAt[t] = 0;
+    // The select cache's key starts with the chosen actions (selectKey), written here with its
+    // hash as the actions are sorted by thread.
+    const key = this.selects.key;
+    key[0] = chosen.length;
+    let h = keyStep(KEY_SEED, chosen.length);
+    let threads = 0;
     for (let i = 0; i < chosen.length; i++) {
       const a = actions[chosen[i]!]!;
-      this.actionsOf[a.thread]![enabledAt[a.thread]!++] = a.ordinal;
+      const t = a.thread;
+      const ai = a.ordinal;
+      key[i + 1] = ai;
+      h = keyStep(h, ai);
+      chosenThread[i] = t;
+      const k = enabledAt[t]!;
+      if (k === 0) threads++;
+      this.actionsOf[t]![k] = ai;
+      enabledAt[t] = k + 1;
     }
-    let threads = 0;
-    for (let t = 0; t < pcs; t++) if (enabledAt[t]! > 0) threads++;
     if (threads < 2) {
       this.fullStates++;
       return chosen;
     }
     // The closure depends on the state through the key only (select-cache.ts); blame counts
     // every closure, so it does without the cache.
-    const len = this.blame === null ? this.selectKey(state, actions, chosen) : -1;
-    const cached = len < 0 ? -1 : this.selects.find(len);
+    const len = this.blame === null ? this.selectKey(state, chosen.length + 1, h) : -1;
+    const cached = len < 0 ? -1 : this.selects.find(len, this.keyHash);
     const sel = this.selected;
     if (cached >= 0) {
       if (this.selects.full(cached)) {
@@ -750,39 +797,43 @@ export class PartialOrder {
       }
       this.selects.maskInto(cached, sel);
     } else if (!this.closeFrom(state, chosen.length, threads)) {
-      if (len >= 0) this.selects.add(len, true, sel);
+      if (len >= 0) this.selects.add(len, this.keyHash, true, sel);
       this.fullStates++;
       return chosen;
-    } else if (len >= 0) this.selects.add(len, false, sel);
+    } else if (len >= 0) this.selects.add(len, this.keyHash, false, sel);
     this.reduced = true;
     this.reducedStates++;
     // Reused: the expander follows these before it asks for the rest.
-    const out = this.pick(actions, chosen, 1, this.outs);
+    const out = this.pick(chosen, 1, this.outs);
     this.skippedActions += chosen.length - out.length;
     return out;
   }
 
   /**
-   * The select cache's key of the state being expanded: its program counters, the chosen
-   * actions, and the read sets of the guards of each thread with a disabled action (what the
-   * closure reads: closure(), S2). Returns its length, or -1 when a read set has no index.
+   * The select cache's key of the state being expanded: the chosen actions (select() wrote
+   * key[0..n): their number, their ordinals; `h` is its hash so far), then for each thread its
+   * program counter, followed, when the thread has a disabled action there, by the read set of
+   * its guards (what the closure reads: closure(), S2; whether one follows is fixed by the
+   * program counter and the chosen actions before it, so the key reads back one way only).
+   * Returns its length and leaves its hash in keyHash, or returns -1 when a read set has no
+   * index.
    */
-  private selectKey(state: Int32Array, actions: readonly CompiledAction[], chosen: readonly number[]): number {
+  private selectKey(state: Int32Array, n: number, h: number): number {
     const key = this.selects.key;
     const pcs = this.model.pcs;
-    let n = 0;
-    for (let t = 0; t < pcs; t++) key[n++] = state[t]!;
-    key[n++] = chosen.length;
-    for (let i = 0; i < chosen.length; i++) key[n++] = actions[chosen[i]!]!.ordinal;
-    const { offered, enabledAt } = this;
+    const { offered, enabledAt, guardShape } = this;
     const locBase = this.fp.locBase;
     for (let t = 0; t < pcs; t++) {
       const pc = state[t]!;
+      key[n++] = pc;
+      h = keyStep(h, pc);
       if (pc < 0 || offered[locBase[t]! + pc] === enabledAt[t]) continue;
-      const g = this.guardShape[t]!;
+      const g = guardShape[t]!;
       if (g < 0) return -1;
       key[n++] = g;
+      h = keyStep(h, g);
     }
+    this.keyHash = keyHash(h);
     return n;
   }
 
@@ -797,7 +848,8 @@ export class PartialOrder {
     for (let pass = 1; pass <= nChosen && best !== 1; pass++) {
       for (let t = 0; t < pcs; t++) {
         if (enabledAt[t] !== pass) continue;
-        const c = this.closure(state, t, enabledAt, threads);
+        // (blame counts every closure whole, so it sets no bound)
+        const c = this.closure(state, t, enabledAt, threads, best >= 0 && this.blame === null ? best : Infinity);
         if (c < 0 || (best >= 0 && c >= best)) continue;
         best = c;
         for (let k = 0; k < this.count; k++) this.bestMembers[k] = this.members[k]!;
@@ -806,7 +858,7 @@ export class PartialOrder {
       }
     }
     const sel = this.selected;
-    sel.fill(0);
+    for (let w = 0; w < sel.length; w++) sel[w] = 0;
     if (best < 0 || best >= nChosen) return false;
     const bestGen = ++this.gen;
     for (let k = 0; k < this.bestCount; k++) this.mark[this.bestMembers[k]!] = bestGen;
@@ -845,29 +897,31 @@ export class PartialOrder {
     this.reduced = false;
     this.reducedStates--;
     this.fullStates++;
-    const rest = this.pick(actions, chosen, 0, this.rests);
+    const rest = this.pick(chosen, 0, this.rests);
     this.skippedActions -= rest.length;
     return rest;
   }
 
   /**
-   * The indices of `chosen` whose thread is (`inSet` 1) or is not (0) among the selected ones,
+   * The indices of `chosen` whose thread (chosenThread, written by select()) is (`inSet` 1) or is
+   * not (0) among the selected ones,
    * in a reused array of `pool` (one per length: emptying an array and pushing into it again
    * allocates a new backing store each time). The expander follows select()'s set before it asks
    * for rest(), so each has its own pool.
    */
-  private pick(actions: readonly CompiledAction[], chosen: readonly number[], inSet: 0 | 1, pool: number[][]): number[] {
+  private pick(chosen: readonly number[], inSet: 0 | 1, pool: number[][]): number[] {
     const sel = this.selected;
+    const chosenThread = this.chosenThread;
     let m = 0;
     for (let k = 0; k < chosen.length; k++) {
-      const t = actions[chosen[k]!]!.thread;
+      const t = chosenThread[k]!;
       if (((sel[t >>> 5]! >>> (t & 31)) & 1) === inSet) m++;
     }
     while (pool.length <= m) pool.push(new Array<number>(pool.length).fill(0));
     const out = pool[m]!;
     m = 0;
     for (let k = 0; k < chosen.length; k++) {
-      const t = actions[chosen[k]!]!.thread;
+      const t = chosenThread[k]!;
       if (((sel[t >>> 5]! >>> (t & 31)) & 1) === inSet) out[m++] = chosen[k]!;
     }
     return out;

@@ -81,8 +81,9 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
     bound.cut = session.savedReducer?.boundCut ?? 0;
     session.reducerState = () => ({ boundCut: bound.cut });
   }
-  // The search's evaluator, telling partial-order reduction which invariants it found violated.
-  const evaluator: Evaluator = por
+  // The search's evaluator, telling partial-order reduction which invariants it found violated
+  // (with none selected, the evaluator itself: no wrapper called on every new state).
+  const evaluator: Evaluator = por && selected.some((p) => p.kind === 'invariant')
     ? {
         ...inner,
         invariants(state) {

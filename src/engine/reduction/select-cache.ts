@@ -12,6 +12,18 @@ import { grown } from '../../util/grow.js';
 /** Words of keys and values kept (beyond this nothing new is remembered; lookups go on). */
 const MAX_WORDS = 1 << 22;
 
+/**
+ * A key's hash, computed by whoever writes the key, word by word as it writes it (no second pass
+ * over the key): h = KEY_SEED, then h = keyStep(h, word) for each word in order, then keyHash(h).
+ */
+export const KEY_SEED = 0x811c9dc5 | 0;
+export function keyStep(h: number, word: number): number {
+  return Math.imul(h ^ word, 0x01000193);
+}
+export function keyHash(h: number): number {
+  return (h ^ (h >>> 15)) | 0;
+}
+
 export class SelectCache {
   /** The key being looked up or added, written by the caller: key[0..len). */
   readonly key: Int32Array;
@@ -30,17 +42,13 @@ export class SelectCache {
     this.key = new Int32Array(maxKey);
   }
 
-  private hash(len: number): number {
-    const key = this.key;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-    return (h ^ (h >>> 15)) | 0;
-  }
-
-  /** The arena offset of key[0..len)'s value (its full flag, then the mask words), or -1. */
-  find(len: number): number {
+  /**
+   * The arena offset of key[0..len)'s value (its full flag, then the mask words), or -1. `h` is
+   * the key's hash, which the caller computed while it wrote the key (keyHash).
+   */
+  find(len: number, h: number): number {
     const { table, arena, key } = this;
-    let i = this.hash(len) & this.mask;
+    let i = h & this.mask;
     for (;;) {
       const e = table[i]!;
       if (e === 0) return -1;
@@ -73,8 +81,8 @@ export class SelectCache {
     for (let w = 0; w < this.maskWords; w++) mask[w] = this.arena[at + 1 + w]!;
   }
 
-  /** Remember key[0..len) (not present) with its value: full, or the threads `mask` holds. */
-  add(len: number, full: boolean, mask: Uint32Array): void {
+  /** Remember key[0..len) (not present, hash `h`) with its value: full, or the threads `mask` holds. */
+  add(len: number, h: number, full: boolean, mask: Uint32Array): void {
     const need = 2 + len + this.maskWords;
     if (this.used + need > MAX_WORDS) return;
     this.arena = grown(this.arena, this.used + need);
@@ -87,15 +95,15 @@ export class SelectCache {
     this.used += need;
     this.count++;
     if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
-    this.insert(this.hashAt(base), base + 1);
+    this.insert(h, base + 1);
   }
 
   private hashAt(base: number): number {
     const a = this.arena;
     const len = a[base]!;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ a[base + 1 + i]!, 0x01000193);
-    return (h ^ (h >>> 15)) | 0;
+    let h = KEY_SEED;
+    for (let i = 0; i < len; i++) h = keyStep(h, a[base + 1 + i]!);
+    return keyHash(h);
   }
 
   private insert(h: number, entry: number): void {
