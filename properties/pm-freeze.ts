@@ -4,13 +4,14 @@
 // numbering is repeated here (tests/models/pm-freeze.test.ts checks both agree), since a
 // properties file loads no model code.
 
-import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty } from '../src/property/index.js';
+import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
+import { declareStraight } from '../src/model/index.js';
 import { lockRef } from '../src/kernel/index.js';
 import { lockHeldIn, locksReleasedAtEnd, noSleepInAtomic, spinlocksHeldBy } from './lock-discipline.js';
 import type { PmFreezeState } from '../models/pm-freeze.js';
 
 /** models/pm-freeze.ts URB: the life of urb[i]. */
-export const URB_STATE = { IDLE: 0, SUBMITTED: 1, LINKED: 2, INFLIGHT: 3, DONE: 4, GIVEN_BACK: 5, FAILED: 6 } as const;
+export const URB_STATE = Object.freeze({ IDLE: 0, SUBMITTED: 1, LINKED: 2, INFLIGHT: 3, DONE: 4, GIVEN_BACK: 5, FAILED: 6 } as const);
 
 const PM_THREAD = 'cpu0/pm-core';
 const IRQ_THREAD = 'cpu0/uhci_irq';
@@ -32,6 +33,38 @@ function lostBecause(v: View, i: number, pmEnded: boolean): string | null {
     return `the PM transition is over and urb[${i}] sits in the schedule with USBCMD.RS clear`;
   return null;
 }
+
+/**
+ * Whether lostBecause(v, i, pmEnded) names a loss, as a test the property compiler reads (it
+ * compiles no strings): the same three cases in the same order. Only no-urb-lost's declared form
+ * uses it; the determinism probe and tests/property/compiled-bundled compare that form with the
+ * property itself.
+ */
+function isLost(v: View, i: number, pmEnded: boolean): boolean {
+  const st = v.urb[i]!;
+  if (st === URB_STATE.FAILED) return true;
+  const pending = st >= URB_STATE.SUBMITTED && st <= URB_STATE.DONE;
+  if (pending && v.hc_inaccessible) return true;
+  return pmEnded && st === URB_STATE.LINKED && !v.usbcmd_rs;
+}
+
+/** no-urb-lost's `then`: no URB is lost (lostBecause), declared through isLost. */
+const noUrbLost = declareStraight(
+  (s: StateInfo<View>) => {
+    const pmEnded = s.ended(PM_THREAD);
+    for (let i = 0; i < s.vars.urb.length; i++) if (lostBecause(s.vars, i, pmEnded) !== null) return false;
+    return true;
+  },
+  {
+    fn: (s: StateInfo<View>) => {
+      const pmEnded = s.ended(PM_THREAD);
+      for (let i = 0; i < s.vars.urb.length; i++) if (isLost(s.vars, i, pmEnded)) return false;
+      return true;
+    },
+    bind: { PM_THREAD, isLost },
+  },
+);
+declareStraight(isLost, { bind: { URB_STATE } });
 
 export const properties = defineProperties<View>('pm-freeze', [
   stepProperty(
@@ -60,11 +93,8 @@ export const properties = defineProperties<View>('pm-freeze', [
     {
       // Exercised once some URB has been submitted.
       when: (s) => s.vars.urb.some((u) => u !== URB_STATE.IDLE),
-      then: (s) => {
-        const pmEnded = s.ended(PM_THREAD);
-        for (let i = 0; i < s.vars.urb.length; i++) if (lostBecause(s.vars, i, pmEnded) !== null) return false;
-        return true;
-      },
+      then: noUrbLost,
+      bind: { URB_STATE },
     },
     (s) => {
       const pmEnded = s.ended(PM_THREAD);

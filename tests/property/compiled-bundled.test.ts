@@ -17,6 +17,8 @@ import { deadlockFree, invariant } from '../../src/property/index.js';
 import { lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
 
 const LIMIT = 300;
+/** Random runs to their end per model and variant. */
+const WALKS = 30;
 /** Per model: the invariants compiled (in any variant), and the compiled verdicts compared. */
 const compiledBy = new Map<string, Set<string>>();
 const decidedBy = new Map<string, number>();
@@ -45,9 +47,7 @@ describe('compiled invariants on the bundled models', () => {
     const out: CompiledAction[] = [];
     let decided = 0;
     let visited = 0;
-    while (queue.length > 0 && seen.size < LIMIT) {
-      const s = queue.shift()!;
-      visited++;
+    const compare = (s: Int32Array) => {
       const info = ev.info(s);
       invariants.forEach((p, i) => {
         const c = compiled[i];
@@ -64,6 +64,11 @@ describe('compiled invariants on the bundled models', () => {
         decided++;
         if ((r === 1) !== want) expect.fail(`${name} ${variant}: ${p.name} at ${m.locationIds(s).join(' ')}: compiled ${r}, property ${want}`);
       });
+    };
+    while (queue.length > 0 && seen.size < LIMIT) {
+      const s = queue.shift()!;
+      visited++;
+      compare(s);
       const n = m.enabled(s, out);
       for (let k = 0; k < n; k++) {
         const d = new Int32Array(m.width);
@@ -73,6 +78,26 @@ describe('compiled invariants on the bundled models', () => {
           seen.add(key);
           queue.push(d);
         }
+      }
+    }
+    // And the states of random runs to their end (a prefix does not reach the states late in a
+    // run: pm-freeze's no-urb-lost once the PM core has ended), from a fixed seed.
+    let seed = 0x2545f491;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (let run = 0; run < WALKS; run++) {
+      let s = m.init;
+      for (let depth = 0; depth < 400; depth++) {
+        compare(s);
+        const n = m.enabled(s, out);
+        if (n === 0) break;
+        const d = new Int32Array(m.width);
+        if (m.apply(s, out[random(n)]!, d).halted) break;
+        s = d;
       }
     }
     decidedBy.set(name, (decidedBy.get(name) ?? 0) + decided);
@@ -86,11 +111,11 @@ describe('compiled invariants on the bundled models', () => {
     // The helpers the invariants call from their module (cpusOf, quiescent, rcuReaders,
     // interruptLost, each lock's accessor) are declared (`bind` on the property,
     // declareStraight on a helper, `{ all }` for locksReleasedAtEnd's locks, lock-order's test
-    // declared as lockOrderInversion's loop). The others run as written: no-urb-lost builds
-    // strings (lostBecause), no-lost-wakeup names threads by template strings and reads piOf.
+    // declared as lockOrderInversion's loop, no-urb-lost's through isLost for lostBecause's
+    // strings). no-lost-wakeup runs as written: it names threads by template strings.
     expect(got).toEqual({
       'kvm-hotplug': ['cpus-restored-at-end', 'dead-cpu-disabled', 'locks-released', 'off-after-reboot', 'quiescent'],
-      'pm-freeze': ['locks-released', 'run-bit-clear-while-frozen'],
+      'pm-freeze': ['locks-released', 'no-urb-lost', 'run-bit-clear-while-frozen'],
       'xen-remove-from-physmap': ['lock-order', 'locks-released', 'no-free-under-reader', 'rcu-unlocked'],
       'kvm-intx-mask': ['no-lost-interrupt', 'shared-line-not-disabled'],
       'sched-delayed-dequeue': ['preempted-only-if-runnable'],
@@ -99,6 +124,46 @@ describe('compiled invariants on the bundled models', () => {
     });
     // The compiled invariants decided (did not bail) on the states visited: at least one verdict each.
     for (const [k, v] of compiledBy) if (v.size > 0) expect(decidedBy.get(k), k).toBeGreaterThanOrEqual(statesBy.get(k)!);
+  });
+});
+
+// A declared form's cases that no reachable state at the defaults tells apart (pm-freeze's
+// no-urb-lost is declared through isLost for lostBecause; every variant's search meets a failed
+// or dead-controller URB first, so the case "PM ended, URB linked, RS clear" decides nowhere
+// above): every combination of what no-urb-lost reads, written into a reachable state's slots,
+// compiled against the property on the view.
+describe('pm-freeze no-urb-lost: its declared form against the property on every combination it reads', () => {
+  it('urb[i] in each state, hc_inaccessible, usbcmd_rs, the PM core ended or not', () => {
+    const entry = bundled.find((e) => e.model.name === 'pm-freeze')!;
+    const p = propertiesOf(entry).find((q) => q.name === 'no-urb-lost')!;
+    if (p.kind !== 'invariant') throw new Error('no-urb-lost is an invariant');
+    const m = compileModel(entry.model);
+    const own = compileModel(entry.model, { straight: false });
+    const c = m.compileProperty!(p.holds)!;
+    expect(c).toBeDefined();
+    const ev = makeEvaluator(own, [p], [p]);
+    const root = m.layout.root;
+    if (root.kind !== 'object') throw new Error('an object state');
+    const slot = (name: string) => m.pcs + root.fields.get(name)!.offset;
+    const urb = root.fields.get('urb')!;
+    if (urb.kind !== 'array') throw new Error('urb is an array');
+    const pm = m.threadNames.indexOf('cpu0/pm-core');
+    let compared = 0;
+    for (let st = 0; st <= 6; st++)
+      for (const dead of [0, 1])
+        for (const rs of [0, 1])
+          for (const ended of [false, true])
+            for (let i = 0; i < urb.length; i++) {
+              const s = m.init.slice();
+              s[m.pcs + urb.items[i]!.offset] = st;
+              s[slot('hc_inaccessible')] = dead;
+              s[slot('usbcmd_rs')] = rs;
+              if (ended) s[pm] = -1;
+              const r = c(s);
+              expect(r, `urb[${i}]=${st} dead=${dead} rs=${rs} ended=${ended}`).toBe(p.holds(ev.info(s)) ? 1 : 0);
+              compared++;
+            }
+    expect(compared).toBe(7 * 2 * 2 * 2 * urb.length);
   });
 });
 
