@@ -454,12 +454,13 @@ export default defineModel({
     // block_task() of a task going to sleep: dequeued at once (EEVDF), or, with DELAY_DEQUEUE,
     // dequeue_entity() either dequeues an eligible entity or leaves it queued, sched_delayed.
     type BlockOutcome = { code: string; note?: string; delayed: boolean };
+    // (Frozen: a recipe's form binds the outcome, whose `delayed` the step compiler reads as a constant.)
     const delayedDequeue = (): BlockOutcome[] => [
-      { code: 'dequeue_entity(): entity_eligible(): dequeued; __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false },
-      { code: 'dequeue_entity(): !entity_eligible(cfs_rq, se): se->sched_delayed = 1; return false', note: 'p->on_rq stays 1', delayed: true },
+      Object.freeze({ code: 'dequeue_entity(): entity_eligible(): dequeued; __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false }),
+      Object.freeze({ code: 'dequeue_entity(): !entity_eligible(cfs_rq, se): se->sched_delayed = 1; return false', note: 'p->on_rq stays 1', delayed: true }),
     ];
     const blockOutcomes: BlockOutcome[] = byVariant(variant, {
-      eevdf: () => [{ code: 'dequeue_task(rq, p, DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false }],
+      eevdf: () => [Object.freeze({ code: 'dequeue_task(rq, p, DEQUEUE_SLEEP); __block_task(): WRITE_ONCE(p->on_rq, 0)', delayed: false })],
       'delayed-dequeue': delayedDequeue,
       task_is_runnable: delayedDequeue,
     });
@@ -549,10 +550,13 @@ export default defineModel({
               guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).__state !== TASK_RUNNING && !signal_pending_state(me(s, env).__state, me(s, env)), {
                 bind: { me, TASK_RUNNING, signal_pending_state },
               }),
-              run: (d, env) => {
-                block_task(me(d, env), o.delayed);
-                d.vcpus[env.local.v]!.blocked_in_schedule = true;
-              },
+              run: declareStraight(
+                (d: Draft<S>, env: StepEnv<VcpuL>) => {
+                  block_task(me(d, env), o.delayed);
+                  d.vcpus[env.local.v]!.blocked_in_schedule = true;
+                },
+                { bind: { block_task, me, o } },
+              ),
               next: `${p}.pick`,
             }),
           ),
@@ -1088,10 +1092,13 @@ export default defineModel({
             label: `__schedule: block_task(): ${o.code}; context_switch(rq, prev, next)`,
             ...(o.note !== undefined ? { note: o.note } : {}),
             guard: run((s) => me(s).__state !== TASK_RUNNING && !signal_pending_state(me(s).__state, me(s))),
-            run: sr((d: Draft<S>) => {
-              block_task(me(d), o.delayed);
-              switchOut(d);
-            }),
+            run: declareStraight(
+              (d: Draft<S>) => {
+                block_task(me(d), o.delayed);
+                switchOut(d);
+              },
+              { bind: { block_task, me, o, switchOut } },
+            ),
             next: 'asleep',
           }),
         ),
