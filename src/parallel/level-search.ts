@@ -310,9 +310,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     if (!done) {
       ranks.prepare(L + 1, size);
       if (PHASES) t = lap(P.ranksPrepare, t);
-      // The next level stores at most every state of this one times K (and rarely more than
-      // twice this one's): room for that now, while every other worker waits here (the shared
-      // table grows only at level ends).
+      // The next level stores about twice this one's states, at most this one's times K: the
+      // shared table makes room for the expected count now (at 3/4 load), while every other
+      // worker waits here; a level that stores more spills, and the table grows at that level's
+      // end. It never grows during a level.
       dedup.prepare?.(size * K, 2 * size);
       if (PHASES) t = lap(P.tablePrepare, t);
     }
@@ -404,6 +405,35 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     return L;
   };
 
+  /**
+   * Expand the states of depth L this worker claims; true when the run was stopped meanwhile.
+   * A function of its own, not a loop in levelSearch's body: V8 optimizes a loop in a long
+   * function by on-stack replacement of the whole function, whose first optimized code lacked
+   * feedback for a call made only at a level end and was thrown away, after which the level
+   * loop ran in baseline code for the rest of the run (10.7% of a one-worker search's
+   * instructions, bench/README.md "session 10"). This one is small and has its feedback by the
+   * time it is optimized; the calls made only now and then (the memory reading, the stop) are
+   * in `poll`, whose own call is made from the first level on: a call site the optimized code
+   * has never seen run is a deoptimization when it first runs.
+   */
+  const expandLevel = (L: number): boolean => {
+    for (let key = frontier.claim(state); key >= 0; key = frontier.claim(state)) {
+      rank = ranks.rank(L, key);
+      if (expander.expand(state, L, maxDepth, handlers) < 0) depthCut = true;
+      if (++expansions % POLL_EVERY === 0 && poll()) return true;
+    }
+    return false;
+  };
+  /** Between expansions, every POLL_EVERY: mail, counters, memory, the stop flag; true when stopped. */
+  const poll = (): boolean => {
+    mailbox.poll();
+    dedup.poll();
+    publish();
+    if (performance.now() - lastRss >= RSS_EVERY_MS) checkMemory();
+    if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
+    return control.stopped;
+  };
+
   /** The level to expand: L, whose end (its barrier) this worker has passed already when `ended`. */
   let L = start;
   // A resumed run starts by expanding its first level: that level's end was the checkpoint.
@@ -444,22 +474,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       waitMs += t1 - t;
       if (PHASES) phase[P.begin]! += t1 - t;
       if (!ready) break;
-      let stopped = false;
-      for (let key = frontier.claim(state); key >= 0; key = frontier.claim(state)) {
-        rank = ranks.rank(L, key);
-        if (expander.expand(state, L, maxDepth, handlers) < 0) depthCut = true;
-        if (++expansions % POLL_EVERY === 0) {
-          mailbox.poll();
-          dedup.poll();
-          publish();
-          if (performance.now() - lastRss >= RSS_EVERY_MS) checkMemory();
-          if (control.sum(B.states) >= maxStates) control.stop(STOP.maxStates);
-          if (control.stopped) {
-            stopped = true;
-            break;
-          }
-        }
-      }
+      const stopped = expandLevel(L);
       if (PHASES) phase[P.expand]! += performance.now() - t1;
       if (stopped) break;
     }

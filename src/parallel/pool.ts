@@ -103,7 +103,12 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' |
   /** How often onProgress is called (default 1000 ms). */
   progressIntervalMs?: number | undefined;
   dedup?: DedupKind | undefined;
-  /** shared-table only: the table's initial capacity in states (default 2^16; it grows at level ends for the next level's worst case). */
+  /**
+   * shared-table only: the table's initial size in slots (default 2^16, a power of two; it holds
+   * 15/16 of that in states). At each level end it grows, if need be, for the next level's
+   * expected new states (twice the level just sealed, at 3/4 load), not for its worst case; a
+   * level that outgrows that spills, and the table grows at that level's end (shared-table.ts).
+   */
   tableSlots?: number | undefined;
   /**
    * shared-table only: levels of fewer states than this are expanded by one worker while the
