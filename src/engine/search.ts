@@ -253,6 +253,29 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
     coverage: evaluator.coverage?.counts(evaluator.properties),
   });
 
+  /**
+   * Every 1,024 expansions: the interrupt, the time and memory bounds, progress, a timed
+   * checkpoint; the reason to stop, if any. Called between two calls of expandSome (below), not
+   * from its loop: its calls are first made late in a run.
+   */
+  const poll = (): StopReason | undefined => {
+    const now = performance.now();
+    if (budget.interrupted() || o.interrupted?.()) return 'interrupted';
+    if (budget.overTime(now)) return 'max-time';
+    if (now - lastProgress >= progressEvery) {
+      lastProgress = now;
+      const rss = budget.rss();
+      peakRss = Math.max(peakRss, rss);
+      if (rss > budget.maxMemory) return 'max-memory';
+      budget.progress({ states: o.store.size, transitions: transitionsBefore + expander.transitions, queue: o.frontier.size, depth, elapsedMs: elapsedBefore + budget.elapsedMs(now), rss });
+    }
+    if (ck && now - lastSave >= ck.everyMs) {
+      ck.save(snapshot(), false);
+      lastSave = performance.now();
+    }
+    return undefined;
+  };
+
   try {
     if (!resume) {
       // The initial state.
@@ -267,45 +290,39 @@ export function search<A extends Step>(model: TransitionSystem<A>, evaluator: Ev
     // Every stop is taken between two expansions, before the next state is popped, so that the
     // store, the frontier and the violations agree: what a checkpoint saves.
     const saveEvery = ck?.everyExpansions ?? 0;
-    while (stoppedBy === undefined && o.frontier.size > 0) {
-      if (done()) {
-        stoppedBy = 'first-violation';
-        break;
-      }
-      if (saveEvery > 0 && expansions > 0 && expansions % saveEvery === 0) ck!.save(snapshot(), false);
-      if ((++expansions & 1023) === 0) {
-        const now = performance.now();
-        if (budget.interrupted() || o.interrupted?.()) {
-          stoppedBy = 'interrupted';
-          break;
-        }
-        if (budget.overTime(now)) {
-          stoppedBy = 'max-time';
-          break;
-        }
-        if (now - lastProgress >= progressEvery) {
-          lastProgress = now;
-          const rss = budget.rss();
-          peakRss = Math.max(peakRss, rss);
-          if (rss > budget.maxMemory) {
-            stoppedBy = 'max-memory';
-            break;
+    /**
+     * Expand states until a poll is due (every 1,024 expansions: true), or until the search ends
+     * or stops (false); `polled`: the poll of the next expansion was just made, go on with its
+     * state. A function of its own, called once per 1,024 expansions, with the poll outside it:
+     * V8 optimizes it as a function, and again at its next call after a deoptimization. The
+     * loop in search's body was optimized by on-stack replacement of the whole search, whose
+     * code a call site first reached late (progress, a memory reading) threw away, leaving the
+     * loop in baseline code for much of the run (bench/README.md, "session 10").
+     */
+    const expandSome = (polled: boolean): boolean => {
+      for (let checks = !polled; stoppedBy === undefined && o.frontier.size > 0; checks = true) {
+        if (checks) {
+          if (done()) {
+            stoppedBy = 'first-violation';
+            return false;
           }
-          budget.progress({ states: o.store.size, transitions: transitionsBefore + expander.transitions, queue: o.frontier.size, depth, elapsedMs: elapsedBefore + budget.elapsedMs(now), rss });
+          if (saveEvery > 0 && expansions > 0 && expansions % saveEvery === 0) ck!.save(snapshot(), false);
+          if ((++expansions & 1023) === 0) return true;
         }
-        if (ck && now - lastSave >= ck.everyMs) {
-          ck.save(snapshot(), false);
-          lastSave = performance.now();
-        }
+        o.frontier.pop(current);
+        id = o.frontier.id;
+        depth = o.frontier.depth;
+        // A state at the depth bound is still checked (deadlock) but not expanded; the search
+        // goes on with the rest of the frontier and is reported as cut by the bound.
+        const enabled = expander.expand(current, depth, maxDepth, handlers);
+        o.graph?.expanded(id, enabled);
+        if (enabled < 0) depthCut = true;
       }
-      o.frontier.pop(current);
-      id = o.frontier.id;
-      depth = o.frontier.depth;
-      // A state at the depth bound is still checked (deadlock) but not expanded; the search
-      // goes on with the rest of the frontier and is reported as cut by the bound.
-      const enabled = expander.expand(current, depth, maxDepth, handlers);
-      o.graph?.expanded(id, enabled);
-      if (enabled < 0) depthCut = true;
+      return false;
+    };
+    for (let polled = false; expandSome(polled); polled = true) {
+      stoppedBy = poll();
+      if (stoppedBy !== undefined) break;
     }
     // --first found its violation: that is what stopped the search, also when the violation came
     // with the frontier's last state and a state at the depth bound was cut too (the parallel
