@@ -18,6 +18,7 @@ const CHUNK_BYTES = 1 << 20;
 /** Entries claimed at once: few enough that the end of a level is even, many enough that the counter is not contended. */
 const CLAIM = 16;
 const TWO32 = 2 ** 32;
+const NO_CHUNK = new Int32Array(0);
 
 interface Share {
   chunks: Int32Array[];
@@ -42,6 +43,14 @@ export class SharedFrontier {
   /** The entries this worker claimed last, [from, to) in the global numbering. */
   private from = 0;
   private to = 0;
+  /** Where the next claimed entry is: its chunk, its offset, and the end of the entries that follow it there (the chunk's or its share's). */
+  private readChunk: Int32Array = NO_CHUNK;
+  private readAt = 0;
+  private readEnd = 0;
+  /** Where the next pushed entry goes (writeAt === writeEnd: at the start of a chunk, not yet opened). */
+  private writeChunk: Int32Array = NO_CHUNK;
+  private writeAt = 0;
+  private writeEnd = 0;
 
   constructor(
     private readonly me: number,
@@ -71,25 +80,37 @@ export class SharedFrontier {
   beginBuild(level: number): void {
     this.building = level;
     this.count = 0;
+    this.writeAt = this.writeEnd = 0;
     // The chunks of this parity are written again: the share of level-2 they held is gone.
     this.sealed[level & 1] = undefined;
   }
 
   /** A new state (not halted) of the level being built: this worker's `i`-th. */
   push(state: Int32Array, i: number): void {
+    // A write cursor in the current chunk (no division per entry, as the sequential queue).
+    let at = this.writeAt;
+    if (at === this.writeEnd) at = this.openWriteChunk();
+    const chunk = this.writeChunk;
+    chunk[at] = 0;
+    chunk[at + 1] = i;
+    for (let k = 0, w = this.width, to = at + 2; k < w; k++) chunk[to + k] = state[k]!;
+    this.writeAt = at + this.stride;
+    this.count++;
+  }
+
+  /** The count is at a chunk's start: write into that chunk of the building parity (made when new); returns the offset, 0. */
+  private openWriteChunk(): number {
     const p = this.building & 1;
-    const c = Math.floor(this.count / this.perChunk);
+    const c = this.count / this.perChunk;
     if (c === this.views[p]!.length) {
       const sab = new SharedArrayBuffer(this.perChunk * this.stride * 4);
       this.mine[p]!.push(sab);
       this.views[p]!.push(new Int32Array(sab));
     }
-    const at = (this.count % this.perChunk) * this.stride;
-    const chunk = this.views[p]![c]!;
-    chunk[at] = 0;
-    chunk[at + 1] = i;
-    for (let k = 0, w = this.width, to = at + 2; k < w; k++) chunk[to + k] = state[k]!;
-    this.count++;
+    this.writeChunk = this.views[p]![c]!;
+    this.writeAt = 0;
+    this.writeEnd = this.perChunk * this.stride;
+    return 0;
   }
 
   /** The level's keys are final: write each entry's key, and send this share to every peer. */
@@ -187,15 +208,28 @@ export class SharedFrontier {
       if (g >= this.total) return -1;
       this.from = g;
       this.to = Math.min(g + CLAIM, this.total);
-    }
-    const g = this.from++;
-    let w = 0;
-    while (g >= this.start[w + 1]!) w++;
-    const off = g - this.start[w]!;
-    const chunk = this.shares[w]!.chunks[Math.floor(off / this.perChunk)]!;
-    const at = (off % this.perChunk) * this.stride;
+      this.locate(g);
+    } else if (this.readAt === this.readEnd) this.locate(this.from);
+    this.from++;
+    // A read cursor: consecutive claimed entries lie one after the other in a chunk, so only
+    // the first of a claim and a chunk's or share's end look the entry up.
+    const chunk = this.readChunk;
+    const at = this.readAt;
+    this.readAt = at + this.stride;
     for (let k = 0, w = this.width, from = at + 2; k < w; k++) into[k] = chunk[from + k]!;
     return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
+  }
+
+  /** Point the read cursor at entry `g` of the level (global numbering, below the total). */
+  private locate(g: number): void {
+    let w = 0;
+    while (g >= this.start[w + 1]!) w++;
+    const share = this.shares[w]!;
+    const off = g - this.start[w]!;
+    const c = Math.floor(off / this.perChunk);
+    this.readChunk = share.chunks[c]!;
+    this.readAt = (off - c * this.perChunk) * this.stride;
+    this.readEnd = Math.min(this.perChunk, share.count - c * this.perChunk) * this.stride;
   }
 }
 
