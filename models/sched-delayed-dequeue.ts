@@ -419,13 +419,14 @@ export default defineModel({
     // one only cpu0 reads them, and a CPU sees its own stores in order, so a plain field is exact.
     const kvmShared = nKvmSenders > 0;
     /** rcuwait_active(&vcpu->wait): READ_ONCE(w->task) != NULL (kvm_vcpu_is_blocking). */
-    const rcuwaitActive = (s: S | Draft<S>, env: StepEnv<any>, v: number) =>
-      kvmShared ? READ_ONCE(s.m, rcuwaitOf(v), env) !== 0 : s.vcpus[v]!.rcuwait_task;
+    // (Which of the two, chosen once: the plain field's form the step compiler takes.)
+    const rcuwaitActive = kvmShared
+      ? (s: S | Draft<S>, env: StepEnv<any>, v: number) => READ_ONCE(s.m, rcuwaitOf(v), env) !== 0
+      : (s: S | Draft<S>, _env: StepEnv<any>, v: number) => s.vcpus[v]!.rcuwait_task;
     /** rcu_assign_pointer(w->task, current or NULL): smp_store_release. */
-    const rcuAssign = (d: Draft<S>, env: StepEnv<any>, v: number, task: boolean) => {
-      if (kvmShared) smp_store_release(d.m, rcuwaitOf(v), task ? 1 : 0, env);
-      else d.vcpus[v]!.rcuwait_task = task;
-    };
+    const rcuAssign = kvmShared
+      ? (d: Draft<S>, env: StepEnv<any>, v: number, task: boolean) => smp_store_release(d.m, rcuwaitOf(v), task ? 1 : 0, env)
+      : (d: Draft<S>, _env: StepEnv<any>, v: number, task: boolean) => void (d.vcpus[v]!.rcuwait_task = task);
     const nInterrupts = params.interrupts;
     const nHalts = params.halts;
     const withFreezer = params.freezer;
@@ -474,22 +475,28 @@ export default defineModel({
     });
 
     // kvm_preempt_ops: kvm_sched_out / kvm_sched_in, up to the call of kvm_arch_vcpu_put/load.
-    const kvmPreemptOps: PreemptNotifier<S> = {
+    // (Frozen, its callbacks declaring what they read: the step compiler inlines them where
+    // fire_sched_*_preempt_notifiers calls them.)
+    const runnable = runnableTest.runnable;
+    const kvmPreemptOps: PreemptNotifier<S> = Object.freeze({
       name: 'kvm_preempt_ops',
-      sched_out(d, task) {
-        const vcpu = d.vcpus[task]!;
-        vcpu.scheduled_out = true;
-        if (runnableTest.runnable(d.tasks[task]!) && vcpu.wants_to_run) {
-          vcpu.preempted = true;
-          vcpu.ready = true;
-        }
-      },
-      sched_in(d, task) {
+      sched_out: declareStraight(
+        (d: Draft<S>, task: number) => {
+          const vcpu = d.vcpus[task]!;
+          vcpu.scheduled_out = true;
+          if (runnable(d.tasks[task]!) && vcpu.wants_to_run) {
+            vcpu.preempted = true;
+            vcpu.ready = true;
+          }
+        },
+        { bind: { runnable } },
+      ),
+      sched_in: (d: Draft<S>, task: number) => {
         const vcpu = d.vcpus[task]!;
         vcpu.preempted = false;
         vcpu.ready = false;
       },
-    };
+    });
 
     const rqUnlockIrq = (d: Draft<S>, env: StepEnv<CpuTask>) => {
       d.rq_lock.holder = UNLOCKED;
@@ -516,6 +523,8 @@ export default defineModel({
     });
 
     const vcpuSchedOut = (p: string, voluntary: boolean, resume: string): VLoc[] => {
+      const wlAdd = `${p}.wl_add`;
+      const setSn = `${p}.sn`;
       const me = (s: S | Draft<S>, env: StepEnv<VcpuL>) => s.tasks[env.local.v]!;
       const out: VLoc[] = [];
       if (voluntary) {
@@ -588,9 +597,11 @@ export default defineModel({
       pickActions.push({
         label: `kvm_sched_out: WRITE_ONCE(vcpu->scheduled_out, true); if (${runnableTest.kvmSchedOut} && vcpu->wants_to_run) { WRITE_ONCE(vcpu->preempted, true); WRITE_ONCE(vcpu->ready, true); }`,
         fn: 'kvm_sched_out',
-        run: (d, env) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, OTHER, env),
+        run: declareStraight((d: Draft<S>, env: StepEnv<VcpuL>) => fire_sched_out_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, OTHER, env), {
+          bind: { fire_sched_out_preempt_notifiers, kvmPreemptOps, OTHER },
+        }),
         // vmx_vcpu_pi_put: if (kvm_vcpu_is_blocking(vcpu) && !vmx_interrupt_blocked(vcpu)) pi_enable_wakeup_handler(vcpu)
-        next: (s, env) => (rcuwaitActive(s, env, env.local.v) ? `${p}.wl_add` : `${p}.sn`),
+        next: declareStraight((s: S, env: StepEnv<VcpuL>) => (rcuwaitActive(s, env, env.local.v) ? wlAdd : setSn), { bind: { rcuwaitActive, wlAdd, setSn } }),
         tags: ['context_switch'],
       });
       out.push(choice(`${p}.pick`, pickActions));
@@ -644,7 +655,9 @@ export default defineModel({
           fn: 'kvm_sched_in',
           guard: (s, env) => s.cpu0.curr === env.local.v,
           blockedOn: (s, env) => `cpu0's scheduler to pick vcpu${env.local.v} (${describeTask(s.tasks[env.local.v]!)}, ${describePi(piOf(s, env.local.v))})`,
-          run: (d, env) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, 0, env),
+          run: declareStraight((d: Draft<S>, env: StepEnv<VcpuL>) => fire_sched_in_preempt_notifiers(d.notifiers, kvmPreemptOps, d, env.local.v, 0, env), {
+            bind: { fire_sched_in_preempt_notifiers, kvmPreemptOps },
+          }),
         }),
         choice(`${p}.load`, [
           {
@@ -717,7 +730,7 @@ export default defineModel({
       const [rcu] = preemptible(
         step<S, VcpuL>('rcu', 'kvm_vcpu_block: prepare_to_rcuwait(wait)', {
           note: 'kvm_vcpu_is_blocking() from here',
-          run: (d, env) => rcuAssign(d, env, env.local.v, true),
+          run: declareStraight((d: Draft<S>, env: StepEnv<VcpuL>) => rcuAssign(d, env, env.local.v, true), { bind: { rcuAssign } }),
         }),
       );
       const [startIn] = vcpuSchedIn('pre.rcu', 'rcu')[0]!.actions;
@@ -790,10 +803,13 @@ export default defineModel({
         step('finish', 'kvm_vcpu_block: finish_rcuwait(wait)', {
           note: 'rcuwait.task = NULL; __set_current_state(TASK_RUNNING)',
           guard: g(),
-          run: (d, env) => {
-            rcuAssign(d, env, env.local.v, false);
-            me(d, env).__state = TASK_RUNNING;
-          },
+          run: declareStraight(
+            (d: Draft<S>, env: StepEnv<VcpuL>) => {
+              rcuAssign(d, env, env.local.v, false);
+              me(d, env).__state = TASK_RUNNING;
+            },
+            { bind: { rcuAssign, me, TASK_RUNNING } },
+          ),
         }),
         choice('guest', [
           {
@@ -1196,7 +1212,6 @@ export default defineModel({
               bind: { rqFree, extra: declareStraight(extra, { bind: { me, frozen, refuseRunnable, refuseCurr, refuseState, TASK_RUNNING } }) },
             })
           : rqFree;
-      const runnable = runnableTest.runnable;
       const refuseRunnable = declareStraight((s: S) => runnable(me(s)), { bind: { runnable, me } });
       const refuseCurr = declareStraight((s: S) => !refuseRunnable(s) && s.cpu0.curr === T, { bind: { refuseRunnable, T } });
       const refuseState = declareStraight(

@@ -743,8 +743,8 @@ class Gen {
       return 'bail()';
     }
     if (this.peekId('const')) {
-      const { at, name, part } = this.constHead();
-      if (part) return rest();
+      const { at, name, part, pre } = this.constHead();
+      if (part) return pre === undefined ? rest() : `(${pre}, ${rest()})`;
       const e = this.assign();
       if (!this.eat(';') && !this.peek('}')) no('declaration end');
       const v = this.temp();
@@ -831,11 +831,19 @@ class Gen {
    * `const name =` at the cursor (consumed): where it starts, its name, and whether its
    * initializer named a whole part of the state (then declared, and the statement consumed).
    */
-  private constHead(): { at: number; name: string; part: boolean } {
+  private constHead(): { at: number; name: string; part: boolean; pre?: string } {
     const at = this.p++;
     const name = this.name();
     this.expect('=');
     const part = this.partInit();
+    if (part?.k === 'node' && part.base !== undefined) {
+      // An element picked by a computed index: the index evaluated here, once, as the const's
+      // initializer is (`pre`, the statement's code); the name stands for that element after any
+      // later write to what the index read.
+      const k = this.temp();
+      this.scope.declare(name, { k: 'node', node: part.node, base: k }, at);
+      return { at, name, part: true, pre: `${k} = ${part.base}` };
+    }
     if (part !== undefined) this.scope.declare(name, part, at);
     return { at, name, part: part !== undefined };
   }
@@ -849,9 +857,6 @@ class Gen {
     const start = this.p;
     const o = this.operand();
     if (o !== undefined && o.k === 'node' && (this.peek(';') || this.peek('}'))) {
-      // An element picked by a computed index names the element the index gave then: in a
-      // recipe a later write could change what the index reads (not taken).
-      if (o.base !== undefined && !this.guard) no('a const naming an element picked by a computed index in a recipe');
       this.eat(';');
       return o;
     }
@@ -987,8 +992,8 @@ class Gen {
     }
     if (this.peekId('for')) return this.unrolledStatements();
     if (this.peekId('const')) {
-      const { at, name, part } = this.constHead();
-      if (part) return ';';
+      const { at, name, part, pre } = this.constHead();
+      if (part) return pre === undefined ? ';' : `${pre};`;
       const e = this.assign();
       this.end();
       const v = `c${this.tmp++}`;
