@@ -89,13 +89,13 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
   stepProperty<State>(
     'guest-line-not-raised-while-masked',
     'kvm_set_irq(.., guest_irq, 1) never runs while the guest has INTx masked (KVM_DEV_ASSIGN_MASK_INTX)',
-    { when: (_s, step) => step.tags.includes(GUEST_IRQ_RAISE), then: (s) => !s.vars.kvm.maskIntx },
+    { when: (_s, step) => step.tags.includes(GUEST_IRQ_RAISE), then: (s) => !s.vars.kvm.maskIntx, bind: { GUEST_IRQ_RAISE } },
     (_s, step) => `${step.thread} raises the guest line ('${step.label}') while MASK_INTX is set`,
   ),
   stepProperty<State>(
     'no-hw-unmask-while-guest-masked',
     'the kernel never clears the device\'s INTX_DISABLE bit while the guest has INTx masked (the API promise)',
-    { when: (_s, step) => step.tags.includes(HW_UNMASK), then: (s) => !s.vars.kvm.maskIntx },
+    { when: (_s, step) => step.tags.includes(HW_UNMASK), then: (s) => !s.vars.kvm.maskIntx, bind: { HW_UNMASK } },
     (_s, step) => `${step.thread} unmasks the device ('${step.label}') while MASK_INTX is set`,
   ),
   stepProperty<State>(
@@ -103,7 +103,7 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
     'the kernel never clears the PCI_COMMAND_INTX_DISABLE user space wrote to the device to mask INTx for the guest (from that config write until the guest unmasks again)',
     // Exercised when the kernel unmasks a device whose last config write set INTX_DISABLE (with
     // the API's order: after the unmask ioctl, before user space's write of INTX_DISABLE=0).
-    { when: (s, step) => step.tags.includes(HW_UNMASK) && s.vars.qemu.wroteMasked, then: (s) => !s.vars.qemu.masked },
+    { when: (s, step) => step.tags.includes(HW_UNMASK) && s.vars.qemu.wroteMasked, then: (s) => !s.vars.qemu.masked, bind: { HW_UNMASK } },
     (_s, step) =>
       `${step.thread} unmasks the device ('${step.label}') after user space wrote INTX_DISABLE=1 to it for a guest that still masks INTx: the kernel overrides the mask user space set`,
   ),

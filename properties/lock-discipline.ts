@@ -27,13 +27,15 @@ export function lockHeldIn<S>(
   lock: LockRef<S>,
   o: { bySelf?: boolean; doc?: string } = {},
 ): StepProperty<S> {
-  const matches = typeof fn === 'string' ? (f: string) => f === fn : (f: string) => fn.test(f);
+  // A regular expression's test is declared (its `fn` bound), so `when` compiles for each step.
+  const matches = typeof fn === 'string' ? (f: string) => f === fn : declareStraight((f: string) => fn.test(f), { bind: { fn } });
   return stepProperty<S>(
     name,
     o.doc ?? `${String(fn)} runs only with ${lock.name} held${o.bySelf ? ' by the running thread' : ''}`,
     {
       // Exercised only if some such step ran.
       when: (_s, step) => matches(step.fn),
+      bind: { matches },
       then: (s, step) => {
         const holder = lock.get(s.vars).holder;
         return o.bySelf ? holder === step.threadIndex : holder !== UNLOCKED;

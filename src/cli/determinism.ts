@@ -23,8 +23,8 @@
 
 import { ArrayStoreError, PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import type { FootprintRecorder } from '../model/system.js';
-import { compileAntecedents, compileInvariants, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
-import type { Property, StateInfo } from '../property/types.js';
+import { compileAntecedents, compileInvariants, compileStepAntecedents, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
+import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { ModelError } from '../util/errors.js';
 import { thousands } from '../util/format.js';
 
@@ -85,7 +85,7 @@ function guardDisagreement(model: CompiledModel, rec: FootprintRecorder<Compiled
  * function naming the first whose compiled verdict differs from its own function's on a state
  * (evaluated on the state's view, which shares no code with the compiled path), if any.
  */
-function propertyProbe(model: CompiledModel, properties: readonly Property[]): ((state: Int32Array) => Property | undefined) | undefined {
+function propertyProbe(model: CompiledModel, properties: readonly Property[]): ((state: Int32Array, acts: readonly CompiledAction[], n: number) => Property | undefined) | undefined {
   const invariants = properties.filter((p) => p.kind === 'invariant');
   const compiled = compileInvariants(model, invariants);
   // Each compiled `holds`, and each compiled `when` antecedent (what coverage decides with).
@@ -97,19 +97,36 @@ function propertyProbe(model: CompiledModel, properties: readonly Property[]): (
     if (compiled[i] !== undefined) pairs.push([p, (s) => p.holds(s), compiled[i]!]);
     if (whens[i] !== undefined) pairs.push([p, (s) => p.when!(s), whens[i]!]);
   });
-  if (pairs.length === 0) return undefined;
+  // Each step property's `when` compiled for each enabled step (what the evaluator skips with).
+  const steps = properties.filter((p) => p.kind === 'step');
+  const stepWhens = new Map<CompiledAction, { info: StepInfo; whens: (CompiledProperty | undefined)[] }>();
+  const whensOf = (a: CompiledAction) => {
+    let w = stepWhens.get(a);
+    if (w === undefined) {
+      const info: StepInfo = { thread: model.threadNames[a.thread]!, threadIndex: a.thread, id: a.id, label: a.label, fn: a.fn, tags: a.tags };
+      stepWhens.set(a, (w = { info, whens: compileStepAntecedents(model, steps, info) }));
+    }
+    return w;
+  };
+  if (pairs.length === 0 && steps.every((p) => p.kind !== 'step' || p.when === undefined)) return undefined;
   const ev = makeEvaluator(model, properties, invariants);
-  return (state) => {
-    for (const [p, own, c] of pairs) {
-      const r = c(state);
-      if (r < 0) continue; // bailed: the property's own function decides
-      let want: boolean;
-      try {
-        want = own(ev.info(state));
-      } catch {
-        return p; // the property throws where the compiled one decided
+  const differs = (r: number, own: () => boolean): boolean => {
+    if (r < 0) return false; // bailed: the property's own function decides
+    try {
+      return (r === 1) !== own();
+    } catch {
+      return true; // the property throws where the compiled one decided
+    }
+  };
+  return (state, acts, n) => {
+    for (const [p, own, c] of pairs) if (differs(c(state), () => own(ev.info(state)))) return p;
+    for (let i = 0; i < n; i++) {
+      const { info, whens } = whensOf(acts[i]!);
+      for (let j = 0; j < steps.length; j++) {
+        const p = steps[j]!;
+        const c = whens[j];
+        if (c !== undefined && p.kind === 'step' && differs(c(state), () => p.when!(ev.info(state), info))) return p;
       }
-      if ((r === 1) !== want) return p;
     }
     return undefined;
   };
@@ -168,7 +185,7 @@ function probe(model: CompiledModel, o: DeterminismProbe): void {
       throw new ModelError(
         `${where}: thread ${model.threadNames[wrongGuard.thread]}, step '${wrongGuard.label}': its compiled guard and the model's guard disagree on a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,
       );
-    const wrongProp = wrongProperty?.(state);
+    const wrongProp = wrongProperty?.(state, acts, n);
     if (wrongProp !== undefined)
       throw new ModelError(
         `${where}: property ${wrongProp.name}: its compiled form and the property's own function disagree on a reachable state (${model.locationIds(state).join(' ')}); ${COMPILED_ADVICE}`,

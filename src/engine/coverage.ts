@@ -128,13 +128,27 @@ export class CoverageCollector {
     this.model.hearAssertions(this.reach);
   }
 
-  /** The step properties' antecedents, of the step about to run. */
-  stepProperties(before: StateInfo<unknown>, step: StepInfo): void {
-    this.pendingSteps = this.pendingSteps.filter((p) => {
-      if (p.when !== undefined && !p.when(before, step)) return true;
-      this.exercised[p.index] = true;
-      return false;
-    });
+  /**
+   * The step properties' antecedents, of the step about to run from `words`: each decided by its
+   * form compiled for this step where it has one (`compiled`, by selected index), otherwise on
+   * `before()`, which decodes the state (as state() does for invariants).
+   */
+  stepProperties(words: Int32Array, before: () => StateInfo<unknown>, step: StepInfo, compiled?: readonly (((w: Int32Array) => number) | undefined)[]): void {
+    const pending = this.pendingSteps;
+    let kept: typeof pending | undefined;
+    for (let k = 0; k < pending.length; k++) {
+      const p = pending[k]!;
+      let holds = true;
+      if (p.when !== undefined) {
+        const r = compiled?.[p.index]?.(words) ?? -1;
+        holds = r >= 0 ? r === 1 : p.when(before(), step);
+      }
+      if (holds) {
+        this.exercised[p.index] = true;
+        kept ??= pending.slice(0, k);
+      } else kept?.push(p);
+    }
+    if (kept !== undefined) this.pendingSteps = kept;
   }
 
   counts(selected: readonly Property[]): CoverageCounts {

@@ -6,6 +6,7 @@ import { END } from '../model/types.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { CoverageCollector } from './coverage.js';
+import { holdsWhereWhenFails } from '../property/define.js';
 
 export interface Evaluator {
   properties: Property[];
@@ -123,6 +124,16 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
   // decoded for them only when one that is not compiled (or bails) is still unseen:
   // antecedentInfo loads it on the first such call.
   let compiledAntecedents: readonly (CompiledProperty | undefined)[] | undefined;
+  // The step properties' `when`, compiled for each step (its tags, function, thread are
+  // constants there) on the step's first use, by selected index; a recording evaluator none.
+  const stepWhens = new Map<Step, readonly (CompiledProperty | undefined)[]>();
+  const whensOf = (a: Step): readonly (CompiledProperty | undefined)[] => {
+    let w = stepWhens.get(a);
+    if (w === undefined) stepWhens.set(a, (w = compileStepAntecedents(model, selected, infoOf(a), recording !== undefined)));
+    return w;
+  };
+  const stepIndex = selected.flatMap((p, i) => (p.kind === 'step' ? [i] : []));
+  const stepImplication = stepProps.map((p) => holdsWhereWhenFails(p));
   let pendingState: Int32Array = model.init;
   let antecedentsLoaded = false;
   const antecedentInfo = (): StateInfo<unknown> => {
@@ -173,25 +184,38 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
       return out ?? NONE;
     },
     steps(state, action) {
+      let decoded = false;
+      const whens = stepProps.length === 0 && !coverage?.stepsPending ? undefined : whensOf(action);
       if (coverage) {
         coverage.step(action);
         if (coverage.stepsPending) {
-          load(state);
-          coverage.stepProperties(info, infoOf(action));
-          unchanged(state, 'a step property\'s antecedent');
+          pendingState = state;
+          antecedentsLoaded = false;
+          coverage.stepProperties(state, antecedentInfo, infoOf(action), whens);
+          if (antecedentsLoaded) unchanged(state, 'a step property\'s antecedent');
+          decoded = antecedentsLoaded;
         }
       }
       if (stepProps.length === 0) return NONE;
-      load(state);
       const si = infoOf(action);
+      let loaded = decoded;
       let out: Property[] | undefined;
       let at: Property | undefined;
       try {
-        for (const p of stepProps) if (!(at = p).holds(info, si)) (out ??= []).push(p);
+        for (let j = 0; j < stepProps.length; j++) {
+          const p = (at = stepProps[j]!);
+          // `!when || then` where `when`, compiled for this step, is false: it holds.
+          if (stepImplication[j] && (whens![stepIndex[j]!]?.(state) ?? -1) === 0) continue;
+          if (!loaded) {
+            load(state);
+            loaded = true;
+          }
+          if (!p.holds(info, si)) (out ??= []).push(p);
+        }
       } catch (e) {
         throw propertyThrew(at!, e, action);
       }
-      unchanged(state, 'a step property');
+      if (loaded) unchanged(state, 'a step property');
       return out ?? NONE;
     },
     assertion: (tag) => assertions.get(tag),
@@ -231,6 +255,15 @@ export function compileInvariants(model: TransitionSystem, invariants: readonly 
  */
 export function compileAntecedents(model: TransitionSystem, selected: readonly Property[]): (CompiledProperty | undefined)[] {
   return selected.map((p) => (p.kind === 'invariant' && p.when !== undefined ? model.compileProperty?.(p.when) : undefined));
+}
+
+/**
+ * Each selected step property's `when` compiled for step `step` (TransitionSystem.compileProperty
+ * with the step), by index in `selected`; undefined for anything else, where it is not compiled,
+ * or for a recording evaluator.
+ */
+export function compileStepAntecedents(model: TransitionSystem, selected: readonly Property[], step: StepInfo, recording = false): (CompiledProperty | undefined)[] {
+  return selected.map((p) => (!recording && p.kind === 'step' && p.when !== undefined ? model.compileProperty?.(p.when, step) : undefined));
 }
 
 /** A property that throws is a broken model, named as such (not an anonymous worker error). */

@@ -91,6 +91,21 @@ export interface StraightContext {
    * `s.threads`, `s.ended(t)` and `s.at(t) === 'id'` (part of the cache key).
    */
   threads?: { names: readonly string[]; ids: readonly ReadonlyMap<string, number>[] } | undefined;
+  /**
+   * A step property's: the step it is compiled for (its second parameter, known when compiling:
+   * `step.tags.includes('dma')` is a constant; part of the cache key).
+   */
+  step?: StraightStep | undefined;
+}
+
+/** What a step property reads of its step (property/types.ts StepInfo). */
+export interface StraightStep {
+  readonly thread: string;
+  readonly threadIndex: number;
+  readonly id: string;
+  readonly label: string;
+  readonly fn: string;
+  readonly tags: readonly string[];
 }
 
 /** Thrown by generated code to give up; caught in the generated wrapper. */
@@ -296,7 +311,10 @@ type Bound =
   | { k: 'info' } // a property's StateInfo (only its `vars` is in the subset)
   | { k: 'consts'; fields: ReadonlyMap<string, Bound> } // a frozen object or array of constants (an enum: `URB.LINKED`): its members only
   | { k: 'empty' } // localsOf's object for a thread without locals (frozen, no own members): each member undefined
-  | { k: 'list'; items: readonly Bound[]; conds: readonly string[] | undefined; pre: readonly string[] }; // a property's array value (listMember)
+  | { k: 'list'; items: readonly Bound[]; conds: readonly string[] | undefined; pre: readonly string[] } // a property's array value (listMember)
+  | { k: 'step' } // a step property's step (ctx.step): its members are constants
+  | { k: 'strs'; values: readonly string[] } // strings known when compiling (a step's tags)
+  | { k: 're'; re: RegExp }; // a bound regular expression (no g or y flag): its test of a known string is a constant
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -528,7 +546,7 @@ class Gen {
       if (!this.guard || this.locate !== undefined) no('a conjunction as a recipe or a next');
       // Each guard called with the state and the environment (each property with the StateInfo),
       // in order, as && evaluates them.
-      const args: Bound[] = this.property ? [{ k: 'info' }] : [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }];
+      const args: Bound[] = this.property ? (this.ctx.step !== undefined ? [{ k: 'info' }, { k: 'step' }] : [{ k: 'info' }]) : [{ k: 'node', node: this.ctx.layout.root }, { k: 'env' }];
       const parts = form.all.map((g) => this.inline(g, args, true));
       if (parts.length === 0) return 'return 1;';
       return `return (${parts.map((c) => (c.k === 'code' ? c.code : no('a guard returning a part of the state'))).join(' && ')}) ? 1 : 0;`;
@@ -538,9 +556,9 @@ class Gen {
     this.p = 0;
     this.scope = scope;
     const params = this.params();
-    if (params.length > (this.property ? 1 : 2)) no('more parameters than a step (or property) has');
+    if (params.length > (this.property ? (this.ctx.step !== undefined ? 2 : 1) : 2)) no('more parameters than a step (or property) has');
     if (params[0] !== undefined) this.bind(scope, params[0], this.property ? { k: 'info' } : { k: 'node', node: this.ctx.layout.root });
-    if (params[1] !== undefined) this.bind(scope, params[1], { k: 'env' });
+    if (params[1] !== undefined) this.bind(scope, params[1], this.property ? { k: 'step' } : { k: 'env' });
     this.scope = new Scope(scope);
     let body: string;
     if (this.peek('{')) body = this.block();
@@ -646,7 +664,7 @@ class Gen {
       // A part of the state, the environment, a function, a string, an object of constants,
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
       // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
-      const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
+      const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'step' || o.k === 'strs' || o.k === 're' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
       if (bound && (this.peek(',') || this.peek(')'))) {
         if (o!.k === 'node' && o!.base !== undefined) {
           // An element picked by a computed index: the index evaluated once, here, in argument
@@ -1106,6 +1124,44 @@ class Gen {
         // A property's string known when compiling (a thread's name): its tests are constants.
         if (this.property && this.peek('.')) return this.stringTest(b!.value);
         return b;
+      }
+      if (b!.k === 'step') {
+        // A step property's step: its members known when compiling.
+        if (!this.eat('.')) return b;
+        const k = this.next();
+        const st = this.ctx.step!;
+        if (k.t !== 'id') no('a step member');
+        if (k.v === 'threadIndex') return { k: 'code', code: `(${st.threadIndex})` };
+        if (k.v === 'thread' || k.v === 'id' || k.v === 'label' || k.v === 'fn') b = { k: 'str', value: st[k.v] };
+        else if (k.v === 'tags') b = { k: 'strs', values: st.tags };
+        else no('a step member other than thread, threadIndex, id, label, fn, tags');
+        continue;
+      }
+      if (b!.k === 'strs') {
+        // A step's tags: includes(a) and length constants, some/every unrolled over them.
+        if (!this.eat('.')) return b;
+        const m = this.next();
+        const values = b!.values;
+        if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${values.length})` };
+        if (m.t === 'id' && m.v === 'includes' && this.eat('(')) {
+          const a = this.stringArg();
+          this.expect(')');
+          return { k: 'code', code: String(values.includes(a)) };
+        }
+        if (m.t !== 'id' || (m.v !== 'some' && m.v !== 'every') || !this.peek('(')) no('a member of the tags other than length, includes, some, every');
+        const parts = this.callbacks(values.map((value): Bound => ({ k: 'str', value })), true);
+        const every = m.v === 'every';
+        return { k: 'code', code: parts.length === 0 ? String(every) : `(${parts.map((r) => `!!(${r})`).join(every ? ' && ' : ' || ')})` };
+      }
+      if (b!.k === 're') {
+        // `re.test(x)`, x a string known when compiling: the constant (no g or y flag: test keeps no state).
+        if (!this.eat('.')) return b;
+        const m = this.next();
+        if (m.t !== 'id' || m.v !== 'test' || !this.eat('(')) no('a member of a regular expression other than test');
+        const re = b!.re;
+        const a = this.stringArg();
+        this.expect(')');
+        return { k: 'code', code: String(re.test(a)) };
       }
       if (b!.k === 'list') {
         if (!this.eat('.')) return b;
@@ -1894,6 +1950,11 @@ function plan(root: Function): Plan {
       key += 'u';
       return { k: 'none' };
     }
+    if (v instanceof RegExp && !v.global && !v.sticky) {
+      // Its source and flags are what `test` reads (lastIndex only with g or y).
+      key += `r${keyText(v.source)}${keyText(v.flags)}`;
+      return { k: 're', re: v };
+    }
     if (depth >= 4 || !frozenConstants(v)) return undefined;
     // Frozen: its members cannot change after the code is generated from them. Accessors (they
     // run code) and members of other kinds stay unbound (reading one is refused).
@@ -1962,6 +2023,12 @@ function paramsKey(params: Readonly<Record<string, unknown>> | undefined): strin
   return k;
 }
 
+/** A step property's step (every member it can read), for the key. */
+function stepKey(step: StraightStep | undefined): string {
+  if (step === undefined) return '';
+  return `,s${step.threadIndex};${keyText(step.thread)}${keyText(step.id)}${keyText(step.label)}${keyText(step.fn)}${step.tags.length};${step.tags.map(keyText).join('')}`;
+}
+
 /** A property's threads (names, location ids by index), for the key. */
 function threadsKey(threads: StraightContext['threads']): string {
   if (threads === undefined) return '';
@@ -2003,7 +2070,7 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
   const layout = layoutId(ctx.layout);
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}${threadNamesKey(ctx.threadNames)}|${p?.key ?? '-'}`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}${threadNamesKey(ctx.threadNames)}${stepKey(ctx.step)}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     let g: GeneratedEntry;

@@ -103,9 +103,13 @@ export interface TransitionSystem<A extends Step = Step, S = unknown> {
    * A property of one state (an invariant's `holds`) compiled to code over the packed state
    * (1 holds, 0 not, -1 bailed: evaluate it on the view), or undefined when it is not in the step
    * compiler's subset or the system compiles nothing (straight.ts). Optional: without it every
-   * property is evaluated on the view.
+   * property is evaluated on the view. With `step`: a step property's function of (state,
+   * step), compiled for that one step (its members constants).
    */
-  compileProperty?(holds: Function): ((state: Int32Array) => number) | undefined;
+  compileProperty?(
+    holds: Function,
+    step?: { readonly thread: string; readonly threadIndex: number; readonly id: string; readonly label: string; readonly fn: string; readonly tags: readonly string[] },
+  ): ((state: Int32Array) => number) | undefined;
 }
 
 /** Where a FootprintRecorder reports slots: read at every access, so the owner may swap them. */

@@ -70,12 +70,28 @@ export function stepProperty<S>(
   holds: ((before: StateInfo<S>, step: StepInfo) => boolean) | StepImplication<S>,
   explain?: (before: StateInfo<S>, step: StepInfo) => string,
 ): StepProperty<S> {
+  if (typeof holds !== 'function') {
+    bound(holds.when, holds.bind);
+    bound(holds.then, holds.bind);
+  }
   const p: StepProperty<S> =
     typeof holds === 'function'
       ? { kind: 'step', name, doc, holds }
       : { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
+  if (typeof holds !== 'function') implications.add(p);
   if (explain) p.explain = explain;
   return p;
+}
+
+const implications = new WeakSet<object>();
+
+/**
+ * Whether step property `p` was built from `{ when, then }` (stepProperty), so its `holds` is
+ * `!when || then`: a step whose `when` is false satisfies it, and evaluate.ts need not evaluate
+ * it (nor decode the state) where `when`, compiled for the step, is false.
+ */
+export function holdsWhereWhenFails(p: object): boolean {
+  return implications.has(p);
 }
 
 /** A BUG_ON/WARN_ON the model's steps raise with this tag. */

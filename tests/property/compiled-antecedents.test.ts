@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
 import { compileModel, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, thread } from '../../src/model/index.js';
-import { compileAntecedents, makeEvaluator } from '../../src/engine/evaluate.js';
+import { compileAntecedents, compileStepAntecedents, makeEvaluator } from '../../src/engine/evaluate.js';
 import { check } from '../../src/engine/check.js';
-import { invariant, type StateInfo } from '../../src/property/index.js';
+import { invariant, stepProperty, type StateInfo, type StepInfo } from '../../src/property/index.js';
 import { checkDeterminism } from '../../src/cli/determinism.js';
 import { ModelError } from '../../src/util/errors.js';
 
@@ -120,5 +120,54 @@ describe('compiled when antecedents', () => {
     for (const s of states(m)) expect(holds(s) === 1).toBe(wrong.holds(ev.info(s) as never));
     expect(() => checkDeterminism(m as never, { properties: [wrong] })).toThrow(ModelError);
     expect(() => checkDeterminism(m as never, { properties: [wrong] })).toThrow(/property x-bounded-when-y: its compiled form and the property's own function disagree/);
+  });
+
+  it("a step property's when compiled for each step: a step where it is false is not decoded; where it holds, the property is evaluated", () => {
+    const m = compileModel(model);
+    let decodes = 0;
+    const counting = { ...m, view: (s: Int32Array) => (decodes++, m.view(s)) };
+    // Only x++ steps are about it (by its label), and x stays at most 3 before one (its guard).
+    const re = /^x\+\+$/;
+    const incOnly = stepProperty<S>('x-small-before-inc', 'x is below 3 before x++', { when: (_s, step) => re.test(step.label), then: (s) => s.vars.x < 3, bind: { re } });
+    const ev = makeEvaluator(counting as never, [incOnly], [incOnly]);
+    const out: CompiledAction[] = [];
+    let steps = 0;
+    let inc = 0;
+    decodes = 0;
+    for (const s of states(m)) {
+      const n = m.enabled(s, out);
+      for (let k = 0; k < n; k++) {
+        expect(ev.steps(s, out[k]!)).toEqual([]);
+        steps++;
+        if (out[k]!.label === 'x++') inc++;
+      }
+    }
+    expect(inc).toBeGreaterThan(0);
+    expect(steps).toBeGreaterThan(inc);
+    // Decoded before x++ only, where `when` holds and `then` runs on the view (coverage's
+    // antecedent is decided by the compiled when, without a decode).
+    expect(decodes).toBe(inc);
+    expect(ev.coverage!.counts([incOnly]).exercised).toEqual([true]);
+    // A then that fails where the when holds is still reported.
+    const wrong = stepProperty<S>('x-zero-before-inc', 'x is 0 before x++ (false)', { when: (_s, step) => re.test(step.label), then: (s) => s.vars.x === 0, bind: { re } });
+    const ev2 = makeEvaluator(m as never, [wrong], [wrong]);
+    const violated = states(m).some((s) => {
+      const n = m.enabled(s, out);
+      return out.slice(0, n).some((a) => ev2.steps(s, a).length > 0);
+    });
+    expect(violated).toBe(true);
+  });
+
+  it("a wrong declared step antecedent is caught by the determinism probe", () => {
+    const m = compileModel(model);
+    const when = opaque((_s: StateInfo<S>, step: StepInfo) => step.label === 'x++');
+    const mk = () => stepProperty<S>('x-small-before-inc', 'x is below 3 before x++', { when, then: (s) => s.vars.x < 3 });
+    declareStraight(when, { fn: (_s: StateInfo<S>, step: StepInfo) => step.tags.length === 0 && step.label.startsWith('x') });
+    expect(() => checkDeterminism(m as never, { properties: [mk()] })).not.toThrow();
+    declareStraight(when, { fn: (_s: StateInfo<S>, step: StepInfo) => step.label.startsWith('y') });
+    const wrong = mk();
+    const info: StepInfo = { thread: 't', threadIndex: 0, id: 'l', label: 'x++', fn: '', tags: [] };
+    expect(compileStepAntecedents(m as never, [wrong], info)[0]).toBeDefined();
+    expect(() => checkDeterminism(m as never, { properties: [wrong] })).toThrow(/property x-small-before-inc: its compiled form and the property's own function disagree/);
   });
 });

@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
-import { compileInvariants, makeEvaluator } from '../../src/engine/evaluate.js';
-import type { Property, PropertySet } from '../../src/property/index.js';
+import { compileInvariants, compileStepAntecedents, makeEvaluator } from '../../src/engine/evaluate.js';
+import type { Property, PropertySet, StepInfo } from '../../src/property/index.js';
 import { defineModel, intParam, step, thread, type ModelDef } from '../../src/model/index.js';
 import { check } from '../../src/engine/check.js';
 import { deadlockFree, invariant } from '../../src/property/index.js';
@@ -124,6 +124,65 @@ describe('compiled invariants on the bundled models', () => {
     });
     // The compiled invariants decided (did not bail) on the states visited: at least one verdict each.
     for (const [k, v] of compiledBy) if (v.size > 0) expect(decidedBy.get(k), k).toBeGreaterThanOrEqual(statesBy.get(k)!);
+  });
+});
+
+// Step properties' `when`, compiled for each step (its tags, function and thread constants
+// there; src/engine/evaluate.ts skips a step property, and the decode, where it is false): on
+// every state of a BFS prefix of every variant, for each enabled step, the compiled antecedent
+// (where it decided) is the property's own `when` on the view. Which compile is pinned (for how
+// many of the model's actions).
+describe("compiled step properties' antecedents on the bundled models", () => {
+  const stepCompiled = new Map<string, Record<string, number>>();
+  const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
+  it.each(cases)('%s %s: every compiled step antecedent agrees with the property on a BFS prefix', (name, variant, entry) => {
+    const m = compileModel(entry.model, { variant });
+    const own = compileModel(entry.model, { variant, straight: false });
+    const steps = propertiesOf(entry).filter((p) => p.kind === 'step');
+    const ev = makeEvaluator(own, steps, steps);
+    const whens = new Map<CompiledAction, { info: StepInfo; c: ReturnType<typeof compileStepAntecedents> }>();
+    const counts: Record<string, number> = Object.fromEntries(steps.map((p) => [p.name, 0]));
+    for (const a of m.allActions) {
+      const info: StepInfo = { thread: m.threadNames[a.thread]!, threadIndex: a.thread, id: a.id, label: a.label, fn: a.fn, tags: a.tags };
+      const c = compileStepAntecedents(m, steps, info);
+      c.forEach((f, j) => f !== undefined && counts[steps[j]!.name]!++);
+      whens.set(a, { info, c });
+    }
+    stepCompiled.set(`${name} ${variant}`, counts);
+    const seen = new Set([m.init.join()]);
+    const queue = [m.init];
+    const out: CompiledAction[] = [];
+    let decided = 0;
+    while (queue.length > 0 && seen.size < LIMIT) {
+      const s = queue.shift()!;
+      const n = m.enabled(s, out);
+      for (let k = 0; k < n; k++) {
+        const { info, c } = whens.get(out[k]!)!;
+        steps.forEach((p, j) => {
+          const r = c[j]?.(s) ?? -1;
+          if (r < 0 || p.kind !== 'step') return;
+          decided++;
+          if ((r === 1) !== p.when!(ev.info(s), info)) expect.fail(`${name} ${variant}: ${p.name} before '${info.label}' at ${m.locationIds(s).join(' ')}: compiled ${r}`);
+        });
+        const d = new Int32Array(m.width);
+        if (m.apply(s, out[k]!, d).halted) continue;
+        if (!seen.has(d.join())) {
+          seen.add(d.join());
+          queue.push(d);
+        }
+      }
+    }
+    if (Object.values(counts).some((x) => x > 0)) expect(decided).toBeGreaterThan(0);
+  });
+
+  it('which step antecedents compile, for how many of the actions (pinned, default variants)', () => {
+    const at = (k: string) => stepCompiled.get(k);
+    // nolock-under-kvm-lock's when (nolockStep) picks its regular expression by s.variant from a Set
+    // and builds a tag with a template: not compiled.
+    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 0, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 128 });
+    expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 61 });
+    expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 60 });
+    expect(at('sched-delayed-dequeue eevdf')).toEqual({ 'frozen-task-not-scheduled': 123, 'freezer-freezes-sleeper': 123 });
   });
 });
 
