@@ -591,12 +591,21 @@ export class PartialOrder {
     this.selects.clear();
   }
 
+  // The closure's lookups (reachable, conflictsOfAction, writersOf, visibleAction) are small
+  // functions answering from caches over the footprints; what fills a cache is a method of its
+  // own, called once per entry and footprint version, so that the JIT, which inlines the
+  // lookups into closure(), does not compile the filling loops into it too (closure was
+  // compiled twice in a cold check, each time with every one of them inlined).
+
   /** The locations reachable from `loc` along the footprints' edges (itself included). */
   private reachable(loc: number): Uint8Array {
-    let r = this.reach[loc];
-    if (r !== undefined) return r;
+    return this.reach[loc] ?? this.computeReach(loc);
+  }
+
+  /** Fills reach[loc]. */
+  private computeReach(loc: number): Uint8Array {
     const fp = this.fp;
-    r = new Uint8Array(fp.nLocs);
+    const r = new Uint8Array(fp.nLocs);
     r[loc] = 1;
     const stack = [loc];
     while (stack.length) {
@@ -613,8 +622,11 @@ export class PartialOrder {
 
   /** The units of other threads whose footprint conflicts with action `a`'s own (S1). */
   private conflictsOfAction(a: number, thread: number): Int32Array {
-    let c = this.actionConflicts[a];
-    if (c !== undefined) return c;
+    return this.actionConflicts[a] ?? this.computeConflicts(a, thread);
+  }
+
+  /** Fills actionConflicts[a]. */
+  private computeConflicts(a: number, thread: number): Int32Array {
     const fp = this.fp;
     const W = fp.words;
     const out: number[] = [];
@@ -627,36 +639,42 @@ export class PartialOrder {
       )
         out.push(b);
     }
-    c = Int32Array.from(out);
+    const c = Int32Array.from(out);
     this.actionConflicts[a] = c;
     return c;
   }
 
   /** C2 for one action: does it write a slot an invariant not yet violated reads? */
   private visibleAction(a: number): boolean {
-    if (this.invDirty) {
-      this.invUnion.fill(0);
-      for (let i = 0; i < this.invariants.length; i++)
-        if (this.violated[i] === 0) {
-          const b = this.fp.inv[i]!;
-          for (let k = 0; k < b.length; k++) this.invUnion[k] = this.invUnion[k]! | b[k]!;
-        }
-      this.invDirty = false;
-    }
+    if (this.invDirty) this.computeInvUnion();
     return Footprints.meet(this.fp.actionWrites, a * this.fp.words, this.invUnion, 0, this.fp.words);
+  }
+
+  /** The slots the invariants not yet violated read (C2). */
+  private computeInvUnion(): void {
+    this.invUnion.fill(0);
+    for (let i = 0; i < this.invariants.length; i++)
+      if (this.violated[i] === 0) {
+        const b = this.fp.inv[i]!;
+        for (let k = 0; k < b.length; k++) this.invUnion[k] = this.invUnion[k]! | b[k]!;
+      }
+    this.invDirty = false;
   }
 
   /** The units that write `slot` (S2). */
   private writersOf(slot: number): Int32Array {
-    let c = this.writers[slot];
-    if (c !== undefined) return c;
+    return this.writers[slot] ?? this.computeWriters(slot);
+  }
+
+  /** Fills writers[slot]. */
+  private computeWriters(slot: number): Int32Array {
     const fp = this.fp;
     const W = fp.words;
     const out: number[] = [];
     const w = slot >>> 5;
     const m = 1 << (slot & 31);
     for (let b = 0; b < fp.nLocs; b++) if ((fp.writes[b * W + w]! & m) !== 0) out.push(b);
-    c = Int32Array.from(out);
+    const c = Int32Array.from(out);
     this.writers[slot] = c;
     return c;
   }
