@@ -880,6 +880,9 @@ export default defineModel({
         label: `__schedule: next = pick_next_task(rq) = ${taskName(t)}; context_switch(rq, prev, next)`,
         fn: '__schedule',
         guard: declareStraight((s: S) => s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) && !(isVcpu && s.vcpus[t]!.in_guest), {
+          // For the sleeper (no vCPU: `isVcpu &&` false) the form leaves out the conjunct it never
+          // evaluates, whose constant index s.vcpus[t] is out of range (refused when compiling).
+          ...(isVcpu ? {} : { fn: (s: S) => s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) }),
           bind: { OTHER, rqFree, task_is_runnable, t, isVcpu },
         }),
         run: (d, env) => {
