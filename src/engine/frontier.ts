@@ -15,6 +15,24 @@ export interface Frontier {
   bytes(): number;
 }
 
+/**
+ * Copy `n` words of `src` from `from` into `dst` at `at`, four a round. Node 20's optimizing
+ * compiler checks a typed array's map and reloads its length and data pointer at every access
+ * inside a loop, but once per straight run of accesses to the same arrays: a state of 24 words
+ * copied one a round costs about 30 instructions a word, four a round about 21 (callgrind; the
+ * search copies every new state into its frontier and every expanded one out of it).
+ */
+export function copyWords(dst: Int32Array, at: number, src: Int32Array, from: number, n: number): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    dst[at + k] = src[from + k]!;
+    dst[at + k + 1] = src[from + k + 1]!;
+    dst[at + k + 2] = src[from + k + 2]!;
+    dst[at + k + 3] = src[from + k + 3]!;
+  }
+  for (; k < n; k++) dst[at + k] = src[from + k]!;
+}
+
 const CHUNK_ENTRIES = 4096;
 const NO_CHUNK = new Int32Array(0);
 
@@ -55,9 +73,7 @@ export class StateQueue implements Frontier {
     chunk[off] = id;
     chunk[off + 1] = depth;
     // A plain loop: for the short arrays states are, it beats subarray() + set().
-    const w = this.width;
-    const base = off + 2;
-    for (let i = 0; i < w; i++) chunk[base + i] = state[i]!;
+    copyWords(chunk, off + 2, state, 0, this.width);
     this.writeOff = off + this.stride;
     this.tail++;
   }
@@ -111,9 +127,7 @@ export class StateQueue implements Frontier {
   private readEntry(chunk: Int32Array, off: number, into: Int32Array): void {
     this.id = chunk[off]!;
     this.depth = chunk[off + 1]!;
-    const w = this.width;
-    const base = off + 2;
-    for (let i = 0; i < w; i++) into[i] = chunk[base + i]!;
+    copyWords(into, 0, chunk, off + 2, this.width);
   }
 
   /** The queued entries (id, depth, then the state's words), oldest first, as views of the chunks: read them before the next push or pop. */

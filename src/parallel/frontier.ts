@@ -10,6 +10,7 @@
 // once the level's ranks are sealed. Chunks of the level at depth L are reused at depth L+2,
 // when every worker has finished expanding depth L.
 
+import { copyWords } from '../engine/frontier.js';
 import type { Control } from './control.js';
 import type { FrontierMail, Mailbox } from './mailbox.js';
 import type { FrontierShare } from './protocol.js';
@@ -93,7 +94,7 @@ export class SharedFrontier {
     const chunk = this.writeChunk;
     chunk[at] = 0;
     chunk[at + 1] = i;
-    for (let k = 0, w = this.width, to = at + 2; k < w; k++) chunk[to + k] = state[k]!;
+    copyWords(chunk, at + 2, state, 0, this.width);
     this.writeAt = at + this.stride;
     this.count++;
   }
@@ -216,7 +217,7 @@ export class SharedFrontier {
     const chunk = this.readChunk;
     const at = this.readAt;
     this.readAt = at + this.stride;
-    for (let k = 0, w = this.width, from = at + 2; k < w; k++) into[k] = chunk[from + k]!;
+    copyWords(into, 0, chunk, at + 2, this.width);
     return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
   }
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StateQueue } from '../../src/engine/frontier.js';
+import { StateQueue, copyWords } from '../../src/engine/frontier.js';
 
 const CHUNK = 4096;
 const WIDTH = 3;
@@ -82,5 +82,20 @@ describe('StateQueue', () => {
     expect(full).toBe(5 * CHUNK * (WIDTH + 2) * 4);
     for (let i = 0; i < 3 * CHUNK; i++) q.pop(s);
     expect(q.bytes()).toBe(2 * CHUNK * (WIDTH + 2) * 4);
+  });
+});
+
+describe('copyWords', () => {
+  it('copies n words from any offset to any offset, for n below, at and above a multiple of four', () => {
+    const src = Int32Array.from({ length: 40 }, (_, i) => (i + 1) * 0x01010101);
+    for (let n = 0; n <= 13; n++)
+      for (const from of [0, 1, 5])
+        for (const at of [0, 3]) {
+          const dst = new Int32Array(20).fill(-7);
+          copyWords(dst, at, src, from, n);
+          const want = new Int32Array(20).fill(-7);
+          for (let k = 0; k < n; k++) want[at + k] = src[from + k]!;
+          expect([...dst], `n=${n} from=${from} at=${at}`).toEqual([...want]);
+        }
   });
 });
