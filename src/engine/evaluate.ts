@@ -129,7 +129,7 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
   const stepWhens = new Map<Step, readonly (CompiledProperty | undefined)[]>();
   const whensOf = (a: Step): readonly (CompiledProperty | undefined)[] => {
     let w = stepWhens.get(a);
-    if (w === undefined) stepWhens.set(a, (w = compileStepAntecedents(model, selected, infoOf(a), recording !== undefined)));
+    if (w === undefined) stepWhens.set(a, (w = compileStepAntecedents(model, selected, infoOf(a), recording !== undefined, true)));
     return w;
   };
   const stepIndex = selected.flatMap((p, i) => (p.kind === 'step' ? [i] : []));
@@ -262,8 +262,20 @@ export function compileAntecedents(model: TransitionSystem, selected: readonly P
  * with the step), by index in `selected`; undefined for anything else, where it is not compiled,
  * or for a recording evaluator.
  */
-export function compileStepAntecedents(model: TransitionSystem, selected: readonly Property[], step: StepInfo, recording = false): (CompiledProperty | undefined)[] {
-  return selected.map((p) => (!recording && p.kind === 'step' && p.when !== undefined ? model.compileProperty?.(p.when, step) : undefined));
+export function compileStepAntecedents(model: TransitionSystem, selected: readonly Property[], step: StepInfo, recording = false, untilRefused = false): (CompiledProperty | undefined)[] {
+  const out: (CompiledProperty | undefined)[] = selected.map(() => undefined);
+  if (recording) return out;
+  for (let i = 0; i < selected.length; i++) {
+    const p = selected[i]!;
+    if (p.kind !== 'step') continue;
+    const c = p.when === undefined ? undefined : model.compileProperty?.(p.when, step);
+    // `untilRefused` (the evaluator's): a step property that must be evaluated on the decoded
+    // state before every such step leaves the others little to save, and compiling them costs
+    // (kvm-hotplug: its first check counted 4% more instructions with them, bench/README.md).
+    if (c === undefined && untilRefused) return selected.map(() => undefined);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** A property that throws is a broken model, named as such (not an anonymous worker error). */
