@@ -1290,16 +1290,7 @@ class Gen {
     this.expect('(');
     const cond = this.assign();
     this.expect(',');
-    const t = this.toks[this.p];
-    let tag: string;
-    if (t?.t === 'str') {
-      this.p++;
-      tag = t.v;
-    } else {
-      const o = this.operand();
-      if (o === undefined || o.k !== 'str') no('an assertion whose tag is not a string known when compiling');
-      tag = (o as { value: string }).value;
-    }
+    const tag = this.stringArg('an assertion whose tag is not a string known when compiling');
     this.expect(')');
     const i = this.sites.length;
     this.sites.push(tag);
@@ -1353,15 +1344,18 @@ class Gen {
     return `ix(${e}, ${this.ctx.pcs})`;
   }
 
-  /** A string argument known when compiling (the cursor at it, consumed): a literal or a name bound to a string. */
-  private stringArg(): string {
+  /**
+   * A string argument known when compiling (the cursor at it, consumed): a literal or a name bound
+   * to a string; anything else refuses the function, for the reason `refused`.
+   */
+  private stringArg(refused = 'a string not known when compiling'): string {
     const t = this.toks[this.p];
     if (t?.t === 'str') {
       this.p++;
       return t.v;
     }
     const o = this.operand();
-    if (o === undefined || o.k !== 'str') no('a string not known when compiling');
+    if (o === undefined || o.k !== 'str') no(refused);
     return (o as { value: string }).value;
   }
 
@@ -1632,16 +1626,7 @@ class Gen {
     const s = this.operand();
     if (s === undefined || s.k !== 'node' || s.node !== this.ctx.layout.root || s.base !== undefined) no('localsOf of something other than the state');
     this.expect(',');
-    const t = this.toks[this.p];
-    let name: string;
-    if (t?.t === 'str') {
-      this.p++;
-      name = t.v;
-    } else {
-      const o = this.operand();
-      if (o === undefined || o.k !== 'str') no('localsOf with a thread name not known when compiling');
-      name = (o as { value: string }).value;
-    }
+    const name = this.stringArg('localsOf with a thread name not known when compiling');
     this.expect(')');
     const node = localsNode(this.ctx.layout, name);
     return node === undefined ? { k: 'empty' } : { k: 'node', node };
