@@ -119,13 +119,17 @@ function propertyProbe(model: CompiledModel, properties: readonly Property[]): (
     }
   };
   return (state, acts, n) => {
-    for (const [p, own, c] of pairs) if (differs(c(state), () => own(ev.info(state)))) return p;
+    // The state decoded once for every property compared on it (as the search's evaluator does),
+    // not once for each: the properties only read their view.
+    let view: StateInfo<unknown> | undefined;
+    const info = () => (view ??= ev.info(state));
+    for (const [p, own, c] of pairs) if (differs(c(state), () => own(info()))) return p;
     for (let i = 0; i < n; i++) {
-      const { info, whens } = whensOf(acts[i]!);
+      const { info: step, whens } = whensOf(acts[i]!);
       for (let j = 0; j < steps.length; j++) {
         const p = steps[j]!;
         const c = whens[j];
-        if (c !== undefined && p.kind === 'step' && differs(c(state), () => p.when!(ev.info(state), info))) return p;
+        if (c !== undefined && p.kind === 'step' && differs(c(state), () => p.when!(info(), step))) return p;
       }
     }
     return undefined;
