@@ -1635,34 +1635,9 @@ class Gen {
   /** every/some (the cursor at the `(`) over `items`, what the callback's first parameter is bound to for each element. */
   private unrolledTest(items: Bound[], method: 'every' | 'some'): Bound {
     if (!this.guard) no('every/some in a recipe');
-    this.expect('(');
-    const names: string[] = [];
-    if (this.eat('(')) {
-      while (!this.eat(')')) {
-        names.push(this.name());
-        if (!this.peek(')')) this.expect(',');
-      }
-    } else names.push(this.name());
-    if (names.length === 0 || names.length > 2 || new Set(names).size !== names.length) no('a callback of another form');
-    this.expect('=>');
-    if (this.peek('{')) no('a callback with a block body');
-    if (items.length === 0) no('every/some over an empty array');
-    const body = this.p;
-    const outer = this.scope;
-    const parts: string[] = [];
-    let end = -1;
-    for (let j = 0; j < items.length; j++) {
-      this.p = body;
-      this.scope = new Scope(outer);
-      this.scope.names.set(names[0]!, items[j]!);
-      if (names[1] !== undefined) this.scope.names.set(names[1], { k: 'code', code: `(${j})` });
-      parts.push(`!!(${this.assign()})`);
-      if (end >= 0 && this.p !== end) no('a callback parsed to different ends');
-      end = this.p;
-      this.scope = outer;
-    }
-    this.expect(')');
-    return { k: 'code', code: `(${parts.join(method === 'every' ? ' && ' : ' || ')})` };
+    const parts = this.callbacks(items, true);
+    if (parts.length === 0) no('every/some over an empty array');
+    return { k: 'code', code: `(${parts.map((c) => `!!(${c})`).join(method === 'every' ? ' && ' : ' || ')})` };
   }
 
   /** A node of the layout as an operand: a leaf's slot, or the part; `base` (code) added to its offsets. */
