@@ -70,15 +70,15 @@ export function stepProperty<S>(
   holds: ((before: StateInfo<S>, step: StepInfo) => boolean) | StepImplication<S>,
   explain?: (before: StateInfo<S>, step: StepInfo) => string,
 ): StepProperty<S> {
-  if (typeof holds !== 'function') {
+  let p: StepProperty<S>;
+  if (typeof holds === 'function') p = { kind: 'step', name, doc, holds };
+  else {
+    // `when` and `then` declared for the compiler (bound registers each one's form in place).
     bound(holds.when, holds.bind);
     bound(holds.then, holds.bind);
+    p = { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
+    implications.add(p);
   }
-  const p: StepProperty<S> =
-    typeof holds === 'function'
-      ? { kind: 'step', name, doc, holds }
-      : { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
-  if (typeof holds !== 'function') implications.add(p);
   if (explain) p.explain = explain;
   return p;
 }
