@@ -31,7 +31,7 @@ declareStraight(enabledCpus, { bind: { cpusOf } });
 // The functions that do not take kvm_lock themselves but touch what it guards: the per-CPU
 // bodies and hardware_disable_all_nolock. Before PATCH 2/2 the bodies are called
 // hardware_enable/hardware_disable (the same code), after it *_nolock.
-const OLD_NAMES = new Set(['v2.6.37', 'patch-1']);
+const OLD_NAMES = Object.freeze(['v2.6.37', 'patch-1']);
 const MUTEX_VARIANTS = new Set(['v6.3', 'v6.5', 'v6.12']);
 /** The kernels whose reboot hook is the syscore shutdown op kvm_shutdown(). */
 const SYSCORE_SHUTDOWN = new Set(['v6.5', 'v6.12']);
@@ -50,7 +50,7 @@ const IPI_FROM = 'ipi-from:';
  *   is what reboot-disables-all and off-after-reboot ask.
  */
 function nolockStep(s: StateInfo<S>, step: StepInfo): boolean {
-  if (!(OLD_NAMES.has(s.variant) ? NOLOCK_OLD : NOLOCK_NEW).test(step.fn)) return false;
+  if (!(OLD_NAMES.includes(s.variant) ? NOLOCK_OLD.test(step.fn) : NOLOCK_NEW.test(step.fn))) return false;
   if (step.tags.includes('syscore')) return false;
   if (step.thread === 'pm' && step.id.startsWith('reboot.')) return false;
   return !step.tags.includes(`${IPI_FROM}pm`);
@@ -67,6 +67,7 @@ function nolockOwner(s: StateInfo<S>, step: StepInfo): number {
   const from = step.tags.find((t) => t.startsWith(IPI_FROM));
   return from === undefined ? step.threadIndex : s.threads.indexOf(from.slice(IPI_FROM.length));
 }
+declareStraight(nolockOwner, { bind: { IPI_FROM } });
 
 /** Every task thread is in user space or ended (see the header). */
 function quiescent(s: StateInfo<S>): boolean {
@@ -103,7 +104,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   stepProperty<S>(
     'nolock-under-kvm-lock',
     'hardware_enable/disable(_nolock) and hardware_disable_all_nolock run only with kvm_lock held: by the running thread in its own context (on_each_cpu local call, CPU_DYING, CPU_STARTING), in an IPI handler by the thread that sent the IPI; kvm_suspend/kvm_resume and kvm_reboot\'s deliberate unlocked disable exempt',
-    { when: nolockStep, then: (s, step) => s.vars.kvm_lock.holder === nolockOwner(s, step) },
+    { when: nolockStep, then: (s, step) => s.vars.kvm_lock.holder === nolockOwner(s, step), bind: { OLD_NAMES, NOLOCK_OLD, NOLOCK_NEW, IPI_FROM, nolockOwner } },
     (s, step) =>
       `${step.thread} runs '${step.label}' while kvm_lock is ${s.vars.kvm_lock.holder === UNLOCKED ? 'free' : `held by ${s.threads[s.vars.kvm_lock.holder]}`}${nolockOwner(s, step) !== step.threadIndex ? ` (the IPI's sender is ${s.threads[nolockOwner(s, step)]})` : ''}`,
   ),

@@ -637,7 +637,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       hear = listener;
     },
     // Properties over the packed state (straight.ts), unless the model compiles nothing.
-    compileProperty: (holds, step) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '', params, threads: { names: threadNames, ids: threads.map((t) => t.ids) }, ...(step !== undefined ? { step } : {}) }) : undefined),
+    compileProperty: (holds, step) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '', params, variant, threads: { names: threadNames, ids: threads.map((t) => t.ids) }, ...(step !== undefined ? { step } : {}) }) : undefined),
     recorder,
     checkArrayStores(everyStep) {
       checkEvery = everyStep;

@@ -86,6 +86,8 @@ export interface StraightContext {
    * constant of the code; part of the cache key).
    */
   params?: Readonly<Record<string, unknown>> | undefined;
+  /** A property's: the model's variant (`s.variant`, a string known when compiling; part of the cache key). */
+  variant?: string | undefined;
   /**
    * A property's: the threads' names and each thread's location ids (by index), for
    * `s.threads`, `s.ended(t)` and `s.at(t) === 'id'` (part of the cache key).
@@ -122,8 +124,12 @@ function no(why: string): never {
 // ---- tokens -----------------------------------------------------------------------------------
 
 /** `nl`: a line break (or a comment holding one) comes before the token, where JavaScript may insert a semicolon. */
-/** `tpl`: a template literal, or a string with escapes: opaque (skipped over, never compiled as a value). */
-type Tok = { t: 'id' | 'num' | 'op' | 'str' | 'tpl'; v: string; nl?: true };
+/**
+ * `tpl`: a template literal, or a string with escapes: opaque (skipped over, never compiled as a
+ * value), except a template without escapes or line breaks, whose literal parts (`quasis`) and
+ * substitutions' sources (`subs`) a property may read as a string known when compiling (Gen.template).
+ */
+type Tok = { t: 'id' | 'num' | 'op' | 'str' | 'tpl'; v: string; nl?: true; quasis?: string[]; subs?: string[] };
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const OPS = [
   '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...',
@@ -166,7 +172,7 @@ function tokenize(src: string): Tok[] {
       // A template literal (a thrown error's message): opaque, skipped over by a `throw`.
       const e = templateEnd(src, i);
       if (LINE_BREAK.test(src.slice(i, e))) nl = true;
-      push({ t: 'tpl', v: '' });
+      push({ t: 'tpl', v: '', ...templateParts(src, i, e) });
       i = e;
     } else if (/[A-Za-z_$]/.test(c)) {
       const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))![0];
@@ -221,6 +227,41 @@ function templateEnd(src: string, i: number): number {
     }
   }
   return no('template form');
+}
+
+/**
+ * The template literal `src.slice(i, e)` as its literal parts and its substitutions' sources
+ * (`a${x}b${y}c`: quasis a, b, c; subs x, y), or nothing when a literal part has an escape or a
+ * line break (its value is then not its text: `\n`, a CRLF read as LF), or a substitution is
+ * empty. The substitutions are found as templateEnd finds them.
+ */
+function templateParts(src: string, i: number, e: number): { quasis: string[]; subs: string[] } | Record<string, never> {
+  const quasis: string[] = [];
+  const subs: string[] = [];
+  let from = i + 1;
+  for (let k = i + 1; k < e - 1; k++) {
+    const c = src[k]!;
+    if (c === '\\' || LINE_BREAK.test(c)) return {};
+    if (c === '$' && src[k + 1] === '{') {
+      quasis.push(src.slice(from, k));
+      let depth = 0;
+      const open = k + 1;
+      for (k += 1; k < e - 1; k++) {
+        const d = src[k]!;
+        if (d === '{') depth++;
+        else if (d === '}') {
+          if (--depth === 0) break;
+        } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
+        else if (d === '`') k = templateEnd(src, k) - 1;
+      }
+      const sub = src.slice(open + 1, k);
+      if (sub.trim() === '') return {};
+      subs.push(sub);
+      from = k + 1;
+    }
+  }
+  quasis.push(src.slice(from, e - 1));
+  return { quasis, subs };
 }
 
 /**
@@ -603,7 +644,7 @@ class Gen {
         // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
         const start = this.p;
         const o = asValue ? undefined : this.operand();
-        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty') && this.p === this.toks.length) out = o;
+        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty' || (this.property && o.k === 'str')) && this.p === this.toks.length) out = o;
         else {
           this.p = start;
           out = { k: 'code', code: this.assign() };
@@ -874,7 +915,8 @@ class Gen {
   private partInit(): Bound | undefined {
     const start = this.p;
     const o = this.operand();
-    if (o !== undefined && o.k === 'node' && (this.peek(';') || this.peek('}'))) {
+    // A property's string or undefined known when compiling (a thread's name, a tag found) too.
+    if (o !== undefined && (o.k === 'node' || (this.property && (o.k === 'str' || o.k === 'none'))) && (this.peek(';') || this.peek('}'))) {
       this.eat(';');
       return o;
     }
@@ -1081,10 +1123,17 @@ class Gen {
   private operand(): Bound | undefined {
     const start = this.p;
     const t = this.toks[this.p];
-    if (t?.t !== 'id') return undefined;
-    let b = this.scope.get(t.v, this.p);
-    if (b === undefined) return undefined;
-    this.p++;
+    let b: Bound | undefined;
+    if (t?.t === 'tpl' && this.property && t.quasis !== undefined) {
+      // A property's template literal whose parts are known when compiling: a string.
+      this.p++;
+      b = { k: 'str', value: this.template(t) };
+    } else {
+      if (t?.t !== 'id') return undefined;
+      b = this.scope.get(t.v, this.p);
+      if (b === undefined) return undefined;
+      this.p++;
+    }
     for (;;) {
       if (b!.k === 'fn') {
         // f(...) and f?.(...) (a function: the same call).
@@ -1095,6 +1144,9 @@ class Gen {
         continue;
       }
       if (b!.k === 'none') {
+        // A property's `x === undefined` (x known when compiling to be undefined: a tag `find`
+        // did not find): the constant.
+        if (this.property && (this.peek('===') || this.peek('!=='))) return this.comparedConstant(start, undefined);
         // `run?.(d, env)` with no `run`: nothing is called, no argument evaluated; `t?.x` with no
         // `t`: undefined, nothing after it evaluated (a chain going on after it is refused). As a
         // value: undefined (postfix).
@@ -1121,8 +1173,14 @@ class Gen {
         continue;
       }
       if (b!.k === 'str') {
-        // A property's string known when compiling (a thread's name): its tests are constants.
-        if (this.property && this.peek('.')) return this.stringTest(b!.value);
+        // A property's string known when compiling (a thread's name, a step's tag): its tests,
+        // its length and its comparisons are constants, a slice of it another such string.
+        if (this.property && this.peek('.')) {
+          b = this.stringMember(b!.value);
+          if (b.k !== 'str') return b;
+          continue;
+        }
+        if (this.property && (this.peek('===') || this.peek('!=='))) return this.comparedConstant(start, b!.value);
         return b;
       }
       if (b!.k === 'step') {
@@ -1141,14 +1199,22 @@ class Gen {
         // A step's tags: includes(a) and length constants, some/every unrolled over them.
         if (!this.eat('.')) return b;
         const m = this.next();
-        const values = b!.values;
+        const values: readonly string[] = b!.values;
         if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${values.length})` };
         if (m.t === 'id' && m.v === 'includes' && this.eat('(')) {
           const a = this.stringArg();
           this.expect(')');
           return { k: 'code', code: String(values.includes(a)) };
         }
-        if (m.t !== 'id' || (m.v !== 'some' && m.v !== 'every') || !this.peek('(')) no('a member of the tags other than length, includes, some, every');
+        if (m.t === 'id' && m.v === 'find' && this.peek('(')) {
+          // The first tag whose callback is true (each a constant), or undefined: known when compiling.
+          const parts = this.callbacks(values.map((value): Bound => ({ k: 'str', value })), true);
+          const at = parts.findIndex((r) => r !== 'false');
+          if (at >= 0 && parts[at] !== 'true') no('find whose callback is not known when compiling');
+          b = at < 0 ? { k: 'none' } : { k: 'str', value: values[at]! };
+          continue;
+        }
+        if (m.t !== 'id' || (m.v !== 'some' && m.v !== 'every') || !this.peek('(')) no('a member of the tags other than length, includes, find, some, every');
         const parts = this.callbacks(values.map((value): Bound => ({ k: 'str', value })), true);
         const every = m.v === 'every';
         return { k: 'code', code: parts.length === 0 ? String(every) : `(${parts.map((r) => `!!(${r})`).join(every ? ' && ' : ' || ')})` };
@@ -1180,6 +1246,14 @@ class Gen {
         // compiling) of a frozen array; anything else (the object as a value, a member it does
         // not have, which its prototype might answer) is refused.
         let f: Bound | undefined;
+        if (this.property && b!.fields.has('length') && this.peek('.') && this.toks[this.p + 1]?.v === 'includes' && this.peek('(', 2)) {
+          // A frozen array of strings' `includes(x)`, x a string known when compiling: the constant.
+          this.p += 3;
+          const values = this.strings(b!.fields);
+          const a = this.stringArg();
+          this.expect(')');
+          return { k: 'code', code: String(values.includes(a)) };
+        }
         if (this.eat('[')) {
           const c = constant(this.expr());
           this.expect(']');
@@ -1306,6 +1380,7 @@ class Gen {
   private infoMember(start: number): Bound {
     const k = this.next();
     if (k.t === 'id' && k.v === 'vars') return { k: 'node', node: this.ctx.layout.root };
+    if (k.t === 'id' && k.v === 'variant' && this.ctx.variant !== undefined) return { k: 'str', value: this.ctx.variant };
     if (k.t === 'id' && k.v === 'threads') return this.threadsMember();
     if (k.t === 'id' && k.v === 'at' && this.eat('(')) return this.atCompared(start);
     if (k.t === 'id' && k.v === 'params' && this.eat('.')) {
@@ -1360,19 +1435,87 @@ class Gen {
   }
 
   /**
-   * `x.startsWith(a)`, `x.endsWith(a)`, `x.includes(a)` or `x === a` / `x !== a` (the cursor at
-   * the `.`), `x` a string known when compiling (a thread's name, a bound string) and `a` one too:
-   * the constant JavaScript's method gives.
+   * `x.startsWith(a)`, `x.endsWith(a)`, `x.includes(a)`, `x.length` or `x.slice(i)` /
+   * `x.slice(i, j)` (the cursor at the `.`), `x` a string known when compiling (a thread's name, a
+   * bound string), `a` one too and `i`, `j` integers known when compiling: the constant
+   * JavaScript's method gives (slice: a string known when compiling).
    */
-  private stringTest(x: string): Bound {
+  private stringMember(x: string): Bound {
     this.expect('.');
     const m = this.next();
-    if (m.t !== 'id' || (m.v !== 'startsWith' && m.v !== 'endsWith' && m.v !== 'includes')) no('a string method other than startsWith, endsWith, includes');
+    if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${x.length})` };
+    if (m.t === 'id' && m.v === 'slice' && this.eat('(')) {
+      const from = constant(this.assign());
+      const to = this.eat(',') ? constant(this.assign()) : x.length;
+      this.expect(')');
+      if (from === undefined || to === undefined) no('a slice not known when compiling');
+      return { k: 'str', value: x.slice(from, to) };
+    }
+    if (m.t !== 'id' || (m.v !== 'startsWith' && m.v !== 'endsWith' && m.v !== 'includes')) no('a string member other than startsWith, endsWith, includes, length, slice');
     this.expect('(');
     const a = this.stringArg();
     this.expect(')');
     const r = m.v === 'startsWith' ? x.startsWith(a) : m.v === 'endsWith' ? x.endsWith(a) : x.includes(a);
     return { k: 'code', code: String(r) };
+  }
+
+  /**
+   * `x === y` or `x !== y` (the cursor at the operator), `x` known when compiling (a string, or
+   * undefined) and `y` a string known when compiling or `undefined`: the constant. Compiled only
+   * where nothing before `x` (its operand began at `start`) or after `y` binds tighter than `===`.
+   */
+  private comparedConstant(start: number, x: string | undefined): Bound {
+    if (!opensComparison(this.toks[start - 1])) no('a comparison where an operator before it binds tighter than ===');
+    const equal = this.next().v === '===';
+    let y: string | undefined;
+    if (this.peekId('undefined') && this.scope.get('undefined', this.p) === undefined) this.p++;
+    else y = this.stringArg('a string compared with something not known when compiling');
+    if (!endsComparison(this.toks[this.p])) no('a comparison, then an operator that binds tighter');
+    return { k: 'code', code: String((x === y) === equal) };
+  }
+
+  /** A frozen array of strings (a bound one, as its constants' fields): its items; anything else refused. */
+  private strings(fields: ReadonlyMap<string, Bound>): string[] {
+    const n = fields.get('length');
+    const len = n?.k === 'code' ? constant(n.code) : undefined;
+    if (len === undefined) no('includes of something other than an array');
+    const out: string[] = [];
+    for (let j = 0; j < len!; j++) {
+      const v = fields.get(String(j));
+      if (v?.k !== 'str') no('includes of an array that is not all strings');
+      out.push((v as { value: string }).value);
+    }
+    return out;
+  }
+
+  /**
+   * A template literal a property reads (its token, already consumed): its value, each
+   * substitution a string known when compiling or an integer constant (which `${}` writes as
+   * String(n)). Anything else in it is outside the subset.
+   */
+  private template(tok: Tok): string {
+    let out = tok.quasis![0]!;
+    const saved = { toks: this.toks, p: this.p };
+    try {
+      tok.subs!.forEach((src, j) => {
+        this.toks = tokensOf(src);
+        this.p = 0;
+        const o = this.operand();
+        let v: string;
+        if (o !== undefined && o.k === 'str' && this.p === this.toks.length) v = o.value;
+        else {
+          this.p = 0;
+          const c = constant(this.expr());
+          if (c === undefined || this.p !== this.toks.length) no('a template substitution not known when compiling');
+          v = String(c);
+        }
+        out += v + tok.quasis![j + 1]!;
+      });
+    } finally {
+      this.toks = saved.toks;
+      this.p = saved.p;
+    }
+    return out;
   }
 
   /** An element of an array of the state, as a list holds it: a leaf read (a value), or the part. */
@@ -1520,16 +1663,13 @@ class Gen {
   private atCompared(start: number): Bound {
     const t = this.threadArg();
     if (this.peek('.')) return this.atTest(t);
-    const before = this.toks[start - 1];
-    const opens = before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
-    if (!opens) no('at() where an operator before it binds tighter than ===');
+    if (!opensComparison(this.toks[start - 1])) no('at() where an operator before it binds tighter than ===');
     const op = this.peek('===') ? '===' : this.peek('!==') ? '!==' : no('at() not compared with === or !==');
     this.p++;
     const id = this.toks[this.p];
     if (id?.t !== 'str') no('at() compared with something other than a location id written there');
     this.p++;
-    const after = this.toks[this.p];
-    if (after !== undefined && !(after.t === 'op' && [')', '&&', '||', '?', ':', ',', ';', '}', '===', '!==', '==', '!=', '|', '^', '&'].includes(after.v))) no('at() compared, then an operator that binds tighter');
+    if (!endsComparison(this.toks[this.p])) no('at() compared, then an operator that binds tighter');
     const index = id!.v === END ? -1 : this.ctx.threads!.ids[t]!.get(id!.v);
     if (index === undefined) return { k: 'code', code: op === '===' ? 'false' : 'true' };
     return { k: 'code', code: `(w[${t}] ${op} ${index})` };
@@ -1652,12 +1792,63 @@ class Gen {
   private conditional(): string {
     const c = this.binary(0);
     if (this.eat('?')) {
+      // A property's condition known when compiling (`from === undefined` of a step's tag): only
+      // the branch JavaScript evaluates is compiled; the other is skipped unparsed (it may read
+      // what the condition rules out, a member of undefined).
+      if (this.property && (c === 'true' || c === 'false')) {
+        if (c === 'false') this.skipBranch(true);
+        const a = this.assign();
+        if (c === 'true') {
+          this.expect(':');
+          this.skipBranch(false);
+          return a;
+        }
+        return a;
+      }
       const a = this.assign();
       this.expect(':');
       const b = this.assign();
       return `(${c} ? ${a} : ${b})`;
     }
     return c;
+  }
+
+  /**
+   * Moves the cursor past a conditional's branch: `consequent` the one after `?` (and its `:`),
+   * else the one after `:` (to where an assignment expression ends: a `,`, a closing bracket, a
+   * `;`, or the `:` of an enclosing conditional), over brackets and nested conditionals.
+   */
+  private skipBranch(consequent: boolean): void {
+    let depth = 0;
+    let open = 0;
+    for (;;) {
+      const t = this.toks[this.p];
+      if (t === undefined) {
+        if (consequent || depth > 0) no('end of source');
+        return;
+      }
+      if (t.t === 'op') {
+        if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+        else if (t.v === ')' || t.v === ']' || t.v === '}') {
+          if (depth === 0) {
+            if (consequent) no('a conditional without its :');
+            return;
+          }
+          depth--;
+        } else if (depth === 0 && t.v === '?') open++;
+        else if (depth === 0 && t.v === ':') {
+          if (open > 0) open--;
+          else {
+            if (consequent) this.p++;
+            return;
+          }
+        } else if (depth === 0 && (t.v === ',' || t.v === ';')) {
+          if (consequent) no('a conditional without its :');
+          return;
+        }
+      }
+      this.p++;
+    }
   }
 
   private static readonly LEVELS: string[][] = [
@@ -1760,6 +1951,16 @@ function sameShape(a: LayoutNode, b: LayoutNode, shift: number): boolean {
     return true;
   }
   return true;
+}
+
+/** Whether the token before an operand lets a comparison start there (nothing before it binds tighter than `===`). */
+function opensComparison(before: Tok | undefined): boolean {
+  return before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
+}
+
+/** Whether the token after a comparison's right operand ends it (nothing after binds tighter than `===`). */
+function endsComparison(after: Tok | undefined): boolean {
+  return after === undefined || (after.t === 'op' && [')', '&&', '||', '?', ':', ',', ';', '}', '===', '!==', '==', '!=', '|', '^', '&'].includes(after.v));
 }
 
 /** The integer a generated expression is, when it is a literal (as the generator writes them: `3`, `(3)`, `(-1)`). */
@@ -2030,7 +2231,7 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
   const layout = layoutId(ctx.layout);
-  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${threadsKey(ctx.threads)}${threadNamesKey(ctx.threadNames)}${stepKey(ctx.step)}|${p?.key ?? '-'}`;
+  const key = `${kind}${ctx.pcs},${ctx.self},${keyText(ctx.thread)},${layout},${ctx.hear === undefined ? 0 : 1},${locs}${paramsKey(ctx.params)}${ctx.variant === undefined ? '' : `,v${keyText(ctx.variant)}`}${threadsKey(ctx.threads)}${threadNamesKey(ctx.threadNames)}${stepKey(ctx.step)}|${p?.key ?? '-'}`;
   let r = memo.results.get(key);
   if (r === undefined) {
     let g: GeneratedEntry;

@@ -177,9 +177,9 @@ describe("compiled step properties' antecedents on the bundled models", () => {
 
   it('which step antecedents compile, for how many of the actions (pinned, default variants)', () => {
     const at = (k: string) => stepCompiled.get(k);
-    // nolock-under-kvm-lock's when (nolockStep) picks its regular expression by s.variant from a Set
-    // and builds a tag with a template: not compiled.
-    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 0, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 128 });
+    // nolock-under-kvm-lock's when (nolockStep) picks its regular expression by s.variant (a
+    // frozen array's includes) and builds a tag with a template: constants for each step.
+    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 128, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 128 });
     expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 61 });
     expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 60 });
     expect(at('sched-delayed-dequeue eevdf')).toEqual({ 'frozen-task-not-scheduled': 123, 'freezer-freezes-sleeper': 123 });
@@ -255,6 +255,19 @@ describe('compiled invariants across parameter values in one process', () => {
 
   it('s.threads and s.ended: each thread count its own code (the layout differs too)', () => {
     for (const threads of [2, 3, 2]) expect(check(lostUpdate, lostUpdateProps, { variant: 'atomic', params: { threads } }).status, `threads = ${threads}`).toBe('verified');
+  });
+
+  it('s.variant: each variant its own code (the same layout and steps)', () => {
+    const twoVariants = defineModel<C>({
+      name: 'two-variants',
+      doc: 'one thread sets x to 1 in variant a, to 2 in variant b',
+      params: {},
+      variants: { a: 'x = 1', b: 'x = 2' },
+      build: ({ variant }) => ({ init: { x: 0 }, threads: [thread<C>('t', [step('set', 'x = v', { run: (d) => void (d.x = variant === 'a' ? 1 : 2) })])] }),
+    });
+    const props = [invariant<C>('x-of-variant', 'x is 0 or the variant\'s value', (s) => s.vars.x === 0 || s.vars.x === (s.variant === 'a' ? 1 : 2)), deadlockFree()];
+    expect(props[0]!.kind === 'invariant' && compileModel(twoVariants, { variant: 'a' }).compileProperty!(props[0]!.holds) !== undefined).toBe(true);
+    for (const variant of ['a', 'b', 'a', 'b']) expect(check(twoVariants, props, { variant }).status, variant).toBe('verified');
   });
 
   it("s.at: each variant's location indices its own code (the same layout)", () => {
