@@ -9,6 +9,7 @@
 //   node dist/bench/apply-path.js variants kvm-hotplug 1 # check() of every variant at its defaults, one process
 //   node dist/bench/apply-path.js coverage all           # guards/recipes the step compiler compiles, per model (and why not)
 //   node dist/bench/apply-path.js compare all 2000       # compiled steps against the tree path, every bundled model and variant
+//   KMC_APPLY_MEMORY=lkmm node dist/bench/apply-path.js apply sched-delayed-dequeue 12   # a model with shared memory under sc, tso or lkmm
 //
 // Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
 // copy of an older build it is run against needs nothing but this file next to its own dist/.
@@ -25,16 +26,24 @@ const [mode = 'check', name = 'kvm-hotplug', roundsArg = '1'] = process.argv.sli
 const rounds = Number(roundsArg);
 // States in apply's sample (KMC_APPLY_SAMPLE: fewer for a run under valgrind).
 const SAMPLE = Number(process.env.KMC_APPLY_SAMPLE ?? 20_000);
+// The memory model of a model with shared memory (KMC_APPLY_MEMORY=sc|tso|lkmm, as `kmc check
+// --memory`): its `memory` parameter, for every mode; unset, each model's default.
+const MEMORY = process.env.KMC_APPLY_MEMORY;
+const MEMORY_MODELS = ['sc', 'tso', 'lkmm'];
+if (MEMORY !== undefined && !MEMORY_MODELS.includes(MEMORY)) throw new Error(`apply-path: KMC_APPLY_MEMORY=${MEMORY}: expected sc, tso or lkmm`);
+/** `params` with the memory model asked for, where the model has a memory parameter. */
+const withMemory = (model: ModelDef, params: Record<string, number>): Record<string, number> =>
+  MEMORY !== undefined && Object.hasOwn(model.params ?? {}, 'memory') ? { ...params, memory: MEMORY_MODELS.indexOf(MEMORY) } : params;
 
 function system(): { model: ModelDef; properties: PropertySet | readonly Property[]; params: Record<string, number>; property?: string[] } {
   if (name === 'lock-hotplug') return { model: lockHotplug, properties: lockHotplugProperties, params: { cpus: 4, creators: 4 }, property: ['inconsistent', 'deadlock'] };
   const entry = bundled.find((e) => e.model.name === name);
   if (!entry) throw new Error(`apply-path: no model ${name} (kvm-hotplug, lock-hotplug, or another bundled model)`);
-  return { model: entry.model, properties: entry.properties, params: {} };
+  return { model: entry.model, properties: entry.properties, params: withMemory(entry.model, {}) };
 }
 
 function coverage(label: string, model: ModelDef, params: Record<string, number>, why: boolean): void {
-  const m = compileSteps(compileModel(model, { params }));
+  const m = compileSteps(compileModel(model, { params: withMemory(model, params) }));
   const guards = m.allActions.filter((a) => a.guard !== undefined);
   const recipes = m.allActions.filter((a) => a.staticNext !== null);
   const computed = m.allActions.filter((a) => a.staticNext === null);
@@ -80,8 +89,9 @@ if (mode === 'compare') {
   for (const e of bundled) {
     if (name !== 'all' && name !== e.model.name) continue;
     for (const variant of Object.keys(e.model.variants)) {
-      const m = compileSteps(compileModel(e.model, { variant }));
-      const tree = compileModel(e.model, { variant, straight: false });
+      const params = withMemory(e.model, {});
+      const m = compileSteps(compileModel(e.model, { variant, params }));
+      const tree = compileModel(e.model, { variant, params, straight: false });
       let heard: string[] = [];
       let treeHeard: string[] = [];
       m.hearAssertions((tag) => heard.push(tag));

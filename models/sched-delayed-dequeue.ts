@@ -268,16 +268,28 @@ const NV_SHIFT = 16;
 const ON_BIT = 1 << POSTED_INTR_ON;
 const SN_BIT = 1 << POSTED_INTR_SN;
 const NV_MASK = 0xff << NV_SHIFT;
+/**
+ * The names of a vCPU's shared words by its number, for the step compiler (src/model/straight.ts):
+ * `controlOf(v)` compiles as a pick from this table by `v` at run time (v up to the `vcpus`
+ * parameter's maximum; a `v` outside it bails to the general path), each call it is passed to
+ * compiled once per name.
+ */
+const MAX_VCPUS = 3;
+const namesOf = (word: string): readonly string[] => Object.freeze(Array.from({ length: MAX_VCPUS }, (_, v) => `${word}${v}`));
+const PIR_NAMES = namesOf('pir');
+const CONTROL_NAMES = namesOf('control');
 /** The shared words of vcpuN's PI descriptor. */
-export const pirOf = (v: number) => `pir${v}`;
-export const controlOf = (v: number) => `control${v}`;
+export const pirOf = declareStraight((v: number) => `pir${v}`, { fn: (v: number) => PIR_NAMES[v], bind: { PIR_NAMES } });
+export const controlOf = declareStraight((v: number) => `control${v}`, { fn: (v: number) => CONTROL_NAMES[v], bind: { CONTROL_NAMES } });
 /**
  * With KVM software senders (`kvmSenders` > 0) two more words per vCPU are shared with another
  * CPU without a lock: `rcuwaitN` (vcpu->wait.task != NULL, what rcuwait_wake_up() reads) and
  * `modeN` (vcpu->mode, what kvm_vcpu_trigger_posted_interrupt() reads).
  */
-export const rcuwaitOf = (v: number) => `rcuwait${v}`;
-export const modeOf = (v: number) => `mode${v}`;
+const RCUWAIT_NAMES = namesOf('rcuwait');
+const MODE_NAMES = namesOf('mode');
+export const rcuwaitOf = declareStraight((v: number) => `rcuwait${v}`, { fn: (v: number) => RCUWAIT_NAMES[v], bind: { RCUWAIT_NAMES } });
+export const modeOf = declareStraight((v: number) => `mode${v}`, { fn: (v: number) => MODE_NAMES[v], bind: { MODE_NAMES } });
 /** include/linux/kvm_host.h: enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE, ... } */
 export const OUTSIDE_GUEST_MODE = 0;
 export const IN_GUEST_MODE = 1;
@@ -355,8 +367,8 @@ type VLoc = LocationDef<S, VcpuL>;
 type VAct = ActionDef<S, VcpuL>;
 const cpu0Ctx = contextRef<S, CpuTask>((s) => s.ctx, (l) => l.task);
 /** READ_ONCE(vcpuN's pi_desc->control), N the vCPU task's own. */
-const ctlOf = (s: S, env: StepEnv<VcpuL>) => READ_ONCE(s.m, controlOf(env.local.v), env);
-const nvIs = (s: S, env: StepEnv<VcpuL>, nv: number) => ((ctlOf(s, env) & NV_MASK) >>> NV_SHIFT) === nv;
+const ctlOf = declareStraight((s: S, env: StepEnv<VcpuL>) => READ_ONCE(s.m, controlOf(env.local.v), env), { bind: { READ_ONCE, controlOf } });
+const nvIs = declareStraight((s: S, env: StepEnv<VcpuL>, nv: number) => ((ctlOf(s, env) & NV_MASK) >>> NV_SHIFT) === nv, { bind: { ctlOf, NV_MASK, NV_SHIFT } });
 /**
  * vmx_sync_pir_to_irr's `pi_clear_on(); smp_mb__after_atomic(); kvm_apic_update_irr()`, the part
  * after pi_test_on() found ON set, on vcpuN: __kvm_apic_update_irr reads the PIR word with
@@ -663,13 +675,17 @@ export default defineModel({
           {
             // The test of SN and its clearing are one LOCK btr: the action is chosen by its result.
             label: 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: if (pi_test_and_clear_sn(pi_desc)) goto after_clear_sn',
-            guard: (s, env) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) !== 0,
+            guard: declareStraight((s: S, env: StepEnv<VcpuL>) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) !== 0, {
+              bind: { nvIs, ctlOf, POSTED_INTR_WAKEUP_VECTOR, SN_BIT },
+            }),
             run: (d, env) => void test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env),
             next: `${p}.on`,
           },
           {
             label: 'vmx_vcpu_pi_load: pi_desc->nv != POSTED_INTR_WAKEUP_VECTOR: !pi_test_and_clear_sn(pi_desc): return; kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)',
-            guard: (s, env) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) === 0,
+            guard: declareStraight((s: S, env: StepEnv<VcpuL>) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) === 0, {
+              bind: { nvIs, ctlOf, POSTED_INTR_WAKEUP_VECTOR, SN_BIT },
+            }),
             run: (d, env) => {
               test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env);
               done(d, env);
@@ -678,7 +694,7 @@ export default defineModel({
           },
           {
             label: 'vmx_vcpu_pi_load: local_irq_save(flags); if (pi_desc->nv == POSTED_INTR_WAKEUP_VECTOR) list_del(&vmx->pi_wakeup_list)',
-            guard: (s, env) => nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR),
+            guard: declareStraight((s: S, env: StepEnv<VcpuL>) => nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR), { bind: { nvIs, POSTED_INTR_WAKEUP_VECTOR } }),
             run: (d, env) => {
               local_irq_disable(d.ctx, env.local.task, env, 0);
               d.vcpus[env.local.v]!.on_wakeup_list = false;
@@ -764,7 +780,7 @@ export default defineModel({
           {
             label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) { pi_clear_on(&vmx->pi_desc); smp_mb__after_atomic()',
             note: 'clear_bit: LOCK btr',
-            guard: g((s, env) => (ctlOf(s, env) & ON_BIT) !== 0),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => (ctlOf(s, env) & ON_BIT) !== 0, { bind: { ctlOf, ON_BIT } })),
             run: (d, env) => {
               clear_bit(d.m, POSTED_INTR_ON, controlOf(env.local.v), env);
               smp_mb__after_atomic(d.m, env);
@@ -773,7 +789,7 @@ export default defineModel({
           },
           {
             label: 'vmx_sync_pir_to_irr: !pi_test_on(&vmx->pi_desc): max_irr = kvm_lapic_find_highest_irr(vcpu)',
-            guard: g((s, env) => (ctlOf(s, env) & ON_BIT) === 0),
+            guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => (ctlOf(s, env) & ON_BIT) === 0, { bind: { ctlOf, ON_BIT } })),
             next: 'check',
           },
         ])),
@@ -901,8 +917,10 @@ export default defineModel({
     type Handler = CpuTask & { vmx: number };
     const nextEntry = (d: Draft<S>, env: StepEnv<Handler>) => void (env.local.vmx += 1);
     const afterEntry = declareStraight((_s: S, env: StepEnv<Handler>) => (env.local.vmx < nVcpus ? 'walk' : 'unlock'), { bind: { nVcpus } });
-    const onListWithOn = (s: S, env: StepEnv<Handler>) =>
-      s.vcpus[env.local.vmx]!.on_wakeup_list && (READ_ONCE(s.m, controlOf(env.local.vmx), env) & ON_BIT) !== 0;
+    const onListWithOn = declareStraight(
+      (s: S, env: StepEnv<Handler>) => s.vcpus[env.local.vmx]!.on_wakeup_list && (READ_ONCE(s.m, controlOf(env.local.vmx), env) & ON_BIT) !== 0,
+      { bind: { READ_ONCE, controlOf, ON_BIT } },
+    );
     const irq = thread<S, Handler>(
       'cpu0/irq',
       [
@@ -925,7 +943,7 @@ export default defineModel({
           {
             label: 'pi_wakeup_handler: list_for_each_entry(vmx, wakeup_list, pi_wakeup_list) { if (pi_test_on(&vmx->pi_desc))',
             note: 'vmx not on the wakeup list, or ON clear: next entry',
-            guard: (s, env) => !onListWithOn(s, env),
+            guard: declareStraight((s: S, env: StepEnv<Handler>) => !onListWithOn(s, env), { bind: { onListWithOn } }),
             run: nextEntry,
             next: afterEntry,
           },

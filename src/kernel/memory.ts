@@ -95,6 +95,7 @@
 
 import type { Draft, StepEnv, ThreadDef, IntParamSpec } from '../model/index.js';
 import { intParam } from '../model/index.js';
+import { declareStraight, slotIndex as keyIndex } from '../model/straight.js';
 
 /** The memory models, as the `memory` parameter's values. */
 export const MEMORY_MODELS = ['sc', 'tso', 'lkmm'] as const;
@@ -241,6 +242,10 @@ export function cpuOf(env: Pick<StepEnv<any>, 'self' | 'local'>): number {
   const c = (env.local as { cpu?: unknown }).cpu;
   return typeof c === 'number' ? c : env.self;
 }
+// Its straight form (src/model/straight.ts, for the loads' form below): the local `cpu` when the
+// thread's locals have one (an int slot, a number; a boolean one is no index: the form's use
+// bails), else env.self; decided when compiling from the layout.
+declareStraight(cpuOf, { fn: (env: Pick<StepEnv<any>, 'self' | 'local'>) => ((env.local as { cpu?: number }).cpu !== undefined ? (env.local as { cpu: number }).cpu : env.self) });
 
 function bufferOf(m: SharedMemory<any>, env: Pick<StepEnv<any>, 'self' | 'local'>): StoreBuffer | undefined {
   if (m.sb.length === 0) return undefined;
@@ -472,6 +477,31 @@ function load(m: SharedMemory<any>, x: string, env: Pick<StepEnv<any>, 'self' | 
   return (m.mem as Record<string, number>)[x]!;
 }
 
+/**
+ * load's straight form (src/model/straight.ts; only ever compiled, never run): the same value,
+ * with what the compiler knows when compiling, the variable `x` (a string: a name written there,
+ * or one of a table's picked at run time), the memory model (from the layout: no buffers is sc,
+ * no pending stores `pw` is tso) and the buffer's capacity `K`: the CPU's buffer searched newest
+ * first over its K slots, each tested against the run-time count `n` (what `for (i = n - 1; ...)`
+ * reads: the entries at n and above are never looked at), then (lkmm) the newest pending store
+ * that reached the CPU, then memory. The CPU's buffer by a run-time index (its `cpu` local): out
+ * of range, the compiled step bails where bufferOf throws.
+ */
+// (A local name for it: the form's source then reads the same under vitest, which rewrites the
+// uses of imported names, as with the models' imports of the kernel.)
+const slotIndex = keyIndex;
+const loadForm = (m: any, x: string, env: any) => {
+  const a = slotIndex(m.mem, x); // (a name the memory lacks: refused; addressOf throws)
+  if (m.sb.length === 0) return m.mem[x];
+  const b = m.sb[cpuOf(env)];
+  const K = b.addr.length;
+  for (let i = 0; i < K; i++) if (K - 1 - i < b.n && b.addr[K - 1 - i] === a) return b.val[K - 1 - i];
+  if (m.pw === undefined) return m.mem[x];
+  if (b.view[a] > 0) return m.pw[a].val[b.view[a] - 1];
+  return m.mem[x];
+};
+declareStraight(load, { fn: loadForm, bind: { slotIndex, cpuOf } });
+
 type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemory<V>>;
 type Name<V> = keyof V & string;
 /** A step's environment as the primitives need it: its CPU, and warnOn to report a cut by the bound (every step has it). */
@@ -518,6 +548,8 @@ function storeStoreFence(m: SharedMemory<any>, env: Reader): void {
 export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
   return load(sm(m), x, env);
 }
+// (sm is the identity: the loads' form takes the memory itself.)
+declareStraight(READ_ONCE, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
 
 export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
   store(sm(m), x, v, env);
@@ -527,6 +559,7 @@ export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<
 export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
   return load(sm(m), x, env);
 }
+declareStraight(smp_load_acquire, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
 
 /**
  * smp_store_release: tso: a plain store (FIFO keeps it after earlier stores); lkmm: it reaches
@@ -821,7 +854,7 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
             actions: Array.from({ length: cpus }, (_, c) => ({
               label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
               fn: 'x86-TSO',
-              guard: (s: S) => at(s).sb[c]!.n > 0,
+              guard: declareStraight((s: S) => at(s).sb[c]!.n > 0, { bind: { at, c } }),
               run: (d: Draft<S>, env: StepEnv<{}>) => drainOldest(at(d), at(d).sb[c]!, env),
               tags: ['memory:drain'],
               next: 'drain',

@@ -332,6 +332,16 @@ export function hasStraightForm(f: Function): boolean {
   return forms.has(f);
 }
 
+/**
+ * The index of `key` among `obj`'s own keys sorted (-1 when it has none): where its value sits
+ * among the object's slots in the packed layout (layout.ts sorts an object's keys so). A form may
+ * bind it: called with an object of the state and a string known when compiling, the compiler
+ * gives the constant (a key the object lacks is refused), as localsOf is compiled by the generator.
+ */
+export function slotIndex(obj: object, key: string): number {
+  return Object.keys(obj).sort().indexOf(key);
+}
+
 // ---- parser and code generator -----------------------------------------------------------------
 
 type Leaf = { kind: 'int' | 'bool'; off: string };
@@ -355,7 +365,8 @@ type Bound =
   | { k: 'list'; items: readonly Bound[]; conds: readonly string[] | undefined; pre: readonly string[] } // a property's array value (listMember)
   | { k: 'step' } // a step property's step (ctx.step): its members are constants
   | { k: 'strs'; values: readonly string[] } // strings known when compiling (a step's tags)
-  | { k: 're'; re: RegExp }; // a bound regular expression (no g or y flag): its test of a known string is a constant
+  | { k: 're'; re: RegExp } // a bound regular expression (no g or y flag): its test of a known string is a constant
+  | { k: 'pick'; index: string; items: readonly Bound[]; pre: readonly string[] }; // one of a frozen table's strings, by an index computed at run time (`index`, in range, after `pre`): a call it is passed to is compiled once per item
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -644,7 +655,7 @@ class Gen {
         // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
         const start = this.p;
         const o = asValue ? undefined : this.operand();
-        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty' || (this.property && o.k === 'str')) && this.p === this.toks.length) out = o;
+        if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty' || o.k === 'pick' || (this.property && o.k === 'str')) && this.p === this.toks.length) out = o;
         else {
           this.p = start;
           out = { k: 'code', code: this.assign() };
@@ -706,7 +717,11 @@ class Gen {
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
       // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
       const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'step' || o.k === 'strs' || o.k === 're' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
-      if (bound && (this.peek(',') || this.peek(')'))) {
+      if (o?.k === 'pick' && (this.peek(',') || this.peek(')'))) {
+        // A picked string: its index evaluated here, in argument order; the call is split on it below.
+        evals.push(...o.pre);
+        args.push({ ...o, pre: [] });
+      } else if (bound && (this.peek(',') || this.peek(')'))) {
         if (o!.k === 'node' && o!.base !== undefined) {
           // An element picked by a computed index: the index evaluated once, here, in argument
           // order (the callee reads it through as often as it likes, after any writes).
@@ -722,12 +737,71 @@ class Gen {
       }
       if (!this.peek(')')) this.expect(',');
     }
-    const r = this.inline(fn, args, false);
+    const r = this.split(fn, args);
+    if (r.k === 'pick') return { ...r, pre: [...evals, ...r.pre] };
     if (r.k !== 'code') {
       if (evals.length > 0) no('arguments evaluated for an accessor');
       return r;
     }
     return { k: 'code', code: evals.length === 0 ? r.code : `(${evals.join(', ')}, ${r.code})` };
+  }
+
+  /**
+   * The call of `fn` with `args` inlined; with a picked string among them, once for each of its
+   * strings, chosen by its index at run time (`ix` put it in range, so the last is the rest): a
+   * string for which the call is refused (a name the memory lacks) is a bail there, where the
+   * general path meets what the function does with it; refused for every one, the call is.
+   */
+  private split(fn: Function, args: Bound[]): Bound {
+    const at = args.findIndex((a) => a.k === 'pick');
+    if (at < 0) return this.inline(fn, args, false);
+    const pick = args[at] as Extract<Bound, { k: 'pick' }>;
+    const codes = pick.items.map((item) => {
+      try {
+        const r = this.split(fn, args.map((a, j) => (j === at ? item : a)));
+        return r.k === 'code' ? r.code : no('a call on a picked string returning a part of the state');
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        return undefined;
+      }
+    });
+    if (codes.every((c) => c === undefined)) no('a call refused for every string it may be passed');
+    const last = codes.length - 1;
+    let code = codes[last] ?? 'bail()';
+    for (let j = last - 1; j >= 0; j--) code = `(${pick.index} === ${j} ? ${codes[j] ?? 'bail()'} : ${code})`;
+    return { k: 'code', code };
+  }
+
+  /**
+   * `table[e]`, `e` computed at run time, `table` a frozen array of strings (a form's table of
+   * variable names, `controlOf`'s): one of them, by `ix(e, length)` evaluated once, here (the
+   * general path's `table[e]` is undefined outside it: a bail).
+   */
+  private picked(table: Extract<Bound, { k: 'consts' }>, e: string): Bound {
+    const len = table.fields.get('length');
+    const n = len?.k === 'code' ? constant(len.code) : undefined;
+    if (n === undefined || n === 0) no('an index not known when compiling into a frozen array');
+    const items = Array.from({ length: n! }, (_, j) => table.fields.get(String(j)));
+    if (!items.every((it) => it?.k === 'str')) no('an index not known when compiling into a frozen array of other than strings');
+    const k = this.temp();
+    return { k: 'pick', index: k, items: items as Bound[], pre: [`${k} = ix(${e}, ${n})`] };
+  }
+
+  /**
+   * `slotIndex(obj, key)` (the cursor at the `(`): `obj` an object of the state, `key` a string
+   * known when compiling: the key's index among the object's sorted keys, the layout's order (a
+   * key the object lacks, -1 on the general path, is refused).
+   */
+  private slotIndexCall(): Bound {
+    this.expect('(');
+    const o = this.operand();
+    if (o === undefined || o.k !== 'node' || o.node.kind !== 'object') no('slotIndex of something other than an object of the state');
+    this.expect(',');
+    const key = this.stringArg('slotIndex with a key not known when compiling');
+    this.expect(')');
+    const i = ((o as { node: Extract<LayoutNode, { kind: 'object' }> }).node).keys.indexOf(key);
+    if (i < 0) no('slotIndex of a key the object lacks');
+    return { k: 'code', code: `(${i})` };
   }
 
   // ---- statements as expressions (an inlined function's body) -----------------------------------
@@ -783,6 +857,21 @@ class Gen {
         this.p = after;
         return rest();
       };
+      // A condition known when compiling (a memory model's test of the layout): only the branch
+      // taken is compiled (the other may be outside the subset there: an empty buffer array).
+      const fixed = known(c);
+      if (fixed === true) {
+        this.p = a;
+        return this.stmt(cont(b >= 0 ? b - 1 : after));
+      }
+      if (fixed === false) {
+        if (b >= 0) {
+          this.p = b;
+          return this.stmt(cont(after));
+        }
+        this.p = after;
+        return rest();
+      }
       this.p = a;
       const yes = this.stmt(cont(b >= 0 ? b - 1 : after));
       let no_: string;
@@ -806,6 +895,11 @@ class Gen {
       if (part) return pre === undefined ? rest() : `(${pre}, ${rest()})`;
       const e = this.assign();
       if (!this.eat(';') && !this.peek('}')) no('declaration end');
+      if (known(e) !== undefined) {
+        // A constant (`const K = b.addr.length`): the name stands for it, known when compiling.
+        this.scope.declare(name, { k: 'code', code: e }, at);
+        return rest();
+      }
       const v = this.temp();
       this.scope.declare(name, { k: 'code', code: v }, at);
       return `(${v} = ${e}, ${rest()})`;
@@ -895,6 +989,11 @@ class Gen {
     const name = this.name();
     this.expect('=');
     const part = this.partInit();
+    if (part?.k === 'pick') {
+      // A picked string: its index evaluated here, once (`pre`).
+      this.scope.declare(name, { ...part, pre: [] }, at);
+      return { at, name, part: true, ...(part.pre.length > 0 ? { pre: part.pre.join(', ') } : {}) };
+    }
     if (part?.k === 'node' && part.base !== undefined) {
       // An element picked by a computed index: the index evaluated here, once, as the const's
       // initializer is (`pre`, the statement's code); the name stands for that element after any
@@ -915,8 +1014,9 @@ class Gen {
   private partInit(): Bound | undefined {
     const start = this.p;
     const o = this.operand();
-    // A property's string or undefined known when compiling (a thread's name, a tag found) too.
-    if (o !== undefined && (o.k === 'node' || (this.property && (o.k === 'str' || o.k === 'none'))) && (this.peek(';') || this.peek('}'))) {
+    // A property's string or undefined known when compiling (a thread's name, a tag found) too;
+    // a picked string (its index evaluated where the const is).
+    if (o !== undefined && (o.k === 'node' || o.k === 'pick' || (this.property && (o.k === 'str' || o.k === 'none'))) && (this.peek(';') || this.peek('}'))) {
       this.eat(';');
       return o;
     }
@@ -1027,6 +1127,19 @@ class Gen {
       this.expect('(');
       const c = this.expr();
       this.expect(')');
+      const fixed = known(c);
+      if (fixed !== undefined) {
+        // Known when compiling: only the branch taken is compiled (stmt's).
+        let out = ';';
+        if (fixed) out = this.statement();
+        else this.skip();
+        if (this.peekId('else')) {
+          this.p++;
+          if (fixed) this.skip();
+          else out = this.statement();
+        }
+        return out;
+      }
       const a = this.statement();
       const b = this.peekId('else') ? (this.p++, ` else ${this.statement()}`) : '';
       return `if (${c}) ${a}${b}`;
@@ -1056,6 +1169,10 @@ class Gen {
       if (part) return pre === undefined ? ';' : `${pre};`;
       const e = this.assign();
       this.end();
+      if (known(e) !== undefined) {
+        this.scope.declare(name, { k: 'code', code: e }, at);
+        return ';';
+      }
       const v = `c${this.tmp++}`;
       this.scope.declare(name, { k: 'code', code: v }, at);
       return `const ${v} = ${e};`;
@@ -1140,7 +1257,7 @@ class Gen {
         if (this.peek('?.') && this.peek('(', 1)) this.p++;
         if (!this.peek('(')) return b;
         // localsOf(s, name): a thread's locals, by a name known when compiling.
-        b = b!.fn === localsOf ? this.localsCall() : this.call(b!.fn);
+        b = b!.fn === localsOf ? this.localsCall() : b!.fn === slotIndex ? this.slotIndexCall() : this.call(b!.fn);
         continue;
       }
       if (b!.k === 'none') {
@@ -1255,9 +1372,14 @@ class Gen {
           return { k: 'code', code: String(values.includes(a)) };
         }
         if (this.eat('[')) {
-          const c = constant(this.expr());
+          const e = this.expr();
           this.expect(']');
-          f = c === undefined ? no('an index not known when compiling into a frozen array') : b!.fields.get(String(c));
+          const c = constant(e);
+          if (c === undefined) {
+            b = this.picked(b!, e);
+            continue;
+          }
+          f = b!.fields.get(String(c));
         } else {
           if (!this.eat('.')) return b; // an argument (a value: refused by postfix)
           const k = this.next();
@@ -1280,6 +1402,10 @@ class Gen {
         continue;
       }
       if (b!.k === 'code') return b;
+      if (b!.k === 'pick') {
+        if (this.peek('.') || this.peek('[') || this.peek('(') || this.peek('?.')) no('a member of a picked string');
+        return b;
+      }
       if (b!.k === 'leaf') {
         if (this.peek('.') || this.peek('[') || this.peek('(') || this.peek('?.')) no('member of a leaf');
         return b;
@@ -1305,11 +1431,25 @@ class Gen {
           // context): undefined, as on the scratch tree's plain objects, unless Object.prototype
           // has it (refused).
           if (onObjectPrototype(k.v)) no('field');
+          // (Of an element picked at run time: out of range, the general path throws there.)
+          if (base !== undefined) no('a member an element picked by a computed index lacks');
           b = { k: 'none' };
           continue;
         }
         b = this.at(node.fields.get(k.v)!, base);
       } else if (this.eat('[')) {
+        if (node.kind === 'object') {
+          // `obj[x]`, x a string known when compiling (a form's parameter bound to one): its member.
+          const k = this.stringArg('a member of an object by a key not known when compiling');
+          this.expect(']');
+          if (!node.fields.has(k)) {
+            if (onObjectPrototype(k) || base !== undefined) no('field');
+            b = { k: 'none' };
+            continue;
+          }
+          b = this.at(node.fields.get(k)!, base);
+          continue;
+        }
         if (node.kind !== 'array') no('index of a non-array');
         const arr = node as Extract<LayoutNode, { kind: 'array' }>;
         const save = this.p;
@@ -1792,16 +1932,16 @@ class Gen {
   private conditional(): string {
     const c = this.binary(0);
     if (this.eat('?')) {
-      // A property's condition known when compiling (`from === undefined` of a step's tag): only
-      // the branch JavaScript evaluates is compiled; the other is skipped unparsed (it may read
-      // what the condition rules out, a member of undefined).
-      if (this.property && (c === 'true' || c === 'false')) {
-        if (c === 'false') this.skipBranch(true);
+      // A condition known when compiling (a property's `from === undefined` of a step's tag, a
+      // memory model's test of the layout): only the branch JavaScript evaluates is compiled; the
+      // other is skipped unparsed (it may read what the condition rules out, a member of undefined).
+      const fixed = known(c);
+      if (fixed !== undefined) {
+        if (!fixed) this.skipBranch(true);
         const a = this.assign();
-        if (c === 'true') {
+        if (fixed) {
           this.expect(':');
           this.skipBranch(false);
-          return a;
         }
         return a;
       }
@@ -1871,12 +2011,18 @@ class Gen {
       const op = Gen.LEVELS[level]!.find((o) => this.peek(o));
       if (op === undefined) return e;
       this.p++;
-      e = `(${e} ${op} ${this.binary(level + 1)})`;
+      const rhs = this.binary(level + 1);
+      e = fold(e, op, rhs) ?? `(${e} ${op} ${rhs})`;
     }
   }
 
   private unary(): string {
-    for (const op of ['!', '-', '+', '~']) if (this.eat(op)) return `(${op} ${this.unary()})`;
+    for (const op of ['!', '-', '+', '~'])
+      if (this.eat(op)) {
+        const e = this.unary();
+        const p = op === '!' ? literalBoolean(e) : undefined;
+        return p !== undefined ? String(!p) : `(${op} ${e})`;
+      }
     if (this.peek('++') || this.peek('--')) {
       const op = this.next().v;
       if (this.guard) no('assignment in a guard');
@@ -1895,6 +2041,8 @@ class Gen {
     const start = this.p;
     const ref = this.operand();
     if (ref !== undefined) {
+      const defined = this.definedTest(start, ref);
+      if (defined !== undefined) return defined;
       if (ref.k === 'code') return ref.code;
       if (ref.k === 'none') return '(void 0)';
       if (ref.k !== 'leaf') no('a part of the state, the environment or a function used as a value');
@@ -1913,6 +2061,28 @@ class Gen {
     }
     this.p = start;
     return this.primary();
+  }
+
+  /**
+   * `x === undefined` / `x !== undefined` (the cursor after `x`, an operand starting at `start`)
+   * where `x` is a part of the state or one of its leaves (never undefined) or a member the state
+   * lacks (undefined): the constant, the comparison consumed (`m.pw === undefined`: whether the
+   * memory has lkmm's pending stores). Only where nothing before `x` or after `undefined` binds
+   * tighter than `===` (as at() compared); otherwise undefined, the cursor unmoved.
+   */
+  private definedTest(start: number, ref: Bound): string | undefined {
+    // (Not through an index computed at run time: out of range, the general path throws there.)
+    if (!((ref.k === 'node' && ref.base === undefined) || (ref.k === 'leaf' && ref.index === undefined) || ref.k === 'none')) return undefined;
+    const op = this.peek('===') ? '===' : this.peek('!==') ? '!==' : undefined;
+    const u = this.toks[this.p + 1];
+    if (op === undefined || u?.t !== 'id' || u.v !== 'undefined') return undefined;
+    const before = this.toks[start - 1];
+    const opens = before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';', '!'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
+    const after = this.toks[this.p + 2];
+    const closes = after === undefined || (after.t === 'op' && [')', '&&', '||', '?', ':', ',', ';', '}'].includes(after.v));
+    if (!opens || !closes) no('=== undefined where an operator binds tighter');
+    this.p += 2;
+    return String((ref.k === 'none') === (op === '==='));
   }
 
   private primary(): string {
@@ -1967,6 +2137,44 @@ function endsComparison(after: Tok | undefined): boolean {
 function constant(code: string): number | undefined {
   const m = /^\(?(-?[0-9]+)\)?$/.exec(code);
   return m ? Number(m[1]) : undefined;
+}
+
+/** The boolean a generated expression is, when it is a literal `true` / `false` (parenthesised or not). */
+function literalBoolean(code: string): boolean | undefined {
+  const m = /^(\(*)(true|false)(\)*)$/.exec(code);
+  return m && m[1]!.length === m[3]!.length ? m[2] === 'true' : undefined;
+}
+
+/** Whether a generated expression is truthy, when it is a literal (an integer or a boolean): known when compiling. */
+function known(code: string): boolean | undefined {
+  const n = constant(code);
+  return n !== undefined ? n !== 0 : literalBoolean(code);
+}
+
+/**
+ * `a op b` computed when compiling, when both are literals (JavaScript's result: an int32-safe
+ * integer other than -0, or a boolean), or `&&` / `||` whose left side is a boolean literal (the
+ * value `&&` / `||` give: the right side's code, or the left literal); else undefined.
+ */
+function fold(a: string, op: string, b: string): string | undefined {
+  const x = constant(a);
+  const y = constant(b);
+  if (x !== undefined && y !== undefined) {
+    const v =
+      op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y
+      : op === '===' ? x === y : op === '!==' ? x !== y : op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y
+      : undefined;
+    if (typeof v === 'boolean') return String(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return `(${v})`;
+    return undefined;
+  }
+  const p = literalBoolean(a);
+  if (p === undefined) return undefined;
+  if (op === '&&') return p ? b : 'false';
+  if (op === '||') return p ? 'true' : b;
+  const q = literalBoolean(b);
+  if (q !== undefined && (op === '===' || op === '!==')) return String((p === q) === (op === '==='));
+  return undefined;
 }
 
 // ---- what a function compiles from, and the cache ------------------------------------------------
@@ -2055,10 +2263,10 @@ function plan(root: Function): Plan {
       return;
     }
     seen.set(fn, seen.size);
-    if (fn === localsOf) {
-      // Compiled by the generator itself (localsCall), not from its source.
+    if (fn === localsOf || fn === slotIndex) {
+      // Compiled by the generator itself (localsCall, slotIndexCall), not from its source.
       of.set(fn, { src: undefined, bind: [] });
-      key += '(L)';
+      key += fn === localsOf ? '(L)' : '(I)';
       return;
     }
     const form = forms.get(fn);

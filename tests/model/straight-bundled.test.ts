@@ -107,11 +107,30 @@ describe('compiled steps on the built models (dist/)', () => {
       const r = rows.find((x) => x.model === model && x.variant === variant)!;
       expect([r.compiledGuards, r.compiledRecipes, r.compiledNexts], `${model} ${variant}`).toEqual([r.guards, r.recipes, r.nexts]);
     }
-    // sched-delayed-dequeue (session 10): every guard but those that read the PI descriptor
-    // through the memory model's primitives (READ_ONCE over a store buffer: loops the compiler
-    // does not take) and the x86-TSO drain steps'; the recipes that do not touch the shared memory (the freezer's, the sleeper's,
+    // sched-delayed-dequeue (x86-TSO, its default): every guard (since session 11 those that read
+    // the PI descriptor through READ_ONCE, over the store buffer's capacity, and the x86-TSO drain
+    // steps'); the recipes that do not touch the shared memory (the freezer's, the sleeper's,
     // __schedule's task-state updates, the preempt notifiers), and every computed next.
     const sched = rows.find((x) => x.model === 'sched-delayed-dequeue' && x.variant === 'eevdf')!;
-    expect([sched.compiledGuards, sched.guards, sched.compiledRecipes, sched.recipes, sched.compiledNexts, sched.nexts]).toEqual([102, 123, 37, 102, 9, 9]);
+    expect([sched.compiledGuards, sched.guards, sched.compiledRecipes, sched.recipes, sched.compiledNexts, sched.nexts]).toEqual([123, 123, 37, 102, 9, 9]);
+  });
+
+  // The same comparison of sched-delayed-dequeue under the other memory models (`--memory sc|lkmm`):
+  // under sc no store buffers (the loads read memory), under lkmm the buffers and the pending
+  // stores each CPU has seen; lkmm's propagation guards (canReach, drainableTo) stay on the tree.
+  it('sched-delayed-dequeue under sc and lkmm: the compiled guards agree with the model\'s, the compiled steps give the tree path\'s successors', () => {
+    for (const [memory, guards] of [['sc', [121, 121]], ['lkmm', [121, 137]]] as const) {
+      const out = execFileSync(process.execPath, [fileURLToPath(new URL('../../dist/bench/apply-path.js', import.meta.url)), 'compare', 'sched-delayed-dequeue', '2000'], {
+        encoding: 'utf8', timeout: 120_000, env: { ...process.env, KMC_APPLY_MEMORY: memory },
+      });
+      const rows = out.trim().split('\n').map((l) => JSON.parse(l) as { variant: string; guards: number; compiledGuards: number; decided: number; compiledApplies: number; mismatches: string[] });
+      expect(rows.length).toBe(3);
+      for (const r of rows) {
+        expect(r.mismatches, `${memory} ${r.variant}`).toEqual([]);
+        expect(r.decided, `${memory} ${r.variant}`).toBeGreaterThan(r.compiledGuards);
+      }
+      const eevdf = rows.find((r) => r.variant === 'eevdf')!;
+      expect([eevdf.compiledGuards, eevdf.guards], memory).toEqual(guards);
+    }
   });
 });
