@@ -301,6 +301,8 @@ export function piOf(s: { m: SharedMemory }, v: number): PiDesc {
   const c = s.m.mem[controlOf(v)]!;
   return { pir: s.m.mem[pirOf(v)]!, on: (c & ON_BIT) !== 0, sn: (c & SN_BIT) !== 0, nv: (c & NV_MASK) >>> NV_SHIFT };
 }
+// The names piOf reads, for the property compiler (properties/sched-delayed-dequeue.ts's no-lost-wakeup).
+declareStraight(piOf, { bind: { controlOf, pirOf, ON_BIT, SN_BIT, NV_MASK, NV_SHIFT } });
 
 type Vcpu = {
   wants_to_run: boolean;

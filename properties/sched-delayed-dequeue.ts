@@ -17,6 +17,7 @@
 // delivered, or the vCPU eventually runs), is checked on the state graph (src/engine/liveness).
 
 import { alwaysEventually, assertion, deadlockFree, defineProperties, invariant, stepProperty, type StateInfo } from '../src/property/index.js';
+import { declareStraight } from '../src/model/index.js';
 import { TASK_FREEZABLE, TASK_FROZEN, TASK_INTERRUPTIBLE } from '../src/kernel/index.js';
 import { piOf, type SchedDelayedDequeueState } from '../models/sched-delayed-dequeue.js';
 
@@ -24,6 +25,13 @@ import { piOf, type SchedDelayedDequeueState } from '../models/sched-delayed-deq
 type S = SchedDelayedDequeueState;
 
 const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
+/**
+ * piOf and TASK_INTERRUPTIBLE under names of this module, for the helpers' compiled form: a
+ * function that names an import directly reads `__vite_ssr_import_N__.piOf` under vitest, which
+ * the property compiler cannot bind.
+ */
+const descriptorOf = piOf;
+const INTERRUPTIBLE = TASK_INTERRUPTIBLE;
 const SLEEPER_THREAD = 'cpu0/nanosleep';
 const IRQ_THREAD = 'cpu0/irq';
 
@@ -58,7 +66,7 @@ function wakeupIrqOnItsWay(s: StateInfo<S>, i: number): boolean {
   if (at === 'wake' && cursor === i) return true;
   // The handler runs on cpu0 (it owns cpu0: src/kernel/context.ts) and has not walked past vcpuN.
   const running = s.vars.ctx.owner[0] === s.threads.indexOf(IRQ_THREAD) && (at === 'walk' || at === 'wake') && cursor <= i;
-  return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && piOf(s.vars, i).on;
+  return (s.vars.cpu0.wakeup_ipi || running) && vcpu.on_wakeup_list && descriptorOf(s.vars, i).on;
 }
 
 /**
@@ -77,18 +85,24 @@ export function lostWakeup(s: StateInfo<S>, i: number): boolean {
 
 /** vcpuN sleeps in kvm_vcpu_block's schedule() with a PIR bit or ON set (no-lost-wakeup's antecedent). */
 function asleepWithInterrupt(s: StateInfo<S>, i: number): boolean {
-  const pi = piOf(s.vars, i);
-  const asleep = s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE;
+  const pi = descriptorOf(s.vars, i);
+  const asleep = s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === INTERRUPTIBLE;
   return asleep && (pi.pir !== 0 || pi.on);
 }
 
 const sleeperIndex = (s: StateInfo<S>) => s.vars.vcpus.length;
 
+// The names the helpers read from this module, for the property compiler (straight.ts).
+declareStraight(wakeupOnItsWay, { bind: { wakeupIrqOnItsWay, kvmWakeupOnItsWay } });
+declareStraight(wakeupIrqOnItsWay, { bind: { IRQ_THREAD, descriptorOf } });
+declareStraight(lostWakeup, { bind: { asleepWithInterrupt, wakeupOnItsWay } });
+declareStraight(asleepWithInterrupt, { bind: { descriptorOf, vcpuThread, INTERRUPTIBLE } });
+
 export const properties = defineProperties<S>('sched-delayed-dequeue', [
   invariant<S>(
     'no-lost-wakeup',
     'a vCPU blocked in kvm_vcpu_block() with a posted interrupt pending is woken: never asleep in schedule() with a PIR bit or ON set and no wakeup on its way',
-    { when: (s) => s.vars.vcpus.some((_, i) => asleepWithInterrupt(s, i)), then: (s) => s.vars.vcpus.every((_, i) => !lostWakeup(s, i)) },
+    { when: (s) => s.vars.vcpus.some((_, i) => asleepWithInterrupt(s, i)), then: (s) => s.vars.vcpus.every((_, i) => !lostWakeup(s, i)), bind: { asleepWithInterrupt, lostWakeup } },
     (s) =>
       s.vars.vcpus
         .map((v, i) =>

@@ -366,7 +366,9 @@ type Bound =
   | { k: 'step' } // a step property's step (ctx.step): its members are constants
   | { k: 'strs'; values: readonly string[] } // strings known when compiling (a step's tags)
   | { k: 're'; re: RegExp } // a bound regular expression (no g or y flag): its test of a known string is a constant
-  | { k: 'pick'; index: string; items: readonly Bound[]; pre: readonly string[] }; // one of a frozen table's strings, by an index computed at run time (`index`, in range, after `pre`): a call it is passed to is compiled once per item
+  | { k: 'pick'; index: string; items: readonly Bound[]; pre: readonly string[] } // one of a frozen table's strings, by an index computed at run time (`index`, in range, after `pre`): a call it is passed to is compiled once per item
+  | { k: 'at'; t: number } // a property's `s.at(t)`, t known when compiling, named by a const: compared or tested where used
+  | { k: 'obj'; fields: ReadonlyMap<string, Bound>; pre: string | undefined }; // an object literal a property's helper returned (piOf): its members, read after `pre` ran
 
 /**
  * A block's names, and the names looked up in it that it did not declare: a const declared after
@@ -416,6 +418,11 @@ class Gen {
   private tmp = 0;
   private scope = new Scope(undefined);
   private depth = 0;
+  /**
+   * A property's inlined body being compiled: how many returns it has, and the object literal
+   * one of them returned (its members' values, each in a variable): Gen.inline.
+   */
+  private returned: { fields: Map<string, Bound> | undefined; returns: number } | undefined;
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
   readonly temps: string[] = [];
@@ -650,7 +657,21 @@ class Gen {
       let out: Bound;
       const part = asValue ? undefined : this.returnedPart();
       if (part !== undefined) out = part;
-      else if (this.eat('{')) out = { k: 'code', code: this.seq(() => 'void 0') };
+      else if (this.eat('{')) {
+        const outer = this.returned;
+        this.returned = this.property ? { fields: undefined, returns: 0 } : undefined;
+        try {
+          const code = this.seq(() => 'void 0');
+          const r = this.returned;
+          // A body whose one return is an object literal (piOf): that object, after the body's code.
+          if (r?.fields !== undefined) {
+            if (r.returns !== 1) no('an object literal returned beside another return');
+            out = { k: 'obj', fields: r.fields, pre: code };
+          } else out = { k: 'code', code };
+        } finally {
+          this.returned = outer;
+        }
+      }
       else {
         // An accessor (`(s) => s.ctx`) returns a part of the state; anything else a value.
         const start = this.p;
@@ -739,6 +760,7 @@ class Gen {
     }
     const r = this.split(fn, args);
     if (r.k === 'pick') return { ...r, pre: [...evals, ...r.pre] };
+    if (r.k === 'obj' && evals.length > 0) return { k: 'obj', fields: r.fields, pre: `${evals.join(', ')}${r.pre === undefined ? '' : `, ${r.pre}`}` };
     if (r.k !== 'code') {
       if (evals.length > 0) no('arguments evaluated for an accessor');
       return r;
@@ -831,6 +853,8 @@ class Gen {
       // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
       if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
       if (this.eat(';') || this.peek('}')) return 'void 0';
+      if (this.returned !== undefined) this.returned.returns++;
+      if (this.returned !== undefined && this.peek('{')) return this.objectReturned(this.returned);
       const e = this.expr();
       // Where skip() ends the statement too (a statement ended by a line break alone is refused).
       if (!this.peek(';') && !this.peek('}')) no('statement end');
@@ -1002,6 +1026,11 @@ class Gen {
       this.scope.declare(name, { k: 'node', node: part.node, base: k }, at);
       return { at, name, part: true, pre: `${k} = ${part.base}` };
     }
+    if (part?.k === 'obj' && part.pre !== undefined) {
+      // An object a helper computed: its members computed here, once (its code), then read by name.
+      this.scope.declare(name, { k: 'obj', fields: part.fields, pre: undefined }, at);
+      return { at, name, part: true, pre: part.pre };
+    }
     if (part !== undefined) this.scope.declare(name, part, at);
     return { at, name, part: part !== undefined };
   }
@@ -1014,9 +1043,9 @@ class Gen {
   private partInit(): Bound | undefined {
     const start = this.p;
     const o = this.operand();
-    // A property's string or undefined known when compiling (a thread's name, a tag found) too;
-    // a picked string (its index evaluated where the const is).
-    if (o !== undefined && (o.k === 'node' || o.k === 'pick' || (this.property && (o.k === 'str' || o.k === 'none'))) && (this.peek(';') || this.peek('}'))) {
+    // A property's string or undefined known when compiling (a thread's name, a tag found), where
+    // a thread is, an object a helper returned, too; a picked string (its index evaluated where the const is).
+    if (o !== undefined && (o.k === 'node' || o.k === 'pick' || (this.property && (o.k === 'str' || o.k === 'none' || o.k === 'at' || o.k === 'obj'))) && (this.peek(';') || this.peek('}'))) {
       this.eat(';');
       return o;
     }
@@ -1245,6 +1274,10 @@ class Gen {
       // A property's template literal whose parts are known when compiling: a string.
       this.p++;
       b = { k: 'str', value: this.template(t) };
+    } else if (this.property && t?.t === 'op' && t.v === '[') {
+      // A property's array literal of strings (`['on', 'wake'].includes(s.at(t))`): strings known when compiling.
+      b = this.stringList();
+      if (b === undefined) return undefined;
     } else {
       if (t?.t !== 'id') return undefined;
       b = this.scope.get(t.v, this.p);
@@ -1289,6 +1322,23 @@ class Gen {
         b = { k: 'none' };
         continue;
       }
+      if (b!.k === 'at') return this.atUse(start, b!.t);
+      if (b!.k === 'obj') {
+        // `o.NAME` of an object a helper returned: the member (after the code that computed them all).
+        if (!this.eat('.')) return b;
+        const k = this.next();
+        const f: Bound | undefined = k.t === 'id' ? b!.fields.get(k.v) : undefined;
+        if (f === undefined && (k.t !== 'id' || onObjectPrototype(k.v))) no('a member of an object literal that Object.prototype has');
+        const pre = b!.pre;
+        const v: Bound = f ?? { k: 'none' };
+        if (pre === undefined || v.k === 'none') {
+          if (pre !== undefined) no('a missing member of an object computed here');
+          b = v;
+          continue;
+        }
+        if (v.k !== 'code') no('an object member that is no value');
+        return { k: 'code', code: `(${pre}, ${(v as { code: string }).code})` };
+      }
       if (b!.k === 'str') {
         // A property's string known when compiling (a thread's name, a step's tag): its tests,
         // its length and its comparisons are constants, a slice of it another such string.
@@ -1319,6 +1369,15 @@ class Gen {
         const values: readonly string[] = b!.values;
         if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${values.length})` };
         if (m.t === 'id' && m.v === 'includes' && this.eat('(')) {
+          // `includes(s.at(t))`: the thread at one of the locations named (as at() compared with each).
+          const save = this.p;
+          const o = this.property ? this.operand() : undefined;
+          if (o?.k === 'at' && this.eat(')')) {
+            const ids = this.ctx.threads!.ids[o.t]!;
+            const at = [...new Set(values.map((v) => (v === END ? -1 : ids.get(v))).filter((i) => i !== undefined))];
+            return { k: 'code', code: at.length === 0 ? 'false' : `(${at.map((i) => `w[${o.t}] === ${i}`).join(' || ')})` };
+          }
+          this.p = save;
           const a = this.stringArg();
           this.expect(')');
           return { k: 'code', code: String(values.includes(a)) };
@@ -1575,6 +1634,51 @@ class Gen {
   }
 
   /**
+   * `return { a: e1, b: e2 };` in a property's inlined body (the cursor at the `{`; the statement's
+   * end checked): each member's value computed into a variable, in order, as the literal does
+   * (the code, ending in 0); the members recorded in `r`. Names only (no shorthand, computed
+   * name, spread or method), each once.
+   */
+  private objectReturned(r: { fields: Map<string, Bound> | undefined }): string {
+    if (r.fields !== undefined) no('two object literals returned');
+    this.expect('{');
+    const fields = new Map<string, Bound>();
+    const code: string[] = [];
+    while (!this.eat('}')) {
+      const k = this.next();
+      if ((k.t !== 'id' && k.t !== 'str') || fields.has(k.v) || k.v === '__proto__') no('an object literal of another form');
+      this.expect(':');
+      const v = this.temp();
+      code.push(`${v} = ${this.assign()}`);
+      fields.set(k.v, { k: 'code', code: v });
+      if (!this.peek('}')) this.expect(',');
+    }
+    if (!this.peek(';') && !this.peek('}')) no('statement end');
+    r.fields = fields;
+    return `(${[...code, '0'].join(', ')})`;
+  }
+
+  /** `['a', 'b']` at the cursor (consumed): a list of string literals; undefined (the cursor where it was) for any other array literal. */
+  private stringList(): Bound | undefined {
+    const start = this.p++;
+    const values: string[] = [];
+    while (!this.eat(']')) {
+      const t = this.toks[this.p];
+      if (t?.t !== 'str') {
+        this.p = start;
+        return undefined;
+      }
+      this.p++;
+      values.push(t.v);
+      if (!this.peek(']') && !this.eat(',')) {
+        this.p = start;
+        return undefined;
+      }
+    }
+    return { k: 'strs', values };
+  }
+
+  /**
    * `x.startsWith(a)`, `x.endsWith(a)`, `x.includes(a)`, `x.length` or `x.slice(i)` /
    * `x.slice(i, j)` (the cursor at the `.`), `x` a string known when compiling (a thread's name, a
    * bound string), `a` one too and `i`, `j` integers known when compiling: the constant
@@ -1801,10 +1905,19 @@ class Gen {
    * before the operand opens an expression or is a logical operator) and nothing after the id does.
    */
   private atCompared(start: number): Bound {
-    const t = this.threadArg();
+    return this.atUse(start, this.threadArg());
+  }
+
+  /**
+   * Where thread `t` is (`s.at(t)`, or a const naming it, whose operand began at `start`; the
+   * cursor after it): compared (atCompared), tested (atTest), or, followed by neither, itself (a
+   * const's initializer names it: its uses are compiled where they are; anything else refuses it).
+   */
+  private atUse(start: number, t: number): Bound {
     if (this.peek('.')) return this.atTest(t);
+    if (!this.peek('===') && !this.peek('!==')) return { k: 'at', t };
     if (!opensComparison(this.toks[start - 1])) no('at() where an operator before it binds tighter than ===');
-    const op = this.peek('===') ? '===' : this.peek('!==') ? '!==' : no('at() not compared with === or !==');
+    const op = this.peek('===') ? '===' : '!==';
     this.p++;
     const id = this.toks[this.p];
     if (id?.t !== 'str') no('at() compared with something other than a location id written there');
@@ -2125,7 +2238,7 @@ function sameShape(a: LayoutNode, b: LayoutNode, shift: number): boolean {
 
 /** Whether the token before an operand lets a comparison start there (nothing before it binds tighter than `===`). */
 function opensComparison(before: Tok | undefined): boolean {
-  return before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';'].includes(before.v)) || (before.t === 'id' && before.v === 'return');
+  return before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';', '='].includes(before.v)) || (before.t === 'id' && before.v === 'return');
 }
 
 /** Whether the token after a comparison's right operand ends it (nothing after binds tighter than `===`). */
