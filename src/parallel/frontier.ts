@@ -116,6 +116,17 @@ export class SharedFrontier {
 
   /** The level's keys are final: write each entry's key, and send this share to every peer. */
   seal(edgeOf: (i: number) => number): void {
+    this.writeKeys(edgeOf);
+    this.publish();
+  }
+
+  /**
+   * Write each entry's final key. A function of its own, apart from publish: V8 compiles this
+   * loop while it runs (on-stack replacement), and a worker that joins at a large level does so
+   * at its first calls, before publish has type feedback; compiled with it, that code was
+   * thrown away at publish (bench/README.md "session 11").
+   */
+  private writeKeys(edgeOf: (i: number) => number): void {
     const p = this.building & 1;
     const views = this.views[p]!;
     const stride = this.stride;
@@ -137,7 +148,6 @@ export class SharedFrontier {
         }
       }
     }
-    this.publish();
   }
 
   /** Send my share of the level being built to every peer (its keys written). */
@@ -204,13 +214,18 @@ export class SharedFrontier {
 
   /** Copy the next state to expand into `into` and return its edge key; -1 when the level is done. */
   claim(into: Int32Array): number {
+    // One call site of locate, reached by every claim's first entry: a second one only for a
+    // claim that crosses a chunk's or a share's end would first run in optimized code, which
+    // has no feedback for it and is thrown away there (V8's "insufficient type feedback").
+    let relocate = this.readAt === this.readEnd;
     if (this.from === this.to) {
       const g = this.control.claim(CLAIM);
       if (g >= this.total) return -1;
       this.from = g;
       this.to = Math.min(g + CLAIM, this.total);
-      this.locate(g);
-    } else if (this.readAt === this.readEnd) this.locate(this.from);
+      relocate = true;
+    }
+    if (relocate) this.locate(this.from);
     this.from++;
     // A read cursor: consecutive claimed entries lie one after the other in a chunk, so only
     // the first of a claim and a chunk's or share's end look the entry up.

@@ -97,9 +97,12 @@ export class LevelRanks {
   private refresh(): void {
     // Fixed-length views of the buffers' current lengths, made again when one has grown (by
     // any worker, between levels): V8 reads and writes through length-tracking views of a
-    // growable buffer more slowly, and rank and setBit run once per state.
-    if (this.words.byteLength !== this.ranks.byteLength) this.words = new Int32Array(this.ranks, 0, this.ranks.byteLength >> 2);
-    if (this.header.byteLength !== this.levels.byteLength) this.header = new Float64Array(this.levels, 0, this.levels.byteLength >> 3);
+    // growable buffer more slowly, and rank and setBit run once per state. Made again at
+    // every call (a few per level), not only after a grow: a branch taken only after a grow
+    // first runs in optimized code (the frontier's key pass inlines setBit and this), which has no
+    // type feedback for it and is thrown away there (bench/README.md "session 11").
+    this.words = new Int32Array(this.ranks, 0, this.ranks.byteLength >> 2);
+    this.header = new Float64Array(this.levels, 0, this.levels.byteLength >> 3);
   }
 
   private slot(level: number): number {

@@ -256,6 +256,13 @@ export class SharedTableDedup implements Dedup {
   ) {
     this.buf = table as GrowableBuffer;
     this.t = this.view();
+    // Each field that a level end stores again (the view after a grow, the lists made larger)
+    // is stored a second time now: V8 takes a field stored once for a constant, and the
+    // first store after offer has been optimized on that assumption throws that code away
+    // (a lazy deoptimization, bench/README.md "session 11").
+    this.t = this.view();
+    this.ids = new Int32Array(this.ids.length);
+    this.mine = new Uint8Array(this.mine.length);
     const me = Atomics.add(this.t, H_REGISTERED, 1);
     if (me >= control.workers) throw new Error(`shared-table: ${me + 1} workers use a table meant for ${control.workers}`);
     this.refresh();
@@ -288,11 +295,19 @@ export class SharedTableDedup implements Dedup {
     // Every worker is past the level end's barrier: the layout and the level's first id are set.
     this.refresh();
     this.level = level;
-    this.count = 0;
     this.levelStart = Atomics.load(this.t, H_LEVEL_START);
     this.step = Atomics.load(this.t, H_STEP);
     this.mine.fill(0, 0, this.mineUsed);
     this.mineUsed = 0;
+    // Room made here, once a level, not when a state needs it: a branch that first runs in
+    // offer's optimized code has no type feedback there, and V8 throws that code away on it
+    // (a deoptimization, then a second compile of offer: bench/README.md "session 11"). The
+    // level's blocks are at most its ids over the step; its new states, here twice the last
+    // level's (claimed() still grows the list for a level beyond that).
+    const blocks = Math.ceil(Math.max(0, limitOf(this.capacity) - this.levelStart) / this.step);
+    if (blocks > this.mine.length) this.mine = new Uint8Array(blocks);
+    if (2 * this.count > this.ids.length) this.ids = new Int32Array(2 * this.count);
+    this.count = 0;
     // A block of an earlier level is dropped: its ids would count as that level's.
     this.nextId = this.endId = 0;
   }
@@ -376,11 +391,9 @@ export class SharedTableDedup implements Dedup {
   }
 
   private markMine(b: number): void {
-    if (b >= this.mine.length) {
-      const more = new Uint8Array(Math.max(b + 1, 2 * this.mine.length));
-      more.set(this.mine);
-      this.mine = more;
-    }
+    // beginLevel made room for every block of the level's ids; a replay of spilled offers
+    // after a grow may take blocks beyond them, which stay unmarked (their ids read atomically).
+    if (b >= this.mine.length) return;
     this.mine[b] = 1;
     if (b >= this.mineUsed) this.mineUsed = b + 1;
   }
