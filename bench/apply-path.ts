@@ -10,6 +10,7 @@
 //   node dist/bench/apply-path.js coverage all           # guards/recipes the step compiler compiles, per model (and why not)
 //   node dist/bench/apply-path.js compare all 2000       # compiled steps against the tree path, every bundled model and variant
 //   KMC_APPLY_MEMORY=lkmm node dist/bench/apply-path.js apply sched-delayed-dequeue 12   # a model with shared memory under sc, tso or lkmm
+//   KMC_APPLY_PARAMS=kvmSenders=1 node dist/bench/apply-path.js compare sched-delayed-dequeue   # other parameter values
 //
 // Not a section of `npm run bench`: it measures one thing for a before/after comparison, and the
 // copy of an older build it is run against needs nothing but this file next to its own dist/.
@@ -31,9 +32,19 @@ const SAMPLE = Number(process.env.KMC_APPLY_SAMPLE ?? 20_000);
 const MEMORY = process.env.KMC_APPLY_MEMORY;
 const MEMORY_MODELS = ['sc', 'tso', 'lkmm'];
 if (MEMORY !== undefined && !MEMORY_MODELS.includes(MEMORY)) throw new Error(`apply-path: KMC_APPLY_MEMORY=${MEMORY}: expected sc, tso or lkmm`);
-/** `params` with the memory model asked for, where the model has a memory parameter. */
-const withMemory = (model: ModelDef, params: Record<string, number>): Record<string, number> =>
-  MEMORY !== undefined && Object.hasOwn(model.params ?? {}, 'memory') ? { ...params, memory: MEMORY_MODELS.indexOf(MEMORY) } : params;
+// More parameters (KMC_APPLY_PARAMS=kvmSenders=1,vcpus=2: integers), for every mode, where the model declares them.
+const EXTRA = (process.env.KMC_APPLY_PARAMS ?? '').split(',').filter(Boolean).map((kv) => {
+  const [k, v] = kv.split('=');
+  if (k === undefined || v === undefined || !/^-?[0-9]+$/.test(v)) throw new Error(`apply-path: KMC_APPLY_PARAMS: ${kv}: expected name=integer`);
+  return [k, Number(v)] as const;
+});
+/** `params` with the memory model and the parameters asked for, where the model declares them. */
+const withMemory = (model: ModelDef, params: Record<string, number>): Record<string, number> => {
+  const out = { ...params };
+  for (const [k, v] of EXTRA) if (Object.hasOwn(model.params ?? {}, k)) out[k] = v;
+  if (MEMORY !== undefined && Object.hasOwn(model.params ?? {}, 'memory')) out['memory'] = MEMORY_MODELS.indexOf(MEMORY);
+  return out;
+};
 
 function system(): { model: ModelDef; properties: PropertySet | readonly Property[]; params: Record<string, number>; property?: string[] } {
   if (name === 'lock-hotplug') return { model: lockHotplug, properties: lockHotplugProperties, params: { cpus: 4, creators: 4 }, property: ['inconsistent', 'deadlock'] };

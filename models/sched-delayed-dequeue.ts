@@ -395,6 +395,22 @@ const irqOn = (d: Draft<S>, env: StepEnv<CpuTask>) => {
   spinUnlockFence(d.m, env);
   spin_unlock_irq_context(d.ctx, env.local.task, env);
 };
+declareStraight(clearOnAndUpdateIrr, { bind: { clear_bit, POSTED_INTR_ON, controlOf, smp_mb__after_atomic, updateIrr } });
+declareStraight(updateIrr, { bind: { READ_ONCE, pirOf, xchg } });
+declareStraight(irqOff, { bind: { spin_lock_irq_context, spinLockFence } });
+declareStraight(irqOn, { bind: { spinUnlockFence, spin_unlock_irq_context } });
+/**
+ * What the recipes read from the module's scope, for their straight forms (src/model/straight.ts:
+ * the compiler sees no closure it is not told about): the memory model's primitives, the
+ * descriptor's words and bits, cpu0's context helpers. `withNames(f, more)` declares f's form
+ * with these and the builder's own names `more`; f runs as it is.
+ */
+const MODULE_NAMES = {
+  READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, xchg, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, spinUnlockFence,
+  controlOf, pirOf, modeOf, rcuwaitOf, ON_BIT, SN_BIT, POSTED_INTR_ON, POSTED_INTR_SN, SN_SET_BEFORE_BLOCKING, OUTSIDE_GUEST_MODE, IN_GUEST_MODE,
+  clearOnAndUpdateIrr, updateIrr, irqOff, irqOn, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
+};
+const withNames = <F extends Function>(f: F, more: Readonly<Record<string, unknown>> = {}): F => declareStraight(f, { bind: { ...MODULE_NAMES, ...more } });
 /** The cpu0 threads' and the senders' `cpu` local: whose store buffer they use. */
 const CPU0 = 0;
 const SENDERS_CPU = 1;
@@ -434,13 +450,13 @@ export default defineModel({
     const kvmShared = nKvmSenders > 0;
     /** rcuwait_active(&vcpu->wait): READ_ONCE(w->task) != NULL (kvm_vcpu_is_blocking). */
     // (Which of the two, chosen once: the plain field's form the step compiler takes.)
-    const rcuwaitActive = kvmShared
+    const rcuwaitActive = withNames(kvmShared
       ? (s: S | Draft<S>, env: StepEnv<any>, v: number) => READ_ONCE(s.m, rcuwaitOf(v), env) !== 0
-      : (s: S | Draft<S>, _env: StepEnv<any>, v: number) => s.vcpus[v]!.rcuwait_task;
+      : (s: S | Draft<S>, _env: StepEnv<any>, v: number) => s.vcpus[v]!.rcuwait_task);
     /** rcu_assign_pointer(w->task, current or NULL): smp_store_release. */
-    const rcuAssign = kvmShared
+    const rcuAssign = withNames(kvmShared
       ? (d: Draft<S>, env: StepEnv<any>, v: number, task: boolean) => smp_store_release(d.m, rcuwaitOf(v), task ? 1 : 0, env)
-      : (d: Draft<S>, _env: StepEnv<any>, v: number, task: boolean) => void (d.vcpus[v]!.rcuwait_task = task);
+      : (d: Draft<S>, _env: StepEnv<any>, v: number, task: boolean) => void (d.vcpus[v]!.rcuwait_task = task));
     const nInterrupts = params.interrupts;
     const nHalts = params.halts;
     const withFreezer = params.freezer;
@@ -512,10 +528,10 @@ export default defineModel({
       },
     });
 
-    const rqUnlockIrq = (d: Draft<S>, env: StepEnv<CpuTask>) => {
+    const rqUnlockIrq = withNames((d: Draft<S>, env: StepEnv<CpuTask>) => {
       d.rq_lock.holder = UNLOCKED;
       irqOn(d, env);
-    };
+    }, { UNLOCKED });
 
     // ---- the vCPU's side of __schedule() and the preempt notifiers --------------------------
     // `p` prefixes the location ids; `resume` is where schedule() returns to.
@@ -526,12 +542,12 @@ export default defineModel({
       fn: 'preempt_schedule_irq',
       guard: declareStraight((s: S) => s.preempt_budget > 0 && rqFree(s), { bind: { rqFree } }),
       blockedOn: (s, env) => (s.preempt_budget > 0 ? rqHeld(s) : 'no preemption budget left'),
-      run: (d, env) => {
+      run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
         d.preempt_budget -= 1;
         d.rq_lock.holder = env.self;
         irqOff(d, env);
         d.vcpus[env.local.v]!.blocked_in_schedule = false;
-      },
+      }),
       next: `${p}.pick`,
       tags: ['spin_lock', `lock:${rq.name}`, 'preempt'],
     });
@@ -621,10 +637,10 @@ export default defineModel({
       out.push(choice(`${p}.pick`, pickActions));
       out.push(
         step(`${p}.wl_add`, 'pi_enable_wakeup_handler: list_add_tail(&vmx->pi_wakeup_list, &per_cpu(wakeup_vcpus_on_cpu, vcpu->cpu)); old.control = READ_ONCE(pi_desc->control); WARN(old.sn, ...)', {
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             d.vcpus[env.local.v]!.on_wakeup_list = true;
             env.warnOn((READ_ONCE(d.m, controlOf(env.local.v), env) & SN_BIT) !== 0, SN_SET_BEFORE_BLOCKING);
-          },
+          }),
         }),
         step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR; pi_try_set_control(pi_desc, &old.control, new.control) (cmpxchg); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
           // The cmpxchg loop in one step: a failed try_cmpxchg re-reads the word, so the loop
@@ -637,16 +653,16 @@ export default defineModel({
         }),
         step(`${p}.sn`, 'vmx_vcpu_pi_put: if (vcpu->preempted) pi_set_sn(pi_desc)', {
           note: 'set_bit: LOCK bts',
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             if (d.vcpus[env.local.v]!.preempted) set_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env);
-          },
+          }),
         }),
         withNote(
           'cpu0 runs another task',
           alsoRun(
             spinUnlock(`${p}.switch`, 'context_switch', rq, {
               label: 'context_switch: switch_to(prev, next); finish_task_switch(): raw_spin_rq_unlock_irq(rq)',
-              run: (d, env) => void (d.cpu0.curr = OTHER),
+              run: withNames((d: Draft<S>) => void (d.cpu0.curr = OTHER), { OTHER }),
               next: `${p}.off`,
             }),
             irqOn,
@@ -660,6 +676,7 @@ export default defineModel({
     /** Switched out until cpu0's scheduler picks the vCPU; then kvm_sched_in -> vmx_vcpu_pi_load. */
     const vcpuSchedIn = (p: string, resume: string, halted = false): VLoc[] => {
       const done = (d: Draft<S>, env: StepEnv<VcpuL>) => void (d.vcpus[env.local.v]!.scheduled_out = false);
+      const withDone = <F extends Function>(f: F): F => withNames(f, { done });
       return [
         step(`${p}.off`, 'kvm_sched_in: WRITE_ONCE(vcpu->preempted, false); WRITE_ONCE(vcpu->ready, false)', {
           // Switched out by kvm_vcpu_block's schedule(): a halted vCPU may wait forever for an
@@ -680,7 +697,7 @@ export default defineModel({
             guard: declareStraight((s: S, env: StepEnv<VcpuL>) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) !== 0, {
               bind: { nvIs, ctlOf, POSTED_INTR_WAKEUP_VECTOR, SN_BIT },
             }),
-            run: (d, env) => void test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env),
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => void test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env)),
             next: `${p}.on`,
           },
           {
@@ -688,19 +705,19 @@ export default defineModel({
             guard: declareStraight((s: S, env: StepEnv<VcpuL>) => !nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR) && (ctlOf(s, env) & SN_BIT) === 0, {
               bind: { nvIs, ctlOf, POSTED_INTR_WAKEUP_VECTOR, SN_BIT },
             }),
-            run: (d, env) => {
+            run: withDone((d: Draft<S>, env: StepEnv<VcpuL>) => {
               test_and_clear_bit(d.m, POSTED_INTR_SN, controlOf(env.local.v), env);
               done(d, env);
-            },
+            }),
             next: resume,
           },
           {
             label: 'vmx_vcpu_pi_load: local_irq_save(flags); if (pi_desc->nv == POSTED_INTR_WAKEUP_VECTOR) list_del(&vmx->pi_wakeup_list)',
             guard: declareStraight((s: S, env: StepEnv<VcpuL>) => nvIs(s, env, POSTED_INTR_WAKEUP_VECTOR), { bind: { nvIs, POSTED_INTR_WAKEUP_VECTOR } }),
-            run: (d, env) => {
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
               local_irq_disable(d.ctx, env.local.task, env, 0);
               d.vcpus[env.local.v]!.on_wakeup_list = false;
-            },
+            }),
             next: `${p}.ctl`,
           },
         ]),
@@ -712,11 +729,11 @@ export default defineModel({
           },
         }),
         step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: smp_mb__after_atomic(); if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
-          run: (d, env) => {
+          run: withDone((d: Draft<S>, env: StepEnv<VcpuL>) => {
             smp_mb__after_atomic(d.m, env);
             if (READ_ONCE(d.m, pirOf(env.local.v), env) !== 0) set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.v), env);
             done(d, env);
-          },
+          }),
           next: resume,
         }),
       ];
@@ -735,10 +752,10 @@ export default defineModel({
       // vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); kvm_vcpu_srcu_read_unlock();
       // smp_mb__after_srcu_read_unlock() (srcu_read_unlock's smp_mb): the barrier the comment in
       // __vmx_deliver_posted_interrupt pairs with pi_test_and_set_on().
-      const enterGuestMode = (d: Draft<S>, env: StepEnv<VcpuL>) => {
+      const enterGuestMode = withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
         smp_store_release(d.m, modeOf(env.local.v), IN_GUEST_MODE, env);
         smp_mb(d.m, env);
-      };
+      });
       const program: (VLoc | VLoc[])[] = [];
       // vcpu1.. start switched out, preempted right after their HLT exit, that is at the
       // preemption point before prepare_to_rcuwait: their first step is that preemption's
@@ -773,20 +790,20 @@ export default defineModel({
         preemptible(step('state', 'kvm_vcpu_block: set_current_state(TASK_INTERRUPTIBLE)', {
           note: 'smp_store_mb: a full barrier',
           guard: g(),
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             me(d, env).__state = TASK_INTERRUPTIBLE;
             smp_mb(d.m, env);
-          },
+          }, { me, TASK_INTERRUPTIBLE }),
         })),
         preemptible(choice('on', [
           {
             label: 'vmx_sync_pir_to_irr: if (pi_test_on(&vmx->pi_desc)) { pi_clear_on(&vmx->pi_desc); smp_mb__after_atomic()',
             note: 'clear_bit: LOCK btr',
             guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => (ctlOf(s, env) & ON_BIT) !== 0, { bind: { ctlOf, ON_BIT } })),
-            run: (d, env) => {
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
               clear_bit(d.m, POSTED_INTR_ON, controlOf(env.local.v), env);
               smp_mb__after_atomic(d.m, env);
-            },
+            }),
             next: 'irr',
           },
           {
@@ -797,7 +814,7 @@ export default defineModel({
         ])),
         step('irr', 'kvm_apic_update_irr: pir_val = READ_ONCE(pir[i]); if (pir_val) { pir_val = xchg(&pir[i], 0); irr |= pir_val }', {
           guard: g(),
-          run: (d, env) => updateIrr(d, env, env.local.v),
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => updateIrr(d, env, env.local.v)),
         }),
         choice('check', [
           {
@@ -844,7 +861,7 @@ export default defineModel({
               ? 'vcpu_enter_guest: smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock(); sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit; vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb() -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block'
               : 'vcpu_enter_guest: sync_pir_to_irr (if ON: clear ON, PIR -> IRR); VM-entry; the guest takes the interrupt, runs, executes HLT: VM-exit -> kvm_emulate_halt -> kvm_vcpu_halt -> kvm_vcpu_block',
             guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).halts + 1 < nHalts, { bind: { vc, nHalts } })),
-            run: (d, env) => {
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
               const vcpu = vc(d, env);
               if (kvmShared) enterGuestMode(d, env);
               if ((READ_ONCE(d.m, controlOf(env.local.v), env) & ON_BIT) !== 0) clearOnAndUpdateIrr(d, env, env.local.v);
@@ -854,19 +871,19 @@ export default defineModel({
                 WRITE_ONCE(d.m, modeOf(env.local.v), OUTSIDE_GUEST_MODE, env);
                 smp_wmb(d.m, env);
               }
-            },
+            }, { vc, kvmShared, enterGuestMode }),
             next: 'rcu',
           },
           {
             label: 'vcpu_enter_guest: vcpu->mode = IN_GUEST_MODE; VM-entry',
             note: 'its last halt is over: the guest takes the interrupt; cpu0 goes back to the other task',
             guard: g(declareStraight((s: S, env: StepEnv<VcpuL>) => vc(s, env).halts + 1 >= nHalts, { bind: { vc, nHalts } })),
-            run: (d, env) => {
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
               if (kvmShared) enterGuestMode(d, env);
               vc(d, env).halts += 1;
               vc(d, env).in_guest = true;
               d.cpu0.curr = OTHER;
-            },
+            }, { kvmShared, enterGuestMode, vc, OTHER }),
             next: END,
           },
         ]),
@@ -903,10 +920,10 @@ export default defineModel({
           ...(isVcpu ? {} : { fn: (s: S) => s.cpu0.curr === OTHER && rqFree(s) && task_is_runnable(s.tasks[t]!) }),
           bind: { OTHER, rqFree, task_is_runnable, t, isVcpu },
         }),
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<CpuTask>) => {
           spinLockFence(d.m, env); // rq_lock()
           d.cpu0.curr = t;
-        },
+        }, { t }),
         next: 'run',
         tags: ['switch-in', `switch-in:${t}`],
       });
@@ -929,11 +946,11 @@ export default defineModel({
         step<S, Handler>('idle', 'sysvec_kvm_posted_intr_wakeup_ipi: apic_eoi(); pi_wakeup_handler(): raw_spin_lock(spinlock)', {
           fn: 'pi_wakeup_handler',
           guard: declareStraight((s: S, env: StepEnv<Handler>) => s.cpu0.wakeup_ipi && !s.ctx.irqs_off[0] && canRunOn(s.ctx, env.local.task, 0), { bind: { canRunOn } }),
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<Handler>) => {
             d.cpu0.wakeup_ipi = false;
             preempt_disable(d.ctx, env.local.task, env, 0); // irq_enter(): the handler owns cpu0
             spinLockFence(d.m, env);
-          },
+          }),
           end: true,
         }),
         choice<S, Handler>('walk', [
@@ -954,21 +971,21 @@ export default defineModel({
           fn: 'kvm_vcpu_wake_up',
           guard: rqFree,
           blockedOn: rqHeld,
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<Handler>) => {
             smp_mb(d.m, env); // rcuwait_wake_up's (B); try_to_wake_up's pi_lock is LOCK'd too
             const vcpu = d.vcpus[env.local.vmx]!;
             if (rcuwaitActive(d, env, env.local.vmx) && try_to_wake_up(d.tasks[env.local.vmx]!, TASK_NORMAL)) vcpu.ready = true;
             nextEntry(d, env);
-          },
+          }, { rcuwaitActive, try_to_wake_up, TASK_NORMAL, nextEntry }),
           next: afterEntry,
         }),
         step<S, Handler>('unlock', 'pi_wakeup_handler: raw_spin_unlock(spinlock)', {
           note: 'return from interrupt',
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<Handler>) => {
             spinUnlockFence(d.m, env);
             env.local.vmx = 0; // the loop's cursor starts at the list head next time
             preempt_enable(d.ctx, env.local.task, env); // irq_exit()
-          },
+          }),
           next: 'idle',
         }),
       ],

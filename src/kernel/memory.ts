@@ -95,7 +95,7 @@
 
 import type { Draft, StepEnv, ThreadDef, IntParamSpec } from '../model/index.js';
 import { intParam } from '../model/index.js';
-import { declareStraight, slotIndex as keyIndex } from '../model/straight.js';
+import { declareStraight, notStraight as refuse, slotIndex as keyIndex, slotKey as keyAt } from '../model/straight.js';
 
 /** The memory models, as the `memory` parameter's values. */
 export const MEMORY_MODELS = ['sc', 'tso', 'lkmm'] as const;
@@ -242,10 +242,6 @@ export function cpuOf(env: Pick<StepEnv<any>, 'self' | 'local'>): number {
   const c = (env.local as { cpu?: unknown }).cpu;
   return typeof c === 'number' ? c : env.self;
 }
-// Its straight form (src/model/straight.ts, for the loads' form below): the local `cpu` when the
-// thread's locals have one (an int slot, a number; a boolean one is no index: the form's use
-// bails), else env.self; decided when compiling from the layout.
-declareStraight(cpuOf, { fn: (env: Pick<StepEnv<any>, 'self' | 'local'>) => ((env.local as { cpu?: number }).cpu !== undefined ? (env.local as { cpu: number }).cpu : env.self) });
 
 function bufferOf(m: SharedMemory<any>, env: Pick<StepEnv<any>, 'self' | 'local'>): StoreBuffer | undefined {
   if (m.sb.length === 0) return undefined;
@@ -477,30 +473,6 @@ function load(m: SharedMemory<any>, x: string, env: Pick<StepEnv<any>, 'self' | 
   return (m.mem as Record<string, number>)[x]!;
 }
 
-/**
- * load's straight form (src/model/straight.ts; only ever compiled, never run): the same value,
- * with what the compiler knows when compiling, the variable `x` (a string: a name written there,
- * or one of a table's picked at run time), the memory model (from the layout: no buffers is sc,
- * no pending stores `pw` is tso) and the buffer's capacity `K`: the CPU's buffer searched newest
- * first over its K slots, each tested against the run-time count `n` (what `for (i = n - 1; ...)`
- * reads: the entries at n and above are never looked at), then (lkmm) the newest pending store
- * that reached the CPU, then memory. The CPU's buffer by a run-time index (its `cpu` local): out
- * of range, the compiled step bails where bufferOf throws.
- */
-// (A local name for it: the form's source then reads the same under vitest, which rewrites the
-// uses of imported names, as with the models' imports of the kernel.)
-const slotIndex = keyIndex;
-const loadForm = (m: any, x: string, env: any) => {
-  const a = slotIndex(m.mem, x); // (a name the memory lacks: refused; addressOf throws)
-  if (m.sb.length === 0) return m.mem[x];
-  const b = m.sb[cpuOf(env)];
-  const K = b.addr.length;
-  for (let i = 0; i < K; i++) if (K - 1 - i < b.n && b.addr[K - 1 - i] === a) return b.val[K - 1 - i];
-  if (m.pw === undefined) return m.mem[x];
-  if (b.view[a] > 0) return m.pw[a].val[b.view[a] - 1];
-  return m.mem[x];
-};
-declareStraight(load, { fn: loadForm, bind: { slotIndex, cpuOf } });
 
 type Mem<V extends Record<string, number>> = SharedMemory<V> | Draft<SharedMemory<V>>;
 type Name<V> = keyof V & string;
@@ -548,8 +520,6 @@ function storeStoreFence(m: SharedMemory<any>, env: Reader): void {
 export function READ_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
   return load(sm(m), x, env);
 }
-// (sm is the identity: the loads' form takes the memory itself.)
-declareStraight(READ_ONCE, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
 
 export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, v: number, env: StepEnv<any>): void {
   store(sm(m), x, v, env);
@@ -559,7 +529,6 @@ export function WRITE_ONCE<V extends Record<string, number>>(m: Mem<V>, x: Name<
 export function smp_load_acquire<V extends Record<string, number>>(m: Mem<V>, x: Name<V>, env: Reader): number {
   return load(sm(m), x, env);
 }
-declareStraight(smp_load_acquire, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
 
 /**
  * smp_store_release: tso: a plain store (FIFO keeps it after earlier stores); lkmm: it reaches
@@ -855,7 +824,7 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
               label: `x86-TSO: cpu${c}'s oldest buffered store reaches memory`,
               fn: 'x86-TSO',
               guard: declareStraight((s: S) => at(s).sb[c]!.n > 0, { bind: { at, c } }),
-              run: (d: Draft<S>, env: StepEnv<{}>) => drainOldest(at(d), at(d).sb[c]!, env),
+              run: declareStraight((d: Draft<S>, env: StepEnv<{}>) => drainOldest(at(d), at(d).sb[c]!, env), { bind: { drainOldest, at, c } }),
               tags: ['memory:drain'],
               next: 'drain',
             })),
@@ -948,3 +917,205 @@ export function storeBuffersIn(vars: unknown): string | undefined {
 export function isStoreBufferSlot(changePath: string, memories: readonly string[]): boolean {
   return memories.some((p) => ['sb[', 'pw[', 'lk['].some((k) => changePath.startsWith(p === '' ? k : `${p}.${k}`)));
 }
+
+// ---- straight forms (src/model/straight.ts) ------------------------------------------------------
+//
+// What the step compiler compiles for the primitives above (only ever compiled: the functions
+// above run, and the equivalence tests and the CLI's determinism probe compare the two). Each
+// computes what its function computes, with what is known when compiling: the variable's name (a
+// string written there, or one of a table's picked at run time: the call is compiled once per
+// name), its address (slotIndex: its index among the memory's sorted keys, the layout's order),
+// the memory model (from the layout: no buffers is sc; buffers without lkmm's pending stores `pw`
+// is tso) and a buffer's capacity K; the buffer itself by its CPU at run time (out of range: a
+// bail where bufferOf throws), and loops over its run-time count unrolled over K, each slot tested
+// against the count. Loads compile under sc, tso and lkmm; the primitives that store, fence or
+// read-modify-write under sc and tso only: under lkmm a store leaving its buffer joins the
+// coherence order and propagates (commit, dropSeen: loops over pending stores and views), which
+// the forms refuse (notStraight), so those steps stay on the tree path.
+
+// (Local names for the compiler's own functions: a form's source then reads the same under vitest,
+// which rewrites the uses of imported names, as with the models' imports of the kernel.)
+const slotIndex = keyIndex;
+const slotKey = keyAt;
+const notStraight = refuse;
+const LKMM_NOT_COMPILED = 'lkmm: a store leaving its buffer (commit, propagation) is not compiled';
+
+// Its straight form (src/model/straight.ts, for the loads' form below): the local `cpu` when the
+// thread's locals have one (an int slot, a number; a boolean one is no index: the form's use
+// bails), else env.self; decided when compiling from the layout.
+declareStraight(cpuOf, { fn: (env: Pick<StepEnv<any>, 'self' | 'local'>) => ((env.local as { cpu?: number }).cpu !== undefined ? (env.local as { cpu: number }).cpu : env.self) });
+
+/**
+ * load's straight form (src/model/straight.ts; only ever compiled, never run): the same value,
+ * with what the compiler knows when compiling, the variable `x` (a string: a name written there,
+ * or one of a table's picked at run time), the memory model (from the layout: no buffers is sc,
+ * no pending stores `pw` is tso) and the buffer's capacity `K`: the CPU's buffer searched newest
+ * first over its K slots, each tested against the run-time count `n` (what `for (i = n - 1; ...)`
+ * reads: the entries at n and above are never looked at), then (lkmm) the newest pending store
+ * that reached the CPU, then memory. The CPU's buffer by a run-time index (its `cpu` local): out
+ * of range, the compiled step bails where bufferOf throws.
+ */
+const loadForm = (m: any, x: string, env: any) => {
+  const a = slotIndex(m.mem, x); // (a name the memory lacks: refused; addressOf throws)
+  if (m.sb.length === 0) return m.mem[x];
+  const b = m.sb[cpuOf(env)];
+  const K = b.addr.length;
+  for (let i = 0; i < K; i++) if (K - 1 - i < b.n && b.addr[K - 1 - i] === a) return b.val[K - 1 - i];
+  if (m.pw === undefined) return m.mem[x];
+  if (b.view[a] > 0) return m.pw[a].val[b.view[a] - 1];
+  return m.mem[x];
+};
+declareStraight(load, { fn: loadForm, bind: { slotIndex, cpuOf } });
+// (sm is the identity: the loads' form takes the memory itself.)
+declareStraight(READ_ONCE, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
+declareStraight(smp_load_acquire, { fn: (m: any, x: string, env: any) => load(m, x, env), bind: { load } });
+
+/** write(m, a, v) with the variable's name `x` (a pick of the memory's keys by the run-time address: slotKey). */
+const writeAt = (mem: any, x: any, v: number) => {
+  mem[x] = v;
+};
+
+/**
+ * drainOldest under tso: the oldest entry written to memory (by its run-time address: the call
+ * compiled once per variable), the later ones shifted down over the capacity, the count, mark,
+ * freed slot, groups and fence as drainAt leaves them.
+ */
+const drainOldestForm = (m: any, b: any, _warn: unknown) => {
+  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
+  const K = b.addr.length;
+  writeAt(m.mem, slotKey(m.mem, b.addr[0]), b.val[0]);
+  for (let i = 1; i < K; i++)
+    if (i < b.n) {
+      b.addr[i - 1] = b.addr[i];
+      b.val[i - 1] = b.val[i];
+      b.grp[i - 1] = b.grp[i];
+    }
+  b.n -= 1;
+  if (0 < b.mark) b.mark -= 1;
+  b.addr[b.n] = 0;
+  b.val[b.n] = 0;
+  b.grp[b.n] = 0;
+  const g0 = b.n > 0 ? b.grp[0] : 0;
+  for (let i = 0; i < K; i++) if (g0 > 0 && i < b.n) b.grp[i] = b.grp[i] - g0;
+  if (b.n === 0) b.fence = 0;
+};
+declareStraight(drainOldestForm, { bind: { notStraight, LKMM_NOT_COMPILED, writeAt, slotKey } });
+declareStraight(drainOldest, { fn: (m: any, b: any, warn: unknown) => drainOldestForm(m, b, warn), bind: { drainOldestForm } });
+
+/**
+ * fullFence under sc (nothing) and tso: drainAll, `while (b.n > 0) drainOldest(...)`, in closed
+ * form: the n buffered stores written to memory oldest first, their slots zeroed, the count and
+ * fence 0, the mark lowered by n (not below 0) as n drains lower it; a count past the capacity
+ * (never packed) bails.
+ */
+const fenceForm = (m: any, env: any) => {
+  if (m.sb.length === 0) return;
+  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
+  const b = m.sb[cpuOf(env)];
+  const K = b.addr.length;
+  const n = b.n;
+  if (n > K) throw new Error('a store buffer past its capacity');
+  for (let i = 0; i < K; i++) if (i < n) writeAt(m.mem, slotKey(m.mem, b.addr[i]), b.val[i]);
+  for (let i = 0; i < K; i++)
+    if (i < n) {
+      b.addr[i] = 0;
+      b.val[i] = 0;
+      b.grp[i] = 0;
+    }
+  if (n > 0) {
+    b.n = 0;
+    b.fence = 0;
+    if (b.mark > 0) b.mark = b.mark > n ? b.mark - n : 0;
+  }
+};
+declareStraight(fenceForm, { bind: { notStraight, LKMM_NOT_COMPILED, cpuOf, writeAt, slotKey } });
+
+/** A barrier that does nothing to a tso buffer (smp_wmb, smp_mb__before/after_atomic): bufferOf's range check only. */
+const noFenceForm = (m: any, env: any) => {
+  if (m.sb.length === 0) return;
+  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
+  const b = m.sb[cpuOf(env)];
+};
+declareStraight(noFenceForm, { bind: { notStraight, LKMM_NOT_COMPILED, cpuOf } });
+
+/** store under sc (memory) and tso: into the CPU's buffer, its oldest entry drained first when it is full (the bound, heard). */
+const storeForm = (m: any, x: string, v: number, env: any) => {
+  const a = slotIndex(m.mem, x);
+  if (m.sb.length === 0) {
+    m.mem[x] = v;
+    return;
+  }
+  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
+  const b = m.sb[cpuOf(env)];
+  if (b.n === b.addr.length) {
+    env.warnOn(false, STORE_BUFFER_BOUND);
+    drainOldestForm(m, b, env);
+  }
+  b.addr[b.n] = a;
+  b.val[b.n] = v;
+  b.grp[b.n] = b.n === 0 ? 0 : b.grp[b.n - 1] + b.fence;
+  b.fence = 0;
+  b.n += 1;
+};
+declareStraight(storeForm, { bind: { slotIndex, notStraight, LKMM_NOT_COMPILED, cpuOf, STORE_BUFFER_BOUND, drainOldestForm } });
+
+/** rmw under sc and tso (every RMW LOCK'd): the fence, then the variable's old value, the new one written. */
+const bitsForm = { fenceForm, slotIndex };
+declareStraight(WRITE_ONCE, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env), bind: { storeForm } });
+declareStraight(__set_current_state, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env), bind: { storeForm } });
+declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { noFenceForm(m, env); storeForm(m, x, v, env); }, bind: { noFenceForm, storeForm } });
+declareStraight(smp_store_mb, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
+declareStraight(set_current_state, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
+declareStraight(smp_mb, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
+declareStraight(spinLockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
+declareStraight(spinUnlockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
+declareStraight(smp_wmb, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
+declareStraight(smp_mb__before_atomic, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
+declareStraight(smp_mb__after_atomic, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
+declareStraight(smp_rmb, { fn: smp_rmb });
+declareStraight(xchg, {
+  fn: (m: any, x: string, v: number, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    const old = m.mem[x];
+    m.mem[x] = v;
+    return old;
+  },
+  bind: bitsForm,
+});
+declareStraight(set_bit, {
+  fn: (m: any, bit: number, x: string, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    m.mem[x] = m.mem[x] | (1 << bit);
+  },
+  bind: bitsForm,
+});
+declareStraight(clear_bit, {
+  fn: (m: any, bit: number, x: string, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    m.mem[x] = m.mem[x] & ~(1 << bit);
+  },
+  bind: bitsForm,
+});
+declareStraight(test_and_clear_bit, {
+  fn: (m: any, bit: number, x: string, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    const old = m.mem[x];
+    m.mem[x] = old & ~(1 << bit);
+    return (old & (1 << bit)) !== 0;
+  },
+  bind: bitsForm,
+});
+declareStraight(test_and_set_bit, {
+  fn: (m: any, bit: number, x: string, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    const old = m.mem[x];
+    m.mem[x] = old | (1 << bit);
+    return (old & (1 << bit)) !== 0;
+  },
+  bind: bitsForm,
+});

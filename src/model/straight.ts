@@ -342,6 +342,25 @@ export function slotIndex(obj: object, key: string): number {
   return Object.keys(obj).sort().indexOf(key);
 }
 
+/**
+ * The key at index `i` of `obj`'s own keys sorted (slotIndex's inverse: a memory address's
+ * variable name). Compiled by the generator, `obj` an object of the state: a pick of the
+ * object's keys (the layout's) by `i` at run time, out of range a bail, so `obj[slotKey(obj, i)]`
+ * passed to a helper is compiled once per key.
+ */
+export function slotKey(obj: object, i: number): string | undefined {
+  return Object.keys(obj).sort()[i];
+}
+
+/**
+ * Where a form's branch taken when compiling is not compiled (lkmm's propagation in a memory
+ * primitive's form): the compiler refuses the function, for `why` (a string written there). Run,
+ * it throws: a form is never run.
+ */
+export function notStraight(why: string): never {
+  throw new Error(`not compiled: ${why}`);
+}
+
 // ---- parser and code generator -----------------------------------------------------------------
 
 type Leaf = { kind: 'int' | 'bool'; off: string };
@@ -807,6 +826,24 @@ class Gen {
     if (!items.every((it) => it?.k === 'str')) no('an index not known when compiling into a frozen array of other than strings');
     const k = this.temp();
     return { k: 'pick', index: k, items: items as Bound[], pre: [`${k} = ix(${e}, ${n})`] };
+  }
+
+  /**
+   * `slotKey(obj, i)` (the cursor at the `(`): `obj` an object of the state, `i` computed at run
+   * time: a pick of the object's keys (the layout's sorted keys), by `ix(i, keys)` evaluated here
+   * (out of range, where slotKey gives undefined: a bail).
+   */
+  private slotKeyCall(): Bound {
+    this.expect('(');
+    const o = this.operand();
+    if (o === undefined || o.k !== 'node' || o.node.kind !== 'object') no('slotKey of something other than an object of the state');
+    this.expect(',');
+    const e = this.assign();
+    this.expect(')');
+    const keys = (o as { node: Extract<LayoutNode, { kind: 'object' }> }).node.keys;
+    if (keys.length === 0) no('slotKey of an object without keys');
+    const k = this.temp();
+    return { k: 'pick', index: k, items: keys.map((value): Bound => ({ k: 'str', value })), pre: [`${k} = ix(${e}, ${keys.length})`] };
   }
 
   /**
@@ -1290,7 +1327,11 @@ class Gen {
         if (this.peek('?.') && this.peek('(', 1)) this.p++;
         if (!this.peek('(')) return b;
         // localsOf(s, name): a thread's locals, by a name known when compiling.
-        b = b!.fn === localsOf ? this.localsCall() : b!.fn === slotIndex ? this.slotIndexCall() : this.call(b!.fn);
+        if (b!.fn === notStraight) {
+          this.expect('(');
+          no(this.stringArg('notStraight without a string written there'));
+        }
+        b = b!.fn === localsOf ? this.localsCall() : b!.fn === slotIndex ? this.slotIndexCall() : b!.fn === slotKey ? this.slotKeyCall() : this.call(b!.fn);
         continue;
       }
       if (b!.k === 'none') {
@@ -2376,10 +2417,10 @@ function plan(root: Function): Plan {
       return;
     }
     seen.set(fn, seen.size);
-    if (fn === localsOf || fn === slotIndex) {
-      // Compiled by the generator itself (localsCall, slotIndexCall), not from its source.
+    if (fn === localsOf || fn === slotIndex || fn === slotKey || fn === notStraight) {
+      // Compiled by the generator itself (localsCall, slotIndexCall, slotKeyCall, a refusal), not from its source.
       of.set(fn, { src: undefined, bind: [] });
-      key += fn === localsOf ? '(L)' : '(I)';
+      key += fn === localsOf ? '(L)' : fn === slotIndex ? '(I)' : fn === slotKey ? '(K)' : '(N)';
       return;
     }
     const form = forms.get(fn);

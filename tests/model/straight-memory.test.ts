@@ -15,7 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, spawn, threadKind, type ModelDef } from '../../src/model/index.js';
 import type { LayoutNode } from '../../src/model/layout.js';
-import { memoryThreads, READ_ONCE, sharedMemory, smp_load_acquire, smp_mb, smp_wmb, WRITE_ONCE, type SharedMemory } from '../../src/kernel/memory.js';
+import {
+  clear_bit, memoryThreads, READ_ONCE, set_bit, sharedMemory, smp_load_acquire, smp_mb, smp_mb__after_atomic, smp_store_release, smp_wmb, spinLockFence, test_and_clear_bit,
+  WRITE_ONCE, xchg, type SharedMemory,
+} from '../../src/kernel/memory.js';
 
 type Vars = { x: number; y: number; z: number };
 type S = { m: SharedMemory<Vars>; a: number };
@@ -36,10 +39,12 @@ function bound(src: string, names: Record<string, unknown>): any {
  * each stores twice (to x, or to its own variable NAMES[v]), fences, and has the random guard
  * `g` (an action that changes nothing); the memory model's own threads drain and propagate.
  */
-function buildModel(memory: number, storeBuffer: number, qCpu: number, guard: string): ModelDef<S> {
+function buildModel(memory: number, storeBuffer: number, qCpu: number, guard: string, recipe?: string): ModelDef<S> {
   const g = () => bound(guard, { READ_ONCE, smp_load_acquire, NAMES });
+  const names = { READ_ONCE, WRITE_ONCE, smp_store_release, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, set_bit, clear_bit, test_and_clear_bit, xchg, NAMES };
   const writes = <T extends { v: number; k: number }>() => [
     { label: 'g', guard: g(), next: 'l0' },
+    ...(recipe === undefined ? [] : [{ label: 'r', guard: (_s: S, env: { local: T }) => env.local.k < 2, run: bound(recipe, names), next: 'l0' }]),
     { label: 'wx', guard: (_s: S, env: { local: T }) => env.local.k < 2, run: (d: S, env: any) => { WRITE_ONCE(d.m, 'x', env.local.k + 1, env); env.local.k += 1; }, next: 'l0' },
     { label: 'wv', guard: (_s: S, env: { local: T }) => env.local.k < 2, run: (d: S, env: any) => { WRITE_ONCE(d.m, NAMES[env.local.v] as keyof Vars, env.local.v + 3, env); env.local.k += 1; }, next: 'l0' },
     { label: 'wmb', run: (d: S, env: any) => smp_wmb(d.m, env), next: 'l0' },
@@ -67,11 +72,13 @@ function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
     return String(e);
   }
 }
-function step(m: CompiledModel, src: Int32Array, a: CompiledAction): number[] | string {
+/** A step's successor with what it fired, or its error; with the tags `heard` collected meanwhile (the store buffer's bound). */
+function step(m: CompiledModel, src: Int32Array, a: CompiledAction, heard: string[] = []): { words: number[]; fired: unknown; heard: string[] } | string {
   const dst = new Int32Array(m.width);
+  heard.length = 0;
   try {
-    m.apply(src, a, dst);
-    return Array.from(dst);
+    const o = m.apply(src, a, dst);
+    return { words: Array.from(dst), fired: o.fired ?? null, heard: [...heard] };
   } catch (e) {
     return String(e);
   }
@@ -88,14 +95,17 @@ function slot(m: CompiledModel, path: string): number {
  * BFS over `limit` states comparing the three paths; how often a random guard was decided
  * compiled (not bailed), and how often so while its CPU's buffer held stores.
  */
-function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { decided: number; buffered: number; compiled: number } {
+function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { decided: number; buffered: number; compiled: number; recipes: number; ran: number } {
   const fast = compileSteps(compileModel(def));
   const tree = compileModel(def, { straight: false });
   const ref = compileModel(def, { reference: true });
+  const heard: [string[], string[], string[]] = [[], [], []];
+  [fast, tree, ref].forEach((m, i) => m.hearAssertions((tag) => heard[i]!.push(tag)));
+  const rs = fast.allActions.filter((x) => x.label === 'r');
   const gs = fast.allActions.filter((x) => x.label === 'g');
   const sb = fast.layout.root.kind === 'object' && (fast.layout.root.fields.get('m') as Extract<LayoutNode, { kind: 'object' }>).fields.get('sb');
   const pending = gs.map((g) => (sb && sb.kind === 'array' && sb.length > 0 ? slot(fast, `m.sb.${cpus[g.thread]!}.n`) : -1));
-  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length };
+  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length, recipes: rs.filter((r) => r.straightRecipe !== undefined).length, ran: 0 };
   const seen = new Set([fast.init.join()]);
   const queue = [fast.init];
   while (queue.length > 0 && seen.size < limit) {
@@ -110,13 +120,20 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { de
     expect(en).toEqual(enabledOf(ref, s));
     if (typeof en === 'string') continue;
     for (const o of en) {
-      const got = step(fast, s, fast.allActions[o]!);
-      expect(got).toEqual(step(tree, s, tree.allActions[o]!));
-      if (typeof got === 'string') continue;
-      const key = got.join();
+      const a = fast.allActions[o]!;
+      if (a.label === 'r' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) ran.ran++;
+      const got = step(fast, s, a, heard[0]);
+      expect(got).toEqual(step(tree, s, tree.allActions[o]!, heard[1]));
+      const want = step(ref, s, ref.allActions[o]!, heard[2]);
+      if (typeof got === 'string') {
+        expect(typeof want, got).toBe('string');
+        continue;
+      }
+      expect(got).toEqual(want);
+      const key = got.words.join();
       if (!seen.has(key)) {
         seen.add(key);
-        queue.push(Int32Array.from(got));
+        queue.push(Int32Array.from(got.words));
       }
     }
   }
@@ -166,6 +183,52 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
     expect(total.decided).toBeGreaterThan(1000);
     expect(byModel[1]).toBeGreaterThan(0);
     expect(byModel[2]).toBeGreaterThan(0);
+  });
+
+  it('random recipes storing, fencing and read-modify-writing (WRITE_ONCE, smp_store_release, smp_mb, set_bit, xchg, ...) under sc, tso and lkmm: the same successors, errors and heard bound as the scratch tree and immer', () => {
+    const stmt = fc.constantFrom(
+      "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
+      'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
+      "smp_store_release(d.m, 'y', d.a + 2, env)",
+      'smp_mb(d.m, env)',
+      'spinLockFence(d.m, env)',
+      'smp_wmb(d.m, env)',
+      'smp_mb__after_atomic(d.m, env)',
+      'set_bit(d.m, 1, NAMES[env.local.v], env)',
+      "clear_bit(d.m, 0, 'x', env)",
+      "d.a = test_and_clear_bit(d.m, 1, 'z', env) ? 1 : 0",
+      "d.a = xchg(d.m, 'y', d.a + 1, env) & 3",
+      "d.a = READ_ONCE(d.m, 'x', env) & 3",
+      'WRITE_ONCE(d.m, NAMES[env.local.v + 1], 1, env)',
+    );
+    const spec = fc.record({
+      memory: fc.constantFrom(0, 1, 1, 2),
+      storeBuffer: fc.integer({ min: 1, max: 3 }),
+      qCpu: fc.constantFrom(0, 1),
+      body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
+    });
+    const total = { recipes: 0, ran: 0, runs: 0, lkmm: 0 };
+    let bufferedRuns = 0;
+    fc.assert(
+      fc.property(spec, ({ memory, storeBuffer, qCpu, body }) => {
+        const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
+        const r = compare(buildModel(memory, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) === 0", recipe), 200, [0, qCpu, 2]);
+        if (memory === 2) total.lkmm += r.recipes;
+        else {
+          total.recipes += r.recipes;
+          total.runs++;
+        }
+        total.ran += r.ran;
+        if (memory === 1 && r.buffered > 0 && r.ran > 0) bufferedRuns++;
+      }),
+      { numRuns: 30, seed: 12 },
+    );
+    // Under sc and tso every random recipe compiled (3 threads each) and ran compiled (not
+    // bailed) on many states, under tso with stores buffered; under lkmm those that store, fence
+    // or RMW stay on the tree (the forms refuse), so fewer compile.
+    expect(total.recipes).toBe(3 * total.runs);
+    expect(total.ran).toBeGreaterThan(500);
+    expect(bufferedRuns).toBeGreaterThan(3);
   });
 
   it('a name the memory lacks, or a table that is not of strings, is refused when compiling (the general path throws or reads undefined)', () => {
