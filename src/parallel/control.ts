@@ -7,9 +7,11 @@
 // Every blocking wait is an Atomics.wait with a timeout that re-checks the stop flag, so a
 // stopped or failed run never leaves a worker waiting for a peer that has gone.
 //
-// It also holds a solo phase: while the levels are small, worker 0 expands them alone and the
-// barriers count it alone; the other workers are parked until worker 0 decides, at a level
-// end, that they join again (or that the search is over).
+// It also holds a solo phase: while the levels are small, one worker (the lead) expands them
+// alone and the barriers count it alone; the other workers are parked until the lead decides, at
+// a level end, that they join again (or that the search is over). A run that starts alone is led
+// by the first worker ready to search (the others are still loading the model then); any other
+// run by worker 0.
 
 export const STOP = {
   none: 0,
@@ -28,12 +30,14 @@ export type StopCode = (typeof STOP)[keyof typeof STOP];
 const I_STOP = 0;
 const I_BAR_COUNT = 1;
 const I_BAR_GEN = 2;
-/** 1 while worker 0 searches alone (the barriers then count it alone), else 0. */
+/** 1 while the lead searches alone (the barriers then count it alone), else 0. */
 const I_SOLO = 3;
 /** Checkpoints written by the orchestrator (workers wait for the one they sent their parts for). */
 const I_CKPT = 8;
 /** 1 + the barrier generation whose release began the current (or last) solo phase; 0: none yet. */
 const I_SOLO_GEN = 9;
+/** The lead: the worker that expands the solo levels; -1 until the first worker ready takes it (soloFromStart). */
+const I_LEAD = 10;
 const I_CLAIM = 16;
 const I_BELLS = 32;
 
@@ -142,21 +146,35 @@ export class Control {
     }
   }
 
-  /** Does worker 0 search alone now? */
+  /** Does the lead search alone now? */
   get solo(): boolean {
     return Atomics.load(this.i32, I_SOLO) === 1;
   }
 
   /**
-   * Worker 0 searches alone from the start (the orchestrator, before any worker starts): the
-   * others park as soon as they are ready, and the first levels need not wait for them.
+   * The first worker ready searches alone from the start (the orchestrator, before any worker
+   * starts): the others park as soon as they are ready, and the first levels need not wait for
+   * them. Not worker 0 by rule: the clock of a run starts with the first worker that starts
+   * searching (pool.ts), and worker 0 is not always the first ready (its thread may boot or load
+   * the model later than another's, bench/README.md "session 11"); with worker 0 leading, a
+   * peer ready before it waited parked, on the clock, until worker 0 was ready too.
    */
   soloFromStart(): void {
+    Atomics.store(this.i32, I_LEAD, -1);
     Atomics.store(this.i32, I_SOLO_GEN, 1);
     Atomics.store(this.i32, I_SOLO, 1);
   }
 
-  /** In a barrier's `last`, all workers there: worker 0 goes on alone after this barrier. */
+  /**
+   * A worker ready to search: the run's lead (see soloFromStart; worker 0 when the run did not
+   * start alone), which this worker becomes when it is the first to ask.
+   */
+  takeLead(me: number): number {
+    const was = Atomics.compareExchange(this.i32, I_LEAD, -1, me);
+    return was === -1 ? me : was;
+  }
+
+  /** In a barrier's `last`, all workers there: the lead goes on alone after this barrier. */
   beginSolo(): void {
     Atomics.store(this.i32, I_SOLO_GEN, Atomics.load(this.i32, I_BAR_GEN) + 2);
     Atomics.store(this.i32, I_SOLO, 1);
@@ -164,7 +182,7 @@ export class Control {
 
   /**
    * Did the solo phase begin at the last barrier this worker passed (or at the start, before
-   * any)? Exact even when worker 0 has already ended that phase: a new one cannot begin before
+   * any)? Exact even when the lead has already ended that phase: a new one cannot begin before
    * this worker has arrived at another barrier.
    */
   soloBeganForMe(): boolean {
@@ -172,10 +190,10 @@ export class Control {
   }
 
   /**
-   * In a barrier's `last`, worker 0 alone there: the parked workers join again (or leave, when
-   * the search is done) once this barrier has let worker 0 go. Write G.joinLevel and G.done
+   * In a barrier's `last`, the lead alone there: the parked workers join again (or leave, when
+   * the search is done) once this barrier has let the lead go. Write G.joinLevel and G.done
    * first. Not before the release: a worker that joined could reach the next barrier while this
-   * one still counts worker 0 in.
+   * one still counts the lead in.
    */
   endSolo(): void {
     this.ending = true;

@@ -189,7 +189,7 @@ export class SharedFrontier {
 
   private receive(from: number, mail: FrontierMail): void {
     // A worker that was parked reads, when it joins, shares of levels it never expanded: older
-    // than what it holds (the empty share of a level worker 0 built alone), and ignored.
+    // than what it holds (the empty share of a level the lead built alone), and ignored.
     const held = this.shares[from];
     if (held !== undefined && held.level > mail.level) return;
     this.shares[from] = { chunks: mail.chunks.map((c) => new Int32Array(c)), count: mail.count, level: mail.level };
@@ -197,12 +197,12 @@ export class SharedFrontier {
 
   /**
    * Make the sealed level at depth `level` the one to claim from (after the barrier that
-   * follows every seal, and after the claim counter was reset). `solo`: worker 0 built the level
-   * alone (level-search.ts), so every other share of it is empty and none is sent. False when
-   * stopped meanwhile.
+   * follows every seal, and after the claim counter was reset). `builtBy`: the worker that built
+   * the level alone (the lead, level-search.ts), so every other share of it is empty and none is
+   * sent; -1 when all did. False when stopped meanwhile.
    */
-  beginExpand(level: number, solo = false): boolean {
-    if (solo) for (let w = 1; w < this.workers; w++) this.shares[w] = { chunks: [], count: 0, level };
+  beginExpand(level: number, builtBy = -1): boolean {
+    if (builtBy >= 0) for (let w = 0; w < this.workers; w++) if (w !== builtBy) this.shares[w] = { chunks: [], count: 0, level };
     const arrived = () => this.shares.every((s) => s !== undefined && s.level === level);
     if (!this.mailbox.until(arrived)) return false;
     this.start[0] = 0;

@@ -19,13 +19,14 @@
 //     next keys, stop or go on
 //   a checkpointed run, now and then: every worker sends its part, waits until it is written
 //
-// Small levels (fewer states than soloBelow, shared table only): worker 0 expands them alone
-// and the barriers count it alone, while the other workers are parked (control.ts solo phase).
-// A level of a few hundred states is expanded in less time than two workers take to meet at its
-// end; so is the start, where the other workers are still loading and compiling the model. At
-// the end of a level worker 0 decides whether the next is expanded alone or by all; a worker
-// that joins again takes up the search at that level, whose frontier is worker 0's share alone
-// (no other stored a state of it). Who expands what changes nothing in the result (the
+// Small levels (fewer states than soloBelow, shared table only): one worker, the lead, expands
+// them alone and the barriers count it alone, while the other workers are parked (control.ts
+// solo phase). A level of a few hundred states is expanded in less time than two workers take to
+// meet at its end; so is the start, where the other workers are still loading and compiling the
+// model (the lead is then the first worker ready: control.ts soloFromStart). At the end of a
+// level the lead decides whether the next is expanded alone or by all; a worker that joins again
+// takes up the search at that level, whose frontier is the lead's share alone (no other stored a
+// state of it). Who expands what changes nothing in the result (the
 // ranks, not the order of expansion, give every state its rank and path).
 //
 // A level's end is the checkpoint's consistent cut (src/parallel/checkpoint.ts): every state of
@@ -131,7 +132,7 @@ export interface LevelSearchContext {
   /** Go on from a checkpoint instead of starting (this worker's part of it). */
   resume?: LevelResume | undefined;
   /**
-   * Levels of fewer states than this are expanded by worker 0 alone (0: never); the
+   * Levels of fewer states than this are expanded by the lead alone (0: never); the
    * orchestrator set the control block's solo phase from the start when it is above 1. Only
    * with a scheme where any worker may store any state (the shared table).
    */
@@ -139,10 +140,12 @@ export interface LevelSearchContext {
 }
 
 /** What one worker's level search reports: the search's part of its WorkerReport. */
-export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'parks' | 'parkedMs' | 'candidates' | 'checkpointPart'>;
+export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'parks' | 'parkedMs' | 'lead' | 'candidates' | 'checkpointPart'>;
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
   const { model, evaluator, control, ranks, me, limits, mailbox } = c;
+  /** The worker that expands the levels searched alone (the first one ready, when the run starts alone). */
+  const lead = control.takeLead(me);
   const K = ranks.K;
   const maxDepth = limits.maxDepth ?? Infinity;
   const maxStates = limits.maxStates ?? Infinity;
@@ -229,7 +232,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   const publish = () => {
     control.set(me, B.states, dedup.size);
     control.set(me, B.transitions, transitions());
-    control.set(me, B.queue, (me === 0 ? frontier.unclaimed : 0) + frontier.stored);
+    control.set(me, B.queue, (me === lead ? frontier.unclaimed : 0) + frontier.stored);
     control.set(me, B.depth, depth);
   };
   const checkMemory = () => {
@@ -244,7 +247,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let depthCut = resume?.depthCut ?? false;
   /** Time spent at the end of levels, exchanging the last successors and waiting for the others. */
   let waitMs = 0;
-  /** Times and time parked while worker 0 expanded small levels alone. */
+  /** Times and time parked while the lead expanded small levels alone. */
   let parks = 0;
   let parkedMs = 0;
   const soloBelow = c.soloBelow ?? 0;
@@ -279,11 +282,11 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     frontier.restore(start, resume.frontier);
     arrived(start);
   } else {
-    // Depth 0: the initial state, offered by worker 0 (to its owner).
+    // Depth 0: the initial state, offered by the lead (to its owner).
     dedup.beginLevel(0);
     frontier.beginBuild(0);
     const init = c.initial;
-    if (me === 0) dedup.offer(init, hashHi(init), hashLo(init), 0, false);
+    if (me === lead) dedup.offer(init, hashHi(init), hashLo(init), 0, false);
   }
 
   /**
@@ -297,9 +300,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     return now;
   };
   const decide = (L: number): void => {
-    // A level built by worker 0 alone is counted by it alone: a parked worker's counts are of
+    // A level built by the lead alone is counted by it alone: a parked worker's counts are of
     // the last level it built (it may not even have read that it parks yet).
-    const count = (slot: number) => (control.solo ? control.get(0, slot) : control.sum(slot));
+    const count = (slot: number) => (control.solo ? control.get(lead, slot) : control.sum(slot));
     const fresh = count(B.fresh);
     let t = PHASES ? performance.now() : 0;
     const size = L === 0 ? fresh : ranks.seal(L);
@@ -332,8 +335,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   };
 
   /**
-   * A worker other than 0 whose level is expanded by worker 0 alone: parked until worker 0
-   * ends the solo phase. Returns
+   * A worker other than the lead whose level is expanded by the lead alone: parked until the
+   * lead ends the solo phase. Returns
    * the depth it then expands with the others, or -1 when the search ended meanwhile.
    */
   const park = (): number => {
@@ -349,7 +352,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   /**
    * The end of level L (its states all offered): settle them, seal the level, decide whether to
    * go on and whether to save. Returns the depth this worker expands next: L, or, for a worker
-   * parked while worker 0 went on alone, the depth at which it joined again; -1 when the search
+   * parked while the lead went on alone, the depth at which it joined again; -1 when the search
    * ends here (done, or stopped).
    */
   const endLevel = (L: number): number => {
@@ -401,7 +404,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       waitMs += performance.now() - t;
       lastSave = performance.now();
     }
-    if (me !== 0 && control.soloBeganForMe()) return park();
+    if (me !== lead && control.soloBeganForMe()) return park();
     return L;
   };
 
@@ -438,10 +441,10 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let L = start;
   // A resumed run starts by expanding its first level: that level's end was the checkpoint.
   let ended = resume !== undefined;
-  /** Was depth L built by worker 0 alone (its frontier is then worker 0's share only)? */
-  let builtSolo = !resume && control.solo && me === 0;
-  if (!resume && me !== 0 && control.soloBeganForMe()) {
-    // Worker 0 started alone: join it when the levels are large enough.
+  /** Was depth L built by the lead alone (its frontier is then the lead's share only)? */
+  let builtSolo = !resume && control.solo && me === lead;
+  if (!resume && me !== lead && control.soloBeganForMe()) {
+    // The lead started alone: join it when the levels are large enough.
     L = park();
     ended = true;
     builtSolo = true;
@@ -456,8 +459,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
           builtSolo = true;
         }
       }
-      /** Is depth L expanded by worker 0 alone (depth L+1 is then built by it alone)? */
-      const expandSolo = me === 0 && control.solo;
+      /** Is depth L expanded by the lead alone (depth L+1 is then built by it alone)? */
+      const expandSolo = me === lead && control.solo;
 
       // Expand depth L (any worker any state, claimed from the shared frontier); the
       // successors are the states of depth L+1. Faster peers may send those from now on, so
@@ -468,7 +471,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       dedup.beginLevel(L + 1);
       frontier.beginBuild(L + 1);
       const t = performance.now();
-      const ready = frontier.beginExpand(L, builtSolo);
+      const ready = frontier.beginExpand(L, builtSolo ? lead : -1);
       builtSolo = expandSolo;
       const t1 = performance.now();
       waitMs += t1 - t;
@@ -500,6 +503,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     waitMs,
     parks,
     parkedMs,
+    lead: me === lead,
     candidates: best.filter((b): b is Candidate => b !== undefined),
   };
   // What the orchestrator saves of the last level end, when the run stopped (or liveness follows).

@@ -403,9 +403,10 @@ export class ParallelChecker {
 
     const { control: controlBuf, board } = Control.allocate(W);
     const control = new Control(controlBuf, board, W);
-    // Small levels by worker 0 alone, from the start (while the others load the model): only
-    // where any worker may store any state (the shared table), and not in a checkpointed run
-    // (every worker sends its part at a saved level end).
+    // Small levels by one worker alone, from the start (while the others load the model; the
+    // first worker ready leads: control.ts): only where any worker may store any state (the
+    // shared table), and not in a checkpointed run (every worker sends its part at a saved
+    // level end).
     const soloBelow = W > 1 && dedup === 'shared-table' && !o.checkpoint ? (o.soloBelow ?? this.defaults.soloBelow ?? SOLO_BELOW) : 0;
     if (soloBelow > 1) control.soloFromStart();
     const rankBufs = LevelRanks.allocate(W);

@@ -209,9 +209,11 @@ export interface WorkerReport {
   searchEnd: number;
   /** Milliseconds spent at level ends: the last exchanges and the barriers (waiting for slower workers). */
   waitMs: number;
-  /** Times parked, and milliseconds parked, while worker 0 expanded small levels alone (level-search.ts). */
+  /** Times parked, and milliseconds parked, while the lead expanded small levels alone (level-search.ts). */
   parks: number;
   parkedMs: number;
+  /** This worker was the lead: the one that expands small levels alone (control.ts; worker 0 unless the run started alone). */
+  lead?: boolean;
   candidates: Candidate[];
   /** What this worker's part of the search saw (steps run, properties exercised), to be added up. */
   coverage?: CoverageCounts;

@@ -5,17 +5,21 @@
 // checks from the workers' reports that solo phases did happen (or did not), so that a
 // threshold that were ignored fails here.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { check, type CheckOptions } from '../../src/engine/check.js';
 import type { CheckResult } from '../../src/engine/result.js';
 import type { ModelDef } from '../../src/model/types.js';
-import type { ParallelTarget } from '../../src/parallel/index.js';
+import { ParallelChecker, type ParallelTarget } from '../../src/parallel/index.js';
 import type { WorkerReport } from '../../src/parallel/protocol.js';
 import type { PropertySet } from '../../src/property/types.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
+import { SLOW_MS } from '../fixtures/parallel/slow-first-load.js';
 import { checkersFor } from './checkers.js';
 import { lockHotplug, lockHotplugProperties } from '../../bench/spin/lock-hotplug.js';
 import { essence, expectSameResult } from './same-result.js';
@@ -57,7 +61,11 @@ async function run(workers: number, c: Case, extra: { soloBelow: number; tableSl
   return { r, reports };
 }
 
-const others = (reports: readonly WorkerReport[]) => reports.filter((w) => w.index !== 0);
+/** The workers that park: all but the lead (the first worker ready, in a run that starts alone). */
+const others = (reports: readonly WorkerReport[]) => {
+  expect(reports.filter((w) => w.lead).length).toBe(1);
+  return reports.filter((w) => !w.lead);
+};
 
 describe('levels expanded by one worker', () => {
   it('any threshold gives the sequential result; the other workers park and join again', async () => {
@@ -93,6 +101,43 @@ describe('levels expanded by one worker', () => {
         expectSameResult(r, sequential, workers, `${c.model.name} from 16 slots, levels under 300 states by worker 0`);
         expect(others(reports).every((w) => w.parks >= 1)).toBe(true);
       }
+  });
+
+  it('a run that starts alone is led by the first worker ready, not by worker 0 when another is ready first', async () => {
+    // One worker of a fresh pool loads the model SLOW_MS late (tests/fixtures/parallel/slow-first-load.ts):
+    // the other leads, from its own start, and the late one parks when it is ready. With worker 0
+    // leading by rule, a worker 0 that loaded late left the other parked, on the clock, until it
+    // came. Which worker is late is up to the threads: a fresh pool again until it is worker 0
+    // (most runs), so that the case that tells the two rules apart is the one checked.
+    const c = cases[1]!;
+    const source = { kind: 'file' as const, module: fileURLToPath(new URL('../fixtures/parallel/slow-first-load.ts', import.meta.url)), exportName: 'lostUpdate', propertiesName: 'lostUpdateProps' };
+    const sequential = essence(check(c.model, c.properties, c.options));
+    const before = process.env.KMC_TEST_SLOW_LOAD;
+    try {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const dir = mkdtempSync(join(tmpdir(), 'kmc-solo-lead-'));
+        process.env.KMC_TEST_SLOW_LOAD = join(dir, 'lock');
+        const pool = new ParallelChecker(2);
+        let reports: readonly WorkerReport[] = [];
+        try {
+          const r = await pool.check({ ...c.target, source }, { ...c.options, soloBelow: 1e9, dedup: 'shared-table', onWorkerReports: (rs) => (reports = rs) });
+          expect(essence(r)).toEqual(sequential);
+          expect(r.status !== 'error' && reports.reduce((n, w) => n + w.states, 0)).toBe(r.status !== 'error' && r.stats.states);
+        } finally {
+          await pool.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+        const [first, late] = [...reports].sort((a, b) => a.searchStart - b.searchStart);
+        // (the late worker's delay, less what the other took longer to load on a loaded machine)
+        expect(late!.searchStart - first!.searchStart).toBeGreaterThan(SLOW_MS / 4);
+        // The first worker ready led and stored every state; the late one parked and stored none.
+        expect([first!.lead, first!.parks, late!.lead, late!.parks, late!.states]).toEqual([true, 0, false, 1, 0]);
+        if (late!.index === 0) break;
+      }
+    } finally {
+      if (before === undefined) delete process.env.KMC_TEST_SLOW_LOAD;
+      else process.env.KMC_TEST_SLOW_LOAD = before;
+    }
   });
 
   it('a stop during a solo phase (--max-states) ends every worker, incomplete; the pool goes on', async () => {
