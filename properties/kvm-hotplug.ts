@@ -90,9 +90,9 @@ function rebootReturned(s: StateInfo<S>): boolean {
 
 /** Before the last step of kvm_reboot's on_each_cpu: the enabled CPUs other than the one it runs on (where pm is pinned). */
 function remoteEnabledAtReboot(s: StateInfo<S>): number[] {
-  const self = s.local<Task>('pm').task.cpu;
-  return enabledCpus(s).filter((c) => c !== self);
+  return enabledCpus(s).filter((c) => c !== s.local<Task>('pm').task.cpu);
 }
+declareStraight(remoteEnabledAtReboot, { bind: { enabledCpus } });
 
 /** pm is inside the reboot's on_each_cpu (the CPU picked, not yet returned). */
 function inRebootOnEachCpu(s: StateInfo<S>): boolean {
@@ -126,13 +126,13 @@ export const properties = defineProperties<S>('kvm-hotplug', [
   stepProperty<S>(
     'failed-enable-rolls-back',
     'when hardware_enable_all() returns -EBUSY, no CPU is enabled and kvm_usage_count is back to 0, its value before the call (the enable path runs only on the 0 -> 1 transition, under kvm_lock)',
-    { when: (_s, step) => step.tags.includes('enable_all_failed'), then: (s) => s.vars.kvm_usage_count === 0 && enabledCpus(s).length === 0 },
+    { when: (_s, step) => step.tags.includes('enable_all_failed'), then: (s) => s.vars.kvm_usage_count === 0 && enabledCpus(s).length === 0, bind: { enabledCpus } },
     (s) => `hardware_enable_all() fails with kvm_usage_count = ${s.vars.kvm_usage_count} and enabled: ${names(enabledCpus(s)) || 'none'}`,
   ),
   stepProperty<S>(
     'reboot-disables-all',
     'when the reboot\'s on_each_cpu(hardware_disable) returns (kvm_reboot(); from v6.5 kvm_shutdown()), no CPU has virtualization on (no in-flight enable survives it): checked before its last step, on every CPU but the one it runs on (that step disables that one, or only waits)',
-    { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s) => remoteEnabledAtReboot(s).length === 0 },
+    { when: (_s, step) => step.tags.includes('kvm_reboot_return'), then: (s) => remoteEnabledAtReboot(s).length === 0, bind: { remoteEnabledAtReboot } },
     (s, step) => `${step.fn === 'kvm_shutdown' ? 'kvm_shutdown' : 'kvm_reboot'}'s on_each_cpu returns with ${names(remoteEnabledAtReboot(s))} enabled`,
   ),
   invariant<S>(

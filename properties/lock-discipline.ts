@@ -29,16 +29,20 @@ export function lockHeldIn<S>(
 ): StepProperty<S> {
   // A regular expression's test is declared (its `fn` bound), so `when` compiles for each step.
   const matches = typeof fn === 'string' ? (f: string) => f === fn : declareStraight((f: string) => fn.test(f), { bind: { fn } });
+  const get = lock.get;
+  const bySelf = o.bySelf === true;
   return stepProperty<S>(
     name,
     o.doc ?? `${String(fn)} runs only with ${lock.name} held${o.bySelf ? ' by the running thread' : ''}`,
     {
       // Exercised only if some such step ran.
       when: (_s, step) => matches(step.fn),
-      bind: { matches },
+      bind: { matches, get, bySelf, unlocked },
+      // The lock's accessor and bySelf under names of their own, bound (a member of an object
+      // is no name the compiler can read).
       then: (s, step) => {
-        const holder = lock.get(s.vars).holder;
-        return o.bySelf ? holder === step.threadIndex : holder !== UNLOCKED;
+        const holder = get(s.vars).holder;
+        return bySelf ? holder === step.threadIndex : holder !== unlocked;
       },
     },
     (s, step) => `${step.thread} runs '${step.label}' while ${lock.name} is ${lock.get(s.vars).holder === UNLOCKED ? 'free' : `held by ${s.threads[lock.get(s.vars).holder]}`}`,

@@ -32,6 +32,8 @@ const vcpuThread = (i: number) => `cpu0/vcpu${i}`;
  */
 const descriptorOf = piOf;
 const INTERRUPTIBLE = TASK_INTERRUPTIBLE;
+const FROZEN = TASK_FROZEN;
+const FREEZABLE = TASK_FREEZABLE;
 const SLEEPER_THREAD = 'cpu0/nanosleep';
 const IRQ_THREAD = 'cpu0/irq';
 
@@ -145,8 +147,9 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
       when: (s, step) => s.vars.pm_freezing && step.tags.some((t) => t.startsWith('switch-in:')),
       then: (s, step) => {
         const tag = step.tags.find((t) => t.startsWith('switch-in:'))!;
-        return (s.vars.tasks[Number(tag.slice('switch-in:'.length))]!.__state & TASK_FROZEN) === 0;
+        return (s.vars.tasks[Number(tag.slice('switch-in:'.length))]!.__state & FROZEN) === 0;
       },
+      bind: { Number, FROZEN },
     },
     (_s, step) => `${step.thread} runs '${step.label}' on a TASK_FROZEN task`,
   ),
@@ -157,8 +160,9 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
       when: (_s, step) => step.tags.includes('freezer-refuse-runnable'),
       then: (s) => {
         const t = s.vars.tasks[sleeperIndex(s)]!;
-        return !(s.at(SLEEPER_THREAD) === 'asleep' && t.__state === (TASK_INTERRUPTIBLE | TASK_FREEZABLE));
+        return !(s.at(SLEEPER_THREAD) === 'asleep' && t.__state === (INTERRUPTIBLE | FREEZABLE));
       },
+      bind: { sleeperIndex, SLEEPER_THREAD, INTERRUPTIBLE, FREEZABLE },
     },
     (s) => {
       const t = s.vars.tasks[sleeperIndex(s)]!;

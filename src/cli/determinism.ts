@@ -14,7 +14,8 @@
 // that is wrong would make the search run other code than the model's, silently. A difference is
 // a ModelError naming the step (exit 2), before the search starts. Likewise each invariant the
 // compiler compiled (its verdict, where the compiled code decided) against the property's own
-// function evaluated on the state's view, on every sampled state.
+// function evaluated on the state's view, on every sampled state; each step property's `when`
+// and `then` compiled for a step, against its own, for every enabled step of each sampled state.
 //
 // Every step the probe runs on the scratch tree is also checked for a store to a key of a state
 // array that is no index (`d.arr[NaN] = 1`), which the tree cannot hold and the search checks on
@@ -25,6 +26,8 @@ import { ArrayStoreError, PC_END, type CompiledAction, type CompiledModel } from
 import type { FootprintRecorder } from '../model/system.js';
 import { compileAntecedents, compileInvariants, compileStepAntecedents, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
 import type { Property, StateInfo, StepInfo } from '../property/types.js';
+import { compileStepConsequents, type CompiledConsequent } from '../property/consequents.js';
+import { stepConsequent } from '../property/define.js';
 import { ModelError } from '../util/errors.js';
 import { thousands } from '../util/format.js';
 
@@ -99,16 +102,33 @@ function propertyProbe(model: CompiledModel, properties: readonly Property[]): (
   });
   // Each step property's `when` compiled for each enabled step (what the evaluator skips with).
   const steps = properties.filter((p) => p.kind === 'step');
-  const stepWhens = new Map<CompiledAction, { info: StepInfo; whens: (CompiledProperty | undefined)[] }>();
+  // And each one's `then` (a property built from { when, then }) compiled for each enabled step.
+  const stepWhens = new Map<CompiledAction, { info: StepInfo; whens: (CompiledProperty | undefined)[]; thens: (CompiledConsequent | undefined)[] }>();
   const whensOf = (a: CompiledAction) => {
     let w = stepWhens.get(a);
     if (w === undefined) {
       const info: StepInfo = { thread: model.threadNames[a.thread]!, threadIndex: a.thread, id: a.id, label: a.label, fn: a.fn, tags: a.tags };
-      stepWhens.set(a, (w = { info, whens: compileStepAntecedents(model, steps, info) }));
+      stepWhens.set(a, (w = { info, whens: compileStepAntecedents(model, steps, info), thens: compileStepConsequents(model, steps, info) }));
     }
     return w;
   };
   if (pairs.length === 0 && steps.every((p) => p.kind !== 'step' || p.when === undefined)) return undefined;
+  // A `then` that throws where its `when` is false is never evaluated (holds is `!when || then`):
+  // only where the property would call it does a throw against a compiled verdict count.
+  const thenDiffers = (r: number, then: () => boolean, when: () => boolean): boolean => {
+    if (r < 0) return false;
+    let own: boolean;
+    try {
+      own = then();
+    } catch {
+      try {
+        return when();
+      } catch {
+        return false; // `when` throws: the property's error, the search reports it
+      }
+    }
+    return (r === 1) !== own;
+  };
   const ev = makeEvaluator(model, properties, invariants);
   const differs = (r: number, own: () => boolean): boolean => {
     if (r < 0) return false; // bailed: the property's own function decides
@@ -125,11 +145,14 @@ function propertyProbe(model: CompiledModel, properties: readonly Property[]): (
     const info = () => (view ??= ev.info(state));
     for (const [p, own, c] of pairs) if (differs(c(state), () => own(info()))) return p;
     for (let i = 0; i < n; i++) {
-      const { info: step, whens } = whensOf(acts[i]!);
+      const { info: step, whens, thens } = whensOf(acts[i]!);
       for (let j = 0; j < steps.length; j++) {
         const p = steps[j]!;
         const c = whens[j];
         if (c !== undefined && p.kind === 'step' && differs(c(state), () => p.when!(info(), step))) return p;
+        const t = thens[j];
+        const then = t === undefined ? undefined : stepConsequent(p);
+        if (then !== undefined && p.kind === 'step' && thenDiffers(t!(state), () => then(info(), step), () => p.when!(info(), step))) return p;
       }
     }
     return undefined;

@@ -1311,6 +1311,10 @@ class Gen {
       // A property's template literal whose parts are known when compiling: a string.
       this.p++;
       b = { k: 'str', value: this.template(t) };
+    } else if (this.property && t?.t === 'str' && this.peek('.', 1)) {
+      // A property's string literal with a member (`'switch-in:'.length`): a string known when compiling.
+      this.p++;
+      b = { k: 'str', value: t.v };
     } else if (this.property && t?.t === 'op' && t.v === '[') {
       // A property's array literal of strings (`['on', 'wake'].includes(s.at(t))`): strings known when compiling.
       b = this.stringList();
@@ -1331,6 +1335,7 @@ class Gen {
           this.expect('(');
           no(this.stringArg('notStraight without a string written there'));
         }
+        if (b!.fn === Number && this.property) return this.numberCall();
         b = b!.fn === localsOf ? this.localsCall() : b!.fn === slotIndex ? this.slotIndexCall() : b!.fn === slotKey ? this.slotKeyCall() : this.call(b!.fn);
         continue;
       }
@@ -1697,6 +1702,20 @@ class Gen {
     if (!this.peek(';') && !this.peek('}')) no('statement end');
     r.fields = fields;
     return `(${[...code, '0'].join(', ')})`;
+  }
+
+  /**
+   * `Number(x)` in a property (the global Number bound by name: `bind: { Number }`; the cursor at
+   * the `(`), `x` a string known when compiling (a step's tag sliced): the integer it is, a
+   * constant; anything else (no integer, -0, another argument) refused.
+   */
+  private numberCall(): Bound {
+    this.expect('(');
+    const x = this.stringArg('Number of something other than a string known when compiling');
+    this.expect(')');
+    const v = Number(x);
+    if (!Number.isSafeInteger(v) || Object.is(v, -0)) no('Number of a string that is no integer');
+    return { k: 'code', code: `(${v})` };
   }
 
   /** `['a', 'b']` at the cursor (consumed): a list of string literals; undefined (the cursor where it was) for any other array literal. */

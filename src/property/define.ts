@@ -77,13 +77,14 @@ export function stepProperty<S>(
     bound(holds.when, holds.bind);
     bound(holds.then, holds.bind);
     p = { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
-    implications.add(p);
+    implications.set(p, holds.then as (before: StateInfo<unknown>, step: StepInfo) => boolean);
   }
   if (explain) p.explain = explain;
   return p;
 }
 
-const implications = new WeakSet<object>();
+/** The step properties built from `{ when, then }`, and each one's `then`. */
+const implications = new WeakMap<object, (before: StateInfo<unknown>, step: StepInfo) => boolean>();
 
 /**
  * Whether step property `p` was built from `{ when, then }` (stepProperty), so its `holds` is
@@ -92,6 +93,15 @@ const implications = new WeakSet<object>();
  */
 export function holdsWhereWhenFails(p: object): boolean {
   return implications.has(p);
+}
+
+/**
+ * The `then` of step property `p` built from `{ when, then }` (stepProperty; its `holds` is
+ * `!when || then`), or undefined for any other: what the property compiler compiles for each step
+ * (compileStepConsequents) beside its `when`.
+ */
+export function stepConsequent(p: object): ((before: StateInfo<unknown>, step: StepInfo) => boolean) | undefined {
+  return implications.get(p);
 }
 
 /** A BUG_ON/WARN_ON the model's steps raise with this tag. */

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
 import { compileModel, type CompiledAction } from '../../src/model/compile.js';
 import { compileInvariants, compileStepAntecedents, makeEvaluator } from '../../src/engine/evaluate.js';
+import { compileStepConsequents } from '../../src/property/consequents.js';
+import { stepConsequent } from '../../src/property/define.js';
 import type { Property, PropertySet, StepInfo } from '../../src/property/index.js';
 import { defineModel, intParam, step, thread, type ModelDef } from '../../src/model/index.js';
 import { check } from '../../src/engine/check.js';
@@ -136,35 +138,57 @@ describe('compiled invariants on the bundled models', () => {
 // many of the model's actions).
 describe("compiled step properties' antecedents on the bundled models", () => {
   const stepCompiled = new Map<string, Record<string, number>>();
+  const thenCompiled = new Map<string, Record<string, number>>();
   const cases = bundled.flatMap((e) => Object.keys(e.model.variants).map((variant) => [e.model.name, variant, e] as const));
   it.each(cases)('%s %s: every compiled step antecedent agrees with the property on a BFS prefix', (name, variant, entry) => {
     const m = compileModel(entry.model, { variant });
     const own = compileModel(entry.model, { variant, straight: false });
     const steps = propertiesOf(entry).filter((p) => p.kind === 'step');
     const ev = makeEvaluator(own, steps, steps);
-    const whens = new Map<CompiledAction, { info: StepInfo; c: ReturnType<typeof compileStepAntecedents> }>();
+    const whens = new Map<CompiledAction, { info: StepInfo; c: ReturnType<typeof compileStepAntecedents>; t: ReturnType<typeof compileStepConsequents> }>();
     const counts: Record<string, number> = Object.fromEntries(steps.map((p) => [p.name, 0]));
+    const thenCounts: Record<string, number> = Object.fromEntries(steps.map((p) => [p.name, 0]));
     for (const a of m.allActions) {
       const info: StepInfo = { thread: m.threadNames[a.thread]!, threadIndex: a.thread, id: a.id, label: a.label, fn: a.fn, tags: a.tags };
       const c = compileStepAntecedents(m, steps, info);
       c.forEach((f, j) => f !== undefined && counts[steps[j]!.name]!++);
-      whens.set(a, { info, c });
+      const t = compileStepConsequents(m, steps, info);
+      t.forEach((f, j) => f !== undefined && thenCounts[steps[j]!.name]!++);
+      whens.set(a, { info, c, t });
     }
     stepCompiled.set(`${name} ${variant}`, counts);
+    thenCompiled.set(`${name} ${variant}`, thenCounts);
     const seen = new Set([m.init.join()]);
     const queue = [m.init];
     const out: CompiledAction[] = [];
     let decided = 0;
+    let thenDecided = 0;
     while (queue.length > 0 && seen.size < LIMIT) {
       const s = queue.shift()!;
       const n = m.enabled(s, out);
       for (let k = 0; k < n; k++) {
-        const { info, c } = whens.get(out[k]!)!;
+        const { info, c, t } = whens.get(out[k]!)!;
         steps.forEach((p, j) => {
           const r = c[j]?.(s) ?? -1;
           if (r < 0 || p.kind !== 'step') return;
           decided++;
           if ((r === 1) !== p.when!(ev.info(s), info)) expect.fail(`${name} ${variant}: ${p.name} before '${info.label}' at ${m.locationIds(s).join(' ')}: compiled ${r}`);
+        });
+        // Each compiled `then` against the property's own (where that throws, only where `when`
+        // is false, where the property never calls it, may the compiled one decide).
+        steps.forEach((p, j) => {
+          const r = t[j]?.(s) ?? -1;
+          const then = stepConsequent(p);
+          if (r < 0 || p.kind !== 'step' || then === undefined) return;
+          let want: boolean;
+          try {
+            want = then(ev.info(s), info);
+          } catch {
+            expect(p.when!(ev.info(s), info), `${p.name}: its then throws where its when holds`).toBe(false);
+            return;
+          }
+          thenDecided++;
+          if ((r === 1) !== want) expect.fail(`${name} ${variant}: ${p.name}'s then before '${info.label}' at ${m.locationIds(s).join(' ')}: compiled ${r}`);
         });
         const d = new Int32Array(m.width);
         if (m.apply(s, out[k]!, d).halted) continue;
@@ -175,6 +199,7 @@ describe("compiled step properties' antecedents on the bundled models", () => {
       }
     }
     if (Object.values(counts).some((x) => x > 0)) expect(decided).toBeGreaterThan(0);
+    if (Object.values(thenCounts).some((x) => x > 0)) expect(thenDecided).toBeGreaterThan(0);
   });
 
   it('which step antecedents compile, for how many of the actions (pinned, default variants)', () => {
@@ -185,6 +210,17 @@ describe("compiled step properties' antecedents on the bundled models", () => {
     expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 61 });
     expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 60 });
     expect(at('sched-delayed-dequeue eevdf')).toEqual({ 'frozen-task-not-scheduled': 123, 'freezer-freezes-sleeper': 123 });
+  });
+
+  it("which step properties' then compile, for how many of the actions (pinned, default variants)", () => {
+    const at = (k: string) => thenCompiled.get(k);
+    // no-sleep-in-atomic's then calls the model's `atomic` callback (strings, a Set's has): not
+    // compiled. frozen-task-not-scheduled's reads the task its switch-in tag names: compiled for the
+    // two switch-in steps (on any other, `find` finds nothing and the member of undefined is refused).
+    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 128, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 0 });
+    expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 0 });
+    expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 0 });
+    expect(at('sched-delayed-dequeue eevdf')).toEqual({ 'frozen-task-not-scheduled': 2, 'freezer-freezes-sleeper': 123 });
   });
 });
 
