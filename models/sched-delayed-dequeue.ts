@@ -409,6 +409,7 @@ const MODULE_NAMES = {
   READ_ONCE, WRITE_ONCE, smp_store_release, set_bit, clear_bit, test_and_clear_bit, xchg, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, spinUnlockFence,
   controlOf, pirOf, modeOf, rcuwaitOf, ON_BIT, SN_BIT, POSTED_INTR_ON, POSTED_INTR_SN, SN_SET_BEFORE_BLOCKING, OUTSIDE_GUEST_MODE, IN_GUEST_MODE,
   clearOnAndUpdateIrr, updateIrr, irqOff, irqOn, preempt_disable, preempt_enable, local_irq_disable, local_irq_enable,
+  try_cmpxchg_loop, test_and_set_bit, NV_MASK, NV_SHIFT, POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR,
 };
 const withNames = <F extends Function>(f: F, more: Readonly<Record<string, unknown>> = {}): F => declareStraight(f, { bind: { ...MODULE_NAMES, ...more } });
 /** The cpu0 threads' and the senders' `cpu` local: whose store buffer they use. */
@@ -576,10 +577,10 @@ export default defineModel({
             guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).__state !== TASK_RUNNING && signal_pending_state(me(s, env).__state, me(s, env)), {
               bind: { me, TASK_RUNNING, signal_pending_state },
             }),
-            run: (d, env) => {
+            run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
               me(d, env).__state = TASK_RUNNING;
               d.vcpus[env.local.v]!.blocked_in_schedule = false;
-            },
+            }, { me, TASK_RUNNING }),
             next: `${p}.pick`,
           },
           ...blockOutcomes.map(
@@ -617,10 +618,10 @@ export default defineModel({
         ...pickDelayed<VcpuL>({
           label: 'pick_next_entity: if (se->sched_delayed) dequeue_entities(rq, se, DEQUEUE_SLEEP | DEQUEUE_DELAYED) -> __block_task(): WRITE_ONCE(p->on_rq, 0)',
           guard: declareStraight((s: S, env: StepEnv<VcpuL>) => me(s, env).sched_delayed, { bind: { me } }),
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             me(d, env).sched_delayed = false;
             __block_task(me(d, env));
-          },
+          }, { me, __block_task }),
           next: `${p}.pick`,
         }),
       );
@@ -645,11 +646,11 @@ export default defineModel({
         step(`${p}.nv`, 'pi_enable_wakeup_handler: new.nv = POSTED_INTR_WAKEUP_VECTOR; pi_try_set_control(pi_desc, &old.control, new.control) (cmpxchg); if (pi_test_on(&new)) __apic_send_IPI_self(POSTED_INTR_WAKEUP_VECTOR)', {
           // The cmpxchg loop in one step: a failed try_cmpxchg re-reads the word, so the loop
           // ends with the newest value of it at its last, successful cmpxchg (try_cmpxchg_loop).
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             const ctl = controlOf(env.local.v);
             const old = try_cmpxchg_loop(d.m, ctl, (o) => (o & ~NV_MASK) | (POSTED_INTR_WAKEUP_VECTOR << NV_SHIFT), env);
             if ((old & ON_BIT) !== 0) d.cpu0.wakeup_ipi = true;
-          },
+          }),
         }),
         step(`${p}.sn`, 'vmx_vcpu_pi_put: if (vcpu->preempted) pi_set_sn(pi_desc)', {
           note: 'set_bit: LOCK bts',
@@ -722,11 +723,11 @@ export default defineModel({
           },
         ]),
         step(`${p}.ctl`, 'vmx_vcpu_pi_load: old.control = READ_ONCE(pi_desc->control); new.sn = 0; new.nv = POSTED_INTR_VECTOR; pi_try_set_control() (cmpxchg); local_irq_restore(flags)', {
-          run: (d, env) => {
+          run: withNames((d: Draft<S>, env: StepEnv<VcpuL>) => {
             // The cmpxchg loop in one step (try_cmpxchg_loop: its last, successful iteration).
             try_cmpxchg_loop(d.m, controlOf(env.local.v), (old) => (old & ~(SN_BIT | NV_MASK)) | (POSTED_INTR_VECTOR << NV_SHIFT), env);
             local_irq_enable(d.ctx, env.local.task);
-          },
+          }),
         }),
         step(`${p}.on`, 'vmx_vcpu_pi_load: after_clear_sn: smp_mb__after_atomic(); if (!pi_is_pir_empty(pi_desc)) pi_set_on(pi_desc); kvm_sched_in: WRITE_ONCE(vcpu->scheduled_out, false)', {
           run: withDone((d: Draft<S>, env: StepEnv<VcpuL>) => {
@@ -1002,7 +1003,7 @@ export default defineModel({
     type Sender = { vcpu: number; vec: number; posted: number; cpu: number };
     const post = (fn: string) =>
       step<S, Sender>('post', `${fn}: PIR[vec] = 1; if (!ON && !SN) { ON = 1; send NV to NDST }`, {
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<Sender>) => {
           const { local } = env;
           const ctl = controlOf(local.vcpu);
           // The posting is one atomic update of the descriptor, complete before the notification
@@ -1017,7 +1018,7 @@ export default defineModel({
             if ((c & NV_MASK) >>> NV_SHIFT === POSTED_INTR_WAKEUP_VECTOR) d.cpu0.wakeup_ipi = true;
           }
           local.posted += 1;
-        },
+        }),
         next: declareStraight((_s: S, { local }: StepEnv<Sender>) => (local.posted < nInterrupts ? 'post' : END), { bind: { nInterrupts, END } }),
       });
     const vtdSender = threadKind<S, Sender>('vtd-sender', { vcpu: 0, vec: 0, posted: 0, cpu: SENDERS_CPU }, [post('vtd_posted_interrupt')]);
@@ -1047,19 +1048,19 @@ export default defineModel({
       step<S, KvmSender>('pir', '__vmx_deliver_posted_interrupt: if (pi_test_and_set_pir(vector, pi_desc)) return', {
         fn: '__vmx_deliver_posted_interrupt',
         note: 'LOCK bts',
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<KvmSender>) => {
           env.local.was = test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env) ? 1 : 0;
           if (env.local.was) nextPost(d, env);
-        },
+        }, { nextPost }),
         next: (s, env) => (env.local.was ? afterPost(s, env) : 'on'),
       }),
       step<S, KvmSender>('on', '__vmx_deliver_posted_interrupt: if (pi_test_and_set_on(pi_desc)) return', {
         fn: '__vmx_deliver_posted_interrupt',
         note: 'LOCK bts: the implied full barrier',
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<KvmSender>) => {
           env.local.was = test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env) ? 1 : 0;
           if (env.local.was) nextPost(d, env);
-        },
+        }, { nextPost }),
         next: (s, env) => (env.local.was ? afterPost(s, env) : 'mode'),
       }),
       choice<S, KvmSender>('mode', [
@@ -1067,23 +1068,23 @@ export default defineModel({
           label: 'kvm_vcpu_trigger_posted_interrupt: if (vcpu->mode == IN_GUEST_MODE) __apic_send_IPI_mask(get_cpu_mask(vcpu->cpu), POSTED_INTR_VECTOR)',
           note: 'the guest takes it; in the host kvm_posted_intr_ipi only counts it',
           fn: 'kvm_vcpu_trigger_posted_interrupt',
-          guard: (s, env) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) === IN_GUEST_MODE,
+          guard: withNames((s: S, env: StepEnv<KvmSender>) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) === IN_GUEST_MODE),
           run: nextPost,
           next: afterPost,
         },
         {
           label: 'kvm_vcpu_trigger_posted_interrupt: vcpu->mode != IN_GUEST_MODE: kvm_vcpu_wake_up(vcpu)',
           fn: 'kvm_vcpu_trigger_posted_interrupt',
-          guard: (s, env) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) !== IN_GUEST_MODE,
+          guard: withNames((s: S, env: StepEnv<KvmSender>) => READ_ONCE(s.m, modeOf(env.local.vcpu), env) !== IN_GUEST_MODE),
           next: 'wake',
         },
       ]),
       step<S, KvmSender>('wake', 'rcuwait_wake_up: smp_mb(); /* (B) */ task = rcu_dereference(w->task)', {
         fn: 'rcuwait_wake_up',
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<KvmSender>) => {
           smp_mb(d.m, env);
           env.local.task = READ_ONCE(d.m, rcuwaitOf(env.local.vcpu), env);
-        },
+        }),
         next: (_s, env) => (env.local.task !== 0 ? 'ttwu' : 'nowake'),
       }),
       step<S, KvmSender>('nowake', 'rcuwait_wake_up: task == NULL: return 0', {
@@ -1095,11 +1096,11 @@ export default defineModel({
         fn: 'kvm_vcpu_wake_up',
         guard: rqFree,
         blockedOn: rqHeld,
-        run: (d, env) => {
+        run: withNames((d: Draft<S>, env: StepEnv<KvmSender>) => {
           if (try_to_wake_up(d.tasks[env.local.vcpu]!, TASK_NORMAL)) d.vcpus[env.local.vcpu]!.ready = true;
           env.local.task = 0;
           nextPost(d, env);
-        },
+        }, { try_to_wake_up, TASK_NORMAL, nextPost }),
         next: afterPost,
       }),
     ]);

@@ -1083,6 +1083,17 @@ declareStraight(xchg, {
   },
   bind: bitsForm,
 });
+declareStraight(try_cmpxchg_loop, {
+  // f: the caller's new-value function (an arrow written there, inlined; or a bound function).
+  fn: (m: any, x: string, f: (old: number) => number, env: any) => {
+    const a = slotIndex(m.mem, x);
+    fenceForm(m, env);
+    const old = m.mem[x];
+    m.mem[x] = f(old);
+    return old;
+  },
+  bind: bitsForm,
+});
 declareStraight(set_bit, {
   fn: (m: any, bit: number, x: string, env: any) => {
     const a = slotIndex(m.mem, x);

@@ -385,6 +385,7 @@ type Bound =
   | { k: 'step' } // a step property's step (ctx.step): its members are constants
   | { k: 'strs'; values: readonly string[] } // strings known when compiling (a step's tags)
   | { k: 're'; re: RegExp } // a bound regular expression (no g or y flag): its test of a known string is a constant
+  | { k: 'lambda'; toks: Tok[]; start: number; end: number; scope: Scope } // an arrow function written as an argument (`try_cmpxchg_loop(m, x, (o) => o | 1, env)`): inlined where the callee calls it, its names resolved where it was written
   | { k: 'pick'; index: string; items: readonly Bound[]; pre: readonly string[] } // one of a frozen table's strings, by an index computed at run time (`index`, in range, after `pre`): a call it is passed to is compiled once per item
   | { k: 'at'; t: number } // a property's `s.at(t)`, t known when compiling, named by a const: compared or tested where used
   | { k: 'obj'; fields: ReadonlyMap<string, Bound>; pre: string | undefined }; // an object literal a property's helper returned (piOf): its members, read after `pre` ran
@@ -752,6 +753,13 @@ class Gen {
         if (!this.peek(')')) this.expect(',');
         continue;
       }
+      const lambda = this.arrowArgument();
+      if (lambda !== undefined) {
+        // An arrow function written there: nothing evaluated here (a function value).
+        args.push(lambda);
+        if (!this.peek(')')) this.expect(',');
+        continue;
+      }
       const o = this.operand();
       // A part of the state, the environment, a function, a string, an object of constants,
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
@@ -788,6 +796,69 @@ class Gen {
   }
 
   /**
+   * An arrow function written as a call's argument at the cursor (`(o) => e`, `o => e`, or with a
+   * block body), ended by the argument's `,` or `)`: the Bound (the cursor after it), its body
+   * parsed only where the callee calls it; otherwise undefined, the cursor unmoved.
+   */
+  private arrowArgument(): Bound | undefined {
+    const start = this.p;
+    const t = this.toks[this.p];
+    if (t?.t === 'id' && !KEYWORDS.has(t.v) && this.peek('=>', 1)) this.p += 2;
+    else if (this.peek('(')) {
+      this.skipBalanced();
+      if (!this.eat('=>')) {
+        this.p = start;
+        return undefined;
+      }
+    } else return undefined;
+    if (this.peek('{')) this.skipBalanced();
+    else this.skipExpression();
+    if (!this.peek(',') && !this.peek(')')) no('an arrow argument ending elsewhere than at its , or )');
+    return { k: 'lambda', toks: this.toks, start, end: this.p, scope: this.scope };
+  }
+
+  /**
+   * `(args)` at the cursor, then the arrow function `lam` inlined: its parameters bound to the
+   * arguments (evaluated first, in order, as call's), its body parsed from where it was written,
+   * with the names it had there.
+   */
+  private callLambda(lam: Extract<Bound, { k: 'lambda' }>): Bound {
+    this.expect('(');
+    const args: string[] = [];
+    const evals: string[] = [];
+    while (!this.eat(')')) {
+      const k = this.temp();
+      evals.push(`${k} = ${this.assign()}`);
+      args.push(k);
+      if (!this.peek(')')) this.expect(',');
+    }
+    if (++this.depth > MAX_DEPTH) no('calls nested too deep');
+    const saved = { toks: this.toks, p: this.p, scope: this.scope };
+    try {
+      this.toks = lam.toks;
+      this.p = lam.start;
+      const scope = new Scope(lam.scope);
+      const params = this.params();
+      params.forEach((param, i) => {
+        if (typeof param !== 'string') no('a destructured parameter of an arrow argument');
+        scope.names.set(param as string, args[i] === undefined ? { k: 'none' } : { k: 'code', code: args[i]! });
+      });
+      this.scope = new Scope(scope);
+      // A block body's statements after a return are not parsed (inline's), so only an expression
+      // body is checked to end where the argument did.
+      const block = this.eat('{');
+      const code = block ? this.seq(() => 'void 0') : this.assign();
+      if (!block && this.p !== lam.end) no('an arrow argument parsed to elsewhere than its end');
+      return { k: 'code', code: evals.length === 0 ? code : `(${evals.join(', ')}, ${code})` };
+    } finally {
+      this.toks = saved.toks;
+      this.p = saved.p;
+      this.scope = saved.scope;
+      this.depth--;
+    }
+  }
+
+  /**
    * The call of `fn` with `args` inlined; with a picked string among them, once for each of its
    * strings, chosen by its index at run time (`ix` put it in range, so the last is the rest): a
    * string for which the call is refused (a name the memory lacks) is a bail there, where the
@@ -797,16 +868,18 @@ class Gen {
     const at = args.findIndex((a) => a.k === 'pick');
     if (at < 0) return this.inline(fn, args, false);
     const pick = args[at] as Extract<Bound, { k: 'pick' }>;
+    let why: string | undefined;
     const codes = pick.items.map((item) => {
       try {
         const r = this.split(fn, args.map((a, j) => (j === at ? item : a)));
         return r.k === 'code' ? r.code : no('a call on a picked string returning a part of the state');
       } catch (e) {
         if (!(e instanceof Unsupported)) throw e;
+        why ??= e.message;
         return undefined;
       }
     });
-    if (codes.every((c) => c === undefined)) no('a call refused for every string it may be passed');
+    if (codes.every((c) => c === undefined)) no(`${why} (for every string it may be passed)`);
     const last = codes.length - 1;
     let code = codes[last] ?? 'bail()';
     for (let j = last - 1; j >= 0; j--) code = `(${pick.index} === ${j} ? ${codes[j] ?? 'bail()'} : ${code})`;
@@ -1047,6 +1120,18 @@ class Gen {
    */
   private constHead(): { at: number; name: string; part: boolean; pre?: string } {
     const at = this.p++;
+    if (this.peek('{')) {
+      // `const { local, self } = env`: the environment's members, as a destructured parameter's.
+      const names = this.param() as string[];
+      this.expect('=');
+      const o = this.operand();
+      if (o?.k !== 'env' || !(this.peek(';') || this.peek('}'))) no('a destructuring const of something other than the environment');
+      this.eat(';');
+      const into = new Scope(undefined);
+      this.bind(into, names, o!);
+      for (const [n, b] of into.names) this.scope.declare(n, b, at);
+      return { at, name: names[0]!, part: true };
+    }
     const name = this.name();
     this.expect('=');
     const part = this.partInit();
@@ -1507,6 +1592,11 @@ class Gen {
         continue;
       }
       if (b!.k === 'code') return b;
+      if (b!.k === 'lambda') {
+        if (!this.peek('(')) return b;
+        b = this.callLambda(b!);
+        continue;
+      }
       if (b!.k === 'pick') {
         if (this.peek('.') || this.peek('[') || this.peek('(') || this.peek('?.')) no('a member of a picked string');
         return b;

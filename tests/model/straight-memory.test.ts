@@ -17,7 +17,7 @@ import { choice, declareStraight, defineModel, spawn, threadKind, type ModelDef 
 import type { LayoutNode } from '../../src/model/layout.js';
 import {
   clear_bit, memoryThreads, READ_ONCE, set_bit, sharedMemory, smp_load_acquire, smp_mb, smp_mb__after_atomic, smp_store_release, smp_wmb, spinLockFence, test_and_clear_bit,
-  WRITE_ONCE, xchg, type SharedMemory,
+  try_cmpxchg_loop, WRITE_ONCE, xchg, type SharedMemory,
 } from '../../src/kernel/memory.js';
 
 type Vars = { x: number; y: number; z: number };
@@ -41,7 +41,7 @@ function bound(src: string, names: Record<string, unknown>): any {
  */
 function buildModel(memory: number, storeBuffer: number, qCpu: number, guard: string, recipe?: string): ModelDef<S> {
   const g = () => bound(guard, { READ_ONCE, smp_load_acquire, NAMES });
-  const names = { READ_ONCE, WRITE_ONCE, smp_store_release, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, set_bit, clear_bit, test_and_clear_bit, xchg, NAMES };
+  const names = { READ_ONCE, WRITE_ONCE, smp_store_release, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, set_bit, clear_bit, test_and_clear_bit, xchg, try_cmpxchg_loop, NAMES };
   const writes = <T extends { v: number; k: number }>() => [
     { label: 'g', guard: g(), next: 'l0' },
     ...(recipe === undefined ? [] : [{ label: 'r', guard: (_s: S, env: { local: T }) => env.local.k < 2, run: bound(recipe, names), next: 'l0' }]),
@@ -185,7 +185,7 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
     expect(byModel[2]).toBeGreaterThan(0);
   });
 
-  it('random recipes storing, fencing and read-modify-writing (WRITE_ONCE, smp_store_release, smp_mb, set_bit, xchg, ...) under sc, tso and lkmm: the same successors, errors and heard bound as the scratch tree and immer', () => {
+  it('random recipes storing, fencing and read-modify-writing (WRITE_ONCE, smp_store_release, smp_mb, set_bit, xchg, try_cmpxchg_loop with an arrow argument, ...) under sc, tso and lkmm: the same successors, errors and heard bound as the scratch tree and immer', () => {
     const stmt = fc.constantFrom(
       "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
       'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
@@ -200,6 +200,10 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
       "d.a = xchg(d.m, 'y', d.a + 1, env) & 3",
       "d.a = READ_ONCE(d.m, 'x', env) & 3",
       'WRITE_ONCE(d.m, NAMES[env.local.v + 1], 1, env)',
+      // An arrow written as the argument: inlined where the form calls it, reading the state there.
+      "try_cmpxchg_loop(d.m, 'x', (o) => o + 1, env)",
+      'd.a = try_cmpxchg_loop(d.m, NAMES[env.local.v], (o) => ((o & 1) === 0 ? o | 1 : o + d.a), env) & 3',
+      "try_cmpxchg_loop(d.m, 'z', o => { return o ^ env.local.k; }, env)",
     );
     const spec = fc.record({
       memory: fc.constantFrom(0, 1, 1, 2),
@@ -221,7 +225,7 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
         total.ran += r.ran;
         if (memory === 1 && r.buffered > 0 && r.ran > 0) bufferedRuns++;
       }),
-      { numRuns: 30, seed: 12 },
+      { numRuns: 36, seed: 12 },
     );
     // Under sc and tso every random recipe compiled (3 threads each) and ran compiled (not
     // bailed) on many states, under tso with stores buffered; under lkmm those that store, fence
