@@ -124,7 +124,11 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
       budget,
       stopOnFirstViolation: o.first === true,
       ...(interrupted ? { interrupted } : {}),
-      ...(reducer ? { reducer } : {}),
+      // An inactive reducer (symmetry asked for, as `kmc check` does by default, on a model that
+      // declares no interchangeable members, and no other reduction) changes nothing: the search
+      // runs without one instead of consulting it at every state and transition (bench/README.md,
+      // "issue 15 item 2, session 11").
+      ...(reducer?.active ? { reducer } : {}),
     });
     totalStates += out.states;
     peakRss = Math.max(peakRss, out.peakRss);

@@ -5,12 +5,13 @@
 // (tests/engine/reduction/automorphism.ts) able to tell a wrong declaration.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { check } from '../../../src/engine/check.js';
 import type { CheckResult } from '../../../src/engine/result.js';
 import { compileModel } from '../../../src/model/compile.js';
 import { defineModel, step, thread, type SymmetryDef } from '../../../src/model/index.js';
 import { Canonicalizer, permutations } from '../../../src/engine/reduction/symmetry.js';
+import { Reductions } from '../../../src/engine/reduction/reductions.js';
 import { deadlockFree, invariant } from '../../../src/property/index.js';
 import { expectReplaysToViolation } from '../../oracle/compare.js';
 import { RefSystem } from '../../oracle/reference-explorer.js';
@@ -90,6 +91,27 @@ describe('symmetry reduction', () => {
     // Without a declaration, asking for symmetry is said, not silently ignored.
     const none = check(workers(null), workerProps, { symmetry: true });
     expect(none.status !== 'error' && none.reductions?.notes.join()).toMatch(/declares no interchangeable/);
+  });
+
+  it('asked for on a model that declares none, the search does not consult the reducer at each state (kmc check asks for it by default)', () => {
+    // Safety properties only (as bench/spin selects them): with a liveness property the check records the graph in one plain search.
+    const safety = { property: ['no-lost-update', 'deadlock'] };
+    const plain = check(workers(null), workerProps, safety);
+    const visit = vi.spyOn(Reductions.prototype, 'visit');
+    const admit = vi.spyOn(Reductions.prototype, 'admit');
+    try {
+      const sym = check(workers(null), workerProps, { ...safety, symmetry: true });
+      expect(sym.status !== 'error' && sym.liveness).toBeUndefined();
+      expect(sym.status !== 'error' && [sym.status, sym.stats.states, sym.stats.transitions]).toEqual(plain.status !== 'error' && [plain.status, plain.stats.states, plain.stats.transitions]);
+      expect(visit).not.toHaveBeenCalled();
+      expect(admit).not.toHaveBeenCalled();
+      // A declaration it can use is consulted.
+      check(workers({}), workerProps, { ...safety, symmetry: true });
+      expect(visit).toHaveBeenCalled();
+    } finally {
+      visit.mockRestore();
+      admit.mockRestore();
+    }
   });
 
   it('asked for on a model that declares none, it is the plain search: one search for safety and liveness (livelock), the same result', () => {
