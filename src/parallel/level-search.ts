@@ -369,6 +369,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     // One pass over my new states: each key read once, written into its frontier entry and
     // marked in my bitmap of the level's keys (ranks.ts); the halted ones have no entry.
     if (L > 0) {
+      ranks.focus(L);
       frontier.seal((i) => {
         const key = dedup.edgeOf(i);
         ranks.setBit(L, key, me);
@@ -477,6 +478,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       waitMs += t1 - t;
       if (PHASES) phase[P.begin]! += t1 - t;
       if (!ready) break;
+      ranks.focus(L);
       const stopped = expandLevel(L);
       if (PHASES) phase[P.expand]! += performance.now() - t1;
       if (stopped) break;

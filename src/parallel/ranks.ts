@@ -155,6 +155,17 @@ export class LevelRanks {
     this.words[this.cachedMarks + marker * this.cachedWords + w]! |= 1 << (key - w * 32);
   }
 
+  /**
+   * Make depth `level` the one rank and setBit read (its extent, the views after a grow): the
+   * level search calls it once a level, before the loops that call them, so that their branch
+   * that does it is never first taken inside those loops' optimized code (where it had no type
+   * feedback in a worker that joined at a large level, and threw that code away:
+   * bench/README.md "session 11"). They still do it themselves when it was not called.
+   */
+  focus(level: number): void {
+    if (level > 0) this.cache(level);
+  }
+
   private cache(level: number): void {
     this.refresh();
     const { off, nWords } = this.extent(level);

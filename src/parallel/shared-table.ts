@@ -235,8 +235,12 @@ export class SharedTableDedup implements Dedup {
   private levelStart = 0;
   private level = 0;
   private owned = 0;
-  /** The ids of this worker's new states of the level being built. */
-  private ids = new Int32Array(1024);
+  /**
+   * The ids of this worker's new states of the level being built. Small at first, so that its
+   * growth in claimed() runs at a worker's first few dozen new states, before offer is
+   * optimized (it then has type feedback, and a later growth is no deoptimization).
+   */
+  private ids = new Int32Array(16);
   private count = 0;
   /** Offers of the level being built that found no free id: SPILL_HEAD words and the state each (the spill). */
   private spill = new Int32Array(0);
@@ -299,14 +303,12 @@ export class SharedTableDedup implements Dedup {
     this.step = Atomics.load(this.t, H_STEP);
     this.mine.fill(0, 0, this.mineUsed);
     this.mineUsed = 0;
-    // Room made here, once a level, not when a state needs it: a branch that first runs in
-    // offer's optimized code has no type feedback there, and V8 throws that code away on it
-    // (a deoptimization, then a second compile of offer: bench/README.md "session 11"). The
-    // level's blocks are at most its ids over the step; its new states, here twice the last
-    // level's (claimed() still grows the list for a level beyond that).
+    // Room for the level's block marks made here, once a level, not when a block needs it: a
+    // branch that first runs in offer's optimized code has no type feedback there, and V8
+    // throws that code away on it (a deoptimization, then a second compile of offer:
+    // bench/README.md "session 11"). The level's blocks are at most its ids over the step.
     const blocks = Math.ceil(Math.max(0, limitOf(this.capacity) - this.levelStart) / this.step);
     if (blocks > this.mine.length) this.mine = new Uint8Array(blocks);
-    if (2 * this.count > this.ids.length) this.ids = new Int32Array(2 * this.count);
     this.count = 0;
     // A block of an earlier level is dropped: its ids would count as that level's.
     this.nextId = this.endId = 0;
