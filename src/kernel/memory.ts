@@ -975,6 +975,10 @@ const writeAt = (mem: any, x: any, v: number) => {
   mem[x] = v;
 };
 
+// The forms below write their conditional steps as `c && (...)` and `x = c ? y : x` (the same
+// value stored back where the function stores nothing): an inlined `if (c) A; B` becomes
+// `c ? (A, B) : B`, B compiled twice, so a loop of ifs would double the code at each one.
+
 /**
  * drainOldest under tso: the oldest entry written to memory (by its run-time address: the call
  * compiled once per variable), the later ones shifted down over the capacity, the count, mark,
@@ -984,20 +988,15 @@ const drainOldestForm = (m: any, b: any, _warn: unknown) => {
   if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
   const K = b.addr.length;
   writeAt(m.mem, slotKey(m.mem, b.addr[0]), b.val[0]);
-  for (let i = 1; i < K; i++)
-    if (i < b.n) {
-      b.addr[i - 1] = b.addr[i];
-      b.val[i - 1] = b.val[i];
-      b.grp[i - 1] = b.grp[i];
-    }
+  for (let i = 1; i < K; i++) i < b.n && ((b.addr[i - 1] = b.addr[i]), (b.val[i - 1] = b.val[i]), (b.grp[i - 1] = b.grp[i]));
   b.n -= 1;
-  if (0 < b.mark) b.mark -= 1;
+  b.mark = 0 < b.mark ? b.mark - 1 : b.mark;
   b.addr[b.n] = 0;
   b.val[b.n] = 0;
   b.grp[b.n] = 0;
   const g0 = b.n > 0 ? b.grp[0] : 0;
-  for (let i = 0; i < K; i++) if (g0 > 0 && i < b.n) b.grp[i] = b.grp[i] - g0;
-  if (b.n === 0) b.fence = 0;
+  for (let i = 0; i < K; i++) b.grp[i] = g0 > 0 && i < b.n ? b.grp[i] - g0 : b.grp[i];
+  b.fence = b.n === 0 ? 0 : b.fence;
 };
 declareStraight(drainOldestForm, { bind: { notStraight, LKMM_NOT_COMPILED, writeAt, slotKey } });
 declareStraight(drainOldest, { fn: (m: any, b: any, warn: unknown) => drainOldestForm(m, b, warn), bind: { drainOldestForm } });
@@ -1015,18 +1014,11 @@ const fenceForm = (m: any, env: any) => {
   const K = b.addr.length;
   const n = b.n;
   if (n > K) throw new Error('a store buffer past its capacity');
-  for (let i = 0; i < K; i++) if (i < n) writeAt(m.mem, slotKey(m.mem, b.addr[i]), b.val[i]);
-  for (let i = 0; i < K; i++)
-    if (i < n) {
-      b.addr[i] = 0;
-      b.val[i] = 0;
-      b.grp[i] = 0;
-    }
-  if (n > 0) {
-    b.n = 0;
-    b.fence = 0;
-    if (b.mark > 0) b.mark = b.mark > n ? b.mark - n : 0;
-  }
+  for (let i = 0; i < K; i++) i < n && writeAt(m.mem, slotKey(m.mem, b.addr[i]), b.val[i]);
+  for (let i = 0; i < K; i++) i < n && ((b.addr[i] = 0), (b.val[i] = 0), (b.grp[i] = 0));
+  b.n = n > 0 ? 0 : b.n;
+  b.fence = n > 0 ? 0 : b.fence;
+  b.mark = n > 0 && b.mark > 0 ? (b.mark > n ? b.mark - n : 0) : b.mark;
 };
 declareStraight(fenceForm, { bind: { notStraight, LKMM_NOT_COMPILED, cpuOf, writeAt, slotKey } });
 
@@ -1047,10 +1039,7 @@ const storeForm = (m: any, x: string, v: number, env: any) => {
   }
   if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
   const b = m.sb[cpuOf(env)];
-  if (b.n === b.addr.length) {
-    env.warnOn(false, STORE_BUFFER_BOUND);
-    drainOldestForm(m, b, env);
-  }
+  b.n === b.addr.length && (env.warnOn(false, STORE_BUFFER_BOUND), drainOldestForm(m, b, env));
   b.addr[b.n] = a;
   b.val[b.n] = v;
   b.grp[b.n] = b.n === 0 ? 0 : b.grp[b.n - 1] + b.fence;

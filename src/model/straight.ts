@@ -882,7 +882,8 @@ class Gen {
     if (codes.every((c) => c === undefined)) no(`${why} (for every string it may be passed)`);
     const last = codes.length - 1;
     let code = codes[last] ?? 'bail()';
-    for (let j = last - 1; j >= 0; j--) code = `(${pick.index} === ${j} ? ${codes[j] ?? 'bail()'} : ${code})`;
+    // (Refused strings next to each other share one bail.)
+    for (let j = last - 1; j >= 0; j--) code = (codes[j] ?? 'bail()') === 'bail()' && code === 'bail()' ? code : `(${pick.index} === ${j} ? ${codes[j] ?? 'bail()'} : ${code})`;
     return { k: 'code', code };
   }
 
