@@ -753,6 +753,13 @@ class Gen {
         if (!this.peek(')')) this.expect(',');
         continue;
       }
+      if (this.property && lit?.t === 'num' && Number.isSafeInteger(Number(lit.v)) && (this.peek(',', 1) || this.peek(')', 1))) {
+        // A property's integer literal argument (`vcpuThread(0)`): a constant the callee knows when compiling.
+        this.p++;
+        args.push({ k: 'code', code: `(${Number(lit.v)})` });
+        if (!this.peek(')')) this.expect(',');
+        continue;
+      }
       const lambda = this.arrowArgument();
       if (lambda !== undefined) {
         // An arrow function written there: nothing evaluated here (a function value).
