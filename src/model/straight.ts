@@ -112,6 +112,8 @@ export interface StraightStep {
 
 /** Thrown by generated code to give up; caught in the generated wrapper. */
 const BAIL: unique symbol = Symbol('bail');
+/** What a compiled recipe copies its state with (makeRecipe). */
+const COPY = Int32Array.prototype.set;
 
 /** Not an Error: the parser gives up (and backtracks) often, and an Error captures a stack trace each time. */
 class Unsupported {
@@ -2903,11 +2905,14 @@ const makeRecipe =
     const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
     // One native copy (memcpy), not a store per slot: unrolled, the copy made each recipe a large
     // function, and kvm-hotplug's compiled recipes cost more than the tree path (callgrind, session 8).
+    // Called as `copy.call(t, s)` with `copy` TypedArray.prototype.set: optimized code does not
+    // fold a load of `t.set` to the method (it went through the generic LoadIC, about 75
+    // instructions a transition: bench/README.md, "issue 15 item 2, session 11").
     // A buffer of another width is left to the general path.
     const width = ctx.pcs + ctx.layout.size;
-    const copy = `if (s.length !== ${width} || t.length !== ${width}) return false; t.set(s);`;
+    const copy = `if (s.length !== ${width} || t.length !== ${width}) return false; copy.call(t, s);`;
     const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
-    return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', code)(BAIL, ix, iset, bset, bail));
+    return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', 'copy', code)(BAIL, ix, iset, bset, bail, COPY));
   };
 
 /**
