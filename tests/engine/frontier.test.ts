@@ -24,7 +24,7 @@ function runAgainstOracle(order: 'fifo' | 'lifo', ops: Op[]): void {
   const take = () => (order === 'fifo' ? (head < oracle.length ? oracle[head++] : undefined) : oracle.length > head ? oracle.pop() : undefined);
   const left = () => oracle.length - head;
   const out = new Int32Array(WIDTH);
-  // A state wider than the queue's width: only the first WIDTH words are kept.
+  // A state wider than the queue's width: only the first WIDTH words are kept (every other push).
   const state = new Int32Array(WIDTH + 2);
   let next = 0;
   let wrong = 0;
@@ -32,7 +32,8 @@ function runAgainstOracle(order: 'fifo' | 'lifo', ops: Op[]): void {
     if ('push' in o) {
       for (let k = 0; k < o.push; k++, next++) {
         for (let w = 0; w < state.length; w++) state[w] = next * 10 + w;
-        q.push(state, next, next % 97);
+        // Every other state exactly as wide as the queue (the search's case, one native copy).
+        q.push(next % 2 === 0 ? state : state.subarray(0, WIDTH), next, next % 97);
         oracle.push([next, next % 97, Array.from(state.subarray(0, WIDTH))]);
       }
     } else {
