@@ -172,6 +172,9 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
   let viewed = props;
 
   const threads = threadDefs.map((t, ti) => compileThread(def.name, t, ti, system.gates ?? [], staticEnv(t.name, ti, threadNames)));
+  // What a property compiled over the packed state reads of the threads (straight.ts): one frozen
+  // object for every compile, so the compiler derives its part of the key once (threadsKey).
+  const propertyThreads = Object.freeze({ names: threadNames, ids: Object.freeze(threads.map((t) => t.ids)) });
   const allActions = threads.flatMap((t) => t.locations.flatMap((l) => l.actions));
   allActions.forEach((a, i) => (a.ordinal = i));
   // Straight-line code for the guards and recipes in its subset (straight.ts); the rest run on
@@ -637,7 +640,7 @@ export function compileModel<S extends object>(def: ModelDef<S>, options: Compil
       hear = listener;
     },
     // Properties over the packed state (straight.ts), unless the model compiles nothing.
-    compileProperty: (holds, step) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '', params, variant, threads: { names: threadNames, ids: threads.map((t) => t.ids) }, ...(step !== undefined ? { step } : {}) }) : undefined),
+    compileProperty: (holds, step) => (options.straight !== false && options.reference !== true ? straightProperty(holds, { layout, pcs, self: -1, thread: '', params, variant, threads: propertyThreads, ...(step !== undefined ? { step } : {}) }) : undefined),
     recorder,
     checkArrayStores(everyStep) {
       checkEvery = everyStep;

@@ -92,7 +92,7 @@ export interface StraightContext {
    * A property's: the threads' names and each thread's location ids (by index), for
    * `s.threads`, `s.ended(t)` and `s.at(t) === 'id'` (part of the cache key).
    */
-  threads?: { names: readonly string[]; ids: readonly ReadonlyMap<string, number>[] } | undefined;
+  threads?: { readonly names: readonly string[]; readonly ids: readonly ReadonlyMap<string, number>[] } | undefined;
   /**
    * A step property's: the step it is compiled for (its second parameter, known when compiling:
    * `step.tags.includes('dma')` is a constant; part of the cache key).
@@ -2674,14 +2674,23 @@ function stepKey(step: StraightStep | undefined): string {
 /** A property's threads (names, location ids by index), for the key. */
 function threadsKey(threads: StraightContext['threads']): string {
   if (threads === undefined) return '';
-  let k = ',t';
-  threads.names.forEach((n, t) => {
-    k += `${keyText(n)}:`;
-    for (const [id, at] of threads.ids[t]!) k += `${keyText(id)}=${at};`;
-    k += '/';
-  });
+  // By the object: a compiled model hands every property compile the same one (compile.ts), and
+  // the text, every location id of every thread, is long (kvm-hotplug's step antecedents, four
+  // properties for each of 128 actions, spent most of their first compile building it); its
+  // digest keeps the cache's keys short.
+  let k = threadsKeys.get(threads);
+  if (k === undefined) {
+    let text = '';
+    threads.names.forEach((n, t) => {
+      text += `${keyText(n)}:`;
+      for (const [id, at] of threads.ids[t]!) text += `${keyText(id)}=${at};`;
+      text += '/';
+    });
+    threadsKeys.set(threads, (k = `,t${digest(text)}`));
+  }
   return k;
 }
+const threadsKeys = new WeakMap<object, string>();
 
 /** Is `name` a member of Object.prototype (which a plain object lacking it answers with)? It has no prototype of its own. */
 const onObjectPrototype = (name: string): boolean => hasOwnKey(Object.prototype, name);
