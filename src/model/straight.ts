@@ -26,6 +26,14 @@
 // constants (a table of lock references: `classes[held].get(vars)`, `classes.length`), read with
 // members and indexes known when compiling.
 //
+// For the memory model's primitives (src/kernel/memory.ts declares their forms): a frozen table of
+// strings indexed at run time is a pick (`NAMES[v]`), and a call it is passed to is compiled once
+// per string, chosen by the index; `slotIndex(obj, key)` / `slotKey(obj, i)` give a key's index
+// among an object's sorted keys (the layout's order) and the key at a run-time index (a pick);
+// literals fold, and an `if` or `? :` whose condition is known when compiling (a test of the
+// layout: `m.pw === undefined`) compiles only its branch; an arrow written as an argument is
+// inlined where the callee calls it; `notStraight(why)` refuses the branch it is in.
+//
 // What it compiles: the source text of a guard or recipe function the model module defined
 // (Function.prototype.toString of a function that module, already imported and run, handed to
 // compileModel), parsed by the small parser below, and the model's own compiled layout (slot
