@@ -53,6 +53,8 @@ export class StateQueue implements Frontier {
   private writeChunk: Int32Array = NO_CHUNK;
   private writeOff: number;
   private readOff = 0;
+  /** A chunk every entry of which was popped, kept for the next chunk the tail needs (FIFO). */
+  private spare: Int32Array | undefined = undefined;
   id = -1;
   depth = 0;
 
@@ -91,7 +93,11 @@ export class StateQueue implements Frontier {
     const index = Math.floor(this.tail / CHUNK_ENTRIES) - this.dropped;
     let chunk = this.chunks[index];
     if (chunk === undefined) {
-      chunk = new Int32Array(this.chunkWords);
+      // The chunk the head released last, if any: a breadth-first search releases one at the
+      // front about as often as it needs one at the back, and a new one is zeroed memory (page
+      // faults, calloc's memset) and garbage to collect.
+      chunk = this.spare ?? new Int32Array(this.chunkWords);
+      this.spare = undefined;
       this.chunks.push(chunk);
     }
     this.writeChunk = chunk;
@@ -113,7 +119,7 @@ export class StateQueue implements Frontier {
     if (this.head === this.tail) this.reset();
     else if (off + this.stride === this.chunkWords) {
       // Release the chunk the head has passed.
-      this.chunks.shift();
+      this.spare = this.chunks.shift();
       this.dropped++;
       this.readOff = 0;
     } else this.readOff = off + this.stride;
@@ -170,6 +176,6 @@ export class StateQueue implements Frontier {
   }
 
   bytes(): number {
-    return this.chunks.length * CHUNK_ENTRIES * this.stride * 4;
+    return (this.chunks.length + (this.spare === undefined ? 0 : 1)) * CHUNK_ENTRIES * this.stride * 4;
   }
 }

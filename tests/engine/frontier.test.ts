@@ -81,8 +81,17 @@ describe('StateQueue', () => {
     for (let i = 0; i < 5 * CHUNK; i++) q.push(s, i, 0);
     const full = q.bytes();
     expect(full).toBe(5 * CHUNK * (WIDTH + 2) * 4);
+    const buffers = q.segments().map((x) => x.buffer);
+    expect(buffers.length).toBe(5);
     for (let i = 0; i < 3 * CHUNK; i++) q.pop(s);
-    expect(q.bytes()).toBe(2 * CHUNK * (WIDTH + 2) * 4);
+    // The two chunks still queued, and the last one released, kept for the tail's next chunk.
+    expect(q.bytes()).toBe(3 * CHUNK * (WIDTH + 2) * 4);
+    // The tail's next chunk is the one released last (no new zeroed memory), not a new one.
+    for (let i = 0; i < CHUNK; i++) q.push(s, i, 0);
+    const now = q.segments().map((x) => x.buffer);
+    expect(now.length).toBe(3);
+    [buffers[3], buffers[4], buffers[2]].forEach((b, i) => expect(now[i], `chunk ${i}`).toBe(b));
+    expect(q.bytes()).toBe(3 * CHUNK * (WIDTH + 2) * 4);
   });
 });
 
