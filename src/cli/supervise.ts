@@ -108,7 +108,10 @@ export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<num
       }
       stopping = why;
       worker.postMessage({ t: 'stop', why } satisfies ToCommand);
-      const t = setTimeout(() => hardStop(why, `the model's step did not return within ${seconds(graceMs)} of being asked to stop`), graceMs);
+      // Whatever kept the command thread from answering: most often a model's step that never
+      // returns, but a long synchronous phase (compiling a large model on a loaded machine) too,
+      // so the message names both rather than blaming the step.
+      const t = setTimeout(() => hardStop(why, `the command did not stop within ${seconds(graceMs)} of being asked to (a model's step that never returns, or a compile or step that long)`), graceMs);
       cleanups.push(() => clearTimeout(t));
     };
 

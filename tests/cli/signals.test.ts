@@ -66,7 +66,7 @@ describe.skipIf(!built)('a step that never returns, stopped by a limit (real pro
     const r = await finished(['check', ...HANGS, '--max-time', '1s', '--quiet']);
     expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/^INCOMPLETE: stopped by --max-time 1s \(.*\); (so far [\d,]+ states|no statistics).*Nothing is verified\.$/m);
-    expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('kmc: stopped'))).toEqual([expect.stringMatching(/^kmc: stopped by --max-time 1s: the model's step did not return/)]);
+    expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('kmc: stopped'))).toEqual([expect.stringMatching(/^kmc: stopped by --max-time 1s: the command did not stop within 2\.00 s of being asked to \(a model's step that never returns/)]);
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
@@ -117,7 +117,12 @@ describe.skipIf(!built)('Ctrl-C during check --all (real process)', () => {
   it('exits 3: the run was cut short, whatever the models before found', async () => {
     const r = await interrupted(['check', '--all', '--no-traces'], ['SIGINT'], 2500);
     expect(r.code).toBe(3);
-    expect(r.err).toContain('kmc: interrupted: stopping the search');
+    // The search is asked to stop and ends with its statistics; on a heavily loaded machine the
+    // signal can land while the command thread compiles the next model for longer than the grace
+    // period, and kmc then stops it without waiting (seen at load 30 on 2 cores). Either way the
+    // run says it was cut short and exits 3; the asked-to-stop path alone is tested in
+    // tests/parallel/cli-process.test.ts.
+    expect(r.err).toMatch(/^kmc: (interrupted: stopping the search|stopped by SIGINT: the command did not stop within 2\.00 s)/m);
   });
 });
 
