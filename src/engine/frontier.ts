@@ -79,8 +79,9 @@ export class StateQueue implements Frontier {
     chunk[off + 1] = depth;
     // One native copy at an offset (no view made, unlike subarray() + set(), which a pop would
     // need): 24 words in about 300 instructions against copyWords' 450 (callgrind, bench/README.md
-    // "issue 15 item 2, session 11"). Called through SET: optimized code does not fold `chunk.set`
-    // to the method, and its generic load costs about 75 instructions more.
+    // "The small run's one-worker and reduced search", session 11). Called through SET: optimized
+    // code does not fold `chunk.set` to the method, and its generic load costs about 75
+    // instructions more.
     // (A wider array keeps its first `width` words, as before.)
     if (state.length === this.width) SET.call(chunk, state, off + 2);
     else copyWords(chunk, off + 2, state, 0, this.width);

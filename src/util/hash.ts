@@ -14,7 +14,8 @@ const C2 = 0x1b873593;
  * fingerprints) as one word a round. Node 20's optimizing compiler checks the array's map and
  * reloads its length and data pointer at each access in a loop, and only once for a straight run
  * of accesses; with the loop's own test and stack check that was about 27 instructions a word in
- * the search's hottest function (bench/README.md, "issue 15 item 2, session 11").
+ * the search's hottest function (bench/README.md, "The small run's one-worker and reduced search",
+ * session 11).
  */
 export function hash64(words: Int32Array): number {
   const length = words.length;

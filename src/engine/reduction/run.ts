@@ -127,7 +127,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
       // An inactive reducer (symmetry asked for, as `kmc check` does by default, on a model that
       // declares no interchangeable members, and no other reduction) changes nothing: the search
       // runs without one instead of consulting it at every state and transition (bench/README.md,
-      // "issue 15 item 2, session 11").
+      // "The small run's one-worker and reduced search", session 11).
       ...(reducer?.active ? { reducer } : {}),
     });
     totalStates += out.states;
