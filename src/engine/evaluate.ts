@@ -7,6 +7,7 @@ import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { CoverageCollector } from './coverage.js';
 import { holdsWhereWhenFails } from '../property/define.js';
+import { compileStepConsequents, type CompiledConsequent } from '../property/consequents.js';
 
 export interface Evaluator {
   properties: Property[];
@@ -132,6 +133,14 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
     if (w === undefined) stepWhens.set(a, (w = compileStepAntecedents(model, selected, infoOf(a), recording !== undefined, true)));
     return w;
   };
+  // Their `then`, compiled likewise (src/property/consequents.ts), used where the compiled `when`
+  // holds: the state is then decoded only for a `then` that is not compiled or bails.
+  const stepThens = new Map<Step, readonly (CompiledConsequent | undefined)[]>();
+  const thensOf = (a: Step): readonly (CompiledConsequent | undefined)[] => {
+    let t = stepThens.get(a);
+    if (t === undefined) stepThens.set(a, (t = recording !== undefined ? [] : compileStepConsequents(model, selected, infoOf(a))));
+    return t;
+  };
   const stepIndex = selected.flatMap((p, i) => (p.kind === 'step' ? [i] : []));
   const stepImplication = stepProps.map((p) => holdsWhereWhenFails(p));
   let pendingState: Int32Array = model.init;
@@ -204,8 +213,19 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
       try {
         for (let j = 0; j < stepProps.length; j++) {
           const p = (at = stepProps[j]!);
-          // `!when || then` where `when`, compiled for this step, is false: it holds.
-          if (stepImplication[j] && (whens![stepIndex[j]!]?.(state) ?? -1) === 0) continue;
+          // `!when || then` where `when`, compiled for this step, is false: it holds; where it is
+          // true, `then` decides, compiled when it can be (-1: it bailed, evaluate it below).
+          if (stepImplication[j]) {
+            const w = whens![stepIndex[j]!]?.(state) ?? -1;
+            if (w === 0) continue;
+            if (w === 1) {
+              const t = thensOf(action)[stepIndex[j]!]?.(state) ?? -1;
+              if (t >= 0) {
+                if (t === 0) (out ??= []).push(p);
+                continue;
+              }
+            }
+          }
           if (!loaded) {
             load(state);
             loaded = true;

@@ -1,8 +1,8 @@
 // Step properties' `then`, compiled for each step over the packed state (src/model/straight.ts),
 // as their `when` is (src/engine/evaluate.ts compileStepAntecedents): the step's thread, index,
 // id, label, function and tags are constants there. The determinism probe (src/cli/determinism.ts)
-// and the tests compare each with the property's own `then`; the search's evaluator does not use
-// them yet (it evaluates `then` on the decoded state where the compiled `when` holds).
+// and the tests compare each with the property's own `then`; the search's evaluator
+// (src/engine/evaluate.ts) uses one where the step's compiled `when` holds.
 
 import type { TransitionSystem } from '../model/system.js';
 import { stepConsequent } from './define.js';

@@ -122,7 +122,7 @@ describe('compiled when antecedents', () => {
     expect(() => checkDeterminism(m as never, { properties: [wrong] })).toThrow(/property x-bounded-when-y: its compiled form and the property's own function disagree/);
   });
 
-  it("a step property's when compiled for each step: a step where it is false is not decoded; where it holds, the property is evaluated", () => {
+  it("a step property's when and then compiled for each step: no state decoded; a then not compiled is evaluated on the view where the when holds", () => {
     const m = compileModel(model);
     let decodes = 0;
     const counting = { ...m, view: (s: Int32Array) => (decodes++, m.view(s)) };
@@ -144,10 +144,19 @@ describe('compiled when antecedents', () => {
     }
     expect(inc).toBeGreaterThan(0);
     expect(steps).toBeGreaterThan(inc);
-    // Decoded before x++ only, where `when` holds and `then` runs on the view (coverage's
-    // antecedent is decided by the compiled when, without a decode).
-    expect(decodes).toBe(inc);
+    // Decoded nowhere: the compiled when decides which steps are x++ (coverage's antecedent
+    // too), and where it holds the compiled then decides x < 3.
+    expect(decodes).toBe(0);
     expect(ev.coverage!.counts([incOnly]).exercised).toEqual([true]);
+    // A then the compiler refuses is evaluated on the view: decoded before x++ only.
+    const viewThen = stepProperty<S>('x-small-before-inc', 'x is below 3 before x++', { when: (_s, step) => re.test(step.label), then: opaque((s: StateInfo<S>) => s.vars.x < 3), bind: { re } });
+    const ev3 = makeEvaluator(counting as never, [viewThen], [viewThen]);
+    decodes = 0;
+    for (const s of states(m)) {
+      const n = m.enabled(s, out);
+      for (let k = 0; k < n; k++) expect(ev3.steps(s, out[k]!)).toEqual([]);
+    }
+    expect(decodes).toBe(inc);
     // A then that fails where the when holds is still reported.
     const wrong = stepProperty<S>('x-zero-before-inc', 'x is 0 before x++ (false)', { when: (_s, step) => re.test(step.label), then: (s) => s.vars.x === 0, bind: { re } });
     const ev2 = makeEvaluator(m as never, [wrong], [wrong]);
