@@ -19,7 +19,6 @@ import type { PropertySet } from '../../src/property/types.js';
 import synthetic, { properties as syntheticProps } from '../fixtures/parallel/synthetic.js';
 import { lostUpdate, lostUpdateProps } from '../fixtures/textbook.js';
 import { lostUpdateTarget, syntheticTarget } from '../fixtures/parallel/targets.js';
-import { SLOW_MS } from '../fixtures/parallel/slow-first-load.js';
 import { checkersFor } from './checkers.js';
 import { lockHotplug, lockHotplugProperties } from '../../bench/spin/lock-hotplug.js';
 import { essence, expectSameResult } from './same-result.js';
@@ -128,8 +127,9 @@ describe('levels expanded by one worker', () => {
           rmSync(dir, { recursive: true, force: true });
         }
         const [first, late] = [...reports].sort((a, b) => a.searchStart - b.searchStart);
-        // (the late worker's delay, less what the other took longer to load on a loaded machine)
-        expect(late!.searchStart - first!.searchStart).toBeGreaterThan(SLOW_MS / 4);
+        // (No bound on how much later the late one started: on a loaded machine the other's own
+        // load eats into the fixture's delay, a test of the clock and not of the rule, which
+        // failed once at load 9 with 190 ms against SLOW_MS / 4. Whichever started first must lead.)
         // The first worker ready led and stored every state; the late one parked and stored none.
         expect([first!.lead, first!.parks, late!.lead, late!.parks, late!.states]).toEqual([true, 0, false, 1, 0]);
         if (late!.index === 0) break;
