@@ -222,21 +222,27 @@ function templateEnd(src: string, i: number): number {
     const c = src[k]!;
     if (c === '\\') k++;
     else if (c === '`') return k + 1;
-    else if (c === '$' && src[k + 1] === '{') {
-      // The substitution: to its closing brace, over nested braces, strings and templates.
-      let depth = 0;
-      for (k += 1; k < src.length; k++) {
-        const d = src[k]!;
-        if (d === '{') depth++;
-        else if (d === '}') {
-          if (--depth === 0) break;
-        } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
-        else if (d === '`') k = templateEnd(src, k) - 1;
-        else if (d === '/' && (src[k + 1] === '/' || src[k + 1] === '*')) no('a comment in a template');
-      }
-    }
+    else if (c === '$' && src[k + 1] === '{') k = substitutionEnd(src, k);
   }
   return no('template form');
+}
+
+/**
+ * From the `$` of a template's `${` at `k`: the index of the brace that closes the substitution,
+ * over nested braces, strings and templates (src.length when none does); a comment there is refused.
+ */
+function substitutionEnd(src: string, k: number): number {
+  let depth = 0;
+  for (k += 1; k < src.length; k++) {
+    const d = src[k]!;
+    if (d === '{') depth++;
+    else if (d === '}') {
+      if (--depth === 0) return k;
+    } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
+    else if (d === '`') k = templateEnd(src, k) - 1;
+    else if (d === '/' && (src[k + 1] === '/' || src[k + 1] === '*')) no('a comment in a template');
+  }
+  return k;
 }
 
 /**
@@ -254,16 +260,9 @@ function templateParts(src: string, i: number, e: number): { quasis: string[]; s
     if (c === '\\' || LINE_BREAK.test(c)) return {};
     if (c === '$' && src[k + 1] === '{') {
       quasis.push(src.slice(from, k));
-      let depth = 0;
+      // (templateEnd has read this template already: its substitutions close before `e`.)
       const open = k + 1;
-      for (k += 1; k < e - 1; k++) {
-        const d = src[k]!;
-        if (d === '{') depth++;
-        else if (d === '}') {
-          if (--depth === 0) break;
-        } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
-        else if (d === '`') k = templateEnd(src, k) - 1;
-      }
+      k = substitutionEnd(src, k);
       const sub = src.slice(open + 1, k);
       if (sub.trim() === '') return {};
       subs.push(sub);
