@@ -204,6 +204,10 @@ export function benchStartup(rounds = Number(process.env.KMC_BENCH_ROUNDS ?? 7),
     cases.splice(1, 0, { name: 'node -e 0, NODE_EXTRA_CA_CERTS unset', args: ['-e', '0'], ok: [0], unset });
     cases.splice(5, 0, { ...cases[4]!, name: `${cases[4]!.name}, NODE_EXTRA_CA_CERTS unset`, unset });
   }
+  // The first state again without the bundles (dist/bundle, src/util/bundle.ts): kmc's modules
+  // loaded one by one, as before them.
+  const first = cases.findLast((c) => c.name.includes('(first state)'))!;
+  cases.splice(cases.indexOf(first) + 1, 0, { ...first, name: `${first.name}, KMC_NO_BUNDLE=1`, env: () => ({ KMC_NO_BUNDLE: '1' }) });
   // A user's model file, through the cache (hit, miss) and through tsx.
   const user = userProject(kmc);
   const warm = join(user, 'cache');

@@ -45,7 +45,9 @@ if (stale) {
   process.stderr.write(`kmc: dist/ is older than ${relative(root, stale)}: rebuilding (npm run build)\n`);
   // Loaded only to rebuild: node:child_process is no part of an ordinary start (bench/startup.ts).
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // tsc, then the bundler (scripts/bundle.mjs): `npm run build` without npm's own start-up.
+  let r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status === 0) r = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write('kmc: the build failed (above); fix it, or run `npm run build` to see it again\n');
     process.exit(2);

@@ -5,8 +5,12 @@
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Io } from './io.js';
-import { run } from './main.js';
+import { loadBundle } from '../util/bundle.js';
 import { ModelError } from '../util/errors.js';
+
+// The command's code: one file when built (dist/bundle/cli.cjs, src/util/bundle.ts), else its
+// modules one by one (the same code either way).
+const { run } = (loadBundle('cli') as typeof import('./main.js') | undefined) ?? (await import('./main.js'));
 
 export type ToSupervisor =
   | { t: 'out' | 'err'; s: string }

@@ -19,7 +19,8 @@ export function moduleFile(relative: string, base: string | URL): string {
  */
 export function workerEntry(): { filename: string; workerData: { kmcWorker?: string } } {
   const worker = moduleFile('./worker.js', import.meta.url);
-  if (worker.endsWith('.js')) return { filename: pathToFileURL(worker).href, workerData: {} };
+  // Compiled: worker-entry.js, which loads the worker's code from its bundle when there is one.
+  if (worker.endsWith('.js')) return { filename: pathToFileURL(moduleFile('./worker-entry.js', import.meta.url)).href, workerData: {} };
   return {
     filename: pathToFileURL(fileURLToPath(new URL('./boot.mjs', import.meta.url))).href,
     workerData: { kmcWorker: pathToFileURL(worker).href },

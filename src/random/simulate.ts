@@ -12,7 +12,7 @@
 // uses) finds it fair and breaking the property; every other walk says nothing about liveness,
 // and finding no lasso is never a proof.
 
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import type { CompiledModel } from '../model/compile.js';
 import type { CompiledAction } from '../model/compile.js';
 import type { LivenessProperty, Property } from '../property/types.js';

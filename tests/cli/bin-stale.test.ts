@@ -3,7 +3,7 @@
 // the launcher with a stub compiler, so the real dist/ is never touched.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ function checkout(o: { stale: boolean; tsc?: 'ok' | 'fails' }): string {
     const body = o.tsc === 'ok' ? "require('fs').writeFileSync('dist/src/a.js', '');" : "process.stderr.write('src/a.ts(1,1): error TS1000\\n'); process.exit(1);";
     writeFileSync(join(root, 'node_modules', 'typescript', 'bin', 'tsc'), body);
     writeFileSync(join(root, 'node_modules', 'typescript', 'package.json'), '{"type":"commonjs"}');
+    // The build's second step, the bundler (scripts/bundle.mjs), stubbed: it leaves a mark.
+    mkdirSync(join(root, 'scripts'));
+    writeFileSync(join(root, 'scripts', 'bundle.mjs'), "import { writeFileSync } from 'node:fs';\nwriteFileSync('bundled', '');\n");
   }
   return root;
 }
@@ -47,9 +50,11 @@ describe('bin/kmc.js and a stale dist/', () => {
     expect(kmc(checkout({ stale: false }))).toEqual({ code: 0, out: 'ran\n', err: '' });
   });
   it('rebuilds a stale dist/ first, saying so', () => {
-    const r = kmc(checkout({ stale: true, tsc: 'ok' }));
+    const root = checkout({ stale: true, tsc: 'ok' });
+    const r = kmc(root);
     expect(r.err).toBe('kmc: dist/ is older than src/a.ts: rebuilding (npm run build)\n');
     expect(r.out).toBe('ran\n');
+    expect(existsSync(join(root, 'bundled'))).toBe(true);
   });
   it('refuses in one line when it cannot rebuild', () => {
     const r = kmc(checkout({ stale: true }));
@@ -58,9 +63,11 @@ describe('bin/kmc.js and a stale dist/', () => {
     expect(r.err).toMatch(/^kmc: dist\/ is missing or older than src\/a\.ts; run `npm run build` in .*\n$/);
   });
   it('refuses when the rebuild fails, after the compiler\'s own errors', () => {
-    const r = kmc(checkout({ stale: true, tsc: 'fails' }));
+    const root = checkout({ stale: true, tsc: 'fails' });
+    const r = kmc(root);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/error TS1000\n.*kmc: the build failed/s);
+    expect(existsSync(join(root, 'bundled'))).toBe(false);
   });
 });
