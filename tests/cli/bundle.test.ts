@@ -4,7 +4,7 @@
 // (--workers 2). Skipped, saying why, only when dist/ has not been built.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,10 @@ describe.skipIf(!built)('kmc with and without its bundles', () => {
   it('loads the command bundle by default (its V8 code cache is written beside it)', () => {
     expect(kmc({}, 'list').code).toBe(0);
     expect(readdirSync(join(root, 'dist', 'bundle')).some((f) => f.startsWith('cli.cjs.') && f.endsWith('.cache'))).toBe(true);
+  });
+
+  it('runs its code in strict mode, as the ES modules it was built from (a write to a frozen state throws)', () => {
+    for (const name of ['cli', 'worker']) expect(readFileSync(join(root, 'dist', 'bundle', `${name}.cjs`), 'utf8').startsWith('"use strict";\n')).toBe(true);
   });
 
   it('the same help and model list', () => {
