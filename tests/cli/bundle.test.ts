@@ -32,7 +32,12 @@ function steady(json: string): unknown {
 const both = (...args: string[]) => [kmc({}, ...args), kmc({ KMC_NO_BUNDLE: '1' }, ...args)] as const;
 
 describe.skipIf(!built)('kmc with and without its bundles', () => {
-  it('loads the command bundle by default (its V8 code cache is written beside it)', () => {
+  it('the built bundles are used: fresh, loadable, with their code cache written beside them', () => {
+    // dist/src/util/bundle.js, as the command thread and the pool workers call it (a stale bundle,
+    // e.g. after a bare tsc, would give undefined here: run `npm run build`).
+    const probe = "const { loadBundle } = await import('./dist/src/util/bundle.js'); console.log(typeof loadBundle('cli')?.run, typeof loadBundle('worker')?.default);";
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8', env: { ...process.env, KMC_NO_BUNDLE: '' } });
+    expect([r.stdout, r.stderr]).toEqual(['function function\n', '']);
     expect(kmc({}, 'list').code).toBe(0);
     expect(readdirSync(join(root, 'dist', 'bundle')).some((f) => f.startsWith('cli.cjs.') && f.endsWith('.cache'))).toBe(true);
   });
