@@ -106,6 +106,11 @@ describe('kernel-model-checker, packed, installed and used in a new project', ()
     // Each model file was compiled once into the project's cache (src/util/model-cache.ts: esbuild
     // found through the installed tsx), which the later runs and their workers imported: one file a model.
     expect(readdirSync(join(proj, 'node_modules', '.cache', 'kmc')).filter((f) => f.endsWith('.mjs'))).toHaveLength(2);
+    // The installed kmc ran from its bundles (dist/bundle, src/util/bundle.ts), which write their V8
+    // code cache beside them when first loaded: shipped in the tarball, and used.
+    expect(readdirSync(join(proj, 'node_modules', 'kernel-model-checker', 'dist', 'bundle')).sort()).toEqual(
+      expect.arrayContaining(['cli.cjs', `cli.cjs.${process.version}-${process.arch}.cache`, 'manifest.json', 'worker.cjs']),
+    );
 
     // The project's own npm test: tsc, then the generated vitest test.
     const test = sh(npm, ['test'], proj);
