@@ -146,9 +146,10 @@ export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<num
       cleanups.push(() => void process.off(sig, h));
     }
     if (maxTime !== undefined) {
-      // The search stops itself at --max-time; this is for a step that never returns.
+      // The search stops itself at --max-time; this is for a command that cannot: a step that
+      // never returns, most often, but a long synchronous phase too (so the message names both).
       const why = `--max-time ${optionValue(argv, '--max-time')}`;
-      cleanups.push(longTimeout(() => hardStop(why, `the model's step did not return, and the search did not stop itself within ${seconds(graceMs)} of the limit`), maxTime + graceMs, true));
+      cleanups.push(longTimeout(() => hardStop(why, `the command did not stop within ${seconds(graceMs)} of the limit (a model's step that never returns, or a compile or step that long)`), maxTime + graceMs, true));
     }
     if (maxMemory !== undefined) {
       // The whole process (every search worker): the searches stop themselves at the limit; well
@@ -156,7 +157,7 @@ export function supervise(argv: string[], o: SuperviseOptions = {}): Promise<num
       // the command is ended from here without waiting.
       const hard = maxMemory * 1.25 + 128 * MIB;
       const poll = setInterval(() => {
-        if (process.memoryUsage.rss() > hard) hardStop(`--max-memory ${optionValue(argv, '--max-memory')}`, 'the memory limit was passed inside a step that did not return');
+        if (process.memoryUsage.rss() > hard) hardStop(`--max-memory ${optionValue(argv, '--max-memory')}`, 'the memory limit was passed by a quarter and more without the command stopping (a model\'s step that allocates without returning, or a compile that large)');
       }, 100);
       poll.unref();
       cleanups.push(() => clearInterval(poll));
