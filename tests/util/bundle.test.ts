@@ -2,7 +2,7 @@
 // without the bundles and compares what it prints.)
 
 import { describe, expect, it } from 'vitest';
-import { bundleFresh, bundleRefusal } from '../../src/util/bundle.js';
+import { bundleFresh, bundleRefusal, cacheTrusted } from '../../src/util/bundle.js';
 
 describe('bundleFresh', () => {
   const times: Record<string, number> = { a: 100, b: 200 };
@@ -27,5 +27,16 @@ describe('bundleRefusal', () => {
     const r = bundleRefusal({});
     if (process.sourceMapsEnabled) expect(r).toBe('source maps are on');
     else expect(r).toBe(process.features.require_module === true ? undefined : 'this Node cannot require an ES module');
+  });
+});
+
+describe('cacheTrusted', () => {
+  it('reads a code cache of the bundle\'s owner that no one else can write', () => {
+    expect(cacheTrusted({ uid: 1000, mode: 0o100644 }, { uid: 1000 })).toBe(true);
+  });
+  it('not one another user owns, nor one its group or others can write', () => {
+    expect(cacheTrusted({ uid: 1001, mode: 0o100644 }, { uid: 1000 })).toBe(false);
+    expect(cacheTrusted({ uid: 1000, mode: 0o100664 }, { uid: 1000 })).toBe(false);
+    expect(cacheTrusted({ uid: 1000, mode: 0o100646 }, { uid: 1000 })).toBe(false);
   });
 });
