@@ -112,6 +112,8 @@ if (mode === 'compare') {
       const out: CompiledAction[] = [];
       const treeOut: CompiledAction[] = [];
       let compiledApplies = 0;
+      // Of those, how many the compiled recipe gave up on at run time (the general path ran them).
+      let bailedApplies = 0;
       const mismatches: string[] = [];
       // Every compiled guard, on every state (not only at its location), against the model's own
       // guard on the views (the recorder's path); where that throws, the compiled one must bail.
@@ -146,6 +148,8 @@ if (mode === 'compare') {
           if (a.straightRecipe !== undefined) compiledApplies++;
           const got = JSON.stringify([Array.from(d), o.fired, o.halted, heard]);
           if (got !== JSON.stringify([Array.from(t), to.fired, to.halted, treeHeard])) mismatches.push(`${a.label} at ${m.locationIds(st).join(' ')}`);
+          // (After the comparison: the compiled recipe reports the tags it evaluates to `heard`.)
+          if (a.straightRecipe !== undefined && !a.straightRecipe(st, new Int32Array(m.width))) bailedApplies++;
           if (o.halted) continue;
           const key = d.join();
           if (!seen.has(key)) {
@@ -160,7 +164,7 @@ if (mode === 'compare') {
         JSON.stringify({
           model: e.model.name, variant, states: seen.size,
           guards: guarded.length, compiledGuards: compiledGuards.length, decided,
-          recipes: recipes.length, compiledRecipes: recipes.filter((a) => a.straightRecipe !== undefined).length, compiledApplies,
+          recipes: recipes.length, compiledRecipes: recipes.filter((a) => a.straightRecipe !== undefined).length, compiledApplies, bailedApplies,
           nexts: nexts.length, compiledNexts: nexts.filter((a) => a.straightNext !== undefined).length,
           mismatches,
         }),

@@ -849,8 +849,8 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
             names.map((x, a) => ({
               label: `lkmm: cpu${c}'s oldest buffered store to ${x} leaves its buffer (coherence order)`,
               fn: 'lkmm',
-              guard: (s: S) => drainableTo(at(s).sb[c]!, a) >= 0,
-              run: (d: Draft<S>, env: StepEnv<{}>) => drainAt(at(d), at(d).sb[c]!, drainableTo(at(d).sb[c]!, a), env),
+              guard: declareStraight((s: S) => drainableTo(at(s).sb[c]!, a) >= 0, { bind: { drainableTo, at, c, a } }),
+              run: declareStraight((d: Draft<S>, env: StepEnv<{}>) => drainAt(at(d), at(d).sb[c]!, drainableTo(at(d).sb[c]!, a), env), { bind: { drainAt, drainableTo, at, c, a } }),
               tags: ['memory:drain'],
               next: 'drain',
             })),
@@ -862,8 +862,8 @@ export function memoryThreads<S>(init: S, at: (s: S | Draft<S>) => SharedMemory<
                   Array.from({ length: pending }, (_, i) => ({
                     label: `lkmm: the ${ordinal(i + 1)} pending store to ${x} reaches cpu${c}`,
                     fn: 'lkmm',
-                    guard: (s: S) => canReach(at(s), at(s).sb[c]!, a, i + 1),
-                    run: (d: Draft<S>) => reach(at(d), at(d).sb[c]!, a, i + 1),
+                    guard: declareStraight((s: S) => canReach(at(s), at(s).sb[c]!, a, i + 1), { bind: { canReach, at, c, a, i } }),
+                    run: declareStraight((d: Draft<S>) => reach(at(d), at(d).sb[c]!, a, i + 1), { bind: { reach, at, c, a, i } }),
                     tags: ['memory:propagate'],
                     next: 'drain',
                   })),
@@ -975,6 +975,180 @@ const writeAt = (mem: any, x: any, v: number) => {
   mem[x] = v;
 };
 
+// ---- lkmm's straight forms: commit, propagation, the stores, fences and RMWs ------------------
+//
+// The same functions' steps with their loops bounded when compiling: a `while` over the buffer
+// or the pending stores is unrolled over its capacity (K, or a variable's H pending stores), each
+// copy guarded by the loop's condition evaluated there (`go`: a form's steps are `go && (...)`
+// and `x = go ? y : x`, never an `if` on a run-time test, which would compile what follows it
+// twice); where the capacity does not bound the loop (a count past it, never packed; the closure
+// not at its fixpoint after two passes), the step bails and the general path runs it. Rare
+// branches bail too: the bound of a variable's pending stores (commit's reachEveryCpu) and a
+// full buffer under lkmm (store's drain first); and a relaxed RMW whose buffer is not empty
+// (drainAddress's three loops). Memories with lock views (lk, ul: litmus tests) are refused.
+const LKMM_LOCKS = 'lkmm: a memory with lock views (litmus tests) is not compiled';
+/**
+ * The unrolled copies of dropSeen's `while` per variable and of the closure's passes: the
+ * generated code is one expression per step, which V8 compiles recursively (a step of several
+ * fences overflowed its stack with H copies and two passes); past them the step bails.
+ */
+const DROPS = 1;
+const PASSES = 1;
+
+/** m.sb.every((d) => d.view[a] >= 1), unrolled over the CPUs. */
+const allSeeForm = (m: any, a: number) => {
+  const C = m.sb.length;
+  for (let c = 0; c < C; c++) if (m.sb[c].view[a] < 1) return false;
+  return true;
+};
+declareStraight(allSeeForm, {});
+
+/**
+ * dropSeen when `go`: per variable a (known when compiling), its `while` unrolled over the H
+ * pending stores it may hold, each copy guarded by the loop's condition (`d`); a count past H
+ * with the condition still holding bails.
+ */
+const dropSeenForm = (m: any, go: boolean) => {
+  if (m.lk !== undefined) notStraight(LKMM_LOCKS);
+  const pw = m.pw;
+  const nv = pw.length;
+  const H = pw[0].val.length;
+  const C = m.sb.length;
+  for (let a = 0; a < nv; a++) {
+    for (let r = 0; r < DROPS; r++) {
+      const d = go && pw[a].n > 0 && allSeeForm(m, a);
+      d && writeAt(m.mem, slotKey(m.mem, a), pw[a].val[0]);
+      for (let i = 1; i < H; i++) d && i < pw[a].n && (pw[a].val[i - 1] = pw[a].val[i]);
+      for (let i = 1; i < H; i++) for (let y = 0; y < nv; y++) d && i < pw[a].n && (pw[a].pre[(i - 1) * nv + y] = pw[a].pre[i * nv + y]);
+      pw[a].n = d ? pw[a].n - 1 : pw[a].n;
+      d && (pw[a].val[pw[a].n] = 0);
+      for (let y = 0; y < nv; y++) d && (pw[a].pre[pw[a].n * nv + y] = 0);
+      for (let c = 0; c < C; c++) {
+        m.sb[c].view[a] = d && m.sb[c].view[a] > 0 ? m.sb[c].view[a] - 1 : m.sb[c].view[a];
+        m.sb[c].own[a] = d && m.sb[c].own[a] > 0 ? m.sb[c].own[a] - 1 : m.sb[c].own[a];
+        m.sb[c].fv[a] = d && m.sb[c].fv[a] > 0 ? m.sb[c].fv[a] - 1 : m.sb[c].fv[a];
+      }
+      for (let q = 0; q < nv; q++) for (let i = 0; i < H; i++) d && i < pw[q].n && pw[q].pre[i * nv + a] > 0 && (pw[q].pre[i * nv + a] = pw[q].pre[i * nv + a] - 1);
+    }
+    if (go && pw[a].n > 0 && allSeeForm(m, a)) throw new Error('more pending stores than the bound');
+  }
+};
+declareStraight(dropSeenForm, { bind: { notStraight, LKMM_LOCKS, allSeeForm, writeAt, slotKey, DROPS } });
+
+/** strongPropagation when `go`: what CPU b has seen reaches every CPU (b's view read as it is: joining it into b changes nothing). */
+const strongPropagationForm = (m: any, b: any, go: boolean) => {
+  const C = m.sb.length;
+  const nv = m.pw.length;
+  for (let c = 0; c < C; c++) for (let y = 0; y < nv; y++) go && b.view[y] > m.sb[c].view[y] && (m.sb[c].view[y] = b.view[y]);
+  dropSeenForm(m, go);
+};
+declareStraight(strongPropagationForm, { bind: { dropSeenForm } });
+
+/**
+ * commit when `go`: the store v to address a (known or not when compiling) joins the coherence
+ * order. Its cumulativity view `pre` is built in the row it will occupy (pw[a].pre at p.n, unused
+ * until then: the closure reads only rows below the counts), closed by two passes and checked (a
+ * third would change it: bail; the closure is the least view above the start, whatever the order).
+ * The variable's bound (p.n === H) bails.
+ */
+const commitForm = (m: any, b: any, a: number, v: number, release: boolean, go: boolean) => {
+  const pw = m.pw;
+  const nv = pw.length;
+  const H = pw[0].val.length;
+  const p = pw[a];
+  if (go && p.n >= H) throw new Error('the bound of pending stores');
+  const i = p.n;
+  for (let y = 0; y < nv; y++) go && (p.pre[i * nv + y] = release && b.view[y] > b.fv[y] ? b.view[y] : b.fv[y]);
+  for (let pass = 0; pass < PASSES; pass++)
+    for (let a2 = 0; a2 < nv; a2++)
+      for (let i2 = 0; i2 < H; i2++)
+        for (let y = 0; y < nv; y++) go && i2 < p.pre[i * nv + a2] && i2 < pw[a2].n && pw[a2].pre[i2 * nv + y] > p.pre[i * nv + y] && (p.pre[i * nv + y] = pw[a2].pre[i2 * nv + y]);
+  for (let a2 = 0; a2 < nv; a2++)
+    for (let i2 = 0; i2 < H; i2++)
+      for (let y = 0; y < nv; y++) if (go && i2 < p.pre[i * nv + a2] && i2 < pw[a2].n && pw[a2].pre[i2 * nv + y] > p.pre[i * nv + y]) throw new Error('closure not at its fixpoint');
+  for (let y = 0; y < nv; y++) go && p.pre[i * nv + y] > b.view[y] && (b.view[y] = p.pre[i * nv + y]);
+  go && (p.val[i] = v);
+  for (let y = 0; y < nv; y++) go && y === a && p.pre[i * nv + y] > i && (p.pre[i * nv + y] = i);
+  p.n = go ? i + 1 : p.n;
+  go && (b.view[a] = i + 1);
+  go && (b.own[a] = i + 1);
+  dropSeenForm(m, go);
+};
+declareStraight(commitForm, { bind: { dropSeenForm, PASSES } });
+
+/** drainAt under lkmm when `go`: entry k (run-time) commits, the later entries shift down over K, as drainAt. */
+const drainAtLkmmForm = (m: any, b: any, k: number, go: boolean) => {
+  const K = b.addr.length;
+  const nv = m.pw.length;
+  if (go && b.n > K) throw new Error('a store buffer past its capacity');
+  commitForm(m, b, b.addr[k], b.val[k], b.rel[k] === 1, go);
+  for (let i = 1; i < K; i++) go && i > k && i < b.n && ((b.addr[i - 1] = b.addr[i]), (b.val[i - 1] = b.val[i]), (b.grp[i - 1] = b.grp[i]), (b.rel[i - 1] = b.rel[i]));
+  b.n = go ? b.n - 1 : b.n;
+  b.mark = go && k < b.mark ? b.mark - 1 : b.mark;
+  go && ((b.addr[b.n] = 0), (b.val[b.n] = 0), (b.grp[b.n] = 0), (b.rel[b.n] = 0));
+  const g0 = b.n > 0 ? b.grp[0] : 0;
+  const j = go && (g0 > 0 || (b.n === 0 && b.fence === 1));
+  for (let y = 0; y < nv; y++) j && b.own[y] > b.fv[y] && (b.fv[y] = b.own[y]);
+  for (let i = 0; i < K; i++) b.grp[i] = go && g0 > 0 && i < b.n ? b.grp[i] - g0 : b.grp[i];
+  b.fence = go && b.n === 0 ? 0 : b.fence;
+};
+declareStraight(drainAtLkmmForm, { bind: { commitForm } });
+declareStraight(drainAt, {
+  fn: (m: any, b: any, k: number, _warn: unknown) => {
+    if (m.pw === undefined) notStraight('drainAt under tso: drainOldest');
+    drainAtLkmmForm(m, b, k, true);
+  },
+  bind: { notStraight, drainAtLkmmForm },
+});
+
+/** fullFence under lkmm when `go`: drainAll unrolled over K (a count past it bails), then strongPropagation. */
+const fenceLkmmForm = (m: any, b: any, go: boolean) => {
+  const K = b.addr.length;
+  for (let r = 0; r < K; r++) {
+    const g = go && b.n > 0;
+    drainAtLkmmForm(m, b, 0, g);
+  }
+  if (go && b.n > 0) throw new Error('a store buffer past its capacity');
+  strongPropagationForm(m, b, go);
+};
+declareStraight(fenceLkmmForm, { bind: { drainAtLkmmForm, strongPropagationForm } });
+
+/** seeNewest when `go`: the newest pending store to a (known when compiling) reaches b's CPU, with what it needs. */
+const seeNewestForm = (m: any, b: any, a: number) => {
+  const nv = m.pw.length;
+  const p = m.pw[a];
+  const go = p.n > 0 && b.view[a] < p.n;
+  for (let y = 0; y < nv; y++) go && p.pre[(p.n - 1) * nv + y] > b.view[y] && (b.view[y] = p.pre[(p.n - 1) * nv + y]);
+  go && (b.view[a] = p.n);
+  dropSeenForm(m, go);
+};
+declareStraight(seeNewestForm, { bind: { dropSeenForm } });
+
+/**
+ * rmw's ordering and read under lkmm (the RMW's order `full`, known when compiling): a full one
+ * (or after smp_mb__before_atomic) fences; a relaxed one drains the CPU's stores to x and what a
+ * barrier orders before them (drainAddress), compiled only for an empty buffer (else it bails);
+ * then before, mark, rmw as rmw sets them, the newest store to x seen, and the value read.
+ */
+const rmwReadLkmmForm = (m: any, b: any, x: string, a: number, full: boolean, env: any) => {
+  const strong = full || b.before === 1;
+  if (!strong && b.n > 0) throw new Error('drainAddress is not compiled');
+  fenceLkmmForm(m, b, strong);
+  b.before = 0;
+  b.mark = b.n;
+  b.rmw = 1;
+  seeNewestForm(m, b, a);
+  return load(m, x, env);
+};
+declareStraight(rmwReadLkmmForm, { bind: { fenceLkmmForm, seeNewestForm, load } });
+
+/** rmw's write under lkmm: the new value committed (not a release), then (full) strongPropagation. */
+const rmwWriteLkmmForm = (m: any, b: any, a: number, v: number, full: boolean) => {
+  commitForm(m, b, a, v, false, true);
+  strongPropagationForm(m, b, full);
+};
+declareStraight(rmwWriteLkmmForm, { bind: { commitForm, strongPropagationForm } });
+
 // The forms below write their conditional steps as `c && (...)` and `x = c ? y : x` (the same
 // value stored back where the function stores nothing): an inlined `if (c) A; B` becomes
 // `c ? (A, B) : B`, B compiled twice, so a loop of ifs would double the code at each one.
@@ -1009,8 +1183,8 @@ declareStraight(drainOldest, { fn: (m: any, b: any, warn: unknown) => drainOldes
  */
 const fenceForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
-  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
   const b = m.sb[cpuOf(env)];
+  if (m.pw !== undefined) return fenceLkmmForm(m, b, true);
   const K = b.addr.length;
   const n = b.n;
   if (n > K) throw new Error('a store buffer past its capacity');
@@ -1020,25 +1194,58 @@ const fenceForm = (m: any, env: any) => {
   b.fence = n > 0 ? 0 : b.fence;
   b.mark = n > 0 && b.mark > 0 ? (b.mark > n ? b.mark - n : 0) : b.mark;
 };
-declareStraight(fenceForm, { bind: { notStraight, LKMM_NOT_COMPILED, cpuOf, writeAt, slotKey } });
+declareStraight(fenceForm, { bind: { fenceLkmmForm, cpuOf, writeAt, slotKey } });
 
-/** A barrier that does nothing to a tso buffer (smp_wmb, smp_mb__before/after_atomic): bufferOf's range check only. */
-const noFenceForm = (m: any, env: any) => {
+/**
+ * A barrier that does nothing to a tso buffer (bufferOf's range check only); under lkmm (`kind`,
+ * known when compiling): 0 storeStoreFence (smp_wmb, a release's), 1 smp_mb__before_atomic,
+ * 2 smp_mb__after_atomic (its while over the mark unrolled over K; a mark left bails).
+ */
+const noFenceForm = (m: any, env: any, kind: number) => {
   if (m.sb.length === 0) return;
-  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
   const b = m.sb[cpuOf(env)];
+  if (m.pw === undefined) return;
+  const nv = m.pw.length;
+  const K = b.addr.length;
+  if (kind === 0) {
+    const empty = b.n === 0;
+    b.fence = empty ? b.fence : 1;
+    for (let y = 0; y < nv; y++) empty && b.own[y] > b.fv[y] && (b.fv[y] = b.own[y]);
+    return;
+  }
+  if (kind === 1) {
+    b.before = 1;
+    return;
+  }
+  const go = b.rmw === 1;
+  for (let r = 0; r < K; r++) {
+    const g = go && b.mark > 0;
+    drainAtLkmmForm(m, b, 0, g);
+  }
+  if (go && b.mark > 0) throw new Error('a mark past the capacity');
+  strongPropagationForm(m, b, go);
 };
-declareStraight(noFenceForm, { bind: { notStraight, LKMM_NOT_COMPILED, cpuOf } });
+declareStraight(noFenceForm, { bind: { cpuOf, drainAtLkmmForm, strongPropagationForm } });
 
 /** store under sc (memory) and tso: into the CPU's buffer, its oldest entry drained first when it is full (the bound, heard). */
-const storeForm = (m: any, x: string, v: number, env: any) => {
+const storeForm = (m: any, x: string, v: number, env: any, release: boolean) => {
   const a = slotIndex(m.mem, x);
   if (m.sb.length === 0) {
     m.mem[x] = v;
     return;
   }
-  if (m.pw !== undefined) notStraight(LKMM_NOT_COMPILED);
   const b = m.sb[cpuOf(env)];
+  if (m.pw !== undefined) {
+    // lkmm: a full buffer bails (the general path commits its oldest entry first, a rare branch).
+    if (b.n >= b.addr.length) throw new Error('a full store buffer under lkmm');
+    b.addr[b.n] = a;
+    b.val[b.n] = v;
+    b.grp[b.n] = b.n === 0 ? 0 : b.grp[b.n - 1] + b.fence;
+    b.rel[b.n] = release ? 1 : 0;
+    b.fence = 0;
+    b.n += 1;
+    return;
+  }
   b.n === b.addr.length && (env.warnOn(false, STORE_BUFFER_BOUND), drainOldestForm(m, b, env));
   b.addr[b.n] = a;
   b.val[b.n] = v;
@@ -1046,76 +1253,70 @@ const storeForm = (m: any, x: string, v: number, env: any) => {
   b.fence = 0;
   b.n += 1;
 };
-declareStraight(storeForm, { bind: { slotIndex, notStraight, LKMM_NOT_COMPILED, cpuOf, STORE_BUFFER_BOUND, drainOldestForm } });
+declareStraight(storeForm, { bind: { slotIndex, cpuOf, STORE_BUFFER_BOUND, drainOldestForm } });
 
-/** rmw under sc and tso (every RMW LOCK'd): the fence, then the variable's old value, the new one written. */
-const bitsForm = { fenceForm, slotIndex };
-declareStraight(WRITE_ONCE, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env), bind: { storeForm } });
-declareStraight(__set_current_state, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env), bind: { storeForm } });
-declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { noFenceForm(m, env); storeForm(m, x, v, env); }, bind: { noFenceForm, storeForm } });
-declareStraight(smp_store_mb, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
-declareStraight(set_current_state, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
+/**
+ * rmw under sc and tso (every RMW LOCK'd): the fence, then the variable's old value, the new one
+ * written; under lkmm (known when compiling) rmwReadLkmmForm then rmwWriteLkmmForm, `full` the
+ * primitive's order (set_bit, clear_bit relaxed; the value-returning ones full).
+ */
+const rmwForm = (m: any, x: string, full: boolean, f: (old: number) => number, env: any) => {
+  const a = slotIndex(m.mem, x);
+  if (m.pw !== undefined) {
+    const b = m.sb[cpuOf(env)];
+    const seen = rmwReadLkmmForm(m, b, x, a, full, env);
+    rmwWriteLkmmForm(m, b, a, f(seen), full);
+    return seen;
+  }
+  fenceForm(m, env);
+  const old = m.mem[x];
+  m.mem[x] = f(old);
+  return old;
+};
+declareStraight(rmwForm, { bind: { slotIndex, cpuOf, rmwReadLkmmForm, rmwWriteLkmmForm, fenceForm } });
+declareStraight(WRITE_ONCE, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
+declareStraight(__set_current_state, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
+declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { noFenceForm(m, env, 0); storeForm(m, x, v, env, true); }, bind: { noFenceForm, storeForm } });
+declareStraight(smp_store_mb, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env, false); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
+declareStraight(set_current_state, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env, false); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
 declareStraight(smp_mb, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
 declareStraight(spinLockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
 declareStraight(spinUnlockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
-declareStraight(smp_wmb, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
-declareStraight(smp_mb__before_atomic, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
-declareStraight(smp_mb__after_atomic, { fn: (m: any, env: any) => noFenceForm(m, env), bind: { noFenceForm } });
+declareStraight(smp_wmb, { fn: (m: any, env: any) => noFenceForm(m, env, 0), bind: { noFenceForm } });
+declareStraight(smp_mb__before_atomic, { fn: (m: any, env: any) => noFenceForm(m, env, 1), bind: { noFenceForm } });
+declareStraight(smp_mb__after_atomic, { fn: (m: any, env: any) => noFenceForm(m, env, 2), bind: { noFenceForm } });
 declareStraight(smp_rmb, { fn: smp_rmb });
-declareStraight(xchg, {
-  fn: (m: any, x: string, v: number, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    const old = m.mem[x];
-    m.mem[x] = v;
-    return old;
+declareStraight(xchg, { fn: (m: any, x: string, v: number, env: any) => rmwForm(m, x, true, (_old: number) => v, env), bind: { rmwForm } });
+// f: the caller's new-value function (an arrow written there, inlined; or a bound function).
+declareStraight(try_cmpxchg_loop, { fn: (m: any, x: string, f: (old: number) => number, env: any) => rmwForm(m, x, true, (old: number) => f(old), env), bind: { rmwForm } });
+declareStraight(set_bit, { fn: (m: any, bit: number, x: string, env: any) => void rmwForm(m, x, false, (old: number) => old | (1 << bit), env), bind: { rmwForm } });
+declareStraight(clear_bit, { fn: (m: any, bit: number, x: string, env: any) => void rmwForm(m, x, false, (old: number) => old & ~(1 << bit), env), bind: { rmwForm } });
+declareStraight(test_and_clear_bit, { fn: (m: any, bit: number, x: string, env: any) => (rmwForm(m, x, true, (old: number) => old & ~(1 << bit), env) & (1 << bit)) !== 0, bind: { rmwForm } });
+declareStraight(test_and_set_bit, { fn: (m: any, bit: number, x: string, env: any) => (rmwForm(m, x, true, (old: number) => old | (1 << bit), env) & (1 << bit)) !== 0, bind: { rmwForm } });
+
+// lkmm's memory-thread guards: which buffered store may leave (drainableTo: oldestTo over the
+// capacity K, each slot tested against the run-time count, as loadForm) and whether a pending
+// store may reach a CPU (canReach: the variable count nv known when compiling).
+declareStraight(drainableTo, {
+  fn: (b: any, a: number) => {
+    const K = b.addr.length;
+    for (let i = 0; i < K; i++) if (i < b.n && b.addr[i] === a) return b.grp[i] === b.grp[0] ? i : -1;
+    return -1;
   },
-  bind: bitsForm,
 });
-declareStraight(try_cmpxchg_loop, {
-  // f: the caller's new-value function (an arrow written there, inlined; or a bound function).
-  fn: (m: any, x: string, f: (old: number) => number, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    const old = m.mem[x];
-    m.mem[x] = f(old);
-    return old;
+declareStraight(canReach, {
+  fn: (m: any, d: any, a: number, k: number) => {
+    const nv = m.pw.length;
+    if (k > m.pw[a].n || d.view[a] >= k) return false;
+    for (let y = 0; y < nv; y++) if (d.view[y] < m.pw[a].pre[(k - 1) * nv + y]) return false;
+    return true;
   },
-  bind: bitsForm,
 });
-declareStraight(set_bit, {
-  fn: (m: any, bit: number, x: string, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    m.mem[x] = m.mem[x] | (1 << bit);
+
+declareStraight(reach, {
+  fn: (m: any, d: any, a: number, k: number) => {
+    d.view[a] = k;
+    dropSeenForm(m, true);
   },
-  bind: bitsForm,
-});
-declareStraight(clear_bit, {
-  fn: (m: any, bit: number, x: string, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    m.mem[x] = m.mem[x] & ~(1 << bit);
-  },
-  bind: bitsForm,
-});
-declareStraight(test_and_clear_bit, {
-  fn: (m: any, bit: number, x: string, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    const old = m.mem[x];
-    m.mem[x] = old & ~(1 << bit);
-    return (old & (1 << bit)) !== 0;
-  },
-  bind: bitsForm,
-});
-declareStraight(test_and_set_bit, {
-  fn: (m: any, bit: number, x: string, env: any) => {
-    const a = slotIndex(m.mem, x);
-    fenceForm(m, env);
-    const old = m.mem[x];
-    m.mem[x] = old | (1 << bit);
-    return (old & (1 << bit)) !== 0;
-  },
-  bind: bitsForm,
+  bind: { dropSeenForm },
 });

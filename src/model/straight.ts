@@ -147,6 +147,11 @@ const OPS = [
   '(', ')', '[', ']', '{', '}', ',', ';', '.', '?', ':', '<', '>', '+', '-', '*', '/', '%', '!', '=', '&', '|', '^', '~',
 ];
 
+const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=', '**=']);
+const ASSIGNS_AT = (t: Tok | undefined): boolean => t?.t === 'op' && ASSIGN_OPS.has(t.v);
+const STATEMENT_END_AT = (t: Tok | undefined): boolean => t?.t === 'op' && (t.v === ';' || t.v === '}');
+const ARGUMENT_END_AT = (t: Tok | undefined): boolean => t?.t === 'op' && (t.v === ',' || t.v === ')');
+
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
@@ -776,7 +781,7 @@ class Gen {
         if (!this.peek(')')) this.expect(',');
         continue;
       }
-      const o = this.operand();
+      const o = this.chainMayEndAt(ARGUMENT_END_AT) ? this.operand() : undefined;
       // A part of the state, the environment, a function, a string, an object of constants,
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
       // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
@@ -1181,7 +1186,7 @@ class Gen {
    */
   private partInit(): Bound | undefined {
     const start = this.p;
-    const o = this.operand();
+    const o = this.chainMayEndAt(STATEMENT_END_AT) ? this.operand() : undefined;
     // A property's string or undefined known when compiling (a thread's name, a tag found), where
     // a thread is, an object a helper returned, too; a picked string (its index evaluated where the const is).
     if (o !== undefined && (o.k === 'node' || o.k === 'pick' || (this.property && (o.k === 'str' || o.k === 'none' || o.k === 'at' || o.k === 'obj'))) && (this.peek(';') || this.peek('}'))) {
@@ -1265,6 +1270,38 @@ class Gen {
   }
 
   /** Moves the cursor past a bracketed group starting at it. */
+  /**
+   * Whether the postfix chain at the cursor (a name, then `.name`, `?.`, `[...]`, `(...)`) may
+   * end at a token `end` accepts: false only when it certainly does not. Where an operand is
+   * tried first and its parse thrown away unless such a token follows (an assignment's target,
+   * a const's part, a call's bound argument), the try is skipped: it inlines every call in the
+   * operand, so an expression of nested calls was parsed twice at each level (its time and temps
+   * exponential in the depth: lkmm's memory forms, five levels deep, made 294,483 temps).
+   */
+  private chainMayEndAt(end: (t: Tok | undefined) => boolean): boolean {
+    let q = this.p;
+    const t = this.toks[q];
+    if (t?.t !== 'id' || KEYWORDS.has(t.v)) return true;
+    q++;
+    for (;;) {
+      const u = this.toks[q];
+      if (u?.t !== 'op') break;
+      if (u.v === '.') q += 2;
+      else if (u.v === '?.') q += this.toks[q + 1]?.t === 'id' ? 2 : 1;
+      else if (u.v === '[' || u.v === '(') {
+        let depth = 0;
+        do {
+          const w = this.toks[q++];
+          if (w === undefined) return true;
+          if (w.t !== 'op') continue;
+          if (w.v === '(' || w.v === '[' || w.v === '{') depth++;
+          else if (w.v === ')' || w.v === ']' || w.v === '}') depth--;
+        } while (depth > 0);
+      } else break;
+    }
+    return end(this.toks[q]);
+  }
+
   private skipBalanced(): void {
     let depth = 0;
     do {
@@ -1373,7 +1410,7 @@ class Gen {
   private assign(): string {
     const start = this.p;
     // An assignment's target is a postfix expression; try it, and fall back to a conditional.
-    const ref = this.operand();
+    const ref = this.chainMayEndAt(ASSIGNS_AT) ? this.operand() : undefined;
     if (ref !== undefined && ref.k === 'leaf') {
       for (const op of ['=', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=', '**=']) {
         if (this.peek(op)) {

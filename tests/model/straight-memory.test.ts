@@ -16,7 +16,7 @@ import { compileModel, compileSteps, type CompiledAction, type CompiledModel } f
 import { choice, declareStraight, defineModel, spawn, threadKind, type ModelDef } from '../../src/model/index.js';
 import type { LayoutNode } from '../../src/model/layout.js';
 import {
-  clear_bit, memoryThreads, READ_ONCE, set_bit, sharedMemory, smp_load_acquire, smp_mb, smp_mb__after_atomic, smp_store_release, smp_wmb, spinLockFence, test_and_clear_bit,
+  clear_bit, memoryThreads, READ_ONCE, set_bit, sharedMemory, smp_load_acquire, smp_mb, smp_mb__after_atomic, smp_mb__before_atomic, smp_store_release, smp_wmb, spinLockFence, test_and_clear_bit,
   try_cmpxchg_loop, WRITE_ONCE, xchg, type SharedMemory,
 } from '../../src/kernel/memory.js';
 
@@ -41,7 +41,7 @@ function bound(src: string, names: Record<string, unknown>): any {
  */
 function buildModel(memory: number, storeBuffer: number, qCpu: number, guard: string, recipe?: string): ModelDef<S> {
   const g = () => bound(guard, { READ_ONCE, smp_load_acquire, NAMES });
-  const names = { READ_ONCE, WRITE_ONCE, smp_store_release, smp_mb, smp_wmb, smp_mb__after_atomic, spinLockFence, set_bit, clear_bit, test_and_clear_bit, xchg, try_cmpxchg_loop, NAMES };
+  const names = { READ_ONCE, WRITE_ONCE, smp_store_release, smp_mb, smp_wmb, smp_mb__after_atomic, smp_mb__before_atomic, spinLockFence, set_bit, clear_bit, test_and_clear_bit, xchg, try_cmpxchg_loop, NAMES };
   const writes = <T extends { v: number; k: number }>() => [
     { label: 'g', guard: g(), next: 'l0' },
     ...(recipe === undefined ? [] : [{ label: 'r', guard: (_s: S, env: { local: T }) => env.local.k < 2, run: bound(recipe, names), next: 'l0' }]),
@@ -95,7 +95,7 @@ function slot(m: CompiledModel, path: string): number {
  * BFS over `limit` states comparing the three paths; how often a random guard was decided
  * compiled (not bailed), and how often so while its CPU's buffer held stores.
  */
-function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { decided: number; buffered: number; compiled: number; recipes: number; ran: number } {
+function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { decided: number; buffered: number; compiled: number; recipes: number; ran: number; memory: number; memoryCompiled: number; memoryRan: number; pendingRan: number } {
   const fast = compileSteps(compileModel(def));
   const tree = compileModel(def, { straight: false });
   const ref = compileModel(def, { reference: true });
@@ -105,7 +105,14 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { de
   const gs = fast.allActions.filter((x) => x.label === 'g');
   const sb = fast.layout.root.kind === 'object' && (fast.layout.root.fields.get('m') as Extract<LayoutNode, { kind: 'object' }>).fields.get('sb');
   const pending = gs.map((g) => (sb && sb.kind === 'array' && sb.length > 0 ? slot(fast, `m.sb.${cpus[g.thread]!}.n`) : -1));
-  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length, recipes: rs.filter((r) => r.straightRecipe !== undefined).length, ran: 0 };
+  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length, recipes: rs.filter((r) => r.straightRecipe !== undefined).length, ran: 0, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0 };
+  // The memory model's own steps (lkmm: a buffered store leaves, a pending store reaches a CPU),
+  // and the slots of lkmm's pending-store counts (stores not yet seen by every CPU).
+  const ms = fast.allActions.filter((x) => x.fn === 'lkmm');
+  ran.memory = ms.length;
+  ran.memoryCompiled = ms.filter((x) => x.straightRecipe !== undefined && x.straightGuard !== undefined).length;
+  const pw = fast.layout.root.kind === 'object' && (fast.layout.root.fields.get('m') as Extract<LayoutNode, { kind: 'object' }>).fields.get('pw');
+  const pendingSlots = pw && pw.kind === 'array' ? pw.items.map((_, a) => slot(fast, `m.pw.${a}.n`)) : [];
   const seen = new Set([fast.init.join()]);
   const queue = [fast.init];
   while (queue.length > 0 && seen.size < limit) {
@@ -121,7 +128,11 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[]): { de
     if (typeof en === 'string') continue;
     for (const o of en) {
       const a = fast.allActions[o]!;
-      if (a.label === 'r' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) ran.ran++;
+      if (a.label === 'r' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) {
+        ran.ran++;
+        if (pendingSlots.some((k) => s[k]! > 0)) ran.pendingRan++;
+      }
+      if (a.fn === 'lkmm' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) ran.memoryRan++;
       const got = step(fast, s, a, heard[0]);
       expect(got).toEqual(step(tree, s, tree.allActions[o]!, heard[1]));
       const want = step(ref, s, ref.allActions[o]!, heard[2]);
@@ -217,22 +228,66 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
       fc.property(spec, ({ memory, storeBuffer, qCpu, body }) => {
         const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
         const r = compare(buildModel(memory, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) === 0", recipe), 200, [0, qCpu, 2]);
-        if (memory === 2) total.lkmm += r.recipes;
-        else {
-          total.recipes += r.recipes;
-          total.runs++;
-        }
+        total.recipes += r.recipes;
+        total.runs++;
         total.ran += r.ran;
         if (memory === 1 && r.buffered > 0 && r.ran > 0) bufferedRuns++;
       }),
       { numRuns: 36, seed: 12 },
     );
-    // Under sc and tso every random recipe compiled (3 threads each) and ran compiled (not
-    // bailed) on many states, under tso with stores buffered; under lkmm those that store, fence
-    // or RMW stay on the tree (the forms refuse), so fewer compile.
+    // Under sc, tso and lkmm every random recipe compiled (3 threads each) and ran compiled (not
+    // bailed) on many states, under tso with stores buffered.
     expect(total.recipes).toBe(3 * total.runs);
     expect(total.ran).toBeGreaterThan(500);
     expect(bufferedRuns).toBeGreaterThan(3);
+  });
+
+  it('lkmm: random recipes storing, fencing and RMWs, and the memory thread (a store leaving its buffer, reaching a CPU), compiled (commit, propagation, cumulativity): the same successors, errors and heard bound as the scratch tree and immer', () => {
+    const stmt = fc.constantFrom(
+      "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
+      'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
+      "smp_store_release(d.m, 'y', d.a + 2, env)",
+      "smp_store_release(d.m, NAMES[env.local.v], 3, env)",
+      'smp_mb(d.m, env)',
+      'spinLockFence(d.m, env)',
+      'smp_wmb(d.m, env)',
+      'smp_mb__before_atomic(d.m, env)',
+      'smp_mb__after_atomic(d.m, env)',
+      'set_bit(d.m, 1, NAMES[env.local.v], env)',
+      "clear_bit(d.m, 0, 'x', env)",
+      "d.a = test_and_clear_bit(d.m, 1, 'z', env) ? 1 : 0",
+      "d.a = xchg(d.m, 'y', d.a + 1, env) & 3",
+      "d.a = READ_ONCE(d.m, 'x', env) & 3",
+      "try_cmpxchg_loop(d.m, 'x', (o) => o + 1, env)",
+      'd.a = try_cmpxchg_loop(d.m, NAMES[env.local.v], (o) => ((o & 1) === 0 ? o | 1 : o + d.a), env) & 3',
+    );
+    const spec = fc.record({
+      storeBuffer: fc.integer({ min: 1, max: 3 }),
+      qCpu: fc.constantFrom(0, 1),
+      body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
+    });
+    const total = { recipes: 0, ran: 0, runs: 0, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0 };
+    fc.assert(
+      fc.property(spec, ({ storeBuffer, qCpu, body }) => {
+        const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
+        const r = compare(buildModel(2, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", recipe), 300, [0, qCpu, 2]);
+        total.recipes += r.recipes;
+        total.runs++;
+        total.ran += r.ran;
+        total.memory += r.memory;
+        total.memoryCompiled += r.memoryCompiled;
+        total.memoryRan += r.memoryRan;
+        total.pendingRan += r.pendingRan;
+      }),
+      { numRuns: 20, seed: 13 },
+    );
+    // Every random recipe (3 threads each) and every step of the memory thread compiled, and ran
+    // compiled (not bailed) on many states, with stores pending propagation.
+    expect(total.recipes).toBe(3 * total.runs);
+    expect(total.memoryCompiled).toBe(total.memory);
+    expect(total.ran).toBeGreaterThan(1000);
+    expect(total.pendingRan).toBeGreaterThan(150);
+    expect(total.memoryRan).toBeGreaterThan(600);
   });
 
   it('a name the memory lacks, or a table that is not of strings, is refused when compiling (the general path throws or reads undefined)', () => {
