@@ -1052,7 +1052,7 @@ export default defineModel({
           env.local.was = test_and_set_bit(d.m, env.local.vec, pirOf(env.local.vcpu), env) ? 1 : 0;
           if (env.local.was) nextPost(d, env);
         }, { nextPost }),
-        next: (s, env) => (env.local.was ? afterPost(s, env) : 'on'),
+        next: withNames((s: S, env: StepEnv<KvmSender>) => (env.local.was ? afterPost(s, env) : 'on'), { afterPost }),
       }),
       step<S, KvmSender>('on', '__vmx_deliver_posted_interrupt: if (pi_test_and_set_on(pi_desc)) return', {
         fn: '__vmx_deliver_posted_interrupt',
@@ -1061,7 +1061,7 @@ export default defineModel({
           env.local.was = test_and_set_bit(d.m, POSTED_INTR_ON, controlOf(env.local.vcpu), env) ? 1 : 0;
           if (env.local.was) nextPost(d, env);
         }, { nextPost }),
-        next: (s, env) => (env.local.was ? afterPost(s, env) : 'mode'),
+        next: withNames((s: S, env: StepEnv<KvmSender>) => (env.local.was ? afterPost(s, env) : 'mode'), { afterPost }),
       }),
       choice<S, KvmSender>('mode', [
         {

@@ -1014,6 +1014,8 @@ const dropSeenForm = (m: any, go: boolean) => {
   const nv = pw.length;
   const H = pw[0].val.length;
   const C = m.sb.length;
+  // (A count past H, never packed: the function would shift slots past the arrays' ends.)
+  for (let q = 0; q < nv; q++) if (go && pw[q].n > H) throw new Error('pending stores past the bound');
   for (let a = 0; a < nv; a++) {
     for (let r = 0; r < DROPS; r++) {
       const d = go && pw[a].n > 0 && allSeeForm(m, a);

@@ -457,6 +457,8 @@ class Gen {
    * one of them returned (its members' values, each in a variable): Gen.inline.
    */
   private returned: { fields: Map<string, Bound> | undefined; returns: number } | undefined;
+  /** A computed next's call of a declared function returning a location (result()): inline() parses that function's expression body as a result. */
+  private resultOf: Function | undefined;
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
   readonly temps: string[] = [];
@@ -493,6 +495,23 @@ class Gen {
       if (at === undefined) no('not a location of the thread'); // the general path's error
       return `(${at})`;
     }
+    // A call of a bound function whose expression body is itself a result (a builder's
+    // `afterPost(s, env)`: `env.local.posted < n ? 'pir' : END`), inlined as one.
+    // Its arguments hold no call (none of them is inlined meanwhile as this one is).
+    const fn = t?.t === 'id' && this.peek('(', 1) ? this.scope.get(t.v, this.p) : undefined;
+    const length = fn?.k === 'fn' ? this.callLength(1) : 0;
+    if (fn?.k === 'fn' && length > 0 && this.endsResult(length + 1)) {
+      for (let q = this.p + 2; q < this.p + length; q++) if (this.toks[q]!.t === 'op' && this.toks[q]!.v === '(') no('a next calling a function with a call in its arguments');
+      this.p++;
+      const outer = this.resultOf;
+      this.resultOf = fn.fn;
+      try {
+        const r = this.call(fn.fn);
+        return r.k === 'code' ? r.code : no('a next calling a function that returns no location');
+      } finally {
+        this.resultOf = outer;
+      }
+    }
     if (this.peek('(')) {
       const start = this.p;
       try {
@@ -511,6 +530,20 @@ class Gen {
     this.expect(':');
     const b = this.result();
     return `(${c} ? ${a} : ${b})`;
+  }
+
+  /** How many tokens the balanced brackets starting `k` after the cursor take (0 when unbalanced). */
+  private callLength(k: number): number {
+    let depth = 0;
+    let q = this.p + k;
+    do {
+      const w = this.toks[q++];
+      if (w === undefined) return 0;
+      if (w.t !== 'op') continue;
+      if (w.v === '(' || w.v === '[' || w.v === '{') depth++;
+      else if (w.v === ')' || w.v === ']' || w.v === '}') depth--;
+    } while (depth > 0);
+    return q - this.p - k;
   }
 
   /** Whether the token `k` after the cursor ends a next's result (`:`, `)`, `;`, `}`, the end). */
@@ -678,6 +711,8 @@ class Gen {
         return { k: 'code', code: parts.length === 0 ? 'true' : `(${parts.map((c) => `!!(${(c as { code: string }).code})`).join(' && ')})` };
       }
       const { toks, scope } = this.open(fn);
+      // A next's result call (result()): this function's body only, not the calls in its arguments.
+      const asResult = this.resultOf === fn;
       this.toks = toks;
       this.p = 0;
       this.scope = scope;
@@ -688,6 +723,13 @@ class Gen {
         this.bind(scope, param, a!);
       });
       this.scope = new Scope(scope);
+      if (asResult) {
+        if (this.peek('{')) no('a next calling a function with a block body');
+        // (A call in its result is a result call of its own: this one's mark is no longer needed.)
+        const code = this.result();
+        if (this.p !== this.toks.length) no('trailing tokens');
+        return { k: 'code', code };
+      }
       let out: Bound;
       const part = asValue ? undefined : this.returnedPart();
       if (part !== undefined) out = part;

@@ -616,6 +616,27 @@ describe('straight-line steps (straight.ts)', () => {
     expect(decided).toBeGreaterThan(100);
   });
 
+  it('random computed next calling a declared helper that returns a location (sched-delayed-dequeue\'s `was ? afterPost(s, env) : \'on\'`): the same as the scratch tree and immer', () => {
+    const spec = fc.record({
+      helper: nextSource,
+      outer: fc.constantFrom('(s, env) => H(s, env)', "(s, env) => (env.local.k ? H(s, env) : 'l1')", "(s, env) => s.a > 0 ? 'l0' : (H(s, env))", "(s, env) => (s.f ? H(s, env) : H(s, env))"),
+    });
+    let compiled = 0;
+    fc.assert(
+      fc.property(spec, ({ helper, outer }) => {
+        const H = declareStraight(make(helper), {});
+        const bound = (src: string): any => declareStraight(new Function('H', `'use strict'; return ${src};`)(H), { bind: { H } });
+        const def = buildModel([[{ run: '(d, env) => { d.a = (d.a + 1) % 3; env.local.k = !env.local.k; }', next: outer }], [{ run: '(d) => { d.f = !d.f; }' }]], bound);
+        compare(def, 20);
+        compiled += compileSteps(compileModel(def)).allActions.filter((a) => a.straightNext !== undefined).length;
+      }),
+      { numRuns: 60, seed: 0xaf7e },
+    );
+    // The helpers with an expression body of locations compile (a block body, or a result that is
+    // no location of the thread, is refused: the tree path runs it).
+    expect(compiled).toBeGreaterThan(6);
+  });
+
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({
