@@ -20,6 +20,8 @@ const CHUNK_BYTES = 1 << 20;
 const CLAIM = 16;
 const TWO32 = 2 ** 32;
 const NO_CHUNK = new Int32Array(0);
+/** TypedArray.prototype.set, called with the target chunk as receiver (push). */
+const SET = Int32Array.prototype.set;
 
 interface Share {
   chunks: Int32Array[];
@@ -94,7 +96,12 @@ export class SharedFrontier {
     const chunk = this.writeChunk;
     chunk[at] = 0;
     chunk[at + 1] = i;
-    copyWords(chunk, at + 2, state, 0, this.width);
+    // One native copy at an offset, as the sequential queue's push (src/engine/frontier.ts):
+    // fewer instructions than copyWords' loop for a state of a few dozen words (bench/README.md
+    // "Two workers on the small system", session 12). Called through SET: optimized code does
+    // not fold `chunk.set` to the method. A wider array keeps its first `width` words, as before.
+    if (state.length === this.width) SET.call(chunk, state, at + 2);
+    else copyWords(chunk, at + 2, state, 0, this.width);
     this.writeAt = at + this.stride;
     this.count++;
   }

@@ -76,6 +76,11 @@ const H_STEP = 4;
 const H_ENDS = 5;
 /** Offers the workers spilled in the level being built (added before finishLevel's barrier, cleared after the replay). */
 const H_SPILLED = 9;
+/**
+ * A word only `warmLower` writes (its value means nothing): each worker lowers it once a level,
+ * so that `lower`'s compare-and-swap has run before offer is optimized (see beginLevel).
+ */
+const H_SCRATCH = 15;
 const HEADER = 16;
 /** Words per id: the fingerprint's high and low lanes, the edge key. */
 const ID_WORDS = 3;
@@ -233,6 +238,11 @@ export class SharedTableDedup implements Dedup {
   private mine = new Uint8Array(64);
   private mineUsed = 0;
   private levelStart = 0;
+  /**
+   * Does a match with an id of a block marked mine skip the atomic read (isMine)? Not while
+   * the lead searches alone (see beginLevel).
+   */
+  private trustMarks = false;
   private level = 0;
   private owned = 0;
   /**
@@ -312,6 +322,23 @@ export class SharedTableDedup implements Dedup {
     this.count = 0;
     // A block of an earlier level is dropped: its ids would count as that level's.
     this.nextId = this.endId = 0;
+    // Two paths of offer that only a second worker's states take: the atomic read of a peer's
+    // id and a key lowered by compare-and-swap (one worker alone expands in rank order, so its
+    // first key of a state is its smallest). The lead optimizes offer during the levels it
+    // searches alone, and a path that first runs in optimized code has no type feedback there:
+    // V8 throws that code away when it does (two deoptimizations, and two more compiles of
+    // offer, in each two-worker run: bench/README.md "Two workers on the small system",
+    // session 12). So while the lead is alone its matches with its own ids take the atomic read
+    // too (a few thousand reads a run; an atomic read is never wrong, the marks only save it),
+    // and every worker takes the compare-and-swap path once a level, on a word nobody reads.
+    this.trustMarks = !this.control.solo;
+    this.warmLower();
+  }
+
+  /** Lower the scratch word: `lower`'s compare-and-swap runs (see beginLevel). */
+  private warmLower(): void {
+    this.t[H_SCRATCH] = -1;
+    this.lower(H_SCRATCH, 0);
   }
 
   /** Is `id` (of the level being built) in a block this worker took whole? */
@@ -362,7 +389,8 @@ export class SharedTableDedup implements Dedup {
         // its slot atomically (the read of that worker's compare-and-swap orders its fingerprint
         // before the plain reads below). An id of an earlier level was published by a barrier;
         // this worker's own ids it wrote itself.
-        if (id >= this.levelStart && !this.isMine(id)) Atomics.load(t, HEADER + i);
+        // (Marks trusted only when a peer may store states too: see beginLevel.)
+        if (id >= this.levelStart && (!this.isMine(id) || !this.trustMarks)) Atomics.load(t, HEADER + i);
         if (t[at + 1] === loW && t[at] === hiW) {
           if (id >= this.levelStart) this.lower(at + 2, edge);
           return;
