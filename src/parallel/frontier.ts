@@ -16,8 +16,21 @@ import type { FrontierMail, Mailbox } from './mailbox.js';
 import type { FrontierShare } from './protocol.js';
 
 const CHUNK_BYTES = 1 << 20;
-/** Entries claimed at once: few enough that the end of a level is even, many enough that the counter is not contended. */
+/** Entries claimed at once at most: few enough that the end of a level is even, many enough that the counter is not contended. */
 const CLAIM = 16;
+/**
+ * A claim is at most 1/TAIL of the level's entries left for each worker, so the last claims of a
+ * level are small: a worker that takes long over its claim (its code still cold, or its thread
+ * descheduled) keeps the others waiting at the level's end for a few states, not sixteen.
+ */
+const TAIL = 4;
+/**
+ * A worker's first claims are small too, one more entry for every COLD it has taken: the one
+ * that joins after the levels the lead searched alone expands its first states in baseline
+ * code, several times slower than the lead (bench/README.md "Two workers on the small system",
+ * session 12), and its first claims of sixteen held the lead at the next level ends.
+ */
+const COLD = 16;
 const TWO32 = 2 ** 32;
 const NO_CHUNK = new Int32Array(0);
 /** TypedArray.prototype.set, called with the target chunk as receiver (push). */
@@ -46,6 +59,8 @@ export class SharedFrontier {
   /** The entries this worker claimed last, [from, to) in the global numbering. */
   private from = 0;
   private to = 0;
+  /** Entries this worker has claimed in all (its first claims are small: COLD). */
+  private taken = 0;
   /** Where the next claimed entry is: its chunk, its offset, and the end of the entries that follow it there (the chunk's or its share's). */
   private readChunk: Int32Array = NO_CHUNK;
   private readAt = 0;
@@ -226,10 +241,16 @@ export class SharedFrontier {
     // has no feedback for it and is thrown away there (V8's "insufficient type feedback").
     let relocate = this.readAt === this.readEnd;
     if (this.from === this.to) {
-      const g = this.control.claim(CLAIM);
+      // Without branches (Math.min/max): a branch first taken in optimized code would throw
+      // that code away. The count left is read before the claim, so it may be stale: a claim
+      // is only a share of the work, any size gives the same result.
+      const left = this.total - this.control.claimed();
+      const n = Math.max(1, Math.min(CLAIM, 1 + Math.floor(this.taken / COLD), Math.floor(left / (TAIL * this.workers))));
+      const g = this.control.claim(n);
       if (g >= this.total) return -1;
       this.from = g;
-      this.to = Math.min(g + CLAIM, this.total);
+      this.to = Math.min(g + n, this.total);
+      this.taken += this.to - g;
       relocate = true;
     }
     if (relocate) this.locate(this.from);
@@ -245,8 +266,12 @@ export class SharedFrontier {
 
   /** Point the read cursor at entry `g` of the level (global numbering, below the total). */
   private locate(g: number): void {
-    let w = 0;
-    while (g >= this.start[w + 1]!) w++;
+    // The increment runs at least once: a lead that searched alone while its own share was the
+    // first had never run it, and met it first in optimized code when a peer's share came next
+    // (a deoptimization of claim: bench/README.md "Two workers on the small system", session 12).
+    let w = -1;
+    do w++;
+    while (g >= this.start[w + 1]!);
     const share = this.shares[w]!;
     const off = g - this.start[w]!;
     const c = Math.floor(off / this.perChunk);
