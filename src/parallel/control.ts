@@ -38,6 +38,8 @@ const I_CKPT = 8;
 const I_SOLO_GEN = 9;
 /** The lead: the worker that expands the solo levels; -1 until the first worker ready takes it (soloFromStart). */
 const I_LEAD = 10;
+/** Workers parked now (in awaitJoin): ready to search, waiting for the lead to let them join. */
+const I_PARKED = 11;
 const I_CLAIM = 16;
 const I_BELLS = 32;
 
@@ -205,12 +207,26 @@ export class Control {
    */
   awaitJoin(idle: () => void): boolean {
     const i32 = this.i32;
-    for (;;) {
-      if (this.stopped) return false;
-      if (Atomics.load(i32, I_SOLO) === 0) return true;
-      idle();
-      Atomics.wait(i32, I_SOLO, 1, WAIT_MS);
+    Atomics.add(i32, I_PARKED, 1);
+    try {
+      for (;;) {
+        if (this.stopped) return false;
+        if (Atomics.load(i32, I_SOLO) === 0) return true;
+        idle();
+        Atomics.wait(i32, I_SOLO, 1, WAIT_MS);
+      }
+    } finally {
+      Atomics.sub(i32, I_PARKED, 1);
     }
+  }
+
+  /**
+   * In a barrier's `last`, the lead alone there: is every other worker parked, i.e. ready to
+   * search? A worker leaves awaitJoin only when a solo phase ends, and arrives at no barrier of
+   * the lead's before it has left, so while the lead is alone this count only grows.
+   */
+  allParked(): boolean {
+    return Atomics.load(this.i32, I_PARKED) === this.workers - 1;
   }
 
   /** Checkpoints written so far (a worker reads it before sending its part). */

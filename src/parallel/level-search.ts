@@ -23,7 +23,8 @@
 // them alone and the barriers count it alone, while the other workers are parked (control.ts
 // solo phase). A level of a few hundred states is expanded in less time than two workers take to
 // meet at its end; so is the start, where the other workers are still loading and compiling the
-// model (the lead is then the first worker ready: control.ts soloFromStart). At the end of a
+// model (the lead is then the first worker ready: control.ts soloFromStart, and it stays alone,
+// whatever the levels' size, until every other is parked, i.e. ready). At the end of a
 // level the lead decides whether the next is expanded alone or by all; a worker that joins again
 // takes up the search at that level, whose frontier is the lead's share alone (no other stored a
 // state of it). Who expands what changes nothing in the result (the
@@ -326,7 +327,11 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     const due = ck !== undefined && !done && (ck.everyLevels !== undefined ? L % ck.everyLevels === 0 : performance.now() - lastSave >= ck.everyMs);
     control.setGlobal(G.save, due || (ck?.saveFirst === true && L === 0) ? 1 : 0);
     // Alone or all for depth L: decided last, when everything a joining worker reads is written.
-    const solo = !done && size < soloBelow;
+    // A worker that is not parked yet is still loading or compiling the model (a run that starts
+    // alone): the lead goes on alone until every other is ready, whatever the level's size, or
+    // it would wait at this level's end for a worker that has not begun (bench/README.md "Two
+    // workers on the small system", session 12).
+    const solo = !done && (size < soloBelow || (control.solo && !control.allParked()));
     if (solo && !control.solo) control.beginSolo();
     else if (!solo && control.solo) {
       control.setGlobal(G.joinLevel, L);

@@ -5,7 +5,7 @@
 // checks from the workers' reports that solo phases did happen (or did not), so that a
 // threshold that were ignored fails here.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,53 @@ describe('levels expanded by one worker', () => {
       if (before === undefined) delete process.env.KMC_TEST_SLOW_LOAD;
       else process.env.KMC_TEST_SLOW_LOAD = before;
     }
+  });
+
+  it('a run that starts alone is searched by the lead alone, whatever the levels\' size, until the other worker is ready', async () => {
+    // The late worker of a fresh pool (tests/fixtures/parallel/slow-first-load.ts) loads the
+    // model only when the test has seen, in the progress, every state stored: by the lead alone,
+    // at a threshold (2) that every level but the first crosses. Had the lead let the other join
+    // at level 1 (as it did before it looked whether that one was ready), it would wait at that
+    // level's end for a worker that has not begun, the states would stop short of the total,
+    // and the late worker would load after UNTIL_MS and store some of them.
+    const c = cases[1]!;
+    const source = { kind: 'file' as const, module: fileURLToPath(new URL('../fixtures/parallel/slow-first-load.ts', import.meta.url)), exportName: 'lostUpdate', propertiesName: 'lostUpdateProps' };
+    const seq = check(c.model, c.properties, c.options);
+    if (seq.status === 'error') throw new Error(seq.message);
+    const total = seq.stats.states;
+    const dir = mkdtempSync(join(tmpdir(), 'kmc-solo-ready-'));
+    const go = join(dir, 'go');
+    const before = [process.env.KMC_TEST_SLOW_LOAD, process.env.KMC_TEST_SLOW_UNTIL] as const;
+    process.env.KMC_TEST_SLOW_LOAD = join(dir, 'lock');
+    process.env.KMC_TEST_SLOW_UNTIL = go;
+    const pool = new ParallelChecker(2);
+    let reports: readonly WorkerReport[] = [];
+    try {
+      const r = await pool.check(
+        { ...c.target, source },
+        {
+          ...c.options,
+          soloBelow: 2,
+          dedup: 'shared-table',
+          progressIntervalMs: 10,
+          onProgress: (p) => {
+            if (p.states >= total) writeFileSync(go, '');
+          },
+          onWorkerReports: (rs) => (reports = rs),
+        },
+      );
+      expect(essence(r)).toEqual(essence(seq));
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+      for (const [k, v] of [['KMC_TEST_SLOW_LOAD', before[0]], ['KMC_TEST_SLOW_UNTIL', before[1]]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const late = others(reports)[0]!;
+    // It parked once, when it was ready, and found the search over: the lead stored every state.
+    expect([late.parks, late.states, late.transitions]).toEqual([1, 0, 0]);
   });
 
   it('a stop during a solo phase (--max-states) ends every worker, incomplete; the pool goes on', async () => {
