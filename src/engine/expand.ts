@@ -65,11 +65,16 @@ export class Expander<A extends Step> {
       for (let k = 0; k < chosen.length; k++) this.follow(state, chosen[k]!, n, h);
       return n;
     }
-    const first = r.select(state, n, actions, chosen);
-    for (let k = 0; k < first.length; k++) this.follow(state, first[k]!, n, h);
-    const rest = r.rest(chosen);
-    for (let k = 0; k < rest.length; k++) this.follow(state, rest[k]!, n, h);
-    return n;
+    // The reducer's set, then the rest it asks for after it, through one call of follow: a
+    // partial-order reduced search's learning prefix, whose rests are all empty, gives the JIT
+    // feedback for this call, which a second loop's call would first reach in the reduced pass
+    // (and the expansion, optimized without it, deoptimize there).
+    let list = r.select(state, n, actions, chosen);
+    for (let round = 0; ; round++) {
+      for (let k = 0; k < list.length; k++) this.follow(state, list[k]!, n, h);
+      if (round === 1) return n;
+      list = r.rest(chosen);
+    }
   }
 
   /** Take enabled action `choice` from `state`: step properties, the step, assertions, the successor. */

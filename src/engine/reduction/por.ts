@@ -231,6 +231,20 @@ export interface ConflictCount {
 }
 
 const EMPTY_SLOTS = new Int32Array(0);
+/**
+ * A learning pass (the unreduced prefix, random walks) expands one state in this many in shadow:
+ * select() computes its reduced set (closures, the select cache, pick), successor() and stored()
+ * the cycle proviso, rest() the rest, as a reduced pass would, and then every action is followed
+ * in the search's order all the same, so the pass searches, records and learns exactly what it
+ * did without. Why: the JIT compiles the search's code during the prefix, with type feedback
+ * from the paths the prefix runs. Code only a reduced pass ran (the closures, the proviso's
+ * comparisons, the reduced branches of select and rest) had none, so at the reduced pass's
+ * start the optimized search (expandSome with expand, follow, the reducer's calls inlined)
+ * deoptimized at each such site in turn and ran in baseline code while it was compiled again,
+ * and the closures of the pass's first thousands of states, most of a pass's closures, ran in
+ * baseline code too (bench/README.md, "The reduced run's cold start", session 12).
+ */
+const SHADOW_EVERY = 32;
 /** guardShape of a thread that has ended (no guards, no read set). */
 const NO_GUARDS = -2;
 
@@ -270,6 +284,8 @@ export class PartialOrder {
   private readonly chosenThread: Int32Array;
   /** The hash of the select cache's key selectKey wrote last. */
   private keyHash = 0;
+  /** States select() has seen in learning passes (every SHADOW_EVERY-th is a shadow expansion). */
+  private learnTick = 0;
 
   // The expansion in progress.
   private reduced = false;
@@ -771,7 +787,11 @@ export class PartialOrder {
     this.reduced = false;
     this.provisoHit = false;
     this.enabledActions += chosen.length;
-    if (this.mode === 'learn' || chosen.length < 2) {
+    // A learning pass follows every action, in the search's order; one state in SHADOW_EVERY
+    // goes through the reduced set all the same (a shadow expansion: below, rest() and C3's
+    // bookkeeping), whose result is dropped.
+    const learning = this.mode === 'learn';
+    if ((learning && ++this.learnTick % SHADOW_EVERY !== 0) || chosen.length < 2) {
       this.fullStates++;
       return chosen;
     }
@@ -808,23 +828,26 @@ export class PartialOrder {
     const len = this.blame === null ? this.selectKey(state, chosen.length + 1, h) : -1;
     const cached = len < 0 ? -1 : this.selects.find(len, this.keyHash);
     const sel = this.selected;
+    // (One exit for a full set, cached or computed: a shadow expansion, which meets far fewer
+    // cached full sets than a reduced pass, then gives the JIT feedback for it.)
+    let full: boolean;
     if (cached >= 0) {
-      if (this.selects.full(cached)) {
-        this.fullStates++;
-        return chosen;
-      }
-      this.selects.maskInto(cached, sel);
-    } else if (!this.closeFrom(state, chosen.length, threads)) {
-      if (len >= 0) this.selects.add(len, this.keyHash, true, sel);
+      full = this.selects.full(cached);
+      if (!full) this.selects.maskInto(cached, sel);
+    } else {
+      full = !this.closeFrom(state, chosen.length, threads);
+      if (len >= 0) this.selects.add(len, this.keyHash, full, sel);
+    }
+    if (full) {
       this.fullStates++;
       return chosen;
-    } else if (len >= 0) this.selects.add(len, this.keyHash, false, sel);
+    }
     this.reduced = true;
     this.reducedStates++;
     // Reused: the expander follows these before it asks for the rest.
     const out = this.pick(chosen, 1, this.outs);
     this.skippedActions += chosen.length - out.length;
-    return out;
+    return learning ? chosen : out;
   }
 
   /**
@@ -905,7 +928,9 @@ export class PartialOrder {
    * it again.
    */
   stored(id: number): void {
-    if (this.provisoPending && id < this.levelStart) this.provisoHit = true;
+    // (One store of provisoHit whatever the outcome: a store reached only on a hit was first
+    // reached late, after the search around it was optimized, which then deoptimized there.)
+    this.provisoHit = this.provisoHit || (this.provisoPending && id < this.levelStart);
     this.provisoPending = false;
   }
 
@@ -917,7 +942,9 @@ export class PartialOrder {
     this.fullStates++;
     const rest = this.pick(chosen, 0, this.rests);
     this.skippedActions -= rest.length;
-    return rest;
+    // A shadow expansion (select) followed every action already: none, as an array of the
+    // pool's kind (NONE is another kind, which the expander then first sees in a reduced pass).
+    return this.mode === 'learn' ? this.rests[0]! : rest;
   }
 
   /**
@@ -935,7 +962,7 @@ export class PartialOrder {
       const t = chosenThread[k]!;
       if (((sel[t >>> 5]! >>> (t & 31)) & 1) === inSet) m++;
     }
-    while (pool.length <= m) pool.push(new Array<number>(pool.length).fill(0));
+    while (pool.length <= m) pool.push(zeros(pool.length));
     const out = pool[m]!;
     m = 0;
     for (let k = 0; k < chosen.length; k++) {
@@ -947,3 +974,15 @@ export class PartialOrder {
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/**
+ * `n` zeros, made by pushing: an array of small integers of the kind the exhaustive chooser's
+ * ranges are (packed), so that what select() returns, a range or a pool's array, is of one kind
+ * where the expander reads it (`new Array(n).fill(0)` makes a holey one: another map, for which
+ * the expander, optimized in the prefix on ranges only, deoptimized at the reduced pass's start).
+ */
+function zeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}

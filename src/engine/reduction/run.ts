@@ -97,6 +97,10 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   let totalStates = 0;
   let peakRss = 0;
   let gaveUp = '';
+  // One chooser for every pass: the ranges it makes as it first meets each number of enabled
+  // actions are made in the prefix, not again in the reduced pass's first states (where the
+  // JIT, having optimized the prefix's expansions without that path, deoptimized for it).
+  const chooser = new ExhaustiveChooser();
   /** How far the unreduced prefix got with how many states (undefined: it explored everything). */
   let baseline: { states: number; depth: number } | undefined;
   const run = (store: FingerprintSet, limits: { maxStates?: number | undefined; maxDepth?: number | undefined }, reducer: Reductions | undefined, reducing: boolean, abortWhenSpoiled = reducing) => {
@@ -118,7 +122,7 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
       frontier: session ? session.frontier(model.width) : new StateQueue(model.width, 'fifo'),
       store,
       ...(session ? { checkpoint: session.searchCheckpoint() } : {}),
-      chooser: new ExhaustiveChooser(),
+      chooser,
       maxStates: limits.maxStates,
       maxDepth: limits.maxDepth,
       budget,
@@ -140,7 +144,10 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   // Learning runs: an unreduced breadth-first prefix, then random walks until they stop
   // teaching anything (everything they record is kept; they decide nothing).
   const learn = (seedStates: number, walks: number) => {
-    const store = new FingerprintSet();
+    // Sized to grow in the prefix (from 1,024 states), so that the visited set's growth has run
+    // before the JIT optimizes the search around it: a pass's store first grows at 65,536
+    // states, and there the optimized search deoptimized for it.
+    const store = new FingerprintSet(1 << 10);
     por!.beginPass('learn', store);
     por!.visitInvariants(model.init);
     if (seedStates > 0) {
@@ -223,7 +230,8 @@ export function searchWithReductions(base: CompiledModel, all: readonly Property
   const summary: ReductionSummary = {
     por: reducedByPor,
     passes: por ? passes : 0,
-    reducedStates: por?.reducedStates ?? 0,
+    // (A prefix that was the whole search reduced nothing: its shadow expansions, por.ts, only counted.)
+    reducedStates: por !== null && whole === undefined ? por.reducedStates : 0,
     symmetry: red.canon?.describe() ?? [],
     shortest,
     notes: [
