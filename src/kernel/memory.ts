@@ -928,10 +928,10 @@ export function isStoreBufferSlot(changePath: string, memories: readonly string[
 // the memory model (from the layout: no buffers is sc; buffers without lkmm's pending stores `pw`
 // is tso) and a buffer's capacity K; the buffer itself by its CPU at run time (out of range: a
 // bail where bufferOf throws), and loops over its run-time count unrolled over K, each slot tested
-// against the count. Loads compile under sc, tso and lkmm; the primitives that store, fence or
-// read-modify-write under sc and tso only: under lkmm a store leaving its buffer joins the
-// coherence order and propagates (commit, dropSeen: loops over pending stores and views), which
-// the forms refuse (notStraight), so those steps stay on the tree path.
+// against the count. Loads, stores and fences compile under sc and tso; under lkmm (session 12)
+// the loads, the stores (WRITE_ONCE, smp_store_release), smp_wmb, smp_mb__before_atomic and the
+// memory thread's steps (a store leaving its buffer: commit; reaching a CPU: dropSeen) and guards;
+// lkmm's strong fences and RMWs are refused (LKMM_FENCES_NOT_COMPILED below).
 
 // (Local names for the compiler's own functions: a form's source then reads the same under vitest,
 // which rewrites the uses of imported names, as with the models' imports of the kernel.)
@@ -975,18 +975,26 @@ const writeAt = (mem: any, x: any, v: number) => {
   mem[x] = v;
 };
 
-// ---- lkmm's straight forms: commit, propagation, the stores, fences and RMWs ------------------
+// ---- lkmm's straight forms: commit and propagation (the stores' and the memory thread's) -------
 //
 // The same functions' steps with their loops bounded when compiling: a `while` over the buffer
 // or the pending stores is unrolled over its capacity (K, or a variable's H pending stores), each
 // copy guarded by the loop's condition evaluated there (`go`: a form's steps are `go && (...)`
 // and `x = go ? y : x`, never an `if` on a run-time test, which would compile what follows it
-// twice); where the capacity does not bound the loop (a count past it, never packed; the closure
-// not at its fixpoint after two passes), the step bails and the general path runs it. Rare
-// branches bail too: the bound of a variable's pending stores (commit's reachEveryCpu) and a
-// full buffer under lkmm (store's drain first); and a relaxed RMW whose buffer is not empty
-// (drainAddress's three loops). Memories with lock views (lk, ul: litmus tests) are refused.
+// twice); where the capacity does not bound the loop (a count past it, never packed; dropSeen
+// with a second store to drop; the closure not at its fixpoint after one pass), the step bails
+// and the general path runs it. Rare branches bail too: the bound of a variable's pending stores
+// (commit's reachEveryCpu) and a full buffer under lkmm (store's drain first). Memories with lock
+// views (lk, ul: litmus tests) are refused.
 const LKMM_LOCKS = 'lkmm: a memory with lock views (litmus tests) is not compiled';
+/**
+ * lkmm's strong fences and RMWs (fullFence: drainAll and B-cumulativity; the RMWs' ordering,
+ * seeNewest, commit, strongPropagation; smp_mb__after_atomic after an RMW) are refused: compiled
+ * as the forms here compile (every unrolled copy evaluated, guarded by its condition, several
+ * dropSeens a step) they were written and proved equal (main 9096b3f), and sched-delayed-dequeue's
+ * transitions under lkmm then cost twice the tree path's (bench/README.md, session 12).
+ */
+const LKMM_FENCES_NOT_COMPILED = 'lkmm: a strong fence or an RMW is not compiled (slower unrolled than on the tree path)';
 /**
  * The unrolled copies of dropSeen's `while` per variable and of the closure's passes: the
  * generated code is one expression per step, which V8 compiles recursively (a step of several
@@ -1036,15 +1044,6 @@ const dropSeenForm = (m: any, go: boolean) => {
   }
 };
 declareStraight(dropSeenForm, { bind: { notStraight, LKMM_LOCKS, allSeeForm, writeAt, slotKey, DROPS } });
-
-/** strongPropagation when `go`: what CPU b has seen reaches every CPU (b's view read as it is: joining it into b changes nothing). */
-const strongPropagationForm = (m: any, b: any, go: boolean) => {
-  const C = m.sb.length;
-  const nv = m.pw.length;
-  for (let c = 0; c < C; c++) for (let y = 0; y < nv; y++) go && b.view[y] > m.sb[c].view[y] && (m.sb[c].view[y] = b.view[y]);
-  dropSeenForm(m, go);
-};
-declareStraight(strongPropagationForm, { bind: { dropSeenForm } });
 
 /**
  * commit when `go`: the store v to address a (known or not when compiling) joins the coherence
@@ -1103,54 +1102,6 @@ declareStraight(drainAt, {
   bind: { notStraight, drainAtLkmmForm },
 });
 
-/** fullFence under lkmm when `go`: drainAll unrolled over K (a count past it bails), then strongPropagation. */
-const fenceLkmmForm = (m: any, b: any, go: boolean) => {
-  const K = b.addr.length;
-  for (let r = 0; r < K; r++) {
-    const g = go && b.n > 0;
-    drainAtLkmmForm(m, b, 0, g);
-  }
-  if (go && b.n > 0) throw new Error('a store buffer past its capacity');
-  strongPropagationForm(m, b, go);
-};
-declareStraight(fenceLkmmForm, { bind: { drainAtLkmmForm, strongPropagationForm } });
-
-/** seeNewest when `go`: the newest pending store to a (known when compiling) reaches b's CPU, with what it needs. */
-const seeNewestForm = (m: any, b: any, a: number) => {
-  const nv = m.pw.length;
-  const p = m.pw[a];
-  const go = p.n > 0 && b.view[a] < p.n;
-  for (let y = 0; y < nv; y++) go && p.pre[(p.n - 1) * nv + y] > b.view[y] && (b.view[y] = p.pre[(p.n - 1) * nv + y]);
-  go && (b.view[a] = p.n);
-  dropSeenForm(m, go);
-};
-declareStraight(seeNewestForm, { bind: { dropSeenForm } });
-
-/**
- * rmw's ordering and read under lkmm (the RMW's order `full`, known when compiling): a full one
- * (or after smp_mb__before_atomic) fences; a relaxed one drains the CPU's stores to x and what a
- * barrier orders before them (drainAddress), compiled only for an empty buffer (else it bails);
- * then before, mark, rmw as rmw sets them, the newest store to x seen, and the value read.
- */
-const rmwReadLkmmForm = (m: any, b: any, x: string, a: number, full: boolean, env: any) => {
-  const strong = full || b.before === 1;
-  if (!strong && b.n > 0) throw new Error('drainAddress is not compiled');
-  fenceLkmmForm(m, b, strong);
-  b.before = 0;
-  b.mark = b.n;
-  b.rmw = 1;
-  seeNewestForm(m, b, a);
-  return load(m, x, env);
-};
-declareStraight(rmwReadLkmmForm, { bind: { fenceLkmmForm, seeNewestForm, load } });
-
-/** rmw's write under lkmm: the new value committed (not a release), then (full) strongPropagation. */
-const rmwWriteLkmmForm = (m: any, b: any, a: number, v: number, full: boolean) => {
-  commitForm(m, b, a, v, false, true);
-  strongPropagationForm(m, b, full);
-};
-declareStraight(rmwWriteLkmmForm, { bind: { commitForm, strongPropagationForm } });
-
 // The forms below write their conditional steps as `c && (...)` and `x = c ? y : x` (the same
 // value stored back where the function stores nothing): an inlined `if (c) A; B` becomes
 // `c ? (A, B) : B`, B compiled twice, so a loop of ifs would double the code at each one.
@@ -1186,7 +1137,7 @@ declareStraight(drainOldest, { fn: (m: any, b: any, warn: unknown) => drainOldes
 const fenceForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
   const b = m.sb[cpuOf(env)];
-  if (m.pw !== undefined) return fenceLkmmForm(m, b, true);
+  if (m.pw !== undefined) notStraight(LKMM_FENCES_NOT_COMPILED);
   const K = b.addr.length;
   const n = b.n;
   if (n > K) throw new Error('a store buffer past its capacity');
@@ -1196,38 +1147,37 @@ const fenceForm = (m: any, env: any) => {
   b.fence = n > 0 ? 0 : b.fence;
   b.mark = n > 0 && b.mark > 0 ? (b.mark > n ? b.mark - n : 0) : b.mark;
 };
-declareStraight(fenceForm, { bind: { fenceLkmmForm, cpuOf, writeAt, slotKey } });
+declareStraight(fenceForm, { bind: { notStraight, LKMM_FENCES_NOT_COMPILED, cpuOf, writeAt, slotKey } });
 
 /**
- * A barrier that does nothing to a tso buffer (bufferOf's range check only); under lkmm (`kind`,
- * known when compiling): 0 storeStoreFence (smp_wmb, a release's), 1 smp_mb__before_atomic,
- * 2 smp_mb__after_atomic (its while over the mark unrolled over K; a mark left bails).
+ * The barriers that do nothing to a tso buffer (bufferOf's range check only). Under lkmm:
+ * smp_wmb (and a release's) orders the CPU's earlier stores before its later ones
+ * (storeStoreFence); smp_mb__before_atomic marks the next RMW as fully ordered;
+ * smp_mb__after_atomic, a strong fence after an RMW, is refused (LKMM_FENCES_NOT_COMPILED).
  */
-const noFenceForm = (m: any, env: any, kind: number) => {
+const wmbForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
   const b = m.sb[cpuOf(env)];
   if (m.pw === undefined) return;
   const nv = m.pw.length;
-  const K = b.addr.length;
-  if (kind === 0) {
-    const empty = b.n === 0;
-    b.fence = empty ? b.fence : 1;
-    for (let y = 0; y < nv; y++) empty && b.own[y] > b.fv[y] && (b.fv[y] = b.own[y]);
-    return;
-  }
-  if (kind === 1) {
-    b.before = 1;
-    return;
-  }
-  const go = b.rmw === 1;
-  for (let r = 0; r < K; r++) {
-    const g = go && b.mark > 0;
-    drainAtLkmmForm(m, b, 0, g);
-  }
-  if (go && b.mark > 0) throw new Error('a mark past the capacity');
-  strongPropagationForm(m, b, go);
+  const empty = b.n === 0;
+  b.fence = empty ? b.fence : 1;
+  for (let y = 0; y < nv; y++) empty && b.own[y] > b.fv[y] && (b.fv[y] = b.own[y]);
 };
-declareStraight(noFenceForm, { bind: { cpuOf, drainAtLkmmForm, strongPropagationForm } });
+declareStraight(wmbForm, { bind: { cpuOf } });
+const beforeAtomicForm = (m: any, env: any) => {
+  if (m.sb.length === 0) return;
+  const b = m.sb[cpuOf(env)];
+  if (m.pw === undefined) return;
+  b.before = 1;
+};
+declareStraight(beforeAtomicForm, { bind: { cpuOf } });
+const afterAtomicForm = (m: any, env: any) => {
+  if (m.sb.length === 0) return;
+  const b = m.sb[cpuOf(env)];
+  if (m.pw !== undefined) notStraight(LKMM_FENCES_NOT_COMPILED);
+};
+declareStraight(afterAtomicForm, { bind: { cpuOf, notStraight, LKMM_FENCES_NOT_COMPILED } });
 
 /** store under sc (memory) and tso: into the CPU's buffer, its oldest entry drained first when it is full (the bound, heard). */
 const storeForm = (m: any, x: string, v: number, env: any, release: boolean) => {
@@ -1259,34 +1209,31 @@ declareStraight(storeForm, { bind: { slotIndex, cpuOf, STORE_BUFFER_BOUND, drain
 
 /**
  * rmw under sc and tso (every RMW LOCK'd): the fence, then the variable's old value, the new one
- * written; under lkmm (known when compiling) rmwReadLkmmForm then rmwWriteLkmmForm, `full` the
- * primitive's order (set_bit, clear_bit relaxed; the value-returning ones full).
+ * written; under lkmm refused (LKMM_FENCES_NOT_COMPILED). `full`: the primitive's order (set_bit,
+ * clear_bit relaxed; the value-returning ones full), for lkmm's form when there is one.
  */
 const rmwForm = (m: any, x: string, full: boolean, f: (old: number) => number, env: any) => {
   const a = slotIndex(m.mem, x);
   if (m.pw !== undefined) {
-    const b = m.sb[cpuOf(env)];
-    const seen = rmwReadLkmmForm(m, b, x, a, full, env);
-    rmwWriteLkmmForm(m, b, a, f(seen), full);
-    return seen;
+    notStraight(LKMM_FENCES_NOT_COMPILED);
   }
   fenceForm(m, env);
   const old = m.mem[x];
   m.mem[x] = f(old);
   return old;
 };
-declareStraight(rmwForm, { bind: { slotIndex, cpuOf, rmwReadLkmmForm, rmwWriteLkmmForm, fenceForm } });
+declareStraight(rmwForm, { bind: { slotIndex, notStraight, LKMM_FENCES_NOT_COMPILED, fenceForm } });
 declareStraight(WRITE_ONCE, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
 declareStraight(__set_current_state, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
-declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { noFenceForm(m, env, 0); storeForm(m, x, v, env, true); }, bind: { noFenceForm, storeForm } });
+declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { wmbForm(m, env); storeForm(m, x, v, env, true); }, bind: { wmbForm, storeForm } });
 declareStraight(smp_store_mb, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env, false); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
 declareStraight(set_current_state, { fn: (m: any, x: string, v: number, env: any) => { storeForm(m, x, v, env, false); fenceForm(m, env); }, bind: { storeForm, fenceForm } });
 declareStraight(smp_mb, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
 declareStraight(spinLockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
 declareStraight(spinUnlockFence, { fn: (m: any, env: any) => fenceForm(m, env), bind: { fenceForm } });
-declareStraight(smp_wmb, { fn: (m: any, env: any) => noFenceForm(m, env, 0), bind: { noFenceForm } });
-declareStraight(smp_mb__before_atomic, { fn: (m: any, env: any) => noFenceForm(m, env, 1), bind: { noFenceForm } });
-declareStraight(smp_mb__after_atomic, { fn: (m: any, env: any) => noFenceForm(m, env, 2), bind: { noFenceForm } });
+declareStraight(smp_wmb, { fn: (m: any, env: any) => wmbForm(m, env), bind: { wmbForm } });
+declareStraight(smp_mb__before_atomic, { fn: (m: any, env: any) => beforeAtomicForm(m, env), bind: { beforeAtomicForm } });
+declareStraight(smp_mb__after_atomic, { fn: (m: any, env: any) => afterAtomicForm(m, env), bind: { afterAtomicForm } });
 declareStraight(smp_rmb, { fn: smp_rmb });
 declareStraight(xchg, { fn: (m: any, x: string, v: number, env: any) => rmwForm(m, x, true, (_old: number) => v, env), bind: { rmwForm } });
 // f: the caller's new-value function (an arrow written there, inlined; or a bound function).

@@ -459,6 +459,8 @@ class Gen {
   private returned: { fields: Map<string, Bound> | undefined; returns: number } | undefined;
   /** A computed next's call of a declared function returning a location (result()): inline() parses that function's expression body as a result. */
   private resultOf: Function | undefined;
+  /** partInit's parse of a const's initializer that was a value (initValue takes it). */
+  private initCode: { code: string; toks: Tok[]; start: number; end: number } | undefined;
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
   readonly temps: string[] = [];
@@ -753,6 +755,9 @@ class Gen {
         const start = this.p;
         const o = asValue ? undefined : this.operand();
         if (o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'list' || o.k === 'none' || o.k === 'empty' || o.k === 'pick' || (this.property && o.k === 'str')) && this.p === this.toks.length) out = o;
+        // A value computed by the whole body (a call): what assign() would give from here (its
+        // postfix returns an operand's code as it is), without parsing (and inlining) it again.
+        else if (o?.k === 'code' && this.p === this.toks.length) out = o;
         else {
           this.p = start;
           out = { k: 'code', code: this.assign() };
@@ -1091,7 +1096,7 @@ class Gen {
     if (this.peekId('const')) {
       const { at, name, part, pre } = this.constHead();
       if (part) return pre === undefined ? rest() : `(${pre}, ${rest()})`;
-      const e = this.assign();
+      const e = this.initValue();
       if (!this.eat(';') && !this.peek('}')) no('declaration end');
       if (known(e) !== undefined) {
         // A constant (`const K = b.addr.length`): the name stands for it, known when compiling.
@@ -1228,6 +1233,7 @@ class Gen {
    */
   private partInit(): Bound | undefined {
     const start = this.p;
+    this.initCode = undefined;
     const o = this.chainMayEndAt(STATEMENT_END_AT) ? this.operand() : undefined;
     // A property's string or undefined known when compiling (a thread's name, a tag found), where
     // a thread is, an object a helper returned, too; a picked string (its index evaluated where the const is).
@@ -1235,8 +1241,22 @@ class Gen {
       this.eat(';');
       return o;
     }
+    // A value (a call's result) that is the whole initializer: kept for the const (initValue),
+    // as assign() would compile it from `start`, so that it is not parsed (and inlined) again.
+    if (o?.k === 'code' && (this.peek(';') || this.peek('}'))) this.initCode = { code: o.code, toks: this.toks, start, end: this.p };
     this.p = start;
     return undefined;
+  }
+
+  /** A const's initializer as a value: what partInit kept, else assign()'s. */
+  private initValue(): string {
+    const kept = this.initCode;
+    this.initCode = undefined;
+    if (kept !== undefined && kept.toks === this.toks && kept.start === this.p) {
+      this.p = kept.end;
+      return kept.code;
+    }
+    return this.assign();
   }
 
   /**
@@ -1414,7 +1434,7 @@ class Gen {
     if (this.peekId('const')) {
       const { at, name, part, pre } = this.constHead();
       if (part) return pre === undefined ? ';' : `${pre};`;
-      const e = this.assign();
+      const e = this.initValue();
       this.end();
       if (known(e) !== undefined) {
         this.scope.declare(name, { k: 'code', code: e }, at);

@@ -121,8 +121,8 @@ describe('compiled steps on the built models (dist/)', () => {
   // recipes that store, fence or RMW stay on the tree); and with a KVM software sender under
   // tso, whose stores (vcpu->mode, rcuwait) wait in cpu0's buffer, drained by compiled steps.
   it('sched-delayed-dequeue under sc and lkmm, and with kvmSenders=1: the compiled guards agree with the model\'s, the compiled steps give the tree path\'s successors', () => {
-    // (Session 12: every guard, recipe and computed next of eevdf compiled under lkmm too, and
-    // with kvmSenders=1 the two nexts that call afterPost.)
+    // (Session 12: every guard of eevdf compiled under lkmm too, and with kvmSenders=1 the two
+    // nexts that call afterPost.)
     for (const [memory, params, guards] of [['sc', '', [121, 121]], ['lkmm', '', [137, 137]], ['tso', 'kvmSenders=1', [130, 130]], ['lkmm', 'kvmSenders=1', [160, 160]]] as const) {
       const out = execFileSync(process.execPath, [fileURLToPath(new URL('../../dist/bench/apply-path.js', import.meta.url)), 'compare', 'sched-delayed-dequeue', '2000'], {
         encoding: 'utf8', timeout: 120_000, env: { ...process.env, KMC_APPLY_MEMORY: memory, KMC_APPLY_PARAMS: params },
@@ -135,7 +135,9 @@ describe('compiled steps on the built models (dist/)', () => {
       }
       const eevdf = rows.find((r) => r.variant === 'eevdf')!;
       expect([eevdf.compiledGuards, eevdf.guards], memory).toEqual(guards);
-      expect([eevdf.compiledRecipes, eevdf.compiledNexts], `${memory} ${params}`).toEqual([eevdf.recipes, eevdf.nexts]);
+      // Every next; every recipe but under lkmm (its strong fences and RMWs stay on the tree).
+      expect(eevdf.compiledNexts, `${memory} ${params}`).toBe(eevdf.nexts);
+      if (memory !== 'lkmm') expect(eevdf.compiledRecipes, `${memory} ${params}`).toBe(eevdf.recipes);
     }
     // (Four processes of a few seconds each idle; the lkmm rows compile more code.)
   }, 300_000);
