@@ -5,7 +5,7 @@
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Io } from './io.js';
-import { loadBundle } from '../util/bundle.js';
+import { loadBundle, saveBundleCaches } from '../util/bundle.js';
 import { ModelError } from '../util/errors.js';
 
 // The command's code: one file when built (dist/bundle/cli.cjs, src/util/bundle.ts), else its
@@ -52,5 +52,7 @@ const io: Io = {
 };
 
 const code = await run(argv, io);
+// The command's code, compiled as it ran, kept for the next start (only when its bundle had no cache).
+saveBundleCaches();
 post({ t: 'done', code });
 port.close();
