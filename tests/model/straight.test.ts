@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, spawn, threadKind, type ActionDef, type Gate, type ModelDef } from '../../src/model/index.js';
+import { generatedFor } from '../../src/model/straight.js';
 import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
 import { invariant } from '../../src/property/index.js';
 import { makeEvaluator } from '../../src/engine/evaluate.js';
@@ -635,6 +636,30 @@ describe('straight-line steps (straight.ts)', () => {
     // The helpers with an expression body of locations compile (a block body, or a result that is
     // no location of the thread, is refused: the tree path runs it).
     expect(compiled).toBeGreaterThan(6);
+  });
+
+  it('helpers calling helpers three levels deep (a const of a call, a call as an argument, an expression body that is a call): parsed once at each level, so the code\'s temporaries grow with the depth, not twice at each level; the same as the scratch tree and immer', () => {
+    // h0 stores and returns its value; each level calls the one below twice, from a const, from
+    // an argument and from an expression body. Each was parsed twice at every level before
+    // session 12 (an operand tried, thrown away, parsed again): lkmm's memory forms made 294,483
+    // temporaries; here 36, and before the fix this step's generated code overflowed V8's stack.
+    let h: Function = declareStraight((o: S, x: number) => {
+      o.b = x & 7;
+      return x;
+    }, {});
+    for (let k = 0; k < 3; k++) {
+      const inner = h;
+      const g = declareStraight(new Function('H', `'use strict'; return (o, x) => H(o, x + 1);`)(inner), { bind: { H: inner } });
+      h = declareStraight(new Function('G', `'use strict'; return (o, x) => { const v = G(o, G(o, x) & 3); return v + 1; };`)(g), { bind: { G: g } });
+    }
+    const top = h;
+    const bound = (src: string): any => declareStraight(new Function('T', `'use strict'; return ${src};`)(top), { bind: { T: top } });
+    const def = buildModel([[{ run: '(d) => { d.a = T(d, d.a) % 3; }' }], [{ run: '(d) => { d.a = (d.a + 1) % 3; }' }]], bound);
+    compare(def, 20);
+    const m = compileSteps(compileModel(def));
+    expect(m.allActions[0]!.straightRecipe).toBeDefined();
+    const temps = generatedFor(m.layout).entries.map(([, g]) => (typeof g === 'string' ? 0 : g.temps.length));
+    expect(Math.max(...temps)).toBeLessThan(200);
   });
 
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
