@@ -15,11 +15,12 @@
 // that stacks name .ts lines, a Node without require of ES modules) the same modules load one by
 // one, and every result is the same (tests/cli/bundle.test.ts compares the two).
 
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { writeAtomic } from './output-file.js';
 
 /** What scripts/bundle.mjs writes beside the bundles. */
 export interface BundleManifest {
@@ -129,9 +130,7 @@ function run(file: string, require: NodeJS.Require): Record<string, unknown> {
   if (cachedData === undefined || script.cachedDataRejected === true)
     unsaved.push(() => {
       try {
-        const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-        writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
-        renameSync(tmp, cacheFile);
+        writeAtomic(cacheFile, script.createCachedData());
       } catch {
         // A read-only install: no cache, the bundle is parsed at each start.
       }

@@ -133,13 +133,18 @@ function writeDirect(file: string, text: string): void {
   }
 }
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-function writeAtomic(file: string, text: string): void {
+/**
+ * `data` into `file` through a temporary file beside it (created exclusively, fsynced, renamed
+ * over the target, removed when anything fails): a reader never sees half a file. Throws the
+ * file system's error; writeOutputFile makes it one line.
+ */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // 'wx': create exclusively, so a link or file planted at the temporary name is never followed.
@@ -147,7 +152,7 @@ function writeAtomic(file: string, text: string): void {
   let open = true;
   let renamed = false;
   try {
-    writeAll(fd, text);
+    writeAll(fd, data);
     fsyncSync(fd);
     open = false;
     closeSync(fd);
