@@ -15,7 +15,7 @@
 // that stacks name .ts lines, a Node without require of ES modules) the same modules load one by
 // one, and every result is the same (tests/cli/bundle.test.ts compares the two).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,8 @@ export function loadBundle(name: string): Record<string, unknown> | undefined {
   // An installed package ships dist/ as built (npm sets every file's time alike); a checkout's
   // dist/ is rebuilt file by file by tsc, which leaves the bundle behind until the bundler runs.
   const installed = here.split(/[\\/]/).includes('node_modules');
-  if (!installed && !bundleFresh(statSync(file).mtimeMs, inputs.map((f) => join(dir, f)), mtime)) return undefined;
+  const stat = statSync(file);
+  if (!installed && !bundleFresh(stat.mtimeMs, inputs.map((f) => join(dir, f)), mtime)) return undefined;
   const require = createRequire(file);
   // The bundle's imports of separate modules (relative to dist/bundle, or a package's name): resolved
   // as an `import` from here resolves them (a package's ES module entry, not its CommonJS one: one
@@ -85,7 +86,7 @@ export function loadBundle(name: string): Record<string, unknown> | undefined {
   const load = (spec: string): unknown =>
     spec.startsWith('node:') ? require(spec) : require(spec.startsWith('.') ? join(dir, spec) : fileURLToPath(import.meta.resolve(spec)));
   (globalThis as Record<symbol, unknown>)[BUNDLE_LOADER] = load;
-  return run(file, require);
+  return run(file, stat, require);
 }
 
 /** Whether a code cache with stat `cache` may be read for the bundle with stat `bundle`. */
@@ -113,13 +114,13 @@ export function saveBundleCaches(): void {
  * or one V8 refuses (another Node, other V8 flags), when its work is done (saveBundleCaches);
  * where it cannot be written, every run parses.
  */
-function run(file: string, require: NodeJS.Require): Record<string, unknown> {
+function run(file: string, stat: Stats, require: NodeJS.Require): Record<string, unknown> {
   const cacheFile = `${file}.${process.version}-${process.arch}.cache`;
   let cachedData: Buffer | undefined;
   try {
     // V8 runs what a cache holds: one is read only when it is no easier to replace than the
     // bundle itself (the bundle's owner's, writable by no one else).
-    cachedData = cacheTrusted(statSync(cacheFile), statSync(file)) ? readFileSync(cacheFile) : undefined;
+    cachedData = cacheTrusted(statSync(cacheFile), stat) ? readFileSync(cacheFile) : undefined;
   } catch {
     cachedData = undefined;
   }
