@@ -225,6 +225,24 @@ export class ParallelChecker {
     return mergeLivenessResult(base, live, plan.selected, note);
   }
 
+  /**
+   * The check as `kmc check` runs it on this pool (the parallel backend, backend.ts): where the
+   * sequential check() of the plan is one search that records the state graph and checks every
+   * property on the way (src/engine/check.ts, checkWithLiveness; oneGraphSearch), that search in
+   * one worker, since check() would search the same graph twice (the parallel safety search, then
+   * the liveness search in one worker); everywhere else check(). The result of the one search is
+   * check()'s own (stats.workers = 1) and its liveness notes say what ran where.
+   */
+  async checkSearchingOnce(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
+    const plan = planFor(target, options);
+    if (!isPlan(plan)) return plan;
+    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !oneGraphSearch(plan, options)) return this.check({ ...target, plan }, options);
+    const one = await this.runSequential(plan, target.source, options);
+    if (one.status === 'error' || one.liveness === undefined) return one;
+    const note = `one search of the state graph, in one worker of ${this.workers}, checked every property: liveness needs the whole graph, which the parallel search does not keep, and the search that records it checks the safety properties too (a parallel safety search first would search the same graph twice)`;
+    return { ...one, liveness: { ...one.liveness, notes: [...one.liveness.notes, note] } };
+  }
+
   private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions, saveAtEnd = false): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
@@ -559,6 +577,28 @@ export class ParallelChecker {
       workers: W,
       reductions: red ? reportWithoutPor(red, outcome.violations.map((v) => v.property.name), o.first === true) : undefined,
     });
+  }
+}
+
+/**
+ * Whether the sequential check() of this plan is one search that records the state graph and
+ * checks every property (check.ts, checkWithLiveness): no reduction that runs (symmetry on a model
+ * it cannot reduce is none, except with --first, where check() searches twice), no preemption
+ * bound (liveness unknown then, after the bounded safety search) and no checkpoint (check() then
+ * saves a safety search and searches the graph after it). Everywhere else the safety search is a
+ * different search from the liveness one (reduced, bounded or checkpointed), which the parallel
+ * search still runs.
+ */
+export function oneGraphSearch(plan: CheckPlan, o: ParallelCheckOptions): boolean {
+  if (o.por === true || o.preemptionBound !== undefined || o.checkpoint !== undefined) return false;
+  if (o.symmetry !== true) return true;
+  if (o.first === true) return false;
+  try {
+    return !new Reductions(plan.model, plan.all, plan.selected.filter((p) => p.kind !== 'liveness'), { symmetry: true }).active;
+  } catch (e) {
+    // A symmetry declaration it refuses: the parallel path reports the error.
+    if (e instanceof ModelError) return false;
+    throw e;
   }
 }
 

@@ -11,6 +11,8 @@ import { withBuiltinLiveness } from '../../src/property/index.js';
 import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
 import { lassoProblem } from '../oracle/brute-force-lasso.js';
 import { RefSystem } from '../oracle/reference-explorer.js';
+import { check } from '../../src/engine/check.js';
+import { parallelBackend } from '../../src/parallel/index.js';
 import { checkersFor } from './checkers.js';
 
 const checkers = checkersFor([1, 2]);
@@ -18,6 +20,12 @@ const pool = () => checkers.get(2)!;
 const SPINNER = { kind: 'file' as const, module: resolve('tests/fixtures/models/spinner.ts') };
 const statuses = (r: CheckResult) => (r.status === 'error' ? { error: r.message } : Object.fromEntries(r.properties.map((p) => [p.name, p.status])));
 const notes = (r: CheckResult) => (r.status === 'error' ? '' : (r.liveness?.notes ?? []).join(' '));
+const workers = (r: CheckResult) => (r.status === 'error' ? r.message : r.stats.workers);
+/** What a check found, whichever search ran it. */
+const found = (r: CheckResult) =>
+  r.status === 'error'
+    ? { error: r.message }
+    : { status: r.status, states: r.stats.states, transitions: r.stats.transitions, properties: r.properties, violations: r.status === 'violated' ? r.violations : [], graph: [r.liveness?.states, r.liveness?.edges] };
 
 describe('liveness through the worker pool', () => {
   it('the spinner: the livelock lasso from one worker of 2 (a real lasso), the fixed form verified', async () => {
@@ -31,6 +39,27 @@ describe('liveness through the worker pool', () => {
     const fixed = await pool().check({ model: spinner, properties: spinnerProps, source: SPINNER }, { variant: 'fixed' });
     expect(fixed.status).toBe('verified');
     expect(statuses(fixed)).toEqual({ deadlock: 'holds', livelock: 'holds', 'waiter-leaves': 'holds' });
+  });
+
+  it('the parallel backend (kmc check on 2 workers): liveness without reductions is one search of the graph in one worker, the sequential result; safety alone, symmetry and --first under symmetry search in parallel', async () => {
+    const backend = parallelBackend(pool());
+    const target = { model: spinner, properties: spinnerProps, source: SPINNER };
+    for (const variant of ['buggy', 'fixed']) {
+      const once = await backend.search(target, { variant });
+      expect(workers(once)).toBe(1);
+      expect(notes(once)).toMatch(/one search of the state graph, in one worker of 2, checked every property/);
+      expect(found(once)).toEqual(found(check(spinner, spinnerProps, { variant })));
+    }
+    // Symmetry asked for on a model it cannot reduce is that same one search, as check() runs it.
+    expect(workers(await backend.search(target, { variant: 'buggy', symmetry: true }))).toBe(1);
+    // With --first check() searches twice there: the parallel safety search runs.
+    expect(workers(await backend.search(target, { variant: 'buggy', symmetry: true, first: true }))).toBe(2);
+    expect(workers(await backend.search(target, { variant: 'buggy', property: ['deadlock'] }))).toBe(2);
+    const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
+    const source = { kind: 'bundled' as const, registry: registry.module!, source: xen.source };
+    const symmetric = await backend.search({ model: xen.model, properties: xen.properties, source }, { variant: 'reviewed', params: { hypercalls: 2 }, symmetry: true });
+    expect(workers(symmetric)).toBe(2);
+    expect(notes(symmetric)).toMatch(/checked by one worker of 2 on the full state graph, without reductions/);
   });
 
   it('a --max-states cut: the liveness properties are unknown, never holding, and the run incomplete', async () => {
