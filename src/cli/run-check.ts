@@ -23,6 +23,7 @@ import { openStepCache } from './step-cache.js';
 import { checkpointConfig, type CheckpointFlags } from './checkpoint.js';
 import { displayPath } from '../util/display-path.js';
 import { seconds } from '../util/format.js';
+import { symmetryByDefault, withReductionNote as noted } from './symmetry-default.js';
 
 /** The limits (maxMemory defaults to 80% of the machine's memory, defaultMaxMemory) and how to run. */
 export interface RunCheckOptions extends Limits {
@@ -137,7 +138,8 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   // search; partial-order reduction only in the sequential one, so it takes one worker, never
   // quietly: with --workers N > 1 it is refused (workersFor).
   const por = o.por === true;
-  const reduced = por || o.symmetry !== false || o.preemptionBound !== undefined;
+  const { symmetry, note: symmetryNote } = symmetryByDefault(o.symmetry !== false, plan.model, plan.selected);
+  const reduced = por || symmetry || o.preemptionBound !== undefined;
   // Either search is checkpointed (the sequential one between two expansions, the parallel one
   // at level ends); a resumed run continues in the search its checkpoint holds, the parallel one
   // with any number of workers.
@@ -168,6 +170,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
         maxStates: o.maxStates,
         maxDepth: o.maxDepth,
         first: o.first,
+        // What was asked (kmc resume derives the same search from it: symmetryByDefault).
         symmetry: o.symmetry !== false,
         preemptionBound: o.preemptionBound,
         reference: o.reference,
@@ -185,7 +188,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
   const signal = o.signal ?? own!.signal;
   const stopListening = own && stopOnInterrupt(o.io, printer, own);
   try {
-    const reductions = reduced ? { por, symmetry: o.symmetry !== false, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
+    const reductions = reduced ? { por, symmetry, preemptionBound: o.preemptionBound, shortest: o.shortest } : {};
     let maxTimeMs = o.maxTimeMs;
     if (onThread) {
       const t0 = performance.now();
@@ -204,7 +207,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
         interrupted: () => (o.io.pollInterrupt?.(), signal.aborted),
         onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update({ ...p, workers: 1 }), o.io.progress?.({ ...p, workers: 1 })) : undefined,
       });
-      if (cap === undefined || signal.aborted || !reachedCap(result, cap)) return { result, model: plan.model, interrupted: signal.aborted };
+      if (cap === undefined || signal.aborted || !reachedCap(result, cap)) return { result: noted(result, symmetryNote), model: plan.model, interrupted: signal.aborted };
       // Larger than a search on this thread: the whole run again on the pool, in the time left.
       if (maxTimeMs !== undefined) maxTimeMs = Math.max(1, maxTimeMs - (performance.now() - t0));
     }
@@ -221,7 +224,7 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
       ...(checkpoint ? { checkpoint } : {}),
     };
     const result = await pool.backend.search(target, { ...options, ...reductions, ...(o.reference === true ? { reference: true } : {}) });
-    return { result, model: plan.model, interrupted: signal.aborted };
+    return { result: noted(result, symmetryNote), model: plan.model, interrupted: signal.aborted };
   } finally {
     printer?.finish();
     stopListening?.();
@@ -280,3 +283,4 @@ export function progressFor(io: Io, quiet: boolean | undefined): { onProgress?: 
   if (!printer && !io.progress) return {};
   return { onProgress: (p) => (printer?.update(p), io.progress?.(p)) };
 }
+

@@ -71,10 +71,12 @@ export function renderMarkdown(runs: readonly MarkdownRun[]): string {
     const liveStates = r.liveness && r.liveness.states > 0 && r.liveness.states !== r.stats.states ? `${thousands(r.liveness.states)} §` : undefined;
     if (liveStates && r.properties.some((p) => p.kind === 'liveness')) unreduced = true;
     for (const p of r.properties) {
-      // † : found under partial-order reduction, not known to be a shortest trace (--shortest).
-      const len = p.status === 'violated' ? `${p.violation.path.length}${p.violation.shortest === false ? ' †' : ''}` : '';
+      // † : found under partial-order reduction, not known to be a shortest trace (--shortest);
+      // on a lasso, with or without reductions: its loop is not known to be the shortest.
       const loop = p.status === 'violated' ? p.violation.loop : undefined;
-      if (p.status === 'violated' && p.violation.shortest === false) {
+      const notShortest = p.status === 'violated' && (p.violation.shortest === false || loop !== undefined);
+      const len = p.status === 'violated' ? `${p.violation.path.length}${notShortest ? ' †' : ''}` : '';
+      if (notShortest) {
         if (loop === undefined) unsure = true;
         else unsureLasso = true;
       }

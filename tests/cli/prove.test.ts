@@ -60,11 +60,14 @@ describe('kmc prove', () => {
     expect(r.err).toBe('');
   });
 
-  it('searches with the reductions of kmc check (the same verdicts), says so, and --no-symmetry --no-por turns them off', async () => {
+  it('searches with the reductions of kmc check (the same verdicts), says so, and --no-symmetry --no-por turns them off; with liveness checked, symmetry is not used', async () => {
     const args = ['prove', 'kvm-hotplug', '--from', 'v2.6.37', '--to', 'hypothetical-mix', '--param', 'reboot=false', '--param', 'suspend=false', '--param', 'enableCanFail=false'];
-    const reduced = await kmc(...args, '--quiet');
-    const plain = await kmc(...args, '--quiet', '--no-symmetry', '--no-por');
-    expect([reduced.code, plain.code]).toEqual([0, 0]);
+    // Safety properties only: symmetry is on by default for them.
+    const reduced = await kmc(...args, '--property', 'nolock-under-kvm-lock', '--quiet');
+    const plain = await kmc(...args, '--property', 'nolock-under-kvm-lock', '--quiet', '--no-symmetry', '--no-por');
+    // Every property (livelock and the model's liveness properties among them): the one unreduced search of the graph (src/cli/symmetry-default.ts).
+    const live = await kmc(...args, '--quiet');
+    expect([reduced.code, plain.code, live.code]).toEqual([0, 0, 0]);
     const part2 = (out: string) => out.split('\n')[2]!;
     // Two interchangeable VM creators: the reduced search stores about half the states.
     // (Followed by the properties not exercised, when some are: suspend=false leaves kvm_resume's WARN_ON unreached.)
@@ -74,8 +77,10 @@ describe('kmc prove', () => {
     expect(stored).toBeGreaterThan(0);
     expect(all).toBeGreaterThan(stored);
     expect(stored).toBeGreaterThanOrEqual(all / 2);
+    expect(part2(live.out)).toContain(`in all ${all.toLocaleString('en-US')} reachable states (exhaustive)`);
     // Part 1 is the same shortest counterexample either way.
     expect(reduced.out.split('\n')[1]).toBe(plain.out.split('\n')[1]);
+    expect(live.out.split('\n')[1]).toBe(plain.out.split('\n')[1]);
   });
 
   it('bad usage exits 2', async () => {

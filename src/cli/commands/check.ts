@@ -144,7 +144,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('--no-livelock', 'do not check the built-in livelock property (checked by default: no fair cycle in which an unfinished thread never makes progress)')
     .option('--por', 'partial-order reduction: fewer interleavings of independent steps, same verdicts; off by default (1.0-1.25× fewer states on the bundled models, measured: README), and it runs in one worker')
     .option('--no-por', 'no partial-order reduction (the default)')
-    .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks)')
+    .option('--no-symmetry', 'no symmetry reduction (on by default for models that declare interchangeable CPUs or tasks, where no liveness property is checked: liveness needs the whole graph)')
     .option('--preemption-bound <k>', 'explore only interleavings with at most k preemptions (as CHESS and loom); never reports verified', parsePreemptionBound)
     .option('--shortest', 'with --por: make counterexamples shortest (re-searches without partial-order reduction up to their length)')
     .option(

@@ -4,6 +4,7 @@
 // fails; 2 for bad usage or a broken model. --json prints the proof as one document
 // (schemas/kmc-prove.schema.json) with the same exit codes.
 
+import { symmetryByDefault, withReductionNote } from '../symmetry-default.js';
 import type { Command } from 'commander';
 import { parseParamArgs } from '../../model/params.js';
 import { prove } from '../../engine/prove.js';
@@ -56,7 +57,7 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
     .option('--quiet', 'no progress output')
     .option('--por', 'partial-order reduction in both searches (off by default, as in kmc check; counterexamples are made shortest either way)')
     .option('--no-por', 'no partial-order reduction (the default)')
-    .option('--no-symmetry', 'no symmetry reduction in either search (on by default, as in kmc check)')
+    .option('--no-symmetry', 'no symmetry reduction in either search (on by default as in kmc check: where no liveness property is checked)')
     .action(async (name: string, opts: ProveCliOptions) => {
       const entry = await loadModel(name, registry);
       if (!opts.from || !opts.to) throw new UsageError('kmc prove: give --from <buggy variant> and --to <fixed variant>');
@@ -64,7 +65,10 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
       const params = parseParamArgs(opts.param);
       // Both searches evaluate compiled invariants too: the probe compares them with the properties.
       const selected = selectProperties(withBuiltinLiveness(entry.properties), opts.property, entry.model.name);
-      for (const variant of [opts.from, opts.to]) if (hasOwnKey(entry.model.variants, variant)) checkDeterminism(compileModel(entry.model, { variant, params }), { properties: selected });
+      const compiled = [opts.from, opts.to].filter((variant) => hasOwnKey(entry.model.variants, variant)).map((variant) => compileModel(entry.model, { variant, params }));
+      for (const model of compiled) checkDeterminism(model, { properties: selected });
+      // Symmetry as in kmc check: not where a liveness property is checked (src/cli/symmetry-default.ts).
+      const { symmetry, note } = compiled.length > 0 ? symmetryByDefault(opts.symmetry, compiled[compiled.length - 1]!, selected) : { symmetry: opts.symmetry, note: undefined };
       const r = prove(entry.model, entry.properties, {
         from: opts.from,
         to: opts.to,
@@ -74,10 +78,12 @@ export function registerProve(program: Command, io: Io, setExit: (code: number) 
         // The same reductions as kmc check; part 1 promises the shortest counterexample, so a
         // path found under partial-order reduction is made shortest.
         por: opts.por === true,
-        symmetry: opts.symmetry,
+        symmetry,
         shortest: true,
         ...progressFor(io, opts.quiet || opts.markdown || opts.json),
       });
+      withReductionNote(r.buggy, note);
+      withReductionNote(r.fixed, note);
       // Printed commands name a model file by its path (relative to here), which is what works.
       if (isModelPath(name) && !registry.models.some((m) => m.name === name)) r.modelRef = displayPath(entry.source);
       if (r.buggy.status === 'error' || r.fixed.status === 'error') {
