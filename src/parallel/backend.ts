@@ -26,8 +26,9 @@ export function sequentialBackend(checker: ParallelChecker): SearchBackend {
 }
 
 export function parallelBackend(checker: ParallelChecker): SearchBackend {
-  // Where the whole check is one search of the graph (liveness, no reduction), that search in one
-  // worker rather than a parallel safety search and the same graph again (pool.ts, checkSearchingOnce).
+  // Where the whole check is one search of the graph (liveness, no reduction) that the parallel
+  // search cannot record (--first, the partitioned scheme), that search in one worker rather than
+  // a parallel safety search and the same graph again (pool.ts, checkSearchingOnce).
   return { kind: 'parallel', workers: checker.workers, search: (target, options) => checker.checkSearchingOnce(target, options) };
 }
 

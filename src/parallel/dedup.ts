@@ -21,8 +21,10 @@ export interface Dedup {
   /**
    * A successor reached by the edge with key `edge` (see ranks.ts); hi/lo is its fingerprint.
    * It ends up with exactly one worker, which keeps the smallest edge key among all offers.
+   * Returns the state's id in the shared table (stored now or before; -1 when the offer waits in
+   * the spill for the level's end), or -1 for a scheme without one (partitioned).
    */
-  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void;
+  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): number;
   /** Called between expansions (the partitioned scheme reads its mail). */
   poll(): void;
   /**
@@ -37,6 +39,9 @@ export interface Dedup {
    * table grows here, never during a level).
    */
   prepare?(maxNew: number, expected: number): void;
+  /** Recording the state graph (shared table only): see SharedTableDedup.takeReplayed and settleIds. */
+  takeReplayed?(): number[];
+  settleIds?(idOf: (i: number, key: number) => number): void;
   /** The smallest edge key that reached this worker's `i`-th new state of the level. */
   edgeOf(i: number): number;
   /** Bytes of this worker's part of the visited set (the frontier and the ranks are counted apart). */

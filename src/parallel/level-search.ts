@@ -54,6 +54,7 @@ import type { Mailbox } from './mailbox.js';
 import type { Candidate, LevelBoundary, LevelCheckpointPart, LevelResume, WorkerLimits, WorkerReport } from './protocol.js';
 import type { CoverageCounts } from '../engine/coverage.js';
 import type { LevelRanks } from './ranks.js';
+import type { GraphPartRecorder } from './graph-part.js';
 
 /** Expansions between two looks at the mailbox, the stop flag and the counters. */
 const POLL_EVERY = 64;
@@ -138,13 +139,19 @@ export interface LevelSearchContext {
    * with a scheme where any worker may store any state (the shared table).
    */
   soloBelow?: number | undefined;
+  /**
+   * Record this worker's part of the state graph for liveness (graph-part.ts): the shared table
+   * only (its ids name the successors), without a reducer and not resumed from a checkpoint.
+   */
+  graph?: GraphPartRecorder | undefined;
 }
 
 /** What one worker's level search reports: the search's part of its WorkerReport. */
 export type LevelSearchResult = Pick<WorkerReport, 'states' | 'transitions' | 'diameter' | 'depthCut' | 'peakRss' | 'storeBytes' | 'waitMs' | 'parks' | 'parkedMs' | 'lead' | 'candidates' | 'checkpointPart'>;
 
 export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSink) => Dedup): LevelSearchResult {
-  const { model, evaluator, control, ranks, me, limits, mailbox } = c;
+  const { model, evaluator, control, ranks, me, limits, mailbox, graph } = c;
+  if (graph !== undefined && (c.reducer !== undefined || c.resume !== undefined)) throw new Error('internal: the level search records the graph only unreduced and not resumed');
   /** The worker that expands the levels searched alone (the first one ready, when the run starts alone). */
   const lead = control.takeLead(me);
   const K = ranks.K;
@@ -169,6 +176,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   let halts: number[] = [];
   const sink: NewStateSink = {
     added(state, i, halted) {
+      graph?.node(state, halted);
       const violated = evaluator.invariants(state);
       for (let k = 0; k < violated.length; k++) {
         const p = propIndex.get(violated[k]!)!;
@@ -182,15 +190,18 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   const dedup = makeDedup(sink);
   const expander = new Expander(model, evaluator, new ExhaustiveChooser(), c.reducer);
 
-  // The state being expanded: its depth and rank (read by the handlers).
+  // The state being expanded: its depth and rank (read by the handlers); recording the graph,
+  // the graph id of its depth's first state (graph-part.ts).
   let depth = 0;
   let rank = 0;
+  let levelOffset = 0;
   const handlers: ExpandHandlers = {
-    successor(s, choice, halted) {
+    successor(s, choice, halted, action) {
       // Halted (BUG_ON) states are marked in the fingerprint, as in the sequential search. Both
       // lanes from one pass over the state (hashHi and hashLo would each make one).
       const h = hash64(s);
-      dedup.offer(s, halted ? (h ^ HALTED_MARK) >>> 0 : h, hash64.lo, rank * K + choice, halted);
+      const id = dedup.offer(s, halted ? (h ^ HALTED_MARK) >>> 0 : h, hash64.lo, rank * K + choice, halted);
+      if (graph !== undefined) graph.edge(levelOffset + rank, id, choice, action as CompiledAction);
     },
     violation(p, choice) {
       record({
@@ -202,6 +213,13 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
         order: p.kind === 'assertion' ? 1 : 0,
       });
     },
+  };
+
+  /** Graph ids: the first of each depth (offsets[L]), for the sealed depths read so far. */
+  const offsets = [0];
+  const offsetOf = (L: number): number => {
+    for (let l = offsets.length - 1; l < L; l++) offsets.push(offsets[l]! + ranks.size(l));
+    return offsets[L]!;
   };
 
   /** Invariant hits of the level being built become candidates, with their states' (final, or on a stop current) keys. */
@@ -368,6 +386,8 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     waitMs += t1 - t;
     if (PHASES) phase[P.settle]! += t1 - t;
     if (!settled) return -1;
+    // Edges to offers that waited in the spill: the table ids the replay gave them.
+    if (graph !== undefined) graph.patchSpilled(dedup.takeReplayed!());
     levelsEnded++;
     const n = dedup.newCount;
     if (n > 0) diameter = L;
@@ -397,6 +417,17 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
     t = performance.now();
     if (PHASES) phase[P.publish]! += t - t2;
     if (!control.barrier(undefined, () => decide(L))) return -1;
+    if (graph !== undefined) {
+      // Depth L is sealed: my new states of it get their graph ids (offset + rank), in the order
+      // I stored them, and the table keeps each in its key's place for the edges' targets.
+      ranks.focus(L);
+      const offset = offsetOf(L);
+      dedup.settleIds!((_i, key) => {
+        const id = offset + ranks.rank(L, key);
+        graph.identify(id);
+        return id;
+      });
+    }
     waitMs += performance.now() - t;
     if (PHASES) phase[P.meet]! += performance.now() - t;
     if (control.global(G.done) !== 0) return -1;
@@ -428,7 +459,9 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
   const expandLevel = (L: number): boolean => {
     for (let key = frontier.claim(state); key >= 0; key = frontier.claim(state)) {
       rank = ranks.rank(L, key);
-      if (expander.expand(state, L, maxDepth, handlers) < 0) depthCut = true;
+      const enabled = expander.expand(state, L, maxDepth, handlers);
+      if (enabled < 0) depthCut = true;
+      else if (graph !== undefined) graph.expanded(levelOffset + rank);
       if (++expansions % POLL_EVERY === 0 && poll()) return true;
     }
     return false;
@@ -484,6 +517,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       if (PHASES) phase[P.begin]! += t1 - t;
       if (!ready) break;
       ranks.focus(L);
+      if (graph !== undefined) levelOffset = offsetOf(L);
       const stopped = expandLevel(L);
       if (PHASES) phase[P.expand]! += performance.now() - t1;
       if (stopped) break;

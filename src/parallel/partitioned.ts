@@ -63,11 +63,11 @@ export class PartitionedDedup implements Dedup {
     this.levelStart = this.store.size;
   }
 
-  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
+  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): number {
     const o = this.workers === 1 ? 0 : ownerOf(hi, this.workers);
     if (o === this.me) {
       this.insert(state, hi, lo, edge, halted);
-      return;
+      return -1;
     }
     let buf = this.out[o];
     if (!buf) buf = this.out[o] = new Int32Array(this.perBatch * this.stride);
@@ -82,6 +82,7 @@ export class PartitionedDedup implements Dedup {
     for (let k = 0, w = this.width, to = at + HEADER; k < w; k++) buf[to + k] = state[k]!;
     this.outCount[o] = k + 1;
     if (k + 1 === this.perBatch) this.flush(o);
+    return -1;
   }
 
   private insert(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {

@@ -12,7 +12,13 @@ import type { CheckOptions } from '../engine/check.js';
 import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
 import { errorResult, errorResultOf, resultOf, runInfo, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
-import { mergeLivenessResult, splitForLiveness } from '../engine/liveness/run.js';
+import { isLiveness, mergeLivenessResult, splitForLiveness, unknownVerdicts, withLiveness } from '../engine/liveness/run.js';
+import { analyseLiveness } from '../engine/liveness/analyse.js';
+import type { StateGraph } from '../engine/liveness/graph.js';
+import type { LivenessProperty } from '../property/types.js';
+import type { LivenessInfo } from '../engine/result.js';
+import { joinGraph } from './graph-join.js';
+import type { GraphPart } from './graph-part.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
 import { makeEvaluator, type Evaluator } from '../engine/evaluate.js';
 import { violationAlong } from '../engine/follow.js';
@@ -33,7 +39,7 @@ import type { DedupKind, LevelResume, LevelTask, ModelSource, SequentialReductio
 import { LevelCheckpointer, loadLevelCheckpoint, resumeLevelSearch, type LoadedLevelCheckpoint } from './checkpoint.js';
 import type { SwarmBase, SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
-import { sharedTable } from './shared-table.js';
+import { graphIdsOf, sharedTable } from './shared-table.js';
 import { longTimeout } from '../util/timer.js';
 import { hasOwnKey, ownKey } from '../util/own.js';
 
@@ -118,6 +124,8 @@ export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' |
   soloBelow?: number | undefined;
   /** Diagnostics (bench/): each worker's report (states, transitions, time waiting at level ends). */
   onWorkerReports?: ((reports: readonly WorkerReport[]) => void) | undefined;
+  /** Diagnostics (tests): the state graph the parallel search recorded, before its analysis. */
+  onGraph?: ((g: StateGraph) => void) | undefined;
 }
 
 const STOP_REASON: Record<number, StopReason> = {
@@ -199,13 +207,18 @@ export class ParallelChecker {
   }
 
   async check(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
-    // Liveness needs the state graph, which the parallel search does not keep: the safety
-    // properties are searched in parallel, the liveness ones by the engine's check() in one worker
-    // (src/engine/liveness/run.ts), without reductions, and the result says so.
+    // Liveness needs the state graph. The shared-table search records it where the sequential
+    // search would record it in one search (no reduction that runs, no preemption bound, no
+    // checkpoint: oneGraphSearch), and not with --first: then one parallel search checks every
+    // property, its graph the sequential one (graph-part.ts). Elsewhere the safety properties
+    // are searched in parallel (reduced, bounded, checkpointed), the liveness ones by the
+    // engine's check() in one worker (src/engine/liveness/run.ts), without reductions, and the
+    // result says so.
     const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
     const split = splitForLiveness(plan.selected);
     if (split === undefined) return this.checkSafety(plan, target.source, options);
+    if (this.recordsGraph(plan, options)) return this.checkSafety(plan, target.source, options, false, split.liveness);
     // A checkpointed safety search is saved when it ends: a run stopped during the liveness
     // search (which is not checkpointed) resumes with it, not with the safety search.
     const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, target.source, options, options.checkpoint !== undefined) : undefined;
@@ -220,7 +233,7 @@ export class ParallelChecker {
       return mergeLivenessResult(base, skipped, plan.selected, `liveness (${split.liveness.map((p) => p.name).join(', ')}) not checked: the search stopped (${spent}) before the separate liveness search could run`);
     }
     const live = await this.runSequential({ ...plan, selected: split.liveness }, target.source, { ...options, por: false, symmetry: false, checkpoint: undefined });
-    let note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search does not keep the graph, and partial-order and symmetry reduction are not sound for liveness here`;
+    let note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search records the graph only unreduced, and partial-order and symmetry reduction are not sound for liveness here`;
     if (options.checkpoint) note += '; the liveness search is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it';
     return mergeLivenessResult(base, live, plan.selected, note);
   }
@@ -229,25 +242,38 @@ export class ParallelChecker {
    * The check as `kmc check` runs it on this pool (the parallel backend, backend.ts): where the
    * sequential check() of the plan is one search that records the state graph and checks every
    * property on the way (src/engine/check.ts, checkWithLiveness; oneGraphSearch), that search in
-   * one worker, since check() would search the same graph twice (the parallel safety search, then
-   * the liveness search in one worker); everywhere else check(). The result of the one search is
+   * one worker where check() would search the same graph twice (the parallel safety search, then
+   * the liveness search in one worker: --first, or the partitioned scheme); everywhere else
+   * check(), whose shared-table search records the graph itself. The result of the one search is
    * check()'s own (stats.workers = 1) and its liveness notes say what ran where.
    */
   async checkSearchingOnce(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
     const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
-    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !oneGraphSearch(plan, options)) return this.check({ ...target, plan }, options);
+    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !oneGraphSearch(plan, options) || this.recordsGraph(plan, options)) return this.check({ ...target, plan }, options);
     const one = await this.runSequential(plan, target.source, options);
     if (one.status === 'error' || one.liveness === undefined) return one;
-    const note = `one search of the state graph, in one worker of ${this.workers}, checked every property: liveness needs the whole graph, which the parallel search does not keep, and the search that records it checks the safety properties too (a parallel safety search first would search the same graph twice)`;
+    const note = `one search of the state graph, in one worker of ${this.workers}, checked every property: liveness needs the whole graph, which the parallel search records only with the shared table and without --first, and the search that records it checks the safety properties too (a parallel safety search first would search the same graph twice)`;
     return { ...one, liveness: { ...one.liveness, notes: [...one.liveness.notes, note] } };
   }
 
-  private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions, saveAtEnd = false): Promise<CheckResult> {
+  /**
+   * Whether the parallel search of this plan records the state graph for its liveness
+   * properties: the shared table (the default on two or more workers), where the sequential check() is one
+   * search of the graph (oneGraphSearch), without --first (the level search ends the level
+   * where the sequential one stops at once: their cut graphs differ) and not resumed.
+   */
+  private recordsGraph(plan: CheckPlan, o: ParallelCheckOptions): boolean {
+    const dedup = o.dedup ?? (this.workers === 1 ? 'partitioned' : 'shared-table');
+    return dedup === 'shared-table' && o.first !== true && oneGraphSearch(plan, o);
+  }
+
+  /** The level search of the plan's safety properties, or with `liveness` of all of them on the graph it records. */
+  private async checkSafety(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions, saveAtEnd = false, liveness?: readonly LivenessProperty[]): Promise<CheckResult> {
     if (this.busy) throw new Error('ParallelChecker runs one check at a time');
     this.busy = true;
     try {
-      return await this.run(plan, source, options, saveAtEnd);
+      return await this.run(plan, source, options, saveAtEnd, liveness);
     } finally {
       this.busy = false;
     }
@@ -398,8 +424,10 @@ export class ParallelChecker {
     };
   }
 
-  private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions, saveAtEnd: boolean): Promise<CheckResult> {
-    const { model: base, all, selected } = plan;
+  private async run(plan: CheckPlan, source: ModelSource, o: ParallelCheckOptions, saveAtEnd: boolean, liveness?: readonly LivenessProperty[]): Promise<CheckResult> {
+    const { model: base, all } = plan;
+    // Recording the graph, the tasks name every selected property; the search looks for the safety ones.
+    const selected = liveness ? plan.selected.filter((p) => !isLiveness(p)) : plan.selected;
     // Symmetry and the preemption bound: every worker builds the same reducer (worker.ts); this
     // one turns the paths found into the model's own and says what ran. Partial-order reduction
     // is refused rather than ignored (its cycle proviso needs the visited set at the moment a
@@ -476,6 +504,7 @@ export class ParallelChecker {
       ...(red?.active ? { reductions: { symmetry: o.symmetry, preemptionBound: o.preemptionBound } } : {}),
       dedup,
       soloBelow,
+      ...(liveness ? { graph: true } : {}),
       control: controlBuf,
       board,
       ranks: rankBufs.ranks,
@@ -572,11 +601,43 @@ export class ParallelChecker {
     // The visited set and the parent links (the level ranks), as check() counts its fingerprint
     // table with its parent and choice arrays.
     const storeBytes = reports.reduce((s, r) => s + r.storeBytes, 0) + ranks.bytes();
-    return resultOf(base, selected, outcome, {
+    const result = resultOf(base, selected, outcome, {
       bytesPerState: states > 0 ? storeBytes / states : 0,
       workers: W,
       reductions: red ? reportWithoutPor(red, outcome.violations.map((v) => v.property.name), o.first === true) : undefined,
     });
+    if (!liveness) return result;
+    // The liveness properties on the graph the workers recorded: the sequential search's graph
+    // (graph-part.ts), analysed here as searchGraph's is (src/engine/liveness/run.ts). A search
+    // stopped part-way through a level recorded no whole graph: its liveness stays unknown. The
+    // outcome's stop as resultOf left it: a store buffer found full (store-buffer-bound) cut the
+    // graph too, which is then never complete (no liveness property holds on it).
+    const names = liveness.map((p) => p.name).join(', ');
+    const stop = outcome.stoppedBy;
+    if (code !== STOP.none) {
+      const note = `liveness (${names}) not checked: the search stopped (${stop ?? 'stopped'}) before the state graph it records was whole`;
+      return withLiveness(result, plan.selected, unknownVerdicts(liveness, note), { states: 0, edges: 0, graphBytes: 0, bytesPerState: 0, analysisMs: 0, notes: [note] }, stop);
+    }
+    const parts = reports.map((r) => r.graph);
+    if (parts.some((p) => p === undefined)) return errorResult(runInfo(base), 'internal: a worker of a finished search sent no part of the state graph');
+    let graph: StateGraph;
+    try {
+      graph = joinGraph(base, states, parts as GraphPart[], graphIdsOf(table!));
+    } catch (e) {
+      return errorResultOf(runInfo(base), e, 'the state graph: ');
+    }
+    o.onGraph?.(graph);
+    const t0 = performance.now();
+    const verdicts = analyseLiveness(graph, liveness, stop === undefined);
+    const info: LivenessInfo = {
+      states: graph.n,
+      edges: graph.edges,
+      graphBytes: graph.bytes(),
+      bytesPerState: graph.n > 0 ? graph.bytes() / graph.n : 0,
+      analysisMs: performance.now() - t0,
+      notes: [`the state graph was recorded by the parallel search on ${W} workers (the graph one worker's search records, state for state and edge for edge), and analysed by one thread`],
+    };
+    return withLiveness(result, plan.selected, verdicts, info, stop);
   }
 }
 

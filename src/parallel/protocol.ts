@@ -2,6 +2,7 @@
 // worker runs and the report it returns. Plain, structured-clonable data only: functions (the
 // model, its properties) never cross threads; each worker imports the model module itself.
 
+import type { GraphPart } from './graph-part.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckResult } from '../engine/result.js';
 import type { CoverageCounts } from '../engine/coverage.js';
@@ -151,6 +152,12 @@ export interface LevelTask extends TaskCommon {
   soloBelow: number;
   /** partitioned only: ports[j] is the channel to worker j (null for this worker itself). */
   ports: (MessagePort | null)[];
+  /**
+   * shared-table only, unreduced, not resumed: record this worker's part of the state graph
+   * (graph-part.ts) for the liveness properties among `property`, which are then not searched
+   * for (the safety ones are; the orchestrator analyses the joined graph).
+   */
+  graph?: boolean | undefined;
 }
 
 /**
@@ -224,6 +231,8 @@ export interface WorkerReport {
   result?: CheckResult;
   /** level, checkpointed: this worker's part of the checkpoint of the run's last boundary. */
   checkpointPart?: LevelCheckpointPart | undefined;
+  /** level, recording the graph, when the search was not stopped: this worker's part of it. */
+  graph?: GraphPart | undefined;
   /** swarm only: the members' reports. */
   swarm?: SwarmMemberReport[];
 }

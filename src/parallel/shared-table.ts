@@ -208,6 +208,17 @@ export function tableFingerprints(table: SharedArrayBuffer, depth: number): Uint
   return out.slice(0, n);
 }
 
+/**
+ * After a search that recorded the state graph (SharedTableDedup.settleIds at every level end),
+ * in a table nobody is writing: the graph id of the state of table id `id`, for every state of a
+ * sealed level.
+ */
+export function graphIdsOf(table: SharedArrayBuffer): (id: number) => number {
+  const t = new Int32Array(table, 0, table.byteLength >> 2);
+  const base = idsAt(t[H_CAPACITY]!) + 2;
+  return (id) => t[base + ID_WORDS * id]!;
+}
+
 interface GrowableBuffer extends SharedArrayBuffer {
   grow(newLength: number): void;
   readonly maxByteLength: number;
@@ -258,6 +269,8 @@ export class SharedTableDedup implements Dedup {
   private spilled = 0;
   /** Offering the spill again: out of ids now means out of memory. */
   private replaying = false;
+  /** Recording the graph: the ids the replay gave the spilled offers (takeReplayed). */
+  private replayedIds: number[] | undefined;
   /** Times the table grew during this run (seen by this worker). */
   grows = 0;
   /** Levels in which this worker spilled offers (the table grew at their ends). */
@@ -267,7 +280,10 @@ export class SharedTableDedup implements Dedup {
     table: SharedArrayBuffer,
     private readonly control: Control,
     private readonly sink: NewStateSink,
+    /** The search records the state graph: the replay keeps the ids it gives spilled offers. */
+    recordsGraph = false,
   ) {
+    if (recordsGraph) this.replayedIds = [];
     this.buf = table as GrowableBuffer;
     this.t = this.view();
     // Each field that a level end stores again (the view after a grow, the lists made larger)
@@ -347,7 +363,7 @@ export class SharedTableDedup implements Dedup {
     return b < this.mineUsed && this.mine[b] === 1;
   }
 
-  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): void {
+  offer(state: Int32Array, hi: number, lo: number, edge: number, halted: boolean): number {
     if (edge >= TWO32) throw new RangeError(`shared-table: edge key ${edge} of depth ${this.level} does not fit in 32 bits (use the partitioned scheme)`);
     const t = this.t;
     const hiW = hi | 0;
@@ -367,7 +383,7 @@ export class SharedTableDedup implements Dedup {
         if (this.nextId === this.endId && !this.reserve()) {
           // No id left at this size: the state waits in the spill for the level's end.
           this.keep(state, hiW, loW, edge, halted);
-          return;
+          return -1;
         }
         const id = this.nextId;
         const at = ids + ID_WORDS * id;
@@ -378,7 +394,7 @@ export class SharedTableDedup implements Dedup {
         if (cur === 0) {
           this.nextId++;
           this.claimed(state, id, halted);
-          return;
+          return id;
         }
         // Another worker claimed this slot first: cur is what it wrote.
       }
@@ -393,7 +409,7 @@ export class SharedTableDedup implements Dedup {
         if (id >= this.levelStart && (!this.isMine(id) || !this.trustMarks)) Atomics.load(t, HEADER + i);
         if (t[at + 1] === loW && t[at] === hiW) {
           if (id >= this.levelStart) this.lower(at + 2, edge);
-          return;
+          return id;
         }
       }
       i = (i + 1) & mask;
@@ -526,7 +542,8 @@ export class SharedTableDedup implements Dedup {
     for (let at = 0, end = this.spillWords; at < end; ) {
       const from = at + SPILL_HEAD;
       const to = from + s[at + 4]!;
-      this.offer(s.subarray(from, to), s[at]! >>> 0, s[at + 1]! >>> 0, s[at + 2]! >>> 0, s[at + 3] === 1);
+      const id = this.offer(s.subarray(from, to), s[at]! >>> 0, s[at + 1]! >>> 0, s[at + 2]! >>> 0, s[at + 3] === 1);
+      this.replayedIds?.push(id);
       at = to;
     }
     this.replaying = false;
@@ -592,6 +609,34 @@ export class SharedTableDedup implements Dedup {
 
   restore(count: number): void {
     this.owned += count;
+  }
+
+  /**
+   * A search that records the state graph (graph-part.ts): the ids of the offers this worker
+   * spilled, in the order offer returned -1 for them, once its replay at the level's end gave
+   * them one (the recorder patches its edges with them). Empty when nothing spilled.
+   */
+  takeReplayed(): number[] {
+    const ids = this.replayedIds ?? [];
+    this.replayedIds = [];
+    return ids;
+  }
+
+  /**
+   * A search that records the state graph, after the barrier that sealed the level's ranks: the
+   * key word of each of this worker's new states of the level becomes its final id in the whole
+   * graph (`idOf(i, key)`, which the sequential search gives it: ranks.ts), so that after the
+   * search an edge's table id reads its target's graph id (graphIdsOf). Nothing reads the key of
+   * a sealed level's state again: keys are lowered and read (edgeOf) in the level being built only.
+   */
+  settleIds(idOf: (i: number, key: number) => number): void {
+    this.refresh();
+    const t = this.t;
+    const base = this.idBase + 2;
+    for (let i = 0; i < this.count; i++) {
+      const at = base + ID_WORDS * this.ids[i]!;
+      t[at] = idOf(i, t[at]! >>> 0);
+    }
   }
 
   fingerprints(): undefined {

@@ -27,6 +27,9 @@ import type { LevelCheckpointPart, SequentialTask, SwarmTask, WorkerError, Worke
 import type { SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
+import { GraphPartRecorder } from './graph-part.js';
+import { livenessLabellers } from '../engine/liveness/analyse.js';
+import { isLiveness } from '../engine/liveness/run.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -72,7 +75,10 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
       return report;
     }
     const base = compileModel(loaded.model, { variant: task.variant, params: task.params, reference: task.reference });
-    const selected = selectProperties(loaded.properties, task.property, base.name);
+    // Recording the graph, the task names the liveness properties too (built-in livelock
+    // included): the search looks for the others, and labels the states for these.
+    const chosen = task.graph === true ? selectProperties(withBuiltinLiveness(set), task.property, base.name) : undefined;
+    const selected = chosen ? chosen.filter((p) => p.kind !== 'liveness') : selectProperties(loaded.properties, task.property, base.name);
     // Symmetry and the preemption bound: the sequential search's own reducer (POR off), so
     // that successors are canonical and carry the bound's words before they are fingerprinted.
     const r = task.reductions;
@@ -94,13 +100,21 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
           send: (part: LevelCheckpointPart) => ck.port.postMessage(part, part.fingerprints ? [part.fingerprints.buffer as ArrayBuffer] : []),
         }
       : undefined;
-    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume, soloBelow: task.soloBelow };
+    let graph: GraphPartRecorder | undefined;
+    if (chosen) {
+      if (reducer || task.resume || task.dedup !== 'shared-table') throw new Error('internal: the graph is recorded by the shared-table search only, unreduced and not resumed');
+      const labelInfo = makeEvaluator(base, withBuiltinLiveness(set), []);
+      graph = new GraphPartRecorder(base, livenessLabellers(base, chosen.filter(isLiveness), (w) => labelInfo.info(w)));
+    }
+    const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume, soloBelow: task.soloBelow, graph };
     const result = levelSearch(context, (sink) =>
       task.dedup === 'shared-table'
-        ? new SharedTableDedup(task.table!, control, sink)
+        ? new SharedTableDedup(task.table!, control, sink, graph !== undefined)
         : new PartitionedDedup(task.index, task.workers, model.width, mailbox, control, sink),
     );
     Object.assign(report, result);
+    // A stopped search's graph is cut part-way through a level (states without graph ids): not sent.
+    if (graph && !control.stopped) report.graph = graph.finish();
     if (evaluator.coverage) report.coverage = evaluator.coverage.counts(selected);
   } catch (e) {
     control.stop(STOP.error);

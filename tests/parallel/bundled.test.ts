@@ -2,10 +2,10 @@
 // workers finds what the sequential search finds (verdict, states, the very counterexamples).
 // Workers load the models the way the CLI makes them: from the registry, by `source`.
 //
-// Liveness runs apart, in one worker, the engine's own check() whatever the worker count
-// (src/parallel/pool.ts): it is compared once per variant, with 2 workers; 1 and 4 workers are
-// compared on the safety properties (against the sequential search of those), which is what
-// the worker count changes. That saves two full graph searches per variant.
+// Liveness is compared once per variant, with 2 workers (on the graph the parallel search
+// records: src/parallel/graph-part.ts, whose own test compares the graphs array for array at 1,
+// 2 and 3 workers); 1 and 4 workers are compared on the safety properties (against the
+// sequential search of those). That saves two graph searches and analyses per variant.
 //
 // Two models are compared at a smaller size than their defaults (AT), where the same code runs:
 // every thread kind, every variant, the same violated properties (kvm-intx-mask's

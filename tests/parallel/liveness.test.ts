@@ -1,6 +1,7 @@
-// Liveness through the worker pool (what kmc check runs): the separate, unreduced liveness
-// search in one worker, beside the parallel or reduced safety search, and what the result says
-// about it. Issue 12's edge cases: a reduced run on a bundled model says liveness ran unreduced;
+// Liveness through the worker pool (what kmc check runs): on the graph the parallel search
+// records (tests/parallel/graph-part.test.ts compares it with the sequential one), or, where it
+// cannot (reductions, --first), the separate, unreduced liveness search in one worker beside the
+// parallel or reduced safety search; and what the result says about it. Issue 12's edge cases: a reduced run on a bundled model says liveness ran unreduced;
 // a --max-states cut never reports a liveness property as holding.
 
 import { resolve } from 'node:path';
@@ -28,10 +29,10 @@ const found = (r: CheckResult) =>
     : { status: r.status, states: r.stats.states, transitions: r.stats.transitions, properties: r.properties, violations: r.status === 'violated' ? r.violations : [], graph: [r.liveness?.states, r.liveness?.edges] };
 
 describe('liveness through the worker pool', () => {
-  it('the spinner: the livelock lasso from one worker of 2 (a real lasso), the fixed form verified', async () => {
+  it('the spinner: the livelock lasso on the graph the parallel search recorded (a real lasso), the fixed form verified', async () => {
     const buggy = await pool().check({ model: spinner, properties: spinnerProps, source: SPINNER }, { variant: 'buggy' });
     expect(statuses(buggy)).toEqual({ deadlock: 'holds', livelock: 'violated', 'waiter-leaves': 'violated' });
-    expect(notes(buggy)).toMatch(/liveness \(livelock, waiter-leaves\) checked by one worker of 2 on the full state graph, without reductions/);
+    expect(notes(buggy)).toMatch(/the state graph was recorded by the parallel search on 2 workers/);
     if (buggy.status !== 'violated') return;
     const lasso = buggy.violations.find((v) => v.property === 'livelock')!;
     expect({ path: lasso.path, loop: lasso.loop }).toEqual({ path: [1, 0, 0], loop: 1 });
@@ -41,19 +42,29 @@ describe('liveness through the worker pool', () => {
     expect(statuses(fixed)).toEqual({ deadlock: 'holds', livelock: 'holds', 'waiter-leaves': 'holds' });
   });
 
-  it('the parallel backend (kmc check on 2 workers): liveness without reductions is one search of the graph in one worker, the sequential result; safety alone, symmetry and --first under symmetry search in parallel', async () => {
+  it('the parallel backend (kmc check on 2 workers): liveness without reductions on the graph the parallel search records; where that search cannot record it (--first, the partitioned scheme), one search of the graph in one worker; symmetry and --first under symmetry search safety in parallel', async () => {
     const backend = parallelBackend(pool());
     const target = { model: spinner, properties: spinnerProps, source: SPINNER };
     for (const variant of ['buggy', 'fixed']) {
-      const once = await backend.search(target, { variant });
+      const sequential = found(check(spinner, spinnerProps, { variant }));
+      const recorded = await backend.search(target, { variant });
+      expect(workers(recorded)).toBe(2);
+      expect(notes(recorded)).toMatch(/the state graph was recorded by the parallel search on 2 workers/);
+      expect(found(recorded)).toEqual(sequential);
+      // --first: the level search would end the level where the sequential one stops at once.
+      const once = await backend.search(target, { variant, first: true });
       expect(workers(once)).toBe(1);
       expect(notes(once)).toMatch(/one search of the state graph, in one worker of 2, checked every property/);
-      expect(found(once)).toEqual(found(check(spinner, spinnerProps, { variant })));
+      expect(found(once)).toEqual(found(check(spinner, spinnerProps, { variant, first: true })));
+      const partitioned = await backend.search(target, { variant, dedup: 'partitioned' });
+      expect(workers(partitioned)).toBe(1);
+      expect(found(partitioned)).toEqual(sequential);
     }
-    // Symmetry asked for on a model it cannot reduce is that same one search, as check() runs it.
-    expect(workers(await backend.search(target, { variant: 'buggy', symmetry: true }))).toBe(1);
-    // With --first check() searches twice there: the parallel safety search runs.
-    expect(workers(await backend.search(target, { variant: 'buggy', symmetry: true, first: true }))).toBe(2);
+    // Symmetry asked for on a model it cannot reduce is the plain search, as check() runs it.
+    expect(workers(await backend.search(target, { variant: 'buggy', symmetry: true }))).toBe(2);
+    // With --first under symmetry check() searches twice: the parallel safety search runs.
+    const twice = await backend.search(target, { variant: 'buggy', symmetry: true, first: true });
+    expect([workers(twice), notes(twice)]).toEqual([2, expect.stringMatching(/checked by one worker of 2 on the full state graph/)]);
     expect(workers(await backend.search(target, { variant: 'buggy', property: ['deadlock'] }))).toBe(2);
     const xen = bundled.find((e) => e.model.name === 'xen-remove-from-physmap')!;
     const source = { kind: 'bundled' as const, registry: registry.module!, source: xen.source };
