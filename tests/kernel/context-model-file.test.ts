@@ -38,14 +38,19 @@ describe('a model file on the model API (locals, execution context, gates)', () 
     const sym = check(model, properties, { symmetry: true });
     if (plain.status === 'error' || sym.status === 'error') throw new Error('unexpected error');
     expect([plain.status, sym.status]).toEqual(['verified', 'verified']);
-    const one = await kmc('check', FILE, '--workers', '1');
-    const two = await kmc('check', FILE, '--workers', '2');
-    const none = await kmc('check', FILE, '--workers', '2', '--no-symmetry');
-    expect([one.code, two.code, none.code]).toEqual([0, 0, 0]);
+    // Safety properties only (--no-livelock): the CLI searches them with symmetry by default.
+    const one = await kmc('check', FILE, '--workers', '1', '--no-livelock');
+    const two = await kmc('check', FILE, '--workers', '2', '--no-livelock');
+    const none = await kmc('check', FILE, '--workers', '2', '--no-livelock', '--no-symmetry');
+    // With livelock (checked by default): one unreduced search of the graph (src/cli/symmetry-default.ts).
+    const live = await kmc('check', FILE, '--workers', '2');
+    expect([one.code, two.code, none.code, live.code]).toEqual([0, 0, 0, 0]);
     expect(states(one.out)).toBe(sym.stats.states);
     expect(states(two.out)).toBe(sym.stats.states);
     expect(states(none.out)).toBe(plain.stats.states);
+    expect(states(live.out)).toBe(plain.stats.states);
     expect(one.out).toMatch(/symmetry over CPUs \(2!\) × tasks \(3!\)/);
+    expect(live.out).toMatch(/symmetry reduction \(CPUs, tasks\) not used: the liveness properties \(livelock\)/);
     const ungated = await kmc('check', FILE, '--param', 'gates=false', '--workers', '2');
     expect(ungated.code).toBe(1);
     expect(ungated.out).toMatch(/violated +stop-machine-exclusive/);
