@@ -18,6 +18,7 @@ const RESUME_WARN = 'WARN_ON(spin_is_locked(&kvm_lock)) in kvm_resume';
 const USAGE_BUG = 'BUG_ON(!kvm_usage_count) in hardware_disable_all_nolock';
 
 const kvmLock = lockRef<S>('kvm_lock', (s) => s.kvm_lock);
+const kvm = kvmLock.get;
 
 const isIpi = (name: string) => name.endsWith('/ipi');
 const inUserSpace = (s: StateInfo<S>, t: number) => s.ended(t) || s.at(t).startsWith('user.');
@@ -32,7 +33,7 @@ declareStraight(enabledCpus, { bind: { cpusOf } });
 // bodies and hardware_disable_all_nolock. Before PATCH 2/2 the bodies are called
 // hardware_enable/hardware_disable (the same code), after it *_nolock.
 const OLD_NAMES = Object.freeze(['v2.6.37', 'patch-1']);
-const MUTEX_VARIANTS = new Set(['v6.3', 'v6.5', 'v6.12']);
+const MUTEX_VARIANTS = Object.freeze(['v6.3', 'v6.5', 'v6.12']);
 /** The kernels whose reboot hook is the syscore shutdown op kvm_shutdown(). */
 const SYSCORE_SHUTDOWN = new Set(['v6.5', 'v6.12']);
 const NOLOCK_NEW = /^hardware_(enable|disable|disable_all)_nolock$/;
@@ -174,11 +175,9 @@ export const properties = defineProperties<S>('kvm-hotplug', [
       bind: { isIpi, cpusOf },
     },
   ),
-  noSleepInAtomic<S>('no-sleep-in-atomic', (s, t) => {
-    // From v6.3 the lock guarding kvm_usage_count is a mutex (kvm_lock, then kvm_usage_lock).
-    const held = MUTEX_VARIANTS.has(s.variant) ? [] : spinlocksHeldBy(s.vars, [kvmLock], t);
-    if (held.length > 0) return `holding ${held.join(', ')}`;
-    const cpu = s.vars.ctx.owner.indexOf(t);
-    return cpu >= 0 ? `non-preemptible on cpu${cpu}` : null;
-  }, 'no sleeping lock (cpus_read_lock) is taken while holding kvm_lock or with preemption off'),
+  // From v6.3 the lock guarding kvm_usage_count is a mutex (kvm_lock, then kvm_usage_lock).
+  noSleepInAtomic<S>('no-sleep-in-atomic', [
+    { test: declareStraight((s: StateInfo<S>, t: number) => !MUTEX_VARIANTS.includes(s.variant) && kvm(s.vars).holder === t, { bind: { MUTEX_VARIANTS, kvm } }), why: (s, t) => `holding ${spinlocksHeldBy(s.vars, [kvmLock], t).join(', ')}` },
+    { test: (s, t) => s.vars.ctx.owner.some((o) => o === t), why: (s, t) => `non-preemptible on cpu${s.vars.ctx.owner.indexOf(t)}` },
+  ], 'no sleeping lock (cpus_read_lock) is taken while holding kvm_lock or with preemption off'),
 ]);

@@ -38,6 +38,7 @@ export const HW_UNMASK = 'pci_intx_unmask';
 const HARDIRQ_THREAD = 'cpu0/hardirq';
 
 const intxLock = lockRef<State>('intx_lock', (s) => s.kvm.intxLock);
+const intx = intxLock.get;
 
 /** The hard-IRQ thread's idle guard: the line is asserted, enabled, and has an action. */
 export function lineCanFire(v: State, shared: boolean): boolean {
@@ -115,14 +116,11 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
       `the device's interrupt is pending (INTX_DISABLE ${s.vars.dev.intxDisable ? 'set' : 'clear'}, line depth ${s.vars.line.desc.depth}), ` +
       'the guest has INTx unmasked, and nothing will deliver it',
   ),
-  noSleepInAtomic<State>('no-sleep-in-atomic', (s, t) => {
-    const name = s.threads[t];
-    if (name === HARDIRQ_THREAD) return 'hard IRQ context';
-    const held = spinlocksHeldBy(s.vars, [intxLock], t);
-    if (held.length > 0) return `holding spinlock ${held.join(', ')}`;
-    if (s.vars.rcu.reader[t] === true) return 'inside rcu_read_lock() (kvm_notify_acked_irq)';
-    return null;
-  }),
+  noSleepInAtomic<State>('no-sleep-in-atomic', [
+    { test: declareStraight((s: StateInfo<State>, t: number) => s.threads[t] === HARDIRQ_THREAD, { bind: { HARDIRQ_THREAD } }), why: () => 'hard IRQ context' },
+    { test: declareStraight((s: StateInfo<State>, t: number) => intx(s.vars).holder === t, { bind: { intx } }), why: (s, t) => `holding spinlock ${spinlocksHeldBy(s.vars, [intxLock], t).join(', ')}` },
+    { test: (s, t) => s.vars.rcu.reader[t] === true, why: () => 'inside rcu_read_lock() (kvm_notify_acked_irq)' },
+  ]),
   invariant<State>(
     'shared-line-not-disabled',
     'the interrupt line is never disabled while the other device shares it (no disable_irq, no "nobody cared")',

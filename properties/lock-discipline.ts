@@ -86,21 +86,54 @@ export function locksReleasedAtEnd<S>(name: string, locks: LockRef<S>[], doc?: s
 }
 
 /**
+ * One way a thread is in atomic context (for `noSleepInAtomic`): `test(s, t)`, whether thread `t`
+ * is in it in state `s`, declared for the property compiler (declareStraight with what it reads
+ * bound: it is compiled for each sleeping step, the thread a constant there); `why(s, t)`, the
+ * words a report gives for it (never compiled: only a violation's explanation calls it).
+ */
+export interface AtomicContext<S> {
+  test: (s: StateInfo<S>, t: number) => boolean;
+  why: (s: StateInfo<S>, t: number) => string;
+}
+
+/**
  * No step tagged `might_sleep` (mutex_lock, ...) runs in atomic context. `atomic` says whether
  * a thread is in atomic context in a state (holding a spinlock, interrupts off, in an IRQ
  * handler): the model knows which of its threads are interrupt handlers and which locks spin.
+ * Either a function giving the reason or null (its `then` is then not compiled), or the
+ * contexts, in order: the step's `then` is that no test holds (compiled over the packed state,
+ * the tests' conjunction: no decode for a sleeping step), the report the first one's `why`.
  */
 export function noSleepInAtomic<S>(
   name: string,
-  atomic: (s: StateInfo<S>, thread: number) => string | null,
+  atomic: ((s: StateInfo<S>, thread: number) => string | null) | readonly AtomicContext<S>[],
   doc = 'no sleeping lock (mutex) is taken in atomic context',
 ): StepProperty<S> {
+  const reason =
+    typeof atomic === 'function'
+      ? atomic
+      : (s: StateInfo<S>, t: number): string | null => {
+          const c = atomic.find((x) => x.test(s, t));
+          return c === undefined ? null : c.why(s, t);
+        };
+  // The tests' negations, in order, as one declared conjunction (as `every` evaluates them).
+  const outside =
+    typeof atomic === 'function'
+      ? undefined
+      : declareStraight((s: StateInfo<S>, t: number) => atomic.every((c) => !c.test(s, t)), {
+          all: atomic.map((c) => {
+            const test = c.test;
+            return declareStraight((s: StateInfo<S>, t: number) => !test(s, t), { bind: { test } });
+          }),
+        });
   return stepProperty<S>(
     name,
     doc,
     // Exercised only if some sleeping lock was taken.
-    { when: (_s, step) => step.tags.includes('might_sleep'), then: (s, step) => atomic(s, step.threadIndex) === null },
-    (s, step) => `${step.thread} runs '${step.label}' (might sleep) in atomic context: ${atomic(s, step.threadIndex)}`,
+    outside === undefined
+      ? { when: (_s, step) => step.tags.includes('might_sleep'), then: (s, step) => reason(s, step.threadIndex) === null }
+      : { when: (_s, step) => step.tags.includes('might_sleep'), then: (s, step) => outside(s, step.threadIndex), bind: { outside } },
+    (s, step) => `${step.thread} runs '${step.label}' (might sleep) in atomic context: ${reason(s, step.threadIndex)}`,
   );
 }
 

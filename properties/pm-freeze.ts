@@ -22,6 +22,7 @@ type View = PmFreezeState;
 const uhciLock = lockRef<View>('uhci->lock', (s) => s.uhci_lock);
 const hdevLock = lockRef<View>('hdev->dev.sem', (s) => s.hdev_lock);
 const intfSem = lockRef<View>('intf->dev.sem', (s) => s.intf_sem);
+const uhci = uhciLock.get;
 
 /** Why urb[i] is lost in `v` (null when it is not), `pmEnded` = the PM core has finished. */
 function lostBecause(v: View, i: number, pmEnded: boolean): string | null {
@@ -125,14 +126,13 @@ export const properties = defineProperties<View>('pm-freeze', [
     doc: 'start_rh, uhci_scan_schedule and uhci_activate_qh run only with uhci->lock held by the running thread',
   }),
   locksReleasedAtEnd('locks-released', [uhciLock, hdevLock, intfSem]),
-  noSleepInAtomic<View>('no-sleep-in-atomic', (s, t) => {
-    const held = spinlocksHeldBy(s.vars, [uhciLock], t);
-    if (held.length > 0) return `holding ${held.join(', ')}`;
-    // The PM core, pinned to cpu0 with its interrupts off (src/kernel/context.ts).
-    if (s.vars.cpu0.owner[0] === t && s.vars.cpu0.irqs_off[0]) return 'cpu0 interrupts off';
-    if (s.threads[t] === IRQ_THREAD) return 'in uhci_irq (hard IRQ)';
-    return null;
-  }),
+  // The PM core is pinned to cpu0 with its interrupts off (src/kernel/context.ts). (Each test
+  // declares the names it reads: the lock's accessor under a name of its own.)
+  noSleepInAtomic<View>('no-sleep-in-atomic', [
+    { test: declareStraight((s: StateInfo<View>, t: number) => uhci(s.vars).holder === t, { bind: { uhci } }), why: (s, t) => `holding ${spinlocksHeldBy(s.vars, [uhciLock], t).join(', ')}` },
+    { test: (s, t) => s.vars.cpu0.owner[0] === t && s.vars.cpu0.irqs_off[0]!, why: () => 'cpu0 interrupts off' },
+    { test: declareStraight((s: StateInfo<View>, t: number) => s.threads[t] === IRQ_THREAD, { bind: { IRQ_THREAD } }), why: () => 'in uhci_irq (hard IRQ)' },
+  ]),
   assertion('spin-unlock-owner', 'spin_unlock(&uhci->lock) only by its holder', 'spin_unlock(&uhci->lock) by a non-owner'),
   assertion('mutex-unlock-owner', 'usb_unlock_device(hdev) only by its holder', 'mutex_unlock(&hdev->dev.sem) by a non-owner'),
   assertion('sem-up-owner', 'up(&intf->dev.sem) only by the task that took it', 'mutex_unlock(&intf->dev.sem) by a non-owner'),

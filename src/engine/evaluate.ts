@@ -7,7 +7,7 @@ import type { Property, StateInfo, StepInfo } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
 import { CoverageCollector } from './coverage.js';
 import { holdsWhereWhenFails } from '../property/define.js';
-import { compileStepConsequents, type CompiledConsequent } from '../property/consequents.js';
+import { compileStepConsequent, type CompiledConsequent } from '../property/consequents.js';
 
 export interface Evaluator {
   properties: Property[];
@@ -134,12 +134,16 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
     return w;
   };
   // Their `then`, compiled likewise (src/property/consequents.ts), used where the compiled `when`
-  // holds: the state is then decoded only for a `then` that is not compiled or bails.
-  const stepThens = new Map<Step, readonly (CompiledConsequent | undefined)[]>();
-  const thensOf = (a: Step): readonly (CompiledConsequent | undefined)[] => {
+  // holds: the state is then decoded only for a `then` that is not compiled or bails. Each one on
+  // the first state where its own `when` holds for the step (null: not yet compiled), so a step
+  // whose `when` never holds (a property of sleeping steps, for the others) compiles none.
+  const stepThens = new Map<Step, (CompiledConsequent | undefined | null)[]>();
+  const thenOf = (a: Step, i: number): CompiledConsequent | undefined => {
     let t = stepThens.get(a);
-    if (t === undefined) stepThens.set(a, (t = recording !== undefined ? [] : compileStepConsequents(model, selected, infoOf(a))));
-    return t;
+    if (t === undefined) stepThens.set(a, (t = new Array<CompiledConsequent | undefined | null>(selected.length).fill(null)));
+    let c = t[i];
+    if (c === null) c = t[i] = recording !== undefined ? undefined : compileStepConsequent(model, selected[i]!, infoOf(a));
+    return c;
   };
   const stepIndex = selected.flatMap((p, i) => (p.kind === 'step' ? [i] : []));
   const stepImplication = stepProps.map((p) => holdsWhereWhenFails(p));
@@ -219,7 +223,7 @@ export function makeEvaluator(model: TransitionSystem, all: readonly Property[],
             const w = whens![stepIndex[j]!]?.(state) ?? -1;
             if (w === 0) continue;
             if (w === 1) {
-              const t = thensOf(action)[stepIndex[j]!]?.(state) ?? -1;
+              const t = thenOf(action, stepIndex[j]!)?.(state) ?? -1;
               if (t >= 0) {
                 if (t === 0) (out ??= []).push(p);
                 continue;

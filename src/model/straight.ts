@@ -2215,13 +2215,22 @@ class Gen {
   }
 
   /**
-   * `s.threads.length` (a constant), or `s.threads.every(cb)` / `.some(cb)` with an arrow
+   * `s.threads.length` (a constant), `s.threads[k]` (k a constant), or `s.threads.every(cb)` / `.some(cb)` with an arrow
    * callback written there, unrolled over the threads: the name a string (for ended/at), the
    * index a constant. Anything else of the names is outside the subset.
    */
   private threadsMember(): Bound {
     const threads = this.ctx.threads;
     if (threads === undefined) no('no threads known');
+    if (this.eat('[')) {
+      // `s.threads[k]`, k known when compiling (a step's threadIndex): that thread's name, a
+      // string known when compiling (compared, a constant); past the names undefined, as there.
+      const k = constant(this.expr());
+      this.expect(']');
+      if (k === undefined) no('a thread name by an index not known when compiling');
+      const name = Number.isInteger(k) ? threads!.names[k!] : undefined;
+      return name === undefined ? { k: 'none' } : { k: 'str', value: name };
+    }
     if (!this.eat('.')) no('the thread names as a value');
     const m = this.next();
     if (m.t === 'id' && m.v === 'length') return { k: 'code', code: `(${threads!.names.length})` };

@@ -17,8 +17,11 @@ export type CompiledConsequent = (state: Int32Array) => number;
  * undefined for anything else, or where it is not compiled.
  */
 export function compileStepConsequents(model: TransitionSystem, selected: readonly Property[], step: StepInfo): (CompiledConsequent | undefined)[] {
-  return selected.map((p) => {
-    const then = p.kind === 'step' ? stepConsequent(p) : undefined;
-    return then === undefined ? undefined : model.compileProperty?.(then, step);
-  });
+  return selected.map((p) => compileStepConsequent(model, p, step));
+}
+
+/** Step property `p`'s `then` compiled for step `step` (one of compileStepConsequents'), or undefined. */
+export function compileStepConsequent(model: TransitionSystem, p: Property, step: StepInfo): CompiledConsequent | undefined {
+  const then = p.kind === 'step' ? stepConsequent(p) : undefined;
+  return then === undefined ? undefined : model.compileProperty?.(then, step);
 }

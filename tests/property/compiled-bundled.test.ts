@@ -214,12 +214,12 @@ describe("compiled step properties' antecedents on the bundled models", () => {
 
   it("which step properties' then compile, for how many of the actions (pinned, default variants)", () => {
     const at = (k: string) => thenCompiled.get(k);
-    // no-sleep-in-atomic's then calls the model's `atomic` callback (strings, a Set's has): not
-    // compiled. frozen-task-not-scheduled's reads the task its switch-in tag names: compiled for the
+    // no-sleep-in-atomic's then is its atomic contexts' tests, a declared conjunction (the
+    // strings only in its explanation): compiled for every step. frozen-task-not-scheduled's reads the task its switch-in tag names: compiled for the
     // two switch-in steps (on any other, `find` finds nothing and the member of undefined is refused).
-    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 128, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 0 });
-    expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 0 });
-    expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 0 });
+    expect(at('kvm-hotplug v2.6.37')).toEqual({ 'nolock-under-kvm-lock': 128, 'failed-enable-rolls-back': 128, 'reboot-disables-all': 128, 'no-sleep-in-atomic': 128 });
+    expect(at('pm-freeze freeze-run-bit')).toEqual({ 'no-dma-while-frozen': 61, 'no-hotplug-between-prepare-and-finish': 61, 'usbcmd-under-uhci-lock': 61, 'uhci-lock-held': 61, 'no-sleep-in-atomic': 61 });
+    expect(at('kvm-intx-mask v1')).toEqual({ 'guest-line-not-raised-while-masked': 60, 'no-hw-unmask-while-guest-masked': 60, 'kernel-keeps-user-mask': 60, 'no-sleep-in-atomic': 60 });
     expect(at('sched-delayed-dequeue eevdf')).toEqual({ 'frozen-task-not-scheduled': 2, 'freezer-freezes-sleeper': 123 });
   });
 });

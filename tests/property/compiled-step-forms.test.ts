@@ -89,6 +89,8 @@ const stateAtom = fc.oneof(
   num.map((n) => `switched(s, step) === ${Number(n) % 3}`),
   fc.constant('idle(s, step)'),
   fc.constantFrom("['l0', 'user.idle'].includes(s.at(step.threadIndex))", "s.at(named(1)) === 'l1'", "s.local(step.threadIndex).i === 1", 's.threads.indexOf(step.thread) === step.threadIndex'),
+  // A thread's name by an index known when compiling (past the last thread: undefined).
+  fc.constantFrom("s.threads[step.threadIndex] === 'cpu1/q'", "s.threads[step.threadIndex + 1] !== 'cpu1/q'", "s.threads[step.threadIndex - 1] === named(0)"),
   fc.constantFrom("(step.threadIndex === 0 ? s.vars.a > 1 : s.vars.b)", "(step.tags.includes('might_sleep') ? !s.vars.b : s.vars.arr[step.threadIndex] > 0)"),
 );
 const atom = fc.oneof(stepAtom, stateAtom, stateAtom);
