@@ -4,7 +4,9 @@
 // signal, samples progress once a second, and at the end rebuilds each counterexample from the
 // level ranks and words its message by following the path on the model (src/engine/follow.ts;
 // under symmetry the path runs through canonical states: it is then rebuilt into a path of the
-// model itself, as the sequential search does, src/engine/reduction/symmetry-path.ts).
+// model itself, as the sequential search does, src/engine/reduction/symmetry-path.ts). With
+// liveness properties it joins the state graph the workers recorded (graph-join.ts) and runs the
+// fair-cycle analysis on it, in this thread, after the search.
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
