@@ -43,7 +43,7 @@
 // variable). Nothing read from a file or any other input at run time goes into it. (Code
 // generated so may be handed on: to a pool worker in its task, or to a later run through the
 // CLI's step-code cache, src/cli/step-cache.ts; the thread that takes it uses an entry only
-// under the key it derives itself: generatedFor/seedGenerated below.)
+// under the key it derives itself: generatedFor/seedGenerated, src/model/straight/cache.ts.)
 //
 // Anything outside the subset (an undeclared name from the function's closure such as a
 // parameter `N`, a call of anything but a bound function, a string used as a value other than a
@@ -58,13 +58,20 @@
 // it always did. The same values flow through the same JavaScript operators on both paths, so
 // a step that does not bail yields exactly the general path's successor.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Layout, LayoutNode } from './layout.js';
 import { hasOwnKey } from '../util/own.js';
 import { localsNode, localsOf } from './locals.js';
 import { END } from './types.js';
+import { no, Unsupported } from './straight/unsupported.js';
+import { ARGUMENT_END_AT, ASSIGNS_AT, endsComparison, opensComparison, STATEMENT_END_AT, tokensOf, type Tok } from './straight/tokens.js';
+import { formOf, notStraight, slotIndex, slotKey } from './straight/forms.js';
+import { constant, fold, known, literalBoolean } from './straight/fold.js';
+import { cached, keyText, layoutId, liveMemo, paramsKey, sourceEntry, stepKey, straightCounts, threadNamesKey, threadsKey, type Generated, type GeneratedEntry, type Made } from './straight/cache.js';
+
+// The parts with one job each (src/model/straight/): what models, the kernel and the engine
+// import from here.
+export { declareStraight, hasStraightForm, notStraight, slotIndex, slotKey, type StraightForm } from './straight/forms.js';
+export { forgetGenerated, generatedFor, generatorId, seedGenerated, straightCounts, type GeneratedCode } from './straight/cache.js';
 
 /** 1: the guard holds, 0: it does not, -1: bailed (evaluate the model's guard instead). */
 export type StraightGuard = (w: Int32Array) => number;
@@ -123,177 +130,6 @@ const BAIL: unique symbol = Symbol('bail');
 /** What a compiled recipe copies its state with (makeRecipe). */
 const COPY = Int32Array.prototype.set;
 
-/** Not an Error: the parser gives up (and backtracks) often, and an Error captures a stack trace each time. */
-class Unsupported {
-  constructor(readonly message: string) {}
-}
-function no(why: string): never {
-  throw new Unsupported(why);
-}
-
-// ---- tokens -----------------------------------------------------------------------------------
-
-/** `nl`: a line break (or a comment holding one) comes before the token, where JavaScript may insert a semicolon. */
-/**
- * `tpl`: a template literal, or a string with escapes: opaque (skipped over, never compiled as a
- * value), except a template without escapes or line breaks, whose literal parts (`quasis`) and
- * substitutions' sources (`subs`) a property may read as a string known when compiling (Gen.template).
- */
-type Tok = { t: 'id' | 'num' | 'op' | 'str' | 'tpl'; v: string; nl?: true; quasis?: string[]; subs?: string[] };
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
-const OPS = [
-  '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...',
-  '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '++', '--', '<<', '>>', '**', '?.',
-  '(', ')', '[', ']', '{', '}', ',', ';', '.', '?', ':', '<', '>', '+', '-', '*', '/', '%', '!', '=', '&', '|', '^', '~',
-];
-
-const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=', '**=']);
-const ASSIGNS_AT = (t: Tok | undefined): boolean => t?.t === 'op' && ASSIGN_OPS.has(t.v);
-const STATEMENT_END_AT = (t: Tok | undefined): boolean => t?.t === 'op' && (t.v === ';' || t.v === '}');
-const ARGUMENT_END_AT = (t: Tok | undefined): boolean => t?.t === 'op' && (t.v === ',' || t.v === ')');
-
-function tokenize(src: string): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  let nl = false;
-  const push = (tok: Tok) => {
-    if (nl) tok.nl = true;
-    nl = false;
-    out.push(tok);
-  };
-  while (i < src.length) {
-    const c = src[i]!;
-    if (/\s/.test(c)) {
-      if (LINE_BREAK.test(c)) nl = true;
-      i++;
-    } else if (src.startsWith('//', i)) {
-      // A line comment ends at any line terminator (\r and U+2028 too), not only at \n.
-      const e = src.slice(i).search(LINE_BREAK);
-      i = e < 0 ? src.length : i + e;
-    }
-    else if (src.startsWith('/*', i)) {
-      const e = src.indexOf('*/', i + 2);
-      if (e < 0) no('comment');
-      if (LINE_BREAK.test(src.slice(i, e))) nl = true;
-      i = e + 2;
-    } else if (c === "'" || c === '"') {
-      // A string without escapes or line breaks (a location name a computed next returns, a
-      // WARN_ON's tag); one with escapes is opaque (a thrown error's message, skipped over).
-      const e = stringEnd(src, i);
-      const v = src.slice(i + 1, e - 1);
-      push(/[\\\n\r\u2028\u2029]/.test(v) ? { t: 'tpl', v: '' } : { t: 'str', v });
-      i = e;
-    } else if (c === '`') {
-      // A template literal (a thrown error's message): opaque, skipped over by a `throw`.
-      const e = templateEnd(src, i);
-      if (LINE_BREAK.test(src.slice(i, e))) nl = true;
-      push({ t: 'tpl', v: '', ...templateParts(src, i, e) });
-      i = e;
-    } else if (/[A-Za-z_$]/.test(c)) {
-      const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))![0];
-      push({ t: 'id', v: m });
-      i += m.length;
-    } else if (/[0-9]/.test(c)) {
-      const m = /^[0-9]+(?![\w$.])/.exec(src.slice(i));
-      if (!m) no('number form');
-      // 010 is octal (8) in sloppy-mode code (a CommonJS model file), 08 decimal: not Number()'s reading.
-      if (m![0].length > 1 && m![0][0] === '0') no('a number with a leading zero');
-      push({ t: 'num', v: m![0] });
-      i += m![0].length;
-    } else {
-      const op = OPS.find((o) => src.startsWith(o, i));
-      if (op === undefined) no(`character ${c}`);
-      push({ t: 'op', v: op! });
-      i += op!.length;
-    }
-  }
-  return out;
-}
-
-/** The index after the string literal opening at `i` (its quote `src[i]`), escapes included. */
-function stringEnd(src: string, i: number): number {
-  const q = src[i]!;
-  for (let k = i + 1; k < src.length; k++) {
-    if (src[k] === '\\') k++;
-    else if (src[k] === q) return k + 1;
-    else if (LINE_BREAK.test(src[k]!) && src[k] !== '\u2028' && src[k] !== '\u2029') no('string form');
-  }
-  return no('string form');
-}
-
-/** The index after the template literal opening at `i`, its `${...}` parts (strings, templates, braces) included. */
-function templateEnd(src: string, i: number): number {
-  for (let k = i + 1; k < src.length; k++) {
-    const c = src[k]!;
-    if (c === '\\') k++;
-    else if (c === '`') return k + 1;
-    else if (c === '$' && src[k + 1] === '{') k = substitutionEnd(src, k);
-  }
-  return no('template form');
-}
-
-/**
- * From the `$` of a template's `${` at `k`: the index of the brace that closes the substitution,
- * over nested braces, strings and templates (src.length when none does); a comment there is refused.
- */
-function substitutionEnd(src: string, k: number): number {
-  let depth = 0;
-  for (k += 1; k < src.length; k++) {
-    const d = src[k]!;
-    if (d === '{') depth++;
-    else if (d === '}') {
-      if (--depth === 0) return k;
-    } else if (d === "'" || d === '"') k = stringEnd(src, k) - 1;
-    else if (d === '`') k = templateEnd(src, k) - 1;
-    else if (d === '/' && (src[k + 1] === '/' || src[k + 1] === '*')) no('a comment in a template');
-  }
-  return k;
-}
-
-/**
- * The template literal `src.slice(i, e)` as its literal parts and its substitutions' sources
- * (`a${x}b${y}c`: quasis a, b, c; subs x, y), or nothing when a literal part has an escape or a
- * line break (its value is then not its text: `\n`, a CRLF read as LF), or a substitution is
- * empty. The substitutions are found as templateEnd finds them.
- */
-function templateParts(src: string, i: number, e: number): { quasis: string[]; subs: string[] } | Record<string, never> {
-  const quasis: string[] = [];
-  const subs: string[] = [];
-  let from = i + 1;
-  for (let k = i + 1; k < e - 1; k++) {
-    const c = src[k]!;
-    if (c === '\\' || LINE_BREAK.test(c)) return {};
-    if (c === '$' && src[k + 1] === '{') {
-      quasis.push(src.slice(from, k));
-      // (templateEnd has read this template already: its substitutions close before `e`.)
-      const open = k + 1;
-      k = substitutionEnd(src, k);
-      const sub = src.slice(open + 1, k);
-      if (sub.trim() === '') return {};
-      subs.push(sub);
-      from = k + 1;
-    }
-  }
-  quasis.push(src.slice(from, e - 1));
-  return { quasis, subs };
-}
-
-/**
- * The tokens of a function's source, cached by the source: the same helper (canRunOn, a lock's
- * accessor) is inlined into many guards, and every check compiles its model again. Tokens are
- * never changed once made.
- */
-const tokenCache = new Map<string, Tok[]>();
-function tokensOf(src: string): Tok[] {
-  let toks = tokenCache.get(src);
-  if (toks === undefined) {
-    if (tokenCache.size >= 20_000) tokenCache.clear();
-    toks = tokenize(src);
-    tokenCache.set(src, toks);
-  }
-  return toks;
-}
-
 // ---- the generated code's helpers ------------------------------------------------------------
 
 function ix(i: unknown, n: number): number {
@@ -312,67 +148,6 @@ function bset(t: Int32Array, o: number, v: unknown): unknown {
   if (typeof v !== 'boolean') throw BAIL;
   t[o] = v ? 1 : 0;
   return v;
-}
-
-// ---- declared forms ---------------------------------------------------------------------------
-
-/**
- * What a wrapper function (a kernel helper's guard, a gate's test, compile.ts's gated guard)
- * declares it computes, since its own source calls functions from its closure, which the
- * compiler cannot see: `fn`'s source (the function's own when `fn` is left out: a model's
- * recipe that calls the kernel's primitives or reads its builder's variables declares just the
- * names), in which the names of `bind` stand for those values (functions, inlined from their own
- * source or their own declared form; integers, booleans and strings, constants; a frozen plain
- * object or array, whose own members `E.NAME` / `A[i]` (i known when compiling) are such values in
- * turn: an enum, a table of lock references); or, for a guard,
- * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. Only ever used to
- * compile: the wrapper itself still runs on the tree path, and the equivalence tests (and the
- * CLI's determinism probe) compare the two.
- */
-export type StraightForm =
-  | { fn?: Function; bind?: Readonly<Record<string, unknown>> }
-  | { all: readonly Function[] };
-
-const forms = new WeakMap<Function, StraightForm>();
-
-/** Declare `f`'s straight form (see StraightForm); returns `f`. */
-export function declareStraight<F extends Function>(f: F, form: StraightForm): F {
-  forms.set(f, form);
-  return f;
-}
-
-/** Whether `f` has a declared straight form (a property's `bind` leaves one alone: define.ts). */
-export function hasStraightForm(f: Function): boolean {
-  return forms.has(f);
-}
-
-/**
- * The index of `key` among `obj`'s own keys sorted (-1 when it has none): where its value sits
- * among the object's slots in the packed layout (layout.ts sorts an object's keys so). A form may
- * bind it: called with an object of the state and a string known when compiling, the compiler
- * gives the constant (a key the object lacks is refused), as localsOf is compiled by the generator.
- */
-export function slotIndex(obj: object, key: string): number {
-  return Object.keys(obj).sort().indexOf(key);
-}
-
-/**
- * The key at index `i` of `obj`'s own keys sorted (slotIndex's inverse: a memory address's
- * variable name). Compiled by the generator, `obj` an object of the state: a pick of the
- * object's keys (the layout's) by `i` at run time, out of range a bail, so `obj[slotKey(obj, i)]`
- * passed to a helper is compiled once per key.
- */
-export function slotKey(obj: object, i: number): string | undefined {
-  return Object.keys(obj).sort()[i];
-}
-
-/**
- * Where a form's branch taken when compiling is not compiled (lkmm's propagation in a memory
- * primitive's form): the compiler refuses the function, for `why` (a string written there). Run,
- * it throws: a form is never run.
- */
-export function notStraight(why: string): never {
-  throw new Error(`not compiled: ${why}`);
 }
 
 // ---- parser and code generator -----------------------------------------------------------------
@@ -2511,60 +2286,6 @@ function sameShape(a: LayoutNode, b: LayoutNode, shift: number): boolean {
   return true;
 }
 
-/** Whether the token before an operand lets a comparison start there (nothing before it binds tighter than `===`). */
-function opensComparison(before: Tok | undefined): boolean {
-  return before === undefined || (before.t === 'op' && ['(', '&&', '||', '?', ':', '=>', ',', '{', ';', '='].includes(before.v)) || (before.t === 'id' && before.v === 'return');
-}
-
-/** Whether the token after a comparison's right operand ends it (nothing after binds tighter than `===`). */
-function endsComparison(after: Tok | undefined): boolean {
-  return after === undefined || (after.t === 'op' && [')', '&&', '||', '?', ':', ',', ';', '}', '===', '!==', '==', '!=', '|', '^', '&'].includes(after.v));
-}
-
-/** The integer a generated expression is, when it is a literal (as the generator writes them: `3`, `(3)`, `(-1)`). */
-function constant(code: string): number | undefined {
-  const m = /^\(?(-?[0-9]+)\)?$/.exec(code);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** The boolean a generated expression is, when it is a literal `true` / `false` (parenthesised or not). */
-function literalBoolean(code: string): boolean | undefined {
-  const m = /^(\(*)(true|false)(\)*)$/.exec(code);
-  return m && m[1]!.length === m[3]!.length ? m[2] === 'true' : undefined;
-}
-
-/** Whether a generated expression is truthy, when it is a literal (an integer or a boolean): known when compiling. */
-function known(code: string): boolean | undefined {
-  const n = constant(code);
-  return n !== undefined ? n !== 0 : literalBoolean(code);
-}
-
-/**
- * `a op b` computed when compiling, when both are literals (JavaScript's result: an int32-safe
- * integer other than -0, or a boolean), or `&&` / `||` whose left side is a boolean literal (the
- * value `&&` / `||` give: the right side's code, or the left literal); else undefined.
- */
-function fold(a: string, op: string, b: string): string | undefined {
-  const x = constant(a);
-  const y = constant(b);
-  if (x !== undefined && y !== undefined) {
-    const v =
-      op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y
-      : op === '===' ? x === y : op === '!==' ? x !== y : op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y
-      : undefined;
-    if (typeof v === 'boolean') return String(v);
-    if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return `(${v})`;
-    return undefined;
-  }
-  const p = literalBoolean(a);
-  if (p === undefined) return undefined;
-  if (op === '&&') return p ? b : 'false';
-  if (op === '||') return p ? 'true' : b;
-  const q = literalBoolean(b);
-  if (q !== undefined && (op === '===' || op === '!==')) return String((p === q) === (op === '==='));
-  return undefined;
-}
-
 // ---- what a function compiles from, and the cache ------------------------------------------------
 //
 // The code generated for a function depends on: the source text of the function and of every
@@ -2588,57 +2309,6 @@ interface Plan {
   key: string;
 }
 
-/**
- * Source texts by digest, and each function's (its source never changes), so a key names a
- * source by a short SHA-256 digest of its text; layouts likewise. Digests, not numbers in the
- * order met, so that a key means the same in every thread and process: the command thread's
- * generated code can be handed to the pool's workers (generatedFor, seedGenerated), each of
- * which derives its own keys and uses an entry only under the key it derived. Replaced as a
- * whole (with the results) when it grows too large.
- */
-interface Memo {
-  sources: Map<string, string>;
-  ofFunction: WeakMap<Function, { id: string; src: string } | null>;
-  layouts: Map<string, string>;
-  ofLayout: WeakMap<Layout, string>;
-  /** A generated function and its assertion sites' tags, or why the function is not compiled. */
-  results: Map<string, Made | string>;
-  /** The generated code behind each result, by layout (what generatedFor hands on). */
-  byLayout: Map<string, Map<string, GeneratedEntry>>;
-  /** Code handed over by another thread (seedGenerated), by key: used instead of generating when this thread derives the same key. */
-  seeds: Map<string, GeneratedEntry>;
-}
-const newMemo = (): Memo => ({ sources: new Map(), ofFunction: new WeakMap(), layouts: new Map(), ofLayout: new WeakMap(), results: new Map(), byLayout: new Map(), seeds: new Map() });
-let memo = newMemo();
-const MEMO_BOUND = 20_000;
-
-/** A key's name for a text: 128 bits of its SHA-256 (a collision would need 2^64 texts). */
-const digest = (text: string): string => createHash('sha256').update(text).digest('base64').slice(0, 22);
-
-/** A name or string in a key, length first (so no text can end it early or run into the next part). */
-const keyText = (s: string): string => `${s.length}:${s}`;
-
-/** `fn`'s source and its number (null: it has none that Function.prototype.toString gives). */
-function sourceEntry(fn: Function): { id: string; src: string } | null {
-  let e = memo.ofFunction.get(fn);
-  if (e === undefined) {
-    let src: string | undefined;
-    try {
-      src = Function.prototype.toString.call(fn);
-    } catch {
-      src = undefined;
-    }
-    if (src === undefined) e = null;
-    else {
-      let id = memo.sources.get(src);
-      if (id === undefined) memo.sources.set(src, (id = digest(src)));
-      e = { id, src };
-    }
-    memo.ofFunction.set(fn, e);
-  }
-  return e;
-}
-
 /** Reads `root` and the functions its forms bind, transitively (each once: a function met again is named by its number). */
 function plan(root: Function): Plan {
   const of = new Map<Function, Resolved>();
@@ -2657,7 +2327,7 @@ function plan(root: Function): Plan {
       key += fn === localsOf ? '(L)' : fn === slotIndex ? '(I)' : fn === slotKey ? '(K)' : '(N)';
       return;
     }
-    const form = forms.get(fn);
+    const form = formOf(fn);
     if (form !== undefined && 'all' in form) {
       const all = [...form.all];
       of.set(fn, { all });
@@ -2743,86 +2413,8 @@ function frozenConstants(v: unknown): v is object {
   return Array.isArray(v) ? proto === Array.prototype : proto === Object.prototype || proto === null;
 }
 
-/** The layout's shape (every node's kind, offset, length and field names), as a digest. */
-function layoutId(layout: Layout): string {
-  let id = memo.ofLayout.get(layout);
-  if (id === undefined) {
-    const shape = (n: LayoutNode): string => {
-      switch (n.kind) {
-        case 'int':
-        case 'bool':
-          return `${n.kind[0]}${n.offset}`;
-        case 'array':
-          return `[${n.offset},${n.length}:${n.items.map(shape).join(',')}]`;
-        case 'object':
-          return `{${n.offset}:${[...n.fields].map(([k, v]) => `${keyText(k)}:${shape(v)}`).join(',')}}`;
-      }
-    };
-    const text = `${layout.size}${shape(layout.root)}`;
-    id = memo.layouts.get(text);
-    if (id === undefined) memo.layouts.set(text, (id = digest(text)));
-    memo.ofLayout.set(layout, id);
-  }
-  return id;
-}
-
-type Generated = { body: string; temps: string[]; sites: string[] };
-/** Generated code, or why the function is not compiled: what one thread hands another (generatedFor). */
-type GeneratedEntry = Generated | string;
-/** A property's parameter values that can reach its code (integers and booleans: straight.ts infoMember), for the key. */
-function paramsKey(params: Readonly<Record<string, unknown>> | undefined): string {
-  if (params === undefined) return '';
-  let k = ',p';
-  for (const name of Object.keys(params).sort()) {
-    const v = params[name];
-    if (typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) k += `${keyText(name)}=${v};`;
-  }
-  return k;
-}
-
-/** A step property's step (every member it can read), for the key. */
-function stepKey(step: StraightStep | undefined): string {
-  if (step === undefined) return '';
-  return `,s${step.threadIndex};${keyText(step.thread)}${keyText(step.id)}${keyText(step.label)}${keyText(step.fn)}${step.tags.length};${step.tags.map(keyText).join('')}`;
-}
-
-/** A property's threads (names, location ids by index), for the key. */
-function threadsKey(threads: StraightContext['threads']): string {
-  if (threads === undefined) return '';
-  // By the object: a compiled model hands every property compile the same one (compile.ts), and
-  // the text, every location id of every thread, is long (kvm-hotplug's step antecedents, four
-  // properties for each of 128 actions, spent most of their first compile building it); its
-  // digest keeps the cache's keys short.
-  let k = threadsKeys.get(threads);
-  if (k === undefined) {
-    let text = '';
-    threads.names.forEach((n, t) => {
-      text += `${keyText(n)}:`;
-      for (const [id, at] of threads.ids[t]!) text += `${keyText(id)}=${at};`;
-      text += '/';
-    });
-    threadsKeys.set(threads, (k = `,t${digest(text)}`));
-  }
-  return k;
-}
-const threadsKeys = new WeakMap<object, string>();
-
 /** Is `name` a member of Object.prototype (which a plain object lacking it answers with)? It has no prototype of its own. */
 const onObjectPrototype = (name: string): boolean => hasOwnKey(Object.prototype, name);
-
-/** A step's thread names (env.threadNames), for the key. */
-function threadNamesKey(names: readonly string[] | undefined): string {
-  if (names === undefined) return '';
-  let k = ',n';
-  for (const n of names) k += keyText(n);
-  return k;
-}
-
-/** A generated function (holding no state: shared by every model with the same key) and the tags of its assertion sites. */
-type Made = { f: Function; sites: readonly string[] };
-
-/** How many bodies this thread generated, and how many it took from code handed over (seedGenerated): bench/ and tests. */
-export const straightCounts = { generated: 0, seeded: 0 };
 
 /**
  * The cached result for `fn` (kind g: guard, n: next, r: recipe) in `ctx`, or `make`'s from
@@ -2831,7 +2423,7 @@ export const straightCounts = { generated: 0, seeded: 0 };
  * (ctx.hear; who hears is the model's, outside the code).
  */
 function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: StraightContext, locations: ReadonlyMap<string, number> | undefined, make: (g: Generated) => Function): Made | string {
-  if (memo.results.size >= MEMO_BOUND || memo.sources.size >= MEMO_BOUND || memo.layouts.size >= MEMO_BOUND) memo = newMemo();
+  const memo = liveMemo();
   const p = fn === undefined ? undefined : plan(fn);
   let locs = '';
   if (locations !== undefined) for (const [id, at] of locations) locs += `${keyText(id)}=${at};`;
@@ -2861,77 +2453,6 @@ function compiled(kind: 'g' | 'n' | 'r' | 'p', fn: Function | undefined, ctx: St
   return r;
 }
 
-// ---- generated code handed from one thread to another ------------------------------------------
-//
-// A pool worker compiles the model again (functions cannot be sent between threads), and its
-// generator would run cold, as the command thread's did (bench/README.md, "The step compiler's
-// compile cost"). The command thread hands it the code it generated for the model's layout
-// (generatedFor, in every task: src/parallel/pool.ts); the worker seeds its cache with it
-// (seedGenerated) before it compiles. The worker still plans every step and derives each key
-// itself from the model it loaded; an entry handed over is used only under the key the worker
-// derived, which names every input the code depends on, so it is exactly the code the worker
-// would generate. The code comes from this process's own generator, through a worker message,
-// never from a file; anything not of the expected shape is ignored (and the worker generates).
-
-const HANDED = 'kmc-straight-code 1';
-
-/** The generated code (and refusals) for `layout`'s model, by key, as a worker message carries it. */
-export interface GeneratedCode {
-  format: string;
-  entries: [string, GeneratedEntry][];
-}
-
-/** What this thread has generated for models with `layout`'s shape (steps not yet compiled are not in it). */
-export function generatedFor(layout: Layout): GeneratedCode {
-  const mine = memo.byLayout.get(layoutId(layout));
-  return { format: HANDED, entries: mine === undefined ? [] : [...mine] };
-}
-
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-function isEntry(v: unknown): v is GeneratedEntry {
-  if (typeof v === 'string') return true;
-  if (typeof v !== 'object' || v === null) return false;
-  const g = v as Record<string, unknown>;
-  return typeof g.body === 'string' && isStrings(g.temps) && isStrings(g.sites);
-}
-
-/**
- * Seeds this thread's cache with code another thread generated (generatedFor): each entry is
- * used only when this thread derives the same key. Returns how many entries it took (0 for
- * anything not of the expected shape, which is ignored as a whole).
- */
-export function seedGenerated(code: unknown): number {
-  if (typeof code !== 'object' || code === null) return 0;
-  const c = code as Record<string, unknown>;
-  if (c.format !== HANDED || !Array.isArray(c.entries)) return 0;
-  const ok = c.entries.filter((e: unknown): e is [string, GeneratedEntry] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && isEntry(e[1]));
-  if (ok.length !== c.entries.length) return 0;
-  if (memo.seeds.size + ok.length > MEMO_BOUND) memo.seeds.clear();
-  let n = 0;
-  for (const [key, g] of ok)
-    if (!memo.results.has(key) && n < MEMO_BOUND) {
-      memo.seeds.set(key, typeof g === 'string' ? g : { body: g.body, temps: [...g.temps], sites: [...g.sites] });
-      n++;
-    }
-  return n;
-}
-
-let generator: string | undefined;
-/**
- * A digest of this module's own text (the generator and the wrappers around what it emits): a
- * store of generated code kept across runs (src/cli/step-cache.ts) keys its files by it, so code
- * from another version of the generator is never looked up.
- */
-export function generatorId(): string {
-  return (generator ??= digest(readFileSync(fileURLToPath(import.meta.url), 'utf8')));
-}
-
-/** Forgets everything generated or handed over in this thread, as in a new thread (tests). */
-export function forgetGenerated(): void {
-  memo = newMemo();
-  made.clear();
-}
-
 function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, locate?: (id: string) => number | undefined, property = false): Generated | string {
   try {
     const g = new Gen(ctx, guard, p, locate, property);
@@ -2951,20 +2472,6 @@ function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, l
 export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean, ids?: ReadonlyMap<string, number>): string | undefined {
   const r = ids !== undefined ? compiled('n', fn, ctx, ids, makeNext) : guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx));
   return typeof r === 'string' ? r : undefined;
-}
-
-// Generated functions by their code: they hold no state, so the same code from another key
-// (another thread's identical step) is the same function, with its type feedback and optimised
-// code, instead of one V8 compiles again.
-const made = new Map<string, Function>();
-function cached(code: string, make: () => Function): Function {
-  let f = made.get(code);
-  if (f === undefined) {
-    if (made.size >= MEMO_BOUND) made.clear();
-    f = make();
-    made.set(code, f);
-  }
-  return f;
 }
 
 const makeGuard = (g: Generated): Function => {
