@@ -1,9 +1,9 @@
 // The orchestrator's side of a state graph recorded by the parallel search (graph-part.ts): the
 // workers' parts joined into the arrays the sequential search's GraphRecorder.finish() makes
 // (src/engine/liveness/graph.ts), so that the liveness analysis, its verdicts and its lassos are
-// the sequential ones. Edges are sorted by source with a counting sort that keeps each part's
-// order: a state's edges all come from the one worker that expanded it, in the order of its
-// enabled actions, as the sequential search records them.
+// the sequential ones. A state's edges all come from the one worker that expanded it, one run in
+// the order of its enabled actions, as the sequential search records them: each run is placed at
+// its state's offset.
 
 import type { CompiledModel } from '../model/compile.js';
 import { EXPANDED, HALTED, StateGraph } from '../engine/liveness/graph.js';
@@ -20,36 +20,38 @@ export function joinGraph(model: CompiledModel, n: number, parts: readonly Graph
   const nodes = parts.reduce((s, p) => s + p.nodes, 0);
   if (nodes !== n) throw new Error(`internal: the workers' graph parts hold ${nodes} states, the search stored ${n}`);
   const start = new Int32Array(n + 1);
+  const flags = new Uint8Array(n);
   for (const p of parts)
-    for (let k = 0; k < p.edges; k++) {
-      const f = p.from[k]!;
-      if (f < 0 || f >= n) throw new Error(`internal: an edge from graph id ${f} of ${n}`);
-      start[f + 1]!++;
+    for (let k = 0; k < p.expandedCount; k++) {
+      const s = p.expanded[k]!;
+      if (s < 0 || s >= n || (flags[s]! & EXPANDED) !== 0) throw new Error(`internal: graph id ${s} (of ${n}) expanded twice, or out of range`);
+      flags[s]! |= EXPANDED;
+      start[s + 1] = p.outDegree[k]!;
     }
   for (let s = 0; s < n; s++) start[s + 1]! += start[s]!;
-  const fill = start.slice(0, n);
+  if (start[n] !== m) throw new Error(`internal: ${m} edges, ${start[n]} by the expanded states' counts`);
   const to = new Int32Array(m);
   const choice = new Uint16Array(m);
   const action = new Int32Array(m);
   for (const p of parts)
-    for (let k = 0; k < p.edges; k++) {
-      const at = fill[p.from[k]!]!++;
-      const target = graphId(p.to[k]!);
-      if (!(target >= 0 && target < n)) throw new Error(`internal: an edge to table id ${p.to[k]} has graph id ${target} of ${n}`);
-      to[at] = target;
-      choice[at] = p.choice[k]!;
-      action[at] = p.action[k]!;
+    // Each expanded state's run of edges, in order, at its place.
+    for (let k = 0, e = 0; k < p.expandedCount; k++) {
+      let at = start[p.expanded[k]!]!;
+      for (const end = e + p.outDegree[k]!; e < end; e++, at++) {
+        const target = graphId(p.to[e]!);
+        if (!(target >= 0 && target < n)) throw new Error(`internal: an edge to table id ${p.to[e]} has graph id ${target} of ${n}`);
+        to[at] = target;
+        choice[at] = p.choice[e]!;
+        action[at] = p.action[e]!;
+      }
     }
   const labels = new Uint32Array(n * words);
-  const flags = new Uint8Array(n);
-  for (const p of parts) {
+  for (const p of parts)
     for (let k = 0; k < p.nodes; k++) {
       const id = p.ids[k]!;
       if (id < 0 || id >= n) throw new Error(`internal: a stored state has graph id ${id} of ${n}`);
       for (let w = 0; w < words; w++) labels[id * words + w] = p.labels[k * words + w]!;
       if (p.halted[k] === 1) flags[id]! |= HALTED;
     }
-    for (let k = 0; k < p.expandedCount; k++) flags[p.expanded[k]!]! |= EXPANDED;
-  }
   return new StateGraph(model, n, start, to, choice, action, labels, words, flags);
 }

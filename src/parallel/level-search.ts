@@ -201,7 +201,7 @@ export function levelSearch(c: LevelSearchContext, makeDedup: (sink: NewStateSin
       // lanes from one pass over the state (hashHi and hashLo would each make one).
       const h = hash64(s);
       const id = dedup.offer(s, halted ? (h ^ HALTED_MARK) >>> 0 : h, hash64.lo, rank * K + choice, halted);
-      if (graph !== undefined) graph.edge(levelOffset + rank, id, choice, action as CompiledAction);
+      if (graph !== undefined) graph.edge(id, choice, action as CompiledAction);
     },
     violation(p, choice) {
       record({
