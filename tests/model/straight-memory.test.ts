@@ -20,6 +20,7 @@ import {
   try_cmpxchg_loop, WRITE_ONCE, xchg, type SharedMemory,
 } from '../../src/kernel/memory.js';
 import { litmusModel, type Litmus, type LitmusOp } from '../../src/kernel/litmus.js';
+import { enabledOnAllPaths } from '../helpers/three-paths.js';
 
 type Vars = { x: number; y: number; z: number };
 type S = { m: SharedMemory<Vars>; a: number };
@@ -65,14 +66,6 @@ function buildModel(memory: number, storeBuffer: number, qCpu: number, guard: st
   });
 }
 
-function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
-  const out: CompiledAction[] = [];
-  try {
-    return out.slice(0, m.enabled(s, out)).map((a) => a.ordinal);
-  } catch (e) {
-    return String(e);
-  }
-}
 /** A step's successor with what it fired, or its error; with the tags `heard` collected meanwhile (the store buffer's bound). */
 function step(m: CompiledModel, src: Int32Array, a: CompiledAction, heard: string[] = []): { words: number[]; fired: unknown; heard: string[] } | string {
   const dst = new Int32Array(m.width);
@@ -127,9 +120,7 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[], depth
       ran.decided++;
       if (pending[j]! >= 0 && s[pending[j]!]! > 0) ran.buffered++;
     });
-    const en = enabledOf(fast, s);
-    expect(en).toEqual(enabledOf(tree, s));
-    expect(en).toEqual(enabledOf(ref, s));
+    const en = enabledOnAllPaths(fast, tree, ref, s);
     if (typeof en === 'string') continue;
     for (const o of en) {
       const a = fast.allActions[o]!;
@@ -373,9 +364,7 @@ function compareLitmus(t: Litmus, storeBuffer: number, inOrder: boolean): { stat
   while (queue.length > 0) {
     const s = queue.shift()!;
     out.states++;
-    const en = enabledOf(fast, s);
-    expect(en).toEqual(enabledOf(tree, s));
-    expect(en).toEqual(enabledOf(ref, s));
+    const en = enabledOnAllPaths(fast, tree, ref, s);
     if (typeof en === 'string') continue;
     for (const o of en) {
       const a = fast.allActions[o]!;

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { compileModel, compileSteps, type CompiledAction, type CompiledModel } from '../../src/model/compile.js';
 import { choice, declareStraight, defineModel, spawn, thread, threadKind, type ModelDef } from '../../src/model/index.js';
 import { localsOf } from '../../src/model/locals.js';
+import { enabledOnAllPaths } from '../helpers/three-paths.js';
 
 type Row = { x: number; f: boolean; v: number[] };
 type S = { a: number; arr: number[]; flags: boolean[]; o: { x: number }; o2: { x: number }; rows: Row[] };
@@ -65,14 +66,6 @@ function step(m: CompiledModel, src: Int32Array, a: CompiledAction): Out {
     return { error: String(e) };
   }
 }
-function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
-  const out: CompiledAction[] = [];
-  try {
-    return out.slice(0, m.enabled(s, out)).map((a) => a.ordinal);
-  } catch (e) {
-    return String(e);
-  }
-}
 
 /** BFS over `limit` states comparing the three paths; how often the random guard and recipe ran compiled (decided, not bailed). */
 function compare(def: ModelDef<S>, limit: number): { guard: number; recipe: number } {
@@ -86,9 +79,7 @@ function compare(def: ModelDef<S>, limit: number): { guard: number; recipe: numb
   while (queue.length > 0 && seen.size < limit) {
     const s = queue.shift()!;
     if (g.straightGuard !== undefined && g.straightGuard(s) >= 0) ran.guard++;
-    const en = enabledOf(fast, s);
-    expect(en).toEqual(enabledOf(tree, s));
-    expect(en).toEqual(enabledOf(ref, s));
+    const en = enabledOnAllPaths(fast, tree, ref, s);
     if (typeof en === 'string') continue;
     for (const o of en) {
       const a = fast.allActions[o]!;

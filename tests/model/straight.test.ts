@@ -14,6 +14,7 @@ import { lockHotplug } from '../../bench/spin/lock-hotplug.js';
 import { invariant } from '../../src/property/index.js';
 import { makeEvaluator } from '../../src/engine/evaluate.js';
 import { check } from '../../src/engine/check.js';
+import { enabledOnAllPaths } from '../helpers/three-paths.js';
 
 type S = { a: number; b: number; f: boolean; arr: number[]; flags: boolean[]; o: { x: number; y: boolean } };
 type L = { i: number; k: boolean };
@@ -228,14 +229,6 @@ function step(m: CompiledModel, src: Int32Array, a: CompiledAction): Out {
     m.hearAssertions(null);
   }
 }
-function enabledOf(m: CompiledModel, s: Int32Array): number[] | string {
-  const out: CompiledAction[] = [];
-  try {
-    return out.slice(0, m.enabled(s, out)).map((a) => a.ordinal);
-  } catch (e) {
-    return String(e);
-  }
-}
 
 /** BFS (up to `limit` states) comparing the three paths; returns [straight guards, straight recipes] compiled. */
 function compare(def: ModelDef<S>, limit: number): [number, number] {
@@ -250,9 +243,7 @@ function compare(def: ModelDef<S>, limit: number): [number, number] {
   const queue = [fast.init];
   while (queue.length > 0 && seen.size < limit) {
     const s = queue.shift()!;
-    const en = enabledOf(fast, s);
-    expect(en).toEqual(enabledOf(tree, s));
-    expect(en).toEqual(enabledOf(ref, s));
+    const en = enabledOnAllPaths(fast, tree, ref, s);
     if (typeof en === 'string') continue;
     for (const o of en) {
       const a = fast.allActions[o]!;
