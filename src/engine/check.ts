@@ -97,15 +97,8 @@ function checkSafety(model: CompiledModel, all: readonly Property[], selected: r
 function checkWithLiveness(model: CompiledModel, all: readonly Property[], selected: readonly Property[], options: CheckOptions, session: CheckpointSession | undefined): CheckResult {
   const safety = selected.filter((p) => !isLiveness(p));
   const liveness = selected.filter(isLiveness);
-  const reduced = options.por || options.symmetry || options.preemptionBound !== undefined;
-  // Symmetry alone on a model it cannot reduce (no interchangeable members declared, or none at
-  // these parameters) is the plain search: one search records the graph for both, as without
-  // reductions, instead of the same search twice (kmc check --all: 11 of its 19 runs); the result
-  // still reports the reductions asked for. Not with --first, whose liveness search runs on past
-  // the safety search's first violation.
-  const symmetryOnly = options.symmetry && !options.por && options.preemptionBound === undefined && options.first !== true;
-  const inactive = symmetryOnly ? reducerOrNone(model, all, safety) : undefined;
-  if ((!reduced || (inactive && !inactive.active)) && !session) {
+  const { once, inactive } = searchesGraphOnce(model, all, selected, options);
+  if (once) {
     const g = searchGraph(model, all, safety, liveness, graphLimits(options));
     const l = livenessOf(g, liveness, [], false);
     const reductions = inactive ? reportWithoutPor(inactive, g.outcome.violations.map((v) => v.property.name), options.first === true) : undefined;
@@ -135,6 +128,30 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
   if (session) notes.push(`the liveness search (${names}) is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it (searching the graph again from the initial state)`);
   const l = livenessOf(g, liveness, notes, true);
   return withLiveness(base, selected, l.verdicts, l.info, l.stoppedBy);
+}
+
+/**
+ * Whether check() checks a selection with liveness properties in one search, which records the
+ * graph and checks the safety properties on the way: without a reduction that runs, a preemption
+ * bound (liveness is then unknown, after the bounded safety search) or a checkpoint (the safety
+ * search is saved, the graph searched after it). Symmetry alone on a model it cannot reduce (no
+ * interchangeable members declared, or none at these parameters) is the plain search: one search,
+ * instead of the same search twice (kmc check --all: 11 of its 19 runs), and `inactive` is its
+ * reducer, for the report of the reductions asked for. Not with --first under symmetry, whose
+ * liveness search runs on past the safety search's first violation. The parallel search records
+ * the graph in the same cases (src/parallel/pool.ts).
+ */
+export function searchesGraphOnce(
+  model: CompiledModel,
+  all: readonly Property[],
+  selected: readonly Property[],
+  o: Pick<CheckOptions, 'por' | 'symmetry' | 'preemptionBound' | 'first'> & { checkpoint?: unknown },
+): { once: boolean; inactive?: Reductions } {
+  if (o.por === true || o.preemptionBound !== undefined || o.checkpoint !== undefined) return { once: false };
+  if (o.symmetry !== true) return { once: true };
+  if (o.first === true) return { once: false };
+  const red = reducerOrNone(model, all, selected.filter((p) => !isLiveness(p)));
+  return red !== undefined && !red.active ? { once: true, inactive: red } : { once: false };
 }
 
 /** The symmetry reducer, or undefined for a declaration it refuses (checkReduced reports that error). */

@@ -10,15 +10,13 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { CheckOptions } from '../engine/check.js';
+import { searchesGraphOnce, type CheckOptions } from '../engine/check.js';
 import { isPlan, planCheck, type CheckPlan, type PlanOptions } from '../engine/plan.js';
 import { errorResult, errorResultOf, resultOf, runInfo, type ErrorResult } from '../engine/result-builder.js';
 import { Budget, limitsOf } from '../engine/limits.js';
-import { isLiveness, mergeLivenessResult, splitForLiveness, unknownVerdicts, withLiveness } from '../engine/liveness/run.js';
-import { analyseLiveness } from '../engine/liveness/analyse.js';
+import { isLiveness, livenessOf, mergeLivenessResult, splitForLiveness, unknownVerdicts, withLiveness } from '../engine/liveness/run.js';
 import type { StateGraph } from '../engine/liveness/graph.js';
 import type { LivenessProperty } from '../property/types.js';
-import type { LivenessInfo } from '../engine/result.js';
 import { joinGraph } from './graph-join.js';
 import type { GraphPart } from './graph-part.js';
 import { mergeCounts, type CoverageCounts } from '../engine/coverage.js';
@@ -211,7 +209,7 @@ export class ParallelChecker {
   async check(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
     // Liveness needs the state graph. The shared-table search records it where the sequential
     // search would record it in one search (no reduction that runs, no preemption bound, no
-    // checkpoint: oneGraphSearch), and not with --first: then one parallel search checks every
+    // checkpoint: searchesGraphOnce), and not with --first: then one parallel search checks every
     // property, its graph the sequential one (graph-part.ts). Elsewhere the safety properties
     // are searched in parallel (reduced, bounded, checkpointed), the liveness ones by the
     // engine's check() in one worker (src/engine/liveness/run.ts), without reductions, and the
@@ -243,7 +241,7 @@ export class ParallelChecker {
   /**
    * The check as `kmc check` runs it on this pool (the parallel backend, backend.ts): where the
    * sequential check() of the plan is one search that records the state graph and checks every
-   * property on the way (src/engine/check.ts, checkWithLiveness; oneGraphSearch), that search in
+   * property on the way (src/engine/check.ts, checkWithLiveness; searchesGraphOnce), that search in
    * one worker where check() would search the same graph twice (the parallel safety search, then
    * the liveness search in one worker: --first, or the partitioned scheme); everywhere else
    * check(), whose shared-table search records the graph itself. The result of the one search is
@@ -252,7 +250,7 @@ export class ParallelChecker {
   async checkSearchingOnce(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
     const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
-    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !oneGraphSearch(plan, options) || this.recordsGraph(plan, options)) return this.check({ ...target, plan }, options);
+    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !searchesGraphOnce(plan.model, plan.all, plan.selected, options).once || this.recordsGraph(plan, options)) return this.check({ ...target, plan }, options);
     const one = await this.runSequential(plan, target.source, options);
     if (one.status === 'error' || one.liveness === undefined) return one;
     const note = `one search of the state graph, in one worker of ${this.workers}, checked every property: liveness needs the whole graph, which the parallel search records only with the shared table and without --first, and the search that records it checks the safety properties too (a parallel safety search first would search the same graph twice)`;
@@ -262,12 +260,12 @@ export class ParallelChecker {
   /**
    * Whether the parallel search of this plan records the state graph for its liveness
    * properties: the shared table (the default on two or more workers), where the sequential check() is one
-   * search of the graph (oneGraphSearch), without --first (the level search ends the level
+   * search of the graph (check.ts searchesGraphOnce), without --first (the level search ends the level
    * where the sequential one stops at once: their cut graphs differ) and not resumed.
    */
   private recordsGraph(plan: CheckPlan, o: ParallelCheckOptions): boolean {
     const dedup = o.dedup ?? (this.workers === 1 ? 'partitioned' : 'shared-table');
-    return dedup === 'shared-table' && o.first !== true && oneGraphSearch(plan, o);
+    return dedup === 'shared-table' && o.first !== true && searchesGraphOnce(plan.model, plan.all, plan.selected, o).once;
   }
 
   /** The level search of the plan's safety properties, or with `liveness` of all of them on the graph it records. */
@@ -629,41 +627,12 @@ export class ParallelChecker {
       return errorResultOf(runInfo(base), e, 'the state graph: ');
     }
     o.onGraph?.(graph);
-    const t0 = performance.now();
-    const verdicts = analyseLiveness(graph, liveness, stop === undefined);
-    const info: LivenessInfo = {
-      states: graph.n,
-      edges: graph.edges,
-      graphBytes: graph.bytes(),
-      bytesPerState: graph.n > 0 ? graph.bytes() / graph.n : 0,
-      analysisMs: performance.now() - t0,
-      notes: [`the state graph was recorded by the parallel search on ${W} workers (the graph one worker's search records, state for state and edge for edge), and analysed by one thread`],
-    };
-    return withLiveness(result, plan.selected, verdicts, info, stop);
+    const note = `the state graph was recorded by the parallel search on ${W} workers (the graph one worker's search records, state for state and edge for edge), and analysed by one thread`;
+    const l = livenessOf({ outcome, graph }, liveness, [note], false);
+    return withLiveness(result, plan.selected, l.verdicts, l.info, l.stoppedBy);
   }
 }
 
-/**
- * Whether the sequential check() of this plan is one search that records the state graph and
- * checks every property (check.ts, checkWithLiveness): no reduction that runs (symmetry on a model
- * it cannot reduce is none, except with --first, where check() searches twice), no preemption
- * bound (liveness unknown then, after the bounded safety search) and no checkpoint (check() then
- * saves a safety search and searches the graph after it). Everywhere else the safety search is a
- * different search from the liveness one (reduced, bounded or checkpointed), which the parallel
- * search still runs.
- */
-export function oneGraphSearch(plan: CheckPlan, o: ParallelCheckOptions): boolean {
-  if (o.por === true || o.preemptionBound !== undefined || o.checkpoint !== undefined) return false;
-  if (o.symmetry !== true) return true;
-  if (o.first === true) return false;
-  try {
-    return !new Reductions(plan.model, plan.all, plan.selected.filter((p) => p.kind !== 'liveness'), { symmetry: true }).active;
-  } catch (e) {
-    // A symmetry declaration it refuses: the parallel path reports the error.
-    if (e instanceof ModelError) return false;
-    throw e;
-  }
-}
 
 /** Samples progress and memory, enforces the time bound and forwards the interrupt, for one run. */
 interface Watch {

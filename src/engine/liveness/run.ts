@@ -51,7 +51,7 @@ export function searchGraph(model: CompiledModel, all: readonly Property[], safe
 }
 
 /** Analyse the graph: the verdicts and the LivenessInfo (notes added by the caller). */
-export function livenessOf(g: GraphSearch, liveness: readonly LivenessProperty[], notes: string[], separate: boolean): { verdicts: LivenessVerdict[]; info: LivenessInfo; stoppedBy: StopReason | undefined } {
+export function livenessOf(g: Pick<GraphSearch, 'outcome' | 'graph'>, liveness: readonly LivenessProperty[], notes: string[], separate: boolean): { verdicts: LivenessVerdict[]; info: LivenessInfo; stoppedBy: StopReason | undefined } {
   const t0 = performance.now();
   const verdicts = g.outcome.error ? liveness.map((property): LivenessVerdict => ({ property, status: 'unknown', reason: 'the search stopped on a model error' })) : analyseLiveness(g.graph, liveness, g.outcome.stoppedBy === undefined);
   const info: LivenessInfo = {
