@@ -22,7 +22,7 @@
 // orchestrator without a copy (a clone of a view of a shared buffer shares it).
 
 import type { CompiledAction, CompiledModel } from '../model/compile.js';
-import type { Labeller } from '../engine/liveness/graph.js';
+import { actionIndexOf, labelWords, writeLabels, type Labeller } from '../engine/liveness/graph.js';
 
 /** What a worker sends back (views of shared buffers: not copied on the way). */
 export interface GraphPart {
@@ -92,9 +92,9 @@ export class GraphPartRecorder {
     model: CompiledModel,
     private readonly labellers: readonly Labeller[],
   ) {
-    this.words = Math.max(1, Math.ceil(labellers.length / 32));
+    this.words = labelWords(labellers.length);
     this.labels = alloc(u32, 4, START * this.words);
-    this.actionIndex = new Map(model.allActions.map((a, i) => [a, i]));
+    this.actionIndex = actionIndexOf(model);
   }
 
   /** An edge of the state being expanded, by enabled action `choice`, to the state of table id `to` (-1: spilled). */
@@ -123,7 +123,7 @@ export class GraphPartRecorder {
     }
     this.halted[k] = halted ? 1 : 0;
     const base = k * this.words;
-    for (let i = 0; i < this.labellers.length; i++) if (this.labellers[i]!(words)) this.labels[base + (i >>> 5)]! |= 1 << (i & 31);
+    writeLabels(this.labellers, words, this.labels, base);
   }
 
   /** The next stored state (in the order node() was called) has graph id `id`. */

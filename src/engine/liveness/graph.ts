@@ -22,6 +22,21 @@ export const HALTED = 2;
 /** A label of a state: a predicate over the packed state, evaluated once when it is stored. */
 export type Labeller = (words: Int32Array) => boolean;
 
+/** Label words per state for `count` labellers (at least one). */
+export function labelWords(count: number): number {
+  return Math.max(1, Math.ceil(count / 32));
+}
+
+/** A stored state's label bits, from `labels[base]` on: bit i where labeller i holds on `words`. */
+export function writeLabels(labellers: readonly Labeller[], words: Int32Array, labels: Uint32Array, base: number): void {
+  for (let i = 0; i < labellers.length; i++) if (labellers[i]!(words)) labels[base + (i >>> 5)]! |= 1 << (i & 31);
+}
+
+/** Each action's index in model.allActions: what the graph's `action` array holds. */
+export function actionIndexOf(model: CompiledModel): Map<CompiledAction, number> {
+  return new Map(model.allActions.map((a, i) => [a, i]));
+}
+
 export class GraphRecorder implements GraphSink {
   private n = 0;
   private m = 0;
@@ -38,9 +53,9 @@ export class GraphRecorder implements GraphSink {
     readonly model: CompiledModel,
     private readonly labellers: readonly Labeller[],
   ) {
-    this.words = Math.max(1, Math.ceil(labellers.length / 32));
+    this.words = labelWords(labellers.length);
     this.labels = new Uint32Array(1024 * this.words);
-    this.actionIndex = new Map(model.allActions.map((a, i) => [a, i]));
+    this.actionIndex = actionIndexOf(model);
   }
 
   state(id: number, words: Int32Array, halted: boolean): void {
@@ -48,7 +63,7 @@ export class GraphRecorder implements GraphSink {
     if (id >= this.n) this.n = id + 1;
     if (halted) this.flags[id]! |= HALTED;
     const base = id * this.words;
-    for (let i = 0; i < this.labellers.length; i++) if (this.labellers[i]!(words)) this.labels[base + (i >>> 5)]! |= 1 << (i & 31);
+    writeLabels(this.labellers, words, this.labels, base);
   }
 
   edge(from: number, to: number, choice: number, action: CompiledAction): void {
