@@ -28,8 +28,7 @@ import type { SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
 import { GraphPartRecorder } from './graph-part.js';
-import { livenessLabellers } from '../engine/liveness/analyse.js';
-import { isLiveness } from '../engine/liveness/run.js';
+import { graphLabellers, isLiveness } from '../engine/liveness/run.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -58,7 +57,8 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     // (the run's names include the built-in livelock wherever deadlock is, unless the set opted
     // out of it: src/property/liveness.ts)
     const set = { model: loaded.model.name, properties: [...loaded.properties], ...(loaded.livelock === false ? { livelock: false as const } : {}) };
-    const names = withBuiltinLiveness(set).map((p) => p.name);
+    const everyProperty = withBuiltinLiveness(set);
+    const names = everyProperty.map((p) => p.name);
     if (names.join('\n') !== task.propertyNames.join('\n'))
       throw new Error(`the worker loaded the properties [${names.join(', ')}] but the run expects [${task.propertyNames.join(', ')}]`);
     if (task.mode === 'swarm') {
@@ -77,7 +77,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     const base = compileModel(loaded.model, { variant: task.variant, params: task.params, reference: task.reference });
     // Recording the graph, the task names the liveness properties too (built-in livelock
     // included): the search looks for the others, and labels the states for these.
-    const chosen = task.graph === true ? selectProperties(withBuiltinLiveness(set), task.property, base.name) : undefined;
+    const chosen = task.graph === true ? selectProperties(everyProperty, task.property, base.name) : undefined;
     const selected = chosen ? chosen.filter((p) => p.kind !== 'liveness') : selectProperties(loaded.properties, task.property, base.name);
     // Symmetry and the preemption bound: the sequential search's own reducer (POR off), so
     // that successors are canonical and carry the bound's words before they are fingerprinted.
@@ -103,8 +103,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
     let graph: GraphPartRecorder | undefined;
     if (chosen) {
       if (reducer || task.resume || task.dedup !== 'shared-table') throw new Error('internal: the graph is recorded by the shared-table search only, unreduced and not resumed');
-      const labelInfo = makeEvaluator(base, withBuiltinLiveness(set), []);
-      graph = new GraphPartRecorder(base, livenessLabellers(base, chosen.filter(isLiveness), (w) => labelInfo.info(w)));
+      graph = new GraphPartRecorder(base, graphLabellers(base, everyProperty, chosen.filter(isLiveness)));
     }
     const context = { model, evaluator, selected, me: task.index, control, ranks, limits: task.limits, mailbox, reducer, initial: reducer?.initial() ?? model.init, checkpoint, resume: task.resume, soloBelow: task.soloBelow, graph };
     const result = levelSearch(context, (sink) =>

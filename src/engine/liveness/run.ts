@@ -19,7 +19,7 @@ import { search, type SearchOptions, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
 import { markStoreBufferBound } from '../result-builder.js';
 import { analyseLiveness, livenessLabellers, type LivenessVerdict } from './analyse.js';
-import { GraphRecorder, type StateGraph } from './graph.js';
+import { GraphRecorder, type Labeller, type StateGraph } from './graph.js';
 
 export function isLiveness(p: Property): p is LivenessProperty {
   return p.kind === 'liveness';
@@ -33,10 +33,15 @@ export interface GraphSearch {
   bytesPerState: number;
 }
 
+/** The labellers of a recorded graph's states: each liveness property's predicates, their state info from every property (`all`). */
+export function graphLabellers(model: CompiledModel, all: readonly Property[], liveness: readonly LivenessProperty[]): Labeller[] {
+  const labelInfo = makeEvaluator(model, all, []);
+  return livenessLabellers(model, liveness, (w) => labelInfo.info(w));
+}
+
 /** The exhaustive breadth-first search that also records the state graph for `liveness`. */
 export function searchGraph(model: CompiledModel, all: readonly Property[], safety: readonly Property[], liveness: readonly LivenessProperty[], limits: GraphLimits): GraphSearch {
-  const labelInfo = makeEvaluator(model, all, []);
-  const recorder = new GraphRecorder(model, livenessLabellers(model, liveness, (w) => labelInfo.info(w)));
+  const recorder = new GraphRecorder(model, graphLabellers(model, all, liveness));
   const store = new FingerprintSet();
   const outcome = search(model, makeEvaluator(model, all, safety), {
     frontier: new StateQueue(model.width, 'fifo'),
