@@ -24,9 +24,9 @@ export const STOP = {
 
 export type StopCode = (typeof STOP)[keyof typeof STOP];
 
-// Words read on every poll (stop, bells) and the claim counter that every worker writes
-// every few expansions live on different 64-byte cache lines, so the counter's traffic does not
-// make every poll miss.
+// Words read on every poll (stop, bells) and the claim counters (one per worker's frontier share,
+// written every few expansions, mostly by that worker: frontier.ts) live on different 64-byte
+// cache lines, so a counter's traffic does not make every poll, or the other counters, miss.
 const I_STOP = 0;
 const I_BAR_COUNT = 1;
 const I_BAR_GEN = 2;
@@ -40,8 +40,11 @@ const I_SOLO_GEN = 9;
 const I_LEAD = 10;
 /** Workers parked now (in awaitJoin): ready to search, waiting for the lead to let them join. */
 const I_PARKED = 11;
-const I_CLAIM = 16;
 const I_BELLS = 32;
+/** Words between two claim counters: each on a 64-byte cache line of its own. */
+const CLAIM_STRIDE = 16;
+/** The first claim counter (one per worker's frontier share), after the bells, on a line of its own. */
+const claimsAt = (workers: number): number => Math.ceil((I_BELLS + workers) / CLAIM_STRIDE) * CLAIM_STRIDE;
 
 /** Per-worker counters on the board (Float64 slots, stride BOARD_STRIDE). */
 export const B = {
@@ -73,6 +76,8 @@ const WAIT_MS = 50;
 export class Control {
   readonly i32: Int32Array;
   readonly board: Float64Array;
+  /** Where the claim counters begin in i32. */
+  private readonly claims: number;
   /** The generation of the last barrier this worker passed (0: none yet). */
   private passed = 0;
   /** endSolo was called in the `last` of the barrier under way. */
@@ -80,8 +85,8 @@ export class Control {
 
   static allocate(workers: number): { control: SharedArrayBuffer; board: SharedArrayBuffer } {
     return {
-      // The bells last.
-      control: new SharedArrayBuffer((I_BELLS + workers) * 4),
+      // The bells, then the claim counters.
+      control: new SharedArrayBuffer((claimsAt(workers) + workers * CLAIM_STRIDE) * 4),
       board: new SharedArrayBuffer((workers * BOARD_STRIDE + 4) * 8),
     };
   }
@@ -93,6 +98,7 @@ export class Control {
   ) {
     this.i32 = new Int32Array(control);
     this.board = new Float64Array(board);
+    this.claims = claimsAt(workers);
   }
 
   get stopCode(): number {
@@ -249,18 +255,19 @@ export class Control {
     }
   }
 
-  /** Claim `n` entries of the frontier being expanded: returns the first one's number. */
-  claim(n: number): number {
-    return Atomics.add(this.i32, I_CLAIM, n);
+  /** Claim `n` entries of worker `w`'s share of the frontier being expanded: returns the first one's number in that share. */
+  claim(w: number, n: number): number {
+    return Atomics.add(this.i32, this.claims + w * CLAIM_STRIDE, n);
   }
 
-  claimed(): number {
-    return Atomics.load(this.i32, I_CLAIM);
+  /** Entries of worker `w`'s share claimed so far (may pass the share's count). */
+  claimed(w: number): number {
+    return Atomics.load(this.i32, this.claims + w * CLAIM_STRIDE);
   }
 
   /** Worker 0, between the barriers of a level, when nobody claims. */
   resetClaims(): void {
-    Atomics.store(this.i32, I_CLAIM, 0);
+    for (let w = 0; w < this.workers; w++) Atomics.store(this.i32, this.claims + w * CLAIM_STRIDE, 0);
   }
 
   /** Tell worker `w` that a message is waiting for it. */

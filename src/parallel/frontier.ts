@@ -1,10 +1,17 @@
 // The frontier shared by all workers: the states of the depth being expanded, which any worker
 // may take, whoever stored them. Each worker writes the new states it stores into its own
 // chunks (SharedArrayBuffers of about 1 MiB), then sends the list of chunks to its peers; the
-// next level, workers claim a few entries at a time with one atomic counter over all the
-// workers' entries. So a worker that is done, or whose peer was descheduled for a moment, takes
-// work from the others instead of waiting at the end of the level: the level ends when the last
-// claimed entries are expanded, not when the slowest share is.
+// next level, workers claim a few entries at a time, with one atomic counter per share. Each
+// worker claims from its own share first: the successors of the states it stored are, more
+// often than not, states it stored too (the two orders of two independent steps meet at a state
+// offered twice by the worker that expanded their common ancestor's successors), so their table
+// slots, ids and fingerprints are in its own cache and its own ids need no atomic read
+// (shared-table.ts); claiming from one counter over all shares, each worker took every other
+// batch of sixteen, and each offer to the table cost more than one worker's (bench/README.md
+// "Own shares first", session 14). A worker done with its own share claims from the next
+// worker's, and so on round: one whose peer was descheduled for a moment takes that peer's work
+// instead of waiting at the end of the level, so the level ends when the last claimed entries
+// are expanded, not when the slowest share is.
 //
 // An entry is [edge key (high, low word), state...]: the key (ranks.ts) gives the state's rank
 // once the level's ranks are sealed. Chunks of the level at depth L are reused at depth L+2,
@@ -19,8 +26,8 @@ const CHUNK_BYTES = 1 << 20;
 /** Entries claimed at once at most: few enough that the end of a level is even, many enough that the counter is not contended. */
 const CLAIM = 16;
 /**
- * A claim is at most 1/TAIL of the level's entries left for each worker, so the last claims of a
- * level are small: a worker that takes long over its claim (its code still cold, or its thread
+ * A claim is at most 1/TAIL of the entries left in its share, so the last claims of a share are
+ * small: a worker that takes long over its claim (its code still cold, or its thread
  * descheduled) keeps the others waiting at the level's end for a few states, not sixteen.
  */
 const TAIL = 4;
@@ -61,6 +68,8 @@ export class SharedFrontier {
   private to = 0;
   /** Entries this worker has claimed in all (its first claims are small: COLD). */
   private taken = 0;
+  /** The share this worker claims from now: its own first, then the next ones round (claim). */
+  private claimShare = 0;
   /** Where the next claimed entry is: its chunk, its offset, and the end of the entries that follow it there (the chunk's or its share's). */
   private readChunk: Int32Array = NO_CHUNK;
   private readAt = 0;
@@ -91,7 +100,9 @@ export class SharedFrontier {
 
   /** Entries of the level being expanded not yet claimed by anyone. */
   get unclaimed(): number {
-    return Math.max(0, this.total - this.control.claimed());
+    let left = 0;
+    for (let w = 0; w < this.workers; w++) left += Math.max(0, this.start[w + 1]! - this.start[w]! - this.control.claimed(w));
+    return left;
   }
 
   /** New states from now on are at depth `level`. */
@@ -231,6 +242,7 @@ export class SharedFrontier {
     for (let w = 0; w < this.workers; w++) this.start[w + 1] = this.start[w]! + this.shares[w]!.count;
     this.total = this.start[this.workers]!;
     this.from = this.to = 0;
+    this.claimShare = this.me;
     return true;
   }
 
@@ -241,16 +253,34 @@ export class SharedFrontier {
     // has no feedback for it and is thrown away there (V8's "insufficient type feedback").
     let relocate = this.readAt === this.readEnd;
     if (this.from === this.to) {
-      // Without branches (Math.min/max): a branch first taken in optimized code would throw
-      // that code away. The count left is read before the claim, so it may be stale: a claim
-      // is only a share of the work, any size gives the same result.
-      const left = this.total - this.control.claimed();
-      const n = Math.max(1, Math.min(CLAIM, 1 + Math.floor(this.taken / COLD), Math.floor(left / (TAIL * this.workers))));
-      const g = this.control.claim(n);
-      if (g >= this.total) return -1;
+      // Each worker claims from its own share first (the states it stored: their successors'
+      // duplicates are most often states it stored itself, whose lines are in its own cache and
+      // whose ids need no atomic read in the table), then from the next worker's share, and so
+      // on round: a worker done with its own takes the others' work, so the level still ends
+      // when the last claimed entries are expanded. Without branches (Math.min/max) in the
+      // sizing: a branch first taken in optimized code would throw that code away. The count
+      // left is read before the claim, so it may be stale: a claim is only a share of the work,
+      // any size gives the same result.
+      let g = 0;
+      let n = 0;
+      for (;;) {
+        const w = this.claimShare;
+        const count = this.start[w + 1]! - this.start[w]!;
+        const left = count - this.control.claimed(w);
+        n = Math.max(1, Math.min(CLAIM, 1 + Math.floor(this.taken / COLD), Math.floor(left / TAIL)));
+        g = left > 0 ? this.control.claim(w, n) : count;
+        if (g < count) {
+          n = Math.min(n, count - g);
+          g += this.start[w]!;
+          break;
+        }
+        // This share is all claimed: the next one, until every share was tried since my own.
+        this.claimShare = w + 1 === this.workers ? 0 : w + 1;
+        if (this.claimShare === this.me) return -1;
+      }
       this.from = g;
-      this.to = Math.min(g + n, this.total);
-      this.taken += this.to - g;
+      this.to = g + n;
+      this.taken += n;
       relocate = true;
     }
     if (relocate) this.locate(this.from);
