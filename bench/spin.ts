@@ -7,9 +7,11 @@
 // Times are the tools' own search clocks (pan's "elapsed time", kmc's stats.timeMs), medians
 // of KMC_SPIN_ROUNDS runs (default 3); compiling pan.c and starting node are not counted. On a
 // loaded machine wall times say little (a short pan run and a longer node run lose the CPU in
-// different proportions), so the reduced runs are also timed in CPU seconds: pan's whole process
-// (`times` in the shell that ran it) and kmc's check() in this process (planning, compiling the
-// model and the search; process.cpuUsage).
+// different proportions), so the reduced runs are also timed in CPU seconds of each tool's whole
+// process (`times` in the shell that ran it): pan's, and the `kmc check --por` run's, Node's
+// start-up and kmc's planning and model compile included. (Until session 14 kmc's side was a
+// check() in the bench's own process, whose JIT was warm from the runs before it: that
+// flattered kmc.)
 // `npm run bench -- spin`; KMC_SPIN_SIZE=cpus,creators (default 4,4). Never part of npm test.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -78,30 +80,25 @@ function runPan(pan: string): Run {
   }
 }
 
-/** kmc's partial-order-reduced check() in this process, timed in CPU (the CLI's --por defaults). */
-function kmcPorCpu(cpus: number, creators: number): Run {
-  const t0 = process.cpuUsage();
-  const r = check(lockHotplug, lockHotplugProperties, { params: { cpus, creators }, property: PROPERTIES, por: true, symmetry: true });
-  const c = process.cpuUsage(t0);
-  if (r.status !== 'verified') throw new Error(`bench spin: kmc --por in process: ${r.status === 'error' ? r.message : r.status}`);
-  return { states: r.stats.states, timeMs: r.stats.timeMs, cpuMs: (c.user + c.system) / 1000 };
-}
-
 function kmcStates(cpus: number, creators: number): number {
   const r = check(lockHotplug, lockHotplugProperties, { params: { cpus, creators }, property: PROPERTIES });
   if (r.status !== 'verified') throw new Error(`bench spin: kmc: ${r.status === 'error' ? r.message : r.status}`);
   return r.stats.states;
 }
 
-/** `kmc check` of the model file with these flags (JSON): the search's own clock. */
+/** `kmc check` of the model file with these flags (JSON): the search's own clock, and the whole process's CPU time. */
 function runKmc(cpus: number, creators: number, flags: string[]): Run {
   const bin = fileURLToPath(new URL('../../bin/kmc.js', import.meta.url));
   const model = fileURLToPath(new URL('./spin/lock-hotplug.js', import.meta.url));
   const args = [bin, 'check', model, '--param', `cpus=${cpus}`, '--param', `creators=${creators}`, ...PROPERTIES.flatMap((p) => ['--property', p]), '--json', '--quiet', '--no-traces', ...flags];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const json = JSON.parse(r.stdout) as { status: string; stats: { states: number; timeMs: number; workers?: number } };
-  if (json.status !== 'verified') throw new Error(`bench spin: kmc ${flags.join(' ')}: ${r.stdout}${r.stderr}`);
-  return { states: json.stats.states, timeMs: json.stats.timeMs };
+  // `times` after kmc, as after pan: the shell's children's user and system time (its last line).
+  const r = spawnSync('bash', ['-c', '"$0" "$@"; times', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const lines = r.stdout.trim().split('\n');
+  const times = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? '');
+  const json = JSON.parse(lines.slice(0, -2).join('\n')) as { status: string; stats: { states: number; timeMs: number; workers?: number } };
+  if (json.status !== 'verified' || !times) throw new Error(`bench spin: kmc ${flags.join(' ')}: ${r.stdout}${r.stderr}`);
+  const cpuMs = (Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])) * 1000;
+  return { states: json.stats.states, timeMs: json.stats.timeMs, cpuMs };
 }
 
 export function benchSpin(log: (s: string) => void = console.log): void {
@@ -131,7 +128,7 @@ export function benchSpin(log: (s: string) => void = console.log): void {
     const rounds = Number(process.env.KMC_SPIN_ROUNDS ?? 3);
     const full = buildPan(dir, cpus, creators, false);
     const por = buildPan(dir, cpus, creators, true);
-    const runs: Record<string, Run[]> = { spin: [], spinPor: [], kmc1: [], kmc2: [], kmcPor: [], kmcPorCpu: [] };
+    const runs: Record<string, Run[]> = { spin: [], spinPor: [], kmc1: [], kmc2: [], kmcPor: [] };
     const load0 = loadavg()[0]!;
     for (let i = 0; i < rounds; i++) {
       runs.spin!.push(runPan(full));
@@ -139,7 +136,6 @@ export function benchSpin(log: (s: string) => void = console.log): void {
       runs.kmc2!.push(runKmc(cpus, creators, ['--workers', '2']));
       runs.spinPor!.push(runPan(por));
       runs.kmcPor!.push(runKmc(cpus, creators, ['--por']));
-      runs.kmcPorCpu!.push(kmcPorCpu(cpus, creators));
     }
     const load1 = loadavg()[0]!;
     const m = (k: string) => ({ states: runs[k]![0]!.states, timeMs: median(runs[k]!.map((r) => r.timeMs)) });
@@ -150,8 +146,7 @@ export function benchSpin(log: (s: string) => void = console.log): void {
     const sp = m('spinPor');
     const kp = m('kmcPor');
     const cpuOf = (k: string) => median(runs[k]!.map((r) => r.cpuMs ?? NaN));
-    const [spCpu, kpCpu] = [cpuOf('spinPor'), cpuOf('kmcPorCpu')];
-    if (runs.kmcPorCpu![0]!.states !== kp.states) throw new Error('bench spin: kmc --por in process and the CLI stored different state counts');
+    const [spCpu, kpCpu] = [cpuOf('spinPor'), cpuOf('kmcPor')];
     if (k1.states !== spin.states || k2.states !== spin.states) throw new Error(`bench spin: exhaustive counts differ at cpus=${cpus} creators=${creators}`);
     const row = (what: string, r: Run, vs: string) => [what, thousands(r.states), `${(r.timeMs / 1000).toFixed(2)} s`, thousands(Math.round(rate(r))), vs];
     log(`\ncpus=${cpus} creators=${creators}, median of ${rounds} back-to-back rounds, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}:`);
@@ -169,7 +164,7 @@ export function benchSpin(log: (s: string) => void = console.log): void {
       ),
     );
     log(
-      `\nCPU time of the reduced runs (medians): SPIN's pan ${(spCpu / 1000).toFixed(2)} s, kmc --por (check() in process) ${(kpCpu / 1000).toFixed(2)} s: ` +
+      `\nCPU time of the reduced runs' whole processes (medians; start-up included): SPIN's pan ${(spCpu / 1000).toFixed(2)} s, kmc check --por ${(kpCpu / 1000).toFixed(2)} s: ` +
         `${(kpCpu / spCpu).toFixed(1)}× SPIN's CPU time (target ≤ 2×)`,
     );
   } finally {
