@@ -2,6 +2,7 @@
 // (about once a second, as often as the search reports); in a pipe or a log file a plain line
 // every few seconds, so CI logs show a long run is alive without filling up.
 
+import type { AnalysisProgress } from '../engine/search.js';
 import { bytes, seconds, thousands } from '../util/format.js';
 import type { Io } from './io.js';
 
@@ -12,11 +13,15 @@ export interface ProgressSnapshot {
   elapsedMs: number;
   rss: number;
   workers?: number;
+  /** Set while the liveness analysis runs on the state graph, after the search. */
+  analysis?: AnalysisProgress | undefined;
 }
 
-/** One status line; `rate` is states per second. */
+/** One status line; `rate` is states per second (not shown while the graph is analysed: the search is over). */
 export function progressLine(p: ProgressSnapshot, rate: number): string {
   const workers = p.workers === undefined ? '' : `, ${p.workers} worker${p.workers === 1 ? '' : 's'}`;
+  const a = p.analysis;
+  if (a) return `analysing the state graph of ${thousands(p.states)} states for liveness: pass ${a.pass} of ${a.passes}, ${thousands(a.visited)} states visited in it, ${seconds(p.elapsedMs)}, ${bytes(p.rss)}${workers}`;
   return `${thousands(p.states)} states, ${thousands(rate)} states/s, queue ${thousands(p.queue)}, depth ${p.depth}, ${seconds(p.elapsedMs)}, ${bytes(p.rss)}${workers}`;
 }
 

@@ -219,6 +219,9 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
       ...limitsOf({ ...o, maxTimeMs }),
       maxMemory: o.maxMemory ?? defaultMaxMemory(),
       signal,
+      // The liveness analysis the pool runs on this thread after its workers' search takes a stop
+      // request here (its event loop, which would deliver it, does not turn meanwhile).
+      interrupted: () => (o.io.pollInterrupt?.(), signal.aborted),
       onProgress: printer || o.io.progress ? (p: Progress) => (printer?.update(p), o.io.progress?.(p)) : undefined,
       progressIntervalMs: o.progressIntervalMs,
       ...(checkpoint ? { checkpoint } : {}),

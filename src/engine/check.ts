@@ -21,6 +21,7 @@ import { FingerprintSet } from './visited.js';
 import { withBuiltinLiveness } from '../property/liveness.js';
 import { isLiveness, livenessOf, searchGraph, unknownVerdicts, withLiveness } from './liveness/run.js';
 import { CheckpointSession, type CheckpointConfig } from './checkpoint/session.js';
+import type { MeterOptions } from './liveness/meter.js';
 
 export interface CheckOptions extends PlanOptions, Limits {
   /** Aborting it interrupts the check (reported incomplete, 'interrupted'). */
@@ -28,6 +29,10 @@ export interface CheckOptions extends PlanOptions, Limits {
   /** Polled: the check is interrupted once it returns true. */
   interrupted?: () => boolean;
   onProgress?: (p: Progress) => void;
+  /** Milliseconds between two progress reports (default 1000). */
+  progressIntervalMs?: number | undefined;
+  /** States the liveness analysis visits between two polls of the stops (default: liveness/meter.ts; tests make it small). */
+  analysisPollEvery?: number | undefined;
   /**
    * State-space reductions (src/engine/reduction). The API searches without them unless asked
    * (its state counts are the model's own); `kmc check` turns symmetry on by default, POR with --por.
@@ -99,8 +104,9 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
   const liveness = selected.filter(isLiveness);
   const { once, inactive } = searchesGraphOnce(model, all, selected, options);
   if (once) {
-    const g = searchGraph(model, all, safety, liveness, graphLimits(options));
-    const l = livenessOf(g, liveness, [], false);
+    const limits = graphLimits(options);
+    const g = searchGraph(model, all, safety, liveness, limits);
+    const l = livenessOf(g, liveness, [], false, meterOf(options, limits.budget));
     const reductions = inactive ? reportWithoutPor(inactive, g.outcome.violations.map((v) => v.property.name), options.first === true) : undefined;
     return withLiveness(resultOf(model, safety, g.outcome, { bytesPerState: g.bytesPerState, workers: 1, reductions }), selected, l.verdicts, l.info, l.stoppedBy);
   }
@@ -121,12 +127,13 @@ function checkWithLiveness(model: CompiledModel, all: readonly Property[], selec
   }
   // One deadline for the whole run: the graph search gets what the safety search left.
   const spent = base.status === 'error' ? 0 : base.stats.timeMs;
-  const g = searchGraph(model, all, [], liveness, graphLimits({ ...options, maxTimeMs: options.maxTimeMs === undefined ? undefined : Math.max(0, options.maxTimeMs - spent) }));
+  const limits = graphLimits({ ...options, maxTimeMs: options.maxTimeMs === undefined ? undefined : Math.max(0, options.maxTimeMs - spent) });
+  const g = searchGraph(model, all, [], liveness, limits);
   const off = [options.por ? 'partial-order' : '', options.symmetry ? 'symmetry' : ''].filter(Boolean).join(' and ');
   const why = off ? `, without ${off} reduction (not sound for liveness here)` : ', after the checkpointed safety search';
   const notes = [`liveness checked on the full state graph${why}: a separate search of ${g.graph.n} states`];
   if (session) notes.push(`the liveness search (${names}) is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it (searching the graph again from the initial state)`);
-  const l = livenessOf(g, liveness, notes, true);
+  const l = livenessOf(g, liveness, notes, true, meterOf(options, limits.budget));
   return withLiveness(base, selected, l.verdicts, l.info, l.stoppedBy);
 }
 
@@ -189,11 +196,17 @@ function checkReduced(model: CompiledModel, all: readonly Property[], selected: 
   return resultOf(model, selected, r.outcome, { bytesPerState: r.bytesPerState, workers: 1, reductions: r.summary });
 }
 
-/** A check's budget: its limits, interrupt and progress sink. */
+/** The limits of the search that records the graph. */
 function graphLimits(options: CheckOptions) {
-  return { maxStates: options.maxStates, maxDepth: options.maxDepth, stopOnFirstViolation: options.first === true, budget: budgetOf(options) };
+  return { maxStates: options.maxStates, maxDepth: options.maxDepth, stopOnFirstViolation: options.first === true, budget: budgetOf(options), progressIntervalMs: options.progressIntervalMs };
 }
 
+/** The stops and progress of the analysis of the graph: the graph search's budget, so one deadline for both. */
+function meterOf(options: CheckOptions, budget: Budget): MeterOptions {
+  return { budget, progressIntervalMs: options.progressIntervalMs, pollEvery: options.analysisPollEvery };
+}
+
+/** A check's budget: its limits, interrupt and progress sink. */
 function budgetOf(options: CheckOptions): Budget {
   return new Budget(options, { signal: options.signal, interrupted: options.interrupted, onProgress: options.onProgress });
 }

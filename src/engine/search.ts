@@ -30,6 +30,17 @@ export interface Progress {
   depth: number;
   elapsedMs: number;
   rss: number;
+  /** Set while the liveness analysis runs on the recorded graph (after the search: the figures above are its final ones). */
+  analysis?: AnalysisProgress | undefined;
+}
+
+/** How far the fair-cycle analysis is (src/engine/liveness/meter.ts). */
+export interface AnalysisProgress {
+  /** The pass running now (1-based) of the passes planned: reachability, then each property's. */
+  pass: number;
+  passes: number;
+  /** States this pass has visited so far. */
+  visited: number;
 }
 
 export interface SearchOptions<A extends Step = Step> {

@@ -69,7 +69,15 @@ export const G = {
   save: 2,
   /** The depth the parked workers expand when they join again (written before the solo phase ends). */
   joinLevel: 3,
+  /**
+   * A sequential task's liveness analysis (src/engine/liveness/meter.ts), for the orchestrator's
+   * progress: its pass now (0: not analysing), the passes planned, the states the pass visited.
+   */
+  analysisPass: 4,
+  analysisPasses: 5,
+  analysisVisited: 6,
 } as const;
+const GLOBALS = 7;
 
 const WAIT_MS = 50;
 
@@ -87,7 +95,7 @@ export class Control {
     return {
       // The bells, then the claim counters.
       control: new SharedArrayBuffer((claimsAt(workers) + workers * CLAIM_STRIDE) * 4),
-      board: new SharedArrayBuffer((workers * BOARD_STRIDE + 4) * 8),
+      board: new SharedArrayBuffer((workers * BOARD_STRIDE + GLOBALS) * 8),
     };
   }
 

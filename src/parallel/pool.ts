@@ -32,7 +32,7 @@ import { generatedFor } from '../model/straight.js';
 import { compileSteps } from '../model/compile.js';
 import type { Property, PropertySet } from '../property/types.js';
 import { ModelError, UsageError } from '../util/errors.js';
-import { B, Control, STOP } from './control.js';
+import { B, Control, G, STOP } from './control.js';
 import { bestPerProperty, maxBranching } from './level-search.js';
 import { workerEntry } from './paths.js';
 import type { DedupKind, LevelResume, LevelTask, ModelSource, SequentialReductions, SequentialTask, SwarmTask, WorkerReport, WorkerTask } from './protocol.js';
@@ -105,6 +105,12 @@ export interface ParallelProgress extends Progress {
 export interface ParallelCheckOptions extends Omit<CheckOptions, 'interrupted' | 'onProgress'> {
   /** Aborting it stops every worker; the result is marked incomplete ('interrupted'). */
   signal?: AbortSignal | undefined;
+  /**
+   * Polled, with `signal`, by the work this thread does itself after the workers' search: the
+   * liveness analysis of the graph they recorded, during which this thread's event loop (which
+   * would deliver an abort of `signal`) does not turn. The check is interrupted once it returns true.
+   */
+  interrupted?: (() => boolean) | undefined;
   onProgress?: ((p: ParallelProgress) => void) | undefined;
   /** How often onProgress is called (default 1000 ms). */
   progressIntervalMs?: number | undefined;
@@ -384,7 +390,10 @@ export class ParallelChecker {
   }
 
   private watch(control: Control, o: ParallelCheckOptions, W: number): Watch {
-    const budget = new Budget(o);
+    // Its hooks serve the analysis this thread runs after the search (run()); the timers below
+    // read the board and the clock themselves.
+    const onProgress = o.onProgress;
+    const budget = new Budget(o, { signal: o.signal, interrupted: o.interrupted, onProgress: onProgress && ((p) => onProgress({ ...p, workers: W })) });
     const timers: NodeJS.Timeout[] = [];
     timers.push(
       setInterval(() => {
@@ -393,11 +402,12 @@ export class ParallelChecker {
     );
     // longTimeout: a --max-time beyond setTimeout's 24.8 days (600h) must not fire at once
     const cancelMaxTime = Number.isFinite(budget.maxTimeMs) ? longTimeout(() => control.stop(STOP.maxTime), budget.remainingMs()) : undefined;
-    if (o.onProgress) {
-      const onProgress = o.onProgress;
+    if (onProgress) {
       timers.push(
         setInterval(() => {
           const rss = budget.rss();
+          // A sequential task's liveness analysis, after its search (src/engine/liveness/meter.ts).
+          const pass = control.global(G.analysisPass);
           onProgress({
             states: control.sum(B.states),
             transitions: control.sum(B.transitions),
@@ -406,6 +416,7 @@ export class ParallelChecker {
             elapsedMs: budget.elapsedMs(),
             rss,
             workers: W,
+            ...(pass > 0 ? { analysis: { pass, passes: control.global(G.analysisPasses), visited: control.global(G.analysisVisited) } } : {}),
           });
         }, o.progressIntervalMs ?? 1000),
       );
@@ -421,6 +432,7 @@ export class ParallelChecker {
         o.signal?.removeEventListener('abort', onAbort);
       },
       peakRss: () => budget.peakRss,
+      budget,
     };
   }
 
@@ -628,7 +640,9 @@ export class ParallelChecker {
     }
     o.onGraph?.(graph);
     const note = `the state graph was recorded by the parallel search on ${W} workers (the graph one worker's search records, state for state and edge for edge), and analysed by one thread`;
-    const l = livenessOf({ outcome, graph }, liveness, [note], false);
+    // The analysis runs here, after the workers: it polls the run's stops itself (the interrupt,
+    // the deadline, the memory bound: the watch's timers have ended) and reports its progress.
+    const l = livenessOf({ outcome, graph }, liveness, [note], false, { budget: watch.budget, progressIntervalMs: o.progressIntervalMs, pollEvery: o.analysisPollEvery });
     return withLiveness(result, plan.selected, l.verdicts, l.info, l.stoppedBy);
   }
 }
@@ -638,6 +652,8 @@ export class ParallelChecker {
 interface Watch {
   stop(): void;
   peakRss(): number;
+  /** The run's clock, memory bound, interrupt and progress sink, for the analysis after the search. */
+  budget: Budget;
 }
 
 /** Run one check on a fresh pool of `workers` threads (default: one per core). */

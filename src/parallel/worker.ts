@@ -17,7 +17,7 @@ import { Reductions } from '../engine/reduction/reductions.js';
 import { compileModel, StepError } from '../model/compile.js';
 import { seedGenerated, straightCounts } from '../model/straight.js';
 import { ModelError, UsageError } from '../util/errors.js';
-import { B, Control, STOP } from './control.js';
+import { B, Control, G, STOP } from './control.js';
 import { levelSearch, maxBranching } from './level-search.js';
 import { loadSource } from '../property/load-model.js';
 import { Mailbox } from './mailbox.js';
@@ -146,6 +146,12 @@ function sequential(task: SequentialTask, model: ModelDef, properties: PropertyS
       control.set(task.index, B.queue, p.queue);
       control.set(task.index, B.depth, p.depth);
       control.set(task.index, B.rss, p.rss);
+      // The liveness analysis after the search (the figures above stay the search's).
+      if (p.analysis) {
+        control.setGlobal(G.analysisPasses, p.analysis.passes);
+        control.setGlobal(G.analysisVisited, p.analysis.visited);
+        control.setGlobal(G.analysisPass, p.analysis.pass);
+      }
     },
   });
 }

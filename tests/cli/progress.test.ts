@@ -17,10 +17,18 @@ function fakeIo(isTTY: boolean): Io & { errs: string[]; outs: string[] } {
 
 const snap = (elapsedMs: number, states: number) => ({ states, queue: 1234, depth: 17, elapsedMs, rss: 300 * 2 ** 20, workers: 2 });
 const LINE = /^[\d,]+ states, [\d,]+ states\/s, queue [\d,]+, depth \d+, [\d.]+ m?s, [\d.]+ [KMG]iB, \d+ workers?$/;
+/** The line while the liveness analysis runs, after the search. */
+const ANALYSIS_LINE = /^analysing the state graph of [\d,]+ states for liveness: pass \d+ of \d+, [\d,]+ states visited in it, [\d.]+ m?s, [\d.]+ [KMG]iB, \d+ workers?$/;
 
 describe('the status line', () => {
   it('names states, rate, queue, depth, elapsed time, memory and workers', () => {
     expect(progressLine(snap(2500, 1_234_567), 45_678.4)).toBe('1,234,567 states, 45,678 states/s, queue 1,234, depth 17, 2.50 s, 300.0 MiB, 2 workers');
+  });
+
+  it('while the liveness analysis runs after the search: says it analyses the state graph, its pass of the passes and the states it visited (no rate: the search is over)', () => {
+    const line = progressLine({ ...snap(4200, 1_176_124), queue: 0, analysis: { pass: 3, passes: 19, visited: 412_345 } }, 0);
+    expect(line).toMatch(ANALYSIS_LINE);
+    expect(line).toBe('analysing the state graph of 1,176,124 states for liveness: pass 3 of 19, 412,345 states visited in it, 4.20 s, 300.0 MiB, 2 workers');
   });
 
   it('on a terminal: rewritten in place at every update, with the rate of the last interval; cleared at the end', () => {
@@ -63,7 +71,9 @@ describe('progress of a real check', () => {
     expect(result.status).toBe('violated');
     const lines = io.errs.filter((e) => e !== '\r\x1b[K\r');
     expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l.slice(4, -1)).toMatch(LINE);
+    // The search's lines, then (the default livelock check) the analysis's.
+    for (const l of lines) expect(l.slice(4, -1)).toMatch(l.includes('analysing') ? ANALYSIS_LINE : LINE);
+    expect(lines[0]!.slice(4, -1)).toMatch(LINE);
     expect(io.errs.at(-1)).toBe('\r\x1b[K\r');
   });
 

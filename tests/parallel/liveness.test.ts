@@ -13,7 +13,7 @@ import { spinner, spinnerProps } from '../fixtures/liveness-textbook.js';
 import { lassoProblem } from '../oracle/brute-force-lasso.js';
 import { RefSystem } from '../oracle/reference-explorer.js';
 import { check } from '../../src/engine/check.js';
-import { parallelBackend } from '../../src/parallel/index.js';
+import { parallelBackend, type ParallelProgress } from '../../src/parallel/index.js';
 import { checkersFor } from './checkers.js';
 
 const checkers = checkersFor([1, 2]);
@@ -82,6 +82,29 @@ describe('liveness through the worker pool', () => {
     const cut = await pool().check({ model: xen.model, properties: xen.properties, source }, { variant: 'reviewed', maxStates: 100 });
     expect(cut.status).toBe('incomplete');
     expect(cut.status !== 'error' && cut.properties.filter((p) => p.kind === 'liveness').map((p) => p.status)).toEqual(['unknown']);
+  });
+
+  it('the analysis of the recorded graph, on the orchestrator thread after the workers: stopped at any of its polls (a poll every state, the interrupt at the k-th), liveness unknown and never verified; its progress reported with the workers', async () => {
+    const target = { model: spinner, properties: spinnerProps, source: SPINNER };
+    const run = async (stopAt: number) => {
+      let polls = 0;
+      const reports: ParallelProgress[] = [];
+      const r = await pool().check(target, { variant: 'fixed', analysisPollEvery: 1, progressIntervalMs: 0, interrupted: () => ++polls >= stopAt, onProgress: (p) => reports.push(p) });
+      return { r, polls, analysing: reports.filter((p) => p.analysis !== undefined) };
+    };
+    const whole = await run(Infinity);
+    expect(whole.r.status).toBe('verified');
+    expect(whole.polls).toBeGreaterThan(5);
+    expect(whole.analysing.length).toBeGreaterThan(5);
+    for (const p of whole.analysing) expect(p.workers).toBe(2);
+    for (const k of [1, 2, Math.ceil(whole.polls / 2), whole.polls]) {
+      const { r } = await run(k);
+      expect(r.status, `stopped at poll ${k}`).toBe('incomplete');
+      if (r.status !== 'incomplete') continue;
+      expect(r.stoppedBy).toBe('interrupted');
+      expect(statuses(r)).toEqual({ deadlock: 'holds', livelock: 'unknown', 'waiter-leaves': 'unknown' });
+      expect(notes(r)).toMatch(/the analysis of the state graph stopped \(interrupted\)/);
+    }
   });
 
   it('a reduced run on a bundled model (symmetry, partial-order reduction) says its liveness ran unreduced, and agrees with the unreduced run', async () => {

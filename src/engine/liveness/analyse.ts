@@ -28,6 +28,7 @@ import { FairCycleFinder, type Constraint, type FairComponent, type Region } fro
 import type { Labeller, StateGraph } from './graph.js';
 import { describeLassoViolation } from './describe.js';
 import { Bfs, fairLoop } from './lasso.js';
+import { AnalysisMeter, type MeterOptions, type SearchFigures } from './meter.js';
 
 export type LivenessVerdict =
   | { property: LivenessProperty; status: 'holds'; notExercised?: string }
@@ -47,21 +48,49 @@ export function livenessLabellers(model: CompiledModel, properties: readonly Liv
   return [...idle, ...preds];
 }
 
-export function analyseLiveness(g: StateGraph, properties: readonly LivenessProperty[], searchComplete: boolean): LivenessVerdict[] {
+/**
+ * The passes the analysis of a property plans after its fairness constraints' (meter.ts): a
+ * fair-cycle search per thread for livelock, then per thread the search for any cycle that says
+ * whether it was exercised; for eventually and leads-to the states within reach, then the search.
+ */
+function passesOf(property: LivenessProperty, threads: number): number {
+  switch (property.form) {
+    case 'livelock':
+      return 2 * threads;
+    case 'eventually':
+    case 'leads-to':
+      return 2;
+    case 'always-eventually':
+    case 'eventually-always':
+      return 1;
+  }
+}
+
+/**
+ * The verdicts of the liveness properties on the graph. It polls the stops of `meter` (the
+ * run's interrupt, deadline and memory bound) and reports its progress there: a stop throws
+ * AnalysisStopped (meter.ts) and decides nothing.
+ */
+export function analyseLiveness(g: StateGraph, properties: readonly LivenessProperty[], searchComplete: boolean, meterOptions: MeterOptions = {}, figures?: SearchFigures): LivenessVerdict[] {
   const model = g.model;
   const T = model.pcs;
+  const meter = new AnalysisMeter(1 + properties.reduce((n, p) => n + 1 + passesOf(p, T), 0), figures ?? { states: g.n, transitions: g.edges, depth: 0 }, meterOptions);
+  meter.pass();
   let unexpanded = 0;
   for (let s = 0; s < g.n; s++) if (!g.expanded(s) && !g.halted(s)) unexpanded++;
   const complete = searchComplete && unexpanded === 0;
   const everywhere = new Uint8Array(g.n).fill(1);
-  const fromInit = new Bfs(g, [0], () => true);
+  const fromInit = new Bfs(g, [0], () => true, undefined, meter);
   return properties.map((property, i): LivenessVerdict => {
     const P = (s: number) => g.label(s, T + 2 * i);
     const Q = (s: number) => g.label(s, T + 2 * i + 1);
-    const constraints = constraintsOf(g, property.fairness);
-    const finder = new FairCycleFinder(g, constraints);
+    meter.pass();
+    const last = meter.at.pass + passesOf(property, T);
+    const constraints = constraintsOf(g, property.fairness, meter);
+    const finder = new FairCycleFinder(g, constraints, meter);
     let found: { comp: FairComponent; region: Region; prefixEdges: (head: number) => number[]; rank: (s: number) => number; thread?: number } | undefined;
     const consider = (region: Region, seeds: Bfs, prefix: (head: number) => number[], thread?: number) => {
+      meter.pass();
       const comp = finder.find(region);
       if (!comp) return;
       const rank = rankOf(seeds);
@@ -85,29 +114,34 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
         consider({ node: everywhere, accept: (s) => !P(s), stutter: true }, fromInit, (h) => fromInit.edgesTo(h));
         break;
       case 'eventually': {
-        const within = new Bfs(g, [0], (s) => !P(s));
+        meter.pass();
+        const within = new Bfs(g, [0], (s) => !P(s), undefined, meter);
         consider({ node: mask(g.n, (s) => within.reached(s)), stutter: true }, within, (h) => within.edgesTo(h));
         break;
       }
       case 'leads-to': {
         const seeds: number[] = [];
         for (const s of fromInit.order) if (P(s) && !Q(s)) seeds.push(s);
-        const within = new Bfs(g, seeds, (s) => !Q(s));
+        meter.pass();
+        const within = new Bfs(g, seeds, (s) => !Q(s), undefined, meter);
         consider({ node: mask(g.n, (s) => within.reached(s)), stutter: true }, within, (h) => [...fromInit.edgesTo(within.seedOf(h)), ...within.edgesTo(h)]);
         break;
       }
     }
     if (!found) {
       if (complete) {
-        const vacuous = notExercised(g, property, finder, fromInit, P, Q);
+        const vacuous = notExercised(g, property, finder, fromInit, P, Q, meter);
+        meter.skipTo(last);
         return vacuous === undefined ? { property, status: 'holds' } : { property, status: 'holds', notExercised: vacuous };
       }
+      meter.skipTo(last);
       return {
         property,
         status: 'unknown',
         reason: unexpanded > 0 ? `${unexpanded} stored states were not expanded (a bound cut the search)` : 'the search was cut short',
       };
     }
+    meter.skipTo(last);
     const { comp, region } = found;
     const head = bestHead(comp, found.rank);
     const prefix = found.prefixEdges(head);
@@ -119,10 +153,11 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
 }
 
 /** Why a liveness property that holds was not exercised (see the header), or undefined when it was. */
-function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean): string | undefined {
+function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean, meter: AnalysisMeter): string | undefined {
   switch (property.form) {
     case 'livelock': {
       for (let t = 0; t < g.model.pcs; t++) {
+        meter.pass();
         const busy: number[] = [];
         const node = new Uint8Array(g.n);
         for (let s = 0; s < g.n; s++)

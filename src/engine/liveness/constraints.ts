@@ -8,6 +8,7 @@ import type { Fairness, FairnessSpec, StepInfo } from '../../property/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Constraint } from './fair-cycle.js';
 import type { StateGraph } from './graph.js';
+import type { AnalysisMeter } from './meter.js';
 
 /** The fairness of a thread under a spec (default: weak). */
 export function threadFairness(spec: FairnessSpec | undefined, thread: string): Fairness {
@@ -16,7 +17,7 @@ export function threadFairness(spec: FairnessSpec | undefined, thread: string): 
   return spec?.default ?? 'weak';
 }
 
-export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Constraint[] {
+export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined, meter?: AnalysisMeter): Constraint[] {
   const model = g.model;
   const out: Constraint[] = [];
   const actionsOf = (want: (a: number) => boolean): Uint8Array => {
@@ -31,7 +32,7 @@ export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Co
     const f = threadFairness(spec, name);
     if (f === 'none') return;
     const taken = actionsOf((a) => model.allActions[a]!.thread === t);
-    out.push({ kind: f, name, taken, enabled: enabledWhere(g, taken) });
+    out.push({ kind: f, name, taken, enabled: enabledWhere(g, taken, meter) });
   });
   for (const { step, fairness } of spec?.steps ?? []) {
     const matches = (a: number): boolean => stepMatches(model, model.allActions[a]!, step);
@@ -41,7 +42,7 @@ export function constraintsOf(g: StateGraph, spec: FairnessSpec | undefined): Co
       any = true;
       const act = model.allActions[a]!;
       const taken = actionsOf((b) => b === a);
-      out.push({ kind: fairness, name: `step '${act.label}' (${model.threadNames[act.thread]})`, taken, enabled: enabledWhere(g, taken) });
+      out.push({ kind: fairness, name: `step '${act.label}' (${model.threadNames[act.thread]})`, taken, enabled: enabledWhere(g, taken, meter) });
     }
     if (!any) throw new UsageError(`fairness: no step of ${model.name} matches '${typeof step === 'function' ? 'the given function' : step}'`);
   }
@@ -54,13 +55,15 @@ export function stepMatches(model: CompiledModel, act: CompiledAction, step: str
   return act.id === step || act.label === step || act.fn === step || act.tags.includes(step);
 }
 
-function enabledWhere(g: StateGraph, taken: Uint8Array): Uint8Array {
+function enabledWhere(g: StateGraph, taken: Uint8Array, meter: AnalysisMeter | undefined): Uint8Array {
   const enabled = new Uint8Array(g.n);
-  for (let s = 0; s < g.n; s++)
+  for (let s = 0; s < g.n; s++) {
+    meter?.tick();
     for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
       if (taken[g.action[e]!]) {
         enabled[s] = 1;
         break;
       }
+  }
   return enabled;
 }

@@ -20,6 +20,7 @@
 // fair thread or step is enabled, staying is fair, so such a state is a fair "cycle" of no steps.
 
 import type { StateGraph } from './graph.js';
+import type { AnalysisMeter } from './meter.js';
 
 export interface Constraint {
   kind: 'weak' | 'strong';
@@ -61,6 +62,8 @@ export class FairCycleFinder {
   constructor(
     private readonly g: StateGraph,
     private readonly constraints: readonly Constraint[],
+    /** Told every state a decomposition takes (the analysis's progress and stops). */
+    private readonly meter?: AnalysisMeter,
   ) {
     this.index = new Int32Array(g.n).fill(-1);
     this.low = new Int32Array(g.n);
@@ -131,8 +134,11 @@ export class FairCycleFinder {
   }
 
   private takenInside(c: number[], k: Constraint, inside: (e: number) => boolean): boolean {
-    const { g } = this;
-    for (const s of c) for (let e = g.start[s]!; e < g.start[s + 1]!; e++) if (k.taken[g.action[e]!] && inside(e)) return true;
+    const { g, meter } = this;
+    for (const s of c) {
+      meter?.tick();
+      for (let e = g.start[s]!; e < g.start[s + 1]!; e++) if (k.taken[g.action[e]!] && inside(e)) return true;
+    }
     return false;
   }
 
@@ -144,7 +150,7 @@ export class FairCycleFinder {
 
   /** The non-trivial strongly connected components (a cycle of at least one edge) of `states`. */
   components(states: readonly number[], r: Region): number[][] {
-    const { g, index, low, onStack, member } = this;
+    const { g, index, low, onStack, member, meter } = this;
     const stamp = this.mark(states);
     const edgeOk = r.edge;
     const out: number[][] = [];
@@ -156,6 +162,7 @@ export class FairCycleFinder {
     const ok = (e: number) => member[g.to[e]!] === stamp && (!edgeOk || edgeOk(e));
     for (const root of states) {
       if (index[root] !== -1) continue;
+      meter?.tick();
       index[root] = low[root] = counter++;
       stack.push(root);
       onStack[root] = 1;
@@ -170,6 +177,7 @@ export class FairCycleFinder {
           if (!ok(e)) continue;
           const w = g.to[e]!;
           if (index[w] === -1) {
+            meter?.tick();
             index[w] = low[w] = counter++;
             stack.push(w);
             onStack[w] = 1;

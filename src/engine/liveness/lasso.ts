@@ -7,6 +7,7 @@
 
 import type { Constraint, FairComponent, Region } from './fair-cycle.js';
 import type { StateGraph } from './graph.js';
+import type { AnalysisMeter } from './meter.js';
 
 /** Breadth-first search over graph edges: each reached state's parent edge (-1: a seed). */
 export class Bfs {
@@ -19,6 +20,8 @@ export class Bfs {
     seeds: readonly number[],
     allowed: (s: number) => boolean,
     edgeOk: (e: number) => boolean = () => true,
+    /** Told every state the search takes (the analysis's progress and stops). */
+    meter?: AnalysisMeter,
   ) {
     this.parentEdge = new Int32Array(g.n).fill(-2);
     this.parentState = new Int32Array(g.n).fill(-1);
@@ -29,6 +32,7 @@ export class Bfs {
       }
     for (let i = 0; i < this.order.length; i++) {
       const v = this.order[i]!;
+      meter?.tick();
       for (let e = g.start[v]!; e < g.start[v + 1]!; e++) {
         const w = g.to[e]!;
         if (this.parentEdge[w] !== -2 || !allowed(w) || !edgeOk(e)) continue;

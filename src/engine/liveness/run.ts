@@ -20,12 +20,13 @@ import { FingerprintSet } from '../visited.js';
 import { markStoreBufferBound } from '../result-builder.js';
 import { analyseLiveness, livenessLabellers, type LivenessVerdict } from './analyse.js';
 import { GraphRecorder, type Labeller, type StateGraph } from './graph.js';
+import { AnalysisStopped, type MeterOptions } from './meter.js';
 
 export function isLiveness(p: Property): p is LivenessProperty {
   return p.kind === 'liveness';
 }
 
-export type GraphLimits = Pick<SearchOptions, 'maxStates' | 'maxDepth' | 'stopOnFirstViolation' | 'budget'>;
+export type GraphLimits = Pick<SearchOptions, 'maxStates' | 'maxDepth' | 'stopOnFirstViolation' | 'budget' | 'progressIntervalMs'>;
 
 export interface GraphSearch {
   outcome: SearchOutcome;
@@ -55,10 +56,27 @@ export function searchGraph(model: CompiledModel, all: readonly Property[], safe
   return { outcome, graph: recorder.finish(), bytesPerState: store.bytesPerState() };
 }
 
-/** Analyse the graph: the verdicts and the LivenessInfo (notes added by the caller). */
-export function livenessOf(g: Pick<GraphSearch, 'outcome' | 'graph'>, liveness: readonly LivenessProperty[], notes: string[], separate: boolean): { verdicts: LivenessVerdict[]; info: LivenessInfo; stoppedBy: StopReason | undefined } {
+/**
+ * Analyse the graph: the verdicts and the LivenessInfo (notes added by the caller). The analysis
+ * honours the run's stops (`meter`: its budget, interrupt and progress): stopped, every liveness
+ * property is unknown, the stop is the run's (as for a search cut short), and a note says where
+ * it stopped; the safety verdicts of the finished search are the caller's and stand.
+ */
+export function livenessOf(g: Pick<GraphSearch, 'outcome' | 'graph'>, liveness: readonly LivenessProperty[], notes: string[], separate: boolean, meter: MeterOptions = {}): { verdicts: LivenessVerdict[]; info: LivenessInfo; stoppedBy: StopReason | undefined } {
   const t0 = performance.now();
-  const verdicts = g.outcome.error ? liveness.map((property): LivenessVerdict => ({ property, status: 'unknown', reason: 'the search stopped on a model error' })) : analyseLiveness(g.graph, liveness, g.outcome.stoppedBy === undefined);
+  let verdicts: LivenessVerdict[];
+  let stoppedBy = g.outcome.stoppedBy;
+  if (g.outcome.error) verdicts = liveness.map((property): LivenessVerdict => ({ property, status: 'unknown', reason: 'the search stopped on a model error' }));
+  else
+    try {
+      verdicts = analyseLiveness(g.graph, liveness, g.outcome.stoppedBy === undefined, meter, { states: g.outcome.states, transitions: g.outcome.transitions, depth: g.outcome.diameter });
+    } catch (e) {
+      if (!(e instanceof AnalysisStopped)) throw e;
+      const reason = `liveness not checked: the analysis of the state graph stopped (${e.reason}) in its pass ${e.at.pass} of ${e.at.passes}`;
+      verdicts = unknownVerdicts(liveness, reason);
+      notes = [...notes, reason];
+      stoppedBy ??= e.reason;
+    }
   const info: LivenessInfo = {
     states: g.graph.n,
     edges: g.graph.edges,
@@ -68,7 +86,7 @@ export function livenessOf(g: Pick<GraphSearch, 'outcome' | 'graph'>, liveness: 
     notes,
   };
   if (separate) info.searchMs = g.outcome.timeMs;
-  return { verdicts, info, stoppedBy: g.outcome.stoppedBy };
+  return { verdicts, info, stoppedBy };
 }
 
 export function unknownVerdicts(liveness: readonly LivenessProperty[], reason: string): LivenessVerdict[] {
