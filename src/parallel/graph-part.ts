@@ -18,71 +18,69 @@
 //             many of the edges are each one's (its source, without 4 bytes an edge for it)
 // Within a state's edges the order is the sequential one (enabled actions in order), and each
 // state is expanded by one worker: placing each state's run of edges at its graph id gives
-// graph.ts's arrays. The arrays live in shared buffers from the start, so the part reaches the
-// orchestrator without a copy (a clone of a view of a shared buffer shares it).
+// graph.ts's arrays.
+//
+// Memory (the two-worker liveness peak, bench/README.md "Liveness memory on two workers"): the
+// arrays are chunks of CHUNK elements in ordinary ArrayBuffers, appended as the part grows (no
+// copy on growth, no outgrown buffer left for the worker's garbage collector, at most one chunk
+// unused per array), and moved to the orchestrator with the worker's report (transferred, not
+// copied: the worker keeps nothing of them; partBuffers). The orchestrator drops them once joined
+// (graph-join.ts), before the analysis. Shared buffers, as before, stayed alive until a garbage
+// collection in every worker that had touched them, which an idle worker does not run.
 
 import type { CompiledAction, CompiledModel } from '../model/compile.js';
 import { actionIndexOf, labelWords, writeLabels, type Labeller } from '../engine/liveness/graph.js';
 
-/** What a worker sends back (views of shared buffers: not copied on the way). */
+/** Elements per chunk: 2^CHUNK_BITS. */
+export const CHUNK_BITS = 16;
+export const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/** What a worker sends back: its arrays as lists of chunks (element i of an array is chunk i >>> CHUNK_BITS, index i & (CHUNK - 1)). */
 export interface GraphPart {
   edges: number;
-  to: Int32Array;
-  choice: Uint16Array;
-  action: Int32Array;
+  to: Int32Array[];
+  choice: Uint16Array[];
+  action: Int32Array[];
   nodes: number;
   /** The graph id of this worker's k-th stored state. */
-  ids: Int32Array;
-  /** `words` label words per node. */
-  labels: Uint32Array;
+  ids: Int32Array[];
+  /** `words` label words per node (CHUNK nodes a chunk). */
+  labels: Uint32Array[];
   words: number;
-  halted: Uint8Array;
+  halted: Uint8Array[];
   expandedCount: number;
   /** The graph id of the k-th state this worker expanded, and how many of the edges (in order) are its own. */
-  expanded: Int32Array;
-  outDegree: Int32Array;
+  expanded: Int32Array[];
+  outDegree: Int32Array[];
 }
 
-type Shared = Int32Array | Uint16Array | Uint32Array | Uint8Array;
-type Make<T extends Shared> = (b: SharedArrayBuffer, n: number) => T;
-const i32: Make<Int32Array> = (b, n) => new Int32Array(b, 0, n);
-const u16: Make<Uint16Array> = (b, n) => new Uint16Array(b, 0, n);
-const u32: Make<Uint32Array> = (b, n) => new Uint32Array(b, 0, n);
-const u8: Make<Uint8Array> = (b, n) => new Uint8Array(b, 0, n);
-
-/** An array of `n` elements in a shared buffer of its own. */
-function alloc<T extends Shared>(make: Make<T>, bytes: number, n: number): T {
-  return make(new SharedArrayBuffer(Math.max(1, n) * bytes), n);
+/** The buffers of a part, to move with the report (each chunk has a buffer of its own). */
+export function partBuffers(p: GraphPart): ArrayBuffer[] {
+  return [p.to, p.choice, p.action, p.ids, p.labels, p.halted, p.expanded, p.outDegree].flatMap((list: ArrayBufferView[]) => list.map((a) => a.buffer as ArrayBuffer));
 }
-
-/** `a`, or a shared array of at least `need` elements (twice as many) holding its elements. */
-function grown<T extends Shared>(a: T, need: number, make: Make<T>): T {
-  if (need <= a.length) return a;
-  const b = alloc(make, a.BYTES_PER_ELEMENT, Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-/** The first `n` elements of a shared array, as a view of the same buffer. */
-const first = <T extends Shared>(a: T, n: number): T => a.subarray(0, n) as T;
-
-const START = 1024;
 
 export class GraphPartRecorder {
   private m = 0;
-  private to = alloc(i32, 4, START);
-  private choice = alloc(u16, 2, START);
-  private action = alloc(i32, 4, START);
+  private readonly to: Int32Array[] = [];
+  private readonly choice: Uint16Array[] = [];
+  private readonly action: Int32Array[] = [];
+  /** The chunks being appended to (the last of each list). */
+  private toNow = new Int32Array(0);
+  private choiceNow = new Uint16Array(0);
+  private actionNow = new Int32Array(0);
   /** Edges whose target waits in the spill (to = -1), in the order of the offers. */
   private spilled: number[] = [];
   private nodes = 0;
   private named = 0;
-  private ids = alloc(i32, 4, START);
-  private labels: Uint32Array;
-  private halted = alloc(u8, 1, START);
+  private readonly ids: Int32Array[] = [];
+  private readonly labels: Uint32Array[] = [];
+  private readonly halted: Uint8Array[] = [];
+  private labelsNow = new Uint32Array(0);
+  private haltedNow = new Uint8Array(0);
   private nExpanded = 0;
-  private expandedIds = alloc(i32, 4, START);
-  private degrees = alloc(i32, 4, START);
+  private readonly expandedIds: Int32Array[] = [];
+  private readonly degrees: Int32Array[] = [];
   /** Edges recorded before the state being expanded now. */
   private before = 0;
   readonly words: number;
@@ -93,44 +91,51 @@ export class GraphPartRecorder {
     private readonly labellers: readonly Labeller[],
   ) {
     this.words = labelWords(labellers.length);
-    this.labels = alloc(u32, 4, START * this.words);
     this.actionIndex = actionIndexOf(model);
   }
 
   /** An edge of the state being expanded, by enabled action `choice`, to the state of table id `to` (-1: spilled). */
   edge(to: number, choice: number, action: CompiledAction): void {
     const k = this.m++;
-    if (k === this.to.length) this.growEdges();
-    this.to[k] = to;
-    this.choice[k] = choice;
-    this.action[k] = this.actionIndex.get(action)!;
+    const i = k & MASK;
+    if (i === 0) {
+      this.to.push((this.toNow = new Int32Array(CHUNK)));
+      this.choice.push((this.choiceNow = new Uint16Array(CHUNK)));
+      this.action.push((this.actionNow = new Int32Array(CHUNK)));
+    }
+    this.toNow[i] = to;
+    this.choiceNow[i] = choice;
+    this.actionNow[i] = this.actionIndex.get(action)!;
     if (to < 0) this.spilled.push(k);
   }
 
   /** The spill's replay gave its offers these table ids (in the order they were spilled). */
   patchSpilled(ids: readonly number[]): void {
     if (ids.length !== this.spilled.length) throw new Error(`internal: ${this.spilled.length} spilled edges but ${ids.length} replayed offers`);
-    for (let k = 0; k < ids.length; k++) this.to[this.spilled[k]!] = ids[k]!;
+    for (let k = 0; k < ids.length; k++) {
+      const e = this.spilled[k]!;
+      this.to[e >>> CHUNK_BITS]![e & MASK] = ids[k]!;
+    }
     this.spilled = [];
   }
 
   /** This worker stored a new state (`words` is reused: read now): its labels. */
   node(words: Int32Array, halted: boolean): void {
     const k = this.nodes++;
-    if (k === this.halted.length) {
-      this.halted = grown(this.halted, k + 1, u8);
-      this.labels = grown(this.labels, this.halted.length * this.words, u32);
+    const i = k & MASK;
+    if (i === 0) {
+      this.halted.push((this.haltedNow = new Uint8Array(CHUNK)));
+      this.labels.push((this.labelsNow = new Uint32Array(CHUNK * this.words)));
     }
-    this.halted[k] = halted ? 1 : 0;
-    const base = k * this.words;
-    writeLabels(this.labellers, words, this.labels, base);
+    this.haltedNow[i] = halted ? 1 : 0;
+    writeLabels(this.labellers, words, this.labelsNow, i * this.words);
   }
 
   /** The next stored state (in the order node() was called) has graph id `id`. */
   identify(id: number): void {
     const k = this.named++;
-    if (k === this.ids.length) this.ids = grown(this.ids, k + 1, i32);
-    this.ids[k] = id;
+    if ((k & MASK) === 0) this.ids.push(new Int32Array(CHUNK));
+    this.ids[k >>> CHUNK_BITS]![k & MASK] = id;
   }
 
   /**
@@ -140,42 +145,34 @@ export class GraphPartRecorder {
    */
   expanded(id: number): void {
     const k = this.nExpanded++;
-    if (k === this.expandedIds.length) {
-      this.expandedIds = grown(this.expandedIds, k + 1, i32);
-      this.degrees = grown(this.degrees, k + 1, i32);
+    const i = k & MASK;
+    if (i === 0) {
+      this.expandedIds.push(new Int32Array(CHUNK));
+      this.degrees.push(new Int32Array(CHUNK));
     }
-    this.expandedIds[k] = id;
-    this.degrees[k] = this.m - this.before;
+    this.expandedIds[k >>> CHUNK_BITS]![i] = id;
+    this.degrees[k >>> CHUNK_BITS]![i] = this.m - this.before;
     this.before = this.m;
   }
 
-  /** The part: views of the recorder's shared buffers (it records nothing after this). */
+  /** The part: the recorder's chunks (it records nothing after this; partBuffers to move them). */
   finish(): GraphPart {
     if (this.named !== this.nodes) throw new Error(`internal: ${this.nodes} states stored but ${this.named} given graph ids`);
     if (this.spilled.length > 0) throw new Error(`internal: ${this.spilled.length} spilled edges never resolved`);
     if (this.before !== this.m) throw new Error(`internal: ${this.m - this.before} edges of no expanded state`);
-    const m = this.m;
-    const n = this.nodes;
     return {
-      edges: m,
-      to: first(this.to, m),
-      choice: first(this.choice, m),
-      action: first(this.action, m),
-      nodes: n,
-      ids: first(this.ids, n),
-      labels: first(this.labels, n * this.words),
+      edges: this.m,
+      to: this.to,
+      choice: this.choice,
+      action: this.action,
+      nodes: this.nodes,
+      ids: this.ids,
+      labels: this.labels,
       words: this.words,
-      halted: first(this.halted, n),
+      halted: this.halted,
       expandedCount: this.nExpanded,
-      expanded: first(this.expandedIds, this.nExpanded),
-      outDegree: first(this.degrees, this.nExpanded),
+      expanded: this.expandedIds,
+      outDegree: this.degrees,
     };
-  }
-
-  private growEdges(): void {
-    const n = this.to.length * 2;
-    this.to = grown(this.to, n, i32);
-    this.choice = grown(this.choice, n, u16);
-    this.action = grown(this.action, n, i32);
   }
 }

@@ -2,15 +2,20 @@
 // bundle (dist/bundle/worker.cjs, src/util/bundle.ts) when there is one, else worker.ts's modules
 // one by one. Each worker thread loads kmc's search code itself: one file is quicker to load.
 
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { loadBundle, saveBundleCaches } from '../util/bundle.js';
-import type runTask from './worker.js';
+import type * as Worker from './worker.js';
 
-const bundled = loadBundle('worker') as { default: typeof runTask } | undefined;
-const task = bundled?.default ?? (await import('./worker.js')).default;
+const bundled = loadBundle('worker') as typeof Worker | undefined;
+const { default: task, transferOf } = bundled ?? (await import('./worker.js'));
 
-export default async function runBundledTask(t: Parameters<typeof runTask>[0]): ReturnType<typeof runTask> {
+export default async function runBundledTask(t: Parameters<typeof task>[0]): ReturnType<typeof task> {
   try {
-    return await task(t);
+    const report = await task(t);
+    // A part of the state graph is moved to the orchestrator, not copied, and not kept here
+    // (graph-part.ts): piscina transfers what a movable result lists.
+    const buffers = transferOf(report);
+    return buffers.length === 0 ? report : (move({ [transferableSymbol]: buffers, [valueSymbol]: report }) as unknown as Awaited<ReturnType<typeof task>>);
   } finally {
     // The search code compiled by this task, kept for the next run's workers (only when the bundle had no cache).
     saveBundleCaches();

@@ -27,10 +27,15 @@ import type { LevelCheckpointPart, SequentialTask, SwarmTask, WorkerError, Worke
 import type { SwarmMemberReport } from '../random/swarm.js';
 import { LevelRanks } from './ranks.js';
 import { SharedTableDedup } from './shared-table.js';
-import { GraphPartRecorder } from './graph-part.js';
+import { GraphPartRecorder, partBuffers } from './graph-part.js';
 import { graphLabellers, isLiveness } from '../engine/liveness/run.js';
 
 const now = () => performance.timeOrigin + performance.now();
+
+/** The buffers to move (not copy) with a report to the orchestrator: its part of the state graph (graph-part.ts). */
+export function transferOf(report: WorkerReport): ArrayBuffer[] {
+  return report.graph ? partBuffers(report.graph) : [];
+}
 
 export default async function runTask(task: WorkerTask): Promise<WorkerReport> {
   const control = new Control(task.control, task.board, task.workers);
