@@ -24,7 +24,7 @@ import { PC_END, type CompiledAction, type CompiledModel } from '../../model/com
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
 import { PROGRESS, SPIN } from '../../property/liveness.js';
 import { constraintsOf } from './constraints.js';
-import { FairCycleFinder, type Constraint, type FairComponent, type Region } from './fair-cycle.js';
+import { FairCycleFinder, type Constraint, type Cycles, type FairComponent, type Region } from './fair-cycle.js';
 import type { Labeller, StateGraph } from './graph.js';
 import { describeLassoViolation } from './describe.js';
 import { Bfs, fairLoop } from './lasso.js';
@@ -74,20 +74,23 @@ function passesOf(property: LivenessProperty, threads: number): number {
 export function analyseLiveness(g: StateGraph, properties: readonly LivenessProperty[], searchComplete: boolean, meterOptions: MeterOptions = {}, figures?: SearchFigures): LivenessVerdict[] {
   const model = g.model;
   const T = model.pcs;
-  const meter = new AnalysisMeter(1 + properties.reduce((n, p) => n + 1 + passesOf(p, T), 0), figures ?? { states: g.n, transitions: g.edges, depth: 0 }, meterOptions);
+  const meter = new AnalysisMeter(2 + properties.reduce((n, p) => n + 1 + passesOf(p, T), 0), figures ?? { states: g.n, transitions: g.edges, depth: 0 }, meterOptions);
   meter.pass();
   let unexpanded = 0;
   for (let s = 0; s < g.n; s++) if (!g.expanded(s) && !g.halted(s)) unexpanded++;
   const complete = searchComplete && unexpanded === 0;
   const everywhere = new Uint8Array(g.n).fill(1);
   const fromInit = new Bfs(g, [0], () => true, undefined, meter);
+  // The states on a cycle of the whole graph: every search below looks at these only (fair-cycle.ts).
+  meter.pass();
+  const cycles = properties.length > 0 ? new FairCycleFinder(g, [], meter).cyclicStates() : { mask: new Uint8Array(g.n), states: new Int32Array(0) };
   return properties.map((property, i): LivenessVerdict => {
     const P = (s: number) => g.label(s, T + 2 * i);
     const Q = (s: number) => g.label(s, T + 2 * i + 1);
     meter.pass();
     const last = meter.at.pass + passesOf(property, T);
     const constraints = constraintsOf(g, property.fairness, meter);
-    const finder = new FairCycleFinder(g, constraints, meter);
+    const finder = new FairCycleFinder(g, constraints, meter, cycles);
     let found: { comp: FairComponent; region: Region; prefixEdges: (head: number) => number[]; rank: (s: number) => number; thread?: number } | undefined;
     const consider = (region: Region, seeds: Bfs, prefix: (head: number) => number[], thread?: number) => {
       meter.pass();
@@ -101,8 +104,9 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
     switch (property.form) {
       case 'livelock':
         for (let t = 0; t < T; t++) {
+          // Where t is busy, among the states a cycle can use (the search looks at no other: fair-cycle.ts).
           const node = new Uint8Array(g.n);
-          for (let s = 0; s < g.n; s++) node[s] = g.label(s, t) ? 0 : 1;
+          for (const s of cycles.states) node[s] = g.label(s, t) ? 0 : 1;
           const progress = model.allActions.map((a) => a.thread === t && a.tags.includes(PROGRESS));
           consider({ node, edge: (e) => !progress[g.action[e]!], stutter: false }, fromInit, (h) => fromInit.edgesTo(h), t);
         }
@@ -130,7 +134,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
     }
     if (!found) {
       if (complete) {
-        const vacuous = notExercised(g, property, finder, fromInit, P, Q, meter);
+        const vacuous = notExercised(g, property, finder, fromInit, P, Q, meter, cycles);
         meter.skipTo(last);
         return vacuous === undefined ? { property, status: 'holds' } : { property, status: 'holds', notExercised: vacuous };
       }
@@ -153,15 +157,15 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
 }
 
 /** Why a liveness property that holds was not exercised (see the header), or undefined when it was. */
-function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean, meter: AnalysisMeter): string | undefined {
+function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean, meter: AnalysisMeter, cycles: Cycles): string | undefined {
   switch (property.form) {
     case 'livelock': {
       for (let t = 0; t < g.model.pcs; t++) {
         meter.pass();
         const busy: number[] = [];
         const node = new Uint8Array(g.n);
-        for (let s = 0; s < g.n; s++)
-          if (!g.label(s, t) && g.expanded(s) && !g.halted(s)) {
+        for (const s of cycles.states)
+          if (!g.label(s, t)) {
             node[s] = 1;
             busy.push(s);
           }

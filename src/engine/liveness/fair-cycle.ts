@@ -18,6 +18,15 @@
 //
 // A run that cannot go on may also stay in a state for ever (stuttering, as in TLA+): where no
 // fair thread or step is enabled, staying is fair, so such a state is a fair "cycle" of no steps.
+//
+// Every cycle of every region lies in a non-trivial component of the whole graph (its expanded,
+// unhalted states and all their edges): a state on no cycle of the graph is on no cycle of any
+// part of it, and leaving it out splits no component. So the analysis decomposes the whole graph
+// once (cyclicStates) and each search looks only at the states it found on a cycle. Kernel
+// code paths mostly run to an end, and so many models' graphs have no cycle at all: kvm-hotplug
+// at 4 CPUs (1,176,124 states) has none, and its livelock check's 16 decompositions of the whole
+// graph were most of the analysis's 2.2 s (bench/README.md "Liveness on the graph's cycles only",
+// session 14).
 
 import type { StateGraph } from './graph.js';
 import type { AnalysisMeter } from './meter.js';
@@ -44,6 +53,14 @@ export interface Region {
   stutter: boolean;
 }
 
+/** The states on a cycle of the whole graph (FairCycleFinder.cyclicStates). */
+export interface Cycles {
+  /** mask[s] = 1 for a state on a cycle. */
+  mask: Uint8Array;
+  /** Those states, in increasing order. */
+  states: Int32Array;
+}
+
 /** A fair cycle: the states of a fair component (or one state to stay in, with no steps). */
 export interface FairComponent {
   states: number[];
@@ -64,6 +81,8 @@ export class FairCycleFinder {
     private readonly constraints: readonly Constraint[],
     /** Told every state a decomposition takes (the analysis's progress and stops). */
     private readonly meter?: AnalysisMeter,
+    /** The states on a cycle of the whole graph (cyclicStates); undefined: every state may be. */
+    private readonly cycles?: Cycles,
   ) {
     this.index = new Int32Array(g.n).fill(-1);
     this.low = new Int32Array(g.n);
@@ -88,19 +107,50 @@ export class FairCycleFinder {
         bestMin = min;
       }
     };
-    if (r.stutter)
+    if (r.stutter) {
+      const quiet = this.quiet();
       for (let s = 0; s < g.n; s++)
-        if (r.node[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s)) && this.constraints.every((c) => !c.enabled[s])) {
+        if (r.node[s] && quiet[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s))) {
           better({ states: [s], stutter: true });
           break;
         }
+    }
     const all: number[] = [];
-    for (let s = 0; s < g.n; s++) if (r.node[s] && g.expanded(s) && !g.halted(s)) all.push(s);
+    const cycles = this.cycles;
+    if (cycles) {
+      for (const s of cycles.states) if (r.node[s]) all.push(s);
+    } else for (let s = 0; s < g.n; s++) if (r.node[s] && g.expanded(s) && !g.halted(s)) all.push(s);
     for (const c of this.components(all, r)) {
       const fair = this.fairPart(c, r);
       if (fair) better({ states: fair, stutter: false });
     }
     return best;
+  }
+
+  private quietStates: Uint8Array | undefined;
+
+  /**
+   * quiet[s] = 1 where no fair thread or step is enabled (a run may stay there for ever): one
+   * pass over the edges for all the constraints together, not one per constraint (their states
+   * where each is enabled are found only if a component needs them).
+   */
+  private quiet(): Uint8Array {
+    if (this.quietStates) return this.quietStates;
+    const { g, constraints, meter } = this;
+    const fair = new Uint8Array(g.model.allActions.length);
+    for (const k of constraints) for (let a = 0; a < fair.length; a++) if (k.taken[a]) fair[a] = 1;
+    const quiet = new Uint8Array(g.n);
+    for (let s = 0; s < g.n; s++) {
+      meter?.tick();
+      let q = 1;
+      for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
+        if (fair[g.action[e]!]) {
+          q = 0;
+          break;
+        }
+      quiet[s] = q;
+    }
+    return (this.quietStates = quiet);
   }
 
   /** The first fair sub-component of component `c`, or undefined. */
@@ -213,6 +263,23 @@ export class FairCycleFinder {
     const { g } = this;
     for (let e = g.start[v]!; e < g.start[v + 1]!; e++) if (g.to[e] === v && ok(e)) return true;
     return false;
+  }
+
+  /** The states on a cycle of the whole graph (expanded, not halted): the only ones a region's cycle can use. */
+  cyclicStates(): Cycles {
+    const { g } = this;
+    const all: number[] = [];
+    for (let s = 0; s < g.n; s++) if (g.expanded(s) && !g.halted(s)) all.push(s);
+    const mask = new Uint8Array(g.n);
+    let n = 0;
+    // (components reads only the region's edge filter: none here, every edge counts.)
+    for (const c of this.components(all, { node: mask, stutter: false })) {
+      for (const s of c) mask[s] = 1;
+      n += c.length;
+    }
+    const states = new Int32Array(n);
+    for (let s = 0, i = 0; i < n; s++) if (mask[s]) states[i++] = s;
+    return { mask, states };
   }
 
   /** Is edge e inside the given state set (and allowed by the region)? For the lasso builder. */
