@@ -151,6 +151,7 @@ export const properties = defineProperties<S>('kvm-hotplug', [
     "kvm_reboot()'s on_each_cpu(hardware_disable) eventually returns",
     (s) => s.threads.includes('pm') && inRebootOnEachCpu(s),
     (s) => !s.threads.includes('pm') || s.at('pm') === 'reboot.ret' || s.ended('pm'),
+    { bind: { inRebootOnEachCpu } },
   ),
   // Every thread's program is finite here, so "again and again nobody waits for kvm_lock" is
   // "every waiter on kvm_lock eventually gets it" (with endless runs it would be stronger).

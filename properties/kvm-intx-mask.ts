@@ -140,7 +140,7 @@ export const properties = defineProperties<State>('kvm-intx-mask', [
     'a pending device interrupt, while assigned and unmasked by the guest, is eventually injected (guest line raised), unless it stops being pending, assigned or unmasked',
     (s) => pendingUnmasked(s.vars),
     (s) => s.vars.guest.line || !pendingUnmasked(s.vars),
-    { fairness: LIVENESS_FAIRNESS },
+    { fairness: LIVENESS_FAIRNESS, bind: { pendingUnmasked } },
   ),
 ]);
 

@@ -113,6 +113,7 @@ export const properties = defineProperties<View>('pm-freeze', [
     'urb-completes',
     'every submitted URB eventually completes or is given back (never left pending for ever)',
     (s) => s.vars.urb.every((st) => st === URB_STATE.IDLE || st === URB_STATE.GIVEN_BACK || st === URB_STATE.FAILED),
+    { bind: { URB_STATE } },
   ),
   stepProperty(
     'usbcmd-under-uhci-lock',

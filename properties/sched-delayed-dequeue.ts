@@ -122,7 +122,8 @@ export const properties = defineProperties<S>('sched-delayed-dequeue', [
   alwaysEventually<S>(
     'interrupt-delivered',
     'every posted interrupt is eventually delivered, or the vCPU eventually runs: no vCPU stays asleep in kvm_vcpu_block() with PIR or ON pending',
-    (s) => s.vars.vcpus.every((_, i) => !(s.at(vcpuThread(i)) === 'sched.off' && s.vars.tasks[i]!.__state === TASK_INTERRUPTIBLE && (piOf(s.vars, i).pir !== 0 || piOf(s.vars, i).on))),
+    (s) => s.vars.vcpus.every((_, i) => !asleepWithInterrupt(s, i)),
+    { bind: { asleepWithInterrupt } },
   ),
   invariant<S>(
     'preempted-only-if-runnable',

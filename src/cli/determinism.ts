@@ -14,8 +14,9 @@
 // that is wrong would make the search run other code than the model's, silently. A difference is
 // a ModelError naming the step (exit 2), before the search starts. Likewise each invariant the
 // compiler compiled (its verdict, where the compiled code decided) against the property's own
-// function evaluated on the state's view, on every sampled state; each step property's `when`
-// and `then` compiled for a step, against its own, for every enabled step of each sampled state.
+// function evaluated on the state's view, on every sampled state (and each liveness property's p
+// and q, compiled for the state graph's labels); each step property's `when` and `then` compiled
+// for a step, against its own, for every enabled step of each sampled state.
 //
 // Every step the probe runs on the scratch tree is also checked for a store to a key of a state
 // array that is no index (`d.arr[NaN] = 1`), which the tree cannot hold and the search checks on
@@ -25,7 +26,8 @@
 import { ArrayStoreError, PC_END, type CompiledAction, type CompiledModel } from '../model/compile.js';
 import type { FootprintRecorder } from '../model/system.js';
 import { compileAntecedents, compileInvariants, compileStepAntecedents, makeEvaluator, type CompiledProperty } from '../engine/evaluate.js';
-import type { Property, StateInfo, StepInfo } from '../property/types.js';
+import type { LivenessProperty, Property, StateInfo, StepInfo } from '../property/types.js';
+import { compileLivenessPredicates } from '../engine/liveness/analyse.js';
 import { compileStepConsequents, type CompiledConsequent } from '../property/consequents.js';
 import { stepConsequent } from '../property/define.js';
 import { ModelError } from '../util/errors.js';
@@ -99,6 +101,13 @@ function propertyProbe(model: CompiledModel, properties: readonly Property[]): (
     if (p.kind !== 'invariant') return;
     if (compiled[i] !== undefined) pairs.push([p, (s) => p.holds(s), compiled[i]!]);
     if (whens[i] !== undefined) pairs.push([p, (s) => p.when!(s), whens[i]!]);
+  });
+  // Each liveness property's p and q, compiled as the state graph's labels compile them.
+  const liveness = properties.filter((p): p is LivenessProperty => p.kind === 'liveness');
+  compileLivenessPredicates(model, liveness).forEach(({ p: cp, q: cq }, i) => {
+    const p = liveness[i]!;
+    if (cp !== undefined) pairs.push([p, (s) => p.p!(s), cp]);
+    if (cq !== undefined) pairs.push([p, (s) => p.q!(s), cq]);
   });
   // Each step property's `when` compiled for each enabled step (what the evaluator skips with).
   const steps = properties.filter((p) => p.kind === 'step');

@@ -2,16 +2,28 @@
 // src/engine/liveness checks them on the state graph; see LivenessProperty for the forms.
 
 import type { FairnessSpec, LivenessProperty, Property, PropertySet, StateInfo } from './types.js';
+import { declareStraight, hasStraightForm } from '../model/straight.js';
 
 type Pred<S> = (s: StateInfo<S>) => boolean;
 interface Options {
   fairness?: FairnessSpec;
+  /**
+   * The names p and q read from their module (helper functions, constants), for the compiler of
+   * properties over the packed state, as an invariant's `bind` (define.ts Implication): each of
+   * p and q without a declared form of its own gets `{ bind }`. The graph's labels run p and q on
+   * every state the search stores, compiled where they compile; the determinism probe compares
+   * the compiled ones with the functions.
+   */
+  bind?: Readonly<Record<string, unknown>>;
 }
+
+/** A predicate declared with the property's `bind` (unless it declares its own form). */
+const bound = <S>(f: Pred<S>, bind: Options['bind']): Pred<S> => (bind === undefined || hasStraightForm(f) ? f : declareStraight(f, { bind }));
 
 const make = <S>(form: LivenessProperty['form'], name: string, doc: string, o: Options, p?: Pred<S>, q?: Pred<S>): LivenessProperty<S> => {
   const out: LivenessProperty<S> = { kind: 'liveness', form, name, doc };
-  if (p) out.p = p;
-  if (q) out.q = q;
+  if (p) out.p = bound(p, o.bind);
+  if (q) out.q = bound(q, o.bind);
   if (o.fairness) out.fairness = o.fairness;
   return out;
 };

@@ -10,7 +10,8 @@ import { compileModel, compileSteps } from '../../src/model/compile.js';
 import { declareStraight, defineModel, func, step, thread, type Gate, type ModelDef, type System } from '../../src/model/index.js';
 import { checkDeterminism } from '../../src/cli/determinism.js';
 import { ModelError } from '../../src/util/errors.js';
-import { invariant, type StateInfo } from '../../src/property/index.js';
+import { invariant, leadsTo, type StateInfo } from '../../src/property/index.js';
+import { compileLivenessPredicates } from '../../src/engine/liveness/analyse.js';
 import { runCheck } from '../../src/cli/run-check.js';
 import type { Io } from '../../src/cli/io.js';
 import { runProgram } from '../../src/cli/program.js';
@@ -131,6 +132,19 @@ describe('the determinism probe checks compiled invariants against the propertie
     expect(() => checkDeterminism(plain, { properties: [implication] })).toThrow(/property x-bounded-when-y: its compiled form/);
     // Without the properties, the probe does not look at them.
     expect(() => checkDeterminism(plain)).not.toThrow();
+  });
+
+  it("compares a liveness property's p and q, compiled as the state graph's labels are, with their own functions", () => {
+    // leadsTo(p, q) with q declared wrongly (x === 2 is reached, the form says never).
+    const q = opaque((s: StateInfo<S>) => s.vars.x === 2);
+    declareStraight(q, { fn: (s: StateInfo<S>) => s.vars.x === 3 });
+    const wrong = leadsTo<S>('x-reaches-2', 'x gets to 2', (s) => s.vars.y === 0, q);
+    const [compiled] = compileLivenessPredicates(plain, [wrong]);
+    expect(compiled!.p).toBeDefined();
+    expect(compiled!.q).toBeDefined();
+    expect(() => checkDeterminism(plain, { properties: [wrong] })).toThrow(/property x-reaches-2: its compiled form and the property's own function disagree on a reachable state/);
+    const right = leadsTo<S>('x-reaches-2', 'x gets to 2', (s) => s.vars.y === 0, (s) => s.vars.x === 2);
+    expect(() => checkDeterminism(plain, { properties: [right] })).not.toThrow();
   });
 
   it('a wrong declared property form makes `kmc check` exit 2 before the search', async () => {

@@ -26,6 +26,8 @@ import { PROGRESS, SPIN } from '../../property/liveness.js';
 import { constraintsOf } from './constraints.js';
 import { FairCycleFinder, type Constraint, type Cycles, type FairComponent, type Region } from './fair-cycle.js';
 import type { Labeller, StateGraph } from './graph.js';
+import type { CompiledProperty } from '../evaluate.js';
+import type { TransitionSystem } from '../../model/system.js';
 import { describeLassoViolation } from './describe.js';
 import { Bfs, fairLoop } from './lasso.js';
 import { AnalysisMeter, type MeterOptions, type SearchFigures } from './meter.js';
@@ -35,16 +37,42 @@ export type LivenessVerdict =
   | { property: LivenessProperty; status: 'unknown'; reason: string }
   | { property: LivenessProperty; status: 'violated'; path: number[]; loop: number; message: string };
 
+/** A liveness property's p and q compiled over the packed state (TransitionSystem.compileProperty), where they compile. */
+export interface CompiledPredicates {
+  p?: CompiledProperty | undefined;
+  q?: CompiledProperty | undefined;
+}
+
+/**
+ * Each property's p and q compiled over the packed state, as invariants are (compileInvariants):
+ * the graph's labels are computed for every state the search stores, and the property's own
+ * function needs the state decoded into its view first (kvm-hotplug at 4 CPUs: its two
+ * properties' labels took about a tenth of the search, session 14). The CLI's determinism probe
+ * compares them with the properties' own functions, as it does the invariants.
+ */
+export function compileLivenessPredicates(model: TransitionSystem, properties: readonly LivenessProperty[]): CompiledPredicates[] {
+  return properties.map((p) => ({ p: p.p && model.compileProperty?.(p.p), q: p.q && model.compileProperty?.(p.q) }));
+}
+
 /**
  * The labels the graph keeps per state: for each thread whether it is idle (ended, or at an end
- * location that is not a busy-wait), then each property's p and q.
+ * location that is not a busy-wait), then each property's p and q (compiled where `compiled`
+ * has them and the compiled code decides; else the property's own function on the state's view).
  */
-export function livenessLabellers(model: CompiledModel, properties: readonly LivenessProperty[], info: (w: Int32Array) => StateInfo<unknown>): Labeller[] {
+export function livenessLabellers(model: CompiledModel, properties: readonly LivenessProperty[], info: (w: Int32Array) => StateInfo<unknown>, compiled: readonly CompiledPredicates[] = []): Labeller[] {
   const idle = model.threads.map((th, t): Labeller => {
     const restful = th.locations.map((l) => l.end && !l.actions.every((a) => a.tags.includes(SPIN)));
     return (w) => w[t] === PC_END || restful[w[t]!] === true;
   });
-  const preds = properties.flatMap((p): Labeller[] => [p.p ? (w) => p.p!(info(w)) : () => false, p.q ? (w) => p.q!(info(w)) : () => false]);
+  const label = (own: ((s: StateInfo<unknown>) => boolean) | undefined, fast: CompiledProperty | undefined): Labeller => {
+    if (own === undefined) return () => false;
+    if (fast === undefined) return (w) => own(info(w));
+    return (w) => {
+      const r = fast(w);
+      return r >= 0 ? r === 1 : own(info(w));
+    };
+  };
+  const preds = properties.flatMap((p, i): Labeller[] => [label(p.p, compiled[i]?.p), label(p.q, compiled[i]?.q)]);
   return [...idle, ...preds];
 }
 

@@ -18,7 +18,7 @@ import type { CheckResult, LivenessInfo, PropertyStatus, StopReason, Violation }
 import { search, type SearchOptions, type SearchOutcome } from '../search.js';
 import { FingerprintSet } from '../visited.js';
 import { markStoreBufferBound } from '../result-builder.js';
-import { analyseLiveness, livenessLabellers, type LivenessVerdict } from './analyse.js';
+import { analyseLiveness, compileLivenessPredicates, livenessLabellers, type LivenessVerdict } from './analyse.js';
 import { GraphRecorder, type Labeller, type StateGraph } from './graph.js';
 import { AnalysisStopped, type MeterOptions } from './meter.js';
 
@@ -37,7 +37,7 @@ export interface GraphSearch {
 /** The labellers of a recorded graph's states: each liveness property's predicates, their state info from every property (`all`). */
 export function graphLabellers(model: CompiledModel, all: readonly Property[], liveness: readonly LivenessProperty[]): Labeller[] {
   const labelInfo = makeEvaluator(model, all, []);
-  return livenessLabellers(model, liveness, (w) => labelInfo.info(w));
+  return livenessLabellers(model, liveness, (w) => labelInfo.info(w), compileLivenessPredicates(model, liveness));
 }
 
 /** The exhaustive breadth-first search that also records the state graph for `liveness`. */
