@@ -24,7 +24,7 @@ import { PC_END, type CompiledAction, type CompiledModel } from '../../model/com
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
 import { PROGRESS, SPIN } from '../../property/liveness.js';
 import { constraintsOf } from './constraints.js';
-import { FairCycleFinder, type Constraint, type Cycles, type FairComponent, type Region } from './fair-cycle.js';
+import { FairCycleFinder, TarjanScratch, type Constraint, type Cycles, type FairComponent, type Region } from './fair-cycle.js';
 import type { Labeller, StateGraph } from './graph.js';
 import type { CompiledProperty } from '../evaluate.js';
 import type { TransitionSystem } from '../../model/system.js';
@@ -111,14 +111,16 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
   const fromInit = new Bfs(g, [0], () => true, undefined, meter);
   // The states on a cycle of the whole graph: every search below looks at these only (fair-cycle.ts).
   meter.pass();
-  const cycles = properties.length > 0 ? new FairCycleFinder(g, [], meter).cyclicStates() : { mask: new Uint8Array(g.n), states: new Int32Array(0) };
+  // The decomposition's arrays, once for every finder.
+  const scratch = new TarjanScratch(g.n);
+  const cycles = properties.length > 0 ? new FairCycleFinder(g, [], meter, undefined, scratch).cyclicStates() : { mask: new Uint8Array(g.n), states: new Int32Array(0) };
   return properties.map((property, i): LivenessVerdict => {
     const P = (s: number) => g.label(s, T + 2 * i);
     const Q = (s: number) => g.label(s, T + 2 * i + 1);
     meter.pass();
     const last = meter.at.pass + passesOf(property, T);
     const constraints = constraintsOf(g, property.fairness, meter);
-    const finder = new FairCycleFinder(g, constraints, meter, cycles);
+    const finder = new FairCycleFinder(g, constraints, meter, cycles, scratch);
     let found: { comp: FairComponent; region: Region; prefixEdges: (head: number) => number[]; rank: (s: number) => number; thread?: number } | undefined;
     const consider = (region: Region, seeds: Bfs, prefix: (head: number) => number[], thread?: number) => {
       meter.pass();
@@ -152,8 +154,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
         break;
       }
       case 'leads-to': {
-        const seeds: number[] = [];
-        for (const s of fromInit.order) if (P(s) && !Q(s)) seeds.push(s);
+        const seeds = fromInit.order.filter((s) => P(s) && !Q(s));
         meter.pass();
         const within = new Bfs(g, seeds, (s) => !Q(s), undefined, meter);
         consider({ node: mask(g.n, (s) => within.reached(s)), stutter: true }, within, (h) => [...fromInit.edgesTo(within.seedOf(h)), ...within.edgesTo(h)]);
@@ -190,13 +191,9 @@ function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCyc
     case 'livelock': {
       for (let t = 0; t < g.model.pcs; t++) {
         meter.pass();
-        const busy: number[] = [];
+        const busy = cycles.states.filter((s) => !g.label(s, t));
         const node = new Uint8Array(g.n);
-        for (const s of cycles.states)
-          if (!g.label(s, t)) {
-            node[s] = 1;
-            busy.push(s);
-          }
+        for (const s of busy) node[s] = 1;
         if (finder.components(busy, { node, stutter: false }).length > 0) return undefined;
       }
       return 'no run loops: the state graph has no cycle of steps through states where a thread is busy (every run ends or idles)';
@@ -218,10 +215,11 @@ function mask(n: number, f: (s: number) => boolean): Uint8Array {
   return m;
 }
 
+/** A state's place in the search's order (unreached: after every reached one). */
 function rankOf(b: Bfs): (s: number) => number {
-  const rank = new Map<number, number>();
-  b.order.forEach((s, i) => rank.set(s, i));
-  return (s) => rank.get(s) ?? Number.MAX_SAFE_INTEGER;
+  const rank = new Int32Array(b.parentEdge.length).fill(0x7fffffff);
+  b.order.forEach((s, i) => (rank[s] = i));
+  return (s) => rank[s]!;
 }
 
 /** The component's state nearest the seeds: the lasso's loop starts there. */

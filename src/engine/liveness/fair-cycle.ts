@@ -63,18 +63,44 @@ export interface Cycles {
 
 /** A fair cycle: the states of a fair component (or one state to stay in, with no steps). */
 export interface FairComponent {
-  states: number[];
+  states: Int32Array;
   /** Staying in states[0] for ever, without a step. */
   stutter: boolean;
 }
 
-export class FairCycleFinder {
-  private readonly index: Int32Array;
-  private readonly low: Int32Array;
-  private readonly onStack: Uint8Array;
+/** A set of states: typed (on a graph of millions of states a number[] is twice the size, and garbage). */
+export type States = ArrayLike<number> & Iterable<number>;
+
+/**
+ * The decomposition's arrays, a few per state: allocated once for an analysis and shared by its
+ * finders (one per property), which use them one at a time. Between two decompositions `index`
+ * is all -1 and `onStack` all 0; `stamp` only grows, so a stale `member` mark never matches.
+ */
+export class TarjanScratch {
+  readonly index: Int32Array;
+  readonly low: Int32Array;
+  readonly onStack: Uint8Array;
   /** Membership stamps: member[s] === stamp when s is in the set being decomposed. */
+  readonly member: Int32Array;
+  stamp = 0;
+  /** Tarjan's stack, and the explicit call stack (a state and the next edge of it to look at). */
+  readonly stack: Int32Array;
+  readonly callState: Int32Array;
+  readonly callEdge: Int32Array;
+
+  constructor(n: number) {
+    this.index = new Int32Array(n).fill(-1);
+    this.low = new Int32Array(n);
+    this.onStack = new Uint8Array(n);
+    this.member = new Int32Array(n);
+    this.stack = new Int32Array(n);
+    this.callState = new Int32Array(n);
+    this.callEdge = new Int32Array(n);
+  }
+}
+
+export class FairCycleFinder {
   private readonly member: Int32Array;
-  private stamp = 0;
 
   constructor(
     private readonly g: StateGraph,
@@ -83,11 +109,10 @@ export class FairCycleFinder {
     private readonly meter?: AnalysisMeter,
     /** The states on a cycle of the whole graph (cyclicStates); undefined: every state may be. */
     private readonly cycles?: Cycles,
+    /** The decomposition's arrays (shared by an analysis's finders). */
+    private readonly scratch = new TarjanScratch(g.n),
   ) {
-    this.index = new Int32Array(g.n).fill(-1);
-    this.low = new Int32Array(g.n);
-    this.onStack = new Uint8Array(g.n);
-    this.member = new Int32Array(g.n);
+    this.member = scratch.member;
   }
 
   /**
@@ -111,15 +136,12 @@ export class FairCycleFinder {
       const quiet = this.quiet();
       for (let s = 0; s < g.n; s++)
         if (r.node[s] && quiet[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s))) {
-          better({ states: [s], stutter: true });
+          better({ states: Int32Array.of(s), stutter: true });
           break;
         }
     }
-    const all: number[] = [];
     const cycles = this.cycles;
-    if (cycles) {
-      for (const s of cycles.states) if (r.node[s]) all.push(s);
-    } else for (let s = 0; s < g.n; s++) if (r.node[s] && g.expanded(s) && !g.halted(s)) all.push(s);
+    const all = cycles ? cycles.states.filter((s) => r.node[s] === 1) : statesWhere(g.n, (s) => r.node[s] === 1 && g.expanded(s) && !g.halted(s));
     for (const c of this.components(all, r)) {
       const fair = this.fairPart(c, r);
       if (fair) better({ states: fair, stutter: false });
@@ -154,7 +176,7 @@ export class FairCycleFinder {
   }
 
   /** The first fair sub-component of component `c`, or undefined. */
-  private fairPart(c: number[], r: Region): number[] | undefined {
+  private fairPart(c: Int32Array, r: Region): Int32Array | undefined {
     if (r.accept && !c.some(r.accept)) return undefined;
     const stamp = this.mark(c);
     const edge = r.edge;
@@ -183,7 +205,7 @@ export class FairCycleFinder {
     return undefined;
   }
 
-  private takenInside(c: number[], k: Constraint, inside: (e: number) => boolean): boolean {
+  private takenInside(c: Int32Array, k: Constraint, inside: (e: number) => boolean): boolean {
     const { g, meter } = this;
     for (const s of c) {
       meter?.tick();
@@ -192,34 +214,37 @@ export class FairCycleFinder {
     return false;
   }
 
-  private mark(states: readonly number[]): number {
-    const stamp = ++this.stamp;
+  private mark(states: States): number {
+    const stamp = ++this.scratch.stamp;
     for (const s of states) this.member[s] = stamp;
     return stamp;
   }
 
-  /** The non-trivial strongly connected components (a cycle of at least one edge) of `states`. */
-  components(states: readonly number[], r: Region): number[][] {
-    const { g, index, low, onStack, member, meter } = this;
+  /**
+   * The non-trivial strongly connected components (a cycle of at least one edge) of `states`,
+   * each in the order Tarjan's stack pops it.
+   */
+  components(states: States, r: Region): Int32Array[] {
+    const { g, meter } = this;
+    const { index, low, onStack, member, stack, callState, callEdge } = this.scratch;
     const stamp = this.mark(states);
     const edgeOk = r.edge;
-    const out: number[][] = [];
-    const stack: number[] = [];
-    // The explicit call stack: a state and the next edge of it to look at.
-    const callState: number[] = [];
-    const callEdge: number[] = [];
+    const out: Int32Array[] = [];
+    let sp = 0;
+    let cp = 0;
     let counter = 0;
     const ok = (e: number) => member[g.to[e]!] === stamp && (!edgeOk || edgeOk(e));
-    for (const root of states) {
+    for (let k = 0; k < states.length; k++) {
+      const root = states[k]!;
       if (index[root] !== -1) continue;
       meter?.tick();
       index[root] = low[root] = counter++;
-      stack.push(root);
+      stack[sp++] = root;
       onStack[root] = 1;
-      callState.push(root);
-      callEdge.push(g.start[root]!);
-      while (callState.length > 0) {
-        const top = callState.length - 1;
+      callState[cp] = root;
+      callEdge[cp++] = g.start[root]!;
+      while (cp > 0) {
+        const top = cp - 1;
         const v = callState[top]!;
         const e = callEdge[top]!;
         if (e < g.start[v + 1]!) {
@@ -229,33 +254,36 @@ export class FairCycleFinder {
           if (index[w] === -1) {
             meter?.tick();
             index[w] = low[w] = counter++;
-            stack.push(w);
+            stack[sp++] = w;
             onStack[w] = 1;
-            callState.push(w);
-            callEdge.push(g.start[w]!);
+            callState[cp] = w;
+            callEdge[cp++] = g.start[w]!;
           } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
           continue;
         }
-        callState.pop();
-        callEdge.pop();
-        if (callState.length > 0) {
-          const u = callState[callState.length - 1]!;
+        cp--;
+        if (cp > 0) {
+          const u = callState[cp - 1]!;
           low[u] = Math.min(low[u]!, low[v]!);
         }
         if (low[v] === index[v]) {
-          const comp: number[] = [];
-          let w: number;
-          do {
-            w = stack.pop()!;
+          // The component is the stack from v up, popped from the top.
+          let at = sp - 1;
+          while (stack[at] !== v) at--;
+          const size = sp - at;
+          const comp = size > 1 || this.selfLoop(v, ok) ? new Int32Array(size) : undefined;
+          for (let j = 0; j < size; j++) {
+            const w = stack[sp - 1 - j]!;
             onStack[w] = 0;
-            comp.push(w);
-          } while (w !== v);
-          if (comp.length > 1 || this.selfLoop(v, ok)) out.push(comp);
+            if (comp) comp[j] = w;
+          }
+          sp = at;
+          if (comp) out.push(comp);
         }
       }
     }
     // Reset for the next decomposition (only what this one touched).
-    for (const s of states) index[s] = -1;
+    for (let k = 0; k < states.length; k++) index[states[k]!] = -1;
     return out;
   }
 
@@ -268,8 +296,7 @@ export class FairCycleFinder {
   /** The states on a cycle of the whole graph (expanded, not halted): the only ones a region's cycle can use. */
   cyclicStates(): Cycles {
     const { g } = this;
-    const all: number[] = [];
-    for (let s = 0; s < g.n; s++) if (g.expanded(s) && !g.halted(s)) all.push(s);
+    const all = statesWhere(g.n, (s) => g.expanded(s) && !g.halted(s));
     const mask = new Uint8Array(g.n);
     let n = 0;
     // (components reads only the region's edge filter: none here, every edge counts.)
@@ -283,8 +310,17 @@ export class FairCycleFinder {
   }
 
   /** Is edge e inside the given state set (and allowed by the region)? For the lasso builder. */
-  insideOf(states: readonly number[], r: Region): (e: number) => boolean {
+  insideOf(states: States, r: Region): (e: number) => boolean {
     const stamp = this.mark(states);
     return (e: number) => this.member[this.g.to[e]!] === stamp && (!r.edge || r.edge(e));
   }
+}
+
+/** The states s < n where `want` holds, in increasing order. */
+export function statesWhere(n: number, want: (s: number) => boolean): Int32Array {
+  let count = 0;
+  for (let s = 0; s < n; s++) if (want(s)) count++;
+  const out = new Int32Array(count);
+  for (let s = 0, k = 0; k < count; s++) if (want(s)) out[k++] = s;
+  return out;
 }

@@ -13,11 +13,12 @@ import type { AnalysisMeter } from './meter.js';
 export class Bfs {
   readonly parentEdge: Int32Array;
   readonly parentState: Int32Array;
-  readonly order: number[] = [];
+  /** The states reached, in breadth-first order (typed: on a graph of millions of states a number[] is twice the size, and garbage). */
+  readonly order: Int32Array;
 
   constructor(
     private readonly g: StateGraph,
-    seeds: readonly number[],
+    seeds: ArrayLike<number>,
     allowed: (s: number) => boolean,
     edgeOk: (e: number) => boolean = () => true,
     /** Told every state the search takes (the analysis's progress and stops). */
@@ -25,22 +26,27 @@ export class Bfs {
   ) {
     this.parentEdge = new Int32Array(g.n).fill(-2);
     this.parentState = new Int32Array(g.n).fill(-1);
-    for (const s of seeds)
+    const order = new Int32Array(g.n);
+    let end = 0;
+    for (let k = 0; k < seeds.length; k++) {
+      const s = seeds[k]!;
       if (allowed(s) && this.parentEdge[s] === -2) {
         this.parentEdge[s] = -1;
-        this.order.push(s);
+        order[end++] = s;
       }
-    for (let i = 0; i < this.order.length; i++) {
-      const v = this.order[i]!;
+    }
+    for (let i = 0; i < end; i++) {
+      const v = order[i]!;
       meter?.tick();
       for (let e = g.start[v]!; e < g.start[v + 1]!; e++) {
         const w = g.to[e]!;
         if (this.parentEdge[w] !== -2 || !allowed(w) || !edgeOk(e)) continue;
         this.parentEdge[w] = e;
         this.parentState[w] = v;
-        this.order.push(w);
+        order[end++] = w;
       }
     }
+    this.order = order.subarray(0, end);
   }
 
   reached(s: number): boolean {
@@ -107,7 +113,7 @@ export function fairLoop(g: StateGraph, comp: FairComponent, head: number, r: Re
   return loop;
 }
 
-function insideEdge(g: StateGraph, states: readonly number[], inside: (e: number) => boolean, want: (e: number) => boolean): number | undefined {
+function insideEdge(g: StateGraph, states: ArrayLike<number> & Iterable<number>, inside: (e: number) => boolean, want: (e: number) => boolean): number | undefined {
   for (const s of states) for (let e = g.start[s]!; e < g.start[s + 1]!; e++) if (inside(e) && want(e)) return e;
   return undefined;
 }
