@@ -24,3 +24,28 @@ export function forEachReachable(m: CompiledModel<any>, visit: (state: Int32Arra
   }
   return seen.size;
 }
+
+/**
+ * The states of a breadth-first prefix of a compiled model (until `limit` states are stored; a
+ * halted successor is not stored), each visited once: for tests that compare compiled code with
+ * the model's own functions on a model too large to visit whole.
+ */
+export function forEachInPrefix(m: CompiledModel<any>, limit: number, visit: (state: Int32Array) => void): void {
+  const seen = new Set([m.init.join()]);
+  const queue = [m.init];
+  const out: CompiledAction[] = [];
+  while (queue.length > 0 && seen.size < limit) {
+    const s = queue.shift()!;
+    visit(s);
+    const n = m.enabled(s, out);
+    for (let k = 0; k < n; k++) {
+      const d = new Int32Array(m.width);
+      if (m.apply(s, out[k]!, d).halted) continue;
+      const key = d.join();
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(d);
+      }
+    }
+  }
+}

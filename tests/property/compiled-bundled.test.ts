@@ -17,6 +17,7 @@ import { defineModel, intParam, step, thread, type ModelDef } from '../../src/mo
 import { check } from '../../src/engine/check.js';
 import { deadlockFree, invariant } from '../../src/property/index.js';
 import { lostUpdate, lostUpdateProps, peterson, petersonProps } from '../fixtures/textbook.js';
+import { forEachInPrefix } from '../helpers/reachable.js';
 import { localsNode } from '../../src/model/locals.js';
 import { TASK_INTERRUPTIBLE } from '../../src/kernel/index.js';
 
@@ -46,8 +47,6 @@ describe('compiled invariants on the bundled models', () => {
     compiled.forEach((c, i) => c !== undefined && names.add(invariants[i]!.name));
     compiledBy.set(name, names);
     const ev = makeEvaluator(own, invariants, invariants);
-    const seen = new Set([m.init.join()]);
-    const queue = [m.init];
     const out: CompiledAction[] = [];
     let decided = 0;
     let visited = 0;
@@ -69,21 +68,10 @@ describe('compiled invariants on the bundled models', () => {
         if ((r === 1) !== want) expect.fail(`${name} ${variant}: ${p.name} at ${m.locationIds(s).join(' ')}: compiled ${r}, property ${want}`);
       });
     };
-    while (queue.length > 0 && seen.size < LIMIT) {
-      const s = queue.shift()!;
+    forEachInPrefix(m, LIMIT, (s) => {
       visited++;
       compare(s);
-      const n = m.enabled(s, out);
-      for (let k = 0; k < n; k++) {
-        const d = new Int32Array(m.width);
-        if (m.apply(s, out[k]!, d).halted) continue;
-        const key = d.join();
-        if (!seen.has(key)) {
-          seen.add(key);
-          queue.push(d);
-        }
-      }
-    }
+    });
     // And the states of random runs to their end (a prefix does not reach the states late in a
     // run: pm-freeze's no-urb-lost once the PM core has ended), from a fixed seed.
     let seed = 0x2545f491;

@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { bundled } from '../../models/index.js';
-import { compileModel, type CompiledAction } from '../../src/model/compile.js';
+import { compileModel } from '../../src/model/compile.js';
+import { forEachInPrefix } from '../helpers/reachable.js';
 import { makeEvaluator } from '../../src/engine/evaluate.js';
 import { compileLivenessPredicates, livenessLabellers } from '../../src/engine/liveness/analyse.js';
 import { lostUpdate } from '../fixtures/textbook.js';
@@ -48,23 +49,7 @@ describe("compiled liveness predicates on the bundled models", () => {
         }
       });
     };
-    const seen = new Set([m.init.join()]);
-    const queue = [m.init];
-    const out: CompiledAction[] = [];
-    while (queue.length > 0 && seen.size < LIMIT) {
-      const s = queue.shift()!;
-      compare(s);
-      const n = m.enabled(s, out);
-      for (let k = 0; k < n; k++) {
-        const d = new Int32Array(m.width);
-        if (m.apply(s, out[k]!, d).halted) continue;
-        const key = d.join();
-        if (!seen.has(key)) {
-          seen.add(key);
-          queue.push(d);
-        }
-      }
-    }
+    forEachInPrefix(m, LIMIT, compare);
     decidedBy.set(name, (decidedBy.get(name) ?? 0) + decided);
   });
 
