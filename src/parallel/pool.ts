@@ -222,12 +222,17 @@ export class ParallelChecker {
     // result says so.
     const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
+    return this.checkPlanned(plan, target.source, options);
+  }
+
+  /** check() of a resolved plan; `once`: searchesGraphOnce's answer for it, when the caller has it already. */
+  private async checkPlanned(plan: CheckPlan, source: ModelSource, options: ParallelCheckOptions, once?: boolean): Promise<CheckResult> {
     const split = splitForLiveness(plan.selected);
-    if (split === undefined) return this.checkSafety(plan, target.source, options);
-    if (this.recordsGraph(plan, options)) return this.checkSafety(plan, target.source, options, false, split.liveness);
+    if (split === undefined) return this.checkSafety(plan, source, options);
+    if (this.recordsGraph(plan, options, once)) return this.checkSafety(plan, source, options, false, split.liveness);
     // A checkpointed safety search is saved when it ends: a run stopped during the liveness
     // search (which is not checkpointed) resumes with it, not with the safety search.
-    const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, target.source, options, options.checkpoint !== undefined) : undefined;
+    const base = split.safety.length > 0 ? await this.checkSafety({ ...plan, selected: split.safety }, source, options, options.checkpoint !== undefined) : undefined;
     if (base?.status === 'error' || (base !== undefined && options.signal?.aborted)) return base;
     // A safety search stopped by the memory or time limit, or interrupted, has used up what the user
     // allowed: a second search for liveness would pass the limit again (the supervisor then kills
@@ -238,7 +243,7 @@ export class ParallelChecker {
       const skipped: CheckResult = { status: 'incomplete', run: base.run, stats: base.stats, properties: unknown, stoppedBy: spent };
       return mergeLivenessResult(base, skipped, plan.selected, `liveness (${split.liveness.map((p) => p.name).join(', ')}) not checked: the search stopped (${spent}) before the separate liveness search could run`);
     }
-    const live = await this.runSequential({ ...plan, selected: split.liveness }, target.source, { ...options, por: false, symmetry: false, checkpoint: undefined });
+    const live = await this.runSequential({ ...plan, selected: split.liveness }, source, { ...options, por: false, symmetry: false, checkpoint: undefined });
     let note = `liveness (${split.liveness.map((p) => p.name).join(', ')}) checked by one worker of ${this.workers} on the full state graph, without reductions: the parallel search records the graph only unreduced, and partial-order and symmetry reduction are not sound for liveness here`;
     if (options.checkpoint) note += '; the liveness search is not checkpointed: the safety search was saved when it ended, and a run stopped during the liveness search resumes with it';
     return mergeLivenessResult(base, live, plan.selected, note);
@@ -256,7 +261,10 @@ export class ParallelChecker {
   async checkSearchingOnce(target: ParallelTarget, options: ParallelCheckOptions = {}): Promise<CheckResult> {
     const plan = planFor(target, options);
     if (!isPlan(plan)) return plan;
-    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness') || !searchesGraphOnce(plan.model, plan.all, plan.selected, options).once || this.recordsGraph(plan, options)) return this.check({ ...target, plan }, options);
+    if (this.workers === 1 || !plan.selected.some((p) => p.kind === 'liveness')) return this.checkPlanned(plan, target.source, options);
+    // Asked once (with symmetry it builds the reducer to see whether it reduces anything).
+    const once = searchesGraphOnce(plan.model, plan.all, plan.selected, options).once;
+    if (!once || this.recordsGraph(plan, options, once)) return this.checkPlanned(plan, target.source, options, once);
     const one = await this.runSequential(plan, target.source, options);
     if (one.status === 'error' || one.liveness === undefined) return one;
     const note = `one search of the state graph, in one worker of ${this.workers}, checked every property: liveness needs the whole graph, which the parallel search records only with the shared table and without --first, and the search that records it checks the safety properties too (a parallel safety search first would search the same graph twice)`;
@@ -269,9 +277,9 @@ export class ParallelChecker {
    * search of the graph (check.ts searchesGraphOnce), without --first (the level search ends the level
    * where the sequential one stops at once: their cut graphs differ) and not resumed.
    */
-  private recordsGraph(plan: CheckPlan, o: ParallelCheckOptions): boolean {
+  private recordsGraph(plan: CheckPlan, o: ParallelCheckOptions, once?: boolean): boolean {
     const dedup = o.dedup ?? (this.workers === 1 ? 'partitioned' : 'shared-table');
-    return dedup === 'shared-table' && o.first !== true && searchesGraphOnce(plan.model, plan.all, plan.selected, o).once;
+    return dedup === 'shared-table' && o.first !== true && (once ?? searchesGraphOnce(plan.model, plan.all, plan.selected, o).once);
   }
 
   /** The level search of the plan's safety properties, or with `liveness` of all of them on the graph it records. */
