@@ -76,7 +76,7 @@ function constraint(kind: Constraint['kind'], name: string, taken: Uint8Array, g
 function enabledWhere(g: StateGraph, taken: Uint8Array, meter: AnalysisMeter | undefined): Uint8Array {
   const enabled = new Uint8Array(g.n);
   for (let s = 0; s < g.n; s++) {
-    meter?.tick();
+    if (meter !== undefined && --meter.left === 0) meter.poll();
     for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
       if (taken[g.action[e]!]) {
         enabled[s] = 1;

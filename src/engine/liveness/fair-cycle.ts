@@ -163,7 +163,7 @@ export class FairCycleFinder {
     for (const k of constraints) for (let a = 0; a < fair.length; a++) if (k.taken[a]) fair[a] = 1;
     const quiet = new Uint8Array(g.n);
     for (let s = 0; s < g.n; s++) {
-      meter?.tick();
+      if (meter !== undefined && --meter.left === 0) meter.poll();
       let q = 1;
       for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
         if (fair[g.action[e]!]) {
@@ -208,7 +208,7 @@ export class FairCycleFinder {
   private takenInside(c: Int32Array, k: Constraint, inside: (e: number) => boolean): boolean {
     const { g, meter } = this;
     for (const s of c) {
-      meter?.tick();
+      if (meter !== undefined && --meter.left === 0) meter.poll();
       for (let e = g.start[s]!; e < g.start[s + 1]!; e++) if (k.taken[g.action[e]!] && inside(e)) return true;
     }
     return false;
@@ -237,7 +237,7 @@ export class FairCycleFinder {
     for (let k = 0; k < states.length; k++) {
       const root = states[k]!;
       if (index[root] !== -1) continue;
-      meter?.tick();
+      if (meter !== undefined && --meter.left === 0) meter.poll();
       index[root] = low[root] = counter++;
       stack[sp++] = root;
       onStack[root] = 1;
@@ -252,7 +252,7 @@ export class FairCycleFinder {
           if (!ok(e)) continue;
           const w = g.to[e]!;
           if (index[w] === -1) {
-            meter?.tick();
+            if (meter !== undefined && --meter.left === 0) meter.poll();
             index[w] = low[w] = counter++;
             stack[sp++] = w;
             onStack[w] = 1;

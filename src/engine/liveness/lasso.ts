@@ -37,7 +37,7 @@ export class Bfs {
     }
     for (let i = 0; i < end; i++) {
       const v = order[i]!;
-      meter?.tick();
+      if (meter !== undefined && --meter.left === 0) meter.poll();
       for (let e = g.start[v]!; e < g.start[v + 1]!; e++) {
         const w = g.to[e]!;
         if (this.parentEdge[w] !== -2 || !allowed(w) || !edgeOk(e)) continue;

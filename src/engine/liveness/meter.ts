@@ -2,7 +2,7 @@
 // interrupt, the time and memory bounds: limits.ts, polled as search.ts polls them) and reports
 // progress through the same sink, as a Progress with `analysis` set. The analysis is a sequence
 // of passes over the graph, planned up front (reachability, each property's fairness
-// constraints, its fair-cycle searches); each pass counts the states it visits with tick(), a
+// constraints, its fair-cycle searches); each pass counts the states it visits down in `left`, a
 // counter: the clock and the stop are read only every `pollEvery` states and at each pass's
 // start. A stop throws AnalysisStopped, which livenessOf (run.ts) turns into verdicts "unknown"
 // and the run's stop reason: a stopped analysis never says that a property holds.
@@ -37,8 +37,16 @@ export interface MeterOptions {
 export type SearchFigures = Pick<Progress, 'states' | 'transitions' | 'depth'>;
 
 export class AnalysisMeter {
-  private ticks = 0;
-  private nextPoll: number;
+  /**
+   * Visits left before the next poll. The analysis's loops count it down themselves, inline:
+   * `if (meter !== undefined && --meter.left === 0) meter.poll()`: a method call per state cost
+   * about 60 instructions, 12-16% of kvm-intx-mask's analysis (callgrind: bench/README.md,
+   * "Liveness memory on two workers").
+   */
+  left: number;
+  /** Visits counted before the current countdown, and its length. */
+  private counted = 0;
+  private span: number;
   private passStart = 0;
   private current = 0;
   private lastProgress: number;
@@ -55,8 +63,13 @@ export class AnalysisMeter {
     this.budget = o.budget ?? new Budget();
     this.every = Math.max(1, o.pollEvery ?? ANALYSIS_POLL_EVERY);
     this.interval = o.progressIntervalMs ?? 1000;
-    this.nextPoll = this.every;
+    this.left = this.span = this.every;
     this.lastProgress = performance.now();
+  }
+
+  /** States visited so far. */
+  private get ticks(): number {
+    return this.counted + this.span - this.left;
   }
 
   /** Where the analysis is now. */
@@ -76,14 +89,10 @@ export class AnalysisMeter {
     if (n > this.current) this.current = n;
   }
 
-  /** A state visited: the one cost on the analysis's paths (a counter and a compare). */
-  tick(): void {
-    if (++this.ticks >= this.nextPoll) this.poll();
-  }
-
   /** The stops (as search.ts polls them) and, about once per interval, progress and memory. */
   poll(): void {
-    this.nextPoll = this.ticks + this.every;
+    this.counted = this.ticks;
+    this.left = this.span = this.every;
     const budget = this.budget;
     if (budget.interrupted()) throw new AnalysisStopped('interrupted', this.at);
     const now = performance.now();
