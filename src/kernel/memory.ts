@@ -928,10 +928,12 @@ export function isStoreBufferSlot(changePath: string, memories: readonly string[
 // the memory model (from the layout: no buffers is sc; buffers without lkmm's pending stores `pw`
 // is tso) and a buffer's capacity K; the buffer itself by its CPU at run time (out of range: a
 // bail where bufferOf throws), and loops over its run-time count unrolled over K, each slot tested
-// against the count. Loads, stores and fences compile under sc and tso; under lkmm (session 12)
+// against the count. Loads, stores and fences compile under sc and tso; under lkmm everything:
 // the loads, the stores (WRITE_ONCE, smp_store_release), smp_wmb, smp_mb__before_atomic and the
-// memory thread's steps (a store leaving its buffer: commit; reaching a CPU: dropSeen) and guards;
-// lkmm's strong fences and RMWs are refused (LKMM_FENCES_NOT_COMPILED below).
+// memory thread's steps (a store leaving its buffer: commit; reaching a CPU: dropSeen) and guards
+// (session 12, unrolled), and the strong fences and RMWs (session 14: smp_mb and the others that
+// fence, smp_mb__after_atomic after an RMW, xchg, set_bit..., their loops over run-time counts as
+// loops; LKMM_FENCES below).
 
 // (Local names for the compiler's own functions: a form's source then reads the same under vitest,
 // which rewrites the uses of imported names, as with the models' imports of the kernel.)
@@ -988,13 +990,12 @@ const writeAt = (mem: any, x: any, v: number) => {
 // views (lk, ul: litmus tests) are refused.
 const LKMM_LOCKS = 'lkmm: a memory with lock views (litmus tests) is not compiled';
 /**
- * lkmm's strong fences and RMWs (fullFence: drainAll and B-cumulativity; the RMWs' ordering,
- * seeNewest, commit, strongPropagation; smp_mb__after_atomic after an RMW) are refused: compiled
- * as the forms here compile (every unrolled copy evaluated, guarded by its condition, several
- * dropSeens a step) they were written and proved equal (main 9096b3f), and sched-delayed-dequeue's
- * transitions under lkmm then cost twice the tree path's (bench/README.md, session 12).
+ * LKMM_FENCES: lkmm's strong fences and RMWs (fullFence: drainAll and B-cumulativity; the RMWs'
+ * ordering, seeNewest, commit, strongPropagation; smp_mb__after_atomic after an RMW) are the
+ * run-time-loop forms below (session 14). Written as the forms here (every unrolled copy
+ * evaluated, guarded by its condition, several dropSeens a step: main 9096b3f) they cost twice
+ * the tree path's on sched-delayed-dequeue (bench/README.md, session 12) and were refused.
  */
-const LKMM_FENCES_NOT_COMPILED = 'lkmm: a strong fence or an RMW is not compiled (slower unrolled than on the tree path)';
 /**
  * The unrolled copies of dropSeen's `while` per variable and of the closure's passes: the
  * generated code is one expression per step, which V8 compiles recursively (a step of several
@@ -1102,6 +1103,184 @@ declareStraight(drainAt, {
   bind: { notStraight, drainAtLkmmForm },
 });
 
+// ---- lkmm's strong fences and RMWs: run-time loops (LKMM_FENCES, session 14) -------------------
+//
+// The functions' own loops over the run-time counts (the buffer's n, a variable's pending
+// stores, a mark), which the compiler compiles as loops (straight.ts runLoop), not unrolled over
+// the capacities: a step costs the iterations its state asks for (usually none or one), where the
+// unrolled forms above evaluate every copy (session 12 measured those for fences and RMWs at twice
+// the tree path's cost). The helpers several others call (dropSeen and its loop per variable,
+// commit, a drain, strongPropagation, a fence, seeNewest) are `shared`: compiled once for a
+// step, as a function of its own, where inlined they were copied into each caller (a fully
+// ordered RMW calls dropSeen five times). An index
+// past an array's end (a count past its capacity, never packed) bails where it is read. Rare
+// branches still bail: the variable's bound of pending stores (commit's reachEveryCpu), the
+// closure not at its fixpoint after one pass, memories with lock views (litmus tests'
+// spinlocks). (The memory thread's own drain keeps the unrolled drainAtLkmmForm: through these
+// forms it measured slower, bench/README.md, session 14.)
+
+/** dropSeen's `while` for variable a (known when compiling), as the function's, over the run-time counts. */
+const dropVarForm = (m: any, a: number) => {
+  const pw = m.pw;
+  const nv = pw.length;
+  const C = m.sb.length;
+  const p = pw[a];
+  while (p.n > 0 && allSeeForm(m, a)) {
+    writeAt(m.mem, slotKey(m.mem, a), p.val[0]);
+    for (let i = 1; i < p.n; i++) {
+      p.val[i - 1] = p.val[i];
+      for (let y = 0; y < nv; y++) p.pre[(i - 1) * nv + y] = p.pre[i * nv + y];
+    }
+    p.n -= 1;
+    p.val[p.n] = 0;
+    for (let y = 0; y < nv; y++) p.pre[p.n * nv + y] = 0;
+    for (let c = 0; c < C; c++) {
+      if (m.sb[c].view[a] > 0) m.sb[c].view[a] -= 1;
+      if (m.sb[c].own[a] > 0) m.sb[c].own[a] -= 1;
+      if (m.sb[c].fv[a] > 0) m.sb[c].fv[a] -= 1;
+    }
+    for (let q = 0; q < nv; q++) for (let i = 0; i < pw[q].n; i++) if (pw[q].pre[i * nv + a] > 0) pw[q].pre[i * nv + a] -= 1;
+  }
+};
+declareStraight(dropVarForm, { bind: { allSeeForm, writeAt, slotKey }, shared: true });
+
+/** dropSeen: each variable's loop entered only when its oldest pending store was seen by every CPU. */
+const dropSeenRunForm = (m: any) => {
+  if (m.lk !== undefined) notStraight(LKMM_LOCKS);
+  const nv = m.pw.length;
+  for (let a = 0; a < nv; a++) m.pw[a].n > 0 && allSeeForm(m, a) && dropVarForm(m, a);
+};
+declareStraight(dropSeenRunForm, { bind: { notStraight, LKMM_LOCKS, allSeeForm, dropVarForm }, shared: true });
+
+/**
+ * commit: the store v to address a (known or not when compiling) joins the coherence order; its
+ * cumulativity view built in the row it will occupy (pw[a].pre at p.n, which the closure does not
+ * read: only rows below the counts), closed by one pass over the rows it covers and checked (a
+ * second pass that would change it bails; the closure is the least view above the start, so one
+ * that a pass leaves unchanged is the function's). The variable's bound (p.n === H) bails.
+ */
+const commitRunForm = (m: any, b: any, a: number, v: number, release: boolean) => {
+  const pw = m.pw;
+  const nv = pw.length;
+  const H = pw[0].val.length;
+  const p = pw[a];
+  if (p.n >= H) throw new Error('the bound of pending stores');
+  const i = p.n;
+  for (let y = 0; y < nv; y++) p.pre[i * nv + y] = release && b.view[y] > b.fv[y] ? b.view[y] : b.fv[y];
+  for (let a2 = 0; a2 < nv; a2++)
+    for (let i2 = 0; i2 < p.pre[i * nv + a2] && i2 < pw[a2].n; i2++)
+      for (let y = 0; y < nv; y++) if (pw[a2].pre[i2 * nv + y] > p.pre[i * nv + y]) p.pre[i * nv + y] = pw[a2].pre[i2 * nv + y];
+  for (let a2 = 0; a2 < nv; a2++)
+    for (let i2 = 0; i2 < p.pre[i * nv + a2] && i2 < pw[a2].n; i2++)
+      for (let y = 0; y < nv; y++) if (pw[a2].pre[i2 * nv + y] > p.pre[i * nv + y]) throw new Error('closure not at its fixpoint');
+  for (let y = 0; y < nv; y++) p.pre[i * nv + y] > b.view[y] && (b.view[y] = p.pre[i * nv + y]);
+  p.val[i] = v;
+  p.pre[i * nv + a] > i && (p.pre[i * nv + a] = i);
+  p.n = i + 1;
+  b.view[a] = i + 1;
+  b.own[a] = i + 1;
+  dropSeenRunForm(m);
+};
+declareStraight(commitRunForm, { bind: { dropSeenRunForm }, shared: true });
+
+/** `fv` joined with `own` (an smp_wmb / release group left the buffer). */
+const ownIntoFvForm = (b: any, nv: number) => {
+  for (let y = 0; y < nv; y++) b.own[y] > b.fv[y] && (b.fv[y] = b.own[y]);
+};
+declareStraight(ownIntoFvForm, {});
+
+/** drainAt under lkmm: entry k (run-time) commits, the later entries shift down, as the function. */
+const drainAtRunForm = (m: any, b: any, k: number) => {
+  const nv = m.pw.length;
+  commitRunForm(m, b, b.addr[k], b.val[k], b.rel[k] === 1);
+  for (let i = k + 1; i < b.n; i++) {
+    b.addr[i - 1] = b.addr[i];
+    b.val[i - 1] = b.val[i];
+    b.grp[i - 1] = b.grp[i];
+    b.rel[i - 1] = b.rel[i];
+  }
+  b.n -= 1;
+  k < b.mark && (b.mark -= 1);
+  b.addr[b.n] = 0;
+  b.val[b.n] = 0;
+  b.grp[b.n] = 0;
+  b.rel[b.n] = 0;
+  const g0 = b.n > 0 ? b.grp[0] : 0;
+  (g0 > 0 || (b.n === 0 && b.fence === 1)) && ownIntoFvForm(b, nv);
+  g0 > 0 && groupsDownForm(b, g0);
+  b.n === 0 && (b.fence = 0);
+};
+/** The groups renumbered from the oldest entry's (g0 > 0). */
+const groupsDownForm = (b: any, g0: number) => {
+  for (let i = 0; i < b.n; i++) b.grp[i] -= g0;
+};
+declareStraight(groupsDownForm, { shared: true });
+declareStraight(drainAtRunForm, { bind: { commitRunForm, ownIntoFvForm, groupsDownForm }, shared: true });
+
+/** strongPropagation: what CPU b has seen reaches every CPU (b's view read as it is: joining it into b changes nothing), then dropSeen. */
+const strongRunForm = (m: any, b: any) => {
+  const C = m.sb.length;
+  const nv = m.pw.length;
+  for (let c = 0; c < C; c++) for (let y = 0; y < nv; y++) b.view[y] > m.sb[c].view[y] && (m.sb[c].view[y] = b.view[y]);
+  dropSeenRunForm(m);
+};
+declareStraight(strongRunForm, { bind: { dropSeenRunForm }, shared: true });
+
+/** fullFence under lkmm: drainAll, then strongPropagation. */
+const fenceRunForm = (m: any, b: any) => {
+  while (b.n > 0) drainAtRunForm(m, b, 0);
+  strongRunForm(m, b);
+};
+declareStraight(fenceRunForm, { bind: { drainAtRunForm, strongRunForm }, shared: true });
+
+/** newestTo / oldestTo over the capacity K (each slot tested against the run-time count, as loadForm). */
+const newestToForm = (b: any, a: number) => {
+  const K = b.addr.length;
+  for (let i = 0; i < K; i++) if (K - 1 - i < b.n && b.addr[K - 1 - i] === a) return K - 1 - i;
+  return -1;
+};
+declareStraight(newestToForm, {});
+const oldestToForm = (b: any, a: number) => {
+  const K = b.addr.length;
+  for (let i = 0; i < K; i++) if (i < b.n && b.addr[i] === a) return i;
+  return -1;
+};
+declareStraight(oldestToForm, {});
+
+/** drainAddress (a relaxed RMW's ordering), its three loops as the function's. */
+const drainAddressForm = (m: any, b: any, a: number) => {
+  while (b.n > 0 && (b.fence === 1 || b.grp[b.n - 1] > b.grp[0])) drainAtRunForm(m, b, 0);
+  while (newestToForm(b, a) >= 0 && b.grp[newestToForm(b, a)] > b.grp[0]) drainAtRunForm(m, b, 0);
+  while (oldestToForm(b, a) >= 0) drainAtRunForm(m, b, oldestToForm(b, a));
+};
+declareStraight(drainAddressForm, { bind: { drainAtRunForm, newestToForm, oldestToForm } });
+
+/** seeNewest: the newest pending store to a reaches b's CPU with what it needs (when it has not). */
+const seeNewestRunForm = (m: any, b: any, a: number) => {
+  const nv = m.pw.length;
+  const p = m.pw[a];
+  for (let y = 0; y < nv; y++) p.pre[(p.n - 1) * nv + y] > b.view[y] && (b.view[y] = p.pre[(p.n - 1) * nv + y]);
+  b.view[a] = p.n;
+  dropSeenRunForm(m);
+};
+declareStraight(seeNewestRunForm, { bind: { dropSeenRunForm }, shared: true });
+
+/**
+ * rmw's ordering and read under lkmm (`full`: the primitive's order, value-returning full,
+ * set_bit/clear_bit relaxed): a fence when full or after smp_mb__before_atomic, else
+ * drainAddress; before, mark and rmw as the function sets them; the newest store to x seen; the
+ * value read (rmwForm then commits the new value and, full, propagates).
+ */
+const rmwReadRunForm = (m: any, b: any, x: string, a: number, full: boolean, env: any) => {
+  full || b.before === 1 ? fenceRunForm(m, b) : drainAddressForm(m, b, a);
+  b.before = 0;
+  b.mark = b.n;
+  b.rmw = 1;
+  m.pw[a].n > 0 && b.view[a] < m.pw[a].n && seeNewestRunForm(m, b, a);
+  return load(m, x, env);
+};
+declareStraight(rmwReadRunForm, { bind: { fenceRunForm, drainAddressForm, seeNewestRunForm, load } });
+
 // The forms below write their conditional steps as `c && (...)` and `x = c ? y : x` (the same
 // value stored back where the function stores nothing): an inlined `if (c) A; B` becomes
 // `c ? (A, B) : B`, B compiled twice, so a loop of ifs would double the code at each one.
@@ -1137,7 +1316,7 @@ declareStraight(drainOldest, { fn: (m: any, b: any, warn: unknown) => drainOldes
 const fenceForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
   const b = m.sb[cpuOf(env)];
-  if (m.pw !== undefined) notStraight(LKMM_FENCES_NOT_COMPILED);
+  if (m.pw !== undefined) return fenceRunForm(m, b);
   const K = b.addr.length;
   const n = b.n;
   if (n > K) throw new Error('a store buffer past its capacity');
@@ -1147,13 +1326,13 @@ const fenceForm = (m: any, env: any) => {
   b.fence = n > 0 ? 0 : b.fence;
   b.mark = n > 0 && b.mark > 0 ? (b.mark > n ? b.mark - n : 0) : b.mark;
 };
-declareStraight(fenceForm, { bind: { notStraight, LKMM_FENCES_NOT_COMPILED, cpuOf, writeAt, slotKey } });
+declareStraight(fenceForm, { bind: { fenceRunForm, cpuOf, writeAt, slotKey } });
 
 /**
  * The barriers that do nothing to a tso buffer (bufferOf's range check only). Under lkmm:
  * smp_wmb (and a release's) orders the CPU's earlier stores before its later ones
  * (storeStoreFence); smp_mb__before_atomic marks the next RMW as fully ordered;
- * smp_mb__after_atomic, a strong fence after an RMW, is refused (LKMM_FENCES_NOT_COMPILED).
+ * smp_mb__after_atomic after an RMW is a strong fence for what its mark holds (afterRmwForm).
  */
 const wmbForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
@@ -1175,9 +1354,16 @@ declareStraight(beforeAtomicForm, { bind: { cpuOf } });
 const afterAtomicForm = (m: any, env: any) => {
   if (m.sb.length === 0) return;
   const b = m.sb[cpuOf(env)];
-  if (m.pw !== undefined) notStraight(LKMM_FENCES_NOT_COMPILED);
+  if (m.pw === undefined) return;
+  b.rmw === 1 && afterRmwForm(m, b);
 };
-declareStraight(afterAtomicForm, { bind: { cpuOf, notStraight, LKMM_FENCES_NOT_COMPILED } });
+/** smp_mb__after_atomic after an RMW: the stores buffered before it drain, then strongPropagation. */
+const afterRmwForm = (m: any, b: any) => {
+  while (b.mark > 0) drainAtRunForm(m, b, 0);
+  strongRunForm(m, b);
+};
+declareStraight(afterRmwForm, { bind: { drainAtRunForm, strongRunForm } });
+declareStraight(afterAtomicForm, { bind: { cpuOf, afterRmwForm } });
 
 /** store under sc (memory) and tso: into the CPU's buffer, its oldest entry drained first when it is full (the bound, heard). */
 const storeForm = (m: any, x: string, v: number, env: any, release: boolean) => {
@@ -1209,20 +1395,25 @@ declareStraight(storeForm, { bind: { slotIndex, cpuOf, STORE_BUFFER_BOUND, drain
 
 /**
  * rmw under sc and tso (every RMW LOCK'd): the fence, then the variable's old value, the new one
- * written; under lkmm refused (LKMM_FENCES_NOT_COMPILED). `full`: the primitive's order (set_bit,
- * clear_bit relaxed; the value-returning ones full), for lkmm's form when there is one.
+ * written; under lkmm rmwReadRunForm (the ordering, the read), the new value committed, and (full)
+ * strongPropagation. `full`: the primitive's order (set_bit, clear_bit relaxed; the
+ * value-returning ones full).
  */
 const rmwForm = (m: any, x: string, full: boolean, f: (old: number) => number, env: any) => {
   const a = slotIndex(m.mem, x);
   if (m.pw !== undefined) {
-    notStraight(LKMM_FENCES_NOT_COMPILED);
+    const b = m.sb[cpuOf(env)];
+    const seen = rmwReadRunForm(m, b, x, a, full, env);
+    commitRunForm(m, b, a, f(seen), false);
+    full && strongRunForm(m, b);
+    return seen;
   }
   fenceForm(m, env);
   const old = m.mem[x];
   m.mem[x] = f(old);
   return old;
 };
-declareStraight(rmwForm, { bind: { slotIndex, notStraight, LKMM_FENCES_NOT_COMPILED, fenceForm } });
+declareStraight(rmwForm, { bind: { slotIndex, cpuOf, rmwReadRunForm, commitRunForm, strongRunForm, fenceForm } });
 declareStraight(WRITE_ONCE, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
 declareStraight(__set_current_state, { fn: (m: any, x: string, v: number, env: any) => storeForm(m, x, v, env, false), bind: { storeForm } });
 declareStraight(smp_store_release, { fn: (m: any, x: string, v: number, env: any) => { wmbForm(m, env); storeForm(m, x, v, env, true); }, bind: { wmbForm, storeForm } });

@@ -8,7 +8,11 @@
 // with the names it reads from its closure bound to functions (inlined in turn, their
 // parameters bound to the arguments: parts of the state, the environment, values) or integer
 // constants. An inlined body's statements (const, if/else, return, loops whose bounds are known
-// when compiling, unrolled) become one expression.
+// when compiling, unrolled) become one expression; a loop whose bound is the state's (`i < b.n`,
+// `while (c)`) is a loop of the generated code (runLoop: in an expression, an arrow function
+// holding it, called there), and a form declared `shared` is compiled once for each way a step
+// calls it, as statements, into a function made with the step's function and called where the
+// step calls it (sharedCall), where inlining would copy it into every caller.
 //
 // Recipes (the kernel's primitives among them): `throw` compiles to a bail (its operand is
 // never evaluated; the general path runs the step and throws it); `env.warnOn(c, tag)` and
@@ -236,9 +240,27 @@ class Gen {
   private resultOf: Function | undefined;
   /** partInit's parse of a const's initializer that was a value (initValue takes it). */
   private initCode: { code: string; toks: Tok[]; start: number; end: number } | undefined;
+  /**
+   * Run-time loops (runLoop) around the cursor: in the body being inlined (a `return` there would
+   * return from the loop's function, not the body's: refused), and in all (an assertion's site
+   * is heard once a step: refused inside one).
+   */
+  private runLoops = 0;
+  private loopDepth = 0;
+  /**
+   * Shared functions (a form's `shared`) compiled so far, by function and by the key of their
+   * arguments: the function's name; `outside`, their definitions, made once with the step's
+   * function (not each time it runs: they take the memory as their first parameter and declare
+   * their own temporaries). `inShared`: the statements being compiled are such a function's
+   * body (a `return` there returns its value). `nodeIds` names the state's parts in the keys.
+   */
+  private readonly shared = new Map<Function, Map<string, string>>();
+  readonly outside: string[] = [];
+  private inShared = false;
+  private readonly nodeIds = new Map<LayoutNode, number>();
   /** The memory the code reads and writes: `w` for a guard (read only), `t` for a recipe. */
   private readonly mem: string;
-  readonly temps: string[] = [];
+  temps: string[] = [];
   /** The tags of the recipe's WARN_ON/BUG_ON statements, by site index (what `h(i)` hears). */
   readonly sites: string[] = [];
 
@@ -476,9 +498,18 @@ class Gen {
    * `return`s, turned into one expression) with its parameters bound to the arguments. Value
    * arguments were already evaluated into variables, in order, by the caller.
    */
-  private inline(fn: Function, args: Bound[], asValue: boolean): Bound {
+  private inline(fn: Function, args: Bound[], asValue: boolean, share = true): Bound {
+    if (share && !this.property && this.resultOf !== fn) {
+      const r = this.resolved(fn);
+      if (!('all' in r) && r.shared === true) {
+        const s = this.sharedCall(fn, args);
+        if (s !== undefined) return s;
+      }
+    }
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
-    const saved = { toks: this.toks, p: this.p, scope: this.scope };
+    const saved = { toks: this.toks, p: this.p, scope: this.scope, runLoops: this.runLoops, inShared: this.inShared };
+    this.runLoops = 0;
+    this.inShared = false;
     try {
       const r = this.resolved(fn);
       if ('all' in r && this.property) {
@@ -540,6 +571,124 @@ class Gen {
         }
       }
       return out;
+    } finally {
+      this.toks = saved.toks;
+      this.p = saved.p;
+      this.scope = saved.scope;
+      this.runLoops = saved.runLoops;
+      this.inShared = saved.inShared;
+      this.depth--;
+    }
+  }
+
+  /**
+   * A call of a shared function (its form's `shared`): the local function compiled once for the
+   * arguments' kind (parts of the state and constants in its key; run-time values, integers and
+   * an element's computed index, its parameters), then called with them here. Undefined (the
+   * call is inlined instead) for other arguments, a function whose body gives no value (a part of
+   * the state), or one with an assertion (its site is heard once a step).
+   */
+  private sharedCall(fn: Function, args: Bound[]): Bound | undefined {
+    const params: Bound[] = [];
+    const names: string[] = [];
+    const passed: string[] = [];
+    let key = '';
+    const param = (): string => {
+      const p = `a${this.tmp++}`;
+      names.push(p);
+      return p;
+    };
+    const nodeId = (n: LayoutNode): number => {
+      let id = this.nodeIds.get(n);
+      if (id === undefined) this.nodeIds.set(n, (id = this.nodeIds.size));
+      return id;
+    };
+    for (const a of args) {
+      if (a.k === 'code') {
+        const c = constant(a.code) ?? literalBoolean(a.code);
+        if (c !== undefined) {
+          key += `c${String(c)};`;
+          params.push(a);
+        } else {
+          key += 'p;';
+          passed.push(a.code);
+          params.push({ k: 'code', code: param() });
+        }
+      } else if (a.k === 'node') {
+        if (a.base === undefined) {
+          key += `n${nodeId(a.node)};`;
+          params.push(a);
+        } else {
+          key += `b${nodeId(a.node)};`;
+          passed.push(a.base);
+          params.push({ k: 'node', node: a.node, base: param() });
+        }
+      } else if (a.k === 'env' || a.k === 'none') {
+        key += `${a.k};`;
+        params.push(a);
+      } else if (a.k === 'str') {
+        key += `s${a.value.length}:${a.value};`;
+        params.push(a);
+      } else return undefined;
+    }
+    let mine = this.shared.get(fn);
+    if (mine === undefined) this.shared.set(fn, (mine = new Map()));
+    let name = mine.get(key);
+    if (name === undefined) {
+      const outer = { sites: this.sites.length, runLoops: this.runLoops, loopDepth: this.loopDepth, temps: this.temps, inShared: this.inShared };
+      this.runLoops = 0;
+      this.loopDepth = 0;
+      this.temps = [];
+      this.inShared = true;
+      let body: string | undefined;
+      let temps: string[] = [];
+      try {
+        body = this.sharedBody(fn, params);
+        temps = this.temps;
+      } catch (e) {
+        // (Outside what a shared body compiles, a body that gives a part of the state: inlined instead.)
+        if (!(e instanceof Unsupported)) throw e;
+      } finally {
+        this.runLoops = outer.runLoops;
+        this.loopDepth = outer.loopDepth;
+        this.temps = outer.temps;
+        this.inShared = outer.inShared;
+      }
+      if (body === undefined || this.sites.length !== outer.sites) {
+        this.sites.length = outer.sites;
+        return undefined;
+      }
+      name = `f${this.outside.length}`;
+      const lets = temps.length === 0 ? '' : `let ${temps.join(', ')}; `;
+      this.outside.push(`const ${name} = (${[this.mem, ...names].join(', ')}) => { ${lets}${body} };`);
+      mine.set(key, name);
+    }
+    return { k: 'code', code: `${name}(${[this.mem, ...passed].join(', ')})` };
+  }
+
+  /**
+   * A shared function's body with its parameters bound to `args`, as statements (statement():
+   * a loop is a loop, an `if` compiles what follows it once; a `return` returns its value), or
+   * `return e;` for an expression body.
+   */
+  private sharedBody(fn: Function, args: Bound[]): string {
+    if (++this.depth > MAX_DEPTH) no('calls nested too deep');
+    const saved = { toks: this.toks, p: this.p, scope: this.scope };
+    try {
+      const { toks, scope } = this.open(fn);
+      this.toks = toks;
+      this.p = 0;
+      this.scope = scope;
+      const params = this.params();
+      params.forEach((param, i) => {
+        const a = args[i];
+        if (a === undefined) no('a missing argument');
+        this.bind(scope, param, a!);
+      });
+      this.scope = new Scope(scope);
+      const body = this.peek('{') ? this.block() : `return ${this.assign()};`;
+      if (this.p !== this.toks.length) no('trailing tokens');
+      return body;
     } finally {
       this.toks = saved.toks;
       this.p = saved.p;
@@ -607,7 +756,7 @@ class Gen {
       // A part of the state, the environment, a function, a string, an object of constants,
       // undefined, or a constant (no side effect to order; an unrolled callback's index, which
       // the callee then knows when compiling: `s.ended(t)` in a helper): bound as it is.
-      const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'step' || o.k === 'strs' || o.k === 're' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && constant(o.code) !== undefined));
+      const bound = o !== undefined && (o.k === 'node' || o.k === 'env' || o.k === 'fn' || o.k === 'str' || o.k === 'info' || o.k === 'step' || o.k === 'strs' || o.k === 're' || o.k === 'consts' || o.k === 'none' || o.k === 'empty' || (o.k === 'code' && (constant(o.code) !== undefined || literalBoolean(o.code) !== undefined)));
       if (o?.k === 'pick' && (this.peek(',') || this.peek(')'))) {
         // A picked string: its index evaluated here, in argument order; the call is split on it below.
         evals.push(...o.pre);
@@ -676,7 +825,9 @@ class Gen {
       if (!this.peek(')')) this.expect(',');
     }
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
-    const saved = { toks: this.toks, p: this.p, scope: this.scope };
+    const saved = { toks: this.toks, p: this.p, scope: this.scope, runLoops: this.runLoops, inShared: this.inShared };
+    this.runLoops = 0;
+    this.inShared = false;
     try {
       this.toks = lam.toks;
       this.p = lam.start;
@@ -697,6 +848,8 @@ class Gen {
       this.toks = saved.toks;
       this.p = saved.p;
       this.scope = saved.scope;
+      this.runLoops = saved.runLoops;
+      this.inShared = saved.inShared;
       this.depth--;
     }
   }
@@ -759,6 +912,9 @@ class Gen {
     this.expect(')');
     const keys = (o as { node: Extract<LayoutNode, { kind: 'object' }> }).node.keys;
     if (keys.length === 0) no('slotKey of an object without keys');
+    // An index known when compiling, in range: that key itself (no pick to split the call on).
+    const c = constant(e);
+    if (c !== undefined && c >= 0 && c < keys.length) return { k: 'str', value: keys[c]! };
     const k = this.temp();
     return { k: 'pick', index: k, items: keys.map((value): Bound => ({ k: 'str', value })), pre: [`${k} = ix(${e}, ${keys.length})`] };
   }
@@ -806,6 +962,7 @@ class Gen {
       this.p++;
       // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
       if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
+      if (this.runLoops > 0) no('a return inside a run-time loop');
       if (this.eat(';') || this.peek('}')) return 'void 0';
       if (this.returned !== undefined) this.returned.returns++;
       if (this.returned !== undefined && this.peek('{')) return this.objectReturned(this.returned);
@@ -862,7 +1019,11 @@ class Gen {
       }
       return `(${c} ? ${yes} : ${no_})`;
     }
-    if (this.peekId('for')) return this.unrolled(rest);
+    if (this.peekId('for') && this.constantBounds()) return this.unrolled(rest);
+    if (this.peekId('for') || this.peekId('while')) {
+      const loop = this.runLoop(false);
+      return `(${loop}, ${rest()})`;
+    }
     if (this.peekId('throw')) {
       // Nothing after it runs: the statements after are skipped (not parsed), as after a return.
       this.throwStatement();
@@ -937,6 +1098,84 @@ class Gen {
     this.scope = outer;
     this.p = after;
     return `{ ${out.join(' ')} }`;
+  }
+
+  /**
+   * Whether the `for` at the cursor has bounds known when compiling (loopHead's form: unrolled);
+   * the cursor, temporaries and sites left as they were (the head is parsed again).
+   */
+  private constantBounds(): boolean {
+    const at = { p: this.p, tmp: this.tmp, temps: this.temps.length, sites: this.sites.length };
+    try {
+      this.loopHead();
+      return true;
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      return false;
+    } finally {
+      this.p = at.p;
+      this.tmp = at.tmp;
+      this.temps.length = at.temps;
+      this.sites.length = at.sites;
+    }
+  }
+
+  /**
+   * A run-time loop at the cursor: `for (let i = A; C; i++) S` whose bounds are not known when
+   * compiling (a count in the state: `i < b.n`), or `while (C) S`, compiled as a loop (not
+   * unrolled over a capacity: its cost is the iterations the state asks for). `i` is a
+   * temporary, which the body cannot assign (a constant's binding is no operand). As a statement
+   * of the recipe's own body (`statement`), the loop itself; inside an expression (an inlined
+   * body), an arrow function holding the loop, called there, whose body S is statements
+   * (statement(): an `if` there compiles what follows it once, a loop inside it is a plain loop).
+   * Inside that function a `return` is refused (it would return from that function, not from
+   * the body inlined); inside any run-time loop an assertion is refused (its site is heard once
+   * a step). No `break` or `continue` (outside the subset).
+   */
+  private runLoop(statement: boolean): string {
+    const isFor = this.peekId('for');
+    this.p++;
+    this.expect('(');
+    const outer = this.scope;
+    this.scope = new Scope(outer);
+    let init = '';
+    let step = '';
+    let cond: string;
+    if (isFor) {
+      if (!this.peekId('let')) no('loop form');
+      this.p++;
+      const at = this.p;
+      const i = this.name();
+      this.expect('=');
+      const from = this.assign();
+      this.expect(';');
+      const k = this.temp();
+      this.scope.declare(i, { k: 'code', code: k }, at);
+      cond = this.expr();
+      this.expect(';');
+      if (this.name() !== i || !this.eat('++')) no('loop step form');
+      init = `${k} = ${from}`;
+      step = `${k}++`;
+    } else cond = this.expr();
+    this.expect(')');
+    const start = this.p;
+    this.skip();
+    const after = this.p;
+    this.p = start;
+    const closure = statement ? 0 : 1;
+    this.runLoops += closure;
+    this.loopDepth++;
+    let code: string;
+    try {
+      code = this.statement();
+    } finally {
+      this.runLoops -= closure;
+      this.loopDepth--;
+      this.scope = outer;
+    }
+    if (this.p !== after) no('a loop body parsed to elsewhere than its end');
+    const loop = `for (${init}; ${cond}; ${step}) ${code}`;
+    return statement ? loop : `(() => { ${loop} })()`;
   }
 
   /** `for (let i = A; i < B; i++)` at the cursor (consumed): the counter's name and its constant bounds. */
@@ -1069,7 +1308,7 @@ class Gen {
 
   /** Moves the cursor past one statement. */
   private skip(): void {
-    if (this.peekId('for')) {
+    if (this.peekId('for') || this.peekId('while')) {
       // The head, then the body (a statement: it may be a block, an if or another loop).
       this.p++;
       this.skipBalanced();
@@ -1164,6 +1403,7 @@ class Gen {
   private statement(): string {
     if (this.peek('{')) return this.block();
     if (this.eat(';')) return ';';
+    if (this.peekId('return') && this.runLoops > 0) no('a return inside a run-time loop');
     if (this.peekId('if')) {
       this.p++;
       this.expect('(');
@@ -1190,6 +1430,12 @@ class Gen {
       this.p++;
       // `return` then a line break returns undefined (a semicolon is inserted): the general path's.
       if (this.toks[this.p]?.nl && !this.peek(';') && !this.peek('}')) no('a line break after return');
+      if (this.inShared) {
+        // A shared function's return: its value (or undefined).
+        const e = this.peek(';') || this.peek('}') ? undefined : this.expr();
+        this.end();
+        return e === undefined ? 'return;' : `return ${e};`;
+      }
       if (this.locate !== undefined) {
         if (this.peek(';') || this.peek('}')) no('a next returning nothing');
         const r = this.result();
@@ -1205,7 +1451,8 @@ class Gen {
       this.throwStatement();
       return 'bail();';
     }
-    if (this.peekId('for')) return this.unrolledStatements();
+    if (this.peekId('for') && this.constantBounds()) return this.unrolledStatements();
+    if (this.peekId('for') || this.peekId('while')) return this.runLoop(true);
     if (this.peekId('const')) {
       const { at, name, part, pre } = this.constHead();
       if (part) return pre === undefined ? ';' : `${pre};`;
@@ -1587,6 +1834,7 @@ class Gen {
    */
   private assertion(): Bound {
     if (this.guard) no('an assertion in a guard');
+    if (this.loopDepth > 0) no('an assertion inside a run-time loop');
     this.expect('(');
     const cond = this.assign();
     this.expect(',');
@@ -2303,7 +2551,7 @@ function sameShape(a: LayoutNode, b: LayoutNode, shift: number): boolean {
 
 /** A function as the generator reads it: a declared conjunction, or a source and what its form binds. */
 type Resolved = { all: readonly Function[] } | ResolvedSource;
-type ResolvedSource = { src: string | undefined; bind: ReadonlyArray<readonly [string, Bound]> };
+type ResolvedSource = { src: string | undefined; bind: ReadonlyArray<readonly [string, Bound]>; shared?: boolean };
 interface Plan {
   of: ReadonlyMap<Function, Resolved>;
   key: string;
@@ -2338,8 +2586,10 @@ function plan(root: Function): Plan {
     }
     const e = sourceEntry(form?.fn ?? fn);
     const bind: [string, Bound][] = [];
-    of.set(fn, { src: e?.src, bind });
+    const shared = form !== undefined && 'shared' in form && form.shared === true;
+    of.set(fn, { src: e?.src, bind, ...(shared ? { shared } : {}) });
     key += e === null ? '(?' : `(${e.id}`;
+    if (shared) key += '!';
     if (form !== undefined)
       for (const [k, v] of Object.entries(form.bind ?? {})) {
         const at = key.length;
@@ -2458,7 +2708,7 @@ function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, l
     const g = new Gen(ctx, guard, p, locate, property);
     const body = g.top(fn);
     if (g.sites.length > 0 && ctx.hear === undefined) no('an assertion with nobody to hear it');
-    return { body, temps: g.temps, sites: g.sites };
+    return { body, temps: g.temps, sites: g.sites, ...(g.outside.length > 0 ? { shared: g.outside.join('\n') } : {}) };
   } catch (e) {
     if (e instanceof Unsupported) return e.message;
     throw e;
@@ -2476,7 +2726,7 @@ export function straightRefusal(fn: Function, ctx: StraightContext, guard: boole
 
 const makeGuard = (g: Generated): Function => {
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const code = `return function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
+  const code = `${g.shared ?? ''}\nreturn function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
   return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
 };
 
@@ -2526,7 +2776,7 @@ export function straightNext(fn: Function, ctx: StraightContext, ids: ReadonlyMa
 
 function makeNext(g: Generated): Function {
   const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const code = `return function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
+  const code = `${g.shared ?? ''}\nreturn function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
   return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
 }
 
@@ -2542,7 +2792,7 @@ const makeRecipe =
     // A buffer of another width is left to the general path.
     const width = ctx.pcs + ctx.layout.size;
     const copy = `if (s.length !== ${width} || t.length !== ${width}) return false; copy.call(t, s);`;
-    const code = `return function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
+    const code = `${g.shared ?? ''}\nreturn function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
     return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', 'copy', code)(BAIL, ix, iset, bset, bail, COPY));
   };
 

@@ -12,7 +12,9 @@ import type { PropertySet } from '../../src/property/types.js';
 import { compileModel, compileSteps, type CompiledModel } from '../../src/model/compile.js';
 import type { ModelDef } from '../../src/model/index.js';
 import { boundConstantModel as model } from '../fixtures/bound-constant.js';
-import { forgetGenerated, generatedFor, seedGenerated, straightCounts } from '../../src/model/straight.js';
+import { declareStraight, forgetGenerated, generatedFor, seedGenerated, straightCounts } from '../../src/model/straight.js';
+import { choice, defineModel, spawn, threadKind } from '../../src/model/index.js';
+import { memoryThreads, sharedMemory, smp_mb, WRITE_ONCE, xchg, type SharedMemory } from '../../src/kernel/memory.js';
 import { bundled } from '../../models/index.js';
 
 /** Every step compiled now: the generator's and the seeds' counts while doing it. */
@@ -27,6 +29,24 @@ function check(def: ModelDef<any>, properties: PropertySet | [], options: CheckO
   const r = checkOrError(def, properties, options);
   if (r.status === 'error') throw new Error(r.message);
   return r;
+}
+
+/** Two CPUs storing, exchanging and fencing under lkmm (its forms call shared functions), with the memory model's threads. */
+function fenced(): ModelDef<any> {
+  type S = { m: SharedMemory<{ x: number; y: number }>; a: number };
+  const names = { WRITE_ONCE, xchg, smp_mb };
+  const run = declareStraight(new Function(...Object.keys(names), `'use strict'; return (d, env) => { WRITE_ONCE(d.m, 'x', d.a + 1, env); d.a = xchg(d.m, 'y', env.self + 1, env) & 1; smp_mb(d.m, env); env.local.k += 1; };`)(...Object.values(names)), { bind: names });
+  const w = threadKind<S, { k: number }>('w', { k: 0 }, [choice<S, { k: number }>('l0', [{ label: 'r', guard: (_s: S, env: { local: { k: number } }) => env.local.k < 2, run, next: 'l0' }] as any)]);
+  return defineModel<S>({
+    name: 'handoff-fences',
+    doc: 'lkmm fences and RMWs',
+    params: {},
+    variants: { v: 'only' },
+    build: () => {
+      const init: S = { m: sharedMemory({ memory: 2, storeBuffer: 2 }, { x: 0, y: 0 }, 2), a: 0 };
+      return { init, threads: [spawn(w, 'p'), spawn(w, 'q'), ...memoryThreads(init, (s) => s.m)] };
+    },
+  });
 }
 
 const compiledSteps = (m: CompiledModel) => m.allActions.filter((a) => a.straightGuard !== undefined).length + m.allActions.filter((a) => a.straightRecipe !== undefined).length;
@@ -56,6 +76,26 @@ describe('generated step code handed to another thread', () => {
     expect(again.stats.states).toBe(plain.stats.states);
     expect(again.stats.transitions).toBe(plain.stats.transitions);
     expect(again.properties).toEqual(plain.properties);
+  });
+
+  it('a thread seeded with the code of a model with shared functions (lkmm fences and RMWs: memory.ts) runs them: the same states', () => {
+    const def = fenced();
+    forgetGenerated();
+    const first = compileAll(def);
+    const code = generatedFor(first.m.layout);
+    // The shared functions travel with their entries (seedGenerated dropped them: every step that
+    // called one threw a ReferenceError in the seeded thread).
+    expect(code.entries.some(([, g]) => typeof g !== 'string' && g.shared !== undefined)).toBe(true);
+    const sent = structuredClone(code);
+    const plain = check(def, [], { maxStates: 3000 });
+
+    forgetGenerated();
+    expect(seedGenerated(sent)).toBe(code.entries.length);
+    const seeded = compileAll(def);
+    expect(seeded.generated).toBe(0);
+    const again = check(def, [], { maxStates: 3000 });
+    expect(again.stats.states).toBe(plain.stats.states);
+    expect(again.stats.transitions).toBe(plain.stats.transitions);
   });
 
   it('code for a model that differs in a bound constant or the layout is not used: the thread generates its own', () => {

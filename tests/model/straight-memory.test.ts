@@ -89,7 +89,7 @@ function slot(m: CompiledModel, path: string): number {
  * BFS over `limit` states comparing the three paths; how often a random guard was decided
  * compiled (not bailed), and how often so while its CPU's buffer held stores.
  */
-function compare(def: ModelDef<S>, limit: number, cpus: readonly number[], depthFirst = false): { decided: number; buffered: number; compiled: number; recipes: number; ran: number; memory: number; memoryCompiled: number; memoryRan: number; pendingRan: number; cumulRan: number } {
+function compare(def: ModelDef<S>, limit: number, cpus: readonly number[], depthFirst = false, when?: (m: SharedMemory, cpu: number) => boolean): { decided: number; buffered: number; compiled: number; recipes: number; ran: number; memory: number; memoryCompiled: number; memoryRan: number; pendingRan: number; cumulRan: number; whenRan: number } {
   const fast = compileSteps(compileModel(def));
   const tree = compileModel(def, { straight: false });
   const ref = compileModel(def, { reference: true });
@@ -99,7 +99,7 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[], depth
   const gs = fast.allActions.filter((x) => x.label === 'g');
   const sb = fast.layout.root.kind === 'object' && (fast.layout.root.fields.get('m') as Extract<LayoutNode, { kind: 'object' }>).fields.get('sb');
   const pending = gs.map((g) => (sb && sb.kind === 'array' && sb.length > 0 ? slot(fast, `m.sb.${cpus[g.thread]!}.n`) : -1));
-  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length, recipes: rs.filter((r) => r.straightRecipe !== undefined).length, ran: 0, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0, cumulRan: 0 };
+  const ran = { decided: 0, buffered: 0, compiled: gs.filter((g) => g.straightGuard !== undefined).length, recipes: rs.filter((r) => r.straightRecipe !== undefined).length, ran: 0, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0, cumulRan: 0, whenRan: 0 };
   // The memory model's own steps (lkmm: a buffered store leaves, a pending store reaches a CPU),
   // and the slots of lkmm's pending-store counts (stores not yet seen by every CPU).
   const ms = fast.allActions.filter((x) => x.fn === 'lkmm');
@@ -127,6 +127,7 @@ function compare(def: ModelDef<S>, limit: number, cpus: readonly number[], depth
       if (a.label === 'r' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) {
         ran.ran++;
         if (pendingSlots.some((k) => s[k]! > 0)) ran.pendingRan++;
+        if (when?.((fast.vars(s) as S).m, cpus[a.thread]!)) ran.whenRan++;
       }
       if (a.fn === 'lkmm' && a.straightRecipe !== undefined && a.straightRecipe(s, new Int32Array(fast.width))) {
         ran.memoryRan++;
@@ -221,14 +222,16 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
       qCpu: fc.constantFrom(0, 1),
       body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
     });
-    const total = { recipes: 0, ran: 0, runs: 0, lkmm: 0 };
+    const total = { recipes: 0, ran: 0, runs: 0, lkmm: 0, lkmmRuns: 0 };
     let bufferedRuns = 0;
     fc.assert(
       fc.property(spec, ({ memory, storeBuffer, qCpu, body }) => {
         const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
         const r = compare(buildModel(memory, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) === 0", recipe), 200, [0, qCpu, 2]);
-        if (memory === 2) total.lkmm += r.recipes;
-        else {
+        if (memory === 2) {
+          total.lkmm += r.recipes;
+          total.lkmmRuns++;
+        } else {
           total.recipes += r.recipes;
           total.runs++;
         }
@@ -237,16 +240,18 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
       }),
       { numRuns: 36, seed: 12 },
     );
-    // Under sc and tso every random recipe compiled (3 threads each) and ran compiled (not
-    // bailed) on many states, under tso with stores buffered; under lkmm those with a strong fence
-    // or an RMW stay on the tree (the forms refuse), so fewer compile (the next test's compile).
+    // Every random recipe compiled (3 threads each), under lkmm too (its strong fences and RMWs
+    // since session 14: the tests below), and ran compiled (not bailed) on many states, under tso
+    // with stores buffered.
     expect(total.recipes).toBe(3 * total.runs);
+    expect(total.lkmmRuns).toBeGreaterThan(3);
+    expect(total.lkmm).toBe(3 * total.lkmmRuns);
     expect(total.ran).toBeGreaterThan(500);
     expect(bufferedRuns).toBeGreaterThan(3);
   });
 
   it('lkmm: random recipes storing (WRITE_ONCE, smp_store_release, smp_wmb, smp_mb__before_atomic), and the memory thread (a store leaving its buffer, reaching a CPU), compiled (commit, propagation, cumulativity): the same successors, errors and heard bound as the scratch tree and immer', () => {
-    // (lkmm's strong fences and RMWs are refused; the model's own `mb` action runs them on the tree.)
+    // (lkmm's strong fences and RMWs: the next describe's tests.)
     const stmt = fc.constantFrom(
       "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
       'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
@@ -415,5 +420,112 @@ describe('lkmm, directed (straight.ts, memory.ts): litmus programs through the c
       expect(r.drains).toBeGreaterThan(200);
       expect(r.closureGrew).toBeGreaterThan(8);
     }
+  });
+});
+
+// ---- lkmm's strong fences and RMWs (session 14) -------------------------------------------------
+//
+// memory.ts's run-time-loop forms (fenceRunForm, commitRunForm, dropSeenRunForm, rmwReadRunForm,
+// drainAddressForm, afterRmwForm), compiled with straight.ts's run-time loops and shared local
+// functions: random recipes of them, and directed recipes counted on the states where their
+// compiled step ran (not bailed) in the case each form handles: a strong fence draining several
+// stores, or carrying to every CPU a pending store its CPU saw before another did (B-cumulativity);
+// a fully ordered RMW of a variable whose newest pending store its CPU has not seen (seeNewest);
+// a relaxed RMW after stores to other variables, then smp_mb__after_atomic (the mark drained); a
+// relaxed RMW behind a barrier's group or a buffered store to another variable (drainAddress).
+
+/** Run the directed recipe `recipe` under lkmm (buffers of `sb`) over `limit` states; how often it ran compiled where `when` held before it. */
+function directed(recipe: string, sb: number, limit: number, depthFirst: boolean, when: (m: SharedMemory, cpu: number) => boolean): { recipes: number; ran: number; whenRan: number } {
+  const r = compare(buildModel(2, sb, 1, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", `(d, env) => { ${recipe}; env.local.k += 1; }`), limit, [0, 1, 2], depthFirst, when);
+  return { recipes: r.recipes, ran: r.ran, whenRan: r.whenRan };
+}
+/** The buffered entries of CPU c's buffer. */
+const entries = (m: SharedMemory, c: number): number[] => m.sb[c]!.addr.slice(0, m.sb[c]!.n);
+/** Whether CPU c has seen a pending store to some variable that another CPU has not, beyond its own stores (what its strong fence carries). */
+const sawAhead = (m: SharedMemory, c: number): boolean => m.pw!.some((p, a) => p.n > 0 && m.sb[c]!.view![a]! > m.sb[c]!.own![a]! && m.sb.some((o, j) => j !== c && o.view![a]! < m.sb[c]!.view![a]!));
+
+describe('lkmm: strong fences and RMWs compiled (straight.ts run-time loops, memory.ts)', () => {
+  it('random recipes of strong fences, RMWs, stores and barriers under lkmm: every one compiled, the same successors, errors and heard bound as the scratch tree and immer', () => {
+    const stmt = fc.constantFrom(
+      "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
+      'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
+      "smp_store_release(d.m, 'y', d.a + 2, env)",
+      'smp_wmb(d.m, env)',
+      'smp_mb(d.m, env)',
+      'spinLockFence(d.m, env)',
+      'smp_mb__before_atomic(d.m, env)',
+      'smp_mb__after_atomic(d.m, env)',
+      'set_bit(d.m, 1, NAMES[env.local.v], env)',
+      "clear_bit(d.m, 0, 'x', env)",
+      "d.a = test_and_clear_bit(d.m, 1, 'z', env) ? 1 : 0",
+      "d.a = xchg(d.m, 'y', d.a + 1, env) & 3",
+      "try_cmpxchg_loop(d.m, 'x', (o) => o + 1, env)",
+      "d.a = READ_ONCE(d.m, 'x', env) & 3",
+    );
+    const spec = fc.record({
+      storeBuffer: fc.integer({ min: 1, max: 3 }),
+      qCpu: fc.constantFrom(0, 1),
+      body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
+      depthFirst: fc.boolean(),
+    });
+    const total = { recipes: 0, ran: 0, runs: 0, pendingRan: 0 };
+    fc.assert(
+      fc.property(spec, ({ storeBuffer, qCpu, body, depthFirst }) => {
+        const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
+        const r = compare(buildModel(2, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", recipe), 300, [0, qCpu, 2], depthFirst);
+        total.recipes += r.recipes;
+        total.runs++;
+        total.ran += r.ran;
+        total.pendingRan += r.pendingRan;
+      }),
+      { numRuns: 30, seed: 14 },
+    );
+    expect(total.recipes).toBe(3 * total.runs);
+    expect(total.ran).toBeGreaterThan(1000);
+    expect(total.pendingRan).toBeGreaterThan(300);
+  });
+
+  it('smp_mb: several buffered stores drained, and a pending store its CPU saw carried to the CPUs that had not (B-cumulativity)', () => {
+    const several = directed("WRITE_ONCE(d.m, 'z', 4, env); smp_mb(d.m, env)", 3, 400, true, (m, c) => m.sb[c]!.n >= 1);
+    const carried = directed('smp_mb(d.m, env)', 2, 1500, true, sawAhead);
+    expect(several.recipes).toBe(3);
+    expect(several.whenRan).toBeGreaterThan(4);
+    expect(carried.whenRan).toBeGreaterThan(20);
+  });
+
+  it('xchg of a variable whose newest pending store its CPU has not seen: the RMW reads it (seeNewest)', () => {
+    const y = 1;
+    // (Counted where the newest pending value differs from what the CPU reads without it.)
+    const unseen = (m: SharedMemory, c: number): boolean => {
+      const p = m.pw![y]!;
+      const v = m.sb[c]!.view![y]!;
+      return !entries(m, c).includes(y) && p.n > v && p.val[p.n - 1] !== (v > 0 ? p.val[v - 1] : m.mem['y']);
+    };
+    const r = directed("d.a = xchg(d.m, 'y', (d.a + 1) & 3, env) & 7", 2, 400, true, unseen);
+    expect(r.recipes).toBe(3);
+    expect(r.whenRan).toBeGreaterThan(4);
+  });
+
+  it('set_bit then smp_mb__after_atomic: the stores buffered before the relaxed RMW (its mark) drain, then propagate', () => {
+    const y = 1;
+    const r = directed("set_bit(d.m, 1, 'y', env); smp_mb__after_atomic(d.m, env)", 2, 400, false, (m, c) => m.sb[c]!.fence === 0 && m.sb[c]!.grp.every((g) => g === 0) && entries(m, c).some((a) => a !== y));
+    expect(r.recipes).toBe(3);
+    expect(r.whenRan).toBeGreaterThan(10);
+  });
+
+  it("a release, smp_wmb, then clear_bit of a third variable, on a CPU that saw another CPU's pending store: the release leaves with its CPU's view as its `pre`, and the RMW's store follows it (commit's closure adds what the release needs)", () => {
+    const r = directed("smp_store_release(d.m, 'y', 1, env); smp_wmb(d.m, env); clear_bit(d.m, 0, 'z', env)", 2, 1500, true, sawAhead);
+    expect(r.recipes).toBe(3);
+    expect(r.whenRan).toBeGreaterThan(4);
+  });
+
+  it("clear_bit after smp_wmb, or after a store to another variable: drainAddress's loops (the barrier's group drained; the store to x drained from behind the other)", () => {
+    // (drainAddress's second loop, the groups older than the newest store to x, never iterates
+    // after its first: that leaves one group or none.)
+    const behindBarrier = directed("smp_wmb(d.m, env); clear_bit(d.m, 0, 'x', env)", 3, 400, true, (m, c) => m.sb[c]!.n > 0);
+    const notOldest = directed("WRITE_ONCE(d.m, 'z', 1, env); WRITE_ONCE(d.m, 'x', 2, env); clear_bit(d.m, 0, 'x', env)", 3, 400, true, () => true);
+    expect(behindBarrier.recipes).toBe(3);
+    expect(behindBarrier.whenRan).toBeGreaterThan(4);
+    expect(notOldest.whenRan).toBeGreaterThan(10);
   });
 });

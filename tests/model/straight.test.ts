@@ -653,6 +653,45 @@ describe('straight-line steps (straight.ts)', () => {
     expect(Math.max(...temps)).toBeLessThan(200);
   });
 
+  it("run-time loops (a `for` whose bound is the state's, a `while`) and shared helpers (a form's `shared`: one local function for each way it is called): compiled, the same as the scratch tree and immer", () => {
+    // A shared helper with loops over run-time counts, called three times from a recipe's own
+    // statements (its integer arguments its parameters: one local function), and from inside a
+    // run-time loop of another helper with two constants (ONE, TWO: two local functions); one that
+    // returns a value, called twice.
+    const bump = declareStraight(
+      new Function(`'use strict'; return function bump(o, arr, by, lim) { for (let i = 0; i < lim; i++) arr[i % 3] = (arr[i % 3] + by) % 5; while (arr[1] > 2) arr[1] -= 2; };`)(),
+      { shared: true },
+    );
+    const count = declareStraight(
+      new Function(`'use strict'; return function count(arr, v) { const n = arr[0] === v ? 1 : 0; return n + (arr[1] === v ? 1 : 0); };`)(),
+      { shared: true },
+    );
+    const outer = declareStraight(
+      new Function('bump', 'ONE', 'TWO', `'use strict'; return function outer(o, arr) { for (let j = 0; j < arr[2] % 3; j++) { bump(o, arr, ONE, j); bump(o, arr, TWO, o.x % 2); o.x = (o.x + j) % 7; } };`)(bump, 1, 2),
+      { bind: { bump, ONE: 1, TWO: 2 } },
+    );
+    const bound = (src: string): any => declareStraight(new Function('bump', 'count', 'outer', `'use strict'; return ${src};`)(bump, count, outer), { bind: { bump, count, outer } });
+    const def = buildModel(
+      [
+        [{ run: '(d) => { bump(d.o, d.arr, 1, d.o.x % 4); bump(d.o, d.arr, 2, d.b); bump(d.o, d.arr, 1, 1); d.a = (d.a + 1) % 3; }' }, { run: '(d) => { outer(d.o, d.arr); d.b = (d.b + 1) % 3; }' }],
+        [{ run: '(d) => { d.o.x = (d.o.x + d.a + 1) % 6; d.a = count(d.arr, d.b) + count(d.arr, 2); }' }, { run: '(d) => { for (let i = 0; i < d.a; i++) d.arr[i] = (d.arr[i] + 1) % 4; }' }],
+      ],
+      bound,
+    );
+    compare(def, 400);
+    const m = compileSteps(compileModel(def));
+    const recipes = m.allActions.filter((a) => a.run !== undefined);
+    expect(recipes.every((a) => a.straightRecipe !== undefined)).toBe(true);
+    // Loops, not unrolled copies; each shared helper compiled once in a step for each way it is
+    // called, called where the step calls it: bump three times in the first recipe, once with ONE
+    // and once with TWO in outer's, count twice (each step twice: threads p and q).
+    const code = generatedFor(m.layout).entries.flatMap(([, g]) => (typeof g === 'string' ? [] : [{ body: g.body, shared: g.shared ?? '' }]));
+    expect(code.some((g) => g.body.includes('for (') || g.shared.includes('for ('))).toBe(true);
+    const shared = code.map((g) => [...g.shared.matchAll(/const (f[0-9]+) = \([a-z0-9, ]*\) => /g)].map((d) => `${g.body}\n${g.shared}`.split(`${d[1]!}(`).length - 1));
+    expect(Math.max(...shared.map((d) => d.length))).toBe(2);
+    expect(shared.flat().sort()).toEqual([1, 1, 1, 1, 2, 2, 3, 3]);
+  });
+
   it('random declared forms, helpers (statements, loops), gates and computed next: the same as the scratch tree and immer', () => {
     let guards = 0;
     const spec = fc.record({

@@ -90,7 +90,8 @@ export function layoutId(layout: Layout): string {
   return id;
 }
 
-export type Generated = { body: string; temps: string[]; sites: string[] };
+/** `shared`: the shared functions' definitions (straight.ts sharedCall), made with the step's function. */
+export type Generated = { body: string; temps: string[]; sites: string[]; shared?: string };
 /** Generated code, or why the function is not compiled: what one thread hands another (generatedFor). */
 export type GeneratedEntry = Generated | string;
 /** A property's parameter values that can reach its code (integers and booleans: straight.ts infoMember), for the key. */
@@ -176,7 +177,7 @@ function isEntry(v: unknown): v is GeneratedEntry {
   if (typeof v === 'string') return true;
   if (typeof v !== 'object' || v === null) return false;
   const g = v as Record<string, unknown>;
-  return typeof g.body === 'string' && isStrings(g.temps) && isStrings(g.sites);
+  return typeof g.body === 'string' && isStrings(g.temps) && isStrings(g.sites) && (g.shared === undefined || typeof g.shared === 'string');
 }
 
 /**
@@ -194,7 +195,7 @@ export function seedGenerated(code: unknown): number {
   let n = 0;
   for (const [key, g] of ok)
     if (!memo.results.has(key) && n < MEMO_BOUND) {
-      memo.seeds.set(key, typeof g === 'string' ? g : { body: g.body, temps: [...g.temps], sites: [...g.sites] });
+      memo.seeds.set(key, typeof g === 'string' ? g : { body: g.body, temps: [...g.temps], sites: [...g.sites], ...(g.shared === undefined ? {} : { shared: g.shared }) });
       n++;
     }
   return n;

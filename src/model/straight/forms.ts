@@ -12,12 +12,17 @@
  * source or their own declared form; integers, booleans and strings, constants; a frozen plain
  * object or array, whose own members `E.NAME` / `A[i]` (i known when compiling) are such values in
  * turn: an enum, a table of lock references); or, for a guard,
- * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. Only ever used to
+ * `all`: the conjunction of the guards listed, in order, as `&&` evaluates it. `shared`: the
+ * function is compiled once for each way a step calls it (its arguments' parts of the state and
+ * constants), as statements, into a function made with the step's function and called where the
+ * step calls it, its run-time values (integers, an element's computed index) passed as
+ * arguments; inlined, a helper that several others call (lkmm's dropSeen, five times in a fully
+ * ordered RMW) would be copied into each of them. Only ever used to
  * compile: the wrapper itself still runs on the tree path, and the equivalence tests (and the
  * CLI's determinism probe) compare the two.
  */
 export type StraightForm =
-  | { fn?: Function; bind?: Readonly<Record<string, unknown>> }
+  | { fn?: Function; bind?: Readonly<Record<string, unknown>>; shared?: boolean }
   | { all: readonly Function[] };
 
 const forms = new WeakMap<Function, StraightForm>();
