@@ -70,12 +70,14 @@ import { no, Unsupported } from './straight/unsupported.js';
 import { ARGUMENT_END_AT, ASSIGNS_AT, endsComparison, opensComparison, STATEMENT_END_AT, tokensOf, type Tok } from './straight/tokens.js';
 import { formOf, notStraight, slotIndex, slotKey } from './straight/forms.js';
 import { constant, fold, known, literalBoolean } from './straight/fold.js';
-import { cached, keyText, layoutId, liveMemo, paramsKey, sourceEntry, stepKey, straightCounts, threadNamesKey, threadsKey, type Generated, type GeneratedEntry, type Made } from './straight/cache.js';
+import { keyText, layoutId, liveMemo, paramsKey, sourceEntry, stepKey, straightCounts, threadNamesKey, threadsKey, type Generated, type GeneratedEntry, type Made } from './straight/cache.js';
+import { makeGuard, makeNext, makeRecipe } from './straight/wrap.js';
 
 // The parts with one job each (src/model/straight/): what models, the kernel and the engine
 // import from here.
 export { declareStraight, hasStraightForm, notStraight, slotIndex, slotKey, type StraightForm } from './straight/forms.js';
 export { forgetGenerated, generatedFor, generatorId, seedGenerated, straightCounts, type GeneratedCode } from './straight/cache.js';
+export { NEXT_BAIL } from './straight/wrap.js';
 
 /** 1: the guard holds, 0: it does not, -1: bailed (evaluate the model's guard instead). */
 export type StraightGuard = (w: Int32Array) => number;
@@ -127,31 +129,6 @@ export interface StraightStep {
   readonly label: string;
   readonly fn: string;
   readonly tags: readonly string[];
-}
-
-/** Thrown by generated code to give up; caught in the generated wrapper. */
-const BAIL: unique symbol = Symbol('bail');
-/** What a compiled recipe copies its state with (makeRecipe). */
-const COPY = Int32Array.prototype.set;
-
-// ---- the generated code's helpers ------------------------------------------------------------
-
-function ix(i: unknown, n: number): number {
-  if (typeof i !== 'number' || i >>> 0 !== i || i >= n) throw BAIL;
-  return i;
-}
-function iset(t: Int32Array, o: number, v: unknown): unknown {
-  if (typeof v !== 'number' || (v | 0) !== v || Object.is(v, -0)) throw BAIL;
-  t[o] = v;
-  return v;
-}
-function bail(): never {
-  throw BAIL;
-}
-function bset(t: Int32Array, o: number, v: unknown): unknown {
-  if (typeof v !== 'boolean') throw BAIL;
-  t[o] = v ? 1 : 0;
-  return v;
 }
 
 // ---- parser and code generator -----------------------------------------------------------------
@@ -2720,15 +2697,9 @@ function generate(p: Plan, fn: Function, ctx: StraightContext, guard: boolean, l
  * computed next is not compiled, or undefined when it is (bench/apply-path's coverage report).
  */
 export function straightRefusal(fn: Function, ctx: StraightContext, guard: boolean, ids?: ReadonlyMap<string, number>): string | undefined {
-  const r = ids !== undefined ? compiled('n', fn, ctx, ids, makeNext) : guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx));
+  const r = ids !== undefined ? compiled('n', fn, ctx, ids, makeNext) : guard ? compiled('g', fn, ctx, undefined, makeGuard) : compiled('r', fn, ctx, undefined, makeRecipe(ctx.pcs + ctx.layout.size));
   return typeof r === 'string' ? r : undefined;
 }
-
-const makeGuard = (g: Generated): Function => {
-  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const code = `${g.shared ?? ''}\nreturn function straightGuard(w) {\n${lets}\ntry { ${g.body}\nreturn 0; } catch (e) { if (e === BAIL) return -1; throw e; }\n};`;
-  return cached(`g${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
-};
 
 /**
  * A property of one state (an invariant's `holds` or `when`, `(s) => boolean` over a StateInfo)
@@ -2759,7 +2730,6 @@ export function straightGuard(fn: Function, ctx: StraightContext): StraightGuard
 
 /** A computed next's result: the location index (PC_END -1 for END), or NEXT_BAIL. */
 export type StraightNext = (w: Int32Array) => number;
-export const NEXT_BAIL = -2;
 /** compile.ts's PC_END: the index a next returning END compiles to. */
 const PC_END_INDEX = -1;
 
@@ -2774,34 +2744,12 @@ export function straightNext(fn: Function, ctx: StraightContext, ids: ReadonlyMa
   return typeof r === 'string' ? undefined : (r.f as StraightNext);
 }
 
-function makeNext(g: Generated): Function {
-  const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-  const code = `${g.shared ?? ''}\nreturn function straightNext(w) {\n${lets}\ntry { ${g.body}\nreturn ${NEXT_BAIL}; } catch (e) { if (e === BAIL) return ${NEXT_BAIL}; throw e; }\n};`;
-  return cached(`n${code}`, () => new Function('BAIL', 'ix', 'bail', code)(BAIL, ix, bail));
-}
-
-const makeRecipe =
-  (ctx: StraightContext) =>
-  (g: Generated): Function => {
-    const lets = g.temps.length ? `let ${g.temps.join(', ')};` : '';
-    // One native copy (memcpy), not a store per slot: unrolled, the copy made each recipe a large
-    // function, and kvm-hotplug's compiled recipes cost more than the tree path (callgrind, session 8).
-    // Called as `copy.call(t, s)` with `copy` TypedArray.prototype.set: optimized code does not
-    // fold a load of `t.set` to the method (it went through the generic LoadIC, about 75
-    // instructions a transition: bench/README.md, "issue 15 item 2, session 11").
-    // A buffer of another width is left to the general path.
-    const width = ctx.pcs + ctx.layout.size;
-    const copy = `if (s.length !== ${width} || t.length !== ${width}) return false; copy.call(t, s);`;
-    const code = `${g.shared ?? ''}\nreturn function straightRecipe(s, t, h) {\n${lets}\n${copy}\ntry { ${g.body}\n} catch (e) { if (e === BAIL) return false; throw e; }\nreturn true;\n};`;
-    return cached(`r${code}`, () => new Function('BAIL', 'ix', 'iset', 'bset', 'bail', 'copy', code)(BAIL, ix, iset, bset, bail, COPY));
-  };
-
 /**
  * The recipe (or no recipe: `fn` undefined) as straight-line code: copy `src` to `dst`, then the
  * recipe's stores into `dst`. Undefined when the recipe is not in the subset.
  */
 export function straightRecipe(fn: Function | undefined, ctx: StraightContext): StraightRecipe | undefined {
-  const r = compiled('r', fn, ctx, undefined, makeRecipe(ctx));
+  const r = compiled('r', fn, ctx, undefined, makeRecipe(ctx.pcs + ctx.layout.size));
   if (typeof r === 'string') return undefined;
   const f = r.f as (s: Int32Array, t: Int32Array, h: (i: number) => void) => boolean;
   if (r.sites.length === 0) return f as StraightRecipe;

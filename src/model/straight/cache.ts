@@ -207,7 +207,7 @@ let generator: string | undefined;
  * wrappers around what it emits (with the extension this module was loaded with: .ts under
  * vitest, .js from dist/ and the bundle, which gives each module its own dist file's URL).
  */
-const GENERATOR_MODULES = ['../straight', './unsupported', './tokens', './forms', './fold', './cache'];
+const GENERATOR_MODULES = ['../straight', './unsupported', './tokens', './forms', './fold', './cache', './wrap'];
 
 /**
  * A digest of the step compiler's modules' texts (GENERATOR_MODULES): a store of generated code
