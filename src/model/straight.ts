@@ -484,7 +484,7 @@ class Gen {
       }
     }
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
-    const saved = { toks: this.toks, p: this.p, scope: this.scope, runLoops: this.runLoops, inShared: this.inShared };
+    const saved = this.reading();
     this.runLoops = 0;
     this.inShared = false;
     try {
@@ -495,19 +495,9 @@ class Gen {
         const parts = r.all.map((g) => this.inline(g, args, true));
         return { k: 'code', code: parts.length === 0 ? 'true' : `(${parts.map((c) => `!!(${(c as { code: string }).code})`).join(' && ')})` };
       }
-      const { toks, scope } = this.open(fn);
       // A next's result call (result()): this function's body only, not the calls in its arguments.
       const asResult = this.resultOf === fn;
-      this.toks = toks;
-      this.p = 0;
-      this.scope = scope;
-      const params = this.params();
-      params.forEach((param, i) => {
-        const a = args[i];
-        if (a === undefined) no('a missing argument');
-        this.bind(scope, param, a!);
-      });
-      this.scope = new Scope(scope);
+      this.enter(fn, args);
       if (asResult) {
         if (this.peek('{')) no('a next calling a function with a block body');
         // (A call in its result is a result call of its own: this one's mark is no longer needed.)
@@ -549,11 +539,7 @@ class Gen {
       }
       return out;
     } finally {
-      this.toks = saved.toks;
-      this.p = saved.p;
-      this.scope = saved.scope;
-      this.runLoops = saved.runLoops;
-      this.inShared = saved.inShared;
+      this.resume(saved);
       this.depth--;
     }
   }
@@ -643,6 +629,37 @@ class Gen {
     return { k: 'code', code: `${name}(${[this.mem, ...passed].join(', ')})` };
   }
 
+  /** Where the reader is, to take up again (resume) after reading another function's body or an argument. */
+  private reading(): { toks: Tok[]; p: number; scope: Scope; runLoops: number; inShared: boolean } {
+    return { toks: this.toks, p: this.p, scope: this.scope, runLoops: this.runLoops, inShared: this.inShared };
+  }
+
+  private resume(r: ReturnType<Gen['reading']>): void {
+    this.toks = r.toks;
+    this.p = r.p;
+    this.scope = r.scope;
+    this.runLoops = r.runLoops;
+    this.inShared = r.inShared;
+  }
+
+  /**
+   * Read `fn`'s body from here on (the caller saved the reading position): its tokens, its
+   * parameters bound to `args`, and a scope of its own for the body's locals.
+   */
+  private enter(fn: Function, args: Bound[]): void {
+    const { toks, scope } = this.open(fn);
+    this.toks = toks;
+    this.p = 0;
+    this.scope = scope;
+    const params = this.params();
+    params.forEach((param, i) => {
+      const a = args[i];
+      if (a === undefined) no('a missing argument');
+      this.bind(scope, param, a!);
+    });
+    this.scope = new Scope(scope);
+  }
+
   /**
    * A shared function's body with its parameters bound to `args`, as statements (statement():
    * a loop is a loop, an `if` compiles what follows it once; a `return` returns its value), or
@@ -652,17 +669,7 @@ class Gen {
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
     const saved = { toks: this.toks, p: this.p, scope: this.scope };
     try {
-      const { toks, scope } = this.open(fn);
-      this.toks = toks;
-      this.p = 0;
-      this.scope = scope;
-      const params = this.params();
-      params.forEach((param, i) => {
-        const a = args[i];
-        if (a === undefined) no('a missing argument');
-        this.bind(scope, param, a!);
-      });
-      this.scope = new Scope(scope);
+      this.enter(fn, args);
       const body = this.peek('{') ? this.block() : `return ${this.assign()};`;
       if (this.p !== this.toks.length) no('trailing tokens');
       return body;
@@ -802,7 +809,7 @@ class Gen {
       if (!this.peek(')')) this.expect(',');
     }
     if (++this.depth > MAX_DEPTH) no('calls nested too deep');
-    const saved = { toks: this.toks, p: this.p, scope: this.scope, runLoops: this.runLoops, inShared: this.inShared };
+    const saved = this.reading();
     this.runLoops = 0;
     this.inShared = false;
     try {
@@ -822,11 +829,7 @@ class Gen {
       if (!block && this.p !== lam.end) no('an arrow argument parsed to elsewhere than its end');
       return { k: 'code', code: evals.length === 0 ? code : `(${evals.join(', ')}, ${code})` };
     } finally {
-      this.toks = saved.toks;
-      this.p = saved.p;
-      this.scope = saved.scope;
-      this.runLoops = saved.runLoops;
-      this.inShared = saved.inShared;
+      this.resume(saved);
       this.depth--;
     }
   }

@@ -252,37 +252,25 @@ describe('straight-line loads through the memory model (straight.ts, memory.ts)'
 
   it('lkmm: random recipes storing (WRITE_ONCE, smp_store_release, smp_wmb, smp_mb__before_atomic), and the memory thread (a store leaving its buffer, reaching a CPU), compiled (commit, propagation, cumulativity): the same successors, errors and heard bound as the scratch tree and immer', () => {
     // (lkmm's strong fences and RMWs: the next describe's tests.)
-    const stmt = fc.constantFrom(
+    const runs = lkmmRandomRecipes([
       "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
       'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
       "smp_store_release(d.m, 'y', d.a + 2, env)",
       "smp_store_release(d.m, NAMES[env.local.v], 3, env)",
       'smp_wmb(d.m, env)',
       'smp_mb__before_atomic(d.m, env)',
-      "d.a = READ_ONCE(d.m, 'x', env) & 3",
-    );
-    const spec = fc.record({
-      storeBuffer: fc.integer({ min: 1, max: 3 }),
-      qCpu: fc.constantFrom(0, 1),
-      body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
-      depthFirst: fc.boolean(),
-    });
-    const total = { recipes: 0, ran: 0, runs: 0, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0, cumulRan: 0 };
-    fc.assert(
-      fc.property(spec, ({ storeBuffer, qCpu, body, depthFirst }) => {
-        const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
-        const r = compare(buildModel(2, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", recipe), 300, [0, qCpu, 2], depthFirst);
-        total.recipes += r.recipes;
-        total.runs++;
-        total.ran += r.ran;
-        total.memory += r.memory;
-        total.memoryCompiled += r.memoryCompiled;
-        total.memoryRan += r.memoryRan;
-        total.pendingRan += r.pendingRan;
-        total.cumulRan += r.cumulRan;
-      }),
-      { numRuns: 30, seed: 13 },
-    );
+      "d.a = READ_ONCE(d.m, 'x', env) & 3"
+    ], 13);
+    const total = { recipes: 0, ran: 0, runs: runs.length, memory: 0, memoryCompiled: 0, memoryRan: 0, pendingRan: 0, cumulRan: 0 };
+    for (const r of runs) {
+      total.recipes += r.recipes;
+      total.ran += r.ran;
+      total.memory += r.memory;
+      total.memoryCompiled += r.memoryCompiled;
+      total.memoryRan += r.memoryRan;
+      total.pendingRan += r.pendingRan;
+      total.cumulRan += r.cumulRan;
+    }
     // Every random recipe (3 threads each) and every step of the memory thread compiled, and ran
     // compiled (not bailed) on many states, with stores pending propagation, some of them
     // carrying what a CPU must see first.
@@ -349,6 +337,29 @@ function closed(m: SharedMemory, view: number[]): number[] {
           }
   }
   return v;
+}
+
+/**
+ * compare() (under lkmm, 2 CPUs and the memory thread, 300 states) on 30 random recipes of 1-3 of
+ * `statements`, each with a store buffer of 1-3 and explored breadth or depth first, from `seed`:
+ * each recipe's counts.
+ */
+function lkmmRandomRecipes(statements: readonly string[], seed: number): ReturnType<typeof compare>[] {
+  const spec = fc.record({
+    storeBuffer: fc.integer({ min: 1, max: 3 }),
+    qCpu: fc.constantFrom(0, 1),
+    body: fc.array(fc.constantFrom(...statements), { minLength: 1, maxLength: 3 }),
+    depthFirst: fc.boolean(),
+  });
+  const out: ReturnType<typeof compare>[] = [];
+  fc.assert(
+    fc.property(spec, ({ storeBuffer, qCpu, body, depthFirst }) => {
+      const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
+      out.push(compare(buildModel(2, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", recipe), 300, [0, qCpu, 2], depthFirst));
+    }),
+    { numRuns: 30, seed },
+  );
+  return out;
 }
 
 /**
@@ -446,7 +457,7 @@ const sawAhead = (m: SharedMemory, c: number): boolean => m.pw!.some((p, a) => p
 
 describe('lkmm: strong fences and RMWs compiled (straight.ts run-time loops, memory.ts)', () => {
   it('random recipes of strong fences, RMWs, stores and barriers under lkmm: every one compiled, the same successors, errors and heard bound as the scratch tree and immer', () => {
-    const stmt = fc.constantFrom(
+    const runs = lkmmRandomRecipes([
       "WRITE_ONCE(d.m, 'x', env.local.k + 5, env)",
       'WRITE_ONCE(d.m, NAMES[env.local.v], 7, env)',
       "smp_store_release(d.m, 'y', d.a + 2, env)",
@@ -460,26 +471,14 @@ describe('lkmm: strong fences and RMWs compiled (straight.ts run-time loops, mem
       "d.a = test_and_clear_bit(d.m, 1, 'z', env) ? 1 : 0",
       "d.a = xchg(d.m, 'y', d.a + 1, env) & 3",
       "try_cmpxchg_loop(d.m, 'x', (o) => o + 1, env)",
-      "d.a = READ_ONCE(d.m, 'x', env) & 3",
-    );
-    const spec = fc.record({
-      storeBuffer: fc.integer({ min: 1, max: 3 }),
-      qCpu: fc.constantFrom(0, 1),
-      body: fc.array(stmt, { minLength: 1, maxLength: 3 }),
-      depthFirst: fc.boolean(),
-    });
-    const total = { recipes: 0, ran: 0, runs: 0, pendingRan: 0 };
-    fc.assert(
-      fc.property(spec, ({ storeBuffer, qCpu, body, depthFirst }) => {
-        const recipe = `(d, env) => { ${body.join('; ')}; env.local.k += 1; }`;
-        const r = compare(buildModel(2, storeBuffer, qCpu, "(s, env) => READ_ONCE(s.m, 'x', env) < 9", recipe), 300, [0, qCpu, 2], depthFirst);
-        total.recipes += r.recipes;
-        total.runs++;
-        total.ran += r.ran;
-        total.pendingRan += r.pendingRan;
-      }),
-      { numRuns: 30, seed: 14 },
-    );
+      "d.a = READ_ONCE(d.m, 'x', env) & 3"
+    ], 14);
+    const total = { recipes: 0, ran: 0, runs: runs.length, pendingRan: 0 };
+    for (const r of runs) {
+      total.recipes += r.recipes;
+      total.ran += r.ran;
+      total.pendingRan += r.pendingRan;
+    }
     expect(total.recipes).toBe(3 * total.runs);
     expect(total.ran).toBeGreaterThan(1000);
     expect(total.pendingRan).toBeGreaterThan(300);
