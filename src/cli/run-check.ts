@@ -238,13 +238,14 @@ async function runCheckOn(entry: ModelEntry, o: RunCheckOptions, early: Parallel
 
 /**
  * Listen for a stop request (Ctrl-C, or the signal or limit the supervisor names): the progress
- * line ends, kmc says it is stopping, and `stop` aborts (once). Returns the unsubscribe, if the Io listens.
+ * line ends, kmc says it is stopping the check (the search, or the liveness analysis after it,
+ * which polls the same stop), and `stop` aborts (once). Returns the unsubscribe, if the Io listens.
  */
 export function stopOnInterrupt(io: Io, printer: ProgressPrinter | undefined, stop: AbortController): (() => void) | undefined {
   return io.onInterrupt?.((why) => {
     if (stop.signal.aborted) return;
     printer?.finish();
-    io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the search (Ctrl-C again to quit at once)`);
+    io.err(`kmc: ${why === undefined || why === 'SIGINT' ? 'interrupted' : `stopped by ${why}`}: stopping the check (Ctrl-C again to quit at once)`);
     stop.abort();
   });
 }

@@ -86,7 +86,7 @@ describe('a one-worker check on the command thread', () => {
     expect(interrupted).toBe(true);
     expect(result.status === 'incomplete' || result.status === 'violated' ? [result.stoppedBy, result.stats.workers] : result.status).toEqual(['interrupted', 1]);
     expect(result.status !== 'error' && result.stats.states).toBeLessThan(8638);
-    expect(io.errs).toContain('kmc: stopped by SIGTERM: stopping the search (Ctrl-C again to quit at once)');
+    expect(io.errs).toContain('kmc: stopped by SIGTERM: stopping the check (Ctrl-C again to quit at once)');
     expect(handler).toBeUndefined();
   });
 });
@@ -107,7 +107,7 @@ describe.skipIf(!built)('a signal while the command thread searches (real proces
       p.on('close', (code) => (clearTimeout(guard), done({ code, out, err })));
     });
     expect(r.code).toBe(3);
-    expect(r.err).toContain('kmc: stopped by SIGTERM: stopping the search');
+    expect(r.err).toContain('kmc: stopped by SIGTERM: stopping the check');
     // The search's own result (not the supervisor's "INCOMPLETE: stopped by SIGTERM (...)"), from one worker.
     expect(r.out).toMatch(/^INCOMPLETE slow-step .*stopped by an interrupt after [\d,]+ states; NOT verified/m);
     expect(r.out).toMatch(/; 1 worker$/m);

@@ -122,7 +122,7 @@ describe.skipIf(!built)('Ctrl-C during check --all (real process)', () => {
     // period, and kmc then stops it without waiting (seen at load 30 on 2 cores). Either way the
     // run says it was cut short and exits 3; the asked-to-stop path alone is tested in
     // tests/parallel/cli-process.test.ts.
-    expect(r.err).toMatch(/^kmc: (interrupted: stopping the search|stopped by SIGINT: the command did not stop within 2\.00 s)/m);
+    expect(r.err).toMatch(/^kmc: (interrupted: stopping the check|stopped by SIGINT: the command did not stop within 2\.00 s)/m);
   });
 });
 

@@ -60,7 +60,7 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
   it('Ctrl-C stops every worker and prints the statistics so far, marked incomplete (exit 3)', async () => {
     const r = await interruptAfterProgress('check', ...HUGE, ...PARALLEL);
     expect(r.err).toMatch(/^progress: [\d,]+ states, [\d,]+ states\/s, queue [\d,]+, depth \d+, .*, 2 workers$/m);
-    expect(r.err).toContain('kmc: interrupted: stopping the search');
+    expect(r.err).toContain('kmc: interrupted: stopping the check');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^INCOMPLETE lost-update --variant racy threads=8: stopped by an interrupt after [\d,]+ states; NOT verified$/m);
     expect(r.out).toMatch(/^[\d,]+ distinct states, [\d,]+ transitions, diameter \d+$/m);
@@ -87,7 +87,7 @@ describe.skipIf(!built)('node bin/kmc.js: stops and crashes', () => {
   it('Ctrl-C after a violation was found: exit 3 (incomplete), the violations so far printed with their traces', async () => {
     for (const flags of [PARALLEL, ['--no-traces']]) {
       const r = await interruptAfterProgress('check', ...BROKEN_EARLY, ...flags);
-      expect(r.err).toContain('kmc: interrupted: stopping the search');
+      expect(r.err).toContain('kmc: interrupted: stopping the check');
       expect(r.code).toBe(3);
       expect(r.out).toMatch(/^VIOLATED parallel-synthetic --variant mixed threads=5 rounds=3 mod=4: .*counter-small.* \(search stopped early by an interrupt; other properties unknown\)$/m);
       // The counterexample itself, as a table of steps.
