@@ -24,7 +24,7 @@ import { PC_END, type CompiledAction, type CompiledModel } from '../../model/com
 import type { LivenessProperty, StateInfo } from '../../property/types.js';
 import { PROGRESS, SPIN } from '../../property/liveness.js';
 import { constraintsOf } from './constraints.js';
-import { FairCycleFinder, TarjanScratch, type Constraint, type Cycles, type FairComponent, type Region } from './fair-cycle.js';
+import { FairCycleFinder, TarjanScratch, type Constraint, type FairComponent, type Region } from './fair-cycle.js';
 import type { Labeller, StateGraph } from './graph.js';
 import type { CompiledProperty } from '../evaluate.js';
 import type { TransitionSystem } from '../../model/system.js';
@@ -113,7 +113,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
   meter.pass();
   // The decomposition's arrays, once for every finder.
   const scratch = new TarjanScratch(g.n);
-  const cycles = properties.length > 0 ? new FairCycleFinder(g, [], meter, undefined, scratch).cyclicStates() : { mask: new Uint8Array(g.n), states: new Int32Array(0) };
+  const cycles = properties.length > 0 ? new FairCycleFinder(g, [], meter, undefined, scratch).cyclicStates() : new Int32Array(0);
   return properties.map((property, i): LivenessVerdict => {
     const P = (s: number) => g.label(s, T + 2 * i);
     const Q = (s: number) => g.label(s, T + 2 * i + 1);
@@ -136,7 +136,7 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
         for (let t = 0; t < T; t++) {
           // Where t is busy, among the states a cycle can use (the search looks at no other: fair-cycle.ts).
           const node = new Uint8Array(g.n);
-          for (const s of cycles.states) node[s] = g.label(s, t) ? 0 : 1;
+          for (const s of cycles) node[s] = g.label(s, t) ? 0 : 1;
           const progress = model.allActions.map((a) => a.thread === t && a.tags.includes(PROGRESS));
           consider({ node, edge: (e) => !progress[g.action[e]!], stutter: false }, fromInit, (h) => fromInit.edgesTo(h), t);
         }
@@ -186,15 +186,12 @@ export function analyseLiveness(g: StateGraph, properties: readonly LivenessProp
 }
 
 /** Why a liveness property that holds was not exercised (see the header), or undefined when it was. */
-function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean, meter: AnalysisMeter, cycles: Cycles): string | undefined {
+function notExercised(g: StateGraph, property: LivenessProperty, finder: FairCycleFinder, reachable: Bfs, P: (s: number) => boolean, Q: (s: number) => boolean, meter: AnalysisMeter, cycles: Int32Array): string | undefined {
   switch (property.form) {
     case 'livelock': {
       for (let t = 0; t < g.model.pcs; t++) {
         meter.pass();
-        const busy = cycles.states.filter((s) => !g.label(s, t));
-        const node = new Uint8Array(g.n);
-        for (const s of busy) node[s] = 1;
-        if (finder.components(busy, { node, stutter: false }).length > 0) return undefined;
+        if (finder.components(cycles.filter((s) => !g.label(s, t))).length > 0) return undefined;
       }
       return 'no run loops: the state graph has no cycle of steps through states where a thread is busy (every run ends or idles)';
     }

@@ -73,7 +73,8 @@ function constraint(kind: Constraint['kind'], name: string, taken: Uint8Array, g
   };
 }
 
-function enabledWhere(g: StateGraph, taken: Uint8Array, meter: AnalysisMeter | undefined): Uint8Array {
+/** enabled[s] = 1 where some edge of s is a step in `taken`. */
+export function enabledWhere(g: StateGraph, taken: Uint8Array, meter: AnalysisMeter | undefined): Uint8Array {
   const enabled = new Uint8Array(g.n);
   for (let s = 0; s < g.n; s++) {
     if (meter !== undefined && --meter.left === 0) meter.poll();

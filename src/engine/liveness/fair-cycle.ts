@@ -30,6 +30,7 @@
 
 import type { StateGraph } from './graph.js';
 import type { AnalysisMeter } from './meter.js';
+import { enabledWhere } from './constraints.js';
 
 export interface Constraint {
   kind: 'weak' | 'strong';
@@ -51,14 +52,6 @@ export interface Region {
   accept?: (s: number) => boolean;
   /** May a run stay for ever in a state where no fair constraint is enabled? */
   stutter: boolean;
-}
-
-/** The states on a cycle of the whole graph (FairCycleFinder.cyclicStates). */
-export interface Cycles {
-  /** mask[s] = 1 for a state on a cycle. */
-  mask: Uint8Array;
-  /** Those states, in increasing order. */
-  states: Int32Array;
 }
 
 /** A fair cycle: the states of a fair component (or one state to stay in, with no steps). */
@@ -107,8 +100,8 @@ export class FairCycleFinder {
     private readonly constraints: readonly Constraint[],
     /** Told every state a decomposition takes (the analysis's progress and stops). */
     private readonly meter?: AnalysisMeter,
-    /** The states on a cycle of the whole graph (cyclicStates); undefined: every state may be. */
-    private readonly cycles?: Cycles,
+    /** The states on a cycle of the whole graph, in increasing order (cyclicStates); undefined: every state may be. */
+    private readonly cycles?: Int32Array,
     /** The decomposition's arrays (shared by an analysis's finders). */
     private readonly scratch = new TarjanScratch(g.n),
   ) {
@@ -133,46 +126,35 @@ export class FairCycleFinder {
       }
     };
     if (r.stutter) {
-      const quiet = this.quiet();
+      const busy = this.fairEnabled();
       for (let s = 0; s < g.n; s++)
-        if (r.node[s] && quiet[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s))) {
+        if (r.node[s] && !busy[s] && g.expanded(s) && !g.halted(s) && (!r.accept || r.accept(s))) {
           better({ states: Int32Array.of(s), stutter: true });
           break;
         }
     }
     const cycles = this.cycles;
-    const all = cycles ? cycles.states.filter((s) => r.node[s] === 1) : statesWhere(g.n, (s) => r.node[s] === 1 && g.expanded(s) && !g.halted(s));
-    for (const c of this.components(all, r)) {
+    const all = cycles ? cycles.filter((s) => r.node[s] === 1) : statesWhere(g.n, (s) => r.node[s] === 1 && g.expanded(s) && !g.halted(s));
+    for (const c of this.components(all, r.edge)) {
       const fair = this.fairPart(c, r);
       if (fair) better({ states: fair, stutter: false });
     }
     return best;
   }
 
-  private quietStates: Uint8Array | undefined;
+  private anyFairEnabled: Uint8Array | undefined;
 
   /**
-   * quiet[s] = 1 where no fair thread or step is enabled (a run may stay there for ever): one
-   * pass over the edges for all the constraints together, not one per constraint (their states
-   * where each is enabled are found only if a component needs them).
+   * [s] = 1 where some fair thread or step is enabled (elsewhere a run may stay for ever): one
+   * pass over the edges for all the constraints together (constraints.ts enabledWhere with the
+   * union of their steps), not one per constraint (their states where each is enabled are found
+   * only if a component needs them).
    */
-  private quiet(): Uint8Array {
-    if (this.quietStates) return this.quietStates;
-    const { g, constraints, meter } = this;
-    const fair = new Uint8Array(g.model.allActions.length);
-    for (const k of constraints) for (let a = 0; a < fair.length; a++) if (k.taken[a]) fair[a] = 1;
-    const quiet = new Uint8Array(g.n);
-    for (let s = 0; s < g.n; s++) {
-      if (meter !== undefined && --meter.left === 0) meter.poll();
-      let q = 1;
-      for (let e = g.start[s]!; e < g.start[s + 1]!; e++)
-        if (fair[g.action[e]!]) {
-          q = 0;
-          break;
-        }
-      quiet[s] = q;
-    }
-    return (this.quietStates = quiet);
+  private fairEnabled(): Uint8Array {
+    if (this.anyFairEnabled) return this.anyFairEnabled;
+    const fair = new Uint8Array(this.g.model.allActions.length);
+    for (const k of this.constraints) for (let a = 0; a < fair.length; a++) if (k.taken[a]) fair[a] = 1;
+    return (this.anyFairEnabled = enabledWhere(this.g, fair, this.meter));
   }
 
   /** The first fair sub-component of component `c`, or undefined. */
@@ -198,7 +180,7 @@ export class FairCycleFinder {
     if (strongFails.length === 0) return c;
     // Strong fairness: drop the states where an unserved strongly fair action is enabled.
     const rest = c.filter((s) => strongFails.every((k) => !k.enabled[s]));
-    for (const sub of this.components(rest, r)) {
+    for (const sub of this.components(rest, r.edge)) {
       const fair = this.fairPart(sub, r);
       if (fair) return fair;
     }
@@ -222,13 +204,12 @@ export class FairCycleFinder {
 
   /**
    * The non-trivial strongly connected components (a cycle of at least one edge) of `states`,
-   * each in the order Tarjan's stack pops it.
+   * through the edges `edgeOk` allows (default: all), each in the order Tarjan's stack pops it.
    */
-  components(states: States, r: Region): Int32Array[] {
+  components(states: States, edgeOk?: (e: number) => boolean): Int32Array[] {
     const { g, meter } = this;
     const { index, low, onStack, member, stack, callState, callEdge } = this.scratch;
     const stamp = this.mark(states);
-    const edgeOk = r.edge;
     const out: Int32Array[] = [];
     let sp = 0;
     let cp = 0;
@@ -294,19 +275,11 @@ export class FairCycleFinder {
   }
 
   /** The states on a cycle of the whole graph (expanded, not halted): the only ones a region's cycle can use. */
-  cyclicStates(): Cycles {
+  cyclicStates(): Int32Array {
     const { g } = this;
-    const all = statesWhere(g.n, (s) => g.expanded(s) && !g.halted(s));
     const mask = new Uint8Array(g.n);
-    let n = 0;
-    // (components reads only the region's edge filter: none here, every edge counts.)
-    for (const c of this.components(all, { node: mask, stutter: false })) {
-      for (const s of c) mask[s] = 1;
-      n += c.length;
-    }
-    const states = new Int32Array(n);
-    for (let s = 0, i = 0; i < n; s++) if (mask[s]) states[i++] = s;
-    return { mask, states };
+    for (const c of this.components(statesWhere(g.n, (s) => g.expanded(s) && !g.halted(s)))) for (const s of c) mask[s] = 1;
+    return statesWhere(g.n, (s) => mask[s] === 1);
   }
 
   /** Is edge e inside the given state set (and allowed by the region)? For the lasso builder. */
