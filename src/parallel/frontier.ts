@@ -62,7 +62,6 @@ export class SharedFrontier {
   /** Each worker's share of the level being expanded. */
   private readonly shares: (Share | undefined)[];
   private readonly start: number[];
-  private total = 0;
   /** The entries this worker claimed last, [from, to) in the global numbering. */
   private from = 0;
   private to = 0;
@@ -240,7 +239,6 @@ export class SharedFrontier {
     if (!this.mailbox.until(arrived)) return false;
     this.start[0] = 0;
     for (let w = 0; w < this.workers; w++) this.start[w + 1] = this.start[w]! + this.shares[w]!.count;
-    this.total = this.start[this.workers]!;
     this.from = this.to = 0;
     this.claimShare = this.me;
     return true;
@@ -253,14 +251,10 @@ export class SharedFrontier {
     // has no feedback for it and is thrown away there (V8's "insufficient type feedback").
     let relocate = this.readAt === this.readEnd;
     if (this.from === this.to) {
-      // Each worker claims from its own share first (the states it stored: their successors'
-      // duplicates are most often states it stored itself, whose lines are in its own cache and
-      // whose ids need no atomic read in the table), then from the next worker's share, and so
-      // on round: a worker done with its own takes the others' work, so the level still ends
-      // when the last claimed entries are expanded. Without branches (Math.min/max) in the
-      // sizing: a branch first taken in optimized code would throw that code away. The count
-      // left is read before the claim, so it may be stale: a claim is only a share of the work,
-      // any size gives the same result.
+      // From my own share first, then the next ones round (the header says why). Without
+      // branches (Math.min/max) in the sizing: a branch first taken in optimized code would
+      // throw that code away. The count left is read before the claim, so it may be stale: a
+      // claim is only a share of the work, any size gives the same result.
       let g = 0;
       let n = 0;
       for (;;) {
@@ -294,7 +288,7 @@ export class SharedFrontier {
     return chunk[at]! * TWO32 + (chunk[at + 1]! >>> 0);
   }
 
-  /** Point the read cursor at entry `g` of the level (global numbering, below the total). */
+  /** Point the read cursor at entry `g` of the level (global numbering, below the shares' sum). */
   private locate(g: number): void {
     // The increment runs at least once: a lead that searched alone while its own share was the
     // first had never run it, and met it first in optimized code when a peer's share came next
