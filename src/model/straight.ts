@@ -75,7 +75,7 @@ import { makeGuard, makeNext, makeRecipe } from './straight/wrap.js';
 
 // The parts with one job each (src/model/straight/): what models, the kernel and the engine
 // import from here.
-export { declareStraight, hasStraightForm, notStraight, slotIndex, slotKey, type StraightForm } from './straight/forms.js';
+export { declareBound, declareStraight, notStraight, slotIndex, slotKey, type StraightForm } from './straight/forms.js';
 export { forgetGenerated, generatedFor, generatorId, seedGenerated, straightCounts, type GeneratedCode } from './straight/cache.js';
 export { NEXT_BAIL } from './straight/wrap.js';
 

@@ -2,7 +2,7 @@
 
 import type { AssertionProperty, DeadlockProperty, Invariant, Property, PropertySet, StateInfo, StepInfo, StepProperty } from './types.js';
 import { livelockFree } from './liveness.js';
-import { declareStraight, hasStraightForm } from '../model/straight.js';
+import { declareBound, declareStraight } from '../model/straight.js';
 
 /**
  * "when A, then B": the invariant `!A || B`, with A declared so that a run in which A never
@@ -22,10 +22,6 @@ export interface Implication<S> {
   bind?: Readonly<Record<string, unknown>>;
 }
 
-/** `when` and `then` declared with the property's `bind` (each unless it declares its own form). */
-function bound<F extends Function>(f: F, bind: Readonly<Record<string, unknown>> | undefined): F {
-  return bind === undefined || hasStraightForm(f) ? f : declareStraight(f, { bind });
-}
 
 /**
  * `!A || B` for an Implication; its straight form (straight.ts: an invariant compiled over the
@@ -34,8 +30,8 @@ function bound<F extends Function>(f: F, bind: Readonly<Record<string, unknown>>
  */
 function implies<S>(i: Implication<S>): (s: StateInfo<S>) => boolean {
   const holds = (s: StateInfo<S>) => !i.when(s) || i.then(s);
-  const when = bound(i.when, i.bind);
-  const then = bound(i.then, i.bind);
+  const when = declareBound(i.when, i.bind);
+  const then = declareBound(i.then, i.bind);
   return declareStraight(holds, { fn: (s: StateInfo<S>) => !when(s) || then(s), bind: { when, then } });
 }
 
@@ -73,9 +69,9 @@ export function stepProperty<S>(
   let p: StepProperty<S>;
   if (typeof holds === 'function') p = { kind: 'step', name, doc, holds };
   else {
-    // `when` and `then` declared for the compiler (bound registers each one's form in place).
-    bound(holds.when, holds.bind);
-    bound(holds.then, holds.bind);
+    // `when` and `then` declared for the compiler (declareBound registers each one's form in place).
+    declareBound(holds.when, holds.bind);
+    declareBound(holds.then, holds.bind);
     p = { kind: 'step', name, doc, holds: (b, step) => !holds.when(b, step) || holds.then(b, step), when: holds.when };
     implications.set(p, holds.then as (before: StateInfo<unknown>, step: StepInfo) => boolean);
   }

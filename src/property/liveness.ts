@@ -2,7 +2,7 @@
 // src/engine/liveness checks them on the state graph; see LivenessProperty for the forms.
 
 import type { FairnessSpec, LivenessProperty, Property, PropertySet, StateInfo } from './types.js';
-import { declareStraight, hasStraightForm } from '../model/straight.js';
+import { declareBound } from '../model/straight.js';
 
 type Pred<S> = (s: StateInfo<S>) => boolean;
 interface Options {
@@ -17,13 +17,10 @@ interface Options {
   bind?: Readonly<Record<string, unknown>>;
 }
 
-/** A predicate declared with the property's `bind` (unless it declares its own form). */
-const bound = <S>(f: Pred<S>, bind: Options['bind']): Pred<S> => (bind === undefined || hasStraightForm(f) ? f : declareStraight(f, { bind }));
-
 const make = <S>(form: LivenessProperty['form'], name: string, doc: string, o: Options, p?: Pred<S>, q?: Pred<S>): LivenessProperty<S> => {
   const out: LivenessProperty<S> = { kind: 'liveness', form, name, doc };
-  if (p) out.p = bound(p, o.bind);
-  if (q) out.q = bound(q, o.bind);
+  if (p) out.p = declareBound(p, o.bind);
+  if (q) out.q = declareBound(q, o.bind);
   if (o.fairness) out.fairness = o.fairness;
   return out;
 };

@@ -38,9 +38,13 @@ export function declareStraight<F extends Function>(f: F, form: StraightForm): F
   return f;
 }
 
-/** Whether `f` has a declared straight form (a property's `bind` leaves one alone: define.ts). */
-export function hasStraightForm(f: Function): boolean {
-  return forms.has(f);
+/**
+ * `f` declared with a property's `bind` (the names it reads from its module), unless it declares
+ * a form of its own or there is no `bind`; returns `f`. An invariant's or step property's `when`
+ * and `then` (src/property/define.ts) and a liveness property's p and q (src/property/liveness.ts).
+ */
+export function declareBound<F extends Function>(f: F, bind: Readonly<Record<string, unknown>> | undefined): F {
+  return bind === undefined || forms.has(f) ? f : declareStraight(f, { bind });
 }
 
 /**
